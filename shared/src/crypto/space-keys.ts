@@ -1,0 +1,54 @@
+/**
+ * Keys of a space.
+ *
+ * A space has one 32-byte root secret, created on the first device and handed to the others at
+ * pairing. Everything else is derived from it with HKDF-SHA-256 (salt = the space id, so two
+ * spaces never share a derived key even if a secret were reused), as non-extractable CryptoKeys:
+ *
+ *   aead  — AES-GCM-256, encrypts each envelope entry
+ *   blind — HMAC-SHA-256, turns a doc id into the opaque routing id the relay sees
+ *
+ * Same code in the browser and in Node (globalThis.crypto.subtle).
+ */
+
+export const ROOT_SECRET_BYTES = 32
+
+export interface SpaceKeys {
+  readonly spaceId: string
+  readonly aead: CryptoKey
+  readonly blind: CryptoKey
+}
+
+export class SpaceKeyError extends Error {
+  override name = 'SpaceKeyError'
+}
+
+const encoder = new TextEncoder()
+
+export async function deriveSpaceKeys(spaceId: string, rootSecret: Uint8Array): Promise<SpaceKeys> {
+  if (rootSecret.length !== ROOT_SECRET_BYTES) {
+    throw new SpaceKeyError(`A space secret is ${ROOT_SECRET_BYTES} bytes; got ${rootSecret.length}`)
+  }
+  const base = await crypto.subtle.importKey('raw', asBuffer(rootSecret), 'HKDF', false, ['deriveKey'])
+  const hkdf = (info: string): HkdfParams => ({
+    name: 'HKDF',
+    hash: 'SHA-256',
+    salt: asBuffer(encoder.encode(`tournee/space/${spaceId}`)),
+    info: asBuffer(encoder.encode(info)),
+  })
+  const [aead, blind] = await Promise.all([
+    crypto.subtle.deriveKey(hkdf('tournee/v1/aead'), base, { name: 'AES-GCM', length: 256 }, false, [
+      'encrypt',
+      'decrypt',
+    ]),
+    crypto.subtle.deriveKey(hkdf('tournee/v1/blind'), base, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, [
+      'sign',
+    ]),
+  ])
+  return { spaceId, aead, blind }
+}
+
+/** WebCrypto's typings want an ArrayBuffer-backed view; copy only when the view is not one. */
+export function asBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes)
+}

@@ -1,0 +1,85 @@
+/**
+ * Wire protocol between a Tournée device and the relay.
+ *
+ * Transport: one WebSocket per space, URL `wss://<relay>/v1/sync/<spaceId>`.
+ * The upgrade request offers two subprotocols:
+ *
+ *   Sec-WebSocket-Protocol: tournee.1, tournee-auth.<base64url credential>
+ *
+ * Browsers cannot set headers on a WebSocket, and a query string ends up in access logs, so the
+ * credential rides in a subprotocol token. The relay answers with `tournee.1` only (never echoes
+ * the credential). A relay speaking another protocol version picks none, and the upgrade fails
+ * with PROTOCOL_VERSION_MISMATCH (HTTP 426 before the upgrade).
+ *
+ * Frames are binary, y-websocket framing (lib0 varuint message type, then payload):
+ *
+ *   [0 sync]      [varuint syncType][varUint8Array payload]   y-protocols/sync on the envelope doc
+ *   [1 awareness] [varUint8Array awarenessUpdate]             y-protocols/awareness (relay bounds it)
+ *   [3 query awareness]                                       y-websocket's own
+ *   [100 ack]     [varUint8Array stateVector]                 relay → device only
+ *
+ * ACK: after the relay has made an update from this connection durable (committed to storage), it
+ * sends the room's state vector. A device counts as "not yet on the relay" every envelope entry
+ * whose (client, clock) the acknowledged state vector does not cover.
+ */
+
+/** Bump when a frame's meaning changes; both sides refuse a mismatch with a reason to act on. */
+export const PROTOCOL_VERSION = 1 as const
+export const SUBPROTOCOL = `tournee.${PROTOCOL_VERSION}` as const
+export const AUTH_SUBPROTOCOL_PREFIX = 'tournee-auth.' as const
+
+export const MessageType = {
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  QueryAwareness: 3,
+  Ack: 100,
+} as const
+export type MessageType = (typeof MessageType)[keyof typeof MessageType]
+
+/** HTTP paths served by the relay. */
+export const Paths = {
+  health: '/healthz',
+  metrics: '/metrics',
+  syncPrefix: '/v1/sync/',
+  spaces: '/v1/spaces',
+} as const
+
+/** Header carrying the relay-wide enrolment secret when the operator set one. */
+export const ENROLMENT_HEADER = 'x-tournee-enrolment'
+
+/**
+ * Close codes, as data (Hocuspocus' CloseEvents). 4xxx mirror HTTP statuses so logs read alike.
+ * Upgrade-time refusals are HTTP statuses (the socket never opens); these close an open socket.
+ */
+export const CloseCode = {
+  Normal: { code: 1000, reason: 'Normal closure' },
+  GoingAway: { code: 1001, reason: 'Relay shutting down' },
+  MessageTooBig: { code: 1009, reason: 'Frame too large' },
+  BadFrame: { code: 4400, reason: 'Malformed frame' },
+  Unauthorized: { code: 4401, reason: 'Unauthorized' },
+  Forbidden: { code: 4403, reason: 'Forbidden' },
+  SpaceNotFound: { code: 4404, reason: 'Space not found' },
+  UpdateTooLarge: { code: 4413, reason: 'Update too large' },
+  ProtocolMismatch: { code: 4426, reason: 'Protocol version mismatch: update the app' },
+  RateLimited: { code: 4429, reason: 'Too many messages' },
+  StorageFailure: { code: 4500, reason: 'Relay storage failure' },
+} as const
+export type CloseCodeName = keyof typeof CloseCode
+
+/** What the relay accepts; the relay may be configured lower, never the client higher. */
+export const DefaultLimits = {
+  /** Largest WebSocket frame, bytes. A first sync of a big practice arrives as one step-2 frame. */
+  maxFrameBytes: 64 * 1024 * 1024,
+  /** Largest Yjs update in one sync message, bytes. */
+  maxUpdateBytes: 64 * 1024 * 1024,
+  /** Sustained messages per second per connection (token bucket), and its burst. */
+  messagesPerSecond: 200,
+  messageBurst: 2000,
+  /** Awareness states one connection may announce (one per tab of a device is plenty). */
+  maxAwarenessEntries: 8,
+  maxAwarenessBytes: 16 * 1024,
+  /** Largest space-creation body, bytes. */
+  maxHttpBodyBytes: 4 * 1024,
+} as const
+export type Limits = { -readonly [K in keyof typeof DefaultLimits]: number }

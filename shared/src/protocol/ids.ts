@@ -1,0 +1,17 @@
+/**
+ * Identifier formats that cross the wire or the storage boundary.
+ * Space ids and credentials are random, URL-safe, and never derived from patient data.
+ */
+
+/** 22 chars of base64url = 128 bits. */
+export const SPACE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
+/** A credential is 32 random bytes, base64url (43 chars). */
+export const CREDENTIAL_PATTERN = /^[A-Za-z0-9_-]{43}$/
+
+export function isSpaceId(value: unknown): value is string {
+  return typeof value === 'string' && SPACE_ID_PATTERN.test(value)
+}
+
+export function isCredential(value: unknown): value is string {
+  return typeof value === 'string' && CREDENTIAL_PATTERN.test(value)
+}

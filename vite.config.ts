@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+import react from '@vitejs/plugin-react'
+
+const repoRoot = fileURLToPath(new URL('.', import.meta.url))
+const relayPort = Number(process.env.TOURNEE_PORT ?? 8080)
+
+// The client is built into dist/client and served by the relay in production (one process, one
+// port). In development `vite` serves the client and proxies the relay's routes.
+export default defineConfig({
+  root: fileURLToPath(new URL('./client', import.meta.url)),
+  plugins: [react()],
+  build: {
+    outDir: fileURLToPath(new URL('./dist/client', import.meta.url)),
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+  server: {
+    proxy: {
+      '/v1': { target: `http://127.0.0.1:${relayPort}`, ws: true },
+      '/healthz': `http://127.0.0.1:${relayPort}`,
+    },
+  },
+  test: {
+    // Cross-part tests start relay processes and browsers: give them room on a 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        root: repoRoot,
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'client/**/*.test.{ts,tsx}'],
+          setupFiles: ['tests/helpers/setup-node.ts'],
+        },
+      },
+      {
+        root: repoRoot,
+        test: {
+          name: 'integration',
+          environment: 'node',
+          include: ['tests/*.test.ts'],
+          setupFiles: ['tests/helpers/setup-node.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        root: repoRoot,
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/e2e/**/*.test.ts'],
+          // One Chromium at a time: two cores, and each test drives two browser contexts.
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+})
