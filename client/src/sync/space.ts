@@ -1,0 +1,376 @@
+/**
+ * One space on this device: its envelope persisted in IndexedDB (y-indexeddb), synced with the
+ * relay (y-websocket), and its inner docs opened on demand through the Envelope.
+ *
+ * The UI sees only `openDoc` and a SyncState; sockets and keys stay here.
+ */
+import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
+import { IndexeddbPersistence, storeState } from 'y-indexeddb'
+import { WebsocketProvider } from 'y-websocket'
+import { Envelope, type EnvelopeOptions } from '../../../shared/src/envelope/envelope'
+import {
+  countUnacknowledged,
+  decodeStateVector,
+  mergeAcknowledged,
+  type StateVector,
+} from '../../../shared/src/envelope/sync-progress'
+import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
+import { AUTH_SUBPROTOCOL_PREFIX, CloseCode, MessageType, Paths, SUBPROTOCOL } from '../../../shared/src/protocol/constants'
+import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
+import { ConnectionStatus, RefusalReason, initialSyncState, type SyncState } from './sync-state'
+import { probeRelayAccess } from './relay-http'
+
+export interface SpaceOptions {
+  spaceId: string
+  relayUrl: string
+  credential: string
+  keys: SpaceKeys
+  /** IndexedDB database holding the envelope; one per space (and per simulated device in tests). */
+  idbName: string
+  WebSocketImpl?: typeof WebSocket
+  fetchImpl?: typeof fetch
+  /** Share changes between tabs of this browser through BroadcastChannel. */
+  crossTab?: boolean
+  /** Start connecting at once (default true). */
+  connect?: boolean
+  envelope?: EnvelopeOptions
+  reconnect?: ReconnectPolicyOptions
+  now?: () => number
+}
+
+/** Close codes after which retrying cannot help until someone acts. */
+const TERMINAL_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
+  [CloseCode.Unauthorized.code, RefusalReason.Unauthorized],
+  [CloseCode.Forbidden.code, RefusalReason.Forbidden],
+  [CloseCode.SpaceNotFound.code, RefusalReason.SpaceNotFound],
+  [CloseCode.ProtocolMismatch.code, RefusalReason.ProtocolMismatch],
+])
+
+const ACKED_KEY = 'tournee:acknowledged-state-vector'
+
+export class Space {
+  readonly spaceId: string
+  readonly envelope: Envelope
+  private readonly envelopeDoc: Y.Doc
+  private readonly persistence: IndexeddbPersistence
+  private readonly provider: WebsocketProvider
+  private readonly options: SpaceOptions
+  private readonly policy: ReconnectPolicy
+  private readonly now: () => number
+  private readonly acknowledged: StateVector
+  private readonly listeners = new Set<() => void>()
+  private state: SyncState = initialSyncState
+  /** Whether this device wants a connection (false after disconnect(), offline, or a refusal). */
+  private wanted: boolean
+  private everFailed = false
+  private socketOpened = false
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  private trimTimer: ReturnType<typeof setTimeout> | null = null
+  private ackSaveTimer: ReturnType<typeof setTimeout> | null = null
+  private destroyed = false
+  private readonly cleanups: Array<() => void> = []
+
+  /** Opens the space from IndexedDB first (works offline), then connects to the relay. */
+  static async open(options: SpaceOptions): Promise<Space> {
+    const envelopeDoc = new Y.Doc({ gc: true })
+    const persistence = new IndexeddbPersistence(options.idbName, envelopeDoc)
+    await persistence.whenSynced
+    const acked = await persistence.get(ACKED_KEY).catch(() => undefined)
+    return new Space(options, envelopeDoc, persistence, acked instanceof Uint8Array ? decodeStateVector(acked) : new Map())
+  }
+
+  private constructor(options: SpaceOptions, envelopeDoc: Y.Doc, persistence: IndexeddbPersistence, acknowledged: StateVector) {
+    this.options = options
+    this.spaceId = options.spaceId
+    this.envelopeDoc = envelopeDoc
+    this.persistence = persistence
+    this.acknowledged = acknowledged
+    this.now = options.now ?? Date.now
+    this.policy = new ReconnectPolicy(options.reconnect)
+    this.envelope = new Envelope(envelopeDoc, options.keys, {
+      ...options.envelope,
+      onError: (error) => {
+        this.setState({ undecryptableEntries: this.envelope.stats().undecryptable })
+        options.envelope?.onError?.(error)
+      },
+      onEntriesRemoved: () => this.scheduleLocalTrim(),
+    })
+    this.provider = new WebsocketProvider(syncUrl(options.relayUrl), options.spaceId, envelopeDoc, {
+      connect: false,
+      protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
+      disableBc: !(options.crossTab ?? false),
+      ...(options.WebSocketImpl ? { WebSocketPolyfill: options.WebSocketImpl } : {}),
+    })
+    // Presence is plaintext to the relay: announce nothing until it travels encrypted.
+    this.provider.awareness.setLocalState(null)
+    this.installMessageHooks()
+    this.installProviderListeners()
+    this.installStorageWatch()
+    this.installBrowserHooks()
+    const onEnvelopeUpdate = () => this.recountPending()
+    envelopeDoc.on('update', onEnvelopeUpdate)
+    this.cleanups.push(() => envelopeDoc.off('update', onEnvelopeUpdate))
+    this.recountPending()
+    this.wanted = options.connect ?? true
+    if (this.wanted && isBrowserOffline()) this.wanted = false
+    if (this.wanted) this.provider.connect()
+    else this.setState({ status: ConnectionStatus.Offline })
+  }
+
+  // --- the UI's surface ---
+
+  openDoc(docId: string): Promise<Y.Doc> {
+    return this.envelope.openDoc(docId)
+  }
+
+  getSyncState(): SyncState {
+    return this.state
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** "Synchroniser maintenant": push queued changes and reconnect right away. */
+  syncNow(): void {
+    void this.envelope.flush()
+    this.connect()
+  }
+
+  // --- control (tests, browser online/offline) ---
+
+  connect(): void {
+    if (this.destroyed) return
+    this.wanted = true
+    this.clearReconnect()
+    this.policy.reset()
+    if (this.state.status === ConnectionStatus.Refused) this.setState({ refusal: null })
+    if (this.provider.ws === null) this.provider.connect()
+  }
+
+  disconnect(): void {
+    this.wanted = false
+    this.clearReconnect()
+    this.provider.disconnect()
+    this.setState({ status: ConnectionStatus.Offline })
+  }
+
+  /** Encrypts and pushes every queued local change into the envelope (and so to IndexedDB). */
+  flush(): Promise<void> {
+    return this.envelope.flush()
+  }
+
+  /** Resolves once the relay has acknowledged every local entry as durable. */
+  async whenAcknowledged(timeoutMs = 30_000): Promise<void> {
+    await this.flush()
+    if (this.state.pendingChanges === 0) return
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsubscribe()
+        reject(new Error(`Relay did not acknowledge ${this.state.pendingChanges} change(s) in ${timeoutMs} ms`))
+      }, timeoutMs)
+      const unsubscribe = this.subscribe(() => {
+        if (this.state.pendingChanges === 0) {
+          clearTimeout(timer)
+          unsubscribe()
+          resolve()
+        }
+      })
+    })
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return
+    await this.envelope.destroy()
+    this.destroyed = true
+    this.clearReconnect()
+    for (const timer of [this.trimTimer, this.ackSaveTimer]) if (timer !== null) clearTimeout(timer)
+    await this.saveAcknowledged()
+    for (const cleanup of this.cleanups) cleanup()
+    this.provider.destroy()
+    await this.persistence.destroy()
+    this.envelopeDoc.destroy()
+    this.listeners.clear()
+  }
+
+  // --- internals ---
+
+  private setState(patch: Partial<SyncState>): void {
+    const next = { ...this.state, ...patch }
+    const keys = Object.keys(patch) as Array<keyof SyncState>
+    if (keys.every((k) => next[k] === this.state[k])) return
+    this.state = next
+    for (const listener of this.listeners) listener()
+  }
+
+  private recountPending(): void {
+    const local = decodeStateVector(Y.encodeStateVector(this.envelopeDoc))
+    this.setState({ pendingChanges: countUnacknowledged(local, this.acknowledged) })
+  }
+
+  private installMessageHooks(): void {
+    const handlers = this.provider.messageHandlers
+    handlers[MessageType.Ack] = (_encoder, decoder) => {
+      mergeAcknowledged(this.acknowledged, decodeStateVector(decoding.readVarUint8Array(decoder)))
+      this.recountPending()
+      this.scheduleAckSave()
+    }
+    // Every frame from the relay is an exchange: wrap the handlers rather than the socket, which
+    // the provider replaces on each reconnection.
+    handlers.forEach((handler, type) => {
+      if (!handler) return
+      handlers[type] = (...args) => {
+        const now = this.now()
+        // Throttled to the second: the UI shows minutes, and each change re-renders the status bar.
+        if (this.state.lastExchangeAt === null || now - this.state.lastExchangeAt >= 1000) {
+          this.setState({ lastExchangeAt: now })
+        }
+        handler(...args)
+      }
+    })
+  }
+
+  private installProviderListeners(): void {
+    this.provider.on('status', ({ status }) => {
+      if (status === 'connected') {
+        this.socketOpened = true
+        this.setState({ status: ConnectionStatus.Syncing, refusal: null })
+      } else if (status === 'connecting' && !this.everFailed) {
+        this.setState({ status: ConnectionStatus.Connecting })
+      }
+    })
+    this.provider.on('sync', (synced: boolean) => {
+      if (synced) {
+        this.policy.reset()
+        this.everFailed = false
+        this.setState({ status: ConnectionStatus.Online })
+      }
+    })
+    this.provider.on('connection-close', (event) => {
+      // Take the reconnection schedule away from the provider: it has no jitter, and it would
+      // retry after a refusal that only a person can fix.
+      this.provider.shouldConnect = false
+      const opened = this.socketOpened
+      this.socketOpened = false
+      this.everFailed = true
+      if (!this.wanted || this.destroyed) return
+      const refusal = event ? TERMINAL_CLOSE.get(event.code) : undefined
+      if (refusal) return this.refuse(refusal)
+      this.setState({ status: ConnectionStatus.Offline })
+      if (!opened) void this.classifyFailure()
+      else this.scheduleReconnect()
+    })
+  }
+
+  /** A socket that never opened: offline, or refused at the upgrade? Only HTTP can tell. */
+  private async classifyFailure(): Promise<void> {
+    const access = await probeRelayAccess(this.options.relayUrl, this.spaceId, this.options.credential, this.options.fetchImpl)
+    if (!this.wanted || this.destroyed) return
+    if (access.kind === 'refused') this.refuse(access.reason)
+    else this.scheduleReconnect()
+  }
+
+  private refuse(reason: RefusalReason): void {
+    this.wanted = false
+    this.clearReconnect()
+    this.setState({ status: ConnectionStatus.Refused, refusal: reason })
+  }
+
+  private scheduleReconnect(): void {
+    this.clearReconnect()
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null
+      if (this.wanted && !this.destroyed && this.provider.ws === null) this.provider.connect()
+    }, this.policy.nextDelay())
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = null
+  }
+
+  private scheduleAckSave(): void {
+    if (this.ackSaveTimer !== null) return
+    this.ackSaveTimer = setTimeout(() => {
+      this.ackSaveTimer = null
+      void this.saveAcknowledged()
+    }, 500)
+  }
+
+  /** Remembered so that a reload offline does not count the whole envelope as pending. */
+  private async saveAcknowledged(): Promise<void> {
+    const encoded = encodeStateVectorMap(this.acknowledged)
+    await this.persistence.set(ACKED_KEY, encoded).catch((error: unknown) => this.reportStorageError(error))
+  }
+
+  /** After a compaction, rewrite the local store as one snapshot so removed ciphertext goes. */
+  private scheduleLocalTrim(): void {
+    if (this.trimTimer !== null) return
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = null
+      if (!this.destroyed) void storeState(this.persistence, true).catch((e: unknown) => this.reportStorageError(e))
+    }, 1000)
+  }
+
+  /** IndexedDB failures (quota, connection lost) bubble to the database: never a silent loss. */
+  private installStorageWatch(): void {
+    const db = this.persistence.db
+    if (!db) return
+    const onFailure = (event: Event) => {
+      const target = event.target as { error?: DOMException | null } | null
+      this.reportStorageError(target?.error ?? new Error(event.type))
+    }
+    db.addEventListener('abort', onFailure)
+    db.addEventListener('error', onFailure)
+    db.addEventListener('close', onFailure)
+    this.cleanups.push(() => {
+      db.removeEventListener('abort', onFailure)
+      db.removeEventListener('error', onFailure)
+      db.removeEventListener('close', onFailure)
+    })
+  }
+
+  private reportStorageError(error: unknown): void {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    this.setState({ storageError: message })
+  }
+
+  private installBrowserHooks(): void {
+    const target = globalThis as { addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener }
+    if (typeof target.addEventListener !== 'function' || typeof document === 'undefined') return
+    const onOffline = () => this.disconnect()
+    const onOnline = () => this.connect()
+    // A tab being hidden may be the last moment it runs: push the batch now.
+    const onHide = () => {
+      if (document.visibilityState === 'hidden') void this.envelope.flush()
+    }
+    target.addEventListener('offline', onOffline)
+    target.addEventListener('online', onOnline)
+    document.addEventListener('visibilitychange', onHide)
+    this.cleanups.push(() => {
+      target.removeEventListener?.('offline', onOffline)
+      target.removeEventListener?.('online', onOnline)
+      document.removeEventListener('visibilitychange', onHide)
+    })
+  }
+}
+
+function isBrowserOffline(): boolean {
+  return typeof navigator !== 'undefined' && typeof document !== 'undefined' && navigator.onLine === false
+}
+
+/** http(s)://host → ws(s)://host/v1/sync (the provider appends /<spaceId>). */
+export function syncUrl(relayUrl: string): string {
+  const url = new URL(relayUrl)
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+  url.pathname = Paths.syncPrefix.replace(/\/$/, '')
+  url.search = ''
+  return url.toString()
+}
+
+function encodeStateVectorMap(sv: StateVector): Uint8Array {
+  // Y.encodeStateVector takes a doc or a map: the map form is what we hold.
+  return Y.encodeStateVector(sv)
+}

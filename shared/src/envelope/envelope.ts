@@ -1,0 +1,423 @@
+/**
+ * The envelope: how a space's inner docs travel and rest as ciphertext.
+ *
+ * A space is one y-websocket room whose Y.Doc (the envelope) holds a single Y.Array:
+ *
+ *   envelope.getArray('entries') : Array<{ d: string, c: Uint8Array }>
+ *
+ *     d — blinded doc id (entry-cipher.ts): which inner doc the entry belongs to, opaque to the relay
+ *     c — iv ‖ AES-GCM(update): a Yjs update of that inner doc (one batch, or a whole-doc snapshot)
+ *
+ * Each entry is one ContentAny element, so it costs one clock tick: the number of entries a device
+ * wrote that the relay has not acknowledged is a difference of state vectors (sync-progress.ts).
+ *
+ * Writing. A local change to an inner doc is queued; bursts (keystrokes) are merged for
+ * `batchDelayMs` and pushed as one encrypted entry.
+ *
+ * Reading. Entries are indexed by `d` as they arrive (y-indexeddb load, relay sync), but decrypted
+ * only when their doc is opened: ten years of agenda months cost an index, not ten years of AES.
+ *
+ * Compaction. When a doc has more than `compactAfterEntries` entries, this device pushes one
+ * entry holding the doc's whole state and deletes the entries it has applied, in ONE envelope
+ * transaction, so no peer ever sees the deletions without the snapshot. Entries it has not applied
+ * (in flight, undecryptable, or from a device it has not heard of) survive. Two devices compacting
+ * at once leave two snapshots; snapshots are ordinary updates and merge. Inner docs and the
+ * envelope run with gc: deleted content, and the ciphertext of deleted entries, is dropped from
+ * memory and from the encoded state, so a compaction (or an erasure) leaves no ciphertext of what
+ * it removed in the next snapshot of the envelope (IndexedDB trim, relay storage compaction).
+ */
+import * as Y from 'yjs'
+import type { SpaceKeys } from '../crypto/space-keys'
+import { blindDocId, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
+
+export interface EnvelopeEntry {
+  readonly d: string
+  readonly c: Uint8Array
+}
+
+export const ENTRIES_KEY = 'entries'
+
+/** Transaction origin of the envelope's own writes, so observers can tell them apart. */
+export const ENVELOPE_ORIGIN = Symbol('tournee.envelope')
+/** Transaction origin of decrypted updates applied to inner docs (echo suppression). */
+export const DECRYPTED_ORIGIN = Symbol('tournee.decrypted')
+
+export interface EnvelopeOptions {
+  /** Merge local updates of one doc for this long before encrypting them as one entry. */
+  batchDelayMs?: number
+  /** Compact a doc once it has more entries than this. */
+  compactAfterEntries?: number
+  /** Wait this long after the last change of a doc before compacting it. */
+  compactDelayMs?: number
+  /** Failures that must be surfaced but must not stop sync (bad entries, crypto errors). */
+  onError?: (error: Error) => void
+  /** Called after a compaction or erasure removed entries (the device trims its local store). */
+  onEntriesRemoved?: () => void
+}
+
+export class EnvelopeClosedError extends Error {
+  override name = 'EnvelopeClosedError'
+}
+
+/** What one open inner doc needs to know about its entries. */
+interface OpenDoc {
+  readonly docId: string
+  readonly blind: string
+  readonly doc: Y.Doc
+  /** Entries whose content is in `doc`: the ones a compaction may delete. */
+  readonly applied: Set<EnvelopeEntry>
+  /** Entries being decrypted right now (so they are not decrypted twice). */
+  readonly inFlight: Set<EnvelopeEntry>
+  pending: Uint8Array[]
+  batchTimer: ReturnType<typeof setTimeout> | null
+  compactTimer: ReturnType<typeof setTimeout> | null
+  /** Resolves once the entries present at open time are applied. */
+  ready: Promise<Y.Doc>
+  onUpdate: (update: Uint8Array, origin: unknown) => void
+}
+
+export function isEnvelopeEntry(value: unknown): value is EnvelopeEntry {
+  if (typeof value !== 'object' || value === null) return false
+  const { d, c } = value as { d?: unknown; c?: unknown }
+  return typeof d === 'string' && d.length === 22 && c instanceof Uint8Array && c.length >= IV_BYTES + TAG_BYTES
+}
+
+export class Envelope {
+  readonly doc: Y.Doc
+  readonly entries: Y.Array<EnvelopeEntry>
+  private readonly keys: SpaceKeys
+  private readonly batchDelayMs: number
+  private readonly compactAfterEntries: number
+  private readonly compactDelayMs: number
+  private readonly onError: (error: Error) => void
+  private readonly onEntriesRemoved: () => void
+  /** blinded id → entries present in the envelope. */
+  private readonly index = new Map<string, Set<EnvelopeEntry>>()
+  private readonly blinds = new Map<string, Promise<string>>()
+  private readonly openByBlind = new Map<string, OpenDoc>()
+  private readonly opening = new Map<string, Promise<OpenDoc>>()
+  /** Writes (encrypt + push) run one after another, so entries of one doc keep their order. */
+  private writeChain: Promise<unknown> = Promise.resolve()
+  private undecryptable = 0
+  private malformed = 0
+  private closed = false
+  private readonly observer: (event: Y.YArrayEvent<EnvelopeEntry>) => void
+
+  constructor(doc: Y.Doc, keys: SpaceKeys, options: EnvelopeOptions = {}) {
+    this.doc = doc
+    this.keys = keys
+    this.entries = doc.getArray<EnvelopeEntry>(ENTRIES_KEY)
+    this.batchDelayMs = options.batchDelayMs ?? 250
+    this.compactAfterEntries = options.compactAfterEntries ?? 64
+    this.compactDelayMs = options.compactDelayMs ?? 2000
+    this.onError = options.onError ?? (() => undefined)
+    this.onEntriesRemoved = options.onEntriesRemoved ?? (() => undefined)
+    for (const entry of this.entries.toArray()) this.indexEntry(entry)
+    this.observer = (event) => this.onEnvelopeChange(event)
+    this.entries.observe(this.observer)
+  }
+
+  /** Opens an inner doc: decrypts its entries once, then keeps it live. Cached per doc id. */
+  async openDoc(docId: string): Promise<Y.Doc> {
+    this.assertOpen()
+    let opening = this.opening.get(docId)
+    if (!opening) {
+      opening = this.createOpenDoc(docId)
+      this.opening.set(docId, opening)
+    }
+    const open = await opening
+    return open.ready
+  }
+
+  /** Doc ids opened so far. */
+  openDocIds(): string[] {
+    return [...this.opening.keys()]
+  }
+
+  /** Encrypts and pushes every queued local change now (before a reload, in tests, on "sync now"). */
+  async flush(): Promise<void> {
+    for (const open of await this.allOpen()) this.scheduleBatch(open, 0)
+    await this.settle()
+  }
+
+  /** Compacts a doc now, whatever its entry count. */
+  async compact(docId: string): Promise<void> {
+    const open = await this.getOpen(docId)
+    await this.enqueueWrite(() => this.compactNow(open))
+  }
+
+  /**
+   * Erases a doc: deletes every entry of it, in one transaction, and closes it. With gc, the
+   * ciphertext is gone from the next envelope snapshot (relay and device). Used for the erasure of
+   * a patient's clinical file (soft delete is the default; this is the compaction that forgets).
+   */
+  async erase(docId: string): Promise<void> {
+    this.assertOpen()
+    const blind = await this.blindOf(docId)
+    const open = this.openByBlind.get(blind)
+    if (open) this.closeOpen(open)
+    this.opening.delete(docId)
+    await this.enqueueWrite(async () => {
+      const doomed = new Set(this.index.get(blind) ?? [])
+      this.deleteEntries(doomed)
+    })
+    this.onEntriesRemoved()
+  }
+
+  /** Number of entries per blinded id (diagnostics and benchmarks). */
+  entryCount(docId?: string): number {
+    if (docId === undefined) return this.entries.length
+    for (const [blind, open] of this.openByBlind) if (open.docId === docId) return this.index.get(blind)?.size ?? 0
+    return -1
+  }
+
+  stats(): { entries: number; undecryptable: number; malformed: number; openDocs: number } {
+    return {
+      entries: this.entries.length,
+      undecryptable: this.undecryptable,
+      malformed: this.malformed,
+      openDocs: this.openByBlind.size,
+    }
+  }
+
+  /** Resolves when no batch, decryption or compaction is queued. */
+  async settle(): Promise<void> {
+    for (;;) {
+      const chain = this.writeChain
+      await chain
+      const busy = [...this.openByBlind.values()].some((o) => o.batchTimer !== null || o.inFlight.size > 0)
+      if (!busy && chain === this.writeChain) return
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  }
+
+  async destroy(): Promise<void> {
+    if (this.closed) return
+    await this.flush()
+    this.closed = true
+    this.entries.unobserve(this.observer)
+    for (const open of this.openByBlind.values()) this.closeOpen(open)
+  }
+
+  // --- opening ---
+
+  private async createOpenDoc(docId: string): Promise<OpenDoc> {
+    const blind = await this.blindOf(docId)
+    const doc = new Y.Doc({ gc: true })
+    const open: OpenDoc = {
+      docId,
+      blind,
+      doc,
+      applied: new Set(),
+      inFlight: new Set(),
+      pending: [],
+      batchTimer: null,
+      compactTimer: null,
+      ready: Promise.resolve(doc),
+      onUpdate: (update, origin) => {
+        if (origin === DECRYPTED_ORIGIN) return
+        open.pending.push(update)
+        this.scheduleBatch(open, this.batchDelayMs)
+      },
+    }
+    this.openByBlind.set(blind, open)
+    doc.on('update', open.onUpdate)
+    open.ready = this.applyEntries(open, [...(this.index.get(blind) ?? [])]).then(() => doc)
+    return open
+  }
+
+  private async getOpen(docId: string): Promise<OpenDoc> {
+    await this.openDoc(docId)
+    const open = this.openByBlind.get(await this.blindOf(docId))
+    if (!open) throw new EnvelopeClosedError(`Doc ${docId} was erased or closed`)
+    return open
+  }
+
+  private async allOpen(): Promise<OpenDoc[]> {
+    return Promise.all([...this.opening.values()])
+  }
+
+  private blindOf(docId: string): Promise<string> {
+    let blind = this.blinds.get(docId)
+    if (!blind) {
+      blind = blindDocId(this.keys, docId)
+      this.blinds.set(docId, blind)
+    }
+    return blind
+  }
+
+  // --- reading ---
+
+  private indexEntry(entry: unknown): void {
+    if (!isEnvelopeEntry(entry)) {
+      // Written by a buggy or hostile client: never applied, counted so it is visible.
+      this.malformed++
+      this.onError(new Error('Envelope entry with an unexpected shape was ignored'))
+      return
+    }
+    let set = this.index.get(entry.d)
+    if (!set) {
+      set = new Set()
+      this.index.set(entry.d, set)
+    }
+    set.add(entry)
+  }
+
+  private onEnvelopeChange(event: Y.YArrayEvent<EnvelopeEntry>): void {
+    const fresh = new Map<OpenDoc, EnvelopeEntry[]>()
+    for (const item of event.changes.added) {
+      for (const entry of item.content.getContent() as unknown[]) {
+        this.indexEntry(entry)
+        if (!isEnvelopeEntry(entry)) continue
+        const open = this.openByBlind.get(entry.d)
+        if (open && !open.applied.has(entry)) {
+          const list = fresh.get(open) ?? []
+          list.push(entry)
+          fresh.set(open, list)
+        }
+      }
+    }
+    for (const item of event.changes.deleted) {
+      for (const entry of item.content.getContent() as unknown[]) {
+        if (!isEnvelopeEntry(entry)) continue
+        this.index.get(entry.d)?.delete(entry)
+        this.openByBlind.get(entry.d)?.applied.delete(entry)
+      }
+    }
+    for (const [open, list] of fresh) void this.applyEntries(open, list)
+  }
+
+  private async applyEntries(open: OpenDoc, entries: EnvelopeEntry[]): Promise<void> {
+    const todo = entries.filter((e) => !open.applied.has(e) && !open.inFlight.has(e))
+    if (todo.length === 0) return
+    for (const e of todo) open.inFlight.add(e)
+    const results = await Promise.all(
+      todo.map(async (entry) => {
+        try {
+          return { entry, update: await decryptUpdate(this.keys, open.docId, entry.c) }
+        } catch (error) {
+          this.undecryptable++
+          this.onError(error instanceof Error ? error : new Error(String(error)))
+          return { entry, update: null }
+        }
+      }),
+    )
+    for (const e of todo) open.inFlight.delete(e)
+    if (this.openByBlind.get(open.blind) !== open) return // erased or closed meanwhile
+    const updates: Uint8Array[] = []
+    for (const { entry, update } of results) {
+      if (update === null) continue
+      updates.push(update)
+      open.applied.add(entry)
+    }
+    if (updates.length === 0) return
+    try {
+      Y.applyUpdate(open.doc, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), DECRYPTED_ORIGIN)
+    } catch (error) {
+      // Authenticated but not a Yjs update: a peer with the key wrote garbage. Keep going.
+      for (const { entry } of results) open.applied.delete(entry)
+      this.onError(error instanceof Error ? error : new Error(String(error)))
+      return
+    }
+    this.maybeScheduleCompaction(open)
+  }
+
+  // --- writing ---
+
+  private scheduleBatch(open: OpenDoc, delayMs: number): void {
+    if (open.batchTimer !== null) {
+      if (delayMs > 0) return // already scheduled: the burst joins that batch
+      clearTimeout(open.batchTimer)
+    }
+    if (open.pending.length === 0) {
+      open.batchTimer = null
+      return
+    }
+    open.batchTimer = setTimeout(() => {
+      open.batchTimer = null
+      const pending = open.pending
+      open.pending = []
+      if (pending.length > 0) void this.enqueueWrite(() => this.pushUpdate(open, Y.mergeUpdates(pending)))
+    }, delayMs)
+  }
+
+  private enqueueWrite(task: () => Promise<void>): Promise<void> {
+    const run = this.writeChain.then(task)
+    // A failed write is reported, not swallowed, and must not block the writes after it.
+    this.writeChain = run.catch((error: unknown) => {
+      this.onError(error instanceof Error ? error : new Error(String(error)))
+    })
+    return run
+  }
+
+  private async pushUpdate(open: OpenDoc, update: Uint8Array): Promise<void> {
+    const entry: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, open.docId, update) }
+    // Mark first: the observer then knows this entry is already in the doc.
+    open.applied.add(entry)
+    this.doc.transact(() => this.entries.push([entry]), ENVELOPE_ORIGIN)
+    this.maybeScheduleCompaction(open)
+  }
+
+  // --- compaction ---
+
+  private maybeScheduleCompaction(open: OpenDoc): void {
+    if ((this.index.get(open.blind)?.size ?? 0) <= this.compactAfterEntries) return
+    if (open.compactTimer !== null) clearTimeout(open.compactTimer)
+    open.compactTimer = setTimeout(() => {
+      open.compactTimer = null
+      if (this.openByBlind.get(open.blind) === open) void this.enqueueWrite(() => this.compactNow(open))
+    }, this.compactDelayMs)
+  }
+
+  private async compactNow(open: OpenDoc): Promise<void> {
+    // Local changes not yet pushed are in the doc already, so the snapshot carries them.
+    if (open.batchTimer !== null) {
+      clearTimeout(open.batchTimer)
+      open.batchTimer = null
+    }
+    open.pending = []
+    const snapshotOf = new Set(open.applied)
+    if (snapshotOf.size <= 1) return
+    const state = Y.encodeStateAsUpdate(open.doc)
+    const snapshot: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, open.docId, state) }
+    // Between the await and here, more entries may have been applied: they are in neither
+    // `snapshotOf` nor (maybe) in `state`, so they survive. Only what the snapshot holds goes.
+    open.applied.add(snapshot)
+    this.doc.transact(() => {
+      this.entries.push([snapshot])
+      this.deleteEntries(snapshotOf)
+    }, ENVELOPE_ORIGIN)
+    this.onEntriesRemoved()
+  }
+
+  /** Deletes the given entries, as contiguous ranges, inside the caller's transaction. */
+  private deleteEntries(doomed: Set<EnvelopeEntry>): void {
+    if (doomed.size === 0) return
+    this.doc.transact(() => {
+      const all = this.entries.toArray()
+      // From the end, so earlier indices stay valid while deleting.
+      let i = all.length - 1
+      while (i >= 0) {
+        if (!doomed.has(all[i]!)) {
+          i--
+          continue
+        }
+        let start = i
+        while (start > 0 && doomed.has(all[start - 1]!)) start--
+        this.entries.delete(start, i - start + 1)
+        i = start - 1
+      }
+    }, ENVELOPE_ORIGIN)
+  }
+
+  private closeOpen(open: OpenDoc): void {
+    if (open.batchTimer !== null) clearTimeout(open.batchTimer)
+    if (open.compactTimer !== null) clearTimeout(open.compactTimer)
+    open.doc.off('update', open.onUpdate)
+    this.openByBlind.delete(open.blind)
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EnvelopeClosedError('This space is closed')
+  }
+}

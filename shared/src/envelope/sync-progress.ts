@@ -1,0 +1,29 @@
+/**
+ * How many envelope entries of this device the relay has not yet made durable.
+ *
+ * Every entry is one clock tick of the client that wrote it (envelope.ts). The relay acknowledges
+ * with its state vector once an update is durable; the difference between the local state vector
+ * and the highest acknowledged clock of each client is the number of entries still only here.
+ * It counts entries written offline in an earlier session too (another clientID): a reload does
+ * not make pending changes disappear from the count.
+ */
+import * as Y from 'yjs'
+
+export type StateVector = Map<number, number>
+
+export function decodeStateVector(bytes: Uint8Array): StateVector {
+  return Y.decodeStateVector(bytes)
+}
+
+/** Keeps, per client, the highest clock ever acknowledged (acks can arrive out of order). */
+export function mergeAcknowledged(into: StateVector, ack: StateVector): void {
+  for (const [client, clock] of ack) {
+    if ((into.get(client) ?? 0) < clock) into.set(client, clock)
+  }
+}
+
+export function countUnacknowledged(local: StateVector, acknowledged: StateVector): number {
+  let pending = 0
+  for (const [client, clock] of local) pending += Math.max(0, clock - (acknowledged.get(client) ?? 0))
+  return pending
+}
