@@ -1,0 +1,38 @@
+/**
+ * Message keys computed from codes of other layers (model issue codes, professions, relay
+ * refusals). The template literal types make the compiler check that every code has a message.
+ */
+import type { IssueCode } from '../../../shared/src/model/validation-error'
+import type { Profession } from '../../../shared/src/model/input-schemas'
+import type { RefusalReason } from '../sync/sync-state'
+import type { PlainKey } from './dictionary'
+
+/** Why the relay refused creating or joining a practice (RelayRefusedError['reason']). */
+export type RelayErrorReason = 'unauthorized' | 'space-not-found' | 'forbidden' | 'enrolment-required' | 'unreachable'
+/** Why a pairing code was refused (PairingCodeError['code']). */
+export type PairingErrorCode = 'malformed' | 'unsupported_version'
+
+export function issueKey(code: IssueCode): PlainKey {
+  const key: `issue.${IssueCode}` = `issue.${code}`
+  return key
+}
+
+export function professionKey(profession: Profession): PlainKey {
+  const key: `profession.${Profession}` = `profession.${profession}`
+  return key
+}
+
+export function relayErrorKey(reason: RelayErrorReason): PlainKey {
+  const key: `relayError.${RelayErrorReason}` = `relayError.${reason}`
+  return key
+}
+
+export function pairingErrorKey(code: PairingErrorCode): PlainKey {
+  const key: `pairingError.${PairingErrorCode}` = `pairingError.${code}`
+  return key
+}
+
+export function refusalKey(reason: RefusalReason): PlainKey {
+  const key: `sync.refusal.${RefusalReason}` = `sync.refusal.${reason}`
+  return key
+}
