@@ -1,0 +1,65 @@
+/**
+ * The relay's HTTP surface (the WebSocket upgrade is handled in server.ts, before hono sees it):
+ *
+ *   GET  /healthz              {"status":"ok"}
+ *   GET  /metrics              Prometheus text
+ *   PUT  /v1/spaces/:spaceId   enrol a space (see spaces.ts)
+ *   GET  /v1/spaces/:spaceId   check a credential
+ *   GET  /*                    the built client, when a static dir is configured
+ */
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { ENROLMENT_HEADER, Paths, type Limits } from '../../../shared/src/protocol/constants'
+import { errorFields, type Logger } from '../log'
+import type { RelayMetrics } from '../metrics/relay-metrics'
+import type { RelayStorage } from '../storage/relay-storage'
+import { spacesRoutes } from './spaces'
+import { mountStaticClient } from './static-client'
+
+export interface AppDeps {
+  storage: RelayStorage
+  metrics: RelayMetrics
+  logger: Logger
+  enrolmentSecret: string | null
+  allowedOrigins: readonly string[]
+  staticDir: string | null
+  limits: Limits
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+
+  app.get(Paths.health, (c) => c.json({ status: 'ok' }))
+  app.get(Paths.metrics, (c) =>
+    c.text(deps.metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  )
+
+  // Same-origin requests need no CORS; other pages only when the operator allowed their origin.
+  app.use(
+    `${Paths.spaces}/*`,
+    cors({
+      origin: (origin) => (deps.allowedOrigins.includes(origin) ? origin : null),
+      allowMethods: ['GET', 'PUT', 'OPTIONS'],
+      allowHeaders: ['authorization', 'content-type', ENROLMENT_HEADER],
+      maxAge: 600,
+    }),
+  )
+  app.route(
+    Paths.spaces,
+    spacesRoutes({
+      storage: deps.storage,
+      logger: deps.logger,
+      enrolmentSecret: deps.enrolmentSecret,
+      maxHttpBodyBytes: deps.limits.maxHttpBodyBytes,
+    }),
+  )
+
+  if (deps.staticDir !== null) mountStaticClient(app, deps.staticDir)
+
+  app.notFound((c) => c.json({ error: 'Not found' }, 404))
+  app.onError((error, c) => {
+    deps.logger.error('http_error', { status: 500, ...errorFields(error) })
+    return c.json({ error: 'Internal relay error' }, 500)
+  })
+  return app
+}

@@ -1,0 +1,90 @@
+/**
+ * Space routes.
+ *
+ *   PUT /v1/spaces/:spaceId   Authorization: Bearer <credential>   [x-tournee-enrolment: <secret>]
+ *     201 created · 200 already exists with this credential (a retried enrolment)
+ *     409 exists with another credential · 400 malformed id or credential · 401/403 enrolment
+ *   GET /v1/spaces/:spaceId   Authorization: Bearer <credential>
+ *     204 credential right · 401 wrong · 404 unknown space
+ *
+ * The GET exists for the device after a refused upgrade: browsers hide the HTTP status of a failed
+ * WebSocket upgrade, so this tells "my credential is refused" from "the relay is unreachable".
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { ENROLMENT_HEADER } from '../../../shared/src/protocol/constants'
+import { isSpaceId } from '../../../shared/src/protocol/ids'
+import { parseBearer } from '../auth/bearer'
+import { credentialMatches, hashCredential } from '../auth/credential'
+import { checkEnrolment } from '../auth/enrolment'
+import type { Logger } from '../log'
+import type { RelayStorage } from '../storage/relay-storage'
+
+export interface SpacesDeps {
+  storage: RelayStorage
+  logger: Logger
+  enrolmentSecret: string | null
+  maxHttpBodyBytes: number
+}
+
+/** Error body: `{ error, field? }`, the field naming what to fix. */
+type ErrorBody = { error: string; field?: string }
+
+export function spacesRoutes(deps: SpacesDeps): Hono {
+  const app = new Hono()
+
+  app.put(
+    '/:spaceId',
+    bodyLimit({
+      maxSize: deps.maxHttpBodyBytes,
+      onError: (c) => c.json<ErrorBody>({ error: 'Request body too large' }, 413),
+    }),
+    async (c) => {
+      const spaceId = c.req.param('spaceId')
+      if (!isSpaceId(spaceId)) {
+        return c.json<ErrorBody>({ error: 'spaceId must be 22 base64url characters', field: 'spaceId' }, 400)
+      }
+      const credential = parseBearer(c.req.header('authorization'))
+      if (credential === null) {
+        return c.json<ErrorBody>(
+          { error: 'Authorization must be "Bearer <43 base64url characters>"', field: 'authorization' },
+          400,
+        )
+      }
+      const enrolment = checkEnrolment(deps.enrolmentSecret, c.req.header(ENROLMENT_HEADER))
+      if (enrolment === 'missing') {
+        return c.json<ErrorBody>({ error: 'This relay requires an enrolment secret', field: ENROLMENT_HEADER }, 401)
+      }
+      if (enrolment === 'wrong') {
+        return c.json<ErrorBody>({ error: 'Wrong enrolment secret', field: ENROLMENT_HEADER }, 403)
+      }
+      const result = await deps.storage.createSpace(spaceId, hashCredential(credential))
+      deps.logger.info('space_enrolled', { spaceId, status: result })
+      if (result === 'created') return c.json({ spaceId, status: 'created' }, 201)
+      if (result === 'exists') return c.json({ spaceId, status: 'exists' }, 200)
+      return c.json<ErrorBody>({ error: 'This space already exists with another credential', field: 'spaceId' }, 409)
+    },
+  )
+
+  app.get('/:spaceId', async (c) => {
+    const spaceId = c.req.param('spaceId')
+    if (!isSpaceId(spaceId)) {
+      return c.json<ErrorBody>({ error: 'spaceId must be 22 base64url characters', field: 'spaceId' }, 400)
+    }
+    const credential = parseBearer(c.req.header('authorization'))
+    if (credential === null) {
+      return c.json<ErrorBody>(
+        { error: 'Authorization must be "Bearer <43 base64url characters>"', field: 'authorization' },
+        400,
+      )
+    }
+    const storedHash = await deps.storage.getCredentialHash(spaceId)
+    if (storedHash === null) return c.json<ErrorBody>({ error: 'Unknown space', field: 'spaceId' }, 404)
+    if (!credentialMatches(credential, storedHash)) {
+      return c.json<ErrorBody>({ error: 'Wrong credential for this space', field: 'authorization' }, 401)
+    }
+    return c.body(null, 204)
+  })
+
+  return app
+}

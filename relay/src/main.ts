@@ -1,0 +1,53 @@
+/**
+ * Entry point: `tsx relay/src/main.ts`. Reads the environment, starts the relay, and prints one
+ * JSON line when listening, which tests and supervisors read to learn the actual port:
+ *
+ *   {"level":"info","event":"listening","time":"…","port":8080,"host":"127.0.0.1",…}
+ *
+ * SIGTERM / SIGINT close gracefully (sockets get 1001, pending writes finish, the database closes).
+ */
+import { ConfigError, loadConfig } from './config'
+import { createLogger, errorFields } from './log'
+import { startRelay } from './server'
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Tournée relay: invalid configuration. ${error.message}`)
+      process.exit(2)
+    }
+    throw error
+  }
+  const logger = createLogger({ level: config.logLevel })
+  const relay = await startRelay(config, { logger })
+  logger.info('listening', {
+    port: relay.port,
+    host: relay.host,
+    dataDir: config.dataDir,
+    staticDir: config.staticDir,
+  })
+
+  let stopping = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return
+    stopping = true
+    logger.info('stopping', { signal })
+    relay.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('stop_failed', errorFields(error))
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
+
+main().catch((error: unknown) => {
+  console.error('Tournée relay failed to start:', error instanceof Error ? error.message : error)
+  process.exit(1)
+})

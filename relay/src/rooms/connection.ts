@@ -1,0 +1,141 @@
+/**
+ * One authenticated sync socket on one space. Frames are rate-limited on arrival and then handled
+ * strictly one after another; the first bad frame closes this socket with a named close code and
+ * is never thrown further, so one device cannot take down the room or the process.
+ */
+import type { WebSocket, RawData } from 'ws'
+import { CloseCode, type CloseCodeName, type Limits } from '../../../shared/src/protocol/constants'
+import { errorFields, type Logger } from '../log'
+import type { FrameRejectionReason, RelayMetrics } from '../metrics/relay-metrics'
+import { FrameError } from './frame-error'
+import { decodeFrame } from './frames'
+import type { Room, RoomPeer } from './room'
+import type { RoomRegistry } from './room-registry'
+import { TokenBucket } from './token-bucket'
+
+export interface ConnectionDeps {
+  registry: RoomRegistry
+  limits: Limits
+  logger: Logger
+  metrics: RelayMetrics
+  now?: () => number
+}
+
+export class SyncConnection implements RoomPeer {
+  private readonly bucket: TokenBucket
+  private readonly room: Promise<Room | null>
+  private chain: Promise<void> = Promise.resolve()
+  /** No new frames are taken (the socket is closing, for whatever reason). */
+  private closing = false
+  /** The relay refused something: frames still queued are dropped, not handled. */
+  private stopped = false
+  private released = false
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly spaceId: string,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.bucket = new TokenBucket(deps.limits.messagesPerSecond, deps.limits.messageBurst, deps.now)
+    deps.metrics.openConnections.inc()
+    socket.binaryType = 'nodebuffer'
+    socket.on('message', this.onMessage)
+    socket.on('close', this.onClose)
+    // ws reports oversized frames and protocol violations here, then closes the socket itself
+    // (1009 for a frame over maxPayload); without a listener the error would crash the process.
+    socket.on('error', (error: Error & { code?: string }) => {
+      const reason: FrameRejectionReason = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too_big' : 'bad_frame'
+      deps.metrics.framesRejected.inc({ reason })
+      deps.logger.info('socket_error', { spaceId, reason, errorName: error.name })
+      this.closing = true
+      this.stopped = true
+    })
+    // Frames arriving while the room loads wait in `chain`, in order, behind the join.
+    this.room = deps.registry.acquire(spaceId).then(
+      (room) => {
+        if (!this.stopped) room.join(this)
+        return room
+      },
+      (error: unknown) => {
+        deps.logger.error('room_load_failed', { spaceId, ...errorFields(error) })
+        this.close('StorageFailure', 'storage_failure')
+        return null
+      },
+    )
+    this.chain = this.room.then(() => undefined)
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame)
+  }
+
+  /** Closes with a named code; idempotent. */
+  close(name: CloseCodeName, reason?: FrameRejectionReason): void {
+    if (this.stopped) return
+    this.closing = true
+    this.stopped = true
+    if (reason) this.deps.metrics.framesRejected.inc({ reason })
+    const { code, reason: text } = CloseCode[name]
+    this.socket.close(code, text)
+  }
+
+  /** Resolves when every frame received so far has been handled (writes included). */
+  settled(): Promise<void> {
+    return this.chain
+  }
+
+  private readonly onMessage = (data: RawData, isBinary: boolean): void => {
+    if (this.closing) return
+    const bytes = toBytes(data)
+    this.deps.metrics.framesReceived.inc()
+    this.deps.metrics.bytesReceived.inc({}, bytes.byteLength)
+    if (!isBinary) {
+      this.close('BadFrame', 'bad_frame')
+      return
+    }
+    if (!this.bucket.take()) {
+      this.deps.logger.info('rate_limited', { spaceId: this.spaceId })
+      this.close('RateLimited', 'rate_limited')
+      return
+    }
+    this.chain = this.chain.then(() => this.process(bytes))
+  }
+
+  private async process(bytes: Uint8Array): Promise<void> {
+    const room = await this.room
+    // A device that sent updates and then hung up still gets them stored: they were received.
+    if (this.stopped || room === null) return
+    try {
+      await room.handle(this, decodeFrame(bytes))
+    } catch (error) {
+      if (error instanceof FrameError) {
+        this.deps.logger.info('frame_rejected', { spaceId: this.spaceId, reason: error.reason, code: error.close.code })
+        this.close(error.closeCode, error.reason)
+      } else {
+        // Storage (or anything unexpected): this device's update was not acknowledged; it will
+        // resend on reconnect. Other connections are untouched.
+        this.deps.logger.error('frame_failed', { spaceId: this.spaceId, ...errorFields(error) })
+        this.close('StorageFailure', 'storage_failure')
+      }
+    }
+  }
+
+  private readonly onClose = (): void => {
+    this.closing = true
+    if (this.released) return
+    this.released = true
+    this.deps.metrics.openConnections.dec()
+    // Leave only after this connection's pending frames are handled, so its writes finish.
+    void this.chain.then(async () => {
+      const room = await this.room
+      room?.leave(this)
+      this.deps.registry.release(this.spaceId)
+    })
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+}

@@ -1,0 +1,105 @@
+/**
+ * Frames on a sync socket: y-websocket framing, lib0 varuint message type then payload.
+ *
+ *   [0 sync][0 step1][varUint8Array stateVector]     device ↔ relay: "here is what I have"
+ *   [0 sync][1 step2][varUint8Array update]          answer to step1: what the other lacks
+ *   [0 sync][2 update][varUint8Array update]         a live change
+ *   [1 awareness][varUint8Array awarenessUpdate]     presence (opaque to the app's data)
+ *   [3 query awareness]                              "send me every awareness state"
+ *   [100 ack][varUint8Array stateVector]             relay → device: this much is durable
+ *
+ * decodeFrame is the trust boundary: it returns a typed frame or throws FrameError, and checks
+ * that the frame holds exactly one message (no trailing bytes) and that every Yjs payload decodes.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import { MessageType } from '../../../shared/src/protocol/constants'
+import { FrameError } from './frame-error'
+
+export type IncomingFrame =
+  | { type: 'sync-step1'; stateVector: Uint8Array }
+  | { type: 'sync-step2'; update: Uint8Array }
+  | { type: 'sync-update'; update: Uint8Array }
+  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'query-awareness' }
+
+export function decodeFrame(data: Uint8Array): IncomingFrame {
+  try {
+    const decoder = decoding.createDecoder(data)
+    const frame = readFrame(decoder)
+    if (decoding.hasContent(decoder)) throw bad('trailing bytes after the message')
+    return frame
+  } catch (error) {
+    if (error instanceof FrameError) throw error
+    throw bad(`undecodable frame (${error instanceof Error ? error.message : 'unknown error'})`)
+  }
+}
+
+function readFrame(decoder: decoding.Decoder): IncomingFrame {
+  const messageType = decoding.readVarUint(decoder)
+  switch (messageType) {
+    case MessageType.Sync: {
+      const syncType = decoding.readVarUint(decoder)
+      const payload = decoding.readVarUint8Array(decoder)
+      switch (syncType) {
+        case syncProtocol.messageYjsSyncStep1:
+          Y.decodeStateVector(payload)
+          return { type: 'sync-step1', stateVector: payload }
+        case syncProtocol.messageYjsSyncStep2:
+          return { type: 'sync-step2', update: payload }
+        case syncProtocol.messageYjsUpdate:
+          return { type: 'sync-update', update: payload }
+        default:
+          throw bad(`unknown sync message type ${syncType}`)
+      }
+    }
+    case MessageType.Awareness:
+      return { type: 'awareness', update: decoding.readVarUint8Array(decoder) }
+    case MessageType.QueryAwareness:
+      return { type: 'query-awareness' }
+    default:
+      // Auth (2) is relay → device only in y-websocket, and Ack (100) is relay → device only here.
+      throw bad(`message type ${messageType} is not accepted from a device`)
+  }
+}
+
+function bad(message: string): FrameError {
+  return new FrameError('BadFrame', 'bad_frame', message)
+}
+
+export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  syncProtocol.writeSyncStep1(encoder, doc)
+  return encoding.toUint8Array(encoder)
+}
+
+export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  syncProtocol.writeSyncStep2(encoder, doc, stateVector)
+  return encoding.toUint8Array(encoder)
+}
+
+export function encodeUpdate(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  syncProtocol.writeUpdate(encoder, update)
+  return encoding.toUint8Array(encoder)
+}
+
+export function encodeAwareness(awarenessUpdate: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Awareness)
+  encoding.writeVarUint8Array(encoder, awarenessUpdate)
+  return encoding.toUint8Array(encoder)
+}
+
+export function encodeAck(stateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Ack)
+  encoding.writeVarUint8Array(encoder, stateVector)
+  return encoding.toUint8Array(encoder)
+}

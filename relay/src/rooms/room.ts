@@ -1,0 +1,203 @@
+/**
+ * One loaded space: its envelope doc, the connections on it, and their awareness.
+ *
+ * The envelope holds ciphertext only; the room merges and stores it without a key. Write path of
+ * an update from a device:
+ *
+ *   check (size, decodes) → storage.appendUpdate (durable) → apply to the doc, origin = that
+ *   connection → the doc's update event broadcasts to the *other* connections → ACK to the sender
+ *   with the doc's state vector
+ *
+ * Appends and compactions run through one queue per room, so when a compaction snapshots the doc,
+ * the doc holds exactly the rows up to the last appended seq.
+ */
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import type { Limits } from '../../../shared/src/protocol/constants'
+import { errorFields, type Logger } from '../log'
+import type { RelayMetrics } from '../metrics/relay-metrics'
+import type { RelayStorage } from '../storage/relay-storage'
+import { checkAwarenessUpdate } from './awareness-check'
+import { encodeAck, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type IncomingFrame } from './frames'
+import { SerialQueue } from './serial-queue'
+import { checkUpdate } from './update-check'
+
+/** What a room needs of a connection: a way to send it a frame. */
+export interface RoomPeer {
+  send(frame: Uint8Array): void
+}
+
+export interface RoomDeps {
+  storage: RelayStorage
+  limits: Limits
+  logger: Logger
+  metrics: RelayMetrics
+  /** Compact while loaded once the space has more rows than this. */
+  compactRowsWhileLoaded: number
+}
+
+export class Room {
+  readonly doc = new Y.Doc({ gc: true })
+  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  /** Connection → awareness client ids it introduced (removed from the room when it leaves). */
+  private readonly peers = new Map<RoomPeer, Set<number>>()
+  private readonly writes = new SerialQueue()
+  private rows = 0
+  private lastSeq = 0
+  private compactionScheduled = false
+
+  private constructor(
+    readonly spaceId: string,
+    private readonly deps: RoomDeps,
+  ) {
+    // The relay is no participant: it has no presence of its own.
+    this.awareness.setLocalState(null)
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      const frame = encodeUpdate(update)
+      for (const peer of this.peers.keys()) if (peer !== origin) peer.send(frame)
+    })
+    this.awareness.on('update', this.onAwarenessUpdate)
+  }
+
+  static async load(spaceId: string, deps: RoomDeps): Promise<Room> {
+    const room = new Room(spaceId, deps)
+    const stored = await deps.storage.loadUpdates(spaceId)
+    Y.transact(room.doc, () => {
+      for (const update of stored.updates) {
+        try {
+          Y.applyUpdate(room.doc, update)
+        } catch (error) {
+          // A row that no longer decodes must not lock every device out of the space.
+          deps.logger.error('storage_row_unreadable', { spaceId, ...errorFields(error) })
+        }
+      }
+    })
+    room.rows = stored.updates.length
+    room.lastSeq = stored.lastSeq
+    return room
+  }
+
+  get connectionCount(): number {
+    return this.peers.size
+  }
+
+  get rowCount(): number {
+    return this.rows
+  }
+
+  /**
+   * A new connection: the relay's step 1 (so the device sends what the relay lacks), and an ACK
+   * of the current state, which came from storage and is therefore durable.
+   */
+  join(peer: RoomPeer): void {
+    this.peers.set(peer, new Set())
+    peer.send(encodeSyncStep1(this.doc))
+    peer.send(encodeAck(Y.encodeStateVector(this.doc)))
+    if (this.awareness.getStates().size > 0) {
+      const clients = [...this.awareness.getStates().keys()]
+      peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
+    }
+  }
+
+  leave(peer: RoomPeer): void {
+    const controlled = this.peers.get(peer)
+    this.peers.delete(peer)
+    if (controlled && controlled.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...controlled], null)
+    }
+  }
+
+  /** Handles one decoded frame; throws FrameError (or a storage error) for the caller to close on. */
+  async handle(peer: RoomPeer, frame: IncomingFrame): Promise<void> {
+    switch (frame.type) {
+      case 'sync-step1':
+        peer.send(encodeSyncStep2(this.doc, frame.stateVector))
+        return
+      case 'sync-step2':
+      case 'sync-update':
+        await this.receiveUpdate(peer, frame.update)
+        return
+      case 'awareness':
+        this.receiveAwareness(peer, frame.update)
+        return
+      case 'query-awareness': {
+        const clients = [...this.awareness.getStates().keys()]
+        peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
+        return
+      }
+    }
+  }
+
+  private async receiveUpdate(peer: RoomPeer, update: Uint8Array): Promise<void> {
+    const { empty } = checkUpdate(update, this.deps.limits.maxUpdateBytes)
+    await this.writes.run(async () => {
+      if (!empty) {
+        this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, update)
+        this.rows++
+        this.deps.metrics.updatesPersisted.inc()
+      }
+      Y.applyUpdate(this.doc, update, peer)
+    })
+    peer.send(encodeAck(Y.encodeStateVector(this.doc)))
+    if (this.rows > this.deps.compactRowsWhileLoaded && !this.compactionScheduled) {
+      this.compactionScheduled = true
+      this.compact()
+        .catch((error: unknown) => this.deps.logger.error('compaction_failed', { spaceId: this.spaceId, ...errorFields(error) }))
+        .finally(() => {
+          this.compactionScheduled = false
+        })
+    }
+  }
+
+  private receiveAwareness(peer: RoomPeer, update: Uint8Array): void {
+    const controlled = this.peers.get(peer) ?? new Set<number>()
+    checkAwarenessUpdate(update, this.awareness.meta, controlled, this.deps.limits)
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer)
+  }
+
+  private readonly onAwarenessUpdate = (
+    changes: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const controlled = this.peers.get(origin as RoomPeer)
+    if (controlled) {
+      for (const id of changes.added) controlled.add(id)
+      for (const id of changes.removed) controlled.delete(id)
+    }
+    const changed = [...changes.added, ...changes.updated, ...changes.removed]
+    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
+    for (const peer of this.peers.keys()) peer.send(frame)
+  }
+
+  /**
+   * Replaces the stored rows by one snapshot of the doc. The doc is gc:true, so content of deleted
+   * envelope entries is gone from the snapshot, and with the old rows gone, from the disk.
+   */
+  compact(): Promise<void> {
+    return this.writes.run(async () => {
+      if (this.rows <= 1) return
+      const started = Date.now()
+      const state = Y.encodeStateAsUpdate(this.doc)
+      await this.deps.storage.compact(this.spaceId, state, this.lastSeq)
+      this.deps.logger.info('room_compacted', {
+        spaceId: this.spaceId,
+        rows: this.rows,
+        bytes: state.byteLength,
+        durationMs: Date.now() - started,
+      })
+      this.rows = 1
+      this.deps.metrics.compactions.inc()
+    })
+  }
+
+  /** Waits for writes already submitted (used before unloading and at shutdown). */
+  idle(): Promise<void> {
+    return this.writes.idle()
+  }
+
+  destroy(): void {
+    this.awareness.off('update', this.onAwarenessUpdate)
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Starts the relay: the hono app on @hono/node-server, and a `ws` server (noServer) that takes
+ * only upgrades authenticated by decideUpgrade. A refused upgrade gets a plain HTTP response on
+ * the raw socket, which is then destroyed: no WebSocket, no room, no storage.
+ *
+ * close() stops accepting, closes every socket with GoingAway (1001), waits for the frames already
+ * received to be handled (their storage writes included), compacts and unloads the rooms, then
+ * closes the database.
+ */
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { serve } from '@hono/node-server'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { SUBPROTOCOL } from '../../shared/src/protocol/constants'
+import { createApp } from './app/create-app'
+import { decideUpgrade } from './auth/upgrade'
+import type { RelayConfig } from './config'
+import { createLogger, errorFields, type Logger } from './log'
+import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics'
+import { SyncConnection } from './rooms/connection'
+import { RoomRegistry } from './rooms/room-registry'
+import type { RelayStorage } from './storage/relay-storage'
+import { SqliteStorage } from './storage/sqlite-storage'
+
+export interface RelayOptions {
+  logger?: Logger
+  metrics?: RelayMetrics
+  /** Defaults to SQLite in config.dataDir. */
+  storage?: RelayStorage
+  /** Injected clock for rate limiting. */
+  now?: () => number
+  /** Compaction thresholds, in stored rows per space. */
+  compactRowsOnUnload?: number
+  compactRowsWhileLoaded?: number
+  /** How long close() lets devices answer the close handshake before cutting them off. */
+  closeGraceMs?: number
+}
+
+export interface RunningRelay {
+  /** The port actually listened on (useful with TOURNEE_PORT=0). */
+  port: number
+  host: string
+  metrics: RelayMetrics
+  close(): Promise<void>
+}
+
+export async function startRelay(config: RelayConfig, options: RelayOptions = {}): Promise<RunningRelay> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel })
+  const metrics = options.metrics ?? createRelayMetrics()
+  const storage = options.storage ?? new SqliteStorage({ dataDir: config.dataDir })
+  const registry = new RoomRegistry({
+    storage,
+    limits: config.limits,
+    logger,
+    metrics,
+    compactRowsOnUnload: options.compactRowsOnUnload ?? 50,
+    compactRowsWhileLoaded: options.compactRowsWhileLoaded ?? 1000,
+  })
+  const app = createApp({
+    storage,
+    metrics,
+    logger,
+    enrolmentSecret: config.enrolmentSecret,
+    allowedOrigins: config.allowedOrigins,
+    staticDir: config.staticDir,
+    limits: config.limits,
+  })
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.limits.maxFrameBytes,
+    // The device offers `tournee.1` and its credential; answer with the version only, never echo
+    // the credential. decideUpgrade already refused anyone not offering `tournee.1`.
+    handleProtocols: () => SUBPROTOCOL,
+  })
+  const connections = new Set<SyncConnection>()
+  let accepting = true
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const created = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(created as Server),
+    ) as Server
+    created.once('error', reject)
+  })
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (error) => logger.debug('upgrade_socket_error', errorFields(error)))
+    handleUpgrade(request, socket, head).catch((error: unknown) => {
+      logger.error('upgrade_failed', errorFields(error))
+      metrics.upgradesRefused.inc({ reason: 'error' })
+      refuse(socket, 500, 'Relay error')
+    })
+  })
+
+  async function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!accepting) {
+      metrics.upgradesRefused.inc({ reason: 'shutting_down' })
+      refuse(socket, 503, 'Relay shutting down: retry shortly')
+      return
+    }
+    const decision = await decideUpgrade(
+      { url: request.url, headers: request.headers },
+      { allowedOrigins: config.allowedOrigins, getCredentialHash: (id) => storage.getCredentialHash(id) },
+    )
+    if (!decision.ok) {
+      metrics.upgradesRefused.inc({ reason: decision.reason })
+      logger.info('upgrade_refused', { spaceId: decision.spaceId, status: decision.status, reason: decision.reason })
+      refuse(socket, decision.status, decision.message)
+      return
+    }
+    // The device may have gone during the storage lookup, or the relay started closing.
+    if (socket.destroyed) return
+    if (!accepting) {
+      refuse(socket, 503, 'Relay shutting down: retry shortly')
+      return
+    }
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      metrics.upgradesAccepted.inc()
+      const connection = new SyncConnection(ws, decision.spaceId, {
+        registry,
+        limits: config.limits,
+        logger,
+        metrics,
+        now: options.now,
+      })
+      connections.add(connection)
+      ws.on('close', () => connections.delete(connection))
+      logger.debug('connection_opened', { spaceId: decision.spaceId })
+    })
+  }
+
+  const address = server.address() as AddressInfo
+  let closing: Promise<void> | null = null
+
+  async function close(): Promise<void> {
+    accepting = false
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeIdleConnections()
+    const open = [...connections]
+    for (const connection of open) connection.close('GoingAway')
+    await Promise.all(open.map((connection) => connection.settled()))
+    await registry.closeAll()
+    await storage.close()
+    // Devices get a moment to answer the close handshake; then the sockets are cut.
+    const grace = setTimeout(() => {
+      for (const client of wss.clients) client.terminate()
+      server.closeAllConnections()
+    }, options.closeGraceMs ?? 2000)
+    await serverClosed
+    clearTimeout(grace)
+    wss.close()
+    logger.info('stopped')
+  }
+
+  return {
+    port: address.port,
+    host: config.host,
+    metrics,
+    close: () => (closing ??= close()),
+  }
+}
+
+function refuse(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed) return
+  const body = message + '\n'
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+      body,
+    () => socket.destroy(),
+  )
+}

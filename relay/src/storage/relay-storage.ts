@@ -1,0 +1,56 @@
+/**
+ * What the relay persists, behind one interface so SQLite (embedded default) and PostgreSQL
+ * (later) pass the same contract suite (storage-contract.ts).
+ *
+ * Per space: the hash of its access credential, and an append-only log of envelope updates
+ * (opaque Yjs updates of the encrypted envelope doc), each with an increasing `seq`. Compaction
+ * replaces a prefix of the log with one merged update.
+ */
+
+export type CreateSpaceResult = 'created' | 'exists' | 'conflict'
+
+export interface StoredUpdates {
+  /** In append order. */
+  updates: Uint8Array[]
+  /** Seq of the last row returned, 0 when there is none. */
+  lastSeq: number
+}
+
+export interface RelayStorage {
+  /**
+   * Registers a space. `exists` when it is already registered with the same credential hash (a
+   * retried enrolment), `conflict` when registered with another one.
+   */
+  createSpace(spaceId: string, credentialHash: Uint8Array): Promise<CreateSpaceResult>
+  /** The stored credential hash, or null for an unknown space. */
+  getCredentialHash(spaceId: string): Promise<Uint8Array | null>
+  loadUpdates(spaceId: string): Promise<StoredUpdates>
+  /**
+   * Appends one update and resolves with its seq only once it is durable: the relay acknowledges
+   * an update to the device after this, and a restart must not lose anything acknowledged.
+   * Rejects with UnknownSpaceError for a space that was never created.
+   */
+  appendUpdate(spaceId: string, update: Uint8Array): Promise<number>
+  /**
+   * Atomically replaces every row with seq ≤ upToSeq by one row holding `mergedState`, which must
+   * contain everything those rows held. Rows appended after upToSeq are kept. This is what erases
+   * the ciphertext of deleted envelope entries from disk.
+   */
+  compact(spaceId: string, mergedState: Uint8Array, upToSeq: number): Promise<void>
+  /** Finishes pending writes and releases the backend; later calls reject with StorageClosedError. */
+  close(): Promise<void>
+}
+
+export class UnknownSpaceError extends Error {
+  override name = 'UnknownSpaceError'
+  constructor(readonly spaceId: string) {
+    super(`Space ${spaceId} is not registered: create it with PUT /v1/spaces/${spaceId} first`)
+  }
+}
+
+export class StorageClosedError extends Error {
+  override name = 'StorageClosedError'
+  constructor() {
+    super('Relay storage is closed: the relay is shutting down')
+  }
+}
