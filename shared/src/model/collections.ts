@@ -1,0 +1,19 @@
+/** Names of the top-level Y.Maps of each doc. They are part of the stored format: never rename. */
+export const DIRECTORY_MAPS = {
+  practice: 'practice',
+  practitioners: 'practitioners',
+  sites: 'sites',
+  appointmentKinds: 'appointmentKinds',
+  patients: 'patients',
+} as const
+
+export const AGENDA_MAPS = {
+  /** The doc's own settings: `month` ('YYYY-MM'). */
+  agenda: 'agenda',
+  appointments: 'appointments',
+} as const
+
+export const PATIENT_FILE_MAPS = {
+  notes: 'notes',
+  prescriptions: 'prescriptions',
+} as const

@@ -1,0 +1,45 @@
+/** The document model: typed accessors over the Y.Docs of a space. See docs/data-model.md. */
+export type { Actor, Clock } from './actor'
+export { fixedClock } from './actor'
+export * from './doc-ids'
+export { newRecordId, isRecordId, RECORD_ID_PATTERN } from './ids'
+export * from './dates'
+export { checkNir, nirKey, normalizeNir } from './nir'
+export type { NirCheck } from './nir'
+export { isPhone, normalizePhone } from './phone'
+export { DIRECTORY_MAPS, AGENDA_MAPS, PATIENT_FILE_MAPS } from './collections'
+export { APPOINTMENT_STATUSES, NOTE_KINDS, PLACES, PROFESSIONS, SEXES } from './input-schemas'
+export type {
+  AppointmentInput,
+  AppointmentKindInput,
+  AppointmentStatus,
+  NoteInput,
+  NoteKind,
+  Patch,
+  PatientInput,
+  Place,
+  PracticeInitInput,
+  PracticeInput,
+  PractitionerInput,
+  PrescriptionInput,
+  Profession,
+  Sex,
+  SiteInput,
+} from './input-schemas'
+export type { Address, AddressInput } from './field-schemas'
+export type {
+  Appointment,
+  AppointmentKind,
+  Note,
+  Patient,
+  Practice,
+  Practitioner,
+  Prescription,
+  Site,
+} from './record-schemas'
+export { RecordNotFoundError } from './records'
+export type { ListResult, RecordIssue, RecordMeta } from './records'
+export * from './validation'
+export * from './directory'
+export * from './agenda'
+export * from './patient-file'

@@ -1,0 +1,122 @@
+/**
+ * Schemas of what enters from a form or an import. Blank strings have already been removed by
+ * `dropBlanks` (validation.ts), so an empty optional field is simply absent here. Defaults are
+ * applied by the add functions, not here, so that a patch validated with `.partial()` never
+ * invents values for fields the user did not touch.
+ */
+import { z } from 'zod'
+import * as f from './field-schemas'
+
+export const PROFESSIONS = ['kine', 'infirmier', 'medecin', 'veterinaire', 'autre'] as const
+export type Profession = (typeof PROFESSIONS)[number]
+
+export const SEXES = ['F', 'M', 'X', 'U'] as const
+export type Sex = (typeof SEXES)[number]
+
+/** FHIR Appointment.status values this app uses. */
+export const APPOINTMENT_STATUSES = ['booked', 'arrived', 'fulfilled', 'cancelled', 'noshow'] as const
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number]
+
+export const PLACES = ['practice', 'home'] as const
+export type Place = (typeof PLACES)[number]
+
+export const NOTE_KINDS = ['session', 'assessment'] as const
+export type NoteKind = (typeof NOTE_KINDS)[number]
+
+export const practitionerFields = z.object({
+  displayName: f.text(f.LIMITS.name),
+  profession: z.enum(PROFESSIONS),
+  rpps: f.rpps.optional(),
+  colour: f.colour.optional(),
+  active: z.boolean().optional(),
+})
+
+export const practiceFields = z.object({
+  name: f.text(f.LIMITS.name),
+  timeZone: f.timeZone.optional(),
+  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, { error: 'invalid_value' }).optional(),
+})
+
+export const practiceInit = practiceFields.extend({ firstPractitioner: practitionerFields })
+
+export const siteFields = z.object({
+  name: f.text(f.LIMITS.name),
+  address: f.address.optional(),
+  active: z.boolean().optional(),
+})
+
+export const appointmentKindFields = z.object({
+  label: f.text(f.LIMITS.label),
+  defaultDurationMin: f.int(5, 720),
+  colour: f.colour.optional(),
+  active: z.boolean().optional(),
+})
+
+export const patientFields = z.object({
+  birthName: f.text(f.LIMITS.name),
+  usualName: f.text(f.LIMITS.name).optional(),
+  firstNames: f.text(f.LIMITS.name),
+  sex: z.enum(SEXES).optional(),
+  birthDate: f.localDate.optional(),
+  nir: f.nir.optional(),
+  phones: z.array(f.phone).max(5).optional(),
+  email: f.email.optional(),
+  address: f.address.optional(),
+  archived: z.boolean().optional(),
+})
+
+const appointmentShape = z.object({
+  start: f.localDateTime,
+  timeZone: f.timeZone.optional(),
+  durationMin: f.int(5, 720),
+  practitionerId: f.recordId,
+  patientId: f.recordId.optional(),
+  kindId: f.recordId.optional(),
+  title: f.text(f.LIMITS.label).optional(),
+  place: z.enum(PLACES).optional(),
+  address: f.address.optional(),
+  note: f.text(f.LIMITS.shortText).optional(),
+  status: z.enum(APPOINTMENT_STATUSES).optional(),
+  cancelReason: f.text(f.LIMITS.line).optional(),
+  seriesId: f.recordId.optional(),
+  occurrence: f.int(0, 10_000).optional(),
+})
+
+/** A block (lunch, meeting) has no patient, so it needs a title to be shown with. */
+export const appointmentFields = appointmentShape.superRefine((a, ctx) => {
+  if (a.patientId === undefined && a.title === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'required', path: ['title'] })
+  }
+})
+export { appointmentShape }
+
+export const noteFields = z.object({
+  date: f.localDate,
+  kind: z.enum(NOTE_KINDS),
+  text: z.string().max(f.LIMITS.longText).optional(),
+  appointmentId: f.recordId.optional(),
+})
+
+export const prescriptionFields = z.object({
+  prescriberName: f.text(f.LIMITS.name),
+  prescriberRpps: f.rpps.optional(),
+  date: f.localDate,
+  indication: f.text(f.LIMITS.shortText),
+  sessionsPrescribed: f.int(1, 200).optional(),
+})
+
+export type PractitionerInput = z.input<typeof practitionerFields>
+export type PracticeInput = z.input<typeof practiceFields>
+export type PracticeInitInput = z.input<typeof practiceInit>
+export type SiteInput = z.input<typeof siteFields>
+export type AppointmentKindInput = z.input<typeof appointmentKindFields>
+export type PatientInput = z.input<typeof patientFields>
+export type AppointmentInput = z.input<typeof appointmentShape>
+export type NoteInput = z.input<typeof noteFields>
+export type PrescriptionInput = z.input<typeof prescriptionFields>
+
+/**
+ * A patch: absent (or undefined) leaves a field alone, `null` or '' clears an optional field.
+ * Required fields cannot be cleared.
+ */
+export type Patch<T> = { [K in keyof T]?: undefined extends T[K] ? T[K] | null : T[K] }

@@ -1,0 +1,134 @@
+/**
+ * The patient index: identity and contact of every patient, in the directory doc. This is the only
+ * place identity lives; the patient's file (`patient/<id>`) and appointments refer to it by id.
+ */
+import type * as Y from 'yjs'
+import type { Actor, Clock } from './actor'
+import { DIRECTORY_MAPS } from './collections'
+import { newRecordId } from './ids'
+import { patientFields } from './input-schemas'
+import type { Patch, PatientInput } from './input-schemas'
+import { patientRecord } from './record-schemas'
+import type { Patient } from './record-schemas'
+import {
+  compareFr,
+  findRecord,
+  insertRecord,
+  isDeleted,
+  markDeleted,
+  readAll,
+  readRecord,
+  requireRecord,
+  unmarkDeleted,
+  updateRecord,
+} from './records'
+import type { ListResult } from './records'
+import { validatePatientInput } from './validation'
+
+const NAME = DIRECTORY_MAPS.patients
+const KEYS = Object.keys(patientFields.shape)
+
+export type PatientPatch = Patch<PatientInput>
+
+export function addPatient(doc: Y.Doc, input: PatientInput, actor: Actor, clock: Clock): string {
+  const fields = validatePatientInput(input)
+  const id = newRecordId()
+  insertRecord(doc, NAME, id, { ...fields, archived: fields.archived ?? false }, actor, clock)
+  return id
+}
+
+/**
+ * Only fields whose value changes are written, so a field this device did not touch never
+ * overwrites another device's concurrent edit of it. Returns whether anything changed.
+ */
+export function updatePatient(doc: Y.Doc, id: string, patch: PatientPatch, actor: Actor, clock: Clock): boolean {
+  return updateRecord(
+    doc,
+    NAME,
+    id,
+    patch,
+    (merged) => {
+      const fields = validatePatientInput(merged)
+      return { ...fields, archived: fields.archived ?? false }
+    },
+    KEYS,
+    actor,
+    clock,
+  )
+}
+
+export function softDeletePatient(doc: Y.Doc, id: string, actor: Actor, clock: Clock): void {
+  markDeleted(doc, requireRecord(doc, NAME, id), actor, clock)
+}
+
+export function restorePatient(doc: Y.Doc, id: string, actor: Actor, clock: Clock): void {
+  unmarkDeleted(doc, requireRecord(doc, NAME, id), actor, clock)
+}
+
+/** The patient, deleted or not; undefined if absent or unreadable (see listPatients' issues). */
+export function getPatient(doc: Y.Doc, id: string): Patient | undefined {
+  const record = findRecord(doc, NAME, id)
+  if (!record) return undefined
+  const read = readRecord(NAME, id, record, patientRecord)
+  return read.ok ? read.record : undefined
+}
+
+/** The name a patient is called by: usual name if any, else birth name. */
+export function patientFamilyName(p: Pick<Patient, 'birthName' | 'usualName'>): string {
+  return p.usualName ?? p.birthName
+}
+
+/** 'Dupont Jeanne', the order French agendas and lists use. */
+export function patientDisplayName(p: Pick<Patient, 'birthName' | 'usualName' | 'firstNames'>): string {
+  return `${patientFamilyName(p)} ${p.firstNames}`
+}
+
+export function comparePatients(a: Patient, b: Patient): number {
+  return (
+    compareFr(patientFamilyName(a), patientFamilyName(b)) ||
+    compareFr(a.firstNames, b.firstNames) ||
+    compareFr(a.birthName, b.birthName) ||
+    (a.birthDate ?? '').localeCompare(b.birthDate ?? '') ||
+    a.id.localeCompare(b.id)
+  )
+}
+
+export type ListPatientsOptions = { includeArchived?: boolean; includeDeleted?: boolean }
+
+/** Sorted by usual (else birth) name, then first names, in French order ignoring case and accents. */
+export function listPatients(doc: Y.Doc, options: ListPatientsOptions = {}): ListResult<Patient> {
+  const result = readAll(
+    doc,
+    NAME,
+    patientRecord,
+    (p) => (options.includeDeleted || !isDeleted(p)) && (options.includeArchived || !p.archived),
+  )
+  result.items.sort(comparePatients)
+  return result
+}
+
+function fold(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+}
+
+/**
+ * Patients matching every word of `query` in a name, a phone number (digits only), the birth date
+ * ('1984-12-03' or '03/12/1984') or the NIR. Accents and case are ignored.
+ */
+export function searchPatients(doc: Y.Doc, query: string, options: ListPatientsOptions = {}): ListResult<Patient> {
+  const words = fold(query).split(/\s+/).filter(Boolean)
+  const result = listPatients(doc, options)
+  if (words.length === 0) return result
+  const items = result.items.filter((p) => {
+    const birth = p.birthDate ? `${p.birthDate} ${p.birthDate.split('-').reverse().join('/')}` : ''
+    const haystack = fold(
+      [p.birthName, p.usualName ?? '', p.firstNames, birth, p.nir ?? '', ...(p.phones ?? [])].join(' '),
+    )
+    const digits = haystack.replace(/[^0-9 ]/g, '')
+    return words.every((w) => haystack.includes(w) || (/^[0-9 .]+$/.test(w) && digits.includes(w.replace(/\D/g, ''))))
+  })
+  return { items, issues: result.issues }
+}

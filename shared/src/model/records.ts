@@ -1,0 +1,232 @@
+/**
+ * Records are Y.Maps inside a collection Y.Map keyed by record id:
+ *
+ *   doc.getMap('patients')            collection: id → record
+ *     'pQ3…' → Y.Map {                one record: one map key per field
+ *       birthName: 'Martin', phones: ['0612345678'], address: { line1, postalCode, city },
+ *       createdAt: 1795…, createdBy: { memberId, deviceId },
+ *       updatedAt: 1795…, updatedBy: { memberId, deviceId },
+ *       deletedAt?: 1795…, deletedBy?: { memberId, deviceId } }
+ *
+ * Each field is its own map key, so concurrent edits of different fields both survive and edits of
+ * the same field resolve last-writer-wins (Yjs orders them by client id, deterministically on every
+ * replica). Writes touch only the keys whose value changed, so an untouched field never overwrites
+ * a concurrent edit from another device. Values that are plain objects or arrays (an address, a
+ * list of phones) are one value: they are replaced whole, never merged key by key.
+ */
+import * as Y from 'yjs'
+import type { z } from 'zod'
+import type { Actor, Clock } from './actor'
+import { applyPatch, checkSchema } from './validation'
+import type { ValidationIssue } from './validation'
+
+export type RecordMeta = {
+  createdAt: number
+  createdBy: Actor
+  updatedAt: number
+  updatedBy: Actor
+  deletedAt?: number
+  deletedBy?: Actor
+}
+
+/** A record that could not be read: it is left out of lists and reported here instead. */
+export type RecordIssue = { collection: string; id: string; issues: ValidationIssue[] }
+
+export type ListResult<T> = { items: T[]; issues: RecordIssue[] }
+
+export const META_KEYS = ['createdAt', 'createdBy', 'updatedAt', 'updatedBy', 'deletedAt', 'deletedBy'] as const
+
+export class RecordNotFoundError extends Error {
+  override name = 'RecordNotFoundError'
+
+  constructor(
+    readonly collection: string,
+    readonly id: string,
+  ) {
+    super(`No ${collection} record with id '${id}' in this doc: it may not have synced yet`)
+  }
+}
+
+// A copy, so that a caller mutating its Actor object cannot alter what was stored.
+function stamp(actor: Actor): Actor {
+  return { memberId: actor.memberId, deviceId: actor.deviceId }
+}
+
+export function collection(doc: Y.Doc, name: string): Y.Map<unknown> {
+  return doc.getMap<unknown>(name)
+}
+
+export function findRecord(doc: Y.Doc, collectionName: string, id: string): Y.Map<unknown> | undefined {
+  const value = collection(doc, collectionName).get(id)
+  return value instanceof Y.Map ? (value as Y.Map<unknown>) : undefined
+}
+
+export function requireRecord(doc: Y.Doc, collectionName: string, id: string): Y.Map<unknown> {
+  const record = findRecord(doc, collectionName, id)
+  if (!record) throw new RecordNotFoundError(collectionName, id)
+  return record
+}
+
+/** Fields of a record as plain values (Y.Text as its string), without the stamps. */
+export function recordFields(record: Y.Map<unknown>): Record<string, unknown> {
+  const json = record.toJSON() as Record<string, unknown>
+  for (const key of META_KEYS) delete json[key]
+  return json
+}
+
+/**
+ * Adds a record. `fields` are plain values or Y types (a Y.Text for collaborative text); undefined
+ * fields are not written. Runs in one transaction so other replicas never see a half-made record.
+ */
+export function insertRecord(
+  doc: Y.Doc,
+  collectionName: string,
+  id: string,
+  fields: Record<string, unknown>,
+  actor: Actor,
+  clock: Clock,
+): Y.Map<unknown> {
+  const now = clock()
+  const record = new Y.Map<unknown>()
+  doc.transact(() => {
+    collection(doc, collectionName).set(id, record)
+    for (const [key, value] of Object.entries(fields)) if (value !== undefined) record.set(key, value)
+    record.set('createdAt', now)
+    record.set('createdBy', stamp(actor))
+    record.set('updatedAt', now)
+    record.set('updatedBy', stamp(actor))
+  })
+  return record
+}
+
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]))
+  const ao = a as Record<string, unknown>
+  const bo = b as Record<string, unknown>
+  const keys = Object.keys(ao).filter((k) => ao[k] !== undefined)
+  if (keys.length !== Object.keys(bo).filter((k) => bo[k] !== undefined).length) return false
+  return keys.every((k) => jsonEqual(ao[k], bo[k]))
+}
+
+/**
+ * Makes `keys` of `record` equal to `next`: sets changed values, deletes keys absent from `next`,
+ * leaves equal ones alone. Stamps updatedAt/updatedBy only when something changed. Returns whether
+ * anything was written.
+ */
+export function writeChangedFields(
+  doc: Y.Doc,
+  record: Y.Map<unknown>,
+  next: Record<string, unknown>,
+  keys: readonly string[],
+  actor: Actor,
+  clock: Clock,
+): boolean {
+  let changed = false
+  doc.transact(() => {
+    for (const key of keys) {
+      const value = next[key]
+      const current: unknown = record.get(key)
+      if (value === undefined) {
+        if (record.has(key)) {
+          record.delete(key)
+          changed = true
+        }
+      } else if (!jsonEqual(current instanceof Y.AbstractType ? current.toJSON() : current, value)) {
+        record.set(key, value)
+        changed = true
+      }
+    }
+    if (changed) {
+      record.set('updatedAt', clock())
+      record.set('updatedBy', stamp(actor))
+    }
+  })
+  return changed
+}
+
+/** Soft delete: the record and its history stay; lists hide it unless asked. */
+export function markDeleted(doc: Y.Doc, record: Y.Map<unknown>, actor: Actor, clock: Clock): void {
+  if (record.has('deletedAt')) return
+  const now = clock()
+  doc.transact(() => {
+    record.set('deletedAt', now)
+    record.set('deletedBy', stamp(actor))
+    record.set('updatedAt', now)
+    record.set('updatedBy', stamp(actor))
+  })
+}
+
+export function unmarkDeleted(doc: Y.Doc, record: Y.Map<unknown>, actor: Actor, clock: Clock): void {
+  if (!record.has('deletedAt')) return
+  doc.transact(() => {
+    record.delete('deletedAt')
+    record.delete('deletedBy')
+    record.set('updatedAt', clock())
+    record.set('updatedBy', stamp(actor))
+  })
+}
+
+export type ReadResult<T> = { ok: true; record: T } | { ok: false; issue: RecordIssue }
+
+export function readRecord<S extends z.ZodType>(
+  collectionName: string,
+  id: string,
+  value: unknown,
+  schema: S,
+): ReadResult<{ id: string } & z.output<S>> {
+  if (!(value instanceof Y.Map)) {
+    const issue = { path: '', code: 'invalid_type' as const, message: 'Record is not a Y.Map' }
+    return { ok: false, issue: { collection: collectionName, id, issues: [issue] } }
+  }
+  const checked = checkSchema(schema, value.toJSON())
+  if (!checked.ok) return { ok: false, issue: { collection: collectionName, id, issues: checked.issues } }
+  return { ok: true, record: { ...(checked.value as object), id } as { id: string } & z.output<S> }
+}
+
+/** Reads every record of a collection; invalid ones are reported, never thrown. */
+export function readAll<S extends z.ZodType>(
+  doc: Y.Doc,
+  collectionName: string,
+  schema: S,
+  keep: (record: { id: string } & z.output<S>) => boolean,
+): ListResult<{ id: string } & z.output<S>> {
+  const items: ({ id: string } & z.output<S>)[] = []
+  const issues: RecordIssue[] = []
+  collection(doc, collectionName).forEach((value, id) => {
+    const read = readRecord(collectionName, id, value, schema)
+    if (!read.ok) issues.push(read.issue)
+    else if (keep(read.record)) items.push(read.record)
+  })
+  return { items, issues }
+}
+
+export function isDeleted(record: { deletedAt?: number }): boolean {
+  return record.deletedAt !== undefined
+}
+
+/** French alphabetical order, ignoring case and accents ('Émile' sorts with 'Emile'). */
+export function compareFr(a: string, b: string): number {
+  return a.localeCompare(b, 'fr', { sensitivity: 'base' })
+}
+
+/**
+ * Edits a record: applies `patch` to its current fields, validates the result whole, and writes
+ * only the fields whose value changed. `keys` are the record's editable fields.
+ */
+export function updateRecord(
+  doc: Y.Doc,
+  collectionName: string,
+  id: string,
+  patch: unknown,
+  validate: (merged: Record<string, unknown>) => Record<string, unknown>,
+  keys: readonly string[],
+  actor: Actor,
+  clock: Clock,
+): boolean {
+  const record = requireRecord(doc, collectionName, id)
+  const next = validate(applyPatch(recordFields(record), patch, collectionName))
+  return writeChangedFields(doc, record, next, keys, actor, clock)
+}
