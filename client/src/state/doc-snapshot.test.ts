@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { DocSnapshotStore, DocVersion } from './doc-snapshot'
+
+function namesOf(doc: Y.Doc): string[] {
+  return [...doc.getMap<string>('people').values()].sort()
+}
+
+describe('DocSnapshotStore', () => {
+  it('returns the same snapshot until the doc changes', () => {
+    const doc = new Y.Doc()
+    doc.getMap<string>('people').set('a', 'Alice')
+    let reads = 0
+    const store = new DocSnapshotStore(doc, new DocVersion(doc), (d) => {
+      reads += 1
+      return namesOf(d)
+    })
+    const first = store.getSnapshot()
+    expect(store.getSnapshot()).toBe(first)
+    expect(store.getSnapshot()).toBe(first)
+    expect(reads).toBe(1)
+    expect(first).toEqual(['Alice'])
+  })
+
+  it('reads again after a local or a remote change, and notifies subscribers', () => {
+    const doc = new Y.Doc()
+    const version = new DocVersion(doc)
+    const store = new DocSnapshotStore(doc, version, namesOf)
+    let notified = 0
+    const unsubscribe = store.subscribe(() => (notified += 1))
+    const before = store.getSnapshot()
+
+    doc.getMap<string>('people').set('b', 'Bob')
+    const afterLocal = store.getSnapshot()
+    expect(afterLocal).not.toBe(before)
+    expect(afterLocal).toEqual(['Bob'])
+
+    const remote = new Y.Doc()
+    remote.getMap<string>('people').set('c', 'Chloé')
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote))
+    expect(store.getSnapshot()).toEqual(['Bob', 'Chloé'])
+    expect(notified).toBe(2)
+
+    unsubscribe()
+    doc.getMap<string>('people').set('d', 'Dan')
+    expect(notified).toBe(2)
+    // Still counted while nobody listens: the next reader sees the change.
+    expect(store.getSnapshot()).toEqual(['Bob', 'Chloé', 'Dan'])
+  })
+
+  it('sees a change made before its first subscription', () => {
+    const doc = new Y.Doc()
+    const version = new DocVersion(doc)
+    const store = new DocSnapshotStore(doc, version, namesOf)
+    const rendered = store.getSnapshot()
+    doc.getMap<string>('people').set('e', 'Eve')
+    store.subscribe(() => {})
+    expect(store.getSnapshot()).not.toBe(rendered)
+  })
+})

@@ -1,0 +1,54 @@
+import type * as Y from 'yjs'
+
+/**
+ * Counts a doc's committed transactions (local or remote) from the moment it is tracked, for as
+ * long as the doc lives. A snapshot remembers the count it was read at: equal count, same doc
+ * content, same snapshot. Tracking starts when the doc is opened, not when a view subscribes, so a
+ * change landing between a render and its subscription is not missed.
+ */
+export class DocVersion {
+  private count = 0
+  private readonly listeners = new Set<() => void>()
+
+  constructor(doc: Y.Doc) {
+    doc.on('update', () => {
+      this.count += 1
+      for (const listener of this.listeners) listener()
+    })
+  }
+
+  get = (): number => this.count
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+}
+
+/**
+ * A value read from a Y.Doc, recomputed only after the doc changed: the store behind
+ * `useDocSnapshot`. `getSnapshot` returns the same object until the doc changes; otherwise React
+ * would re-render forever, since a reader returns a new array each time it runs.
+ */
+export class DocSnapshotStore<T> {
+  private readonly doc: Y.Doc
+  private readonly version: DocVersion
+  private readonly read: (doc: Y.Doc) => T
+  private computed: { version: number; value: T } | null = null
+
+  constructor(doc: Y.Doc, version: DocVersion, read: (doc: Y.Doc) => T) {
+    this.doc = doc
+    this.version = version
+    this.read = read
+  }
+
+  subscribe = (listener: () => void): (() => void) => this.version.subscribe(listener)
+
+  getSnapshot = (): T => {
+    const version = this.version.get()
+    if (this.computed === null || this.computed.version !== version) {
+      this.computed = { version, value: this.read(this.doc) }
+    }
+    return this.computed.value
+  }
+}

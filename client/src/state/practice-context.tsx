@@ -1,0 +1,49 @@
+import { createContext, useContext, useMemo } from 'react'
+import type { ReactNode } from 'react'
+import type { Actor, Clock } from '../../../shared/src/model/actor'
+import type { OpenPractice, PracticeRecord } from '../sync/device'
+import type { Space } from '../sync/space'
+import { DocCache } from './doc-cache'
+
+/** What every view of an open practice may use. No socket, no key: only docs and sync state. */
+export interface PracticeContextValue {
+  readonly space: Space
+  readonly record: PracticeRecord
+  /** Who writes from this device; null until the device has chosen its practitioner. */
+  readonly actor: Actor | null
+  readonly docs: DocCache
+  readonly clock: Clock
+}
+
+const PracticeContext = createContext<PracticeContextValue | null>(null)
+
+export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock; children: ReactNode }) {
+  const { practice, clock = Date.now, children } = props
+  const { space, record } = practice
+  // One cache per space: it outlives re-renders and record changes (choosing a member).
+  const docs = useMemo(() => new DocCache((docId) => space.openDoc(docId)), [space])
+  const value = useMemo<PracticeContextValue>(
+    () => ({
+      space,
+      record,
+      actor: record.memberId === null ? null : { memberId: record.memberId, deviceId: record.deviceId },
+      docs,
+      clock,
+    }),
+    [space, record, docs, clock],
+  )
+  return <PracticeContext value={value}>{children}</PracticeContext>
+}
+
+export function usePractice(): PracticeContextValue {
+  const value = useContext(PracticeContext)
+  if (!value) throw new Error('usePractice() needs a <PracticeProvider> above it')
+  return value
+}
+
+/** The writer of this device; only views shown after the member choice may ask for it. */
+export function useActor(): Actor {
+  const { actor } = usePractice()
+  if (!actor) throw new Error('useActor() before this device chose its practitioner')
+  return actor
+}
