@@ -2,8 +2,7 @@
  * Message keys computed from codes of other layers (model issue codes, professions, relay
  * refusals). The template literal types make the compiler check that every code has a message.
  */
-import type { IssueCode } from '../../../shared/src/model/validation-error'
-import type { Profession } from '../../../shared/src/model/input-schemas'
+import type { IssueCode, Profession } from '../../../shared/src/model'
 import type { RefusalReason } from '../sync/sync-state'
 import type { PlainKey } from './dictionary'
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createTranslator } from './translator'
 import { issueKey, professionKey, refusalKey, relayErrorKey } from './keys'
-import { ISSUE_CODES } from '../../../shared/src/model/validation-error'
-import { PROFESSIONS } from '../../../shared/src/model/input-schemas'
+import { ISSUE_CODES, PROFESSIONS } from '../../../shared/src/model'
 import { RefusalReason } from '../sync/sync-state'
 
 // 2026-11-23 is a Monday; Paris is on CET (UTC+1) then.

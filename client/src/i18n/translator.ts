@@ -2,7 +2,7 @@ import { interpolate } from './dictionary'
 import type { ArgsOf, MessageKey, PluralKey } from './dictionary'
 import { DICTIONARIES, LOCALES } from './language'
 import type { Language } from './language'
-import { addMinutes, formatDayFr, formatTimeFr, fromInstant, parseLocalDate } from '../../../shared/src/model/dates'
+import { addMinutes, formatDayFr, formatTimeFr, fromInstant, parseLocalDate } from '../../../shared/src/model'
 import type { Message, ParamValue } from './messages'
 
 export const DEFAULT_TIME_ZONE = 'Europe/Paris'

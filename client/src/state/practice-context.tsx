@@ -1,6 +1,6 @@
 import { createContext, useContext, useMemo } from 'react'
 import type { ReactNode } from 'react'
-import type { Actor, Clock } from '../../../shared/src/model/actor'
+import type { Actor, Clock } from '../../../shared/src/model'
 import type { OpenPractice, PracticeRecord } from '../sync/device'
 import type { Space } from '../sync/space'
 import { DocCache } from './doc-cache'
