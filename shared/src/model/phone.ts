@@ -14,7 +14,8 @@ export function normalizePhone(text: string): string | undefined {
   if (s.startsWith('+330')) s = `+33${s.slice(4)}`
   if (/^0[1-9][0-9]{8}$/.test(s)) return s
   if (/^\+33[1-9][0-9]{8}$/.test(s)) return s
-  if (/^\+(?!33)[1-9][0-9]{7,14}$/.test(s)) return s
+  // 9 to 15 digits: the shortest real foreign numbers (Luxembourg) have 9 with their country code.
+  if (/^\+(?!33)[1-9][0-9]{8,14}$/.test(s)) return s
   return undefined
 }
 

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { checkNir, nirKey, normalizeNir } from './nir'
+import { normalizePhone } from './phone'
+
+describe('NIR', () => {
+  it('computes the key as 97 − (13 digits mod 97)', () => {
+    expect(nirKey('1841276451089')).toBe(97 - (1841276451089 % 97))
+  })
+
+  it.each([
+    // [nir, expected]: keys computed by hand from the rule.
+    ['1 84 12 76 451 089 ' + String(97 - (1841276451089 % 97)).padStart(2, '0'), 'ok'],
+    ['2 90 05 2A 004 012 ' + String(97 - (2900519004012 % 97)).padStart(2, '0'), 'ok'],
+    ['1 75 03 2B 033 005 ' + String(97 - (1750318033005 % 97)).padStart(2, '0'), 'ok'],
+    ['2900519004012' + String(97 - (2900519004012 % 97)).padStart(2, '0'), 'ok'],
+    ['18412764510890', 'invalid_nir'],
+    ['1841276451089001', 'invalid_nir'],
+    ['1841276X5108946', 'invalid_nir'],
+    ['18412764510890' + '0', 'invalid_nir_key'],
+  ])('checkNir(%j) is %s', (nir, expected) => {
+    expect(checkNir(nir)).toBe(expected)
+  })
+
+  it('treats Corsica as 19 (2A) and 18 (2B), so a key computed the other way fails', () => {
+    const a = 2900519004012
+    const asIf2B = String(97 - (2900518004012 % 97)).padStart(2, '0')
+    expect(checkNir(`29005 2A 004012 ${String(97 - (a % 97)).padStart(2, '0')}`)).toBe('ok')
+    expect(checkNir(`290052A004012${asIf2B}`)).toBe('invalid_nir_key')
+  })
+
+  it('a known valid NIR passes and its typo fails', () => {
+    // 2 55 08 14 168 025 with key 38, the example used in Assurance Maladie documentation.
+    expect(checkNir('2 55 08 14 168 025 38')).toBe('ok')
+    expect(checkNir('2 55 08 14 168 026 38')).toBe('invalid_nir_key')
+  })
+
+  it('normalizes spaces and case', () => {
+    expect(normalizeNir(' 2 90 05 2a 004 012 34 ')).toBe('290052A00401234')
+  })
+})
+
+describe('phones', () => {
+  it.each([
+    ['06 12 34 56 78', '0612345678'],
+    ['06.12.34.56.78', '0612345678'],
+    ['0612345678', '0612345678'],
+    ['+33 6 12 34 56 78', '+33612345678'],
+    ['+33 (0)6 12 34 56 78', '+33612345678'],
+    ['0033 6 12 34 56 78', '+33612345678'],
+    ['+32 470 12 34 56', '+32470123456'],
+  ])('normalizePhone(%j) is %j', (input, output) => {
+    expect(normalizePhone(input)).toBe(output)
+  })
+
+  it.each(['06 12 34 56', '6 12 34 56 78', '00 12 34 56 78', '+33 06 12 34 56 7', 'abc', '+33 6 12 34 56 78 9'])(
+    'refuses %j',
+    (input) => {
+      expect(normalizePhone(input)).toBeUndefined()
+    },
+  )
+})

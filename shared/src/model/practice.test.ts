@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { fixedClock } from './actor'
+import { addAppointmentKind, listAppointmentKinds, softDeleteAppointmentKind, updateAppointmentKind } from './appointment-kinds'
+import { getPractice, initPractice, practiceTimeZone, readPractice, updatePractice } from './practice'
+import { addPractitioner, getPractitioner, listPractitioners, updatePractitioner } from './practitioners'
+import { addSite, listSites, updateSite } from './sites'
+import { ValidationError } from './validation'
+import { T0, alice, bob, exchange, fork } from './test-support'
+
+const init = { name: 'Cabinet des Lilas', firstPractitioner: { displayName: 'Jeanne Roux', profession: 'kine' as const } }
+
+describe('practice', () => {
+  it('creates settings, the first practitioner and the French default kinds', () => {
+    const doc = new Y.Doc()
+    expect(getPractice(doc)).toBeUndefined()
+    expect(practiceTimeZone(doc)).toBe('Europe/Paris')
+    const practitionerId = initPractice(doc, init, alice, fixedClock(T0))
+    expect(getPractice(doc)).toEqual({
+      name: 'Cabinet des Lilas',
+      timeZone: 'Europe/Paris',
+      locale: 'fr-FR',
+      createdAt: T0,
+      createdBy: alice,
+      updatedAt: T0,
+      updatedBy: alice,
+    })
+    expect(getPractitioner(doc, practitionerId)).toMatchObject({ displayName: 'Jeanne Roux', profession: 'kine', active: true })
+    const kinds = listAppointmentKinds(doc).items.map((k) => [k.label, k.defaultDurationMin])
+    expect(kinds).toEqual([
+      ['Bilan', 45],
+      ['Première consultation', 45],
+      ['Séance', 30],
+      ['Visite à domicile', 30],
+    ])
+  })
+
+  it('takes another time zone and refuses unknown ones', () => {
+    const doc = new Y.Doc()
+    initPractice(doc, { ...init, timeZone: 'America/Cayenne' }, alice, fixedClock(T0))
+    expect(practiceTimeZone(doc)).toBe('America/Cayenne')
+    expect(() => initPractice(new Y.Doc(), { ...init, timeZone: 'Paris' }, alice, fixedClock(T0))).toThrow(ValidationError)
+  })
+
+  it('merges concurrent edits of practice settings per field', () => {
+    const a = new Y.Doc()
+    initPractice(a, init, alice, fixedClock(T0))
+    const b = fork(a)
+    updatePractice(a, { name: 'Cabinet Lilas & Roses' }, alice, fixedClock(T0 + 1))
+    updatePractice(b, { timeZone: 'Europe/Brussels' }, bob, fixedClock(T0 + 1))
+    exchange(a, b)
+    expect(getPractice(a)).toMatchObject({ name: 'Cabinet Lilas & Roses', timeZone: 'Europe/Brussels' })
+    expect(getPractice(b)).toEqual(getPractice(a))
+  })
+
+  it('reports unreadable settings instead of throwing', () => {
+    const doc = new Y.Doc()
+    doc.getMap('practice').set('name', 7)
+    const read = readPractice(doc)
+    expect(read.practice).toBeUndefined()
+    expect(read.issue?.issues.map((i) => i.path)).toContain('name')
+  })
+})
+
+describe('practitioners, sites, kinds', () => {
+  it('lists active practitioners by name, and gives each a colour', () => {
+    const doc = new Y.Doc()
+    const clock = fixedClock(T0)
+    const first = initPractice(doc, init, alice, clock)
+    const other = addPractitioner(doc, { displayName: 'Ève Abadie', profession: 'infirmier', rpps: '10 00 12 34 567' }, alice, clock)
+    expect(listPractitioners(doc).items.map((p) => p.displayName)).toEqual(['Ève Abadie', 'Jeanne Roux'])
+    expect(getPractitioner(doc, other)).toMatchObject({ rpps: '10001234567' })
+    expect(getPractitioner(doc, other)?.colour).not.toBe(getPractitioner(doc, first)?.colour)
+    updatePractitioner(doc, other, { active: false }, bob, clock)
+    expect(listPractitioners(doc).items.map((p) => p.id)).toEqual([first])
+    expect(listPractitioners(doc, { includeInactive: true }).items).toHaveLength(2)
+  })
+
+  it('keeps kinds added offline on both devices, and soft-deletes them', () => {
+    const a = new Y.Doc()
+    initPractice(a, init, alice, fixedClock(T0))
+    const b = fork(a)
+    const ka = addAppointmentKind(a, { label: 'Drainage', defaultDurationMin: 45 }, alice, fixedClock(T0 + 1))
+    const kb = addAppointmentKind(b, { label: 'Rééducation périnéale', defaultDurationMin: 30 }, bob, fixedClock(T0 + 1))
+    exchange(a, b)
+    expect(listAppointmentKinds(a).items).toHaveLength(6)
+    updateAppointmentKind(a, ka, { defaultDurationMin: 60 }, alice, fixedClock(T0 + 2))
+    softDeleteAppointmentKind(b, kb, bob, fixedClock(T0 + 2))
+    exchange(a, b)
+    expect(listAppointmentKinds(b).items.find((k) => k.id === ka)?.defaultDurationMin).toBe(60)
+    expect(listAppointmentKinds(b).items.some((k) => k.id === kb)).toBe(false)
+    expect(listAppointmentKinds(b, { includeDeleted: true }).items.some((k) => k.id === kb)).toBe(true)
+  })
+
+  it('adds and edits sites', () => {
+    const doc = new Y.Doc()
+    const id = addSite(doc, { name: 'Annexe', address: { line1: '1 place', postalCode: '69001', city: 'Lyon' } }, alice, fixedClock(T0))
+    updateSite(doc, id, { name: 'Annexe Nord' }, alice, fixedClock(T0))
+    expect(listSites(doc).items).toEqual([expect.objectContaining({ id, name: 'Annexe Nord', active: true })])
+  })
+})

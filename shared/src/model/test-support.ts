@@ -1,0 +1,30 @@
+/** Helpers for the model's tests: replicas that exchange updates explicitly, fixed actors and clock. */
+import * as Y from 'yjs'
+import type { Actor, Clock } from './actor'
+
+export const alice: Actor = { memberId: 'member-alice', deviceId: 'device-alice-phone' }
+export const bob: Actor = { memberId: 'member-bob', deviceId: 'device-bob-laptop' }
+
+/** 2026-11-02T08:00:00Z, a Monday morning in Paris. */
+export const T0 = Date.UTC(2026, 10, 2, 8, 0)
+
+/** A clock that advances one second per call, so stamps are distinct and predictable. */
+export function steppingClock(start = T0): Clock {
+  let now = start - 1000
+  return () => (now += 1000)
+}
+
+/** Sends each replica what the other lacks, as the sync layer would after a reconnect. */
+export function exchange(a: Y.Doc, b: Y.Doc): void {
+  const toB = Y.encodeStateAsUpdate(a, Y.encodeStateVector(b))
+  const toA = Y.encodeStateAsUpdate(b, Y.encodeStateVector(a))
+  Y.applyUpdate(b, toB)
+  Y.applyUpdate(a, toA)
+}
+
+/** A second replica holding everything `doc` holds now. */
+export function fork(doc: Y.Doc, guid = doc.guid): Y.Doc {
+  const copy = new Y.Doc({ guid })
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
+  return copy
+}
