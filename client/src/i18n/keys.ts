@@ -3,13 +3,14 @@
  * refusals). The template literal types make the compiler check that every code has a message.
  */
 import type { IssueCode, Profession } from '../../../shared/src/model'
+import type { PairingCodeError, RelayRefusedError } from '../sync/device'
 import type { RefusalReason } from '../sync/sync-state'
 import type { PlainKey } from './dictionary'
 
-/** Why the relay refused creating or joining a practice (RelayRefusedError['reason']). */
-export type RelayErrorReason = 'unauthorized' | 'space-not-found' | 'forbidden' | 'enrolment-required' | 'unreachable'
-/** Why a pairing code was refused (PairingCodeError['code']). */
-export type PairingErrorCode = 'malformed' | 'unsupported_version'
+/** Why the relay refused creating or joining a practice. */
+export type RelayErrorReason = RelayRefusedError['reason']
+/** Why a pairing code was refused. */
+export type PairingErrorCode = PairingCodeError['code']
 
 export function issueKey(code: IssueCode): PlainKey {
   const key: `issue.${IssueCode}` = `issue.${code}`

@@ -3,6 +3,7 @@ import { createTranslator } from './translator'
 import { issueKey, professionKey, refusalKey, relayErrorKey } from './keys'
 import { ISSUE_CODES, PROFESSIONS } from '../../../shared/src/model'
 import { RefusalReason } from '../sync/sync-state'
+import { RelayFailure } from '../sync/relay-http'
 
 // 2026-11-23 is a Monday; Paris is on CET (UTC+1) then.
 const MONDAY_14_32_PARIS = Date.UTC(2026, 10, 23, 13, 32)
@@ -81,6 +82,10 @@ describe('codes of other layers all have a message', () => {
 
   it.each(Object.values(RefusalReason))('relay refusal %s', (reason) => {
     expect(fr.t(refusalKey(reason))).not.toMatch(/^sync\./)
+  })
+
+  it.each(Object.values(RelayFailure))('relay failure %s', (reason) => {
+    expect(fr.t(relayErrorKey(reason))).not.toMatch(/^relayError\./)
   })
 
   it('maps the invalid NIR key to a French sentence', () => {
