@@ -19,8 +19,8 @@ export type RelayFailure = (typeof RelayFailure)[keyof typeof RelayFailure]
 export class RelayRefusedError extends Error {
   override name = 'RelayRefusedError'
   readonly reason: RelayFailure
-  constructor(reason: RelayFailure, message?: string) {
-    super(message ?? `The relay refused: ${reason}`)
+  constructor(reason: RelayFailure, message?: string, options?: ErrorOptions) {
+    super(message ?? `The relay refused: ${reason}`, options)
     this.reason = reason
   }
 }
@@ -43,7 +43,7 @@ export async function registerSpace(
   try {
     response = await fetchImpl(spaceUrl(relayUrl, spaceId), { method: 'PUT', headers })
   } catch (cause) {
-    throw new RelayRefusedError(RelayFailure.Unreachable, `Relay unreachable at ${relayUrl}`, { cause } as never)
+    throw new RelayRefusedError(RelayFailure.Unreachable, `Relay unreachable at ${relayUrl}`, { cause })
   }
   if (response.status === 200 || response.status === 201) return
   if (response.status === 401 || response.status === 403) {

@@ -77,7 +77,8 @@ export class Space {
     const persistence = new IndexeddbPersistence(options.idbName, envelopeDoc)
     await persistence.whenSynced
     const acked = await persistence.get(ACKED_KEY).catch(() => undefined)
-    return new Space(options, envelopeDoc, persistence, acked instanceof Uint8Array ? decodeStateVector(acked) : new Map())
+    const ackedBytes = acked instanceof ArrayBuffer ? new Uint8Array(acked) : acked instanceof Uint8Array ? acked : null
+    return new Space(options, envelopeDoc, persistence, ackedBytes ? decodeStateVector(ackedBytes) : new Map())
   }
 
   private constructor(options: SpaceOptions, envelopeDoc: Y.Doc, persistence: IndexeddbPersistence, acknowledged: StateVector) {
@@ -108,7 +109,15 @@ export class Space {
     this.installProviderListeners()
     this.installStorageWatch()
     this.installBrowserHooks()
-    const onEnvelopeUpdate = () => this.recountPending()
+    const onEnvelopeUpdate = (update: Uint8Array, origin: unknown) => {
+      // What the relay sent us, it had made durable first: count it as acknowledged, or other
+      // devices' entries would look like ours-not-yet-sent after a reload.
+      if (origin === this.provider) {
+        mergeAcknowledged(this.acknowledged, decodeStateVector(Y.encodeStateVectorFromUpdate(update)))
+        this.scheduleAckSave()
+      }
+      this.recountPending()
+    }
     envelopeDoc.on('update', onEnvelopeUpdate)
     this.cleanups.push(() => envelopeDoc.off('update', onEnvelopeUpdate))
     this.recountPending()
@@ -169,7 +178,11 @@ export class Space {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         unsubscribe()
-        reject(new Error(`Relay did not acknowledge ${this.state.pendingChanges} change(s) in ${timeoutMs} ms`))
+        reject(
+          new Error(
+            `Relay did not acknowledge ${this.state.pendingChanges} change(s) in ${timeoutMs} ms (status ${this.state.status})`,
+          ),
+        )
       }, timeoutMs)
       const unsubscribe = this.subscribe(() => {
         if (this.state.pendingChanges === 0) {
@@ -302,7 +315,7 @@ export class Space {
   /** Remembered so that a reload offline does not count the whole envelope as pending. */
   private async saveAcknowledged(): Promise<void> {
     const encoded = encodeStateVectorMap(this.acknowledged)
-    await this.persistence.set(ACKED_KEY, encoded).catch((error: unknown) => this.reportStorageError(error))
+    await this.persistence.set(ACKED_KEY, encoded.buffer.slice(encoded.byteOffset, encoded.byteOffset + encoded.byteLength) as ArrayBuffer).catch((error: unknown) => this.reportStorageError(error))
   }
 
   /** After a compaction, rewrite the local store as one snapshot so removed ciphertext goes. */

@@ -180,12 +180,14 @@ export class Envelope {
     }
   }
 
-  /** Resolves when no batch, decryption or compaction is queued. */
+  /** Resolves when no batch, decryption or compaction is queued or scheduled. */
   async settle(): Promise<void> {
     for (;;) {
       const chain = this.writeChain
       await chain
-      const busy = [...this.openByBlind.values()].some((o) => o.batchTimer !== null || o.inFlight.size > 0)
+      const busy = [...this.openByBlind.values()].some(
+        (o) => o.batchTimer !== null || o.compactTimer !== null || o.inFlight.size > 0,
+      )
       if (!busy && chain === this.writeChain) return
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
@@ -203,7 +205,8 @@ export class Envelope {
 
   private async createOpenDoc(docId: string): Promise<OpenDoc> {
     const blind = await this.blindOf(docId)
-    const doc = new Y.Doc({ gc: true })
+    // The guid is the doc id: the model reads an agenda doc's month from it.
+    const doc = new Y.Doc({ guid: docId, gc: true })
     const open: OpenDoc = {
       docId,
       blind,

@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import * as prng from 'lib0/prng'
+import { deriveSpaceKeys, type SpaceKeys } from '../crypto/space-keys'
+import { randomBytes, randomId } from '../crypto/base64url'
+import { Envelope, isEnvelopeEntry, type EnvelopeEntry } from './envelope'
+
+/** A device without network: an envelope doc and its Envelope; exchange() is the "relay". */
+interface Device {
+  name: string
+  doc: Y.Doc
+  envelope: Envelope
+}
+
+async function newSpace(): Promise<{ keys: SpaceKeys; spaceId: string }> {
+  const spaceId = randomId()
+  return { spaceId, keys: await deriveSpaceKeys(spaceId, randomBytes(32)) }
+}
+
+function device(name: string, keys: SpaceKeys, compactAfterEntries = 1000): Device {
+  const doc = new Y.Doc({ gc: true })
+  return { name, doc, envelope: new Envelope(doc, keys, { batchDelayMs: 1, compactAfterEntries, compactDelayMs: 1 }) }
+}
+
+/** Full state-vector exchange between two envelopes, as a y-websocket round trip would do. */
+function exchange(a: Device, b: Device): void {
+  const toB = Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc))
+  const toA = Y.encodeStateAsUpdate(b.doc, Y.encodeStateVector(a.doc))
+  Y.applyUpdate(b.doc, toB, 'remote')
+  Y.applyUpdate(a.doc, toA, 'remote')
+}
+
+function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
+    return true
+  }
+  return false
+}
+
+describe('Envelope', () => {
+  it('carries an inner doc from one device to another as ciphertext only', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    const b = device('b', keys)
+    const patient = await a.envelope.openDoc('patient/p1')
+    patient.getMap('identity').set('birthName', 'Zyxwvutsonne')
+    await a.envelope.flush()
+
+    const wire = Y.encodeStateAsUpdate(a.doc)
+    expect(containsBytes(wire, new TextEncoder().encode('Zyxwvutsonne'))).toBe(false)
+    expect(containsBytes(wire, new TextEncoder().encode('patient/p1'))).toBe(false)
+
+    exchange(a, b)
+    const onB = await b.envelope.openDoc('patient/p1')
+    expect(onB.getMap('identity').get('birthName')).toBe('Zyxwvutsonne')
+  })
+
+  it('applies remote entries to a doc that is already open, live', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    const b = device('b', keys)
+    const onB = await b.envelope.openDoc('agenda/2026-11')
+    const seen = new Promise<void>((resolve) => onB.on('update', () => resolve()))
+    const onA = await a.envelope.openDoc('agenda/2026-11')
+    onA.getMap('appointments').set('x', 'booked')
+    await a.envelope.flush()
+    exchange(a, b)
+    await seen
+    expect(onB.getMap('appointments').get('x')).toBe('booked')
+  })
+
+  it('batches a burst of keystrokes into one entry', async () => {
+    const { keys } = await newSpace()
+    const doc = new Y.Doc()
+    const envelope = new Envelope(doc, keys, { batchDelayMs: 50 })
+    const note = await envelope.openDoc('patient/p1')
+    const text = note.getText('note')
+    for (const ch of 'Douleur lombaire') text.insert(text.length, ch)
+    await envelope.flush()
+    expect(envelope.stats().entries).toBe(1)
+  })
+
+  it('decrypts nothing until a doc is opened', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    for (let i = 0; i < 20; i++) (await a.envelope.openDoc(`patient/p${i}`)).getMap('m').set('k', i)
+    await a.envelope.flush()
+    const b = device('b', keys)
+    exchange(a, b)
+    expect(b.envelope.stats()).toMatchObject({ entries: 20, openDocs: 0 })
+    expect((await b.envelope.openDoc('patient/p7')).getMap('m').get('k')).toBe(7)
+    expect(b.envelope.stats().openDocs).toBe(1)
+  })
+
+  it('counts, and never applies, entries written with another key', async () => {
+    const space = await newSpace()
+    const intruder = await deriveSpaceKeys(space.spaceId, randomBytes(32))
+    const a = device('a', space.keys)
+    const evil = device('evil', intruder)
+    ;(await evil.envelope.openDoc('patient/p1')).getMap('identity').set('birthName', 'Forged')
+    await evil.envelope.flush()
+    ;(await a.envelope.openDoc('patient/p1')).getMap('identity').set('firstNames', 'Ana')
+    await a.envelope.flush()
+    // Same doc id, another key: the blinded id differs, so route it by hand to the real doc.
+    const forged = evil.envelope.entries.get(0)
+    const realBlind = a.envelope.entries.get(0).d
+    a.doc.transact(() => a.envelope.entries.push([{ d: realBlind, c: forged.c }]))
+    await a.envelope.settle()
+    const doc = await a.envelope.openDoc('patient/p1')
+    expect(doc.getMap('identity').toJSON()).toEqual({ firstNames: 'Ana' })
+    expect(a.envelope.stats().undecryptable).toBe(1)
+  })
+
+  it('ignores entries of the wrong shape instead of crashing', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    a.doc.getArray('entries').push([{ d: 'x', c: 'nope' }, 42, null])
+    expect(a.envelope.stats().malformed).toBe(3)
+    expect(isEnvelopeEntry({ d: 'x', c: new Uint8Array(40) })).toBe(false)
+    ;(await a.envelope.openDoc('directory')).getMap('practice').set('name', 'Cabinet')
+    await a.envelope.flush()
+    expect(a.envelope.stats().entries).toBe(4)
+  })
+
+  it('compacts into one snapshot and leaves no ciphertext of the old entries', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    const b = device('b', keys)
+    const doc = await a.envelope.openDoc('patient/p1')
+    for (let i = 0; i < 30; i++) {
+      doc.getMap('identity').set('phone', `06 00 00 00 ${String(i).padStart(2, '0')}`)
+      await a.envelope.flush()
+    }
+    const oldCiphertexts = a.envelope.entries.toArray().map((e: EnvelopeEntry) => e.c.slice(0, 24))
+    expect(oldCiphertexts).toHaveLength(30)
+    exchange(a, b)
+    await a.envelope.compact('patient/p1')
+    expect(a.envelope.stats().entries).toBe(1)
+
+    exchange(a, b)
+    const encoded = Y.encodeStateAsUpdate(b.doc)
+    for (const old of oldCiphertexts) expect(containsBytes(encoded, old)).toBe(false)
+    const onB = await b.envelope.openDoc('patient/p1')
+    expect(onB.getMap('identity').get('phone')).toBe('06 00 00 00 29')
+  })
+
+  it('survives two devices compacting the same doc at once', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    const b = device('b', keys)
+    const docA = await a.envelope.openDoc('agenda/2026-11')
+    for (let i = 0; i < 10; i++) docA.getMap('appointments').set(`a${i}`, i)
+    await a.envelope.flush()
+    exchange(a, b)
+    const docB = await b.envelope.openDoc('agenda/2026-11')
+    docB.getMap('appointments').set('b-offline', 1)
+    docA.getMap('appointments').set('a-offline', 1)
+    await Promise.all([a.envelope.flush(), b.envelope.flush()])
+    await Promise.all([a.envelope.compact('agenda/2026-11'), b.envelope.compact('agenda/2026-11')])
+    exchange(a, b)
+    await Promise.all([a.envelope.settle(), b.envelope.settle()])
+    expect(docA.getMap('appointments').toJSON()).toEqual(docB.getMap('appointments').toJSON())
+    expect(docA.getMap('appointments').get('b-offline')).toBe(1)
+    expect(docB.getMap('appointments').get('a-offline')).toBe(1)
+    // Both snapshots survive (neither device had read the other's), and they merge.
+    expect(a.envelope.stats().entries).toBe(2)
+    const fresh = device('fresh', keys)
+    exchange(a, fresh)
+    expect((await fresh.envelope.openDoc('agenda/2026-11')).getMap('appointments').toJSON()).toEqual(
+      docA.getMap('appointments').toJSON(),
+    )
+  })
+
+  it('erases a doc: no entry and no ciphertext of it remain', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    const doc = await a.envelope.openDoc('patient/erased')
+    doc.getText('note').insert(0, 'à effacer')
+    await a.envelope.flush()
+    ;(await a.envelope.openDoc('patient/kept')).getText('note').insert(0, 'garder')
+    await a.envelope.flush()
+    const erasedCipher = a.envelope.entries.get(0).c.slice(0, 24)
+    await a.envelope.erase('patient/erased')
+    expect(a.envelope.stats().entries).toBe(1)
+    expect(containsBytes(Y.encodeStateAsUpdate(a.doc), erasedCipher)).toBe(false)
+    expect((await a.envelope.openDoc('patient/erased')).getText('note').toString()).toBe('')
+  })
+})
+
+describe('Envelope convergence (seeded, randomized)', () => {
+  // Past failing seeds are pinned here so they run forever after.
+  const pinned: number[] = [1, 7, 2026]
+  const seeds = [...pinned, ...Array.from({ length: 5 }, () => Math.floor(Math.random() * 2 ** 31))]
+
+  for (const seed of seeds) {
+    it(`converges with random edits, partial exchanges, compactions and reloads (seed ${seed})`, async () => {
+      try {
+        await runConvergence(seed)
+      } catch (error) {
+        console.error(`Envelope convergence failed with seed ${seed}: pin it in 'pinned' to replay`)
+        throw error
+      }
+    })
+  }
+})
+
+async function runConvergence(seed: number): Promise<void> {
+  const gen = prng.create(seed)
+  const { keys } = await newSpace()
+  const docIds = ['directory', 'agenda/2026-11', 'patient/p1']
+  let devices = Array.from({ length: 3 }, (_, i) => device(`d${i}`, keys, 6))
+  let edits = 0
+  let compactions = 0
+  let reloads = 0
+  for (let step = 0; step < 120; step++) {
+    const dev = prng.oneOf(gen, devices)
+    const roll = prng.int32(gen, 0, 99)
+    if (roll < 55) {
+      const doc = await dev.envelope.openDoc(prng.oneOf(gen, docIds))
+      if (prng.bool(gen)) doc.getMap('fields').set(prng.oneOf(gen, ['phone', 'city', 'note']), `${dev.name}-${step}`)
+      else {
+        const text = doc.getText('notes')
+        text.insert(prng.int32(gen, 0, text.length), prng.word(gen, 1, 6))
+      }
+      edits++
+    } else if (roll < 75) {
+      const other = prng.oneOf(gen, devices)
+      if (other !== dev) {
+        await Promise.all([dev.envelope.flush(), other.envelope.flush()])
+        exchange(dev, other)
+      }
+    } else if (roll < 88) {
+      await dev.envelope.compact(prng.oneOf(gen, docIds))
+      compactions++
+    } else {
+      // Reload: what survives is the envelope (as IndexedDB would hold it), nothing in memory.
+      await dev.envelope.flush()
+      const saved = Y.encodeStateAsUpdate(dev.doc)
+      await dev.envelope.destroy()
+      const reborn = device(dev.name, keys, 6)
+      Y.applyUpdate(reborn.doc, saved)
+      devices = devices.map((d) => (d === dev ? reborn : d))
+      reloads++
+    }
+  }
+  for (const d of devices) await d.envelope.flush()
+  // Opening a doc can trigger a compaction, which is a new change: exchange until quiet.
+  for (let round = 0; round < 4; round++) {
+    for (const a of devices) for (const b of devices) if (a !== b) exchange(a, b)
+    for (const d of devices) await Promise.all(docIds.map((id) => d.envelope.openDoc(id)))
+    for (const d of devices) await d.envelope.settle()
+  }
+  const contents = await Promise.all(
+    devices.map(async (d) =>
+      Promise.all(
+        docIds.map(async (id) => {
+          const doc = await d.envelope.openDoc(id)
+          await d.envelope.settle()
+          return {
+            fields: doc.getMap('fields').toJSON(),
+            notes: doc.getText('notes').toString(),
+            sv: Y.decodeStateVector(Y.encodeStateVector(doc)),
+          }
+        }),
+      ),
+    ),
+  )
+  for (const other of contents.slice(1)) expect(other).toEqual(contents[0])
+  const envelopeVectors = devices.map((d) => Y.decodeStateVector(Y.encodeStateVector(d.doc)))
+  for (const sv of envelopeVectors.slice(1)) expect(sv).toEqual(envelopeVectors[0])
+  // The run did real work: otherwise a passing test proves nothing.
+  expect(edits).toBeGreaterThan(30)
+  expect(compactions).toBeGreaterThan(3)
+  expect(reloads + compactions).toBeGreaterThan(5)
+}
