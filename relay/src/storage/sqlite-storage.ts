@@ -6,7 +6,8 @@
  *
  * WAL with synchronous=FULL: a transaction is fsynced to the WAL before its statement returns,
  * so when appendUpdate resolves the update survives a crash or power loss, which is what the
- * relay's ACK promises. better-sqlite3 is synchronous; the async interface is for backends that
+ * relay's ACK promises. secure_delete and a WAL checkpoint after compaction make erasure real on
+ * disk (see compact). better-sqlite3 is synchronous; the async interface is for backends that
  * are not (PostgreSQL), and costs nothing here.
  */
 import { mkdirSync } from 'node:fs'
@@ -55,6 +56,9 @@ export class SqliteStorage implements RelayStorage {
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
     this.db.pragma('foreign_keys = ON')
+    // Deleted rows are overwritten with zeros, so compaction really erases the ciphertext of
+    // deleted entries from the file instead of leaving it in free pages.
+    this.db.pragma('secure_delete = ON')
     this.db.exec(SCHEMA)
     this.statements = {
       insertSpace: this.db.prepare<[string, Buffer, number]>(
@@ -116,6 +120,9 @@ export class SqliteStorage implements RelayStorage {
       this.statements.deleteUpTo.run(spaceId, upToSeq)
       this.statements.insertUpdateAt.run(last, spaceId, toBuffer(mergedState))
     })()
+    // The WAL still holds the pages as they were before; fold it into the database and truncate
+    // it, so the erased rows do not linger in relay.db-wal either.
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
   async close(): Promise<void> {

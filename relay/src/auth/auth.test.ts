@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest'
+import { toBase64Url } from '../../../shared/src/crypto/base64url'
+import { parseBearer } from './bearer'
+import { timingSafeEqualBytes, timingSafeEqualStrings } from './constant-time'
+import { credentialMatches, hashCredential, InvalidCredentialError } from './credential'
+import { checkEnrolment } from './enrolment'
+import { checkOrigin } from './origin'
+import { parseSubprotocols } from './subprotocols'
+import { decideUpgrade, spaceIdFromSyncPath } from './upgrade'
+
+const CREDENTIAL = toBase64Url(new Uint8Array(32).fill(7))
+const OTHER_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(8))
+const SPACE = 'AbCdEfGhIjKlMnOpQrStUv'
+
+describe('credential hashing', () => {
+  it('hashes the 32 credential bytes with SHA-256', () => {
+    const hash = hashCredential(CREDENTIAL)
+    expect(hash).toHaveLength(32)
+    expect(credentialMatches(CREDENTIAL, hash)).toBe(true)
+    expect(credentialMatches(OTHER_CREDENTIAL, hash)).toBe(false)
+  })
+
+  it.each([
+    ['empty', ''],
+    ['too short', CREDENTIAL.slice(1)],
+    ['too long', CREDENTIAL + 'A'],
+    ['standard base64 characters', CREDENTIAL.slice(0, 42) + '+'],
+    ['padding', CREDENTIAL.slice(0, 42) + '='],
+  ])('refuses a malformed credential (%s)', (_label, credential) => {
+    expect(() => hashCredential(credential)).toThrow(InvalidCredentialError)
+    expect(credentialMatches(credential, hashCredential(CREDENTIAL))).toBe(false)
+  })
+})
+
+describe('constant-time comparison', () => {
+  it.each([
+    [[1, 2, 3], [1, 2, 3], true],
+    [[1, 2, 3], [1, 2, 4], false],
+    [[1, 2, 3], [1, 2], false],
+    [[], [], true],
+    [[], [0], false],
+  ])('%j vs %j → %s', (a, b, expected) => {
+    expect(timingSafeEqualBytes(new Uint8Array(a), new Uint8Array(b))).toBe(expected)
+  })
+
+  it('compares strings', () => {
+    expect(timingSafeEqualStrings('secret-value', 'secret-value')).toBe(true)
+    expect(timingSafeEqualStrings('secret-value', 'secret-valuf')).toBe(false)
+  })
+})
+
+describe('subprotocol parsing', () => {
+  const auth = `tournee-auth.${CREDENTIAL}`
+  it.each([
+    ['version and credential', `tournee.1, ${auth}`, { versionOffered: true, credential: CREDENTIAL }],
+    ['no spaces', `tournee.1,${auth}`, { versionOffered: true, credential: CREDENTIAL }],
+    ['as an array of headers', ['tournee.1', auth], { versionOffered: true, credential: CREDENTIAL }],
+    ['credential only', auth, { versionOffered: false, credential: CREDENTIAL }],
+    ['version only', 'tournee.1', { versionOffered: true, credential: null }],
+    ['other version', `tournee.2, ${auth}`, { versionOffered: false, credential: CREDENTIAL }],
+    ['absent', undefined, { versionOffered: false, credential: null }],
+    ['empty', '', { versionOffered: false, credential: null }],
+    ['malformed credential', 'tournee.1, tournee-auth.short', { versionOffered: true, credential: null }],
+    ['empty credential', 'tournee.1, tournee-auth.', { versionOffered: true, credential: null }],
+    ['two different credentials', `tournee.1, ${auth}, tournee-auth.${OTHER_CREDENTIAL}`, { versionOffered: true, credential: null }],
+    ['the same credential twice', `tournee.1, ${auth}, ${auth}`, { versionOffered: true, credential: CREDENTIAL }],
+    ['prefix in another case', `tournee.1, TOURNEE-AUTH.${CREDENTIAL}`, { versionOffered: true, credential: null }],
+    ['a huge header', `tournee.1, ${'x'.repeat(2000)}`, { versionOffered: false, credential: null }],
+  ])('%s', (_label, header, expected) => {
+    expect(parseSubprotocols(header)).toEqual(expected)
+  })
+})
+
+describe('bearer parsing', () => {
+  it.each([
+    [`Bearer ${CREDENTIAL}`, CREDENTIAL],
+    [`bearer ${CREDENTIAL}`, CREDENTIAL],
+    [undefined, null],
+    ['', null],
+    [CREDENTIAL, null],
+    [`Basic ${CREDENTIAL}`, null],
+    [`Bearer ${CREDENTIAL} extra`, null],
+    ['Bearer short', null],
+    [`Bearer  ${CREDENTIAL}`, null],
+  ])('%j → %j', (header, expected) => {
+    expect(parseBearer(header)).toBe(expected)
+  })
+})
+
+describe('origin check', () => {
+  const allowed = ['https://cabinet.example.fr']
+  it.each([
+    [undefined, 'relay.example.fr', 'absent'],
+    ['', 'relay.example.fr', 'absent'],
+    ['https://relay.example.fr', 'relay.example.fr', 'same-origin'],
+    ['https://relay.example.fr', 'relay.example.fr:443', 'same-origin'],
+    ['http://localhost:5173', 'localhost:5173', 'same-origin'],
+    ['http://localhost:5173', 'localhost:8080', 'refused'],
+    ['https://cabinet.example.fr', 'relay.example.fr', 'allowed'],
+    ['https://cabinet.example.fr:8443', 'relay.example.fr', 'refused'],
+    ['http://cabinet.example.fr', 'relay.example.fr', 'refused'],
+    ['https://evil.example', 'relay.example.fr', 'refused'],
+    ['null', 'relay.example.fr', 'refused'],
+    ['file://', 'relay.example.fr', 'refused'],
+    ['not a url', 'relay.example.fr', 'refused'],
+    ['https://relay.example.fr', undefined, 'refused'],
+  ])('Origin %j on Host %j → %s', (origin, host, expected) => {
+    expect(checkOrigin(origin, host, allowed)).toBe(expected)
+  })
+})
+
+describe('enrolment check', () => {
+  it.each([
+    [null, undefined, 'open'],
+    [null, 'anything', 'open'],
+    ['a-long-enough-secret', 'a-long-enough-secret', 'granted'],
+    ['a-long-enough-secret', undefined, 'missing'],
+    ['a-long-enough-secret', '', 'missing'],
+    ['a-long-enough-secret', 'a-long-enough-secreT', 'wrong'],
+    ['a-long-enough-secret', 'a-long-enough-secret ', 'wrong'],
+  ] as const)('secret %j, header %j → %s', (secret, presented, expected) => {
+    expect(checkEnrolment(secret, presented)).toBe(expected)
+  })
+})
+
+describe('upgrade decision', () => {
+  const stored = new Map([[SPACE, hashCredential(CREDENTIAL)]])
+  const deps = {
+    allowedOrigins: ['https://cabinet.example.fr'],
+    getCredentialHash: async (id: string) => stored.get(id) ?? null,
+  }
+  const good = {
+    host: 'relay.example.fr',
+    'sec-websocket-protocol': `tournee.1, tournee-auth.${CREDENTIAL}`,
+  }
+
+  it('accepts a right credential on a sync path, query string ignored', async () => {
+    expect(await decideUpgrade({ url: `/v1/sync/${SPACE}?x=1`, headers: good }, deps)).toEqual({
+      ok: true,
+      spaceId: SPACE,
+    })
+  })
+
+  it.each([
+    ['not a sync path', '/v1/other/' + SPACE, good, 404, 'path'],
+    ['a malformed space id', '/v1/sync/short', good, 404, 'path'],
+    ['a nested path', `/v1/sync/${SPACE}/more`, good, 404, 'path'],
+    ['no url', undefined, good, 404, 'path'],
+    ['no protocol version', `/v1/sync/${SPACE}`, { ...good, 'sec-websocket-protocol': `tournee-auth.${CREDENTIAL}` }, 426, 'protocol'],
+    ['a foreign origin', `/v1/sync/${SPACE}`, { ...good, origin: 'https://evil.example' }, 403, 'origin'],
+    ['an unknown space', '/v1/sync/ZZZZZZZZZZZZZZZZZZZZZZ', good, 404, 'unknown_space'],
+    ['no credential', `/v1/sync/${SPACE}`, { ...good, 'sec-websocket-protocol': 'tournee.1' }, 401, 'credential'],
+    ['a wrong credential', `/v1/sync/${SPACE}`, { ...good, 'sec-websocket-protocol': `tournee.1, tournee-auth.${OTHER_CREDENTIAL}` }, 401, 'credential'],
+  ])('refuses %s', async (_label, url, headers, status, reason) => {
+    const decision = await decideUpgrade({ url, headers }, deps)
+    expect(decision).toMatchObject({ ok: false, status, reason })
+  })
+
+  it('extracts space ids only from exact sync paths', () => {
+    expect(spaceIdFromSyncPath(`/v1/sync/${SPACE}`)).toBe(SPACE)
+    expect(spaceIdFromSyncPath(`/v1/sync/${SPACE}?credential=x`)).toBe(SPACE)
+    expect(spaceIdFromSyncPath(`/v1/sync/`)).toBeNull()
+  })
+})

@@ -1,0 +1,79 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { DefaultLimits } from '../../shared/src/protocol/constants'
+import { ConfigError, loadConfig } from './config'
+
+const cwd = mkdtempSync(join(tmpdir(), 'tournee-config-'))
+afterAll(() => rmSync(cwd, { recursive: true, force: true }))
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    expect(loadConfig({}, cwd)).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: join(cwd, 'data'),
+      enrolmentSecret: null,
+      allowedOrigins: [],
+      staticDir: null,
+      limits: { ...DefaultLimits },
+      logLevel: 'info',
+    })
+  })
+
+  it('reads every variable', () => {
+    const staticDir = join(cwd, 'built')
+    rmSync(staticDir, { recursive: true, force: true })
+    mkdirSync(staticDir)
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html>')
+    const config = loadConfig(
+      {
+        TOURNEE_PORT: '0',
+        TOURNEE_HOST: '0.0.0.0',
+        TOURNEE_DATA_DIR: '/var/lib/tournee',
+        TOURNEE_ENROLMENT_SECRET: 'sixteen-chars-ok',
+        TOURNEE_ALLOWED_ORIGINS: 'https://a.example.fr/, http://localhost:5173',
+        TOURNEE_STATIC_DIR: 'built',
+        TOURNEE_MAX_FRAME_BYTES: '1024',
+        TOURNEE_MESSAGES_PER_SECOND: '5',
+        TOURNEE_LOG_LEVEL: 'DEBUG',
+      },
+      cwd,
+    )
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      dataDir: '/var/lib/tournee',
+      enrolmentSecret: 'sixteen-chars-ok',
+      allowedOrigins: ['https://a.example.fr', 'http://localhost:5173'],
+      staticDir,
+      logLevel: 'debug',
+    })
+    expect(config.limits).toMatchObject({ maxFrameBytes: 1024, messagesPerSecond: 5, messageBurst: DefaultLimits.messageBurst })
+  })
+
+  it.each([
+    [{ TOURNEE_PORT: 'eighty' }, 'TOURNEE_PORT'],
+    [{ TOURNEE_PORT: '70000' }, 'TOURNEE_PORT'],
+    [{ TOURNEE_PORT: '-1' }, 'TOURNEE_PORT'],
+    [{ TOURNEE_ENROLMENT_SECRET: 'short' }, 'TOURNEE_ENROLMENT_SECRET'],
+    [{ TOURNEE_ALLOWED_ORIGINS: 'cabinet.example.fr' }, 'TOURNEE_ALLOWED_ORIGINS'],
+    [{ TOURNEE_ALLOWED_ORIGINS: 'ftp://cabinet.example.fr' }, 'TOURNEE_ALLOWED_ORIGINS'],
+    [{ TOURNEE_STATIC_DIR: 'missing' }, 'TOURNEE_STATIC_DIR'],
+    [{ NODE_ENV: 'production' }, 'TOURNEE_STATIC_DIR'],
+    [{ TOURNEE_MAX_FRAME_BYTES: '0' }, 'TOURNEE_MAX_FRAME_BYTES'],
+    [{ TOURNEE_MESSAGE_BURST: '1.5' }, 'TOURNEE_MESSAGE_BURST'],
+    [{ TOURNEE_LOG_LEVEL: 'verbose' }, 'TOURNEE_LOG_LEVEL'],
+  ])('refuses %j naming %s', (env, variable) => {
+    let caught: unknown
+    try {
+      loadConfig(env, cwd)
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(ConfigError)
+    expect((caught as ConfigError).variable).toBe(variable)
+    expect((caught as ConfigError).message).toContain(variable)
+  })
+})

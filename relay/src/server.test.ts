@@ -1,0 +1,323 @@
+/**
+ * The relay as devices meet it: startRelay on port 0, real `ws` clients speaking y-protocols, real
+ * SQLite in a temp folder. Every wait is for a condition, with a deadline.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as encoding from 'lib0/encoding'
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base64url'
+import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
+import type { RelayConfig } from './config'
+import { startRelay, type RelayOptions, type RunningRelay } from './server'
+import { SqliteStorage } from './storage/sqlite-storage'
+import { SyncTestClient, upgradeStatus } from './test-support/sync-test-client'
+import { waitFor } from './test-support/wait-for'
+import { silentLogger } from './log'
+
+type Entry = { d: string; c: Uint8Array }
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tournee-relay-test-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+function config(dataDir: string, limits: Partial<Limits> = {}, extra: Partial<RelayConfig> = {}): RelayConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    enrolmentSecret: null,
+    allowedOrigins: ['https://cabinet.example.fr'],
+    staticDir: null,
+    limits: { ...DefaultLimits, ...limits },
+    logLevel: 'error',
+    ...extra,
+  }
+}
+
+async function start(cfg: RelayConfig, options: RelayOptions = {}): Promise<{ relay: RunningRelay; url: string }> {
+  const relay = await startRelay(cfg, { logger: silentLogger, ...options })
+  cleanups.push(() => relay.close())
+  return { relay, url: `http://127.0.0.1:${relay.port}` }
+}
+
+async function createSpace(url: string): Promise<{ spaceId: string; credential: string }> {
+  const spaceId = randomId()
+  const credential = toBase64Url(randomBytes(32))
+  const response = await fetch(`${url}/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })
+  expect(response.status).toBe(201)
+  return { spaceId, credential }
+}
+
+async function connect(url: string, space: { spaceId: string; credential: string }): Promise<SyncTestClient> {
+  const client = await SyncTestClient.connect(url, space.spaceId, space.credential)
+  cleanups.push(() => client.destroy())
+  return client
+}
+
+function entries(client: SyncTestClient): Entry[] {
+  return client.doc.getArray<Entry>('entries').toArray()
+}
+
+function pushEntry(client: SyncTestClient, d: string, bytes = 16): void {
+  client.doc.getArray<Entry>('entries').push([{ d, c: randomBytes(bytes) }])
+}
+
+function frame(...parts: ((encoder: encoding.Encoder) => void)[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  for (const part of parts) part(encoder)
+  return encoding.toUint8Array(encoder)
+}
+
+const syncUpdateFrame = (update: Uint8Array): Uint8Array =>
+  frame(
+    (e) => encoding.writeVarUint(e, MessageType.Sync),
+    (e) => encoding.writeVarUint(e, 2),
+    (e) => encoding.writeVarUint8Array(e, update),
+  )
+
+describe('sync on envelope rooms', () => {
+  it('two devices converge on an envelope doc', async () => {
+    const { url } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    const b = await connect(url, space)
+    pushEntry(a, 'from-a')
+    pushEntry(b, 'from-b')
+    await waitFor(() => {
+      expect(entries(a)).toHaveLength(2)
+      expect(entries(b)).toHaveLength(2)
+    })
+    expect(Y.encodeStateVector(a.doc)).toEqual(Y.encodeStateVector(b.doc))
+    expect(entries(a).map((e) => e.d).sort()).toEqual(['from-a', 'from-b'])
+  })
+
+  it('a device joining later catches up through the state-vector handshake', async () => {
+    const { url } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    for (let i = 0; i < 20; i++) pushEntry(a, `entry-${i}`)
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+    const late = await connect(url, space)
+    await waitFor(() => expect(entries(late)).toHaveLength(20))
+  })
+
+  it('acknowledges on connect, and after a write with a state vector covering it', async () => {
+    const { url, relay } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    await waitFor(() => expect(a.acks.length).toBeGreaterThan(0))
+    expect(a.acks[0]!.size).toBe(0)
+    expect(a.ackCovers()).toBe(true) // empty doc: trivially covered
+    pushEntry(a, 'to-ack')
+    expect(a.ackCovers()).toBe(false)
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+    expect(relay.metrics.registry.value('tournee_updates_persisted_total')).toBeGreaterThanOrEqual(1)
+  })
+
+  it('shares awareness between devices and drops it when a device leaves', async () => {
+    const { url } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    const b = await connect(url, space)
+    a.awareness.setLocalState({ presence: 'opaque-ciphertext' })
+    a.sendAwareness()
+    await waitFor(() => expect(b.awareness.getStates().get(a.doc.clientID)).toEqual({ presence: 'opaque-ciphertext' }))
+    await a.close()
+    await waitFor(() => expect(b.awareness.getStates().has(a.doc.clientID)).toBe(false))
+  })
+})
+
+describe('malformed and abusive frames', () => {
+  it.each([
+    ['garbage bytes', new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])],
+    ['an unknown message type', frame((e) => encoding.writeVarUint(e, 42))],
+    ['an ack sent by a device', frame((e) => encoding.writeVarUint(e, MessageType.Ack), (e) => encoding.writeVarUint8Array(e, new Uint8Array([0])))],
+    ['an unknown sync type', frame((e) => encoding.writeVarUint(e, MessageType.Sync), (e) => encoding.writeVarUint(e, 9), (e) => encoding.writeVarUint8Array(e, new Uint8Array()))],
+    ['an update that is not Yjs', syncUpdateFrame(new Uint8Array([7, 7, 7, 7, 200, 1, 2]))],
+    ['trailing bytes', frame((e) => encoding.writeVarUint(e, MessageType.QueryAwareness), (e) => encoding.writeVarUint(e, 5))],
+    ['an empty frame', new Uint8Array()],
+    ['a malformed awareness update', frame((e) => encoding.writeVarUint(e, MessageType.Awareness), (e) => encoding.writeVarUint8Array(e, new Uint8Array([1, 1, 1, 3, 0x7b, 0x7b, 0x7b])))],
+  ])('%s closes only that connection with 4400', async (_label, bad) => {
+    const { url, relay } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    const b = await connect(url, space)
+    const bad_ = await connect(url, space)
+    await waitFor(() => expect(bad_.acks.length).toBeGreaterThan(0))
+    bad_.send(bad)
+    await waitFor(() => expect(bad_.closed).toEqual({ code: 4400, reason: 'Malformed frame' }))
+    pushEntry(a, 'still-working')
+    await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual(['still-working']))
+    expect(a.closed).toBeNull()
+    expect(relay.metrics.registry.value('tournee_frames_rejected_total', { reason: 'bad_frame' })).toBe(1)
+    // Nothing of the bad frame reached storage: the one update stored is a's.
+    expect(relay.metrics.registry.value('tournee_updates_persisted_total')).toBe(1)
+  })
+
+  it('a text frame is refused', async () => {
+    const { url } = await start(config(tempDir()))
+    const client = await connect(url, await createSpace(url))
+    client.socket.send('hello')
+    await waitFor(() => expect(client.closed?.code).toBe(4400))
+  })
+
+  it('a frame over maxFrameBytes closes with 1009', async () => {
+    const { url, relay } = await start(config(tempDir(), { maxFrameBytes: 4096 }))
+    const space = await createSpace(url)
+    const client = await connect(url, space)
+    const other = await connect(url, space)
+    pushEntry(client, 'big', 8192)
+    await waitFor(() => expect(client.closed?.code).toBe(1009))
+    expect(relay.metrics.registry.value('tournee_frames_rejected_total', { reason: 'too_big' })).toBe(1)
+    expect(entries(other)).toEqual([])
+    expect(other.closed).toBeNull()
+  })
+
+  it('an update over maxUpdateBytes closes with 4413 and is not stored', async () => {
+    const dataDir = tempDir()
+    const { url } = await start(config(dataDir, { maxUpdateBytes: 1024 }))
+    const space = await createSpace(url)
+    const client = await connect(url, space)
+    pushEntry(client, 'big', 2048)
+    await waitFor(() => expect(client.closed?.code).toBe(4413))
+    const storage = new SqliteStorage({ dataDir })
+    cleanups.push(() => storage.close())
+    expect((await storage.loadUpdates(space.spaceId)).updates).toEqual([])
+  })
+
+  it('a flood of messages closes with 4429', async () => {
+    const { url } = await start(config(tempDir(), { messagesPerSecond: 5, messageBurst: 10 }))
+    const space = await createSpace(url)
+    const flooder = await connect(url, space)
+    const calm = await connect(url, space)
+    const query = frame((e) => encoding.writeVarUint(e, MessageType.QueryAwareness))
+    for (let i = 0; i < 50; i++) flooder.send(query)
+    await waitFor(() => expect(flooder.closed).toEqual({ code: 4429, reason: 'Too many messages' }))
+    expect(calm.closed).toBeNull()
+  })
+
+  it('a device announcing too many awareness clients closes with 4413', async () => {
+    const { url } = await start(config(tempDir(), { maxAwarenessEntries: 2 }))
+    const client = await connect(url, await createSpace(url))
+    const fakes = [101, 102, 103]
+    for (const id of fakes) client.awareness.states.set(id, { fake: true })
+    for (const id of fakes) client.awareness.meta.set(id, { clock: 1, lastUpdated: Date.now() })
+    client.sendAwareness(fakes)
+    await waitFor(() => expect(client.closed?.code).toBe(4413))
+  })
+
+  it('an awareness state over maxAwarenessBytes closes with 4413', async () => {
+    const { url } = await start(config(tempDir(), { maxAwarenessBytes: 100 }))
+    const client = await connect(url, await createSpace(url))
+    client.awareness.setLocalState({ blob: 'x'.repeat(200) })
+    client.sendAwareness()
+    await waitFor(() => expect(client.closed?.code).toBe(4413))
+  })
+})
+
+describe('upgrade refusals', () => {
+  it('refuses before the upgrade with the right status, and allocates nothing', async () => {
+    const { url, relay } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const ws = url.replace('http', 'ws')
+    const good = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential]
+    const wrong = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + toBase64Url(randomBytes(32))]
+
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, wrong)).toBe(401)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, [SUBPROTOCOL])).toBe(401)
+    expect(await upgradeStatus(`${ws}/v1/sync/${randomId()}`, good)).toBe(404)
+    expect(await upgradeStatus(`${ws}/v1/elsewhere/${space.spaceId}`, good)).toBe(404)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, good, { origin: 'https://evil.example' })).toBe(403)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, [AUTH_SUBPROTOCOL_PREFIX + space.credential])).toBe(426)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, ['tournee.2', AUTH_SUBPROTOCOL_PREFIX + space.credential])).toBe(426)
+    expect(relay.metrics.registry.value('tournee_loaded_rooms')).toBe(0)
+    expect(relay.metrics.registry.value('tournee_upgrades_accepted_total')).toBe(0)
+    expect(relay.metrics.registry.value('tournee_upgrades_refused_total', { reason: 'credential' })).toBe(2)
+
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, good, { origin: 'https://cabinet.example.fr' })).toBe(101)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, good, { origin: url })).toBe(101)
+  })
+
+  it('answers tournee.1 only, never echoing the credential', async () => {
+    const { url } = await start(config(tempDir()))
+    const client = await connect(url, await createSpace(url))
+    expect(client.socket.protocol).toBe(SUBPROTOCOL)
+  })
+})
+
+describe('durability and compaction', () => {
+  it('a restarted relay on the same data folder still has the content', async () => {
+    const dataDir = tempDir()
+    const first = await startRelay(config(dataDir), { logger: silentLogger })
+    const firstUrl = `http://127.0.0.1:${first.port}`
+    const space = await createSpace(firstUrl)
+    const a = await SyncTestClient.connect(firstUrl, space.spaceId, space.credential)
+    for (let i = 0; i < 5; i++) pushEntry(a, `durable-${i}`)
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+    await first.close()
+    await waitFor(() => expect(a.closed?.code).toBe(1001))
+    a.destroy()
+
+    const { url } = await start(config(dataDir))
+    const b = await connect(url, space)
+    await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual([0, 1, 2, 3, 4].map((i) => `durable-${i}`)))
+  })
+
+  it('compacts when the last device leaves, erasing the ciphertext of deleted entries', async () => {
+    const dataDir = tempDir()
+    const storage = new SqliteStorage({ dataDir })
+    const { url } = await start(config(dataDir), { storage, compactRowsOnUnload: 3 })
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    const marker = new TextEncoder().encode('CIPHERTEXT-OF-AN-ERASED-PATIENT')
+    a.doc.getArray<Entry>('entries').push([{ d: 'erased', c: marker }])
+    for (let i = 0; i < 5; i++) pushEntry(a, `kept-${i}`)
+    a.doc.getArray<Entry>('entries').delete(0, 1)
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+    expect((await storage.loadUpdates(space.spaceId)).updates.length).toBeGreaterThan(3)
+
+    await a.close()
+    await waitFor(async () => expect((await storage.loadUpdates(space.spaceId)).updates).toHaveLength(1))
+    const [snapshot] = (await storage.loadUpdates(space.spaceId)).updates
+    expect(Buffer.from(snapshot!).includes(Buffer.from(marker))).toBe(false)
+
+    const b = await connect(url, space)
+    await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual([0, 1, 2, 3, 4].map((i) => `kept-${i}`)))
+  })
+
+  it('compacts a loaded room once it passes the row threshold, without losing later writes', async () => {
+    const dataDir = tempDir()
+    const storage = new SqliteStorage({ dataDir })
+    const { url, relay } = await start(config(dataDir), { storage, compactRowsWhileLoaded: 10 })
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    const b = await connect(url, space)
+    for (let i = 0; i < 30; i++) pushEntry(i % 2 === 0 ? a : b, `entry-${i}`)
+    await waitFor(() => expect(a.ackCovers() && b.ackCovers()).toBe(true))
+    await waitFor(() => expect(relay.metrics.registry.value('tournee_compactions_total')).toBeGreaterThan(0))
+    const rows = (await storage.loadUpdates(space.spaceId)).updates
+    expect(rows.length).toBeLessThanOrEqual(11)
+    const check = new Y.Doc()
+    for (const row of rows) Y.applyUpdate(check, row)
+    await waitFor(() => expect(check.getArray('entries').length).toBe(30))
+  })
+
+  it('closes devices with 1001 on shutdown', async () => {
+    const relay = await startRelay(config(tempDir()), { logger: silentLogger })
+    const url = `http://127.0.0.1:${relay.port}`
+    const client = await SyncTestClient.connect(url, ...Object.values(await createSpace(url)) as [string, string])
+    cleanups.push(() => client.destroy())
+    await relay.close()
+    await waitFor(() => expect(client.closed).toEqual({ code: 1001, reason: 'Relay shutting down' }))
+  })
+})

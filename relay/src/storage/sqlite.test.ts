@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SQLITE_FILE_NAME, SqliteStorage } from './sqlite-storage'
+import { storageContract } from './storage-contract'
+
+const folders: string[] = []
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true })
+})
+
+function tempFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'tournee-sqlite-'))
+  folders.push(folder)
+  return folder
+}
+
+storageContract('SQLite', {
+  createLocation: tempFolder,
+  open: (dataDir) => new SqliteStorage({ dataDir }),
+})
+
+describe('SqliteStorage specifics', () => {
+  it('keeps its data in relay.db inside the data folder, creating the folder', async () => {
+    const dataDir = join(tempFolder(), 'nested', 'data')
+    const storage = new SqliteStorage({ dataDir })
+    await storage.createSpace('spaceAAAAAAAAAAAAAAAAA', new Uint8Array(32))
+    await storage.close()
+    expect(readdirSync(dataDir)).toContain(SQLITE_FILE_NAME)
+  })
+
+  it('leaves no trace of a compacted row in the data folder, while open and after close', async () => {
+    const dataDir = tempFolder()
+    const storage = new SqliteStorage({ dataDir })
+    const space = 'spaceAAAAAAAAAAAAAAAAA'
+    const marker = Buffer.from('ERASE-ME-'.repeat(64))
+    const filesHoldingMarker = (): string[] =>
+      readdirSync(dataDir).filter((name) => readFileSync(join(dataDir, name)).includes(marker))
+    await storage.createSpace(space, new Uint8Array(32))
+    for (let i = 0; i < 3; i++) await storage.appendUpdate(space, new Uint8Array([1, 2, 3]))
+    const seq = await storage.appendUpdate(space, new Uint8Array(marker))
+    await storage.appendUpdate(space, new Uint8Array([4, 5, 6]))
+    expect(filesHoldingMarker()).not.toEqual([])
+
+    await storage.compact(space, new Uint8Array([0, 0]), seq)
+    expect(filesHoldingMarker()).toEqual([])
+    await storage.close()
+    expect(filesHoldingMarker()).toEqual([])
+  })
+})

@@ -1,0 +1,133 @@
+/**
+ * The contract every RelayStorage passes (tldraw's storageContractSuite). Each backend's test file
+ * calls `storageContract(name, factory)`; the factory opens the backend on a location and can be
+ * called again on the same location to check durability across a close and a reopen.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { StorageClosedError, UnknownSpaceError, type RelayStorage } from './relay-storage'
+
+export interface StorageFactory {
+  /** A fresh, empty location (a temp folder, a schema). */
+  createLocation(): Promise<string> | string
+  open(location: string): Promise<RelayStorage> | RelayStorage
+}
+
+const SPACE_A = 'spaceAAAAAAAAAAAAAAAAA'
+const SPACE_B = 'spaceBBBBBBBBBBBBBBBBB'
+const HASH_1 = new Uint8Array(32).fill(1)
+const HASH_2 = new Uint8Array(32).fill(2)
+
+function updateWith(text: string, clientID = 1): Uint8Array {
+  const doc = new Y.Doc()
+  doc.clientID = clientID
+  doc.getArray<string>('entries').push([text])
+  return Y.encodeStateAsUpdate(doc)
+}
+
+function contentOf(updates: Uint8Array[]): string[] {
+  const doc = new Y.Doc()
+  for (const update of updates) Y.applyUpdate(doc, update)
+  return doc.getArray<string>('entries').toArray().sort()
+}
+
+export function storageContract(name: string, factory: StorageFactory): void {
+  describe(`RelayStorage contract: ${name}`, () => {
+    const opened: RelayStorage[] = []
+    const open = async (location: string): Promise<RelayStorage> => {
+      const storage = await factory.open(location)
+      opened.push(storage)
+      return storage
+    }
+    afterEach(async () => {
+      for (const storage of opened.splice(0)) await storage.close()
+    })
+
+    it('creates a space once, recognises a retry, refuses another credential', async () => {
+      const storage = await open(await factory.createLocation())
+      expect(await storage.createSpace(SPACE_A, HASH_1)).toBe('created')
+      expect(await storage.createSpace(SPACE_A, HASH_1)).toBe('exists')
+      expect(await storage.createSpace(SPACE_A, HASH_2)).toBe('conflict')
+      expect(await storage.getCredentialHash(SPACE_A)).toEqual(HASH_1)
+    })
+
+    it('returns null for the credential of an unknown space', async () => {
+      const storage = await open(await factory.createLocation())
+      expect(await storage.getCredentialHash(SPACE_A)).toBeNull()
+    })
+
+    it('loads nothing for a space without updates', async () => {
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      expect(await storage.loadUpdates(SPACE_A)).toEqual({ updates: [], lastSeq: 0 })
+    })
+
+    it('appends updates with increasing seqs and loads them in order, per space', async () => {
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.createSpace(SPACE_B, HASH_2)
+      const first = await storage.appendUpdate(SPACE_A, updateWith('a1'))
+      await storage.appendUpdate(SPACE_B, updateWith('b1'))
+      const second = await storage.appendUpdate(SPACE_A, updateWith('a2', 2))
+      expect(second).toBeGreaterThan(first)
+      const loaded = await storage.loadUpdates(SPACE_A)
+      expect(loaded.lastSeq).toBe(second)
+      expect(loaded.updates).toEqual([updateWith('a1'), updateWith('a2', 2)])
+      expect(contentOf((await storage.loadUpdates(SPACE_B)).updates)).toEqual(['b1'])
+    })
+
+    it('refuses an update for a space that was never created', async () => {
+      const storage = await open(await factory.createLocation())
+      await expect(storage.appendUpdate(SPACE_A, updateWith('x'))).rejects.toBeInstanceOf(UnknownSpaceError)
+    })
+
+    it('keeps spaces and updates across a close and a reopen of the same location', async () => {
+      const location = await factory.createLocation()
+      const first = await open(location)
+      await first.createSpace(SPACE_A, HASH_1)
+      await first.appendUpdate(SPACE_A, updateWith('durable'))
+      await first.close()
+      const reopened = await open(location)
+      expect(await reopened.getCredentialHash(SPACE_A)).toEqual(HASH_1)
+      expect(contentOf((await reopened.loadUpdates(SPACE_A)).updates)).toEqual(['durable'])
+    })
+
+    it('compacts rows up to a seq into one and keeps later rows', async () => {
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.createSpace(SPACE_B, HASH_2)
+      const updates = [updateWith('one', 1), updateWith('two', 2), updateWith('three', 3)]
+      for (const update of updates) await storage.appendUpdate(SPACE_A, update)
+      const upTo = (await storage.loadUpdates(SPACE_A)).lastSeq
+      await storage.appendUpdate(SPACE_B, updateWith('other space'))
+      const later = await storage.appendUpdate(SPACE_A, updateWith('later', 4))
+
+      await storage.compact(SPACE_A, Y.mergeUpdates(updates), upTo)
+
+      const loaded = await storage.loadUpdates(SPACE_A)
+      expect(loaded.updates).toHaveLength(2)
+      expect(loaded.lastSeq).toBe(later)
+      expect(contentOf(loaded.updates)).toEqual(['later', 'one', 'three', 'two'])
+      expect(contentOf((await storage.loadUpdates(SPACE_B)).updates)).toEqual(['other space'])
+      const next = await storage.appendUpdate(SPACE_A, updateWith('after', 5))
+      expect(next).toBeGreaterThan(later)
+    })
+
+    it('removes the bytes of compacted rows from what it loads', async () => {
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      const secret = updateWith('ciphertext-to-erase')
+      await storage.appendUpdate(SPACE_A, secret)
+      const seq = await storage.appendUpdate(SPACE_A, updateWith('kept', 2))
+      const replacement = updateWith('kept', 2)
+      await storage.compact(SPACE_A, replacement, seq)
+      expect((await storage.loadUpdates(SPACE_A)).updates).toEqual([replacement])
+    })
+
+    it('rejects calls after close', async () => {
+      const storage = await factory.open(await factory.createLocation())
+      await storage.close()
+      await expect(storage.getCredentialHash(SPACE_A)).rejects.toBeInstanceOf(StorageClosedError)
+    })
+  })
+}

@@ -1,0 +1,128 @@
+/**
+ * A device as the relay sees it, for tests: a real `ws` client speaking y-protocols sync and
+ * awareness on an envelope doc, recording ACKs and how the socket closed. It also sends raw bytes,
+ * to play a broken or hostile device.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { AUTH_SUBPROTOCOL_PREFIX, MessageType, SUBPROTOCOL } from '../../../shared/src/protocol/constants'
+
+export interface ClientOptions {
+  /** Subprotocols to offer; defaults to the version and the credential. */
+  protocols?: string[]
+  headers?: Record<string, string>
+}
+
+export class SyncTestClient {
+  readonly doc = new Y.Doc()
+  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  /** State vectors of every ACK received, in order. */
+  readonly acks: Map<number, number>[] = []
+  closed: { code: number; reason: string } | null = null
+
+  private constructor(readonly socket: WebSocket) {
+    socket.binaryType = 'nodebuffer'
+    socket.on('message', (data: Buffer) => this.receive(new Uint8Array(data)))
+    socket.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() }
+    })
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === this) return
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.Sync)
+      syncProtocol.writeUpdate(encoder, update)
+      this.send(encoding.toUint8Array(encoder))
+    })
+  }
+
+  static async connect(baseUrl: string, spaceId: string, credential: string, options: ClientOptions = {}): Promise<SyncTestClient> {
+    const protocols = options.protocols ?? [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + credential]
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/sync/${spaceId}`, protocols, {
+      headers: options.headers,
+    })
+    // Listen before `open`: the relay's first frames can arrive in the same tick as the handshake.
+    const client = new SyncTestClient(socket)
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve())
+      socket.once('error', reject)
+    })
+    // y-websocket's opening: our step 1, so the relay sends what we lack.
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    syncProtocol.writeSyncStep1(encoder, client.doc)
+    client.send(encoding.toUint8Array(encoder))
+    return client
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame)
+  }
+
+  /** Sends this device's awareness state (as y-websocket does on change). */
+  sendAwareness(clients: number[] = [this.doc.clientID]): void {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Awareness)
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients))
+    this.send(encoding.toUint8Array(encoder))
+  }
+
+  /**
+   * True once an ACK covers everything this device wrote itself. (What it received from the relay
+   * is on the relay already; ACKs answer this device's writes, so they need not cover later ones.)
+   */
+  ackCovers(): boolean {
+    const own = Y.decodeStateVector(Y.encodeStateVector(this.doc)).get(this.doc.clientID) ?? 0
+    return this.acks.some((ack) => (ack.get(this.doc.clientID) ?? 0) >= own)
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve())
+      this.socket.close()
+    })
+  }
+
+  destroy(): void {
+    this.awareness.destroy()
+    this.socket.terminate()
+  }
+
+  private receive(data: Uint8Array): void {
+    const decoder = decoding.createDecoder(data)
+    const type = decoding.readVarUint(decoder)
+    if (type === MessageType.Sync) {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.Sync)
+      syncProtocol.readSyncMessage(decoder, encoder, this.doc, this)
+      if (encoding.length(encoder) > 1) this.send(encoding.toUint8Array(encoder))
+    } else if (type === MessageType.Awareness) {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this)
+    } else if (type === MessageType.Ack) {
+      this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
+    } else {
+      throw new Error(`relay sent unexpected message type ${type}`)
+    }
+  }
+}
+
+/** Attempts an upgrade and reports the HTTP status of a refusal, or 101 when it opened. */
+export function upgradeStatus(url: string, protocols: string[], headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, protocols, { headers })
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0)
+      response.resume()
+      socket.terminate()
+    })
+    socket.once('open', () => {
+      resolve(101)
+      socket.terminate()
+    })
+    socket.on('error', (error) => reject(error))
+  })
+}
