@@ -1,0 +1,44 @@
+import { useState } from 'react'
+import type { OpenPractice } from '../../sync/device'
+import { useT } from '../../i18n'
+import { CreatePracticeForm } from './CreatePracticeForm'
+import { JoinPracticeForm } from './JoinPracticeForm'
+
+type Choice = 'none' | 'create' | 'join'
+
+/** A device paired with no practice: create one, or join colleagues with a pairing code. */
+export function FirstRunScreen(props: { onOpened: (practice: OpenPractice) => void }) {
+  const { t } = useT()
+  const [choice, setChoice] = useState<Choice>('none')
+
+  if (choice === 'none') {
+    return (
+      <main className="first-run">
+        <h1>{t('firstRun.title')}</h1>
+        <p>{t('firstRun.intro')}</p>
+        <div className="first-run__choices">
+          <button className="button button--primary button--large" type="button" onClick={() => setChoice('create')}>
+            {t('firstRun.create')}
+          </button>
+          <button className="button button--large" type="button" onClick={() => setChoice('join')}>
+            {t('firstRun.join')}
+          </button>
+        </div>
+      </main>
+    )
+  }
+
+  return (
+    <main className="first-run">
+      <button className="button button--quiet" type="button" onClick={() => setChoice('none')}>
+        {t('firstRun.back')}
+      </button>
+      <h1>{choice === 'create' ? t('create.title') : t('join.title')}</h1>
+      {choice === 'create' ? (
+        <CreatePracticeForm onOpened={props.onOpened} />
+      ) : (
+        <JoinPracticeForm onOpened={props.onOpened} />
+      )}
+    </main>
+  )
+}

@@ -1,0 +1,41 @@
+import type { Space } from '../../sync/space'
+import { useT } from '../../i18n'
+import { useSyncState } from '../../state'
+import { describeSyncState } from './sync-status-text'
+
+/**
+ * Always visible: connection state, changes not yet on the relay, time of the last exchange.
+ * The only role="status" of the app, so that it is easy to find.
+ */
+export function SyncStatus(props: { space: Space }) {
+  const { space } = props
+  const translator = useT()
+  const state = useSyncState(space)
+  const text = describeSyncState(state, translator)
+  return (
+    <div className="sync">
+      <div className="sync__status" role="status" aria-label={translator.t('sync.label')} data-status={state.status}>
+        <span className="sync__dot" aria-hidden="true" />
+        <span className="sync__connection">{text.connection}</span>
+        <span className="sync__pending">{text.pending}</span>
+        <span className="sync__last">{text.lastExchange}</span>
+        {text.undecryptable ? <span className="sync__undecryptable">{text.undecryptable}</span> : null}
+      </div>
+      <button className="button button--small" type="button" onClick={() => space.syncNow()}>
+        {translator.t('sync.now')}
+      </button>
+    </div>
+  )
+}
+
+/** A failed local write is never silent: shown as an alert until the storage recovers. */
+export function StorageErrorBanner(props: { space: Space }) {
+  const { t } = useT()
+  const { storageError } = useSyncState(props.space)
+  if (storageError === null) return null
+  return (
+    <div className="banner banner--error" role="alert">
+      {t('storage.error', { message: storageError })}
+    </div>
+  )
+}

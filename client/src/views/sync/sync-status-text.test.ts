@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { createTranslator } from '../../i18n'
+import { initialSyncState } from '../../sync/sync-state'
+import type { SyncState } from '../../sync/sync-state'
+import { describeSyncState } from './sync-status-text'
+
+const fr = createTranslator('fr', 'Europe/Paris')
+const state = (patch: Partial<SyncState>): SyncState => ({ ...initialSyncState, ...patch })
+
+describe('sync indicator text', () => {
+  it('says each connection state in French', () => {
+    expect(describeSyncState(state({ status: 'online' }), fr).connection).toBe('En ligne')
+    expect(describeSyncState(state({ status: 'offline' }), fr).connection).toBe('Hors ligne')
+    expect(describeSyncState(state({ status: 'syncing' }), fr).connection).toBe('Synchronisation…')
+    expect(describeSyncState(state({ status: 'connecting' }), fr).connection).toBe('Connexion…')
+    expect(describeSyncState(state({ status: 'refused', refusal: 'unauthorized' }), fr).connection).toBe(
+      'Refusé par le relais : accès inconnu ou révoqué',
+    )
+  })
+
+  it('counts pending changes and gives the time of the last exchange in Paris', () => {
+    const text = describeSyncState(
+      state({ status: 'online', pendingChanges: 2, lastExchangeAt: Date.UTC(2026, 10, 23, 13, 32) }),
+      fr,
+    )
+    expect(text.pending).toBe('2 modifications en attente')
+    expect(text.lastExchange).toBe('Dernier échange : 14 h 32')
+    expect(text.undecryptable).toBeNull()
+  })
+
+  it('says when nothing was ever exchanged, and reports unreadable entries', () => {
+    const text = describeSyncState(state({ undecryptableEntries: 1 }), fr)
+    expect(text.pending).toBe('0 modification en attente')
+    expect(text.lastExchange).toBe('Aucun échange avec le relais')
+    expect(text.undecryptable).toBe('1 donnée illisible ignorée')
+  })
+})
