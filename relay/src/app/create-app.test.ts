@@ -1,0 +1,152 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
+import { DefaultLimits, ENROLMENT_HEADER } from '../../../shared/src/protocol/constants'
+import { silentLogger } from '../log'
+import { createRelayMetrics } from '../metrics/relay-metrics'
+import { SqliteStorage } from '../storage/sqlite-storage'
+import { createApp, type AppDeps } from './create-app'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function makeApp(overrides: Partial<AppDeps> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-app-'))
+  const storage = new SqliteStorage({ dataDir })
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
+  const deps: AppDeps = {
+    storage,
+    metrics: createRelayMetrics(),
+    logger: silentLogger,
+    enrolmentSecret: null,
+    allowedOrigins: ['https://cabinet.example.fr'],
+    staticDir: null,
+    limits: { ...DefaultLimits },
+    ...overrides,
+  }
+  return { app: createApp(deps), storage }
+}
+
+const credential = () => toBase64Url(randomBytes(32))
+const bearer = (value: string) => ({ authorization: `Bearer ${value}` })
+
+describe('operational routes', () => {
+  it('GET /healthz answers ok', async () => {
+    const response = await makeApp().app.request('/healthz')
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ status: 'ok' })
+  })
+
+  it('GET /metrics renders Prometheus text', async () => {
+    const metrics = createRelayMetrics()
+    metrics.upgradesRefused.inc({ reason: 'credential' })
+    const response = await makeApp({ metrics }).app.request('/metrics')
+    expect(response.headers.get('content-type')).toContain('text/plain')
+    const text = await response.text()
+    expect(text).toContain('# TYPE tournee_open_connections gauge')
+    expect(text).toContain('tournee_upgrades_refused_total{reason="credential"} 1')
+  })
+
+  it('unknown routes are JSON 404s', async () => {
+    expect((await makeApp().app.request('/nope')).status).toBe(404)
+  })
+})
+
+describe('PUT /v1/spaces/:spaceId', () => {
+  it('creates, recognises a retry, refuses another credential', async () => {
+    const { app } = makeApp()
+    const spaceId = randomId()
+    const mine = credential()
+    const put = (value: string) => app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: bearer(value) })
+    expect((await put(mine)).status).toBe(201)
+    expect((await put(mine)).status).toBe(200)
+    const conflict = await put(credential())
+    expect(conflict.status).toBe(409)
+    expect(await conflict.json()).toMatchObject({ field: 'spaceId' })
+  })
+
+  it.each([
+    ['a malformed space id', 'short', bearer(credential()), 'spaceId'],
+    ['no authorization', randomId(), {}, 'authorization'],
+    ['a malformed credential', randomId(), bearer('not-a-credential'), 'authorization'],
+    ['a basic authorization', randomId(), { authorization: `Basic ${credential()}` }, 'authorization'],
+  ])('answers 400 naming the field for %s', async (_label, spaceId, headers, field) => {
+    const { app, storage } = makeApp()
+    const response = await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ field })
+    expect(await storage.getCredentialHash(spaceId)).toBeNull()
+  })
+
+  it('requires the enrolment secret when the relay has one: 401 missing, 403 wrong', async () => {
+    const { app, storage } = makeApp({ enrolmentSecret: 'the-operators-secret' })
+    const spaceId = randomId()
+    const put = (extra: Record<string, string>) =>
+      app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: { ...bearer(credential()), ...extra } })
+    expect((await put({})).status).toBe(401)
+    expect((await put({ [ENROLMENT_HEADER]: 'not-the-secret' })).status).toBe(403)
+    expect(await storage.getCredentialHash(spaceId)).toBeNull()
+    expect((await put({ [ENROLMENT_HEADER]: 'the-operators-secret' })).status).toBe(201)
+  })
+
+  it('bounds the body size', async () => {
+    const { app } = makeApp()
+    const response = await app.request(`/v1/spaces/${randomId()}`, {
+      method: 'PUT',
+      headers: { ...bearer(credential()), 'content-length': String(DefaultLimits.maxHttpBodyBytes + 1) },
+      body: 'x'.repeat(DefaultLimits.maxHttpBodyBytes + 1),
+    })
+    expect(response.status).toBe(413)
+  })
+})
+
+describe('GET /v1/spaces/:spaceId', () => {
+  it('answers 204 for the right credential, 401 for a wrong one, 404 for an unknown space', async () => {
+    const { app } = makeApp()
+    const spaceId = randomId()
+    const mine = credential()
+    await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: bearer(mine) })
+    expect((await app.request(`/v1/spaces/${spaceId}`, { headers: bearer(mine) })).status).toBe(204)
+    expect((await app.request(`/v1/spaces/${spaceId}`, { headers: bearer(credential()) })).status).toBe(401)
+    expect((await app.request(`/v1/spaces/${randomId()}`, { headers: bearer(mine) })).status).toBe(404)
+    expect((await app.request(`/v1/spaces/${spaceId}`)).status).toBe(400)
+  })
+})
+
+describe('CORS', () => {
+  it('answers preflights for allowed origins only', async () => {
+    const { app } = makeApp()
+    const preflight = (origin: string) =>
+      app.request(`/v1/spaces/${randomId()}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization' },
+      })
+    const allowed = await preflight('https://cabinet.example.fr')
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://cabinet.example.fr')
+    const refused = await preflight('https://evil.example')
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+describe('static client', () => {
+  it('serves files, falls back to index.html for app routes, and keeps API 404s', async () => {
+    const staticDir = mkdtempSync(join(tmpdir(), 'tournee-static-'))
+    cleanups.push(() => rmSync(staticDir, { recursive: true, force: true }))
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tournée</title>')
+    mkdirSync(join(staticDir, 'assets'))
+    writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)')
+    const { app } = makeApp({ staticDir })
+
+    expect(await (await app.request('/')).text()).toContain('<title>Tournée</title>')
+    expect(await (await app.request('/agenda/2026-03')).text()).toContain('<title>Tournée</title>')
+    const script = await app.request('/assets/app.js')
+    expect(script.headers.get('content-type')).toContain('javascript')
+    expect((await app.request('/assets/missing.js')).status).toBe(404)
+    expect((await app.request('/v1/unknown')).status).toBe(404)
+    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' })
+  })
+})

@@ -1,0 +1,98 @@
+import * as encoding from 'lib0/encoding'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { MessageType } from '../../../shared/src/protocol/constants'
+import { FrameError } from './frame-error'
+import { decodeFrame, encodeSyncStep1, encodeUpdate } from './frames'
+import { checkUpdate } from './update-check'
+import { checkAwarenessUpdate } from './awareness-check'
+
+function bytes(...values: number[]): Uint8Array {
+  return new Uint8Array(values)
+}
+
+function awarenessUpdate(entries: [number, number, string][]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
+  for (const [client, clock, state] of entries) {
+    encoding.writeVarUint(encoder, client)
+    encoding.writeVarUint(encoder, clock)
+    encoding.writeVarString(encoder, state)
+  }
+  return encoding.toUint8Array(encoder)
+}
+
+describe('decodeFrame', () => {
+  it('decodes what y-protocols encodes', () => {
+    const doc = new Y.Doc()
+    doc.getArray('entries').push([1])
+    expect(decodeFrame(encodeSyncStep1(doc))).toMatchObject({ type: 'sync-step1' })
+    expect(decodeFrame(encodeUpdate(Y.encodeStateAsUpdate(doc)))).toMatchObject({ type: 'sync-update' })
+    expect(decodeFrame(bytes(MessageType.QueryAwareness))).toEqual({ type: 'query-awareness' })
+  })
+
+  it.each([
+    ['empty', bytes()],
+    ['unknown message type', bytes(7)],
+    ['auth from a device', bytes(MessageType.Auth, 0)],
+    ['ack from a device', bytes(MessageType.Ack, 0)],
+    ['truncated sync', bytes(MessageType.Sync)],
+    ['unknown sync type', bytes(MessageType.Sync, 5, 0)],
+    ['length beyond the frame', bytes(MessageType.Sync, 2, 50, 1, 2)],
+    ['garbage state vector', bytes(MessageType.Sync, 0, 3, 0xff, 0xff, 0xff)],
+    ['trailing bytes', bytes(MessageType.QueryAwareness, 1)],
+    ['varuint overflow', bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)],
+  ])('refuses %s with BadFrame', (_label, frame) => {
+    let caught: unknown
+    try {
+      decodeFrame(frame)
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(FrameError)
+    expect((caught as FrameError).close.code).toBe(4400)
+  })
+})
+
+describe('checkUpdate', () => {
+  it('accepts a Yjs update and tells an empty one', () => {
+    const doc = new Y.Doc()
+    expect(checkUpdate(Y.encodeStateAsUpdate(doc), 1000)).toEqual({ empty: true })
+    doc.getArray('entries').push(['x'])
+    expect(checkUpdate(Y.encodeStateAsUpdate(doc), 1000)).toEqual({ empty: false })
+  })
+
+  it.each([
+    ['garbage', bytes(7, 7, 7, 7, 200, 1, 2), 1000, 4400],
+    ['truncated', bytes(1, 1), 1000, 4400],
+    ['too large', new Uint8Array(2000), 1000, 4413],
+  ])('refuses %s', (_label, update, max, code) => {
+    expect(() => checkUpdate(update, max)).toThrow(FrameError)
+    try {
+      checkUpdate(update, max)
+    } catch (error) {
+      expect((error as FrameError).close.code).toBe(code)
+    }
+  })
+})
+
+describe('checkAwarenessUpdate', () => {
+  const limits = { maxAwarenessEntries: 2, maxAwarenessBytes: 20 }
+
+  it('counts only clients this connection introduces', () => {
+    const known = new Set([1, 2, 3, 4])
+    const echo = awarenessUpdate([[1, 1, '{}'], [2, 1, '{}'], [3, 1, '{}'], [4, 1, 'null']])
+    expect(checkAwarenessUpdate(echo, known, new Set(), limits)).toHaveLength(4)
+    expect(() => checkAwarenessUpdate(awarenessUpdate([[9, 1, '{}']]), known, new Set([7, 8]), limits)).toThrow(FrameError)
+  })
+
+  it.each([
+    ['too many new clients', awarenessUpdate([[1, 1, '{}'], [2, 1, '{}'], [3, 1, '{}']])],
+    ['a state too large', awarenessUpdate([[1, 1, JSON.stringify({ x: 'y'.repeat(30) })]])],
+    ['a state that is not JSON', awarenessUpdate([[1, 1, '{nope']])],
+    ['truncated', bytes(2, 1, 1)],
+    ['trailing bytes', bytes(0, 0)],
+  ])('refuses %s', (_label, update) => {
+    expect(() => checkAwarenessUpdate(update, new Set(), new Set(), limits)).toThrow(FrameError)
+  })
+})
