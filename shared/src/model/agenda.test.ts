@@ -197,6 +197,12 @@ describe('findOverlaps', () => {
     expect(findOverlaps(list)).toEqual([['a', 'd']])
   })
 
+  it('still places appointments whose zone this runtime does not know', () => {
+    const list = [appt('a', '2026-11-23T09:00', 30, { timeZone: 'Mars/Olympus_Mons' }), appt('b', '2026-11-23T09:15', 30, { timeZone: 'Mars/Olympus_Mons' })]
+    expect(findOverlaps(list)).toEqual([['a', 'b']])
+    expect(appointmentEnd(list[0]!)).toBe('2026-11-23T09:30')
+  })
+
   it('measures real time across the autumn DST change', () => {
     // 01:30 + 150 min of real time ends at 03:00 winter time that night (the clock goes back an
     // hour), so 03:00 does not clash…

@@ -14,7 +14,8 @@
 import type * as Y from 'yjs'
 import type { Actor, Clock } from './actor'
 import { AGENDA_MAPS } from './collections'
-import { fromInstant, monthOf, toInstant } from './dates'
+import { monthOf, zoneConverter } from './dates'
+import type { ZoneConverter } from './dates'
 import { DocIdError, isMonth, parseDocId } from './doc-ids'
 import { newRecordId } from './ids'
 import { appointmentShape } from './input-schemas'
@@ -172,8 +173,10 @@ export function moveAppointment(
   checkMonth(to, fields.start)
   const copy = insertRecord(to, NAME, id, withDefaults(fields), actor, clock)
   to.transact(() => {
-    copy.set('createdAt', record.get('createdAt'))
-    copy.set('createdBy', record.get('createdBy'))
+    for (const key of ['createdAt', 'createdBy']) {
+      const value: unknown = record.get(key)
+      if (value !== undefined) copy.set(key, value)
+    }
   })
   from.transact(() => {
     record.set('movedTo', agendaMonthOfDoc(to))
@@ -222,7 +225,22 @@ export function listAppointments(doc: Y.Doc, options: ListAppointmentsOptions = 
 
 /** The local end of an appointment, on the wall clock ('2026-11-23T15:00'). */
 export function appointmentEnd(a: Pick<Appointment, 'start' | 'durationMin' | 'timeZone'>): string {
-  return fromInstant(toInstant(a.start, a.timeZone) + a.durationMin * 60_000, a.timeZone)
+  const zone = safeZoneConverter(a.timeZone)
+  return zone.fromInstant(zone.toInstant(a.start) + a.durationMin * 60_000)
+}
+
+/**
+ * Records read from another device are checked for the shape of a zone name, not against the tz
+ * database (that costs an Intl formatter per record). A zone this runtime does not know falls back
+ * to UTC arithmetic: durations stay right except across a DST change, and the view still renders.
+ */
+function safeZoneConverter(timeZone: string): ZoneConverter {
+  try {
+    return zoneConverter(timeZone)
+  } catch (error) {
+    if (error instanceof RangeError) return zoneConverter('UTC')
+    throw error
+  }
 }
 
 /** Two appointments of one practitioner whose times intersect; `a` starts no later than `b`. */
@@ -235,10 +253,18 @@ export type AppointmentOverlap = readonly [a: string, b: string]
  * after an offline merge they are facts to resolve, not errors.
  */
 export function findOverlaps(appointments: readonly Appointment[]): AppointmentOverlap[] {
+  const zones = new Map<string, ZoneConverter>()
+  const zoneOf = (timeZone: string) => {
+    const known = zones.get(timeZone)
+    if (known) return known
+    const made = safeZoneConverter(timeZone)
+    zones.set(timeZone, made)
+    return made
+  }
   const live = appointments
     .filter((a) => a.status !== 'cancelled' && !isDeleted(a))
     .map((a) => {
-      const start = toInstant(a.start, a.timeZone)
+      const start = zoneOf(a.timeZone).toInstant(a.start)
       return { id: a.id, practitionerId: a.practitionerId, start, end: start + a.durationMin * 60_000 }
     })
     .sort((a, b) => a.start - b.start || a.id.localeCompare(b.id))

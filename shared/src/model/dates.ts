@@ -23,6 +23,7 @@ const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/
 const TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/
 const MINUTE_MS = 60_000
 const DAY_MS = 86_400_000
+const QUARTER_HOUR_MS = 900_000
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0')
@@ -149,7 +150,21 @@ export function isValidTimeZone(timeZone: unknown): timeZone is string {
   }
 }
 
-function zonedParts(epochMs: number, timeZone: string): DateTimeParts & { second: number } {
+/**
+ * Conversions between local date-times and instants in one time zone. Building the Intl formatter
+ * is the expensive part (tens of microseconds), so code converting many values (a week of
+ * appointments) makes one converter per zone and reuses it.
+ */
+export type ZoneConverter = {
+  readonly timeZone: string
+  /** The instant a local date-time denotes; see `toInstant`. */
+  toInstant(localDateTime: string): number
+  /** The wall-clock time at `epochMs`, as 'YYYY-MM-DDTHH:mm'. */
+  fromInstant(epochMs: number): string
+}
+
+/** Throws RangeError for a time zone Intl does not know. */
+export function zoneConverter(timeZone: string): ZoneConverter {
   const formatter = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -160,23 +175,45 @@ function zonedParts(epochMs: number, timeZone: string): DateTimeParts & { second
     minute: 'numeric',
     second: 'numeric',
   })
-  const out = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 }
-  for (const part of formatter.formatToParts(epochMs)) {
-    if (part.type in out) out[part.type as keyof typeof out] = Number(part.value)
+  const partsAt = (epochMs: number) => {
+    const out = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 }
+    for (const part of formatter.formatToParts(epochMs)) {
+      if (part.type in out) out[part.type as keyof typeof out] = Number(part.value)
+    }
+    return out
   }
-  return out
-}
-
-// Offset of `timeZone` from UTC at `epochMs`, in ms (Paris in winter: +3 600 000).
-function offsetAt(epochMs: number, timeZone: string): number {
-  const p = zonedParts(epochMs, timeZone)
-  const asUtc = wallMs(p) + p.second * 1000
-  return asUtc - Math.floor(epochMs / 1000) * 1000
+  // Offset from UTC at `epochMs`, in ms (Paris in winter: +3 600 000). Zones change offset on a
+  // quarter hour, so the offset is constant within each quarter hour and is computed once per
+  // quarter hour this converter meets.
+  const offsets = new Map<number, number>()
+  const offsetAt = (epochMs: number) => {
+    const quarter = Math.floor(epochMs / QUARTER_HOUR_MS)
+    const known = offsets.get(quarter)
+    if (known !== undefined) return known
+    const at = quarter * QUARTER_HOUR_MS
+    const p = partsAt(at)
+    const offset = wallMs(p) + p.second * 1000 - at
+    offsets.set(quarter, offset)
+    return offset
+  }
+  return {
+    timeZone,
+    fromInstant: (epochMs) => formatLocalDateTime(partsAt(epochMs)),
+    toInstant: (localDateTime) => {
+      const wall = wallMs(parseLocalDateTime(localDateTime))
+      // No zone changes its offset twice within two days, so these bracket any transition near `wall`.
+      const before = offsetAt(wall - DAY_MS)
+      const after = offsetAt(wall + DAY_MS)
+      if (before === after) return wall - before
+      const candidates = [wall - before, wall - after].filter((t) => wall - offsetAt(t) === t)
+      return candidates.length > 0 ? Math.min(...candidates) : wall - before
+    },
+  }
 }
 
 /** The wall-clock time in `timeZone` at `epochMs`, as 'YYYY-MM-DDTHH:mm'. */
 export function fromInstant(epochMs: number, timeZone: string): string {
-  return formatLocalDateTime(zonedParts(epochMs, timeZone))
+  return zoneConverter(timeZone).fromInstant(epochMs)
 }
 
 /**
@@ -186,13 +223,7 @@ export function fromInstant(epochMs: number, timeZone: string): string {
  * the gap (03:30 CEST), which is what a clock on the wall would show.
  */
 export function toInstant(localDateTime: string, timeZone: string): number {
-  const wall = wallMs(parseLocalDateTime(localDateTime))
-  // No zone changes its offset twice within two days, so these bracket any transition near `wall`.
-  const before = offsetAt(wall - DAY_MS, timeZone)
-  const after = offsetAt(wall + DAY_MS, timeZone)
-  const candidates = [wall - before, wall - after].filter((t) => wall - offsetAt(t, timeZone) === t)
-  if (candidates.length > 0) return Math.min(...candidates)
-  return wall - before
+  return zoneConverter(timeZone).toInstant(localDateTime)
 }
 
 /** Today's date in `timeZone`, by the injected clock. */

@@ -34,6 +34,9 @@ export const localDateTime = z.string().superRefine((value, ctx) => {
 
 export const timeZone = z.string().refine(isValidTimeZone, { error: 'invalid_time_zone' })
 
+/** The shape of an IANA zone name ('Europe/Paris', 'UTC', 'America/Argentina/Buenos_Aires'). */
+export const storedTimeZone = z.string().regex(/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/, { error: 'invalid_time_zone' })
+
 export const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, { error: 'invalid_colour' }).transform((s) => s.toLowerCase())
 
 export const email = z.string().trim().max(LIMITS.line).pipe(z.email({ error: 'invalid_email' }))

@@ -59,7 +59,7 @@ export const patientRecord = z.object({
 
 export const appointmentRecord = z.object({
   start: f.localDateTime,
-  timeZone: f.timeZone,
+  timeZone: f.storedTimeZone,
   durationMin: f.int(5, 720),
   practitionerId: str,
   patientId: optStr,
