@@ -124,6 +124,18 @@ describe('sync on envelope rooms', () => {
     expect(relay.metrics.registry.value('tournee_updates_persisted_total')).toBeGreaterThanOrEqual(1)
   })
 
+  it('acknowledges to the other devices what they received by broadcast', async () => {
+    const { url } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const writer = await connect(url, space)
+    const reader = await connect(url, space)
+    await waitFor(() => expect(reader.acks.length).toBeGreaterThan(0))
+    for (let i = 0; i < 3; i++) pushEntry(writer, `broadcast-${i}`)
+    await waitFor(() => expect(entries(reader)).toHaveLength(3))
+    await waitFor(() => expect(reader.ackCoversAll()).toBe(true))
+    expect(writer.ackCoversAll()).toBe(true)
+  })
+
   it('shares awareness between devices and drops it when a device leaves', async () => {
     const { url } = await start(config(tempDir()))
     const space = await createSpace(url)

@@ -5,8 +5,8 @@
  * an update from a device:
  *
  *   check (size, decodes) → storage.appendUpdate (durable) → apply to the doc, origin = that
- *   connection → the doc's update event broadcasts to the *other* connections → ACK to the sender
- *   with the doc's state vector
+ *   connection → the doc's update event broadcasts to the *other* connections → ACK with the doc's
+ *   state vector to the sender, and to the others (what they just received is durable too)
  *
  * Appends and compactions run through one queue per room, so when a compaction snapshots the doc,
  * the doc holds exactly the rows up to the last appended seq.
@@ -112,6 +112,8 @@ export class Room {
     switch (frame.type) {
       case 'sync-step1':
         peer.send(encodeSyncStep2(this.doc, frame.stateVector))
+        // What step 2 carried came from the doc, hence from storage: durable.
+        peer.send(encodeAck(Y.encodeStateVector(this.doc)))
         return
       case 'sync-step2':
       case 'sync-update':
@@ -138,7 +140,12 @@ export class Room {
       }
       Y.applyUpdate(this.doc, update, peer)
     })
-    peer.send(encodeAck(Y.encodeStateVector(this.doc)))
+    const ack = encodeAck(Y.encodeStateVector(this.doc))
+    peer.send(ack)
+    // The other devices just received this update by broadcast. It is durable, so they get the
+    // ACK too: a device counts what it holds but no ACK covers as "not yet on the relay", and an
+    // incremental update does not tell it which clocks it carries.
+    if (!empty) for (const other of this.peers.keys()) if (other !== peer) other.send(ack)
     if (this.rows > this.deps.compactRowsWhileLoaded && !this.compactionScheduled) {
       this.compactionScheduled = true
       this.compact()

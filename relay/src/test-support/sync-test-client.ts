@@ -79,6 +79,12 @@ export class SyncTestClient {
     return this.acks.some((ack) => (ack.get(this.doc.clientID) ?? 0) >= own)
   }
 
+  /** True once an ACK covers every (client, clock) this device holds, others' entries included. */
+  ackCoversAll(): boolean {
+    const held = Y.decodeStateVector(Y.encodeStateVector(this.doc))
+    return this.acks.some((ack) => [...held].every(([client, clock]) => (ack.get(client) ?? 0) >= clock))
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve()
     return new Promise((resolve) => {
