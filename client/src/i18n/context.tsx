@@ -20,7 +20,7 @@ const LanguageSettingContext = createContext<LanguageSetting | null>(null)
  */
 export function I18nProvider(props: {
   language: Language
-  timeZone?: string
+  timeZone?: string | undefined
   children: ReactNode
 }) {
   const { language, timeZone = DEFAULT_TIME_ZONE, children } = props

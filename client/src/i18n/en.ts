@@ -106,6 +106,10 @@ export const en: Dictionary = {
   'appointment.place.practice': 'Practice',
   'appointment.place.home': 'Home',
   'appointment.note': 'Note',
+  'appointment.title.hint': 'Required without a patient: meeting, break, travel…',
+  'appointment.kind.none': 'No type',
+  'appointment.status.cancelled': 'Cancelled',
+  'agenda.unknownPractitioner': 'Unknown practitioner',
   'appointment.submit': 'Add the appointment',
   'appointment.added': 'Appointment added.',
 
@@ -124,6 +128,8 @@ export const en: Dictionary = {
   'patients.bornOn': 'Born on {date}',
   'patients.none': 'Not given',
 
+  'patients.notFound': 'This patient does not exist or has not reached this device yet.',
+  'patients.filter.hint': 'Name, first name, phone, date of birth or NIR.',
   'patient.birthName': 'Birth name',
   'patient.usedName': 'Used name',
   'patient.givenNames': 'Given name(s)',

@@ -116,6 +116,10 @@ export const fr = {
   'appointment.place.practice': 'Cabinet',
   'appointment.place.home': 'Domicile',
   'appointment.note': 'Note',
+  'appointment.title.hint': 'Obligatoire sans patient : réunion, pause, trajet…',
+  'appointment.kind.none': 'Sans type',
+  'appointment.status.cancelled': 'Annulé',
+  'agenda.unknownPractitioner': 'Praticien inconnu',
   'appointment.submit': 'Ajouter le rendez-vous',
   'appointment.added': 'Rendez-vous ajouté.',
 
@@ -134,6 +138,8 @@ export const fr = {
   'patients.bornOn': 'Né(e) le {date}',
   'patients.none': 'Non renseigné',
 
+  'patients.notFound': "Ce patient n'existe pas ou n'est pas encore arrivé sur cet appareil.",
+  'patients.filter.hint': 'Nom, prénom, téléphone, date de naissance ou NIR.',
   'patient.birthName': 'Nom de naissance',
   'patient.usedName': "Nom d'usage",
   'patient.givenNames': 'Prénom(s)',

@@ -1,0 +1,62 @@
+import { useT } from '../i18n'
+import { AgendaScreen } from '../views/agenda/AgendaScreen'
+import { PatientDetailScreen } from '../views/patients/PatientDetailScreen'
+import { PatientsScreen } from '../views/patients/PatientsScreen'
+import { SettingsScreen } from '../views/settings/SettingsScreen'
+import { AppFrame } from './AppFrame'
+import { CrashBoundary } from './CrashBoundary'
+import { routeHref, sectionOf } from './route'
+import type { Route, Section } from './route'
+import { useRoute } from './use-route'
+
+const SECTIONS: readonly { section: Section; route: Route; label: 'nav.agenda' | 'nav.patients' | 'nav.settings' }[] = [
+  { section: 'agenda', route: { view: 'agenda', date: null }, label: 'nav.agenda' },
+  { section: 'patients', route: { view: 'patients' }, label: 'nav.patients' },
+  { section: 'settings', route: { view: 'settings' }, label: 'nav.settings' },
+]
+
+/** Agenda, Patients, Réglages: the screens of a practitioner's device. */
+export function MainLayout() {
+  const route = useRoute()
+  return (
+    <AppFrame navigation={<MainNavigation current={sectionOf(route)} />}>
+      <main className="screen">
+        {/* A screen that fails (a doc that cannot open) leaves the header and navigation usable. */}
+        <CrashBoundary key={routeHref(route)}>
+          <RouteScreen route={route} />
+        </CrashBoundary>
+      </main>
+    </AppFrame>
+  )
+}
+
+function MainNavigation(props: { current: Section }) {
+  const { t } = useT()
+  return (
+    <nav className="nav" aria-label={t('nav.label')}>
+      <ul className="nav__list">
+        {SECTIONS.map(({ section, route, label }) => (
+          <li key={section}>
+            <a className="nav__link" href={routeHref(route)} aria-current={props.current === section ? 'page' : undefined}>
+              {t(label)}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  )
+}
+
+function RouteScreen(props: { route: Route }) {
+  const { route } = props
+  switch (route.view) {
+    case 'agenda':
+      return <AgendaScreen date={route.date} />
+    case 'patients':
+      return <PatientsScreen />
+    case 'patient':
+      return <PatientDetailScreen patientId={route.patientId} />
+    case 'settings':
+      return <SettingsScreen />
+  }
+}

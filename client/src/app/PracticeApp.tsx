@@ -1,0 +1,36 @@
+import type { ReactNode } from 'react'
+import type { OpenPractice, PracticeRecord } from '../sync/device'
+import { I18nProvider, useLanguageSetting } from '../i18n'
+import { PracticeProvider, usePracticeSettings } from '../state'
+import { ChooseMemberScreen } from '../views/member/ChooseMemberScreen'
+import { AppFrame } from './AppFrame'
+import { MainLayout } from './MainLayout'
+
+/** An open practice: who holds this device first, then the app itself. */
+export function PracticeApp(props: { practice: OpenPractice; onRecordChanged: (record: PracticeRecord) => void }) {
+  const { practice, onRecordChanged } = props
+  return (
+    <PracticeProvider practice={practice}>
+      <PracticeTimeZone>
+        {practice.record.memberId === null ? (
+          <AppFrame>
+            <ChooseMemberScreen onChosen={onRecordChanged} />
+          </AppFrame>
+        ) : (
+          <MainLayout />
+        )}
+      </PracticeTimeZone>
+    </PracticeProvider>
+  )
+}
+
+/** Dates and times below are read in the practice's time zone, once the directory says which. */
+function PracticeTimeZone(props: { children: ReactNode }) {
+  const { language } = useLanguageSetting()
+  const settings = usePracticeSettings()
+  return (
+    <I18nProvider language={language} timeZone={settings?.timeZone}>
+      {props.children}
+    </I18nProvider>
+  )
+}

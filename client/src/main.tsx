@@ -1,0 +1,30 @@
+/**
+ * Entry point: opens this device's practice from local storage (no network needed) and mounts
+ * the app. Side effects that must happen once per page load start here, not inside components.
+ */
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import * as device from './sync/device'
+import { App } from './app/App'
+import './styles/app.css'
+
+function localPreferences(): Storage | null {
+  try {
+    return window.localStorage
+  } catch (error) {
+    // Storage disabled by the browser's settings: preferences last for this page only.
+    console.warn('localStorage unavailable', error)
+    return null
+  }
+}
+
+const container = document.getElementById('root')
+if (!container) throw new Error('index.html must contain <div id="root">')
+
+const boot = device.loadPractice()
+
+createRoot(container).render(
+  <StrictMode>
+    <App boot={boot} device={device} preferences={localPreferences()} />
+  </StrictMode>,
+)
