@@ -12,6 +12,7 @@ import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base
 import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
 import type { RelayConfig } from './config'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
+import type { RelayStorage } from './storage/relay-storage'
 import { SqliteStorage } from './storage/sqlite-storage'
 import { SyncTestClient, upgradeStatus } from './test-support/sync-test-client'
 import { waitFor } from './test-support/wait-for'
@@ -234,6 +235,36 @@ describe('malformed and abusive frames', () => {
     client.awareness.setLocalState({ blob: 'x'.repeat(200) })
     client.sendAwareness()
     await waitFor(() => expect(client.closed?.code).toBe(4413))
+  })
+})
+
+describe('storage failure', () => {
+  it('closes the writing device with 4500, acknowledges nothing, and keeps the room serving', async () => {
+    const dataDir = tempDir()
+    const real = new SqliteStorage({ dataDir })
+    let failWrites = true
+    const flaky: RelayStorage = {
+      createSpace: (id, hash) => real.createSpace(id, hash),
+      getCredentialHash: (id) => real.getCredentialHash(id),
+      loadUpdates: (id) => real.loadUpdates(id),
+      appendUpdate: (id, update) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update)),
+      compact: (id, state, upTo) => real.compact(id, state, upTo),
+      close: () => real.close(),
+    }
+    const { url } = await start(config(dataDir), { storage: flaky })
+    const space = await createSpace(url)
+    const writer = await connect(url, space)
+    const reader = await connect(url, space)
+    pushEntry(writer, 'lost-for-now')
+    await waitFor(() => expect(writer.closed).toEqual({ code: 4500, reason: 'Relay storage failure' }))
+    expect(writer.ackCovers()).toBe(false)
+    expect(entries(reader)).toEqual([])
+
+    failWrites = false
+    const again = await connect(url, space)
+    pushEntry(again, 'stored')
+    await waitFor(() => expect(entries(reader).map((e) => e.d)).toEqual(['stored']))
+    expect(reader.closed).toBeNull()
   })
 })
 

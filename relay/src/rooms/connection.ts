@@ -126,11 +126,13 @@ export class SyncConnection implements RoomPeer {
     this.released = true
     this.deps.metrics.openConnections.dec()
     // Leave only after this connection's pending frames are handled, so its writes finish.
-    void this.chain.then(async () => {
-      const room = await this.room
-      room?.leave(this)
-      this.deps.registry.release(this.spaceId)
-    })
+    this.chain
+      .then(async () => {
+        const room = await this.room
+        room?.leave(this)
+      })
+      .catch((error: unknown) => this.deps.logger.error('leave_failed', { spaceId: this.spaceId, ...errorFields(error) }))
+      .finally(() => this.deps.registry.release(this.spaceId))
   }
 }
 

@@ -45,9 +45,11 @@ export class RoomRegistry {
     entry.refs--
     if (entry.refs > 0) return
     this.entries.delete(spaceId)
-    const done = this.unload(entry.room).finally(() => {
-      if (this.unloading.get(spaceId) === done) this.unloading.delete(spaceId)
-    })
+    const done: Promise<void> = this.unload(entry.room)
+      .catch((error: unknown) => this.deps.logger.error('unload_failed', { spaceId, ...errorFields(error) }))
+      .finally(() => {
+        if (this.unloading.get(spaceId) === done) this.unloading.delete(spaceId)
+      })
     this.unloading.set(spaceId, done)
   }
 
