@@ -18,7 +18,8 @@ export function AgendaScreen(props: { date: string | null }) {
   const agenda = useDoc(agendaDocId(monthOf(day)))
   const readDay = useCallback((doc: Y.Doc) => listAppointments(doc, { day }).items, [day])
   const appointments = useDocSnapshot(agenda, readDay)
-  const overlapping = useMemo(() => overlappingIds(findOverlaps(appointments ?? [])), [appointments])
+  const overlaps = useMemo(() => findOverlaps(appointments ?? []), [appointments])
+  const overlapping = useMemo(() => overlappingIds(overlaps), [overlaps])
 
   const goTo = (date: string) => navigate(routeHref({ view: 'agenda', date: date === today ? null : date }))
 
@@ -47,8 +48,8 @@ export function AgendaScreen(props: { date: string | null }) {
           <>
             <p className="agenda__summary">
               {plural('agenda.count', appointments.length)}
-              {overlapping.size > 0 ? (
-                <strong className="agenda__overlaps"> · {plural('agenda.overlapSummary', overlapping.size)}</strong>
+              {overlaps.length > 0 ? (
+                <strong className="agenda__overlaps"> · {plural('agenda.overlapSummary', overlaps.length)}</strong>
               ) : null}
             </p>
             <AppointmentList

@@ -1,4 +1,4 @@
-import { useCallback } from 'react'
+import { useCallback, useId } from 'react'
 import type { ReactNode } from 'react'
 import type * as Y from 'yjs'
 import { getPatient, patientDisplayName } from '../../../../shared/src/model'
@@ -36,10 +36,11 @@ export function PatientDetailScreen(props: { patientId: string }) {
 function PatientCard(props: { patient: Patient }) {
   const { t, longDate } = useT()
   const { patient } = props
+  const nameId = useId()
   const none = t('patients.none')
   return (
-    <article aria-labelledby="patient-name">
-      <h1 id="patient-name">{patientDisplayName(patient)}</h1>
+    <article aria-labelledby={nameId}>
+      <h1 id={nameId}>{patientDisplayName(patient)}</h1>
       <section className="card">
         <h2>{t('patients.identity')}</h2>
         <dl className="facts">

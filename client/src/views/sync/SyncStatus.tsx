@@ -16,10 +16,10 @@ export function SyncStatus(props: { space: Space }) {
     <div className="sync">
       <div className="sync__status" role="status" aria-label={translator.t('sync.label')} data-status={state.status}>
         <span className="sync__dot" aria-hidden="true" />
-        <span className="sync__connection">{text.connection}</span>
-        <span className="sync__pending">{text.pending}</span>
+        <span className="sync__connection">{text.connection}</span>{' '}
+        <span className="sync__pending">{text.pending}</span>{' '}
         <span className="sync__last">{text.lastExchange}</span>
-        {text.undecryptable ? <span className="sync__undecryptable">{text.undecryptable}</span> : null}
+        {text.undecryptable ? <> <span className="sync__undecryptable">{text.undecryptable}</span></> : null}
       </div>
       <button className="button button--small" type="button" onClick={() => space.syncNow()}>
         {translator.t('sync.now')}
