@@ -180,7 +180,8 @@ export class Space {
         unsubscribe()
         reject(
           new Error(
-            `Relay did not acknowledge ${this.state.pendingChanges} change(s) in ${timeoutMs} ms (status ${this.state.status})`,
+            `Relay did not acknowledge ${this.state.pendingChanges} change(s) in ${timeoutMs} ms ` +
+              `(status ${this.state.status}; behind: ${this.describeBacklog()})`,
           ),
         )
       }, timeoutMs)
@@ -192,6 +193,16 @@ export class Space {
         }
       })
     })
+  }
+
+  /** Which writers the relay has not caught up with, as client:local/acknowledged (diagnostics). */
+  private describeBacklog(): string {
+    const local = decodeStateVector(Y.encodeStateVector(this.envelopeDoc))
+    return [...local]
+      .filter(([client, clock]) => (this.acknowledged.get(client) ?? 0) < clock)
+      .map(([client, clock]) => `${client}:${clock}/${this.acknowledged.get(client) ?? 0}${client === this.envelopeDoc.clientID ? '(this session)' : ''}`)
+      .concat(`socket ${this.provider.wsconnected ? 'open' : 'closed'}, synced ${this.provider.synced}, last frame ${this.state.lastExchangeAt === null ? 'never' : `${this.now() - this.state.lastExchangeAt} ms ago`}`)
+      .join(', ')
   }
 
   async destroy(): Promise<void> {

@@ -373,14 +373,19 @@ export class Envelope {
   }
 
   private async compactNow(open: OpenDoc): Promise<void> {
-    // Local changes not yet pushed are in the doc already, so the snapshot carries them.
     if (open.batchTimer !== null) {
       clearTimeout(open.batchTimer)
       open.batchTimer = null
     }
+    const pending = open.pending
     open.pending = []
     const snapshotOf = new Set(open.applied)
-    if (snapshotOf.size <= 1) return
+    if (snapshotOf.size <= 1) {
+      // Nothing to fold: the queued local changes still have to go out as an ordinary entry.
+      if (pending.length > 0) await this.pushUpdate(open, Y.mergeUpdates(pending))
+      return
+    }
+    // Local changes not yet pushed are in the doc already, so the snapshot carries them.
     const state = Y.encodeStateAsUpdate(open.doc)
     const snapshot: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, open.docId, state) }
     // Between the await and here, more entries may have been applied: they are in neither
