@@ -26,6 +26,8 @@ export const fr = {
   'create.relayUrl': 'Adresse du relais',
   'create.relayUrl.hint': 'Le serveur qui transmet les données chiffrées entre vos appareils.',
   'create.practiceName': 'Nom du cabinet',
+  'create.enrolmentSecret': "Code d'inscription du relais",
+  'create.enrolmentSecret.hint': "Seulement si l'administrateur du relais vous en a donné un.",
   'create.practitioner': 'Premier praticien',
   'create.displayName': 'Nom affiché',
   'create.profession': 'Profession',
@@ -41,7 +43,8 @@ export const fr = {
   'relayError.unauthorized': "Le relais refuse l'accès : identifiant du cabinet inconnu ou révoqué.",
   'relayError.space-not-found': "Le relais ne connaît pas ce cabinet. Vérifiez l'adresse du relais.",
   'relayError.forbidden': "Le relais n'autorise pas cette application (origine refusée).",
-  'relayError.enrolment-required': "Ce relais n'accepte pas de nouveau cabinet sans autorisation de son administrateur.",
+  'relayError.enrolment-required':
+    "Ce relais demande le code d'inscription de son administrateur : saisissez-le (ou vérifiez-le) dans « Code d'inscription du relais ».",
   'relayError.protocol-mismatch': "Le relais utilise une autre version du protocole : mettez l'application à jour.",
   'relayError.conflict': 'Le relais connaît déjà ce cabinet : réessayez.',
   'relayError.invalidUrl': 'Adresse du relais invalide : saisissez par exemple https://relais.mon-cabinet.fr.',

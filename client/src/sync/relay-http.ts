@@ -47,10 +47,8 @@ export async function registerSpace(
   }
   if (response.status === 200 || response.status === 201) return
   if (response.status === 401 || response.status === 403) {
-    throw new RelayRefusedError(
-      enrolmentSecret ? RelayFailure.Unauthorized : RelayFailure.EnrolmentRequired,
-      'This relay only accepts new practices with its enrolment secret',
-    )
+    // Missing or wrong, the person's next step is the same: enter the administrator's code.
+    throw new RelayRefusedError(RelayFailure.EnrolmentRequired, 'This relay only accepts new practices with its enrolment secret')
   }
   if (response.status === 409) throw new RelayRefusedError(RelayFailure.Conflict)
   throw new RelayRefusedError(RelayFailure.Unreachable, `Unexpected relay answer ${response.status}`)

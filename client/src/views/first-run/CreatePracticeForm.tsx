@@ -21,7 +21,7 @@ const fieldOf = fieldsByPath<CreateField>([], {
 })
 
 type Checked =
-  | { ok: true; relayUrl: string; init: PracticeInit }
+  | { ok: true; relayUrl: string; init: PracticeInit; enrolmentSecret: string }
   | { ok: false; errors: FieldErrors<CreateField> }
 
 /** The form boundary: the relay address is normalized, the practice validated by the model. */
@@ -50,7 +50,7 @@ function checkCreateForm(values: Record<string, string>): Checked {
   }
   Object.assign(errors, placeIssues(issues, fieldOf).fields)
   if (init === null || Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, relayUrl, init }
+  return { ok: true, relayUrl, init, enrolmentSecret: (values.enrolmentSecret ?? '').trim() }
 }
 
 export function CreatePracticeForm(props: { onOpened: (practice: OpenPractice) => void }) {
@@ -83,6 +83,7 @@ export function CreatePracticeForm(props: { onOpened: (practice: OpenPractice) =
         relayUrl: checked.relayUrl,
         practiceName: checked.init.name,
         practitioner: checked.init.firstPractitioner,
+        ...(checked.enrolmentSecret ? { enrolmentSecret: checked.enrolmentSecret } : {}),
       })
       props.onOpened(practice)
     } catch (error) {
@@ -111,6 +112,13 @@ export function CreatePracticeForm(props: { onOpened: (practice: OpenPractice) =
         label={t('create.practiceName')}
         autoComplete="organization"
         error={errorText('practiceName')}
+      />
+      <TextField
+        name="enrolmentSecret"
+        label={t('create.enrolmentSecret')}
+        hint={t('create.enrolmentSecret.hint')}
+        type="password"
+        autoComplete="off"
       />
       <fieldset className="form__group">
         <legend>{t('create.practitioner')}</legend>
