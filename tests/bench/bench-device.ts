@@ -1,0 +1,97 @@
+/**
+ * Simulated devices for the benchmarks: the app's default envelope options (batching, compaction),
+ * fake-indexeddb, and real WebSockets that count the bytes they send and receive.
+ */
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import type { DeviceEnvironment } from '../../client/src/sync/device'
+
+export interface ByteCounter {
+  sent: number
+  received: number
+}
+
+function byteLength(data: unknown): number {
+  if (data instanceof ArrayBuffer) return data.byteLength
+  if (ArrayBuffer.isView(data)) return data.byteLength
+  if (Array.isArray(data)) return data.reduce((n: number, part: unknown) => n + byteLength(part), 0)
+  return typeof data === 'string' ? Buffer.byteLength(data) : 0
+}
+
+export function countingWebSocket(counter: ByteCounter): typeof globalThis.WebSocket {
+  class CountingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      this.on('message', (data: unknown) => {
+        counter.received += byteLength(data)
+      })
+    }
+
+    override send(data: unknown, ...rest: unknown[]): void {
+      counter.sent += byteLength(data)
+      ;(super.send as (...args: unknown[]) => void)(data, ...rest)
+    }
+  }
+  return CountingWebSocket as unknown as typeof globalThis.WebSocket
+}
+
+let devices = 0
+
+export function benchEnvironment(name: string, counter: ByteCounter = { sent: 0, received: 0 }): DeviceEnvironment {
+  devices++
+  return {
+    idbPrefix: `bench-${name}-${devices}:`,
+    WebSocketImpl: countingWebSocket(counter),
+    fetchImpl: fetch,
+    crossTab: false,
+    // Envelope options are the app's defaults (batch 250 ms, compaction after 64 entries).
+    space: { reconnect: { baseDelayMs: 50, maxDelayMs: 500 } },
+  }
+}
+
+/** Deletes every IndexedDB database of a simulated device (fake-indexeddb keeps them in memory). */
+export async function deleteDeviceDatabases(env: DeviceEnvironment): Promise<void> {
+  const names = (await indexedDB.databases()).map((d) => d.name).filter((n): n is string => !!n && n.startsWith(env.idbPrefix))
+  await Promise.all(
+    names.map(
+      (name) =>
+        new Promise<void>((resolve, reject) => {
+          const request = indexedDB.deleteDatabase(name)
+          request.onsuccess = () => resolve()
+          request.onerror = () => reject(request.error ?? new Error(`Cannot delete ${name}`))
+        }),
+    ),
+  )
+}
+
+/** Resolves when `check(doc)` holds: checked now and after each update of the doc, never polled. */
+export function until(doc: Y.Doc, check: (doc: Y.Doc) => boolean, timeoutMs = 120_000): Promise<void> {
+  if (check(doc)) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const onUpdate = () => {
+      if (!check(doc)) return
+      clearTimeout(timer)
+      doc.off('update', onUpdate)
+      resolve()
+    }
+    const timer = setTimeout(() => {
+      doc.off('update', onUpdate)
+      reject(new Error(`Doc ${doc.guid} did not reach the expected state in ${timeoutMs} ms`))
+    }, timeoutMs)
+    doc.on('update', onUpdate)
+  })
+}
+
+export type StateVector = Map<number, number>
+
+export function stateVectorOf(doc: Y.Doc): StateVector {
+  return Y.decodeStateVector(Y.encodeStateVector(doc))
+}
+
+/** Whether `doc` holds everything `expected` describes (same clients, same clocks). */
+export function hasState(doc: Y.Doc, expected: StateVector): boolean {
+  const actual = stateVectorOf(doc)
+  if (actual.size !== expected.size) return false
+  for (const [client, clock] of expected) if (actual.get(client) !== clock) return false
+  return true
+}

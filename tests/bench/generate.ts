@@ -1,0 +1,380 @@
+/**
+ * Seeded generator of a French practice, written through the model API into Y.Docs, so that the
+ * benchmarks measure what the app really stores (same maps, same stamps, same validation).
+ *
+ * Two steps, so later benchmarks can reuse or extend either:
+ *
+ *   planPractice(spec)          → PracticePlan: plain data, deterministic for a seed (lib0/prng)
+ *   writePractice(sink, plan)   → writes the plan with addPractitioner / addPatient /
+ *                                 addAppointment / addNote into the docs the sink opens
+ *
+ * The plan refers to patients and practitioners by index; record ids are created by the model
+ * (128 random bits, never seeded), so two runs store the same shapes and sizes, not the same ids.
+ * Stamps come from the clock passed in, not from Date.now.
+ *
+ * Write granularity is the sink's `afterBatch`: one batch per practitioner-day of agenda, per 50
+ * patients, per patient file. A device flushes there, so the envelope gets one entry per batch,
+ * roughly as a year of use would write it (and compacts as the app does).
+ */
+import type * as Y from 'yjs'
+import * as prng from 'lib0/prng'
+import type { Actor, Clock } from '../../shared/src/model/actor'
+import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../../shared/src/model/doc-ids'
+import { addPatient } from '../../shared/src/model/patients'
+import { addPractitioner, listPractitioners } from '../../shared/src/model/practitioners'
+import { listAppointmentKinds } from '../../shared/src/model/appointment-kinds'
+import { addAppointment } from '../../shared/src/model/agenda'
+import { addNote } from '../../shared/src/model/patient-file'
+import type { AppointmentStatus, NoteKind, PatientInput, Place, Profession, Sex } from '../../shared/src/model/input-schemas'
+
+export interface PracticeSpec {
+  seed: number
+  practitioners: number
+  patients: number
+  /** 'YYYY-MM-DD': appointments before it are past (fulfilled / no-show), after it booked. */
+  today: string
+  /** First month of the agenda, 'YYYY-MM'. */
+  firstMonth: string
+  months: number
+  appointmentsPerDay: number
+  /** Working days per practitioner per 12 months (weekdays minus holidays and leave). */
+  workingDaysPerYear: number
+  slotMinutes: number
+  homeVisitShare: number
+  cancelledShare: number
+  noShowShare: number
+  /** Share of patients who have a clinical file with notes. */
+  notesShare: number
+  notesPerFile: readonly [min: number, max: number]
+  noteChars: readonly [min: number, max: number]
+}
+
+/** A busy physiotherapy practice: 25 appointments a day, 30-min slots, 220 days a year. */
+export function defaultSpec(today: string, overrides: Partial<PracticeSpec> = {}): PracticeSpec {
+  const [y, m] = today.split('-').map(Number) as [number, number]
+  // Half a year back, half a year ahead: the agenda a practice has open around today.
+  const first = new Date(Date.UTC(y, m - 1 - 6, 1))
+  return {
+    seed: 20_261_123,
+    practitioners: 3,
+    patients: 2000,
+    today,
+    firstMonth: `${first.getUTCFullYear()}-${String(first.getUTCMonth() + 1).padStart(2, '0')}`,
+    months: 12,
+    appointmentsPerDay: 25,
+    workingDaysPerYear: 220,
+    slotMinutes: 30,
+    homeVisitShare: 0.15,
+    cancelledShare: 0.05,
+    noShowShare: 0.02,
+    notesShare: 0.25,
+    notesPerFile: [1, 4],
+    noteChars: [200, 800],
+    ...overrides,
+  }
+}
+
+export interface PlannedAppointment {
+  start: string
+  durationMin: number
+  practitioner: number
+  patient: number
+  kind: number
+  place: Place
+  status: AppointmentStatus
+  cancelReason?: string
+}
+
+export interface PlannedNote {
+  date: string
+  kind: NoteKind
+  text: string
+}
+
+export interface PracticePlan {
+  spec: PracticeSpec
+  practitioners: Array<{ displayName: string; profession: Profession }>
+  patients: PatientInput[]
+  /** month 'YYYY-MM' → practitioner-days, each a list of appointments. */
+  agenda: Map<string, PlannedAppointment[][]>
+  /** patient index → notes. */
+  notes: Map<number, PlannedNote[]>
+}
+
+const FIRST_F = ['Marie', 'Nathalie', 'Isabelle', 'Sylvie', 'Catherine', 'Françoise', 'Christine', 'Monique', 'Valérie', 'Sophie', 'Camille', 'Léa', 'Chloé', 'Manon', 'Emma', 'Inès', 'Jeanne', 'Louise', 'Hélène', 'Élodie', 'Aurélie', 'Margaux', 'Anaïs', 'Brigitte', 'Geneviève', 'Josiane', 'Solène', 'Maëlle', 'Océane', 'Mathilde']
+const FIRST_M = ['Jean', 'Pierre', 'Michel', 'Philippe', 'Alain', 'Nicolas', 'Christophe', 'Patrick', 'Laurent', 'Frédéric', 'Thomas', 'Julien', 'Hugo', 'Lucas', 'Louis', 'Gabriel', 'Arthur', 'Raphaël', 'Jules', 'Mathéo', 'François', 'Benoît', 'Gérard', 'Thierry', 'Sébastien', 'Jérôme', 'Yannick', 'Loïc', 'Gaëtan', 'Hervé']
+const LAST = ['Martin', 'Bernard', 'Thomas', 'Petit', 'Robert', 'Richard', 'Durand', 'Dubois', 'Moreau', 'Laurent', 'Simon', 'Michel', 'Lefèvre', 'Leroy', 'Roux', 'David', 'Bertrand', 'Morel', 'Fournier', 'Girard', 'Bonnet', 'Dupont', 'Lambert', 'Fontaine', 'Rousseau', 'Vincent', 'Muller', 'Lefebvre', 'Faure', 'André', 'Mercier', 'Blanc', 'Guérin', 'Boyer', 'Garnier', 'Chevalier', 'François', 'Legrand', 'Gauthier', 'Garcia', 'Perrin', 'Robin', 'Clément', 'Morin', 'Nicolas', 'Henry', 'Roussel', 'Mathieu', 'Gautier', 'Masson', 'Marchand', 'Duval', 'Denis', 'Dumont', 'Marie', 'Lemaire', 'Noël', 'Meyer', 'Dufour', 'Meunier', 'Brun', 'Blanchard', 'Giraud', 'Joly', 'Rivière', 'Lucas', 'Brunet', 'Gaillard', 'Barbier', 'Arnaud', 'Le Goff', 'Le Gall', 'Kerbrat', 'Quéméner', 'Etcheverry', 'Nguyen', 'Benali', 'Da Silva', 'Fernandes', 'Lebreton']
+const STREET_KINDS = ['rue', 'avenue', 'boulevard', 'impasse', 'chemin', 'place', 'allée', 'route']
+const STREET_NAMES = ['de la République', 'Victor Hugo', 'Jean Jaurès', 'Pasteur', 'du Général de Gaulle', 'des Lilas', 'de la Gare', 'Gambetta', 'Jules Ferry', 'des Écoles', 'du Moulin', 'de l’Église', 'Émile Zola', 'des Tilleuls', 'Saint-Martin', 'du Stade', 'des Acacias', 'de Verdun', 'Carnot', 'de la Liberté']
+const CITIES: Array<readonly [string, string]> = [
+  ['Lyon', '69003'], ['Lyon', '69007'], ['Villeurbanne', '69100'], ['Caluire-et-Cuire', '69300'], ['Vénissieux', '69200'],
+  ['Bron', '69500'], ['Écully', '69130'], ['Oullins', '69600'], ['Tassin-la-Demi-Lune', '69160'], ['Saint-Priest', '69800'],
+]
+const ACCESS_NOTES = ['Code 4821B, 3e étage gauche', 'Interphone au nom de la fille', 'Clé chez la voisine du 2e', 'Portail vert, sonner deux fois', 'Chien dans le jardin']
+const CANCEL_REASONS = ['Patient malade', 'Empêchement professionnel', 'Oubli signalé la veille', 'Hospitalisation', 'Grève des transports']
+const PRACTITIONER_NAMES = ['Inès Quenouillère', 'Mathieu Delorme', 'Claire Vasseur', 'Romain Lacombe', 'Agathe Perrault', 'Damien Roche', 'Lucie Marchal', 'Olivier Besson', 'Sarah Benhamou', 'Yann Le Bihan']
+const NOTE_SENTENCES = [
+  'Douleur lombaire basse irradiant dans la fesse droite, EVA 6/10 au réveil, 3/10 en fin de séance.',
+  'Mobilisations passives de l’épaule gauche, gain de 15° en abduction depuis la dernière séance.',
+  'Renforcement du quadriceps en chaîne fermée, bonne tolérance, pas d’épanchement.',
+  'Travail de l’équilibre unipodal yeux fermés, 12 secondes à droite, 8 à gauche.',
+  'Patient observant pour les exercices à domicile, reprise progressive de la marche rapide.',
+  'Drainage lymphatique manuel du membre inférieur droit, œdème en diminution (périmètre -2 cm).',
+  'Rééducation périnéale : contraction tenue 5 secondes, 8 répétitions, fatigue en fin de série.',
+  'Cervicalgie chronique, posture au travail à revoir, conseils ergonomiques donnés.',
+  'Entorse de cheville en voie de consolidation, proprioception sur plateau instable.',
+  'Suite de prothèse totale de genou : flexion 95°, extension complète, marche sans canne.',
+  'Kinésithérapie respiratoire, encombrement bronchique modéré, désencombrement efficace.',
+  'Bilan à refaire dans trois semaines, courrier au médecin traitant envoyé.',
+  'Tendinopathie d’Achille, protocole excentrique poursuivi, douleur matinale en baisse.',
+  'Patiente anxieuse avant la reprise du travail, objectifs reformulés ensemble.',
+]
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0')
+}
+
+function isoDate(d: Date): string {
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`
+}
+
+/** Weekdays of the months of the spec, minus the fixed-date French public holidays. */
+function weekdays(spec: PracticeSpec): string[] {
+  const [y, m] = spec.firstMonth.split('-').map(Number) as [number, number]
+  const start = new Date(Date.UTC(y, m - 1, 1))
+  const end = new Date(Date.UTC(y, m - 1 + spec.months, 1))
+  const holidays = new Set(['01-01', '05-01', '05-08', '07-14', '08-15', '11-01', '11-11', '12-25'])
+  const days: string[] = []
+  for (const d = start; d < end; d.setUTCDate(d.getUTCDate() + 1)) {
+    const weekday = d.getUTCDay()
+    const iso = isoDate(d)
+    if (weekday !== 0 && weekday !== 6 && !holidays.has(iso.slice(5))) days.push(iso)
+  }
+  return days
+}
+
+/** One practitioner's working days: weekdays minus leave, taken in whole weeks where possible. */
+function workingDays(gen: prng.PRNG, all: readonly string[], target: number): string[] {
+  const kept = [...all]
+  while (kept.length > target) {
+    // Leave of up to one week (5 working days) starting on a random day.
+    const at = prng.int32(gen, 0, kept.length - 1)
+    kept.splice(at, Math.min(5, kept.length - target))
+  }
+  return kept
+}
+
+/** The 30-min slots of a day: 07:30–12:30 and 13:00–… until `count` slots. */
+function slots(count: number, slotMinutes: number): string[] {
+  const out: string[] = []
+  let minutes = 7 * 60 + 30
+  while (out.length < count) {
+    if (minutes >= 12 * 60 + 30 && minutes < 13 * 60) minutes = 13 * 60
+    out.push(`${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`)
+    minutes += slotMinutes
+  }
+  return out
+}
+
+function phone(gen: prng.PRNG): string {
+  const prefix = prng.bool(gen) ? prng.oneOf(gen, ['06', '07']) : prng.oneOf(gen, ['04', '04', '09'])
+  const rest = Array.from({ length: 4 }, () => pad(prng.int32(gen, 0, 99))).join(' ')
+  return `${prefix} ${rest}`
+}
+
+function plainAscii(text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-zA-Z-]/g, '').toLowerCase()
+}
+
+function planPatient(gen: prng.PRNG): PatientInput {
+  const sex: Sex = prng.bool(gen) ? 'F' : 'M'
+  const firstNames = prng.oneOf(gen, sex === 'F' ? FIRST_F : FIRST_M)
+  const birthName = prng.oneOf(gen, LAST)
+  const year = prng.int32(gen, 1932, 2020)
+  const birthDate = `${year}-${pad(prng.int32(gen, 1, 12))}-${pad(prng.int32(gen, 1, 28))}`
+  const [city, postalCode] = prng.oneOf(gen, CITIES)
+  const patient: PatientInput = {
+    birthName,
+    firstNames,
+    sex,
+    birthDate,
+    phones: prng.real53(gen) < 0.3 ? [phone(gen), phone(gen)] : [phone(gen)],
+  }
+  if (sex === 'F' && year < 1995 && prng.real53(gen) < 0.35) patient.usualName = prng.oneOf(gen, LAST)
+  if (prng.real53(gen) < 0.9) {
+    patient.address = {
+      line1: `${prng.int32(gen, 1, 180)} ${prng.oneOf(gen, STREET_KINDS)} ${prng.oneOf(gen, STREET_NAMES)}`,
+      postalCode,
+      city,
+      ...(prng.real53(gen) < 0.15 ? { accessNotes: prng.oneOf(gen, ACCESS_NOTES) } : {}),
+    }
+  }
+  if (prng.real53(gen) < 0.55) {
+    patient.email = `${plainAscii(firstNames)}.${plainAscii(birthName)}${prng.int32(gen, 1, 99)}@example.fr`
+  }
+  return patient
+}
+
+function noteText(gen: prng.PRNG, [min, max]: readonly [number, number]): string {
+  const target = prng.int32(gen, min, max)
+  let text = ''
+  while (text.length < target) text += (text ? ' ' : '') + prng.oneOf(gen, NOTE_SENTENCES)
+  // Cut on a word boundary at or after `min`, so lengths stay in [min, max].
+  if (text.length > max) text = text.slice(0, text.lastIndexOf(' ', max))
+  return text
+}
+
+/** Deterministic for a given spec (seed included). */
+export function planPractice(spec: PracticeSpec): PracticePlan {
+  const gen = prng.create(spec.seed)
+  const practitioners = Array.from({ length: spec.practitioners }, (_, i) => ({
+    displayName: PRACTITIONER_NAMES[i % PRACTITIONER_NAMES.length]! + (i >= PRACTITIONER_NAMES.length ? ` ${i}` : ''),
+    profession: 'kine' as Profession,
+  }))
+  const patients = Array.from({ length: spec.patients }, () => planPatient(gen))
+  const allDays = weekdays(spec)
+  const perYear = Math.round((spec.workingDaysPerYear * spec.months) / 12)
+  const daySlots = slots(spec.appointmentsPerDay, spec.slotMinutes)
+  const agenda = new Map<string, PlannedAppointment[][]>()
+  for (let p = 0; p < spec.practitioners; p++) {
+    for (const day of workingDays(gen, allDays, Math.min(perYear, allDays.length))) {
+      const past = day < spec.today
+      const list: PlannedAppointment[] = daySlots.map((time) => {
+        const home = prng.real53(gen) < spec.homeVisitShare
+        const roll = prng.real53(gen)
+        const status: AppointmentStatus =
+          roll < spec.cancelledShare ? 'cancelled' : past ? (roll < spec.cancelledShare + spec.noShowShare ? 'noshow' : 'fulfilled') : 'booked'
+        return {
+          start: `${day}T${time}`,
+          durationMin: spec.slotMinutes,
+          practitioner: p,
+          patient: prng.int32(gen, 0, spec.patients - 1),
+          // Séance mostly; a few assessments; home visits use the home-visit kind.
+          kind: home ? 3 : prng.real53(gen) < 0.9 ? 0 : 1,
+          place: home ? 'home' : 'practice',
+          status,
+          ...(status === 'cancelled' ? { cancelReason: prng.oneOf(gen, CANCEL_REASONS) } : {}),
+        }
+      })
+      const month = day.slice(0, 7)
+      const days = agenda.get(month) ?? []
+      days.push(list)
+      agenda.set(month, days)
+    }
+  }
+  const notes = new Map<number, PlannedNote[]>()
+  for (let i = 0; i < spec.patients; i++) {
+    if (prng.real53(gen) >= spec.notesShare) continue
+    const count = prng.int32(gen, spec.notesPerFile[0], spec.notesPerFile[1])
+    notes.set(
+      i,
+      Array.from({ length: count }, (_, n) => ({
+        date: allDays[Math.min(allDays.length - 1, prng.int32(gen, 0, allDays.length - 1))]!,
+        kind: n === 0 ? 'assessment' : 'session',
+        text: noteText(gen, spec.noteChars),
+      })),
+    )
+  }
+  return { spec, practitioners, patients, agenda: new Map([...agenda].sort(([a], [b]) => a.localeCompare(b))), notes }
+}
+
+/** Where the generator writes: a device's space, or plain Y.Docs. */
+export interface DocSink {
+  openDoc(docId: string): Promise<Y.Doc>
+  /** Called after each batch of writes to one doc (a device flushes its envelope here). */
+  afterBatch?(docId: string): Promise<void>
+}
+
+export interface WrittenPractice {
+  practitionerIds: string[]
+  patientIds: string[]
+  /** Every doc written: directory, agenda months, patient files. */
+  docIds: string[]
+  agendaDocIds: string[]
+  patientDocIds: string[]
+  appointments: number
+  notes: number
+}
+
+const PATIENTS_PER_BATCH = 50
+
+/**
+ * Writes the plan. Practitioners already in the directory (the practice's first one) are reused,
+ * so a practice of N practitioners has N, not N + 1.
+ */
+export async function writePractice(sink: DocSink, plan: PracticePlan, actor: Actor, clock: Clock): Promise<WrittenPractice> {
+  const after = sink.afterBatch ?? (async () => undefined)
+  const directory = await sink.openDoc(DIRECTORY_DOC_ID)
+  const practitionerIds = listPractitioners(directory).items.map((p) => p.id).slice(0, plan.practitioners.length)
+  directory.transact(() => {
+    for (const p of plan.practitioners.slice(practitionerIds.length)) practitionerIds.push(addPractitioner(directory, p, actor, clock))
+  })
+  const kindIds = listAppointmentKinds(directory).items.map((k) => k.id)
+  const patientIds: string[] = []
+  for (let i = 0; i < plan.patients.length; i += PATIENTS_PER_BATCH) {
+    directory.transact(() => {
+      for (const p of plan.patients.slice(i, i + PATIENTS_PER_BATCH)) patientIds.push(addPatient(directory, p, actor, clock))
+    })
+    await after(DIRECTORY_DOC_ID)
+  }
+  let appointments = 0
+  const agendaDocIds: string[] = []
+  for (const [month, days] of plan.agenda) {
+    const docId = agendaDocId(month)
+    agendaDocIds.push(docId)
+    const doc = await sink.openDoc(docId)
+    for (const day of days) {
+      doc.transact(() => {
+        for (const a of day) {
+          addAppointment(
+            doc,
+            {
+              start: a.start,
+              durationMin: a.durationMin,
+              practitionerId: practitionerIds[a.practitioner]!,
+              patientId: patientIds[a.patient]!,
+              kindId: kindIds[a.kind % kindIds.length],
+              place: a.place,
+              status: a.status,
+              ...(a.place === 'home' && plan.patients[a.patient]!.address ? { address: plan.patients[a.patient]!.address } : {}),
+              ...(a.cancelReason ? { cancelReason: a.cancelReason } : {}),
+            },
+            actor,
+            clock,
+          )
+          appointments++
+        }
+      })
+      await after(docId)
+    }
+  }
+  let notes = 0
+  const patientDocIds: string[] = []
+  for (const [index, list] of plan.notes) {
+    const docId = patientDocId(patientIds[index]!)
+    patientDocIds.push(docId)
+    const doc = await sink.openDoc(docId)
+    doc.transact(() => {
+      for (const n of list) {
+        addNote(doc, n, actor, clock)
+        notes++
+      }
+    })
+    await after(docId)
+  }
+  return {
+    practitionerIds,
+    patientIds,
+    docIds: [DIRECTORY_DOC_ID, ...agendaDocIds, ...patientDocIds],
+    agendaDocIds,
+    patientDocIds,
+    appointments,
+    notes,
+  }
+}
+
+/** A clock that starts at `startMs` and moves `stepMs` per call: deterministic stamps. */
+export function steppingClock(startMs: number, stepMs = 1000): Clock {
+  let now = startMs - stepMs
+  return () => (now += stepMs)
+}
