@@ -59,6 +59,11 @@ export class SqliteStorage implements RelayStorage {
     // Deleted rows are overwritten with zeros, so compaction really erases the ciphertext of
     // deleted entries from the file instead of leaving it in free pages.
     this.db.pragma('secure_delete = ON')
+    // Compaction frees most pages of a space; without auto_vacuum the file keeps them forever
+    // (about twice the live data after a compaction). The mode takes effect on a new database,
+    // or after one VACUUM for a database created before this setting.
+    this.db.pragma('auto_vacuum = INCREMENTAL')
+    if (this.db.pragma('auto_vacuum', { simple: true }) !== 2) this.db.exec('VACUUM')
     this.db.exec(SCHEMA)
     this.statements = {
       insertSpace: this.db.prepare<[string, Buffer, number]>(
@@ -120,8 +125,9 @@ export class SqliteStorage implements RelayStorage {
       this.statements.deleteUpTo.run(spaceId, upToSeq)
       this.statements.insertUpdateAt.run(last, spaceId, toBuffer(mergedState))
     })()
-    // The WAL still holds the pages as they were before; fold it into the database and truncate
-    // it, so the erased rows do not linger in relay.db-wal either.
+    // Give the freed pages back to the disk, then fold the WAL (which still holds the pages as
+    // they were) into the database and truncate it, so erased rows do not linger there either.
+    this.db.pragma('incremental_vacuum')
     this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
