@@ -4,6 +4,7 @@ import * as prng from 'lib0/prng'
 import { deriveSpaceKeys, type SpaceKeys } from '../crypto/space-keys'
 import { randomBytes, randomId } from '../crypto/base64url'
 import { Envelope, isEnvelopeEntry, type EnvelopeEntry } from './envelope'
+import { encryptUpdate } from './entry-cipher'
 
 /** A device without network: an envelope doc and its Envelope; exchange() is the "relay". */
 interface Device {
@@ -110,6 +111,23 @@ describe('Envelope', () => {
     const doc = await a.envelope.openDoc('patient/p1')
     expect(doc.getMap('identity').toJSON()).toEqual({ firstNames: 'Ana' })
     expect(a.envelope.stats().undecryptable).toBe(1)
+  })
+
+  it('applies the good entries when a peer with the key wrote one that is not a Yjs update', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    ;(await a.envelope.openDoc('patient/p1')).getMap('identity').set('firstNames', 'Ana')
+    await a.envelope.flush()
+    const errors: Error[] = []
+    const bDoc = new Y.Doc()
+    const b = { name: 'b', doc: bDoc, envelope: new Envelope(bDoc, keys, { onError: (e) => errors.push(e) }) }
+    exchange(a, b)
+    // Authenticates (right key, right doc) but is not a Yjs update.
+    const garbage = await encryptUpdate(keys, 'patient/p1', new Uint8Array([0xff, 0xff, 0xff, 0x07, 0x01]))
+    bDoc.transact(() => b.envelope.entries.push([{ d: a.envelope.entries.get(0).d, c: garbage }]))
+    const doc = await b.envelope.openDoc('patient/p1')
+    expect(doc.getMap('identity').get('firstNames')).toBe('Ana')
+    expect(errors.length).toBeGreaterThan(0)
   })
 
   it('ignores entries of the wrong shape instead of crashing', async () => {

@@ -307,22 +307,23 @@ export class Envelope {
     )
     for (const e of todo) open.inFlight.delete(e)
     if (this.openByBlind.get(open.blind) !== open) return // erased or closed meanwhile
-    const updates: Uint8Array[] = []
-    for (const { entry, update } of results) {
-      if (update === null) continue
-      updates.push(update)
-      open.applied.add(entry)
-    }
-    if (updates.length === 0) return
-    try {
-      Y.applyUpdate(open.doc, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), DECRYPTED_ORIGIN)
-    } catch (error) {
-      // Authenticated but not a Yjs update: a peer with the key wrote garbage. Keep going.
-      for (const { entry } of results) open.applied.delete(entry)
-      this.onError(error instanceof Error ? error : new Error(String(error)))
-      return
-    }
-    this.maybeScheduleCompaction(open)
+    let appliedAny = false
+    // One transaction, one update at a time: about twice as fast as Y.mergeUpdates then one
+    // apply on a doc opened from many entries (cold start), and observers still fire once.
+    open.doc.transact(() => {
+      for (const { entry, update } of results) {
+        if (update === null) continue
+        try {
+          Y.applyUpdate(open.doc, update, DECRYPTED_ORIGIN)
+          open.applied.add(entry)
+          appliedAny = true
+        } catch (error) {
+          // Authenticated but not a Yjs update: a peer with the key wrote garbage. Keep going.
+          this.onError(error instanceof Error ? error : new Error(String(error)))
+        }
+      }
+    }, DECRYPTED_ORIGIN)
+    if (appliedAny) this.maybeScheduleCompaction(open)
   }
 
   // --- writing ---
