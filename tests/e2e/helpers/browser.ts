@@ -1,0 +1,247 @@
+/**
+ * Real-browser fixture: one relay process serving the built client, one Chromium, and one browser
+ * context per device (each context has its own IndexedDB, localStorage and network switch, so two
+ * contexts are two devices).
+ *
+ * Every page's uncaught errors and console errors are recorded; `assertHealthy()` fails the test
+ * if a page threw or logged an error that is not an expected network failure.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { extname, join, resolve, sep } from 'node:path'
+import type { Duplex } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { startRelayProcess } from '../../helpers/relay-process'
+import type { RelayProcess } from '../../helpers/relay-process'
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
+export const builtClientDir = join(repoRoot, 'dist/client')
+
+/** The launch flags CI uses: no sandbox in containers, nothing that phones home or updates. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+/** What a device's screen looks like: a small laptop or a tablet in landscape. */
+export const VIEWPORT = { width: 1024, height: 768 }
+
+/** The practice's zone (the default of a new practice), so that "today" is the same for all. */
+export const TIME_ZONE = 'Europe/Paris'
+
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+}
+
+/** Launches Chromium, or fails with what to install: these tests never skip. */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = chromiumPath()
+  if (!existsSync(executablePath)) {
+    throw new Error(
+      `Chromium not found at ${executablePath}: install it (Debian: apt-get install chromium) ` +
+        'or set CHROMIUM_PATH to a Chromium executable. The e2e tests need a real browser.',
+    )
+  }
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS })
+}
+
+/** The relay, serving dist/client on its own origin (http://127.0.0.1 is a secure context). */
+export async function startAppRelay(): Promise<RelayProcess> {
+  if (!existsSync(join(builtClientDir, 'index.html'))) {
+    throw new Error(`No built client at ${builtClientDir}/index.html: run \`npx vite build\` first (npm test does).`)
+  }
+  return startRelayProcess({ env: { TOURNEE_STATIC_DIR: builtClientDir } })
+}
+
+/**
+ * Console errors a device logs when the network or the relay is down on purpose: failed loads and
+ * refused WebSockets. Anything else (a crashed screen, a React warning logged as an error) fails.
+ */
+const EXPECTED_NETWORK_ERRORS = [
+  /^Failed to load resource: net::ERR_(INTERNET_DISCONNECTED|CONNECTION_REFUSED|CONNECTION_RESET|FAILED)\b/,
+  /^Failed to load resource: the server responded with a status of 502 \(Bad Gateway\)$/,
+  /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/v1\/sync\/[^']+' failed: /,
+]
+
+export interface Device {
+  readonly name: string
+  readonly context: BrowserContext
+  /** The device's current tab (replaced by `reopen`). */
+  readonly page: Page
+  /** Uncaught exceptions of every page this device opened. */
+  readonly pageErrors: string[]
+  /** console.error lines that are not expected network failures. */
+  readonly consoleErrors: string[]
+  /** Expected network failures, kept for diagnostics. */
+  readonly networkErrors: string[]
+  /** The sync indicator, the only role="status" of the app. */
+  status(): Locator
+  /** Closes the tab and opens the app again in a new one (same IndexedDB), at `path`. */
+  reopen(path?: string): Promise<Page>
+  /** Throws if a page of this device threw or logged an unexpected error since the last call. */
+  assertHealthy(): void
+}
+
+export async function openDevice(browser: Browser, relay: RelayProcess, name: string): Promise<Device> {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
+  const pageErrors: string[] = []
+  const consoleErrors: string[] = []
+  const networkErrors: string[] = []
+  const watch = (page: Page) => {
+    page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() !== 'error') return
+      const text = message.text()
+      if (EXPECTED_NETWORK_ERRORS.some((pattern) => pattern.test(text))) networkErrors.push(text)
+      else consoleErrors.push(text)
+    })
+  }
+  let page = await context.newPage()
+  watch(page)
+  await page.goto(relay.url)
+
+  const device: Device = {
+    name,
+    context,
+    get page() {
+      return page
+    },
+    pageErrors,
+    consoleErrors,
+    networkErrors,
+    status: () => page.getByRole('status', { name: 'État de la synchronisation' }),
+    reopen: async (path = '/') => {
+      await page.close()
+      page = await context.newPage()
+      watch(page)
+      await page.goto(relay.url + path)
+      return page
+    },
+    assertHealthy: () => {
+      const problems = [
+        ...pageErrors.splice(0).map((e) => `page threw: ${e}`),
+        ...consoleErrors.splice(0).map((e) => `console.error: ${e}`),
+      ]
+      if (problems.length > 0) throw new Error(`Device ${name}:\n  ${problems.join('\n  ')}`)
+    },
+  }
+  return device
+}
+
+/**
+ * The app shell (index.html and its assets, from dist/client) served on `port` while the relay is
+ * down: what a reverse proxy in front of a stopped relay does, and what the service worker the
+ * app does not have yet will do. Relay routes answer 502 Bad Gateway, WebSocket upgrades included,
+ * so a device gets its page but no data from the network.
+ *
+ * (Fulfilling the shell with `context.route` instead would not do: Chromium then treats the page
+ * as coming from the public internet, and its Local Network Access checks block the page's
+ * connections to 127.0.0.1 once the relay is back — ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS.)
+ */
+export async function startShellServer(port: number): Promise<{ close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    const { pathname } = new URL(request.url ?? '/', 'http://shell')
+    if (pathname.startsWith('/v1/') || pathname === '/healthz') {
+      response.writeHead(502, { 'content-type': 'text/plain' }).end('Relay down (test shell server)')
+      return
+    }
+    const file = resolve(builtClientDir, `.${decodeURIComponent(pathname)}`)
+    const isAsset = extname(pathname) !== '' && file.startsWith(builtClientDir + sep)
+    if (isAsset && !existsSync(file)) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end(`Not in dist/client: ${pathname}`)
+      return
+    }
+    const served = isAsset ? file : join(builtClientDir, 'index.html')
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(served)] ?? 'application/octet-stream', 'cache-control': 'no-store' })
+    response.end(readFileSync(served))
+  })
+  server.on('upgrade', (_request, socket: Duplex) => {
+    socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+  })
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => resolveListen())
+  })
+  return {
+    close: () =>
+      new Promise<void>((resolveClose, reject) => {
+        server.close((error) => (error ? reject(error) : resolveClose()))
+        server.closeAllConnections()
+      }),
+  }
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.woff2': 'font/woff2',
+}
+
+export interface TwoDevices {
+  readonly relay: RelayProcess
+  readonly browser: Browser
+  readonly a: Device
+  readonly b: Device
+  readonly devices: Device[]
+  /** A further device (a third context), tracked for health checks and clean-up. */
+  openDevice(name: string): Promise<Device>
+  assertHealthy(): void
+  dispose(): Promise<void>
+}
+
+/** One relay, one Chromium, two devices on the first-run screen. Disposes what it started. */
+export async function startTwoDevices(): Promise<TwoDevices> {
+  const relay = await startAppRelay()
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const started = browser
+    const devices: Device[] = []
+    const open = async (name: string) => {
+      const device = await openDevice(started, relay, name)
+      devices.push(device)
+      return device
+    }
+    const a = await open('A')
+    const b = await open('B')
+    return {
+      relay,
+      browser: started,
+      a,
+      b,
+      devices,
+      openDevice: open,
+      assertHealthy: () => {
+        const failures: string[] = []
+        for (const device of devices) {
+          try {
+            device.assertHealthy()
+          } catch (error) {
+            failures.push(error instanceof Error ? error.message : String(error))
+          }
+        }
+        if (failures.length > 0) throw new Error(failures.join('\n'))
+      },
+      dispose: async () => {
+        await started.close()
+        await relay.dispose()
+      },
+    }
+  } catch (error) {
+    await browser?.close()
+    await relay.dispose()
+    throw error
+  }
+}

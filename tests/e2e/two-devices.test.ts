@@ -1,0 +1,420 @@
+/**
+ * Two devices in a real browser, driven as a practitioner would: Chromium with two contexts (each
+ * its own IndexedDB), one relay process serving the built client and relaying the encrypted sync.
+ *
+ * The steps run in order and share one practice: each step names what it needs from the previous
+ * ones, so that a failure early on reads as such rather than as a missing button later.
+ *
+ * Run with `npx vite build && npx vitest run --project e2e` (the relay serves dist/client).
+ */
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Locator, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startShellServer, startTwoDevices, TIME_ZONE } from './helpers/browser'
+import type { Device, TwoDevices } from './helpers/browser'
+
+const screenshotDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+
+/** Sync through a real relay takes a moment; reconnection after the relay restarts, longer. */
+const SYNC_TIMEOUT = 20_000
+const RECONNECT_TIMEOUT = 45_000
+
+const PRACTICE = { name: 'Cabinet des Tilleuls', practitioner: 'Camille Lefèvre' }
+/** Names nobody else types, so that a match can only be the record this test wrote. */
+const PATIENT = { birthName: 'Quintard', firstNames: 'Éloïse', display: 'Quintard Éloïse' }
+const OFFLINE_PATIENT = { birthName: 'Ferrandou', firstNames: 'Odile', display: 'Ferrandou Odile' }
+const NIR_PATIENT = { birthName: 'Berthelot', firstNames: 'Lucien', display: 'Berthelot Lucien' }
+const FIRST_VISIT = 'Bilan initial'
+const OFFLINE_EDIT_A = "Réunion d'équipe"
+const OFFLINE_EDIT_B = 'Séance à domicile'
+
+/** Retries until the value matches: sync is asynchronous, and tests never sleep. */
+function eventually<T>(read: () => Promise<T> | T, message: string, timeout = SYNC_TIMEOUT) {
+  return expect.poll(read, { timeout, interval: 50, message })
+}
+
+/** YYYY-MM-DD in the practice's zone. */
+function todayInPractice(): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
+}
+
+/** The NIR key: 97 − (the first 13 digits mod 97), two digits. */
+function nirKey(first13: string): string {
+  return String(97 - Number(BigInt(first13) % 97n)).padStart(2, '0')
+}
+
+async function statusText(device: Device): Promise<string> {
+  return ((await device.status().textContent()) ?? '').replace(/\s+/g, ' ').trim()
+}
+
+/** 'En ligne', 'Hors ligne', …: the first words of the indicator, before the pending count. */
+async function connection(device: Device): Promise<string> {
+  return (await statusText(device)).replace(/ \d+ modifications? en attente.*$/, '')
+}
+
+async function pendingChanges(device: Device): Promise<number> {
+  const match = /(\d+) modifications? en attente/.exec(await statusText(device))
+  if (!match) throw new Error(`No pending count in the sync indicator of ${device.name}: "${await statusText(device)}"`)
+  return Number(match[1])
+}
+
+function nav(page: Page, name: 'Agenda' | 'Patients' | 'Réglages'): Locator {
+  return page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name, exact: true })
+}
+
+function dayList(page: Page, day: string): Locator {
+  return page.getByRole('list', { name: `Rendez-vous du ${day}` })
+}
+
+/** The rows of the day's agenda, as text (empty when the day has none). */
+async function agendaRows(page: Page, day: string): Promise<string[]> {
+  const list = dayList(page, day)
+  if ((await list.count()) === 0) return []
+  return list.getByRole('listitem').allTextContents()
+}
+
+function patientLinks(page: Page): Promise<string[]> {
+  return page.getByRole('list', { name: 'Liste des patients' }).getByRole('link').allTextContents()
+}
+
+/** Text of the elements a control's aria-describedby points to. */
+function description(control: Locator): Promise<string> {
+  return control.evaluate((element) =>
+    (element.getAttribute('aria-describedby') ?? '')
+      .split(/\s+/)
+      .map((id) => document.getElementById(id)?.textContent ?? '')
+      .join(' ')
+      .trim(),
+  )
+}
+
+/** Resolves with navigator.onLine once the page receives `type`; start it before the switch. */
+function nextNetworkEvent(page: Page, type: 'online' | 'offline'): Promise<boolean> {
+  return page.evaluate(
+    (eventType) =>
+      new Promise<boolean>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no '${eventType}' event in 10 s`)), 10_000)
+        window.addEventListener(
+          eventType,
+          () => {
+            clearTimeout(timer)
+            resolve(navigator.onLine)
+          },
+          { once: true },
+        )
+      }),
+    type,
+  )
+}
+
+async function addPatient(page: Page, patient: { birthName: string; firstNames: string }, nir?: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Nouveau patient' })
+  await form.getByLabel('Nom de naissance').fill(patient.birthName)
+  await form.getByLabel('Prénom(s)').fill(patient.firstNames)
+  if (nir !== undefined) await form.getByLabel('NIR (numéro de sécurité sociale)').fill(nir)
+  await form.getByRole('button', { name: 'Enregistrer le patient' }).click()
+}
+
+interface AppointmentEntry {
+  start: string
+  patient?: string
+  title?: string
+  place?: 'Cabinet' | 'Domicile'
+}
+
+async function addAppointment(page: Page, entry: AppointmentEntry): Promise<void> {
+  const form = page.getByRole('form', { name: 'Nouveau rendez-vous' })
+  await form.getByLabel('Heure de début').fill(entry.start)
+  if (entry.patient) await form.getByLabel('Patient', { exact: true }).selectOption({ label: entry.patient })
+  if (entry.title) await form.getByLabel('Titre', { exact: true }).fill(entry.title)
+  if (entry.place) await form.getByRole('radiogroup', { name: 'Lieu' }).getByLabel(entry.place, { exact: true }).check()
+  await form.getByRole('button', { name: 'Ajouter le rendez-vous' }).click()
+  await form.getByText('Rendez-vous ajouté.').waitFor()
+}
+
+describe.sequential('two devices in Chromium, one relay', () => {
+  let fixture: TwoDevices | null = null
+  /** What the steps hand to each other; null until the step that sets it has passed. */
+  const shared: { day: string | null; pairingCode: string | null; joined: boolean; offlineEdits: boolean } = {
+    day: null,
+    pairingCode: null,
+    joined: false,
+    offlineEdits: false,
+  }
+  const today = todayInPractice()
+
+  function need<T>(value: T | null | false, what: string): T {
+    if (value === null || value === false) throw new Error(`This step needs ${what}, which an earlier step did not produce: see its failure.`)
+    return value
+  }
+  /** Why the relay or Chromium did not start: every step then fails with it (never a skip). */
+  let startupError: unknown = null
+  const setup = (): TwoDevices => {
+    if (startupError !== null) throw startupError
+    return need(fixture, 'the relay and Chromium (beforeAll)')
+  }
+
+  beforeAll(async () => {
+    try {
+      fixture = await startTwoDevices()
+    } catch (error) {
+      startupError = error
+    }
+  })
+
+  afterEach(() => {
+    fixture?.assertHealthy()
+  })
+
+  afterAll(async () => {
+    await fixture?.dispose()
+  })
+
+  it('1. creates a practice on device A, which shows the agenda and goes online', async () => {
+    const { a, relay } = setup()
+    const page = a.page
+    await page.getByRole('heading', { level: 1, name: 'Bienvenue dans Tournée' }).waitFor()
+    await page.getByRole('button', { name: 'Créer un cabinet' }).click()
+
+    expect(await page.getByLabel('Adresse du relais').inputValue(), 'relay address prefilled with the page origin').toBe(relay.url)
+    await page.getByLabel('Nom du cabinet').fill(PRACTICE.name)
+    const practitioner = page.getByRole('group', { name: 'Premier praticien' })
+    await practitioner.getByLabel('Nom affiché').fill(PRACTICE.practitioner)
+    await practitioner.getByLabel('Profession').selectOption({ label: 'Masseur-kinésithérapeute' })
+    await page.getByRole('button', { name: 'Créer le cabinet' }).click()
+
+    await nav(page, 'Agenda').waitFor()
+    expect(await nav(page, 'Agenda').getAttribute('aria-current')).toBe('page')
+    const day = (await page.getByRole('heading', { level: 1 }).textContent()) ?? ''
+    expect(day, 'the agenda opens on a day').toMatch(/^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d/)
+    await eventually(() => connection(a), 'device A reaches the relay').toBe('En ligne')
+    await eventually(() => pendingChanges(a), 'the new practice is acknowledged by the relay').toBe(0)
+    shared.day = day
+  })
+
+  it('2. pairs device B with the code shown in Réglages on A, and B says who holds it', async () => {
+    const { a, b } = setup()
+    const day = need(shared.day, 'a practice on A (step 1)')
+
+    await nav(a.page, 'Réglages').click()
+    const codeField = a.page.getByLabel("Code d'appairage")
+    expect(await codeField.getAttribute('readonly'), 'the pairing code is read-only').not.toBeNull()
+    await eventually(() => codeField.inputValue(), 'the pairing code is shown').toMatch(/^TOURNEE1\./)
+    const pairingCode = await codeField.inputValue()
+
+    await b.page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
+    await b.page.getByLabel("Code d'appairage").fill(pairingCode)
+    await b.page.getByRole('button', { name: 'Rejoindre le cabinet' }).click()
+
+    await b.page.getByRole('heading', { level: 1, name: 'Qui êtes-vous ?' }).waitFor()
+    const choices = b.page.getByRole('list', { name: 'Praticiens du cabinet' })
+    // The list fills in when the directory arrives from A through the relay.
+    await choices.getByRole('button', { name: new RegExp(`^${PRACTICE.practitioner}`) }).click()
+
+    await b.page.getByRole('heading', { level: 1, name: day }).waitFor()
+    await nav(b.page, 'Agenda').waitFor()
+    await eventually(() => connection(b), 'device B reaches the relay').toBe('En ligne')
+    shared.pairingCode = pairingCode
+    shared.joined = true
+  })
+
+  it('3. a patient and an appointment added on A appear on B without a reload', async () => {
+    const { a, b, relay } = setup()
+    const day = need(shared.day, 'a practice on A (step 1)')
+    need(shared.joined, 'device B paired (step 2)')
+
+    // B watches the patient list while A types.
+    await nav(b.page, 'Patients').click()
+    await b.page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor()
+    await nav(a.page, 'Patients').click()
+    await addPatient(a.page, PATIENT)
+    await a.page.getByText('Patient enregistré.').waitFor()
+    expect(await patientLinks(a.page)).toContain(PATIENT.display)
+    await eventually(() => patientLinks(b.page), 'the new patient reaches B').toContain(PATIENT.display)
+
+    // Both on today's agenda (addressed by date, so that both mean the same day).
+    await b.page.goto(`${relay.url}/#/agenda/${today}`)
+    await a.page.goto(`${relay.url}/#/agenda/${today}`)
+    await a.page.getByRole('heading', { level: 1, name: day }).waitFor()
+    await b.page.getByRole('heading', { level: 1, name: day }).waitFor()
+    await addAppointment(a.page, { start: '09:00', patient: PATIENT.display, title: FIRST_VISIT })
+
+    const visit = new RegExp(`${PATIENT.display} · ${FIRST_VISIT}`)
+    await eventually(async () => (await agendaRows(a.page, day)).join('\n'), 'the appointment is listed on A').toMatch(visit)
+    await eventually(async () => (await agendaRows(b.page, day)).join('\n'), 'the appointment reaches B').toMatch(visit)
+    await eventually(() => pendingChanges(a), 'A has nothing left to send').toBe(0)
+  })
+
+  it('4. edits made on both sides while B is offline merge when B comes back', async () => {
+    const { a, b } = setup()
+    const day = need(shared.day, 'a practice on A (step 1)')
+    need(shared.joined, 'device B paired (step 2)')
+
+    const offlineEvent = nextNetworkEvent(b.page, 'offline')
+    await b.context.setOffline(true)
+    expect(await offlineEvent, "Chromium fires 'offline' on setOffline(true), with navigator.onLine false").toBe(false)
+    await eventually(() => connection(b), 'B shows it is offline').toBe('Hors ligne')
+
+    await addAppointment(a.page, { start: '12:00', title: OFFLINE_EDIT_A })
+    await addAppointment(b.page, { start: '14:00', patient: PATIENT.display, title: OFFLINE_EDIT_B, place: 'Domicile' })
+    await nav(b.page, 'Patients').click()
+    await addPatient(b.page, OFFLINE_PATIENT)
+    await b.page.getByText('Patient enregistré.').waitFor()
+
+    await eventually(() => pendingChanges(b), 'B counts its offline edits as pending').toBeGreaterThanOrEqual(1)
+    expect(await connection(b)).toBe('Hors ligne')
+    // Once the relay holds A's edit, an online B would have it within moments: B must not.
+    await eventually(() => pendingChanges(a), "the relay acknowledges A's edit").toBe(0)
+    await nav(b.page, 'Agenda').click()
+    await b.page.getByRole('heading', { level: 1, name: day }).waitFor()
+    expect((await agendaRows(b.page, day)).join('\n'), 'offline B does not receive A’s edit').not.toContain(OFFLINE_EDIT_A)
+
+    const onlineEvent = nextNetworkEvent(b.page, 'online')
+    await b.context.setOffline(false)
+    expect(await onlineEvent, "Chromium fires 'online' on setOffline(false)").toBe(true)
+
+    await eventually(() => pendingChanges(b), "the relay acknowledges B's offline edits").toBe(0)
+    await eventually(() => connection(b), 'B is back online').toBe('En ligne')
+    for (const device of [a, b]) {
+      await eventually(async () => (await agendaRows(device.page, day)).join('\n'), `both offline edits on ${device.name}`).toMatch(
+        new RegExp(`${OFFLINE_EDIT_A}[\\s\\S]*${OFFLINE_EDIT_B}`),
+      )
+    }
+    expect((await agendaRows(a.page, day)).join('\n'), 'B’s home visit keeps its place on A').toMatch(/À domicile/)
+    await nav(a.page, 'Patients').click()
+    await eventually(() => patientLinks(a.page), 'the patient B added offline reaches A').toContain(OFFLINE_PATIENT.display)
+    shared.offlineEdits = true
+  })
+
+  it('5. with the relay down, a reopened device shows its data from IndexedDB and says it is offline', async () => {
+    const { a, b, relay } = setup()
+    const day = need(shared.day, 'a practice on A (step 1)')
+    need(shared.offlineEdits, 'the edits of step 4')
+    await eventually(() => pendingChanges(a), 'A has sent everything before the relay goes down').toBe(0)
+
+    // There is no service worker yet: with no server at all the browser cannot even load the page.
+    // And blocking the relay's routes with `context.route('**/v1/**')` would not cut the sync:
+    // routes do not see WebSockets. So the relay process is really stopped, and a shell server on
+    // its port hands out the built client only (502 for every relay route, WebSockets included),
+    // as a proxy in front of a dead relay would. Whatever A shows must come from its IndexedDB.
+    await relay.stop()
+    const shell = await startShellServer(relay.port)
+    try {
+      const started = performance.now()
+      const page = await a.reopen(`/#/agenda/${today}`)
+      await page.getByRole('heading', { level: 1, name: day }).waitFor()
+      console.log(`e2e-figure: reopen-relay-down-to-agenda-heading ${Math.round(performance.now() - started)}`)
+      await dayList(page, day).waitFor()
+      console.log(`e2e-figure: reopen-relay-down-to-appointments ${Math.round(performance.now() - started)}`)
+
+      const rows = (await agendaRows(page, day)).join('\n')
+      for (const expected of [FIRST_VISIT, OFFLINE_EDIT_A, OFFLINE_EDIT_B]) expect(rows, 'appointments read from IndexedDB').toContain(expected)
+      await eventually(() => connection(a), 'A knows the relay is unreachable').toBe('Hors ligne')
+      expect(await statusText(a), 'A never reached the relay in this tab').toContain('Aucun échange avec le relais')
+      await nav(page, 'Patients').click()
+      await eventually(() => patientLinks(page), 'patients read from IndexedDB').toEqual(
+        expect.arrayContaining([PATIENT.display, OFFLINE_PATIENT.display]),
+      )
+      expect(await connection(a)).toBe('Hors ligne')
+    } finally {
+      // The relay comes back on the same address, whatever happened above.
+      await shell.close()
+      await relay.restart()
+    }
+
+    // Both devices reconnect on their own, and A's count of unsent changes settles at 0.
+    await eventually(() => connection(a), 'A reconnects once the relay is back', RECONNECT_TIMEOUT).toBe('En ligne')
+    await eventually(() => pendingChanges(a), 'A has nothing pending once reconnected').toBe(0)
+    await eventually(() => connection(b), 'B reconnects once the relay is back', RECONNECT_TIMEOUT).toBe('En ligne')
+
+    // An ordinary reopen with the relay up, for comparison.
+    const online = performance.now()
+    const pageB = await b.reopen(`/#/agenda/${today}`)
+    await pageB.getByRole('heading', { level: 1, name: day }).waitFor()
+    console.log(`e2e-figure: reopen-online-to-agenda-heading ${Math.round(performance.now() - online)}`)
+    await eventually(async () => (await agendaRows(pageB, day)).length, 'B lists the day after its reopen').toBe(3)
+    await eventually(() => connection(b), 'B reopened online').toBe('En ligne')
+  })
+
+  it('6. a damaged pairing code is refused with a reason, and nothing is stored', async () => {
+    const fixtureNow = setup()
+    const pairingCode = need(shared.pairingCode, 'the pairing code read in step 2')
+    const c = await fixtureNow.openDevice('C')
+    try {
+      const page = c.page
+      await page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
+      const field = page.getByLabel("Code d'appairage")
+      // Half a code: what a truncated copy-paste gives.
+      await field.fill(pairingCode.slice(0, Math.floor(pairingCode.length / 2)))
+      await page.getByRole('button', { name: 'Rejoindre le cabinet' }).click()
+
+      const reason = "Code d'appairage illisible : copiez-le à nouveau, en entier."
+      await page.getByRole('alert').filter({ hasText: reason }).waitFor()
+      expect(await field.getAttribute('aria-invalid')).toBe('true')
+      expect(await description(field)).toContain(reason)
+
+      const stored = await page.evaluate(async () => {
+        const names = (await indexedDB.databases()).map((d) => d.name ?? '')
+        const practices = await new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('tournee-device')
+          open.onerror = () => reject(open.error)
+          open.onsuccess = () => {
+            const db = open.result
+            if (!db.objectStoreNames.contains('practices')) return resolve(0)
+            const count = db.transaction('practices').objectStore('practices').count()
+            count.onsuccess = () => resolve(count.result)
+            count.onerror = () => reject(count.error)
+          }
+        })
+        return { spaces: names.filter((n) => n.startsWith('tournee-space-')), practices }
+      })
+      expect(stored, 'no practice record and no space database').toEqual({ spaces: [], practices: 0 })
+      await page.reload()
+      await page.getByRole('heading', { level: 1, name: 'Bienvenue dans Tournée' }).waitFor()
+    } finally {
+      await c.context.close()
+    }
+  })
+
+  it('7. a NIR with a wrong key is flagged on its field, then saved once corrected', async () => {
+    const { a } = setup()
+    need(shared.joined, 'a practice (steps 1–2)')
+    const page = a.page
+    await nav(page, 'Patients').click()
+
+    const first13 = '1580375123456'
+    const key = nirKey(first13)
+    const wrongKey = String(((Number(key) + 1) % 97) + 1).padStart(2, '0')
+    expect(wrongKey).not.toBe(key)
+    const spaced = (k: string) => `1 58 03 75 123 456 ${k}`
+
+    await addPatient(page, NIR_PATIENT, spaced(wrongKey))
+    const nir = page.getByLabel('NIR (numéro de sécurité sociale)')
+    await eventually(() => nir.getAttribute('aria-invalid'), 'the NIR field is flagged').toBe('true')
+    expect(await description(nir)).toBe('Clé du NIR incorrecte : vérifiez les chiffres saisis.')
+    expect(await page.getByText('Patient enregistré.').count()).toBe(0)
+    expect(await patientLinks(page)).not.toContain(NIR_PATIENT.display)
+
+    await nir.fill(spaced(key))
+    await page.getByRole('form', { name: 'Nouveau patient' }).getByRole('button', { name: 'Enregistrer le patient' }).click()
+    await page.getByText('Patient enregistré.').waitFor()
+    expect(await nir.getAttribute('aria-invalid')).toBeNull()
+    await eventually(() => patientLinks(page), 'the corrected patient is listed').toContain(NIR_PATIENT.display)
+  })
+
+  it('8. screenshots of the agenda and the patient list for the README (no pairing code)', async () => {
+    const { a } = setup()
+    const day = need(shared.day, 'a practice on A (step 1)')
+    mkdirSync(screenshotDir, { recursive: true })
+    const page = a.page
+    await nav(page, 'Agenda').click()
+    await dayList(page, day).waitFor()
+    await eventually(() => connection(a), 'A online for the screenshot').toBe('En ligne')
+    await page.screenshot({ path: `${screenshotDir}agenda-today.png`, animations: 'disabled' })
+
+    await nav(page, 'Patients').click()
+    await page.getByRole('list', { name: 'Liste des patients' }).waitFor()
+    await page.screenshot({ path: `${screenshotDir}patients.png`, animations: 'disabled' })
+  })
+})
