@@ -366,14 +366,24 @@ export class Space {
     if (typeof target.addEventListener !== 'function' || typeof document === 'undefined') return
     const onOffline = () => this.disconnect()
     const onOnline = () => this.connect()
-    // A tab being hidden may be the last moment it runs: push the batch now.
-    const onHide = () => {
-      if (document.visibilityState === 'hidden') void this.envelope.flush()
+    // A tab being hidden may be the last moment it runs: push the batch now, and remember what
+    // the relay acknowledged (saved on a 500 ms debounce otherwise), or a tab closed right after
+    // a sync would reopen offline counting already-stored changes as pending.
+    const onHide = (event: Event) => {
+      if (event.type !== 'pagehide' && document.visibilityState !== 'hidden') return
+      void this.envelope.flush()
+      if (this.ackSaveTimer !== null) {
+        clearTimeout(this.ackSaveTimer)
+        this.ackSaveTimer = null
+        void this.saveAcknowledged()
+      }
     }
     target.addEventListener('offline', onOffline)
     target.addEventListener('online', onOnline)
     document.addEventListener('visibilitychange', onHide)
+    target.addEventListener('pagehide', onHide)
     this.cleanups.push(() => {
+      target.removeEventListener?.('pagehide', onHide)
       target.removeEventListener?.('offline', onOffline)
       target.removeEventListener?.('online', onOnline)
       document.removeEventListener('visibilitychange', onHide)

@@ -117,7 +117,9 @@ export async function openDevice(browser: Browser, relay: RelayProcess, name: st
     networkErrors,
     status: () => page.getByRole('status', { name: 'État de la synchronisation' }),
     reopen: async (path = '/') => {
-      await page.close()
+      // As a person closes a tab: the page's unload handlers run (the app saves state there).
+      await page.close({ runBeforeUnload: true })
+      await page.waitForEvent('close')
       page = await context.newPage()
       watch(page)
       await page.goto(relay.url + path)
