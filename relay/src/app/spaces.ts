@@ -10,7 +10,7 @@
  * The GET exists for the device after a refused upgrade: browsers hide the HTTP status of a failed
  * WebSocket upgrade, so this tells "my credential is refused" from "the relay is unreachable".
  */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { ENROLMENT_HEADER } from '../../../shared/src/protocol/constants'
 import { isSpaceId } from '../../../shared/src/protocol/ids'
@@ -30,6 +30,21 @@ export interface SpacesDeps {
 /** Error body: `{ error, field? }`, the field naming what to fix. */
 type ErrorBody = { error: string; field?: string }
 
+type SpaceRequest = { ok: true; spaceId: string; credential: string } | { ok: false; error: ErrorBody }
+
+/** The trust boundary of both routes: the space id in the path and the bearer credential. */
+function readSpaceRequest(c: Context): SpaceRequest {
+  const spaceId = c.req.param('spaceId')
+  if (spaceId === undefined || !isSpaceId(spaceId)) {
+    return { ok: false, error: { error: 'spaceId must be 22 base64url characters', field: 'spaceId' } }
+  }
+  const credential = parseBearer(c.req.header('authorization'))
+  if (credential === null) {
+    return { ok: false, error: { error: 'Authorization must be "Bearer <43 base64url characters>"', field: 'authorization' } }
+  }
+  return { ok: true, spaceId, credential }
+}
+
 export function spacesRoutes(deps: SpacesDeps): Hono {
   const app = new Hono()
 
@@ -40,17 +55,9 @@ export function spacesRoutes(deps: SpacesDeps): Hono {
       onError: (c) => c.json<ErrorBody>({ error: 'Request body too large' }, 413),
     }),
     async (c) => {
-      const spaceId = c.req.param('spaceId')
-      if (!isSpaceId(spaceId)) {
-        return c.json<ErrorBody>({ error: 'spaceId must be 22 base64url characters', field: 'spaceId' }, 400)
-      }
-      const credential = parseBearer(c.req.header('authorization'))
-      if (credential === null) {
-        return c.json<ErrorBody>(
-          { error: 'Authorization must be "Bearer <43 base64url characters>"', field: 'authorization' },
-          400,
-        )
-      }
+      const request = readSpaceRequest(c)
+      if (!request.ok) return c.json<ErrorBody>(request.error, 400)
+      const { spaceId, credential } = request
       const enrolment = checkEnrolment(deps.enrolmentSecret, c.req.header(ENROLMENT_HEADER))
       if (enrolment === 'missing') {
         return c.json<ErrorBody>({ error: 'This relay requires an enrolment secret', field: ENROLMENT_HEADER }, 401)
@@ -67,17 +74,9 @@ export function spacesRoutes(deps: SpacesDeps): Hono {
   )
 
   app.get('/:spaceId', async (c) => {
-    const spaceId = c.req.param('spaceId')
-    if (!isSpaceId(spaceId)) {
-      return c.json<ErrorBody>({ error: 'spaceId must be 22 base64url characters', field: 'spaceId' }, 400)
-    }
-    const credential = parseBearer(c.req.header('authorization'))
-    if (credential === null) {
-      return c.json<ErrorBody>(
-        { error: 'Authorization must be "Bearer <43 base64url characters>"', field: 'authorization' },
-        400,
-      )
-    }
+    const request = readSpaceRequest(c)
+    if (!request.ok) return c.json<ErrorBody>(request.error, 400)
+    const { spaceId, credential } = request
     const storedHash = await deps.storage.getCredentialHash(spaceId)
     if (storedHash === null) return c.json<ErrorBody>({ error: 'Unknown space', field: 'spaceId' }, 404)
     if (!credentialMatches(credential, storedHash)) {
