@@ -129,11 +129,6 @@ export class Envelope {
     return open.ready
   }
 
-  /** Doc ids opened so far. */
-  openDocIds(): string[] {
-    return [...this.opening.keys()]
-  }
-
   /** Encrypts and pushes every queued local change now (before a reload, in tests, on "sync now"). */
   async flush(): Promise<void> {
     for (const open of await this.allOpen()) this.scheduleBatch(open, 0)
@@ -162,13 +157,6 @@ export class Envelope {
       this.deleteEntries(doomed)
     })
     this.onEntriesRemoved()
-  }
-
-  /** Number of entries per blinded id (diagnostics and benchmarks). */
-  entryCount(docId?: string): number {
-    if (docId === undefined) return this.entries.length
-    for (const [blind, open] of this.openByBlind) if (open.docId === docId) return this.index.get(blind)?.size ?? 0
-    return -1
   }
 
   stats(): { entries: number; undecryptable: number; malformed: number; openDocs: number } {
