@@ -3,10 +3,16 @@
  * relay (y-websocket), and its inner docs opened on demand through the Envelope.
  *
  * The UI sees only `openDoc` and a SyncState; sockets and keys stay here.
+ *
+ * Local storage is treated as fragile (tablets evict, quotas overflow): every write's outcome is
+ * watched (local-store.ts), a failure is shown at once and retried by rewriting the whole local
+ * state, and an envelope found empty on a device that had synced before is restored from the relay
+ * with the UI told so (`restoring`).
  */
 import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
-import { IndexeddbPersistence, storeState } from 'y-indexeddb'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import * as syncProtocol from 'y-protocols/sync'
 import { WebsocketProvider } from 'y-websocket'
 import { Envelope, type EnvelopeOptions } from '../../../shared/src/envelope/envelope'
 import {
@@ -20,6 +26,7 @@ import { AUTH_SUBPROTOCOL_PREFIX, CloseCode, MessageType, Paths, SUBPROTOCOL } f
 import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
 import { ConnectionStatus, RefusalReason, initialSyncState, type SyncState } from './sync-state'
 import { probeRelayAccess } from './relay-http'
+import { installLocalWriter, rewriteLocalState } from './local-store'
 
 export interface SpaceOptions {
   spaceId: string
@@ -37,6 +44,13 @@ export interface SpaceOptions {
   envelope?: EnvelopeOptions
   reconnect?: ReconnectPolicyOptions
   now?: () => number
+  /**
+   * This device had completed a sync with the relay before (the registry says so): an empty local
+   * envelope then means the browser erased it, and the space shows that it is restoring.
+   */
+  previouslySynced?: boolean
+  /** After a failed local write, how often to try rewriting the local state (default 15 s). */
+  storageRetryMs?: number
 }
 
 /** Close codes after which retrying cannot help until someone acts. */
@@ -48,6 +62,7 @@ const TERMINAL_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
 ])
 
 const ACKED_KEY = 'tournee:acknowledged-state-vector'
+const STORAGE_RETRY_MS = 15_000
 
 export class Space {
   readonly spaceId: string
@@ -68,6 +83,10 @@ export class Space {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
   private trimTimer: ReturnType<typeof setTimeout> | null = null
   private ackSaveTimer: ReturnType<typeof setTimeout> | null = null
+  private storageRetryTimer: ReturnType<typeof setTimeout> | null = null
+  private storageRetrying = false
+  /** The relay's state vector from its sync step 1 on this connection, to count what each side lacks. */
+  private relayVector: StateVector | null = null
   private destroyed = false
   private readonly cleanups: Array<() => void> = []
 
@@ -76,12 +95,19 @@ export class Space {
     const envelopeDoc = new Y.Doc({ gc: true })
     const persistence = new IndexeddbPersistence(options.idbName, envelopeDoc)
     await persistence.whenSynced
+    const restoring = (options.previouslySynced ?? false) && Y.encodeStateVector(envelopeDoc).byteLength <= 1
     const acked = await persistence.get(ACKED_KEY).catch(() => undefined)
     const ackedBytes = acked instanceof ArrayBuffer ? new Uint8Array(acked) : acked instanceof Uint8Array ? acked : null
-    return new Space(options, envelopeDoc, persistence, ackedBytes ? decodeStateVector(ackedBytes) : new Map())
+    return new Space(options, envelopeDoc, persistence, ackedBytes ? decodeStateVector(ackedBytes) : new Map(), restoring)
   }
 
-  private constructor(options: SpaceOptions, envelopeDoc: Y.Doc, persistence: IndexeddbPersistence, acknowledged: StateVector) {
+  private constructor(
+    options: SpaceOptions,
+    envelopeDoc: Y.Doc,
+    persistence: IndexeddbPersistence,
+    acknowledged: StateVector,
+    restoring: boolean,
+  ) {
     this.options = options
     this.spaceId = options.spaceId
     this.envelopeDoc = envelopeDoc
@@ -89,6 +115,7 @@ export class Space {
     this.acknowledged = acknowledged
     this.now = options.now ?? Date.now
     this.policy = new ReconnectPolicy(options.reconnect)
+    if (restoring) this.state = { ...this.state, restoring: true }
     this.envelope = new Envelope(envelopeDoc, options.keys, {
       ...options.envelope,
       onError: (error) => {
@@ -108,6 +135,10 @@ export class Space {
     this.installMessageHooks()
     this.installProviderListeners()
     this.installStorageWatch()
+    installLocalWriter(persistence, envelopeDoc, {
+      onFailure: (error) => this.reportStorageError(error),
+      onManyRows: () => this.scheduleLocalTrim(),
+    })
     this.installBrowserHooks()
     const onEnvelopeUpdate = (update: Uint8Array, origin: unknown) => {
       // What the relay sent us, it had made durable first: count it as acknowledged, or other
@@ -117,6 +148,7 @@ export class Space {
         this.scheduleAckSave()
       }
       this.recountPending()
+      this.recountProgress()
     }
     envelopeDoc.on('update', onEnvelopeUpdate)
     this.cleanups.push(() => envelopeDoc.off('update', onEnvelopeUpdate))
@@ -145,6 +177,7 @@ export class Space {
   /** "Synchroniser maintenant": push queued changes and reconnect right away. */
   syncNow(): void {
     void this.envelope.flush()
+    if (this.state.storageError !== null) void this.retryStorage()
     this.connect()
   }
 
@@ -210,7 +243,7 @@ export class Space {
     await this.envelope.destroy()
     this.destroyed = true
     this.clearReconnect()
-    for (const timer of [this.trimTimer, this.ackSaveTimer]) if (timer !== null) clearTimeout(timer)
+    for (const timer of [this.trimTimer, this.ackSaveTimer, this.storageRetryTimer]) if (timer !== null) clearTimeout(timer)
     await this.saveAcknowledged()
     for (const cleanup of this.cleanups) cleanup()
     this.provider.destroy()
@@ -234,11 +267,36 @@ export class Space {
     this.setState({ pendingChanges: countUnacknowledged(local, this.acknowledged) })
   }
 
+  /** While syncing: what the relay has that this device lacks, and the reverse, in entries. */
+  private recountProgress(): void {
+    if (this.relayVector === null || this.state.status !== ConnectionStatus.Syncing) return
+    const local = decodeStateVector(Y.encodeStateVector(this.envelopeDoc))
+    const relayHas = new Map(this.relayVector)
+    mergeAcknowledged(relayHas, this.acknowledged)
+    this.setState({ incoming: countUnacknowledged(this.relayVector, local), outgoing: countUnacknowledged(local, relayHas) })
+  }
+
   private installMessageHooks(): void {
     const handlers = this.provider.messageHandlers
+    // The relay opens each connection with its sync step 1, `[0 sync][0 step1][varUint8Array sv]`:
+    // its state vector, from which each side's backlog follows. Read it with a second decoder over
+    // the same bytes, so the provider's own handler still reads the frame from where it starts.
+    const syncHandler = handlers[MessageType.Sync]
+    if (syncHandler) {
+      handlers[MessageType.Sync] = (encoder, decoder, ...rest) => {
+        const peek = decoding.createDecoder(decoder.arr)
+        peek.pos = decoder.pos
+        if (decoding.readVarUint(peek) === syncProtocol.messageYjsSyncStep1) {
+          this.relayVector = decodeStateVector(decoding.readVarUint8Array(peek))
+          this.recountProgress()
+        }
+        syncHandler(encoder, decoder, ...rest)
+      }
+    }
     handlers[MessageType.Ack] = (_encoder, decoder) => {
       mergeAcknowledged(this.acknowledged, decodeStateVector(decoding.readVarUint8Array(decoder)))
       this.recountPending()
+      this.recountProgress()
       this.scheduleAckSave()
     }
     // Every frame from the relay is an exchange: wrap the handlers rather than the socket, which
@@ -269,13 +327,17 @@ export class Space {
       if (synced) {
         this.policy.reset()
         this.everFailed = false
-        this.setState({ status: ConnectionStatus.Online })
+        this.relayVector = null
+        // The relay's state is merged: whatever the browser had erased is back.
+        this.setState({ status: ConnectionStatus.Online, restoring: false, incoming: 0, outgoing: 0 })
       }
     })
     this.provider.on('connection-close', (event) => {
       // Take the reconnection schedule away from the provider: it has no jitter, and it would
       // retry after a refusal that only a person can fix.
       this.provider.shouldConnect = false
+      this.relayVector = null
+      this.setState({ incoming: 0, outgoing: 0 })
       const opened = this.socketOpened
       this.socketOpened = false
       this.everFailed = true
@@ -334,7 +396,7 @@ export class Space {
     if (this.trimTimer !== null) return
     this.trimTimer = setTimeout(() => {
       this.trimTimer = null
-      if (!this.destroyed) void storeState(this.persistence, true).catch((e: unknown) => this.reportStorageError(e))
+      if (!this.destroyed) rewriteLocalState(this.persistence, this.envelopeDoc).catch((e: unknown) => this.reportStorageError(e))
     }, 1000)
   }
 
@@ -357,8 +419,40 @@ export class Space {
   }
 
   private reportStorageError(error: unknown): void {
+    if (this.destroyed) return
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
     this.setState({ storageError: message })
+    this.scheduleStorageRetry()
+  }
+
+  private scheduleStorageRetry(): void {
+    if (this.storageRetryTimer !== null || this.destroyed) return
+    this.storageRetryTimer = setTimeout(() => {
+      this.storageRetryTimer = null
+      void this.retryStorage()
+    }, this.options.storageRetryMs ?? STORAGE_RETRY_MS)
+  }
+
+  /**
+   * After a failed write, rows may be missing anywhere in the local store, so a later successful
+   * write proves nothing: only rewriting the whole state (and the acknowledged vector) does.
+   * Meanwhile nothing is lost: the envelope is in memory and the provider still sends it.
+   */
+  private async retryStorage(): Promise<void> {
+    if (this.storageRetrying || this.destroyed || this.state.storageError === null) return
+    this.storageRetrying = true
+    try {
+      await rewriteLocalState(this.persistence, this.envelopeDoc)
+      const encoded = encodeStateVectorMap(this.acknowledged)
+      await this.persistence.set(ACKED_KEY, encoded.buffer.slice(encoded.byteOffset, encoded.byteOffset + encoded.byteLength) as ArrayBuffer)
+      if (this.storageRetryTimer !== null) clearTimeout(this.storageRetryTimer)
+      this.storageRetryTimer = null
+      this.setState({ storageError: null })
+    } catch (error) {
+      this.reportStorageError(error)
+    } finally {
+      this.storageRetrying = false
+    }
   }
 
   private installBrowserHooks(): void {

@@ -40,6 +40,17 @@ export interface SyncState {
   readonly storageError: string | null
   /** Entries that failed to decrypt (tampered, or another key): counted, never applied. */
   readonly undecryptableEntries: number
+  /**
+   * This device had synced before, yet opened with an empty local envelope: the browser erased
+   * it (eviction, Safari's 7-day rule). True until the relay's first exchange brought it back.
+   */
+  readonly restoring: boolean
+  /**
+   * While status is 'syncing': envelope entries the relay holds and this device lacks, and the
+   * reverse, from the relay's state vector (sync step 1). Zero otherwise.
+   */
+  readonly incoming: number
+  readonly outgoing: number
 }
 
 export const initialSyncState: SyncState = {
@@ -49,4 +60,7 @@ export const initialSyncState: SyncState = {
   lastExchangeAt: null,
   storageError: null,
   undecryptableEntries: 0,
+  restoring: false,
+  incoming: 0,
+  outgoing: 0,
 }
