@@ -5,7 +5,10 @@ import type * as device from '../sync/device'
  * The device registry calls the screens make (create, join, choose a member, show the pairing
  * code). main.tsx passes the real module; a test can pass its own.
  */
-export type DeviceApi = Pick<typeof device, 'createPractice' | 'joinPractice' | 'setMember' | 'getPairingCode'>
+export type DeviceApi = Pick<
+  typeof device,
+  'createPractice' | 'joinPractice' | 'setMember' | 'getPairingCode' | 'getStorageStatus' | 'requestPersistentStorage'
+>
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)
 

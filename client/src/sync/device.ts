@@ -3,7 +3,11 @@
  *
  * IndexedDB database `<prefix>tournee-device`, store `practices` (key: spaceId):
  *   { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
- *     rootSecret: Uint8Array, aead: CryptoKey, blind: CryptoKey }
+ *     rootSecret: Uint8Array, aead: CryptoKey, blind: CryptoKey, hasSynced?: boolean }
+ *
+ * `hasSynced` is set once the space first completed a sync with the relay. The registry and the
+ * envelope are two databases, and a browser may evict one and not the other: an empty envelope on
+ * a device that had synced means the local copy was erased, not that the practice is new.
  *
  * The working keys are non-extractable CryptoKeys (structured-cloned into IndexedDB): page script
  * can use them but never read them. The root secret is kept too, because any paired device must be
@@ -18,6 +22,14 @@ import { initPractice } from '../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../shared/src/model/input-schemas'
 import { Space, type SpaceOptions } from './space'
 import { probeRelayAccess, registerSpace, RelayFailure, RelayRefusedError } from './relay-http'
+import { ConnectionStatus } from './sync-state'
+import {
+  browserStorageManager,
+  readStorageStatus,
+  requestPersistence,
+  type StorageManagerLike,
+  type StorageStatus,
+} from './durable-storage'
 
 export { PairingCodeError, RelayRefusedError }
 
@@ -34,6 +46,7 @@ interface StoredPractice extends PracticeRecord {
   rootSecret: Uint8Array
   aead: CryptoKey
   blind: CryptoKey
+  hasSynced?: boolean
 }
 
 export interface OpenPractice {
@@ -51,6 +64,8 @@ export interface DeviceEnvironment {
   /** Extra Space options (batching, backoff) for tests and benchmarks. */
   space?: Partial<Omit<SpaceOptions, 'spaceId' | 'relayUrl' | 'credential' | 'keys' | 'idbName'>>
   now?: () => number
+  /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
+  storageManager?: StorageManagerLike | null
 }
 
 export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true }
@@ -111,14 +126,46 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
     ...(env.WebSocketImpl ? { WebSocketImpl: env.WebSocketImpl } : {}),
     ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}),
     ...(env.now ? { now: env.now } : {}),
+    previouslySynced: stored.hasSynced === true,
   })
+}
+
+/** Records in the registry, once, that this space completed a sync with the relay. */
+function rememberFirstSync(space: Space, spaceId: string, env: DeviceEnvironment): void {
+  let done = false
+  const check = () => {
+    if (done || space.getSyncState().status !== ConnectionStatus.Online) return
+    done = true
+    unsubscribe()
+    void readOne(env, spaceId)
+      .then((stored) => (stored && !stored.hasSynced ? write(env, { ...stored, hasSynced: true }) : undefined))
+      .catch((error: unknown) => console.warn('Could not record the first sync in the device registry', error))
+  }
+  const unsubscribe = space.subscribe(check)
+  check()
+}
+
+function storageManagerOf(env: DeviceEnvironment): StorageManagerLike | null {
+  return env.storageManager === undefined ? browserStorageManager() : env.storageManager
+}
+
+/** Asks the browser to keep this device's data (Réglages offers it again after a refusal). */
+export function requestPersistentStorage(env: DeviceEnvironment = browserEnvironment): Promise<boolean | null> {
+  return requestPersistence(storageManagerOf(env))
+}
+
+/** Whether storage is persistent, and the room used and available, for Réglages. */
+export function getStorageStatus(env: DeviceEnvironment = browserEnvironment): Promise<StorageStatus> {
+  return readStorageStatus(storageManagerOf(env))
 }
 
 /** The practice this device is paired with, opened from local storage (no network needed). */
 export async function loadPractice(env: DeviceEnvironment = browserEnvironment): Promise<OpenPractice | null> {
   const [stored] = await readAll(env)
   if (!stored) return null
-  return { record: publicRecord(stored), space: await openSpace(stored, env) }
+  const space = await openSpace(stored, env)
+  if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, env)
+  return { record: publicRecord(stored), space }
 }
 
 export interface CreatePracticeInput {
@@ -160,6 +207,9 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
   )
   await space.flush()
   await write(env, stored)
+  rememberFirstSync(space, spaceId, env)
+  // The person just committed to this device: the moment to ask the browser to keep its data.
+  await requestPersistentStorage(env)
   return { record: publicRecord(stored), space }
 }
 
@@ -183,9 +233,13 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     rootSecret: info.rootSecret,
     aead: keys.aead,
     blind: keys.blind,
+    hasSynced: existing?.hasSynced ?? false,
   }
   await write(env, stored)
-  return { record: publicRecord(stored), space: await openSpace(stored, env) }
+  const space = await openSpace(stored, env)
+  if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, env)
+  await requestPersistentStorage(env)
+  return { record: publicRecord(stored), space }
 }
 
 export async function setMember(spaceId: string, memberId: string, env: DeviceEnvironment = browserEnvironment): Promise<PracticeRecord> {
