@@ -17,6 +17,8 @@ export const en: Dictionary = {
   'firstRun.create': 'Create a practice',
   'firstRun.join': 'Join a practice',
   'firstRun.back': 'Back',
+  'firstRun.erased':
+    "Was this device already linked to a practice, and did the browser erase its data? Nothing is lost: choose “Join a practice” and enter the pairing code again (shown in Settings on another device of the practice). Everything comes back from the relay.",
 
   'create.title': 'Create a practice',
   'create.relayUrl': 'Relay address',
@@ -78,7 +80,13 @@ export const en: Dictionary = {
   'sync.lastExchange.never': 'No exchange with the relay yet',
   'sync.undecryptable': { one: '{count} unreadable entry ignored', other: '{count} unreadable entries ignored' },
   'sync.now': 'Sync now',
-  'storage.error': 'Saving on this device failed: {message}. Your latest changes may not be kept here.',
+  'sync.restoring': "This device's local data had been erased: restoring from the relay…",
+  'sync.progress': {
+    one: 'Syncing: {incoming} change to receive, {outgoing} to send',
+    other: 'Syncing: {incoming} changes to receive, {outgoing} to send',
+  },
+  'storage.error':
+    'Saving on this device failed ({message}). Nothing is lost: your changes stay in memory and go to the relay as soon as it is reachable, but do not close the app before they get there. Free some space on the device, or install the app on the home screen; it tries again every 15 seconds and on “Sync now”.',
 
   'agenda.title': 'Agenda',
   'agenda.dayNav': 'Day selection',
@@ -157,6 +165,17 @@ export const en: Dictionary = {
   'settings.relayUrl': 'Relay address',
   'settings.practice': 'Practice',
   'settings.member': 'Practitioner on this device',
+  'settings.storage': 'Storage on this device',
+  'settings.storage.granted': 'Persistent storage: granted',
+  'settings.storage.refused': 'Persistent storage: refused by the browser',
+  'settings.storage.unknown': 'Persistent storage: this browser does not say',
+  'settings.storage.usage': '{usage} used of {quota}',
+  'settings.storage.usageUnknown': 'Space used: this browser does not say',
+  'settings.storage.refusedHint':
+    "The browser may erase this device's data when it runs short of space. It would come back from the relay, except changes not sent yet.",
+  'settings.storage.ask': 'Ask again for persistent storage',
+  'settings.storage.install':
+    'On iPad and iPhone, Safari erases a site’s data after 7 days without a visit, unless the app is installed on the home screen (Share, then “Add to Home Screen”). Install it: the practice’s data then stays on the tablet even after a holiday.',
 
   'profession.kine': 'Physiotherapist',
   'profession.infirmier': 'Nurse',

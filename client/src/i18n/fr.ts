@@ -21,6 +21,8 @@ export const fr = {
   'firstRun.create': 'Créer un cabinet',
   'firstRun.join': 'Rejoindre un cabinet',
   'firstRun.back': 'Retour',
+  'firstRun.erased':
+    "Cet appareil était déjà relié à un cabinet et le navigateur a effacé ses données ? Rien n'est perdu : choisissez « Rejoindre un cabinet » et saisissez à nouveau le code d'appairage (affiché dans les Réglages d'un autre appareil du cabinet). Tout revient depuis le relais.",
 
   'create.title': 'Créer un cabinet',
   'create.relayUrl': 'Adresse du relais',
@@ -86,7 +88,13 @@ export const fr = {
     other: '{count} données illisibles ignorées',
   },
   'sync.now': 'Synchroniser maintenant',
-  'storage.error': "Échec de l'enregistrement sur cet appareil : {message}. Vos dernières modifications risquent de ne pas être conservées ici.",
+  'sync.restoring': 'Les données locales de cet appareil avaient été effacées : restauration depuis le relais…',
+  'sync.progress': {
+    one: 'Synchronisation : {incoming} modification à recevoir, {outgoing} à envoyer',
+    other: 'Synchronisation : {incoming} modifications à recevoir, {outgoing} à envoyer',
+  },
+  'storage.error':
+    "L'enregistrement sur cet appareil a échoué ({message}). Rien n'est perdu : vos modifications restent en mémoire et partent vers le relais dès qu'il est joignable, mais ne fermez pas l'application avant qu'elles y soient. Libérez de l'espace sur l'appareil, ou installez l'application sur l'écran d'accueil ; un nouvel essai a lieu toutes les 15 secondes et avec « Synchroniser maintenant ».",
 
   'agenda.title': 'Agenda',
   'agenda.dayNav': 'Choix du jour',
@@ -168,6 +176,17 @@ export const fr = {
   'settings.relayUrl': 'Adresse du relais',
   'settings.practice': 'Cabinet',
   'settings.member': 'Praticien sur cet appareil',
+  'settings.storage': 'Stockage sur cet appareil',
+  'settings.storage.granted': 'Stockage persistant : accordé',
+  'settings.storage.refused': 'Stockage persistant : refusé par le navigateur',
+  'settings.storage.unknown': 'Stockage persistant : ce navigateur ne le précise pas',
+  'settings.storage.usage': '{usage} utilisés sur {quota}',
+  'settings.storage.usageUnknown': "Espace utilisé : ce navigateur ne l'indique pas",
+  'settings.storage.refusedHint':
+    "Le navigateur peut effacer les données de cet appareil s'il manque de place. Elles reviendraient depuis le relais, sauf les modifications pas encore envoyées.",
+  'settings.storage.ask': 'Demander à nouveau le stockage persistant',
+  'settings.storage.install':
+    "Sur iPad et iPhone, Safari efface les données d'un site après 7 jours sans visite, sauf si l'application est installée sur l'écran d'accueil (Partager, puis « Sur l'écran d'accueil »). Installez-la : les données du cabinet restent sur la tablette même après des vacances.",
 
   'profession.kine': 'Masseur-kinésithérapeute',
   'profession.infirmier': 'Infirmier ou infirmière',

@@ -24,6 +24,7 @@ export function FirstRunScreen(props: { onOpened: (practice: OpenPractice) => vo
             {t('firstRun.join')}
           </button>
         </div>
+        <p className="first-run__erased">{t('firstRun.erased')}</p>
       </main>
     )
   }

@@ -6,6 +6,8 @@ import { useDeviceApi } from '../../app/device-api'
 import { describeError } from '../form/describe-error'
 import { FormNotice } from '../form/form-alert'
 import { RadioGroup } from '../form/fields'
+import type { StorageStatus } from '../../sync/durable-storage'
+import { describeStorage } from './storage-text'
 
 /** Pairing another device, what this device is, and the interface language. */
 export function SettingsScreen() {
@@ -15,6 +17,7 @@ export function SettingsScreen() {
       <h1>{t('settings.title')}</h1>
       <PairingSection />
       <DeviceSection />
+      <StorageSection />
       <LanguageSection />
     </div>
   )
@@ -119,6 +122,64 @@ function DeviceSection() {
           </dd>
         </div>
       </dl>
+    </section>
+  )
+}
+
+/** Whether the browser keeps this device's data, the room it takes, and why installing matters. */
+function StorageSection() {
+  const translator = useT()
+  const { t } = translator
+  const device = useDeviceApi()
+  const titleId = useId()
+  const [status, setStatus] = useState<StorageStatus | null>(null)
+  const [asking, setAsking] = useState(false)
+
+  useEffect(() => {
+    let live = true
+    device.getStorageStatus().then(
+      (next) => live && setStatus(next),
+      (error: unknown) => {
+        console.warn('Storage status unavailable', error)
+        if (live) setStatus({ persisted: null, usage: null, quota: null })
+      },
+    )
+    return () => {
+      live = false
+    }
+  }, [device])
+
+  async function askAgain() {
+    setAsking(true)
+    try {
+      await device.requestPersistentStorage()
+      setStatus(await device.getStorageStatus())
+    } finally {
+      setAsking(false)
+    }
+  }
+
+  const text = status === null ? null : describeStorage(status, translator)
+  return (
+    <section className="card" aria-labelledby={titleId} aria-busy={status === null}>
+      <h2 id={titleId}>{t('settings.storage')}</h2>
+      {text === null ? (
+        <p>{t('app.loading')}</p>
+      ) : (
+        <>
+          <p className="storage__persistence">{text.persistence}</p>
+          <p className="storage__usage">{text.usage}</p>
+          {text.canAsk ? (
+            <>
+              <p>{t('settings.storage.refusedHint')}</p>
+              <button className="button" type="button" disabled={asking} onClick={() => void askAgain()}>
+                {t('settings.storage.ask')}
+              </button>
+            </>
+          ) : null}
+        </>
+      )}
+      <p>{t('settings.storage.install')}</p>
     </section>
   )
 }

@@ -20,6 +20,8 @@ export function SyncStatus(props: { space: Space }) {
         <span className="sync__pending">{text.pending}</span>{' '}
         <span className="sync__last">{text.lastExchange}</span>
         {text.undecryptable ? <> <span className="sync__undecryptable">{text.undecryptable}</span></> : null}
+        {text.progress ? <> <span className="sync__progress">{text.progress}</span></> : null}
+        {text.restoring ? <> <span className="sync__restoring">{text.restoring}</span></> : null}
       </div>
       <button className="button button--small" type="button" onClick={() => space.syncNow()}>
         {translator.t('sync.now')}

@@ -33,5 +33,23 @@ describe('sync indicator text', () => {
     expect(text.pending).toBe('0 modification en attente')
     expect(text.lastExchange).toBe('Aucun échange avec le relais')
     expect(text.undecryptable).toBe('1 donnée illisible ignorée')
+    expect(text.progress).toBeNull()
+    expect(text.restoring).toBeNull()
+  })
+
+  it('counts what a large exchange has left to receive and send, only while syncing', () => {
+    const syncing = state({ status: 'syncing', incoming: 1234, outgoing: 500 })
+    expect(describeSyncState(syncing, fr).progress).toBe('Synchronisation : 1 234 modifications à recevoir, 500 à envoyer')
+    expect(describeSyncState(state({ status: 'syncing', incoming: 1, outgoing: 0 }), fr).progress).toBe(
+      'Synchronisation : 1 modification à recevoir, 0 à envoyer',
+    )
+    expect(describeSyncState({ ...syncing, status: 'online' }, fr).progress).toBeNull()
+    expect(describeSyncState(state({ status: 'syncing' }), fr).progress).toBeNull()
+  })
+
+  it('says that erased local data is being restored from the relay', () => {
+    expect(describeSyncState(state({ restoring: true }), fr).restoring).toBe(
+      'Les données locales de cet appareil avaient été effacées : restauration depuis le relais…',
+    )
   })
 })

@@ -12,6 +12,10 @@ export interface SyncStatusText {
   readonly lastExchange: string
   /** '1 donnée illisible ignorée', or null when every entry could be read. */
   readonly undecryptable: string | null
+  /** 'Synchronisation : 1 234 modifications à recevoir, 500 à envoyer' while a backlog moves, else null. */
+  readonly progress: string | null
+  /** Said while a device whose local data was erased gets it back from the relay, else null. */
+  readonly restoring: string | null
 }
 
 /** The words of the sync indicator, apart from React so that they can be tested in Node. */
@@ -25,7 +29,17 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
         ? t('sync.lastExchange.never')
         : t('sync.lastExchange', { time: translator.timeOf(state.lastExchangeAt) }),
     undecryptable: state.undecryptableEntries > 0 ? plural('sync.undecryptable', state.undecryptableEntries) : null,
+    progress: progressText(state, translator),
+    restoring: state.restoring ? t('sync.restoring') : null,
   }
+}
+
+function progressText(state: SyncState, { plural, locale }: Translator): string | null {
+  if (state.status !== ConnectionStatus.Syncing || state.incoming + state.outgoing === 0) return null
+  // Grouped as people read counts ('1 234'), with a plain space like the rest of the dictionary.
+  const format = new Intl.NumberFormat(locale)
+  const count = (n: number) => format.format(n).replace(/\s/g, ' ')
+  return plural('sync.progress', state.incoming, { incoming: count(state.incoming), outgoing: count(state.outgoing) })
 }
 
 function connectionText(state: SyncState, { t }: Translator): string {
