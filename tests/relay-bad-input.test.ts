@@ -169,4 +169,25 @@ describe('a real relay under bad input', () => {
       await space.destroy()
     }
   })
+
+  it('a device pointed at a space the relay does not know shows that, and does not retry', async () => {
+    const info = decodePairingCode(pairing)
+    const unknownSpace = randomId(16)
+    const space = await Space.open({
+      spaceId: unknownSpace,
+      relayUrl: info.relayUrl,
+      credential: info.credential,
+      keys: await deriveSpaceKeys(unknownSpace, info.rootSecret),
+      idbName: `unknown-space-${randomId()}`,
+      WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+      reconnect: { baseDelayMs: 20, maxDelayMs: 40 },
+    })
+    try {
+      await waitFor(() => expect(space.getSyncState()).toMatchObject({ status: 'refused', refusal: 'space-not-found' }))
+      expect(space.getSyncState().pendingChanges).toBe(0)
+    } finally {
+      await space.destroy()
+    }
+    await stillServing('espace inconnu')
+  })
 })

@@ -1,0 +1,159 @@
+/**
+ * Long offline and wiped storage, against a real relay process: a device that was offline while
+ * another one worked sees both backlogs counted while it syncs; a device whose envelope database
+ * the browser erased says so and gets everything back from the relay.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createPractice,
+  getPairingCode,
+  joinPractice,
+  loadPractice,
+  type DeviceEnvironment,
+  type OpenPractice,
+} from '../client/src/sync/device'
+import type { SyncState } from '../client/src/sync/sync-state'
+import { DIRECTORY_DOC_ID, agendaDocId } from '../shared/src/model/doc-ids'
+import { addPatient, listPatients } from '../shared/src/model/patients'
+import { addAppointment, listAppointments } from '../shared/src/model/agenda'
+import type { Actor } from '../shared/src/model/actor'
+import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
+import { nodeDeviceEnvironment } from './helpers/node-device'
+import { waitFor } from './helpers/wait-for'
+
+let relay: RelayProcess
+const opened: OpenPractice[] = []
+
+beforeAll(async () => {
+  relay = await startRelayProcess()
+})
+
+afterAll(async () => {
+  for (const p of opened) await p.space.destroy().catch(() => undefined)
+  await relay.dispose()
+})
+
+function actorOf(p: OpenPractice): Actor {
+  return { deviceId: p.record.deviceId, memberId: p.record.memberId ?? 'unknown' }
+}
+
+async function track(p: Promise<OpenPractice | null>): Promise<OpenPractice> {
+  const practice = await p
+  if (!practice) throw new Error('No practice on this device')
+  opened.push(practice)
+  return practice
+}
+
+function idbRequest<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+}
+
+/** Reads the device registry the way a test may: straight from IndexedDB. */
+async function registryRecord(env: DeviceEnvironment, spaceId: string): Promise<{ hasSynced?: boolean } | undefined> {
+  const db = await idbRequest(indexedDB.open(`${env.idbPrefix}tournee-device`, 1))
+  try {
+    return await idbRequest(db.transaction('practices', 'readonly').objectStore('practices').get(spaceId) as IDBRequest<{ hasSynced?: boolean } | undefined>)
+  } finally {
+    db.close()
+  }
+}
+
+describe('long offline, wiped storage', () => {
+  let envA: DeviceEnvironment
+  let envB: DeviceEnvironment
+  let a: OpenPractice
+  let b: OpenPractice
+  const month = '2026-12'
+
+  beforeAll(async () => {
+    envA = nodeDeviceEnvironment('cabinet')
+    envB = nodeDeviceEnvironment('tournee')
+    a = await track(
+      createPractice(
+        { relayUrl: relay.url, practiceName: 'Cabinet des Aubépines', practitioner: { displayName: 'Maëlle Tanguy', profession: 'infirmier' } },
+        envA,
+      ),
+    )
+    addPatient(await a.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Kerhervé', firstNames: 'Yannig' }, actorOf(a), Date.now)
+    await a.space.whenAcknowledged()
+    b = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), envB))
+    await waitFor(async () => expect(listPatients(await b.space.openDoc(DIRECTORY_DOC_ID)).items).toHaveLength(1))
+  })
+
+  it('a device back from a long offline spell counts what it receives and sends, then settles at 0 pending', async () => {
+    const N = 12
+    const M = 40
+    b.space.disconnect()
+    const dirB = await b.space.openDoc(DIRECTORY_DOC_ID)
+    for (let i = 0; i < N; i++) {
+      addPatient(dirB, { birthName: `Horsligne${i}`, firstNames: 'Tournée' }, actorOf(b), Date.now)
+      await b.space.flush()
+    }
+    // Offline, each flushed burst is one envelope entry the relay does not have.
+    expect(b.space.getSyncState()).toMatchObject({ status: 'offline', pendingChanges: N })
+
+    // Meanwhile the practice works on: half in the directory, half in an agenda month, so that no
+    // doc reaches the compaction threshold (a compaction adds a snapshot entry of its own).
+    const dirA = await a.space.openDoc(DIRECTORY_DOC_ID)
+    const agendaA = await a.space.openDoc(agendaDocId(month))
+    for (let i = 0; i < M; i++) {
+      if (i % 2 === 0) addPatient(dirA, { birthName: `Cabinet${i}`, firstNames: 'Resté' }, actorOf(a), Date.now)
+      else addAppointment(agendaA, { start: `2026-12-0${1 + (i % 9)}T08:00`, durationMin: 30, practitionerId: a.record.memberId!, title: `Visite ${i}`, place: 'home' }, actorOf(a), Date.now)
+      await a.space.flush()
+    }
+    await a.space.whenAcknowledged()
+
+    const seen: SyncState[] = []
+    const unsubscribe = b.space.subscribe(() => seen.push(b.space.getSyncState()))
+    b.space.connect()
+    await b.space.whenAcknowledged()
+    const agendaB = await b.space.openDoc(agendaDocId(month))
+    await waitFor(() => {
+      expect(listPatients(dirB).items).toHaveLength(1 + N + M / 2)
+      expect(listAppointments(agendaB, {}).items).toHaveLength(M / 2)
+    })
+    await waitFor(() => expect(b.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0, incoming: 0, outgoing: 0 }))
+    unsubscribe()
+
+    const counted = seen.filter((s) => s.status === 'syncing' && s.incoming + s.outgoing > 0)
+    expect(counted.length, `states seen: ${JSON.stringify(seen.map((s) => [s.status, s.incoming, s.outgoing]))}`).toBeGreaterThan(0)
+    const first = counted[0]!
+    // One clock tick per entry: exactly what each side wrote while apart.
+    expect(first.incoming).toBe(M)
+    expect(first.outgoing).toBe(N)
+    // Online again: nothing left to count.
+    expect(seen.at(-1)).toMatchObject({ status: 'online', incoming: 0, outgoing: 0 })
+  })
+
+  it('a device whose envelope database was erased says it is restoring, and gets everything back from the relay', async () => {
+    await waitFor(async () => expect((await registryRecord(envB, b.record.spaceId))?.hasSynced).toBe(true))
+    const expectedPatients = listPatients(await a.space.openDoc(DIRECTORY_DOC_ID)).items.length
+    const expectedAppointments = listAppointments(await a.space.openDoc(agendaDocId(month)), {}).items.length
+    await b.space.destroy()
+    opened.splice(opened.indexOf(b), 1)
+
+    // What Safari's 7-day rule or an eviction under pressure does: the envelope's database goes,
+    // the registry (keys, credential) stays.
+    await idbRequest(indexedDB.deleteDatabase(`${envB.idbPrefix}tournee-space-${b.record.spaceId}`))
+
+    const offline: DeviceEnvironment = { ...envB, space: { ...envB.space, connect: false } }
+    const reopened = await track(loadPractice(offline))
+    expect(reopened.space.getSyncState()).toMatchObject({ restoring: true, status: 'offline', pendingChanges: 0 })
+    expect(listPatients(await reopened.space.openDoc(DIRECTORY_DOC_ID)).items).toHaveLength(0)
+
+    reopened.space.connect()
+    await waitFor(() => expect(reopened.space.getSyncState()).toMatchObject({ restoring: false, status: 'online' }))
+    const directory = await reopened.space.openDoc(DIRECTORY_DOC_ID)
+    const agenda = await reopened.space.openDoc(agendaDocId(month))
+    await waitFor(() => {
+      expect(listPatients(directory).items).toHaveLength(expectedPatients)
+      expect(listAppointments(agenda, {}).items).toHaveLength(expectedAppointments)
+    })
+    // A device that never synced is not "restoring": an empty envelope is simply new.
+    const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), { ...nodeDeviceEnvironment('neuf'), space: { connect: false } }))
+    expect(fresh.space.getSyncState().restoring).toBe(false)
+  })
+})
