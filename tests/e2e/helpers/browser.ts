@@ -88,7 +88,12 @@ export interface Device {
   assertHealthy(): void
 }
 
-export async function openDevice(browser: Browser, relay: RelayProcess, name: string): Promise<Device> {
+export interface OpenDeviceOptions {
+  /** Runs on the device's first tab before it loads the app (e.g. a CDP storage override). */
+  beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>
+}
+
+export async function openDevice(browser: Browser, relay: RelayProcess, name: string, options: OpenDeviceOptions = {}): Promise<Device> {
   const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
   const pageErrors: string[] = []
   const consoleErrors: string[] = []
@@ -104,6 +109,7 @@ export async function openDevice(browser: Browser, relay: RelayProcess, name: st
   }
   let page = await context.newPage()
   watch(page)
+  await options.beforeLoad?.(page, context)
   await page.goto(relay.url)
 
   const device: Device = {

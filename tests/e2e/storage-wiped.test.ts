@@ -1,0 +1,52 @@
+/**
+ * A device whose site data the browser erased (Safari's 7-day rule, "clear site data", eviction):
+ * in Chromium, CDP Storage.clearDataForOrigin with every storage type, then the app reopened. The
+ * first-run screen explains that the pairing code brings everything back, and it does.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startTwoDevices } from './helpers/browser'
+import type { TwoDevices } from './helpers/browser'
+import { addAppointment, addPatient, createPractice, eventually, joinPractice, nav, patientLinks, pendingChanges, readPairingCode } from './helpers/practice-steps'
+
+const PRACTICE = { name: 'Cabinet des Glycines', practitioner: 'Armelle Dufresnoy' }
+const PATIENT = { birthName: 'Pradeilles', firstNames: 'Gaspard', display: 'Pradeilles Gaspard' }
+const VISIT = 'Pansement à domicile'
+
+describe.sequential('site data erased, in Chromium', () => {
+  let fixture: TwoDevices
+
+  beforeAll(async () => {
+    fixture = await startTwoDevices()
+  })
+
+  afterEach(() => fixture.assertHealthy())
+
+  afterAll(async () => {
+    await fixture?.dispose()
+  })
+
+  it('explains on the first-run screen how to get everything back, and the pairing code does it', async () => {
+    const { a, relay } = fixture
+    await createPractice(a.page, PRACTICE)
+    await nav(a.page, 'Patients').click()
+    await addPatient(a.page, PATIENT)
+    await nav(a.page, 'Agenda').click()
+    await addAppointment(a.page, { start: '10:30', title: VISIT })
+    await eventually(() => pendingChanges(a), 'everything reached the relay').toBe(0)
+    // The person kept the code (or reads it on another device of the practice).
+    const pairingCode = await readPairingCode(a.page)
+
+    const cdp = await a.context.newCDPSession(a.page)
+    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(relay.url).origin, storageTypes: 'all' })
+    const page = await a.reopen('/')
+
+    await page.getByRole('heading', { level: 1, name: 'Bienvenue dans Tournée' }).waitFor()
+    const explanation = page.getByText(/le navigateur a effacé ses données/)
+    expect(await explanation.textContent()).toMatch(/choisissez « Rejoindre un cabinet » et saisissez à nouveau le code d'appairage/)
+
+    await joinPractice(page, pairingCode, PRACTICE.practitioner)
+    await eventually(async () => (await page.getByRole('list', { name: /^Rendez-vous du / }).textContent()) ?? '', 'the appointment is back').toContain(VISIT)
+    await nav(page, 'Patients').click()
+    await eventually(() => patientLinks(page), 'the patient is back').toContain(PATIENT.display)
+  })
+})
