@@ -9,6 +9,8 @@ import type { DeviceEnvironment } from '../../client/src/sync/device'
 export interface ByteCounter {
   sent: number
   received: number
+  /** Frames sent, when the scenario wants round trips. */
+  framesSent?: number
 }
 
 function byteLength(data: unknown): number {
@@ -29,6 +31,7 @@ export function countingWebSocket(counter: ByteCounter): typeof globalThis.WebSo
 
     override send(data: unknown, ...rest: unknown[]): void {
       counter.sent += byteLength(data)
+      if (counter.framesSent !== undefined) counter.framesSent++
       ;(super.send as (...args: unknown[]) => void)(data, ...rest)
     }
   }

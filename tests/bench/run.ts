@@ -20,6 +20,7 @@ import { runFreshDevice } from './scenarios/fresh-device'
 import { runEditLatency } from './scenarios/edit-latency'
 import { runColdStart } from './scenarios/cold-start'
 import { runStorage } from './scenarios/storage'
+import { runLongOffline } from './scenarios/long-offline'
 
 interface Options {
   quick: boolean
@@ -100,6 +101,13 @@ async function main(): Promise<void> {
     const storage = await runStorage(practice, log)
     rows.push(...storage.rows)
     storageDetails = storage.details
+    // Last: its edits would change the sizes the storage scenario compares with the plaintext.
+    log('(e) long offline')
+    // The storage scenario stopped the relay to read its folder at rest: same folder, same port.
+    await practice.relay.restart()
+    rows.push(
+      ...(await runLongOffline(practice, { runs: Math.min(options.runs, 3), local: options.quick ? 100 : 500, remote: options.quick ? 400 : 2000 }, log)),
+    )
   } finally {
     await practice.relay.dispose()
   }

@@ -181,6 +181,39 @@ describe('Envelope', () => {
     expect(reopened.getMap('appointments').toJSON()).toEqual({ first: 1, second: 2 })
   })
 
+  describe('when to compact by itself', () => {
+    async function bigDocThenSmallEdits(small: number, options: { compactAfterEntries: number; compactAlwaysAfterEntries?: number }) {
+      const { keys } = await newSpace()
+      const doc = new Y.Doc()
+      const envelope = new Envelope(doc, keys, { batchDelayMs: 1, compactDelayMs: 1, ...options })
+      const directory = await envelope.openDoc('directory')
+      // One large entry, as a directory snapshot of many patients would be.
+      directory.transact(() => {
+        for (let i = 0; i < 400; i++) directory.getMap('patients').set(`p${i}`, `Patient numéro ${i}, 12 rue des Lilas`)
+      })
+      await envelope.flush()
+      for (let i = 0; i < small; i++) {
+        directory.getMap('patients').set(`p${i % 400}`, `édité ${i}`)
+        await envelope.flush()
+      }
+      await envelope.settle()
+      return envelope.stats().entries
+    }
+
+    it('leaves a big snapshot alone while the small edits after it weigh less', async () => {
+      expect(await bigDocThenSmallEdits(12, { compactAfterEntries: 8 })).toBe(13)
+    })
+
+    it('folds once the small edits outweigh the snapshot', async () => {
+      // 400 patients of ~40 bytes ≈ 16 KB; each edit entry ≈ 60 bytes: ~300 edits outweigh it.
+      expect(await bigDocThenSmallEdits(400, { compactAfterEntries: 8 })).toBeLessThan(400)
+    })
+
+    it('folds past the hard cap whatever the weights, so opening a doc stays bounded', async () => {
+      expect(await bigDocThenSmallEdits(30, { compactAfterEntries: 8, compactAlwaysAfterEntries: 20 })).toBeLessThan(20)
+    })
+  })
+
   it('survives two devices compacting the same doc at once', async () => {
     const { keys } = await newSpace()
     const a = device('a', keys)

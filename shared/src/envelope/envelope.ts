@@ -17,11 +17,17 @@
  * Reading. Entries are indexed by `d` as they arrive (y-indexeddb load, relay sync), but decrypted
  * only when their doc is opened: ten years of agenda months cost an index, not ten years of AES.
  *
- * Compaction. When a doc has more than `compactAfterEntries` entries, this device pushes one
+ * Compaction. When a doc has more than `compactAfterEntries` entries AND its smaller entries
+ * together outweigh its largest one (in practice: the last snapshot), this device pushes one
  * entry holding the doc's whole state and deletes the entries it has applied, in ONE envelope
  * transaction, so no peer ever sees the deletions without the snapshot. Entries it has not applied
  * (in flight, undecryptable, or from a device it has not heard of) survive. Two devices compacting
- * at once leave two snapshots; snapshots are ordinary updates and merge. Inner docs and the
+ * at once leave two snapshots; snapshots are ordinary updates and merge. The weight rule is
+ * log compaction's: folding a big doc (a directory of thousands of patients) after every 64 small
+ * edits would upload its whole state again and again, and make every device that was offline
+ * download it again; folding only once the edits outweigh the snapshot bounds both costs to a
+ * constant factor of the edits themselves. `compactAlwaysAfterEntries` caps the entry count
+ * anyway, so opening a doc never decrypts an unbounded number of entries. Inner docs and the
  * envelope run with gc: deleted content, and the ciphertext of deleted entries, is dropped from
  * memory and from the encoded state, so a compaction (or an erasure) leaves no ciphertext of what
  * it removed in the next snapshot of the envelope (IndexedDB trim, relay storage compaction).
@@ -45,8 +51,10 @@ export const DECRYPTED_ORIGIN = Symbol('tournee.decrypted')
 export interface EnvelopeOptions {
   /** Merge local updates of one doc for this long before encrypting them as one entry. */
   batchDelayMs?: number
-  /** Compact a doc once it has more entries than this. */
+  /** Compact a doc once it has more entries than this, when they outweigh its largest entry. */
   compactAfterEntries?: number
+  /** Compact a doc once it has more entries than this, whatever their weight. */
+  compactAlwaysAfterEntries?: number
   /** Wait this long after the last change of a doc before compacting it. */
   compactDelayMs?: number
   /** Failures that must be surfaced but must not stop sync (bad entries, crypto errors). */
@@ -88,6 +96,7 @@ export class Envelope {
   private readonly keys: SpaceKeys
   private readonly batchDelayMs: number
   private readonly compactAfterEntries: number
+  private readonly compactAlwaysAfterEntries: number
   private readonly compactDelayMs: number
   private readonly onError: (error: Error) => void
   private readonly onEntriesRemoved: () => void
@@ -109,6 +118,7 @@ export class Envelope {
     this.entries = doc.getArray<EnvelopeEntry>(ENTRIES_KEY)
     this.batchDelayMs = options.batchDelayMs ?? 250
     this.compactAfterEntries = options.compactAfterEntries ?? 64
+    this.compactAlwaysAfterEntries = Math.max(this.compactAfterEntries, options.compactAlwaysAfterEntries ?? 1000)
     this.compactDelayMs = options.compactDelayMs ?? 2000
     this.onError = options.onError ?? (() => undefined)
     this.onEntriesRemoved = options.onEntriesRemoved ?? (() => undefined)
@@ -353,12 +363,26 @@ export class Envelope {
   // --- compaction ---
 
   private maybeScheduleCompaction(open: OpenDoc): void {
-    if ((this.index.get(open.blind)?.size ?? 0) <= this.compactAfterEntries) return
+    if (!this.worthCompacting(open.blind)) return
     if (open.compactTimer !== null) clearTimeout(open.compactTimer)
     open.compactTimer = setTimeout(() => {
       open.compactTimer = null
       if (this.openByBlind.get(open.blind) === open) void this.enqueueWrite(() => this.compactNow(open))
     }, this.compactDelayMs)
+  }
+
+  private worthCompacting(blind: string): boolean {
+    const entries = this.index.get(blind)
+    const count = entries?.size ?? 0
+    if (count <= this.compactAfterEntries) return false
+    if (count > this.compactAlwaysAfterEntries) return true
+    let total = 0
+    let largest = 0
+    for (const entry of entries!) {
+      total += entry.c.length
+      largest = Math.max(largest, entry.c.length)
+    }
+    return total - largest >= largest
   }
 
   private async compactNow(open: OpenDoc): Promise<void> {
