@@ -387,8 +387,7 @@ export class Space {
 
   /** Remembered so that a reload offline does not count the whole envelope as pending. */
   private async saveAcknowledged(): Promise<void> {
-    const encoded = encodeStateVectorMap(this.acknowledged)
-    await this.persistence.set(ACKED_KEY, encoded.buffer.slice(encoded.byteOffset, encoded.byteOffset + encoded.byteLength) as ArrayBuffer).catch((error: unknown) => this.reportStorageError(error))
+    await this.persistence.set(ACKED_KEY, acknowledgedRecord(this.acknowledged)).catch((error: unknown) => this.reportStorageError(error))
   }
 
   /** After a compaction, rewrite the local store as one snapshot so removed ciphertext goes. */
@@ -443,8 +442,7 @@ export class Space {
     this.storageRetrying = true
     try {
       await rewriteLocalState(this.persistence, this.envelopeDoc)
-      const encoded = encodeStateVectorMap(this.acknowledged)
-      await this.persistence.set(ACKED_KEY, encoded.buffer.slice(encoded.byteOffset, encoded.byteOffset + encoded.byteLength) as ArrayBuffer)
+      await this.persistence.set(ACKED_KEY, acknowledgedRecord(this.acknowledged))
       if (this.storageRetryTimer !== null) clearTimeout(this.storageRetryTimer)
       this.storageRetryTimer = null
       this.setState({ storageError: null })
@@ -498,7 +496,9 @@ export function syncUrl(relayUrl: string): string {
   return url.toString()
 }
 
-function encodeStateVectorMap(sv: StateVector): Uint8Array {
+/** The acknowledged state vector as y-indexeddb's custom store keeps it (an ArrayBuffer). */
+function acknowledgedRecord(sv: StateVector): ArrayBuffer {
   // Y.encodeStateVector takes a doc or a map: the map form is what we hold.
-  return Y.encodeStateVector(sv)
+  const bytes = Y.encodeStateVector(sv)
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }
