@@ -38,6 +38,9 @@ describe.sequential('site data erased, in Chromium', () => {
 
     const cdp = await a.context.newCDPSession(a.page)
     await cdp.send('Storage.clearDataForOrigin', { origin: new URL(relay.url).origin, storageTypes: 'all' })
+    // Chromium finishes deleting IndexedDB after the CDP call returns: reopening before that would
+    // let the deletion remove the databases the reopened app is creating.
+    await eventually(() => a.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), 'the browser erased every database').toEqual([])
     const page = await a.reopen('/')
 
     await page.getByRole('heading', { level: 1, name: 'Bienvenue dans Tournée' }).waitFor()
@@ -45,7 +48,12 @@ describe.sequential('site data erased, in Chromium', () => {
     expect(await explanation.textContent()).toMatch(/choisissez « Rejoindre un cabinet » et saisissez à nouveau le code d'appairage/)
 
     await joinPractice(page, pairingCode, PRACTICE.practitioner)
-    await eventually(async () => (await page.getByRole('list', { name: /^Rendez-vous du / }).textContent()) ?? '', 'the appointment is back').toContain(VISIT)
+    try {
+      await eventually(async () => (await page.getByRole('list', { name: /^Rendez-vous du / }).textContent()) ?? '', 'the appointment is back').toContain(VISIT)
+    } catch (error) {
+      // Say what the person would have seen instead: the status bar and the screen.
+      throw new Error(`The appointment did not come back. The page showed:\n${await page.locator('body').innerText()}`, { cause: error })
+    }
     await nav(page, 'Patients').click()
     await eventually(() => patientLinks(page), 'the patient is back').toContain(PATIENT.display)
   })
