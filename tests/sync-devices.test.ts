@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
   createPractice,
@@ -19,34 +19,14 @@ import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model
 import { addPatient, getPatient, listPatients, updatePatient } from '../shared/src/model/patients'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
 import { addNote, getNoteText } from '../shared/src/model/patient-file'
-import type { Actor } from '../shared/src/model/actor'
 import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from '../shared/src/model/collections'
-import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
+import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
 
 const frames: RecordedFrames = { sent: [] }
-let relay: RelayProcess
-const opened: OpenPractice[] = []
-
-beforeAll(async () => {
-  relay = await startRelayProcess()
-})
-
-afterAll(async () => {
-  for (const p of opened) await p.space.destroy().catch(() => undefined)
-  await relay.dispose()
-})
-
-function actorOf(p: OpenPractice): Actor {
-  return { deviceId: p.record.deviceId, memberId: p.record.memberId ?? 'unknown' }
-}
-
-async function track(p: Promise<OpenPractice>): Promise<OpenPractice> {
-  const practice = await p
-  opened.push(practice)
-  return practice
-}
+const fixture = useRelayFixture()
+const track = fixture.track
 
 async function snapshot(p: OpenPractice, month: string, patientId: string) {
   const directory = await p.space.openDoc(DIRECTORY_DOC_ID)
@@ -73,7 +53,7 @@ describe('three devices and a relay', () => {
     envs = ['tablette', 'telephone', 'bureau'].map((n) => nodeDeviceEnvironment(n, frames))
     const first = await track(
       createPractice(
-        { relayUrl: relay.url, practiceName: 'Cabinet Quenouillère', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } },
+        { relayUrl: fixture.relay.url, practiceName: 'Cabinet Quenouillère', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } },
         envs[0]!,
       ),
     )
@@ -198,8 +178,8 @@ describe('three devices and a relay', () => {
     )
     await a.space.whenAcknowledged()
     // Hard kill: only what was durable before the ack can survive this.
-    await relay.stop('SIGKILL')
-    await relay.restart()
+    await fixture.relay.stop('SIGKILL')
+    await fixture.relay.restart()
     const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envs[0]!), nodeDeviceEnvironment('apres-redemarrage', frames)))
     const agendaFresh = await fresh.space.openDoc(agendaDocId(month))
     await waitFor(() => expect(listAppointments(agendaFresh, {}).items.length).toBe(before + 1))
@@ -221,9 +201,9 @@ describe('three devices and a relay', () => {
     const encoded = needles.map((n) => Buffer.from(n, 'utf8'))
     expect(frames.sent.length).toBeGreaterThan(10)
     const sent = Buffer.concat(frames.sent)
-    const stored = filesUnder(relay.dataDir).map((f) => readFileSync(f))
+    const stored = filesUnder(fixture.relay.dataDir).map((f) => readFileSync(f))
     expect(stored.reduce((n, b) => n + b.length, 0)).toBeGreaterThan(1000)
-    const logs = Buffer.from(relay.logs.join('\n'))
+    const logs = Buffer.from(fixture.relay.logs.join('\n'))
     for (const needle of encoded) {
       expect(sent.includes(needle), `frames contain ${needle}`).toBe(false)
       for (const file of stored) expect(file.includes(needle), `relay storage contains ${needle}`).toBe(false)
@@ -234,7 +214,7 @@ describe('three devices and a relay', () => {
     const someCiphertext = devices[0]!.space.envelope.entries.get(0).c.subarray(0, 32)
     expect(sent.includes(Buffer.from(someCiphertext))).toBe(true)
     expect(Buffer.concat(stored).includes(Buffer.from(devices[0]!.record.spaceId))).toBe(true)
-    const credentialLeak = relay.logs.some((l) => /tournee-auth\.|Bearer /i.test(l))
+    const credentialLeak = fixture.relay.logs.some((l) => /tournee-auth\.|Bearer /i.test(l))
     expect(credentialLeak).toBe(false)
   })
 })

@@ -3,7 +3,7 @@
  * another one worked sees both backlogs counted while it syncs; a device whose envelope database
  * the browser erased says so and gets everything back from the relay.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   createPractice,
   getPairingCode,
@@ -16,33 +16,12 @@ import type { SyncState } from '../client/src/sync/sync-state'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
-import type { Actor } from '../shared/src/model/actor'
-import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
+import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
 
-let relay: RelayProcess
-const opened: OpenPractice[] = []
-
-beforeAll(async () => {
-  relay = await startRelayProcess()
-})
-
-afterAll(async () => {
-  for (const p of opened) await p.space.destroy().catch(() => undefined)
-  await relay.dispose()
-})
-
-function actorOf(p: OpenPractice): Actor {
-  return { deviceId: p.record.deviceId, memberId: p.record.memberId ?? 'unknown' }
-}
-
-async function track(p: Promise<OpenPractice | null>): Promise<OpenPractice> {
-  const practice = await p
-  if (!practice) throw new Error('No practice on this device')
-  opened.push(practice)
-  return practice
-}
+const fixture = useRelayFixture()
+const track = fixture.track
 
 function idbRequest<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -73,7 +52,7 @@ describe('long offline, wiped storage', () => {
     envB = nodeDeviceEnvironment('tournee')
     a = await track(
       createPractice(
-        { relayUrl: relay.url, practiceName: 'Cabinet des Aubépines', practitioner: { displayName: 'Maëlle Tanguy', profession: 'infirmier' } },
+        { relayUrl: fixture.relay.url, practiceName: 'Cabinet des Aubépines', practitioner: { displayName: 'Maëlle Tanguy', profession: 'infirmier' } },
         envA,
       ),
     )
@@ -133,7 +112,6 @@ describe('long offline, wiped storage', () => {
     const expectedPatients = listPatients(await a.space.openDoc(DIRECTORY_DOC_ID)).items.length
     const expectedAppointments = listAppointments(await a.space.openDoc(agendaDocId(month)), {}).items.length
     await b.space.destroy()
-    opened.splice(opened.indexOf(b), 1)
 
     // What Safari's 7-day rule or an eviction under pressure does: the envelope's database goes,
     // the registry (keys, credential) stays.
