@@ -206,4 +206,10 @@ export const en: Dictionary = {
   'duration.minutes': '{minutes} min',
   'duration.hours': '{hours} h',
   'duration.hoursMinutes': '{hours} h {minutes}',
+
+  // Installable app: a new version waits for the user's tap (client/src/app/app-update.ts).
+  'update.label': 'App update',
+  'update.available': 'An update of Tournée is available.',
+  'update.apply': 'Update',
+  'update.applying': 'Updating…',
 }

@@ -217,4 +217,10 @@ export const fr = {
   'duration.minutes': '{minutes} min',
   'duration.hours': '{hours} h',
   'duration.hoursMinutes': '{hours} h {minutes}',
+
+  // Installable app: a new version waits for the user's tap (client/src/app/app-update.ts).
+  'update.label': "Mise à jour de l'application",
+  'update.available': 'Une mise à jour de Tournée est disponible.',
+  'update.apply': 'Mettre à jour',
+  'update.applying': 'Mise à jour…',
 } as const satisfies Record<string, Message>
