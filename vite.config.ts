@@ -30,6 +30,9 @@ export default defineConfig({
         navigateFallback: 'index.html',
         navigateFallbackDenylist: RELAY_ROUTES,
         cleanupOutdatedCaches: true,
+        // The first install controls the page that installed it (nothing older to replace). An
+        // update still waits for skipWaiting, sent only on the user's tap.
+        clientsClaim: true,
         // No runtime caching: the practice's data lives in IndexedDB, the relay's routes are live.
         runtimeCaching: [],
       },
