@@ -30,11 +30,15 @@ async function dayText(page: Page): Promise<string> {
   return (await list.textContent()) ?? ''
 }
 
-/** Resolves once a service worker is active and controls the page (the shell is then precached). */
+/**
+ * Whether a service worker is active and controls the page (the shell is then precached). Answers
+ * false rather than waiting for good when there is none, so that a poll can fail with its message.
+ */
 function controlledByServiceWorker(page: Page): Promise<boolean> {
   return page.evaluate(async () => {
-    const registration = await navigator.serviceWorker.ready
-    return registration.active?.state === 'activated' && navigator.serviceWorker.controller !== null
+    const notYet = new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000))
+    const registration = await Promise.race([navigator.serviceWorker.ready, notYet])
+    return registration?.active?.state === 'activated' && navigator.serviceWorker.controller !== null
   })
 }
 
