@@ -13,11 +13,13 @@ const UPDATE_CHECK_INTERVAL_MS = 60 * 60 * 1000
 
 export function registerAppUpdates(): AppUpdates {
   return createAppUpdates({
-    register: ({ onNeedRefresh, onNeedReload }) =>
-      registerSW({
+    register: ({ onNeedRefresh, onNeedReload }) => {
+      watchTakeovers(onNeedReload)
+      return registerSW({
         immediate: true,
         onNeedRefresh,
-        onNeedReload,
+        // Workbox would reload the page itself here, in every tab: watchTakeovers reports instead.
+        onNeedReload: () => undefined,
         onRegisteredSW: (_url, registration) => {
           if (!registration) return
           // Browsers look for a new worker on navigation only; a tablet keeps one page open.
@@ -29,8 +31,24 @@ export function registerAppUpdates(): AppUpdates {
         // The app still works without a worker (it then needs the server to start): say it in
         // the console for whoever looks, it is nothing the practitioner can act on.
         onRegisterError: (error: unknown) => console.warn('Service worker registration failed', error),
-      }),
+      })
+    },
     reload: () => window.location.reload(),
     warn: (message, error) => console.warn(message, error),
+  })
+}
+
+/**
+ * Reports when a new worker takes control of a page that already had one. Workbox-window tells
+ * this ('controlling' with isUpdate) only to pages that were controlled when they loaded; the page
+ * that installed the first worker, left open until the next deploy, would never hear of it and
+ * the tap on « Mettre à jour » would do nothing. The first worker claiming the page is no update.
+ */
+function watchTakeovers(onTakeover: () => void): void {
+  if (!('serviceWorker' in navigator)) return
+  let controlled = navigator.serviceWorker.controller !== null
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (controlled) onTakeover()
+    controlled = true
   })
 }
