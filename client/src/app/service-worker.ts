@@ -7,6 +7,7 @@
 import { registerSW } from 'virtual:pwa-register'
 import { createAppUpdates } from './app-update'
 import type { AppUpdates } from './app-update'
+import { watchTakeovers } from './worker-takeover'
 
 /** How often a page that stays open all day asks whether a new version was deployed. */
 const UPDATE_CHECK_INTERVAL_MS = 60 * 60 * 1000
@@ -14,7 +15,7 @@ const UPDATE_CHECK_INTERVAL_MS = 60 * 60 * 1000
 export function registerAppUpdates(): AppUpdates {
   return createAppUpdates({
     register: ({ onNeedRefresh, onNeedReload }) => {
-      watchTakeovers(onNeedReload)
+      if ('serviceWorker' in navigator) watchTakeovers(navigator.serviceWorker, onNeedReload)
       return registerSW({
         immediate: true,
         onNeedRefresh,
@@ -35,20 +36,5 @@ export function registerAppUpdates(): AppUpdates {
     },
     reload: () => window.location.reload(),
     warn: (message, error) => console.warn(message, error),
-  })
-}
-
-/**
- * Reports when a new worker takes control of a page that already had one. Workbox-window tells
- * this ('controlling' with isUpdate) only to pages that were controlled when they loaded; the page
- * that installed the first worker, left open until the next deploy, would never hear of it and
- * the tap on « Mettre à jour » would do nothing. The first worker claiming the page is no update.
- */
-function watchTakeovers(onTakeover: () => void): void {
-  if (!('serviceWorker' in navigator)) return
-  let controlled = navigator.serviceWorker.controller !== null
-  navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (controlled) onTakeover()
-    controlled = true
   })
 }
