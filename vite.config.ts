@@ -1,15 +1,43 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import react from '@vitejs/plugin-react'
+import { VitePWA } from 'vite-plugin-pwa'
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url))
 const relayPort = Number(process.env.TOURNEE_PORT ?? 8080)
 
+/** The relay's own routes: a service worker never answers them, they always go to the network. */
+const RELAY_ROUTES = [/^\/v1\//, /^\/healthz(?:$|[/?])/, /^\/metrics(?:$|[/?])/]
+
 // The client is built into dist/client and served by the relay in production (one process, one
-// port). In development `vite` serves the client and proxies the relay's routes.
+// port). In development `vite` serves the client and proxies the relay's routes (no service worker
+// in development: registerSW is a no-op there).
 export default defineConfig({
   root: fileURLToPath(new URL('./client', import.meta.url)),
-  plugins: [react()],
+  plugins: [
+    react(),
+    VitePWA({
+      // A new version waits until the user taps « Mettre à jour » (client/src/app/app-update.ts).
+      registerType: 'prompt',
+      // Registered from main.tsx through virtual:pwa-register, not by an injected script.
+      injectRegister: false,
+      // One source for the manifest: client/public/manifest.webmanifest (precached by the glob).
+      manifest: false,
+      workbox: {
+        // The whole app shell, so that a device that opened Tournée once starts with no network.
+        globPatterns: ['**/*.{html,js,css,svg,png,webmanifest}'],
+        // Client-side routes (the app uses the hash, but a deep link or a bookmark may not).
+        navigateFallback: 'index.html',
+        navigateFallbackDenylist: RELAY_ROUTES,
+        cleanupOutdatedCaches: true,
+        // The first install controls the page that installed it (nothing older to replace). An
+        // update still waits for skipWaiting, sent only on the user's tap.
+        clientsClaim: true,
+        // No runtime caching: the practice's data lives in IndexedDB, the relay's routes are live.
+        runtimeCaching: [],
+      },
+    }),
+  ],
   build: {
     outDir: fileURLToPath(new URL('./dist/client', import.meta.url)),
     emptyOutDir: true,

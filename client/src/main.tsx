@@ -6,6 +6,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import * as device from './sync/device'
 import { App } from './app/App'
+import { registerAppUpdates } from './app/service-worker'
 import './styles/app.css'
 
 function localPreferences(): Storage | null {
@@ -22,9 +23,11 @@ const container = document.getElementById('root')
 if (!container) throw new Error('index.html must contain <div id="root">')
 
 const boot = device.loadPractice()
+// The service worker caches the app shell, so that the next start needs no network.
+const updates = registerAppUpdates()
 
 createRoot(container).render(
   <StrictMode>
-    <App boot={boot} device={device} preferences={localPreferences()} />
+    <App boot={boot} device={device} preferences={localPreferences()} updates={updates} />
   </StrictMode>,
 )

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startShellServer, startTwoDevices, TIME_ZONE } from './helpers/browser'
+import { startTwoDevices, TIME_ZONE } from './helpers/browser'
 import type { Device, TwoDevices } from './helpers/browser'
 
 // The README's screenshots are refreshed on request (TOURNEE_SCREENSHOTS=1 npm run test:e2e); an
@@ -299,13 +299,10 @@ describe.sequential('two devices in Chromium, one relay', () => {
     need(shared.offlineEdits, 'the edits of step 4')
     await eventually(() => pendingChanges(a), 'A has sent everything before the relay goes down').toBe(0)
 
-    // There is no service worker yet: with no server at all the browser cannot even load the page.
-    // And blocking the relay's routes with `context.route('**/v1/**')` would not cut the sync:
-    // routes do not see WebSockets. So the relay process is really stopped, and a shell server on
-    // its port hands out the built client only (502 for every relay route, WebSockets included),
-    // as a proxy in front of a dead relay would. Whatever A shows must come from its IndexedDB.
+    // The relay process is really stopped (blocking its routes with `context.route('**/v1/**')`
+    // would not cut the sync: routes do not see WebSockets). The page itself comes from the
+    // service worker's precache; whatever A shows must come from its IndexedDB.
     await relay.stop()
-    const shell = await startShellServer(relay.port)
     try {
       const started = performance.now()
       const page = await a.reopen(`/#/agenda/${today}`)
@@ -327,7 +324,6 @@ describe.sequential('two devices in Chromium, one relay', () => {
       expect(await connection(a)).toBe('Hors ligne')
     } finally {
       // The relay comes back on the same address, whatever happened above.
-      await shell.close()
       await relay.restart()
     }
 

@@ -18,6 +18,7 @@ export interface RelayProcess {
   /** Every line the relay logged (to check that logs hold no patient data or credentials). */
   readonly logs: string[]
   stop(signal?: NodeJS.Signals): Promise<void>
+  /** Stops the relay if it runs, then starts it again on the same port and data folder. */
   restart(): Promise<void>
   dispose(): Promise<void>
 }

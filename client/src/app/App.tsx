@@ -4,6 +4,8 @@ import { LanguageSettingProvider } from '../i18n'
 import type { Language } from '../i18n'
 import { readLanguage, writeLanguage } from '../state'
 import { FirstRunScreen } from '../views/first-run/FirstRunScreen'
+import { UpdateBanner } from '../views/update/UpdateBanner'
+import type { AppUpdates } from './app-update'
 import { CrashBoundary, LoadingScreen } from './CrashBoundary'
 import { DeviceApiContext } from './device-api'
 import type { DeviceApi } from './device-api'
@@ -15,10 +17,12 @@ export interface AppProps {
   device: DeviceApi
   /** Where the language preference lives (localStorage), or null. */
   preferences: Storage | null
+  /** New versions of the app, announced and applied on tap; registered by main.tsx. */
+  updates: AppUpdates
 }
 
 export function App(props: AppProps) {
-  const { boot, device, preferences } = props
+  const { boot, device, preferences, updates } = props
   const [language, setLanguageState] = useState<Language>(() => readLanguage(preferences))
   const setLanguage = useCallback(
     (next: Language) => {
@@ -33,6 +37,8 @@ export function App(props: AppProps) {
 
   return (
     <LanguageSettingProvider language={language} setLanguage={setLanguage}>
+      {/* Above the crash boundary: when a screen crashes, the next version may be the fix. */}
+      <UpdateBanner updates={updates} />
       <DeviceApiContext value={device}>
         <CrashBoundary>
           <Suspense fallback={<LoadingScreen />}>

@@ -234,4 +234,9 @@ export const en: Dictionary = {
   'tournee.markDone': 'Done',
   'tournee.done': 'Visit done',
   'tournee.undo': 'Not done yet',
+  // Installable app: a new version waits for the user's tap (client/src/app/app-update.ts).
+  'update.label': 'App update',
+  'update.available': 'An update of Tournée is available.',
+  'update.apply': 'Update',
+  'update.applying': 'Updating…',
 }

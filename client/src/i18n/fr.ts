@@ -245,4 +245,9 @@ export const fr = {
   'tournee.markDone': 'Fait',
   'tournee.done': 'Visite faite',
   'tournee.undo': 'Pas encore faite',
+  // Installable app: a new version waits for the user's tap (client/src/app/app-update.ts).
+  'update.label': "Mise à jour de l'application",
+  'update.available': 'Une mise à jour de Tournée est disponible.',
+  'update.apply': 'Mettre à jour',
+  'update.applying': 'Mise à jour…',
 } as const satisfies Record<string, Message>

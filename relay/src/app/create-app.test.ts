@@ -149,4 +149,26 @@ describe('static client', () => {
     expect((await app.request('/v1/unknown')).status).toBe(404)
     expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' })
   })
+
+  it('lets hashed assets be cached for good and revalidates the shell, the service worker and the manifest', async () => {
+    const staticDir = mkdtempSync(join(tmpdir(), 'tournee-static-'))
+    cleanups.push(() => rmSync(staticDir, { recursive: true, force: true }))
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tournée</title>')
+    writeFileSync(join(staticDir, 'sw.js'), 'self.addEventListener("fetch", () => {})')
+    writeFileSync(join(staticDir, 'manifest.webmanifest'), '{"name":"Tournée"}')
+    mkdirSync(join(staticDir, 'assets'))
+    writeFileSync(join(staticDir, 'assets', 'index-3f9a1c.js'), 'console.log(1)')
+    const { app } = makeApp({ staticDir })
+
+    const cacheControl = async (path: string) => (await app.request(path)).headers.get('cache-control')
+    expect(await cacheControl('/assets/index-3f9a1c.js')).toBe('public, max-age=31536000, immutable')
+    expect(await cacheControl('/sw.js')).toBe('no-cache')
+    expect(await cacheControl('/manifest.webmanifest')).toBe('no-cache')
+    expect(await cacheControl('/')).toBe('no-cache')
+    expect(await cacheControl('/index.html')).toBe('no-cache')
+    // The fallback for an app route is the shell too: revalidated.
+    expect(await cacheControl('/patients')).toBe('no-cache')
+    // Relay routes are never answered from the static dir.
+    expect(await cacheControl('/healthz')).toBeNull()
+  })
 })

@@ -6,10 +6,8 @@
  * Every page's uncaught errors and console errors are recorded; `assertHealthy()` fails the test
  * if a page threw or logged an error that is not an expected network failure.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import { extname, join, resolve, sep } from 'node:path'
-import type { Duplex } from 'node:stream'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
@@ -65,7 +63,6 @@ export async function startAppRelay(): Promise<RelayProcess> {
  */
 const EXPECTED_NETWORK_ERRORS = [
   /^Failed to load resource: net::ERR_(INTERNET_DISCONNECTED|CONNECTION_REFUSED|CONNECTION_RESET|FAILED)\b/,
-  /^Failed to load resource: the server responded with a status of 502 \(Bad Gateway\)$/,
   /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/v1\/sync\/[^']+' failed: /,
 ]
 
@@ -140,61 +137,6 @@ export async function openDevice(browser: Browser, relay: RelayProcess, name: st
     },
   }
   return device
-}
-
-/**
- * The app shell (index.html and its assets, from dist/client) served on `port` while the relay is
- * down: what a reverse proxy in front of a stopped relay does, and what the service worker the
- * app does not have yet will do. Relay routes answer 502 Bad Gateway, WebSocket upgrades included,
- * so a device gets its page but no data from the network.
- *
- * (Fulfilling the shell with `context.route` instead would not do: Chromium then treats the page
- * as coming from the public internet, and its Local Network Access checks block the page's
- * connections to 127.0.0.1 once the relay is back — ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS.)
- */
-export async function startShellServer(port: number): Promise<{ close(): Promise<void> }> {
-  const server = createServer((request, response) => {
-    const { pathname } = new URL(request.url ?? '/', 'http://shell')
-    if (pathname.startsWith('/v1/') || pathname === '/healthz') {
-      response.writeHead(502, { 'content-type': 'text/plain' }).end('Relay down (test shell server)')
-      return
-    }
-    const file = resolve(builtClientDir, `.${decodeURIComponent(pathname)}`)
-    const isAsset = extname(pathname) !== '' && file.startsWith(builtClientDir + sep)
-    if (isAsset && !existsSync(file)) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end(`Not in dist/client: ${pathname}`)
-      return
-    }
-    const served = isAsset ? file : join(builtClientDir, 'index.html')
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(served)] ?? 'application/octet-stream', 'cache-control': 'no-store' })
-    response.end(readFileSync(served))
-  })
-  server.on('upgrade', (_request, socket: Duplex) => {
-    socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
-  })
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolveListen())
-  })
-  return {
-    close: () =>
-      new Promise<void>((resolveClose, reject) => {
-        server.close((error) => (error ? reject(error) : resolveClose()))
-        server.closeAllConnections()
-      }),
-  }
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.woff2': 'font/woff2',
 }
 
 export interface TwoDevices {

@@ -18,6 +18,13 @@ describe('sync indicator text', () => {
     )
   })
 
+  it('says why the relay refused the device, for every reason it gives', () => {
+    const refused = (refusal: SyncState['refusal']) => describeSyncState(state({ status: 'refused', refusal }), fr).connection
+    expect(refused('space-not-found')).toBe('Refusé par le relais : cabinet inconnu de ce relais')
+    expect(refused('forbidden')).toBe('Refusé par le relais : application non autorisée')
+    expect(refused('protocol-mismatch')).toBe("Refusé par le relais : version incompatible, mettez l'application à jour")
+  })
+
   it('counts pending changes and gives the time of the last exchange in Paris', () => {
     const text = describeSyncState(
       state({ status: 'online', pendingChanges: 2, lastExchangeAt: Date.UTC(2026, 10, 23, 13, 32) }),
