@@ -1,0 +1,55 @@
+import { useCallback, useMemo, useSyncExternalStore } from 'react'
+import type * as Y from 'yjs'
+import { addAttachment } from '../../../shared/src/model'
+import type { Actor, Clock } from '../../../shared/src/model'
+import type { AttachmentState, AttachmentSync } from '../sync/attachment-sync'
+import { usePractice } from './practice-context'
+
+const EMPTY: AttachmentState = { pending: new Set(), failed: new Map(), storageError: null }
+const noSubscription = () => () => {}
+
+function useSync(): AttachmentSync | null {
+  return usePractice().space.attachments
+}
+
+/** Which attachments wait for the relay, and which it refused; re-renders when that changes. */
+export function useAttachmentState(): AttachmentState {
+  const sync = useSync()
+  return useSyncExternalStore(sync ? sync.subscribe : noSubscription, sync ? sync.getState : () => EMPTY)
+}
+
+export class AttachmentsUnavailableError extends Error {
+  override name = 'AttachmentsUnavailableError'
+  constructor() {
+    super('This space was opened without its attachment key')
+  }
+}
+
+export interface AttachmentActions {
+  /** Encrypts and keeps the file, queues its upload, and records its reference in the patient file. */
+  addFile(fileDoc: Y.Doc, file: File, extra: { prescriptionId?: string }, actor: Actor, clock: Clock): Promise<string>
+  /** The file's bytes, from this device or the relay; AttachmentUnavailableError when neither can. */
+  open(hash: string): Promise<Uint8Array>
+}
+
+export function useAttachmentActions(): AttachmentActions {
+  const sync = useSync()
+  const require = useCallback(() => {
+    if (!sync) throw new AttachmentsUnavailableError()
+    return sync
+  }, [sync])
+  const addFile = useCallback<AttachmentActions['addFile']>(
+    async (fileDoc, file, extra, actor, clock) => {
+      const { hash, size } = await require().add(new Uint8Array(await file.arrayBuffer()))
+      return addAttachment(
+        fileDoc,
+        { hash, size, name: file.name || 'fichier', mime: file.type || 'application/octet-stream', ...extra },
+        actor,
+        clock,
+      )
+    },
+    [require],
+  )
+  const open = useCallback((hash: string) => require().open(hash), [require])
+  return useMemo(() => ({ addFile, open }), [addFile, open])
+}
