@@ -228,11 +228,11 @@ describe.sequential('the clinical file on two devices', () => {
 
   it('8. screenshots of a patient file on a tablet, landscape and portrait', async () => {
     mkdirSync(screenshotDir, { recursive: true })
-    await a.page.getByRole('heading', { level: 2, name: 'Dossier clinique' }).scrollIntoViewIfNeeded()
-    await a.page.screenshot({ path: join(screenshotDir, 'patient-file-1024x768.png') })
+    // The whole clinical file (notes, ordonnance, attachments), as wide as the tablet shows it.
+    const file = a.page.getByRole('region', { name: 'Dossier clinique' })
+    await file.screenshot({ path: join(screenshotDir, 'patient-file-1024x768.png') })
     await a.page.setViewportSize({ width: 768, height: 1024 })
-    await a.page.getByRole('heading', { level: 2, name: 'Dossier clinique' }).scrollIntoViewIfNeeded()
-    await a.page.screenshot({ path: join(screenshotDir, 'patient-file-768x1024.png') })
+    await file.screenshot({ path: join(screenshotDir, 'patient-file-768x1024.png') })
     await a.page.setViewportSize({ width: 1024, height: 768 })
   })
 })
