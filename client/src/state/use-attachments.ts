@@ -12,6 +12,10 @@ function useSync(): AttachmentSync | null {
   return usePractice().space.attachments
 }
 
+function useSyncFailure(): unknown {
+  return usePractice().space.attachmentFailure
+}
+
 /** Which attachments wait for the relay, and which it refused; re-renders when that changes. */
 export function useAttachmentState(): AttachmentState {
   const sync = useSync()
@@ -20,8 +24,13 @@ export function useAttachmentState(): AttachmentState {
 
 export class AttachmentsUnavailableError extends Error {
   override name = 'AttachmentsUnavailableError'
-  constructor() {
-    super('This space was opened without its attachment key')
+  constructor(cause: unknown) {
+    super(
+      cause instanceof Error
+        ? `Attachments could not start on this device: ${cause.message}`
+        : 'This space was opened without its attachment key',
+      { cause },
+    )
   }
 }
 
@@ -34,10 +43,11 @@ export interface AttachmentActions {
 
 export function useAttachmentActions(): AttachmentActions {
   const sync = useSync()
+  const failure = useSyncFailure()
   const require = useCallback(() => {
-    if (!sync) throw new AttachmentsUnavailableError()
+    if (!sync) throw new AttachmentsUnavailableError(failure)
     return sync
-  }, [sync])
+  }, [sync, failure])
   const addFile = useCallback<AttachmentActions['addFile']>(
     async (fileDoc, file, extra, actor, clock) => {
       const { hash, size } = await require().add(new Uint8Array(await file.arrayBuffer()))

@@ -93,6 +93,7 @@ export class Space {
   private destroyed = false
   private readonly cleanups: Array<() => void> = []
   private attachmentSync: AttachmentSync | null = null
+  private attachmentStartError: unknown = null
 
   /** Opens the space from IndexedDB first (works offline), then connects to the relay. */
   static async open(options: SpaceOptions): Promise<Space> {
@@ -103,7 +104,13 @@ export class Space {
     const acked = await persistence.get(ACKED_KEY).catch(() => undefined)
     const ackedBytes = acked instanceof ArrayBuffer ? new Uint8Array(acked) : acked instanceof Uint8Array ? acked : null
     const space = new Space(options, envelopeDoc, persistence, ackedBytes ? decodeStateVector(ackedBytes) : new Map(), restoring)
-    if (options.attachments) await space.startAttachments(options.attachments)
+    if (options.attachments) {
+      // Attachments have their own database: if it cannot open, the practice still opens, and
+      // the attachments say why they are unavailable.
+      await space.startAttachments(options.attachments).catch((error: unknown) => {
+        space.attachmentStartError = error
+      })
+    }
     return space
   }
 
@@ -127,6 +134,11 @@ export class Space {
     }
     this.cleanups.push(this.subscribe(onState))
     onState()
+  }
+
+  /** Why attachments could not start on this device (their database would not open), or null. */
+  get attachmentFailure(): unknown {
+    return this.attachmentStartError
   }
 
   /** This space's attachments on this device; null when the space was opened without a key. */
