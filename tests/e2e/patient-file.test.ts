@@ -154,6 +154,36 @@ describe.sequential('the clinical file on two devices', () => {
     )
   })
 
+  it('4b. a session booked in the agenda is linked to the ordonnance, and both devices count it', async () => {
+    // Uses the agenda's current booking form (labels as in two-devices.test.ts): the rebuilt
+    // agenda editor must keep "Heure de début", "Patient" and "Ajouter le rendez-vous".
+    await nav(a.page, 'Agenda').click()
+    const booking = a.page.getByRole('form', { name: 'Nouveau rendez-vous' })
+    await booking.getByLabel('Heure de début').fill('23:45')
+    await booking.getByLabel('Patient', { exact: true }).selectOption({ label: PATIENT.display })
+    await booking.getByRole('button', { name: 'Ajouter le rendez-vous' }).click()
+    await booking.getByText('Rendez-vous ajouté.').waitFor()
+    await nav(a.page, 'Patients').click()
+    await a.page.getByRole('list', { name: 'Liste des patients' }).getByRole('link', { name: new RegExp(PATIENT.display) }).click()
+
+    const cardOn = (page: Page) => page.getByRole('article', { name: /^Ordonnance du .* — Dr Hortense Vidal$/ })
+    await cardOn(a.page).getByRole('button', { name: 'Lier les séances' }).click()
+    const session = cardOn(a.page).getByRole('checkbox', { name: /à 23 h 45 \(prévu\)/ })
+    await session.check()
+    // 23:45 today is still ahead unless the test runs in the last quarter of the day: then the
+    // session is past and unmarked, counted apart as such.
+    for (const device of [a, b]) {
+      await eventually(
+        async () => `${await cardOn(device.page).textContent()}`,
+        `the linked session counted on ${device.name}`,
+      ).toMatch(/prévues : 1 · restantes : 10 sur 10|1 séance passée ni faite ni annulée/)
+    }
+    await session.uncheck()
+    await eventually(() => cardOn(b.page).getByText(/Séances faites/).textContent(), 'unlinked on B').toBe(
+      'Séances faites : 0 · prévues : 0 · restantes : 10 sur 10',
+    )
+  })
+
   it('5. an attachment added offline uploads when back online and opens on the other device, same bytes', async () => {
     await goOffline(a)
     await a.page.getByLabel('Ajouter une photo ou un fichier').setInputFiles({ name: FILE_NAME, mimeType: 'image/png', buffer: FILE_BYTES })
