@@ -244,6 +244,9 @@ describe.sequential('the clinical file on two devices', () => {
     )
     await attachmentButton(b.page, SECOND_FILE.name).waitFor({ timeout: 20_000 })
     await goOffline(b)
+    // Said before anyone taps it; the file B fetched before is not flagged.
+    await attachmentItem(b.page, SECOND_FILE.name).getByText('Pièce jointe indisponible hors ligne').waitFor({ timeout: 20_000 })
+    expect(await attachmentItem(b.page, FILE_NAME).getByText('Pièce jointe indisponible hors ligne').count()).toBe(0)
     await attachmentButton(b.page, SECOND_FILE.name).click()
     await attachmentItem(b.page, SECOND_FILE.name).getByText('Pièce jointe indisponible hors ligne').waitFor({ timeout: 20_000 })
     // The rest of the file is still there, and the attachment fetched before still opens offline.
@@ -254,6 +257,7 @@ describe.sequential('the clinical file on two devices', () => {
     await expect.poll(() => popup.url(), { timeout: 20_000 }).toMatch(/^blob:/)
     await popup.close()
     await goOnline(b)
+    await eventually(() => attachmentItem(b.page, SECOND_FILE.name).getByText('Pièce jointe indisponible hors ligne').count(), 'online again: no longer flagged').toBe(0)
   })
 
   it('8. screenshots of a patient file on a tablet, landscape and portrait', async () => {

@@ -1,9 +1,11 @@
-import { useCallback, useMemo, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
 import { addAttachment } from '../../../shared/src/model'
 import type { Actor, Clock } from '../../../shared/src/model'
 import type { AttachmentState, AttachmentSync } from '../sync/attachment-sync'
+import { ConnectionStatus } from '../sync/sync-state'
 import { usePractice } from './practice-context'
+import { useSyncState } from './use-sync-state'
 
 const EMPTY: AttachmentState = { pending: new Set(), failed: new Map(), storageError: null }
 const noSubscription = () => () => {}
@@ -62,4 +64,36 @@ export function useAttachmentActions(): AttachmentActions {
   )
   const open = useCallback((hash: string) => require().open(hash), [require])
   return useMemo(() => ({ addFile, open }), [addFile, open])
+}
+
+/**
+ * Whether an attachment can be opened right now: `true` when it is on this device or the relay is
+ * reachable, `false` when offline and not on this device, `null` while checking. Views show
+ * « Pièce jointe indisponible hors ligne » for `false`, before anyone taps it.
+ */
+export function useAttachmentOpenable(hash: string): boolean | null {
+  const { space } = usePractice()
+  const sync = useSync()
+  const online = useSyncState(space).status === ConnectionStatus.Online
+  const [cached, setCached] = useState<{ hash: string; value: boolean } | null>(null)
+  const state = useAttachmentState()
+  useEffect(() => {
+    if (!sync || online) return
+    let live = true
+    sync.isCached(hash).then(
+      (value) => {
+        if (live) setCached({ hash, value })
+      },
+      // Cannot tell: say nothing rather than a wrong "unavailable"; opening it will tell.
+      () => {
+        if (live) setCached({ hash, value: true })
+      },
+    )
+    return () => {
+      live = false
+    }
+  }, [sync, hash, online, state])
+  if (online) return true
+  if (!sync) return false
+  return cached?.hash === hash ? cached.value : null
 }

@@ -4,9 +4,9 @@ import type * as Y from 'yjs'
 import { listAttachments, listPrescriptions } from '../../../../../shared/src/model'
 import type { Attachment } from '../../../../../shared/src/model'
 import { useT } from '../../../i18n'
-import { useActor, useAttachmentActions, useAttachmentState, useDocSnapshot, usePractice } from '../../../state'
+import { useActor, useAttachmentActions, useAttachmentOpenable, useAttachmentState, useDocSnapshot, usePractice } from '../../../state'
 import { FormAlert, FormNotice } from '../../form/form-alert'
-import { describeAttachmentError, formatSize } from './attachment-format'
+import { describeAttachmentError, formatSize, isOfflineFailure } from './attachment-format'
 
 const readAttachments = (doc: Y.Doc) => listAttachments(doc).items
 const readPrescriptionDates = (doc: Y.Doc) => new Map(listPrescriptions(doc).items.map((p) => [p.id, p.date]))
@@ -95,7 +95,12 @@ function AttachmentItem(props: { attachment: Attachment; prescriptionDate: strin
   const { t, longDate, timeZone } = translator
   const { open } = useAttachmentActions()
   const state = useAttachmentState()
-  const [problem, setProblem] = useState<string | null>(null)
+  const openable = useAttachmentOpenable(a.hash)
+  // The last failed tap; an "offline" failure stops mattering once the file is openable again.
+  const [problem, setProblem] = useState<{ text: string; offline: boolean } | null>(null)
+  // Offline and not on this device: said before anyone taps, and after a failed tap.
+  const shown =
+    problem && !(problem.offline && openable === true) ? problem.text : openable === false ? t('file.attachment.unavailable') : null
   const created = new Intl.DateTimeFormat(translator.locale, { dateStyle: 'long', timeZone }).format(a.createdAt)
 
   async function openInNewTab() {
@@ -110,7 +115,7 @@ function AttachmentItem(props: { attachment: Attachment; prescriptionDate: strin
       else window.location.assign(url)
     } catch (error) {
       win?.close()
-      setProblem(describeAttachmentError(error, translator))
+      setProblem({ text: describeAttachmentError(error, translator), offline: isOfflineFailure(error) })
     }
   }
 
@@ -125,9 +130,9 @@ function AttachmentItem(props: { attachment: Attachment; prescriptionDate: strin
       </span>
       {state.pending.has(a.hash) ? <span className="badge badge--pending">{t('file.attachment.pending')}</span> : null}
       {state.failed.has(a.hash) ? <span className="badge badge--failed">{t('file.attachment.failed')}</span> : null}
-      {problem ? (
+      {shown ? (
         <p className="attachment__problem" role="status">
-          {problem}
+          {shown}
         </p>
       ) : null}
     </li>

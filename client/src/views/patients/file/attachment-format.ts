@@ -10,9 +10,14 @@ export function formatSize(bytes: number, { t, locale }: Pick<Translator, 't' | 
   return t('file.size.mb', { size: mb })
 }
 
+/** The attachment could not be fetched for want of a network (it may open once online). */
+export function isOfflineFailure(error: unknown): boolean {
+  return error instanceof AttachmentUnavailableError && error.failure === TransferFailure.Unreachable
+}
+
 /** One sentence for a failure to add or open an attachment. */
 export function describeAttachmentError(error: unknown, { t }: Pick<Translator, 't'>): string {
-  if (error instanceof AttachmentUnavailableError && error.failure === TransferFailure.Unreachable) return t('file.attachment.unavailable')
+  if (isOfflineFailure(error)) return t('file.attachment.unavailable')
   if (error instanceof AttachmentUnavailableError && error.failure === TransferFailure.NotFound) return t('file.attachment.notYet')
   if (error instanceof AttachmentTooLargeError) return t('file.attachment.tooLarge')
   return t('file.attachment.error', { message: error instanceof Error ? error.message : String(error) })
