@@ -128,12 +128,12 @@ export class AttachmentSync {
     this.draining = this.runDrain()
       .catch((error: unknown) => this.setState({ storageError: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }))
       .finally(() => {
-      this.draining = null
-      if (this.drainAgain && !this.destroyed) {
-        this.drainAgain = false
-        void this.drain()
-      }
-    })
+        this.draining = null
+        if (this.drainAgain && !this.destroyed) {
+          this.drainAgain = false
+          void this.drain()
+        }
+      })
     return this.draining
   }
 
@@ -143,6 +143,8 @@ export class AttachmentSync {
       if (this.destroyed || !this.options.isOnline()) return
       const blob = await this.options.cache.get(hash)
       try {
+        // Blob and queue entry are written in one transaction, so a queued hash has its blob; if
+        // the browser evicted it anyway, nobody can ever upload it: it leaves the queue.
         if (blob !== null) await uploadAttachment(this.options, hash, blob)
         await this.options.cache.markUploaded(hash)
         const pending = new Set(this.state.pending)

@@ -28,6 +28,7 @@ export function AttachmentSection(props: { doc: Y.Doc }) {
   const attachments = useDocSnapshot(doc, readAttachments) ?? []
   const [failure, setFailure] = useState<string | null>(null)
   const [notice, setNotice] = useState('')
+  const { storageError } = useAttachmentState()
 
   async function onChosen(event: ChangeEvent<HTMLInputElement>) {
     const input = event.currentTarget
@@ -48,6 +49,7 @@ export function AttachmentSection(props: { doc: Y.Doc }) {
     <section className="clinical__section" aria-labelledby={titleId}>
       <h3 id={titleId}>{t('file.attachments')}</h3>
       {failure ? <FormAlert>{failure}</FormAlert> : null}
+      {storageError ? <FormAlert>{t('file.attachment.error', { message: storageError })}</FormAlert> : null}
       <div className="clinical__actions">
         <input
           id={cameraId}
