@@ -249,6 +249,8 @@ describe('storage failure', () => {
       loadUpdates: (id) => real.loadUpdates(id),
       appendUpdate: (id, update) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update)),
       compact: (id, state, upTo) => real.compact(id, state, upTo),
+      putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
+      getAttachment: (id, hash) => real.getAttachment(id, hash),
       close: () => real.close(),
     }
     const { url } = await start(config(dataDir), { storage: flaky })

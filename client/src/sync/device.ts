@@ -15,6 +15,7 @@
  * replacing it with per-device key wrapping belongs with device management and revocation.
  */
 import { deriveSpaceKeys, ROOT_SECRET_BYTES, type SpaceKeys } from '../../../shared/src/crypto/space-keys'
+import { deriveAttachmentKey } from '../../../shared/src/attachments/attachment-cipher'
 import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
 import { decodePairingCode, encodePairingCode, PairingCodeError } from '../../../shared/src/space/pairing-code'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
@@ -127,6 +128,11 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
     ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}),
     ...(env.now ? { now: env.now } : {}),
     previouslySynced: stored.hasSynced === true,
+    // Derived from the root secret at each opening (kept in memory only, non-extractable).
+    attachments: {
+      key: await deriveAttachmentKey(stored.spaceId, stored.rootSecret),
+      idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}`,
+    },
   })
 }
 

@@ -27,6 +27,7 @@ import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy
 import { ConnectionStatus, RefusalReason, initialSyncState, type SyncState } from './sync-state'
 import { probeRelayAccess } from './relay-http'
 import { installLocalWriter, rewriteLocalState } from './local-store'
+import { AttachmentSync } from './attachment-sync'
 
 export interface SpaceOptions {
   spaceId: string
@@ -51,6 +52,8 @@ export interface SpaceOptions {
   previouslySynced?: boolean
   /** After a failed local write, how often to try rewriting the local state (default 15 s). */
   storageRetryMs?: number
+  /** The space's attachment key and the IndexedDB database of its attachments; none: no attachments. */
+  attachments?: { key: CryptoKey; idbName: string }
 }
 
 /** Close codes after which retrying cannot help until someone acts. */
@@ -89,6 +92,8 @@ export class Space {
   private relayVector: StateVector | null = null
   private destroyed = false
   private readonly cleanups: Array<() => void> = []
+  private attachmentSync: AttachmentSync | null = null
+  private attachmentStartError: unknown = null
 
   /** Opens the space from IndexedDB first (works offline), then connects to the relay. */
   static async open(options: SpaceOptions): Promise<Space> {
@@ -98,7 +103,47 @@ export class Space {
     const restoring = (options.previouslySynced ?? false) && Y.encodeStateVector(envelopeDoc).byteLength <= 1
     const acked = await persistence.get(ACKED_KEY).catch(() => undefined)
     const ackedBytes = acked instanceof ArrayBuffer ? new Uint8Array(acked) : acked instanceof Uint8Array ? acked : null
-    return new Space(options, envelopeDoc, persistence, ackedBytes ? decodeStateVector(ackedBytes) : new Map(), restoring)
+    const space = new Space(options, envelopeDoc, persistence, ackedBytes ? decodeStateVector(ackedBytes) : new Map(), restoring)
+    if (options.attachments) {
+      // Attachments have their own database: if it cannot open, the practice still opens, and
+      // the attachments say why they are unavailable.
+      await space.startAttachments(options.attachments).catch((error: unknown) => {
+        space.attachmentStartError = error
+      })
+    }
+    return space
+  }
+
+  /** Uploads wait for the connection: drained each time the space comes online. */
+  private async startAttachments(config: { key: CryptoKey; idbName: string }): Promise<void> {
+    const sync = await AttachmentSync.open({
+      ...config,
+      spaceId: this.spaceId,
+      relayUrl: this.options.relayUrl,
+      credential: this.options.credential,
+      now: this.now,
+      isOnline: () => this.state.status === ConnectionStatus.Online,
+      ...(this.options.fetchImpl ? { fetchImpl: this.options.fetchImpl } : {}),
+    })
+    this.attachmentSync = sync
+    let wasOnline = false
+    const onState = () => {
+      const online = this.state.status === ConnectionStatus.Online
+      if (online && !wasOnline) void sync.drain()
+      wasOnline = online
+    }
+    this.cleanups.push(this.subscribe(onState))
+    onState()
+  }
+
+  /** Why attachments could not start on this device (their database would not open), or null. */
+  get attachmentFailure(): unknown {
+    return this.attachmentStartError
+  }
+
+  /** This space's attachments on this device; null when the space was opened without a key. */
+  get attachments(): AttachmentSync | null {
+    return this.attachmentSync
   }
 
   private constructor(
@@ -246,6 +291,7 @@ export class Space {
     for (const timer of [this.trimTimer, this.ackSaveTimer, this.storageRetryTimer]) if (timer !== null) clearTimeout(timer)
     await this.saveAcknowledged()
     for (const cleanup of this.cleanups) cleanup()
+    await this.attachmentSync?.destroy()
     this.provider.destroy()
     await this.persistence.destroy()
     this.envelopeDoc.destroy()

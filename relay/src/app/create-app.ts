@@ -5,6 +5,8 @@
  *   GET  /metrics              Prometheus text
  *   PUT  /v1/spaces/:spaceId   enrol a space (see spaces.ts)
  *   GET  /v1/spaces/:spaceId   check a credential
+ *   PUT  /v1/spaces/:spaceId/attachments/:hash   store an encrypted attachment (see attachments.ts)
+ *   GET  /v1/spaces/:spaceId/attachments/:hash   fetch it
  *   GET  /*                    the built client, when a static dir is configured
  */
 import { Hono } from 'hono'
@@ -13,6 +15,7 @@ import { ENROLMENT_HEADER, Paths, type Limits } from '../../../shared/src/protoc
 import { errorFields, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
+import { attachmentsRoutes } from './attachments'
 import { spacesRoutes } from './spaces'
 import { mountStaticClient } from './static-client'
 
@@ -51,6 +54,16 @@ export function createApp(deps: AppDeps): Hono {
       logger: deps.logger,
       enrolmentSecret: deps.enrolmentSecret,
       maxHttpBodyBytes: deps.limits.maxHttpBodyBytes,
+    }),
+  )
+
+  app.route(
+    Paths.spaces,
+    attachmentsRoutes({
+      storage: deps.storage,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      maxAttachmentBytes: deps.limits.maxAttachmentBytes,
     }),
   )
 

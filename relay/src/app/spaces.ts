@@ -28,12 +28,12 @@ export interface SpacesDeps {
 }
 
 /** Error body: `{ error, field? }`, the field naming what to fix. */
-type ErrorBody = { error: string; field?: string }
+export type ErrorBody = { error: string; field?: string }
 
-type SpaceRequest = { ok: true; spaceId: string; credential: string } | { ok: false; error: ErrorBody }
+export type SpaceRequest = { ok: true; spaceId: string; credential: string } | { ok: false; error: ErrorBody }
 
 /** The trust boundary of both routes: the space id in the path and the bearer credential. */
-function readSpaceRequest(c: Context): SpaceRequest {
+export function readSpaceRequest(c: Context): SpaceRequest {
   const spaceId = c.req.param('spaceId')
   if (spaceId === undefined || !isSpaceId(spaceId)) {
     return { ok: false, error: { error: 'spaceId must be 22 base64url characters', field: 'spaceId' } }

@@ -10,6 +10,8 @@ export type FrameRejectionReason =
   | 'rate_limited'
   | 'storage_failure'
 
+export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'hash_mismatch'
+
 export interface RelayMetrics {
   registry: MetricsRegistry
   openConnections: Gauge
@@ -21,6 +23,10 @@ export interface RelayMetrics {
   upgradesAccepted: Metric
   upgradesRefused: Metric
   framesRejected: Metric
+  attachmentsStored: Metric
+  attachmentBytesStored: Metric
+  attachmentsServed: Metric
+  attachmentsRefused: Metric
 }
 
 export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetrics {
@@ -35,5 +41,9 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     upgradesAccepted: registry.counter('tournee_upgrades_accepted_total', 'WebSocket upgrades accepted.'),
     upgradesRefused: registry.counter('tournee_upgrades_refused_total', 'WebSocket upgrades refused, by reason.'),
     framesRejected: registry.counter('tournee_frames_rejected_total', 'Frames that closed their connection, by reason.'),
+    attachmentsStored: registry.counter('tournee_attachments_stored_total', 'Attachment uploads accepted, by result (created, exists).'),
+    attachmentBytesStored: registry.counter('tournee_attachment_bytes_stored_total', 'Bytes of newly stored attachments.'),
+    attachmentsServed: registry.counter('tournee_attachments_served_total', 'Attachment downloads served.'),
+    attachmentsRefused: registry.counter('tournee_attachments_refused_total', 'Attachment requests refused, by reason.'),
   }
 }

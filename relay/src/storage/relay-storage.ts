@@ -5,9 +5,13 @@
  * Per space: the hash of its access credential, and an append-only log of envelope updates
  * (opaque Yjs updates of the encrypted envelope doc), each with an increasing `seq`. Compaction
  * replaces a prefix of the log with one merged update.
+ *
+ * Per space also: attachments, opaque ciphertext blobs addressed by the SHA-256 of their bytes
+ * (lower-case hex). The route verifies the hash before calling putAttachment; storage trusts it.
  */
 
 export type CreateSpaceResult = 'created' | 'exists' | 'conflict'
+export type PutAttachmentResult = 'created' | 'exists'
 
 export interface StoredUpdates {
   /** In append order. */
@@ -37,6 +41,14 @@ export interface RelayStorage {
    * the ciphertext of deleted envelope entries from disk.
    */
   compact(spaceId: string, mergedState: Uint8Array, upToSeq: number): Promise<void>
+  /**
+   * Stores an attachment's ciphertext under its hash, durably before resolving. Idempotent: the
+   * same hash again is `exists` and keeps the first bytes (same hash, same bytes). Rejects with
+   * UnknownSpaceError for a space that was never created.
+   */
+  putAttachment(spaceId: string, hash: string, data: Uint8Array): Promise<PutAttachmentResult>
+  /** The attachment's bytes, or null when this space holds none under that hash. */
+  getAttachment(spaceId: string, hash: string): Promise<Uint8Array | null>
   /** Finishes pending writes and releases the backend; later calls reject with StorageClosedError. */
   close(): Promise<void>
 }

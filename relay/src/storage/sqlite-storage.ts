@@ -3,6 +3,12 @@
  *
  *   spaces (space_id TEXT PRIMARY KEY, credential_hash BLOB, created_at INTEGER ms)
  *   updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id TEXT → spaces, data BLOB)
+ *   attachments(space_id TEXT → spaces, hash TEXT, data BLOB, created_at INTEGER ms; PK space_id, hash)
+ *
+ * Attachments are BLOBs in the same database rather than files in the data folder: one file to
+ * back up with `sqlite3 .backup` while running (README), writes made durable by the same WAL
+ * fsync, and no half-written file to clean up after a crash. At the relay's size limit (20 MiB by
+ * default) SQLite reads and writes blobs at file speed.
  *
  * WAL with synchronous=FULL: a transaction is fsynced to the WAL before its statement returns,
  * so when appendUpdate resolves the update survives a crash or power loss, which is what the
@@ -17,6 +23,7 @@ import {
   StorageClosedError,
   UnknownSpaceError,
   type CreateSpaceResult,
+  type PutAttachmentResult,
   type RelayStorage,
   type StoredUpdates,
 } from './relay-storage'
@@ -36,6 +43,13 @@ const SCHEMA = `
     data BLOB NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS updates_by_space ON updates(space_id, seq);
+  CREATE TABLE IF NOT EXISTS attachments (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    hash TEXT NOT NULL,
+    data BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (space_id, hash)
+  ) STRICT, WITHOUT ROWID;
 `
 
 export interface SqliteStorageOptions {
@@ -83,6 +97,12 @@ export class SqliteStorage implements RelayStorage {
         'SELECT MAX(seq) AS seq FROM updates WHERE space_id = ? AND seq <= ?',
       ),
       deleteUpTo: this.db.prepare<[string, number]>('DELETE FROM updates WHERE space_id = ? AND seq <= ?'),
+      insertAttachment: this.db.prepare<[string, string, Buffer, number]>(
+        'INSERT OR IGNORE INTO attachments (space_id, hash, data, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      selectAttachment: this.db.prepare<[string, string], { data: Buffer }>(
+        'SELECT data FROM attachments WHERE space_id = ? AND hash = ?',
+      ),
     }
   }
 
@@ -129,6 +149,23 @@ export class SqliteStorage implements RelayStorage {
     // they were) into the database and truncate it, so erased rows do not linger there either.
     this.db.pragma('incremental_vacuum')
     this.db.pragma('wal_checkpoint(TRUNCATE)')
+  }
+
+  async putAttachment(spaceId: string, hash: string, data: Uint8Array): Promise<PutAttachmentResult> {
+    this.assertOpen()
+    try {
+      const inserted = this.statements.insertAttachment.run(spaceId, hash, toBuffer(data), this.now())
+      return inserted.changes === 1 ? 'created' : 'exists'
+    } catch (error) {
+      if (isForeignKeyError(error)) throw new UnknownSpaceError(spaceId)
+      throw error
+    }
+  }
+
+  async getAttachment(spaceId: string, hash: string): Promise<Uint8Array | null> {
+    this.assertOpen()
+    const row = this.statements.selectAttachment.get(spaceId, hash)
+    return row ? toBytes(row.data) : null
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ const SPACE_A = 'spaceAAAAAAAAAAAAAAAAA'
 const SPACE_B = 'spaceBBBBBBBBBBBBBBBBB'
 const HASH_1 = new Uint8Array(32).fill(1)
 const HASH_2 = new Uint8Array(32).fill(2)
+const ATTACHMENT_HASH = 'a1'.repeat(32)
 
 function updateWith(text: string, clientID = 1): Uint8Array {
   const doc = new Y.Doc()
@@ -122,6 +123,31 @@ export function storageContract(name: string, factory: StorageFactory): void {
       const replacement = updateWith('kept', 2)
       await storage.compact(SPACE_A, replacement, seq)
       expect((await storage.loadUpdates(SPACE_A)).updates).toEqual([replacement])
+    })
+
+    it('stores an attachment once per space and hash, durably, and keeps the first bytes', async () => {
+      const location = await factory.createLocation()
+      const storage = await open(location)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.createSpace(SPACE_B, HASH_2)
+      const blob = new Uint8Array([9, 8, 7, 6])
+      expect(await storage.putAttachment(SPACE_A, ATTACHMENT_HASH, blob)).toBe('created')
+      expect(await storage.putAttachment(SPACE_A, ATTACHMENT_HASH, new Uint8Array([1]))).toBe('exists')
+      expect(await storage.getAttachment(SPACE_A, ATTACHMENT_HASH)).toEqual(blob)
+      // Spaces do not see each other's attachments, even under the same hash.
+      expect(await storage.getAttachment(SPACE_B, ATTACHMENT_HASH)).toBeNull()
+      expect(await storage.getAttachment(SPACE_A, 'f'.repeat(64))).toBeNull()
+      await storage.close()
+      const reopened = await open(location)
+      expect(await reopened.getAttachment(SPACE_A, ATTACHMENT_HASH)).toEqual(blob)
+    })
+
+    it('refuses an attachment for a space that was never created', async () => {
+      const storage = await open(await factory.createLocation())
+      await expect(storage.putAttachment(SPACE_A, ATTACHMENT_HASH, new Uint8Array([1]))).rejects.toBeInstanceOf(
+        UnknownSpaceError,
+      )
+      expect(await storage.getAttachment(SPACE_A, ATTACHMENT_HASH)).toBeNull()
     })
 
     it('rejects calls after close', async () => {

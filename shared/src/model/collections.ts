@@ -18,4 +18,6 @@ export const AGENDA_MAPS = {
 export const PATIENT_FILE_MAPS = {
   notes: 'notes',
   prescriptions: 'prescriptions',
+  /** References to encrypted files on the relay (scans, photos): hash, name, mime, size. */
+  attachments: 'attachments',
 } as const

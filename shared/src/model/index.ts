@@ -9,7 +9,9 @@ export type { NirCheck } from './nir'
 export { isPhone, normalizePhone } from './phone'
 export { DIRECTORY_MAPS, AGENDA_MAPS, PATIENT_FILE_MAPS } from './collections'
 export { APPOINTMENT_STATUSES, NOTE_KINDS, PLACES, PROFESSIONS, SEXES } from './input-schemas'
+export { MAX_ATTACHMENT_BYTES } from './input-schemas'
 export type {
+  AttachmentInput,
   AppointmentInput,
   AppointmentKindInput,
   AppointmentStatus,
@@ -30,6 +32,7 @@ export type { Address, AddressInput } from './field-schemas'
 export type {
   Appointment,
   AppointmentKind,
+  Attachment,
   Note,
   Patient,
   Practice,
@@ -44,3 +47,4 @@ export * from './directory'
 export * from './agenda'
 export * from './patient-file'
 export * from './series'
+export * from './prescription-counts'

@@ -80,6 +80,8 @@ const appointmentShape = z.object({
   cancelReason: f.text(f.LIMITS.line).optional(),
   seriesId: f.recordId.optional(),
   occurrence: f.int(0, 10_000).optional(),
+  /** The ordonnance this session counts against (a prescription of the patient's file). */
+  prescriptionId: f.recordId.optional(),
 })
 
 /** A block (lunch, meeting) has no patient, so it needs a title to be shown with. */
@@ -105,6 +107,22 @@ export const prescriptionFields = z.object({
   sessionsPrescribed: f.int(1, 200).optional(),
 })
 
+/** SHA-256 of an attachment's ciphertext, lower-case hex: its address on the relay. */
+export const attachmentHash = z.string().regex(/^[0-9a-f]{64}$/, { error: 'invalid_value' })
+
+/** Largest attachment a device accepts to add; the relay's limit (TOURNEE_MAX_ATTACHMENT_BYTES) may be lower. */
+export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+export const attachmentFields = z.object({
+  hash: attachmentHash,
+  /** File name and type are patient data: they live here, in the encrypted doc, never in a URL. */
+  name: f.text(f.LIMITS.line),
+  mime: z.string().trim().min(1).max(f.LIMITS.label),
+  /** Size of the plaintext file, bytes. */
+  size: f.int(0, MAX_ATTACHMENT_BYTES),
+  prescriptionId: f.recordId.optional(),
+})
+
 export type PractitionerInput = z.input<typeof practitionerFields>
 export type PracticeInput = z.input<typeof practiceFields>
 export type PracticeInitInput = z.input<typeof practiceInit>
@@ -114,6 +132,7 @@ export type PatientInput = z.input<typeof patientFields>
 export type AppointmentInput = z.input<typeof appointmentShape>
 export type NoteInput = z.input<typeof noteFields>
 export type PrescriptionInput = z.input<typeof prescriptionFields>
+export type AttachmentInput = z.input<typeof attachmentFields>
 
 /**
  * A patch: absent (or undefined) leaves a field alone, `null` or '' clears an optional field.

@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { fixedClock } from './actor'
 import {
+  addAttachment,
   addNote,
   addPrescription,
   getNote,
   getNoteText,
+  listAttachments,
   listNotes,
   listPrescriptions,
   markNoteEdited,
+  softDeleteAttachment,
   softDeleteNote,
   updateNote,
   updatePrescription,
@@ -70,5 +73,31 @@ describe('prescriptions', () => {
     updatePrescription(b, p1, { sessionsPrescribed: 15 }, bob, fixedClock(T0 + 1))
     exchange(a, b)
     expect(listPrescriptions(a).items.find((p) => p.id === p1)).toMatchObject({ sessionsPrescribed: 15, indication: 'Entorse' })
+  })
+})
+
+describe('attachments', () => {
+  const hash = 'ab'.repeat(32)
+
+  it('keeps a validated reference, newest first, and hides soft-deleted ones', () => {
+    const doc = new Y.Doc()
+    const c = steppingClock()
+    const first = addAttachment(doc, { hash, name: 'ordonnance.jpg', mime: 'image/jpeg', size: 1234 }, alice, c)
+    const second = addAttachment(doc, { hash: 'cd'.repeat(32), name: 'bilan.pdf', mime: 'application/pdf', size: 99, prescriptionId: 'presc1' }, bob, c)
+    expect(listAttachments(doc).items.map((a) => [a.id, a.name, a.prescriptionId])).toEqual([
+      [second, 'bilan.pdf', 'presc1'],
+      [first, 'ordonnance.jpg', undefined],
+    ])
+    softDeleteAttachment(doc, first, alice, c)
+    expect(listAttachments(doc).items.map((a) => a.id)).toEqual([second])
+    expect(listAttachments(doc, { includeDeleted: true }).items).toHaveLength(2)
+  })
+
+  it('refuses a hash that is not 64 lower-case hex digits, naming the field', () => {
+    const doc = new Y.Doc()
+    expect(() => addAttachment(doc, { hash: 'ABC', name: 'x.pdf', mime: 'application/pdf', size: 1 }, alice, fixedClock(T0))).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ path: 'hash' })] }),
+    )
+    expect(listAttachments(doc).items).toEqual([])
   })
 })

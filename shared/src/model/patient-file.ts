@@ -4,19 +4,22 @@
  *   doc.getMap('notes')          id → Y.Map { date, kind, text: Y.Text, appointmentId?, stamps }
  *   doc.getMap('prescriptions')  id → Y.Map { prescriberName, prescriberRpps?, date, indication,
  *                                             sessionsPrescribed?, stamps }
+ *   doc.getMap('attachments')    id → Y.Map { hash, name, mime, size, prescriptionId?, stamps }
  *
  * Note text is a Y.Text so that two practitioners typing in the same note merge character by
  * character; the editor binds to `getNoteText` directly. Identity is not repeated here: it lives in
- * the directory's patient index.
+ * the directory's patient index. An attachment record is only a reference: the file itself is
+ * encrypted on the device and stored on the relay under `hash` (SHA-256 of the ciphertext); its
+ * name and type live here, in the encrypted doc, and never in a URL.
  */
 import * as Y from 'yjs'
 import type { Actor, Clock } from './actor'
 import { PATIENT_FILE_MAPS } from './collections'
 import { newRecordId } from './ids'
 import { noteFields, prescriptionFields } from './input-schemas'
-import type { NoteInput, Patch, PrescriptionInput } from './input-schemas'
-import { noteRecord, prescriptionRecord } from './record-schemas'
-import type { Note, Prescription } from './record-schemas'
+import type { AttachmentInput, NoteInput, Patch, PrescriptionInput } from './input-schemas'
+import { attachmentRecord, noteRecord, prescriptionRecord } from './record-schemas'
+import type { Attachment, Note, Prescription } from './record-schemas'
 import {
   findRecord,
   insertRecord,
@@ -29,10 +32,11 @@ import {
   updateRecord,
 } from './records'
 import type { ListResult } from './records'
-import { validateNoteInput, validatePrescriptionInput } from './validation'
+import { validateAttachmentInput, validateNoteInput, validatePrescriptionInput } from './validation'
 
 const NOTES = PATIENT_FILE_MAPS.notes
 const PRESCRIPTIONS = PATIENT_FILE_MAPS.prescriptions
+const ATTACHMENTS = PATIENT_FILE_MAPS.attachments
 // Text is edited through its Y.Text, never replaced by a patch.
 const NOTE_KEYS = Object.keys(noteFields.shape).filter((k) => k !== 'text')
 const PRESCRIPTION_KEYS = Object.keys(prescriptionFields.shape)
@@ -137,5 +141,24 @@ export function softDeletePrescription(doc: Y.Doc, id: string, actor: Actor, clo
 export function listPrescriptions(doc: Y.Doc, options: { includeDeleted?: boolean } = {}): ListResult<Prescription> {
   const result = readAll(doc, PRESCRIPTIONS, prescriptionRecord, (p) => options.includeDeleted || !isDeleted(p))
   result.items.sort((a, b) => b.date.localeCompare(a.date) || b.createdAt - a.createdAt || a.id.localeCompare(b.id))
+  return result
+}
+
+/** Records the reference of a file already encrypted and stored by the device's attachment store. */
+export function addAttachment(doc: Y.Doc, input: AttachmentInput, actor: Actor, clock: Clock): string {
+  const fields = validateAttachmentInput(input)
+  const id = newRecordId()
+  insertRecord(doc, ATTACHMENTS, id, fields, actor, clock)
+  return id
+}
+
+export function softDeleteAttachment(doc: Y.Doc, id: string, actor: Actor, clock: Clock): void {
+  markDeleted(doc, requireRecord(doc, ATTACHMENTS, id), actor, clock)
+}
+
+/** Newest first: by creation time, then id. */
+export function listAttachments(doc: Y.Doc, options: { includeDeleted?: boolean } = {}): ListResult<Attachment> {
+  const result = readAll(doc, ATTACHMENTS, attachmentRecord, (a) => options.includeDeleted || !isDeleted(a))
+  result.items.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id))
   return result
 }

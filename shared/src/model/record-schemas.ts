@@ -74,6 +74,7 @@ export const appointmentRecord = z.object({
   occurrence: z.number().int().optional(),
   /** Set on the copy left behind when an appointment moved to another month's doc. */
   movedTo: optStr,
+  prescriptionId: optStr,
   ...f.recordMeta,
 })
 
@@ -94,6 +95,15 @@ export const prescriptionRecord = z.object({
   ...f.recordMeta,
 })
 
+export const attachmentRecord = z.object({
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  name: str,
+  mime: str,
+  size: z.number().int().nonnegative(),
+  prescriptionId: optStr,
+  ...f.recordMeta,
+})
+
 type WithId<T> = { readonly id: string } & T
 
 export type Practice = z.output<typeof practiceRecord>
@@ -105,3 +115,4 @@ export type Appointment = WithId<z.output<typeof appointmentRecord>>
 /** `text` is a snapshot; edit the live Y.Text from `getNoteText`. */
 export type Note = WithId<z.output<typeof noteRecord>>
 export type Prescription = WithId<z.output<typeof prescriptionRecord>>
+export type Attachment = WithId<z.output<typeof attachmentRecord>>

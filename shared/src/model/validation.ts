@@ -96,6 +96,7 @@ export type AppointmentKindFields = z.output<typeof s.appointmentKindFields>
 export type AppointmentFields = z.output<typeof s.appointmentFields>
 export type NoteFields = z.output<typeof s.noteFields>
 export type PrescriptionFields = z.output<typeof s.prescriptionFields>
+export type AttachmentFields = z.output<typeof s.attachmentFields>
 
 export function validatePatientInput(input: unknown): PatientFields {
   return runSchema(s.patientFields, dropBlanks(input), 'patient')
@@ -135,6 +136,10 @@ export function validateNoteInput(input: unknown): NoteFields {
 
 export function validatePrescriptionInput(input: unknown): PrescriptionFields {
   return runSchema(s.prescriptionFields, dropBlanks(input), 'prescription')
+}
+
+export function validateAttachmentInput(input: unknown): AttachmentFields {
+  return runSchema(s.attachmentFields, dropBlanks(input), 'attachment')
 }
 
 /**

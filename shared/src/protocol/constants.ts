@@ -81,5 +81,7 @@ export const DefaultLimits = {
   maxAwarenessBytes: 16 * 1024,
   /** Largest space-creation body, bytes. */
   maxHttpBodyBytes: 4 * 1024,
+  /** Largest attachment (its ciphertext: the file plus 28 bytes), bytes. */
+  maxAttachmentBytes: 20 * 1024 * 1024,
 } as const
 export type Limits = { -readonly [K in keyof typeof DefaultLimits]: number }

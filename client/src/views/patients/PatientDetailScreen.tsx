@@ -7,6 +7,7 @@ import { useT } from '../../i18n'
 import { useDirectory, useDocSnapshot } from '../../state'
 import { routeHref } from '../../app/route'
 import { formatNir, formatPhone } from './patient-form'
+import { PatientClinicalFile } from './file/PatientClinicalFile'
 
 /** Identity and contact of one patient; the clinical file comes with its own screen. */
 export function PatientDetailScreen(props: { patientId: string }) {
@@ -29,6 +30,7 @@ export function PatientDetailScreen(props: { patientId: string }) {
       ) : (
         <PatientCard patient={patient} />
       )}
+      {patient ? <PatientClinicalFile patientId={patientId} /> : null}
     </div>
   )
 }

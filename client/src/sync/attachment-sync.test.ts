@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
+import { deriveAttachmentKey } from '../../../shared/src/attachments/attachment-cipher'
+import { DefaultLimits } from '../../../shared/src/protocol/constants'
+import { createApp } from '../../../relay/src/app/create-app'
+import { silentLogger } from '../../../relay/src/log'
+import { createRelayMetrics } from '../../../relay/src/metrics/relay-metrics'
+import { SqliteStorage } from '../../../relay/src/storage/sqlite-storage'
+import { TransferFailure } from './attachment-http'
+import { AttachmentSync, AttachmentTooLargeError, AttachmentUnavailableError } from './attachment-sync'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** The relay's real hono app in this process, reached through a fetch that can be cut off. */
+async function relayApp(limits: Partial<typeof DefaultLimits> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-attach-sync-'))
+  const storage = new SqliteStorage({ dataDir })
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
+  const app = createApp({
+    storage,
+    metrics: createRelayMetrics(),
+    logger: silentLogger,
+    enrolmentSecret: null,
+    allowedOrigins: [],
+    staticDir: null,
+    limits: { ...DefaultLimits, ...limits },
+  })
+  const network = { up: true, requests: 0 }
+  const fetchImpl: typeof fetch = async (input, init) => {
+    network.requests++
+    if (!network.up) throw new TypeError('Failed to fetch')
+    return app.request(String(input), init)
+  }
+  const spaceId = randomId()
+  const credential = randomId(32)
+  await app.request(`http://relay.test/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })
+  return { network, fetchImpl, spaceId, credential }
+}
+
+async function openSync(relay: Awaited<ReturnType<typeof relayApp>>, state: { online: boolean }, idbName: string, secret: Uint8Array) {
+  const sync = await AttachmentSync.open({
+    relayUrl: 'http://relay.test',
+    spaceId: relay.spaceId,
+    credential: relay.credential,
+    fetchImpl: relay.fetchImpl,
+    key: await deriveAttachmentKey(relay.spaceId, secret),
+    idbName,
+    isOnline: () => state.online,
+  })
+  cleanups.push(() => sync.destroy())
+  return sync
+}
+
+const file = new TextEncoder().encode('Ordonnance: 10 séances de kinésithérapie')
+
+describe('AttachmentSync', () => {
+  it('keeps a file added offline queued across a restart, and uploads it once online', async () => {
+    const relay = await relayApp()
+    const secret = randomBytes(32)
+    const idbName = `attachments-${randomId()}`
+    const state = { online: false }
+    const first = await openSync(relay, state, idbName, secret)
+    const { hash, size } = await first.add(file)
+    expect(size).toBe(file.length)
+    await first.drain()
+    expect(relay.network.requests).toBe(0)
+    expect(first.getState().pending).toEqual(new Set([hash]))
+    await first.destroy()
+
+    // The app restarts, still offline: the queue comes back from IndexedDB.
+    const second = await openSync(relay, state, idbName, secret)
+    expect(second.getState().pending).toEqual(new Set([hash]))
+    expect(await second.open(hash)).toEqual(file)
+
+    state.online = true
+    await second.drain()
+    expect(second.getState().pending.size).toBe(0)
+    // Another device (empty cache, same space secret) fetches and decrypts it.
+    const other = await openSync(relay, { online: true }, `attachments-${randomId()}`, secret)
+    expect(await other.open(hash)).toEqual(file)
+    expect(await other.isCached(hash)).toBe(true)
+  })
+
+  it('stops at a network failure and keeps the file queued, without reporting a refusal', async () => {
+    const relay = await relayApp()
+    const state = { online: true }
+    relay.network.up = false
+    const sync = await openSync(relay, state, `attachments-${randomId()}`, randomBytes(32))
+    const { hash } = await sync.add(file)
+    await sync.drain()
+    expect(sync.getState().pending).toEqual(new Set([hash]))
+    expect(sync.getState().failed.size).toBe(0)
+    relay.network.up = true
+    await sync.drain()
+    expect(sync.getState().pending.size).toBe(0)
+  })
+
+  it('reports a file the relay refuses as failed, and keeps it queued', async () => {
+    const relay = await relayApp({ maxAttachmentBytes: 16 })
+    const sync = await openSync(relay, { online: true }, `attachments-${randomId()}`, randomBytes(32))
+    const { hash } = await sync.add(file)
+    await sync.drain()
+    expect(sync.getState().failed.get(hash)).toBe(TransferFailure.TooLarge)
+    expect(sync.getState().pending.has(hash)).toBe(true)
+  })
+
+  it('says a file is unavailable when it is neither here nor reachable, and refuses oversized files', async () => {
+    const relay = await relayApp()
+    relay.network.up = false
+    const sync = await openSync(relay, { online: false }, `attachments-${randomId()}`, randomBytes(32))
+    const error = await sync.open('ab'.repeat(32)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AttachmentUnavailableError)
+    expect((error as AttachmentUnavailableError).failure).toBe(TransferFailure.Unreachable)
+    await expect(sync.add(new Uint8Array(20 * 1024 * 1024 + 1))).rejects.toBeInstanceOf(AttachmentTooLargeError)
+  })
+})

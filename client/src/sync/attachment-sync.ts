@@ -1,0 +1,176 @@
+/**
+ * Attachments of one space on this device: encrypt on add, keep the ciphertext locally, upload it
+ * when the relay is reachable, fetch and keep what other devices added when someone opens it.
+ *
+ * The upload queue lives in IndexedDB (attachment-cache.ts), so a file added offline survives a
+ * reload. It is drained by the sync layer, not by a view: the Space calls `drain()` whenever its
+ * connection comes online, and after each add. An upload that fails for want of a network waits
+ * for the next time online; one the relay refuses stays queued and is reported in the state
+ * (`failed`), since retrying will not help until someone acts.
+ *
+ * Views read `getState()` through a hook and call `add`/`open`; keys and fetch stay here.
+ */
+import { MAX_ATTACHMENT_BYTES } from '../../../shared/src/model'
+import { decryptAttachment, encryptAttachment } from '../../../shared/src/attachments/attachment-cipher'
+import { AttachmentCache } from './attachment-cache'
+import {
+  AttachmentTransferError,
+  TransferFailure,
+  downloadAttachment,
+  uploadAttachment,
+  type RelayTarget,
+} from './attachment-http'
+
+export interface AttachmentState {
+  /** Hashes added on this device that the relay does not hold yet. */
+  readonly pending: ReadonlySet<string>
+  /** Queued uploads the relay refused, with why (they stay queued). */
+  readonly failed: ReadonlyMap<string, TransferFailure>
+  /** The last local-storage failure while uploading, or null. Never silent. */
+  readonly storageError: string | null
+}
+
+/** The file cannot be shown: not on this device, and the relay cannot give it now. */
+export class AttachmentUnavailableError extends Error {
+  override name = 'AttachmentUnavailableError'
+  constructor(
+    readonly failure: TransferFailure,
+    options?: ErrorOptions,
+  ) {
+    super(
+      failure === TransferFailure.Unreachable
+        ? 'This attachment is not on this device and the relay cannot be reached: open it again once online'
+        : `This attachment cannot be fetched (${failure})`,
+      options,
+    )
+  }
+}
+
+export class AttachmentTooLargeError extends Error {
+  override name = 'AttachmentTooLargeError'
+  constructor(readonly size: number) {
+    super(`A file is at most ${MAX_ATTACHMENT_BYTES} bytes; this one has ${size}`)
+  }
+}
+
+export interface AttachmentSyncOptions extends RelayTarget {
+  readonly key: CryptoKey
+  readonly cache: AttachmentCache
+  readonly now?: () => number
+  /** Whether the relay connection is up; uploads are not even tried otherwise. */
+  readonly isOnline: () => boolean
+}
+
+export class AttachmentSync {
+  private state: AttachmentState = { pending: new Set(), failed: new Map(), storageError: null }
+  private readonly listeners = new Set<() => void>()
+  private draining: Promise<void> | null = null
+  private drainAgain = false
+  private destroyed = false
+
+  private constructor(private readonly options: AttachmentSyncOptions) {}
+
+  /** Opens the local cache and restores the queue left by an earlier session. */
+  static async open(options: Omit<AttachmentSyncOptions, 'cache'> & { idbName: string }): Promise<AttachmentSync> {
+    const cache = await AttachmentCache.open(options.idbName)
+    const sync = new AttachmentSync({ ...options, cache })
+    const queued = await cache.queued()
+    sync.setState({ pending: new Set(queued.map((q) => q.hash)) })
+    return sync
+  }
+
+  getState = (): AttachmentState => this.state
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Encrypts the file, keeps it here, queues its upload. Returns what the patient doc records. */
+  async add(file: Uint8Array): Promise<{ hash: string; size: number }> {
+    if (file.byteLength > MAX_ATTACHMENT_BYTES) throw new AttachmentTooLargeError(file.byteLength)
+    const { blob, hash } = await encryptAttachment(this.options.key, this.options.spaceId, file)
+    await this.options.cache.addPending(hash, blob, (this.options.now ?? Date.now)())
+    this.setState({ pending: new Set([...this.state.pending, hash]) })
+    void this.drain()
+    return { hash, size: file.byteLength }
+  }
+
+  /** The file's bytes: from this device, or fetched (and kept) when online. */
+  async open(hash: string): Promise<Uint8Array> {
+    let blob = await this.options.cache.get(hash)
+    if (blob === null) {
+      try {
+        blob = await downloadAttachment(this.options, hash)
+      } catch (error) {
+        if (error instanceof AttachmentTransferError) throw new AttachmentUnavailableError(error.failure, { cause: error })
+        throw error
+      }
+      // Verified before it is kept: decryptAttachment checks the hash first.
+      const plain = await decryptAttachment(this.options.key, this.options.spaceId, hash, blob)
+      await this.options.cache.putFetched(hash, blob)
+      return plain
+    }
+    return decryptAttachment(this.options.key, this.options.spaceId, hash, blob)
+  }
+
+  /** Whether the ciphertext is on this device (so the file opens offline). */
+  isCached(hash: string): Promise<boolean> {
+    return this.options.cache.has(hash)
+  }
+
+  /** Uploads every queued attachment, oldest first; stops at the first network failure. */
+  drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true
+      return this.draining
+    }
+    this.draining = this.runDrain()
+      .catch((error: unknown) => this.setState({ storageError: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }))
+      .finally(() => {
+        this.draining = null
+        if (this.drainAgain && !this.destroyed) {
+          this.drainAgain = false
+          void this.drain()
+        }
+      })
+    return this.draining
+  }
+
+  private async runDrain(): Promise<void> {
+    if (this.destroyed || !this.options.isOnline()) return
+    for (const { hash } of await this.options.cache.queued()) {
+      if (this.destroyed || !this.options.isOnline()) return
+      const blob = await this.options.cache.get(hash)
+      try {
+        // Blob and queue entry are written in one transaction, so a queued hash has its blob; if
+        // the browser evicted it anyway, nobody can ever upload it: it leaves the queue.
+        if (blob !== null) await uploadAttachment(this.options, hash, blob)
+        await this.options.cache.markUploaded(hash)
+        const pending = new Set(this.state.pending)
+        pending.delete(hash)
+        const failed = new Map(this.state.failed)
+        failed.delete(hash)
+        this.setState({ pending, failed })
+      } catch (error) {
+        if (!(error instanceof AttachmentTransferError)) throw error
+        if (error.failure === TransferFailure.Unreachable) return
+        this.setState({ failed: new Map([...this.state.failed, [hash, error.failure]]) })
+      }
+    }
+    if (this.state.storageError !== null) this.setState({ storageError: null })
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true
+    // drain() never rejects: its failures land in the state.
+    await this.draining
+    this.options.cache.close()
+    this.listeners.clear()
+  }
+
+  private setState(patch: Partial<AttachmentState>): void {
+    this.state = { ...this.state, ...patch }
+    for (const listener of this.listeners) listener()
+  }
+}

@@ -1,0 +1,135 @@
+import { useCallback, useId, useMemo } from 'react'
+import type * as Y from 'yjs'
+import {
+  addNote,
+  agendaDocId,
+  isLocalDate,
+  listAppointments,
+  listNotes,
+  monthOf,
+  todayIn,
+  updateNote,
+} from '../../../../../shared/src/model'
+import type { Note, NoteKind } from '../../../../../shared/src/model'
+import { useT } from '../../../i18n'
+import { useActor, useDoc, useDocSnapshot, usePractice } from '../../../state'
+import { NoteEditor } from './NoteEditor'
+
+const readNotes = (doc: Y.Doc) => listNotes(doc).items
+
+/** Dated session notes and bilans of one patient, newest first, each a collaborative text. */
+export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
+  const { doc, patientId } = props
+  const { t, timeZone } = useT()
+  const { clock } = usePractice()
+  const actor = useActor()
+  const notes = useDocSnapshot(doc, readNotes) ?? []
+  const titleId = useId()
+  const add = (kind: NoteKind) => addNote(doc, { date: todayIn(timeZone, clock), kind }, actor, clock)
+
+  return (
+    <section className="clinical__section" aria-labelledby={titleId}>
+      <div className="clinical__head">
+        <h3 id={titleId}>{t('file.timeline')}</h3>
+        <div className="clinical__actions">
+          <button type="button" className="button" onClick={() => add('session')}>
+            {t('file.addNote')}
+          </button>
+          <button type="button" className="button" onClick={() => add('assessment')}>
+            {t('file.addAssessment')}
+          </button>
+        </div>
+      </div>
+      {notes.length === 0 ? <p className="empty">{t('file.noNotes')}</p> : null}
+      <ol className="timeline">
+        {notes.map((note) => (
+          <li key={note.id}>
+            <NoteCard doc={doc} note={note} patientId={patientId} />
+          </li>
+        ))}
+      </ol>
+    </section>
+  )
+}
+
+function NoteCard(props: { doc: Y.Doc; note: Note; patientId: string }) {
+  const { doc, note, patientId } = props
+  const { t, longDate } = useT()
+  const { clock } = usePractice()
+  const actor = useActor()
+  const headingId = useId()
+  const dateId = useId()
+  const kind = t(note.kind === 'assessment' ? 'file.kind.assessment' : 'file.kind.session')
+  const date = longDate(note.date)
+
+  return (
+    <article className={`note note--${note.kind}`} aria-labelledby={headingId}>
+      <h4 id={headingId} className="note__heading">
+        {t('file.note.heading', { kind, date })}
+      </h4>
+      <div className="note__meta">
+        <div className="field">
+          <label className="field__label" htmlFor={dateId}>
+            {t('file.note.date')}
+          </label>
+          <input
+            id={dateId}
+            className="field__control"
+            type="date"
+            value={note.date}
+            onChange={(event) => {
+              // A half-typed date is not a date yet: wait for a whole one.
+              if (isLocalDate(event.target.value)) updateNote(doc, note.id, { date: event.target.value }, actor, clock)
+            }}
+          />
+        </div>
+        <AppointmentLink doc={doc} note={note} patientId={patientId} />
+      </div>
+      <NoteEditor doc={doc} noteId={note.id} label={t('file.note.text', { kind, date })} />
+    </article>
+  )
+}
+
+/** The appointment a note documents, chosen among the patient's appointments of the note's month. */
+function AppointmentLink(props: { doc: Y.Doc; note: Note; patientId: string }) {
+  const { doc, note, patientId } = props
+  const { t, dayHeading, startOf } = useT()
+  const { clock } = usePractice()
+  const actor = useActor()
+  const selectId = useId()
+  const agenda = useDoc(agendaDocId(monthOf(note.date)))
+  const read = useCallback((d: Y.Doc) => listAppointments(d, { patientId }).items, [patientId])
+  const appointments = useDocSnapshot(agenda, read)
+  const choices = useMemo(
+    () =>
+      (appointments ?? []).map((a) => ({
+        value: a.id,
+        label: t('file.note.appointmentChoice', { day: dayHeading(a.start.slice(0, 10)), time: startOf(a.start) }),
+      })),
+    [appointments, t, dayHeading, startOf],
+  )
+  // A linked appointment of another month stays selectable under its id.
+  const current = note.appointmentId
+  const known = current === undefined || choices.some((c) => c.value === current)
+  return (
+    <div className="field">
+      <label className="field__label" htmlFor={selectId}>
+        {t('file.note.appointment')}
+      </label>
+      <select
+        id={selectId}
+        className="field__control"
+        value={current ?? ''}
+        onChange={(event) => updateNote(doc, note.id, { appointmentId: event.target.value || null }, actor, clock)}
+      >
+        <option value="">{t('file.note.noAppointment')}</option>
+        {known ? null : <option value={current}>{current}</option>}
+        {choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}

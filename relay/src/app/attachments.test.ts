@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
+import { DefaultLimits } from '../../../shared/src/protocol/constants'
+import { silentLogger } from '../log'
+import { createRelayMetrics } from '../metrics/relay-metrics'
+import { SqliteStorage } from '../storage/sqlite-storage'
+import { createApp } from './create-app'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+const LIMIT = 64 * 1024
+
+async function makeSpace() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-attach-'))
+  const storage = new SqliteStorage({ dataDir })
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
+  const metrics = createRelayMetrics()
+  const app = createApp({
+    storage,
+    metrics,
+    logger: silentLogger,
+    enrolmentSecret: null,
+    allowedOrigins: [],
+    staticDir: null,
+    limits: { ...DefaultLimits, maxAttachmentBytes: LIMIT },
+  })
+  const spaceId = randomId()
+  const credential = toBase64Url(randomBytes(32))
+  expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: auth(credential) })).status).toBe(201)
+  return { app, storage, metrics, spaceId, credential }
+}
+
+const auth = (credential: string) => ({ authorization: `Bearer ${credential}` })
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+const path = (spaceId: string, hash: string) => `/v1/spaces/${spaceId}/attachments/${hash}`
+
+/** A body that records how many chunks the server pulled from it. */
+function countingStream(chunks: number, chunkBytes: number) {
+  const state = { pulled: 0 }
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (state.pulled === chunks) return controller.close()
+      state.pulled += 1
+      controller.enqueue(new Uint8Array(chunkBytes).fill(state.pulled))
+    },
+  })
+  return { stream, state }
+}
+
+describe('PUT/GET /v1/spaces/:spaceId/attachments/:hash', () => {
+  it('stores the ciphertext under its SHA-256, answers a retry with 200, and serves the same bytes', async () => {
+    const { app, spaceId, credential, metrics } = await makeSpace()
+    const blob = randomBytes(5000)
+    const hash = sha256(blob)
+    const put = () => app.request(path(spaceId, hash), { method: 'PUT', headers: auth(credential), body: blob.slice().buffer })
+    const first = await put()
+    expect(first.status).toBe(201)
+    expect(await first.json()).toEqual({ hash, status: 'created' })
+    expect((await put()).status).toBe(200)
+    const got = await app.request(path(spaceId, hash), { headers: auth(credential) })
+    expect(got.status).toBe(200)
+    expect(got.headers.get('content-type')).toBe('application/octet-stream')
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(blob)
+    const text = metrics.registry.render()
+    expect(text).toContain('tournee_attachments_stored_total{result="created"} 1')
+    expect(text).toContain('tournee_attachments_stored_total{result="exists"} 1')
+    expect(text).toContain('tournee_attachment_bytes_stored_total 5000')
+    expect(text).toContain('tournee_attachments_served_total 1')
+  })
+
+  it('refuses a wrong credential with 401 before reading the body, and stores nothing', async () => {
+    const { app, storage, spaceId, credential } = await makeSpace()
+    const { stream, state } = countingStream(4, 1024)
+    const hash = 'ab'.repeat(32)
+    const response = await app.request(path(spaceId, hash), {
+      method: 'PUT',
+      headers: auth(toBase64Url(randomBytes(32))),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({ field: 'authorization' })
+    // A ReadableStream pulls once ahead on its own (highWaterMark 1); the route read nothing more.
+    expect(state.pulled).toBeLessThanOrEqual(1)
+    expect(await storage.getAttachment(spaceId, hash)).toBeNull()
+    expect((await app.request(path(spaceId, hash), { headers: auth(toBase64Url(randomBytes(32))) })).status).toBe(401)
+    expect((await app.request(path(spaceId, hash), { headers: auth(credential) })).status).toBe(404)
+  })
+
+  it('refuses a body that does not hash to the path with 400, and stores nothing', async () => {
+    const { app, storage, spaceId, credential, metrics } = await makeSpace()
+    const claimed = sha256(new Uint8Array([1, 2, 3]))
+    const response = await app.request(path(spaceId, claimed), {
+      method: 'PUT',
+      headers: auth(credential),
+      body: new Uint8Array([1, 2, 4]),
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ field: 'hash' })
+    expect(await storage.getAttachment(spaceId, claimed)).toBeNull()
+    expect(metrics.registry.render()).toContain('tournee_attachments_refused_total{reason="hash_mismatch"} 1')
+  })
+
+  it('answers 413 from a Content-Length over the limit without reading the body', async () => {
+    const { app, spaceId, credential } = await makeSpace()
+    const { stream, state } = countingStream(100, 1024)
+    const response = await app.request(path(spaceId, 'cd'.repeat(32)), {
+      method: 'PUT',
+      headers: { ...auth(credential), 'content-length': String(LIMIT + 1) },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    expect(response.status).toBe(413)
+    expect(state.pulled).toBeLessThanOrEqual(1)
+  })
+
+  it('stops reading a streamed body without Content-Length as soon as it passes the limit', async () => {
+    const { app, storage, spaceId, credential } = await makeSpace()
+    // 1000 chunks of 1 KiB: 1 MiB offered against a 64 KiB limit.
+    const { stream, state } = countingStream(1000, 1024)
+    const hash = 'ef'.repeat(32)
+    const response = await app.request(path(spaceId, hash), {
+      method: 'PUT',
+      headers: auth(credential),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    expect(response.status).toBe(413)
+    expect(state.pulled).toBeGreaterThan(LIMIT / 1024)
+    expect(state.pulled).toBeLessThan(LIMIT / 1024 + 4)
+    expect(await storage.getAttachment(spaceId, hash)).toBeNull()
+  })
+
+  it('accepts a body of exactly the limit', async () => {
+    const { app, spaceId, credential } = await makeSpace()
+    const blob = randomBytes(LIMIT)
+    const response = await app.request(path(spaceId, sha256(blob)), { method: 'PUT', headers: auth(credential), body: blob.slice().buffer })
+    expect(response.status).toBe(201)
+  })
+
+  it.each([
+    ['an upper-case hash', 'AB'.repeat(32), 'hash'],
+    ['a short hash', 'abc', 'hash'],
+  ])('answers 400 naming the field for %s', async (_label, hash, field) => {
+    const { app, spaceId, credential } = await makeSpace()
+    const response = await app.request(path(spaceId, hash), { method: 'PUT', headers: auth(credential), body: 'x' })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ field })
+  })
+
+  it('answers 404 for an unknown space and 400 without a credential', async () => {
+    const { app, credential } = await makeSpace()
+    const hash = 'ab'.repeat(32)
+    expect((await app.request(path(randomId(), hash), { headers: auth(credential) })).status).toBe(404)
+    expect((await app.request(path(randomId(), hash))).status).toBe(400)
+  })
+})

@@ -1,0 +1,140 @@
+/**
+ * Attachment routes: encrypted files (prescription scans, photos), content-addressed.
+ *
+ *   PUT /v1/spaces/:spaceId/attachments/:hash   Authorization: Bearer <credential>
+ *       body: the ciphertext (application/octet-stream), ≤ maxAttachmentBytes
+ *     201 stored · 200 already stored (idempotent retry) · 400 malformed id/hash/credential, or the
+ *     body's SHA-256 is not :hash · 401 wrong credential · 404 unknown space · 413 too large
+ *   GET /v1/spaces/:spaceId/attachments/:hash   Authorization: Bearer <credential>
+ *     200 the ciphertext · 401 · 404 unknown space or attachment
+ *
+ * :hash is the SHA-256 of the ciphertext in lower-case hex. The relay checks it while the body
+ * streams in, so what it stores is exactly what the device addressed; it cannot read the bytes
+ * (encrypted on the device) and never sees the file's name or type (they live in the encrypted
+ * patient doc). The credential is checked before a byte of the body is read: a wrong one stores
+ * nothing and costs nothing. The size limit is enforced from Content-Length when the client sends
+ * one and, whatever it claims, while counting the streamed bytes: the relay never buffers more
+ * than the limit.
+ */
+import { createHash } from 'node:crypto'
+import { Hono, type Context } from 'hono'
+import { credentialMatches } from '../auth/credential'
+import type { Logger } from '../log'
+import type { AttachmentRefusalReason, RelayMetrics } from '../metrics/relay-metrics'
+import { UnknownSpaceError, type RelayStorage } from '../storage/relay-storage'
+import { readSpaceRequest, type ErrorBody } from './spaces'
+
+export interface AttachmentsDeps {
+  storage: RelayStorage
+  metrics: RelayMetrics
+  logger: Logger
+  maxAttachmentBytes: number
+}
+
+const HASH_PATTERN = /^[0-9a-f]{64}$/
+
+type Access = { ok: true; spaceId: string; hash: string } | { ok: false; response: Response }
+
+export function attachmentsRoutes(deps: AttachmentsDeps): Hono {
+  const app = new Hono()
+
+  const refuse = (c: Context, status: 400 | 401 | 404 | 413, reason: AttachmentRefusalReason, body: ErrorBody): Response => {
+    deps.metrics.attachmentsRefused.inc({ reason })
+    return c.json<ErrorBody>(body, status)
+  }
+
+  /** Path and credential, checked against storage: everything before the body is touched. */
+  const checkAccess = async (c: Context): Promise<Access> => {
+    const request = readSpaceRequest(c)
+    if (!request.ok) return { ok: false, response: refuse(c, 400, 'bad_request', request.error) }
+    const hash = c.req.param('hash') ?? ''
+    if (!HASH_PATTERN.test(hash)) {
+      return {
+        ok: false,
+        response: refuse(c, 400, 'bad_request', { error: 'hash must be the SHA-256 of the body in 64 lower-case hex digits', field: 'hash' }),
+      }
+    }
+    const storedHash = await deps.storage.getCredentialHash(request.spaceId)
+    if (storedHash === null) {
+      return { ok: false, response: refuse(c, 404, 'unknown_space', { error: 'Unknown space', field: 'spaceId' }) }
+    }
+    if (!credentialMatches(request.credential, storedHash)) {
+      return {
+        ok: false,
+        response: refuse(c, 401, 'credential', { error: 'Wrong credential for this space', field: 'authorization' }),
+      }
+    }
+    return { ok: true, spaceId: request.spaceId, hash }
+  }
+
+  app.put('/:spaceId/attachments/:hash', async (c) => {
+    const access = await checkAccess(c)
+    if (!access.ok) return access.response
+    const tooLarge = () =>
+      refuse(c, 413, 'too_large', { error: `An attachment is at most ${deps.maxAttachmentBytes} bytes`, field: 'body' })
+    const declared = c.req.header('content-length')
+    if (declared !== undefined && Number(declared) > deps.maxAttachmentBytes) return tooLarge()
+    const body = await readBounded(c.req.raw.body, deps.maxAttachmentBytes)
+    if (body === 'too_large') return tooLarge()
+    if (body.hash !== access.hash) {
+      return refuse(c, 400, 'hash_mismatch', { error: 'The body does not hash to the SHA-256 in the path', field: 'hash' })
+    }
+    let result
+    try {
+      result = await deps.storage.putAttachment(access.spaceId, access.hash, body.bytes)
+    } catch (error) {
+      // The space was checked above; it can only vanish if storage lost it meanwhile.
+      if (error instanceof UnknownSpaceError) return refuse(c, 404, 'unknown_space', { error: 'Unknown space', field: 'spaceId' })
+      throw error
+    }
+    deps.metrics.attachmentsStored.inc({ result })
+    if (result === 'created') deps.metrics.attachmentBytesStored.inc({}, body.bytes.byteLength)
+    deps.logger.info('attachment_stored', { spaceId: access.spaceId, bytes: body.bytes.byteLength, status: result })
+    return c.json({ hash: access.hash, status: result }, result === 'created' ? 201 : 200)
+  })
+
+  app.get('/:spaceId/attachments/:hash', async (c) => {
+    const access = await checkAccess(c)
+    if (!access.ok) return access.response
+    const bytes = await deps.storage.getAttachment(access.spaceId, access.hash)
+    if (bytes === null) return c.json<ErrorBody>({ error: 'No attachment with this hash in this space', field: 'hash' }, 404)
+    deps.metrics.attachmentsServed.inc()
+    return c.body(bytes.slice().buffer, 200, {
+      'content-type': 'application/octet-stream',
+      // Content-addressed: the bytes under a hash never change.
+      'cache-control': 'private, max-age=31536000, immutable',
+    })
+  })
+
+  return app
+}
+
+/** Reads a body up to `max` bytes, hashing as it goes; stops reading as soon as it is over. */
+async function readBounded(
+  stream: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<{ bytes: Uint8Array; hash: string } | 'too_large'> {
+  const hasher = createHash('sha256')
+  if (stream === null) return { bytes: new Uint8Array(0), hash: hasher.digest('hex') }
+  const chunks: Uint8Array[] = []
+  let total = 0
+  const reader = stream.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > max) {
+      await reader.cancel()
+      return 'too_large'
+    }
+    hasher.update(value)
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return { bytes, hash: hasher.digest('hex') }
+}
