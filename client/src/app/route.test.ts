@@ -4,26 +4,39 @@ import type { Route } from './route'
 
 describe('routes', () => {
   it.each<[string, Route]>([
-    ['', { view: 'agenda', date: null }],
-    ['#/', { view: 'agenda', date: null }],
-    ['#/agenda', { view: 'agenda', date: null }],
-    ['#/agenda/2026-11-23', { view: 'agenda', date: '2026-11-23' }],
-    ['#/agenda/2026-02-30', { view: 'agenda', date: null }],
+    ['', { view: 'agenda', mode: 'jour', date: null }],
+    ['#/', { view: 'agenda', mode: 'jour', date: null }],
+    ['#/agenda', { view: 'agenda', mode: 'jour', date: null }],
+    ['#/agenda/2026-11-23', { view: 'agenda', mode: 'jour', date: '2026-11-23' }],
+    ['#/agenda/2026-02-30', { view: 'agenda', mode: 'jour', date: null }],
+    ['#/agenda/jour/2026-11-23', { view: 'agenda', mode: 'jour', date: '2026-11-23' }],
+    ['#/agenda/semaine/2026-11-23', { view: 'agenda', mode: 'semaine', date: '2026-11-23' }],
+    ['#/agenda/semaine', { view: 'agenda', mode: 'semaine', date: null }],
+    ['#/agenda/semaine/lundi', { view: 'agenda', mode: 'semaine', date: null }],
+    ['#/agenda/mois/2026-11', { view: 'agenda', mode: 'mois', date: '2026-11-01' }],
+    ['#/agenda/mois/2026-13', { view: 'agenda', mode: 'mois', date: null }],
+    ['#/agenda/mois/2026-11-05', { view: 'agenda', mode: 'mois', date: null }],
+    ['#/agenda/annee/2026', { view: 'agenda', mode: 'jour', date: null }],
     ['#/patients', { view: 'patients' }],
     ['#/patients/', { view: 'patients' }],
     ['#/patients/AbC_12-xyz', { view: 'patient', patientId: 'AbC_12-xyz' }],
     ['#/patients/a b', { view: 'patients' }],
     ['#/reglages', { view: 'settings' }],
-    ['#/nowhere', { view: 'agenda', date: null }],
-    ['#/agenda/2026-11-23/extra', { view: 'agenda', date: null }],
+    ['#/nowhere', { view: 'agenda', mode: 'jour', date: null }],
+    ['#/agenda/2026-11-23/extra', { view: 'agenda', mode: 'jour', date: null }],
+    ['#/agenda/jour/2026-11-23/extra', { view: 'agenda', mode: 'jour', date: null }],
+    ['#/patients/p1/extra', { view: 'agenda', mode: 'jour', date: null }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route)
   })
 
   it('round-trips every kind of route', () => {
     const routes: Route[] = [
-      { view: 'agenda', date: null },
-      { view: 'agenda', date: '2026-03-29' },
+      { view: 'agenda', mode: 'jour', date: null },
+      { view: 'agenda', mode: 'jour', date: '2026-03-29' },
+      { view: 'agenda', mode: 'semaine', date: '2026-03-29' },
+      { view: 'agenda', mode: 'semaine', date: null },
+      { view: 'agenda', mode: 'mois', date: '2026-03-01' },
       { view: 'patients' },
       { view: 'patient', patientId: 'p1' },
       { view: 'settings' },

@@ -4,9 +4,7 @@
  * Everything works on local dates, so a week across a DST change still has seven days.
  */
 import { addDays, isoWeekday, monthOf, parseLocalDate, startOfWeek } from '../../../../shared/src/model'
-
-export const AGENDA_MODES = ['jour', 'semaine', 'mois'] as const
-export type AgendaMode = (typeof AGENDA_MODES)[number]
+import type { AgendaMode } from '../../app/route'
 
 /** The local dates shown by `mode` around `date`: one day, a Monday-to-Sunday week, or a month. */
 export function daysShown(mode: AgendaMode, date: string): string[] {
