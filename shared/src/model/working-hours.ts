@@ -15,21 +15,21 @@ import { localTime } from './field-schemas'
 export const ISO_WEEKDAYS = ['1', '2', '3', '4', '5', '6', '7'] as const
 export type IsoWeekdayKey = (typeof ISO_WEEKDAYS)[number]
 
-export type WorkingInterval = { readonly start: string; readonly end: string }
-export type WorkingHours = { readonly [K in IsoWeekdayKey]: readonly WorkingInterval[] }
+export type WorkingInterval = { start: string; end: string }
+export type WorkingHours = { [K in IsoWeekdayKey]: WorkingInterval[] }
 
-const WEEKDAY_HOURS: readonly WorkingInterval[] = [
+const weekdayHours = (): WorkingInterval[] => [
   { start: '08:00', end: '12:30' },
   { start: '13:30', end: '19:00' },
 ]
 
 /** Monday to Friday, 8:00–12:30 and 13:30–19:00: what a practitioner works until told otherwise. */
-export const DEFAULT_WORKING_HOURS: WorkingHours = {
-  '1': WEEKDAY_HOURS,
-  '2': WEEKDAY_HOURS,
-  '3': WEEKDAY_HOURS,
-  '4': WEEKDAY_HOURS,
-  '5': WEEKDAY_HOURS,
+export const DEFAULT_WORKING_HOURS: Readonly<WorkingHours> = {
+  '1': weekdayHours(),
+  '2': weekdayHours(),
+  '3': weekdayHours(),
+  '4': weekdayHours(),
+  '5': weekdayHours(),
   '6': [],
   '7': [],
 }
