@@ -5,6 +5,8 @@ export const DIRECTORY_MAPS = {
   sites: 'sites',
   appointmentKinds: 'appointmentKinds',
   patients: 'patients',
+  /** Appointment series: id → rule and first start; occurrences live in the agenda docs. */
+  series: 'series',
 } as const
 
 export const AGENDA_MAPS = {
