@@ -6,8 +6,9 @@
  */
 import { useCallback, useEffect, useMemo } from 'react'
 import type * as Y from 'yjs'
-import { agendaDocId, listAppointments, monthOf } from '../../../shared/src/model'
-import type { Appointment } from '../../../shared/src/model'
+import { agendaDocId, listAppointments, listSeries, monthOf } from '../../../shared/src/model'
+import type { Appointment, Series } from '../../../shared/src/model'
+import { useDirectory } from './directory'
 import { usePractice } from './practice-context'
 import { useDoc, useDocSnapshot } from './use-doc'
 
@@ -42,4 +43,13 @@ export function useAgendaAppointments(from: string, to: string): Appointment[] |
     if (lastItems === null) return null
     return [...firstItems, ...lastItems]
   }, [first, last, firstItems, lastItems])
+}
+
+function readSeriesIndex(doc: Y.Doc): ReadonlyMap<string, Series> {
+  return new Map(listSeries(doc).items.map((series) => [series.id, series]))
+}
+
+/** Every series of the practice by id, for the "séance 4 / 10" labels; null while loading. */
+export function useSeriesIndex(): ReadonlyMap<string, Series> | null {
+  return useDocSnapshot(useDirectory(), readSeriesIndex)
 }
