@@ -85,6 +85,7 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
   const time = target.kind === 'new' ? target.time : target.appointment.start.slice(11)
   const practitionerId = target.kind === 'new' ? target.practitionerId : target.appointment.practitionerId
   const openMonth = (month: string) => docs.open(agendaDocId(month))
+  const openDoc = (docId: string) => docs.open(docId)
   const errorText = (field: AppointmentField | SeriesField) => {
     const code = errors[field]
     return code === undefined ? undefined : t(issueKey(code))
@@ -139,11 +140,11 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
     }
     setErrors({})
     if (target.kind === 'new') {
-      await run(() => createAppointment(openMonth, fields, actor, clock))
+      await run(() => createAppointment(openDoc, fields, actor, clock))
     } else if (target.appointment.seriesId && series && directory) {
       await run(() => editSeriesOccurrences(directory, openMonth, target.appointment, scope, editorPatch(fields), actor, clock))
     } else {
-      await run(() => changeAppointment(openMonth, target.appointment, editorPatch(fields), actor, clock))
+      await run(() => changeAppointment(openDoc, target.appointment, editorPatch(fields), actor, clock))
     }
   }
 
@@ -152,7 +153,7 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
     if (status === 'cancelled' && current.seriesId && series && directory) {
       void run(() => cancelSeriesOccurrences(directory, openMonth, current, scope, reason, actor, clock))
     } else {
-      void run(() => changeStatus(openMonth, current, status, actor, clock, reason))
+      void run(() => changeStatus(openDoc, current, status, actor, clock, reason))
     }
   }
 
