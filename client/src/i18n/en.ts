@@ -294,7 +294,6 @@ export const en: Dictionary = {
   'agendaUi.repeat.until': 'Until',
   'workingHours.title': 'Working hours',
   'workingHours.practitioner': 'Practitioner',
-  'workingHours.day': '{day}',
   'workingHours.morning': 'Morning',
   'workingHours.afternoon': 'Afternoon',
   'workingHours.start': 'Start',

@@ -305,7 +305,6 @@ export const fr = {
   'agendaUi.repeat.until': "Jusqu'au",
   'workingHours.title': 'Horaires de travail',
   'workingHours.practitioner': 'Praticien',
-  'workingHours.day': '{day}',
   'workingHours.morning': 'Matin',
   'workingHours.afternoon': 'Après-midi',
   'workingHours.start': 'Début',

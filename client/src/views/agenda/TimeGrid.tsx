@@ -1,6 +1,6 @@
 import { useMemo } from 'react'
 import type { MouseEvent } from 'react'
-import { appointmentEnd, offHours, workingIntervalsOn } from '../../../../shared/src/model'
+import { appointmentEnd, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
 import type { Appointment, AppointmentKind, Patient, Practitioner, Series } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import { routeHref } from '../../app/route'
@@ -9,6 +9,16 @@ import type { Drop } from './AppointmentBlock'
 import { snapStep, timeAtOffset } from './drag-time'
 import { frameHeight, layoutLanes, minuteOfDay, offsetOf, timeOfMinute } from './grid-layout'
 import type { GridFrame } from './grid-layout'
+
+const WEEKDAY_SHORT = [
+  'agendaUi.weekday.mo',
+  'agendaUi.weekday.tu',
+  'agendaUi.weekday.we',
+  'agendaUi.weekday.th',
+  'agendaUi.weekday.fr',
+  'agendaUi.weekday.sa',
+  'agendaUi.weekday.su',
+] as const
 
 /** Slots to tap are half hours; where the finger lands inside one picks the quarter hour. */
 const SLOT_MINUTES = 30
@@ -36,7 +46,7 @@ export type GridProps = {
  */
 export function TimeGrid(props: GridProps) {
   const { days, practitioners, frame } = props
-  const { clock, dayHeading } = useT()
+  const { t, clock, dayHeading } = useT()
   const week = days.length > 1
   const height = frameHeight(frame)
   const hours = useMemo(() => {
@@ -62,8 +72,13 @@ export function TimeGrid(props: GridProps) {
         {days.map((day) => (
           <div key={day} className="grid__day-head" style={{ flexGrow: practitioners.length }}>
             {week ? (
-              <a className="grid__day-link" href={routeHref({ view: 'agenda', mode: 'jour', date: day })} aria-current={day === props.now.slice(0, 10) ? 'date' : undefined}>
-                {dayHeading(day)}
+              <a
+                className="grid__day-link"
+                href={routeHref({ view: 'agenda', mode: 'jour', date: day })}
+                aria-label={dayHeading(day)}
+                aria-current={day === props.now.slice(0, 10) ? 'date' : undefined}
+              >
+                {t(WEEKDAY_SHORT[isoWeekday(day) - 1]!)} {Number(day.slice(8))}
               </a>
             ) : null}
             {practitioners.length > 1 || !week ? (
