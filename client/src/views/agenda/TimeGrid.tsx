@@ -1,6 +1,6 @@
 import { useMemo } from 'react'
 import type { MouseEvent } from 'react'
-import { appointmentEnd, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
+import { addMinutes, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
 import type { Appointment, AppointmentKind, Patient, Practitioner, Series } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import { routeHref } from '../../app/route'
@@ -136,10 +136,11 @@ function Column(
   const { t, clock, dayHeading } = useT()
   const date = dayHeading(day)
   const shaded = offHours(workingIntervalsOn(practitioner.workingHours, day), frame.from, frame.to)
+  // Lanes are a matter of the wall clock the grid draws (no time-zone converter per block).
   const lanes = useMemo(
     () =>
       layoutLanes(
-        items.filter((a) => a.status !== 'cancelled').map((a) => ({ id: a.id, start: a.start, end: appointmentEnd(a) })),
+        items.filter((a) => a.status !== 'cancelled').map((a) => ({ id: a.id, start: a.start, end: addMinutes(a.start, a.durationMin) })),
       ),
     [items],
   )
