@@ -142,8 +142,8 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
     await block.scrollIntoViewIfNeeded()
     const box = await block.boundingBox()
     if (!box) throw new Error('The block has no box on screen')
-    // 72 px an hour: 108 px is 1 h 30; 4 px more must snap back to the quarter hour.
-    await touchDrag(a.page, box, 112)
+    // 90 px an hour: 135 px is 1 h 30; 5 px more (3 min) must snap back to the quarter hour.
+    await touchDrag(a.page, box, 140)
     expect(await a.page.evaluate(() => (window as unknown as { pointerTypesSeen: string[] }).pointerTypesSeen)).toContain('touch')
 
     const moved = `10 h 30 – 11 h 15 ${PATIENT.display}`

@@ -1,4 +1,4 @@
-import { useMemo } from 'react'
+import { useEffect, useMemo, useRef } from 'react'
 import type { MouseEvent } from 'react'
 import { addMinutes, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
 import type { Appointment, AppointmentKind, Patient, Practitioner, Series } from '../../../../shared/src/model'
@@ -7,7 +7,7 @@ import { routeHref } from '../../app/route'
 import { AppointmentBlock } from './AppointmentBlock'
 import type { Drop } from './AppointmentBlock'
 import { snapStep, timeAtOffset } from './drag-time'
-import { frameHeight, layoutLanes, minuteOfDay, offsetOf, timeOfMinute } from './grid-layout'
+import { frameHeight, initialScrollTime, layoutLanes, minuteOfDay, offsetOf, timeOfMinute } from './grid-layout'
 import type { GridFrame } from './grid-layout'
 
 const WEEKDAY_SHORT = [
@@ -49,6 +49,16 @@ export function TimeGrid(props: GridProps) {
   const { t, clock, dayHeading } = useT()
   const week = days.length > 1
   const height = frameHeight(frame)
+  const scroller = useRef<HTMLDivElement>(null)
+  // Once, when the grid opens on a range: later renders (a remote change) must not move the view.
+  const rangeKey = `${days[0]}|${days.length}`
+  useEffect(() => {
+    const element = scroller.current
+    if (!element) return
+    const starts = practitioners.flatMap((p) => days.flatMap((d) => workingIntervalsOn(p.workingHours, d).slice(0, 1).map((i) => i.start)))
+    element.scrollTop = offsetOf(initialScrollTime(frame, props.now, days, starts), frame)
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on a new range only, see above
+  }, [rangeKey])
   const hours = useMemo(() => {
     const list: string[] = []
     for (let m = minuteOfDay(frame.from); m < minuteOfDay(frame.to); m += 60) list.push(timeOfMinute(m))
@@ -66,7 +76,7 @@ export function TimeGrid(props: GridProps) {
   }, [props.appointments])
 
   return (
-    <div className={week ? 'grid grid--week' : 'grid'}>
+    <div ref={scroller} className={week ? 'grid grid--week' : 'grid'}>
       <div className="grid__head">
         <div className="grid__gutter" />
         {days.map((day) => (

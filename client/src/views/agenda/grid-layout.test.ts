@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { blockBox, DEFAULT_FRAME, layoutLanes, minuteOfDay, timeOfMinute } from './grid-layout'
+import { blockBox, DEFAULT_FRAME, initialScrollTime, layoutLanes, minuteOfDay, timeOfMinute } from './grid-layout'
 
 const at = (time: string) => `2026-11-23T${time}`
 
 describe('grid layout', () => {
   it('places a block by its wall-clock start and length', () => {
-    expect(blockBox(at('09:00'), 30, DEFAULT_FRAME)).toEqual({ top: 120 * 1.2, height: 30 * 1.2 })
+    expect(blockBox(at('09:00'), 30, DEFAULT_FRAME)).toEqual({ top: 120 * DEFAULT_FRAME.pxPerMinute, height: 30 * DEFAULT_FRAME.pxPerMinute })
     // Before the frame: pinned to the top, still visible.
     expect(blockBox(at('06:00'), 30, DEFAULT_FRAME).top).toBe(0)
     expect(blockBox(at('06:00'), 30, DEFAULT_FRAME).height).toBeGreaterThanOrEqual(12)
@@ -48,5 +48,16 @@ describe('grid layout', () => {
     const one = layoutLanes(spans)
     const other = layoutLanes([...spans].reverse())
     expect([...one.entries()].sort()).toEqual([...other.entries()].sort())
+  })
+})
+
+describe('initial scroll', () => {
+  const days = ['2026-11-23', '2026-11-24']
+  it('opens an hour before now on today, else at the earliest working start', () => {
+    expect(initialScrollTime(DEFAULT_FRAME, '2026-11-24T15:20', days, ['08:00'])).toBe('14:20')
+    expect(initialScrollTime(DEFAULT_FRAME, '2026-11-25T15:20', days, ['09:00', '07:30'])).toBe('07:30')
+    expect(initialScrollTime(DEFAULT_FRAME, '2026-11-25T15:20', days, [])).toBe('08:00')
+    expect(initialScrollTime(DEFAULT_FRAME, '2026-11-24T06:10', days, [])).toBe('07:00')
+    expect(initialScrollTime(DEFAULT_FRAME, '2026-11-24T23:10', days, [])).toBe('20:00')
   })
 })

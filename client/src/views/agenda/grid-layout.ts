@@ -10,8 +10,8 @@ export type GridFrame = {
   readonly pxPerMinute: number
 }
 
-/** 7:00 to 21:00, 72 px an hour: an 8-hour day fills a 768-pixel-high tablet screen. */
-export const DEFAULT_FRAME: GridFrame = { from: '07:00', to: '21:00', pxPerMinute: 1.2 }
+/** 7:00 to 21:00, 90 px an hour: a half-hour slot is a 45-pixel touch target. */
+export const DEFAULT_FRAME: GridFrame = { from: '07:00', to: '21:00', pxPerMinute: 1.5 }
 
 /** '14:30' → 870. */
 export function minuteOfDay(time: string): number {
@@ -80,4 +80,17 @@ export function layoutLanes(spans: readonly Span[]): Map<string, Lane> {
   }
   close()
   return result
+}
+
+/**
+ * Where the grid scrolls when it opens: an hour before now on today's agenda, else the earliest
+ * working start of the shown columns (8:00 by default), never outside the frame.
+ */
+export function initialScrollTime(frame: GridFrame, now: string, days: readonly string[], workingStarts: readonly string[]): string {
+  const first = minuteOfDay(frame.from)
+  const last = minuteOfDay(frame.to) - 60
+  const target = days.includes(now.slice(0, 10))
+    ? minuteOfDay(now.slice(11)) - 60
+    : minuteOfDay(workingStarts.length > 0 ? [...workingStarts].sort()[0]! : '08:00')
+  return timeOfMinute(Math.min(Math.max(target, first), last))
 }
