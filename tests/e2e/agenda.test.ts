@@ -26,7 +26,6 @@ import {
   createPractice,
   editor,
   eventually,
-  joinPractice,
   nav,
   pendingChanges,
   readPairingCode,
@@ -37,6 +36,8 @@ const screenshotDir = process.env.TOURNEE_SCREENSHOTS
   : join(tmpdir(), 'tournee-e2e-screenshots/')
 
 const PRACTITIONER = 'Claire Martin'
+/** B's holder, added on B when it joins: the practice then has two columns. */
+const SECOND = 'Marc Petit'
 const PATIENT = { birthName: 'Dupont', firstNames: 'Jeanne', display: 'Dupont Jeanne' }
 /** A Monday, so that the series starting a week later falls on lundi / jeudi. */
 const DAY = '2027-01-04'
@@ -95,13 +96,19 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
     await fixture?.dispose()
   })
 
-  it('0. a practice on A with one patient, B paired', async () => {
+  it('0. a practice on A with one patient, B paired by a second practitioner', async () => {
     const { a, b } = setup()
     await createPractice(a.page, { name: 'Cabinet des Lilas', practitioner: PRACTITIONER })
     await nav(a.page, 'Patients').click()
     await addPatient(a.page, PATIENT)
     const code = await readPairingCode(a.page)
-    await joinPractice(b.page, code, PRACTITIONER)
+    await b.page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
+    await b.page.getByLabel("Code d'appairage").fill(code)
+    await b.page.getByRole('button', { name: 'Rejoindre le cabinet' }).click()
+    await b.page.getByRole('heading', { level: 1, name: 'Qui êtes-vous ?' }).waitFor()
+    await b.page.getByLabel('Nom affiché').fill(SECOND)
+    await b.page.getByRole('button', { name: 'Ajouter et continuer' }).click()
+    await nav(b.page, 'Agenda').waitFor()
     done.practice = true
   })
 
@@ -151,6 +158,36 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
     await eventually(async () => (await agendaRows(b.page, DAY_LABEL)).join('\n'), 'the move reaches B').toContain(moved)
     expect((await agendaRows(b.page, DAY_LABEL)).join('\n')).not.toContain('9 h – 9 h 45')
     expect(await editor(a.page).count(), 'a drag does not open the editor').toBe(0)
+  })
+
+  it('2b. a mouse drags it in the week view to Tuesday, in the other practitioner\'s column; the editor puts it back precisely', async () => {
+    const { a, b, relay } = setup()
+    need(done.booked, 'the appointment of step 1')
+    await a.page.goto(`${relay.url}/#/agenda/semaine/${DAY}`)
+    await b.page.goto(`${relay.url}/#/agenda/semaine/${DAY}`)
+    const block = column(a.page, DAY_LABEL).getByRole('button', { name: new RegExp(PATIENT.display) })
+    await block.scrollIntoViewIfNeeded()
+    const from = await block.boundingBox()
+    const target = await a.page.getByRole('group', { name: `${SECOND}, mardi 5 janvier` }).boundingBox()
+    if (!from || !target) throw new Error('The block or the target column has no box on screen')
+    await a.page.mouse.move(from.x + 10, from.y + 10)
+    await a.page.mouse.down()
+    await a.page.mouse.move(target.x + target.width / 2, from.y + 10, { steps: 12 })
+    await a.page.mouse.up()
+
+    const tuesday = (page: Page) => page.getByRole('list', { name: `Rendez-vous de ${SECOND}, mardi 5 janvier` })
+    await eventually(() => tuesday(b.page).textContent(), "on B, in Marc's column on Tuesday, same time").toContain(`10 h 30 – 11 h 15 ${PATIENT.display}`)
+    expect(await column(b.page, DAY_LABEL).textContent()).not.toContain(PATIENT.display)
+
+    // Back with the editor, as a keyboard user would: date and practitioner fields.
+    await tuesday(a.page).getByRole('button', { name: new RegExp(PATIENT.display) }).click()
+    const dialog = editor(a.page)
+    await dialog.getByRole('heading', { name: 'Modifier le rendez-vous' }).waitFor()
+    await dialog.getByLabel('Date').fill(DAY)
+    await dialog.getByLabel('Praticien').selectOption({ label: PRACTITIONER })
+    await dialog.getByRole('button', { name: 'Enregistrer le rendez-vous' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    await eventually(() => column(b.page, DAY_LABEL).textContent(), 'back on Monday on B').toContain(`10 h 30 – 11 h 15 ${PATIENT.display}`)
   })
 
   it('3. a 10-session series, lundi et jeudi à 9 h; one session cancelled alone, the others stay', async () => {
@@ -215,6 +252,24 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
       expect(text).toContain(`${PATIENT.display} · Bilan à domicile`)
       expect(await device.page.locator('.agenda__summary').textContent()).toContain('2 rendez-vous en chevauchement')
     }
+  })
+
+  it('4b. the month overview counts each day and flags the overlapping one', async () => {
+    const { a, relay } = setup()
+    need(done.series, 'the series of step 3')
+    await a.page.goto(`${relay.url}/#/agenda/mois/2027-01`)
+    await a.page.getByRole('heading', { level: 1, name: 'janvier 2027' }).waitFor()
+    await eventually(
+      () => a.page.getByRole('link', { name: /^lundi 4 janvier, / }).getAttribute('aria-label'),
+      'the 4th: three appointments, overlapping',
+    ).toBe('lundi 4 janvier, 3 rendez-vous, Chevauche un autre rendez-vous')
+    expect(await a.page.getByRole('link', { name: /^jeudi 14 janvier, / }).getAttribute('aria-label'), 'a cancelled session frees the day').toBe(
+      'jeudi 14 janvier, aucun rendez-vous',
+    )
+    expect(await a.page.getByRole('link', { name: /^lundi 18 janvier, / }).getAttribute('aria-label')).toBe('lundi 18 janvier, 1 rendez-vous')
+    await a.page.getByRole('button', { name: 'Mois suivant' }).click()
+    await a.page.getByRole('heading', { level: 1, name: 'février 2027' }).waitFor()
+    await a.page.getByRole('link', { name: /^lundi 4 janvier/ }).waitFor({ state: 'detached' })
   })
 
   it('5. screenshots of the day and week views at 1024×768 and 768×1024', async () => {
