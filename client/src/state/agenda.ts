@@ -6,16 +6,12 @@
  */
 import { useCallback, useEffect, useMemo } from 'react'
 import type * as Y from 'yjs'
-import { agendaDocId, listAppointments, listSeries, monthOf } from '../../../shared/src/model'
+import { agendaDocId, listAppointments, listSeries } from '../../../shared/src/model'
+import { agendaDocsFor } from './agenda-docs'
 import type { Appointment, Series } from '../../../shared/src/model'
 import { useDirectory } from './directory'
 import { usePractice } from './practice-context'
 import { useDoc, useDocSnapshot } from './use-doc'
-
-function shiftMonth(month: string, delta: number): string {
-  const index = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + delta
-  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`
-}
 
 /**
  * Live appointments (deleted ones left out, cancelled ones kept) starting on `from`..`to`
@@ -23,8 +19,9 @@ function shiftMonth(month: string, delta: number): string {
  */
 export function useAgendaAppointments(from: string, to: string): Appointment[] | null {
   const { docs } = usePractice()
-  const first = monthOf(from)
-  const last = monthOf(to)
+  const { shown, background } = agendaDocsFor(from, to)
+  const first = shown[0]!
+  const last = shown[shown.length - 1]!
   const firstDoc = useDoc(agendaDocId(first))
   // Always a second hook call (React needs a fixed number); the same doc when one month suffices.
   const lastDoc = useDoc(agendaDocId(last))
@@ -32,10 +29,11 @@ export function useAgendaAppointments(from: string, to: string): Appointment[] |
   const firstItems = useDocSnapshot(firstDoc, read)
   const lastItems = useDocSnapshot(lastDoc === firstDoc ? null : lastDoc, read)
 
+  const [before, after] = background
   useEffect(() => {
-    docs.request(agendaDocId(shiftMonth(first, -1)))
-    docs.request(agendaDocId(shiftMonth(last, 1)))
-  }, [docs, first, last])
+    if (before) docs.request(agendaDocId(before))
+    if (after) docs.request(agendaDocId(after))
+  }, [docs, before, after])
 
   return useMemo(() => {
     if (firstItems === null) return null

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react'
-import { findOverlaps, nowIn, overlappingIds } from '../../../../shared/src/model'
+import { agendaDocId, editSeriesOccurrences, findOverlaps, nowIn, overlappingIds } from '../../../../shared/src/model'
 import type { Appointment } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import {
@@ -7,6 +7,7 @@ import {
   useActor,
   useAgendaAppointments,
   useAppointmentKinds,
+  useDirectory,
   usePatientIndex,
   usePractice,
   usePractitioners,
@@ -69,6 +70,7 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
   const patients = usePatientIndex()
   const kinds = useAppointmentKinds()
   const series = useSeriesIndex()
+  const directory = useDirectory()
   const overlapping = useMemo(() => overlappingIds(findOverlaps(appointments ?? [])), [appointments])
   const [hidden, setHidden] = useState<string[]>(() => readHiddenPractitioners(browserStorage(), record.spaceId))
   const [editor, setEditor] = useState<EditorTarget | null>(null)
@@ -86,9 +88,12 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
 
   const drop = (appointment: Appointment, target: Drop) => {
     setFailure(null)
-    changeAppointment((docId) => docs.open(docId), appointment, target, actor, clock).catch((error: unknown) =>
-      setFailure(describeError(error, translator)),
-    )
+    // A dragged session changes alone ('this'); the series records a month it moves into.
+    const write =
+      appointment.seriesId && directory && series?.has(appointment.seriesId)
+        ? editSeriesOccurrences(directory, (month) => docs.open(agendaDocId(month)), appointment, 'this', target, actor, clock)
+        : changeAppointment((docId) => docs.open(docId), appointment, target, actor, clock)
+    write.catch((error: unknown) => setFailure(describeError(error, translator)))
   }
 
   const heading =

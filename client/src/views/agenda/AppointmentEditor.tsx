@@ -7,7 +7,7 @@ import {
   editSeriesOccurrences,
   weekdayOf,
 } from '../../../../shared/src/model'
-import type { Address, Appointment, AppointmentFields, AppointmentStatus, Patient, SeriesScope, Weekday } from '../../../../shared/src/model'
+import type { Address, Appointment, AppointmentFields, AppointmentStatus, SeriesScope, Weekday } from '../../../../shared/src/model'
 import { WEEKDAYS } from '../../../../shared/src/model'
 import { issueKey, useT } from '../../i18n'
 import type { PlainKey } from '../../i18n'
@@ -39,7 +39,10 @@ const WEEKDAY_LABELS: { readonly [D in Weekday]: PlainKey } = {
   SU: 'agendaUi.weekday.long.su',
 }
 
-function sameAddress(a: Address | undefined, b: Address | undefined): boolean {
+/** An address as typed or as read back from another device (optional parts may be absent). */
+type AddressLike = Pick<Address, 'line1' | 'postalCode' | 'city'> & { line2?: string | undefined; accessNotes?: string | undefined }
+
+function sameAddress(a: AddressLike | undefined, b: AddressLike | undefined): boolean {
   if (!a || !b) return false
   return a.line1 === b.line1 && a.postalCode === b.postalCode && a.city === b.city && (a.accessNotes ?? '') === (b.accessNotes ?? '') && (a.line2 ?? '') === (b.line2 ?? '')
 }
@@ -66,7 +69,9 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
   const current = target.kind === 'edit' ? target.appointment : null
   const series = current?.seriesId ? seriesIndex?.get(current.seriesId) : undefined
 
-  const [patient, setPatient] = useState<Patient | null>(() => (current?.patientId ? (patients?.get(current.patientId) ?? null) : null))
+  // The id is the state: a patient index still loading must not make a save drop the patient.
+  const [patientId, setPatientId] = useState<string | null>(current?.patientId ?? null)
+  const patient = patientId ? (patients?.get(patientId) ?? null) : null
   const [place, setPlace] = useState<string>(current?.place ?? 'practice')
   const [duration, setDuration] = useState(current ? String(current.durationMin) : DEFAULT_DURATION)
   const [repeat, setRepeat] = useState(false)
@@ -115,7 +120,7 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
     }
     // The patient's own address is not an override: only a different one is stored.
     const fields: AppointmentFields =
-      checked.fields.address && sameAddress(checked.fields.address, patient?.address as Address | undefined)
+      checked.fields.address && sameAddress(checked.fields.address, patient?.address)
         ? { ...checked.fields, address: undefined }
         : checked.fields
     if (target.kind === 'new' && repeat) {
@@ -208,7 +213,7 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
           defaultValue={practitionerId}
           error={errorText('practitionerId')}
         />
-        <PatientPicker value={patient} onChange={setPatient} error={errorText('patientId')} />
+        <PatientPicker patientId={patientId} patient={patient} onChange={setPatientId} error={errorText('patientId')} />
         <TextField
           name="title"
           label={t('appointment.title')}

@@ -1,6 +1,6 @@
 import { useCallback, useDeferredValue, useId, useState } from 'react'
 import type * as Y from 'yjs'
-import { addPatient, getPatient, patientDisplayName, searchPatients } from '../../../../shared/src/model'
+import { addPatient, patientDisplayName, searchPatients } from '../../../../shared/src/model'
 import type { Patient } from '../../../../shared/src/model'
 import { issueKey, useT } from '../../i18n'
 import { useActor, useDirectory, useDocSnapshot, usePractice } from '../../state'
@@ -17,8 +17,10 @@ const MAX_MATCHES = 8
  * phone), validated like the patient form. The choice travels in a hidden `patientId` input.
  */
 export function PatientPicker(props: {
-  value: Patient | null
-  onChange: (patient: Patient | null) => void
+  patientId: string | null
+  /** The chosen patient's record; null while the index loads or for an unknown id. */
+  patient: Patient | null
+  onChange: (patientId: string | null) => void
   error: string | undefined
 }) {
   const { t } = useT()
@@ -48,7 +50,7 @@ export function PatientPicker(props: {
     setErrors({})
     setCreating(false)
     setIdentity({ birthName: '', firstNames: '', phone: '' })
-    props.onChange(getPatient(directory, id) ?? null)
+    props.onChange(id)
   }
   const errorText = (field: PatientField) => (errors[field] ? t(issueKey(errors[field])) : undefined)
 
@@ -57,10 +59,10 @@ export function PatientPicker(props: {
       <legend id={`${groupId}-legend`} className="field__label">
         {t('appointment.patient')}
       </legend>
-      <input type="hidden" name="patientId" value={props.value?.id ?? ''} />
-      {props.value ? (
+      <input type="hidden" name="patientId" value={props.patientId ?? ''} />
+      {props.patientId ? (
         <div className="picker__chosen">
-          <span>{t('agendaUi.patient.chosen', { name: patientDisplayName(props.value) })}</span>
+          <span>{t('agendaUi.patient.chosen', { name: props.patient ? patientDisplayName(props.patient) : t('agenda.unknownPatient') })}</span>
           <button type="button" className="button" onClick={() => props.onChange(null)}>
             {t('agendaUi.patient.change')}
           </button>
@@ -81,7 +83,7 @@ export function PatientPicker(props: {
             <ul className="picker__matches" aria-label={t('agendaUi.patient.matches')}>
               {matches.map((p) => (
                 <li key={p.id}>
-                  <button type="button" className="button picker__match" onClick={() => props.onChange(p)}>
+                  <button type="button" className="button picker__match" onClick={() => props.onChange(p.id)}>
                     {patientDisplayName(p)}
                     {p.birthDate ? <span className="picker__detail"> · {p.birthDate.split('-').reverse().join('/')}</span> : null}
                   </button>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { toInstant } from '../../../../shared/src/model'
-import { daysShown, monthsOf, monthWeeks, neighbourMonths, stepDate } from './agenda-range'
+import { daysShown, monthsOf, monthWeeks, stepDate } from './agenda-range'
 
 describe('agenda ranges', () => {
   it('shows a Monday-to-Sunday week around any of its days', () => {
@@ -37,11 +37,6 @@ describe('agenda ranges', () => {
     expect(monthsOf(daysShown('semaine', '2026-11-18'))).toEqual(['2026-11'])
     expect(monthsOf(daysShown('semaine', '2026-12-31'))).toEqual(['2026-12', '2027-01'])
     expect(monthsOf(daysShown('mois', '2026-02-14'))).toEqual(['2026-02'])
-  })
-
-  it('names the neighbours of what is shown, across a year', () => {
-    expect(neighbourMonths(['2026-12', '2027-01'])).toEqual(['2026-11', '2027-02'])
-    expect(neighbourMonths(['2026-01'])).toEqual(['2025-12', '2026-02'])
   })
 
   it('pages by day, week and month, keeping a day the next month lacks in range', () => {

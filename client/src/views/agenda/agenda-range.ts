@@ -5,6 +5,7 @@
  */
 import { addDays, isoWeekday, monthOf, parseLocalDate, startOfWeek } from '../../../../shared/src/model'
 import type { AgendaMode } from '../../app/route'
+import { shiftMonth } from '../../state/agenda-docs'
 
 /** The local dates shown by `mode` around `date`: one day, a Monday-to-Sunday week, or a month. */
 export function daysShown(mode: AgendaMode, date: string): string[] {
@@ -27,20 +28,6 @@ export function daysShown(mode: AgendaMode, date: string): string[] {
 /** The month docs holding `days`, in order, each once: a week across two months needs both. */
 export function monthsOf(days: readonly string[]): string[] {
   return [...new Set(days.map((day) => monthOf(day)))]
-}
-
-function shiftMonth(month: string, delta: number): string {
-  const { year, month: m } = parseLocalDate(`${month}-01`)
-  const index = year * 12 + (m - 1) + delta
-  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`
-}
-
-/** The months just before and after those shown, opened in the background for quick paging. */
-export function neighbourMonths(months: readonly string[]): string[] {
-  if (months.length === 0) return []
-  const before = shiftMonth(months[0]!, -1)
-  const after = shiftMonth(months[months.length - 1]!, 1)
-  return [before, after]
 }
 
 /** The date `mode`'s previous / next button leads to. Months keep the day when it exists. */
@@ -71,3 +58,4 @@ export function monthWeeks(date: string): (string | null)[][] {
   for (let i = 0; i < cells.length; i += 7) weeks.push(cells.slice(i, i + 7))
   return weeks
 }
+
