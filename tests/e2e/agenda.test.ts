@@ -272,6 +272,35 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
     await a.page.getByRole('link', { name: /^lundi 4 janvier/ }).waitFor({ state: 'detached' })
   })
 
+  it('4c. working hours set in Réglages on A shade the grid on B: Marc works Monday afternoons only', async () => {
+    const { a, b, relay } = setup()
+    need(done.practice, 'the practice of step 0')
+    await nav(a.page, 'Réglages').click()
+    const form = a.page.getByRole('form', { name: 'Horaires de travail' })
+    await form.getByLabel('Praticien').selectOption({ label: SECOND })
+    await form.getByLabel('Matin — Début (lundi)').fill('')
+    await form.getByLabel('Matin — Fin (lundi)').fill('')
+    await form.getByLabel('Après-midi — Fin (lundi)').fill('12:00')
+    await form.getByRole('button', { name: 'Enregistrer les horaires' }).click()
+    expect(await form.getByLabel('Après-midi — Fin (lundi)').getAttribute('aria-invalid'), 'an afternoon ending before it starts is refused').toBe('true')
+    expect(await form.getByLabel('Après-midi — Fin (lundi)').evaluate((el) => document.getElementById(el.getAttribute('aria-describedby')?.split(' ').at(-1) ?? '')?.textContent)).toBe(
+      'Valeur non autorisée.',
+    )
+    await form.getByLabel('Après-midi — Fin (lundi)').fill('19:00')
+    await form.getByRole('button', { name: 'Enregistrer les horaires' }).click()
+    await form.getByText('Horaires enregistrés.').waitFor()
+
+    await openDay(b.page, relay.url, DAY, DAY_LABEL)
+    const shadedMorning = (name: string) =>
+      b.page.getByRole('group', { name: `${name}, ${DAY_LABEL}` }).evaluate((column) => {
+        // The first shaded band starts at 7:00; its height says where work begins (90 px an hour).
+        const band = column.querySelector<HTMLElement>('.column__off')
+        return band ? Math.round(band.getBoundingClientRect().height / 90 * 60) : 0
+      })
+    await eventually(() => shadedMorning(SECOND), "Marc's morning is shaded until 13:30 on B").toBe(390)
+    expect(await shadedMorning(PRACTITIONER), 'Claire keeps the default 8:00 start').toBe(60)
+  })
+
   it('5. screenshots of the day and week views at 1024×768 and 768×1024', async () => {
     const { a, relay } = setup()
     need(done.series, 'the series of step 3')
