@@ -4,7 +4,7 @@
  * precise times go through the editor). Across columns the block takes the column's day and
  * practitioner. Starts are local date-times: the result keeps the wall clock, whatever DST does.
  */
-import { addMinutes, joinDateTime } from '../../../../shared/src/model'
+import { joinDateTime } from '../../../../shared/src/model'
 import type { GridFrame } from './grid-layout'
 import { minuteOfDay, timeOfMinute } from './grid-layout'
 
@@ -49,9 +49,4 @@ export function movedStart(start: string, dy: number, day: string, frame: GridFr
 export function resizedDuration(durationMin: number, dy: number, frame: GridFrame, step: number): number {
   const snapped = snap(durationMin + dy / frame.pxPerMinute, step)
   return Math.min(Math.max(snapped, Math.max(step, MIN_DURATION)), MAX_DURATION)
-}
-
-/** The local end of a block, for showing the time while it is dragged. */
-export function endOf(start: string, durationMin: number): string {
-  return addMinutes(start, durationMin)
 }
