@@ -314,9 +314,12 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
       const suffix = `${size.width}x${size.height}`
       await openDay(page, relay.url, DAY, DAY_LABEL)
       await eventually(async () => (await agendaRows(page, DAY_LABEL)).length, 'the day is drawn').toBe(3)
+      // The window keeps the scroll of the screen before (hash navigation): show the page's top.
+      await page.evaluate(() => window.scrollTo(0, 0))
       await page.screenshot({ path: `${screenshotDir}agenda-day-${suffix}.png`, animations: 'disabled' })
       await page.goto(`${relay.url}/#/agenda/semaine/${SERIES_MONDAY}`)
       await eventually(() => column(page, 'jeudi 14 janvier').textContent(), 'the week is drawn').toContain('séance 2 / 10')
+      await page.evaluate(() => window.scrollTo(0, 0))
       await page.screenshot({ path: `${screenshotDir}agenda-week-${suffix}.png`, animations: 'disabled' })
     }
   })
