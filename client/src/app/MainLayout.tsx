@@ -3,19 +3,21 @@ import { AgendaScreen } from '../views/agenda/AgendaScreen'
 import { PatientDetailScreen } from '../views/patients/PatientDetailScreen'
 import { PatientsScreen } from '../views/patients/PatientsScreen'
 import { SettingsScreen } from '../views/settings/SettingsScreen'
+import { HomeVisitsScreen } from '../views/tournee/HomeVisitsScreen'
 import { AppFrame } from './AppFrame'
 import { CrashBoundary } from './CrashBoundary'
 import { routeHref, sectionOf } from './route'
 import type { Route, Section } from './route'
 import { useRoute } from './use-route'
 
-const SECTIONS: readonly { section: Section; route: Route; label: 'nav.agenda' | 'nav.patients' | 'nav.settings' }[] = [
+const SECTIONS: readonly { section: Section; route: Route; label: 'nav.agenda' | 'nav.tournee' | 'nav.patients' | 'nav.settings' }[] = [
   { section: 'agenda', route: { view: 'agenda', mode: 'jour', date: null }, label: 'nav.agenda' },
+  { section: 'tournee', route: { view: 'tournee', date: null, practitionerId: null }, label: 'nav.tournee' },
   { section: 'patients', route: { view: 'patients' }, label: 'nav.patients' },
   { section: 'settings', route: { view: 'settings' }, label: 'nav.settings' },
 ]
 
-/** Agenda, Patients, Réglages: the screens of a practitioner's device. */
+/** Agenda, Tournée, Patients, Réglages: the screens of a practitioner's device. */
 export function MainLayout() {
   const route = useRoute()
   return (
@@ -58,5 +60,7 @@ function RouteScreen(props: { route: Route }) {
       return <PatientDetailScreen patientId={route.patientId} />
     case 'settings':
       return <SettingsScreen />
+    case 'tournee':
+      return <HomeVisitsScreen date={route.date} practitionerId={route.practitionerId} />
   }
 }

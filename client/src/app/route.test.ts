@@ -26,6 +26,14 @@ describe('routes', () => {
     ['#/agenda/2026-11-23/extra', { view: 'agenda', mode: 'jour', date: null }],
     ['#/agenda/jour/2026-11-23/extra', { view: 'agenda', mode: 'jour', date: null }],
     ['#/patients/p1/extra', { view: 'agenda', mode: 'jour', date: null }],
+    ['#/tournee', { view: 'tournee', date: null, practitionerId: null }],
+    ['#/tournee/', { view: 'tournee', date: null, practitionerId: null }],
+    ['#/tournee/2026-11-23', { view: 'tournee', date: '2026-11-23', practitionerId: null }],
+    ['#/tournee/2026-11-23/Pr4c_id', { view: 'tournee', date: '2026-11-23', practitionerId: 'Pr4c_id' }],
+    ['#/tournee//Pr4c_id', { view: 'tournee', date: null, practitionerId: 'Pr4c_id' }],
+    ['#/tournee/2026-11-23/Dupont Marie', { view: 'tournee', date: '2026-11-23', practitionerId: null }],
+    ['#/tournee/2026-13-01', { view: 'tournee', date: null, practitionerId: null }],
+    ['#/tournee/2026-11-23/p1/extra', { view: 'tournee', date: null, practitionerId: null }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route)
   })
@@ -40,6 +48,10 @@ describe('routes', () => {
       { view: 'patients' },
       { view: 'patient', patientId: 'p1' },
       { view: 'settings' },
+      { view: 'tournee', date: null, practitionerId: null },
+      { view: 'tournee', date: '2026-11-23', practitionerId: null },
+      { view: 'tournee', date: '2026-11-23', practitionerId: 'p1' },
+      { view: 'tournee', date: null, practitionerId: 'p1' },
     ]
     for (const route of routes) expect(parseRoute(routeHref(route))).toEqual(route)
   })

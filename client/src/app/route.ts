@@ -11,6 +11,9 @@
  *   #/patients             the patient list
  *   #/patients/<id>        one patient
  *   #/reglages             settings
+ *   #/tournee              today's home visits of the practitioner using the device
+ *   #/tournee/2026-11-23   the home visits of a day
+ *   #/tournee/2026-11-23/<practitionerId>   … of another practitioner (an id, never a name)
  */
 import { isLocalDate, isRecordId, monthOf } from '../../../shared/src/model'
 
@@ -28,8 +31,9 @@ export type Route =
   | { readonly view: 'patients' }
   | { readonly view: 'patient'; readonly patientId: string }
   | { readonly view: 'settings' }
+  | { readonly view: 'tournee'; readonly date: string | null; readonly practitionerId: string | null }
 
-export type Section = 'agenda' | 'patients' | 'settings'
+export type Section = 'agenda' | 'patients' | 'settings' | 'tournee'
 
 const DEFAULT_ROUTE: Route = { view: 'agenda', mode: 'jour', date: null }
 
@@ -45,6 +49,7 @@ function parseAgenda(second: string | undefined, third: string | undefined): Rou
 
 export function parseRoute(hash: string): Route {
   const [first = '', second, third, ...rest] = hash.replace(/^#\/?/, '').split('/')
+  if (first === 'tournee') return parseTourneeRoute(second, third === undefined ? rest : [third, ...rest])
   if (rest.length > 0) return DEFAULT_ROUTE
   if (first === 'agenda') return parseAgenda(second, third)
   if (third !== undefined) return DEFAULT_ROUTE
@@ -59,6 +64,16 @@ export function parseRoute(hash: string): Route {
   }
 }
 
+// '#/tournee//<id>' (no date: today) is what routeHref writes for another practitioner's today.
+function parseTourneeRoute(date: string | undefined, rest: readonly string[]): Route {
+  const today: Route = { view: 'tournee', date: null, practitionerId: null }
+  if (rest.length > 1) return today
+  const day = date !== undefined && isLocalDate(date) ? date : null
+  if (date !== undefined && date !== '' && day === null) return today
+  const [practitionerId] = rest
+  return { view: 'tournee', date: day, practitionerId: practitionerId !== undefined && isRecordId(practitionerId) ? practitionerId : null }
+}
+
 export function routeHref(route: Route): string {
   switch (route.view) {
     case 'agenda':
@@ -70,6 +85,9 @@ export function routeHref(route: Route): string {
       return `#/patients/${route.patientId}`
     case 'settings':
       return '#/reglages'
+    case 'tournee':
+      if (route.practitionerId !== null) return `#/tournee/${route.date ?? ''}/${route.practitionerId}`
+      return route.date === null ? '#/tournee' : `#/tournee/${route.date}`
   }
 }
 

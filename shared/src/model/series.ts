@@ -38,7 +38,7 @@ import type { AppointmentInput } from './input-schemas'
 import { PLACES } from './input-schemas'
 import { DEFAULT_TIME_ZONE } from './practice'
 import type { Appointment } from './record-schemas'
-import { compareFr, findRecord, insertRecord, isDeleted, readAll, readRecord, requireRecord } from './records'
+import { findRecord, insertRecord, isDeleted, readAll, readRecord, requireRecord } from './records'
 import type { ListResult } from './records'
 import { expandSeries, formatRRule } from './series-rule'
 import type { SeriesRule } from './series-rule'
@@ -116,7 +116,7 @@ export function listSeries(
     seriesRecord,
     (s) => (options.includeDeleted || !isDeleted(s)) && (options.patientId === undefined || s.patientId === options.patientId),
   )
-  result.items.sort((a, b) => a.firstStart.localeCompare(b.firstStart) || compareFr(a.id, b.id))
+  result.items.sort((a, b) => a.firstStart.localeCompare(b.firstStart) || a.id.localeCompare(b.id))
   return result
 }
 

@@ -22,7 +22,7 @@ export async function pendingChanges(device: Device): Promise<number> {
   return Number(match[1])
 }
 
-export function nav(page: Page, name: 'Agenda' | 'Patients' | 'Réglages'): Locator {
+export function nav(page: Page, name: 'Agenda' | 'Tournée' | 'Patients' | 'Réglages'): Locator {
   return page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name, exact: true })
 }
 
