@@ -6,6 +6,7 @@
  *   npm run bench                      3 practitioners × 12 months, 2,000 patients, 5 runs, 50 edits
  *   npm run bench -- --quick           1 practitioner, 500 patients, 3 runs, 20 edits
  *   npm run bench -- --runs=7 --edits=100 --seed=42 --patients=5000 --practitioners=5
+ *   npm run bench -- --only=week       only (f), the agenda's week render in Chromium
  *
  * Every option also reads from the environment: BENCH_RUNS, BENCH_EDITS, BENCH_SEED, BENCH_QUICK=1,
  * BENCH_PATIENTS, BENCH_PRACTITIONERS. Figures are never asserted: machines are shared and noisy.
@@ -21,6 +22,7 @@ import { runEditLatency } from './scenarios/edit-latency'
 import { runColdStart } from './scenarios/cold-start'
 import { runStorage } from './scenarios/storage'
 import { runLongOffline } from './scenarios/long-offline'
+import { DEFAULT_WEEK_SPEC, runWeekRender } from './scenarios/week-render'
 
 interface Options {
   quick: boolean
@@ -29,6 +31,8 @@ interface Options {
   seed: number
   patients: number
   practitioners: number
+  /** 'week': only scenario (f), which needs no relay nor sync practice. */
+  only: string | null
 }
 
 function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
@@ -54,13 +58,29 @@ function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
     seed: int('seed', 20_261_123),
     patients: int('patients', quick ? 500 : 2000),
     practitioners: int('practitioners', quick ? 1 : 3),
+    only: value('only') ?? null,
   }
 }
 
 const log = (line: string) => console.error(line)
 
+/** Scenario (f) alone: a Chromium page, no relay. */
+async function weekOnly(options: Options): Promise<void> {
+  const machine = describeMachine()
+  log(`Tournée bench (f) — ${machineLine(machine)}`)
+  const week = await runWeekRender(DEFAULT_WEEK_SPEC, options.runs, log)
+  console.log(`Tournée bench (f), ${new Date().toISOString()}  \nMachine: ${machineLine(machine)}\n\n${markdownTable(week.rows)}\n`)
+  const file = saveResults(fileURLToPath(new URL('../../bench-results', import.meta.url)), { date: new Date().toISOString(), machine, options, rows: week.rows, week: week.details })
+  log(`Saved ${file}`)
+}
+
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2), process.env)
+  if (options.only !== null) {
+    if (options.only !== 'week') throw new Error(`--only accepts 'week', got ${options.only}`)
+    await weekOnly(options)
+    return
+  }
   const machine = describeMachine()
   const today = localToday()
   const spec = defaultSpec(today, { seed: options.seed, patients: options.patients, practitioners: options.practitioners })
@@ -111,6 +131,9 @@ async function main(): Promise<void> {
   } finally {
     await practice.relay.dispose()
   }
+  log('(f) week render in Chromium')
+  const week = await runWeekRender(DEFAULT_WEEK_SPEC, Math.min(options.runs, 5), log)
+  rows.push(...week.rows)
 
   const totalMs = performance.now() - started
   const header = [
@@ -129,6 +152,7 @@ async function main(): Promise<void> {
     totalMs: round(totalMs),
     rows,
     storage: storageDetails,
+    week: week.details,
   })
   log(`Saved ${file}`)
 }

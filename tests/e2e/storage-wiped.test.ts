@@ -74,7 +74,7 @@ describe.sequential('site data erased, in Chromium', () => {
 
     await joinPractice(page, pairingCode, PRACTICE.practitioner)
     try {
-      await eventually(async () => (await page.getByRole('list', { name: /^Rendez-vous du / }).textContent()) ?? '', 'the appointment is back').toContain(VISIT)
+      await eventually(async () => (await page.getByRole('list', { name: /^Rendez-vous de / }).first().textContent()) ?? '', 'the appointment is back').toContain(VISIT)
     } catch (error) {
       // Say what the person would have seen instead: the status bar and the screen.
       throw new Error(`The appointment did not come back. The page showed:\n${await page.locator('body').innerText()}`, { cause: error })

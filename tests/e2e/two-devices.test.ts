@@ -15,6 +15,7 @@ import type { Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startTwoDevices, TIME_ZONE } from './helpers/browser'
 import type { Device, TwoDevices } from './helpers/browser'
+import { addAppointment, agendaRows } from './helpers/practice-steps'
 
 // The README's screenshots are refreshed on request (TOURNEE_SCREENSHOTS=1 npm run test:e2e); an
 // ordinary test run writes them to a scratch folder, so `npm test` leaves the work tree clean.
@@ -69,17 +70,6 @@ function nav(page: Page, name: 'Agenda' | 'Patients' | 'Réglages'): Locator {
   return page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name, exact: true })
 }
 
-function dayList(page: Page, day: string): Locator {
-  return page.getByRole('list', { name: `Rendez-vous du ${day}` })
-}
-
-/** The rows of the day's agenda, as text (empty when the day has none). */
-async function agendaRows(page: Page, day: string): Promise<string[]> {
-  const list = dayList(page, day)
-  if ((await list.count()) === 0) return []
-  return list.getByRole('listitem').allTextContents()
-}
-
 function patientLinks(page: Page): Promise<string[]> {
   return page.getByRole('list', { name: 'Liste des patients' }).getByRole('link').allTextContents()
 }
@@ -120,23 +110,6 @@ async function addPatient(page: Page, patient: { birthName: string; firstNames: 
   await form.getByLabel('Prénom(s)').fill(patient.firstNames)
   if (nir !== undefined) await form.getByLabel('NIR (numéro de sécurité sociale)').fill(nir)
   await form.getByRole('button', { name: 'Enregistrer le patient' }).click()
-}
-
-interface AppointmentEntry {
-  start: string
-  patient?: string
-  title?: string
-  place?: 'Cabinet' | 'Domicile'
-}
-
-async function addAppointment(page: Page, entry: AppointmentEntry): Promise<void> {
-  const form = page.getByRole('form', { name: 'Nouveau rendez-vous' })
-  await form.getByLabel('Heure de début').fill(entry.start)
-  if (entry.patient) await form.getByLabel('Patient', { exact: true }).selectOption({ label: entry.patient })
-  if (entry.title) await form.getByLabel('Titre', { exact: true }).fill(entry.title)
-  if (entry.place) await form.getByRole('radiogroup', { name: 'Lieu' }).getByLabel(entry.place, { exact: true }).check()
-  await form.getByRole('button', { name: 'Ajouter le rendez-vous' }).click()
-  await form.getByText('Rendez-vous ajouté.').waitFor()
 }
 
 describe.sequential('two devices in Chromium, one relay', () => {
@@ -308,7 +281,7 @@ describe.sequential('two devices in Chromium, one relay', () => {
       const page = await a.reopen(`/#/agenda/${today}`)
       await page.getByRole('heading', { level: 1, name: day }).waitFor()
       console.log(`e2e-figure: reopen-relay-down-to-agenda-heading ${Math.round(performance.now() - started)}`)
-      await dayList(page, day).waitFor()
+      await page.getByRole('list', { name: new RegExp(`^Rendez-vous de .+, ${day}$`) }).first().waitFor()
       console.log(`e2e-figure: reopen-relay-down-to-appointments ${Math.round(performance.now() - started)}`)
 
       const rows = (await agendaRows(page, day)).join('\n')
@@ -413,7 +386,7 @@ describe.sequential('two devices in Chromium, one relay', () => {
     mkdirSync(screenshotDir, { recursive: true })
     const page = a.page
     await nav(page, 'Agenda').click()
-    await dayList(page, day).waitFor()
+    await page.getByRole('list', { name: new RegExp(`^Rendez-vous de .+, ${day}$`) }).first().waitFor()
     await eventually(() => connection(a), 'A online for the screenshot').toBe('En ligne')
     await page.screenshot({ path: `${screenshotDir}agenda-today.png`, animations: 'disabled' })
 

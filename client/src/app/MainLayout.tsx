@@ -11,7 +11,7 @@ import type { Route, Section } from './route'
 import { useRoute } from './use-route'
 
 const SECTIONS: readonly { section: Section; route: Route; label: 'nav.agenda' | 'nav.tournee' | 'nav.patients' | 'nav.settings' }[] = [
-  { section: 'agenda', route: { view: 'agenda', date: null }, label: 'nav.agenda' },
+  { section: 'agenda', route: { view: 'agenda', mode: 'jour', date: null }, label: 'nav.agenda' },
   { section: 'tournee', route: { view: 'tournee', date: null, practitionerId: null }, label: 'nav.tournee' },
   { section: 'patients', route: { view: 'patients' }, label: 'nav.patients' },
   { section: 'settings', route: { view: 'settings' }, label: 'nav.settings' },
@@ -53,7 +53,7 @@ function RouteScreen(props: { route: Route }) {
   const { route } = props
   switch (route.view) {
     case 'agenda':
-      return <AgendaScreen date={route.date} />
+      return <AgendaScreen mode={route.mode} date={route.date} />
     case 'patients':
       return <PatientsScreen />
     case 'patient':

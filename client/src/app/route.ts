@@ -2,8 +2,12 @@
  * Screens of an open practice, addressed by the location hash so that reloading the app (or
  * going back) lands on the same screen:
  *
- *   #/agenda               today's agenda
- *   #/agenda/2026-11-23    the agenda of a day
+ *   #/agenda                       today's agenda (day view)
+ *   #/agenda/2026-11-23            the agenda of a day (kept from the first version)
+ *   #/agenda/jour/2026-11-23       the same, named
+ *   #/agenda/semaine/2026-11-23    the week (Monday to Sunday) holding that day
+ *   #/agenda/mois/2026-11          the month overview
+ *   #/agenda/semaine               this week (same for jour, mois)
  *   #/patients             the patient list
  *   #/patients/<id>        one patient
  *   #/reglages             settings
@@ -11,10 +15,19 @@
  *   #/tournee/2026-11-23   the home visits of a day
  *   #/tournee/2026-11-23/<practitionerId>   … of another practitioner (an id, never a name)
  */
-import { isLocalDate, isRecordId } from '../../../shared/src/model'
+import { isLocalDate, isRecordId, monthOf } from '../../../shared/src/model'
+
+/** The agenda's views, by the French words of their routes. */
+export const AGENDA_MODES = ['jour', 'semaine', 'mois'] as const
+export type AgendaMode = (typeof AGENDA_MODES)[number]
+
+function isAgendaMode(value: unknown): value is AgendaMode {
+  return AGENDA_MODES.includes(value as AgendaMode)
+}
 
 export type Route =
-  | { readonly view: 'agenda'; readonly date: string | null }
+  /** `date` null: today. In the month view, `date` is the month's first day. */
+  | { readonly view: 'agenda'; readonly mode: AgendaMode; readonly date: string | null }
   | { readonly view: 'patients' }
   | { readonly view: 'patient'; readonly patientId: string }
   | { readonly view: 'settings' }
@@ -22,15 +35,25 @@ export type Route =
 
 export type Section = 'agenda' | 'patients' | 'settings' | 'tournee'
 
-const DEFAULT_ROUTE: Route = { view: 'agenda', date: null }
+const DEFAULT_ROUTE: Route = { view: 'agenda', mode: 'jour', date: null }
+
+function parseAgenda(second: string | undefined, third: string | undefined): Route {
+  if (second === undefined) return DEFAULT_ROUTE
+  if (isLocalDate(second)) return third === undefined ? { view: 'agenda', mode: 'jour', date: second } : DEFAULT_ROUTE
+  if (!isAgendaMode(second)) return DEFAULT_ROUTE
+  if (third === undefined) return { view: 'agenda', mode: second, date: null }
+  const date = second === 'mois' ? `${third}-01` : third
+  if (!isLocalDate(date) || (second === 'mois' && third.length !== 7)) return { view: 'agenda', mode: second, date: null }
+  return { view: 'agenda', mode: second, date }
+}
 
 export function parseRoute(hash: string): Route {
-  const [first = '', second, ...rest] = hash.replace(/^#\/?/, '').split('/')
-  if (first === 'tournee') return parseTourneeRoute(second, rest)
+  const [first = '', second, third, ...rest] = hash.replace(/^#\/?/, '').split('/')
+  if (first === 'tournee') return parseTourneeRoute(second, third === undefined ? rest : [third, ...rest])
   if (rest.length > 0) return DEFAULT_ROUTE
+  if (first === 'agenda') return parseAgenda(second, third)
+  if (third !== undefined) return DEFAULT_ROUTE
   switch (first) {
-    case 'agenda':
-      return second !== undefined && isLocalDate(second) ? { view: 'agenda', date: second } : DEFAULT_ROUTE
     case 'patients':
       if (second === undefined || second === '') return { view: 'patients' }
       return isRecordId(second) ? { view: 'patient', patientId: second } : { view: 'patients' }
@@ -54,7 +77,8 @@ function parseTourneeRoute(date: string | undefined, rest: readonly string[]): R
 export function routeHref(route: Route): string {
   switch (route.view) {
     case 'agenda':
-      return route.date === null ? '#/agenda' : `#/agenda/${route.date}`
+      if (route.date === null) return route.mode === 'jour' ? '#/agenda' : `#/agenda/${route.mode}`
+      return `#/agenda/${route.mode}/${route.mode === 'mois' ? monthOf(route.date) : route.date}`
     case 'patients':
       return '#/patients'
     case 'patient':

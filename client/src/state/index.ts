@@ -9,3 +9,5 @@ export { useAppointmentKinds, useDirectory, usePatientIndex, usePatients, usePra
 export { useDocsSnapshot } from './use-docs-snapshot'
 export { AttachmentsUnavailableError, useAttachmentActions, useAttachmentOpenable, useAttachmentState } from './use-attachments'
 export type { AttachmentActions } from './use-attachments'
+export { useAgendaAppointments, useSeriesIndex } from './agenda'
+export { readHiddenPractitioners, writeHiddenPractitioners } from './agenda-columns-preference'

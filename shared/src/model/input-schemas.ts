@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import * as f from './field-schemas'
+import { workingHoursSchema } from './working-hours'
 
 export const PROFESSIONS = ['kine', 'infirmier', 'medecin', 'veterinaire', 'autre'] as const
 export type Profession = (typeof PROFESSIONS)[number]
@@ -29,6 +30,8 @@ export const practitionerFields = z.object({
   rpps: f.rpps.optional(),
   colour: f.colour.optional(),
   active: z.boolean().optional(),
+  /** Absent: DEFAULT_WORKING_HOURS (working-hours.ts). */
+  workingHours: workingHoursSchema.optional(),
 })
 
 export const practiceFields = z.object({

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import * as f from './field-schemas'
+import { storedWorkingHours } from './working-hours'
 import { APPOINTMENT_STATUSES, NOTE_KINDS, PLACES, PROFESSIONS, SEXES } from './input-schemas'
 
 const str = z.string()
@@ -25,6 +26,7 @@ export const practitionerRecord = z.object({
   rpps: optStr,
   colour: str,
   active: z.boolean(),
+  workingHours: storedWorkingHours,
   ...f.recordMeta,
 })
 

@@ -66,10 +66,56 @@ export async function addPatient(page: Page, patient: { birthName: string; first
   await form.getByText('Patient enregistré.').waitFor()
 }
 
-export async function addAppointment(page: Page, entry: { start: string; title: string }): Promise<void> {
-  const form = page.getByRole('form', { name: 'Nouveau rendez-vous' })
-  await form.getByLabel('Heure de début').fill(entry.start)
-  await form.getByLabel('Titre', { exact: true }).fill(entry.title)
-  await form.getByRole('button', { name: 'Ajouter le rendez-vous' }).click()
-  await form.getByText('Rendez-vous ajouté.').waitFor()
+/** '09:00' → '9 h', '14:30' → '14 h 30', as the agenda names its slots. */
+export function frenchTime(time: string): string {
+  const [hours = '', minutes = ''] = time.split(':')
+  return minutes === '00' ? `${Number(hours)} h` : `${Number(hours)} h ${minutes}`
+}
+
+/** The editor dialog (new or existing appointment). */
+export function editor(page: Page): Locator {
+  return page.getByRole('dialog')
+}
+
+export interface AppointmentEntry {
+  /** 'HH:mm' on a half hour: the slot tapped. */
+  start: string
+  patient?: string
+  title?: string
+  place?: 'Cabinet' | 'Domicile'
+  /** The practitioner whose column is tapped (the first column when absent). */
+  practitioner?: string
+}
+
+/**
+ * Books an appointment on the day shown, as a person does: taps the free slot at `start` (near
+ * its top, which is the slot's own time), fills the editor, saves, and waits for it to close.
+ */
+export async function addAppointment(page: Page, entry: AppointmentEntry): Promise<void> {
+  const name = new RegExp(`^Nouveau rendez-vous à ${frenchTime(entry.start)}, ${entry.practitioner ?? '[^,]+'},`)
+  await page.getByRole('button', { name }).first().click({ position: { x: 8, y: 4 } })
+  const dialog = editor(page)
+  await dialog.getByRole('heading', { name: 'Nouveau rendez-vous' }).waitFor()
+  await expect.poll(() => dialog.getByLabel('Heure de début').inputValue()).toBe(entry.start)
+  if (entry.patient) await choosePatient(page, entry.patient)
+  if (entry.title) await dialog.getByLabel('Titre', { exact: true }).fill(entry.title)
+  if (entry.place) await dialog.getByRole('radiogroup', { name: 'Lieu' }).getByLabel(entry.place, { exact: true }).check()
+  await dialog.getByRole('button', { name: 'Enregistrer le rendez-vous' }).click()
+  await dialog.waitFor({ state: 'detached', timeout: SYNC_TIMEOUT })
+}
+
+/** Searches the patient by the first word of `display` in the open editor and picks it. */
+export async function choosePatient(page: Page, display: string): Promise<void> {
+  const dialog = editor(page)
+  await dialog.getByLabel('Rechercher un patient').fill(display.split(' ')[0] ?? display)
+  await dialog.getByRole('list', { name: 'Patients trouvés' }).getByRole('button', { name: new RegExp(`^${display}`) }).click()
+  await dialog.getByText(`Patient : ${display}`).waitFor()
+}
+
+/** The blocks of a day ('lundi 4 janvier', every practitioner's column), as text; empty when none. */
+export async function agendaRows(page: Page, dayLabel: string): Promise<string[]> {
+  const lists = page.getByRole('list', { name: new RegExp(`^Rendez-vous de .+, ${dayLabel}$`) })
+  const rows: string[] = []
+  for (const list of await lists.all()) rows.push(...(await list.getByRole('listitem').allTextContents()))
+  return rows
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkAppointmentForm } from './appointment-form'
+import { checkAppointmentForm, editorPatch } from './appointment-form'
 
 const base = {
   start: '14:30',
@@ -47,6 +47,50 @@ describe('appointment form boundary', () => {
     expect(checkAppointmentForm({ ...base, durationMin: '2' }, '2026-11-23', 'Europe/Paris')).toEqual({
       ok: false,
       errors: { durationMin: 'out_of_range' },
+    })
+  })
+})
+
+describe('appointment editor boundary', () => {
+  it('takes the day from the date field, and points at it when it is wrong', () => {
+    const moved = checkAppointmentForm({ ...base, date: '2026-12-01' }, '2026-11-23', 'Europe/Paris')
+    expect(moved.ok && moved.fields.start).toBe('2026-12-01T14:30')
+    expect(checkAppointmentForm({ ...base, date: '2026-02-30' }, '2026-11-23', 'Europe/Paris')).toEqual({
+      ok: false,
+      errors: { date: 'invalid_date' },
+    })
+  })
+
+  it('keeps a home visit address override, and names its wrong field', () => {
+    const address = { 'address.line1': '3 rue des Lilas', 'address.postalCode': '69003', 'address.city': 'Lyon', 'address.accessNotes': 'Code 1234B' }
+    const home = checkAppointmentForm({ ...base, ...address }, '2026-11-23', 'Europe/Paris')
+    expect(home.ok && home.fields.address).toEqual({ line1: '3 rue des Lilas', postalCode: '69003', city: 'Lyon', accessNotes: 'Code 1234B' })
+    // Left empty, the patient's own address is used: no override stored.
+    const plain = checkAppointmentForm({ ...base, 'address.line1': '', 'address.postalCode': '', 'address.city': '' }, '2026-11-23', 'Europe/Paris')
+    expect(plain.ok && plain.fields.address).toBeUndefined()
+    // At the practice, address fields are ignored.
+    const practice = checkAppointmentForm({ ...base, ...address, place: 'practice' }, '2026-11-23', 'Europe/Paris')
+    expect(practice.ok && practice.fields.address).toBeUndefined()
+    expect(checkAppointmentForm({ ...base, ...address, 'address.postalCode': '6900' }, '2026-11-23', 'Europe/Paris')).toEqual({
+      ok: false,
+      errors: { 'address.postalCode': 'invalid_postal_code' },
+    })
+  })
+
+  it('turns an edit into a patch that clears the fields left empty', () => {
+    const checked = checkAppointmentForm({ ...base, patientId: '', title: 'Réunion', place: 'practice' }, '2026-11-23', 'Europe/Paris')
+    expect(checked.ok).toBe(true)
+    if (!checked.ok) return
+    expect(editorPatch(checked.fields)).toEqual({
+      start: '2026-11-23T14:30',
+      durationMin: 45,
+      practitionerId: 'pr1',
+      patientId: null,
+      kindId: null,
+      title: 'Réunion',
+      place: 'practice',
+      address: null,
+      note: null,
     })
   })
 })

@@ -1,22 +1,45 @@
 import { ValidationError, validateAppointmentInput } from '../../../../shared/src/model'
-import type { AppointmentFields } from '../../../../shared/src/model'
+import type { AppointmentFields, AppointmentPatch } from '../../../../shared/src/model'
 import { fieldsByPath, placeIssues } from '../form/field-errors'
 import type { FieldErrors } from '../form/field-errors'
 
-export const FIELDS = ['start', 'durationMin', 'practitionerId', 'patientId', 'title', 'kindId', 'place', 'note'] as const
+export const FIELDS = [
+  'date',
+  'start',
+  'durationMin',
+  'practitionerId',
+  'patientId',
+  'title',
+  'kindId',
+  'place',
+  'address.line1',
+  'address.postalCode',
+  'address.city',
+  'address.accessNotes',
+  'note',
+] as const
 export type AppointmentField = (typeof FIELDS)[number]
-const fieldOf = fieldsByPath<AppointmentField>(FIELDS)
+const fieldOf = fieldsByPath<AppointmentField>(FIELDS, { address: 'address.line1' })
 
 export const DEFAULT_DURATION = '30'
 
+/** The fields the editor owns; status, series and stamps are left to their own actions. */
+export const EDITOR_KEYS = ['start', 'durationMin', 'practitionerId', 'patientId', 'kindId', 'title', 'place', 'address', 'note'] as const
+
 type Checked = { ok: true; fields: AppointmentFields } | { ok: false; errors: FieldErrors<AppointmentField> }
 
-/** The form boundary: strings from the form become an appointment the model accepts, or field errors. */
+/**
+ * The form boundary: strings from the form become an appointment the model accepts, or field
+ * errors. The day comes from the form's `date` field when it has one (the editor), else `day`.
+ * A home visit's address fields override the patient's address; left empty, the patient's is used.
+ */
 export function checkAppointmentForm(values: Record<string, string>, day: string, timeZone: string): Checked {
   const duration = (values.durationMin ?? '').trim()
   const durationMin = duration === '' ? undefined : Number(duration)
+  const date = values.date ?? day
+  const home = values.place === 'home'
   const input = {
-    start: values.start ? `${day}T${values.start}` : '',
+    start: values.start ? `${date}T${values.start}` : '',
     timeZone,
     durationMin: durationMin !== undefined && Number.isFinite(durationMin) ? durationMin : duration || undefined,
     practitionerId: values.practitionerId,
@@ -24,6 +47,14 @@ export function checkAppointmentForm(values: Record<string, string>, day: string
     title: values.title,
     kindId: values.kindId,
     place: values.place,
+    address: home
+      ? {
+          line1: values['address.line1'],
+          postalCode: values['address.postalCode'],
+          city: values['address.city'],
+          accessNotes: values['address.accessNotes'],
+        }
+      : undefined,
     note: values.note,
   }
   try {
@@ -33,6 +64,18 @@ export function checkAppointmentForm(values: Record<string, string>, day: string
     const { fields } = placeIssues(error.issues, fieldOf)
     // A duration that is not a number is, for the person typing it, not a whole number.
     if (fields.durationMin === 'invalid_type') fields.durationMin = 'not_integer'
+    // A start whose date part is wrong points at the date field, when the form has one.
+    if (fields.start === 'invalid_date' && values.date !== undefined) {
+      delete fields.start
+      fields.date = 'invalid_date'
+    }
     return { ok: false, errors: fields }
   }
+}
+
+/** An edit as a patch: every editor field set, and those left empty cleared (null). */
+export function editorPatch(fields: AppointmentFields): AppointmentPatch {
+  const patch: Record<string, unknown> = {}
+  for (const key of EDITOR_KEYS) patch[key] = fields[key] ?? null
+  return patch as AppointmentPatch
 }

@@ -8,6 +8,7 @@ import { FormNotice } from '../form/form-alert'
 import { RadioGroup } from '../form/fields'
 import type { StorageStatus } from '../../sync/durable-storage'
 import { describeStorage } from './storage-text'
+import { WorkingHoursSection } from './WorkingHoursSection'
 
 /** Pairing another device, what this device is, and the interface language. */
 export function SettingsScreen() {
@@ -19,6 +20,7 @@ export function SettingsScreen() {
       <DeviceSection />
       <StorageSection />
       <LanguageSection />
+      <WorkingHoursSection />
     </div>
   )
 }

@@ -1,0 +1,230 @@
+import { useEffect, useMemo, useRef } from 'react'
+import type { MouseEvent } from 'react'
+import { addMinutes, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
+import type { Appointment, AppointmentKind, Patient, Practitioner, Series } from '../../../../shared/src/model'
+import { useT } from '../../i18n'
+import { routeHref } from '../../app/route'
+import { AppointmentBlock } from './AppointmentBlock'
+import type { Drop } from './AppointmentBlock'
+import { snapStep, timeAtOffset } from './drag-time'
+import { frameHeight, initialScrollTime, layoutLanes, minuteOfDay, offsetOf, timeOfMinute } from './grid-layout'
+import type { GridFrame } from './grid-layout'
+
+const WEEKDAY_SHORT = [
+  'agendaUi.weekday.mo',
+  'agendaUi.weekday.tu',
+  'agendaUi.weekday.we',
+  'agendaUi.weekday.th',
+  'agendaUi.weekday.fr',
+  'agendaUi.weekday.sa',
+  'agendaUi.weekday.su',
+] as const
+
+/** Slots to tap are half hours; where the finger lands inside one picks the quarter hour. */
+const SLOT_MINUTES = 30
+
+export type GridProps = {
+  days: readonly string[]
+  practitioners: readonly Practitioner[]
+  appointments: readonly Appointment[]
+  overlapping: ReadonlySet<string>
+  /** The wall-clock time now in the practice's zone, for the current-time line. */
+  now: string
+  frame: GridFrame
+  patients: ReadonlyMap<string, Patient> | null
+  kinds: readonly AppointmentKind[] | null
+  series: ReadonlyMap<string, Series> | null
+  onCreate: (slot: { day: string; time: string; practitionerId: string }) => void
+  onOpen: (appointment: Appointment) => void
+  onDrop: (appointment: Appointment, drop: Drop) => void
+}
+
+/**
+ * The day and week views: one column per shown day and practitioner, hours down the side, working
+ * hours light and the rest shaded, the current time marked, blocks laid out in lanes when they
+ * overlap. Everything it shows comes from props read through hooks, so a remote change re-renders it.
+ */
+export function TimeGrid(props: GridProps) {
+  const { days, practitioners, frame } = props
+  const { t, clock, dayHeading } = useT()
+  const week = days.length > 1
+  const height = frameHeight(frame)
+  const scroller = useRef<HTMLDivElement>(null)
+  // Once, when the grid opens on a range: later renders (a remote change) must not move the view.
+  const rangeKey = `${days[0]}|${days.length}`
+  useEffect(() => {
+    const element = scroller.current
+    if (!element) return
+    const starts = practitioners.flatMap((p) => days.flatMap((d) => workingIntervalsOn(p.workingHours, d).slice(0, 1).map((i) => i.start)))
+    element.scrollTop = offsetOf(initialScrollTime(frame, props.now, days, starts), frame)
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on a new range only, see above
+  }, [rangeKey])
+  const hours = useMemo(() => {
+    const list: string[] = []
+    for (let m = minuteOfDay(frame.from); m < minuteOfDay(frame.to); m += 60) list.push(timeOfMinute(m))
+    return list
+  }, [frame])
+  const byColumn = useMemo(() => {
+    const map = new Map<string, Appointment[]>()
+    for (const a of props.appointments) {
+      const key = `${a.start.slice(0, 10)}|${a.practitionerId}`
+      const list = map.get(key)
+      if (list) list.push(a)
+      else map.set(key, [a])
+    }
+    return map
+  }, [props.appointments])
+
+  return (
+    <div ref={scroller} className={week ? 'grid grid--week' : 'grid'}>
+      <div className="grid__head">
+        <div className="grid__gutter" />
+        {days.map((day) => (
+          <div key={day} className="grid__day-head" style={{ flexGrow: practitioners.length }}>
+            {week ? (
+              <a
+                className="grid__day-link"
+                href={routeHref({ view: 'agenda', mode: 'jour', date: day })}
+                aria-label={dayHeading(day)}
+                aria-current={day === props.now.slice(0, 10) ? 'date' : undefined}
+              >
+                {t(WEEKDAY_SHORT[isoWeekday(day) - 1]!)} {Number(day.slice(8))}
+              </a>
+            ) : null}
+            {practitioners.length > 1 || !week ? (
+              <div className="grid__practitioners">
+                {practitioners.map((p) => (
+                  <span key={p.id} className="grid__practitioner" style={{ borderBlockEndColor: p.colour }}>
+                    {p.displayName}
+                  </span>
+                ))}
+              </div>
+            ) : null}
+          </div>
+        ))}
+      </div>
+      <div className="grid__body">
+        <div className="grid__gutter grid__hours" style={{ height }} aria-hidden="true">
+          {hours.map((hour) => (
+            <span key={hour} className="grid__hour" style={{ top: offsetOf(hour, frame) }}>
+              {clock(hour)}
+            </span>
+          ))}
+        </div>
+        {days.map((day) => (
+          <div key={day} className="grid__day" style={{ flexGrow: practitioners.length }}>
+            {practitioners.map((practitioner) => (
+              <Column
+                key={practitioner.id}
+                {...props}
+                day={day}
+                practitioner={practitioner}
+                items={byColumn.get(`${day}|${practitioner.id}`) ?? []}
+                compact={week && practitioners.length > 2}
+                height={height}
+                hours={hours}
+              />
+            ))}
+          </div>
+        ))}
+      </div>
+    </div>
+  )
+}
+
+function Column(
+  props: GridProps & {
+    day: string
+    practitioner: Practitioner
+    items: readonly Appointment[]
+    compact: boolean
+    height: number
+    hours: readonly string[]
+  },
+) {
+  const { day, practitioner, items, frame, height, hours } = props
+  const { t, clock, dayHeading } = useT()
+  const date = dayHeading(day)
+  const shaded = offHours(workingIntervalsOn(practitioner.workingHours, day), frame.from, frame.to)
+  // Lanes are a matter of the wall clock the grid draws (no time-zone converter per block).
+  const lanes = useMemo(
+    () =>
+      layoutLanes(
+        items.filter((a) => a.status !== 'cancelled').map((a) => ({ id: a.id, start: a.start, end: addMinutes(a.start, a.durationMin) })),
+      ),
+    [items],
+  )
+  const slots = useMemo(() => {
+    const list: string[] = []
+    for (let m = minuteOfDay(frame.from); m < minuteOfDay(frame.to); m += SLOT_MINUTES) list.push(timeOfMinute(m))
+    return list
+  }, [frame])
+  const nowOffset = props.now.slice(0, 10) === day ? offsetOf(props.now.slice(11), frame) : null
+
+  const tapSlot = (event: MouseEvent<HTMLButtonElement>, slot: string) => {
+    // A keyboard press has no position (detail 0): the slot's own start.
+    let time = slot
+    if (event.detail !== 0) {
+      const column = event.currentTarget.closest<HTMLElement>('[data-column-day]')
+      const top = column?.getBoundingClientRect().top ?? 0
+      time = timeAtOffset(event.clientY - top, frame, snapStep(event.shiftKey))
+    }
+    props.onCreate({ day, time, practitionerId: practitioner.id })
+  }
+
+  return (
+    <div
+      className="column"
+      role="group"
+      aria-label={t('agendaUi.column', { practitioner: practitioner.displayName, date })}
+      data-column-day={day}
+      data-column-practitioner={practitioner.id}
+      style={{ height }}
+    >
+      {hours.map((hour) => (
+        <span key={hour} className="column__hour-line" style={{ top: offsetOf(hour, frame) }} aria-hidden="true" />
+      ))}
+      {shaded.map((gap) => (
+        <span
+          key={gap.start}
+          className="column__off"
+          style={{ top: offsetOf(gap.start, frame), height: (minuteOfDay(gap.end) - minuteOfDay(gap.start)) * frame.pxPerMinute }}
+          aria-hidden="true"
+        />
+      ))}
+      {slots.map((slot) => (
+        <button
+          key={slot}
+          type="button"
+          className="column__slot"
+          style={{ top: offsetOf(slot, frame), height: SLOT_MINUTES * frame.pxPerMinute }}
+          aria-label={t('agendaUi.slot', { time: clock(slot), practitioner: practitioner.displayName, date })}
+          onClick={(event) => tapSlot(event, slot)}
+        />
+      ))}
+      {nowOffset !== null && nowOffset >= 0 && nowOffset <= height ? (
+        <span className="column__now" style={{ top: nowOffset }}>
+          <span className="visually-hidden">{t('agendaUi.now', { time: clock(props.now.slice(11)) })}</span>
+        </span>
+      ) : null}
+      <ul className="column__blocks" aria-label={t('agendaUi.columnList', { practitioner: practitioner.displayName, date })}>
+        {items.map((a) => (
+          <AppointmentBlock
+            key={a.id}
+            appointment={a}
+            lane={lanes.get(a.id) ?? { lane: 0, lanes: 1 }}
+            frame={frame}
+            overlaps={props.overlapping.has(a.id)}
+            patient={a.patientId ? props.patients?.get(a.patientId) : undefined}
+            practitioner={practitioner}
+            kind={a.kindId ? props.kinds?.find((k) => k.id === a.kindId) : undefined}
+            series={a.seriesId ? props.series?.get(a.seriesId) : undefined}
+            compact={props.compact}
+            onOpen={props.onOpen}
+            onDrop={props.onDrop}
+          />
+        ))}
+      </ul>
+    </div>
+  )
+}
