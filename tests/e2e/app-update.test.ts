@@ -16,10 +16,24 @@ import { builtClientDir, launchChromium, openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
 import { startRelayProcess } from '../helpers/relay-process'
 import type { RelayProcess } from '../helpers/relay-process'
-import { createPractice, eventually, nav } from './helpers/practice-steps'
+import { createPractice, editor, eventually, nav } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Peupliers', practitioner: 'Anatole Berruyer' }
 const TYPING = 'Bilan postopératoire du genou'
+
+/** Taps a free slot of the agenda and types a title into the appointment editor it opens. */
+async function startTyping(page: Page) {
+  await page.getByRole('button', { name: /^Nouveau rendez-vous à 10 h 30, / }).first().click({ position: { x: 8, y: 4 } })
+  const title = editor(page).getByLabel('Titre', { exact: true })
+  await title.fill(TYPING)
+  return title
+}
+
+/** The editor is modal (the page behind it is inert): the practitioner closes it to reach the banner. */
+async function closeEditor(page: Page) {
+  await page.keyboard.press('Escape')
+  await editor(page).waitFor({ state: 'detached' })
+}
 
 /** The page's registration, as the page sees it: which workers are active and waiting. */
 function workers(page: Page) {
@@ -70,8 +84,7 @@ describe.sequential('a new version of the app, in Chromium', () => {
 
     // The practitioner is typing an appointment when the new version comes out.
     await nav(page, 'Agenda').click()
-    const title = page.getByRole('form', { name: 'Nouveau rendez-vous' }).getByLabel('Titre', { exact: true })
-    await title.fill(TYPING)
+    const title = await startTyping(page)
     // Gone at the next page load: tells whether the page reloaded.
     await page.evaluate(() => Object.assign(window, { tourneeTestMarker: 'same page' }))
 
@@ -88,6 +101,7 @@ describe.sequential('a new version of the app, in Chromium', () => {
     expect(await page.evaluate(() => (window as { tourneeTestMarker?: string }).tourneeTestMarker), 'no reload without a tap').toBe('same page')
     expect(await title.evaluate((element) => element === document.activeElement), 'the banner does not take the focus').toBe(true)
 
+    await closeEditor(page)
     const reloaded = page.waitForEvent('load')
     await banner.getByRole('button', { name: 'Mettre à jour' }).click()
     await reloaded
@@ -105,8 +119,7 @@ describe.sequential('a new version of the app, in Chromium', () => {
     try {
       await second.goto(`${relay.url}/`)
       await nav(second, 'Agenda').waitFor()
-      const title = second.getByRole('form', { name: 'Nouveau rendez-vous' }).getByLabel('Titre', { exact: true })
-      await title.fill(TYPING)
+      const title = await startTyping(second)
       await second.evaluate(() => Object.assign(window, { tourneeTestMarker: 'same page' }))
 
       appendFileSync(join(staticDir, 'sw.js'), '\n// another deploy\n')
@@ -127,6 +140,7 @@ describe.sequential('a new version of the app, in Chromium', () => {
       expect(await title.inputValue(), 'what was typed in the second tab is untouched').toBe(TYPING)
       expect(await second.evaluate(() => (window as { tourneeTestMarker?: string }).tourneeTestMarker), 'no reload without a tap').toBe('same page')
 
+      await closeEditor(second)
       const secondReloaded = second.waitForEvent('load')
       await bannerOf(second).getByRole('button', { name: 'Mettre à jour' }).click()
       await secondReloaded

@@ -24,10 +24,10 @@ async function connection(device: Device): Promise<string> {
   return (await statusText(device)).replace(/ \d+ modifications? en attente.*$/, '')
 }
 
+/** Every block of the agenda on screen (each practitioner column of the day), as text. */
 async function dayText(page: Page): Promise<string> {
-  const list = page.getByRole('list', { name: /^Rendez-vous du / })
-  if ((await list.count()) === 0) return ''
-  return (await list.textContent()) ?? ''
+  const texts = await page.getByRole('list', { name: /^Rendez-vous de / }).allTextContents()
+  return texts.join('\n')
 }
 
 /**
@@ -75,8 +75,8 @@ describe.sequential('the app cold-starts offline, in Chromium', () => {
 
     await a.page.getByRole('heading', { level: 1, name: day }).waitFor()
     await eventually(() => connection(a), 'A says it is offline').toBe('Hors ligne')
-    await addAppointment(a.page, { start: '16:15', title: OFFLINE_VISIT })
-    expect(await dayText(a.page), 'the appointment is listed on A').toContain(OFFLINE_VISIT)
+    await addAppointment(a.page, { start: '16:30', title: OFFLINE_VISIT })
+    await eventually(() => dayText(a.page), 'the appointment is listed on A').toContain(OFFLINE_VISIT)
     await eventually(() => pendingChanges(a), 'A counts the offline appointment as not yet on the relay').toBeGreaterThanOrEqual(1)
     expect(await connection(a)).toBe('Hors ligne')
     expect(await dayText(b.page), 'B cannot have it yet').not.toContain(OFFLINE_VISIT)

@@ -58,7 +58,7 @@ describe.sequential('a device the relay refuses, in Chromium', () => {
     expect(await device.status().getAttribute('data-status')).toBe('refused')
 
     // Work goes on locally, and is counted as not on the relay.
-    await addAppointment(page, { start: '11:45', title: 'Séance de rééducation' })
+    await addAppointment(page, { start: '11:30', title: 'Séance de rééducation' })
     await eventually(() => pendingChanges(device), 'the new appointment waits for a relay').toBeGreaterThanOrEqual(1)
     expect(await statusText(device)).toContain(REFUSED)
 
