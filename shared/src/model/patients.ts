@@ -2,8 +2,10 @@
  * The patient index: identity and contact of every patient, in the directory doc. This is the only
  * place identity lives; the patient's file (`patient/<id>`) and appointments refer to it by id.
  */
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import type { Actor, Clock } from './actor'
+import { recordHistory } from './change-log'
+import type { ChangeEntry, FieldChange } from './change-log'
 import { DIRECTORY_MAPS } from './collections'
 import { newRecordId } from './ids'
 import { patientFields } from './input-schemas'
@@ -11,6 +13,7 @@ import type { Patch, PatientInput } from './input-schemas'
 import { patientRecord } from './record-schemas'
 import type { Patient } from './record-schemas'
 import {
+  collection,
   compareFr,
   findRecord,
   insertRecord,
@@ -19,6 +22,7 @@ import {
   readAll,
   readRecord,
   requireRecord,
+  restoreFieldValue,
   unmarkDeleted,
   updateRecord,
 } from './records'
@@ -47,10 +51,7 @@ export function updatePatient(doc: Y.Doc, id: string, patch: PatientPatch, actor
     NAME,
     id,
     patch,
-    (merged) => {
-      const fields = validatePatientInput(merged)
-      return { ...fields, archived: fields.archived ?? false }
-    },
+    validatePatientRecord,
     KEYS,
     actor,
     clock,
@@ -107,28 +108,22 @@ export function listPatients(doc: Y.Doc, options: ListPatientsOptions = {}): Lis
   return result
 }
 
-function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
+/** Who changed what on this patient, newest first, with the entries of patients merged into it. */
+export function patientHistory(doc: Y.Doc, id: string): ChangeEntry[] {
+  const ids = [id]
+  collection(doc, NAME).forEach((value, otherId) => {
+    if (value instanceof Y.Map && value.get('mergedInto') === id) ids.push(otherId)
+  })
+  return recordHistory(doc, NAME, ids)
 }
 
-/**
- * Patients matching every word of `query` in a name, a phone number (digits only), the birth date
- * ('1984-12-03' or '03/12/1984') or the NIR. Accents and case are ignored.
- */
-export function searchPatients(doc: Y.Doc, query: string, options: ListPatientsOptions = {}): ListResult<Patient> {
-  const words = fold(query).split(/\s+/).filter(Boolean)
-  const result = listPatients(doc, options)
-  if (words.length === 0) return result
-  const items = result.items.filter((p) => {
-    const birth = p.birthDate ? `${p.birthDate} ${p.birthDate.split('-').reverse().join('/')}` : ''
-    const haystack = fold(
-      [p.birthName, p.usualName ?? '', p.firstNames, birth, p.nir ?? '', ...(p.phones ?? [])].join(' '),
-    )
-    const digits = haystack.replace(/[^0-9 ]/g, '')
-    return words.every((w) => haystack.includes(w) || (/^[0-9 .]+$/.test(w) && digits.includes(w.replace(/\D/g, ''))))
-  })
-  return { items, issues: result.issues }
+function validatePatientRecord(merged: Record<string, unknown>): Record<string, unknown> {
+  const fields = validatePatientInput(merged)
+  return { ...fields, archived: fields.archived ?? false }
+}
+
+/** Puts back the value a field had before `change`, as a new change; checked like any edit. */
+export function restorePatientField(doc: Y.Doc, change: FieldChange, actor: Actor, clock: Clock): boolean {
+  if (change.collection !== NAME) throw new Error(`A ${change.collection} change is not a patient's`)
+  return restoreFieldValue(doc, change, validatePatientRecord, KEYS, actor, clock)
 }
