@@ -193,6 +193,7 @@ export class PatientSearchIndex {
   private readonly dirty = new Set<string>()
   private ordered: SearchEntry[] = []
   private orderStale = true
+  private attached = false
   private readonly observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
     for (const event of events) {
       if (event.path.length === 0) for (const key of event.changes.keys.keys()) this.dirty.add(key)
@@ -205,14 +206,16 @@ export class PatientSearchIndex {
     doc.getMap<unknown>(NAME).forEach((_, id) => this.read(id))
   }
 
-  /** Follows the directory's changes (local and remote) from now on. */
+  /** Follows the directory's changes (local and remote) from now on. Calling it twice is harmless. */
   attach(): this {
-    this.doc.getMap<unknown>(NAME).observeDeep(this.observer)
+    if (!this.attached) this.doc.getMap<unknown>(NAME).observeDeep(this.observer)
+    this.attached = true
     return this
   }
 
   detach(): void {
-    this.doc.getMap<unknown>(NAME).unobserveDeep(this.observer)
+    if (this.attached) this.doc.getMap<unknown>(NAME).unobserveDeep(this.observer)
+    this.attached = false
   }
 
   get size(): number {
