@@ -252,7 +252,6 @@ export const en: Dictionary = {
   'history.when': '{date} at {time}',
   'history.device': 'device {device}',
   'history.thisDevice': 'this device ({device})',
-  'history.becomes': 'becomes',
   'history.restore': 'Restore',
   'history.restoreField': 'Restore {field}: {value}',
   'duplicates.possible': 'Possible duplicate:',

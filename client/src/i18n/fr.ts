@@ -263,7 +263,6 @@ export const fr = {
   'history.when': '{date} à {time}',
   'history.device': 'appareil {device}',
   'history.thisDevice': 'cet appareil ({device})',
-  'history.becomes': 'devient',
   'history.restore': 'Restaurer',
   'history.restoreField': 'Restaurer {field} : {value}',
   'duplicates.possible': 'Doublon possible :',

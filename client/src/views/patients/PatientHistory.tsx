@@ -81,7 +81,7 @@ function HistoryItem(props: {
       {entry.kind === 'change' ? (
         <p className="history__what">
           <strong>{field}</strong> : <span className="history__old">{previous}</span>
-          <span aria-label={t('history.becomes')}> → </span>
+          <span> → </span>
           <span className="history__new">{historyValueText(entry.field, entry.value, translator)}</span>
         </p>
       ) : (
