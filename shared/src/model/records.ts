@@ -106,15 +106,22 @@ export function insertRecord(
   return record
 }
 
-/** The collection and id of a record map, for its change-log entries. */
+/**
+ * The collection and id of a record map, for its change-log entries. A record is a map inside a
+ * top-level collection map; a singleton record (the practice settings) is a top-level map itself,
+ * and is logged under its own name as both collection and id.
+ */
 function locate(record: Y.Map<unknown>): { collection: string; id: string } {
   const parent = record.parent
-  const id = record._item?.parentSub
-  const collectionName = parent instanceof Y.Map ? parent._item?.parentSub ?? topLevelName(parent) : undefined
-  if (typeof id !== 'string' || collectionName === undefined) {
-    throw new Error('A record must sit in a collection of a doc before it is written')
+  if (parent === null) {
+    const name = topLevelName(record)
+    if (name !== undefined) return { collection: name, id: name }
+  } else if (parent instanceof Y.Map) {
+    const id = record._item?.parentSub
+    const name = topLevelName(parent as Y.Map<unknown>)
+    if (typeof id === 'string' && name !== undefined) return { collection: name, id }
   }
-  return { collection: collectionName, id }
+  throw new Error('A record must be a top-level map or sit in a top-level collection before it is written')
 }
 
 function topLevelName(type: Y.Map<unknown>): string | undefined {
