@@ -126,4 +126,31 @@ describe('index kept up to date', () => {
     expect(index.search('hugo').items).toEqual([])
     expect(new PatientSearchIndex(a).search('hugo').items).toHaveLength(1)
   })
+
+  it('gives while typing, and after a few or many changes, what a freshly built index gives', () => {
+    const doc = practice()
+    const index = new PatientSearchIndex(doc).attach()
+    const clock = steppingClock()
+    const same = (query: string, options = {}) =>
+      expect(index.search(query, options).items.map((p) => p.id), query).toEqual(
+        new PatientSearchIndex(doc).search(query, options).items.map((p) => p.id),
+      )
+    for (const query of ['m', 'ma', 'mar', 'mart', 'martin', 'martin l', 'martin le', 'martin', 'mar', 'l', 'le', 'lef']) same(query)
+    // A rename moves a patient in the alphabetical order (one entry moved in place).
+    const zoe = index.search('zoe').items[0]
+    if (!zoe) throw new Error('Zoé is in the practice')
+    same('ma')
+    updatePatient(doc, zoe.id, { birthName: 'Aaron' }, alice, clock)
+    same('')
+    same('ma')
+    same('a')
+    // Many changes at once (an initial sync) re-sort everything.
+    doc.transact(() => {
+      for (let i = 0; i < 250; i++) addPatient(doc, { birthName: `Nom${String(i).padStart(3, '0')}`, firstNames: 'Marc' }, bob, clock)
+    })
+    same('')
+    same('marc')
+    same('nom1')
+    same('jeanne', { includeArchived: true })
+  })
 })

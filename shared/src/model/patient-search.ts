@@ -106,16 +106,22 @@ export type SearchEntry = {
   readonly phones: readonly string[]
   readonly nir: string
   readonly sortKey: string
+  /** ' family words \u0001 first words \u0001 tags': one native `includes` rejects a non-match. */
+  readonly hay: string
 }
 
 export function searchEntry(patient: Patient): SearchEntry {
   const [year = 0, month = 0, day = 0] = (patient.birthDate ?? '').split('-').map(Number)
   const familyName = patient.usualName ?? patient.birthName
+  const family = [...words(patient.birthName), ...words(patient.usualName)]
+  const first = words(patient.firstNames)
+  const other = (patient.tags ?? []).flatMap(words)
   return {
     patient,
-    family: [...words(patient.birthName), ...words(patient.usualName)],
-    first: words(patient.firstNames),
-    other: (patient.tags ?? []).flatMap(words),
+    family,
+    first,
+    other,
+    hay: ` ${family.join(' ')} \u0001 ${first.join(' ')} \u0001 ${other.join(' ')}`,
     birth: patient.birthDate ? { year, month, day } : null,
     phones: (patient.phones ?? []).map(phoneDigits),
     nir: (patient.nir ?? '').replace(/\s/g, '').toLowerCase(),
@@ -129,6 +135,8 @@ export function searchEntry(patient: Patient): SearchEntry {
 const SCORE = { exactFamily: 0, family: 1, exactFirst: 2, first: 3, other: 4 } as const
 
 function wordScore(entry: SearchEntry, text: string): number | null {
+  // Most patients do not match: one native search says so before any loop.
+  if (!entry.hay.includes(` ${text}`)) return null
   let best: number | null = null
   for (const w of entry.family) {
     if (w === text) return SCORE.exactFamily
@@ -194,6 +202,12 @@ export class PatientSearchIndex {
   private ordered: SearchEntry[] = []
   private orderStale = true
   private attached = false
+  /**
+   * The last word-only search and the entries it matched, in alphabetical order. Typing one more
+   * letter (or word) can only narrow a word-only search, so the next one scans these instead of
+   * every patient. Forgotten whenever the index changes.
+   */
+  private last: { folded: string; options: string; matched: SearchEntry[] } | null = null
   private readonly observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
     for (const event of events) {
       if (event.path.length === 0) for (const key of event.changes.keys.keys()) this.dirty.add(key)
@@ -222,19 +236,49 @@ export class PatientSearchIndex {
     return this.entries.size
   }
 
-  private read(id: string): void {
-    this.orderStale = true
+  /** Reads one record again; returns the entry it replaced and its new entry (either may be absent). */
+  private read(id: string): { before: SearchEntry | undefined; after: SearchEntry | undefined } {
+    const before = this.entries.get(id)
     this.entries.delete(id)
     this.issues.delete(id)
     const value = this.doc.getMap<unknown>(NAME).get(id)
-    if (value === undefined) return
+    if (value === undefined) return { before, after: undefined }
     const read = readRecord(NAME, id, value, patientRecord)
-    if (read.ok) this.entries.set(id, searchEntry(read.record))
-    else this.issues.set(id, read.issue)
+    if (!read.ok) {
+      this.issues.set(id, read.issue)
+      return { before, after: undefined }
+    }
+    const after = searchEntry(read.record)
+    this.entries.set(id, after)
+    return { before, after }
+  }
+
+  /** Position of the first entry whose sort key is not below `key` (binary search). */
+  private position(key: string): number {
+    let low = 0
+    let high = this.ordered.length
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if ((this.ordered[mid] as SearchEntry).sortKey < key) low = mid + 1
+      else high = mid
+    }
+    return low
   }
 
   private refresh(): void {
-    for (const id of this.dirty) this.read(id)
+    if (this.dirty.size > 0) this.last = null
+    // A few changes (a remote edit) move their entries in place; many re-sort everything once.
+    const inPlace = !this.orderStale && this.dirty.size <= 200
+    for (const id of this.dirty) {
+      const { before, after } = this.read(id)
+      if (!inPlace) continue
+      if (before) {
+        const at = this.position(before.sortKey)
+        if (this.ordered[at] === before) this.ordered.splice(at, 1)
+      }
+      if (after) this.ordered.splice(this.position(after.sortKey), 0, after)
+    }
+    if (!inPlace && this.dirty.size > 0) this.orderStale = true
     this.dirty.clear()
     if (this.orderStale) {
       this.ordered = [...this.entries.values()].sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
@@ -256,16 +300,24 @@ export class PatientSearchIndex {
     const items: Patient[] = []
     if (tokens.length === 0) {
       for (const entry of this.ordered) if (visible(entry.patient)) items.push(entry.patient)
+      this.last = null
     } else {
-      // `ordered` is alphabetical, and the sort is stable: equal scores stay in that order.
-      const scored: { patient: Patient; score: number }[] = []
-      for (const entry of this.ordered) {
+      const wordsOnly = tokens.every((t) => t.kind === 'word')
+      const folded = foldText(query)
+      const optionKey = `${options.includeArchived === true}/${options.includeDeleted === true}`
+      const last = this.last
+      const narrowing = wordsOnly && last !== null && last.options === optionKey && folded.startsWith(last.folded)
+      const candidates = narrowing ? last.matched : this.ordered
+      // `candidates` are alphabetical, and the sort is stable: equal scores stay in that order.
+      const scored: { entry: SearchEntry; score: number }[] = []
+      for (const entry of candidates) {
         if (!visible(entry.patient)) continue
         const score = scoreEntry(entry, tokens)
-        if (score !== null) scored.push({ patient: entry.patient, score })
+        if (score !== null) scored.push({ entry, score })
       }
+      this.last = wordsOnly ? { folded, options: optionKey, matched: scored.map((s) => s.entry) } : null
       scored.sort((a, b) => a.score - b.score)
-      for (const s of scored) items.push(s.patient)
+      for (const s of scored) items.push(s.entry.patient)
     }
     return { items, issues: [...this.issues.values()] }
   }

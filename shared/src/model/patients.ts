@@ -2,9 +2,9 @@
  * The patient index: identity and contact of every patient, in the directory doc. This is the only
  * place identity lives; the patient's file (`patient/<id>`) and appointments refer to it by id.
  */
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import type { Actor, Clock } from './actor'
-import { recordHistory } from './change-log'
+import { historyArray, recordHistory } from './change-log'
 import type { ChangeEntry, FieldChange } from './change-log'
 import { DIRECTORY_MAPS } from './collections'
 import { newRecordId } from './ids'
@@ -13,7 +13,6 @@ import type { Patch, PatientInput } from './input-schemas'
 import { patientRecord } from './record-schemas'
 import type { Patient } from './record-schemas'
 import {
-  collection,
   compareFr,
   findRecord,
   insertRecord,
@@ -108,13 +107,29 @@ export function listPatients(doc: Y.Doc, options: ListPatientsOptions = {}): Lis
   return result
 }
 
-/** Who changed what on this patient, newest first, with the entries of patients merged into it. */
+/**
+ * Who changed what on this patient, newest first, with the entries of patients merged into it
+ * (found from the log's 'merge' entries, transitively: a duplicate of a duplicate counts too).
+ */
 export function patientHistory(doc: Y.Doc, id: string): ChangeEntry[] {
-  const ids = [id]
-  collection(doc, NAME).forEach((value, otherId) => {
-    if (value instanceof Y.Map && value.get('mergedInto') === id) ids.push(otherId)
+  const ids = new Set([id])
+  const merges: { into: string; from: string }[] = []
+  historyArray(doc).forEach((item) => {
+    const raw = item as { kind?: unknown; collection?: unknown; recordId?: unknown; from?: unknown } | null
+    if (raw?.kind === 'merge' && raw.collection === NAME && typeof raw.recordId === 'string' && typeof raw.from === 'string') {
+      merges.push({ into: raw.recordId, from: raw.from })
+    }
   })
-  return recordHistory(doc, NAME, ids)
+  for (let grown = true; grown; ) {
+    grown = false
+    for (const m of merges) {
+      if (ids.has(m.into) && !ids.has(m.from)) {
+        ids.add(m.from)
+        grown = true
+      }
+    }
+  }
+  return recordHistory(doc, NAME, [...ids])
 }
 
 function validatePatientRecord(merged: Record<string, unknown>): Record<string, unknown> {

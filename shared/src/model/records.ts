@@ -251,9 +251,13 @@ export function isDeleted(record: { deletedAt?: number }): boolean {
   return record.deletedAt !== undefined
 }
 
+// Built once: `localeCompare` with a locale and options builds a collator on every call, which
+// made sorting 20,000 patients take seconds. A collator is immutable, so sharing it is safe.
+const FRENCH = new Intl.Collator('fr', { sensitivity: 'base' })
+
 /** French alphabetical order, ignoring case and accents ('Émile' sorts with 'Emile'). */
 export function compareFr(a: string, b: string): number {
-  return a.localeCompare(b, 'fr', { sensitivity: 'base' })
+  return FRENCH.compare(a, b)
 }
 
 /**
