@@ -199,9 +199,10 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
     }
 
     mkdirSync(screenshotDir, { recursive: true })
-    await a.page.getByRole('heading', { name: 'Historique des modifications' }).scrollIntoViewIfNeeded()
+    await a.page.evaluate(() => window.scrollTo(0, document.body.scrollHeight))
     await a.page.screenshot({ path: `${screenshotDir}patient-history.png`, animations: 'disabled' })
     await a.page.setViewportSize({ width: 768, height: 1024 })
+    await a.page.evaluate(() => window.scrollTo(0, document.body.scrollHeight))
     await a.page.screenshot({ path: `${screenshotDir}patient-history-portrait.png`, animations: 'disabled' })
     await a.page.setViewportSize({ width: 1024, height: 768 })
   })
