@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { addAppointment, getAppointment } from './agenda'
 import { addNote, addPrescription, getNoteText, listNotes, listPrescriptions } from './patient-file'
-import { areDuplicates, findDuplicates, mergePatientFiles, mergePatients, relinkAppointments } from './patient-duplicates'
+import { areDuplicates, findDuplicates, findDuplicatesOf, mergePatientFiles, mergePatients, relinkAppointments } from './patient-duplicates'
 import { addPatient, getPatient, listPatients, patientHistory, updatePatient } from './patients'
 import type { Patient } from './record-schemas'
 import { alice, bob, exchange, fork, steppingClock, T0 } from './test-support'
@@ -47,6 +47,8 @@ describe('merge', () => {
     exchange(a, b)
     const pairs = findDuplicates(listPatients(a).items)
     expect(pairs.map((pair) => [pair.keep.id, pair.drop.id])).toEqual([[kept, dropped]])
+    expect(findDuplicatesOf(a, dropped)).toEqual(pairs)
+    expect(findDuplicatesOf(a, kept)).toEqual(pairs)
 
     mergePatients(a, kept, dropped, alice, clockA)
     exchange(a, b)
@@ -55,6 +57,7 @@ describe('merge', () => {
       expect(getPatient(doc, kept)).toMatchObject({ phones: ['0612345678'], email: 'zoe@example.fr' })
       expect(getPatient(doc, dropped)).toMatchObject({ mergedInto: kept, deletedAt: expect.any(Number) })
       expect(listPatients(doc).items.map((x) => x.id)).toEqual([kept])
+      expect(findDuplicatesOf(doc, kept)).toEqual([])
       const history = patientHistory(doc, kept)
       expect(history.filter((e) => e.recordId === dropped).map((e) => e.kind)).toEqual(
         expect.arrayContaining(['create', 'change', 'delete']),

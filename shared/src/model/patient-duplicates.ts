@@ -18,6 +18,7 @@ import type { Actor, Clock } from './actor'
 import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from './collections'
 import { appendChanges } from './change-log'
 import { patientFields } from './input-schemas'
+import { getPatient } from './patients'
 import { foldText } from './patient-search'
 import type { Patient } from './record-schemas'
 import { collection, insertRecord, markDeleted, recordFields, requireRecord, writeChangedFields } from './records'
@@ -71,6 +72,22 @@ export function findDuplicates(patients: readonly Patient[]): DuplicatePair[] {
       }
     }
   }
+  return pairs
+}
+
+/**
+ * The duplicate pairs one patient is part of, without reading the whole directory: a raw scan
+ * picks the records with the same birth date, and only those are validated and compared.
+ */
+export function findDuplicatesOf(doc: Y.Doc, id: string): DuplicatePair[] {
+  const patient = getPatient(doc, id)
+  if (!patient?.birthDate || patient.deletedAt !== undefined) return []
+  const pairs: DuplicatePair[] = []
+  collection(doc, PATIENTS).forEach((value, otherId) => {
+    if (otherId === id || !(value instanceof Y.Map) || value.get('birthDate') !== patient.birthDate) return
+    const other = getPatient(doc, otherId)
+    if (other && other.deletedAt === undefined && areDuplicates(patient, other)) pairs.push(mergeOrder(patient, other))
+  })
   return pairs
 }
 

@@ -1,8 +1,8 @@
 import { useCallback, useId, useState } from 'react'
 import type { ReactNode } from 'react'
 import type * as Y from 'yjs'
-import { findDuplicates, getPatient, listPatients, patientDisplayName, updatePatient } from '../../../../shared/src/model'
-import type { DuplicatePair, Patient } from '../../../../shared/src/model'
+import { findDuplicatesOf, getPatient, patientDisplayName, updatePatient } from '../../../../shared/src/model'
+import type { Patient } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import { useActor, useDirectory, useDocSnapshot, usePractice } from '../../state'
 import { routeHref } from '../../app/route'
@@ -38,13 +38,6 @@ export function PatientDetailScreen(props: { patientId: string }) {
   )
 }
 
-function duplicatesOf(patientId: string) {
-  return (doc: Y.Doc): DuplicatePair[] =>
-    findDuplicates(listPatients(doc, { includeArchived: true }).items).filter(
-      (pair) => pair.keep.id === patientId || pair.drop.id === patientId,
-    )
-}
-
 function PatientIdentity(props: { directory: Y.Doc; patient: Patient }) {
   const translator = useT()
   const { t } = translator
@@ -55,7 +48,7 @@ function PatientIdentity(props: { directory: Y.Doc; patient: Patient }) {
   const [editing, setEditing] = useState(false)
   const [notice, setNotice] = useState('')
   const [failure, setFailure] = useState<string | null>(null)
-  const readDuplicates = useCallback((doc: Y.Doc) => duplicatesOf(patient.id)(doc), [patient.id])
+  const readDuplicates = useCallback((doc: Y.Doc) => findDuplicatesOf(doc, patient.id), [patient.id])
   const duplicates = useDocSnapshot(directory, readDuplicates) ?? []
   const mergedInto = patient.mergedInto
 

@@ -60,7 +60,7 @@ export function PatientsScreen() {
             <p className="patients__count" aria-live="polite">
               {plural('patients.count', patients.length)}
             </p>
-            <VirtualPatientList patients={patients} label={t('patients.listLabel')} focusRequest={focusRequest} />
+            <VirtualPatientList patients={patients} label={t('patients.listLabel')} focusRequest={focusRequest} resetKey={`${deferredQuery}/${includeArchived}`} />
           </>
         )}
       </section>

@@ -5,17 +5,7 @@ import type { Patient } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import { routeHref } from '../../app/route'
 import { formatPhone } from './patient-form'
-
-/** Every row has this height (CSS `.patient-row` matches it), so the window is plain arithmetic. */
-export const ROW_HEIGHT = 64
-const OVERSCAN = 6
-
-/** Rows [first, last) to render for a scroll position: the visible ones plus a margin each side. */
-export function visibleRange(scrollTop: number, viewport: number, count: number): { first: number; last: number } {
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN)
-  const last = Math.min(count, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN)
-  return { first, last }
-}
+import { ROW_HEIGHT, visibleRange } from './virtual-window'
 
 /**
  * The patient list, windowed: with 20,000 patients only the rows in view (and a few around) are
@@ -23,9 +13,9 @@ export function visibleRange(scrollTop: number, viewport: number, count: number)
  * it forty lines. Keyboard: ↓/↑ move between rows, Début/Fin jump, Entrée opens; the search field
  * hands focus to the first row with ↓ (`focusRow` below).
  */
-export function VirtualPatientList(props: { patients: readonly Patient[]; label: string; focusRequest: number }) {
+export function VirtualPatientList(props: { patients: readonly Patient[]; label: string; focusRequest: number; resetKey: string }) {
   const { t, longDate } = useT()
-  const { patients, label, focusRequest } = props
+  const { patients, label, focusRequest, resetKey } = props
   const scroller = useRef<HTMLDivElement>(null)
   const [scroll, setScroll] = useState({ top: 0, height: 640 })
   const [active, setActive] = useState<number | null>(null)
@@ -40,10 +30,10 @@ export function VirtualPatientList(props: { patients: readonly Patient[]; label:
     return () => observer.disconnect()
   }, [])
 
-  // A new search result starts at the top.
+  // A new search starts at the top; a remote change to the list does not move the user's place.
   useEffect(() => {
     if (scroller.current) scroller.current.scrollTop = 0
-  }, [patients])
+  }, [resetKey])
 
   useEffect(() => {
     if (focusRequest > 0 && patients.length > 0) focusRow(0)
@@ -85,6 +75,8 @@ export function VirtualPatientList(props: { patients: readonly Patient[]; label:
   }
 
   const { first, last } = visibleRange(scroll.top, scroll.height, patients.length)
+  // Roving tab stop: the active row, or the first one in view when the active one scrolled away.
+  const tabStop = active !== null && active >= first && active < last ? active : first
   const rows = []
   for (let i = first; i < last; i++) {
     const patient = patients[i] as Patient
@@ -94,7 +86,7 @@ export function VirtualPatientList(props: { patients: readonly Patient[]; label:
         <a
           className="patient-list__item"
           href={routeHref({ view: 'patient', patientId: patient.id })}
-          tabIndex={i === (active ?? 0) ? 0 : -1}
+          tabIndex={i === tabStop ? 0 : -1}
           onFocus={() => setActive(i)}
         >
           <span className="patient-list__name">
