@@ -220,7 +220,6 @@ export const en: Dictionary = {
   'patient.insurance': 'Insurance',
   'patient.tags': 'Tags',
   'patient.tags.hint': 'Separated by commas: diabetes, home visit…',
-  'patient.nir.hint': 'Optional. 15 characters, key included.',
   'patient.phone.hint': 'Several numbers: separate them with commas.',
   'patient.address.accessNotes.hint': 'Door code, floor, lift…',
   'patient.archived': 'Archived',

@@ -231,7 +231,6 @@ export const fr = {
   'patient.insurance': 'Mutuelle / organisme',
   'patient.tags': 'Étiquettes',
   'patient.tags.hint': 'Séparées par des virgules : diabète, domicile…',
-  'patient.nir.hint': 'Facultatif. 15 caractères, clé comprise.',
   'patient.phone.hint': 'Plusieurs numéros : séparez-les par des virgules.',
   'patient.address.accessNotes.hint': 'Code de la porte, étage, ascenseur…',
   'patient.archived': 'Archivé',

@@ -56,7 +56,7 @@ export function PatientFormFields(props: { errors: FieldErrors<PatientField>; in
           choices={[{ value: '', label: t('patients.none') }, ...SEXES.map((s) => ({ value: s, label: t(SEX_LABELS[s]) }))]}
         />
         <TextField {...field('birthDate')} type="date" />
-        <TextField {...field('nir')} inputMode="numeric" autoComplete="off" spellCheck={false} hint={t('patient.nir.hint')} />
+        <TextField {...field('nir')} inputMode="numeric" autoComplete="off" spellCheck={false} />
       </fieldset>
       <fieldset className="form__group">
         <legend>{t('patients.contact')}</legend>
