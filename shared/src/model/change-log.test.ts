@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { recordHistory } from './change-log'
+import { RestoreError } from './records'
 import type { FieldChange } from './change-log'
 import { addAppointment, updateAppointment } from './agenda'
 import { addPatient, getPatient, patientHistory, restorePatientField, softDeletePatient, updatePatient } from './patients'
@@ -76,6 +77,16 @@ describe('change log', () => {
     expect(getPatient(doc, id)?.email).toBeUndefined()
     const latest = changes(doc, id)[1]
     expect(latest).toMatchObject({ field: 'phones', previous: ['0698765432'], value: ['0612345678'], by: alice })
+  })
+
+  it('refuses to restore what is not an editable patient field', () => {
+    const doc = new Y.Doc()
+    const clock = steppingClock()
+    const id = addPatient(doc, { birthName: 'Martin', firstNames: 'Léa' }, alice, clock)
+    const stamp = { kind: 'change', collection: 'patients', recordId: id, field: 'createdBy', previous: bob, at: T0, by: bob } as const
+    expect(() => restorePatientField(doc, stamp, alice, clock)).toThrow(RestoreError)
+    expect(() => restorePatientField(doc, { ...stamp, collection: 'appointments', field: 'email' }, alice, clock)).toThrow(RestoreError)
+    expect(getPatient(doc, id)?.createdBy).toEqual(alice)
   })
 
   it('logs appointments through the same record layer', () => {

@@ -37,7 +37,7 @@ export type {
   Prescription,
   Site,
 } from './record-schemas'
-export { RecordNotFoundError, restoreFieldValue } from './records'
+export { RecordNotFoundError, RestoreError, restoreFieldValue } from './records'
 export { CHANGE_KINDS, HISTORY_ARRAY, recordHistory } from './change-log'
 export type { ChangeEntry, ChangeKind, FieldChange } from './change-log'
 export { isRpps, normalizeRpps } from './rpps'

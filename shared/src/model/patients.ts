@@ -22,6 +22,7 @@ import {
   readRecord,
   requireRecord,
   restoreFieldValue,
+  RestoreError,
   unmarkDeleted,
   updateRecord,
 } from './records'
@@ -139,6 +140,6 @@ function validatePatientRecord(merged: Record<string, unknown>): Record<string, 
 
 /** Puts back the value a field had before `change`, as a new change; checked like any edit. */
 export function restorePatientField(doc: Y.Doc, change: FieldChange, actor: Actor, clock: Clock): boolean {
-  if (change.collection !== NAME) throw new Error(`A ${change.collection} change is not a patient's`)
+  if (change.collection !== NAME) throw new RestoreError(`A ${change.collection} change is not a patient's`)
   return restoreFieldValue(doc, change, validatePatientRecord, KEYS, actor, clock)
 }

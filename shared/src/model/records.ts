@@ -213,6 +213,11 @@ export function unmarkDeleted(doc: Y.Doc, record: Y.Map<unknown>, actor: Actor, 
   })
 }
 
+/** A history entry that cannot be restored (not an editable field, or another collection's). */
+export class RestoreError extends Error {
+  override name = 'RestoreError'
+}
+
 export type ReadResult<T> = { ok: true; record: T } | { ok: false; issue: RecordIssue }
 
 export function readRecord<S extends z.ZodType>(
@@ -293,7 +298,7 @@ export function restoreFieldValue(
   clock: Clock,
 ): boolean {
   if (!keys.includes(change.field)) {
-    throw new Error(`Field '${change.field}' of ${change.collection} cannot be restored: it is not an editable field`)
+    throw new RestoreError(`Field '${change.field}' of ${change.collection} cannot be restored: it is not an editable field`)
   }
   const patch = { [change.field]: change.previous === undefined ? null : change.previous }
   return updateRecord(doc, change.collection, change.recordId, patch, validate, keys, actor, clock)
