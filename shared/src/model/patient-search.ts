@@ -308,16 +308,19 @@ export class PatientSearchIndex {
       const last = this.last
       const narrowing = wordsOnly && last !== null && last.options === optionKey && folded.startsWith(last.folded)
       const candidates = narrowing ? last.matched : this.ordered
-      // `candidates` are alphabetical, and the sort is stable: equal scores stay in that order.
-      const scored: { entry: SearchEntry; score: number }[] = []
+      // Scores are small integers: one bucket per score, filled in the candidates' alphabetical
+      // order, is the ranking without a comparison sort (thousands of matches on a first letter).
+      const buckets: SearchEntry[][] = []
+      const matched: SearchEntry[] = []
       for (const entry of candidates) {
         if (!visible(entry.patient)) continue
         const score = scoreEntry(entry, tokens)
-        if (score !== null) scored.push({ entry, score })
+        if (score === null) continue
+        matched.push(entry)
+        ;(buckets[score] ??= []).push(entry)
       }
-      this.last = wordsOnly ? { folded, options: optionKey, matched: scored.map((s) => s.entry) } : null
-      scored.sort((a, b) => a.score - b.score)
-      for (const s of scored) items.push(s.entry.patient)
+      this.last = wordsOnly ? { folded, options: optionKey, matched } : null
+      for (const bucket of buckets) if (bucket) for (const entry of bucket) items.push(entry.patient)
     }
     return { items, issues: [...this.issues.values()] }
   }
