@@ -121,7 +121,7 @@ export function searchEntry(patient: Patient): SearchEntry {
     family,
     first,
     other,
-    hay: ` ${family.join(' ')} \u0001 ${first.join(' ')} \u0001 ${other.join(' ')}`,
+    hay: ['', ...family, '\u0001', ...first, '\u0001', ...other].join(' '),
     birth: patient.birthDate ? { year, month, day } : null,
     phones: (patient.phones ?? []).map(phoneDigits),
     nir: (patient.nir ?? '').replace(/\s/g, '').toLowerCase(),
@@ -134,9 +134,9 @@ export function searchEntry(patient: Patient): SearchEntry {
 
 const SCORE = { exactFamily: 0, family: 1, exactFirst: 2, first: 3, other: 4 } as const
 
-function wordScore(entry: SearchEntry, text: string): number | null {
+function wordScore(entry: SearchEntry, text: string, needle: string): number | null {
   // Most patients do not match: one native search says so before any loop.
-  if (!entry.hay.includes(` ${text}`)) return null
+  if (!entry.hay.includes(needle)) return null
   let best: number | null = null
   for (const w of entry.family) {
     if (w === text) return SCORE.exactFamily
@@ -169,12 +169,19 @@ function dateMatch(entry: SearchEntry, token: Extract<SearchToken, { kind: 'date
   )
 }
 
+/** A word token with its needle (' ' + text) built once per search, not once per patient. */
+type PreparedToken = SearchToken & { readonly needle?: string }
+
+function prepare(tokens: readonly SearchToken[]): PreparedToken[] {
+  return tokens.map((t) => (t.kind === 'word' ? { ...t, needle: ` ${t.text}` } : t))
+}
+
 /** The entry's score for these tokens (lower ranks first), or null when a token does not match. */
-export function scoreEntry(entry: SearchEntry, tokens: readonly SearchToken[]): number | null {
+export function scoreEntry(entry: SearchEntry, tokens: readonly PreparedToken[]): number | null {
   let score = 0
   for (const token of tokens) {
     if (token.kind === 'word') {
-      const s = wordScore(entry, token.text)
+      const s = wordScore(entry, token.text, token.needle ?? ` ${token.text}`)
       if (s === null) return null
       score += s
     } else if (token.kind === 'digits') {
@@ -294,7 +301,7 @@ export class PatientSearchIndex {
 
   search(query: string, options: PatientSearchOptions = {}): ListResult<Patient> {
     this.refresh()
-    const tokens = parseQuery(query)
+    const tokens = prepare(parseQuery(query))
     const visible = (p: Patient) =>
       (options.includeDeleted || p.deletedAt === undefined) && (options.includeArchived || !p.archived)
     const items: Patient[] = []
