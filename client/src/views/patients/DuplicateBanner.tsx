@@ -11,7 +11,7 @@ import { FormAlert } from '../form/form-alert'
  * "Doublon possible": two records that look like the same patient (see patient-duplicates.ts for
  * the rule), with "Fusionner" to keep the older one and fold the other into it.
  */
-export function DuplicateBanner(props: { pair: DuplicatePair }) {
+export function DuplicateBanner(props: { pair: DuplicatePair; currentId?: string }) {
   const translator = useT()
   const { t, longDate, timeZone } = translator
   const { pair } = props
@@ -21,6 +21,8 @@ export function DuplicateBanner(props: { pair: DuplicatePair }) {
   const [busy, setBusy] = useState(false)
   const [failure, setFailure] = useState<string | null>(null)
   const name = patientDisplayName(pair.keep)
+  // On a patient's page, the link leads to the other record of the pair.
+  const other = props.currentId === pair.drop.id ? pair.keep : pair.drop
 
   async function merge() {
     if (!directory) return
@@ -48,7 +50,7 @@ export function DuplicateBanner(props: { pair: DuplicatePair }) {
       <p className="duplicate__text">
         <strong>{t('duplicates.possible')}</strong>{' '}
         {t('duplicates.detail', { name, date: pair.keep.birthDate ? longDate(pair.keep.birthDate) : '' })}{' '}
-        <a href={routeHref({ view: 'patient', patientId: pair.drop.id })}>{t('duplicates.seeOther')}</a>
+        <a href={routeHref({ view: 'patient', patientId: other.id })}>{t('duplicates.seeOther')}</a>
       </p>
       {failure ? <FormAlert>{failure}</FormAlert> : null}
       <button className="button button--primary" type="button" onClick={() => void merge()} disabled={busy}>

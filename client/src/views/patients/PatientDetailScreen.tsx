@@ -72,7 +72,7 @@ function PatientIdentity(props: { directory: Y.Doc; patient: Patient }) {
       ) : null}
       {patient.archived ? <p className="patient__archived">{t('patients.isArchived')}</p> : null}
       {duplicates.map((pair) => (
-        <DuplicateBanner key={`${pair.keep.id}-${pair.drop.id}`} pair={pair} />
+        <DuplicateBanner key={`${pair.keep.id}-${pair.drop.id}`} pair={pair} currentId={patient.id} />
       ))}
       {failure ? <FormAlert>{failure}</FormAlert> : null}
       {editing ? (
