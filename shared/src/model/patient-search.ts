@@ -320,9 +320,10 @@ export class PatientSearchIndex {
       const buckets: SearchEntry[][] = []
       const matched: SearchEntry[] = []
       for (const entry of candidates) {
-        if (!visible(entry.patient)) continue
+        // Score first: a non-match is rejected on the entry's own string, without reaching into
+        // the patient object (the entries are in alphabetical, not memory, order).
         const score = scoreEntry(entry, tokens)
-        if (score === null) continue
+        if (score === null || !visible(entry.patient)) continue
         matched.push(entry)
         ;(buckets[score] ??= []).push(entry)
       }
