@@ -7,6 +7,7 @@ import { isLocalDate, isLocalDateTime, isLocalTime, isValidTimeZone } from './da
 import { isRecordId } from './ids'
 import { checkNir, normalizeNir } from './nir'
 import { isPhone, normalizePhone } from './phone'
+import { isRpps, normalizeRpps } from './rpps'
 
 export const LIMITS = {
   name: 100,
@@ -56,10 +57,7 @@ export const nir = z
   })
   .transform(normalizeNir)
 
-export const rpps = z
-  .string()
-  .transform((s) => s.replace(/\s/g, ''))
-  .pipe(z.string().regex(/^[0-9]{11}$/, { error: 'invalid_rpps' }))
+export const rpps = z.string().refine(isRpps, { error: 'invalid_rpps' }).transform(normalizeRpps)
 
 export const int = (min: number, max: number) => z.number().int().min(min).max(max)
 
@@ -70,6 +68,18 @@ export const address = z.object({
   city: text(LIMITS.name),
   accessNotes: text(LIMITS.shortText).optional(),
 })
+
+/** The médecin traitant or prescriber who sent the patient: a name, and an RPPS number when known. */
+export const referringDoctor = z.object({
+  name: text(LIMITS.name),
+  rpps: rpps.optional(),
+})
+
+/** Free labels ('diabète', 'domicile'): trimmed, at most 20 of 40 characters, no duplicates kept. */
+export const tags = z
+  .array(text(40))
+  .max(20)
+  .transform((list) => [...new Set(list)])
 
 export type Address = z.output<typeof address>
 export type AddressInput = z.input<typeof address>
@@ -82,6 +92,8 @@ export const storedAddress = z.object({
   city: z.string(),
   accessNotes: z.string().optional(),
 })
+
+export const storedReferringDoctor = z.object({ name: z.string(), rpps: z.string().optional() })
 
 export const actor = z.object({ memberId: z.string().min(1), deviceId: z.string().min(1) })
 

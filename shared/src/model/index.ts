@@ -40,7 +40,12 @@ export type {
   Prescription,
   Site,
 } from './record-schemas'
-export { RecordNotFoundError } from './records'
+export { RecordNotFoundError, RestoreError, restoreFieldValue } from './records'
+export { CHANGE_KINDS, HISTORY_ARRAY, recordHistory } from './change-log'
+export type { ChangeEntry, ChangeKind, FieldChange } from './change-log'
+export { isRpps, normalizeRpps } from './rpps'
+export * from './patient-search'
+export * from './patient-duplicates'
 export type { ListResult, RecordIssue, RecordMeta } from './records'
 export * from './validation'
 export * from './directory'

@@ -65,6 +65,9 @@ export const patientFields = z.object({
   phones: z.array(f.phone).max(5).optional(),
   email: f.email.optional(),
   address: f.address.optional(),
+  referringDoctor: f.referringDoctor.optional(),
+  insurance: f.text(f.LIMITS.line).optional(),
+  tags: f.tags.optional(),
   archived: z.boolean().optional(),
 })
 

@@ -34,6 +34,14 @@ describe('NIR', () => {
     expect(checkNir('2 55 08 14 168 026 38')).toBe('invalid_nir_key')
   })
 
+  it('accepts a person born abroad (department 99, then the country code) with its key', () => {
+    // 1 85 05 99 352 123: a man born in May 1985 in Algeria (country 352).
+    const key = String(97 - (1850599352123 % 97)).padStart(2, '0')
+    expect(checkNir(`1 85 05 99 352 123 ${key}`)).toBe('ok')
+    const wrong = String((Number(key) % 97) + 1).padStart(2, '0')
+    expect(checkNir(`1 85 05 99 352 123 ${wrong}`)).toBe('invalid_nir_key')
+  })
+
   it('normalizes spaces and case', () => {
     expect(normalizeNir(' 2 90 05 2a 004 012 34 ')).toBe('290052A00401234')
   })

@@ -8,10 +8,10 @@ import {
   listPatients,
   patientDisplayName,
   restorePatient,
-  searchPatients,
   softDeletePatient,
   updatePatient,
 } from './patients'
+import { searchPatients } from './patient-search'
 import { RecordNotFoundError } from './records'
 import { ValidationError } from './validation'
 import { T0, alice, bob, exchange, fork, steppingClock } from './test-support'

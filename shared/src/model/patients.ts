@@ -4,6 +4,8 @@
  */
 import type * as Y from 'yjs'
 import type { Actor, Clock } from './actor'
+import { historyArray, recordHistory } from './change-log'
+import type { ChangeEntry, FieldChange } from './change-log'
 import { DIRECTORY_MAPS } from './collections'
 import { newRecordId } from './ids'
 import { patientFields } from './input-schemas'
@@ -19,6 +21,8 @@ import {
   readAll,
   readRecord,
   requireRecord,
+  restoreFieldValue,
+  RestoreError,
   unmarkDeleted,
   updateRecord,
 } from './records'
@@ -47,10 +51,7 @@ export function updatePatient(doc: Y.Doc, id: string, patch: PatientPatch, actor
     NAME,
     id,
     patch,
-    (merged) => {
-      const fields = validatePatientInput(merged)
-      return { ...fields, archived: fields.archived ?? false }
-    },
+    validatePatientRecord,
     KEYS,
     actor,
     clock,
@@ -107,28 +108,38 @@ export function listPatients(doc: Y.Doc, options: ListPatientsOptions = {}): Lis
   return result
 }
 
-function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
+/**
+ * Who changed what on this patient, newest first, with the entries of patients merged into it
+ * (found from the log's 'merge' entries, transitively: a duplicate of a duplicate counts too).
+ */
+export function patientHistory(doc: Y.Doc, id: string): ChangeEntry[] {
+  const ids = new Set([id])
+  const merges: { into: string; from: string }[] = []
+  historyArray(doc).forEach((item) => {
+    const raw = item as { kind?: unknown; collection?: unknown; recordId?: unknown; from?: unknown } | null
+    if (raw?.kind === 'merge' && raw.collection === NAME && typeof raw.recordId === 'string' && typeof raw.from === 'string') {
+      merges.push({ into: raw.recordId, from: raw.from })
+    }
+  })
+  for (let grown = true; grown; ) {
+    grown = false
+    for (const m of merges) {
+      if (ids.has(m.into) && !ids.has(m.from)) {
+        ids.add(m.from)
+        grown = true
+      }
+    }
+  }
+  return recordHistory(doc, NAME, [...ids])
 }
 
-/**
- * Patients matching every word of `query` in a name, a phone number (digits only), the birth date
- * ('1984-12-03' or '03/12/1984') or the NIR. Accents and case are ignored.
- */
-export function searchPatients(doc: Y.Doc, query: string, options: ListPatientsOptions = {}): ListResult<Patient> {
-  const words = fold(query).split(/\s+/).filter(Boolean)
-  const result = listPatients(doc, options)
-  if (words.length === 0) return result
-  const items = result.items.filter((p) => {
-    const birth = p.birthDate ? `${p.birthDate} ${p.birthDate.split('-').reverse().join('/')}` : ''
-    const haystack = fold(
-      [p.birthName, p.usualName ?? '', p.firstNames, birth, p.nir ?? '', ...(p.phones ?? [])].join(' '),
-    )
-    const digits = haystack.replace(/[^0-9 ]/g, '')
-    return words.every((w) => haystack.includes(w) || (/^[0-9 .]+$/.test(w) && digits.includes(w.replace(/\D/g, ''))))
-  })
-  return { items, issues: result.issues }
+function validatePatientRecord(merged: Record<string, unknown>): Record<string, unknown> {
+  const fields = validatePatientInput(merged)
+  return { ...fields, archived: fields.archived ?? false }
+}
+
+/** Puts back the value a field had before `change`, as a new change; checked like any edit. */
+export function restorePatientField(doc: Y.Doc, change: FieldChange, actor: Actor, clock: Clock): boolean {
+  if (change.collection !== NAME) throw new RestoreError(`A ${change.collection} change is not a patient's`)
+  return restoreFieldValue(doc, change, validatePatientRecord, KEYS, actor, clock)
 }

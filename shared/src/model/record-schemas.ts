@@ -55,7 +55,12 @@ export const patientRecord = z.object({
   phones: z.array(str).optional(),
   email: optStr,
   address: f.storedAddress.optional(),
+  referringDoctor: f.storedReferringDoctor.optional(),
+  insurance: optStr,
+  tags: z.array(str).optional(),
   archived: z.boolean(),
+  /** Set on the soft-deleted copy of a duplicate: the id of the patient it was merged into. */
+  mergedInto: optStr,
   ...f.recordMeta,
 })
 

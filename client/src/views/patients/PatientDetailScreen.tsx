@@ -1,15 +1,20 @@
-import { useCallback, useId } from 'react'
+import { useCallback, useId, useState } from 'react'
 import type { ReactNode } from 'react'
 import type * as Y from 'yjs'
-import { getPatient, patientDisplayName } from '../../../../shared/src/model'
+import { findDuplicatesOf, getPatient, patientDisplayName, updatePatient } from '../../../../shared/src/model'
 import type { Patient } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
-import { useDirectory, useDocSnapshot } from '../../state'
+import { useActor, useDirectory, useDocSnapshot, usePractice } from '../../state'
 import { routeHref } from '../../app/route'
+import { describeError } from '../form/describe-error'
+import { FormAlert, FormNotice } from '../form/form-alert'
+import { DuplicateBanner } from './DuplicateBanner'
+import { EditPatientForm } from './EditPatientForm'
 import { formatNir, formatPhone } from './patient-form'
 import { PatientClinicalFile } from './file/PatientClinicalFile'
+import { PatientHistory } from './PatientHistory'
 
-/** Identity and contact of one patient; the clinical file comes with its own screen. */
+/** Identity and contact of one patient, its edit form and its history. */
 export function PatientDetailScreen(props: { patientId: string }) {
   const { t } = useT()
   const directory = useDirectory()
@@ -28,27 +33,91 @@ export function PatientDetailScreen(props: { patientId: string }) {
       ) : patient === null ? (
         <p className="empty">{t('patients.notFound')}</p>
       ) : (
-        <PatientCard patient={patient} />
+        <PatientIdentity directory={directory} patient={patient} />
       )}
       {patient ? <PatientClinicalFile patientId={patientId} /> : null}
     </div>
   )
 }
 
-function PatientCard(props: { patient: Patient }) {
-  const { t, longDate } = useT()
-  const { patient } = props
+function PatientIdentity(props: { directory: Y.Doc; patient: Patient }) {
+  const translator = useT()
+  const { t } = translator
+  const { directory, patient } = props
+  const { clock } = usePractice()
+  const actor = useActor()
   const nameId = useId()
-  const none = t('patients.none')
+  const [editing, setEditing] = useState(false)
+  const [notice, setNotice] = useState('')
+  const [failure, setFailure] = useState<string | null>(null)
+  const readDuplicates = useCallback((doc: Y.Doc) => findDuplicatesOf(doc, patient.id), [patient.id])
+  const duplicates = useDocSnapshot(directory, readDuplicates) ?? []
+  const mergedInto = patient.mergedInto
+
+  function setArchived(archived: boolean) {
+    try {
+      updatePatient(directory, patient.id, { archived }, actor, clock)
+      setFailure(null)
+      setNotice(archived ? t('patients.archivedNotice') : t('patients.unarchivedNotice'))
+    } catch (error) {
+      setFailure(describeError(error, translator))
+    }
+  }
+
   return (
     <article aria-labelledby={nameId}>
       <h1 id={nameId}>{patientDisplayName(patient)}</h1>
+      {mergedInto ? (
+        <p className="banner">
+          {t('patients.mergedInto')} <a href={routeHref({ view: 'patient', patientId: mergedInto })}>{t('patients.openKept')}</a>
+        </p>
+      ) : null}
+      {patient.archived ? <p className="patient__archived">{t('patients.isArchived')}</p> : null}
+      {duplicates.map((pair) => (
+        <DuplicateBanner key={`${pair.keep.id}-${pair.drop.id}`} pair={pair} currentId={patient.id} />
+      ))}
+      {failure ? <FormAlert>{failure}</FormAlert> : null}
+      {editing ? (
+        <EditPatientForm
+          directory={directory}
+          patient={patient}
+          onDone={(saved) => {
+            setEditing(false)
+            setNotice(saved ? t('patients.saved') : '')
+          }}
+        />
+      ) : (
+        <>
+          <div className="patient__actions">
+            <button className="button button--primary" type="button" onClick={() => setEditing(true)}>
+              {t('patients.edit')}
+            </button>
+            <button className="button" type="button" onClick={() => setArchived(!patient.archived)}>
+              {patient.archived ? t('patients.unarchive') : t('patients.archive')}
+            </button>
+          </div>
+          <PatientCard patient={patient} />
+        </>
+      )}
+      <FormNotice>{notice}</FormNotice>
+      <PatientHistory directory={directory} patientId={patient.id} />
+    </article>
+  )
+}
+
+function PatientCard(props: { patient: Patient }) {
+  const { t, longDate } = useT()
+  const { patient } = props
+  const none = t('patients.none')
+  return (
+    <>
       <section className="card">
         <h2>{t('patients.identity')}</h2>
         <dl className="facts">
           <Fact label={t('patient.birthName')}>{patient.birthName}</Fact>
           <Fact label={t('patient.usedName')}>{patient.usualName ?? none}</Fact>
           <Fact label={t('patient.givenNames')}>{patient.firstNames}</Fact>
+          <Fact label={t('patient.sex')}>{patient.sex ? t(`patient.sex.${patient.sex}`) : none}</Fact>
           <Fact label={t('patient.birthDate')}>{patient.birthDate ? longDate(patient.birthDate) : none}</Fact>
           <Fact label={t('patient.nir')}>{patient.nir ? formatNir(patient.nir) : none}</Fact>
         </dl>
@@ -86,7 +155,33 @@ function PatientCard(props: { patient: Patient }) {
           ) : null}
         </dl>
       </section>
-    </article>
+      <section className="card">
+        <h2>{t('patients.followUp')}</h2>
+        <dl className="facts">
+          <Fact label={t('patient.referringDoctor')}>
+            {patient.referringDoctor
+              ? [patient.referringDoctor.name, patient.referringDoctor.rpps ? `RPPS ${patient.referringDoctor.rpps}` : null]
+                  .filter(Boolean)
+                  .join(' · ')
+              : none}
+          </Fact>
+          <Fact label={t('patient.insurance')}>{patient.insurance ?? none}</Fact>
+          <Fact label={t('patient.tags')}>
+            {patient.tags && patient.tags.length > 0 ? (
+              <ul className="tags">
+                {patient.tags.map((tag) => (
+                  <li key={tag} className="tag">
+                    {tag}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              none
+            )}
+          </Fact>
+        </dl>
+      </section>
+    </>
   )
 }
 

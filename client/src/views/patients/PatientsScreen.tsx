@@ -1,26 +1,34 @@
-import { useCallback, useDeferredValue, useId, useState } from 'react'
-import type * as Y from 'yjs'
-import { patientDisplayName, searchPatients } from '../../../../shared/src/model'
-import type { Patient } from '../../../../shared/src/model'
+import { useDeferredValue, useId, useState } from 'react'
+import type { KeyboardEvent } from 'react'
 import { useT } from '../../i18n'
-import { useDirectory, useDocSnapshot } from '../../state'
-import { routeHref } from '../../app/route'
+import { usePatientSearch } from '../../state'
 import { AddPatientForm } from './AddPatientForm'
+import { DuplicateBanner } from './DuplicateBanner'
+import { VirtualPatientList } from './VirtualPatientList'
 
-/** The patient index: a filter, the sorted list, and a form to add a patient. */
+/** The patient index: one search field, the ranked (windowed) list, and a form to add a patient. */
 export function PatientsScreen() {
   const { t, plural } = useT()
   const filterHintId = useId()
   const [query, setQuery] = useState('')
+  const [includeArchived, setIncludeArchived] = useState(false)
+  const [focusRequest, setFocusRequest] = useState(0)
   const deferredQuery = useDeferredValue(query)
-  const directory = useDirectory()
-  const readMatches = useCallback((doc: Y.Doc) => searchPatients(doc, deferredQuery).items, [deferredQuery])
-  const patients = useDocSnapshot(directory, readMatches)
+  const { patients, duplicates } = usePatientSearch(deferredQuery, includeArchived)
+
+  function onSearchKey(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key !== 'ArrowDown') return
+    event.preventDefault()
+    setFocusRequest((n) => n + 1)
+  }
 
   return (
     <div className="patients">
       <section className="patients__list">
         <h1>{t('patients.title')}</h1>
+        {(duplicates ?? []).map((pair) => (
+          <DuplicateBanner key={`${pair.keep.id}-${pair.drop.id}`} pair={pair} />
+        ))}
         <div className="field">
           <label className="field__label" htmlFor={`${filterHintId}-input`}>
             {t('patients.filter')}
@@ -31,6 +39,7 @@ export function PatientsScreen() {
             type="search"
             value={query}
             onChange={(event) => setQuery(event.currentTarget.value)}
+            onKeyDown={onSearchKey}
             aria-describedby={filterHintId}
             autoComplete="off"
           />
@@ -38,38 +47,24 @@ export function PatientsScreen() {
             {t('patients.filter.hint')}
           </p>
         </div>
+        <label className="check">
+          <input type="checkbox" checked={includeArchived} onChange={(event) => setIncludeArchived(event.currentTarget.checked)} />
+          <span>{t('patients.showArchived')}</span>
+        </label>
         {patients === null ? (
           <p>{t('app.loading')}</p>
         ) : patients.length === 0 ? (
           <p className="empty">{query.trim() === '' ? t('patients.empty') : t('patients.noMatch', { query })}</p>
         ) : (
           <>
-            <p className="patients__count">{plural('patients.count', patients.length)}</p>
-            <PatientList patients={patients} label={t('patients.listLabel')} />
+            <p className="patients__count" aria-live="polite">
+              {plural('patients.count', patients.length)}
+            </p>
+            <VirtualPatientList patients={patients} label={t('patients.listLabel')} focusRequest={focusRequest} resetKey={`${deferredQuery}/${includeArchived}`} />
           </>
         )}
       </section>
       <AddPatientForm />
     </div>
-  )
-}
-
-function PatientList(props: { patients: readonly Patient[]; label: string }) {
-  const { longDate } = useT()
-  return (
-    <ul className="patient-list" aria-label={props.label}>
-      {props.patients.map((patient) => (
-        <li key={patient.id}>
-          <a className="patient-list__item" href={routeHref({ view: 'patient', patientId: patient.id })}>
-            <span className="patient-list__name">{patientDisplayName(patient)}</span>
-            <span className="patient-list__details">
-              {[patient.birthDate ? longDate(patient.birthDate) : null, patient.address?.city ?? null]
-                .filter(Boolean)
-                .join(' · ')}
-            </span>
-          </a>
-        </li>
-      ))}
-    </ul>
   )
 }

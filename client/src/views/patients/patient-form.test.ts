@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkPatientForm, formatNir, formatPhone } from './patient-form'
+import { checkPatientForm, formatNir, formatPhone, patientEditPatch, patientFormValues } from './patient-form'
+import type { Patient } from '../../../../shared/src/model'
 
 const empty = {
   birthName: '',
@@ -11,8 +12,14 @@ const empty = {
   'address.line1': '',
   'address.postalCode': '',
   'address.city': '',
+  'address.line2': '',
   'address.accessNotes': '',
   nir: '',
+  sex: '',
+  'referringDoctor.name': '',
+  'referringDoctor.rpps': '',
+  insurance: '',
+  tags: '',
 }
 
 describe('patient form boundary', () => {
@@ -67,6 +74,57 @@ describe('patient form boundary', () => {
         'address.postalCode': 'required',
       },
     })
+  })
+})
+
+describe('patient form: new fields', () => {
+  it('reads several phones and tags separated by commas, and the referring doctor', () => {
+    const checked = checkPatientForm({
+      ...empty,
+      birthName: 'Roux',
+      firstNames: 'Lou',
+      sex: 'F',
+      phone: '06 12 34 56 78, +33 1 45 67 89 01',
+      tags: 'diabète, domicile, diabète',
+      'referringDoctor.name': 'Dr Petit',
+      'referringDoctor.rpps': '100 0345 6789',
+      insurance: 'MGEN',
+    })
+    expect(checked).toEqual({
+      ok: true,
+      fields: expect.objectContaining({
+        sex: 'F',
+        phones: ['0612345678', '+33145678901'],
+        tags: ['diabète', 'domicile'],
+        referringDoctor: { name: 'Dr Petit', rpps: '10003456789' },
+        insurance: 'MGEN',
+      }),
+    })
+  })
+
+  it('puts an RPPS error on its field, and a missing doctor name on the name field', () => {
+    const checked = checkPatientForm({ ...empty, birthName: 'Roux', firstNames: 'Lou', 'referringDoctor.rpps': '123' })
+    expect(checked).toEqual({ ok: false, errors: { 'referringDoctor.name': 'required', 'referringDoctor.rpps': 'invalid_rpps' } })
+  })
+
+  it('sends only the fields the user changed, clearing the ones emptied', () => {
+    const stored = {
+      id: 'p1',
+      birthName: 'Roux',
+      firstNames: 'Lou',
+      phones: ['0612345678'],
+      email: 'lou@example.fr',
+      address: { line1: '3 rue des Lilas', postalCode: '69003', city: 'Lyon' },
+      archived: false,
+    } as unknown as Patient
+    const initial = patientFormValues(stored)
+    expect(initial.phone).toBe('06 12 34 56 78')
+    const values = { ...initial, phone: '06 98 76 54 32', email: '' }
+    const checked = checkPatientForm(values)
+    if (!checked.ok) throw new Error('valid form')
+    expect(patientEditPatch(initial, values, checked.fields)).toEqual({ phones: ['0698765432'], email: null })
+    // Address untouched: not in the patch, so another device's address edit is not overwritten.
+    expect(patientEditPatch(initial, initial, checked.fields)).toEqual({})
   })
 })
 

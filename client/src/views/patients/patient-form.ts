@@ -1,27 +1,73 @@
-import { ValidationError, validatePatientInput } from '../../../../shared/src/model'
-import type { PatientFields } from '../../../../shared/src/model'
+import { SEXES, ValidationError, validatePatientInput } from '../../../../shared/src/model'
+import type { Patient, PatientFields, PatientPatch, Sex } from '../../../../shared/src/model'
 import { fieldsByPath, placeIssues } from '../form/field-errors'
 import type { FieldErrors } from '../form/field-errors'
 
-/** The patient form's fields, named by the model's paths (one phone for now: 'phones.0'). */
+/**
+ * The patient form's fields, named by the model's paths. Phones and tags are typed in one field
+ * each, separated by commas ('06 12 34 56 78, 01 45 67 89 01').
+ */
 export const PATIENT_FIELDS = [
   'birthName',
   'usualName',
   'firstNames',
+  'sex',
   'birthDate',
+  'nir',
   'phone',
   'email',
   'address.line1',
+  'address.line2',
   'address.postalCode',
   'address.city',
   'address.accessNotes',
-  'nir',
+  'referringDoctor.name',
+  'referringDoctor.rpps',
+  'insurance',
+  'tags',
 ] as const
 export type PatientField = (typeof PATIENT_FIELDS)[number]
 
-const fieldOf = fieldsByPath<PatientField>(PATIENT_FIELDS, { phones: 'phone', address: 'address.line1' })
+/** Which model field each form field feeds: an edit sends a model field only if one of its inputs changed. */
+const MODEL_KEY: { readonly [F in PatientField]: keyof PatientFields } = {
+  birthName: 'birthName',
+  usualName: 'usualName',
+  firstNames: 'firstNames',
+  sex: 'sex',
+  birthDate: 'birthDate',
+  nir: 'nir',
+  phone: 'phones',
+  email: 'email',
+  'address.line1': 'address',
+  'address.line2': 'address',
+  'address.postalCode': 'address',
+  'address.city': 'address',
+  'address.accessNotes': 'address',
+  'referringDoctor.name': 'referringDoctor',
+  'referringDoctor.rpps': 'referringDoctor',
+  insurance: 'insurance',
+  tags: 'tags',
+}
+
+const fieldOf = fieldsByPath<PatientField>(PATIENT_FIELDS, {
+  phones: 'phone',
+  address: 'address.line1',
+  referringDoctor: 'referringDoctor.name',
+})
 
 type Checked = { ok: true; fields: PatientFields } | { ok: false; errors: FieldErrors<PatientField> }
+
+function list(text: string | undefined): string[] | undefined {
+  const items = (text ?? '')
+    .split(/[,;]/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return items.length > 0 ? items : undefined
+}
+
+function isSex(value: string | undefined): value is Sex {
+  return (SEXES as readonly string[]).includes(value ?? '')
+}
 
 /** The form boundary: what was typed becomes a patient the model accepts, or errors per field. */
 export function checkPatientForm(values: Record<string, string>): Checked {
@@ -29,15 +75,20 @@ export function checkPatientForm(values: Record<string, string>): Checked {
     birthName: values.birthName,
     usualName: values.usualName,
     firstNames: values.firstNames,
+    sex: isSex(values.sex) ? values.sex : undefined,
     birthDate: values.birthDate,
-    phones: values.phone?.trim() ? [values.phone] : undefined,
+    phones: list(values.phone),
     email: values.email,
     address: {
       line1: values['address.line1'],
+      line2: values['address.line2'],
       postalCode: values['address.postalCode'],
       city: values['address.city'],
       accessNotes: values['address.accessNotes'],
     },
+    referringDoctor: { name: values['referringDoctor.name'], rpps: values['referringDoctor.rpps'] },
+    insurance: values.insurance,
+    tags: list(values.tags),
     nir: values.nir,
   }
   try {
@@ -46,6 +97,46 @@ export function checkPatientForm(values: Record<string, string>): Checked {
     if (!(error instanceof ValidationError)) throw error
     return { ok: false, errors: placeIssues(error.issues, fieldOf).fields }
   }
+}
+
+/** A stored patient as the form shows it, to start an edit from. */
+export function patientFormValues(p: Patient): Record<PatientField, string> {
+  return {
+    birthName: p.birthName,
+    usualName: p.usualName ?? '',
+    firstNames: p.firstNames,
+    sex: p.sex ?? '',
+    birthDate: p.birthDate ?? '',
+    nir: p.nir ? formatNir(p.nir) : '',
+    phone: (p.phones ?? []).map(formatPhone).join(', '),
+    email: p.email ?? '',
+    'address.line1': p.address?.line1 ?? '',
+    'address.line2': p.address?.line2 ?? '',
+    'address.postalCode': p.address?.postalCode ?? '',
+    'address.city': p.address?.city ?? '',
+    'address.accessNotes': p.address?.accessNotes ?? '',
+    'referringDoctor.name': p.referringDoctor?.name ?? '',
+    'referringDoctor.rpps': p.referringDoctor?.rpps ?? '',
+    insurance: p.insurance ?? '',
+    tags: (p.tags ?? []).join(', '),
+  }
+}
+
+/**
+ * The patch an edit sends: only the model fields whose inputs the user changed since the form
+ * opened (`initial`), so a field another device changed meanwhile is not overwritten by the stale
+ * value the form still shows. A changed field left empty is cleared (null).
+ */
+export function patientEditPatch(
+  initial: Readonly<Record<string, string>>,
+  values: Readonly<Record<string, string>>,
+  fields: PatientFields,
+): PatientPatch {
+  const touched = new Set<keyof PatientFields>()
+  for (const name of PATIENT_FIELDS) if ((initial[name] ?? '') !== (values[name] ?? '')) touched.add(MODEL_KEY[name])
+  const patch: Record<string, unknown> = {}
+  for (const key of touched) patch[key] = fields[key] ?? null
+  return patch as PatientPatch
 }
 
 /** '0612345678' → '06 12 34 56 78'; '+33612345678' → '+33 6 12 34 56 78'; others as stored. */

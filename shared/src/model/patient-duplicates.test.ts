@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { addAppointment, getAppointment } from './agenda'
+import { addNote, addPrescription, getNoteText, listNotes, listPrescriptions } from './patient-file'
+import { areDuplicates, findDuplicates, findDuplicatesOf, mergePatientFiles, mergePatients, relinkAppointments } from './patient-duplicates'
+import { addPatient, getPatient, listPatients, patientHistory, updatePatient } from './patients'
+import type { Patient } from './record-schemas'
+import { alice, bob, exchange, fork, steppingClock, T0 } from './test-support'
+
+const meta = { createdAt: T0, createdBy: alice, updatedAt: T0, updatedBy: alice, archived: false }
+function p(id: string, fields: Partial<Patient>): Patient {
+  return { id, birthName: 'Lefèvre', firstNames: 'Zoé', birthDate: '1958-03-12', ...meta, ...fields } as Patient
+}
+
+describe('duplicate rule', () => {
+  it.each([
+    ['same names and birth date, accents and case aside', p('a', {}), p('b', { birthName: 'LEFEVRE', firstNames: 'zoe' }), true],
+    ['usual name of one is the birth name of the other', p('a', {}), p('b', { birthName: 'Roux', usualName: 'Lefèvre' }), true],
+    ['same usual names, different birth names', p('a', { usualName: 'Roux' }), p('b', { birthName: 'Blanc', usualName: 'roux' }), true],
+    ['other birth date', p('a', {}), p('b', { birthDate: '1958-03-13' }), false],
+    ['no birth date on either', p('a', { birthDate: undefined }), p('b', { birthDate: undefined }), false],
+    ['other first names', p('a', {}), p('b', { firstNames: 'Zoé Marie' }), false],
+    ['other names', p('a', {}), p('b', { birthName: 'Lefebvre' }), false],
+    ['the same record', p('a', {}), p('a', {}), false],
+  ])('%s', (_, a, b, expected) => {
+    expect(areDuplicates(a, b)).toBe(expected)
+  })
+
+  it('finds pairs, keeps the older, ignores deleted records', () => {
+    const older = p('z', { createdAt: T0 - 1000 })
+    const newer = p('a', {})
+    const gone = p('c', { deletedAt: T0 })
+    const other = p('d', { birthName: 'Martin' })
+    expect(findDuplicates([newer, other, older, gone])).toEqual([{ keep: older, drop: newer }])
+  })
+})
+
+describe('merge', () => {
+  it('merges two patients created offline on two devices, keeping both histories', () => {
+    const a = new Y.Doc()
+    const b = fork(a)
+    const clockA = steppingClock(T0)
+    const clockB = steppingClock(T0 + 60_000)
+    const kept = addPatient(a, { birthName: 'Lefèvre', firstNames: 'Zoé', birthDate: '1958-03-12', phones: ['0612345678'] }, alice, clockA)
+    const dropped = addPatient(b, { birthName: 'Lefevre', firstNames: 'Zoe', birthDate: '1958-03-12', email: 'zoe@example.fr' }, bob, clockB)
+    updatePatient(b, dropped, { phones: ['0698765432'] }, bob, clockB)
+    exchange(a, b)
+    const pairs = findDuplicates(listPatients(a).items)
+    expect(pairs.map((pair) => [pair.keep.id, pair.drop.id])).toEqual([[kept, dropped]])
+    expect(findDuplicatesOf(a, dropped)).toEqual(pairs)
+    expect(findDuplicatesOf(a, kept)).toEqual(pairs)
+
+    mergePatients(a, kept, dropped, alice, clockA)
+    exchange(a, b)
+    for (const doc of [a, b]) {
+      // The kept one's phone stays; the email it lacked is copied over.
+      expect(getPatient(doc, kept)).toMatchObject({ phones: ['0612345678'], email: 'zoe@example.fr' })
+      expect(getPatient(doc, dropped)).toMatchObject({ mergedInto: kept, deletedAt: expect.any(Number) })
+      expect(listPatients(doc).items.map((x) => x.id)).toEqual([kept])
+      expect(findDuplicatesOf(doc, kept)).toEqual([])
+      const history = patientHistory(doc, kept)
+      expect(history.filter((e) => e.recordId === dropped).map((e) => e.kind)).toEqual(
+        expect.arrayContaining(['create', 'change', 'delete']),
+      )
+      expect(history.some((e) => e.kind === 'merge')).toBe(true)
+    }
+  })
+
+  it('relinks appointments and copies the clinical file, and running twice changes nothing more', () => {
+    const clock = steppingClock()
+    const agenda = new Y.Doc({ guid: 'agenda/2026-11' })
+    const mine = addAppointment(agenda, { start: '2026-11-02T09:00', durationMin: 30, practitionerId: 'pr', patientId: 'drop' }, alice, clock)
+    const other = addAppointment(agenda, { start: '2026-11-02T10:00', durationMin: 30, practitionerId: 'pr', patientId: 'x' }, alice, clock)
+    expect(relinkAppointments(agenda, 'drop', 'keep', alice, clock)).toBe(1)
+    expect(relinkAppointments(agenda, 'drop', 'keep', alice, clock)).toBe(0)
+    expect(getAppointment(agenda, mine)?.patientId).toBe('keep')
+    expect(getAppointment(agenda, other)?.patientId).toBe('x')
+
+    const from = new Y.Doc()
+    const to = new Y.Doc()
+    const note = addNote(from, { date: '2026-11-02', kind: 'session', text: 'Marche 10 min' }, bob, clock)
+    addPrescription(from, { prescriberName: 'Dr Petit', date: '2026-10-01', indication: 'Lombalgie' }, bob, clock)
+    addNote(to, { date: '2026-11-03', kind: 'assessment', text: 'Bilan' }, alice, clock)
+    expect(mergePatientFiles(from, to, alice, clock)).toBe(2)
+    expect(mergePatientFiles(from, to, alice, clock)).toBe(0)
+    expect(listNotes(to).items.map((n) => n.text)).toEqual(['Bilan', 'Marche 10 min'])
+    expect(listPrescriptions(to).items).toHaveLength(1)
+    // The copy is a collaborative text of its own.
+    getNoteText(to, note).insert(0, '» ')
+    expect(getNoteText(from, note).toString()).toBe('Marche 10 min')
+  })
+})

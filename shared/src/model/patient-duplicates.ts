@@ -1,0 +1,157 @@
+/**
+ * Duplicates: the same patient created on two devices (often both offline) becomes two records
+ * with two ids. The rule, exactly: two live (not deleted) patients are duplicates when they have the
+ * same birth date (both known), the same first names once folded (`foldText`: case, accents,
+ * hyphens ignored), and share a folded name: birth name = birth name, or usual name = usual name,
+ * or one's usual name = the other's birth name. Archived patients count: an archived duplicate still
+ * needs merging.
+ *
+ * Merging keeps the older record (earlier createdAt, then smaller id, so two devices merging the
+ * same pair choose the same one), copies into it the fields it lacks, and soft-deletes the other
+ * with `mergedInto: <kept id>`. Both histories stay in the directory's change log; the kept
+ * patient's history lists the merged one's entries too (`patientHistory`). Appointments and the
+ * clinical file live in other docs: `relinkAppointments` and `mergePatientFiles` move them, one
+ * doc at a time, and are safe to run twice.
+ */
+import * as Y from 'yjs'
+import type { Actor, Clock } from './actor'
+import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from './collections'
+import { appendChanges } from './change-log'
+import { patientFields } from './input-schemas'
+import { getPatient } from './patients'
+import { foldText } from './patient-search'
+import type { Patient } from './record-schemas'
+import { collection, insertRecord, markDeleted, recordFields, requireRecord, writeChangedFields } from './records'
+
+const PATIENTS = DIRECTORY_MAPS.patients
+const EDITABLE = Object.keys(patientFields.shape)
+
+export type DuplicatePair = { readonly keep: Patient; readonly drop: Patient }
+
+function namesOf(p: Patient): { birth: string; usual: string | null } {
+  return { birth: foldText(p.birthName), usual: p.usualName ? foldText(p.usualName) : null }
+}
+
+export function areDuplicates(a: Patient, b: Patient): boolean {
+  if (a.id === b.id || !a.birthDate || a.birthDate !== b.birthDate) return false
+  if (foldText(a.firstNames) !== foldText(b.firstNames)) return false
+  const na = namesOf(a)
+  const nb = namesOf(b)
+  return (
+    na.birth === nb.birth ||
+    (na.usual !== null && (na.usual === nb.usual || na.usual === nb.birth)) ||
+    (nb.usual !== null && nb.usual === na.birth)
+  )
+}
+
+/** Which of two duplicates is kept: the older, then the smaller id (same answer on every device). */
+export function mergeOrder(a: Patient, b: Patient): DuplicatePair {
+  const aFirst = a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id)
+  return aFirst ? { keep: a, drop: b } : { keep: b, drop: a }
+}
+
+/**
+ * Every duplicate pair among `patients` (deleted ones ignored), grouped by birth date so the cost
+ * stays linear for a real practice. A patient duplicated three times gives three pairs.
+ */
+export function findDuplicates(patients: readonly Patient[]): DuplicatePair[] {
+  const byBirthDate = new Map<string, Patient[]>()
+  for (const p of patients) {
+    if (p.deletedAt !== undefined || !p.birthDate) continue
+    const group = byBirthDate.get(p.birthDate)
+    if (group) group.push(p)
+    else byBirthDate.set(p.birthDate, [p])
+  }
+  const pairs: DuplicatePair[] = []
+  for (const group of byBirthDate.values()) {
+    for (let i = 0; i < group.length; i++) {
+      for (let j = i + 1; j < group.length; j++) {
+        const a = group[i] as Patient
+        const b = group[j] as Patient
+        if (areDuplicates(a, b)) pairs.push(mergeOrder(a, b))
+      }
+    }
+  }
+  return pairs
+}
+
+/**
+ * The duplicate pairs one patient is part of, without reading the whole directory: a raw scan
+ * picks the records with the same birth date, and only those are validated and compared.
+ */
+export function findDuplicatesOf(doc: Y.Doc, id: string): DuplicatePair[] {
+  const patient = getPatient(doc, id)
+  if (!patient?.birthDate || patient.deletedAt !== undefined) return []
+  const pairs: DuplicatePair[] = []
+  collection(doc, PATIENTS).forEach((value, otherId) => {
+    if (otherId === id || !(value instanceof Y.Map) || value.get('birthDate') !== patient.birthDate) return
+    const other = getPatient(doc, otherId)
+    if (other && other.deletedAt === undefined && areDuplicates(patient, other)) pairs.push(mergeOrder(patient, other))
+  })
+  return pairs
+}
+
+export class MergeError extends Error {
+  override name = 'MergeError'
+}
+
+/**
+ * Merges `dropId` into `keepId` in the directory: fields the kept record lacks are copied, the
+ * other is soft-deleted with `mergedInto`. One transaction; a 'merge' entry joins the log.
+ */
+export function mergePatients(doc: Y.Doc, keepId: string, dropId: string, actor: Actor, clock: Clock): void {
+  if (keepId === dropId) throw new MergeError('A patient cannot be merged into itself')
+  const keep = requireRecord(doc, PATIENTS, keepId)
+  const drop = requireRecord(doc, PATIENTS, dropId)
+  if (keep.has('deletedAt')) throw new MergeError('The patient to keep is deleted: restore it first')
+  doc.transact(() => {
+    const kept = recordFields(keep)
+    const dropped = recordFields(drop)
+    const next: Record<string, unknown> = { ...kept }
+    for (const key of EDITABLE) if (next[key] === undefined && dropped[key] !== undefined) next[key] = dropped[key]
+    // Both were active or one was archived: the merged patient is active if either was.
+    next.archived = kept.archived === true && dropped.archived === true
+    writeChangedFields(doc, keep, next, EDITABLE, actor, clock)
+    writeChangedFields(doc, drop, { mergedInto: keepId }, ['mergedInto'], actor, clock)
+    markDeleted(doc, drop, actor, clock)
+    appendChanges(doc, [{ kind: 'merge', collection: PATIENTS, recordId: keepId, from: dropId, at: clock(), by: { ...actor } }])
+  })
+}
+
+/** Points the appointments of `fromId` in one agenda month doc at `toId`. Returns how many moved. */
+export function relinkAppointments(doc: Y.Doc, fromId: string, toId: string, actor: Actor, clock: Clock): number {
+  let count = 0
+  doc.transact(() => {
+    collection(doc, AGENDA_MAPS.appointments).forEach((value) => {
+      if (!(value instanceof Y.Map) || value.get('patientId') !== fromId) return
+      writeChangedFields(doc, value as Y.Map<unknown>, { patientId: toId }, ['patientId'], actor, clock)
+      count += 1
+    })
+  })
+  return count
+}
+
+/**
+ * Copies the notes and prescriptions of one clinical file (`from`, patient/<dropped id>) into
+ * another (`to`), keeping their ids so running it twice copies nothing twice. Note text is copied
+ * into a new Y.Text. The copies are new records in `to`; `from` is left as it was, readable.
+ */
+export function mergePatientFiles(from: Y.Doc, to: Y.Doc, actor: Actor, clock: Clock): number {
+  let count = 0
+  to.transact(() => {
+    for (const name of [PATIENT_FILE_MAPS.notes, PATIENT_FILE_MAPS.prescriptions]) {
+      const target = collection(to, name)
+      collection(from, name).forEach((value, id) => {
+        if (!(value instanceof Y.Map) || target.has(id)) return
+        const fields: Record<string, unknown> = {}
+        value.forEach((field: unknown, key: string) => {
+          if (key === 'createdAt' || key === 'createdBy' || key === 'updatedAt' || key === 'updatedBy') return
+          fields[key] = field instanceof Y.Text ? new Y.Text(field.toString()) : field
+        })
+        insertRecord(to, name, id, fields, actor, clock)
+        count += 1
+      })
+    }
+  })
+  return count
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { addPatient, updatePatient, softDeletePatient } from './patients'
+import { foldText, parseQuery, PatientSearchIndex, phoneDigits, searchPatients } from './patient-search'
+import { alice, bob, exchange, fork, steppingClock } from './test-support'
+
+function names(doc: Y.Doc, query: string, options = {}): string[] {
+  return searchPatients(doc, query, options).items.map((p) => `${p.usualName ?? p.birthName} ${p.firstNames}`)
+}
+
+function practice(): Y.Doc {
+  const doc = new Y.Doc()
+  const clock = steppingClock()
+  addPatient(doc, { birthName: 'Lefèvre', firstNames: 'Zoé', birthDate: '1958-03-12', phones: ['06 12 34 56 78'] }, alice, clock)
+  addPatient(doc, { birthName: 'Lefebvre', firstNames: 'Marc', birthDate: '1971-07-01', nir: '2 55 08 14 168 025 38' }, alice, clock)
+  addPatient(doc, { birthName: 'Dupont', usualName: 'Martin', firstNames: 'Jean-Pierre', birthDate: '1958-11-30' }, alice, clock)
+  addPatient(doc, { birthName: 'Cœur', firstNames: 'Lætitia', phones: ['+33 1 45 67 89 01'], tags: ['diabète'] }, alice, clock)
+  addPatient(doc, { birthName: 'Martin', firstNames: 'Léa', birthDate: '1990-03-12' }, alice, clock)
+  addPatient(doc, { birthName: 'Andre', firstNames: 'Martine' }, alice, clock)
+  addPatient(doc, { birthName: "D'Arc", firstNames: 'Jeanne', archived: true }, alice, clock)
+  return doc
+}
+
+describe('normalization', () => {
+  it('folds accents, case, ligatures, hyphens and apostrophes', () => {
+    expect(foldText('Lefèvre-Œuvray')).toBe('lefevre oeuvray')
+    expect(foldText("D'Ÿs  ÆLIS")).toBe('d ys aelis')
+    expect(foldText('Zoé')).toBe('zoe')
+  })
+
+  it('reads phone numbers in any formatting as national digits', () => {
+    expect(phoneDigits('+33 6 12 34 56 78')).toBe('0612345678')
+    expect(phoneDigits('0033 (0)6 12')).toBe('0612')
+    expect(phoneDigits('06.12.34')).toBe('061234')
+    expect(phoneDigits('+49 151')).toBe('49151')
+  })
+
+  it('parses dates, numbers and words', () => {
+    expect(parseQuery('12/03/1958')).toEqual([{ kind: 'date', day: 12, month: 3, year: 1958 }])
+    expect(parseQuery('1958-03-12')).toEqual([{ kind: 'date', day: 12, month: 3, year: 1958 }])
+    expect(parseQuery('12/03')).toEqual([{ kind: 'date', day: 12, month: 3 }])
+    expect(parseQuery('06 12 34')).toEqual([{ kind: 'digits', digits: '061234' }])
+    expect(parseQuery('1958')).toEqual([{ kind: 'digits', digits: '1958', year: 1958 }])
+    expect(parseQuery('jean-pierre 1958')).toEqual([
+      { kind: 'word', text: 'jean' },
+      { kind: 'word', text: 'pierre' },
+      { kind: 'digits', digits: '1958', year: 1958 },
+    ])
+    expect(parseQuery('   ')).toEqual([])
+  })
+})
+
+describe('search', () => {
+  const doc = practice()
+
+  it('finds names without accents or case, as prefixes of name words', () => {
+    expect(names(doc, 'lefev')).toEqual(['Lefèvre Zoé'])
+    expect(names(doc, 'zoe')).toEqual(['Lefèvre Zoé'])
+    expect(names(doc, 'LEFE')).toEqual(['Lefebvre Marc', 'Lefèvre Zoé'])
+    expect(names(doc, 'coeur laet')).toEqual(['Cœur Lætitia'])
+    expect(names(doc, 'pierre')).toEqual(['Martin Jean-Pierre'])
+    expect(names(doc, 'dupont')).toEqual(['Martin Jean-Pierre'])
+    // Prefixes of words only: 'efev' is inside a name, not at the start of a word.
+    expect(names(doc, 'efev')).toEqual([])
+  })
+
+  it('finds birth dates in French formats, ISO and by year', () => {
+    expect(names(doc, '12/03/1958')).toEqual(['Lefèvre Zoé'])
+    expect(names(doc, '1958-03-12')).toEqual(['Lefèvre Zoé'])
+    expect(names(doc, '12/03')).toEqual(['Lefèvre Zoé', 'Martin Léa'])
+    expect(names(doc, '1958')).toEqual(['Lefèvre Zoé', 'Martin Jean-Pierre'])
+    expect(names(doc, 'martin 1958')).toEqual(['Martin Jean-Pierre'])
+  })
+
+  it('finds phones however typed, +33 or 0, and NIR with or without spaces', () => {
+    expect(names(doc, '06 12 34')).toEqual(['Lefèvre Zoé'])
+    expect(names(doc, '+33 6 12 34 56 78')).toEqual(['Lefèvre Zoé'])
+    expect(names(doc, '01.45.67')).toEqual(['Cœur Lætitia'])
+    expect(names(doc, '6789')).toEqual(['Cœur Lætitia'])
+    expect(names(doc, '2550814168')).toEqual(['Lefebvre Marc'])
+    expect(names(doc, '2 55 08 14')).toEqual(['Lefebvre Marc'])
+  })
+
+  it('ranks exact family name, then family prefix, then first name, then other fields', () => {
+    // Martin (birth name) exact, Dupont-usual-Martin exact, then 'Martine' as a first name.
+    expect(names(doc, 'martin')).toEqual(['Martin Jean-Pierre', 'Martin Léa', 'Andre Martine'])
+    // 'Marc' and 'Martine' are both first-name prefixes: alphabetical between them.
+    expect(names(doc, 'mar')).toEqual(['Martin Jean-Pierre', 'Martin Léa', 'Andre Martine', 'Lefebvre Marc'])
+    expect(names(doc, 'diab')).toEqual(['Cœur Lætitia'])
+  })
+
+  it('lists everybody in French alphabetical order, archived only on request', () => {
+    expect(names(doc, '')).toEqual([
+      'Andre Martine',
+      'Cœur Lætitia',
+      'Lefebvre Marc',
+      'Lefèvre Zoé',
+      'Martin Jean-Pierre',
+      'Martin Léa',
+    ])
+    expect(names(doc, 'jeanne')).toEqual([])
+    expect(names(doc, 'jeanne', { includeArchived: true })).toEqual(["D'Arc Jeanne"])
+    expect(names(doc, 'arc', { includeArchived: true })).toEqual(["D'Arc Jeanne"])
+  })
+})
+
+describe('index kept up to date', () => {
+  it('follows local and remote changes from the Y events', () => {
+    const a = practice()
+    const b = fork(a)
+    const index = new PatientSearchIndex(a).attach()
+    const clock = steppingClock()
+    const zoe = index.search('zoe').items[0]
+    if (!zoe) throw new Error('Zoé is in the practice')
+    updatePatient(a, zoe.id, { birthName: 'Moreau' }, alice, clock)
+    expect(index.search('moreau').items.map((p) => p.id)).toEqual([zoe.id])
+    expect(index.search('lefev').items).toEqual([])
+    addPatient(b, { birthName: 'Éluard', firstNames: 'Paul' }, bob, clock)
+    exchange(a, b)
+    expect(index.search('elu').items.map((p) => p.firstNames)).toEqual(['Paul'])
+    softDeletePatient(a, zoe.id, alice, clock)
+    expect(index.search('moreau').items).toEqual([])
+    expect(index.search('moreau', { includeDeleted: true }).items).toHaveLength(1)
+    index.detach()
+    addPatient(a, { birthName: 'Hugo', firstNames: 'Victor' }, alice, clock)
+    expect(index.search('hugo').items).toEqual([])
+    expect(new PatientSearchIndex(a).search('hugo').items).toHaveLength(1)
+  })
+
+  it('gives while typing, and after a few or many changes, what a freshly built index gives', () => {
+    const doc = practice()
+    const index = new PatientSearchIndex(doc).attach()
+    const clock = steppingClock()
+    const same = (query: string, options = {}) =>
+      expect(index.search(query, options).items.map((p) => p.id), query).toEqual(
+        new PatientSearchIndex(doc).search(query, options).items.map((p) => p.id),
+      )
+    for (const query of ['m', 'ma', 'mar', 'mart', 'martin', 'martin l', 'martin le', 'martin', 'mar', 'l', 'le', 'lef']) same(query)
+    // A rename moves a patient in the alphabetical order (one entry moved in place).
+    const zoe = index.search('zoe').items[0]
+    if (!zoe) throw new Error('Zoé is in the practice')
+    same('ma')
+    updatePatient(doc, zoe.id, { birthName: 'Aaron' }, alice, clock)
+    same('')
+    same('ma')
+    same('a')
+    // Many changes at once (an initial sync) re-sort everything.
+    doc.transact(() => {
+      for (let i = 0; i < 250; i++) addPatient(doc, { birthName: `Nom${String(i).padStart(3, '0')}`, firstNames: 'Marc' }, bob, clock)
+    })
+    same('')
+    same('marc')
+    same('nom1')
+    same('jeanne', { includeArchived: true })
+  })
+})

@@ -1,0 +1,340 @@
+/**
+ * Finding a patient in a keystroke: an index over the directory's patients, built once, then kept
+ * up to date from the `patients` map's Y events (only the records an event touched are read again).
+ *
+ * What a query matches (every token must match, in any order):
+ * - a word ('lefev', 'zoe', "d'arc", 'jean-pierre'): a prefix of a word of the birth name, usual
+ *   name or first names, or of a tag. Case, accents, ligatures (œ, æ), hyphens and apostrophes are
+ *   ignored: `foldText('Lefèvre-Œuvray')` is 'lefevre oeuvray'.
+ * - a date: '12/03/1958' (also with '.' or '-'), '1958-03-12', '12/03' (day and month), '1958'
+ *   (a birth year — a 4-digit token also matches phone and NIR digits).
+ * - digits: a phone number in any formatting ('06 12 34', '+33 6 12…', '0033 6…' all mean the
+ *   same national number), or a NIR fragment (spaces ignored). A query made only of digits and
+ *   separators is read as one number, so '06 12 34 56' is not four tokens.
+ *
+ * Ranking, per token, then summed: exact word of the birth or usual name 0, prefix of it 1, exact
+ * first name 2, prefix of a first name 3, anything else (tag, date, phone, NIR) 4. Ties in French
+ * alphabetical order of usual (else birth) name, then first names, on folded text.
+ */
+import type * as Y from 'yjs'
+import { DIRECTORY_MAPS } from './collections'
+import { readRecord } from './records'
+import type { ListResult, RecordIssue } from './records'
+import { patientRecord } from './record-schemas'
+import type { Patient } from './record-schemas'
+
+const NAME = DIRECTORY_MAPS.patients
+
+/** Lower case, no accents, œ → oe, æ → ae, and anything but letters and digits as single spaces. */
+export function foldText(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
+    .replace(/ß/g, 'ss')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
+}
+
+function words(text: string | undefined): string[] {
+  if (!text) return []
+  const folded = foldText(text)
+  return folded === '' ? [] : folded.split(' ')
+}
+
+/** National digits of a phone: '+33612345678' → '0612345678'; foreign numbers keep their digits. */
+export function phoneDigits(text: string): string {
+  let digits = text.replace(/[^0-9+]/g, '')
+  if (digits.startsWith('00')) digits = `+${digits.slice(2)}`
+  if (digits.startsWith('+330')) digits = `+33${digits.slice(4)}`
+  if (digits.startsWith('+33')) return `0${digits.slice(3)}`
+  return digits.replace(/\+/g, '')
+}
+
+export type SearchToken =
+  | { readonly kind: 'word'; readonly text: string }
+  | { readonly kind: 'date'; readonly day?: number; readonly month?: number; readonly year?: number }
+  | { readonly kind: 'digits'; readonly digits: string; readonly year?: number }
+
+const FULL_DATE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+const DAY_MONTH = /^(\d{1,2})\/(\d{1,2})$/
+const NUMBER_ONLY = /^\+?[0-9][0-9\s.()-]*$/
+
+function dateToken(piece: string): SearchToken | null {
+  const full = FULL_DATE.exec(piece)
+  if (full) return { kind: 'date', day: Number(full[1]), month: Number(full[2]), year: Number(full[3]) }
+  const iso = ISO_DATE.exec(piece)
+  if (iso) return { kind: 'date', year: Number(iso[1]), month: Number(iso[2]), day: Number(iso[3]) }
+  const dayMonth = DAY_MONTH.exec(piece)
+  if (dayMonth) return { kind: 'date', day: Number(dayMonth[1]), month: Number(dayMonth[2]) }
+  return null
+}
+
+function digitsToken(piece: string): SearchToken {
+  const digits = phoneDigits(piece)
+  const year = /^(19|20)[0-9]{2}$/.test(digits) ? Number(digits) : undefined
+  return year === undefined ? { kind: 'digits', digits } : { kind: 'digits', digits, year }
+}
+
+/** What the user typed, as tokens; an empty list means "everybody". */
+export function parseQuery(query: string): SearchToken[] {
+  const trimmed = query.trim()
+  if (trimmed === '') return []
+  const whole = dateToken(trimmed)
+  if (whole) return [whole]
+  if (NUMBER_ONLY.test(trimmed)) return [digitsToken(trimmed)]
+  const tokens: SearchToken[] = []
+  for (const piece of trimmed.split(/\s+/)) {
+    const date = dateToken(piece)
+    if (date) tokens.push(date)
+    else if (NUMBER_ONLY.test(piece)) tokens.push(digitsToken(piece))
+    else for (const text of words(piece)) tokens.push({ kind: 'word', text })
+  }
+  return tokens
+}
+
+/** One patient as the index holds it: folded words and digits, computed once per change. */
+export type SearchEntry = {
+  readonly patient: Patient
+  readonly family: readonly string[]
+  readonly first: readonly string[]
+  readonly other: readonly string[]
+  readonly birth: { readonly year: number; readonly month: number; readonly day: number } | null
+  readonly phones: readonly string[]
+  readonly nir: string
+  readonly sortKey: string
+  /** ' family words \u0001 first words \u0001 tags': one native `includes` rejects a non-match. */
+  readonly hay: string
+}
+
+export function searchEntry(patient: Patient): SearchEntry {
+  const [year = 0, month = 0, day = 0] = (patient.birthDate ?? '').split('-').map(Number)
+  const familyName = patient.usualName ?? patient.birthName
+  const family = [...words(patient.birthName), ...words(patient.usualName)]
+  const first = words(patient.firstNames)
+  const other = (patient.tags ?? []).flatMap(words)
+  return {
+    patient,
+    family,
+    first,
+    other,
+    hay: ['', ...family, '\u0001', ...first, '\u0001', ...other].join(' '),
+    birth: patient.birthDate ? { year, month, day } : null,
+    phones: (patient.phones ?? []).map(phoneDigits),
+    nir: (patient.nir ?? '').replace(/\s/g, '').toLowerCase(),
+    // \u0001 sorts before every letter and space: 'Martin' before 'Martin-Dupont'.
+    sortKey: [foldText(familyName), foldText(patient.firstNames), foldText(patient.birthName), patient.birthDate ?? '', patient.id].join(
+      '\u0001',
+    ),
+  }
+}
+
+const SCORE = { exactFamily: 0, family: 1, exactFirst: 2, first: 3, other: 4 } as const
+
+function wordScore(entry: SearchEntry, text: string, needle: string): number | null {
+  // Most patients do not match: one native search says so before any loop.
+  if (!entry.hay.includes(needle)) return null
+  let best: number | null = null
+  for (const w of entry.family) {
+    if (w === text) return SCORE.exactFamily
+    if (w.startsWith(text)) best = SCORE.family
+  }
+  if (best !== null) return best
+  for (const w of entry.first) {
+    if (w === text) return SCORE.exactFirst
+    if (w.startsWith(text)) best = SCORE.first
+  }
+  if (best !== null) return best
+  return entry.other.some((w) => w.startsWith(text)) ? SCORE.other : null
+}
+
+function digitsMatch(entry: SearchEntry, token: Extract<SearchToken, { kind: 'digits' }>): boolean {
+  const { digits } = token
+  if (token.year !== undefined && entry.birth?.year === token.year) return true
+  // A short fragment anywhere in a number matches too much: under 3 digits, only as a prefix.
+  const found = (s: string) => (digits.length >= 3 ? s.includes(digits) : s.startsWith(digits))
+  return entry.phones.some(found) || (entry.nir !== '' && found(entry.nir))
+}
+
+function dateMatch(entry: SearchEntry, token: Extract<SearchToken, { kind: 'date' }>): boolean {
+  const birth = entry.birth
+  if (!birth) return false
+  return (
+    (token.year === undefined || token.year === birth.year) &&
+    (token.month === undefined || token.month === birth.month) &&
+    (token.day === undefined || token.day === birth.day)
+  )
+}
+
+/** A word token with its needle (' ' + text) built once per search, not once per patient. */
+type PreparedToken = SearchToken & { readonly needle?: string }
+
+function prepare(tokens: readonly SearchToken[]): PreparedToken[] {
+  return tokens.map((t) => (t.kind === 'word' ? { ...t, needle: ` ${t.text}` } : t))
+}
+
+/** The entry's score for these tokens (lower ranks first), or null when a token does not match. */
+export function scoreEntry(entry: SearchEntry, tokens: readonly PreparedToken[]): number | null {
+  let score = 0
+  for (const token of tokens) {
+    if (token.kind === 'word') {
+      const s = wordScore(entry, token.text, token.needle ?? ` ${token.text}`)
+      if (s === null) return null
+      score += s
+    } else if (token.kind === 'digits') {
+      if (!digitsMatch(entry, token)) return null
+      score += SCORE.other
+    } else {
+      if (!dateMatch(entry, token)) return null
+      score += SCORE.other
+    }
+  }
+  return score
+}
+
+export type PatientSearchOptions = { includeArchived?: boolean; includeDeleted?: boolean }
+
+/**
+ * The index. `attach` follows the directory's changes until `detach`; without it the index is a
+ * snapshot (one-off searches). Reading is lazy: events only mark ids, the next search re-reads them.
+ */
+export class PatientSearchIndex {
+  private readonly doc: Y.Doc
+  private readonly entries = new Map<string, SearchEntry>()
+  private readonly issues = new Map<string, RecordIssue>()
+  private readonly dirty = new Set<string>()
+  private ordered: SearchEntry[] = []
+  private orderStale = true
+  private attached = false
+  /**
+   * The last word-only search and the entries it matched, in alphabetical order. Typing one more
+   * letter (or word) can only narrow a word-only search, so the next one scans these instead of
+   * every patient. Forgotten whenever the index changes.
+   */
+  private last: { folded: string; options: string; matched: SearchEntry[] } | null = null
+  private readonly observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+    for (const event of events) {
+      if (event.path.length === 0) for (const key of event.changes.keys.keys()) this.dirty.add(key)
+      else if (typeof event.path[0] === 'string') this.dirty.add(event.path[0])
+    }
+  }
+
+  constructor(doc: Y.Doc) {
+    this.doc = doc
+    doc.getMap<unknown>(NAME).forEach((_, id) => this.read(id))
+  }
+
+  /** Follows the directory's changes (local and remote) from now on. Calling it twice is harmless. */
+  attach(): this {
+    if (!this.attached) this.doc.getMap<unknown>(NAME).observeDeep(this.observer)
+    this.attached = true
+    return this
+  }
+
+  detach(): void {
+    if (this.attached) this.doc.getMap<unknown>(NAME).unobserveDeep(this.observer)
+    this.attached = false
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  /** Reads one record again; returns the entry it replaced and its new entry (either may be absent). */
+  private read(id: string): { before: SearchEntry | undefined; after: SearchEntry | undefined } {
+    const before = this.entries.get(id)
+    this.entries.delete(id)
+    this.issues.delete(id)
+    const value = this.doc.getMap<unknown>(NAME).get(id)
+    if (value === undefined) return { before, after: undefined }
+    const read = readRecord(NAME, id, value, patientRecord)
+    if (!read.ok) {
+      this.issues.set(id, read.issue)
+      return { before, after: undefined }
+    }
+    const after = searchEntry(read.record)
+    this.entries.set(id, after)
+    return { before, after }
+  }
+
+  /** Position of the first entry whose sort key is not below `key` (binary search). */
+  private position(key: string): number {
+    let low = 0
+    let high = this.ordered.length
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if ((this.ordered[mid] as SearchEntry).sortKey < key) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  private refresh(): void {
+    if (this.dirty.size > 0) this.last = null
+    // A few changes (a remote edit) move their entries in place; many re-sort everything once.
+    const inPlace = !this.orderStale && this.dirty.size <= 200
+    for (const id of this.dirty) {
+      const { before, after } = this.read(id)
+      if (!inPlace) continue
+      if (before) {
+        const at = this.position(before.sortKey)
+        if (this.ordered[at] === before) this.ordered.splice(at, 1)
+      }
+      if (after) this.ordered.splice(this.position(after.sortKey), 0, after)
+    }
+    if (!inPlace && this.dirty.size > 0) this.orderStale = true
+    this.dirty.clear()
+    if (this.orderStale) {
+      this.ordered = [...this.entries.values()].sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+      this.orderStale = false
+    }
+  }
+
+  /** The patient as last read (deleted or archived too), for callers holding only an id. */
+  get(id: string): Patient | undefined {
+    this.refresh()
+    return this.entries.get(id)?.patient
+  }
+
+  search(query: string, options: PatientSearchOptions = {}): ListResult<Patient> {
+    this.refresh()
+    const tokens = prepare(parseQuery(query))
+    const visible = (p: Patient) =>
+      (options.includeDeleted || p.deletedAt === undefined) && (options.includeArchived || !p.archived)
+    const items: Patient[] = []
+    if (tokens.length === 0) {
+      for (const entry of this.ordered) if (visible(entry.patient)) items.push(entry.patient)
+      this.last = null
+    } else {
+      const wordsOnly = tokens.every((t) => t.kind === 'word')
+      const folded = foldText(query)
+      const optionKey = `${options.includeArchived === true}/${options.includeDeleted === true}`
+      const last = this.last
+      const narrowing = wordsOnly && last !== null && last.options === optionKey && folded.startsWith(last.folded)
+      const candidates = narrowing ? last.matched : this.ordered
+      // Scores are small integers: one bucket per score, filled in the candidates' alphabetical
+      // order, is the ranking without a comparison sort (thousands of matches on a first letter).
+      const buckets: SearchEntry[][] = []
+      const matched: SearchEntry[] = []
+      for (const entry of candidates) {
+        // Score first: a non-match is rejected on the entry's own string, without reaching into
+        // the patient object (the entries are in alphabetical, not memory, order).
+        const score = scoreEntry(entry, tokens)
+        if (score === null || !visible(entry.patient)) continue
+        matched.push(entry)
+        ;(buckets[score] ??= []).push(entry)
+      }
+      this.last = wordsOnly ? { folded, options: optionKey, matched } : null
+      for (const bucket of buckets) if (bucket) for (const entry of bucket) items.push(entry.patient)
+    }
+    return { items, issues: [...this.issues.values()] }
+  }
+}
+
+/** A one-off search (builds an index, uses it once). Views keep a `PatientSearchIndex` instead. */
+export function searchPatients(doc: Y.Doc, query: string, options: PatientSearchOptions = {}): ListResult<Patient> {
+  return new PatientSearchIndex(doc).search(query, options)
+}
