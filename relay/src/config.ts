@@ -43,6 +43,7 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxAwarenessEntries: 'TOURNEE_MAX_AWARENESS_ENTRIES',
   maxAwarenessBytes: 'TOURNEE_MAX_AWARENESS_BYTES',
   maxHttpBodyBytes: 'TOURNEE_MAX_HTTP_BODY_BYTES',
+  maxRoomsPerSpace: 'TOURNEE_MAX_ROOMS_PER_SPACE',
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): RelayConfig {
