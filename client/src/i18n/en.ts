@@ -234,4 +234,9 @@ export const en: Dictionary = {
   'tournee.markDone': 'Done',
   'tournee.done': 'Visit done',
   'tournee.undo': 'Not done yet',
+
+  // Rooms: a practice's agenda years and patient files in separate relay rooms
+  'sync.refusal.too-many-rooms': "the relay refuses part of this practice's data (limit reached)",
+  'relayError.too-many-rooms':
+    "The relay accepts no more agenda years or file shards for this practice: contact the relay's administrator.",
 }

@@ -12,7 +12,7 @@
  */
 import * as Y from 'yjs'
 import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device'
-import type { Space } from '../../../client/src/sync/space'
+import type { PracticeSpace } from '../../../client/src/sync/practice-space'
 import type { EnvelopeOptions } from '../../../shared/src/envelope/envelope'
 import { DECRYPTED_ORIGIN } from '../../../shared/src/envelope/envelope'
 import { DIRECTORY_MAPS } from '../../../shared/src/model/collections'
@@ -42,7 +42,7 @@ const VARIANTS: Variant[] = [
   { label: 'compaction held back', envelope: { compactAfterEntries: Number.MAX_SAFE_INTEGER } },
 ]
 
-function online(space: Space): Promise<void> {
+function online(space: PracticeSpace): Promise<void> {
   if (space.getSyncState().status === 'online') return Promise.resolve()
   return new Promise((resolve) => {
     const stop = space.subscribe(() => {
