@@ -11,9 +11,9 @@
  *   - on demand: `openDoc('agenda/2019-03')` opens the 2019 room, which loads from IndexedDB and
  *     connects; views wait only for that room;
  *   - in the background, for full offline use: after the first sync of `main` (and after each
- *     reconnection of `main`), the rooms the practice has written to — listed in the directory's
- *     `rooms` map, which every device keeps up to date when it first writes into a room — are
- *     opened one at a time, each synced before the next;
+ *     reconnection of `main`, and whenever the list grows), the rooms the practice has written
+ *     to — listed in the directory's `rooms` map, which every device keeps up to date when it
+ *     first writes into a room — are opened one at a time, each synced before the next;
  *   - idle policy: a room other than the start-up rooms closes its socket after `idleCloseMs`
  *     (default 2 min) without a doc being opened in it, once nothing is pending. Its Space stays
  *     open, so its docs and local copy are kept and still readable and writable; a write or an
@@ -96,6 +96,9 @@ export class PracticeSpace {
   private wanted: boolean
   private destroyed = false
   private backgroundRun: Promise<void> | null = null
+  /** The room list changed during a pass: run another once it ends. */
+  private backgroundAgain = false
+  private indexWatched = false
   private mainWasOnline = false
 
   static async open(options: PracticeSpaceOptions): Promise<PracticeSpace> {
@@ -208,10 +211,19 @@ export class PracticeSpace {
 
   /** Opens, one at a time, every room the practice has written to that is not open yet. */
   openRemainingRooms(): Promise<void> {
-    this.backgroundRun ??= this.runBackground().finally(() => {
+    if (this.backgroundRun !== null) {
+      this.backgroundAgain = true
+      return this.backgroundRun
+    }
+    const run = this.runBackground().finally(() => {
       this.backgroundRun = null
+      if (this.backgroundAgain && !this.destroyed) {
+        this.backgroundAgain = false
+        void this.openRemainingRooms()
+      }
     })
-    return this.backgroundRun
+    this.backgroundRun = run
+    return run
   }
 
   // --- internals ---
@@ -291,6 +303,14 @@ export class PracticeSpace {
   private async runBackground(): Promise<void> {
     const main = await this.room(MAIN_ROOM)
     const directory = await main.space.openDoc(DIRECTORY_DOC_ID)
+    if (!this.indexWatched) {
+      // The list may still be arriving (entries are decrypted after the socket says synced), and
+      // colleagues open new rooms (a new year): every addition starts a pass.
+      this.indexWatched = true
+      directory.getMap<boolean>(ROOMS_INDEX_MAP).observe(() => {
+        if (!this.destroyed && this.wanted) void this.openRemainingRooms()
+      })
+    }
     const names = [...directory.getMap<boolean>(ROOMS_INDEX_MAP).keys()].filter(isRoomName)
     for (const name of names) {
       if (this.destroyed || !this.wanted) return
