@@ -130,6 +130,13 @@ export class PracticeSpace {
     return this.state
   }
 
+  /** Compacts a doc now in the envelope of its room (tests; the envelope compacts by itself). */
+  async compact(docId: string): Promise<void> {
+    await this.openDoc(docId)
+    const name = this.layout === SpaceLayout.Single ? MAIN_ROOM : await roomOf(docId)
+    await (await this.room(name)).space.envelope.compact(docId)
+  }
+
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
@@ -219,7 +226,7 @@ export class PracticeSpace {
       this.backgroundRun = null
       if (this.backgroundAgain && !this.destroyed) {
         this.backgroundAgain = false
-        void this.openRemainingRooms()
+        this.inBackground(this.openRemainingRooms())
       }
     })
     this.backgroundRun = run
@@ -272,7 +279,7 @@ export class PracticeSpace {
     if (room.name === MAIN_ROOM && !this.destroyed && this.layout === SpaceLayout.Rooms) {
       const online = room.space.getSyncState().status === ConnectionStatus.Online
       // Each time main (re)connects and is caught up, bring the other rooms up to date too.
-      if (online && !this.mainWasOnline && (this.options.background ?? true)) void this.openRemainingRooms()
+      if (online && !this.mainWasOnline && (this.options.background ?? true)) this.inBackground(this.openRemainingRooms())
       this.mainWasOnline = online
     }
     this.recompute()
@@ -288,7 +295,17 @@ export class PracticeSpace {
       }
       this.touch(room)
     }
-    if (this.layout === SpaceLayout.Rooms && name !== MAIN_ROOM) void this.recordRoom(name)
+    if (this.layout === SpaceLayout.Rooms && name !== MAIN_ROOM) this.inBackground(this.recordRoom(name))
+  }
+
+  /**
+   * Work nobody awaits: a failure after destroy() is expected (rooms close under it); any other
+   * is reported without data (room names and errors only) and retried by the next pass.
+   */
+  private inBackground(work: Promise<void>): void {
+    work.catch((error: unknown) => {
+      if (!this.destroyed) console.warn('Background room work failed', error)
+    })
   }
 
   /** Lists the room in the directory, so other devices open it in their background pass. */
@@ -308,7 +325,7 @@ export class PracticeSpace {
       // colleagues open new rooms (a new year): every addition starts a pass.
       this.indexWatched = true
       directory.getMap<boolean>(ROOMS_INDEX_MAP).observe(() => {
-        if (!this.destroyed && this.wanted) void this.openRemainingRooms()
+        if (!this.destroyed && this.wanted) this.inBackground(this.openRemainingRooms())
       })
     }
     const names = [...directory.getMap<boolean>(ROOMS_INDEX_MAP).keys()].filter(isRoomName)
