@@ -58,14 +58,16 @@ export interface PracticeSpec {
 
 /**
  * A busy physiotherapy practice: 25 appointments a day, 30-min slots, 220 days a year.
- * `years` (default 1) sets `months`; the agenda ends 5 months after today's month, so a year is
- * half past, half ahead (the agenda a practice has open around today), and N years go N − 1 further back.
+ * `years` (default 1) sets `months`. The agenda holds today's month, up to 5 months ahead and the
+ * rest back: a year is half past, half ahead (the agenda a practice has open around today), and
+ * N years go N − 1 years further back.
  */
 export function defaultSpec(today: string, overrides: Partial<PracticeSpec> & { years?: number } = {}): PracticeSpec {
   const { years = 1, ...rest } = overrides
   const months = rest.months ?? 12 * years
+  const ahead = Math.min(5, Math.floor((months - 1) / 2))
   const [y, m] = today.split('-').map(Number) as [number, number]
-  const first = new Date(Date.UTC(y, m - 1 - (months - 6), 1))
+  const first = new Date(Date.UTC(y, m - 1 - (months - 1 - ahead), 1))
   return {
     seed: 20_261_123,
     practitioners: 3,
