@@ -178,6 +178,8 @@ export const relayCapacity: Scenario = {
         row(`updates per second, every device editing (${updates} edits, ${persisted} persisted)`, 'count', (persisted / ms) * 1000, 'persisted / wall time until delivered'),
         row('relay CPU per update', 'ms', relayCpuMs / Math.max(1, persisted), '(user + system) / persisted'),
         row('relay CPU share of the load (of one core)', 'count', round((relayCpuMs / ms) * 100, 1), '% of wall time'),
+        // What one relay core would sustain if the devices were elsewhere: the relay's own limit.
+        row('updates per second one relay core allows (1000 / CPU per update)', 'count', relayCpuMs > 0 ? (1000 * persisted) / relayCpuMs : Number.NaN, 'derived'),
         row('devices CPU per update (bench process: encrypt, decrypt every fan-out copy)', 'ms', benchCpuMs / Math.max(1, updates), 'process.cpuUsage / edits'),
       ]
     } finally {
