@@ -22,6 +22,7 @@ import type { Actor } from '../../../shared/src/model/actor'
 import { benchEnvironment, deleteDeviceDatabases, until, type ByteCounter } from '../bench-device'
 import type { BenchPractice } from '../fixture'
 import type { Row } from '../report'
+import type { BenchContext, Scenario } from '../scenario'
 import { median } from '../stats'
 
 interface Sample {
@@ -140,7 +141,7 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
   }
 }
 
-export async function runLongOffline(
+async function runLongOffline(
   p: BenchPractice,
   options: { runs: number; local: number; remote: number },
   log: (line: string) => void,
@@ -167,4 +168,12 @@ export async function runLongOffline(
     )
   }
   return rows
+}
+
+export const longOffline: Scenario = {
+  id: 'long-offline',
+  async run({ options, log, practice }: BenchContext): Promise<Row[]> {
+    const p = await practice()
+    return runLongOffline(p, { runs: Math.min(options.runs, 3), local: options.quick ? 100 : 500, remote: options.quick ? 400 : 2000 }, log)
+  },
 }
