@@ -49,7 +49,7 @@ export async function setUpPractice(spec: PracticeSpec): Promise<BenchPractice> 
   )
   await a.space.whenAcknowledged(180_000)
   // Compactions the writes triggered run after a delay: let them run, and reach the relay.
-  await a.space.envelope.settle()
+  await a.space.settle()
   await a.space.whenAcknowledged(180_000)
   const plaintext = new Map<string, Uint8Array>()
   const expected = new Map<string, StateVector>()

@@ -53,7 +53,7 @@ export async function seedDemo(pairingCode: string, size: DemoSize, env: DeviceE
     const written = await writePractice({ openDoc: (id) => space.openDoc(id), afterBatch: () => space.flush() }, plan, actor, Date.now)
     log(`Written locally; waiting until the relay has stored everything…`)
     await space.whenAcknowledged(300_000)
-    await space.envelope.settle()
+    await space.settle()
     await space.whenAcknowledged(300_000)
     return { written, practiceName: practice.record.practiceName, spaceId: practice.record.spaceId, firstMonth: spec.firstMonth, months: spec.months }
   } finally {

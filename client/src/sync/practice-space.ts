@@ -24,7 +24,7 @@
  * idle-closed room does not make the practice look offline. A refusal of any room is a refusal
  * of the practice.
  */
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import type { Envelope } from '../../../shared/src/envelope/envelope'
 import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
@@ -194,6 +194,22 @@ export class PracticeSpace {
     const main = this.opened.get(MAIN_ROOM)
     if (!main) throw new Error('The main room opens with the practice')
     return main.space.envelope
+  }
+
+  /** Waits for every open room's envelope to finish its queued writes and compactions. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.opened.values()].map((room) => room.space.envelope.settle()))
+  }
+
+  /** Size of what this device holds, over every open room (benchmarks, diagnostics). */
+  envelopeStats(): { rooms: number; entries: number; bytes: number } {
+    let entries = 0
+    let bytes = 0
+    for (const room of this.opened.values()) {
+      entries += room.space.envelope.entries.length
+      bytes += Y.encodeStateAsUpdate(room.space.envelope.doc).byteLength
+    }
+    return { rooms: this.opened.size, entries, bytes }
   }
 
   /** Names of the rooms open on this device, connected or not. */

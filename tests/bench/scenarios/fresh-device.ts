@@ -28,6 +28,9 @@ interface JoinSample {
   usableMs: number
   syncedMs: number
   bytesReceived: number
+  /** Rooms (layout 2) open on the device when it became usable, and at the end. */
+  roomsAtUsable?: number
+  roomsAtEnd?: number
 }
 
 function listUsable(directory: Y.Doc, month: Y.Doc, patients: number): void {
@@ -57,10 +60,11 @@ export async function joinSynced(p: BenchPractice, env: DeviceEnvironment, count
   ])
   listUsable(directory, month, p.written.patientIds.length)
   const usableMs = performance.now() - started
+  const roomsAtUsable = space.openRoomNames().length
   const rest = docOrder(p).slice(2)
   await Promise.all(rest.map(async (id) => until(await space.openDoc(id), (d) => hasState(d, p.expected.get(id)!))))
   const syncedMs = performance.now() - started
-  return { sample: { usableMs, syncedMs, bytesReceived: counter.received }, practice }
+  return { sample: { usableMs, syncedMs, bytesReceived: counter.received, roomsAtUsable, roomsAtEnd: space.openRoomNames().length }, practice }
 }
 
 async function floorOnce(url: string, p: BenchPractice): Promise<JoinSample> {
@@ -146,12 +150,13 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
       const env = benchEnvironment(`fresh-${run}`, counter)
       const { sample, practice } = await joinSynced(p, env, counter)
       ours.push(sample)
-      if (run === runs - 1) envelopeBytes = Y.encodeStateAsUpdate(practice.space.envelope.doc).byteLength
+      if (run === runs - 1) envelopeBytes = practice.space.envelopeStats().bytes
       await practice.space.destroy()
       await deleteDeviceDatabases(env)
       log(
         `  (a) ${label}, run ${run + 1}/${runs}: usable ${Math.round(sample.usableMs)} ms (stock ${Math.round(plain.at(-1)!.usableMs)}, floor ${Math.round(floor.at(-1)!.usableMs)}), ` +
-          `synced ${Math.round(sample.syncedMs)} ms (stock ${Math.round(plain.at(-1)!.syncedMs)}, floor ${Math.round(floor.at(-1)!.syncedMs)})`,
+          `synced ${Math.round(sample.syncedMs)} ms (stock ${Math.round(plain.at(-1)!.syncedMs)}, floor ${Math.round(floor.at(-1)!.syncedMs)}); ` +
+          `rooms open when usable ${sample.roomsAtUsable}, at the end ${sample.roomsAtEnd}`,
       )
     }
   } finally {

@@ -112,9 +112,9 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
     const lastA = await edit(a, dirA, theirs, remote, `A${run}`, actorA)
     const lastPatient = theirs[(remote - 1) % theirs.length]!
     await a.space.whenAcknowledged(120_000)
-    await a.space.envelope.settle()
+    await a.space.settle()
     await a.space.whenAcknowledged(120_000)
-    await b.space.envelope.settle()
+    await b.space.settle()
     const plaintextChangeBytes = meterA.plaintext() + meterB.plaintext()
     const envelopeChangeBytes = meterA.envelope() + meterB.envelope()
     meterA.stop()

@@ -107,7 +107,7 @@ async function realisticSpace(context: BenchContext): Promise<{ before: ProcessS
   // The relay loaded the room from SQLite when A connected; A's step 1 was answered from it.
   const directory = await p.a.space.openDoc(DIRECTORY_DOC_ID)
   if (directory.getMap(DIRECTORY_MAPS.patients).size !== p.written.patientIds.length) throw new Error('Device A lost patients across the relay restart')
-  return { before, after: sampleProcess(p.relay.pid), envelopeBytes: Y.encodeStateAsUpdate(p.a.space.envelope.doc).byteLength }
+  return { before, after: sampleProcess(p.relay.pid), envelopeBytes: p.a.space.envelopeStats().bytes }
 }
 
 export const relayCapacity: Scenario = {

@@ -93,16 +93,16 @@ export const storageYear: Scenario = {
         }
       }
       await space.whenAcknowledged(180_000)
-      await space.envelope.settle()
+      await space.settle()
       await space.whenAcknowledged(180_000)
       const editMs = performance.now() - started
       const allDocs = [...new Set([...written.docIds, ...filesWritten])]
       const plaintext = await plaintextBytes(openDoc, allDocs)
-      const synced = { envelope: Y.encodeStateAsUpdate(space.envelope.doc).byteLength, entries: space.envelope.entries.length, relay: relayStorage(relay.dataDir, a.record.spaceId) }
+      const synced = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries, relay: relayStorage(relay.dataDir, a.record.spaceId) }
       log(`  (g) ${edits} edits over ${day} practitioner-days in ${Math.round(editMs)} ms: envelope ${synced.envelope} B in ${synced.entries} entries, plaintext ${plaintext} B (as booked ${asBooked} B)`)
-      for (const id of allDocs) await space.envelope.compact(id)
+      for (const id of allDocs) await space.compact(id)
       await space.whenAcknowledged(180_000)
-      const compacted = { envelope: Y.encodeStateAsUpdate(space.envelope.doc).byteLength, entries: space.envelope.entries.length }
+      const compacted = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries }
       await space.destroy()
       await relay.stop('SIGTERM')
       const relayAfter = relayStorage(relay.dataDir, a.record.spaceId)

@@ -8,7 +8,6 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import * as Y from 'yjs'
 import { SQLITE_FILE_NAME } from '../../../relay/src/storage/sqlite-storage'
 import { loadPractice } from '../../../client/src/sync/device'
 import type { BenchPractice } from '../fixture'
@@ -46,14 +45,14 @@ export interface StorageResult {
 async function runStorage(p: BenchPractice, log: (line: string) => void): Promise<StorageResult> {
   const { space } = p.a
   const plaintext = [...p.plaintext.values()].reduce((n, u) => n + u.byteLength, 0)
-  const before = { envelope: Y.encodeStateAsUpdate(space.envelope.doc).byteLength, entries: space.envelope.entries.length }
+  const before = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries }
   const relayBefore = relayStorage(p.relay.dataDir, p.a.record.spaceId)
   log(`  (d) before: envelope ${before.envelope} B in ${before.entries} entries; relay ${relayBefore.rows} rows, ${relayBefore.rowBytes} B`)
   const compactStarted = performance.now()
-  for (const id of p.written.docIds) await space.envelope.compact(id)
+  for (const id of p.written.docIds) await space.compact(id)
   await space.whenAcknowledged(180_000)
   const compactMs = performance.now() - compactStarted
-  const after = { envelope: Y.encodeStateAsUpdate(space.envelope.doc).byteLength, entries: space.envelope.entries.length }
+  const after = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries }
   const relayLoaded = relayStorage(p.relay.dataDir, p.a.record.spaceId)
   // The last device leaves: the room unloads and compacts; a graceful stop waits for that.
   await space.destroy()
