@@ -32,6 +32,7 @@ interface JoinSample {
   roomsAtUsable?: number
   roomsAtEnd?: number
 }
+type MeasuredKey = 'usableMs' | 'syncedMs' | 'bytesReceived'
 
 function listUsable(directory: Y.Doc, month: Y.Doc, patients: number): void {
   const listed = listPatients(directory).items.length
@@ -163,11 +164,11 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
     await server.close()
     await stock.close()
   }
-  const pick = (list: JoinSample[], key: keyof JoinSample) => list.map((s) => s[key])
+  const pick = (list: JoinSample[], key: MeasuredKey) => list.map((s) => s[key])
   const plaintextBytes = [...p.plaintext.values()].reduce((n, u) => n + u.byteLength, 0)
   const stat = `median of ${runs}`
   const scenario = `a. fresh device, ${label} (${p.written.appointments} appts, ${p.written.patientIds.length} patients)`
-  const row = (metric: string, key: keyof JoinSample, unit: Row['unit']): Row => ({
+  const row = (metric: string, key: MeasuredKey, unit: Row['unit']): Row => ({
     scenario,
     metric,
     unit,
