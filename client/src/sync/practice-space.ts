@@ -292,6 +292,13 @@ export class PracticeSpace {
   }
 
   private onRoomChange(room: OpenRoom): void {
+    const status = room.space.getSyncState().status
+    if (room.idle && (status === ConnectionStatus.Syncing || status === ConnectionStatus.Online)) {
+      // Reconnected by the browser's `online` event (every room listens to it): in use again,
+      // under the idle countdown again.
+      room.idle = false
+      this.touch(room)
+    }
     if (room.name === MAIN_ROOM && !this.destroyed && this.layout === SpaceLayout.Rooms) {
       const online = room.space.getSyncState().status === ConnectionStatus.Online
       // Each time main (re)connects and is caught up, bring the other rooms up to date too.
