@@ -2,6 +2,7 @@
  * The options of `npm run bench`, from `--name=value` arguments or BENCH_<NAME> variables.
  * Bad values are refused with the option's name, before anything starts.
  */
+import { SpaceLayout } from '../../shared/src/space/rooms'
 
 export interface BenchOptions {
   quick: boolean
@@ -14,6 +15,8 @@ export interface BenchOptions {
   /** Practitioners of the shared practice most scenarios use. */
   practitioners: number
   years: number
+  /** Practice layout (shared/src/space/rooms.ts): 2 rooms (default), 1 everything in one room. */
+  layout: SpaceLayout
   /** Scenario ids to run (all when empty). */
   only: string[]
   /** Practitioner counts the fresh-device scenario sets up, each its own practice. */
@@ -30,7 +33,7 @@ export class BenchOptionError extends Error {
 }
 
 const USAGE =
-  'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, ' +
+  'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, --layout=1|2, ' +
   '--fresh-sizes=1,3,10, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N'
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
@@ -72,10 +75,17 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     patients: int('patients', quick ? 500 : 2000),
     practitioners: int('practitioners', quick ? 1 : 3),
     years: int('years', 1),
+    layout: readLayout(value('layout')),
     only,
     freshSizes: ints('fresh-sizes', quick ? [1] : full ? [1, 3, 10] : [1, 3]),
     latencyDevices: ints('latency-devices', quick ? [2, 10] : full ? [2, 50, 200] : [2, 50]),
     capacityDevices: int('capacity-devices', quick ? 20 : full ? 500 : 100),
     capacityPractices: int('capacity-practices', quick ? 2 : full ? 50 : 10),
   }
+}
+
+function readLayout(raw: string | undefined): SpaceLayout {
+  if (raw === undefined || raw === '2') return SpaceLayout.Rooms
+  if (raw === '1') return SpaceLayout.Single
+  throw new BenchOptionError(`--layout must be 1 (one room) or 2 (rooms), got ${raw}`)
 }

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     practice: () => {
       shared ??= (async () => {
         log(`Shared practice: ${spec.practitioners} practitioner(s) × ${spec.months} months from ${spec.firstMonth}, ${spec.patients} patients, seed ${spec.seed}`)
-        const practice = await setUpPractice(spec)
+        const practice = await setUpPractice(spec, options.layout)
         volume = describeVolume(practice)
         log(`Set up in ${Math.round(practice.setupMs)} ms: ${JSON.stringify(volume)}`)
         return practice

@@ -202,7 +202,7 @@ export const freshDevice: Scenario = {
     const rows: Row[] = []
     for (const size of options.freshSizes) {
       const shared = size === options.practitioners
-      const p = shared ? await context.practice() : await setUpPractice(sizedSpec(options, size))
+      const p = shared ? await context.practice() : await setUpPractice(sizedSpec(options, size), options.layout)
       try {
         if (!shared) log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms`)
         const result = await measure(p, options.runs, log)
