@@ -75,6 +75,9 @@ async function run(seed: number): Promise<void> {
     // A device edits a patient once it knows it, as a person would: wait for the first sync.
     const dir = await practice.space.openDoc(DIRECTORY_DOC_ID)
     await waitFor(() => expect(dir.getMap(DIRECTORY_MAPS.patients).size).toBe(patients.length))
+    // And the clinical file it will type into (its own room: it arrives when first opened).
+    const file = await practice.space.openDoc(patientDocId(patients[0]!))
+    await waitFor(() => expect(file.getMap(PATIENT_FILE_MAPS.notes).has(noteId)).toBe(true))
     devices.push({ name, env, practice, online: true })
   }
   const actor = (d: SimDevice): Actor => ({ memberId, deviceId: d.practice.record.deviceId })
@@ -109,7 +112,7 @@ async function run(seed: number): Promise<void> {
       d.online = !d.online
       counts.offline++
     } else if (roll < 82) {
-      await space.envelope.compact(prng.oneOf(gen, [DIRECTORY_DOC_ID, agendaDocId(MONTH), patientDocId(patients[0]!)]))
+      await space.compact(prng.oneOf(gen, [DIRECTORY_DOC_ID, agendaDocId(MONTH), patientDocId(patients[0]!)]))
       counts.compactions++
     } else if (roll < 90) {
       await space.destroy()

@@ -44,6 +44,7 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxAwarenessBytes: 'TOURNEE_MAX_AWARENESS_BYTES',
   maxHttpBodyBytes: 'TOURNEE_MAX_HTTP_BODY_BYTES',
   maxAttachmentBytes: 'TOURNEE_MAX_ATTACHMENT_BYTES',
+  maxRoomsPerSpace: 'TOURNEE_MAX_ROOMS_PER_SPACE',
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): RelayConfig {

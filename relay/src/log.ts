@@ -16,6 +16,7 @@ export const LOG_FIELDS = [
   'dataDir',
   'staticDir',
   'spaceId',
+  'roomId',
   'status',
   'reason',
   'code',

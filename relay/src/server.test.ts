@@ -59,8 +59,8 @@ async function createSpace(url: string): Promise<{ spaceId: string; credential: 
   return { spaceId, credential }
 }
 
-async function connect(url: string, space: { spaceId: string; credential: string }): Promise<SyncTestClient> {
-  const client = await SyncTestClient.connect(url, space.spaceId, space.credential)
+async function connect(url: string, space: { spaceId: string; credential: string }, roomId?: string): Promise<SyncTestClient> {
+  const client = await SyncTestClient.connect(url, space.spaceId, space.credential, roomId === undefined ? {} : { roomId })
   cleanups.push(() => client.destroy())
   return client
 }
@@ -246,9 +246,10 @@ describe('storage failure', () => {
     const flaky: RelayStorage = {
       createSpace: (id, hash) => real.createSpace(id, hash),
       getCredentialHash: (id) => real.getCredentialHash(id),
-      loadUpdates: (id) => real.loadUpdates(id),
-      appendUpdate: (id, update) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update)),
-      compact: (id, state, upTo) => real.compact(id, state, upTo),
+      loadUpdates: (id, room) => real.loadUpdates(id, room),
+      admitRoom: (id, room, max) => real.admitRoom(id, room, max),
+      appendUpdate: (id, update, room) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update, room)),
+      compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
       putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
       getAttachment: (id, hash) => real.getAttachment(id, hash),
       close: () => real.close(),
@@ -297,6 +298,69 @@ describe('upgrade refusals', () => {
     const { url } = await start(config(tempDir()))
     const client = await connect(url, await createSpace(url))
     expect(client.socket.protocol).toBe(SUBPROTOCOL)
+  })
+})
+
+describe('rooms of a space', () => {
+  const roomA = 'roomAAAAAAAAAAAAAAAAAA'
+  const roomB = 'roomBBBBBBBBBBBBBBBBBB'
+  const roomC = 'roomCCCCCCCCCCCCCCCCCC'
+
+  it('keeps each room its own envelope, persisted apart and loaded on its own', async () => {
+    const dataDir = tempDir()
+    const first = await start(config(dataDir))
+    const space = await createSpace(first.url)
+    const main = await connect(first.url, space)
+    const a = await connect(first.url, space, roomA)
+    pushEntry(main, 'in-main')
+    pushEntry(a, 'in-a')
+    await waitFor(() => expect(main.ackCovers()).toBe(true))
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+    expect(first.relay.metrics.registry.value('tournee_loaded_rooms')).toBe(2)
+    await first.relay.close()
+
+    const second = await start(config(dataDir))
+    const mainAgain = await connect(second.url, space)
+    await waitFor(() => expect(entries(mainAgain).map((e) => e.d)).toEqual(['in-main']))
+    // Only the room asked for is loaded.
+    expect(second.relay.metrics.registry.value('tournee_loaded_rooms')).toBe(1)
+    const aAgain = await connect(second.url, space, roomA)
+    await waitFor(() => expect(entries(aAgain).map((e) => e.d)).toEqual(['in-a']))
+    const b = await connect(second.url, space, roomB)
+    await waitFor(() => expect(b.acks.length).toBeGreaterThan(0))
+    expect(entries(b)).toEqual([])
+  })
+
+  it('refuses a room past the rooms-per-space limit with 4507, storing and loading nothing', async () => {
+    const { url, relay } = await start(config(tempDir(), { maxRoomsPerSpace: 2 }))
+    const space = await createSpace(url)
+    await connect(url, space, roomA)
+    await connect(url, space, roomB)
+    const loaded = relay.metrics.registry.value('tournee_loaded_rooms')
+    const refused = await connect(url, space, roomC)
+    await waitFor(() => expect(refused.closed).toEqual({ code: 4507, reason: 'Too many rooms for this space' }))
+    expect(relay.metrics.registry.value('tournee_loaded_rooms')).toBe(loaded)
+    expect(relay.metrics.registry.value('tournee_upgrades_refused_total', { reason: 'room_limit' })).toBe(1)
+    // The main room and the rooms already admitted still open; another space has its own count.
+    const main = await connect(url, space)
+    const again = await connect(url, space, roomA)
+    const other = await connect(url, await createSpace(url), roomC)
+    for (const client of [main, again, other]) await waitFor(() => expect(client.acks.length).toBeGreaterThan(0))
+    for (const client of [main, again, other]) expect(client.closed).toBeNull()
+  })
+
+  it('refuses a wrong credential or a malformed room before the upgrade, allocating nothing', async () => {
+    const { url, relay } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const ws = url.replace('http', 'ws')
+    const wrong = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + toBase64Url(randomBytes(32))]
+    const good = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential]
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${roomA}`, wrong)).toBe(401)
+    expect(await upgradeStatus(`${ws}/v1/sync/${randomId()}/${roomA}`, good)).toBe(404)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/agenda%2F2019`, good)).toBe(404)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${roomA}/x`, good)).toBe(404)
+    expect(relay.metrics.registry.value('tournee_loaded_rooms')).toBe(0)
+    expect(relay.metrics.registry.value('tournee_upgrades_accepted_total')).toBe(0)
   })
 })
 

@@ -3,6 +3,12 @@
  * only upgrades authenticated by decideUpgrade. A refused upgrade gets a plain HTTP response on
  * the raw socket, which is then destroyed: no WebSocket, no room, no storage.
  *
+ * A room beyond the space's rooms-per-space limit (limits.maxRoomsPerSpace, besides the main
+ * room) is refused after authentication, by completing the upgrade and closing at once with
+ * TooManyRooms (4507): a browser sees a close code, never the HTTP status of a failed upgrade,
+ * and only a device holding the credential learns that the limit is reached. Nothing is loaded or
+ * stored for that room.
+ *
  * close() stops accepting, closes every socket with GoingAway (1001), waits for the frames already
  * received to be handled (their storage writes included), compacts and unloads the rooms, then
  * closes the database.
@@ -12,7 +18,7 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { serve } from '@hono/node-server'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { SUBPROTOCOL } from '../../shared/src/protocol/constants'
+import { CloseCode, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { createApp } from './app/create-app'
 import { decideUpgrade } from './auth/upgrade'
 import type { RelayConfig } from './config'
@@ -115,9 +121,20 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       refuse(socket, 503, 'Relay shutting down: retry shortly')
       return
     }
+    const admitted = await storage.admitRoom(decision.spaceId, decision.roomId, config.limits.maxRoomsPerSpace)
+    if (socket.destroyed) return
+    if (admitted === 'limit') {
+      metrics.upgradesRefused.inc({ reason: 'room_limit' })
+      logger.info('upgrade_refused', { spaceId: decision.spaceId, roomId: decision.roomId, reason: 'room_limit' })
+      wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+        ws.on('error', () => undefined)
+        ws.close(CloseCode.TooManyRooms.code, CloseCode.TooManyRooms.reason)
+      })
+      return
+    }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       metrics.upgradesAccepted.inc()
-      const connection = new SyncConnection(ws, decision.spaceId, {
+      const connection = new SyncConnection(ws, decision.spaceId, decision.roomId, {
         registry,
         limits: config.limits,
         logger,
@@ -126,7 +143,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       })
       connections.add(connection)
       ws.on('close', () => connections.delete(connection))
-      logger.debug('connection_opened', { spaceId: decision.spaceId })
+      logger.debug('connection_opened', { spaceId: decision.spaceId, roomId: decision.roomId })
     })
   }
 

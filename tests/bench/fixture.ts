@@ -6,6 +6,7 @@ import * as Y from 'yjs'
 import { createPractice, getPairingCode, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { agendaDocId } from '../../shared/src/model/doc-ids'
+import { SpaceLayout } from '../../shared/src/space/rooms'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process'
 import { benchEnvironment, stateVectorOf, type StateVector } from './bench-device'
 import { planPractice, steppingClock, writePractice, type PracticePlan, type PracticeSpec, type WrittenPractice } from './generate'
@@ -30,12 +31,12 @@ export function localToday(now = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
 }
 
-export async function setUpPractice(spec: PracticeSpec): Promise<BenchPractice> {
+export async function setUpPractice(spec: PracticeSpec, layout: SpaceLayout = SpaceLayout.Rooms): Promise<BenchPractice> {
   const started = performance.now()
   const relay = await startRelayProcess()
   const envA = benchEnvironment('a')
   const a = await createPractice(
-    { relayUrl: relay.url, practiceName: 'Cabinet de kinésithérapie des Pentes', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } },
+    { relayUrl: relay.url, practiceName: 'Cabinet de kinésithérapie des Pentes', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' }, layout },
     envA,
   )
   const actorA: Actor = { deviceId: a.record.deviceId, memberId: a.record.memberId ?? 'setup' }
@@ -49,7 +50,7 @@ export async function setUpPractice(spec: PracticeSpec): Promise<BenchPractice> 
   )
   await a.space.whenAcknowledged(180_000)
   // Compactions the writes triggered run after a delay: let them run, and reach the relay.
-  await a.space.envelope.settle()
+  await a.space.settle()
   await a.space.whenAcknowledged(180_000)
   const plaintext = new Map<string, Uint8Array>()
   const expected = new Map<string, StateVector>()

@@ -25,6 +25,8 @@ import { addPractitioner, listPractitioners } from '../../shared/src/model/pract
 import { listAppointmentKinds } from '../../shared/src/model/appointment-kinds'
 import { addAppointment } from '../../shared/src/model/agenda'
 import { addNote } from '../../shared/src/model/patient-file'
+import { newRecordId } from '../../shared/src/model/ids'
+import { nirKey } from '../../shared/src/model/nir'
 import type { AppointmentStatus, NoteKind, PatientInput, Place, Profession, Sex } from '../../shared/src/model/input-schemas'
 
 export interface PracticeSpec {
@@ -43,34 +45,49 @@ export interface PracticeSpec {
   homeVisitShare: number
   cancelledShare: number
   noShowShare: number
+  /** Share of patients with a NIR (valid key); the others have none, as foreigners or children. */
+  nirShare: number
+  /** Chance that a free slot starts a series: weekly twice, `seriesSessions` sessions, same time. */
+  seriesShare: number
+  seriesSessions: number
   /** Share of patients who have a clinical file with notes. */
   notesShare: number
   notesPerFile: readonly [min: number, max: number]
   noteChars: readonly [min: number, max: number]
 }
 
-/** A busy physiotherapy practice: 25 appointments a day, 30-min slots, 220 days a year. */
-export function defaultSpec(today: string, overrides: Partial<PracticeSpec> = {}): PracticeSpec {
+/**
+ * A busy physiotherapy practice: 25 appointments a day, 30-min slots, 220 days a year.
+ * `years` (default 1) sets `months`. The agenda holds today's month, up to 5 months ahead and the
+ * rest back: a year is half past, half ahead (the agenda a practice has open around today), and
+ * N years go N − 1 years further back.
+ */
+export function defaultSpec(today: string, overrides: Partial<PracticeSpec> & { years?: number } = {}): PracticeSpec {
+  const { years = 1, ...rest } = overrides
+  const months = rest.months ?? 12 * years
+  const ahead = Math.min(5, Math.floor((months - 1) / 2))
   const [y, m] = today.split('-').map(Number) as [number, number]
-  // Half a year back, half a year ahead: the agenda a practice has open around today.
-  const first = new Date(Date.UTC(y, m - 1 - 6, 1))
+  const first = new Date(Date.UTC(y, m - 1 - (months - 1 - ahead), 1))
   return {
     seed: 20_261_123,
     practitioners: 3,
     patients: 2000,
     today,
     firstMonth: `${first.getUTCFullYear()}-${String(first.getUTCMonth() + 1).padStart(2, '0')}`,
-    months: 12,
+    months,
     appointmentsPerDay: 25,
     workingDaysPerYear: 220,
     slotMinutes: 30,
     homeVisitShare: 0.15,
     cancelledShare: 0.05,
     noShowShare: 0.02,
+    nirShare: 0.85,
+    seriesShare: 0.04,
+    seriesSessions: 10,
     notesShare: 0.25,
     notesPerFile: [1, 4],
     noteChars: [200, 800],
-    ...overrides,
+    ...rest,
   }
 }
 
@@ -83,6 +100,8 @@ export interface PlannedAppointment {
   place: Place
   status: AppointmentStatus
   cancelReason?: string
+  /** Series index (the writer gives each a record id) and 1-based occurrence in it. */
+  series?: { index: number; occurrence: number }
 }
 
 export interface PlannedNote {
@@ -99,6 +118,8 @@ export interface PracticePlan {
   agenda: Map<string, PlannedAppointment[][]>
   /** patient index → notes. */
   notes: Map<number, PlannedNote[]>
+  /** How many series the agenda holds (indices 0 … series − 1). */
+  series: number
 }
 
 const FIRST_F = ['Marie', 'Nathalie', 'Isabelle', 'Sylvie', 'Catherine', 'Françoise', 'Christine', 'Monique', 'Valérie', 'Sophie', 'Camille', 'Léa', 'Chloé', 'Manon', 'Emma', 'Inès', 'Jeanne', 'Louise', 'Hélène', 'Élodie', 'Aurélie', 'Margaux', 'Anaïs', 'Brigitte', 'Geneviève', 'Josiane', 'Solène', 'Maëlle', 'Océane', 'Mathilde']
@@ -186,7 +207,24 @@ function plainAscii(text: string): string {
   return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-zA-Z-]/g, '').toLowerCase()
 }
 
-function planPatient(gen: prng.PRNG): PatientInput {
+const DEPARTMENTS = ['69', '69', '69', '69', '01', '38', '42', '75', '13', '2A']
+
+/**
+ * A NIR with a valid key for this sex and birth date (format and key per ./nir.ts): born in the
+ * Rhône mostly, a random commune and birth certificate number.
+ */
+export function plannedNir(gen: prng.PRNG, sex: Sex, birthDate: string): string {
+  const first13 =
+    (sex === 'F' ? '2' : '1') +
+    birthDate.slice(2, 4) +
+    birthDate.slice(5, 7) +
+    prng.oneOf(gen, DEPARTMENTS) +
+    pad(prng.int32(gen, 1, 999), 3) +
+    pad(prng.int32(gen, 1, 999), 3)
+  return first13 + pad(nirKey(first13))
+}
+
+function planPatient(gen: prng.PRNG, nirShare: number): PatientInput {
   const sex: Sex = prng.bool(gen) ? 'F' : 'M'
   const firstNames = prng.oneOf(gen, sex === 'F' ? FIRST_F : FIRST_M)
   const birthName = prng.oneOf(gen, LAST)
@@ -200,6 +238,7 @@ function planPatient(gen: prng.PRNG): PatientInput {
     birthDate,
     phones: prng.real53(gen) < 0.3 ? [phone(gen), phone(gen)] : [phone(gen)],
   }
+  if (prng.real53(gen) < nirShare) patient.nir = plannedNir(gen, sex, birthDate)
   if (sex === 'F' && year < 1995 && prng.real53(gen) < 0.35) patient.usualName = prng.oneOf(gen, LAST)
   if (prng.real53(gen) < 0.9) {
     patient.address = {
@@ -231,30 +270,47 @@ export function planPractice(spec: PracticeSpec): PracticePlan {
     displayName: PRACTITIONER_NAMES[i % PRACTITIONER_NAMES.length]! + (i >= PRACTITIONER_NAMES.length ? ` ${i}` : ''),
     profession: 'kine' as Profession,
   }))
-  const patients = Array.from({ length: spec.patients }, () => planPatient(gen))
+  const patients = Array.from({ length: spec.patients }, () => planPatient(gen, spec.nirShare))
   const allDays = weekdays(spec)
   const perYear = Math.round((spec.workingDaysPerYear * spec.months) / 12)
   const daySlots = slots(spec.appointmentsPerDay, spec.slotMinutes)
   const agenda = new Map<string, PlannedAppointment[][]>()
+  let seriesCount = 0
   for (let p = 0; p < spec.practitioners; p++) {
+    // Series running for this practitioner: slot time → the patient seen on two weekdays at that time.
+    const running = new Map<string, { index: number; patient: number; weekdays: readonly number[]; home: boolean; done: number }>()
     for (const day of workingDays(gen, allDays, Math.min(perYear, allDays.length))) {
       const past = day < spec.today
+      const weekday = new Date(`${day}T12:00:00Z`).getUTCDay()
       const list: PlannedAppointment[] = daySlots.map((time) => {
-        const home = prng.real53(gen) < spec.homeVisitShare
+        let series = running.get(time)
+        if (series && !series.weekdays.includes(weekday)) series = undefined
+        if (!series && !running.has(time) && prng.real53(gen) < spec.seriesShare) {
+          // Twice a week, three days apart: Monday–Thursday or Tuesday–Friday, starting today.
+          const pair = weekday === 1 || weekday === 4 ? [1, 4] : weekday === 2 || weekday === 5 ? [2, 5] : [weekday]
+          series = { index: seriesCount++, patient: prng.int32(gen, 0, spec.patients - 1), weekdays: pair, home: prng.real53(gen) < spec.homeVisitShare, done: 0 }
+          running.set(time, series)
+        }
+        const home = series ? series.home : prng.real53(gen) < spec.homeVisitShare
         const roll = prng.real53(gen)
         const status: AppointmentStatus =
           roll < spec.cancelledShare ? 'cancelled' : past ? (roll < spec.cancelledShare + spec.noShowShare ? 'noshow' : 'fulfilled') : 'booked'
-        return {
+        const planned: PlannedAppointment = {
           start: `${day}T${time}`,
           durationMin: spec.slotMinutes,
           practitioner: p,
-          patient: prng.int32(gen, 0, spec.patients - 1),
+          patient: series ? series.patient : prng.int32(gen, 0, spec.patients - 1),
           // Séance mostly; a few assessments; home visits use the home-visit kind.
-          kind: home ? 3 : prng.real53(gen) < 0.9 ? 0 : 1,
+          kind: home ? 3 : series || prng.real53(gen) < 0.9 ? 0 : 1,
           place: home ? 'home' : 'practice',
           status,
           ...(status === 'cancelled' ? { cancelReason: prng.oneOf(gen, CANCEL_REASONS) } : {}),
         }
+        if (series) {
+          planned.series = { index: series.index, occurrence: ++series.done }
+          if (series.done >= spec.seriesSessions) running.delete(time)
+        }
+        return planned
       })
       const month = day.slice(0, 7)
       const days = agenda.get(month) ?? []
@@ -275,7 +331,7 @@ export function planPractice(spec: PracticeSpec): PracticePlan {
       })),
     )
   }
-  return { spec, practitioners, patients, agenda: new Map([...agenda].sort(([a], [b]) => a.localeCompare(b))), notes }
+  return { spec, practitioners, patients, agenda: new Map([...agenda].sort(([a], [b]) => a.localeCompare(b))), notes, series: seriesCount }
 }
 
 /** Where the generator writes: a device's space, or plain Y.Docs. */
@@ -293,6 +349,9 @@ export interface WrittenPractice {
   agendaDocIds: string[]
   patientDocIds: string[]
   appointments: number
+  /** Appointments that belong to a series, and how many series. */
+  seriesAppointments: number
+  series: number
   notes: number
 }
 
@@ -318,6 +377,8 @@ export async function writePractice(sink: DocSink, plan: PracticePlan, actor: Ac
     await after(DIRECTORY_DOC_ID)
   }
   let appointments = 0
+  let seriesAppointments = 0
+  const seriesIds = Array.from({ length: plan.series }, () => newRecordId())
   const agendaDocIds: string[] = []
   for (const [month, days] of plan.agenda) {
     const docId = agendaDocId(month)
@@ -338,11 +399,13 @@ export async function writePractice(sink: DocSink, plan: PracticePlan, actor: Ac
               status: a.status,
               ...(a.place === 'home' && plan.patients[a.patient]!.address ? { address: plan.patients[a.patient]!.address } : {}),
               ...(a.cancelReason ? { cancelReason: a.cancelReason } : {}),
+              ...(a.series ? { seriesId: seriesIds[a.series.index]!, occurrence: a.series.occurrence } : {}),
             },
             actor,
             clock,
           )
           appointments++
+          if (a.series) seriesAppointments++
         }
       })
       await after(docId)
@@ -369,6 +432,8 @@ export async function writePractice(sink: DocSink, plan: PracticePlan, actor: Ac
     agendaDocIds,
     patientDocIds,
     appointments,
+    seriesAppointments,
+    series: plan.series,
     notes,
   }
 }

@@ -31,16 +31,21 @@ export function describeMachine(): Machine {
 
 export type Unit = 'ms' | 'bytes' | 'count'
 
-/** One line of the table: our figure, the floor measured in the same run, and their ratio. */
+/**
+ * One line of the table: our figure, the floor and the baseline (stock y-websocket) measured in
+ * the same run, and our ratios to each.
+ */
 export interface Row {
   scenario: string
   metric: string
   unit: Unit
   ours: number
   floor: number | null
+  /** The plain stack: stock y-websocket server and clients, plaintext, one room per doc. */
+  baseline?: number | null
   /** How `ours` was summarised (median of N, p95 of N, single measurement). */
   stat: string
-  samples?: { ours: number[]; floor?: number[] }
+  samples?: { ours: number[]; floor?: number[]; baseline?: number[] }
   note?: string
 }
 
@@ -61,10 +66,16 @@ function format(n: number | null, unit: Unit): string {
 }
 
 export function markdownTable(rows: readonly Row[]): string {
-  const lines = ['| scenario | metric | Tournée | floor | ratio | statistic |', '| --- | --- | ---: | ---: | ---: | --- |']
+  const lines = [
+    '| scenario | metric | Tournée | floor | × floor | stock y-websocket | × stock | statistic |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  ]
+  const ratioText = (ours: number, other: number | null | undefined) => (other ? `${round(ours / other, 2)}×` : '—')
   for (const r of rows) {
-    const ratioText = r.floor ? `${round(r.ours / r.floor, 2)}×` : '—'
-    lines.push(`| ${r.scenario} | ${r.metric}${r.note ? ` (${r.note})` : ''} | ${format(r.ours, r.unit)} | ${format(r.floor, r.unit)} | ${ratioText} | ${r.stat} |`)
+    lines.push(
+      `| ${r.scenario} | ${r.metric}${r.note ? ` (${r.note})` : ''} | ${format(r.ours, r.unit)} | ${format(r.floor, r.unit)} | ${ratioText(r.ours, r.floor)} | ` +
+        `${format(r.baseline ?? null, r.unit)} | ${ratioText(r.ours, r.baseline)} | ${r.stat} |`,
+    )
   }
   return lines.join('\n')
 }

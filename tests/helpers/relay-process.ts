@@ -14,6 +14,8 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 export interface RelayProcess {
   readonly url: string
   readonly port: number
+  /** Process id of the running relay (the bench reads its memory and CPU time in /proc). */
+  readonly pid: number
   readonly dataDir: string
   /** Every line the relay logged (to check that logs hold no patient data or credentials). */
   readonly logs: string[]
@@ -87,6 +89,11 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
     },
     get port() {
       return port
+    },
+    get pid() {
+      const proc = child as ChildProcess | null
+      if (!proc?.pid) throw new Error('The relay process is not running')
+      return proc.pid
     },
     dataDir,
     logs,

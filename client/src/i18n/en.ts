@@ -451,4 +451,9 @@ export const en: Dictionary = {
   'duplicates.seeOther': 'See the other file',
   'duplicates.merge': 'Merge',
   'duplicates.merging': 'Merging…',
+
+  // Rooms: a practice's agenda years and patient files in separate relay rooms
+  'sync.refusal.too-many-rooms': "the relay refuses part of this practice's data (limit reached)",
+  'relayError.too-many-rooms':
+    "The relay accepts no more agenda years or file shards for this practice: contact the relay's administrator.",
 }

@@ -462,4 +462,9 @@ export const fr = {
   'duplicates.seeOther': "Voir l'autre fiche",
   'duplicates.merge': 'Fusionner',
   'duplicates.merging': 'Fusion en cours…',
+
+  // Rooms: a practice's agenda years and patient files in separate relay rooms
+  'sync.refusal.too-many-rooms': 'le relais refuse une partie des données de ce cabinet (limite atteinte)',
+  'relayError.too-many-rooms':
+    "Le relais n'accepte plus de nouvelles parties de l'agenda ou des dossiers pour ce cabinet : contactez l'administrateur du relais.",
 } as const satisfies Record<string, Message>

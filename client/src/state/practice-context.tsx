@@ -2,12 +2,12 @@ import { createContext, useContext, useMemo } from 'react'
 import type { ReactNode } from 'react'
 import type { Actor, Clock } from '../../../shared/src/model'
 import type { OpenPractice, PracticeRecord } from '../sync/device'
-import type { Space } from '../sync/space'
+import type { PracticeSpace } from '../sync/practice-space'
 import { DocCache } from './doc-cache'
 
 /** What every view of an open practice may use. No socket, no key: only docs and sync state. */
 export interface PracticeContextValue {
-  readonly space: Space
+  readonly space: PracticeSpace
   readonly record: PracticeRecord
   /** Who writes from this device; null until the device has chosen its practitioner. */
   readonly actor: Actor | null

@@ -3,7 +3,12 @@
  *
  * IndexedDB database `<prefix>tournee-device`, store `practices` (key: spaceId):
  *   { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
- *     rootSecret: Uint8Array, aead: CryptoKey, blind: CryptoKey, hasSynced?: boolean }
+ *     rootSecret: Uint8Array, aead: CryptoKey, blind: CryptoKey, hasSynced?: boolean,
+ *     layout?: 1 | 2 }
+ *
+ * `layout` (shared/src/space/rooms.ts) is absent on records written before rooms existed, which
+ * are all layout-1 practices: absent means 1. New practices are created in layout 2; a joining
+ * device takes the layout from the pairing code.
  *
  * `hasSynced` is set once the space first completed a sync with the relay. The registry and the
  * envelope are two databases, and a browser may evict one and not the other: an empty envelope on
@@ -21,7 +26,8 @@ import { decodePairingCode, encodePairingCode, PairingCodeError } from '../../..
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { initPractice } from '../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../shared/src/model/input-schemas'
-import { Space, type SpaceOptions } from './space'
+import { SpaceLayout } from '../../../shared/src/space/rooms'
+import { PracticeSpace, type RoomOptions } from './practice-space'
 import { probeRelayAccess, registerSpace, RelayFailure, RelayRefusedError } from './relay-http'
 import { ConnectionStatus } from './sync-state'
 import {
@@ -48,11 +54,12 @@ interface StoredPractice extends PracticeRecord {
   aead: CryptoKey
   blind: CryptoKey
   hasSynced?: boolean
+  layout?: SpaceLayout
 }
 
 export interface OpenPractice {
   record: PracticeRecord
-  space: Space
+  space: PracticeSpace
 }
 
 /** What differs between the browser and a simulated device in a Node test. */
@@ -62,8 +69,10 @@ export interface DeviceEnvironment {
   WebSocketImpl?: typeof WebSocket
   fetchImpl?: typeof fetch
   crossTab?: boolean
-  /** Extra Space options (batching, backoff) for tests and benchmarks. */
-  space?: Partial<Omit<SpaceOptions, 'spaceId' | 'relayUrl' | 'credential' | 'keys' | 'idbName'>>
+  /** Extra options of every room (batching, backoff) for tests and benchmarks. */
+  space?: Partial<RoomOptions> & { connect?: boolean }
+  /** Practice-level options (background opening, idle close) for tests and benchmarks. */
+  rooms?: { background?: boolean; idleCloseMs?: number }
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null
@@ -114,18 +123,25 @@ function publicRecord(stored: StoredPractice): PracticeRecord {
   return { spaceId, relayUrl, practiceName, deviceId, memberId }
 }
 
-async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Space> {
+async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<PracticeSpace> {
   const keys: SpaceKeys = { spaceId: stored.spaceId, aead: stored.aead, blind: stored.blind }
-  return Space.open({
-    ...env.space,
+  const { connect, ...room } = env.space ?? {}
+  return PracticeSpace.open({
     spaceId: stored.spaceId,
     relayUrl: stored.relayUrl,
     credential: stored.credential,
     keys,
+    layout: stored.layout ?? SpaceLayout.Single,
     idbName: `${env.idbPrefix}tournee-space-${stored.spaceId}`,
-    crossTab: env.crossTab ?? false,
-    ...(env.WebSocketImpl ? { WebSocketImpl: env.WebSocketImpl } : {}),
-    ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}),
+    ...(connect === undefined ? {} : { connect }),
+    room: {
+      ...room,
+      crossTab: env.crossTab ?? false,
+      ...(env.WebSocketImpl ? { WebSocketImpl: env.WebSocketImpl } : {}),
+      ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}),
+      ...(env.now ? { now: env.now } : {}),
+    },
+    ...env.rooms,
     ...(env.now ? { now: env.now } : {}),
     previouslySynced: stored.hasSynced === true,
     // Derived from the root secret at each opening (kept in memory only, non-extractable).
@@ -137,7 +153,7 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
 }
 
 /** Records in the registry, once, that this space completed a sync with the relay. */
-function rememberFirstSync(space: Space, spaceId: string, env: DeviceEnvironment): void {
+function rememberFirstSync(space: PracticeSpace, spaceId: string, env: DeviceEnvironment): void {
   let done = false
   const check = () => {
     if (done || space.getSyncState().status !== ConnectionStatus.Online) return
@@ -179,6 +195,8 @@ export interface CreatePracticeInput {
   practiceName: string
   practitioner: PracticeInitInput['firstPractitioner']
   enrolmentSecret?: string
+  /** Rooms (2, the default) or everything in one room (1: only to test older practices). */
+  layout?: SpaceLayout
 }
 
 /** First device of a practice: new space, new keys, registered on the relay, directory seeded. */
@@ -200,6 +218,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     rootSecret,
     aead: keys.aead,
     blind: keys.blind,
+    layout: input.layout ?? SpaceLayout.Rooms,
   }
   const space = await openSpace(stored, env)
   const directory = await space.openDoc(DIRECTORY_DOC_ID)
@@ -240,6 +259,7 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     aead: keys.aead,
     blind: keys.blind,
     hasSynced: existing?.hasSynced ?? false,
+    layout: info.layout,
   }
   await write(env, stored)
   const space = await openSpace(stored, env)
@@ -259,7 +279,7 @@ export async function setMember(spaceId: string, memberId: string, env: DeviceEn
 export async function getPairingCode(spaceId: string, env: DeviceEnvironment = browserEnvironment): Promise<string> {
   const stored = await readOne(env, spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
-  return encodePairingCode(stored)
+  return encodePairingCode({ ...stored, layout: stored.layout ?? SpaceLayout.Single })
 }
 
 export class RelayUrlError extends Error {

@@ -1,6 +1,9 @@
 /**
- * One space on this device: its envelope persisted in IndexedDB (y-indexeddb), synced with the
- * relay (y-websocket), and its inner docs opened on demand through the Envelope.
+ * One room of a space on this device: its envelope persisted in IndexedDB (y-indexeddb), synced
+ * with the relay (y-websocket), and its inner docs opened on demand through the Envelope.
+ * Everything per room lives here (envelope, provider, persistence, acknowledged vector, pending
+ * counts); the practice-level object that routes docs to rooms is practice-space.ts. A layout-1
+ * practice has exactly one of these, on the space's main room.
  *
  * The UI sees only `openDoc` and a SyncState; sockets and keys stay here.
  *
@@ -34,8 +37,12 @@ export interface SpaceOptions {
   relayUrl: string
   credential: string
   keys: SpaceKeys
-  /** IndexedDB database holding the envelope; one per space (and per simulated device in tests). */
+  /** IndexedDB database holding the envelope; one per room (and per simulated device in tests). */
   idbName: string
+  /** Blinded id of a room other than the space's main room (wire path /v1/sync/<spaceId>/<roomId>). */
+  roomId?: string
+  /** Called when this device writes into the envelope (not for what the relay or IndexedDB gave). */
+  onLocalWrite?: () => void
   WebSocketImpl?: typeof WebSocket
   fetchImpl?: typeof fetch
   /** Share changes between tabs of this browser through BroadcastChannel. */
@@ -62,6 +69,7 @@ const TERMINAL_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
   [CloseCode.Forbidden.code, RefusalReason.Forbidden],
   [CloseCode.SpaceNotFound.code, RefusalReason.SpaceNotFound],
   [CloseCode.ProtocolMismatch.code, RefusalReason.ProtocolMismatch],
+  [CloseCode.TooManyRooms.code, RefusalReason.TooManyRooms],
 ])
 
 const ACKED_KEY = 'tournee:acknowledged-state-vector'
@@ -169,7 +177,9 @@ export class Space {
       },
       onEntriesRemoved: () => this.scheduleLocalTrim(),
     })
-    this.provider = new WebsocketProvider(syncUrl(options.relayUrl), options.spaceId, envelopeDoc, {
+    // y-websocket appends "/<room name>" to the URL: the room's path segment rides along.
+    const roomPath = options.roomId === undefined ? options.spaceId : `${options.spaceId}/${options.roomId}`
+    this.provider = new WebsocketProvider(syncUrl(options.relayUrl), roomPath, envelopeDoc, {
       connect: false,
       protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
       disableBc: !(options.crossTab ?? false),
@@ -191,6 +201,8 @@ export class Space {
       if (origin === this.provider) {
         mergeAcknowledged(this.acknowledged, decodeStateVector(Y.encodeStateVectorFromUpdate(update)))
         this.scheduleAckSave()
+      } else if (origin !== this.persistence) {
+        options.onLocalWrite?.()
       }
       this.recountPending()
       this.recountProgress()
@@ -227,6 +239,11 @@ export class Space {
   }
 
   // --- control (tests, browser online/offline) ---
+
+  /** Whether this room wants a connection (false after disconnect(), offline, or a refusal). */
+  get wantsConnection(): boolean {
+    return this.wanted
+  }
 
   connect(): void {
     if (this.destroyed) return

@@ -25,6 +25,8 @@ export const RefusalReason = {
   Forbidden: 'forbidden',
   /** The relay speaks another protocol version: update the app. */
   ProtocolMismatch: 'protocol-mismatch',
+  /** The relay allows this practice no more rooms (agenda years, file shards): its operator must act. */
+  TooManyRooms: 'too-many-rooms',
 } as const
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
 

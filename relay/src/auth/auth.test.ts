@@ -6,11 +6,12 @@ import { credentialMatches, hashCredential, InvalidCredentialError } from './cre
 import { checkEnrolment } from './enrolment'
 import { checkOrigin } from './origin'
 import { parseSubprotocols } from './subprotocols'
-import { decideUpgrade, spaceIdFromSyncPath } from './upgrade'
+import { decideUpgrade, roomFromSyncPath, spaceIdFromSyncPath } from './upgrade'
 
 const CREDENTIAL = toBase64Url(new Uint8Array(32).fill(7))
 const OTHER_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(8))
 const SPACE = 'AbCdEfGhIjKlMnOpQrStUv'
+const ROOM = 'RoOmRoOmRoOmRoOmRoOm_-'
 
 describe('credential hashing', () => {
   it('hashes the 32 credential bytes with SHA-256', () => {
@@ -138,13 +139,27 @@ describe('upgrade decision', () => {
     expect(await decideUpgrade({ url: `/v1/sync/${SPACE}?x=1`, headers: good }, deps)).toEqual({
       ok: true,
       spaceId: SPACE,
+      roomId: '',
+    })
+  })
+
+  it('accepts the same credential on a room path of the space', async () => {
+    expect(await decideUpgrade({ url: `/v1/sync/${SPACE}/${ROOM}`, headers: good }, deps)).toEqual({
+      ok: true,
+      spaceId: SPACE,
+      roomId: ROOM,
     })
   })
 
   it.each([
     ['not a sync path', '/v1/other/' + SPACE, good, 404, 'path'],
     ['a malformed space id', '/v1/sync/short', good, 404, 'path'],
-    ['a nested path', `/v1/sync/${SPACE}/more`, good, 404, 'path'],
+    ['a malformed room segment', `/v1/sync/${SPACE}/more`, good, 404, 'path'],
+    ['a room segment with a slash', `/v1/sync/${SPACE}/${ROOM}/x`, good, 404, 'path'],
+    ['an empty room segment', `/v1/sync/${SPACE}/`, good, 404, 'path'],
+    ['a room of an unknown space', `/v1/sync/ZZZZZZZZZZZZZZZZZZZZZZ/${ROOM}`, good, 404, 'unknown_space'],
+    ['a wrong credential on a room path', `/v1/sync/${SPACE}/${ROOM}`, { ...good, 'sec-websocket-protocol': `tournee.1, tournee-auth.${OTHER_CREDENTIAL}` }, 401, 'credential'],
+    ['no credential on a room path', `/v1/sync/${SPACE}/${ROOM}`, { ...good, 'sec-websocket-protocol': 'tournee.1' }, 401, 'credential'],
     ['no url', undefined, good, 404, 'path'],
     ['no protocol version', `/v1/sync/${SPACE}`, { ...good, 'sec-websocket-protocol': `tournee-auth.${CREDENTIAL}` }, 426, 'protocol'],
     ['a foreign origin', `/v1/sync/${SPACE}`, { ...good, origin: 'https://evil.example' }, 403, 'origin'],
@@ -160,5 +175,7 @@ describe('upgrade decision', () => {
     expect(spaceIdFromSyncPath(`/v1/sync/${SPACE}`)).toBe(SPACE)
     expect(spaceIdFromSyncPath(`/v1/sync/${SPACE}?credential=x`)).toBe(SPACE)
     expect(spaceIdFromSyncPath(`/v1/sync/`)).toBeNull()
+    expect(roomFromSyncPath(`/v1/sync/${SPACE}/${ROOM}?x`)).toEqual({ spaceId: SPACE, roomId: ROOM })
+    expect(roomFromSyncPath(`/v1/sync/${SPACE}/../${ROOM}`)).toBeNull()
   })
 })

@@ -1,16 +1,19 @@
 /**
  * Decides a WebSocket upgrade before it completes, in this order, each with its HTTP status:
  *
- *   path is /v1/sync/<spaceId>        else 404
+ *   path is /v1/sync/<spaceId>[/<roomId>]   else 404 (roomId: 22 base64url chars, a blinded name)
  *   `tournee.1` offered               else 426 (the app is older or newer than the relay)
  *   Origin allowed                    else 403
  *   space exists                      else 404
  *   credential matches its hash       else 401
  *
- * A refusal allocates nothing: no room, no socket state, no storage write.
+ * A refusal allocates nothing: no room, no socket state, no storage write. Every room of a space
+ * takes the space's credential; the rooms-per-space limit is checked after this (server.ts),
+ * since only an authenticated device may learn it.
  */
 import { Paths } from '../../../shared/src/protocol/constants'
-import { isSpaceId } from '../../../shared/src/protocol/ids'
+import { isRoomId, isSpaceId } from '../../../shared/src/protocol/ids'
+import { MAIN_ROOM_ID } from '../storage/relay-storage'
 import type { UpgradeRefusalReason } from '../metrics/relay-metrics'
 import { credentialMatches } from './credential'
 import { checkOrigin } from './origin'
@@ -27,7 +30,7 @@ export interface UpgradeRequest {
 }
 
 export type UpgradeDecision =
-  | { ok: true; spaceId: string }
+  | { ok: true; spaceId: string; roomId: string }
   | { ok: false; status: number; reason: UpgradeRefusalReason; message: string; spaceId?: string }
 
 export interface UpgradeDeps {
@@ -36,18 +39,27 @@ export interface UpgradeDeps {
 }
 
 export function spaceIdFromSyncPath(url: string | undefined): string | null {
+  return roomFromSyncPath(url)?.spaceId ?? null
+}
+
+/** `/v1/sync/<spaceId>` → the main room; `/v1/sync/<spaceId>/<roomId>` → that room; else null. */
+export function roomFromSyncPath(url: string | undefined): { spaceId: string; roomId: string } | null {
   if (url === undefined) return null
   const path = url.split('?', 1)[0] ?? ''
   if (!path.startsWith(Paths.syncPrefix)) return null
-  const spaceId = path.slice(Paths.syncPrefix.length)
-  return isSpaceId(spaceId) ? spaceId : null
+  const segments = path.slice(Paths.syncPrefix.length).split('/')
+  const [spaceId, roomId = MAIN_ROOM_ID] = segments
+  if (segments.length > 2 || !isSpaceId(spaceId)) return null
+  if (segments.length === 2 && !isRoomId(roomId)) return null
+  return { spaceId, roomId }
 }
 
 export async function decideUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Promise<UpgradeDecision> {
-  const spaceId = spaceIdFromSyncPath(request.url)
-  if (spaceId === null) {
-    return { ok: false, status: 404, reason: 'path', message: `Not a sync path: use ${Paths.syncPrefix}<spaceId>` }
+  const target = roomFromSyncPath(request.url)
+  if (target === null) {
+    return { ok: false, status: 404, reason: 'path', message: `Not a sync path: use ${Paths.syncPrefix}<spaceId>[/<roomId>]` }
   }
+  const { spaceId, roomId } = target
   const offered = parseSubprotocols(request.headers['sec-websocket-protocol'])
   if (!offered.versionOffered) {
     return {
@@ -68,5 +80,5 @@ export async function decideUpgrade(request: UpgradeRequest, deps: UpgradeDeps):
   if (offered.credential === null || !credentialMatches(offered.credential, storedHash)) {
     return { ok: false, status: 401, reason: 'credential', spaceId, message: 'Wrong or missing credential' }
   }
-  return { ok: true, spaceId }
+  return { ok: true, spaceId, roomId }
 }

@@ -1,7 +1,15 @@
 /** The series the relay exposes on /metrics. Label values are fixed reason names, never ids. */
 import { MetricsRegistry, type Gauge, type Metric } from './registry'
 
-export type UpgradeRefusalReason = 'path' | 'protocol' | 'origin' | 'unknown_space' | 'credential' | 'shutting_down' | 'error'
+export type UpgradeRefusalReason =
+  | 'path'
+  | 'protocol'
+  | 'origin'
+  | 'unknown_space'
+  | 'credential'
+  | 'room_limit'
+  | 'shutting_down'
+  | 'error'
 export type FrameRejectionReason =
   | 'bad_frame'
   | 'too_big'
@@ -33,7 +41,7 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
   return {
     registry,
     openConnections: registry.gauge('tournee_open_connections', 'Open sync WebSocket connections.'),
-    loadedRooms: registry.gauge('tournee_loaded_rooms', 'Rooms (spaces) currently loaded in memory.'),
+    loadedRooms: registry.gauge('tournee_loaded_rooms', 'Rooms (of all spaces) currently loaded in memory.'),
     framesReceived: registry.counter('tournee_frames_received_total', 'Frames received on sync sockets.'),
     bytesReceived: registry.counter('tournee_bytes_received_total', 'Bytes received in sync frames.'),
     updatesPersisted: registry.counter('tournee_updates_persisted_total', 'Envelope updates made durable.'),

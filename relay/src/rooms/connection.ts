@@ -1,5 +1,5 @@
 /**
- * One authenticated sync socket on one space. Frames are rate-limited on arrival and then handled
+ * One authenticated sync socket on one room of a space. Frames are rate-limited on arrival and then handled
  * strictly one after another; the first bad frame closes this socket with a named close code and
  * is never thrown further, so one device cannot take down the room or the process.
  */
@@ -34,6 +34,7 @@ export class SyncConnection implements RoomPeer {
   constructor(
     private readonly socket: WebSocket,
     readonly spaceId: string,
+    readonly roomId: string,
     private readonly deps: ConnectionDeps,
   ) {
     this.bucket = new TokenBucket(deps.limits.messagesPerSecond, deps.limits.messageBurst, deps.now)
@@ -46,18 +47,18 @@ export class SyncConnection implements RoomPeer {
     socket.on('error', (error: Error & { code?: string }) => {
       const reason: FrameRejectionReason = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too_big' : 'bad_frame'
       deps.metrics.framesRejected.inc({ reason })
-      deps.logger.info('socket_error', { spaceId, reason, errorName: error.name })
+      deps.logger.info('socket_error', { spaceId, roomId, reason, errorName: error.name })
       this.closing = true
       this.stopped = true
     })
     // Frames arriving while the room loads wait in `chain`, in order, behind the join.
-    this.room = deps.registry.acquire(spaceId).then(
+    this.room = deps.registry.acquire(spaceId, roomId).then(
       (room) => {
         if (!this.stopped) room.join(this)
         return room
       },
       (error: unknown) => {
-        deps.logger.error('room_load_failed', { spaceId, ...errorFields(error) })
+        deps.logger.error('room_load_failed', { spaceId, roomId, ...errorFields(error) })
         this.close('StorageFailure', 'storage_failure')
         return null
       },
@@ -109,12 +110,12 @@ export class SyncConnection implements RoomPeer {
       await room.handle(this, decodeFrame(bytes))
     } catch (error) {
       if (error instanceof FrameError) {
-        this.deps.logger.info('frame_rejected', { spaceId: this.spaceId, reason: error.reason, code: error.close.code })
+        this.deps.logger.info('frame_rejected', { spaceId: this.spaceId, roomId: this.roomId, reason: error.reason, code: error.close.code })
         this.close(error.closeCode, error.reason)
       } else {
         // Storage (or anything unexpected): this device's update was not acknowledged; it will
         // resend on reconnect. Other connections are untouched.
-        this.deps.logger.error('frame_failed', { spaceId: this.spaceId, ...errorFields(error) })
+        this.deps.logger.error('frame_failed', { spaceId: this.spaceId, roomId: this.roomId, ...errorFields(error) })
         this.close('StorageFailure', 'storage_failure')
       }
     }
@@ -132,7 +133,7 @@ export class SyncConnection implements RoomPeer {
         room?.leave(this)
       })
       .catch((error: unknown) => this.deps.logger.error('leave_failed', { spaceId: this.spaceId, ...errorFields(error) }))
-      .finally(() => this.deps.registry.release(this.spaceId))
+      .finally(() => this.deps.registry.release(this.spaceId, this.roomId))
   }
 }
 

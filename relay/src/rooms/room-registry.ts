@@ -1,6 +1,6 @@
 /**
- * Loads one Room per space on its first connection and unloads it when its last connection
- * leaves (compacting its rows first when there are many).
+ * Loads one Room per (space, room) on its first connection and unloads it when its last
+ * connection leaves (compacting its rows first when there are many).
  *
  * Reference counting happens synchronously in acquire/release, so a connection arriving while the
  * room loads shares the same load, and one arriving while the room unloads waits for the unload
@@ -8,7 +8,13 @@
  */
 import { errorFields, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics/relay-metrics'
+import { MAIN_ROOM_ID } from '../storage/relay-storage'
 import { Room, type RoomDeps } from './room'
+
+/** Space ids and room ids are base64url: '/' never occurs in either. */
+function roomKey(spaceId: string, roomId: string): string {
+  return `${spaceId}/${roomId}`
+}
 
 export interface RoomRegistryDeps extends RoomDeps {
   logger: Logger
@@ -28,29 +34,31 @@ export class RoomRegistry {
 
   constructor(private readonly deps: RoomRegistryDeps) {}
 
-  /** The space's room, loading it if needed. Every acquire must be paired with one release. */
-  acquire(spaceId: string): Promise<Room> {
-    let entry = this.entries.get(spaceId)
+  /** A room of a space, loading it if needed. Every acquire must be paired with one release. */
+  acquire(spaceId: string, roomId: string = MAIN_ROOM_ID): Promise<Room> {
+    const key = roomKey(spaceId, roomId)
+    let entry = this.entries.get(key)
     if (!entry) {
-      entry = { room: this.load(spaceId), refs: 0 }
-      this.entries.set(spaceId, entry)
+      entry = { room: this.load(spaceId, roomId), refs: 0 }
+      this.entries.set(key, entry)
     }
     entry.refs++
     return entry.room
   }
 
-  release(spaceId: string): void {
-    const entry = this.entries.get(spaceId)
+  release(spaceId: string, roomId: string = MAIN_ROOM_ID): void {
+    const key = roomKey(spaceId, roomId)
+    const entry = this.entries.get(key)
     if (!entry) return
     entry.refs--
     if (entry.refs > 0) return
-    this.entries.delete(spaceId)
+    this.entries.delete(key)
     const done: Promise<void> = this.unload(entry.room)
-      .catch((error: unknown) => this.deps.logger.error('unload_failed', { spaceId, ...errorFields(error) }))
+      .catch((error: unknown) => this.deps.logger.error('unload_failed', { spaceId, roomId, ...errorFields(error) }))
       .finally(() => {
-        if (this.unloading.get(spaceId) === done) this.unloading.delete(spaceId)
+        if (this.unloading.get(key) === done) this.unloading.delete(key)
       })
-    this.unloading.set(spaceId, done)
+    this.unloading.set(key, done)
   }
 
   get loadedCount(): number {
@@ -64,12 +72,12 @@ export class RoomRegistry {
     await Promise.all([...entries.map((entry) => this.unload(entry.room)), ...this.unloading.values()])
   }
 
-  private async load(spaceId: string): Promise<Room> {
-    await this.unloading.get(spaceId)
+  private async load(spaceId: string, roomId: string): Promise<Room> {
+    await this.unloading.get(roomKey(spaceId, roomId))
     const started = Date.now()
-    const room = await Room.load(spaceId, this.deps)
+    const room = await Room.load(spaceId, roomId, this.deps)
     this.deps.metrics.loadedRooms.inc()
-    this.deps.logger.debug('room_loaded', { spaceId, rows: room.rowCount, durationMs: Date.now() - started })
+    this.deps.logger.debug('room_loaded', { spaceId, roomId, rows: room.rowCount, durationMs: Date.now() - started })
     return room
   }
 
@@ -86,11 +94,11 @@ export class RoomRegistry {
       if (room.rowCount > this.deps.compactRowsOnUnload) await room.compact()
     } catch (error) {
       // The rows stay as they are: nothing is lost, the next unload will compact them.
-      this.deps.logger.error('compaction_failed', { spaceId: room.spaceId, ...errorFields(error) })
+      this.deps.logger.error('compaction_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) })
     } finally {
       room.destroy()
       this.deps.metrics.loadedRooms.dec()
-      this.deps.logger.debug('room_unloaded', { spaceId: room.spaceId })
+      this.deps.logger.debug('room_unloaded', { spaceId: room.spaceId, roomId: room.roomId })
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * One loaded space: its envelope doc, the connections on it, and their awareness.
+ * One loaded room of a space: its envelope doc, the connections on it, and their awareness.
  *
  * The envelope holds ciphertext only; the room merges and stores it without a key. Write path of
  * an update from a device:
@@ -48,6 +48,8 @@ export class Room {
 
   private constructor(
     readonly spaceId: string,
+    /** MAIN_ROOM_ID ('') for the space's main room, else a blinded room id. */
+    readonly roomId: string,
     private readonly deps: RoomDeps,
   ) {
     // The relay is no participant: it has no presence of its own.
@@ -59,16 +61,16 @@ export class Room {
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
-  static async load(spaceId: string, deps: RoomDeps): Promise<Room> {
-    const room = new Room(spaceId, deps)
-    const stored = await deps.storage.loadUpdates(spaceId)
+  static async load(spaceId: string, roomId: string, deps: RoomDeps): Promise<Room> {
+    const room = new Room(spaceId, roomId, deps)
+    const stored = await deps.storage.loadUpdates(spaceId, roomId)
     Y.transact(room.doc, () => {
       for (const update of stored.updates) {
         try {
           Y.applyUpdate(room.doc, update)
         } catch (error) {
           // A row that no longer decodes must not lock every device out of the space.
-          deps.logger.error('storage_row_unreadable', { spaceId, ...errorFields(error) })
+          deps.logger.error('storage_row_unreadable', { spaceId, roomId, ...errorFields(error) })
         }
       }
     })
@@ -134,7 +136,7 @@ export class Room {
     const { empty } = checkUpdate(update, this.deps.limits.maxUpdateBytes)
     await this.writes.run(async () => {
       if (!empty) {
-        this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, update)
+        this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, update, this.roomId)
         this.rows++
         this.deps.metrics.updatesPersisted.inc()
       }
@@ -149,7 +151,9 @@ export class Room {
     if (this.rows > this.deps.compactRowsWhileLoaded && !this.compactionScheduled) {
       this.compactionScheduled = true
       this.compact()
-        .catch((error: unknown) => this.deps.logger.error('compaction_failed', { spaceId: this.spaceId, ...errorFields(error) }))
+        .catch((error: unknown) =>
+          this.deps.logger.error('compaction_failed', { spaceId: this.spaceId, roomId: this.roomId, ...errorFields(error) }),
+        )
         .finally(() => {
           this.compactionScheduled = false
         })
@@ -185,9 +189,10 @@ export class Room {
       if (this.rows <= 1) return
       const started = Date.now()
       const state = Y.encodeStateAsUpdate(this.doc)
-      await this.deps.storage.compact(this.spaceId, state, this.lastSeq)
+      await this.deps.storage.compact(this.spaceId, state, this.lastSeq, this.roomId)
       this.deps.logger.info('room_compacted', {
         spaceId: this.spaceId,
+        roomId: this.roomId,
         rows: this.rows,
         bytes: state.byteLength,
         durationMs: Date.now() - started,

@@ -2,13 +2,24 @@
  * What the relay persists, behind one interface so SQLite (embedded default) and PostgreSQL
  * (later) pass the same contract suite (storage-contract.ts).
  *
- * Per space: the hash of its access credential, and an append-only log of envelope updates
- * (opaque Yjs updates of the encrypted envelope doc), each with an increasing `seq`. Compaction
- * replaces a prefix of the log with one merged update.
+ * Per space: the hash of its access credential, and per room of the space an append-only log of
+ * envelope updates (opaque Yjs updates of the encrypted envelope doc), each with an increasing
+ * `seq`. Compaction replaces a prefix of a room's log with one merged update.
+ *
+ * Rooms: a space's main room has the id MAIN_ROOM_ID (''), which is where every space created
+ * before rooms keeps its whole envelope; its other rooms have blinded ids (22 base64url chars)
+ * and are registered once, by admitRoom, under the relay's rooms-per-space limit. Methods taking
+ * an optional `roomId` default to the main room.
  *
  * Per space also: attachments, opaque ciphertext blobs addressed by the SHA-256 of their bytes
- * (lower-case hex). The route verifies the hash before calling putAttachment; storage trusts it.
+ * (lower-case hex), shared by all rooms of the space. The route verifies the hash before calling
+ * putAttachment; storage trusts it.
  */
+
+/** The main room of a space: the only one of a layout-1 practice. */
+export const MAIN_ROOM_ID = ''
+
+export type AdmitRoomResult = 'admitted' | 'limit'
 
 export type CreateSpaceResult = 'created' | 'exists' | 'conflict'
 export type PutAttachmentResult = 'created' | 'exists'
@@ -28,19 +39,25 @@ export interface RelayStorage {
   createSpace(spaceId: string, credentialHash: Uint8Array): Promise<CreateSpaceResult>
   /** The stored credential hash, or null for an unknown space. */
   getCredentialHash(spaceId: string): Promise<Uint8Array | null>
-  loadUpdates(spaceId: string): Promise<StoredUpdates>
+  loadUpdates(spaceId: string, roomId?: string): Promise<StoredUpdates>
+  /**
+   * Lets a device use a room of the space: the main room always; another room if it is already
+   * registered, or if the space has fewer than `maxRooms` rooms besides main (then it is
+   * registered, atomically with the count). 'limit' otherwise, with nothing written.
+   */
+  admitRoom(spaceId: string, roomId: string, maxRooms: number): Promise<AdmitRoomResult>
   /**
    * Appends one update and resolves with its seq only once it is durable: the relay acknowledges
    * an update to the device after this, and a restart must not lose anything acknowledged.
    * Rejects with UnknownSpaceError for a space that was never created.
    */
-  appendUpdate(spaceId: string, update: Uint8Array): Promise<number>
+  appendUpdate(spaceId: string, update: Uint8Array, roomId?: string): Promise<number>
   /**
    * Atomically replaces every row with seq ≤ upToSeq by one row holding `mergedState`, which must
    * contain everything those rows held. Rows appended after upToSeq are kept. This is what erases
    * the ciphertext of deleted envelope entries from disk.
    */
-  compact(spaceId: string, mergedState: Uint8Array, upToSeq: number): Promise<void>
+  compact(spaceId: string, mergedState: Uint8Array, upToSeq: number, roomId?: string): Promise<void>
   /**
    * Stores an attachment's ciphertext under its hash, durably before resolving. Idempotent: the
    * same hash again is `exists` and keeps the first bytes (same hash, same bytes). Rejects with

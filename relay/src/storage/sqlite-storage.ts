@@ -2,7 +2,11 @@
  * RelayStorage on SQLite (better-sqlite3), one file `relay.db` in the data folder.
  *
  *   spaces (space_id TEXT PRIMARY KEY, credential_hash BLOB, created_at INTEGER ms)
- *   updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id TEXT → spaces, data BLOB)
+ *   updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id TEXT → spaces, data BLOB,
+ *           room_id TEXT, '' for the main room)
+ *   rooms  (space_id TEXT → spaces, room_id TEXT, created_at INTEGER ms), the non-main rooms
+ *
+ * A database from before rooms gains `room_id` (default '') on open: its rows are main-room rows.
  *   attachments(space_id TEXT → spaces, hash TEXT, data BLOB, created_at INTEGER ms; PK space_id, hash)
  *
  * Attachments are BLOBs in the same database rather than files in the data folder: one file to
@@ -20,8 +24,10 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import {
+  MAIN_ROOM_ID,
   StorageClosedError,
   UnknownSpaceError,
+  type AdmitRoomResult,
   type CreateSpaceResult,
   type PutAttachmentResult,
   type RelayStorage,
@@ -50,6 +56,20 @@ const SCHEMA = `
     created_at INTEGER NOT NULL,
     PRIMARY KEY (space_id, hash)
   ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS rooms (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    room_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (space_id, room_id)
+  ) STRICT;
+`
+
+/** After SCHEMA: the room column, added in place to a database created before rooms. */
+const ROOM_COLUMN = `
+  ALTER TABLE updates ADD COLUMN room_id TEXT NOT NULL DEFAULT '';
+`
+const ROOM_INDEX = `
+  CREATE INDEX IF NOT EXISTS updates_by_room ON updates(space_id, room_id, seq);
 `
 
 export interface SqliteStorageOptions {
@@ -79,6 +99,9 @@ export class SqliteStorage implements RelayStorage {
     this.db.pragma('auto_vacuum = INCREMENTAL')
     if (this.db.pragma('auto_vacuum', { simple: true }) !== 2) this.db.exec('VACUUM')
     this.db.exec(SCHEMA)
+    const columns = this.db.pragma('table_info(updates)') as Array<{ name: string }>
+    if (!columns.some((column) => column.name === 'room_id')) this.db.exec(ROOM_COLUMN)
+    this.db.exec(ROOM_INDEX)
     this.statements = {
       insertSpace: this.db.prepare<[string, Buffer, number]>(
         'INSERT OR IGNORE INTO spaces (space_id, credential_hash, created_at) VALUES (?, ?, ?)',
@@ -86,17 +109,20 @@ export class SqliteStorage implements RelayStorage {
       selectHash: this.db.prepare<[string], { credential_hash: Buffer }>(
         'SELECT credential_hash FROM spaces WHERE space_id = ?',
       ),
-      selectUpdates: this.db.prepare<[string], { seq: number; data: Buffer }>(
-        'SELECT seq, data FROM updates WHERE space_id = ? ORDER BY seq',
+      selectUpdates: this.db.prepare<[string, string], { seq: number; data: Buffer }>(
+        'SELECT seq, data FROM updates WHERE space_id = ? AND room_id = ? ORDER BY seq',
       ),
-      insertUpdate: this.db.prepare<[string, Buffer]>('INSERT INTO updates (space_id, data) VALUES (?, ?)'),
-      insertUpdateAt: this.db.prepare<[number, string, Buffer]>(
-        'INSERT INTO updates (seq, space_id, data) VALUES (?, ?, ?)',
+      insertUpdate: this.db.prepare<[string, string, Buffer]>('INSERT INTO updates (space_id, room_id, data) VALUES (?, ?, ?)'),
+      insertUpdateAt: this.db.prepare<[number, string, string, Buffer]>(
+        'INSERT INTO updates (seq, space_id, room_id, data) VALUES (?, ?, ?, ?)',
       ),
-      maxSeqUpTo: this.db.prepare<[string, number], { seq: number | null }>(
-        'SELECT MAX(seq) AS seq FROM updates WHERE space_id = ? AND seq <= ?',
+      maxSeqUpTo: this.db.prepare<[string, string, number], { seq: number | null }>(
+        'SELECT MAX(seq) AS seq FROM updates WHERE space_id = ? AND room_id = ? AND seq <= ?',
       ),
-      deleteUpTo: this.db.prepare<[string, number]>('DELETE FROM updates WHERE space_id = ? AND seq <= ?'),
+      deleteUpTo: this.db.prepare<[string, string, number]>('DELETE FROM updates WHERE space_id = ? AND room_id = ? AND seq <= ?'),
+      selectRoom: this.db.prepare<[string, string], { room_id: string }>('SELECT room_id FROM rooms WHERE space_id = ? AND room_id = ?'),
+      countRooms: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM rooms WHERE space_id = ?'),
+      insertRoom: this.db.prepare<[string, string, number]>('INSERT INTO rooms (space_id, room_id, created_at) VALUES (?, ?, ?)'),
       insertAttachment: this.db.prepare<[string, string, Buffer, number]>(
         'INSERT OR IGNORE INTO attachments (space_id, hash, data, created_at) VALUES (?, ?, ?, ?)',
       ),
@@ -119,31 +145,48 @@ export class SqliteStorage implements RelayStorage {
     return this.readHash(spaceId)
   }
 
-  async loadUpdates(spaceId: string): Promise<StoredUpdates> {
+  async loadUpdates(spaceId: string, roomId: string = MAIN_ROOM_ID): Promise<StoredUpdates> {
     this.assertOpen()
-    const rows = this.statements.selectUpdates.all(spaceId)
+    const rows = this.statements.selectUpdates.all(spaceId, roomId)
     return { updates: rows.map((row) => toBytes(row.data)), lastSeq: rows.at(-1)?.seq ?? 0 }
   }
 
-  async appendUpdate(spaceId: string, update: Uint8Array): Promise<number> {
+  async admitRoom(spaceId: string, roomId: string, maxRooms: number): Promise<AdmitRoomResult> {
+    this.assertOpen()
+    if (roomId === MAIN_ROOM_ID) return 'admitted'
+    // One transaction: two devices opening new rooms at once cannot both pass the count.
+    return this.db.transaction((): AdmitRoomResult => {
+      if (this.statements.selectRoom.get(spaceId, roomId)) return 'admitted'
+      if ((this.statements.countRooms.get(spaceId)?.n ?? 0) >= maxRooms) return 'limit'
+      try {
+        this.statements.insertRoom.run(spaceId, roomId, this.now())
+      } catch (error) {
+        if (isForeignKeyError(error)) throw new UnknownSpaceError(spaceId)
+        throw error
+      }
+      return 'admitted'
+    })()
+  }
+
+  async appendUpdate(spaceId: string, update: Uint8Array, roomId: string = MAIN_ROOM_ID): Promise<number> {
     this.assertOpen()
     try {
-      return Number(this.statements.insertUpdate.run(spaceId, toBuffer(update)).lastInsertRowid)
+      return Number(this.statements.insertUpdate.run(spaceId, roomId, toBuffer(update)).lastInsertRowid)
     } catch (error) {
       if (isForeignKeyError(error)) throw new UnknownSpaceError(spaceId)
       throw error
     }
   }
 
-  async compact(spaceId: string, mergedState: Uint8Array, upToSeq: number): Promise<void> {
+  async compact(spaceId: string, mergedState: Uint8Array, upToSeq: number, roomId: string = MAIN_ROOM_ID): Promise<void> {
     this.assertOpen()
     // The merged row takes the seq of the newest row it replaces, so seq order stays the order in
     // which content arrived, and rows appended after upToSeq stay after it.
     this.db.transaction(() => {
-      const last = this.statements.maxSeqUpTo.get(spaceId, upToSeq)?.seq ?? null
+      const last = this.statements.maxSeqUpTo.get(spaceId, roomId, upToSeq)?.seq ?? null
       if (last === null) return
-      this.statements.deleteUpTo.run(spaceId, upToSeq)
-      this.statements.insertUpdateAt.run(last, spaceId, toBuffer(mergedState))
+      this.statements.deleteUpTo.run(spaceId, roomId, upToSeq)
+      this.statements.insertUpdateAt.run(last, spaceId, roomId, toBuffer(mergedState))
     })()
     // Give the freed pages back to the disk, then fold the WAL (which still holds the pages as
     // they were) into the database and truncate it, so erased rows do not linger there either.

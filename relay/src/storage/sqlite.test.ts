@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
 import { SQLITE_FILE_NAME, SqliteStorage } from './sqlite-storage'
 import { storageContract } from './storage-contract'
 
@@ -22,6 +23,25 @@ storageContract('SQLite', {
 })
 
 describe('SqliteStorage specifics', () => {
+  it('opens a database from before rooms: its rows become the main room of their space', async () => {
+    const dataDir = tempFolder()
+    const old = new Database(join(dataDir, SQLITE_FILE_NAME))
+    old.exec(`
+      CREATE TABLE spaces (space_id TEXT PRIMARY KEY, credential_hash BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
+      CREATE TABLE updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id TEXT NOT NULL REFERENCES spaces(space_id), data BLOB NOT NULL) STRICT;
+      CREATE INDEX updates_by_space ON updates(space_id, seq);
+    `)
+    const space = 'spaceOOOOOOOOOOOOOOOOO'
+    old.prepare('INSERT INTO spaces VALUES (?, ?, 0)').run(space, Buffer.alloc(32))
+    old.prepare('INSERT INTO updates (space_id, data) VALUES (?, ?)').run(space, Buffer.from([7, 7, 7]))
+    old.close()
+    const storage = new SqliteStorage({ dataDir })
+    expect(await storage.loadUpdates(space)).toEqual({ updates: [new Uint8Array([7, 7, 7])], lastSeq: 1 })
+    expect(await storage.loadUpdates(space, 'roomXXXXXXXXXXXXXXXXXX')).toEqual({ updates: [], lastSeq: 0 })
+    expect(await storage.appendUpdate(space, new Uint8Array([8]), 'roomXXXXXXXXXXXXXXXXXX')).toBe(2)
+    await storage.close()
+  })
+
   it('keeps its data in relay.db inside the data folder, creating the folder', async () => {
     const dataDir = join(tempFolder(), 'nested', 'data')
     const storage = new SqliteStorage({ dataDir })

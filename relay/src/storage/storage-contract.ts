@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { StorageClosedError, UnknownSpaceError, type RelayStorage } from './relay-storage'
+import { MAIN_ROOM_ID, StorageClosedError, UnknownSpaceError, type RelayStorage } from './relay-storage'
 
 export interface StorageFactory {
   /** A fresh, empty location (a temp folder, a schema). */
@@ -18,6 +18,9 @@ const SPACE_B = 'spaceBBBBBBBBBBBBBBBBB'
 const HASH_1 = new Uint8Array(32).fill(1)
 const HASH_2 = new Uint8Array(32).fill(2)
 const ATTACHMENT_HASH = 'a1'.repeat(32)
+const ROOM_X = 'roomXXXXXXXXXXXXXXXXXX'
+const ROOM_Y = 'roomYYYYYYYYYYYYYYYYYY'
+const ROOM_Z = 'roomZZZZZZZZZZZZZZZZZZ'
 
 function updateWith(text: string, clientID = 1): Uint8Array {
   const doc = new Y.Doc()
@@ -123,6 +126,57 @@ export function storageContract(name: string, factory: StorageFactory): void {
       const replacement = updateWith('kept', 2)
       await storage.compact(SPACE_A, replacement, seq)
       expect((await storage.loadUpdates(SPACE_A)).updates).toEqual([replacement])
+    })
+
+    it('keeps each room of a space its own log, the main room being the default', async () => {
+      const location = await factory.createLocation()
+      const storage = await open(location)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.appendUpdate(SPACE_A, updateWith('main'))
+      await storage.appendUpdate(SPACE_A, updateWith('main too', 2), MAIN_ROOM_ID)
+      const x1 = await storage.appendUpdate(SPACE_A, updateWith('x1', 3), ROOM_X)
+      await storage.appendUpdate(SPACE_A, updateWith('y1', 4), ROOM_Y)
+      const x2 = await storage.appendUpdate(SPACE_A, updateWith('x2', 5), ROOM_X)
+      expect(contentOf((await storage.loadUpdates(SPACE_A)).updates)).toEqual(['main', 'main too'])
+      expect(await storage.loadUpdates(SPACE_A, ROOM_X)).toEqual({ updates: [updateWith('x1', 3), updateWith('x2', 5)], lastSeq: x2 })
+      expect(contentOf((await storage.loadUpdates(SPACE_A, ROOM_Y)).updates)).toEqual(['y1'])
+      expect(await storage.loadUpdates(SPACE_B, ROOM_X)).toEqual({ updates: [], lastSeq: 0 })
+
+      // Compacting one room leaves the others alone.
+      await storage.compact(SPACE_A, Y.mergeUpdates([updateWith('x1', 3), updateWith('x2', 5)]), x2, ROOM_X)
+      expect((await storage.loadUpdates(SPACE_A, ROOM_X)).updates).toHaveLength(1)
+      expect(contentOf((await storage.loadUpdates(SPACE_A, ROOM_X)).updates)).toEqual(['x1', 'x2'])
+      expect((await storage.loadUpdates(SPACE_A)).updates).toHaveLength(2)
+      expect(x1).toBeLessThan(x2)
+
+      await storage.close()
+      const reopened = await open(location)
+      expect(contentOf((await reopened.loadUpdates(SPACE_A, ROOM_Y)).updates)).toEqual(['y1'])
+    })
+
+    it('admits rooms up to the limit per space, always the main room and rooms already admitted', async () => {
+      const location = await factory.createLocation()
+      const storage = await open(location)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.createSpace(SPACE_B, HASH_2)
+      expect(await storage.admitRoom(SPACE_A, ROOM_X, 2)).toBe('admitted')
+      expect(await storage.admitRoom(SPACE_A, ROOM_Y, 2)).toBe('admitted')
+      expect(await storage.admitRoom(SPACE_A, ROOM_Z, 2)).toBe('limit')
+      expect(await storage.admitRoom(SPACE_A, ROOM_X, 2)).toBe('admitted')
+      expect(await storage.admitRoom(SPACE_A, MAIN_ROOM_ID, 2)).toBe('admitted')
+      expect(await storage.admitRoom(SPACE_B, ROOM_Z, 2)).toBe('admitted')
+      // Concurrent admissions cannot both pass the count.
+      const racing = await Promise.all([storage.admitRoom(SPACE_B, ROOM_X, 2), storage.admitRoom(SPACE_B, ROOM_Y, 2)])
+      expect(racing.filter((result) => result === 'admitted')).toHaveLength(1)
+      await storage.close()
+      const reopened = await open(location)
+      expect(await reopened.admitRoom(SPACE_A, ROOM_Z, 2)).toBe('limit')
+      expect(await reopened.admitRoom(SPACE_A, ROOM_Y, 2)).toBe('admitted')
+    })
+
+    it('refuses a room of a space that was never created', async () => {
+      const storage = await open(await factory.createLocation())
+      await expect(storage.admitRoom(SPACE_A, ROOM_X, 10)).rejects.toBeInstanceOf(UnknownSpaceError)
     })
 
     it('stores an attachment once per space and hash, durably, and keeps the first bytes', async () => {

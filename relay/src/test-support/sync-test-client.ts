@@ -15,6 +15,8 @@ export interface ClientOptions {
   /** Subprotocols to offer; defaults to the version and the credential. */
   protocols?: string[]
   headers?: Record<string, string>
+  /** A room of the space other than its main room (a blinded room id). */
+  roomId?: string
 }
 
 export class SyncTestClient {
@@ -41,7 +43,8 @@ export class SyncTestClient {
 
   static async connect(baseUrl: string, spaceId: string, credential: string, options: ClientOptions = {}): Promise<SyncTestClient> {
     const protocols = options.protocols ?? [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + credential]
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/sync/${spaceId}`, protocols, {
+    const room = options.roomId === undefined ? '' : `/${options.roomId}`
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/sync/${spaceId}${room}`, protocols, {
       headers: options.headers,
     })
     // Listen before `open`: the relay's first frames can arrive in the same tick as the handshake.

@@ -3,7 +3,8 @@
  *
  *   d = base64url( HMAC-SHA-256(blindKey, "doc:" ‖ docId)[0..16) )            22 chars
  *   c = iv (12 random bytes) ‖ AES-GCM-256(aeadKey, iv, update, aad)         ≥ 28 bytes
- *   aad = "tournee/v1|" ‖ spaceId ‖ "|" ‖ docId
+ *   aad = "tournee/v1|" ‖ spaceId ‖ "|" ‖ docId                               layout 1
+ *   aad = "tournee/v1|" ‖ spaceId ‖ "|room:" ‖ roomName ‖ "|" ‖ docId         layout 2 (rooms)
  *
  * The associated data binds a ciphertext to its space and to its real doc id: an entry copied to
  * another doc or another space fails authentication instead of corrupting a document. The doc id
@@ -28,6 +29,7 @@ export async function blindDocId(keys: SpaceKeys, docId: string): Promise<string
 }
 
 function associatedData(keys: SpaceKeys, docId: string): Uint8Array<ArrayBuffer> {
+  if (keys.room !== undefined) return encoder.encode(`tournee/v1|${keys.spaceId}|room:${keys.room}|${docId}`)
   return encoder.encode(`tournee/v1|${keys.spaceId}|${docId}`)
 }
 

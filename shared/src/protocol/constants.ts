@@ -1,7 +1,10 @@
 /**
  * Wire protocol between a Tournée device and the relay.
  *
- * Transport: one WebSocket per space, URL `wss://<relay>/v1/sync/<spaceId>`.
+ * Transport: one WebSocket per room of a space. The space's main room (and the only room of a
+ * layout-1 practice) is `wss://<relay>/v1/sync/<spaceId>`; its other rooms are
+ * `wss://<relay>/v1/sync/<spaceId>/<roomId>`, roomId a blinded room name (22 base64url chars).
+ * Every room of a space takes the same credential.
  * The upgrade request offers two subprotocols:
  *
  *   Sec-WebSocket-Protocol: tournee.1, tournee-auth.<base64url credential>
@@ -64,6 +67,8 @@ export const CloseCode = {
   ProtocolMismatch: { code: 4426, reason: 'Protocol version mismatch: update the app' },
   RateLimited: { code: 4429, reason: 'Too many messages' },
   StorageFailure: { code: 4500, reason: 'Relay storage failure' },
+  /** The space already has as many rooms as the relay allows (maxRoomsPerSpace); mirrors 507. */
+  TooManyRooms: { code: 4507, reason: 'Too many rooms for this space' },
 } as const
 export type CloseCodeName = keyof typeof CloseCode
 
@@ -83,5 +88,11 @@ export const DefaultLimits = {
   maxHttpBodyBytes: 4 * 1024,
   /** Largest attachment (its ciphertext: the file plus 28 bytes), bytes. */
   maxAttachmentBytes: 20 * 1024 * 1024,
+  /**
+   * Rooms a space may have besides its main room. A practice uses one per agenda year plus 16
+   * file shards (shared/src/space/rooms.ts): 64 leaves room for 40+ years of agenda, and stops a
+   * client from making the relay allocate rooms without bound.
+   */
+  maxRoomsPerSpace: 64,
 } as const
 export type Limits = { -readonly [K in keyof typeof DefaultLimits]: number }

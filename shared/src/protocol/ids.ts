@@ -15,3 +15,10 @@ export function isSpaceId(value: unknown): value is string {
 export function isCredential(value: unknown): value is string {
   return typeof value === 'string' && CREDENTIAL_PATTERN.test(value)
 }
+
+/** A room id on the wire: a blinded room name (shared/src/space/room-keys.ts), 22 base64url chars. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
+
+export function isRoomId(value: unknown): value is string {
+  return typeof value === 'string' && ROOM_ID_PATTERN.test(value)
+}

@@ -8,6 +8,7 @@ const info: PairingInfo = {
   credential: randomId(32),
   rootSecret: randomBytes(32),
   practiceName: 'Cabinet de kinésithérapie des Tilleuls',
+  layout: 2,
 }
 
 function codeOf(payload: unknown): string {
@@ -23,13 +24,20 @@ describe('pairing code', () => {
     expect(decodePairingCode(pasted)).toEqual(info)
   })
 
+  it('carries the layout: 1 for a practice created before rooms, 2 with rooms', () => {
+    expect(decodePairingCode(encodePairingCode({ ...info, layout: 1 })).layout).toBe(1)
+    expect(decodePairingCode(encodePairingCode(info)).layout).toBe(2)
+    // A code an older app showed (no rooms then) opens the practice in layout 1.
+    expect(decodePairingCode(codeOf(valid)).layout).toBe(1)
+  })
+
   it.each([
     ['empty', '', 'malformed', null],
     ['no prefix', 'hello', 'malformed', null],
     ['future version', 'TOURNEE2.abc', 'unsupported_version', null],
     ['truncated payload', encodePairingCode(info).slice(0, 60), 'malformed', null],
     ['not JSON', 'TOURNEE1.' + toBase64Url(new TextEncoder().encode('{nope')), 'malformed', null],
-    ['payload version 2', codeOf({ ...valid, v: 2 }), 'unsupported_version', 'v'],
+    ['payload version 3', codeOf({ ...valid, v: 3 }), 'unsupported_version', 'v'],
     ['relay not http(s)', codeOf({ ...valid, r: 'ftp://x' }), 'malformed', 'r'],
     ['bad space id', codeOf({ ...valid, s: 'short' }), 'malformed', 's'],
     ['bad credential', codeOf({ ...valid, c: 'x'.repeat(10) }), 'malformed', 'c'],

@@ -2,8 +2,14 @@
  * The pairing code: what a paired device shows so another device can join the space.
  *
  *   TOURNEE1.<base64url(JSON)>
- *   JSON = { "v": 1, "r": relayUrl, "s": spaceId, "c": credential, "k": base64url(rootSecret),
+ *   JSON = { "v": 1 | 2, "r": relayUrl, "s": spaceId, "c": credential, "k": base64url(rootSecret),
  *            "n": practiceName }
+ *
+ * `v` is the practice's layout (shared/src/space/rooms.ts): 1 for a practice created before
+ * rooms (everything in one relay room), 2 for one whose docs are spread over rooms. The layout
+ * travels here, not in the directory, because a joining device must know where the directory
+ * itself lives before it has received anything, offline-first. An app too old for rooms refuses a
+ * `v: 2` code as "update the app" instead of joining and writing everything to the wrong room.
  *
  * It carries the space's root secret: whoever holds it reads the practice's data. It is shown on
  * a paired device only, meant to be typed or pasted once, and never sent to the relay.
@@ -12,6 +18,7 @@ import { z } from 'zod'
 import { fromBase64Url, toBase64Url } from '../crypto/base64url'
 import { ROOT_SECRET_BYTES } from '../crypto/space-keys'
 import { CREDENTIAL_PATTERN, SPACE_ID_PATTERN } from '../protocol/ids'
+import { SpaceLayout } from './rooms'
 
 export const PAIRING_PREFIX = 'TOURNEE1.'
 
@@ -21,6 +28,7 @@ export interface PairingInfo {
   credential: string
   rootSecret: Uint8Array
   practiceName: string
+  layout: SpaceLayout
 }
 
 export const PairingCodeErrorCode = { Malformed: 'malformed', UnsupportedVersion: 'unsupported_version' } as const
@@ -38,7 +46,7 @@ export class PairingCodeError extends Error {
 }
 
 const PayloadSchema = z.object({
-  v: z.literal(1),
+  v: z.union([z.literal(SpaceLayout.Single), z.literal(SpaceLayout.Rooms)]),
   r: z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'relay URL must be http(s)'),
   s: z.string().regex(SPACE_ID_PATTERN),
   c: z.string().regex(CREDENTIAL_PATTERN),
@@ -48,7 +56,7 @@ const PayloadSchema = z.object({
 
 export function encodePairingCode(info: PairingInfo): string {
   const payload = {
-    v: 1,
+    v: info.layout,
     r: info.relayUrl,
     s: info.spaceId,
     c: info.credential,
@@ -85,5 +93,6 @@ export function decodePairingCode(text: string): PairingInfo {
     credential: parsed.data.c,
     rootSecret,
     practiceName: parsed.data.n,
+    layout: parsed.data.v,
   }
 }

@@ -1,5 +1,6 @@
 /**
- * (c) Cold start: a device holding the practice in (fake-)IndexedDB opens it with no network:
+ * (c) Cold start: a device holding the practice in (fake-)IndexedDB (joined and fully synced
+ * first, not timed) opens it with no network:
  * loadPractice (connect: false) until the directory lists every patient and this month's agenda
  * is listed. Floor: Y.applyUpdate of the same two plaintext states from memory, then the same lists.
  */
@@ -8,10 +9,12 @@ import { loadPractice, type DeviceEnvironment } from '../../../client/src/sync/d
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { listPatients } from '../../../shared/src/model/patients'
 import { listAppointments } from '../../../shared/src/model/agenda'
-import { hasState } from '../bench-device'
+import { benchEnvironment, deleteDeviceDatabases, hasState, type ByteCounter } from '../bench-device'
 import type { BenchPractice } from '../fixture'
 import type { Row } from '../report'
+import type { BenchContext, Scenario } from '../scenario'
 import { median } from '../stats'
+import { joinSynced } from './fresh-device'
 
 function floorOnce(p: BenchPractice): { total: number; open: number } {
   const started = performance.now()
@@ -25,7 +28,7 @@ function floorOnce(p: BenchPractice): { total: number; open: number } {
   return { total: performance.now() - started, open }
 }
 
-export async function runColdStart(p: BenchPractice, env: DeviceEnvironment, runs: number, log: (line: string) => void): Promise<Row[]> {
+async function runColdStart(p: BenchPractice, env: DeviceEnvironment, runs: number, log: (line: string) => void): Promise<Row[]> {
   const offline: DeviceEnvironment = { ...env, space: { ...env.space, connect: false } }
   const total: number[] = []
   const load: number[] = []
@@ -59,4 +62,20 @@ export async function runColdStart(p: BenchPractice, env: DeviceEnvironment, run
     { scenario: 'c. cold start', metric: 'of which until both docs open (before listing)', unit: 'ms', ours: median(opened), floor: median(floorOpen), stat, samples: { ours: opened, floor: floorOpen } },
     { scenario: 'c. cold start', metric: 'of which IndexedDB → envelope (loadPractice)', unit: 'ms', ours: median(load), floor: null, stat, samples: { ours: load } },
   ]
+}
+
+export const coldStart: Scenario = {
+  id: 'cold-start',
+  async run({ options, log, practice }: BenchContext): Promise<Row[]> {
+    const p = await practice()
+    const counter: ByteCounter = { sent: 0, received: 0 }
+    const env = benchEnvironment('cold', counter)
+    const joined = await joinSynced(p, env, counter)
+    await joined.practice.space.destroy()
+    try {
+      return await runColdStart(p, env, options.runs, log)
+    } finally {
+      await deleteDeviceDatabases(env)
+    }
+  },
 }

@@ -1,7 +1,12 @@
 /**
  * (a) A fresh device joins the practice: time until usable (directory with every patient listed,
  * and this month's agenda listed) and until fully synced (every doc opened and matching A's state
- * vector). Floor: the plaintext inner-doc states over a raw WebSocket, applied to fresh Y.Docs.
+ * vector), for each practice size of `--fresh-sizes` (practitioners; patients scale with them).
+ *
+ * Floor: the plaintext inner-doc states over a raw WebSocket, applied to fresh Y.Docs.
+ * Baseline: the same plaintext docs on the stock y-websocket server, one room per doc, fetched by
+ * stock providers (directory and this month first, then every other doc at once).
+ * The three run interleaved, so a burst of noise on the shared machine hits all of them.
  */
 import WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -9,17 +14,25 @@ import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../.
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { listPatients } from '../../../shared/src/model/patients'
 import { listAppointments } from '../../../shared/src/model/agenda'
-import { benchEnvironment, deleteDeviceDatabases, hasState, until, type ByteCounter } from '../bench-device'
-import type { BenchPractice } from '../fixture'
+import { benchEnvironment, countingWebSocket, deleteDeviceDatabases, hasState, until, type ByteCounter } from '../bench-device'
+import { localToday, setUpPractice, type BenchPractice } from '../fixture'
 import { decodeDocFrame, encodeDocFrame, startBytesServer } from '../floor-transport'
-import type { Row } from '../report'
+import { defaultSpec } from '../generate'
+import type { BenchOptions } from '../options'
+import { round, type Row } from '../report'
+import type { BenchContext, Scenario } from '../scenario'
 import { median } from '../stats'
+import { startStockServer, stockProvider, type StockServer } from '../stock-server'
 
 interface JoinSample {
   usableMs: number
   syncedMs: number
   bytesReceived: number
+  /** Rooms (layout 2) open on the device when it became usable, and at the end. */
+  roomsAtUsable?: number
+  roomsAtEnd?: number
 }
+type MeasuredKey = 'usableMs' | 'syncedMs' | 'bytesReceived'
 
 function listUsable(directory: Y.Doc, month: Y.Doc, patients: number): void {
   const listed = listPatients(directory).items.length
@@ -27,7 +40,16 @@ function listUsable(directory: Y.Doc, month: Y.Doc, patients: number): void {
   listAppointments(month)
 }
 
-async function joinOnce(p: BenchPractice, env: DeviceEnvironment, counter: ByteCounter): Promise<{ sample: JoinSample; practice: OpenPractice }> {
+/** The docs in the order a device needs them: directory, this month, then the rest. */
+function docOrder(p: BenchPractice): string[] {
+  return [DIRECTORY_DOC_ID, p.currentMonthDocId, ...p.written.docIds.filter((id) => id !== DIRECTORY_DOC_ID && id !== p.currentMonthDocId)]
+}
+
+/**
+ * Joins with the pairing code and waits until usable, then until every doc matches A. The device
+ * stays open (the caller destroys it); cold start reuses this to fill a device's IndexedDB.
+ */
+export async function joinSynced(p: BenchPractice, env: DeviceEnvironment, counter: ByteCounter): Promise<{ sample: JoinSample; practice: OpenPractice }> {
   const started = performance.now()
   const practice = await joinPractice(p.code, env)
   const { space } = practice
@@ -39,10 +61,11 @@ async function joinOnce(p: BenchPractice, env: DeviceEnvironment, counter: ByteC
   ])
   listUsable(directory, month, p.written.patientIds.length)
   const usableMs = performance.now() - started
-  const rest = p.written.docIds.filter((id) => id !== DIRECTORY_DOC_ID && id !== p.currentMonthDocId)
+  const roomsAtUsable = space.openRoomNames().length
+  const rest = docOrder(p).slice(2)
   await Promise.all(rest.map(async (id) => until(await space.openDoc(id), (d) => hasState(d, p.expected.get(id)!))))
   const syncedMs = performance.now() - started
-  return { sample: { usableMs, syncedMs, bytesReceived: counter.received }, practice }
+  return { sample: { usableMs, syncedMs, bytesReceived: counter.received, roomsAtUsable, roomsAtEnd: space.openRoomNames().length }, practice }
 }
 
 async function floorOnce(url: string, p: BenchPractice): Promise<JoinSample> {
@@ -72,48 +95,127 @@ async function floorOnce(url: string, p: BenchPractice): Promise<JoinSample> {
   return { usableMs, syncedMs, bytesReceived }
 }
 
-export interface FreshDeviceResult {
-  rows: Row[]
-  /** The last joined device, left connected and synced for the next scenarios. */
-  device: OpenPractice
-  env: DeviceEnvironment
+/** A fresh stock client: one provider per doc, each doc checked against A's state vector. */
+async function stockOnce(server: StockServer, p: BenchPractice): Promise<JoinSample> {
+  const counter: ByteCounter = { sent: 0, received: 0 }
+  const WebSocketImpl = countingWebSocket(counter)
+  const providers: Array<{ destroy(): void }> = []
+  const started = performance.now()
+  const open = async (id: string): Promise<Y.Doc> => {
+    const doc = new Y.Doc({ guid: id, gc: true })
+    providers.push(stockProvider(server, id, doc, WebSocketImpl))
+    await until(doc, (d) => hasState(d, p.expected.get(id)!))
+    return doc
+  }
+  try {
+    const [directory, month] = await Promise.all([open(DIRECTORY_DOC_ID), open(p.currentMonthDocId)])
+    listUsable(directory, month, p.written.patientIds.length)
+    const usableMs = performance.now() - started
+    await Promise.all(docOrder(p).slice(2).map(open))
+    return { usableMs, syncedMs: performance.now() - started, bytesReceived: counter.received }
+  } finally {
+    for (const provider of providers) provider.destroy()
+  }
 }
 
-export async function runFreshDevice(p: BenchPractice, runs: number, log: (line: string) => void): Promise<FreshDeviceResult> {
-  // Directory and this month first, as a relay that knew what matters would send them.
-  const order = [DIRECTORY_DOC_ID, p.currentMonthDocId, ...p.written.docIds.filter((id) => id !== DIRECTORY_DOC_ID && id !== p.currentMonthDocId)]
-  const server = await startBytesServer(order.map((id) => encodeDocFrame(id, p.plaintext.get(id)!)))
+/** Puts A's plaintext docs on the stock server: one provider per doc, then a checked read-back. */
+async function loadStockServer(server: StockServer, p: BenchPractice): Promise<void> {
+  const loaders = docOrder(p).map((id) => {
+    const doc = new Y.Doc({ guid: id, gc: true })
+    Y.applyUpdate(doc, p.plaintext.get(id)!)
+    return stockProvider(server, id, doc)
+  })
+  try {
+    // A provider's `sync` only says it received the server's state; the server has ours once a
+    // separate client reads it back in full. That read-back is also the stock side's warm-up.
+    await stockOnce(server, p)
+  } finally {
+    for (const loader of loaders) loader.destroy()
+  }
+}
+
+async function measure(p: BenchPractice, runs: number, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
+  const server = await startBytesServer(docOrder(p).map((id) => encodeDocFrame(id, p.plaintext.get(id)!)))
+  const stock = await startStockServer()
   const floor: JoinSample[] = []
   const ours: JoinSample[] = []
-  let kept: { device: OpenPractice; env: DeviceEnvironment } | null = null
+  const plain: JoinSample[] = []
+  let envelopeBytes = 0
+  const label = `${p.written.practitionerIds.length} practitioner(s) × ${p.plan.spec.months} months`
   try {
-    // Interleaved, so a burst of noise on the machine hits both sides.
+    await loadStockServer(stock, p)
     for (let run = 0; run < runs; run++) {
       floor.push(await floorOnce(server.url, p))
+      plain.push(await stockOnce(stock, p))
       const counter: ByteCounter = { sent: 0, received: 0 }
       const env = benchEnvironment(`fresh-${run}`, counter)
-      const { sample, practice } = await joinOnce(p, env, counter)
+      const { sample, practice } = await joinSynced(p, env, counter)
       ours.push(sample)
-      log(`  (a) run ${run + 1}/${runs}: usable ${Math.round(sample.usableMs)} ms, synced ${Math.round(sample.syncedMs)} ms (floor ${Math.round(floor.at(-1)!.syncedMs)} ms)`)
-      if (run < runs - 1) {
-        await practice.space.destroy()
-        await deleteDeviceDatabases(env)
-      } else {
-        kept = { device: practice, env }
-      }
+      if (run === runs - 1) envelopeBytes = practice.space.envelopeStats().bytes
+      await practice.space.destroy()
+      await deleteDeviceDatabases(env)
+      log(
+        `  (a) ${label}, run ${run + 1}/${runs}: usable ${Math.round(sample.usableMs)} ms (stock ${Math.round(plain.at(-1)!.usableMs)}, floor ${Math.round(floor.at(-1)!.usableMs)}), ` +
+          `synced ${Math.round(sample.syncedMs)} ms (stock ${Math.round(plain.at(-1)!.syncedMs)}, floor ${Math.round(floor.at(-1)!.syncedMs)}); ` +
+          `rooms open when usable ${sample.roomsAtUsable}, at the end ${sample.roomsAtEnd}`,
+      )
     }
   } finally {
     await server.close()
+    await stock.close()
   }
-  const pick = (list: JoinSample[], key: keyof JoinSample) => list.map((s) => s[key])
+  const pick = (list: JoinSample[], key: MeasuredKey) => list.map((s) => s[key])
   const plaintextBytes = [...p.plaintext.values()].reduce((n, u) => n + u.byteLength, 0)
-  const envelopeBytes = Y.encodeStateAsUpdate(kept!.device.space.envelope.doc).byteLength
   const stat = `median of ${runs}`
-  const rows: Row[] = [
-    { scenario: 'a. fresh device', metric: 'usable (directory + this month listed)', unit: 'ms', ours: median(pick(ours, 'usableMs')), floor: median(pick(floor, 'usableMs')), stat, samples: { ours: pick(ours, 'usableMs'), floor: pick(floor, 'usableMs') } },
-    { scenario: 'a. fresh device', metric: `fully synced (${p.written.docIds.length} docs match)`, unit: 'ms', ours: median(pick(ours, 'syncedMs')), floor: median(pick(floor, 'syncedMs')), stat, samples: { ours: pick(ours, 'syncedMs'), floor: pick(floor, 'syncedMs') } },
-    { scenario: 'a. fresh device', metric: 'bytes received on the socket', unit: 'bytes', ours: median(pick(ours, 'bytesReceived')), floor: median(pick(floor, 'bytesReceived')), stat },
-    { scenario: 'a. fresh device', metric: 'envelope state vs plaintext states', unit: 'bytes', ours: envelopeBytes, floor: plaintextBytes, stat: 'single measurement' },
-  ]
-  return { rows, device: kept!.device, env: kept!.env }
+  const scenario = `a. fresh device, ${label} (${p.written.appointments} appts, ${p.written.patientIds.length} patients)`
+  const row = (metric: string, key: MeasuredKey, unit: Row['unit']): Row => ({
+    scenario,
+    metric,
+    unit,
+    ours: median(pick(ours, key)),
+    floor: median(pick(floor, key)),
+    baseline: median(pick(plain, key)),
+    stat,
+    samples: { ours: pick(ours, key), floor: pick(floor, key), baseline: pick(plain, key) },
+  })
+  return {
+    rows: [
+      row('usable (directory + this month listed)', 'usableMs', 'ms'),
+      row(`fully synced (${p.written.docIds.length} docs match)`, 'syncedMs', 'ms'),
+      row('bytes received on the socket(s)', 'bytesReceived', 'bytes'),
+      { scenario, metric: 'envelope state vs plaintext states', unit: 'bytes', ours: envelopeBytes, floor: plaintextBytes, stat: 'single measurement' },
+    ],
+    details: { label, appointments: p.written.appointments, docs: p.written.docIds.length, plaintextBytes, envelopeBytes, setupMs: round(p.setupMs) },
+  }
+}
+
+/** A practice of `practitioners` with patients in proportion to the shared practice's. */
+function sizedSpec(options: BenchOptions, practitioners: number) {
+  const patients = Math.max(100, Math.round((options.patients * practitioners) / options.practitioners))
+  return defaultSpec(localToday(), { seed: options.seed, practitioners, patients, years: options.years })
+}
+
+export const freshDevice: Scenario = {
+  id: 'fresh-device',
+  async run(context: BenchContext): Promise<Row[]> {
+    const { options, log } = context
+    const rows: Row[] = []
+    for (const size of options.freshSizes) {
+      const shared = size === options.practitioners
+      const p = shared ? await context.practice() : await setUpPractice(sizedSpec(options, size), options.layout)
+      try {
+        if (!shared) log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms`)
+        const result = await measure(p, options.runs, log)
+        rows.push(...result.rows)
+        context.detail(`fresh-device-${size}`, result.details)
+      } finally {
+        if (!shared) {
+          await p.a.space.destroy()
+          await deleteDeviceDatabases(p.envA)
+          await p.relay.dispose()
+        }
+      }
+    }
+    return rows
+  },
 }

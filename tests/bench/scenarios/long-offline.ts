@@ -12,7 +12,7 @@
  */
 import * as Y from 'yjs'
 import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device'
-import type { Space } from '../../../client/src/sync/space'
+import type { PracticeSpace } from '../../../client/src/sync/practice-space'
 import type { EnvelopeOptions } from '../../../shared/src/envelope/envelope'
 import { DECRYPTED_ORIGIN } from '../../../shared/src/envelope/envelope'
 import { DIRECTORY_MAPS } from '../../../shared/src/model/collections'
@@ -22,6 +22,7 @@ import type { Actor } from '../../../shared/src/model/actor'
 import { benchEnvironment, deleteDeviceDatabases, until, type ByteCounter } from '../bench-device'
 import type { BenchPractice } from '../fixture'
 import type { Row } from '../report'
+import type { BenchContext, Scenario } from '../scenario'
 import { median } from '../stats'
 
 interface Sample {
@@ -42,7 +43,7 @@ const VARIANTS: Variant[] = [
   { label: 'compaction held back', envelope: { compactAfterEntries: Number.MAX_SAFE_INTEGER } },
 ]
 
-function online(space: Space): Promise<void> {
+function online(space: PracticeSpace): Promise<void> {
   if (space.getSyncState().status === 'online') return Promise.resolve()
   return new Promise((resolve) => {
     const stop = space.subscribe(() => {
@@ -111,9 +112,9 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
     const lastA = await edit(a, dirA, theirs, remote, `A${run}`, actorA)
     const lastPatient = theirs[(remote - 1) % theirs.length]!
     await a.space.whenAcknowledged(120_000)
-    await a.space.envelope.settle()
+    await a.space.settle()
     await a.space.whenAcknowledged(120_000)
-    await b.space.envelope.settle()
+    await b.space.settle()
     const plaintextChangeBytes = meterA.plaintext() + meterB.plaintext()
     const envelopeChangeBytes = meterA.envelope() + meterB.envelope()
     meterA.stop()
@@ -140,7 +141,7 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
   }
 }
 
-export async function runLongOffline(
+async function runLongOffline(
   p: BenchPractice,
   options: { runs: number; local: number; remote: number },
   log: (line: string) => void,
@@ -167,4 +168,12 @@ export async function runLongOffline(
     )
   }
   return rows
+}
+
+export const longOffline: Scenario = {
+  id: 'long-offline',
+  async run({ options, log, practice }: BenchContext): Promise<Row[]> {
+    const p = await practice()
+    return runLongOffline(p, { runs: Math.min(options.runs, 3), local: options.quick ? 100 : 500, remote: options.quick ? 400 : 2000 }, log)
+  },
 }

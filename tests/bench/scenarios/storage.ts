@@ -2,17 +2,19 @@
  * (d) Storage: the envelope (Y.encodeStateAsUpdate of A's envelope doc) against the plaintext
  * inner-doc states, before and after compacting every doc; and the relay's SQLite data folder,
  * live rows and files, before and after the relay compacts (devices gone, room unloaded, relay
- * stopped gracefully). Runs last: it stops the relay.
+ * stopped gracefully). It stops the relay and closes device A, then restarts the relay (same
+ * folder, same port) and reopens A from its IndexedDB, so later scenarios find the practice as before.
  */
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import * as Y from 'yjs'
 import { SQLITE_FILE_NAME } from '../../../relay/src/storage/sqlite-storage'
+import { loadPractice } from '../../../client/src/sync/device'
 import type { BenchPractice } from '../fixture'
 import type { Row } from '../report'
+import type { BenchContext, Scenario } from '../scenario'
 
-interface RelayStorageFigures {
+export interface RelayStorageFigures {
   rows: number
   /** Pages of relay.db that hold nothing (zeroed by secure_delete, not returned to the disk). */
   freeBytes: number
@@ -21,7 +23,7 @@ interface RelayStorageFigures {
   files: Record<string, number>
 }
 
-function relayStorage(dataDir: string, spaceId: string): RelayStorageFigures {
+export function relayStorage(dataDir: string, spaceId: string): RelayStorageFigures {
   const files: Record<string, number> = {}
   for (const name of readdirSync(dataDir)) files[name] = statSync(join(dataDir, name)).size
   const db = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true, fileMustExist: true })
@@ -40,17 +42,17 @@ export interface StorageResult {
   details: Record<string, unknown>
 }
 
-export async function runStorage(p: BenchPractice, log: (line: string) => void): Promise<StorageResult> {
+async function runStorage(p: BenchPractice, log: (line: string) => void): Promise<StorageResult> {
   const { space } = p.a
   const plaintext = [...p.plaintext.values()].reduce((n, u) => n + u.byteLength, 0)
-  const before = { envelope: Y.encodeStateAsUpdate(space.envelope.doc).byteLength, entries: space.envelope.entries.length }
+  const before = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries }
   const relayBefore = relayStorage(p.relay.dataDir, p.a.record.spaceId)
   log(`  (d) before: envelope ${before.envelope} B in ${before.entries} entries; relay ${relayBefore.rows} rows, ${relayBefore.rowBytes} B`)
   const compactStarted = performance.now()
-  for (const id of p.written.docIds) await space.envelope.compact(id)
+  for (const id of p.written.docIds) await space.compact(id)
   await space.whenAcknowledged(180_000)
   const compactMs = performance.now() - compactStarted
-  const after = { envelope: Y.encodeStateAsUpdate(space.envelope.doc).byteLength, entries: space.envelope.entries.length }
+  const after = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries }
   const relayLoaded = relayStorage(p.relay.dataDir, p.a.record.spaceId)
   // The last device leaves: the room unloads and compacts; a graceful stop waits for that.
   await space.destroy()
@@ -74,4 +76,18 @@ export async function runStorage(p: BenchPractice, log: (line: string) => void):
     ],
     details: { plaintext, before, after, compactMs, relayBefore, relayLoaded, relayAfter },
   }
+}
+
+export const storage: Scenario = {
+  id: 'storage',
+  async run({ log, practice, detail }: BenchContext): Promise<Row[]> {
+    const p = await practice()
+    const result = await runStorage(p, log)
+    detail('storage', result.details)
+    await p.relay.restart()
+    const reopened = await loadPractice(p.envA)
+    if (!reopened) throw new Error('Device A lost its practice after the storage scenario')
+    p.a = reopened
+    return result.rows
+  },
 }

@@ -19,6 +19,7 @@ import react from '@vitejs/plugin-react'
 import { build } from 'vite'
 import { launchChromium } from '../../e2e/helpers/browser'
 import type { Row } from '../report'
+import type { Scenario } from '../scenario'
 import { median } from '../stats'
 
 export type WeekRenderSpec = {
@@ -104,4 +105,14 @@ export async function runWeekRender(spec: WeekRenderSpec, runs: number, log: (li
     await server.close()
     rmSync(outDir, { recursive: true, force: true })
   }
+}
+
+/** (f) as a scenario of run.ts: `npm run bench -- --only=week` runs it alone (no relay, no practice). */
+export const weekRender: Scenario = {
+  id: 'week',
+  run: async (context) => {
+    const week = await runWeekRender(DEFAULT_WEEK_SPEC, Math.min(context.options.runs, 5), context.log)
+    context.detail('week', week.details)
+    return week.rows
+  },
 }

@@ -1,0 +1,454 @@
+/**
+ * A practice on this device: one credential and one set of keys, its docs spread over relay
+ * rooms (shared/src/space/rooms.ts), each room a `Space` (space.ts) with its own envelope,
+ * IndexedDB database and socket. The UI sees only `openDoc` and one aggregated SyncState.
+ *
+ * Layout 1 (practices created before rooms): one room, the space's main room, holding every doc,
+ * exactly as before. Layout 2:
+ *   - at start: `main` (directory) and this year's agenda room (plus next year's in December,
+ *     last year's in January) open and connect, so the directory and today's agenda are usable
+ *     as soon as those small rooms are synced;
+ *   - on demand: `openDoc('agenda/2019-03')` opens the 2019 room, which loads from IndexedDB and
+ *     connects; views wait only for that room;
+ *   - in the background, for full offline use: after the first sync of `main` (and after each
+ *     reconnection of `main`, and whenever the list grows), the rooms the practice has written
+ *     to — listed in the directory's `rooms` map, which every device keeps up to date when it
+ *     first writes into a room — are opened one at a time, each synced before the next;
+ *   - idle policy: a room other than the start-up rooms closes its socket after `idleCloseMs`
+ *     (default 2 min) without a doc being opened in it, once nothing is pending. Its Space stays
+ *     open, so its docs and local copy are kept and still readable and writable; a write or an
+ *     `openDoc` in it reconnects it, and the next background pass catches it up.
+ *
+ * Sync state: the rooms that want a connection are aggregated (the worst status wins: refused,
+ * offline, connecting, syncing, online; counts are summed; the last exchange is the latest). An
+ * idle-closed room does not make the practice look offline. A refusal of any room is a refusal
+ * of the practice.
+ */
+import * as Y from 'yjs'
+import type { Envelope } from '../../../shared/src/envelope/envelope'
+import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
+import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
+import { parseLocalDate, todayIn } from '../../../shared/src/model/dates'
+import { blindRoomName, roomKeys } from '../../../shared/src/space/room-keys'
+import { isRoomName, MAIN_ROOM, roomOf, SpaceLayout, startupAgendaRooms, type RoomName } from '../../../shared/src/space/rooms'
+import type { AttachmentSync } from './attachment-sync'
+import { Space, type SpaceOptions } from './space'
+import { ConnectionStatus, initialSyncState, type SyncState } from './sync-state'
+
+/** Options every room of the practice shares (batching, backoff, sockets, clock). */
+export type RoomOptions = Omit<
+  SpaceOptions,
+  'spaceId' | 'relayUrl' | 'credential' | 'keys' | 'idbName' | 'roomId' | 'previouslySynced' | 'connect' | 'onLocalWrite'
+>
+
+export interface PracticeSpaceOptions {
+  spaceId: string
+  relayUrl: string
+  credential: string
+  keys: SpaceKeys
+  layout: SpaceLayout
+  /** Name of the main room's IndexedDB database; other rooms add `-<roomId>`. */
+  idbName: string
+  room?: RoomOptions
+  /** The registry says this device synced before: an empty main room means it was erased. */
+  previouslySynced?: boolean
+  /** Connect at once (default true). */
+  connect?: boolean
+  /** Practice time zone, for which agenda year is "this year" at start (default Europe/Paris). */
+  timeZone?: string
+  now?: () => number
+  /** Open the practice's other rooms in the background after the first sync (default true). */
+  background?: boolean
+  /** How long a room outside the start-up set stays connected without use (default 2 min). */
+  idleCloseMs?: number
+  /**
+   * The practice's attachment key and the IndexedDB database of its attachments (none: no
+   * attachments). Attachments belong to the practice, not to a room: the main room, always open
+   * and connected, carries their upload queue.
+   */
+  attachments?: { key: CryptoKey; idbName: string }
+}
+
+/** The directory's map of rooms the practice has written to (room name → true). */
+export const ROOMS_INDEX_MAP = 'rooms'
+const IDLE_CLOSE_MS = 2 * 60_000
+const DEFAULT_TIME_ZONE = 'Europe/Paris'
+
+const STATUS_RANK: Record<ConnectionStatus, number> = {
+  [ConnectionStatus.Refused]: 4,
+  [ConnectionStatus.Offline]: 3,
+  [ConnectionStatus.Connecting]: 2,
+  [ConnectionStatus.Syncing]: 1,
+  [ConnectionStatus.Online]: 0,
+}
+
+interface OpenRoom {
+  readonly name: RoomName
+  readonly space: Space
+  idleTimer: ReturnType<typeof setTimeout> | null
+  /** Socket closed by the idle policy (not by the person or the network). */
+  idle: boolean
+}
+
+export class PracticeSpace {
+  readonly spaceId: string
+  readonly layout: SpaceLayout
+  private readonly options: PracticeSpaceOptions
+  private readonly now: () => number
+  private readonly rooms = new Map<RoomName, Promise<OpenRoom>>()
+  private readonly opened = new Map<RoomName, OpenRoom>()
+  private readonly startupRooms: ReadonlySet<RoomName>
+  private readonly listeners = new Set<() => void>()
+  private state: SyncState = initialSyncState
+  private wanted: boolean
+  private destroyed = false
+  private backgroundRun: Promise<void> | null = null
+  /** The room list changed during a pass: run another once it ends. */
+  private backgroundAgain = false
+  private indexWatched = false
+  private mainWasOnline = false
+
+  static async open(options: PracticeSpaceOptions): Promise<PracticeSpace> {
+    const practice = new PracticeSpace(options)
+    await Promise.all([...practice.startupRooms].map((name) => practice.room(name)))
+    return practice
+  }
+
+  private constructor(options: PracticeSpaceOptions) {
+    this.options = options
+    this.spaceId = options.spaceId
+    this.layout = options.layout
+    this.now = options.now ?? options.room?.now ?? Date.now
+    this.wanted = options.connect ?? true
+    const today = parseLocalDate(todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now))
+    this.startupRooms = new Set(options.layout === SpaceLayout.Single ? [MAIN_ROOM] : [MAIN_ROOM, ...startupAgendaRooms(today)])
+  }
+
+  // --- the UI's surface (the same as a Space's) ---
+
+  async openDoc(docId: string): Promise<Y.Doc> {
+    const name = this.layout === SpaceLayout.Single ? MAIN_ROOM : await roomOf(docId)
+    const room = await this.room(name)
+    this.touch(room)
+    return room.space.openDoc(docId)
+  }
+
+  getSyncState(): SyncState {
+    return this.state
+  }
+
+  /** Compacts a doc now in the envelope of its room (tests; the envelope compacts by itself). */
+  async compact(docId: string): Promise<void> {
+    await this.openDoc(docId)
+    const name = this.layout === SpaceLayout.Single ? MAIN_ROOM : await roomOf(docId)
+    await (await this.room(name)).space.envelope.compact(docId)
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** "Synchroniser maintenant": every open room pushes and reconnects, idle ones included. */
+  syncNow(): void {
+    this.wanted = true
+    for (const room of this.opened.values()) {
+      room.idle = false
+      room.space.syncNow()
+      this.touch(room)
+    }
+    this.recompute()
+  }
+
+  connect(): void {
+    if (this.destroyed) return
+    this.wanted = true
+    for (const room of this.opened.values()) if (!room.idle) room.space.connect()
+    this.recompute()
+  }
+
+  disconnect(): void {
+    this.wanted = false
+    for (const room of this.opened.values()) room.space.disconnect()
+    this.recompute()
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.opened.values()].map((room) => room.space.flush()))
+  }
+
+  /** Resolves once the relay has acknowledged every local entry of every open room. */
+  async whenAcknowledged(timeoutMs = 30_000): Promise<void> {
+    await Promise.all([...this.opened.values()].map((room) => room.space.whenAcknowledged(timeoutMs)))
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return
+    this.destroyed = true
+    const rooms = await Promise.allSettled([...this.rooms.values()])
+    for (const result of rooms) {
+      if (result.status !== 'fulfilled') continue
+      if (result.value.idleTimer !== null) clearTimeout(result.value.idleTimer)
+      await result.value.space.destroy()
+    }
+    this.listeners.clear()
+  }
+
+  /** The practice's attachments on this device (carried by the main room); null without a key. */
+  get attachments(): AttachmentSync | null {
+    return this.mainSpace().attachments
+  }
+
+  /** Why attachments could not start on this device (their database would not open), or null. */
+  get attachmentFailure(): unknown {
+    return this.mainSpace().attachmentFailure
+  }
+
+  private mainSpace(): Space {
+    const main = this.opened.get(MAIN_ROOM)
+    if (!main) throw new Error('The main room opens with the practice')
+    return main.space
+  }
+
+  // --- rooms (tests, benchmarks, diagnostics) ---
+
+  /** The main room's envelope (the only one of a layout-1 practice). */
+  get envelope(): Envelope {
+    return this.mainSpace().envelope
+  }
+
+  /** Waits for every open room's envelope to finish its queued writes and compactions. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.opened.values()].map((room) => room.space.envelope.settle()))
+  }
+
+  /** Size of what this device holds, over every open room (benchmarks, diagnostics). */
+  envelopeStats(): { rooms: number; entries: number; bytes: number } {
+    let entries = 0
+    let bytes = 0
+    for (const room of this.opened.values()) {
+      entries += room.space.envelope.entries.length
+      bytes += Y.encodeStateAsUpdate(room.space.envelope.doc).byteLength
+    }
+    return { rooms: this.opened.size, entries, bytes }
+  }
+
+  /** Names of the rooms open on this device, connected or not. */
+  openRoomNames(): RoomName[] {
+    return [...this.opened.keys()]
+  }
+
+  /** Names of the rooms whose socket is open right now. */
+  connectedRoomNames(): RoomName[] {
+    return [...this.opened.values()]
+      .filter((room) => {
+        const status = room.space.getSyncState().status
+        return status === ConnectionStatus.Online || status === ConnectionStatus.Syncing
+      })
+      .map((room) => room.name)
+  }
+
+  /** A room of the practice, opened (from IndexedDB, then connecting) on first use. */
+  async roomSpace(name: RoomName): Promise<Space> {
+    return (await this.room(name)).space
+  }
+
+  /** Opens, one at a time, every room the practice has written to that is not open yet. */
+  openRemainingRooms(): Promise<void> {
+    if (this.backgroundRun !== null) {
+      this.backgroundAgain = true
+      return this.backgroundRun
+    }
+    const run = this.runBackground().finally(() => {
+      this.backgroundRun = null
+      if (this.backgroundAgain && !this.destroyed) {
+        this.backgroundAgain = false
+        this.inBackground(this.openRemainingRooms())
+      }
+    })
+    this.backgroundRun = run
+    return run
+  }
+
+  // --- internals ---
+
+  private room(name: RoomName): Promise<OpenRoom> {
+    let opening = this.rooms.get(name)
+    if (!opening) {
+      opening = this.openRoom(name)
+      this.rooms.set(name, opening)
+      // A room that failed to open (storage) may be asked for again.
+      opening.catch(() => this.rooms.delete(name))
+    }
+    return opening
+  }
+
+  private async openRoom(name: RoomName): Promise<OpenRoom> {
+    const { options } = this
+    const single = this.layout === SpaceLayout.Single
+    const roomId = single || name === MAIN_ROOM ? undefined : await blindRoomName(options.keys, name)
+    const space = await Space.open({
+      ...options.room,
+      spaceId: options.spaceId,
+      relayUrl: options.relayUrl,
+      credential: options.credential,
+      keys: single ? options.keys : roomKeys(options.keys, name),
+      idbName: roomId === undefined ? options.idbName : `${options.idbName}-${roomId}`,
+      ...(roomId === undefined ? {} : { roomId }),
+      // Only the main room can tell an erased device: other rooms may simply be new here.
+      previouslySynced: name === MAIN_ROOM && (options.previouslySynced ?? false),
+      ...(name === MAIN_ROOM && options.attachments ? { attachments: options.attachments } : {}),
+      connect: this.wanted && !this.destroyed,
+      onLocalWrite: () => this.onLocalWrite(name),
+    })
+    if (this.destroyed) {
+      await space.destroy()
+      throw new Error('The practice was closed while a room opened')
+    }
+    const room: OpenRoom = { name, space, idleTimer: null, idle: false }
+    this.opened.set(name, room)
+    space.subscribe(() => this.onRoomChange(room))
+    this.touch(room)
+    this.recompute()
+    return room
+  }
+
+  private onRoomChange(room: OpenRoom): void {
+    const status = room.space.getSyncState().status
+    if (room.idle && (status === ConnectionStatus.Syncing || status === ConnectionStatus.Online)) {
+      // Reconnected by the browser's `online` event (every room listens to it): in use again,
+      // under the idle countdown again.
+      room.idle = false
+      this.touch(room)
+    }
+    if (room.name === MAIN_ROOM && !this.destroyed && this.layout === SpaceLayout.Rooms) {
+      const online = room.space.getSyncState().status === ConnectionStatus.Online
+      // Each time main (re)connects and is caught up, bring the other rooms up to date too.
+      if (online && !this.mainWasOnline && (this.options.background ?? true)) this.inBackground(this.openRemainingRooms())
+      this.mainWasOnline = online
+    }
+    this.recompute()
+  }
+
+  private onLocalWrite(name: RoomName): void {
+    const room = this.opened.get(name)
+    if (room) {
+      // A write in an idle room must reach the relay: reconnect it.
+      if (room.idle && this.wanted) {
+        room.idle = false
+        room.space.connect()
+      }
+      this.touch(room)
+    }
+    if (this.layout === SpaceLayout.Rooms && name !== MAIN_ROOM) this.inBackground(this.recordRoom(name))
+  }
+
+  /**
+   * Work nobody awaits: a failure after destroy() is expected (rooms close under it); any other
+   * is reported without data (room names and errors only) and retried by the next pass.
+   */
+  private inBackground(work: Promise<void>): void {
+    work.catch((error: unknown) => {
+      if (!this.destroyed) console.warn('Background room work failed', error)
+    })
+  }
+
+  /** Lists the room in the directory, so other devices open it in their background pass. */
+  private async recordRoom(name: RoomName): Promise<void> {
+    if (this.destroyed) return
+    const main = await this.room(MAIN_ROOM)
+    const directory = await main.space.openDoc(DIRECTORY_DOC_ID)
+    const index = directory.getMap<boolean>(ROOMS_INDEX_MAP)
+    if (!index.has(name)) index.set(name, true)
+  }
+
+  private async runBackground(): Promise<void> {
+    const main = await this.room(MAIN_ROOM)
+    const directory = await main.space.openDoc(DIRECTORY_DOC_ID)
+    if (!this.indexWatched) {
+      // The list may still be arriving (entries are decrypted after the socket says synced), and
+      // colleagues open new rooms (a new year): every addition starts a pass.
+      this.indexWatched = true
+      directory.getMap<boolean>(ROOMS_INDEX_MAP).observe(() => {
+        if (!this.destroyed && this.wanted) this.inBackground(this.openRemainingRooms())
+      })
+    }
+    const names = [...directory.getMap<boolean>(ROOMS_INDEX_MAP).keys()].filter(isRoomName)
+    for (const name of names) {
+      if (this.destroyed || !this.wanted) return
+      const already = this.opened.get(name)
+      if (already && !already.idle) continue
+      const room = await this.room(name)
+      if (room.idle) {
+        room.idle = false
+        room.space.connect()
+        this.touch(room)
+      }
+      // One at a time: the next room waits until this one is synced, offline or refused.
+      await settled(room.space)
+    }
+  }
+
+  /** Restarts the idle countdown of a room outside the start-up set. */
+  private touch(room: OpenRoom): void {
+    if (this.startupRooms.has(room.name) || this.destroyed) return
+    if (room.idleTimer !== null) clearTimeout(room.idleTimer)
+    room.idleTimer = setTimeout(() => {
+      room.idleTimer = null
+      const state = room.space.getSyncState()
+      if (state.pendingChanges > 0 || state.status !== ConnectionStatus.Online) return this.touch(room)
+      room.idle = true
+      room.space.disconnect()
+      this.recompute()
+    }, this.options.idleCloseMs ?? IDLE_CLOSE_MS)
+  }
+
+  private recompute(): void {
+    const states = [...this.opened.values()].map((room) => ({ room, state: room.space.getSyncState() }))
+    // Rooms the idle policy closed do not count for the connection status (they would make the
+    // practice look offline); their counts still do.
+    const active = states.filter(({ room }) => !room.idle)
+    const ranked = active.length > 0 ? active : states
+    let status: ConnectionStatus = this.wanted ? ConnectionStatus.Online : ConnectionStatus.Offline
+    let refusal: SyncState['refusal'] = null
+    for (const { state } of ranked) {
+      if (STATUS_RANK[state.status] > STATUS_RANK[status]) status = state.status
+      if (state.refusal !== null && refusal === null) refusal = state.refusal
+    }
+    if (refusal !== null) status = ConnectionStatus.Refused
+    if (states.length === 0) status = initialSyncState.status
+    const sum = (pick: (state: SyncState) => number) => states.reduce((total, { state }) => total + pick(state), 0)
+    const exchanges = states.map(({ state }) => state.lastExchangeAt).filter((at): at is number => at !== null)
+    const next: SyncState = {
+      status,
+      refusal,
+      pendingChanges: sum((s) => s.pendingChanges),
+      lastExchangeAt: exchanges.length > 0 ? Math.max(...exchanges) : null,
+      storageError: states.find(({ state }) => state.storageError !== null)?.state.storageError ?? null,
+      undecryptableEntries: sum((s) => s.undecryptableEntries),
+      restoring: states.some(({ state }) => state.restoring),
+      incoming: sum((s) => s.incoming),
+      outgoing: sum((s) => s.outgoing),
+    }
+    const keys = Object.keys(next) as Array<keyof SyncState>
+    if (keys.every((key) => next[key] === this.state[key])) return
+    this.state = next
+    for (const listener of this.listeners) listener()
+  }
+}
+
+/** Resolves once a room is online, offline or refused (not while connecting or syncing). */
+function settled(space: Space): Promise<void> {
+  const done = () => {
+    const status = space.getSyncState().status
+    return status !== ConnectionStatus.Connecting && status !== ConnectionStatus.Syncing
+  }
+  if (done()) return Promise.resolve()
+  return new Promise((resolve) => {
+    const unsubscribe = space.subscribe(() => {
+      if (!done()) return
+      unsubscribe()
+      resolve()
+    })
+  })
+}

@@ -1,0 +1,88 @@
+/**
+ * The bench's data generator (tests/bench/generate.ts), which seed-demo and the benchmarks share:
+ * deterministic for a seed, valid NIRs, series of twice-weekly sessions, N years around today, and
+ * everything it writes reads back through the model's validated accessors.
+ */
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
+import { initPractice } from '../shared/src/model/practice'
+import { listPatients } from '../shared/src/model/patients'
+import { listAppointments } from '../shared/src/model/agenda'
+import { checkNir } from '../shared/src/model/nir'
+import { defaultSpec, planPractice, steppingClock, writePractice, type PlannedAppointment } from './bench/generate'
+
+const TODAY = '2026-11-23'
+
+describe('bench data generator', () => {
+  it('plans the same practice for the same seed, and another for another seed', () => {
+    const spec = defaultSpec(TODAY, { practitioners: 1, patients: 200, months: 2 })
+    const strip = (plan: ReturnType<typeof planPractice>) => JSON.stringify({ ...plan, agenda: [...plan.agenda], notes: [...plan.notes] })
+    expect(strip(planPractice(spec))).toBe(strip(planPractice(spec)))
+    expect(strip(planPractice({ ...spec, seed: spec.seed + 1 }))).not.toBe(strip(planPractice(spec)))
+  })
+
+  it('covers N years: today, five months ahead, the rest back, 25 a day on 220 days a year per practitioner', () => {
+    const spec = defaultSpec(TODAY, { practitioners: 3, patients: 300, years: 2 })
+    expect(spec.months).toBe(24)
+    const plan = planPractice(spec)
+    const months = [...plan.agenda.keys()]
+    expect(months[0]).toBe('2025-05')
+    expect(months.at(-1)).toBe('2027-04')
+    expect(months).toContain('2026-11')
+    const appointments = [...plan.agenda.values()].flat(2)
+    expect(appointments).toHaveLength(3 * 2 * 220 * 25)
+    expect(appointments.filter((a) => a.place === 'home').length / appointments.length).toBeCloseTo(0.15, 1)
+    expect(appointments.some((a) => a.status === 'cancelled' && a.cancelReason)).toBe(true)
+    expect(appointments.filter((a) => a.start < TODAY).every((a) => a.status !== 'booked')).toBe(true)
+  })
+
+  it('gives most patients a NIR with a valid key, matching their sex and birth date', () => {
+    const plan = planPractice(defaultSpec(TODAY, { patients: 1000, practitioners: 1, months: 1 }))
+    const withNir = plan.patients.filter((p) => p.nir !== undefined)
+    expect(withNir.length / plan.patients.length).toBeGreaterThan(0.8)
+    expect(withNir.length).toBeLessThan(plan.patients.length)
+    for (const p of withNir) {
+      expect(checkNir(p.nir!)).toBe('ok')
+      expect(p.nir![0]).toBe(p.sex === 'F' ? '2' : '1')
+      expect(p.nir!.slice(1, 5)).toBe(p.birthDate!.slice(2, 4) + p.birthDate!.slice(5, 7))
+    }
+  })
+
+  it('plans series: 10 sessions, same patient, practitioner and time, twice a week', () => {
+    const plan = planPractice(defaultSpec(TODAY, { practitioners: 2, patients: 400, months: 12 }))
+    const bySeries = new Map<number, PlannedAppointment[]>()
+    for (const a of [...plan.agenda.values()].flat(2)) if (a.series) bySeries.set(a.series.index, [...(bySeries.get(a.series.index) ?? []), a])
+    expect(bySeries.size).toBe(plan.series)
+    expect(plan.series).toBeGreaterThan(20)
+    const complete = [...bySeries.values()].filter((list) => list.length === 10)
+    // Series started in the last weeks of the agenda are cut by its end; most are complete.
+    expect(complete.length / bySeries.size).toBeGreaterThan(0.75)
+    for (const list of complete) {
+      list.sort((x, y) => x.start.localeCompare(y.start))
+      expect(list.map((a) => a.series!.occurrence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      expect(new Set(list.map((a) => `${a.patient} ${a.practitioner} ${a.start.slice(11)}`)).size).toBe(1)
+      const weekdays = new Set(list.map((a) => new Date(`${a.start.slice(0, 10)}T12:00:00Z`).getUTCDay()))
+      expect(weekdays.size).toBeLessThanOrEqual(2)
+    }
+  })
+
+  it('writes through the model: every record reads back validated, series ids shared by their occurrences', async () => {
+    const plan = planPractice(defaultSpec(TODAY, { practitioners: 1, patients: 120, months: 2 }))
+    const docs = new Map<string, Y.Doc>()
+    const openDoc = async (id: string) => {
+      if (!docs.has(id)) docs.set(id, new Y.Doc({ guid: id }))
+      return docs.get(id)!
+    }
+    const actor = { deviceId: 'bench-test', memberId: 'setup' }
+    const clock = steppingClock(Date.UTC(2026, 0, 1))
+    initPractice(await openDoc(DIRECTORY_DOC_ID), { name: 'Cabinet test', firstPractitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } }, actor, clock)
+    const written = await writePractice({ openDoc }, plan, actor, clock)
+    expect(listPatients(docs.get(DIRECTORY_DOC_ID)!).items).toHaveLength(120)
+    const stored = written.agendaDocIds.flatMap((id) => listAppointments(docs.get(id)!).items)
+    expect(stored).toHaveLength(written.appointments)
+    const inSeries = stored.filter((a) => a.seriesId !== undefined)
+    expect(inSeries).toHaveLength(written.seriesAppointments)
+    expect(new Set(inSeries.map((a) => a.seriesId)).size).toBe(written.series)
+  })
+})

@@ -1,0 +1,91 @@
+/**
+ * The options of `npm run bench`, from `--name=value` arguments or BENCH_<NAME> variables.
+ * Bad values are refused with the option's name, before anything starts.
+ */
+import { SpaceLayout } from '../../shared/src/space/rooms'
+
+export interface BenchOptions {
+  quick: boolean
+  /** The heavy configurations too: 10 practitioners, 200 devices, 500-device capacity. */
+  full: boolean
+  runs: number
+  edits: number
+  seed: number
+  patients: number
+  /** Practitioners of the shared practice most scenarios use. */
+  practitioners: number
+  years: number
+  /** Practice layout (shared/src/space/rooms.ts): 2 rooms (default), 1 everything in one room. */
+  layout: SpaceLayout
+  /** Scenario ids to run (all when empty). */
+  only: string[]
+  /** Practitioner counts the fresh-device scenario sets up, each its own practice. */
+  freshSizes: number[]
+  /** Devices connected to one relay in the edit-latency scenario. */
+  latencyDevices: number[]
+  /** Devices and practices of the capacity scenario's load. */
+  capacityDevices: number
+  capacityPractices: number
+}
+
+export class BenchOptionError extends Error {
+  override name = 'BenchOptionError'
+}
+
+const USAGE =
+  'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, --layout=1|2, ' +
+  '--fresh-sizes=1,3,10, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N'
+
+export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
+  const flags = new Map<string, string>()
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg)
+    if (!match) throw new BenchOptionError(`Unknown argument ${arg}: ${USAGE}`)
+    flags.set(match[1]!, match[2] ?? '1')
+  }
+  const value = (name: string): string | undefined => flags.get(name) ?? env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`]
+  const bool = (name: string) => value(name) === '1' || value(name) === 'true'
+  const positive = (name: string, raw: string): number => {
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < 1) throw new BenchOptionError(`--${name} must be a positive integer, got ${raw}`)
+    return n
+  }
+  const int = (name: string, fallback: number): number => {
+    const raw = value(name)
+    return raw === undefined ? fallback : positive(name, raw)
+  }
+  const ints = (name: string, fallback: number[]): number[] => {
+    const raw = value(name)
+    return raw === undefined ? fallback : raw.split(',').map((part) => positive(name, part.trim()))
+  }
+  const quick = bool('quick')
+  const full = bool('full')
+  const only = (value('only') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const unknown = only.filter((id) => !scenarioIds.includes(id))
+  if (unknown.length > 0) throw new BenchOptionError(`--only: unknown scenario ${unknown.join(', ')}; known: ${scenarioIds.join(', ')}`)
+  for (const name of flags.keys()) {
+    if (!USAGE.includes(`--${name}`)) throw new BenchOptionError(`Unknown option --${name}: ${USAGE}`)
+  }
+  return {
+    quick,
+    full,
+    runs: int('runs', quick ? 3 : 5),
+    edits: int('edits', quick ? 20 : 50),
+    seed: int('seed', 20_261_123),
+    patients: int('patients', quick ? 500 : 2000),
+    practitioners: int('practitioners', quick ? 1 : 3),
+    years: int('years', 1),
+    layout: readLayout(value('layout')),
+    only,
+    freshSizes: ints('fresh-sizes', quick ? [1] : full ? [1, 3, 10] : [1, 3]),
+    latencyDevices: ints('latency-devices', quick ? [2, 10] : full ? [2, 50, 200] : [2, 50]),
+    capacityDevices: int('capacity-devices', quick ? 20 : full ? 500 : 100),
+    capacityPractices: int('capacity-practices', quick ? 2 : full ? 50 : 10),
+  }
+}
+
+function readLayout(raw: string | undefined): SpaceLayout {
+  if (raw === undefined || raw === '2') return SpaceLayout.Rooms
+  if (raw === '1') return SpaceLayout.Single
+  throw new BenchOptionError(`--layout must be 1 (one room) or 2 (rooms), got ${raw}`)
+}
