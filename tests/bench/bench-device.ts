@@ -5,6 +5,7 @@
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { DeviceEnvironment } from '../../client/src/sync/device'
+import type { Space } from '../../client/src/sync/space'
 
 export interface ByteCounter {
   sent: number
@@ -97,4 +98,16 @@ export function hasState(doc: Y.Doc, expected: StateVector): boolean {
   if (actual.size !== expected.size) return false
   for (const [client, clock] of expected) if (actual.get(client) !== clock) return false
   return true
+}
+
+/** Resolves once the space is online: its provider got the relay's step 2 (the room is loaded). */
+export function whenOnline(space: Space): Promise<void> {
+  if (space.getSyncState().status === 'online') return Promise.resolve()
+  return new Promise((resolve) => {
+    const stop = space.subscribe(() => {
+      if (space.getSyncState().status !== 'online') return
+      stop()
+      resolve()
+    })
+  })
 }

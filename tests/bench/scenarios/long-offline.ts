@@ -12,14 +12,13 @@
  */
 import * as Y from 'yjs'
 import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device'
-import type { PracticeSpace } from '../../../client/src/sync/practice-space'
 import type { EnvelopeOptions } from '../../../shared/src/envelope/envelope'
 import { DECRYPTED_ORIGIN } from '../../../shared/src/envelope/envelope'
 import { DIRECTORY_MAPS } from '../../../shared/src/model/collections'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { updatePatient } from '../../../shared/src/model/patients'
 import type { Actor } from '../../../shared/src/model/actor'
-import { benchEnvironment, deleteDeviceDatabases, until, type ByteCounter } from '../bench-device'
+import { benchEnvironment, deleteDeviceDatabases, until, whenOnline, type ByteCounter } from '../bench-device'
 import type { BenchPractice } from '../fixture'
 import type { Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
@@ -42,17 +41,6 @@ const VARIANTS: Variant[] = [
   { label: 'app compaction (weight rule, cap 1000 entries)', envelope: {} },
   { label: 'compaction held back', envelope: { compactAfterEntries: Number.MAX_SAFE_INTEGER } },
 ]
-
-function online(space: PracticeSpace): Promise<void> {
-  if (space.getSyncState().status === 'online') return Promise.resolve()
-  return new Promise((resolve) => {
-    const stop = space.subscribe(() => {
-      if (space.getSyncState().status !== 'online') return
-      stop()
-      resolve()
-    })
-  })
-}
 
 /** Counts the bytes of local inner-doc updates, and of the envelope updates they became. */
 function changeMeter(device: OpenPractice, directory: Y.Doc): { plaintext: () => number; envelope: () => number; stop: () => void } {
@@ -97,7 +85,7 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
   const [a, b] = [await joinPractice(p.code, envs[0]!), await joinPractice(p.code, envs[1]!)]
   try {
     const [dirA, dirB] = [await a.space.openDoc(DIRECTORY_DOC_ID), await b.space.openDoc(DIRECTORY_DOC_ID)]
-    await Promise.all([online(a.space), online(b.space)])
+    await Promise.all([whenOnline(a.space), whenOnline(b.space)])
     await until(dirB, (d) => d.getMap(DIRECTORY_MAPS.patients).size === p.written.patientIds.length)
     const actorB: Actor = { ...p.actorA, deviceId: b.record.deviceId }
     const actorA: Actor = { ...p.actorA, deviceId: a.record.deviceId }
@@ -112,9 +100,9 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
     const lastA = await edit(a, dirA, theirs, remote, `A${run}`, actorA)
     const lastPatient = theirs[(remote - 1) % theirs.length]!
     await a.space.whenAcknowledged(120_000)
-    await a.space.settle()
+    await a.space.envelope.settle()
     await a.space.whenAcknowledged(120_000)
-    await b.space.settle()
+    await b.space.envelope.settle()
     const plaintextChangeBytes = meterA.plaintext() + meterB.plaintext()
     const envelopeChangeBytes = meterA.envelope() + meterB.envelope()
     meterA.stop()

@@ -23,7 +23,7 @@ import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { DIRECTORY_MAPS } from '../../../shared/src/model/collections'
 import { updatePatient } from '../../../shared/src/model/patients'
 import { startRelayProcess, type RelayProcess } from '../../helpers/relay-process'
-import { benchEnvironment, deleteDeviceDatabases, hasState, stateVectorOf, until } from '../bench-device'
+import { benchEnvironment, deleteDeviceDatabases, hasState, stateVectorOf, until, whenOnline } from '../bench-device'
 import { localToday } from '../fixture'
 import { defaultSpec, planPractice, steppingClock, writePractice } from '../generate'
 import { sampleProcess, type ProcessSample } from '../process-stats'
@@ -103,8 +103,9 @@ async function realisticSpace(context: BenchContext): Promise<{ before: ProcessS
   await p.relay.restart()
   const before = sampleProcess(p.relay.pid)
   p.a.space.connect()
+  // Online = the relay's step 2 arrived: it loaded the room from SQLite to answer A's step 1.
+  await whenOnline(p.a.space)
   await p.a.space.whenAcknowledged(120_000)
-  // The relay loaded the room from SQLite when A connected; A's step 1 was answered from it.
   const directory = await p.a.space.openDoc(DIRECTORY_DOC_ID)
   if (directory.getMap(DIRECTORY_MAPS.patients).size !== p.written.patientIds.length) throw new Error('Device A lost patients across the relay restart')
   return { before, after: sampleProcess(p.relay.pid), envelopeBytes: p.a.space.envelopeStats().bytes }

@@ -1,0 +1,32 @@
+/** The options of `npm run bench` (tests/bench/options.ts): defaults, --full, --only, refusals. */
+import { describe, expect, it } from 'vitest'
+import { BenchOptionError, readOptions } from './bench/options'
+
+const IDS = ['fresh-device', 'edit-latency', 'relay-capacity']
+
+describe('bench options', () => {
+  it('keeps the heavy configurations behind --full', () => {
+    const normal = readOptions([], {}, IDS)
+    expect(normal).toMatchObject({ full: false, freshSizes: [1, 3], latencyDevices: [2, 50], capacityDevices: 100, capacityPractices: 10, only: [] })
+    const full = readOptions(['--full'], {}, IDS)
+    expect(full).toMatchObject({ full: true, freshSizes: [1, 3, 10], latencyDevices: [2, 50, 200], capacityDevices: 500, capacityPractices: 50 })
+  })
+
+  it('reads lists, numbers and --only from arguments or BENCH_ variables, arguments first', () => {
+    const options = readOptions(['--only=edit-latency,relay-capacity', '--latency-devices=2,20', '--runs=7'], { BENCH_RUNS: '3', BENCH_YEARS: '2' }, IDS)
+    expect(options).toMatchObject({ only: ['edit-latency', 'relay-capacity'], latencyDevices: [2, 20], runs: 7, years: 2 })
+    expect(readOptions([], { BENCH_ONLY: 'fresh-device', BENCH_FRESH_SIZES: '10' }, IDS)).toMatchObject({ only: ['fresh-device'], freshSizes: [10] })
+  })
+
+  it.each([
+    [['--only=fresh-device,agenda'], /unknown scenario agenda; known: fresh-device, edit-latency, relay-capacity/],
+    [['--runs=0'], /--runs must be a positive integer, got 0/],
+    [['--latency-devices=2,x'], /--latency-devices must be a positive integer, got x/],
+    [['--colour=blue'], /Unknown option --colour/],
+    [['--run=3'], /Unknown option --run:/],
+    [['fast'], /Unknown argument fast/],
+  ])('refuses %j with a reason', (argv, message) => {
+    expect(() => readOptions(argv, {}, IDS)).toThrow(BenchOptionError)
+    expect(() => readOptions(argv, {}, IDS)).toThrow(message)
+  })
+})
