@@ -101,7 +101,7 @@ export function hasState(doc: Y.Doc, expected: StateVector): boolean {
 }
 
 /** Resolves once the space is online: its provider got the relay's step 2 (the room is loaded). */
-export function whenOnline(space: Space): Promise<void> {
+export function whenOnline(space: Pick<Space, 'getSyncState' | 'subscribe'>): Promise<void> {
   if (space.getSyncState().status === 'online') return Promise.resolve()
   return new Promise((resolve) => {
     const stop = space.subscribe(() => {

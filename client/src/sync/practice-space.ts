@@ -309,7 +309,9 @@ export class PracticeSpace {
     this.opened.set(name, room)
     space.subscribe(() => this.onRoomChange(room))
     this.touch(room)
-    this.recompute()
+    // The room may have connected while it opened (the main room first opens its attachments):
+    // read its state now, or main's first "online" would never start the background pass.
+    this.onRoomChange(room)
     return room
   }
 
