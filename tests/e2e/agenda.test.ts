@@ -15,9 +15,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTwoDevices } from './helpers/browser'
-import type { TwoDevices } from './helpers/browser'
+import { describe, expect, it } from 'vitest'
+import { need, useTwoDevices } from './helpers/step-fixture'
 import {
   addAppointment,
   addPatient,
@@ -68,33 +67,8 @@ async function touchDrag(page: Page, selectorBox: { x: number; y: number; width:
 }
 
 describe.sequential('the agenda in Chromium, two devices, one relay', () => {
-  let fixture: TwoDevices | null = null
-  let startupError: unknown = null
   const done = { practice: false, booked: false, series: false }
-  const setup = (): TwoDevices => {
-    if (startupError !== null) throw startupError
-    if (!fixture) throw new Error('The relay and Chromium did not start (beforeAll)')
-    return fixture
-  }
-  const need = (flag: boolean, what: string) => {
-    if (!flag) throw new Error(`This step needs ${what}, which an earlier step did not produce: see its failure.`)
-  }
-
-  beforeAll(async () => {
-    try {
-      fixture = await startTwoDevices()
-    } catch (error) {
-      startupError = error
-    }
-  })
-
-  afterEach(() => {
-    fixture?.assertHealthy()
-  })
-
-  afterAll(async () => {
-    await fixture?.dispose()
-  })
+  const setup = useTwoDevices()
 
   it('0. a practice on A with one patient, B paired by a second practitioner', async () => {
     const { a, b } = setup()

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTwoDevices } from './helpers/browser'
-import type { Device, TwoDevices } from './helpers/browser'
+import { describe, expect, it } from 'vitest'
+import type { Device } from './helpers/browser'
+import { need, useTwoDevices } from './helpers/step-fixture'
 import { createPractice, eventually, joinPractice, nav, patientLinks, readPairingCode, statusText } from './helpers/practice-steps'
 
 const screenshotDir = process.env.TOURNEE_SCREENSHOTS
@@ -64,34 +64,9 @@ async function setOffline(device: Device, offline: boolean): Promise<void> {
 }
 
 describe.sequential('patient files in Chromium, two devices, one relay', () => {
-  let fixture: TwoDevices | null = null
-  let startupError: unknown = null
   const shared = { joined: false, zoe: false, devices: { a: '', b: '' } }
 
-  const setup = (): TwoDevices => {
-    if (startupError !== null) throw startupError
-    if (!fixture) throw new Error('The relay and Chromium did not start (beforeAll)')
-    return fixture
-  }
-  function need(value: boolean, what: string): void {
-    if (!value) throw new Error(`This step needs ${what}, which an earlier step did not produce: see its failure.`)
-  }
-
-  beforeAll(async () => {
-    try {
-      fixture = await startTwoDevices()
-    } catch (error) {
-      startupError = error
-    }
-  })
-
-  afterEach(() => {
-    fixture?.assertHealthy()
-  })
-
-  afterAll(async () => {
-    await fixture?.dispose()
-  })
+  const setup = useTwoDevices()
 
   it('1. a practice on A, joined by B', async () => {
     const { a, b } = setup()

@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTwoDevices, TIME_ZONE } from './helpers/browser'
-import type { Device, TwoDevices } from './helpers/browser'
+import { describe, expect, it } from 'vitest'
+import { TIME_ZONE } from './helpers/browser'
+import type { Device } from './helpers/browser'
+import { need, useTwoDevices } from './helpers/step-fixture'
 import { addAppointment, agendaRows } from './helpers/practice-steps'
 
 // The README's screenshots are refreshed on request (TOURNEE_SCREENSHOTS=1 npm run test:e2e); an
@@ -113,7 +114,6 @@ async function addPatient(page: Page, patient: { birthName: string; firstNames: 
 }
 
 describe.sequential('two devices in Chromium, one relay', () => {
-  let fixture: TwoDevices | null = null
   /** What the steps hand to each other; null until the step that sets it has passed. */
   const shared: { day: string | null; pairingCode: string | null; joined: boolean; offlineEdits: boolean } = {
     day: null,
@@ -123,32 +123,7 @@ describe.sequential('two devices in Chromium, one relay', () => {
   }
   const today = todayInPractice()
 
-  function need<T>(value: T | null | false, what: string): T {
-    if (value === null || value === false) throw new Error(`This step needs ${what}, which an earlier step did not produce: see its failure.`)
-    return value
-  }
-  /** Why the relay or Chromium did not start: every step then fails with it (never a skip). */
-  let startupError: unknown = null
-  const setup = (): TwoDevices => {
-    if (startupError !== null) throw startupError
-    return need(fixture, 'the relay and Chromium (beforeAll)')
-  }
-
-  beforeAll(async () => {
-    try {
-      fixture = await startTwoDevices()
-    } catch (error) {
-      startupError = error
-    }
-  })
-
-  afterEach(() => {
-    fixture?.assertHealthy()
-  })
-
-  afterAll(async () => {
-    await fixture?.dispose()
-  })
+  const setup = useTwoDevices()
 
   it('1. creates a practice on device A, which shows the agenda and goes online', async () => {
     const { a, relay } = setup()
