@@ -13,6 +13,8 @@
  */
 import type * as Y from 'yjs'
 import type { Actor, Clock } from './actor'
+import { appointmentPrefilter } from './appointment-prefilter'
+import type { AppointmentFilter } from './appointment-prefilter'
 import { AGENDA_MAPS } from './collections'
 import { monthOf, zoneConverter } from './dates'
 import type { ZoneConverter } from './dates'
@@ -191,23 +193,19 @@ export function getAppointment(doc: Y.Doc, id: string): Appointment | undefined 
   return read.ok ? read.record : undefined
 }
 
-export type ListAppointmentsOptions = {
-  /** Only appointments starting on this local date. */
-  day?: string
-  /** Inclusive range of local start dates, for week views. */
-  from?: string
-  to?: string
-  practitionerId?: string
-  patientId?: string
-  includeDeleted?: boolean
-}
+export type ListAppointmentsOptions = AppointmentFilter
 
 export function compareAppointments(a: Appointment, b: Appointment): number {
   return a.start.localeCompare(b.start) || a.practitionerId.localeCompare(b.practitionerId) || a.id.localeCompare(b.id)
 }
 
-/** Sorted by start (local wall-clock), then practitioner, then id. */
+/**
+ * Sorted by start (local wall-clock), then practitioner, then id. Records ruled out by their raw
+ * fields are skipped unvalidated (appointment-prefilter.ts): `issues` lists the malformed records
+ * that could have matched, not every malformed record of the month.
+ */
 export function listAppointments(doc: Y.Doc, options: ListAppointmentsOptions = {}): ListResult<Appointment> {
+  const prefilter = appointmentPrefilter(options)
   const result = readAll(doc, NAME, appointmentRecord, (a) => {
     const day = a.start.slice(0, 10)
     return (
@@ -218,7 +216,7 @@ export function listAppointments(doc: Y.Doc, options: ListAppointmentsOptions = 
       (options.practitionerId === undefined || a.practitionerId === options.practitionerId) &&
       (options.patientId === undefined || a.patientId === options.patientId)
     )
-  })
+  }, prefilter)
   result.items.sort(compareAppointments)
   return result
 }

@@ -243,17 +243,17 @@ export function monthOf(localDateOrDateTime: string): string {
   return `${pad(year, 4)}-${pad(month)}`
 }
 
+// Built once: constructing an Intl.DateTimeFormat costs about a millisecond, and the week grid
+// asks for 70 day headings per render (one per column). A formatter is immutable, so sharing is safe.
+const FR_WEEKDAY = new Intl.DateTimeFormat('fr-FR', { weekday: 'long', timeZone: 'UTC' })
+const FR_MONTH = new Intl.DateTimeFormat('fr-FR', { month: 'long', timeZone: 'UTC' })
+
 /** 'lundi 23 novembre' (with '1er' for the first of the month, as French writes it). */
 export function formatDayFr(localDate: string, options: { withYear?: boolean } = {}): string {
   const p = parseLocalDate(localDate)
-  const weekday = new Intl.DateTimeFormat('fr-FR', { weekday: 'long', timeZone: 'UTC' }).format(
-    wallMs({ ...p, hour: 12, minute: 0 }),
-  )
-  const monthName = new Intl.DateTimeFormat('fr-FR', { month: 'long', timeZone: 'UTC' }).format(
-    wallMs({ ...p, hour: 12, minute: 0 }),
-  )
+  const noon = wallMs({ ...p, hour: 12, minute: 0 })
   const day = p.day === 1 ? '1er' : String(p.day)
-  return `${weekday} ${day} ${monthName}${options.withYear ? ` ${p.year}` : ''}`
+  return `${FR_WEEKDAY.format(noon)} ${day} ${FR_MONTH.format(noon)}${options.withYear ? ` ${p.year}` : ''}`
 }
 
 /** '14:30' → '14 h 30', '09:05' → '9 h 05', '14:00' → '14 h' (French typographic convention). */

@@ -79,8 +79,8 @@ export function TimeGrid(props: GridProps) {
     <div ref={scroller} className={week ? 'grid grid--week' : 'grid'}>
       <div className="grid__head">
         <div className="grid__gutter" />
-        {days.map((day) => (
-          <div key={day} className="grid__day-head" style={{ flexGrow: practitioners.length }}>
+        {days.map((day, index) => (
+          <div key={index} className="grid__day-head" style={{ flexGrow: practitioners.length }}>
             {week ? (
               <a
                 className="grid__day-link"
@@ -111,8 +111,10 @@ export function TimeGrid(props: GridProps) {
             </span>
           ))}
         </div>
-        {days.map((day) => (
-          <div key={day} className="grid__day" style={{ flexGrow: practitioners.length }}>
+        {/* Keyed by position, not date: paging to the next week then updates the columns, their
+            hour lines and 28 tap targets each in place instead of unmounting and rebuilding them. */}
+        {days.map((day, index) => (
+          <div key={index} className="grid__day" style={{ flexGrow: practitioners.length }}>
             {practitioners.map((practitioner) => (
               <Column
                 key={practitioner.id}
