@@ -118,20 +118,34 @@ async function stockOnce(server: StockServer, p: BenchPractice): Promise<JoinSam
   }
 }
 
-/** Puts A's plaintext docs on the stock server: one provider per doc, then a checked read-back. */
+/** Docs loaded on the stock server at once: bounds the loaders' copies in the bench's heap. */
+const STOCK_LOAD_BATCH = 64
+
+/**
+ * Puts A's plaintext docs on the stock server, a batch at a time: one provider per doc, released
+ * once a separate client reads that doc back in full (a provider's `sync` only says it received
+ * the server's state, not that the server has ours). Then a full read-back, the stock warm-up.
+ */
 async function loadStockServer(server: StockServer, p: BenchPractice): Promise<void> {
-  const loaders = docOrder(p).map((id) => {
-    const doc = new Y.Doc({ guid: id, gc: true })
-    Y.applyUpdate(doc, p.plaintext.get(id)!)
-    return stockProvider(server, id, doc)
-  })
-  try {
-    // A provider's `sync` only says it received the server's state; the server has ours once a
-    // separate client reads it back in full. That read-back is also the stock side's warm-up.
-    await stockOnce(server, p)
-  } finally {
-    for (const loader of loaders) loader.destroy()
+  const order = docOrder(p)
+  for (let from = 0; from < order.length; from += STOCK_LOAD_BATCH) {
+    const providers: Array<{ destroy(): void }> = []
+    try {
+      await Promise.all(
+        order.slice(from, from + STOCK_LOAD_BATCH).map(async (id) => {
+          const doc = new Y.Doc({ guid: id, gc: true })
+          Y.applyUpdate(doc, p.plaintext.get(id)!)
+          providers.push(stockProvider(server, id, doc))
+          const check = new Y.Doc({ guid: id, gc: true })
+          providers.push(stockProvider(server, id, check))
+          await until(check, (d) => hasState(d, p.expected.get(id)!))
+        }),
+      )
+    } finally {
+      for (const provider of providers) provider.destroy()
+    }
   }
+  await stockOnce(server, p)
 }
 
 async function measure(p: BenchPractice, runs: number, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
@@ -144,6 +158,7 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
   const label = `${p.written.practitionerIds.length} practitioner(s) × ${p.plan.spec.months} months`
   try {
     await loadStockServer(stock, p)
+    log(`  (a) stock server loaded; ${heapLine()}`)
     for (let run = 0; run < runs; run++) {
       floor.push(await floorOnce(server.url, p))
       plain.push(await stockOnce(stock, p))
@@ -189,6 +204,12 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
   }
 }
 
+/** Heap and RSS now, for the log: where the memory of a big practice goes. */
+function heapLine(): string {
+  const { heapUsed, rss } = process.memoryUsage()
+  return `heap ${Math.round(heapUsed / 2 ** 20)} MiB, RSS ${Math.round(rss / 2 ** 20)} MiB`
+}
+
 /** A practice of `practitioners` with patients in proportion to the shared practice's. */
 function sizedSpec(options: BenchOptions, practitioners: number) {
   const patients = Math.max(100, Math.round((options.patients * practitioners) / options.practitioners))
@@ -203,15 +224,26 @@ export const freshDevice: Scenario = {
     for (const size of options.freshSizes) {
       const shared = size === options.practitioners
       const p = shared ? await context.practice() : await setUpPractice(sizedSpec(options, size), options.layout)
+      // A practice of this scenario's own needs A no more once set up (the relay has everything,
+      // the floors read p.plaintext): releasing A's docs and fake IndexedDB lets GC reclaim them.
+      let aReleased = false
       try {
-        if (!shared) log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms`)
+        if (!shared) {
+          log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms; ${heapLine()}`)
+          await p.a.space.destroy()
+          await deleteDeviceDatabases(p.envA)
+          aReleased = true
+          log(`  (a) device A released; ${heapLine()}`)
+        }
         const result = await measure(p, options.runs, log)
         rows.push(...result.rows)
         context.detail(`fresh-device-${size}`, result.details)
       } finally {
         if (!shared) {
-          await p.a.space.destroy()
-          await deleteDeviceDatabases(p.envA)
+          if (!aReleased) {
+            await p.a.space.destroy()
+            await deleteDeviceDatabases(p.envA)
+          }
           await p.relay.dispose()
         }
       }
