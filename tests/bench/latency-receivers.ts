@@ -3,7 +3,8 @@
  * measures the relay (or the stock server, or the echo floor), not one Node process applying every
  * copy of every edit for 200 devices.
  *
- * Each child (latency-receivers-main.ts) holds up to DEVICES_PER_PROCESS devices of one kind:
+ * Each child (latency-receivers-main.ts) holds up to DEVICES_PER_PROCESS devices of one kind (device
+ * B has a child of its own):
  * Tournée devices joined with the pairing code, stock y-websocket providers, or plain Y.Docs on the
  * echo floor. Before each edit the parent tells every child which value to watch for; a child
  * stamps each of its devices when that device's doc first shows the value, and reports the stamps
@@ -160,15 +161,16 @@ async function startOne(config: ReceiverConfig, timeoutMs: number): Promise<Rece
   }
 }
 
-/** `devices` receivers over ceil(devices / DEVICES_PER_PROCESS) children, started in parallel. */
+/**
+ * `devices` receivers: device B alone in the first child (so "A → B" is not queued behind other
+ * devices decrypting in the same process), the others over ceil((devices − 1) / DEVICES_PER_PROCESS)
+ * children; all started in parallel.
+ */
 export async function startReceivers(config: Omit<ReceiverConfig, 'devices' | 'name'>, devices: number, name: string, timeoutMs = 600_000): Promise<ReceiverProcess[]> {
-  const processes = Math.ceil(devices / DEVICES_PER_PROCESS)
-  const started = await Promise.allSettled(
-    Array.from({ length: processes }, (_, i) => {
-      const count = Math.floor(devices / processes) + (i < devices % processes ? 1 : 0)
-      return startOne({ ...config, devices: count, name: `${name}-${i}` }, timeoutMs)
-    }),
-  )
+  const others = devices - 1
+  const groups = Math.ceil(others / DEVICES_PER_PROCESS)
+  const counts = [1, ...Array.from({ length: groups }, (_, i) => Math.floor(others / groups) + (i < others % groups ? 1 : 0))]
+  const started = await Promise.allSettled(counts.map((count, i) => startOne({ ...config, devices: count, name: `${name}-${i}` }, timeoutMs)))
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')
   if (failed) {

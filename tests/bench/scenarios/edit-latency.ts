@@ -3,9 +3,10 @@
  * 200 with --full); sequential edits of a patient field on device A, each timed until device B's
  * directory shows it and until all N − 1 other devices do: p50/p95/p99.
  *
- * Device A (the writer) is in the bench process; the N − 1 receiving devices run in child
- * processes of up to 50 devices each (latency-receivers.ts, which also explains the shared clock
- * and its error), so that the figure measures the server, not one process applying 200 copies.
+ * Device A (the writer) is in the bench process; device B runs alone in a child process and the
+ * N − 2 others in children of up to 50 devices each (latency-receivers.ts, which also explains the
+ * shared clock and its error), so that the figure measures the server, not one process applying
+ * 200 copies. All still share the machine's cores: "A → all" includes the receivers' own work.
  *
  * Ours is pushed at once (flush right after the edit, what batchDelayMs 0 would do); with 2 devices
  * the app's batching (a change waits 250 ms to merge a burst of keystrokes) is measured too.
