@@ -21,7 +21,9 @@ interface Receiver {
 }
 
 function reply(message: ChildMessage): void {
-  process.send!(message)
+  // The parent may be gone (it failed or timed out): nothing is left to tell, and 'disconnect' exits.
+  if (!process.connected) return
+  process.send!(message, undefined, {}, () => undefined)
 }
 
 function shows(doc: Y.Doc, patientId: string, value: string): boolean {

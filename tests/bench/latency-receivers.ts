@@ -131,7 +131,7 @@ async function startOne(config: ReceiverConfig, timeoutMs: number): Promise<Rece
   return {
     devices: config.devices,
     async watch(patientId, value) {
-      const seen = next((m): m is Extract<ChildMessage, { type: 'seen' }> => m.type === 'seen' && m.value === value, 60_000)
+      const seen = next((m): m is Extract<ChildMessage, { type: 'seen' }> => m.type === 'seen' && m.value === value, 180_000)
       const watching = next((m): m is Extract<ChildMessage, { type: 'watching' }> => m.type === 'watching' && m.value === value)
       send({ type: 'watch', patientId, value })
       await watching

@@ -49,21 +49,21 @@ function docOrder(p: BenchPractice): string[] {
  * Joins with the pairing code and waits until usable, then until every doc matches A. The device
  * stays open (the caller destroys it); cold start reuses this to fill a device's IndexedDB.
  */
-export async function joinSynced(p: BenchPractice, env: DeviceEnvironment, counter: ByteCounter): Promise<{ sample: JoinSample; practice: OpenPractice }> {
+export async function joinSynced(p: BenchPractice, env: DeviceEnvironment, counter: ByteCounter, timeoutMs = 120_000): Promise<{ sample: JoinSample; practice: OpenPractice }> {
   const started = performance.now()
   const practice = await joinPractice(p.code, env)
   const { space } = practice
   const directory = await space.openDoc(DIRECTORY_DOC_ID)
   const month = await space.openDoc(p.currentMonthDocId)
   await Promise.all([
-    until(directory, (d) => hasState(d, p.expected.get(DIRECTORY_DOC_ID)!)),
-    until(month, (d) => hasState(d, p.expected.get(p.currentMonthDocId)!)),
+    until(directory, (d) => hasState(d, p.expected.get(DIRECTORY_DOC_ID)!), timeoutMs),
+    until(month, (d) => hasState(d, p.expected.get(p.currentMonthDocId)!), timeoutMs),
   ])
   listUsable(directory, month, p.written.patientIds.length)
   const usableMs = performance.now() - started
   const roomsAtUsable = space.openRoomNames().length
   const rest = docOrder(p).slice(2)
-  await Promise.all(rest.map(async (id) => until(await space.openDoc(id), (d) => hasState(d, p.expected.get(id)!))))
+  await Promise.all(rest.map(async (id) => until(await space.openDoc(id), (d) => hasState(d, p.expected.get(id)!), timeoutMs)))
   const syncedMs = performance.now() - started
   return { sample: { usableMs, syncedMs, bytesReceived: counter.received, roomsAtUsable, roomsAtEnd: space.openRoomNames().length }, practice }
 }
@@ -104,7 +104,7 @@ async function stockOnce(server: StockServer, p: BenchPractice): Promise<JoinSam
   const open = async (id: string): Promise<Y.Doc> => {
     const doc = new Y.Doc({ guid: id, gc: true })
     providers.push(stockProvider(server, id, doc, WebSocketImpl))
-    await until(doc, (d) => hasState(d, p.expected.get(id)!))
+    await until(doc, (d) => hasState(d, p.expected.get(id)!), SYNC_TIMEOUT_MS)
     return doc
   }
   try {
@@ -117,6 +117,9 @@ async function stockOnce(server: StockServer, p: BenchPractice): Promise<JoinSam
     for (const provider of providers) provider.destroy()
   }
 }
+
+/** Ten years of a practice on a loaded 2-core machine take minutes to sync, not seconds. */
+const SYNC_TIMEOUT_MS = 900_000
 
 /** Docs loaded on the stock server at once: bounds the loaders' copies in the bench's heap. */
 const STOCK_LOAD_BATCH = 64
@@ -138,7 +141,7 @@ async function loadStockServer(server: StockServer, p: BenchPractice): Promise<v
           providers.push(stockProvider(server, id, doc))
           const check = new Y.Doc({ guid: id, gc: true })
           providers.push(stockProvider(server, id, check))
-          await until(check, (d) => hasState(d, p.expected.get(id)!))
+          await until(check, (d) => hasState(d, p.expected.get(id)!), SYNC_TIMEOUT_MS)
         }),
       )
     } finally {
@@ -164,7 +167,7 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
       plain.push(await stockOnce(stock, p))
       const counter: ByteCounter = { sent: 0, received: 0 }
       const env = benchEnvironment(`fresh-${run}`, counter)
-      const { sample, practice } = await joinSynced(p, env, counter)
+      const { sample, practice } = await joinSynced(p, env, counter, SYNC_TIMEOUT_MS)
       ours.push(sample)
       if (run === runs - 1) envelopeBytes = practice.space.envelopeStats().bytes
       await practice.space.destroy()
