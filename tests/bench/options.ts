@@ -36,7 +36,7 @@ const USAGE =
   'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, --layout=1|2, ' +
   '--fresh-sizes=1,3,10, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N'
 
-const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'latency-devices', 'capacity-devices', 'capacity-practices'])
+const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'layout', 'fresh-sizes', 'latency-devices', 'capacity-devices', 'capacity-practices'])
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
   const flags = new Map<string, string>()

@@ -49,21 +49,21 @@ function docOrder(p: BenchPractice): string[] {
  * Joins with the pairing code and waits until usable, then until every doc matches A. The device
  * stays open (the caller destroys it); cold start reuses this to fill a device's IndexedDB.
  */
-export async function joinSynced(p: BenchPractice, env: DeviceEnvironment, counter: ByteCounter): Promise<{ sample: JoinSample; practice: OpenPractice }> {
+export async function joinSynced(p: BenchPractice, env: DeviceEnvironment, counter: ByteCounter, timeoutMs = 120_000): Promise<{ sample: JoinSample; practice: OpenPractice }> {
   const started = performance.now()
   const practice = await joinPractice(p.code, env)
   const { space } = practice
   const directory = await space.openDoc(DIRECTORY_DOC_ID)
   const month = await space.openDoc(p.currentMonthDocId)
   await Promise.all([
-    until(directory, (d) => hasState(d, p.expected.get(DIRECTORY_DOC_ID)!)),
-    until(month, (d) => hasState(d, p.expected.get(p.currentMonthDocId)!)),
+    until(directory, (d) => hasState(d, p.expected.get(DIRECTORY_DOC_ID)!), timeoutMs),
+    until(month, (d) => hasState(d, p.expected.get(p.currentMonthDocId)!), timeoutMs),
   ])
   listUsable(directory, month, p.written.patientIds.length)
   const usableMs = performance.now() - started
   const roomsAtUsable = space.openRoomNames().length
   const rest = docOrder(p).slice(2)
-  await Promise.all(rest.map(async (id) => until(await space.openDoc(id), (d) => hasState(d, p.expected.get(id)!))))
+  await Promise.all(rest.map(async (id) => until(await space.openDoc(id), (d) => hasState(d, p.expected.get(id)!), timeoutMs)))
   const syncedMs = performance.now() - started
   return { sample: { usableMs, syncedMs, bytesReceived: counter.received, roomsAtUsable, roomsAtEnd: space.openRoomNames().length }, practice }
 }
@@ -104,7 +104,7 @@ async function stockOnce(server: StockServer, p: BenchPractice): Promise<JoinSam
   const open = async (id: string): Promise<Y.Doc> => {
     const doc = new Y.Doc({ guid: id, gc: true })
     providers.push(stockProvider(server, id, doc, WebSocketImpl))
-    await until(doc, (d) => hasState(d, p.expected.get(id)!))
+    await until(doc, (d) => hasState(d, p.expected.get(id)!), SYNC_TIMEOUT_MS)
     return doc
   }
   try {
@@ -118,20 +118,37 @@ async function stockOnce(server: StockServer, p: BenchPractice): Promise<JoinSam
   }
 }
 
-/** Puts A's plaintext docs on the stock server: one provider per doc, then a checked read-back. */
+/** Ten years of a practice on a loaded 2-core machine take minutes to sync, not seconds. */
+const SYNC_TIMEOUT_MS = 900_000
+
+/** Docs loaded on the stock server at once: bounds the loaders' copies in the bench's heap. */
+const STOCK_LOAD_BATCH = 64
+
+/**
+ * Puts A's plaintext docs on the stock server, a batch at a time: one provider per doc, released
+ * once a separate client reads that doc back in full (a provider's `sync` only says it received
+ * the server's state, not that the server has ours). Then a full read-back, the stock warm-up.
+ */
 async function loadStockServer(server: StockServer, p: BenchPractice): Promise<void> {
-  const loaders = docOrder(p).map((id) => {
-    const doc = new Y.Doc({ guid: id, gc: true })
-    Y.applyUpdate(doc, p.plaintext.get(id)!)
-    return stockProvider(server, id, doc)
-  })
-  try {
-    // A provider's `sync` only says it received the server's state; the server has ours once a
-    // separate client reads it back in full. That read-back is also the stock side's warm-up.
-    await stockOnce(server, p)
-  } finally {
-    for (const loader of loaders) loader.destroy()
+  const order = docOrder(p)
+  for (let from = 0; from < order.length; from += STOCK_LOAD_BATCH) {
+    const providers: Array<{ destroy(): void }> = []
+    try {
+      await Promise.all(
+        order.slice(from, from + STOCK_LOAD_BATCH).map(async (id) => {
+          const doc = new Y.Doc({ guid: id, gc: true })
+          Y.applyUpdate(doc, p.plaintext.get(id)!)
+          providers.push(stockProvider(server, id, doc))
+          const check = new Y.Doc({ guid: id, gc: true })
+          providers.push(stockProvider(server, id, check))
+          await until(check, (d) => hasState(d, p.expected.get(id)!), SYNC_TIMEOUT_MS)
+        }),
+      )
+    } finally {
+      for (const provider of providers) provider.destroy()
+    }
   }
+  await stockOnce(server, p)
 }
 
 async function measure(p: BenchPractice, runs: number, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
@@ -144,12 +161,13 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
   const label = `${p.written.practitionerIds.length} practitioner(s) × ${p.plan.spec.months} months`
   try {
     await loadStockServer(stock, p)
+    log(`  (a) stock server loaded; ${heapLine()}`)
     for (let run = 0; run < runs; run++) {
       floor.push(await floorOnce(server.url, p))
       plain.push(await stockOnce(stock, p))
       const counter: ByteCounter = { sent: 0, received: 0 }
       const env = benchEnvironment(`fresh-${run}`, counter)
-      const { sample, practice } = await joinSynced(p, env, counter)
+      const { sample, practice } = await joinSynced(p, env, counter, SYNC_TIMEOUT_MS)
       ours.push(sample)
       if (run === runs - 1) envelopeBytes = practice.space.envelopeStats().bytes
       await practice.space.destroy()
@@ -189,6 +207,12 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
   }
 }
 
+/** Heap and RSS now, for the log: where the memory of a big practice goes. */
+function heapLine(): string {
+  const { heapUsed, rss } = process.memoryUsage()
+  return `heap ${Math.round(heapUsed / 2 ** 20)} MiB, RSS ${Math.round(rss / 2 ** 20)} MiB`
+}
+
 /** A practice of `practitioners` with patients in proportion to the shared practice's. */
 function sizedSpec(options: BenchOptions, practitioners: number) {
   const patients = Math.max(100, Math.round((options.patients * practitioners) / options.practitioners))
@@ -203,15 +227,26 @@ export const freshDevice: Scenario = {
     for (const size of options.freshSizes) {
       const shared = size === options.practitioners
       const p = shared ? await context.practice() : await setUpPractice(sizedSpec(options, size), options.layout)
+      // A practice of this scenario's own needs A no more once set up (the relay has everything,
+      // the floors read p.plaintext): releasing A's docs and fake IndexedDB lets GC reclaim them.
+      let aReleased = false
       try {
-        if (!shared) log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms`)
+        if (!shared) {
+          log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms; ${heapLine()}`)
+          await p.a.space.destroy()
+          await deleteDeviceDatabases(p.envA)
+          aReleased = true
+          log(`  (a) device A released; ${heapLine()}`)
+        }
         const result = await measure(p, options.runs, log)
         rows.push(...result.rows)
         context.detail(`fresh-device-${size}`, result.details)
       } finally {
         if (!shared) {
-          await p.a.space.destroy()
-          await deleteDeviceDatabases(p.envA)
+          if (!aReleased) {
+            await p.a.space.destroy()
+            await deleteDeviceDatabases(p.envA)
+          }
           await p.relay.dispose()
         }
       }
