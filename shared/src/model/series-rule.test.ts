@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { issuesOf } from './test-support/issues-of'
 import { toInstant } from './dates'
 import {
   MAX_SERIES_OCCURRENCES,
@@ -10,7 +11,6 @@ import {
   weekdayOf,
 } from './series-rule'
 import type { SeriesRule } from './series-rule'
-import { ValidationError } from './validation'
 
 const weekly = (byDay: SeriesRule['byDay'], end: { count: number } | { until: string }, interval = 1): SeriesRule => ({
   freq: 'WEEKLY',
@@ -18,16 +18,6 @@ const weekly = (byDay: SeriesRule['byDay'], end: { count: number } | { until: st
   interval,
   ...end,
 })
-
-function issuesOf(run: () => unknown): { path: string; code: string }[] {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ValidationError) return error.issues.map(({ path, code }) => ({ path, code }))
-    throw error
-  }
-  throw new Error('expected a ValidationError')
-}
 
 describe('expandSeries', () => {
   it('makes COUNT occurrences on the given weekdays, at the first start time', () => {

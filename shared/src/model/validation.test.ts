@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { issuesOf } from './test-support/issues-of'
 import {
   ValidationError,
   dropBlanks,
@@ -13,16 +14,6 @@ import {
 const VALID_NIR = '255081416802538'
 const patient = { birthName: 'Martin', firstNames: 'Léa' }
 const appointment = { start: '2026-11-23T14:30', durationMin: 30, practitionerId: 'prac1', patientId: 'pat1' }
-
-function issuesOf(run: () => unknown): { path: string; code: string }[] {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ValidationError) return error.issues.map(({ path, code }) => ({ path, code }))
-    throw error
-  }
-  throw new Error('expected a ValidationError')
-}
 
 describe('patient input', () => {
   it('accepts a complete patient and normalizes it', () => {
