@@ -96,21 +96,11 @@ export const fr = {
   'storage.error':
     "L'enregistrement sur cet appareil a échoué ({message}). Rien n'est perdu : vos modifications restent en mémoire et partent vers le relais dès qu'il est joignable, mais ne fermez pas l'application avant qu'elles y soient. Libérez de l'espace sur l'appareil, ou installez l'application sur l'écran d'accueil ; un nouvel essai a lieu toutes les 15 secondes et avec « Synchroniser maintenant ».",
 
-  'agenda.title': 'Agenda',
   'agenda.dayNav': 'Choix du jour',
-  'agenda.previousDay': 'Jour précédent',
-  'agenda.nextDay': 'Jour suivant',
   'agenda.today': "Aujourd'hui",
-  'agenda.listLabel': 'Rendez-vous du {date}',
-  'agenda.empty': 'Aucun rendez-vous ce jour.',
   'agenda.count': { one: '{count} rendez-vous', other: '{count} rendez-vous' },
   'agenda.homeVisit': 'À domicile',
-  'agenda.atPractice': 'Au cabinet',
   'agenda.overlap': 'Chevauche un autre rendez-vous',
-  'agenda.overlapSummary': {
-    one: '{count} chevauchement à vérifier',
-    other: '{count} chevauchements à vérifier',
-  },
   'agenda.block': 'Créneau bloqué',
   'agenda.unknownPatient': 'Patient inconnu',
   'agenda.timeRange': '{start} – {end}',
@@ -120,7 +110,6 @@ export const fr = {
   'appointment.duration': 'Durée (min)',
   'appointment.practitioner': 'Praticien',
   'appointment.patient': 'Patient',
-  'appointment.noPatient': 'Aucun (créneau bloqué)',
   'appointment.title': 'Titre',
   'appointment.kind': 'Type de rendez-vous',
   'appointment.place': 'Lieu',
@@ -129,10 +118,7 @@ export const fr = {
   'appointment.note': 'Note',
   'appointment.title.hint': 'Obligatoire sans patient : réunion, pause, trajet…',
   'appointment.kind.none': 'Sans type',
-  'appointment.status.cancelled': 'Annulé',
   'agenda.unknownPractitioner': 'Praticien inconnu',
-  'appointment.submit': 'Ajouter le rendez-vous',
-  'appointment.added': 'Rendez-vous ajouté.',
 
   'patients.title': 'Patients',
   'patients.filter': 'Rechercher un patient',
@@ -146,7 +132,6 @@ export const fr = {
   'patients.back': 'Retour à la liste',
   'patients.identity': 'Identité',
   'patients.contact': 'Coordonnées',
-  'patients.bornOn': 'Né(e) le {date}',
   'patients.none': 'Non renseigné',
 
   'patients.notFound': "Ce patient n'existe pas ou n'est pas encore arrivé sur cet appareil.",
