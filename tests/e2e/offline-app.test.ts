@@ -8,9 +8,9 @@
  * Run with `npx vite build && npx vitest run --project e2e tests/e2e/offline-app.test.ts`.
  */
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTwoDevices } from './helpers/browser'
-import type { Device, TwoDevices } from './helpers/browser'
+import { describe, expect, it } from 'vitest'
+import type { Device } from './helpers/browser'
+import { useTwoDevices } from './helpers/step-fixture'
 import { addAppointment, createPractice, eventually, joinPractice, nav, pendingChanges, readPairingCode, statusText } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Aubépines', practitioner: 'Solène Marchetti' }
@@ -43,20 +43,10 @@ function controlledByServiceWorker(page: Page): Promise<boolean> {
 }
 
 describe.sequential('the app cold-starts offline, in Chromium', () => {
-  let fixture: TwoDevices
-
-  beforeAll(async () => {
-    fixture = await startTwoDevices()
-  })
-
-  afterEach(() => fixture.assertHealthy())
-
-  afterAll(async () => {
-    await fixture?.dispose()
-  })
+  const setup = useTwoDevices()
 
   it('reloads with no network and no relay into the agenda, takes an appointment, and sends it once back', async () => {
-    const { a, b, relay } = fixture
+    const { a, b, relay } = setup()
     await createPractice(a.page, PRACTICE)
     const pairingCode = await readPairingCode(a.page)
     await joinPractice(b.page, pairingCode, PRACTICE.practitioner)

@@ -3,9 +3,8 @@
  * in Chromium, CDP Storage.clearDataForOrigin with every storage type, then the app reopened. The
  * first-run screen explains that the pairing code brings everything back, and it does.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTwoDevices } from './helpers/browser'
-import type { TwoDevices } from './helpers/browser'
+import { describe, expect, it } from 'vitest'
+import { useTwoDevices } from './helpers/step-fixture'
 import { addAppointment, addPatient, createPractice, eventually, joinPractice, nav, patientLinks, pendingChanges, readPairingCode } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Glycines', practitioner: 'Armelle Dufresnoy' }
@@ -13,20 +12,10 @@ const PATIENT = { birthName: 'Pradeilles', firstNames: 'Gaspard', display: 'Prad
 const VISIT = 'Pansement à domicile'
 
 describe.sequential('site data erased, in Chromium', () => {
-  let fixture: TwoDevices
-
-  beforeAll(async () => {
-    fixture = await startTwoDevices()
-  })
-
-  afterEach(() => fixture.assertHealthy())
-
-  afterAll(async () => {
-    await fixture?.dispose()
-  })
+  const setup = useTwoDevices()
 
   it('explains on the first-run screen how to get everything back, and the pairing code does it', async () => {
-    const { a, relay } = fixture
+    const { a, relay } = setup()
     await createPractice(a.page, PRACTICE)
     await nav(a.page, 'Patients').click()
     await addPatient(a.page, PATIENT)
