@@ -1,24 +1,19 @@
 /**
- * The patient search index of the open directory, for the views: built once per directory doc,
- * kept up to date by the directory's Y events, read again by a view only when the doc changed.
+ * Patient search for the views, over the practice's shared index (PatientIndexCache): a view
+ * reads it again only when the directory changed.
  */
-import { useCallback, useEffect, useMemo } from 'react'
+import { useCallback, useMemo } from 'react'
 import type * as Y from 'yjs'
-import { findDuplicates, PatientSearchIndex } from '../../../shared/src/model'
-import type { DuplicatePair, Patient } from '../../../shared/src/model'
+import { findDuplicates } from '../../../shared/src/model'
+import type { DuplicatePair, Patient, PatientSearchIndex } from '../../../shared/src/model'
 import { useDirectory } from './directory'
+import { usePractice } from './practice-context'
 import { useDocSnapshot } from './use-doc'
 
-function usePatientSearchIndex(directory: Y.Doc | null): PatientSearchIndex | null {
-  // Attached as it is built, so no change between the build and an effect can be missed; the
-  // effect only detaches when the view goes (and re-attaches under StrictMode's second run).
-  const index = useMemo(() => (directory ? new PatientSearchIndex(directory).attach() : null), [directory])
-  useEffect(() => {
-    if (!index) return
-    index.attach()
-    return () => index.detach()
-  }, [index])
-  return index
+/** The practice's patient search index (shared, see PatientIndexCache); null while the directory opens. */
+export function usePatientSearchIndex(directory: Y.Doc | null): PatientSearchIndex | null {
+  const { patientIndexes } = usePractice()
+  return useMemo(() => (directory ? patientIndexes.get(directory) : null), [directory, patientIndexes])
 }
 
 export type PatientSearchView = {

@@ -4,6 +4,7 @@ import type { Actor, Clock } from '../../../shared/src/model'
 import type { OpenPractice, PracticeRecord } from '../sync/device'
 import type { PracticeSpace } from '../sync/practice-space'
 import { DocCache } from './doc-cache'
+import { PatientIndexCache } from './patient-index-cache'
 
 /** What every view of an open practice may use. No socket, no key: only docs and sync state. */
 export interface PracticeContextValue {
@@ -12,6 +13,8 @@ export interface PracticeContextValue {
   /** Who writes from this device; null until the device has chosen its practitioner. */
   readonly actor: Actor | null
   readonly docs: DocCache
+  /** The patient search index of the practice's directory, shared by every view. */
+  readonly patientIndexes: PatientIndexCache
   readonly clock: Clock
 }
 
@@ -20,17 +23,21 @@ const PracticeContext = createContext<PracticeContextValue | null>(null)
 export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock; children: ReactNode }) {
   const { practice, clock = Date.now, children } = props
   const { space, record } = practice
-  // One cache per space: it outlives re-renders and record changes (choosing a member).
-  const docs = useMemo(() => new DocCache((docId) => space.openDoc(docId)), [space])
+  // One of each per space: they outlive re-renders and record changes (choosing a member).
+  const { docs, patientIndexes } = useMemo(
+    () => ({ docs: new DocCache((docId) => space.openDoc(docId)), patientIndexes: new PatientIndexCache() }),
+    [space],
+  )
   const value = useMemo<PracticeContextValue>(
     () => ({
       space,
       record,
       actor: record.memberId === null ? null : { memberId: record.memberId, deviceId: record.deviceId },
       docs,
+      patientIndexes,
       clock,
     }),
-    [space, record, docs, clock],
+    [space, record, docs, patientIndexes, clock],
   )
   return <PracticeContext value={value}>{children}</PracticeContext>
 }

@@ -1,9 +1,8 @@
 import { useCallback, useDeferredValue, useId, useState } from 'react'
-import type * as Y from 'yjs'
-import { addPatient, patientDisplayName, searchPatients } from '../../../../shared/src/model'
+import { addPatient, patientDisplayName } from '../../../../shared/src/model'
 import type { Patient } from '../../../../shared/src/model'
 import { issueKey, useT } from '../../i18n'
-import { useActor, useDirectory, useDocSnapshot, usePractice } from '../../state'
+import { useActor, useDirectory, useDocSnapshot, usePatientSearchIndex, usePractice } from '../../state'
 import type { FieldErrors } from '../form/field-errors'
 import { TextField } from '../form/fields'
 import { checkPatientForm } from '../patients/patient-form'
@@ -13,7 +12,7 @@ const MAX_MATCHES = 8
 
 /**
  * The editor's patient: search as you type (names, phone, birth date, NIR, through the model's
- * searchPatients), or create one on the spot with a minimal identity (birth name, first names,
+ * the practice's shared patient search index), or create one on the spot with a minimal identity (birth name, first names,
  * phone), validated like the patient form. The choice travels in a hidden `patientId` input.
  */
 export function PatientPicker(props: {
@@ -33,9 +32,10 @@ export function PatientPicker(props: {
   const [creating, setCreating] = useState(false)
   const [identity, setIdentity] = useState({ birthName: '', firstNames: '', phone: '' })
   const [errors, setErrors] = useState<FieldErrors<PatientField>>({})
+  const index = usePatientSearchIndex(directory)
   const read = useCallback(
-    (doc: Y.Doc) => (deferred.trim() === '' ? [] : searchPatients(doc, deferred).items.slice(0, MAX_MATCHES)),
-    [deferred],
+    () => (deferred.trim() === '' || !index ? [] : index.search(deferred).items.slice(0, MAX_MATCHES)),
+    [deferred, index],
   )
   const matches = useDocSnapshot(directory, read) ?? []
 
