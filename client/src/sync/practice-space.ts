@@ -107,6 +107,8 @@ export class PracticeSpace {
   private backgroundAgain = false
   private indexWatched = false
   private mainWasOnline = false
+  /** Rooms this session has listed in the directory's room index already. */
+  private readonly recordedRooms = new Set<RoomName>()
 
   static async open(options: PracticeSpaceOptions): Promise<PracticeSpace> {
     const practice = new PracticeSpace(options)
@@ -357,11 +359,19 @@ export class PracticeSpace {
 
   /** Lists the room in the directory, so other devices open it in their background pass. */
   private async recordRoom(name: RoomName): Promise<void> {
-    if (this.destroyed) return
-    const main = await this.room(MAIN_ROOM)
-    const directory = await main.space.openDoc(DIRECTORY_DOC_ID)
-    const index = directory.getMap<boolean>(ROOMS_INDEX_MAP)
-    if (!index.has(name)) index.set(name, true)
+    // Once per room and session: every keystroke in a note is a local write of its room.
+    if (this.destroyed || this.recordedRooms.has(name)) return
+    this.recordedRooms.add(name)
+    try {
+      const main = await this.room(MAIN_ROOM)
+      const directory = await main.space.openDoc(DIRECTORY_DOC_ID)
+      const index = directory.getMap<boolean>(ROOMS_INDEX_MAP)
+      if (!index.has(name)) index.set(name, true)
+    } catch (error) {
+      // Not listed: the next write of that room tries again.
+      this.recordedRooms.delete(name)
+      throw error
+    }
   }
 
   private async runBackground(): Promise<void> {
