@@ -22,6 +22,7 @@ export const LOG_FIELDS = [
   'code',
   'rows',
   'bytes',
+  'storedBytes',
   'connections',
   'durationMs',
   'errorName',

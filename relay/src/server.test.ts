@@ -404,6 +404,55 @@ describe('durability and compaction', () => {
     await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual([0, 1, 2, 3, 4].map((i) => `kept-${i}`)))
   })
 
+  it('compacts on unload when a few rows outweigh the doc, as after a device compacted its entries', async () => {
+    const dataDir = tempDir()
+    const storage = new SqliteStorage({ dataDir })
+    const { url } = await start(config(dataDir), { storage })
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    const marker = new TextEncoder().encode('CIPHERTEXT-OF-A-COMPACTED-DOC')
+    const heavy = new Uint8Array(64 * 1024).fill(7)
+    heavy.set(marker)
+    a.doc.getArray<Entry>('entries').push([{ d: 'old', c: heavy }])
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+    // A device compaction: the doc's snapshot as a new entry, its old entries deleted.
+    Y.transact(a.doc, () => {
+      a.doc.getArray<Entry>('entries').delete(0, 1)
+      a.doc.getArray<Entry>('entries').push([{ d: 'snapshot', c: new Uint8Array(64 * 1024).fill(8) }])
+    })
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+    // Far fewer rows than compactRowsOnUnload (50): only their weight calls for a compaction.
+    expect((await storage.loadUpdates(space.spaceId)).updates.length).toBeLessThan(5)
+
+    await a.close()
+    await waitFor(async () => expect((await storage.loadUpdates(space.spaceId)).updates).toHaveLength(1))
+    const [snapshot] = (await storage.loadUpdates(space.spaceId)).updates
+    expect(Buffer.from(snapshot!).includes(Buffer.from(marker))).toBe(false)
+    expect(snapshot!.byteLength).toBeLessThan(1.25 * 64 * 1024)
+  })
+
+  it('compacts a loaded room once its rows outweigh the doc, while devices stay connected', async () => {
+    const dataDir = tempDir()
+    const storage = new SqliteStorage({ dataDir })
+    const { url, relay } = await start(config(dataDir), { storage })
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    const list = a.doc.getArray<Entry>('entries')
+    for (let round = 0; round < 4; round++) {
+      Y.transact(a.doc, () => {
+        if (list.length > 0) list.delete(0, list.length)
+        list.push([{ d: `snapshot-${round}`, c: new Uint8Array(32 * 1024).fill(round) }])
+      })
+      await waitFor(() => expect(a.ackCovers()).toBe(true))
+    }
+    await waitFor(() => expect(relay.metrics.registry.value('tournee_compactions_total')).toBeGreaterThan(0))
+    const rows = (await storage.loadUpdates(space.spaceId)).updates
+    const stored = rows.reduce((sum, row) => sum + row.byteLength, 0)
+    expect(stored).toBeLessThan(2.5 * 32 * 1024)
+    const b = await connect(url, space)
+    await waitFor(() => expect(b.doc.getArray<Entry>('entries').toArray().map((e) => e.d)).toEqual(['snapshot-3']))
+  })
+
   it('compacts a loaded room once it passes the row threshold, without losing later writes', async () => {
     const dataDir = tempDir()
     const storage = new SqliteStorage({ dataDir })

@@ -39,6 +39,7 @@ export interface RelayOptions {
   /** Compaction thresholds, in stored rows per space. */
   compactRowsOnUnload?: number
   compactRowsWhileLoaded?: number
+  compactBytesRatio?: number
   /** How long close() lets devices answer the close handshake before cutting them off. */
   closeGraceMs?: number
 }
@@ -62,6 +63,8 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     metrics,
     compactRowsOnUnload: options.compactRowsOnUnload ?? 50,
     compactRowsWhileLoaded: options.compactRowsWhileLoaded ?? 1000,
+    // Issue 3's storage target is 1.3× the plaintext after compaction; the envelope itself is ≈1.0×.
+    compactBytesRatio: options.compactBytesRatio ?? 1.25,
   })
   const app = createApp({
     storage,

@@ -1,6 +1,6 @@
 /**
  * Loads one Room per (space, room) on its first connection and unloads it when its last
- * connection leaves (compacting its rows first when there are many).
+ * connection leaves (compacting its rows first when there are many, or they outweigh the doc).
  *
  * Reference counting happens synchronously in acquire/release, so a connection arriving while the
  * room loads shares the same load, and one arriving while the room unloads waits for the unload
@@ -19,7 +19,7 @@ function roomKey(spaceId: string, roomId: string): string {
 export interface RoomRegistryDeps extends RoomDeps {
   logger: Logger
   metrics: RelayMetrics
-  /** Compact on unload when the space has more rows than this. */
+  /** Compact on unload when the room has more rows than this (or they outweigh the doc, see Room). */
   compactRowsOnUnload: number
 }
 
@@ -91,7 +91,7 @@ export class RoomRegistry {
     }
     try {
       await room.idle()
-      if (room.rowCount > this.deps.compactRowsOnUnload) await room.compact()
+      await room.compactIfHeavy(this.deps.compactRowsOnUnload)
     } catch (error) {
       // The rows stay as they are: nothing is lost, the next unload will compact them.
       this.deps.logger.error('compaction_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) })

@@ -34,6 +34,12 @@ export interface RoomDeps {
   metrics: RelayMetrics
   /** Compact while loaded once the space has more rows than this. */
   compactRowsWhileLoaded: number
+  /**
+   * Compact (loaded or on unload) once the stored rows weigh more than this many times the doc's
+   * snapshot, whatever their number: a device's own compaction adds a snapshot row of a doc and
+   * deletes its old entries, so a few heavy rows can hold the same ciphertext twice.
+   */
+  compactBytesRatio: number
 }
 
 export class Room {
@@ -43,6 +49,10 @@ export class Room {
   private readonly peers = new Map<RoomPeer, Set<number>>()
   private readonly writes = new SerialQueue()
   private rows = 0
+  /** Total bytes of the stored rows. */
+  private storedBytes = 0
+  /** storedBytes at which the next weight check (one snapshot encode) runs while loaded. */
+  private checkBytesAt = 0
   private lastSeq = 0
   private compactionScheduled = false
 
@@ -75,6 +85,10 @@ export class Room {
       }
     })
     room.rows = stored.updates.length
+    room.storedBytes = stored.updates.reduce((sum, update) => sum + update.byteLength, 0)
+    // The rows outweigh the snapshot at most by what they weigh: start from that bound rather than
+    // encoding a snapshot at every load; the unload check measures it exactly.
+    room.checkBytesAt = room.storedBytes * deps.compactBytesRatio
     room.lastSeq = stored.lastSeq
     return room
   }
@@ -138,6 +152,7 @@ export class Room {
       if (!empty) {
         this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, update, this.roomId)
         this.rows++
+        this.storedBytes += update.byteLength
         this.deps.metrics.updatesPersisted.inc()
       }
       Y.applyUpdate(this.doc, update, peer)
@@ -148,9 +163,10 @@ export class Room {
     // ACK too: a device counts what it holds but no ACK covers as "not yet on the relay", and an
     // incremental update does not tell it which clocks it carries.
     if (!empty) for (const other of this.peers.keys()) if (other !== peer) other.send(ack)
-    if (this.rows > this.deps.compactRowsWhileLoaded && !this.compactionScheduled) {
+    const due = this.rows > this.deps.compactRowsWhileLoaded || this.storedBytes > this.checkBytesAt
+    if (due && !this.compactionScheduled) {
       this.compactionScheduled = true
-      this.compact()
+      this.compactIfHeavy(this.deps.compactRowsWhileLoaded)
         .catch((error: unknown) =>
           this.deps.logger.error('compaction_failed', { spaceId: this.spaceId, roomId: this.roomId, ...errorFields(error) }),
         )
@@ -181,24 +197,39 @@ export class Room {
   }
 
   /**
-   * Replaces the stored rows by one snapshot of the doc. The doc is gc:true, so content of deleted
-   * envelope entries is gone from the snapshot, and with the old rows gone, from the disk.
+   * Replaces the stored rows by one snapshot of the doc when there are more than `maxRows` of them
+   * or they outweigh the snapshot by more than `compactBytesRatio`. The doc is gc:true, so content
+   * of deleted envelope entries is gone from the snapshot, and with the old rows gone, from the
+   * disk. Resolves with whether it compacted.
    */
-  compact(): Promise<void> {
+  compactIfHeavy(maxRows: number): Promise<boolean> {
     return this.writes.run(async () => {
-      if (this.rows <= 1) return
+      if (this.rows <= 1) {
+        this.checkBytesAt = this.storedBytes * this.deps.compactBytesRatio
+        return false
+      }
       const started = Date.now()
       const state = Y.encodeStateAsUpdate(this.doc)
+      const ratio = this.deps.compactBytesRatio
+      if (this.rows <= maxRows && this.storedBytes <= state.byteLength * ratio) {
+        // Light enough: look again once another (ratio − 1) snapshot's worth has been appended.
+        this.checkBytesAt = this.storedBytes + state.byteLength * (ratio - 1)
+        return false
+      }
       await this.deps.storage.compact(this.spaceId, state, this.lastSeq, this.roomId)
       this.deps.logger.info('room_compacted', {
         spaceId: this.spaceId,
         roomId: this.roomId,
         rows: this.rows,
+        storedBytes: this.storedBytes,
         bytes: state.byteLength,
         durationMs: Date.now() - started,
       })
       this.rows = 1
+      this.storedBytes = state.byteLength
+      this.checkBytesAt = state.byteLength * ratio
       this.deps.metrics.compactions.inc()
+      return true
     })
   }
 
