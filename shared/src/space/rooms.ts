@@ -136,7 +136,7 @@ export function startupRooms(layout: SpaceLayout, today: string): RoomName[] {
       return [MAIN_ROOM]
     case SpaceLayout.Rooms: {
       const { year, month } = parseLocalDate(today)
-      const rooms = [MAIN_ROOM, agendaRoom(year)]
+      const rooms: RoomName[] = [MAIN_ROOM, agendaRoom(year)]
       if (month === 12) rooms.push(agendaRoom(year + 1))
       if (month === 1) rooms.push(agendaRoom(year - 1))
       return rooms
