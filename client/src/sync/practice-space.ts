@@ -338,7 +338,8 @@ export class PracticeSpace {
     if (!opening) {
       // Its IndexedDB database must be closed by the Space being released before another opens it.
       const released = this.releasing.get(name)
-      opening = released ? released.then(() => this.openRoom(name)) : this.openRoom(name)
+      // (A failed close is reported by the release itself; the room opens all the same.)
+      opening = released ? released.catch(() => undefined).then(() => this.openRoom(name)) : this.openRoom(name)
       this.rooms.set(name, opening)
       // A room that failed to open (storage) may be asked for again.
       opening.catch(() => this.rooms.delete(name))
