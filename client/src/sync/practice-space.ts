@@ -465,7 +465,7 @@ export class PracticeSpace {
   private async catchUp(name: RoomName): Promise<QueueVerdict> {
     if (this.destroyed || !this.wanted) return 'stop'
     const already = this.opened.get(name)
-    // Open, connected and in use: it syncs by itself.
+    // Open and connected (a view uses it, or it still sends its entries): it syncs by itself.
     if (already && !already.idle) return 'next'
     const room = await this.room(name)
     if (room.idle) {
