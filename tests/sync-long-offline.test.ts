@@ -18,7 +18,7 @@ import { addPatient, listPatients } from '../shared/src/model/patients'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment } from './helpers/node-device'
-import { MAIN_ROOM, roomOf, type RoomName } from '../shared/src/space/rooms'
+import { MAIN_ROOM, type RoomName } from '../shared/src/space/rooms'
 import { waitFor } from './helpers/wait-for'
 
 const fixture = useRelayFixture()
@@ -88,8 +88,8 @@ describe('long offline, wiped storage', () => {
 
     const seen: SyncState[] = []
     const unsubscribe = b.space.subscribe(() => seen.push(b.space.getSyncState()))
-    // Directory and agenda month are two rooms (layout 2), each counting its own backlog.
-    const roomNames: RoomName[] = [MAIN_ROOM, await roomOf(agendaDocId(month))]
+    // Directory and agenda month are two rooms (layouts 2 and 3), each counting its own backlog.
+    const roomNames: RoomName[] = [MAIN_ROOM, await b.space.roomOfDoc(agendaDocId(month))]
     const rooms = await Promise.all(roomNames.map((name) => b.space.roomSpace(name)))
     const seenPerRoom = rooms.map((room) => {
       const states: SyncState[] = []

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DefaultLimits } from '../../shared/src/protocol/constants'
+import { FILE_SHARDS } from '../../shared/src/space/rooms'
 import { ConfigError, loadConfig } from './config'
 
 const cwd = mkdtempSync(join(tmpdir(), 'tournee-config-'))
@@ -20,6 +21,11 @@ describe('loadConfig', () => {
       limits: { ...DefaultLimits },
       logLevel: 'info',
     })
+  })
+
+  it('admits, by default, the rooms of a practice with a room per month for forty years', () => {
+    expect(loadConfig({}, cwd).limits.maxRoomsPerSpace).toBeGreaterThanOrEqual(40 * 12 + FILE_SHARDS)
+    expect(loadConfig({ TOURNEE_MAX_ROOMS_PER_SPACE: '64' }, cwd).limits.maxRoomsPerSpace).toBe(64)
   })
 
   it('reads every variable', () => {

@@ -6,7 +6,7 @@ import * as Y from 'yjs'
 import { createPractice, getPairingCode, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { agendaDocId } from '../../shared/src/model/doc-ids'
-import { SpaceLayout } from '../../shared/src/space/rooms'
+import { NEW_PRACTICE_LAYOUT, type SpaceLayout } from '../../shared/src/space/rooms'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process'
 import { benchEnvironment, stateVectorOf, type StateVector } from './bench-device'
 import { planPractice, steppingClock, writePractice, type PracticePlan, type PracticeSpec, type WrittenPractice } from './generate'
@@ -31,7 +31,7 @@ export function localToday(now = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
 }
 
-export async function setUpPractice(spec: PracticeSpec, layout: SpaceLayout = SpaceLayout.Rooms): Promise<BenchPractice> {
+export async function setUpPractice(spec: PracticeSpec, layout: SpaceLayout = NEW_PRACTICE_LAYOUT): Promise<BenchPractice> {
   const started = performance.now()
   const relay = await startRelayProcess()
   const envA = benchEnvironment('a')

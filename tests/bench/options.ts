@@ -2,7 +2,7 @@
  * The options of `npm run bench`, from `--name=value` arguments or BENCH_<NAME> variables.
  * Bad values are refused with the option's name, before anything starts.
  */
-import { SpaceLayout } from '../../shared/src/space/rooms'
+import { NEW_PRACTICE_LAYOUT, SpaceLayout } from '../../shared/src/space/rooms'
 
 export interface BenchOptions {
   quick: boolean
@@ -15,7 +15,7 @@ export interface BenchOptions {
   /** Practitioners of the shared practice most scenarios use. */
   practitioners: number
   years: number
-  /** Practice layout (shared/src/space/rooms.ts): 2 rooms (default), 1 everything in one room. */
+  /** Practice layout (shared/src/space/rooms.ts): 3 a room per month (default, as new practices), 2 per year, 1 one room. */
   layout: SpaceLayout
   /** Scenario ids to run (all when empty). */
   only: string[]
@@ -33,7 +33,7 @@ export class BenchOptionError extends Error {
 }
 
 const USAGE =
-  'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, --layout=1|2, ' +
+  'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, --layout=1|2|3, ' +
   '--fresh-sizes=1,3,10, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N'
 
 const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'layout', 'fresh-sizes', 'latency-devices', 'capacity-devices', 'capacity-practices'])
@@ -87,7 +87,9 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
 }
 
 function readLayout(raw: string | undefined): SpaceLayout {
-  if (raw === undefined || raw === '2') return SpaceLayout.Rooms
+  if (raw === undefined) return NEW_PRACTICE_LAYOUT
+  if (raw === '3') return SpaceLayout.Months
+  if (raw === '2') return SpaceLayout.Rooms
   if (raw === '1') return SpaceLayout.Single
-  throw new BenchOptionError(`--layout must be 1 (one room) or 2 (rooms), got ${raw}`)
+  throw new BenchOptionError(`--layout must be 1 (one room), 2 (a room per year) or 3 (a room per month), got ${raw}`)
 }

@@ -1,8 +1,9 @@
 /**
  * Hooks over the agenda's month docs. A view names the days it shows; only the month docs holding
  * them are opened (a week across two months opens two), and the months just before and after are
- * requested in the background so that paging is instant. Ten years of history cost nothing here:
- * no other month is touched.
+ * prefetched so that paging is instant — once the rooms the screen shows now have synced, since
+ * with a relay room per month (layout 3) each neighbour is a room of its own to download. Ten
+ * years of history cost nothing here: no other month is touched.
  */
 import { useCallback, useEffect, useMemo } from 'react'
 import type * as Y from 'yjs'
@@ -31,8 +32,8 @@ export function useAgendaAppointments(from: string, to: string): Appointment[] |
 
   const [before, after] = background
   useEffect(() => {
-    if (before) docs.request(agendaDocId(before))
-    if (after) docs.request(agendaDocId(after))
+    if (before) docs.prefetch(agendaDocId(before))
+    if (after) docs.prefetch(agendaDocId(after))
   }, [docs, before, after])
 
   return useMemo(() => {

@@ -68,4 +68,30 @@ describe('DocCache', () => {
     expect(version.get()).toBe(before + 1)
     expect(cache.versionOf(doc)).toBe(version)
   })
+
+  it('prefetches through the lower-priority opener, and a view asking meanwhile shares that opening', async () => {
+    const prefetching = deferred<Y.Doc>()
+    const calls: string[] = []
+    const cache = new DocCache(
+      (docId) => {
+        calls.push(`open ${docId}`)
+        return Promise.resolve(new Y.Doc())
+      },
+      (docId) => {
+        calls.push(`prefetch ${docId}`)
+        return prefetching.promise
+      },
+    )
+    cache.prefetch('agenda/2026-12')
+    const shown = cache.open('agenda/2026-12')
+    expect(calls).toEqual(['prefetch agenda/2026-12'])
+    expect(cache.peek('agenda/2026-12').status).toBe('loading')
+    const doc = new Y.Doc()
+    prefetching.resolve(doc)
+    expect(await shown).toBe(doc)
+    expect(cache.peek('agenda/2026-12')).toEqual({ status: 'ready', doc })
+    // Already open: a prefetch changes nothing.
+    cache.prefetch('agenda/2026-12')
+    expect(calls).toEqual(['prefetch agenda/2026-12'])
+  })
 })

@@ -20,9 +20,15 @@ export class DocCache {
   private readonly listeners = new Set<() => void>()
   private readonly versions = new WeakMap<Y.Doc, DocVersion>()
   private readonly openDoc: (docId: string) => Promise<Y.Doc>
+  private readonly prefetchDoc: (docId: string) => Promise<Y.Doc>
 
-  constructor(openDoc: (docId: string) => Promise<Y.Doc>) {
+  /**
+   * `prefetchDoc` opens a doc a view will probably need next, at a lower priority (the practice
+   * waits until what the screen shows now has synced); by default the same as `openDoc`.
+   */
+  constructor(openDoc: (docId: string) => Promise<Y.Doc>, prefetchDoc: (docId: string) => Promise<Y.Doc> = openDoc) {
     this.openDoc = openDoc
+    this.prefetchDoc = prefetchDoc
   }
 
   /** The doc's state now; `loading` until `request` has been called and the doc has opened. */
@@ -37,12 +43,26 @@ export class DocCache {
     })
   }
 
+  /**
+   * Starts opening a doc a view will probably show next (the agenda's neighbour months), after
+   * what is shown now. Asked for by a view meanwhile, the doc comes from this same opening.
+   */
+  prefetch(docId: string): void {
+    void this.start(docId, this.prefetchDoc).catch(() => {
+      // Recorded as the entry's `failed` state, which a view showing the doc then offers to retry.
+    })
+  }
+
   /** Opens the doc for a write outside of rendering (a form saving into next month's agenda). */
   open(docId: string): Promise<Y.Doc> {
+    return this.start(docId, this.openDoc)
+  }
+
+  private start(docId: string, opener: (docId: string) => Promise<Y.Doc>): Promise<Y.Doc> {
     const pending = this.promises.get(docId)
     if (pending) return pending
     this.entries.set(docId, { status: 'loading' })
-    const promise = this.openDoc(docId).then(
+    const promise = opener(docId).then(
       (doc) => {
         this.versionOf(doc)
         this.settle(docId, { status: 'ready', doc })

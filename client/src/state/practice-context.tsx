@@ -25,7 +25,13 @@ export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock;
   const { space, record } = practice
   // One of each per space: they outlive re-renders and record changes (choosing a member).
   const { docs, patientIndexes } = useMemo(
-    () => ({ docs: new DocCache((docId) => space.openDoc(docId)), patientIndexes: new PatientIndexCache() }),
+    () => ({
+      docs: new DocCache(
+        (docId) => space.openDoc(docId),
+        (docId) => space.prefetchDoc(docId),
+      ),
+      patientIndexes: new PatientIndexCache(),
+    }),
     [space],
   )
   const value = useMemo<PracticeContextValue>(

@@ -4,11 +4,12 @@
  * IndexedDB database `<prefix>tournee-device`, store `practices` (key: spaceId):
  *   { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
  *     rootSecret: Uint8Array, aead: CryptoKey, blind: CryptoKey, hasSynced?: boolean,
- *     layout?: 1 | 2 }
+ *     layout?: 1 | 2 | 3 }
  *
  * `layout` (shared/src/space/rooms.ts) is absent on records written before rooms existed, which
- * are all layout-1 practices: absent means 1. New practices are created in layout 2; a joining
- * device takes the layout from the pairing code.
+ * are all layout-1 practices: absent means 1. New practices are created in layout 3 (a room per
+ * agenda month; layout 2, a room per year, was the layout of practices created before it and
+ * stays theirs); a joining device takes the layout from the pairing code.
  *
  * `hasSynced` is set once the space first completed a sync with the relay. The registry and the
  * envelope are two databases, and a browser may evict one and not the other: an empty envelope on
@@ -26,7 +27,7 @@ import { decodePairingCode, encodePairingCode, PairingCodeError } from '../../..
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { initPractice } from '../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../shared/src/model/input-schemas'
-import { SpaceLayout } from '../../../shared/src/space/rooms'
+import { NEW_PRACTICE_LAYOUT, SpaceLayout } from '../../../shared/src/space/rooms'
 import { PracticeSpace, type RoomOptions } from './practice-space'
 import { probeRelayAccess, registerSpace, RelayFailure, RelayRefusedError } from './relay-http'
 import { ConnectionStatus } from './sync-state'
@@ -72,7 +73,7 @@ export interface DeviceEnvironment {
   /** Extra options of every room (batching, backoff) for tests and benchmarks. */
   space?: Partial<RoomOptions> & { connect?: boolean }
   /** Practice-level options (background opening, idle close) for tests and benchmarks. */
-  rooms?: { background?: boolean; idleCloseMs?: number }
+  rooms?: { background?: boolean; idleCloseMs?: number; backgroundConcurrency?: number }
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null
@@ -195,7 +196,7 @@ export interface CreatePracticeInput {
   practiceName: string
   practitioner: PracticeInitInput['firstPractitioner']
   enrolmentSecret?: string
-  /** Rooms (2, the default) or everything in one room (1: only to test older practices). */
+  /** A room per month (3, the default); 2 and 1 only to test practices created by older versions. */
   layout?: SpaceLayout
 }
 
@@ -218,7 +219,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     rootSecret,
     aead: keys.aead,
     blind: keys.blind,
-    layout: input.layout ?? SpaceLayout.Rooms,
+    layout: input.layout ?? NEW_PRACTICE_LAYOUT,
   }
   const space = await openSpace(stored, env)
   const directory = await space.openDoc(DIRECTORY_DOC_ID)

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
 import * as Y from 'yjs'
 import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
 import { deriveSpaceKeys } from '../../../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { newRecordId } from '../../../shared/src/model/ids'
+import { SUBPROTOCOL } from '../../../shared/src/protocol/constants'
 import { roomOf, SpaceLayout } from '../../../shared/src/space/rooms'
 import { PracticeSpace, ROOMS_INDEX_MAP, type PracticeSpaceOptions } from './practice-space'
 
@@ -39,6 +40,84 @@ function write(doc: Y.Doc, key: string): void {
   doc.getMap('test').set(key, 'valeur')
 }
 
+describe('PracticeSpace (layout 3)', () => {
+  it('opens main and this month at start, and both months of a week that straddles two', async () => {
+    expect((await open(await options(SpaceLayout.Months, '2026-06-15T10:00:00Z'))).openRoomNames()).toEqual(['main', 'agenda/2026-06'])
+    // Tuesday 1 December 2026 (Paris): the week began on Monday 30 November.
+    expect((await open(await options(SpaceLayout.Months, '2026-12-01T10:00:00Z'))).openRoomNames()).toEqual([
+      'main',
+      'agenda/2026-12',
+      'agenda/2026-11',
+    ])
+    // 23:30 UTC on 31 May is already Monday 1 June in Paris: the practice's date, not the machine's.
+    expect((await open(await options(SpaceLayout.Months, '2026-05-31T23:30:00Z'))).openRoomNames()).toEqual(['main', 'agenda/2026-06'])
+  })
+
+  it('opens a month room when its doc is asked for, writes there alone, lists it, and reopens it from IndexedDB', async () => {
+    const o = await options(SpaceLayout.Months, '2026-06-15T10:00:00Z')
+    const practice = await open(o)
+    const patient = `patient/${newRecordId()}`
+    write(await practice.openDoc('agenda/2019-03'), 'rdv')
+    write(await practice.openDoc(patient), 'note')
+    await practice.flush()
+    const fileRoom = await practice.roomOfDoc(patient)
+    expect(fileRoom).toMatch(/^files\/[0-9a-f]$/)
+    expect(practice.openRoomNames()).toEqual(['main', 'agenda/2026-06', 'agenda/2019-03', fileRoom])
+    expect((await practice.roomSpace('agenda/2019-03')).envelope.stats().entries).toBe(1)
+    // Another month of 2019 is another room, empty.
+    await practice.openDoc('agenda/2019-04')
+    expect((await practice.roomSpace('agenda/2019-04')).envelope.stats().entries).toBe(0)
+    const directory = await practice.openDoc(DIRECTORY_DOC_ID)
+    await expect.poll(() => [...directory.getMap(ROOMS_INDEX_MAP).keys()].sort()).toEqual(['agenda/2019-03', fileRoom].sort())
+    expect(practice.getSyncState().status).toBe('offline')
+    await practice.flush()
+    expect(practice.getSyncState().pendingChanges).toBeGreaterThanOrEqual(3)
+
+    await practice.destroy()
+    const again = await open(o)
+    expect(again.openRoomNames()).toEqual(['main', 'agenda/2026-06'])
+    expect((await again.openDoc('agenda/2019-03')).getMap('test').get('rdv')).toBe('valeur')
+    expect((await again.openDoc(patient)).getMap('test').get('note')).toBe('valeur')
+  })
+
+  it('holds a prefetch back while a start-up room is still syncing', async () => {
+    // A relay that accepts every socket and never answers: the start-up rooms stay "syncing".
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => SUBPROTOCOL })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const sockets = new Set<WebSocket>()
+    server.on('connection', (socket) => sockets.add(socket))
+    try {
+      const o = await options(SpaceLayout.Months, '2026-06-15T10:00:00Z')
+      const { port } = server.address() as { port: number }
+      const practice = await open({ ...o, relayUrl: `http://127.0.0.1:${port}`, connect: true, background: false })
+      await expect.poll(() => practice.getSyncState().status).toBe('syncing')
+      let prefetched = false
+      const prefetch = practice.prefetchDoc('agenda/2026-07').then(() => (prefetched = true))
+      // A room asked for after the prefetch opens and connects at once; the prefetched one has
+      // not even opened its room, though it was asked for first.
+      await practice.openDoc('agenda/2026-08')
+      await expect.poll(() => sockets.size).toBe(3)
+      expect(prefetched).toBe(false)
+      expect(practice.openRoomNames()).toEqual(['main', 'agenda/2026-06', 'agenda/2026-08'])
+      // This device goes offline: the start-up rooms settle, and the prefetch proceeds.
+      practice.disconnect()
+      await prefetch
+      expect(practice.openRoomNames()).toEqual(['main', 'agenda/2026-06', 'agenda/2026-08', 'agenda/2026-07'])
+    } finally {
+      for (const socket of sockets) socket.terminate()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('prefetches a neighbour month at once when the start-up rooms have settled (offline)', async () => {
+    const practice = await open(await options(SpaceLayout.Months, '2026-06-15T10:00:00Z'))
+    const doc = await practice.prefetchDoc('agenda/2026-07')
+    write(doc, 'rdv')
+    expect(practice.openRoomNames()).toEqual(['main', 'agenda/2026-06', 'agenda/2026-07'])
+    expect(await practice.openDoc('agenda/2026-07')).toBe(doc)
+  })
+})
+
 describe('PracticeSpace (layout 2)', () => {
   it('opens main and this year at start, next year too in December', async () => {
     expect((await open(await options(SpaceLayout.Rooms, '2026-06-15T10:00:00Z'))).openRoomNames()).toEqual(['main', 'agenda/2026'])
@@ -56,7 +135,7 @@ describe('PracticeSpace (layout 2)', () => {
     write(await practice.openDoc('agenda/2019-03'), 'rdv')
     write(await practice.openDoc(patient), 'note')
     await practice.flush()
-    const fileRoom = await roomOf(patient)
+    const fileRoom = await roomOf(patient, SpaceLayout.Rooms)
     expect(practice.openRoomNames()).toEqual(['main', 'agenda/2026', 'agenda/2019', fileRoom])
     expect((await practice.roomSpace('agenda/2019')).envelope.stats().entries).toBe(1)
     expect((await practice.roomSpace('agenda/2026')).envelope.stats().entries).toBe(0)

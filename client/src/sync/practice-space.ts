@@ -4,34 +4,45 @@
  * IndexedDB database and socket. The UI sees only `openDoc` and one aggregated SyncState.
  *
  * Layout 1 (practices created before rooms): one room, the space's main room, holding every doc,
- * exactly as before. Layout 2:
- *   - at start: `main` (directory) and this year's agenda room (plus next year's in December,
- *     last year's in January) open and connect, so the directory and today's agenda are usable
- *     as soon as those small rooms are synced;
- *   - on demand: `openDoc('agenda/2019-03')` opens the 2019 room, which loads from IndexedDB and
- *     connects; views wait only for that room;
+ * exactly as before. Layouts 2 (a room per agenda year) and 3 (a room per agenda month):
+ *   - at start: the start-up rooms (`startupRooms`: `main`, and this month in layout 3, plus the
+ *     other month of a week that straddles two; this year in layout 2) open and connect, so the
+ *     directory and today's agenda are usable as soon as those small rooms are synced;
+ *   - on demand: `openDoc('agenda/2019-03')` opens that doc's room, which loads from IndexedDB and
+ *     connects; views wait only for that room. `prefetchDoc` (the agenda's neighbour months) does
+ *     the same once the start-up rooms have settled, so it never competes with them;
  *   - in the background, for full offline use: after the first sync of `main` (and after each
- *     reconnection of `main`, and whenever the list grows), the rooms the practice has written
- *     to — listed in the directory's `rooms` map, which every device keeps up to date when it
- *     first writes into a room — are opened one at a time, each synced before the next;
- *   - idle policy: a room other than the start-up rooms closes its socket after `idleCloseMs`
- *     (default 2 min) without a doc being opened in it, once nothing is pending. Its Space stays
- *     open, so its docs and local copy are kept and still readable and writable; a write or an
- *     `openDoc` in it reconnects it, and the next background pass catches it up.
+ *     reconnection of `main`, and whenever the list grows), once the start-up rooms have settled,
+ *     the rooms the practice has written to — listed in the directory's `rooms` map, which every
+ *     device keeps up to date when it first writes into a room — are opened most useful first
+ *     (background-order.ts) with at most `backgroundConcurrency` (default 3) in flight. A room
+ *     the pass caught up is not opened again until `main` reconnects;
+ *   - memory: a room no view uses (none of its docs was opened here) is released — its Space
+ *     destroyed, its data kept in IndexedDB — as soon as the background pass has it synced with
+ *     nothing pending, and when its idle countdown ends. A tablet thus holds the start-up rooms,
+ *     the rooms its views opened, and at most `backgroundConcurrency` others. A room refused by
+ *     the relay, or with unsent entries, is kept (the refusal shows; the entries still leave). If
+ *     a room of the pass cannot reach the relay, the pass stops; main's next connection restarts it;
+ *   - idle policy: a room in use but outside the start-up set closes its socket after
+ *     `idleCloseMs` (default 2 min) without a doc being opened in it, once nothing is pending.
+ *     Its Space stays open, so its docs and local copy are kept and still readable and writable;
+ *     a write or an `openDoc` in it reconnects it, and the next background pass catches it up.
  *
  * Sync state: the rooms that want a connection are aggregated (the worst status wins: refused,
  * offline, connecting, syncing, online; counts are summed; the last exchange is the latest). An
- * idle-closed room does not make the practice look offline. A refusal of any room is a refusal
- * of the practice.
+ * idle-closed room does not make the practice look offline, and a released room is not counted at
+ * all (it had nothing pending). A refusal of any room is a refusal of the practice.
  */
 import * as Y from 'yjs'
 import type { Envelope } from '../../../shared/src/envelope/envelope'
 import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
-import { parseLocalDate, todayIn } from '../../../shared/src/model/dates'
+import { todayIn } from '../../../shared/src/model/dates'
 import { blindRoomName, roomKeys } from '../../../shared/src/space/room-keys'
-import { isRoomName, MAIN_ROOM, roomOf, SpaceLayout, startupAgendaRooms, type RoomName } from '../../../shared/src/space/rooms'
+import { backgroundOrder } from '../../../shared/src/space/background-order'
+import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, type RoomName } from '../../../shared/src/space/rooms'
 import type { AttachmentSync } from './attachment-sync'
+import { runBounded, type QueueVerdict } from './bounded-queue'
 import { Space, type SpaceOptions } from './space'
 import { ConnectionStatus, initialSyncState, type SyncState } from './sync-state'
 
@@ -54,13 +65,15 @@ export interface PracticeSpaceOptions {
   previouslySynced?: boolean
   /** Connect at once (default true). */
   connect?: boolean
-  /** Practice time zone, for which agenda year is "this year" at start (default Europe/Paris). */
+  /** Practice time zone, for which agenda month is "this month" at start (default Europe/Paris). */
   timeZone?: string
   now?: () => number
   /** Open the practice's other rooms in the background after the first sync (default true). */
   background?: boolean
   /** How long a room outside the start-up set stays connected without use (default 2 min). */
   idleCloseMs?: number
+  /** Rooms the background pass opens and syncs at once (default 3). */
+  backgroundConcurrency?: number
   /**
    * The practice's attachment key and the IndexedDB database of its attachments (none: no
    * attachments). Attachments belong to the practice, not to a room: the main room, always open
@@ -72,6 +85,12 @@ export interface PracticeSpaceOptions {
 /** The directory's map of rooms the practice has written to (room name → true). */
 export const ROOMS_INDEX_MAP = 'rooms'
 const IDLE_CLOSE_MS = 2 * 60_000
+/**
+ * Three rooms in flight: enough to overlap the handshake round trips that dominate small rooms
+ * (~140 rooms at ten years of months), few enough that a tablet decodes one room while two
+ * download, and that the start-up rooms' bandwidth is not diluted when a view opens a room.
+ */
+const BACKGROUND_CONCURRENCY = 3
 const DEFAULT_TIME_ZONE = 'Europe/Paris'
 
 const STATUS_RANK: Record<ConnectionStatus, number> = {
@@ -88,6 +107,8 @@ interface OpenRoom {
   idleTimer: ReturnType<typeof setTimeout> | null
   /** Socket closed by the idle policy (not by the person or the network). */
   idle: boolean
+  /** A doc of this room was opened here (a view holds it): the room stays in memory. */
+  inUse: boolean
 }
 
 export class PracticeSpace {
@@ -98,6 +119,12 @@ export class PracticeSpace {
   private readonly rooms = new Map<RoomName, Promise<OpenRoom>>()
   private readonly opened = new Map<RoomName, OpenRoom>()
   private readonly startupRooms: ReadonlySet<RoomName>
+  /** The practice's local date when it opened: what "this month" means for start-up and order. */
+  private readonly today: string
+  /** Rooms being released (their Space closing): reopening one waits for that. */
+  private readonly releasing = new Map<RoomName, Promise<void>>()
+  /** Rooms the background pass synced since main last connected: not opened again until then. */
+  private readonly caughtUp = new Set<RoomName>()
   private readonly listeners = new Set<() => void>()
   private state: SyncState = initialSyncState
   private wanted: boolean
@@ -122,17 +149,36 @@ export class PracticeSpace {
     this.layout = options.layout
     this.now = options.now ?? options.room?.now ?? Date.now
     this.wanted = options.connect ?? true
-    const today = parseLocalDate(todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now))
-    this.startupRooms = new Set(options.layout === SpaceLayout.Single ? [MAIN_ROOM] : [MAIN_ROOM, ...startupAgendaRooms(today)])
+    this.today = todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now)
+    this.startupRooms = new Set(startupRooms(options.layout, this.today))
   }
 
   // --- the UI's surface (the same as a Space's) ---
 
   async openDoc(docId: string): Promise<Y.Doc> {
-    const name = this.layout === SpaceLayout.Single ? MAIN_ROOM : await roomOf(docId)
-    const room = await this.room(name)
-    this.touch(room)
-    return room.space.openDoc(docId)
+    const name = await this.roomOfDoc(docId)
+    for (;;) {
+      const room = await this.room(name)
+      // Released by the background pass between its opening and now: open it again.
+      if (this.opened.get(name) !== room) continue
+      room.inUse = true
+      this.touch(room)
+      return room.space.openDoc(docId)
+    }
+  }
+
+  /**
+   * Opens a doc a view will probably show next (the agenda's neighbour months), once the
+   * start-up rooms have settled: fetching it must not slow down what the screen shows now.
+   */
+  async prefetchDoc(docId: string): Promise<Y.Doc> {
+    await this.startupSettled()
+    return this.openDoc(docId)
+  }
+
+  /** The room of a doc in this practice's layout. */
+  roomOfDoc(docId: string): Promise<RoomName> {
+    return roomOf(docId, this.layout)
   }
 
   getSyncState(): SyncState {
@@ -142,8 +188,7 @@ export class PracticeSpace {
   /** Compacts a doc now in the envelope of its room (tests; the envelope compacts by itself). */
   async compact(docId: string): Promise<void> {
     await this.openDoc(docId)
-    const name = this.layout === SpaceLayout.Single ? MAIN_ROOM : await roomOf(docId)
-    await (await this.room(name)).space.envelope.compact(docId)
+    await (await this.room(await this.roomOfDoc(docId))).space.envelope.compact(docId)
   }
 
   subscribe(listener: () => void): () => void {
@@ -187,6 +232,7 @@ export class PracticeSpace {
   async destroy(): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
+    await Promise.allSettled([...this.releasing.values()])
     const rooms = await Promise.allSettled([...this.rooms.values()])
     for (const result of rooms) {
       if (result.status !== 'fulfilled') continue
@@ -250,12 +296,25 @@ export class PracticeSpace {
       .map((room) => room.name)
   }
 
-  /** A room of the practice, opened (from IndexedDB, then connecting) on first use. */
+  /** A room of the practice, opened (from IndexedDB, then connecting) on first use; kept in memory. */
   async roomSpace(name: RoomName): Promise<Space> {
-    return (await this.room(name)).space
+    for (;;) {
+      const room = await this.room(name)
+      if (this.opened.get(name) !== room) continue
+      room.inUse = true
+      return room.space
+    }
   }
 
-  /** Opens, one at a time, every room the practice has written to that is not open yet. */
+  /** Rooms the background pass has synced since main last connected (tests, diagnostics). */
+  caughtUpRoomNames(): RoomName[] {
+    return [...this.caughtUp]
+  }
+
+  /**
+   * Opens and syncs, a few at a time and most useful first, every room the practice has written
+   * to that is neither open and connected nor caught up already, releasing each once synced.
+   */
   openRemainingRooms(): Promise<void> {
     if (this.backgroundRun !== null) {
       this.backgroundAgain = true
@@ -277,7 +336,10 @@ export class PracticeSpace {
   private room(name: RoomName): Promise<OpenRoom> {
     let opening = this.rooms.get(name)
     if (!opening) {
-      opening = this.openRoom(name)
+      // Its IndexedDB database must be closed by the Space being released before another opens it.
+      const released = this.releasing.get(name)
+      // (A failed close is reported by the release itself; the room opens all the same.)
+      opening = released ? released.catch(() => undefined).then(() => this.openRoom(name)) : this.openRoom(name)
       this.rooms.set(name, opening)
       // A room that failed to open (storage) may be asked for again.
       opening.catch(() => this.rooms.delete(name))
@@ -307,7 +369,7 @@ export class PracticeSpace {
       await space.destroy()
       throw new Error('The practice was closed while a room opened')
     }
-    const room: OpenRoom = { name, space, idleTimer: null, idle: false }
+    const room: OpenRoom = { name, space, idleTimer: null, idle: false, inUse: false }
     this.opened.set(name, room)
     space.subscribe(() => this.onRoomChange(room))
     this.touch(room)
@@ -325,10 +387,14 @@ export class PracticeSpace {
       room.idle = false
       this.touch(room)
     }
-    if (room.name === MAIN_ROOM && !this.destroyed && this.layout === SpaceLayout.Rooms) {
+    if (room.name === MAIN_ROOM && !this.destroyed && this.layout !== SpaceLayout.Single) {
       const online = room.space.getSyncState().status === ConnectionStatus.Online
-      // Each time main (re)connects and is caught up, bring the other rooms up to date too.
-      if (online && !this.mainWasOnline && (this.options.background ?? true)) this.inBackground(this.openRemainingRooms())
+      // Each time main (re)connects and is caught up, bring the other rooms up to date too: they
+      // may have missed what colleagues wrote meanwhile.
+      if (online && !this.mainWasOnline && (this.options.background ?? true)) {
+        this.caughtUp.clear()
+        this.inBackground(this.openRemainingRooms())
+      }
       this.mainWasOnline = online
     }
     this.recompute()
@@ -344,7 +410,7 @@ export class PracticeSpace {
       }
       this.touch(room)
     }
-    if (this.layout === SpaceLayout.Rooms && name !== MAIN_ROOM) this.inBackground(this.recordRoom(name))
+    if (this.layout !== SpaceLayout.Single && name !== MAIN_ROOM) this.inBackground(this.recordRoom(name))
   }
 
   /**
@@ -377,28 +443,68 @@ export class PracticeSpace {
   private async runBackground(): Promise<void> {
     const main = await this.room(MAIN_ROOM)
     const directory = await main.space.openDoc(DIRECTORY_DOC_ID)
+    const index = directory.getMap<boolean>(ROOMS_INDEX_MAP)
     if (!this.indexWatched) {
       // The list may still be arriving (entries are decrypted after the socket says synced), and
-      // colleagues open new rooms (a new year): every addition starts a pass.
+      // colleagues open new rooms (a new month): every addition starts a pass.
       this.indexWatched = true
-      directory.getMap<boolean>(ROOMS_INDEX_MAP).observe(() => {
+      index.observe(() => {
         if (!this.destroyed && this.wanted) this.inBackground(this.openRemainingRooms())
       })
     }
-    const names = [...directory.getMap<boolean>(ROOMS_INDEX_MAP).keys()].filter(isRoomName)
-    for (const name of names) {
-      if (this.destroyed || !this.wanted) return
-      const already = this.opened.get(name)
-      if (already && !already.idle) continue
-      const room = await this.room(name)
-      if (room.idle) {
-        room.idle = false
-        room.space.connect()
-        this.touch(room)
-      }
-      // One at a time: the next room waits until this one is synced, offline or refused.
-      await settled(room.space)
+    // What the screen shows now comes first; the pass would only dilute its bandwidth.
+    await this.startupSettled()
+    const names = backgroundOrder(
+      [...index.keys()].filter((name) => isRoomOfLayout(this.layout, name)),
+      this.today,
+    ).filter((name) => !this.startupRooms.has(name) && !this.caughtUp.has(name))
+    await runBounded(names, this.options.backgroundConcurrency ?? BACKGROUND_CONCURRENCY, (name) => this.catchUp(name))
+  }
+
+  /** Brings one room up to date for the background pass, then releases it if no view uses it. */
+  private async catchUp(name: RoomName): Promise<QueueVerdict> {
+    if (this.destroyed || !this.wanted) return 'stop'
+    const already = this.opened.get(name)
+    // Open and connected (a view uses it, or it still sends its entries): it syncs by itself.
+    if (already && !already.idle) return 'next'
+    const room = await this.room(name)
+    if (room.idle) {
+      room.idle = false
+      room.space.connect()
+      this.touch(room)
     }
+    await settled(room.space)
+    const state = room.space.getSyncState()
+    if (state.status === ConnectionStatus.Online) this.caughtUp.add(name)
+    this.releaseIfUnused(room)
+    // Offline or refused: the next rooms would fail alike; main's next connection restarts the pass.
+    return state.status === ConnectionStatus.Online ? 'next' : 'stop'
+  }
+
+  /**
+   * Closes a room's Space when no view uses it and it holds nothing the relay lacks: its data is
+   * in IndexedDB, and `openDoc` reopens it from there. A refused room is kept so the refusal shows.
+   */
+  private releaseIfUnused(room: OpenRoom): void {
+    if (room.inUse || this.startupRooms.has(room.name) || this.destroyed || this.opened.get(room.name) !== room) return
+    const state = room.space.getSyncState()
+    if (state.pendingChanges > 0 || state.storageError !== null || state.status === ConnectionStatus.Refused) return
+    if (room.idleTimer !== null) clearTimeout(room.idleTimer)
+    room.idleTimer = null
+    this.opened.delete(room.name)
+    this.rooms.delete(room.name)
+    const closing = room.space.destroy().finally(() => {
+      if (this.releasing.get(room.name) === closing) this.releasing.delete(room.name)
+    })
+    this.releasing.set(room.name, closing)
+    this.inBackground(closing)
+    this.recompute()
+  }
+
+  /** Resolves once every start-up room is online, offline or refused. */
+  private async startupSettled(): Promise<void> {
+    const rooms = await Promise.all([...this.startupRooms].map((name) => this.room(name)))
+    await Promise.all(rooms.map((room) => settled(room.space)))
   }
 
   /** Restarts the idle countdown of a room outside the start-up set. */
@@ -409,6 +515,7 @@ export class PracticeSpace {
       room.idleTimer = null
       const state = room.space.getSyncState()
       if (state.pendingChanges > 0 || state.status !== ConnectionStatus.Online) return this.touch(room)
+      if (!room.inUse) return this.releaseIfUnused(room)
       room.idle = true
       room.space.disconnect()
       this.recompute()

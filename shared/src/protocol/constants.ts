@@ -89,10 +89,13 @@ export const DefaultLimits = {
   /** Largest attachment (its ciphertext: the file plus 28 bytes), bytes. */
   maxAttachmentBytes: 20 * 1024 * 1024,
   /**
-   * Rooms a space may have besides its main room. A practice uses one per agenda year plus 16
-   * file shards (shared/src/space/rooms.ts): 64 leaves room for 40+ years of agenda, and stops a
-   * client from making the relay allocate rooms without bound.
+   * Rooms a space may have besides its main room. A practice in layout 3 uses one per agenda
+   * month plus 16 file shards (shared/src/space/rooms.ts): 40 years of months are 480 rooms,
+   * 496 with the shards, and a room is admitted (one row, nothing loaded) as soon as a device
+   * opens it, so the months a practitioner looks at before the practice began or years ahead
+   * count too: 600 covers a practice's working life with that margin, and still stops a client
+   * from making the relay allocate rooms without bound. (Layout 2, a room per year, uses ~60.)
    */
-  maxRoomsPerSpace: 64,
+  maxRoomsPerSpace: 600,
 } as const
 export type Limits = { -readonly [K in keyof typeof DefaultLimits]: number }

@@ -24,9 +24,11 @@ describe('pairing code', () => {
     expect(decodePairingCode(pasted)).toEqual(info)
   })
 
-  it('carries the layout: 1 for a practice created before rooms, 2 with rooms', () => {
+  it('carries the layout: 1 before rooms, 2 with a room per year, 3 with a room per month', () => {
     expect(decodePairingCode(encodePairingCode({ ...info, layout: 1 })).layout).toBe(1)
     expect(decodePairingCode(encodePairingCode(info)).layout).toBe(2)
+    expect(decodePairingCode(encodePairingCode({ ...info, layout: 3 })).layout).toBe(3)
+    expect(decodePairingCode(codeOf({ ...valid, v: 3 })).layout).toBe(3)
     // A code an older app showed (no rooms then) opens the practice in layout 1.
     expect(decodePairingCode(codeOf(valid)).layout).toBe(1)
   })
@@ -37,7 +39,8 @@ describe('pairing code', () => {
     ['future version', 'TOURNEE2.abc', 'unsupported_version', null],
     ['truncated payload', encodePairingCode(info).slice(0, 60), 'malformed', null],
     ['not JSON', 'TOURNEE1.' + toBase64Url(new TextEncoder().encode('{nope')), 'malformed', null],
-    ['payload version 3', codeOf({ ...valid, v: 3 }), 'unsupported_version', 'v'],
+    ['unknown layout 4', codeOf({ ...valid, v: 4 }), 'unsupported_version', 'v'],
+    ['layout as a string', codeOf({ ...valid, v: '3' }), 'unsupported_version', 'v'],
     ['relay not http(s)', codeOf({ ...valid, r: 'ftp://x' }), 'malformed', 'r'],
     ['bad space id', codeOf({ ...valid, s: 'short' }), 'malformed', 's'],
     ['bad credential', codeOf({ ...valid, c: 'x'.repeat(10) }), 'malformed', 'c'],
@@ -52,5 +55,9 @@ describe('pairing code', () => {
     }
     expect(caught).toBeInstanceOf(PairingCodeError)
     expect(caught).toMatchObject({ code: errorCode, path })
+  })
+
+  it('names the unknown layout in its error, so the person knows to update the app', () => {
+    expect(() => decodePairingCode(codeOf({ ...valid, v: 4 }))).toThrow(/layout 4: update the app/)
   })
 })

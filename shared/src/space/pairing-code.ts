@@ -2,14 +2,15 @@
  * The pairing code: what a paired device shows so another device can join the space.
  *
  *   TOURNEE1.<base64url(JSON)>
- *   JSON = { "v": 1 | 2, "r": relayUrl, "s": spaceId, "c": credential, "k": base64url(rootSecret),
+ *   JSON = { "v": 1 | 2 | 3, "r": relayUrl, "s": spaceId, "c": credential, "k": base64url(rootSecret),
  *            "n": practiceName }
  *
  * `v` is the practice's layout (shared/src/space/rooms.ts): 1 for a practice created before
- * rooms (everything in one relay room), 2 for one whose docs are spread over rooms. The layout
- * travels here, not in the directory, because a joining device must know where the directory
- * itself lives before it has received anything, offline-first. An app too old for rooms refuses a
- * `v: 2` code as "update the app" instead of joining and writing everything to the wrong room.
+ * rooms (everything in one relay room), 2 for one with a room per agenda year, 3 (every new
+ * practice) for one with a room per agenda month. The layout travels here, not in the directory,
+ * because a joining device must know where the directory itself lives before it has received
+ * anything, offline-first. An app that does not know a layout refuses the code as "update the
+ * app" (`unsupported_version`) instead of joining and writing into rooms the others never read.
  *
  * It carries the space's root secret: whoever holds it reads the practice's data. It is shown on
  * a paired device only, meant to be typed or pasted once, and never sent to the relay.
@@ -46,7 +47,7 @@ export class PairingCodeError extends Error {
 }
 
 const PayloadSchema = z.object({
-  v: z.union([z.literal(SpaceLayout.Single), z.literal(SpaceLayout.Rooms)]),
+  v: z.union([z.literal(SpaceLayout.Single), z.literal(SpaceLayout.Rooms), z.literal(SpaceLayout.Months)]),
   r: z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'relay URL must be http(s)'),
   s: z.string().regex(SPACE_ID_PATTERN),
   c: z.string().regex(CREDENTIAL_PATTERN),
@@ -82,7 +83,11 @@ export function decodePairingCode(text: string): PairingInfo {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const path = issue ? issue.path.join('.') : null
-    if (path === 'v') throw new PairingCodeError('unsupported_version', 'Unsupported pairing code version', path)
+    if (path === 'v') {
+      // The layout is data from another device: say which one, it tells support what to update.
+      const v = typeof json === 'object' && json !== null && 'v' in json ? JSON.stringify(json.v) : 'missing'
+      throw new PairingCodeError('unsupported_version', `Unsupported practice layout ${v.slice(0, 20)}: update the app`, path)
+    }
     throw new PairingCodeError('malformed', `Invalid pairing code field ${path ?? '?'}`, path)
   }
   const rootSecret = fromBase64Url(parsed.data.k)
