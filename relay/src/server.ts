@@ -39,6 +39,8 @@ export interface RelayOptions {
   /** Compaction thresholds, in stored rows per space. */
   compactRowsOnUnload?: number
   compactRowsWhileLoaded?: number
+  /** Coalescing window of the ACK every connection of a room gets after writes (default 1000 ms). */
+  ackAllAfterMs?: number
   /** How long close() lets devices answer the close handshake before cutting them off. */
   closeGraceMs?: number
 }
@@ -62,6 +64,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     metrics,
     compactRowsOnUnload: options.compactRowsOnUnload ?? 50,
     compactRowsWhileLoaded: options.compactRowsWhileLoaded ?? 1000,
+    ...(options.ackAllAfterMs === undefined ? {} : { ackAllAfterMs: options.ackAllAfterMs }),
   })
   const app = createApp({
     storage,

@@ -199,7 +199,7 @@ export class Space {
     const onEnvelopeUpdate = (update: Uint8Array, origin: unknown) => {
       // What the relay sent us, it has (its writer keeps it pending until the relay's ACK): count
       // it as acknowledged, or other devices' entries would look like ours-not-yet-sent. The relay
-      // sends no ACK for what it fans out.
+      // does not ACK what it fans out update by update (only once a second, coalesced).
       if (origin === this.provider) {
         mergeReceived(this.acknowledged, update)
         this.scheduleAckSave()

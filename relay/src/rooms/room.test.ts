@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as decoding from 'lib0/decoding'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { DefaultLimits, MessageType } from '../../../shared/src/protocol/constants'
 import { silentLogger } from '../log'
@@ -19,6 +19,7 @@ import { Room, type RoomPeer } from './room'
 const SPACE = 'space-room-test'
 const cleanups: (() => void)[] = []
 afterEach(() => {
+  vi.useRealTimers()
   for (const cleanup of cleanups.splice(0).reverse()) cleanup()
 })
 
@@ -79,7 +80,7 @@ function gatedStorage(): { storage: RelayStorage; real: SqliteStorage; hold(): v
   }
 }
 
-async function loadRoom(storage: RelayStorage): Promise<Room> {
+async function loadRoom(storage: RelayStorage, ackAllAfterMs?: number): Promise<Room> {
   await storage.createSpace(SPACE, new Uint8Array(32))
   return Room.load(SPACE, '', {
     storage,
@@ -87,6 +88,7 @@ async function loadRoom(storage: RelayStorage): Promise<Room> {
     logger: silentLogger,
     metrics: createRelayMetrics(),
     compactRowsWhileLoaded: 1000,
+    ...(ackAllAfterMs === undefined ? {} : { ackAllAfterMs }),
   })
 }
 
@@ -189,6 +191,32 @@ describe('Room write path', () => {
     const ack = other.acks.at(-1)
     expect(covers(ack, kept.client)).toBe(true)
     expect(covers(ack, lost.client)).toBe(false)
+    room.destroy()
+  })
+
+  it('ACKs every connection once per window after writes, not once per update', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage, 500)
+    const writer = new RecordingPeer()
+    const reader = new RecordingPeer()
+    room.join(writer)
+    room.join(reader)
+    const written = Array.from({ length: 5 }, (_, i) => entryUpdate(`entry-${i}`))
+    for (const { update } of written) await room.handle(writer, { type: 'sync-update', update })
+    // The writer has one ACK per update; the reader, only the ACK of its join so far.
+    expect(writer.acks).toHaveLength(1 + 5)
+    expect(reader.acks).toHaveLength(1)
+
+    vi.advanceTimersByTime(499)
+    expect(reader.acks).toHaveLength(1)
+    vi.advanceTimersByTime(1)
+    expect(reader.acks).toHaveLength(2)
+    expect(written.every(({ client }) => covers(reader.acks[1], client))).toBe(true)
+    expect(writer.acks).toHaveLength(1 + 5 + 1)
+    // No write since: no further ACK.
+    vi.advanceTimersByTime(5000)
+    expect(reader.acks).toHaveLength(2)
     room.destroy()
   })
 })

@@ -14,7 +14,11 @@
  * relay dies (or the append fails) after the fan-out, the row is missing but nothing is lost: the
  * writer keeps the change as pending until an ACK covers it and sends it again on reconnection,
  * and any device that received it offers it in its step 2 when the relay's step 1 shows it lacks
- * it. The other devices get no ACK for what they received (docs/sync-protocol.md, "ACK").
+ * it. The other devices count what they receive as acknowledged on arrival; they get no ACK per
+ * update, only one per connection within `ackAllAfterMs` of a write, coalesced: it keeps their
+ * pending count honest where arrival alone cannot (a device of an older version, entries a tab
+ * got from another tab), at one frame per device per second in a busy room instead of one per
+ * edit (docs/sync-protocol.md, "ACK").
  *
  * Appends, compactions and the answers to a device's step 1 run through one queue per room. So a
  * compaction snapshots a doc that holds exactly the rows up to the last appended seq, and a device
@@ -44,7 +48,14 @@ export interface RoomDeps {
   metrics: RelayMetrics
   /** Compact while loaded once the space has more rows than this. */
   compactRowsWhileLoaded: number
+  /**
+   * After an update is written, every connection gets one ACK of the room's state within this
+   * long (default 1000 ms), however many updates were written meanwhile.
+   */
+  ackAllAfterMs?: number
 }
+
+const ACK_ALL_AFTER_MS = 1000
 
 export class Room {
   readonly doc = new Y.Doc({ gc: true })
@@ -55,6 +66,7 @@ export class Room {
   private rows = 0
   private lastSeq = 0
   private compactionScheduled = false
+  private ackAllTimer: ReturnType<typeof setTimeout> | null = null
 
   private constructor(
     readonly spaceId: string,
@@ -158,6 +170,7 @@ export class Room {
       return encodeAck(Y.encodeStateVector(this.doc))
     })
     peer.send(ack)
+    if (!empty) this.scheduleAckToAll()
     if (this.rows > this.deps.compactRowsWhileLoaded && !this.compactionScheduled) {
       this.compactionScheduled = true
       this.compact()
@@ -168,6 +181,17 @@ export class Room {
           this.compactionScheduled = false
         })
     }
+  }
+
+  /** One ACK to every connection, a while after the first write not yet covered by one. */
+  private scheduleAckToAll(): void {
+    if (this.ackAllTimer !== null) return
+    this.ackAllTimer = setTimeout(() => {
+      this.ackAllTimer = null
+      // The doc holds only written rows: its state vector is durable whenever it is read.
+      const ack = encodeAck(Y.encodeStateVector(this.doc))
+      for (const peer of this.peers.keys()) peer.send(ack)
+    }, this.deps.ackAllAfterMs ?? ACK_ALL_AFTER_MS)
   }
 
   private receiveAwareness(peer: RoomPeer, update: Uint8Array): void {
@@ -218,6 +242,8 @@ export class Room {
   }
 
   destroy(): void {
+    if (this.ackAllTimer !== null) clearTimeout(this.ackAllTimer)
+    this.ackAllTimer = null
     this.awareness.off('update', this.onAwarenessUpdate)
     this.awareness.destroy()
     this.doc.destroy()
