@@ -40,6 +40,8 @@ export interface RelayOptions {
   compactRowsOnUnload?: number
   compactRowsWhileLoaded?: number
   compactBytesRatio?: number
+  /** Coalescing window of the ACK every connection of a room gets after writes (default 1000 ms). */
+  ackAllAfterMs?: number
   /** How long close() lets devices answer the close handshake before cutting them off. */
   closeGraceMs?: number
 }
@@ -65,6 +67,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     compactRowsWhileLoaded: options.compactRowsWhileLoaded ?? 1000,
     // Issue 3's storage target is 1.3× the plaintext after compaction; the envelope itself is ≈1.0×.
     compactBytesRatio: options.compactBytesRatio ?? 1.25,
+    ...(options.ackAllAfterMs === undefined ? {} : { ackAllAfterMs: options.ackAllAfterMs }),
   })
   const app = createApp({
     storage,

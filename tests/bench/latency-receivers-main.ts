@@ -6,6 +6,7 @@ import 'fake-indexeddb/auto'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { joinPractice, type OpenPractice } from '../../client/src/sync/device'
+import { RelayFailure, RelayRefusedError } from '../../client/src/sync/relay-http'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { DIRECTORY_MAPS } from '../../shared/src/model/collections'
 import { benchEnvironment, deleteDeviceDatabases, hasState, until } from './bench-device'
@@ -31,11 +32,28 @@ function shows(doc: Y.Doc, patientId: string, value: string): boolean {
   return record instanceof Y.Map && record.get('usualName') === value
 }
 
+/**
+ * Joining probes the relay over HTTP first; with 200 devices joining on a loaded 2-core machine
+ * that probe has failed as "unreachable" (the relay busy sending whole states to the devices
+ * joined before). The scenario measures edits, not joins: try again, a few times.
+ */
+async function joinWithRetry(code: string, env: ReturnType<typeof benchEnvironment>, attempts = 4): Promise<OpenPractice> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await joinPractice(code, env)
+    } catch (error) {
+      const unreachable = error instanceof RelayRefusedError && error.reason === RelayFailure.Unreachable
+      if (!unreachable || attempt >= attempts) throw error
+      await deleteDeviceDatabases(env)
+    }
+  }
+}
+
 async function openReceiver(config: ReceiverConfig, index: number): Promise<Receiver> {
   const expected = Y.decodeStateVector(config.stateVector)
   if (config.kind === 'ours') {
     const env = benchEnvironment(`${config.name}-${index}`)
-    const device: OpenPractice = await joinPractice(config.code, env)
+    const device: OpenPractice = await joinWithRetry(config.code, env)
     const doc = await device.space.openDoc(DIRECTORY_DOC_ID)
     await until(doc, (d) => hasState(d, expected), 300_000)
     return {

@@ -22,6 +22,7 @@ import {
   countUnacknowledged,
   decodeStateVector,
   mergeAcknowledged,
+  mergeReceived,
   type StateVector,
 } from '../../../shared/src/envelope/sync-progress'
 import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
@@ -196,10 +197,11 @@ export class Space {
     })
     this.installBrowserHooks()
     const onEnvelopeUpdate = (update: Uint8Array, origin: unknown) => {
-      // What the relay sent us, it had made durable first: count it as acknowledged, or other
-      // devices' entries would look like ours-not-yet-sent after a reload.
+      // What the relay sent us, it has (its writer keeps it pending until the relay's ACK): count
+      // it as acknowledged, or other devices' entries would look like ours-not-yet-sent. The relay
+      // does not ACK what it fans out update by update (only once a second, coalesced).
       if (origin === this.provider) {
-        mergeAcknowledged(this.acknowledged, decodeStateVector(Y.encodeStateVectorFromUpdate(update)))
+        mergeReceived(this.acknowledged, update)
         this.scheduleAckSave()
       } else if (origin !== this.persistence) {
         options.onLocalWrite?.()

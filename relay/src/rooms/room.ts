@@ -4,12 +4,26 @@
  * The envelope holds ciphertext only; the room merges and stores it without a key. Write path of
  * an update from a device:
  *
- *   check (size, decodes) → storage.appendUpdate (durable) → apply to the doc, origin = that
- *   connection → the doc's update event broadcasts to the *other* connections → ACK with the doc's
- *   state vector to the sender, and to the others (what they just received is durable too)
+ *   check (size, decodes) → forward the update to the *other* connections at once → (queue)
+ *   storage.appendUpdate (durable) → apply to the doc → ACK with the doc's state vector to the
+ *   sender
  *
- * Appends and compactions run through one queue per room, so when a compaction snapshots the doc,
- * the doc holds exactly the rows up to the last appended seq.
+ * Fan-out does not wait for the durable write: a live edit reaches the other devices one disk
+ * write sooner. The ACK still does, and only the doc's state vector is ever acknowledged, so the
+ * doc must hold nothing that is not in a row: an update joins the doc only once appended. If the
+ * relay dies (or the append fails) after the fan-out, the row is missing but nothing is lost: the
+ * writer keeps the change as pending until an ACK covers it and sends it again on reconnection,
+ * and any device that received it offers it in its step 2 when the relay's step 1 shows it lacks
+ * it. The other devices count what they receive as acknowledged on arrival; they get no ACK per
+ * update, only one per connection within `ackAllAfterMs` of a write, coalesced: it keeps their
+ * pending count honest where arrival alone cannot (a device of an older version, entries a tab
+ * got from another tab), at one frame per device per second in a busy room instead of one per
+ * edit (docs/sync-protocol.md, "ACK").
+ *
+ * Appends, compactions and the answers to a device's step 1 run through one queue per room. So a
+ * compaction snapshots a doc that holds exactly the rows up to the last appended seq, and a device
+ * joining while an update is between fan-out and append (it was not a connection yet when the
+ * update was forwarded) gets it in its step 2, which is answered only once that append is done.
  */
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
@@ -40,7 +54,14 @@ export interface RoomDeps {
    * deletes its old entries, so a few heavy rows can hold the same ciphertext twice.
    */
   compactBytesRatio: number
+  /**
+   * After an update is written, every connection gets one ACK of the room's state within this
+   * long (default 1000 ms), however many updates were written meanwhile.
+   */
+  ackAllAfterMs?: number
 }
+
+const ACK_ALL_AFTER_MS = 1000
 
 export class Room {
   readonly doc = new Y.Doc({ gc: true })
@@ -55,6 +76,7 @@ export class Room {
   private checkBytesAt = 0
   private lastSeq = 0
   private compactionScheduled = false
+  private ackAllTimer: ReturnType<typeof setTimeout> | null = null
 
   private constructor(
     readonly spaceId: string,
@@ -64,10 +86,6 @@ export class Room {
   ) {
     // The relay is no participant: it has no presence of its own.
     this.awareness.setLocalState(null)
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      const frame = encodeUpdate(update)
-      for (const peer of this.peers.keys()) if (peer !== origin) peer.send(frame)
-    })
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
@@ -127,9 +145,13 @@ export class Room {
   async handle(peer: RoomPeer, frame: IncomingFrame): Promise<void> {
     switch (frame.type) {
       case 'sync-step1':
-        peer.send(encodeSyncStep2(this.doc, frame.stateVector))
-        // What step 2 carried came from the doc, hence from storage: durable.
-        peer.send(encodeAck(Y.encodeStateVector(this.doc)))
+        // Behind the queued appends: an update forwarded before this device joined is in the doc
+        // by the time step 2 is encoded.
+        await this.writes.run(() => {
+          peer.send(encodeSyncStep2(this.doc, frame.stateVector))
+          // What step 2 carried came from the doc, hence from storage: durable.
+          peer.send(encodeAck(Y.encodeStateVector(this.doc)))
+        })
         return
       case 'sync-step2':
       case 'sync-update':
@@ -148,7 +170,11 @@ export class Room {
 
   private async receiveUpdate(peer: RoomPeer, update: Uint8Array): Promise<void> {
     const { empty } = checkUpdate(update, this.deps.limits.maxUpdateBytes)
-    await this.writes.run(async () => {
+    if (!empty) {
+      const frame = encodeUpdate(update)
+      for (const other of this.peers.keys()) if (other !== peer) other.send(frame)
+    }
+    const ack = await this.writes.run(async () => {
       if (!empty) {
         this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, update, this.roomId)
         this.rows++
@@ -156,13 +182,10 @@ export class Room {
         this.deps.metrics.updatesPersisted.inc()
       }
       Y.applyUpdate(this.doc, update, peer)
+      return encodeAck(Y.encodeStateVector(this.doc))
     })
-    const ack = encodeAck(Y.encodeStateVector(this.doc))
     peer.send(ack)
-    // The other devices just received this update by broadcast. It is durable, so they get the
-    // ACK too: a device counts what it holds but no ACK covers as "not yet on the relay", and an
-    // incremental update does not tell it which clocks it carries.
-    if (!empty) for (const other of this.peers.keys()) if (other !== peer) other.send(ack)
+    if (!empty) this.scheduleAckToAll()
     const due = this.rows > this.deps.compactRowsWhileLoaded || this.storedBytes > this.checkBytesAt
     if (due && !this.compactionScheduled) {
       this.compactionScheduled = true
@@ -174,6 +197,17 @@ export class Room {
           this.compactionScheduled = false
         })
     }
+  }
+
+  /** One ACK to every connection, a while after the first write not yet covered by one. */
+  private scheduleAckToAll(): void {
+    if (this.ackAllTimer !== null) return
+    this.ackAllTimer = setTimeout(() => {
+      this.ackAllTimer = null
+      // The doc holds only written rows: its state vector is durable whenever it is read.
+      const ack = encodeAck(Y.encodeStateVector(this.doc))
+      for (const peer of this.peers.keys()) peer.send(ack)
+    }, this.deps.ackAllAfterMs ?? ACK_ALL_AFTER_MS)
   }
 
   private receiveAwareness(peer: RoomPeer, update: Uint8Array): void {
@@ -239,6 +273,8 @@ export class Room {
   }
 
   destroy(): void {
+    if (this.ackAllTimer !== null) clearTimeout(this.ackAllTimer)
+    this.ackAllTimer = null
     this.awareness.off('update', this.onAwarenessUpdate)
     this.awareness.destroy()
     this.doc.destroy()

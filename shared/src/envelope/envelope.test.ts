@@ -255,6 +255,33 @@ describe('Envelope', () => {
     expect(containsBytes(Y.encodeStateAsUpdate(a.doc), erasedCipher)).toBe(false)
     expect((await a.envelope.openDoc('patient/erased')).getText('note').toString()).toBe('')
   })
+
+  it('indexes what a remote transaction adds and deletes at once, and nothing it adds and deletes', async () => {
+    const { keys } = await newSpace()
+    const a = device('a', keys)
+    const b = device('b', keys)
+    const doc = await a.envelope.openDoc('patient/p1')
+    for (let i = 0; i < 3; i++) {
+      doc.getText('note').insert(0, `séance ${i} `)
+      await a.envelope.flush()
+    }
+    exchange(a, b)
+    // A compaction on A (snapshot in, three entries out: one transaction), then a stray entry
+    // pushed and deleted in one transaction, which B must neither index nor apply.
+    await a.envelope.compact('patient/p1')
+    const stray: EnvelopeEntry = { d: a.envelope.entries.get(0).d, c: await encryptUpdate(keys, 'patient/p1', new Uint8Array([0, 0])) }
+    a.doc.transact(() => {
+      a.envelope.entries.push([stray])
+      a.envelope.entries.delete(a.envelope.entries.length - 1, 1)
+    })
+    exchange(a, b)
+    expect(b.envelope.stats().entries).toBe(1)
+    // B's index holds exactly the snapshot: erasing the doc there leaves no entry behind.
+    await b.envelope.erase('patient/p1')
+    expect(b.envelope.stats().entries).toBe(0)
+    exchange(a, b)
+    expect(a.envelope.stats().entries).toBe(0)
+  })
 })
 
 describe('Envelope convergence (seeded, randomized)', () => {

@@ -141,7 +141,7 @@ export class Envelope {
 
   /** Encrypts and pushes every queued local change now (before a reload, in tests, on "sync now"). */
   async flush(): Promise<void> {
-    for (const open of await this.allOpen()) this.scheduleBatch(open, 0)
+    for (const open of await this.allOpen()) this.pushNow(open)
     await this.settle()
   }
 
@@ -266,26 +266,54 @@ export class Envelope {
 
   private onEnvelopeChange(event: Y.YArrayEvent<EnvelopeEntry>): void {
     const fresh = new Map<OpenDoc, EnvelopeEntry[]>()
-    for (const item of event.changes.added) {
-      for (const entry of item.content.getContent() as unknown[]) {
-        this.indexEntry(entry)
-        if (!isEnvelopeEntry(entry)) continue
-        const open = this.openByBlind.get(entry.d)
-        if (open && !open.applied.has(entry)) {
-          const list = fresh.get(open) ?? []
-          list.push(entry)
-          fresh.set(open, list)
-        }
+    for (const entry of this.addedIn(event.transaction)) {
+      this.indexEntry(entry)
+      if (!isEnvelopeEntry(entry)) continue
+      const open = this.openByBlind.get(entry.d)
+      if (open && !open.applied.has(entry)) {
+        const list = fresh.get(open) ?? []
+        list.push(entry)
+        fresh.set(open, list)
       }
     }
-    for (const item of event.changes.deleted) {
-      for (const entry of item.content.getContent() as unknown[]) {
-        if (!isEnvelopeEntry(entry)) continue
-        this.index.get(entry.d)?.delete(entry)
-        this.openByBlind.get(entry.d)?.applied.delete(entry)
-      }
+    for (const entry of this.deletedIn(event.transaction)) {
+      if (!isEnvelopeEntry(entry)) continue
+      this.index.get(entry.d)?.delete(entry)
+      this.openByBlind.get(entry.d)?.applied.delete(entry)
     }
     for (const [open, list] of fresh) void this.applyEntries(open, list)
+  }
+
+  /**
+   * Entries the transaction inserted and did not delete: the structs it created, read by clock
+   * range from the struct store. Not `event.changes`, which walks the whole array (tombstones
+   * included) on every update received: O(entries of the room) per edit.
+   */
+  private addedIn(transaction: Y.Transaction): unknown[] {
+    const added: unknown[] = []
+    for (const [client, after] of transaction.afterState) {
+      const before = transaction.beforeState.get(client) ?? 0
+      if (after <= before) continue
+      const structs = transaction.doc.store.clients.get(client)
+      if (!structs) continue
+      for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+        const struct = structs[i]!
+        if (struct.id.clock >= after) break
+        if (struct instanceof Y.Item && struct.parent === this.entries && !struct.deleted) added.push(...(struct.content.getContent() as unknown[]))
+      }
+    }
+    return added
+  }
+
+  /** Entries present before the transaction that it deleted (its delete set, not the array). */
+  private deletedIn(transaction: Y.Transaction): unknown[] {
+    const deleted: unknown[] = []
+    Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
+      if (!(struct instanceof Y.Item) || struct.parent !== this.entries) return
+      if (struct.id.clock >= (transaction.beforeState.get(struct.id.client) ?? 0)) return // added and deleted at once
+      deleted.push(...(struct.content.getContent() as unknown[]))
+    })
+    return deleted
   }
 
   private async applyEntries(open: OpenDoc, entries: EnvelopeEntry[]): Promise<void> {
@@ -341,6 +369,18 @@ export class Envelope {
       open.pending = []
       if (pending.length > 0) void this.enqueueWrite(() => this.pushUpdate(open, Y.mergeUpdates(pending)))
     }, delayMs)
+  }
+
+  /**
+   * Pushes a doc's queued changes at once. Not through a zero timer: that would wait for the next
+   * turn of the event loop (≥ 1 ms in Node) on the path of every edit pushed at once.
+   */
+  private pushNow(open: OpenDoc): void {
+    if (open.batchTimer !== null) clearTimeout(open.batchTimer)
+    open.batchTimer = null
+    const pending = open.pending
+    open.pending = []
+    if (pending.length > 0) void this.enqueueWrite(() => this.pushUpdate(open, Y.mergeUpdates(pending)))
   }
 
   private enqueueWrite(task: () => Promise<void>): Promise<void> {

@@ -6,6 +6,9 @@
  * and the highest acknowledged clock of each client is the number of entries still only here.
  * It counts entries written offline in an earlier session too (another clientID): a reload does
  * not make pending changes disappear from the count.
+ *
+ * What a device receives from the relay is on the relay: it counts as acknowledged on arrival
+ * (mergeReceived), so the relay need not send an ACK to every device for every edit it fans out.
  */
 import * as Y from 'yjs'
 
@@ -26,4 +29,18 @@ export function countUnacknowledged(local: StateVector, acknowledged: StateVecto
   let pending = 0
   for (const [client, clock] of local) pending += Math.max(0, clock - (acknowledged.get(client) ?? 0))
   return pending
+}
+
+/**
+ * Counts the entries an update received from the relay carries as acknowledged. Per writer, the
+ * update holds the clocks [from, to); they extend what is acknowledged only when contiguous with
+ * it (from ≤ acknowledged): a gap would be entries this device holds that the relay never sent,
+ * which must stay pending. A whole-state update (step 2) starts every writer at 0.
+ */
+export function mergeReceived(into: StateVector, update: Uint8Array): void {
+  const { from, to } = Y.parseUpdateMeta(update)
+  for (const [client, end] of to) {
+    const known = into.get(client) ?? 0
+    if ((from.get(client) ?? 0) <= known && known < end) into.set(client, end)
+  }
 }

@@ -1,0 +1,223 @@
+/**
+ * The room's write path with a storage whose appends wait on a gate: what each connection is sent
+ * while an update is between fan-out and its durable row, and after. Peers record the frames they
+ * are sent synchronously, so "not sent yet" is exact, not a matter of timing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as decoding from 'lib0/decoding'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import * as Y from 'yjs'
+import { DefaultLimits, MessageType } from '../../../shared/src/protocol/constants'
+import { silentLogger } from '../log'
+import { createRelayMetrics } from '../metrics/relay-metrics'
+import type { RelayStorage } from '../storage/relay-storage'
+import { SqliteStorage } from '../storage/sqlite-storage'
+import { Room, type RoomPeer } from './room'
+
+const SPACE = 'space-room-test'
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  vi.useRealTimers()
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup()
+})
+
+/** A connection that keeps every frame it is sent, decoded enough to tell updates from ACKs. */
+class RecordingPeer implements RoomPeer {
+  readonly updates: Uint8Array[] = []
+  readonly acks: Map<number, number>[] = []
+  send(frame: Uint8Array): void {
+    const decoder = decoding.createDecoder(frame)
+    const type = decoding.readVarUint(decoder)
+    if (type === MessageType.Ack) this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
+    else if (type === MessageType.Sync) {
+      // Step 1 carries a state vector; step 2 and update carry an update.
+      if (decoding.readVarUint(decoder) !== 0) this.updates.push(decoding.readVarUint8Array(decoder))
+    }
+  }
+}
+
+/** SQLite storage whose appends wait, while `hold()` is in force, until `release()`. */
+function gatedStorage(): { storage: RelayStorage; real: SqliteStorage; hold(): void; release(): void; appendStarted(): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'tournee-room-test-'))
+  const real = new SqliteStorage({ dataDir: dir })
+  cleanups.push(() => {
+    void real.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  let gate: Promise<void> | null = null
+  let open: () => void = () => undefined
+  let started: () => void = () => undefined
+  let whenStarted = new Promise<void>((resolve) => (started = resolve))
+  const storage: RelayStorage = {
+    createSpace: (id, hash) => real.createSpace(id, hash),
+    getCredentialHash: (id) => real.getCredentialHash(id),
+    loadUpdates: (id, room) => real.loadUpdates(id, room),
+    admitRoom: (id, room, max) => real.admitRoom(id, room, max),
+    appendUpdate: async (id, update, room) => {
+      started()
+      if (gate) await gate
+      return real.appendUpdate(id, update, room)
+    },
+    compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
+    putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
+    getAttachment: (id, hash) => real.getAttachment(id, hash),
+    close: () => real.close(),
+  }
+  return {
+    storage,
+    real,
+    hold: () => {
+      gate = new Promise((resolve) => (open = resolve))
+      whenStarted = new Promise((resolve) => (started = resolve))
+    },
+    release: () => {
+      gate = null
+      open()
+    },
+    appendStarted: () => whenStarted,
+  }
+}
+
+async function loadRoom(storage: RelayStorage, ackAllAfterMs?: number): Promise<Room> {
+  await storage.createSpace(SPACE, new Uint8Array(32))
+  return Room.load(SPACE, '', {
+    storage,
+    limits: { ...DefaultLimits },
+    logger: silentLogger,
+    metrics: createRelayMetrics(),
+    compactRowsWhileLoaded: 1000,
+    compactBytesRatio: 1.25,
+    ...(ackAllAfterMs === undefined ? {} : { ackAllAfterMs }),
+  })
+}
+
+/** One envelope entry written by a device: the update and the clock it reaches. */
+function entryUpdate(d: string): { update: Uint8Array; client: number } {
+  const doc = new Y.Doc()
+  doc.getArray('entries').push([{ d, c: new Uint8Array(28) }])
+  return { update: Y.encodeStateAsUpdate(doc), client: doc.clientID }
+}
+
+const covers = (ack: Map<number, number> | undefined, client: number) => (ack?.get(client) ?? 0) >= 1
+
+describe('Room write path', () => {
+  it('forwards an update before its row is written, and ACKs the writer only after', async () => {
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage)
+    const writer = new RecordingPeer()
+    const reader = new RecordingPeer()
+    room.join(writer)
+    room.join(reader)
+    const joinAcks = writer.acks.length
+
+    gated.hold()
+    const { update, client } = entryUpdate('in-flight')
+    const handled = room.handle(writer, { type: 'sync-update', update })
+    await gated.appendStarted()
+    // The append is under way and held: the reader already has the update, the writer no ACK,
+    // and the relay's doc (what every ACK is read from) does not hold it either.
+    expect(reader.updates).toHaveLength(1)
+    expect(Y.decodeUpdate(reader.updates[0]!).structs.some((s) => s.id.client === client)).toBe(true)
+    expect(writer.acks).toHaveLength(joinAcks)
+    expect(Y.encodeStateVector(room.doc)).toEqual(Y.encodeStateVector(new Y.Doc()))
+
+    gated.release()
+    await handled
+    expect((await gated.real.loadUpdates(SPACE)).updates).toHaveLength(1)
+    expect(writer.acks).toHaveLength(joinAcks + 1)
+    expect(covers(writer.acks.at(-1), client)).toBe(true)
+    // The other device is sent nothing more: no ACK for what it received.
+    expect(reader.acks).toHaveLength(joinAcks)
+    expect(reader.updates).toHaveLength(1)
+    room.destroy()
+  })
+
+  it('answers the step 1 of a device that joined during an append only once the row is written', async () => {
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage)
+    const writer = new RecordingPeer()
+    room.join(writer)
+
+    gated.hold()
+    const { update, client } = entryUpdate('before-join')
+    const handled = room.handle(writer, { type: 'sync-update', update })
+    await gated.appendStarted()
+    // Joined after the fan-out: the forward did not reach it.
+    const late = new RecordingPeer()
+    room.join(late)
+    const answered = room.handle(late, { type: 'sync-step1', stateVector: Y.encodeStateVector(new Y.Doc()) })
+    await Promise.resolve()
+    expect(late.updates).toHaveLength(0)
+    expect(late.acks.every((ack) => !covers(ack, client))).toBe(true)
+
+    gated.release()
+    await Promise.all([handled, answered])
+    // Its step 2 carries the update, and the ACK after it covers it: the row is written.
+    const received = new Y.Doc()
+    for (const u of late.updates) Y.applyUpdate(received, u)
+    expect(received.getArray('entries').toArray()).toEqual([{ d: 'before-join', c: new Uint8Array(28) }])
+    expect(covers(late.acks.at(-1), client)).toBe(true)
+    room.destroy()
+  })
+
+  it('a failed append leaves the update out of the doc, so no later ACK covers it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tournee-room-test-'))
+    const real = new SqliteStorage({ dataDir: dir })
+    cleanups.push(() => {
+      real.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    let fail = true
+    const storage: RelayStorage = {
+      ...real,
+      createSpace: (id, hash) => real.createSpace(id, hash),
+      loadUpdates: (id, room) => real.loadUpdates(id, room),
+      appendUpdate: (id, update, room) => (fail ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update, room)),
+      compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
+    } as RelayStorage
+    const room = await loadRoom(storage)
+    const writer = new RecordingPeer()
+    const other = new RecordingPeer()
+    room.join(writer)
+    room.join(other)
+    const lost = entryUpdate('lost')
+    await expect(room.handle(writer, { type: 'sync-update', update: lost.update })).rejects.toThrow('disk full')
+    expect(other.updates).toHaveLength(1) // forwarded before the write
+
+    fail = false
+    const kept = entryUpdate('kept')
+    await room.handle(other, { type: 'sync-update', update: kept.update })
+    const ack = other.acks.at(-1)
+    expect(covers(ack, kept.client)).toBe(true)
+    expect(covers(ack, lost.client)).toBe(false)
+    room.destroy()
+  })
+
+  it('ACKs every connection once per window after writes, not once per update', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage, 500)
+    const writer = new RecordingPeer()
+    const reader = new RecordingPeer()
+    room.join(writer)
+    room.join(reader)
+    const written = Array.from({ length: 5 }, (_, i) => entryUpdate(`entry-${i}`))
+    for (const { update } of written) await room.handle(writer, { type: 'sync-update', update })
+    // The writer has one ACK per update; the reader, only the ACK of its join so far.
+    expect(writer.acks).toHaveLength(1 + 5)
+    expect(reader.acks).toHaveLength(1)
+
+    vi.advanceTimersByTime(499)
+    expect(reader.acks).toHaveLength(1)
+    vi.advanceTimersByTime(1)
+    expect(reader.acks).toHaveLength(2)
+    expect(written.every(({ client }) => covers(reader.acks[1], client))).toBe(true)
+    expect(writer.acks).toHaveLength(1 + 5 + 1)
+    // No write since: no further ACK.
+    vi.advanceTimersByTime(5000)
+    expect(reader.acks).toHaveLength(2)
+    room.destroy()
+  })
+})
