@@ -14,7 +14,7 @@ import { ROOMS_INDEX_MAP } from '../client/src/sync/practice-space'
 import { benchEnvironment, deleteDeviceDatabases, type ByteCounter } from './bench/bench-device'
 import { localToday } from './bench/fixture'
 import { defaultSpec, planPractice } from './bench/generate'
-import { joinSynced } from './bench/scenarios/fresh-device'
+import { joinSynced, loadBatches } from './bench/scenarios/fresh-device'
 import { setUpStreamedPractice, writerGroups } from './bench/streamed-practice'
 
 describe('streamed bench practice', () => {
@@ -22,6 +22,14 @@ describe('streamed bench practice', () => {
     const months = ['2025-11', '2025-12', '2026-01', '2026-02', '2027-01']
     expect(writerGroups(months, '2026-02-10', SpaceLayout.Rooms)).toEqual([['2025-11', '2025-12'], ['2027-01'], ['2026-01', '2026-02']])
     expect(writerGroups(months, '2026-02-10', SpaceLayout.Single)).toEqual([months])
+  })
+
+  it('loads the stock server in batches bounded by docs and by plaintext bytes, in order, a big doc alone', () => {
+    const sizes: Record<string, number> = { a: 10, b: 10, c: 25, d: 1, e: 1, f: 1 }
+    const bytesOf = (id: string) => sizes[id]!
+    expect(loadBatches(Object.keys(sizes), bytesOf, { docs: 2, bytes: 20 })).toEqual([['a', 'b'], ['c'], ['d', 'e'], ['f']])
+    expect(loadBatches(Object.keys(sizes), bytesOf, { docs: 64, bytes: 20 })).toEqual([['a', 'b'], ['c'], ['d', 'e', 'f']])
+    expect(loadBatches([], bytesOf, { docs: 64, bytes: 20 })).toEqual([])
   })
 
   it('writes with short-lived devices; a fresh device then matches every kept state and lists the plan', async () => {

@@ -127,8 +127,32 @@ async function stockOnce(server: StockServer, p: SyncedPractice): Promise<JoinSa
 /** Ten years of a practice on a loaded 2-core machine take minutes to sync, not seconds. */
 const SYNC_TIMEOUT_MS = 900_000
 
-/** Docs loaded on the stock server at once: bounds the loaders' copies in the bench's heap. */
-const STOCK_LOAD_BATCH = 64
+/**
+ * Docs loaded on the stock server at once, and their plaintext bytes at most (a batch holds at
+ * least one doc): bounds the loaders' copies in the bench's heap. A month of ten practitioners is
+ * ≈3.5 MiB of plaintext and ≈8× that as a live doc, so 64 of them at once, twice (loader and
+ * read-back), took gigabytes.
+ */
+const STOCK_LOAD_BATCH = { docs: 64, bytes: 16 * 2 ** 20 }
+
+/** Splits `ids` in order into batches of at most `limit.docs` docs and `limit.bytes` bytes. */
+export function loadBatches(ids: readonly string[], bytesOf: (id: string) => number, limit: { docs: number; bytes: number }): string[][] {
+  const batches: string[][] = []
+  let batch: string[] = []
+  let bytes = 0
+  for (const id of ids) {
+    const size = bytesOf(id)
+    if (batch.length > 0 && (batch.length >= limit.docs || bytes + size > limit.bytes)) {
+      batches.push(batch)
+      batch = []
+      bytes = 0
+    }
+    batch.push(id)
+    bytes += size
+  }
+  if (batch.length > 0) batches.push(batch)
+  return batches
+}
 
 /**
  * Puts A's plaintext docs on the stock server, a batch at a time: one provider per doc, released
@@ -136,12 +160,11 @@ const STOCK_LOAD_BATCH = 64
  * the server's state, not that the server has ours). Then a full read-back, the stock warm-up.
  */
 async function loadStockServer(server: StockServer, p: SyncedPractice): Promise<void> {
-  const order = docOrder(p)
-  for (let from = 0; from < order.length; from += STOCK_LOAD_BATCH) {
+  for (const batch of loadBatches(docOrder(p), (id) => p.plaintext.get(id)!.byteLength, STOCK_LOAD_BATCH)) {
     const providers: Array<{ destroy(): void }> = []
     try {
       await Promise.all(
-        order.slice(from, from + STOCK_LOAD_BATCH).map(async (id) => {
+        batch.map(async (id) => {
           const doc = new Y.Doc({ guid: id, gc: true })
           Y.applyUpdate(doc, p.plaintext.get(id)!)
           providers.push(stockProvider(server, id, doc))
