@@ -8,7 +8,7 @@
  *   writePractice(sink, plan)   → writes the plan with addPractitioner / addPatient /
  *                                 addAppointment / addNote into the docs the sink opens
  *
- * Or streamed, for practices too big to hold (ten years of ten practitioners is 1.1 million
+ * Or streamed, for practices too big to hold (ten years of ten practitioners is 550,000
  * appointments): outlinePractice(spec) plans everything but the agenda and keeps a cursor per
  * practitioner-month; planMonth(outline, month) plans one month from those cursors, the same
  * month planPractice would; writeDirectory / writeMonth / writeFiles write the parts, each into

@@ -1,6 +1,6 @@
 /**
  * A practice set up without any device or plan holding all of it, for the fresh-device scenario
- * on ten years of ten practitioners (1.1 million appointments): the whole-practice setup
+ * on ten years of ten practitioners (550,000 appointments): the whole-practice setup
  * (fixture.ts, device A writing everything and keeping every doc open) needs ≈25 GiB there.
  *
  * Short-lived writer devices, one after the other, each on its own fake IndexedDB:
