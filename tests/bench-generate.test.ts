@@ -10,7 +10,19 @@ import { initPractice } from '../shared/src/model/practice'
 import { listPatients } from '../shared/src/model/patients'
 import { listAppointments } from '../shared/src/model/agenda'
 import { checkNir } from '../shared/src/model/nir'
-import { defaultSpec, planPractice, steppingClock, writePractice, type PlannedAppointment } from './bench/generate'
+import {
+  PlanMonthError,
+  defaultSpec,
+  outlinePractice,
+  planMonth,
+  planPractice,
+  steppingClock,
+  writeDirectory,
+  writeFiles,
+  writeMonth,
+  writePractice,
+  type PlannedAppointment,
+} from './bench/generate'
 
 const TODAY = '2026-11-23'
 
@@ -84,5 +96,81 @@ describe('bench data generator', () => {
     const inSeries = stored.filter((a) => a.seriesId !== undefined)
     expect(inSeries).toHaveLength(written.seriesAppointments)
     expect(new Set(inSeries.map((a) => a.seriesId)).size).toBe(written.series)
+  })
+
+  it('plans a month alone, in any order, exactly as the whole plan holds it; the outline keeps no appointment', () => {
+    const spec = defaultSpec(TODAY, { practitioners: 3, patients: 300, months: 14 })
+    const plan = planPractice(spec)
+    const outline = outlinePractice(spec)
+    expect(outline.months).toEqual([...plan.agenda.keys()])
+    const before = JSON.stringify([...outline.cursors].map(([m, cs]) => [m, cs.map((c) => c && { ...c, prngState: [...c.prngState], running: [...c.running] })]))
+    for (const month of [...outline.months].reverse()) expect(planMonth(outline, month)).toEqual(plan.agenda.get(month))
+    // Planning a month twice gives it twice: the cursors are read, never moved.
+    expect(planMonth(outline, outline.months[3]!)).toEqual(plan.agenda.get(outline.months[3]!))
+    expect(JSON.stringify([...outline.cursors].map(([m, cs]) => [m, cs.map((c) => c && { ...c, prngState: [...c.prngState], running: [...c.running] })]))).toBe(before)
+    expect(outline.series).toBe(plan.series)
+    expect(outline.notes).toEqual(plan.notes)
+    expect(outline.patients).toEqual(plan.patients)
+    // Per practitioner-month a cursor of a few series and a list of days, not the appointments.
+    expect(outline.cursors.size).toBe(14)
+    for (const cursors of outline.cursors.values()) for (const c of cursors) expect(c!.running.size).toBeLessThanOrEqual(spec.appointmentsPerDay)
+    expect(() => planMonth(outline, '2030-01')).toThrow(PlanMonthError)
+  })
+
+  it('carries a series over a month boundary when months are planned one at a time', () => {
+    const outline = outlinePractice(defaultSpec(TODAY, { practitioners: 2, patients: 300, months: 6 }))
+    const byMonth = outline.months.map((month) => planMonth(outline, month).flat())
+    let crossing = 0
+    for (let i = 1; i < byMonth.length; i++) {
+      const earlier = new Map(byMonth[i - 1]!.filter((a) => a.series).map((a) => [a.series!.index, a]))
+      for (const a of byMonth[i]!) {
+        if (!a.series || !earlier.has(a.series.index)) continue
+        const first = byMonth[i]!.filter((b) => b.series?.index === a.series!.index).sort((x, y) => x.start.localeCompare(y.start))[0]!
+        const last = byMonth[i - 1]!.filter((b) => b.series?.index === a.series!.index).sort((x, y) => x.start.localeCompare(y.start)).at(-1)!
+        if (first !== a) continue
+        crossing++
+        expect(first.series!.occurrence).toBe(last.series!.occurrence + 1)
+        expect([first.patient, first.practitioner, first.start.slice(11)]).toEqual([last.patient, last.practitioner, last.start.slice(11)])
+      }
+    }
+    expect(crossing).toBeGreaterThan(5)
+  })
+
+  it('writes the same practice in parts (directory, each month, files) as in one go', async () => {
+    const spec = defaultSpec(TODAY, { practitioners: 1, patients: 120, months: 3 })
+    const actor = { deviceId: 'bench-test', memberId: 'setup' }
+    const write = async (streamed: boolean) => {
+      const docs = new Map<string, Y.Doc>()
+      const openDoc = async (id: string) => {
+        if (!docs.has(id)) docs.set(id, new Y.Doc({ guid: id }))
+        return docs.get(id)!
+      }
+      const clock = steppingClock(Date.UTC(2026, 0, 1))
+      initPractice(await openDoc(DIRECTORY_DOC_ID), { name: 'Cabinet test', firstPractitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } }, actor, clock)
+      if (!streamed) {
+        const written = await writePractice({ openDoc }, planPractice(spec), actor, clock)
+        return { docs, appointments: written.appointments, series: written.seriesAppointments, notes: written.notes, files: written.patientDocIds.length }
+      }
+      const outline = outlinePractice(spec)
+      const ids = await writeDirectory({ openDoc }, outline, actor, clock)
+      let appointments = 0
+      let series = 0
+      for (const month of outline.months) {
+        // Each month into a sink of its own, as a short-lived writer device would.
+        const written = await writeMonth({ openDoc }, month, planMonth(outline, month), outline.patients, ids, actor, clock)
+        appointments += written.appointments
+        series += written.seriesAppointments
+      }
+      const files = await writeFiles({ openDoc }, outline.notes, ids, actor, clock)
+      return { docs, appointments, series, notes: files.notes, files: files.patientDocIds.length }
+    }
+    const whole = await write(false)
+    const parts = await write(true)
+    expect({ ...parts, docs: parts.docs.size }).toEqual({ ...whole, docs: whole.docs.size })
+    for (const [id, doc] of whole.docs) {
+      if (!id.startsWith('agenda/')) continue
+      const strip = (d: Y.Doc) => listAppointments(d).items.map(({ start, status, place, durationMin, occurrence }) => ({ start, status, place, durationMin, occurrence }))
+      expect(strip(parts.docs.get(id)!)).toEqual(strip(doc))
+    }
   })
 })

@@ -8,6 +8,12 @@
  *   writePractice(sink, plan)   → writes the plan with addPractitioner / addPatient /
  *                                 addAppointment / addNote into the docs the sink opens
  *
+ * Or streamed, for practices too big to hold (ten years of ten practitioners is 550,000
+ * appointments): outlinePractice(spec) plans everything but the agenda and keeps a cursor per
+ * practitioner-month; planMonth(outline, month) plans one month from those cursors, the same
+ * month planPractice would; writeDirectory / writeMonth / writeFiles write the parts, each into
+ * whichever sink (device) the caller chooses. planPractice is outlinePractice + every planMonth.
+ *
  * The plan refers to patients and practitioners by index; record ids are created by the model
  * (128 random bits, never seeded), so two runs store the same shapes and sizes, not the same ids.
  * Stamps come from the clock passed in, not from Date.now.
@@ -263,8 +269,124 @@ function noteText(gen: prng.PRNG, [min, max]: readonly [number, number]): string
   return text
 }
 
-/** Deterministic for a given spec (seed included). */
-export function planPractice(spec: PracticeSpec): PracticePlan {
+/** A series running for one practitioner, keyed by its slot time. */
+interface RunningSeries {
+  index: number
+  patient: number
+  weekdays: readonly number[]
+  home: boolean
+  done: number
+}
+
+/**
+ * Where one practitioner's planning stands at the start of a month: enough to plan that month
+ * alone, exactly as a plan of the whole practice would. The series running at that moment are
+ * the carry-over of series that cross the month boundary.
+ */
+interface MonthCursor {
+  prngState: Uint32Array
+  prngFresh: boolean
+  running: Map<string, RunningSeries>
+  /** Index of the next series to start (series are numbered across the practice). */
+  nextSeries: number
+  /** This practitioner's working days in the month. */
+  days: readonly string[]
+}
+
+/**
+ * A practice planned without its agenda: practitioners, patients, notes, and for each month and
+ * practitioner a cursor from which `planMonth` plans that month. Its size grows with the months
+ * by a few hundred bytes per practitioner, not with the appointments, so ten years of ten
+ * practitioners can be written one month at a time in bounded memory.
+ */
+export interface PracticeOutline {
+  spec: PracticeSpec
+  practitioners: PracticePlan['practitioners']
+  patients: PatientInput[]
+  notes: Map<number, PlannedNote[]>
+  /** How many series the whole agenda holds (indices 0 … series − 1). */
+  series: number
+  /** The months that hold at least one working day, in order ('YYYY-MM'). */
+  months: string[]
+  /** month → one cursor per practitioner (undefined: that practitioner does not work that month). */
+  cursors: Map<string, Array<MonthCursor | undefined>>
+}
+
+/**
+ * Lib0's default PRNG (Xoroshiro128plus) keeps its whole state in `state` and `_fresh`: copying
+ * them is how a cursor resumes the sequence exactly where the whole-practice plan had it.
+ */
+interface PrngInternals {
+  state: Uint32Array
+  _fresh: boolean
+}
+
+function prngAt(state: Uint32Array, fresh: boolean): prng.PRNG {
+  const gen = prng.create(0)
+  const internals = gen as unknown as PrngInternals
+  internals.state.set(state)
+  internals._fresh = fresh
+  return gen
+}
+
+function prngSnapshot(gen: prng.PRNG): { prngState: Uint32Array; prngFresh: boolean } {
+  const internals = gen as unknown as PrngInternals
+  return { prngState: internals.state.slice(), prngFresh: internals._fresh }
+}
+
+function copyRunning(running: ReadonlyMap<string, RunningSeries>): Map<string, RunningSeries> {
+  return new Map([...running].map(([time, series]) => [time, { ...series }]))
+}
+
+/** One practitioner-day of appointments; moves `gen`, `running` and `counter` on. */
+function planDay(
+  gen: prng.PRNG,
+  spec: PracticeSpec,
+  practitioner: number,
+  day: string,
+  daySlots: readonly string[],
+  running: Map<string, RunningSeries>,
+  counter: { nextSeries: number },
+): PlannedAppointment[] {
+  const past = day < spec.today
+  const weekday = new Date(`${day}T12:00:00Z`).getUTCDay()
+  return daySlots.map((time) => {
+    let series = running.get(time)
+    if (series && !series.weekdays.includes(weekday)) series = undefined
+    if (!series && !running.has(time) && prng.real53(gen) < spec.seriesShare) {
+      // Twice a week, three days apart: Monday–Thursday or Tuesday–Friday, starting today.
+      const pair = weekday === 1 || weekday === 4 ? [1, 4] : weekday === 2 || weekday === 5 ? [2, 5] : [weekday]
+      series = { index: counter.nextSeries++, patient: prng.int32(gen, 0, spec.patients - 1), weekdays: pair, home: prng.real53(gen) < spec.homeVisitShare, done: 0 }
+      running.set(time, series)
+    }
+    const home = series ? series.home : prng.real53(gen) < spec.homeVisitShare
+    const roll = prng.real53(gen)
+    const status: AppointmentStatus =
+      roll < spec.cancelledShare ? 'cancelled' : past ? (roll < spec.cancelledShare + spec.noShowShare ? 'noshow' : 'fulfilled') : 'booked'
+    const planned: PlannedAppointment = {
+      start: `${day}T${time}`,
+      durationMin: spec.slotMinutes,
+      practitioner,
+      patient: series ? series.patient : prng.int32(gen, 0, spec.patients - 1),
+      // Séance mostly; a few assessments; home visits use the home-visit kind.
+      kind: home ? 3 : series || prng.real53(gen) < 0.9 ? 0 : 1,
+      place: home ? 'home' : 'practice',
+      status,
+      ...(status === 'cancelled' ? { cancelReason: prng.oneOf(gen, CANCEL_REASONS) } : {}),
+    }
+    if (series) {
+      planned.series = { index: series.index, occurrence: ++series.done }
+      if (series.done >= spec.seriesSessions) running.delete(time)
+    }
+    return planned
+  })
+}
+
+/**
+ * Deterministic for a given spec (seed included). Plans every appointment once to move the
+ * random sequence on (each is dropped at once), keeping only a cursor per practitioner-month.
+ */
+export function outlinePractice(spec: PracticeSpec): PracticeOutline {
   const gen = prng.create(spec.seed)
   const practitioners = Array.from({ length: spec.practitioners }, (_, i) => ({
     displayName: PRACTITIONER_NAMES[i % PRACTITIONER_NAMES.length]! + (i >= PRACTITIONER_NAMES.length ? ` ${i}` : ''),
@@ -274,48 +396,21 @@ export function planPractice(spec: PracticeSpec): PracticePlan {
   const allDays = weekdays(spec)
   const perYear = Math.round((spec.workingDaysPerYear * spec.months) / 12)
   const daySlots = slots(spec.appointmentsPerDay, spec.slotMinutes)
-  const agenda = new Map<string, PlannedAppointment[][]>()
-  let seriesCount = 0
+  const cursors = new Map<string, Array<MonthCursor | undefined>>()
+  const counter = { nextSeries: 0 }
   for (let p = 0; p < spec.practitioners; p++) {
-    // Series running for this practitioner: slot time → the patient seen on two weekdays at that time.
-    const running = new Map<string, { index: number; patient: number; weekdays: readonly number[]; home: boolean; done: number }>()
+    const running = new Map<string, RunningSeries>()
+    let cursor: MonthCursor | undefined
     for (const day of workingDays(gen, allDays, Math.min(perYear, allDays.length))) {
-      const past = day < spec.today
-      const weekday = new Date(`${day}T12:00:00Z`).getUTCDay()
-      const list: PlannedAppointment[] = daySlots.map((time) => {
-        let series = running.get(time)
-        if (series && !series.weekdays.includes(weekday)) series = undefined
-        if (!series && !running.has(time) && prng.real53(gen) < spec.seriesShare) {
-          // Twice a week, three days apart: Monday–Thursday or Tuesday–Friday, starting today.
-          const pair = weekday === 1 || weekday === 4 ? [1, 4] : weekday === 2 || weekday === 5 ? [2, 5] : [weekday]
-          series = { index: seriesCount++, patient: prng.int32(gen, 0, spec.patients - 1), weekdays: pair, home: prng.real53(gen) < spec.homeVisitShare, done: 0 }
-          running.set(time, series)
-        }
-        const home = series ? series.home : prng.real53(gen) < spec.homeVisitShare
-        const roll = prng.real53(gen)
-        const status: AppointmentStatus =
-          roll < spec.cancelledShare ? 'cancelled' : past ? (roll < spec.cancelledShare + spec.noShowShare ? 'noshow' : 'fulfilled') : 'booked'
-        const planned: PlannedAppointment = {
-          start: `${day}T${time}`,
-          durationMin: spec.slotMinutes,
-          practitioner: p,
-          patient: series ? series.patient : prng.int32(gen, 0, spec.patients - 1),
-          // Séance mostly; a few assessments; home visits use the home-visit kind.
-          kind: home ? 3 : series || prng.real53(gen) < 0.9 ? 0 : 1,
-          place: home ? 'home' : 'practice',
-          status,
-          ...(status === 'cancelled' ? { cancelReason: prng.oneOf(gen, CANCEL_REASONS) } : {}),
-        }
-        if (series) {
-          planned.series = { index: series.index, occurrence: ++series.done }
-          if (series.done >= spec.seriesSessions) running.delete(time)
-        }
-        return planned
-      })
       const month = day.slice(0, 7)
-      const days = agenda.get(month) ?? []
-      days.push(list)
-      agenda.set(month, days)
+      if (cursor?.days[0]?.slice(0, 7) !== month) {
+        cursor = { ...prngSnapshot(gen), running: copyRunning(running), nextSeries: counter.nextSeries, days: [] }
+        const perPractitioner = cursors.get(month) ?? Array.from({ length: spec.practitioners }, () => undefined)
+        perPractitioner[p] = cursor
+        cursors.set(month, perPractitioner)
+      }
+      ;(cursor.days as string[]).push(day)
+      planDay(gen, spec, p, day, daySlots, running, counter)
     }
   }
   const notes = new Map<number, PlannedNote[]>()
@@ -331,7 +426,39 @@ export function planPractice(spec: PracticeSpec): PracticePlan {
       })),
     )
   }
-  return { spec, practitioners, patients, agenda: new Map([...agenda].sort(([a], [b]) => a.localeCompare(b))), notes, series: seriesCount }
+  const months = [...cursors.keys()].sort()
+  return { spec, practitioners, patients, notes, series: counter.nextSeries, months, cursors }
+}
+
+export class PlanMonthError extends Error {
+  override name = 'PlanMonthError'
+}
+
+/**
+ * The practitioner-days of one month, each a list of appointments: the same as the whole
+ * practice's plan holds for that month, in any order of calls (the outline is not changed).
+ */
+export function planMonth(outline: PracticeOutline, month: string): PlannedAppointment[][] {
+  const perPractitioner = outline.cursors.get(month)
+  if (!perPractitioner) throw new PlanMonthError(`The outline has no working day in ${month} (months ${outline.months[0]} … ${outline.months.at(-1)})`)
+  const daySlots = slots(outline.spec.appointmentsPerDay, outline.spec.slotMinutes)
+  const days: PlannedAppointment[][] = []
+  perPractitioner.forEach((cursor, p) => {
+    if (!cursor) return
+    const gen = prngAt(cursor.prngState, cursor.prngFresh)
+    const running = copyRunning(cursor.running)
+    const counter = { nextSeries: cursor.nextSeries }
+    for (const day of cursor.days) days.push(planDay(gen, outline.spec, p, day, daySlots, running, counter))
+  })
+  return days
+}
+
+/** The whole plan in memory: for a practice small enough to hold (a few years of a few practitioners). */
+export function planPractice(spec: PracticeSpec): PracticePlan {
+  const outline = outlinePractice(spec)
+  const agenda = new Map(outline.months.map((month) => [month, planMonth(outline, month)]))
+  const { practitioners, patients, notes, series } = outline
+  return { spec, practitioners, patients, agenda, notes, series }
 }
 
 /** Where the generator writes: a device's space, or plain Y.Docs. */
@@ -357,11 +484,25 @@ export interface WrittenPractice {
 
 const PATIENTS_PER_BATCH = 50
 
+/** The record ids the model gave the directory's records, by the plan's indices. */
+export interface PracticeIds {
+  practitionerIds: string[]
+  patientIds: string[]
+  kindIds: string[]
+  /** One per planned series, shared by its occurrences (whichever month they fall in). */
+  seriesIds: string[]
+}
+
 /**
- * Writes the plan. Practitioners already in the directory (the practice's first one) are reused,
- * so a practice of N practitioners has N, not N + 1.
+ * Writes practitioners and patients into the directory. Practitioners already in it (the
+ * practice's first one) are reused, so a practice of N practitioners has N, not N + 1.
  */
-export async function writePractice(sink: DocSink, plan: PracticePlan, actor: Actor, clock: Clock): Promise<WrittenPractice> {
+export async function writeDirectory(
+  sink: DocSink,
+  plan: Pick<PracticePlan, 'practitioners' | 'patients' | 'series'>,
+  actor: Actor,
+  clock: Clock,
+): Promise<PracticeIds> {
   const after = sink.afterBatch ?? (async () => undefined)
   const directory = await sink.openDoc(DIRECTORY_DOC_ID)
   const practitionerIds = listPractitioners(directory).items.map((p) => p.id).slice(0, plan.practitioners.length)
@@ -376,65 +517,109 @@ export async function writePractice(sink: DocSink, plan: PracticePlan, actor: Ac
     })
     await after(DIRECTORY_DOC_ID)
   }
+  return { practitionerIds, patientIds, kindIds, seriesIds: Array.from({ length: plan.series }, () => newRecordId()) }
+}
+
+export interface WrittenMonth {
+  docId: string
+  appointments: number
+  seriesAppointments: number
+}
+
+/** Writes one month's practitioner-days into its agenda doc, one batch per practitioner-day. */
+export async function writeMonth(
+  sink: DocSink,
+  month: string,
+  days: readonly PlannedAppointment[][],
+  patients: readonly PatientInput[],
+  ids: PracticeIds,
+  actor: Actor,
+  clock: Clock,
+): Promise<WrittenMonth> {
+  const after = sink.afterBatch ?? (async () => undefined)
+  const docId = agendaDocId(month)
+  const doc = await sink.openDoc(docId)
   let appointments = 0
   let seriesAppointments = 0
-  const seriesIds = Array.from({ length: plan.series }, () => newRecordId())
-  const agendaDocIds: string[] = []
-  for (const [month, days] of plan.agenda) {
-    const docId = agendaDocId(month)
-    agendaDocIds.push(docId)
-    const doc = await sink.openDoc(docId)
-    for (const day of days) {
-      doc.transact(() => {
-        for (const a of day) {
-          addAppointment(
-            doc,
-            {
-              start: a.start,
-              durationMin: a.durationMin,
-              practitionerId: practitionerIds[a.practitioner]!,
-              patientId: patientIds[a.patient]!,
-              kindId: kindIds[a.kind % kindIds.length],
-              place: a.place,
-              status: a.status,
-              ...(a.place === 'home' && plan.patients[a.patient]!.address ? { address: plan.patients[a.patient]!.address } : {}),
-              ...(a.cancelReason ? { cancelReason: a.cancelReason } : {}),
-              ...(a.series ? { seriesId: seriesIds[a.series.index]!, occurrence: a.series.occurrence } : {}),
-            },
-            actor,
-            clock,
-          )
-          appointments++
-          if (a.series) seriesAppointments++
-        }
-      })
-      await after(docId)
-    }
+  for (const day of days) {
+    doc.transact(() => {
+      for (const a of day) {
+        const address = a.place === 'home' ? patients[a.patient]!.address : undefined
+        addAppointment(
+          doc,
+          {
+            start: a.start,
+            durationMin: a.durationMin,
+            practitionerId: ids.practitionerIds[a.practitioner]!,
+            patientId: ids.patientIds[a.patient]!,
+            kindId: ids.kindIds[a.kind % ids.kindIds.length],
+            place: a.place,
+            status: a.status,
+            ...(address ? { address } : {}),
+            ...(a.cancelReason ? { cancelReason: a.cancelReason } : {}),
+            ...(a.series ? { seriesId: ids.seriesIds[a.series.index]!, occurrence: a.series.occurrence } : {}),
+          },
+          actor,
+          clock,
+        )
+        appointments++
+        if (a.series) seriesAppointments++
+      }
+    })
+    await after(docId)
   }
-  let notes = 0
+  return { docId, appointments, seriesAppointments }
+}
+
+/** Writes the clinical files, one batch per file; returns their doc ids and the notes written. */
+export async function writeFiles(
+  sink: DocSink,
+  notes: ReadonlyMap<number, readonly PlannedNote[]>,
+  ids: Pick<PracticeIds, 'patientIds'>,
+  actor: Actor,
+  clock: Clock,
+): Promise<{ patientDocIds: string[]; notes: number }> {
+  const after = sink.afterBatch ?? (async () => undefined)
+  let written = 0
   const patientDocIds: string[] = []
-  for (const [index, list] of plan.notes) {
-    const docId = patientDocId(patientIds[index]!)
+  for (const [index, list] of notes) {
+    const docId = patientDocId(ids.patientIds[index]!)
     patientDocIds.push(docId)
     const doc = await sink.openDoc(docId)
     doc.transact(() => {
       for (const n of list) {
         addNote(doc, n, actor, clock)
-        notes++
+        written++
       }
     })
     await after(docId)
   }
+  return { patientDocIds, notes: written }
+}
+
+/** Writes the whole plan into one sink: directory, every month in order, then the files. */
+export async function writePractice(sink: DocSink, plan: PracticePlan, actor: Actor, clock: Clock): Promise<WrittenPractice> {
+  const ids = await writeDirectory(sink, plan, actor, clock)
+  let appointments = 0
+  let seriesAppointments = 0
+  const agendaDocIds: string[] = []
+  for (const [month, days] of plan.agenda) {
+    const written = await writeMonth(sink, month, days, plan.patients, ids, actor, clock)
+    agendaDocIds.push(written.docId)
+    appointments += written.appointments
+    seriesAppointments += written.seriesAppointments
+  }
+  const files = await writeFiles(sink, plan.notes, ids, actor, clock)
   return {
-    practitionerIds,
-    patientIds,
-    docIds: [DIRECTORY_DOC_ID, ...agendaDocIds, ...patientDocIds],
+    practitionerIds: ids.practitionerIds,
+    patientIds: ids.patientIds,
+    docIds: [DIRECTORY_DOC_ID, ...agendaDocIds, ...files.patientDocIds],
     agendaDocIds,
-    patientDocIds,
+    patientDocIds: files.patientDocIds,
     appointments,
     seriesAppointments,
     series: plan.series,
-    notes,
+    notes: files.notes,
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * What a server process costs, read from Linux's /proc: resident memory and CPU time (user +
- * system), so the bench can charge memory per connection and CPU per update to the relay alone.
+ * system), so the bench can charge memory per connection and CPU per update to the relay alone;
+ * and the peak resident memory of a process (the kernel's high-water mark, so no peak between
+ * two samples is missed).
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 
 export class ProcStatsError extends Error {
   override name = 'ProcStatsError'
@@ -34,4 +36,33 @@ export function sampleProcess(pid: number): ProcessSample {
   const stime = Number(fields[12])
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new ProcStatsError(`/proc/${pid}/stat has no CPU times`)
   return { rssBytes: Number(rss[1]) * 1024, cpuMs: ((utime + stime) * 1000) / TICKS_PER_SECOND }
+}
+
+function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  let status: string
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch (error) {
+    throw new ProcStatsError(`Cannot read /proc/${pid} (process gone, or not Linux): ${String(error)}`)
+  }
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)
+  if (!match) throw new ProcStatsError(`/proc/${pid}/status has no ${field} line`)
+  return Number(match[1])
+}
+
+/** Peak resident memory (VmHWM) since the process started, or since `resetPeakRss`. */
+export function peakRssBytes(pid: number = process.pid): number {
+  return statusKiB(pid, 'VmHWM') * 1024
+}
+
+/**
+ * Starts a new peak: writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0), so a
+ * phase's peak is not one of an earlier phase. Allowed on the bench's own processes.
+ */
+export function resetPeakRss(pid: number = process.pid): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+  } catch (error) {
+    throw new ProcStatsError(`Cannot reset the peak RSS of ${pid}: ${String(error)}`)
+  }
 }

@@ -8,6 +8,7 @@
  * stock providers (directory and this month first, then every other doc at once).
  * The three run interleaved, so a burst of noise on the shared machine hits all of them.
  */
+import { loadavg } from 'node:os'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device'
@@ -15,14 +16,19 @@ import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { listPatients } from '../../../shared/src/model/patients'
 import { listAppointments } from '../../../shared/src/model/agenda'
 import { benchEnvironment, countingWebSocket, deleteDeviceDatabases, hasState, until, type ByteCounter } from '../bench-device'
-import { localToday, setUpPractice, type BenchPractice } from '../fixture'
+import { localToday } from '../fixture'
 import { decodeDocFrame, encodeDocFrame, startBytesServer } from '../floor-transport'
 import { defaultSpec } from '../generate'
 import type { BenchOptions } from '../options'
+import { peakRssBytes, resetPeakRss } from '../process-stats'
 import { round, type Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
 import { median } from '../stats'
 import { startStockServer, stockProvider, type StockServer } from '../stock-server'
+import { setUpStreamedPractice, type SyncedPractice } from '../streamed-practice'
+
+/** What a joining device and the checks need: the code, and A's docs and state vectors. */
+type JoinTarget = Pick<SyncedPractice, 'code' | 'expected' | 'currentMonthDocId' | 'written'>
 
 interface JoinSample {
   usableMs: number
@@ -41,7 +47,7 @@ function listUsable(directory: Y.Doc, month: Y.Doc, patients: number): void {
 }
 
 /** The docs in the order a device needs them: directory, this month, then the rest. */
-function docOrder(p: BenchPractice): string[] {
+function docOrder(p: JoinTarget): string[] {
   return [DIRECTORY_DOC_ID, p.currentMonthDocId, ...p.written.docIds.filter((id) => id !== DIRECTORY_DOC_ID && id !== p.currentMonthDocId)]
 }
 
@@ -49,7 +55,7 @@ function docOrder(p: BenchPractice): string[] {
  * Joins with the pairing code and waits until usable, then until every doc matches A. The device
  * stays open (the caller destroys it); cold start reuses this to fill a device's IndexedDB.
  */
-export async function joinSynced(p: BenchPractice, env: DeviceEnvironment, counter: ByteCounter, timeoutMs = 120_000): Promise<{ sample: JoinSample; practice: OpenPractice }> {
+export async function joinSynced(p: JoinTarget, env: DeviceEnvironment, counter: ByteCounter, timeoutMs = 120_000): Promise<{ sample: JoinSample; practice: OpenPractice }> {
   const started = performance.now()
   const practice = await joinPractice(p.code, env)
   const { space } = practice
@@ -68,7 +74,7 @@ export async function joinSynced(p: BenchPractice, env: DeviceEnvironment, count
   return { sample: { usableMs, syncedMs, bytesReceived: counter.received, roomsAtUsable, roomsAtEnd: space.openRoomNames().length }, practice }
 }
 
-async function floorOnce(url: string, p: BenchPractice): Promise<JoinSample> {
+async function floorOnce(url: string, p: SyncedPractice): Promise<JoinSample> {
   const started = performance.now()
   let bytesReceived = 0
   let usableMs = 0
@@ -96,7 +102,7 @@ async function floorOnce(url: string, p: BenchPractice): Promise<JoinSample> {
 }
 
 /** A fresh stock client: one provider per doc, each doc checked against A's state vector. */
-async function stockOnce(server: StockServer, p: BenchPractice): Promise<JoinSample> {
+async function stockOnce(server: StockServer, p: SyncedPractice): Promise<JoinSample> {
   const counter: ByteCounter = { sent: 0, received: 0 }
   const WebSocketImpl = countingWebSocket(counter)
   const providers: Array<{ destroy(): void }> = []
@@ -121,21 +127,44 @@ async function stockOnce(server: StockServer, p: BenchPractice): Promise<JoinSam
 /** Ten years of a practice on a loaded 2-core machine take minutes to sync, not seconds. */
 const SYNC_TIMEOUT_MS = 900_000
 
-/** Docs loaded on the stock server at once: bounds the loaders' copies in the bench's heap. */
-const STOCK_LOAD_BATCH = 64
+/**
+ * Docs loaded on the stock server at once, and their plaintext bytes at most (a batch holds at
+ * least one doc): bounds the loaders' copies in the bench's heap. A month of ten practitioners is
+ * ≈3.5 MiB of plaintext and ≈8× that as a live doc, so 64 of them at once, twice (loader and
+ * read-back), took gigabytes.
+ */
+const STOCK_LOAD_BATCH = { docs: 64, bytes: 16 * 2 ** 20 }
+
+/** Splits `ids` in order into batches of at most `limit.docs` docs and `limit.bytes` bytes. */
+export function loadBatches(ids: readonly string[], bytesOf: (id: string) => number, limit: { docs: number; bytes: number }): string[][] {
+  const batches: string[][] = []
+  let batch: string[] = []
+  let bytes = 0
+  for (const id of ids) {
+    const size = bytesOf(id)
+    if (batch.length > 0 && (batch.length >= limit.docs || bytes + size > limit.bytes)) {
+      batches.push(batch)
+      batch = []
+      bytes = 0
+    }
+    batch.push(id)
+    bytes += size
+  }
+  if (batch.length > 0) batches.push(batch)
+  return batches
+}
 
 /**
  * Puts A's plaintext docs on the stock server, a batch at a time: one provider per doc, released
  * once a separate client reads that doc back in full (a provider's `sync` only says it received
  * the server's state, not that the server has ours). Then a full read-back, the stock warm-up.
  */
-async function loadStockServer(server: StockServer, p: BenchPractice): Promise<void> {
-  const order = docOrder(p)
-  for (let from = 0; from < order.length; from += STOCK_LOAD_BATCH) {
+async function loadStockServer(server: StockServer, p: SyncedPractice): Promise<void> {
+  for (const batch of loadBatches(docOrder(p), (id) => p.plaintext.get(id)!.byteLength, STOCK_LOAD_BATCH)) {
     const providers: Array<{ destroy(): void }> = []
     try {
       await Promise.all(
-        order.slice(from, from + STOCK_LOAD_BATCH).map(async (id) => {
+        batch.map(async (id) => {
           const doc = new Y.Doc({ guid: id, gc: true })
           Y.applyUpdate(doc, p.plaintext.get(id)!)
           providers.push(stockProvider(server, id, doc))
@@ -151,14 +180,18 @@ async function loadStockServer(server: StockServer, p: BenchPractice): Promise<v
   await stockOnce(server, p)
 }
 
-async function measure(p: BenchPractice, runs: number, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
+async function measure(p: SyncedPractice, runs: number, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
   const server = await startBytesServer(docOrder(p).map((id) => encodeDocFrame(id, p.plaintext.get(id)!)))
   const stock = await startStockServer()
   const floor: JoinSample[] = []
   const ours: JoinSample[] = []
   const plain: JoinSample[] = []
   let envelopeBytes = 0
-  const label = `${p.written.practitionerIds.length} practitioner(s) × ${p.plan.spec.months} months`
+  const loadAtStart = loadavg()
+  // The measuring phase's own peak, not the setup's (that one is in p.setup).
+  resetPeakRss()
+  let stockPeakRssBytes: number | undefined
+  const label = `${p.written.practitionerIds.length} practitioner(s) × ${p.spec.months} months`
   try {
     await loadStockServer(stock, p)
     log(`  (a) stock server loaded; ${heapLine()}`)
@@ -178,10 +211,14 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
           `rooms open when usable ${sample.roomsAtUsable}, at the end ${sample.roomsAtEnd}`,
       )
     }
+    stockPeakRssBytes = peakRssBytes(stock.pid)
   } finally {
     await server.close()
     await stock.close()
   }
+  const measurePeakRssBytes = peakRssBytes()
+  const relayPeakRssBytes = peakRssBytes(p.relay.pid)
+  const loadAtEnd = loadavg()
   const pick = (list: JoinSample[], key: MeasuredKey) => list.map((s) => s[key])
   const plaintextBytes = [...p.plaintext.values()].reduce((n, u) => n + u.byteLength, 0)
   const stat = `median of ${runs}`
@@ -203,7 +240,20 @@ async function measure(p: BenchPractice, runs: number, log: (line: string) => vo
       row('bytes received on the socket(s)', 'bytesReceived', 'bytes'),
       { scenario, metric: 'envelope state vs plaintext states', unit: 'bytes', ours: envelopeBytes, floor: plaintextBytes, stat: 'single measurement' },
     ],
-    details: { label, appointments: p.written.appointments, docs: p.written.docIds.length, plaintextBytes, envelopeBytes, setupMs: round(p.setupMs) },
+    details: {
+      label,
+      appointments: p.written.appointments,
+      patients: p.written.patientIds.length,
+      docs: p.written.docIds.length,
+      plaintextBytes,
+      envelopeBytes,
+      setupMs: round(p.setupMs),
+      // Peak RSS (VmHWM): the bench process during the setup and during the measuring, the relay
+      // over the whole run, the stock server once loaded and read by the runs.
+      ...(p.setup ? { setup: p.setup } : {}),
+      peakRssBytes: { measuring: measurePeakRssBytes, relay: relayPeakRssBytes, stockServer: stockPeakRssBytes },
+      loadAverage: { start: loadAtStart.map((n) => round(n, 2)), end: loadAtEnd.map((n) => round(n, 2)) },
+    },
   }
 }
 
@@ -225,30 +275,23 @@ export const freshDevice: Scenario = {
     const { options, log } = context
     const rows: Row[] = []
     for (const size of options.freshSizes) {
-      const shared = size === options.practitioners
-      const p = shared ? await context.practice() : await setUpPractice(sizedSpec(options, size), options.layout)
-      // A practice of this scenario's own needs A no more once set up (the relay has everything,
-      // the floors read p.plaintext): releasing A's docs and fake IndexedDB lets GC reclaim them.
-      let aReleased = false
+      if (size === options.practitioners) {
+        const shared = await context.practice()
+        const result = await measure({ ...shared, spec: shared.plan.spec }, options.runs, log)
+        rows.push(...result.rows)
+        context.detail(`fresh-device-${size}`, result.details)
+        continue
+      }
+      // A practice of this scenario's own is written by short-lived devices (streamed-practice.ts):
+      // none is left holding it, the relay has everything, the floors read p.plaintext.
+      const p = await setUpStreamedPractice(sizedSpec(options, size), options.layout, log)
       try {
-        if (!shared) {
-          log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms; ${heapLine()}`)
-          await p.a.space.destroy()
-          await deleteDeviceDatabases(p.envA)
-          aReleased = true
-          log(`  (a) device A released; ${heapLine()}`)
-        }
+        log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms, peak RSS ${Math.round((p.setup?.peakRssBytes ?? 0) / 2 ** 20)} MiB; ${heapLine()}`)
         const result = await measure(p, options.runs, log)
         rows.push(...result.rows)
         context.detail(`fresh-device-${size}`, result.details)
       } finally {
-        if (!shared) {
-          if (!aReleased) {
-            await p.a.space.destroy()
-            await deleteDeviceDatabases(p.envA)
-          }
-          await p.relay.dispose()
-        }
+        await p.relay.dispose()
       }
     }
     return rows
