@@ -55,7 +55,13 @@ function docOrder(p: JoinTarget): string[] {
  * Joins with the pairing code and waits until usable, then until every doc matches A. The device
  * stays open (the caller destroys it); cold start reuses this to fill a device's IndexedDB.
  */
-export async function joinSynced(p: JoinTarget, env: DeviceEnvironment, counter: ByteCounter, timeoutMs = 120_000): Promise<{ sample: JoinSample; practice: OpenPractice }> {
+export async function joinSynced(
+  p: JoinTarget,
+  env: DeviceEnvironment,
+  counter: ByteCounter,
+  timeoutMs = 120_000,
+  usableOnly = false,
+): Promise<{ sample: JoinSample; practice: OpenPractice }> {
   const started = performance.now()
   const practice = await joinPractice(p.code, env)
   const { space } = practice
@@ -68,13 +74,18 @@ export async function joinSynced(p: JoinTarget, env: DeviceEnvironment, counter:
   listUsable(directory, month, p.written.patientIds.length)
   const usableMs = performance.now() - started
   const roomsAtUsable = space.openRoomNames().length
+  if (usableOnly) {
+    // Bytes until usable only: the background pass may already have started on other rooms.
+    const sample = { usableMs, syncedMs: Number.NaN, bytesReceived: counter.received, roomsAtUsable, roomsAtEnd: roomsAtUsable }
+    return { sample, practice }
+  }
   const rest = docOrder(p).slice(2)
   await Promise.all(rest.map(async (id) => until(await space.openDoc(id), (d) => hasState(d, p.expected.get(id)!), timeoutMs)))
   const syncedMs = performance.now() - started
   return { sample: { usableMs, syncedMs, bytesReceived: counter.received, roomsAtUsable, roomsAtEnd: space.openRoomNames().length }, practice }
 }
 
-async function floorOnce(url: string, p: SyncedPractice): Promise<JoinSample> {
+async function floorOnce(url: string, p: SyncedPractice, docCount: number): Promise<JoinSample> {
   const started = performance.now()
   let bytesReceived = 0
   let usableMs = 0
@@ -93,7 +104,7 @@ async function floorOnce(url: string, p: SyncedPractice): Promise<JoinSample> {
         listUsable(docs.get(DIRECTORY_DOC_ID)!, docs.get(p.currentMonthDocId)!, p.written.patientIds.length)
         usableMs = performance.now() - started
       }
-      if (docs.size === p.plaintext.size) resolve()
+      if (docs.size === docCount) resolve()
     })
   })
   const syncedMs = performance.now() - started
@@ -102,7 +113,7 @@ async function floorOnce(url: string, p: SyncedPractice): Promise<JoinSample> {
 }
 
 /** A fresh stock client: one provider per doc, each doc checked against A's state vector. */
-async function stockOnce(server: StockServer, p: SyncedPractice): Promise<JoinSample> {
+async function stockOnce(server: StockServer, p: SyncedPractice, docIds: readonly string[]): Promise<JoinSample> {
   const counter: ByteCounter = { sent: 0, received: 0 }
   const WebSocketImpl = countingWebSocket(counter)
   const providers: Array<{ destroy(): void }> = []
@@ -117,7 +128,7 @@ async function stockOnce(server: StockServer, p: SyncedPractice): Promise<JoinSa
     const [directory, month] = await Promise.all([open(DIRECTORY_DOC_ID), open(p.currentMonthDocId)])
     listUsable(directory, month, p.written.patientIds.length)
     const usableMs = performance.now() - started
-    await Promise.all(docOrder(p).slice(2).map(open))
+    await Promise.all(docIds.slice(2).map(open))
     return { usableMs, syncedMs: performance.now() - started, bytesReceived: counter.received }
   } finally {
     for (const provider of providers) provider.destroy()
@@ -159,8 +170,8 @@ export function loadBatches(ids: readonly string[], bytesOf: (id: string) => num
  * once a separate client reads that doc back in full (a provider's `sync` only says it received
  * the server's state, not that the server has ours). Then a full read-back, the stock warm-up.
  */
-async function loadStockServer(server: StockServer, p: SyncedPractice): Promise<void> {
-  for (const batch of loadBatches(docOrder(p), (id) => p.plaintext.get(id)!.byteLength, STOCK_LOAD_BATCH)) {
+async function loadStockServer(server: StockServer, p: SyncedPractice, docIds: readonly string[]): Promise<void> {
+  for (const batch of loadBatches(docIds, (id) => p.plaintext.get(id)!.byteLength, STOCK_LOAD_BATCH)) {
     const providers: Array<{ destroy(): void }> = []
     try {
       await Promise.all(
@@ -177,11 +188,13 @@ async function loadStockServer(server: StockServer, p: SyncedPractice): Promise<
       for (const provider of providers) provider.destroy()
     }
   }
-  await stockOnce(server, p)
+  await stockOnce(server, p, docIds)
 }
 
-async function measure(p: SyncedPractice, runs: number, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
-  const server = await startBytesServer(docOrder(p).map((id) => encodeDocFrame(id, p.plaintext.get(id)!)))
+async function measure(p: SyncedPractice, runs: number, usableOnly: boolean, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
+  // Usable only: the floor and stock are given the directory and this month, ours stops there.
+  const docIds = usableOnly ? docOrder(p).slice(0, 2) : docOrder(p)
+  const server = await startBytesServer(docIds.map((id) => encodeDocFrame(id, p.plaintext.get(id)!)))
   const stock = await startStockServer()
   const floor: JoinSample[] = []
   const ours: JoinSample[] = []
@@ -193,21 +206,21 @@ async function measure(p: SyncedPractice, runs: number, log: (line: string) => v
   let stockPeakRssBytes: number | undefined
   const label = `${p.written.practitionerIds.length} practitioner(s) × ${p.spec.months} months`
   try {
-    await loadStockServer(stock, p)
+    await loadStockServer(stock, p, docIds)
     log(`  (a) stock server loaded; ${heapLine()}`)
     for (let run = 0; run < runs; run++) {
-      floor.push(await floorOnce(server.url, p))
-      plain.push(await stockOnce(stock, p))
+      floor.push(await floorOnce(server.url, p, docIds.length))
+      plain.push(await stockOnce(stock, p, docIds))
       const counter: ByteCounter = { sent: 0, received: 0 }
       const env = benchEnvironment(`fresh-${run}`, counter)
-      const { sample, practice } = await joinSynced(p, env, counter, SYNC_TIMEOUT_MS)
+      const { sample, practice } = await joinSynced(p, env, counter, SYNC_TIMEOUT_MS, usableOnly)
       ours.push(sample)
-      if (run === runs - 1) envelopeBytes = practice.space.envelopeStats().bytes
+      if (run === runs - 1 && !usableOnly) envelopeBytes = practice.space.envelopeStats().bytes
       await practice.space.destroy()
       await deleteDeviceDatabases(env)
       log(
         `  (a) ${label}, run ${run + 1}/${runs}: usable ${Math.round(sample.usableMs)} ms (stock ${Math.round(plain.at(-1)!.usableMs)}, floor ${Math.round(floor.at(-1)!.usableMs)}), ` +
-          `synced ${Math.round(sample.syncedMs)} ms (stock ${Math.round(plain.at(-1)!.syncedMs)}, floor ${Math.round(floor.at(-1)!.syncedMs)}); ` +
+          (usableOnly ? '' : `synced ${Math.round(sample.syncedMs)} ms (stock ${Math.round(plain.at(-1)!.syncedMs)}, floor ${Math.round(floor.at(-1)!.syncedMs)}); `) +
           `rooms open when usable ${sample.roomsAtUsable}, at the end ${sample.roomsAtEnd}`,
       )
     }
@@ -233,15 +246,19 @@ async function measure(p: SyncedPractice, runs: number, log: (line: string) => v
     stat,
     samples: { ours: pick(ours, key), floor: pick(floor, key), baseline: pick(plain, key) },
   })
+  const rows = usableOnly
+    ? [row('usable (directory + this month listed)', 'usableMs', 'ms'), row('bytes received until usable', 'bytesReceived', 'bytes')]
+    : [
+        row('usable (directory + this month listed)', 'usableMs', 'ms'),
+        row(`fully synced (${p.written.docIds.length} docs match)`, 'syncedMs', 'ms'),
+        row('bytes received on the socket(s)', 'bytesReceived', 'bytes'),
+        { scenario, metric: 'envelope state vs plaintext states', unit: 'bytes', ours: envelopeBytes, floor: plaintextBytes, stat: 'single measurement' } satisfies Row,
+      ]
   return {
-    rows: [
-      row('usable (directory + this month listed)', 'usableMs', 'ms'),
-      row(`fully synced (${p.written.docIds.length} docs match)`, 'syncedMs', 'ms'),
-      row('bytes received on the socket(s)', 'bytesReceived', 'bytes'),
-      { scenario, metric: 'envelope state vs plaintext states', unit: 'bytes', ours: envelopeBytes, floor: plaintextBytes, stat: 'single measurement' },
-    ],
+    rows,
     details: {
       label,
+      usableOnly,
       appointments: p.written.appointments,
       patients: p.written.patientIds.length,
       docs: p.written.docIds.length,
@@ -277,7 +294,7 @@ export const freshDevice: Scenario = {
     for (const size of options.freshSizes) {
       if (size === options.practitioners) {
         const shared = await context.practice()
-        const result = await measure({ ...shared, spec: shared.plan.spec }, options.runs, log)
+        const result = await measure({ ...shared, spec: shared.plan.spec }, options.runs, options.usableOnly, log)
         rows.push(...result.rows)
         context.detail(`fresh-device-${size}`, result.details)
         continue
@@ -287,7 +304,7 @@ export const freshDevice: Scenario = {
       const p = await setUpStreamedPractice(sizedSpec(options, size), options.layout, log)
       try {
         log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms, peak RSS ${Math.round((p.setup?.peakRssBytes ?? 0) / 2 ** 20)} MiB; ${heapLine()}`)
-        const result = await measure(p, options.runs, log)
+        const result = await measure(p, options.runs, options.usableOnly, log)
         rows.push(...result.rows)
         context.detail(`fresh-device-${size}`, result.details)
       } finally {
