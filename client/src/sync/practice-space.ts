@@ -90,7 +90,7 @@ const IDLE_CLOSE_MS = 2 * 60_000
  * (~140 rooms at ten years of months), few enough that a tablet decodes one room while two
  * download, and that the start-up rooms' bandwidth is not diluted when a view opens a room.
  */
-const BACKGROUND_CONCURRENCY = 3
+export const BACKGROUND_CONCURRENCY = 3
 const DEFAULT_TIME_ZONE = 'Europe/Paris'
 
 const STATUS_RANK: Record<ConnectionStatus, number> = {
