@@ -71,18 +71,20 @@ export async function deleteDeviceDatabases(env: DeviceEnvironment): Promise<voi
 /** Resolves when `check(doc)` holds: checked now and after each update of the doc, never polled. */
 export function until(doc: Y.Doc, check: (doc: Y.Doc) => boolean, timeoutMs = 120_000): Promise<void> {
   if (check(doc)) return Promise.resolve()
+  // 'afterTransaction', as the app's views (DocVersion): an 'update' listener would make Yjs
+  // encode every transaction again, a cost the harness must not add to ours or to stock.
   return new Promise((resolve, reject) => {
-    const onUpdate = () => {
+    const onTransaction = () => {
       if (!check(doc)) return
       clearTimeout(timer)
-      doc.off('update', onUpdate)
+      doc.off('afterTransaction', onTransaction)
       resolve()
     }
     const timer = setTimeout(() => {
-      doc.off('update', onUpdate)
+      doc.off('afterTransaction', onTransaction)
       reject(new Error(`Doc ${doc.guid} did not reach the expected state in ${timeoutMs} ms`))
     }, timeoutMs)
-    doc.on('update', onUpdate)
+    doc.on('afterTransaction', onTransaction)
   })
 }
 

@@ -22,6 +22,27 @@ describe('DocSnapshotStore', () => {
     expect(first).toEqual(['Alice'])
   })
 
+  it('counts a transaction that inserted or only deleted, not one that changed nothing', () => {
+    const doc = new Y.Doc()
+    const version = new DocVersion(doc)
+    const people = doc.getMap<string>('people')
+    people.set('a', 'Alice')
+    expect(version.get()).toBe(1)
+    doc.transact(() => {})
+    people.delete('nobody')
+    expect(version.get()).toBe(1)
+    people.delete('a')
+    expect(version.get()).toBe(2)
+    const remote = new Y.Doc()
+    Y.applyUpdate(remote, Y.encodeStateAsUpdate(doc))
+    remote.getMap<string>('people').set('b', 'Bob')
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote))
+    expect(version.get()).toBe(3)
+    // The same update again brings nothing new.
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote))
+    expect(version.get()).toBe(3)
+  })
+
   it('reads again after a local or a remote change, and notifies subscribers', () => {
     const doc = new Y.Doc()
     const version = new DocVersion(doc)

@@ -333,9 +333,25 @@ export class Envelope {
     )
     for (const e of todo) open.inFlight.delete(e)
     if (this.openByBlind.get(open.blind) !== open) return // erased or closed meanwhile
+    // Yjs encodes a transaction as an update only for 'update' listeners; the envelope's own ignores
+    // what it decrypted, so it is off while entries apply (≈15 % of opening a 20,000-patient directory).
+    open.doc.off('update', open.onUpdate)
     let appliedAny = false
-    // One transaction, one update at a time: about twice as fast as Y.mergeUpdates then one
-    // apply on a doc opened from many entries (cold start), and observers still fire once.
+    try {
+      appliedAny = this.applyDecrypted(open, results)
+    } finally {
+      open.doc.on('update', open.onUpdate)
+    }
+    if (appliedAny) this.maybeScheduleCompaction(open)
+  }
+
+  /**
+   * One transaction, one update at a time: about twice as fast as Y.mergeUpdates then one apply on
+   * a doc opened from many entries (cold start), and observers still fire once. Says whether any
+   * entry was applied.
+   */
+  private applyDecrypted(open: OpenDoc, results: Array<{ entry: EnvelopeEntry; update: Uint8Array | null }>): boolean {
+    let appliedAny = false
     open.doc.transact(() => {
       for (const { entry, update } of results) {
         if (update === null) continue
@@ -349,7 +365,7 @@ export class Envelope {
         }
       }
     }, DECRYPTED_ORIGIN)
-    if (appliedAny) this.maybeScheduleCompaction(open)
+    return appliedAny
   }
 
   // --- writing ---
