@@ -13,7 +13,7 @@ import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, t
 import { shiftMonth } from '../client/src/state/agenda-docs'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, getPatient } from '../shared/src/model/patients'
-import { addAppointment, listAppointments } from '../shared/src/model/agenda'
+import { addAppointment } from '../shared/src/model/agenda'
 import { addNote } from '../shared/src/model/patient-file'
 import { monthOf, todayIn } from '../shared/src/model/dates'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
@@ -23,6 +23,7 @@ import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
+import { appointmentsIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
 
 const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
@@ -36,13 +37,7 @@ const recentMonth = shiftMonth(thisMonth, -3)
 const futureMonth = shiftMonth(thisMonth, 3)
 const oldMonth = '2019-03'
 
-function quietDevice(name: string): DeviceEnvironment {
-  return { ...nodeDeviceEnvironment(name, frames), rooms: { background: false } }
-}
-
-function appointmentsIn(p: OpenPractice, month: string): Promise<number> {
-  return p.space.openDoc(agendaDocId(month)).then((doc) => listAppointments(doc, {}).items.length)
-}
+const quietDevice = (name: string): DeviceEnvironment => quietRoomDevice(name, frames)
 
 describe('a practice with a room per month', () => {
   let a: OpenPractice

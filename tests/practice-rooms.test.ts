@@ -13,7 +13,7 @@ import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, t
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, getPatient } from '../shared/src/model/patients'
-import { addAppointment, listAppointments } from '../shared/src/model/agenda'
+import { addAppointment } from '../shared/src/model/agenda'
 import { addNote, getNote } from '../shared/src/model/patient-file'
 import { monthOf, todayIn } from '../shared/src/model/dates'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
@@ -24,6 +24,7 @@ import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
+import { appointmentsIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
 
 const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
@@ -33,14 +34,7 @@ const today = todayIn('Europe/Paris', Date.now)
 const thisMonth = monthOf(today)
 const startup: RoomName[] = startupRooms(SpaceLayout.Rooms, today)
 
-/** A device that opens nothing in the background, so what it connects is only what it asked for. */
-function quietDevice(name: string): DeviceEnvironment {
-  return { ...nodeDeviceEnvironment(name, frames), rooms: { background: false } }
-}
-
-function appointmentsIn(p: OpenPractice, month: string): Promise<number> {
-  return p.space.openDoc(agendaDocId(month)).then((doc) => listAppointments(doc, {}).items.length)
-}
+const quietDevice = (name: string): DeviceEnvironment => quietRoomDevice(name, frames)
 
 describe('a practice in rooms', () => {
   let a: OpenPractice
