@@ -12,6 +12,11 @@ export interface ByteCounter {
   received: number
   /** Frames sent, when the scenario wants round trips. */
   framesSent?: number
+  /**
+   * Frames sent per socket (its URL, one per room), when the scenario wants round trips: rooms
+   * sync in parallel, so round trips are read per socket, not summed over them.
+   */
+  framesBySocket?: Map<string, number>
 }
 
 function byteLength(data: unknown): number {
@@ -33,6 +38,7 @@ export function countingWebSocket(counter: ByteCounter): typeof globalThis.WebSo
     override send(data: unknown, ...rest: unknown[]): void {
       counter.sent += byteLength(data)
       if (counter.framesSent !== undefined) counter.framesSent++
+      counter.framesBySocket?.set(this.url, (counter.framesBySocket.get(this.url) ?? 0) + 1)
       ;(super.send as (...args: unknown[]) => void)(data, ...rest)
     }
   }

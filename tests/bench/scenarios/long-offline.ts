@@ -2,7 +2,9 @@
  * (e) Long offline: device B goes offline and makes `local` changes (one entry each, as changes
  * spread over days would be) while A, online, makes `remote` changes. B reconnects: time until its
  * changes are acknowledged and A's last change shows, bytes exchanged both ways, and frames B sent
- * (the y-websocket handshake is one round trip: B's step 1, then its step 2 answering the relay's).
+ * (the y-websocket handshake is one round trip: B's step 1, then its step 2 answering the relay's;
+ * with rooms, B reconnects each of its start-up rooms on a socket of its own, in parallel, so one
+ * round trip is 2 frames on each socket).
  * Floor: the size of the changes themselves, as plaintext Yjs updates of the inner doc.
  *
  * Run twice: with the app's compaction (a doc's entries are folded once they outweigh its snapshot),
@@ -28,6 +30,9 @@ interface Sample {
   ms: number
   bytesExchanged: number
   framesSentByB: number
+  /** Sockets (rooms) B reconnected, and the most frames it sent on one: 2 = one round trip. */
+  socketsOfB: number
+  mostFramesOnOneSocket: number
   plaintextChangeBytes: number
   envelopeChangeBytes: number
 }
@@ -77,7 +82,12 @@ async function edit(device: OpenPractice, directory: Y.Doc, patientIds: readonly
 }
 
 async function once(p: BenchPractice, variant: Variant, local: number, remote: number, run: number): Promise<Sample> {
-  const counterB: ByteCounter & { framesSent: number } = { sent: 0, received: 0, framesSent: 0 }
+  const counterB: ByteCounter & { framesSent: number; framesBySocket: Map<string, number> } = {
+    sent: 0,
+    received: 0,
+    framesSent: 0,
+    framesBySocket: new Map(),
+  }
   const envs: DeviceEnvironment[] = ['long-a', 'long-b'].map((name, i) => {
     const env = benchEnvironment(name, i === 1 ? counterB : undefined)
     return { ...env, space: { ...env.space, envelope: variant.envelope } }
@@ -111,6 +121,7 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
     counterB.sent = 0
     counterB.received = 0
     counterB.framesSent = 0
+    counterB.framesBySocket.clear()
     const started = performance.now()
     b.space.connect()
     await b.space.whenAcknowledged(120_000)
@@ -119,6 +130,8 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
       ms: performance.now() - started,
       bytesExchanged: counterB.sent + counterB.received,
       framesSentByB: counterB.framesSent,
+      socketsOfB: counterB.framesBySocket.size,
+      mostFramesOnOneSocket: Math.max(0, ...counterB.framesBySocket.values()),
       plaintextChangeBytes,
       envelopeChangeBytes,
     }
@@ -142,7 +155,7 @@ async function runLongOffline(
       samples.push(s)
       log(
         `  (e) ${variant.label}, run ${run}/${options.runs}: ${Math.round(s.ms)} ms, ${s.bytesExchanged} B exchanged, ` +
-          `${s.framesSentByB} frames sent by B; changes ${s.plaintextChangeBytes} B plaintext, ${s.envelopeChangeBytes} B as entries`,
+          `${s.framesSentByB} frames sent by B over ${s.socketsOfB} room socket(s), at most ${s.mostFramesOnOneSocket} on one; changes ${s.plaintextChangeBytes} B plaintext, ${s.envelopeChangeBytes} B as entries`,
       )
     }
     const m = (f: (s: Sample) => number) => median(samples.map(f))
@@ -152,7 +165,9 @@ async function runLongOffline(
       { scenario, metric: 'reconnect until all exchanged', unit: 'ms', ours: m((s) => s.ms), floor: null, stat },
       { scenario, metric: 'bytes exchanged vs plaintext changes', unit: 'bytes', ours: m((s) => s.bytesExchanged), floor: m((s) => s.plaintextChangeBytes), stat },
       { scenario, metric: 'changes as encrypted entries vs plaintext', unit: 'bytes', ours: m((s) => s.envelopeChangeBytes), floor: m((s) => s.plaintextChangeBytes), stat },
-      { scenario, metric: 'frames sent by B (2 = one round trip)', unit: 'count', ours: m((s) => s.framesSentByB), floor: 2, stat },
+      // Each room B reconnects is its own socket, all in parallel: one round trip is 2 frames on each.
+      { scenario, metric: 'frames sent by B on one room socket, at most (2 = one round trip)', unit: 'count', ours: m((s) => s.mostFramesOnOneSocket), floor: 2, stat },
+      { scenario, metric: 'frames sent by B, all room sockets', unit: 'count', ours: m((s) => s.framesSentByB), floor: null, stat },
     )
   }
   return rows
