@@ -7,8 +7,11 @@
  * It counts entries written offline in an earlier session too (another clientID): a reload does
  * not make pending changes disappear from the count.
  *
- * What a device receives from the relay is on the relay: it counts as acknowledged on arrival
- * (mergeReceived), so the relay need not send an ACK to every device for every edit it fans out.
+ * What a device receives from the relay is on the relay, or being written there: it counts as
+ * acknowledged on arrival (mergeReceived), so the relay need not send an ACK to every device for
+ * every edit it fans out. The relay forwards before its durable write; should it die in between,
+ * nothing is lost (the writer still holds the change as pending and sends it again, and any device
+ * holding it offers it in its step 2), only this device's count was optimistic for that moment.
  */
 import * as Y from 'yjs'
 
