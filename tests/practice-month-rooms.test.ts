@@ -4,11 +4,12 @@
  * this month only and opens an old month when asked; the background pass that brings every month
  * to another device a few rooms at a time and releases each from memory once synced; a released
  * room reopened with its data intact; a month first written while a device is online reaching it
- * through the pass; the rooms-per-space limit; no month name on the relay.
+ * through the pass; no month name on the relay. (The rooms-per-space limit, for both layouts with
+ * rooms, is in practice-rooms.test.ts.)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
 import { shiftMonth } from '../client/src/state/agenda-docs'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
@@ -21,7 +22,6 @@ import { MAIN_ROOM, monthRoom, SpaceLayout, startupRooms, type RoomName } from '
 import { ROOMS_INDEX_MAP } from '../client/src/sync/practice-space'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
-import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
 import { appointmentsIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
 
@@ -170,27 +170,6 @@ describe('a practice with a room per month', () => {
       for (const file of stored) expect(file.includes(needle), `relay storage contains ${needle}`).toBe(false)
       expect(logs.includes(needle), `relay logs contain ${needle}`).toBe(false)
     }
-  })
-})
-
-describe('the rooms-per-space limit, with a room per month', () => {
-  let relay: RelayProcess | null = null
-  afterAll(async () => {
-    await relay?.dispose()
-  })
-
-  it('a month room refused by the relay makes the practice refused, with the reason', async () => {
-    // Main is not counted: the start-up months fill the limit, and the first other month is refused.
-    relay = await startRelayProcess({ env: { TOURNEE_MAX_ROOMS_PER_SPACE: String(startup.length - 1) } })
-    const p = await track(
-      createPractice(
-        { relayUrl: relay.url, practiceName: 'Cabinet limité', practitioner: { displayName: 'Oriane Limousin', profession: 'kine' } },
-        quietDevice('limite'),
-      ),
-    )
-    await waitFor(() => expect(p.space.getSyncState().status).toBe('online'))
-    await p.space.openDoc(agendaDocId(oldMonth))
-    await waitFor(() => expect(p.space.getSyncState()).toMatchObject({ status: 'refused', refusal: 'too-many-rooms' }))
   })
 })
 

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
@@ -181,16 +181,20 @@ describe('a practice in rooms', () => {
 
 describe('the rooms-per-space limit, as a device sees it', () => {
   let relay: RelayProcess | null = null
-  afterAll(async () => {
+  afterEach(async () => {
     await relay?.dispose()
+    relay = null
   })
 
-  it('a room refused by the relay makes the practice refused, with the reason', async () => {
-    // Main is not counted; this year's agenda is one room (two in December or January).
-    relay = await startRelayProcess({ env: { TOURNEE_MAX_ROOMS_PER_SPACE: String(startup.length - 1) } })
+  it.each([
+    { layout: SpaceLayout.Rooms, name: 'a room per year' },
+    { layout: SpaceLayout.Months, name: 'a room per month' },
+  ])('a room refused by the relay makes the practice refused, with the reason ($name)', async ({ layout }) => {
+    // Main is not counted: the start-up rooms fill the limit, and the first other agenda room is refused.
+    relay = await startRelayProcess({ env: { TOURNEE_MAX_ROOMS_PER_SPACE: String(startupRooms(layout, today).length - 1) } })
     const p = await track(
       createPractice(
-        { relayUrl: relay.url, practiceName: 'Cabinet limité', practitioner: { displayName: 'Oriane Limousin', profession: 'kine' }, layout: SpaceLayout.Rooms },
+        { relayUrl: relay.url, practiceName: 'Cabinet limité', practitioner: { displayName: 'Oriane Limousin', profession: 'kine' }, layout },
         quietDevice('limite'),
       ),
     )
