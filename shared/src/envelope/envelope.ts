@@ -334,9 +334,9 @@ export class Envelope {
     for (const e of todo) open.inFlight.delete(e)
     if (this.openByBlind.get(open.blind) !== open) return // erased or closed meanwhile
     // Yjs encodes a transaction as an update only for 'update' listeners; the envelope's own ignores
-    // what it decrypted, so it is off while entries apply (≈15 % of opening a 20,000-patient directory).
+    // what it decrypted, so it is off while entries apply (a quarter of applying a 20,000-patient directory in a CPU profile).
     open.doc.off('update', open.onUpdate)
-    let appliedAny = false
+    let appliedAny: boolean
     try {
       appliedAny = this.applyDecrypted(open, results)
     } finally {
