@@ -12,9 +12,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
 import { shiftMonth } from '../client/src/state/agenda-docs'
-import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
+import { DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, getPatient } from '../shared/src/model/patients'
-import { addAppointment } from '../shared/src/model/agenda'
 import { addNote } from '../shared/src/model/patient-file'
 import { monthOf, todayIn } from '../shared/src/model/dates'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
@@ -23,7 +22,7 @@ import { ROOMS_INDEX_MAP } from '../client/src/sync/practice-space'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
-import { appointmentsIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
+import { appointmentsIn, bookIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
 
 const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
@@ -45,13 +44,7 @@ describe('a practice with a room per month', () => {
   let patientId: string
   let written: RoomName[]
 
-  const book = async (p: OpenPractice, month: string, day = '10', hour = '09') =>
-    addAppointment(
-      await p.space.openDoc(agendaDocId(month)),
-      { start: `${month}-${day}T${hour}:00`, durationMin: 30, practitionerId: a.record.memberId!, patientId, place: 'practice' },
-      actorOf(p),
-      Date.now,
-    )
+  const book = (p: OpenPractice, month: string, day?: string, hour?: string) => bookIn(p, month, { practitionerId: a.record.memberId!, patientId }, day, hour)
 
   it('is created in layout 3 and writes each month into its own room', async () => {
     envA = quietDevice('tablette')

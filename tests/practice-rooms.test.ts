@@ -24,7 +24,7 @@ import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
-import { appointmentsIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
+import { appointmentsIn, bookIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
 
 const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
@@ -42,13 +42,7 @@ describe('a practice in rooms', () => {
   let patients: string[]
   let memberId: string
 
-  const book = async (p: OpenPractice, month: string, day = '10', hour = '09') =>
-    addAppointment(
-      await p.space.openDoc(agendaDocId(month)),
-      { start: `${month}-${day}T${hour}:00`, durationMin: 30, practitionerId: memberId, patientId: patients[0]!, place: 'practice' },
-      actorOf(p),
-      Date.now,
-    )
+  const book = (p: OpenPractice, month: string, day?: string, hour?: string) => bookIn(p, month, { practitionerId: memberId, patientId: patients[0]! }, day, hour)
 
   it('writes 2019, 2025 and this year plus patient files, each in its own room', async () => {
     envA = quietDevice('tablette')
