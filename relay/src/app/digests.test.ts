@@ -99,7 +99,7 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
     expect(got.headers.get('cache-control')).toBe('no-store')
     expect(new Uint8Array(await got.arrayBuffer())).toEqual(first)
 
-    const same = randomBytes(10)
+    const same = randomBytes(40)
     const replacedEqual = await put(space, 10, same)
     expect(replacedEqual.status).toBe(200)
     expect(await replacedEqual.json()).toEqual({ status: 'replaced' })
@@ -110,7 +110,7 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
     const text = space.metrics.registry.render()
     expect(text).toContain('tournee_digests_stored_total{result="created"} 1')
     expect(text).toContain('tournee_digests_stored_total{result="replaced"} 2')
-    expect(text).toContain('tournee_digest_bytes_stored_total 7010')
+    expect(text).toContain('tournee_digest_bytes_stored_total 7040')
     expect(text).toContain('tournee_digests_served_total 1')
   })
 
@@ -131,7 +131,7 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
 
   it('refuses as stale a publication overtaken while its body was uploading', async () => {
     const space = await makeSpace()
-    await put(space, 5, randomBytes(10))
+    await put(space, 5, randomBytes(40))
     // The slow upload (weight 6) passes the early check, then a heavier one lands before it ends.
     let release: () => void = () => undefined
     const gate = new Promise<void>((resolve) => (release = resolve))
@@ -145,7 +145,7 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
           reading()
           await gate
           sent = true
-          controller.enqueue(new Uint8Array([6]))
+          controller.enqueue(new Uint8Array(40).fill(6))
         },
       },
       // No read ahead: pull runs only once the route reads the body, past its early weight check.
@@ -153,7 +153,7 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
     )
     const slowPut = put(space, 6, slow)
     await readingStarted
-    const heavier = randomBytes(20)
+    const heavier = randomBytes(40)
     expect((await put(space, 7, heavier)).status).toBe(200)
     release()
     const overtaken = await slowPut
@@ -191,7 +191,7 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
 
   it('stops reading a streamed body without Content-Length as soon as it passes the limit', async () => {
     const space = await makeSpace()
-    await put(space, 1, randomBytes(10))
+    await put(space, 1, randomBytes(40))
     const { stream, state } = countingStream(1000, 1024)
     const response = await put(space, 2, stream)
     expect(response.status).toBe(413)
@@ -204,6 +204,18 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
   it('accepts a body of exactly the limit', async () => {
     const space = await makeSpace()
     expect((await put(space, 1, randomBytes(LIMIT))).status).toBe(201)
+  })
+
+  it('refuses a body too short to be a sealed digest, keeping the stored one', async () => {
+    const space = await makeSpace()
+    const kept = randomBytes(28)
+    expect((await put(space, 1, kept)).status).toBe(201)
+    for (const body of [new Uint8Array(0), randomBytes(27)]) {
+      const response = await put(space, 2, body)
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ field: 'body' })
+    }
+    expect(await space.storage.getDigest(space.spaceId, 'directory')).toEqual({ weight: 1, data: kept })
   })
 
   it.each([
@@ -295,7 +307,7 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN)
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(DIGEST_WEIGHT_HEADER)
     expect(preflight.headers.get('access-control-allow-methods')).toContain('HEAD')
-    await put(space, 4, randomBytes(10))
+    await put(space, 4, randomBytes(40))
     const got = await space.app.request(path(space.spaceId), { headers: { ...auth(space.credential), origin: ORIGIN } })
     expect(got.headers.get('access-control-expose-headers')?.toLowerCase()).toContain(DIGEST_WEIGHT_HEADER)
     expect(got.headers.get('access-control-expose-headers')?.toLowerCase()).toContain(ERROR_FIELD_HEADER)

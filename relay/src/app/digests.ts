@@ -6,7 +6,8 @@
  *        X-Tournee-Digest-Weight: <non-negative safe integer>   body: the ciphertext, ≤ maxDigestBytes
  *     201 {status:'created'} · 200 {status:'replaced'} (weight ≥ the stored one)
  *     409 {error, field:'weight', storedWeight} lighter than the stored one: nothing stored
- *     400 malformed id / name / weight / credential · 401 wrong credential · 404 unknown space
+ *     400 malformed id / name / weight / credential, or a body shorter than an IV and a tag
+ *     401 wrong credential · 404 unknown space
  *     413 too large
  *   GET  /v1/spaces/:spaceId/digests/:name   Authorization: Bearer <credential>
  *     200 the ciphertext, X-Tournee-Digest-Weight: <stored weight> · 404 none yet · 401 · 404 space
@@ -27,7 +28,7 @@
  * write, for publications that race.
  */
 import { Hono, type Context } from 'hono'
-import { isDigestName, type DigestName } from '../../../shared/src/digest/digest-cipher'
+import { DIGEST_MIN_BYTES, isDigestName, type DigestName } from '../../../shared/src/digest/digest-cipher'
 import { DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER } from '../../../shared/src/protocol/constants'
 import { credentialMatches } from '../auth/credential'
 import type { Logger } from '../log'
@@ -118,6 +119,11 @@ export function digestsRoutes(deps: DigestsDeps): Hono {
     if (storedWeight !== null && weight < storedWeight) return refuseStale(c, spaceId, name, weight, storedWeight)
     const bytes = await readBoundedBody(c.req.raw.body, deps.maxDigestBytes)
     if (bytes === 'too_large') return tooLarge()
+    // Opaque, but never shorter than an IV and a tag: an empty or truncated upload (a device's
+    // bug) must not replace a digest the others can open.
+    if (bytes.byteLength < DIGEST_MIN_BYTES) {
+      return refuse(c, 400, 'bad_request', { error: `A digest is at least ${DIGEST_MIN_BYTES} bytes of ciphertext`, field: 'body' })
+    }
     let result
     try {
       result = await deps.storage.putDigest(spaceId, name, weight, bytes)

@@ -20,6 +20,8 @@ export type DigestName = (typeof DIGEST_NAMES)[number]
 
 export const DIGEST_IV_BYTES = 12
 const TAG_BYTES = 16
+/** The shortest blob: an IV and a tag around an empty plaintext. The relay refuses anything shorter. */
+export const DIGEST_MIN_BYTES = DIGEST_IV_BYTES + TAG_BYTES
 const encoder = new TextEncoder()
 
 export class DigestIntegrityError extends Error {
@@ -80,7 +82,7 @@ export async function decryptDigest(
   weight: number,
   blob: Uint8Array,
 ): Promise<Uint8Array> {
-  if (blob.length < DIGEST_IV_BYTES + TAG_BYTES) throw new DigestIntegrityError(`Digest too short (${blob.length} bytes)`)
+  if (blob.length < DIGEST_MIN_BYTES) throw new DigestIntegrityError(`Digest too short (${blob.length} bytes)`)
   const additionalData = associatedData(spaceId, name, weight)
   try {
     const plain = await crypto.subtle.decrypt(
