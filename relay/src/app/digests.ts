@@ -28,7 +28,7 @@
  * write, for publications that race.
  */
 import { Hono, type Context } from 'hono'
-import { DIGEST_MIN_BYTES, isDigestName, type DigestName } from '../../../shared/src/digest/digest-cipher'
+import { DIGEST_MIN_BYTES, DIGEST_NAMES, isDigestName, type DigestName } from '../../../shared/src/digest/digest-cipher'
 import { DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER } from '../../../shared/src/protocol/constants'
 import { credentialMatches } from '../auth/credential'
 import type { Logger } from '../log'
@@ -86,7 +86,7 @@ export function digestsRoutes(deps: DigestsDeps): Hono {
     if (!request.ok) return { ok: false, response: refuse(c, 400, 'bad_request', request.error) }
     const name = c.req.param('name')
     if (!isDigestName(name)) {
-      return { ok: false, response: refuse(c, 400, 'bad_request', { error: 'name must be a digest name: directory', field: 'name' }) }
+      return { ok: false, response: refuse(c, 400, 'bad_request', { error: `name must be one of: ${DIGEST_NAMES.join(', ')}`, field: 'name' }) }
     }
     const storedHash = await deps.storage.getCredentialHash(request.spaceId)
     if (storedHash === null) {
