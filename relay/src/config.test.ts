@@ -43,6 +43,7 @@ describe('loadConfig', () => {
         TOURNEE_STATIC_DIR: 'built',
         TOURNEE_MAX_FRAME_BYTES: '1024',
         TOURNEE_MESSAGES_PER_SECOND: '5',
+        TOURNEE_MAX_DIGEST_BYTES: '2048',
         TOURNEE_LOG_LEVEL: 'DEBUG',
       },
       cwd,
@@ -56,7 +57,12 @@ describe('loadConfig', () => {
       staticDir,
       logLevel: 'debug',
     })
-    expect(config.limits).toMatchObject({ maxFrameBytes: 1024, messagesPerSecond: 5, messageBurst: DefaultLimits.messageBurst })
+    expect(config.limits).toMatchObject({
+      maxFrameBytes: 1024,
+      messagesPerSecond: 5,
+      maxDigestBytes: 2048,
+      messageBurst: DefaultLimits.messageBurst,
+    })
   })
 
   it.each([
@@ -70,6 +76,7 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production' }, 'TOURNEE_STATIC_DIR'],
     [{ TOURNEE_MAX_FRAME_BYTES: '0' }, 'TOURNEE_MAX_FRAME_BYTES'],
     [{ TOURNEE_MESSAGE_BURST: '1.5' }, 'TOURNEE_MESSAGE_BURST'],
+    [{ TOURNEE_MAX_DIGEST_BYTES: '32MiB' }, 'TOURNEE_MAX_DIGEST_BYTES'],
     [{ TOURNEE_LOG_LEVEL: 'verbose' }, 'TOURNEE_LOG_LEVEL'],
   ])('refuses %j naming %s', (env, variable) => {
     let caught: unknown

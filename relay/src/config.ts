@@ -44,6 +44,7 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxAwarenessBytes: 'TOURNEE_MAX_AWARENESS_BYTES',
   maxHttpBodyBytes: 'TOURNEE_MAX_HTTP_BODY_BYTES',
   maxAttachmentBytes: 'TOURNEE_MAX_ATTACHMENT_BYTES',
+  maxDigestBytes: 'TOURNEE_MAX_DIGEST_BYTES',
   // Default 600: a room per agenda month (layout 3) for 40 years, the 16 file shards, and months
   // opened without being written to (see DefaultLimits.maxRoomsPerSpace).
   maxRoomsPerSpace: 'TOURNEE_MAX_ROOMS_PER_SPACE',

@@ -263,6 +263,9 @@ describe('storage failure', () => {
       compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
       putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
       getAttachment: (id, hash) => real.getAttachment(id, hash),
+      putDigest: (id, name, weight, data) => real.putDigest(id, name, weight, data),
+      getDigest: (id, name) => real.getDigest(id, name),
+      getDigestWeight: (id, name) => real.getDigestWeight(id, name),
       close: () => real.close(),
     }
     const { url } = await start(config(dataDir), { storage: flaky })

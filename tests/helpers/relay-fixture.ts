@@ -5,7 +5,7 @@
 import { afterAll, beforeAll } from 'vitest'
 import type { OpenPractice } from '../../client/src/sync/device'
 import type { Actor } from '../../shared/src/model/actor'
-import { startRelayProcess, type RelayProcess } from './relay-process'
+import { startRelayProcess, type RelayProcess, type RelayProcessOptions } from './relay-process'
 
 export interface RelayFixture {
   /** The relay of this file (started in beforeAll). */
@@ -14,11 +14,12 @@ export interface RelayFixture {
   track(opening: Promise<OpenPractice | null>): Promise<OpenPractice>
 }
 
-export function useRelayFixture(): RelayFixture {
+/** `options` configure the file's relay (its environment: limits, allowed origins). */
+export function useRelayFixture(options: RelayProcessOptions = {}): RelayFixture {
   let relay: RelayProcess | null = null
   const opened: OpenPractice[] = []
   beforeAll(async () => {
-    relay = await startRelayProcess()
+    relay = await startRelayProcess(options)
   })
   afterAll(async () => {
     for (const p of opened) await p.space.destroy().catch(() => undefined)

@@ -22,6 +22,7 @@ import { credentialMatches } from '../auth/credential'
 import type { Logger } from '../log'
 import type { AttachmentRefusalReason, RelayMetrics } from '../metrics/relay-metrics'
 import { UnknownSpaceError, type RelayStorage } from '../storage/relay-storage'
+import { declaresMoreThan, readBoundedBody } from './bounded-body'
 import { readSpaceRequest, type ErrorBody } from './spaces'
 
 export interface AttachmentsDeps {
@@ -72,24 +73,24 @@ export function attachmentsRoutes(deps: AttachmentsDeps): Hono {
     if (!access.ok) return access.response
     const tooLarge = () =>
       refuse(c, 413, 'too_large', { error: `An attachment is at most ${deps.maxAttachmentBytes} bytes`, field: 'body' })
-    const declared = c.req.header('content-length')
-    if (declared !== undefined && Number(declared) > deps.maxAttachmentBytes) return tooLarge()
-    const body = await readBounded(c.req.raw.body, deps.maxAttachmentBytes)
-    if (body === 'too_large') return tooLarge()
-    if (body.hash !== access.hash) {
+    if (declaresMoreThan(c.req.header('content-length'), deps.maxAttachmentBytes)) return tooLarge()
+    const hasher = createHash('sha256')
+    const bytes = await readBoundedBody(c.req.raw.body, deps.maxAttachmentBytes, (chunk) => hasher.update(chunk))
+    if (bytes === 'too_large') return tooLarge()
+    if (hasher.digest('hex') !== access.hash) {
       return refuse(c, 400, 'hash_mismatch', { error: 'The body does not hash to the SHA-256 in the path', field: 'hash' })
     }
     let result
     try {
-      result = await deps.storage.putAttachment(access.spaceId, access.hash, body.bytes)
+      result = await deps.storage.putAttachment(access.spaceId, access.hash, bytes)
     } catch (error) {
       // The space was checked above; it can only vanish if storage lost it meanwhile.
       if (error instanceof UnknownSpaceError) return refuse(c, 404, 'unknown_space', { error: 'Unknown space', field: 'spaceId' })
       throw error
     }
     deps.metrics.attachmentsStored.inc({ result })
-    if (result === 'created') deps.metrics.attachmentBytesStored.inc({}, body.bytes.byteLength)
-    deps.logger.info('attachment_stored', { spaceId: access.spaceId, bytes: body.bytes.byteLength, status: result })
+    if (result === 'created') deps.metrics.attachmentBytesStored.inc({}, bytes.byteLength)
+    deps.logger.info('attachment_stored', { spaceId: access.spaceId, bytes: bytes.byteLength, status: result })
     return c.json({ hash: access.hash, status: result }, result === 'created' ? 201 : 200)
   })
 
@@ -107,34 +108,4 @@ export function attachmentsRoutes(deps: AttachmentsDeps): Hono {
   })
 
   return app
-}
-
-/** Reads a body up to `max` bytes, hashing as it goes; stops reading as soon as it is over. */
-async function readBounded(
-  stream: ReadableStream<Uint8Array> | null,
-  max: number,
-): Promise<{ bytes: Uint8Array; hash: string } | 'too_large'> {
-  const hasher = createHash('sha256')
-  if (stream === null) return { bytes: new Uint8Array(0), hash: hasher.digest('hex') }
-  const chunks: Uint8Array[] = []
-  let total = 0
-  const reader = stream.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > max) {
-      await reader.cancel()
-      return 'too_large'
-    }
-    hasher.update(value)
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return { bytes, hash: hasher.digest('hex') }
 }

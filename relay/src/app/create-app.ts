@@ -7,15 +7,24 @@
  *   GET  /v1/spaces/:spaceId   check a credential
  *   PUT  /v1/spaces/:spaceId/attachments/:hash   store an encrypted attachment (see attachments.ts)
  *   GET  /v1/spaces/:spaceId/attachments/:hash   fetch it
+ *   PUT  /v1/spaces/:spaceId/digests/:name       publish an encrypted digest (see digests.ts)
+ *   GET  /v1/spaces/:spaceId/digests/:name       fetch it (HEAD: only its weight)
  *   GET  /*                    the built client, when a static dir is configured
  */
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
-import { ENROLMENT_HEADER, Paths, type Limits } from '../../../shared/src/protocol/constants'
+import {
+  DIGEST_WEIGHT_HEADER,
+  ENROLMENT_HEADER,
+  ERROR_FIELD_HEADER,
+  Paths,
+  type Limits,
+} from '../../../shared/src/protocol/constants'
 import { errorFields, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
 import { attachmentsRoutes } from './attachments'
+import { digestsRoutes } from './digests'
 import { spacesRoutes } from './spaces'
 import { mountStaticClient } from './static-client'
 
@@ -42,8 +51,10 @@ export function createApp(deps: AppDeps): Hono {
     `${Paths.spaces}/*`,
     cors({
       origin: (origin) => (deps.allowedOrigins.includes(origin) ? origin : null),
-      allowMethods: ['GET', 'PUT', 'OPTIONS'],
-      allowHeaders: ['authorization', 'content-type', ENROLMENT_HEADER],
+      allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
+      allowHeaders: ['authorization', 'content-type', ENROLMENT_HEADER, DIGEST_WEIGHT_HEADER],
+      // A page reads a digest's weight, and why a HEAD was refused, from these headers.
+      exposeHeaders: [DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER],
       maxAge: 600,
     }),
   )
@@ -64,6 +75,16 @@ export function createApp(deps: AppDeps): Hono {
       metrics: deps.metrics,
       logger: deps.logger,
       maxAttachmentBytes: deps.limits.maxAttachmentBytes,
+    }),
+  )
+
+  app.route(
+    Paths.spaces,
+    digestsRoutes({
+      storage: deps.storage,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      maxDigestBytes: deps.limits.maxDigestBytes,
     }),
   )
 

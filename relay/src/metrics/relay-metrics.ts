@@ -19,6 +19,7 @@ export type FrameRejectionReason =
   | 'storage_failure'
 
 export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'hash_mismatch'
+export type DigestRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'stale'
 
 export interface RelayMetrics {
   registry: MetricsRegistry
@@ -35,6 +36,10 @@ export interface RelayMetrics {
   attachmentBytesStored: Metric
   attachmentsServed: Metric
   attachmentsRefused: Metric
+  digestsStored: Metric
+  digestBytesStored: Metric
+  digestsServed: Metric
+  digestsRefused: Metric
 }
 
 export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetrics {
@@ -53,5 +58,9 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     attachmentBytesStored: registry.counter('tournee_attachment_bytes_stored_total', 'Bytes of newly stored attachments.'),
     attachmentsServed: registry.counter('tournee_attachments_served_total', 'Attachment downloads served.'),
     attachmentsRefused: registry.counter('tournee_attachments_refused_total', 'Attachment requests refused, by reason.'),
+    digestsStored: registry.counter('tournee_digests_stored_total', 'Digest uploads accepted, by result (created, replaced).'),
+    digestBytesStored: registry.counter('tournee_digest_bytes_stored_total', 'Bytes of accepted digest uploads.'),
+    digestsServed: registry.counter('tournee_digests_served_total', 'Digest downloads served (GET, not HEAD).'),
+    digestsRefused: registry.counter('tournee_digests_refused_total', 'Digest requests refused, by reason (stale: lighter than the stored one).'),
   }
 }

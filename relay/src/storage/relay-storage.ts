@@ -14,6 +14,12 @@
  * Per space also: attachments, opaque ciphertext blobs addressed by the SHA-256 of their bytes
  * (lower-case hex), shared by all rooms of the space. The route verifies the hash before calling
  * putAttachment; storage trusts it.
+ *
+ * Per space also: digests, one opaque ciphertext per name (a read-only snapshot of a doc that a
+ * fresh device shows before the doc has synced), each with a weight the devices compute (how much
+ * of the doc's history it covers). Storage keeps the heaviest: a lighter one is refused as stale,
+ * atomically with the comparison, so two devices publishing at once cannot replace a newer digest
+ * with an older one.
  */
 
 /** The main room of a space: the only one of a layout-1 practice. */
@@ -23,6 +29,13 @@ export type AdmitRoomResult = 'admitted' | 'limit'
 
 export type CreateSpaceResult = 'created' | 'exists' | 'conflict'
 export type PutAttachmentResult = 'created' | 'exists'
+/** `stale`: the stored digest is heavier; nothing was written. */
+export type PutDigestResult = { status: 'created' | 'replaced' } | { status: 'stale'; storedWeight: number }
+
+export interface StoredDigest {
+  weight: number
+  data: Uint8Array
+}
 
 export interface StoredUpdates {
   /** In append order. */
@@ -66,6 +79,17 @@ export interface RelayStorage {
   putAttachment(spaceId: string, hash: string, data: Uint8Array): Promise<PutAttachmentResult>
   /** The attachment's bytes, or null when this space holds none under that hash. */
   getAttachment(spaceId: string, hash: string): Promise<Uint8Array | null>
+  /**
+   * Stores the digest `name` of the space, durably before resolving: `created` when the space had
+   * none under that name, `replaced` when `weight` ≥ the stored weight (equal replaces: a device
+   * re-publishing what it has is not an error), `stale` with nothing written when lighter.
+   * Rejects with UnknownSpaceError for a space that was never created.
+   */
+  putDigest(spaceId: string, name: string, weight: number, data: Uint8Array): Promise<PutDigestResult>
+  /** The digest and its weight, or null when the space holds none under that name. */
+  getDigest(spaceId: string, name: string): Promise<StoredDigest | null>
+  /** The stored digest's weight without reading its bytes, or null when there is none. */
+  getDigestWeight(spaceId: string, name: string): Promise<number | null>
   /** Finishes pending writes and releases the backend; later calls reject with StorageClosedError. */
   close(): Promise<void>
 }

@@ -8,6 +8,9 @@
  *
  * A database from before rooms gains `room_id` (default '') on open: its rows are main-room rows.
  *   attachments(space_id TEXT → spaces, hash TEXT, data BLOB, created_at INTEGER ms; PK space_id, hash)
+ *   digests(space_id TEXT → spaces, name TEXT, weight INTEGER, data BLOB, updated_at INTEGER ms;
+ *           PK space_id, name): one row per digest, replaced in place (CREATE IF NOT EXISTS adds
+ *           the table to an older database on open)
  *
  * Attachments are BLOBs in the same database rather than files in the data folder: one file to
  * back up with `sqlite3 .backup` while running (README), writes made durable by the same WAL
@@ -30,6 +33,8 @@ import {
   type AdmitRoomResult,
   type CreateSpaceResult,
   type PutAttachmentResult,
+  type PutDigestResult,
+  type StoredDigest,
   type RelayStorage,
   type StoredUpdates,
 } from './relay-storage'
@@ -55,6 +60,14 @@ const SCHEMA = `
     data BLOB NOT NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (space_id, hash)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS digests (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    name TEXT NOT NULL,
+    weight INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS rooms (
     space_id TEXT NOT NULL REFERENCES spaces(space_id),
@@ -128,6 +141,16 @@ export class SqliteStorage implements RelayStorage {
       ),
       selectAttachment: this.db.prepare<[string, string], { data: Buffer }>(
         'SELECT data FROM attachments WHERE space_id = ? AND hash = ?',
+      ),
+      upsertDigest: this.db.prepare<[string, string, number, Buffer, number]>(
+        `INSERT INTO digests (space_id, name, weight, data, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (space_id, name) DO UPDATE SET weight = excluded.weight, data = excluded.data, updated_at = excluded.updated_at`,
+      ),
+      selectDigest: this.db.prepare<[string, string], { weight: number; data: Buffer }>(
+        'SELECT weight, data FROM digests WHERE space_id = ? AND name = ?',
+      ),
+      selectDigestWeight: this.db.prepare<[string, string], { weight: number }>(
+        'SELECT weight FROM digests WHERE space_id = ? AND name = ?',
       ),
     }
   }
@@ -209,6 +232,33 @@ export class SqliteStorage implements RelayStorage {
     this.assertOpen()
     const row = this.statements.selectAttachment.get(spaceId, hash)
     return row ? toBytes(row.data) : null
+  }
+
+  async putDigest(spaceId: string, name: string, weight: number, data: Uint8Array): Promise<PutDigestResult> {
+    this.assertOpen()
+    // One transaction: the weight compared is the weight replaced, whatever publishes meanwhile.
+    return this.db.transaction((): PutDigestResult => {
+      const stored = this.statements.selectDigestWeight.get(spaceId, name)?.weight ?? null
+      if (stored !== null && weight < stored) return { status: 'stale', storedWeight: stored }
+      try {
+        this.statements.upsertDigest.run(spaceId, name, weight, toBuffer(data), this.now())
+      } catch (error) {
+        if (isForeignKeyError(error)) throw new UnknownSpaceError(spaceId)
+        throw error
+      }
+      return { status: stored === null ? 'created' : 'replaced' }
+    })()
+  }
+
+  async getDigest(spaceId: string, name: string): Promise<StoredDigest | null> {
+    this.assertOpen()
+    const row = this.statements.selectDigest.get(spaceId, name)
+    return row ? { weight: row.weight, data: toBytes(row.data) } : null
+  }
+
+  async getDigestWeight(spaceId: string, name: string): Promise<number | null> {
+    this.assertOpen()
+    return this.statements.selectDigestWeight.get(spaceId, name)?.weight ?? null
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,8 @@ describe('SqliteStorage specifics', () => {
     expect(await storage.loadUpdates(space)).toEqual({ updates: [new Uint8Array([7, 7, 7])], lastSeq: 1 })
     expect(await storage.loadUpdates(space, 'roomXXXXXXXXXXXXXXXXXX')).toEqual({ updates: [], lastSeq: 0 })
     expect(await storage.appendUpdate(space, new Uint8Array([8]), 'roomXXXXXXXXXXXXXXXXXX')).toBe(2)
+    // The digests table, newer than that database, is there too.
+    expect(await storage.putDigest(space, 'directory', 3, new Uint8Array([9]))).toEqual({ status: 'created' })
     await storage.close()
   })
 

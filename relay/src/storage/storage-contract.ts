@@ -204,6 +204,48 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.getAttachment(SPACE_A, ATTACHMENT_HASH)).toBeNull()
     })
 
+    it('stores a digest per space and name, keeps the heaviest, and refuses a lighter one as stale', async () => {
+      const location = await factory.createLocation()
+      const storage = await open(location)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.createSpace(SPACE_B, HASH_2)
+      expect(await storage.getDigest(SPACE_A, 'directory')).toBeNull()
+      expect(await storage.getDigestWeight(SPACE_A, 'directory')).toBeNull()
+      expect(await storage.putDigest(SPACE_A, 'directory', 10, new Uint8Array([1, 1]))).toEqual({ status: 'created' })
+      expect(await storage.putDigest(SPACE_A, 'directory', 10, new Uint8Array([2, 2]))).toEqual({ status: 'replaced' })
+      expect(await storage.putDigest(SPACE_A, 'directory', 25, new Uint8Array([3, 3, 3]))).toEqual({ status: 'replaced' })
+      expect(await storage.putDigest(SPACE_A, 'directory', 24, new Uint8Array([4]))).toEqual({ status: 'stale', storedWeight: 25 })
+      expect(await storage.getDigest(SPACE_A, 'directory')).toEqual({ weight: 25, data: new Uint8Array([3, 3, 3]) })
+      expect(await storage.getDigestWeight(SPACE_A, 'directory')).toBe(25)
+      // Another name and another space are other rows.
+      expect(await storage.getDigest(SPACE_A, 'agenda')).toBeNull()
+      expect(await storage.getDigest(SPACE_B, 'directory')).toBeNull()
+      expect(await storage.putDigest(SPACE_B, 'directory', 1, new Uint8Array([5]))).toEqual({ status: 'created' })
+      expect(await storage.getDigestWeight(SPACE_A, 'directory')).toBe(25)
+      // Weights up to the largest safe integer survive the round trip exactly.
+      const heaviest = Number.MAX_SAFE_INTEGER
+      expect(await storage.putDigest(SPACE_B, 'directory', heaviest, new Uint8Array([6]))).toEqual({ status: 'replaced' })
+      await storage.close()
+      const reopened = await open(location)
+      expect(await reopened.getDigest(SPACE_A, 'directory')).toEqual({ weight: 25, data: new Uint8Array([3, 3, 3]) })
+      expect(await reopened.getDigestWeight(SPACE_B, 'directory')).toBe(heaviest)
+    })
+
+    it('keeps the heaviest digest whatever order publications arrive in, started together', async () => {
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      const weights = [5, 40, 12, 39, 41, 7, 41, 3]
+      const results = await Promise.all(weights.map((w) => storage.putDigest(SPACE_A, 'directory', w, new Uint8Array([w]))))
+      expect(results.filter((r) => r.status === 'created')).toHaveLength(1)
+      expect(await storage.getDigest(SPACE_A, 'directory')).toEqual({ weight: 41, data: new Uint8Array([41]) })
+    })
+
+    it('refuses a digest for a space that was never created', async () => {
+      const storage = await open(await factory.createLocation())
+      await expect(storage.putDigest(SPACE_A, 'directory', 1, new Uint8Array([1]))).rejects.toBeInstanceOf(UnknownSpaceError)
+      expect(await storage.getDigest(SPACE_A, 'directory')).toBeNull()
+    })
+
     it('rejects calls after close', async () => {
       const storage = await factory.open(await factory.createLocation())
       await storage.close()

@@ -52,6 +52,18 @@ export const Paths = {
 export const ENROLMENT_HEADER = 'x-tournee-enrolment'
 
 /**
+ * Header carrying a digest's weight (docs/relay.md, "Digests"): on a PUT, the weight the device
+ * claims; on a GET or HEAD, the stored one. Encrypted digests bind it in their associated data.
+ */
+export const DIGEST_WEIGHT_HEADER = 'x-tournee-digest-weight'
+
+/**
+ * On a refusal of the digest routes, the `field` of the JSON error body, repeated as a header: a
+ * HEAD has no body, and "no digest yet" and "no such space" are both 404.
+ */
+export const ERROR_FIELD_HEADER = 'x-tournee-error-field'
+
+/**
  * Close codes, as data (Hocuspocus' CloseEvents). 4xxx mirror HTTP statuses so logs read alike.
  * Upgrade-time refusals are HTTP statuses (the socket never opens); these close an open socket.
  */
@@ -88,6 +100,11 @@ export const DefaultLimits = {
   maxHttpBodyBytes: 4 * 1024,
   /** Largest attachment (its ciphertext: the file plus 28 bytes), bytes. */
   maxAttachmentBytes: 20 * 1024 * 1024,
+  /**
+   * Largest digest (its ciphertext), bytes. The directory digest of 20,000 patients is a few MB
+   * once gzipped; 32 MiB leaves room for large practices without letting a space fill the disk.
+   */
+  maxDigestBytes: 32 * 1024 * 1024,
   /**
    * Rooms a space may have besides its main room. A practice in layout 3 uses one per agenda
    * month plus 16 file shards (shared/src/space/rooms.ts): 40 years of months are 480 rooms,

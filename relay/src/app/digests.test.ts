@@ -1,0 +1,333 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
+import { DefaultLimits, DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER } from '../../../shared/src/protocol/constants'
+import { createLogger } from '../log'
+import { createRelayMetrics } from '../metrics/relay-metrics'
+import type { RelayStorage } from '../storage/relay-storage'
+import { SqliteStorage } from '../storage/sqlite-storage'
+import { createApp } from './create-app'
+import { parseDigestWeight } from './digests'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+const LIMIT = 64 * 1024
+const ORIGIN = 'https://cabinet.example.fr'
+
+/** The real app on a real SQLite storage; `reads` counts the storage calls that fetch a blob. */
+async function makeSpace() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-digest-'))
+  const real = new SqliteStorage({ dataDir })
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => real.close())
+  const reads = { blobs: 0 }
+  const storage: RelayStorage = {
+    createSpace: (id, hash) => real.createSpace(id, hash),
+    getCredentialHash: (id) => real.getCredentialHash(id),
+    loadUpdates: (id, room) => real.loadUpdates(id, room),
+    admitRoom: (id, room, max) => real.admitRoom(id, room, max),
+    appendUpdate: (id, update, room) => real.appendUpdate(id, update, room),
+    compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
+    putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
+    getAttachment: (id, hash) => real.getAttachment(id, hash),
+    putDigest: (id, name, weight, data) => real.putDigest(id, name, weight, data),
+    getDigest: (id, name) => {
+      reads.blobs++
+      return real.getDigest(id, name)
+    },
+    getDigestWeight: (id, name) => real.getDigestWeight(id, name),
+    close: () => real.close(),
+  }
+  const metrics = createRelayMetrics()
+  const logs: string[] = []
+  const app = createApp({
+    storage,
+    metrics,
+    logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+    enrolmentSecret: null,
+    allowedOrigins: [ORIGIN],
+    staticDir: null,
+    limits: { ...DefaultLimits, maxDigestBytes: LIMIT },
+  })
+  const spaceId = randomId()
+  const credential = toBase64Url(randomBytes(32))
+  expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: auth(credential) })).status).toBe(201)
+  return { app, storage: real, reads, metrics, logs, spaceId, credential }
+}
+
+const auth = (credential: string) => ({ authorization: `Bearer ${credential}` })
+const path = (spaceId: string, name = 'directory') => `/v1/spaces/${spaceId}/digests/${name}`
+type Space = Awaited<ReturnType<typeof makeSpace>>
+
+function put(space: Space, weight: number | string, body: Uint8Array | ReadableStream<Uint8Array>, extra: Record<string, string> = {}) {
+  return space.app.request(path(space.spaceId), {
+    method: 'PUT',
+    headers: { ...auth(space.credential), [DIGEST_WEIGHT_HEADER]: String(weight), ...extra },
+    body: body instanceof Uint8Array ? body.slice().buffer : body,
+    ...(body instanceof Uint8Array ? {} : { duplex: 'half' }),
+  } as RequestInit)
+}
+
+/** A body that records how many chunks the server pulled from it. */
+function countingStream(chunks: number, chunkBytes: number) {
+  const state = { pulled: 0 }
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (state.pulled === chunks) return controller.close()
+      state.pulled += 1
+      controller.enqueue(new Uint8Array(chunkBytes).fill(state.pulled))
+    },
+  })
+  return { stream, state }
+}
+
+describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
+  it('creates, replaces with an equal or heavier weight, and serves the bytes with their weight', async () => {
+    const space = await makeSpace()
+    const first = randomBytes(3000)
+    const created = await put(space, 10, first)
+    expect(created.status).toBe(201)
+    expect(await created.json()).toEqual({ status: 'created' })
+    const got = await space.app.request(path(space.spaceId), { headers: auth(space.credential) })
+    expect(got.status).toBe(200)
+    expect(got.headers.get('content-type')).toBe('application/octet-stream')
+    expect(got.headers.get(DIGEST_WEIGHT_HEADER)).toBe('10')
+    expect(got.headers.get('cache-control')).toBe('no-store')
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(first)
+
+    const same = randomBytes(40)
+    const replacedEqual = await put(space, 10, same)
+    expect(replacedEqual.status).toBe(200)
+    expect(await replacedEqual.json()).toEqual({ status: 'replaced' })
+    const heavier = randomBytes(4000)
+    expect((await put(space, 11, heavier)).status).toBe(200)
+    expect(await space.storage.getDigest(space.spaceId, 'directory')).toEqual({ weight: 11, data: heavier })
+
+    const text = space.metrics.registry.render()
+    expect(text).toContain('tournee_digests_stored_total{result="created"} 1')
+    expect(text).toContain('tournee_digests_stored_total{result="replaced"} 2')
+    expect(text).toContain('tournee_digest_bytes_stored_total 7040')
+    expect(text).toContain('tournee_digests_served_total 1')
+  })
+
+  it('refuses a lighter weight with 409 and the stored weight, stores nothing, and reads no body', async () => {
+    const space = await makeSpace()
+    const kept = randomBytes(100)
+    await put(space, 500, kept)
+    const { stream, state } = countingStream(8, 1024)
+    const stale = await put(space, 499, stream)
+    expect(stale.status).toBe(409)
+    expect(await stale.json()).toMatchObject({ field: 'weight', storedWeight: 500 })
+    expect(stale.headers.get(DIGEST_WEIGHT_HEADER)).toBe('500')
+    expect(stale.headers.get(ERROR_FIELD_HEADER)).toBe('weight')
+    expect(state.pulled).toBeLessThanOrEqual(1)
+    expect(await space.storage.getDigest(space.spaceId, 'directory')).toEqual({ weight: 500, data: kept })
+    expect(space.metrics.registry.render()).toContain('tournee_digests_refused_total{reason="stale"} 1')
+  })
+
+  it('refuses as stale a publication overtaken while its body was uploading', async () => {
+    const space = await makeSpace()
+    await put(space, 5, randomBytes(40))
+    // The slow upload (weight 6) passes the early check, then a heavier one lands before it ends.
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let reading: () => void = () => undefined
+    const readingStarted = new Promise<void>((resolve) => (reading = resolve))
+    let sent = false
+    const slow = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          if (sent) return controller.close()
+          reading()
+          await gate
+          sent = true
+          controller.enqueue(new Uint8Array(40).fill(6))
+        },
+      },
+      // No read ahead: pull runs only once the route reads the body, past its early weight check.
+      { highWaterMark: 0 },
+    )
+    const slowPut = put(space, 6, slow)
+    await readingStarted
+    const heavier = randomBytes(40)
+    expect((await put(space, 7, heavier)).status).toBe(200)
+    release()
+    const overtaken = await slowPut
+    expect(overtaken.status).toBe(409)
+    expect(await overtaken.json()).toMatchObject({ storedWeight: 7 })
+    expect(await space.storage.getDigest(space.spaceId, 'directory')).toEqual({ weight: 7, data: heavier })
+  })
+
+  it('refuses a wrong credential with 401 before reading the body, and stores nothing', async () => {
+    const space = await makeSpace()
+    const { stream, state } = countingStream(4, 1024)
+    const response = await space.app.request(path(space.spaceId), {
+      method: 'PUT',
+      headers: { ...auth(toBase64Url(randomBytes(32))), [DIGEST_WEIGHT_HEADER]: '1' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({ field: 'authorization' })
+    // A ReadableStream pulls once ahead on its own (highWaterMark 1); the route read nothing more.
+    expect(state.pulled).toBeLessThanOrEqual(1)
+    expect(await space.storage.getDigest(space.spaceId, 'directory')).toBeNull()
+    expect((await space.app.request(path(space.spaceId), { headers: auth(toBase64Url(randomBytes(32))) })).status).toBe(401)
+    expect(space.metrics.registry.render()).toContain('tournee_digests_refused_total{reason="credential"} 2')
+  })
+
+  it('answers 413 from a Content-Length over the limit without reading the body', async () => {
+    const space = await makeSpace()
+    const { stream, state } = countingStream(100, 1024)
+    const response = await put(space, 1, stream, { 'content-length': String(LIMIT + 1) })
+    expect(response.status).toBe(413)
+    expect(await response.json()).toMatchObject({ field: 'body' })
+    expect(state.pulled).toBeLessThanOrEqual(1)
+  })
+
+  it('stops reading a streamed body without Content-Length as soon as it passes the limit', async () => {
+    const space = await makeSpace()
+    await put(space, 1, randomBytes(40))
+    const { stream, state } = countingStream(1000, 1024)
+    const response = await put(space, 2, stream)
+    expect(response.status).toBe(413)
+    expect(state.pulled).toBeGreaterThan(LIMIT / 1024)
+    expect(state.pulled).toBeLessThan(LIMIT / 1024 + 4)
+    expect(await space.storage.getDigestWeight(space.spaceId, 'directory')).toBe(1)
+    expect(space.metrics.registry.render()).toContain('tournee_digests_refused_total{reason="too_large"} 1')
+  })
+
+  it('accepts a body of exactly the limit', async () => {
+    const space = await makeSpace()
+    expect((await put(space, 1, randomBytes(LIMIT))).status).toBe(201)
+  })
+
+  it('refuses a body too short to be a sealed digest, keeping the stored one', async () => {
+    const space = await makeSpace()
+    const kept = randomBytes(28)
+    expect((await put(space, 1, kept)).status).toBe(201)
+    for (const body of [new Uint8Array(0), randomBytes(27)]) {
+      const response = await put(space, 2, body)
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ field: 'body' })
+    }
+    expect(await space.storage.getDigest(space.spaceId, 'directory')).toEqual({ weight: 1, data: kept })
+  })
+
+  it.each([
+    ['an unknown digest name', { name: 'patients' }, 'name'],
+    ['a missing weight', { weight: null }, 'weight'],
+    ['a negative weight', { weight: '-1' }, 'weight'],
+    ['a fractional weight', { weight: '1.5' }, 'weight'],
+    ['a weight over the largest safe integer', { weight: '9007199254740992' }, 'weight'],
+    ['a malformed credential', { authorization: 'Bearer short' }, 'authorization'],
+  ])('answers 400 naming the field for %s, and stores nothing', async (_label, change, field) => {
+    const space = await makeSpace()
+    const headers: Record<string, string> = { ...auth(space.credential) }
+    if ('authorization' in change) headers.authorization = change.authorization
+    if (!('weight' in change)) headers[DIGEST_WEIGHT_HEADER] = '3'
+    else if (change.weight !== null) headers[DIGEST_WEIGHT_HEADER] = change.weight
+    const name = 'name' in change ? change.name : 'directory'
+    const response = await space.app.request(path(space.spaceId, name), { method: 'PUT', headers, body: 'x' })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ field })
+    expect(response.headers.get(ERROR_FIELD_HEADER)).toBe(field)
+    expect(await space.storage.getDigest(space.spaceId, 'directory')).toBeNull()
+  })
+
+  it('tells "no digest yet" from "unknown space", on GET and on HEAD', async () => {
+    const space = await makeSpace()
+    const none = await space.app.request(path(space.spaceId), { headers: auth(space.credential) })
+    expect(none.status).toBe(404)
+    expect(await none.json()).toMatchObject({ field: 'name' })
+    const noneHead = await space.app.request(path(space.spaceId), { method: 'HEAD', headers: auth(space.credential) })
+    expect(noneHead.status).toBe(404)
+    expect(noneHead.headers.get(ERROR_FIELD_HEADER)).toBe('name')
+    const unknown = randomId()
+    const unknownGet = await space.app.request(path(unknown), { headers: auth(space.credential) })
+    expect(unknownGet.status).toBe(404)
+    expect(await unknownGet.json()).toMatchObject({ field: 'spaceId' })
+    const unknownHead = await space.app.request(path(unknown), { method: 'HEAD', headers: auth(space.credential) })
+    expect(unknownHead.status).toBe(404)
+    expect(unknownHead.headers.get(ERROR_FIELD_HEADER)).toBe('spaceId')
+    const unknownPut = await space.app.request(path(unknown), {
+      method: 'PUT',
+      headers: { ...auth(space.credential), [DIGEST_WEIGHT_HEADER]: '1' },
+      body: 'x',
+    })
+    expect(unknownPut.status).toBe(404)
+  })
+
+  it('answers HEAD with the weight and no body, without reading the blob from storage', async () => {
+    const space = await makeSpace()
+    await put(space, 77, randomBytes(5000))
+    const head = await space.app.request(path(space.spaceId), { method: 'HEAD', headers: auth(space.credential) })
+    expect(head.status).toBe(200)
+    expect(head.headers.get(DIGEST_WEIGHT_HEADER)).toBe('77')
+    expect((await head.arrayBuffer()).byteLength).toBe(0)
+    expect(space.reads.blobs).toBe(0)
+    expect((await space.app.request(path(space.spaceId), { method: 'HEAD', headers: auth(toBase64Url(randomBytes(32))) })).status).toBe(
+      401,
+    )
+    expect(space.metrics.registry.render()).not.toContain('tournee_digests_served_total 1')
+  })
+
+  it('logs ids, bytes, weight and status, never the credential or the bytes', async () => {
+    const space = await makeSpace()
+    const body = new TextEncoder().encode('CIPHERTEXT-MARKER-'.repeat(4))
+    await put(space, 12, body)
+    await put(space, 3, body)
+    const records = space.logs.map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(records).toContainEqual(
+      expect.objectContaining({ event: 'digest_stored', spaceId: space.spaceId, digest: 'directory', bytes: body.length, weight: 12, status: 'created' }),
+    )
+    expect(records).toContainEqual(
+      expect.objectContaining({ event: 'digest_refused', spaceId: space.spaceId, weight: 3, storedWeight: 12, status: 'stale' }),
+    )
+    const all = space.logs.join('\n')
+    expect(all).not.toContain(space.credential)
+    expect(all).not.toContain('CIPHERTEXT-MARKER')
+  })
+
+  it('lets an allowed origin send the weight header and read it back (CORS)', async () => {
+    const space = await makeSpace()
+    const preflight = await space.app.request(path(space.spaceId), {
+      method: 'OPTIONS',
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': `authorization,${DIGEST_WEIGHT_HEADER}`,
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN)
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(DIGEST_WEIGHT_HEADER)
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('HEAD')
+    await put(space, 4, randomBytes(40))
+    const got = await space.app.request(path(space.spaceId), { headers: { ...auth(space.credential), origin: ORIGIN } })
+    expect(got.headers.get('access-control-expose-headers')?.toLowerCase()).toContain(DIGEST_WEIGHT_HEADER)
+    expect(got.headers.get('access-control-expose-headers')?.toLowerCase()).toContain(ERROR_FIELD_HEADER)
+    const other = await space.app.request(path(space.spaceId), { headers: { ...auth(space.credential), origin: 'https://evil.example' } })
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+describe('parseDigestWeight', () => {
+  it.each([
+    ['0', 0],
+    ['42', 42],
+    [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
+    [undefined, null],
+    ['', null],
+    [' 1', null],
+    ['1e3', null],
+    ['0x10', null],
+    ['99999999999999999', null],
+  ])('reads %j as %j', (raw, expected) => {
+    expect(parseDigestWeight(raw)).toBe(expected)
+  })
+})

@@ -1,0 +1,166 @@
+/**
+ * Digest routes: per space and name, one encrypted read-only snapshot of a doc (today only the
+ * directory), which a fresh device fetches first to show its lists before the doc has synced.
+ *
+ *   PUT  /v1/spaces/:spaceId/digests/:name   Authorization: Bearer <credential>
+ *        X-Tournee-Digest-Weight: <non-negative safe integer>   body: the ciphertext, ≤ maxDigestBytes
+ *     201 {status:'created'} · 200 {status:'replaced'} (weight ≥ the stored one)
+ *     409 {error, field:'weight', storedWeight} lighter than the stored one: nothing stored
+ *     400 malformed id / name / weight / credential, or a body shorter than an IV and a tag
+ *     401 wrong credential · 404 unknown space
+ *     413 too large
+ *   GET  /v1/spaces/:spaceId/digests/:name   Authorization: Bearer <credential>
+ *     200 the ciphertext, X-Tournee-Digest-Weight: <stored weight> · 404 none yet · 401 · 404 space
+ *   HEAD same path: the same answer without a body, and without reading the blob from storage
+ *
+ * Every refusal is a JSON `{ error, field }` whose field is also sent as X-Tournee-Error-Field,
+ * so a HEAD (no body) still tells "no digest yet" (field `name`) from "unknown space" (`spaceId`).
+ *
+ * The weight is the devices' measure of how much of the doc's history a digest covers (the sum of
+ * the doc's state vector clocks): the relay keeps the heaviest, so a device that has not caught up
+ * cannot overwrite a newer digest with an older one. The relay cannot check the weight against the
+ * ciphertext; the devices can, because the weight is bound in the blob's associated data
+ * (shared/src/digest/digest-cipher.ts): a relay serving a blob under another weight is caught.
+ *
+ * Like attachments, the credential is checked before a byte of the body is read, and the size
+ * limit from Content-Length and while the body streams. A PUT already lighter than the stored
+ * digest is refused before its body is read too; the storage compares again, atomically with the
+ * write, for publications that race.
+ */
+import { Hono, type Context } from 'hono'
+import { DIGEST_MIN_BYTES, DIGEST_NAMES, isDigestName, type DigestName } from '../../../shared/src/digest/digest-cipher'
+import { DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER } from '../../../shared/src/protocol/constants'
+import { credentialMatches } from '../auth/credential'
+import type { Logger } from '../log'
+import type { DigestRefusalReason, RelayMetrics } from '../metrics/relay-metrics'
+import { UnknownSpaceError, type RelayStorage } from '../storage/relay-storage'
+import { declaresMoreThan, readBoundedBody } from './bounded-body'
+import { readSpaceRequest, type ErrorBody } from './spaces'
+
+export interface DigestsDeps {
+  storage: RelayStorage
+  metrics: RelayMetrics
+  logger: Logger
+  maxDigestBytes: number
+}
+
+/** A 409's body: what the device must beat to publish. */
+export type StaleDigestBody = ErrorBody & { storedWeight: number }
+
+type Access = { ok: true; spaceId: string; name: DigestName } | { ok: false; response: Response }
+
+const WEIGHT_PATTERN = /^\d{1,16}$/
+
+/** The weight header of a PUT: a non-negative safe integer in decimal digits, or null. */
+export function parseDigestWeight(raw: string | undefined): number | null {
+  if (raw === undefined || !WEIGHT_PATTERN.test(raw)) return null
+  const weight = Number(raw)
+  return Number.isSafeInteger(weight) ? weight : null
+}
+
+export function digestsRoutes(deps: DigestsDeps): Hono {
+  const app = new Hono()
+
+  const errorResponse = (c: Context, status: 400 | 401 | 404 | 409 | 413, body: ErrorBody, headers: Record<string, string> = {}) =>
+    c.json(body, status, body.field === undefined ? headers : { ...headers, [ERROR_FIELD_HEADER]: body.field })
+
+  const refuse = (c: Context, status: 400 | 401 | 404 | 413, reason: DigestRefusalReason, body: ErrorBody): Response => {
+    deps.metrics.digestsRefused.inc({ reason })
+    return errorResponse(c, status, body)
+  }
+
+  const refuseStale = (c: Context, spaceId: string, name: DigestName, weight: number, storedWeight: number): Response => {
+    deps.metrics.digestsRefused.inc({ reason: 'stale' })
+    deps.logger.info('digest_refused', { spaceId, digest: name, weight, storedWeight, status: 'stale' })
+    const body: StaleDigestBody = {
+      error: `This space's ${name} digest already has weight ${storedWeight}; a lighter one (${weight}) is out of date`,
+      field: 'weight',
+      storedWeight,
+    }
+    return errorResponse(c, 409, body, { [DIGEST_WEIGHT_HEADER]: String(storedWeight) })
+  }
+
+  /** Path and credential, checked against storage: everything before the body is touched. */
+  const checkAccess = async (c: Context): Promise<Access> => {
+    const request = readSpaceRequest(c)
+    if (!request.ok) return { ok: false, response: refuse(c, 400, 'bad_request', request.error) }
+    const name = c.req.param('name')
+    if (!isDigestName(name)) {
+      return { ok: false, response: refuse(c, 400, 'bad_request', { error: `name must be one of: ${DIGEST_NAMES.join(', ')}`, field: 'name' }) }
+    }
+    const storedHash = await deps.storage.getCredentialHash(request.spaceId)
+    if (storedHash === null) {
+      return { ok: false, response: refuse(c, 404, 'unknown_space', { error: 'Unknown space', field: 'spaceId' }) }
+    }
+    if (!credentialMatches(request.credential, storedHash)) {
+      return {
+        ok: false,
+        response: refuse(c, 401, 'credential', { error: 'Wrong credential for this space', field: 'authorization' }),
+      }
+    }
+    return { ok: true, spaceId: request.spaceId, name }
+  }
+
+  app.put('/:spaceId/digests/:name', async (c) => {
+    // Malformed requests are refused before storage is asked anything, like a malformed path.
+    const weight = parseDigestWeight(c.req.header(DIGEST_WEIGHT_HEADER))
+    if (weight === null) {
+      return refuse(c, 400, 'bad_request', {
+        error: `${DIGEST_WEIGHT_HEADER} must be a non-negative whole number (at most ${Number.MAX_SAFE_INTEGER})`,
+        field: 'weight',
+      })
+    }
+    const access = await checkAccess(c)
+    if (!access.ok) return access.response
+    const { spaceId, name } = access
+    const tooLarge = () => refuse(c, 413, 'too_large', { error: `A digest is at most ${deps.maxDigestBytes} bytes`, field: 'body' })
+    if (declaresMoreThan(c.req.header('content-length'), deps.maxDigestBytes)) return tooLarge()
+    const storedWeight = await deps.storage.getDigestWeight(spaceId, name)
+    if (storedWeight !== null && weight < storedWeight) return refuseStale(c, spaceId, name, weight, storedWeight)
+    const bytes = await readBoundedBody(c.req.raw.body, deps.maxDigestBytes)
+    if (bytes === 'too_large') return tooLarge()
+    // Opaque, but never shorter than an IV and a tag: an empty or truncated upload (a device's
+    // bug) must not replace a digest the others can open.
+    if (bytes.byteLength < DIGEST_MIN_BYTES) {
+      return refuse(c, 400, 'bad_request', { error: `A digest is at least ${DIGEST_MIN_BYTES} bytes of ciphertext`, field: 'body' })
+    }
+    let result
+    try {
+      result = await deps.storage.putDigest(spaceId, name, weight, bytes)
+    } catch (error) {
+      // The space was checked above; it can only vanish if storage lost it meanwhile.
+      if (error instanceof UnknownSpaceError) return refuse(c, 404, 'unknown_space', { error: 'Unknown space', field: 'spaceId' })
+      throw error
+    }
+    if (result.status === 'stale') return refuseStale(c, spaceId, name, weight, result.storedWeight)
+    deps.metrics.digestsStored.inc({ result: result.status })
+    deps.metrics.digestBytesStored.inc({}, bytes.byteLength)
+    deps.logger.info('digest_stored', { spaceId, digest: name, bytes: bytes.byteLength, weight, status: result.status })
+    return c.json({ status: result.status }, result.status === 'created' ? 201 : 200)
+  })
+
+  // Hono answers a HEAD with this GET handler and drops the body; the handler reads only the
+  // weight then, not the blob (megabytes) it would throw away.
+  app.get('/:spaceId/digests/:name', async (c) => {
+    const access = await checkAccess(c)
+    if (!access.ok) return access.response
+    const { spaceId, name } = access
+    const none = () => errorResponse(c, 404, { error: `No ${name} digest in this space yet`, field: 'name' })
+    const headers = (weight: number) => ({
+      'content-type': 'application/octet-stream',
+      [DIGEST_WEIGHT_HEADER]: String(weight),
+      // Replaced as the practice changes: never serve a kept copy.
+      'cache-control': 'no-store',
+    })
+    if (c.req.method === 'HEAD') {
+      const weight = await deps.storage.getDigestWeight(spaceId, name)
+      return weight === null ? none() : c.body(null, 200, headers(weight))
+    }
+    const digest = await deps.storage.getDigest(spaceId, name)
+    if (digest === null) return none()
+    deps.metrics.digestsServed.inc()
+    return c.body(digest.data.slice().buffer, 200, headers(digest.weight))
+  })
+
+  return app
+}

@@ -1,0 +1,136 @@
+/**
+ * Digests across parts: a device of a real practice and a real relay process on loopback. The
+ * device seals a JSON naming a patient and publishes it; another device fetches and opens it; the
+ * relay's data folder and logs never hold the name; a wrong credential stores nothing; a lighter
+ * weight is refused and changes nothing; a page of an allowed origin may send and read the weight.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createPractice, getPairingCode } from '../client/src/sync/device'
+import { DigestHttpError, getDigest, headDigest, putDigest, type DigestTarget } from '../client/src/sync/digest-http'
+import { randomId } from '../shared/src/crypto/base64url'
+import { DigestIntegrityError, decryptDigest, deriveDigestKey, encryptDigest } from '../shared/src/digest/digest-cipher'
+import { DIGEST_WEIGHT_HEADER } from '../shared/src/protocol/constants'
+import { decodePairingCode } from '../shared/src/space/pairing-code'
+import { useRelayFixture } from './helpers/relay-fixture'
+import { nodeDeviceEnvironment } from './helpers/node-device'
+
+const ORIGIN = 'https://cabinet-quenouillere.example.fr'
+const fixture = useRelayFixture({ env: { TOURNEE_ALLOWED_ORIGINS: ORIGIN } })
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const PATIENT = { id: 'p1', birthName: 'Zéphyrinovska', firstNames: 'Odalrique', phone: '06 12 34 56 78' }
+
+function dataFolderContains(needle: Uint8Array): boolean {
+  const dir = fixture.relay.dataDir
+  return readdirSync(dir).some((name) => readFileSync(join(dir, name)).includes(Buffer.from(needle)))
+}
+
+describe('directory digests through a real relay', () => {
+  let target: DigestTarget
+  let rootSecret: Uint8Array
+  let blob: Uint8Array
+  const weight = 1_234
+  const plain = encoder.encode(JSON.stringify({ format: 1, patients: [PATIENT] }))
+
+  it('a device publishes a sealed digest; it is fetched and opened with only what the pairing code holds', async () => {
+    const env = nodeDeviceEnvironment('tablette')
+    const a = await fixture.track(
+      createPractice(
+        { relayUrl: fixture.relay.url, practiceName: 'Cabinet Quenouillère', practitioner: { displayName: 'Inès', profession: 'kine' } },
+        env,
+      ),
+    )
+    const pairing = decodePairingCode(await getPairingCode(a.record.spaceId, env))
+    rootSecret = pairing.rootSecret
+    target = { relayUrl: fixture.relay.url, spaceId: pairing.spaceId, credential: pairing.credential, name: 'directory' }
+    expect(await headDigest(target)).toBeNull()
+    expect(await getDigest(target)).toBeNull()
+
+    blob = await encryptDigest(await deriveDigestKey(target.spaceId, rootSecret), target.spaceId, 'directory', weight, plain)
+    expect(await putDigest(target, weight, blob)).toBe('created')
+
+    // The other device: only what the pairing code gave it.
+    const fetched = await getDigest({ ...target })
+    expect(fetched?.weight).toBe(weight)
+    const key = await deriveDigestKey(target.spaceId, rootSecret)
+    const opened = JSON.parse(decoder.decode(await decryptDigest(key, target.spaceId, 'directory', fetched!.weight, fetched!.blob)))
+    expect(opened.patients[0]).toEqual(PATIENT)
+    expect(await headDigest(target)).toBe(weight)
+  })
+
+  it("the relay's data folder holds the ciphertext, never the patient's name or phone; its logs neither", async () => {
+    // Positive control: the search finds what is there.
+    expect(dataFolderContains(blob.subarray(20, 60))).toBe(true)
+    expect(dataFolderContains(encoder.encode('Zéphyrinovska'))).toBe(false)
+    expect(dataFolderContains(encoder.encode('Odalrique'))).toBe(false)
+    expect(dataFolderContains(encoder.encode('06 12 34 56 78'))).toBe(false)
+    const logs = fixture.relay.logs.join('\n')
+    expect(logs).toContain('"event":"digest_stored"')
+    expect(logs).not.toContain('Odalrique')
+    expect(logs).not.toContain(target.credential)
+  })
+
+  it('refuses a wrong credential with 401 and stores nothing', async () => {
+    const wrong = { ...target, credential: randomId(32) }
+    const intruder = encoder.encode('INTRUDER-DIGEST-'.repeat(8))
+    const error = await putDigest(wrong, weight + 1_000, intruder).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DigestHttpError)
+    expect((error as DigestHttpError).status).toBe(401)
+    expect(await getDigest(target)).toEqual({ weight, blob })
+    expect(dataFolderContains(intruder)).toBe(false)
+  })
+
+  it('refuses a lighter weight with 409 and keeps the stored digest; an equal or heavier one replaces it', async () => {
+    const key = await deriveDigestKey(target.spaceId, rootSecret)
+    const older = await encryptDigest(key, target.spaceId, 'directory', weight - 1, encoder.encode('{"patients":[]}'))
+    const raw = await fetch(`${fixture.relay.url}/v1/spaces/${target.spaceId}/digests/directory`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${target.credential}`, [DIGEST_WEIGHT_HEADER]: String(weight - 1) },
+      body: older.slice().buffer,
+    })
+    expect(raw.status).toBe(409)
+    expect(await raw.json()).toMatchObject({ field: 'weight', storedWeight: weight })
+    expect(await putDigest(target, weight - 1, older)).toBe('stale')
+    expect(await getDigest(target)).toEqual({ weight, blob })
+
+    const newer = await encryptDigest(key, target.spaceId, 'directory', weight + 1, plain)
+    expect(await putDigest(target, weight + 1, newer)).toBe('replaced')
+    expect(await getDigest(target)).toEqual({ weight: weight + 1, blob: newer })
+  })
+
+  it('a blob served under another weight does not open on the device', async () => {
+    const fetched = await getDigest(target)
+    const key = await deriveDigestKey(target.spaceId, rootSecret)
+    await expect(decryptDigest(key, target.spaceId, 'directory', fetched!.weight + 5, fetched!.blob)).rejects.toBeInstanceOf(
+      DigestIntegrityError,
+    )
+  })
+
+  it('lets a page of an allowed origin send the weight header and read it back; other origins get no CORS grant', async () => {
+    const url = `${fixture.relay.url}/v1/spaces/${target.spaceId}/digests/directory`
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': `authorization,content-type,${DIGEST_WEIGHT_HEADER}`,
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN)
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(DIGEST_WEIGHT_HEADER)
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT')
+    const head = await fetch(url, { method: 'HEAD', headers: { origin: ORIGIN, authorization: `Bearer ${target.credential}` } })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('access-control-allow-origin')).toBe(ORIGIN)
+    expect(head.headers.get('access-control-expose-headers')?.toLowerCase()).toContain(DIGEST_WEIGHT_HEADER)
+    expect(head.headers.get(DIGEST_WEIGHT_HEADER)).toBe(String(weight + 1))
+    const foreign = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://ailleurs.example', 'access-control-request-method': 'PUT' },
+    })
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
