@@ -1,0 +1,11 @@
+import { fromInstant } from '../../../../shared/src/model'
+import type { Translator } from '../../i18n'
+
+/**
+ * « Liste des patients du dimanche 22 novembre à 14 h 05 — synchronisation en cours »: when the
+ * directory digest shown was built, read in the practice's time zone (the translator's).
+ */
+export function digestBannerText(builtAt: number, translator: Translator): string {
+  const { t, dayHeading, timeOf, timeZone } = translator
+  return t('digest.banner', { date: dayHeading(fromInstant(builtAt, timeZone).slice(0, 10)), time: timeOf(builtAt) })
+}
