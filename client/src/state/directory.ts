@@ -73,16 +73,19 @@ export function useDirectoryDigest(): DirectoryDigest | null {
 }
 
 /**
- * A value read from the directory digest while one is shown, else from the live doc (see
- * DirectorySnapshotStore). Both readers must be stable (module functions, or useCallback).
+ * A value read from the directory digest while one is shown (with this device's own patient writes
+ * over it, see digest-overlay.ts), else from the live doc (see DirectorySnapshotStore). Both
+ * readers must be stable (module functions, or useCallback).
  */
 export function useDirectorySnapshot<T>(fromDoc: (doc: Y.Doc) => T, fromDigest: (digest: DirectoryDigest) => T): T | null {
-  const { space, docs } = usePractice()
+  const { space, docs, digestOverlays } = usePractice()
   const doc = useDirectory()
   const store = useMemo(
     () =>
-      new DirectorySnapshotStore(space.directoryDigest, doc ? new DocSnapshotStore(doc, docs.versionOf(doc), fromDoc) : null, fromDigest),
-    [space, doc, docs, fromDoc, fromDigest],
+      doc
+        ? new DirectorySnapshotStore(digestOverlays.get(doc), new DocSnapshotStore(doc, docs.versionOf(doc), fromDoc), fromDigest)
+        : new DirectorySnapshotStore(space.directoryDigest, null, fromDigest),
+    [space, doc, docs, digestOverlays, fromDoc, fromDigest],
   )
   return useSyncExternalStore(store.subscribe, store.getSnapshot)
 }

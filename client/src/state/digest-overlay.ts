@@ -1,0 +1,135 @@
+/**
+ * This device's own patient writes, shown over the directory digest. While the digest is shown the
+ * views do not read the directory doc (that is the point of the digest), yet a patient added or
+ * edited here (the patient form, the agenda picker's « Nouveau patient ») must show at once, not
+ * when the directory has finished syncing. So the records that local transactions touched — a
+ * handful, never the thousands a sync brings — are read from the doc and replace or join the
+ * digest's. Remote changes still wait for the doc: the digest is a snapshot, the doc the truth.
+ */
+import * as Y from 'yjs'
+import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
+import { comparePatients, DIRECTORY_MAPS, getPatient } from '../../../shared/src/model'
+import type { Patient } from '../../../shared/src/model'
+import type { DirectoryDigestSource } from '../sync/digest-source'
+
+/**
+ * Ids of the patients that local transactions (this device's writes, not a sync or a load from
+ * storage) touched in a directory doc, from the moment it is tracked.
+ */
+export class LocalPatientWrites {
+  private readonly ids = new Set<string>()
+  private count = 0
+  private readonly listeners = new Set<() => void>()
+
+  constructor(doc: Y.Doc) {
+    doc.getMap<unknown>(DIRECTORY_MAPS.patients).observeDeep((events, transaction) => {
+      if (!transaction.local) return
+      for (const event of events) {
+        if (event.path.length === 0) for (const key of event.changes.keys.keys()) this.ids.add(key)
+        else if (typeof event.path[0] === 'string') this.ids.add(event.path[0])
+      }
+      this.count += 1
+      for (const listener of [...this.listeners]) listener()
+    })
+  }
+
+  /** Grows with every local write: equal version, same ids. */
+  get version(): number {
+    return this.count
+  }
+
+  get written(): ReadonlySet<string> {
+    return this.ids
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+}
+
+/**
+ * The digest's patients with `ids` read from `doc` instead (added where new, in listPatients'
+ * order); a record the doc cannot read keeps the digest's copy.
+ */
+export function overlayPatients(patients: readonly Patient[], doc: Y.Doc, ids: ReadonlySet<string>): readonly Patient[] {
+  const fresh: Patient[] = []
+  for (const id of ids) {
+    const patient = getPatient(doc, id)
+    if (patient) fresh.push(patient)
+  }
+  if (fresh.length === 0) return patients
+  const replaced = new Set(fresh.map((patient) => patient.id))
+  const merged = patients.filter((patient) => !replaced.has(patient.id))
+  for (const patient of fresh) merged.splice(insertionPoint(merged, patient), 0, patient)
+  return merged
+}
+
+function insertionPoint(sorted: readonly Patient[], patient: Patient): number {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const mid = (low + high) >> 1
+    if (comparePatients(sorted[mid] as Patient, patient) < 0) low = mid + 1
+    else high = mid
+  }
+  return low
+}
+
+/**
+ * The digest the views read for one directory doc: the practice's digest with this device's
+ * patient writes over it. A new object only when the digest or the writes change, so readers
+ * keyed on the digest (the search index) are rebuilt only then.
+ */
+export class DigestOverlay implements DirectoryDigestSource {
+  private computed: { digest: DirectoryDigest; version: number; value: DirectoryDigest } | null = null
+
+  constructor(
+    private readonly digests: DirectoryDigestSource,
+    private readonly doc: Y.Doc,
+    private readonly writes: LocalPatientWrites,
+  ) {}
+
+  current = (): DirectoryDigest | null => {
+    const digest = this.digests.current()
+    if (digest === null) {
+      this.computed = null
+      return null
+    }
+    const version = this.writes.version
+    if (this.computed?.digest !== digest || this.computed.version !== version) {
+      const patients = overlayPatients(digest.patients, this.doc, this.writes.written)
+      this.computed = { digest, version, value: patients === digest.patients ? digest : { ...digest, patients } }
+    }
+    return this.computed.value
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    const offDigest = this.digests.subscribe(listener)
+    const offWrites = this.writes.subscribe(listener)
+    return () => {
+      offDigest()
+      offWrites()
+    }
+  }
+}
+
+/**
+ * One DigestOverlay per directory doc of an open practice (built by PracticeProvider, never
+ * module-level). Tracking starts when a view first reads the directory, which is the practice's
+ * first render with the doc open (its time zone comes from it): before any write a person can make.
+ */
+export class DigestOverlayCache {
+  private readonly overlays = new WeakMap<Y.Doc, DigestOverlay>()
+
+  constructor(private readonly digests: DirectoryDigestSource) {}
+
+  get(directory: Y.Doc): DigestOverlay {
+    let overlay = this.overlays.get(directory)
+    if (!overlay) {
+      overlay = new DigestOverlay(this.digests, directory, new LocalPatientWrites(directory))
+      this.overlays.set(directory, overlay)
+    }
+    return overlay
+  }
+}
