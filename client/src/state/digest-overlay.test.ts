@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { buildDirectoryDigest } from '../../../shared/src/digest/directory-digest'
-import { addPatient, listPatients, softDeletePatient, updatePatient } from '../../../shared/src/model'
+import { addPatient, addPractitioner, listPatients, softDeletePatient, updatePatient } from '../../../shared/src/model'
 import type { Patient } from '../../../shared/src/model'
 import { T0, alice, bob, steppingClock } from '../../../shared/src/model/test-support'
 import { DirectoryDigestHolder } from '../sync/digest-source'
@@ -39,6 +39,11 @@ describe('LocalPatientWrites', () => {
     const synced = listPatients(fresh).items.find((p) => p.birthName === 'Martin')!.id
     updatePatient(fresh, synced, { phones: ['0612345678'] }, alice, clock)
     expect([...writes.written].sort()).toEqual([added, synced].sort())
+    expect(writes.version).toBe(2)
+    expect(heard).toBe(2)
+
+    // A local write elsewhere in the directory is not a patient write.
+    addPractitioner(fresh, { displayName: 'Jeanne Roux', profession: 'kine' }, alice, clock)
     expect(writes.version).toBe(2)
     expect(heard).toBe(2)
   })

@@ -22,12 +22,25 @@ export class LocalPatientWrites {
   private readonly listeners = new Set<() => void>()
 
   constructor(doc: Y.Doc) {
-    doc.getMap<unknown>(DIRECTORY_MAPS.patients).observeDeep((events, transaction) => {
+    const patients = doc.getMap<unknown>(DIRECTORY_MAPS.patients)
+    // 'afterTransaction', not observeDeep: a deep observer makes Yjs build an event for each of the
+    // thousands of records a sync brings, for nothing (only local transactions matter here).
+    doc.on('afterTransaction', (transaction: Y.Transaction) => {
       if (!transaction.local) return
-      for (const event of events) {
-        if (event.path.length === 0) for (const key of event.changes.keys.keys()) this.ids.add(key)
-        else if (typeof event.path[0] === 'string') this.ids.add(event.path[0])
+      let touched = false
+      for (const [type, keys] of transaction.changed) {
+        if ((type as unknown) === patients) {
+          for (const key of keys) if (key !== null) this.ids.add(key)
+          touched = true
+        } else {
+          const id = patientIdOf(type, patients)
+          if (id !== null) {
+            this.ids.add(id)
+            touched = true
+          }
+        }
       }
+      if (!touched) return
       this.count += 1
       for (const listener of [...this.listeners]) listener()
     })
@@ -46,6 +59,17 @@ export class LocalPatientWrites {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
+}
+
+/** What this module reads of a Yjs type: where it sits. */
+type TypeInDoc = { readonly parent: TypeInDoc | null; readonly _item: { readonly parentSub: string | null } | null }
+
+/** The id of the patient record `type` is (or is inside of), or null outside the patients map. */
+function patientIdOf(type: TypeInDoc, patients: Y.Map<unknown>): string | null {
+  let current: TypeInDoc | null = type
+  while (current !== null && (current.parent as unknown) !== patients) current = current.parent
+  const key = current?._item?.parentSub
+  return typeof key === 'string' ? key : null
 }
 
 /**
