@@ -8,13 +8,13 @@ describe('directory digest banner', () => {
 
   it('says in French when the list shown was made, in the practice’s time zone', () => {
     expect(digestBannerText(builtAt, createTranslator('fr', 'Europe/Paris'))).toBe(
-      'Liste des patients du dimanche 22 novembre à 14 h 05 — synchronisation en cours',
+      'Liste des patients du dimanche 22 novembre à 14\u00a0h\u00a005 — synchronisation en cours',
     )
     expect(digestBannerText(builtAt, createTranslator('fr', 'America/Cayenne'))).toBe(
-      'Liste des patients du dimanche 22 novembre à 10 h 05 — synchronisation en cours',
+      'Liste des patients du dimanche 22 novembre à 10\u00a0h\u00a005 — synchronisation en cours',
     )
     expect(digestBannerText(Date.UTC(2026, 10, 22, 23, 30), createTranslator('fr', 'Europe/Paris'))).toBe(
-      'Liste des patients du lundi 23 novembre à 0 h 30 — synchronisation en cours',
+      'Liste des patients du lundi 23 novembre à 0\u00a0h\u00a030 — synchronisation en cours',
     )
   })
 

@@ -7,5 +7,7 @@ import type { Translator } from '../../i18n'
  */
 export function digestBannerText(builtAt: number, translator: Translator): string {
   const { t, dayHeading, timeOf, timeZone } = translator
-  return t('digest.banner', { date: dayHeading(fromInstant(builtAt, timeZone).slice(0, 10)), time: timeOf(builtAt) })
+  // « 14 h 05 » must not break across lines: its spaces become no-break spaces.
+  const time = timeOf(builtAt).replace(/ /g, '\u00a0')
+  return t('digest.banner', { date: dayHeading(fromInstant(builtAt, timeZone).slice(0, 10)), time })
 }
