@@ -6,7 +6,8 @@ import type { Patient } from '../../../shared/src/model'
 import { T0, alice, bob, steppingClock } from '../../../shared/src/model/test-support'
 import { DirectoryDigestHolder } from '../sync/digest-source'
 import { activePatientsOfDigest } from './directory'
-import { DigestOverlay, DigestOverlayCache, LocalPatientWrites, overlayPatients } from './digest-overlay'
+import { DigestOverlay, DigestOverlayCache, LocalPatientWrites, overlayPatients, readWrittenPatients } from './digest-overlay'
+import { PatientIndexCache } from './patient-index-cache'
 import { DirectorySnapshotStore } from './directory-snapshot'
 import { DocSnapshotStore, DocVersion } from './doc-snapshot'
 
@@ -55,7 +56,9 @@ describe('overlayPatients', () => {
     const added = addPatient(producer, { birthName: 'Blanc', firstNames: 'Léo' }, alice, clock)
     updatePatient(producer, ids.paul, { birthName: 'Abel' }, alice, clock)
     softDeletePatient(producer, ids.lea, alice, clock)
-    const merged = overlayPatients(digest.patients, producer, new Set([added, ids.paul, ids.lea, 'not-in-the-doc']))
+    const written = readWrittenPatients(producer, new Set([added, ids.paul, ids.lea, 'not-in-the-doc']))
+    expect(written.map((p) => p.id).sort()).toEqual([added, ids.paul, ids.lea].sort())
+    const merged = overlayPatients(digest.patients, written)
     expect(names(merged)).toEqual(['Abel Paul', 'Blanc Léo', 'Lefèvre Zoé', 'Martin Léa'])
     expect(merged.find((p) => p.id === ids.lea)?.deletedAt).toBeDefined()
     expect(merged).toEqual(listPatients(producer, { includeArchived: true, includeDeleted: true }).items)
@@ -63,8 +66,8 @@ describe('overlayPatients', () => {
 
   it('returns the digest’s own list when nothing was written', () => {
     const { digest, fresh } = practice()
-    expect(overlayPatients(digest.patients, fresh, new Set())).toBe(digest.patients)
-    expect(overlayPatients(digest.patients, fresh, new Set(['unknown']))).toBe(digest.patients)
+    expect(overlayPatients(digest.patients, [])).toBe(digest.patients)
+    expect(readWrittenPatients(fresh, new Set(['unknown']))).toEqual([])
   })
 })
 
@@ -97,6 +100,29 @@ describe('DigestOverlay', () => {
 
     holder.clear()
     expect(overlay.current()).toBeNull()
+  })
+
+  it('says how an overlaid digest was made, so its search index derives from the base digest’s', () => {
+    const { fresh, digest } = practice()
+    const holder = new DirectoryDigestHolder()
+    holder.set(digest)
+    const overlays = new DigestOverlayCache(holder)
+    const overlay = overlays.get(fresh)
+    expect(overlays.originOf(overlay.current()!)).toBeUndefined()
+    const added = addPatient(fresh, { birthName: 'Lefort', firstNames: 'Zoé' }, alice, clock)
+    const shown = overlay.current()!
+    expect(overlays.originOf(shown)).toEqual({ base: digest, written: [shown.patients.find((p) => p.id === added)] })
+
+    const indexes = new PatientIndexCache()
+    const base = indexes.ofDigest(digest)
+    const derived = indexes.ofDigest(shown, overlays.originOf(shown))
+    expect(indexes.ofDigest(shown, overlays.originOf(shown))).toBe(derived)
+    expect(indexes.ofDigest(digest)).toBe(base)
+    for (const query of ['', 'zoe', 'lef', 'lefort']) {
+      expect(derived.search(query).items, query).toEqual(new PatientIndexCache().ofDigest(shown).search(query).items)
+    }
+    expect(names(derived.search('zoe').items)).toEqual(['Lefèvre Zoé', 'Lefort Zoé'])
+    expect(names(base.search('zoe').items)).toEqual(['Lefèvre Zoé'])
   })
 
   it('is one per directory doc of the practice', () => {

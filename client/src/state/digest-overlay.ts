@@ -72,20 +72,22 @@ function patientIdOf(type: TypeInDoc, patients: Y.Map<unknown>): string | null {
   return typeof key === 'string' ? key : null
 }
 
-/**
- * The digest's patients with `ids` read from `doc` instead (added where new, in listPatients'
- * order); a record the doc cannot read keeps the digest's copy.
- */
-export function overlayPatients(patients: readonly Patient[], doc: Y.Doc, ids: ReadonlySet<string>): readonly Patient[] {
-  const fresh: Patient[] = []
+/** The doc's copy of the patients `ids` names; one the doc cannot read is left out. */
+export function readWrittenPatients(doc: Y.Doc, ids: ReadonlySet<string>): Patient[] {
+  const written: Patient[] = []
   for (const id of ids) {
     const patient = getPatient(doc, id)
-    if (patient) fresh.push(patient)
+    if (patient) written.push(patient)
   }
-  if (fresh.length === 0) return patients
-  const replaced = new Set(fresh.map((patient) => patient.id))
+  return written
+}
+
+/** The digest's patients with `written` replacing those of the same id, or added, in listPatients' order. */
+export function overlayPatients(patients: readonly Patient[], written: readonly Patient[]): readonly Patient[] {
+  if (written.length === 0) return patients
+  const replaced = new Set(written.map((patient) => patient.id))
   const merged = patients.filter((patient) => !replaced.has(patient.id))
-  for (const patient of fresh) merged.splice(insertionPoint(merged, patient), 0, patient)
+  for (const patient of written) merged.splice(insertionPoint(merged, patient), 0, patient)
   return merged
 }
 
@@ -100,10 +102,14 @@ function insertionPoint(sorted: readonly Patient[], patient: Patient): number {
   return low
 }
 
+/** How an overlaid digest was made: the practice's digest, and this device's patients over it. */
+export type OverlaidDigest = { readonly base: DirectoryDigest; readonly written: readonly Patient[] }
+
 /**
  * The digest the views read for one directory doc: the practice's digest with this device's
  * patient writes over it. A new object only when the digest or the writes change, so readers
- * keyed on the digest (the search index) are rebuilt only then.
+ * keyed on the digest are recomputed only then; `origins` says how each such object was made, so
+ * the search index can derive from the base digest's (PatientIndexCache.ofDigest).
  */
 export class DigestOverlay implements DirectoryDigestSource {
   private computed: { digest: DirectoryDigest; version: number; value: DirectoryDigest } | null = null
@@ -112,6 +118,7 @@ export class DigestOverlay implements DirectoryDigestSource {
     private readonly digests: DirectoryDigestSource,
     private readonly doc: Y.Doc,
     private readonly writes: LocalPatientWrites,
+    private readonly origins: WeakMap<DirectoryDigest, OverlaidDigest> = new WeakMap(),
   ) {}
 
   current = (): DirectoryDigest | null => {
@@ -122,8 +129,10 @@ export class DigestOverlay implements DirectoryDigestSource {
     }
     const version = this.writes.version
     if (this.computed?.digest !== digest || this.computed.version !== version) {
-      const patients = overlayPatients(digest.patients, this.doc, this.writes.written)
-      this.computed = { digest, version, value: patients === digest.patients ? digest : { ...digest, patients } }
+      const written = readWrittenPatients(this.doc, this.writes.written)
+      const value = written.length === 0 ? digest : { ...digest, patients: overlayPatients(digest.patients, written) }
+      if (value !== digest) this.origins.set(value, { base: digest, written })
+      this.computed = { digest, version, value }
     }
     return this.computed.value
   }
@@ -145,15 +154,21 @@ export class DigestOverlay implements DirectoryDigestSource {
  */
 export class DigestOverlayCache {
   private readonly overlays = new WeakMap<Y.Doc, DigestOverlay>()
+  private readonly origins = new WeakMap<DirectoryDigest, OverlaidDigest>()
 
   constructor(private readonly digests: DirectoryDigestSource) {}
 
   get(directory: Y.Doc): DigestOverlay {
     let overlay = this.overlays.get(directory)
     if (!overlay) {
-      overlay = new DigestOverlay(this.digests, directory, new LocalPatientWrites(directory))
+      overlay = new DigestOverlay(this.digests, directory, new LocalPatientWrites(directory), this.origins)
       this.overlays.set(directory, overlay)
     }
     return overlay
+  }
+
+  /** How a digest an overlay returned was made; undefined for the practice's digest itself. */
+  originOf(digest: DirectoryDigest): OverlaidDigest | undefined {
+    return this.origins.get(digest)
   }
 }

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs'
 import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
 import { PatientSearchIndex } from '../../../shared/src/model'
+import type { OverlaidDigest } from './digest-overlay'
 
 /**
  * One patient search index per directory doc of an open practice, built on first use and kept
@@ -25,10 +26,14 @@ export class PatientIndexCache {
     return index
   }
 
-  ofDigest(digest: DirectoryDigest): PatientSearchIndex {
+  /**
+   * The index of a digest's patients. A digest with this device's writes over it (`overlaid`, see
+   * digest-overlay.ts) derives from its base digest's index in milliseconds instead of a new build.
+   */
+  ofDigest(digest: DirectoryDigest, overlaid?: OverlaidDigest): PatientSearchIndex {
     let index = this.digestIndexes.get(digest)
     if (!index) {
-      index = new PatientSearchIndex(digest.patients)
+      index = overlaid ? this.ofDigest(overlaid.base).withPatients(overlaid.written) : new PatientSearchIndex(digest.patients)
       this.digestIndexes.set(digest, index)
     }
     return index

@@ -17,9 +17,12 @@ import { usePractice } from './practice-context'
  * must be stable (useCallback); null while the directory opens.
  */
 export function usePatientSearchRead<T>(read: (index: PatientSearchIndex) => T): T | null {
-  const { patientIndexes } = usePractice()
+  const { patientIndexes, digestOverlays } = usePractice()
   const fromDoc = useCallback((doc: Y.Doc) => read(patientIndexes.get(doc)), [patientIndexes, read])
-  const fromDigest = useCallback((digest: DirectoryDigest) => read(patientIndexes.ofDigest(digest)), [patientIndexes, read])
+  const fromDigest = useCallback(
+    (digest: DirectoryDigest) => read(patientIndexes.ofDigest(digest, digestOverlays.originOf(digest))),
+    [patientIndexes, digestOverlays, read],
+  )
   return useDirectorySnapshot(fromDoc, fromDigest)
 }
 

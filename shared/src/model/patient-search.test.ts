@@ -182,3 +182,24 @@ describe('index built from a list of patients', () => {
     index.detach()
   })
 })
+
+describe('a list-built index with some patients changed', () => {
+  it('searches as an index built from the changed list, and leaves the original alone', () => {
+    const doc = practice()
+    const base = new PatientSearchIndex(listPatients(doc, { includeArchived: true, includeDeleted: true }).items)
+    const before = base.search('').items
+    const clock = steppingClock()
+    const added = addPatient(doc, { birthName: 'Abel', firstNames: 'Zoé', phones: ['0699999999'] }, alice, clock)
+    const martin = base.search('martin lea').items[0]!.id
+    updatePatient(doc, martin, { birthName: 'Zola' }, alice, clock)
+    const changed = listPatients(doc, { includeArchived: true, includeDeleted: true }).items.filter((p) => p.id === added || p.id === martin)
+    const copy = base.withPatients(changed)
+    const rebuilt = new PatientSearchIndex(listPatients(doc, { includeArchived: true, includeDeleted: true }).items)
+    for (const query of ['', 'zo', 'zola', 'martin', 'lea', '06 99', 'abel zoe', '12/03']) {
+      expect(copy.search(query, { includeArchived: true }).items, query).toEqual(rebuilt.search(query, { includeArchived: true }).items)
+    }
+    expect(copy.size).toBe(base.size + 1)
+    expect(base.search('').items).toEqual(before)
+    expect(base.search('zola').items).toEqual([])
+  })
+})

@@ -302,6 +302,30 @@ export class PatientSearchIndex {
     }
   }
 
+  /**
+   * A list-built copy of this index with `patients` added, or replacing those of the same id; this
+   * index is unchanged. Costs a copy of the entries, not a new entry per patient: a few changed
+   * patients over 20,000 take milliseconds where building the index again takes a quarter second.
+   */
+  withPatients(patients: readonly Patient[]): PatientSearchIndex {
+    this.refresh()
+    const copy = new PatientSearchIndex([])
+    for (const [id, entry] of this.entries) copy.entries.set(id, entry)
+    copy.ordered = this.ordered.slice()
+    copy.orderStale = false
+    for (const patient of patients) {
+      const before = copy.entries.get(patient.id)
+      if (before) {
+        const at = copy.position(before.sortKey)
+        if (copy.ordered[at] === before) copy.ordered.splice(at, 1)
+      }
+      const after = searchEntry(patient)
+      copy.entries.set(patient.id, after)
+      copy.ordered.splice(copy.position(after.sortKey), 0, after)
+    }
+    return copy
+  }
+
   /** The patient as last read (deleted or archived too), for callers holding only an id. */
   get(id: string): Patient | undefined {
     this.refresh()
