@@ -444,4 +444,8 @@ export const en: Dictionary = {
   'sync.refusal.too-many-rooms': "the relay refuses part of this practice's data (limit reached)",
   'relayError.too-many-rooms':
     "The relay accepts no more agenda years or file shards for this practice: contact the relay's administrator.",
+
+  // Directory digest: what the views show while a fresh device's directory syncs
+  'digest.banner': 'Patient list as of {date} at {time} — syncing',
+  'digest.patientSyncing': "This patient's file is on its way with the practice's sync…",
 }

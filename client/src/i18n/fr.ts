@@ -452,4 +452,8 @@ export const fr = {
   'sync.refusal.too-many-rooms': 'le relais refuse une partie des données de ce cabinet (limite atteinte)',
   'relayError.too-many-rooms':
     "Le relais n'accepte plus de nouvelles parties de l'agenda ou des dossiers pour ce cabinet : contactez l'administrateur du relais.",
+
+  // Directory digest: what the views show while a fresh device's directory syncs
+  'digest.banner': 'Liste des patients du {date} à {time} — synchronisation en cours',
+  'digest.patientSyncing': 'La fiche de ce patient arrive avec la synchronisation du cabinet…',
 } as const satisfies Record<string, Message>

@@ -1,9 +1,14 @@
 /**
- * Hooks over the directory doc: the practice settings, its practitioners, appointment kinds and
+ * Hooks over the directory: the practice settings, its practitioners, appointment kinds and
  * patient index. Each returns null while the directory opens, then follows every change to it.
+ * While the practice shows a directory digest (a fresh device whose directory doc has not synced,
+ * see client/src/sync/digest-source.ts) they read the digest instead, then the live doc once it is
+ * cleared. Writers take the doc itself (`useDirectory`), never a digest.
  * Readers are module functions, so a snapshot keeps its identity until the directory changes.
  */
+import { useMemo, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
+import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
 import {
   DIRECTORY_DOC_ID,
   getPractice,
@@ -12,22 +17,25 @@ import {
   listPractitioners,
 } from '../../../shared/src/model'
 import type { AppointmentKind, Patient, Practice, Practitioner } from '../../../shared/src/model'
+import { DirectorySnapshotStore } from './directory-snapshot'
+import { DocSnapshotStore } from './doc-snapshot'
+import { usePractice } from './practice-context'
 import { useDoc, useDocSnapshot } from './use-doc'
 
 function readPractice(doc: Y.Doc): Practice | null {
   return getPractice(doc) ?? null
 }
 
-function readPractitioners(doc: Y.Doc): Practitioner[] {
+function readPractitioners(doc: Y.Doc): readonly Practitioner[] {
   return listPractitioners(doc).items
 }
 
-function readAppointmentKinds(doc: Y.Doc): AppointmentKind[] {
+function readAppointmentKinds(doc: Y.Doc): readonly AppointmentKind[] {
   return listAppointmentKinds(doc).items
 }
 
 /** Active patients (not archived, not deleted), in French order of names. */
-function readPatients(doc: Y.Doc): Patient[] {
+function readPatients(doc: Y.Doc): readonly Patient[] {
   return listPatients(doc).items
 }
 
@@ -37,27 +45,76 @@ function readPatientIndex(doc: Y.Doc): ReadonlyMap<string, Patient> {
   return new Map(items.map((patient) => [patient.id, patient]))
 }
 
+// The same values from a digest: it holds what the readers above return (its patients are
+// listPatients' with archived and deleted ones, in the same order).
+const practiceOfDigest = (digest: DirectoryDigest): Practice | null => digest.practice
+const practitionersOfDigest = (digest: DirectoryDigest): readonly Practitioner[] => digest.practitioners
+const appointmentKindsOfDigest = (digest: DirectoryDigest): readonly AppointmentKind[] => digest.appointmentKinds
+
+/** As `readPatients`: the digest's patients neither archived nor deleted, in its order. */
+export function activePatientsOfDigest(digest: DirectoryDigest): readonly Patient[] {
+  return digest.patients.filter((patient) => patient.deletedAt === undefined && !patient.archived)
+}
+
+/** As `readPatientIndex`, from the digest. */
+export function patientIndexOfDigest(digest: DirectoryDigest): ReadonlyMap<string, Patient> {
+  return new Map(digest.patients.map((patient) => [patient.id, patient]))
+}
+
+/** The directory doc, for writers (and for reads that must see the doc itself); null while it opens. */
 export function useDirectory(): Y.Doc | null {
   return useDoc(DIRECTORY_DOC_ID)
 }
 
-/** The practice settings; null while loading or before the directory has synced. */
-export function usePracticeSettings(): Practice | null {
-  return useDocSnapshot(useDirectory(), readPractice) ?? null
+/** The digest the directory's views show while the directory syncs; null when they show the doc. */
+export function useDirectoryDigest(): DirectoryDigest | null {
+  const { directoryDigest } = usePractice().space
+  return useSyncExternalStore(directoryDigest.subscribe, directoryDigest.current)
 }
 
-export function usePractitioners(): Practitioner[] | null {
+/**
+ * A value read from the directory digest while one is shown (with this device's own patient writes
+ * over it, see digest-overlay.ts), else from the live doc (see DirectorySnapshotStore). Both
+ * readers must be stable (module functions, or useCallback).
+ */
+export function useDirectorySnapshot<T>(fromDoc: (doc: Y.Doc) => T, fromDigest: (digest: DirectoryDigest) => T): T | null {
+  const { space, docs, digestOverlays } = usePractice()
+  const doc = useDirectory()
+  const store = useMemo(
+    () =>
+      doc
+        ? new DirectorySnapshotStore(digestOverlays.get(doc), new DocSnapshotStore(doc, docs.versionOf(doc), fromDoc), fromDigest)
+        : new DirectorySnapshotStore(space.directoryDigest, null, fromDigest),
+    [space, doc, docs, digestOverlays, fromDoc, fromDigest],
+  )
+  return useSyncExternalStore(store.subscribe, store.getSnapshot)
+}
+
+/** The practice settings; null while loading or before the directory has synced. */
+export function usePracticeSettings(): Practice | null {
+  return useDirectorySnapshot(readPractice, practiceOfDigest) ?? null
+}
+
+export function usePractitioners(): readonly Practitioner[] | null {
+  return useDirectorySnapshot(readPractitioners, practitionersOfDigest)
+}
+
+/**
+ * The practitioners of the directory doc only, never a digest's: for a form that edits them, whose
+ * write needs the record in the doc (updatePractitioner refuses one that has not synced yet).
+ */
+export function useLivePractitioners(): readonly Practitioner[] | null {
   return useDocSnapshot(useDirectory(), readPractitioners)
 }
 
-export function useAppointmentKinds(): AppointmentKind[] | null {
-  return useDocSnapshot(useDirectory(), readAppointmentKinds)
+export function useAppointmentKinds(): readonly AppointmentKind[] | null {
+  return useDirectorySnapshot(readAppointmentKinds, appointmentKindsOfDigest)
 }
 
-export function usePatients(): Patient[] | null {
-  return useDocSnapshot(useDirectory(), readPatients)
+export function usePatients(): readonly Patient[] | null {
+  return useDirectorySnapshot(readPatients, activePatientsOfDigest)
 }
 
 export function usePatientIndex(): ReadonlyMap<string, Patient> | null {
-  return useDocSnapshot(useDirectory(), readPatientIndex)
+  return useDirectorySnapshot(readPatientIndex, patientIndexOfDigest)
 }

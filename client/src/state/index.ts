@@ -5,10 +5,20 @@ export { DocOpenError, useDoc, useDocSnapshot } from './use-doc'
 export { useSyncState } from './use-sync-state'
 export { useAppUpdate } from './use-app-update'
 export { readLanguage, writeLanguage } from './language-preference'
-export { usePatientSearch, usePatientSearchIndex } from './patient-search'
+export { usePatientSearch, usePatientSearchRead } from './patient-search'
 export type { PatientSearchView } from './patient-search'
 export { mergeDuplicatePatients } from './patient-merge'
-export { useAppointmentKinds, useDirectory, usePatientIndex, usePatients, usePracticeSettings, usePractitioners } from './directory'
+export {
+  useAppointmentKinds,
+  useDirectory,
+  useDirectoryDigest,
+  useDirectorySnapshot,
+  useLivePractitioners,
+  usePatientIndex,
+  usePatients,
+  usePracticeSettings,
+  usePractitioners,
+} from './directory'
 export { useDocsSnapshot } from './use-docs-snapshot'
 export { AttachmentsUnavailableError, useAttachmentActions, useAttachmentOpenable, useAttachmentState } from './use-attachments'
 export type { AttachmentActions } from './use-attachments'

@@ -1,35 +1,50 @@
 /**
  * Patient search for the views, over the practice's shared index (PatientIndexCache): a view
- * reads it again only when the directory changed.
+ * reads it again only when the directory changed. While the directory syncs and the practice shows
+ * a directory digest, the search runs over the digest's patients instead.
  */
-import { useCallback, useMemo } from 'react'
+import { useCallback } from 'react'
 import type * as Y from 'yjs'
+import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
 import { findDuplicates } from '../../../shared/src/model'
 import type { DuplicatePair, Patient, PatientSearchIndex } from '../../../shared/src/model'
-import { useDirectory } from './directory'
+import { useDirectorySnapshot } from './directory'
 import { usePractice } from './practice-context'
-import { useDocSnapshot } from './use-doc'
 
-/** The practice's patient search index (shared, see PatientIndexCache); null while the directory opens. */
-export function usePatientSearchIndex(directory: Y.Doc | null): PatientSearchIndex | null {
-  const { patientIndexes } = usePractice()
-  return useMemo(() => (directory ? patientIndexes.get(directory) : null), [directory, patientIndexes])
+/**
+ * A value read through the practice's patient search index — the live directory's, or the
+ * digest's while one is shown — read again when the directory (or the digest shown) changes. `read`
+ * must be stable (useCallback); null while the directory opens.
+ */
+export function usePatientSearchRead<T>(read: (index: PatientSearchIndex) => T): T | null {
+  const { patientIndexes, digestOverlays } = usePractice()
+  const fromDoc = useCallback((doc: Y.Doc) => read(patientIndexes.get(doc)), [patientIndexes, read])
+  const fromDigest = useCallback(
+    (digest: DirectoryDigest) => read(patientIndexes.ofDigest(digest, digestOverlays.originOf(digest))),
+    [patientIndexes, digestOverlays, read],
+  )
+  return useDirectorySnapshot(fromDoc, fromDigest)
 }
 
 export type PatientSearchView = {
   /** Matching patients, best first; null while the directory opens. */
   readonly patients: readonly Patient[] | null
-  /** Duplicate pairs among every live patient (archived included), oldest kept. */
+  /**
+   * Duplicate pairs among every live patient (archived included), oldest kept. None while a
+   * digest is shown: merging writes both records, which the doc may not hold yet.
+   */
   readonly duplicates: readonly DuplicatePair[] | null
 }
 
+const NO_DUPLICATES: readonly DuplicatePair[] = []
+const noDuplicates = (): readonly DuplicatePair[] => NO_DUPLICATES
+
 export function usePatientSearch(query: string, includeArchived: boolean): PatientSearchView {
-  const directory = useDirectory()
-  const index = usePatientSearchIndex(directory)
-  const readMatches = useCallback(() => (index ? index.search(query, { includeArchived }).items : []), [index, query, includeArchived])
+  const { patientIndexes } = usePractice()
+  const readMatches = useCallback((index: PatientSearchIndex) => index.search(query, { includeArchived }).items, [query, includeArchived])
   const readDuplicates = useCallback(
-    () => (index ? findDuplicates(index.search('', { includeArchived: true }).items) : []),
-    [index],
+    (doc: Y.Doc) => findDuplicates(patientIndexes.get(doc).search('', { includeArchived: true }).items),
+    [patientIndexes],
   )
-  return { patients: useDocSnapshot(directory, readMatches), duplicates: useDocSnapshot(directory, readDuplicates) }
+  return { patients: usePatientSearchRead(readMatches), duplicates: useDirectorySnapshot(readDuplicates, noDuplicates) }
 }

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react'
 import type { Actor, Clock } from '../../../shared/src/model'
 import type { OpenPractice, PracticeRecord } from '../sync/device'
 import type { PracticeSpace } from '../sync/practice-space'
+import { DigestOverlayCache } from './digest-overlay'
 import { DocCache } from './doc-cache'
 import { PatientIndexCache } from './patient-index-cache'
 
@@ -15,6 +16,8 @@ export interface PracticeContextValue {
   readonly docs: DocCache
   /** The patient search index of the practice's directory, shared by every view. */
   readonly patientIndexes: PatientIndexCache
+  /** The directory digest with this device's patient writes over it, per directory doc. */
+  readonly digestOverlays: DigestOverlayCache
   readonly clock: Clock
 }
 
@@ -24,13 +27,14 @@ export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock;
   const { practice, clock = Date.now, children } = props
   const { space, record } = practice
   // One of each per space: they outlive re-renders and record changes (choosing a member).
-  const { docs, patientIndexes } = useMemo(
+  const { docs, patientIndexes, digestOverlays } = useMemo(
     () => ({
       docs: new DocCache(
         (docId) => space.openDoc(docId),
         (docId) => space.prefetchDoc(docId),
       ),
       patientIndexes: new PatientIndexCache(),
+      digestOverlays: new DigestOverlayCache(space.directoryDigest),
     }),
     [space],
   )
@@ -41,9 +45,10 @@ export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock;
       actor: record.memberId === null ? null : { memberId: record.memberId, deviceId: record.deviceId },
       docs,
       patientIndexes,
+      digestOverlays,
       clock,
     }),
-    [space, record, docs, patientIndexes, clock],
+    [space, record, docs, patientIndexes, digestOverlays, clock],
   )
   return <PracticeContext value={value}>{children}</PracticeContext>
 }

@@ -43,6 +43,7 @@ import { backgroundOrder } from '../../../shared/src/space/background-order'
 import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, type RoomName } from '../../../shared/src/space/rooms'
 import type { AttachmentSync } from './attachment-sync'
 import { runBounded, type QueueVerdict } from './bounded-queue'
+import { DirectoryDigestHolder } from './digest-source'
 import { Space, type SpaceOptions } from './space'
 import { ConnectionStatus, initialSyncState, type SyncState } from './sync-state'
 
@@ -114,6 +115,8 @@ interface OpenRoom {
 export class PracticeSpace {
   readonly spaceId: string
   readonly layout: SpaceLayout
+  /** What the directory's views read until the directory has synced (see digest-source.ts). */
+  readonly directoryDigest = new DirectoryDigestHolder()
   private readonly options: PracticeSpaceOptions
   private readonly now: () => number
   private readonly rooms = new Map<RoomName, Promise<OpenRoom>>()

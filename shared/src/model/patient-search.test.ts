@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { addPatient, updatePatient, softDeletePatient } from './patients'
+import { addPatient, listPatients, updatePatient, softDeletePatient } from './patients'
 import { foldText, parseQuery, PatientSearchIndex, phoneDigits, searchPatients } from './patient-search'
 import { alice, bob, exchange, fork, steppingClock } from './test-support'
 
@@ -152,5 +152,54 @@ describe('index kept up to date', () => {
     same('marc')
     same('nom1')
     same('jeanne', { includeArchived: true })
+  })
+})
+
+describe('index built from a list of patients', () => {
+  it('finds and ranks what the doc-built index finds, archived and deleted on request', () => {
+    const doc = practice()
+    const gone = addPatient(doc, { birthName: 'Lefort', firstNames: 'Paul' }, alice, steppingClock())
+    softDeletePatient(doc, gone, alice, steppingClock())
+    const fromDoc = new PatientSearchIndex(doc)
+    const fromList = new PatientSearchIndex(listPatients(doc, { includeArchived: true, includeDeleted: true }).items)
+    expect(fromList.size).toBe(fromDoc.size)
+    const queries = ['', 'lefe', 'zoe', 'martin', 'coeur laet', '12/03', '1958', '06 12 34', '+33 1 45', '255081416802538', 'diab', 'jean pierre', 'xyz']
+    const variants = [{}, { includeArchived: true }, { includeArchived: true, includeDeleted: true }]
+    for (const query of queries) {
+      for (const options of variants) {
+        expect(fromList.search(query, options).items, `${query} ${JSON.stringify(options)}`).toEqual(fromDoc.search(query, options).items)
+      }
+    }
+    expect(fromList.search('lefo', { includeDeleted: true }).items.map((p) => p.id)).toEqual([gone])
+    expect(fromList.get(gone)?.birthName).toBe('Lefort')
+  })
+
+  it('is a fixed snapshot: attaching follows nothing', () => {
+    const doc = practice()
+    const index = new PatientSearchIndex(listPatients(doc).items).attach()
+    addPatient(doc, { birthName: 'Zèbre', firstNames: 'Ana' }, alice, steppingClock())
+    expect(index.search('zebre').items).toEqual([])
+    index.detach()
+  })
+})
+
+describe('a list-built index with some patients changed', () => {
+  it('searches as an index built from the changed list, and leaves the original alone', () => {
+    const doc = practice()
+    const base = new PatientSearchIndex(listPatients(doc, { includeArchived: true, includeDeleted: true }).items)
+    const before = base.search('').items
+    const clock = steppingClock()
+    const added = addPatient(doc, { birthName: 'Abel', firstNames: 'Zoé', phones: ['0699999999'] }, alice, clock)
+    const martin = base.search('martin lea').items[0]!.id
+    updatePatient(doc, martin, { birthName: 'Zola' }, alice, clock)
+    const changed = listPatients(doc, { includeArchived: true, includeDeleted: true }).items.filter((p) => p.id === added || p.id === martin)
+    const copy = base.withPatients(changed)
+    const rebuilt = new PatientSearchIndex(listPatients(doc, { includeArchived: true, includeDeleted: true }).items)
+    for (const query of ['', 'zo', 'zola', 'martin', 'lea', '06 99', 'abel zoe', '12/03']) {
+      expect(copy.search(query, { includeArchived: true }).items, query).toEqual(rebuilt.search(query, { includeArchived: true }).items)
+    }
+    expect(copy.size).toBe(base.size + 1)
+    expect(base.search('').items).toEqual(before)
+    expect(base.search('zola').items).toEqual([])
   })
 })

@@ -200,9 +200,11 @@ export type PatientSearchOptions = { includeArchived?: boolean; includeDeleted?:
 /**
  * The index. `attach` follows the directory's changes until `detach`; without it the index is a
  * snapshot (one-off searches). Reading is lazy: events only mark ids, the next search re-reads them.
+ * Built from a list of patients (a directory digest, already validated) instead of a doc, it is a
+ * fixed snapshot: `attach` does nothing, and the list's records are searched as they are.
  */
 export class PatientSearchIndex {
-  private readonly doc: Y.Doc
+  private readonly doc: Y.Doc | null
   private readonly entries = new Map<string, SearchEntry>()
   private readonly issues = new Map<string, RecordIssue>()
   private readonly dirty = new Set<string>()
@@ -222,20 +224,26 @@ export class PatientSearchIndex {
     }
   }
 
-  constructor(doc: Y.Doc) {
-    this.doc = doc
-    doc.getMap<unknown>(NAME).forEach((_, id) => this.read(id))
+  constructor(source: Y.Doc | readonly Patient[]) {
+    if (Array.isArray(source)) {
+      this.doc = null
+      for (const patient of source as readonly Patient[]) this.entries.set(patient.id, searchEntry(patient))
+    } else {
+      const doc = source as Y.Doc
+      this.doc = doc
+      doc.getMap<unknown>(NAME).forEach((_, id) => this.read(id))
+    }
   }
 
   /** Follows the directory's changes (local and remote) from now on. Calling it twice is harmless. */
   attach(): this {
-    if (!this.attached) this.doc.getMap<unknown>(NAME).observeDeep(this.observer)
-    this.attached = true
+    if (!this.attached && this.doc) this.doc.getMap<unknown>(NAME).observeDeep(this.observer)
+    this.attached = this.doc !== null
     return this
   }
 
   detach(): void {
-    if (this.attached) this.doc.getMap<unknown>(NAME).unobserveDeep(this.observer)
+    if (this.attached && this.doc) this.doc.getMap<unknown>(NAME).unobserveDeep(this.observer)
     this.attached = false
   }
 
@@ -248,7 +256,8 @@ export class PatientSearchIndex {
     const before = this.entries.get(id)
     this.entries.delete(id)
     this.issues.delete(id)
-    const value = this.doc.getMap<unknown>(NAME).get(id)
+    // Only a doc's events mark ids dirty, so a list-built index never reads again.
+    const value = this.doc?.getMap<unknown>(NAME).get(id)
     if (value === undefined) return { before, after: undefined }
     const read = readRecord(NAME, id, value, patientRecord)
     if (!read.ok) {
@@ -291,6 +300,30 @@ export class PatientSearchIndex {
       this.ordered = [...this.entries.values()].sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
       this.orderStale = false
     }
+  }
+
+  /**
+   * A list-built copy of this index with `patients` added, or replacing those of the same id; this
+   * index is unchanged. Costs a copy of the entries, not a new entry per patient: a few changed
+   * patients over 20,000 take milliseconds where building the index again takes a quarter second.
+   */
+  withPatients(patients: readonly Patient[]): PatientSearchIndex {
+    this.refresh()
+    const copy = new PatientSearchIndex([])
+    for (const [id, entry] of this.entries) copy.entries.set(id, entry)
+    copy.ordered = this.ordered.slice()
+    copy.orderStale = false
+    for (const patient of patients) {
+      const before = copy.entries.get(patient.id)
+      if (before) {
+        const at = copy.position(before.sortKey)
+        if (copy.ordered[at] === before) copy.ordered.splice(at, 1)
+      }
+      const after = searchEntry(patient)
+      copy.entries.set(patient.id, after)
+      copy.ordered.splice(copy.position(after.sortKey), 0, after)
+    }
+    return copy
   }
 
   /** The patient as last read (deleted or archived too), for callers holding only an id. */

@@ -1,10 +1,11 @@
 import { useCallback, useDeferredValue, useId, useState } from 'react'
 import { addPatient, patientDisplayName } from '../../../../shared/src/model'
-import type { Patient } from '../../../../shared/src/model'
+import type { Patient, PatientSearchIndex } from '../../../../shared/src/model'
 import { issueKey, useT } from '../../i18n'
-import { useActor, useDirectory, useDocSnapshot, usePatientSearchIndex, usePractice } from '../../state'
+import { useActor, useDirectory, usePatientSearchRead, usePractice } from '../../state'
 import type { FieldErrors } from '../form/field-errors'
 import { TextField } from '../form/fields'
+import { DirectoryDigestBanner } from '../sync/DirectoryDigestBanner'
 import { checkPatientForm } from '../patients/patient-form'
 import type { PatientField } from '../patients/patient-form'
 
@@ -32,12 +33,11 @@ export function PatientPicker(props: {
   const [creating, setCreating] = useState(false)
   const [identity, setIdentity] = useState({ birthName: '', firstNames: '', phone: '' })
   const [errors, setErrors] = useState<FieldErrors<PatientField>>({})
-  const index = usePatientSearchIndex(directory)
   const read = useCallback(
-    () => (deferred.trim() === '' || !index ? [] : index.search(deferred).items.slice(0, MAX_MATCHES)),
-    [deferred, index],
+    (index: PatientSearchIndex) => (deferred.trim() === '' ? [] : index.search(deferred).items.slice(0, MAX_MATCHES)),
+    [deferred],
   )
-  const matches = useDocSnapshot(directory, read) ?? []
+  const matches = usePatientSearchRead(read) ?? []
 
   const create = () => {
     if (!directory) return
@@ -79,6 +79,7 @@ export function PatientPicker(props: {
             onChange={(event) => setQuery(event.currentTarget.value)}
             error={props.error}
           />
+          {deferred.trim() !== '' ? <DirectoryDigestBanner compact /> : null}
           {matches.length > 0 ? (
             <ul className="picker__matches" aria-label={t('agendaUi.patient.matches')}>
               {matches.map((p) => (

@@ -4,7 +4,7 @@ import type * as Y from 'yjs'
 import { findDuplicatesOf, getPatient, patientDisplayName, updatePatient } from '../../../../shared/src/model'
 import type { Patient } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
-import { useActor, useDirectory, useDocSnapshot, usePractice } from '../../state'
+import { useActor, useDirectory, useDirectoryDigest, useDocSnapshot, usePractice } from '../../state'
 import { routeHref } from '../../app/route'
 import { describeError } from '../form/describe-error'
 import { FormAlert, FormNotice } from '../form/form-alert'
@@ -21,6 +21,10 @@ export function PatientDetailScreen(props: { patientId: string }) {
   const { patientId } = props
   const read = useCallback((doc: Y.Doc) => getPatient(doc, patientId) ?? null, [patientId])
   const patient = useDocSnapshot(directory, read)
+  // A patient listed from the directory digest may not have reached the doc yet: that is a wait,
+  // not a "not found". The page shows the record from the doc only, the one its forms write to.
+  const digest = useDirectoryDigest()
+  const syncing = digest !== null && patient === null
 
   return (
     <div className="patient">
@@ -30,6 +34,10 @@ export function PatientDetailScreen(props: { patientId: string }) {
       </a>
       {directory === null ? (
         <p>{t('app.loading')}</p>
+      ) : syncing ? (
+        <p className="digest-wait" aria-live="polite">
+          {t('digest.patientSyncing')}
+        </p>
       ) : patient === null ? (
         <p className="empty">{t('patients.notFound')}</p>
       ) : (

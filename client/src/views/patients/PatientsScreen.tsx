@@ -2,6 +2,7 @@ import { useDeferredValue, useId, useState } from 'react'
 import type { KeyboardEvent } from 'react'
 import { useT } from '../../i18n'
 import { usePatientSearch } from '../../state'
+import { DirectoryDigestBanner } from '../sync/DirectoryDigestBanner'
 import { AddPatientForm } from './AddPatientForm'
 import { DuplicateBanner } from './DuplicateBanner'
 import { VirtualPatientList } from './VirtualPatientList'
@@ -26,6 +27,7 @@ export function PatientsScreen() {
     <div className="patients">
       <section className="patients__list">
         <h1>{t('patients.title')}</h1>
+        <DirectoryDigestBanner />
         {(duplicates ?? []).map((pair) => (
           <DuplicateBanner key={`${pair.keep.id}-${pair.drop.id}`} pair={pair} />
         ))}

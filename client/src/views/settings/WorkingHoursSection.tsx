@@ -3,7 +3,7 @@ import type { FormEvent } from 'react'
 import { DEFAULT_WORKING_HOURS, ISO_WEEKDAYS, updatePractitioner } from '../../../../shared/src/model'
 import { issueKey, useT } from '../../i18n'
 import type { PlainKey } from '../../i18n'
-import { useActor, useDirectory, usePractice, usePractitioners } from '../../state'
+import { useActor, useDirectory, useLivePractitioners, usePractice } from '../../state'
 import { describeError } from '../form/describe-error'
 import { formValues } from '../form/field-errors'
 import type { FieldErrors } from '../form/field-errors'
@@ -29,7 +29,8 @@ export function WorkingHoursSection() {
   const { clock } = usePractice()
   const actor = useActor()
   const directory = useDirectory()
-  const practitioners = usePractitioners()
+  // The doc's, not a digest's: saving writes into the practitioner's record, which must be there.
+  const practitioners = useLivePractitioners()
   const titleId = useId()
   const [chosen, setChosen] = useState<string | null>(null)
   const [errors, setErrors] = useState<FieldErrors<WorkingHoursField>>({})
