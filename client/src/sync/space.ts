@@ -50,6 +50,12 @@ export interface SpaceOptions {
   crossTab?: boolean
   /** Start connecting at once (default true). */
   connect?: boolean
+  /**
+   * Connect only once this resolves (when `connect` is on): the status stays "connecting"
+   * meanwhile, and an explicit connect() does not wait. PracticeSpace holds a new device's main
+   * room back while the directory digest and today's rooms arrive (practice-space.ts).
+   */
+  connectAfter?: Promise<void>
   envelope?: EnvelopeOptions
   reconnect?: ReconnectPolicyOptions
   now?: () => number
@@ -214,8 +220,13 @@ export class Space {
     this.recountPending()
     this.wanted = options.connect ?? true
     if (this.wanted && isBrowserOffline()) this.wanted = false
-    if (this.wanted) this.provider.connect()
-    else this.setState({ status: ConnectionStatus.Offline })
+    if (!this.wanted) this.setState({ status: ConnectionStatus.Offline })
+    else if (options.connectAfter === undefined) this.provider.connect()
+    else {
+      void options.connectAfter.then(() => {
+        if (this.wanted && !this.destroyed && this.provider.ws === null) this.provider.connect()
+      })
+    }
   }
 
   // --- the UI's surface ---
