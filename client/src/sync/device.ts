@@ -22,6 +22,7 @@
  */
 import { deriveSpaceKeys, ROOT_SECRET_BYTES, type SpaceKeys } from '../../../shared/src/crypto/space-keys'
 import { deriveAttachmentKey } from '../../../shared/src/attachments/attachment-cipher'
+import { deriveDigestKey } from '../../../shared/src/digest/digest-cipher'
 import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
 import { decodePairingCode, encodePairingCode, PairingCodeError } from '../../../shared/src/space/pairing-code'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
@@ -74,6 +75,8 @@ export interface DeviceEnvironment {
   space?: Partial<RoomOptions> & { connect?: boolean }
   /** Practice-level options (background opening, idle close) for tests and benchmarks. */
   rooms?: { background?: boolean; idleCloseMs?: number; backgroundConcurrency?: number }
+  /** Directory digest timing (publish interval, check period, main's hold) for tests and benchmarks. */
+  digest?: { publishIntervalMs?: number; checkEveryMs?: number; holdMainMaxMs?: number }
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null
@@ -150,6 +153,7 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
       key: await deriveAttachmentKey(stored.spaceId, stored.rootSecret),
       idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}`,
     },
+    digest: { key: await deriveDigestKey(stored.spaceId, stored.rootSecret), ...env.digest },
   })
 }
 

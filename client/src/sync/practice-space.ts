@@ -42,6 +42,7 @@ import { blindRoomName, roomKeys } from '../../../shared/src/space/room-keys'
 import { backgroundOrder } from '../../../shared/src/space/background-order'
 import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, type RoomName } from '../../../shared/src/space/rooms'
 import type { AttachmentSync } from './attachment-sync'
+import { DirectoryDigestSync, type Publication, type StartFetch } from './directory-digest-sync'
 import { runBounded, type QueueVerdict } from './bounded-queue'
 import { DirectoryDigestHolder } from './digest-source'
 import { Space, type SpaceOptions } from './space'
@@ -81,6 +82,12 @@ export interface PracticeSpaceOptions {
    * and connected, carries their upload queue.
    */
   attachments?: { key: CryptoKey; idbName: string }
+  /**
+   * The practice's digest key (deriveDigestKey): a device with nothing local fetches the
+   * directory digest to show at once, and a synced device publishes it (directory-digest-sync.ts).
+   * None: no digest, the views wait for the directory doc.
+   */
+  digest?: { key: CryptoKey; publishIntervalMs?: number; checkEveryMs?: number; holdMainMaxMs?: number }
 }
 
 /** The directory's map of rooms the practice has written to (room name → true). */
@@ -92,6 +99,8 @@ const IDLE_CLOSE_MS = 2 * 60_000
  * download, and that the start-up rooms' bandwidth is not diluted when a view opens a room.
  */
 export const BACKGROUND_CONCURRENCY = 3
+/** The longest a new device holds its main room back for the digest and today's rooms. */
+const MAIN_HOLD_MAX_MS = 5_000
 const DEFAULT_TIME_ZONE = 'Europe/Paris'
 
 const STATUS_RANK: Record<ConnectionStatus, number> = {
@@ -139,6 +148,14 @@ export class PracticeSpace {
   private mainWasOnline = false
   /** Rooms this session has listed in the directory's room index already. */
   private readonly recordedRooms = new Set<RoomName>()
+  private readonly digestSync: DirectoryDigestSync | null
+  private mainWasSynced = false
+  /** The start-up fetch of the digest (a device with nothing local in main), if any. */
+  private digestFetch: Promise<StartFetch> | null = null
+  private markDirectorySynced: () => void = () => undefined
+  private readonly directorySyncedHere = new Promise<void>((resolve) => {
+    this.markDirectorySynced = resolve
+  })
 
   static async open(options: PracticeSpaceOptions): Promise<PracticeSpace> {
     const practice = new PracticeSpace(options)
@@ -154,6 +171,21 @@ export class PracticeSpace {
     this.wanted = options.connect ?? true
     this.today = todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now)
     this.startupRooms = new Set(startupRooms(options.layout, this.today))
+    this.digestSync = options.digest
+      ? new DirectoryDigestSync({
+          target: {
+            relayUrl: options.relayUrl,
+            spaceId: options.spaceId,
+            credential: options.credential,
+            ...(options.room?.fetchImpl ? { fetchImpl: options.room.fetchImpl } : {}),
+          },
+          key: options.digest.key,
+          holder: this.directoryDigest,
+          now: this.now,
+          ...(options.digest.publishIntervalMs === undefined ? {} : { publishIntervalMs: options.digest.publishIntervalMs }),
+          ...(options.digest.checkEveryMs === undefined ? {} : { checkEveryMs: options.digest.checkEveryMs }),
+        })
+      : null
   }
 
   // --- the UI's surface (the same as a Space's) ---
@@ -232,9 +264,36 @@ export class PracticeSpace {
     await Promise.all([...this.opened.values()].map((room) => room.space.whenAcknowledged(timeoutMs)))
   }
 
+  /**
+   * Publishes the directory digest now unless the relay's is as recent (the periodic check does
+   * it by itself; benchmarks and tests call this). Needs the digest key.
+   */
+  /**
+   * Resolves once main's first exchange with the relay is applied here: from then on the views
+   * read the directory doc, not the digest (tests, benchmarks).
+   */
+  whenDirectorySynced(): Promise<void> {
+    return this.directorySyncedHere
+  }
+
+  /**
+   * What became of the start-up fetch of the digest: shown, none on the relay (or unreadable),
+   * arrived after the directory synced; 'not-needed' when main had local data or without a key.
+   */
+  whenDigestFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.digestFetch ?? Promise.resolve('not-needed')
+  }
+
+  async publishDirectoryDigest(): Promise<Publication> {
+    if (this.digestSync === null) throw new Error('This practice was opened without a digest key')
+    const main = await this.room(MAIN_ROOM)
+    return this.digestSync.publish(await main.space.openDoc(DIRECTORY_DOC_ID))
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
+    this.digestSync?.destroy()
     await Promise.allSettled([...this.releasing.values()])
     const rooms = await Promise.allSettled([...this.rooms.values()])
     for (const result of rooms) {
@@ -354,8 +413,18 @@ export class PracticeSpace {
     const { options } = this
     const single = this.layout === SpaceLayout.Single
     const roomId = single || name === MAIN_ROOM ? undefined : await blindRoomName(options.keys, name)
+    // A new device's main room waits for the digest (directory-digest-sync.ts); released at once
+    // when main has local data.
+    let releaseMain: () => void = () => undefined
+    const mainHeld = name === MAIN_ROOM && this.digestSync !== null
+    const connectAfter = mainHeld
+      ? new Promise<void>((resolve) => {
+          releaseMain = resolve
+        })
+      : undefined
     const space = await Space.open({
       ...options.room,
+      ...(connectAfter ? { connectAfter } : {}),
       spaceId: options.spaceId,
       relayUrl: options.relayUrl,
       credential: options.credential,
@@ -374,6 +443,14 @@ export class PracticeSpace {
     }
     const room: OpenRoom = { name, space, idleTimer: null, idle: false, inUse: false }
     this.opened.set(name, room)
+    // Nothing local in main (a new device, or an erased one): the digest shows the directory
+    // while it syncs. Started before the socket's first exchange so both travel at once.
+    if (mainHeld && this.digestSync !== null && space.envelope.entries.length === 0) {
+      this.digestFetch = this.digestSync.fetchForStart()
+      this.inBackground(this.connectMainAfterDigest(this.digestFetch, releaseMain))
+    } else {
+      releaseMain()
+    }
     space.subscribe(() => this.onRoomChange(room))
     this.touch(room)
     // The room may have connected while it opened (the main room first opens its attachments):
@@ -389,6 +466,10 @@ export class PracticeSpace {
       // under the idle countdown again.
       room.idle = false
       this.touch(room)
+    }
+    if (room.name === MAIN_ROOM && !this.destroyed && !this.mainWasSynced && room.space.getSyncState().status === ConnectionStatus.Online) {
+      this.mainWasSynced = true
+      this.inBackground(this.directorySynced(room))
     }
     if (room.name === MAIN_ROOM && !this.destroyed && this.layout !== SpaceLayout.Single) {
       const online = room.space.getSyncState().status === ConnectionStatus.Online
@@ -424,6 +505,45 @@ export class PracticeSpace {
     work.catch((error: unknown) => {
       if (!this.destroyed) console.warn('Background room work failed', error)
     })
+  }
+
+  /**
+   * Integrating the directory doc is the one long task of a new device's start (1–2 s for
+   * 20,000 patients, on the one JS thread), and the digest already gives the views what they read
+   * of it: main connects once the digest is shown and today's rooms have synced (or failed),
+   * so those come first; at once when there is no digest; after MAIN_HOLD_MAX_MS whatever happens.
+   */
+  private async connectMainAfterDigest(fetched: Promise<StartFetch>, release: () => void): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | null = null
+    const cap = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.digest?.holdMainMaxMs ?? MAIN_HOLD_MAX_MS)
+    })
+    try {
+      await Promise.race([
+        cap,
+        (async () => {
+          if ((await fetched) !== 'shown') return
+          const others = [...this.startupRooms].filter((name) => name !== MAIN_ROOM)
+          const rooms = await Promise.all(others.map((name) => this.room(name)))
+          await Promise.all(rooms.map((room) => settled(room.space)))
+        })(),
+      ])
+    } finally {
+      if (timer !== null) clearTimeout(timer)
+      release()
+    }
+  }
+
+  /**
+   * Main's first exchange is done: once its entries are decrypted and applied, the views switch
+   * from the digest to the directory doc, and this device may publish digests.
+   */
+  private async directorySynced(main: OpenRoom): Promise<void> {
+    await main.space.envelope.settle()
+    const directory = await main.space.openDoc(DIRECTORY_DOC_ID)
+    if (this.destroyed) return
+    this.digestSync?.directorySynced(directory)
+    this.markDirectorySynced()
   }
 
   /** Lists the room in the directory, so other devices open it in their background pass. */
