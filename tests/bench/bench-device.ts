@@ -52,10 +52,26 @@ export function benchEnvironment(name: string, counter: ByteCounter = { sent: 0,
   return {
     idbPrefix: `bench-${name}-${devices}:`,
     WebSocketImpl: countingWebSocket(counter),
-    fetchImpl: fetch,
+    fetchImpl: countingFetch(counter),
     crossTab: false,
     // Envelope options are the app's defaults (batch 250 ms, compaction after 64 entries).
     space: { reconnect: { baseDelayMs: 50, maxDelayMs: 500 } },
+  }
+}
+
+/**
+ * fetch, counting the bodies sent and received: the directory digest (and attachments) travel
+ * over HTTP, and belong in "bytes received" as much as the socket's frames.
+ */
+export function countingFetch(counter: ByteCounter): typeof fetch {
+  return async (input, init) => {
+    const body = init?.body
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) counter.sent += body.byteLength
+    const response = await fetch(input, init)
+    if (response.body === null) return response
+    const bytes = await response.arrayBuffer()
+    counter.received += bytes.byteLength
+    return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers })
   }
 }
 

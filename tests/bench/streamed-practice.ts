@@ -76,7 +76,13 @@ interface Collected {
  * Runs `write` on a device, then waits until the relay holds all of it, keeps the written docs'
  * states as bytes, and destroys the device and its IndexedDB.
  */
-async function withWriter(device: OpenPractice, env: DeviceEnvironment, collected: Collected, write: (sink: DocSink) => Promise<string[]>): Promise<void> {
+async function withWriter(
+  device: OpenPractice,
+  env: DeviceEnvironment,
+  collected: Collected,
+  write: (sink: DocSink) => Promise<string[]>,
+  { publishDigest = false } = {},
+): Promise<void> {
   const { space } = device
   try {
     const docIds = await write({ openDoc: (id) => space.openDoc(id), afterBatch: () => space.flush() })
@@ -85,6 +91,8 @@ async function withWriter(device: OpenPractice, env: DeviceEnvironment, collecte
     // Compactions the writes triggered run after a delay: let them run, and reach the relay.
     await space.settle()
     await space.whenAcknowledged(ACK_TIMEOUT_MS)
+    // What the practice's devices do within their publish interval (directory-digest-sync.ts).
+    if (publishDigest) await space.publishDirectoryDigest()
     for (const id of docIds) {
       const doc = await space.openDoc(id)
       collected.plaintext.set(id, Y.encodeStateAsUpdate(doc))
@@ -130,7 +138,7 @@ export async function setUpStreamedPractice(spec: PracticeSpec, layout: SpaceLay
         ids = await writeDirectory(sink, outline, actor, clock)
         files = await writeFiles(sink, outline.notes, ids, actor, clock)
         return files.patientDocIds
-      }),
+      }, { publishDigest: true }),
     )
     const practiceIds = ids!
     let appointments = 0
