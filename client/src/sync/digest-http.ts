@@ -61,9 +61,12 @@ function refusal(response: Response, what: string): DigestHttpError {
   return new DigestHttpError(response.status, `The relay refused ${what} (${response.status}${field ? `, ${field}` : ''})`)
 }
 
-/** A 404 that means "no digest here": not one about the space (which is a refusal). */
+/**
+ * "No digest here": the relay's 204, or a 404 that is not about the space (a relay older than the
+ * digest routes answers its generic 404; a 404 naming the space is a refusal).
+ */
 function isNoDigest(response: Response): boolean {
-  return response.status === 404 && response.headers.get(ERROR_FIELD_HEADER) !== 'spaceId'
+  return response.status === 204 || (response.status === 404 && response.headers.get(ERROR_FIELD_HEADER) !== 'spaceId')
 }
 
 function weightOf(response: Response): number {

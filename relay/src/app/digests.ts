@@ -10,11 +10,13 @@
  *     401 wrong credential · 404 unknown space
  *     413 too large
  *   GET  /v1/spaces/:spaceId/digests/:name   Authorization: Bearer <credential>
- *     200 the ciphertext, X-Tournee-Digest-Weight: <stored weight> · 404 none yet · 401 · 404 space
+ *     200 the ciphertext, X-Tournee-Digest-Weight: <stored weight> · 204 none yet · 401 · 404 space
  *   HEAD same path: the same answer without a body, and without reading the blob from storage
  *
+ * "None yet" is 204, not 404: it is the normal answer for a new practice, and a browser logs every
+ * 4xx response of a page as an error in its console.
  * Every refusal is a JSON `{ error, field }` whose field is also sent as X-Tournee-Error-Field,
- * so a HEAD (no body) still tells "no digest yet" (field `name`) from "unknown space" (`spaceId`).
+ * so a HEAD (no body) still tells a refusal's cause.
  *
  * The weight is the devices' measure of how much of the doc's history a digest covers (the sum of
  * the doc's state vector clocks): the relay keeps the heaviest, so a device that has not caught up
@@ -145,7 +147,7 @@ export function digestsRoutes(deps: DigestsDeps): Hono {
     const access = await checkAccess(c)
     if (!access.ok) return access.response
     const { spaceId, name } = access
-    const none = () => errorResponse(c, 404, { error: `No ${name} digest in this space yet`, field: 'name' })
+    const none = () => c.body(null, 204, { 'cache-control': 'no-store' })
     const headers = (weight: number) => ({
       'content-type': 'application/octet-stream',
       [DIGEST_WEIGHT_HEADER]: String(weight),
