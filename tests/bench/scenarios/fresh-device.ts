@@ -305,12 +305,12 @@ async function measure(p: SyncedPractice, runs: number, usableOnly: boolean, log
   const usableMetric = `usable (patients + this month listed; ours from the digest in ${fromDigest}/${runs})`
   const directoryMetric = 'directory doc synced (floor, stock: = usable)'
   const rows = usableOnly
-    ? [row(usableMetric, 'usableMs', 'ms'), row(directoryMetric, 'directoryMs', 'ms'), row('bytes received until usable', 'bytesReceived', 'bytes')]
+    ? [row(usableMetric, 'usableMs', 'ms'), row(directoryMetric, 'directoryMs', 'ms'), row('bytes received until usable (socket frames and HTTP bodies)', 'bytesReceived', 'bytes')]
     : [
         row(usableMetric, 'usableMs', 'ms'),
         row(directoryMetric, 'directoryMs', 'ms'),
         row(`fully synced (${p.written.docIds.length} docs match)`, 'syncedMs', 'ms'),
-        row('bytes received on the socket(s)', 'bytesReceived', 'bytes'),
+        row('bytes received (socket frames and HTTP bodies)', 'bytesReceived', 'bytes'),
         { scenario, metric: 'envelope state vs plaintext states', unit: 'bytes', ours: envelopeBytes, floor: plaintextBytes, stat: 'single measurement' } satisfies Row,
       ]
   return {
