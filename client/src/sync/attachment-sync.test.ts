@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
 import { deriveAttachmentKey } from '../../../shared/src/attachments/attachment-cipher'
 import { DefaultLimits } from '../../../shared/src/protocol/constants'
-import { createApp } from '../../../relay/src/app/create-app'
-import { silentLogger } from '../../../relay/src/log'
-import { createRelayMetrics } from '../../../relay/src/metrics/relay-metrics'
-import { SqliteStorage } from '../../../relay/src/storage/sqlite-storage'
 import { TransferFailure } from './attachment-http'
+import { IN_PROCESS_RELAY_URL, inProcessRelay } from './test-support/in-process-relay'
 import { AttachmentSync, AttachmentTooLargeError, AttachmentUnavailableError } from './attachment-sync'
 
 const cleanups: (() => unknown)[] = []
@@ -17,35 +11,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-/** The relay's real hono app in this process, reached through a fetch that can be cut off. */
-async function relayApp(limits: Partial<typeof DefaultLimits> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-attach-sync-'))
-  const storage = new SqliteStorage({ dataDir })
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
-  const app = createApp({
-    storage,
-    metrics: createRelayMetrics(),
-    logger: silentLogger,
-    enrolmentSecret: null,
-    allowedOrigins: [],
-    staticDir: null,
-    limits: { ...DefaultLimits, ...limits },
-  })
-  const network = { up: true, requests: 0 }
-  const fetchImpl: typeof fetch = async (input, init) => {
-    network.requests++
-    if (!network.up) throw new TypeError('Failed to fetch')
-    return app.request(String(input), init)
-  }
-  const spaceId = randomId()
-  const credential = randomId(32)
-  await app.request(`http://relay.test/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })
-  return { network, fetchImpl, spaceId, credential }
-}
+const relayApp = (limits: Partial<typeof DefaultLimits> = {}) => inProcessRelay(cleanups, limits)
 
 async function openSync(relay: Awaited<ReturnType<typeof relayApp>>, state: { online: boolean }, idbName: string, secret: Uint8Array) {
   const sync = await AttachmentSync.open({
-    relayUrl: 'http://relay.test',
+    relayUrl: IN_PROCESS_RELAY_URL,
     spaceId: relay.spaceId,
     credential: relay.credential,
     fetchImpl: relay.fetchImpl,
@@ -69,7 +39,7 @@ describe('AttachmentSync', () => {
     const { hash, size } = await first.add(file)
     expect(size).toBe(file.length)
     await first.drain()
-    expect(relay.network.requests).toBe(0)
+    expect(relay.network.urls.length).toBe(0)
     expect(first.getState().pending).toEqual(new Set([hash]))
     await first.destroy()
 

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
 import { decryptDigest, deriveDigestKey, encryptDigest } from '../../../shared/src/digest/digest-cipher'
 import { DefaultLimits } from '../../../shared/src/protocol/constants'
-import { createApp } from '../../../relay/src/app/create-app'
-import { silentLogger } from '../../../relay/src/log'
-import { createRelayMetrics } from '../../../relay/src/metrics/relay-metrics'
-import { SqliteStorage } from '../../../relay/src/storage/sqlite-storage'
+import { IN_PROCESS_RELAY_URL, inProcessRelay } from './test-support/in-process-relay'
 import { DigestHttpError, DigestUnreachableError, getDigest, headDigest, putDigest, type DigestTarget } from './digest-http'
 
 const cleanups: (() => unknown)[] = []
@@ -16,31 +10,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-/** The relay's real hono app in this process, reached through a fetch that can be cut off. */
 async function relayApp(limits: Partial<typeof DefaultLimits> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-digest-http-'))
-  const storage = new SqliteStorage({ dataDir })
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
-  const app = createApp({
-    storage,
-    metrics: createRelayMetrics(),
-    logger: silentLogger,
-    enrolmentSecret: null,
-    allowedOrigins: [],
-    staticDir: null,
-    limits: { ...DefaultLimits, ...limits },
-  })
-  const network = { up: true, urls: [] as string[] }
-  const fetchImpl: typeof fetch = async (input, init) => {
-    if (!network.up) throw new TypeError('Failed to fetch')
-    network.urls.push(String(input))
-    return app.request(String(input), init)
-  }
-  const spaceId = randomId()
-  const credential = randomId(32)
-  await app.request(`http://relay.test/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })
-  const target: DigestTarget = { relayUrl: 'http://relay.test', spaceId, credential, name: 'directory', fetchImpl }
-  return { network, target, storage, app }
+  const relay = await inProcessRelay(cleanups, limits)
+  const target: DigestTarget = { relayUrl: IN_PROCESS_RELAY_URL, spaceId: relay.spaceId, credential: relay.credential, name: 'directory', fetchImpl: relay.fetchImpl }
+  return { network: relay.network, target, storage: relay.storage, app: relay.app }
 }
 
 describe('digest HTTP client', () => {

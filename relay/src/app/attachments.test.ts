@@ -9,6 +9,7 @@ import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import { SqliteStorage } from '../storage/sqlite-storage'
 import { createApp } from './create-app'
+import { countingStream } from './test-support/counting-stream'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -40,19 +41,6 @@ async function makeSpace() {
 const auth = (credential: string) => ({ authorization: `Bearer ${credential}` })
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 const path = (spaceId: string, hash: string) => `/v1/spaces/${spaceId}/attachments/${hash}`
-
-/** A body that records how many chunks the server pulled from it. */
-function countingStream(chunks: number, chunkBytes: number) {
-  const state = { pulled: 0 }
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (state.pulled === chunks) return controller.close()
-      state.pulled += 1
-      controller.enqueue(new Uint8Array(chunkBytes).fill(state.pulled))
-    },
-  })
-  return { stream, state }
-}
 
 describe('PUT/GET /v1/spaces/:spaceId/attachments/:hash', () => {
   it('stores the ciphertext under its SHA-256, answers a retry with 200, and serves the same bytes', async () => {

@@ -18,12 +18,11 @@
  */
 import { createHash } from 'node:crypto'
 import { Hono, type Context } from 'hono'
-import { credentialMatches } from '../auth/credential'
 import type { Logger } from '../log'
 import type { AttachmentRefusalReason, RelayMetrics } from '../metrics/relay-metrics'
 import { UnknownSpaceError, type RelayStorage } from '../storage/relay-storage'
 import { declaresMoreThan, readBoundedBody } from './bounded-body'
-import { readSpaceRequest, type ErrorBody } from './spaces'
+import { readSpaceRequest, refuseCredential, type ErrorBody } from './spaces'
 
 export interface AttachmentsDeps {
   storage: RelayStorage
@@ -55,16 +54,8 @@ export function attachmentsRoutes(deps: AttachmentsDeps): Hono {
         response: refuse(c, 400, 'bad_request', { error: 'hash must be the SHA-256 of the body in 64 lower-case hex digits', field: 'hash' }),
       }
     }
-    const storedHash = await deps.storage.getCredentialHash(request.spaceId)
-    if (storedHash === null) {
-      return { ok: false, response: refuse(c, 404, 'unknown_space', { error: 'Unknown space', field: 'spaceId' }) }
-    }
-    if (!credentialMatches(request.credential, storedHash)) {
-      return {
-        ok: false,
-        response: refuse(c, 401, 'credential', { error: 'Wrong credential for this space', field: 'authorization' }),
-      }
-    }
+    const refused = await refuseCredential(deps.storage, request)
+    if (refused !== null) return { ok: false, response: refuse(c, refused.status, refused.reason, refused.body) }
     return { ok: true, spaceId: request.spaceId, hash }
   }
 

@@ -10,6 +10,7 @@ import type { RelayStorage } from '../storage/relay-storage'
 import { SqliteStorage } from '../storage/sqlite-storage'
 import { createApp } from './create-app'
 import { parseDigestWeight } from './digests'
+import { countingStream } from './test-support/counting-stream'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -70,19 +71,6 @@ function put(space: Space, weight: number | string, body: Uint8Array | ReadableS
     body: body instanceof Uint8Array ? body.slice().buffer : body,
     ...(body instanceof Uint8Array ? {} : { duplex: 'half' }),
   } as RequestInit)
-}
-
-/** A body that records how many chunks the server pulled from it. */
-function countingStream(chunks: number, chunkBytes: number) {
-  const state = { pulled: 0 }
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (state.pulled === chunks) return controller.close()
-      state.pulled += 1
-      controller.enqueue(new Uint8Array(chunkBytes).fill(state.pulled))
-    },
-  })
-  return { stream, state }
 }
 
 describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {

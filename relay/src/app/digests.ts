@@ -32,12 +32,11 @@
 import { Hono, type Context } from 'hono'
 import { DIGEST_MIN_BYTES, DIGEST_NAMES, isDigestName, type DigestName } from '../../../shared/src/digest/digest-cipher'
 import { DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER } from '../../../shared/src/protocol/constants'
-import { credentialMatches } from '../auth/credential'
 import type { Logger } from '../log'
 import type { DigestRefusalReason, RelayMetrics } from '../metrics/relay-metrics'
 import { UnknownSpaceError, type RelayStorage } from '../storage/relay-storage'
 import { declaresMoreThan, readBoundedBody } from './bounded-body'
-import { readSpaceRequest, type ErrorBody } from './spaces'
+import { readSpaceRequest, refuseCredential, type ErrorBody } from './spaces'
 
 export interface DigestsDeps {
   storage: RelayStorage
@@ -90,16 +89,8 @@ export function digestsRoutes(deps: DigestsDeps): Hono {
     if (!isDigestName(name)) {
       return { ok: false, response: refuse(c, 400, 'bad_request', { error: `name must be one of: ${DIGEST_NAMES.join(', ')}`, field: 'name' }) }
     }
-    const storedHash = await deps.storage.getCredentialHash(request.spaceId)
-    if (storedHash === null) {
-      return { ok: false, response: refuse(c, 404, 'unknown_space', { error: 'Unknown space', field: 'spaceId' }) }
-    }
-    if (!credentialMatches(request.credential, storedHash)) {
-      return {
-        ok: false,
-        response: refuse(c, 401, 'credential', { error: 'Wrong credential for this space', field: 'authorization' }),
-      }
-    }
+    const refused = await refuseCredential(deps.storage, request)
+    if (refused !== null) return { ok: false, response: refuse(c, refused.status, refused.reason, refused.body) }
     return { ok: true, spaceId: request.spaceId, name }
   }
 

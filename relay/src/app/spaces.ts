@@ -45,6 +45,24 @@ export function readSpaceRequest(c: Context): SpaceRequest {
   return { ok: true, spaceId, credential }
 }
 
+/** Why a space's credential was refused: its HTTP status, the metrics' reason, the error body. */
+export type CredentialRefusal =
+  | { status: 404; reason: 'unknown_space'; body: ErrorBody }
+  | { status: 401; reason: 'credential'; body: ErrorBody }
+
+/**
+ * The bearer credential checked against the space's stored hash, for every route of a space
+ * (probe, attachments, digests): null when it matches, else the refusal to send.
+ */
+export async function refuseCredential(storage: Pick<RelayStorage, 'getCredentialHash'>, request: { spaceId: string; credential: string }): Promise<CredentialRefusal | null> {
+  const storedHash = await storage.getCredentialHash(request.spaceId)
+  if (storedHash === null) return { status: 404, reason: 'unknown_space', body: { error: 'Unknown space', field: 'spaceId' } }
+  if (!credentialMatches(request.credential, storedHash)) {
+    return { status: 401, reason: 'credential', body: { error: 'Wrong credential for this space', field: 'authorization' } }
+  }
+  return null
+}
+
 export function spacesRoutes(deps: SpacesDeps): Hono {
   const app = new Hono()
 
@@ -76,12 +94,8 @@ export function spacesRoutes(deps: SpacesDeps): Hono {
   app.get('/:spaceId', async (c) => {
     const request = readSpaceRequest(c)
     if (!request.ok) return c.json<ErrorBody>(request.error, 400)
-    const { spaceId, credential } = request
-    const storedHash = await deps.storage.getCredentialHash(spaceId)
-    if (storedHash === null) return c.json<ErrorBody>({ error: 'Unknown space', field: 'spaceId' }, 404)
-    if (!credentialMatches(credential, storedHash)) {
-      return c.json<ErrorBody>({ error: 'Wrong credential for this space', field: 'authorization' }, 401)
-    }
+    const refused = await refuseCredential(deps.storage, request)
+    if (refused !== null) return c.json<ErrorBody>(refused.body, refused.status)
     return c.body(null, 204)
   })
 
