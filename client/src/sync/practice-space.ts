@@ -42,9 +42,9 @@ import { blindRoomName, roomKeys } from '../../../shared/src/space/room-keys'
 import { backgroundOrder } from '../../../shared/src/space/background-order'
 import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, type RoomName } from '../../../shared/src/space/rooms'
 import type { AttachmentSync } from './attachment-sync'
-import { DirectoryDigestSync, type Publication, type StartFetch } from './directory-digest-sync'
 import { runBounded, type QueueVerdict } from './bounded-queue'
 import { DirectoryDigestHolder } from './digest-source'
+import { DirectoryDigestSync, type Publication, type StartFetch } from './directory-digest-sync'
 import { Space, type SpaceOptions } from './space'
 import { ConnectionStatus, initialSyncState, type SyncState } from './sync-state'
 
@@ -265,10 +265,6 @@ export class PracticeSpace {
   }
 
   /**
-   * Publishes the directory digest now unless the relay's is as recent (the periodic check does
-   * it by itself; benchmarks and tests call this). Needs the digest key.
-   */
-  /**
    * Resolves once main's first exchange with the relay is applied here: from then on the views
    * read the directory doc, not the digest (tests, benchmarks).
    */
@@ -284,6 +280,10 @@ export class PracticeSpace {
     return this.digestFetch ?? Promise.resolve('not-needed')
   }
 
+  /**
+   * Publishes the directory digest now unless the relay's is as recent (the periodic check does
+   * it by itself; benchmarks and tests call this). Needs the digest key.
+   */
   async publishDirectoryDigest(): Promise<Publication> {
     if (this.digestSync === null) throw new Error('This practice was opened without a digest key')
     const main = await this.room(MAIN_ROOM)
@@ -525,7 +525,8 @@ export class PracticeSpace {
           if ((await fetched) !== 'shown') return
           const others = [...this.startupRooms].filter((name) => name !== MAIN_ROOM)
           const rooms = await Promise.all(others.map((name) => this.room(name)))
-          await Promise.all(rooms.map((room) => settled(room.space)))
+          // Settled, then applied: a room is online before its entries are decrypted.
+          await Promise.all(rooms.map(async (room) => settled(room.space).then(() => room.space.envelope.settle())))
         })(),
       ])
     } finally {
