@@ -72,16 +72,35 @@ const FIELD_NAMES = Object.keys(PATIENT_FIELDS) as (keyof Patient)[]
 
 export type DigestPatientRead = { ok: true; patient: Patient } | { ok: false; field: string }
 
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELD_NAMES)
+
 /**
  * The patient, holding only the model's fields (unknown keys of a newer version are left out, as
  * the schema strips them), or the first field that is not acceptable.
+ *
+ * A record that is already exactly a patient (the common case: this version wrote it) is
+ * returned as parsed, not copied: 20,000 copies were a fifth of the digest's decoding and the
+ * garbage collector's work on a new device's start.
  */
 export function readDigestPatient(value: unknown): DigestPatientRead {
   if (!isObject(value)) return { ok: false, field: '' }
+  let exact = true
+  for (const field of FIELD_NAMES) {
+    const given = value[field]
+    const read = PATIENT_FIELDS[field](given)
+    if (read === INVALID) return { ok: false, field }
+    if (read !== given) exact = false
+  }
+  for (const key in value) {
+    if (!KNOWN_FIELDS.has(key)) {
+      exact = false
+      break
+    }
+  }
+  if (exact) return { ok: true, patient: value as Patient }
   const patient: Fields = {}
   for (const field of FIELD_NAMES) {
     const read = PATIENT_FIELDS[field](value[field])
-    if (read === INVALID) return { ok: false, field }
     if (read !== undefined) patient[field] = read
   }
   return { ok: true, patient: patient as Patient }
