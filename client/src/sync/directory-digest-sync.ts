@@ -9,9 +9,11 @@
  *     until the main room has synced and its entries are applied; then the holder is cleared and
  *     they read the live doc. A digest that arrives after that is dropped.
  *   - Every device with a synced directory publishes a new digest when the directory moved past
- *     the relay's one, at most once per `publishIntervalMs` (15 min) per device, checked every
- *     `checkEveryMs` (2 min). Before building, it asks the relay for the stored weight (HEAD), so
- *     of several devices online only the first to find the relay's digest behind uploads it.
+ *     the relay's one, building one at most once per `publishIntervalMs` (15 min) per device,
+ *     whether the relay then took it or not (a relay refusing it, as too large, is not asked
+ *     again every check), checked every `checkEveryMs` (2 min). Before building, it asks the
+ *     relay for the stored weight (HEAD), so of several devices online only the first to find
+ *     the relay's digest behind uploads it.
  *
  * The weight is the sum of the directory's state vector clocks: it only grows with what a device
  * knows, so the relay refuses (409) a digest from a device that knows less than the stored one's.
@@ -54,7 +56,8 @@ export class DirectoryDigestSync {
   private readonly options: DirectoryDigestSyncOptions
   private readonly target: DigestTarget
   private synced: Y.Doc | null = null
-  private lastPublishedAt = Number.NEGATIVE_INFINITY
+  /** When this device last built a digest, published or not (a refusal is not retried sooner). */
+  private lastBuiltAt = Number.NEGATIVE_INFINITY
   /** The relay's digest weight as last learnt (HEAD, PUT, GET); null while unknown. */
   private relayWeight: number | null = null
   private timer: ReturnType<typeof setInterval> | null = null
@@ -125,7 +128,7 @@ export class DirectoryDigestSync {
     const directory = this.synced
     if (directory === null || this.destroyed || this.publishing !== null) return
     const interval = this.options.publishIntervalMs ?? DIGEST_PUBLISH_INTERVAL_MS
-    if (this.options.now() - this.lastPublishedAt < interval) return
+    if (this.options.now() - this.lastBuiltAt < interval) return
     // Cheap: the state vector, not the digest. Most checks end here.
     if (this.relayWeight !== null && stateVectorWeight(Y.encodeStateVector(directory)) <= this.relayWeight) return
     try {
@@ -144,7 +147,8 @@ export class DirectoryDigestSync {
     // the relay's digest knows as much.
     const weight = stateVectorWeight(Y.encodeStateVector(directory))
     if (relayWeight !== null && relayWeight >= weight) return 'up-to-date'
-    const digest = buildDirectoryDigest(directory, this.options.now())
+    this.lastBuiltAt = this.options.now()
+    const digest = buildDirectoryDigest(directory, this.lastBuiltAt)
     const plain = await encodeDirectoryDigest(digest)
     const blob = await encryptDigest(this.options.key, this.target.spaceId, 'directory', weight, plain)
     const outcome = await putDigest(this.target, weight, blob)
@@ -154,7 +158,6 @@ export class DirectoryDigestSync {
       return 'stale'
     }
     this.relayWeight = weight
-    this.lastPublishedAt = this.options.now()
     return 'published'
   }
 
