@@ -6,8 +6,7 @@
  * cannot replace it; a device with local data does not fetch it; a device publishes by itself
  * once its directory moved past the relay's digest.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
 import { headDigest } from '../client/src/sync/digest-http'
@@ -21,6 +20,7 @@ import { todayIn } from '../shared/src/model/dates'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
+import { filesUnder } from './helpers/files-under'
 
 const fixture = useRelayFixture()
 const track = fixture.track
@@ -52,13 +52,6 @@ function digestFetch(): { fetchImpl: typeof fetch; gets: number; release: () => 
     }) as typeof fetch,
   }
   return probe
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? filesUnder(path) : [path]
-  })
 }
 
 async function patientNames(p: OpenPractice): Promise<string[]> {

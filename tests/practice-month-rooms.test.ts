@@ -7,8 +7,7 @@
  * through the pass; no month name on the relay. (The rooms-per-space limit, for both layouts with
  * rooms, is in practice-rooms.test.ts.)
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
 import { shiftMonth } from '../client/src/state/agenda-docs'
@@ -23,6 +22,7 @@ import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
 import { appointmentsIn, bookIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
+import { filesUnder } from './helpers/files-under'
 
 const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
@@ -165,10 +165,3 @@ describe('a practice with a room per month', () => {
     }
   })
 })
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? filesUnder(path) : [path]
-  })
-}

@@ -6,8 +6,7 @@
  * device, no plaintext on the relay, and a layout-1 practice that still works as before.
  * Layout 3 (a room per month, every new practice): practice-month-rooms.test.ts.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
@@ -25,6 +24,7 @@ import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-devic
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
 import { appointmentsIn, bookIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
+import { filesUnder } from './helpers/files-under'
 
 const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
@@ -230,10 +230,3 @@ describe('a practice created before rooms (layout 1)', () => {
     expect(joined.space.openRoomNames()).toEqual([MAIN_ROOM])
   })
 })
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? filesUnder(path) : [path]
-  })
-}

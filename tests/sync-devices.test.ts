@@ -3,8 +3,7 @@
  * a fresh device joining, reload from IndexedDB without network, a relay restart, and a byte
  * search for patient names in everything the relay received and stored.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
@@ -23,6 +22,7 @@ import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from '../shared/src/mo
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
+import { filesUnder } from './helpers/files-under'
 
 const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
@@ -218,10 +218,3 @@ describe('three devices and a relay', () => {
     expect(credentialLeak).toBe(false)
   })
 })
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? filesUnder(path) : [path]
-  })
-}
