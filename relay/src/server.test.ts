@@ -12,7 +12,7 @@ import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base
 import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
 import type { RelayConfig } from './config'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
-import type { RelayStorage } from './storage/relay-storage'
+import { delegatingStorage } from './storage/delegating-storage'
 import { SqliteStorage } from './storage/sqlite-storage'
 import { SyncTestClient, upgradeStatus } from './test-support/sync-test-client'
 import { waitFor } from './test-support/wait-for'
@@ -254,20 +254,9 @@ describe('storage failure', () => {
     const dataDir = tempDir()
     const real = new SqliteStorage({ dataDir })
     let failWrites = true
-    const flaky: RelayStorage = {
-      createSpace: (id, hash) => real.createSpace(id, hash),
-      getCredentialHash: (id) => real.getCredentialHash(id),
-      loadUpdates: (id, room) => real.loadUpdates(id, room),
-      admitRoom: (id, room, max) => real.admitRoom(id, room, max),
+    const flaky = delegatingStorage(real, {
       appendUpdate: (id, update, room) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update, room)),
-      compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
-      putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
-      getAttachment: (id, hash) => real.getAttachment(id, hash),
-      putDigest: (id, name, weight, data) => real.putDigest(id, name, weight, data),
-      getDigest: (id, name) => real.getDigest(id, name),
-      getDigestWeight: (id, name) => real.getDigestWeight(id, name),
-      close: () => real.close(),
-    }
+    })
     const { url } = await start(config(dataDir), { storage: flaky })
     const space = await createSpace(url)
     const writer = await connect(url, space)

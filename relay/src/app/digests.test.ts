@@ -6,7 +6,7 @@ import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/b
 import { DefaultLimits, DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER } from '../../../shared/src/protocol/constants'
 import { createLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
-import type { RelayStorage } from '../storage/relay-storage'
+import { delegatingStorage } from '../storage/delegating-storage'
 import { SqliteStorage } from '../storage/sqlite-storage'
 import { createApp } from './create-app'
 import { parseDigestWeight } from './digests'
@@ -26,23 +26,12 @@ async function makeSpace() {
   const real = new SqliteStorage({ dataDir })
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => real.close())
   const reads = { blobs: 0 }
-  const storage: RelayStorage = {
-    createSpace: (id, hash) => real.createSpace(id, hash),
-    getCredentialHash: (id) => real.getCredentialHash(id),
-    loadUpdates: (id, room) => real.loadUpdates(id, room),
-    admitRoom: (id, room, max) => real.admitRoom(id, room, max),
-    appendUpdate: (id, update, room) => real.appendUpdate(id, update, room),
-    compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
-    putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
-    getAttachment: (id, hash) => real.getAttachment(id, hash),
-    putDigest: (id, name, weight, data) => real.putDigest(id, name, weight, data),
+  const storage = delegatingStorage(real, {
     getDigest: (id, name) => {
       reads.blobs++
       return real.getDigest(id, name)
     },
-    getDigestWeight: (id, name) => real.getDigestWeight(id, name),
-    close: () => real.close(),
-  }
+  })
   const metrics = createRelayMetrics()
   const logs: string[] = []
   const app = createApp({

@@ -13,6 +13,7 @@ import { DefaultLimits, MessageType } from '../../../shared/src/protocol/constan
 import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
+import { delegatingStorage } from '../storage/delegating-storage'
 import { SqliteStorage } from '../storage/sqlite-storage'
 import { Room, type RoomPeer } from './room'
 
@@ -50,24 +51,13 @@ function gatedStorage(): { storage: RelayStorage; real: SqliteStorage; hold(): v
   let open: () => void = () => undefined
   let started: () => void = () => undefined
   let whenStarted = new Promise<void>((resolve) => (started = resolve))
-  const storage: RelayStorage = {
-    createSpace: (id, hash) => real.createSpace(id, hash),
-    getCredentialHash: (id) => real.getCredentialHash(id),
-    loadUpdates: (id, room) => real.loadUpdates(id, room),
-    admitRoom: (id, room, max) => real.admitRoom(id, room, max),
+  const storage = delegatingStorage(real, {
     appendUpdate: async (id, update, room) => {
       started()
       if (gate) await gate
       return real.appendUpdate(id, update, room)
     },
-    compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
-    putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
-    getAttachment: (id, hash) => real.getAttachment(id, hash),
-    putDigest: (id, name, weight, data) => real.putDigest(id, name, weight, data),
-    getDigest: (id, name) => real.getDigest(id, name),
-    getDigestWeight: (id, name) => real.getDigestWeight(id, name),
-    close: () => real.close(),
-  }
+  })
   return {
     storage,
     real,
@@ -173,13 +163,9 @@ describe('Room write path', () => {
       rmSync(dir, { recursive: true, force: true })
     })
     let fail = true
-    const storage: RelayStorage = {
-      ...real,
-      createSpace: (id, hash) => real.createSpace(id, hash),
-      loadUpdates: (id, room) => real.loadUpdates(id, room),
+    const storage = delegatingStorage(real, {
       appendUpdate: (id, update, room) => (fail ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update, room)),
-      compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
-    } as RelayStorage
+    })
     const room = await loadRoom(storage)
     const writer = new RecordingPeer()
     const other = new RecordingPeer()

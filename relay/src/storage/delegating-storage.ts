@@ -1,0 +1,24 @@
+/**
+ * For tests: a storage that forwards every call to a real one, except the calls `overrides`
+ * replaces (to hold a write, fail it, or count a read). One place lists the methods, so a method
+ * added to RelayStorage is forwarded by every test wrapper at once.
+ */
+import type { RelayStorage } from './relay-storage'
+
+export function delegatingStorage(real: RelayStorage, overrides: Partial<RelayStorage> = {}): RelayStorage {
+  return {
+    createSpace: (id, hash) => real.createSpace(id, hash),
+    getCredentialHash: (id) => real.getCredentialHash(id),
+    loadUpdates: (id, room) => real.loadUpdates(id, room),
+    admitRoom: (id, room, max) => real.admitRoom(id, room, max),
+    appendUpdate: (id, update, room) => real.appendUpdate(id, update, room),
+    compact: (id, state, upTo, room) => real.compact(id, state, upTo, room),
+    putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
+    getAttachment: (id, hash) => real.getAttachment(id, hash),
+    putDigest: (id, name, weight, data) => real.putDigest(id, name, weight, data),
+    getDigest: (id, name) => real.getDigest(id, name),
+    getDigestWeight: (id, name) => real.getDigestWeight(id, name),
+    close: () => real.close(),
+    ...overrides,
+  }
+}
