@@ -17,12 +17,12 @@
  * the difference between the processes' timeOrigin readings; `measureClockOffset` bounds it with
  * ping-pongs (offset ± half the shortest round trip), reported in the log and the results.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { forkBenchChild } from './bench-child'
 
 const mainFile = fileURLToPath(new URL('./latency-receivers-main.ts', import.meta.url))
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 
 export const DEVICES_PER_PROCESS = 50
 
@@ -79,12 +79,7 @@ export interface ReceiverProcess {
 }
 
 async function startOne(config: ReceiverConfig, timeoutMs: number): Promise<ReceiverProcess> {
-  const child: ChildProcess = fork(mainFile, [], {
-    cwd: repoRoot,
-    execArgv: ['--import', 'tsx'],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
+  const child: ChildProcess = forkBenchChild(mainFile)
   const waiters: Array<{ accepts: (m: ChildMessage) => boolean; resolve: (m: ChildMessage) => void; reject: (e: Error) => void }> = []
   let exited: Error | null = null
   const failAll = (error: Error) => {
