@@ -25,7 +25,14 @@ describe('bench options', () => {
     expect(readOptions(['--layout=3'], {}, IDS).layout).toBe(3)
   })
 
+  it('leaves the joiners’ heap to NODE_OPTIONS unless --joiner-heap-mb sets it', () => {
+    expect(readOptions([], {}, IDS).joinerHeapMb).toBeUndefined()
+    expect(readOptions(['--joiner-heap-mb=6144'], {}, IDS).joinerHeapMb).toBe(6144)
+    expect(readOptions([], { BENCH_JOINER_HEAP_MB: '4096' }, IDS).joinerHeapMb).toBe(4096)
+  })
+
   it.each([
+    [['--joiner-heap-mb=0'], /--joiner-heap-mb must be a positive integer, got 0/],
     [['--layout=4'], /--layout must be 1 \(one room\), 2 \(a room per year\) or 3 \(a room per month\), got 4/],
     [['--only=fresh-device,agenda'], /unknown scenario agenda; known: fresh-device, edit-latency, relay-capacity/],
     [['--runs=0'], /--runs must be a positive integer, got 0/],

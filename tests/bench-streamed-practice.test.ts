@@ -14,7 +14,8 @@ import { ROOMS_INDEX_MAP } from '../client/src/sync/practice-space'
 import { benchEnvironment, deleteDeviceDatabases, type ByteCounter } from './bench/bench-device'
 import { localToday } from './bench/fixture'
 import { defaultSpec, planPractice } from './bench/generate'
-import { joinSynced, loadBatches } from './bench/scenarios/fresh-device'
+import { joinSynced, joinTargetOf } from './bench/join-measures'
+import { loadBatches } from './bench/scenarios/fresh-device'
 import { setUpStreamedPractice, writerGroups } from './bench/streamed-practice'
 
 describe('streamed bench practice', () => {
@@ -52,7 +53,7 @@ describe('streamed bench practice', () => {
       expect(left).toEqual([])
 
       const counter: ByteCounter = { sent: 0, received: 0 }
-      const { practice } = await joinSynced(p, env, counter, 60_000)
+      const { practice } = await joinSynced(joinTargetOf(p), env, counter, 60_000)
       try {
         const directory = await practice.space.openDoc(DIRECTORY_DOC_ID)
         expect(listPatients(directory).items).toHaveLength(150)

@@ -14,7 +14,7 @@ import type { BenchPractice } from '../fixture'
 import type { Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
 import { median } from '../stats'
-import { joinSynced } from './fresh-device'
+import { joinSynced, joinTargetOf } from '../join-measures'
 
 function floorOnce(p: BenchPractice): { total: number; open: number } {
   const started = performance.now()
@@ -70,7 +70,7 @@ export const coldStart: Scenario = {
     const p = await practice()
     const counter: ByteCounter = { sent: 0, received: 0 }
     const env = benchEnvironment('cold', counter)
-    const joined = await joinSynced(p, env, counter)
+    const joined = await joinSynced(joinTargetOf(p), env, counter)
     await joined.practice.space.destroy()
     try {
       return await runColdStart(p, env, options.runs, log)
