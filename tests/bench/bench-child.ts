@@ -18,11 +18,21 @@ export interface BenchChildOptions {
   maxOldSpaceMb?: number
 }
 
+/**
+ * `BENCH_CHILD_CPU_PROF=<dir>`: every bench child writes a V8 CPU profile of its whole life into
+ * `<dir>` when it exits (node --cpu-prof), to see where a fresh process spends a sample's time
+ * (a cold JIT included, as on a device that just opened the app).
+ */
+function profileFlags(): string[] {
+  const dir = process.env.BENCH_CHILD_CPU_PROF
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []
+}
+
 export function forkBenchChild(mainFile: string, options: BenchChildOptions = {}): ChildProcess {
   const heap = options.maxOldSpaceMb === undefined ? [] : [`--max-old-space-size=${options.maxOldSpaceMb}`]
   return fork(mainFile, [], {
     cwd: repoRoot,
-    execArgv: ['--import', 'tsx', ...heap],
+    execArgv: ['--import', 'tsx', ...heap, ...profileFlags()],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
