@@ -1,6 +1,6 @@
 /**
  * (a) A fresh device joins the practice: time until usable (directory with every patient listed,
- * and this month's agenda listed) and until fully synced (every doc opened and matching A's state
+ * and this week's agenda listed, from this month's doc) and until fully synced (every doc opened and matching A's state
  * vector), for each practice size of `--fresh-sizes` (practitioners; patients scale with them).
  *
  * Floor: the plaintext inner-doc states over a raw WebSocket, applied to fresh Y.Docs.
@@ -173,7 +173,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
     samples: { ours: pick(ours, key), floor: pick(floor, key), baseline: pick(plain, key) },
   })
   const fromDigest = ours.filter((s) => s.patientsFrom === 'digest').length
-  const usableMetric = `usable (patients + this month listed; ours from the digest in ${fromDigest}/${runs})`
+  const usableMetric = `usable (patients + this week listed; ours from the digest in ${fromDigest}/${runs})`
   const directoryMetric = 'directory doc synced (floor, stock: = usable)'
   const rows = usableOnly
     ? [row(usableMetric, 'usableMs', 'ms'), row(directoryMetric, 'directoryMs', 'ms'), row('bytes received until usable (socket frames and HTTP bodies)', 'bytesReceived', 'bytes')]
