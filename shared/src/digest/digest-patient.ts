@@ -68,7 +68,11 @@ const PATIENT_FIELDS: { readonly [K in keyof Patient]-?: FieldReader } = {
   deletedBy: accept(optional(isActor)),
 }
 
-const FIELD_NAMES = Object.keys(PATIENT_FIELDS) as (keyof Patient)[]
+/** Every field of a patient, in the order of the digest's rows (directory-digest.ts) when this version writes one. */
+export const FIELD_NAMES = Object.keys(PATIENT_FIELDS) as (keyof Patient)[]
+
+/** The fields holding an Actor: the digest lists each actor once and the rows refer to it by index. */
+export const ACTOR_FIELDS: ReadonlySet<string> = new Set<keyof Patient>(['createdBy', 'updatedBy', 'deletedBy'])
 
 export type DigestPatientRead = { ok: true; patient: Patient } | { ok: false; field: string }
 

@@ -56,11 +56,22 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 
 const gzipJson = (value: unknown) => gzip(new TextEncoder().encode(JSON.stringify(value)))
 
+type DigestJson = Record<string, unknown> & { actors: unknown[]; patientFields: string[]; patients: unknown[][] }
+
 /** The digest of `directory()` as plain JSON, to break one field at a time. */
-async function digestJson(): Promise<Record<string, unknown> & { patients: Record<string, unknown>[] }> {
+async function digestJson(): Promise<DigestJson> {
   const bytes = await encodeDirectoryDigest(buildDirectoryDigest(directory(), T0))
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'))
-  return JSON.parse(await new Response(stream).text()) as Record<string, unknown> & { patients: Record<string, unknown>[] }
+  return JSON.parse(await new Response(stream).text()) as DigestJson
+}
+
+/** Sets one cell of patient `index`'s row, by field name (a column it lacks is added). */
+function setCell(json: DigestJson, index: number, field: string, value: unknown): void {
+  let column = json.patientFields.indexOf(field)
+  if (column < 0) column = json.patientFields.push(field) - 1
+  const row = json.patients[index]!
+  while (row.length <= column) row.push(null)
+  row[column] = value
 }
 
 describe('directory digest', () => {
@@ -82,6 +93,22 @@ describe('directory digest', () => {
     expect(back.patients.map((p) => p.firstNames)).toEqual(['Martine', 'Jeanne', 'Zoé', 'Jean-Pierre'])
     // Same keys, not just equal under toEqual's "undefined is absent".
     expect(back.patients.map((p) => Object.keys(p).sort())).toEqual(all.map((p) => Object.keys(p).sort()))
+  })
+
+  it('writes each actor once and each patient as a row of its fields, trailing absent fields left out', async () => {
+    const doc = directory()
+    addPatient(doc, { birthName: 'Roux', firstNames: 'Léa' }, bob, steppingClock())
+    const bytes = await encodeDirectoryDigest(buildDirectoryDigest(doc, T0))
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'))
+    const json = JSON.parse(await new Response(stream).text()) as DigestJson
+    expect(json.actors).toEqual([alice, bob].map(({ memberId, deviceId }) => ({ memberId, deviceId })))
+    expect(json.patients).toHaveLength(5)
+    const created = json.patientFields.indexOf('createdBy')
+    expect(json.patients.map((row) => row[created]).sort()).toEqual([0, 0, 0, 0, 1])
+    for (const row of json.patients) expect(row.at(-1)).not.toBeNull()
+    expect(JSON.stringify(json.patients)).not.toMatch(/birthName|memberId/)
+    const back = await decodeDirectoryDigest(bytes)
+    expect(back.patients).toEqual(listPatients(doc, { includeArchived: true, includeDeleted: true }).items)
   })
 
   it('holds a directory that has not synced anything yet', async () => {
@@ -106,10 +133,10 @@ describe('directory digest', () => {
 
   it('refuses another format, saying which it reads', async () => {
     const json = await digestJson()
-    for (const format of [2, 0, '1', undefined]) {
+    for (const format of [1, 3, 0, '2', undefined]) {
       const error = await decodeDirectoryDigest(await gzipJson({ ...json, format })).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(DirectoryDigestFormatError)
-      expect((error as Error).message).toMatch(/this version reads format 1/)
+      expect((error as Error).message).toMatch(/this version reads format 2/)
     }
     await expect(decodeDirectoryDigest(await gzipJson([json]))).rejects.toBeInstanceOf(DirectoryDigestFormatError)
     await expect(decodeDirectoryDigest(await gzipJson(null))).rejects.toBeInstanceOf(DirectoryDigestFormatError)
@@ -128,11 +155,18 @@ describe('directory digest', () => {
       expect((error as Error).message).toMatch(where)
       expect((error as Error).message).not.toMatch(/Lefèvre|Zoé|Dupont|0612345678/)
     }
-    await expectRefused((j) => void (j.patients[2]!.birthName = 42), /patients\.2\.birthName/)
-    await expectRefused((j) => void (j.patients[2]!.birthDate = '1958-02-30'), /patients\.2\.birthDate/)
-    await expectRefused((j) => void (j.patients[0]!.address = { line1: 'x' }), /patients\.0\.address/)
+    await expectRefused((j) => setCell(j, 2, 'birthName', 42), /patients\.2\.birthName/)
+    await expectRefused((j) => setCell(j, 2, 'birthDate', '1958-02-30'), /patients\.2\.birthDate/)
+    await expectRefused((j) => setCell(j, 0, 'address', { line1: 'x' }), /patients\.0\.address/)
+    await expectRefused((j) => setCell(j, 1, 'birthName', null), /patients\.1\.birthName/)
     await expectRefused((j) => void (j.patients[1] = 'Dupont' as never), /patients\.1/)
+    await expectRefused((j) => void j.patients[1]!.push(...j.patientFields.map(() => 'Dupont')), /patients\.1/)
     await expectRefused((j) => void (j.patients = {} as never), /patients/)
+    // Stamps: an index into actors, and the actor it names is checked like any field.
+    await expectRefused((j) => setCell(j, 0, 'createdBy', 99), /patients\.0\.createdBy/)
+    await expectRefused((j) => setCell(j, 0, 'updatedBy', 'Dupont'), /patients\.0\.updatedBy/)
+    await expectRefused((j) => void (j.actors[0] = { memberId: 'm' }), /patients\.0\.createdBy/)
+    await expectRefused((j) => void (j.patientFields = 'id' as never), /patientFields/)
     await expectRefused((j) => void (j.practitioners = [{ displayName: 'Jeanne Roux' }]), /practitioners\.0/)
     await expectRefused((j) => void (j.appointmentKinds = null), /appointmentKinds/)
     await expectRefused((j) => void (j.builtAt = -1), /builtAt/)
@@ -142,7 +176,8 @@ describe('directory digest', () => {
 
   it('keeps only the model’s fields and reads an unknown sex as unknown, as the record schema does', async () => {
     const json = await digestJson()
-    json.patients[0] = { ...json.patients[0], sex: 'Z', addedByANewerVersion: true }
+    setCell(json, 0, 'sex', 'Z')
+    setCell(json, 0, 'addedByANewerVersion', true)
     const back = await decodeDirectoryDigest(await gzipJson(json))
     expect(back.patients[0]).not.toHaveProperty('addedByANewerVersion')
     expect(back.patients[0]!.sex).toBe('U')

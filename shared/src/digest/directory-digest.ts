@@ -6,13 +6,23 @@
  *
  * Wire format (before encryption, digest-cipher.ts): gzip of one UTF-8 JSON object
  *
- *   { "format": 1,
+ *   { "format": 2,
  *     "builtAt": 1795680000000,                      epoch ms, on the producing device's clock
  *     "stateVector": "AQKa…",                        base64url of Y.encodeStateVector(directory)
  *     "practice": { name, timeZone, locale, createdAt, … } | null,
  *     "practitioners": [ { id, displayName, profession, colour, active, … }, … ],
  *     "appointmentKinds": [ { id, label, defaultDurationMin, colour, active, … }, … ],
- *     "patients": [ { id, birthName, firstNames, archived, createdAt, … }, … ] }
+ *     "actors": [ { memberId, deviceId }, … ],       every actor of the patients' stamps, once
+ *     "patientFields": [ "id", "birthName", … ],     the name of each column of the rows
+ *     "patients": [ [ "pQ3…", "Lefèvre", null, … ], … ] }
+ *
+ * One row per patient, a column per field of `patientFields`: null is an absent field (no
+ * patient field may be null), an actor field (createdBy, updatedBy, deletedBy) holds an index
+ * into `actors`, trailing absent fields are left out. A reader skips the columns it does not know
+ * (a newer version's field), as the model's schema strips unknown keys. Format 1 wrote each
+ * patient as an object: for 20,000 patients its 8.4 MB of JSON were ≈60 % field names and
+ * repeated actors, and gunzip, UTF-8 decoding and JSON.parse of them were most of a new
+ * device's start (CPU profile, docs/performance.md « (6) »).
  *
  * Records are the model's own readers' output (getPractice, listPractitioners,
  * listAppointmentKinds as the hooks call them; listPatients with archived and deleted ones, in
@@ -27,9 +37,10 @@ import { getPractice, listAppointmentKinds, listPatients, listPractitioners } fr
 import { appointmentKindRecord, practiceRecord, practitionerRecord } from '../model/record-schemas'
 import type { AppointmentKind, Patient, Practice, Practitioner } from '../model/record-schemas'
 import { checkSchema } from '../model/validation'
-import { readDigestPatient } from './digest-patient'
+import type { Actor } from '../model/actor'
+import { ACTOR_FIELDS, FIELD_NAMES, readDigestPatient } from './digest-patient'
 
-export const DIRECTORY_DIGEST_FORMAT = 1
+export const DIRECTORY_DIGEST_FORMAT = 2
 
 export interface DirectoryDigest {
   readonly format: typeof DIRECTORY_DIGEST_FORMAT
@@ -65,8 +76,35 @@ export function buildDirectoryDigest(directory: Y.Doc, now: number): DirectoryDi
 
 /** gzip(JSON) — CompressionStream('gzip'), global in Node 20 and browsers. */
 export async function encodeDirectoryDigest(digest: DirectoryDigest): Promise<Uint8Array> {
-  const json = JSON.stringify({ ...digest, stateVector: toBase64Url(digest.stateVector) })
+  const { patients, ...rest } = digest
+  const json = JSON.stringify({ ...rest, stateVector: toBase64Url(digest.stateVector), ...patientRows(patients) })
   return pipe(new TextEncoder().encode(json), new CompressionStream('gzip'))
+}
+
+/** The patients as the wire's `actors`, `patientFields` and `patients` rows (header comment). */
+function patientRows(patients: readonly Patient[]): { actors: Actor[]; patientFields: string[]; patients: unknown[][] } {
+  const actors: Actor[] = []
+  const actorIndex = new Map<string, number>()
+  const indexOf = (actor: Actor): number => {
+    const key = `${actor.memberId}\u0000${actor.deviceId}`
+    let index = actorIndex.get(key)
+    if (index === undefined) {
+      index = actors.length
+      actors.push({ memberId: actor.memberId, deviceId: actor.deviceId })
+      actorIndex.set(key, index)
+    }
+    return index
+  }
+  const rows = patients.map((patient) => {
+    const row: unknown[] = FIELD_NAMES.map((field) => {
+      const value = patient[field]
+      if (value === undefined) return null
+      return ACTOR_FIELDS.has(field) ? indexOf(value as Actor) : value
+    })
+    while (row.length > 0 && row[row.length - 1] === null) row.pop()
+    return row
+  })
+  return { actors, patientFields: [...FIELD_NAMES], patients: rows }
 }
 
 const withId = { id: z.string() }
@@ -80,6 +118,9 @@ const outerShape = z.object({
   practice: practiceRecord.nullable(),
   practitioners: z.array(practitionerWithId),
   appointmentKinds: z.array(kindWithId),
+  // Checked where a row refers to them (digest-patient.ts's actor check), like every field.
+  actors: z.array(z.unknown()),
+  patientFields: z.array(z.string()),
   // Checked one by one below, so that the error names the patient's index and field.
   patients: z.array(z.unknown()),
 })
@@ -105,13 +146,7 @@ export async function decodeDirectoryDigest(bytes: Uint8Array): Promise<Director
   const outer = checkSchema(outerShape, json)
   if (!outer.ok) throw issuesError(outer.issues)
   const { value } = outer
-  // Per-field checks rather than the zod schema: see digest-patient.ts for the figures.
-  const patients: Patient[] = new Array<Patient>(value.patients.length)
-  for (let i = 0; i < value.patients.length; i++) {
-    const read = readDigestPatient(value.patients[i])
-    if (!read.ok) throw issuesError([{ path: read.field, message: 'missing or of the wrong type' }], `patients.${i}`)
-    patients[i] = read.patient
-  }
+  const patients = readPatientRows(value.actors, value.patientFields, value.patients)
   return {
     format: DIRECTORY_DIGEST_FORMAT,
     builtAt: value.builtAt,
@@ -121,6 +156,42 @@ export async function decodeDirectoryDigest(bytes: Uint8Array): Promise<Director
     appointmentKinds: value.appointmentKinds,
     patients,
   }
+}
+
+/** What a column of the rows holds: a field of this version (an actor index or not), or nothing it knows. */
+type Column = { field: string; actor: boolean } | null
+
+/**
+ * Each row back into a patient object, then the same per-field checks as any patient (rather
+ * than the zod schema: see digest-patient.ts for the figures). An actor is shared by every
+ * record stamped by it, as parsed: records are never mutated.
+ */
+function readPatientRows(actors: readonly unknown[], fieldNames: readonly string[], rows: readonly unknown[]): Patient[] {
+  const known: ReadonlySet<string> = new Set(FIELD_NAMES)
+  const columns: Column[] = fieldNames.map((field) => (known.has(field) ? { field, actor: ACTOR_FIELDS.has(field) } : null))
+  const patients = new Array<Patient>(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]
+    if (!Array.isArray(row) || row.length > columns.length) throw issuesError([{ path: '', message: 'not a row of patientFields' }], `patients.${i}`)
+    const record: Record<string, unknown> = {}
+    for (let j = 0; j < row.length; j++) {
+      const column = columns[j] as Column // j < row.length ≤ columns.length
+      const cell: unknown = row[j]
+      if (column === null || cell === null) continue
+      if (!column.actor) {
+        record[column.field] = cell
+        continue
+      }
+      if (typeof cell !== 'number' || !Number.isInteger(cell) || cell < 0 || cell >= actors.length) {
+        throw issuesError([{ path: column.field, message: 'not an index of actors' }], `patients.${i}`)
+      }
+      record[column.field] = actors[cell]
+    }
+    const read = readDigestPatient(record)
+    if (!read.ok) throw issuesError([{ path: read.field, message: 'missing or of the wrong type' }], `patients.${i}`)
+    patients[i] = read.patient
+  }
+  return patients
 }
 
 /** Sum of the clocks of a Yjs state vector: grows with every change a device knows of. */
