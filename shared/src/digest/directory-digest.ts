@@ -20,9 +20,9 @@
  * patient field may be null), an actor field (createdBy, updatedBy, deletedBy) holds an index
  * into `actors`, trailing absent fields are left out. A reader skips the columns it does not know
  * (a newer version's field), as the model's schema strips unknown keys. Format 1 wrote each
- * patient as an object: for 20,000 patients its 8.4 MB of JSON were ≈60 % field names and
- * repeated actors, and gunzip, UTF-8 decoding and JSON.parse of them were most of a new
- * device's start (CPU profile, docs/performance.md « (6) »).
+ * patient as an object: half of its JSON was field names and repeated actors (20,000 generated
+ * patients: 10.2 MB, format 2 5.1 MB), and gunzip, UTF-8 decoding and JSON.parse of them were
+ * the largest part of a new device's first screen (CPU profile, docs/performance.md « (6) »).
  *
  * Records are the model's own readers' output (getPractice, listPractitioners,
  * listAppointmentKinds as the hooks call them; listPatients with archived and deleted ones, in
