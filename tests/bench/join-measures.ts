@@ -38,7 +38,7 @@ export interface JoinSample {
   patientsFrom?: 'digest' | 'directory'
 }
 
-/** What usable means: this month, and every patient listed. */
+/** What usable means: every patient listed, and this month's doc synced with this week listed (listThisWeek). */
 export interface UsableTarget {
   currentMonthDocId: string
   patients: number
