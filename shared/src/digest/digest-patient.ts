@@ -76,7 +76,8 @@ export const ACTOR_FIELDS: ReadonlySet<string> = new Set<keyof Patient>(['create
 
 export type DigestPatientRead = { ok: true; patient: Patient } | { ok: false; field: string }
 
-const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELD_NAMES)
+/** FIELD_NAMES as a set: what a digest's keys or columns may name. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELD_NAMES)
 
 /**
  * The patient, holding only the model's fields (unknown keys of a newer version are left out, as

@@ -38,7 +38,7 @@ import { appointmentKindRecord, practiceRecord, practitionerRecord } from '../mo
 import type { AppointmentKind, Patient, Practice, Practitioner } from '../model/record-schemas'
 import { checkSchema } from '../model/validation'
 import type { Actor } from '../model/actor'
-import { ACTOR_FIELDS, FIELD_NAMES, readDigestPatient } from './digest-patient'
+import { ACTOR_FIELDS, FIELD_NAMES, KNOWN_FIELDS, readDigestPatient } from './digest-patient'
 
 export const DIRECTORY_DIGEST_FORMAT = 2
 
@@ -167,8 +167,7 @@ type Column = { field: string; actor: boolean } | null
  * record stamped by it, as parsed: records are never mutated.
  */
 function readPatientRows(actors: readonly unknown[], fieldNames: readonly string[], rows: readonly unknown[]): Patient[] {
-  const known: ReadonlySet<string> = new Set(FIELD_NAMES)
-  const columns: Column[] = fieldNames.map((field) => (known.has(field) ? { field, actor: ACTOR_FIELDS.has(field) } : null))
+  const columns: Column[] = fieldNames.map((field) => (KNOWN_FIELDS.has(field) ? { field, actor: ACTOR_FIELDS.has(field) } : null))
   const patients = new Array<Patient>(rows.length)
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]
