@@ -23,6 +23,7 @@ import {
   agendaDocId,
   getAppointment,
   listPractitioners,
+  todayIn,
 } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
 import type { RelayProcess } from '../helpers/relay-process'
@@ -39,6 +40,14 @@ const screenshotDir = process.env.TOURNEE_SCREENSHOTS
 const PRACTICE = { name: 'Cabinet de la Croix-Rousse', practitioner: 'Mathilde Rocheblave' }
 const DAY = '2026-11-23'
 const MONTH = '2026-11'
+
+/**
+ * The hash the screen writes when it navigates to DAY: the app names no date for today (the
+ * address then follows the days, route.ts), so on DAY itself, in the practice's zone, there is none.
+ */
+function dayInHash(): string {
+  return DAY === todayIn('Europe/Paris', Date.now) ? '' : DAY
+}
 
 /** Names nobody else types, so that a match can only be what this test wrote. */
 const PATIENTS = {
@@ -206,10 +215,10 @@ describe('the home-visit round', () => {
     const { page } = device
     await page.getByLabel('Praticien').selectOption({ label: 'Hugo Marchetti' })
     await eventually(() => round(page).getByRole('heading', { level: 2 }).allTextContents(), 'Hugo’s round').toEqual([display(PATIENTS.colleagues)])
-    expect(new URL(page.url()).hash).toBe(`#/tournee/${DAY}/${otherPractitionerId}`)
+    expect(new URL(page.url()).hash).toBe(`#/tournee/${dayInHash()}/${otherPractitionerId}`)
     await page.getByLabel('Praticien').selectOption({ label: PRACTICE.practitioner })
     await eventually(() => round(page).getByRole('listitem').count(), 'back to one’s own round').toBe(4)
-    expect(new URL(page.url()).hash).toBe(`#/tournee/${DAY}`)
+    expect(new URL(page.url()).hash).toBe(dayInHash() === '' ? '#/tournee' : `#/tournee/${DAY}`)
   })
 
   it('is photographed on a tablet, landscape and portrait', async () => {
