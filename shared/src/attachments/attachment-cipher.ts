@@ -14,7 +14,7 @@
  * hash of what it downloads before decrypting: a relay cannot serve another blob under a hash.
  * The file's name and type are not in the blob: they live in the patient doc, which is encrypted.
  */
-import { asBuffer } from '../crypto/space-keys'
+import { asBuffer, deriveSpaceAesKey } from '../crypto/space-keys'
 
 export const ATTACHMENT_IV_BYTES = 12
 const TAG_BYTES = 16
@@ -24,20 +24,8 @@ export class AttachmentIntegrityError extends Error {
   override name = 'AttachmentIntegrityError'
 }
 
-export async function deriveAttachmentKey(spaceId: string, rootSecret: Uint8Array): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', asBuffer(rootSecret), 'HKDF', false, ['deriveKey'])
-  return crypto.subtle.deriveKey(
-    {
-      name: 'HKDF',
-      hash: 'SHA-256',
-      salt: encoder.encode(`tournee/space/${spaceId}`),
-      info: encoder.encode('tournee/v1/attachment'),
-    },
-    base,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  )
+export function deriveAttachmentKey(spaceId: string, rootSecret: Uint8Array): Promise<CryptoKey> {
+  return deriveSpaceAesKey(spaceId, rootSecret, 'tournee/v1/attachment')
 }
 
 function associatedData(spaceId: string): Uint8Array<ArrayBuffer> {

@@ -13,7 +13,7 @@
  * in clear, so the weight is bound in the associated data: a relay that serves an old blob under
  * a newer weight, or one space's digest in another, fails authentication on the device.
  */
-import { asBuffer } from '../crypto/space-keys'
+import { asBuffer, deriveSpaceAesKey } from '../crypto/space-keys'
 
 export const DIGEST_NAMES = ['directory'] as const
 export type DigestName = (typeof DIGEST_NAMES)[number]
@@ -37,20 +37,8 @@ export function isDigestWeight(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }
 
-export async function deriveDigestKey(spaceId: string, rootSecret: Uint8Array): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', asBuffer(rootSecret), 'HKDF', false, ['deriveKey'])
-  return crypto.subtle.deriveKey(
-    {
-      name: 'HKDF',
-      hash: 'SHA-256',
-      salt: encoder.encode(`tournee/space/${spaceId}`),
-      info: encoder.encode('tournee/v1/digest'),
-    },
-    base,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  )
+export function deriveDigestKey(spaceId: string, rootSecret: Uint8Array): Promise<CryptoKey> {
+  return deriveSpaceAesKey(spaceId, rootSecret, 'tournee/v1/digest')
 }
 
 function associatedData(spaceId: string, name: DigestName, weight: number): Uint8Array<ArrayBuffer> {
