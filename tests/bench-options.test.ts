@@ -31,6 +31,12 @@ describe('bench options', () => {
     expect(readOptions([], { BENCH_JOINER_HEAP_MB: '4096' }, IDS).joinerHeapMb).toBe(4096)
   })
 
+  it('joins in Chromium too unless --no-browser (or BENCH_NO_BROWSER) says not to', () => {
+    expect(readOptions([], {}, IDS).browser).toBe(true)
+    expect(readOptions(['--no-browser'], {}, IDS).browser).toBe(false)
+    expect(readOptions([], { BENCH_NO_BROWSER: '1' }, IDS).browser).toBe(false)
+  })
+
   it.each([
     [['--joiner-heap-mb=0'], /--joiner-heap-mb must be a positive integer, got 0/],
     [['--layout=4'], /--layout must be 1 \(one room\), 2 \(a room per year\) or 3 \(a room per month\), got 4/],

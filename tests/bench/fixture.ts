@@ -31,9 +31,9 @@ export function localToday(now = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
 }
 
-export async function setUpPractice(spec: PracticeSpec, layout: SpaceLayout = NEW_PRACTICE_LAYOUT): Promise<BenchPractice> {
+export async function setUpPractice(spec: PracticeSpec, layout: SpaceLayout = NEW_PRACTICE_LAYOUT, relayEnv: Record<string, string> = {}): Promise<BenchPractice> {
   const started = performance.now()
-  const relay = await startRelayProcess()
+  const relay = await startRelayProcess({ env: relayEnv })
   const envA = benchEnvironment('a')
   const a = await createPractice(
     { relayUrl: relay.url, practiceName: 'Cabinet de kinésithérapie des Pentes', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' }, layout },

@@ -31,6 +31,11 @@ export interface BenchOptions {
    * NODE_OPTIONS as the bench itself does.
    */
   joinerHeapMb?: number
+  /**
+   * Fresh device: also join in Chromium (browser-joiner.ts), the app built and served by the relay
+   * (default true; `--no-browser` leaves it out, e.g. where no Chromium is installed).
+   */
+  browser: boolean
   /** Devices connected to one relay in the edit-latency scenario. */
   latencyDevices: number[]
   /** Devices and practices of the capacity scenario's load. */
@@ -44,9 +49,9 @@ export class BenchOptionError extends Error {
 
 const USAGE =
   'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, --layout=1|2|3, ' +
-  '--fresh-sizes=1,3,10, --usable-only, --joiner-heap-mb=N, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N'
+  '--fresh-sizes=1,3,10, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N'
 
-const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'layout', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'latency-devices', 'capacity-devices', 'capacity-practices'])
+const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'layout', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices'])
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
   const flags = new Map<string, string>()
@@ -92,6 +97,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     freshSizes: ints('fresh-sizes', quick ? [1] : full ? [1, 3, 10] : [1, 3]),
     usableOnly: bool('usable-only'),
     ...(value('joiner-heap-mb') === undefined ? {} : { joinerHeapMb: positive('joiner-heap-mb', value('joiner-heap-mb')!) }),
+    browser: !bool('no-browser'),
     latencyDevices: ints('latency-devices', quick ? [2, 10] : full ? [2, 50, 200] : [2, 50]),
     capacityDevices: int('capacity-devices', quick ? 20 : full ? 500 : 100),
     capacityPractices: int('capacity-practices', quick ? 2 : full ? 50 : 10),

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { deleteDeviceDatabases } from './bench-device'
 import { defaultSpec } from './generate'
+import { buildAppForBench, type BuiltApp } from './app-build'
 import { localToday, setUpPractice, type BenchPractice } from './fixture'
 import { readOptions } from './options'
 import { describeMachine, machineLine, markdownTable, round, saveResults, type Row } from './report'
@@ -87,6 +88,17 @@ async function main(): Promise<void> {
   const started = performance.now()
   let shared: Promise<BenchPractice> | null = null
   let volume: ReturnType<typeof describeVolume> | null = null
+  // Fresh device joins in Chromium too (browser-joiner.ts): the relays serve the app, built once.
+  const wantsApp = options.browser && chosen.some((s) => s.id === 'fresh-device')
+  let app: Promise<BuiltApp> | null = null
+  const relayEnv = async (): Promise<Record<string, string>> => {
+    if (!wantsApp) return {}
+    app ??= (async () => {
+      log('Building the app for Chromium (vite build; --no-browser skips it)')
+      return buildAppForBench()
+    })()
+    return { TOURNEE_STATIC_DIR: (await app).dir }
+  }
   const details: Record<string, unknown> = {}
   const context: BenchContext = {
     options,
@@ -94,13 +106,14 @@ async function main(): Promise<void> {
     practice: () => {
       shared ??= (async () => {
         log(`Shared practice: ${spec.practitioners} practitioner(s) × ${spec.months} months from ${spec.firstMonth}, ${spec.patients} patients, seed ${spec.seed}`)
-        const practice = await setUpPractice(spec, options.layout)
+        const practice = await setUpPractice(spec, options.layout, await relayEnv())
         volume = describeVolume(practice)
         log(`Set up in ${Math.round(practice.setupMs)} ms: ${JSON.stringify(volume)}`)
         return practice
       })()
       return shared
     },
+    relayEnv,
     detail: (key, value) => {
       details[key] = value
     },
@@ -123,6 +136,7 @@ async function main(): Promise<void> {
         await practice.relay.dispose()
       }
     }
+    if (app) (await (app as Promise<BuiltApp>).catch(() => null))?.dispose()
   }
 
   const totalMs = performance.now() - started

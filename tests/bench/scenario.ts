@@ -15,6 +15,11 @@ export interface BenchContext {
    * and disposed after the last scenario. A scenario that stops its relay restarts it before returning.
    */
   practice(): Promise<BenchPractice>
+  /**
+   * What every relay the bench starts for a practice gets in its environment: the built app to
+   * serve (TOURNEE_STATIC_DIR) when a scenario joins in Chromium (app-build.ts), else nothing.
+   */
+  relayEnv(): Promise<Record<string, string>>
   /** Saves scenario figures that do not fit the table into the JSON output. */
   detail(key: string, value: unknown): void
 }

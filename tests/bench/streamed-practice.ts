@@ -105,10 +105,15 @@ async function withWriter(
   }
 }
 
-export async function setUpStreamedPractice(spec: PracticeSpec, layout: SpaceLayout, log: (line: string) => void): Promise<SyncedPractice> {
+export async function setUpStreamedPractice(
+  spec: PracticeSpec,
+  layout: SpaceLayout,
+  log: (line: string) => void,
+  relayEnv: Record<string, string> = {},
+): Promise<SyncedPractice> {
   const started = performance.now()
   resetPeakRss()
-  const relay = await startRelayProcess()
+  const relay = await startRelayProcess({ env: relayEnv })
   try {
     const outline = outlinePractice(spec)
     const [y, m] = spec.firstMonth.split('-').map(Number) as [number, number]

@@ -15,11 +15,13 @@ import * as Y from 'yjs'
 import { hasState, until } from '../bench-device'
 import { localToday } from '../fixture'
 import { encodeDocFrame, startBytesServer } from '../floor-transport'
+import { launchChromium } from '../../e2e/helpers/browser'
+import { browserJoinTarget, joinInChromium, type BrowserJoinSample, type BrowserJoinTarget } from '../browser-joiner'
 import { runJoiner, type JoinerJob, type JoinerResult } from '../fresh-joiner'
 import { defaultSpec } from '../generate'
 import { docOrder, SYNC_TIMEOUT_MS, type JoinSample } from '../join-measures'
 import type { BenchOptions } from '../options'
-import { peakRssBytes, resetPeakRss } from '../process-stats'
+import { peakRssBytes, resetPeakRss, sampleProcess } from '../process-stats'
 import { round, type Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
 import { median } from '../stats'
@@ -104,6 +106,8 @@ interface MeasureOptions {
   usableOnly: boolean
   /** --joiner-heap-mb: each joiner's --max-old-space-size; unset, NODE_OPTIONS's. */
   joinerHeapMb?: number
+  /** Also join in Chromium (browser-joiner.ts): the relay serves the built app. */
+  browser: boolean
 }
 
 async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
@@ -115,6 +119,8 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
   const floor: JoinSample[] = []
   const ours: JoinSample[] = []
   const plain: JoinSample[] = []
+  const inBrowser: BrowserJoinSample[] = []
+  const cpuDuringOurs = { relay: [] as number[], bench: [] as number[] }
   const joinerPeakRss = { floor: [] as number[], stock: [] as number[], ours: [] as number[] }
   let envelopeBytes = 0
   const loadAtStart = loadavg()
@@ -125,6 +131,10 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
   const jobs = joinerJobs(p, docIds, { floor: server.url, stock: stock.url }, usableOnly)
   const join = (job: JoinerJob, run: string): Promise<JoinerResult> =>
     runJoiner(job, { label: `${label}, ${run}`, timeoutMs: JOINER_TIMEOUT_MS, maxOldSpaceMb: options.joinerHeapMb })
+  const browserTarget = options.browser
+    ? browserJoinTarget(p.plaintext, { appUrl: p.relay.url, code: p.code, practitioners: p.written.practitionerIds.length })
+    : null
+  const browser = browserTarget ? await launchChromium() : null
   try {
     await loadStockServer(stock, p, docIds)
     // The stock warm-up: one full read-back by a stock client, not measured.
@@ -134,10 +144,20 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
       // One child after the other, interleaved per run: a burst of noise hits all three.
       const f = await join(jobs.floor, `run ${run + 1}/${runs}`)
       const s = await join(jobs.stock, `run ${run + 1}/${runs}`)
+      // The relay's and this process's CPU over our sample (the child's whole life): the two other
+      // processes on the machine's 2 cores while our device joins.
+      const relayBefore = sampleProcess(p.relay.pid).cpuMs
+      const benchBefore = process.cpuUsage()
       const o = await join(jobs.ours(run), `run ${run + 1}/${runs}`)
+      const benchUsage = process.cpuUsage(benchBefore)
+      cpuDuringOurs.relay.push(sampleProcess(p.relay.pid).cpuMs - relayBefore)
+      cpuDuringOurs.bench.push((benchUsage.user + benchUsage.system) / 1000)
+      // Ours in Chromium last: the other children have exited, the relay serves it alone.
+      const b = browser && browserTarget ? await joinInChromium(browser, browserTarget, SYNC_TIMEOUT_MS) : null
       floor.push(f.sample)
       plain.push(s.sample)
       ours.push(o.sample)
+      if (b) inBrowser.push(b)
       joinerPeakRss.floor.push(f.peakRssBytes)
       joinerPeakRss.stock.push(s.peakRssBytes)
       joinerPeakRss.ours.push(o.peakRssBytes)
@@ -147,11 +167,14 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
         `  (a) ${label}, run ${run + 1}/${runs}: usable ${Math.round(sample.usableMs)} ms, patients from the ${sample.patientsFrom}, directory synced ${Math.round(sample.directoryMs)} ms (stock ${Math.round(plain.at(-1)!.usableMs)}, floor ${Math.round(floor.at(-1)!.usableMs)}), ` +
           (usableOnly ? '' : `synced ${Math.round(sample.syncedMs)} ms (stock ${Math.round(plain.at(-1)!.syncedMs)}, floor ${Math.round(floor.at(-1)!.syncedMs)}); `) +
           `rooms open when usable ${sample.roomsAtUsable}, at the end ${sample.roomsAtEnd}; ` +
-          `peak RSS ours ${mib(o.peakRssBytes)} MiB (stock ${mib(s.peakRssBytes)}, floor ${mib(f.peakRssBytes)})`,
+          `peak RSS ours ${mib(o.peakRssBytes)} MiB (stock ${mib(s.peakRssBytes)}, floor ${mib(f.peakRssBytes)}); ` +
+          `CPU during ours: relay ${Math.round(cpuDuringOurs.relay.at(-1)!)} ms, bench ${Math.round(cpuDuringOurs.bench.at(-1)!)} ms` +
+          (b ? `; in Chromium: « Qui êtes-vous ? » ${Math.round(b.chooserMs)} ms, this week shown ${Math.round(b.weekMs)} ms, search ${Math.round(b.searchMs)} ms` : ''),
       )
     }
     stockPeakRssBytes = peakRssBytes(stock.pid)
   } finally {
+    await browser?.close()
     await server.close()
     await stock.close()
   }
@@ -184,6 +207,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
         row('bytes received (socket frames and HTTP bodies)', 'bytesReceived', 'bytes'),
         { scenario, metric: 'envelope state vs plaintext states', unit: 'bytes', ours: envelopeBytes, floor: plaintextBytes, stat: 'single measurement' } satisfies Row,
       ]
+  if (browserTarget) rows.push(...browserRows(scenario, stat, inBrowser, browserTarget))
   return {
     rows,
     details: {
@@ -200,9 +224,33 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
       // child over its life (one per kind and run, in run order).
       ...(p.setup ? { setup: p.setup } : {}),
       peakRssBytes: { measuring: measurePeakRssBytes, relay: relayPeakRssBytes, stockServer: stockPeakRssBytes, joiners: joinerPeakRss },
+      cpuDuringOursMs: cpuDuringOurs,
+      ...(browserTarget ? { browser: { target: { ...browserTarget, code: undefined, searchName: undefined }, samples: inBrowser } } : {}),
       loadAverage: { start: loadAtStart.map((n) => round(n, 2)), end: loadAtEnd.map((n) => round(n, 2)) },
     },
   }
+}
+
+/**
+ * Ours in Chromium: absolute figures (the floor and stock are Node processes, not pages), against
+ * the target of under 1 s for the agenda; the Node rows above keep the ratios.
+ */
+function browserRows(scenario: string, stat: string, samples: BrowserJoinSample[], target: BrowserJoinTarget): Row[] {
+  const row = (metric: string, key: keyof BrowserJoinSample, note?: string): Row => ({
+    scenario,
+    metric,
+    unit: 'ms',
+    ours: median(samples.map((s) => s[key])),
+    floor: null,
+    stat,
+    samples: { ours: samples.map((s) => s[key]) },
+    ...(note ? { note } : {}),
+  })
+  return [
+    row('Chromium: « Qui êtes-vous ? » lists the practitioners (from the tap on « Rejoindre le cabinet »)', 'chooserMs'),
+    row(`Chromium: this week shown, ${target.weekAppointments} appointments with their patients (from the same tap)`, 'weekMs', 'the bench taps a practitioner as soon as the list shows'),
+    row('Chromium: patient search, typing a birth name until that patient heads the list', 'searchMs'),
+  ]
 }
 
 function mib(bytes: number): number {
@@ -236,7 +284,7 @@ export const freshDevice: Scenario = {
       }
       // A practice of this scenario's own is written by short-lived devices (streamed-practice.ts):
       // none is left holding it, the relay has everything, the floors read p.plaintext.
-      const p = await setUpStreamedPractice(sizedSpec(options, size), options.layout, log)
+      const p = await setUpStreamedPractice(sizedSpec(options, size), options.layout, log, await context.relayEnv())
       try {
         log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms, peak RSS ${Math.round((p.setup?.peakRssBytes ?? 0) / 2 ** 20)} MiB; ${heapLine()}`)
         const result = await measure(p, options, log)

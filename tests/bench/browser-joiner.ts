@@ -1,0 +1,209 @@
+/**
+ * Ours in Chromium (scenario a): what a person sees on a new tablet. A fresh browser context (its
+ * own IndexedDB, as a device that never opened the app) loads the app the relay serves, then
+ * joins as a person does — « Rejoindre un cabinet », the pairing code, « Rejoindre le cabinet » —
+ * says who they are, and sees this week. Timed in the page (performance.now() when the DOM holds
+ * it, before the browser paints it: within a frame) from the tap on « Rejoindre le cabinet » (the
+ * app's code is loaded by then, as on a tablet showing the form):
+ *
+ *   chooser  « Qui êtes-vous ? » lists the practice's practitioners;
+ *   week     this week's grid shows every appointment of the week (as listAppointments lists
+ *            them from A's docs), none as « Patient inconnu »: the agenda is usable;
+ *   search   then, on the patient screen, from typing a patient's birth name until that patient
+ *            heads the list: patient search is usable.
+ *
+ * The bench taps a practitioner as soon as the list shows; a person takes longer, and the sync
+ * goes on meanwhile, so `week` is the least a person could wait.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import * as Y from 'yjs'
+import { listAppointments } from '../../shared/src/model/agenda'
+import { listPatients } from '../../shared/src/model/patients'
+import { addDays, monthOf, startOfWeek } from '../../shared/src/model/dates'
+import { DIRECTORY_DOC_ID, agendaDocId } from '../../shared/src/model/doc-ids'
+import { TIME_ZONE, VIEWPORT } from '../e2e/helpers/browser'
+import { localToday } from './fixture'
+
+export interface BrowserJoinTarget {
+  /** The relay serving the built app (TOURNEE_STATIC_DIR). */
+  appUrl: string
+  code: string
+  practitioners: number
+  /** This week's appointments, every practitioner, as the week view lists them. */
+  weekAppointments: number
+  /** A birth name to search for, of a patient the practice holds. */
+  searchName: string
+}
+
+export interface BrowserJoinSample {
+  chooserMs: number
+  weekMs: number
+  searchMs: number
+}
+
+export class BrowserJoinError extends Error {
+  override name = 'BrowserJoinError'
+}
+
+/** What the week view must show and whom to search, from A's plaintext docs (no device involved). */
+export function browserJoinTarget(plaintext: ReadonlyMap<string, Uint8Array>, base: Omit<BrowserJoinTarget, 'weekAppointments' | 'searchName'>): BrowserJoinTarget {
+  const monday = startOfWeek(localToday())
+  const sunday = addDays(monday, 6)
+  let weekAppointments = 0
+  for (const month of new Set([monthOf(monday), monthOf(sunday)])) {
+    const state = plaintext.get(agendaDocId(month))
+    // The generator writes months ahead of today: this week's are always among A's docs.
+    if (!state) throw new BrowserJoinError(`No plaintext of ${agendaDocId(month)}: cannot tell what this week shows`)
+    const doc = new Y.Doc({ guid: agendaDocId(month), gc: true })
+    Y.applyUpdate(doc, state)
+    weekAppointments += listAppointments(doc, { from: monday, to: sunday }).items.length
+    doc.destroy()
+  }
+  const directory = new Y.Doc({ guid: DIRECTORY_DOC_ID, gc: true })
+  Y.applyUpdate(directory, plaintext.get(DIRECTORY_DOC_ID)!)
+  const patients = listPatients(directory).items
+  directory.destroy()
+  // Mid-list: not the first the list shows before any search.
+  const patient = patients[Math.floor(patients.length / 2)]
+  if (!patient) throw new BrowserJoinError('The practice has no patient to search for')
+  return { ...base, weekAppointments, searchName: patient.birthName }
+}
+
+/**
+ * Page-side code is given to the page as source text, not as functions: tsx (esbuild) wraps this
+ * file's named functions in a `__name` helper that exists only in Node.
+ */
+function inPage<T>(page: Page, body: string, arg: unknown): Promise<T> {
+  return page.evaluate(`(async (arg) => {${body}})(${JSON.stringify(arg)})`) as Promise<T>
+}
+
+/**
+ * The page's performance.now() when `condition` (a function body of `arg`; `what` it waits for, in
+ * words, for the error) first holds, checked
+ * at once and on every DOM change (a MutationObserver in the page: Playwright's own polling is
+ * per frame or per interval, up to 16 ms late).
+ */
+function pageTimeWhen(page: Page, what: string, condition: string, arg: unknown, timeoutMs: number): Promise<number> {
+  return inPage<number>(
+    page,
+    `
+    const holds = new Function('arg', arg.condition)
+    return new Promise((resolve, reject) => {
+      const observer = new MutationObserver(() => check())
+      const timer = setTimeout(() => {
+        observer.disconnect()
+        reject(new Error('Not seen within ' + arg.timeoutMs + ' ms: ' + arg.what))
+      }, arg.timeoutMs)
+      function check() {
+        if (!holds(arg.value)) return
+        const now = performance.now()
+        observer.disconnect()
+        clearTimeout(timer)
+        resolve(now)
+      }
+      observer.observe(document, { childList: true, subtree: true, characterData: true, attributes: true })
+      check()
+    })`,
+    { what, condition, value: arg, timeoutMs },
+  )
+}
+
+const CHOOSER_SHOWN = `
+  const list = document.querySelector('ul.choose-member__list')
+  return list !== null && list.querySelectorAll('button').length >= arg`
+
+const WEEK_SHOWN = `
+  const blocks = document.querySelectorAll('ul.column__blocks > li')
+  if (blocks.length !== arg.count) return false
+  for (const block of blocks) if (block.textContent.includes(arg.unknown)) return false
+  return true`
+
+const SEARCH_ANSWERED = `
+  const first = document.querySelector('ul.patient-list a')
+  return first !== null && first.textContent.toLowerCase().includes(arg.toLowerCase())`
+
+/**
+ * `BENCH_BROWSER_CPU_PROF=<dir>`: the page's CPU profile from the tap until the week shows, written
+ * into `<dir>` (DevTools' Profiler; `BENCH_CHILD_CPU_PROF` does the same for the Node children).
+ */
+async function startProfile(page: Page): Promise<{ stop(): Promise<void> } | null> {
+  const dir = process.env.BENCH_BROWSER_CPU_PROF
+  if (!dir) return null
+  const session = await page.context().newCDPSession(page)
+  await session.send('Profiler.enable')
+  await session.send('Profiler.setSamplingInterval', { interval: 1000 })
+  await session.send('Profiler.start')
+  return {
+    stop: async () => {
+      const { profile } = await session.send('Profiler.stop')
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, `chromium-join-${Date.now()}.cpuprofile`), JSON.stringify(profile))
+      await session.detach()
+    },
+  }
+}
+
+/** One join in a fresh context of `browser`; the context is closed after. */
+export async function joinInChromium(browser: Browser, target: BrowserJoinTarget, timeoutMs: number): Promise<BrowserJoinSample> {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
+  const pageErrors: string[] = []
+  try {
+    const page = await context.newPage()
+    page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`))
+    // This week, once the practice is open (the route is read when the practice opens).
+    await page.goto(`${target.appUrl}/#/agenda/semaine`)
+    await page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
+    await page.getByLabel("Code d'appairage").fill(target.code)
+    const submit = page.getByRole('button', { name: 'Rejoindre le cabinet' })
+    await submit.waitFor()
+    const profile = await startProfile(page)
+    const started = await inPage<number>(
+      page,
+      `
+      const button = [...document.querySelectorAll('form button[type="submit"]')].find((b) => b.textContent === arg)
+      if (!button) throw new Error('No « ' + arg + ' » button')
+      const now = performance.now()
+      button.click()
+      return now`,
+      'Rejoindre le cabinet',
+    )
+    const chooser = await pageTimeWhen(page, `« Qui êtes-vous ? » with ${target.practitioners} practitioners`, CHOOSER_SHOWN, target.practitioners, timeoutMs)
+    await page.getByRole('list', { name: 'Praticiens du cabinet' }).getByRole('button').first().click()
+    const week = await pageTimeWhen(
+      page,
+      `this week with ${target.weekAppointments} appointments, none « Patient inconnu »`,
+      WEEK_SHOWN,
+      { count: target.weekAppointments, unknown: 'Patient inconnu' },
+      timeoutMs,
+    )
+    await profile?.stop()
+    // As the e2e steps' nav() (practice-steps.ts imports vitest, which the bench does not run under).
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Patients', exact: true }).click()
+    const search = page.getByLabel('Rechercher un patient')
+    await search.waitFor()
+    // As typing does: React reads the value the input event carries.
+    const typed = await inPage<number>(
+      page,
+      `
+      const input = document.querySelector('input[type="search"]')
+      if (!input) throw new Error('No search field')
+      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set
+      const now = performance.now()
+      setter.call(input, arg)
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+      return now`,
+      target.searchName,
+    )
+    const found = await pageTimeWhen(page, 'the searched patient first in the list', SEARCH_ANSWERED, target.searchName, timeoutMs)
+    if (pageErrors.length > 0) throw new BrowserJoinError(`The app threw while joining: ${pageErrors.join('; ')}`)
+    return { chooserMs: chooser - started, weekMs: week - started, searchMs: found - typed }
+  } catch (error) {
+    if (error instanceof BrowserJoinError) throw error
+    const thrown = pageErrors.length > 0 ? ` (the app threw: ${pageErrors.join('; ')})` : ''
+    throw new BrowserJoinError(`Joining in Chromium failed: ${error instanceof Error ? error.message : String(error)}${thrown}`, { cause: error })
+  } finally {
+    await context.close()
+  }
+}
