@@ -9,8 +9,8 @@
  *   chooser  « Qui êtes-vous ? » lists the practice's practitioners;
  *   week     this week's grid shows every appointment of the week (as listAppointments lists
  *            them from A's docs), none as « Patient inconnu »: the agenda is usable;
- *   search   then, on the patient screen, from typing a patient's birth name until that patient
- *            heads the list: patient search is usable.
+ *   search   then, on the patient screen, from typing a patient's family name until a patient of
+ *            that name heads the list: patient search is usable.
  *
  * The bench taps a practitioner as soon as the list shows; a person takes longer, and the sync
  * goes on meanwhile, so `week` is the least a person could wait.
@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import * as Y from 'yjs'
 import { listAppointments } from '../../shared/src/model/agenda'
-import { listPatients } from '../../shared/src/model/patients'
+import { listPatients, patientFamilyName } from '../../shared/src/model/patients'
 import { addDays, monthOf, startOfWeek } from '../../shared/src/model/dates'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../../shared/src/model/doc-ids'
 import { TIME_ZONE, VIEWPORT } from '../e2e/helpers/browser'
@@ -33,7 +33,7 @@ export interface BrowserJoinTarget {
   practitioners: number
   /** This week's appointments, every practitioner, as the week view lists them. */
   weekAppointments: number
-  /** A birth name to search for, of a patient the practice holds. */
+  /** A family name to search for, as the list shows it, of a patient the practice holds. */
   searchName: string
 }
 
@@ -68,7 +68,8 @@ export function browserJoinTarget(plaintext: ReadonlyMap<string, Uint8Array>, ba
   // Mid-list: not the first the list shows before any search.
   const patient = patients[Math.floor(patients.length / 2)]
   if (!patient) throw new BrowserJoinError('The practice has no patient to search for')
-  return { ...base, weekAppointments, searchName: patient.birthName }
+  // The family name the list shows (a usual name, when set, rather than the birth name).
+  return { ...base, weekAppointments, searchName: patientFamilyName(patient) }
 }
 
 /**
@@ -81,20 +82,22 @@ function inPage<T>(page: Page, body: string, arg: unknown): Promise<T> {
 
 /**
  * The page's performance.now() when `condition` (a function body of `arg`; `what` it waits for, in
- * words, for the error) first holds, checked
+ * words, and `seen`, what the page shows instead, for the error) first holds, checked
  * at once and on every DOM change (a MutationObserver in the page: Playwright's own polling is
  * per frame or per interval, up to 16 ms late).
  */
-function pageTimeWhen(page: Page, what: string, condition: string, arg: unknown, timeoutMs: number): Promise<number> {
+function pageTimeWhen(page: Page, what: string, condition: string, arg: unknown, timeoutMs: number, seen = "return ''"): Promise<number> {
   return inPage<number>(
     page,
     `
     const holds = new Function('arg', arg.condition)
+    const seen = new Function('arg', arg.seen)
     return new Promise((resolve, reject) => {
       const observer = new MutationObserver(() => check())
       const timer = setTimeout(() => {
         observer.disconnect()
-        reject(new Error('Not seen within ' + arg.timeoutMs + ' ms: ' + arg.what))
+        const state = seen(arg.value)
+        reject(new Error('Not seen within ' + arg.timeoutMs + ' ms: ' + arg.what + (state ? ' (seen: ' + state + ')' : '')))
       }, arg.timeoutMs)
       function check() {
         if (!holds(arg.value)) return
@@ -106,7 +109,7 @@ function pageTimeWhen(page: Page, what: string, condition: string, arg: unknown,
       observer.observe(document, { childList: true, subtree: true, characterData: true, attributes: true })
       check()
     })`,
-    { what, condition, value: arg, timeoutMs },
+    { what, condition, seen, value: arg, timeoutMs },
   )
 }
 
@@ -119,6 +122,19 @@ const WEEK_SHOWN = `
   if (blocks.length !== arg.count) return false
   for (const block of blocks) if (block.textContent.includes(arg.unknown)) return false
   return true`
+
+/** What the week shows instead, for the error (counts only: no patient's name). */
+const WEEK_SEEN = `
+  const blocks = [...document.querySelectorAll('ul.column__blocks > li')]
+  const unknown = blocks.filter((block) => block.textContent.includes(arg.unknown)).length
+  const columns = document.querySelectorAll('ul.column__blocks').length
+  return blocks.length + ' appointments in ' + columns + ' columns, ' + unknown + ' « ' + arg.unknown + ' »'`
+
+/** What the list shows instead, for the error (counts only). */
+const SEARCH_SEEN = `
+  const links = [...document.querySelectorAll('ul.patient-list a')]
+  const named = links.filter((link) => link.textContent.toLowerCase().includes(arg.toLowerCase())).length
+  return links.length + ' patients listed, ' + named + ' of that name'`
 
 const SEARCH_ANSWERED = `
   const first = document.querySelector('ul.patient-list a')
@@ -177,6 +193,7 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
       WEEK_SHOWN,
       { count: target.weekAppointments, unknown: 'Patient inconnu' },
       timeoutMs,
+      WEEK_SEEN,
     )
     await profile?.stop()
     // As the e2e steps' nav() (practice-steps.ts imports vitest, which the bench does not run under).
@@ -196,7 +213,7 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
       return now`,
       target.searchName,
     )
-    const found = await pageTimeWhen(page, 'the searched patient first in the list', SEARCH_ANSWERED, target.searchName, timeoutMs)
+    const found = await pageTimeWhen(page, 'a patient of the name searched first in the list', SEARCH_ANSWERED, target.searchName, timeoutMs, SEARCH_SEEN)
     if (pageErrors.length > 0) throw new BrowserJoinError(`The app threw while joining: ${pageErrors.join('; ')}`)
     return { chooserMs: chooser - started, weekMs: week - started, searchMs: found - typed }
   } catch (error) {
