@@ -253,7 +253,7 @@ function browserRows(scenario: string, stat: string, samples: BrowserJoinSample[
   return [
     row('Chromium: « Qui êtes-vous ? » lists the practitioners (from the tap on « Rejoindre le cabinet »)', 'chooserMs'),
     row(`Chromium: this week shown, ${target.weekAppointments} appointments with their patients (from the same tap)`, 'weekMs', 'the bench taps a practitioner as soon as the list shows'),
-    row('Chromium: patient search, typing a family name until a patient of that name heads the list', 'searchMs'),
+    row('Chromium: patient search, typing a patient’s name until that patient’s row shows', 'searchMs'),
   ]
 }
 
