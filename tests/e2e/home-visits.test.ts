@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { routeHref } from '../../client/src/app/route'
 import { getPairingCode, joinPractice } from '../../client/src/sync/device'
 import type { OpenPractice } from '../../client/src/sync/device'
 import type { Actor, AppointmentInput, PatientInput } from '../../shared/src/model'
@@ -42,11 +43,11 @@ const DAY = '2026-11-23'
 const MONTH = '2026-11'
 
 /**
- * The hash the screen writes when it navigates to DAY: the app names no date for today (the
- * address then follows the days, route.ts), so on DAY itself, in the practice's zone, there is none.
+ * The address the screen writes for DAY's round: routeHref's, with no date when DAY is today in
+ * the practice's zone (the app names no date for today, so the address then follows the days).
  */
-function dayInHash(): string {
-  return DAY === todayIn('Europe/Paris', Date.now) ? '' : DAY
+function dayRoundHref(practitionerId: string | null): string {
+  return routeHref({ view: 'tournee', date: DAY === todayIn('Europe/Paris', Date.now) ? null : DAY, practitionerId })
 }
 
 /** Names nobody else types, so that a match can only be what this test wrote. */
@@ -215,10 +216,10 @@ describe('the home-visit round', () => {
     const { page } = device
     await page.getByLabel('Praticien').selectOption({ label: 'Hugo Marchetti' })
     await eventually(() => round(page).getByRole('heading', { level: 2 }).allTextContents(), 'Hugo’s round').toEqual([display(PATIENTS.colleagues)])
-    expect(new URL(page.url()).hash).toBe(`#/tournee/${dayInHash()}/${otherPractitionerId}`)
+    expect(new URL(page.url()).hash).toBe(dayRoundHref(otherPractitionerId))
     await page.getByLabel('Praticien').selectOption({ label: PRACTICE.practitioner })
     await eventually(() => round(page).getByRole('listitem').count(), 'back to one’s own round').toBe(4)
-    expect(new URL(page.url()).hash).toBe(dayInHash() === '' ? '#/tournee' : `#/tournee/${DAY}`)
+    expect(new URL(page.url()).hash).toBe(dayRoundHref(null))
   })
 
   it('is photographed on a tablet, landscape and portrait', async () => {

@@ -134,10 +134,13 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
   const jobs = joinerJobs(p, docIds, { floor: server.url, stock: stock.url }, usableOnly)
   const join = (job: JoinerJob, run: string): Promise<JoinerResult> =>
     runJoiner(job, { label: `${label}, ${run}`, timeoutMs: JOINER_TIMEOUT_MS, maxOldSpaceMb: options.joinerHeapMb })
-  const browserTarget = options.browser
-    ? browserJoinTarget(p.plaintext, { appUrl: p.relay.url, code: p.code, practitioners: p.written.practitionerIds.length })
+  // The Chromium join's target and browser, or null with --no-browser.
+  const chromium = options.browser
+    ? {
+        target: browserJoinTarget(p.plaintext, { appUrl: p.relay.url, code: p.code, practitioners: p.written.practitionerIds.length }),
+        browser: await launchChromium(),
+      }
     : null
-  const browser = browserTarget ? await launchChromium() : null
   try {
     await loadStockServer(stock, p, docIds)
     // The stock warm-up: one full read-back by a stock client, not measured.
@@ -156,7 +159,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
       cpuDuringOurs.relay.push(sampleProcess(p.relay.pid).cpuMs - relayBefore)
       cpuDuringOurs.bench.push((benchUsage.user + benchUsage.system) / 1000)
       // Ours in Chromium last: the other children have exited, the relay serves it alone.
-      const b = browser && browserTarget ? await joinInChromium(browser, browserTarget, BROWSER_STEP_TIMEOUT_MS) : null
+      const b = chromium ? await joinInChromium(chromium.browser, chromium.target, BROWSER_STEP_TIMEOUT_MS) : null
       floor.push(f.sample)
       plain.push(s.sample)
       ours.push(o.sample)
@@ -177,7 +180,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
     }
     stockPeakRssBytes = peakRssBytes(stock.pid)
   } finally {
-    await browser?.close()
+    await chromium?.browser.close()
     await server.close()
     await stock.close()
   }
@@ -210,7 +213,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
         row('bytes received (socket frames and HTTP bodies)', 'bytesReceived', 'bytes'),
         { scenario, metric: 'envelope state vs plaintext states', unit: 'bytes', ours: envelopeBytes, floor: plaintextBytes, stat: 'single measurement' } satisfies Row,
       ]
-  if (browserTarget) rows.push(...browserRows(scenario, stat, inBrowser, browserTarget))
+  if (chromium) rows.push(...browserRows(scenario, stat, inBrowser, chromium.target))
   return {
     rows,
     details: {
@@ -229,7 +232,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
       peakRssBytes: { measuring: measurePeakRssBytes, relay: relayPeakRssBytes, stockServer: stockPeakRssBytes, joiners: joinerPeakRss },
       cpuDuringOursMs: cpuDuringOurs,
       // Not the code nor the name searched: a credential, and a (generated) patient's name.
-      ...(browserTarget ? { browser: { practitioners: browserTarget.practitioners, weekAppointments: browserTarget.weekAppointments, samples: inBrowser } } : {}),
+      ...(chromium ? { browser: { practitioners: chromium.target.practitioners, weekAppointments: chromium.target.weekAppointments, samples: inBrowser } } : {}),
       loadAverage: { start: loadAtStart.map((n) => round(n, 2)), end: loadAtEnd.map((n) => round(n, 2)) },
     },
   }
