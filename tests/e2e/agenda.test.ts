@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import { VIEWPORT } from './helpers/browser'
 import { need, useTwoDevices } from './helpers/step-fixture'
 import {
   addAppointment,
@@ -84,6 +85,30 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
     await b.page.getByRole('button', { name: 'Ajouter et continuer' }).click()
     await nav(b.page, 'Agenda').waitFor()
     done.practice = true
+  })
+
+  it('0b. the header keeps its height whatever the sync indicator says, so nothing jumps under a finger', async () => {
+    const { a } = setup()
+    need(done.practice, 'the practice of step 0')
+    const headerHeight = () => a.page.locator('.frame__header').evaluate((header) => header.getBoundingClientRect().height)
+    for (const width of [1024, 768, 390]) {
+      await a.page.setViewportSize({ width, height: 800 })
+      const idle = await headerHeight()
+      // What the indicator says while a background pass moves a backlog, in the app's own words,
+      // put where the app puts them (a pass flips between this and « En ligne » many times).
+      await a.page.locator('.sync__status').evaluate((status) => {
+        status.querySelector('.sync__connection')!.textContent = 'Synchronisation…'
+        status.querySelector('.sync__pending')!.textContent = '1 234 modifications en attente'
+        const last = status.querySelector('.sync__last')!
+        last.className = 'sync__progress'
+        last.textContent = 'Synchronisation : 12 345 modifications à recevoir, 1 234 à envoyer'
+      })
+      expect(await headerHeight(), `the header at ${width} px wide`).toBe(idle)
+      // The texts were set behind React's back: a reload gives the page back to the app.
+      await a.page.reload()
+      await nav(a.page, 'Agenda').waitFor()
+    }
+    await a.page.setViewportSize(VIEWPORT)
   })
 
   it('1. tapping a free slot opens the editor at that time and practitioner; saving books it, and B sees it live', async () => {

@@ -18,9 +18,10 @@ export function SyncStatus(props: { space: PracticeSpace }) {
         <span className="sync__dot" aria-hidden="true" />
         <span className="sync__connection">{text.connection}</span>{' '}
         <span className="sync__pending">{text.pending}</span>{' '}
-        <span className="sync__last">{text.lastExchange}</span>
+        {/* One line for both: while a backlog moves, its progress says more than the time of the
+            last exchange, and the indicator keeps its three lines (see .sync in app.css). */}
+        {text.progress ? <span className="sync__progress">{text.progress}</span> : <span className="sync__last">{text.lastExchange}</span>}
         {text.undecryptable ? <> <span className="sync__undecryptable">{text.undecryptable}</span></> : null}
-        {text.progress ? <> <span className="sync__progress">{text.progress}</span></> : null}
         {text.restoring ? <> <span className="sync__restoring">{text.restoring}</span></> : null}
       </div>
       <button className="button button--small" type="button" onClick={() => space.syncNow()}>
