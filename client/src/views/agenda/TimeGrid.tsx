@@ -103,7 +103,7 @@ export function TimeGrid(props: GridProps) {
           </div>
         ))}
       </div>
-      <div className="grid__body">
+      <div className="grid__body" style={{ ['--hour-px' as string]: `${60 * frame.pxPerMinute}px` }}>
         <div className="grid__gutter grid__hours" style={{ height }} aria-hidden="true">
           {hours.map((hour) => (
             <span key={hour} className="grid__hour" style={{ top: offsetOf(hour, frame) }}>
@@ -124,7 +124,6 @@ export function TimeGrid(props: GridProps) {
                 items={byColumn.get(`${day}|${practitioner.id}`) ?? []}
                 compact={week && practitioners.length > 2}
                 height={height}
-                hours={hours}
               />
             ))}
           </div>
@@ -141,10 +140,9 @@ function Column(
     items: readonly Appointment[]
     compact: boolean
     height: number
-    hours: readonly string[]
   },
 ) {
-  const { day, practitioner, items, frame, height, hours } = props
+  const { day, practitioner, items, frame, height } = props
   const { t, clock, dayHeading } = useT()
   const date = dayHeading(day)
   const shaded = offHours(workingIntervalsOn(practitioner.workingHours, day), frame.from, frame.to)
@@ -183,9 +181,6 @@ function Column(
       data-column-practitioner={practitioner.id}
       style={{ height }}
     >
-      {hours.map((hour) => (
-        <span key={hour} className="column__hour-line" style={{ top: offsetOf(hour, frame) }} aria-hidden="true" />
-      ))}
       {shaded.map((gap) => (
         <span
           key={gap.start}
