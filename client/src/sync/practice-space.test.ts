@@ -114,6 +114,40 @@ describe('PracticeSpace (layout 3)', () => {
     }
   })
 
+  it("opens today's week's month docs ahead of the views, once their rooms have synced or failed to", async () => {
+    // A relay that accepts every socket and never answers: the start-up rooms stay "syncing".
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => SUBPROTOCOL })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const sockets = new Set<WebSocket>()
+    server.on('connection', (socket) => sockets.add(socket))
+    try {
+      // Tuesday 1 December 2026: the week straddles November and December.
+      const o = await options(SpaceLayout.Months, '2026-12-01T10:00:00Z')
+      const writer = await open(o)
+      write(await writer.openDoc('agenda/2026-11'), 'lundi')
+      write(await writer.openDoc('agenda/2026-12'), 'mardi')
+      await writer.flush()
+      await writer.destroy()
+      const { port } = server.address() as { port: number }
+      const practice = await open({ ...o, relayUrl: `http://127.0.0.1:${port}`, connect: true, background: false })
+      const november = await practice.roomSpace('agenda/2026-11')
+      const december = await practice.roomSpace('agenda/2026-12')
+      await expect.poll(() => sockets.size).toBe(3)
+      // Still syncing: what the relay holds may change this month, so nothing is integrated yet.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect([november.envelope.stats().openDocs, december.envelope.stats().openDocs]).toEqual([0, 0])
+      // The relay is given up on (offline): each month doc is opened from what the device holds.
+      practice.disconnect()
+      await expect.poll(() => [november.envelope.stats().openDocs, december.envelope.stats().openDocs]).toEqual([1, 1])
+      expect((await practice.openDoc('agenda/2026-11')).getMap('test').get('lundi')).toBe('valeur')
+      // Only the week's docs: main holds the directory, opened by the practice itself, and nothing else.
+      expect((await practice.roomSpace('main')).envelope.stats().openDocs).toBeLessThanOrEqual(1)
+    } finally {
+      for (const socket of sockets) socket.terminate()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
   it('prefetches a neighbour month at once when the start-up rooms have settled (offline)', async () => {
     const practice = await open(await options(SpaceLayout.Months, '2026-06-15T10:00:00Z'))
     const doc = await practice.prefetchDoc('agenda/2026-07')

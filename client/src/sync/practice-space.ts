@@ -28,6 +28,12 @@
  *     Its Space stays open, so its docs and local copy are kept and still readable and writable;
  *     a write or an `openDoc` in it reconnects it, and the next background pass catches it up.
  *
+ * Today's week is made ready before anyone asks: once the room holding one of its month docs has
+ * synced (or could not), that doc is opened — decrypted and integrated — at the next idle moment.
+ * A new device thus spends the seconds a person takes to pick their name on "Qui êtes-vous ?"
+ * integrating this month (the largest task of its start after the directory), and the agenda shows
+ * at the tap instead of after it.
+ *
  * Sync state: the rooms that want a connection are aggregated (the worst status wins: refused,
  * offline, connecting, syncing, online; counts are summed; the last exchange is the latest). An
  * idle-closed room does not make the practice look offline, and a released room is not counted at
@@ -36,8 +42,8 @@
 import * as Y from 'yjs'
 import type { Envelope } from '../../../shared/src/envelope/envelope'
 import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
-import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
-import { todayIn } from '../../../shared/src/model/dates'
+import { agendaDocId, DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
+import { addDays, monthOf, startOfWeek, todayIn } from '../../../shared/src/model/dates'
 import { blindRoomName, roomKeys } from '../../../shared/src/space/room-keys'
 import { backgroundOrder } from '../../../shared/src/space/background-order'
 import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, type RoomName } from '../../../shared/src/space/rooms'
@@ -131,6 +137,8 @@ export class PracticeSpace {
   private readonly rooms = new Map<RoomName, Promise<OpenRoom>>()
   private readonly opened = new Map<RoomName, OpenRoom>()
   private readonly startupRooms: ReadonlySet<RoomName>
+  /** The agenda docs of today's week, opened ahead of the views (prepareWeek). */
+  private readonly weekDocs: readonly string[]
   /** The practice's local date when it opened: what "this month" means for start-up and order. */
   private readonly today: string
   /** Rooms being released (their Space closing): reopening one waits for that. */
@@ -171,6 +179,8 @@ export class PracticeSpace {
     this.wanted = options.connect ?? true
     this.today = todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now)
     this.startupRooms = new Set(startupRooms(options.layout, this.today))
+    const monday = startOfWeek(this.today)
+    this.weekDocs = [...new Set([this.today, monday, addDays(monday, 6)].map((day) => agendaDocId(monthOf(day))))]
     this.digestSync = options.digest
       ? new DirectoryDigestSync({
           target: {
@@ -452,6 +462,7 @@ export class PracticeSpace {
       releaseMain()
     }
     space.subscribe(() => this.onRoomChange(room))
+    if (this.startupRooms.has(name)) this.inBackground(this.prepareWeek(room))
     this.touch(room)
     // The room may have connected while it opened (the main room first opens its attachments):
     // read its state now, or main's first "online" would never start the background pass.
@@ -545,6 +556,23 @@ export class PracticeSpace {
     if (this.destroyed) return
     this.digestSync?.directorySynced(directory)
     this.markDirectorySynced()
+  }
+
+  /**
+   * Opens the docs of today's week this start-up room holds, once it has synced (or failed to) and
+   * the thread is idle: the views find them integrated. A view that opens one first does the work
+   * itself; the envelope opens a doc once either way.
+   */
+  private async prepareWeek(room: OpenRoom): Promise<void> {
+    const docs: string[] = []
+    for (const docId of this.weekDocs) if ((await this.roomOfDoc(docId)) === room.name) docs.push(docId)
+    if (docs.length === 0) return
+    await settled(room.space)
+    for (const docId of docs) {
+      await whenIdle()
+      if (this.destroyed || this.opened.get(room.name) !== room) return
+      await room.space.openDoc(docId)
+    }
   }
 
   /** Lists the room in the directory, so other devices open it in their background pass. */
@@ -678,6 +706,18 @@ export class PracticeSpace {
     this.state = next
     for (const listener of this.listeners) listener()
   }
+}
+
+/**
+ * Resolves when the thread is idle (requestIdleCallback: after the frame the browser is drawing and
+ * the input it is handling, at most 1 s later), or at the next turn where there is no such thing
+ * (Node).
+ */
+function whenIdle(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: 1000 })
+    else setTimeout(resolve, 0)
+  })
 }
 
 /** Resolves once a room is online, offline or refused (not while connecting or syncing). */
