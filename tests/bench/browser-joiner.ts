@@ -13,7 +13,14 @@
  *            that patient's row shows: patient search is usable.
  *
  * The bench taps a practitioner as soon as the list shows; a person takes longer, and the sync
- * goes on meanwhile, so `week` is the least a person could wait.
+ * goes on meanwhile, so `week` is the least a person could wait. What the person waits for after
+ * their tap is `tapToWeek`: from the tap's event time (when the browser received it, so a busy
+ * main thread that keeps it queued counts) until the week shows. `pauseMs` makes the bench wait on
+ * « Qui êtes-vous ? » first, as a person reading the list does: the work the device does meanwhile
+ * (the directory, the background pass) then lands where a person's tap would.
+ *
+ * The tap is a mouse click at the button's centre, read when the list shows: a Playwright
+ * locator click waits for the page to answer its checks first, which would hide that queueing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -42,6 +49,10 @@ export interface BrowserJoinTarget {
 export interface BrowserJoinSample {
   chooserMs: number
   weekMs: number
+  /** From the tap on a practitioner (its event time) until the week shows. */
+  tapToWeekMs: number
+  /** How long the bench waited on « Qui êtes-vous ? » before tapping. */
+  pauseMs: number
   searchMs: number
 }
 
@@ -164,7 +175,7 @@ async function startProfile(page: Page): Promise<{ stop(): Promise<void> } | nul
 }
 
 /** One join in a fresh context of `browser`; the context is closed after. */
-export async function joinInChromium(browser: Browser, target: BrowserJoinTarget, timeoutMs: number): Promise<BrowserJoinSample> {
+export async function joinInChromium(browser: Browser, target: BrowserJoinTarget, timeoutMs: number, pauseMs = 0): Promise<BrowserJoinSample> {
   const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
   const pageErrors: string[] = []
   try {
@@ -188,7 +199,19 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
       'Rejoindre le cabinet',
     )
     const chooser = await pageTimeWhen(page, `« Qui êtes-vous ? » with ${target.practitioners} practitioners`, CHOOSER_SHOWN, target.practitioners, timeoutMs)
-    await page.getByRole('list', { name: 'Praticiens du cabinet' }).getByRole('button').first().click()
+    const box = await inPage<{ x: number; y: number }>(
+      page,
+      `
+      const button = document.querySelector('ul.choose-member__list button')
+      const box = button.getBoundingClientRect()
+      window.__benchTap = null
+      // The tap's own time: when the browser received it, before the page got to it.
+      document.addEventListener('pointerdown', (event) => { if (event.target.closest('ul.choose-member__list')) window.__benchTap = event.timeStamp }, { capture: true })
+      return { x: box.left + box.width / 2, y: box.top + box.height / 2 }`,
+      null,
+    )
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    await page.mouse.click(box.x, box.y)
     const week = await pageTimeWhen(
       page,
       `this week with ${target.weekAppointments} appointments, none « Patient inconnu »`,
@@ -198,6 +221,8 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
       WEEK_SEEN,
     )
     await profile?.stop()
+    const tap = await inPage<number | null>(page, 'return window.__benchTap', null)
+    if (tap === null) throw new BrowserJoinError('The tap on « Qui êtes-vous ? » did not land on a practitioner (the list moved?)')
     // As the e2e steps' nav() (practice-steps.ts imports vitest, which the bench does not run under).
     await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Patients', exact: true }).click()
     const search = page.getByLabel('Rechercher un patient')
@@ -221,7 +246,7 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
     )
     const found = await pageTimeWhen(page, 'the patient searched for among the rows shown', SEARCH_ANSWERED, target.searchPatientId, timeoutMs, SEARCH_SEEN)
     if (pageErrors.length > 0) throw new BrowserJoinError(`The app threw while joining: ${pageErrors.join('; ')}`)
-    return { chooserMs: chooser - started, weekMs: week - started, searchMs: found - typed }
+    return { chooserMs: chooser - started, weekMs: week - started, tapToWeekMs: week - tap, pauseMs, searchMs: found - typed }
   } catch (error) {
     if (error instanceof BrowserJoinError) throw error
     const thrown = pageErrors.length > 0 ? ` (the app threw: ${pageErrors.join('; ')})` : ''

@@ -44,6 +44,17 @@ describe('bench: a fresh device joining in Chromium', () => {
     expect(sample.chooserMs).toBeGreaterThan(0)
     expect(sample.weekMs).toBeGreaterThan(sample.chooserMs)
     expect(sample.searchMs).toBeGreaterThan(0)
+    // The tap comes after the list shows, and the week after the tap.
+    expect(sample.tapToWeekMs).toBeGreaterThan(0)
+    expect(sample.tapToWeekMs).toBeLessThanOrEqual(sample.weekMs - sample.chooserMs)
+  })
+
+  it('taps after a pause on « Qui êtes-vous ? » when asked, and times the week from that tap', async () => {
+    const sample = await joinInChromium(browser, target, 60_000, 700)
+    expect(sample.pauseMs).toBe(700)
+    expect(sample.weekMs - sample.chooserMs).toBeGreaterThanOrEqual(700)
+    expect(sample.tapToWeekMs).toBeGreaterThan(0)
+    expect(sample.tapToWeekMs).toBeLessThanOrEqual(sample.weekMs - sample.chooserMs - 700)
   })
 
   it('fails, naming what it waited for, when the week never shows what it should', async () => {
