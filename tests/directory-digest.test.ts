@@ -127,6 +127,19 @@ describe('the directory digest', () => {
     expect(await patientNames(h)).toEqual([...NAMES].sort())
   })
 
+  it("holds main back until the views' first screen too when asked (the app, so that « Qui êtes-vous ? » stays responsive)", async () => {
+    const f = await track(joinPractice(code, device('borne', { digest: { holdMainForFirstScreen: true } })))
+    expect(await f.space.whenDigestFetched()).toBe('shown')
+    const month = startupRooms(SpaceLayout.Months, todayIn('Europe/Paris', Date.now)).find((room) => room !== MAIN_ROOM)!
+    await waitFor(() => expect(f.space.connectedRoomNames()).toContain(month))
+    // The digest is shown and this month has synced: main would connect now; it waits for the screen.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(f.space.connectedRoomNames()).not.toContain(MAIN_ROOM)
+    f.space.firstScreenShown()
+    await f.space.whenDirectorySynced()
+    expect(await patientNames(f)).toEqual([...NAMES].sort())
+  })
+
   it('cannot be replaced by a device that knows less', async () => {
     const before = await headDigest({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), name: 'directory' })
     // Offline and new: its directory holds only what it writes itself.

@@ -1,4 +1,6 @@
+import { useEffect } from 'react'
 import { useT } from '../i18n'
+import { usePractice } from '../state'
 import { AgendaScreen } from '../views/agenda/AgendaScreen'
 import { PatientDetailScreen } from '../views/patients/PatientDetailScreen'
 import { PatientsScreen } from '../views/patients/PatientsScreen'
@@ -20,6 +22,9 @@ const SECTIONS: readonly { section: Section; route: Route; label: 'nav.agenda' |
 /** Agenda, Tournée, Patients, Réglages: the screens of a practitioner's device. */
 export function MainLayout() {
   const route = useRoute()
+  const { space } = usePractice()
+  // Past « Qui êtes-vous ? »: a new device may now bring the directory (practice-space.ts).
+  useEffect(() => space.firstScreenShown(), [space])
   return (
     <AppFrame navigation={<MainNavigation current={sectionOf(route)} />}>
       <main className="screen">

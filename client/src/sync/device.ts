@@ -76,13 +76,13 @@ export interface DeviceEnvironment {
   /** Practice-level options (background opening, idle close) for tests and benchmarks. */
   rooms?: { background?: boolean; idleCloseMs?: number; backgroundConcurrency?: number }
   /** Directory digest timing (publish interval, check period, main's hold) for tests and benchmarks. */
-  digest?: { publishIntervalMs?: number; checkEveryMs?: number; holdMainMaxMs?: number }
+  digest?: { publishIntervalMs?: number; checkEveryMs?: number; holdMainMaxMs?: number; holdMainForFirstScreen?: boolean }
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null
 }
 
-export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true }
+export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true } }
 
 const STORE = 'practices'
 

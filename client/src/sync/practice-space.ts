@@ -93,7 +93,18 @@ export interface PracticeSpaceOptions {
    * directory digest to show at once, and a synced device publishes it (directory-digest-sync.ts).
    * None: no digest, the views wait for the directory doc.
    */
-  digest?: { key: CryptoKey; publishIntervalMs?: number; checkEveryMs?: number; holdMainMaxMs?: number }
+  digest?: {
+    key: CryptoKey
+    publishIntervalMs?: number
+    checkEveryMs?: number
+    holdMainMaxMs?: number
+    /**
+     * A new device's main room also waits for the views' first screen (firstScreenShown), so the
+     * directory's long integration does not land on « Qui êtes-vous ? » while a person picks
+     * their name (the app; benchmarks and tests that have no screen leave it off).
+     */
+    holdMainForFirstScreen?: boolean
+  }
 }
 
 /** The directory's map of rooms the practice has written to (room name → true). */
@@ -161,6 +172,10 @@ export class PracticeSpace {
   /** The start-up fetch of the digest (a device with nothing local in main), if any. */
   private digestFetch: Promise<StartFetch> | null = null
   private markDirectorySynced: () => void = () => undefined
+  private markFirstScreen: () => void = () => undefined
+  private readonly firstScreen = new Promise<void>((resolve) => {
+    this.markFirstScreen = resolve
+  })
   private readonly directorySyncedHere = new Promise<void>((resolve) => {
     this.markDirectorySynced = resolve
   })
@@ -288,6 +303,15 @@ export class PracticeSpace {
    */
   whenDigestFetched(): Promise<StartFetch | 'not-needed'> {
     return this.digestFetch ?? Promise.resolve('not-needed')
+  }
+
+  /**
+   * The views show what the person came for (a screen of the app, past « Qui êtes-vous ? »): a new
+   * device's main room, held back for the digest, may now bring the directory (see
+   * `holdMainForFirstScreen`). Harmless when main is not held.
+   */
+  firstScreenShown(): void {
+    this.markFirstScreen()
   }
 
   /**
@@ -522,7 +546,9 @@ export class PracticeSpace {
    * Integrating the directory doc is the one long task of a new device's start (1–2 s for
    * 20,000 patients, on the one JS thread), and the digest already gives the views what they read
    * of it: main connects once the digest is shown and today's rooms have synced (or failed),
-   * so those come first; at once when there is no digest; after MAIN_HOLD_MAX_MS whatever happens.
+   * so those come first — and, in the app, once the first screen past « Qui êtes-vous ? » has
+   * rendered, so that a person's tap on their name does not wait behind it; at once when there is
+   * no digest; after MAIN_HOLD_MAX_MS whatever happens.
    */
   private async connectMainAfterDigest(fetched: Promise<StartFetch>, release: () => void): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | null = null
@@ -538,6 +564,11 @@ export class PracticeSpace {
           const rooms = await Promise.all(others.map((name) => this.room(name)))
           // Settled, then applied: a room is online before its entries are decrypted.
           await Promise.all(rooms.map(async (room) => settled(room.space).then(() => room.space.envelope.settle())))
+          if (this.options.digest?.holdMainForFirstScreen) {
+            // Past the render of that screen too: the directory comes after what it shows.
+            await this.firstScreen
+            await whenIdle()
+          }
         })(),
       ])
     } finally {
