@@ -29,6 +29,7 @@ import {
   nav,
   pendingChanges,
   readPairingCode,
+  tapGrid,
 } from './helpers/practice-steps'
 
 const screenshotDir = process.env.TOURNEE_SCREENSHOTS
@@ -117,7 +118,7 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
     await openDay(b.page, relay.url, DAY, DAY_LABEL)
     await openDay(a.page, relay.url, DAY, DAY_LABEL)
 
-    await a.page.getByRole('button', { name: `Nouveau rendez-vous à 9 h, ${PRACTITIONER}, ${DAY_LABEL}` }).click({ position: { x: 8, y: 4 } })
+    await tapGrid(a.page, '09:00', { practitioner: PRACTITIONER, date: DAY_LABEL })
     const dialog = editor(a.page)
     await dialog.getByRole('heading', { name: 'Nouveau rendez-vous' }).waitFor()
     expect(await dialog.getByLabel('Heure de début').inputValue(), 'prefilled with the slot tapped').toBe('09:00')
@@ -134,6 +135,21 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
       `9 h – 9 h 45 ${PATIENT.display} · Bilan`,
     )
     done.booked = true
+  })
+
+  it('1b. from the keyboard, a column opens the editor on its first free half hour of working hours', async () => {
+    const { a } = setup()
+    need(done.booked, 'the booking of step 1')
+    // The column's one tap target, reached and pressed without a pointer: no position to read.
+    await a.page.getByRole('button', { name: `Nouveau rendez-vous, ${PRACTITIONER}, ${DAY_LABEL}` }).focus()
+    await a.page.keyboard.press('Enter')
+    const dialog = editor(a.page)
+    await dialog.getByRole('heading', { name: 'Nouveau rendez-vous' }).waitFor()
+    // Working hours start at 8 h and 9 h – 9 h 45 is booked: 8 h is the first free half hour.
+    expect(await dialog.getByLabel('Heure de début').inputValue()).toBe('08:00')
+    expect(await dialog.getByLabel('Praticien').locator('option:checked').textContent()).toBe(PRACTITIONER)
+    await a.page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
   })
 
   it('2. a finger drags the block 1 h 30 later (15-minute snapping); B shows the new time', async () => {
@@ -193,7 +209,7 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
     const { a, relay } = setup()
     need(done.practice, 'the practice of step 0')
     await openDay(a.page, relay.url, SERIES_MONDAY, 'lundi 11 janvier')
-    await a.page.getByRole('button', { name: `Nouveau rendez-vous à 9 h, ${PRACTITIONER}, lundi 11 janvier` }).click({ position: { x: 8, y: 4 } })
+    await tapGrid(a.page, '09:00', { practitioner: PRACTITIONER, date: 'lundi 11 janvier' })
     const dialog = editor(a.page)
     await choosePatient(a.page, PATIENT.display)
     await dialog.getByLabel('Type de rendez-vous').selectOption({ label: 'Séance' })

@@ -16,14 +16,14 @@ import { builtClientDir, launchChromium, openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
 import { startRelayProcess } from '../helpers/relay-process'
 import type { RelayProcess } from '../helpers/relay-process'
-import { createPractice, editor, eventually, nav } from './helpers/practice-steps'
+import { createPractice, editor, eventually, nav, tapGrid } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Peupliers', practitioner: 'Anatole Berruyer' }
 const TYPING = 'Bilan postopératoire du genou'
 
 /** Taps a free slot of the agenda and types a title into the appointment editor it opens. */
 async function startTyping(page: Page) {
-  await page.getByRole('button', { name: /^Nouveau rendez-vous à 10 h 30, / }).first().click({ position: { x: 8, y: 4 } })
+  await tapGrid(page, '10:30')
   const title = editor(page).getByLabel('Titre', { exact: true })
   await title.fill(TYPING)
   return title

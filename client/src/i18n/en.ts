@@ -239,7 +239,7 @@ export const en: Dictionary = {
   'agendaUi.overlapCount': { one: '{count} overlapping appointment', other: '{count} overlapping appointments' },
   'agendaUi.column': '{practitioner}, {date}',
   'agendaUi.columnList': 'Appointments of {practitioner}, {date}',
-  'agendaUi.slot': 'New appointment at {time}, {practitioner}, {date}',
+  'agendaUi.newInColumn': 'New appointment, {practitioner}, {date}',
   'agendaUi.now': 'It is {time}',
   'agendaUi.seriesPosition': 'session {index} / {total}',
   'agendaUi.status.booked': 'Booked',

@@ -247,7 +247,7 @@ export const fr = {
   'agendaUi.overlapCount': { one: '{count} rendez-vous en chevauchement', other: '{count} rendez-vous en chevauchement' },
   'agendaUi.column': '{practitioner}, {date}',
   'agendaUi.columnList': 'Rendez-vous de {practitioner}, {date}',
-  'agendaUi.slot': 'Nouveau rendez-vous à {time}, {practitioner}, {date}',
+  'agendaUi.newInColumn': 'Nouveau rendez-vous, {practitioner}, {date}',
   'agendaUi.now': 'Il est {time}',
   'agendaUi.seriesPosition': 'séance {index} / {total}',
   'agendaUi.status.booked': 'Prévu',

@@ -4,6 +4,7 @@
  */
 import type { Locator, Page } from 'playwright-core'
 import { expect } from 'vitest'
+import { DEFAULT_FRAME, minuteOfDay } from '../../../client/src/views/agenda/grid-layout'
 import type { Device } from './browser'
 
 export const SYNC_TIMEOUT = 20_000
@@ -66,10 +67,15 @@ export async function addPatient(page: Page, patient: { birthName: string; first
   await form.getByText('Patient enregistré.').waitFor()
 }
 
-/** '09:00' → '9 h', '14:30' → '14 h 30', as the agenda names its slots. */
-export function frenchTime(time: string): string {
-  const [hours = '', minutes = ''] = time.split(':')
-  return minutes === '00' ? `${Number(hours)} h` : `${Number(hours)} h ${minutes}`
+/**
+ * Taps the grid as a finger does: in the column of `practitioner` on `date` (as the column's tap
+ * target names them; the first column when absent), 4 px below the line of `time` ('HH:mm'), so
+ * the editor opens at `time` (a tap picks the quarter hour it lands in).
+ */
+export async function tapGrid(page: Page, time: string, where: { practitioner?: string; date?: string } = {}): Promise<void> {
+  const name = new RegExp(`^Nouveau rendez-vous, ${where.practitioner ?? '[^,]+'}, ${where.date ?? '.+'}$`)
+  const y = (minuteOfDay(time) - minuteOfDay(DEFAULT_FRAME.from)) * DEFAULT_FRAME.pxPerMinute + 4
+  await page.getByRole('button', { name }).first().click({ position: { x: 8, y } })
 }
 
 /** The editor dialog (new or existing appointment). */
@@ -78,7 +84,7 @@ export function editor(page: Page): Locator {
 }
 
 export interface AppointmentEntry {
-  /** 'HH:mm' on a half hour: the slot tapped. */
+  /** 'HH:mm' on a quarter hour: where the grid is tapped. */
   start: string
   patient?: string
   title?: string
@@ -88,12 +94,11 @@ export interface AppointmentEntry {
 }
 
 /**
- * Books an appointment on the day shown, as a person does: taps the free slot at `start` (near
- * its top, which is the slot's own time), fills the editor, saves, and waits for it to close.
+ * Books an appointment on the day shown, as a person does: taps the grid at `start`, fills the
+ * editor, saves, and waits for it to close.
  */
 export async function addAppointment(page: Page, entry: AppointmentEntry): Promise<void> {
-  const name = new RegExp(`^Nouveau rendez-vous à ${frenchTime(entry.start)}, ${entry.practitioner ?? '[^,]+'},`)
-  await page.getByRole('button', { name }).first().click({ position: { x: 8, y: 4 } })
+  await tapGrid(page, entry.start, entry.practitioner ? { practitioner: entry.practitioner } : {})
   const dialog = editor(page)
   await dialog.getByRole('heading', { name: 'Nouveau rendez-vous' }).waitFor()
   await expect.poll(() => dialog.getByLabel('Heure de début').inputValue()).toBe(entry.start)

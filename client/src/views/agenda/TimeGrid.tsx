@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react'
-import type { MouseEvent } from 'react'
+import type { MouseEvent, PointerEvent } from 'react'
 import { addMinutes, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
 import type { Appointment, AppointmentKind, Patient, Practitioner, Series } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
@@ -7,7 +7,7 @@ import { routeHref } from '../../app/route'
 import { AppointmentBlock } from './AppointmentBlock'
 import type { Drop } from './AppointmentBlock'
 import { snapStep, timeAtOffset } from './drag-time'
-import { frameHeight, initialScrollTime, layoutLanes, minuteOfDay, offsetOf, timeOfMinute } from './grid-layout'
+import { firstFreeTime, frameHeight, initialScrollTime, layoutLanes, minuteOfDay, offsetOf, timeOfMinute } from './grid-layout'
 import type { GridFrame } from './grid-layout'
 
 const WEEKDAY_SHORT = [
@@ -20,8 +20,6 @@ const WEEKDAY_SHORT = [
   'agendaUi.weekday.su',
 ] as const
 
-/** Slots to tap are half hours; where the finger lands inside one picks the quarter hour. */
-const SLOT_MINUTES = 30
 
 export type GridProps = {
   days: readonly string[]
@@ -103,7 +101,10 @@ export function TimeGrid(props: GridProps) {
           </div>
         ))}
       </div>
-      <div className="grid__body" style={{ ['--hour-px' as string]: `${60 * frame.pxPerMinute}px` }}>
+      <div
+        className="grid__body"
+        style={{ ['--hour-px' as string]: `${60 * frame.pxPerMinute}px`, ['--snap-px' as string]: `${snapStep(false) * frame.pxPerMinute}px` }}
+      >
         <div className="grid__gutter grid__hours" style={{ height }} aria-hidden="true">
           {hours.map((hour) => (
             <span key={hour} className="grid__hour" style={{ top: offsetOf(hour, frame) }}>
@@ -154,22 +155,28 @@ function Column(
       ),
     [items],
   )
-  const slots = useMemo(() => {
-    const list: string[] = []
-    for (let m = minuteOfDay(frame.from); m < minuteOfDay(frame.to); m += SLOT_MINUTES) list.push(timeOfMinute(m))
-    return list
-  }, [frame])
   const nowOffset = props.now.slice(0, 10) === day ? offsetOf(props.now.slice(11), frame) : null
 
-  const tapSlot = (event: MouseEvent<HTMLButtonElement>, slot: string) => {
-    // A keyboard press has no position (detail 0): the slot's own start.
-    let time = slot
-    if (event.detail !== 0) {
-      const column = event.currentTarget.closest<HTMLElement>('[data-column-day]')
-      const top = column?.getBoundingClientRect().top ?? 0
-      time = timeAtOffset(event.clientY - top, frame, snapStep(event.shiftKey))
-    }
+  // One tap target per column rather than one per half hour (1,960 buttons in a week of ten
+  // practitioners): where the finger lands picks the quarter hour; a keyboard press, which has
+  // no position (detail 0), opens the column's first free half hour of working hours.
+  const tapColumn = (event: MouseEvent<HTMLButtonElement>) => {
+    const time =
+      event.detail !== 0
+        ? timeAtOffset(event.clientY - event.currentTarget.getBoundingClientRect().top, frame, snapStep(event.shiftKey))
+        : firstFreeTime(
+            items.filter((a) => a.status !== 'cancelled'),
+            workingIntervalsOn(practitioner.workingHours, day),
+            frame,
+          )
     props.onCreate({ day, time, practitionerId: practitioner.id })
+  }
+  // A mouse shows where a click would land: the quarter hour under it (a CSS variable, no render).
+  const showLanding = (event: PointerEvent<HTMLButtonElement>) => {
+    if (event.pointerType !== 'mouse') return
+    const step = snapStep(event.shiftKey) * frame.pxPerMinute
+    const y = event.clientY - event.currentTarget.getBoundingClientRect().top
+    event.currentTarget.style.setProperty('--landing-top', `${Math.floor(y / step) * step}px`)
   }
 
   return (
@@ -189,16 +196,13 @@ function Column(
           aria-hidden="true"
         />
       ))}
-      {slots.map((slot) => (
-        <button
-          key={slot}
-          type="button"
-          className="column__slot"
-          style={{ top: offsetOf(slot, frame), height: SLOT_MINUTES * frame.pxPerMinute }}
-          aria-label={t('agendaUi.slot', { time: clock(slot), practitioner: practitioner.displayName, date })}
-          onClick={(event) => tapSlot(event, slot)}
-        />
-      ))}
+      <button
+        type="button"
+        className="column__new"
+        aria-label={t('agendaUi.newInColumn', { practitioner: practitioner.displayName, date })}
+        onClick={tapColumn}
+        onPointerMove={showLanding}
+      />
       {nowOffset !== null && nowOffset >= 0 && nowOffset <= height ? (
         <span className="column__now" style={{ top: nowOffset }}>
           <span className="visually-hidden">{t('agendaUi.now', { time: clock(props.now.slice(11)) })}</span>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { blockBox, DEFAULT_FRAME, initialScrollTime, layoutLanes, minuteOfDay, timeOfMinute } from './grid-layout'
+import { blockBox, DEFAULT_FRAME, firstFreeTime, initialScrollTime, layoutLanes, minuteOfDay, timeOfMinute } from './grid-layout'
 
 const at = (time: string) => `2026-11-23T${time}`
 
@@ -59,5 +59,23 @@ describe('initial scroll', () => {
     expect(initialScrollTime(DEFAULT_FRAME, '2026-11-25T15:20', days, [])).toBe('08:00')
     expect(initialScrollTime(DEFAULT_FRAME, '2026-11-24T06:10', days, [])).toBe('07:00')
     expect(initialScrollTime(DEFAULT_FRAME, '2026-11-24T23:10', days, [])).toBe('20:00')
+  })
+
+  it('opens a column chosen from the keyboard on its first free half hour of working hours', () => {
+    const morning = [{ start: '08:00', end: '12:00' }, { start: '14:00', end: '19:00' }]
+    expect(firstFreeTime([], morning, DEFAULT_FRAME)).toBe('08:00')
+    // 8:00-9:10 taken: 9:00 overlaps the end, so 9:30 is the first free half hour.
+    const busy = [{ start: at('08:00'), durationMin: 30 }, { start: at('08:30'), durationMin: 40 }]
+    expect(firstFreeTime(busy, morning, DEFAULT_FRAME)).toBe('09:30')
+    // A full morning: the afternoon's first half hour.
+    const full = Array.from({ length: 8 }, (_, i) => ({ start: at(timeOfMinute(480 + 30 * i)), durationMin: 30 }))
+    expect(firstFreeTime(full, morning, DEFAULT_FRAME)).toBe('14:00')
+    // Working hours that start off the half hour: the next half hour inside them.
+    expect(firstFreeTime([], [{ start: '08:15', end: '12:00' }], DEFAULT_FRAME)).toBe('08:30')
+    // Fully booked, or a day off: the start of the working hours, or of the frame.
+    expect(firstFreeTime([{ start: at('08:00'), durationMin: 660 }], morning, DEFAULT_FRAME)).toBe('08:00')
+    expect(firstFreeTime([], [], DEFAULT_FRAME)).toBe(DEFAULT_FRAME.from)
+    // Working hours past the frame's end never give a start the grid cannot show.
+    expect(firstFreeTime([], [{ start: '21:00', end: '23:00' }], DEFAULT_FRAME)).toBe('20:30')
   })
 })

@@ -94,3 +94,31 @@ export function initialScrollTime(frame: GridFrame, now: string, days: readonly 
     : minuteOfDay(workingStarts.length > 0 ? [...workingStarts].sort()[0]! : '08:00')
   return timeOfMinute(Math.min(Math.max(target, first), last))
 }
+
+/**
+ * Where a new appointment starts when a column is chosen with no position (the keyboard, a
+ * screen reader): the first `step` of the practitioner's working hours that no appointment in
+ * `busy` overlaps, else the start of those hours (the frame's start on a day off), always inside
+ * the frame. The editor opens there and the person adjusts it.
+ */
+export function firstFreeTime(
+  busy: readonly { readonly start: string; readonly durationMin: number }[],
+  working: readonly { readonly start: string; readonly end: string }[],
+  frame: GridFrame,
+  step = 30,
+): string {
+  const first = minuteOfDay(frame.from)
+  const last = minuteOfDay(frame.to) - step
+  const taken = busy.map((a) => {
+    const start = minuteOfDay(a.start.slice(11))
+    return [start, start + a.durationMin] as const
+  })
+  for (const interval of working) {
+    const end = Math.min(minuteOfDay(interval.end), last + step)
+    for (let m = Math.max(Math.ceil(minuteOfDay(interval.start) / step) * step, first); m + step <= end; m += step) {
+      if (!taken.some(([s, e]) => s < m + step && e > m)) return timeOfMinute(m)
+    }
+  }
+  const fallback = working.length > 0 ? minuteOfDay(working[0]!.start) : first
+  return timeOfMinute(Math.min(Math.max(fallback, first), last))
+}
