@@ -43,10 +43,10 @@ import * as Y from 'yjs'
 import type { Envelope } from '../../../shared/src/envelope/envelope'
 import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
 import { agendaDocId, DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
-import { addDays, monthOf, startOfWeek, todayIn } from '../../../shared/src/model/dates'
+import { todayIn } from '../../../shared/src/model/dates'
 import { blindRoomName, roomKeys } from '../../../shared/src/space/room-keys'
 import { backgroundOrder } from '../../../shared/src/space/background-order'
-import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, type RoomName } from '../../../shared/src/space/rooms'
+import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, weekMonths, type RoomName } from '../../../shared/src/space/rooms'
 import type { AttachmentSync } from './attachment-sync'
 import { runBounded, type QueueVerdict } from './bounded-queue'
 import { DirectoryDigestHolder } from './digest-source'
@@ -194,8 +194,7 @@ export class PracticeSpace {
     this.wanted = options.connect ?? true
     this.today = todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now)
     this.startupRooms = new Set(startupRooms(options.layout, this.today))
-    const monday = startOfWeek(this.today)
-    this.weekDocs = [...new Set([this.today, monday, addDays(monday, 6)].map((day) => agendaDocId(monthOf(day))))]
+    this.weekDocs = weekMonths(this.today).map(agendaDocId)
     this.digestSync = options.digest
       ? new DirectoryDigestSync({
           target: {

@@ -122,6 +122,12 @@ export function fileRooms(): RoomName[] {
   return Array.from({ length: FILE_SHARDS }, (_, i) => `files/${i.toString(16)}` as RoomName)
 }
 
+/** The months ('YYYY-MM') of today and of its week, Monday to Sunday: one, or two across a month's end. */
+export function weekMonths(today: string): string[] {
+  const monday = startOfWeek(today)
+  return [...new Set([monthOf(today), monthOf(monday), monthOf(addDays(monday, 6))])]
+}
+
 /**
  * The rooms a device opens and connects at start, for a practice's local date today
  * ('YYYY-MM-DD'): what the first screens (directory, today's agenda, this week) read.
@@ -141,10 +147,7 @@ export function startupRooms(layout: SpaceLayout, today: string): RoomName[] {
       if (month === 1) rooms.push(agendaRoom(year - 1))
       return rooms
     }
-    case SpaceLayout.Months: {
-      const monday = startOfWeek(today)
-      const months = new Set([monthOf(today), monthOf(monday), monthOf(addDays(monday, 6))])
-      return [MAIN_ROOM, ...[...months].map(monthRoom)]
-    }
+    case SpaceLayout.Months:
+      return [MAIN_ROOM, ...weekMonths(today).map(monthRoom)]
   }
 }
