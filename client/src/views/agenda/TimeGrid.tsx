@@ -20,7 +20,6 @@ const WEEKDAY_SHORT = [
   'agendaUi.weekday.su',
 ] as const
 
-
 export type GridProps = {
   days: readonly string[]
   practitioners: readonly Practitioner[]
@@ -103,7 +102,7 @@ export function TimeGrid(props: GridProps) {
       </div>
       <div
         className="grid__body"
-        style={{ ['--hour-px' as string]: `${60 * frame.pxPerMinute}px`, ['--snap-px' as string]: `${snapStep(false) * frame.pxPerMinute}px` }}
+        style={{ ['--hour-px' as string]: `${60 * frame.pxPerMinute}px` }}
       >
         <div className="grid__gutter grid__hours" style={{ height }} aria-hidden="true">
           {hours.map((hour) => (
@@ -177,6 +176,7 @@ function Column(
     const step = snapStep(event.shiftKey) * frame.pxPerMinute
     const y = event.clientY - event.currentTarget.getBoundingClientRect().top
     event.currentTarget.style.setProperty('--landing-top', `${Math.floor(y / step) * step}px`)
+    event.currentTarget.style.setProperty('--landing-height', `${step}px`)
   }
 
   return (
