@@ -36,6 +36,23 @@ async function open(o: PracticeSpaceOptions): Promise<PracticeSpace> {
   return practice
 }
 
+/** A relay that accepts every socket and never answers: the start-up rooms stay "syncing". */
+async function silentRelay(): Promise<{ url: string; sockets: ReadonlySet<WebSocket>; close(): Promise<void> }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => SUBPROTOCOL })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const sockets = new Set<WebSocket>()
+  server.on('connection', (socket) => sockets.add(socket))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sockets,
+    close: async () => {
+      for (const socket of sockets) socket.terminate()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
 function write(doc: Y.Doc, key: string): void {
   doc.getMap('test').set(key, 'valeur')
 }
@@ -86,22 +103,17 @@ describe('PracticeSpace (layout 3)', () => {
   })
 
   it('holds a prefetch back while a start-up room is still syncing', async () => {
-    // A relay that accepts every socket and never answers: the start-up rooms stay "syncing".
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => SUBPROTOCOL })
-    await new Promise((resolve) => server.once('listening', resolve))
-    const sockets = new Set<WebSocket>()
-    server.on('connection', (socket) => sockets.add(socket))
+    const relay = await silentRelay()
     try {
       const o = await options(SpaceLayout.Months, '2026-06-15T10:00:00Z')
-      const { port } = server.address() as { port: number }
-      const practice = await open({ ...o, relayUrl: `http://127.0.0.1:${port}`, connect: true, background: false })
+      const practice = await open({ ...o, relayUrl: relay.url, connect: true, background: false })
       await expect.poll(() => practice.getSyncState().status).toBe('syncing')
       let prefetched = false
       const prefetch = practice.prefetchDoc('agenda/2026-07').then(() => (prefetched = true))
       // A room asked for after the prefetch opens and connects at once; the prefetched one has
       // not even opened its room, though it was asked for first.
       await practice.openDoc('agenda/2026-08')
-      await expect.poll(() => sockets.size).toBe(3)
+      await expect.poll(() => relay.sockets.size).toBe(3)
       expect(prefetched).toBe(false)
       expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-08']))
       // This device goes offline: the start-up rooms settle, and the prefetch proceeds.
@@ -109,17 +121,12 @@ describe('PracticeSpace (layout 3)', () => {
       await prefetch
       expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-08', 'agenda/2026-07']))
     } finally {
-      for (const socket of sockets) socket.terminate()
-      await new Promise((resolve) => server.close(resolve))
+      await relay.close()
     }
   })
 
   it("opens today's week's month docs ahead of the views, once their rooms have synced or failed to", async () => {
-    // A relay that accepts every socket and never answers: the start-up rooms stay "syncing".
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => SUBPROTOCOL })
-    await new Promise((resolve) => server.once('listening', resolve))
-    const sockets = new Set<WebSocket>()
-    server.on('connection', (socket) => sockets.add(socket))
+    const relay = await silentRelay()
     try {
       // Tuesday 1 December 2026: the week straddles November and December.
       const o = await options(SpaceLayout.Months, '2026-12-01T10:00:00Z')
@@ -128,11 +135,10 @@ describe('PracticeSpace (layout 3)', () => {
       write(await writer.openDoc('agenda/2026-12'), 'mardi')
       await writer.flush()
       await writer.destroy()
-      const { port } = server.address() as { port: number }
-      const practice = await open({ ...o, relayUrl: `http://127.0.0.1:${port}`, connect: true, background: false })
+      const practice = await open({ ...o, relayUrl: relay.url, connect: true, background: false })
       const november = await practice.roomSpace('agenda/2026-11')
       const december = await practice.roomSpace('agenda/2026-12')
-      await expect.poll(() => sockets.size).toBe(3)
+      await expect.poll(() => relay.sockets.size).toBe(3)
       // Still syncing: what the relay holds may change this month, so nothing is integrated yet.
       await new Promise((resolve) => setTimeout(resolve, 50))
       expect([november.envelope.stats().openDocs, december.envelope.stats().openDocs]).toEqual([0, 0])
@@ -143,8 +149,7 @@ describe('PracticeSpace (layout 3)', () => {
       // Only the week's docs: main holds the directory, opened by the practice itself, and nothing else.
       expect((await practice.roomSpace('main')).envelope.stats().openDocs).toBeLessThanOrEqual(1)
     } finally {
-      for (const socket of sockets) socket.terminate()
-      await new Promise((resolve) => server.close(resolve))
+      await relay.close()
     }
   })
 
