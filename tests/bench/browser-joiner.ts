@@ -51,8 +51,6 @@ export interface BrowserJoinSample {
   weekMs: number
   /** From the tap on a practitioner (its event time) until the week shows. */
   tapToWeekMs: number
-  /** How long the bench waited on « Qui êtes-vous ? » before tapping. */
-  pauseMs: number
   searchMs: number
 }
 
@@ -140,7 +138,8 @@ const WEEK_SEEN = `
   const blocks = [...document.querySelectorAll('ul.column__blocks > li')]
   const unknown = blocks.filter((block) => block.textContent.includes(arg.unknown)).length
   const columns = document.querySelectorAll('ul.column__blocks').length
-  return blocks.length + ' appointments in ' + columns + ' columns, ' + unknown + ' « ' + arg.unknown + ' »'`
+  const tap = window.__benchTap === null ? '; the tap on « Qui êtes-vous ? » never reached the list' : ''
+  return blocks.length + ' appointments in ' + columns + ' columns, ' + unknown + ' « ' + arg.unknown + ' »' + tap`
 
 /**
  * The patient's row is among those the (windowed) list shows. Not « heads the list »: a search
@@ -221,8 +220,8 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
       WEEK_SEEN,
     )
     await profile?.stop()
-    const tap = await inPage<number | null>(page, 'return window.__benchTap', null)
-    if (tap === null) throw new BrowserJoinError('The tap on « Qui êtes-vous ? » did not land on a practitioner (the list moved?)')
+    // Set: the week shows only once a practitioner was tapped (a tap that misses is in WEEK_SEEN).
+    const tap = await inPage<number>(page, 'return window.__benchTap', null)
     // As the e2e steps' nav() (practice-steps.ts imports vitest, which the bench does not run under).
     await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Patients', exact: true }).click()
     const search = page.getByLabel('Rechercher un patient')
@@ -246,7 +245,7 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
     )
     const found = await pageTimeWhen(page, 'the patient searched for among the rows shown', SEARCH_ANSWERED, target.searchPatientId, timeoutMs, SEARCH_SEEN)
     if (pageErrors.length > 0) throw new BrowserJoinError(`The app threw while joining: ${pageErrors.join('; ')}`)
-    return { chooserMs: chooser - started, weekMs: week - started, tapToWeekMs: week - tap, pauseMs, searchMs: found - typed }
+    return { chooserMs: chooser - started, weekMs: week - started, tapToWeekMs: week - tap, searchMs: found - typed }
   } catch (error) {
     if (error instanceof BrowserJoinError) throw error
     const thrown = pageErrors.length > 0 ? ` (the app threw: ${pageErrors.join('; ')})` : ''

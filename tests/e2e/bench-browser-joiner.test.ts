@@ -51,7 +51,6 @@ describe('bench: a fresh device joining in Chromium', () => {
 
   it('taps after a pause on « Qui êtes-vous ? » when asked, and times the week from that tap', async () => {
     const sample = await joinInChromium(browser, target, 60_000, 700)
-    expect(sample.pauseMs).toBe(700)
     expect(sample.weekMs - sample.chooserMs).toBeGreaterThanOrEqual(700)
     expect(sample.tapToWeekMs).toBeGreaterThan(0)
     expect(sample.tapToWeekMs).toBeLessThanOrEqual(sample.weekMs - sample.chooserMs - 700)

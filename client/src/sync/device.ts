@@ -29,7 +29,7 @@ import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { initPractice } from '../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../shared/src/model/input-schemas'
 import { NEW_PRACTICE_LAYOUT, SpaceLayout } from '../../../shared/src/space/rooms'
-import { PracticeSpace, type RoomOptions } from './practice-space'
+import { PracticeSpace, type PracticeSpaceOptions, type RoomOptions } from './practice-space'
 import { probeRelayAccess, registerSpace, RelayFailure, RelayRefusedError } from './relay-http'
 import { ConnectionStatus } from './sync-state'
 import {
@@ -75,8 +75,11 @@ export interface DeviceEnvironment {
   space?: Partial<RoomOptions> & { connect?: boolean }
   /** Practice-level options (background opening, idle close) for tests and benchmarks. */
   rooms?: { background?: boolean; idleCloseMs?: number; backgroundConcurrency?: number }
-  /** Directory digest timing (publish interval, check period, main's hold) for tests and benchmarks. */
-  digest?: { publishIntervalMs?: number; checkEveryMs?: number; holdMainMaxMs?: number; holdMainForFirstScreen?: boolean }
+  /**
+   * The directory digest's options but its key (publish interval, check period, main's hold): the
+   * app holds main for its first screen; tests and benchmarks tune the rest.
+   */
+  digest?: Omit<NonNullable<PracticeSpaceOptions['digest']>, 'key'>
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null

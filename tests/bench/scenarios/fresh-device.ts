@@ -181,7 +181,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
           `peak RSS ours ${mib(o.peakRssBytes)} MiB (stock ${mib(s.peakRssBytes)}, floor ${mib(f.peakRssBytes)}); ` +
           `CPU during ours: relay ${Math.round(cpuDuringOurs.relay.at(-1)!)} ms, bench ${Math.round(cpuDuringOurs.bench.at(-1)!)} ms` +
           (b ? `; in Chromium: « Qui êtes-vous ? » ${Math.round(b.chooserMs)} ms, this week shown ${Math.round(b.weekMs)} ms (${Math.round(b.tapToWeekMs)} ms after the tap), search ${Math.round(b.searchMs)} ms` : '') +
-          (bp ? `; tapping after ${bp.pauseMs / 1000} s on « Qui êtes-vous ? »: week ${Math.round(bp.tapToWeekMs)} ms after the tap` : ''),
+          (bp ? `; tapping after ${PERSON_PAUSE_MS / 1000} s on « Qui êtes-vous ? »: week ${Math.round(bp.tapToWeekMs)} ms after the tap` : ''),
       )
     }
     stockPeakRssBytes = peakRssBytes(stock.pid)
