@@ -33,7 +33,7 @@ function device(name: string, extra: Partial<DeviceEnvironment> = {}, connect = 
   return { ...base, rooms: { background: false }, space: { ...base.space, connect }, ...extra }
 }
 
-/** Counts the device's GETs of the digest and holds them until released. */
+/** Counts the device's GETs of the directory digest and holds them until released (the week digest's pass). */
 function digestFetch(): { fetchImpl: typeof fetch; gets: number; release: () => void } {
   let release: () => void = () => undefined
   const held = new Promise<void>((resolve) => {
@@ -44,7 +44,7 @@ function digestFetch(): { fetchImpl: typeof fetch; gets: number; release: () => 
     release: () => release(),
     fetchImpl: (async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = String(input instanceof Request ? input.url : input)
-      if (url.includes('/digests/') && (init?.method ?? 'GET') === 'GET') {
+      if (url.includes('/digests/directory') && (init?.method ?? 'GET') === 'GET') {
         probe.gets++
         await held
       }

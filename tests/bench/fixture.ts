@@ -52,8 +52,9 @@ export async function setUpPractice(spec: PracticeSpec, layout: SpaceLayout = NE
   // Compactions the writes triggered run after a delay: let them run, and reach the relay.
   await a.space.settle()
   await a.space.whenAcknowledged(180_000)
-  // What the practice's devices do within their publish interval (directory-digest-sync.ts).
+  // What the practice's devices do within their publish interval (digest-sync.ts).
   await a.space.publishDirectoryDigest()
+  await a.space.publishWeekDigest()
   const plaintext = new Map<string, Uint8Array>()
   const expected = new Map<string, StateVector>()
   for (const id of written.docIds) {

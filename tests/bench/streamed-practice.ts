@@ -91,7 +91,7 @@ async function withWriter(
     // Compactions the writes triggered run after a delay: let them run, and reach the relay.
     await space.settle()
     await space.whenAcknowledged(ACK_TIMEOUT_MS)
-    // What the practice's devices do within their publish interval (directory-digest-sync.ts).
+    // What the practice's devices do within their publish interval (digest-sync.ts).
     if (publishDigest) await space.publishDirectoryDigest()
     for (const id of docIds) {
       const doc = await space.openDoc(id)
@@ -101,6 +101,18 @@ async function withWriter(
     collected.directoryStates.push(Y.encodeStateAsUpdate(await space.openDoc(DIRECTORY_DOC_ID)))
   } finally {
     await space.destroy()
+    await deleteDeviceDatabases(env)
+  }
+}
+
+/** Joins, publishes the week digest (week-digest.ts) from the rooms of its window, and leaves. */
+async function publishWeekDigest(code: string): Promise<void> {
+  const env = writerEnvironment('week')
+  const device = await joinPractice(code, env)
+  try {
+    await device.space.publishWeekDigest()
+  } finally {
+    await device.space.destroy()
     await deleteDeviceDatabases(env)
   }
 }
@@ -166,6 +178,10 @@ export async function setUpStreamedPractice(
         }),
       )
     }
+
+    // The week digest spans this week's and next week's months, which two writers may hold: a
+    // device that opens just those rooms publishes it, as any device of the practice does.
+    await timed('week digest', () => publishWeekDigest(code))
 
     const directory = new Y.Doc({ guid: DIRECTORY_DOC_ID })
     for (const state of collected.directoryStates) Y.applyUpdate(directory, state)

@@ -5,8 +5,9 @@
  * with a relay room per month (layout 3) each neighbour is a room of its own to download. Ten
  * years of history cost nothing here: no other month is touched.
  */
-import { useCallback, useEffect, useMemo } from 'react'
+import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
+import { weekDigestAppointments, weekDigestCovers, type WeekDigest } from '../../../shared/src/digest/week-digest'
 import { agendaDocId, listAppointments, listSeries } from '../../../shared/src/model'
 import { agendaDocsFor } from './agenda-docs'
 import type { Appointment, Series } from '../../../shared/src/model'
@@ -14,34 +15,52 @@ import { useDirectory } from './directory'
 import { usePractice } from './practice-context'
 import { useDoc, useDocSnapshot } from './use-doc'
 
+/** The week digest the agenda shows while this week's months sync; null when it shows the docs. */
+export function useWeekDigest(): WeekDigest | null {
+  const { weekDigest } = usePractice().space
+  return useSyncExternalStore(weekDigest.subscribe, weekDigest.current)
+}
+
 /**
  * Live appointments (deleted ones left out, cancelled ones kept) starting on `from`..`to`
  * inclusive, a range of at most two months (a day, a week, a month); null while a doc opens.
+ * While the practice shows a week digest covering the range (a fresh device whose month has not
+ * synced, see client/src/sync/digest-source.ts), its appointments, and the docs are not opened
+ * here: integrating a month is the long task the digest keeps off the first screen. Once the
+ * digest is cleared, its appointments stay shown until the docs have opened.
  */
 export function useAgendaAppointments(from: string, to: string): Appointment[] | null {
-  const { docs } = usePractice()
+  const { docs, space } = usePractice()
+  const shownDigest = useWeekDigest()
+  // Read at render: it changes only when the holder clears, which re-renders through useWeekDigest.
+  const digest = shownDigest ?? space.weekDigest.beforeClear()
+  const covered = digest !== null && weekDigestCovers(digest, from, to)
+  const digestItems = useMemo(() => (covered ? weekDigestAppointments(digest, from, to) : null), [covered, digest, from, to])
+  const fromDigest = shownDigest !== null && covered
   const { shown, background } = agendaDocsFor(from, to)
   const first = shown[0]!
   const last = shown[shown.length - 1]!
-  const firstDoc = useDoc(agendaDocId(first))
+  const firstDoc = useDoc(agendaDocId(first), !fromDigest)
   // Always a second hook call (React needs a fixed number); the same doc when one month suffices.
-  const lastDoc = useDoc(agendaDocId(last))
+  const lastDoc = useDoc(agendaDocId(last), !fromDigest)
   const read = useCallback((doc: Y.Doc) => listAppointments(doc, { from, to }).items, [from, to])
-  const firstItems = useDocSnapshot(firstDoc, read)
-  const lastItems = useDocSnapshot(lastDoc === firstDoc ? null : lastDoc, read)
+  const firstItems = useDocSnapshot(fromDigest ? null : firstDoc, read)
+  const lastItems = useDocSnapshot(fromDigest || lastDoc === firstDoc ? null : lastDoc, read)
 
   const [before, after] = background
   useEffect(() => {
+    if (fromDigest) return
     if (before) docs.prefetch(agendaDocId(before))
     if (after) docs.prefetch(agendaDocId(after))
-  }, [docs, before, after])
+  }, [docs, before, after, fromDigest])
 
-  return useMemo(() => {
+  const fromDocs = useMemo(() => {
     if (firstItems === null) return null
     if (first === last) return firstItems
     if (lastItems === null) return null
     return [...firstItems, ...lastItems]
   }, [first, last, firstItems, lastItems])
+  return fromDigest ? digestItems : (fromDocs ?? digestItems)
 }
 
 function readSeriesIndex(doc: Y.Doc): ReadonlyMap<string, Series> {

@@ -1,28 +1,35 @@
 /**
- * Where the directory's read views look while this device's directory doc has not synced: the
- * directory digest (shared/src/digest/directory-digest.ts) the sync layer fetched for it. The
- * practice holds one (PracticeSpace.directoryDigest); the sync layer sets it when a digest arrives
- * and clears it once the directory has synced, and the views (client/src/state/directory.ts) read
- * the digest while it is set, then the live doc.
+ * Where read views look while this device's docs have not synced: a digest the sync layer fetched
+ * for them. The practice holds one per digest (PracticeSpace.directoryDigest, .weekDigest); the
+ * sync layer sets it when a digest arrives and clears it once what it stands for has synced, and
+ * the views (client/src/state/directory.ts, agenda.ts) read the digest while it is set, then the
+ * live docs.
+ *   - directory (shared/src/digest/directory-digest.ts): until the directory doc has synced;
+ *   - week (shared/src/digest/week-digest.ts): until this week's month docs have synced.
  */
 import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
+import type { WeekDigest } from '../../../shared/src/digest/week-digest'
 
-/** What views read while this device's directory has not synced yet. */
-export interface DirectoryDigestSource {
-  /** The digest to show instead of the directory doc, or null (none, or the directory has synced). */
-  current(): DirectoryDigest | null
+/** What views read while this device's docs have not synced yet. */
+export interface DigestSource<T> {
+  /** The digest to show instead of the docs, or null (none, or the docs have synced). */
+  current(): T | null
   subscribe(listener: () => void): () => void
 }
 
-/** The practice's holder: the sync layer sets it when a digest arrives and clears it once the directory synced. */
-export class DirectoryDigestHolder implements DirectoryDigestSource {
-  private digest: DirectoryDigest | null = null
-  /** Once the directory has synced, a digest arriving late (a slow fetch) must not hide it again. */
+export type DirectoryDigestSource = DigestSource<DirectoryDigest>
+
+/** The practice's holder: the sync layer sets it when a digest arrives and clears it once the docs synced. */
+export class DigestHolder<T> implements DigestSource<T> {
+  private digest: T | null = null
+  /** What `clear` took away: a view may keep showing it while its docs open (see `beforeClear`). */
+  private previous: T | null = null
+  /** Once the docs have synced, a digest arriving late (a slow fetch) must not hide them again. */
   private cleared = false
   private readonly listeners = new Set<() => void>()
 
   // Arrow functions: React's useSyncExternalStore takes them unbound.
-  current = (): DirectoryDigest | null => this.digest
+  current = (): T | null => this.digest
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener)
@@ -33,16 +40,23 @@ export class DirectoryDigestHolder implements DirectoryDigestSource {
    * Shows `digest` until `clear`. Ignored after `clear` (the live doc is already shown), and when
    * it is the digest already shown.
    */
-  set(digest: DirectoryDigest): void {
+  set(digest: T): void {
     if (this.cleared || digest === this.digest) return
     this.digest = digest
     this.notify()
   }
 
-  /** The directory has synced: views read the live doc from now on, for good. */
+  /**
+   * The digest shown until `clear`, or null: a view that had read it and now asks for the docs it
+   * stands for keeps showing it until they have opened, rather than a blank for a frame.
+   */
+  beforeClear = (): T | null => this.previous
+
+  /** The docs have synced: views read them from now on, for good. */
   clear(): void {
     const had = this.digest !== null
     this.cleared = true
+    if (had) this.previous = this.digest
     this.digest = null
     if (had) this.notify()
   }
@@ -51,3 +65,6 @@ export class DirectoryDigestHolder implements DirectoryDigestSource {
     for (const listener of [...this.listeners]) listener()
   }
 }
+
+export class DirectoryDigestHolder extends DigestHolder<DirectoryDigest> {}
+export class WeekDigestHolder extends DigestHolder<WeekDigest> {}

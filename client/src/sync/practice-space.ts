@@ -32,7 +32,10 @@
  * synced (or could not), that doc is opened — decrypted and integrated — at the next idle moment.
  * A new device thus spends the seconds a person takes to pick their name on "Qui êtes-vous ?"
  * integrating this month (the largest task of its start after the directory), and the agenda shows
- * at the tap instead of after it.
+ * at the tap instead of after it. A new device that found a week digest (week-digest.ts) shows the
+ * week from it instead, and in the app (`holdMainForFirstScreen`) integrates the month only once
+ * that first screen has rendered: a tap at once on « Qui êtes-vous ? » then waits for nothing but
+ * the week's render. The digest is shown until this week's month docs have synced and been opened.
  *
  * Sync state: the rooms that want a connection are aggregated (the worst status wins: refused,
  * offline, connecting, syncing, online; counts are summed; the last exchange is the latest). An
@@ -43,14 +46,24 @@ import * as Y from 'yjs'
 import type { Envelope } from '../../../shared/src/envelope/envelope'
 import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
 import { agendaDocId, DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
-import { todayIn } from '../../../shared/src/model/dates'
+import { addDays, startOfWeek, todayIn } from '../../../shared/src/model/dates'
+import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
+import { weekDigestCovers, weekDigestWindow, type WeekDigest } from '../../../shared/src/digest/week-digest'
 import { blindRoomName, roomKeys } from '../../../shared/src/space/room-keys'
 import { backgroundOrder } from '../../../shared/src/space/background-order'
 import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, weekMonths, type RoomName } from '../../../shared/src/space/rooms'
 import type { AttachmentSync } from './attachment-sync'
 import { runBounded, type QueueVerdict } from './bounded-queue'
-import { DirectoryDigestHolder } from './digest-source'
-import { DirectoryDigestSync, type Publication, type StartFetch } from './directory-digest-sync'
+import { DirectoryDigestHolder, WeekDigestHolder } from './digest-source'
+import {
+  DigestSync,
+  directoryDigestKind,
+  weekDigestKind,
+  type DigestSyncOptions,
+  type Publication,
+  type StartFetch,
+  type WeekSource,
+} from './digest-sync'
 import { Space, type SpaceOptions } from './space'
 import { ConnectionStatus, initialSyncState, type SyncState } from './sync-state'
 
@@ -90,8 +103,8 @@ export interface PracticeSpaceOptions {
   attachments?: { key: CryptoKey; idbName: string }
   /**
    * The practice's digest key (deriveDigestKey): a device with nothing local fetches the
-   * directory digest to show at once, and a synced device publishes it (directory-digest-sync.ts).
-   * None: no digest, the views wait for the directory doc.
+   * directory and week digests to show at once, and a synced device publishes them
+   * (digest-sync.ts). None: no digest, the views wait for the docs.
    */
   digest?: {
     key: CryptoKey
@@ -101,7 +114,8 @@ export interface PracticeSpaceOptions {
     /**
      * A new device's main room also waits for the views' first screen (firstScreenShown), so the
      * directory's long integration does not land on « Qui êtes-vous ? » while a person picks
-     * their name (the app; benchmarks and tests that have no screen leave it off).
+     * their name; with a week digest shown, so does this week's month (the app; benchmarks and
+     * tests that have no screen leave it off).
      */
     holdMainForFirstScreen?: boolean
   }
@@ -143,6 +157,8 @@ export class PracticeSpace {
   readonly layout: SpaceLayout
   /** What the directory's views read until the directory has synced (see digest-source.ts). */
   readonly directoryDigest = new DirectoryDigestHolder()
+  /** What the agenda reads for this week and the next until this week's month docs have synced. */
+  readonly weekDigest = new WeekDigestHolder()
   private readonly options: PracticeSpaceOptions
   private readonly now: () => number
   private readonly rooms = new Map<RoomName, Promise<OpenRoom>>()
@@ -167,10 +183,15 @@ export class PracticeSpace {
   private mainWasOnline = false
   /** Rooms this session has listed in the directory's room index already. */
   private readonly recordedRooms = new Set<RoomName>()
-  private readonly digestSync: DirectoryDigestSync | null
+  private readonly digestSync: DigestSync<DirectoryDigest, Y.Doc> | null
+  private readonly weekSync: DigestSync<WeekDigest, WeekSource> | null
   private mainWasSynced = false
   /** The start-up fetch of the digest (a device with nothing local in main), if any. */
   private digestFetch: Promise<StartFetch> | null = null
+  /** The start-up fetch of the week digest, started with the directory's. */
+  private weekFetch: Promise<StartFetch> | null = null
+  /** This week's month docs opened here after their room synced (prepareWeek). */
+  private readonly weekDocsSynced = new Set<string>()
   private markDirectorySynced: () => void = () => undefined
   private markFirstScreen: () => void = () => undefined
   private readonly firstScreen = new Promise<void>((resolve) => {
@@ -195,19 +216,29 @@ export class PracticeSpace {
     this.today = todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now)
     this.startupRooms = new Set(startupRooms(options.layout, this.today))
     this.weekDocs = weekMonths(this.today).map(agendaDocId)
-    this.digestSync = options.digest
-      ? new DirectoryDigestSync({
+    const digest = options.digest
+    const shared: Omit<DigestSyncOptions<unknown>, 'holder'> | null = digest
+      ? {
           target: {
             relayUrl: options.relayUrl,
             spaceId: options.spaceId,
             credential: options.credential,
             ...(options.room?.fetchImpl ? { fetchImpl: options.room.fetchImpl } : {}),
           },
-          key: options.digest.key,
-          holder: this.directoryDigest,
+          key: digest.key,
           now: this.now,
-          ...(options.digest.publishIntervalMs === undefined ? {} : { publishIntervalMs: options.digest.publishIntervalMs }),
-          ...(options.digest.checkEveryMs === undefined ? {} : { checkEveryMs: options.digest.checkEveryMs }),
+          ...(digest.publishIntervalMs === undefined ? {} : { publishIntervalMs: digest.publishIntervalMs }),
+          ...(digest.checkEveryMs === undefined ? {} : { checkEveryMs: digest.checkEveryMs }),
+        }
+      : null
+    this.digestSync = shared ? new DigestSync(directoryDigestKind, { ...shared, holder: this.directoryDigest }) : null
+    const monday = startOfWeek(this.today)
+    this.weekSync = shared
+      ? new DigestSync(weekDigestKind, {
+          ...shared,
+          holder: this.weekDigest,
+          // Last week's digest (no device online yet this week) is of no use to this week's view.
+          shows: (week) => weekDigestCovers(week, monday, addDays(monday, 6)),
         })
       : null
   }
@@ -304,6 +335,11 @@ export class PracticeSpace {
     return this.digestFetch ?? Promise.resolve('not-needed')
   }
 
+  /** As `whenDigestFetched`, for the week digest. */
+  whenWeekDigestFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.weekFetch ?? Promise.resolve('not-needed')
+  }
+
   /**
    * The views show what the person came for (a screen of the app, past « Qui êtes-vous ? »): a new
    * device's main room, held back for the digest, may now bring the directory (see
@@ -323,10 +359,22 @@ export class PracticeSpace {
     return this.digestSync.publish(await main.space.openDoc(DIRECTORY_DOC_ID))
   }
 
+  /**
+   * Publishes the week digest now, as `publishDirectoryDigest` (benchmarks, tests): opens the
+   * window's month docs and waits for their rooms to sync; refuses if one cannot.
+   */
+  async publishWeekDigest(): Promise<Publication> {
+    if (this.weekSync === null) throw new Error('This practice was opened without a digest key')
+    const source = await this.weekSource()
+    if (source === null) throw new Error("The week digest's month rooms are not synced on this device")
+    return this.weekSync.publish(source)
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
     this.digestSync?.destroy()
+    this.weekSync?.destroy()
     await Promise.allSettled([...this.releasing.values()])
     const rooms = await Promise.allSettled([...this.rooms.values()])
     for (const result of rooms) {
@@ -446,7 +494,7 @@ export class PracticeSpace {
     const { options } = this
     const single = this.layout === SpaceLayout.Single
     const roomId = single || name === MAIN_ROOM ? undefined : await blindRoomName(options.keys, name)
-    // A new device's main room waits for the digest (directory-digest-sync.ts); released at once
+    // A new device's main room waits for the digest (digest-sync.ts); released at once
     // when main has local data.
     let releaseMain: () => void = () => undefined
     const mainHeld = name === MAIN_ROOM && this.digestSync !== null
@@ -480,6 +528,7 @@ export class PracticeSpace {
     // while it syncs. Started before the socket's first exchange so both travel at once.
     if (mainHeld && this.digestSync !== null && space.envelope.entries.length === 0) {
       this.digestFetch = this.digestSync.fetchForStart()
+      this.weekFetch = this.weekSync?.fetchForStart() ?? null
       this.inBackground(this.connectMainAfterDigest(this.digestFetch, releaseMain))
     } else {
       releaseMain()
@@ -519,6 +568,7 @@ export class PracticeSpace {
   }
 
   private onLocalWrite(name: RoomName): void {
+    if (this.weekDigest.current() !== null) this.inBackground(this.showWrittenWeek(name))
     const room = this.opened.get(name)
     if (room) {
       // A write in an idle room must reach the relay: reconnect it.
@@ -584,7 +634,7 @@ export class PracticeSpace {
     await main.space.envelope.settle()
     const directory = await main.space.openDoc(DIRECTORY_DOC_ID)
     if (this.destroyed) return
-    this.digestSync?.directorySynced(directory)
+    this.digestSync?.docsSynced(() => Promise.resolve(directory))
     this.markDirectorySynced()
   }
 
@@ -598,10 +648,56 @@ export class PracticeSpace {
     for (const docId of this.weekDocs) if ((await this.roomOfDoc(docId)) === room.name) docs.push(docId)
     if (docs.length === 0) return
     await settled(room.space)
+    if (this.weekFetch !== null && this.options.digest?.holdMainForFirstScreen && (await this.weekFetch) === 'shown') {
+      // The week shows from the digest: integrating the month now would hold a tap on
+      // « Qui êtes-vous ? » behind it. After that screen's render instead.
+      await this.firstScreen
+    }
     for (const docId of docs) {
       await whenIdle()
       if (this.destroyed || this.opened.get(room.name) !== room) return
       await room.space.openDoc(docId)
+    }
+    await online(room.space)
+    await room.space.envelope.settle()
+    if (this.destroyed || this.opened.get(room.name) !== room) return
+    for (const docId of docs) this.weekDocsSynced.add(docId)
+    if (this.weekDocs.every((docId) => this.weekDocsSynced.has(docId))) this.weekSync?.docsSynced(() => this.weekSource())
+  }
+
+  /**
+   * The week digest's month docs for today, once their rooms have synced here (opening them if a
+   * view has not: next week's month, at a month's end, may be a room no view opened yet); null
+   * if one cannot sync now (offline, refused).
+   */
+  private async weekSource(): Promise<WeekSource | null> {
+    const today = todayIn(this.options.timeZone ?? DEFAULT_TIME_ZONE, this.now)
+    const { docIds } = weekDigestWindow(today)
+    const docs = await Promise.all(docIds.map((docId) => this.openDoc(docId)))
+    for (const docId of docIds) {
+      const room = this.opened.get(await this.roomOfDoc(docId))
+      if (!room) return null
+      await settled(room.space)
+      if (room.space.getSyncState().status !== ConnectionStatus.Online) return null
+      await room.space.envelope.settle()
+    }
+    return { today, docs }
+  }
+
+  /**
+   * A write into the digest's weeks while the agenda shows them from it (a person booking before
+   * the month has synced): the digest cannot show it, so the views read the docs from now on.
+   * Not for main (layout 1 keeps the agenda there): every patient write is main's too, and main
+   * syncs within the hold's cap anyway.
+   */
+  private async showWrittenWeek(name: RoomName): Promise<void> {
+    const shown = this.weekDigest.current()
+    if (shown === null || name === MAIN_ROOM) return
+    for (const docId of weekDigestWindow(shown.from).docIds) {
+      if ((await this.roomOfDoc(docId)) === name) {
+        this.weekDigest.clear()
+        return
+      }
     }
   }
 
@@ -752,14 +848,19 @@ function whenIdle(): Promise<void> {
 
 /** Resolves once a room is online, offline or refused (not while connecting or syncing). */
 function settled(space: Space): Promise<void> {
-  const done = () => {
-    const status = space.getSyncState().status
-    return status !== ConnectionStatus.Connecting && status !== ConnectionStatus.Syncing
-  }
-  if (done()) return Promise.resolve()
+  return when(space, (status) => status !== ConnectionStatus.Connecting && status !== ConnectionStatus.Syncing)
+}
+
+/** Resolves once a room has synced with the relay (at once if it has; never while it cannot). */
+function online(space: Space): Promise<void> {
+  return when(space, (status) => status === ConnectionStatus.Online)
+}
+
+function when(space: Space, done: (status: ConnectionStatus) => boolean): Promise<void> {
+  if (done(space.getSyncState().status)) return Promise.resolve()
   return new Promise((resolve) => {
     const unsubscribe = space.subscribe(() => {
-      if (!done()) return
+      if (!done(space.getSyncState().status)) return
       unsubscribe()
       resolve()
     })

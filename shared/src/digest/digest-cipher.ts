@@ -15,7 +15,7 @@
  */
 import { asBuffer, deriveSpaceAesKey } from '../crypto/space-keys'
 
-export const DIGEST_NAMES = ['directory'] as const
+export const DIGEST_NAMES = ['directory', 'week'] as const
 export type DigestName = (typeof DIGEST_NAMES)[number]
 
 export const DIGEST_IV_BYTES = 12

@@ -39,6 +39,7 @@ import type { AppointmentKind, Patient, Practice, Practitioner } from '../model/
 import { checkSchema } from '../model/validation'
 import type { Actor } from '../model/actor'
 import { ACTOR_FIELDS, FIELD_NAMES, KNOWN_FIELDS, readDigestPatient } from './digest-patient'
+import { decodeDigestJson, encodeDigestJson, formatOf } from './digest-json'
 
 export const DIRECTORY_DIGEST_FORMAT = 2
 
@@ -74,11 +75,10 @@ export function buildDirectoryDigest(directory: Y.Doc, now: number): DirectoryDi
   }
 }
 
-/** gzip(JSON) — CompressionStream('gzip'), global in Node 20 and browsers. */
+/** gzip(JSON), see digest-json.ts. */
 export async function encodeDirectoryDigest(digest: DirectoryDigest): Promise<Uint8Array> {
   const { patients, ...rest } = digest
-  const json = JSON.stringify({ ...rest, stateVector: toBase64Url(digest.stateVector), ...patientRows(patients) })
-  return pipe(new TextEncoder().encode(json), new CompressionStream('gzip'))
+  return encodeDigestJson({ ...rest, stateVector: toBase64Url(digest.stateVector), ...patientRows(patients) })
 }
 
 /** The patients as the wire's `actors`, `patientFields` and `patients` rows (header comment). */
@@ -127,17 +127,11 @@ const outerShape = z.object({
 
 /** Throws DirectoryDigestFormatError (named) on anything malformed or of another format. */
 export async function decodeDirectoryDigest(bytes: Uint8Array): Promise<DirectoryDigest> {
-  let json: unknown
-  try {
-    const plain = await pipe(bytes, new DecompressionStream('gzip'))
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plain))
-  } catch (error) {
-    throw new DirectoryDigestFormatError(
-      `Directory digest is not gzip-compressed UTF-8 JSON (${error instanceof Error ? error.message : String(error)}): ignore it and wait for the directory`,
-      { cause: error },
-    )
-  }
-  const format = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined
+  const json = await decodeDigestJson(
+    bytes,
+    (reason, cause) => new DirectoryDigestFormatError(`Directory digest is ${reason}: ignore it and wait for the directory`, { cause }),
+  )
+  const format = formatOf(json)
   if (format !== DIRECTORY_DIGEST_FORMAT) {
     throw new DirectoryDigestFormatError(
       `Directory digest of format ${JSON.stringify(format) ?? 'none'}; this version reads format ${DIRECTORY_DIGEST_FORMAT}: wait for the directory (or update the app)`,
@@ -219,9 +213,4 @@ function issuesError(issues: readonly { path: string; message: string }[], prefi
     .map((issue) => `${[prefix, issue.path].filter(Boolean).join('.') || '(root)'}: ${issue.message}`)
     .join('; ')
   return new DirectoryDigestFormatError(`Directory digest has a malformed record (${described}): ignore it and wait for the directory`)
-}
-
-async function pipe(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform)
-  return new Uint8Array(await new Response(stream).arrayBuffer())
 }

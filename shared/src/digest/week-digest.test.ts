@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { addAppointment, initAgendaDoc, listAppointments, setAppointmentStatus, softDeleteAppointment } from '../model/agenda'
+import { agendaDocId } from '../model/doc-ids'
+import { alice, steppingClock } from '../model/test-support'
+import { encodeDigestJson } from './digest-json'
+import {
+  WEEK_DIGEST_FORMAT,
+  WeekDigestFormatError,
+  buildWeekDigest,
+  decodeWeekDigest,
+  encodeWeekDigest,
+  weekDigestAppointments,
+  weekDigestCovers,
+  weekDigestWeight,
+  weekDigestWindow,
+} from './week-digest'
+
+const base = { durationMin: 30, practitionerId: 'prac1', patientId: 'pat1' }
+
+function month(name: string): Y.Doc {
+  const doc = new Y.Doc({ guid: agendaDocId(name) })
+  initAgendaDoc(doc, name)
+  return doc
+}
+
+/** Today is Wednesday 2026-11-25: the window is Monday 23 November to Sunday 6 December. */
+const TODAY = '2026-11-25'
+
+function straddlingMonths(): { nov: Y.Doc; dec: Y.Doc } {
+  const clock = steppingClock()
+  const nov = month('2026-11')
+  const dec = month('2026-12')
+  addAppointment(nov, { ...base, start: '2026-11-22T18:00' }, alice, clock) // Sunday before: out
+  addAppointment(nov, { ...base, start: '2026-11-23T08:00', note: 'Genou droit, « post-op »' }, alice, clock)
+  const cancelled = addAppointment(nov, { ...base, start: '2026-11-30T09:00' }, alice, clock)
+  setAppointmentStatus(nov, cancelled, 'cancelled', alice, clock)
+  const gone = addAppointment(nov, { ...base, start: '2026-11-24T09:00' }, alice, clock)
+  softDeleteAppointment(nov, gone, alice, clock)
+  addAppointment(dec, { ...base, start: '2026-12-06T19:30', place: 'home' }, alice, clock) // last day: in
+  addAppointment(dec, { ...base, start: '2026-12-07T08:00' }, alice, clock) // Monday after: out
+  return { nov, dec }
+}
+
+describe('week digest', () => {
+  it('covers the week it is built in and the next, across a month end', () => {
+    expect(weekDigestWindow(TODAY)).toEqual({ from: '2026-11-23', to: '2026-12-06', docIds: ['agenda/2026-11', 'agenda/2026-12'] })
+    expect(weekDigestWindow('2026-11-23').docIds).toEqual(['agenda/2026-11', 'agenda/2026-12'])
+    expect(weekDigestWindow('2026-11-08')).toEqual({ from: '2026-11-02', to: '2026-11-15', docIds: ['agenda/2026-11'] })
+  })
+
+  it('holds what the agenda lists for those days, and reads back the same', async () => {
+    const { nov, dec } = straddlingMonths()
+    const digest = buildWeekDigest([dec, nov], TODAY, 1_795_000_000_000)
+    const expected = [
+      ...listAppointments(nov, { from: '2026-11-23', to: '2026-12-06' }).items,
+      ...listAppointments(dec, { from: '2026-11-23', to: '2026-12-06' }).items,
+    ]
+    expect(digest.appointments).toEqual(expected)
+    expect(digest.appointments.map((a) => a.start)).toEqual(['2026-11-23T08:00', '2026-11-30T09:00', '2026-12-06T19:30'])
+    expect(digest.appointments[1]!.status).toBe('cancelled')
+
+    const decoded = await decodeWeekDigest(await encodeWeekDigest(digest))
+    expect(decoded).toEqual(digest)
+    expect(weekDigestCovers(decoded, '2026-11-23', '2026-11-29')).toBe(true)
+    expect(weekDigestCovers(decoded, '2026-11-30', '2026-12-06')).toBe(true)
+    expect(weekDigestCovers(decoded, '2026-11-16', '2026-11-22')).toBe(false)
+    expect(weekDigestCovers(decoded, '2026-12-07', '2026-12-13')).toBe(false)
+    expect(weekDigestAppointments(decoded, '2026-11-30', '2026-12-06').map((a) => a.start)).toEqual([
+      '2026-11-30T09:00',
+      '2026-12-06T19:30',
+    ])
+  })
+
+  it('weighs a later window above any earlier one, and more knowledge above less', () => {
+    const { nov, dec } = straddlingMonths()
+    const before = weekDigestWeight('2026-11-23', [nov, dec])
+    addAppointment(nov, { ...base, start: '2026-11-26T10:00' }, alice, steppingClock())
+    const after = weekDigestWeight('2026-11-23', [nov, dec])
+    expect(after).toBeGreaterThan(before)
+    // An empty month next week still outweighs this week's full ones.
+    expect(weekDigestWeight('2026-11-30', [month('2026-12')])).toBeGreaterThan(after)
+    expect(Number.isSafeInteger(weekDigestWeight('2099-12-28', [nov, dec]))).toBe(true)
+  })
+
+  it('refuses what it cannot read, naming the path and never the value', async () => {
+    const { nov, dec } = straddlingMonths()
+    const digest = buildWeekDigest([nov, dec], TODAY, 1)
+    await expect(decodeWeekDigest(new Uint8Array([1, 2, 3]))).rejects.toThrow(WeekDigestFormatError)
+    await expect(decodeWeekDigest(await encodeDigestJson({ ...digest, format: WEEK_DIGEST_FORMAT + 1 }))).rejects.toThrow(
+      /format 2; this version reads format 1/,
+    )
+    const [first, ...rest] = digest.appointments
+    const broken = { ...digest, appointments: [{ ...first, durationMin: 'Genou droit' }, ...rest] }
+    const error = await decodeWeekDigest(await encodeDigestJson(broken)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(WeekDigestFormatError)
+    expect((error as Error).message).toContain('appointments.0.durationMin')
+    expect((error as Error).message).not.toContain('Genou')
+    await expect(decodeWeekDigest(await encodeDigestJson({ ...digest, from: digest.to, to: digest.from }))).rejects.toThrow(/\(to\)/)
+  })
+})

@@ -1,0 +1,146 @@
+/**
+ * The week digest: this week's and next week's appointments as the agenda lists them, so that a
+ * fresh device shows the week grid right after « Qui êtes-vous ? » instead of waiting for this
+ * month's room (≈3 MB of Yjs state for ten practitioners) to arrive and be integrated — work
+ * that otherwise lands between a person's tap on their name and their week (docs/performance.md
+ * « (9) »). Like the directory digest it is read-only and replaced: the agenda reads it until
+ * this week's month docs have synced on the device, then the docs; writes always go to the docs.
+ *
+ * Wire format (before encryption, digest-cipher.ts, name 'week'): gzip of one UTF-8 JSON object
+ * (digest-json.ts)
+ *
+ *   { "format": 1,
+ *     "builtAt": 1795680000000,        epoch ms, on the producing device's clock
+ *     "from": "2026-11-23",            the Monday of the week it was built in
+ *     "to": "2026-12-06",              the Sunday of the week after
+ *     "appointments": [ { id, start, durationMin, practitionerId, … }, … ] }
+ *
+ * The appointments are listAppointments' output for from..to (deleted ones left out, cancelled
+ * ones kept), read back with the model's record schema, so a record of the wrong shape is
+ * refused as it would be in a doc. Two weeks rather than one: a device joining on Monday morning,
+ * before any device has been online that week, still finds its week in last week's digest.
+ *
+ * The weight the relay compares (digest-cipher.ts) must grow with what a digest knows, and a new
+ * window must outweigh any digest of an older one (whose month docs may hold more history):
+ * weekDigestWeight puts the window's first day above the sum of the month docs' state vector
+ * clocks.
+ */
+import * as Y from 'yjs'
+import { z } from 'zod'
+import { addDays, isLocalDate, parseLocalDate, startOfWeek } from '../model/dates'
+import { agendaDocId } from '../model/doc-ids'
+import { compareAppointments, listAppointments } from '../model/agenda'
+import { appointmentRecord } from '../model/record-schemas'
+import type { Appointment } from '../model/record-schemas'
+import { checkSchema } from '../model/validation'
+import { decodeDigestJson, encodeDigestJson, formatOf } from './digest-json'
+
+export const WEEK_DIGEST_FORMAT = 1
+/** Days a digest covers: the week it was built in and the next. */
+export const WEEK_DIGEST_DAYS = 14
+
+export interface WeekDigest {
+  readonly format: typeof WEEK_DIGEST_FORMAT
+  /** Epoch ms at which the producing device built it. */
+  readonly builtAt: number
+  /** First day covered (a Monday), 'YYYY-MM-DD'. */
+  readonly from: string
+  /** Last day covered (the Sunday of the week after), 'YYYY-MM-DD'. */
+  readonly to: string
+  /** Live appointments starting from..to, in listAppointments' order. */
+  readonly appointments: readonly Appointment[]
+}
+
+/** A digest that cannot be read: not gzip, not JSON, another format, or a record of the wrong shape. */
+export class WeekDigestFormatError extends Error {
+  override name = 'WeekDigestFormatError'
+}
+
+/** The days a digest built on `today` covers, and the month docs holding them (one or two). */
+export function weekDigestWindow(today: string): { from: string; to: string; docIds: string[] } {
+  const from = startOfWeek(today)
+  const to = addDays(from, WEEK_DIGEST_DAYS - 1)
+  return { from, to, docIds: [...new Set([from.slice(0, 7), to.slice(0, 7)])].map(agendaDocId) }
+}
+
+/** Whether the digest holds every appointment of from..to (inclusive local dates). */
+export function weekDigestCovers(digest: WeekDigest, from: string, to: string): boolean {
+  return digest.from <= from && to <= digest.to
+}
+
+/** The digest's appointments starting from..to (within what it covers), in its order. */
+export function weekDigestAppointments(digest: WeekDigest, from: string, to: string): Appointment[] {
+  return digest.appointments.filter((a) => {
+    const day = a.start.slice(0, 10)
+    return day >= from && day <= to
+  })
+}
+
+/** `docs` are the window's month docs (weekDigestWindow's docIds, in any order). */
+export function buildWeekDigest(docs: readonly Y.Doc[], today: string, now: number): WeekDigest {
+  const { from, to } = weekDigestWindow(today)
+  const appointments = docs.flatMap((doc) => listAppointments(doc, { from, to }).items)
+  appointments.sort(compareAppointments)
+  return { format: WEEK_DIGEST_FORMAT, builtAt: now, from, to, appointments }
+}
+
+/** Above the clocks' sum: the number of days since 1970 of the window's Monday. */
+const WINDOW_UNIT = 2 ** 32
+
+/**
+ * The digest's weight: any later window outweighs any earlier one, and within a window a device
+ * that knows more of the month docs (the sum of their state vector clocks) outweighs one that
+ * knows less. Read in one synchronous stretch with the build, so it is the weight of what was read.
+ */
+export function weekDigestWeight(from: string, docs: readonly Y.Doc[]): number {
+  const { year, month, day } = parseLocalDate(from)
+  const days = Date.UTC(year, month - 1, day) / 86_400_000
+  let clocks = 0
+  for (const doc of docs) for (const clock of Y.decodeStateVector(Y.encodeStateVector(doc)).values()) clocks += clock
+  return days * WINDOW_UNIT + Math.min(clocks, WINDOW_UNIT - 1)
+}
+
+export function encodeWeekDigest(digest: WeekDigest): Promise<Uint8Array> {
+  return encodeDigestJson(digest)
+}
+
+const appointmentWithId = appointmentRecord.extend({ id: z.string() })
+
+const outerShape = z.object({
+  format: z.literal(WEEK_DIGEST_FORMAT),
+  builtAt: z.number().int().nonnegative(),
+  from: z.string().refine(isLocalDate),
+  to: z.string().refine(isLocalDate),
+  // Checked one by one below, so that the error names the appointment's index and field.
+  appointments: z.array(z.unknown()),
+})
+
+/** Throws WeekDigestFormatError (named) on anything malformed or of another format. */
+export async function decodeWeekDigest(bytes: Uint8Array): Promise<WeekDigest> {
+  const json = await decodeDigestJson(
+    bytes,
+    (reason, cause) => new WeekDigestFormatError(`Week digest is ${reason}: ignore it and wait for the agenda`, { cause }),
+  )
+  const format = formatOf(json)
+  if (format !== WEEK_DIGEST_FORMAT) {
+    throw new WeekDigestFormatError(
+      `Week digest of format ${JSON.stringify(format) ?? 'none'}; this version reads format ${WEEK_DIGEST_FORMAT}: wait for the agenda (or update the app)`,
+    )
+  }
+  const outer = checkSchema(outerShape, json)
+  if (!outer.ok) throw issuesError(outer.issues.map((issue) => issue.path))
+  const { value } = outer
+  if (value.to < value.from) throw issuesError(['to'])
+  const appointments = value.appointments.map((raw, index) => {
+    const read = checkSchema(appointmentWithId, raw)
+    if (!read.ok) throw issuesError(read.issues.map((issue) => `appointments.${index}.${issue.path}`))
+    return read.value as Appointment
+  })
+  return { format: WEEK_DIGEST_FORMAT, builtAt: value.builtAt, from: value.from, to: value.to, appointments }
+}
+
+// Paths only: the values are patient data (a note, an address) and must not reach a log.
+function issuesError(paths: readonly string[]): WeekDigestFormatError {
+  const described = paths.slice(0, 3).map((path) => path || '(root)').join('; ')
+  return new WeekDigestFormatError(`Week digest has a malformed record (${described}): ignore it and wait for the agenda`)
+}
