@@ -447,5 +447,6 @@ export const en: Dictionary = {
 
   // Directory digest: what the views show while a fresh device's directory syncs
   'digest.banner': 'Patient list as of {date} at {time} — syncing',
+  'digest.weekBanner': 'Agenda as of {date} at {time} — syncing',
   'digest.patientSyncing': "This patient's file is on its way with the practice's sync…",
 }

@@ -455,5 +455,6 @@ export const fr = {
 
   // Directory digest: what the views show while a fresh device's directory syncs
   'digest.banner': 'Liste des patients du {date} à {time} — synchronisation en cours',
+  'digest.weekBanner': 'Agenda du {date} à {time} — synchronisation en cours',
   'digest.patientSyncing': 'La fiche de ce patient arrive avec la synchronisation du cabinet…',
 } as const satisfies Record<string, Message>

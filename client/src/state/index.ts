@@ -22,5 +22,5 @@ export {
 export { useDocsSnapshot } from './use-docs-snapshot'
 export { AttachmentsUnavailableError, useAttachmentActions, useAttachmentOpenable, useAttachmentState } from './use-attachments'
 export type { AttachmentActions } from './use-attachments'
-export { useAgendaAppointments, useSeriesIndex } from './agenda'
+export { useAgendaAppointments, useSeriesIndex, useWeekDigest } from './agenda'
 export { readHiddenPractitioners, writeHiddenPractitioners } from './agenda-columns-preference'

@@ -1,6 +1,6 @@
 /**
- * Digest routes: per space and name, one encrypted read-only snapshot of a doc (today only the
- * directory), which a fresh device fetches first to show its lists before the doc has synced.
+ * Digest routes: per space and name, one encrypted read-only snapshot of docs (the directory; this
+ * week and the next), which a fresh device fetches first to show its screens before the docs have synced.
  *
  *   PUT  /v1/spaces/:spaceId/digests/:name   Authorization: Bearer <credential>
  *        X-Tournee-Digest-Weight: <non-negative safe integer>   body: the ciphertext, ≤ maxDigestBytes

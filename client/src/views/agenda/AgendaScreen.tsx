@@ -27,6 +27,7 @@ import type { EditorTarget } from './AppointmentEditor'
 import { DEFAULT_FRAME } from './grid-layout'
 import { MonthView } from './MonthView'
 import { TimeGrid } from './TimeGrid'
+import { WeekDigestBanner } from '../sync/WeekDigestBanner'
 
 const MODE_LABELS = { jour: 'agendaUi.mode.day', semaine: 'agendaUi.mode.week', mois: 'agendaUi.mode.month' } as const
 
@@ -147,6 +148,7 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
         </fieldset>
       ) : null}
       {failure ? <FormAlert>{failure}</FormAlert> : null}
+      <WeekDigestBanner from={days[0]!} to={days[days.length - 1]!} />
       {appointments === null || practitioners === null ? (
         <p>{t('app.loading')}</p>
       ) : (

@@ -21,4 +21,11 @@ describe('directory digest banner', () => {
   it('has an English translation', () => {
     expect(digestBannerText(builtAt, createTranslator('en', 'Europe/Paris'))).toBe('Patient list as of Sunday 22 November at 14:05 — syncing')
   })
+
+  it('says the same of the week digest for the agenda', () => {
+    expect(digestBannerText(builtAt, createTranslator('fr', 'Europe/Paris'), 'digest.weekBanner')).toBe(
+      'Agenda du dimanche 22 novembre à 14\u00a0h\u00a005 — synchronisation en cours',
+    )
+    expect(digestBannerText(builtAt, createTranslator('en', 'Europe/Paris'), 'digest.weekBanner')).toBe('Agenda as of Sunday 22 November at 14:05 — syncing')
+  })
 })
