@@ -56,6 +56,7 @@ const sampleSchema = z.object({
   roomsAtEnd: z.number().optional(),
   directoryMs: z.number(),
   patientsFrom: z.enum(['digest', 'directory']).optional(),
+  weekDigest: z.enum(['shown', 'none', 'late', 'not-needed']).optional(),
 })
 
 export const joinerMessageSchema = z.discriminatedUnion('type', [

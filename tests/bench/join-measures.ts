@@ -36,6 +36,8 @@ export interface JoinSample {
    */
   directoryMs: number
   patientsFrom?: 'digest' | 'directory'
+  /** What became of ours' fetch of the week digest (the Chromium join shows the week from it when 'shown'). */
+  weekDigest?: 'shown' | 'none' | 'late' | 'not-needed'
 }
 
 /** What usable means: every patient listed, and this month's doc synced with this week listed (listThisWeek). */
@@ -140,15 +142,25 @@ export async function joinSynced(
   const roomsAtUsable = space.openRoomNames().length
   await directorySynced
   const directoryMs = performance.now() - started
+  const weekDigest = await space.whenWeekDigestFetched()
   if (usableOnly) {
     // Bytes until usable only: the background pass may already have started on other rooms.
-    const sample = { usableMs, syncedMs: Number.NaN, bytesReceived: bytesAtUsable, roomsAtUsable, roomsAtEnd: roomsAtUsable, directoryMs, patientsFrom }
+    const sample = { usableMs, syncedMs: Number.NaN, bytesReceived: bytesAtUsable, roomsAtUsable, roomsAtEnd: roomsAtUsable, directoryMs, patientsFrom, weekDigest }
     return { sample, practice }
   }
   await openRest(space, p.docOrder.slice(2), (id) => expectedOf(p, id), timeoutMs)
   const syncedMs = performance.now() - started
   return {
-    sample: { usableMs, syncedMs, bytesReceived: counter.received, roomsAtUsable, roomsAtEnd: space.openRoomNames().length, directoryMs, patientsFrom },
+    sample: {
+      usableMs,
+      syncedMs,
+      bytesReceived: counter.received,
+      roomsAtUsable,
+      roomsAtEnd: space.openRoomNames().length,
+      directoryMs,
+      patientsFrom,
+      weekDigest,
+    },
     practice,
   }
 }

@@ -175,7 +175,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
       if (run === runs - 1 && !usableOnly) envelopeBytes = o.envelopeBytes ?? 0
       const sample = o.sample
       log(
-        `  (a) ${label}, run ${run + 1}/${runs}: usable ${Math.round(sample.usableMs)} ms, patients from the ${sample.patientsFrom}, directory synced ${Math.round(sample.directoryMs)} ms (stock ${Math.round(plain.at(-1)!.usableMs)}, floor ${Math.round(floor.at(-1)!.usableMs)}), ` +
+        `  (a) ${label}, run ${run + 1}/${runs}: usable ${Math.round(sample.usableMs)} ms, patients from the ${sample.patientsFrom}, week digest ${sample.weekDigest ?? 'none'}, directory synced ${Math.round(sample.directoryMs)} ms (stock ${Math.round(plain.at(-1)!.usableMs)}, floor ${Math.round(floor.at(-1)!.usableMs)}), ` +
           (usableOnly ? '' : `synced ${Math.round(sample.syncedMs)} ms (stock ${Math.round(plain.at(-1)!.syncedMs)}, floor ${Math.round(floor.at(-1)!.syncedMs)}); `) +
           `rooms open when usable ${sample.roomsAtUsable}, at the end ${sample.roomsAtEnd}; ` +
           `peak RSS ours ${mib(o.peakRssBytes)} MiB (stock ${mib(s.peakRssBytes)}, floor ${mib(f.peakRssBytes)}); ` +
