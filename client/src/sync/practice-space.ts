@@ -677,6 +677,12 @@ export class PracticeSpace {
     for (const docId of docIds) {
       const room = this.opened.get(await this.roomOfDoc(docId))
       if (!room) return null
+      if (room.idle && this.wanted) {
+        // Next week's month, opened here a check ago and idle-closed since: up to date first.
+        room.idle = false
+        room.space.connect()
+        this.touch(room)
+      }
       await settled(room.space)
       if (room.space.getSyncState().status !== ConnectionStatus.Online) return null
       await room.space.envelope.settle()
