@@ -10,8 +10,8 @@ import 'fake-indexeddb/auto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { routeHref } from '../../client/src/app/route'
 import { getPairingCode, joinPractice } from '../../client/src/sync/device'
 import type { OpenPractice } from '../../client/src/sync/device'
@@ -27,8 +27,8 @@ import {
   todayIn,
 } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
-import type { RelayProcess } from '../helpers/relay-process'
-import { launchChromium, openDevice, startAppRelay } from './helpers/browser'
+import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
+import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
 import { createPractice, eventually, nav, pendingChanges, readPairingCode, statusText } from './helpers/practice-steps'
 
@@ -89,8 +89,7 @@ function text(locator: Locator): Promise<string> {
 }
 
 describe('the home-visit round', () => {
-  let relay: RelayProcess
-  let browser: Browser
+  const shared = useAppRelayAndBrowser()
   let device: Device
   let colleague: OpenPractice
   let colleagueActor: Actor
@@ -98,24 +97,14 @@ describe('the home-visit round', () => {
   let practitionerId: string
   let otherPractitionerId: string
 
-  beforeAll(async () => {
-    relay = await startAppRelay()
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await colleague?.space.destroy().catch(() => undefined)
-    await browser?.close()
-    await relay?.dispose()
-  })
-
   it('a colleague’s device joins the practice created in the browser and books the day’s visits', async () => {
-    device = await openDevice(browser, relay, 'tablette')
+    device = await openDevice(shared.browser, shared.relay, 'tablette')
     await createPractice(device.page, PRACTICE)
     const code = await readPairingCode(device.page)
 
     const env = nodeDeviceEnvironment('collegue')
     colleague = await joinPractice(code, env)
+    shared.closeAfter(colleague)
     expect(await getPairingCode(colleague.record.spaceId, env)).toMatch(/^TOURNEE1\./)
     const directory = await colleague.space.openDoc(DIRECTORY_DOC_ID)
     await eventually(() => listPractitioners(directory).items.map((p) => p.displayName), 'the directory reaches the colleague').toEqual([
@@ -158,7 +147,7 @@ describe('the home-visit round', () => {
     const { page } = device
     await nav(page, 'Tournée').click()
     await page.getByRole('heading', { level: 1, name: /^Tournée du / }).waitFor()
-    await page.goto(`${relay.url}/#/tournee/${DAY}`)
+    await page.goto(`${shared.relay.url}/#/tournee/${DAY}`)
     await page.getByRole('heading', { level: 1, name: 'Tournée du lundi 23 novembre' }).waitFor()
     expect(await page.getByLabel('Praticien').inputValue()).toBe(practitionerId)
 

@@ -8,15 +8,15 @@
  */
 // The colleague's Node device keeps its storage in fake-indexeddb, as in the cross-part tests.
 import 'fake-indexeddb/auto'
-import type { Browser, Locator, Page, WebSocketRoute } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Locator, Page, WebSocketRoute } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { createPractice as createNodePractice, getPairingCode } from '../../client/src/sync/device'
 import type { OpenPractice } from '../../client/src/sync/device'
 import { DIRECTORY_DOC_ID, addAppointment, addPatient, agendaDocId, listPractitioners, monthOf, todayIn } from '../../shared/src/model'
 import type { Actor } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
-import type { RelayProcess } from '../helpers/relay-process'
-import { launchChromium, openDevice, startAppRelay } from './helpers/browser'
+import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
+import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
 import { eventually, joinPractice } from './helpers/practice-steps'
 
@@ -34,8 +34,7 @@ async function blockTexts(page: Page): Promise<string[]> {
 }
 
 describe('a new tablet and the week digest', () => {
-  let relay: RelayProcess
-  let browser: Browser
+  const shared = useAppRelayAndBrowser()
   let tablet: Device
   let colleague: OpenPractice
   let actor: Actor
@@ -44,23 +43,13 @@ describe('a new tablet and the week digest', () => {
   let held: WebSocketRoute[] | null = []
   const today = todayIn('Europe/Paris', Date.now)
 
-  beforeAll(async () => {
-    relay = await startAppRelay()
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await colleague?.space.destroy().catch(() => undefined)
-    await browser?.close()
-    await relay?.dispose()
-  })
-
   it("a colleague's device books this week and publishes the digests", async () => {
     const env = nodeDeviceEnvironment('secretariat')
     colleague = await createNodePractice(
-      { relayUrl: relay.url, practiceName: 'Cabinet de Locronan', practitioner: { displayName: PRACTITIONER, profession: 'kine' } },
+      { relayUrl: shared.relay.url, practiceName: 'Cabinet de Locronan', practitioner: { displayName: PRACTITIONER, profession: 'kine' } },
       env,
     )
+    shared.closeAfter(colleague)
     code = await getPairingCode(colleague.record.spaceId, env)
     const directory = await colleague.space.openDoc(DIRECTORY_DOC_ID)
     practitionerId = listPractitioners(directory).items[0]!.id
@@ -75,7 +64,7 @@ describe('a new tablet and the week digest', () => {
   })
 
   it('the tablet shows the week while none of its sockets reaches the relay', async () => {
-    tablet = await openDevice(browser, relay, 'tablette')
+    tablet = await openDevice(shared.browser, shared.relay, 'tablette')
     // A held socket opens on the page's side and nothing ever answers; once released, they close
     // and the device's reconnections go through to the relay (Playwright cannot remove a
     // WebSocket route).
