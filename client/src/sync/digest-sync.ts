@@ -131,15 +131,17 @@ export class DigestSync<T, S> {
   /**
    * Fetches the relay's digest and shows it, unless the docs synced first. 'none': the relay has
    * none (a practice whose devices never published), it could not be read, or it is not worth
-   * showing (`shows`).
+   * showing (`shows`). Decoding waits for `decodeAfter` when given (the download does not).
    */
-  async fetchForStart(): Promise<StartFetch> {
+  async fetchForStart(decodeAfter?: Promise<unknown>): Promise<StartFetch> {
     try {
       const stored = await getDigest(this.target)
       if (stored === null) return 'none'
       this.relayWeight = Math.max(this.relayWeight ?? 0, stored.weight)
       if (this.synced !== null || this.destroyed) return 'late'
       const plain = await decryptDigest(this.options.key, this.target.spaceId, this.kind.name, stored.weight, stored.blob)
+      await decodeAfter
+      if (this.synced !== null || this.destroyed) return 'late'
       const digest = await this.kind.decode(plain)
       if (this.synced !== null || this.destroyed) return 'late'
       if (this.options.shows && !this.options.shows(digest)) return 'none'

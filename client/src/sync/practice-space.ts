@@ -528,7 +528,9 @@ export class PracticeSpace {
     // while it syncs. Started before the socket's first exchange so both travel at once.
     if (mainHeld && this.digestSync !== null && space.envelope.entries.length === 0) {
       this.digestFetch = this.digestSync.fetchForStart()
-      this.weekFetch = this.weekSync?.fetchForStart() ?? null
+      // Decoded once « Qui êtes-vous ? » (the directory digest's practitioners) has been drawn:
+      // the week is only needed after a tap on it, and its ≈50 ms would otherwise delay the list.
+      this.weekFetch = this.weekSync?.fetchForStart(this.digestFetch.then(afterNextPaint)) ?? null
       this.inBackground(this.connectMainAfterDigest(this.digestFetch, releaseMain))
     } else {
       releaseMain()
@@ -648,6 +650,8 @@ export class PracticeSpace {
     for (const docId of this.weekDocs) if ((await this.roomOfDoc(docId)) === room.name) docs.push(docId)
     if (docs.length === 0) return
     await settled(room.space)
+    // Main's opening starts the week digest's fetch (a new device): this month may sync before it.
+    await this.room(MAIN_ROOM)
     if (this.weekFetch !== null && this.options.digest?.holdMainForFirstScreen && (await this.weekFetch) === 'shown') {
       // The week shows from the digest: integrating the month now would hold a tap on
       // « Qui êtes-vous ? » behind it. After that screen's render instead.
@@ -849,6 +853,23 @@ function whenIdle(): Promise<void> {
   return new Promise((resolve) => {
     if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: 1000 })
     else setTimeout(resolve, 0)
+  })
+}
+
+/**
+ * Resolves after the next frame the browser draws (a task queued from within it), at the latest
+ * after 100 ms (a hidden page draws none), or at the next turn where there are no frames (Node).
+ */
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestAnimationFrame !== 'function') return void setTimeout(resolve, 0)
+    const latest = setTimeout(resolve, 100)
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(latest)
+        resolve()
+      }, 0),
+    )
   })
 }
 
