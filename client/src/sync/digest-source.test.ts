@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { buildDirectoryDigest } from '../../../shared/src/digest/directory-digest'
+import { buildWeekDigest } from '../../../shared/src/digest/week-digest'
 import { T0 } from '../../../shared/src/model/test-support'
-import { DirectoryDigestHolder } from './digest-source'
+import { DirectoryDigestHolder, WeekDigestHolder } from './digest-source'
 
 describe('DirectoryDigestHolder', () => {
   it('shows the digest set until cleared, and tells its subscribers each time', () => {
@@ -54,5 +55,23 @@ describe('DirectoryDigestHolder', () => {
     holder.set(buildDirectoryDigest(new Y.Doc(), T0))
     holder.clear()
     expect(seen).toEqual(['a', 'b', 'b'])
+  })
+})
+
+describe('WeekDigestHolder', () => {
+  it('keeps the digest it showed for beforeClear once cleared, where the directory holder lets it go', () => {
+    const week = new WeekDigestHolder()
+    const digest = buildWeekDigest([new Y.Doc()], '2026-11-25', T0)
+    expect(week.beforeClear()).toBeNull()
+    week.set(digest)
+    expect(week.beforeClear()).toBeNull()
+    week.clear()
+    expect(week.current()).toBeNull()
+    expect(week.beforeClear()).toBe(digest)
+
+    const directory = new DirectoryDigestHolder()
+    directory.set(buildDirectoryDigest(new Y.Doc(), T0))
+    directory.clear()
+    expect(directory.beforeClear()).toBeNull()
   })
 })

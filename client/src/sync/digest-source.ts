@@ -22,11 +22,17 @@ export type DirectoryDigestSource = DigestSource<DirectoryDigest>
 /** The practice's holder: the sync layer sets it when a digest arrives and clears it once the docs synced. */
 export class DigestHolder<T> implements DigestSource<T> {
   private digest: T | null = null
-  /** What `clear` took away: a view may keep showing it while its docs open (see `beforeClear`). */
+  /** What `clear` took away, if kept: a view may keep showing it while its docs open (`beforeClear`). */
   private previous: T | null = null
   /** Once the docs have synced, a digest arriving late (a slow fetch) must not hide them again. */
   private cleared = false
   private readonly listeners = new Set<() => void>()
+
+  /**
+   * `keepAfterClear`: the week's few thousand appointments stay for `beforeClear`; the
+   * directory's 20,000 patients must not outlive their use.
+   */
+  constructor(private readonly keepAfterClear = false) {}
 
   // Arrow functions: React's useSyncExternalStore takes them unbound.
   current = (): T | null => this.digest
@@ -47,8 +53,9 @@ export class DigestHolder<T> implements DigestSource<T> {
   }
 
   /**
-   * The digest shown until `clear`, or null: a view that had read it and now asks for the docs it
-   * stands for keeps showing it until they have opened, rather than a blank for a frame.
+   * The digest shown until `clear` (with `keepAfterClear`), or null: a view that had read it and
+   * now asks for the docs it stands for keeps showing it until they have opened, rather than a
+   * blank for a frame.
    */
   beforeClear = (): T | null => this.previous
 
@@ -56,7 +63,7 @@ export class DigestHolder<T> implements DigestSource<T> {
   clear(): void {
     const had = this.digest !== null
     this.cleared = true
-    if (had) this.previous = this.digest
+    if (had && this.keepAfterClear) this.previous = this.digest
     this.digest = null
     if (had) this.notify()
   }
@@ -67,4 +74,8 @@ export class DigestHolder<T> implements DigestSource<T> {
 }
 
 export class DirectoryDigestHolder extends DigestHolder<DirectoryDigest> {}
-export class WeekDigestHolder extends DigestHolder<WeekDigest> {}
+export class WeekDigestHolder extends DigestHolder<WeekDigest> {
+  constructor() {
+    super(true)
+  }
+}
