@@ -204,7 +204,8 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
     const banner = a.page.getByRole('region', { name: /^Doublon possible/ })
     await banner.waitFor({ timeout: 20_000 })
     await search(a.page).fill('durand')
-    expect(await patientLinks(a.page)).toHaveLength(2)
+    // The list follows the search in a deferred render: read it once it has.
+    await eventually(() => patientLinks(a.page), 'both Durand Paul listed').toHaveLength(2)
     await banner.getByRole('button', { name: 'Fusionner' }).click()
     for (const device of [a, b]) {
       await nav(device.page, 'Patients').click()
