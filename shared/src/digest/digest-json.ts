@@ -8,22 +8,45 @@ export async function encodeDigestJson(value: unknown): Promise<Uint8Array> {
   return pipe(new TextEncoder().encode(JSON.stringify(value)), new CompressionStream('gzip'))
 }
 
-/**
- * The parsed JSON value; throws what `refuse` builds (the digest's own named error) when the
- * bytes are not gzip-compressed UTF-8 JSON.
- */
-export async function decodeDigestJson(bytes: Uint8Array, refuse: (reason: string, cause: unknown) => Error): Promise<unknown> {
-  try {
-    const plain = await pipe(bytes, new DecompressionStream('gzip'))
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plain)) as unknown
-  } catch (error) {
-    throw refuse(`not gzip-compressed UTF-8 JSON (${error instanceof Error ? error.message : String(error)})`, error)
-  }
+/** How a digest's decoder refuses one: in its own named error, saying what the views wait for instead. */
+export interface DigestRefusal {
+  /** 'Directory digest', 'Week digest': how messages name it. */
+  readonly what: string
+  /** 'the directory', 'the agenda': what the views read once the digest is refused. */
+  readonly waitFor: string
+  readonly error: (message: string, options?: ErrorOptions) => Error
 }
 
-/** The `format` field of a parsed digest, or undefined. */
-export function formatOf(json: unknown): unknown {
-  return typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined
+/**
+ * The parsed JSON value of a digest of `format`. Throws the refusal's error when the bytes are not
+ * gzip-compressed UTF-8 JSON, or are of another format (a device of another version wrote it).
+ */
+export async function decodeDigestJson(bytes: Uint8Array, format: number, refusal: DigestRefusal): Promise<unknown> {
+  let json: unknown
+  try {
+    const plain = await pipe(bytes, new DecompressionStream('gzip'))
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plain))
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw refusal.error(`${refusal.what} is not gzip-compressed UTF-8 JSON (${reason}): ignore it and wait for ${refusal.waitFor}`, {
+      cause: error,
+    })
+  }
+  const found = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined
+  if (found !== format) {
+    throw refusal.error(
+      `${refusal.what} of format ${JSON.stringify(found) ?? 'none'}; this version reads format ${format}: wait for ${refusal.waitFor} (or update the app)`,
+    )
+  }
+  return json
+}
+
+/**
+ * The refusal of a record of the wrong shape, by its first issues (three at most), each described
+ * by its path (and what is wrong). Never a value: values are patient data and must not reach a log.
+ */
+export function malformedRecord(refusal: DigestRefusal, issues: readonly string[]): Error {
+  return refusal.error(`${refusal.what} has a malformed record (${issues.slice(0, 3).join('; ')}): ignore it and wait for ${refusal.waitFor}`)
 }
 
 async function pipe(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {

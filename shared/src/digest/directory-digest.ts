@@ -39,7 +39,7 @@ import type { AppointmentKind, Patient, Practice, Practitioner } from '../model/
 import { checkSchema } from '../model/validation'
 import type { Actor } from '../model/actor'
 import { ACTOR_FIELDS, FIELD_NAMES, KNOWN_FIELDS, readDigestPatient } from './digest-patient'
-import { decodeDigestJson, encodeDigestJson, formatOf } from './digest-json'
+import { decodeDigestJson, encodeDigestJson, malformedRecord, type DigestRefusal } from './digest-json'
 
 export const DIRECTORY_DIGEST_FORMAT = 2
 
@@ -125,18 +125,15 @@ const outerShape = z.object({
   patients: z.array(z.unknown()),
 })
 
+const REFUSAL: DigestRefusal = {
+  what: 'Directory digest',
+  waitFor: 'the directory',
+  error: (message, options) => new DirectoryDigestFormatError(message, options),
+}
+
 /** Throws DirectoryDigestFormatError (named) on anything malformed or of another format. */
 export async function decodeDirectoryDigest(bytes: Uint8Array): Promise<DirectoryDigest> {
-  const json = await decodeDigestJson(
-    bytes,
-    (reason, cause) => new DirectoryDigestFormatError(`Directory digest is ${reason}: ignore it and wait for the directory`, { cause }),
-  )
-  const format = formatOf(json)
-  if (format !== DIRECTORY_DIGEST_FORMAT) {
-    throw new DirectoryDigestFormatError(
-      `Directory digest of format ${JSON.stringify(format) ?? 'none'}; this version reads format ${DIRECTORY_DIGEST_FORMAT}: wait for the directory (or update the app)`,
-    )
-  }
+  const json = await decodeDigestJson(bytes, DIRECTORY_DIGEST_FORMAT, REFUSAL)
   const outer = checkSchema(outerShape, json)
   if (!outer.ok) throw issuesError(outer.issues)
   const { value } = outer
@@ -200,17 +197,14 @@ function decodeStateVectorField(text: string): Uint8Array {
     Y.decodeStateVector(bytes)
     return bytes
   } catch (error) {
-    throw new DirectoryDigestFormatError('Directory digest has a malformed stateVector: ignore it and wait for the directory', {
-      cause: error,
-    })
+    throw REFUSAL.error('Directory digest has a malformed stateVector: ignore it and wait for the directory', { cause: error })
   }
 }
 
-// Paths and issue codes only: the values are patient data and must not reach a log.
-function issuesError(issues: readonly { path: string; message: string }[], prefix = ''): DirectoryDigestFormatError {
-  const described = issues
-    .slice(0, 3)
-    .map((issue) => `${[prefix, issue.path].filter(Boolean).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ')
-  return new DirectoryDigestFormatError(`Directory digest has a malformed record (${described}): ignore it and wait for the directory`)
+// Paths and issue codes only (see malformedRecord).
+function issuesError(issues: readonly { path: string; message: string }[], prefix = ''): Error {
+  return malformedRecord(
+    REFUSAL,
+    issues.slice(0, 3).map((issue) => `${[prefix, issue.path].filter(Boolean).join('.') || '(root)'}: ${issue.message}`),
+  )
 }

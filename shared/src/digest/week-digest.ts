@@ -27,13 +27,14 @@
  */
 import * as Y from 'yjs'
 import { z } from 'zod'
-import { addDays, isLocalDate, parseLocalDate, startOfWeek } from '../model/dates'
+import { addDays, isLocalDate, monthOf, parseLocalDate, startOfWeek } from '../model/dates'
 import { agendaDocId } from '../model/doc-ids'
 import { compareAppointments, listAppointments } from '../model/agenda'
 import { appointmentRecord } from '../model/record-schemas'
 import type { Appointment } from '../model/record-schemas'
 import { checkSchema } from '../model/validation'
-import { decodeDigestJson, encodeDigestJson, formatOf } from './digest-json'
+import { decodeDigestJson, encodeDigestJson, malformedRecord, type DigestRefusal } from './digest-json'
+import { stateVectorWeight } from './directory-digest'
 
 export const WEEK_DIGEST_FORMAT = 1
 /** Days a digest covers: the week it was built in and the next. */
@@ -60,7 +61,7 @@ export class WeekDigestFormatError extends Error {
 export function weekDigestWindow(today: string): { from: string; to: string; docIds: string[] } {
   const from = startOfWeek(today)
   const to = addDays(from, WEEK_DIGEST_DAYS - 1)
-  return { from, to, docIds: [...new Set([from.slice(0, 7), to.slice(0, 7)])].map(agendaDocId) }
+  return { from, to, docIds: [...new Set([monthOf(from), monthOf(to)])].map(agendaDocId) }
 }
 
 /** Whether the digest holds every appointment of from..to (inclusive local dates). */
@@ -95,8 +96,7 @@ const WINDOW_UNIT = 2 ** 32
 export function weekDigestWeight(from: string, docs: readonly Y.Doc[]): number {
   const { year, month, day } = parseLocalDate(from)
   const days = Date.UTC(year, month - 1, day) / 86_400_000
-  let clocks = 0
-  for (const doc of docs) for (const clock of Y.decodeStateVector(Y.encodeStateVector(doc)).values()) clocks += clock
+  const clocks = docs.reduce((sum, doc) => sum + stateVectorWeight(Y.encodeStateVector(doc)), 0)
   return days * WINDOW_UNIT + Math.min(clocks, WINDOW_UNIT - 1)
 }
 
@@ -115,18 +115,15 @@ const outerShape = z.object({
   appointments: z.array(z.unknown()),
 })
 
+const REFUSAL: DigestRefusal = {
+  what: 'Week digest',
+  waitFor: 'the agenda',
+  error: (message, options) => new WeekDigestFormatError(message, options),
+}
+
 /** Throws WeekDigestFormatError (named) on anything malformed or of another format. */
 export async function decodeWeekDigest(bytes: Uint8Array): Promise<WeekDigest> {
-  const json = await decodeDigestJson(
-    bytes,
-    (reason, cause) => new WeekDigestFormatError(`Week digest is ${reason}: ignore it and wait for the agenda`, { cause }),
-  )
-  const format = formatOf(json)
-  if (format !== WEEK_DIGEST_FORMAT) {
-    throw new WeekDigestFormatError(
-      `Week digest of format ${JSON.stringify(format) ?? 'none'}; this version reads format ${WEEK_DIGEST_FORMAT}: wait for the agenda (or update the app)`,
-    )
-  }
+  const json = await decodeDigestJson(bytes, WEEK_DIGEST_FORMAT, REFUSAL)
   const outer = checkSchema(outerShape, json)
   if (!outer.ok) throw issuesError(outer.issues.map((issue) => issue.path))
   const { value } = outer
@@ -139,8 +136,7 @@ export async function decodeWeekDigest(bytes: Uint8Array): Promise<WeekDigest> {
   return { format: WEEK_DIGEST_FORMAT, builtAt: value.builtAt, from: value.from, to: value.to, appointments }
 }
 
-// Paths only: the values are patient data (a note, an address) and must not reach a log.
-function issuesError(paths: readonly string[]): WeekDigestFormatError {
-  const described = paths.slice(0, 3).map((path) => path || '(root)').join('; ')
-  return new WeekDigestFormatError(`Week digest has a malformed record (${described}): ignore it and wait for the agenda`)
+// Paths only (see malformedRecord): a note or an address is patient data.
+function issuesError(paths: readonly string[]): Error {
+  return malformedRecord(REFUSAL, paths.map((path) => path || '(root)'))
 }
