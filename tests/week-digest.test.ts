@@ -99,7 +99,6 @@ describe('the week digest', () => {
 
   it('gives way to the docs as soon as this device books into the week', async () => {
     const d = await track(joinPractice(code, device('domicile', {}, false)))
-    await shownDigest(d)
     const [practitioner] = (await shownDigest(d)).appointments.map((a) => a.practitionerId)
     const month = await d.space.openDoc(agendaDocId(monthOf(today())))
     addAppointment(month, { start: `${today()}T12:00`, durationMin: 30, practitionerId: practitioner!, title: 'Urgence' }, actorOf(d), Date.now)

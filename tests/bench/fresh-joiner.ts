@@ -15,6 +15,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { START_FETCHES } from '../../client/src/sync/digest-sync'
 import { forkBenchChild } from './bench-child'
 import type { JoinSample } from './join-measures'
 
@@ -56,7 +57,7 @@ const sampleSchema = z.object({
   roomsAtEnd: z.number().optional(),
   directoryMs: z.number(),
   patientsFrom: z.enum(['digest', 'directory']).optional(),
-  weekDigest: z.enum(['shown', 'none', 'late', 'not-needed']).optional(),
+  weekDigest: z.enum([...START_FETCHES, 'not-needed']).optional(),
 })
 
 export const joinerMessageSchema = z.discriminatedUnion('type', [

@@ -10,6 +10,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { runBounded } from '../../client/src/sync/bounded-queue'
 import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device'
+import type { StartFetch } from '../../client/src/sync/digest-sync'
 import { BACKGROUND_CONCURRENCY, type PracticeSpace } from '../../client/src/sync/practice-space'
 import { backgroundOrder } from '../../shared/src/space/background-order'
 import type { RoomName } from '../../shared/src/space/rooms'
@@ -37,7 +38,7 @@ export interface JoinSample {
   directoryMs: number
   patientsFrom?: 'digest' | 'directory'
   /** What became of ours' fetch of the week digest (the Chromium join shows the week from it when 'shown'). */
-  weekDigest?: 'shown' | 'none' | 'late' | 'not-needed'
+  weekDigest?: StartFetch | 'not-needed'
 }
 
 /** What usable means: every patient listed, and this month's doc synced with this week listed (listThisWeek). */

@@ -101,7 +101,9 @@ export interface DigestSyncOptions<T> {
   readonly onError?: (error: unknown) => void
 }
 
-export type StartFetch = 'shown' | 'none' | 'late'
+/** What became of a start-up fetch (fetchForStart). */
+export const START_FETCHES = ['shown', 'none', 'late'] as const
+export type StartFetch = (typeof START_FETCHES)[number]
 export type Publication = 'published' | 'up-to-date' | 'stale'
 
 /** One digest's fetch at start and periodic publication (header comment). */
