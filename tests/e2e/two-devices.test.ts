@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { TIME_ZONE } from './helpers/browser'
+import { TEST_TODAY } from '../helpers/test-clock'
 import type { Device } from './helpers/browser'
 import { need, useTwoDevices } from './helpers/step-fixture'
 import { addAppointment, agendaRows } from './helpers/practice-steps'
@@ -40,11 +40,6 @@ const OFFLINE_EDIT_B = 'Séance à domicile'
 /** Retries until the value matches: sync is asynchronous, and tests never sleep. */
 function eventually<T>(read: () => Promise<T> | T, message: string, timeout = SYNC_TIMEOUT) {
   return expect.poll(read, { timeout, interval: 50, message })
-}
-
-/** YYYY-MM-DD in the practice's zone. */
-function todayInPractice(): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
 }
 
 /** The NIR key: 97 − (the first 13 digits mod 97), two digits. */
@@ -121,7 +116,7 @@ describe.sequential('two devices in Chromium, one relay', () => {
     joined: false,
     offlineEdits: false,
   }
-  const today = todayInPractice()
+  const today = TEST_TODAY
 
   const setup = useTwoDevices()
 

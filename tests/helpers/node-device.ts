@@ -4,6 +4,7 @@
  */
 import WebSocket from 'ws'
 import type { DeviceEnvironment } from '../../client/src/sync/device'
+import { testClock } from './test-clock'
 
 export interface RecordedFrames {
   sent: Uint8Array[]
@@ -29,6 +30,8 @@ export function nodeDeviceEnvironment(name: string, record: RecordedFrames = { s
     WebSocketImpl: recordingWebSocket(record),
     fetchImpl: fetch,
     crossTab: false,
+    // The device's "today" (start-up rooms, week digest) is the test's.
+    now: testClock,
     space: {
       envelope: { batchDelayMs: 20, compactDelayMs: 200 },
       // Tests restart the relay: retry quickly, still with jitter.

@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { startRelayProcess } from '../../helpers/relay-process'
 import type { RelayProcess } from '../../helpers/relay-process'
+import { TEST_TIME_ZONE, testClock } from '../../helpers/test-clock'
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 export const builtClientDir = join(repoRoot, 'dist/client')
@@ -31,7 +32,7 @@ export const CHROMIUM_ARGS = [
 export const VIEWPORT = { width: 1024, height: 768 }
 
 /** The practice's zone (the default of a new practice), so that "today" is the same for all. */
-export const TIME_ZONE = 'Europe/Paris'
+export const TIME_ZONE = TEST_TIME_ZONE
 
 export function chromiumPath(): string {
   return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -92,6 +93,9 @@ export interface OpenDeviceOptions {
 
 export async function openDevice(browser: Browser, relay: RelayProcess, name: string, options: OpenDeviceOptions = {}): Promise<Device> {
   const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
+  // The app's "today" is the test's (tests/helpers/test-clock.ts): its clock starts at the test
+  // clock's reading and then flows with real time, timers included.
+  await context.clock.install({ time: testClock() })
   const pageErrors: string[] = []
   const consoleErrors: string[] = []
   const networkErrors: string[] = []
