@@ -18,13 +18,6 @@ describe('bench options', () => {
     expect(readOptions([], { BENCH_ONLY: 'fresh-device', BENCH_FRESH_SIZES: '10' }, IDS)).toMatchObject({ only: ['fresh-device'], freshSizes: [10] })
   })
 
-  it('sets practices up in the layout of new practices (3, a room per month) unless told 1 or 2', () => {
-    expect(readOptions([], {}, IDS).layout).toBe(3)
-    expect(readOptions(['--layout=2'], {}, IDS).layout).toBe(2)
-    expect(readOptions([], { BENCH_LAYOUT: '1' }, IDS).layout).toBe(1)
-    expect(readOptions(['--layout=3'], {}, IDS).layout).toBe(3)
-  })
-
   it('leaves the joiners’ heap to NODE_OPTIONS unless --joiner-heap-mb sets it', () => {
     expect(readOptions([], {}, IDS).joinerHeapMb).toBeUndefined()
     expect(readOptions(['--joiner-heap-mb=6144'], {}, IDS).joinerHeapMb).toBe(6144)
@@ -39,7 +32,6 @@ describe('bench options', () => {
 
   it.each([
     [['--joiner-heap-mb=0'], /--joiner-heap-mb must be a positive integer, got 0/],
-    [['--layout=4'], /--layout must be 1 \(one room\), 2 \(a room per year\) or 3 \(a room per month\), got 4/],
     [['--only=fresh-device,agenda'], /unknown scenario agenda; known: fresh-device, edit-latency, relay-capacity/],
     [['--runs=0'], /--runs must be a positive integer, got 0/],
     [['--latency-devices=2,x'], /--latency-devices must be a positive integer, got x/],

@@ -9,20 +9,18 @@ import * as Y from 'yjs'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { listPatients } from '../shared/src/model/patients'
 import { listAppointments } from '../shared/src/model/agenda'
-import { SpaceLayout } from '../shared/src/space/rooms'
 import { ROOMS_INDEX_MAP } from '../client/src/sync/practice-space'
 import { benchEnvironment, deleteDeviceDatabases, type ByteCounter } from './bench/bench-device'
-import { localToday } from './bench/fixture'
+import { TEST_TODAY } from './helpers/test-clock'
 import { defaultSpec, planPractice } from './bench/generate'
 import { joinSynced, joinTargetOf } from './bench/join-measures'
 import { loadBatches } from './bench/scenarios/fresh-device'
 import { setUpStreamedPractice, writerGroups } from './bench/streamed-practice'
 
 describe('streamed bench practice', () => {
-  it('gives each agenda year a writer of its own, today’s year last; one writer for a single-room practice', () => {
+  it('gives each agenda year a writer of its own, today’s year last', () => {
     const months = ['2025-11', '2025-12', '2026-01', '2026-02', '2027-01']
-    expect(writerGroups(months, '2026-02-10', SpaceLayout.Rooms)).toEqual([['2025-11', '2025-12'], ['2027-01'], ['2026-01', '2026-02']])
-    expect(writerGroups(months, '2026-02-10', SpaceLayout.Single)).toEqual([months])
+    expect(writerGroups(months, '2026-02-10')).toEqual([['2025-11', '2025-12'], ['2027-01'], ['2026-01', '2026-02']])
   })
 
   it('loads the stock server in batches bounded by docs and by plaintext bytes, in order, a big doc alone', () => {
@@ -34,9 +32,9 @@ describe('streamed bench practice', () => {
   })
 
   it('writes with short-lived devices; a fresh device then matches every kept state and lists the plan', async () => {
-    const spec = defaultSpec(localToday(), { practitioners: 2, patients: 150, months: 14 })
+    const spec = defaultSpec(TEST_TODAY, { practitioners: 2, patients: 150, months: 14 })
     const plan = planPractice(spec)
-    const p = await setUpStreamedPractice(spec, SpaceLayout.Rooms, () => undefined)
+    const p = await setUpStreamedPractice(spec, () => undefined)
     const env = benchEnvironment('streamed-test')
     try {
       const years = new Set([...plan.agenda.keys()].map((month) => month.slice(0, 4)))
@@ -57,8 +55,8 @@ describe('streamed bench practice', () => {
       try {
         const directory = await practice.space.openDoc(DIRECTORY_DOC_ID)
         expect(listPatients(directory).items).toHaveLength(150)
-        // Every year's writer listed its room in the directory: that is in the kept state too.
-        expect([...directory.getMap(ROOMS_INDEX_MAP).keys()].filter((room) => room.startsWith('agenda/')).sort()).toEqual([...years].map((y) => `agenda/${y}`))
+        // Every writer listed its month rooms in the directory: that is in the kept state too.
+        expect([...directory.getMap(ROOMS_INDEX_MAP).keys()].filter((room) => room.startsWith('agenda/')).sort()).toEqual([...plan.agenda.keys()].map((month) => `agenda/${month}`).sort())
         for (const [month, days] of plan.agenda) {
           const doc = await practice.space.openDoc(`agenda/${month}`)
           expect(listAppointments(doc).items).toHaveLength(days.flat().length)

@@ -15,10 +15,10 @@ import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { ConnectionStatus } from '../client/src/sync/sync-state'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
-import { MAIN_ROOM, SpaceLayout, startupRooms } from '../shared/src/space/rooms'
-import { todayIn } from '../shared/src/model/dates'
+import { MAIN_ROOM, startupRooms } from '../shared/src/space/rooms'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment } from './helpers/node-device'
+import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { filesUnder } from './helpers/files-under'
 
@@ -117,7 +117,7 @@ describe('the directory digest', () => {
   it("holds a new device's main room back until the digest is shown and this month's room has synced", async () => {
     const probe = digestFetch()
     const h = await track(joinPractice(code, device('chariot', { fetchImpl: probe.fetchImpl })))
-    const month = startupRooms(SpaceLayout.Months, todayIn('Europe/Paris', Date.now)).find((room) => room !== MAIN_ROOM)!
+    const month = startupRooms(TEST_TODAY).find((room) => room !== MAIN_ROOM)!
     await waitFor(() => expect(h.space.connectedRoomNames()).toContain(month))
     expect(h.space.connectedRoomNames()).not.toContain(MAIN_ROOM)
     expect(h.space.getSyncState().status).toBe(ConnectionStatus.Connecting)
@@ -130,7 +130,7 @@ describe('the directory digest', () => {
   it("holds main back until the views' first screen too when asked (the app, so that « Qui êtes-vous ? » stays responsive)", async () => {
     const f = await track(joinPractice(code, device('borne', { digest: { holdMainForFirstScreen: true } })))
     expect(await f.space.whenDigestFetched()).toBe('shown')
-    const month = startupRooms(SpaceLayout.Months, todayIn('Europe/Paris', Date.now)).find((room) => room !== MAIN_ROOM)!
+    const month = startupRooms(TEST_TODAY).find((room) => room !== MAIN_ROOM)!
     await waitFor(() => expect(f.space.connectedRoomNames()).toContain(month))
     // The digest is shown and this month has synced: main would connect now; it waits for the screen.
     await new Promise((resolve) => setTimeout(resolve, 500))
@@ -144,7 +144,7 @@ describe('the directory digest', () => {
     const before = await headDigest({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), name: 'directory' })
     // Offline and new: its directory holds only what it writes itself.
     const d = await track(joinPractice(code, device('téléphone', {}, false)))
-    addPatient(await d.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Isolée', firstNames: 'Berthe', birthDate: '1990-01-01' }, actorOf(d), Date.now)
+    addPatient(await d.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Isolée', firstNames: 'Berthe', birthDate: '1990-01-01' }, actorOf(d), testClock)
     expect(await d.space.publishDirectoryDigest()).toBe('up-to-date')
     expect(await headDigest({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), name: 'directory' })).toBe(before)
   })

@@ -1,27 +1,33 @@
 /**
- * A practice in rooms per year (layout 2, the practices created before rooms per month) against a
- * real relay process: years of agenda and patient files in their own rooms, a fresh device that
- * starts from the directory and this year only, opens 2019 when asked, background opening for
- * offline use, idle sockets, offline edits in two rooms, the rooms-per-space limit seen by the
- * device, no plaintext on the relay, and a layout-1 practice that still works as before.
- * Layout 3 (a room per month, every new practice): practice-month-rooms.test.ts.
+ * A practice's rooms (shared/src/space/rooms.ts: main, a room per agenda month, 16 file shards)
+ * against a real relay process: each month in its own room; a fresh device that starts from the
+ * directory and this week's months only and opens an old month when asked; offline edits in two
+ * rooms on two devices; the background pass that brings every month to another device a few rooms
+ * at a time and releases each from memory once synced; a released room reopened with its data
+ * intact; a month first written while a device is online reaching it through the pass; the
+ * rooms-per-space limit as a device sees it; no month name on the relay.
+ *
+ * Dates come from the test clock (tests/helpers/test-clock.ts): run at pinned days, this week may
+ * span two months or two years, and the expectations follow.
  */
 import { readFileSync } from 'node:fs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { afterEach } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
+import { shiftMonth } from '../client/src/state/agenda-docs'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, getPatient } from '../shared/src/model/patients'
-import { addAppointment } from '../shared/src/model/agenda'
 import { addNote, getNote } from '../shared/src/model/patient-file'
-import { monthOf, todayIn } from '../shared/src/model/dates'
+import { monthOf } from '../shared/src/model/dates'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { blindRoomName } from '../shared/src/space/room-keys'
-import { MAIN_ROOM, roomOf, SpaceLayout, startupRooms, type RoomName } from '../shared/src/space/rooms'
+import { MAIN_ROOM, monthRoom, startupRooms, type RoomName } from '../shared/src/space/rooms'
 import { ROOMS_INDEX_MAP } from '../client/src/sync/practice-space'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
+import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { appointmentsIn, bookIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
 import { filesUnder } from './helpers/files-under'
@@ -30,85 +36,80 @@ const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
 const track = fixture.track
 
-const today = todayIn('Europe/Paris', Date.now)
+const today = TEST_TODAY
 const thisMonth = monthOf(today)
-const startup: RoomName[] = startupRooms(SpaceLayout.Rooms, today)
+const startup = startupRooms(today)
+/** A recent month, a future one (appointments to come) and an old one, none of them a start-up room. */
+const recentMonth = shiftMonth(thisMonth, -3)
+const futureMonth = shiftMonth(thisMonth, 3)
+const oldMonth = '2019-03'
 
 const quietDevice = (name: string): DeviceEnvironment => quietRoomDevice(name, frames)
 
 describe('a practice in rooms', () => {
   let a: OpenPractice
   let envA: DeviceEnvironment
-  let patients: string[]
-  let memberId: string
+  let patientId: string
+  let written: RoomName[]
 
-  const book = (p: OpenPractice, month: string, day?: string, hour?: string) => bookIn(p, month, { practitionerId: memberId, patientId: patients[0]! }, day, hour)
+  const book = (p: OpenPractice, month: string, day?: string, hour?: string) => bookIn(p, month, { practitionerId: a.record.memberId!, patientId }, day, hour)
 
-  it('writes 2019, 2025 and this year plus patient files, each in its own room', async () => {
+  it('writes each month into its own room, and lists the rooms it wrote in the directory', async () => {
     envA = quietDevice('tablette')
     a = await track(
       createPractice(
-        { relayUrl: fixture.relay.url, practiceName: 'Cabinet des Saules', practitioner: { displayName: 'Aurèle Saulnier', profession: 'kine' }, layout: SpaceLayout.Rooms },
+        { relayUrl: fixture.relay.url, practiceName: 'Cabinet des Mélèzes', practitioner: { displayName: 'Bérénice Mélézin', profession: 'kine' } },
         envA,
       ),
     )
-    memberId = a.record.memberId!
     const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
-    patients = ['Quintavalle', 'Brunehilde'].map((birthName) =>
-      addPatient(directory, { birthName, firstNames: 'Ysolde', birthDate: '1961-05-02' }, actorOf(a), Date.now),
-    )
-    await book(a, '2019-03')
-    await book(a, '2025-06')
-    await book(a, thisMonth)
-    for (const id of patients) {
-      addNote(await a.space.openDoc(patientDocId(id)), { date: '2019-03-10', kind: 'session', text: 'Tendinopathie achilléenne.' }, actorOf(a), Date.now)
-    }
+    patientId = addPatient(directory, { birthName: 'Pervenchères', firstNames: 'Léonce', birthDate: '1958-09-14' }, actorOf(a), testClock)
+    for (const month of [oldMonth, recentMonth, thisMonth, futureMonth]) await book(a, month)
+    addNote(await a.space.openDoc(patientDocId(patientId)), { date: '2019-03-10', kind: 'session', text: 'Capsulite rétractile.' }, actorOf(a), testClock)
     await a.space.whenAcknowledged()
 
-    const expectedRooms = new Set<RoomName>([...startup, 'agenda/2019', 'agenda/2025', ...(await Promise.all(patients.map((id) => roomOf(patientDocId(id), SpaceLayout.Rooms))))])
-    expect(new Set(a.space.openRoomNames())).toEqual(expectedRooms)
-    // Every room written to is listed in the directory, for the other devices' background pass.
+    const fileRoom = await a.space.roomOfDoc(patientDocId(patientId))
+    written = [monthRoom(oldMonth), monthRoom(recentMonth), monthRoom(futureMonth), fileRoom]
+    expect(new Set(a.space.openRoomNames())).toEqual(new Set([...startup, ...written]))
+    // Listed: the rooms written to, this month's included; not a start-up month left unwritten
+    // (this week's other month, when it spans two).
     const index = directory.getMap<boolean>(ROOMS_INDEX_MAP)
-    await waitFor(() => expect(new Set([MAIN_ROOM, ...index.keys()])).toEqual(expectedRooms))
+    await waitFor(() => expect(new Set([MAIN_ROOM, ...index.keys()])).toEqual(new Set([MAIN_ROOM, monthRoom(thisMonth), ...written])))
     await a.space.whenAcknowledged()
-    expect(decodePairingCode(await getPairingCode(a.record.spaceId, envA)).layout).toBe(2)
   })
 
-  it('a fresh device gets the directory and this year first; 2019 connects only when asked', async () => {
+  it('a fresh device starts from the directory and this week; an old month opens when asked', async () => {
     const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), quietDevice('nouvelle-tablette')))
     const directory = await fresh.space.openDoc(DIRECTORY_DOC_ID)
-    await waitFor(() => expect(getPatient(directory, patients[0]!)?.birthName).toBe('Quintavalle'))
+    await waitFor(() => expect(getPatient(directory, patientId)?.birthName).toBe('Pervenchères'))
     await waitFor(async () => expect(await appointmentsIn(fresh, thisMonth)).toBe(1))
     await waitFor(() => expect(fresh.space.getSyncState().status).toBe('online'))
     expect(new Set(fresh.space.openRoomNames())).toEqual(new Set(startup))
     expect(new Set(fresh.space.connectedRoomNames())).toEqual(new Set(startup))
-    // Still so after a round trip through the relay and another device (a background pass would
-    // have opened rooms by then: this device was told not to run one).
-    await book(fresh, thisMonth, '13', '16')
-    await fresh.space.whenAcknowledged()
-    await waitFor(async () => expect(await appointmentsIn(a, thisMonth)).toBe(2))
-    expect(new Set(fresh.space.openRoomNames())).toEqual(new Set(startup))
 
-    // The agenda shows 2019: that room opens, connects and loads.
-    await waitFor(async () => expect(await appointmentsIn(fresh, '2019-03')).toBe(1))
-    expect(fresh.space.connectedRoomNames()).toContain('agenda/2019')
-    expect(fresh.space.openRoomNames()).not.toContain('agenda/2025')
-    const file = await fresh.space.openDoc(patientDocId(patients[1]!))
-    await waitFor(() => expect(file.getMap('notes').size).toBe(1))
+    // The agenda pages back to March 2019: that month's room alone opens, connects and loads.
+    await waitFor(async () => expect(await appointmentsIn(fresh, oldMonth)).toBe(1))
+    expect(fresh.space.connectedRoomNames()).toContain(monthRoom(oldMonth))
+    expect(fresh.space.openRoomNames()).not.toContain(monthRoom(recentMonth))
+    expect(fresh.space.openRoomNames()).not.toContain(monthRoom('2019-04'))
+    // A write there reaches the first device.
+    await book(fresh, oldMonth, '11', '10')
+    await fresh.space.whenAcknowledged()
+    await waitFor(async () => expect(await appointmentsIn(a, oldMonth)).toBe(2))
   })
 
   it('offline edits in two rooms on two devices reconcile', async () => {
     const b = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), quietDevice('telephone')))
-    await waitFor(async () => expect(await appointmentsIn(b, '2019-03')).toBe(1))
-    const fileB = await b.space.openDoc(patientDocId(patients[0]!))
+    await waitFor(async () => expect(await appointmentsIn(b, oldMonth)).toBe(2))
+    const fileB = await b.space.openDoc(patientDocId(patientId))
     await waitFor(() => expect(fileB.getMap('notes').size).toBe(1))
     a.space.disconnect()
     b.space.disconnect()
 
-    await book(a, '2019-03', '11', '10')
+    await book(a, oldMonth, '12', '10')
     await book(b, thisMonth, '12', '11')
-    const noteB = addNote(fileB, { date: today, kind: 'session', text: 'Reprise de la course.' }, actorOf(b), Date.now)
-    const noteA = addNote(await a.space.openDoc(patientDocId(patients[0]!)), { date: today, kind: 'assessment', text: 'Bilan.' }, actorOf(a), Date.now)
+    const noteB = addNote(fileB, { date: today, kind: 'session', text: 'Reprise de la course.' }, actorOf(b), testClock)
+    const noteA = addNote(await a.space.openDoc(patientDocId(patientId)), { date: today, kind: 'assessment', text: 'Bilan.' }, actorOf(a), testClock)
     await a.space.flush()
     await b.space.flush()
     expect(a.space.getSyncState()).toMatchObject({ status: 'offline' })
@@ -119,45 +120,77 @@ describe('a practice in rooms', () => {
     await a.space.whenAcknowledged()
     await b.space.whenAcknowledged()
     for (const p of [a, b]) {
-      await waitFor(async () => expect(await appointmentsIn(p, '2019-03')).toBe(2))
-      await waitFor(async () => expect(await appointmentsIn(p, thisMonth)).toBe(3))
-      const file = await p.space.openDoc(patientDocId(patients[0]!))
+      await waitFor(async () => expect(await appointmentsIn(p, oldMonth)).toBe(3))
+      await waitFor(async () => expect(await appointmentsIn(p, thisMonth)).toBe(2))
+      const file = await p.space.openDoc(patientDocId(patientId))
       await waitFor(() => expect([getNote(file, noteA)?.kind, getNote(file, noteB)?.kind]).toEqual(['assessment', 'session']))
     }
   })
 
-  it('a device opens the rooms the practice wrote to in the background, and keeps them offline', async () => {
-    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('bureau', frames), rooms: { background: true } }
+  it('another device gets every month through the background pass, a few rooms at a time, and releases them once synced', async () => {
+    const concurrency = 2
+    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('bureau', frames), rooms: { background: true, backgroundConcurrency: concurrency } }
     const c = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
-    const written = a.space.openRoomNames().filter((name) => !startup.includes(name))
-    await waitFor(() => expect(new Set(c.space.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
-    await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ status: 'online', incoming: 0 }), { timeoutMs: 30_000 })
-    // Synced and used by no view, the rooms of the pass left memory; their data stayed on the
-    // device: with the network off, each reopens from IndexedDB with it.
-    await waitFor(() => expect(new Set(c.space.openRoomNames())).toEqual(new Set(startup)))
+    let mostOpen = 0
+    const stop = c.space.subscribe(() => (mostOpen = Math.max(mostOpen, c.space.openRoomNames().length)))
+    try {
+      await waitFor(() => expect(new Set(c.space.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
+      // Released: only the start-up rooms stay in memory, and the practice is honestly online.
+      await waitFor(() => expect(new Set(c.space.openRoomNames())).toEqual(new Set(startup)))
+      await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0, incoming: 0 }))
+    } finally {
+      stop()
+    }
+    expect(mostOpen).toBeGreaterThan(startup.length)
+    expect(mostOpen).toBeLessThanOrEqual(startup.length + concurrency)
+
+    // The network goes: every month the pass brought is on this device, read from IndexedDB.
     c.space.disconnect()
-    await waitFor(async () => expect(await appointmentsIn(c, '2025-06')).toBe(1))
-    expect(await appointmentsIn(c, '2019-03')).toBe(2)
-    expect((await c.space.openDoc(patientDocId(patients[1]!))).getMap('notes').size).toBe(1)
+    expect(await appointmentsIn(c, oldMonth)).toBe(3)
+    expect(await appointmentsIn(c, recentMonth)).toBe(1)
+    expect(await appointmentsIn(c, futureMonth)).toBe(1)
+    expect((await c.space.openDoc(patientDocId(patientId))).getMap('notes').size).toBe(3)
+    expect(c.space.getSyncState().status).toBe('offline')
   })
 
-  it('closes an idle historical room socket, keeps its copy, and reconnects it to write', async () => {
-    const env: DeviceEnvironment = { ...quietDevice('poste-accueil'), rooms: { background: false, idleCloseMs: 300 } }
+  it('a released room reopens with its data intact and catches up what was written meanwhile', async () => {
+    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('accueil', frames), rooms: { background: true } }
     const d = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
-    await waitFor(async () => expect(await appointmentsIn(d, '2019-03')).toBe(2))
-    await waitFor(() => expect(d.space.connectedRoomNames()).not.toContain('agenda/2019'))
-    expect(d.space.openRoomNames()).toContain('agenda/2019')
-    // Idle is not offline: the practice still shows online.
-    await waitFor(() => expect(d.space.getSyncState().status).toBe('online'))
-    expect(await appointmentsIn(d, '2019-03')).toBe(2)
-    await book(d, '2019-03', '12', '14')
+    await waitFor(() => expect(new Set(d.space.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
+    await waitFor(() => expect(d.space.openRoomNames()).not.toContain(monthRoom(recentMonth)))
+    // Written on A while the room is released on D.
+    await book(a, recentMonth, '12', '15')
+    await a.space.whenAcknowledged()
+    // D's agenda shows that month: the room reopens from IndexedDB (the first appointment is
+    // there at once, before any exchange) and then receives the new one.
+    d.space.disconnect()
+    expect(await appointmentsIn(d, recentMonth)).toBe(1)
+    d.space.connect()
+    await waitFor(async () => expect(await appointmentsIn(d, recentMonth)).toBe(2))
+    // In use now: it stays in memory, and its writes reach A.
+    await book(d, recentMonth, '13', '16')
     await d.space.whenAcknowledged()
-    await waitFor(async () => expect(await appointmentsIn(a, '2019-03')).toBe(3))
+    await waitFor(async () => expect(await appointmentsIn(a, recentMonth)).toBe(3))
+    expect(d.space.openRoomNames()).toContain(monthRoom(recentMonth))
   })
 
-  it('the relay holds no plaintext: no name, no note, no doc id, no room name', async () => {
+  it('a month first written while a device is online reaches it through the pass', async () => {
+    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('cabinet-secondaire', frames), rooms: { background: true } }
+    const e = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
+    await waitFor(() => expect(new Set(e.space.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
+    const newMonth = '2017-05'
+    await book(a, newMonth)
     await a.space.whenAcknowledged()
-    const needles = ['Quintavalle', 'Brunehilde', 'Ysolde', 'Tendinopathie', 'Reprise de la course', patientDocId(patients[0]!), 'agenda/2019', 'agenda/', 'files/']
+    // A listed the room in the directory; E's pass opens it, syncs it, releases it.
+    await waitFor(() => expect(e.space.caughtUpRoomNames()).toContain(monthRoom(newMonth)), { timeoutMs: 30_000 })
+    await waitFor(() => expect(e.space.openRoomNames()).not.toContain(monthRoom(newMonth)))
+    e.space.disconnect()
+    expect(await appointmentsIn(e, newMonth)).toBe(1)
+  })
+
+  it('the relay sees no month: no room name, no name, no note', async () => {
+    await a.space.whenAcknowledged()
+    const needles = ['Pervenchères', 'Léonce', 'Capsulite', `agenda/${oldMonth}`, 'agenda/', 'files/', oldMonth]
     const sent = Buffer.concat(frames.sent)
     const stored = filesUnder(fixture.relay.dataDir).map((f) => readFileSync(f))
     const logs = Buffer.from(fixture.relay.logs.join('\n'))
@@ -166,9 +199,9 @@ describe('a practice in rooms', () => {
       for (const file of stored) expect(file.includes(needle), `relay storage contains ${needle}`).toBe(false)
       expect(logs.includes(needle), `relay logs contain ${needle}`).toBe(false)
     }
-    // Positive control: the blinded id of the 2019 room is what the relay stored.
+    // Positive control: the blinded id of the old month's room is what the relay stored.
     const info = decodePairingCode(await getPairingCode(a.record.spaceId, envA))
-    const blinded = await blindRoomName(await deriveSpaceKeys(info.spaceId, info.rootSecret), 'agenda/2019')
+    const blinded = await blindRoomName(await deriveSpaceKeys(info.spaceId, info.rootSecret), monthRoom(oldMonth))
     expect(Buffer.concat(stored).includes(Buffer.from(blinded))).toBe(true)
   })
 })
@@ -180,53 +213,17 @@ describe('the rooms-per-space limit, as a device sees it', () => {
     relay = null
   })
 
-  it.each([
-    { layout: SpaceLayout.Rooms, name: 'a room per year' },
-    { layout: SpaceLayout.Months, name: 'a room per month' },
-  ])('a room refused by the relay makes the practice refused, with the reason ($name)', async ({ layout }) => {
-    // Main is not counted: the start-up rooms fill the limit, and the first other agenda room is refused.
-    relay = await startRelayProcess({ env: { TOURNEE_MAX_ROOMS_PER_SPACE: String(startupRooms(layout, today).length - 1) } })
+  it('a room refused by the relay makes the practice refused, with the reason', async () => {
+    // The start-up rooms (main counts like any room) fill the limit: the first other room is refused.
+    relay = await startRelayProcess({ env: { TOURNEE_MAX_ROOMS_PER_SPACE: String(startup.length) } })
     const p = await track(
       createPractice(
-        { relayUrl: relay.url, practiceName: 'Cabinet limité', practitioner: { displayName: 'Oriane Limousin', profession: 'kine' }, layout },
+        { relayUrl: relay.url, practiceName: 'Cabinet limité', practitioner: { displayName: 'Oriane Limousin', profession: 'kine' } },
         quietDevice('limite'),
       ),
     )
     await waitFor(() => expect(p.space.getSyncState().status).toBe('online'))
     await p.space.openDoc(agendaDocId('2019-03'))
     await waitFor(() => expect(p.space.getSyncState()).toMatchObject({ status: 'refused', refusal: 'too-many-rooms' }))
-  })
-})
-
-describe('a practice created before rooms (layout 1)', () => {
-  it('keeps every doc in the one main room, and a joining device does the same', async () => {
-    const env = quietDevice('ancien')
-    const old = await track(
-      createPractice(
-        { relayUrl: fixture.relay.url, practiceName: 'Cabinet ancien', practitioner: { displayName: 'Gaspard Ancel', profession: 'kine' }, layout: 1 },
-        env,
-      ),
-    )
-    const directory = await old.space.openDoc(DIRECTORY_DOC_ID)
-    const patientId = addPatient(directory, { birthName: 'Vieillecase', firstNames: 'Amaury', birthDate: '1950-01-01' }, actorOf(old), Date.now)
-    addAppointment(
-      await old.space.openDoc(agendaDocId('2019-03')),
-      { start: '2019-03-10T09:00', durationMin: 30, practitionerId: old.record.memberId!, patientId, place: 'practice' },
-      actorOf(old),
-      Date.now,
-    )
-    addNote(await old.space.openDoc(patientDocId(patientId)), { date: '2019-03-10', kind: 'session', text: 'Ancien dossier.' }, actorOf(old), Date.now)
-    await old.space.whenAcknowledged()
-    expect(old.space.openRoomNames()).toEqual([MAIN_ROOM])
-    // Everything went through the one envelope: the old wire format, the old path.
-    expect(old.space.envelope.stats().entries).toBeGreaterThanOrEqual(3)
-
-    const code = await getPairingCode(old.record.spaceId, env)
-    expect(decodePairingCode(code).layout).toBe(1)
-    const joined = await track(joinPractice(code, quietDevice('ancien-telephone')))
-    await waitFor(async () => expect(await appointmentsIn(joined, '2019-03')).toBe(1))
-    const file = await joined.space.openDoc(patientDocId(patientId))
-    await waitFor(() => expect(file.getMap('notes').size).toBe(1))
-    expect(joined.space.openRoomNames()).toEqual([MAIN_ROOM])
   })
 })

@@ -11,10 +11,12 @@ import { AUTH_SUBPROTOCOL_PREFIX, CloseCode, MessageType, SUBPROTOCOL } from '..
 import { randomId } from '../shared/src/crypto/base64url'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
 import { Space } from '../client/src/sync/space'
+import { TEST_ROOM_ID } from '../relay/src/test-support/sync-test-client'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { nodeDeviceEnvironment } from './helpers/node-device'
+import { MAIN_ROOM } from '../shared/src/space/rooms'
 import { waitFor } from './helpers/wait-for'
 
 const MAX_FRAME = 256 * 1024
@@ -46,7 +48,7 @@ afterAll(async () => {
 })
 
 function syncUrl(id = spaceId): string {
-  return `ws://127.0.0.1:${relay.port}/v1/sync/${id}`
+  return `ws://127.0.0.1:${relay.port}/v1/sync/${id}/${TEST_ROOM_ID}`
 }
 
 /** Opens a raw socket; resolves with how it ended: refused at upgrade (status) or closed (code). */
@@ -154,6 +156,8 @@ describe('a real relay under bad input', () => {
       relayUrl: info.relayUrl,
       credential: randomId(32),
       keys: await deriveSpaceKeys(info.spaceId, info.rootSecret),
+      room: MAIN_ROOM,
+      roomId: 'roomRefusedRRRRRRRRRRR',
       idbName: `refused-${randomId()}`,
       WebSocketImpl: CountingWebSocket as unknown as typeof globalThis.WebSocket,
       reconnect: { baseDelayMs: 20, maxDelayMs: 40 },
@@ -178,6 +182,8 @@ describe('a real relay under bad input', () => {
       relayUrl: info.relayUrl,
       credential: info.credential,
       keys: await deriveSpaceKeys(unknownSpace, info.rootSecret),
+      room: MAIN_ROOM,
+      roomId: 'roomUnknownSpaceRRRRRR',
       idbName: `unknown-space-${randomId()}`,
       WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
       reconnect: { baseDelayMs: 20, maxDelayMs: 40 },

@@ -129,9 +129,11 @@ describe('long offline, wiped storage', () => {
     const expectedAppointments = listAppointments(await a.space.openDoc(agendaDocId(month)), {}).items.length
     await b.space.destroy()
 
-    // What Safari's 7-day rule or an eviction under pressure does: the envelope's database goes,
-    // the registry (keys, credential) stays.
-    await idbRequest(indexedDB.deleteDatabase(`${envB.idbPrefix}tournee-space-${b.record.spaceId}`))
+    // What Safari's 7-day rule or an eviction under pressure does: the rooms' envelope databases
+    // go, the registry (keys, credential) stays.
+    const rooms = (await indexedDB.databases()).map((d) => d.name ?? '').filter((name) => name.startsWith(`${envB.idbPrefix}tournee-space-${b.record.spaceId}-`))
+    expect(rooms.length).toBeGreaterThan(0)
+    for (const name of rooms) await idbRequest(indexedDB.deleteDatabase(name))
 
     const offline: DeviceEnvironment = { ...envB, space: { ...envB.space, connect: false } }
     const reopened = await track(loadPractice(offline))

@@ -10,12 +10,13 @@ import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
 import type { WeekDigest } from '../shared/src/digest/week-digest'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
-import { addDays, monthOf, todayIn } from '../shared/src/model/dates'
+import { addDays, monthOf } from '../shared/src/model/dates'
 import { agendaDocId, DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { listPractitioners } from '../shared/src/model/practitioners'
-import { MAIN_ROOM, SpaceLayout, startupRooms } from '../shared/src/space/rooms'
+import { MAIN_ROOM, startupRooms } from '../shared/src/space/rooms'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment } from './helpers/node-device'
+import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { filesUnder } from './helpers/files-under'
 
@@ -30,7 +31,7 @@ function device(name: string, extra: Partial<DeviceEnvironment> = {}, connect = 
   return { ...base, rooms: { background: false }, space: { ...base.space, connect }, ...extra }
 }
 
-const today = () => todayIn('Europe/Paris', Date.now)
+const today = () => TEST_TODAY
 
 async function monthStarts(p: OpenPractice): Promise<string[]> {
   const doc = await p.space.openDoc(agendaDocId(monthOf(today())))
@@ -87,7 +88,7 @@ describe('the week digest', () => {
   it('waits for the first screen before integrating the month when asked (the app)', async () => {
     const c = await track(joinPractice(code, device('chariot', { digest: { holdMainForFirstScreen: true } })))
     expect(await c.space.whenWeekDigestFetched()).toBe('shown')
-    const month = startupRooms(SpaceLayout.Months, today()).find((room) => room !== MAIN_ROOM)!
+    const month = startupRooms(today()).find((room) => room !== MAIN_ROOM)!
     await waitFor(() => expect(c.space.connectedRoomNames()).toContain(month))
     await new Promise((resolve) => setTimeout(resolve, 500))
     // The month has synced, yet the week still shows from the digest: nothing integrated it.
@@ -101,14 +102,14 @@ describe('the week digest', () => {
     const d = await track(joinPractice(code, device('domicile', {}, false)))
     const [practitioner] = (await shownDigest(d)).appointments.map((a) => a.practitionerId)
     const month = await d.space.openDoc(agendaDocId(monthOf(today())))
-    addAppointment(month, { start: `${today()}T12:00`, durationMin: 30, practitionerId: practitioner!, title: 'Urgence' }, actorOf(d), Date.now)
+    addAppointment(month, { start: `${today()}T12:00`, durationMin: 30, practitionerId: practitioner!, title: 'Urgence' }, actorOf(d), testClock)
     // Offline, the month holds only this booking: the agenda shows it rather than a digest without it.
     await waitFor(() => expect(d.space.weekDigest.current()).toBeNull())
     expect(await monthStarts(d)).toEqual([`${today()}T12:00`])
   })
 
   it('is not shown by a device whose week it does not cover', async () => {
-    const later = Date.now() + 15 * 86_400_000
+    const later = testClock() + 15 * 86_400_000
     expect(addDays(today(), 15) > (await shownDigestTo(code))).toBe(true)
     const e = await track(joinPractice(code, device('remplaçant', { now: () => later }, false)))
     expect(await e.space.whenWeekDigestFetched()).toBe('none')

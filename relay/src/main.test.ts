@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base64url'
 import { AUTH_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from '../../shared/src/protocol/constants'
-import { upgradeStatus } from './test-support/sync-test-client'
+import { TEST_ROOM_ID, upgradeStatus } from './test-support/sync-test-client'
 
 const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url))
 const children: ChildProcess[] = []
@@ -56,7 +56,7 @@ describe('tsx relay/src/main.ts', () => {
     const credential = toBase64Url(randomBytes(32))
     expect((await fetch(`${base}/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })).status).toBe(201)
     const wrong = toBase64Url(randomBytes(32))
-    expect(await upgradeStatus(`ws://127.0.0.1:${port}/v1/sync/${spaceId}?credential=${wrong}`, [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + wrong])).toBe(401)
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/v1/sync/${spaceId}/${TEST_ROOM_ID}?credential=${wrong}`, [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + wrong])).toBe(401)
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     child.kill('SIGTERM')

@@ -14,7 +14,7 @@ import type { RelayConfig } from './config'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
 import { delegatingStorage } from './storage/delegating-storage'
 import { SqliteStorage } from './storage/sqlite-storage'
-import { SyncTestClient, upgradeStatus } from './test-support/sync-test-client'
+import { SyncTestClient, TEST_ROOM_ID, upgradeStatus } from './test-support/sync-test-client'
 import { waitFor } from './test-support/wait-for'
 import { silentLogger } from './log'
 
@@ -216,7 +216,7 @@ describe('malformed and abusive frames', () => {
     await waitFor(() => expect(client.closed?.code).toBe(4413))
     const storage = new SqliteStorage({ dataDir })
     cleanups.push(() => storage.close())
-    expect((await storage.loadUpdates(space.spaceId)).updates).toEqual([])
+    expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toEqual([])
   })
 
   it('a flood of messages closes with 4429', async () => {
@@ -255,7 +255,7 @@ describe('storage failure', () => {
     const real = new SqliteStorage({ dataDir })
     let failWrites = true
     const flaky = delegatingStorage(real, {
-      appendUpdate: (id, update, room) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update, room)),
+      appendUpdate: (id, room, update) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, room, update)),
     })
     const { url } = await start(config(dataDir), { storage: flaky })
     const space = await createSpace(url)
@@ -294,19 +294,21 @@ describe('upgrade refusals', () => {
     const good = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential]
     const wrong = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + toBase64Url(randomBytes(32))]
 
-    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, wrong)).toBe(401)
-    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, [SUBPROTOCOL])).toBe(401)
-    expect(await upgradeStatus(`${ws}/v1/sync/${randomId()}`, good)).toBe(404)
-    expect(await upgradeStatus(`${ws}/v1/elsewhere/${space.spaceId}`, good)).toBe(404)
-    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, good, { origin: 'https://evil.example' })).toBe(403)
-    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, [AUTH_SUBPROTOCOL_PREFIX + space.credential])).toBe(426)
-    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, ['tournee.2', AUTH_SUBPROTOCOL_PREFIX + space.credential])).toBe(426)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`, wrong)).toBe(401)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`, [SUBPROTOCOL])).toBe(401)
+    expect(await upgradeStatus(`${ws}/v1/sync/${randomId()}/${TEST_ROOM_ID}`, good)).toBe(404)
+    // The room is part of every sync path: a space alone names no room.
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, good)).toBe(404)
+    expect(await upgradeStatus(`${ws}/v1/elsewhere/${space.spaceId}/${TEST_ROOM_ID}`, good)).toBe(404)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`, good, { origin: 'https://evil.example' })).toBe(403)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`, [AUTH_SUBPROTOCOL_PREFIX + space.credential])).toBe(426)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`, ['tournee.2', AUTH_SUBPROTOCOL_PREFIX + space.credential])).toBe(426)
     expect(relay.metrics.registry.value('tournee_loaded_rooms')).toBe(0)
     expect(relay.metrics.registry.value('tournee_upgrades_accepted_total')).toBe(0)
     expect(relay.metrics.registry.value('tournee_upgrades_refused_total', { reason: 'credential' })).toBe(2)
 
-    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, good, { origin: 'https://cabinet.example.fr' })).toBe(101)
-    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}`, good, { origin: url })).toBe(101)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`, good, { origin: 'https://cabinet.example.fr' })).toBe(101)
+    expect(await upgradeStatus(`${ws}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`, good, { origin: url })).toBe(101)
   })
 
   it('answers tournee.1 only, never echoing the credential', async () => {
@@ -347,8 +349,10 @@ describe('rooms of a space', () => {
   })
 
   it('refuses a room past the rooms-per-space limit with 4507, storing and loading nothing', async () => {
-    const { url, relay } = await start(config(tempDir(), { maxRoomsPerSpace: 2 }))
+    const { url, relay } = await start(config(tempDir(), { maxRoomsPerSpace: 3 }))
     const space = await createSpace(url)
+    // The main room is a room like the others: it counts.
+    await connect(url, space)
     await connect(url, space, roomA)
     await connect(url, space, roomB)
     const loaded = relay.metrics.registry.value('tournee_loaded_rooms')
@@ -356,7 +360,7 @@ describe('rooms of a space', () => {
     await waitFor(() => expect(refused.closed).toEqual({ code: 4507, reason: 'Too many rooms for this space' }))
     expect(relay.metrics.registry.value('tournee_loaded_rooms')).toBe(loaded)
     expect(relay.metrics.registry.value('tournee_upgrades_refused_total', { reason: 'room_limit' })).toBe(1)
-    // The main room and the rooms already admitted still open; another space has its own count.
+    // The rooms already admitted still open; another space has its own count.
     const main = await connect(url, space)
     const again = await connect(url, space, roomA)
     const other = await connect(url, await createSpace(url), roomC)
@@ -409,11 +413,11 @@ describe('durability and compaction', () => {
     for (let i = 0; i < 5; i++) pushEntry(a, `kept-${i}`)
     a.doc.getArray<Entry>('entries').delete(0, 1)
     await waitFor(() => expect(a.ackCovers()).toBe(true))
-    expect((await storage.loadUpdates(space.spaceId)).updates.length).toBeGreaterThan(3)
+    expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates.length).toBeGreaterThan(3)
 
     await a.close()
-    await waitFor(async () => expect((await storage.loadUpdates(space.spaceId)).updates).toHaveLength(1))
-    const [snapshot] = (await storage.loadUpdates(space.spaceId)).updates
+    await waitFor(async () => expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(1))
+    const [snapshot] = (await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates
     expect(Buffer.from(snapshot!).includes(Buffer.from(marker))).toBe(false)
 
     const b = await connect(url, space)
@@ -441,16 +445,16 @@ describe('durability and compaction', () => {
     await first.relay.close()
     const storage = new SqliteStorage({ dataDir })
     // Far fewer rows than compactRowsOnUnload (50), twice the doc's weight.
-    expect((await storage.loadUpdates(space.spaceId)).updates).toHaveLength(2)
+    expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(2)
 
     // The default rules: loading does not compact, the unload does, for the weight alone.
     const { url } = await start(config(dataDir), { storage })
     const b = await connect(url, space)
     await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual(['snapshot']))
-    expect((await storage.loadUpdates(space.spaceId)).updates).toHaveLength(2)
+    expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(2)
     await b.close()
-    await waitFor(async () => expect((await storage.loadUpdates(space.spaceId)).updates).toHaveLength(1))
-    const [snapshot] = (await storage.loadUpdates(space.spaceId)).updates
+    await waitFor(async () => expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(1))
+    const [snapshot] = (await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates
     expect(Buffer.from(snapshot!).includes(Buffer.from(marker))).toBe(false)
     expect(snapshot!.byteLength).toBeLessThan(1.25 * 64 * 1024)
   })
@@ -470,7 +474,7 @@ describe('durability and compaction', () => {
       await waitFor(() => expect(a.ackCovers()).toBe(true))
     }
     await waitFor(() => expect(relay.metrics.registry.value('tournee_compactions_total')).toBeGreaterThan(0))
-    const rows = (await storage.loadUpdates(space.spaceId)).updates
+    const rows = (await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates
     const stored = rows.reduce((sum, row) => sum + row.byteLength, 0)
     expect(stored).toBeLessThan(2.5 * 32 * 1024)
     const b = await connect(url, space)
@@ -487,7 +491,7 @@ describe('durability and compaction', () => {
     for (let i = 0; i < 30; i++) pushEntry(i % 2 === 0 ? a : b, `entry-${i}`)
     await waitFor(() => expect(a.ackCovers() && b.ackCovers()).toBe(true))
     await waitFor(() => expect(relay.metrics.registry.value('tournee_compactions_total')).toBeGreaterThan(0))
-    const rows = (await storage.loadUpdates(space.spaceId)).updates
+    const rows = (await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates
     expect(rows.length).toBeLessThanOrEqual(11)
     const check = new Y.Doc()
     for (const row of rows) Y.applyUpdate(check, row)

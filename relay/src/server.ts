@@ -3,8 +3,8 @@
  * only upgrades authenticated by decideUpgrade. A refused upgrade gets a plain HTTP response on
  * the raw socket, which is then destroyed: no WebSocket, no room, no storage.
  *
- * A room beyond the space's rooms-per-space limit (limits.maxRoomsPerSpace, besides the main
- * room) is refused after authentication, by completing the upgrade and closing at once with
+ * A room beyond the space's rooms-per-space limit (limits.maxRoomsPerSpace, its main room
+ * included) is refused after authentication, by completing the upgrade and closing at once with
  * TooManyRooms (4507): a browser sees a close code, never the HTTP status of a failed upgrade,
  * and only a device holding the credential learns that the limit is reached. Nothing is loaded or
  * stored for that room.

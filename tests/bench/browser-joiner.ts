@@ -31,7 +31,6 @@ import { listPatients, patientDisplayName } from '../../shared/src/model/patient
 import { addDays, monthOf, startOfWeek } from '../../shared/src/model/dates'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../../shared/src/model/doc-ids'
 import { TIME_ZONE, VIEWPORT } from '../e2e/helpers/browser'
-import { localToday } from './fixture'
 
 export interface BrowserJoinTarget {
   /** The relay serving the built app (TOURNEE_STATIC_DIR). */
@@ -44,6 +43,13 @@ export interface BrowserJoinTarget {
   searchName: string
   /** That patient (an id, not a name: it is in the list's links). */
   searchPatientId: string
+  /** The practice's "today" ('YYYY-MM-DD'): whose week the view must show. */
+  today: string
+  /**
+   * Tests: the epoch ms at which Chromium's clock starts (context.clock), so its "today" is the
+   * test's. The benchmark leaves it unset: a faked clock would also fake the timings it reads.
+   */
+  clockAt?: number
 }
 
 export interface BrowserJoinSample {
@@ -60,7 +66,7 @@ export class BrowserJoinError extends Error {
 
 /** What the week view must show and whom to search, from A's plaintext docs (no device involved). */
 export function browserJoinTarget(plaintext: ReadonlyMap<string, Uint8Array>, base: Omit<BrowserJoinTarget, 'weekAppointments' | 'searchName' | 'searchPatientId'>): BrowserJoinTarget {
-  const monday = startOfWeek(localToday())
+  const monday = startOfWeek(base.today)
   const sunday = addDays(monday, 6)
   let weekAppointments = 0
   for (const month of new Set([monthOf(monday), monthOf(sunday)])) {
@@ -176,6 +182,7 @@ async function startProfile(page: Page): Promise<{ stop(): Promise<void> } | nul
 /** One join in a fresh context of `browser`; the context is closed after. */
 export async function joinInChromium(browser: Browser, target: BrowserJoinTarget, timeoutMs: number, pauseMs = 0): Promise<BrowserJoinSample> {
   const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
+  if (target.clockAt !== undefined) await context.clock.install({ time: target.clockAt })
   const pageErrors: string[] = []
   try {
     const page = await context.newPage()

@@ -6,7 +6,6 @@ import * as Y from 'yjs'
 import { createPractice, getPairingCode, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { agendaDocId } from '../../shared/src/model/doc-ids'
-import { NEW_PRACTICE_LAYOUT, type SpaceLayout } from '../../shared/src/space/rooms'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process'
 import { benchEnvironment, stateVectorOf, type StateVector } from './bench-device'
 import { planPractice, steppingClock, writePractice, type PracticePlan, type PracticeSpec, type WrittenPractice } from './generate'
@@ -31,12 +30,12 @@ export function localToday(now = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
 }
 
-export async function setUpPractice(spec: PracticeSpec, layout: SpaceLayout = NEW_PRACTICE_LAYOUT, relayEnv: Record<string, string> = {}): Promise<BenchPractice> {
+export async function setUpPractice(spec: PracticeSpec, relayEnv: Record<string, string> = {}): Promise<BenchPractice> {
   const started = performance.now()
   const relay = await startRelayProcess({ env: relayEnv })
   const envA = benchEnvironment('a')
   const a = await createPractice(
-    { relayUrl: relay.url, practiceName: 'Cabinet de kinésithérapie des Pentes', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' }, layout },
+    { relayUrl: relay.url, practiceName: 'Cabinet de kinésithérapie des Pentes', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } },
     envA,
   )
   const actorA: Actor = { deviceId: a.record.deviceId, memberId: a.record.memberId ?? 'setup' }

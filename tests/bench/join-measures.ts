@@ -28,7 +28,7 @@ export interface JoinSample {
   usableMs: number
   syncedMs: number
   bytesReceived: number
-  /** Rooms (layout 2) open on the device when it became usable, and at the end. */
+  /** Rooms open on the device when it became usable, and at the end. */
   roomsAtUsable?: number
   roomsAtEnd?: number
   /**
@@ -178,7 +178,7 @@ async function openRest(space: PracticeSpace, docIds: readonly string[], expecte
     byRoom.set(room, [...(byRoom.get(room) ?? []), id])
   }
   const ordered = backgroundOrder([...byRoom.keys()], localToday())
-  // backgroundOrder leaves out `main` (always open): its docs (all of them in layout 1) go first.
+  // backgroundOrder leaves out `main` (always open): its docs go first.
   const rooms = [...[...byRoom.keys()].filter((room) => !ordered.includes(room)), ...ordered]
   await runBounded(rooms, BACKGROUND_CONCURRENCY, async (room) => {
     await Promise.all(byRoom.get(room)!.map(async (id) => until(await space.openDoc(id), (d) => hasState(d, expected(id)), timeoutMs)))

@@ -2,8 +2,6 @@
  * The options of `npm run bench`, from `--name=value` arguments or BENCH_<NAME> variables.
  * Bad values are refused with the option's name, before anything starts.
  */
-import { NEW_PRACTICE_LAYOUT, SpaceLayout } from '../../shared/src/space/rooms'
-
 export interface BenchOptions {
   quick: boolean
   /** The heavy configurations too: 10 practitioners, 200 devices, 500-device capacity. */
@@ -15,8 +13,6 @@ export interface BenchOptions {
   /** Practitioners of the shared practice most scenarios use. */
   practitioners: number
   years: number
-  /** Practice layout (shared/src/space/rooms.ts): 3 a room per month (default, as new practices), 2 per year, 1 one room. */
-  layout: SpaceLayout
   /** Scenario ids to run (all when empty). */
   only: string[]
   /** Practitioner counts the fresh-device scenario sets up, each its own practice. */
@@ -48,10 +44,10 @@ export class BenchOptionError extends Error {
 }
 
 const USAGE =
-  'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, --layout=1|2|3, ' +
+  'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, ' +
   '--fresh-sizes=1,3,10, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N'
 
-const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'layout', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices'])
+const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices'])
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
   const flags = new Map<string, string>()
@@ -92,7 +88,6 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     patients: int('patients', quick ? 500 : 2000),
     practitioners: int('practitioners', quick ? 1 : 3),
     years: int('years', 1),
-    layout: readLayout(value('layout')),
     only,
     freshSizes: ints('fresh-sizes', quick ? [1] : full ? [1, 3, 10] : [1, 3]),
     usableOnly: bool('usable-only'),
@@ -102,12 +97,4 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     capacityDevices: int('capacity-devices', quick ? 20 : full ? 500 : 100),
     capacityPractices: int('capacity-practices', quick ? 2 : full ? 50 : 10),
   }
-}
-
-function readLayout(raw: string | undefined): SpaceLayout {
-  if (raw === undefined) return NEW_PRACTICE_LAYOUT
-  if (raw === '3') return SpaceLayout.Months
-  if (raw === '2') return SpaceLayout.Rooms
-  if (raw === '1') return SpaceLayout.Single
-  throw new BenchOptionError(`--layout must be 1 (one room), 2 (a room per year) or 3 (a room per month), got ${raw}`)
 }

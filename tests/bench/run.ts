@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     practice: () => {
       shared ??= (async () => {
         log(`Shared practice: ${spec.practitioners} practitioner(s) × ${spec.months} months from ${spec.firstMonth}, ${spec.patients} patients, seed ${spec.seed}`)
-        const practice = await setUpPractice(spec, options.layout, await relayEnv())
+        const practice = await setUpPractice(spec, await relayEnv())
         volume = describeVolume(practice)
         log(`Set up in ${Math.round(practice.setupMs)} ms: ${JSON.stringify(volume)}`)
         return practice

@@ -7,8 +7,8 @@
  *
  *   A             creates the practice, writes the directory (practitioners, patients) and the
  *                 clinical files;
- *   one per year  joins with the pairing code and writes that year's months (layout 2: one agenda
- *                 room), each month planned from the outline only when it is written;
+ *   one per year  joins with the pairing code and writes that year's months (a room each), each
+ *                 month planned from the outline only when it is written;
  *
  * and each writer flushes, waits for the relay's ACK of every entry, lets its compactions run and
  * reach the relay, keeps what the floors and the checks need of its docs as bytes (the plaintext
@@ -19,13 +19,13 @@
  * devices' background pass), so its expected state is the union of every writer's copy, applied
  * to one doc once all are acknowledged: what the relay holds.
  *
- * The year of today is written last: it is a start-up room, so a writer after it would download it.
+ * The year of today is written last: it holds the start-up rooms (this week's months), so a writer
+ * after it would download them.
  */
 import * as Y from 'yjs'
 import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../../shared/src/model/doc-ids'
-import { SpaceLayout } from '../../shared/src/space/rooms'
 import { startRelayProcess } from '../helpers/relay-process'
 import { benchEnvironment, deleteDeviceDatabases, stateVectorOf } from './bench-device'
 import type { BenchPractice } from './fixture'
@@ -57,9 +57,8 @@ function writerEnvironment(name: string): DeviceEnvironment {
   return { ...env, rooms: { ...env.rooms, background: false } }
 }
 
-/** The months each writer after A writes: one year (one agenda room) each, today's year last. */
-export function writerGroups(months: readonly string[], today: string, layout: SpaceLayout): string[][] {
-  if (layout === SpaceLayout.Single) return months.length > 0 ? [[...months]] : []
+/** The months each writer after A writes: one year (twelve month rooms) each, today's year last. */
+export function writerGroups(months: readonly string[], today: string): string[][] {
   const byYear = new Map<string, string[]>()
   for (const month of months) byYear.set(month.slice(0, 4), [...(byYear.get(month.slice(0, 4)) ?? []), month])
   const current = today.slice(0, 4)
@@ -119,7 +118,6 @@ async function publishWeekDigest(code: string): Promise<void> {
 
 export async function setUpStreamedPractice(
   spec: PracticeSpec,
-  layout: SpaceLayout,
   log: (line: string) => void,
   relayEnv: Record<string, string> = {},
 ): Promise<SyncedPractice> {
@@ -142,7 +140,7 @@ export async function setUpStreamedPractice(
 
     const envA = writerEnvironment('a')
     const a = await createPractice(
-      { relayUrl: relay.url, practiceName: 'Cabinet de kinésithérapie des Pentes', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' }, layout },
+      { relayUrl: relay.url, practiceName: 'Cabinet de kinésithérapie des Pentes', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } },
       envA,
     )
     const memberId = a.record.memberId ?? 'setup'
@@ -160,7 +158,7 @@ export async function setUpStreamedPractice(
     const practiceIds = ids!
     let appointments = 0
     let seriesAppointments = 0
-    const groups = writerGroups(outline.months, spec.today, layout)
+    const groups = writerGroups(outline.months, spec.today)
     for (const months of groups) {
       const env = writerEnvironment(months[0]!.slice(0, 4))
       const writer = await joinPractice(code, env)

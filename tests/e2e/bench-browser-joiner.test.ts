@@ -6,12 +6,12 @@
 import 'fake-indexeddb/auto'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SpaceLayout } from '../../shared/src/space/rooms'
 import { deleteDeviceDatabases } from '../bench/bench-device'
 import { BrowserJoinError, browserJoinTarget, joinInChromium, type BrowserJoinTarget } from '../bench/browser-joiner'
-import { localToday, setUpPractice, type BenchPractice } from '../bench/fixture'
+import { setUpPractice, type BenchPractice } from '../bench/fixture'
 import { defaultSpec } from '../bench/generate'
 import { builtClientDir, launchChromium } from './helpers/browser'
+import { TEST_TODAY, testClock } from '../helpers/test-clock'
 
 describe('bench: a fresh device joining in Chromium', () => {
   let practice: BenchPractice
@@ -21,10 +21,10 @@ describe('bench: a fresh device joining in Chromium', () => {
   beforeAll(async () => {
     // Device A's rooms each add a y-websocket provider's process 'exit' listener (as in run.ts).
     process.setMaxListeners(0)
-    // Three months around today: this week's days fall in them whatever the date.
-    const spec = defaultSpec(localToday(), { practitioners: 2, patients: 60, months: 3 })
-    practice = await setUpPractice(spec, SpaceLayout.Months, { TOURNEE_STATIC_DIR: builtClientDir })
-    target = browserJoinTarget(practice.plaintext, { appUrl: practice.relay.url, code: practice.code, practitioners: 2 })
+    // Three months around the test's today: this week's days fall in them whatever the date.
+    const spec = defaultSpec(TEST_TODAY, { practitioners: 2, patients: 60, months: 3 })
+    practice = await setUpPractice(spec, { TOURNEE_STATIC_DIR: builtClientDir })
+    target = browserJoinTarget(practice.plaintext, { appUrl: practice.relay.url, code: practice.code, practitioners: 2, today: TEST_TODAY, clockAt: testClock() })
     browser = await launchChromium()
   })
 

@@ -24,9 +24,10 @@ import {
   agendaDocId,
   getAppointment,
   listPractitioners,
-  todayIn,
+  monthOf,
 } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
+import { TEST_TODAY, testClock } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
@@ -40,14 +41,15 @@ const screenshotDir = process.env.TOURNEE_SCREENSHOTS
 
 const PRACTICE = { name: 'Cabinet de la Croix-Rousse', practitioner: 'Mathilde Rocheblave' }
 const DAY = '2026-11-23'
-const MONTH = '2026-11'
+const MONTH = monthOf(DAY)
 
 /**
  * The address the screen writes for DAY's round: routeHref's, with no date when DAY is today in
- * the practice's zone (the app names no date for today, so the address then follows the days).
+ * the practice's zone (the test's, which the browser's clock shares: the app names no date for
+ * today, so the address then follows the days).
  */
 function dayRoundHref(practitionerId: string | null): string {
-  return routeHref({ view: 'tournee', date: DAY === todayIn('Europe/Paris', Date.now) ? null : DAY, practitionerId })
+  return routeHref({ view: 'tournee', date: DAY === TEST_TODAY ? null : DAY, practitionerId })
 }
 
 /** Names nobody else types, so that a match can only be what this test wrote. */
@@ -112,7 +114,7 @@ describe('the home-visit round', () => {
     ])
     practitionerId = listPractitioners(directory).items[0]!.id
     colleagueActor = { memberId: practitionerId, deviceId: colleague.record.deviceId }
-    const clock = Date.now
+    const clock = testClock
     otherPractitionerId = addPractitioner(directory, { displayName: 'Hugo Marchetti', profession: 'infirmier' }, colleagueActor, clock)
     for (const [key, patient] of Object.entries(PATIENTS)) ids[key] = addPatient(directory, patient, colleagueActor, clock)
 

@@ -12,9 +12,10 @@ import type { Locator, Page, WebSocketRoute } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { createPractice as createNodePractice, getPairingCode } from '../../client/src/sync/device'
 import type { OpenPractice } from '../../client/src/sync/device'
-import { DIRECTORY_DOC_ID, addAppointment, addPatient, agendaDocId, listPractitioners, monthOf, todayIn } from '../../shared/src/model'
+import { DIRECTORY_DOC_ID, addAppointment, addPatient, agendaDocId, listPractitioners, monthOf } from '../../shared/src/model'
 import type { Actor } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
+import { TEST_TODAY, testClock } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
@@ -41,7 +42,7 @@ describe('a new tablet and the week digest', () => {
   let practitionerId: string
   let code: string
   let held: WebSocketRoute[] | null = []
-  const today = todayIn('Europe/Paris', Date.now)
+  const today = TEST_TODAY
 
   it("a colleague's device books this week and publishes the digests", async () => {
     const env = nodeDeviceEnvironment('secretariat')
@@ -54,10 +55,10 @@ describe('a new tablet and the week digest', () => {
     const directory = await colleague.space.openDoc(DIRECTORY_DOC_ID)
     practitionerId = listPractitioners(directory).items[0]!.id
     actor = { memberId: practitionerId, deviceId: colleague.record.deviceId }
-    const patientId = addPatient(directory, PATIENT, actor, Date.now)
+    const patientId = addPatient(directory, PATIENT, actor, testClock)
     const month = await colleague.space.openDoc(agendaDocId(monthOf(today)))
-    addAppointment(month, { start: `${today}T10:00`, durationMin: 45, practitionerId, patientId }, actor, Date.now)
-    addAppointment(month, { start: `${today}T14:30`, durationMin: 30, practitionerId, title: 'Réunion de cabinet' }, actor, Date.now)
+    addAppointment(month, { start: `${today}T10:00`, durationMin: 45, practitionerId, patientId }, actor, testClock)
+    addAppointment(month, { start: `${today}T14:30`, durationMin: 30, practitionerId, title: 'Réunion de cabinet' }, actor, testClock)
     await colleague.space.whenAcknowledged()
     expect(await colleague.space.publishDirectoryDigest()).toBe('published')
     expect(await colleague.space.publishWeekDigest()).toBe('published')
@@ -84,7 +85,7 @@ describe('a new tablet and the week digest', () => {
 
   it('once the sockets go through, the week reads the month and shows a new booking', async () => {
     const month = await colleague.space.openDoc(agendaDocId(monthOf(today)))
-    addAppointment(month, { start: `${today}T16:00`, durationMin: 30, practitionerId, title: LATER.birthName }, actor, Date.now)
+    addAppointment(month, { start: `${today}T16:00`, durationMin: 30, practitionerId, title: LATER.birthName }, actor, testClock)
     const sockets = held ?? []
     held = null
     await Promise.all(sockets.map((socket) => socket.close()))

@@ -3,13 +3,7 @@
  *
  * IndexedDB database `<prefix>tournee-device`, store `practices` (key: spaceId):
  *   { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
- *     rootSecret: Uint8Array, aead: CryptoKey, blind: CryptoKey, hasSynced?: boolean,
- *     layout?: 1 | 2 | 3 }
- *
- * `layout` (shared/src/space/rooms.ts) is absent on records written before rooms existed, which
- * are all layout-1 practices: absent means 1. New practices are created in layout 3 (a room per
- * agenda month; layout 2, a room per year, was the layout of practices created before it and
- * stays theirs); a joining device takes the layout from the pairing code.
+ *     rootSecret: Uint8Array, aead: CryptoKey, blind: CryptoKey, hasSynced?: boolean }
  *
  * `hasSynced` is set once the space first completed a sync with the relay. The registry and the
  * envelope are two databases, and a browser may evict one and not the other: an empty envelope on
@@ -25,10 +19,10 @@ import { deriveAttachmentKey } from '../../../shared/src/attachments/attachment-
 import { deriveDigestKey } from '../../../shared/src/digest/digest-cipher'
 import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
 import { decodePairingCode, encodePairingCode, PairingCodeError } from '../../../shared/src/space/pairing-code'
-import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
+import { DIRECTORY_DOC_ID, MANIFEST_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { initPractice } from '../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../shared/src/model/input-schemas'
-import { NEW_PRACTICE_LAYOUT, SpaceLayout } from '../../../shared/src/space/rooms'
+import { writeManifest } from '../../../shared/src/space/manifest'
 import { PracticeSpace, type PracticeSpaceOptions, type RoomOptions } from './practice-space'
 import { probeRelayAccess, registerSpace, RelayFailure, RelayRefusedError } from './relay-http'
 import { ConnectionStatus } from './sync-state'
@@ -56,7 +50,6 @@ interface StoredPractice extends PracticeRecord {
   aead: CryptoKey
   blind: CryptoKey
   hasSynced?: boolean
-  layout?: SpaceLayout
 }
 
 export interface OpenPractice {
@@ -138,7 +131,6 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
     relayUrl: stored.relayUrl,
     credential: stored.credential,
     keys,
-    layout: stored.layout ?? SpaceLayout.Single,
     idbName: `${env.idbPrefix}tournee-space-${stored.spaceId}`,
     ...(connect === undefined ? {} : { connect }),
     room: {
@@ -203,8 +195,6 @@ export interface CreatePracticeInput {
   practiceName: string
   practitioner: PracticeInitInput['firstPractitioner']
   enrolmentSecret?: string
-  /** A room per month (3, the default); 2 and 1 only to test practices created by older versions. */
-  layout?: SpaceLayout
 }
 
 /** First device of a practice: new space, new keys, registered on the relay, directory seeded. */
@@ -226,9 +216,10 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     rootSecret,
     aead: keys.aead,
     blind: keys.blind,
-    layout: input.layout ?? NEW_PRACTICE_LAYOUT,
   }
   const space = await openSpace(stored, env)
+  const clock = env.now ?? Date.now
+  writeManifest(await space.openDoc(MANIFEST_DOC_ID), { createdAt: clock(), createdBy: deviceId })
   const directory = await space.openDoc(DIRECTORY_DOC_ID)
   // The first practitioner does not exist before this call, so the records it creates are
   // signed by the device alone ('setup'); everything after is signed by the practitioner.
@@ -236,7 +227,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     directory,
     { name: input.practiceName, firstPractitioner: input.practitioner },
     { deviceId, memberId: 'setup' },
-    env.now ?? Date.now,
+    clock,
   )
   await space.flush()
   await write(env, stored)
@@ -267,7 +258,6 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     aead: keys.aead,
     blind: keys.blind,
     hasSynced: existing?.hasSynced ?? false,
-    layout: info.layout,
   }
   await write(env, stored)
   const space = await openSpace(stored, env)
@@ -287,7 +277,7 @@ export async function setMember(spaceId: string, memberId: string, env: DeviceEn
 export async function getPairingCode(spaceId: string, env: DeviceEnvironment = browserEnvironment): Promise<string> {
   const stored = await readOne(env, spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
-  return encodePairingCode({ ...stored, layout: stored.layout ?? SpaceLayout.Single })
+  return encodePairingCode(stored)
 }
 
 export class RelayUrlError extends Error {

@@ -6,7 +6,6 @@ import { deriveSpaceKeys } from '../../../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { newRecordId } from '../../../shared/src/model/ids'
 import { SUBPROTOCOL } from '../../../shared/src/protocol/constants'
-import { roomOf, SpaceLayout } from '../../../shared/src/space/rooms'
 import { PracticeSpace, ROOMS_INDEX_MAP, type PracticeSpaceOptions } from './practice-space'
 
 const opened: PracticeSpace[] = []
@@ -15,14 +14,13 @@ afterEach(async () => {
 })
 
 /** A practice that never connects (nothing listens on port 9), on fake-indexeddb. */
-async function options(layout: SpaceLayout, at: string): Promise<PracticeSpaceOptions> {
+async function options(at: string): Promise<PracticeSpaceOptions> {
   const spaceId = randomId()
   return {
     spaceId,
     relayUrl: 'http://127.0.0.1:9',
     credential: randomId(32),
     keys: await deriveSpaceKeys(spaceId, randomBytes(32)),
-    layout,
     idbName: `unit-${randomId()}:tournee-space-${spaceId}`,
     connect: false,
     now: () => Date.parse(at),
@@ -62,21 +60,21 @@ function sortedNames(names: readonly string[]): string[] {
   return [...names].sort()
 }
 
-describe('PracticeSpace (layout 3)', () => {
+describe('PracticeSpace', () => {
   it('opens main and this month at start, and both months of a week that straddles two', async () => {
-    expect(sortedNames((await open(await options(SpaceLayout.Months, '2026-06-15T10:00:00Z'))).openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
+    expect(sortedNames((await open(await options('2026-06-15T10:00:00Z'))).openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
     // Tuesday 1 December 2026 (Paris): the week began on Monday 30 November.
-    expect(sortedNames((await open(await options(SpaceLayout.Months, '2026-12-01T10:00:00Z'))).openRoomNames())).toEqual(sortedNames([
+    expect(sortedNames((await open(await options('2026-12-01T10:00:00Z'))).openRoomNames())).toEqual(sortedNames([
       'main',
       'agenda/2026-12',
       'agenda/2026-11',
     ]))
     // 23:30 UTC on 31 May is already Monday 1 June in Paris: the practice's date, not the machine's.
-    expect(sortedNames((await open(await options(SpaceLayout.Months, '2026-05-31T23:30:00Z'))).openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
+    expect(sortedNames((await open(await options('2026-05-31T23:30:00Z'))).openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
   })
 
   it('opens a month room when its doc is asked for, writes there alone, lists it, and reopens it from IndexedDB', async () => {
-    const o = await options(SpaceLayout.Months, '2026-06-15T10:00:00Z')
+    const o = await options('2026-06-15T10:00:00Z')
     const practice = await open(o)
     const patient = `patient/${newRecordId()}`
     write(await practice.openDoc('agenda/2019-03'), 'rdv')
@@ -105,7 +103,7 @@ describe('PracticeSpace (layout 3)', () => {
   it('holds a prefetch back while a start-up room is still syncing', async () => {
     const relay = await silentRelay()
     try {
-      const o = await options(SpaceLayout.Months, '2026-06-15T10:00:00Z')
+      const o = await options('2026-06-15T10:00:00Z')
       const practice = await open({ ...o, relayUrl: relay.url, connect: true, background: false })
       await expect.poll(() => practice.getSyncState().status).toBe('syncing')
       let prefetched = false
@@ -129,7 +127,7 @@ describe('PracticeSpace (layout 3)', () => {
     const relay = await silentRelay()
     try {
       // Tuesday 1 December 2026: the week straddles November and December.
-      const o = await options(SpaceLayout.Months, '2026-12-01T10:00:00Z')
+      const o = await options('2026-12-01T10:00:00Z')
       const writer = await open(o)
       write(await writer.openDoc('agenda/2026-11'), 'lundi')
       write(await writer.openDoc('agenda/2026-12'), 'mardi')
@@ -154,59 +152,10 @@ describe('PracticeSpace (layout 3)', () => {
   })
 
   it('prefetches a neighbour month at once when the start-up rooms have settled (offline)', async () => {
-    const practice = await open(await options(SpaceLayout.Months, '2026-06-15T10:00:00Z'))
+    const practice = await open(await options('2026-06-15T10:00:00Z'))
     const doc = await practice.prefetchDoc('agenda/2026-07')
     write(doc, 'rdv')
     expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-07']))
     expect(await practice.openDoc('agenda/2026-07')).toBe(doc)
-  })
-})
-
-describe('PracticeSpace (layout 2)', () => {
-  it('opens main and this year at start, next year too in December', async () => {
-    expect(sortedNames((await open(await options(SpaceLayout.Rooms, '2026-06-15T10:00:00Z'))).openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026']))
-    expect(sortedNames((await open(await options(SpaceLayout.Rooms, '2026-12-02T10:00:00Z'))).openRoomNames())).toEqual(sortedNames([
-      'main',
-      'agenda/2026',
-      'agenda/2027',
-    ]))
-  })
-
-  it('opens a room when one of its docs is asked for, writes there, and lists it in the directory', async () => {
-    const o = await options(SpaceLayout.Rooms, '2026-06-15T10:00:00Z')
-    const practice = await open(o)
-    const patient = `patient/${newRecordId()}`
-    write(await practice.openDoc('agenda/2019-03'), 'rdv')
-    write(await practice.openDoc(patient), 'note')
-    await practice.flush()
-    const fileRoom = await roomOf(patient, SpaceLayout.Rooms)
-    expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026', 'agenda/2019', fileRoom]))
-    expect((await practice.roomSpace('agenda/2019')).envelope.stats().entries).toBe(1)
-    expect((await practice.roomSpace('agenda/2026')).envelope.stats().entries).toBe(0)
-    const directory = await practice.openDoc(DIRECTORY_DOC_ID)
-    await expect.poll(() => [...directory.getMap(ROOMS_INDEX_MAP).keys()].sort()).toEqual(['agenda/2019', fileRoom].sort())
-    // Offline: the practice says so, and counts every room's unsent entries.
-    expect(practice.getSyncState().status).toBe('offline')
-    await practice.flush()
-    expect(practice.getSyncState().pendingChanges).toBeGreaterThanOrEqual(3)
-
-    // Reopened from IndexedDB with no network: the 2019 room comes back on demand, with its data.
-    await practice.destroy()
-    const again = await open(o)
-    expect(sortedNames(again.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026']))
-    expect((await again.openDoc('agenda/2019-03')).getMap('test').get('rdv')).toBe('valeur')
-    expect((await again.openDoc(patient)).getMap('test').get('note')).toBe('valeur')
-  })
-})
-
-describe('PracticeSpace (layout 1)', () => {
-  it('keeps every doc in the main room', async () => {
-    const practice = await open(await options(SpaceLayout.Single, '2026-06-15T10:00:00Z'))
-    write(await practice.openDoc('agenda/2019-03'), 'rdv')
-    write(await practice.openDoc(`patient/${newRecordId()}`), 'note')
-    await practice.flush()
-    expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main']))
-    expect(practice.envelope.stats().entries).toBe(2)
-    expect([...(await practice.openDoc(DIRECTORY_DOC_ID)).getMap(ROOMS_INDEX_MAP).keys()]).toEqual([])
   })
 })

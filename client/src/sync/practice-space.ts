@@ -3,10 +3,8 @@
  * rooms (shared/src/space/rooms.ts), each room a `Space` (space.ts) with its own envelope,
  * IndexedDB database and socket. The UI sees only `openDoc` and one aggregated SyncState.
  *
- * Layout 1 (practices created before rooms): one room, the space's main room, holding every doc,
- * exactly as before. Layouts 2 (a room per agenda year) and 3 (a room per agenda month):
- *   - at start: the start-up rooms (`startupRooms`: `main`, and this month in layout 3, plus the
- *     other month of a week that straddles two; this year in layout 2) open and connect, so the
+ *   - at start: the start-up rooms (`startupRooms`: `main`, and this month, plus the
+ *     other month of a week that straddles two) open and connect, so the
  *     directory and today's agenda are usable as soon as those small rooms are synced;
  *   - on demand: `openDoc('agenda/2019-03')` opens that doc's room, which loads from IndexedDB and
  *     connects; views wait only for that room. `prefetchDoc` (the agenda's neighbour months) does
@@ -49,9 +47,9 @@ import { agendaDocId, DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids
 import { addDays, startOfWeek, todayIn } from '../../../shared/src/model/dates'
 import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
 import { weekDigestCovers, weekDigestWindow, type WeekDigest } from '../../../shared/src/digest/week-digest'
-import { blindRoomName, roomKeys } from '../../../shared/src/space/room-keys'
+import { blindRoomName } from '../../../shared/src/space/room-keys'
 import { backgroundOrder } from '../../../shared/src/space/background-order'
-import { isRoomOfLayout, MAIN_ROOM, roomOf, SpaceLayout, startupRooms, weekMonths, type RoomName } from '../../../shared/src/space/rooms'
+import { isRoomName, MAIN_ROOM, roomOf, startupRooms, weekMonths, type RoomName } from '../../../shared/src/space/rooms'
 import type { AttachmentSync } from './attachment-sync'
 import { runBounded, type QueueVerdict } from './bounded-queue'
 import { DirectoryDigestHolder, WeekDigestHolder } from './digest-source'
@@ -70,7 +68,7 @@ import { ConnectionStatus, initialSyncState, type SyncState } from './sync-state
 /** Options every room of the practice shares (batching, backoff, sockets, clock). */
 export type RoomOptions = Omit<
   SpaceOptions,
-  'spaceId' | 'relayUrl' | 'credential' | 'keys' | 'idbName' | 'roomId' | 'previouslySynced' | 'connect' | 'onLocalWrite'
+  'spaceId' | 'relayUrl' | 'credential' | 'keys' | 'idbName' | 'room' | 'roomId' | 'previouslySynced' | 'connect' | 'onLocalWrite'
 >
 
 export interface PracticeSpaceOptions {
@@ -78,8 +76,7 @@ export interface PracticeSpaceOptions {
   relayUrl: string
   credential: string
   keys: SpaceKeys
-  layout: SpaceLayout
-  /** Name of the main room's IndexedDB database; other rooms add `-<roomId>`. */
+  /** Prefix of the rooms' IndexedDB databases: each room's is `<idbName>-<roomId>`. */
   idbName: string
   room?: RoomOptions
   /** The registry says this device synced before: an empty main room means it was erased. */
@@ -154,7 +151,6 @@ interface OpenRoom {
 
 export class PracticeSpace {
   readonly spaceId: string
-  readonly layout: SpaceLayout
   /** What the directory's views read until the directory has synced (see digest-source.ts). */
   readonly directoryDigest = new DirectoryDigestHolder()
   /** What the agenda reads for this week and the next until this week's month docs have synced. */
@@ -210,11 +206,10 @@ export class PracticeSpace {
   private constructor(options: PracticeSpaceOptions) {
     this.options = options
     this.spaceId = options.spaceId
-    this.layout = options.layout
     this.now = options.now ?? options.room?.now ?? Date.now
     this.wanted = options.connect ?? true
     this.today = todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now)
-    this.startupRooms = new Set(startupRooms(options.layout, this.today))
+    this.startupRooms = new Set(startupRooms(this.today))
     this.weekDocs = weekMonths(this.today).map(agendaDocId)
     const digest = options.digest
     const shared: Omit<DigestSyncOptions<unknown>, 'holder'> | null = digest
@@ -266,9 +261,9 @@ export class PracticeSpace {
     return this.openDoc(docId)
   }
 
-  /** The room of a doc in this practice's layout. */
+  /** The room of a doc (shared/src/space/rooms.ts). */
   roomOfDoc(docId: string): Promise<RoomName> {
-    return roomOf(docId, this.layout)
+    return roomOf(docId)
   }
 
   getSyncState(): SyncState {
@@ -403,7 +398,7 @@ export class PracticeSpace {
 
   // --- rooms (tests, benchmarks, diagnostics) ---
 
-  /** The main room's envelope (the only one of a layout-1 practice). */
+  /** The main room's envelope (tests). */
   get envelope(): Envelope {
     return this.mainSpace().envelope
   }
@@ -492,8 +487,7 @@ export class PracticeSpace {
 
   private async openRoom(name: RoomName): Promise<OpenRoom> {
     const { options } = this
-    const single = this.layout === SpaceLayout.Single
-    const roomId = single || name === MAIN_ROOM ? undefined : await blindRoomName(options.keys, name)
+    const roomId = await blindRoomName(options.keys, name)
     // A new device's main room waits for the digest (digest-sync.ts); released at once
     // when main has local data.
     let releaseMain: () => void = () => undefined
@@ -509,9 +503,10 @@ export class PracticeSpace {
       spaceId: options.spaceId,
       relayUrl: options.relayUrl,
       credential: options.credential,
-      keys: single ? options.keys : roomKeys(options.keys, name),
-      idbName: roomId === undefined ? options.idbName : `${options.idbName}-${roomId}`,
-      ...(roomId === undefined ? {} : { roomId }),
+      keys: options.keys,
+      room: name,
+      idbName: `${options.idbName}-${roomId}`,
+      roomId,
       // Only the main room can tell an erased device: other rooms may simply be new here.
       previouslySynced: name === MAIN_ROOM && (options.previouslySynced ?? false),
       ...(name === MAIN_ROOM && options.attachments ? { attachments: options.attachments } : {}),
@@ -556,7 +551,7 @@ export class PracticeSpace {
       this.mainWasSynced = true
       this.inBackground(this.directorySynced(room))
     }
-    if (room.name === MAIN_ROOM && !this.destroyed && this.layout !== SpaceLayout.Single) {
+    if (room.name === MAIN_ROOM && !this.destroyed) {
       const online = room.space.getSyncState().status === ConnectionStatus.Online
       // Each time main (re)connects and is caught up, bring the other rooms up to date too: they
       // may have missed what colleagues wrote meanwhile.
@@ -580,7 +575,7 @@ export class PracticeSpace {
       }
       this.touch(room)
     }
-    if (this.layout !== SpaceLayout.Single && name !== MAIN_ROOM) this.inBackground(this.recordRoom(name))
+    if (name !== MAIN_ROOM) this.inBackground(this.recordRoom(name))
   }
 
   /**
@@ -697,8 +692,7 @@ export class PracticeSpace {
   /**
    * A write into the digest's weeks while the agenda shows them from it (a person booking before
    * the month has synced): the digest cannot show it, so the views read the docs from now on.
-   * Not for main (layout 1 keeps the agenda there): every patient write is main's too, and main
-   * syncs within the hold's cap anyway.
+   * Not for main: every patient write is main's too, and main syncs within the hold's cap anyway.
    */
   private async showWrittenWeek(name: RoomName): Promise<void> {
     const shown = this.weekDigest.current()
@@ -743,7 +737,7 @@ export class PracticeSpace {
     // What the screen shows now comes first; the pass would only dilute its bandwidth.
     await this.startupSettled()
     const names = backgroundOrder(
-      [...index.keys()].filter((name) => isRoomOfLayout(this.layout, name)),
+      [...index.keys()].filter(isRoomName),
       this.today,
     ).filter((name) => !this.startupRooms.has(name) && !this.caughtUp.has(name))
     await runBounded(names, this.options.backgroundConcurrency ?? BACKGROUND_CONCURRENCY, (name) => this.catchUp(name))

@@ -2,8 +2,7 @@
  * One room of a space on this device: its envelope persisted in IndexedDB (y-indexeddb), synced
  * with the relay (y-websocket), and its inner docs opened on demand through the Envelope.
  * Everything per room lives here (envelope, provider, persistence, acknowledged vector, pending
- * counts); the practice-level object that routes docs to rooms is practice-space.ts. A layout-1
- * practice has exactly one of these, on the space's main room.
+ * counts); the practice-level object that routes docs to rooms is practice-space.ts.
  *
  * The UI sees only `openDoc` and a SyncState; sockets and keys stay here.
  *
@@ -26,6 +25,7 @@ import {
   type StateVector,
 } from '../../../shared/src/envelope/sync-progress'
 import type { SpaceKeys } from '../../../shared/src/crypto/space-keys'
+import type { RoomName } from '../../../shared/src/space/rooms'
 import { AUTH_SUBPROTOCOL_PREFIX, CloseCode, MessageType, Paths, SUBPROTOCOL } from '../../../shared/src/protocol/constants'
 import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
 import { ConnectionStatus, RefusalReason, initialSyncState, type SyncState } from './sync-state'
@@ -38,10 +38,12 @@ export interface SpaceOptions {
   relayUrl: string
   credential: string
   keys: SpaceKeys
+  /** The room this is (shared/src/space/rooms.ts), bound into its entries' associated data. */
+  room: RoomName
   /** IndexedDB database holding the envelope; one per room (and per simulated device in tests). */
   idbName: string
-  /** Blinded id of a room other than the space's main room (wire path /v1/sync/<spaceId>/<roomId>). */
-  roomId?: string
+  /** The room's blinded id (wire path /v1/sync/<spaceId>/<roomId>). */
+  roomId: string
   /** Called when this device writes into the envelope (not for what the relay or IndexedDB gave). */
   onLocalWrite?: () => void
   WebSocketImpl?: typeof WebSocket
@@ -176,7 +178,7 @@ export class Space {
     this.now = options.now ?? Date.now
     this.policy = new ReconnectPolicy(options.reconnect)
     if (restoring) this.state = { ...this.state, restoring: true }
-    this.envelope = new Envelope(envelopeDoc, options.keys, {
+    this.envelope = new Envelope(envelopeDoc, options.keys, options.room, {
       ...options.envelope,
       onError: (error) => {
         this.setState({ undecryptableEntries: this.envelope.stats().undecryptable })
@@ -185,7 +187,7 @@ export class Space {
       onEntriesRemoved: () => this.scheduleLocalTrim(),
     })
     // y-websocket appends "/<room name>" to the URL: the room's path segment rides along.
-    const roomPath = options.roomId === undefined ? options.spaceId : `${options.spaceId}/${options.roomId}`
+    const roomPath = `${options.spaceId}/${options.roomId}`
     this.provider = new WebsocketProvider(syncUrl(options.relayUrl), roomPath, envelopeDoc, {
       connect: false,
       protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
@@ -563,7 +565,7 @@ function isBrowserOffline(): boolean {
   return typeof navigator !== 'undefined' && typeof document !== 'undefined' && navigator.onLine === false
 }
 
-/** http(s)://host → ws(s)://host/v1/sync (the provider appends /<spaceId>). */
+/** http(s)://host → ws(s)://host/v1/sync (the provider appends /<spaceId>/<roomId>). */
 export function syncUrl(relayUrl: string): string {
   const url = new URL(relayUrl)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'

@@ -6,7 +6,7 @@ import { credentialMatches, hashCredential, InvalidCredentialError } from './cre
 import { checkEnrolment } from './enrolment'
 import { checkOrigin } from './origin'
 import { parseSubprotocols } from './subprotocols'
-import { decideUpgrade, roomFromSyncPath, spaceIdFromSyncPath } from './upgrade'
+import { decideUpgrade, roomFromSyncPath } from './upgrade'
 
 const CREDENTIAL = toBase64Url(new Uint8Array(32).fill(7))
 const OTHER_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(8))
@@ -135,16 +135,8 @@ describe('upgrade decision', () => {
     'sec-websocket-protocol': `tournee.1, tournee-auth.${CREDENTIAL}`,
   }
 
-  it('accepts a right credential on a sync path, query string ignored', async () => {
-    expect(await decideUpgrade({ url: `/v1/sync/${SPACE}?x=1`, headers: good }, deps)).toEqual({
-      ok: true,
-      spaceId: SPACE,
-      roomId: '',
-    })
-  })
-
-  it('accepts the same credential on a room path of the space', async () => {
-    expect(await decideUpgrade({ url: `/v1/sync/${SPACE}/${ROOM}`, headers: good }, deps)).toEqual({
+  it('accepts a right credential on a room path of the space, query string ignored', async () => {
+    expect(await decideUpgrade({ url: `/v1/sync/${SPACE}/${ROOM}?x=1`, headers: good }, deps)).toEqual({
       ok: true,
       spaceId: SPACE,
       roomId: ROOM,
@@ -153,7 +145,8 @@ describe('upgrade decision', () => {
 
   it.each([
     ['not a sync path', '/v1/other/' + SPACE, good, 404, 'path'],
-    ['a malformed space id', '/v1/sync/short', good, 404, 'path'],
+    ['a malformed space id', `/v1/sync/short/${ROOM}`, good, 404, 'path'],
+    ['a space without a room', `/v1/sync/${SPACE}`, good, 404, 'path'],
     ['a malformed room segment', `/v1/sync/${SPACE}/more`, good, 404, 'path'],
     ['a room segment with a slash', `/v1/sync/${SPACE}/${ROOM}/x`, good, 404, 'path'],
     ['an empty room segment', `/v1/sync/${SPACE}/`, good, 404, 'path'],
@@ -161,21 +154,17 @@ describe('upgrade decision', () => {
     ['a wrong credential on a room path', `/v1/sync/${SPACE}/${ROOM}`, { ...good, 'sec-websocket-protocol': `tournee.1, tournee-auth.${OTHER_CREDENTIAL}` }, 401, 'credential'],
     ['no credential on a room path', `/v1/sync/${SPACE}/${ROOM}`, { ...good, 'sec-websocket-protocol': 'tournee.1' }, 401, 'credential'],
     ['no url', undefined, good, 404, 'path'],
-    ['no protocol version', `/v1/sync/${SPACE}`, { ...good, 'sec-websocket-protocol': `tournee-auth.${CREDENTIAL}` }, 426, 'protocol'],
-    ['a foreign origin', `/v1/sync/${SPACE}`, { ...good, origin: 'https://evil.example' }, 403, 'origin'],
-    ['an unknown space', '/v1/sync/ZZZZZZZZZZZZZZZZZZZZZZ', good, 404, 'unknown_space'],
-    ['no credential', `/v1/sync/${SPACE}`, { ...good, 'sec-websocket-protocol': 'tournee.1' }, 401, 'credential'],
-    ['a wrong credential', `/v1/sync/${SPACE}`, { ...good, 'sec-websocket-protocol': `tournee.1, tournee-auth.${OTHER_CREDENTIAL}` }, 401, 'credential'],
+    ['no protocol version', `/v1/sync/${SPACE}/${ROOM}`, { ...good, 'sec-websocket-protocol': `tournee-auth.${CREDENTIAL}` }, 426, 'protocol'],
+    ['a foreign origin', `/v1/sync/${SPACE}/${ROOM}`, { ...good, origin: 'https://evil.example' }, 403, 'origin'],
   ])('refuses %s', async (_label, url, headers, status, reason) => {
     const decision = await decideUpgrade({ url, headers }, deps)
     expect(decision).toMatchObject({ ok: false, status, reason })
   })
 
-  it('extracts space ids only from exact sync paths', () => {
-    expect(spaceIdFromSyncPath(`/v1/sync/${SPACE}`)).toBe(SPACE)
-    expect(spaceIdFromSyncPath(`/v1/sync/${SPACE}?credential=x`)).toBe(SPACE)
-    expect(spaceIdFromSyncPath(`/v1/sync/`)).toBeNull()
-    expect(roomFromSyncPath(`/v1/sync/${SPACE}/${ROOM}?x`)).toEqual({ spaceId: SPACE, roomId: ROOM })
+  it('extracts space and room only from exact sync paths', () => {
+    expect(roomFromSyncPath(`/v1/sync/${SPACE}`)).toBeNull()
+    expect(roomFromSyncPath(`/v1/sync/`)).toBeNull()
+    expect(roomFromSyncPath(`/v1/sync/${SPACE}/${ROOM}?credential=x`)).toEqual({ spaceId: SPACE, roomId: ROOM })
     expect(roomFromSyncPath(`/v1/sync/${SPACE}/../${ROOM}`)).toBeNull()
   })
 })

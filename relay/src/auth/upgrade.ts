@@ -1,7 +1,7 @@
 /**
  * Decides a WebSocket upgrade before it completes, in this order, each with its HTTP status:
  *
- *   path is /v1/sync/<spaceId>[/<roomId>]   else 404 (roomId: 22 base64url chars, a blinded name)
+ *   path is /v1/sync/<spaceId>/<roomId>   else 404 (roomId: 22 base64url chars, a blinded name)
  *   `tournee.1` offered               else 426 (the app is older or newer than the relay)
  *   Origin allowed                    else 403
  *   space exists                      else 404
@@ -13,7 +13,6 @@
  */
 import { Paths } from '../../../shared/src/protocol/constants'
 import { isRoomId, isSpaceId } from '../../../shared/src/protocol/ids'
-import { MAIN_ROOM_ID } from '../storage/relay-storage'
 import type { UpgradeRefusalReason } from '../metrics/relay-metrics'
 import { credentialMatches } from './credential'
 import { checkOrigin } from './origin'
@@ -38,26 +37,22 @@ export interface UpgradeDeps {
   getCredentialHash(spaceId: string): Promise<Uint8Array | null>
 }
 
-export function spaceIdFromSyncPath(url: string | undefined): string | null {
-  return roomFromSyncPath(url)?.spaceId ?? null
-}
-
-/** `/v1/sync/<spaceId>` → the main room; `/v1/sync/<spaceId>/<roomId>` → that room; else null. */
+/** `/v1/sync/<spaceId>/<roomId>` → that room of that space; anything else → null. */
 export function roomFromSyncPath(url: string | undefined): { spaceId: string; roomId: string } | null {
   if (url === undefined) return null
   const path = url.split('?', 1)[0] ?? ''
   if (!path.startsWith(Paths.syncPrefix)) return null
   const segments = path.slice(Paths.syncPrefix.length).split('/')
-  const [spaceId, roomId = MAIN_ROOM_ID] = segments
-  if (segments.length > 2 || !isSpaceId(spaceId)) return null
-  if (segments.length === 2 && !isRoomId(roomId)) return null
+  if (segments.length !== 2) return null
+  const [spaceId, roomId] = segments
+  if (!isSpaceId(spaceId) || !isRoomId(roomId)) return null
   return { spaceId, roomId }
 }
 
 export async function decideUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Promise<UpgradeDecision> {
   const target = roomFromSyncPath(request.url)
   if (target === null) {
-    return { ok: false, status: 404, reason: 'path', message: `Not a sync path: use ${Paths.syncPrefix}<spaceId>[/<roomId>]` }
+    return { ok: false, status: 404, reason: 'path', message: `Not a sync path: use ${Paths.syncPrefix}<spaceId>/<roomId>` }
   }
   const { spaceId, roomId } = target
   const offered = parseSubprotocols(request.headers['sec-websocket-protocol'])

@@ -8,7 +8,6 @@
  */
 import { errorFields, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics/relay-metrics'
-import { MAIN_ROOM_ID } from '../storage/relay-storage'
 import { Room, type RoomDeps } from './room'
 
 /** Space ids and room ids are base64url: '/' never occurs in either. */
@@ -35,7 +34,7 @@ export class RoomRegistry {
   constructor(private readonly deps: RoomRegistryDeps) {}
 
   /** A room of a space, loading it if needed. Every acquire must be paired with one release. */
-  acquire(spaceId: string, roomId: string = MAIN_ROOM_ID): Promise<Room> {
+  acquire(spaceId: string, roomId: string): Promise<Room> {
     const key = roomKey(spaceId, roomId)
     let entry = this.entries.get(key)
     if (!entry) {
@@ -46,7 +45,7 @@ export class RoomRegistry {
     return entry.room
   }
 
-  release(spaceId: string, roomId: string = MAIN_ROOM_ID): void {
+  release(spaceId: string, roomId: string): void {
     const key = roomKey(spaceId, roomId)
     const entry = this.entries.get(key)
     if (!entry) return

@@ -18,6 +18,7 @@ import { SqliteStorage } from '../storage/sqlite-storage'
 import { Room, type RoomPeer } from './room'
 
 const SPACE = 'space-room-test'
+const ROOM = 'roomOfTheTestRRRRRRRRR'
 const cleanups: (() => void)[] = []
 afterEach(() => {
   vi.useRealTimers()
@@ -52,10 +53,10 @@ function gatedStorage(): { storage: RelayStorage; real: SqliteStorage; hold(): v
   let started: () => void = () => undefined
   let whenStarted = new Promise<void>((resolve) => (started = resolve))
   const storage = delegatingStorage(real, {
-    appendUpdate: async (id, update, room) => {
+    appendUpdate: async (id, room, update) => {
       started()
       if (gate) await gate
-      return real.appendUpdate(id, update, room)
+      return real.appendUpdate(id, room, update)
     },
   })
   return {
@@ -75,7 +76,8 @@ function gatedStorage(): { storage: RelayStorage; real: SqliteStorage; hold(): v
 
 async function loadRoom(storage: RelayStorage, ackAllAfterMs?: number): Promise<Room> {
   await storage.createSpace(SPACE, new Uint8Array(32))
-  return Room.load(SPACE, '', {
+  await storage.admitRoom(SPACE, ROOM, 10)
+  return Room.load(SPACE, ROOM, {
     storage,
     limits: { ...DefaultLimits },
     logger: silentLogger,
@@ -118,7 +120,7 @@ describe('Room write path', () => {
 
     gated.release()
     await handled
-    expect((await gated.real.loadUpdates(SPACE)).updates).toHaveLength(1)
+    expect((await gated.real.loadUpdates(SPACE, ROOM)).updates).toHaveLength(1)
     expect(writer.acks).toHaveLength(joinAcks + 1)
     expect(covers(writer.acks.at(-1), client)).toBe(true)
     // The other device is sent nothing more: no ACK for what it received.
@@ -164,7 +166,7 @@ describe('Room write path', () => {
     })
     let fail = true
     const storage = delegatingStorage(real, {
-      appendUpdate: (id, update, room) => (fail ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, update, room)),
+      appendUpdate: (id, room, update) => (fail ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, room, update)),
     })
     const room = await loadRoom(storage)
     const writer = new RecordingPeer()

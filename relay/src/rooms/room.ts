@@ -80,7 +80,7 @@ export class Room {
 
   private constructor(
     readonly spaceId: string,
-    /** MAIN_ROOM_ID ('') for the space's main room, else a blinded room id. */
+    /** A blinded room id: the relay does not know which room of the space this is. */
     readonly roomId: string,
     private readonly deps: RoomDeps,
   ) {
@@ -176,7 +176,7 @@ export class Room {
     }
     const ack = await this.writes.run(async () => {
       if (!empty) {
-        this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, update, this.roomId)
+        this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, this.roomId, update)
         this.rows++
         this.storedBytes += update.byteLength
         this.deps.metrics.updatesPersisted.inc()
@@ -250,7 +250,7 @@ export class Room {
         this.checkBytesAt = this.storedBytes + state.byteLength * (ratio - 1)
         return false
       }
-      await this.deps.storage.compact(this.spaceId, state, this.lastSeq, this.roomId)
+      await this.deps.storage.compact(this.spaceId, this.roomId, state, this.lastSeq)
       this.deps.logger.info('room_compacted', {
         spaceId: this.spaceId,
         roomId: this.roomId,

@@ -6,10 +6,10 @@
  * envelope updates (opaque Yjs updates of the encrypted envelope doc), each with an increasing
  * `seq`. Compaction replaces a prefix of a room's log with one merged update.
  *
- * Rooms: a space's main room has the id MAIN_ROOM_ID (''), which is where every space created
- * before rooms keeps its whole envelope; its other rooms have blinded ids (22 base64url chars)
- * and are registered once, by admitRoom, under the relay's rooms-per-space limit. Methods taking
- * an optional `roomId` default to the main room.
+ * Rooms: every room of a space, its main room included, has a blinded id (22 base64url chars,
+ * shared/src/space/room-keys.ts): the relay cannot tell which room holds what. A room is
+ * registered once, by admitRoom, under the relay's rooms-per-space limit; its log takes appends
+ * only once admitted.
  *
  * Per space also: attachments, opaque ciphertext blobs addressed by the SHA-256 of their bytes
  * (lower-case hex), shared by all rooms of the space. The route verifies the hash before calling
@@ -21,9 +21,6 @@
  * atomically with the comparison, so two devices publishing at once cannot replace a newer digest
  * with an older one.
  */
-
-/** The main room of a space: the only one of a layout-1 practice. */
-export const MAIN_ROOM_ID = ''
 
 export type AdmitRoomResult = 'admitted' | 'limit'
 
@@ -52,25 +49,28 @@ export interface RelayStorage {
   createSpace(spaceId: string, credentialHash: Uint8Array): Promise<CreateSpaceResult>
   /** The stored credential hash, or null for an unknown space. */
   getCredentialHash(spaceId: string): Promise<Uint8Array | null>
-  loadUpdates(spaceId: string, roomId?: string): Promise<StoredUpdates>
+  /** The room's rows in append order (none for a room never admitted or never written). */
+  loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates>
   /**
-   * Lets a device use a room of the space: the main room always; another room if it is already
-   * registered, or if the space has fewer than `maxRooms` rooms besides main (then it is
-   * registered, atomically with the count). 'limit' otherwise, with nothing written.
+   * Lets a device use a room of the space: `admitted` if the room is already registered, or if
+   * the space has fewer than `maxRooms` rooms (then it is registered, atomically with the count);
+   * `limit` otherwise, with nothing written. Rejects with UnknownSpaceError for a space that was
+   * never created.
    */
   admitRoom(spaceId: string, roomId: string, maxRooms: number): Promise<AdmitRoomResult>
   /**
-   * Appends one update and resolves with its seq only once it is durable: the relay acknowledges
-   * an update to the device after this, and a restart must not lose anything acknowledged.
-   * Rejects with UnknownSpaceError for a space that was never created.
+   * Appends one update to an admitted room and resolves with its seq only once it is durable: the
+   * relay acknowledges an update to the device after this, and a restart must not lose anything
+   * acknowledged. Rejects with UnknownSpaceError for a space that was never created, and
+   * UnknownRoomError for a room that was not admitted.
    */
-  appendUpdate(spaceId: string, update: Uint8Array, roomId?: string): Promise<number>
+  appendUpdate(spaceId: string, roomId: string, update: Uint8Array): Promise<number>
   /**
-   * Atomically replaces every row with seq ≤ upToSeq by one row holding `mergedState`, which must
-   * contain everything those rows held. Rows appended after upToSeq are kept. This is what erases
-   * the ciphertext of deleted envelope entries from disk.
+   * Atomically replaces every row of the room with seq ≤ upToSeq by one row holding
+   * `mergedState`, which must contain everything those rows held. Rows appended after upToSeq are
+   * kept. This is what erases the ciphertext of deleted envelope entries from disk.
    */
-  compact(spaceId: string, mergedState: Uint8Array, upToSeq: number, roomId?: string): Promise<void>
+  compact(spaceId: string, roomId: string, mergedState: Uint8Array, upToSeq: number): Promise<void>
   /**
    * Stores an attachment's ciphertext under its hash, durably before resolving. Idempotent: the
    * same hash again is `exists` and keeps the first bytes (same hash, same bytes). Rejects with
@@ -98,6 +98,16 @@ export class UnknownSpaceError extends Error {
   override name = 'UnknownSpaceError'
   constructor(readonly spaceId: string) {
     super(`Space ${spaceId} is not registered: create it with PUT /v1/spaces/${spaceId} first`)
+  }
+}
+
+export class UnknownRoomError extends Error {
+  override name = 'UnknownRoomError'
+  constructor(
+    readonly spaceId: string,
+    readonly roomId: string,
+  ) {
+    super(`Room ${roomId} of space ${spaceId} was not admitted: admitRoom first`)
   }
 }
 

@@ -1,16 +1,16 @@
 /**
  * RelayStorage on SQLite (better-sqlite3), one file `relay.db` in the data folder.
  *
- *   spaces (space_id TEXT PRIMARY KEY, credential_hash BLOB, created_at INTEGER ms)
- *   updates(seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id TEXT → spaces, data BLOB,
- *           room_id TEXT, '' for the main room)
- *   rooms  (space_id TEXT → spaces, room_id TEXT, created_at INTEGER ms), the non-main rooms
- *
- * A database from before rooms gains `room_id` (default '') on open: its rows are main-room rows.
+ *   spaces     (space_id TEXT PRIMARY KEY, credential_hash BLOB, created_at INTEGER ms)
+ *   rooms      (space_id TEXT → spaces, room_id TEXT, created_at INTEGER ms; PK space_id, room_id)
+ *   updates    (seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id, room_id → rooms, data BLOB)
  *   attachments(space_id TEXT → spaces, hash TEXT, data BLOB, created_at INTEGER ms; PK space_id, hash)
- *   digests(space_id TEXT → spaces, name TEXT, weight INTEGER, data BLOB, updated_at INTEGER ms;
- *           PK space_id, name): one row per digest, replaced in place (CREATE IF NOT EXISTS adds
- *           the table to an older database on open)
+ *   digests    (space_id TEXT → spaces, name TEXT, weight INTEGER, data BLOB, updated_at INTEGER ms;
+ *               PK space_id, name): one row per digest, replaced in place
+ *
+ * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of another version
+ * is refused at open with what to do (SchemaVersionError): a newer one belongs to a newer relay,
+ * and the unversioned files of pre-release relays (before one room layout) are not read.
  *
  * Attachments are BLOBs in the same database rather than files in the data folder: one file to
  * back up with `sqlite3 .backup` while running (README), writes made durable by the same WAL
@@ -27,8 +27,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import {
-  MAIN_ROOM_ID,
   StorageClosedError,
+  UnknownRoomError,
   UnknownSpaceError,
   type AdmitRoomResult,
   type CreateSpaceResult,
@@ -42,26 +42,37 @@ import { timingSafeEqualBytes } from '../auth/constant-time'
 
 export const SQLITE_FILE_NAME = 'relay.db'
 
+/** The schema this code writes; bump with a migration in `migrate` when it changes. */
+export const SCHEMA_VERSION = 1
+
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS spaces (
+  CREATE TABLE spaces (
     space_id TEXT PRIMARY KEY,
     credential_hash BLOB NOT NULL,
     created_at INTEGER NOT NULL
   ) STRICT;
-  CREATE TABLE IF NOT EXISTS updates (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  CREATE TABLE rooms (
     space_id TEXT NOT NULL REFERENCES spaces(space_id),
-    data BLOB NOT NULL
+    room_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (space_id, room_id)
   ) STRICT;
-  CREATE INDEX IF NOT EXISTS updates_by_space ON updates(space_id, seq);
-  CREATE TABLE IF NOT EXISTS attachments (
+  CREATE TABLE updates (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    space_id TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    data BLOB NOT NULL,
+    FOREIGN KEY (space_id, room_id) REFERENCES rooms(space_id, room_id)
+  ) STRICT;
+  CREATE INDEX updates_by_room ON updates(space_id, room_id, seq);
+  CREATE TABLE attachments (
     space_id TEXT NOT NULL REFERENCES spaces(space_id),
     hash TEXT NOT NULL,
     data BLOB NOT NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (space_id, hash)
   ) STRICT, WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS digests (
+  CREATE TABLE digests (
     space_id TEXT NOT NULL REFERENCES spaces(space_id),
     name TEXT NOT NULL,
     weight INTEGER NOT NULL,
@@ -69,21 +80,12 @@ const SCHEMA = `
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS rooms (
-    space_id TEXT NOT NULL REFERENCES spaces(space_id),
-    room_id TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (space_id, room_id)
-  ) STRICT;
 `
 
-/** After SCHEMA: the room column, added in place to a database created before rooms. */
-const ROOM_COLUMN = `
-  ALTER TABLE updates ADD COLUMN room_id TEXT NOT NULL DEFAULT '';
-`
-const ROOM_INDEX = `
-  CREATE INDEX IF NOT EXISTS updates_by_room ON updates(space_id, room_id, seq);
-`
+/** The database file is of a schema this relay does not read: what to do is in the message. */
+export class SchemaVersionError extends Error {
+  override name = 'SchemaVersionError'
+}
 
 export interface SqliteStorageOptions {
   dataDir: string
@@ -111,10 +113,7 @@ export class SqliteStorage implements RelayStorage {
     // or after one VACUUM for a database created before this setting.
     this.db.pragma('auto_vacuum = INCREMENTAL')
     if (this.db.pragma('auto_vacuum', { simple: true }) !== 2) this.db.exec('VACUUM')
-    this.db.exec(SCHEMA)
-    const columns = this.db.pragma('table_info(updates)') as Array<{ name: string }>
-    if (!columns.some((column) => column.name === 'room_id')) this.db.exec(ROOM_COLUMN)
-    this.db.exec(ROOM_INDEX)
+    this.migrate(join(options.dataDir, SQLITE_FILE_NAME))
     this.statements = {
       insertSpace: this.db.prepare<[string, Buffer, number]>(
         'INSERT OR IGNORE INTO spaces (space_id, credential_hash, created_at) VALUES (?, ?, ?)',
@@ -168,7 +167,7 @@ export class SqliteStorage implements RelayStorage {
     return this.readHash(spaceId)
   }
 
-  async loadUpdates(spaceId: string, roomId: string = MAIN_ROOM_ID): Promise<StoredUpdates> {
+  async loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates> {
     this.assertOpen()
     const rows = this.statements.selectUpdates.all(spaceId, roomId)
     return { updates: rows.map((row) => toBytes(row.data)), lastSeq: rows.at(-1)?.seq ?? 0 }
@@ -176,7 +175,6 @@ export class SqliteStorage implements RelayStorage {
 
   async admitRoom(spaceId: string, roomId: string, maxRooms: number): Promise<AdmitRoomResult> {
     this.assertOpen()
-    if (roomId === MAIN_ROOM_ID) return 'admitted'
     // One transaction: two devices opening new rooms at once cannot both pass the count.
     return this.db.transaction((): AdmitRoomResult => {
       if (this.statements.selectRoom.get(spaceId, roomId)) return 'admitted'
@@ -191,17 +189,17 @@ export class SqliteStorage implements RelayStorage {
     })()
   }
 
-  async appendUpdate(spaceId: string, update: Uint8Array, roomId: string = MAIN_ROOM_ID): Promise<number> {
+  async appendUpdate(spaceId: string, roomId: string, update: Uint8Array): Promise<number> {
     this.assertOpen()
     try {
       return Number(this.statements.insertUpdate.run(spaceId, roomId, toBuffer(update)).lastInsertRowid)
     } catch (error) {
-      if (isForeignKeyError(error)) throw new UnknownSpaceError(spaceId)
-      throw error
+      if (!isForeignKeyError(error)) throw error
+      throw this.readHash(spaceId) === null ? new UnknownSpaceError(spaceId) : new UnknownRoomError(spaceId, roomId)
     }
   }
 
-  async compact(spaceId: string, mergedState: Uint8Array, upToSeq: number, roomId: string = MAIN_ROOM_ID): Promise<void> {
+  async compact(spaceId: string, roomId: string, mergedState: Uint8Array, upToSeq: number): Promise<void> {
     this.assertOpen()
     // The merged row takes the seq of the newest row it replaces, so seq order stays the order in
     // which content arrived, and rows appended after upToSeq stay after it.
@@ -265,6 +263,28 @@ export class SqliteStorage implements RelayStorage {
     if (this.closed) return
     this.closed = true
     this.db.close()
+  }
+
+  /**
+   * Creates the schema in a new file, and refuses a file of another version: a newer one belongs
+   * to a newer relay (running this one on it could lose what the newer one relies on); an
+   * unversioned one with tables was written by a pre-release relay whose layout this one does not
+   * read. Either way the file is left untouched.
+   */
+  private migrate(path: string): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number
+    if (version === SCHEMA_VERSION) return
+    if (version > SCHEMA_VERSION) {
+      throw new SchemaVersionError(`${path} has schema version ${version}, newer than this relay's ${SCHEMA_VERSION}: run the newer relay, or restore a backup made by this one`)
+    }
+    const tables = this.db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").get() as { n: number }
+    if (tables.n > 0) {
+      throw new SchemaVersionError(`${path} was written by a pre-release relay (no schema version): move the data folder away (pre-release data is not migrated)`)
+    }
+    this.db.transaction(() => {
+      this.db.exec(SCHEMA)
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
+    })()
   }
 
   private readHash(spaceId: string): Uint8Array | null {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
-import { SQLITE_FILE_NAME, SqliteStorage } from './sqlite-storage'
+import { SCHEMA_VERSION, SchemaVersionError, SQLITE_FILE_NAME, SqliteStorage } from './sqlite-storage'
 import { storageContract } from './storage-contract'
 
 const folders: string[] = []
+const ROOM = 'roomRRRRRRRRRRRRRRRRRR'
 afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true })
 })
@@ -23,25 +24,26 @@ storageContract('SQLite', {
 })
 
 describe('SqliteStorage specifics', () => {
-  it('opens a database from before rooms: its rows become the main room of their space', async () => {
+  it('refuses, untouched, a database of a pre-release relay and one of a newer schema', async () => {
     const dataDir = tempFolder()
     const old = new Database(join(dataDir, SQLITE_FILE_NAME))
-    old.exec(`
-      CREATE TABLE spaces (space_id TEXT PRIMARY KEY, credential_hash BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
-      CREATE TABLE updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id TEXT NOT NULL REFERENCES spaces(space_id), data BLOB NOT NULL) STRICT;
-      CREATE INDEX updates_by_space ON updates(space_id, seq);
-    `)
-    const space = 'spaceOOOOOOOOOOOOOOOOO'
-    old.prepare('INSERT INTO spaces VALUES (?, ?, 0)').run(space, Buffer.alloc(32))
-    old.prepare('INSERT INTO updates (space_id, data) VALUES (?, ?)').run(space, Buffer.from([7, 7, 7]))
+    old.exec('CREATE TABLE spaces (space_id TEXT PRIMARY KEY, credential_hash BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;')
     old.close()
-    const storage = new SqliteStorage({ dataDir })
-    expect(await storage.loadUpdates(space)).toEqual({ updates: [new Uint8Array([7, 7, 7])], lastSeq: 1 })
-    expect(await storage.loadUpdates(space, 'roomXXXXXXXXXXXXXXXXXX')).toEqual({ updates: [], lastSeq: 0 })
-    expect(await storage.appendUpdate(space, new Uint8Array([8]), 'roomXXXXXXXXXXXXXXXXXX')).toBe(2)
-    // The digests table, newer than that database, is there too.
-    expect(await storage.putDigest(space, 'directory', 3, new Uint8Array([9]))).toEqual({ status: 'created' })
-    await storage.close()
+    expect(() => new SqliteStorage({ dataDir })).toThrow(SchemaVersionError)
+    expect(() => new SqliteStorage({ dataDir })).toThrow(/pre-release relay/)
+    const kept = new Database(join(dataDir, SQLITE_FILE_NAME))
+    expect(kept.pragma('user_version', { simple: true })).toBe(0)
+    kept.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
+    kept.close()
+    expect(() => new SqliteStorage({ dataDir })).toThrow(/newer than this relay/)
+  })
+
+  it('writes its schema version into a new database', async () => {
+    const dataDir = tempFolder()
+    await new SqliteStorage({ dataDir }).close()
+    const db = new Database(join(dataDir, SQLITE_FILE_NAME))
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    db.close()
   })
 
   it('keeps its data in relay.db inside the data folder, creating the folder', async () => {
@@ -60,12 +62,13 @@ describe('SqliteStorage specifics', () => {
     const filesHoldingMarker = (): string[] =>
       readdirSync(dataDir).filter((name) => readFileSync(join(dataDir, name)).includes(marker))
     await storage.createSpace(space, new Uint8Array(32))
-    for (let i = 0; i < 3; i++) await storage.appendUpdate(space, new Uint8Array([1, 2, 3]))
-    const seq = await storage.appendUpdate(space, new Uint8Array(marker))
-    await storage.appendUpdate(space, new Uint8Array([4, 5, 6]))
+    await storage.admitRoom(space, ROOM, 10)
+    for (let i = 0; i < 3; i++) await storage.appendUpdate(space, ROOM, new Uint8Array([1, 2, 3]))
+    const seq = await storage.appendUpdate(space, ROOM, new Uint8Array(marker))
+    await storage.appendUpdate(space, ROOM, new Uint8Array([4, 5, 6]))
     expect(filesHoldingMarker()).not.toEqual([])
 
-    await storage.compact(space, new Uint8Array([0, 0]), seq)
+    await storage.compact(space, ROOM, new Uint8Array([0, 0]), seq)
     expect(filesHoldingMarker()).toEqual([])
     await storage.close()
     expect(filesHoldingMarker()).toEqual([])
@@ -77,9 +80,10 @@ describe('SqliteStorage specifics', () => {
     const storage = new SqliteStorage({ dataDir })
     const space = 'spaceBBBBBBBBBBBBBBBBBB'
     await storage.createSpace(space, new Uint8Array(32))
+    await storage.admitRoom(space, ROOM, 10)
     let last = 0
-    for (let i = 0; i < 200; i++) last = await storage.appendUpdate(space, new Uint8Array(16 * 1024).fill(i))
-    await storage.compact(space, new Uint8Array([0, 0]), last - 1)
+    for (let i = 0; i < 200; i++) last = await storage.appendUpdate(space, ROOM, new Uint8Array(16 * 1024).fill(i))
+    await storage.compact(space, ROOM, new Uint8Array([0, 0]), last - 1)
     const size = statSync(join(dataDir, SQLITE_FILE_NAME)).size
     // 200 × 16 KiB were written; what stays is two small rows and the schema.
     expect(size).toBeLessThan(256 * 1024)

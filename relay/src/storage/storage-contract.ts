@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { MAIN_ROOM_ID, StorageClosedError, UnknownSpaceError, type RelayStorage } from './relay-storage'
+import { StorageClosedError, UnknownRoomError, UnknownSpaceError, type RelayStorage } from './relay-storage'
 
 export interface StorageFactory {
   /** A fresh, empty location (a temp folder, a schema). */
@@ -21,6 +21,8 @@ const ATTACHMENT_HASH = 'a1'.repeat(32)
 const ROOM_X = 'roomXXXXXXXXXXXXXXXXXX'
 const ROOM_Y = 'roomYYYYYYYYYYYYYYYYYY'
 const ROOM_Z = 'roomZZZZZZZZZZZZZZZZZZ'
+/** The room most tests write to (a space's main room is a blinded id like any other). */
+const ROOM = 'roomMMMMMMMMMMMMMMMMMM'
 
 function updateWith(text: string, clientID = 1): Uint8Array {
   const doc = new Y.Doc()
@@ -60,93 +62,106 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.getCredentialHash(SPACE_A)).toBeNull()
     })
 
-    it('loads nothing for a space without updates', async () => {
+    it('loads nothing for a room without updates, admitted or not', async () => {
       const storage = await open(await factory.createLocation())
       await storage.createSpace(SPACE_A, HASH_1)
-      expect(await storage.loadUpdates(SPACE_A)).toEqual({ updates: [], lastSeq: 0 })
+      expect(await storage.loadUpdates(SPACE_A, ROOM)).toEqual({ updates: [], lastSeq: 0 })
+      await storage.admitRoom(SPACE_A, ROOM, 10)
+      expect(await storage.loadUpdates(SPACE_A, ROOM)).toEqual({ updates: [], lastSeq: 0 })
     })
 
     it('appends updates with increasing seqs and loads them in order, per space', async () => {
       const storage = await open(await factory.createLocation())
       await storage.createSpace(SPACE_A, HASH_1)
       await storage.createSpace(SPACE_B, HASH_2)
-      const first = await storage.appendUpdate(SPACE_A, updateWith('a1'))
-      await storage.appendUpdate(SPACE_B, updateWith('b1'))
-      const second = await storage.appendUpdate(SPACE_A, updateWith('a2', 2))
+      await storage.admitRoom(SPACE_A, ROOM, 10)
+      await storage.admitRoom(SPACE_B, ROOM, 10)
+      const first = await storage.appendUpdate(SPACE_A, ROOM, updateWith('a1'))
+      await storage.appendUpdate(SPACE_B, ROOM, updateWith('b1'))
+      const second = await storage.appendUpdate(SPACE_A, ROOM, updateWith('a2', 2))
       expect(second).toBeGreaterThan(first)
-      const loaded = await storage.loadUpdates(SPACE_A)
+      const loaded = await storage.loadUpdates(SPACE_A, ROOM)
       expect(loaded.lastSeq).toBe(second)
       expect(loaded.updates).toEqual([updateWith('a1'), updateWith('a2', 2)])
-      expect(contentOf((await storage.loadUpdates(SPACE_B)).updates)).toEqual(['b1'])
+      expect(contentOf((await storage.loadUpdates(SPACE_B, ROOM)).updates)).toEqual(['b1'])
     })
 
-    it('refuses an update for a space that was never created', async () => {
+    it('refuses an update for a space that was never created, and for a room not admitted', async () => {
       const storage = await open(await factory.createLocation())
-      await expect(storage.appendUpdate(SPACE_A, updateWith('x'))).rejects.toBeInstanceOf(UnknownSpaceError)
+      await expect(storage.appendUpdate(SPACE_A, ROOM, updateWith('x'))).rejects.toBeInstanceOf(UnknownSpaceError)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await expect(storage.appendUpdate(SPACE_A, ROOM, updateWith('x'))).rejects.toBeInstanceOf(UnknownRoomError)
+      expect(await storage.loadUpdates(SPACE_A, ROOM)).toEqual({ updates: [], lastSeq: 0 })
     })
 
-    it('keeps spaces and updates across a close and a reopen of the same location', async () => {
+    it('keeps spaces, rooms and updates across a close and a reopen of the same location', async () => {
       const location = await factory.createLocation()
       const first = await open(location)
       await first.createSpace(SPACE_A, HASH_1)
-      await first.appendUpdate(SPACE_A, updateWith('durable'))
+      await first.admitRoom(SPACE_A, ROOM, 10)
+      await first.appendUpdate(SPACE_A, ROOM, updateWith('durable'))
       await first.close()
       const reopened = await open(location)
       expect(await reopened.getCredentialHash(SPACE_A)).toEqual(HASH_1)
-      expect(contentOf((await reopened.loadUpdates(SPACE_A)).updates)).toEqual(['durable'])
+      expect(contentOf((await reopened.loadUpdates(SPACE_A, ROOM)).updates)).toEqual(['durable'])
+      expect(await reopened.appendUpdate(SPACE_A, ROOM, updateWith('again', 2))).toBeGreaterThan(0)
     })
 
     it('compacts rows up to a seq into one and keeps later rows', async () => {
       const storage = await open(await factory.createLocation())
       await storage.createSpace(SPACE_A, HASH_1)
       await storage.createSpace(SPACE_B, HASH_2)
+      await storage.admitRoom(SPACE_A, ROOM, 10)
+      await storage.admitRoom(SPACE_B, ROOM, 10)
       const updates = [updateWith('one', 1), updateWith('two', 2), updateWith('three', 3)]
-      for (const update of updates) await storage.appendUpdate(SPACE_A, update)
-      const upTo = (await storage.loadUpdates(SPACE_A)).lastSeq
-      await storage.appendUpdate(SPACE_B, updateWith('other space'))
-      const later = await storage.appendUpdate(SPACE_A, updateWith('later', 4))
+      for (const update of updates) await storage.appendUpdate(SPACE_A, ROOM, update)
+      const upTo = (await storage.loadUpdates(SPACE_A, ROOM)).lastSeq
+      await storage.appendUpdate(SPACE_B, ROOM, updateWith('other space'))
+      const later = await storage.appendUpdate(SPACE_A, ROOM, updateWith('later', 4))
 
-      await storage.compact(SPACE_A, Y.mergeUpdates(updates), upTo)
+      await storage.compact(SPACE_A, ROOM, Y.mergeUpdates(updates), upTo)
 
-      const loaded = await storage.loadUpdates(SPACE_A)
+      const loaded = await storage.loadUpdates(SPACE_A, ROOM)
       expect(loaded.updates).toHaveLength(2)
       expect(loaded.lastSeq).toBe(later)
       expect(contentOf(loaded.updates)).toEqual(['later', 'one', 'three', 'two'])
-      expect(contentOf((await storage.loadUpdates(SPACE_B)).updates)).toEqual(['other space'])
-      const next = await storage.appendUpdate(SPACE_A, updateWith('after', 5))
+      expect(contentOf((await storage.loadUpdates(SPACE_B, ROOM)).updates)).toEqual(['other space'])
+      const next = await storage.appendUpdate(SPACE_A, ROOM, updateWith('after', 5))
       expect(next).toBeGreaterThan(later)
     })
 
     it('removes the bytes of compacted rows from what it loads', async () => {
       const storage = await open(await factory.createLocation())
       await storage.createSpace(SPACE_A, HASH_1)
+      await storage.admitRoom(SPACE_A, ROOM, 10)
       const secret = updateWith('ciphertext-to-erase')
-      await storage.appendUpdate(SPACE_A, secret)
-      const seq = await storage.appendUpdate(SPACE_A, updateWith('kept', 2))
+      await storage.appendUpdate(SPACE_A, ROOM, secret)
+      const seq = await storage.appendUpdate(SPACE_A, ROOM, updateWith('kept', 2))
       const replacement = updateWith('kept', 2)
-      await storage.compact(SPACE_A, replacement, seq)
-      expect((await storage.loadUpdates(SPACE_A)).updates).toEqual([replacement])
+      await storage.compact(SPACE_A, ROOM, replacement, seq)
+      expect((await storage.loadUpdates(SPACE_A, ROOM)).updates).toEqual([replacement])
     })
 
-    it('keeps each room of a space its own log, the main room being the default', async () => {
+    it('keeps each room of a space its own log', async () => {
       const location = await factory.createLocation()
       const storage = await open(location)
       await storage.createSpace(SPACE_A, HASH_1)
-      await storage.appendUpdate(SPACE_A, updateWith('main'))
-      await storage.appendUpdate(SPACE_A, updateWith('main too', 2), MAIN_ROOM_ID)
-      const x1 = await storage.appendUpdate(SPACE_A, updateWith('x1', 3), ROOM_X)
-      await storage.appendUpdate(SPACE_A, updateWith('y1', 4), ROOM_Y)
-      const x2 = await storage.appendUpdate(SPACE_A, updateWith('x2', 5), ROOM_X)
-      expect(contentOf((await storage.loadUpdates(SPACE_A)).updates)).toEqual(['main', 'main too'])
+      for (const room of [ROOM, ROOM_X, ROOM_Y]) await storage.admitRoom(SPACE_A, room, 10)
+      await storage.appendUpdate(SPACE_A, ROOM, updateWith('main'))
+      await storage.appendUpdate(SPACE_A, ROOM, updateWith('main too', 2))
+      const x1 = await storage.appendUpdate(SPACE_A, ROOM_X, updateWith('x1', 3))
+      await storage.appendUpdate(SPACE_A, ROOM_Y, updateWith('y1', 4))
+      const x2 = await storage.appendUpdate(SPACE_A, ROOM_X, updateWith('x2', 5))
+      expect(contentOf((await storage.loadUpdates(SPACE_A, ROOM)).updates)).toEqual(['main', 'main too'])
       expect(await storage.loadUpdates(SPACE_A, ROOM_X)).toEqual({ updates: [updateWith('x1', 3), updateWith('x2', 5)], lastSeq: x2 })
       expect(contentOf((await storage.loadUpdates(SPACE_A, ROOM_Y)).updates)).toEqual(['y1'])
       expect(await storage.loadUpdates(SPACE_B, ROOM_X)).toEqual({ updates: [], lastSeq: 0 })
 
       // Compacting one room leaves the others alone.
-      await storage.compact(SPACE_A, Y.mergeUpdates([updateWith('x1', 3), updateWith('x2', 5)]), x2, ROOM_X)
+      await storage.compact(SPACE_A, ROOM_X, Y.mergeUpdates([updateWith('x1', 3), updateWith('x2', 5)]), x2)
       expect((await storage.loadUpdates(SPACE_A, ROOM_X)).updates).toHaveLength(1)
       expect(contentOf((await storage.loadUpdates(SPACE_A, ROOM_X)).updates)).toEqual(['x1', 'x2'])
-      expect((await storage.loadUpdates(SPACE_A)).updates).toHaveLength(2)
+      expect((await storage.loadUpdates(SPACE_A, ROOM)).updates).toHaveLength(2)
       expect(x1).toBeLessThan(x2)
 
       await storage.close()
@@ -154,7 +169,7 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(contentOf((await reopened.loadUpdates(SPACE_A, ROOM_Y)).updates)).toEqual(['y1'])
     })
 
-    it('admits rooms up to the limit per space, always the main room and rooms already admitted', async () => {
+    it('admits rooms up to the limit per space, and rooms already admitted always', async () => {
       const location = await factory.createLocation()
       const storage = await open(location)
       await storage.createSpace(SPACE_A, HASH_1)
@@ -163,7 +178,6 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.admitRoom(SPACE_A, ROOM_Y, 2)).toBe('admitted')
       expect(await storage.admitRoom(SPACE_A, ROOM_Z, 2)).toBe('limit')
       expect(await storage.admitRoom(SPACE_A, ROOM_X, 2)).toBe('admitted')
-      expect(await storage.admitRoom(SPACE_A, MAIN_ROOM_ID, 2)).toBe('admitted')
       expect(await storage.admitRoom(SPACE_B, ROOM_Z, 2)).toBe('admitted')
       // Concurrent admissions cannot both pass the count.
       const racing = await Promise.all([storage.admitRoom(SPACE_B, ROOM_X, 2), storage.admitRoom(SPACE_B, ROOM_Y, 2)])

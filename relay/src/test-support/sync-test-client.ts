@@ -15,9 +15,12 @@ export interface ClientOptions {
   /** Subprotocols to offer; defaults to the version and the credential. */
   protocols?: string[]
   headers?: Record<string, string>
-  /** A room of the space other than its main room (a blinded room id). */
+  /** The room to connect to (a blinded room id); TEST_ROOM_ID by default. */
   roomId?: string
 }
+
+/** The room a test client connects to unless told otherwise: any blinded id is a room. */
+export const TEST_ROOM_ID = 'roomTestTTTTTTTTTTTTTT'
 
 export class SyncTestClient {
   readonly doc = new Y.Doc()
@@ -43,8 +46,7 @@ export class SyncTestClient {
 
   static async connect(baseUrl: string, spaceId: string, credential: string, options: ClientOptions = {}): Promise<SyncTestClient> {
     const protocols = options.protocols ?? [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + credential]
-    const room = options.roomId === undefined ? '' : `/${options.roomId}`
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/sync/${spaceId}${room}`, protocols, {
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/sync/${spaceId}/${options.roomId ?? TEST_ROOM_ID}`, protocols, {
       headers: options.headers,
     })
     // Listen before `open`: the relay's first frames can arrive in the same tick as the handshake.

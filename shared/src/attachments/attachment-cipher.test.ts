@@ -47,7 +47,7 @@ describe('attachment cipher', () => {
     await expect(decryptAttachment(key, SPACE, sealed.hash, tampered)).rejects.toThrow(/do not hash/)
     // Even with a matching hash, a blob sealed under the envelope key does not open.
     const secret = randomBytes(32)
-    const envelopeBlob = await encryptUpdate(await deriveSpaceKeys(SPACE, secret), 'patient/x', file)
+    const envelopeBlob = await encryptUpdate(await deriveSpaceKeys(SPACE, secret), 'files/0', 'patient/x', file)
     await expect(
       decryptAttachment(await deriveAttachmentKey(SPACE, secret), SPACE, await sha256Hex(envelopeBlob), envelopeBlob),
     ).rejects.toThrow(/authentication/)

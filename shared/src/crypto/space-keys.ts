@@ -17,12 +17,6 @@ export interface SpaceKeys {
   readonly spaceId: string
   readonly aead: CryptoKey
   readonly blind: CryptoKey
-  /**
-   * The room these keys encrypt for (layout 2, see space/rooms.ts): bound into each entry's
-   * associated data, so an entry replayed into another room of the space fails authentication.
-   * Absent for a layout-1 space, whose entries keep the original associated data.
-   */
-  readonly room?: string
 }
 
 export class SpaceKeyError extends Error {

@@ -6,14 +6,15 @@ import { blindDocId, decryptUpdate, DecryptError, encryptUpdate } from './entry-
 const secret = randomBytes(32)
 const spaceId = randomId()
 const update = new TextEncoder().encode('une mise à jour Yjs')
+const ROOM = 'files/3'
 
 describe('entry cipher', () => {
   it('decrypts what it encrypted, with a fresh IV each time', async () => {
     const keys = await deriveSpaceKeys(spaceId, secret)
-    const a = await encryptUpdate(keys, 'patient/p1', update)
-    const b = await encryptUpdate(keys, 'patient/p1', update)
+    const a = await encryptUpdate(keys, ROOM, 'patient/p1', update)
+    const b = await encryptUpdate(keys, ROOM, 'patient/p1', update)
     expect(a).not.toEqual(b)
-    expect(await decryptUpdate(keys, 'patient/p1', a)).toEqual(update)
+    expect(await decryptUpdate(keys, ROOM, 'patient/p1', a)).toEqual(update)
   })
 
   it('blinds doc ids deterministically per space, and differently across spaces', async () => {
@@ -27,6 +28,7 @@ describe('entry cipher', () => {
 
   it.each([
     ['another doc id (entry moved to another doc)', async (c: Uint8Array) => ({ c, docId: 'patient/p2', keys: await deriveSpaceKeys(spaceId, secret) })],
+    ['another room (entry moved to another room)', async (c: Uint8Array) => ({ c, docId: 'patient/p1', room: 'files/4' as const, keys: await deriveSpaceKeys(spaceId, secret) })],
     ['another space (same secret)', async (c: Uint8Array) => ({ c, docId: 'patient/p1', keys: await deriveSpaceKeys(randomId(), secret) })],
     ['another key', async (c: Uint8Array) => ({ c, docId: 'patient/p1', keys: await deriveSpaceKeys(spaceId, randomBytes(32)) })],
     ['a flipped ciphertext bit', async (c: Uint8Array) => {
@@ -37,9 +39,9 @@ describe('entry cipher', () => {
     ['a truncated entry', async (c: Uint8Array) => ({ c: c.slice(0, 20), docId: 'patient/p1', keys: await deriveSpaceKeys(spaceId, secret) })],
   ])('refuses %s with DecryptError', async (_label, tamper) => {
     const keys = await deriveSpaceKeys(spaceId, secret)
-    const sealed = await encryptUpdate(keys, 'patient/p1', update)
-    const attempt = await tamper(sealed)
-    await expect(decryptUpdate(attempt.keys, attempt.docId, attempt.c)).rejects.toBeInstanceOf(DecryptError)
+    const sealed = await encryptUpdate(keys, ROOM, 'patient/p1', update)
+    const attempt: { c: Uint8Array; docId: string; room?: 'files/4'; keys: Awaited<ReturnType<typeof deriveSpaceKeys>> } = await tamper(sealed)
+    await expect(decryptUpdate(attempt.keys, attempt.room ?? ROOM, attempt.docId, attempt.c)).rejects.toBeInstanceOf(DecryptError)
   })
 
   it('refuses a root secret of the wrong length', async () => {

@@ -6,6 +6,9 @@ import { randomBytes, randomId } from '../crypto/base64url'
 import { Envelope, isEnvelopeEntry, type EnvelopeEntry } from './envelope'
 import { encryptUpdate } from './entry-cipher'
 
+/** The room every envelope of these tests is (bound into each entry's associated data). */
+const ROOM = 'files/1' as const
+
 /** A device without network: an envelope doc and its Envelope; exchange() is the "relay". */
 interface Device {
   name: string
@@ -20,7 +23,7 @@ async function newSpace(): Promise<{ keys: SpaceKeys; spaceId: string }> {
 
 function device(name: string, keys: SpaceKeys, compactAfterEntries = 1000): Device {
   const doc = new Y.Doc({ gc: true })
-  return { name, doc, envelope: new Envelope(doc, keys, { batchDelayMs: 1, compactAfterEntries, compactDelayMs: 1 }) }
+  return { name, doc, envelope: new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactAfterEntries, compactDelayMs: 1 }) }
 }
 
 /** Full state-vector exchange between two envelopes, as a y-websocket round trip would do. */
@@ -74,7 +77,7 @@ describe('Envelope', () => {
   it('batches a burst of keystrokes into one entry', async () => {
     const { keys } = await newSpace()
     const doc = new Y.Doc()
-    const envelope = new Envelope(doc, keys, { batchDelayMs: 50 })
+    const envelope = new Envelope(doc, keys, ROOM, { batchDelayMs: 50 })
     const note = await envelope.openDoc('patient/p1')
     const text = note.getText('note')
     for (const ch of 'Douleur lombaire') text.insert(text.length, ch)
@@ -120,10 +123,10 @@ describe('Envelope', () => {
     await a.envelope.flush()
     const errors: Error[] = []
     const bDoc = new Y.Doc()
-    const b = { name: 'b', doc: bDoc, envelope: new Envelope(bDoc, keys, { onError: (e) => errors.push(e) }) }
+    const b = { name: 'b', doc: bDoc, envelope: new Envelope(bDoc, keys, ROOM, { onError: (e) => errors.push(e) }) }
     exchange(a, b)
     // Authenticates (right key, right doc) but is not a Yjs update.
-    const garbage = await encryptUpdate(keys, 'patient/p1', new Uint8Array([0xff, 0xff, 0xff, 0x07, 0x01]))
+    const garbage = await encryptUpdate(keys, ROOM, 'patient/p1', new Uint8Array([0xff, 0xff, 0xff, 0x07, 0x01]))
     bDoc.transact(() => b.envelope.entries.push([{ d: a.envelope.entries.get(0).d, c: garbage }]))
     const doc = await b.envelope.openDoc('patient/p1')
     expect(doc.getMap('identity').get('firstNames')).toBe('Ana')
@@ -168,7 +171,7 @@ describe('Envelope', () => {
     // returned early because the doc had a single entry, and the change never left memory.
     const { keys } = await newSpace()
     const doc = new Y.Doc()
-    const envelope = new Envelope(doc, keys, { batchDelayMs: 60_000 })
+    const envelope = new Envelope(doc, keys, ROOM, { batchDelayMs: 60_000 })
     const agenda = await envelope.openDoc('agenda/2026-11')
     agenda.getMap('appointments').set('first', 1)
     await envelope.flush()
@@ -177,7 +180,7 @@ describe('Envelope', () => {
     await envelope.settle()
     const copy = new Y.Doc()
     Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
-    const reopened = await new Envelope(copy, keys).openDoc('agenda/2026-11')
+    const reopened = await new Envelope(copy, keys, ROOM).openDoc('agenda/2026-11')
     expect(reopened.getMap('appointments').toJSON()).toEqual({ first: 1, second: 2 })
   })
 
@@ -185,7 +188,7 @@ describe('Envelope', () => {
     async function bigDocThenSmallEdits(small: number, options: { compactAfterEntries: number; compactAlwaysAfterEntries?: number }) {
       const { keys } = await newSpace()
       const doc = new Y.Doc()
-      const envelope = new Envelope(doc, keys, { batchDelayMs: 1, compactDelayMs: 1, ...options })
+      const envelope = new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactDelayMs: 1, ...options })
       const directory = await envelope.openDoc('directory')
       // One large entry, as a directory snapshot of many patients would be.
       directory.transact(() => {
@@ -269,7 +272,7 @@ describe('Envelope', () => {
     // A compaction on A (snapshot in, three entries out: one transaction), then a stray entry
     // pushed and deleted in one transaction, which B must neither index nor apply.
     await a.envelope.compact('patient/p1')
-    const stray: EnvelopeEntry = { d: a.envelope.entries.get(0).d, c: await encryptUpdate(keys, 'patient/p1', new Uint8Array([0, 0])) }
+    const stray: EnvelopeEntry = { d: a.envelope.entries.get(0).d, c: await encryptUpdate(keys, ROOM, 'patient/p1', new Uint8Array([0, 0])) }
     a.doc.transact(() => {
       a.envelope.entries.push([stray])
       a.envelope.entries.delete(a.envelope.entries.length - 1, 1)

@@ -34,6 +34,7 @@
  */
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
+import type { RoomName } from '../space/rooms'
 import { blindDocId, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
 
 export interface EnvelopeEntry {
@@ -93,6 +94,8 @@ export function isEnvelopeEntry(value: unknown): value is EnvelopeEntry {
 export class Envelope {
   readonly doc: Y.Doc
   readonly entries: Y.Array<EnvelopeEntry>
+  /** The room this envelope is: bound into every entry's associated data (entry-cipher.ts). */
+  readonly room: RoomName
   private readonly keys: SpaceKeys
   private readonly batchDelayMs: number
   private readonly compactAfterEntries: number
@@ -112,9 +115,10 @@ export class Envelope {
   private closed = false
   private readonly observer: (event: Y.YArrayEvent<EnvelopeEntry>) => void
 
-  constructor(doc: Y.Doc, keys: SpaceKeys, options: EnvelopeOptions = {}) {
+  constructor(doc: Y.Doc, keys: SpaceKeys, room: RoomName, options: EnvelopeOptions = {}) {
     this.doc = doc
     this.keys = keys
+    this.room = room
     this.entries = doc.getArray<EnvelopeEntry>(ENTRIES_KEY)
     this.batchDelayMs = options.batchDelayMs ?? 250
     this.compactAfterEntries = options.compactAfterEntries ?? 64
@@ -323,7 +327,7 @@ export class Envelope {
     const results = await Promise.all(
       todo.map(async (entry) => {
         try {
-          return { entry, update: await decryptUpdate(this.keys, open.docId, entry.c) }
+          return { entry, update: await decryptUpdate(this.keys, this.room, open.docId, entry.c) }
         } catch (error) {
           this.undecryptable++
           this.onError(error instanceof Error ? error : new Error(String(error)))
@@ -409,7 +413,7 @@ export class Envelope {
   }
 
   private async pushUpdate(open: OpenDoc, update: Uint8Array): Promise<void> {
-    const entry: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, open.docId, update) }
+    const entry: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, this.room, open.docId, update) }
     // Mark first: the observer then knows this entry is already in the doc.
     open.applied.add(entry)
     this.doc.transact(() => this.entries.push([entry]), ENVELOPE_ORIGIN)
@@ -456,7 +460,7 @@ export class Envelope {
     }
     // Local changes not yet pushed are in the doc already, so the snapshot carries them.
     const state = Y.encodeStateAsUpdate(open.doc)
-    const snapshot: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, open.docId, state) }
+    const snapshot: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, this.room, open.docId, state) }
     // Between the await and here, more entries may have been applied: they are in neither
     // `snapshotOf` nor (maybe) in `state`, so they survive. Only what the snapshot holds goes.
     open.applied.add(snapshot)

@@ -3,15 +3,18 @@
  * relay room's doc key:
  *
  *   directory            the practice, practitioners, sites, kinds and the patient index
+ *   manifest             the space's format and creation (shared/src/space/manifest.ts)
  *   agenda/2026-11       the appointments whose local start date falls in November 2026
  *   patient/<recordId>   one patient's clinical file
  */
 import { isRecordId } from './ids'
 
 export const DIRECTORY_DOC_ID = 'directory'
+export const MANIFEST_DOC_ID = 'manifest'
 
 export type DocRef =
   | { readonly kind: 'directory' }
+  | { readonly kind: 'manifest' }
   | { readonly kind: 'agenda'; readonly month: string }
   | { readonly kind: 'patient'; readonly patientId: string }
 
@@ -37,12 +40,13 @@ export function patientDocId(patientId: string): string {
 
 export function parseDocId(docId: string): DocRef {
   if (docId === DIRECTORY_DOC_ID) return { kind: 'directory' }
+  if (docId === MANIFEST_DOC_ID) return { kind: 'manifest' }
   const slash = docId.indexOf('/')
   const prefix = slash < 0 ? docId : docId.slice(0, slash)
   const rest = slash < 0 ? '' : docId.slice(slash + 1)
   if (prefix === 'agenda' && isMonth(rest)) return { kind: 'agenda', month: rest }
   if (prefix === 'patient' && isRecordId(rest)) return { kind: 'patient', patientId: rest }
   throw new DocIdError(
-    `Unknown doc id '${docId}': expected 'directory', 'agenda/YYYY-MM' or 'patient/<id>'`,
+    `Unknown doc id '${docId}': expected 'directory', 'manifest', 'agenda/YYYY-MM' or 'patient/<id>'`,
   )
 }

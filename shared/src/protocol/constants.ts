@@ -1,10 +1,9 @@
 /**
  * Wire protocol between a Tournée device and the relay.
  *
- * Transport: one WebSocket per room of a space. The space's main room (and the only room of a
- * layout-1 practice) is `wss://<relay>/v1/sync/<spaceId>`; its other rooms are
- * `wss://<relay>/v1/sync/<spaceId>/<roomId>`, roomId a blinded room name (22 base64url chars).
- * Every room of a space takes the same credential.
+ * Transport: one WebSocket per room of a space, `wss://<relay>/v1/sync/<spaceId>/<roomId>`, roomId a
+ * blinded room name (22 base64url chars, shared/src/space/room-keys.ts), the main room's like the
+ * others'. Every room of a space takes the same credential.
  * The upgrade request offers two subprotocols:
  *
  *   Sec-WebSocket-Protocol: tournee.1, tournee-auth.<base64url credential>
@@ -106,12 +105,12 @@ export const DefaultLimits = {
    */
   maxDigestBytes: 32 * 1024 * 1024,
   /**
-   * Rooms a space may have besides its main room. A practice in layout 3 uses one per agenda
-   * month plus 16 file shards (shared/src/space/rooms.ts): 40 years of months are 480 rooms,
-   * 496 with the shards, and a room is admitted (one row, nothing loaded) as soon as a device
-   * opens it, so the months a practitioner looks at before the practice began or years ahead
-   * count too: 600 covers a practice's working life with that margin, and still stops a client
-   * from making the relay allocate rooms without bound. (Layout 2, a room per year, uses ~60.)
+   * Rooms a space may have, its main room included. A practice uses main, one room per agenda
+   * month and 16 file shards (shared/src/space/rooms.ts): 40 years of months are 480 rooms, 497
+   * with main and the shards, and a room is admitted (one row, nothing loaded) as soon as a
+   * device opens it, so the months a practitioner looks at before the practice began or years
+   * ahead count too: 600 covers a practice's working life with that margin, and still stops a
+   * client from making the relay allocate rooms without bound.
    */
   maxRoomsPerSpace: 600,
 } as const

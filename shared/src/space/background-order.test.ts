@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { backgroundOrder } from './background-order'
-import { agendaRoom, fileRooms, MAIN_ROOM, monthRoom, type RoomName } from './rooms'
+import { fileRooms, MAIN_ROOM, monthRoom, type RoomName } from './rooms'
 
 function shuffled<T>(items: readonly T[]): T[] {
   // A fixed permutation (reverse, then odd/even interleave): the order must not come from the input.
@@ -9,7 +9,7 @@ function shuffled<T>(items: readonly T[]): T[] {
 }
 
 describe('background order', () => {
-  it('layout 3: recent and future months nearest first, then file shards, then older months newest first', () => {
+  it('recent and future months nearest first, then file shards, then older months newest first', () => {
     const months = ['2016-02', '2019-03', '2025-10', '2025-11', '2026-10', '2026-11', '2026-12', '2027-01', '2027-03', '2025-12'].map(monthRoom)
     const rooms: RoomName[] = [...months, ...fileRooms().slice(0, 3), MAIN_ROOM]
     expect(backgroundOrder(shuffled(rooms), '2026-11-22')).toEqual([
@@ -27,11 +27,6 @@ describe('background order', () => {
       'agenda/2019-03',
       'agenda/2016-02',
     ])
-  })
-
-  it('layout 2: this year and the next and last, then file shards, then older years', () => {
-    const rooms: RoomName[] = [agendaRoom(2017), agendaRoom(2027), agendaRoom(2025), agendaRoom(2026), agendaRoom(2024), 'files/3', MAIN_ROOM]
-    expect(backgroundOrder(rooms, '2026-06-15')).toEqual(['agenda/2026', 'agenda/2027', 'agenda/2025', 'files/3', 'agenda/2024', 'agenda/2017'])
   })
 
   it('lists each room once and leaves main out', () => {

@@ -9,24 +9,20 @@
  *   2. the patient file shards (a patient's file is opened from the agenda and the list);
  *   3. older agenda rooms, most recent first.
  *
- * Works for year rooms (layout 2) as for month rooms (layout 3); `main` is never in the pass (it
- * opens with the practice).
+ * `main` is never in the pass (it opens with the practice).
  */
 import { parseLocalDate } from '../model/dates'
-import { MAIN_ROOM, monthOfRoom, yearOfRoom, type RoomName } from './rooms'
+import { MAIN_ROOM, monthOfRoom, type RoomName } from './rooms'
 
 /** How far back an agenda room still counts as recent, in months. */
 const RECENT_MONTHS = 12
 
-/** Months from this month to the room's month (a year room: to the same month of its year). */
+/** Months from this month to a month room's month; null for another room. */
 function monthsFromToday(room: RoomName, today: { year: number; month: number }): number | null {
   const month = monthOfRoom(room)
-  if (month !== null) {
-    const { year, month: m } = parseLocalDate(`${month}-01`)
-    return (year - today.year) * 12 + (m - today.month)
-  }
-  const year = yearOfRoom(room)
-  return year === null ? null : (year - today.year) * 12
+  if (month === null) return null
+  const { year, month: m } = parseLocalDate(`${month}-01`)
+  return (year - today.year) * 12 + (m - today.month)
 }
 
 export function backgroundOrder(rooms: readonly RoomName[], today: string): RoomName[] {

@@ -2,15 +2,12 @@
  * The pairing code: what a paired device shows so another device can join the space.
  *
  *   TOURNEE1.<base64url(JSON)>
- *   JSON = { "v": 1 | 2 | 3, "r": relayUrl, "s": spaceId, "c": credential, "k": base64url(rootSecret),
- *            "n": practiceName }
+ *   JSON = { "r": relayUrl, "s": spaceId, "c": credential, "k": base64url(rootSecret), "n": practiceName }
  *
- * `v` is the practice's layout (shared/src/space/rooms.ts): 1 for a practice created before
- * rooms (everything in one relay room), 2 for one with a room per agenda year, 3 (every new
- * practice) for one with a room per agenda month. The layout travels here, not in the directory,
- * because a joining device must know where the directory itself lives before it has received
- * anything, offline-first. An app that does not know a layout refuses the code as "update the
- * app" (`unsupported_version`) instead of joining and writing into rooms the others never read.
+ * The number after TOURNEE is the code's format: an app that does not know it refuses the code as
+ * "update the app" (`unsupported_version`). Where the practice's docs live (its rooms) is fixed by
+ * shared/src/space/rooms.ts; what a future layout change needs is in the space manifest
+ * (manifest.ts), which every device reads once the main room has synced.
  *
  * It carries the space's root secret: whoever holds it reads the practice's data. It is shown on
  * a paired device only, meant to be typed or pasted once, and never sent to the relay.
@@ -19,7 +16,6 @@ import { z } from 'zod'
 import { fromBase64Url, toBase64Url } from '../crypto/base64url'
 import { ROOT_SECRET_BYTES } from '../crypto/space-keys'
 import { CREDENTIAL_PATTERN, SPACE_ID_PATTERN } from '../protocol/ids'
-import { SpaceLayout } from './rooms'
 
 export const PAIRING_PREFIX = 'TOURNEE1.'
 
@@ -29,7 +25,6 @@ export interface PairingInfo {
   credential: string
   rootSecret: Uint8Array
   practiceName: string
-  layout: SpaceLayout
 }
 
 export const PairingCodeErrorCode = { Malformed: 'malformed', UnsupportedVersion: 'unsupported_version' } as const
@@ -47,7 +42,6 @@ export class PairingCodeError extends Error {
 }
 
 const PayloadSchema = z.object({
-  v: z.union([z.literal(SpaceLayout.Single), z.literal(SpaceLayout.Rooms), z.literal(SpaceLayout.Months)]),
   r: z.string().refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'relay URL must be http(s)'),
   s: z.string().regex(SPACE_ID_PATTERN),
   c: z.string().regex(CREDENTIAL_PATTERN),
@@ -57,7 +51,6 @@ const PayloadSchema = z.object({
 
 export function encodePairingCode(info: PairingInfo): string {
   const payload = {
-    v: info.layout,
     r: info.relayUrl,
     s: info.spaceId,
     c: info.credential,
@@ -83,11 +76,6 @@ export function decodePairingCode(text: string): PairingInfo {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const path = issue ? issue.path.join('.') : null
-    if (path === 'v') {
-      // The layout is data from another device: say which one, it tells support what to update.
-      const v = typeof json === 'object' && json !== null && 'v' in json ? JSON.stringify(json.v) : 'missing'
-      throw new PairingCodeError('unsupported_version', `Unsupported practice layout ${v.slice(0, 20)}: update the app`, path)
-    }
     throw new PairingCodeError('malformed', `Invalid pairing code field ${path ?? '?'}`, path)
   }
   const rootSecret = fromBase64Url(parsed.data.k)
@@ -98,6 +86,5 @@ export function decodePairingCode(text: string): PairingInfo {
     credential: parsed.data.c,
     rootSecret,
     practiceName: parsed.data.n,
-    layout: parsed.data.v,
   }
 }

@@ -9,10 +9,9 @@
  *
  * Keys: every room uses the space's AES-GCM key, with the room name bound into each entry's
  * associated data (entry-cipher.ts), rather than one HKDF-derived key per room. Every device of a
- * practice holds every room (one credential, one root secret), so per-room keys would separate
+ * practice holds every room today (one credential, one key), so per-room keys would separate
  * nothing between people; what matters is that an entry cannot be replayed into another room,
- * which the associated data already guarantees. One key also keeps the device registry as it is
- * (non-extractable CryptoKeys, no root secret needed to open a room).
+ * which the associated data already guarantees.
  */
 import { asBuffer, type SpaceKeys } from '../crypto/space-keys'
 import { toBase64Url } from '../crypto/base64url'
@@ -23,9 +22,4 @@ const BLIND_BYTES = 16
 export async function blindRoomName(keys: SpaceKeys, room: RoomName): Promise<string> {
   const mac = await crypto.subtle.sign('HMAC', keys.blind, asBuffer(new TextEncoder().encode(`room:${room}`)))
   return toBase64Url(new Uint8Array(mac, 0, BLIND_BYTES))
-}
-
-/** The space's keys bound to one room (layout 2). */
-export function roomKeys(keys: SpaceKeys, room: RoomName): SpaceKeys {
-  return { spaceId: keys.spaceId, aead: keys.aead, blind: keys.blind, room }
 }

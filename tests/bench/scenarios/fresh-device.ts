@@ -140,7 +140,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
   // The Chromium join's target and browser, or null with --no-browser.
   const chromium = options.browser
     ? {
-        target: browserJoinTarget(p.plaintext, { appUrl: p.relay.url, code: p.code, practitioners: p.written.practitionerIds.length }),
+        target: browserJoinTarget(p.plaintext, { appUrl: p.relay.url, code: p.code, practitioners: p.written.practitionerIds.length, today: p.spec.today }),
         browser: await launchChromium(),
       }
     : null
@@ -301,7 +301,7 @@ export const freshDevice: Scenario = {
       }
       // A practice of this scenario's own is written by short-lived devices (streamed-practice.ts):
       // none is left holding it, the relay has everything, the floors read p.plaintext.
-      const p = await setUpStreamedPractice(sizedSpec(options, size), options.layout, log, await context.relayEnv())
+      const p = await setUpStreamedPractice(sizedSpec(options, size), log, await context.relayEnv())
       try {
         log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms, peak RSS ${Math.round((p.setup?.peakRssBytes ?? 0) / 2 ** 20)} MiB; ${heapLine()}`)
         const result = await measure(p, options, log)

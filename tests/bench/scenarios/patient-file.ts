@@ -87,13 +87,15 @@ export async function runPatientFile(options: PatientFileOptions, log: (line: st
   // The envelope a device holds: one snapshot entry per doc.
   const spaceId = randomId(16)
   const keys = await deriveSpaceKeys(spaceId, randomBytes(32))
+  // One envelope holding every file: a file shard holds a sixteenth of them, so this is the worst case.
+  const room = 'files/0' as const
   const source = new Y.Doc({ gc: true })
   const plaintext = new Map<string, Uint8Array>()
   const entries: { d: string; c: Uint8Array }[] = []
   for (const [docId, doc] of docs) {
     const update = Y.encodeStateAsUpdate(doc)
     plaintext.set(docId, update)
-    entries.push({ d: await blindDocId(keys, docId), c: await encryptUpdate(keys, docId, update) })
+    entries.push({ d: await blindDocId(keys, docId), c: await encryptUpdate(keys, room, docId, update) })
   }
   source.getArray(ENTRIES_KEY).push(entries)
   const fileBytes = written.patientDocIds.map((id) => plaintext.get(id)!.byteLength)
@@ -103,7 +105,7 @@ export async function runPatientFile(options: PatientFileOptions, log: (line: st
   // A device that loaded this envelope (from IndexedDB, or the relay) and opens files one by one.
   const deviceEnvelope = new Y.Doc({ gc: true })
   Y.applyUpdate(deviceEnvelope, Y.encodeStateAsUpdate(source))
-  const envelope = new Envelope(deviceEnvelope, keys, { compactDelayMs: 3_600_000 })
+  const envelope = new Envelope(deviceEnvelope, keys, room, { compactDelayMs: 3_600_000 })
   const ours: number[] = []
   const floor: number[] = []
   const opens = Math.min(options.opens, written.patientDocIds.length)
