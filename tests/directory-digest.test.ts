@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
-import { headDigest } from '../client/src/sync/digest-http'
+import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { RelayClient } from '../client/src/sync/relay/relay-client'
 import type { DirectoryDigest } from '../shared/src/digest/directory-digest'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
@@ -30,7 +30,7 @@ const NAMES = ['Quillebœuf', 'Archambaud', 'Pérignat'] as const
 /** A device that opens no other room in the background, optionally without its socket. */
 function device(name: string, extra: Partial<DeviceEnvironment> = {}, connect = true): DeviceEnvironment {
   const base = nodeDeviceEnvironment(name)
-  return { ...base, rooms: { background: false }, space: { ...base.space, connect }, ...extra }
+  return { ...base, practice: { background: false }, connect, ...extra }
 }
 
 /** Counts the device's GETs of the directory digest and holds them until released (the week digest's pass). */
@@ -118,8 +118,8 @@ describe('the directory digest', () => {
     const probe = digestFetch()
     const h = await track(joinPractice(code, device('chariot', { fetchImpl: probe.fetchImpl })))
     const month = startupRooms(TEST_TODAY).find((room) => room !== MAIN_ROOM)!
-    await waitFor(() => expect(h.space.connectedRoomNames()).toContain(month))
-    expect(h.space.connectedRoomNames()).not.toContain(MAIN_ROOM)
+    await waitFor(() => expect(h.space.inspect.connectedRoomNames()).toContain(month))
+    expect(h.space.inspect.connectedRoomNames()).not.toContain(MAIN_ROOM)
     expect(h.space.getSyncState().status).toBe(ConnectionStatus.Connecting)
     probe.release()
     expect(await h.space.whenDigestFetched()).toBe('shown')
@@ -131,22 +131,22 @@ describe('the directory digest', () => {
     const f = await track(joinPractice(code, device('borne', { digest: { holdMainForFirstScreen: true } })))
     expect(await f.space.whenDigestFetched()).toBe('shown')
     const month = startupRooms(TEST_TODAY).find((room) => room !== MAIN_ROOM)!
-    await waitFor(() => expect(f.space.connectedRoomNames()).toContain(month))
+    await waitFor(() => expect(f.space.inspect.connectedRoomNames()).toContain(month))
     // The digest is shown and this month has synced: main would connect now; it waits for the screen.
     await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(f.space.connectedRoomNames()).not.toContain(MAIN_ROOM)
+    expect(f.space.inspect.connectedRoomNames()).not.toContain(MAIN_ROOM)
     f.space.firstScreenShown()
     await f.space.whenDirectorySynced()
     expect(await patientNames(f)).toEqual([...NAMES].sort())
   })
 
   it('cannot be replaced by a device that knows less', async () => {
-    const before = await headDigest({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), name: 'directory' })
+    const before = await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code) }).headDigest('directory')
     // Offline and new: its directory holds only what it writes itself.
     const d = await track(joinPractice(code, device('téléphone', {}, false)))
     addPatient(await d.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Isolée', firstNames: 'Berthe', birthDate: '1990-01-01' }, actorOf(d), testClock)
     expect(await d.space.publishDirectoryDigest()).toBe('up-to-date')
-    expect(await headDigest({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), name: 'directory' })).toBe(before)
+    expect(await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code) }).headDigest('directory')).toBe(before)
   })
 
   it('is not fetched by a device that opens with its data already local', async () => {
@@ -168,10 +168,10 @@ describe('the directory digest', () => {
     const envF = device('accueil', { digest: { checkEveryMs: 50, publishIntervalMs: 0 } })
     const f = await track(joinPractice(code, envF))
     await waitFor(async () => expect(await patientNames(f)).toEqual(expect.arrayContaining([...NAMES])))
-    const target = { relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), name: 'directory' as const }
-    const before = (await headDigest(target)) ?? 0
+    const relay = new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code) })
+    const before = (await relay.headDigest('directory')) ?? 0
     addPatient(await f.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Nouvelle', firstNames: 'Agathe', birthDate: '2001-12-24' }, actorOf(f), Date.now)
-    await waitFor(async () => expect((await headDigest(target)) ?? 0).toBeGreaterThan(before))
+    await waitFor(async () => expect((await relay.headDigest('directory')) ?? 0).toBeGreaterThan(before))
     // A new device now sees the new patient in the digest.
     const g = await track(joinPractice(code, device('remplaçant', {}, false)))
     const digest = await waitFor(() => {

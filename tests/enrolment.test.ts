@@ -1,6 +1,6 @@
 /** A relay whose operator set an enrolment secret: creating a practice needs it, joining does not. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice } from '../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice } from '../client/src/sync/device/device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 
@@ -22,7 +22,7 @@ describe('enrolment on a shared relay', () => {
       const env = nodeDeviceEnvironment('refused')
       await expect(
         createPractice({ relayUrl: relay.url, ...practice, ...(enrolmentSecret ? { enrolmentSecret } : {}) }, env),
-      ).rejects.toMatchObject({ name: 'RelayRefusedError', reason: 'enrolment-required' })
+      ).rejects.toMatchObject({ name: 'RelayError', reason: 'enrolment-required' })
     }
     expect(relay.logs.join('\n')).not.toContain(SECRET)
   })

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { afterEach } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { shiftMonth } from '../client/src/state/agenda-docs'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
@@ -23,7 +23,7 @@ import { monthOf } from '../shared/src/model/dates'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { blindRoomName } from '../shared/src/space/room-keys'
 import { MAIN_ROOM, monthRoom, startupRooms, type RoomName } from '../shared/src/space/rooms'
-import { ROOMS_INDEX_MAP } from '../client/src/sync/practice-space'
+import { ROOMS_INDEX_MAP } from '../client/src/sync/practice/room-index'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
@@ -70,7 +70,7 @@ describe('a practice in rooms', () => {
 
     const fileRoom = await a.space.roomOfDoc(patientDocId(patientId))
     written = [monthRoom(oldMonth), monthRoom(recentMonth), monthRoom(futureMonth), fileRoom]
-    expect(new Set(a.space.openRoomNames())).toEqual(new Set([...startup, ...written]))
+    expect(new Set(a.space.inspect.openRoomNames())).toEqual(new Set([...startup, ...written]))
     // Listed: the rooms written to, this month's included; not a start-up month left unwritten
     // (this week's other month, when it spans two).
     const index = directory.getMap<boolean>(ROOMS_INDEX_MAP)
@@ -84,14 +84,14 @@ describe('a practice in rooms', () => {
     await waitFor(() => expect(getPatient(directory, patientId)?.birthName).toBe('Pervenchères'))
     await waitFor(async () => expect(await appointmentsIn(fresh, thisMonth)).toBe(1))
     await waitFor(() => expect(fresh.space.getSyncState().status).toBe('online'))
-    expect(new Set(fresh.space.openRoomNames())).toEqual(new Set(startup))
-    expect(new Set(fresh.space.connectedRoomNames())).toEqual(new Set(startup))
+    expect(new Set(fresh.space.inspect.openRoomNames())).toEqual(new Set(startup))
+    expect(new Set(fresh.space.inspect.connectedRoomNames())).toEqual(new Set(startup))
 
     // The agenda pages back to March 2019: that month's room alone opens, connects and loads.
     await waitFor(async () => expect(await appointmentsIn(fresh, oldMonth)).toBe(1))
-    expect(fresh.space.connectedRoomNames()).toContain(monthRoom(oldMonth))
-    expect(fresh.space.openRoomNames()).not.toContain(monthRoom(recentMonth))
-    expect(fresh.space.openRoomNames()).not.toContain(monthRoom('2019-04'))
+    expect(fresh.space.inspect.connectedRoomNames()).toContain(monthRoom(oldMonth))
+    expect(fresh.space.inspect.openRoomNames()).not.toContain(monthRoom(recentMonth))
+    expect(fresh.space.inspect.openRoomNames()).not.toContain(monthRoom('2019-04'))
     // A write there reaches the first device.
     await book(fresh, oldMonth, '11', '10')
     await fresh.space.whenAcknowledged()
@@ -129,14 +129,14 @@ describe('a practice in rooms', () => {
 
   it('another device gets every month through the background pass, a few rooms at a time, and releases them once synced', async () => {
     const concurrency = 2
-    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('bureau', frames), rooms: { background: true, backgroundConcurrency: concurrency } }
+    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('bureau', frames), practice: { background: true, backgroundConcurrency: concurrency } }
     const c = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
     let mostOpen = 0
-    const stop = c.space.subscribe(() => (mostOpen = Math.max(mostOpen, c.space.openRoomNames().length)))
+    const stop = c.space.subscribe(() => (mostOpen = Math.max(mostOpen, c.space.inspect.openRoomNames().length)))
     try {
-      await waitFor(() => expect(new Set(c.space.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
+      await waitFor(() => expect(new Set(c.space.inspect.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
       // Released: only the start-up rooms stay in memory, and the practice is honestly online.
-      await waitFor(() => expect(new Set(c.space.openRoomNames())).toEqual(new Set(startup)))
+      await waitFor(() => expect(new Set(c.space.inspect.openRoomNames())).toEqual(new Set(startup)))
       await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0, incoming: 0 }))
     } finally {
       stop()
@@ -154,10 +154,10 @@ describe('a practice in rooms', () => {
   })
 
   it('a released room reopens with its data intact and catches up what was written meanwhile', async () => {
-    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('accueil', frames), rooms: { background: true } }
+    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('accueil', frames), practice: { background: true } }
     const d = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
-    await waitFor(() => expect(new Set(d.space.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
-    await waitFor(() => expect(d.space.openRoomNames()).not.toContain(monthRoom(recentMonth)))
+    await waitFor(() => expect(new Set(d.space.inspect.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
+    await waitFor(() => expect(d.space.inspect.openRoomNames()).not.toContain(monthRoom(recentMonth)))
     // Written on A while the room is released on D.
     await book(a, recentMonth, '12', '15')
     await a.space.whenAcknowledged()
@@ -171,19 +171,19 @@ describe('a practice in rooms', () => {
     await book(d, recentMonth, '13', '16')
     await d.space.whenAcknowledged()
     await waitFor(async () => expect(await appointmentsIn(a, recentMonth)).toBe(3))
-    expect(d.space.openRoomNames()).toContain(monthRoom(recentMonth))
+    expect(d.space.inspect.openRoomNames()).toContain(monthRoom(recentMonth))
   })
 
   it('a month first written while a device is online reaches it through the pass', async () => {
-    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('cabinet-secondaire', frames), rooms: { background: true } }
+    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('cabinet-secondaire', frames), practice: { background: true } }
     const e = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
-    await waitFor(() => expect(new Set(e.space.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
+    await waitFor(() => expect(new Set(e.space.inspect.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
     const newMonth = '2017-05'
     await book(a, newMonth)
     await a.space.whenAcknowledged()
     // A listed the room in the directory; E's pass opens it, syncs it, releases it.
-    await waitFor(() => expect(e.space.caughtUpRoomNames()).toContain(monthRoom(newMonth)), { timeoutMs: 30_000 })
-    await waitFor(() => expect(e.space.openRoomNames()).not.toContain(monthRoom(newMonth)))
+    await waitFor(() => expect(e.space.inspect.caughtUpRoomNames()).toContain(monthRoom(newMonth)), { timeoutMs: 30_000 })
+    await waitFor(() => expect(e.space.inspect.openRoomNames()).not.toContain(monthRoom(newMonth)))
     e.space.disconnect()
     expect(await appointmentsIn(e, newMonth)).toBe(1)
   })

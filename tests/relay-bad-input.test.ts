@@ -2,21 +2,20 @@
  * Bad input against a real relay process, while a real device keeps syncing through it: each bad
  * peer is refused as designed, and nobody else notices.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import * as encoding from 'lib0/encoding'
-import { createPractice, getPairingCode, joinPractice, type OpenPractice } from '../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice, type OpenPractice } from '../client/src/sync/device/device'
 import { decodePairingCode, encodePairingCode } from '../shared/src/space/pairing-code'
 import { AUTH_SUBPROTOCOL_PREFIX, CloseCode, MessageType, SUBPROTOCOL } from '../shared/src/protocol/constants'
 import { randomId } from '../shared/src/crypto/base64url'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
-import { Space } from '../client/src/sync/space'
+import { Practice } from '../client/src/sync/practice/practice'
 import { TEST_ROOM_ID } from '../relay/src/test-support/sync-test-client'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { nodeDeviceEnvironment } from './helpers/node-device'
-import { MAIN_ROOM } from '../shared/src/space/rooms'
 import { waitFor } from './helpers/wait-for'
 
 const MAX_FRAME = 256 * 1024
@@ -139,7 +138,7 @@ describe('a real relay under bad input', () => {
     const env = nodeDeviceEnvironment('intruder')
     // Same space and key, wrong credential: the relay refuses before anything is stored.
     const forged = encodePairingCode({ ...info, credential: randomId(32) })
-    await expect(joinPractice(forged, env)).rejects.toMatchObject({ name: 'RelayRefusedError', reason: 'unauthorized' })
+    await expect(joinPractice(forged, env)).rejects.toMatchObject({ name: 'RelayError', reason: 'unauthorized' })
   })
 
   it('a running device whose credential the relay refuses shows why, and stops retrying', async () => {
@@ -151,23 +150,26 @@ describe('a real relay under bad input', () => {
         attempts++
       }
     }
-    const space = await Space.open({
+    const space = await Practice.open({
       spaceId: info.spaceId,
       relayUrl: info.relayUrl,
       credential: randomId(32),
       keys: await deriveSpaceKeys(info.spaceId, info.rootSecret),
-      room: MAIN_ROOM,
-      roomId: 'roomRefusedRRRRRRRRRRR',
       idbName: `refused-${randomId()}`,
-      WebSocketImpl: CountingWebSocket as unknown as typeof globalThis.WebSocket,
-      reconnect: { baseDelayMs: 20, maxDelayMs: 40 },
+      rooms: { WebSocketImpl: CountingWebSocket as unknown as typeof globalThis.WebSocket, reconnect: { baseDelayMs: 20, maxDelayMs: 40 } },
+      background: false,
     })
     try {
       await waitFor(() => expect(space.getSyncState()).toMatchObject({ status: 'refused', refusal: 'unauthorized' }))
       const settled = attempts
-      // Proving an absence needs a window: were it still retrying, its 20-40 ms backoff would make
-      // several attempts in this one.
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      // Were a room still retrying, a reconnection timer would be scheduled: run every timer now,
+      // at once, and count the sockets opened (a socket is counted as it is constructed).
+      vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] })
+      try {
+        vi.advanceTimersByTime(60_000)
+      } finally {
+        vi.useRealTimers()
+      }
       expect(attempts).toBe(settled)
     } finally {
       await space.destroy()
@@ -177,16 +179,14 @@ describe('a real relay under bad input', () => {
   it('a device pointed at a space the relay does not know shows that, and does not retry', async () => {
     const info = decodePairingCode(pairing)
     const unknownSpace = randomId(16)
-    const space = await Space.open({
+    const space = await Practice.open({
       spaceId: unknownSpace,
       relayUrl: info.relayUrl,
       credential: info.credential,
       keys: await deriveSpaceKeys(unknownSpace, info.rootSecret),
-      room: MAIN_ROOM,
-      roomId: 'roomUnknownSpaceRRRRRR',
       idbName: `unknown-space-${randomId()}`,
-      WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
-      reconnect: { baseDelayMs: 20, maxDelayMs: 40 },
+      rooms: { WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket, reconnect: { baseDelayMs: 20, maxDelayMs: 40 } },
+      background: false,
     })
     try {
       await waitFor(() => expect(space.getSyncState()).toMatchObject({ status: 'refused', refusal: 'space-not-found' }))

@@ -7,8 +7,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode } from '../client/src/sync/device'
-import { DigestHttpError, getDigest, headDigest, putDigest, type DigestTarget } from '../client/src/sync/digest-http'
+import { createPractice, getPairingCode } from '../client/src/sync/device/device'
+import { RelayError } from '../client/src/sync/errors'
+import { RelayClient, type RelayTarget } from '../client/src/sync/relay/relay-client'
 import { randomId } from '../shared/src/crypto/base64url'
 import { DigestIntegrityError, decryptDigest, deriveDigestKey, encryptDigest } from '../shared/src/digest/digest-cipher'
 import { DIGEST_WEIGHT_HEADER } from '../shared/src/protocol/constants'
@@ -28,7 +29,8 @@ function dataFolderContains(needle: Uint8Array): boolean {
 }
 
 describe('directory digests through a real relay', () => {
-  let target: DigestTarget
+  let target: RelayTarget
+  let relay: RelayClient
   let rootSecret: Uint8Array
   let blob: Uint8Array
   const weight = 1_234
@@ -44,20 +46,21 @@ describe('directory digests through a real relay', () => {
     )
     const pairing = decodePairingCode(await getPairingCode(a.record.spaceId, env))
     rootSecret = pairing.rootSecret
-    target = { relayUrl: fixture.relay.url, spaceId: pairing.spaceId, credential: pairing.credential, name: 'directory' }
-    expect(await headDigest(target)).toBeNull()
-    expect(await getDigest(target)).toBeNull()
+    target = { relayUrl: fixture.relay.url, spaceId: pairing.spaceId, credential: pairing.credential }
+    relay = new RelayClient(target)
+    expect(await relay.headDigest('directory')).toBeNull()
+    expect(await relay.getDigest('directory')).toBeNull()
 
     blob = await encryptDigest(await deriveDigestKey(target.spaceId, rootSecret), target.spaceId, 'directory', weight, plain)
-    expect(await putDigest(target, weight, blob)).toBe('created')
+    expect(await relay.putDigest('directory', weight, blob)).toBe('created')
 
     // The other device: only what the pairing code gave it.
-    const fetched = await getDigest({ ...target })
+    const fetched = await new RelayClient({ ...target }).getDigest('directory')
     expect(fetched?.weight).toBe(weight)
     const key = await deriveDigestKey(target.spaceId, rootSecret)
     const opened = JSON.parse(decoder.decode(await decryptDigest(key, target.spaceId, 'directory', fetched!.weight, fetched!.blob)))
     expect(opened.patients[0]).toEqual(PATIENT)
-    expect(await headDigest(target)).toBe(weight)
+    expect(await relay.headDigest('directory')).toBe(weight)
   })
 
   it("the relay's data folder holds the ciphertext, never the patient's name or phone; its logs neither", async () => {
@@ -73,12 +76,12 @@ describe('directory digests through a real relay', () => {
   })
 
   it('refuses a wrong credential with 401 and stores nothing', async () => {
-    const wrong = { ...target, credential: randomId(32) }
+    const wrong = new RelayClient({ ...target, credential: randomId(32) })
     const intruder = encoder.encode('INTRUDER-DIGEST-'.repeat(8))
-    const error = await putDigest(wrong, weight + 1_000, intruder).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(DigestHttpError)
-    expect((error as DigestHttpError).status).toBe(401)
-    expect(await getDigest(target)).toEqual({ weight, blob })
+    const error = await wrong.putDigest('directory', weight + 1_000, intruder).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RelayError)
+    expect((error as RelayError).status).toBe(401)
+    expect(await relay.getDigest('directory')).toEqual({ weight, blob })
     expect(dataFolderContains(intruder)).toBe(false)
   })
 
@@ -92,16 +95,16 @@ describe('directory digests through a real relay', () => {
     })
     expect(raw.status).toBe(409)
     expect(await raw.json()).toMatchObject({ field: 'weight', storedWeight: weight })
-    expect(await putDigest(target, weight - 1, older)).toBe('stale')
-    expect(await getDigest(target)).toEqual({ weight, blob })
+    expect(await relay.putDigest('directory', weight - 1, older)).toBe('stale')
+    expect(await relay.getDigest('directory')).toEqual({ weight, blob })
 
     const newer = await encryptDigest(key, target.spaceId, 'directory', weight + 1, plain)
-    expect(await putDigest(target, weight + 1, newer)).toBe('replaced')
-    expect(await getDigest(target)).toEqual({ weight: weight + 1, blob: newer })
+    expect(await relay.putDigest('directory', weight + 1, newer)).toBe('replaced')
+    expect(await relay.getDigest('directory')).toEqual({ weight: weight + 1, blob: newer })
   })
 
   it('a blob served under another weight does not open on the device', async () => {
-    const fetched = await getDigest(target)
+    const fetched = await relay.getDigest('directory')
     const key = await deriveDigestKey(target.spaceId, rootSecret)
     await expect(decryptDigest(key, target.spaceId, 'directory', fetched!.weight + 5, fetched!.blob)).rejects.toBeInstanceOf(
       DigestIntegrityError,

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice } from '../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice } from '../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../shared/src/model/doc-ids'
 import { listPatients } from '../shared/src/model/patients'
 import { listPractitioners } from '../shared/src/model/practitioners'

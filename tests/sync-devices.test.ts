@@ -13,7 +13,7 @@ import {
   loadPractice,
   type DeviceEnvironment,
   type OpenPractice,
-} from '../client/src/sync/device'
+} from '../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, getPatient, listPatients, updatePatient } from '../shared/src/model/patients'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
@@ -149,7 +149,7 @@ describe('three devices and a relay', () => {
     expect(a.space.getSyncState().pendingChanges).toBeGreaterThan(0)
     await a.space.destroy()
 
-    const offlineEnv: DeviceEnvironment = { ...envs[0]!, space: { ...envs[0]!.space, connect: false } }
+    const offlineEnv: DeviceEnvironment = { ...envs[0]!, connect: false }
     const reloaded = await track(loadPractice(offlineEnv).then((p) => p!))
     const reloadedDir = await reloaded.space.openDoc(DIRECTORY_DOC_ID)
     expect(getPatient(reloadedDir, patientId)?.usualName).toBe('Hors-Ligne')
@@ -211,7 +211,7 @@ describe('three devices and a relay', () => {
     }
     // Positive controls: the same searches do find what is there (ciphertext on the wire, the
     // space id in storage), so the negatives above are not vacuous.
-    const someCiphertext = devices[0]!.space.envelope.entries.get(0).c.subarray(0, 32)
+    const someCiphertext = devices[0]!.space.inspect.mainEnvelope.entries.get(0).c.subarray(0, 32)
     expect(sent.includes(Buffer.from(someCiphertext))).toBe(true)
     expect(Buffer.concat(stored).includes(Buffer.from(devices[0]!.record.spaceId))).toBe(true)
     const credentialLeak = fixture.relay.logs.some((l) => /tournee-auth\.|Bearer /i.test(l))

@@ -11,8 +11,10 @@ import {
   loadPractice,
   type DeviceEnvironment,
   type OpenPractice,
-} from '../client/src/sync/device'
+} from '../client/src/sync/device/device'
 import type { SyncState } from '../client/src/sync/sync-state'
+import type { RoomState } from '../client/src/sync/rooms/room'
+import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
@@ -32,13 +34,8 @@ function idbRequest<T>(request: IDBRequest<T>): Promise<T> {
 }
 
 /** Reads the device registry the way a test may: straight from IndexedDB. */
-async function registryRecord(env: DeviceEnvironment, spaceId: string): Promise<{ hasSynced?: boolean } | undefined> {
-  const db = await idbRequest(indexedDB.open(`${env.idbPrefix}tournee-device`, 1))
-  try {
-    return await idbRequest(db.transaction('practices', 'readonly').objectStore('practices').get(spaceId) as IDBRequest<{ hasSynced?: boolean } | undefined>)
-  } finally {
-    db.close()
-  }
+function registryRecord(env: DeviceEnvironment, spaceId: string): Promise<{ hasSynced?: boolean } | undefined> {
+  return new DeviceRegistry(env.idbPrefix).get(spaceId)
 }
 
 describe('long offline, wiped storage', () => {
@@ -86,15 +83,14 @@ describe('long offline, wiped storage', () => {
     }
     await a.space.whenAcknowledged()
 
-    const seen: SyncState[] = []
-    const unsubscribe = b.space.subscribe(() => seen.push(b.space.getSyncState()))
-    // Directory and agenda month are two rooms (layouts 2 and 3), each counting its own backlog.
+    // Directory and agenda month are two rooms, each counting its own backlog.
     const roomNames: RoomName[] = [MAIN_ROOM, await b.space.roomOfDoc(agendaDocId(month))]
-    const rooms = await Promise.all(roomNames.map((name) => b.space.roomSpace(name)))
-    const seenPerRoom = rooms.map((room) => {
-      const states: SyncState[] = []
-      const stop = room.subscribe(() => states.push(room.getSyncState()))
-      return { states, stop }
+    const rooms = await Promise.all(roomNames.map((name) => b.space.inspect.room(name)))
+    const seen: SyncState[] = []
+    const seenPerRoom = rooms.map(() => ({ states: [] as RoomState[] }))
+    const unsubscribe = b.space.subscribe(() => {
+      seen.push(b.space.getSyncState())
+      rooms.forEach((room, i) => seenPerRoom[i]!.states.push(room.getState()))
     })
     b.space.connect()
     await b.space.whenAcknowledged()
@@ -105,11 +101,10 @@ describe('long offline, wiped storage', () => {
     })
     await waitFor(() => expect(b.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0, incoming: 0, outgoing: 0 }))
     unsubscribe()
-    for (const { stop } of seenPerRoom) stop()
 
     const firstCounted = seenPerRoom.map(({ states }) => {
-      const counted = states.filter((s) => s.status === 'syncing' && s.incoming + s.outgoing > 0)
-      expect(counted.length, `states seen: ${JSON.stringify(states.map((s) => [s.status, s.incoming, s.outgoing]))}`).toBeGreaterThan(0)
+      const counted = states.filter((s) => s.phase.kind === 'syncing' && s.incoming + s.outgoing > 0)
+      expect(counted.length, `states seen: ${JSON.stringify(states.map((s) => [s.phase, s.incoming, s.outgoing]))}`).toBeGreaterThan(0)
       return counted[0]!
     })
     // One clock tick per entry: exactly what each side wrote while apart, room by room.
@@ -135,7 +130,7 @@ describe('long offline, wiped storage', () => {
     expect(rooms.length).toBeGreaterThan(0)
     for (const name of rooms) await idbRequest(indexedDB.deleteDatabase(name))
 
-    const offline: DeviceEnvironment = { ...envB, space: { ...envB.space, connect: false } }
+    const offline: DeviceEnvironment = { ...envB, connect: false }
     const reopened = await track(loadPractice(offline))
     expect(reopened.space.getSyncState()).toMatchObject({ restoring: true, status: 'offline', pendingChanges: 0 })
     expect(listPatients(await reopened.space.openDoc(DIRECTORY_DOC_ID)).items).toHaveLength(0)
@@ -149,7 +144,7 @@ describe('long offline, wiped storage', () => {
       expect(listAppointments(agenda, {}).items).toHaveLength(expectedAppointments)
     })
     // A device that never synced is not "restoring": an empty envelope is simply new.
-    const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), { ...nodeDeviceEnvironment('neuf'), space: { connect: false } }))
+    const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), { ...nodeDeviceEnvironment('neuf'), connect: false }))
     expect(fresh.space.getSyncState().restoring).toBe(false)
   })
 })

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as prng from 'lib0/prng'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, updatePatient } from '../shared/src/model/patients'
 import { addAppointment } from '../shared/src/model/agenda'
@@ -116,7 +116,7 @@ async function run(seed: number): Promise<void> {
       counts.compactions++
     } else if (roll < 90) {
       await space.destroy()
-      const reloaded = await loadPractice({ ...d.env, space: { ...d.env.space, connect: d.online } })
+      const reloaded = await loadPractice({ ...d.env, connect: d.online })
       if (!reloaded) throw new Error(`${d.name} lost its registry on reload`)
       d.practice = reloaded
       counts.reloads++

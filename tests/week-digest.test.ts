@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import type { WeekDigest } from '../shared/src/digest/week-digest'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
 import { addDays, monthOf } from '../shared/src/model/dates'
@@ -28,7 +28,7 @@ const NOTE = 'Rééducation épaule — « Hautecœur »'
 /** A device that opens no other room in the background, optionally without its socket. */
 function device(name: string, extra: Partial<DeviceEnvironment> = {}, connect = true): DeviceEnvironment {
   const base = nodeDeviceEnvironment(name)
-  return { ...base, rooms: { background: false }, space: { ...base.space, connect }, ...extra }
+  return { ...base, practice: { background: false }, connect, ...extra }
 }
 
 const today = () => TEST_TODAY
@@ -89,7 +89,7 @@ describe('the week digest', () => {
     const c = await track(joinPractice(code, device('chariot', { digest: { holdMainForFirstScreen: true } })))
     expect(await c.space.whenWeekDigestFetched()).toBe('shown')
     const month = startupRooms(today()).find((room) => room !== MAIN_ROOM)!
-    await waitFor(() => expect(c.space.connectedRoomNames()).toContain(month))
+    await waitFor(() => expect(c.space.inspect.connectedRoomNames()).toContain(month))
     await new Promise((resolve) => setTimeout(resolve, 500))
     // The month has synced, yet the week still shows from the digest: nothing integrated it.
     expect(c.space.weekDigest.current()).not.toBeNull()

@@ -4,7 +4,7 @@
  */
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import * as device from './sync/device'
+import * as device from './sync/device/device'
 import { App } from './app/App'
 import { registerAppUpdates } from './app/service-worker'
 import './styles/app.css'

@@ -4,8 +4,8 @@
  */
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import type { DeviceEnvironment } from '../../client/src/sync/device'
-import type { Space } from '../../client/src/sync/space'
+import type { DeviceEnvironment } from '../../client/src/sync/device/device'
+import type { Practice } from '../../client/src/sync/practice/practice'
 
 export interface ByteCounter {
   sent: number
@@ -55,7 +55,7 @@ export function benchEnvironment(name: string, counter: ByteCounter = { sent: 0,
     fetchImpl: countingFetch(counter),
     crossTab: false,
     // Envelope options are the app's defaults (batch 250 ms, compaction after 64 entries).
-    space: { reconnect: { baseDelayMs: 50, maxDelayMs: 500 } },
+    room: { reconnect: { baseDelayMs: 50, maxDelayMs: 500 } },
   }
 }
 
@@ -125,7 +125,7 @@ export function hasState(doc: Y.Doc, expected: StateVector): boolean {
 }
 
 /** Resolves once the space is online: its provider got the relay's step 2 (the room is loaded). */
-export function whenOnline(space: Pick<Space, 'getSyncState' | 'subscribe'>): Promise<void> {
+export function whenOnline(space: Pick<Practice, 'getSyncState' | 'subscribe'>): Promise<void> {
   if (space.getSyncState().status === 'online') return Promise.resolve()
   return new Promise((resolve) => {
     const stop = space.subscribe(() => {

@@ -18,7 +18,7 @@
 import 'fake-indexeddb/auto'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice } from '../../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice } from '../../client/src/sync/device/device'
 import { DIRECTORY_MAPS } from '../../shared/src/model/collections'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { addPatient, updatePatient } from '../../shared/src/model/patients'

@@ -3,7 +3,7 @@
  * writing the generated year through its space (one flush per batch, as use would), acknowledged.
  */
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device'
+import { createPractice, getPairingCode, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { agendaDocId } from '../../shared/src/model/doc-ids'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process'

@@ -17,7 +17,7 @@ async function measure(job: JoinerJob): Promise<{ sample: JoinSample; envelopeBy
   const counter: ByteCounter = { sent: 0, received: 0 }
   const env = benchEnvironment(job.name, counter)
   const { sample, practice } = await joinSynced({ ...target, code: job.code }, env, counter, SYNC_TIMEOUT_MS, job.usableOnly)
-  const envelopeBytes = job.usableOnly ? undefined : practice.space.envelopeStats().bytes
+  const envelopeBytes = job.usableOnly ? undefined : practice.space.inspect.envelopeStats().bytes
   // Closed as in-process, so the relay sees the device leave rather than its sockets drop.
   // Its fake IndexedDB goes with the process.
   await practice.space.destroy()

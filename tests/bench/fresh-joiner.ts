@@ -15,7 +15,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import { START_FETCHES } from '../../client/src/sync/digest-sync'
+import { START_FETCHES } from '../../client/src/sync/digests/digest-sync'
 import { forkBenchChild } from './bench-child'
 import type { JoinSample } from './join-measures'
 

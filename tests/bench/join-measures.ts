@@ -8,10 +8,11 @@
  */
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { runBounded } from '../../client/src/sync/bounded-queue'
-import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device'
-import type { StartFetch } from '../../client/src/sync/digest-sync'
-import { BACKGROUND_CONCURRENCY, type PracticeSpace } from '../../client/src/sync/practice-space'
+import { runBounded } from './bounded-queue'
+import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
+import type { StartFetch } from '../../client/src/sync/digests/digest-sync'
+import { BACKGROUND_CONCURRENCY } from '../../client/src/sync/practice/background-pass'
+import type { Practice } from '../../client/src/sync/practice/practice'
 import { backgroundOrder } from '../../shared/src/space/background-order'
 import type { RoomName } from '../../shared/src/space/rooms'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
@@ -102,7 +103,7 @@ function listUsable(directory: Y.Doc, month: Y.Doc, patients: number): void {
  * Ours: the patients as the views list them (from the digest while the device shows one, else
  * from the directory doc), and this week; says which source listed the patients.
  */
-function listOursUsable(space: PracticeSpace, directory: Y.Doc, month: Y.Doc, patients: number): 'digest' | 'directory' {
+function listOursUsable(space: Practice, directory: Y.Doc, month: Y.Doc, patients: number): 'digest' | 'directory' {
   const digest = space.directoryDigest.current()
   if (digest === null) {
     listUsable(directory, month, patients)
@@ -140,7 +141,7 @@ export async function joinSynced(
   const patientsFrom = listOursUsable(space, directory, month, p.patients)
   const usableMs = performance.now() - started
   const bytesAtUsable = counter.received
-  const roomsAtUsable = space.openRoomNames().length
+  const roomsAtUsable = space.inspect.openRoomNames().length
   await directorySynced
   const directoryMs = performance.now() - started
   const weekDigest = await space.whenWeekDigestFetched()
@@ -157,7 +158,7 @@ export async function joinSynced(
       syncedMs,
       bytesReceived: counter.received,
       roomsAtUsable,
-      roomsAtEnd: space.openRoomNames().length,
+      roomsAtEnd: space.inspect.openRoomNames().length,
       directoryMs,
       patientsFrom,
       weekDigest,
@@ -168,10 +169,10 @@ export async function joinSynced(
 
 /**
  * Opens the docs a device does not need to start, room by room, a few rooms at a time in the order
- * of the app's own background pass (PracticeSpace), rather than every room at once: 120 month
+ * of the app's own background pass (background-pass.ts), rather than every room at once: 120 month
  * rooms opened together cost more in handshakes and relay loads than they gain.
  */
-async function openRest(space: PracticeSpace, docIds: readonly string[], expected: (id: string) => StateVector, timeoutMs: number): Promise<void> {
+async function openRest(space: Practice, docIds: readonly string[], expected: (id: string) => StateVector, timeoutMs: number): Promise<void> {
   const byRoom = new Map<RoomName, string[]>()
   for (const id of docIds) {
     const room = await space.roomOfDoc(id)

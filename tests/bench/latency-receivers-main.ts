@@ -5,8 +5,8 @@
 import 'fake-indexeddb/auto'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { joinPractice, type OpenPractice } from '../../client/src/sync/device'
-import { RelayFailure, RelayRefusedError } from '../../client/src/sync/relay-http'
+import { joinPractice, type OpenPractice } from '../../client/src/sync/device/device'
+import { RelayError, RelayFailure } from '../../client/src/sync/errors'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { DIRECTORY_MAPS } from '../../shared/src/model/collections'
 import { benchEnvironment, deleteDeviceDatabases, hasState, until } from './bench-device'
@@ -42,7 +42,7 @@ async function joinWithRetry(code: string, env: ReturnType<typeof benchEnvironme
     try {
       return await joinPractice(code, env)
     } catch (error) {
-      const unreachable = error instanceof RelayRefusedError && error.reason === RelayFailure.Unreachable
+      const unreachable = error instanceof RelayError && error.reason === RelayFailure.Unreachable
       if (!unreachable || attempt >= attempts) throw error
       await deleteDeviceDatabases(env)
     }

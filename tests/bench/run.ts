@@ -64,7 +64,7 @@ function describeVolume(practice: BenchPractice) {
     plaintextBytes: [...plaintext.values()].reduce((n, u) => n + u.byteLength, 0),
     directoryBytes: plaintext.get(DIRECTORY_DOC_ID)!.byteLength,
     currentMonthBytes: plaintext.get(practice.currentMonthDocId)!.byteLength,
-    envelopeEntries: practice.a.space.envelopeStats().entries,
+    envelopeEntries: practice.a.space.inspect.envelopeStats().entries,
     setupMs: round(practice.setupMs),
   }
 }

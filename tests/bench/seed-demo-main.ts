@@ -11,7 +11,7 @@
 import 'fake-indexeddb/auto'
 import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
-import type { DeviceEnvironment } from '../../client/src/sync/device'
+import type { DeviceEnvironment } from '../../client/src/sync/device/device'
 import { DEFAULT_DEMO_SIZE, seedDemo, type DemoSize } from './seed-demo'
 
 export class SeedDemoUsageError extends Error {

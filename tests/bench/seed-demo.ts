@@ -8,7 +8,7 @@
  * never from the command line, and never printed. What is printed is counts, never patient data.
  */
 import type * as Y from 'yjs'
-import { joinPractice, type DeviceEnvironment } from '../../client/src/sync/device'
+import { joinPractice, type DeviceEnvironment } from '../../client/src/sync/device/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { listAppointmentKinds } from '../../shared/src/model/appointment-kinds'

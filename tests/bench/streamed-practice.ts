@@ -23,7 +23,7 @@
  * after it would download them.
  */
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../../shared/src/model/doc-ids'
 import { startRelayProcess } from '../helpers/relay-process'
@@ -54,7 +54,7 @@ const ACK_TIMEOUT_MS = 300_000
 /** A writer device: the app's envelope defaults, no background opening of the other rooms. */
 function writerEnvironment(name: string): DeviceEnvironment {
   const env = benchEnvironment(`stream-${name}`)
-  return { ...env, rooms: { ...env.rooms, background: false } }
+  return { ...env, practice: { ...env.practice, background: false } }
 }
 
 /** The months each writer after A writes: one year (twelve month rooms) each, today's year last. */

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { routeHref } from '../../client/src/app/route'
-import { getPairingCode, joinPractice } from '../../client/src/sync/device'
-import type { OpenPractice } from '../../client/src/sync/device'
+import { getPairingCode, joinPractice } from '../../client/src/sync/device/device'
+import type { OpenPractice } from '../../client/src/sync/device/device'
 import type { Actor, AppointmentInput, PatientInput } from '../../shared/src/model'
 import {
   DIRECTORY_DOC_ID,

@@ -3,7 +3,7 @@
  * (the `ws` package) that record every frame they send, so tests can search what the relay got.
  */
 import WebSocket from 'ws'
-import type { DeviceEnvironment } from '../../client/src/sync/device'
+import type { DeviceEnvironment } from '../../client/src/sync/device/device'
 import { testClock } from './test-clock'
 
 export interface RecordedFrames {
@@ -32,7 +32,7 @@ export function nodeDeviceEnvironment(name: string, record: RecordedFrames = { s
     crossTab: false,
     // The device's "today" (start-up rooms, week digest) is the test's.
     now: testClock,
-    space: {
+    room: {
       envelope: { batchDelayMs: 20, compactDelayMs: 200 },
       // Tests restart the relay: retry quickly, still with jitter.
       reconnect: { baseDelayMs: 50, maxDelayMs: 500 },

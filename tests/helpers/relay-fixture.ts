@@ -3,7 +3,7 @@
  * opened on a simulated device destroyed afterwards (sockets and timers closed before the relay).
  */
 import { afterAll, beforeAll } from 'vitest'
-import type { OpenPractice } from '../../client/src/sync/device'
+import type { OpenPractice } from '../../client/src/sync/device/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { startRelayProcess, type RelayProcess, type RelayProcessOptions } from './relay-process'
 

@@ -2,14 +2,14 @@
  * What the room tests share: a device that opens nothing in the background, so what it connects
  * is only what it asked for, a month's appointment count read through the device, and a booking.
  */
-import type { DeviceEnvironment, OpenPractice } from '../../client/src/sync/device'
+import type { DeviceEnvironment, OpenPractice } from '../../client/src/sync/device/device'
 import { addAppointment, listAppointments } from '../../shared/src/model/agenda'
 import { agendaDocId } from '../../shared/src/model/doc-ids'
 import { nodeDeviceEnvironment, type RecordedFrames } from './node-device'
 import { actorOf } from './relay-fixture'
 
 export function quietDevice(name: string, frames: RecordedFrames): DeviceEnvironment {
-  return { ...nodeDeviceEnvironment(name, frames), rooms: { background: false } }
+  return { ...nodeDeviceEnvironment(name, frames), practice: { background: false } }
 }
 
 export async function appointmentsIn(p: OpenPractice, month: string): Promise<number> {

@@ -1,5 +1,5 @@
 import { Suspense, use, useCallback, useEffect, useState } from 'react'
-import type { OpenPractice, PracticeRecord } from '../sync/device'
+import type { OpenPractice, PracticeRecord } from '../sync/device/device'
 import { LanguageSettingProvider } from '../i18n'
 import type { Language } from '../i18n'
 import { readLanguage, writeLanguage } from '../state'

@@ -23,7 +23,7 @@ const SECTIONS: readonly { section: Section; route: Route; label: 'nav.agenda' |
 export function MainLayout() {
   const route = useRoute()
   const { space } = usePractice()
-  // Past « Qui êtes-vous ? »: a new device may now bring the directory (practice-space.ts).
+  // Past « Qui êtes-vous ? »: a new device may now bring the directory (sync/startup/first-screen.ts).
   useEffect(() => space.firstScreenShown(), [space])
   return (
     <AppFrame navigation={<MainNavigation current={sectionOf(route)} />}>

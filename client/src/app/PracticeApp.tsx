@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import type { OpenPractice, PracticeRecord } from '../sync/device'
+import type { OpenPractice, PracticeRecord } from '../sync/device/device'
 import { I18nProvider, useLanguageSetting } from '../i18n'
 import { PracticeProvider, usePracticeSettings } from '../state'
 import { ChooseMemberScreen } from '../views/member/ChooseMemberScreen'

@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react'
-import type * as device from '../sync/device'
+import type * as device from '../sync/device/device'
 
 /**
  * The device registry calls the screens make (create, join, choose a member, show the pairing

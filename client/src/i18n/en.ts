@@ -440,10 +440,15 @@ export const en: Dictionary = {
   'duplicates.merge': 'Merge',
   'duplicates.merging': 'Merging…',
 
-  // Rooms: a practice's agenda years and patient files in separate relay rooms
+  // Rooms: a practice's agenda months and patient files in separate relay rooms
   'sync.refusal.too-many-rooms': "the relay refuses part of this practice's data (limit reached)",
   'relayError.too-many-rooms':
-    "The relay accepts no more agenda years or file shards for this practice: contact the relay's administrator.",
+    "The relay accepts no more agenda months or file shards for this practice: contact the relay's administrator.",
+  'sync.refusal.format-too-new': "this practice's data comes from a newer version of Tournée: update the app",
+  'relayError.format-too-new': "This practice's data comes from a newer version of Tournée: update the app.",
+  'relayError.too-large': 'The relay refuses an upload this large.',
+  'relayError.not-found': 'The relay does not hold this item (yet).',
+  'relayError.rejected': "The relay refused the request: try again later, or contact its administrator.",
 
   // Directory digest: what the views show while a fresh device's directory syncs
   'digest.banner': 'Patient list as of {date} at {time} — syncing',

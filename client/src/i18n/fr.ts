@@ -448,10 +448,15 @@ export const fr = {
   'duplicates.merge': 'Fusionner',
   'duplicates.merging': 'Fusion en cours…',
 
-  // Rooms: a practice's agenda years and patient files in separate relay rooms
+  // Rooms: a practice's agenda months and patient files in separate relay rooms
   'sync.refusal.too-many-rooms': 'le relais refuse une partie des données de ce cabinet (limite atteinte)',
   'relayError.too-many-rooms':
     "Le relais n'accepte plus de nouvelles parties de l'agenda ou des dossiers pour ce cabinet : contactez l'administrateur du relais.",
+  'sync.refusal.format-too-new': "les données de ce cabinet viennent d'une version plus récente de Tournée : mettez l'application à jour",
+  'relayError.format-too-new': "Les données de ce cabinet viennent d'une version plus récente de Tournée : mettez l'application à jour.",
+  'relayError.too-large': 'Le relais refuse un envoi trop volumineux.',
+  'relayError.not-found': "Le relais n'a pas (encore) cet élément.",
+  'relayError.rejected': 'Le relais a refusé la demande : réessayez plus tard, ou contactez son administrateur.',
 
   // Directory digest: what the views show while a fresh device's directory syncs
   'digest.banner': 'Liste des patients du {date} à {time} — synchronisation en cours',

@@ -3,12 +3,11 @@
  * refusals). The template literal types make the compiler check that every code has a message.
  */
 import type { IssueCode, Profession } from '../../../shared/src/model'
-import type { PairingCodeError, RelayRefusedError } from '../sync/device'
-import type { RefusalReason } from '../sync/sync-state'
+import type { PairingCodeError, RefusalReason, RelayFailure } from '../sync/errors'
 import type { PlainKey } from './dictionary'
 
 /** Why the relay refused creating or joining a practice. */
-export type RelayErrorReason = RelayRefusedError['reason']
+export type RelayErrorReason = RelayFailure
 /** Why a pairing code was refused. */
 export type PairingErrorCode = PairingCodeError['code']
 

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createTranslator } from './translator'
 import { issueKey, professionKey, refusalKey, relayErrorKey } from './keys'
 import { ISSUE_CODES, PROFESSIONS } from '../../../shared/src/model'
-import { RefusalReason } from '../sync/sync-state'
-import { RelayFailure } from '../sync/relay-http'
+import { RefusalReason, RelayFailure } from '../sync/errors'
 
 // 2026-11-23 is a Monday; Paris is on CET (UTC+1) then.
 const MONDAY_14_32_PARIS = Date.UTC(2026, 10, 23, 13, 32)

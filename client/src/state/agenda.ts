@@ -50,8 +50,8 @@ export function useAgendaAppointments(from: string, to: string): Appointment[] |
   const [before, after] = background
   useEffect(() => {
     if (fromDigest) return
-    if (before) docs.prefetch(agendaDocId(before))
-    if (after) docs.prefetch(agendaDocId(after))
+    const releases = [before, after].filter((month) => month !== undefined).map((month) => docs.retain(agendaDocId(month), 'prefetch'))
+    return () => releases.forEach((release) => release())
   }, [docs, before, after, fromDigest])
 
   const fromDocs = useMemo(() => {

@@ -4,7 +4,7 @@ import { buildDirectoryDigest } from '../../../shared/src/digest/directory-diges
 import { addPatient, addPractitioner, listPatients, softDeletePatient, updatePatient } from '../../../shared/src/model'
 import type { Patient } from '../../../shared/src/model'
 import { T0, alice, bob, steppingClock } from '../../../shared/src/model/test-support'
-import { DirectoryDigestHolder } from '../sync/digest-source'
+import { DirectoryDigestHolder } from '../sync/digests/digest-source'
 import { activePatientsOfDigest } from './directory'
 import { DigestOverlay, DigestOverlayCache, LocalPatientWrites, overlayPatients, readWrittenPatients } from './digest-overlay'
 import { PatientIndexCache } from './patient-index-cache'

@@ -10,7 +10,7 @@ import * as Y from 'yjs'
 import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
 import { comparePatients, DIRECTORY_MAPS, getPatient } from '../../../shared/src/model'
 import type { Patient } from '../../../shared/src/model'
-import type { DirectoryDigestSource } from '../sync/digest-source'
+import type { DirectoryDigestSource } from '../sync/digests/digest-source'
 
 /**
  * Ids of the patients that local transactions (this device's writes, not a sync or a load from

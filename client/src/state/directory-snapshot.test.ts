@@ -4,7 +4,7 @@ import { buildDirectoryDigest } from '../../../shared/src/digest/directory-diges
 import { addPatient, initPractice, listPatients, softDeletePatient, updatePatient } from '../../../shared/src/model'
 import type { Patient } from '../../../shared/src/model'
 import { T0, alice, steppingClock } from '../../../shared/src/model/test-support'
-import { DirectoryDigestHolder } from '../sync/digest-source'
+import { DirectoryDigestHolder } from '../sync/digests/digest-source'
 import { activePatientsOfDigest, patientIndexOfDigest } from './directory'
 import { DirectorySnapshotStore } from './directory-snapshot'
 import { DocSnapshotStore, DocVersion } from './doc-snapshot'

@@ -1,5 +1,5 @@
 import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
-import type { DirectoryDigestSource } from '../sync/digest-source'
+import type { DirectoryDigestSource } from '../sync/digests/digest-source'
 import type { DocSnapshotStore } from './doc-snapshot'
 
 /**

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
+import type { DocLease } from '../sync/practice/practice-handle'
 import { DocCache } from './doc-cache'
 
 function deferred<T>() {
@@ -12,27 +13,39 @@ function deferred<T>() {
   return { promise, resolve, reject }
 }
 
+/** An opener that records every lease taken and released, by doc and priority. */
+function leases(open: (docId: string, priority: 'view' | 'prefetch') => Promise<Y.Doc> = async () => new Y.Doc()) {
+  const log: string[] = []
+  const acquire = async (docId: string, priority: 'view' | 'prefetch'): Promise<DocLease> => {
+    log.push(`acquire ${priority} ${docId}`)
+    const doc = await open(docId, priority)
+    return { doc, release: () => log.push(`release ${priority} ${docId}`) }
+  }
+  return { log, acquire }
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
 describe('DocCache', () => {
-  it('opens each doc once and keeps its entry stable once ready', async () => {
+  it('takes one lease per doc, and keeps its entry stable once ready', async () => {
     const opening = deferred<Y.Doc>()
-    const opened: string[] = []
-    const cache = new DocCache((docId) => {
-      opened.push(docId)
-      return opening.promise
-    })
+    const { log, acquire } = leases(() => opening.promise)
+    const cache = new DocCache(acquire)
     let notified = 0
     cache.subscribe(() => (notified += 1))
 
     expect(cache.peek('directory').status).toBe('loading')
-    cache.request('directory')
-    cache.request('directory')
-    expect(opened).toEqual(['directory'])
+    cache.retain('directory')
+    cache.retain('directory')
+    expect(log).toEqual(['acquire view directory'])
 
     const doc = new Y.Doc({ guid: 'directory' })
     opening.resolve(doc)
-    await opening.promise
-    await Promise.resolve()
-
+    await settle()
     const entry = cache.peek('directory')
     expect(entry).toEqual({ status: 'ready', doc })
     expect(cache.peek('directory')).toBe(entry)
@@ -40,27 +53,57 @@ describe('DocCache', () => {
     expect(await cache.open('directory')).toBe(doc)
   })
 
+  it('lets the lease go a while after the last view does, and not while a view holds the doc', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    const { log, acquire } = leases()
+    const cache = new DocCache(acquire, 1000)
+    const first = cache.retain('agenda/2026-11')
+    const second = cache.retain('agenda/2026-11')
+    await vi.waitFor(() => expect(cache.peek('agenda/2026-11').status).toBe('ready'))
+    first()
+    vi.advanceTimersByTime(5000)
+    expect(log).toEqual(['acquire view agenda/2026-11'])
+    second()
+    // Mounted again within the linger: the same doc, at once, and the same lease.
+    vi.advanceTimersByTime(900)
+    const again = cache.retain('agenda/2026-11')
+    expect(cache.peek('agenda/2026-11').status).toBe('ready')
+    again()
+    vi.advanceTimersByTime(1000)
+    await vi.waitFor(() => expect(log).toEqual(['acquire view agenda/2026-11', 'release view agenda/2026-11']))
+    expect(cache.peek('agenda/2026-11').status).toBe('loading')
+  })
+
+  it('holds a doc opened for a write for the linger too', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    const { log, acquire } = leases()
+    const cache = new DocCache(acquire, 1000)
+    const doc = await cache.open('agenda/2026-12')
+    expect(cache.peek('agenda/2026-12')).toEqual({ status: 'ready', doc })
+    vi.advanceTimersByTime(1000)
+    await vi.waitFor(() => expect(log).toContain('release view agenda/2026-12'))
+  })
+
   it('keeps a failure until asked to retry', async () => {
     let attempt = 0
-    const cache = new DocCache(async () => {
+    const { acquire } = leases(async () => {
       attempt += 1
       if (attempt === 1) throw new Error('quota exceeded')
       return new Y.Doc()
     })
-    cache.request('agenda/2026-11')
-    await new Promise((resolve) => setTimeout(resolve, 0))
-    const failed = cache.peek('agenda/2026-11')
-    expect(failed.status).toBe('failed')
-
+    const cache = new DocCache(acquire)
+    cache.retain('agenda/2026-11')
+    await settle()
+    expect(cache.peek('agenda/2026-11').status).toBe('failed')
     cache.retry('agenda/2026-11')
-    await new Promise((resolve) => setTimeout(resolve, 0))
+    await settle()
     expect(cache.peek('agenda/2026-11').status).toBe('ready')
     expect(attempt).toBe(2)
   })
 
   it('counts changes of the docs it opened', async () => {
     const doc = new Y.Doc()
-    const cache = new DocCache(async () => doc)
+    const cache = new DocCache(async () => ({ doc, release: () => undefined }))
     await cache.open('directory')
     const version = cache.versionOf(doc)
     const before = version.get()
@@ -69,29 +112,18 @@ describe('DocCache', () => {
     expect(cache.versionOf(doc)).toBe(version)
   })
 
-  it('prefetches through the lower-priority opener, and a view asking meanwhile shares that opening', async () => {
+  it('prefetches with a prefetch lease; a view asking meanwhile takes its own, which need not wait behind it', async () => {
     const prefetching = deferred<Y.Doc>()
-    const calls: string[] = []
-    const cache = new DocCache(
-      (docId) => {
-        calls.push(`open ${docId}`)
-        return Promise.resolve(new Y.Doc())
-      },
-      (docId) => {
-        calls.push(`prefetch ${docId}`)
-        return prefetching.promise
-      },
-    )
-    cache.prefetch('agenda/2026-12')
-    const shown = cache.open('agenda/2026-12')
-    expect(calls).toEqual(['prefetch agenda/2026-12'])
-    expect(cache.peek('agenda/2026-12').status).toBe('loading')
-    const doc = new Y.Doc()
-    prefetching.resolve(doc)
-    expect(await shown).toBe(doc)
-    expect(cache.peek('agenda/2026-12')).toEqual({ status: 'ready', doc })
-    // Already open: a prefetch changes nothing.
-    cache.prefetch('agenda/2026-12')
-    expect(calls).toEqual(['prefetch agenda/2026-12'])
+    const shownDoc = new Y.Doc()
+    const { log, acquire } = leases((_docId, priority) => (priority === 'prefetch' ? prefetching.promise : Promise.resolve(shownDoc)))
+    const cache = new DocCache(acquire)
+    cache.retain('agenda/2026-12', 'prefetch')
+    expect(await cache.open('agenda/2026-12')).toBe(shownDoc)
+    expect(log).toEqual(['acquire prefetch agenda/2026-12', 'acquire view agenda/2026-12'])
+    expect(cache.peek('agenda/2026-12')).toEqual({ status: 'ready', doc: shownDoc })
+    // Held by a view already: a prefetch takes nothing more.
+    cache.retain('agenda/2026-12', 'prefetch')
+    expect(log).toHaveLength(2)
+    prefetching.resolve(shownDoc)
   })
 })

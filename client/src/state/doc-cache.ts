@@ -1,4 +1,5 @@
 import type * as Y from 'yjs'
+import type { DocLease } from '../sync/practice/practice-handle'
 import { DocVersion } from './doc-snapshot'
 
 /** Where a doc stands for the views: each state object keeps its identity until the doc moves on. */
@@ -10,79 +11,78 @@ export type DocEntry =
 const NOT_REQUESTED: DocEntry = { status: 'loading' }
 
 /**
- * The docs a practice's views have asked for: remembers each `openDoc` promise and its outcome,
- * so a view that mounts again gets its doc synchronously, and tells subscribers when one settles.
- * One per open practice (built by PracticeProvider), never module-level.
+ * How long a doc no view holds stays open: a view mounted again within it (paging back to a week,
+ * returning to a patient) gets its doc at once, still live (its room stays connected). Writes
+ * outside rendering (`open`) are covered by it too: a form writes within a turn of opening.
+ */
+export const LINGER_MS = 2 * 60_000
+
+type Priority = 'view' | 'prefetch'
+
+interface Held {
+  entry: DocEntry
+  /** Views (and writes) and prefetches holding the doc now. */
+  refs: number
+  /** The leases taken for it (a prefetch, then a view's: the view's does not wait behind the start). */
+  readonly leases: Map<Priority, Promise<DocLease>>
+  promise: Promise<Y.Doc>
+  lingerTimer: ReturnType<typeof setTimeout> | null
+}
+
+/**
+ * The docs a practice's views hold, each through a lease of the practice (sync/practice): while
+ * held, and for LINGER_MS after the last view lets go, the doc's room is loaded and connected, so
+ * what a screen shows is live; then the lease ends and the practice may release the room. A view
+ * that mounts again within the linger gets its doc synchronously. One per open practice (built by
+ * PracticeProvider), never module-level.
  */
 export class DocCache {
-  private readonly entries = new Map<string, DocEntry>()
-  private readonly promises = new Map<string, Promise<Y.Doc>>()
+  private readonly held = new Map<string, Held>()
   private readonly listeners = new Set<() => void>()
   private readonly versions = new WeakMap<Y.Doc, DocVersion>()
-  private readonly openDoc: (docId: string) => Promise<Y.Doc>
-  private readonly prefetchDoc: (docId: string) => Promise<Y.Doc>
 
-  /**
-   * `prefetchDoc` opens a doc a view will probably need next, at a lower priority (the practice
-   * waits until what the screen shows now has synced); by default the same as `openDoc`.
-   */
-  constructor(openDoc: (docId: string) => Promise<Y.Doc>, prefetchDoc: (docId: string) => Promise<Y.Doc> = openDoc) {
-    this.openDoc = openDoc
-    this.prefetchDoc = prefetchDoc
-  }
+  constructor(
+    private readonly acquire: (docId: string, priority: Priority) => Promise<DocLease>,
+    private readonly lingerMs = LINGER_MS,
+  ) {}
 
-  /** The doc's state now; `loading` until `request` has been called and the doc has opened. */
+  /** The doc's state now; `loading` until it is held and has opened. */
   peek(docId: string): DocEntry {
-    return this.entries.get(docId) ?? NOT_REQUESTED
+    return this.held.get(docId)?.entry ?? NOT_REQUESTED
   }
 
-  /** Starts opening the doc unless it is already open or opening. */
-  request(docId: string): void {
-    void this.open(docId).catch(() => {
-      // Already recorded as the entry's `failed` state, which the view shows.
-    })
+  /** A view shows the doc: held until the function returned is called (then it lingers). */
+  retain(docId: string, priority: Priority = 'view'): () => void {
+    const held = this.hold(docId, priority)
+    held.refs++
+    if (held.lingerTimer !== null) clearTimeout(held.lingerTimer)
+    held.lingerTimer = null
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.letGo(docId)
+    }
   }
 
-  /**
-   * Starts opening a doc a view will probably show next (the agenda's neighbour months), after
-   * what is shown now. Asked for by a view meanwhile, the doc comes from this same opening.
-   */
-  prefetch(docId: string): void {
-    void this.start(docId, this.prefetchDoc).catch(() => {
-      // Recorded as the entry's `failed` state, which a view showing the doc then offers to retry.
-    })
-  }
-
-  /** Opens the doc for a write outside of rendering (a form saving into next month's agenda). */
+  /** The doc for a write outside of rendering (a form saving into next month's agenda). */
   open(docId: string): Promise<Y.Doc> {
-    return this.start(docId, this.openDoc)
+    const release = this.retain(docId)
+    const held = this.held.get(docId)!
+    release()
+    return held.promise
   }
 
-  private start(docId: string, opener: (docId: string) => Promise<Y.Doc>): Promise<Y.Doc> {
-    const pending = this.promises.get(docId)
-    if (pending) return pending
-    this.entries.set(docId, { status: 'loading' })
-    const promise = opener(docId).then(
-      (doc) => {
-        this.versionOf(doc)
-        this.settle(docId, { status: 'ready', doc })
-        return doc
-      },
-      (error: unknown) => {
-        this.settle(docId, { status: 'failed', error })
-        throw error
-      },
-    )
-    this.promises.set(docId, promise)
-    return promise
-  }
-
-  /** Forgets a failed doc so that the next request tries again. */
+  /** Forgets a failed doc so that the next view tries again. */
   retry(docId: string): void {
-    if (this.peek(docId).status !== 'failed') return
-    this.entries.delete(docId)
-    this.promises.delete(docId)
-    this.request(docId)
+    const held = this.held.get(docId)
+    if (!held || held.entry.status !== 'failed') return
+    this.held.delete(docId)
+    if (held.refs > 0) {
+      const again = this.hold(docId, 'view')
+      again.refs = held.refs
+    }
+    this.notify()
   }
 
   /** The change counter of a doc, started when the doc was first seen here. */
@@ -100,8 +100,53 @@ export class DocCache {
     return () => this.listeners.delete(listener)
   }
 
-  private settle(docId: string, entry: DocEntry): void {
-    this.entries.set(docId, entry)
+  /** The held doc, taking (or upgrading to) a lease of this priority. */
+  private hold(docId: string, priority: Priority): Held {
+    let held = this.held.get(docId)
+    if (!held) {
+      held = { entry: NOT_REQUESTED, refs: 0, leases: new Map(), promise: Promise.resolve(null as unknown as Y.Doc), lingerTimer: null }
+      this.held.set(docId, held)
+    }
+    if (held.entry.status !== 'failed' && !held.leases.has(priority) && !(priority === 'prefetch' && held.leases.has('view'))) {
+      const lease = this.acquire(docId, priority)
+      held.leases.set(priority, lease)
+      const current = held
+      const opened = lease.then((l) => l.doc)
+      // The first lease to open settles the entry; a view's may overtake a prefetch's.
+      current.promise = held.leases.size === 1 ? opened : Promise.race([current.promise, opened])
+      opened.then(
+        (doc) => {
+          if (this.held.get(docId) !== current || current.entry.status === 'ready') return
+          this.versionOf(doc)
+          current.entry = { status: 'ready', doc }
+          this.notify()
+        },
+        (error: unknown) => {
+          current.leases.delete(priority)
+          if (this.held.get(docId) !== current || current.entry.status === 'ready' || current.leases.size > 0) return
+          current.entry = { status: 'failed', error }
+          this.notify()
+        },
+      )
+    }
+    return held
+  }
+
+  private letGo(docId: string): void {
+    const held = this.held.get(docId)
+    if (!held) return
+    held.refs--
+    if (held.refs > 0) return
+    held.lingerTimer = setTimeout(() => {
+      held.lingerTimer = null
+      if (held.refs > 0 || this.held.get(docId) !== held) return
+      this.held.delete(docId)
+      for (const lease of held.leases.values()) lease.then((l) => l.release(), () => undefined)
+      this.notify()
+    }, this.lingerMs)
+  }
+
+  private notify(): void {
     for (const listener of this.listeners) listener()
   }
 }

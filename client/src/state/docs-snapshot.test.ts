@@ -5,7 +5,7 @@ import { DocsSnapshotStore } from './docs-snapshot'
 
 function deferredCache() {
   const pending = new Map<string, (doc: Y.Doc) => void>()
-  const cache = new DocCache((id) => new Promise<Y.Doc>((resolve) => pending.set(id, resolve)))
+  const cache = new DocCache((id) => new Promise<Y.Doc>((resolve) => pending.set(id, resolve)).then((doc) => ({ doc, release: () => undefined })))
   return { cache, open: (id: string, doc: Y.Doc) => pending.get(id)?.(doc) }
 }
 

@@ -30,10 +30,12 @@ export class DocsSnapshotStore<T> {
       listener()
     })
     follow()
-    for (const id of this.docIds) this.cache.request(id)
+    // Held while someone reads them: their rooms stay connected, what is shown stays live.
+    const releases = this.docIds.map((id) => this.cache.retain(id))
     return () => {
       offCache()
       for (const off of unsubscribes.values()) off()
+      for (const release of releases) release()
     }
   }
 

@@ -1,15 +1,16 @@
 import { createContext, useContext, useMemo } from 'react'
 import type { ReactNode } from 'react'
 import type { Actor, Clock } from '../../../shared/src/model'
-import type { OpenPractice, PracticeRecord } from '../sync/device'
-import type { PracticeSpace } from '../sync/practice-space'
+import type { OpenPractice, PracticeRecord } from '../sync/device/device'
+import type { PracticeHandle } from '../sync/practice/practice-handle'
 import { DigestOverlayCache } from './digest-overlay'
 import { DocCache } from './doc-cache'
 import { PatientIndexCache } from './patient-index-cache'
 
 /** What every view of an open practice may use. No socket, no key: only docs and sync state. */
 export interface PracticeContextValue {
-  readonly space: PracticeSpace
+  /** The practice's narrow handle (sync/practice/practice-handle.ts), never the engine. */
+  readonly space: PracticeHandle
   readonly record: PracticeRecord
   /** Who writes from this device; null until the device has chosen its practitioner. */
   readonly actor: Actor | null
@@ -25,19 +26,17 @@ const PracticeContext = createContext<PracticeContextValue | null>(null)
 
 export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock; children: ReactNode }) {
   const { practice, clock = Date.now, children } = props
-  const { space, record } = practice
-  // One of each per space: they outlive re-renders and record changes (choosing a member).
-  const { docs, patientIndexes, digestOverlays } = useMemo(
-    () => ({
-      docs: new DocCache(
-        (docId) => space.openDoc(docId),
-        (docId) => space.prefetchDoc(docId),
-      ),
+  const { record } = practice
+  // One of each per practice: they outlive re-renders and record changes (choosing a member).
+  const { space, docs, patientIndexes, digestOverlays } = useMemo(() => {
+    const handle = practice.space.handle()
+    return {
+      space: handle,
+      docs: new DocCache((docId, priority) => handle.acquireDoc(docId, priority)),
       patientIndexes: new PatientIndexCache(),
-      digestOverlays: new DigestOverlayCache(space.directoryDigest),
-    }),
-    [space],
-  )
+      digestOverlays: new DigestOverlayCache(handle.directoryDigest),
+    }
+  }, [practice.space])
   const value = useMemo<PracticeContextValue>(
     () => ({
       space,

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 
 import type * as Y from 'yjs'
 import { addAttachment } from '../../../shared/src/model'
 import type { Actor, Clock } from '../../../shared/src/model'
-import type { AttachmentState, AttachmentSync } from '../sync/attachment-sync'
+import type { AttachmentState, AttachmentSync } from '../sync/attachments/attachment-sync'
 import { ConnectionStatus } from '../sync/sync-state'
 import { usePractice } from './practice-context'
 import { useSyncState } from './use-sync-state'

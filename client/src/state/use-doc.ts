@@ -15,17 +15,16 @@ export class DocOpenError extends Error {
 
 /**
  * The doc named `docId` ('directory', 'agenda/2026-11', 'patient/<id>'), or null while it opens.
- * Opening is remembered by the practice's DocCache, so a view mounted again gets it at once.
- * With `request` false the doc is not opened here (a view showing a digest meanwhile): it is
- * returned only if something else opened it.
+ * The view holds it while mounted (its room stays connected: what it shows is live), and the
+ * practice's DocCache a while after, so a view mounted again gets it at once. With `request`
+ * false the doc is not held here (a view showing a digest meanwhile): it is returned only if
+ * something else holds it.
  */
 export function useDoc(docId: string, request = true): Y.Doc | null {
   const { docs } = usePractice()
   const getSnapshot = useCallback(() => docs.peek(docId), [docs, docId])
   const entry = useSyncExternalStore(docs.subscribe, getSnapshot)
-  useEffect(() => {
-    if (request) docs.request(docId)
-  }, [docs, docId, request])
+  useEffect(() => (request ? docs.retain(docId) : undefined), [docs, docId, request])
   if (entry.status === 'failed') throw new DocOpenError(docId, entry.error)
   return entry.status === 'ready' ? entry.doc : null
 }

@@ -1,6 +1,11 @@
 /**
- * What the UI may know about sync. Views read it through a hook; they never see sockets or keys.
+ * What the UI may know about sync, and how it folds out of the rooms' states. Views read it
+ * through a hook; they never see sockets or keys.
  */
+import type { RoomState } from './rooms/room'
+import { RefusalReason } from './errors'
+
+export { RefusalReason }
 
 export const ConnectionStatus = {
   /** Socket open and the initial exchange done: local changes flow within a second. */
@@ -16,19 +21,6 @@ export const ConnectionStatus = {
 } as const
 export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus]
 
-export const RefusalReason = {
-  /** Credential unknown or revoked. */
-  Unauthorized: 'unauthorized',
-  /** The relay does not know this space (wrong relay, or the space was deleted). */
-  SpaceNotFound: 'space-not-found',
-  /** This app's origin is not allowed by the relay. */
-  Forbidden: 'forbidden',
-  /** The relay speaks another protocol version: update the app. */
-  ProtocolMismatch: 'protocol-mismatch',
-  /** The relay allows this practice no more rooms (agenda years, file shards): its operator must act. */
-  TooManyRooms: 'too-many-rooms',
-} as const
-export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
 
 export interface SyncState {
   readonly status: ConnectionStatus
@@ -65,4 +57,73 @@ export const initialSyncState: SyncState = {
   restoring: false,
   incoming: 0,
   outgoing: 0,
+}
+
+/** Worse first: the status of a practice is its worst room's. */
+const STATUS_RANK: Record<ConnectionStatus, number> = {
+  [ConnectionStatus.Refused]: 4,
+  [ConnectionStatus.Offline]: 3,
+  [ConnectionStatus.Connecting]: 2,
+  [ConnectionStatus.Syncing]: 1,
+  [ConnectionStatus.Online]: 0,
+}
+
+/** What a room's phase means for the person: is it in step with the relay? */
+function statusOf(room: RoomState): ConnectionStatus {
+  const { phase } = room
+  switch (phase.kind) {
+    case 'live':
+      return ConnectionStatus.Online
+    case 'refused':
+      return ConnectionStatus.Refused
+    case 'syncing':
+      if (phase.link === 'exchanging') return ConnectionStatus.Syncing
+      if (phase.link === 'offline' || phase.link === 'disconnected') return ConnectionStatus.Offline
+      return ConnectionStatus.Connecting
+    default:
+      return ConnectionStatus.Connecting
+  }
+}
+
+export interface PracticeFacts {
+  /** The practice connects (not offline on purpose). */
+  readonly online: boolean
+  /** A refusal of the practice as a whole (its data is in a newer format), or null. */
+  readonly refusal: RefusalReason | null
+}
+
+/**
+ * The practice's sync state, a pure fold over its rooms in memory: the worst status wins
+ * (refused, offline, connecting, syncing, online), a refusal of any room is the practice's, counts
+ * are summed, the last exchange is the latest. Rooms the practice let go are not counted: they
+ * had nothing pending (wanted-rooms.ts keeps those).
+ */
+export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFacts): SyncState {
+  let status: ConnectionStatus = rooms.length === 0 ? initialSyncState.status : ConnectionStatus.Online
+  let refusal: RefusalReason | null = practice.refusal
+  for (const room of rooms) {
+    const roomStatus = statusOf(room)
+    if (STATUS_RANK[roomStatus] > STATUS_RANK[status]) status = roomStatus
+    if (room.phase.kind === 'refused' && refusal === null) refusal = room.phase.reason
+  }
+  if (!practice.online && status !== ConnectionStatus.Refused) status = ConnectionStatus.Offline
+  if (refusal !== null) status = ConnectionStatus.Refused
+  const sum = (pick: (room: RoomState) => number) => rooms.reduce((total, room) => total + pick(room), 0)
+  const exchanges = rooms.map((room) => room.lastExchangeAt).filter((at): at is number => at !== null)
+  return {
+    status,
+    refusal,
+    pendingChanges: sum((room) => room.pendingChanges),
+    lastExchangeAt: exchanges.length > 0 ? Math.max(...exchanges) : null,
+    storageError: rooms.find((room) => room.storageError !== null)?.storageError ?? null,
+    undecryptableEntries: sum((room) => room.undecryptableEntries),
+    restoring: rooms.some((room) => room.restoring),
+    incoming: sum((room) => room.incoming),
+    outgoing: sum((room) => room.outgoing),
+  }
+}
+
+/** Whether two states show the same (a new object is handed to views only when something moved). */
+export function sameSyncState(a: SyncState, b: SyncState): boolean {
+  return (Object.keys(a) as Array<keyof SyncState>).every((key) => a[key] === b[key])
 }

@@ -62,6 +62,8 @@ export interface EnvelopeOptions {
   onError?: (error: Error) => void
   /** Called after a compaction or erasure removed entries (the device trims its local store). */
   onEntriesRemoved?: () => void
+  /** Called when local changes were queued or written out (hasQueuedWrites may have changed). */
+  onQueueChange?: () => void
 }
 
 export class EnvelopeClosedError extends Error {
@@ -103,6 +105,11 @@ export class Envelope {
   private readonly compactDelayMs: number
   private readonly onError: (error: Error) => void
   private readonly onEntriesRemoved: () => void
+  private readonly onQueueChange: () => void
+  /** Writes (pushes, compactions, erasures) enqueued and not yet done. */
+  private queuedTasks = 0
+  /** settle() callers waiting for nothing to be queued, scheduled or in flight. */
+  private readonly settleWaiters = new Set<() => void>()
   /** blinded id → entries present in the envelope. */
   private readonly index = new Map<string, Set<EnvelopeEntry>>()
   private readonly blinds = new Map<string, Promise<string>>()
@@ -126,6 +133,7 @@ export class Envelope {
     this.compactDelayMs = options.compactDelayMs ?? 2000
     this.onError = options.onError ?? (() => undefined)
     this.onEntriesRemoved = options.onEntriesRemoved ?? (() => undefined)
+    this.onQueueChange = options.onQueueChange ?? (() => undefined)
     for (const entry of this.entries.toArray()) this.indexEntry(entry)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -183,16 +191,26 @@ export class Envelope {
   }
 
   /** Resolves when no batch, decryption or compaction is queued or scheduled. */
-  async settle(): Promise<void> {
-    for (;;) {
-      const chain = this.writeChain
-      await chain
-      const busy = [...this.openByBlind.values()].some(
-        (o) => o.batchTimer !== null || o.compactTimer !== null || o.inFlight.size > 0,
-      )
-      if (!busy && chain === this.writeChain) return
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
+  settle(): Promise<void> {
+    if (!this.busy()) return Promise.resolve()
+    return new Promise((resolve) => this.settleWaiters.add(resolve))
+  }
+
+  /** Whether local changes are waiting to become entries (a batch's delay, a write in progress). */
+  hasQueuedWrites(): boolean {
+    return this.queuedTasks > 0 || [...this.openByBlind.values()].some((o) => o.batchTimer !== null || o.pending.length > 0)
+  }
+
+  private busy(): boolean {
+    return this.queuedTasks > 0 || [...this.openByBlind.values()].some((o) => o.batchTimer !== null || o.compactTimer !== null || o.inFlight.size > 0)
+  }
+
+  /** Called wherever work ends: wakes settle() callers once nothing is left. */
+  private workEnded(): void {
+    if (this.settleWaiters.size === 0 || this.busy()) return
+    const waiters = [...this.settleWaiters]
+    this.settleWaiters.clear()
+    for (const resolve of waiters) resolve()
   }
 
   async destroy(): Promise<void> {
@@ -336,7 +354,7 @@ export class Envelope {
       }),
     )
     for (const e of todo) open.inFlight.delete(e)
-    if (this.openByBlind.get(open.blind) !== open) return // erased or closed meanwhile
+    if (this.openByBlind.get(open.blind) !== open) return this.workEnded() // erased or closed meanwhile
     // Yjs encodes a transaction as an update only for 'update' listeners; the envelope's own ignores
     // what it decrypted, so it is off while entries apply (a quarter of applying a 20,000-patient directory in a CPU profile).
     open.doc.off('update', open.onUpdate)
@@ -347,6 +365,7 @@ export class Envelope {
       open.doc.on('update', open.onUpdate)
     }
     if (appliedAny) this.maybeScheduleCompaction(open)
+    this.workEnded()
   }
 
   /**
@@ -388,7 +407,9 @@ export class Envelope {
       const pending = open.pending
       open.pending = []
       if (pending.length > 0) void this.enqueueWrite(() => this.pushUpdate(open, Y.mergeUpdates(pending)))
+      else this.workEnded()
     }, delayMs)
+    this.onQueueChange()
   }
 
   /**
@@ -404,7 +425,12 @@ export class Envelope {
   }
 
   private enqueueWrite(task: () => Promise<void>): Promise<void> {
-    const run = this.writeChain.then(task)
+    this.queuedTasks++
+    const run = this.writeChain.then(task).finally(() => {
+      this.queuedTasks--
+      this.onQueueChange()
+      this.workEnded()
+    })
     // A failed write is reported, not swallowed, and must not block the writes after it.
     this.writeChain = run.catch((error: unknown) => {
       this.onError(error instanceof Error ? error : new Error(String(error)))
@@ -428,6 +454,7 @@ export class Envelope {
     open.compactTimer = setTimeout(() => {
       open.compactTimer = null
       if (this.openByBlind.get(open.blind) === open) void this.enqueueWrite(() => this.compactNow(open))
+      else this.workEnded()
     }, this.compactDelayMs)
   }
 
@@ -496,6 +523,7 @@ export class Envelope {
     if (open.compactTimer !== null) clearTimeout(open.compactTimer)
     open.doc.off('update', open.onUpdate)
     this.openByBlind.delete(open.blind)
+    this.workEnded()
   }
 
   private assertOpen(): void {

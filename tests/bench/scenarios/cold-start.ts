@@ -5,7 +5,7 @@
  * is listed (listThisWeek). Floor: Y.applyUpdate of the same two plaintext states from memory, then the same lists.
  */
 import * as Y from 'yjs'
-import { loadPractice, type DeviceEnvironment } from '../../../client/src/sync/device'
+import { loadPractice, type DeviceEnvironment } from '../../../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { listPatients } from '../../../shared/src/model/patients'
 import { benchEnvironment, deleteDeviceDatabases, hasState, type ByteCounter } from '../bench-device'
@@ -28,7 +28,7 @@ function floorOnce(p: BenchPractice): { total: number; open: number } {
 }
 
 async function runColdStart(p: BenchPractice, env: DeviceEnvironment, runs: number, log: (line: string) => void): Promise<Row[]> {
-  const offline: DeviceEnvironment = { ...env, space: { ...env.space, connect: false } }
+  const offline: DeviceEnvironment = { ...env, connect: false }
   const total: number[] = []
   const load: number[] = []
   const opened: number[] = []

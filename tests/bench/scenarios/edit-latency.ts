@@ -18,7 +18,7 @@
  * its own.
  */
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, type OpenPractice } from '../../../client/src/sync/device'
+import { createPractice, getPairingCode, type OpenPractice } from '../../../client/src/sync/device/device'
 import type { Actor } from '../../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { updatePatient } from '../../../shared/src/model/patients'

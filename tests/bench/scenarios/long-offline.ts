@@ -13,7 +13,7 @@
  * this scenario makes visible.
  */
 import * as Y from 'yjs'
-import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device'
+import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device/device'
 import type { EnvelopeOptions } from '../../../shared/src/envelope/envelope'
 import { DECRYPTED_ORIGIN } from '../../../shared/src/envelope/envelope'
 import { DIRECTORY_MAPS } from '../../../shared/src/model/collections'
@@ -54,7 +54,7 @@ function changeMeter(device: OpenPractice, directory: Y.Doc): { plaintext: () =>
   const onInner = (update: Uint8Array, origin: unknown) => {
     if (origin !== DECRYPTED_ORIGIN) plaintext += update.byteLength
   }
-  const envelopeDoc = device.space.envelope.doc
+  const envelopeDoc = device.space.inspect.mainEnvelope.doc
   const onEnvelope = (update: Uint8Array, origin: unknown) => {
     // Remote updates arrive with the provider as origin; local ones with the envelope's.
     if (typeof origin === 'symbol') envelope += update.byteLength
@@ -90,7 +90,7 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
   }
   const envs: DeviceEnvironment[] = ['long-a', 'long-b'].map((name, i) => {
     const env = benchEnvironment(name, i === 1 ? counterB : undefined)
-    return { ...env, space: { ...env.space, envelope: variant.envelope } }
+    return { ...env, room: { ...env.room, envelope: variant.envelope } }
   })
   const [a, b] = [await joinPractice(p.code, envs[0]!), await joinPractice(p.code, envs[1]!)]
   try {
@@ -110,9 +110,9 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
     const lastA = await edit(a, dirA, theirs, remote, `A${run}`, actorA)
     const lastPatient = theirs[(remote - 1) % theirs.length]!
     await a.space.whenAcknowledged(120_000)
-    await a.space.envelope.settle()
+    await a.space.inspect.mainEnvelope.settle()
     await a.space.whenAcknowledged(120_000)
-    await b.space.envelope.settle()
+    await b.space.inspect.mainEnvelope.settle()
     const plaintextChangeBytes = meterA.plaintext() + meterB.plaintext()
     const envelopeChangeBytes = meterA.envelope() + meterB.envelope()
     meterA.stop()

@@ -17,7 +17,7 @@
  * the first limit, so the relay's CPU per update is the figure that carries to a bigger machine.
  */
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device'
+import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device/device'
 import type { Actor } from '../../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { DIRECTORY_MAPS } from '../../../shared/src/model/collections'
@@ -108,7 +108,7 @@ async function realisticSpace(context: BenchContext): Promise<{ before: ProcessS
   await p.a.space.whenAcknowledged(120_000)
   const directory = await p.a.space.openDoc(DIRECTORY_DOC_ID)
   if (directory.getMap(DIRECTORY_MAPS.patients).size !== p.written.patientIds.length) throw new Error('Device A lost patients across the relay restart')
-  return { before, after: sampleProcess(p.relay.pid), envelopeBytes: p.a.space.envelopeStats().bytes }
+  return { before, after: sampleProcess(p.relay.pid), envelopeBytes: p.a.space.inspect.envelopeStats().bytes }
 }
 
 export const relayCapacity: Scenario = {

@@ -11,7 +11,7 @@
  * of its own. Floor: the plaintext inner-doc states after the year (Y.encodeStateAsUpdate).
  */
 import * as Y from 'yjs'
-import { createPractice } from '../../../client/src/sync/device'
+import { createPractice } from '../../../client/src/sync/device/device'
 import type { Actor } from '../../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../../../shared/src/model/doc-ids'
 import { listAppointments, updateAppointment } from '../../../shared/src/model/agenda'
@@ -98,11 +98,11 @@ export const storageYear: Scenario = {
       const editMs = performance.now() - started
       const allDocs = [...new Set([...written.docIds, ...filesWritten])]
       const plaintext = await plaintextBytes(openDoc, allDocs)
-      const synced = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries, relay: relayStorage(relay.dataDir, a.record.spaceId) }
+      const synced = { envelope: space.inspect.envelopeStats().bytes, entries: space.inspect.envelopeStats().entries, relay: relayStorage(relay.dataDir, a.record.spaceId) }
       log(`  (g) ${edits} edits over ${day} practitioner-days in ${Math.round(editMs)} ms: envelope ${synced.envelope} B in ${synced.entries} entries, plaintext ${plaintext} B (as booked ${asBooked} B)`)
       for (const id of allDocs) await space.compact(id)
       await space.whenAcknowledged(180_000)
-      const compacted = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries }
+      const compacted = { envelope: space.inspect.envelopeStats().bytes, entries: space.inspect.envelopeStats().entries }
       await space.destroy()
       await relay.stop('SIGTERM')
       const relayAfter = relayStorage(relay.dataDir, a.record.spaceId)

@@ -9,7 +9,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { SQLITE_FILE_NAME } from '../../../relay/src/storage/sqlite-storage'
-import { loadPractice } from '../../../client/src/sync/device'
+import { loadPractice } from '../../../client/src/sync/device/device'
 import type { BenchPractice } from '../fixture'
 import type { Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
@@ -45,14 +45,14 @@ export interface StorageResult {
 async function runStorage(p: BenchPractice, log: (line: string) => void): Promise<StorageResult> {
   const { space } = p.a
   const plaintext = [...p.plaintext.values()].reduce((n, u) => n + u.byteLength, 0)
-  const before = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries }
+  const before = { envelope: space.inspect.envelopeStats().bytes, entries: space.inspect.envelopeStats().entries }
   const relayBefore = relayStorage(p.relay.dataDir, p.a.record.spaceId)
   log(`  (d) before: envelope ${before.envelope} B in ${before.entries} entries; relay ${relayBefore.rows} rows, ${relayBefore.rowBytes} B`)
   const compactStarted = performance.now()
   for (const id of p.written.docIds) await space.compact(id)
   await space.whenAcknowledged(180_000)
   const compactMs = performance.now() - compactStarted
-  const after = { envelope: space.envelopeStats().bytes, entries: space.envelopeStats().entries }
+  const after = { envelope: space.inspect.envelopeStats().bytes, entries: space.inspect.envelopeStats().entries }
   const relayLoaded = relayStorage(p.relay.dataDir, p.a.record.spaceId)
   // The last device leaves: the room unloads and compacts; a graceful stop waits for that.
   await space.destroy()

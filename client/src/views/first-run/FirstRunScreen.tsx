@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { OpenPractice } from '../../sync/device'
+import type { OpenPractice } from '../../sync/device/device'
 import { useT } from '../../i18n'
 import { CreatePracticeForm } from './CreatePracticeForm'
 import { JoinPracticeForm } from './JoinPracticeForm'

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { PracticeRecord } from '../../sync/device'
+import type { PracticeRecord } from '../../sync/device/device'
 import { professionKey, useT } from '../../i18n'
 import { usePractice, usePractitioners } from '../../state'
 import { useDeviceApi } from '../../app/device-api'

@@ -6,7 +6,7 @@ import { useDeviceApi } from '../../app/device-api'
 import { describeError } from '../form/describe-error'
 import { FormNotice } from '../form/form-alert'
 import { RadioGroup } from '../form/fields'
-import type { StorageStatus } from '../../sync/durable-storage'
+import type { StorageStatus } from '../../sync/device/durable-storage'
 import { describeStorage } from './storage-text'
 import { WorkingHoursSection } from './WorkingHoursSection'
 

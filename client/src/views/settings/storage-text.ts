@@ -1,4 +1,4 @@
-import type { StorageStatus } from '../../sync/durable-storage'
+import type { StorageStatus } from '../../sync/device/durable-storage'
 import type { Translator } from '../../i18n'
 
 export interface StorageText {

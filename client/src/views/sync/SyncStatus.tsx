@@ -1,4 +1,4 @@
-import type { PracticeSpace } from '../../sync/practice-space'
+import type { PracticeHandle } from '../../sync/practice/practice-handle'
 import { useT } from '../../i18n'
 import { useSyncState } from '../../state'
 import { describeSyncState } from './sync-status-text'
@@ -7,7 +7,7 @@ import { describeSyncState } from './sync-status-text'
  * Always visible: connection state, changes not yet on the relay, time of the last exchange.
  * The only role="status" of the app, so that it is easy to find.
  */
-export function SyncStatus(props: { space: PracticeSpace }) {
+export function SyncStatus(props: { space: PracticeHandle }) {
   const { space } = props
   const translator = useT()
   const state = useSyncState(space)
@@ -32,7 +32,7 @@ export function SyncStatus(props: { space: PracticeSpace }) {
 }
 
 /** A failed local write is never silent: shown as an alert until the storage recovers. */
-export function StorageErrorBanner(props: { space: PracticeSpace }) {
+export function StorageErrorBanner(props: { space: PracticeHandle }) {
   const { t } = useT()
   const { storageError } = useSyncState(props.space)
   if (storageError === null) return null

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createTranslator } from '../../../i18n'
-import { AttachmentTooLargeError, AttachmentUnavailableError } from '../../../sync/attachment-sync'
-import { TransferFailure } from '../../../sync/attachment-http'
+import { AttachmentTooLargeError, AttachmentUnavailableError, RelayFailure } from '../../../sync/errors'
 import { describeAttachmentError, formatSize } from './attachment-format'
 
 const fr = createTranslator('fr')
@@ -19,9 +18,9 @@ describe('formatSize', () => {
 
 describe('describeAttachmentError', () => {
   it('says an attachment is unavailable offline when the relay cannot be reached', () => {
-    expect(describeAttachmentError(new AttachmentUnavailableError(TransferFailure.Unreachable), fr)).toBe('Pièce jointe indisponible hors ligne')
-    expect(describeAttachmentError(new AttachmentTooLargeError(30_000_000), fr)).toBe('Fichier trop volumineux : 20 Mo au plus.')
-    expect(describeAttachmentError(new AttachmentUnavailableError(TransferFailure.NotFound), fr)).toMatch(/pas encore envoyée/)
-    expect(describeAttachmentError(new AttachmentUnavailableError(TransferFailure.Refused), fr)).toMatch(/^Impossible d'ouvrir/)
+    expect(describeAttachmentError(new AttachmentUnavailableError(RelayFailure.Unreachable), fr)).toBe('Pièce jointe indisponible hors ligne')
+    expect(describeAttachmentError(new AttachmentTooLargeError(30_000_000, 20 * 1024 * 1024), fr)).toBe('Fichier trop volumineux : 20 Mo au plus.')
+    expect(describeAttachmentError(new AttachmentUnavailableError(RelayFailure.NotFound), fr)).toMatch(/pas encore envoyée/)
+    expect(describeAttachmentError(new AttachmentUnavailableError(RelayFailure.Unauthorized), fr)).toMatch(/^Impossible d'ouvrir/)
   })
 })

@@ -34,8 +34,8 @@ import {
   encodeDirectoryDigest,
   stateVectorWeight,
   type DirectoryDigest,
-} from '../../../shared/src/digest/directory-digest'
-import { decryptDigest, encryptDigest, type DigestName } from '../../../shared/src/digest/digest-cipher'
+} from '../../../../shared/src/digest/directory-digest'
+import { decryptDigest, encryptDigest, type DigestName } from '../../../../shared/src/digest/digest-cipher'
 import {
   buildWeekDigest,
   decodeWeekDigest,
@@ -43,8 +43,8 @@ import {
   weekDigestWeight,
   weekDigestWindow,
   type WeekDigest,
-} from '../../../shared/src/digest/week-digest'
-import { getDigest, headDigest, putDigest, type DigestTarget } from './digest-http'
+} from '../../../../shared/src/digest/week-digest'
+import type { RelayClient } from '../relay/relay-client'
 import type { DigestHolder } from './digest-source'
 
 export const DIGEST_PUBLISH_INTERVAL_MS = 15 * 60_000
@@ -88,7 +88,8 @@ export const weekDigestKind: DigestKind<WeekDigest, WeekSource> = {
 }
 
 export interface DigestSyncOptions<T> {
-  readonly target: Omit<DigestTarget, 'name'>
+  readonly relay: RelayClient
+  readonly spaceId: string
   /** The practice's digest key (deriveDigestKey), in memory only. */
   readonly key: CryptoKey
   readonly holder: DigestHolder<T>
@@ -110,7 +111,6 @@ export type Publication = 'published' | 'up-to-date' | 'stale'
 export class DigestSync<T, S> {
   private readonly kind: DigestKind<T, S>
   private readonly options: DigestSyncOptions<T>
-  private readonly target: DigestTarget
   /**
    * Set once the docs synced here: what the periodic check publishes from, read at each check
    * (the week's docs change with the date); null when it cannot be read now.
@@ -127,7 +127,6 @@ export class DigestSync<T, S> {
   constructor(kind: DigestKind<T, S>, options: DigestSyncOptions<T>) {
     this.kind = kind
     this.options = options
-    this.target = { ...options.target, name: kind.name }
   }
 
   /**
@@ -137,11 +136,11 @@ export class DigestSync<T, S> {
    */
   async fetchForStart(decodeAfter?: Promise<unknown>): Promise<StartFetch> {
     try {
-      const stored = await getDigest(this.target)
+      const stored = await this.options.relay.getDigest(this.kind.name)
       if (stored === null) return 'none'
       this.relayWeight = Math.max(this.relayWeight ?? 0, stored.weight)
       if (this.synced !== null || this.destroyed) return 'late'
-      const plain = await decryptDigest(this.options.key, this.target.spaceId, this.kind.name, stored.weight, stored.blob)
+      const plain = await decryptDigest(this.options.key, this.options.spaceId, this.kind.name, stored.weight, stored.blob)
       await decodeAfter
       if (this.synced !== null || this.destroyed) return 'late'
       const digest = await this.kind.decode(plain)
@@ -208,7 +207,7 @@ export class DigestSync<T, S> {
   }
 
   private async publishNow(source: S): Promise<Publication> {
-    const relayWeight = await headDigest(this.target)
+    const relayWeight = await this.options.relay.headDigest(this.kind.name)
     if (relayWeight !== null) this.relayWeight = relayWeight
     // Weight and build in one synchronous stretch: no update can land between them, so the
     // weight is that of the state the digest reads. Building is the costly part: skipped when
@@ -218,8 +217,8 @@ export class DigestSync<T, S> {
     this.lastBuiltAt = this.options.now()
     const digest = this.kind.build(source, this.lastBuiltAt)
     const plain = await this.kind.encode(digest)
-    const blob = await encryptDigest(this.options.key, this.target.spaceId, this.kind.name, weight, plain)
-    const outcome = await putDigest(this.target, weight, blob)
+    const blob = await encryptDigest(this.options.key, this.options.spaceId, this.kind.name, weight, plain)
+    const outcome = await this.options.relay.putDigest(this.kind.name, weight, blob)
     if (outcome === 'stale') {
       // Another device stored one that knows more meanwhile: learn its weight next time.
       this.relayWeight = null

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { buildDirectoryDigest } from '../../../shared/src/digest/directory-digest'
-import { buildWeekDigest } from '../../../shared/src/digest/week-digest'
-import { T0 } from '../../../shared/src/model/test-support'
+import { buildDirectoryDigest } from '../../../../shared/src/digest/directory-digest'
+import { buildWeekDigest } from '../../../../shared/src/digest/week-digest'
+import { T0 } from '../../../../shared/src/model/test-support'
 import { DirectoryDigestHolder, WeekDigestHolder } from './digest-source'
 
 describe('DirectoryDigestHolder', () => {

@@ -1,5 +1,5 @@
 /**
- * Work over a list in its order, a few items at a time: the background pass opens a practice's
+ * Work over a list in its order, a few items at a time: the bench opens a practice's
  * rooms this way, so ten years of rooms cost ~N/concurrency handshake round trips instead of N,
  * while the device never holds more than `concurrency` of them syncing at once.
  */

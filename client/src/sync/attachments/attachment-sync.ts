@@ -3,57 +3,31 @@
  * when the relay is reachable, fetch and keep what other devices added when someone opens it.
  *
  * The upload queue lives in IndexedDB (attachment-cache.ts), so a file added offline survives a
- * reload. It is drained by the sync layer, not by a view: the Space calls `drain()` whenever its
- * connection comes online, and after each add. An upload that fails for want of a network waits
+ * reload. It is drained by the sync layer, not by a view: the practice calls `drain()` whenever
+ * it comes online, and after each add. Attachments belong to the practice, not to a room. An upload that fails for want of a network waits
  * for the next time online; one the relay refuses stays queued and is reported in the state
  * (`failed`), since retrying will not help until someone acts.
  *
  * Views read `getState()` through a hook and call `add`/`open`; keys and fetch stay here.
  */
-import { MAX_ATTACHMENT_BYTES } from '../../../shared/src/model'
-import { decryptAttachment, encryptAttachment } from '../../../shared/src/attachments/attachment-cipher'
+import { MAX_ATTACHMENT_BYTES } from '../../../../shared/src/model'
+import { decryptAttachment, encryptAttachment } from '../../../../shared/src/attachments/attachment-cipher'
+import { AttachmentTooLargeError, AttachmentUnavailableError, RelayError, RelayFailure } from '../errors'
+import type { RelayClient } from '../relay/relay-client'
 import { AttachmentCache } from './attachment-cache'
-import {
-  AttachmentTransferError,
-  TransferFailure,
-  downloadAttachment,
-  uploadAttachment,
-  type RelayTarget,
-} from './attachment-http'
 
 export interface AttachmentState {
   /** Hashes added on this device that the relay does not hold yet. */
   readonly pending: ReadonlySet<string>
   /** Queued uploads the relay refused, with why (they stay queued). */
-  readonly failed: ReadonlyMap<string, TransferFailure>
+  readonly failed: ReadonlyMap<string, RelayFailure>
   /** The last local-storage failure while uploading, or null. Never silent. */
   readonly storageError: string | null
 }
 
-/** The file cannot be shown: not on this device, and the relay cannot give it now. */
-export class AttachmentUnavailableError extends Error {
-  override name = 'AttachmentUnavailableError'
-  constructor(
-    readonly failure: TransferFailure,
-    options?: ErrorOptions,
-  ) {
-    super(
-      failure === TransferFailure.Unreachable
-        ? 'This attachment is not on this device and the relay cannot be reached: open it again once online'
-        : `This attachment cannot be fetched (${failure})`,
-      options,
-    )
-  }
-}
-
-export class AttachmentTooLargeError extends Error {
-  override name = 'AttachmentTooLargeError'
-  constructor(readonly size: number) {
-    super(`A file is at most ${MAX_ATTACHMENT_BYTES} bytes; this one has ${size}`)
-  }
-}
-
-export interface AttachmentSyncOptions extends RelayTarget {
+export interface AttachmentSyncOptions {
+  readonly spaceId: string
+  readonly relay: RelayClient
   readonly key: CryptoKey
   readonly cache: AttachmentCache
   readonly now?: () => number
@@ -88,7 +62,7 @@ export class AttachmentSync {
 
   /** Encrypts the file, keeps it here, queues its upload. Returns what the patient doc records. */
   async add(file: Uint8Array): Promise<{ hash: string; size: number }> {
-    if (file.byteLength > MAX_ATTACHMENT_BYTES) throw new AttachmentTooLargeError(file.byteLength)
+    if (file.byteLength > MAX_ATTACHMENT_BYTES) throw new AttachmentTooLargeError(file.byteLength, MAX_ATTACHMENT_BYTES)
     const { blob, hash } = await encryptAttachment(this.options.key, this.options.spaceId, file)
     await this.options.cache.addPending(hash, blob, (this.options.now ?? Date.now)())
     this.setState({ pending: new Set([...this.state.pending, hash]) })
@@ -101,9 +75,9 @@ export class AttachmentSync {
     let blob = await this.options.cache.get(hash)
     if (blob === null) {
       try {
-        blob = await downloadAttachment(this.options, hash)
+        blob = await this.options.relay.getAttachment(hash)
       } catch (error) {
-        if (error instanceof AttachmentTransferError) throw new AttachmentUnavailableError(error.failure, { cause: error })
+        if (error instanceof RelayError) throw new AttachmentUnavailableError(error.reason, { cause: error })
         throw error
       }
       // Verified before it is kept: decryptAttachment checks the hash first.
@@ -145,7 +119,7 @@ export class AttachmentSync {
       try {
         // Blob and queue entry are written in one transaction, so a queued hash has its blob; if
         // the browser evicted it anyway, nobody can ever upload it: it leaves the queue.
-        if (blob !== null) await uploadAttachment(this.options, hash, blob)
+        if (blob !== null) await this.options.relay.putAttachment(hash, blob)
         await this.options.cache.markUploaded(hash)
         const pending = new Set(this.state.pending)
         pending.delete(hash)
@@ -153,9 +127,9 @@ export class AttachmentSync {
         failed.delete(hash)
         this.setState({ pending, failed })
       } catch (error) {
-        if (!(error instanceof AttachmentTransferError)) throw error
-        if (error.failure === TransferFailure.Unreachable) return
-        this.setState({ failed: new Map([...this.state.failed, [hash, error.failure]]) })
+        if (!(error instanceof RelayError)) throw error
+        if (error.reason === RelayFailure.Unreachable) return
+        this.setState({ failed: new Map([...this.state.failed, [hash, error.reason]]) })
       }
     }
     if (this.state.storageError !== null) this.setState({ storageError: null })

@@ -7,8 +7,8 @@
  *   - directory (shared/src/digest/directory-digest.ts): until the directory doc has synced;
  *   - week (shared/src/digest/week-digest.ts): until this week's month docs have synced.
  */
-import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
-import type { WeekDigest } from '../../../shared/src/digest/week-digest'
+import type { DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
+import type { WeekDigest } from '../../../../shared/src/digest/week-digest'
 
 /** What views read while this device's docs have not synced yet. */
 export interface DigestSource<T> {

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
-import { deriveAttachmentKey } from '../../../shared/src/attachments/attachment-cipher'
-import { DefaultLimits } from '../../../shared/src/protocol/constants'
-import { TransferFailure } from './attachment-http'
-import { IN_PROCESS_RELAY_URL, inProcessRelay } from './test-support/in-process-relay'
-import { AttachmentSync, AttachmentTooLargeError, AttachmentUnavailableError } from './attachment-sync'
+import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
+import { deriveAttachmentKey } from '../../../../shared/src/attachments/attachment-cipher'
+import { DefaultLimits } from '../../../../shared/src/protocol/constants'
+import { AttachmentTooLargeError, AttachmentUnavailableError, RelayFailure } from '../errors'
+import { RelayClient } from '../relay/relay-client'
+import { IN_PROCESS_RELAY_URL, inProcessRelay } from '../test-support/in-process-relay'
+import { AttachmentSync } from './attachment-sync'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -15,10 +16,8 @@ const relayApp = (limits: Partial<typeof DefaultLimits> = {}) => inProcessRelay(
 
 async function openSync(relay: Awaited<ReturnType<typeof relayApp>>, state: { online: boolean }, idbName: string, secret: Uint8Array) {
   const sync = await AttachmentSync.open({
-    relayUrl: IN_PROCESS_RELAY_URL,
     spaceId: relay.spaceId,
-    credential: relay.credential,
-    fetchImpl: relay.fetchImpl,
+    relay: new RelayClient({ relayUrl: IN_PROCESS_RELAY_URL, spaceId: relay.spaceId, credential: relay.credential, fetchImpl: relay.fetchImpl }),
     key: await deriveAttachmentKey(relay.spaceId, secret),
     idbName,
     isOnline: () => state.online,
@@ -76,7 +75,7 @@ describe('AttachmentSync', () => {
     const sync = await openSync(relay, { online: true }, `attachments-${randomId()}`, randomBytes(32))
     const { hash } = await sync.add(file)
     await sync.drain()
-    expect(sync.getState().failed.get(hash)).toBe(TransferFailure.TooLarge)
+    expect(sync.getState().failed.get(hash)).toBe(RelayFailure.TooLarge)
     expect(sync.getState().pending.has(hash)).toBe(true)
   })
 
@@ -86,7 +85,7 @@ describe('AttachmentSync', () => {
     const sync = await openSync(relay, { online: false }, `attachments-${randomId()}`, randomBytes(32))
     const error = await sync.open('ab'.repeat(32)).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AttachmentUnavailableError)
-    expect((error as AttachmentUnavailableError).failure).toBe(TransferFailure.Unreachable)
+    expect((error as AttachmentUnavailableError).failure).toBe(RelayFailure.Unreachable)
     await expect(sync.add(new Uint8Array(20 * 1024 * 1024 + 1))).rejects.toBeInstanceOf(AttachmentTooLargeError)
   })
 })

@@ -1,20 +1,25 @@
+/**
+ * A practice on fake-indexeddb with no relay (nothing listens on port 9) or a silent one: which
+ * rooms it holds, and when, as its policies say (wanted-rooms.ts), without a network.
+ */
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
 import * as Y from 'yjs'
-import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
-import { deriveSpaceKeys } from '../../../shared/src/crypto/space-keys'
-import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
-import { newRecordId } from '../../../shared/src/model/ids'
-import { SUBPROTOCOL } from '../../../shared/src/protocol/constants'
-import { PracticeSpace, ROOMS_INDEX_MAP, type PracticeSpaceOptions } from './practice-space'
+import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
+import { deriveSpaceKeys } from '../../../../shared/src/crypto/space-keys'
+import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
+import { newRecordId } from '../../../../shared/src/model/ids'
+import { SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
+import { Practice, type PracticeOptions } from './practice'
+import { ROOMS_INDEX_MAP } from './room-index'
 
-const opened: PracticeSpace[] = []
+const opened: Practice[] = []
 afterEach(async () => {
   for (const practice of opened.splice(0)) await practice.destroy()
 })
 
-/** A practice that never connects (nothing listens on port 9), on fake-indexeddb. */
-async function options(at: string): Promise<PracticeSpaceOptions> {
+/** A practice that never connects (nothing listens on port 9), on fake-indexeddb, at `at`. */
+async function options(at: string, extra: Partial<PracticeOptions> = {}): Promise<PracticeOptions> {
   const spaceId = randomId()
   return {
     spaceId,
@@ -24,12 +29,13 @@ async function options(at: string): Promise<PracticeSpaceOptions> {
     idbName: `unit-${randomId()}:tournee-space-${spaceId}`,
     connect: false,
     now: () => Date.parse(at),
-    room: { envelope: { batchDelayMs: 0 }, WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket },
+    rooms: { envelope: { batchDelayMs: 0 }, WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket },
+    ...extra,
   }
 }
 
-async function open(o: PracticeSpaceOptions): Promise<PracticeSpace> {
-  const practice = await PracticeSpace.open(o)
+async function open(o: PracticeOptions): Promise<Practice> {
+  const practice = await Practice.open(o)
   opened.push(practice)
   return practice
 }
@@ -60,17 +66,13 @@ function sortedNames(names: readonly string[]): string[] {
   return [...names].sort()
 }
 
-describe('PracticeSpace', () => {
+describe('Practice: the rooms it holds', () => {
   it('opens main and this month at start, and both months of a week that straddles two', async () => {
-    expect(sortedNames((await open(await options('2026-06-15T10:00:00Z'))).openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
+    expect(sortedNames((await open(await options('2026-06-15T10:00:00Z'))).inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
     // Tuesday 1 December 2026 (Paris): the week began on Monday 30 November.
-    expect(sortedNames((await open(await options('2026-12-01T10:00:00Z'))).openRoomNames())).toEqual(sortedNames([
-      'main',
-      'agenda/2026-12',
-      'agenda/2026-11',
-    ]))
+    expect(sortedNames((await open(await options('2026-12-01T10:00:00Z'))).inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-12', 'agenda/2026-11']))
     // 23:30 UTC on 31 May is already Monday 1 June in Paris: the practice's date, not the machine's.
-    expect(sortedNames((await open(await options('2026-05-31T23:30:00Z'))).openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
+    expect(sortedNames((await open(await options('2026-05-31T23:30:00Z'))).inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
   })
 
   it('opens a month room when its doc is asked for, writes there alone, lists it, and reopens it from IndexedDB', async () => {
@@ -82,11 +84,11 @@ describe('PracticeSpace', () => {
     await practice.flush()
     const fileRoom = await practice.roomOfDoc(patient)
     expect(fileRoom).toMatch(/^files\/[0-9a-f]$/)
-    expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2019-03', fileRoom]))
-    expect((await practice.roomSpace('agenda/2019-03')).envelope.stats().entries).toBe(1)
+    expect(sortedNames(practice.inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2019-03', fileRoom]))
+    expect((await practice.inspect.room('agenda/2019-03')).envelope.stats().entries).toBe(1)
     // Another month of 2019 is another room, empty.
     await practice.openDoc('agenda/2019-04')
-    expect((await practice.roomSpace('agenda/2019-04')).envelope.stats().entries).toBe(0)
+    expect((await practice.inspect.room('agenda/2019-04')).envelope.stats().entries).toBe(0)
     const directory = await practice.openDoc(DIRECTORY_DOC_ID)
     await expect.poll(() => [...directory.getMap(ROOMS_INDEX_MAP).keys()].sort()).toEqual(['agenda/2019-03', fileRoom].sort())
     expect(practice.getSyncState().status).toBe('offline')
@@ -95,9 +97,41 @@ describe('PracticeSpace', () => {
 
     await practice.destroy()
     const again = await open(o)
-    expect(sortedNames(again.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
+    expect(sortedNames(again.inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
     expect((await again.openDoc('agenda/2019-03')).getMap('test').get('rdv')).toBe('valeur')
     expect((await again.openDoc(patient)).getMap('test').get('note')).toBe('valeur')
+  })
+
+  it('holds a room while a lease is held, for the grace period after, then lets it go with its data kept', async () => {
+    let now = Date.parse('2026-06-15T10:00:00Z')
+    const practice = await open(await options('2026-06-15T10:00:00Z', { now: () => now, graceMs: 60_000 }))
+    const lease = await practice.acquireDoc('agenda/2019-03', 'view')
+    write(lease.doc, 'rdv')
+    expect(practice.inspect.openRoomNames()).toContain('agenda/2019-03')
+    expect(practice.inspect.wantedRooms().get('agenda/2019-03')?.reasons).toContain('view')
+    lease.release()
+    // Within the grace period: still there.
+    now += 30_000
+    await practice.flush()
+    await expect.poll(() => practice.inspect.wantedRooms().get('agenda/2019-03')?.reasons).toEqual(expect.arrayContaining(['view']))
+    // The write is not on the relay (offline): the room stays for it, lease or not.
+    now += 60_000
+    practice.syncNow()
+    await expect.poll(() => practice.inspect.wantedRooms().get('agenda/2019-03')?.reasons).toEqual(['pending'])
+    expect(practice.inspect.openRoomNames()).toContain('agenda/2019-03')
+  })
+
+  it('lets a room go once its grace period ends, when nothing of it is pending', async () => {
+    let now = Date.parse('2026-06-15T10:00:00Z')
+    const practice = await open(await options('2026-06-15T10:00:00Z', { now: () => now, graceMs: 50 }))
+    const lease = await practice.acquireDoc('agenda/2019-03', 'view')
+    lease.release()
+    now += 51
+    await expect.poll(() => practice.inspect.openRoomNames()).not.toContain('agenda/2019-03')
+    // Asked for again: it loads anew from IndexedDB.
+    const again = await practice.acquireDoc('agenda/2019-03', 'view')
+    expect(again.doc).not.toBe(lease.doc)
+    expect(practice.inspect.openRoomNames()).toContain('agenda/2019-03')
   })
 
   it('holds a prefetch back while a start-up room is still syncing', async () => {
@@ -107,17 +141,17 @@ describe('PracticeSpace', () => {
       const practice = await open({ ...o, relayUrl: relay.url, connect: true, background: false })
       await expect.poll(() => practice.getSyncState().status).toBe('syncing')
       let prefetched = false
-      const prefetch = practice.prefetchDoc('agenda/2026-07').then(() => (prefetched = true))
+      const prefetch = practice.acquireDoc('agenda/2026-07', 'prefetch').then(() => (prefetched = true))
       // A room asked for after the prefetch opens and connects at once; the prefetched one has
       // not even opened its room, though it was asked for first.
       await practice.openDoc('agenda/2026-08')
       await expect.poll(() => relay.sockets.size).toBe(3)
       expect(prefetched).toBe(false)
-      expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-08']))
+      expect(sortedNames(practice.inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-08']))
       // This device goes offline: the start-up rooms settle, and the prefetch proceeds.
       practice.disconnect()
       await prefetch
-      expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-08', 'agenda/2026-07']))
+      expect(sortedNames(practice.inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-08', 'agenda/2026-07']))
     } finally {
       await relay.close()
     }
@@ -134,18 +168,15 @@ describe('PracticeSpace', () => {
       await writer.flush()
       await writer.destroy()
       const practice = await open({ ...o, relayUrl: relay.url, connect: true, background: false })
-      const november = await practice.roomSpace('agenda/2026-11')
-      const december = await practice.roomSpace('agenda/2026-12')
+      const november = await practice.inspect.room('agenda/2026-11')
+      const december = await practice.inspect.room('agenda/2026-12')
       await expect.poll(() => relay.sockets.size).toBe(3)
       // Still syncing: what the relay holds may change this month, so nothing is integrated yet.
-      await new Promise((resolve) => setTimeout(resolve, 50))
       expect([november.envelope.stats().openDocs, december.envelope.stats().openDocs]).toEqual([0, 0])
       // The relay is given up on (offline): each month doc is opened from what the device holds.
       practice.disconnect()
       await expect.poll(() => [november.envelope.stats().openDocs, december.envelope.stats().openDocs]).toEqual([1, 1])
       expect((await practice.openDoc('agenda/2026-11')).getMap('test').get('lundi')).toBe('valeur')
-      // Only the week's docs: main holds the directory, opened by the practice itself, and nothing else.
-      expect((await practice.roomSpace('main')).envelope.stats().openDocs).toBeLessThanOrEqual(1)
     } finally {
       await relay.close()
     }
@@ -153,9 +184,20 @@ describe('PracticeSpace', () => {
 
   it('prefetches a neighbour month at once when the start-up rooms have settled (offline)', async () => {
     const practice = await open(await options('2026-06-15T10:00:00Z'))
-    const doc = await practice.prefetchDoc('agenda/2026-07')
+    const { doc } = await practice.acquireDoc('agenda/2026-07', 'prefetch')
     write(doc, 'rdv')
-    expect(sortedNames(practice.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-07']))
+    expect(sortedNames(practice.inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06', 'agenda/2026-07']))
     expect(await practice.openDoc('agenda/2026-07')).toBe(doc)
+  })
+
+  it('hands views a narrow handle: docs, sync state, digests, attachments — no rooms, no test hooks', async () => {
+    const practice = await open(await options('2026-06-15T10:00:00Z'))
+    const handle = practice.handle()
+    expect(Object.keys(handle).sort()).toEqual(
+      ['acquireDoc', 'attachmentFailure', 'attachments', 'directoryDigest', 'firstScreenShown', 'getSyncState', 'spaceId', 'subscribe', 'syncNow', 'weekDigest'].sort(),
+    )
+    expect(Object.isFrozen(handle)).toBe(true)
+    const lease = await handle.acquireDoc('agenda/2026-06', 'view')
+    expect(lease.doc).toBe(await practice.openDoc('agenda/2026-06'))
   })
 })

@@ -1,0 +1,106 @@
+/**
+ * The y-indexeddb adapter on fake-indexeddb: what local-store.ts relies on in y-indexeddb's
+ * IndexeddbPersistence. An upgrade of y-indexeddb that changes any of it fails here.
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { randomId } from '../../../../shared/src/crypto/base64url'
+import { LocalStore, Y_INDEXEDDB_VERSION } from './local-store'
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function rowsOf(name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(name)
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const db = open.result
+      const count = db.transaction('updates').objectStore('updates').count()
+      count.onsuccess = () => {
+        resolve(count.result)
+        db.close()
+      }
+      count.onerror = () => reject(count.error)
+    }
+  })
+}
+
+async function openStore(name: string, doc = new Y.Doc(), failures: unknown[] = []) {
+  let manyRows = 0
+  const store = await LocalStore.open(name, doc, { onFailure: (e) => failures.push(e), onManyRows: () => manyRows++ })
+  return { store, doc, failures, manyRows: () => manyRows }
+}
+
+/** Resolves once the store has written what the doc emitted so far (each update is one transaction). */
+async function written(name: string, rows: number): Promise<void> {
+  await expect.poll(() => rowsOf(name)).toBe(rows)
+}
+
+describe('LocalStore over y-indexeddb', () => {
+  it(`is the y-indexeddb release it was written for (${Y_INDEXEDDB_VERSION}): re-read local-store.ts before moving the pin`, () => {
+    const manifest = createRequire(import.meta.url).resolve('y-indexeddb/package.json')
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toBe(Y_INDEXEDDB_VERSION)
+  })
+
+  it('writes each update as one row of its own writer (y-indexeddb’s is off), and reads them back on open', async () => {
+    const name = `store-${randomId()}`
+    const { store, doc } = await openStore(name)
+    // y-indexeddb writes the loaded state as one row when it opens.
+    const opened = await rowsOf(name)
+    doc.getArray<string>('entries').push(['un'])
+    doc.getArray<string>('entries').push(['deux'])
+    // One row per update: were y-indexeddb's listener still on, each would be written twice.
+    await written(name, opened + 2)
+    await store.destroy()
+    const again = await openStore(name)
+    cleanups.push(() => again.store.destroy())
+    expect(again.doc.getArray('entries').toArray()).toEqual(['un', 'deux'])
+  })
+
+  it('keeps records beside the envelope', async () => {
+    const { store } = await openStore(`store-${randomId()}`)
+    cleanups.push(() => store.destroy())
+    expect(await store.get('absent')).toBeUndefined()
+    await store.set('tournee:last-exchange', 1_790_000_000_000)
+    expect(await store.get('tournee:last-exchange')).toBe(1_790_000_000_000)
+  })
+
+  it('rewrites the whole state as one row, which a reopen reads in full', async () => {
+    const name = `store-${randomId()}`
+    const { store, doc } = await openStore(name)
+    for (const word of ['un', 'deux', 'trois']) doc.getArray<string>('entries').push([word])
+    await expect.poll(() => rowsOf(name)).toBeGreaterThanOrEqual(3)
+    await store.rewrite()
+    expect(await rowsOf(name)).toBe(1)
+    doc.getArray<string>('entries').push(['après'])
+    await written(name, 2)
+    await store.destroy()
+    const again = await openStore(name)
+    cleanups.push(() => again.store.destroy())
+    expect(again.doc.getArray('entries').toArray()).toEqual(['un', 'deux', 'trois', 'après'])
+  })
+
+  it('reports a write it could not make, instead of losing it silently', async () => {
+    const name = `store-${randomId()}`
+    const { store, doc, failures } = await openStore(name)
+    // What a browser does when it deletes the database under the page: the connection closes.
+    ;(store as unknown as { persistence: { db: IDBDatabase } }).persistence.db.close()
+    doc.getArray<string>('entries').push(['perdu ?'])
+    expect(failures).toHaveLength(1)
+    await store.destroy()
+  })
+
+  it('stops writing once destroyed', async () => {
+    const name = `store-${randomId()}`
+    const { store, doc } = await openStore(name)
+    const before = await rowsOf(name)
+    await store.destroy()
+    doc.getArray<string>('entries').push(['après la fermeture'])
+    expect(await rowsOf(name)).toBe(before)
+  })
+})

@@ -1,0 +1,148 @@
+/**
+ * The one place Tournée touches y-indexeddb (pinned: Y_INDEXEDDB_VERSION, package.json): a room's
+ * envelope in its IndexedDB database, read at open by the stock IndexeddbPersistence, and written
+ * by a writer of our own, because y-indexeddb's does not do for data nobody may lose:
+ *   - its `addAutoKey(...)` returns a promise nobody observes: a QuotaExceededError becomes an
+ *     unhandled rejection, and the caller never learns the row is missing;
+ *   - Chromium reports a quota overrun at commit, as an `abort` of the transaction whose request
+ *     had already succeeded, so only the transaction's outcome tells the truth;
+ *   - `storeState()` resolves before its write is even issued, so "rewritten" cannot be awaited.
+ *
+ * Here every write is one readwrite transaction on `updates` whose outcome (complete / abort) is
+ * reported, and `rewrite()` replaces every row with the doc's full state in one transaction that
+ * resolves only once committed. The database layout stays y-indexeddb's (stores `updates`,
+ * autoincrement, and `custom`), so y-indexeddb reads back what is written here.
+ *
+ * What this relies on in y-indexeddb beyond its public surface, each checked by
+ * local-store.test.ts so that an upgrade changing it fails there: the update listener it installs
+ * is `persistence._storeUpdate` (removed, and ours stored in its place so `destroy()` removes
+ * ours); `persistence.db` is the open IDBDatabase once `whenSynced` resolves; `_dbref` is the key
+ * from which it reads rows and `_dbsize` its row count.
+ */
+import * as Y from 'yjs'
+import { IndexeddbPersistence, PREFERRED_TRIM_SIZE } from 'y-indexeddb'
+
+/** The y-indexeddb release this adapter was written and tested against. */
+export const Y_INDEXEDDB_VERSION = '9.0.12'
+
+const UPDATES_STORE = 'updates'
+
+export class LocalWriteError extends Error {
+  override name = 'LocalWriteError'
+}
+
+export interface LocalStoreHooks {
+  /** A write failed (quota, database closed under us): the room shows it and rewrites later. */
+  readonly onFailure: (error: unknown) => void
+  /** The store holds many rows: worth a rewrite as one snapshot. */
+  readonly onManyRows: () => void
+}
+
+/** Resolves when the transaction commits; rejects with its error when it aborts. */
+function committed(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.addEventListener('complete', () => resolve())
+    tx.addEventListener('abort', () => reject(tx.error ?? new LocalWriteError('IndexedDB transaction aborted')))
+  })
+}
+
+export class LocalStore {
+  private readonly cleanups: Array<() => void> = []
+
+  private constructor(
+    private readonly persistence: IndexeddbPersistence,
+    private readonly doc: Y.Doc,
+  ) {}
+
+  /** Opens the database `name` and loads what it holds into `doc` (works offline). */
+  static async open(name: string, doc: Y.Doc, hooks: LocalStoreHooks): Promise<LocalStore> {
+    const persistence = new IndexeddbPersistence(name, doc)
+    await persistence.whenSynced
+    const store = new LocalStore(persistence, doc)
+    store.installWriter(hooks)
+    store.watchDatabase(hooks.onFailure)
+    return store
+  }
+
+  /** Whether a transaction of the doc is this store loading what the database held. */
+  applied(origin: unknown): boolean {
+    return origin === this.persistence
+  }
+
+  /** A value of the store's `custom` object store (the room's own records), or undefined. */
+  get(key: string): Promise<unknown> {
+    return this.persistence.get(key)
+  }
+
+  async set(key: string, value: ArrayBuffer | number | string): Promise<void> {
+    await this.persistence.set(key, value)
+  }
+
+  /**
+   * Writes the doc's whole state as one row and deletes every older row, in one transaction:
+   * resolves once committed. After a failed write this is what makes the local copy whole again;
+   * after a compaction, what drops the ciphertext of removed entries from the device.
+   */
+  async rewrite(): Promise<void> {
+    const db = this.persistence.db
+    if (db === null) throw new LocalWriteError('The local database is not open')
+    const tx = db.transaction([UPDATES_STORE], 'readwrite')
+    const store = tx.objectStore(UPDATES_STORE)
+    const done = committed(tx)
+    const request = store.add(Y.encodeStateAsUpdate(this.doc))
+    request.addEventListener('success', () => {
+      const key = request.result as number
+      store.delete(IDBKeyRange.upperBound(key, true))
+      // y-indexeddb reads rows from _dbref on: keep it past the snapshot it would read back.
+      this.persistence._dbref = key + 1
+    })
+    await done
+    this.persistence._dbsize = 1
+  }
+
+  async destroy(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0)) cleanup()
+    await this.persistence.destroy()
+  }
+
+  /**
+   * Replaces y-indexeddb's update listener with one that reports each failed write. The listener
+   * is stored back in `persistence._storeUpdate`, so that `persistence.destroy()` removes it.
+   */
+  private installWriter(hooks: LocalStoreHooks): void {
+    const { persistence, doc } = this
+    doc.off('update', persistence._storeUpdate)
+    const write = (update: Uint8Array, origin: unknown) => {
+      // What y-indexeddb itself applied (read from IndexedDB) is already there.
+      if (origin === persistence || persistence.db === null) return
+      let tx: IDBTransaction
+      try {
+        tx = persistence.db.transaction([UPDATES_STORE], 'readwrite')
+        tx.objectStore(UPDATES_STORE).add(update)
+      } catch (error) {
+        // The database was closed under us (the browser deleted it, or the tab is going away).
+        hooks.onFailure(error)
+        return
+      }
+      committed(tx).then(() => {
+        if (++persistence._dbsize >= PREFERRED_TRIM_SIZE) hooks.onManyRows()
+      }, hooks.onFailure)
+    }
+    persistence._storeUpdate = write
+    doc.on('update', write)
+  }
+
+  /** IndexedDB failures (quota, connection lost) bubble to the database: never a silent loss. */
+  private watchDatabase(onFailure: (error: unknown) => void): void {
+    const db = this.persistence.db
+    if (!db) return
+    const listener = (event: Event) => {
+      const target = event.target as { error?: DOMException | null } | null
+      onFailure(target?.error ?? new LocalWriteError(`IndexedDB ${event.type}`))
+    }
+    for (const type of ['abort', 'error', 'close']) {
+      db.addEventListener(type, listener)
+      this.cleanups.push(() => db.removeEventListener(type, listener))
+    }
+  }
+}

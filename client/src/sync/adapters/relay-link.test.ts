@@ -1,0 +1,147 @@
+/**
+ * The y-websocket adapter against a real socket: what relay-link.ts relies on in y-websocket's
+ * WebsocketProvider. An upgrade of y-websocket that changes any of it fails here, naming what.
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import * as decoding from 'lib0/decoding'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import WebSocket, { WebSocketServer } from 'ws'
+import * as Y from 'yjs'
+import { encodeAck, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from '../../../../relay/src/rooms/frames'
+import { MessageType, SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
+import { waitFor } from '../../../../tests/helpers/wait-for'
+import { RelayLink, Y_WEBSOCKET_VERSION, type LinkEvent } from './relay-link'
+
+interface FakeRelay {
+  url: string
+  /** Every socket the relay accepted, in order, with the path it was opened on. */
+  sockets: Array<{ socket: WebSocket; path: string; received: Uint8Array[] }>
+  close(): Promise<void>
+}
+
+/** A relay that speaks just enough: its step 1 on connection, step 2 and an ACK for a step 1. */
+async function fakeRelay(relayDoc: Y.Doc): Promise<FakeRelay> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => SUBPROTOCOL })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const sockets: FakeRelay['sockets'] = []
+  server.on('connection', (socket, request) => {
+    const entry = { socket, path: request.url ?? '', received: [] as Uint8Array[] }
+    sockets.push(entry)
+    socket.send(encodeSyncStep1(relayDoc))
+    socket.on('message', (data: Buffer) => {
+      const bytes = new Uint8Array(data)
+      entry.received.push(bytes)
+      const decoder = decoding.createDecoder(bytes)
+      if (decoding.readVarUint(decoder) !== MessageType.Sync || decoding.readVarUint(decoder) !== 0) return
+      socket.send(encodeSyncStep2(relayDoc, decoding.readVarUint8Array(decoder)))
+      socket.send(encodeAck(Y.encodeStateVector(relayDoc)))
+    })
+  })
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sockets,
+    close: async () => {
+      for (const { socket } of sockets) socket.terminate()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  vi.useRealTimers()
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function linked(relayDoc = new Y.Doc()): Promise<{ relay: FakeRelay; link: RelayLink; doc: Y.Doc; events: LinkEvent[] }> {
+  const relay = await fakeRelay(relayDoc)
+  const doc = new Y.Doc()
+  const events: LinkEvent[] = []
+  const link = new RelayLink({
+    relayUrl: relay.url,
+    spaceId: 'spaceSSSSSSSSSSSSSSSSS',
+    roomId: 'roomRRRRRRRRRRRRRRRRRR',
+    credential: 'c'.repeat(43),
+    doc,
+    WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+    crossTab: false,
+    onEvent: (event) => events.push(event),
+  })
+  cleanups.push(() => relay.close(), () => link.destroy())
+  return { relay, link, doc, events }
+}
+
+describe('RelayLink over y-websocket', () => {
+  it(`is the y-websocket release it was written for (${Y_WEBSOCKET_VERSION}): re-read relay-link.ts before moving the pin`, () => {
+    const manifest = createRequire(import.meta.url).resolve('y-websocket/package.json')
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toBe(Y_WEBSOCKET_VERSION)
+  })
+
+  it('opens the room path, reports each frame decoded before the provider applies it, and the sync', async () => {
+    const relayDoc = new Y.Doc()
+    relayDoc.getArray<string>('entries').push(['du relais'])
+    const { relay, link, doc, events } = await linked(relayDoc)
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'synced')).toBe(true))
+    expect(relay.sockets.map((s) => s.path)).toEqual(['/v1/sync/spaceSSSSSSSSSSSSSSSSS/roomRRRRRRRRRRRRRRRRRR'])
+    expect(doc.getArray('entries').toArray()).toEqual(['du relais'])
+    const kinds = events.map((e) => (e.kind === 'frame' ? `frame:${e.frame.type}:${e.from}` : e.kind))
+    expect(kinds.slice(0, 3)).toEqual(['connecting', 'open', 'frame:sync-step1:relay'])
+    expect(kinds).toContain('frame:sync-step2:relay')
+    await waitFor(() => expect(events.map((e) => (e.kind === 'frame' ? e.frame.type : e.kind))).toContain('ack'))
+    // A live update from the relay reaches the doc, reported as a frame first.
+    const other = new Y.Doc()
+    other.getArray<string>('entries').push(['en direct'])
+    relay.sockets[0]!.socket.send(encodeUpdate(Y.encodeStateAsUpdate(other)))
+    await waitFor(() => expect(doc.getArray('entries').length).toBe(2))
+    expect(events.some((e) => e.kind === 'frame' && e.frame.type === 'sync-update')).toBe(true)
+  })
+
+  it('announces no presence: the relay receives no awareness frame', async () => {
+    const { relay, link, doc, events } = await linked()
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'synced')).toBe(true))
+    doc.getArray<string>('entries').push(['local'])
+    await waitFor(() => expect(relay.sockets[0]!.received.length).toBeGreaterThanOrEqual(2))
+    for (const frame of relay.sockets[0]!.received) expect(frame[0]).not.toBe(MessageType.Awareness)
+  })
+
+  it('never reconnects by itself: after the relay closes the socket, no new one opens until connect()', async () => {
+    const { relay, link, events } = await linked()
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'synced')).toBe(true))
+    // The provider would schedule its own retry when the socket closes: run every timer it could
+    // have scheduled, at once, and see that none opened a socket.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] })
+    relay.sockets[0]!.socket.close(4507, 'Too many rooms for this space')
+    await vi.waitFor(() => expect(events.at(-1)).toEqual({ kind: 'closed', code: 4507 }))
+    vi.advanceTimersByTime(60_000)
+    vi.useRealTimers()
+    expect(link.hasSocket).toBe(false)
+    expect(relay.sockets).toHaveLength(1)
+    link.connect()
+    await waitFor(() => expect(relay.sockets).toHaveLength(2))
+  })
+
+  it('closes the socket on a frame that does not decode, and applies nothing of it', async () => {
+    const { relay, link, doc, events } = await linked()
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'synced')).toBe(true))
+    relay.sockets[0]!.socket.send(new Uint8Array([MessageType.Sync, 2, 200, 1, 2]))
+    await waitFor(() => expect(events.some((e) => e.kind === 'bad-frame')).toBe(true))
+    await waitFor(() => expect(events.at(-1)).toEqual({ kind: 'closed', code: null }))
+    expect(doc.getArray('entries').length).toBe(0)
+    expect(link.hasSocket).toBe(false)
+  })
+
+  it('disconnect() closes the socket and reports it as closed by this side', async () => {
+    const { link, events } = await linked()
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'open')).toBe(true))
+    link.disconnect()
+    expect(events.at(-1)).toEqual({ kind: 'closed', code: null })
+    expect(link.hasSocket).toBe(false)
+  })
+})

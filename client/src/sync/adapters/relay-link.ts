@@ -1,0 +1,154 @@
+/**
+ * The one place Tournée touches y-websocket (pinned: Y_WEBSOCKET_VERSION, package.json): a room's
+ * link to the relay, over the stock WebsocketProvider, which keeps doing what it does well — the
+ * state-vector handshake, sending local updates, applying remote ones, BroadcastChannel between
+ * tabs. What Tournée needs beyond its public surface is here and nowhere else:
+ *
+ *   - every frame is decoded into a typed RelayFrame (relay/relay-frames.ts) before the provider
+ *     sees it, through the provider's own per-instance `messageHandlers` (public, per instance);
+ *     a frame that does not decode closes the socket instead of reaching Yjs;
+ *   - the relay's ACK (message type 100, unknown to y-websocket) gets a handler of its own;
+ *   - reconnection belongs to the room (reconnect-policy.ts: jitter, and no retry after a
+ *     refusal): on every close the provider's `shouldConnect` is set back to false, the one write
+ *     to a field y-websocket does not document. Without it the provider retries on its own
+ *     schedule, without jitter, even after a close only a person can fix;
+ *   - presence: the provider's awareness announces nothing (its local state is null), since
+ *     awareness is plaintext to the relay.
+ *
+ * relay-link.test.ts checks each of these against a real socket, so an upgrade of y-websocket
+ * that changes them fails there first.
+ */
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { AUTH_SUBPROTOCOL_PREFIX, MessageType, Paths, SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
+import { decodeRelayFrame, RelayFrameError, type RelayFrame } from '../relay/relay-frames'
+
+/** The y-websocket release this adapter was written and tested against. */
+export const Y_WEBSOCKET_VERSION = '3.1.0'
+
+export type LinkEvent =
+  /** A socket is being opened. */
+  | { readonly kind: 'connecting' }
+  /** The socket is open: the handshake (state vectors, then what each side lacks) starts. */
+  | { readonly kind: 'open' }
+  /** A frame, decoded, before the provider applies it: from the relay, or from another tab. */
+  | { readonly kind: 'frame'; readonly frame: RelayFrame; readonly from: 'relay' | 'tab' }
+  /** The relay's answer to this device's step 1 is applied: the room holds what the relay holds. */
+  | { readonly kind: 'synced' }
+  /** The socket closed: the relay's close code, or null when this side closed it. */
+  | { readonly kind: 'closed'; readonly code: number | null }
+  /** The relay sent a frame that does not decode: the socket is closed, nothing was applied. */
+  | { readonly kind: 'bad-frame'; readonly error: RelayFrameError }
+
+export interface RelayLinkOptions {
+  readonly relayUrl: string
+  readonly spaceId: string
+  /** The room's blinded id: the socket is /v1/sync/<spaceId>/<roomId>. */
+  readonly roomId: string
+  readonly credential: string
+  /** The room's envelope doc, which the provider syncs. */
+  readonly doc: Y.Doc
+  readonly WebSocketImpl?: typeof WebSocket
+  /** Share the room's updates with the other tabs of this browser (BroadcastChannel). */
+  readonly crossTab: boolean
+  readonly onEvent: (event: LinkEvent) => void
+}
+
+type Handler = WebsocketProvider['messageHandlers'][number]
+
+export class RelayLink {
+  private readonly provider: WebsocketProvider
+  private readonly onEvent: (event: LinkEvent) => void
+  private destroyed = false
+
+  constructor(options: RelayLinkOptions) {
+    this.onEvent = options.onEvent
+    this.provider = new WebsocketProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
+      connect: false,
+      protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
+      disableBc: !options.crossTab,
+      ...(options.WebSocketImpl ? { WebSocketPolyfill: options.WebSocketImpl } : {}),
+    })
+    this.provider.awareness.setLocalState(null)
+    this.installHandlers()
+    this.provider.on('status', ({ status }) => {
+      if (status === 'connecting') this.onEvent({ kind: 'connecting' })
+      else if (status === 'connected') this.onEvent({ kind: 'open' })
+    })
+    this.provider.on('sync', (synced: boolean) => {
+      if (synced) this.onEvent({ kind: 'synced' })
+    })
+    this.provider.on('connection-close', (event) => {
+      // Reconnection is the room's (header comment): the provider must not schedule its own.
+      this.provider.shouldConnect = false
+      if (!this.destroyed) this.onEvent({ kind: 'closed', code: event?.code ?? null })
+    })
+  }
+
+  /** Opens a socket unless one is open or opening. */
+  connect(): void {
+    if (this.destroyed || this.provider.ws !== null) return
+    this.provider.connect()
+  }
+
+  /** Closes the socket, if any; nothing reopens it but connect(). */
+  disconnect(): void {
+    this.provider.disconnect()
+  }
+
+  /** Whether a transaction of the envelope doc came from the relay (or another tab), through this link. */
+  applied(origin: unknown): boolean {
+    return origin === this.provider
+  }
+
+  /** Whether a socket exists (opening or open). */
+  get hasSocket(): boolean {
+    return this.provider.ws !== null
+  }
+
+  /** For diagnostics (a timeout's message): the socket and handshake as the provider sees them. */
+  describe(): string {
+    return `socket ${this.provider.wsconnected ? 'open' : this.provider.ws === null ? 'none' : 'opening'}, synced ${this.provider.synced}`
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    this.provider.destroy()
+    this.provider.awareness.destroy()
+  }
+
+  /**
+   * Wraps the provider's handler of each message type it knows, and adds the ACK's: the frame is
+   * decoded in full from the start of its buffer (`decoder.arr`), reported, then handed to the
+   * provider's own handler from where that handler expects to read.
+   */
+  private installHandlers(): void {
+    const handlers = this.provider.messageHandlers
+    const wrap = (original: Handler | undefined): Handler => (encoder, decoder, provider, emitSynced, messageType) => {
+      let frame: RelayFrame
+      try {
+        frame = decodeRelayFrame(decoder.arr)
+      } catch (error) {
+        if (!(error instanceof RelayFrameError)) throw error
+        this.onEvent({ kind: 'bad-frame', error })
+        this.provider.disconnect()
+        return
+      }
+      // emitSynced is y-websocket's way of telling a socket's frame from another tab's.
+      this.onEvent({ kind: 'frame', frame, from: emitSynced ? 'relay' : 'tab' })
+      original?.(encoder, decoder, provider, emitSynced, messageType)
+    }
+    // Auth (2) too: the relay never sends it, so decoding refuses it before y-websocket acts on it.
+    for (const type of [MessageType.Sync, MessageType.Awareness, MessageType.Auth, MessageType.QueryAwareness]) handlers[type] = wrap(handlers[type])
+    handlers[MessageType.Ack] = wrap(undefined)
+  }
+}
+
+/** http(s)://host → ws(s)://host/v1/sync (the provider appends /<spaceId>/<roomId>). */
+export function syncUrl(relayUrl: string): string {
+  const url = new URL(relayUrl)
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+  url.pathname = Paths.syncPrefix.replace(/\/$/, '')
+  url.search = ''
+  return url.toString()
+}

@@ -1,0 +1,212 @@
+/**
+ * The device's side of a practice: create one, join one with a pairing code, open the one this
+ * device is paired with (registry.ts holds what is stored, device-keys.ts the keys), choose who
+ * holds the device, show the pairing code. The screens call these through app/device-api.tsx.
+ */
+import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
+import { ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
+import { DIRECTORY_DOC_ID, MANIFEST_DOC_ID } from '../../../../shared/src/model/doc-ids'
+import { initPractice } from '../../../../shared/src/model/directory'
+import type { PracticeInitInput } from '../../../../shared/src/model/input-schemas'
+import { writeManifest } from '../../../../shared/src/space/manifest'
+import { decodePairingCode, encodePairingCode } from '../../../../shared/src/space/pairing-code'
+import type { DigestSettings } from '../digests/practice-digests'
+import { DeviceStorageError, RelayError, RelayFailure } from '../errors'
+import { Practice } from '../practice/practice'
+import { RelayClient } from '../relay/relay-client'
+import { normalizeRelayUrl } from '../relay/relay-url'
+import type { RoomSettings } from '../rooms/room'
+import { ConnectionStatus } from '../sync-state'
+import { deriveDeviceKeys, spaceKeysOf } from './device-keys'
+import { browserStorageManager, readStorageStatus, requestPersistence, type StorageManagerLike, type StorageStatus } from './durable-storage'
+import { DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
+
+export type { PracticeRecord }
+
+export interface OpenPractice {
+  record: PracticeRecord
+  space: Practice
+}
+
+/** What differs between the browser and a simulated device in a Node test. */
+export interface DeviceEnvironment {
+  /** Prefix of every IndexedDB database of this device ('' in the browser). */
+  idbPrefix: string
+  WebSocketImpl?: typeof WebSocket
+  fetchImpl?: typeof fetch
+  crossTab?: boolean
+  /** Connect at once (default true). */
+  connect?: boolean
+  /** Every room's settings (batching, backoff, storage retry) for tests and benchmarks. */
+  room?: Partial<Pick<RoomSettings, 'envelope' | 'reconnect' | 'storageRetryMs'>>
+  /** How the practice holds its rooms (background pass, grace period) for tests and benchmarks. */
+  practice?: { background?: boolean; graceMs?: number; backgroundConcurrency?: number }
+  /**
+   * The digests' settings but their key (publish interval, check period, main's hold): the app
+   * holds main for its first screen; tests and benchmarks tune the rest.
+   */
+  digest?: Omit<DigestSettings, 'key'>
+  now?: () => number
+  /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
+  storageManager?: StorageManagerLike | null
+}
+
+export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true } }
+
+function publicRecord(stored: StoredPractice): PracticeRecord {
+  const { spaceId, relayUrl, practiceName, deviceId, memberId } = stored
+  return { spaceId, relayUrl, practiceName, deviceId, memberId }
+}
+
+function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
+  return Practice.open({
+    spaceId: stored.spaceId,
+    relayUrl: stored.relayUrl,
+    credential: stored.credential,
+    keys: spaceKeysOf(stored.spaceId, stored.keys),
+    idbName: `${env.idbPrefix}tournee-space-${stored.spaceId}`,
+    rooms: {
+      ...env.room,
+      crossTab: env.crossTab ?? false,
+      ...(env.WebSocketImpl ? { WebSocketImpl: env.WebSocketImpl } : {}),
+    },
+    ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}),
+    ...(env.connect === undefined ? {} : { connect: env.connect }),
+    ...env.practice,
+    ...(env.now ? { now: env.now } : {}),
+    previouslySynced: stored.hasSynced === true,
+    attachments: { key: stored.keys.attachment, idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}` },
+    digest: { key: stored.keys.digest, ...env.digest },
+  })
+}
+
+/** Records in the registry, once, that this space completed a sync with the relay. */
+function rememberFirstSync(space: Practice, spaceId: string, registry: DeviceRegistry): void {
+  let done = false
+  const check = () => {
+    if (done || space.getSyncState().status !== ConnectionStatus.Online) return
+    done = true
+    unsubscribe()
+    void registry
+      .get(spaceId)
+      .then((stored) => (stored && !stored.hasSynced ? registry.put({ ...stored, hasSynced: true }) : undefined))
+      .catch((error: unknown) => console.warn('Could not record the first sync in the device registry', error instanceof Error ? error.name : 'error'))
+  }
+  const unsubscribe = space.subscribe(check)
+  check()
+}
+
+function storageManagerOf(env: DeviceEnvironment): StorageManagerLike | null {
+  return env.storageManager === undefined ? browserStorageManager() : env.storageManager
+}
+
+/** Asks the browser to keep this device's data (Réglages offers it again after a refusal). */
+export function requestPersistentStorage(env: DeviceEnvironment = browserEnvironment): Promise<boolean | null> {
+  return requestPersistence(storageManagerOf(env))
+}
+
+/** Whether storage is persistent, and the room used and available, for Réglages. */
+export function getStorageStatus(env: DeviceEnvironment = browserEnvironment): Promise<StorageStatus> {
+  return readStorageStatus(storageManagerOf(env))
+}
+
+/** The practice this device is paired with, opened from local storage (no network needed). */
+export async function loadPractice(env: DeviceEnvironment = browserEnvironment): Promise<OpenPractice | null> {
+  const registry = new DeviceRegistry(env.idbPrefix)
+  const [stored] = await registry.all()
+  if (!stored) return null
+  const space = await openSpace(stored, env)
+  if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, registry)
+  return { record: publicRecord(stored), space }
+}
+
+export interface CreatePracticeInput {
+  relayUrl: string
+  practiceName: string
+  practitioner: PracticeInitInput['firstPractitioner']
+  enrolmentSecret?: string
+}
+
+/** First device of a practice: new space, new keys, registered on the relay, manifest and directory seeded. */
+export async function createPractice(input: CreatePracticeInput, env: DeviceEnvironment = browserEnvironment): Promise<OpenPractice> {
+  const relayUrl = normalizeRelayUrl(input.relayUrl)
+  const spaceId = randomId(16)
+  const credential = randomId(32)
+  const rootSecret = randomBytes(ROOT_SECRET_BYTES)
+  await new RelayClient({ relayUrl, spaceId, credential, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) }).registerSpace(input.enrolmentSecret)
+  const deviceId = randomId(9)
+  const stored: StoredPractice = {
+    spaceId,
+    relayUrl,
+    practiceName: input.practiceName,
+    deviceId,
+    memberId: null,
+    credential,
+    keys: await deriveDeviceKeys(spaceId, rootSecret),
+  }
+  const space = await openSpace(stored, env)
+  const clock = env.now ?? Date.now
+  writeManifest(await space.openDoc(MANIFEST_DOC_ID), { createdAt: clock(), createdBy: deviceId })
+  // The first practitioner does not exist before this call, so the records it creates are
+  // signed by the device alone ('setup'); everything after is signed by the practitioner.
+  stored.memberId = initPractice(
+    await space.openDoc(DIRECTORY_DOC_ID),
+    { name: input.practiceName, firstPractitioner: input.practitioner },
+    { deviceId, memberId: 'setup' },
+    clock,
+  )
+  await space.flush()
+  const registry = new DeviceRegistry(env.idbPrefix)
+  await registry.put(stored)
+  await registry.putRootSecret(spaceId, rootSecret)
+  rememberFirstSync(space, spaceId, registry)
+  // The person just committed to this device: the moment to ask the browser to keep its data.
+  await requestPersistentStorage(env)
+  return { record: publicRecord(stored), space }
+}
+
+/** Another device joins with the pairing code; it chooses who it is once the directory arrives. */
+export async function joinPractice(pairingCode: string, env: DeviceEnvironment = browserEnvironment): Promise<OpenPractice> {
+  const info = decodePairingCode(pairingCode)
+  // Check the code against the relay before storing anything: a stale code is refused here,
+  // with a reason, rather than by a socket that keeps failing.
+  const relay = new RelayClient({ relayUrl: info.relayUrl, spaceId: info.spaceId, credential: info.credential, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
+  const access = await relay.probeAccess()
+  if (access.kind === 'refused') throw new RelayError(access.reason, `The relay refused: ${access.reason}`)
+  if (access.kind === 'unreachable') throw new RelayError(RelayFailure.Unreachable, `Relay unreachable at ${info.relayUrl}`)
+  const registry = new DeviceRegistry(env.idbPrefix)
+  const existing = await registry.get(info.spaceId).catch(() => undefined)
+  const stored: StoredPractice = {
+    spaceId: info.spaceId,
+    relayUrl: info.relayUrl,
+    practiceName: info.practiceName,
+    deviceId: existing?.deviceId ?? randomId(9),
+    memberId: existing?.memberId ?? null,
+    credential: info.credential,
+    keys: await deriveDeviceKeys(info.spaceId, info.rootSecret),
+    hasSynced: existing?.hasSynced ?? false,
+  }
+  await registry.put(stored)
+  await registry.putRootSecret(info.spaceId, info.rootSecret)
+  const space = await openSpace(stored, env)
+  if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, registry)
+  await requestPersistentStorage(env)
+  return { record: publicRecord(stored), space }
+}
+
+export async function setMember(spaceId: string, memberId: string, env: DeviceEnvironment = browserEnvironment): Promise<PracticeRecord> {
+  const registry = new DeviceRegistry(env.idbPrefix)
+  const stored = await registry.get(spaceId)
+  if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  stored.memberId = memberId
+  await registry.put(stored)
+  return publicRecord(stored)
+}
+
+/** The code another device joins with: it carries the root secret (registry.ts says why it is kept). */
+export async function getPairingCode(spaceId: string, env: DeviceEnvironment = browserEnvironment): Promise<string> {
+  const registry = new DeviceRegistry(env.idbPrefix)
+  const [stored, rootSecret] = await Promise.all([registry.get(spaceId), registry.rootSecret(spaceId)])
+  if (!stored || rootSecret === null) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  return encodePairingCode({ ...stored, rootSecret })
+}

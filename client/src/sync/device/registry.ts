@@ -1,0 +1,112 @@
+/**
+ * This device's registry: which practice (space) it is paired with, as whom, with which keys.
+ *
+ * IndexedDB database `<prefix>tournee-device`, version 2:
+ *   practices  key spaceId → { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
+ *                              keys: DeviceKeys (non-extractable CryptoKeys), hasSynced?: boolean }
+ *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array }
+ *
+ * The two stores say what each holds. `practices` is what opening the practice needs: non-
+ * extractable keys (device-keys.ts) that page script can use and never read. `pairing` holds the
+ * practice's root secret, which reads everything: it is kept only so that this device can show the
+ * pairing code to the next one (a practitioner pairs her phone from her tablet), read only then,
+ * and never next to the working keys it would make pointless. Replacing it by keys sealed from
+ * device to device is the device-registry work that follows.
+ *
+ * `hasSynced` is set once the space first completed a sync with the relay. The registry and the
+ * rooms are separate databases, and a browser may evict one and not the other: an empty main room
+ * on a device that had synced means the local copy was erased, not that the practice is new.
+ */
+import { DeviceStorageError } from '../errors'
+import { isDeviceKeys, type DeviceKeys } from './device-keys'
+
+export interface PracticeRecord {
+  spaceId: string
+  relayUrl: string
+  practiceName: string
+  deviceId: string
+  memberId: string | null
+}
+
+export interface StoredPractice extends PracticeRecord {
+  credential: string
+  keys: DeviceKeys
+  hasSynced?: boolean
+}
+
+interface StoredPairing {
+  spaceId: string
+  rootSecret: Uint8Array
+}
+
+const PRACTICES = 'practices'
+const PAIRING = 'pairing'
+const VERSION = 2
+
+/** One device's registry, in the IndexedDB namespace `prefix` ('' in the browser). */
+export class DeviceRegistry {
+  constructor(private readonly prefix: string) {}
+
+  async all(): Promise<StoredPractice[]> {
+    const records = await this.run<unknown[]>(PRACTICES, 'readonly', (store) => store.getAll())
+    return records.map((record) => this.checked(record))
+  }
+
+  async get(spaceId: string): Promise<StoredPractice | undefined> {
+    const record = await this.run<unknown>(PRACTICES, 'readonly', (store) => store.get(spaceId))
+    return record === undefined ? undefined : this.checked(record)
+  }
+
+  async put(record: StoredPractice): Promise<void> {
+    await this.run(PRACTICES, 'readwrite', (store) => store.put(record))
+  }
+
+  async rootSecret(spaceId: string): Promise<Uint8Array | null> {
+    const record = await this.run<StoredPairing | undefined>(PAIRING, 'readonly', (store) => store.get(spaceId))
+    return record?.rootSecret ?? null
+  }
+
+  async putRootSecret(spaceId: string, rootSecret: Uint8Array): Promise<void> {
+    await this.run(PAIRING, 'readwrite', (store) => store.put({ spaceId, rootSecret } satisfies StoredPairing))
+  }
+
+  /** A record written by a pre-release version (no working keys) cannot open the practice. */
+  private checked(record: unknown): StoredPractice {
+    const stored = record as StoredPractice
+    if (!isDeviceKeys(stored.keys)) {
+      throw new DeviceStorageError('This device was paired by a pre-release version of Tournée: join the practice again with its pairing code')
+    }
+    return stored
+  }
+
+  private open(): Promise<IDBDatabase> {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open(`${this.prefix}tournee-device`, VERSION)
+      request.onupgradeneeded = () => {
+        const db = request.result
+        if (!db.objectStoreNames.contains(PRACTICES)) db.createObjectStore(PRACTICES, { keyPath: 'spaceId' })
+        if (!db.objectStoreNames.contains(PAIRING)) db.createObjectStore(PAIRING, { keyPath: 'spaceId' })
+      }
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(new DeviceStorageError(`Cannot open this device's storage: ${request.error?.message}`))
+    })
+  }
+
+  private async run<T>(storeName: string, mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest): Promise<T> {
+    const db = await this.open()
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        const tx = db.transaction(storeName, mode)
+        const request = run(tx.objectStore(storeName))
+        let result: T
+        request.onsuccess = () => {
+          result = request.result as T
+        }
+        tx.oncomplete = () => resolve(result)
+        tx.onabort = () => reject(new DeviceStorageError(`Device storage write failed: ${tx.error?.message ?? 'aborted'}`))
+      })
+    } finally {
+      db.close()
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * A practice's two digests (digest-sync.ts): the directory's and the week's, with the holders the
+ * views read (digest-source.ts). A sibling of the practice's rooms: it reads the docs they hold
+ * and is told when they have synced; the rooms know nothing of it.
+ *
+ *   directory  shown until the directory doc has synced here; published from it afterwards
+ *   week       shown until this week's month docs have synced here (the week digest covers this
+ *              week and the next); published from the window's month docs, each checked synced
+ */
+import type * as Y from 'yjs'
+import type { DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
+import { weekDigestCovers, weekDigestWindow, type WeekDigest } from '../../../../shared/src/digest/week-digest'
+import { addDays, monthOf, startOfWeek } from '../../../../shared/src/model/dates'
+import { monthRoom, type RoomName } from '../../../../shared/src/space/rooms'
+import type { RelayClient } from '../relay/relay-client'
+import { DirectoryDigestHolder, WeekDigestHolder } from './digest-source'
+import {
+  DigestSync,
+  directoryDigestKind,
+  weekDigestKind,
+  type Publication,
+  type StartFetch,
+  type WeekSource,
+} from './digest-sync'
+
+export interface DigestSettings {
+  /** The practice's digest key (deriveDigestKey), in memory only. */
+  readonly key: CryptoKey
+  readonly publishIntervalMs?: number
+  readonly checkEveryMs?: number
+  readonly holdMainMaxMs?: number
+  /**
+   * A new device's main room also waits for the views' first screen, so the directory's long
+   * integration does not land on « Qui êtes-vous ? » while a person picks their name; with a week
+   * digest shown, so does this week's month (the app; benchmarks and tests without a screen leave
+   * it off).
+   */
+  readonly holdMainForFirstScreen?: boolean
+}
+
+export class PracticeDigests {
+  readonly directoryHolder = new DirectoryDigestHolder()
+  readonly weekHolder = new WeekDigestHolder()
+  private readonly directory: DigestSync<DirectoryDigest, Y.Doc> | null
+  private readonly week: DigestSync<WeekDigest, WeekSource> | null
+  private directoryFetch: Promise<StartFetch> | null = null
+  private weekFetch: Promise<StartFetch> | null = null
+
+  constructor(
+    settings: DigestSettings | null,
+    context: { relay: RelayClient; spaceId: string; today: string; now: () => number },
+  ) {
+    const shared = settings
+      ? {
+          relay: context.relay,
+          spaceId: context.spaceId,
+          key: settings.key,
+          now: context.now,
+          ...(settings.publishIntervalMs === undefined ? {} : { publishIntervalMs: settings.publishIntervalMs }),
+          ...(settings.checkEveryMs === undefined ? {} : { checkEveryMs: settings.checkEveryMs }),
+        }
+      : null
+    this.directory = shared ? new DigestSync(directoryDigestKind, { ...shared, holder: this.directoryHolder }) : null
+    const monday = startOfWeek(context.today)
+    this.week = shared
+      ? new DigestSync(weekDigestKind, {
+          ...shared,
+          holder: this.weekHolder,
+          // Last week's digest (no device online yet this week) is of no use to this week's view.
+          shows: (week) => weekDigestCovers(week, monday, addDays(monday, 6)),
+        })
+      : null
+  }
+
+  get enabled(): boolean {
+    return this.directory !== null
+  }
+
+  /**
+   * Fetches both digests for a device with nothing local (a new device, or an erased one). The
+   * week is decoded only once `decodeWeekAfter` resolves (the directory's screen drawn first).
+   */
+  fetchForStart(decodeWeekAfter: (directory: Promise<StartFetch>) => Promise<unknown>): Promise<StartFetch> {
+    if (this.directory === null || this.week === null) return Promise.resolve('none')
+    this.directoryFetch = this.directory.fetchForStart()
+    this.weekFetch = this.week.fetchForStart(decodeWeekAfter(this.directoryFetch))
+    return this.directoryFetch
+  }
+
+  /** What became of the start-up fetches; 'not-needed' when there was none. */
+  directoryFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.directoryFetch ?? Promise.resolve('not-needed')
+  }
+
+  weekFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.weekFetch ?? Promise.resolve('not-needed')
+  }
+
+  /** The directory doc has synced: views read it from now on, and this device may publish. */
+  directorySynced(directory: Y.Doc): void {
+    this.directory?.docsSynced(() => Promise.resolve(directory))
+  }
+
+  /** This week's month docs have synced: the agenda reads them; `source` gives them to publish. */
+  weekSynced(source: () => Promise<WeekSource | null>): void {
+    this.week?.docsSynced(source)
+  }
+
+  /**
+   * This device wrote into a month room of the shown week's window (a booking before the month
+   * synced): the digest cannot show it, so the views read the docs from now on.
+   */
+  wroteInto(room: RoomName): void {
+    const shown = this.weekHolder.current()
+    if (shown === null) return
+    const { from, to } = weekDigestWindow(shown.from)
+    if ([monthOf(from), monthOf(to)].map(monthRoom).includes(room)) this.weekHolder.clear()
+  }
+
+  publishDirectory(directory: Y.Doc): Promise<Publication> {
+    if (this.directory === null) throw new Error('This practice was opened without a digest key')
+    return this.directory.publish(directory)
+  }
+
+  publishWeek(source: WeekSource): Promise<Publication> {
+    if (this.week === null) throw new Error('This practice was opened without a digest key')
+    return this.week.publish(source)
+  }
+
+  destroy(): void {
+    this.directory?.destroy()
+    this.week?.destroy()
+  }
+}

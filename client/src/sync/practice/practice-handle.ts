@@ -1,0 +1,44 @@
+/**
+ * What a screen may do with the practice: open a doc (and let go of it), read the sync state and
+ * ask to sync now, read the digests shown while docs sync, use attachments, say that its first
+ * screen is up. Nothing else: no socket, no key, no room, no test hook (practice.ts holds those).
+ */
+import type * as Y from 'yjs'
+import type { DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
+import type { WeekDigest } from '../../../../shared/src/digest/week-digest'
+import type { AttachmentSync } from '../attachments/attachment-sync'
+import type { DigestSource } from '../digests/digest-source'
+import type { SyncState } from '../sync-state'
+
+/** A doc held by its user: live while held (its room is connected), until `release()`. */
+export interface DocLease {
+  readonly doc: Y.Doc
+  /** Lets go of the doc (idempotent); its room may then be released after a grace period. */
+  release(): void
+}
+
+export interface PracticeHandle {
+  readonly spaceId: string
+  /**
+   * Opens a doc for a screen ('view') or for the screen a person will probably show next
+   * ('prefetch': only once what is shown now has synced). Rejects when the doc's room cannot open
+   * (storage).
+   */
+  acquireDoc(docId: string, priority: 'view' | 'prefetch'): Promise<DocLease>
+  getSyncState(): SyncState
+  subscribe(listener: () => void): () => void
+  /** « Synchroniser maintenant »: push queued changes and reconnect every room now. */
+  syncNow(): void
+  /** What the directory's views read until the directory has synced (digests/digest-source.ts). */
+  readonly directoryDigest: DigestSource<DirectoryDigest>
+  /** What the agenda reads for this week and the next until their months have synced. */
+  readonly weekDigest: DigestSource<WeekDigest> & { beforeClear(): WeekDigest | null }
+  /** The practice's attachments on this device; null when they could not start (see attachmentFailure). */
+  readonly attachments: AttachmentSync | null
+  readonly attachmentFailure: unknown
+  /**
+   * The views show what the person came for (a screen past « Qui êtes-vous ? »): a new device's
+   * main room, held back for the digest, may now bring the directory. Harmless otherwise.
+   */
+  firstScreenShown(): void
+}

@@ -1,0 +1,480 @@
+/**
+ * A practice on this device: the composition of its parts, and the one loop that keeps its rooms
+ * where its policies want them.
+ *
+ *   rooms/room-pool.ts       the rooms in memory (each: envelope, local copy, link to the relay)
+ *   wanted-rooms.ts          which rooms are wanted now, and whether they may connect (pure)
+ *   doc-leases.ts            which rooms hold docs that someone uses now
+ *   background-pass.ts       which rooms the pass fetches now, until the device holds everything
+ *   room-index.ts            the rooms the practice has written to (the directory lists them)
+ *   startup/first-screen.ts  the start's choreography (main's hold, this week prepared ahead)
+ *   digests/practice-digests.ts, attachments/attachment-sync.ts   siblings fed by the rooms
+ *   sync-state.ts            the practice's sync state: a fold over its rooms' states
+ *
+ * Every change (a lease, a room's state, the room index, the network) schedules one `reconcile`,
+ * coalesced in a microtask: it computes the wanted rooms and hands them to the pool, folds the
+ * sync state, and wakes whoever waits for a condition. Views get a narrow handle (handle(): open a
+ * doc, sync state, sync now); the rest of this class is for the device registry, tests and tools.
+ */
+import type * as Y from 'yjs'
+import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
+import { todayIn } from '../../../../shared/src/model/dates'
+import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
+import { MAIN_ROOM, roomOf, startupRooms, type RoomName } from '../../../../shared/src/space/rooms'
+import { AttachmentSync } from '../attachments/attachment-sync'
+import type { Publication, StartFetch } from '../digests/digest-sync'
+import { PracticeDigests, type DigestSettings } from '../digests/practice-digests'
+import { RefusalReason } from '../errors'
+import { RelayClient } from '../relay/relay-client'
+import type { Room, RoomSettings } from '../rooms/room'
+import { roomFactory } from '../rooms/room-factory'
+import { isSettled, type RoomPhase } from '../rooms/room-lifecycle'
+import { RoomPool, type WantedRooms } from '../rooms/room-pool'
+import { PracticeStartup } from '../startup/first-screen'
+import { ConnectionStatus, foldSyncState, initialSyncState, sameSyncState, type SyncState } from '../sync-state'
+import { BackgroundPass } from './background-pass'
+import { browserIsOffline, listenToBrowser } from './browser-signals'
+import { DocLeases, type LeasePriority } from './doc-leases'
+import type { DocLease, PracticeHandle } from './practice-handle'
+import { MainRoomWatch } from './main-room-watch'
+import { PracticeInspector } from './practice-inspector'
+import { wantedRooms } from './wanted-rooms'
+
+export interface PracticeOptions {
+  readonly spaceId: string
+  readonly relayUrl: string
+  readonly credential: string
+  readonly keys: SpaceKeys
+  /** Prefix of the rooms' IndexedDB databases: each room's is `<idbName>-<roomId>`. */
+  readonly idbName: string
+  /** What every room shares (batching, backoff, sockets); the clock is the practice's. */
+  readonly rooms?: Partial<Omit<RoomSettings, 'now'>>
+  readonly fetchImpl?: typeof fetch
+  /** The registry says this device synced before: an empty main room means it was erased. */
+  readonly previouslySynced?: boolean
+  /** Connect at once (default true). */
+  readonly connect?: boolean
+  /** Practice time zone, for which week is "this week" at start (default Europe/Paris). */
+  readonly timeZone?: string
+  readonly now?: () => number
+  /** Fetch the practice's other rooms in the background once main has synced (default true). */
+  readonly background?: boolean
+  readonly backgroundConcurrency?: number
+  /** How long a room stays connected after its last doc was let go (default 2 min). */
+  readonly graceMs?: number
+  /** The practice's attachment key and the IndexedDB database of its attachments; none: no attachments. */
+  readonly attachments?: { readonly key: CryptoKey; readonly idbName: string }
+  /** The practice's digest key and settings (digests/practice-digests.ts); none: no digest. */
+  readonly digest?: DigestSettings
+}
+
+const GRACE_MS = 2 * 60_000
+const DEFAULT_TIME_ZONE = 'Europe/Paris'
+
+export class Practice {
+  readonly spaceId: string
+  private readonly options: PracticeOptions
+  private readonly now: () => number
+  private readonly relay: RelayClient
+  private readonly pool: RoomPool
+  private readonly leases: DocLeases
+  private readonly pass: BackgroundPass
+  private readonly digests: PracticeDigests
+  private readonly startup: readonly RoomName[]
+  private readonly startupSet: ReadonlySet<RoomName>
+  /** The practice's local date when it opened: this week, for the start and the background order. */
+  private readonly today: string
+  private readonly startupPlan: PracticeStartup
+  private readonly listeners = new Set<() => void>()
+  private readonly untilWaiters = new Set<() => void>()
+  private readonly stopListening: () => void
+  private state: SyncState = initialSyncState
+  /** The practice connects: the person or the browser may take it offline. */
+  private online: boolean
+  /** The practice as a whole is refused (its data is newer than this app), or null. */
+  private refusal: RefusalReason | null = null
+  private mainDeferred = true
+  private readonly main: MainRoomWatch
+  private attachmentSync: AttachmentSync | null = null
+  private attachmentError: unknown = null
+  private wanted: WantedRooms = new Map()
+  private reconcileQueued = false
+  private graceTimer: ReturnType<typeof setTimeout> | null = null
+  private closed = false
+
+  /** Opens the practice from this device's storage (works offline); connects unless told not to. */
+  static async open(options: PracticeOptions): Promise<Practice> {
+    const practice = new Practice(options)
+    if (options.attachments) await practice.startAttachments(options.attachments)
+    practice.scheduleReconcile()
+    await Promise.all(practice.startup.map((room) => practice.pool.whenLoaded(room)))
+    practice.startupPlan.begin()
+    return practice
+  }
+
+  private constructor(options: PracticeOptions) {
+    this.options = options
+    this.spaceId = options.spaceId
+    this.now = options.now ?? Date.now
+    this.today = todayIn(options.timeZone ?? DEFAULT_TIME_ZONE, this.now)
+    this.startup = startupRooms(this.today)
+    this.startupSet = new Set(this.startup)
+    this.online = (options.connect ?? true) && !browserIsOffline()
+    this.relay = new RelayClient({ relayUrl: options.relayUrl, spaceId: options.spaceId, credential: options.credential, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) })
+    this.leases = new DocLeases(this.now)
+    this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency)
+    this.digests = new PracticeDigests(options.digest ?? null, { relay: this.relay, spaceId: options.spaceId, today: this.today, now: this.now })
+    this.pool = new RoomPool({
+      createRoom: roomFactory({
+        ...options,
+        relay: this.relay,
+        settings: { ...options.rooms, now: this.now },
+        previouslySynced: options.previouslySynced ?? false,
+      }),
+      onChange: () => {
+        // The state is folded at once (a handshake's backlog may last less than a turn); the
+        // wants, once per turn.
+        this.publishState()
+        this.scheduleReconcile()
+      },
+      onLocalWrite: (room) => this.onLocalWrite(room),
+    })
+    this.main = new MainRoomWatch({
+      openDoc: (docId) => this.openDoc(docId),
+      settleMain: async () => this.pool.loaded(MAIN_ROOM)?.envelope.settle(),
+      pass: this.pass,
+      digests: this.digests,
+      onChange: () => this.scheduleReconcile(),
+      onFormatTooNew: () => {
+        this.refusal = RefusalReason.FormatTooNew
+        this.scheduleReconcile()
+      },
+      inBackground: (work) => this.inBackground(work),
+    })
+    this.inspect = new PracticeInspector({
+      pool: this.pool,
+      pass: this.pass,
+      wanted: () => this.wanted,
+      pin: (name) => {
+        this.leases.acquire(name, 'pin')
+        this.scheduleReconcile()
+        return this.pool.whenLoaded(name)
+      },
+    })
+    this.startupPlan = new PracticeStartup(
+      {
+        startup: this.startup,
+        today: this.today,
+        phaseOf: (name) => this.pool.loaded(name)?.getState().phase ?? null,
+        settleRoom: async (name) => this.pool.loaded(name)?.envelope.settle(),
+        openDoc: async (name, docId) => (await this.pool.loaded(name)?.openDoc(docId)) ?? null,
+        until: (check) => this.until(check),
+        isClosed: () => this.closed,
+      },
+      {
+        digests: this.digests,
+        timeZone: options.timeZone ?? DEFAULT_TIME_ZONE,
+        now: this.now,
+        holdMainForFirstScreen: options.digest?.holdMainForFirstScreen ?? false,
+        ...(options.digest?.holdMainMaxMs === undefined ? {} : { holdMainMaxMs: options.digest.holdMainMaxMs }),
+        mainHasLocalData: () => (this.pool.loaded(MAIN_ROOM)?.envelope.entries.length ?? 0) > 0,
+        releaseMain: () => {
+          this.mainDeferred = false
+          this.scheduleReconcile()
+        },
+        acquireDoc: (docId, priority) => this.acquireDoc(docId, priority),
+        inBackground: (work) => this.inBackground(work),
+      },
+    )
+    this.stopListening = listenToBrowser({
+      offline: () => this.disconnect(),
+      online: () => this.connect(),
+      hidden: () => {
+        for (const room of this.pool.loadedRooms()) void room.saveNow()
+      },
+    })
+  }
+
+  /** What the views get: open a doc, sync state, sync now, digests, attachments. */
+  handle(): PracticeHandle {
+    const attachments = () => this.attachmentSync
+    const attachmentFailure = () => this.attachmentError
+    return Object.freeze({
+      spaceId: this.spaceId,
+      acquireDoc: (docId: string, priority: 'view' | 'prefetch') => this.acquireDoc(docId, priority),
+      getSyncState: () => this.state,
+      subscribe: (listener: () => void) => this.subscribe(listener),
+      syncNow: () => this.syncNow(),
+      directoryDigest: this.digests.directoryHolder,
+      weekDigest: this.digests.weekHolder,
+      get attachments() {
+        return attachments()
+      },
+      get attachmentFailure() {
+        return attachmentFailure()
+      },
+      firstScreenShown: () => this.firstScreenShown(),
+    })
+  }
+
+  // --- docs ---
+
+  /** Opens a doc for as long as the lease is held: its room is loaded and connected meanwhile. */
+  async acquireDoc(docId: string, priority: LeasePriority): Promise<DocLease> {
+    if (this.closed) throw new Error('The practice is closed')
+    const room = await roomOf(docId)
+    const end = this.leases.acquire(room, priority)
+    this.scheduleReconcile()
+    const release = () => {
+      end()
+      this.scheduleReconcile()
+    }
+    try {
+      const doc = await (await this.pool.whenLoaded(room)).openDoc(docId)
+      return { doc, release }
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+
+  /** A doc held for the practice's lifetime (tests, tools, the registry): its room stays loaded. */
+  async openDoc(docId: string): Promise<Y.Doc> {
+    return (await this.acquireDoc(docId, 'pin')).doc
+  }
+
+  /** The room of a doc (shared/src/space/rooms.ts). */
+  roomOfDoc(docId: string): Promise<RoomName> {
+    return roomOf(docId)
+  }
+
+  // --- sync state and control ---
+
+  getSyncState(): SyncState {
+    return this.state
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** « Synchroniser maintenant »: every room pushes, retries its storage and reconnects now. */
+  syncNow(): void {
+    for (const room of this.pool.loadedRooms()) void room.flush()
+    this.connect()
+  }
+
+  /** Online: every room may connect; a refusal is tried again. */
+  connect(): void {
+    if (this.closed) return
+    this.online = true
+    for (const room of this.pool.loadedRooms()) room.retry()
+    this.scheduleReconcile()
+  }
+
+  /** Offline on purpose: every socket closes; everything keeps working from this device. */
+  disconnect(): void {
+    this.online = false
+    this.scheduleReconcile()
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pool.loadedRooms().map((room) => room.flush()))
+  }
+
+  /** Resolves once the relay has acknowledged every local entry of every room in memory. */
+  async whenAcknowledged(timeoutMs = 30_000): Promise<void> {
+    await Promise.all(this.pool.loadedRooms().map((room) => room.whenAcknowledged(timeoutMs)))
+  }
+
+  /** Waits for every room's envelope to finish its queued writes and compactions. */
+  async settle(): Promise<void> {
+    await Promise.all(this.pool.loadedRooms().map((room) => room.envelope.settle()))
+  }
+
+  /** Compacts a doc now in its room's envelope (tests; the envelope compacts by itself). */
+  async compact(docId: string): Promise<void> {
+    await this.openDoc(docId)
+    await (await this.pool.whenLoaded(await roomOf(docId))).envelope.compact(docId)
+  }
+
+  // --- start-up and digests ---
+
+  firstScreenShown(): void {
+    this.startupPlan.firstScreenShown()
+  }
+
+  /** Resolves once main's first exchange is applied: the views read the directory doc from then on. */
+  whenDirectorySynced(): Promise<void> {
+    return this.main.directorySynced
+  }
+
+  whenDigestFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.startupPlan.mainDecided.then(() => this.digests.directoryFetched())
+  }
+
+  whenWeekDigestFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.startupPlan.mainDecided.then(() => this.digests.weekFetched())
+  }
+
+  get directoryDigest(): PracticeDigests['directoryHolder'] {
+    return this.digests.directoryHolder
+  }
+
+  get weekDigest(): PracticeDigests['weekHolder'] {
+    return this.digests.weekHolder
+  }
+
+  /** Publishes the directory digest now unless the relay's is as recent (tests, benchmarks). */
+  async publishDirectoryDigest(): Promise<Publication> {
+    return this.digests.publishDirectory(await this.openDoc(DIRECTORY_DOC_ID))
+  }
+
+  /** Publishes the week digest now; refuses if a month of its window cannot sync now. */
+  async publishWeekDigest(): Promise<Publication> {
+    const source = await this.startupPlan.weekSource()
+    if (source === null) throw new Error("The week digest's month rooms are not synced on this device")
+    return this.digests.publishWeek(source)
+  }
+
+  // --- attachments ---
+
+  get attachments(): AttachmentSync | null {
+    return this.attachmentSync
+  }
+
+  /** Why attachments could not start on this device (their database would not open), or null. */
+  get attachmentFailure(): unknown {
+    return this.attachmentError
+  }
+
+  /** Rooms, pass and wants, for tests, benchmarks and diagnostics (never for views). */
+  readonly inspect: PracticeInspector
+
+  async destroy(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.stopListening()
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer)
+    this.digests.destroy()
+    this.main.destroy()
+    this.wakeWaiters()
+    await this.attachmentSync?.destroy()
+    await this.pool.destroy()
+    this.listeners.clear()
+  }
+
+  // --- the loop ---
+
+  private scheduleReconcile(): void {
+    if (this.reconcileQueued || this.closed) return
+    this.reconcileQueued = true
+    queueMicrotask(() => {
+      this.reconcileQueued = false
+      if (!this.closed) this.reconcile()
+    })
+  }
+
+  private reconcile(): void {
+    const rooms = new Map(this.pool.loadedRooms().map((room) => [room.name, room.getState()] as const))
+    this.main.notice(rooms.get(MAIN_ROOM)?.phase ?? null)
+    for (const [name, state] of rooms) this.pass.observe(name, state.phase)
+    const startupSettled = this.startup.every((name) => settled(rooms.get(name)?.phase ?? null))
+    this.wanted = wantedRooms({
+      startup: this.startup,
+      online: this.online && this.refusal === null,
+      mainDeferred: this.mainDeferred,
+      startupSettled,
+      uses: this.leases.usage(this.graceMs),
+      background: (this.options.background ?? true) && startupSettled ? this.pass.window() : [],
+      rooms,
+    })
+    this.pool.reconcile(this.wanted)
+    this.scheduleGraceEnd()
+    this.publishState()
+    this.wakeWaiters()
+  }
+
+  private get graceMs(): number {
+    return this.options.graceMs ?? GRACE_MS
+  }
+
+  /** A room leaving its grace period is a change too: reconcile then. */
+  private scheduleGraceEnd(): void {
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer)
+    this.graceTimer = null
+    const next = this.leases.nextExpiry(this.graceMs)
+    if (next === null) return
+    this.graceTimer = setTimeout(() => this.scheduleReconcile(), Math.max(0, next - this.now()) + 1)
+  }
+
+  private publishState(): void {
+    if (this.closed) return
+    const next = foldSyncState(
+      this.pool.loadedRooms().map((room) => room.getState()),
+      { online: this.online, refusal: this.refusal },
+    )
+    if (sameSyncState(next, this.state)) return
+    const cameOnline = next.status === ConnectionStatus.Online && this.state.status !== ConnectionStatus.Online
+    this.state = next
+    if (cameOnline) void this.attachmentSync?.drain()
+    for (const listener of this.listeners) listener()
+  }
+
+  /** Resolves once `check` holds (re-checked after every reconcile), or the practice closes. */
+  private until(check: () => boolean): Promise<void> {
+    if (this.closed || check()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const waiter = () => {
+        if (!this.closed && !check()) return
+        this.untilWaiters.delete(waiter)
+        resolve()
+      }
+      this.untilWaiters.add(waiter)
+    })
+  }
+
+  private wakeWaiters(): void {
+    for (const waiter of [...this.untilWaiters]) waiter()
+  }
+
+  // --- rooms ---
+
+  private onLocalWrite(room: Room): void {
+    this.digests.wroteInto(room.name)
+    if (room.name !== MAIN_ROOM) this.inBackground(this.main.record(room.name))
+    this.scheduleReconcile()
+  }
+
+  // --- attachments ---
+
+  /** Attachments have their own database: if it cannot open, the practice still opens, and they say why. */
+  private async startAttachments(config: { key: CryptoKey; idbName: string }): Promise<void> {
+    try {
+      this.attachmentSync = await AttachmentSync.open({
+        ...config,
+        spaceId: this.spaceId,
+        relay: this.relay,
+        now: this.now,
+        isOnline: () => this.state.status === ConnectionStatus.Online,
+      })
+    } catch (error) {
+      this.attachmentError = error
+    }
+  }
+
+  /**
+   * Work nobody awaits: a failure after destroy() is expected (rooms close under it); any other
+   * is reported without data (names and errors only).
+   */
+  private inBackground(work: Promise<unknown>): void {
+    work.catch((error: unknown) => {
+      if (!this.closed) console.warn('Background practice work failed', error instanceof Error ? `${error.name}: ${error.message}` : 'error')
+    })
+  }
+}
+
+function settled(phase: RoomPhase | null): boolean {
+  return phase !== null && isSettled(phase)
+}

@@ -1,0 +1,200 @@
+/**
+ * The relay's HTTP routes, from the device: one client for a space, one error vocabulary
+ * (errors.ts). The contracts are the relay's (relay/src/app/spaces.ts, attachments.ts,
+ * digests.ts, docs/relay.md):
+ *
+ *   PUT  /v1/spaces/<spaceId>                         register the space (credential hash kept)
+ *   GET  /v1/spaces/<spaceId>                         may this credential use the space?
+ *   PUT  /v1/spaces/<spaceId>/attachments/<sha256>    store an attachment's ciphertext
+ *   GET  /v1/spaces/<spaceId>/attachments/<sha256>
+ *   PUT  /v1/spaces/<spaceId>/digests/<name>          X-Tournee-Digest-Weight: the device's weight
+ *   GET  /v1/spaces/<spaceId>/digests/<name>          the stored digest and its weight
+ *   HEAD /v1/spaces/<spaceId>/digests/<name>          its weight alone
+ *
+ * The URL carries only the space id, a hash or a digest name; the credential travels in the
+ * Authorization header, never in a URL; bodies are ciphertext. No answer at all is
+ * `unreachable` (try later); every answer that is not success becomes a RelayError whose reason
+ * says what the person or the device can do about it.
+ */
+import { isDigestWeight, type DigestName } from '../../../../shared/src/digest/digest-cipher'
+import { DIGEST_WEIGHT_HEADER, ENROLMENT_HEADER, ERROR_FIELD_HEADER, Paths } from '../../../../shared/src/protocol/constants'
+import { RelayError, RelayFailure, RefusalReason } from '../errors'
+
+export interface RelayTarget {
+  readonly relayUrl: string
+  readonly spaceId: string
+  readonly credential: string
+  readonly fetchImpl?: typeof fetch
+}
+
+export type RelayAccess = { kind: 'ok' } | { kind: 'refused'; reason: RefusalReason } | { kind: 'unreachable' }
+export type PutDigestOutcome = 'created' | 'replaced' | 'stale'
+
+/** What an answer's status means, for every route but the digests' "none yet". */
+function failureOf(status: number): RelayFailure {
+  switch (status) {
+    case 401:
+      return RelayFailure.Unauthorized
+    case 403:
+      return RelayFailure.Forbidden
+    case 404:
+      return RelayFailure.NotFound
+    case 409:
+      return RelayFailure.Conflict
+    case 413:
+      return RelayFailure.TooLarge
+    case 426:
+      return RelayFailure.ProtocolMismatch
+    default:
+      return RelayFailure.Rejected
+  }
+}
+
+/** One space on one relay, as this device reaches it. */
+export class RelayClient {
+  constructor(private readonly target: RelayTarget) {}
+
+  /**
+   * Registers a new space and the hash of its credential (the relay hashes; it never stores the
+   * credential). A relay that wants its enrolment secret answers 401/403 alike: the person's next
+   * step is the same, enter the administrator's code.
+   */
+  async registerSpace(enrolmentSecret?: string): Promise<void> {
+    const headers: Record<string, string> = {}
+    if (enrolmentSecret) headers[ENROLMENT_HEADER] = enrolmentSecret
+    const response = await this.send(this.spaceUrl(), { method: 'PUT', headers })
+    if (response.status === 200 || response.status === 201) return
+    if (response.status === 401 || response.status === 403) {
+      throw new RelayError(RelayFailure.EnrolmentRequired, 'This relay only accepts new practices with its enrolment secret', response.status)
+    }
+    throw this.refusal(response, 'the new practice')
+  }
+
+  /** Tells "refused" (act) from "unreachable" (wait): a failed WebSocket upgrade cannot say which. */
+  async probeAccess(): Promise<RelayAccess> {
+    let response: Response
+    try {
+      response = await this.send(this.spaceUrl(), { method: 'GET' })
+    } catch {
+      // No answer at all is the ordinary offline case, not an error to report.
+      return { kind: 'unreachable' }
+    }
+    if (response.status === 200 || response.status === 204) return { kind: 'ok' }
+    if (response.status === 404) return { kind: 'refused', reason: RefusalReason.SpaceNotFound }
+    const failure = failureOf(response.status)
+    return isRefusal(failure) ? { kind: 'refused', reason: failure } : { kind: 'unreachable' }
+  }
+
+  /** Stores an attachment's ciphertext; resolves once the relay has it (new or already there). */
+  async putAttachment(hash: string, blob: Uint8Array): Promise<void> {
+    const response = await this.send(this.attachmentUrl(hash), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: blob.slice().buffer,
+    })
+    if (response.status !== 200 && response.status !== 201) throw this.refusal(response, 'the attachment')
+  }
+
+  async getAttachment(hash: string): Promise<Uint8Array> {
+    const response = await this.send(this.attachmentUrl(hash), { method: 'GET' })
+    if (response.status !== 200) throw this.refusal(response, 'the attachment')
+    return this.body(response)
+  }
+
+  /**
+   * Publishes a digest: `created` or `replaced` once the relay holds it; `stale` when it already
+   * holds a heavier one (not an error: another device was further along).
+   */
+  async putDigest(name: DigestName, weight: number, blob: Uint8Array): Promise<PutDigestOutcome> {
+    if (!isDigestWeight(weight)) throw new RangeError(`A digest weight is a non-negative safe integer; got ${weight}`)
+    const response = await this.send(this.digestUrl(name), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', [DIGEST_WEIGHT_HEADER]: String(weight) },
+      body: blob.slice().buffer,
+    })
+    if (response.status === 201) return 'created'
+    if (response.status === 200) return 'replaced'
+    if (response.status === 409) return 'stale'
+    throw this.refusal(response, `the ${name} digest`)
+  }
+
+  /** The stored digest and its weight, or null when the space has none yet. */
+  async getDigest(name: DigestName): Promise<{ weight: number; blob: Uint8Array } | null> {
+    const response = await this.send(this.digestUrl(name), { method: 'GET' })
+    if (isNoDigest(response)) return null
+    if (response.status !== 200) throw this.refusal(response, `the ${name} digest`)
+    const weight = weightOf(response)
+    return { weight, blob: await this.body(response) }
+  }
+
+  /** The stored digest's weight (whether publishing is worth it), or null when none. */
+  async headDigest(name: DigestName): Promise<number | null> {
+    const response = await this.send(this.digestUrl(name), { method: 'HEAD' })
+    if (isNoDigest(response)) return null
+    if (response.status !== 200) throw this.refusal(response, `the ${name} digest's weight`)
+    return weightOf(response)
+  }
+
+  private spaceUrl(): string {
+    return new URL(`${Paths.spaces}/${encodeURIComponent(this.target.spaceId)}`, this.target.relayUrl).toString()
+  }
+
+  private attachmentUrl(hash: string): string {
+    return `${this.spaceUrl()}/attachments/${encodeURIComponent(hash)}`
+  }
+
+  private digestUrl(name: DigestName): string {
+    return `${this.spaceUrl()}/digests/${encodeURIComponent(name)}`
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    const fetchImpl = this.target.fetchImpl ?? fetch
+    try {
+      return await fetchImpl(url, {
+        ...init,
+        // Every route answers what the relay holds now: never a kept copy.
+        cache: 'no-store',
+        headers: { ...init.headers, authorization: `Bearer ${this.target.credential}` },
+      })
+    } catch (cause) {
+      throw new RelayError(RelayFailure.Unreachable, `Relay unreachable at ${this.target.relayUrl}`, null, { cause })
+    }
+  }
+
+  private async body(response: Response): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await response.arrayBuffer())
+    } catch (cause) {
+      throw new RelayError(RelayFailure.Unreachable, 'Connection lost while downloading', response.status, { cause })
+    }
+  }
+
+  /** A failure naming the route, the status and, when the relay names one, the refused field. */
+  private refusal(response: Response, what: string): RelayError {
+    const field = response.headers.get(ERROR_FIELD_HEADER)
+    // "No such space" is the only 404 that names a field (spaceId): a refusal, not a missing item.
+    const failure = response.status === 404 && field === 'spaceId' ? RelayFailure.SpaceNotFound : failureOf(response.status)
+    return new RelayError(failure, `The relay refused ${what} (${response.status}${field ? `, ${field}` : ''})`, response.status)
+  }
+}
+
+function isRefusal(failure: RelayFailure): failure is RefusalReason {
+  return (Object.values(RefusalReason) as string[]).includes(failure)
+}
+
+/**
+ * "No digest here": the relay's 204, or a 404 that is not about the space (a relay older than the
+ * digest routes answers its generic 404; a 404 naming the space is a refusal).
+ */
+function isNoDigest(response: Response): boolean {
+  return response.status === 204 || (response.status === 404 && response.headers.get(ERROR_FIELD_HEADER) !== 'spaceId')
+}
+
+function weightOf(response: Response): number {
+  const raw = response.headers.get(DIGEST_WEIGHT_HEADER)
+  const weight = raw !== null && /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN
+  if (!isDigestWeight(weight)) {
+    throw new RelayError(RelayFailure.Rejected, `The relay answered without a valid ${DIGEST_WEIGHT_HEADER} (${raw ?? 'none'})`, response.status)
+  }
+  return weight
+}

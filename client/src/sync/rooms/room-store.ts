@@ -1,0 +1,149 @@
+/**
+ * A room's copy on this device: its envelope in IndexedDB (adapters/local-store.ts) and two
+ * records beside it, in the database's `custom` store:
+ *
+ *   tournee:acknowledged-state-vector   what the relay holds of this room (room-progress.ts), so a
+ *                                       reload offline does not count the whole envelope as pending
+ *   tournee:last-exchange               epoch ms of the last frame from the relay, so a reload
+ *                                       offline still says when this device last synced
+ *
+ * Local storage is fragile (tablets evict, quotas overflow): every write's outcome is watched, a
+ * failure is shown at once (`storageError`) and repaired by rewriting the whole local state, every
+ * `retryMs` until it works. Meanwhile nothing is lost: the envelope is in memory and the relay
+ * still receives it.
+ */
+import type * as Y from 'yjs'
+import { LocalStore } from '../adapters/local-store'
+
+const ACKED_KEY = 'tournee:acknowledged-state-vector'
+const LAST_EXCHANGE_KEY = 'tournee:last-exchange'
+const STORAGE_RETRY_MS = 15_000
+/** Records are saved this long after they change: many ACKs a second are one write. */
+const SAVE_DELAY_MS = 500
+/** A compaction's removed entries leave the local store this long after it, batched. */
+const TRIM_DELAY_MS = 1000
+
+export interface RoomRecords {
+  /** The saved acknowledged vector, or null (never synced, or erased). */
+  readonly acknowledged: Uint8Array | null
+  readonly lastExchangeAt: number | null
+}
+
+export interface RoomStoreOptions {
+  readonly retryMs?: number
+  /** storageError changed (the room folds it into its state). */
+  readonly onChange: () => void
+}
+
+export class RoomStore {
+  private error: string | null = null
+  private saveTimer: ReturnType<typeof setTimeout> | null = null
+  private trimTimer: ReturnType<typeof setTimeout> | null = null
+  private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private retrying = false
+  private destroyed = false
+  /** What the next save writes: set by the room, read when the timer fires. */
+  private pending: { acknowledged: () => ArrayBuffer; lastExchangeAt: number | null } | null = null
+  private store!: LocalStore
+
+  private constructor(private readonly options: RoomStoreOptions) {}
+
+  /** Opens the room's database into `doc` and reads its records. */
+  static async open(name: string, doc: Y.Doc, options: RoomStoreOptions): Promise<{ store: RoomStore; records: RoomRecords }> {
+    const room = new RoomStore(options)
+    room.store = await LocalStore.open(name, doc, {
+      onFailure: (error) => room.fail(error),
+      onManyRows: () => room.trimSoon(),
+    })
+    const [acked, lastExchange] = await Promise.all([room.store.get(ACKED_KEY).catch(() => undefined), room.store.get(LAST_EXCHANGE_KEY).catch(() => undefined)])
+    const acknowledged = acked instanceof ArrayBuffer ? new Uint8Array(acked) : acked instanceof Uint8Array ? acked : null
+    return { store: room, records: { acknowledged, lastExchangeAt: typeof lastExchange === 'number' ? lastExchange : null } }
+  }
+
+  /** Whether a transaction of the envelope is this store loading what the database held. */
+  applied(origin: unknown): boolean {
+    return this.store.applied(origin)
+  }
+
+  /** The last local-storage failure, or null once a rewrite made the copy whole again. */
+  get storageError(): string | null {
+    return this.error
+  }
+
+  /** Saves the room's records soon (coalesced): `acknowledged` is read when the save runs. */
+  saveSoon(records: { acknowledged: () => ArrayBuffer; lastExchangeAt: number | null }): void {
+    this.pending = records
+    if (this.saveTimer !== null || this.destroyed) return
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null
+      void this.saveNow()
+    }, SAVE_DELAY_MS)
+  }
+
+  /** Saves now what saveSoon was given (a tab being hidden may be the last moment it runs). */
+  async saveNow(): Promise<void> {
+    if (this.saveTimer !== null) clearTimeout(this.saveTimer)
+    this.saveTimer = null
+    const records = this.pending
+    if (records === null) return
+    try {
+      await this.store.set(ACKED_KEY, records.acknowledged())
+      if (records.lastExchangeAt !== null) await this.store.set(LAST_EXCHANGE_KEY, records.lastExchangeAt)
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  /** After a compaction, rewrite the local store as one snapshot so removed ciphertext goes. */
+  trimSoon(): void {
+    if (this.trimTimer !== null || this.destroyed) return
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = null
+      if (!this.destroyed) this.store.rewrite().catch((error: unknown) => this.fail(error))
+    }, TRIM_DELAY_MS)
+  }
+
+  /**
+   * After a failed write, rows may be missing anywhere in the local store, so a later successful
+   * write proves nothing: only rewriting the whole state (and the records) does.
+   */
+  async retry(): Promise<void> {
+    if (this.retrying || this.destroyed || this.error === null) return
+    this.retrying = true
+    try {
+      await this.store.rewrite()
+      await this.saveNow()
+      if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+      this.retryTimer = null
+      this.setError(null)
+    } catch (error) {
+      this.fail(error)
+    } finally {
+      this.retrying = false
+    }
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return
+    await this.saveNow()
+    this.destroyed = true
+    for (const timer of [this.saveTimer, this.trimTimer, this.retryTimer]) if (timer !== null) clearTimeout(timer)
+    await this.store.destroy()
+  }
+
+  private fail(error: unknown): void {
+    if (this.destroyed) return
+    this.setError(error instanceof Error ? `${error.name}: ${error.message}` : String(error))
+    if (this.retryTimer !== null) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      void this.retry()
+    }, this.options.retryMs ?? STORAGE_RETRY_MS)
+  }
+
+  private setError(error: string | null): void {
+    if (error === this.error) return
+    this.error = error
+    this.options.onChange()
+  }
+}

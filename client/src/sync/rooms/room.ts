@@ -1,0 +1,390 @@
+/**
+ * One room of a practice on this device: its envelope (shared/src/envelope/envelope.ts), its copy
+ * in IndexedDB (room-store.ts) and its link to the relay (adapters/relay-link.ts), and its life as
+ * one state machine (room-lifecycle.ts), which this class alone drives. The pool (room-pool.ts)
+ * decides whether it loads, connects or goes; the room does what it is told and reports its state.
+ *
+ * Connecting: told `connect`, the room opens a socket and keeps one open, retrying with backoff
+ * and jitter (reconnect-policy.ts) after a failure; a close code only a person can fix (a refusal)
+ * stops it until `retry()`. A socket that never opened cannot say why: an HTTP probe tells a
+ * refusal (act) from an unreachable relay (wait).
+ */
+import * as Y from 'yjs'
+import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
+import { Envelope, type EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
+import { CloseCode } from '../../../../shared/src/protocol/constants'
+import type { RoomName } from '../../../../shared/src/space/rooms'
+import { RelayLink, type LinkEvent } from '../adapters/relay-link'
+import { RefusalReason } from '../errors'
+import type { RelayClient } from '../relay/relay-client'
+import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
+import { RoomProgress } from './room-progress'
+import { RoomStore } from './room-store'
+import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
+
+/** What every room of a practice shares (batching, backoff, sockets, clock). */
+export interface RoomSettings {
+  readonly envelope?: EnvelopeOptions
+  readonly reconnect?: ReconnectPolicyOptions
+  readonly WebSocketImpl?: typeof WebSocket
+  /** Share changes between tabs of this browser through BroadcastChannel. */
+  readonly crossTab?: boolean
+  /** After a failed local write, how often to try rewriting the local state (default 15 s). */
+  readonly storageRetryMs?: number
+  readonly now: () => number
+}
+
+export interface RoomConfig extends RoomSettings {
+  readonly name: RoomName
+  /**
+   * Where the room lives, computed when it loads: its blinded id (the socket path; the relay never
+   * learns the name) and its IndexedDB database's name.
+   */
+  readonly locate: () => Promise<{ readonly roomId: string; readonly idbName: string }>
+  readonly spaceId: string
+  readonly relayUrl: string
+  readonly credential: string
+  readonly keys: SpaceKeys
+  readonly relay: RelayClient
+  /**
+   * This device completed a sync of this room before (main: the registry says so): an empty local
+   * envelope then means the browser erased it, and the room shows that it is restoring.
+   */
+  readonly previouslySynced: boolean
+}
+
+/** What a room tells the practice; a new object on every change. */
+export interface RoomState {
+  readonly phase: RoomPhase
+  /** Envelope entries written here that the relay has not acknowledged as durable. */
+  readonly pendingChanges: number
+  /** Local changes not yet encrypted into the envelope (a batch waiting its delay). */
+  readonly queuedWrites: boolean
+  readonly incoming: number
+  readonly outgoing: number
+  readonly lastExchangeAt: number | null
+  readonly storageError: string | null
+  readonly undecryptableEntries: number
+  readonly restoring: boolean
+}
+
+export interface RoomHooks {
+  /** The state changed (phase, counts, storage). */
+  readonly onChange: (room: Room) => void
+  /** This device wrote into the envelope (not what the relay or IndexedDB gave). */
+  readonly onLocalWrite: (room: Room) => void
+}
+
+export type ConnectionMode = 'connect' | 'defer' | 'disconnect'
+
+/** Close codes after which retrying cannot help until someone acts. */
+const REFUSING_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
+  [CloseCode.Unauthorized.code, RefusalReason.Unauthorized],
+  [CloseCode.Forbidden.code, RefusalReason.Forbidden],
+  [CloseCode.SpaceNotFound.code, RefusalReason.SpaceNotFound],
+  [CloseCode.ProtocolMismatch.code, RefusalReason.ProtocolMismatch],
+  [CloseCode.TooManyRooms.code, RefusalReason.TooManyRooms],
+])
+
+/** The last exchange is a minute-precise fact for the person: recorded at most once a second. */
+const EXCHANGE_RESOLUTION_MS = 1000
+
+export class Room {
+  readonly name: RoomName
+  private readonly config: RoomConfig
+  private readonly hooks: RoomHooks
+  private readonly policy: ReconnectPolicy
+  private phase: RoomPhase = CLOSED
+  private mode: ConnectionMode = 'defer'
+  private state: RoomState
+  private doc: Y.Doc | null = null
+  private env: Envelope | null = null
+  private store: RoomStore | null = null
+  private link: RelayLink | null = null
+  private progress: RoomProgress | null = null
+  private lastExchangeAt: number | null = null
+  private restoring = false
+  /** The blinded id, once loaded (diagnostics name rooms by it, never by their name). */
+  private roomId = '?'
+  /** The current socket opened (a close before that is a failed attempt, maybe a refusal). */
+  private socketOpened = false
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  private readonly cleanups: Array<() => void> = []
+
+  constructor(config: RoomConfig, hooks: RoomHooks) {
+    this.name = config.name
+    this.config = config
+    this.hooks = hooks
+    this.policy = new ReconnectPolicy(config.reconnect)
+    this.state = this.read()
+  }
+
+  /** Reads the room from IndexedDB (works offline): closed → loading → syncing (deferred). */
+  async load(): Promise<void> {
+    this.apply({ type: 'open' })
+    const doc = new Y.Doc({ gc: true })
+    try {
+      const { roomId, idbName } = await this.config.locate()
+      this.roomId = roomId
+      const { store, records } = await RoomStore.open(idbName, doc, { retryMs: this.config.storageRetryMs, onChange: () => this.recount() })
+      this.doc = doc
+      this.store = store
+      this.lastExchangeAt = records.lastExchangeAt
+      this.progress = new RoomProgress(doc, RoomProgress.decode(records.acknowledged))
+      this.restoring = this.config.previouslySynced && Y.encodeStateVector(doc).byteLength <= 1
+      this.env = new Envelope(doc, this.config.keys, this.name, {
+        ...this.config.envelope,
+        onError: (error) => {
+          this.recount()
+          this.config.envelope?.onError?.(error)
+        },
+        onEntriesRemoved: () => store.trimSoon(),
+        onQueueChange: () => this.recount(),
+      })
+      this.link = new RelayLink({
+        relayUrl: this.config.relayUrl,
+        spaceId: this.config.spaceId,
+        roomId,
+        credential: this.config.credential,
+        doc,
+        crossTab: this.config.crossTab ?? false,
+        ...(this.config.WebSocketImpl ? { WebSocketImpl: this.config.WebSocketImpl } : {}),
+        onEvent: (event) => this.onLink(event),
+      })
+      const onUpdate = (update: Uint8Array, origin: unknown) => this.onEnvelopeUpdate(update, origin)
+      doc.on('update', onUpdate)
+      this.cleanups.push(() => doc.off('update', onUpdate))
+    } catch (error) {
+      doc.destroy()
+      this.apply({ type: 'load-failed' })
+      throw error
+    }
+    this.apply({ type: 'loaded' })
+    this.setConnection(this.mode)
+  }
+
+  get envelope(): Envelope {
+    if (this.env === null) throw new Error(`Room ${this.name} is not loaded`)
+    return this.env
+  }
+
+  getState(): RoomState {
+    return this.state
+  }
+
+  openDoc(docId: string): Promise<Y.Doc> {
+    return this.envelope.openDoc(docId)
+  }
+
+  /** The pool's word: connect, wait its turn, or stay off while the practice is offline. */
+  setConnection(mode: ConnectionMode): void {
+    this.mode = mode
+    if (!isLoaded(this.phase) || this.link === null) return
+    if (mode === 'connect') {
+      if (this.phase.kind === 'syncing' && (this.phase.link === 'deferred' || this.phase.link === 'disconnected')) this.link.connect()
+      return
+    }
+    this.clearReconnect()
+    this.apply({ type: mode })
+    this.link.disconnect()
+  }
+
+  /** Someone asked again: a refusal is retried, an offline room reconnects now. */
+  retry(): void {
+    if (!isLoaded(this.phase) || this.link === null) return
+    this.policy.reset()
+    this.apply({ type: 'retry' })
+    if (this.mode === 'connect' && this.phase.kind === 'syncing' && this.phase.link !== 'connecting' && this.phase.link !== 'exchanging') {
+      this.clearReconnect()
+      this.link.connect()
+    }
+    if (this.state.storageError !== null) void this.store?.retry()
+  }
+
+  /** Encrypts and pushes every queued local change into the envelope (and so to IndexedDB). */
+  async flush(): Promise<void> {
+    if (this.env !== null) await this.env.flush()
+  }
+
+  /** Resolves once the relay has acknowledged every local entry as durable. */
+  async whenAcknowledged(timeoutMs = 30_000): Promise<void> {
+    await this.flush()
+    if (this.state.pendingChanges === 0) return
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(check)
+        reject(new Error(`Relay did not acknowledge ${this.state.pendingChanges} change(s) of ${this.name} in ${timeoutMs} ms (${this.describe()})`))
+      }, timeoutMs)
+      const check = () => {
+        if (this.state.pendingChanges !== 0) return
+        clearTimeout(timer)
+        this.waiters.delete(check)
+        resolve()
+      }
+      this.waiters.add(check)
+    })
+  }
+
+  /** Saves the room's records now (a tab being hidden may be the last moment it runs). */
+  async saveNow(): Promise<void> {
+    await this.env?.flush()
+    await this.store?.saveNow()
+  }
+
+  /** idle → released: the socket closes, queued writes are flushed, the database closes. */
+  async release(): Promise<void> {
+    if (this.phase.kind === 'released') return
+    this.clearReconnect()
+    if (isLoaded(this.phase)) this.apply({ type: 'unwant' })
+    try {
+      await this.env?.destroy()
+      this.link?.destroy()
+      for (const cleanup of this.cleanups.splice(0)) cleanup()
+      await this.store?.destroy()
+      this.doc?.destroy()
+    } finally {
+      if (this.phase.kind === 'idle') this.apply({ type: 'released' })
+      this.waiters.clear()
+    }
+  }
+
+  /** For a timeout's message: phase, socket, and which writers the relay lags behind. */
+  describe(): string {
+    const phase = this.phase.kind === 'syncing' ? `syncing (${this.phase.link})` : this.phase.kind
+    const exchange = this.lastExchangeAt === null ? 'never' : `${this.config.now() - this.lastExchangeAt} ms ago`
+    return `${phase}; ${this.link?.describe() ?? 'no link'}; last frame ${exchange}; behind: ${this.progress?.describeBacklog() || 'nothing'}`
+  }
+
+  private readonly waiters = new Set<() => void>()
+
+  private onLink(event: LinkEvent): void {
+    switch (event.kind) {
+      case 'connecting':
+        this.socketOpened = false
+        this.apply({ type: 'connecting' })
+        return
+      case 'open':
+        this.socketOpened = true
+        this.apply({ type: 'socket-open' })
+        return
+      case 'frame':
+        if (event.from !== 'relay') return
+        this.exchanged()
+        if (this.progress?.onRelayFrame(event.frame)) this.saveSoon()
+        this.recount()
+        return
+      case 'synced':
+        this.policy.reset()
+        // The relay's state is merged: whatever the browser had erased is back.
+        this.restoring = false
+        this.progress?.endHandshake()
+        this.apply({ type: 'synced' })
+        return
+      case 'bad-frame':
+        console.warn(`Room ${this.roomId}: the relay sent a frame that does not decode (${event.error.message}); reconnecting`)
+        return
+      case 'closed':
+        this.onClosed(event.code)
+        return
+    }
+  }
+
+  private onClosed(code: number | null): void {
+    this.progress?.endHandshake()
+    const opened = this.socketOpened
+    this.socketOpened = false
+    if (this.mode !== 'connect' || this.phase.kind === 'released' || this.phase.kind === 'idle') {
+      this.apply({ type: 'link-lost' })
+      return
+    }
+    const refusal = code === null ? undefined : REFUSING_CLOSE.get(code)
+    if (refusal) return this.refuse(refusal)
+    this.apply({ type: 'link-lost' })
+    if (opened) this.scheduleReconnect()
+    else void this.classifyFailure()
+  }
+
+  /** A socket that never opened: offline, or refused at the upgrade? Only HTTP can tell. */
+  private async classifyFailure(): Promise<void> {
+    const access = await this.config.relay.probeAccess()
+    if (this.mode !== 'connect' || !isLoaded(this.phase)) return
+    if (access.kind === 'refused') this.refuse(access.reason)
+    else this.scheduleReconnect()
+  }
+
+  private refuse(reason: RefusalReason): void {
+    this.clearReconnect()
+    this.apply({ type: 'refused', reason })
+  }
+
+  private scheduleReconnect(): void {
+    this.clearReconnect()
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null
+      if (this.mode === 'connect' && this.phase.kind === 'syncing' && this.phase.link === 'offline') this.link?.connect()
+    }, this.policy.nextDelay())
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = null
+  }
+
+  private onEnvelopeUpdate(update: Uint8Array, origin: unknown): void {
+    if (this.link?.applied(origin)) {
+      this.progress?.onReceived(update)
+      this.saveSoon()
+    } else if (!this.store?.applied(origin)) {
+      this.hooks.onLocalWrite(this)
+    }
+    this.recount()
+  }
+
+  private exchanged(): void {
+    const now = this.config.now()
+    if (this.lastExchangeAt !== null && now - this.lastExchangeAt < EXCHANGE_RESOLUTION_MS) return
+    this.lastExchangeAt = now
+    this.saveSoon()
+  }
+
+  private saveSoon(): void {
+    const progress = this.progress
+    if (progress === null) return
+    this.store?.saveSoon({ acknowledged: () => progress.encodeAcknowledged(), lastExchangeAt: this.lastExchangeAt })
+  }
+
+  private apply(event: RoomEvent): void {
+    const next = nextPhase(this.phase, event)
+    if (next instanceof Error) {
+      console.warn(`Room ${this.roomId}: ${next.message}`)
+      return
+    }
+    if (next === this.phase) return
+    this.phase = next
+    this.recount()
+  }
+
+  private recount(): void {
+    const next = this.read()
+    const keys = Object.keys(next) as Array<keyof RoomState>
+    if (keys.every((key) => next[key] === this.state[key])) return
+    this.state = next
+    this.hooks.onChange(this)
+    for (const waiter of [...this.waiters]) waiter()
+  }
+
+  private read(): RoomState {
+    const backlog = this.phase.kind === 'syncing' ? (this.progress?.backlog() ?? { incoming: 0, outgoing: 0 }) : { incoming: 0, outgoing: 0 }
+    return {
+      phase: this.phase,
+      pendingChanges: this.progress?.pending() ?? 0,
+      queuedWrites: this.env?.hasQueuedWrites() ?? false,
+      incoming: backlog.incoming,
+      outgoing: backlog.outgoing,
+      lastExchangeAt: this.lastExchangeAt,
+      storageError: this.store?.storageError ?? null,
+      undecryptableEntries: this.env?.stats().undecryptable ?? 0,
+      restoring: this.restoring,
+    }
+  }
+}

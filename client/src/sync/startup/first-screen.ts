@@ -1,0 +1,196 @@
+/**
+ * A device's start, choreographed so that what a person waits for comes first (docs/performance.md):
+ *
+ *   1. The start-up rooms load from IndexedDB; this week's months connect at once.
+ *   2. A device with nothing in its main room (new, or erased) fetches the directory digest and
+ *      the week digest (digests/), and the views show them; main waits (`holdMain`) until the
+ *      directory digest is shown and this week's months have synced and been applied — and, in
+ *      the app, until the first screen past « Qui êtes-vous ? » has rendered — since integrating
+ *      the directory (1–2 s for 20,000 patients, on the one JS thread) would otherwise land on
+ *      that screen while a person picks their name. At most `maxMs` in all; at once without a digest.
+ *   3. Once a start-up month room has settled, this week's docs it holds are opened (decrypted,
+ *      integrated) at the next idle moment (`prepareWeek`), so the agenda shows at the tap instead
+ *      of after it; with a week digest shown in the app, only after the first screen has rendered.
+ *      Once they have synced, the week digest gives way to them.
+ */
+import type * as Y from 'yjs'
+import { weekDigestWindow } from '../../../../shared/src/digest/week-digest'
+import { todayIn } from '../../../../shared/src/model/dates'
+import { agendaDocId } from '../../../../shared/src/model/doc-ids'
+import { MAIN_ROOM, monthRoom, roomOf, weekMonths, type RoomName } from '../../../../shared/src/space/rooms'
+import type { StartFetch, WeekSource } from '../digests/digest-sync'
+import type { PracticeDigests } from '../digests/practice-digests'
+import type { DocLease } from '../practice/practice-handle'
+import { isSettled, type RoomPhase } from '../rooms/room-lifecycle'
+import { afterNextPaint, whenIdle } from './idle'
+
+/** The longest a new device holds its main room back for the digest and this week's rooms. */
+export const MAIN_HOLD_MAX_MS = 5_000
+
+/** What the start-up needs of the practice. */
+export interface StartupHost {
+  readonly startup: readonly RoomName[]
+  /** The practice's local date when it opened. */
+  readonly today: string
+  /** The phase of a room in memory, or null. */
+  phaseOf(room: RoomName): RoomPhase | null
+  /** A loaded room's envelope work (settle) and docs. */
+  settleRoom(room: RoomName): Promise<void>
+  openDoc(room: RoomName, docId: string): Promise<Y.Doc | null>
+  /** Resolves once `check` holds, checked at every change of the practice. */
+  until(check: () => boolean): Promise<void>
+  readonly firstScreen: Promise<void>
+  isClosed(): boolean
+}
+
+/** Resolves when a new device's main room may connect (header, step 2). */
+export async function holdMain(host: StartupHost, fetched: Promise<StartFetch>, options: { forFirstScreen: boolean; maxMs?: number }): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | null = null
+  const cap = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, options.maxMs ?? MAIN_HOLD_MAX_MS)
+  })
+  try {
+    await Promise.race([
+      cap,
+      (async () => {
+        if ((await fetched) !== 'shown') return
+        const months = host.startup.filter((room) => room !== MAIN_ROOM)
+        await host.until(() => months.every((room) => settled(host.phaseOf(room))))
+        // Settled, then applied: a room is live before its entries are decrypted.
+        await Promise.all(months.map((room) => host.settleRoom(room)))
+        if (options.forFirstScreen) {
+          // Past the render of that screen too: the directory comes after what it shows.
+          await host.firstScreen
+          await whenIdle()
+        }
+      })(),
+    ])
+  } finally {
+    if (timer !== null) clearTimeout(timer)
+  }
+}
+
+/**
+ * Opens this week's docs that `room` holds once it has settled, at idle moments, then resolves
+ * with them once the room is live and they are applied; null when the practice closed or the
+ * room never went live meanwhile (header, step 3).
+ */
+export async function prepareWeek(
+  host: StartupHost,
+  room: RoomName,
+  docIds: readonly string[],
+  waitForFirstScreen: () => Promise<boolean>,
+): Promise<readonly string[] | null> {
+  if (docIds.length === 0) return null
+  await host.until(() => settled(host.phaseOf(room)))
+  // The week shows from its digest: integrating the month now would hold a tap on
+  // « Qui êtes-vous ? » behind it. After that screen's render instead.
+  if (await waitForFirstScreen()) await host.firstScreen
+  for (const docId of docIds) {
+    await whenIdle()
+    if (host.isClosed() || (await host.openDoc(room, docId)) === null) return null
+  }
+  await host.until(() => host.isClosed() || host.phaseOf(room)?.kind === 'live')
+  if (host.isClosed()) return null
+  await host.settleRoom(room)
+  return docIds
+}
+
+function settled(phase: RoomPhase | null): boolean {
+  return phase !== null && isSettled(phase)
+}
+
+export interface PracticeStartupOptions {
+  readonly digests: PracticeDigests
+  readonly timeZone: string
+  readonly now: () => number
+  readonly holdMainForFirstScreen: boolean
+  readonly holdMainMaxMs?: number
+  /** Whether main had entries in IndexedDB when it loaded (a device that has synced before). */
+  readonly mainHasLocalData: () => boolean
+  /** Main may connect now. */
+  readonly releaseMain: () => void
+  readonly acquireDoc: (docId: string, priority: 'view') => Promise<DocLease>
+  /** Work nobody awaits, reported if it fails. */
+  readonly inBackground: (work: Promise<unknown>) => void
+}
+
+/** A practice's start (header): main's hold, this week prepared ahead, the week digest's source. */
+export class PracticeStartup {
+  private markFirstScreen: () => void = () => undefined
+  readonly firstScreen = new Promise<void>((resolve) => (this.markFirstScreen = resolve))
+  private markMainDecided: () => void = () => undefined
+  /** Resolves once main's hold is decided (and the digests' fetches started, if any). */
+  readonly mainDecided = new Promise<void>((resolve) => (this.markMainDecided = resolve))
+  private readonly weekPrepared = new Set<RoomName>()
+
+  constructor(
+    private readonly host: Omit<StartupHost, 'firstScreen'>,
+    private readonly options: PracticeStartupOptions,
+  ) {}
+
+  firstScreenShown(): void {
+    this.markFirstScreen()
+  }
+
+  /** The start-up rooms have loaded: decide main's hold, and prepare this week in each month room. */
+  begin(): void {
+    this.decideMainHold()
+    for (const room of this.host.startup) if (room !== MAIN_ROOM) this.options.inBackground(this.prepareWeekIn(room))
+  }
+
+  /**
+   * The week digest's month docs for today, once their rooms have synced here (opening them if no
+   * view has: next week's month, at a month's end, may not be open); null if one cannot sync now.
+   */
+  async weekSource(): Promise<WeekSource | null> {
+    const today = todayIn(this.options.timeZone, this.options.now)
+    const { docIds } = weekDigestWindow(today)
+    const leases = await Promise.all(docIds.map((docId) => this.options.acquireDoc(docId, 'view')))
+    try {
+      for (const docId of docIds) {
+        const name = await roomOf(docId)
+        await this.host.until(() => settled(this.host.phaseOf(name)))
+        if (this.host.phaseOf(name)?.kind !== 'live') return null
+        await this.host.settleRoom(name)
+      }
+      return { today, docs: leases.map((lease) => lease.doc) }
+    } finally {
+      // The practice's grace period keeps the rooms for the build that follows.
+      for (const lease of leases) lease.release()
+    }
+  }
+
+  private get fullHost(): StartupHost {
+    return { ...this.host, firstScreen: this.firstScreen }
+  }
+
+  /** With nothing local and a digest key, main fetches the digests and waits its turn; else it connects at once. */
+  private decideMainHold(): void {
+    const { digests } = this.options
+    if (digests.enabled && !this.options.mainHasLocalData()) {
+      // Started before main's socket: both travel at once. The week is decoded once « Qui êtes-vous ? »
+      // (the directory digest's practitioners) has been drawn.
+      const fetched = digests.fetchForStart((directory) => directory.then(afterNextPaint))
+      const hold = holdMain(this.fullHost, fetched, { forFirstScreen: this.options.holdMainForFirstScreen, ...(this.options.holdMainMaxMs === undefined ? {} : { maxMs: this.options.holdMainMaxMs }) })
+      this.options.inBackground(hold.finally(this.options.releaseMain))
+    } else {
+      this.options.releaseMain()
+    }
+    this.markMainDecided()
+  }
+
+  /** This week's docs of a start-up month room, opened ahead of the views. */
+  private async prepareWeekIn(room: RoomName): Promise<void> {
+    const docIds = weekMonths(this.host.today)
+      .filter((month) => monthRoom(month) === room)
+      .map(agendaDocId)
+    const waitForScreen = async () => {
+      await this.mainDecided
+      return this.options.holdMainForFirstScreen && (await this.options.digests.weekFetched()) === 'shown'
+    }
+    if ((await prepareWeek(this.fullHost, room, docIds, waitForScreen)) === null) return
+    this.weekPrepared.add(room)
+    if (this.host.startup.every((name) => name === MAIN_ROOM || this.weekPrepared.has(name))) this.options.digests.weekSynced(() => this.weekSource())
+  }
+}
