@@ -1,6 +1,6 @@
 /**
- * The directory digest through real parts (a relay process on loopback, devices with their own
- * fake IndexedDB and real sockets): a synced device publishes it; a new device shows it before its
+ * The directory digest through real parts (the relay in this process, devices with their own
+ * fake IndexedDB and sockets straight to it): a synced device publishes it; a new device shows it before its
  * directory has synced, then the live doc; a device whose directory synced first never shows it;
  * a new device's main room waits for the digest and this month's room; a device that knows less
  * cannot replace it; a device with local data does not fetch it; a device publishes by itself
@@ -16,21 +16,20 @@ import { addPatient, listPatients } from '../shared/src/model/patients'
 import { ConnectionStatus } from '../client/src/sync/sync-state'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { MAIN_ROOM, startupRooms } from '../shared/src/space/rooms'
-import { actorOf, useRelayFixture } from './helpers/relay-fixture'
-import { nodeDeviceEnvironment } from './helpers/node-device'
+import { actorOf } from './helpers/relay-fixture'
+import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { filesUnder } from './helpers/files-under'
 
-const fixture = useRelayFixture()
+const fixture = useInMemoryRelay()
 const track = fixture.track
 
 const NAMES = ['Quillebœuf', 'Archambaud', 'Pérignat'] as const
 
 /** A device that opens no other room in the background, optionally without its socket. */
 function device(name: string, extra: Partial<DeviceEnvironment> = {}, connect = true): DeviceEnvironment {
-  const base = nodeDeviceEnvironment(name)
-  return { ...base, practice: { background: false }, connect, ...extra }
+  return fixture.device(name, { practice: { background: false }, connect, ...extra })
 }
 
 /** Counts the device's GETs of the directory digest and holds them until released (the week digest's pass). */
@@ -48,7 +47,7 @@ function digestFetch(): { fetchImpl: typeof fetch; gets: number; release: () => 
         probe.gets++
         await held
       }
-      return fetch(input, init)
+      return fixture.relay.fetchImpl(input, init)
     }) as typeof fetch,
   }
   return probe
@@ -132,8 +131,10 @@ describe('the directory digest', () => {
     expect(await f.space.whenDigestFetched()).toBe('shown')
     const month = startupRooms(TEST_TODAY).find((room) => room !== MAIN_ROOM)!
     await waitFor(() => expect(f.space.inspect.connectedRoomNames()).toContain(month))
-    // The digest is shown and this month has synced: main would connect now; it waits for the screen.
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    // The digest is shown and this month has synced and been applied: main would connect now; it
+    // waits for the screen, and only for it.
+    await waitFor(() => expect(f.space.inspect.startupStages().main).toBe('first-screen'))
+    expect(f.space.inspect.wantedRooms().get(MAIN_ROOM)?.connection).toBe('defer')
     expect(f.space.inspect.connectedRoomNames()).not.toContain(MAIN_ROOM)
     f.space.firstScreenShown()
     await f.space.whenDirectorySynced()
@@ -141,12 +142,12 @@ describe('the directory digest', () => {
   })
 
   it('cannot be replaced by a device that knows less', async () => {
-    const before = await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code) }).headDigest('directory')
+    const before = await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), fetchImpl: fixture.relay.fetchImpl }).headDigest('directory')
     // Offline and new: its directory holds only what it writes itself.
     const d = await track(joinPractice(code, device('téléphone', {}, false)))
     addPatient(await d.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Isolée', firstNames: 'Berthe', birthDate: '1990-01-01' }, actorOf(d), testClock)
     expect(await d.space.publishDirectoryDigest()).toBe('up-to-date')
-    expect(await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code) }).headDigest('directory')).toBe(before)
+    expect(await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), fetchImpl: fixture.relay.fetchImpl }).headDigest('directory')).toBe(before)
   })
 
   it('is not fetched by a device that opens with its data already local', async () => {
@@ -168,7 +169,7 @@ describe('the directory digest', () => {
     const envF = device('accueil', { digest: { checkEveryMs: 50, publishIntervalMs: 0 } })
     const f = await track(joinPractice(code, envF))
     await waitFor(async () => expect(await patientNames(f)).toEqual(expect.arrayContaining([...NAMES])))
-    const relay = new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code) })
+    const relay = new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), fetchImpl: fixture.relay.fetchImpl })
     const before = (await relay.headDigest('directory')) ?? 0
     addPatient(await f.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Nouvelle', firstNames: 'Agathe', birthDate: '2001-12-24' }, actorOf(f), Date.now)
     await waitFor(async () => expect((await relay.headDigest('directory')) ?? 0).toBeGreaterThan(before))

@@ -1,6 +1,6 @@
 /**
  * A practice's rooms (shared/src/space/rooms.ts: main, a room per agenda month, 16 file shards)
- * against a real relay process: each month in its own room; a fresh device that starts from the
+ * against the relay in this process (in-memory-relay.ts): each month in its own room; a fresh device that starts from the
  * directory and this week's months only and opens an old month when asked; offline edits in two
  * rooms on two devices; the background pass that brings every month to another device a few rooms
  * at a time and releases each from memory once synced; a released room reopened with its data
@@ -24,16 +24,15 @@ import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { blindRoomName } from '../shared/src/space/room-keys'
 import { MAIN_ROOM, monthRoom, startupRooms, type RoomName } from '../shared/src/space/rooms'
 import { ROOMS_INDEX_MAP } from '../client/src/sync/practice/room-index'
-import { actorOf, useRelayFixture } from './helpers/relay-fixture'
-import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
-import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
+import { actorOf } from './helpers/relay-fixture'
+import { useInMemoryRelay } from './helpers/in-memory-fixture'
+import { startInMemoryRelay, type InMemoryRelay } from './helpers/in-memory-relay'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
-import { appointmentsIn, bookIn, quietDevice as quietRoomDevice } from './helpers/room-devices'
+import { appointmentsIn, bookIn } from './helpers/room-devices'
 import { filesUnder } from './helpers/files-under'
 
-const frames: RecordedFrames = { sent: [] }
-const fixture = useRelayFixture()
+const fixture = useInMemoryRelay()
 const track = fixture.track
 
 const today = TEST_TODAY
@@ -44,7 +43,8 @@ const recentMonth = shiftMonth(thisMonth, -3)
 const futureMonth = shiftMonth(thisMonth, 3)
 const oldMonth = '2019-03'
 
-const quietDevice = (name: string): DeviceEnvironment => quietRoomDevice(name, frames)
+/** A device that opens nothing in the background: what it connects is only what it asked for. */
+const quietDevice = (name: string): DeviceEnvironment => fixture.device(name, { practice: { background: false } })
 
 describe('a practice in rooms', () => {
   let a: OpenPractice
@@ -129,7 +129,7 @@ describe('a practice in rooms', () => {
 
   it('another device gets every month through the background pass, a few rooms at a time, and releases them once synced', async () => {
     const concurrency = 2
-    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('bureau', frames), practice: { background: true, backgroundConcurrency: concurrency } }
+    const env: DeviceEnvironment = fixture.device('bureau', { practice: { background: true, backgroundConcurrency: concurrency } })
     const c = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
     let mostOpen = 0
     const stop = c.space.subscribe(() => (mostOpen = Math.max(mostOpen, c.space.inspect.openRoomNames().length)))
@@ -154,7 +154,7 @@ describe('a practice in rooms', () => {
   })
 
   it('a released room reopens with its data intact and catches up what was written meanwhile', async () => {
-    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('accueil', frames), practice: { background: true } }
+    const env: DeviceEnvironment = fixture.device('accueil', { practice: { background: true } })
     const d = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
     await waitFor(() => expect(new Set(d.space.inspect.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
     await waitFor(() => expect(d.space.inspect.openRoomNames()).not.toContain(monthRoom(recentMonth)))
@@ -175,7 +175,7 @@ describe('a practice in rooms', () => {
   })
 
   it('a month first written while a device is online reaches it through the pass', async () => {
-    const env: DeviceEnvironment = { ...nodeDeviceEnvironment('cabinet-secondaire', frames), practice: { background: true } }
+    const env: DeviceEnvironment = fixture.device('cabinet-secondaire', { practice: { background: true } })
     const e = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
     await waitFor(() => expect(new Set(e.space.inspect.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
     const newMonth = '2017-05'
@@ -191,7 +191,7 @@ describe('a practice in rooms', () => {
   it('the relay sees no month: no room name, no name, no note', async () => {
     await a.space.whenAcknowledged()
     const needles = ['Pervenchères', 'Léonce', 'Capsulite', `agenda/${oldMonth}`, 'agenda/', 'files/', oldMonth]
-    const sent = Buffer.concat(frames.sent)
+    const sent = Buffer.concat(fixture.relay.sent)
     const stored = filesUnder(fixture.relay.dataDir).map((f) => readFileSync(f))
     const logs = Buffer.from(fixture.relay.logs.join('\n'))
     for (const needle of needles.map((n) => Buffer.from(n, 'utf8'))) {
@@ -207,7 +207,7 @@ describe('a practice in rooms', () => {
 })
 
 describe('the rooms-per-space limit, as a device sees it', () => {
-  let relay: RelayProcess | null = null
+  let relay: InMemoryRelay | null = null
   afterEach(async () => {
     await relay?.dispose()
     relay = null
@@ -215,11 +215,11 @@ describe('the rooms-per-space limit, as a device sees it', () => {
 
   it('a room refused by the relay makes the practice refused, with the reason', async () => {
     // The start-up rooms (main counts like any room) fill the limit: the first other room is refused.
-    relay = await startRelayProcess({ env: { TOURNEE_MAX_ROOMS_PER_SPACE: String(startup.length) } })
+    relay = startInMemoryRelay({ limits: { maxRoomsPerSpace: startup.length } })
     const p = await track(
       createPractice(
         { relayUrl: relay.url, practiceName: 'Cabinet limité', practitioner: { displayName: 'Oriane Limousin', profession: 'kine' } },
-        quietDevice('limite'),
+        { ...quietDevice('limite'), WebSocketImpl: relay.WebSocketImpl, fetchImpl: relay.fetchImpl },
       ),
     )
     await waitFor(() => expect(p.space.getSyncState().status).toBe('online'))

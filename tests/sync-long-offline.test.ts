@@ -1,5 +1,5 @@
 /**
- * Long offline and wiped storage, against a real relay process: a device that was offline while
+ * Long offline and wiped storage, against the relay in this process (in-memory-relay.ts): a device that was offline while
  * another one worked sees both backlogs counted while it syncs; a device whose envelope database
  * the browser erased says so and gets everything back from the relay.
  */
@@ -18,12 +18,12 @@ import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
-import { actorOf, useRelayFixture } from './helpers/relay-fixture'
-import { nodeDeviceEnvironment } from './helpers/node-device'
+import { actorOf } from './helpers/relay-fixture'
+import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { MAIN_ROOM, type RoomName } from '../shared/src/space/rooms'
 import { waitFor } from './helpers/wait-for'
 
-const fixture = useRelayFixture()
+const fixture = useInMemoryRelay()
 const track = fixture.track
 
 function idbRequest<T>(request: IDBRequest<T>): Promise<T> {
@@ -46,8 +46,8 @@ describe('long offline, wiped storage', () => {
   const month = '2026-12'
 
   beforeAll(async () => {
-    envA = nodeDeviceEnvironment('cabinet')
-    envB = nodeDeviceEnvironment('tournee')
+    envA = fixture.device('cabinet')
+    envB = fixture.device('tournee')
     a = await track(
       createPractice(
         { relayUrl: fixture.relay.url, practiceName: 'Cabinet des Aubépines', practitioner: { displayName: 'Maëlle Tanguy', profession: 'infirmier' } },
@@ -144,7 +144,7 @@ describe('long offline, wiped storage', () => {
       expect(listAppointments(agenda, {}).items).toHaveLength(expectedAppointments)
     })
     // A device that never synced is not "restoring": an empty envelope is simply new.
-    const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), { ...nodeDeviceEnvironment('neuf'), connect: false }))
+    const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), fixture.device('neuf', { connect: false })))
     expect(fresh.space.getSyncState().restoring).toBe(false)
   })
 })

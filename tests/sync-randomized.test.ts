@@ -1,5 +1,5 @@
 /**
- * Seeded randomized convergence through a real relay: devices edit patients, the agenda and a
+ * Seeded randomized convergence through the relay (in this process: in-memory-relay.ts): devices edit patients, the agenda and a
  * clinical note at random, go offline and back, reload from IndexedDB, compact; at the end every
  * device holds the same docs. A failure prints its seed: pin it in `pinned` to replay it forever.
  */
@@ -13,14 +13,14 @@ import { addAppointment } from '../shared/src/model/agenda'
 import { addNote, getNoteText } from '../shared/src/model/patient-file'
 import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from '../shared/src/model/collections'
 import type { Actor } from '../shared/src/model/actor'
-import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
+import { startInMemoryRelay, type InMemoryRelay } from './helpers/in-memory-relay'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
 
-let relay: RelayProcess
+let relay: InMemoryRelay
 
-beforeAll(async () => {
-  relay = await startRelayProcess()
+beforeAll(() => {
+  relay = startInMemoryRelay()
 })
 afterAll(async () => {
   await relay.dispose()
@@ -51,9 +51,14 @@ describe('randomized convergence through the relay', () => {
   }
 })
 
+/** A simulated device whose sockets and requests reach the relay. */
+function device(name: string): DeviceEnvironment {
+  return { ...nodeDeviceEnvironment(name), WebSocketImpl: relay.WebSocketImpl, fetchImpl: relay.fetchImpl }
+}
+
 async function run(seed: number): Promise<void> {
   const gen = prng.create(seed)
-  const env0 = nodeDeviceEnvironment('d0')
+  const env0 = device('d0')
   const first = await createPractice(
     { relayUrl: relay.url, practiceName: `Cabinet ${seed}`, practitioner: { displayName: 'Léa Fontaine', profession: 'infirmier' } },
     env0,
@@ -70,7 +75,7 @@ async function run(seed: number): Promise<void> {
 
   const devices: SimDevice[] = [{ name: 'd0', env: env0, practice: first, online: true }]
   for (const name of ['d1', 'd2', 'd3']) {
-    const env = nodeDeviceEnvironment(name)
+    const env = device(name)
     const practice = await joinPractice(code, env)
     // A device edits a patient once it knows it, as a person would: wait for the first sync.
     const dir = await practice.space.openDoc(DIRECTORY_DOC_ID)

@@ -1,6 +1,6 @@
 /**
- * The week digest through real parts (a relay process on loopback, devices with their own fake
- * IndexedDB and real sockets): a synced device publishes this week's and next week's appointments
+ * The week digest through real parts (the relay in this process, devices with their own fake
+ * IndexedDB and sockets straight to it): a synced device publishes this week's and next week's appointments
  * as ciphertext; a new device shows them before its month has synced, then the docs; in the app
  * it integrates the month only after the first screen; a booking made meanwhile shows at once; a
  * digest of another week is not shown.
@@ -14,21 +14,20 @@ import { addDays, monthOf } from '../shared/src/model/dates'
 import { agendaDocId, DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { listPractitioners } from '../shared/src/model/practitioners'
 import { MAIN_ROOM, startupRooms } from '../shared/src/space/rooms'
-import { actorOf, useRelayFixture } from './helpers/relay-fixture'
-import { nodeDeviceEnvironment } from './helpers/node-device'
+import { actorOf } from './helpers/relay-fixture'
+import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { filesUnder } from './helpers/files-under'
 
-const fixture = useRelayFixture()
+const fixture = useInMemoryRelay()
 const track = fixture.track
 
 const NOTE = 'Rééducation épaule — « Hautecœur »'
 
 /** A device that opens no other room in the background, optionally without its socket. */
 function device(name: string, extra: Partial<DeviceEnvironment> = {}, connect = true): DeviceEnvironment {
-  const base = nodeDeviceEnvironment(name)
-  return { ...base, practice: { background: false }, connect, ...extra }
+  return fixture.device(name, { practice: { background: false }, connect, ...extra })
 }
 
 const today = () => TEST_TODAY
@@ -90,9 +89,11 @@ describe('the week digest', () => {
     expect(await c.space.whenWeekDigestFetched()).toBe('shown')
     const month = startupRooms(today()).find((room) => room !== MAIN_ROOM)!
     await waitFor(() => expect(c.space.inspect.connectedRoomNames()).toContain(month))
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    // The month has synced, yet the week still shows from the digest: nothing integrated it.
+    // The month has synced, and its preparation waits for the first screen: nothing integrated it,
+    // the week still shows from the digest.
+    await waitFor(() => expect(c.space.inspect.startupStages().week.get(month)).toBe('first-screen'))
     expect(c.space.weekDigest.current()).not.toBeNull()
+    expect((await c.space.inspect.room(month)).envelope.stats().openDocs).toBe(0)
     c.space.firstScreenShown()
     await waitFor(() => expect(c.space.weekDigest.current()).toBeNull())
     expect(await monthStarts(c)).toEqual(starts)

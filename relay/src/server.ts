@@ -20,7 +20,7 @@ import { serve } from '@hono/node-server'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseCode, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { createApp } from './app/create-app'
-import { decideUpgrade } from './auth/upgrade'
+import { admitSyncSocket } from './rooms/admission'
 import type { RelayConfig } from './config'
 import { createLogger, errorFields, type Logger } from './log'
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics'
@@ -111,27 +111,22 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       refuse(socket, 503, 'Relay shutting down: retry shortly')
       return
     }
-    const decision = await decideUpgrade(
-      { url: request.url, headers: request.headers },
-      { allowedOrigins: config.allowedOrigins, getCredentialHash: (id) => storage.getCredentialHash(id) },
-    )
-    if (!decision.ok) {
-      metrics.upgradesRefused.inc({ reason: decision.reason })
-      logger.info('upgrade_refused', { spaceId: decision.spaceId, status: decision.status, reason: decision.reason })
-      refuse(socket, decision.status, decision.message)
+    const admission = await admitSyncSocket({ url: request.url, headers: request.headers }, { storage, allowedOrigins: config.allowedOrigins, limits: config.limits })
+    if (admission.kind === 'refused') {
+      metrics.upgradesRefused.inc({ reason: admission.reason })
+      logger.info('upgrade_refused', { spaceId: admission.spaceId, status: admission.status, reason: admission.reason })
+      refuse(socket, admission.status, admission.message)
       return
     }
-    // The device may have gone during the storage lookup, or the relay started closing.
+    // The device may have gone during the storage lookups, or the relay started closing.
     if (socket.destroyed) return
     if (!accepting) {
       refuse(socket, 503, 'Relay shutting down: retry shortly')
       return
     }
-    const admitted = await storage.admitRoom(decision.spaceId, decision.roomId, config.limits.maxRoomsPerSpace)
-    if (socket.destroyed) return
-    if (admitted === 'limit') {
+    if (admission.kind === 'room-limit') {
       metrics.upgradesRefused.inc({ reason: 'room_limit' })
-      logger.info('upgrade_refused', { spaceId: decision.spaceId, roomId: decision.roomId, reason: 'room_limit' })
+      logger.info('upgrade_refused', { spaceId: admission.spaceId, roomId: admission.roomId, reason: 'room_limit' })
       wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
         ws.on('error', () => undefined)
         ws.close(CloseCode.TooManyRooms.code, CloseCode.TooManyRooms.reason)
@@ -140,7 +135,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       metrics.upgradesAccepted.inc()
-      const connection = new SyncConnection(ws, decision.spaceId, decision.roomId, {
+      const connection = new SyncConnection(ws, admission.spaceId, admission.roomId, {
         registry,
         limits: config.limits,
         logger,
@@ -149,7 +144,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       })
       connections.add(connection)
       ws.on('close', () => connections.delete(connection))
-      logger.debug('connection_opened', { spaceId: decision.spaceId, roomId: decision.roomId })
+      logger.debug('connection_opened', { spaceId: admission.spaceId, roomId: admission.roomId })
     })
   }
 

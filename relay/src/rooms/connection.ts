@@ -3,7 +3,7 @@
  * strictly one after another; the first bad frame closes this socket with a named close code and
  * is never thrown further, so one device cannot take down the room or the process.
  */
-import type { WebSocket, RawData } from 'ws'
+import type { RawData } from 'ws'
 import { CloseCode, type CloseCodeName, type Limits } from '../../../shared/src/protocol/constants'
 import { errorFields, type Logger } from '../log'
 import type { FrameRejectionReason, RelayMetrics } from '../metrics/relay-metrics'
@@ -12,6 +12,21 @@ import { decodeFrame } from './frames'
 import type { Room, RoomPeer } from './room'
 import type { RoomRegistry } from './room-registry'
 import { TokenBucket } from './token-bucket'
+
+/**
+ * What a connection needs of its socket: the part of a `ws` WebSocket it uses, so that a test's
+ * in-memory socket (tests/helpers/in-memory-relay.ts) can stand in for the network and nothing else.
+ */
+export interface SyncSocket {
+  binaryType: string
+  readonly readyState: number
+  readonly OPEN: number
+  on(event: 'message', listener: (data: RawData, isBinary: boolean) => void): unknown
+  on(event: 'close', listener: () => void): unknown
+  on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown
+  send(data: Uint8Array): void
+  close(code: number, reason: string): void
+}
 
 export interface ConnectionDeps {
   registry: RoomRegistry
@@ -32,7 +47,7 @@ export class SyncConnection implements RoomPeer {
   private released = false
 
   constructor(
-    private readonly socket: WebSocket,
+    private readonly socket: SyncSocket,
     readonly spaceId: string,
     readonly roomId: string,
     private readonly deps: ConnectionDeps,

@@ -7,11 +7,13 @@ import * as Y from 'yjs'
 import { MAIN_ROOM, type RoomName } from '../../../../shared/src/space/rooms'
 import type { Room } from '../rooms/room'
 import type { RoomPool, WantedRooms } from '../rooms/room-pool'
+import type { PracticeStartup } from '../startup/first-screen'
 import type { BackgroundPass } from './background-pass'
 
 export interface InspectedParts {
   readonly pool: RoomPool
   readonly pass: BackgroundPass
+  readonly startup: PracticeStartup
   readonly wanted: () => WantedRooms
   /** Loads a room and keeps it for the practice's lifetime. */
   readonly pin: (room: RoomName) => Promise<Room>
@@ -39,6 +41,11 @@ export class PracticeInspector {
   /** Rooms the background pass caught up with since main last connected. */
   caughtUpRoomNames(): RoomName[] {
     return this.parts.pass.caughtUpRooms()
+  }
+
+  /** Where main's hold and this week's preparation stand. */
+  startupStages(): ReturnType<PracticeStartup['stages']> {
+    return this.parts.startup.stages()
   }
 
   /** The rooms wanted now, and why. */

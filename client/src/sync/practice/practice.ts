@@ -151,16 +151,6 @@ export class Practice {
       },
       inBackground: (work) => this.inBackground(work),
     })
-    this.inspect = new PracticeInspector({
-      pool: this.pool,
-      pass: this.pass,
-      wanted: () => this.wanted,
-      pin: (name) => {
-        this.leases.acquire(name, 'pin')
-        this.scheduleReconcile()
-        return this.pool.whenLoaded(name)
-      },
-    })
     this.startupPlan = new PracticeStartup(
       {
         startup: this.startup,
@@ -186,6 +176,17 @@ export class Practice {
         inBackground: (work) => this.inBackground(work),
       },
     )
+    this.inspect = new PracticeInspector({
+      pool: this.pool,
+      pass: this.pass,
+      startup: this.startupPlan,
+      wanted: () => this.wanted,
+      pin: (name) => {
+        this.leases.acquire(name, 'pin')
+        this.scheduleReconcile()
+        return this.pool.whenLoaded(name)
+      },
+    })
     this.stopListening = listenToBrowser({
       offline: () => this.disconnect(),
       online: () => this.connect(),

@@ -43,8 +43,17 @@ export interface StartupHost {
   isClosed(): boolean
 }
 
+/** Where a start-up step waits now (tests, diagnostics: an absence is proven from a known stage). */
+export type MainHoldStage = 'deciding' | 'digest' | 'rooms' | 'first-screen' | 'released'
+export type WeekStage = 'settling' | 'first-screen' | 'opening' | 'syncing' | 'done' | 'given-up'
+
 /** Resolves when a new device's main room may connect (header, step 2). */
-export async function holdMain(host: StartupHost, fetched: Promise<StartFetch>, options: { forFirstScreen: boolean; maxMs?: number }): Promise<void> {
+export async function holdMain(
+  host: StartupHost,
+  fetched: Promise<StartFetch>,
+  options: { forFirstScreen: boolean; maxMs?: number; onStage?: (stage: MainHoldStage) => void },
+): Promise<void> {
+  const stage = options.onStage ?? (() => undefined)
   let timer: ReturnType<typeof setTimeout> | null = null
   const cap = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, options.maxMs ?? MAIN_HOLD_MAX_MS)
@@ -53,12 +62,15 @@ export async function holdMain(host: StartupHost, fetched: Promise<StartFetch>, 
     await Promise.race([
       cap,
       (async () => {
+        stage('digest')
         if ((await fetched) !== 'shown') return
         const months = host.startup.filter((room) => room !== MAIN_ROOM)
+        stage('rooms')
         await host.until(() => months.every((room) => settled(host.phaseOf(room))))
         // Settled, then applied: a room is live before its entries are decrypted.
         await Promise.all(months.map((room) => host.settleRoom(room)))
         if (options.forFirstScreen) {
+          stage('first-screen')
           // Past the render of that screen too: the directory comes after what it shows.
           await host.firstScreen
           await whenIdle()
@@ -80,20 +92,33 @@ export async function prepareWeek(
   room: RoomName,
   docIds: readonly string[],
   waitForFirstScreen: () => Promise<boolean>,
+  onStage: (stage: WeekStage) => void = () => undefined,
 ): Promise<readonly string[] | null> {
   if (docIds.length === 0) return null
+  onStage('settling')
   await host.until(() => settled(host.phaseOf(room)))
   // The week shows from its digest: integrating the month now would hold a tap on
   // « Qui êtes-vous ? » behind it. After that screen's render instead.
-  if (await waitForFirstScreen()) await host.firstScreen
+  if (await waitForFirstScreen()) {
+    onStage('first-screen')
+    await host.firstScreen
+  }
+  onStage('opening')
   for (const docId of docIds) {
     await whenIdle()
-    if (host.isClosed() || (await host.openDoc(room, docId)) === null) return null
+    if (host.isClosed() || (await host.openDoc(room, docId)) === null) return given(onStage)
   }
+  onStage('syncing')
   await host.until(() => host.isClosed() || host.phaseOf(room)?.kind === 'live')
-  if (host.isClosed()) return null
+  if (host.isClosed()) return given(onStage)
   await host.settleRoom(room)
+  onStage('done')
   return docIds
+}
+
+function given(onStage: (stage: WeekStage) => void): null {
+  onStage('given-up')
+  return null
 }
 
 function settled(phase: RoomPhase | null): boolean {
@@ -123,6 +148,9 @@ export class PracticeStartup {
   /** Resolves once main's hold is decided (and the digests' fetches started, if any). */
   readonly mainDecided = new Promise<void>((resolve) => (this.markMainDecided = resolve))
   private readonly weekPrepared = new Set<RoomName>()
+  /** Where main's hold and each start-up month's preparation stand (tests, diagnostics). */
+  private mainStage: MainHoldStage = 'deciding'
+  private readonly weekStages = new Map<RoomName, WeekStage>()
 
   constructor(
     private readonly host: Omit<StartupHost, 'firstScreen'>,
@@ -131,6 +159,10 @@ export class PracticeStartup {
 
   firstScreenShown(): void {
     this.markFirstScreen()
+  }
+
+  stages(): { main: MainHoldStage; week: ReadonlyMap<RoomName, WeekStage> } {
+    return { main: this.mainStage, week: this.weekStages }
   }
 
   /** The start-up rooms have loaded: decide main's hold, and prepare this week in each month room. */
@@ -172,12 +204,21 @@ export class PracticeStartup {
       // Started before main's socket: both travel at once. The week is decoded once « Qui êtes-vous ? »
       // (the directory digest's practitioners) has been drawn.
       const fetched = digests.fetchForStart((directory) => directory.then(afterNextPaint))
-      const hold = holdMain(this.fullHost, fetched, { forFirstScreen: this.options.holdMainForFirstScreen, ...(this.options.holdMainMaxMs === undefined ? {} : { maxMs: this.options.holdMainMaxMs }) })
-      this.options.inBackground(hold.finally(this.options.releaseMain))
+      const hold = holdMain(this.fullHost, fetched, {
+        forFirstScreen: this.options.holdMainForFirstScreen,
+        ...(this.options.holdMainMaxMs === undefined ? {} : { maxMs: this.options.holdMainMaxMs }),
+        onStage: (stage) => (this.mainStage = stage),
+      })
+      this.options.inBackground(hold.finally(() => this.release()))
     } else {
-      this.options.releaseMain()
+      this.release()
     }
     this.markMainDecided()
+  }
+
+  private release(): void {
+    this.mainStage = 'released'
+    this.options.releaseMain()
   }
 
   /** This week's docs of a start-up month room, opened ahead of the views. */
@@ -189,7 +230,8 @@ export class PracticeStartup {
       await this.mainDecided
       return this.options.holdMainForFirstScreen && (await this.options.digests.weekFetched()) === 'shown'
     }
-    if ((await prepareWeek(this.fullHost, room, docIds, waitForScreen)) === null) return
+    const prepared = await prepareWeek(this.fullHost, room, docIds, waitForScreen, (stage) => this.weekStages.set(room, stage))
+    if (prepared === null) return
     this.weekPrepared.add(room)
     if (this.host.startup.every((name) => name === MAIN_ROOM || this.weekPrepared.has(name))) this.options.digests.weekSynced(() => this.weekSource())
   }

@@ -1,0 +1,37 @@
+/**
+ * Whether a sync socket may open, decided before anything is allocated: the upgrade's checks
+ * (auth/upgrade.ts: path, protocol, origin, space, credential), then the room's admission under
+ * the rooms-per-space limit. The relay's server (server.ts) and the in-memory relay of the tests
+ * (tests/helpers/in-memory-relay.ts) both ask here, so both refuse alike.
+ *
+ *   refused     answered as an HTTP status before the upgrade: no socket, no room, no storage
+ *   room-limit  the upgrade completes and closes at once with TooManyRooms (4507): a browser sees
+ *               close codes, never a failed upgrade's status, and only a device holding the
+ *               credential learns the limit is reached
+ *   admitted    a SyncConnection may open on the room
+ */
+import type { Limits } from '../../../shared/src/protocol/constants'
+import { decideUpgrade, type UpgradeRequest } from '../auth/upgrade'
+import type { UpgradeRefusalReason } from '../metrics/relay-metrics'
+import type { RelayStorage } from '../storage/relay-storage'
+
+export type Admission =
+  | { readonly kind: 'refused'; readonly status: number; readonly reason: UpgradeRefusalReason; readonly message: string; readonly spaceId?: string }
+  | { readonly kind: 'room-limit'; readonly spaceId: string; readonly roomId: string }
+  | { readonly kind: 'admitted'; readonly spaceId: string; readonly roomId: string }
+
+export interface AdmissionDeps {
+  readonly storage: RelayStorage
+  readonly allowedOrigins: readonly string[]
+  readonly limits: Pick<Limits, 'maxRoomsPerSpace'>
+}
+
+export async function admitSyncSocket(request: UpgradeRequest, deps: AdmissionDeps): Promise<Admission> {
+  const decision = await decideUpgrade(request, { allowedOrigins: deps.allowedOrigins, getCredentialHash: (id) => deps.storage.getCredentialHash(id) })
+  if (!decision.ok) {
+    const { status, reason, message } = decision
+    return { kind: 'refused', status, reason, message, ...(decision.spaceId === undefined ? {} : { spaceId: decision.spaceId }) }
+  }
+  const admitted = await deps.storage.admitRoom(decision.spaceId, decision.roomId, deps.limits.maxRoomsPerSpace)
+  return { kind: admitted === 'limit' ? 'room-limit' : 'admitted', spaceId: decision.spaceId, roomId: decision.roomId }
+}
