@@ -2,9 +2,31 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import react from '@vitejs/plugin-react'
 import { VitePWA } from 'vite-plugin-pwa'
+import { PINNED_TEST_DAYS } from './tests/helpers/pinned-days'
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url))
 const relayPort = Number(process.env.TOURNEE_PORT ?? 8080)
+
+/**
+ * The suites that test "today" (each holds cases at the test's today, computed against an
+ * independent calendar, tests/helpers/calendar-oracle.ts): the rooms a device starts with, the week
+ * digest, a series from today, the agenda's ranges, today's home-visit round, and the devices that
+ * sync them. `npm test` runs them again at each pinned day (tests/helpers/pinned-days.ts);
+ * tests/e2e/pinned-days.test.ts walks the same days in Chromium. One day alone:
+ * `npx vitest run --project pinned-2027-03-28`; the whole suite at any day:
+ * `TOURNEE_TEST_TODAY=2027-03-28 npx vitest run`.
+ */
+const DATE_SENSITIVE = [
+  'shared/src/space/rooms.test.ts',
+  'shared/src/digest/week-digest.test.ts',
+  'shared/src/model/series-rule.test.ts',
+  'client/src/sync/practice/practice.test.ts',
+  'client/src/views/agenda/agenda-range.test.ts',
+  'client/src/views/tournee/home-visits.test.ts',
+  'tests/practice-rooms.test.ts',
+  'tests/week-digest.test.ts',
+  'tests/directory-digest.test.ts',
+]
 
 /** The relay's own routes: a service worker never answers them, they always go to the network. */
 const RELAY_ROUTES = [/^\/v1\//, /^\/healthz(?:$|[/?])/, /^\/metrics(?:$|[/?])/]
@@ -74,6 +96,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      ...PINNED_TEST_DAYS.map((day) => ({
+        root: repoRoot,
+        test: {
+          name: `pinned-${day}`,
+          environment: 'node' as const,
+          include: DATE_SENSITIVE,
+          setupFiles: ['tests/helpers/setup-node.ts'],
+          env: { TOURNEE_TEST_TODAY: day },
+          testTimeout: 120_000,
+        },
+      })),
       {
         root: repoRoot,
         test: {

@@ -3,6 +3,8 @@ import * as Y from 'yjs'
 import { addAppointment, initAgendaDoc, listAppointments, setAppointmentStatus, softDeleteAppointment } from '../model/agenda'
 import { agendaDocId } from '../model/doc-ids'
 import { alice, steppingClock } from '../model/test-support'
+import { TEST_TODAY } from '../../../tests/helpers/test-clock'
+import { monthOfDay, shiftDay, weekOf } from '../../../tests/helpers/calendar-oracle'
 import { encodeDigestJson } from './digest-json'
 import {
   WEEK_DIGEST_FORMAT,
@@ -47,6 +49,24 @@ describe('week digest', () => {
     expect(weekDigestWindow(TODAY)).toEqual({ from: '2026-11-23', to: '2026-12-06', docIds: ['agenda/2026-11', 'agenda/2026-12'] })
     expect(weekDigestWindow('2026-11-23').docIds).toEqual(['agenda/2026-11', 'agenda/2026-12'])
     expect(weekDigestWindow('2026-11-08')).toEqual({ from: '2026-11-02', to: '2026-11-15', docIds: ['agenda/2026-11'] })
+  })
+
+  it(`at the test's today (${TEST_TODAY}): this week and the next, every day once, from their months`, () => {
+    const monday = weekOf(TEST_TODAY)[0]!
+    const days = Array.from({ length: 14 }, (_, i) => shiftDay(monday, i))
+    const window = weekDigestWindow(TEST_TODAY)
+    expect([window.from, window.to]).toEqual([monday, days[13]])
+    expect(window.docIds).toEqual([...new Set(days.map(monthOfDay))].map((m) => `agenda/${m}`))
+    // Built from those months, it holds an appointment on each of the fourteen days, and none beyond.
+    const clock = steppingClock()
+    const docs = new Map(window.docIds.map((id) => [id, month(id.slice('agenda/'.length))]))
+    for (const day of [shiftDay(monday, -1), ...days, shiftDay(monday, 14)]) {
+      const doc = docs.get(`agenda/${monthOfDay(day)}`)
+      if (doc) addAppointment(doc, { ...base, start: `${day}T10:00` }, alice, clock)
+    }
+    const digest = buildWeekDigest([...docs.values()], TEST_TODAY, 1_795_000_000_000)
+    expect(digest.appointments.map((a) => a.start.slice(0, 10))).toEqual(days)
+    expect(weekDigestCovers(digest, TEST_TODAY, TEST_TODAY)).toBe(true)
   })
 
   it('holds what the agenda lists for those days, and reads back the same', async () => {

@@ -11,6 +11,8 @@ import {
   weekdayOf,
 } from './series-rule'
 import type { SeriesRule } from './series-rule'
+import { TEST_TODAY } from '../../../tests/helpers/test-clock'
+import { shiftDay, weekOf } from '../../../tests/helpers/calendar-oracle'
 
 const weekly = (byDay: SeriesRule['byDay'], end: { count: number } | { until: string }, interval = 1): SeriesRule => ({
   freq: 'WEEKLY',
@@ -20,6 +22,19 @@ const weekly = (byDay: SeriesRule['byDay'], end: { count: number } | { until: st
 })
 
 describe('expandSeries', () => {
+  it(`from the test's today (${TEST_TODAY}): twice a week at 9 h for 20 sessions, whatever the days crossed`, () => {
+    // Monday and Thursday of each week from today's on, today itself when it is one of them.
+    const expected: string[] = []
+    for (let day = TEST_TODAY; expected.length < 20; day = shiftDay(day, 1)) {
+      const position = weekOf(day).indexOf(day)
+      if (position === 0 || position === 3) expected.push(`${day}T09:00`)
+    }
+    const first = expected[0]!
+    expect(expandSeries(weekly(['MO', 'TH'], { count: 20 }), first)).toEqual(expected)
+    // Every one of them is 9 h in Paris, winter or summer time.
+    for (const start of expected) expect(new Date(toInstant(start, 'Europe/Paris')).toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris' })).toBe('09:00:00')
+  })
+
   it('makes COUNT occurrences on the given weekdays, at the first start time', () => {
     // 2026-11-02 is a Monday.
     const starts = expandSeries(weekly(['MO', 'TH'], { count: 10 }), '2026-11-02T09:00')

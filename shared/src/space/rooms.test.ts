@@ -4,6 +4,8 @@ import { deriveSpaceKeys } from '../crypto/space-keys'
 import { decryptUpdate, DecryptError, encryptUpdate } from '../envelope/entry-cipher'
 import { DocIdError } from '../model/doc-ids'
 import { newRecordId } from '../model/ids'
+import { TEST_TODAY } from '../../../tests/helpers/test-clock'
+import { monthOfDay, weekOf } from '../../../tests/helpers/calendar-oracle'
 import { blindRoomName } from './room-keys'
 import { fileRooms, FILE_SHARDS, isRoomName, MAIN_ROOM, monthOfRoom, monthRoom, RoomNameError, roomOf, startupRooms, type RoomName } from './rooms'
 
@@ -47,6 +49,12 @@ describe('roomOf', () => {
 })
 
 describe('start-up rooms', () => {
+  it(`at the test's today (${TEST_TODAY}): main and the month of every day of its week`, () => {
+    const months = new Set(weekOf(TEST_TODAY).map(monthOfDay))
+    expect(new Set(startupRooms(TEST_TODAY))).toEqual(new Set(['main', ...[...months].map((month) => `agenda/${month}`)]))
+    expect(startupRooms(TEST_TODAY)[1]).toBe(`agenda/${monthOfDay(TEST_TODAY)}`)
+  })
+
   it('main and this month; both months when this week straddles two', () => {
     // Sunday 22 November 2026: the week of Monday 16 stays in November.
     expect(startupRooms('2026-11-22')).toEqual(['main', 'agenda/2026-11'])

@@ -89,13 +89,15 @@ export interface Device {
 export interface OpenDeviceOptions {
   /** Runs on the device's first tab before it loads the app (e.g. a CDP storage override). */
   beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>
+  /** The device's clock (epoch ms); the test clock by default (tests/helpers/test-clock.ts). */
+  clock?: () => number
 }
 
 export async function openDevice(browser: Browser, relay: RelayProcess, name: string, options: OpenDeviceOptions = {}): Promise<Device> {
   const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
   // The app's "today" is the test's (tests/helpers/test-clock.ts): its clock starts at the test
   // clock's reading and then flows with real time, timers included.
-  await context.clock.install({ time: testClock() })
+  await context.clock.install({ time: (options.clock ?? testClock)() })
   const pageErrors: string[] = []
   const consoleErrors: string[] = []
   const networkErrors: string[] = []

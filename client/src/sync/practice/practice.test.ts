@@ -10,6 +10,8 @@ import { deriveSpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
 import { newRecordId } from '../../../../shared/src/model/ids'
 import { SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
+import { monthOfDay, weekOf } from '../../../../tests/helpers/calendar-oracle'
+import { TEST_TODAY, testClock } from '../../../../tests/helpers/test-clock'
 import { Practice, type PracticeOptions } from './practice'
 import { ROOMS_INDEX_MAP } from './room-index'
 
@@ -67,6 +69,15 @@ function sortedNames(names: readonly string[]): string[] {
 }
 
 describe('Practice: the rooms it holds', () => {
+  it(`at the test's today (${TEST_TODAY}): main and the month of every day of its week, and what this week holds`, async () => {
+    const practice = await open(await options(TEST_TODAY, { now: testClock }))
+    const months = [...new Set(weekOf(TEST_TODAY).map(monthOfDay))]
+    expect(sortedNames(practice.inspect.openRoomNames())).toEqual(sortedNames(['main', ...months.map((m) => `agenda/${m}`)]))
+    // A booking on each day of the week lands in its own month's room, which the practice holds already.
+    for (const day of weekOf(TEST_TODAY)) write(await practice.openDoc(`agenda/${monthOfDay(day)}`), day)
+    expect(sortedNames(practice.inspect.openRoomNames())).toEqual(sortedNames(['main', ...months.map((m) => `agenda/${m}`)]))
+  })
+
   it('opens main and this month at start, and both months of a week that straddles two', async () => {
     expect(sortedNames((await open(await options('2026-06-15T10:00:00Z'))).inspect.openRoomNames())).toEqual(sortedNames(['main', 'agenda/2026-06']))
     // Tuesday 1 December 2026 (Paris): the week began on Monday 30 November.

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest'
 import { toInstant } from '../../../../shared/src/model'
 import { daysShown, monthsOf, monthWeeks, stepDate } from './agenda-range'
+import { TEST_TODAY } from '../../../../tests/helpers/test-clock'
+import { monthOfDay, shiftDay, weekOf } from '../../../../tests/helpers/calendar-oracle'
 
 describe('agenda ranges', () => {
+  it(`at the test's today (${TEST_TODAY}): its week, the months it spans, and the weeks either side`, () => {
+    expect(daysShown('semaine', TEST_TODAY)).toEqual(weekOf(TEST_TODAY))
+    expect(daysShown('jour', TEST_TODAY)).toEqual([TEST_TODAY])
+    expect(monthsOf(daysShown('semaine', TEST_TODAY))).toEqual([...new Set(weekOf(TEST_TODAY).map(monthOfDay))])
+    expect(stepDate('semaine', TEST_TODAY, 1)).toBe(shiftDay(TEST_TODAY, 7))
+    expect(stepDate('semaine', TEST_TODAY, -1)).toBe(shiftDay(TEST_TODAY, -7))
+    expect(stepDate('jour', TEST_TODAY, 1)).toBe(shiftDay(TEST_TODAY, 1))
+    // The month around today holds today, in the week row of its Monday.
+    const weeks = monthWeeks(TEST_TODAY)
+    expect(weeks.find((row) => row.includes(TEST_TODAY))?.indexOf(TEST_TODAY)).toBe(weekOf(TEST_TODAY).indexOf(TEST_TODAY))
+  })
+
   it('shows a Monday-to-Sunday week around any of its days', () => {
     expect(daysShown('semaine', '2026-11-26')).toEqual([
       '2026-11-23',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Appointment, Patient } from '../../../../shared/src/model'
 import { addressQuery, homeVisitRound, telHref, visitAddress } from './home-visits'
+import { TEST_TODAY } from '../../../../tests/helpers/test-clock'
+import { shiftDay } from '../../../../tests/helpers/calendar-oracle'
 
 const stamps = { createdAt: 0, createdBy: { memberId: 'm', deviceId: 'd' }, updatedAt: 0, updatedBy: { memberId: 'm', deviceId: 'd' } }
 
@@ -27,6 +29,17 @@ const lyon = { line1: '12 rue des Lilas', postalCode: '69003', city: 'Lyon', acc
 const day = '2026-11-23'
 
 describe('homeVisitRound', () => {
+  it(`at the test's today (${TEST_TODAY}): today's visits only, early morning and late evening included`, () => {
+    const appointments = [
+      visit('late', `${TEST_TODAY}T21:30`, 30),
+      visit('yesterday', `${shiftDay(TEST_TODAY, -1)}T23:30`, 60),
+      visit('early', `${TEST_TODAY}T06:00`, 30),
+      visit('tomorrow', `${shiftDay(TEST_TODAY, 1)}T00:00`, 30),
+    ]
+    const patients = new Map(appointments.map((a) => [a.patientId!, patient(a.patientId!)]))
+    expect(homeVisitRound(appointments, patients, 'prac1', TEST_TODAY).map((v) => v.appointment.id)).toEqual(['early', 'late'])
+  })
+
   it('keeps the home visits of one practitioner on one day, in time order, cancelled ones left out', () => {
     const appointments = [
       visit('c', '2026-11-23T11:00', 30),
