@@ -304,8 +304,9 @@ export const en: Dictionary = {
   'agendaUi.repeat.until': 'Until',
   // Issue 20: touch, undo, readable week, statuses, holidays and absences, series preview,
   // printing and reminders (agenda-ui)
+  'agendaUi.weekShort': '{first} – {last}',
   'agendaUi.overlapShort': 'Overlap',
-  'agendaUi.columnsButton': 'Practitioners ({shown}/{total})',
+  'agendaUi.columnsButton': 'Practitioners {shown}/{total}',
   'agendaUi.more': 'More actions',
   'agendaUi.printDay': 'Print the day',
   'agendaUi.reminders': "Tomorrow's reminders",

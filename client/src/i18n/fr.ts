@@ -312,8 +312,9 @@ export const fr = {
   'agendaUi.repeat.until': "Jusqu'au",
   // Issue 20: touch, undo, readable week, statuses, holidays and absences, series preview,
   // printing and reminders (agenda-ui)
+  'agendaUi.weekShort': '{first} – {last}',
   'agendaUi.overlapShort': 'Chevauche',
-  'agendaUi.columnsButton': 'Praticiens ({shown}/{total})',
+  'agendaUi.columnsButton': 'Praticiens {shown}/{total}',
   'agendaUi.more': "Plus d'actions",
   'agendaUi.printDay': 'Imprimer la journée',
   'agendaUi.reminders': 'Rappels de demain',

@@ -89,10 +89,12 @@ export interface Device {
 export interface OpenDeviceOptions {
   /** Runs on the device's first tab before it loads the app (e.g. a CDP storage override). */
   beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>
+  /** A touch tablet (`hasTouch`: a coarse pointer, touch events), for tests of finger gestures. */
+  touch?: boolean
 }
 
 export async function openDevice(browser: Browser, relay: RelayProcess, name: string, options: OpenDeviceOptions = {}): Promise<Device> {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE, hasTouch: options.touch ?? false })
   // The app's "today" is the test's (tests/helpers/test-clock.ts): its clock starts at the test
   // clock's reading and then flows with real time, timers included.
   await context.clock.install({ time: testClock() })

@@ -142,6 +142,8 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
     applyUndo(openDoc, undo.action, actor, clock).catch(report)
   }
 
+  // '29 mars' for the week's short heading (the French day without its weekday).
+  const shortDay = (day: string) => dayHeading(day).replace(/^\S+\s/, '')
   const heading =
     mode === 'jour'
       ? dayHeading(date)
@@ -155,7 +157,17 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
   return (
     <div className={mode === 'mois' ? 'agenda' : 'agenda agenda--grid'}>
       <header className="agenda__header agenda__toolbar">
-        <h1 className="agenda__title">{heading}</h1>
+        {/* The week's full heading is its accessible name; the toolbar shows its short form. */}
+        <h1 className="agenda__title">
+          {mode === 'semaine' ? (
+            <>
+              <span className="visually-hidden">{heading}</span>
+              <span aria-hidden="true">{t('agendaUi.weekShort', { first: shortDay(days[0]!), last: shortDay(days[6]!) })}</span>
+            </>
+          ) : (
+            heading
+          )}
+        </h1>
         <div className="agenda__nav" role="group" aria-label={t('agenda.dayNav')}>
           <button className="button button--icon" type="button" onClick={() => go(stepDate(mode, date, -1))} aria-label={t(`agendaUi.previous.${mode}`)}>
             <span aria-hidden="true">‹</span>

@@ -26,8 +26,8 @@ type Gesture = {
   timer: ReturnType<typeof setTimeout> | null
 }
 
-/** Horizontal room a block's text does not get: its coloured edge, padding, the status icon. */
-const BLOCK_CHROME_PX = 5 + 2 * 4 + 18
+/** Horizontal room a block's name does not get: its coloured edge, right border, padding, a pixel to spare. */
+const BLOCK_CHROME_PX = 5 + 1 + 2 * 4 + 2
 
 /** The column (day, practitioner) under a point, found by the data attributes TimeGrid sets. */
 function columnAt(x: number, y: number): { day: string; practitionerId: string; left: number } | null {
@@ -249,15 +249,23 @@ export function AppointmentBlock(props: {
       >
         <span className="visually-hidden">{full}</span>
         <span className="block__face" aria-hidden="true">
+          {/* The name first, the status symbol after it (on the next line when the column is
+              narrow); then one line of time, status, reason and kind, cut at the block's width. */}
           <span className="block__head">
-            {STATUS_ICONS[a.status] ? <span className="block__icon">{STATUS_ICONS[a.status]}</span> : null}
             <span className="block__who">{shown}</span>
+            {STATUS_ICONS[a.status] ? <span className="block__icon">{STATUS_ICONS[a.status]}</span> : null}
+            {overlaps ? (
+              <span className="block__overlap">
+                ⚠<span className="block__overlap-word"> {t('agendaUi.overlapShort')}</span>
+              </span>
+            ) : null}
           </span>
-          <span className="block__time">{time}</span>
-          {status ? <span className="block__status">{status}</span> : null}
-          {meta ? <span className="block__meta">{meta}</span> : null}
-          {a.status === 'cancelled' && a.cancelReason ? <span className="block__reason">{a.cancelReason}</span> : null}
-          {overlaps ? <span className="block__overlap">⚠ {t('agendaUi.overlapShort')}</span> : null}
+          <span className="block__line">
+            <span className="block__time">{time}</span>
+            {status ? <span className="block__status"> · {status}</span> : null}
+            {a.status === 'cancelled' && a.cancelReason ? <span className="block__reason"> · {a.cancelReason}</span> : null}
+            {meta ? <span className="block__meta"> · {meta}</span> : null}
+          </span>
         </span>
         <span
           className="block__resize"
