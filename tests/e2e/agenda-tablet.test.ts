@@ -36,14 +36,15 @@ import { testClock } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
-import { createPractice, editor, eventually, nav, readPairingCode, tapGrid } from './helpers/practice-steps'
+import { createPractice, editor, eventually, nav, readPairingCode, statusText as statusTextOf, tapGrid } from './helpers/practice-steps'
 import { longPressDrag, swipe, tap } from './helpers/touch'
 
 const screenshotDir = process.env.TOURNEE_SCREENSHOTS
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
   : join(tmpdir(), 'tournee-e2e-screenshots/')
 
-const PRACTICE = { name: 'Cabinet des Tilleuls', practitioner: 'Camille Rousseau' }
+/** A long name, as practices have: the header gives way to the sync state, never the reverse. */
+const PRACTICE = { name: 'Cabinet de kinésithérapie des Tilleuls', practitioner: 'Camille Rousseau' }
 const COLLEAGUES = ['Julien Marchand', 'Sophie Lefèvre-Bonnet']
 /** Monday 29 March 2027 is Easter Monday: the week shows a public holiday. */
 const MONDAY = '2027-03-29'
@@ -439,6 +440,12 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     await page.screenshot({ path: join(screenshotDir, 'agenda-day-1024x768.png') })
     await page.setViewportSize({ width: 768, height: 1024 })
     await page.locator('.grid').evaluate((el) => (el.scrollTop = 80))
+    // The portrait header: the sync state's lines are whole (« 0 modification en attente »).
+    const cut = await tablet.status().evaluate((status) =>
+      [...status.children].filter((line) => line instanceof HTMLElement && line.scrollWidth > line.clientWidth + 0.5).map((line) => line.textContent),
+    )
+    expect(cut, 'sync lines cut at 768 px').toEqual([])
+    expect(await statusTextOf(tablet)).toMatch(/modifications? en attente/)
     await page.screenshot({ path: join(screenshotDir, 'agenda-day-768x1024.png') })
     await page.setViewportSize({ width: 1024, height: 768 })
     tablet.assertHealthy()

@@ -6,8 +6,8 @@ const measure = (text: string) => text.length * 7
 
 describe('the name a block shows', () => {
   it('shortens a patient name step by step, never cutting a word', () => {
-    expect(nameVariants('Dupont', 'Jeanne')).toEqual(['Dupont Jeanne', 'Dupont J.', 'Dupont', 'DJ'])
-    expect(nameVariants('Lefèvre', 'élodie')).toEqual(['Lefèvre élodie', 'Lefèvre É.', 'Lefèvre', 'LÉ'])
+    expect(nameVariants('Dupont', 'Jeanne')).toEqual(['Dupont Jeanne', 'Dupont J.', 'Dupont', 'DJ', 'D'])
+    expect(nameVariants('Lefèvre', 'élodie')).toEqual(['Lefèvre élodie', 'Lefèvre É.', 'Lefèvre', 'LÉ', 'L'])
   })
 
   it('picks the longest form that fits, and the initials when nothing else does', () => {
@@ -16,7 +16,8 @@ describe('the name a block shows', () => {
     expect(pickLabel(variants, 84, measure)).toBe('Vaucanson A.')
     expect(pickLabel(variants, 63, measure)).toBe('Vaucanson')
     expect(pickLabel(variants, 30, measure)).toBe('VA')
-    expect(pickLabel(variants, 3, measure)).toBe('VA')
+    expect(pickLabel(variants, 10, measure)).toBe('V')
+    expect(pickLabel(variants, 3, measure)).toBe('V')
   })
 
   it('shortens a title or a practitioner by words', () => {

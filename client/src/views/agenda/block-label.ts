@@ -4,7 +4,7 @@
  * reads as nobody. So a block shows the longest of these that fits whole, and always the full
  * name in its accessible name and its detail:
  *
- *   'Dupont Jeanne'  →  'Dupont J.'  →  'Dupont'  →  'DJ'
+ *   'Dupont Jeanne'  →  'Dupont J.'  →  'Dupont'  →  'DJ'  →  'D'
  *
  * The widths come from a `measure` function (a canvas' measureText in the browser, a fixed-width
  * stand-in in tests), so the choice is pure.
@@ -20,6 +20,7 @@ export function nameVariants(family: string, first: string): string[] {
     firstName ? `${familyName} ${initial(firstName)}.` : familyName,
     familyName,
     `${initial(familyName)}${firstName ? initial(firstName) : ''}`,
+    initial(familyName),
   ]
   return variants.filter((v, i) => v !== '' && variants.indexOf(v) === i)
 }
