@@ -27,7 +27,9 @@ import { describeError } from '../form/describe-error'
 import { formValues } from '../form/field-errors'
 import type { FieldErrors } from '../form/field-errors'
 import { FormAlert } from '../form/form-alert'
+import { DateField } from '../form/DateField'
 import { RadioGroup, SelectField, TextAreaField, TextField } from '../form/fields'
+import { TimeField } from '../form/TimeField'
 import { changeAppointment, changeStatus, createAppointment } from './agenda-actions'
 import { undoOf } from './agenda-undo'
 import type { UndoAction } from './agenda-undo'
@@ -122,7 +124,10 @@ export function AppointmentEditor(props: {
     const element = form.current
     if (element) setDraft({ values: formValues(element), byDay: new FormData(element).getAll('byDay').map(String) })
   }
-  useEffect(readDraft, [repeat])
+  // The date and time fields give the form their value after they render: read it then.
+  const [typed, setTyped] = useState(0)
+  const bump = () => setTyped((n) => n + 1)
+  useEffect(readDraft, [repeat, typed])
 
   const day = target.kind === 'new' ? target.day : target.appointment.start.slice(0, 10)
   const time = target.kind === 'new' ? target.time : target.appointment.start.slice(11)
@@ -240,8 +245,8 @@ export function AppointmentEditor(props: {
           </>
         ) : null}
         <div className="form__row">
-          <TextField name="date" type="date" label={t('agendaUi.date')} defaultValue={day} error={errorText('date')} />
-          <TextField name="start" type="time" step={300} label={t('appointment.start')} defaultValue={time} error={errorText('start')} />
+          <DateField name="date" label={t('agendaUi.date')} defaultValue={day} error={errorText('date')} onValueChange={bump} />
+          <TimeField name="start" label={t('appointment.start')} defaultValue={time} error={errorText('start')} onValueChange={bump} />
           <TextField
             name="durationMin"
             type="number"
@@ -380,7 +385,7 @@ export function AppointmentEditor(props: {
                     error={errorText('count')}
                   />
                 ) : (
-                  <TextField name="until" type="date" label={t('agendaUi.repeat.until')} error={errorText('until')} />
+                  <DateField name="until" label={t('agendaUi.repeat.until')} error={errorText('until')} onValueChange={bump} />
                 )}
                 {draft ? (
                   <SeriesPreviewList

@@ -16,6 +16,7 @@ import { describeError } from '../form/describe-error'
 import { fieldsByPath, formValues, placeIssues } from '../form/field-errors'
 import type { FieldErrors } from '../form/field-errors'
 import { FormAlert, FormNotice } from '../form/form-alert'
+import { DateField } from '../form/DateField'
 import { SelectField, TextField } from '../form/fields'
 import '../agenda/agenda.css'
 
@@ -133,8 +134,8 @@ export function AbsencesSection() {
           error={errorText('practitionerId')}
         />
         <div className="form__row">
-          <TextField name="from" type="date" label={t('settings.absences.from')} defaultValue={editing?.from ?? ''} error={errorText('from')} />
-          <TextField name="to" type="date" label={t('settings.absences.to')} defaultValue={editing?.to ?? ''} error={errorText('to')} />
+          <DateField name="from" label={t('settings.absences.from')} defaultValue={editing?.from ?? ''} error={errorText('from')} />
+          <DateField name="to" label={t('settings.absences.to')} defaultValue={editing?.to ?? ''} error={errorText('to')} />
         </div>
         <TextField
           name="label"
