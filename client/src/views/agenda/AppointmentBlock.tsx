@@ -97,7 +97,13 @@ export function AppointmentBlock(props: {
   const box = blockBox(a.start, a.durationMin, frame)
   const fullName = a.patientId ? (patient ? `${patientFamilyName(patient)} ${patient.firstNames}` : t('agenda.unknownPatient')) : (a.title ?? t('agenda.block'))
   const variants = a.patientId && patient ? nameVariants(patientFamilyName(patient), patient.firstNames) : textVariants(fullName)
-  const room = props.columnWidth / lane.lanes - BLOCK_CHROME_PX
+  // Beside the name on its line (a wide block): the status symbol and « ⚠ Chevauche ». A narrow
+  // (compact) block puts them on the line under the name instead.
+  const beside = compact
+    ? 0
+    : (STATUS_ICONS[a.status] ? props.measure(STATUS_ICONS[a.status], false) + 3 : 0) +
+      (overlaps ? props.measure(`⚠ ${t('agendaUi.overlapShort')}`, false) + 3 : 0)
+  const room = props.columnWidth / lane.lanes - BLOCK_CHROME_PX - beside
   const shown = props.columnWidth > 0 ? pickLabel(variants, room, (text) => props.measure(text, compact)) : fullName
   const status = a.status === 'booked' ? null : t(`agendaUi.status.${a.status}`)
   const position = a.seriesId && series ? t('agendaUi.seriesPosition', { index: a.occurrence ?? 1, total: series.total }) : null
