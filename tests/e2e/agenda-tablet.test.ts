@@ -56,7 +56,7 @@ const SERIES_THURSDAY = '2027-03-25'
 const FAMILY = ['Vaucanson-Delaunay', 'Nguyen', 'Lefèvre', 'Trichardière', 'Escoffrey', 'Mandrillon', 'Pélissonnier', 'Dupont', 'Bertrand-Lacoste', 'Ozturk']
 const FIRST = ['Marie-Aurélienne', 'Zoé', 'Paul', 'Basile', 'Cunégonde', 'Désiré', 'Edmée', 'Jeanne', 'Jean-Baptiste', 'Ayşe']
 
-type Booked = { id: string; start: string; practitionerId: string; patient: string; month: string }
+type Booked = { id: string; start: string; practitionerId: string; patient: string; month: string; home: boolean; status: AppointmentStatus }
 
 function text(locator: Locator): Promise<string> {
   return locator.textContent().then((t) => (t ?? '').replace(/\s+/g, ' ').trim())
@@ -67,6 +67,18 @@ const SLOTS = [
   ...Array.from({ length: 9 }, (_, i) => 8 * 60 + i * 30),
   ...Array.from({ length: 11 }, (_, i) => 13 * 60 + 30 + i * 30),
 ].map((m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`)
+
+/** Waits until the grid has stopped scrolling (a swipe ends in a fling that goes on a moment). */
+async function scrollSettled(page: Page): Promise<void> {
+  const position = () => page.locator('.grid').evaluate((el) => el.scrollTop)
+  let last = await position()
+  await eventually(async () => {
+    const now = await position()
+    const still = now === last
+    last = now
+    return still
+  }, 'the grid stops scrolling').toBe(true)
+}
 
 function columnList(page: Page, practitioner: string, day: string): Locator {
   return page.getByRole('list', { name: `Rendez-vous de ${practitioner}, ${day}` })
@@ -138,7 +150,15 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
             actor,
             clock,
           )
-          booked.push({ id, start, practitionerId, patient: `${FAMILY[patientIndex % 10]} ${FIRST[Math.floor(patientIndex / 10)]}`, month })
+          booked.push({
+            id,
+            start,
+            practitionerId,
+            patient: `${FAMILY[patientIndex % 10]} ${FIRST[Math.floor(patientIndex / 10)]}`,
+            month,
+            home: n % 11 === 0,
+            status,
+          })
           n++
         }
       }
@@ -232,10 +252,12 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     const target = at(PRACTICE.practitioner, `${TUESDAY}T10:00`)
     const column = columnList(page, PRACTICE.practitioner, 'mardi 30 mars')
     const block = column.getByRole('button', { name: new RegExp(`^10 h – 10 h 30 ${target.patient}`) })
+    await scrollSettled(page)
     await block.scrollIntoViewIfNeeded()
+    await scrollSettled(page)
     const box = (await block.boundingBox())!
     let lifted = false
-    await longPressDrag(page, { x: box.x + box.width / 2, y: box.y + 12 }, 135, 650, async () => {
+    await longPressDrag(page, { x: box.x + box.width / 2, y: box.y + 12 }, 135, 800, async () => {
       lifted = await block.evaluate((el) => el.classList.contains('block--lifted'))
     })
     expect(lifted, 'the block is lifted before it moves').toBe(true)
@@ -401,6 +423,19 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     expect(squeezed).toContain('8h–8h30')
     expect(squeezed).toContain('18h30–19h')
     expect(outside, 'text beyond the page width').toEqual([])
+
+    // The round of one practitioner (feuille de route): the home visits only, in order, with phones.
+    await page.goto(`${shared.relay.url}/#/impression/tournee/${WEDNESDAY}/${practitioners[COLLEAGUES[0]!]}`)
+    await page.getByRole('heading', { level: 1, name: `Feuille de route de ${COLLEAGUES[0]}, mercredi 31 mars` }).waitFor()
+    const visits = booked.filter((b) => b.start.startsWith(WEDNESDAY) && b.home && b.status !== 'cancelled' && b.practitionerId === practitioners[COLLEAGUES[0]!])
+    expect(visits.length).toBeGreaterThan(0)
+    const rows = page.locator('.print__table tbody tr')
+    await eventually(() => rows.count(), 'one row per home visit').toBe(visits.length)
+    for (const [i, visit] of visits.entries()) {
+      const row = await text(rows.nth(i))
+      expect(row).toContain(visit.patient)
+      expect(row).toMatch(/06 \d{2} \d{2} \d{2} \d{2}/)
+    }
     tablet.assertHealthy()
   })
 
