@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { MouseEvent, PointerEvent, RefObject } from 'react'
 import { absenceOn, addMinutes, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
 import type { Absence, Appointment, AppointmentKind, HolidayName, Patient, Practitioner, Series } from '../../../../shared/src/model'
@@ -46,35 +46,44 @@ function useTextMeasure(): (text: string, compact: boolean) => number {
   return useMemo(() => createTextMeasure(), [])
 }
 
+/**
+ * The fonts of app.css (:root's 17 px and family; a block's name 0.85 rem bold, 0.75 rem in a
+ * narrow week column), written here rather than read with getComputedStyle, which would make the
+ * browser recompute the page's styles each time a grid mounts.
+ */
+const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+const ROOT_PX = 17
+
 function createTextMeasure(): (text: string, compact: boolean) => number {
-  {
-    const context = document.createElement('canvas').getContext('2d')
-    const root = getComputedStyle(document.documentElement)
-    const rem = parseFloat(root.fontSize) || 17
-    const family = root.fontFamily || 'sans-serif'
-    const fonts = { normal: `700 ${0.85 * rem}px ${family}`, compact: `700 ${0.75 * rem}px ${family}` }
-    const cache = new Map<string, number>()
-    return (text: string, compact: boolean) => {
-      const key = `${compact ? 'c' : 'n'}${text}`
-      const known = cache.get(key)
-      if (known !== undefined) return known
-      if (!context) return text.length * 9
-      context.font = compact ? fonts.compact : fonts.normal
-      // Rounded up, with a pixel for the browser's own rounding of the laid-out text.
-      const width = Math.ceil(context.measureText(text).width) + 1
-      cache.set(key, width)
-      return width
-    }
+  const context = document.createElement('canvas').getContext('2d')
+  const fonts = { normal: `700 ${0.85 * ROOT_PX}px ${FONT_FAMILY}`, compact: `700 ${0.75 * ROOT_PX}px ${FONT_FAMILY}` }
+  const cache = new Map<string, number>()
+  return (text: string, compact: boolean) => {
+    const key = `${compact ? 'c' : 'n'}${text}`
+    const known = cache.get(key)
+    if (known !== undefined) return known
+    if (!context) return text.length * 9
+    context.font = compact ? fonts.compact : fonts.normal
+    // Rounded up, with a pixel for the browser's own rounding of the laid-out text.
+    const width = Math.ceil(context.measureText(text).width) + 1
+    cache.set(key, width)
+    return width
   }
 }
 
-/** The grid's inner width, followed as the window turns or resizes; 0 until laid out. */
+/**
+ * The grid's inner width, followed as the window turns or resizes; 0 until laid out. Read in a
+ * layout effect, before the browser paints: the grid's first render is an empty frame, and the
+ * columns render once, at their width, instead of once at none and again at the right one (which
+ * doubled the week's render, tests/bench « (f) »).
+ */
 function useWidth(element: RefObject<HTMLElement | null>): number {
   const [width, setWidth] = useState(0)
-  useEffect(() => {
+  useLayoutEffect(() => {
     const target = element.current
     if (!target) return
-    // The observer reports the size once when it starts observing, then on every change.
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a layout measure, taken before paint (see above)
+    setWidth(target.clientWidth)
     const observer = new ResizeObserver(() => setWidth(target.clientWidth))
     observer.observe(target)
     return () => observer.disconnect()
@@ -97,11 +106,12 @@ export function TimeGrid(props: GridProps) {
   const width = useWidth(scroller)
   // The gutter is 56 px (app.css, --gutter); every column of every day shares the rest.
   const columnWidth = width > 0 ? (width - 56) / (days.length * practitioners.length) : 0
-  // Once, when the grid opens on a range: later renders (a remote change) must not move the view.
-  const rangeKey = `${days[0]}|${days.length}`
+  // Once, when the grid opens on a range (and has its columns): later renders (a remote change)
+  // must not move the view.
+  const rangeKey = width > 0 ? `${days[0]}|${days.length}` : null
   useEffect(() => {
     const element = scroller.current
-    if (!element) return
+    if (!element || rangeKey === null) return
     const starts = practitioners.flatMap((p) => days.flatMap((d) => workingIntervalsOn(p.workingHours, d).slice(0, 1).map((i) => i.start)))
     // A few pixels above the hour, so that its label shows whole under the column heads.
     element.scrollTop = Math.max(0, offsetOf(initialScrollTime(frame, props.now, days, starts), frame) - 10)
@@ -122,6 +132,9 @@ export function TimeGrid(props: GridProps) {
     }
     return map
   }, [props.appointments])
+
+  // Not measured yet: the empty frame, for the layout effect above to read its width.
+  if (width === 0) return <div ref={scroller} className={week ? 'grid grid--week' : 'grid'} />
 
   return (
     <div ref={scroller} className={week ? 'grid grid--week' : 'grid'}>
