@@ -272,6 +272,26 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     tablet.assertHealthy()
   })
 
+  it('3b. a long press on the bottom edge (24 px) resizes a block to 1 h; « Annuler » puts its 30 min back', async () => {
+    const { page } = tablet
+    const target = at(COLLEAGUES[0]!, `${TUESDAY}T16:00`)
+    const column = columnList(page, COLLEAGUES[0]!, 'mardi 30 mars')
+    const block = column.getByRole('button', { name: new RegExp(`^16 h – 16 h 30 ${target.patient}`) })
+    await block.scrollIntoViewIfNeeded()
+    await scrollSettled(page)
+    const handle = (await block.locator('.block__resize').boundingBox())!
+    expect(handle.height, 'the resize target is at least 24 px tall').toBeGreaterThanOrEqual(24)
+    // 45 px is 30 minutes on the grid (90 px an hour).
+    await longPressDrag(page, { x: handle.x + handle.width / 2, y: handle.y + handle.height / 2 }, 45, 800)
+    await eventually(async () => (await colleagueAppointment(target))?.durationMin, 'the new length reaches the colleague').toBe(60)
+    expect((await colleagueAppointment(target))?.start, 'a resize keeps the start').toBe(`${TUESDAY}T16:00`)
+    const toast = page.locator('.toast')
+    expect(await text(toast)).toContain('Durée modifiée.')
+    await toast.getByRole('button', { name: 'Annuler', exact: true }).click()
+    await eventually(async () => (await colleagueAppointment(target))?.durationMin, 'the undo reaches the colleague').toBe(30)
+    tablet.assertHealthy()
+  })
+
   it('4. a tap opens the appointment: one-tap « Arrivé », undone; the call and the file are there', async () => {
     const { page } = tablet
     const target = at(PRACTICE.practitioner, `${TUESDAY}T14:00`)
