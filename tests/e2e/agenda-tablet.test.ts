@@ -23,12 +23,14 @@ import {
   addDays,
   addPatient,
   addPractitioner,
+  addPrescription,
   agendaDocId,
   getAppointment,
   listAbsences,
   listAppointmentKinds,
   listAppointments,
   listPractitioners,
+  patientDocId,
   reminderOptOutOf,
 } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
@@ -372,8 +374,18 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     tablet.assertHealthy()
   })
 
-  it('7. a series shows its dates before saving: clashes, Easter Monday and the absence flagged', async () => {
+  it('7. a series shows its dates before saving: clashes, Easter Monday and the absence flagged; it counts against an ordonnance', async () => {
     const { page } = tablet
+    // Nguyen Zoé's ordonnance, written in her file by the colleague's device.
+    const zoe = patientIds[11]!
+    const file = await colleague.space.openDoc(patientDocId(zoe))
+    const prescriptionId = addPrescription(
+      file,
+      { prescriberName: 'Dr Hortense Vidal', date: '2027-03-15', indication: 'Rééducation du genou', sessionsPrescribed: 10 },
+      actor,
+      testClock,
+    )
+    await colleague.space.whenAcknowledged()
     await page.goto(`${shared.relay.url}/#/agenda/jour/${SERIES_THURSDAY}`)
     await page.getByRole('heading', { level: 1, name: 'jeudi 25 mars' }).waitFor()
     await tapGrid(page, '09:00', { practitioner: PRACTICE.practitioner, date: 'jeudi 25 mars' })
@@ -384,6 +396,7 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     await dialog.getByLabel('Rechercher un patient').fill('Nguyen Zoé')
     await dialog.getByRole('list', { name: 'Patients trouvés' }).getByRole('button', { name: /^Nguyen Zoé/ }).click()
     await dialog.getByText('Patient : Nguyen Zoé').waitFor()
+    await dialog.getByLabel('Ordonnance').selectOption({ label: 'Du 15 mars 2027, Dr Hortense Vidal (10 séances)' })
     await dialog.getByLabel('Répéter (série de séances)').check()
     await dialog.getByRole('group', { name: 'Jours' }).getByLabel('lundi').check()
     await dialog.getByLabel('Nombre de séances', { exact: true }).fill('8')
@@ -404,8 +417,9 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     await dialog.getByRole('button', { name: 'Enregistrer le rendez-vous' }).click()
     await dialog.waitFor({ state: 'detached' })
     const april = await colleague.space.openDoc(agendaDocId('2027-04'))
-    // 1, 5, 8, 12, 15 and 19 April (25 and 29 March are in March's doc).
+    // 1, 5, 8, 12, 15 and 19 April (25 and 29 March are in March's doc), each counted against the ordonnance.
     await eventually(() => listAppointments(april).items.filter((a) => a.seriesId).length, 'the series reaches the colleague').toBe(6)
+    expect(listAppointments(april).items.filter((a) => a.seriesId).map((a) => a.prescriptionId)).toEqual(Array(6).fill(prescriptionId))
     tablet.assertHealthy()
   })
 
