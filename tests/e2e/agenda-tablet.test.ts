@@ -82,6 +82,22 @@ async function scrollSettled(page: Page): Promise<void> {
   }, 'the grid stops scrolling').toBe(true)
 }
 
+/**
+ * A point of `target` (at `dy` px from its top, or its middle) that the browser's hit test gives to
+ * it now: after a swipe's fling the grid may still move, and a box read too early is elsewhere.
+ */
+async function pointOn(target: Locator, dy?: number): Promise<{ x: number; y: number }> {
+  let point = { x: 0, y: 0 }
+  await eventually(async () => {
+    await target.scrollIntoViewIfNeeded()
+    const box = await target.boundingBox()
+    if (!box) return false
+    point = { x: box.x + box.width / 2, y: box.y + (dy ?? box.height / 2) }
+    return target.evaluate((el, p) => el.contains(document.elementFromPoint(p.x, p.y)), point)
+  }, 'the element is where the finger goes').toBe(true)
+  return point
+}
+
 function columnList(page: Page, practitioner: string, day: string): Locator {
   return page.getByRole('list', { name: `Rendez-vous de ${practitioner}, ${day}` })
 }
@@ -255,11 +271,8 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     const column = columnList(page, PRACTICE.practitioner, 'mardi 30 mars')
     const block = column.getByRole('button', { name: new RegExp(`^10 h – 10 h 30 ${target.patient}`) })
     await scrollSettled(page)
-    await block.scrollIntoViewIfNeeded()
-    await scrollSettled(page)
-    const box = (await block.boundingBox())!
     let lifted = false
-    await longPressDrag(page, { x: box.x + box.width / 2, y: box.y + 12 }, 135, 800, async () => {
+    await longPressDrag(page, await pointOn(block, 12), 135, 800, async () => {
       lifted = await block.evaluate((el) => el.classList.contains('block--lifted'))
     })
     expect(lifted, 'the block is lifted before it moves').toBe(true)
@@ -279,12 +292,11 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
     const target = at(COLLEAGUES[0]!, `${TUESDAY}T16:00`)
     const column = columnList(page, COLLEAGUES[0]!, 'mardi 30 mars')
     const block = column.getByRole('button', { name: new RegExp(`^16 h – 16 h 30 ${target.patient}`) })
-    await block.scrollIntoViewIfNeeded()
     await scrollSettled(page)
-    const handle = (await block.locator('.block__resize').boundingBox())!
-    expect(handle.height, 'the resize target is at least 24 px tall').toBeGreaterThanOrEqual(24)
+    const grip = block.locator('.block__resize')
+    expect((await grip.boundingBox())!.height, 'the resize target is at least 24 px tall').toBeGreaterThanOrEqual(24)
     // 45 px is 30 minutes on the grid (90 px an hour).
-    await longPressDrag(page, { x: handle.x + handle.width / 2, y: handle.y + handle.height / 2 }, 45, 800)
+    await longPressDrag(page, await pointOn(grip), 45, 800)
     await eventually(async () => (await colleagueAppointment(target))?.durationMin, 'the new length reaches the colleague').toBe(60)
     expect((await colleagueAppointment(target))?.start, 'a resize keeps the start').toBe(`${TUESDAY}T16:00`)
     const toast = page.locator('.toast')

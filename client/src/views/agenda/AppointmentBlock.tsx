@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useRef, useState } from 'react'
 import type { CSSProperties, PointerEvent as ReactPointerEvent } from 'react'
 import { patientFamilyName } from '../../../../shared/src/model'
 import type { Appointment, AppointmentKind, Patient, Practitioner, Series } from '../../../../shared/src/model'
@@ -49,8 +49,9 @@ function pointerKind(type: string): PointerKind {
  * One appointment on the grid. A tap (or Enter) opens it. Moving and resizing follow the touch
  * model of press-gesture.ts: a mouse or a pen drags at once; a finger must hold still for a long
  * press first (the block lifts), so that a swipe over a full day scrolls it and never moves an
- * appointment. The block lets the grid pan (`touch-action: pan-x pan-y`); once lifted, it cancels
- * the touch moves itself (a non-passive touchmove listener), so the page stays put under the drag.
+ * appointment. The block lets the grid pan (`touch-action: pan-x pan-y`); once lifted, it says so
+ * (`onHold`) and the grid cancels the finger's moves (one non-passive touchmove listener for all
+ * blocks, TimeGrid), so the page stays put under the drag.
  *
  * It shows the patient's name first, in the longest form that fits its width (block-label.ts);
  * its accessible name and text hold everything in full, whatever the face shows.
@@ -70,29 +71,15 @@ export function AppointmentBlock(props: {
   measure: (text: string, compact: boolean) => number
   onOpen: (appointment: Appointment) => void
   onDrop: (appointment: Appointment, drop: Drop, kind: DropKind) => void
+  /** Whether this block holds a finger's gesture now (lifted or dragged): the grid then cancels the finger's scroll. */
+  onHold: (held: boolean) => void
 }) {
   const { t, startOf, endOf } = useT()
   const { appointment: a, lane, frame, overlaps, patient, practitioner, kind, series, compact } = props
   const gesture = useRef<Gesture | null>(null)
-  const button = useRef<HTMLButtonElement>(null)
   const justDragged = useRef(false)
   const [lifted, setLifted] = useState(false)
   const [preview, setPreview] = useState<{ dx: number; dy: number; start: string; durationMin: number } | null>(null)
-
-  // Once lifted, a finger's moves are the drag's, not the page's: cancel them before the browser
-  // scrolls. React's touch listeners are passive, so this one is added by hand.
-  useEffect(() => {
-    const element = button.current
-    if (!element) return
-    const hold = (event: TouchEvent) => {
-      if (gesture.current && holdsGesture(gesture.current.state) && event.cancelable) event.preventDefault()
-    }
-    element.addEventListener('touchmove', hold, { passive: false })
-    return () => element.removeEventListener('touchmove', hold)
-  }, [])
-  useEffect(() => () => {
-    if (gesture.current?.timer) clearTimeout(gesture.current.timer)
-  }, [])
 
   const box = blockBox(a.start, a.durationMin, frame)
   const fullName = a.patientId ? (patient ? `${patientFamilyName(patient)} ${patient.firstNames}` : t('agenda.unknownPatient')) : (a.title ?? t('agenda.block'))
@@ -128,7 +115,9 @@ export function AppointmentBlock(props: {
 
   const step = (g: Gesture, event: PressEvent) => {
     g.state = nextPress(g.state, event)
-    setLifted(holdsGesture(g.state))
+    const held = holdsGesture(g.state)
+    setLifted(held)
+    props.onHold(held)
   }
 
   const end = () => {
@@ -137,6 +126,7 @@ export function AppointmentBlock(props: {
     gesture.current = null
     setLifted(false)
     setPreview(null)
+    props.onHold(false)
   }
 
   const onPointerDown = (event: ReactPointerEvent<HTMLElement>, kind: DropKind) => {
@@ -234,7 +224,6 @@ export function AppointmentBlock(props: {
   return (
     <li className="block__item">
       <button
-        ref={button}
         type="button"
         className={classes.filter(Boolean).join(' ')}
         style={style}

@@ -102,6 +102,20 @@ export function TimeGrid(props: GridProps) {
   const week = days.length > 1
   const height = frameHeight(frame)
   const scroller = useRef<HTMLDivElement>(null)
+  const holding = useRef(false)
+  const onHold = useMemo(() => (held: boolean) => void (holding.current = held), [])
+  // While a block holds a finger's gesture (lifted by a long press), the finger's moves are the
+  // drag's, not the grid's: cancel them before the browser scrolls. One listener for every block,
+  // added by hand because React's touch listeners are passive.
+  useEffect(() => {
+    const element = scroller.current
+    if (!element) return
+    const hold = (event: TouchEvent) => {
+      if (holding.current && event.cancelable) event.preventDefault()
+    }
+    element.addEventListener('touchmove', hold, { passive: false })
+    return () => element.removeEventListener('touchmove', hold)
+  }, [])
   const measure = useTextMeasure()
   const width = useWidth(scroller)
   // The gutter is 56 px (app.css, --gutter); every column of every day shares the rest.
@@ -202,6 +216,7 @@ export function TimeGrid(props: GridProps) {
                 columnWidth={columnWidth}
                 measure={measure}
                 absence={absenceOn(props.absences ?? [], practitioner.id, day)}
+                onHold={onHold}
               />
             ))}
           </div>
@@ -221,6 +236,7 @@ function Column(
     columnWidth: number
     measure: (text: string, compact: boolean) => number
     absence: Absence | undefined
+    onHold: (held: boolean) => void
   },
 ) {
   const { day, practitioner, items, frame, height } = props
@@ -313,6 +329,7 @@ function Column(
             compact={props.compact}
             columnWidth={props.columnWidth}
             measure={props.measure}
+            onHold={props.onHold}
             onOpen={props.onOpen}
             onDrop={props.onDrop}
           />
