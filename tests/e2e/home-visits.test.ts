@@ -172,6 +172,10 @@ describe('the home-visit round', () => {
     expect(await maps.getAttribute('href')).toBe('https://www.openstreetmap.org/search?query=12%20rue%20des%20Fantasques%2C%2069004%20Lyon')
     expect(await text(first)).toContain('8 h 30')
     expect(await text(first)).toContain("jusqu'à 9 h")
+    // « jusqu'à … » stays in its column: it never runs into the address beside it.
+    const until = await first.getByText(/^jusqu'à/).boundingBox()
+    const address = await first.locator('address').boundingBox()
+    expect(until!.x + until!.width, "« jusqu'à » ends before the address starts").toBeLessThanOrEqual(address!.x)
     expect(await text(first)).toContain('15 min libres avant la visite suivante')
 
     const second = visitRow(page, PATIENTS.second)

@@ -4,6 +4,8 @@ import { usePractice } from '../state'
 import { AgendaScreen } from '../views/agenda/AgendaScreen'
 import { PatientDetailScreen } from '../views/patients/PatientDetailScreen'
 import { PatientsScreen } from '../views/patients/PatientsScreen'
+import { PrintScreen } from '../views/print/PrintScreen'
+import { RemindersScreen } from '../views/reminders/RemindersScreen'
 import { SettingsScreen } from '../views/settings/SettingsScreen'
 import { HomeVisitsScreen } from '../views/tournee/HomeVisitsScreen'
 import { AppFrame } from './AppFrame'
@@ -67,5 +69,9 @@ function RouteScreen(props: { route: Route }) {
       return <SettingsScreen />
     case 'tournee':
       return <HomeVisitsScreen date={route.date} practitionerId={route.practitionerId} />
+    case 'print':
+      return <PrintScreen what={route.what} date={route.date} practitionerId={route.practitionerId} />
+    case 'reminders':
+      return <RemindersScreen date={route.date} />
   }
 }

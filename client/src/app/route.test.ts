@@ -52,6 +52,9 @@ describe('routes', () => {
       { view: 'tournee', date: '2026-11-23', practitionerId: null },
       { view: 'tournee', date: '2026-11-23', practitionerId: 'p1' },
       { view: 'tournee', date: null, practitionerId: 'p1' },
+      { view: 'print', what: 'jour', date: '2026-11-23', practitionerId: null },
+      { view: 'print', what: 'tournee', date: '2026-11-23', practitionerId: 'p1' },
+      { view: 'reminders', date: '2026-11-24' },
     ]
     for (const route of routes) expect(parseRoute(routeHref(route))).toEqual(route)
   })
@@ -59,4 +62,17 @@ describe('routes', () => {
   it('files a patient page under Patients', () => {
     expect(sectionOf({ view: 'patient', patientId: 'p1' })).toBe('patients')
   })
+
+  it('files the printed round under Tournée, the printed day and the reminders under Agenda', () => {
+    expect(sectionOf({ view: 'print', what: 'tournee', date: '2026-11-23', practitionerId: null })).toBe('tournee')
+    expect(sectionOf({ view: 'print', what: 'jour', date: '2026-11-23', practitionerId: null })).toBe('agenda')
+    expect(sectionOf({ view: 'reminders', date: '2026-11-24' })).toBe('agenda')
+  })
+
+  it.each(['#/impression/mois/2026-11-23', '#/impression/jour/2026-13-01', '#/rappels/demain', '#/impression/jour/2026-11-23/p1/x'])(
+    'sends %s to the agenda',
+    (hash) => {
+      expect(parseRoute(hash)).toEqual({ view: 'agenda', mode: 'jour', date: null })
+    },
+  )
 })

@@ -14,6 +14,9 @@
  *   #/tournee              today's home visits of the practitioner using the device
  *   #/tournee/2026-11-23   the home visits of a day
  *   #/tournee/2026-11-23/<practitionerId>   … of another practitioner (an id, never a name)
+ *   #/impression/jour/2026-11-23            the printable day (every practitioner shown)
+ *   #/impression/tournee/2026-11-23/<practitionerId>   the printable round (feuille de route)
+ *   #/rappels/2026-11-24   reminders of a day's appointments (tomorrow's, from the agenda)
  */
 import { isLocalDate, isRecordId, monthOf } from '../../../shared/src/model'
 
@@ -32,6 +35,12 @@ export type Route =
   | { readonly view: 'patient'; readonly patientId: string }
   | { readonly view: 'settings' }
   | { readonly view: 'tournee'; readonly date: string | null; readonly practitionerId: string | null }
+  /** A printable page: the day of the agenda, or one practitioner's round. */
+  | { readonly view: 'print'; readonly what: PrintWhat; readonly date: string; readonly practitionerId: string | null }
+  | { readonly view: 'reminders'; readonly date: string }
+
+export const PRINT_WHATS = ['jour', 'tournee'] as const
+export type PrintWhat = (typeof PRINT_WHATS)[number]
 
 export type Section = 'agenda' | 'patients' | 'settings' | 'tournee'
 
@@ -50,6 +59,7 @@ function parseAgenda(second: string | undefined, third: string | undefined): Rou
 export function parseRoute(hash: string): Route {
   const [first = '', second, third, ...rest] = hash.replace(/^#\/?/, '').split('/')
   if (first === 'tournee') return parseTourneeRoute(second, third === undefined ? rest : [third, ...rest])
+  if (first === 'impression') return parsePrintRoute(second, third, rest)
   if (rest.length > 0) return DEFAULT_ROUTE
   if (first === 'agenda') return parseAgenda(second, third)
   if (third !== undefined) return DEFAULT_ROUTE
@@ -59,6 +69,8 @@ export function parseRoute(hash: string): Route {
       return isRecordId(second) ? { view: 'patient', patientId: second } : { view: 'patients' }
     case 'reglages':
       return second === undefined ? { view: 'settings' } : DEFAULT_ROUTE
+    case 'rappels':
+      return second !== undefined && isLocalDate(second) ? { view: 'reminders', date: second } : DEFAULT_ROUTE
     default:
       return DEFAULT_ROUTE
   }
@@ -72,6 +84,17 @@ function parseTourneeRoute(date: string | undefined, rest: readonly string[]): R
   if (date !== undefined && date !== '' && day === null) return today
   const [practitionerId] = rest
   return { view: 'tournee', date: day, practitionerId: practitionerId !== undefined && isRecordId(practitionerId) ? practitionerId : null }
+}
+
+function parsePrintRoute(what: string | undefined, date: string | undefined, rest: readonly string[]): Route {
+  if (!PRINT_WHATS.includes(what as PrintWhat) || !isLocalDate(date) || rest.length > 1) return DEFAULT_ROUTE
+  const [practitionerId] = rest
+  return {
+    view: 'print',
+    what: what as PrintWhat,
+    date,
+    practitionerId: practitionerId !== undefined && isRecordId(practitionerId) ? practitionerId : null,
+  }
 }
 
 export function routeHref(route: Route): string {
@@ -88,10 +111,23 @@ export function routeHref(route: Route): string {
     case 'tournee':
       if (route.practitionerId !== null) return `#/tournee/${route.date ?? ''}/${route.practitionerId}`
       return route.date === null ? '#/tournee' : `#/tournee/${route.date}`
+    case 'print':
+      return `#/impression/${route.what}/${route.date}${route.practitionerId === null ? '' : `/${route.practitionerId}`}`
+    case 'reminders':
+      return `#/rappels/${route.date}`
   }
 }
 
 /** The navigation entry a route belongs to (a patient's page is under Patients). */
 export function sectionOf(route: Route): Section {
-  return route.view === 'patient' ? 'patients' : route.view
+  switch (route.view) {
+    case 'patient':
+      return 'patients'
+    case 'print':
+      return route.what === 'tournee' ? 'tournee' : 'agenda'
+    case 'reminders':
+      return 'agenda'
+    default:
+      return route.view
+  }
 }

@@ -24,3 +24,4 @@ export { AttachmentsUnavailableError, useAttachmentActions, useAttachmentOpenabl
 export type { AttachmentActions } from './use-attachments'
 export { useAgendaAppointments, useSeriesIndex, useWeekDigest } from './agenda'
 export { readHiddenPractitioners, writeHiddenPractitioners } from './agenda-columns-preference'
+export { useAbsences, useHolidayCountry, useHolidays } from './absences'

@@ -7,6 +7,8 @@ export const DIRECTORY_MAPS = {
   patients: 'patients',
   /** Appointment series: id → rule and first start; occurrences live in the agenda docs. */
   series: 'series',
+  /** Practitioners' absences and leave: id → practitioner, from/to dates, label. */
+  absences: 'absences',
 } as const
 
 export const AGENDA_MAPS = {

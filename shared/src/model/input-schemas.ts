@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import * as f from './field-schemas'
+import { HOLIDAY_COUNTRIES } from './holidays'
 import { workingHoursSchema } from './working-hours'
 
 export const PROFESSIONS = ['kine', 'infirmier', 'medecin', 'veterinaire', 'autre'] as const
@@ -38,6 +39,8 @@ export const practiceFields = z.object({
   name: f.text(f.LIMITS.name),
   timeZone: f.timeZone.optional(),
   locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, { error: 'invalid_value' }).optional(),
+  /** Whose public holidays the agenda shows; absent: France (holidays.ts). */
+  holidayCountry: z.enum(HOLIDAY_COUNTRIES).optional(),
 })
 
 export const practiceInit = practiceFields.extend({ firstPractitioner: practitionerFields })
@@ -69,6 +72,8 @@ export const patientFields = z.object({
   insurance: f.text(f.LIMITS.line).optional(),
   tags: f.tags.optional(),
   archived: z.boolean().optional(),
+  /** The patient asked not to receive appointment reminders (the agenda's « Rappels »). */
+  reminderOptOut: z.boolean().optional(),
 })
 
 const appointmentShape = z.object({

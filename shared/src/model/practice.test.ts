@@ -99,3 +99,24 @@ describe('practitioners, sites, kinds', () => {
     expect(listSites(doc).items).toEqual([expect.objectContaining({ id, name: 'Annexe Nord', active: true })])
   })
 })
+
+describe('the practice holiday country', () => {
+  it('is France until the practice says Belgium; another value is refused on the field', () => {
+    const doc = new Y.Doc()
+    initPractice(doc, init, alice, fixedClock(T0))
+    expect(getPractice(doc)?.holidayCountry).toBeUndefined()
+    updatePractice(doc, { holidayCountry: 'BE' }, alice, fixedClock(T0 + 1))
+    expect(getPractice(doc)?.holidayCountry).toBe('BE')
+    try {
+      updatePractice(doc, { holidayCountry: 'DE' as 'BE' }, alice, fixedClock(T0 + 2))
+      throw new Error('expected a ValidationError')
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).issues.map((i) => [i.path, i.code])).toEqual([['holidayCountry', 'invalid_value']])
+    }
+    // A country a newer version wrote reads as France rather than hiding the settings.
+    doc.getMap('practice').set('holidayCountry', 'LU')
+    expect(getPractice(doc)?.name).toBe('Cabinet des Lilas')
+    expect(getPractice(doc)?.holidayCountry).toBeUndefined()
+  })
+})

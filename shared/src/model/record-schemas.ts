@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import * as f from './field-schemas'
 import { storedWorkingHours } from './working-hours'
+import { HOLIDAY_COUNTRIES } from './holidays'
 import { APPOINTMENT_STATUSES, NOTE_KINDS, PLACES, PROFESSIONS, SEXES } from './input-schemas'
 
 const str = z.string()
@@ -17,6 +18,8 @@ export const practiceRecord = z.object({
   name: str,
   timeZone: f.timeZone,
   locale: str,
+  /** An unknown country (a newer version's) falls back to France rather than hiding the settings. */
+  holidayCountry: z.enum(HOLIDAY_COUNTRIES).optional().catch(undefined),
   ...f.recordMeta,
 })
 

@@ -91,10 +91,12 @@ export interface OpenDeviceOptions {
   beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>
   /** The device's clock (epoch ms); the test clock by default (tests/helpers/test-clock.ts). */
   clock?: () => number
+  /** A touch tablet (`hasTouch`: a coarse pointer, touch events), for tests of finger gestures. */
+  touch?: boolean
 }
 
 export async function openDevice(browser: Browser, relay: RelayProcess, name: string, options: OpenDeviceOptions = {}): Promise<Device> {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE })
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE, hasTouch: options.touch ?? false })
   // The app's "today" is the test's (tests/helpers/test-clock.ts): its clock starts at the test
   // clock's reading and then flows with real time, timers included.
   await context.clock.install({ time: (options.clock ?? testClock)() })

@@ -5,6 +5,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { DEFAULT_FRAME, minuteOfDay } from '../../../client/src/views/agenda/grid-layout'
+import { formatTimeFr } from '../../../shared/src/model/dates'
 import type { Device } from './browser'
 
 export const SYNC_TIMEOUT = 20_000
@@ -101,7 +102,8 @@ export async function addAppointment(page: Page, entry: AppointmentEntry): Promi
   await tapGrid(page, entry.start, entry.practitioner ? { practitioner: entry.practitioner } : {})
   const dialog = editor(page)
   await dialog.getByRole('heading', { name: 'Nouveau rendez-vous' }).waitFor()
-  await expect.poll(() => dialog.getByLabel('Heure de début').inputValue()).toBe(entry.start)
+  // The time field shows French time (« 14 h »), whatever the browser's language.
+  await expect.poll(() => dialog.getByLabel('Heure de début').inputValue()).toBe(formatTimeFr(entry.start))
   if (entry.patient) await choosePatient(page, entry.patient)
   if (entry.title) await dialog.getByLabel('Titre', { exact: true }).fill(entry.title)
   if (entry.place) await dialog.getByRole('radiogroup', { name: 'Lieu' }).getByLabel(entry.place, { exact: true }).check()

@@ -1,13 +1,15 @@
-import { useEffect, useMemo, useState } from 'react'
-import { agendaDocId, editSeriesOccurrences, findOverlaps, nowIn, overlappingIds } from '../../../../shared/src/model'
-import type { Appointment } from '../../../../shared/src/model'
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import { addDays, agendaDocId, editSeriesOccurrences, findOverlaps, nowIn, overlappingIds } from '../../../../shared/src/model'
+import type { Appointment, AppointmentStatus } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import {
   readHiddenPractitioners,
+  useAbsences,
   useActor,
   useAgendaAppointments,
   useAppointmentKinds,
   useDirectory,
+  useHolidays,
   usePatientIndex,
   usePractice,
   usePractitioners,
@@ -19,15 +21,21 @@ import type { AgendaMode } from '../../app/route'
 import { navigate } from '../../app/use-route'
 import { describeError } from '../form/describe-error'
 import { FormAlert } from '../form/form-alert'
-import { changeAppointment } from './agenda-actions'
+import { changeAppointment, changeStatus } from './agenda-actions'
 import { daysShown, stepDate } from './agenda-range'
-import type { Drop } from './AppointmentBlock'
+import { applyUndo, undoOf } from './agenda-undo'
+import type { UndoAction } from './agenda-undo'
+import type { Drop, DropKind } from './AppointmentBlock'
 import { AppointmentEditor } from './AppointmentEditor'
+import { AppointmentSheet } from './AppointmentSheet'
+import { PractitionerPicker } from './PractitionerPicker'
+import { UndoToast } from './UndoToast'
 import type { EditorTarget } from './AppointmentEditor'
 import { DEFAULT_FRAME } from './grid-layout'
 import { MonthView } from './MonthView'
 import { TimeGrid } from './TimeGrid'
 import { WeekDigestBanner } from '../sync/WeekDigestBanner'
+import './agenda.css'
 
 const MODE_LABELS = { jour: 'agendaUi.mode.day', semaine: 'agendaUi.mode.week', mois: 'agendaUi.mode.month' } as const
 
@@ -56,6 +64,16 @@ function useNow(timeZone: string, clock: () => number): string {
  * per practitioner shown; overlaps flagged wherever they show. Tapping a free slot opens the
  * editor there; dragging a block moves it, dragging its bottom edge resizes it.
  */
+/** A change the toast offers to undo: what it says, and how to put things back. */
+type Undoable = { readonly action: UndoAction; readonly message: string; readonly serial: number }
+
+/**
+ * The practice's agenda: a day (default), a Monday-to-Sunday week or a month overview; one column
+ * per practitioner shown; overlaps flagged wherever they show; public holidays and absences marked.
+ * Tapping a free slot opens the editor there; tapping a block opens its detail (one-tap statuses,
+ * call, file, « Modifier »); a long press lifts a block to move it, or its bottom edge to resize it
+ * (a mouse or a pen drags at once). Every quick change offers « Annuler » for a few seconds.
+ */
 export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
   const translator = useT()
   const { t, plural, dayHeading, timeZone } = translator
@@ -72,14 +90,20 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
   const kinds = useAppointmentKinds()
   const series = useSeriesIndex()
   const directory = useDirectory()
+  const absences = useAbsences()
+  const holidays = useHolidays(days[0]!, days[days.length - 1]!)
   const overlapping = useMemo(() => overlappingIds(findOverlaps(appointments ?? [])), [appointments])
   const [hidden, setHidden] = useState<string[]>(() => readHiddenPractitioners(browserStorage(), record.spaceId))
   const [editor, setEditor] = useState<EditorTarget | null>(null)
+  const [sheet, setSheet] = useState<string | null>(null)
   const [failure, setFailure] = useState<string | null>(null)
+  const [undo, setUndo] = useState<Undoable | null>(null)
+  const dismissUndo = useCallback(() => setUndo(null), [])
 
   const shown = useMemo(() => (practitioners ?? []).filter((p) => !hidden.includes(p.id)), [practitioners, hidden])
   const go = (next: string, nextMode: AgendaMode = mode) =>
     navigate(routeHref({ view: 'agenda', mode: nextMode, date: nextMode === 'jour' && next === today ? null : next }))
+  const openDoc = (docId: string) => docs.open(docId)
 
   const toggle = (id: string, visible: boolean) => {
     const next = visible ? hidden.filter((h) => h !== id) : [...hidden, id]
@@ -87,16 +111,39 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
     writeHiddenPractitioners(browserStorage(), record.spaceId, next)
   }
 
-  const drop = (appointment: Appointment, target: Drop) => {
+  const offerUndo = (action: UndoAction, message: string) => setUndo((previous) => ({ action, message, serial: (previous?.serial ?? 0) + 1 }))
+  const report = (error: unknown) => setFailure(describeError(error, translator))
+
+  const drop = (appointment: Appointment, target: Drop, kind: DropKind) => {
     setFailure(null)
     // A dragged session changes alone ('this'); the series records a month it moves into.
     const write =
       appointment.seriesId && directory && series?.has(appointment.seriesId)
         ? editSeriesOccurrences(directory, (month) => docs.open(agendaDocId(month)), appointment, 'this', target, actor, clock)
-        : changeAppointment((docId) => docs.open(docId), appointment, target, actor, clock)
-    write.catch((error: unknown) => setFailure(describeError(error, translator)))
+        : changeAppointment(openDoc, appointment, target, actor, clock)
+    write.then(
+      () => offerUndo(undoOf(kind, [appointment], () => target.start), t(kind === 'move' ? 'agendaUi.undo.moved' : 'agendaUi.undo.resized')),
+      report,
+    )
   }
 
+  const quickStatus = (appointment: Appointment, status: AppointmentStatus) => {
+    setFailure(null)
+    setSheet(null)
+    changeStatus(openDoc, appointment, status, actor, clock).then(
+      () => offerUndo(undoOf('status', [appointment]), t('agendaUi.undo.status', { status: t(`agendaUi.status.${status}`) })),
+      report,
+    )
+  }
+
+  const runUndo = () => {
+    if (!undo) return
+    setUndo(null)
+    applyUndo(openDoc, undo.action, actor, clock).catch(report)
+  }
+
+  // '29 mars' for the week's short heading (the French day without its weekday).
+  const shortDay = (day: string) => dayHeading(day).replace(/^\S+\s/, '')
   const heading =
     mode === 'jour'
       ? dayHeading(date)
@@ -105,22 +152,31 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
         : t(`agendaUi.month.${date.slice(5, 7) as MonthNumber}`, { year: date.slice(0, 4) })
   const live = (appointments ?? []).filter((a) => a.status !== 'cancelled')
   const overlapCount = live.filter((a) => overlapping.has(a.id)).length
+  const opened = sheet ? (appointments ?? []).find((a) => a.id === sheet) : undefined
 
   return (
-    <div className="agenda">
-      <header className="agenda__header">
-        <h1>{heading}</h1>
+    <div className={mode === 'mois' ? 'agenda' : 'agenda agenda--grid'}>
+      <header className="agenda__header agenda__toolbar">
+        {/* The week's full heading is its accessible name; the toolbar shows its short form. */}
+        <h1 className="agenda__title">
+          {mode === 'semaine' ? (
+            <>
+              <span className="visually-hidden">{heading}</span>
+              <span aria-hidden="true">{t('agendaUi.weekShort', { first: shortDay(days[0]!), last: shortDay(days[6]!) })}</span>
+            </>
+          ) : (
+            heading
+          )}
+        </h1>
         <div className="agenda__nav" role="group" aria-label={t('agenda.dayNav')}>
-          <button className="button" type="button" onClick={() => go(stepDate(mode, date, -1))}>
-            <span aria-hidden="true">‹ </span>
-            {t(`agendaUi.previous.${mode}`)}
+          <button className="button button--icon" type="button" onClick={() => go(stepDate(mode, date, -1))} aria-label={t(`agendaUi.previous.${mode}`)}>
+            <span aria-hidden="true">‹</span>
           </button>
           <button className="button" type="button" onClick={() => go(today)} aria-pressed={days.includes(today)}>
             {t('agenda.today')}
           </button>
-          <button className="button" type="button" onClick={() => go(stepDate(mode, date, 1))}>
-            {t(`agendaUi.next.${mode}`)}
-            <span aria-hidden="true"> ›</span>
+          <button className="button button--icon" type="button" onClick={() => go(stepDate(mode, date, 1))} aria-label={t(`agendaUi.next.${mode}`)}>
+            <span aria-hidden="true">›</span>
           </button>
         </div>
         <nav className="agenda__modes" aria-label={t('agendaUi.modes')}>
@@ -135,56 +191,80 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
             </a>
           ))}
         </nav>
+        {practitioners && practitioners.length > 1 && mode !== 'mois' ? (
+          <PractitionerPicker practitioners={practitioners} hidden={hidden} onToggle={toggle} />
+        ) : null}
+        {appointments !== null ? (
+          <p className="agenda__summary">
+            {plural('agenda.count', live.length)}
+            {overlapCount > 0 ? <strong className="agenda__overlaps"> · {plural('agendaUi.overlapCount', overlapCount)}</strong> : null}
+          </p>
+        ) : null}
+        <details className="popover agenda__more">
+          <summary className="button button--icon" aria-label={t('agendaUi.more')}>
+            <span aria-hidden="true">⋯</span>
+          </summary>
+          <div className="popover__panel popover__panel--end">
+            <a className="button" href={routeHref({ view: 'print', what: 'jour', date, practitionerId: null })}>
+              {t('agendaUi.printDay')}
+            </a>
+            <a className="button" href={routeHref({ view: 'reminders', date: addDays(today, 1) })}>
+              {t('agendaUi.reminders')}
+            </a>
+          </div>
+        </details>
       </header>
-      {practitioners && practitioners.length > 1 && mode !== 'mois' ? (
-        <fieldset className="agenda__columns">
-          <legend>{t('agendaUi.columns')}</legend>
-          {practitioners.map((p) => (
-            <label key={p.id} className="checkbox" style={{ borderColor: p.colour }}>
-              <input type="checkbox" checked={!hidden.includes(p.id)} onChange={(event) => toggle(p.id, event.currentTarget.checked)} />
-              <span>{p.displayName}</span>
-            </label>
-          ))}
-        </fieldset>
-      ) : null}
       {failure ? <FormAlert>{failure}</FormAlert> : null}
       <WeekDigestBanner from={days[0]!} to={days[days.length - 1]!} />
       {appointments === null || practitioners === null ? (
         <p>{t('app.loading')}</p>
+      ) : mode === 'mois' ? (
+        <MonthView date={date} today={today} appointments={appointments} overlapping={overlapping} label={heading} />
+      ) : shown.length === 0 ? (
+        <p className="empty">{t('agendaUi.noColumn')}</p>
       ) : (
-        <>
-          <p className="agenda__summary">
-            {plural('agenda.count', live.length)}
-            {overlapCount > 0 ? (
-              <strong className="agenda__overlaps"> · {plural('agendaUi.overlapCount', overlapCount)}</strong>
-            ) : null}
-          </p>
-          {mode === 'mois' ? (
-            <MonthView date={date} today={today} appointments={appointments} overlapping={overlapping} label={heading} />
-          ) : shown.length === 0 ? (
-            <p className="empty">{t('agendaUi.noColumn')}</p>
-          ) : (
-            <TimeGrid
-              days={days}
-              practitioners={shown}
-              appointments={appointments}
-              overlapping={overlapping}
-              now={now}
-              frame={DEFAULT_FRAME}
-              patients={patients}
-              kinds={kinds}
-              series={series}
-              onCreate={(slot) => setEditor({ kind: 'new', ...slot })}
-              onOpen={(appointment) => setEditor({ kind: 'edit', appointment })}
-              onDrop={drop}
-            />
-          )}
-        </>
+        <TimeGrid
+          days={days}
+          practitioners={shown}
+          appointments={appointments}
+          overlapping={overlapping}
+          now={now}
+          frame={DEFAULT_FRAME}
+          patients={patients}
+          kinds={kinds}
+          series={series}
+          holidays={holidays}
+          absences={absences ?? []}
+          onCreate={(slot) => setEditor({ kind: 'new', ...slot })}
+          onOpen={(appointment) => setSheet(appointment.id)}
+          onDrop={drop}
+        />
       )}
-      {editor ? <AppointmentEditor target={editor} onClose={() => setEditor(null)} /> : null}
+      {opened ? (
+        <AppointmentSheet
+          appointment={opened}
+          patient={opened.patientId ? patients?.get(opened.patientId) : undefined}
+          kind={opened.kindId ? kinds?.find((k) => k.id === opened.kindId) : undefined}
+          series={opened.seriesId ? series?.get(opened.seriesId) : undefined}
+          overlaps={overlapping.has(opened.id)}
+          onStatus={(status) => quickStatus(opened, status)}
+          onEdit={() => {
+            setSheet(null)
+            setEditor({ kind: 'edit', appointment: opened })
+          }}
+          onClose={() => setSheet(null)}
+        />
+      ) : null}
+      {editor ? (
+        <AppointmentEditor
+          target={editor}
+          onClose={() => setEditor(null)}
+          onChanged={(action, message) => offerUndo(action, message)}
+        />
+      ) : null}
+      {undo ? <UndoToast key={undo.serial} message={undo.message} onUndo={runUndo} onDismiss={dismissUndo} /> : null}
     </div>
   )
 }
 
 type MonthNumber = '01' | '02' | '03' | '04' | '05' | '06' | '07' | '08' | '09' | '10' | '11' | '12'
-

@@ -5,24 +5,42 @@ import {
   cancelSeriesOccurrences,
   createSeries,
   editSeriesOccurrences,
+  listSeriesOccurrences,
   weekdayOf,
 } from '../../../../shared/src/model'
 import type { Address, Appointment, AppointmentFields, AppointmentStatus, SeriesScope, Weekday } from '../../../../shared/src/model'
 import { WEEKDAYS } from '../../../../shared/src/model'
 import { issueKey, useT } from '../../i18n'
 import type { PlainKey } from '../../i18n'
-import { useActor, useAppointmentKinds, useDirectory, usePatientIndex, usePractice, usePractitioners, useSeriesIndex } from '../../state'
+import {
+  useAbsences,
+  useActor,
+  useAppointmentKinds,
+  useDirectory,
+  useHolidayCountry,
+  usePatientIndex,
+  usePractice,
+  usePractitioners,
+  useSeriesIndex,
+} from '../../state'
 import { describeError } from '../form/describe-error'
 import { formValues } from '../form/field-errors'
 import type { FieldErrors } from '../form/field-errors'
 import { FormAlert } from '../form/form-alert'
+import { DateField } from '../form/DateField'
 import { RadioGroup, SelectField, TextAreaField, TextField } from '../form/fields'
+import { TimeField } from '../form/TimeField'
 import { changeAppointment, changeStatus, createAppointment } from './agenda-actions'
-import { checkAppointmentForm, DEFAULT_DURATION, editorPatch } from './appointment-form'
+import { undoOf } from './agenda-undo'
+import type { UndoAction } from './agenda-undo'
+import { checkAppointmentForm, defaultKind, DEFAULT_DURATION, editorPatch } from './appointment-form'
 import type { AppointmentField } from './appointment-form'
+import { CancelReasonField, CANCEL_REASON_MAX } from './CancelReasonField'
 import { PatientPicker } from './PatientPicker'
+import { PrescriptionChoice } from './PrescriptionChoice'
 import { checkSeriesForm } from './series-form'
 import type { SeriesEnd, SeriesField } from './series-form'
+import { SeriesPreviewList, SlotWarningsNote } from './SeriesPreview'
 
 /** What the editor opens on: a free slot tapped on the grid, or an existing appointment. */
 export type EditorTarget =
@@ -53,8 +71,13 @@ function sameAddress(a: AddressLike | undefined, b: AddressLike | undefined): bo
  * series; status actions for an existing appointment. Keyboard-accessible: what a drag does, this
  * does precisely. A series occurrence asks whether a change is for this session or the following.
  */
-export function AppointmentEditor(props: { target: EditorTarget; onClose: () => void }) {
-  const { target, onClose } = props
+export function AppointmentEditor(props: {
+  target: EditorTarget
+  onClose: () => void
+  /** A status change or a cancellation was written: the agenda offers to undo it. */
+  onChanged?: (action: UndoAction, message: string) => void
+}) {
+  const { target, onClose, onChanged } = props
   const translator = useT()
   const { t, timeZone } = translator
   const { docs, clock } = usePractice()
@@ -64,7 +87,10 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
   const kinds = useAppointmentKinds() ?? []
   const patients = usePatientIndex()
   const seriesIndex = useSeriesIndex()
+  const absences = useAbsences() ?? []
+  const country = useHolidayCountry()
   const titleId = useId()
+  const form = useRef<HTMLFormElement>(null)
   const dialog = useRef<HTMLDialogElement>(null)
   const current = target.kind === 'edit' ? target.appointment : null
   const series = current?.seriesId ? seriesIndex?.get(current.seriesId) : undefined
@@ -73,7 +99,16 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
   const [patientId, setPatientId] = useState<string | null>(current?.patientId ?? null)
   const patient = patientId ? (patients?.get(patientId) ?? null) : null
   const [place, setPlace] = useState<string>(current?.place ?? 'practice')
-  const [duration, setDuration] = useState(current ? String(current.durationMin) : DEFAULT_DURATION)
+  // What the person chose; until then a new appointment is a « Séance » (the kind a kiné books
+  // most, read when the kinds arrive) of its default length.
+  const [kindChoice, setKindChoice] = useState<string | null>(null)
+  const [durationChoice, setDuration] = useState<string | null>(null)
+  const kindId = kindChoice ?? (current ? (current.kindId ?? '') : (defaultKind(kinds)?.id ?? ''))
+  const duration =
+    durationChoice ??
+    (current ? String(current.durationMin) : String(kinds.find((k) => k.id === kindId)?.defaultDurationMin ?? DEFAULT_DURATION))
+  // The form's values as typed, for the warnings and the series preview (read on every change).
+  const [draft, setDraft] = useState<{ values: Record<string, string>; byDay: string[] } | null>(null)
   const [repeat, setRepeat] = useState(false)
   const [seriesEnd, setSeriesEnd] = useState<SeriesEnd>('count')
   const [scope, setScope] = useState<SeriesScope>('this')
@@ -85,6 +120,14 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
     const element = dialog.current
     if (element && !element.open) element.showModal()
   }, [])
+  const readDraft = () => {
+    const element = form.current
+    if (element) setDraft({ values: formValues(element), byDay: new FormData(element).getAll('byDay').map(String) })
+  }
+  // The date and time fields give the form their value after they render: read it then.
+  const [typed, setTyped] = useState(0)
+  const bump = () => setTyped((n) => n + 1)
+  useEffect(readDraft, [repeat, typed])
 
   const day = target.kind === 'new' ? target.day : target.appointment.start.slice(0, 10)
   const time = target.kind === 'new' ? target.time : target.appointment.start.slice(11)
@@ -155,10 +198,21 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
 
   const setStatus = (status: AppointmentStatus, reason?: string) => {
     if (!current) return
+    const message =
+      status === 'cancelled' ? t('agendaUi.undo.cancelled') : t('agendaUi.undo.status', { status: t(`agendaUi.status.${status}`) })
+    const kind = status === 'cancelled' ? 'cancel' : 'status'
     if (status === 'cancelled' && current.seriesId && series && directory) {
-      void run(() => cancelSeriesOccurrences(directory, openMonth, current, scope, reason, actor, clock))
+      void run(async () => {
+        // What the sessions were before, for « Annuler »: read before the write changes them.
+        const before = (await listSeriesOccurrences(directory, openMonth, current.seriesId!)).map((o) => o.appointment)
+        const changed = await cancelSeriesOccurrences(directory, openMonth, current, scope, reason, actor, clock)
+        onChanged?.(undoOf(kind, before.filter((a) => changed.includes(a.id))), message)
+      })
     } else {
-      void run(() => changeStatus(openDoc, current, status, actor, clock, reason))
+      void run(async () => {
+        await changeStatus(openDoc, current, status, actor, clock, reason)
+        onChanged?.(undoOf(kind, [current]), message)
+      })
     }
   }
 
@@ -167,7 +221,7 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
 
   return (
     <dialog ref={dialog} className="editor" aria-labelledby={titleId} onClose={onClose}>
-      <form className="form editor__form" noValidate onSubmit={submit} aria-labelledby={titleId}>
+      <form ref={form} className="form editor__form" noValidate onSubmit={submit} onChange={readDraft} aria-labelledby={titleId}>
         <header className="editor__header">
           <h2 id={titleId}>{title}</h2>
           <button type="button" className="button" onClick={onClose}>
@@ -191,8 +245,8 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
           </>
         ) : null}
         <div className="form__row">
-          <TextField name="date" type="date" label={t('agendaUi.date')} defaultValue={day} error={errorText('date')} />
-          <TextField name="start" type="time" step={300} label={t('appointment.start')} defaultValue={time} error={errorText('start')} />
+          <DateField name="date" label={t('agendaUi.date')} defaultValue={day} error={errorText('date')} onValueChange={bump} />
+          <TimeField name="start" label={t('appointment.start')} defaultValue={time} error={errorText('start')} onValueChange={bump} />
           <TextField
             name="durationMin"
             type="number"
@@ -225,13 +279,15 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
           name="kindId"
           label={t('appointment.kind')}
           choices={[{ value: '', label: t('appointment.kind.none') }, ...kinds.map((k) => ({ value: k.id, label: k.label }))]}
-          defaultValue={current?.kindId ?? ''}
+          value={kindId}
           onChange={(event) => {
+            setKindChoice(event.currentTarget.value)
             const kind = kinds.find((k) => k.id === event.currentTarget.value)
             if (kind && !current) setDuration(String(kind.defaultDurationMin))
           }}
           error={errorText('kindId')}
         />
+        {patientId ? <PrescriptionChoice key={patientId} patientId={patientId} defaultValue={current?.prescriptionId} error={errorText('prescriptionId')} /> : null}
         <RadioGroup
           legend={t('appointment.place')}
           name="place"
@@ -267,6 +323,16 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
           </fieldset>
         ) : null}
         <TextAreaField name="note" label={t('appointment.note')} defaultValue={current?.note ?? ''} error={errorText('note')} />
+        {!repeat ? (
+          <SlotWarningsNote
+            start={`${draft?.values.date ?? day}T${draft?.values.start ?? time}`}
+            durationMin={Number(draft?.values.durationMin ?? duration)}
+            practitionerId={draft?.values.practitionerId ?? practitionerId}
+            ignoreId={current?.id}
+            absences={absences}
+            country={country}
+          />
+        ) : null}
         {target.kind === 'new' ? (
           <div className="editor__repeat">
             <label className="checkbox">
@@ -319,8 +385,20 @@ export function AppointmentEditor(props: { target: EditorTarget; onClose: () => 
                     error={errorText('count')}
                   />
                 ) : (
-                  <TextField name="until" type="date" label={t('agendaUi.repeat.until')} error={errorText('until')} />
+                  <DateField name="until" label={t('agendaUi.repeat.until')} error={errorText('until')} onValueChange={bump} />
                 )}
+                {draft ? (
+                  <SeriesPreviewList
+                    values={draft.values}
+                    byDay={draft.byDay}
+                    end={seriesEnd}
+                    day={day}
+                    time={time}
+                    practitionerId={practitionerId}
+                    absences={absences}
+                    country={country}
+                  />
+                ) : null}
               </>
             ) : null}
           </div>
@@ -338,6 +416,7 @@ function StatusActions(props: { appointment: Appointment; busy: boolean; onStatu
   const { t } = useT()
   const { appointment: a, busy, onStatus } = props
   const [reason, setReason] = useState('')
+  const [reasonError, setReasonError] = useState<string | undefined>(undefined)
   const headingId = useId()
   return (
     <section className="editor__status" aria-labelledby={headingId}>
@@ -367,8 +446,22 @@ function StatusActions(props: { appointment: Appointment; busy: boolean; onStatu
       </div>
       {a.status !== 'cancelled' ? (
         <div className="editor__cancel">
-          <TextField name="cancelReason" label={t('agendaUi.cancel.reason')} value={reason} onChange={(event) => setReason(event.currentTarget.value)} />
-          <button type="button" className="button button--danger" disabled={busy} onClick={() => onStatus('cancelled', reason.trim() || undefined)}>
+          <CancelReasonField value={reason} onChange={setReason} error={reasonError} />
+          <button
+            type="button"
+            className="button button--danger"
+            disabled={busy}
+            onClick={() => {
+              // The field stops at the limit; a longer text (pasted by a script, an old browser)
+              // is refused here with the limit said, never dropped in silence.
+              if (reason.trim().length > CANCEL_REASON_MAX) {
+                setReasonError(t('agendaUi.cancel.tooLong', { max: CANCEL_REASON_MAX, length: reason.trim().length }))
+                return
+              }
+              setReasonError(undefined)
+              onStatus('cancelled', reason.trim() || undefined)
+            }}
+          >
             {t('agendaUi.action.cancel')}
           </button>
         </div>

@@ -1,11 +1,12 @@
-import { useEffect, useMemo, useRef } from 'react'
-import type { MouseEvent, PointerEvent } from 'react'
-import { addMinutes, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
-import type { Appointment, AppointmentKind, Patient, Practitioner, Series } from '../../../../shared/src/model'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import type { MouseEvent, PointerEvent, RefObject } from 'react'
+import { absenceOn, addMinutes, isoWeekday, offHours, workingIntervalsOn } from '../../../../shared/src/model'
+import type { Absence, Appointment, AppointmentKind, HolidayName, Patient, Practitioner, Series } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import { routeHref } from '../../app/route'
 import { AppointmentBlock } from './AppointmentBlock'
-import type { Drop } from './AppointmentBlock'
+import type { Drop, DropKind } from './AppointmentBlock'
+import { pickLabel, textVariants } from './block-label'
 import { snapStep, timeAtOffset } from './drag-time'
 import { firstFreeTime, frameHeight, initialScrollTime, layoutLanes, minuteOfDay, offsetOf, timeOfMinute } from './grid-layout'
 import type { GridFrame } from './grid-layout'
@@ -33,7 +34,61 @@ export type GridProps = {
   series: ReadonlyMap<string, Series> | null
   onCreate: (slot: { day: string; time: string; practitionerId: string }) => void
   onOpen: (appointment: Appointment) => void
-  onDrop: (appointment: Appointment, drop: Drop) => void
+  onDrop: (appointment: Appointment, drop: Drop, kind: DropKind) => void
+  /** Public holidays of the days shown, by date (none when absent). */
+  holidays?: ReadonlyMap<string, HolidayName>
+  /** The practitioners' absences, all of them (each column finds its own); none when absent. */
+  absences?: readonly Absence[]
+}
+
+/** Text widths in the blocks' and heads' fonts (one canvas for the grid): what fits a column. */
+function useTextMeasure(): (text: string, compact: boolean) => number {
+  return useMemo(() => createTextMeasure(), [])
+}
+
+/**
+ * The fonts of app.css (:root's 17 px and family; a block's name 0.85 rem bold, 0.75 rem in a
+ * narrow week column), written here rather than read with getComputedStyle, which would make the
+ * browser recompute the page's styles each time a grid mounts.
+ */
+const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+const ROOT_PX = 17
+
+function createTextMeasure(): (text: string, compact: boolean) => number {
+  const context = document.createElement('canvas').getContext('2d')
+  const fonts = { normal: `700 ${0.85 * ROOT_PX}px ${FONT_FAMILY}`, compact: `700 ${0.75 * ROOT_PX}px ${FONT_FAMILY}` }
+  const cache = new Map<string, number>()
+  return (text: string, compact: boolean) => {
+    const key = `${compact ? 'c' : 'n'}${text}`
+    const known = cache.get(key)
+    if (known !== undefined) return known
+    if (!context) return text.length * 9
+    context.font = compact ? fonts.compact : fonts.normal
+    // Rounded up, with a pixel for the browser's own rounding of the laid-out text.
+    const width = Math.ceil(context.measureText(text).width) + 1
+    cache.set(key, width)
+    return width
+  }
+}
+
+/**
+ * The grid's inner width, followed as the window turns or resizes; 0 until laid out. Read in a
+ * layout effect, before the browser paints: the grid's first render is an empty frame, and the
+ * columns render once, at their width, instead of once at none and again at the right one (which
+ * doubled the week's render, tests/bench « (f) »).
+ */
+function useWidth(element: RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(0)
+  useLayoutEffect(() => {
+    const target = element.current
+    if (!target) return
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a layout measure, taken before paint (see above)
+    setWidth(target.clientWidth)
+    const observer = new ResizeObserver(() => setWidth(target.clientWidth))
+    observer.observe(target)
+    return () => observer.disconnect()
+  }, [element])
+  return width
 }
 
 /**
@@ -47,13 +102,33 @@ export function TimeGrid(props: GridProps) {
   const week = days.length > 1
   const height = frameHeight(frame)
   const scroller = useRef<HTMLDivElement>(null)
-  // Once, when the grid opens on a range: later renders (a remote change) must not move the view.
-  const rangeKey = `${days[0]}|${days.length}`
+  const holding = useRef(false)
+  const onHold = useMemo(() => (held: boolean) => void (holding.current = held), [])
+  // While a block holds a finger's gesture (lifted by a long press), the finger's moves are the
+  // drag's, not the grid's: cancel them before the browser scrolls. One listener for every block,
+  // added by hand because React's touch listeners are passive.
   useEffect(() => {
     const element = scroller.current
     if (!element) return
+    const hold = (event: TouchEvent) => {
+      if (holding.current && event.cancelable) event.preventDefault()
+    }
+    element.addEventListener('touchmove', hold, { passive: false })
+    return () => element.removeEventListener('touchmove', hold)
+  }, [])
+  const measure = useTextMeasure()
+  const width = useWidth(scroller)
+  // The gutter is 56 px (app.css, --gutter); every column of every day shares the rest.
+  const columnWidth = width > 0 ? (width - 56) / (days.length * practitioners.length) : 0
+  // Once, when the grid opens on a range (and has its columns): later renders (a remote change)
+  // must not move the view.
+  const rangeKey = width > 0 ? `${days[0]}|${days.length}` : null
+  useEffect(() => {
+    const element = scroller.current
+    if (!element || rangeKey === null) return
     const starts = practitioners.flatMap((p) => days.flatMap((d) => workingIntervalsOn(p.workingHours, d).slice(0, 1).map((i) => i.start)))
-    element.scrollTop = offsetOf(initialScrollTime(frame, props.now, days, starts), frame)
+    // A few pixels above the hour, so that its label shows whole under the column heads.
+    element.scrollTop = Math.max(0, offsetOf(initialScrollTime(frame, props.now, days, starts), frame) - 10)
     // eslint-disable-next-line react-hooks/exhaustive-deps -- on a new range only, see above
   }, [rangeKey])
   const hours = useMemo(() => {
@@ -72,33 +147,47 @@ export function TimeGrid(props: GridProps) {
     return map
   }, [props.appointments])
 
+  // Not measured yet: the empty frame, for the layout effect above to read its width.
+  if (width === 0) return <div ref={scroller} className={week ? 'grid grid--week' : 'grid'} />
+
   return (
     <div ref={scroller} className={week ? 'grid grid--week' : 'grid'}>
       <div className="grid__head">
         <div className="grid__gutter" />
-        {days.map((day, index) => (
-          <div key={index} className="grid__day-head" style={{ flexGrow: practitioners.length }}>
-            {week ? (
-              <a
-                className="grid__day-link"
-                href={routeHref({ view: 'agenda', mode: 'jour', date: day })}
-                aria-label={dayHeading(day)}
-                aria-current={day === props.now.slice(0, 10) ? 'date' : undefined}
-              >
-                {t(WEEKDAY_SHORT[isoWeekday(day) - 1]!)} {Number(day.slice(8))}
-              </a>
-            ) : null}
-            {practitioners.length > 1 || !week ? (
-              <div className="grid__practitioners">
-                {practitioners.map((p) => (
-                  <span key={p.id} className="grid__practitioner" style={{ borderBlockEndColor: p.colour }}>
-                    {p.displayName}
-                  </span>
-                ))}
-              </div>
-            ) : null}
-          </div>
-        ))}
+        {days.map((day, index) => {
+          const holiday = props.holidays?.get(day)
+          return (
+            <div key={index} className={holiday ? 'grid__day-head grid__day-head--holiday' : 'grid__day-head'} style={{ flexGrow: practitioners.length }}>
+              {week ? (
+                <a
+                  className="grid__day-link"
+                  href={routeHref({ view: 'agenda', mode: 'jour', date: day })}
+                  aria-label={holiday ? `${dayHeading(day)}, ${t(`holiday.${holiday}`)}` : dayHeading(day)}
+                  aria-current={day === props.now.slice(0, 10) ? 'date' : undefined}
+                >
+                  {t(WEEKDAY_SHORT[isoWeekday(day) - 1]!)} {Number(day.slice(8))}
+                </a>
+              ) : null}
+              {holiday ? (
+                <span className="grid__holiday" title={t(`holiday.${holiday}`)}>
+                  {t(week ? 'agendaUi.holidayShort' : 'agendaUi.holiday', { name: t(`holiday.${holiday}`) })}
+                </span>
+              ) : null}
+              {practitioners.length > 1 || !week ? (
+                <div className="grid__practitioners">
+                  {practitioners.map((p) => (
+                    <span key={p.id} className="grid__practitioner" style={{ borderBlockEndColor: p.colour }} title={p.displayName}>
+                      <span aria-hidden="true">
+                        {columnWidth > 0 ? pickLabel(textVariants(p.displayName), columnWidth - 10, (text) => measure(text, true)) : p.displayName}
+                      </span>
+                      <span className="visually-hidden">{p.displayName}</span>
+                    </span>
+                  ))}
+                </div>
+              ) : null}
+            </div>
+          )
+        })}
       </div>
       <div
         className="grid__body"
@@ -122,8 +211,12 @@ export function TimeGrid(props: GridProps) {
                 day={day}
                 practitioner={practitioner}
                 items={byColumn.get(`${day}|${practitioner.id}`) ?? []}
-                compact={week && practitioners.length > 2}
+                compact={week && practitioners.length > 1}
                 height={height}
+                columnWidth={columnWidth}
+                measure={measure}
+                absence={absenceOn(props.absences ?? [], practitioner.id, day)}
+                onHold={onHold}
               />
             ))}
           </div>
@@ -140,6 +233,10 @@ function Column(
     items: readonly Appointment[]
     compact: boolean
     height: number
+    columnWidth: number
+    measure: (text: string, compact: boolean) => number
+    absence: Absence | undefined
+    onHold: (held: boolean) => void
   },
 ) {
   const { day, practitioner, items, frame, height } = props
@@ -183,7 +280,11 @@ function Column(
     <div
       className="column"
       role="group"
-      aria-label={t('agendaUi.column', { practitioner: practitioner.displayName, date })}
+      aria-label={
+        props.absence
+          ? `${t('agendaUi.column', { practitioner: practitioner.displayName, date })}, ${props.absence.label ?? t('agendaUi.absent')}`
+          : t('agendaUi.column', { practitioner: practitioner.displayName, date })
+      }
       data-column-day={day}
       data-column-practitioner={practitioner.id}
       style={{ height }}
@@ -196,6 +297,11 @@ function Column(
           aria-hidden="true"
         />
       ))}
+      {props.absence ? (
+        <span className="column__absence" aria-hidden="true">
+          <span className="column__absence-label">{props.absence.label ?? t('agendaUi.absent')}</span>
+        </span>
+      ) : null}
       <button
         type="button"
         className="column__new"
@@ -221,6 +327,9 @@ function Column(
             kind={a.kindId ? props.kinds?.find((k) => k.id === a.kindId) : undefined}
             series={a.seriesId ? props.series?.get(a.seriesId) : undefined}
             compact={props.compact}
+            columnWidth={props.columnWidth}
+            measure={props.measure}
+            onHold={props.onHold}
             onOpen={props.onOpen}
             onDrop={props.onDrop}
           />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkAppointmentForm, editorPatch } from './appointment-form'
+import { checkAppointmentForm, defaultKind, editorPatch } from './appointment-form'
 
 const base = {
   start: '14:30',
@@ -91,6 +91,22 @@ describe('appointment editor boundary', () => {
       place: 'practice',
       address: null,
       note: null,
+      prescriptionId: null,
     })
+  })
+
+  it('links an ordonnance only to an appointment with a patient', () => {
+    const prescriptionId = 'presc00001'
+    const withPatient = checkAppointmentForm({ ...base, patientId: 'pat0000001', prescriptionId }, '2026-11-23', 'Europe/Paris')
+    expect(withPatient.ok && withPatient.fields.prescriptionId).toBe(prescriptionId)
+    const block = checkAppointmentForm({ ...base, patientId: '', title: 'Réunion', prescriptionId }, '2026-11-23', 'Europe/Paris')
+    expect(block.ok && block.fields.prescriptionId).toBeUndefined()
+  })
+
+  it('presets a new appointment to « Séance », else to the first kind', () => {
+    const kind = (id: string, label: string) => ({ id, label, defaultDurationMin: 30, colour: '#2563eb', active: true, createdAt: 0, createdBy: { memberId: 'm', deviceId: 'd' }, updatedAt: 0, updatedBy: { memberId: 'm', deviceId: 'd' } })
+    expect(defaultKind([kind('b', 'Bilan'), kind('s', 'séance')])?.id).toBe('s')
+    expect(defaultKind([kind('b', 'Bilan')])?.id).toBe('b')
+    expect(defaultKind([])).toBeUndefined()
   })
 })

@@ -1,5 +1,5 @@
 import { ValidationError, validateAppointmentInput } from '../../../../shared/src/model'
-import type { AppointmentFields, AppointmentPatch } from '../../../../shared/src/model'
+import type { AppointmentFields, AppointmentKind, AppointmentPatch } from '../../../../shared/src/model'
 import { fieldsByPath, placeIssues } from '../form/field-errors'
 import type { FieldErrors } from '../form/field-errors'
 
@@ -17,6 +17,7 @@ export const FIELDS = [
   'address.city',
   'address.accessNotes',
   'note',
+  'prescriptionId',
 ] as const
 export type AppointmentField = (typeof FIELDS)[number]
 const fieldOf = fieldsByPath<AppointmentField>(FIELDS, { address: 'address.line1' })
@@ -24,7 +25,15 @@ const fieldOf = fieldsByPath<AppointmentField>(FIELDS, { address: 'address.line1
 export const DEFAULT_DURATION = '30'
 
 /** The fields the editor owns; status, series and stamps are left to their own actions. */
-export const EDITOR_KEYS = ['start', 'durationMin', 'practitionerId', 'patientId', 'kindId', 'title', 'place', 'address', 'note'] as const
+export const EDITOR_KEYS = ['start', 'durationMin', 'practitionerId', 'patientId', 'kindId', 'title', 'place', 'address', 'note', 'prescriptionId'] as const
+
+/** The label of the kind a new appointment starts with: a kiné's day is mostly « Séance ». */
+export const DEFAULT_KIND_LABEL = 'Séance'
+
+/** The kind a new appointment is preset to: « Séance » when the practice has it, else its first kind. */
+export function defaultKind(kinds: readonly AppointmentKind[]): AppointmentKind | undefined {
+  return kinds.find((k) => k.label.localeCompare(DEFAULT_KIND_LABEL, 'fr', { sensitivity: 'base' }) === 0) ?? kinds[0]
+}
 
 type Checked = { ok: true; fields: AppointmentFields } | { ok: false; errors: FieldErrors<AppointmentField> }
 
@@ -56,6 +65,8 @@ export function checkAppointmentForm(values: Record<string, string>, day: string
         }
       : undefined,
     note: values.note,
+    // Only an appointment with a patient counts against one of the patient's ordonnances.
+    prescriptionId: values.patientId ? values.prescriptionId : undefined,
   }
   try {
     return { ok: true, fields: validateAppointmentInput(input) }

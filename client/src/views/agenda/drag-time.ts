@@ -10,8 +10,6 @@ import { minuteOfDay, timeOfMinute } from './grid-layout'
 
 export const SNAP_MINUTES = 15
 export const FINE_SNAP_MINUTES = 5
-/** A pointer that moved less than this (in px) tapped rather than dragged. */
-export const DRAG_THRESHOLD_PX = 6
 export const MIN_DURATION = 5
 export const MAX_DURATION = 720
 

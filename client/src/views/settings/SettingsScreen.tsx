@@ -9,6 +9,7 @@ import { RadioGroup } from '../form/fields'
 import type { StorageStatus } from '../../sync/device/durable-storage'
 import { describeStorage } from './storage-text'
 import { WorkingHoursSection } from './WorkingHoursSection'
+import { AbsencesSection } from './AbsencesSection'
 
 /** Pairing another device, what this device is, and the interface language. */
 export function SettingsScreen() {
@@ -21,6 +22,7 @@ export function SettingsScreen() {
       <StorageSection />
       <LanguageSection />
       <WorkingHoursSection />
+      <AbsencesSection />
     </div>
   )
 }

@@ -24,8 +24,15 @@ export function SyncStatus(props: { space: PracticeHandle }) {
         {text.undecryptable ? <> <span className="sync__undecryptable">{text.undecryptable}</span></> : null}
         {text.restoring ? <> <span className="sync__restoring">{text.restoring}</span></> : null}
       </div>
-      <button className="button button--small" type="button" onClick={() => space.syncNow()}>
-        {translator.t('sync.now')}
+      {/* On a portrait tablet the button shrinks to its symbol, so the state beside it keeps room
+          for its three lines whole; its name stays « Synchroniser maintenant ». */}
+      <button className="button button--small sync__now" type="button" onClick={() => space.syncNow()} aria-label={translator.t('sync.now')}>
+        <span className="sync__now-icon" aria-hidden="true">
+          ↻
+        </span>
+        <span className="sync__now-text" aria-hidden="true">
+          {translator.t('sync.now')}
+        </span>
       </button>
     </div>
   )

@@ -94,6 +94,12 @@ export function HomeVisitsScreen(props: { date: string | null; practitionerId: s
           choices={choices}
           onChange={(event) => goTo(day, event.currentTarget.value)}
         />
+        <a
+          className="button tournee__print"
+          href={routeHref({ view: 'print', what: 'tournee', date: day, practitionerId: practitionerId === actor.memberId ? null : practitionerId })}
+        >
+          {t('tournee.print')}
+        </a>
       </div>
       {failure ? <FormAlert>{failure}</FormAlert> : null}
       {round === null ? (
@@ -179,7 +185,7 @@ function VisitRow(props: { visit: HomeVisit; platform: ReturnType<typeof mapsPla
             {t('tournee.overlap')}
           </p>
         ) : null}
-        <GapToNext minutes={visit.gapToNextMin} />
+        <GapToNext minutes={visit.gapToNextMin} next={visit.next} />
       </div>
       <div className="visit__status">
         {done ? (
@@ -202,10 +208,17 @@ function VisitRow(props: { visit: HomeVisit; platform: ReturnType<typeof mapsPla
   )
 }
 
-function GapToNext(props: { minutes: number | null }) {
-  const { t, duration } = useT()
-  const { minutes } = props
-  if (minutes === null) return null
+function GapToNext(props: { minutes: number | null; next: HomeVisit['next'] }) {
+  const { t, duration, startOf } = useT()
+  const { minutes, next } = props
+  if (minutes === null || next === null) return null
+  // The next appointment may be at the practice: the time left is until it, not until the next visit.
+  if (next.place === 'practice') {
+    const time = startOf(next.start)
+    if (minutes < 0) return <p className="visit__gap visit__gap--negative">{t('tournee.gapNegativePractice', { duration: duration(-minutes), time })}</p>
+    if (minutes === 0) return <p className="visit__gap">{t('tournee.gapNonePractice', { time })}</p>
+    return <p className="visit__gap">{t('tournee.gapPractice', { duration: duration(minutes), time })}</p>
+  }
   if (minutes < 0) return <p className="visit__gap visit__gap--negative">{t('tournee.gapNegative', { duration: duration(-minutes) })}</p>
   if (minutes === 0) return <p className="visit__gap">{t('tournee.gapNone')}</p>
   return <p className="visit__gap">{t('tournee.gap', { duration: duration(minutes) })}</p>

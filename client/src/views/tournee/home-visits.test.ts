@@ -126,3 +126,43 @@ describe('what leaves the app on a tap', () => {
     expect(telHref('06 12 34 56 78')).toBe('tel:0612345678')
   })
 })
+
+describe('free time between visits', () => {
+  it('counts every appointment of the practitioner that day, not only home visits', () => {
+    // 13 h visit, then eight practice sessions, then the 17 h 30 visit: « 4 h libres » was wrong.
+    const practice = Array.from({ length: 8 }, (_, i) =>
+      visit(`cab${i}`, `2026-11-23T${String(13 + Math.floor((30 + i * 30) / 60)).padStart(2, '0')}:${(30 + i * 30) % 60 === 0 ? '00' : '30'}`, 30, {
+        place: 'practice',
+      }),
+    )
+    const round = homeVisitRound(
+      [
+        visit('noon', '2026-11-23T13:00', 30),
+        ...practice,
+        visit('evening', '2026-11-23T17:30', 30),
+        visit('colleague', '2026-11-23T13:30', 30, { practitionerId: 'prac2', place: 'practice' }),
+        visit('cancelled', '2026-11-23T13:30', 30, { place: 'practice', status: 'cancelled' }),
+      ],
+      new Map(),
+      'prac1',
+      day,
+    )
+    expect(round.map((v) => [v.appointment.id, v.gapToNextMin, v.next])).toEqual([
+      ['noon', 0, { start: '2026-11-23T13:30', place: 'practice' }],
+      ['evening', null, null],
+    ])
+  })
+
+  it('says when the practice appointment that follows leaves free time', () => {
+    const round = homeVisitRound(
+      [visit('a', '2026-11-23T08:30', 30), visit('cab', '2026-11-23T10:00', 30, { place: 'practice' }), visit('b', '2026-11-23T14:00', 30)],
+      new Map(),
+      'prac1',
+      day,
+    )
+    expect(round.map((v) => [v.gapToNextMin, v.next?.place ?? null])).toEqual([
+      [60, 'practice'],
+      [null, null],
+    ])
+  })
+})

@@ -16,23 +16,25 @@ export type HomeVisit = {
   /** The patient's first phone number, as stored ('0612345678', '+33612345678'). */
   readonly phone: string | undefined
   /**
-   * Real minutes from the end of this visit to the start of the next one; null for the last.
-   * Negative when the next one starts before this one ends.
+   * Real minutes from the end of this visit to the start of the practitioner's next appointment of
+   * the day — a visit or an appointment at the practice — null when nothing follows. Negative when
+   * the next one starts before this one ends.
    */
   readonly gapToNextMin: number | null
+  /** What follows: a home visit of the round, or an appointment at the practice; null when nothing. */
+  readonly next: { readonly start: string; readonly place: 'home' | 'practice' } | null
   /** This visit's time intersects another visit of the round. */
   readonly overlaps: boolean
 }
 
+/** The practitioner's day: every appointment that takes their time (cancelled ones free it). */
+function isOfDay(a: Appointment, practitionerId: string, day: string): boolean {
+  return a.practitionerId === practitionerId && a.start.slice(0, 10) === day && a.status !== 'cancelled' && a.deletedAt === undefined
+}
+
 /** Cancelled visits are not part of the round: nobody drives there. */
 function isOnRound(a: Appointment, practitionerId: string, day: string): boolean {
-  return (
-    a.place === 'home' &&
-    a.practitionerId === practitionerId &&
-    a.start.slice(0, 10) === day &&
-    a.status !== 'cancelled' &&
-    a.deletedAt === undefined
-  )
+  return a.place === 'home' && isOfDay(a, practitionerId, day)
 }
 
 /** The address a visit goes to: the one written on the appointment wins over the patient's. */
@@ -47,8 +49,10 @@ export function visitAddress(
 
 /**
  * The round: `practitionerId`'s home visits on `day` (local date) in time order, each with its
- * address, phone, gap to the next visit and overlap flag. Gaps are measured on real instants, so a
- * round on the night of a DST change still counts true minutes.
+ * address, phone, free time before what comes next and overlap flag. The free time counts every
+ * appointment of the practitioner that day, at the practice too: eight sessions at the practice
+ * between two visits leave no « 4 h libres ». Gaps are measured on real instants, so a round on
+ * the night of a DST change still counts true minutes.
  */
 export function homeVisitRound(
   appointments: readonly Appointment[],
@@ -65,16 +69,19 @@ export function homeVisitRound(
     }
     return zone.toInstant(a.start)
   }
-  const visits = appointments
-    .filter((a) => isOnRound(a, practitionerId, day))
+  const busy = appointments
+    .filter((a) => isOfDay(a, practitionerId, day))
     .map((a) => ({ a, start: instant(a) }))
     .sort((x, y) => x.start - y.start || x.a.id.localeCompare(y.a.id))
+  const visits = busy.filter(({ a }) => isOnRound(a, practitionerId, day))
   const overlapping = overlappingIds(findOverlaps(visits.map((v) => v.a)))
-  return visits.map(({ a, start }, i) => {
+  return visits.map(({ a, start }) => {
     const patient = a.patientId ? patients.get(a.patientId) : undefined
     const { address, source } = visitAddress(a, patient)
-    const next = visits[i + 1]
-    const gapToNextMin = next ? Math.round((next.start - (start + a.durationMin * 60_000)) / 60_000) : null
+    // What follows: the first appointment after this one in the day's order (same start: by id).
+    const index = busy.findIndex((b) => b.a.id === a.id)
+    const following = busy[index + 1]
+    const gapToNextMin = following ? Math.round((following.start - (start + a.durationMin * 60_000)) / 60_000) : null
     return {
       appointment: a,
       patient,
@@ -82,6 +89,7 @@ export function homeVisitRound(
       addressSource: source,
       phone: patient?.phones?.[0],
       gapToNextMin,
+      next: following ? { start: following.a.start, place: following.a.place } : null,
       overlaps: overlapping.has(a.id) || (gapToNextMin !== null && gapToNextMin < 0),
     }
   })

@@ -1,0 +1,55 @@
+import { useEffect, useState } from 'react'
+import { listPrescriptions, patientDocId } from '../../../../shared/src/model'
+import type { Prescription } from '../../../../shared/src/model'
+import { useT } from '../../i18n'
+import { usePractice } from '../../state'
+import { SelectField } from '../form/fields'
+
+type Loaded = { status: 'loading' } | { status: 'ready'; prescriptions: readonly Prescription[] } | { status: 'unavailable' }
+
+/**
+ * « Ordonnance » of an appointment or a series: one of the patient's prescriptions, so that the
+ * sessions count against it (prescription-counts.ts). The patient's file is a clinical doc: a
+ * device that cannot open it (not synced, no clinical key) keeps the stored link as it is.
+ */
+export function PrescriptionChoice(props: { patientId: string; defaultValue: string | undefined; error: string | undefined }) {
+  const { t, longDate } = useT()
+  const { docs } = usePractice()
+  const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' })
+  useEffect(() => {
+    let live = true
+    docs.open(patientDocId(props.patientId)).then(
+      (doc) => live && setLoaded({ status: 'ready', prescriptions: listPrescriptions(doc).items }),
+      (error: unknown) => {
+        console.warn('Patient file unavailable for the prescription choice', error instanceof Error ? error.name : 'error')
+        if (live) setLoaded({ status: 'unavailable' })
+      },
+    )
+    return () => {
+      live = false
+    }
+  }, [docs, props.patientId])
+  if (loaded.status !== 'ready' || loaded.prescriptions.length === 0) {
+    return props.defaultValue ? <input type="hidden" name="prescriptionId" value={props.defaultValue} /> : null
+  }
+  return (
+    <SelectField
+      name="prescriptionId"
+      label={t('agendaUi.prescription')}
+      hint={t('agendaUi.prescription.hint')}
+      defaultValue={props.defaultValue ?? ''}
+      error={props.error}
+      choices={[
+        { value: '', label: t('agendaUi.prescription.none') },
+        ...loaded.prescriptions.map((p) => ({
+          value: p.id,
+          label: t('agendaUi.prescription.choice', {
+            date: longDate(p.date),
+            prescriber: p.prescriberName,
+            sessions: p.sessionsPrescribed ?? '—',
+          }),
+        })),
+      ]}
+    />
+  )
+}
