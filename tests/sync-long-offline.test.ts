@@ -1,7 +1,8 @@
 /**
- * Long offline and wiped storage, against the relay in this process (in-memory-relay.ts): a device that was offline while
- * another one worked sees both backlogs counted while it syncs; a device whose envelope database
- * the browser erased says so and gets everything back from the relay.
+ * Long offline and wiped storage, against the relay in this process (in-memory-relay.ts): a
+ * device that was offline while another one worked sees both backlogs counted while it syncs; a
+ * device whose envelope database the browser erased says so and gets everything back from the
+ * relay.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
