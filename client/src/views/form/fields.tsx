@@ -1,7 +1,7 @@
 import { useId } from 'react'
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react'
 
-interface FieldFrame {
+export interface FieldFrame {
   /** The visible label; also the control's accessible name. */
   label: string
   /** Why the value was refused, in words; sets aria-invalid and is read after the label. */
@@ -10,7 +10,7 @@ interface FieldFrame {
 }
 
 /** Ids and ARIA attributes linking a control to its label, hint and error. */
-function useFieldIds(frame: FieldFrame) {
+export function useFieldIds(frame: FieldFrame) {
   const id = useId()
   const hintId = `${id}-hint`
   const errorId = `${id}-error`
@@ -26,7 +26,8 @@ function useFieldIds(frame: FieldFrame) {
   }
 }
 
-function FieldShell(props: FieldFrame & { ids: ReturnType<typeof useFieldIds>; children: ReactNode }) {
+/** Label, control, hint and error of one field, laid out and linked the same way in every form. */
+export function FieldShell(props: FieldFrame & { ids: ReturnType<typeof useFieldIds>; children: ReactNode }) {
   const { label, hint, error, ids, children } = props
   return (
     <div className={error ? 'field field--invalid' : 'field'}>
