@@ -4,12 +4,14 @@ export { fixedClock } from './actor'
 export * from './doc-ids'
 export { newRecordId, isRecordId, RECORD_ID_PATTERN } from './ids'
 export * from './dates'
-export { checkNir, nirKey, normalizeNir } from './nir'
-export type { NirCheck } from './nir'
+export { checkNir, nirKey, nirMismatches, normalizeNir, NIR_MISMATCHES } from './nir'
+export type { NirCheck, NirMismatch } from './nir'
+export { checkBirthDate, earliestBirthDate, MAX_AGE_YEARS } from './birth-date'
+export type { BirthDateCheck } from './birth-date'
 export { isPhone, normalizePhone } from './phone'
 export { DIRECTORY_MAPS, AGENDA_MAPS, PATIENT_FILE_MAPS } from './collections'
 export { APPOINTMENT_STATUSES, NOTE_KINDS, PLACES, PROFESSIONS, SEXES } from './input-schemas'
-export { MAX_ATTACHMENT_BYTES } from './input-schemas'
+export { MAX_ATTACHMENT_BYTES, TEXT_LIMITS } from './input-schemas'
 export type {
   AttachmentInput,
   AppointmentInput,
