@@ -52,6 +52,8 @@ export const en: Dictionary = {
   'error.unexpected': 'Unexpected error: {message}',
   'form.invalid': 'The form has errors: fix the marked fields.',
   'form.fieldError': '{field}: {message}',
+  'form.counter': '{length} / {max}',
+  'form.limit': '{max} characters at most.',
   'form.date.format': 'Day, month, year: 12/03/1958.',
   'form.date.placeholder': 'dd/mm/yyyy',
   'form.date.openPicker': 'Open the calendar',

@@ -57,6 +57,8 @@ export const fr = {
   'error.unexpected': 'Erreur inattendue : {message}',
   'form.invalid': 'Le formulaire contient des erreurs : corrigez les champs signalés.',
   'form.fieldError': '{field} : {message}',
+  'form.counter': '{length} / {max}',
+  'form.limit': '{max} caractères au plus.',
   'form.date.format': 'Jour, mois, année : 12/03/1958.',
   'form.date.placeholder': 'jj/mm/aaaa',
   'form.date.openPicker': 'Ouvrir le calendrier',
