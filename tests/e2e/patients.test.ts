@@ -19,9 +19,10 @@ const screenshotDir = process.env.TOURNEE_SCREENSHOTS
   : join(tmpdir(), 'tournee-e2e-screenshots/')
 
 const PRACTICE = { name: 'Cabinet du Port', practitioner: 'Inès Garnier' }
-// 2 55 08 14 168 025 38 is valid; with 39 its key is wrong.
-const NIR_WRONG_KEY = '2 55 08 14 168 025 39'
-const NIR_RIGHT = '2 55 08 14 168 025 38'
+// A woman born in March 1958, as Lefèvre Zoé below (a NIR that disagrees with the sex or birth date
+// asks before saving: patient-forms.test.ts); its key is 37, so 38 is wrong.
+const NIR_WRONG_KEY = '2 58 03 17 300 123 38'
+const NIR_RIGHT = '2 58 03 17 300 123 37'
 
 function search(page: Page): Locator {
   return page.getByRole('searchbox', { name: 'Rechercher un patient' })

@@ -28,12 +28,28 @@ const EDITABLE = Object.keys(patientFields.shape)
 
 export type DuplicatePair = { readonly keep: Patient; readonly drop: Patient }
 
-function namesOf(p: Patient): { birth: string; usual: string | null } {
+/** What the duplicate rule compares: names and birth date, of a record or of one about to be made. */
+export type PatientIdentity = {
+  readonly birthName: string
+  readonly usualName?: string | undefined
+  readonly firstNames: string
+  readonly birthDate?: string | undefined
+}
+
+function namesOf(p: PatientIdentity): { birth: string; usual: string | null } {
   return { birth: foldText(p.birthName), usual: p.usualName ? foldText(p.usualName) : null }
 }
 
 export function areDuplicates(a: Patient, b: Patient): boolean {
-  if (a.id === b.id || !a.birthDate || a.birthDate !== b.birthDate) return false
+  return a.id !== b.id && sameIdentity(a, b)
+}
+
+/**
+ * The duplicate rule on identities (module comment): a patient about to be created is checked
+ * against the existing ones with it, so that creating a duplicate is offered a choice first.
+ */
+export function sameIdentity(a: PatientIdentity, b: PatientIdentity): boolean {
+  if (!a.birthDate || a.birthDate !== b.birthDate) return false
   if (foldText(a.firstNames) !== foldText(b.firstNames)) return false
   const na = namesOf(a)
   const nb = namesOf(b)

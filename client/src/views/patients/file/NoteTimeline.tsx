@@ -3,7 +3,6 @@ import type * as Y from 'yjs'
 import {
   addNote,
   agendaDocId,
-  isLocalDate,
   listAppointments,
   listNotes,
   monthOf,
@@ -13,6 +12,7 @@ import {
 import type { Note, NoteKind } from '../../../../../shared/src/model'
 import { useT } from '../../../i18n'
 import { useActor, useDoc, useDocSnapshot, usePractice } from '../../../state'
+import { DateField } from '../../form/DateField'
 import { NoteEditor } from './NoteEditor'
 
 const readNotes = (doc: Y.Doc) => listNotes(doc).items
@@ -54,11 +54,10 @@ export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
 
 function NoteCard(props: { doc: Y.Doc; note: Note; patientId: string }) {
   const { doc, note, patientId } = props
-  const { t, longDate } = useT()
+  const { t, longDate, timeZone } = useT()
   const { clock } = usePractice()
   const actor = useActor()
   const headingId = useId()
-  const dateId = useId()
   const kind = t(note.kind === 'assessment' ? 'file.kind.assessment' : 'file.kind.session')
   const date = longDate(note.date)
 
@@ -68,21 +67,15 @@ function NoteCard(props: { doc: Y.Doc; note: Note; patientId: string }) {
         {t('file.note.heading', { kind, date })}
       </h4>
       <div className="note__meta">
-        <div className="field">
-          <label className="field__label" htmlFor={dateId}>
-            {t('file.note.date')}
-          </label>
-          <input
-            id={dateId}
-            className="field__control"
-            type="date"
-            value={note.date}
-            onChange={(event) => {
-              // A half-typed date is not a date yet: wait for a whole one.
-              if (isLocalDate(event.target.value)) updateNote(doc, note.id, { date: event.target.value }, actor, clock)
-            }}
-          />
-        </div>
+        <DateField
+          label={t('file.note.date')}
+          value={note.date}
+          // Only whole dates reach the note: a half-typed one is not a date yet, an emptied one keeps its date.
+          onValueChange={(date) => {
+            if (date !== null && date !== note.date) updateNote(doc, note.id, { date }, actor, clock)
+          }}
+          twoDigitYears={{ mode: 'near', reference: todayIn(timeZone, clock) }}
+        />
         <AppointmentLink doc={doc} note={note} patientId={patientId} />
       </div>
       <NoteEditor doc={doc} noteId={note.id} label={t('file.note.text', { kind, date })} />
