@@ -357,6 +357,7 @@ export const en: Dictionary = {
   'file.note.heading': '{kind} of {date}',
   'file.note.date': 'Date',
   'file.note.text': 'Text: {kind} of {date}',
+  'file.note.counter': '{length} characters of {max} at most',
   'file.note.appointment': 'Linked appointment',
   'file.note.noAppointment': 'None',
   'file.note.appointmentChoice': '{day} at {time}',

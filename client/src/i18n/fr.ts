@@ -365,6 +365,7 @@ export const fr = {
   'file.note.heading': '{kind} du {date}',
   'file.note.date': 'Date',
   'file.note.text': 'Texte : {kind} du {date}',
+  'file.note.counter': '{length} caractères sur {max} au plus',
   'file.note.appointment': 'Rendez-vous lié',
   'file.note.noAppointment': 'Aucun',
   'file.note.appointmentChoice': '{day} à {time}',
