@@ -77,6 +77,13 @@ export class DocCache {
     return promise
   }
 
+  /** Every doc opened so far, with its id: for owners that follow each doc as it opens. */
+  openDocs(): [string, Y.Doc][] {
+    const open: [string, Y.Doc][] = []
+    for (const [docId, entry] of this.entries) if (entry.status === 'ready') open.push([docId, entry.doc])
+    return open
+  }
+
   /** Forgets a failed doc so that the next request tries again. */
   retry(docId: string): void {
     if (this.peek(docId).status !== 'failed') return

@@ -8,7 +8,8 @@
  *
  * Merging keeps the older record (earlier createdAt, then smaller id, so two devices merging the
  * same pair choose the same one), copies into it the fields it lacks, and soft-deletes the other
- * with `mergedInto: <kept id>`. Both histories stay in the directory's change log; the kept
+ * with `mergedInto: <kept id>`; the kept patient's agenda months include the other's
+ * (patient-months.ts). Both histories stay in the directory's change log; the kept
  * patient's history lists the merged one's entries too (`patientHistory`). Appointments and the
  * clinical file live in other docs: `relinkAppointments` and `mergePatientFiles` move them, one
  * doc at a time, and are safe to run twice.
@@ -18,6 +19,7 @@ import type { Actor, Clock } from './actor'
 import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from './collections'
 import { appendChanges } from './change-log'
 import { patientFields } from './input-schemas'
+import { mergePatientMonths } from './patient-months'
 import { getPatient } from './patients'
 import { foldText } from './patient-search'
 import type { Patient } from './record-schemas'
@@ -130,6 +132,7 @@ export function mergePatients(doc: Y.Doc, keepId: string, dropId: string, actor:
     writeChangedFields(doc, keep, next, EDITABLE, actor, clock)
     writeChangedFields(doc, drop, { mergedInto: keepId }, ['mergedInto'], actor, clock)
     markDeleted(doc, drop, actor, clock)
+    mergePatientMonths(doc, keepId, dropId)
     appendChanges(doc, [{ kind: 'merge', collection: PATIENTS, recordId: keepId, from: dropId, at: clock(), by: { ...actor } }])
   })
 }

@@ -29,6 +29,7 @@ import {
 import type { ListResult } from './records'
 import type { PatientChecks } from './validation'
 import { todayIn } from './dates'
+import { APPOINTMENT_MONTHS, newAppointmentMonths } from './patient-months'
 import { practiceTimeZone } from './practice'
 import { validatePatientInput } from './validation'
 
@@ -50,7 +51,8 @@ export function addPatient(doc: Y.Doc, input: PatientInput, actor: Actor, clock:
   const { checks, at } = readOnce(doc, clock)
   const fields = validatePatientInput(input, checks)
   const id = newRecordId()
-  insertRecord(doc, NAME, id, { ...fields, archived: fields.archived ?? false }, actor, at)
+  // The list of months its appointments are in starts with the patient, complete (patient-months.ts).
+  insertRecord(doc, NAME, id, { ...fields, archived: fields.archived ?? false, [APPOINTMENT_MONTHS]: newAppointmentMonths() }, actor, at)
   return id
 }
 

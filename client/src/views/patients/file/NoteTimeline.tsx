@@ -6,18 +6,24 @@ import {
   listAppointments,
   listNotes,
   monthOf,
+  newNoteDefaults,
+  nowIn,
   todayIn,
   updateNote,
 } from '../../../../../shared/src/model'
 import type { Note, NoteKind } from '../../../../../shared/src/model'
 import { useT } from '../../../i18n'
-import { useActor, useDoc, useDocSnapshot, usePractice } from '../../../state'
+import { useActor, useDoc, useDocSnapshot, usePatientAppointments, usePractice } from '../../../state'
 import { DateField } from '../../form/DateField'
 import { NoteEditor } from './NoteEditor'
 
 const readNotes = (doc: Y.Doc) => listNotes(doc).items
 
-/** Dated session notes and bilans of one patient, newest first, each a collaborative text. */
+/**
+ * Dated session notes and bilans of one patient, newest first, each a collaborative text. A new
+ * note is dated and linked to the session it most likely documents (newNoteDefaults: the latest
+ * session of the last days not documented yet), read from the patient's latest agenda months.
+ */
 export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
   const { doc, patientId } = props
   const { t, timeZone } = useT()
@@ -25,7 +31,11 @@ export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
   const actor = useActor()
   const notes = useDocSnapshot(doc, readNotes) ?? []
   const titleId = useId()
-  const add = (kind: NoteKind) => addNote(doc, { date: todayIn(timeZone, clock), kind }, actor, clock)
+  const { appointments } = usePatientAppointments(patientId, todayIn(timeZone, clock).slice(0, 7), 1)
+  const add = (kind: NoteKind) => {
+    const defaults = newNoteDefaults(appointments ?? [], notes, nowIn(timeZone, clock))
+    addNote(doc, { ...defaults, kind }, actor, clock)
+  }
 
   return (
     <section className="clinical__section" aria-labelledby={titleId}>
@@ -113,7 +123,11 @@ function AppointmentLink(props: { doc: Y.Doc; note: Note; patientId: string }) {
         id={selectId}
         className="field__control"
         value={current ?? ''}
-        onChange={(event) => updateNote(doc, note.id, { appointmentId: event.target.value || null }, actor, clock)}
+        onChange={(event) => {
+          const chosen = appointments?.find((a) => a.id === event.target.value)
+          // A note documents its session: it takes the session's date.
+          updateNote(doc, note.id, { appointmentId: event.target.value || null, ...(chosen ? { date: chosen.start.slice(0, 10) } : {}) }, actor, clock)
+        }}
       >
         <option value="">{t('file.note.noAppointment')}</option>
         {known ? null : <option value={current}>{current}</option>}
