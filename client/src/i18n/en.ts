@@ -205,6 +205,7 @@ export const en: Dictionary = {
   'issue.invalid_time_zone': 'Unknown time zone (for example Europe/Paris).',
   'issue.invalid_id': 'Invalid id.',
   'issue.invalid_month': 'Invalid month (YYYY-MM).',
+  'issue.already_exists': 'This name is already taken.',
   'issue.birth_date_in_future': 'Birth date in the future: it cannot be after today.',
   'issue.birth_date_too_old': 'Birth date more than 130 years ago: check the year.',
   'issue.birth_date_too_old.limit': 'Birth date more than {limit} years ago: check the year.',

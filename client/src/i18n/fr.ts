@@ -213,6 +213,7 @@ export const fr = {
   'issue.invalid_time_zone': 'Fuseau horaire inconnu (par exemple Europe/Paris).',
   'issue.invalid_id': 'Identifiant invalide.',
   'issue.invalid_month': 'Mois invalide (AAAA-MM).',
+  'issue.already_exists': 'Ce nom est déjà pris.',
   'issue.birth_date_in_future': "Date de naissance dans le futur : elle ne peut pas être après aujourd'hui.",
   'issue.birth_date_too_old': "Date de naissance il y a plus de 130 ans : vérifiez l'année.",
   'issue.birth_date_too_old.limit': "Date de naissance il y a plus de {limit} ans : vérifiez l'année.",

@@ -72,11 +72,21 @@ export const siteFields = z.object({
   active: z.boolean().optional(),
 })
 
+/** More practitioners than any practice has: a kind's list of who offers it stays small. */
+export const MAX_KIND_PRACTITIONERS = 100
+
 export const appointmentKindFields = z.object({
   label: f.text(TEXT_LIMITS.appointmentKind.label),
   defaultDurationMin: f.int(5, 720),
   colour: f.colour.optional(),
   active: z.boolean().optional(),
+  /** The practitioners who offer this kind; absent: every practitioner, present and future. */
+  practitionerIds: z
+    .array(f.recordId)
+    .min(1)
+    .max(MAX_KIND_PRACTITIONERS)
+    .transform((ids) => [...new Set(ids)])
+    .optional(),
 })
 
 export const patientFields = z.object({

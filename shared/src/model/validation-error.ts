@@ -25,6 +25,7 @@ export const ISSUE_CODES = [
   'invalid_month',
   'birth_date_in_future',
   'birth_date_too_old',
+  'already_exists',
 ] as const
 
 export type IssueCode = (typeof ISSUE_CODES)[number]
@@ -59,6 +60,7 @@ export const ISSUE_MESSAGES: Record<IssueCode, string> = {
   invalid_month: "Not a month 'YYYY-MM'",
   birth_date_in_future: 'A birth date cannot be after today',
   birth_date_too_old: 'A birth date more than 130 years ago: check the year',
+  already_exists: 'Another record already has this value',
 }
 
 /** The developer's message of an issue, with the bound it hit when there is one. */
