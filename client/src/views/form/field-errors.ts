@@ -28,6 +28,14 @@ export function placeIssueDetails<F extends string>(
   return { fields, unplaced }
 }
 
+/** The issues shown, less `field`'s (the same object when it had none, so React keeps its render). */
+export function withoutField<F extends string>(issues: FieldIssues<F>, field: F): FieldIssues<F> {
+  if (issues[field] === undefined) return issues
+  const rest = { ...issues }
+  delete rest[field]
+  return rest
+}
+
 /** As placeIssueDetails, codes only: for forms that show no limits yet. */
 export function placeIssues<F extends string>(
   issues: readonly ValidationIssue[],

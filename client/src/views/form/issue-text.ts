@@ -16,6 +16,8 @@ export function issueText(issue: FieldIssue, { t }: Pick<Translator, 't'>): stri
         return t('issue.too_short.limit', { limit })
       case 'too_many':
         return t('issue.too_many.limit', { limit })
+      case 'out_of_range':
+        return t('issue.out_of_range.limit', { limit })
       case 'birth_date_too_old':
         return t('issue.birth_date_too_old.limit', { limit })
     }

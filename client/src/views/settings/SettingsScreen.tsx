@@ -9,6 +9,8 @@ import { RadioGroup } from '../form/fields'
 import type { StorageStatus } from '../../sync/durable-storage'
 import { describeStorage } from './storage-text'
 import { WorkingHoursSection } from './WorkingHoursSection'
+import { PractitionersSection } from './PractitionersSection'
+import { AppointmentKindsSection } from './AppointmentKindsSection'
 
 /** Pairing another device, what this device is, and the interface language. */
 export function SettingsScreen() {
@@ -21,6 +23,8 @@ export function SettingsScreen() {
       <StorageSection />
       <LanguageSection />
       <WorkingHoursSection />
+      <PractitionersSection />
+      <AppointmentKindsSection />
     </div>
   )
 }
