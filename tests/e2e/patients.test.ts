@@ -175,10 +175,13 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
     }
 
     mkdirSync(screenshotDir, { recursive: true })
-    await a.page.evaluate(() => window.scrollTo(0, document.body.scrollHeight))
+    // The history at the bottom of the screen (the clinical file follows it on the page).
+    const history = a.page.getByRole('list', { name: 'Historique des modifications' })
+    await a.page.mouse.move(0, 0)
+    await history.evaluate((list) => list.scrollIntoView({ block: 'end' }))
     await a.page.screenshot({ path: `${screenshotDir}patient-history.png`, animations: 'disabled' })
     await a.page.setViewportSize({ width: 768, height: 1024 })
-    await a.page.evaluate(() => window.scrollTo(0, document.body.scrollHeight))
+    await history.evaluate((list) => list.scrollIntoView({ block: 'end' }))
     await a.page.screenshot({ path: `${screenshotDir}patient-history-portrait.png`, animations: 'disabled' })
     await a.page.setViewportSize({ width: 1024, height: 768 })
   })

@@ -143,6 +143,8 @@ describe.sequential('Réglages: practitioners and appointment kinds, on two devi
     await kinds.scrollIntoViewIfNeeded()
     await a.page.screenshot({ path: join(screenshotDir, 'settings-kinds-1024x768.png'), animations: 'disabled' })
     await a.page.setViewportSize({ width: 768, height: 1024 })
+    await section(a.page, 'Praticiens').scrollIntoViewIfNeeded()
+    await a.page.screenshot({ path: join(screenshotDir, 'settings-practitioners-768x1024.png'), animations: 'disabled' })
     await kinds.scrollIntoViewIfNeeded()
     await a.page.screenshot({ path: join(screenshotDir, 'settings-kinds-768x1024.png'), animations: 'disabled' })
     await a.page.setViewportSize({ width: 1024, height: 768 })

@@ -496,6 +496,7 @@ export const en: Dictionary = {
   'patients.appointments': 'Appointments',
   'patients.appointments.loading': 'Loading appointments…',
   'patients.appointments.arriving': 'Some of this patient’s appointments have not reached this device yet: syncing.',
+  'patients.appointments.none': 'No appointment for this patient.',
   'patients.appointments.upcoming': 'Upcoming',
   'patients.appointments.past': 'Past',
   'patients.appointments.noneUpcoming': 'No upcoming appointment.',

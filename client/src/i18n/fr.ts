@@ -504,6 +504,7 @@ export const fr = {
   'patients.appointments': 'Rendez-vous',
   'patients.appointments.loading': 'Chargement des rendez-vous…',
   'patients.appointments.arriving': "Des rendez-vous de ce patient ne sont pas encore arrivés sur cet appareil : synchronisation en cours.",
+  'patients.appointments.none': 'Aucun rendez-vous pour ce patient.',
   'patients.appointments.upcoming': 'À venir',
   'patients.appointments.past': 'Passés',
   'patients.appointments.noneUpcoming': 'Aucun rendez-vous à venir.',

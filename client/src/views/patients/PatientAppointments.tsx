@@ -68,6 +68,8 @@ export function PatientAppointments(props: { patient: Patient }) {
         <p className="patient-appointments__loading" aria-live="polite">
           {t('patients.appointments.loading')}
         </p>
+      ) : appointments.length === 0 && olderMonths === 0 && !arriving ? (
+        <p className="empty">{t('patients.appointments.none')}</p>
       ) : (
         <>
           {arriving ? (

@@ -85,6 +85,8 @@ function NoteCard(props: { doc: Y.Doc; note: Note; patientId: string }) {
             if (date !== null && date !== note.date) updateNote(doc, note.id, { date }, actor, clock)
           }}
           twoDigitYears={{ mode: 'near', reference: todayIn(timeZone, clock) }}
+          // The heading says the date in words already; the format hint would repeat on every note.
+          showFormat={false}
         />
         <AppointmentLink doc={doc} note={note} patientId={patientId} />
       </div>
