@@ -10,9 +10,18 @@ import { initPractice } from '../shared/src/model/practice'
 import { listPatients } from '../shared/src/model/patients'
 import { listAppointments } from '../shared/src/model/agenda'
 import { checkNir } from '../shared/src/model/nir'
+import { listAppointmentKinds } from '../shared/src/model/appointment-kinds'
+import { findDuplicates } from '../shared/src/model/patient-duplicates'
+import { patientMonths } from '../shared/src/model/patient-months'
+import type { Patient } from '../shared/src/model/record-schemas'
+import { DEFAULT_WORKING_HOURS } from '../shared/src/model/working-hours'
+import { addMinutes } from '../shared/src/model/dates'
 import {
+  KIND_LABELS,
   PlanMonthError,
+  WorkingHoursOverflowError,
   defaultSpec,
+  demoSpec,
   outlinePractice,
   planMonth,
   planPractice,
@@ -21,10 +30,31 @@ import {
   writeFiles,
   writeMonth,
   writePractice,
+  slots,
   type PlannedAppointment,
 } from './bench/generate'
 
 const TODAY = '2026-11-23'
+
+/** Whether an appointment lies within one period of the app's default working day. */
+function withinWorkingHours(a: Pick<PlannedAppointment, 'start' | 'durationMin'>): boolean {
+  const start = a.start.slice(11)
+  const end = addMinutes(a.start, a.durationMin).slice(11)
+  return DEFAULT_WORKING_HOURS['1'].some((period) => start >= period.start && end <= period.end)
+}
+
+/** Weekdays of a month range that are not fixed French public holidays (as the generator's). */
+function workdaysOf(months: readonly string[]): string[] {
+  const holidays = new Set(['01-01', '05-01', '05-08', '07-14', '08-15', '11-01', '11-11', '12-25'])
+  const days: string[] = []
+  for (const month of months) {
+    for (let d = new Date(`${month}-01T12:00:00Z`); d.toISOString().slice(0, 7) === month; d.setUTCDate(d.getUTCDate() + 1)) {
+      const iso = d.toISOString().slice(0, 10)
+      if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6 && !holidays.has(iso.slice(5))) days.push(iso)
+    }
+  }
+  return days
+}
 
 describe('bench data generator', () => {
   it('plans the same practice for the same seed, and another for another seed', () => {
@@ -47,6 +77,50 @@ describe('bench data generator', () => {
     expect(appointments.filter((a) => a.place === 'home').length / appointments.length).toBeCloseTo(0.15, 1)
     expect(appointments.some((a) => a.status === 'cancelled' && a.cancelReason)).toBe(true)
     expect(appointments.filter((a) => a.start < TODAY).every((a) => a.status !== 'booked')).toBe(true)
+  })
+
+  it('plans a demo week as a kiné practice has it: mostly Séance, a few Bilan, some home visits, every practitioner every weekday, within working hours', () => {
+    const plan = planPractice(demoSpec(TODAY, { practitioners: 3, patients: 300, months: 3 }))
+    const appointments = [...plan.agenda.values()].flat(2)
+    const share = (kind: string) => appointments.filter((a) => a.kind === kind).length / appointments.length
+    expect(share('session')).toBeGreaterThan(0.75)
+    expect(share('assessment')).toBeGreaterThan(0.01)
+    expect(share('assessment')).toBeLessThan(0.1)
+    expect(share('home')).toBeGreaterThan(0.05)
+    expect(share('home')).toBeLessThan(0.25)
+    expect(appointments.filter((a) => a.kind === 'home').every((a) => a.place === 'home')).toBe(true)
+    // Neither 7 h 30 nor 20 h: every appointment inside 8:00–12:30 or 13:30–19:00.
+    expect(appointments.filter((a) => !withinWorkingHours(a))).toEqual([])
+    expect(new Set(appointments.map((a) => a.start.slice(11))).size).toBe(18)
+    // Every practitioner works every weekday of the months shown (public holidays aside).
+    const days = workdaysOf([...plan.agenda.keys()])
+    for (let p = 0; p < 3; p++) {
+      const worked = new Set(appointments.filter((a) => a.practitioner === p).map((a) => a.start.slice(0, 10)))
+      expect(days.filter((d) => !worked.has(d)), `practitioner ${p}`).toEqual([])
+    }
+  })
+
+  it('keeps the benchmarks’ volume (25 a day) inside the working hours, and takes leave from a Monday', () => {
+    const plan = planPractice(defaultSpec(TODAY, { practitioners: 2, patients: 300, months: 12 }))
+    const appointments = [...plan.agenda.values()].flat(2)
+    expect(appointments.filter((a) => !withinWorkingHours(a))).toEqual([])
+    const days = workdaysOf([...plan.agenda.keys()])
+    for (let p = 0; p < 2; p++) {
+      const worked = new Set(appointments.filter((a) => a.practitioner === p).map((a) => a.start.slice(0, 10)))
+      // A day off is a Monday, or follows another day off: leave is never a lone Wednesday.
+      for (const day of days.filter((d) => !worked.has(d))) {
+        const weekday = new Date(`${day}T12:00:00Z`).getUTCDay()
+        const before = days[days.indexOf(day) - 1]
+        expect(weekday === 1 || (before !== undefined && !worked.has(before)), `${day} off for practitioner ${p}`).toBe(true)
+      }
+    }
+    expect(() => slots(25, 30)).toThrow(WorkingHoursOverflowError)
+  })
+
+  it('plans no two patients the duplicate rule would offer to merge, even among 20,000', () => {
+    const plan = planPractice(defaultSpec(TODAY, { practitioners: 1, patients: 20_000, months: 1 }))
+    const patients = plan.patients.map((p, i) => ({ ...p, id: `p${i}`, archived: false, createdAt: i, updatedAt: i }) as unknown as Patient)
+    expect(findDuplicates(patients)).toEqual([])
   })
 
   it('gives most patients a NIR with a valid key, matching their sex and birth date', () => {
@@ -96,6 +170,31 @@ describe('bench data generator', () => {
     const inSeries = stored.filter((a) => a.seriesId !== undefined)
     expect(inSeries).toHaveLength(written.seriesAppointments)
     expect(new Set(inSeries.map((a) => a.seriesId)).size).toBe(written.series)
+    // Kinds found by name: Séance most of all, never the first kind by accident (« Bilan » sorts first).
+    const labels = new Map(listAppointmentKinds(docs.get(DIRECTORY_DOC_ID)!).items.map((k) => [k.id, k.label]))
+    const byLabel = (label: string) => stored.filter((a) => labels.get(a.kindId ?? '') === label).length
+    expect(byLabel(KIND_LABELS.session) / stored.length).toBeGreaterThan(0.75)
+    expect(byLabel(KIND_LABELS.assessment) / stored.length).toBeLessThan(0.1)
+    // Without the option, the patients' month index is left alone (the benchmarks' default).
+    expect(patientMonths(docs.get(DIRECTORY_DOC_ID)!, written.patientIds[0]!)?.months).toEqual([])
+  })
+
+  it("notes each month in its patients' index when asked, as seed-demo does", async () => {
+    const plan = planPractice(demoSpec(TODAY, { practitioners: 1, patients: 40, months: 2 }))
+    const docs = new Map<string, Y.Doc>()
+    const openDoc = async (id: string) => {
+      if (!docs.has(id)) docs.set(id, new Y.Doc({ guid: id }))
+      return docs.get(id)!
+    }
+    const actor = { deviceId: 'bench-test', memberId: 'setup' }
+    const clock = steppingClock(Date.UTC(2026, 0, 1))
+    initPractice(await openDoc(DIRECTORY_DOC_ID), { name: 'Cabinet test', firstPractitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } }, actor, clock)
+    const written = await writePractice({ openDoc }, plan, actor, clock, { indexPatientMonths: true })
+    const directory = docs.get(DIRECTORY_DOC_ID)!
+    for (const [i, patientId] of written.patientIds.entries()) {
+      const months = [...plan.agenda].filter(([, days]) => days.flat().some((a) => a.patient === i)).map(([month]) => month)
+      expect(patientMonths(directory, patientId)).toEqual({ months, complete: true })
+    }
   })
 
   it('plans a month alone, in any order, exactly as the whole plan holds it; the outline keeps no appointment', () => {

@@ -10,8 +10,13 @@ import { createPractice, getPairingCode, joinPractice } from '../client/src/sync
 import { DIRECTORY_DOC_ID, agendaDocId } from '../shared/src/model/doc-ids'
 import { listPatients } from '../shared/src/model/patients'
 import { listPractitioners } from '../shared/src/model/practitioners'
-import { listAppointments } from '../shared/src/model/agenda'
+import { appointmentEnd, listAppointments } from '../shared/src/model/agenda'
+import { listAppointmentKinds } from '../shared/src/model/appointment-kinds'
 import { checkNir } from '../shared/src/model/nir'
+import { findDuplicates } from '../shared/src/model/patient-duplicates'
+import { patientMonths } from '../shared/src/model/patient-months'
+import { DEFAULT_WORKING_HOURS } from '../shared/src/model/working-hours'
+import type { Appointment } from '../shared/src/model/record-schemas'
 import { useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
@@ -62,7 +67,7 @@ describe('npm run seed-demo', () => {
     expect(count(run.stdout, 'patients')).toBe(40)
     expect(count(run.stdout, 'practitioners')).toBe(2)
     const appointments = count(run.stdout, 'appointments')
-    expect(appointments).toBeGreaterThan(1000)
+    expect(appointments).toBeGreaterThan(700)
 
     const b = await fixture.track(joinPractice(code, nodeDeviceEnvironment('seed-b')))
     const directory = await b.space.openDoc(DIRECTORY_DOC_ID)
@@ -82,23 +87,39 @@ describe('npm run seed-demo', () => {
       return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`
     })
     expect(months).toHaveLength(2)
-    let seen = 0
-    let inSeries = 0
-    let home = 0
-    let cancelled = 0
+    const all: Appointment[] = []
     for (const month of months) {
       const doc = await b.space.openDoc(agendaDocId(month))
       await waitFor(() => expect(listAppointments(doc).items.length).toBeGreaterThan(0), { timeoutMs: 30_000 })
-      const items = listAppointments(doc).items
-      seen += items.length
-      inSeries += items.filter((a) => a.seriesId !== undefined).length
-      home += items.filter((a) => a.place === 'home').length
-      cancelled += items.filter((a) => a.status === 'cancelled').length
+      all.push(...listAppointments(doc).items)
     }
-    expect(seen).toBe(appointments)
-    expect(inSeries).toBeGreaterThan(0)
-    expect(home).toBeGreaterThan(0)
-    expect(cancelled).toBeGreaterThan(0)
+    expect(all).toHaveLength(appointments)
+    expect(all.filter((a) => a.seriesId !== undefined).length).toBeGreaterThan(0)
+    expect(all.filter((a) => a.status === 'cancelled').length).toBeGreaterThan(0)
+
+    // A kiné week: mostly « Séance », a few « Bilan », some home visits, inside the working hours,
+    // every practitioner at work every weekday, no patient twice.
+    const labels = new Map(listAppointmentKinds(directory).items.map((k) => [k.id, k.label]))
+    const share = (label: string) => all.filter((a) => labels.get(a.kindId ?? '') === label).length / all.length
+    expect(share('Séance')).toBeGreaterThan(0.7)
+    expect(share('Bilan')).toBeGreaterThan(0)
+    expect(share('Bilan')).toBeLessThan(0.1)
+    expect(all.filter((a) => a.place === 'home').length / all.length).toBeGreaterThan(0.05)
+    const outside = all.filter((a) => {
+      const start = a.start.slice(11)
+      const end = appointmentEnd(a).slice(11)
+      return !DEFAULT_WORKING_HOURS['1'].some((period) => start >= period.start && end <= period.end)
+    })
+    expect(outside.map((a) => a.start)).toEqual([])
+    const days = new Set(all.map((a) => a.start.slice(0, 10)))
+    for (const practitioner of listPractitioners(directory).items) {
+      const worked = new Set(all.filter((a) => a.practitionerId === practitioner.id).map((a) => a.start.slice(0, 10)))
+      expect([...days].filter((d) => !worked.has(d)), practitioner.displayName).toEqual([])
+    }
+    expect(findDuplicates(patients)).toEqual([])
+    // Each patient's page finds their appointments: the months are in the index.
+    const seenPatient = all[0]!.patientId!
+    expect(patientMonths(directory, seenPatient)?.months).toContain(all[0]!.start.slice(0, 7))
   })
 
   it('reads the pairing code from stdin', async () => {

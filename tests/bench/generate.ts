@@ -21,6 +21,14 @@
  * Write granularity is the sink's `afterBatch`: one batch per practitioner-day of agenda, per 50
  * patients, per patient file. A device flushes there, so the envelope gets one entry per batch,
  * roughly as a year of use would write it (and compacts as the app does).
+ *
+ * What a week looks like (issue 20 found the demo « almost everything Bilan, 7 h 30 and 20 h,
+ * one practitioner empty two days a week »): appointments fill each practitioner's working hours
+ * (DEFAULT_WORKING_HOURS, the app's: 8:00–12:30 and 13:30–19:00) from the start of each period,
+ * never outside them; kinds are found by their French names — « Séance » for most, « Bilan » for
+ * a few, « Visite à domicile » for home visits; leave is taken from Monday on; and no two
+ * patients are the same person to the duplicate rule (patient-duplicates.ts). `demoSpec` is the
+ * week a practice sees in `npm run seed-demo`: every practitioner every weekday.
  */
 import type * as Y from 'yjs'
 import * as prng from 'lib0/prng'
@@ -31,6 +39,10 @@ import { addPractitioner, listPractitioners } from '../../shared/src/model/pract
 import { listAppointmentKinds } from '../../shared/src/model/appointment-kinds'
 import { addAppointment } from '../../shared/src/model/agenda'
 import { addNote } from '../../shared/src/model/patient-file'
+import { foldText } from '../../shared/src/model/patient-search'
+import { indexAgendaMonth } from '../../shared/src/model/patient-months'
+import { DEFAULT_WORKING_HOURS } from '../../shared/src/model/working-hours'
+import { addDays } from '../../shared/src/model/dates'
 import { newRecordId } from '../../shared/src/model/ids'
 import { nirKey } from '../../shared/src/model/nir'
 import type { AppointmentStatus, NoteKind, PatientInput, Place, Profession, Sex } from '../../shared/src/model/input-schemas'
@@ -63,7 +75,8 @@ export interface PracticeSpec {
 }
 
 /**
- * A busy physiotherapy practice: 25 appointments a day, 30-min slots, 220 days a year.
+ * A busy physiotherapy practice: 25 appointments a day, 20-min slots (25 of them fit the working
+ * day; 30-min ones would run past 19:00), 220 days a year.
  * `years` (default 1) sets `months`. The agenda holds today's month, up to 5 months ahead and the
  * rest back: a year is half past, half ahead (the agenda a practice has open around today), and
  * N years go N − 1 years further back.
@@ -83,7 +96,7 @@ export function defaultSpec(today: string, overrides: Partial<PracticeSpec> & { 
     months,
     appointmentsPerDay: 25,
     workingDaysPerYear: 220,
-    slotMinutes: 30,
+    slotMinutes: 20,
     homeVisitShare: 0.15,
     cancelledShare: 0.05,
     noShowShare: 0.02,
@@ -97,12 +110,40 @@ export function defaultSpec(today: string, overrides: Partial<PracticeSpec> & { 
   }
 }
 
+/**
+ * What an appointment is, found in the practice by the default kinds' names (KIND_LABELS): a
+ * practice that renamed or retired one gets its first kind in use instead.
+ */
+export type KindRole = 'session' | 'assessment' | 'home'
+
+export const KIND_LABELS: { readonly [R in KindRole]: string } = { session: 'Séance', assessment: 'Bilan', home: 'Visite à domicile' }
+
+/** Share of appointments outside series and home visits that are a « Bilan »: a few. */
+export const ASSESSMENT_SHARE = 0.06
+
+/**
+ * The week `npm run seed-demo` shows: every practitioner every weekday (no leave in a few months),
+ * 18 sessions of 30 minutes within the working hours, some home visits, most sessions part of a
+ * course of ten.
+ */
+export function demoSpec(today: string, overrides: Partial<PracticeSpec> = {}): PracticeSpec {
+  return defaultSpec(today, {
+    appointmentsPerDay: 18,
+    slotMinutes: 30,
+    workingDaysPerYear: 261,
+    homeVisitShare: 0.12,
+    seriesShare: 0.12,
+    notesShare: 0.3,
+    ...overrides,
+  })
+}
+
 export interface PlannedAppointment {
   start: string
   durationMin: number
   practitioner: number
   patient: number
-  kind: number
+  kind: KindRole
   place: Place
   status: AppointmentStatus
   cancelReason?: string
@@ -180,25 +221,49 @@ function weekdays(spec: PracticeSpec): string[] {
   return days
 }
 
-/** One practitioner's working days: weekdays minus leave, taken in whole weeks where possible. */
+/**
+ * One practitioner's working days: weekdays minus leave, taken from a Monday (a week, or the
+ * start of one for the last few days), so a week either is worked whole or is a holiday.
+ */
 function workingDays(gen: prng.PRNG, all: readonly string[], target: number): string[] {
   const kept = [...all]
   while (kept.length > target) {
-    // Leave of up to one week (5 working days) starting on a random day.
-    const at = prng.int32(gen, 0, kept.length - 1)
-    kept.splice(at, Math.min(5, kept.length - target))
+    const mondays = kept.flatMap((day, i) => (new Date(`${day}T12:00:00Z`).getUTCDay() === 1 ? [i] : []))
+    // No Monday left (a spec of a few days): the leave starts on any day.
+    const at = mondays.length > 0 ? prng.oneOf(gen, mondays) : prng.int32(gen, 0, kept.length - 1)
+    let length = 0
+    while (length < Math.min(5, kept.length - target) && at + length < kept.length && (length === 0 || isNextWeekday(kept[at + length - 1]!, kept[at + length]!))) length++
+    kept.splice(at, length)
   }
   return kept
 }
 
-/** The 30-min slots of a day: 07:30–12:30 and 13:00–… until `count` slots. */
-function slots(count: number, slotMinutes: number): string[] {
+function isNextWeekday(day: string, next: string): boolean {
+  return addDays(day, 1) === next
+}
+
+/** The spec asks for more appointments a day than its slots fit in the working hours. */
+export class WorkingHoursOverflowError extends Error {
+  override name = 'WorkingHoursOverflowError'
+}
+
+function minutesOf(time: string): number {
+  return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5))
+}
+
+/**
+ * The slots of a working day: from the start of each period of DEFAULT_WORKING_HOURS (Monday's:
+ * every weekday has the same), as many as fit, until `count`. Throws rather than spill past them.
+ */
+export function slots(count: number, slotMinutes: number): string[] {
   const out: string[] = []
-  let minutes = 7 * 60 + 30
-  while (out.length < count) {
-    if (minutes >= 12 * 60 + 30 && minutes < 13 * 60) minutes = 13 * 60
-    out.push(`${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`)
-    minutes += slotMinutes
+  for (const { start, end } of DEFAULT_WORKING_HOURS['1']) {
+    for (let minutes = minutesOf(start); minutes + slotMinutes <= minutesOf(end) && out.length < count; minutes += slotMinutes) {
+      out.push(`${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`)
+    }
+  }
+  if (out.length < count) {
+    throw new WorkingHoursOverflowError(`${count} appointments of ${slotMinutes} min do not fit the working day: ${out.length} do; shorten the slots or lower appointmentsPerDay`)
   }
   return out
 }
@@ -230,12 +295,28 @@ export function plannedNir(gen: prng.PRNG, sex: Sex, birthDate: string): string 
   return first13 + pad(nirKey(first13))
 }
 
-function planPatient(gen: prng.PRNG, nirShare: number): PatientInput {
+/**
+ * The identities already planned, as the duplicate rule compares them (patient-duplicates.ts):
+ * birth date, folded first names, and each folded name (birth and usual) of a patient.
+ */
+type Identities = Set<string>
+
+function identityKeys(birthDate: string, firstNames: string, names: readonly string[]): string[] {
+  return names.map((name) => `${birthDate}|${foldText(firstNames)}|${foldText(name)}`)
+}
+
+function planPatient(gen: prng.PRNG, nirShare: number, planned: Identities): PatientInput {
   const sex: Sex = prng.bool(gen) ? 'F' : 'M'
   const firstNames = prng.oneOf(gen, sex === 'F' ? FIRST_F : FIRST_M)
   const birthName = prng.oneOf(gen, LAST)
   const year = prng.int32(gen, 1932, 2020)
-  const birthDate = `${year}-${pad(prng.int32(gen, 1, 12))}-${pad(prng.int32(gen, 1, 28))}`
+  let birthDate = `${year}-${pad(prng.int32(gen, 1, 12))}-${pad(prng.int32(gen, 1, 28))}`
+  const usualName = sex === 'F' && year < 1995 && prng.real53(gen) < 0.35 ? prng.oneOf(gen, LAST) : undefined
+  const names = usualName ? [birthName, usualName] : [birthName]
+  // The same names and birth date as a patient planned before would make a pair the app offers to
+  // merge: born a day later instead (no draw from the generator, so the rest of the plan is kept).
+  while (identityKeys(birthDate, firstNames, names).some((key) => planned.has(key))) birthDate = addDays(birthDate, 1)
+  for (const key of identityKeys(birthDate, firstNames, names)) planned.add(key)
   const [city, postalCode] = prng.oneOf(gen, CITIES)
   const patient: PatientInput = {
     birthName,
@@ -245,7 +326,7 @@ function planPatient(gen: prng.PRNG, nirShare: number): PatientInput {
     phones: prng.real53(gen) < 0.3 ? [phone(gen), phone(gen)] : [phone(gen)],
   }
   if (prng.real53(gen) < nirShare) patient.nir = plannedNir(gen, sex, birthDate)
-  if (sex === 'F' && year < 1995 && prng.real53(gen) < 0.35) patient.usualName = prng.oneOf(gen, LAST)
+  if (usualName) patient.usualName = usualName
   if (prng.real53(gen) < 0.9) {
     patient.address = {
       line1: `${prng.int32(gen, 1, 180)} ${prng.oneOf(gen, STREET_KINDS)} ${prng.oneOf(gen, STREET_NAMES)}`,
@@ -368,8 +449,8 @@ function planDay(
       durationMin: spec.slotMinutes,
       practitioner,
       patient: series ? series.patient : prng.int32(gen, 0, spec.patients - 1),
-      // Séance mostly; a few assessments; home visits use the home-visit kind.
-      kind: home ? 3 : series || prng.real53(gen) < 0.9 ? 0 : 1,
+      // Séance mostly; a few Bilans (never within a course of sessions); home visits their kind.
+      kind: home ? 'home' : series || prng.real53(gen) >= ASSESSMENT_SHARE ? 'session' : 'assessment',
       place: home ? 'home' : 'practice',
       status,
       ...(status === 'cancelled' ? { cancelReason: prng.oneOf(gen, CANCEL_REASONS) } : {}),
@@ -392,7 +473,8 @@ export function outlinePractice(spec: PracticeSpec): PracticeOutline {
     displayName: PRACTITIONER_NAMES[i % PRACTITIONER_NAMES.length]! + (i >= PRACTITIONER_NAMES.length ? ` ${i}` : ''),
     profession: 'kine' as Profession,
   }))
-  const patients = Array.from({ length: spec.patients }, () => planPatient(gen, spec.nirShare))
+  const identities: Identities = new Set()
+  const patients = Array.from({ length: spec.patients }, () => planPatient(gen, spec.nirShare, identities))
   const allDays = weekdays(spec)
   const perYear = Math.round((spec.workingDaysPerYear * spec.months) / 12)
   const daySlots = slots(spec.appointmentsPerDay, spec.slotMinutes)
@@ -488,7 +570,8 @@ const PATIENTS_PER_BATCH = 50
 export interface PracticeIds {
   practitionerIds: string[]
   patientIds: string[]
-  kindIds: string[]
+  /** The practice's kind for each role (KIND_LABELS), or its first kind in use; absent with none. */
+  kindIds: { readonly [R in KindRole]: string | undefined }
   /** One per planned series, shared by its occurrences (whichever month they fall in). */
   seriesIds: string[]
 }
@@ -509,7 +592,9 @@ export async function writeDirectory(
   directory.transact(() => {
     for (const p of plan.practitioners.slice(practitionerIds.length)) practitionerIds.push(addPractitioner(directory, p, actor, clock))
   })
-  const kindIds = listAppointmentKinds(directory).items.map((k) => k.id)
+  const kinds = listAppointmentKinds(directory).items
+  const kindOf = (role: KindRole) => (kinds.find((k) => foldText(k.label) === foldText(KIND_LABELS[role])) ?? kinds[0])?.id
+  const kindIds = { session: kindOf('session'), assessment: kindOf('assessment'), home: kindOf('home') }
   const patientIds: string[] = []
   for (let i = 0; i < plan.patients.length; i += PATIENTS_PER_BATCH) {
     directory.transact(() => {
@@ -526,7 +611,11 @@ export interface WrittenMonth {
   seriesAppointments: number
 }
 
-/** Writes one month's practitioner-days into its agenda doc, one batch per practitioner-day. */
+/**
+ * Writes one month's practitioner-days into its agenda doc, one batch per practitioner-day. With
+ * `directory`, each patient's index of agenda months (patient-months.ts) then lists this month,
+ * as the app's own writes keep it; without, the patients' pages will not find these appointments.
+ */
 export async function writeMonth(
   sink: DocSink,
   month: string,
@@ -535,6 +624,7 @@ export async function writeMonth(
   ids: PracticeIds,
   actor: Actor,
   clock: Clock,
+  directory?: Y.Doc,
 ): Promise<WrittenMonth> {
   const after = sink.afterBatch ?? (async () => undefined)
   const docId = agendaDocId(month)
@@ -552,7 +642,7 @@ export async function writeMonth(
             durationMin: a.durationMin,
             practitionerId: ids.practitionerIds[a.practitioner]!,
             patientId: ids.patientIds[a.patient]!,
-            kindId: ids.kindIds[a.kind % ids.kindIds.length],
+            kindId: ids.kindIds[a.kind],
             place: a.place,
             status: a.status,
             ...(address ? { address } : {}),
@@ -567,6 +657,10 @@ export async function writeMonth(
       }
     })
     await after(docId)
+  }
+  if (directory) {
+    indexAgendaMonth(directory, doc)
+    await after(DIRECTORY_DOC_ID)
   }
   return { docId, appointments, seriesAppointments }
 }
@@ -597,14 +691,31 @@ export async function writeFiles(
   return { patientDocIds, notes: written }
 }
 
+export interface WritePracticeOptions {
+  /**
+   * Note each month in its patients' index of agenda months, as the app does (seed-demo does, so
+   * that patients' pages list their appointments). Off by default, for the benchmarks: their
+   * patients are drawn at random for each appointment, so each is seen in nearly every month,
+   * an index no practice has, which would weigh on the directory they measure.
+   */
+  readonly indexPatientMonths?: boolean
+}
+
 /** Writes the whole plan into one sink: directory, every month in order, then the files. */
-export async function writePractice(sink: DocSink, plan: PracticePlan, actor: Actor, clock: Clock): Promise<WrittenPractice> {
+export async function writePractice(
+  sink: DocSink,
+  plan: PracticePlan,
+  actor: Actor,
+  clock: Clock,
+  options: WritePracticeOptions = {},
+): Promise<WrittenPractice> {
   const ids = await writeDirectory(sink, plan, actor, clock)
+  const directory = options.indexPatientMonths ? await sink.openDoc(DIRECTORY_DOC_ID) : undefined
   let appointments = 0
   let seriesAppointments = 0
   const agendaDocIds: string[] = []
   for (const [month, days] of plan.agenda) {
-    const written = await writeMonth(sink, month, days, plan.patients, ids, actor, clock)
+    const written = await writeMonth(sink, month, days, plan.patients, ids, actor, clock, directory)
     agendaDocIds.push(written.docId)
     appointments += written.appointments
     seriesAppointments += written.seriesAppointments

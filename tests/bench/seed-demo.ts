@@ -15,7 +15,7 @@ import { listAppointmentKinds } from '../../shared/src/model/appointment-kinds'
 import { listPractitioners } from '../../shared/src/model/practitioners'
 import { until } from './bench-device'
 import { localToday } from './fixture'
-import { defaultSpec, planPractice, writePractice, type WrittenPractice } from './generate'
+import { demoSpec, planPractice, writePractice, type WrittenPractice } from './generate'
 
 export interface DemoSize {
   practitioners: number
@@ -48,9 +48,11 @@ export async function seedDemo(pairingCode: string, size: DemoSize, env: DeviceE
     await until(directory, practiceArrived, 60_000)
     // The demo is written in the name of the practice's first practitioner, from this device.
     const actor: Actor = { deviceId: practice.record.deviceId, memberId: listPractitioners(directory).items[0]!.id }
-    const spec = defaultSpec(localToday(), { seed: size.seed, practitioners: size.practitioners, patients: size.patients, months: size.months })
+    const spec = demoSpec(localToday(), { seed: size.seed, practitioners: size.practitioners, patients: size.patients, months: size.months })
     const plan = planPractice(spec)
-    const written = await writePractice({ openDoc: (id) => space.openDoc(id), afterBatch: () => space.flush() }, plan, actor, Date.now)
+    // Each patient's page lists their appointments: the months are noted as the app would.
+    const sink = { openDoc: (id: string) => space.openDoc(id), afterBatch: () => space.flush() }
+    const written = await writePractice(sink, plan, actor, Date.now, { indexPatientMonths: true })
     log(`Written locally; waiting until the relay has stored everything…`)
     await space.whenAcknowledged(300_000)
     await space.settle()

@@ -135,6 +135,32 @@ describe.sequential('the clinical file on two devices', () => {
     }
   })
 
+  it('3b. two practitioners type at the same place at the same time: each one’s text stays in one piece, on both', async () => {
+    // Issue 20: « [Camille: RAS] » and « [Julien: ok] » typed at the end of the same note became
+    // « [ [CaJumilillene::  RokAS]] ». Both carets at the very end, both typing key by key at once.
+    const before = await noteBox(a.page).inputValue()
+    const SAME_A = ' [Camille: RAS, genou souple]'
+    const SAME_B = ' [Julien: ok, revoir jeudi]'
+    await Promise.all([typeInNote(a.page, 'end', SAME_A), typeInNote(b.page, 'end', SAME_B)])
+    const results: string[] = []
+    for (const device of [a, b]) {
+      await eventually(() => noteBox(device.page).inputValue(), `both texts on ${device.name}`).toHaveLength(before.length + SAME_A.length + SAME_B.length)
+      results.push(await noteBox(device.page).inputValue())
+    }
+    expect(results[0], 'both devices show the same note').toBe(results[1])
+    const merged = results[0]!
+    expect(merged.startsWith(before), 'the text before the carets is untouched').toBe(true)
+    const tail = merged.slice(before.length)
+    expect([SAME_A + SAME_B, SAME_B + SAME_A], `each device's run of letters is contiguous: ${JSON.stringify(tail)}`).toContain(tail)
+
+    // Undo on A takes back A's own typing, never B's.
+    await noteBox(a.page).focus()
+    await a.page.keyboard.press('Control+z')
+    for (const device of [a, b]) {
+      await eventually(() => noteBox(device.page).inputValue(), `A's words undone, B's kept, on ${device.name}`).toBe(before + SAME_B)
+    }
+  })
+
   it('4. an ordonnance with a wrong RPPS says which field, and is saved once fixed', async () => {
     const form = a.page.getByRole('form', { name: 'Nouvelle ordonnance' })
     await form.getByLabel('Prescripteur', { exact: true }).fill('Dr Hortense Vidal')

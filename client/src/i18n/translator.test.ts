@@ -50,6 +50,9 @@ describe('French translator', () => {
 
   it('formats a birth date in full', () => {
     expect(fr.longDate('1954-03-12')).toBe('12 mars 1954')
+    // A year below 100 is that year, not 19xx (a stored « 0001-01-01 » once showed as 1901).
+    expect(fr.longDate('0001-01-01')).toBe('1 janvier 1')
+    expect(fr.longDate('0099-12-31')).toBe('31 décembre 99')
   })
 })
 

@@ -64,7 +64,9 @@ export function createTranslator(language: Language, timeZone: string = DEFAULT_
 
   function utcNoon(localDate: string): number {
     const { year, month, day } = parseLocalDate(localDate)
-    return Date.UTC(year, month - 1, day, 12)
+    const ms = Date.UTC(year, month - 1, day, 12)
+    // Date.UTC reads years 0..99 as 1900..1999: '0001-01-01' must not be shown as 1 January 1901.
+    return year < 100 ? new Date(ms).setUTCFullYear(year) : ms
   }
 
   function t<K extends MessageKey>(key: K, ...args: ArgsOf<K>): string {

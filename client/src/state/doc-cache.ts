@@ -73,6 +73,16 @@ export class DocCache {
     return held.promise
   }
 
+  /**
+   * Every doc held (or lingering) and open now, with its id: for owners that follow each doc while
+   * it is open (the patient month indexer). A doc leaves this list when its linger ends.
+   */
+  openDocs(): [string, Y.Doc][] {
+    const open: [string, Y.Doc][] = []
+    for (const [docId, held] of this.held) if (held.entry.status === 'ready') open.push([docId, held.entry.doc])
+    return open
+  }
+
   /** Forgets a failed doc so that the next view tries again. */
   retry(docId: string): void {
     const held = this.held.get(docId)

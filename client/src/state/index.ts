@@ -8,6 +8,8 @@ export { readLanguage, writeLanguage } from './language-preference'
 export { usePatientSearch, usePatientSearchRead } from './patient-search'
 export type { PatientSearchView } from './patient-search'
 export { mergeDuplicatePatients } from './patient-merge'
+export { usePatientAppointments } from './patient-appointments'
+export type { PatientAppointmentsView } from './patient-appointments'
 export {
   useAppointmentKinds,
   useDirectory,

@@ -3,12 +3,15 @@
  * `mergePatients`), the clinical file (patient/<dropped> copied into patient/<kept>) and the
  * appointments that point at the dropped id, in every agenda month doc that may hold them.
  *
- * Which month docs: the envelope stores doc ids blinded, so a device cannot list the months that
- * exist without opening them. We open a bounded range instead: from 12 months before the older
- * patient was created (past sessions typed in after the fact) to 24 months after today (series
- * booked ahead). An appointment outside that range keeps the dropped id; it still shows the
- * patient's name, since the dropped record is soft-deleted, not removed, and its `mergedInto`
- * points at the kept one. Opening an empty month writes nothing.
+ * Which month docs: the ones the dropped patient's appointments are in, from the directory's
+ * index of each patient's months (shared/src/model/patient-months.ts), when that list is known
+ * complete. A patient created by an older version has no complete list; the envelope stores doc
+ * ids blinded, so a device cannot list the months that exist without opening them. We open a
+ * bounded range instead: from 12 months before the older patient was created (past sessions typed
+ * in after the fact) to 24 months after today (series booked ahead). An appointment outside that
+ * range keeps the dropped id; it still shows the patient's name, since the dropped record is
+ * soft-deleted, not removed, and its `mergedInto` points at the kept one. Opening an empty month
+ * writes nothing.
  */
 import type * as Y from 'yjs'
 import {
@@ -16,6 +19,7 @@ import {
   mergePatientFiles,
   mergePatients,
   patientDocId,
+  patientMonths,
   relinkAppointments,
   todayIn,
 } from '../../../shared/src/model'
@@ -40,6 +44,18 @@ export function monthsToScan(patients: readonly Pick<Patient, 'createdAt'>[], ti
   return months
 }
 
+/** The months to relink: the dropped patient's indexed months, or the bounded range (see above). */
+export function monthsToRelink(
+  directory: Y.Doc,
+  keep: Pick<Patient, 'createdAt'>,
+  drop: Pick<Patient, 'id' | 'createdAt'>,
+  timeZone: string,
+  clock: Clock,
+): string[] {
+  const indexed = patientMonths(directory, drop.id)
+  return indexed?.complete ? [...indexed.months] : monthsToScan([keep, drop], timeZone, clock)
+}
+
 export type MergeReport = { appointments: number; fileRecords: number }
 
 /**
@@ -60,7 +76,7 @@ export async function mergeDuplicatePatients(options: {
   const [from, to] = await Promise.all([openDoc(patientDocId(drop.id)), openDoc(patientDocId(keep.id))])
   const fileRecords = mergePatientFiles(from, to, actor, clock)
   let appointments = 0
-  for (const month of monthsToScan([keep, drop], timeZone, clock)) {
+  for (const month of monthsToRelink(directory, keep, drop, timeZone, clock)) {
     appointments += relinkAppointments(await openDoc(agendaDocId(month)), drop.id, keep.id, actor, clock)
   }
   mergePatients(directory, keep.id, drop.id, actor, clock)

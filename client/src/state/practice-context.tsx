@@ -1,4 +1,4 @@
-import { createContext, useContext, useMemo } from 'react'
+import { createContext, useContext, useEffect, useMemo } from 'react'
 import type { ReactNode } from 'react'
 import type { Actor, Clock } from '../../../shared/src/model'
 import type { OpenPractice, PracticeRecord } from '../sync/device/device'
@@ -6,6 +6,7 @@ import type { PracticeHandle } from '../sync/practice/practice-handle'
 import { DigestOverlayCache } from './digest-overlay'
 import { DocCache } from './doc-cache'
 import { PatientIndexCache } from './patient-index-cache'
+import { PatientMonthIndexer } from './patient-month-indexer'
 
 /** What every view of an open practice may use. No socket, no key: only docs and sync state. */
 export interface PracticeContextValue {
@@ -37,6 +38,11 @@ export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock;
       digestOverlays: new DigestOverlayCache(handle.directoryDigest),
     }
   }, [practice.space])
+  // The index of each patient's agenda months follows every month doc this device writes to.
+  useEffect(() => {
+    const indexer = new PatientMonthIndexer(docs)
+    return () => indexer.dispose()
+  }, [docs])
   const value = useMemo<PracticeContextValue>(
     () => ({
       space,

@@ -6,9 +6,10 @@ import { appointmentKindFields } from './input-schemas'
 import type { AppointmentKindInput, Patch } from './input-schemas'
 import { appointmentKindRecord } from './record-schemas'
 import type { AppointmentKind } from './record-schemas'
+import { foldText } from './patient-search'
 import { compareFr, findRecord, insertRecord, isDeleted, markDeleted, readAll, readRecord, requireRecord, updateRecord } from './records'
 import type { ListResult } from './records'
-import { validateAppointmentKindInput } from './validation'
+import { issueMessage, validateAppointmentKindInput, ValidationError } from './validation'
 
 const NAME = DIRECTORY_MAPS.appointmentKinds
 const KEYS = Object.keys(appointmentKindFields.shape)
@@ -22,8 +23,21 @@ export const DEFAULT_APPOINTMENT_KINDS: readonly AppointmentKindInput[] = [
   { label: 'Visite à domicile', defaultDurationMin: 30, colour: '#d97706' },
 ]
 
+/**
+ * Two kinds in use with the same name (« Séance » and « séance ») cannot be told apart in the
+ * editor: refused on the way in. Retired kinds do not count (a name can be reused); two devices
+ * adding the same name offline still both keep theirs (a merge refuses nothing).
+ */
+function checkLabelFree(doc: Y.Doc, fields: { label: string; active?: boolean | undefined }, exceptId: string | null): void {
+  if (fields.active === false) return
+  const folded = foldText(fields.label)
+  const taken = listAppointmentKinds(doc).items.some((k) => k.id !== exceptId && foldText(k.label) === folded)
+  if (taken) throw new ValidationError('appointment kind', [{ path: 'label', code: 'already_exists', message: issueMessage('already_exists') }])
+}
+
 export function addAppointmentKind(doc: Y.Doc, input: AppointmentKindInput, actor: Actor, clock: Clock): string {
   const fields = validateAppointmentKindInput(input)
+  checkLabelFree(doc, fields, null)
   const id = newRecordId()
   insertRecord(
     doc,
@@ -43,7 +57,27 @@ export function updateAppointmentKind(
   actor: Actor,
   clock: Clock,
 ): boolean {
-  return updateRecord(doc, NAME, id, patch, validateAppointmentKindInput, KEYS, actor, clock)
+  const validate = (merged: Record<string, unknown>) => {
+    const fields = validateAppointmentKindInput(merged)
+    checkLabelFree(doc, { ...fields, active: fields.active ?? true }, id)
+    return fields
+  }
+  return updateRecord(doc, NAME, id, patch, validate, KEYS, actor, clock)
+}
+
+/** Retires a kind: no longer offered for new appointments; those that have it keep it. */
+export function retireAppointmentKind(doc: Y.Doc, id: string, actor: Actor, clock: Clock): boolean {
+  return updateAppointmentKind(doc, id, { active: false }, actor, clock)
+}
+
+/** Offers a retired kind again (refused if another kind in use took its name meanwhile). */
+export function reinstateAppointmentKind(doc: Y.Doc, id: string, actor: Actor, clock: Clock): boolean {
+  return updateAppointmentKind(doc, id, { active: true }, actor, clock)
+}
+
+/** The kinds a practitioner offers: active ones meant for everyone or naming them, in list order. */
+export function kindsOfferedBy<K extends Pick<AppointmentKind, 'active' | 'practitionerIds'>>(kinds: readonly K[], practitionerId: string): K[] {
+  return kinds.filter((k) => k.active && (k.practitionerIds === undefined || k.practitionerIds.includes(practitionerId)))
 }
 
 export function softDeleteAppointmentKind(doc: Y.Doc, id: string, actor: Actor, clock: Clock): void {

@@ -25,8 +25,32 @@ export type Place = (typeof PLACES)[number]
 export const NOTE_KINDS = ['session', 'assessment'] as const
 export type NoteKind = (typeof NOTE_KINDS)[number]
 
+/**
+ * The longest text each form field takes, in characters: the schemas below refuse more, and the
+ * forms show the same limits before they are hit (maxLength, counters).
+ */
+export const TEXT_LIMITS = {
+  practitioner: { displayName: f.LIMITS.name },
+  appointmentKind: { label: f.LIMITS.label },
+  patient: {
+    birthName: f.LIMITS.name,
+    usualName: f.LIMITS.name,
+    firstNames: f.LIMITS.name,
+    email: f.LIMITS.line,
+    'address.line1': f.LIMITS.line,
+    'address.line2': f.LIMITS.line,
+    'address.city': f.LIMITS.name,
+    'address.accessNotes': f.LIMITS.shortText,
+    'referringDoctor.name': f.LIMITS.name,
+    insurance: f.LIMITS.line,
+  },
+  prescription: { prescriberName: f.LIMITS.name, indication: f.LIMITS.shortText },
+  note: { text: f.LIMITS.longText },
+  appointment: { title: f.LIMITS.label, note: f.LIMITS.shortText, cancelReason: f.LIMITS.line },
+} as const
+
 export const practitionerFields = z.object({
-  displayName: f.text(f.LIMITS.name),
+  displayName: f.text(TEXT_LIMITS.practitioner.displayName),
   profession: z.enum(PROFESSIONS),
   rpps: f.rpps.optional(),
   colour: f.colour.optional(),
@@ -51,17 +75,27 @@ export const siteFields = z.object({
   active: z.boolean().optional(),
 })
 
+/** More practitioners than any practice has: a kind's list of who offers it stays small. */
+export const MAX_KIND_PRACTITIONERS = 100
+
 export const appointmentKindFields = z.object({
-  label: f.text(f.LIMITS.label),
+  label: f.text(TEXT_LIMITS.appointmentKind.label),
   defaultDurationMin: f.int(5, 720),
   colour: f.colour.optional(),
   active: z.boolean().optional(),
+  /** The practitioners who offer this kind; absent: every practitioner, present and future. */
+  practitionerIds: z
+    .array(f.recordId)
+    .min(1)
+    .max(MAX_KIND_PRACTITIONERS)
+    .transform((ids) => [...new Set(ids)])
+    .optional(),
 })
 
 export const patientFields = z.object({
-  birthName: f.text(f.LIMITS.name),
-  usualName: f.text(f.LIMITS.name).optional(),
-  firstNames: f.text(f.LIMITS.name),
+  birthName: f.text(TEXT_LIMITS.patient.birthName),
+  usualName: f.text(TEXT_LIMITS.patient.usualName).optional(),
+  firstNames: f.text(TEXT_LIMITS.patient.firstNames),
   sex: z.enum(SEXES).optional(),
   birthDate: f.localDate.optional(),
   nir: f.nir.optional(),
@@ -69,7 +103,7 @@ export const patientFields = z.object({
   email: f.email.optional(),
   address: f.address.optional(),
   referringDoctor: f.referringDoctor.optional(),
-  insurance: f.text(f.LIMITS.line).optional(),
+  insurance: f.text(TEXT_LIMITS.patient.insurance).optional(),
   tags: f.tags.optional(),
   archived: z.boolean().optional(),
   /** The patient asked not to receive appointment reminders (the agenda's « Rappels »). */
@@ -83,12 +117,12 @@ const appointmentShape = z.object({
   practitionerId: f.recordId,
   patientId: f.recordId.optional(),
   kindId: f.recordId.optional(),
-  title: f.text(f.LIMITS.label).optional(),
+  title: f.text(TEXT_LIMITS.appointment.title).optional(),
   place: z.enum(PLACES).optional(),
   address: f.address.optional(),
-  note: f.text(f.LIMITS.shortText).optional(),
+  note: f.text(TEXT_LIMITS.appointment.note).optional(),
   status: z.enum(APPOINTMENT_STATUSES).optional(),
-  cancelReason: f.text(f.LIMITS.line).optional(),
+  cancelReason: f.text(TEXT_LIMITS.appointment.cancelReason).optional(),
   seriesId: f.recordId.optional(),
   occurrence: f.int(0, 10_000).optional(),
   /** The ordonnance this session counts against (a prescription of the patient's file). */
@@ -106,15 +140,15 @@ export { appointmentShape }
 export const noteFields = z.object({
   date: f.localDate,
   kind: z.enum(NOTE_KINDS),
-  text: z.string().max(f.LIMITS.longText).optional(),
+  text: z.string().max(TEXT_LIMITS.note.text).optional(),
   appointmentId: f.recordId.optional(),
 })
 
 export const prescriptionFields = z.object({
-  prescriberName: f.text(f.LIMITS.name),
+  prescriberName: f.text(TEXT_LIMITS.prescription.prescriberName),
   prescriberRpps: f.rpps.optional(),
   date: f.localDate,
-  indication: f.text(f.LIMITS.shortText),
+  indication: f.text(TEXT_LIMITS.prescription.indication),
   sessionsPrescribed: f.int(1, 200).optional(),
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkNir, nirKey, normalizeNir } from './nir'
+import { checkNir, nirKey, nirMismatches, normalizeNir } from './nir'
 import { normalizePhone } from './phone'
 
 describe('NIR', () => {
@@ -66,4 +66,32 @@ describe('phones', () => {
       expect(normalizePhone(input)).toBeUndefined()
     },
   )
+})
+
+describe('NIR against the sex and birth date typed beside it', () => {
+  // 2 55 08 14 168 025 38: a woman born in August 1955.
+  const WOMAN_AUG_1955 = '2 55 08 14 168 025 38'
+  const withKey = (first13: string) => first13 + String(nirKey(first13)).padStart(2, '0')
+
+  it.each([
+    ['agrees', WOMAN_AUG_1955, { sex: 'F', birthDate: '1955-08-14' }, []],
+    ['another sex', WOMAN_AUG_1955, { sex: 'M', birthDate: '1955-08-14' }, ['sex']],
+    ['another year', WOMAN_AUG_1955, { sex: 'F', birthDate: '1956-08-14' }, ['birth_year']],
+    ['another month', WOMAN_AUG_1955, { sex: 'F', birthDate: '1955-09-14' }, ['birth_month']],
+    ['everything differs', WOMAN_AUG_1955, { sex: 'M', birthDate: '1984-12-03' }, ['sex', 'birth_year', 'birth_month']],
+    ['the same two digits a century apart', WOMAN_AUG_1955, { sex: 'F', birthDate: '2055-08-01' }, []],
+    ['sex unknown or other: not compared', WOMAN_AUG_1955, { sex: 'X', birthDate: '1955-08-14' }, []],
+    ['nothing typed beside it', WOMAN_AUG_1955, {}, []],
+    ['no birth date: only the sex', WOMAN_AUG_1955, { sex: 'M' }, ['sex']],
+    // Month 20 and above: unknown month (or a number given to someone born abroad) — not compared.
+    ['unknown birth month', withKey('1842099352123'), { sex: 'M', birthDate: '1984-06-01' }, []],
+    // 3, 4, 7, 8: people born abroad and temporary numbers keep odd = man, even = woman.
+    ['temporary number of a man', withKey('7840699352123'), { sex: 'M', birthDate: '1984-06-01' }, []],
+    ['temporary number of a man, typed as a woman', withKey('7840699352123'), { sex: 'F', birthDate: '1984-06-01' }, ['sex']],
+    // A malformed NIR or a wrong key is checkNir's error, not a mismatch.
+    ['wrong key', '2 55 08 14 168 025 39', { sex: 'M', birthDate: '1984-12-03' }, []],
+    ['too short', '2 55 08', { sex: 'M' }, []],
+  ])('%s', (_name, nir, person, expected) => {
+    expect(nirMismatches(nir, person)).toEqual(expected)
+  })
 })

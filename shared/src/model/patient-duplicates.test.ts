@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { addAppointment, getAppointment } from './agenda'
 import { addNote, addPrescription, getNoteText, listNotes, listPrescriptions } from './patient-file'
-import { areDuplicates, findDuplicates, findDuplicatesOf, mergePatientFiles, mergePatients, relinkAppointments } from './patient-duplicates'
+import { areDuplicates, sameIdentity, findDuplicates, findDuplicatesOf, mergePatientFiles, mergePatients, relinkAppointments } from './patient-duplicates'
 import { addPatient, getPatient, listPatients, patientHistory, updatePatient } from './patients'
 import type { Patient } from './record-schemas'
 import { alice, bob, exchange, fork, steppingClock, T0 } from './test-support'
@@ -24,6 +24,8 @@ describe('duplicate rule', () => {
     ['the same record', p('a', {}), p('a', {}), false],
   ])('%s', (_, a, b, expected) => {
     expect(areDuplicates(a, b)).toBe(expected)
+    // The same rule on identities alone (a patient about to be created), the same record aside.
+    if (a.id !== b.id) expect(sameIdentity(a, { birthName: b.birthName, usualName: b.usualName, firstNames: b.firstNames, birthDate: b.birthDate })).toBe(expected)
   })
 
   it('finds pairs, keeps the older, ignores deleted records', () => {

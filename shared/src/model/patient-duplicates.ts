@@ -8,7 +8,8 @@
  *
  * Merging keeps the older record (earlier createdAt, then smaller id, so two devices merging the
  * same pair choose the same one), copies into it the fields it lacks, and soft-deletes the other
- * with `mergedInto: <kept id>`. Both histories stay in the directory's change log; the kept
+ * with `mergedInto: <kept id>`; the kept patient's agenda months include the other's
+ * (patient-months.ts). Both histories stay in the directory's change log; the kept
  * patient's history lists the merged one's entries too (`patientHistory`). Appointments and the
  * clinical file live in other docs: `relinkAppointments` and `mergePatientFiles` move them, one
  * doc at a time, and are safe to run twice.
@@ -18,6 +19,7 @@ import type { Actor, Clock } from './actor'
 import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from './collections'
 import { appendChanges } from './change-log'
 import { patientFields } from './input-schemas'
+import { mergePatientMonths } from './patient-months'
 import { getPatient } from './patients'
 import { foldText } from './patient-search'
 import type { Patient } from './record-schemas'
@@ -28,12 +30,28 @@ const EDITABLE = Object.keys(patientFields.shape)
 
 export type DuplicatePair = { readonly keep: Patient; readonly drop: Patient }
 
-function namesOf(p: Patient): { birth: string; usual: string | null } {
+/** What the duplicate rule compares: names and birth date, of a record or of one about to be made. */
+export type PatientIdentity = {
+  readonly birthName: string
+  readonly usualName?: string | undefined
+  readonly firstNames: string
+  readonly birthDate?: string | undefined
+}
+
+function namesOf(p: PatientIdentity): { birth: string; usual: string | null } {
   return { birth: foldText(p.birthName), usual: p.usualName ? foldText(p.usualName) : null }
 }
 
 export function areDuplicates(a: Patient, b: Patient): boolean {
-  if (a.id === b.id || !a.birthDate || a.birthDate !== b.birthDate) return false
+  return a.id !== b.id && sameIdentity(a, b)
+}
+
+/**
+ * The duplicate rule on identities (module comment): a patient about to be created is checked
+ * against the existing ones with it, so that creating a duplicate is offered a choice first.
+ */
+export function sameIdentity(a: PatientIdentity, b: PatientIdentity): boolean {
+  if (!a.birthDate || a.birthDate !== b.birthDate) return false
   if (foldText(a.firstNames) !== foldText(b.firstNames)) return false
   const na = namesOf(a)
   const nb = namesOf(b)
@@ -114,6 +132,7 @@ export function mergePatients(doc: Y.Doc, keepId: string, dropId: string, actor:
     writeChangedFields(doc, keep, next, EDITABLE, actor, clock)
     writeChangedFields(doc, drop, { mergedInto: keepId }, ['mergedInto'], actor, clock)
     markDeleted(doc, drop, actor, clock)
+    mergePatientMonths(doc, keepId, dropId)
     appendChanges(doc, [{ kind: 'merge', collection: PATIENTS, recordId: keepId, from: dropId, at: clock(), by: { ...actor } }])
   })
 }

@@ -18,6 +18,30 @@ import { T0, alice, bob, exchange, fork, steppingClock } from './test-support'
 
 const lea = { birthName: 'Martin', firstNames: 'Léa', phones: ['06 12 34 56 78'] }
 
+describe('patient birth dates, by the clock the caller gives', () => {
+  // T0 is 2026-11-02 in Paris.
+  it('refuses a birth date after today or more than 130 years ago', () => {
+    const doc = new Y.Doc()
+    for (const birthDate of ['2026-11-03', '1800-01-01', '0001-01-01']) {
+      expect(() => addPatient(doc, { ...lea, birthDate }, alice, fixedClock(T0)), birthDate).toThrow(ValidationError)
+    }
+    expect(listPatients(doc).items).toEqual([])
+    const id = addPatient(doc, { ...lea, birthDate: '2026-11-02' }, alice, fixedClock(T0))
+    expect(() => updatePatient(doc, id, { birthDate: '2027-01-01' }, alice, fixedClock(T0))).toThrow(ValidationError)
+    // A year later, the same date is in the past.
+    expect(updatePatient(doc, id, { birthDate: '2027-01-01' }, alice, fixedClock(T0 + 365 * 86_400_000))).toBe(true)
+  })
+
+  it('does not judge a birth date stored earlier when another field is edited', () => {
+    const doc = new Y.Doc()
+    const id = addPatient(doc, { ...lea, birthDate: '1980-01-01' }, alice, fixedClock(T0))
+    // As a record written by an older version would be.
+    ;(doc.getMap(DIRECTORY_MAPS.patients).get(id) as Y.Map<unknown>).set('birthDate', '1800-01-01')
+    expect(updatePatient(doc, id, { archived: true }, alice, fixedClock(T0))).toBe(true)
+    expect(getPatient(doc, id)).toMatchObject({ birthDate: '1800-01-01', archived: true })
+  })
+})
+
 describe('patient index', () => {
   it('adds a patient with stamps and a random id', () => {
     const doc = new Y.Doc()

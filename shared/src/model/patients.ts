@@ -27,6 +27,10 @@ import {
   updateRecord,
 } from './records'
 import type { ListResult } from './records'
+import type { PatientChecks } from './validation'
+import { todayIn } from './dates'
+import { APPOINTMENT_MONTHS, newAppointmentMonths } from './patient-months'
+import { practiceTimeZone } from './practice'
 import { validatePatientInput } from './validation'
 
 const NAME = DIRECTORY_MAPS.patients
@@ -34,10 +38,21 @@ const KEYS = Object.keys(patientFields.shape)
 
 export type PatientPatch = Patch<PatientInput>
 
+/**
+ * The clock read once for a write: the birth-date check (today in the practice's zone, see
+ * birth-date.ts) and the record's stamps see the same instant, and a stepping test clock one step.
+ */
+function readOnce(doc: Y.Doc, clock: Clock): { checks: PatientChecks; at: Clock } {
+  const now = clock()
+  return { checks: { today: todayIn(practiceTimeZone(doc), () => now) }, at: () => now }
+}
+
 export function addPatient(doc: Y.Doc, input: PatientInput, actor: Actor, clock: Clock): string {
-  const fields = validatePatientInput(input)
+  const { checks, at } = readOnce(doc, clock)
+  const fields = validatePatientInput(input, checks)
   const id = newRecordId()
-  insertRecord(doc, NAME, id, { ...fields, archived: fields.archived ?? false }, actor, clock)
+  // The list of months its appointments are in starts with the patient, complete (patient-months.ts).
+  insertRecord(doc, NAME, id, { ...fields, archived: fields.archived ?? false, [APPOINTMENT_MONTHS]: newAppointmentMonths() }, actor, at)
   return id
 }
 
@@ -46,15 +61,18 @@ export function addPatient(doc: Y.Doc, input: PatientInput, actor: Actor, clock:
  * overwrites another device's concurrent edit of it. Returns whether anything changed.
  */
 export function updatePatient(doc: Y.Doc, id: string, patch: PatientPatch, actor: Actor, clock: Clock): boolean {
+  const { checks, at } = readOnce(doc, clock)
   return updateRecord(
     doc,
     NAME,
     id,
     patch,
-    validatePatientRecord,
+    // A birth date stored before these checks existed is judged when it is edited, not when the
+    // phone or the archive flag is.
+    (merged) => validatePatientRecord(merged, patch.birthDate != null ? checks : {}),
     KEYS,
     actor,
-    clock,
+    at,
   )
 }
 
@@ -133,13 +151,15 @@ export function patientHistory(doc: Y.Doc, id: string): ChangeEntry[] {
   return recordHistory(doc, NAME, [...ids])
 }
 
-function validatePatientRecord(merged: Record<string, unknown>): Record<string, unknown> {
-  const fields = validatePatientInput(merged)
+function validatePatientRecord(merged: Record<string, unknown>, checks: PatientChecks): Record<string, unknown> {
+  const fields = validatePatientInput(merged, checks)
   return { ...fields, archived: fields.archived ?? false }
 }
 
 /** Puts back the value a field had before `change`, as a new change; checked like any edit. */
 export function restorePatientField(doc: Y.Doc, change: FieldChange, actor: Actor, clock: Clock): boolean {
   if (change.collection !== NAME) throw new RestoreError(`A ${change.collection} change is not a patient's`)
-  return restoreFieldValue(doc, change, validatePatientRecord, KEYS, actor, clock)
+  const { checks, at } = readOnce(doc, clock)
+  const judged = change.field === 'birthDate' ? checks : {}
+  return restoreFieldValue(doc, change, (merged) => validatePatientRecord(merged, judged), KEYS, actor, at)
 }

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { fixedClock } from './actor'
-import { addAppointmentKind, listAppointmentKinds, softDeleteAppointmentKind, updateAppointmentKind } from './appointment-kinds'
+import {
+  addAppointmentKind,
+  kindsOfferedBy,
+  listAppointmentKinds,
+  reinstateAppointmentKind,
+  retireAppointmentKind,
+  softDeleteAppointmentKind,
+  updateAppointmentKind,
+} from './appointment-kinds'
+import { issuesOf } from './test-support/issues-of'
 import { getPractice, initPractice, practiceTimeZone, readPractice, updatePractice } from './practice'
-import { addPractitioner, getPractitioner, listPractitioners, updatePractitioner } from './practitioners'
+import { addPractitioner, getPractitioner, LastActivePractitionerError, listPractitioners, updatePractitioner } from './practitioners'
 import { addSite, listSites, updateSite } from './sites'
 import { ValidationError } from './validation'
 import { T0, alice, bob, exchange, fork } from './test-support'
@@ -90,6 +99,59 @@ describe('practitioners, sites, kinds', () => {
     expect(listAppointmentKinds(b).items.find((k) => k.id === ka)?.defaultDurationMin).toBe(60)
     expect(listAppointmentKinds(b).items.some((k) => k.id === kb)).toBe(false)
     expect(listAppointmentKinds(b, { includeDeleted: true }).items.some((k) => k.id === kb)).toBe(true)
+  })
+
+  it('edits a practitioner, and refuses to deactivate the last active one', () => {
+    const doc = new Y.Doc()
+    const clock = fixedClock(T0)
+    const first = initPractice(doc, init, alice, clock)
+    expect(() => updatePractitioner(doc, first, { active: false }, alice, clock)).toThrow(LastActivePractitionerError)
+    const other = addPractitioner(doc, { displayName: 'Ève Abadie', profession: 'infirmier' }, alice, clock)
+    updatePractitioner(doc, other, { displayName: 'Ève Abadie-Roux', profession: 'kine', rpps: '10001234567', colour: '#DB2777' }, alice, clock)
+    expect(getPractitioner(doc, other)).toMatchObject({ displayName: 'Ève Abadie-Roux', profession: 'kine', rpps: '10001234567', colour: '#db2777' })
+    expect(updatePractitioner(doc, first, { active: false }, alice, clock)).toBe(true)
+    expect(() => updatePractitioner(doc, other, { active: false }, alice, clock)).toThrow(LastActivePractitionerError)
+    // Reactivated, the first can be deactivated again; their record and history stay.
+    updatePractitioner(doc, first, { active: true }, alice, clock)
+    expect(listPractitioners(doc).items.map((p) => p.id).sort()).toEqual([first, other].sort())
+    expect(issuesOf(() => updatePractitioner(doc, other, { displayName: ' ', rpps: '123' }, alice, clock))).toEqual([
+      { path: 'displayName', code: 'required' },
+      { path: 'rpps', code: 'invalid_rpps' },
+    ])
+  })
+
+  it('says which practitioners offer a kind, retires and reinstates kinds, and refuses two kinds in use with one name', () => {
+    const doc = new Y.Doc()
+    const clock = fixedClock(T0)
+    const claire = initPractice(doc, init, alice, clock)
+    const hugo = addPractitioner(doc, { displayName: 'Hugo Marchetti', profession: 'kine' }, alice, clock)
+    const drainage = addAppointmentKind(doc, { label: 'Drainage', defaultDurationMin: 45, practitionerIds: [hugo, hugo] }, alice, clock)
+    const kinds = () => listAppointmentKinds(doc, { includeInactive: true }).items
+    expect(kinds().find((k) => k.id === drainage)?.practitionerIds).toEqual([hugo])
+    expect(kindsOfferedBy(kinds(), claire).map((k) => k.label)).not.toContain('Drainage')
+    expect(kindsOfferedBy(kinds(), hugo).map((k) => k.label)).toContain('Drainage')
+    // Back to everyone: the list is cleared.
+    updateAppointmentKind(doc, drainage, { practitionerIds: null }, alice, clock)
+    expect(kindsOfferedBy(kinds(), claire).map((k) => k.label)).toContain('Drainage')
+
+    expect(issuesOf(() => addAppointmentKind(doc, { label: ' SÉANCE ', defaultDurationMin: 30 }, alice, clock))).toEqual([
+      { path: 'label', code: 'already_exists' },
+    ])
+    expect(issuesOf(() => updateAppointmentKind(doc, drainage, { label: 'seance' }, alice, clock))).toEqual([{ path: 'label', code: 'already_exists' }])
+    expect(issuesOf(() => addAppointmentKind(doc, { label: 'x'.repeat(81), defaultDurationMin: 4, practitionerIds: [] }, alice, clock))).toEqual([
+      { path: 'label', code: 'too_long' },
+      { path: 'defaultDurationMin', code: 'out_of_range' },
+      { path: 'practitionerIds', code: 'too_short' },
+    ])
+
+    const seance = kinds().find((k) => k.label === 'Séance')!.id
+    retireAppointmentKind(doc, seance, alice, clock)
+    expect(kindsOfferedBy(kinds(), claire).map((k) => k.label)).not.toContain('Séance')
+    // Its name is free while it is retired; reinstating it then clashes.
+    const other = addAppointmentKind(doc, { label: 'Séance', defaultDurationMin: 20 }, alice, clock)
+    expect(() => reinstateAppointmentKind(doc, seance, alice, clock)).toThrow()
+    retireAppointmentKind(doc, other, alice, clock)
+    expect(reinstateAppointmentKind(doc, seance, alice, clock)).toBe(true)
   })
 
   it('adds and edits sites', () => {

@@ -24,6 +24,20 @@ export function addPractitioner(doc: Y.Doc, input: PractitionerInput, actor: Act
   return id
 }
 
+/** Deactivating this practitioner would leave the practice with none to book appointments with. */
+export class LastActivePractitionerError extends Error {
+  override name = 'LastActivePractitionerError'
+
+  constructor(readonly practitionerId: string) {
+    super('The last active practitioner of a practice cannot be deactivated: add or reactivate another one first')
+  }
+}
+
+/**
+ * Edits a practitioner; only changed fields are written. Deactivating (`active: false`) keeps
+ * their appointments and history, hides them from the agenda's columns and the editor, and is
+ * refused for the last active practitioner (LastActivePractitionerError).
+ */
 export function updatePractitioner(
   doc: Y.Doc,
   id: string,
@@ -31,7 +45,12 @@ export function updatePractitioner(
   actor: Actor,
   clock: Clock,
 ): boolean {
-  return updateRecord(doc, NAME, id, patch, validatePractitionerInput, KEYS, actor, clock)
+  const validate = (merged: Record<string, unknown>) => {
+    const fields = validatePractitionerInput(merged)
+    if (fields.active === false && !listPractitioners(doc).items.some((p) => p.id !== id)) throw new LastActivePractitionerError(id)
+    return fields
+  }
+  return updateRecord(doc, NAME, id, patch, validate, KEYS, actor, clock)
 }
 
 export function getPractitioner(doc: Y.Doc, id: string): Practitioner | undefined {

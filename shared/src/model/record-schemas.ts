@@ -45,6 +45,7 @@ export const appointmentKindRecord = z.object({
   defaultDurationMin: f.int(5, 720),
   colour: str,
   active: z.boolean(),
+  practitionerIds: z.array(str).optional(),
   ...f.recordMeta,
 })
 

@@ -6,6 +6,7 @@ export const ISSUE_CODES = [
   'required',
   'too_long',
   'too_short',
+  'too_many',
   'invalid_type',
   'invalid_value',
   'not_integer',
@@ -22,17 +23,25 @@ export const ISSUE_CODES = [
   'invalid_time_zone',
   'invalid_id',
   'invalid_month',
+  'birth_date_in_future',
+  'birth_date_too_old',
+  'already_exists',
 ] as const
 
 export type IssueCode = (typeof ISSUE_CODES)[number]
 
-/** `path` is the field path as the form names it: 'address.postalCode', 'phones.1'. '' is the whole value. */
-export type ValidationIssue = { path: string; code: IssueCode; message: string }
+/**
+ * `path` is the field path as the form names it: 'address.postalCode', 'phones.1'. '' is the whole
+ * value. `limit` is the bound a 'too_long', 'too_short', 'too_many' or 'out_of_range' value hit
+ * (characters, items, or the number), so that the person is told it (« 100 caractères au plus »).
+ */
+export type ValidationIssue = { path: string; code: IssueCode; message: string; limit?: number }
 
 export const ISSUE_MESSAGES: Record<IssueCode, string> = {
   required: 'A value is required',
   too_long: 'Too long',
   too_short: 'Too short',
+  too_many: 'Too many values',
   invalid_type: 'Wrong type of value',
   invalid_value: 'Not one of the allowed values',
   not_integer: 'Must be a whole number',
@@ -49,6 +58,14 @@ export const ISSUE_MESSAGES: Record<IssueCode, string> = {
   invalid_time_zone: "Not an IANA time zone such as 'Europe/Paris'",
   invalid_id: 'Not a record id',
   invalid_month: "Not a month 'YYYY-MM'",
+  birth_date_in_future: 'A birth date cannot be after today',
+  birth_date_too_old: 'A birth date more than 130 years ago: check the year',
+  already_exists: 'Another record already has this value',
+}
+
+/** The developer's message of an issue, with the bound it hit when there is one. */
+export function issueMessage(code: IssueCode, limit?: number): string {
+  return limit === undefined ? ISSUE_MESSAGES[code] : `${ISSUE_MESSAGES[code]} (limit: ${limit})`
 }
 
 export function isIssueCode(value: unknown): value is IssueCode {

@@ -57,7 +57,7 @@ describe('patient input', () => {
     ['short NIR', { ...patient, nir: '25508141680253' }, 'nir', 'invalid_nir'],
     ['NIR typo', { ...patient, nir: '255081416802539' }, 'nir', 'invalid_nir_key'],
     ['bad phone', { ...patient, phones: ['0612345678', '06 12'] }, 'phones.1', 'invalid_phone'],
-    ['too many phones', { ...patient, phones: Array(6).fill('0612345678') }, 'phones', 'too_long'],
+    ['too many phones', { ...patient, phones: Array(6).fill('0612345678') }, 'phones', 'too_many'],
     ['bad e-mail', { ...patient, email: 'lea@' }, 'email', 'invalid_email'],
     [
       'bad postal code',
@@ -82,6 +82,56 @@ describe('patient input', () => {
 
   it('refuses a value that is not an object', () => {
     expect(issuesOf(() => validatePatientInput('Martin'))).toEqual([{ path: '', code: 'invalid_type' }])
+  })
+
+  it('says which limit a text, a list or a number hit', () => {
+    const limits = (run: () => unknown) => {
+      try {
+        run()
+      } catch (error) {
+        if (error instanceof ValidationError) return error.issues.map(({ path, code, limit }) => ({ path, code, limit }))
+      }
+      throw new Error('expected a ValidationError')
+    }
+    expect(limits(() => validatePatientInput({ ...patient, birthName: 'x'.repeat(101), phones: Array(6).fill('0612345678') }))).toEqual([
+      { path: 'birthName', code: 'too_long', limit: 100 },
+      { path: 'phones', code: 'too_many', limit: 5 },
+    ])
+    expect(limits(() => validateAppointmentInput({ ...appointment, cancelReason: 'x'.repeat(201), durationMin: 721 }))).toEqual([
+      { path: 'durationMin', code: 'out_of_range', limit: 720 },
+      { path: 'cancelReason', code: 'too_long', limit: 200 },
+    ])
+    // 'required' is not a limit, even though it is a minimum length of 1 underneath.
+    expect(limits(() => validatePatientInput({ ...patient, birthName: '' }))).toEqual([{ path: 'birthName', code: 'required', limit: undefined }])
+  })
+})
+
+describe('patient birth date against today', () => {
+  const today = '2026-11-18'
+
+  it.each([
+    ['tomorrow', '2026-11-19', 'birth_date_in_future'],
+    ['in 2090', '2090-05-05', 'birth_date_in_future'],
+    ['in 1800', '1800-01-01', 'birth_date_too_old'],
+    ['in year 1, never read as 1901', '0001-01-01', 'birth_date_too_old'],
+  ])('refuses a birth date %s', (_name, birthDate, code) => {
+    expect(issuesOf(() => validatePatientInput({ ...patient, birthDate }, { today }))).toEqual([{ path: 'birthDate', code }])
+  })
+
+  it('accepts today and 130 years ago to the day, and judges nothing without today', () => {
+    expect(validatePatientInput({ ...patient, birthDate: today }, { today }).birthDate).toBe(today)
+    expect(validatePatientInput({ ...patient, birthDate: '1896-11-18' }, { today }).birthDate).toBe('1896-11-18')
+    expect(validatePatientInput({ ...patient, birthDate: '1800-01-01' }).birthDate).toBe('1800-01-01')
+  })
+
+  it('reports an implausible birth date with the other issues, and a calendar error only once', () => {
+    expect(issuesOf(() => validatePatientInput({ birthName: '', firstNames: 'Léa', birthDate: '2090-05-05' }, { today }))).toEqual([
+      { path: 'birthName', code: 'required' },
+      { path: 'birthDate', code: 'birth_date_in_future' },
+    ])
+    expect(issuesOf(() => validatePatientInput({ ...patient, birthDate: '2090-02-30' }, { today }))).toEqual([
+      { path: 'birthDate', code: 'invalid_date' },
+    ])
   })
 })
 

@@ -4,11 +4,12 @@
  * per field; records that fail are skipped by the list functions and reported as `RecordIssue`s.
  */
 import type { z } from 'zod'
+import { checkBirthDate, MAX_AGE_YEARS } from './birth-date'
 import * as s from './input-schemas'
-import { ISSUE_MESSAGES, ValidationError, isIssueCode } from './validation-error'
+import { ISSUE_MESSAGES, ValidationError, isIssueCode, issueMessage } from './validation-error'
 import type { IssueCode, ValidationIssue } from './validation-error'
 
-export { ValidationError, ISSUE_CODES, ISSUE_MESSAGES } from './validation-error'
+export { ValidationError, ISSUE_CODES, ISSUE_MESSAGES, issueMessage } from './validation-error'
 export type { IssueCode, ValidationIssue } from './validation-error'
 
 type RawIssue = z.core.$ZodRawIssue
@@ -24,7 +25,8 @@ function codeOf(issue: RawIssue): IssueCode {
       if (issue.origin === 'string' && Number(issue.minimum) <= 1) return 'required'
       return issue.origin === 'string' || issue.origin === 'array' ? 'too_short' : 'out_of_range'
     case 'too_big':
-      return issue.origin === 'string' || issue.origin === 'array' ? 'too_long' : 'out_of_range'
+      if (issue.origin === 'array') return 'too_many'
+      return issue.origin === 'string' ? 'too_long' : 'out_of_range'
     case 'invalid_value':
       return 'invalid_value'
     case 'invalid_format':
@@ -36,10 +38,21 @@ function codeOf(issue: RawIssue): IssueCode {
 
 const errorMap = (issue: RawIssue): string => codeOf(issue)
 
+const BOUNDED: ReadonlySet<IssueCode> = new Set(['too_long', 'too_short', 'too_many', 'out_of_range'])
+
+/** The bound a size or range issue hit: the maximum passed, or the minimum not reached. */
+function limitOf(issue: z.core.$ZodIssue, code: IssueCode): number | undefined {
+  if (!BOUNDED.has(code)) return undefined
+  const bound = issue.code === 'too_big' ? issue.maximum : issue.code === 'too_small' ? issue.minimum : undefined
+  return bound === undefined ? undefined : Number(bound)
+}
+
 export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((issue) => {
     const code: IssueCode = isIssueCode(issue.message) ? issue.message : 'invalid_value'
-    return { path: issue.path.map(String).join('.'), code, message: ISSUE_MESSAGES[code] }
+    const limit = limitOf(issue, code)
+    const path = issue.path.map(String).join('.')
+    return limit === undefined ? { path, code, message: ISSUE_MESSAGES[code] } : { path, code, message: issueMessage(code, limit), limit }
   })
 }
 
@@ -98,8 +111,33 @@ export type NoteFields = z.output<typeof s.noteFields>
 export type PrescriptionFields = z.output<typeof s.prescriptionFields>
 export type AttachmentFields = z.output<typeof s.attachmentFields>
 
-export function validatePatientInput(input: unknown): PatientFields {
-  return runSchema(s.patientFields, dropBlanks(input), 'patient')
+/** What a patient's fields are checked against beyond their own shape. */
+export type PatientChecks = {
+  /**
+   * Today ('YYYY-MM-DD' in the practice's zone), for the birth date's plausibility (birth-date.ts).
+   * Absent, only the calendar is checked: records read back from another device are not judged.
+   */
+  readonly today?: string
+}
+
+/**
+ * A patient from a form or an import. With `checks.today`, a birth date after today or more than
+ * 130 years before it is refused too, reported with every other issue at once.
+ */
+export function validatePatientInput(input: unknown, checks: PatientChecks = {}): PatientFields {
+  const checked = checkSchema(s.patientFields, dropBlanks(input))
+  const issues = checked.ok ? [] : checked.issues
+  const birthDate = isPlainObject(input) ? input.birthDate : undefined
+  if (checks.today !== undefined && typeof birthDate === 'string' && !issues.some((i) => i.path === 'birthDate')) {
+    const trimmed = birthDate.trim()
+    const plausibility = trimmed === '' ? 'ok' : checkBirthDate(trimmed, checks.today)
+    if (plausibility !== 'ok') {
+      const limit = plausibility === 'birth_date_too_old' ? MAX_AGE_YEARS : undefined
+      issues.push({ path: 'birthDate', code: plausibility, message: issueMessage(plausibility, limit), ...(limit === undefined ? {} : { limit }) })
+    }
+  }
+  if (issues.length > 0 || !checked.ok) throw new ValidationError('patient', issues)
+  return checked.value
 }
 
 export function validatePractitionerInput(input: unknown): PractitionerFields {

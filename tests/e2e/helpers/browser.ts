@@ -87,6 +87,8 @@ export interface Device {
 }
 
 export interface OpenDeviceOptions {
+  /** The browser's language (BCP 47); French by default. The app's own language does not follow it. */
+  locale?: string
   /** Runs on the device's first tab before it loads the app (e.g. a CDP storage override). */
   beforeLoad?: (page: Page, context: BrowserContext) => Promise<void>
   /** The device's clock (epoch ms); the test clock by default (tests/helpers/test-clock.ts). */
@@ -96,7 +98,7 @@ export interface OpenDeviceOptions {
 }
 
 export async function openDevice(browser: Browser, relay: RelayProcess, name: string, options: OpenDeviceOptions = {}): Promise<Device> {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'fr-FR', timezoneId: TIME_ZONE, hasTouch: options.touch ?? false })
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: options.locale ?? 'fr-FR', timezoneId: TIME_ZONE, hasTouch: options.touch ?? false })
   // The app's "today" is the test's (tests/helpers/test-clock.ts): its clock starts at the test
   // clock's reading and then flows with real time, timers included.
   await context.clock.install({ time: (options.clock ?? testClock)() })

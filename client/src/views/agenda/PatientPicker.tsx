@@ -1,20 +1,30 @@
 import { useCallback, useDeferredValue, useId, useState } from 'react'
-import { addPatient, patientDisplayName } from '../../../../shared/src/model'
+import { addPatient, patientDisplayName, sameIdentity, TEXT_LIMITS, todayIn } from '../../../../shared/src/model'
 import type { Patient, PatientSearchIndex } from '../../../../shared/src/model'
-import { issueKey, useT } from '../../i18n'
+import { useT } from '../../i18n'
 import { useActor, useDirectory, usePatientSearchRead, usePractice } from '../../state'
-import type { FieldErrors } from '../form/field-errors'
+import type { FieldIssues } from '../form/field-errors'
+import { DateField } from '../form/DateField'
 import { TextField } from '../form/fields'
+import { formatDateText } from '../form/french-date-input'
+import { issueText } from '../form/issue-text'
 import { DirectoryDigestBanner } from '../sync/DirectoryDigestBanner'
+import { identityFromQuery } from '../patients/identity-from-query'
+import type { QueryIdentity } from '../patients/identity-from-query'
 import { checkPatientForm } from '../patients/patient-form'
+import '../patients/patient-picker.css'
 import type { PatientField } from '../patients/patient-form'
 
 const MAX_MATCHES = 8
+const NO_PATIENTS: readonly Patient[] = []
 
 /**
- * The editor's patient: search as you type (names, phone, birth date, NIR, through the model's
- * the practice's shared patient search index), or create one on the spot with a minimal identity (birth name, first names,
- * phone), validated like the patient form. The choice travels in a hidden `patientId` input.
+ * The editor's patient: search as you type (names, phone, birth date, NIR, through the practice's
+ * shared patient search index), or create one on the spot. Creating starts from what was typed in
+ * the search (« Dupont Jeanne » fills both names) and asks for the birth date, which the duplicate
+ * rule needs: a patient already there with the same names and birth date is offered instead, so
+ * that a booking does not make a second record of someone. Validated like the patient form; the
+ * choice travels in a hidden `patientId` input.
  */
 export function PatientPicker(props: {
   patientId: string | null
@@ -23,36 +33,59 @@ export function PatientPicker(props: {
   onChange: (patientId: string | null) => void
   error: string | undefined
 }) {
-  const { t } = useT()
+  const translator = useT()
+  const { t, timeZone } = translator
   const { clock } = usePractice()
   const actor = useActor()
   const directory = useDirectory()
   const groupId = useId()
+  const today = todayIn(timeZone, clock)
   const [query, setQuery] = useState('')
   const deferred = useDeferredValue(query)
-  const [creating, setCreating] = useState(false)
-  const [identity, setIdentity] = useState({ birthName: '', firstNames: '', phone: '' })
-  const [errors, setErrors] = useState<FieldErrors<PatientField>>({})
+  const [identity, setIdentity] = useState<QueryIdentity | null>(null)
+  const [errors, setErrors] = useState<FieldIssues<PatientField>>({})
+  const [duplicateAccepted, setDuplicateAccepted] = useState(false)
   const read = useCallback(
-    (index: PatientSearchIndex) => (deferred.trim() === '' ? [] : index.search(deferred).items.slice(0, MAX_MATCHES)),
+    (index: PatientSearchIndex) => (deferred.trim() === '' ? NO_PATIENTS : index.search(deferred).items.slice(0, MAX_MATCHES)),
     [deferred],
   )
-  const matches = usePatientSearchRead(read) ?? []
+  const matches = usePatientSearchRead(read) ?? NO_PATIENTS
+  // Patients with the identity being created: found by their birth date, then the duplicate rule.
+  const birthDate = identity?.birthDate ?? ''
+  const readSame = useCallback(
+    (index: PatientSearchIndex) => {
+      if (identity === null || birthDate === '') return NO_PATIENTS
+      const same = index.search(formatDateText(birthDate), { includeArchived: true }).items.filter((p) => sameIdentity(p, identity))
+      return same.length === 0 ? NO_PATIENTS : same
+    },
+    [identity, birthDate],
+  )
+  const existing = usePatientSearchRead(readSame) ?? NO_PATIENTS
+
+  const edit = (change: Partial<QueryIdentity>) => {
+    if (identity === null) return
+    setIdentity({ ...identity, ...change })
+    setDuplicateAccepted(false)
+  }
 
   const create = () => {
-    if (!directory) return
-    const checked = checkPatientForm({ ...identity })
-    if (!checked.ok) {
-      setErrors(checked.errors)
-      return
-    }
+    if (!directory || identity === null) return
+    const values = { birthName: identity.birthName, firstNames: identity.firstNames, birthDate: identity.birthDate, phone: identity.phone }
+    const checked = checkPatientForm(values, { today })
+    const found: FieldIssues<PatientField> = checked.ok ? {} : { ...checked.errors }
+    if (identity.birthDate.trim() === '' && found.birthDate === undefined) found.birthDate = { code: 'required' }
+    setErrors(found)
+    if (!checked.ok || Object.keys(found).length > 0) return
+    if (existing.length > 0 && !duplicateAccepted) return
     const id = addPatient(directory, checked.fields, actor, clock)
-    setErrors({})
-    setCreating(false)
-    setIdentity({ birthName: '', firstNames: '', phone: '' })
+    setIdentity(null)
+    setDuplicateAccepted(false)
     props.onChange(id)
   }
-  const errorText = (field: PatientField) => (errors[field] ? t(issueKey(errors[field])) : undefined)
+  const errorText = (field: PatientField) => {
+    const issue = errors[field]
+    return issue ? issueText(issue, translator) : undefined
+  }
 
   return (
     <fieldset className="picker" aria-labelledby={`${groupId}-legend`}>
@@ -86,7 +119,7 @@ export function PatientPicker(props: {
                 <li key={p.id}>
                   <button type="button" className="button picker__match" onClick={() => props.onChange(p.id)}>
                     {patientDisplayName(p)}
-                    {p.birthDate ? <span className="picker__detail"> · {p.birthDate.split('-').reverse().join('/')}</span> : null}
+                    {p.birthDate ? <span className="picker__detail"> · {formatDateText(p.birthDate)}</span> : null}
                   </button>
                 </li>
               ))}
@@ -94,36 +127,82 @@ export function PatientPicker(props: {
           ) : deferred.trim() !== '' ? (
             <p className="picker__none">{t('agendaUi.patient.noMatch')}</p>
           ) : null}
-          {creating ? (
+          {identity !== null ? (
             <div className="picker__new" role="group" aria-label={t('agendaUi.patient.new')}>
               <TextField
                 name="newBirthName"
                 label={t('patient.birthName')}
                 value={identity.birthName}
-                onChange={(event) => setIdentity({ ...identity, birthName: event.currentTarget.value })}
+                maxLength={TEXT_LIMITS.patient.birthName}
+                onChange={(event) => edit({ birthName: event.currentTarget.value })}
                 error={errorText('birthName')}
               />
               <TextField
                 name="newFirstNames"
                 label={t('patient.givenNames')}
                 value={identity.firstNames}
-                onChange={(event) => setIdentity({ ...identity, firstNames: event.currentTarget.value })}
+                maxLength={TEXT_LIMITS.patient.firstNames}
+                onChange={(event) => edit({ firstNames: event.currentTarget.value })}
                 error={errorText('firstNames')}
+              />
+              <DateField
+                label={t('patient.birthDate')}
+                hint={t('agendaUi.patient.birthDateHint')}
+                value={identity.birthDate}
+                onValueChange={(date) => edit({ birthDate: date ?? '' })}
+                twoDigitYears={{ mode: 'past', reference: today }}
+                max={today}
+                error={errorText('birthDate')}
               />
               <TextField
                 name="newPhone"
                 type="tel"
                 label={t('patient.phone')}
                 value={identity.phone}
-                onChange={(event) => setIdentity({ ...identity, phone: event.currentTarget.value })}
+                onChange={(event) => edit({ phone: event.currentTarget.value })}
                 error={errorText('phone')}
               />
-              <button type="button" className="button button--primary" onClick={create}>
-                {t('agendaUi.patient.create')}
-              </button>
+              {existing.length > 0 ? (
+                <div className="picker__existing" role="alert">
+                  <p>{t('agendaUi.patient.exists')}</p>
+                  <ul className="picker__matches" aria-label={t('agendaUi.patient.existing')}>
+                    {existing.map((p) => (
+                      <li key={p.id}>
+                        <button type="button" className="button picker__match" onClick={() => props.onChange(p.id)}>
+                          {t('agendaUi.patient.chooseExisting', { name: patientDisplayName(p), date: formatDateText(p.birthDate ?? '') })}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                  <label className="picker__anyway">
+                    <input type="checkbox" checked={duplicateAccepted} onChange={(event) => setDuplicateAccepted(event.currentTarget.checked)} />
+                    <span>{t('agendaUi.patient.createAnyway')}</span>
+                  </label>
+                </div>
+              ) : null}
+              <div className="form__actions">
+                <button
+                  type="button"
+                  className="button button--primary"
+                  onClick={create}
+                  disabled={existing.length > 0 && !duplicateAccepted}
+                >
+                  {t('agendaUi.patient.create')}
+                </button>
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => {
+                    setIdentity(null)
+                    setErrors({})
+                  }}
+                >
+                  {t('agendaUi.patient.cancelNew')}
+                </button>
+              </div>
             </div>
           ) : (
-            <button type="button" className="button" onClick={() => setCreating(true)}>
+            <button type="button" className="button" onClick={() => setIdentity(identityFromQuery(query, today))}>
               {t('agendaUi.patient.new')}
             </button>
           )}

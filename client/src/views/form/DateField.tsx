@@ -29,6 +29,8 @@ export interface DateFieldProps extends FieldFrame {
   readonly min?: string | undefined
   readonly max?: string | undefined
   readonly disabled?: boolean | undefined
+  /** False where the form says the format once for many fields (a week of working hours). */
+  readonly showFormat?: boolean | undefined
   readonly onBlur?: ((event: FocusEvent<HTMLInputElement>) => void) | undefined
 }
 
@@ -52,17 +54,18 @@ function canShowPicker(): boolean {
  * A date field that shows and reads dates the French way (« 12/03/1958 ») whatever the browser's
  * language, for the model's 'YYYY-MM-DD'. Typing always works (digits only too: « 12031958 », for
  * a phone's number pad); a button opens the device's calendar where the browser allows it. An
- * unreadable date is flagged when the person leaves the field, in the form's error style; the
- * form's own error (a birth date in the future) takes precedence.
+ * unreadable date is flagged with its reason when the person leaves the field, in the form's error
+ * style; a readable one shows the form's own error, if any (a birth date in the future).
  */
 export function DateField(props: DateFieldProps) {
   const { t } = useT()
-  const { label, hint, error, name, twoDigitYears, min, max, disabled, onBlur } = props
+  const { label, hint, error, warning, name, twoDigitYears, min, max, disabled, onBlur } = props
   const read = useCallback((text: string): TextReading<DateTextProblem> => {
     const parsed = parseDateText(text, twoDigitYears)
     return parsed.kind === 'date' ? { kind: 'value', value: parsed.date } : parsed
   }, [twoDigitYears])
   const input = useRef<HTMLInputElement>(null)
+  const submittedInput = useRef<HTMLInputElement>(null)
   const field = useParsedText(
     {
       value: props.value,
@@ -72,11 +75,14 @@ export function DateField(props: DateFieldProps) {
       onValueChange: props.onValueChange,
     },
     input,
+    submittedInput,
   )
   const picker = useRef<HTMLInputElement>(null)
-  const shownError = error ?? (field.problem ? t(PROBLEMS[field.problem]) : undefined)
-  const fullHint = hint ? `${t('form.date.format')} ${hint}` : t('form.date.format')
-  const ids = useFieldIds({ label, error: shownError, hint: fullHint })
+  // Unreadable text: the field's own reason is the precise one (the form's would be « Date invalide »).
+  const shownError = field.problem ? t(PROBLEMS[field.problem]) : error
+  const format = props.showFormat === false ? undefined : t('form.date.format')
+  const fullHint = [format, hint].filter(Boolean).join(' ') || undefined
+  const ids = useFieldIds({ label, error: shownError, hint: fullHint, warning })
 
   const openPicker = () => {
     const native = picker.current
@@ -92,7 +98,7 @@ export function DateField(props: DateFieldProps) {
   }
 
   return (
-    <FieldShell label={label} hint={fullHint} error={shownError} ids={ids}>
+    <FieldShell label={label} hint={fullHint} error={shownError} warning={warning} ids={ids}>
       <div className="date-time-field">
         <input
           ref={input}
@@ -104,6 +110,7 @@ export function DateField(props: DateFieldProps) {
           placeholder={t('form.date.placeholder')}
           disabled={disabled}
           id={ids.id}
+          data-field={name}
           {...ids.aria}
           {...field.inputProps}
           onBlur={(event) => {
@@ -111,7 +118,7 @@ export function DateField(props: DateFieldProps) {
             onBlur?.(event)
           }}
         />
-        {name !== undefined ? <input type="hidden" name={name} value={field.submitted} /> : null}
+        {name !== undefined ? <input ref={submittedInput} type="hidden" name={name} value={field.submitted} /> : null}
         {canShowPicker() ? (
           <>
             <button

@@ -16,6 +16,8 @@ export interface TimeFieldProps extends FieldFrame {
   /** Each time typed, as 'HH:mm'; null once the field is emptied. */
   readonly onValueChange?: ((time: string | null) => void) | undefined
   readonly disabled?: boolean | undefined
+  /** False where the form says the format once for many fields (a week of working hours). */
+  readonly showFormat?: boolean | undefined
   readonly onBlur?: ((event: FocusEvent<HTMLInputElement>) => void) | undefined
 }
 
@@ -26,13 +28,14 @@ export interface TimeFieldProps extends FieldFrame {
  */
 export function TimeField(props: TimeFieldProps) {
   const { t, clock } = useT()
-  const { label, hint, error, name, disabled, onBlur } = props
+  const { label, hint, error, warning, name, disabled, onBlur } = props
   const read = useCallback((text: string): TextReading<'unreadable'> => {
     const parsed = parseTimeText(text)
     if (parsed.kind === 'time') return { kind: 'value', value: parsed.time }
     return parsed.kind === 'empty' ? parsed : { kind: 'invalid', problem: 'unreadable' }
   }, [])
   const input = useRef<HTMLInputElement>(null)
+  const submittedInput = useRef<HTMLInputElement>(null)
   const field = useParsedText(
     {
       value: props.value,
@@ -42,13 +45,16 @@ export function TimeField(props: TimeFieldProps) {
       onValueChange: props.onValueChange,
     },
     input,
+    submittedInput,
   )
-  const shownError = error ?? (field.problem ? t('form.time.unreadable') : undefined)
-  const fullHint = hint ? `${t('form.time.format')} ${hint}` : t('form.time.format')
-  const ids = useFieldIds({ label, error: shownError, hint: fullHint })
+  // Unreadable text: the field's own reason is the precise one (the form's would be « Date invalide »).
+  const shownError = field.problem ? t('form.time.unreadable') : error
+  const format = props.showFormat === false ? undefined : t('form.time.format')
+  const fullHint = [format, hint].filter(Boolean).join(' ') || undefined
+  const ids = useFieldIds({ label, error: shownError, hint: fullHint, warning })
 
   return (
-    <FieldShell label={label} hint={fullHint} error={shownError} ids={ids}>
+    <FieldShell label={label} hint={fullHint} error={shownError} warning={warning} ids={ids}>
       <input
         ref={input}
         className="field__control date-time-field__time"
@@ -59,6 +65,7 @@ export function TimeField(props: TimeFieldProps) {
         placeholder={t('form.time.placeholder')}
         disabled={disabled}
         id={ids.id}
+        data-field={name}
         {...ids.aria}
         {...field.inputProps}
         onBlur={(event) => {
@@ -66,7 +73,7 @@ export function TimeField(props: TimeFieldProps) {
           onBlur?.(event)
         }}
       />
-      {name !== undefined ? <input type="hidden" name={name} value={field.submitted} /> : null}
+      {name !== undefined ? <input ref={submittedInput} type="hidden" name={name} value={field.submitted} /> : null}
     </FieldShell>
   )
 }

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../../shared/src/model'
+import { LastActivePractitionerError, ValidationError } from '../../../../shared/src/model'
 import { DeviceStorageError, PairingCodeError, RelayError, RelayUrlError } from '../../sync/errors'
 import { pairingErrorKey, relayErrorKey } from '../../i18n'
 import type { Translator } from '../../i18n'
@@ -9,6 +9,7 @@ export function describeError(error: unknown, { t }: Translator): string {
   if (error instanceof PairingCodeError) return t(pairingErrorKey(error.code))
   if (error instanceof RelayUrlError) return t('relayError.invalidUrl')
   if (error instanceof ValidationError) return t('form.invalid')
+  if (error instanceof LastActivePractitionerError) return t('settings.practitioners.lastActive')
   if (error instanceof DeviceStorageError) return t('error.deviceStorage', { message: error.message })
   return t('error.unexpected', { message: error instanceof Error ? error.message : String(error) })
 }

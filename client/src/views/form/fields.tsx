@@ -1,5 +1,7 @@
-import { useId } from 'react'
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react'
+import { useEffect, useId, useRef, useState } from 'react'
+import type { ChangeEvent, InputHTMLAttributes, ReactNode, RefObject, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react'
+import { useT } from '../../i18n'
+import './fields.css'
 
 export interface FieldFrame {
   /** The visible label; also the control's accessible name. */
@@ -7,18 +9,37 @@ export interface FieldFrame {
   /** Why the value was refused, in words; sets aria-invalid and is read after the label. */
   error?: string | undefined
   hint?: string | undefined
+  /**
+   * Something to check that does not stop the form (a NIR that does not match the birth date):
+   * read after the label like an error, without marking the field invalid.
+   */
+  warning?: string | undefined
 }
 
-/** Ids and ARIA attributes linking a control to its label, hint and error. */
-export function useFieldIds(frame: FieldFrame) {
+/** The longest text a field takes, and how long it is now: shown as « 12 / 100 ». */
+export type FieldCounter = { readonly length: number; readonly max: number }
+
+/** Ids and ARIA attributes linking a control to its label, hint, limit, warning and error. */
+export function useFieldIds(frame: FieldFrame & { counter?: FieldCounter | undefined }) {
   const id = useId()
   const hintId = `${id}-hint`
   const errorId = `${id}-error`
-  const describedBy = [frame.hint ? hintId : null, frame.error ? errorId : null].filter(Boolean).join(' ')
+  const warningId = `${id}-warning`
+  const limitId = `${id}-limit`
+  const describedBy = [
+    frame.hint ? hintId : null,
+    frame.counter ? limitId : null,
+    frame.warning ? warningId : null,
+    frame.error ? errorId : null,
+  ]
+    .filter(Boolean)
+    .join(' ')
   return {
     id,
     hintId,
     errorId,
+    warningId,
+    limitId,
     aria: {
       'aria-invalid': frame.error ? true : undefined,
       'aria-describedby': describedBy === '' ? undefined : describedBy,
@@ -26,18 +47,43 @@ export function useFieldIds(frame: FieldFrame) {
   }
 }
 
-/** Label, control, hint and error of one field, laid out and linked the same way in every form. */
-export function FieldShell(props: FieldFrame & { ids: ReturnType<typeof useFieldIds>; children: ReactNode }) {
-  const { label, hint, error, ids, children } = props
+/**
+ * Label, control, hint, limit, warning and error of one field, laid out and linked the same way in
+ * every form. A field with a length limit shows its counter beside the label, before the limit is
+ * hit; assistive technology reads the limit itself (« 100 caractères au plus ») with the field.
+ */
+export function FieldShell(
+  props: FieldFrame & { ids: ReturnType<typeof useFieldIds>; counter?: FieldCounter | undefined; children: ReactNode },
+) {
+  const { t } = useT()
+  const { label, hint, error, warning, counter, ids, children } = props
+  const full = counter !== undefined && counter.length >= counter.max
   return (
-    <div className={error ? 'field field--invalid' : 'field'}>
-      <label className="field__label" htmlFor={ids.id}>
-        {label}
-      </label>
+    <div className={error ? 'field field--invalid' : warning ? 'field field--warning' : 'field'}>
+      <div className="field__head">
+        <label className="field__label" htmlFor={ids.id}>
+          {label}
+        </label>
+        {counter ? (
+          <span className={full ? 'field__counter field__counter--full' : 'field__counter'} aria-hidden="true">
+            {t('form.counter', { length: counter.length, max: counter.max })}
+          </span>
+        ) : null}
+      </div>
       {children}
       {hint ? (
         <p className="field__hint" id={ids.hintId}>
           {hint}
+        </p>
+      ) : null}
+      {counter ? (
+        <span className="visually-hidden" id={ids.limitId}>
+          {t('form.limit', { max: counter.max })}
+        </span>
+      ) : null}
+      {warning ? (
+        <p className="field__warning" id={ids.warningId}>
+          {warning}
         </p>
       ) : null}
       {error ? (
@@ -49,26 +95,78 @@ export function FieldShell(props: FieldFrame & { ids: ReturnType<typeof useField
   )
 }
 
+/**
+ * The length of a text control's value, for its counter: followed as the person types, and back
+ * to the default when the form is reset. Null when the field has no limit.
+ */
+function useLength(
+  control: RefObject<HTMLInputElement | HTMLTextAreaElement | null>,
+  props: { value?: unknown; defaultValue?: unknown; maxLength?: number | undefined },
+): { counter: FieldCounter | undefined; track: (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => void } {
+  const { value, defaultValue, maxLength } = props
+  const [typed, setTyped] = useState(() => String(defaultValue ?? '').length)
+  useEffect(() => {
+    const form = control.current?.form
+    if (!form || maxLength === undefined) return
+    const onReset = () => setTyped(String(defaultValue ?? '').length)
+    form.addEventListener('reset', onReset)
+    return () => form.removeEventListener('reset', onReset)
+  }, [control, defaultValue, maxLength])
+  const length = value !== undefined && value !== null ? String(value).length : typed
+  return {
+    counter: maxLength === undefined ? undefined : { length, max: maxLength },
+    track: (event) => setTyped(event.currentTarget.value.length),
+  }
+}
+
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> & FieldFrame & { name: string }
 
+/** A one-line text field; with `maxLength`, the browser stops at the limit and a counter shows it. */
 export function TextField(props: InputProps) {
-  const { label, error, hint, ...input } = props
-  const ids = useFieldIds({ label, error, hint })
+  const { label, error, hint, warning, onChange, ...input } = props
+  const control = useRef<HTMLInputElement>(null)
+  const { counter, track } = useLength(control, input)
+  const ids = useFieldIds({ label, error, hint, warning, counter })
   return (
-    <FieldShell label={label} error={error} hint={hint} ids={ids}>
-      <input className="field__control" type="text" {...input} id={ids.id} {...ids.aria} />
+    <FieldShell label={label} error={error} hint={hint} warning={warning} counter={counter} ids={ids}>
+      <input
+        ref={control}
+        className="field__control"
+        type="text"
+        {...input}
+        onChange={(event) => {
+          track(event)
+          onChange?.(event)
+        }}
+        id={ids.id}
+        {...ids.aria}
+      />
     </FieldShell>
   )
 }
 
 type TextAreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id'> & FieldFrame & { name: string }
 
+/** A text area; with `maxLength`, the browser stops at the limit and a counter shows it. */
 export function TextAreaField(props: TextAreaProps) {
-  const { label, error, hint, ...textarea } = props
-  const ids = useFieldIds({ label, error, hint })
+  const { label, error, hint, warning, onChange, ...textarea } = props
+  const control = useRef<HTMLTextAreaElement>(null)
+  const { counter, track } = useLength(control, textarea)
+  const ids = useFieldIds({ label, error, hint, warning, counter })
   return (
-    <FieldShell label={label} error={error} hint={hint} ids={ids}>
-      <textarea className="field__control" rows={3} {...textarea} id={ids.id} {...ids.aria} />
+    <FieldShell label={label} error={error} hint={hint} warning={warning} counter={counter} ids={ids}>
+      <textarea
+        ref={control}
+        className="field__control"
+        rows={3}
+        {...textarea}
+        onChange={(event) => {
+          track(event)
+          onChange?.(event)
+        }}
+        id={ids.id}
+        {...ids.aria}
+      />
     </FieldShell>
   )
 }
@@ -82,10 +180,10 @@ type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'childre
   FieldFrame & { name: string; choices: readonly Choice[] }
 
 export function SelectField(props: SelectProps) {
-  const { label, error, hint, choices, ...select } = props
-  const ids = useFieldIds({ label, error, hint })
+  const { label, error, hint, warning, choices, ...select } = props
+  const ids = useFieldIds({ label, error, hint, warning })
   return (
-    <FieldShell label={label} error={error} hint={hint} ids={ids}>
+    <FieldShell label={label} error={error} hint={hint} warning={warning} ids={ids}>
       <select className="field__control" {...select} id={ids.id} {...ids.aria}>
         {choices.map((choice) => (
           <option key={choice.value} value={choice.value}>

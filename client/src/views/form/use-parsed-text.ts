@@ -25,9 +25,14 @@ export interface ParsedTextOptions<P extends string> {
  * unreadable text (hidden again as soon as the text reads). `submitted` is what the form sends:
  * the model value, '' when empty, or the unreadable text itself, so that the model refuses it
  * with its own reason rather than taking the field as left empty. `inputRef` is the text input's,
- * to follow its form's reset.
+ * to follow its form's reset; `submittedRef` the hidden input the form reads, kept current within
+ * the keystroke's event (a form's own change handler reads it before React renders again).
  */
-export function useParsedText<P extends string>(options: ParsedTextOptions<P>, inputRef: RefObject<HTMLInputElement | null>) {
+export function useParsedText<P extends string>(
+  options: ParsedTextOptions<P>,
+  inputRef: RefObject<HTMLInputElement | null>,
+  submittedRef?: RefObject<HTMLInputElement | null>,
+) {
   const { value, defaultValue, read, show, onValueChange } = options
   const initial = value ?? defaultValue ?? ''
   const [text, setText] = useState(() => (initial === '' ? '' : show(initial)))
@@ -55,15 +60,19 @@ export function useParsedText<P extends string>(options: ParsedTextOptions<P>, i
     return () => form.removeEventListener('reset', onReset)
   }, [defaultValue, show, inputRef])
 
+  const submittedOf = (typed: string, typedReading: TextReading<P>) =>
+    typedReading.kind === 'value' ? typedReading.value : typedReading.kind === 'empty' ? '' : typed.trim()
+
   const accept = (next: string) => {
     setText(next)
     const nextReading = read(next)
+    if (submittedRef?.current) submittedRef.current.value = submittedOf(next, nextReading)
     if (nextReading.kind !== 'invalid') setLeft(false)
     if (nextReading.kind === 'value') onValueChange?.(nextReading.value)
     else if (nextReading.kind === 'empty') onValueChange?.(null)
   }
 
-  const submitted = reading.kind === 'value' ? reading.value : reading.kind === 'empty' ? '' : text.trim()
+  const submitted = submittedOf(text, reading)
   const problem = left && reading.kind === 'invalid' ? reading.problem : null
 
   return {
@@ -81,6 +90,8 @@ export function useParsedText<P extends string>(options: ParsedTextOptions<P>, i
       onBlur: () => {
         setEditing(false)
         if (reading.kind === 'invalid') setLeft(true)
+        // A controlled field the person emptied shows its value again: the form did not take ''.
+        else if (reading.kind === 'empty' && value) setText(show(value))
         // Tidied into the canonical form once the person is done: « 12031958 » → « 12/03/1958 ».
         else if (reading.kind === 'value' && show(reading.value) !== text) setText(show(reading.value))
       },

@@ -12,6 +12,7 @@ import { DuplicateBanner } from './DuplicateBanner'
 import { EditPatientForm } from './EditPatientForm'
 import { formatNir, formatPhone } from './patient-form'
 import { PatientClinicalFile } from './file/PatientClinicalFile'
+import { PatientAppointments } from './PatientAppointments'
 import { PatientHistory } from './PatientHistory'
 
 /** Identity and contact of one patient, its edit form and its history. */
@@ -97,7 +98,12 @@ function PatientIdentity(props: { directory: Y.Doc; patient: Patient }) {
       ) : (
         <>
           <div className="patient__actions">
-            <button className="button button--primary" type="button" onClick={() => setEditing(true)}>
+            {patient.phones?.[0] ? (
+              <a className="button button--primary patient__call" href={`tel:${patient.phones[0]}`}>
+                {t('patients.call', { phone: formatPhone(patient.phones[0]) })}
+              </a>
+            ) : null}
+            <button className={patient.phones?.[0] ? 'button' : 'button button--primary'} type="button" onClick={() => setEditing(true)}>
               {t('patients.edit')}
             </button>
             <button className="button" type="button" onClick={() => setArchived(!patient.archived)}>
@@ -105,6 +111,7 @@ function PatientIdentity(props: { directory: Y.Doc; patient: Patient }) {
             </button>
           </div>
           <PatientCard patient={patient} />
+          <PatientAppointments patient={patient} />
         </>
       )}
       <FormNotice>{notice}</FormNotice>

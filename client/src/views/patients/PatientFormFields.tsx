@@ -1,8 +1,12 @@
-import { SEXES } from '../../../../shared/src/model'
-import { issueKey, useT } from '../../i18n'
+import { SEXES, TEXT_LIMITS } from '../../../../shared/src/model'
+import type { NirMismatch } from '../../../../shared/src/model'
+import { useT } from '../../i18n'
 import type { PlainKey } from '../../i18n'
-import type { FieldErrors } from '../form/field-errors'
+import type { FieldIssues } from '../form/field-errors'
+import { DateField } from '../form/DateField'
 import { SelectField, TextAreaField, TextField } from '../form/fields'
+import { issueText } from '../form/issue-text'
+import { nirWarningText } from './nir-warning'
 import { PATIENT_FIELDS } from './patient-form'
 import type { PatientField } from './patient-form'
 
@@ -28,20 +32,32 @@ export const PATIENT_FIELD_LABELS: { readonly [F in PatientField]: PlainKey } = 
 
 const SEX_LABELS = { F: 'patient.sex.F', M: 'patient.sex.M', X: 'patient.sex.X', U: 'patient.sex.U' } as const
 
+const LIMITS: Partial<Record<PatientField, number>> = TEXT_LIMITS.patient
+
 /**
  * The fields of the add and edit forms: identity, contact, address, follow-up. Uncontrolled inputs
- * (read with FormData on submit), started from `initial` when editing.
+ * (read with FormData on submit), started from `initial` when editing. Text fields stop at the
+ * model's limit and count towards it; the birth date is read the French way (« 12/03/58 » is 1958).
  */
-export function PatientFormFields(props: { errors: FieldErrors<PatientField>; initial?: Readonly<Record<PatientField, string>> }) {
-  const { t } = useT()
-  const { errors, initial } = props
+export function PatientFormFields(props: {
+  errors: FieldIssues<PatientField>
+  /** A NIR that disagrees with the sex or birth date (a warning on the NIR field). */
+  warnings?: readonly NirMismatch[]
+  initial?: Readonly<Record<PatientField, string>>
+  /** Today in the practice's zone ('YYYY-MM-DD'): two-digit birth years are read before it. */
+  today: string
+}) {
+  const translator = useT()
+  const { t } = translator
+  const { errors, initial, today } = props
   const field = (name: PatientField) => {
-    const code = errors[name]
+    const issue = errors[name]
     return {
       name,
       label: t(PATIENT_FIELD_LABELS[name]),
-      error: code === undefined ? undefined : t(issueKey(code)),
+      error: issue === undefined ? undefined : issueText(issue, translator),
       defaultValue: initial?.[name],
+      maxLength: LIMITS[name],
     }
   }
   return (
@@ -55,8 +71,21 @@ export function PatientFormFields(props: { errors: FieldErrors<PatientField>; in
           {...field('sex')}
           choices={[{ value: '', label: t('patients.none') }, ...SEXES.map((s) => ({ value: s, label: t(SEX_LABELS[s]) }))]}
         />
-        <TextField {...field('birthDate')} type="date" />
-        <TextField {...field('nir')} inputMode="numeric" autoComplete="off" spellCheck={false} />
+        <DateField
+          name="birthDate"
+          label={t(PATIENT_FIELD_LABELS.birthDate)}
+          error={field('birthDate').error}
+          defaultValue={initial?.birthDate}
+          twoDigitYears={{ mode: 'past', reference: today }}
+          max={today}
+        />
+        <TextField
+          {...field('nir')}
+          inputMode="numeric"
+          autoComplete="off"
+          spellCheck={false}
+          warning={nirWarningText(props.warnings ?? [], translator) ?? undefined}
+        />
       </fieldset>
       <fieldset className="form__group">
         <legend>{t('patients.contact')}</legend>
@@ -85,16 +114,17 @@ export function PatientFormFields(props: { errors: FieldErrors<PatientField>; in
 }
 
 /** Every field error in a list under the form, in the order of the fields. */
-export function PatientErrorSummary(props: { errors: FieldErrors<PatientField> }) {
-  const { t } = useT()
+export function PatientErrorSummary(props: { errors: FieldIssues<PatientField> }) {
+  const translator = useT()
+  const { t } = translator
   const { errors } = props
   if (Object.keys(errors).length === 0) return null
   return (
     <ul className="form__summary" aria-label={t('form.invalid')}>
       {PATIENT_FIELDS.map((name) => {
-        const code = errors[name]
-        if (code === undefined) return null
-        return <li key={name}>{t('form.fieldError', { field: t(PATIENT_FIELD_LABELS[name]), message: t(issueKey(code)) })}</li>
+        const issue = errors[name]
+        if (issue === undefined) return null
+        return <li key={name}>{t('form.fieldError', { field: t(PATIENT_FIELD_LABELS[name]), message: issueText(issue, translator) })}</li>
       })}
     </ul>
   )

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkPatientForm, formatNir, formatPhone, patientEditPatch, patientFormValues } from './patient-form'
+import { checkPatientForm, formatNir, formatPhone, patientEditPatch, patientFormValues, refreshShownErrors } from './patient-form'
 import type { Patient } from '../../../../shared/src/model'
 
 const empty = {
@@ -25,7 +25,7 @@ const empty = {
 describe('patient form boundary', () => {
   it('accepts a patient with only the required names', () => {
     const checked = checkPatientForm({ ...empty, birthName: 'Dupont', firstNames: 'Jeanne' })
-    expect(checked).toEqual({ ok: true, fields: expect.objectContaining({ birthName: 'Dupont', firstNames: 'Jeanne' }) })
+    expect(checked).toEqual({ ok: true, fields: expect.objectContaining({ birthName: 'Dupont', firstNames: 'Jeanne' }), warnings: [] })
     if (checked.ok) {
       expect(checked.fields.address).toBeUndefined()
       expect(checked.fields.phones).toBeUndefined()
@@ -65,15 +65,52 @@ describe('patient form boundary', () => {
     expect(checked).toEqual({
       ok: false,
       errors: {
-        birthName: 'required',
-        birthDate: 'invalid_date',
-        phone: 'invalid_phone',
-        email: 'invalid_email',
-        nir: 'invalid_nir_key',
-        'address.line1': 'required',
-        'address.postalCode': 'required',
+        birthName: { code: 'required' },
+        birthDate: { code: 'invalid_date' },
+        phone: { code: 'invalid_phone' },
+        email: { code: 'invalid_email' },
+        nir: { code: 'invalid_nir_key' },
+        'address.line1': { code: 'required' },
+        'address.postalCode': { code: 'required' },
       },
+      warnings: [],
     })
+  })
+
+  it('says the limit a name too long hit', () => {
+    const checked = checkPatientForm({ ...empty, birthName: 'x'.repeat(101), firstNames: 'Jeanne' })
+    expect(checked.ok === false && checked.errors).toEqual({ birthName: { code: 'too_long', limit: 100 } })
+  })
+})
+
+describe('patient form: birth date and NIR', () => {
+  const today = '2026-11-18'
+  const lea = { ...empty, birthName: 'Martin', firstNames: 'Léa' }
+
+  it.each([
+    ['tomorrow', '2026-11-19', { code: 'birth_date_in_future' }],
+    ['in 1800', '1800-01-01', { code: 'birth_date_too_old', limit: 130 }],
+    ['in year 1', '0001-01-01', { code: 'birth_date_too_old', limit: 130 }],
+    ['typed the French way (the field sends the model its ISO date)', '12/03/1958', { code: 'invalid_date' }],
+  ])('refuses a birth date %s, saying why', (_name, birthDate, issue) => {
+    const checked = checkPatientForm({ ...lea, birthDate }, { today })
+    expect(checked.ok === false && checked.errors).toEqual({ birthDate: issue })
+  })
+
+  it('warns, without refusing, when a valid NIR disagrees with the sex or birth date', () => {
+    // 2 55 08 14 168 025 38: a woman born in August 1955.
+    const nir = '2 55 08 14 168 025 38'
+    const agreeing = checkPatientForm({ ...lea, sex: 'F', birthDate: '1955-08-14', nir }, { today })
+    expect(agreeing).toMatchObject({ ok: true, warnings: [] })
+    const man = checkPatientForm({ ...lea, sex: 'M', birthDate: '1955-09-14', nir }, { today })
+    expect(man).toMatchObject({ ok: true, warnings: ['sex', 'birth_month'] })
+  })
+
+  it('shows the error of the field just left, keeps the others quiet, and drops each error once fixed', () => {
+    const now = { nir: { code: 'invalid_nir_key' }, birthName: { code: 'required' } } as const
+    expect(refreshShownErrors({}, now, 'nir')).toEqual({ nir: { code: 'invalid_nir_key' } })
+    expect(refreshShownErrors({ nir: { code: 'invalid_nir_key' } }, { birthName: { code: 'required' } }, null)).toEqual({})
+    expect(refreshShownErrors({ nir: { code: 'invalid_nir' } }, now, null)).toEqual({ nir: { code: 'invalid_nir_key' } })
   })
 })
 
@@ -99,12 +136,17 @@ describe('patient form: new fields', () => {
         referringDoctor: { name: 'Dr Petit', rpps: '10003456789' },
         insurance: 'MGEN',
       }),
+      warnings: [],
     })
   })
 
   it('puts an RPPS error on its field, and a missing doctor name on the name field', () => {
     const checked = checkPatientForm({ ...empty, birthName: 'Roux', firstNames: 'Lou', 'referringDoctor.rpps': '123' })
-    expect(checked).toEqual({ ok: false, errors: { 'referringDoctor.name': 'required', 'referringDoctor.rpps': 'invalid_rpps' } })
+    expect(checked).toEqual({
+      ok: false,
+      errors: { 'referringDoctor.name': { code: 'required' }, 'referringDoctor.rpps': { code: 'invalid_rpps' } },
+      warnings: [],
+    })
   })
 
   it('sends only the fields the user changed, clearing the ones emptied', () => {

@@ -1,7 +1,7 @@
-import { SEXES, ValidationError, validatePatientInput } from '../../../../shared/src/model'
-import type { Patient, PatientFields, PatientPatch, Sex } from '../../../../shared/src/model'
-import { fieldsByPath, placeIssues } from '../form/field-errors'
-import type { FieldErrors } from '../form/field-errors'
+import { nirMismatches, SEXES, ValidationError, validatePatientInput } from '../../../../shared/src/model'
+import type { NirMismatch, Patient, PatientFields, PatientPatch, Sex } from '../../../../shared/src/model'
+import { fieldsByPath, placeIssueDetails } from '../form/field-errors'
+import type { FieldIssues } from '../form/field-errors'
 
 /**
  * The patient form's fields, named by the model's paths. Phones and tags are typed in one field
@@ -55,7 +55,13 @@ const fieldOf = fieldsByPath<PatientField>(PATIENT_FIELDS, {
   referringDoctor: 'referringDoctor.name',
 })
 
-type Checked = { ok: true; fields: PatientFields } | { ok: false; errors: FieldErrors<PatientField> }
+/**
+ * Errors stop the form; `warnings` (a NIR that disagrees with the sex or birth date typed beside
+ * it) do not, but are shown, and the form asks once before saving them (see usePatientForm).
+ */
+export type CheckedPatientForm =
+  | { ok: true; fields: PatientFields; warnings: NirMismatch[] }
+  | { ok: false; errors: FieldIssues<PatientField>; warnings: NirMismatch[] }
 
 function list(text: string | undefined): string[] | undefined {
   const items = (text ?? '')
@@ -69,8 +75,11 @@ function isSex(value: string | undefined): value is Sex {
   return (SEXES as readonly string[]).includes(value ?? '')
 }
 
-/** The form boundary: what was typed becomes a patient the model accepts, or errors per field. */
-export function checkPatientForm(values: Record<string, string>): Checked {
+/**
+ * The form boundary: what was typed becomes a patient the model accepts, or errors per field.
+ * `today` ('YYYY-MM-DD', the practice's) makes a birth date after it or 130 years before it an error.
+ */
+export function checkPatientForm(values: Record<string, string>, checks: { today?: string } = {}): CheckedPatientForm {
   const input = {
     birthName: values.birthName,
     usualName: values.usualName,
@@ -91,11 +100,12 @@ export function checkPatientForm(values: Record<string, string>): Checked {
     tags: list(values.tags),
     nir: values.nir,
   }
+  const warnings = nirMismatches(values.nir ?? '', { sex: input.sex, birthDate: values.birthDate?.trim() })
   try {
-    return { ok: true, fields: validatePatientInput(input) }
+    return { ok: true, fields: validatePatientInput(input, checks), warnings }
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error
-    return { ok: false, errors: placeIssues(error.issues, fieldOf).fields }
+    return { ok: false, errors: placeIssueDetails(error.issues, fieldOf).fields, warnings }
   }
 }
 
@@ -151,4 +161,36 @@ export function formatPhone(phone: string): string {
 export function formatNir(nir: string): string {
   const match = /^(.)(..)(..)(..)(...)(...)(..)$/.exec(nir)
   return match ? match.slice(1).join(' ') : nir
+}
+
+/**
+ * The errors to show after the person left `left` (or, with null, typed in a field): the error of
+ * the field just left appears; errors already shown are updated, and disappear once fixed. Fields
+ * not yet visited stay quiet until the person leaves them or submits.
+ */
+export function refreshShownErrors<F extends string>(
+  shown: FieldIssues<F>,
+  now: FieldIssues<F>,
+  left: F | null,
+): FieldIssues<F> {
+  const next: FieldIssues<F> = {}
+  const fields = new Set<F>(Object.keys(shown) as F[])
+  if (left !== null) fields.add(left)
+  for (const field of fields) {
+    const issue = now[field]
+    if (issue !== undefined) next[field] = issue
+  }
+  return next
+}
+
+/** Which patient field a form control belongs to (a DateField's text input names it in data-field). */
+export function patientFieldOf(control: EventTarget | null): PatientField | null {
+  if (!(control instanceof HTMLElement)) return null
+  const name = control.getAttribute('name') || control.dataset.field || ''
+  return (PATIENT_FIELDS as readonly string[]).includes(name) ? (name as PatientField) : null
+}
+
+/** The same warnings for the same values: what the person was asked to confirm. */
+export function warningKey(values: Readonly<Record<string, string>>, warnings: readonly NirMismatch[]): string {
+  return JSON.stringify([values.nir ?? '', values.sex ?? '', values.birthDate ?? '', warnings])
 }

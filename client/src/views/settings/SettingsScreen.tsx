@@ -10,6 +10,8 @@ import type { StorageStatus } from '../../sync/device/durable-storage'
 import { describeStorage } from './storage-text'
 import { WorkingHoursSection } from './WorkingHoursSection'
 import { AbsencesSection } from './AbsencesSection'
+import { PractitionersSection } from './PractitionersSection'
+import { AppointmentKindsSection } from './AppointmentKindsSection'
 
 /** Pairing another device, what this device is, and the interface language. */
 export function SettingsScreen() {
@@ -22,6 +24,8 @@ export function SettingsScreen() {
       <StorageSection />
       <LanguageSection />
       <WorkingHoursSection />
+      <PractitionersSection />
+      <AppointmentKindsSection />
       <AbsencesSection />
     </div>
   )

@@ -8,7 +8,8 @@ import { describeError } from '../form/describe-error'
 import { formValues } from '../form/field-errors'
 import type { FieldErrors } from '../form/field-errors'
 import { FormAlert, FormNotice } from '../form/form-alert'
-import { SelectField, TextField } from '../form/fields'
+import { SelectField } from '../form/fields'
+import { TimeField } from '../form/TimeField'
 import { checkWorkingHoursForm, PERIODS, workingHoursValues } from './working-hours-form'
 import type { WorkingHoursField } from './working-hours-form'
 
@@ -75,7 +76,9 @@ export function WorkingHoursSection() {
             setNotice('')
           }}
         />
-        <p className="field__hint">{t('workingHours.hint')}</p>
+        <p className="field__hint">
+          {t('workingHours.hint')} {t('form.time.format')}
+        </p>
         {/* Remounted per practitioner and per stored value, so the inputs show what is stored. */}
         <div key={`${practitioner.id}-${practitioner.updatedAt}`} className="working-hours__days">
           {ISO_WEEKDAYS.map((day, i) => (
@@ -89,11 +92,10 @@ export function WorkingHoursSection() {
                       const field: WorkingHoursField = `${day}.${period}.${part}`
                       const code = errors[field]
                       return (
-                        <TextField
+                        <TimeField
                           key={part}
                           name={field}
-                          type="time"
-                          step={300}
+                          showFormat={false}
                           label={`${periodLabel} — ${t(part === 'start' ? 'workingHours.start' : 'workingHours.end')} (${t(DAY_LABELS[i]!)})`}
                           defaultValue={values[field]}
                           error={code ? t(issueKey(code)) : undefined}

@@ -3,21 +3,27 @@ import type * as Y from 'yjs'
 import {
   addNote,
   agendaDocId,
-  isLocalDate,
   listAppointments,
   listNotes,
   monthOf,
+  newNoteDefaults,
+  nowIn,
   todayIn,
   updateNote,
 } from '../../../../../shared/src/model'
 import type { Note, NoteKind } from '../../../../../shared/src/model'
 import { useT } from '../../../i18n'
-import { useActor, useDoc, useDocSnapshot, usePractice } from '../../../state'
+import { useActor, useDoc, useDocSnapshot, usePatientAppointments, usePractice } from '../../../state'
+import { DateField } from '../../form/DateField'
 import { NoteEditor } from './NoteEditor'
 
 const readNotes = (doc: Y.Doc) => listNotes(doc).items
 
-/** Dated session notes and bilans of one patient, newest first, each a collaborative text. */
+/**
+ * Dated session notes and bilans of one patient, newest first, each a collaborative text. A new
+ * note is dated and linked to the session it most likely documents (newNoteDefaults: the latest
+ * session of the last days not documented yet), read from the patient's latest agenda months.
+ */
 export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
   const { doc, patientId } = props
   const { t, timeZone } = useT()
@@ -25,7 +31,11 @@ export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
   const actor = useActor()
   const notes = useDocSnapshot(doc, readNotes) ?? []
   const titleId = useId()
-  const add = (kind: NoteKind) => addNote(doc, { date: todayIn(timeZone, clock), kind }, actor, clock)
+  const { appointments } = usePatientAppointments(patientId, todayIn(timeZone, clock).slice(0, 7), 1)
+  const add = (kind: NoteKind) => {
+    const defaults = newNoteDefaults(appointments ?? [], notes, nowIn(timeZone, clock))
+    addNote(doc, { ...defaults, kind }, actor, clock)
+  }
 
   return (
     <section className="clinical__section" aria-labelledby={titleId}>
@@ -54,11 +64,10 @@ export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
 
 function NoteCard(props: { doc: Y.Doc; note: Note; patientId: string }) {
   const { doc, note, patientId } = props
-  const { t, longDate } = useT()
+  const { t, longDate, timeZone } = useT()
   const { clock } = usePractice()
   const actor = useActor()
   const headingId = useId()
-  const dateId = useId()
   const kind = t(note.kind === 'assessment' ? 'file.kind.assessment' : 'file.kind.session')
   const date = longDate(note.date)
 
@@ -68,21 +77,17 @@ function NoteCard(props: { doc: Y.Doc; note: Note; patientId: string }) {
         {t('file.note.heading', { kind, date })}
       </h4>
       <div className="note__meta">
-        <div className="field">
-          <label className="field__label" htmlFor={dateId}>
-            {t('file.note.date')}
-          </label>
-          <input
-            id={dateId}
-            className="field__control"
-            type="date"
-            value={note.date}
-            onChange={(event) => {
-              // A half-typed date is not a date yet: wait for a whole one.
-              if (isLocalDate(event.target.value)) updateNote(doc, note.id, { date: event.target.value }, actor, clock)
-            }}
-          />
-        </div>
+        <DateField
+          label={t('file.note.date')}
+          value={note.date}
+          // Only whole dates reach the note: a half-typed one is not a date yet, an emptied one keeps its date.
+          onValueChange={(date) => {
+            if (date !== null && date !== note.date) updateNote(doc, note.id, { date }, actor, clock)
+          }}
+          twoDigitYears={{ mode: 'near', reference: todayIn(timeZone, clock) }}
+          // The heading says the date in words already; the format hint would repeat on every note.
+          showFormat={false}
+        />
         <AppointmentLink doc={doc} note={note} patientId={patientId} />
       </div>
       <NoteEditor doc={doc} noteId={note.id} label={t('file.note.text', { kind, date })} />
@@ -120,7 +125,11 @@ function AppointmentLink(props: { doc: Y.Doc; note: Note; patientId: string }) {
         id={selectId}
         className="field__control"
         value={current ?? ''}
-        onChange={(event) => updateNote(doc, note.id, { appointmentId: event.target.value || null }, actor, clock)}
+        onChange={(event) => {
+          const chosen = appointments?.find((a) => a.id === event.target.value)
+          // A note documents its session: it takes the session's date.
+          updateNote(doc, note.id, { appointmentId: event.target.value || null, ...(chosen ? { date: chosen.start.slice(0, 10) } : {}) }, actor, clock)
+        }}
       >
         <option value="">{t('file.note.noAppointment')}</option>
         {known ? null : <option value={current}>{current}</option>}

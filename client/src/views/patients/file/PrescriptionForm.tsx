@@ -1,15 +1,17 @@
 import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
 import type * as Y from 'yjs'
-import { addPrescription, todayIn } from '../../../../../shared/src/model'
-import { issueKey, useT } from '../../../i18n'
+import { addPrescription, TEXT_LIMITS, todayIn } from '../../../../../shared/src/model'
+import { useT } from '../../../i18n'
 import type { PlainKey } from '../../../i18n'
 import { useActor, useAttachmentActions, usePractice } from '../../../state'
 import { describeError } from '../../form/describe-error'
 import { formValues } from '../../form/field-errors'
-import type { FieldErrors } from '../../form/field-errors'
+import type { FieldIssues } from '../../form/field-errors'
+import { DateField } from '../../form/DateField'
 import { FormAlert, FormNotice } from '../../form/form-alert'
 import { TextAreaField, TextField } from '../../form/fields'
+import { issueText } from '../../form/issue-text'
 import { describeAttachmentError } from './attachment-format'
 import { checkPrescriptionForm, PRESCRIPTION_FIELDS } from './prescription-form'
 import type { PrescriptionField } from './prescription-form'
@@ -32,7 +34,7 @@ export function PrescriptionForm(props: { doc: Y.Doc }) {
   const attachments = useAttachmentActions()
   const titleId = useId()
   const scanId = useId()
-  const [errors, setErrors] = useState<FieldErrors<PrescriptionField>>({})
+  const [errors, setErrors] = useState<FieldIssues<PrescriptionField>>({})
   const [failure, setFailure] = useState<string | null>(null)
   const [notice, setNotice] = useState('')
 
@@ -68,23 +70,24 @@ export function PrescriptionForm(props: { doc: Y.Doc }) {
   }
 
   const field = (name: PrescriptionField) => {
-    const code = errors[name]
-    return { name, label: t(LABELS[name]), error: code === undefined ? undefined : t(issueKey(code)) }
+    const issue = errors[name]
+    return { name, label: t(LABELS[name]), error: issue === undefined ? undefined : issueText(issue, translator) }
   }
+  const today = todayIn(timeZone, clock)
 
   return (
     <form className="form" noValidate onSubmit={(event) => void submit(event)} aria-labelledby={titleId}>
       <h4 id={titleId}>{t('file.prescription.add')}</h4>
       {failure ? <FormAlert>{failure}</FormAlert> : null}
       <div className="form__row">
-        <TextField {...field('prescriberName')} autoComplete="off" />
+        <TextField {...field('prescriberName')} autoComplete="off" maxLength={TEXT_LIMITS.prescription.prescriberName} />
         <TextField {...field('prescriberRpps')} inputMode="numeric" autoComplete="off" />
       </div>
       <div className="form__row">
-        <TextField {...field('date')} type="date" defaultValue={todayIn(timeZone, clock)} />
+        <DateField {...field('date')} defaultValue={today} twoDigitYears={{ mode: 'near', reference: today }} />
         <TextField {...field('sessionsPrescribed')} inputMode="numeric" hint={t('file.prescription.sessions.hint')} />
       </div>
-      <TextAreaField {...field('indication')} rows={2} />
+      <TextAreaField {...field('indication')} rows={2} maxLength={TEXT_LIMITS.prescription.indication} />
       <div className="field">
         <label className="field__label" htmlFor={scanId}>
           {t('file.prescription.scan')}
@@ -94,9 +97,9 @@ export function PrescriptionForm(props: { doc: Y.Doc }) {
       {Object.keys(errors).length > 0 ? (
         <ul className="form__summary" aria-label={t('form.invalid')}>
           {PRESCRIPTION_FIELDS.map((name) => {
-            const code = errors[name]
-            if (code === undefined) return null
-            return <li key={name}>{t('form.fieldError', { field: t(LABELS[name]), message: t(issueKey(code)) })}</li>
+            const issue = errors[name]
+            if (issue === undefined) return null
+            return <li key={name}>{t('form.fieldError', { field: t(LABELS[name]), message: issueText(issue, translator) })}</li>
           })}
         </ul>
       ) : null}

@@ -28,6 +28,11 @@ describe('checkPrescriptionForm', () => {
   ])('names the field and why for %s', (_label, patch, field, code) => {
     const checked = checkPrescriptionForm({ ...valid, ...patch })
     expect(checked.ok).toBe(false)
-    if (!checked.ok) expect(checked.errors).toEqual({ [field]: code })
+    if (!checked.ok) expect(checked.errors).toEqual({ [field]: expect.objectContaining({ code }) })
+  })
+
+  it('says the limit an indication too long hit', () => {
+    const checked = checkPrescriptionForm({ ...valid, indication: 'x'.repeat(1001) })
+    expect(checked).toEqual({ ok: false, errors: { indication: { code: 'too_long', limit: 1000 } } })
   })
 })

@@ -1,7 +1,7 @@
 import { ValidationError, validatePrescriptionInput } from '../../../../../shared/src/model'
 import type { PrescriptionFields } from '../../../../../shared/src/model'
-import { fieldsByPath, placeIssues } from '../../form/field-errors'
-import type { FieldErrors } from '../../form/field-errors'
+import { fieldsByPath, placeIssueDetails } from '../../form/field-errors'
+import type { FieldIssues } from '../../form/field-errors'
 
 /** The ordonnance form's fields, named by the model's paths. */
 export const PRESCRIPTION_FIELDS = ['prescriberName', 'prescriberRpps', 'date', 'indication', 'sessionsPrescribed'] as const
@@ -9,7 +9,7 @@ export type PrescriptionField = (typeof PRESCRIPTION_FIELDS)[number]
 
 const fieldOf = fieldsByPath<PrescriptionField>(PRESCRIPTION_FIELDS)
 
-type Checked = { ok: true; fields: PrescriptionFields } | { ok: false; errors: FieldErrors<PrescriptionField> }
+type Checked = { ok: true; fields: PrescriptionFields } | { ok: false; errors: FieldIssues<PrescriptionField> }
 
 /** The form boundary: typed text becomes an ordonnance the model accepts, or errors per field. */
 export function checkPrescriptionForm(values: Record<string, string>): Checked {
@@ -26,8 +26,8 @@ export function checkPrescriptionForm(values: Record<string, string>): Checked {
     return { ok: true, fields: validatePrescriptionInput(input) }
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error
-    const { fields } = placeIssues(error.issues, fieldOf)
-    if (fields.sessionsPrescribed === 'invalid_type') fields.sessionsPrescribed = 'not_integer'
+    const { fields } = placeIssueDetails(error.issues, fieldOf)
+    if (fields.sessionsPrescribed?.code === 'invalid_type') fields.sessionsPrescribed = { code: 'not_integer' }
     return { ok: false, errors: fields }
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { diffText, shiftPosition, type DeltaOp } from './text-diff'
+import { diffText } from './text-diff'
 
 function apply(text: string, change: ReturnType<typeof diffText>): string {
   if (!change) return text
@@ -50,37 +50,5 @@ describe('diffText', () => {
     Y.applyUpdate(b, Y.encodeStateAsUpdate(a))
     expect(ta.toString()).toBe('Séance 2. Douleur lombaire basse.')
     expect(b.getText('t').toString()).toBe('Séance 2. Douleur lombaire basse.')
-  })
-})
-
-describe('shiftPosition', () => {
-  it.each<[string, number, DeltaOp[], number]>([
-    ['an insertion before the caret moves it on', 5, [{ retain: 2 }, { insert: 'abc' }], 8],
-    ['an insertion after the caret leaves it', 5, [{ retain: 7 }, { insert: 'abc' }], 5],
-    ['an insertion at the caret moves it on', 5, [{ retain: 5 }, { insert: 'ab' }], 7],
-    ['a deletion before the caret moves it back', 5, [{ retain: 1 }, { delete: 2 }], 3],
-    ['a deletion across the caret brings it to the cut', 5, [{ retain: 3 }, { delete: 4 }], 3],
-    ['a deletion after the caret leaves it', 5, [{ retain: 6 }, { delete: 4 }], 5],
-    ['an insertion at the very start', 0, [{ insert: 'Séance. ' }], 8],
-    ['several ops', 10, [{ insert: 'ab' }, { retain: 3 }, { delete: 2 }, { retain: 20 }, { insert: 'z' }], 10],
-  ])('%s', (_label, position, delta, expected) => {
-    expect(shiftPosition(position, delta)).toBe(expected)
-  })
-
-  it("follows a real Y.Text event's delta", () => {
-    const doc = new Y.Doc()
-    const text = doc.getText('t')
-    text.insert(0, 'Douleur lombaire.')
-    const caret = 'Douleur lombaire'.length
-    let shifted = -1
-    text.observe((event) => {
-      shifted = shiftPosition(caret, event.delta as DeltaOp[])
-    })
-    doc.transact(() => {
-      text.insert(0, 'Séance 2. ')
-      text.delete('Séance 2. Douleur '.length, 0)
-    })
-    expect(shifted).toBe(caret + 'Séance 2. '.length)
-    expect(text.toString().slice(0, shifted)).toBe('Séance 2. Douleur lombaire')
   })
 })

@@ -1,14 +1,11 @@
 /**
- * The two halves of binding a <textarea> to a Y.Text, as pure functions.
- *
- * Local edit → Y.Text: the textarea only tells us its new value, so `diffText` finds the one
- * changed range (common prefix and suffix) and the Y.Text gets exactly that delete + insert.
- * Replacing the whole text instead would turn a concurrent edit from another device into a
- * duplicate. When the change is ambiguous (typing "a" into "aa"), the caret says where it was.
- *
- * Remote edit → textarea: the caret and selection must stay on the same characters, so
- * `shiftPosition` moves a position through the Y.Text event's delta: text inserted or deleted
- * before it moves it, text after it does not.
+ * The fallback half of binding a <textarea> to a Y.Text (textarea-binding.ts): input the binding
+ * cannot apply at the caret from `beforeinput` (an IME composition, a word deleted at once, a
+ * spelling correction) is edited by the browser, which then only tells us the new value, so
+ * `diffText` finds the one changed range (common prefix and suffix) and the Y.Text gets exactly
+ * that delete + insert. Replacing the whole text instead would turn a concurrent edit from
+ * another device into a duplicate. When the change is ambiguous (typing "a" into "aa"), the caret
+ * says where it was.
  */
 
 export interface TextChange {
@@ -46,33 +43,4 @@ function isHighSurrogate(code: number): boolean {
 
 function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff
-}
-
-/** One op of a Y.Text event's delta. */
-export type DeltaOp = { retain: number } | { insert: string | object } | { delete: number }
-
-/**
- * Where `position` lands after `delta` is applied. Text inserted exactly at the position goes
- * before it (a remote insertion at my caret pushes my caret on, so my next keystroke follows it).
- */
-export function shiftPosition(position: number, delta: readonly DeltaOp[]): number {
-  let cursor = 0
-  let shifted = position
-  for (const op of delta) {
-    if (cursor > position) break
-    if ('retain' in op) {
-      cursor += op.retain
-    } else if ('insert' in op) {
-      const length = typeof op.insert === 'string' ? op.insert.length : 1
-      if (cursor <= position) shifted += length
-      // The inserted text is now part of the text before `position`.
-      position += length
-      cursor += length
-    } else {
-      const removedBefore = Math.min(op.delete, Math.max(0, position - cursor))
-      shifted -= removedBefore
-      position -= removedBefore
-    }
-  }
-  return shifted
 }
