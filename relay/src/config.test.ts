@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DefaultLimits } from '../../shared/src/protocol/constants'
+import { DefaultLimits, KEEP_ALIVE_MS } from '../../shared/src/protocol/constants'
 import { FILE_SHARDS } from '../../shared/src/space/rooms'
 import { ConfigError, loadConfig } from './config'
 
@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       staticDir: null,
       limits: { ...DefaultLimits },
       logLevel: 'info',
+      keepAliveMs: KEEP_ALIVE_MS,
     })
   })
 
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
         TOURNEE_MESSAGES_PER_SECOND: '5',
         TOURNEE_MAX_DIGEST_BYTES: '2048',
         TOURNEE_LOG_LEVEL: 'DEBUG',
+        TOURNEE_KEEPALIVE_MS: '250',
       },
       cwd,
     )
@@ -56,6 +58,7 @@ describe('loadConfig', () => {
       allowedOrigins: ['https://a.example.fr', 'http://localhost:5173'],
       staticDir,
       logLevel: 'debug',
+      keepAliveMs: 250,
     })
     expect(config.limits).toMatchObject({
       maxFrameBytes: 1024,
@@ -68,6 +71,7 @@ describe('loadConfig', () => {
   it.each([
     [{ TOURNEE_PORT: 'eighty' }, 'TOURNEE_PORT'],
     [{ TOURNEE_PORT: '70000' }, 'TOURNEE_PORT'],
+    [{ TOURNEE_KEEPALIVE_MS: '30000' }, 'TOURNEE_KEEPALIVE_MS'],
     [{ TOURNEE_PORT: '-1' }, 'TOURNEE_PORT'],
     [{ TOURNEE_ENROLMENT_SECRET: 'short' }, 'TOURNEE_ENROLMENT_SECRET'],
     [{ TOURNEE_ALLOWED_ORIGINS: 'cabinet.example.fr' }, 'TOURNEE_ALLOWED_ORIGINS'],

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { DefaultLimits, type Limits } from '../../shared/src/protocol/constants'
+import { DefaultLimits, KEEP_ALIVE_MS, type Limits } from '../../shared/src/protocol/constants'
 import { LOG_LEVELS, type LogLevel } from './log'
 
 export interface RelayConfig {
@@ -20,6 +20,12 @@ export interface RelayConfig {
   staticDir: string | null
   limits: Limits
   logLevel: LogLevel
+  /**
+   * The longest the relay stays silent on a socket, and its WebSocket ping interval (the
+   * protocol's KEEP-ALIVE). Rarely changed: lower it behind a proxy that cuts idle connections
+   * sooner than 10 s; it must stay well under the devices' 30 s watchdog.
+   */
+  keepAliveMs: number
 }
 
 export class ConfigError extends Error {
@@ -45,7 +51,7 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxHttpBodyBytes: 'TOURNEE_MAX_HTTP_BODY_BYTES',
   maxAttachmentBytes: 'TOURNEE_MAX_ATTACHMENT_BYTES',
   maxDigestBytes: 'TOURNEE_MAX_DIGEST_BYTES',
-  // Default 600: a room per agenda month (layout 3) for 40 years, the 16 file shards, and months
+  // Default 600: a room per agenda month for 40 years, the 16 file shards, and months
   // opened without being written to (see DefaultLimits.maxRoomsPerSpace).
   maxRoomsPerSpace: 'TOURNEE_MAX_ROOMS_PER_SPACE',
 }
@@ -68,7 +74,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!isLogLevel(logLevel)) {
     throw new ConfigError('TOURNEE_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   }
-  return { port, host, dataDir, enrolmentSecret, allowedOrigins, staticDir, limits, logLevel }
+  // Up to 20 s: a device's watchdog closes its socket after 30 s without a frame.
+  const keepAliveMs = readInteger(env, 'TOURNEE_KEEPALIVE_MS', KEEP_ALIVE_MS, 50, 20_000)
+  return { port, host, dataDir, enrolmentSecret, allowedOrigins, staticDir, limits, logLevel, keepAliveMs }
 }
 
 function isLogLevel(value: string): value is LogLevel {

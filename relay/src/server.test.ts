@@ -9,7 +9,7 @@ import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base64url'
-import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
+import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, KEEP_ALIVE_MS, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
 import type { RelayConfig } from './config'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
 import { delegatingStorage } from './storage/delegating-storage'
@@ -41,6 +41,7 @@ function config(dataDir: string, limits: Partial<Limits> = {}, extra: Partial<Re
     staticDir: null,
     limits: { ...DefaultLimits, ...limits },
     logLevel: 'error',
+    keepAliveMs: KEEP_ALIVE_MS,
     ...extra,
   }
 }
@@ -85,6 +86,29 @@ const syncUpdateFrame = (update: Uint8Array): Uint8Array =>
     (e) => encoding.writeVarUint(e, 2),
     (e) => encoding.writeVarUint8Array(e, update),
   )
+
+describe('keep-alive', () => {
+  it('is never silent on a quiet socket for longer than keepAliveMs: a keep-alive frame after each silence', async () => {
+    const { url } = await start(config(tempDir(), {}, { keepAliveMs: 100 }))
+    const space = await createSpace(url)
+    const quiet = await connect(url, space)
+    await waitFor(() => expect(quiet.keepAlives).toBeGreaterThanOrEqual(3), { timeoutMs: 5000 })
+    expect(quiet.closed).toBeNull()
+  })
+
+  it('cuts a device that leaves its WebSocket pings unanswered, counts it, and keeps the others', async () => {
+    const { url, relay } = await start(config(tempDir(), {}, { keepAliveMs: 100 }))
+    const space = await createSpace(url)
+    const present = await connect(url, space)
+    const vanished = await SyncTestClient.connect(url, space.spaceId, space.credential, { autoPong: false })
+    cleanups.push(() => vanished.destroy())
+    await waitFor(() => expect(vanished.closed?.code).toBe(1006), { timeoutMs: 5000 })
+    expect(relay.metrics.registry.value('tournee_connections_unresponsive_total')).toBe(1)
+    expect(present.closed).toBeNull()
+    pushEntry(present, 'still here')
+    await waitFor(() => expect(present.ackCovers()).toBe(true))
+  })
+})
 
 describe('sync on envelope rooms', () => {
   it('two devices converge on an envelope doc', async () => {

@@ -9,6 +9,9 @@
  * and only a device holding the credential learns that the limit is reached. Nothing is loaded or
  * stored for that room.
  *
+ * Every open socket is kept alive (rooms/keep-alive.ts): the relay is never silent on it for more
+ * than config.keepAliveMs, and cuts a device that stopped answering WebSocket pings.
+ *
  * close() stops accepting, closes every socket with GoingAway (1001), waits for the frames already
  * received to be handled (their storage writes included), compacts and unloads the rooms, then
  * closes the database.
@@ -25,6 +28,7 @@ import type { RelayConfig } from './config'
 import { createLogger, errorFields, type Logger } from './log'
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics'
 import { SyncConnection } from './rooms/connection'
+import { KeepAlive } from './rooms/keep-alive'
 import { RoomRegistry } from './rooms/room-registry'
 import type { RelayStorage } from './storage/relay-storage'
 import { SqliteStorage } from './storage/sqlite-storage'
@@ -87,6 +91,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     handleProtocols: () => SUBPROTOCOL,
   })
   const connections = new Set<SyncConnection>()
+  const keepAlive = new KeepAlive(config.keepAliveMs)
   let accepting = true
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -143,7 +148,11 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
         now: options.now,
       })
       connections.add(connection)
-      ws.on('close', () => connections.delete(connection))
+      const forget = keepAlive.add(connection)
+      ws.on('close', () => {
+        connections.delete(connection)
+        forget()
+      })
       logger.debug('connection_opened', { spaceId: admission.spaceId, roomId: admission.roomId })
     })
   }
@@ -153,6 +162,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
 
   async function close(): Promise<void> {
     accepting = false
+    keepAlive.stop()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()
     const open = [...connections]

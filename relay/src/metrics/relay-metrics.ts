@@ -32,6 +32,7 @@ export interface RelayMetrics {
   upgradesAccepted: Metric
   upgradesRefused: Metric
   framesRejected: Metric
+  connectionsUnresponsive: Metric
   attachmentsStored: Metric
   attachmentBytesStored: Metric
   attachmentsServed: Metric
@@ -54,6 +55,7 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     upgradesAccepted: registry.counter('tournee_upgrades_accepted_total', 'WebSocket upgrades accepted.'),
     upgradesRefused: registry.counter('tournee_upgrades_refused_total', 'WebSocket upgrades refused, by reason.'),
     framesRejected: registry.counter('tournee_frames_rejected_total', 'Frames that closed their connection, by reason.'),
+    connectionsUnresponsive: registry.counter('tournee_connections_unresponsive_total', 'Sync sockets cut after unanswered WebSocket pings (a device gone without closing).'),
     attachmentsStored: registry.counter('tournee_attachments_stored_total', 'Attachment uploads accepted, by result (created, exists).'),
     attachmentBytesStored: registry.counter('tournee_attachment_bytes_stored_total', 'Bytes of newly stored attachments.'),
     attachmentsServed: registry.counter('tournee_attachments_served_total', 'Attachment downloads served.'),

@@ -4,11 +4,11 @@
  * is never thrown further, so one device cannot take down the room or the process.
  */
 import type { RawData } from 'ws'
-import { CloseCode, type CloseCodeName, type Limits } from '../../../shared/src/protocol/constants'
+import { CloseCode, KEEP_ALIVE_MISSES, type CloseCodeName, type Limits } from '../../../shared/src/protocol/constants'
 import { errorFields, type Logger } from '../log'
 import type { FrameRejectionReason, RelayMetrics } from '../metrics/relay-metrics'
 import { FrameError } from './frame-error'
-import { decodeFrame } from './frames'
+import { decodeFrame, KEEP_ALIVE_FRAME } from './frames'
 import type { Room, RoomPeer } from './room'
 import type { RoomRegistry } from './room-registry'
 import { TokenBucket } from './token-bucket'
@@ -26,6 +26,13 @@ export interface SyncSocket {
   on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown
   send(data: Uint8Array): void
   close(code: number, reason: string): void
+  /**
+   * WebSocket-level ping, its pong, and a cut without a handshake: a `ws` socket has them (and a
+   * browser answers pings by itself); the in-memory socket of the tests has none, and is never cut.
+   */
+  ping?(): void
+  terminate?(): void
+  on(event: 'pong', listener: () => void): unknown
 }
 
 export interface ConnectionDeps {
@@ -45,6 +52,11 @@ export class SyncConnection implements RoomPeer {
   /** The relay refused something: frames still queued are dropped, not handled. */
   private stopped = false
   private released = false
+  /** When this side last sent a frame (keepAlive sends one after a silence). */
+  private lastSentAt: number
+  /** WebSocket pings sent since the device last answered one (or sent a frame). */
+  private unansweredPings = 0
+  private readonly now: () => number
 
   constructor(
     private readonly socket: SyncSocket,
@@ -52,11 +64,14 @@ export class SyncConnection implements RoomPeer {
     readonly roomId: string,
     private readonly deps: ConnectionDeps,
   ) {
+    this.now = deps.now ?? Date.now
+    this.lastSentAt = this.now()
     this.bucket = new TokenBucket(deps.limits.messagesPerSecond, deps.limits.messageBurst, deps.now)
     deps.metrics.openConnections.inc()
     socket.binaryType = 'nodebuffer'
     socket.on('message', this.onMessage)
     socket.on('close', this.onClose)
+    socket.on('pong', () => (this.unansweredPings = 0))
     // ws reports oversized frames and protocol violations here, then closes the socket itself
     // (1009 for a frame over maxPayload); without a listener the error would crash the process.
     socket.on('error', (error: Error & { code?: string }) => {
@@ -82,7 +97,31 @@ export class SyncConnection implements RoomPeer {
   }
 
   send(frame: Uint8Array): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame)
+    if (this.socket.readyState !== this.socket.OPEN) return
+    this.socket.send(frame)
+    this.lastSentAt = this.now()
+  }
+
+  /**
+   * Called every keep-alive interval (keep-alive.ts; the protocol's KEEP-ALIVE): a keep-alive frame
+   * when nothing was sent for an interval, so the device's watchdog hears the relay; a WebSocket
+   * ping, and a cut when the device has left KEEP_ALIVE_MISSES of them unanswered: it is gone.
+   */
+  keepAlive(intervalMs: number): void {
+    if (this.closing || this.socket.readyState !== this.socket.OPEN) return
+    if (this.socket.ping && this.socket.terminate) {
+      if (this.unansweredPings >= KEEP_ALIVE_MISSES) {
+        this.deps.metrics.connectionsUnresponsive.inc()
+        this.deps.logger.info('connection_unresponsive', { spaceId: this.spaceId, roomId: this.roomId })
+        this.closing = true
+        this.stopped = true
+        this.socket.terminate()
+        return
+      }
+      this.unansweredPings++
+      this.socket.ping()
+    }
+    if (this.now() - this.lastSentAt >= intervalMs) this.send(KEEP_ALIVE_FRAME)
   }
 
   /** Closes with a named code; idempotent. */
@@ -102,6 +141,8 @@ export class SyncConnection implements RoomPeer {
 
   private readonly onMessage = (data: RawData, isBinary: boolean): void => {
     if (this.closing) return
+    // A frame is as good an answer as a pong: the device is there.
+    this.unansweredPings = 0
     const bytes = toBytes(data)
     this.deps.metrics.framesReceived.inc()
     this.deps.metrics.bytesReceived.inc({}, bytes.byteLength)

@@ -36,6 +36,7 @@ describe('decodeFrame', () => {
     ['unknown message type', bytes(7)],
     ['auth from a device', bytes(MessageType.Auth, 0)],
     ['ack from a device', bytes(MessageType.Ack, 0)],
+    ['keep-alive from a device', bytes(MessageType.KeepAlive)],
     ['truncated sync', bytes(MessageType.Sync)],
     ['unknown sync type', bytes(MessageType.Sync, 5, 0)],
     ['length beyond the frame', bytes(MessageType.Sync, 2, 50, 1, 2)],

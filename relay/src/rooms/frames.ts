@@ -7,6 +7,7 @@
  *   [1 awareness][varUint8Array awarenessUpdate]     presence (opaque to the app's data)
  *   [3 query awareness]                              "send me every awareness state"
  *   [100 ack][varUint8Array stateVector]             relay → device: this much is durable
+ *   [101 keep-alive]                                 relay → device: the link is alive
  *
  * decodeFrame is the trust boundary: it returns a typed frame or throws FrameError, and checks
  * that the frame holds exactly one message (no trailing bytes) and that every Yjs payload decodes.
@@ -60,7 +61,8 @@ function readFrame(decoder: decoding.Decoder): IncomingFrame {
     case MessageType.QueryAwareness:
       return { type: 'query-awareness' }
     default:
-      // Auth (2) is relay → device only in y-websocket, and Ack (100) is relay → device only here.
+      // Auth (2) is relay → device only in y-websocket; Ack (100) and KeepAlive (101) are
+      // relay → device only here.
       throw bad(`message type ${messageType} is not accepted from a device`)
   }
 }
@@ -103,3 +105,10 @@ export function encodeAck(stateVector: Uint8Array): Uint8Array {
   encoding.writeVarUint8Array(encoder, stateVector)
   return encoding.toUint8Array(encoder)
 }
+
+/** The keep-alive frame: its type alone (shared/src/protocol/constants.ts, KEEP-ALIVE). */
+export const KEEP_ALIVE_FRAME: Uint8Array = (() => {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.KeepAlive)
+  return encoding.toUint8Array(encoder)
+})()

@@ -17,6 +17,8 @@ export interface ClientOptions {
   headers?: Record<string, string>
   /** The room to connect to (a blinded room id); TEST_ROOM_ID by default. */
   roomId?: string
+  /** Answer the relay's WebSocket pings (true, as browsers do); false plays a vanished device. */
+  autoPong?: boolean
 }
 
 /** The room a test client connects to unless told otherwise: any blinded id is a room. */
@@ -27,6 +29,8 @@ export class SyncTestClient {
   readonly awareness = new awarenessProtocol.Awareness(this.doc)
   /** State vectors of every ACK received, in order. */
   readonly acks: Map<number, number>[] = []
+  /** Keep-alive frames received (the relay's, after a silence). */
+  keepAlives = 0
   closed: { code: number; reason: string } | null = null
 
   private constructor(readonly socket: WebSocket) {
@@ -48,6 +52,7 @@ export class SyncTestClient {
     const protocols = options.protocols ?? [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + credential]
     const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/sync/${spaceId}/${options.roomId ?? TEST_ROOM_ID}`, protocols, {
       headers: options.headers,
+      autoPong: options.autoPong ?? true,
     })
     // Listen before `open`: the relay's first frames can arrive in the same tick as the handshake.
     const client = new SyncTestClient(socket)
@@ -115,6 +120,8 @@ export class SyncTestClient {
       awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this)
     } else if (type === MessageType.Ack) {
       this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
+    } else if (type === MessageType.KeepAlive) {
+      this.keepAlives++
     } else {
       throw new Error(`relay sent unexpected message type ${type}`)
     }

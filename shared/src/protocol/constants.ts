@@ -19,10 +19,21 @@
  *   [1 awareness] [varUint8Array awarenessUpdate]             y-protocols/awareness (relay bounds it)
  *   [3 query awareness]                                       y-websocket's own
  *   [100 ack]     [varUint8Array stateVector]                 relay → device only
+ *   [101 keep-alive]                                          relay → device only
  *
  * ACK: after the relay has made an update from this connection durable (committed to storage), it
  * sends the room's state vector. A device counts as "not yet on the relay" every envelope entry
  * whose (client, clock) the acknowledged state vector does not cover.
+ *
+ * KEEP-ALIVE: the relay sends something on every open socket at least every KEEP_ALIVE_MS, a
+ * keep-alive frame when it had nothing else to send. y-websocket closes a socket that received
+ * nothing for 30 s, and a device that announces no presence (Tournée's, awareness being
+ * plaintext) would otherwise hear nothing on a quiet room: every idle device flipped to « Hors
+ * ligne » and reconnected every ~33 s. The relay sends rather than answers because a hidden tab's
+ * timers are throttled to one a minute: a device's own pings would come too late for its watchdog,
+ * while frames from the relay are delivered at once. The relay also pings at the WebSocket level
+ * (browsers answer by themselves) and cuts a socket that has not answered for KEEP_ALIVE_MISSES
+ * intervals: a tablet that vanished without closing does not hold a connection for ever.
  */
 
 /** Bump when a frame's meaning changes; both sides refuse a mismatch with a reason to act on. */
@@ -36,8 +47,14 @@ export const MessageType = {
   Auth: 2,
   QueryAwareness: 3,
   Ack: 100,
+  KeepAlive: 101,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
+
+/** The longest the relay stays silent on an open socket (header: KEEP-ALIVE); well under y-websocket's 30 s. */
+export const KEEP_ALIVE_MS = 10_000
+/** WebSocket pings a device may leave unanswered in a row before the relay cuts its socket. */
+export const KEEP_ALIVE_MISSES = 3
 
 /** HTTP paths served by the relay. */
 export const Paths = {

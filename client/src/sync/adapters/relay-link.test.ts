@@ -8,7 +8,7 @@ import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
 import * as Y from 'yjs'
-import { encodeAck, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from '../../../../relay/src/rooms/frames'
+import { encodeAck, encodeSyncStep1, encodeSyncStep2, encodeUpdate, KEEP_ALIVE_FRAME } from '../../../../relay/src/rooms/frames'
 import { MessageType, SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
 import { waitFor } from '../../../../tests/helpers/wait-for'
 import { RelayLink, Y_WEBSOCKET_VERSION, type LinkEvent } from './relay-link'
@@ -143,5 +143,16 @@ describe('RelayLink over y-websocket', () => {
     link.disconnect()
     expect(events.at(-1)).toEqual({ kind: 'closed', code: null })
     expect(link.hasSocket).toBe(false)
+  })
+  it('counts the relay\'s keep-alive as heard, which is what y-websocket\'s 30 s silence watchdog reads', async () => {
+    const { relay, link, events } = await linked()
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'synced')).toBe(true))
+    const before = link.lastHeardAt
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    relay.sockets[0]!.socket.send(KEEP_ALIVE_FRAME)
+    await waitFor(() => expect(events.at(-1)).toEqual({ kind: 'frame', frame: { type: 'keep-alive' }, from: 'relay' }))
+    expect(link.lastHeardAt).toBeGreaterThan(before)
+    expect(link.hasSocket).toBe(true)
   })
 })

@@ -7,7 +7,9 @@
  *   - every frame is decoded into a typed RelayFrame (relay/relay-frames.ts) before the provider
  *     sees it, through the provider's own per-instance `messageHandlers` (public, per instance);
  *     a frame that does not decode closes the socket instead of reaching Yjs;
- *   - the relay's ACK (message type 100, unknown to y-websocket) gets a handler of its own;
+ *   - the relay's ACK and keep-alive (message types 100 and 101, unknown to y-websocket) get a
+ *     handler of their own; the keep-alive is what keeps y-websocket's watchdog (a socket that
+ *     received nothing for 30 s is closed) from cutting a healthy but quiet link;
  *   - reconnection belongs to the room (reconnect-policy.ts: jitter, and no retry after a
  *     refusal): on every close the provider's `shouldConnect` is set back to false, the one write
  *     to a field y-websocket does not document. Without it the provider retries on its own
@@ -106,6 +108,14 @@ export class RelayLink {
     return this.provider.ws !== null
   }
 
+  /**
+   * When the socket last heard the relay (epoch ms; 0 before any socket): y-websocket closes a
+   * socket that heard nothing for 30 s, which the relay's keep-alive prevents on a quiet link.
+   */
+  get lastHeardAt(): number {
+    return this.provider.wsLastMessageReceived
+  }
+
   /** For diagnostics (a timeout's message): the socket and handshake as the provider sees them. */
   describe(): string {
     return `socket ${this.provider.wsconnected ? 'open' : this.provider.ws === null ? 'none' : 'opening'}, synced ${this.provider.synced}`
@@ -141,6 +151,7 @@ export class RelayLink {
     // Auth (2) too: the relay never sends it, so decoding refuses it before y-websocket acts on it.
     for (const type of [MessageType.Sync, MessageType.Awareness, MessageType.Auth, MessageType.QueryAwareness]) handlers[type] = wrap(handlers[type])
     handlers[MessageType.Ack] = wrap(undefined)
+    handlers[MessageType.KeepAlive] = wrap(undefined)
   }
 }
 

@@ -2,7 +2,7 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { encodeAck, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from '../../../../relay/src/rooms/frames'
+import { encodeAck, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, KEEP_ALIVE_FRAME } from '../../../../relay/src/rooms/frames'
 import { MessageType } from '../../../../shared/src/protocol/constants'
 import { decodeRelayFrame, RelayFrameError } from './relay-frames'
 
@@ -29,6 +29,7 @@ describe('decodeRelayFrame', () => {
     expect(decodeRelayFrame(encodeAck(sv))).toEqual({ type: 'ack', stateVector: sv })
     expect(decodeRelayFrame(encodeAwareness(new Uint8Array([0])))).toEqual({ type: 'awareness', update: new Uint8Array([0]) })
     expect(decodeRelayFrame(bytes((e) => encoding.writeVarUint(e, MessageType.QueryAwareness)))).toEqual({ type: 'query-awareness' })
+    expect(decodeRelayFrame(KEEP_ALIVE_FRAME)).toEqual({ type: 'keep-alive' })
   })
 
   it.each([

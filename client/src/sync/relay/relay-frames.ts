@@ -9,6 +9,7 @@
  *   [1 awareness][varUint8Array awarenessUpdate]     presence (Tournée announces none)
  *   [3 query awareness]                              "send me your presence"
  *   [100 ack][varUint8Array stateVector]             this much of the room is durable on the relay
+ *   [101 keep-alive]                                 the relay is there (it sent nothing else lately)
  *
  * decodeRelayFrame returns a typed frame or throws RelayFrameError: exactly one message, no
  * trailing bytes, state vectors that decode. Updates are checked by Yjs when applied.
@@ -25,6 +26,7 @@ export type RelayFrame =
   | { readonly type: 'awareness'; readonly update: Uint8Array }
   | { readonly type: 'query-awareness' }
   | { readonly type: 'ack'; readonly stateVector: Uint8Array }
+  | { readonly type: 'keep-alive' }
 
 export class RelayFrameError extends Error {
   override name = 'RelayFrameError'
@@ -70,6 +72,8 @@ function readFrame(decoder: decoding.Decoder): RelayFrame {
       Y.decodeStateVector(stateVector)
       return { type: 'ack', stateVector }
     }
+    case MessageType.KeepAlive:
+      return { type: 'keep-alive' }
     default:
       // Auth (2) belongs to y-websocket's permission scheme, which this relay never uses.
       throw new RelayFrameError(`Message type ${messageType} is not sent by a Tournée relay`)
