@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { afterEach } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { shiftMonth } from '../client/src/state/agenda-docs'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
@@ -96,6 +96,38 @@ describe('a practice in rooms', () => {
     await book(fresh, oldMonth, '11', '10')
     await fresh.space.whenAcknowledged()
     await waitFor(async () => expect(await appointmentsIn(a, oldMonth)).toBe(2))
+  })
+
+  it('a held doc says how far it can be trusted: not known until its room has synced, current while live, behind offline, known after a reload', async () => {
+    const env = quietDevice('poste-accueil')
+    const d = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
+    const handle = d.space.handle()
+    const recent = agendaDocId(recentMonth)
+    let first: ReturnType<typeof handle.docFreshness> | null = null
+    const seen: string[] = []
+    handle.subscribeRooms(() => {
+      const f = handle.docFreshness(recent)
+      first ??= f
+      seen.push(`${f.currency}/${f.known}`)
+    })
+    await handle.acquireDoc(recent, 'view')
+    // Loaded from this device's (empty) copy before the relay answers: never shown as known.
+    expect(first, 'told before the room synced').toMatchObject({ known: false })
+    await waitFor(() => expect(handle.docFreshness(recent)).toMatchObject({ currency: 'current', known: true }))
+    expect(seen.indexOf('current/true')).toBeGreaterThan(seen.findIndex((s) => s.endsWith('/false')))
+    expect(await appointmentsIn(d, recentMonth)).toBe(1)
+
+    d.space.disconnect()
+    expect(handle.docFreshness(recent)).toMatchObject({ currency: 'behind', known: true })
+    expect(handle.docFreshness(recent).lastExchangeAt).not.toBeNull()
+    await d.space.flush()
+    await d.space.destroy()
+
+    // Reopened offline: what it synced is still known, only not current.
+    const reopened = await track(loadPractice({ ...env, connect: false }).then((p) => p!))
+    const again = reopened.space.handle()
+    await again.acquireDoc(recent, 'view')
+    await waitFor(() => expect(again.docFreshness(recent)).toMatchObject({ currency: 'behind', known: true }))
   })
 
   it('offline edits in two rooms on two devices reconcile', async () => {

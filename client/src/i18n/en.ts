@@ -663,4 +663,13 @@ export const en: Dictionary = {
   'digest.banner': 'Patient list as of {date} at {time} — syncing',
   'digest.weekBanner': 'Agenda as of {date} at {time} — syncing',
   'digest.patientSyncing': "This patient's file is on its way with the practice's sync…",
+  'freshness.behind': 'Not up to date — offline since {since}',
+  'freshness.behind.unknown': 'Not up to date — offline',
+  'freshness.since.day': '{date} at {time}',
+  'freshness.agenda.loading': 'Receiving the appointments of this period…',
+  'freshness.agenda.missing': 'The appointments of this period have not reached this device yet (offline): an empty slot may not be free.',
+  'freshness.file.loading': 'Receiving this file…',
+  'freshness.file.missing': 'This file has not fully reached this device yet (offline): notes may be missing.',
+  'freshness.appointments.loading': "Receiving this patient's appointments…",
+  'freshness.appointments.missing': "Some of this patient's appointments have not reached this device yet (offline).",
 }

@@ -671,4 +671,13 @@ export const fr = {
   'digest.banner': 'Liste des patients du {date} à {time} — synchronisation en cours',
   'digest.weekBanner': 'Agenda du {date} à {time} — synchronisation en cours',
   'digest.patientSyncing': 'La fiche de ce patient arrive avec la synchronisation du cabinet…',
+  'freshness.behind': 'Pas à jour — hors ligne depuis {since}',
+  'freshness.behind.unknown': 'Pas à jour — hors ligne',
+  'freshness.since.day': 'le {date} à {time}',
+  'freshness.agenda.loading': 'Rendez-vous de cette période en cours de réception…',
+  'freshness.agenda.missing': "Les rendez-vous de cette période ne sont pas encore arrivés sur cet appareil (hors ligne) : un créneau vide n'est peut-être pas libre.",
+  'freshness.file.loading': 'Fiche en cours de réception…',
+  'freshness.file.missing': "Cette fiche n'est pas encore arrivée entière sur cet appareil (hors ligne) : des notes peuvent manquer.",
+  'freshness.appointments.loading': 'Rendez-vous de ce patient en cours de réception…',
+  'freshness.appointments.missing': 'Des rendez-vous de ce patient ne sont pas encore arrivés sur cet appareil (hors ligne).',
 } as const satisfies Record<string, Message>

@@ -12,6 +12,7 @@ import { agendaDocId, listAppointments, listSeries } from '../../../shared/src/m
 import { agendaDocsFor } from './agenda-docs'
 import type { Appointment, Series } from '../../../shared/src/model'
 import { useDirectory } from './directory'
+import { useDocFreshness, type DocFreshness } from './doc-freshness'
 import { usePractice } from './practice-context'
 import { useDoc, useDocSnapshot } from './use-doc'
 
@@ -61,6 +62,18 @@ export function useAgendaAppointments(from: string, to: string): Appointment[] |
     return [...firstItems, ...lastItems]
   }, [first, last, firstItems, lastItems])
   return fromDigest ? digestItems : (fromDocs ?? digestItems)
+}
+
+/**
+ * How far the agenda shown for `from`..`to` can be trusted (doc-freshness.ts): null while the week
+ * digest is shown instead (its own banner says when it was made).
+ */
+export function useAgendaFreshness(from: string, to: string): DocFreshness | null {
+  const shownDigest = useWeekDigest()
+  const fromDigest = shownDigest !== null && weekDigestCovers(shownDigest, from, to)
+  const docIds = useMemo(() => (fromDigest ? [] : agendaDocsFor(from, to).shown.map(agendaDocId)), [fromDigest, from, to])
+  const freshness = useDocFreshness(docIds)
+  return fromDigest ? null : freshness
 }
 
 function readSeriesIndex(doc: Y.Doc): ReadonlyMap<string, Series> {

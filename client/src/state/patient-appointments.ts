@@ -24,6 +24,8 @@ export type PatientAppointmentsView = {
    * moved away): their appointments have not reached this device yet, if the practice is syncing.
    */
   readonly emptyMonths: readonly string[]
+  /** The agenda docs opened for the page (their freshness says whether « aucun » can be trusted). */
+  readonly docIds: readonly string[]
 }
 
 type MonthsRead = { readonly appointments: Appointment[]; readonly emptyMonths: string[] }
@@ -53,7 +55,8 @@ export function usePatientAppointments(patientId: string, thisMonth: string, pas
     },
     [patientId],
   )
-  const { value, complete } = useDocsSnapshot(shown.map(agendaDocId), readAppointments)
+  const docIds = shown.map(agendaDocId)
+  const { value, complete } = useDocsSnapshot(docIds, readAppointments)
   const ready = index !== null && complete
-  return { index, olderMonths: older, appointments: ready ? value.appointments : null, emptyMonths: ready ? value.emptyMonths : [] }
+  return { index, olderMonths: older, appointments: ready ? value.appointments : null, emptyMonths: ready ? value.emptyMonths : [], docIds }
 }

@@ -13,7 +13,7 @@
 import type * as Y from 'yjs'
 import { DIRECTORY_DOC_ID, MANIFEST_DOC_ID } from '../../../../shared/src/model/doc-ids'
 import { isFormatSupported, readManifest } from '../../../../shared/src/space/manifest'
-import type { RoomName } from '../../../../shared/src/space/rooms'
+import { MAIN_ROOM, type RoomName } from '../../../../shared/src/space/rooms'
 import type { PracticeDigests } from '../digests/practice-digests'
 import type { RoomPhase } from '../rooms/room-lifecycle'
 import type { BackgroundPass } from './background-pass'
@@ -55,6 +55,14 @@ export class MainRoomWatch {
       }
     }
     this.wasLive = live
+  }
+
+  /**
+   * Whether nobody ever wrote to `room`, as far as a synced directory tells (its room index); false
+   * when unknown (main has not synced in this session).
+   */
+  knownEmpty(room: RoomName): boolean {
+    return this.synced && this.index !== null && room !== MAIN_ROOM && !this.index.has(room)
   }
 
   /** Lists a room this device wrote to, so other devices fetch it in their background pass. */

@@ -1,7 +1,8 @@
 /**
  * What a screen may do with the practice: open a doc (and let go of it), read the sync state and
- * ask to sync now, read the digests shown while docs sync, use attachments, say that its first
- * screen is up. Nothing else: no socket, no key, no room, no test hook (practice.ts holds those).
+ * ask to sync now, see how far each doc it holds can be trusted, read the digests shown while docs
+ * sync, use attachments, say that its first screen is up. Nothing else: no socket, no key, no
+ * room, no test hook (practice.ts holds those).
  */
 import type * as Y from 'yjs'
 import type { DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
@@ -9,6 +10,7 @@ import type { WeekDigest } from '../../../../shared/src/digest/week-digest'
 import type { AttachmentSync } from '../attachments/attachment-sync'
 import type { DigestSource } from '../digests/digest-source'
 import type { SyncState } from '../sync-state'
+import type { DocFreshness } from './doc-freshness'
 
 /** A doc held by its user: live while held (its room is connected), until `release()`. */
 export interface DocLease {
@@ -27,6 +29,13 @@ export interface PracticeHandle {
   acquireDoc(docId: string, priority: 'view' | 'prefetch'): Promise<DocLease>
   getSyncState(): SyncState
   subscribe(listener: () => void): () => void
+  /**
+   * How far a doc acquired through this handle can be trusted now: live, catching up, or behind
+   * (offline), and whether what it holds is known complete (doc-freshness.ts).
+   */
+  docFreshness(docId: string): DocFreshness
+  /** Told of every change of any room's state, and of going on- or offline: docFreshness may differ. */
+  subscribeRooms(listener: () => void): () => void
   /** « Synchroniser maintenant »: push queued changes and reconnect every room now. */
   syncNow(): void
   /** What the directory's views read until the directory has synced (digests/digest-source.ts). */

@@ -205,10 +205,40 @@ describe('Practice: the rooms it holds', () => {
     const practice = await open(await options('2026-06-15T10:00:00Z'))
     const handle = practice.handle()
     expect(Object.keys(handle).sort()).toEqual(
-      ['acquireDoc', 'attachmentFailure', 'attachments', 'directoryDigest', 'firstScreenShown', 'getSyncState', 'spaceId', 'subscribe', 'syncNow', 'weekDigest'].sort(),
+      [
+        'acquireDoc',
+        'attachmentFailure',
+        'attachments',
+        'directoryDigest',
+        'docFreshness',
+        'firstScreenShown',
+        'getSyncState',
+        'spaceId',
+        'subscribe',
+        'subscribeRooms',
+        'syncNow',
+        'weekDigest',
+      ].sort(),
     )
     expect(Object.isFrozen(handle)).toBe(true)
     const lease = await handle.acquireDoc('agenda/2026-06', 'view')
     expect(lease.doc).toBe(await practice.openDoc('agenda/2026-06'))
+    // Never connected (the practice is offline on purpose): behind, and not known complete.
+    expect(handle.docFreshness('agenda/2026-06')).toEqual({ currency: 'behind', known: false, lastExchangeAt: null })
+  })
+
+  it('tells a held doc as on its way while its room waits for the relay, and behind once the practice goes offline', async () => {
+    const relay = await silentRelay()
+    const practice = await open(await options('2026-06-15T10:00:00Z', { relayUrl: relay.url, connect: true }))
+    const handle = practice.handle()
+    await handle.acquireDoc('agenda/2026-06', 'view')
+    let changes = 0
+    handle.subscribeRooms(() => changes++)
+    // A silent relay answers nothing: the room is on its way, and what it holds is not known.
+    await expect.poll(() => handle.docFreshness('agenda/2026-06')).toMatchObject({ currency: 'updating', known: false })
+    practice.disconnect()
+    expect(handle.docFreshness('agenda/2026-06')).toMatchObject({ currency: 'behind', known: false })
+    await expect.poll(() => changes, { message: 'going offline is told to the views' }).toBeGreaterThan(0)
+    await relay.close()
   })
 })

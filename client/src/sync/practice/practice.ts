@@ -35,6 +35,7 @@ import { ConnectionStatus, foldSyncState, initialSyncState, sameSyncState, type 
 import { BackgroundPass } from './background-pass'
 import { browserIsOffline, listenToBrowser } from './browser-signals'
 import { DocLeases, type LeasePriority } from './doc-leases'
+import { freshnessOf, type DocFreshness } from './doc-freshness'
 import type { DocLease, PracticeHandle } from './practice-handle'
 import { MainRoomWatch } from './main-room-watch'
 import { PracticeInspector } from './practice-inspector'
@@ -86,6 +87,10 @@ export class Practice {
   private readonly today: string
   private readonly startupPlan: PracticeStartup
   private readonly listeners = new Set<() => void>()
+  /** Told of every change of any room's state (a view's doc freshness), not only the folded state's. */
+  private readonly roomListeners = new Set<() => void>()
+  /** The room of every doc acquired so far: a view asks a doc's freshness synchronously. */
+  private readonly docRooms = new Map<string, RoomName>()
   private readonly untilWaiters = new Set<() => void>()
   private readonly stopListening: () => void
   private state: SyncState = initialSyncState
@@ -135,6 +140,7 @@ export class Practice {
         // The state is folded at once (a handshake's backlog may last less than a turn); the
         // wants, once per turn.
         this.publishState()
+        this.notifyRooms()
         this.scheduleReconcile()
       },
       onLocalWrite: (room) => this.onLocalWrite(room),
@@ -205,6 +211,11 @@ export class Practice {
       acquireDoc: (docId: string, priority: 'view' | 'prefetch') => this.acquireDoc(docId, priority),
       getSyncState: () => this.state,
       subscribe: (listener: () => void) => this.subscribe(listener),
+      docFreshness: (docId: string) => this.docFreshness(docId),
+      subscribeRooms: (listener: () => void) => {
+        this.roomListeners.add(listener)
+        return () => this.roomListeners.delete(listener)
+      },
       syncNow: () => this.syncNow(),
       directoryDigest: this.digests.directoryHolder,
       weekDigest: this.digests.weekHolder,
@@ -224,6 +235,7 @@ export class Practice {
   async acquireDoc(docId: string, priority: LeasePriority): Promise<DocLease> {
     if (this.closed) throw new Error('The practice is closed')
     const room = await roomOf(docId)
+    this.docRooms.set(docId, room)
     const end = this.leases.acquire(room, priority)
     this.scheduleReconcile()
     const release = () => {
@@ -242,6 +254,13 @@ export class Practice {
   /** A doc held for the practice's lifetime (tests, tools, the registry): its room stays loaded. */
   async openDoc(docId: string): Promise<Y.Doc> {
     return (await this.acquireDoc(docId, 'pin')).doc
+  }
+
+  /** How far a doc acquired here can be trusted now (doc-freshness.ts). */
+  docFreshness(docId: string): DocFreshness {
+    const room = this.docRooms.get(docId) ?? null
+    const state = room === null ? null : (this.pool.loaded(room)?.getState() ?? null)
+    return freshnessOf(state, { online: this.online && this.refusal === null, knownEmpty: room !== null && this.main.knownEmpty(room) })
   }
 
   /** The room of a doc (shared/src/space/rooms.ts). */
@@ -364,6 +383,7 @@ export class Practice {
     await this.attachmentSync?.destroy()
     await this.pool.destroy()
     this.listeners.clear()
+    this.roomListeners.clear()
   }
 
   // --- the loop ---
@@ -394,6 +414,8 @@ export class Practice {
     this.pool.reconcile(this.wanted)
     this.scheduleGraceEnd()
     this.publishState()
+    // Going offline or online changes every doc's freshness without any room's state changing.
+    this.notifyRooms()
     this.wakeWaiters()
   }
 
@@ -421,6 +443,11 @@ export class Practice {
     this.state = next
     if (cameOnline) void this.attachmentSync?.drain()
     for (const listener of this.listeners) listener()
+  }
+
+  private notifyRooms(): void {
+    if (this.closed) return
+    for (const listener of this.roomListeners) listener()
   }
 
   /** Resolves once `check` holds (re-checked after every reconcile), or the practice closes. */

@@ -31,6 +31,11 @@ export class RoomIndex {
     return [...this.map.keys()].filter(isRoomName)
   }
 
+  /** Whether the room is listed: somebody wrote to it. */
+  has(room: RoomName): boolean {
+    return this.map.get(room) === true
+  }
+
   /** Lists a room this device wrote to, once per session. */
   record(room: RoomName): void {
     if (room === MAIN_ROOM || this.recorded.has(room)) return

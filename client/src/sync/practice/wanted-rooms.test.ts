@@ -14,6 +14,7 @@ function state(extra: Partial<RoomState> = {}): RoomState {
     incoming: 0,
     outgoing: 0,
     lastExchangeAt: null,
+    lastSyncedAt: null,
     storageError: null,
     undecryptableEntries: 0,
     restoring: false,

@@ -6,6 +6,9 @@
  *                                       reload offline does not count the whole envelope as pending
  *   tournee:last-exchange               epoch ms of the last frame from the relay, so a reload
  *                                       offline still says when this device last synced
+ *   tournee:last-synced                 epoch ms of the last handshake completed with the relay:
+ *                                       the room then held everything the relay held, so what it
+ *                                       shows is known (an empty week is empty), if maybe old
  *
  * Local storage is fragile (tablets evict, quotas overflow): every write's outcome is watched, a
  * failure is shown at once (`storageError`) and repaired by rewriting the whole local state, every
@@ -17,6 +20,7 @@ import { LocalStore } from '../adapters/local-store'
 
 const ACKED_KEY = 'tournee:acknowledged-state-vector'
 const LAST_EXCHANGE_KEY = 'tournee:last-exchange'
+const LAST_SYNCED_KEY = 'tournee:last-synced'
 const STORAGE_RETRY_MS = 15_000
 /** Records are saved this long after they change: many ACKs a second are one write. */
 const SAVE_DELAY_MS = 500
@@ -27,6 +31,14 @@ export interface RoomRecords {
   /** The saved acknowledged vector, or null (never synced, or erased). */
   readonly acknowledged: Uint8Array | null
   readonly lastExchangeAt: number | null
+  readonly lastSyncedAt: number | null
+}
+
+/** What a save writes: `acknowledged` is encoded when the save runs. */
+export interface RecordsToSave {
+  readonly acknowledged: () => ArrayBuffer
+  readonly lastExchangeAt: number | null
+  readonly lastSyncedAt: number | null
 }
 
 export interface RoomStoreOptions {
@@ -43,7 +55,7 @@ export class RoomStore {
   private retrying = false
   private destroyed = false
   /** What the next save writes: set by the room, read when the timer fires. */
-  private pending: { acknowledged: () => ArrayBuffer; lastExchangeAt: number | null } | null = null
+  private pending: RecordsToSave | null = null
   private store!: LocalStore
 
   private constructor(private readonly options: RoomStoreOptions) {}
@@ -55,9 +67,15 @@ export class RoomStore {
       onFailure: (error) => room.fail(error),
       onManyRows: () => room.trimSoon(),
     })
-    const [acked, lastExchange] = await Promise.all([room.store.get(ACKED_KEY).catch(() => undefined), room.store.get(LAST_EXCHANGE_KEY).catch(() => undefined)])
+    const [acked, lastExchange, lastSynced] = await Promise.all(
+      [ACKED_KEY, LAST_EXCHANGE_KEY, LAST_SYNCED_KEY].map((key) => room.store.get(key).catch(() => undefined)),
+    )
     const acknowledged = acked instanceof ArrayBuffer ? new Uint8Array(acked) : acked instanceof Uint8Array ? acked : null
-    return { store: room, records: { acknowledged, lastExchangeAt: typeof lastExchange === 'number' ? lastExchange : null } }
+    const lastExchangeAt = typeof lastExchange === 'number' ? lastExchange : null
+    // A room saved before tournee:last-synced existed had synced if it had exchanged at all with
+    // the relay and holds an acknowledged vector (the relay's ACK comes after its answer).
+    const lastSyncedAt = typeof lastSynced === 'number' ? lastSynced : acknowledged !== null ? lastExchangeAt : null
+    return { store: room, records: { acknowledged, lastExchangeAt, lastSyncedAt } }
   }
 
   /** Whether a transaction of the envelope is this store loading what the database held. */
@@ -71,7 +89,7 @@ export class RoomStore {
   }
 
   /** Saves the room's records soon (coalesced): `acknowledged` is read when the save runs. */
-  saveSoon(records: { acknowledged: () => ArrayBuffer; lastExchangeAt: number | null }): void {
+  saveSoon(records: RecordsToSave): void {
     this.pending = records
     if (this.saveTimer !== null || this.destroyed) return
     this.saveTimer = setTimeout(() => {
@@ -89,6 +107,7 @@ export class RoomStore {
     try {
       await this.store.set(ACKED_KEY, records.acknowledged())
       if (records.lastExchangeAt !== null) await this.store.set(LAST_EXCHANGE_KEY, records.lastExchangeAt)
+      if (records.lastSyncedAt !== null) await this.store.set(LAST_SYNCED_KEY, records.lastSyncedAt)
     } catch (error) {
       this.fail(error)
     }

@@ -63,6 +63,11 @@ export interface RoomState {
   readonly incoming: number
   readonly outgoing: number
   readonly lastExchangeAt: number | null
+  /**
+   * When the room last completed a handshake with the relay (it then held all the relay held):
+   * null while what it shows is not known to be complete (never synced here, or erased).
+   */
+  readonly lastSyncedAt: number | null
   readonly storageError: string | null
   readonly undecryptableEntries: number
   readonly restoring: boolean
@@ -103,6 +108,7 @@ export class Room {
   private link: RelayLink | null = null
   private progress: RoomProgress | null = null
   private lastExchangeAt: number | null = null
+  private lastSyncedAt: number | null = null
   private restoring = false
   /** The blinded id, once loaded (diagnostics name rooms by it, never by their name). */
   private roomId = '?'
@@ -130,6 +136,7 @@ export class Room {
       this.doc = doc
       this.store = store
       this.lastExchangeAt = records.lastExchangeAt
+      this.lastSyncedAt = records.lastSyncedAt
       this.progress = new RoomProgress(doc, RoomProgress.decode(records.acknowledged))
       this.restoring = this.config.previouslySynced && Y.encodeStateVector(doc).byteLength <= 1
       this.env = new Envelope(doc, this.config.keys, this.name, {
@@ -278,6 +285,8 @@ export class Room {
         // The relay's state is merged: whatever the browser had erased is back.
         this.restoring = false
         this.progress?.endHandshake()
+        this.lastSyncedAt = this.config.now()
+        this.saveSoon()
         this.apply({ type: 'synced' })
         return
       case 'bad-frame':
@@ -350,7 +359,7 @@ export class Room {
   private saveSoon(): void {
     const progress = this.progress
     if (progress === null) return
-    this.store?.saveSoon({ acknowledged: () => progress.encodeAcknowledged(), lastExchangeAt: this.lastExchangeAt })
+    this.store?.saveSoon({ acknowledged: () => progress.encodeAcknowledged(), lastExchangeAt: this.lastExchangeAt, lastSyncedAt: this.lastSyncedAt })
   }
 
   private apply(event: RoomEvent): void {
@@ -382,6 +391,7 @@ export class Room {
       incoming: backlog.incoming,
       outgoing: backlog.outgoing,
       lastExchangeAt: this.lastExchangeAt,
+      lastSyncedAt: this.lastSyncedAt,
       storageError: this.store?.storageError ?? null,
       undecryptableEntries: this.env?.stats().undecryptable ?? 0,
       restoring: this.restoring,

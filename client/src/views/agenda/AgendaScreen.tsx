@@ -7,6 +7,7 @@ import {
   useAbsences,
   useActor,
   useAgendaAppointments,
+  useAgendaFreshness,
   useAppointmentKinds,
   useDirectory,
   useHolidays,
@@ -34,6 +35,7 @@ import type { EditorTarget } from './AppointmentEditor'
 import { DEFAULT_FRAME } from './grid-layout'
 import { MonthView } from './MonthView'
 import { TimeGrid } from './TimeGrid'
+import { FreshnessBanner } from '../sync/FreshnessBanner'
 import { WeekDigestBanner } from '../sync/WeekDigestBanner'
 import './agenda.css'
 
@@ -85,6 +87,9 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
   const date = props.date ?? today
   const days = useMemo(() => daysShown(mode, date), [mode, date])
   const appointments = useAgendaAppointments(days[0]!, days[days.length - 1]!)
+  // Not known: what shows may be incomplete, so no count and no free-looking grid (issue 17).
+  const freshness = useAgendaFreshness(days[0]!, days[days.length - 1]!)
+  const known = freshness?.known ?? true
   const practitioners = usePractitioners()
   const patients = usePatientIndex()
   const kinds = useAppointmentKinds()
@@ -155,7 +160,7 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
   const opened = sheet ? (appointments ?? []).find((a) => a.id === sheet) : undefined
 
   return (
-    <div className={mode === 'mois' ? 'agenda' : 'agenda agenda--grid'}>
+    <div className={`${mode === 'mois' ? 'agenda' : 'agenda agenda--grid'}${known ? '' : ' agenda--unknown'}`} aria-busy={!known}>
       <header className="agenda__header agenda__toolbar">
         {/* The week's full heading is its accessible name; the toolbar shows its short form. */}
         <h1 className="agenda__title">
@@ -194,7 +199,7 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
         {practitioners && practitioners.length > 1 && mode !== 'mois' ? (
           <PractitionerPicker practitioners={practitioners} hidden={hidden} onToggle={toggle} />
         ) : null}
-        {appointments !== null ? (
+        {appointments !== null && known ? (
           <p className="agenda__summary">
             {plural('agenda.count', live.length)}
             {overlapCount > 0 ? <strong className="agenda__overlaps"> · {plural('agendaUi.overlapCount', overlapCount)}</strong> : null}
@@ -216,6 +221,7 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
       </header>
       {failure ? <FormAlert>{failure}</FormAlert> : null}
       <WeekDigestBanner from={days[0]!} to={days[days.length - 1]!} />
+      <FreshnessBanner freshness={freshness} subject="agenda" floating />
       {appointments === null || practitioners === null ? (
         <p>{t('app.loading')}</p>
       ) : mode === 'mois' ? (

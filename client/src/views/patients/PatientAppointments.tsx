@@ -15,7 +15,8 @@ import type { Appointment, AppointmentKind, Patient, Practitioner } from '../../
 import { routeHref } from '../../app/route'
 import { useT } from '../../i18n'
 import type { PlainKey } from '../../i18n'
-import { useDirectory, useDocSnapshot, usePatientAppointments, usePractice, useSyncState } from '../../state'
+import { useDirectory, useDocFreshness, useDocSnapshot, usePatientAppointments, usePractice, useSyncState } from '../../state'
+import { FreshnessBanner } from '../sync/FreshnessBanner'
 import { describeError } from '../form/describe-error'
 import './patient-appointments.css'
 
@@ -52,10 +53,12 @@ export function PatientAppointments(props: { patient: Patient }) {
   const titleId = useId()
   const thisMonth = todayIn(timeZone, clock).slice(0, 7)
   const [pastMonths, setPastMonths] = useState(PAST_MONTHS_STEP)
-  const { index, olderMonths, appointments, emptyMonths } = usePatientAppointments(patient.id, thisMonth, pastMonths)
+  const { index, olderMonths, appointments, emptyMonths, docIds } = usePatientAppointments(patient.id, thisMonth, pastMonths)
+  // Months not known complete here (never synced): what shows may lack appointments (issue 17).
+  const freshness = useDocFreshness(docIds)
   // A month the index lists but whose doc holds nothing of the patient yet: still on its way here.
   const syncStatus = useSyncState(space).status
-  const arriving = emptyMonths.length > 0 && syncStatus !== 'online'
+  const arriving = (emptyMonths.length > 0 && syncStatus !== 'online') || !freshness.known
   const now = nowIn(timeZone, clock)
   const upcoming = (appointments ?? []).filter((a) => a.start >= now)
   const past = (appointments ?? []).filter((a) => a.start < now).reverse()
@@ -72,11 +75,12 @@ export function PatientAppointments(props: { patient: Patient }) {
         <p className="empty">{t('patients.appointments.none')}</p>
       ) : (
         <>
-          {arriving ? (
+          {arriving && freshness.known ? (
             <p className="patient-appointments__loading" aria-live="polite">
               {t('patients.appointments.arriving')}
             </p>
           ) : null}
+          <FreshnessBanner freshness={freshness} subject="appointments" />
           <AppointmentList
             title={t('patients.appointments.upcoming')}
             empty={t('patients.appointments.noneUpcoming')}

@@ -5,10 +5,11 @@ import type { AppointmentStatus } from '../../../../shared/src/model'
 import { routeHref } from '../../app/route'
 import { navigate } from '../../app/use-route'
 import { useT } from '../../i18n'
-import { useActor, useDoc, useDocSnapshot, usePatientIndex, usePractice, usePractitioners } from '../../state'
+import { useActor, useDoc, useDocFreshness, useDocSnapshot, usePatientIndex, usePractice, usePractitioners } from '../../state'
 import { describeError } from '../form/describe-error'
 import { SelectField } from '../form/fields'
 import { FormAlert } from '../form/form-alert'
+import { FreshnessBanner } from '../sync/FreshnessBanner'
 import { formatPhone } from '../patients/patient-form'
 import { addressQuery, homeVisitRound, telHref } from './home-visits'
 import type { HomeVisit } from './home-visits'
@@ -33,6 +34,7 @@ export function HomeVisitsScreen(props: { date: string | null; practitionerId: s
   const practitioners = usePractitioners()
   const patients = usePatientIndex()
   const agenda = useDoc(agendaDocId(monthOf(day)))
+  const freshness = useDocFreshness(useMemo(() => [agendaDocId(monthOf(day))], [day]))
   const readDay = useCallback((doc: Y.Doc) => listAppointments(doc, { day }).items, [day])
   const appointments = useDocSnapshot(agenda, readDay)
   const round = useMemo(
@@ -102,10 +104,12 @@ export function HomeVisitsScreen(props: { date: string | null; practitionerId: s
         </a>
       </div>
       {failure ? <FormAlert>{failure}</FormAlert> : null}
+      <FreshnessBanner freshness={freshness} subject="agenda" />
       {round === null ? (
         <p>{t('app.loading')}</p>
       ) : round.length === 0 ? (
-        <p className="empty">{t('tournee.empty')}</p>
+        // Not known complete here: the banner says so, and « aucune visite » would not be true.
+        freshness.known ? <p className="empty">{t('tournee.empty')}</p> : null
       ) : (
         <>
           <p className="agenda__summary">
