@@ -647,7 +647,6 @@ export const en: Dictionary = {
   'duplicates.detail': '{name}, born on {date}, has two files.',
   'duplicates.seeOther': 'See the other file',
   'duplicates.merge': 'Merge',
-  'duplicates.merging': 'Merging…',
 
   // Rooms: a practice's agenda months and patient files in separate relay rooms
   'sync.refusal.too-many-rooms': "the relay refuses part of this practice's data (limit reached)",

@@ -655,7 +655,6 @@ export const fr = {
   'duplicates.detail': '{name}, né(e) le {date}, a deux fiches.',
   'duplicates.seeOther': "Voir l'autre fiche",
   'duplicates.merge': 'Fusionner',
-  'duplicates.merging': 'Fusion en cours…',
 
   // Rooms: a practice's agenda months and patient files in separate relay rooms
   'sync.refusal.too-many-rooms': 'le relais refuse une partie des données de ce cabinet (limite atteinte)',
