@@ -2,7 +2,8 @@
  * Patient files as a practitioner uses them, in real Chromium against a real relay: the NIR key
  * error on its field, finding a patient by an accent-free fragment, two devices editing different
  * fields while one is offline, the history of both edits with their devices, restoring the old
- * phone, and a duplicate created on two offline devices offered for merge.
+ * phone, and a duplicate created on two offline devices, each with a note, merged as soon as it
+ * shows: one patient left, with both notes, on both devices and after a reload.
  */
 import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,6 +27,18 @@ const NIR_RIGHT = '2 58 03 17 300 123 37'
 
 function search(page: Page): Locator {
   return page.getByRole('searchbox', { name: 'Rechercher un patient' })
+}
+
+const NOTE_A = 'Note de A : lombalgie, marche 10 min.'
+const NOTE_B = 'Note de B : à domicile, escaliers.'
+
+function noteBoxes(page: Page): Locator {
+  return page.getByRole('textbox', { name: /^Texte : Séance du / })
+}
+
+/** The texts of the session notes the patient's file shows, sorted (both are dated today). */
+async function notesOf(page: Page): Promise<string[]> {
+  return (await noteBoxes(page).evaluateAll((boxes) => boxes.map((box) => (box as HTMLTextAreaElement).value))).sort()
 }
 
 function historyItems(page: Page): Promise<string[]> {
@@ -186,14 +199,14 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
     await a.page.setViewportSize({ width: 1024, height: 768 })
   })
 
-  it('5. the same patient created on two offline devices is offered for merge, and merged', async () => {
+  it('5. the same patient created on two offline devices, each with a note, merged right after the reconnect: one patient with both notes on both, after a reload too', async () => {
     const { a, b } = setup()
     need(shared.joined, 'the practice (step 1)')
     const durand = { birthName: 'Durand', firstNames: 'Paul', birthDate: '1950-01-01' }
     await setOffline(b, true)
-    for (const [device, phone] of [
-      [a, ''],
-      [b, '05 46 00 00 00'],
+    for (const [device, phone, note] of [
+      [a, '', NOTE_A],
+      [b, '05 46 00 00 00', NOTE_B],
     ] as const) {
       await nav(device.page, 'Patients').click()
       const form = device.page.getByRole('form', { name: 'Nouveau patient' })
@@ -203,13 +216,18 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
       if (phone) await form.getByLabel('Téléphone').fill(phone)
       await form.getByRole('button', { name: 'Enregistrer le patient' }).click()
       await form.getByText('Patient enregistré.').waitFor()
+      // Each device writes a session note in its own Durand's file (B still offline).
+      await openPatient(device.page, device === a ? 'Durand Paul' : 'DURAND Paul')
+      await device.page.getByRole('button', { name: 'Nouvelle note de séance' }).click()
+      await noteBoxes(device.page).first().click()
+      await device.page.keyboard.type(note)
+      await eventually(() => notesOf(device.page), `the note typed on ${device.name}`).toEqual([note])
     }
     await setOffline(b, false)
+    // A merges as soon as the duplicate shows, on the page of its Durand: B's file may not have
+    // reached A yet (the report: B's note stayed behind the merged-away record).
     const banner = a.page.getByRole('region', { name: /^Doublon possible/ })
     await banner.waitFor({ timeout: 20_000 })
-    await search(a.page).fill('durand')
-    // The list follows the search in a deferred render: read it once it has.
-    await eventually(() => patientLinks(a.page), 'both Durand Paul listed').toHaveLength(2)
     await banner.getByRole('button', { name: 'Fusionner' }).click()
     for (const device of [a, b]) {
       await nav(device.page, 'Patients').click()
@@ -218,8 +236,16 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
         expect.stringMatching(/^Durand Paul.*05 46 00 00 00/),
       ])
       expect(await device.page.getByRole('region', { name: /^Doublon possible/ }).count()).toBe(0)
+      await openPatient(device.page, 'Durand Paul')
+      await eventually(() => notesOf(device.page), `both notes in the kept file on ${device.name}`).toEqual([NOTE_A, NOTE_B])
+    }
+    for (const device of [a, b]) {
+      await device.page.reload()
+      await device.page.getByRole('heading', { level: 1, name: 'Durand Paul' }).waitFor()
+      await eventually(() => notesOf(device.page), `both notes on ${device.name} after a reload`).toEqual([NOTE_A, NOTE_B])
     }
 
+    await nav(a.page, 'Patients').click()
     await search(a.page).fill('')
     await a.page.setViewportSize({ width: 1024, height: 768 })
     await a.page.screenshot({ path: `${screenshotDir}patients-list.png`, animations: 'disabled' })
