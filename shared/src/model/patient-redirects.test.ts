@@ -6,7 +6,7 @@ import { mergePatients, MergeError } from './patient-duplicates'
 import { PatientRedirects, patientsBySurvivor } from './patient-redirects'
 import { addPatient, getPatient, listPatients } from './patients'
 import type { Patient } from './record-schemas'
-import { alice, bob, exchange, fork, steppingClock, T0 } from './test-support'
+import { alice, bob, exchange, fork, prng, steppingClock, T0 } from './test-support'
 
 type Row = Pick<Patient, 'id' | 'createdAt' | 'mergedInto'>
 const row = (id: string, mergedInto?: string, createdAt = T0): Row => ({ id, createdAt, ...(mergedInto ? { mergedInto } : {}) })
@@ -107,18 +107,6 @@ describe('concurrent merges on offline devices', () => {
   })
 })
 
-// mulberry32: small, seedable, good enough to shuffle test operations.
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const PINNED_SEEDS = [1, 7, 20261231]
 
 /**
@@ -129,6 +117,7 @@ const PINNED_SEEDS = [1, 7, 20261231]
  * leaves exactly the survivors listed.
  */
 function run(seed: number, replicas: number): { merges: number; cycles: number } {
+  console.log(`patient-redirects randomized merges: seed ${seed}, ${replicas} replicas`)
   const rand = prng(seed)
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!
   const clock = steppingClock()
@@ -187,7 +176,6 @@ describe('randomized concurrent merges', () => {
   })
 
   it('converge on a fresh seed (printed; rerun with TOURNEE_SEED)', () => {
-    console.log(`patient-redirects randomized merges: seed ${seed}`)
     expect(run(seed, 3).merges).toBeGreaterThan(10)
   })
 
