@@ -45,6 +45,9 @@ export type RedirectIssue = { readonly id: string; readonly reason: RedirectIssu
 /** A cycle of redirects and the member it is broken at (module comment). */
 export type BrokenCycle = { readonly survivor: string; readonly members: readonly string[] }
 
+/** A patient as the redirects read it. */
+type RedirectRow = Pick<Patient, 'id' | 'createdAt' | 'mergedInto'>
+
 /** What the redirects are built from: each record's id, stored `mergedInto`, and createdAt. */
 type RedirectSource = {
   /** [id, stored mergedInto] of every record that has one (other records need not be listed). */
@@ -145,11 +148,17 @@ export class PatientRedirects {
   }
 
   /** The redirects among patients already read (a directory digest, or a validated list). */
-  static fromPatients(patients: Iterable<Pick<Patient, 'id' | 'createdAt' | 'mergedInto'>>): PatientRedirects {
-    const byId = new Map<string, Pick<Patient, 'id' | 'createdAt' | 'mergedInto'>>()
-    for (const patient of patients) byId.set(patient.id, patient)
+  static fromPatients(patients: readonly RedirectRow[]): PatientRedirects {
+    return PatientRedirects.among(
+      new Map(patients.map((patient) => [patient.id, patient])),
+      patients.filter((patient) => patient.mergedInto !== undefined),
+    )
+  }
+
+  /** The redirects among patients by id, `merged` being those of them that carry a `mergedInto`. */
+  static among(byId: ReadonlyMap<string, RedirectRow>, merged: readonly RedirectRow[]): PatientRedirects {
     return new PatientRedirects({
-      redirects: [...byId.values()].filter((p) => p.mergedInto !== undefined).map((p) => [p.id, p.mergedInto] as const),
+      redirects: merged.map((patient) => [patient.id, patient.mergedInto] as const),
       exists: (id) => byId.has(id),
       createdAt: (id) => byId.get(id)?.createdAt,
     })
@@ -181,11 +190,13 @@ export class PatientRedirects {
  * a merged-away id gives its survivor's record, so an appointment booked for the duplicate shows
  * the patient it was merged into; an id whose survivor is not in `patients` gives its own record.
  */
-export function patientsBySurvivor<P extends Pick<Patient, 'id' | 'createdAt' | 'mergedInto'>>(patients: readonly P[]): Map<string, P> {
+export function patientsBySurvivor<P extends RedirectRow>(patients: readonly P[]): Map<string, P> {
   const byId = new Map(patients.map((patient) => [patient.id, patient]))
-  const redirects = PatientRedirects.fromPatients(patients)
-  if (redirects.size === 0) return byId
-  for (const patient of patients) {
+  const merged = patients.filter((patient) => patient.mergedInto !== undefined)
+  // The redirects cost only when there are some.
+  if (merged.length === 0) return byId
+  const redirects = PatientRedirects.among(byId, merged)
+  for (const patient of merged) {
     const survivor = byId.get(redirects.survivorOf(patient.id))
     if (survivor && survivor !== patient) byId.set(patient.id, survivor)
   }
