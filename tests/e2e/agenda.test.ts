@@ -2,7 +2,8 @@
  * The agenda as a practitioner uses it, in real Chromium against a real relay process, with two
  * devices (browser contexts): book by tapping a slot, move by dragging with a finger, create a
  * 10-session series and cancel one session, and two offline bookings of one slot that both survive
- * and are flagged on both devices. Also takes the README's agenda screenshots at tablet sizes.
+ * and are flagged on both devices; headings that say another year, and the day kept from view to
+ * view. Also takes the README's agenda screenshots at tablet sizes.
  *
  * The finger drag goes through CDP `Input.dispatchTouchEvent`: Chromium turns those touches into
  * the pointer events a real touchscreen produces (pointerType 'touch', with touch-action and
@@ -15,6 +16,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import { formatDayFr } from '../../shared/src/model/dates'
+import { shiftDay, weekOf } from '../helpers/calendar-oracle'
+import { TEST_TODAY } from '../helpers/test-clock'
 import { VIEWPORT } from './helpers/browser'
 import { longPressDrag } from './helpers/touch'
 import { need, useTwoDevices } from './helpers/step-fixture'
@@ -312,6 +316,49 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
       })
     await eventually(() => shadedMorning(SECOND), "Marc's morning is shaded until 13:30 on B").toBe(390)
     expect(await shadedMorning(PRACTITIONER), 'Claire keeps the default 8:00 start').toBe(60)
+  })
+
+  it('4d. headings of another year say it; Jour → Mois → Jour comes back to the day, and paging a month keeps its number', async () => {
+    const { a, relay } = setup()
+    need(done.practice, 'the practice of step 0')
+    const page = a.page
+    const modes = page.getByRole('navigation', { name: "Vue de l'agenda" })
+    const title = (name: string) => page.getByRole('heading', { level: 1, name, exact: true })
+    // The year is said when it is not the app's current one (its clock is the test clock).
+    const thisYear = TEST_TODAY.slice(0, 4)
+    const heading = (day: string) => formatDayFr(day, { withYear: day.slice(0, 4) !== thisYear })
+
+    await openDay(page, relay.url, '2027-01-14', heading('2027-01-14'))
+    await title(heading('2027-01-14')).waitFor()
+    await modes.getByRole('link', { name: 'Mois' }).click()
+    await title('janvier 2027').waitFor()
+    await modes.getByRole('link', { name: 'Jour' }).click()
+    await title(heading('2027-01-14')).waitFor()
+    await modes.getByRole('link', { name: 'Semaine' }).click()
+    await page.getByRole('heading', { level: 1, name: /^Semaine du lundi 11 janvier/ }).waitFor()
+    await modes.getByRole('link', { name: 'Mois' }).click()
+    await page.getByRole('button', { name: 'Mois suivant' }).click()
+    await title('février 2027').waitFor()
+    await modes.getByRole('link', { name: 'Jour' }).click()
+    await title(heading('2027-02-14')).waitFor()
+    // The 31st of a month has no February twin: the last day of February instead.
+    await openDay(page, relay.url, '2027-01-31', heading('2027-01-31'))
+    await modes.getByRole('link', { name: 'Mois' }).click()
+    await page.getByRole('button', { name: 'Mois suivant' }).click()
+    await title('février 2027').waitFor()
+    await modes.getByRole('link', { name: 'Jour' }).click()
+    await title(heading('2027-02-28')).waitFor()
+
+    // A week a year back names its year; this week names a year only when it runs into another.
+    const back = weekOf(shiftDay(TEST_TODAY, -366))
+    const across = (week: string[]) => week[0]!.slice(0, 4) !== week[6]!.slice(0, 4)
+    const weekName = (week: string[]) =>
+      `Semaine du ${formatDayFr(week[0]!, { withYear: across(week) })} au ${formatDayFr(week[6]!, { withYear: true })}`
+    await page.goto(`${relay.url}/#/agenda/semaine/${back[2]}`)
+    await title(weekName(back)).waitFor()
+    const now = weekOf(TEST_TODAY)
+    await page.goto(`${relay.url}/#/agenda/semaine`)
+    await title(across(now) ? weekName(now) : `Semaine du ${formatDayFr(now[0]!)} au ${formatDayFr(now[6]!)}`).waitFor()
   })
 
   it('5. screenshots of the day and week views at 1024×768 and 768×1024', async () => {

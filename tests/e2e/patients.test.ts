@@ -2,7 +2,8 @@
  * Patient files as a practitioner uses them, in real Chromium against a real relay: the NIR key
  * error on its field, finding a patient by an accent-free fragment, two devices editing different
  * fields while one is offline, the history of both edits with their devices, restoring the old
- * phone, and a duplicate created on two offline devices offered for merge.
+ * phone, and a duplicate created on two offline devices, each with a note, merged as soon as it
+ * shows: one patient left, with both notes, on both devices and after a reload.
  */
 import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,6 +27,18 @@ const NIR_RIGHT = '2 58 03 17 300 123 37'
 
 function search(page: Page): Locator {
   return page.getByRole('searchbox', { name: 'Rechercher un patient' })
+}
+
+const NOTE_A = 'Note de A : lombalgie, marche 10 min.'
+const NOTE_B = 'Note de B : à domicile, escaliers.'
+
+function noteBoxes(page: Page): Locator {
+  return page.getByRole('textbox', { name: /^Texte : Séance du / })
+}
+
+/** The texts of the session notes the patient's file shows, sorted (both are dated today). */
+async function notesOf(page: Page): Promise<string[]> {
+  return (await noteBoxes(page).evaluateAll((boxes) => boxes.map((box) => (box as HTMLTextAreaElement).value))).sort()
 }
 
 function historyItems(page: Page): Promise<string[]> {
@@ -117,7 +130,7 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
     shared.zoe = true
   })
 
-  it('3. typing an accent-free fragment finds Lefèvre, as the user types', async () => {
+  it('3. typing an accent-free fragment finds Lefèvre, as the user types; so does her birth date, from its first keys', async () => {
     const { a } = setup()
     need(shared.zoe, 'Lefèvre Zoé (step 2)')
     const page = a.page
@@ -127,7 +140,21 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
     await eventually(() => patientLinks(page), "'zoe' finds Zoé").toEqual([expect.stringContaining('Lefèvre Zoé')])
     await search(page).fill('06 12 34')
     await eventually(() => patientLinks(page), 'the phone finds her').toEqual([expect.stringContaining('Lefèvre Zoé')])
-    await search(page).fill('12/03/1958')
+    await search(page).fill('')
+    // Typed key by key, the birth date finds her as soon as it can mean her, and the list never
+    // says « aucun patient » while the date is still being typed.
+    const typed = '12/03/1958'
+    for (let i = 1; i <= typed.length; i++) {
+      const query = typed.slice(0, i)
+      await search(page).press(typed[i - 1]!)
+      const list = page.locator('.patients__list')
+      if (query.includes('/')) {
+        await eventually(() => patientLinks(page), `« ${query} » lists Lefèvre Zoé`).toContainEqual(expect.stringContaining('Lefèvre Zoé'))
+      } else {
+        await eventually(() => list.textContent(), `« ${query} » is a date being typed`).toContain('Date de naissance en cours de saisie')
+      }
+      expect(await list.textContent(), `« ${query} »`).not.toContain('Aucun patient ne correspond')
+    }
     await eventually(() => patientLinks(page), 'the French birth date finds her').toEqual([expect.stringContaining('Lefèvre Zoé')])
     // The keyboard goes from the search field into the list, and Entrée opens the file.
     await search(page).press('ArrowDown')
@@ -186,14 +213,14 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
     await a.page.setViewportSize({ width: 1024, height: 768 })
   })
 
-  it('5. the same patient created on two offline devices is offered for merge, and merged', async () => {
+  it('5. the same patient created on two offline devices, each with a note, merged right after the reconnect: one patient with both notes on both, after a reload too', async () => {
     const { a, b } = setup()
     need(shared.joined, 'the practice (step 1)')
     const durand = { birthName: 'Durand', firstNames: 'Paul', birthDate: '1950-01-01' }
     await setOffline(b, true)
-    for (const [device, phone] of [
-      [a, ''],
-      [b, '05 46 00 00 00'],
+    for (const [device, phone, note] of [
+      [a, '', NOTE_A],
+      [b, '05 46 00 00 00', NOTE_B],
     ] as const) {
       await nav(device.page, 'Patients').click()
       const form = device.page.getByRole('form', { name: 'Nouveau patient' })
@@ -203,13 +230,18 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
       if (phone) await form.getByLabel('Téléphone').fill(phone)
       await form.getByRole('button', { name: 'Enregistrer le patient' }).click()
       await form.getByText('Patient enregistré.').waitFor()
+      // Each device writes a session note in its own Durand's file (B still offline).
+      await openPatient(device.page, device === a ? 'Durand Paul' : 'DURAND Paul')
+      await device.page.getByRole('button', { name: 'Nouvelle note de séance' }).click()
+      await noteBoxes(device.page).first().click()
+      await device.page.keyboard.type(note)
+      await eventually(() => notesOf(device.page), `the note typed on ${device.name}`).toEqual([note])
     }
     await setOffline(b, false)
+    // A merges as soon as the duplicate shows, on the page of its Durand: B's file may not have
+    // reached A yet (the report: B's note stayed behind the merged-away record).
     const banner = a.page.getByRole('region', { name: /^Doublon possible/ })
     await banner.waitFor({ timeout: 20_000 })
-    await search(a.page).fill('durand')
-    // The list follows the search in a deferred render: read it once it has.
-    await eventually(() => patientLinks(a.page), 'both Durand Paul listed').toHaveLength(2)
     await banner.getByRole('button', { name: 'Fusionner' }).click()
     for (const device of [a, b]) {
       await nav(device.page, 'Patients').click()
@@ -218,8 +250,16 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
         expect.stringMatching(/^Durand Paul.*05 46 00 00 00/),
       ])
       expect(await device.page.getByRole('region', { name: /^Doublon possible/ }).count()).toBe(0)
+      await openPatient(device.page, 'Durand Paul')
+      await eventually(() => notesOf(device.page), `both notes in the kept file on ${device.name}`).toEqual([NOTE_A, NOTE_B])
+    }
+    for (const device of [a, b]) {
+      await device.page.reload()
+      await device.page.getByRole('heading', { level: 1, name: 'Durand Paul' }).waitFor()
+      await eventually(() => notesOf(device.page), `both notes on ${device.name} after a reload`).toEqual([NOTE_A, NOTE_B])
     }
 
+    await nav(a.page, 'Patients').click()
     await search(a.page).fill('')
     await a.page.setViewportSize({ width: 1024, height: 768 })
     await a.page.screenshot({ path: `${screenshotDir}patients-list.png`, animations: 'disabled' })

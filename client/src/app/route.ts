@@ -6,7 +6,9 @@
  *   #/agenda/2026-11-23            the agenda of a day (kept from the first version)
  *   #/agenda/jour/2026-11-23       the same, named
  *   #/agenda/semaine/2026-11-23    the week (Monday to Sunday) holding that day
- *   #/agenda/mois/2026-11          the month overview
+ *   #/agenda/mois/2026-11-23       the month overview of November 2026, the 23rd remembered: the
+ *                                  day the day and week views go back to
+ *   #/agenda/mois/2026-11          the month overview (the 1st remembered)
  *   #/agenda/semaine               this week (same for jour, mois)
  *   #/patients             the patient list
  *   #/patients/<id>        one patient
@@ -18,7 +20,7 @@
  *   #/impression/tournee/2026-11-23/<practitionerId>   the printable round (feuille de route)
  *   #/rappels/2026-11-24   reminders of a day's appointments (tomorrow's, from the agenda)
  */
-import { isLocalDate, isRecordId, monthOf } from '../../../shared/src/model'
+import { isLocalDate, isRecordId } from '../../../shared/src/model'
 
 /** The agenda's views, by the French words of their routes. */
 export const AGENDA_MODES = ['jour', 'semaine', 'mois'] as const
@@ -29,7 +31,7 @@ function isAgendaMode(value: unknown): value is AgendaMode {
 }
 
 export type Route =
-  /** `date` null: today. In the month view, `date` is the month's first day. */
+  /** `date` null: today. In the month view, `date` is a day of the month: the one the other views show. */
   | { readonly view: 'agenda'; readonly mode: AgendaMode; readonly date: string | null }
   | { readonly view: 'patients' }
   | { readonly view: 'patient'; readonly patientId: string }
@@ -51,8 +53,9 @@ function parseAgenda(second: string | undefined, third: string | undefined): Rou
   if (isLocalDate(second)) return third === undefined ? { view: 'agenda', mode: 'jour', date: second } : DEFAULT_ROUTE
   if (!isAgendaMode(second)) return DEFAULT_ROUTE
   if (third === undefined) return { view: 'agenda', mode: second, date: null }
-  const date = second === 'mois' ? `${third}-01` : third
-  if (!isLocalDate(date) || (second === 'mois' && third.length !== 7)) return { view: 'agenda', mode: second, date: null }
+  // The month view also takes a month alone (its first day), as it was first written.
+  const date = second === 'mois' && third.length === 7 ? `${third}-01` : third
+  if (!isLocalDate(date)) return { view: 'agenda', mode: second, date: null }
   return { view: 'agenda', mode: second, date }
 }
 
@@ -101,7 +104,7 @@ export function routeHref(route: Route): string {
   switch (route.view) {
     case 'agenda':
       if (route.date === null) return route.mode === 'jour' ? '#/agenda' : `#/agenda/${route.mode}`
-      return `#/agenda/${route.mode}/${route.mode === 'mois' ? monthOf(route.date) : route.date}`
+      return `#/agenda/${route.mode}/${route.date}`
     case 'patients':
       return '#/patients'
     case 'patient':

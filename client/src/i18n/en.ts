@@ -128,6 +128,7 @@ export const en: Dictionary = {
   'patients.listLabel': 'Patient list',
   'patients.empty': 'No patient yet.',
   'patients.noMatch': 'No patient matches “{query}”.',
+  'patients.dateInProgress': 'Date of birth being typed (dd/mm/yyyy)…',
   'patients.count': { one: '{count} patient', other: '{count} patients' },
   'patients.add': 'New patient',
   'patients.submit': 'Save the patient',
@@ -366,6 +367,7 @@ export const en: Dictionary = {
   'agendaUi.patient.searchHint': 'Name, phone or birth date. No patient: a blocked slot (give it a title).',
   'agendaUi.patient.matches': 'Patients found',
   'agendaUi.patient.noMatch': 'No patient found.',
+  'agendaUi.patient.dateInProgress': 'Date of birth being typed (dd/mm/yyyy)…',
   'agendaUi.patient.chosen': 'Patient: {name}',
   'agendaUi.patient.change': 'Change patient',
   'agendaUi.patient.new': 'New patient',
@@ -647,7 +649,6 @@ export const en: Dictionary = {
   'duplicates.detail': '{name}, born on {date}, has two files.',
   'duplicates.seeOther': 'See the other file',
   'duplicates.merge': 'Merge',
-  'duplicates.merging': 'Merging…',
 
   // Rooms: a practice's agenda months and patient files in separate relay rooms
   'sync.refusal.too-many-rooms': "the relay refuses part of this practice's data (limit reached)",

@@ -136,6 +136,7 @@ export const fr = {
   'patients.listLabel': 'Liste des patients',
   'patients.empty': "Aucun patient pour l'instant.",
   'patients.noMatch': 'Aucun patient ne correspond à « {query} ».',
+  'patients.dateInProgress': 'Date de naissance en cours de saisie (jj/mm/aaaa)…',
   'patients.count': { one: '{count} patient', other: '{count} patients' },
   'patients.add': 'Nouveau patient',
   'patients.submit': 'Enregistrer le patient',
@@ -374,6 +375,7 @@ export const fr = {
   'agendaUi.patient.searchHint': 'Nom, téléphone ou date de naissance. Sans patient : créneau bloqué (donnez-lui un titre).',
   'agendaUi.patient.matches': 'Patients trouvés',
   'agendaUi.patient.noMatch': 'Aucun patient trouvé.',
+  'agendaUi.patient.dateInProgress': 'Date de naissance en cours de saisie (jj/mm/aaaa)…',
   'agendaUi.patient.chosen': 'Patient : {name}',
   'agendaUi.patient.change': 'Changer de patient',
   'agendaUi.patient.new': 'Nouveau patient',
@@ -655,7 +657,6 @@ export const fr = {
   'duplicates.detail': '{name}, né(e) le {date}, a deux fiches.',
   'duplicates.seeOther': "Voir l'autre fiche",
   'duplicates.merge': 'Fusionner',
-  'duplicates.merging': 'Fusion en cours…',
 
   // Rooms: a practice's agenda months and patient files in separate relay rooms
   'sync.refusal.too-many-rooms': 'le relais refuse une partie des données de ce cabinet (limite atteinte)',

@@ -23,8 +23,8 @@ export interface Translator {
   clock(localTime: string): string
   /** The wall-clock time of an instant in the practice's time zone: 'Dernier échange : 14 h 32'. */
   timeOf(epochMs: number): string
-  /** 'lundi 23 novembre' for '2026-11-23'. */
-  dayHeading(date: string): string
+  /** 'lundi 23 novembre' for '2026-11-23'; 'lundi 23 novembre 2026' with `withYear`. */
+  dayHeading(date: string, options?: { readonly withYear?: boolean }): string
   /** '12 mars 1954' for '1954-03-12'. */
   longDate(date: string): string
   /** '45 min', '1 h', '1 h 30'. */
@@ -49,6 +49,13 @@ export function createTranslator(language: Language, timeZone: string = DEFAULT_
     weekday: 'long',
     day: 'numeric',
     month: 'long',
+    timeZone: 'UTC',
+  })
+  const dayHeadingWithYearFormat = new Intl.DateTimeFormat(locale, {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
     timeZone: 'UTC',
   })
   const longDateFormat = new Intl.DateTimeFormat(locale, {
@@ -97,7 +104,10 @@ export function createTranslator(language: Language, timeZone: string = DEFAULT_
     plural,
     clock,
     timeOf: (epochMs) => clock(fromInstant(epochMs, timeZone).slice(11)),
-    dayHeading: (date) => (language === 'fr' ? formatDayFr(date) : dayHeadingFormat.format(utcNoon(date))),
+    dayHeading: (date, options = {}) =>
+      language === 'fr'
+        ? formatDayFr(date, options)
+        : (options.withYear ? dayHeadingWithYearFormat : dayHeadingFormat).format(utcNoon(date)),
     longDate: (date) => longDateFormat.format(utcNoon(date)),
     duration,
     startOf: (localDateTime) => clock(localDateTime.slice(11)),

@@ -15,6 +15,7 @@ import {
   listAppointmentKinds,
   listPatients,
   listPractitioners,
+  patientsBySurvivor,
 } from '../../../shared/src/model'
 import type { AppointmentKind, Patient, Practice, Practitioner } from '../../../shared/src/model'
 import { DirectorySnapshotStore } from './directory-snapshot'
@@ -39,10 +40,13 @@ function readPatients(doc: Y.Doc): readonly Patient[] {
   return listPatients(doc).items
 }
 
-/** Every patient by id, archived and deleted included, so old appointments keep their names. */
+/**
+ * Every patient by id, archived and deleted included, so old appointments keep their names; a
+ * merged-away id gives the patient it was merged into (patientsBySurvivor), so an appointment
+ * booked for a duplicate, even after the merge, shows the patient it now belongs to.
+ */
 function readPatientIndex(doc: Y.Doc): ReadonlyMap<string, Patient> {
-  const { items } = listPatients(doc, { includeArchived: true, includeDeleted: true })
-  return new Map(items.map((patient) => [patient.id, patient]))
+  return patientsBySurvivor(listPatients(doc, { includeArchived: true, includeDeleted: true }).items)
 }
 
 // The same values from a digest: it holds what the readers above return (its patients are
@@ -58,7 +62,7 @@ export function activePatientsOfDigest(digest: DirectoryDigest): readonly Patien
 
 /** As `readPatientIndex`, from the digest. */
 export function patientIndexOfDigest(digest: DirectoryDigest): ReadonlyMap<string, Patient> {
-  return new Map(digest.patients.map((patient) => [patient.id, patient]))
+  return patientsBySurvivor(digest.patients)
 }
 
 /** The directory doc, for writers (and for reads that must see the doc itself); null while it opens. */

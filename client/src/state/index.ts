@@ -9,8 +9,11 @@ export { useAppUpdate } from './use-app-update'
 export { readLanguage, writeLanguage } from './language-preference'
 export { usePatientSearch, usePatientSearchRead } from './patient-search'
 export type { PatientSearchView } from './patient-search'
-export { mergeDuplicatePatients } from './patient-merge'
 export { usePatientAppointments } from './patient-appointments'
+export { usePatientMembers } from './patient-members'
+export type { PatientMembers } from './patient-members'
+export { usePatientFileRecords } from './patient-file-records'
+export type { FileRecordsView } from './patient-file-records'
 export type { PatientAppointmentsView } from './patient-appointments'
 export {
   useAppointmentKinds,

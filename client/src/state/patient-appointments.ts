@@ -2,15 +2,19 @@
  * A patient's appointments for their page, from the few agenda months the directory's index says
  * they are in (shared/src/model/patient-months.ts): the months from this one on, and the most
  * recent `pastMonths` of the months before. Nothing else is opened, so a ten-year practice costs
- * the months this patient was seen in, not 120 relay rooms.
+ * the months this patient was seen in, not 120 relay rooms. A patient with duplicates merged into
+ * it (usePatientMembers) has the months and the appointments of every one of them: appointments
+ * booked for a duplicate keep its id, and may be booked for it after the merge by a device that
+ * had not seen it yet.
  */
 import { useCallback } from 'react'
 import type * as Y from 'yjs'
-import { agendaDocId, agendaMonthOfDoc, compareAppointments, listAppointments, patientMonths } from '../../../shared/src/model'
+import { agendaDocId, agendaMonthOfDoc, compareAppointments, listAppointments, membersMonths } from '../../../shared/src/model'
 import type { Appointment, PatientMonths } from '../../../shared/src/model'
 import { useDirectory } from './directory'
 import { useDocSnapshot } from './use-doc'
 import { useDocsSnapshot } from './use-docs-snapshot'
+import { usePatientMembers } from './patient-members'
 
 export type PatientAppointmentsView = {
   /** Where the patient's appointments are; null while the directory opens or before the patient syncs. */
@@ -39,7 +43,8 @@ export function monthsToShow(index: PatientMonths, thisMonth: string, pastMonths
 }
 
 export function usePatientAppointments(patientId: string, thisMonth: string, pastMonths: number): PatientAppointmentsView {
-  const readIndex = useCallback((doc: Y.Doc) => patientMonths(doc, patientId), [patientId])
+  const { members } = usePatientMembers(patientId)
+  const readIndex = useCallback((doc: Y.Doc) => membersMonths(doc, members), [members])
   const index = useDocSnapshot(useDirectory(), readIndex)
   const { shown, older } = index ? monthsToShow(index, thisMonth, pastMonths) : { shown: [], older: 0 }
   const readAppointments = useCallback(
@@ -47,13 +52,13 @@ export function usePatientAppointments(patientId: string, thisMonth: string, pas
       const byId = new Map<string, Appointment>()
       const emptyMonths: string[] = []
       for (const doc of docs) {
-        const all = listAppointments(doc, { patientId, includeDeleted: true }).items
+        const all = members.flatMap((id) => listAppointments(doc, { patientId: id, includeDeleted: true }).items)
         if (all.length === 0) emptyMonths.push(agendaMonthOfDoc(doc))
         for (const a of all) if (a.deletedAt === undefined) byId.set(a.id, a)
       }
       return { appointments: [...byId.values()].sort(compareAppointments), emptyMonths }
     },
-    [patientId],
+    [members],
   )
   const docIds = shown.map(agendaDocId)
   const { value, complete } = useDocsSnapshot(docIds, readAppointments)

@@ -5,6 +5,7 @@ import type { OpenPractice, PracticeRecord } from '../sync/device/device'
 import type { PracticeHandle } from '../sync/practice/practice-handle'
 import { DigestOverlayCache } from './digest-overlay'
 import { DocCache } from './doc-cache'
+import { settleMergeCyclesWhileOpen } from './merge-cycle-settler'
 import { PatientIndexCache } from './patient-index-cache'
 import { PatientMonthIndexer } from './patient-month-indexer'
 
@@ -43,6 +44,12 @@ export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock;
     const indexer = new PatientMonthIndexer(docs)
     return () => indexer.dispose()
   }, [docs])
+  // Merges made in opposite directions on two offline devices are settled as they arrive.
+  const { memberId, deviceId } = record
+  useEffect(() => {
+    if (memberId === null) return
+    return settleMergeCyclesWhileOpen(docs, { memberId, deviceId }, clock)
+  }, [docs, memberId, deviceId, clock])
   const value = useMemo<PracticeContextValue>(
     () => ({
       space,

@@ -11,23 +11,11 @@ import type { Actor } from './actor'
 import { addAppointment, listAppointments, setAppointmentStatus, softDeleteAppointment, updateAppointment } from './agenda'
 import { agendaDocId } from './doc-ids'
 import { addPatient, listPatients, softDeletePatient, updatePatient } from './patients'
-import { T0, exchange } from './test-support'
+import { T0, exchange, prng } from './test-support'
 
 const PINNED_SEEDS = [1, 42, 20261123]
 const REPLICAS = 3
 const STEPS = 300
-
-// mulberry32: small, seedable, good enough to shuffle test operations.
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function run(seed: number): { ops: number; exchanges: number } {
   const rand = prng(seed)

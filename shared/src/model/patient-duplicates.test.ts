@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { addAppointment, getAppointment } from './agenda'
-import { addNote, addPrescription, getNoteText, listNotes, listPrescriptions } from './patient-file'
-import { areDuplicates, sameIdentity, findDuplicates, findDuplicatesOf, mergePatientFiles, mergePatients, relinkAppointments } from './patient-duplicates'
+import { areDuplicates, sameIdentity, findDuplicates, findDuplicatesOf, mergePatients } from './patient-duplicates'
 import { addPatient, getPatient, listPatients, patientHistory, updatePatient } from './patients'
 import type { Patient } from './record-schemas'
 import { alice, bob, exchange, fork, steppingClock, T0 } from './test-support'
@@ -66,29 +64,5 @@ describe('merge', () => {
       )
       expect(history.some((e) => e.kind === 'merge')).toBe(true)
     }
-  })
-
-  it('relinks appointments and copies the clinical file, and running twice changes nothing more', () => {
-    const clock = steppingClock()
-    const agenda = new Y.Doc({ guid: 'agenda/2026-11' })
-    const mine = addAppointment(agenda, { start: '2026-11-02T09:00', durationMin: 30, practitionerId: 'pr', patientId: 'drop' }, alice, clock)
-    const other = addAppointment(agenda, { start: '2026-11-02T10:00', durationMin: 30, practitionerId: 'pr', patientId: 'x' }, alice, clock)
-    expect(relinkAppointments(agenda, 'drop', 'keep', alice, clock)).toBe(1)
-    expect(relinkAppointments(agenda, 'drop', 'keep', alice, clock)).toBe(0)
-    expect(getAppointment(agenda, mine)?.patientId).toBe('keep')
-    expect(getAppointment(agenda, other)?.patientId).toBe('x')
-
-    const from = new Y.Doc()
-    const to = new Y.Doc()
-    const note = addNote(from, { date: '2026-11-02', kind: 'session', text: 'Marche 10 min' }, bob, clock)
-    addPrescription(from, { prescriberName: 'Dr Petit', date: '2026-10-01', indication: 'Lombalgie' }, bob, clock)
-    addNote(to, { date: '2026-11-03', kind: 'assessment', text: 'Bilan' }, alice, clock)
-    expect(mergePatientFiles(from, to, alice, clock)).toBe(2)
-    expect(mergePatientFiles(from, to, alice, clock)).toBe(0)
-    expect(listNotes(to).items.map((n) => n.text)).toEqual(['Bilan', 'Marche 10 min'])
-    expect(listPrescriptions(to).items).toHaveLength(1)
-    // The copy is a collaborative text of its own.
-    getNoteText(to, note).insert(0, '» ')
-    expect(getNoteText(from, note).toString()).toBe('Marche 10 min')
   })
 })

@@ -10,20 +10,25 @@
  * same pair choose the same one), copies into it the fields it lacks, and soft-deletes the other
  * with `mergedInto: <kept id>`; the kept patient's agenda months include the other's
  * (patient-months.ts). Both histories stay in the directory's change log; the kept
- * patient's history lists the merged one's entries too (`patientHistory`). Appointments and the
- * clinical file live in other docs: `relinkAppointments` and `mergePatientFiles` move them, one
- * doc at a time, and are safe to run twice.
+ * patient's history lists the merged one's entries too (`patientHistory`).
+ *
+ * Nothing is copied or relinked in other docs: `mergedInto` is a redirect that every reader
+ * resolves (patient-redirects.ts), so the clinical file, appointments, ordonnances and
+ * attachments of the merged record — those already there and those that reach it later from a
+ * device that was offline — show under the kept patient. A copy made at merge time would miss
+ * what arrives later, and two copies of one note would each be edited on their own.
  */
 import * as Y from 'yjs'
 import type { Actor, Clock } from './actor'
-import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from './collections'
+import { DIRECTORY_MAPS } from './collections'
 import { appendChanges } from './change-log'
 import { patientFields } from './input-schemas'
 import { mergePatientMonths } from './patient-months'
 import { getPatient } from './patients'
 import { foldText } from './patient-search'
 import type { Patient } from './record-schemas'
-import { collection, insertRecord, markDeleted, recordFields, requireRecord, writeChangedFields } from './records'
+import { MERGED_INTO } from './patient-redirects'
+import { collection, markDeleted, recordFields, requireRecord, writeChangedFields } from './records'
 
 const PATIENTS = DIRECTORY_MAPS.patients
 const EDITABLE = Object.keys(patientFields.shape)
@@ -115,13 +120,16 @@ export class MergeError extends Error {
 
 /**
  * Merges `dropId` into `keepId` in the directory: fields the kept record lacks are copied, the
- * other is soft-deleted with `mergedInto`. One transaction; a 'merge' entry joins the log.
+ * other is soft-deleted with `mergedInto` (the redirect readers follow, patient-redirects.ts).
+ * One transaction; a 'merge' entry joins the log. A record already merged away is not merged
+ * again: its redirect stays as it is, so a chain only ever grows at its survivor.
  */
 export function mergePatients(doc: Y.Doc, keepId: string, dropId: string, actor: Actor, clock: Clock): void {
   if (keepId === dropId) throw new MergeError('A patient cannot be merged into itself')
   const keep = requireRecord(doc, PATIENTS, keepId)
   const drop = requireRecord(doc, PATIENTS, dropId)
   if (keep.has('deletedAt')) throw new MergeError('The patient to keep is deleted: restore it first')
+  if (drop.get(MERGED_INTO) !== undefined) throw new MergeError('This patient was already merged into another one')
   doc.transact(() => {
     const kept = recordFields(keep)
     const dropped = recordFields(drop)
@@ -130,47 +138,10 @@ export function mergePatients(doc: Y.Doc, keepId: string, dropId: string, actor:
     // Both were active or one was archived: the merged patient is active if either was.
     next.archived = kept.archived === true && dropped.archived === true
     writeChangedFields(doc, keep, next, EDITABLE, actor, clock)
-    writeChangedFields(doc, drop, { mergedInto: keepId }, ['mergedInto'], actor, clock)
+    writeChangedFields(doc, drop, { [MERGED_INTO]: keepId }, [MERGED_INTO], actor, clock)
     markDeleted(doc, drop, actor, clock)
     mergePatientMonths(doc, keepId, dropId)
     appendChanges(doc, [{ kind: 'merge', collection: PATIENTS, recordId: keepId, from: dropId, at: clock(), by: { ...actor } }])
   })
 }
 
-/** Points the appointments of `fromId` in one agenda month doc at `toId`. Returns how many moved. */
-export function relinkAppointments(doc: Y.Doc, fromId: string, toId: string, actor: Actor, clock: Clock): number {
-  let count = 0
-  doc.transact(() => {
-    collection(doc, AGENDA_MAPS.appointments).forEach((value) => {
-      if (!(value instanceof Y.Map) || value.get('patientId') !== fromId) return
-      writeChangedFields(doc, value as Y.Map<unknown>, { patientId: toId }, ['patientId'], actor, clock)
-      count += 1
-    })
-  })
-  return count
-}
-
-/**
- * Copies the notes and prescriptions of one clinical file (`from`, patient/<dropped id>) into
- * another (`to`), keeping their ids so running it twice copies nothing twice. Note text is copied
- * into a new Y.Text. The copies are new records in `to`; `from` is left as it was, readable.
- */
-export function mergePatientFiles(from: Y.Doc, to: Y.Doc, actor: Actor, clock: Clock): number {
-  let count = 0
-  to.transact(() => {
-    for (const name of [PATIENT_FILE_MAPS.notes, PATIENT_FILE_MAPS.prescriptions]) {
-      const target = collection(to, name)
-      collection(from, name).forEach((value, id) => {
-        if (!(value instanceof Y.Map) || target.has(id)) return
-        const fields: Record<string, unknown> = {}
-        value.forEach((field: unknown, key: string) => {
-          if (key === 'createdAt' || key === 'createdBy' || key === 'updatedAt' || key === 'updatedBy') return
-          fields[key] = field instanceof Y.Text ? new Y.Text(field.toString()) : field
-        })
-        insertRecord(to, name, id, fields, actor, clock)
-        count += 1
-      })
-    }
-  })
-  return count
-}

@@ -109,10 +109,20 @@ export function getNote(doc: Y.Doc, id: string): Note | undefined {
   return read.ok ? read.record : undefined
 }
 
+/** Notes and ordonnances, newest first: by date, then by creation time, then id. */
+export function newestDatedFirst(a: Note | Prescription, b: Note | Prescription): number {
+  return b.date.localeCompare(a.date) || b.createdAt - a.createdAt || a.id.localeCompare(b.id)
+}
+
+/** Newest first: by creation time, then id. */
+export function newestCreatedFirst(a: Attachment, b: Attachment): number {
+  return b.createdAt - a.createdAt || a.id.localeCompare(b.id)
+}
+
 /** Newest first: by date, then by creation time. `text` is a snapshot. */
 export function listNotes(doc: Y.Doc, options: { includeDeleted?: boolean } = {}): ListResult<Note> {
   const result = readAll(doc, NOTES, noteRecord, (n) => options.includeDeleted || !isDeleted(n))
-  result.items.sort((a, b) => b.date.localeCompare(a.date) || b.createdAt - a.createdAt || a.id.localeCompare(b.id))
+  result.items.sort(newestDatedFirst)
   return result
 }
 
@@ -140,7 +150,7 @@ export function softDeletePrescription(doc: Y.Doc, id: string, actor: Actor, clo
 /** Newest first: by prescription date, then by creation time. */
 export function listPrescriptions(doc: Y.Doc, options: { includeDeleted?: boolean } = {}): ListResult<Prescription> {
   const result = readAll(doc, PRESCRIPTIONS, prescriptionRecord, (p) => options.includeDeleted || !isDeleted(p))
-  result.items.sort((a, b) => b.date.localeCompare(a.date) || b.createdAt - a.createdAt || a.id.localeCompare(b.id))
+  result.items.sort(newestDatedFirst)
   return result
 }
 
@@ -159,6 +169,6 @@ export function softDeleteAttachment(doc: Y.Doc, id: string, actor: Actor, clock
 /** Newest first: by creation time, then id. */
 export function listAttachments(doc: Y.Doc, options: { includeDeleted?: boolean } = {}): ListResult<Attachment> {
   const result = readAll(doc, ATTACHMENTS, attachmentRecord, (a) => options.includeDeleted || !isDeleted(a))
-  result.items.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id))
+  result.items.sort(newestCreatedFirst)
   return result
 }

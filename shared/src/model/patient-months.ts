@@ -58,6 +58,21 @@ export function patientMonths(directory: Y.Doc, patientId: string): PatientMonth
 }
 
 /**
+ * Where the appointments of a patient and of the records merged into it are (`members`, from
+ * PatientRedirects.membersOf): the union of their months, complete only when every list is. A
+ * merged-away record keeps getting months noted when a device that had not seen the merge books
+ * for it, so its survivor's page reads them here rather than from a copy made at merge time.
+ */
+export function membersMonths(directory: Y.Doc, members: readonly string[]): PatientMonths | null {
+  const lists = members.map((id) => patientMonths(directory, id))
+  const [own] = lists
+  if (!own) return null
+  const known = lists.filter((list): list is PatientMonths => list !== null)
+  if (known.length === 1) return own
+  return { months: [...new Set(known.flatMap((list) => list.months))].sort(), complete: known.every((list) => list.complete) }
+}
+
+/**
  * Notes that each patient has an appointment in its month; only what is missing is written, in
  * one transaction. A patient not in this directory (not synced yet) is skipped and counted apart.
  */

@@ -7,7 +7,8 @@
  *   name or first names, or of a tag. Case, accents, ligatures (œ, æ), hyphens and apostrophes are
  *   ignored: `foldText('Lefèvre-Œuvray')` is 'lefevre oeuvray'.
  * - a date: '12/03/1958' (also with '.' or '-'), '1958-03-12', '12/03' (day and month), '1958'
- *   (a birth year — a 4-digit token also matches phone and NIR digits).
+ *   (a birth year — a 4-digit token also matches phone and NIR digits), or one being typed
+ *   ('12/0', '12/03/19': search-dates.ts).
  * - digits: a phone number in any formatting ('06 12 34', '+33 6 12…', '0033 6…' all mean the
  *   same national number), or a NIR fragment (spaces ignored). A query made only of digits and
  *   separators is read as one number, so '06 12 34 56' is not four tokens.
@@ -19,6 +20,8 @@
 import type * as Y from 'yjs'
 import { DIRECTORY_MAPS } from './collections'
 import { readRecord } from './records'
+import { birthDateMatches, dateToken } from './search-dates'
+import type { DateToken } from './search-dates'
 import type { ListResult, RecordIssue } from './records'
 import { patientRecord } from './record-schemas'
 import type { Patient } from './record-schemas'
@@ -55,28 +58,26 @@ export function phoneDigits(text: string): string {
 
 export type SearchToken =
   | { readonly kind: 'word'; readonly text: string }
-  | { readonly kind: 'date'; readonly day?: number; readonly month?: number; readonly year?: number }
+  | DateToken
   | { readonly kind: 'digits'; readonly digits: string; readonly year?: number }
 
-const FULL_DATE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-const DAY_MONTH = /^(\d{1,2})\/(\d{1,2})$/
 const NUMBER_ONLY = /^\+?[0-9][0-9\s.()-]*$/
-
-function dateToken(piece: string): SearchToken | null {
-  const full = FULL_DATE.exec(piece)
-  if (full) return { kind: 'date', day: Number(full[1]), month: Number(full[2]), year: Number(full[3]) }
-  const iso = ISO_DATE.exec(piece)
-  if (iso) return { kind: 'date', year: Number(iso[1]), month: Number(iso[2]), day: Number(iso[3]) }
-  const dayMonth = DAY_MONTH.exec(piece)
-  if (dayMonth) return { kind: 'date', day: Number(dayMonth[1]), month: Number(dayMonth[2]) }
-  return null
-}
 
 function digitsToken(piece: string): SearchToken {
   const digits = phoneDigits(piece)
   const year = /^(19|20)[0-9]{2}$/.test(digits) ? Number(digits) : undefined
   return year === undefined ? { kind: 'digits', digits } : { kind: 'digits', digits, year }
+}
+
+/**
+ * Whether the query is a birth date still being typed ('12/0', '12/03/19'; '1' and '12' too, the
+ * first keys of one, though they are searched as numbers): a list that finds nobody yet should
+ * not say so, the date can still become one that finds someone.
+ */
+export function isIncompleteDate(query: string): boolean {
+  const trimmed = query.trim()
+  if (/^\d{1,2}$/.test(trimmed) && Number(trimmed) <= 31) return true
+  return parseQuery(query).some((token) => token.kind === 'date' && token.incomplete === true)
 }
 
 /** What the user typed, as tokens; an empty list means "everybody". */
@@ -159,14 +160,8 @@ function digitsMatch(entry: SearchEntry, token: Extract<SearchToken, { kind: 'di
   return entry.phones.some(found) || (entry.nir !== '' && found(entry.nir))
 }
 
-function dateMatch(entry: SearchEntry, token: Extract<SearchToken, { kind: 'date' }>): boolean {
-  const birth = entry.birth
-  if (!birth) return false
-  return (
-    (token.year === undefined || token.year === birth.year) &&
-    (token.month === undefined || token.month === birth.month) &&
-    (token.day === undefined || token.day === birth.day)
-  )
+function dateMatch(entry: SearchEntry, token: DateToken): boolean {
+  return entry.birth !== null && birthDateMatches(entry.birth, token)
 }
 
 /** A word token with its needle (' ' + text) built once per search, not once per patient. */

@@ -28,3 +28,15 @@ export function fork(doc: Y.Doc, guid = doc.guid): Y.Doc {
   Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
   return copy
 }
+
+/** A seeded PRNG in [0, 1) (mulberry32): small, good enough to shuffle randomized tests' operations. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -23,6 +23,7 @@ import { navigate } from '../../app/use-route'
 import { describeError } from '../form/describe-error'
 import { FormAlert } from '../form/form-alert'
 import { changeAppointment, changeStatus } from './agenda-actions'
+import { agendaHeading } from './agenda-heading'
 import { daysShown, stepDate } from './agenda-range'
 import { applyUndo, undoOf } from './agenda-undo'
 import type { UndoAction } from './agenda-undo'
@@ -78,7 +79,7 @@ type Undoable = { readonly action: UndoAction; readonly message: string; readonl
  */
 export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
   const translator = useT()
-  const { t, plural, dayHeading, timeZone } = translator
+  const { t, plural, timeZone } = translator
   const { clock, docs, record } = usePractice()
   const actor = useActor()
   const now = useNow(timeZone, clock)
@@ -147,14 +148,7 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
     applyUndo(openDoc, undo.action, actor, clock).catch(report)
   }
 
-  // '29 mars' for the week's short heading (the French day without its weekday).
-  const shortDay = (day: string) => dayHeading(day).replace(/^\S+\s/, '')
-  const heading =
-    mode === 'jour'
-      ? dayHeading(date)
-      : mode === 'semaine'
-        ? t('agendaUi.weekHeading', { first: dayHeading(days[0]!), last: dayHeading(days[6]!) })
-        : t(`agendaUi.month.${date.slice(5, 7) as MonthNumber}`, { year: date.slice(0, 4) })
+  const heading = agendaHeading(translator, mode, days, today)
   const live = (appointments ?? []).filter((a) => a.status !== 'cancelled')
   const overlapCount = live.filter((a) => overlapping.has(a.id)).length
   const opened = sheet ? (appointments ?? []).find((a) => a.id === sheet) : undefined
@@ -166,11 +160,11 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
         <h1 className="agenda__title">
           {mode === 'semaine' ? (
             <>
-              <span className="visually-hidden">{heading}</span>
-              <span aria-hidden="true">{t('agendaUi.weekShort', { first: shortDay(days[0]!), last: shortDay(days[6]!) })}</span>
+              <span className="visually-hidden">{heading.full}</span>
+              <span aria-hidden="true">{heading.short}</span>
             </>
           ) : (
-            heading
+            heading.full
           )}
         </h1>
         <div className="agenda__nav" role="group" aria-label={t('agenda.dayNav')}>
@@ -189,7 +183,8 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
             <a
               key={m}
               className="button"
-              href={routeHref({ view: 'agenda', mode: m, date: m === 'mois' ? `${date.slice(0, 7)}-01` : date })}
+              // The day shown is kept from view to view: Jour → Mois → Jour comes back to it.
+              href={routeHref({ view: 'agenda', mode: m, date })}
               aria-current={m === mode ? 'page' : undefined}
             >
               {t(MODE_LABELS[m])}
@@ -225,7 +220,7 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
       {appointments === null || practitioners === null ? (
         <p>{t('app.loading')}</p>
       ) : mode === 'mois' ? (
-        <MonthView date={date} today={today} appointments={appointments} overlapping={overlapping} label={heading} />
+        <MonthView date={date} today={today} appointments={appointments} overlapping={overlapping} label={heading.full} />
       ) : shown.length === 0 ? (
         <p className="empty">{t('agendaUi.noColumn')}</p>
       ) : (
@@ -273,4 +268,3 @@ export function AgendaScreen(props: { mode: AgendaMode; date: string | null }) {
   )
 }
 
-type MonthNumber = '01' | '02' | '03' | '04' | '05' | '06' | '07' | '08' | '09' | '10' | '11' | '12'

@@ -88,7 +88,8 @@ export function AppointmentSheet(props: {
           </a>
         ) : null}
         {a.patientId ? (
-          <a className="button" href={routeHref({ view: 'patient', patientId: a.patientId })} onClick={props.onClose}>
+          // The patient shown (the survivor, when the appointment names a duplicate merged since).
+          <a className="button" href={routeHref({ view: 'patient', patientId: patient?.id ?? a.patientId })} onClick={props.onClose}>
             {t('agendaUi.openFile')}
           </a>
         ) : null}

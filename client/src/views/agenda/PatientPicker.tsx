@@ -1,5 +1,5 @@
 import { useCallback, useDeferredValue, useId, useState } from 'react'
-import { addPatient, patientDisplayName, sameIdentity, TEXT_LIMITS, todayIn } from '../../../../shared/src/model'
+import { addPatient, isIncompleteDate, patientDisplayName, sameIdentity, TEXT_LIMITS, todayIn } from '../../../../shared/src/model'
 import type { Patient, PatientSearchIndex } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import { useActor, useDirectory, usePatientSearchRead, usePractice } from '../../state'
@@ -125,7 +125,8 @@ export function PatientPicker(props: {
               ))}
             </ul>
           ) : deferred.trim() !== '' ? (
-            <p className="picker__none">{t('agendaUi.patient.noMatch')}</p>
+            // A birth date typed in part ('12/0') may still find someone: not « aucun » yet.
+            <p className="picker__none">{isIncompleteDate(deferred) ? t('agendaUi.patient.dateInProgress') : t('agendaUi.patient.noMatch')}</p>
           ) : null}
           {identity !== null ? (
             <div className="picker__new" role="group" aria-label={t('agendaUi.patient.new')}>

@@ -1,25 +1,32 @@
 import { useEffect, useState } from 'react'
-import { listPrescriptions, patientDocId } from '../../../../shared/src/model'
+import type * as Y from 'yjs'
+import { inFile, listPrescriptions, newestDatedFirst, patientDocId, unionFileRecords } from '../../../../shared/src/model'
 import type { Prescription } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
-import { usePractice } from '../../state'
+import { usePatientMembers, usePractice } from '../../state'
 import { SelectField } from '../form/fields'
 
 type Loaded = { status: 'loading' } | { status: 'ready'; prescriptions: readonly Prescription[] } | { status: 'unavailable' }
 
 /**
  * « Ordonnance » of an appointment or a series: one of the patient's prescriptions, so that the
- * sessions count against it (prescription-counts.ts). The patient's file is a clinical doc: a
- * device that cannot open it (not synced, no clinical key) keeps the stored link as it is.
+ * sessions count against it (prescription-counts.ts) — the patient's own, or one of a duplicate
+ * merged into it (usePatientMembers). The patient's file is a clinical doc: a device that cannot
+ * open it (not synced, no clinical key) keeps the stored link as it is.
  */
 export function PrescriptionChoice(props: { patientId: string; defaultValue: string | undefined; error: string | undefined }) {
   const { t, longDate } = useT()
   const { docs } = usePractice()
+  const { members } = usePatientMembers(props.patientId)
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' })
   useEffect(() => {
     let live = true
-    docs.open(patientDocId(props.patientId)).then(
-      (doc) => live && setLoaded({ status: 'ready', prescriptions: listPrescriptions(doc).items }),
+    Promise.all(members.map((id) => docs.open(patientDocId(id)))).then(
+      ([own, ...others]) => {
+        const list = (doc: Y.Doc) => inFile(doc, listPrescriptions(doc).items)
+        const union = unionFileRecords(list(own!), others.flatMap(list), newestDatedFirst)
+        if (live) setLoaded({ status: 'ready', prescriptions: union.map((item) => item.record) })
+      },
       (error: unknown) => {
         console.warn('Patient file unavailable for the prescription choice', error instanceof Error ? error.name : 'error')
         if (live) setLoaded({ status: 'unavailable' })
@@ -28,7 +35,7 @@ export function PrescriptionChoice(props: { patientId: string; defaultValue: str
     return () => {
       live = false
     }
-  }, [docs, props.patientId])
+  }, [docs, members])
   if (loaded.status !== 'ready' || loaded.prescriptions.length === 0) {
     return props.defaultValue ? <input type="hidden" name="prescriptionId" value={props.defaultValue} /> : null
   }

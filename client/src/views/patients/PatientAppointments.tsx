@@ -2,6 +2,7 @@ import { useCallback, useId, useState } from 'react'
 import type * as Y from 'yjs'
 import {
   agendaDocId,
+  getPatient,
   indexAgendaMonth,
   listAppointmentKinds,
   listPractitioners,
@@ -15,7 +16,15 @@ import type { Appointment, AppointmentKind, Patient, Practitioner } from '../../
 import { routeHref } from '../../app/route'
 import { useT } from '../../i18n'
 import type { PlainKey } from '../../i18n'
-import { useDirectory, useDocFreshness, useDocSnapshot, usePatientAppointments, usePractice, useSyncState } from '../../state'
+import {
+  useDirectory,
+  useDocFreshness,
+  useDocSnapshot,
+  usePatientAppointments,
+  usePatientMembers,
+  usePractice,
+  useSyncState,
+} from '../../state'
 import { FreshnessBanner } from '../sync/FreshnessBanner'
 import { describeError } from '../form/describe-error'
 import './patient-appointments.css'
@@ -153,21 +162,25 @@ function OlderPatientCatchUp(props: { patient: Patient }) {
   const directory = useDirectory()
   const [progress, setProgress] = useState<CatchUp>({ state: 'idle' })
   const { patient } = props
+  // The duplicates merged into the patient count too: their lists may be the incomplete ones.
+  const { members } = usePatientMembers(patient.id)
 
   const run = useCallback(async () => {
     if (!directory) return
-    const months = monthsAroundPatient(monthOf(todayIn(timeZone, () => patient.createdAt)), todayIn(timeZone, clock).slice(0, 7))
+    const thisMonth = todayIn(timeZone, clock).slice(0, 7)
+    const createdAt = members.map((id) => getPatient(directory, id)?.createdAt ?? patient.createdAt)
+    const months = [...new Set(createdAt.flatMap((at) => monthsAroundPatient(monthOf(todayIn(timeZone, () => at)), thisMonth)))].sort()
     try {
       for (const [i, month] of months.entries()) {
         setProgress({ state: 'running', done: i, total: months.length })
         indexAgendaMonth(directory, await docs.open(agendaDocId(month)))
       }
-      markMonthsComplete(directory, patient.id)
+      for (const id of members) markMonthsComplete(directory, id)
       setProgress({ state: 'idle' })
     } catch (error) {
       setProgress({ state: 'failed', message: describeError(error, translator) })
     }
-  }, [directory, docs, clock, timeZone, patient, translator])
+  }, [directory, docs, clock, timeZone, patient, members, translator])
 
   return (
     <div className="patient-appointments__catch-up">

@@ -4,7 +4,7 @@ import type * as Y from 'yjs'
 import { findDuplicatesOf, getPatient, patientDisplayName, updatePatient } from '../../../../shared/src/model'
 import type { Patient } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
-import { useActor, useDirectory, useDirectoryDigest, useDocSnapshot, usePractice } from '../../state'
+import { useActor, useDirectory, useDirectoryDigest, useDocSnapshot, usePatientMembers, usePractice } from '../../state'
 import { routeHref } from '../../app/route'
 import { describeError } from '../form/describe-error'
 import { FormAlert, FormNotice } from '../form/form-alert'
@@ -15,7 +15,10 @@ import { PatientClinicalFile } from './file/PatientClinicalFile'
 import { PatientAppointments } from './PatientAppointments'
 import { PatientHistory } from './PatientHistory'
 
-/** Identity and contact of one patient, its edit form and its history. */
+/**
+ * Identity and contact of one patient, its edit form and its history; its appointments and its
+ * clinical file with those of the duplicates merged into it.
+ */
 export function PatientDetailScreen(props: { patientId: string }) {
   const { t } = useT()
   const directory = useDirectory()
@@ -61,7 +64,10 @@ function PatientIdentity(props: { directory: Y.Doc; patient: Patient }) {
   const [failure, setFailure] = useState<string | null>(null)
   const readDuplicates = useCallback((doc: Y.Doc) => findDuplicatesOf(doc, patient.id), [patient.id])
   const duplicates = useDocSnapshot(directory, readDuplicates) ?? []
-  const mergedInto = patient.mergedInto
+  // A duplicate merged away leads to the patient it now belongs to, through any chain of merges;
+  // its clinical file below is that patient's.
+  const { survivor } = usePatientMembers(patient.id)
+  const mergedInto = survivor === patient.id ? null : survivor
 
   function setArchived(archived: boolean) {
     try {

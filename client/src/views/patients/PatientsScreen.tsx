@@ -1,5 +1,6 @@
 import { useDeferredValue, useId, useState } from 'react'
 import type { KeyboardEvent } from 'react'
+import { isIncompleteDate } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import { usePatientSearch } from '../../state'
 import { DirectoryDigestBanner } from '../sync/DirectoryDigestBanner'
@@ -56,7 +57,14 @@ export function PatientsScreen() {
         {patients === null ? (
           <p>{t('app.loading')}</p>
         ) : patients.length === 0 ? (
-          <p className="empty">{query.trim() === '' ? t('patients.empty') : t('patients.noMatch', { query })}</p>
+          <p className="empty">
+            {query.trim() === ''
+              ? t('patients.empty')
+              : // A birth date typed in part ('12/0') may still find someone: not « aucun patient » yet.
+                isIncompleteDate(deferredQuery)
+                ? t('patients.dateInProgress')
+                : t('patients.noMatch', { query })}
+          </p>
         ) : (
           <>
             <p className="patients__count" aria-live="polite">

@@ -1,22 +1,25 @@
-import { useId, useState } from 'react'
+import { useId, useMemo, useState } from 'react'
 import type { ChangeEvent } from 'react'
 import type * as Y from 'yjs'
-import { listAttachments, listPrescriptions } from '../../../../../shared/src/model'
-import type { Attachment } from '../../../../../shared/src/model'
+import { listAttachments, listPrescriptions, newestCreatedFirst, newestDatedFirst } from '../../../../../shared/src/model'
+import type { Attachment, Prescription } from '../../../../../shared/src/model'
 import { useT } from '../../../i18n'
-import { useActor, useAttachmentActions, useAttachmentOpenable, useAttachmentState, useDocSnapshot, usePractice } from '../../../state'
+import { useActor, useAttachmentActions, useAttachmentOpenable, useAttachmentState, usePatientFileRecords, usePractice } from '../../../state'
 import { FormAlert, FormNotice } from '../../form/form-alert'
 import { describeAttachmentError, formatSize, isOfflineFailure } from './attachment-format'
 
-const readAttachments = (doc: Y.Doc) => listAttachments(doc).items
-const readPrescriptionDates = (doc: Y.Doc) => new Map(listPrescriptions(doc).items.map((p) => [p.id, p.date]))
+const readAttachments = (doc: Y.Doc): readonly Attachment[] => listAttachments(doc).items
+const readPrescriptions = (doc: Y.Doc): readonly Prescription[] => listPrescriptions(doc).items
 
 /** How long an opened file's object URL lives: long enough for the new tab to load it. */
 const OBJECT_URL_LIFETIME_MS = 60_000
 
-/** Photos and files of the patient: added from the camera or the device, opened in a new tab. */
-export function AttachmentSection(props: { doc: Y.Doc }) {
-  const { doc } = props
+/**
+ * Photos and files of the patient — and of the duplicates merged into it (`members`): added to the
+ * patient's own file (`doc`) from the camera or the device, opened in a new tab.
+ */
+export function AttachmentSection(props: { doc: Y.Doc; members: readonly string[] }) {
+  const { doc, members } = props
   const translator = useT()
   const { t } = translator
   const { clock } = usePractice()
@@ -25,7 +28,8 @@ export function AttachmentSection(props: { doc: Y.Doc }) {
   const titleId = useId()
   const cameraId = useId()
   const fileId = useId()
-  const attachments = useDocSnapshot(doc, readAttachments) ?? []
+  const { items, complete } = usePatientFileRecords(members, readAttachments, newestCreatedFirst)
+  const attachments = useMemo(() => (items ?? []).map((item) => item.record), [items])
   const [failure, setFailure] = useState<string | null>(null)
   const [notice, setNotice] = useState('')
   const { storageError } = useAttachmentState()
@@ -75,13 +79,20 @@ export function AttachmentSection(props: { doc: Y.Doc }) {
         </label>
       </div>
       <FormNotice>{notice}</FormNotice>
-      {attachments.length === 0 ? <p className="empty">{t('file.attachment.none')}</p> : <AttachmentList doc={doc} attachments={attachments} />}
+      {attachments.length > 0 ? (
+        <AttachmentList members={members} attachments={attachments} />
+      ) : complete ? (
+        <p className="empty">{t('file.attachment.none')}</p>
+      ) : (
+        <p>{t('app.loading')}</p>
+      )}
     </section>
   )
 }
 
-function AttachmentList(props: { doc: Y.Doc; attachments: readonly Attachment[] }) {
-  const prescriptionDates = useDocSnapshot(props.doc, readPrescriptionDates)
+function AttachmentList(props: { members: readonly string[]; attachments: readonly Attachment[] }) {
+  const { items: prescriptions } = usePatientFileRecords(props.members, readPrescriptions, newestDatedFirst)
+  const prescriptionDates = useMemo(() => new Map((prescriptions ?? []).map(({ record: p }) => [p.id, p.date])), [prescriptions])
   return (
     <ul className="attachments">
       {props.attachments.map((a) => (

@@ -3,35 +3,40 @@ import type * as Y from 'yjs'
 import {
   addNote,
   agendaDocId,
+  compareAppointments,
   listAppointments,
   listNotes,
   monthOf,
+  newestDatedFirst,
   newNoteDefaults,
   nowIn,
   todayIn,
   updateNote,
 } from '../../../../../shared/src/model'
-import type { Note, NoteKind } from '../../../../../shared/src/model'
+import type { Appointment, Note, NoteKind } from '../../../../../shared/src/model'
 import { useT } from '../../../i18n'
-import { useActor, useDoc, useDocSnapshot, usePatientAppointments, usePractice } from '../../../state'
+import { useActor, useDoc, useDocSnapshot, usePatientAppointments, usePatientFileRecords, usePractice } from '../../../state'
 import { DateField } from '../../form/DateField'
 import { NoteEditor } from './NoteEditor'
 
-const readNotes = (doc: Y.Doc) => listNotes(doc).items
+const readNotes = (doc: Y.Doc): readonly Note[] => listNotes(doc).items
 
 /**
- * Dated session notes and bilans of one patient, newest first, each a collaborative text. A new
- * note is dated and linked to the session it most likely documents (newNoteDefaults: the latest
- * session of the last days not documented yet), read from the patient's latest agenda months.
+ * Dated session notes and bilans of one patient, newest first, each a collaborative text — the
+ * patient's own and those of the duplicates merged into it (`members`), each edited in the doc
+ * it lives in. A new note goes to the patient's own file (`doc`), dated and linked to the session
+ * it most likely documents (newNoteDefaults: the latest session of the last days not documented
+ * yet), read from the patient's latest agenda months.
  */
-export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
-  const { doc, patientId } = props
+export function NoteTimeline(props: { doc: Y.Doc; members: readonly string[] }) {
+  const { doc, members } = props
   const { t, timeZone } = useT()
   const { clock } = usePractice()
   const actor = useActor()
-  const notes = useDocSnapshot(doc, readNotes) ?? []
+  const { items, complete } = usePatientFileRecords(members, readNotes, newestDatedFirst)
+  const notes = useMemo(() => (items ?? []).map((item) => item.record), [items])
   const titleId = useId()
-  const { appointments } = usePatientAppointments(patientId, todayIn(timeZone, clock).slice(0, 7), 1)
+  const { appointments } = usePatientAppointments(members[0]!, todayIn(timeZone, clock).slice(0, 7), 1)
   const add = (kind: NoteKind) => {
     const defaults = newNoteDefaults(appointments ?? [], notes, nowIn(timeZone, clock))
     addNote(doc, { ...defaults, kind }, actor, clock)
@@ -50,11 +55,11 @@ export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
           </button>
         </div>
       </div>
-      {notes.length === 0 ? <p className="empty">{t('file.noNotes')}</p> : null}
+      {notes.length > 0 ? null : complete ? <p className="empty">{t('file.noNotes')}</p> : <p>{t('app.loading')}</p>}
       <ol className="timeline">
-        {notes.map((note) => (
+        {(items ?? []).map(({ record: note, doc: noteDoc }) => (
           <li key={note.id}>
-            <NoteCard doc={doc} note={note} patientId={patientId} />
+            <NoteCard doc={noteDoc} note={note} members={members} />
           </li>
         ))}
       </ol>
@@ -62,8 +67,9 @@ export function NoteTimeline(props: { doc: Y.Doc; patientId: string }) {
   )
 }
 
-function NoteCard(props: { doc: Y.Doc; note: Note; patientId: string }) {
-  const { doc, note, patientId } = props
+/** One note, edited in `doc`: the file it lives in (the patient's, or a merged duplicate's). */
+function NoteCard(props: { doc: Y.Doc; note: Note; members: readonly string[] }) {
+  const { doc, note, members } = props
   const { t, longDate, timeZone } = useT()
   const { clock } = usePractice()
   const actor = useActor()
@@ -88,22 +94,28 @@ function NoteCard(props: { doc: Y.Doc; note: Note; patientId: string }) {
           // The heading says the date in words already; the format hint would repeat on every note.
           showFormat={false}
         />
-        <AppointmentLink doc={doc} note={note} patientId={patientId} />
+        <AppointmentLink doc={doc} note={note} members={members} />
       </div>
       <NoteEditor doc={doc} noteId={note.id} label={t('file.note.text', { kind, date })} />
     </article>
   )
 }
 
-/** The appointment a note documents, chosen among the patient's appointments of the note's month. */
-function AppointmentLink(props: { doc: Y.Doc; note: Note; patientId: string }) {
-  const { doc, note, patientId } = props
+/**
+ * The appointment a note documents, chosen among the patient's appointments of the note's month
+ * (those booked for a merged duplicate too).
+ */
+function AppointmentLink(props: { doc: Y.Doc; note: Note; members: readonly string[] }) {
+  const { doc, note, members } = props
   const { t, dayHeading, startOf } = useT()
   const { clock } = usePractice()
   const actor = useActor()
   const selectId = useId()
   const agenda = useDoc(agendaDocId(monthOf(note.date)))
-  const read = useCallback((d: Y.Doc) => listAppointments(d, { patientId }).items, [patientId])
+  const read = useCallback(
+    (d: Y.Doc): Appointment[] => members.flatMap((patientId) => listAppointments(d, { patientId }).items).sort(compareAppointments),
+    [members],
+  )
   const appointments = useDocSnapshot(agenda, read)
   const choices = useMemo(
     () =>

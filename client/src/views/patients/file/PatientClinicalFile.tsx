@@ -1,7 +1,7 @@
 import { useId, useMemo } from 'react'
 import { patientDocId } from '../../../../../shared/src/model'
 import { useT } from '../../../i18n'
-import { useDoc, useDocFreshness } from '../../../state'
+import { useDoc, useDocFreshness, usePatientMembers } from '../../../state'
 import { FreshnessBanner } from '../../sync/FreshnessBanner'
 import { AttachmentSection } from './AttachmentSection'
 import { NoteTimeline } from './NoteTimeline'
@@ -9,13 +9,19 @@ import { PrescriptionForm } from './PrescriptionForm'
 import { PrescriptionList } from './PrescriptionList'
 import './clinical-file.css'
 
-/** The clinical file of one patient (doc `patient/<id>`): notes and bilans, ordonnances, attachments. */
+/**
+ * The clinical file of one patient (doc `patient/<id>`): notes and bilans, ordonnances,
+ * attachments — with those of the duplicates merged into it, each read from its own doc
+ * (usePatientMembers). A merged-away id shows the file of the patient it was merged into. What is
+ * added goes to the survivor's own file.
+ */
 export function PatientClinicalFile(props: { patientId: string }) {
-  const { patientId } = props
   const { t } = useT()
-  const doc = useDoc(patientDocId(patientId))
-  // A file not known complete here, or offline: said above the notes, never shown as current.
-  const freshness = useDocFreshness(useMemo(() => [patientDocId(patientId)], [patientId]))
+  const { members, survivor } = usePatientMembers(props.patientId)
+  const doc = useDoc(patientDocId(survivor))
+  // The file is every member's doc: one not known complete here, or offline, is said above the
+  // notes, never shown as current.
+  const freshness = useDocFreshness(useMemo(() => members.map(patientDocId), [members]))
   const titleId = useId()
   const prescriptionsId = useId()
 
@@ -27,13 +33,13 @@ export function PatientClinicalFile(props: { patientId: string }) {
         <p>{t('app.loading')}</p>
       ) : (
         <>
-          <NoteTimeline doc={doc} patientId={patientId} />
+          <NoteTimeline doc={doc} members={members} />
           <section className="clinical__section" aria-labelledby={prescriptionsId}>
             <h3 id={prescriptionsId}>{t('file.prescriptions')}</h3>
-            <PrescriptionList doc={doc} patientId={patientId} />
+            <PrescriptionList members={members} />
             <PrescriptionForm doc={doc} />
           </section>
-          <AttachmentSection doc={doc} />
+          <AttachmentSection doc={doc} members={members} />
         </>
       )}
     </section>

@@ -6,17 +6,18 @@ import {
   listAppointments,
   listPrescriptions,
   monthOf,
+  newestDatedFirst,
   prescriptionAgendaMonths,
   updateAppointment,
 } from '../../../../../shared/src/model'
 import type { Appointment, AppointmentStatus, Prescription } from '../../../../../shared/src/model'
 import { useT } from '../../../i18n'
 import type { PlainKey } from '../../../i18n'
-import { useActor, useDocSnapshot, useDocsSnapshot, usePractice } from '../../../state'
+import { useActor, useDocsSnapshot, usePatientFileRecords, usePractice } from '../../../state'
 import { describeError } from '../../form/describe-error'
 import { FormAlert } from '../../form/form-alert'
 
-const readPrescriptions = (doc: Y.Doc) => listPrescriptions(doc).items
+const readPrescriptions = (doc: Y.Doc): readonly Prescription[] => listPrescriptions(doc).items
 
 const STATUS_KEYS: { readonly [S in AppointmentStatus]: PlainKey } = {
   booked: 'file.status.booked',
@@ -26,24 +27,28 @@ const STATUS_KEYS: { readonly [S in AppointmentStatus]: PlainKey } = {
   noshow: 'file.status.noshow',
 }
 
-/** The patient's ordonnances, newest first, each with its sessions counted from the agenda. */
-export function PrescriptionList(props: { doc: Y.Doc; patientId: string }) {
+/**
+ * The patient's ordonnances, newest first — with those of the duplicates merged into it
+ * (`members`) — each with its sessions counted from the agenda.
+ */
+export function PrescriptionList(props: { members: readonly string[] }) {
   const { t } = useT()
-  const prescriptions = useDocSnapshot(props.doc, readPrescriptions) ?? []
-  if (prescriptions.length === 0) return <p className="empty">{t('file.prescription.none')}</p>
+  const { items, complete } = usePatientFileRecords(props.members, readPrescriptions, newestDatedFirst)
+  const prescriptions = items ?? []
+  if (prescriptions.length === 0) return complete ? <p className="empty">{t('file.prescription.none')}</p> : <p>{t('app.loading')}</p>
   return (
     <ul className="prescriptions">
-      {prescriptions.map((p) => (
+      {prescriptions.map(({ record: p }) => (
         <li key={p.id}>
-          <PrescriptionCard prescription={p} patientId={props.patientId} />
+          <PrescriptionCard prescription={p} members={props.members} />
         </li>
       ))}
     </ul>
   )
 }
 
-function PrescriptionCard(props: { prescription: Prescription; patientId: string }) {
-  const { prescription: p, patientId } = props
+function PrescriptionCard(props: { prescription: Prescription; members: readonly string[] }) {
+  const { prescription: p, members } = props
   const translator = useT()
   const { t, longDate, timeZone } = translator
   const { clock } = usePractice()
@@ -53,8 +58,8 @@ function PrescriptionCard(props: { prescription: Prescription; patientId: string
   const months = prescriptionAgendaMonths(p.date, clock, timeZone)
   const docIds = months.map(agendaDocId)
   const read = useCallback(
-    (docs: readonly Y.Doc[]) => docs.flatMap((doc) => listAppointments(doc, { patientId }).items),
-    [patientId],
+    (docs: readonly Y.Doc[]) => docs.flatMap((doc) => members.flatMap((patientId) => listAppointments(doc, { patientId }).items)),
+    [members],
   )
   const { value: appointments } = useDocsSnapshot(docIds, read)
   const counts = countPrescriptionSessions(p, appointments, clock, timeZone)
