@@ -10,6 +10,8 @@ import { initPractice } from '../../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../../shared/src/model/input-schemas'
 import { writeManifest } from '../../../../shared/src/space/manifest'
 import { decodePairingCode, encodePairingCode } from '../../../../shared/src/space/pairing-code'
+import type { EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
+import { browserDecoder } from '../decode/worker-decoder'
 import type { DigestSettings } from '../digests/practice-digests'
 import { DeviceStorageError, RelayError, RelayFailure } from '../errors'
 import { Practice } from '../practice/practice'
@@ -49,9 +51,11 @@ export interface DeviceEnvironment {
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null
+  /** Each opened practice's entry decoder (a Web Worker in the app); none: decrypted in place. */
+  decoder?: () => EntryDecoder & { dispose(): void }
 }
 
-export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true } }
+export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true }, decoder: browserDecoder }
 
 function publicRecord(stored: StoredPractice): PracticeRecord {
   const { spaceId, relayUrl, practiceName, deviceId, memberId } = stored
@@ -77,6 +81,7 @@ function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Prac
     previouslySynced: stored.hasSynced === true,
     attachments: { key: stored.keys.attachment, idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}` },
     digest: { key: stored.keys.digest, ...env.digest },
+    ...(env.decoder ? { decoder: env.decoder() } : {}),
   })
 }
 

@@ -41,4 +41,9 @@ export interface PracticeHandle {
    * main room, held back for the digest, may now bring the directory. Harmless otherwise.
    */
   firstScreenShown(): void
+  /**
+   * Resolves when a view's work cut in slices (reading 20,000 patients) may do its next slice: the
+   * browser has drawn and handled input, and the person has paused (decode/main-thread.ts).
+   */
+  nextSlice(): Promise<void>
 }

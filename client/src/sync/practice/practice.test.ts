@@ -205,7 +205,7 @@ describe('Practice: the rooms it holds', () => {
     const practice = await open(await options('2026-06-15T10:00:00Z'))
     const handle = practice.handle()
     expect(Object.keys(handle).sort()).toEqual(
-      ['acquireDoc', 'attachmentFailure', 'attachments', 'directoryDigest', 'firstScreenShown', 'getSyncState', 'spaceId', 'subscribe', 'syncNow', 'weekDigest'].sort(),
+      ['acquireDoc', 'attachmentFailure', 'attachments', 'directoryDigest', 'firstScreenShown', 'nextSlice', 'getSyncState', 'spaceId', 'subscribe', 'syncNow', 'weekDigest'].sort(),
     )
     expect(Object.isFrozen(handle)).toBe(true)
     const lease = await handle.acquireDoc('agenda/2026-06', 'view')

@@ -18,10 +18,12 @@
  */
 import type * as Y from 'yjs'
 import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
+import type { EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
 import { todayIn } from '../../../../shared/src/model/dates'
 import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
 import { MAIN_ROOM, roomOf, startupRooms, type RoomName } from '../../../../shared/src/space/rooms'
 import { AttachmentSync } from '../attachments/attachment-sync'
+import { yieldToMain } from '../decode/main-thread'
 import type { Publication, StartFetch } from '../digests/digest-sync'
 import { PracticeDigests, type DigestSettings } from '../digests/practice-digests'
 import { RefusalReason } from '../errors'
@@ -66,6 +68,8 @@ export interface PracticeOptions {
   readonly attachments?: { readonly key: CryptoKey; readonly idbName: string }
   /** The practice's digest key and settings (digests/practice-digests.ts); none: no digest. */
   readonly digest?: DigestSettings
+  /** Decodes big batches of entries off this thread (decode/worker-decoder.ts); disposed with the practice. */
+  readonly decoder?: EntryDecoder & { dispose(): void }
 }
 
 const GRACE_MS = 2 * 60_000
@@ -128,7 +132,7 @@ export class Practice {
       createRoom: roomFactory({
         ...options,
         relay: this.relay,
-        settings: { ...options.rooms, now: this.now },
+        settings: { ...options.rooms, ...(options.decoder ? { envelope: { ...options.rooms?.envelope, decoder: options.decoder } } : {}), now: this.now },
         previouslySynced: options.previouslySynced ?? false,
       }),
       onChange: () => {
@@ -215,6 +219,7 @@ export class Practice {
         return attachmentFailure()
       },
       firstScreenShown: () => this.firstScreenShown(),
+      nextSlice: () => this.options.decoder?.nextSlice() ?? yieldToMain(),
     })
   }
 
@@ -363,6 +368,7 @@ export class Practice {
     this.wakeWaiters()
     await this.attachmentSync?.destroy()
     await this.pool.destroy()
+    this.options.decoder?.dispose()
     this.listeners.clear()
   }
 

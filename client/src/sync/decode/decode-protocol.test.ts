@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
+import { randomBytes } from '../../../../shared/src/crypto/base64url'
+import { encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
+import { DECODE_PROTOCOL, handleDecodeCall, readDecodeReply, transferablesOf, type DecodeReply } from './decode-protocol'
+
+const ROOM = 'main' as const
+const DOC = 'directory'
+
+async function setUp(patients: number) {
+  const keys = await deriveSpaceKeys('space-decode-test', randomBytes(ROOT_SECRET_BYTES))
+  const source = new Y.Doc()
+  const updates: Uint8Array[] = []
+  source.on('update', (u: Uint8Array) => updates.push(u))
+  for (let i = 0; i < patients; i += 10) {
+    source.transact(() => {
+      for (let j = i; j < i + 10; j++) {
+        const record = new Y.Map<unknown>()
+        source.getMap('patients').set(`p${j}`, record)
+        record.set('birthName', `Nom${j}`)
+        record.set('firstNames', `Prénom${j}`)
+      }
+    })
+  }
+  const ciphertexts = await Promise.all(updates.map((u) => encryptUpdate(keys, ROOM, DOC, u)))
+  const call = { type: 'decode', protocol: DECODE_PROTOCOL, id: 7, spaceId: keys.spaceId, aead: keys.aead, room: ROOM, docId: DOC, ciphertexts, maxStructs: 50 }
+  return { keys, source, ciphertexts, call }
+}
+
+function applyAll(reply: DecodeReply): Y.Doc {
+  if (reply.type !== 'decoded') throw new Error(`expected decoded, got ${JSON.stringify(reply)}`)
+  const doc = new Y.Doc()
+  for (const update of reply.updates) Y.applyUpdate(doc, update)
+  expect(doc.store.pendingStructs).toBeNull()
+  return doc
+}
+
+describe("the decode worker's message handler (run here as a plain function)", () => {
+  it('decrypts, merges and slices a doc: the slices give the doc, each a bounded piece', async () => {
+    const { source, call } = await setUp(200)
+    const reply = await handleDecodeCall(call)
+    expect(reply).toMatchObject({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 7, undecryptable: [], malformed: [] })
+    if (reply.type !== 'decoded') return
+    expect(reply.updates.length).toBeGreaterThan(10)
+    expect(applyAll(reply).getMap('patients').toJSON()).toEqual(source.getMap('patients').toJSON())
+    // What the worker posts back is transferred, not copied.
+    expect(transferablesOf(reply).length).toBe(reply.updates.length)
+    // The page checks the reply as it checks any message it receives.
+    expect(readDecodeReply(reply)).toEqual(reply)
+  })
+
+  it('names the entries it could not authenticate, and those that are not Yjs updates, and applies the rest', async () => {
+    const { keys, source, call } = await setUp(40)
+    const n = call.ciphertexts.length
+    // The last entry tampered with (an earlier one would leave a gap: what follows it waits, pending).
+    const tampered = call.ciphertexts[n - 1]!.slice()
+    tampered[tampered.length - 1]! ^= 1
+    const garbage = await encryptUpdate(keys, ROOM, DOC, new Uint8Array([9, 9, 9, 9]))
+    // Sealed for another doc: its associated data does not match.
+    const misplaced = await encryptUpdate(keys, ROOM, 'agenda/2026-12', call.ciphertexts.length > 0 ? new Uint8Array([0, 0]) : new Uint8Array())
+    const reply = await handleDecodeCall({ ...call, ciphertexts: [...call.ciphertexts.slice(0, n - 1), garbage, tampered, misplaced] })
+    expect(reply).toMatchObject({ type: 'decoded', undecryptable: [n, n + 1], malformed: [n - 1] })
+    // Everything but the tampered entry's ten patients.
+    expect(Object.keys(applyAll(reply).getMap('patients').toJSON())).toHaveLength(Object.keys(source.getMap('patients').toJSON()).length - 10)
+  })
+
+  it('answers a call it cannot read with a failure naming the field, never a throw', async () => {
+    const { call } = await setUp(10)
+    const noKey = await handleDecodeCall({ ...call, aead: 'not a key' })
+    expect(noKey).toEqual({ type: 'failed', protocol: DECODE_PROTOCOL, id: 7, message: 'DecodeMessageError: aead: expected a CryptoKey' })
+    const otherBuild = await handleDecodeCall({ ...call, protocol: 2 })
+    expect(otherBuild).toMatchObject({ type: 'failed', message: expect.stringContaining('reload') })
+    expect(await handleDecodeCall({ ...call, room: 'lobby' })).toMatchObject({ type: 'failed', message: expect.stringContaining('room') })
+    expect(await handleDecodeCall(null)).toMatchObject({ type: 'failed', id: 0 })
+  })
+
+  it('refuses, on the page, a reply that is not one', () => {
+    expect(() => readDecodeReply({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 1, updates: ['x'], undecryptable: [], malformed: [] })).toThrow(/updates/)
+    expect(() => readDecodeReply({ type: 'other', protocol: DECODE_PROTOCOL, id: 1 })).toThrow(/type/)
+    expect(readDecodeReply({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })).toEqual({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })
+  })
+})

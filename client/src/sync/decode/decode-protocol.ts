@@ -1,0 +1,123 @@
+/**
+ * Messages between a practice and its decode worker (decode-worker.ts), one call and one reply per
+ * batch of entries, matched by `id`:
+ *
+ *   page → worker   { type: 'decode', protocol: 1, id, spaceId, aead: CryptoKey, room, docId,
+ *                     ciphertexts: Uint8Array[], maxStructs }
+ *   worker → page   { type: 'decoded', protocol: 1, id, updates: Uint8Array[], undecryptable: number[],
+ *                     malformed: number[] }
+ *                 | { type: 'failed', protocol: 1, id, message }
+ *
+ * The key crosses as a CryptoKey (structured clone keeps it non-extractable); plaintext crosses
+ * only between this page and its own worker, never leaves the device. The updates' buffers are
+ * transferred, not copied. Both ends check what they receive here, with a path in each error.
+ */
+import type { DecodedEntries } from '../../../../shared/src/envelope/entry-decoder'
+import { isRoomName } from '../../../../shared/src/space/rooms'
+import { decodeEntries } from './decode-entries'
+
+export const DECODE_PROTOCOL = 1
+
+export interface DecodeCall {
+  readonly type: 'decode'
+  readonly protocol: typeof DECODE_PROTOCOL
+  readonly id: number
+  readonly spaceId: string
+  readonly aead: CryptoKey
+  readonly room: string
+  readonly docId: string
+  readonly ciphertexts: readonly Uint8Array[]
+  readonly maxStructs: number
+}
+
+export type DecodeReply =
+  | ({ readonly type: 'decoded'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number } & DecodedEntries)
+  | { readonly type: 'failed'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly message: string }
+
+/** A message that is not what the other end sends, with the path of what is wrong. */
+export class DecodeMessageError extends Error {
+  override name = 'DecodeMessageError'
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`)
+  }
+}
+
+type Fields = Record<string, unknown>
+
+function object(value: unknown, path: string): Fields {
+  if (typeof value !== 'object' || value === null) throw new DecodeMessageError(path, 'expected an object')
+  return value as Fields
+}
+
+function field<T>(fields: Fields, key: string, check: (v: unknown) => v is T, what: string): T {
+  const value = fields[key]
+  if (!check(value)) throw new DecodeMessageError(key, `expected ${what}`)
+  return value
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0
+const isBytesList = (v: unknown): v is Uint8Array[] => Array.isArray(v) && v.every((b) => b instanceof Uint8Array)
+const isIndexList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isCount)
+const isKey = (v: unknown): v is CryptoKey => typeof CryptoKey !== 'undefined' && v instanceof CryptoKey
+const isProtocol = (v: unknown): v is typeof DECODE_PROTOCOL => v === DECODE_PROTOCOL
+
+export function readDecodeCall(message: unknown): DecodeCall {
+  const fields = object(message, 'message')
+  if (fields.type !== 'decode') throw new DecodeMessageError('type', "expected 'decode'")
+  if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
+  return {
+    type: 'decode',
+    protocol: DECODE_PROTOCOL,
+    id: field(fields, 'id', isCount, 'a request id'),
+    spaceId: field(fields, 'spaceId', isString, 'a space id'),
+    aead: field(fields, 'aead', isKey, 'a CryptoKey'),
+    room: field(fields, 'room', isString, 'a room name'),
+    docId: field(fields, 'docId', isString, 'a doc id'),
+    ciphertexts: field(fields, 'ciphertexts', isBytesList, 'a list of Uint8Array'),
+    maxStructs: field(fields, 'maxStructs', (v): v is number => isCount(v) && v > 0, 'a positive integer'),
+  }
+}
+
+export function readDecodeReply(message: unknown): DecodeReply {
+  const fields = object(message, 'message')
+  if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
+  const id = field(fields, 'id', isCount, 'a request id')
+  if (fields.type === 'failed') return { type: 'failed', protocol: DECODE_PROTOCOL, id, message: field(fields, 'message', isString, 'a message') }
+  if (fields.type !== 'decoded') throw new DecodeMessageError('type', "expected 'decoded' or 'failed'")
+  return {
+    type: 'decoded',
+    protocol: DECODE_PROTOCOL,
+    id,
+    updates: field(fields, 'updates', isBytesList, 'a list of Uint8Array'),
+    undecryptable: field(fields, 'undecryptable', isIndexList, 'a list of entry indices'),
+    malformed: field(fields, 'malformed', isIndexList, 'a list of entry indices'),
+  }
+}
+
+/**
+ * The worker's side, as a plain function: a call in, its reply out (never throws: a bad call or a
+ * failure is a 'failed' reply, naming the error but no data).
+ */
+export async function handleDecodeCall(message: unknown): Promise<DecodeReply> {
+  const id = typeof message === 'object' && message !== null && isCount((message as Fields).id) ? ((message as Fields).id as number) : 0
+  try {
+    const call = readDecodeCall(message)
+    if (!isRoomName(call.room)) throw new DecodeMessageError('room', 'expected a room name')
+    const decoded = await decodeEntries({ keys: { spaceId: call.spaceId, aead: call.aead }, room: call.room, docId: call.docId, ciphertexts: call.ciphertexts }, call.maxStructs)
+    return { type: 'decoded', protocol: DECODE_PROTOCOL, id, ...decoded }
+  } catch (error) {
+    return { type: 'failed', protocol: DECODE_PROTOCOL, id, message: error instanceof Error ? `${error.name}: ${error.message}` : 'error' }
+  }
+}
+
+/** The buffers a reply can hand over instead of copying. */
+export function transferablesOf(reply: DecodeReply): ArrayBuffer[] {
+  if (reply.type !== 'decoded') return []
+  const buffers = new Set<ArrayBuffer>()
+  for (const update of reply.updates) if (update.buffer instanceof ArrayBuffer) buffers.add(update.buffer)
+  return [...buffers]
+}
