@@ -13,12 +13,11 @@ import {
   DIRECTORY_DOC_ID,
   getPractice,
   listAppointmentKinds,
-  listPatients,
   listPractitioners,
 } from '../../../shared/src/model'
-import type { AppointmentKind, Patient, Practice, Practitioner } from '../../../shared/src/model'
+import type { AppointmentKind, Patient, PatientSearchIndex, Practice, Practitioner } from '../../../shared/src/model'
 import { DirectorySnapshotStore } from './directory-snapshot'
-import { DocSnapshotStore } from './doc-snapshot'
+import { combinedVersion, DocSnapshotStore } from './doc-snapshot'
 import { usePractice } from './practice-context'
 import { useDoc, useDocSnapshot } from './use-doc'
 
@@ -34,15 +33,14 @@ function readAppointmentKinds(doc: Y.Doc): readonly AppointmentKind[] {
   return listAppointmentKinds(doc).items
 }
 
-/** Active patients (not archived, not deleted), in French order of names. */
-function readPatients(doc: Y.Doc): readonly Patient[] {
-  return listPatients(doc).items
+/** Active patients (not archived, not deleted), in the index's order of names. */
+function readPatients(index: PatientSearchIndex): readonly Patient[] {
+  return index.search('').items
 }
 
 /** Every patient by id, archived and deleted included, so old appointments keep their names. */
-function readPatientIndex(doc: Y.Doc): ReadonlyMap<string, Patient> {
-  const { items } = listPatients(doc, { includeArchived: true, includeDeleted: true })
-  return new Map(items.map((patient) => [patient.id, patient]))
+function readPatientIndex(index: PatientSearchIndex): ReadonlyMap<string, Patient> {
+  return index.byId()
 }
 
 // The same values from a digest: it holds what the readers above return (its patients are
@@ -90,6 +88,26 @@ export function useDirectorySnapshot<T>(fromDoc: (doc: Y.Doc) => T, fromDigest: 
   return useSyncExternalStore(store.subscribe, store.getSnapshot)
 }
 
+/**
+ * As useDirectorySnapshot, for what is read from the patients: from the practice's patient index
+ * of the doc (patient-index-cache.ts: built in slices, then kept up to date by the doc's events),
+ * so that no directory change makes a view read 20,000 records again. Null until the index is built.
+ */
+export function usePatientIndexSnapshot<T>(fromIndex: (index: PatientSearchIndex) => T, fromDigest: (digest: DirectoryDigest) => T): T | null {
+  const { space, docs, digestOverlays, patientIndexes } = usePractice()
+  const doc = useDirectory()
+  const store = useMemo(() => {
+    if (!doc) return new DirectorySnapshotStore<T | null>(space.directoryDigest, null, fromDigest)
+    const read = (d: Y.Doc) => {
+      const index = patientIndexes.peek(d)
+      return index ? fromIndex(index) : null
+    }
+    const live = new DocSnapshotStore(doc, combinedVersion(docs.versionOf(doc), patientIndexes.versionOf(doc)), read)
+    return new DirectorySnapshotStore<T | null>(digestOverlays.get(doc), live, fromDigest)
+  }, [space, doc, docs, digestOverlays, patientIndexes, fromIndex, fromDigest])
+  return useSyncExternalStore(store.subscribe, store.getSnapshot)
+}
+
 /** The practice settings; null while loading or before the directory has synced. */
 export function usePracticeSettings(): Practice | null {
   return useDirectorySnapshot(readPractice, practiceOfDigest) ?? null
@@ -112,9 +130,9 @@ export function useAppointmentKinds(): readonly AppointmentKind[] | null {
 }
 
 export function usePatients(): readonly Patient[] | null {
-  return useDirectorySnapshot(readPatients, activePatientsOfDigest)
+  return usePatientIndexSnapshot(readPatients, activePatientsOfDigest)
 }
 
 export function usePatientIndex(): ReadonlyMap<string, Patient> | null {
-  return useDirectorySnapshot(readPatientIndex, patientIndexOfDigest)
+  return usePatientIndexSnapshot(readPatientIndex, patientIndexOfDigest)
 }

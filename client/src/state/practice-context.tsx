@@ -34,7 +34,7 @@ export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock;
     return {
       space: handle,
       docs: new DocCache((docId, priority) => handle.acquireDoc(docId, priority)),
-      patientIndexes: new PatientIndexCache(),
+      patientIndexes: new PatientIndexCache(handle.nextSlice),
       digestOverlays: new DigestOverlayCache(handle.directoryDigest),
     }
   }, [practice.space])
