@@ -30,7 +30,7 @@ import { seedDemo, type DemoSize } from './seed-demo'
 /** Bump when what is seeded changes shape (generator, model, storage): old folders are ignored. */
 const CACHE_FORMAT = 1
 
-export interface BigPracticeSize extends DemoSize {}
+export type BigPracticeSize = DemoSize
 
 export const BIG_PRACTICE: BigPracticeSize = { practitioners: 3, patients: 20_000, months: 24, seed: 20_261_123 }
 
