@@ -36,7 +36,7 @@ import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
 import type { RoomName } from '../space/rooms'
 import { blindDocId, DecryptError, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
-import type { DecodedEntries, EntryDecoder } from './entry-decoder'
+import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
 
 export interface EnvelopeEntry {
   readonly d: string
@@ -361,8 +361,12 @@ export class Envelope {
 
   private async decodeAndApply(open: OpenDoc, todo: EnvelopeEntry[]): Promise<void> {
     const bytes = todo.reduce((n, e) => n + e.c.length, 0)
-    const decoded = this.decoder?.worthIt(bytes) ? await this.decodeElsewhere(open, todo) : null
-    if (decoded !== null) return this.applySlices(open, todo, decoded)
+    if (this.decoder?.worthIt(bytes)) {
+      const request = { keys: this.keys, room: this.room, docId: open.docId, ciphertexts: todo.map((e) => e.c) }
+      if (await this.applyDecoded(open, todo, this.decoder.decode(request))) return
+      // The decoder failed on the way: decrypted here instead (what it gave is applied again, which
+      // changes nothing in a Yjs doc).
+    }
     const results = await Promise.all(
       todo.map(async (entry) => {
         try {
@@ -389,31 +393,23 @@ export class Envelope {
     this.workEnded()
   }
 
-  /** The decoder's answer, or null if it failed (the entries are then decrypted here). */
-  private async decodeElsewhere(open: OpenDoc, todo: EnvelopeEntry[]): Promise<DecodedEntries | null> {
-    try {
-      return await this.decoder!.decode({ keys: this.keys, room: this.room, docId: open.docId, ciphertexts: todo.map((e) => e.c) })
-    } catch (error) {
-      this.onError(error instanceof Error ? error : new Error(String(error)))
-      return null
-    }
-  }
-
   /**
-   * The decoder's updates, one transaction each with the thread given back in between: the doc is
-   * not ready (no view holds it) until the last has applied. Entries count as applied only once
-   * every update did: a compaction must never fold a doc that holds part of them.
+   * The decoder's updates as they come, one transaction each with the thread given back in
+   * between: the doc is not ready (no view holds it) until the last has applied. Entries count as
+   * applied only once every update did: a compaction must never fold a doc that holds part of
+   * them. False if the decoder failed on the way.
    */
-  private async applySlices(open: OpenDoc, todo: EnvelopeEntry[], decoded: DecodedEntries): Promise<void> {
-    const failed = new Set([...decoded.undecryptable, ...decoded.malformed])
-    this.undecryptable += decoded.undecryptable.length
-    decoded.undecryptable.forEach(() => this.onError(new DecryptError('Entry failed authentication: another key, another doc or room, or tampered')))
-    decoded.malformed.forEach(() => this.onError(new Error('Decrypted entry is not a Yjs update: ignored')))
+  private async applyDecoded(open: OpenDoc, todo: EnvelopeEntry[], decoded: DecodedEntries): Promise<boolean> {
+    // A failure comes through the stream too: the outcome is read only once the stream has ended.
+    decoded.outcome.catch(() => undefined)
     let whole = true
+    let first = true
+    let outcome: DecodeOutcome
     try {
-      for (const [i, update] of decoded.updates.entries()) {
-        if (i > 0) await this.decoder!.nextSlice()
-        if (this.openByBlind.get(open.blind) !== open) return // erased or closed meanwhile
+      for await (const update of decoded.updates) {
+        if (!first) await this.decoder!.nextSlice()
+        first = false
+        if (this.openByBlind.get(open.blind) !== open) break // erased or closed meanwhile
         open.doc.off('update', open.onUpdate)
         try {
           Y.applyUpdate(open.doc, update, DECRYPTED_ORIGIN)
@@ -424,13 +420,23 @@ export class Envelope {
           open.doc.on('update', open.onUpdate)
         }
       }
-      const applied = todo.filter((_, i) => !failed.has(i))
-      if (whole) for (const entry of applied) open.applied.add(entry)
-      if (whole && applied.length > 0) this.maybeScheduleCompaction(open)
-    } finally {
-      for (const e of todo) open.inFlight.delete(e)
-      this.workEnded()
+      outcome = await decoded.outcome
+    } catch (error) {
+      this.onError(error instanceof Error ? error : new Error(String(error)))
+      return false
     }
+    this.undecryptable += outcome.undecryptable.length
+    outcome.undecryptable.forEach(() => this.onError(new DecryptError('Entry failed authentication: another key, another doc or room, or tampered')))
+    outcome.malformed.forEach(() => this.onError(new Error('Decrypted entry is not a Yjs update: ignored')))
+    const failed = new Set([...outcome.undecryptable, ...outcome.malformed])
+    const applied = todo.filter((_, i) => !failed.has(i))
+    for (const e of todo) open.inFlight.delete(e)
+    if (whole && this.openByBlind.get(open.blind) === open) {
+      for (const entry of applied) open.applied.add(entry)
+      if (applied.length > 0) this.maybeScheduleCompaction(open)
+    }
+    this.workEnded()
+    return true
   }
 
   /**

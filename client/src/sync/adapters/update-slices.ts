@@ -72,16 +72,20 @@ function encodeSlice(runs: ReadonlyArray<{ client: number; structs: readonly Str
  * at most `maxStructs` structs comes back as itself. Throws what Yjs throws on a malformed update.
  */
 export function sliceUpdate(update: Uint8Array, maxStructs: number): Uint8Array[] {
+  return [...slicesOf(update, maxStructs)]
+}
+
+/** The slices of `update` one at a time, each encoded when asked for (a caller may pass them on early). */
+export function* slicesOf(update: Uint8Array, maxStructs: number): Generator<Uint8Array> {
   if (!Number.isInteger(maxStructs) || maxStructs < 1) throw new RangeError(`maxStructs must be a positive integer, got ${maxStructs}`)
   const { structs, ds } = Y.decodeUpdate(update)
-  if (structs.length <= maxStructs) return [update]
+  if (structs.length <= maxStructs) return yield update
   const clients = byClient(structs)
   /** Per client: the next struct's index, and the clock up to which earlier slices hold it. */
   const next = new Map<number, number>([...clients.keys()].map((c) => [c, 0]))
   const held = new Map<number, number>()
   const stopped = new Set<number>()
   const holds = (id: Y.ID) => id.clock < (held.get(id.client) ?? 0)
-  const slices: Uint8Array[] = []
   for (;;) {
     const runs: Array<{ client: number; structs: Struct[] }> = []
     let room = maxStructs
@@ -110,14 +114,13 @@ export function sliceUpdate(update: Uint8Array, maxStructs: number): Uint8Array[
     }
     if (runs.length === 0) break
     for (const [client, clock] of adds) held.set(client, clock)
-    slices.push(encodeSlice(runs))
+    yield encodeSlice(runs)
   }
   // What no slice could hold (behind a gap, or waiting on a struct the update lacks) goes last, as
   // Yjs would have kept it: pending in the doc until what it needs arrives. Then the deletions.
   const rest = [...clients].map(([client, list]) => ({ client, structs: list.slice(next.get(client)) })).filter((run) => run.structs.length > 0)
-  if (rest.length > 0) slices.push(encodeSlice(rest))
-  slices.push(encodeDeleteSet(ds))
-  return slices
+  if (rest.length > 0) yield encodeSlice(rest)
+  yield encodeDeleteSet(ds)
 }
 
 /** An update of no struct and the delete set `ds` (V1: client, count, then clock and length pairs). */

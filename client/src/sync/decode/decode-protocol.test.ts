@@ -28,26 +28,37 @@ async function setUp(patients: number) {
   return { keys, source, ciphertexts, call }
 }
 
-function applyAll(reply: DecodeReply): Y.Doc {
-  if (reply.type !== 'decoded') throw new Error(`expected decoded, got ${JSON.stringify(reply)}`)
+/** Every reply the handler posts, in order. */
+async function replies(message: unknown): Promise<DecodeReply[]> {
+  const posted: DecodeReply[] = []
+  await handleDecodeCall(message, (reply) => posted.push(reply))
+  return posted
+}
+
+/** The doc the slices give, and the final reply. */
+function applyAll(posted: readonly DecodeReply[]): { doc: Y.Doc; last: DecodeReply } {
   const doc = new Y.Doc()
-  for (const update of reply.updates) Y.applyUpdate(doc, update)
+  for (const reply of posted) if (reply.type === 'slices') for (const update of reply.updates) Y.applyUpdate(doc, update)
   expect(doc.store.pendingStructs).toBeNull()
-  return doc
+  expect(posted.slice(0, -1).every((reply) => reply.type === 'slices')).toBe(true)
+  return { doc, last: posted[posted.length - 1]! }
 }
 
 describe("the decode worker's message handler (run here as a plain function)", () => {
   it('decrypts, merges and slices a doc: the slices give the doc, each a bounded piece', async () => {
     const { source, call } = await setUp(200)
-    const reply = await handleDecodeCall(call)
-    expect(reply).toMatchObject({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 7, undecryptable: [], malformed: [] })
-    if (reply.type !== 'decoded') return
-    expect(reply.updates.length).toBeGreaterThan(10)
-    expect(applyAll(reply).getMap('patients').toJSON()).toEqual(source.getMap('patients').toJSON())
-    // What the worker posts back is transferred, not copied.
-    expect(transferablesOf(reply).length).toBe(reply.updates.length)
-    // The page checks the reply as it checks any message it receives.
-    expect(readDecodeReply(reply)).toEqual(reply)
+    const posted = await replies(call)
+    const { doc, last } = applyAll(posted)
+    expect(last).toEqual({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 7, undecryptable: [], malformed: [] })
+    // Handed on as they are made: several messages, several slices each.
+    expect(posted.length).toBeGreaterThan(2)
+    expect(doc.getMap('patients').toJSON()).toEqual(source.getMap('patients').toJSON())
+    for (const reply of posted) {
+      // What the worker posts back is transferred, not copied.
+      if (reply.type === 'slices') expect(transferablesOf(reply).length).toBe(reply.updates.length)
+      // The page checks each reply as it checks any message it receives.
+      expect(readDecodeReply(reply)).toEqual(reply)
+    }
   })
 
   it('names the entries it could not authenticate, and those that are not Yjs updates, and applies the rest', async () => {
@@ -59,24 +70,23 @@ describe("the decode worker's message handler (run here as a plain function)", (
     const garbage = await encryptUpdate(keys, ROOM, DOC, new Uint8Array([9, 9, 9, 9]))
     // Sealed for another doc: its associated data does not match.
     const misplaced = await encryptUpdate(keys, ROOM, 'agenda/2026-12', call.ciphertexts.length > 0 ? new Uint8Array([0, 0]) : new Uint8Array())
-    const reply = await handleDecodeCall({ ...call, ciphertexts: [...call.ciphertexts.slice(0, n - 1), garbage, tampered, misplaced] })
-    expect(reply).toMatchObject({ type: 'decoded', undecryptable: [n, n + 1], malformed: [n - 1] })
+    const { doc, last } = applyAll(await replies({ ...call, ciphertexts: [...call.ciphertexts.slice(0, n - 1), garbage, tampered, misplaced] }))
+    expect(last).toMatchObject({ type: 'decoded', undecryptable: [n, n + 1], malformed: [n - 1] })
     // Everything but the tampered entry's ten patients.
-    expect(Object.keys(applyAll(reply).getMap('patients').toJSON())).toHaveLength(Object.keys(source.getMap('patients').toJSON()).length - 10)
+    expect(Object.keys(doc.getMap('patients').toJSON())).toHaveLength(Object.keys(source.getMap('patients').toJSON()).length - 10)
   })
 
   it('answers a call it cannot read with a failure naming the field, never a throw', async () => {
     const { call } = await setUp(10)
-    const noKey = await handleDecodeCall({ ...call, aead: 'not a key' })
-    expect(noKey).toEqual({ type: 'failed', protocol: DECODE_PROTOCOL, id: 7, message: 'DecodeMessageError: aead: expected a CryptoKey' })
-    const otherBuild = await handleDecodeCall({ ...call, protocol: 2 })
-    expect(otherBuild).toMatchObject({ type: 'failed', message: expect.stringContaining('reload') })
-    expect(await handleDecodeCall({ ...call, room: 'lobby' })).toMatchObject({ type: 'failed', message: expect.stringContaining('room') })
-    expect(await handleDecodeCall(null)).toMatchObject({ type: 'failed', id: 0 })
+    expect(await replies({ ...call, aead: 'not a key' })).toEqual([{ type: 'failed', protocol: DECODE_PROTOCOL, id: 7, message: 'DecodeMessageError: aead: expected a CryptoKey' }])
+    expect(await replies({ ...call, protocol: 2 })).toMatchObject([{ type: 'failed', message: expect.stringContaining('reload') }])
+    expect(await replies({ ...call, room: 'lobby' })).toMatchObject([{ type: 'failed', message: expect.stringContaining('room') }])
+    expect(await replies(null)).toMatchObject([{ type: 'failed', id: 0 }])
   })
 
   it('refuses, on the page, a reply that is not one', () => {
-    expect(() => readDecodeReply({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 1, updates: ['x'], undecryptable: [], malformed: [] })).toThrow(/updates/)
+    expect(() => readDecodeReply({ type: 'slices', protocol: DECODE_PROTOCOL, id: 1, updates: ['x'] })).toThrow(/updates/)
+    expect(() => readDecodeReply({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 1, undecryptable: [-1], malformed: [] })).toThrow(/undecryptable/)
     expect(() => readDecodeReply({ type: 'other', protocol: DECODE_PROTOCOL, id: 1 })).toThrow(/type/)
     expect(readDecodeReply({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })).toEqual({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })
   })

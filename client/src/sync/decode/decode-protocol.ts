@@ -1,18 +1,18 @@
 /**
- * Messages between a practice and its decode worker (decode-worker.ts), one call and one reply per
- * batch of entries, matched by `id`:
+ * Messages between a practice and its decode worker (decode-worker.ts), one call per batch of
+ * entries, its replies matched by `id`: slices as they are made, then the outcome (or a failure).
  *
  *   page → worker   { type: 'decode', protocol: 1, id, spaceId, aead: CryptoKey, room, docId,
  *                     ciphertexts: Uint8Array[], maxStructs }
- *   worker → page   { type: 'decoded', protocol: 1, id, updates: Uint8Array[], undecryptable: number[],
- *                     malformed: number[] }
- *                 | { type: 'failed', protocol: 1, id, message }
+ *   worker → page   { type: 'slices', protocol: 1, id, updates: Uint8Array[] }            0…n times
+ *                   then { type: 'decoded', protocol: 1, id, undecryptable: number[], malformed: number[] }
+ *                     or { type: 'failed', protocol: 1, id, message }
  *
  * The key crosses as a CryptoKey (structured clone keeps it non-extractable); plaintext crosses
  * only between this page and its own worker, never leaves the device. The updates' buffers are
  * transferred, not copied. Both ends check what they receive here, with a path in each error.
  */
-import type { DecodedEntries } from '../../../../shared/src/envelope/entry-decoder'
+import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decoder'
 import { isRoomName } from '../../../../shared/src/space/rooms'
 import { decodeEntries } from './decode-entries'
 
@@ -31,7 +31,8 @@ export interface DecodeCall {
 }
 
 export type DecodeReply =
-  | ({ readonly type: 'decoded'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number } & DecodedEntries)
+  | { readonly type: 'slices'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly updates: readonly Uint8Array[] }
+  | ({ readonly type: 'decoded'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number } & DecodeOutcome)
   | { readonly type: 'failed'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly message: string }
 
 /** A message that is not what the other end sends, with the path of what is wrong. */
@@ -87,36 +88,37 @@ export function readDecodeReply(message: unknown): DecodeReply {
   if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
   const id = field(fields, 'id', isCount, 'a request id')
   if (fields.type === 'failed') return { type: 'failed', protocol: DECODE_PROTOCOL, id, message: field(fields, 'message', isString, 'a message') }
-  if (fields.type !== 'decoded') throw new DecodeMessageError('type', "expected 'decoded' or 'failed'")
+  if (fields.type === 'slices') return { type: 'slices', protocol: DECODE_PROTOCOL, id, updates: field(fields, 'updates', isBytesList, 'a list of Uint8Array') }
+  if (fields.type !== 'decoded') throw new DecodeMessageError('type', "expected 'slices', 'decoded' or 'failed'")
   return {
     type: 'decoded',
     protocol: DECODE_PROTOCOL,
     id,
-    updates: field(fields, 'updates', isBytesList, 'a list of Uint8Array'),
     undecryptable: field(fields, 'undecryptable', isIndexList, 'a list of entry indices'),
     malformed: field(fields, 'malformed', isIndexList, 'a list of entry indices'),
   }
 }
 
 /**
- * The worker's side, as a plain function: a call in, its reply out (never throws: a bad call or a
- * failure is a 'failed' reply, naming the error but no data).
+ * The worker's side, as a plain function: a call in, its replies handed to `post` (never throws:
+ * a bad call or a failure is a 'failed' reply, naming the error but no data).
  */
-export async function handleDecodeCall(message: unknown): Promise<DecodeReply> {
+export async function handleDecodeCall(message: unknown, post: (reply: DecodeReply) => void): Promise<void> {
   const id = typeof message === 'object' && message !== null && isCount((message as Fields).id) ? ((message as Fields).id as number) : 0
   try {
     const call = readDecodeCall(message)
     if (!isRoomName(call.room)) throw new DecodeMessageError('room', 'expected a room name')
-    const decoded = await decodeEntries({ keys: { spaceId: call.spaceId, aead: call.aead }, room: call.room, docId: call.docId, ciphertexts: call.ciphertexts }, call.maxStructs)
-    return { type: 'decoded', protocol: DECODE_PROTOCOL, id, ...decoded }
+    const request = { keys: { spaceId: call.spaceId, aead: call.aead }, room: call.room, docId: call.docId, ciphertexts: call.ciphertexts }
+    const outcome = await decodeEntries(request, (updates) => post({ type: 'slices', protocol: DECODE_PROTOCOL, id, updates }), call.maxStructs)
+    post({ type: 'decoded', protocol: DECODE_PROTOCOL, id, ...outcome })
   } catch (error) {
-    return { type: 'failed', protocol: DECODE_PROTOCOL, id, message: error instanceof Error ? `${error.name}: ${error.message}` : 'error' }
+    post({ type: 'failed', protocol: DECODE_PROTOCOL, id, message: error instanceof Error ? `${error.name}: ${error.message}` : 'error' })
   }
 }
 
 /** The buffers a reply can hand over instead of copying. */
 export function transferablesOf(reply: DecodeReply): ArrayBuffer[] {
-  if (reply.type !== 'decoded') return []
+  if (reply.type !== 'slices') return []
   const buffers = new Set<ArrayBuffer>()
   for (const update of reply.updates) if (update.buffer instanceof ArrayBuffer) buffers.add(update.buffer)
   return [...buffers]

@@ -11,5 +11,5 @@ const scope = self as unknown as {
 }
 
 scope.onmessage = (event) => {
-  void handleDecodeCall(event.data).then((reply) => scope.postMessage(reply, transferablesOf(reply)))
+  void handleDecodeCall(event.data, (reply) => scope.postMessage(reply, transferablesOf(reply)))
 }

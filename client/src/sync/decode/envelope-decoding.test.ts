@@ -3,24 +3,38 @@ import * as Y from 'yjs'
 import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
 import { deriveSpaceKeys, type SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { Envelope, type EnvelopeEntry } from '../../../../shared/src/envelope/envelope'
-import type { EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
+import type { DecodedEntries, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
 import { decodeEntries } from './decode-entries'
 import { yieldToMain } from './main-thread'
+import { SliceStream } from './worker-decoder'
 
 const ROOM = 'main' as const
 const DOC = 'directory'
 
-/** What the worker does, here on this thread (decodeEntries is the worker's own code), counted. */
+/**
+ * What the worker does, here on this thread (decodeEntries is the worker's own code, SliceStream
+ * the page's own stream of its slices), counted.
+ */
 function inThreadDecoder(maxStructs: number): EntryDecoder & { calls: number; slices: number } {
   const decoder = {
     calls: 0,
     slices: 0,
     worthIt: () => true,
-    decode: async (request: Parameters<EntryDecoder['decode']>[0]) => {
+    decode: (request: DecodeRequest): DecodedEntries => {
       decoder.calls++
-      const decoded = await decodeEntries(request, maxStructs)
-      decoder.slices += decoded.updates.length
-      return decoded
+      const stream = new SliceStream()
+      const outcome = decodeEntries(
+        request,
+        (updates) => {
+          decoder.slices += updates.length
+          stream.push(updates)
+        },
+        maxStructs,
+      ).then(
+        (result) => (stream.end(), result),
+        (error: Error) => (stream.end(error), Promise.reject(error)),
+      )
+      return { updates: stream, outcome }
     },
     nextSlice: yieldToMain,
   }
@@ -95,5 +109,38 @@ describe('an envelope with a decoder (the worker path, on this thread)', () => {
     await b.envelope.compact(DOC)
     // The entry it could not read survives beside the snapshot.
     expect(b.envelope.stats().entries).toBe(2)
+  })
+
+  it('opens the whole doc even if the decoder fails half way (as a crashed worker does)', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const a = device(keys)
+    const directory = await a.envelope.openDoc(DOC)
+    await writePatients(directory, a.envelope, 0, 100)
+    const real = inThreadDecoder(10)
+    const crashing: EntryDecoder = {
+      ...real,
+      decode: (request) => {
+        const stream = new SliceStream()
+        const decoded = real.decode(request)
+        const outcome = (async () => {
+          let n = 0
+          for await (const update of decoded.updates) {
+            if (++n > 3) break
+            stream.push([update])
+          }
+          const error = new Error('The decode worker failed')
+          stream.end(error)
+          throw error
+        })()
+        return { updates: stream, outcome }
+      },
+    }
+    const errors: string[] = []
+    const doc = new Y.Doc({ gc: true })
+    const b = new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactAfterEntries: 1000, compactDelayMs: 1, decoder: crashing, onError: (e) => errors.push(e.message) })
+    sync(a, { doc })
+    const opened = await b.openDoc(DOC)
+    expect(opened.getMap('patients').toJSON()).toEqual(directory.getMap('patients').toJSON())
+    expect(errors).toEqual(['The decode worker failed'])
   })
 })

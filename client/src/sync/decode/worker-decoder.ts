@@ -6,7 +6,7 @@
  * every call pending and after is refused with a WorkerDecodeError, and the envelope decrypts in
  * place, as without a decoder: slower, never wrong.
  */
-import type { DecodedEntries, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
+import type { DecodedEntries, DecodeOutcome, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
 import { DECODE_PROTOCOL, readDecodeReply, type DecodeCall } from './decode-protocol'
 import { SLICE_STRUCTS } from './decode-entries'
 import { InputPause } from './main-thread'
@@ -25,11 +25,48 @@ export interface WorkerDecoderOptions {
   readonly maxStructs?: number
 }
 
+/** Slices of one call, as they arrive: iterated once by the envelope. */
+export class SliceStream implements AsyncIterable<Uint8Array> {
+  private readonly queue: Uint8Array[] = []
+  private wake: (() => void) | null = null
+  private ended = false
+  private error: Error | null = null
+
+  push(updates: readonly Uint8Array[]): void {
+    this.queue.push(...updates)
+    this.wake?.()
+  }
+
+  end(error: Error | null = null): void {
+    this.ended = true
+    this.error = error
+    this.wake?.()
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      if (this.queue.length > 0) {
+        yield this.queue.shift()!
+        continue
+      }
+      if (this.error) throw this.error
+      if (this.ended) return
+      await new Promise<void>((resolve) => (this.wake = resolve))
+      this.wake = null
+    }
+  }
+}
+
+interface Call {
+  readonly stream: SliceStream
+  readonly settle: (outcome: DecodeOutcome | Error) => void
+}
+
 export class WorkerDecoder implements EntryDecoder {
   private worker: Worker | null = null
   private broken: WorkerDecodeError | null = null
   private nextId = 1
-  private readonly waiting = new Map<number, { resolve: (d: DecodedEntries) => void; reject: (e: Error) => void }>()
+  private readonly calls = new Map<number, Call>()
 
   constructor(private readonly options: WorkerDecoderOptions) {}
 
@@ -37,9 +74,24 @@ export class WorkerDecoder implements EntryDecoder {
     return this.broken === null && bytes >= (this.options.minBytes ?? WORKER_MIN_BYTES)
   }
 
-  decode(request: DecodeRequest): Promise<DecodedEntries> {
-    if (this.broken) return Promise.reject(this.broken)
+  decode(request: DecodeRequest): DecodedEntries {
+    const stream = new SliceStream()
+    let settle: Call['settle'] = () => undefined
+    const outcome = new Promise<DecodeOutcome>((resolve, reject) => {
+      settle = (result) => (result instanceof Error ? reject(result) : resolve(result))
+    })
+    // The envelope reads the outcome only after every slice: a failure reaches it through the stream.
+    outcome.catch(() => undefined)
+    const fail = (error: Error) => {
+      stream.end(error)
+      settle(error)
+    }
+    if (this.broken) {
+      fail(this.broken)
+      return { updates: stream, outcome }
+    }
     const id = this.nextId++
+    this.calls.set(id, { stream, settle: (result) => (result instanceof Error ? fail(result) : (stream.end(), settle(result))) })
     const call: DecodeCall = {
       type: 'decode',
       protocol: DECODE_PROTOCOL,
@@ -51,15 +103,13 @@ export class WorkerDecoder implements EntryDecoder {
       ciphertexts: request.ciphertexts,
       maxStructs: this.options.maxStructs ?? SLICE_STRUCTS,
     }
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject })
-      try {
-        // Copied, not transferred: the ciphertexts stay in the envelope.
-        this.start().postMessage(call)
-      } catch (error) {
-        this.fail(new WorkerDecodeError(`The decode worker cannot be used: ${error instanceof Error ? error.message : String(error)}`))
-      }
-    })
+    try {
+      // Copied, not transferred: the ciphertexts stay in the envelope.
+      this.start().postMessage(call)
+    } catch (error) {
+      this.fail(new WorkerDecodeError(`The decode worker cannot be used: ${error instanceof Error ? error.message : String(error)}`))
+    }
+    return { updates: stream, outcome }
   }
 
   nextSlice(): Promise<void> {
@@ -91,19 +141,20 @@ export class WorkerDecoder implements EntryDecoder {
     } catch (error) {
       return this.fail(new WorkerDecodeError(`The decode worker answered what it should not: ${error instanceof Error ? error.message : String(error)}`))
     }
-    const waiter = this.waiting.get(reply.id)
-    if (!waiter) return
-    this.waiting.delete(reply.id)
-    if (reply.type === 'failed') waiter.reject(new WorkerDecodeError(`The decode worker could not decode: ${reply.message}`))
-    else waiter.resolve({ updates: reply.updates, undecryptable: reply.undecryptable, malformed: reply.malformed })
+    const call = this.calls.get(reply.id)
+    if (!call) return
+    if (reply.type === 'slices') return call.stream.push(reply.updates)
+    this.calls.delete(reply.id)
+    if (reply.type === 'failed') call.settle(new WorkerDecodeError(`The decode worker could not decode: ${reply.message}`))
+    else call.settle({ undecryptable: reply.undecryptable, malformed: reply.malformed })
   }
 
   private fail(error: WorkerDecodeError): void {
     this.broken = error
     this.worker?.terminate()
     this.worker = null
-    for (const waiter of this.waiting.values()) waiter.reject(error)
-    this.waiting.clear()
+    for (const call of this.calls.values()) call.settle(error)
+    this.calls.clear()
   }
 }
 
