@@ -33,6 +33,8 @@ export interface RoomStoreOptions {
   readonly retryMs?: number
   /** storageError changed (the room folds it into its state). */
   readonly onChange: () => void
+  /** Between two steps of the load (adapters/local-store.ts). */
+  readonly nextSlice?: () => Promise<void>
 }
 
 export class RoomStore {
@@ -54,6 +56,7 @@ export class RoomStore {
     room.store = await LocalStore.open(name, doc, {
       onFailure: (error) => room.fail(error),
       onManyRows: () => room.trimSoon(),
+      ...(options.nextSlice ? { nextSlice: options.nextSlice } : {}),
     })
     const [acked, lastExchange] = await Promise.all([room.store.get(ACKED_KEY).catch(() => undefined), room.store.get(LAST_EXCHANGE_KEY).catch(() => undefined)])
     const acknowledged = acked instanceof ArrayBuffer ? new Uint8Array(acked) : acked instanceof Uint8Array ? acked : null
