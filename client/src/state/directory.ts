@@ -91,19 +91,24 @@ export function useDirectorySnapshot<T>(fromDoc: (doc: Y.Doc) => T, fromDigest: 
 /**
  * As useDirectorySnapshot, for what is read from the patients: from the practice's patient index
  * of the doc (patient-index-cache.ts: built in slices, then kept up to date by the doc's events),
- * so that no directory change makes a view read 20,000 records again. Null until the index is built.
+ * so that no directory change makes a view read 20,000 records again. While that index builds,
+ * the digest the views showed until the doc synced (if any) is read instead, so names do not go
+ * blank for the second it takes; null when there was none. `fromDigest` may answer null too (its
+ * own index building): `patientIndexes.version` moves when it is built.
  */
-export function usePatientIndexSnapshot<T>(fromIndex: (index: PatientSearchIndex) => T, fromDigest: (digest: DirectoryDigest) => T): T | null {
+export function usePatientIndexSnapshot<T>(fromIndex: (index: PatientSearchIndex) => T, fromDigest: (digest: DirectoryDigest) => T | null): T | null {
   const { space, docs, digestOverlays, patientIndexes } = usePractice()
   const doc = useDirectory()
   const store = useMemo(() => {
-    if (!doc) return new DirectorySnapshotStore<T | null>(space.directoryDigest, null, fromDigest)
+    if (!doc) return new DirectorySnapshotStore<T | null>(space.directoryDigest, null, fromDigest, patientIndexes.version)
     const read = (d: Y.Doc) => {
       const index = patientIndexes.peek(d)
-      return index ? fromIndex(index) : null
+      if (index) return fromIndex(index)
+      const shown = space.directoryDigest.beforeClear()
+      return shown ? fromDigest(shown) : null
     }
-    const live = new DocSnapshotStore(doc, combinedVersion(docs.versionOf(doc), patientIndexes.versionOf(doc)), read)
-    return new DirectorySnapshotStore<T | null>(digestOverlays.get(doc), live, fromDigest)
+    const live = new DocSnapshotStore(doc, combinedVersion(docs.versionOf(doc), patientIndexes.version), read)
+    return new DirectorySnapshotStore<T | null>(digestOverlays.get(doc), live, fromDigest, patientIndexes.version)
   }, [space, doc, docs, digestOverlays, patientIndexes, fromIndex, fromDigest])
   return useSyncExternalStore(store.subscribe, store.getSnapshot)
 }

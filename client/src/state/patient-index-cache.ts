@@ -3,17 +3,11 @@ import type { DirectoryDigest } from '../../../shared/src/digest/directory-diges
 import { PatientSearchIndex } from '../../../shared/src/model'
 import { yieldToMain } from '../sync/decode/main-thread'
 import type { OverlaidDigest } from './digest-overlay'
+import type { Version } from './doc-snapshot'
 
-/** How a directory's index stands: a counter that moves when the index is built (views re-read). */
-export interface IndexVersion {
-  get(): number
-  subscribe(listener: () => void): () => void
-}
-
+/** An index being built in slices: null until built, then kept. */
 interface Building {
   index: PatientSearchIndex | null
-  version: number
-  readonly listeners: Set<() => void>
 }
 
 /**
@@ -21,61 +15,88 @@ interface Building {
  * up to date by the directory's Y events for as long as the practice is open. The patient list,
  * the agenda's names and the patient picker all read it, so neither opening a screen nor typing a
  * letter reads the directory again (reading 20,000 patients takes most of a second on a tablet).
- * It is built in slices (`nextSlice` between them: the browser draws, input runs), so `peek`
- * answers null until it is built, and `versionOf` moves when it is.
  * While the directory syncs, the views search the practice's directory digest instead: one fixed
  * index per digest, built from its patients (no doc reads, no validation: the digest was checked
  * when it was decoded).
+ * Both are built in slices (`nextSlice` between them: the browser draws, input runs): `peek` and
+ * `peekDigest` answer null until built, and `version` moves each time one is, so views read again.
+ * `onBuilt` runs once the first index of a live doc is built (the practice may then drop the
+ * digest it kept for the views meanwhile).
  * One per open practice (built by PracticeProvider), never module-level.
  */
 export class PatientIndexCache {
   private readonly indexes = new WeakMap<Y.Doc, Building>()
-  private readonly digestIndexes = new WeakMap<DirectoryDigest, PatientSearchIndex>()
+  private readonly digestIndexes = new WeakMap<DirectoryDigest, Building>()
+  private builtCount = 0
+  private readonly listeners = new Set<() => void>()
 
-  constructor(private readonly nextSlice: () => Promise<void> = yieldToMain) {}
+  constructor(
+    private readonly nextSlice: () => Promise<void> = yieldToMain,
+    private readonly onBuilt: () => void = () => undefined,
+  ) {}
+
+  /** Moves whenever an index is built. */
+  readonly version: Version = {
+    get: () => this.builtCount,
+    subscribe: (listener) => {
+      this.listeners.add(listener)
+      return () => this.listeners.delete(listener)
+    },
+  }
 
   /** The doc's index once built, else null (and the build starts). */
   peek(directory: Y.Doc): PatientSearchIndex | null {
-    return this.building(directory).index
-  }
-
-  /** Moves once the doc's index is built. */
-  versionOf(directory: Y.Doc): IndexVersion {
-    const building = this.building(directory)
-    return {
-      get: () => building.version,
-      subscribe: (listener) => {
-        building.listeners.add(listener)
-        return () => building.listeners.delete(listener)
-      },
+    let building = this.indexes.get(directory)
+    if (!building) {
+      building = this.start(() => PatientSearchIndex.build(directory, this.nextSlice), this.onBuilt)
+      this.indexes.set(directory, building)
     }
+    return building.index
   }
 
   /**
-   * The index of a digest's patients. A digest with this device's writes over it (`overlaid`, see
-   * digest-overlay.ts) derives from its base digest's index in milliseconds instead of a new build.
+   * The index of a digest's patients once built, else null (and the build starts). A digest with
+   * this device's writes over it (`overlaid`, see digest-overlay.ts) derives from its base
+   * digest's index in milliseconds instead of a new build.
    */
-  ofDigest(digest: DirectoryDigest, overlaid?: OverlaidDigest): PatientSearchIndex {
-    let index = this.digestIndexes.get(digest)
-    if (!index) {
-      index = overlaid ? this.ofDigest(overlaid.base).withPatients(overlaid.written) : new PatientSearchIndex(digest.patients)
-      this.digestIndexes.set(digest, index)
+  peekDigest(digest: DirectoryDigest, overlaid?: OverlaidDigest): PatientSearchIndex | null {
+    let building = this.digestIndexes.get(digest)
+    if (!building) {
+      if (overlaid) {
+        const base = this.peekDigest(overlaid.base)
+        if (base === null) return null
+        building = { index: base.withPatients(overlaid.written) }
+      } else {
+        building = this.start(() => PatientSearchIndex.fromPatients(digest.patients, this.nextSlice))
+      }
+      this.digestIndexes.set(digest, building)
     }
-    return index
+    return building.index
   }
 
-  private building(directory: Y.Doc): Building {
-    let building = this.indexes.get(directory)
-    if (!building) {
-      const started: Building = { index: null, version: 0, listeners: new Set() }
-      building = started
-      this.indexes.set(directory, started)
-      void PatientSearchIndex.build(directory, this.nextSlice).then((index) => {
-        started.index = index
-        started.version++
-        for (const listener of [...started.listeners]) listener()
-      })
-    }
+  private start(build: () => Promise<PatientSearchIndex>, then: () => void = () => undefined): Building {
+    const building: Building = { index: null }
+    void build().then((index) => {
+      building.index = index
+      this.builtCount++
+      then()
+      for (const listener of [...this.listeners]) listener()
+    })
     return building
   }
+}
+
+/** Resolves with the index `peek` answers once it is built (tests, tools). */
+export function whenBuilt(cache: PatientIndexCache, peek: () => PatientSearchIndex | null): Promise<PatientSearchIndex> {
+  return new Promise((resolve) => {
+    let off: () => void = () => undefined
+    const check = () => {
+      const index = peek()
+      if (!index) return false
+      off()
+      resolve(index)
+      return true
+    }
+    if (!check()) off = cache.version.subscribe(check)
+  })
 }

@@ -18,7 +18,10 @@ import { usePractice } from './practice-context'
 export function usePatientSearchRead<T>(read: (index: PatientSearchIndex) => T): T | null {
   const { patientIndexes, digestOverlays } = usePractice()
   const fromDigest = useCallback(
-    (digest: DirectoryDigest) => read(patientIndexes.ofDigest(digest, digestOverlays.originOf(digest))),
+    (digest: DirectoryDigest) => {
+      const index = patientIndexes.peekDigest(digest, digestOverlays.originOf(digest))
+      return index ? read(index) : null
+    },
     [patientIndexes, digestOverlays, read],
   )
   return usePatientIndexSnapshot(read, fromDigest)

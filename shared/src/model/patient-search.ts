@@ -242,6 +242,16 @@ export class PatientSearchIndex {
    * which must not be one task. A record changed meanwhile is read again at the next search, as
    * after any change.
    */
+  /** The index of a list of patients (a digest's), built `perSlice` patients at a time. */
+  static async fromPatients(patients: readonly Patient[], nextSlice: () => Promise<void>, perSlice = 1_000): Promise<PatientSearchIndex> {
+    const index = new PatientSearchIndex([])
+    for (let i = 0; i < patients.length; i += perSlice) {
+      if (i > 0) await nextSlice()
+      for (const patient of patients.slice(i, i + perSlice)) index.entries.set(patient.id, searchEntry(patient))
+    }
+    return index
+  }
+
   static async build(doc: Y.Doc, nextSlice: () => Promise<void>, perSlice = 1_000): Promise<PatientSearchIndex> {
     const index = new PatientSearchIndex(doc, { readNow: false }).attach()
     const ids = [...doc.getMap<unknown>(NAME).keys()]

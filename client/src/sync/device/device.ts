@@ -10,8 +10,7 @@ import { initPractice } from '../../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../../shared/src/model/input-schemas'
 import { writeManifest } from '../../../../shared/src/space/manifest'
 import { decodePairingCode, encodePairingCode } from '../../../../shared/src/space/pairing-code'
-import type { EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
-import { browserDecoder } from '../decode/worker-decoder'
+import { browserDecoder, type PracticeDecoder } from '../decode/worker-decoder'
 import type { DigestSettings } from '../digests/practice-digests'
 import { DeviceStorageError, RelayError, RelayFailure } from '../errors'
 import { Practice } from '../practice/practice'
@@ -51,8 +50,8 @@ export interface DeviceEnvironment {
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null
-  /** Each opened practice's entry decoder (a Web Worker in the app); none: decrypted in place. */
-  decoder?: () => EntryDecoder & { dispose(): void }
+  /** Each opened practice's decoder (a Web Worker in the app); none: decrypted and decoded in place. */
+  decoder?: () => PracticeDecoder
 }
 
 export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true }, decoder: browserDecoder }
