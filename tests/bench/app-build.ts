@@ -3,7 +3,8 @@
  * serve (TOURNEE_STATIC_DIR) to Chromium (browser-joiner.ts). Built into a folder of its own at
  * each bench run: never a stale dist/client left by an older checkout.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,4 +21,25 @@ export async function buildAppForBench(): Promise<BuiltApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tournee-bench-app-'))
   await build({ configFile, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } })
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * The app as it was at a git ref (the bench's baseline: the same figures on the code before a
+ * change, in the same run): checked out in a temporary worktree that borrows this checkout's
+ * node_modules, built with that ref's own vite.config.ts, the worktree removed once built.
+ */
+export async function buildAppAtRef(ref: string): Promise<BuiltApp & { commit: string }> {
+  const repo = fileURLToPath(new URL('../..', import.meta.url))
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim()
+  const commit = git('rev-parse', '--verify', `${ref}^{commit}`)
+  const tree = mkdtempSync(join(tmpdir(), 'tournee-bench-baseline-'))
+  git('worktree', 'add', '--detach', '--force', tree, commit)
+  try {
+    symlinkSync(join(repo, 'node_modules'), join(tree, 'node_modules'), 'dir')
+    const dir = mkdtempSync(join(tmpdir(), 'tournee-bench-app-'))
+    await build({ configFile: join(tree, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } })
+    return { dir, commit, dispose: () => rmSync(dir, { recursive: true, force: true }) }
+  } finally {
+    git('worktree', 'remove', '--force', tree)
+  }
 }

@@ -92,7 +92,7 @@ export function browserJoinTarget(plaintext: ReadonlyMap<string, Uint8Array>, ba
  * Page-side code is given to the page as source text, not as functions: tsx (esbuild) wraps this
  * file's named functions in a `__name` helper that exists only in Node.
  */
-function inPage<T>(page: Page, body: string, arg: unknown): Promise<T> {
+export function inPage<T>(page: Page, body: string, arg: unknown): Promise<T> {
   return page.evaluate(`(async (arg) => {${body}})(${JSON.stringify(arg)})`) as Promise<T>
 }
 
@@ -102,7 +102,7 @@ function inPage<T>(page: Page, body: string, arg: unknown): Promise<T> {
  * at once and on every DOM change (a MutationObserver in the page: Playwright's own polling is
  * per frame or per interval, up to 16 ms late).
  */
-function pageTimeWhen(page: Page, what: string, condition: string, arg: unknown, timeoutMs: number, seen = "return ''"): Promise<number> {
+export function pageTimeWhen(page: Page, what: string, condition: string, arg: unknown, timeoutMs: number, seen = "return ''"): Promise<number> {
   return inPage<number>(
     page,
     `
@@ -129,18 +129,18 @@ function pageTimeWhen(page: Page, what: string, condition: string, arg: unknown,
   )
 }
 
-const CHOOSER_SHOWN = `
+export const CHOOSER_SHOWN = `
   const list = document.querySelector('ul.choose-member__list')
   return list !== null && list.querySelectorAll('button').length >= arg`
 
-const WEEK_SHOWN = `
+export const WEEK_SHOWN = `
   const blocks = document.querySelectorAll('ul.column__blocks > li')
   if (blocks.length !== arg.count) return false
   for (const block of blocks) if (block.textContent.includes(arg.unknown)) return false
   return true`
 
 /** What the week shows instead, for the error (counts only: no patient's name). */
-const WEEK_SEEN = `
+export const WEEK_SEEN = `
   const blocks = [...document.querySelectorAll('ul.column__blocks > li')]
   const unknown = blocks.filter((block) => block.textContent.includes(arg.unknown)).length
   const columns = document.querySelectorAll('ul.column__blocks').length

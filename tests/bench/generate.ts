@@ -699,6 +699,11 @@ export interface WritePracticeOptions {
    * an index no practice has, which would weigh on the directory they measure.
    */
   readonly indexPatientMonths?: boolean
+  /**
+   * Writes the clinical files grouped by this key (a file's room, for a sink that holds one room
+   * at a time), in the plan's order within a group; the plan's order when absent.
+   */
+  readonly groupFilesBy?: (docId: string) => Promise<string>
 }
 
 /** Writes the whole plan into one sink: directory, every month in order, then the files. */
@@ -720,7 +725,7 @@ export async function writePractice(
     appointments += written.appointments
     seriesAppointments += written.seriesAppointments
   }
-  const files = await writeFiles(sink, plan.notes, ids, actor, clock)
+  const files = await writeFiles(sink, options.groupFilesBy ? await groupNotes(plan.notes, ids, options.groupFilesBy) : plan.notes, ids, actor, clock)
   return {
     practitionerIds: ids.practitionerIds,
     patientIds: ids.patientIds,
@@ -732,6 +737,17 @@ export async function writePractice(
     series: plan.series,
     notes: files.notes,
   }
+}
+
+/** The plan's notes, grouped by their file's key (stable within a group). */
+async function groupNotes(
+  notes: ReadonlyMap<number, readonly PlannedNote[]>,
+  ids: Pick<PracticeIds, 'patientIds'>,
+  keyOf: (docId: string) => Promise<string>,
+): Promise<Map<number, readonly PlannedNote[]>> {
+  const keyed = await Promise.all([...notes].map(async ([index, list]) => ({ index, list, key: await keyOf(patientDocId(ids.patientIds[index]!)) })))
+  const keys = [...new Set(keyed.map((k) => k.key))]
+  return new Map(keys.flatMap((key) => keyed.filter((k) => k.key === key).map((k) => [k.index, k.list] as const)))
 }
 
 /** A clock that starts at `startMs` and moves `stepMs` per call: deterministic stamps. */

@@ -43,9 +43,11 @@ export interface Row {
   floor: number | null
   /** The plain stack: stock y-websocket server and clients, plaintext, one room per doc. */
   baseline?: number | null
+  /** The same figure on the code before a change (a git ref), measured in the same run. */
+  before?: number | null
   /** How `ours` was summarised (median of N, p95 of N, single measurement). */
   stat: string
-  samples?: { ours: number[]; floor?: number[]; baseline?: number[] }
+  samples?: { ours: number[]; floor?: number[]; baseline?: number[]; before?: number[] }
   note?: string
 }
 
@@ -65,16 +67,19 @@ function format(n: number | null, unit: Unit): string {
   return String(round(n, 1))
 }
 
+/** The columns "before" and "× before" appear only when a row has a figure of the code before a change. */
 export function markdownTable(rows: readonly Row[]): string {
+  const withBefore = rows.some((r) => r.before !== undefined)
   const lines = [
-    '| scenario | metric | Tournée | floor | × floor | stock y-websocket | × stock | statistic |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| scenario | metric | Tournée | floor | × floor | stock y-websocket | × stock |${withBefore ? ' before | × before |' : ''} statistic |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: |${withBefore ? ' ---: | ---: |' : ''} --- |`,
   ]
   const ratioText = (ours: number, other: number | null | undefined) => (other ? `${round(ours / other, 2)}×` : '—')
   for (const r of rows) {
     lines.push(
       `| ${r.scenario} | ${r.metric}${r.note ? ` (${r.note})` : ''} | ${format(r.ours, r.unit)} | ${format(r.floor, r.unit)} | ${ratioText(r.ours, r.floor)} | ` +
-        `${format(r.baseline ?? null, r.unit)} | ${ratioText(r.ours, r.baseline)} | ${r.stat} |`,
+        `${format(r.baseline ?? null, r.unit)} | ${ratioText(r.ours, r.baseline)} |` +
+        `${withBefore ? ` ${format(r.before ?? null, r.unit)} | ${ratioText(r.ours, r.before)} |` : ''} ${r.stat} |`,
     )
   }
   return lines.join('\n')

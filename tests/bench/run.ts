@@ -9,6 +9,7 @@
  *   npm run bench -- --full            adds 10 practitioners, 200 devices, 500-device capacity
  *   npm run bench -- --only=edit-latency,relay-capacity
  *   npm run bench -- --only=week       the agenda's week render in Chromium
+ *   npm run bench -- --only=big-practice   20,000 patients × 24 months on a tablet, against --baseline-ref
  *   npm run bench -- --runs=7 --edits=100 --seed=42 --patients=5000 --practitioners=5 --years=2
  *
  * Every option also reads from the environment (BENCH_RUNS, BENCH_ONLY, BENCH_FULL=1, …; see
@@ -32,6 +33,7 @@ import { storageYear } from './scenarios/storage-year'
 import { longOffline } from './scenarios/long-offline'
 import { relayCapacity } from './scenarios/relay-capacity'
 import { weekRender } from './scenarios/week-render'
+import { bigPractice } from './scenarios/big-practice'
 
 /** In the order they run. A new scenario is one import and one line here. */
 const SCENARIOS: Scenario[] = [
@@ -45,6 +47,8 @@ const SCENARIOS: Scenario[] = [
   relayCapacity,
   // Real Chromium, its own data: needs neither the relay nor the shared practice.
   weekRender,
+  // Real Chromium on a relay of its own (seeded, cached), the app built twice: ours and before.
+  bigPractice,
 ]
 
 const log = (line: string) => console.error(line)
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
   const machine = describeMachine()
   const today = localToday()
   const spec = defaultSpec(today, { seed: options.seed, patients: options.patients, practitioners: options.practitioners, years: options.years })
-  const chosen = options.only.length > 0 ? SCENARIOS.filter((s) => options.only.includes(s.id)) : SCENARIOS
+  const chosen = options.only.length > 0 ? SCENARIOS.filter((s) => options.only.includes(s.id)) : SCENARIOS.filter((s) => !options.quick || s.inQuickRun !== false)
   log(`Tournée bench — ${machineLine(machine)}`)
   log(`Scenarios: ${chosen.map((s) => s.id).join(', ')}${options.full ? ' (full)' : ''}`)
 

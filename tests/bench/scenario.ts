@@ -27,5 +27,7 @@ export interface BenchContext {
 export interface Scenario {
   /** For --only, e.g. 'fresh-device'. */
   readonly id: string
+  /** False: a whole `--quick` bench leaves it out (naming it in --only still runs it). */
+  readonly inQuickRun?: boolean
   run(context: BenchContext): Promise<Row[]>
 }

@@ -9,13 +9,15 @@
  */
 import type * as Y from 'yjs'
 import { joinPractice, type DeviceEnvironment } from '../../client/src/sync/device/device'
+import type { Practice } from '../../client/src/sync/practice/practice'
+import type { DocLease } from '../../client/src/sync/practice/practice-handle'
 import type { Actor } from '../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { listAppointmentKinds } from '../../shared/src/model/appointment-kinds'
 import { listPractitioners } from '../../shared/src/model/practitioners'
 import { until } from './bench-device'
 import { localToday } from './fixture'
-import { demoSpec, planPractice, writePractice, type WrittenPractice } from './generate'
+import { demoSpec, planPractice, writePractice, type DocSink, type WrittenPractice } from './generate'
 
 export interface DemoSize {
   practitioners: number
@@ -39,8 +41,48 @@ function practiceArrived(directory: Y.Doc): boolean {
   return listPractitioners(directory).items.length > 0 && listAppointmentKinds(directory).items.length > 0
 }
 
+/**
+ * Where the generator writes: the directory (pinned: every batch of the seed touches it) and one
+ * other room at a time. Opening a doc of another room first waits until the relay holds what was
+ * written into the rooms in memory, then lets the previous room's docs go, so the room leaves
+ * memory (the seeder runs with no grace period). A seeder that kept every room it wrote to held
+ * ~40 rooms loaded and connected at once, each with its socket and its y-websocket provider (one
+ * process 'exit' listener each: Node's MaxListenersExceededWarning past 10).
+ */
+class OneRoomAtATime implements DocSink {
+  private room: string | null = null
+  private leases: DocLease[] = []
+
+  constructor(
+    private readonly space: Practice,
+    private readonly directory: Y.Doc,
+  ) {}
+
+  // Arrow functions: the generator calls them unbound.
+  openDoc = async (docId: string): Promise<Y.Doc> => {
+    if (docId === DIRECTORY_DOC_ID) return this.directory
+    const room = await this.space.roomOfDoc(docId)
+    if (room !== this.room) {
+      await this.letGo()
+      this.room = room
+    }
+    const lease = await this.space.acquireDoc(docId, 'view')
+    this.leases.push(lease)
+    return lease.doc
+  }
+
+  afterBatch = (): Promise<void> => this.space.flush()
+
+  /** The relay holds everything written so far; the current room's docs are let go. */
+  async letGo(): Promise<void> {
+    await this.space.whenAcknowledged(300_000)
+    for (const lease of this.leases.splice(0)) lease.release()
+  }
+}
+
 export async function seedDemo(pairingCode: string, size: DemoSize, env: DeviceEnvironment, log: (line: string) => void): Promise<DemoResult> {
-  const practice = await joinPractice(pairingCode, env)
+  // A writer, not a reader: no background pass fetching every room, and rooms go once let go.
+  const practice = await joinPractice(pairingCode, { ...env, practice: { ...env.practice, background: false, graceMs: 0 } })
   const { space } = practice
   try {
     log(`Joined practice ${practice.record.spaceId} on ${practice.record.relayUrl}; waiting for its directory…`)
@@ -51,9 +93,10 @@ export async function seedDemo(pairingCode: string, size: DemoSize, env: DeviceE
     const spec = demoSpec(localToday(), { seed: size.seed, practitioners: size.practitioners, patients: size.patients, months: size.months })
     const plan = planPractice(spec)
     // Each patient's page lists their appointments: the months are noted as the app would.
-    const sink = { openDoc: (id: string) => space.openDoc(id), afterBatch: () => space.flush() }
-    const written = await writePractice(sink, plan, actor, Date.now, { indexPatientMonths: true })
+    const sink = new OneRoomAtATime(space, directory)
+    const written = await writePractice(sink, plan, actor, Date.now, { indexPatientMonths: true, groupFilesBy: (docId) => space.roomOfDoc(docId) })
     log(`Written locally; waiting until the relay has stored everything…`)
+    await sink.letGo()
     await space.whenAcknowledged(300_000)
     await space.settle()
     await space.whenAcknowledged(300_000)

@@ -1,6 +1,6 @@
 import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
 import type { DirectoryDigestSource } from '../sync/digests/digest-source'
-import type { DocSnapshotStore } from './doc-snapshot'
+import type { DocSnapshotStore, Version } from './doc-snapshot'
 
 /**
  * A value the directory's views read: from the directory digest while the practice shows one (the
@@ -11,21 +11,25 @@ import type { DocSnapshotStore } from './doc-snapshot'
  * show at once after that.
  */
 export class DirectorySnapshotStore<T> {
-  private fromDigestCache: { digest: DirectoryDigest; value: T } | null = null
+  private fromDigestCache: { digest: DirectoryDigest; version: unknown; value: T } | null = null
 
   constructor(
     private readonly digests: DirectoryDigestSource,
     /** The live doc's value; null while the doc opens. */
     private readonly live: DocSnapshotStore<T> | null,
     private readonly fromDigest: (digest: DirectoryDigest) => T,
+    /** Moves when what `fromDigest` reads besides the digest changed (an index built in slices). */
+    private readonly digestVersion: Version | null = null,
   ) {}
 
   subscribe = (listener: () => void): (() => void) => {
     const offDigest = this.digests.subscribe(listener)
     const offLive = this.live ? this.live.subscribe(listener) : () => {}
+    const offVersion = this.digestVersion ? this.digestVersion.subscribe(listener) : () => {}
     return () => {
       offDigest()
       offLive()
+      offVersion()
     }
   }
 
@@ -33,7 +37,8 @@ export class DirectorySnapshotStore<T> {
   getSnapshot = (): T | null => {
     const digest = this.digests.current()
     if (digest !== null) {
-      if (this.fromDigestCache?.digest !== digest) this.fromDigestCache = { digest, value: this.fromDigest(digest) }
+      const version = this.digestVersion?.get() ?? null
+      if (this.fromDigestCache?.digest !== digest || this.fromDigestCache.version !== version) this.fromDigestCache = { digest, version, value: this.fromDigest(digest) }
       return this.fromDigestCache.value
     }
     this.fromDigestCache = null

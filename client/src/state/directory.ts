@@ -13,13 +13,12 @@ import {
   DIRECTORY_DOC_ID,
   getPractice,
   listAppointmentKinds,
-  listPatients,
   listPractitioners,
   patientsBySurvivor,
 } from '../../../shared/src/model'
-import type { AppointmentKind, Patient, Practice, Practitioner } from '../../../shared/src/model'
+import type { AppointmentKind, Patient, PatientSearchIndex, Practice, Practitioner } from '../../../shared/src/model'
 import { DirectorySnapshotStore } from './directory-snapshot'
-import { DocSnapshotStore } from './doc-snapshot'
+import { combinedVersion, DocSnapshotStore } from './doc-snapshot'
 import { usePractice } from './practice-context'
 import { useDoc, useDocSnapshot } from './use-doc'
 
@@ -35,9 +34,9 @@ function readAppointmentKinds(doc: Y.Doc): readonly AppointmentKind[] {
   return listAppointmentKinds(doc).items
 }
 
-/** Active patients (not archived, not deleted), in French order of names. */
-function readPatients(doc: Y.Doc): readonly Patient[] {
-  return listPatients(doc).items
+/** Active patients (not archived, not deleted), in the index's order of names. */
+function readPatients(index: PatientSearchIndex): readonly Patient[] {
+  return index.search('').items
 }
 
 /**
@@ -45,8 +44,8 @@ function readPatients(doc: Y.Doc): readonly Patient[] {
  * merged-away id gives the patient it was merged into (patientsBySurvivor), so an appointment
  * booked for a duplicate, even after the merge, shows the patient it now belongs to.
  */
-function readPatientIndex(doc: Y.Doc): ReadonlyMap<string, Patient> {
-  return patientsBySurvivor(listPatients(doc, { includeArchived: true, includeDeleted: true }).items)
+function readPatientIndex(index: PatientSearchIndex): ReadonlyMap<string, Patient> {
+  return patientsBySurvivor([...index.byId().values()])
 }
 
 // The same values from a digest: it holds what the readers above return (its patients are
@@ -94,6 +93,31 @@ export function useDirectorySnapshot<T>(fromDoc: (doc: Y.Doc) => T, fromDigest: 
   return useSyncExternalStore(store.subscribe, store.getSnapshot)
 }
 
+/**
+ * As useDirectorySnapshot, for what is read from the patients: from the practice's patient index
+ * of the doc (patient-index-cache.ts: built in slices, then kept up to date by the doc's events),
+ * so that no directory change makes a view read 20,000 records again. While that index builds,
+ * the digest the views showed until the doc synced (if any) is read instead, so names do not go
+ * blank for the second it takes; null when there was none. `fromDigest` may answer null too (its
+ * own index building): `patientIndexes.version` moves when it is built.
+ */
+export function usePatientIndexSnapshot<T>(fromIndex: (index: PatientSearchIndex) => T, fromDigest: (digest: DirectoryDigest) => T | null): T | null {
+  const { space, docs, digestOverlays, patientIndexes } = usePractice()
+  const doc = useDirectory()
+  const store = useMemo(() => {
+    if (!doc) return new DirectorySnapshotStore<T | null>(space.directoryDigest, null, fromDigest, patientIndexes.version)
+    const read = (d: Y.Doc) => {
+      const index = patientIndexes.peek(d)
+      if (index) return fromIndex(index)
+      const shown = space.directoryDigest.beforeClear()
+      return shown ? fromDigest(shown) : null
+    }
+    const live = new DocSnapshotStore(doc, combinedVersion(docs.versionOf(doc), patientIndexes.version), read)
+    return new DirectorySnapshotStore<T | null>(digestOverlays.get(doc), live, fromDigest, patientIndexes.version)
+  }, [space, doc, docs, digestOverlays, patientIndexes, fromIndex, fromDigest])
+  return useSyncExternalStore(store.subscribe, store.getSnapshot)
+}
+
 /** The practice settings; null while loading or before the directory has synced. */
 export function usePracticeSettings(): Practice | null {
   return useDirectorySnapshot(readPractice, practiceOfDigest) ?? null
@@ -116,9 +140,9 @@ export function useAppointmentKinds(): readonly AppointmentKind[] | null {
 }
 
 export function usePatients(): readonly Patient[] | null {
-  return useDirectorySnapshot(readPatients, activePatientsOfDigest)
+  return usePatientIndexSnapshot(readPatients, activePatientsOfDigest)
 }
 
 export function usePatientIndex(): ReadonlyMap<string, Patient> | null {
-  return useDirectorySnapshot(readPatientIndex, patientIndexOfDigest)
+  return usePatientIndexSnapshot(readPatientIndex, patientIndexOfDigest)
 }

@@ -30,6 +30,23 @@ export class DocVersion {
   }
 }
 
+/** What a snapshot is read at: equal value, same snapshot (a DocVersion, or several combined). */
+export interface Version {
+  get(): number | string
+  subscribe(listener: () => void): () => void
+}
+
+/** Moves when any of `versions` moves. */
+export function combinedVersion(...versions: readonly Version[]): Version {
+  return {
+    get: () => versions.map((v) => v.get()).join('/'),
+    subscribe: (listener) => {
+      const offs = versions.map((v) => v.subscribe(listener))
+      return () => offs.forEach((off) => off())
+    },
+  }
+}
+
 function changedContent(transaction: Y.Transaction): boolean {
   if (transaction.deleteSet.clients.size > 0) return true
   for (const [client, clock] of transaction.afterState) if (transaction.beforeState.get(client) !== clock) return true
@@ -43,11 +60,11 @@ function changedContent(transaction: Y.Transaction): boolean {
  */
 export class DocSnapshotStore<T> {
   private readonly doc: Y.Doc
-  private readonly version: DocVersion
+  private readonly version: Version
   private readonly read: (doc: Y.Doc) => T
-  private computed: { version: number; value: T } | null = null
+  private computed: { version: number | string; value: T } | null = null
 
-  constructor(doc: Y.Doc, version: DocVersion, read: (doc: Y.Doc) => T) {
+  constructor(doc: Y.Doc, version: Version, read: (doc: Y.Doc) => T) {
     this.doc = doc
     this.version = version
     this.read = read

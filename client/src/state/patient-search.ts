@@ -4,11 +4,10 @@
  * a directory digest, the search runs over the digest's patients instead.
  */
 import { useCallback } from 'react'
-import type * as Y from 'yjs'
 import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
 import { findDuplicates } from '../../../shared/src/model'
 import type { DuplicatePair, Patient, PatientSearchIndex } from '../../../shared/src/model'
-import { useDirectorySnapshot } from './directory'
+import { usePatientIndexSnapshot } from './directory'
 import { usePractice } from './practice-context'
 
 /**
@@ -18,12 +17,14 @@ import { usePractice } from './practice-context'
  */
 export function usePatientSearchRead<T>(read: (index: PatientSearchIndex) => T): T | null {
   const { patientIndexes, digestOverlays } = usePractice()
-  const fromDoc = useCallback((doc: Y.Doc) => read(patientIndexes.get(doc)), [patientIndexes, read])
   const fromDigest = useCallback(
-    (digest: DirectoryDigest) => read(patientIndexes.ofDigest(digest, digestOverlays.originOf(digest))),
+    (digest: DirectoryDigest) => {
+      const index = patientIndexes.peekDigest(digest, digestOverlays.originOf(digest))
+      return index ? read(index) : null
+    },
     [patientIndexes, digestOverlays, read],
   )
-  return useDirectorySnapshot(fromDoc, fromDigest)
+  return usePatientIndexSnapshot(read, fromDigest)
 }
 
 export type PatientSearchView = {
@@ -39,12 +40,9 @@ export type PatientSearchView = {
 const NO_DUPLICATES: readonly DuplicatePair[] = []
 const noDuplicates = (): readonly DuplicatePair[] => NO_DUPLICATES
 
+const readDuplicates = (index: PatientSearchIndex): readonly DuplicatePair[] => findDuplicates(index.search('', { includeArchived: true }).items)
+
 export function usePatientSearch(query: string, includeArchived: boolean): PatientSearchView {
-  const { patientIndexes } = usePractice()
   const readMatches = useCallback((index: PatientSearchIndex) => index.search(query, { includeArchived }).items, [query, includeArchived])
-  const readDuplicates = useCallback(
-    (doc: Y.Doc) => findDuplicates(patientIndexes.get(doc).search('', { includeArchived: true }).items),
-    [patientIndexes],
-  )
-  return { patients: usePatientSearchRead(readMatches), duplicates: useDirectorySnapshot(readDuplicates, noDuplicates) }
+  return { patients: usePatientSearchRead(readMatches), duplicates: usePatientIndexSnapshot(readDuplicates, noDuplicates) }
 }

@@ -35,7 +35,8 @@ export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock;
     return {
       space: handle,
       docs: new DocCache((docId, priority) => handle.acquireDoc(docId, priority)),
-      patientIndexes: new PatientIndexCache(),
+      // Once the live directory's index is built, the digest kept for the views meanwhile can go.
+      patientIndexes: new PatientIndexCache(handle.nextSlice, () => handle.directoryDigest.release()),
       digestOverlays: new DigestOverlayCache(handle.directoryDigest),
     }
   }, [practice.space])

@@ -30,7 +30,7 @@ export async function blindDocId(keys: SpaceKeys, docId: string): Promise<string
   return toBase64Url(new Uint8Array(mac, 0, BLIND_BYTES))
 }
 
-function associatedData(keys: SpaceKeys, room: RoomName, docId: string): Uint8Array<ArrayBuffer> {
+function associatedData(keys: Pick<SpaceKeys, 'spaceId'>, room: RoomName, docId: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(`tournee/v1|${keys.spaceId}|room:${room}|${docId}`)
 }
 
@@ -47,7 +47,7 @@ export async function encryptUpdate(keys: SpaceKeys, room: RoomName, docId: stri
   return out
 }
 
-export async function decryptUpdate(keys: SpaceKeys, room: RoomName, docId: string, c: Uint8Array): Promise<Uint8Array> {
+export async function decryptUpdate(keys: Pick<SpaceKeys, 'spaceId' | 'aead'>, room: RoomName, docId: string, c: Uint8Array): Promise<Uint8Array> {
   if (c.length < IV_BYTES + TAG_BYTES) throw new DecryptError(`Entry too short (${c.length} bytes)`)
   try {
     const plain = await crypto.subtle.decrypt(

@@ -35,7 +35,8 @@
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
 import type { RoomName } from '../space/rooms'
-import { blindDocId, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
+import { blindDocId, DecryptError, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
+import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
 
 export interface EnvelopeEntry {
   readonly d: string
@@ -64,6 +65,11 @@ export interface EnvelopeOptions {
   onEntriesRemoved?: () => void
   /** Called when local changes were queued or written out (hasQueuedWrites may have changed). */
   onQueueChange?: () => void
+  /**
+   * Decrypts (and merges, and slices) big batches of entries elsewhere (entry-decoder.ts); none:
+   * entries are decrypted here and applied in one transaction.
+   */
+  decoder?: EntryDecoder
 }
 
 export class EnvelopeClosedError extends Error {
@@ -79,6 +85,8 @@ interface OpenDoc {
   readonly applied: Set<EnvelopeEntry>
   /** Entries being decrypted right now (so they are not decrypted twice). */
   readonly inFlight: Set<EnvelopeEntry>
+  /** The batch being decoded and applied: the next one waits for it (a sliced apply spans tasks). */
+  applying: Promise<void>
   pending: Uint8Array[]
   batchTimer: ReturnType<typeof setTimeout> | null
   compactTimer: ReturnType<typeof setTimeout> | null
@@ -106,6 +114,7 @@ export class Envelope {
   private readonly onError: (error: Error) => void
   private readonly onEntriesRemoved: () => void
   private readonly onQueueChange: () => void
+  private readonly decoder: EntryDecoder | null
   /** Writes (pushes, compactions, erasures) enqueued and not yet done. */
   private queuedTasks = 0
   /** settle() callers waiting for nothing to be queued, scheduled or in flight. */
@@ -134,6 +143,7 @@ export class Envelope {
     this.onError = options.onError ?? (() => undefined)
     this.onEntriesRemoved = options.onEntriesRemoved ?? (() => undefined)
     this.onQueueChange = options.onQueueChange ?? (() => undefined)
+    this.decoder = options.decoder ?? null
     for (const entry of this.entries.toArray()) this.indexEntry(entry)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -233,6 +243,7 @@ export class Envelope {
       doc,
       applied: new Set(),
       inFlight: new Set(),
+      applying: Promise.resolve(),
       pending: [],
       batchTimer: null,
       compactTimer: null,
@@ -338,10 +349,24 @@ export class Envelope {
     return deleted
   }
 
-  private async applyEntries(open: OpenDoc, entries: EnvelopeEntry[]): Promise<void> {
+  /** Decrypts and applies entries of an open doc, after whatever batch it is applying now. */
+  private applyEntries(open: OpenDoc, entries: EnvelopeEntry[]): Promise<void> {
     const todo = entries.filter((e) => !open.applied.has(e) && !open.inFlight.has(e))
-    if (todo.length === 0) return
+    if (todo.length === 0) return Promise.resolve()
     for (const e of todo) open.inFlight.add(e)
+    const run = open.applying.then(() => this.decodeAndApply(open, todo))
+    open.applying = run.catch(() => undefined)
+    return run
+  }
+
+  private async decodeAndApply(open: OpenDoc, todo: EnvelopeEntry[]): Promise<void> {
+    const bytes = todo.reduce((n, e) => n + e.c.length, 0)
+    if (this.decoder?.worthIt(bytes)) {
+      const request = { keys: this.keys, room: this.room, docId: open.docId, ciphertexts: todo.map((e) => e.c) }
+      if (await this.applyDecoded(open, todo, this.decoder.decode(request))) return
+      // The decoder failed on the way: decrypted here instead (what it gave is applied again, which
+      // changes nothing in a Yjs doc).
+    }
     const results = await Promise.all(
       todo.map(async (entry) => {
         try {
@@ -366,6 +391,52 @@ export class Envelope {
     }
     if (appliedAny) this.maybeScheduleCompaction(open)
     this.workEnded()
+  }
+
+  /**
+   * The decoder's updates as they come, one transaction each with the thread given back in
+   * between: the doc is not ready (no view holds it) until the last has applied. Entries count as
+   * applied only once every update did: a compaction must never fold a doc that holds part of
+   * them. False if the decoder failed on the way.
+   */
+  private async applyDecoded(open: OpenDoc, todo: EnvelopeEntry[], decoded: DecodedEntries): Promise<boolean> {
+    // A failure comes through the stream too: the outcome is read only once the stream has ended.
+    decoded.outcome.catch(() => undefined)
+    let whole = true
+    let first = true
+    let outcome: DecodeOutcome
+    try {
+      for await (const update of decoded.updates) {
+        if (!first) await this.decoder!.nextSlice()
+        first = false
+        if (this.openByBlind.get(open.blind) !== open) break // erased or closed meanwhile
+        open.doc.off('update', open.onUpdate)
+        try {
+          Y.applyUpdate(open.doc, update, DECRYPTED_ORIGIN)
+        } catch (error) {
+          whole = false
+          this.onError(error instanceof Error ? error : new Error(String(error)))
+        } finally {
+          open.doc.on('update', open.onUpdate)
+        }
+      }
+      outcome = await decoded.outcome
+    } catch (error) {
+      this.onError(error instanceof Error ? error : new Error(String(error)))
+      return false
+    }
+    this.undecryptable += outcome.undecryptable.length
+    outcome.undecryptable.forEach(() => this.onError(new DecryptError('Entry failed authentication: another key, another doc or room, or tampered')))
+    outcome.malformed.forEach(() => this.onError(new Error('Decrypted entry is not a Yjs update: ignored')))
+    const failed = new Set([...outcome.undecryptable, ...outcome.malformed])
+    const applied = todo.filter((_, i) => !failed.has(i))
+    for (const e of todo) open.inFlight.delete(e)
+    if (whole && this.openByBlind.get(open.blind) === open) {
+      for (const entry of applied) open.applied.add(entry)
+      if (applied.length > 0) this.maybeScheduleCompaction(open)
+    }
+    this.workEnded()
+    return true
   }
 
   /**

@@ -203,3 +203,37 @@ describe('a list-built index with some patients changed', () => {
     expect(base.search('zola').items).toEqual([])
   })
 })
+
+describe('PatientSearchIndex.build (in slices)', () => {
+  it('gives the index a one-go build gives, and sees what changed between its slices', async () => {
+    const doc = practice()
+    const clock = steppingClock()
+    let slices = 0
+    let renamed: string | null = null
+    const index = await PatientSearchIndex.build(
+      doc,
+      async () => {
+        slices++
+        // Between two slices, a record already read changes and a new one arrives.
+        if (slices === 1) {
+          renamed = listPatients(doc).items.find((p) => p.birthName === 'Lefèvre')!.id
+          updatePatient(doc, renamed, { firstNames: 'Zoée' }, alice, clock)
+          addPatient(doc, { birthName: 'Zamenhof', firstNames: 'Ludwik' }, alice, clock)
+        }
+      },
+      2,
+    )
+    expect(slices).toBeGreaterThan(2)
+    const oneGo = new PatientSearchIndex(doc)
+    for (const query of ['', 'zoee', 'lef', 'zamen', '1958']) {
+      expect(index.search(query, { includeArchived: true }).items, query).toEqual(oneGo.search(query, { includeArchived: true }).items)
+    }
+    expect(index.byId().get(renamed!)?.firstNames).toBe('Zoée')
+    // Attached: later changes are seen too, and byId() is the same Map until one comes.
+    const byId = index.byId()
+    expect(index.byId()).toBe(byId)
+    addPatient(doc, { birthName: 'Ouvrard', firstNames: 'Lise' }, alice, clock)
+    expect(index.byId()).not.toBe(byId)
+    expect(names(doc, 'ouvrard')).toEqual(index.search('ouvrard').items.map((p) => `${p.usualName ?? p.birthName} ${p.firstNames}`))
+  })
+})

@@ -204,6 +204,7 @@ export class PatientSearchIndex {
   private readonly issues = new Map<string, RecordIssue>()
   private readonly dirty = new Set<string>()
   private ordered: SearchEntry[] = []
+  private byIdCache: Map<string, Patient> | null = null
   private orderStale = true
   private attached = false
   /**
@@ -219,15 +220,41 @@ export class PatientSearchIndex {
     }
   }
 
-  constructor(source: Y.Doc | readonly Patient[]) {
+  constructor(source: Y.Doc | readonly Patient[], options: { readNow?: boolean } = {}) {
     if (Array.isArray(source)) {
       this.doc = null
       for (const patient of source as readonly Patient[]) this.entries.set(patient.id, searchEntry(patient))
     } else {
       const doc = source as Y.Doc
       this.doc = doc
-      doc.getMap<unknown>(NAME).forEach((_, id) => this.read(id))
+      if (options.readNow ?? true) doc.getMap<unknown>(NAME).forEach((_, id) => this.read(id))
     }
+  }
+
+  /**
+   * The index of a doc, attached, built `perSlice` patients at a time with `nextSlice()` awaited
+   * in between: reading 20,000 records (validation, folded words) is most of a second on a tablet,
+   * which must not be one task. A record changed meanwhile is read again at the next search, as
+   * after any change.
+   */
+  /** The index of a list of patients (a digest's), built `perSlice` patients at a time. */
+  static async fromPatients(patients: readonly Patient[], nextSlice: () => Promise<void>, perSlice = 1_000): Promise<PatientSearchIndex> {
+    const index = new PatientSearchIndex([])
+    for (let i = 0; i < patients.length; i += perSlice) {
+      if (i > 0) await nextSlice()
+      for (const patient of patients.slice(i, i + perSlice)) index.entries.set(patient.id, searchEntry(patient))
+    }
+    return index
+  }
+
+  static async build(doc: Y.Doc, nextSlice: () => Promise<void>, perSlice = 1_000): Promise<PatientSearchIndex> {
+    const index = new PatientSearchIndex(doc, { readNow: false }).attach()
+    const ids = [...doc.getMap<unknown>(NAME).keys()]
+    for (let i = 0; i < ids.length; i += perSlice) {
+      if (i > 0) await nextSlice()
+      for (const id of ids.slice(i, i + perSlice)) if (!index.dirty.has(id)) index.read(id)
+    }
+    return index
   }
 
   /** Follows the directory's changes (local and remote) from now on. Calling it twice is harmless. */
@@ -277,7 +304,10 @@ export class PatientSearchIndex {
   }
 
   private refresh(): void {
-    if (this.dirty.size > 0) this.last = null
+    if (this.dirty.size > 0) {
+      this.last = null
+      this.byIdCache = null
+    }
     // A few changes (a remote edit) move their entries in place; many re-sort everything once.
     const inPlace = !this.orderStale && this.dirty.size <= 200
     for (const id of this.dirty) {
@@ -319,6 +349,16 @@ export class PatientSearchIndex {
       copy.ordered.splice(copy.position(after.sortKey), 0, after)
     }
     return copy
+  }
+
+  /**
+   * Every patient as last read (deleted and archived too), by id: the same Map until the index
+   * changes, so a view reading it again costs nothing.
+   */
+  byId(): ReadonlyMap<string, Patient> {
+    this.refresh()
+    if (this.byIdCache === null) this.byIdCache = new Map([...this.entries].map(([id, entry]) => [id, entry.patient]))
+    return this.byIdCache
   }
 
   /** The patient as last read (deleted or archived too), for callers holding only an id. */

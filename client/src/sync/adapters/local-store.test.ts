@@ -103,4 +103,37 @@ describe('LocalStore over y-indexeddb', () => {
     doc.getArray<string>('entries').push(['après la fermeture'])
     expect(await rowsOf(name)).toBe(before)
   })
+
+  it('loads what it held in steps, giving the thread back between them, and y-indexeddb reads none of it again', async () => {
+    const name = `store-${randomId()}`
+    const { store, doc } = await openStore(name)
+    const opened = await rowsOf(name)
+    const words = Array.from({ length: 60 }, (_, i) => `mot-${i}`)
+    for (const word of words) doc.getArray<string>('entries').push([word])
+    await written(name, opened + words.length)
+    await store.destroy()
+    let steps = 0
+    let loadedTransactions = 0
+    const again = new Y.Doc()
+    again.on('afterTransaction', (tx: Y.Transaction) => {
+      if ([...tx.afterState].some(([client, clock]) => tx.beforeState.get(client) !== clock)) loadedTransactions++
+    })
+    const reopened = await LocalStore.open(name, again, { onFailure: () => undefined, onManyRows: () => undefined, nextSlice: async () => void steps++ })
+    cleanups.push(() => reopened.destroy())
+    expect(again.getArray('entries').toArray()).toEqual(words)
+    // Several steps (4 rows, then 8, 16, 32…), each a transaction of its own; y-indexeddb's own
+    // load found nothing left to read (no other transaction brought content).
+    expect(steps).toBeGreaterThan(2)
+    expect(loadedTransactions).toBe(steps + 1)
+    // Its empty-doc row aside, nothing was written: the envelope was not stored again.
+    expect(await rowsOf(name)).toBe(opened + words.length + 1)
+  })
+
+  it('creates no database on a first open that finds none, and y-indexeddb then creates it with its stores', async () => {
+    const name = `store-${randomId()}`
+    const { store, doc } = await openStore(name)
+    cleanups.push(() => store.destroy())
+    doc.getArray<string>('entries').push(['premier'])
+    await written(name, 2)
+  })
 })

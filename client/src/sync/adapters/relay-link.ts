@@ -22,6 +22,7 @@
  */
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { CrossTabProvider } from './cross-tab-provider'
 import { AUTH_SUBPROTOCOL_PREFIX, MessageType, Paths, SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
 import { decodeRelayFrame, RelayFrameError, type RelayFrame } from '../relay/relay-frames'
 
@@ -65,7 +66,7 @@ export class RelayLink {
 
   constructor(options: RelayLinkOptions) {
     this.onEvent = options.onEvent
-    this.provider = new WebsocketProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
+    this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
       protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
       disableBc: !options.crossTab,

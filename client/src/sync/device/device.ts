@@ -10,6 +10,7 @@ import { initPractice } from '../../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../../shared/src/model/input-schemas'
 import { writeManifest } from '../../../../shared/src/space/manifest'
 import { decodePairingCode, encodePairingCode } from '../../../../shared/src/space/pairing-code'
+import { browserDecoder, type PracticeDecoder } from '../decode/worker-decoder'
 import type { DigestSettings } from '../digests/practice-digests'
 import { DeviceStorageError, RelayError, RelayFailure } from '../errors'
 import { Practice } from '../practice/practice'
@@ -49,9 +50,11 @@ export interface DeviceEnvironment {
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null
+  /** Each opened practice's decoder (a Web Worker in the app); none: decrypted and decoded in place. */
+  decoder?: () => PracticeDecoder
 }
 
-export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true } }
+export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true }, decoder: browserDecoder }
 
 function publicRecord(stored: StoredPractice): PracticeRecord {
   const { spaceId, relayUrl, practiceName, deviceId, memberId } = stored
@@ -77,6 +80,7 @@ function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Prac
     previouslySynced: stored.hasSynced === true,
     attachments: { key: stored.keys.attachment, idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}` },
     digest: { key: stored.keys.digest, ...env.digest },
+    ...(env.decoder ? { decoder: env.decoder() } : {}),
   })
 }
 

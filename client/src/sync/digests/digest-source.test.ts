@@ -59,7 +59,7 @@ describe('DirectoryDigestHolder', () => {
 })
 
 describe('WeekDigestHolder', () => {
-  it('keeps the digest it showed for beforeClear once cleared, where the directory holder lets it go', () => {
+  it('keeps the digest it showed for beforeClear once cleared; the directory holder until released', () => {
     const week = new WeekDigestHolder()
     const digest = buildWeekDigest([new Y.Doc()], '2026-11-25', T0)
     expect(week.beforeClear()).toBeNull()
@@ -69,9 +69,13 @@ describe('WeekDigestHolder', () => {
     expect(week.current()).toBeNull()
     expect(week.beforeClear()).toBe(digest)
 
+    // The directory's 20,000 patients stay only while the views' index of the live doc builds.
     const directory = new DirectoryDigestHolder()
-    directory.set(buildDirectoryDigest(new Y.Doc(), T0))
+    const shown = buildDirectoryDigest(new Y.Doc(), T0)
+    directory.set(shown)
     directory.clear()
+    expect(directory.beforeClear()).toBe(shown)
+    directory.release()
     expect(directory.beforeClear()).toBeNull()
   })
 })

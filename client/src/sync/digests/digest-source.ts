@@ -29,8 +29,9 @@ export class DigestHolder<T> implements DigestSource<T> {
   private readonly listeners = new Set<() => void>()
 
   /**
-   * `keepAfterClear`: the week's few thousand appointments stay for `beforeClear`; the
-   * directory's 20,000 patients must not outlive their use.
+   * `keepAfterClear`: what was shown stays for `beforeClear` — the week's few thousand
+   * appointments until the practice closes, the directory's 20,000 patients until `release()`
+   * (the views' patient index of the live doc is built).
    */
   constructor(private readonly keepAfterClear = false) {}
 
@@ -59,6 +60,11 @@ export class DigestHolder<T> implements DigestSource<T> {
    */
   beforeClear = (): T | null => this.previous
 
+  /** Drops what `beforeClear` kept: the views no longer need it. */
+  release(): void {
+    this.previous = null
+  }
+
   /** The docs have synced: views read them from now on, for good. */
   clear(): void {
     const had = this.digest !== null
@@ -73,7 +79,11 @@ export class DigestHolder<T> implements DigestSource<T> {
   }
 }
 
-export class DirectoryDigestHolder extends DigestHolder<DirectoryDigest> {}
+export class DirectoryDigestHolder extends DigestHolder<DirectoryDigest> {
+  constructor() {
+    super(true)
+  }
+}
 export class WeekDigestHolder extends DigestHolder<WeekDigest> {
   constructor() {
     super(true)

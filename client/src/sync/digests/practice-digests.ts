@@ -36,6 +36,11 @@ export interface DigestSettings {
    * it off).
    */
   readonly holdMainForFirstScreen?: boolean
+  /**
+   * Decodes a decrypted directory digest elsewhere (the app: the decode worker, off the main
+   * thread); by default here.
+   */
+  readonly decodeDirectory?: (plain: Uint8Array) => Promise<DirectoryDigest>
 }
 
 export class PracticeDigests {
@@ -60,7 +65,9 @@ export class PracticeDigests {
           ...(settings.checkEveryMs === undefined ? {} : { checkEveryMs: settings.checkEveryMs }),
         }
       : null
-    this.directory = shared ? new DigestSync(directoryDigestKind, { ...shared, holder: this.directoryHolder }) : null
+    const decodeDirectory = settings?.decodeDirectory
+    const directoryKind = decodeDirectory ? { ...directoryDigestKind, decode: decodeDirectory } : directoryDigestKind
+    this.directory = shared ? new DigestSync(directoryKind, { ...shared, holder: this.directoryHolder }) : null
     const monday = startOfWeek(context.today)
     this.week = shared
       ? new DigestSync(weekDigestKind, {

@@ -38,8 +38,12 @@ export interface PracticeHandle {
   subscribeRooms(listener: () => void): () => void
   /** « Synchroniser maintenant »: push queued changes and reconnect every room now. */
   syncNow(): void
-  /** What the directory's views read until the directory has synced (digests/digest-source.ts). */
-  readonly directoryDigest: DigestSource<DirectoryDigest>
+  /**
+   * What the directory's views read until the directory has synced (digests/digest-source.ts);
+   * `beforeClear()` keeps what was shown while the views' index of the live doc builds, until
+   * they `release()` it.
+   */
+  readonly directoryDigest: DigestSource<DirectoryDigest> & { beforeClear(): DirectoryDigest | null; release(): void }
   /** What the agenda reads for this week and the next until their months have synced. */
   readonly weekDigest: DigestSource<WeekDigest> & { beforeClear(): WeekDigest | null }
   /** The practice's attachments on this device; null when they could not start (see attachmentFailure). */
@@ -50,4 +54,9 @@ export interface PracticeHandle {
    * main room, held back for the digest, may now bring the directory. Harmless otherwise.
    */
   firstScreenShown(): void
+  /**
+   * Resolves when a view's work cut in slices (reading 20,000 patients) may do its next slice: the
+   * browser has drawn and handled input, and the person has paused (decode/main-thread.ts).
+   */
+  nextSlice(): Promise<void>
 }

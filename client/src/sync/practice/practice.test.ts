@@ -213,6 +213,7 @@ describe('Practice: the rooms it holds', () => {
         'docFreshness',
         'firstScreenShown',
         'getSyncState',
+        'nextSlice',
         'spaceId',
         'subscribe',
         'subscribeRooms',

@@ -22,6 +22,8 @@ import { todayIn } from '../../../../shared/src/model/dates'
 import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
 import { MAIN_ROOM, roomOf, startupRooms, type RoomName } from '../../../../shared/src/space/rooms'
 import { AttachmentSync } from '../attachments/attachment-sync'
+import { yieldToMain } from '../decode/main-thread'
+import type { PracticeDecoder } from '../decode/worker-decoder'
 import type { Publication, StartFetch } from '../digests/digest-sync'
 import { PracticeDigests, type DigestSettings } from '../digests/practice-digests'
 import { RefusalReason } from '../errors'
@@ -67,6 +69,11 @@ export interface PracticeOptions {
   readonly attachments?: { readonly key: CryptoKey; readonly idbName: string }
   /** The practice's digest key and settings (digests/practice-digests.ts); none: no digest. */
   readonly digest?: DigestSettings
+  /**
+   * Decodes big batches of entries, and the directory digest, off this thread
+   * (decode/worker-decoder.ts); disposed with the practice.
+   */
+  readonly decoder?: PracticeDecoder
 }
 
 const GRACE_MS = 2 * 60_000
@@ -128,12 +135,14 @@ export class Practice {
     this.relay = new RelayClient({ relayUrl: options.relayUrl, spaceId: options.spaceId, credential: options.credential, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) })
     this.leases = new DocLeases(this.now)
     this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency)
-    this.digests = new PracticeDigests(options.digest ?? null, { relay: this.relay, spaceId: options.spaceId, today: this.today, now: this.now })
+    const decoder = options.decoder
+    const digest = options.digest && decoder ? { ...options.digest, decodeDirectory: (plain: Uint8Array) => decoder.decodeDirectoryDigest(plain) } : options.digest
+    this.digests = new PracticeDigests(digest ?? null, { relay: this.relay, spaceId: options.spaceId, today: this.today, now: this.now })
     this.pool = new RoomPool({
       createRoom: roomFactory({
         ...options,
         relay: this.relay,
-        settings: { ...options.rooms, now: this.now },
+        settings: { ...options.rooms, ...(options.decoder ? { envelope: { ...options.rooms?.envelope, decoder: options.decoder } } : {}), now: this.now },
         previouslySynced: options.previouslySynced ?? false,
       }),
       onChange: () => {
@@ -226,6 +235,7 @@ export class Practice {
         return attachmentFailure()
       },
       firstScreenShown: () => this.firstScreenShown(),
+      nextSlice: () => this.options.decoder?.nextSlice() ?? yieldToMain(),
     })
   }
 
@@ -382,6 +392,7 @@ export class Practice {
     this.wakeWaiters()
     await this.attachmentSync?.destroy()
     await this.pool.destroy()
+    this.options.decoder?.dispose()
     this.listeners.clear()
     this.roomListeners.clear()
   }

@@ -45,6 +45,8 @@ export interface RoomStoreOptions {
   readonly retryMs?: number
   /** storageError changed (the room folds it into its state). */
   readonly onChange: () => void
+  /** Between two steps of the load (adapters/local-store.ts). */
+  readonly nextSlice?: () => Promise<void>
 }
 
 export class RoomStore {
@@ -66,6 +68,7 @@ export class RoomStore {
     room.store = await LocalStore.open(name, doc, {
       onFailure: (error) => room.fail(error),
       onManyRows: () => room.trimSoon(),
+      ...(options.nextSlice ? { nextSlice: options.nextSlice } : {}),
     })
     const [acked, lastExchange, lastSynced] = await Promise.all(
       [ACKED_KEY, LAST_EXCHANGE_KEY, LAST_SYNCED_KEY].map((key) => room.store.get(key).catch(() => undefined)),

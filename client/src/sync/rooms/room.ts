@@ -132,7 +132,12 @@ export class Room {
     try {
       const { roomId, idbName } = await this.config.locate()
       this.roomId = roomId
-      const { store, records } = await RoomStore.open(idbName, doc, { retryMs: this.config.storageRetryMs, onChange: () => this.recount() })
+      const decoder = this.config.envelope?.decoder
+      const { store, records } = await RoomStore.open(idbName, doc, {
+        retryMs: this.config.storageRetryMs,
+        onChange: () => this.recount(),
+        ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
+      })
       this.doc = doc
       this.store = store
       this.lastExchangeAt = records.lastExchangeAt

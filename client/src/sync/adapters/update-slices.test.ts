@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import * as prng from 'lib0/prng'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { sliceUpdate, YJS_VERSION } from './update-slices'
+
+/**
+ * Three replicas editing a map of maps, an array and a text, exchanging updates now and then, so
+ * that the merged update holds structs of each client that depend on the others' (origins,
+ * parents) and deletions. Returns every update made, in the order made.
+ */
+function history(seed: number, steps: number): Uint8Array[] {
+  const gen = prng.create(seed)
+  const docs = [new Y.Doc(), new Y.Doc(), new Y.Doc()]
+  const updates: Uint8Array[] = []
+  const outbox = docs.map(() => [] as Uint8Array[])
+  docs.forEach((doc, i) => doc.on('update', (update: Uint8Array) => (updates.push(update), outbox[i]!.push(update))))
+  for (let step = 0; step < steps; step++) {
+    const i = prng.int32(gen, 0, 2)
+    const doc = docs[i]!
+    const patients = doc.getMap<Y.Map<unknown>>('patients')
+    switch (prng.int32(gen, 0, 5)) {
+      case 0: {
+        const record = new Y.Map<unknown>()
+        patients.set(`p${prng.int32(gen, 0, 30)}`, record)
+        record.set('name', prng.word(gen))
+        break
+      }
+      case 1: {
+        const keys = [...patients.keys()]
+        const record = keys.length > 0 ? patients.get(keys[prng.int32(gen, 0, keys.length - 1)]!) : undefined
+        record?.set(prng.oneOf(gen, ['name', 'phone', 'city']), prng.word(gen))
+        break
+      }
+      case 2:
+        doc.getArray<string>('history').insert(0, [prng.word(gen), prng.word(gen)])
+        break
+      case 3: {
+        const text = doc.getText('note')
+        text.insert(prng.int32(gen, 0, text.length), prng.word(gen))
+        break
+      }
+      case 4: {
+        const text = doc.getText('note')
+        if (text.length > 2) text.delete(prng.int32(gen, 0, text.length - 2), 2)
+        break
+      }
+      default: {
+        // Deliver one replica's outbox to the others.
+        const from = prng.int32(gen, 0, 2)
+        const batch = outbox[from]!.splice(0)
+        for (const [j, other] of docs.entries()) if (j !== from) for (const u of batch) Y.applyUpdate(other, u)
+      }
+    }
+  }
+  return updates
+}
+
+/**
+ * Same content, same state vector, same deletions: what a doc is. (Not the same bytes: structs
+ * integrated in separate transactions may stay split where one transaction would have merged them.)
+ */
+function expectSameDoc(actual: Y.Doc, expected: Y.Doc): void {
+  expect(actual.toJSON()).toEqual(expected.toJSON())
+  expect(Y.equalSnapshots(Y.snapshot(actual), Y.snapshot(expected))).toBe(true)
+}
+
+function applied(updates: readonly Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc()
+  for (const update of updates) Y.applyUpdate(doc, update)
+  return doc
+}
+
+describe('sliceUpdate', () => {
+  it(`is written against yjs ${YJS_VERSION}: re-read update-slices.ts before moving the pin`, () => {
+    const manifest = createRequire(import.meta.url).resolve('yjs/package.json')
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toBe(YJS_VERSION)
+  })
+
+  for (const seed of [1, 17, 4242, Number(process.env.SLICE_SEED ?? Date.now() % 100_000)]) {
+    it(`gives what the whole update gives, slice by slice, with nothing left pending (seed ${seed})`, () => {
+      console.log(`update-slices seed ${seed}`)
+      const whole = Y.mergeUpdates(history(seed, 400))
+      const slices = sliceUpdate(whole, 7)
+      // Real work: several slices, and the update has deletions and more than one client.
+      expect(slices.length).toBeGreaterThan(5)
+      expect(Y.decodeUpdate(whole).ds.clients.size).toBeGreaterThan(0)
+      expect(Y.decodeStateVector(Y.encodeStateVectorFromUpdate(whole)).size).toBe(3)
+      const doc = new Y.Doc()
+      for (const slice of slices) {
+        Y.applyUpdate(doc, slice)
+        expect(doc.store.pendingStructs).toBeNull()
+      }
+      expectSameDoc(doc, applied([whole]))
+      // Each slice but the delete set's holds at most 7 structs.
+      for (const slice of slices.slice(0, -1)) expect(Y.decodeUpdate(slice).structs.length).toBeLessThanOrEqual(7)
+    })
+  }
+
+  it('applies onto a doc that already holds part of it', () => {
+    const updates = history(99, 300)
+    const doc = applied(updates.slice(0, 100))
+    for (const slice of sliceUpdate(Y.mergeUpdates(updates.slice(100)), 5)) Y.applyUpdate(doc, slice)
+    expectSameDoc(doc, applied(updates))
+  })
+
+  it('keeps what waits on a missing struct for last, pending as Yjs would keep it', () => {
+    const updates = history(5, 300)
+    // Without the first 50 updates, later structs refer to structs the update lacks.
+    const partial = Y.mergeUpdates(updates.slice(50))
+    const sliced = new Y.Doc()
+    for (const slice of sliceUpdate(partial, 4)) Y.applyUpdate(sliced, slice)
+    const whole = applied([partial])
+    Y.applyUpdate(sliced, Y.mergeUpdates(updates.slice(0, 50)))
+    Y.applyUpdate(whole, Y.mergeUpdates(updates.slice(0, 50)))
+    expect(sliced.store.pendingStructs).toBeNull()
+    expectSameDoc(sliced, whole)
+  })
+
+  it('returns a small update as it is, and refuses a slice size that is not a positive integer', () => {
+    const update = Y.mergeUpdates(history(3, 10))
+    expect(sliceUpdate(update, 10_000)).toEqual([update])
+    expect(() => sliceUpdate(update, 0)).toThrow(RangeError)
+    expect(() => sliceUpdate(update, 1.5)).toThrow(RangeError)
+  })
+})

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
+import { randomBytes } from '../../../../shared/src/crypto/base64url'
+import { buildDirectoryDigest, encodeDirectoryDigest } from '../../../../shared/src/digest/directory-digest'
+import { encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
+import { addPatient } from '../../../../shared/src/model/patients'
+import { DECODE_PROTOCOL, handleDecodeCall, readDecodeReply, transferablesOf, type DecodeReply } from './decode-protocol'
+
+const ROOM = 'main' as const
+const actor = { deviceId: 'device-1', memberId: 'member-1' }
+const DOC = 'directory'
+
+async function setUp(patients: number) {
+  const keys = await deriveSpaceKeys('space-decode-test', randomBytes(ROOT_SECRET_BYTES))
+  const source = new Y.Doc()
+  const updates: Uint8Array[] = []
+  source.on('update', (u: Uint8Array) => updates.push(u))
+  for (let i = 0; i < patients; i += 10) {
+    source.transact(() => {
+      for (let j = i; j < i + 10; j++) {
+        const record = new Y.Map<unknown>()
+        source.getMap('patients').set(`p${j}`, record)
+        record.set('birthName', `Nom${j}`)
+        record.set('firstNames', `Prénom${j}`)
+      }
+    })
+  }
+  const ciphertexts = await Promise.all(updates.map((u) => encryptUpdate(keys, ROOM, DOC, u)))
+  const call = { type: 'decode', protocol: DECODE_PROTOCOL, id: 7, spaceId: keys.spaceId, aead: keys.aead, room: ROOM, docId: DOC, ciphertexts, maxStructs: 50 }
+  return { keys, source, ciphertexts, call }
+}
+
+/** Every reply the handler posts, in order. */
+async function replies(message: unknown): Promise<DecodeReply[]> {
+  const posted: DecodeReply[] = []
+  await handleDecodeCall(message, (reply) => posted.push(reply))
+  return posted
+}
+
+/** The doc the slices give, and the final reply. */
+function applyAll(posted: readonly DecodeReply[]): { doc: Y.Doc; last: DecodeReply } {
+  const doc = new Y.Doc()
+  for (const reply of posted) if (reply.type === 'slices') for (const update of reply.updates) Y.applyUpdate(doc, update)
+  expect(doc.store.pendingStructs).toBeNull()
+  expect(posted.slice(0, -1).every((reply) => reply.type === 'slices')).toBe(true)
+  return { doc, last: posted[posted.length - 1]! }
+}
+
+describe("the decode worker's message handler (run here as a plain function)", () => {
+  it('decrypts, merges and slices a doc: the slices give the doc, each a bounded piece', async () => {
+    const { source, call } = await setUp(200)
+    const posted = await replies(call)
+    const { doc, last } = applyAll(posted)
+    expect(last).toEqual({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 7, undecryptable: [], malformed: [] })
+    // Handed on as they are made: several messages, several slices each.
+    expect(posted.length).toBeGreaterThan(2)
+    expect(doc.getMap('patients').toJSON()).toEqual(source.getMap('patients').toJSON())
+    for (const reply of posted) {
+      // What the worker posts back is transferred, not copied.
+      if (reply.type === 'slices') expect(transferablesOf(reply).length).toBe(reply.updates.length)
+      // The page checks each reply as it checks any message it receives.
+      expect(readDecodeReply(reply)).toEqual(reply)
+    }
+  })
+
+  it('names the entries it could not authenticate, and those that are not Yjs updates, and applies the rest', async () => {
+    const { keys, source, call } = await setUp(40)
+    const n = call.ciphertexts.length
+    // The last entry tampered with (an earlier one would leave a gap: what follows it waits, pending).
+    const tampered = call.ciphertexts[n - 1]!.slice()
+    tampered[tampered.length - 1]! ^= 1
+    const garbage = await encryptUpdate(keys, ROOM, DOC, new Uint8Array([9, 9, 9, 9]))
+    // Sealed for another doc: its associated data does not match.
+    const misplaced = await encryptUpdate(keys, ROOM, 'agenda/2026-12', call.ciphertexts.length > 0 ? new Uint8Array([0, 0]) : new Uint8Array())
+    const { doc, last } = applyAll(await replies({ ...call, ciphertexts: [...call.ciphertexts.slice(0, n - 1), garbage, tampered, misplaced] }))
+    expect(last).toMatchObject({ type: 'decoded', undecryptable: [n, n + 1], malformed: [n - 1] })
+    // Everything but the tampered entry's ten patients.
+    expect(Object.keys(doc.getMap('patients').toJSON())).toHaveLength(Object.keys(source.getMap('patients').toJSON()).length - 10)
+  })
+
+  it('answers a call it cannot read with a failure naming the field, never a throw', async () => {
+    const { call } = await setUp(10)
+    expect(await replies({ ...call, aead: 'not a key' })).toEqual([{ type: 'failed', protocol: DECODE_PROTOCOL, id: 7, message: 'DecodeMessageError: aead: expected a CryptoKey' }])
+    expect(await replies({ ...call, protocol: 2 })).toMatchObject([{ type: 'failed', message: expect.stringContaining('reload') }])
+    expect(await replies({ ...call, room: 'lobby' })).toMatchObject([{ type: 'failed', message: expect.stringContaining('room') }])
+    expect(await replies(null)).toMatchObject([{ type: 'failed', id: 0 }])
+  })
+
+  it('refuses, on the page, a reply that is not one', () => {
+    expect(() => readDecodeReply({ type: 'slices', protocol: DECODE_PROTOCOL, id: 1, updates: ['x'] })).toThrow(/updates/)
+    expect(() => readDecodeReply({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 1, undecryptable: [-1], malformed: [] })).toThrow(/undecryptable/)
+    expect(() => readDecodeReply({ type: 'other', protocol: DECODE_PROTOCOL, id: 1 })).toThrow(/type/)
+    expect(readDecodeReply({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })).toEqual({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })
+  })
+
+  it('decodes a directory digest (gunzip, JSON, checks) and answers the digest, or a failure for a malformed one', async () => {
+    const directory = new Y.Doc()
+    addPatient(directory, { birthName: 'Quéméneur', firstNames: 'Anaïg' }, actor, () => 1_790_000_000_000)
+    const digest = buildDirectoryDigest(directory, 1_790_000_000_000)
+    const posted = await replies({ type: 'digest', protocol: DECODE_PROTOCOL, id: 4, plain: await encodeDirectoryDigest(digest) })
+    expect(posted).toEqual([{ type: 'digest', protocol: DECODE_PROTOCOL, id: 4, digest }])
+    expect(readDecodeReply(posted[0])).toEqual(posted[0])
+    expect(await replies({ type: 'digest', protocol: DECODE_PROTOCOL, id: 5, plain: new Uint8Array([1, 2, 3]) })).toMatchObject([{ type: 'failed', id: 5 }])
+    expect(await replies({ type: 'digest', protocol: DECODE_PROTOCOL, id: 6 })).toMatchObject([{ type: 'failed', id: 6, message: expect.stringContaining('plain') }])
+  })
+})

@@ -1,0 +1,161 @@
+/**
+ * Messages between a practice and its decode worker (decode-worker.ts), one call per batch of
+ * entries, its replies matched by `id`: slices as they are made, then the outcome (or a failure).
+ *
+ *   page → worker   { type: 'decode', protocol: 1, id, spaceId, aead: CryptoKey, room, docId,
+ *                     ciphertexts: Uint8Array[], maxStructs }
+ *   worker → page   { type: 'slices', protocol: 1, id, updates: Uint8Array[] }            0…n times
+ *                   then { type: 'decoded', protocol: 1, id, undecryptable: number[], malformed: number[] }
+ *                     or { type: 'failed', protocol: 1, id, message }
+ *
+ *   page → worker   { type: 'digest', protocol: 1, id, plain: Uint8Array }   a decrypted directory digest
+ *   worker → page   { type: 'digest', protocol: 1, id, digest: DirectoryDigest } (gunzipped, parsed
+ *                     and checked there: directory-digest.ts) or { type: 'failed', … }
+ *
+ * The key crosses as a CryptoKey (structured clone keeps it non-extractable); plaintext crosses
+ * only between this page and its own worker, never leaves the device. The updates' buffers are
+ * transferred, not copied. Both ends check what they receive here, with a path in each error.
+ */
+import { decodeDirectoryDigest, type DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
+import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decoder'
+import { isRoomName } from '../../../../shared/src/space/rooms'
+import { decodeEntries } from './decode-entries'
+
+export const DECODE_PROTOCOL = 1
+
+export interface DecodeCall {
+  readonly type: 'decode'
+  readonly protocol: typeof DECODE_PROTOCOL
+  readonly id: number
+  readonly spaceId: string
+  readonly aead: CryptoKey
+  readonly room: string
+  readonly docId: string
+  readonly ciphertexts: readonly Uint8Array[]
+  readonly maxStructs: number
+}
+
+export interface DigestCall {
+  readonly type: 'digest'
+  readonly protocol: typeof DECODE_PROTOCOL
+  readonly id: number
+  readonly plain: Uint8Array
+}
+
+export type DecodeReply =
+  | { readonly type: 'digest'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly digest: DirectoryDigest }
+  | { readonly type: 'slices'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly updates: readonly Uint8Array[] }
+  | ({ readonly type: 'decoded'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number } & DecodeOutcome)
+  | { readonly type: 'failed'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly message: string }
+
+/** A message that is not what the other end sends, with the path of what is wrong. */
+export class DecodeMessageError extends Error {
+  override name = 'DecodeMessageError'
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`)
+  }
+}
+
+type Fields = Record<string, unknown>
+
+function object(value: unknown, path: string): Fields {
+  if (typeof value !== 'object' || value === null) throw new DecodeMessageError(path, 'expected an object')
+  return value as Fields
+}
+
+function field<T>(fields: Fields, key: string, check: (v: unknown) => v is T, what: string): T {
+  const value = fields[key]
+  if (!check(value)) throw new DecodeMessageError(key, `expected ${what}`)
+  return value
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0
+const isBytesList = (v: unknown): v is Uint8Array[] => Array.isArray(v) && v.every((b) => b instanceof Uint8Array)
+const isIndexList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isCount)
+const isKey = (v: unknown): v is CryptoKey => typeof CryptoKey !== 'undefined' && v instanceof CryptoKey
+const isProtocol = (v: unknown): v is typeof DECODE_PROTOCOL => v === DECODE_PROTOCOL
+
+export function readDecodeCall(message: unknown): DecodeCall {
+  const fields = object(message, 'message')
+  if (fields.type !== 'decode') throw new DecodeMessageError('type', "expected 'decode'")
+  if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
+  return {
+    type: 'decode',
+    protocol: DECODE_PROTOCOL,
+    id: field(fields, 'id', isCount, 'a request id'),
+    spaceId: field(fields, 'spaceId', isString, 'a space id'),
+    aead: field(fields, 'aead', isKey, 'a CryptoKey'),
+    room: field(fields, 'room', isString, 'a room name'),
+    docId: field(fields, 'docId', isString, 'a doc id'),
+    ciphertexts: field(fields, 'ciphertexts', isBytesList, 'a list of Uint8Array'),
+    maxStructs: field(fields, 'maxStructs', (v): v is number => isCount(v) && v > 0, 'a positive integer'),
+  }
+}
+
+export function readDigestCall(message: unknown): DigestCall {
+  const fields = object(message, 'message')
+  if (fields.type !== 'digest') throw new DecodeMessageError('type', "expected 'digest'")
+  if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
+  return {
+    type: 'digest',
+    protocol: DECODE_PROTOCOL,
+    id: field(fields, 'id', isCount, 'a request id'),
+    plain: field(fields, 'plain', (v): v is Uint8Array => v instanceof Uint8Array, 'a Uint8Array'),
+  }
+}
+
+export function readDecodeReply(message: unknown): DecodeReply {
+  const fields = object(message, 'message')
+  if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
+  const id = field(fields, 'id', isCount, 'a request id')
+  if (fields.type === 'failed') return { type: 'failed', protocol: DECODE_PROTOCOL, id, message: field(fields, 'message', isString, 'a message') }
+  if (fields.type === 'digest') {
+    // Checked in the worker (decodeDirectoryDigest), which this page started: only its shape here.
+    const digest = object(fields.digest, 'digest')
+    if (!Array.isArray(digest.patients) || !Array.isArray(digest.practitioners)) throw new DecodeMessageError('digest', 'expected a directory digest')
+    return { type: 'digest', protocol: DECODE_PROTOCOL, id, digest: digest as unknown as DirectoryDigest }
+  }
+  if (fields.type === 'slices') return { type: 'slices', protocol: DECODE_PROTOCOL, id, updates: field(fields, 'updates', isBytesList, 'a list of Uint8Array') }
+  if (fields.type !== 'decoded') throw new DecodeMessageError('type', "expected 'slices', 'decoded' or 'failed'")
+  return {
+    type: 'decoded',
+    protocol: DECODE_PROTOCOL,
+    id,
+    undecryptable: field(fields, 'undecryptable', isIndexList, 'a list of entry indices'),
+    malformed: field(fields, 'malformed', isIndexList, 'a list of entry indices'),
+  }
+}
+
+/**
+ * The worker's side, as a plain function: a call in, its replies handed to `post` (never throws:
+ * a bad call or a failure is a 'failed' reply, naming the error but no data).
+ */
+export async function handleDecodeCall(message: unknown, post: (reply: DecodeReply) => void): Promise<void> {
+  const id = typeof message === 'object' && message !== null && isCount((message as Fields).id) ? ((message as Fields).id as number) : 0
+  try {
+    if (typeof message === 'object' && message !== null && (message as Fields).type === 'digest') {
+      const call = readDigestCall(message)
+      post({ type: 'digest', protocol: DECODE_PROTOCOL, id, digest: await decodeDirectoryDigest(call.plain) })
+      return
+    }
+    const call = readDecodeCall(message)
+    if (!isRoomName(call.room)) throw new DecodeMessageError('room', 'expected a room name')
+    const request = { keys: { spaceId: call.spaceId, aead: call.aead }, room: call.room, docId: call.docId, ciphertexts: call.ciphertexts }
+    const outcome = await decodeEntries(request, (updates) => post({ type: 'slices', protocol: DECODE_PROTOCOL, id, updates }), call.maxStructs)
+    post({ type: 'decoded', protocol: DECODE_PROTOCOL, id, ...outcome })
+  } catch (error) {
+    post({ type: 'failed', protocol: DECODE_PROTOCOL, id, message: error instanceof Error ? `${error.name}: ${error.message}` : 'error' })
+  }
+}
+
+/** The buffers a reply can hand over instead of copying. */
+export function transferablesOf(reply: DecodeReply): ArrayBuffer[] {
+  if (reply.type !== 'slices') return []
+  const buffers = new Set<ArrayBuffer>()
+  for (const update of reply.updates) if (update.buffer instanceof ArrayBuffer) buffers.add(update.buffer)
+  return [...buffers]
+}
