@@ -54,7 +54,7 @@ export interface DeviceEnvironment {
   decoder?: () => PracticeDecoder
 }
 
-export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true }, decoder: browserDecoder }
+export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true, showOnColdStart: true }, decoder: browserDecoder }
 
 function publicRecord(stored: StoredPractice): PracticeRecord {
   const { spaceId, relayUrl, practiceName, deviceId, memberId } = stored

@@ -60,6 +60,11 @@ export class DigestHolder<T> implements DigestSource<T> {
    */
   beforeClear = (): T | null => this.previous
 
+  /** Whether `clear` was called: a digest set now would not show. */
+  get isCleared(): boolean {
+    return this.cleared
+  }
+
   /** Drops what `beforeClear` kept: the views no longer need it. */
   release(): void {
     this.previous = null

@@ -146,6 +146,8 @@ export class DigestSync<T, S> {
       const digest = await this.kind.decode(plain)
       if (this.synced !== null || this.destroyed) return 'late'
       if (this.options.shows && !this.options.shows(digest)) return 'none'
+      // The docs it stands for opened first (a cold start: from IndexedDB).
+      if (this.options.holder.isCleared) return 'late'
       this.options.holder.set(digest)
       return 'shown'
     } catch (error) {

@@ -37,6 +37,13 @@ export interface DigestSettings {
    */
   readonly holdMainForFirstScreen?: boolean
   /**
+   * A device that opens with its data already local also fetches the directory digest, and the
+   * views show it until the directory doc has been opened from IndexedDB here: at 20,000 patients
+   * that opening takes seconds (decrypting, merging and applying megabytes of entries), the
+   * digest well under one (the app; tests and benchmarks without a screen leave it off).
+   */
+  readonly showOnColdStart?: boolean
+  /**
    * Decodes a decrypted directory digest elsewhere (the app: the decode worker, off the main
    * thread); by default here.
    */
@@ -49,6 +56,8 @@ export class PracticeDigests {
   private readonly directory: DigestSync<DirectoryDigest, Y.Doc> | null
   private readonly week: DigestSync<WeekDigest, WeekSource> | null
   private directoryFetch: Promise<StartFetch> | null = null
+  private coldStartFetch: Promise<StartFetch> | null = null
+  private readonly showOnColdStart: boolean
   private weekFetch: Promise<StartFetch> | null = null
 
   constructor(
@@ -65,6 +74,7 @@ export class PracticeDigests {
           ...(settings.checkEveryMs === undefined ? {} : { checkEveryMs: settings.checkEveryMs }),
         }
       : null
+    this.showOnColdStart = settings?.showOnColdStart ?? false
     const decodeDirectory = settings?.decodeDirectory
     const directoryKind = decodeDirectory ? { ...directoryDigestKind, decode: decodeDirectory } : directoryDigestKind
     this.directory = shared ? new DigestSync(directoryKind, { ...shared, holder: this.directoryHolder }) : null
@@ -77,6 +87,11 @@ export class PracticeDigests {
           shows: (week) => weekDigestCovers(week, monday, addDays(monday, 6)),
         })
       : null
+  }
+
+  /** Whether a cold start fetches and shows the directory digest (DigestSettings.showOnColdStart). */
+  get showsOnColdStart(): boolean {
+    return this.directory !== null && this.showOnColdStart
   }
 
   get enabled(): boolean {
@@ -92,6 +107,31 @@ export class PracticeDigests {
     this.directoryFetch = this.directory.fetchForStart()
     this.weekFetch = this.week.fetchForStart(decodeWeekAfter(this.directoryFetch))
     return this.directoryFetch
+  }
+
+  /**
+   * A device with its data local (showOnColdStart): fetches the directory digest, shown until
+   * `directoryOpened` — its local doc then holds at least as much as this device had shown before.
+   * 'none' without the setting.
+   */
+  fetchForColdStart(): Promise<StartFetch> {
+    if (this.directory === null || !this.showsOnColdStart) return Promise.resolve('none')
+    this.coldStartFetch = this.directory.fetchForStart()
+    return this.coldStartFetch
+  }
+
+  /** What became of the cold start's fetch; 'not-needed' when there was none. */
+  coldStartFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.coldStartFetch ?? Promise.resolve('not-needed')
+  }
+
+  /**
+   * The directory doc has opened from this device's IndexedDB (cold start): the views read it
+   * from now on (they keep the digest's names until its index is built, see DigestHolder), even
+   * before it syncs — offline, it may hold more than the relay's digest.
+   */
+  directoryOpened(): void {
+    this.directoryHolder.clear()
   }
 
   /** What became of the start-up fetches; 'not-needed' when there was none. */

@@ -344,6 +344,11 @@ export class Practice {
     return this.startupPlan.mainDecided.then(() => this.digests.directoryFetched())
   }
 
+  /** What became of a cold start's directory digest (DigestSettings.showOnColdStart). */
+  whenColdStartDigestFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.startupPlan.mainDecided.then(() => this.digests.coldStartFetched())
+  }
+
   whenWeekDigestFetched(): Promise<StartFetch | 'not-needed'> {
     return this.startupPlan.mainDecided.then(() => this.digests.weekFetched())
   }

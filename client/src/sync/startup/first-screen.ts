@@ -12,11 +12,14 @@
  *      integrated) at the next idle moment (`prepareWeek`), so the agenda shows at the tap instead
  *      of after it; with a week digest shown in the app, only after the first screen has rendered.
  *      Once they have synced, the week digest gives way to them.
+ *   4. A device with its data local (a cold start) connects main at once; in the app it also
+ *      fetches the directory digest, shown until the directory doc has opened from IndexedDB, so
+ *      that today's names do not wait the seconds a 20,000-patient directory takes to open.
  */
 import type * as Y from 'yjs'
 import { weekDigestWindow } from '../../../../shared/src/digest/week-digest'
 import { todayIn } from '../../../../shared/src/model/dates'
-import { agendaDocId } from '../../../../shared/src/model/doc-ids'
+import { agendaDocId, DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
 import { MAIN_ROOM, monthRoom, roomOf, weekMonths, type RoomName } from '../../../../shared/src/space/rooms'
 import type { StartFetch, WeekSource } from '../digests/digest-sync'
 import type { PracticeDigests } from '../digests/practice-digests'
@@ -212,8 +215,19 @@ export class PracticeStartup {
       this.options.inBackground(hold.finally(() => this.release()))
     } else {
       this.release()
+      if (digests.enabled) this.options.inBackground(this.showDirectoryWhileItOpens())
     }
     this.markMainDecided()
+  }
+
+  /** Step 4: the directory digest while the local directory doc opens (without the setting, nothing). */
+  private async showDirectoryWhileItOpens(): Promise<void> {
+    const { digests } = this.options
+    if (!digests.showsOnColdStart) return
+    // Not awaited: the doc may open first, and then the digest is never shown ('late').
+    void digests.fetchForColdStart()
+    if ((await this.host.openDoc(MAIN_ROOM, DIRECTORY_DOC_ID)) === null) return
+    digests.directoryOpened()
   }
 
   private release(): void {
