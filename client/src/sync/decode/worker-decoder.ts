@@ -10,7 +10,7 @@ import type { DecodedEntries, DecodeOutcome, DecodeRequest, EntryDecoder } from 
 import type { DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import { DECODE_PROTOCOL, readDecodeReply, type DecodeCall, type DigestCall } from './decode-protocol'
 import { SLICE_STRUCTS } from './decode-entries'
-import { InputPause } from './main-thread'
+import type { InputPause } from './main-thread'
 
 /** Below this many bytes of ciphertext, decrypting in place costs less than the trip. */
 export const WORKER_MIN_BYTES = 64 * 1024
@@ -180,12 +180,4 @@ export class WorkerDecoder implements PracticeDecoder {
     for (const call of this.calls.values()) call.settle(error)
     this.calls.clear()
   }
-}
-
-/** The app's decoder: the bundled worker, pausing for the window's input. */
-export function browserDecoder(): WorkerDecoder {
-  return new WorkerDecoder({
-    createWorker: () => new Worker(new URL('./decode-worker.ts', import.meta.url), { type: 'module', name: 'tournee-decode' }),
-    pause: new InputPause({ target: window, now: () => performance.now() }),
-  })
 }
