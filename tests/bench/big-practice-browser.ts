@@ -304,6 +304,9 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
     await page.reload()
     await page.waitForFunction('window.__bench.shownAt !== null', null, { timeout: timeoutMs, polling: 50 })
     const coldShown = await inPage<number>(page, 'return window.__bench.shownAt', null)
+    // The app's own marks (performance.mark 'tournee:…'): where the cold start's time went.
+    const marks = await inPage<string>(page, "return performance.getEntriesByType('mark').filter((m) => m.name.startsWith('tournee:')).map((m) => m.name.slice(8) + ' ' + Math.round(m.startTime)).join(', ')", null)
+    if (process.env.BENCH_MARKS) console.error(`  ${label} cold marks: ${marks}; shown ${Math.round(coldShown)}`)
     const coldQuiet = await quietAfter(page, coldShown, 60_000)
     const coldHeapFigures = await coldHeap.stop()
     await stopColdProfile?.(`${label}-cold`)

@@ -116,7 +116,8 @@ export class PracticeDigests {
    */
   fetchForColdStart(): Promise<StartFetch> {
     if (this.directory === null || !this.showsOnColdStart) return Promise.resolve('none')
-    this.coldStartFetch = this.directory.fetchForStart()
+    // Once: started early (Practice.open, a device that synced before), then awaited at begin.
+    this.coldStartFetch ??= this.directory.fetchForStart()
     return this.coldStartFetch
   }
 

@@ -119,6 +119,7 @@ export class Practice {
     const practice = new Practice(options)
     if (options.attachments) await practice.startAttachments(options.attachments)
     practice.scheduleReconcile()
+    if (options.previouslySynced) practice.startupPlan.prefetchForColdStart()
     await Promise.all(practice.startup.map((room) => practice.pool.whenLoaded(room)))
     practice.startupPlan.begin()
     return practice
