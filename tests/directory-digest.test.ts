@@ -8,6 +8,7 @@
  * once its directory moved past the relay's digest.
  */
 import { readFileSync } from 'node:fs'
+import NodeWebSocket from 'ws'
 import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
@@ -55,6 +56,14 @@ function digestFetch(): { fetchImpl: typeof fetch; gets: number; release: () => 
   }
   return probe
 }
+
+/** A socket that never reaches the relay (nothing listens on port 1): HTTP still does. */
+class UnreachableSocketClass extends NodeWebSocket {
+  constructor(_url: string | URL, protocols?: string | string[]) {
+    super('ws://127.0.0.1:1/', protocols)
+  }
+}
+const UnreachableSocket = UnreachableSocketClass as unknown as typeof WebSocket
 
 /**
  * The decoder of a device (the worker's own code, decodeEntries, on this thread) whose entries of
@@ -201,9 +210,10 @@ describe('the directory digest', () => {
     await g.space.whenAcknowledged()
     await g.space.destroy()
     // Main's entries wait at the decoder's gate: the local directory cannot open before the digest
-    // arrives (as 31 MB of entries cannot, at 20,000 patients). No socket: only IndexedDB can clear it.
+    // arrives (as 31 MB of entries cannot, at 20,000 patients). The relay answers HTTP but no
+    // socket reaches it: only IndexedDB can clear the digest.
     const gate = gatedDecoder(MAIN_ROOM)
-    const reopened = await track(loadPractice({ ...envG, connect: false, decoder: () => gate.decoder }))
+    const reopened = await track(loadPractice({ ...envG, WebSocketImpl: UnreachableSocket, decoder: () => gate.decoder }))
     expect(await reopened.space.whenColdStartDigestFetched()).toBe('shown')
     expect(reopened.space.directoryDigest.current()?.patients.map((p) => p.birthName).sort()).toEqual([...NAMES].sort())
     gate.open()
@@ -211,7 +221,21 @@ describe('the directory digest', () => {
     // Kept for the views until their index of the live doc is built (DigestHolder.beforeClear).
     expect(reopened.space.directoryDigest.beforeClear()).not.toBeNull()
     expect(await patientNames(reopened)).toEqual([...NAMES].sort())
-    expect(reopened.space.getSyncState().status).toBe(ConnectionStatus.Offline)
+    expect(reopened.space.getSyncState().status).not.toBe(ConnectionStatus.Online)
+  })
+
+  it('is not fetched by a device reopening offline, even when asked', async () => {
+    const envK = device('remise', { digest: { showOnColdStart: true } })
+    const k = await track(joinPractice(code, envK))
+    await waitFor(async () => expect(await patientNames(k)).toEqual([...NAMES].sort()))
+    await k.space.whenAcknowledged()
+    await k.space.destroy()
+    const probe = digestFetch()
+    probe.release()
+    const reopened = await track(loadPractice({ ...envK, connect: false, fetchImpl: probe.fetchImpl }))
+    expect(await patientNames(reopened)).toEqual([...NAMES].sort())
+    expect(await reopened.space.whenColdStartDigestFetched()).toBe('not-needed')
+    expect(probe.gets).toBe(0)
   })
 
   it('is never shown by a reopened device whose directory opened from IndexedDB before it arrived', async () => {

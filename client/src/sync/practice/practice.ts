@@ -190,6 +190,7 @@ export class Practice {
         },
         acquireDoc: (docId, priority) => this.acquireDoc(docId, priority),
         inBackground: (work) => this.inBackground(work),
+        online: () => this.online,
       },
     )
     this.inspect = new PracticeInspector({

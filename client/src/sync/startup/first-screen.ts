@@ -150,6 +150,8 @@ export interface PracticeStartupOptions {
   readonly acquireDoc: (docId: string, priority: 'view') => Promise<DocLease>
   /** Work nobody awaits, reported if it fails. */
   readonly inBackground: (work: Promise<unknown>) => void
+  /** Whether the practice may reach the relay now (offline: no cold-start fetch, nothing to warn of). */
+  readonly online: () => boolean
 }
 
 /** A practice's start (header): main's hold, this week prepared ahead, the week digest's source. */
@@ -184,7 +186,7 @@ export class PracticeStartup {
    */
   prefetchForColdStart(): void {
     const { digests } = this.options
-    if (digests.showsOnColdStart) void digests.fetchForColdStart()
+    if (digests.showsOnColdStart && this.options.online()) void digests.fetchForColdStart()
   }
 
   /** The start-up rooms have loaded: decide main's hold, and prepare this week in each month room. */
@@ -240,12 +242,17 @@ export class PracticeStartup {
     this.markMainDecided()
   }
 
-  /** Step 4: the directory digest while the local directory doc opens (without the setting, nothing). */
+  /**
+   * Step 4: the directory digest while the local directory doc opens (without the setting,
+   * nothing). Offline, no fetch (nothing to warn of); a digest fetched before going offline still
+   * gives way to the doc.
+   */
   private async showDirectoryWhileItOpens(): Promise<void> {
     const { digests } = this.options
     if (!digests.showsOnColdStart) return
     // Not awaited: the doc may open first, and then the digest is never shown ('late').
-    void digests.fetchForColdStart().then((outcome) => mark(`cold-start-digest-${outcome}`))
+    if (this.options.online()) void digests.fetchForColdStart()
+    void digests.coldStartFetched().then((outcome) => mark(`cold-start-digest-${outcome}`))
     if ((await this.host.openDoc(MAIN_ROOM, DIRECTORY_DOC_ID)) === null) return
     mark('directory-opened')
     digests.directoryOpened()
