@@ -291,6 +291,11 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
     await stopJoinProfile?.(`${label}-join`)
     const joinTasks = await longTasks(page)
 
+    if (process.env.BENCH_MARKS) {
+      const joinMarks = await inPage<string>(page, "return performance.getEntriesByType('mark').filter((m) => m.name.startsWith('tournee:')).map((m) => m.name.slice(8) + ' ' + Math.round(m.startTime)).join(', ')", null)
+      console.error(`  ${label} join marks (tap at ${Math.round(started)}, chooser ${Math.round(chooser)}, week ${Math.round(week)}): ${joinMarks}`)
+    }
+
     // --- cold start: a reload of a busy day ---
     const dayHash = `#/agenda/jour/${target.busyDay}`
     await inPage(page, 'location.hash = arg', dayHash)

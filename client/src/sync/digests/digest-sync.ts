@@ -137,13 +137,16 @@ export class DigestSync<T, S> {
   async fetchForStart(decodeAfter?: Promise<unknown>): Promise<StartFetch> {
     try {
       const stored = await this.options.relay.getDigest(this.kind.name)
+      mark(`${this.kind.name}-digest-fetched`)
       if (stored === null) return 'none'
       this.relayWeight = Math.max(this.relayWeight ?? 0, stored.weight)
       if (this.synced !== null || this.destroyed) return 'late'
       const plain = await decryptDigest(this.options.key, this.options.spaceId, this.kind.name, stored.weight, stored.blob)
       await decodeAfter
       if (this.synced !== null || this.destroyed) return 'late'
+      mark(`${this.kind.name}-digest-decoding`)
       const digest = await this.kind.decode(plain)
+      mark(`${this.kind.name}-digest-decoded`)
       if (this.synced !== null || this.destroyed) return 'late'
       if (this.options.shows && !this.options.shows(digest)) return 'none'
       // The docs it stands for opened first (a cold start: from IndexedDB).
@@ -235,6 +238,11 @@ export class DigestSync<T, S> {
     if (this.options.onError) this.options.onError(error)
     else console.warn(`Digest ${this.kind.name}:`, error instanceof Error ? `${error.name}: ${error.message}` : 'failed')
   }
+}
+
+/** A performance mark 'tournee:<step>' (no data in it), as startup/first-screen.ts's. */
+function mark(step: string): void {
+  globalThis.performance?.mark?.(`tournee:${step}`)
 }
 
 /**
