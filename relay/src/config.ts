@@ -46,8 +46,6 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxUpdateBytes: 'TOURNEE_MAX_UPDATE_BYTES',
   messagesPerSecond: 'TOURNEE_MESSAGES_PER_SECOND',
   messageBurst: 'TOURNEE_MESSAGE_BURST',
-  maxAwarenessEntries: 'TOURNEE_MAX_AWARENESS_ENTRIES',
-  maxAwarenessBytes: 'TOURNEE_MAX_AWARENESS_BYTES',
   maxHttpBodyBytes: 'TOURNEE_MAX_HTTP_BODY_BYTES',
   maxAttachmentBytes: 'TOURNEE_MAX_ATTACHMENT_BYTES',
   maxDigestBytes: 'TOURNEE_MAX_DIGEST_BYTES',

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base64url'
 import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, KEEP_ALIVE_MS, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
@@ -172,17 +174,6 @@ describe('sync on envelope rooms', () => {
     expect(reader.ackCoversAll()).toBe(true)
   })
 
-  it('shares awareness between devices and drops it when a device leaves', async () => {
-    const { url } = await start(config(tempDir()))
-    const space = await createSpace(url)
-    const a = await connect(url, space)
-    const b = await connect(url, space)
-    a.awareness.setLocalState({ presence: 'opaque-ciphertext' })
-    a.sendAwareness()
-    await waitFor(() => expect(b.awareness.getStates().get(a.doc.clientID)).toEqual({ presence: 'opaque-ciphertext' }))
-    await a.close()
-    await waitFor(() => expect(b.awareness.getStates().has(a.doc.clientID)).toBe(false))
-  })
 })
 
 describe('malformed and abusive frames', () => {
@@ -194,7 +185,7 @@ describe('malformed and abusive frames', () => {
     ['an update that is not Yjs', syncUpdateFrame(new Uint8Array([7, 7, 7, 7, 200, 1, 2]))],
     ['trailing bytes', frame((e) => encoding.writeVarUint(e, MessageType.QueryAwareness), (e) => encoding.writeVarUint(e, 5))],
     ['an empty frame', new Uint8Array()],
-    ['a malformed awareness update', frame((e) => encoding.writeVarUint(e, MessageType.Awareness), (e) => encoding.writeVarUint8Array(e, new Uint8Array([1, 1, 1, 3, 0x7b, 0x7b, 0x7b])))],
+    ['an awareness message longer than its frame', frame((e) => encoding.writeVarUint(e, MessageType.Awareness), (e) => encoding.writeVarUint(e, 50), (e) => encoding.writeUint8(e, 1))],
   ])('%s closes only that connection with 4400', async (_label, bad) => {
     const { url, relay } = await start(config(tempDir()))
     const space = await createSpace(url)
@@ -254,22 +245,51 @@ describe('malformed and abusive frames', () => {
     expect(calm.closed).toBeNull()
   })
 
-  it('a device announcing too many awareness clients closes with 4413', async () => {
-    const { url } = await start(config(tempDir(), { maxAwarenessEntries: 2 }))
-    const client = await connect(url, await createSpace(url))
-    const fakes = [101, 102, 103]
-    for (const id of fakes) client.awareness.states.set(id, { fake: true })
-    for (const id of fakes) client.awareness.meta.set(id, { clock: 1, lastUpdated: Date.now() })
-    client.sendAwareness(fakes)
-    await waitFor(() => expect(client.closed?.code).toBe(4413))
+  it('drops awareness: a flood of presence reaches no other device, is not stored, and cuts nobody', async () => {
+    const dataDir = tempDir()
+    const { url, relay } = await start(config(dataDir))
+    const space = await createSpace(url)
+    const honest = await connect(url, space)
+    const flooders = await Promise.all([0, 1, 2, 3].map(() => connect(url, space)))
+    // Issue 18's attack 6, scaled down: each connection announces 8 clients of 16 KiB, again and again.
+    for (const flooder of flooders) {
+      for (let id = 1; id <= 8; id++) flooder.awareness.states.set(flooder.doc.clientID * 10 + id, { blob: 'x'.repeat(16 * 1024) })
+      for (let id = 1; id <= 8; id++) flooder.awareness.meta.set(flooder.doc.clientID * 10 + id, { clock: 1, lastUpdated: 0 })
+      for (let round = 0; round < 5; round++) flooder.sendAwareness([...flooder.awareness.states.keys()])
+      flooder.send(frame((e) => encoding.writeVarUint(e, MessageType.QueryAwareness)))
+    }
+    // A write after the flood, from each flooder: once the honest device has them all, every
+    // awareness frame sent before them has been handled (frames are handled in order).
+    flooders.forEach((flooder, i) => pushEntry(flooder, `after-${i}`))
+    await waitFor(() => expect(entries(honest)).toHaveLength(4))
+    expect(honest.awarenessFrames).toBe(0)
+    expect(flooders.map((f) => f.awarenessFrames)).toEqual([0, 0, 0, 0])
+    expect(flooders.map((f) => f.closed)).toEqual([null, null, null, null])
+    expect(relay.metrics.registry.render()).toMatch(/^tournee_awareness_dropped_total 24$/m)
+    // Nothing of it on disk: the room holds the four entries only.
+    const storage = new SqliteStorage({ dataDir })
+    cleanups.push(() => storage.close())
+    const stored = (await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates
+    expect(stored.reduce((sum, row) => sum + row.byteLength, 0)).toBeLessThan(16 * 1024)
   })
 
-  it('an awareness state over maxAwarenessBytes closes with 4413', async () => {
-    const { url } = await start(config(tempDir(), { maxAwarenessBytes: 100 }))
-    const client = await connect(url, await createSpace(url))
-    client.awareness.setLocalState({ blob: 'x'.repeat(200) })
-    client.sendAwareness()
-    await waitFor(() => expect(client.closed?.code).toBe(4413))
+  it('keeps a stock y-websocket client working: its awareness announcement is dropped, its sync goes through', async () => {
+    const { url } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const honest = await connect(url, space)
+    const doc = new Y.Doc()
+    // The stock provider announces `{}` on connect (its default local state) and syncs.
+    const provider = new WebsocketProvider(url.replace(/^http/, 'ws') + `/v1/sync/${space.spaceId}`, TEST_ROOM_ID, doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential],
+      disableBc: true,
+    })
+    cleanups.push(() => provider.destroy())
+    expect(provider.awareness.getLocalState()).toEqual({})
+    doc.getArray<Entry>('entries').push([{ d: 'stock', c: randomBytes(16) }])
+    await waitFor(() => expect(entries(honest).map((e) => e.d)).toEqual(['stock']))
+    expect(honest.awarenessFrames).toBe(0)
+    expect(provider.wsconnected).toBe(true)
   })
 })
 

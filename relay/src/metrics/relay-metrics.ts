@@ -14,7 +14,6 @@ export type FrameRejectionReason =
   | 'bad_frame'
   | 'too_big'
   | 'update_too_large'
-  | 'awareness_too_large'
   | 'rate_limited'
   | 'storage_failure'
 
@@ -33,6 +32,7 @@ export interface RelayMetrics {
   upgradesRefused: Metric
   framesRejected: Metric
   connectionsUnresponsive: Metric
+  awarenessDropped: Metric
   attachmentsStored: Metric
   attachmentBytesStored: Metric
   attachmentsServed: Metric
@@ -56,6 +56,7 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     upgradesRefused: registry.counter('tournee_upgrades_refused_total', 'WebSocket upgrades refused, by reason.'),
     framesRejected: registry.counter('tournee_frames_rejected_total', 'Frames that closed their connection, by reason.'),
     connectionsUnresponsive: registry.counter('tournee_connections_unresponsive_total', 'Sync sockets cut after unanswered WebSocket pings (a device gone without closing).'),
+    awarenessDropped: registry.counter('tournee_awareness_dropped_total', 'Awareness frames (and queries) received and dropped: presence is not relayed.'),
     attachmentsStored: registry.counter('tournee_attachments_stored_total', 'Attachment uploads accepted, by result (created, exists).'),
     attachmentBytesStored: registry.counter('tournee_attachment_bytes_stored_total', 'Bytes of newly stored attachments.'),
     attachmentsServed: registry.counter('tournee_attachments_served_total', 'Attachment downloads served.'),

@@ -4,8 +4,8 @@
  *   [0 sync][0 step1][varUint8Array stateVector]     device ↔ relay: "here is what I have"
  *   [0 sync][1 step2][varUint8Array update]          answer to step1: what the other lacks
  *   [0 sync][2 update][varUint8Array update]         a live change
- *   [1 awareness][varUint8Array awarenessUpdate]     presence (opaque to the app's data)
- *   [3 query awareness]                              "send me every awareness state"
+ *   [1 awareness][varUint8Array awarenessUpdate]     presence: read, never parsed, dropped
+ *   [3 query awareness]                              "send me every awareness state": dropped
  *   [100 ack][varUint8Array stateVector]             relay → device: this much is durable
  *   [101 keep-alive]                                 relay → device: the link is alive
  *
@@ -23,7 +23,7 @@ export type IncomingFrame =
   | { type: 'sync-step1'; stateVector: Uint8Array }
   | { type: 'sync-step2'; update: Uint8Array }
   | { type: 'sync-update'; update: Uint8Array }
-  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'awareness' }
   | { type: 'query-awareness' }
 
 export function decodeFrame(data: Uint8Array): IncomingFrame {
@@ -57,7 +57,9 @@ function readFrame(decoder: decoding.Decoder): IncomingFrame {
       }
     }
     case MessageType.Awareness:
-      return { type: 'awareness', update: decoding.readVarUint8Array(decoder) }
+      // Framed like any message (no trailing bytes), its payload left unread: the room drops it.
+      decoding.readVarUint8Array(decoder)
+      return { type: 'awareness' }
     case MessageType.QueryAwareness:
       return { type: 'query-awareness' }
     default:
@@ -89,13 +91,6 @@ export function encodeUpdate(update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MessageType.Sync)
   syncProtocol.writeUpdate(encoder, update)
-  return encoding.toUint8Array(encoder)
-}
-
-export function encodeAwareness(awarenessUpdate: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Awareness)
-  encoding.writeVarUint8Array(encoder, awarenessUpdate)
   return encoding.toUint8Array(encoder)
 }
 

@@ -1,5 +1,5 @@
 /**
- * One loaded room of a space: its envelope doc, the connections on it, and their awareness.
+ * One loaded room of a space: its envelope doc and the connections on it.
  *
  * The envelope holds ciphertext only; the room merges and stores it without a key. Write path of
  * an update from a device:
@@ -25,14 +25,12 @@
  * joining while an update is between fan-out and append (it was not a connection yet when the
  * update was forwarded) gets it in its step 2, which is answered only once that append is done.
  */
-import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import type { Limits } from '../../../shared/src/protocol/constants'
 import { errorFields, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
-import { checkAwarenessUpdate } from './awareness-check'
-import { encodeAck, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type IncomingFrame } from './frames'
+import { encodeAck, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type IncomingFrame } from './frames'
 import { SerialQueue } from './serial-queue'
 import { checkUpdate } from './update-check'
 
@@ -65,9 +63,7 @@ const ACK_ALL_AFTER_MS = 1000
 
 export class Room {
   readonly doc = new Y.Doc({ gc: true })
-  readonly awareness = new awarenessProtocol.Awareness(this.doc)
-  /** Connection → awareness client ids it introduced (removed from the room when it leaves). */
-  private readonly peers = new Map<RoomPeer, Set<number>>()
+  private readonly peers = new Set<RoomPeer>()
   private readonly writes = new SerialQueue()
   private rows = 0
   /** Total bytes of the stored rows. */
@@ -83,11 +79,7 @@ export class Room {
     /** A blinded room id: the relay does not know which room of the space this is. */
     readonly roomId: string,
     private readonly deps: RoomDeps,
-  ) {
-    // The relay is no participant: it has no presence of its own.
-    this.awareness.setLocalState(null)
-    this.awareness.on('update', this.onAwarenessUpdate)
-  }
+  ) {}
 
   static async load(spaceId: string, roomId: string, deps: RoomDeps): Promise<Room> {
     const room = new Room(spaceId, roomId, deps)
@@ -124,21 +116,13 @@ export class Room {
    * of the current state, which came from storage and is therefore durable.
    */
   join(peer: RoomPeer): void {
-    this.peers.set(peer, new Set())
+    this.peers.add(peer)
     peer.send(encodeSyncStep1(this.doc))
     peer.send(encodeAck(Y.encodeStateVector(this.doc)))
-    if (this.awareness.getStates().size > 0) {
-      const clients = [...this.awareness.getStates().keys()]
-      peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
-    }
   }
 
   leave(peer: RoomPeer): void {
-    const controlled = this.peers.get(peer)
     this.peers.delete(peer)
-    if (controlled && controlled.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...controlled], null)
-    }
   }
 
   /** Handles one decoded frame; throws FrameError (or a storage error) for the caller to close on. */
@@ -158,13 +142,13 @@ export class Room {
         await this.receiveUpdate(peer, frame.update)
         return
       case 'awareness':
-        this.receiveAwareness(peer, frame.update)
+      case 'query-awareness':
+        // Presence is not relayed (docs/relay.md, « Awareness »): awareness is plaintext to the
+        // relay and no feature uses it, and forwarding it let one credential flood every device
+        // of a room. Dropped rather than refused: a stock y-websocket client announces `{}` on
+        // every connect and a removal on unload, and must not be cut for it.
+        this.deps.metrics.awarenessDropped.inc()
         return
-      case 'query-awareness': {
-        const clients = [...this.awareness.getStates().keys()]
-        peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
-        return
-      }
     }
   }
 
@@ -172,7 +156,7 @@ export class Room {
     const { empty } = checkUpdate(update, this.deps.limits.maxUpdateBytes)
     if (!empty) {
       const frame = encodeUpdate(update)
-      for (const other of this.peers.keys()) if (other !== peer) other.send(frame)
+      for (const other of this.peers) if (other !== peer) other.send(frame)
     }
     const ack = await this.writes.run(async () => {
       if (!empty) {
@@ -206,28 +190,8 @@ export class Room {
       this.ackAllTimer = null
       // The doc holds only written rows: its state vector is durable whenever it is read.
       const ack = encodeAck(Y.encodeStateVector(this.doc))
-      for (const peer of this.peers.keys()) peer.send(ack)
+      for (const peer of this.peers) peer.send(ack)
     }, this.deps.ackAllAfterMs ?? ACK_ALL_AFTER_MS)
-  }
-
-  private receiveAwareness(peer: RoomPeer, update: Uint8Array): void {
-    const controlled = this.peers.get(peer) ?? new Set<number>()
-    checkAwarenessUpdate(update, this.awareness.meta, controlled, this.deps.limits)
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer)
-  }
-
-  private readonly onAwarenessUpdate = (
-    changes: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    const controlled = this.peers.get(origin as RoomPeer)
-    if (controlled) {
-      for (const id of changes.added) controlled.add(id)
-      for (const id of changes.removed) controlled.delete(id)
-    }
-    const changed = [...changes.added, ...changes.updated, ...changes.removed]
-    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
-    for (const peer of this.peers.keys()) peer.send(frame)
   }
 
   /**
@@ -275,8 +239,6 @@ export class Room {
   destroy(): void {
     if (this.ackAllTimer !== null) clearTimeout(this.ackAllTimer)
     this.ackAllTimer = null
-    this.awareness.off('update', this.onAwarenessUpdate)
-    this.awareness.destroy()
     this.doc.destroy()
   }
 }

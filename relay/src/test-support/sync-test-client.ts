@@ -31,6 +31,8 @@ export class SyncTestClient {
   readonly acks: Map<number, number>[] = []
   /** Keep-alive frames received (the relay's, after a silence). */
   keepAlives = 0
+  /** Awareness frames received (the relay relays none). */
+  awarenessFrames = 0
   closed: { code: number; reason: string } | null = null
 
   private constructor(readonly socket: WebSocket) {
@@ -117,6 +119,7 @@ export class SyncTestClient {
       syncProtocol.readSyncMessage(decoder, encoder, this.doc, this)
       if (encoding.length(encoder) > 1) this.send(encoding.toUint8Array(encoder))
     } else if (type === MessageType.Awareness) {
+      this.awarenessFrames++
       awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this)
     } else if (type === MessageType.Ack) {
       this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))

@@ -16,8 +16,8 @@
  * Frames are binary, y-websocket framing (lib0 varuint message type, then payload):
  *
  *   [0 sync]      [varuint syncType][varUint8Array payload]   y-protocols/sync on the envelope doc
- *   [1 awareness] [varUint8Array awarenessUpdate]             y-protocols/awareness (relay bounds it)
- *   [3 query awareness]                                       y-websocket's own
+ *   [1 awareness] [varUint8Array awarenessUpdate]             y-protocols/awareness: the relay drops it
+ *   [3 query awareness]                                       y-websocket's own: the relay drops it
  *   [100 ack]     [varUint8Array stateVector]                 relay → device only
  *   [101 keep-alive]                                          relay → device only
  *
@@ -109,9 +109,6 @@ export const DefaultLimits = {
   /** Sustained messages per second per connection (token bucket), and its burst. */
   messagesPerSecond: 200,
   messageBurst: 2000,
-  /** Awareness states one connection may announce (one per tab of a device is plenty). */
-  maxAwarenessEntries: 8,
-  maxAwarenessBytes: 16 * 1024,
   /** Largest space-creation body, bytes. */
   maxHttpBodyBytes: 4 * 1024,
   /** Largest attachment (its ciphertext: the file plus 28 bytes), bytes. */
