@@ -99,6 +99,16 @@ describe('the directory digest', () => {
   let a: OpenPractice
   let code: string
 
+  /** A device (the app's setting: showOnColdStart) that joined, holds the names, and closed: its data is local. */
+  async function closedWithLocalData(name: string): Promise<DeviceEnvironment> {
+    const env = device(name, { digest: { showOnColdStart: true } })
+    const joined = await track(joinPractice(code, env))
+    await waitFor(async () => expect(await patientNames(joined)).toEqual([...NAMES].sort()))
+    await joined.space.whenAcknowledged()
+    await joined.space.destroy()
+    return env
+  }
+
   it('is published by a synced device, as ciphertext, once per change', async () => {
     const envA = device('bureau')
     a = await track(
@@ -204,11 +214,7 @@ describe('the directory digest', () => {
   })
 
   it('shows a device reopening with its data local the digest until its directory opens from IndexedDB, when asked (the app)', async () => {
-    const envG = device('salle', { digest: { showOnColdStart: true } })
-    const g = await track(joinPractice(code, envG))
-    await waitFor(async () => expect(await patientNames(g)).toEqual([...NAMES].sort()))
-    await g.space.whenAcknowledged()
-    await g.space.destroy()
+    const envG = await closedWithLocalData('salle')
     // Main's entries wait at the decoder's gate: the local directory cannot open before the digest
     // arrives (as 31 MB of entries cannot, at 20,000 patients). The relay answers HTTP but no
     // socket reaches it: only IndexedDB can clear the digest.
@@ -225,11 +231,7 @@ describe('the directory digest', () => {
   })
 
   it('is not fetched by a device reopening offline, even when asked', async () => {
-    const envK = device('remise', { digest: { showOnColdStart: true } })
-    const k = await track(joinPractice(code, envK))
-    await waitFor(async () => expect(await patientNames(k)).toEqual([...NAMES].sort()))
-    await k.space.whenAcknowledged()
-    await k.space.destroy()
+    const envK = await closedWithLocalData('remise')
     const probe = digestFetch()
     probe.release()
     const reopened = await track(loadPractice({ ...envK, connect: false, fetchImpl: probe.fetchImpl }))
@@ -239,11 +241,7 @@ describe('the directory digest', () => {
   })
 
   it('is never shown by a reopened device whose directory opened from IndexedDB before it arrived', async () => {
-    const envH = device('vestiaire', { digest: { showOnColdStart: true } })
-    const h = await track(joinPractice(code, envH))
-    await waitFor(async () => expect(await patientNames(h)).toEqual([...NAMES].sort()))
-    await h.space.whenAcknowledged()
-    await h.space.destroy()
+    const envH = await closedWithLocalData('vestiaire')
     const probe = digestFetch()
     const reopened = await track(loadPractice({ ...envH, fetchImpl: probe.fetchImpl }))
     const shown: Array<DirectoryDigest | null> = []

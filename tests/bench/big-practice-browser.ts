@@ -23,7 +23,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { TIME_ZONE, VIEWPORT } from '../e2e/helpers/browser'
-import { CHOOSER_SHOWN, inPage, pageTimeWhen, WEEK_SEEN, WEEK_SHOWN } from './browser-joiner'
+import { CHOOSER_SHOWN, inPage, pageTimeWhen, typeInSearch, WEEK_SEEN, WEEK_SHOWN } from './browser-joiner'
 
 /** What the pages must show, computed from the seeded plan (big-practice-plan.ts). */
 export interface BigPracticeTarget {
@@ -273,17 +273,7 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
     )
     await inPage(page, "location.hash = '#/patients'", null)
     await page.getByLabel('Rechercher un patient').waitFor()
-    const typed = await inPage<number>(
-      page,
-      `
-      const input = document.querySelector('input[type="search"]')
-      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set
-      const now = performance.now()
-      setter.call(input, arg)
-      input.dispatchEvent(new Event('input', { bubbles: true }))
-      return now`,
-      target.searchName,
-    )
+    const typed = await typeInSearch(page, target.searchName)
     const found = await pageTimeWhen(page, 'the patient searched for', SEARCH_ROW_SHOWN, target.searchName, timeoutMs)
     const held = await untilEverythingHeld(page, target.rooms, 10 * timeoutMs)
     const joinQuiet = await quietAfter(page, held, 60_000)

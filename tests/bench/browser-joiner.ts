@@ -102,6 +102,25 @@ export function inPage<T>(page: Page, body: string, arg: unknown): Promise<T> {
  * at once and on every DOM change (a MutationObserver in the page: Playwright's own polling is
  * per frame or per interval, up to 16 ms late).
  */
+/**
+ * Types `text` into the patient search at once, as typing does (React reads the value the input
+ * event carries); resolves with the page's time of the input.
+ */
+export function typeInSearch(page: Page, text: string): Promise<number> {
+  return inPage<number>(
+    page,
+    `
+    const input = document.querySelector('input[type="search"]')
+    if (!input) throw new Error('No search field')
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set
+    const now = performance.now()
+    setter.call(input, arg)
+    input.dispatchEvent(new Event('input', { bubbles: true }))
+    return now`,
+    text,
+  )
+}
+
 export function pageTimeWhen(page: Page, what: string, condition: string, arg: unknown, timeoutMs: number, seen = "return ''"): Promise<number> {
   return inPage<number>(
     page,
@@ -237,19 +256,7 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
     if ((await page.locator(`ul.patient-list a[href$="/patients/${target.searchPatientId}"]`).count()) > 0) {
       throw new BrowserJoinError('The patient to search for is listed before any search: the practice is too small to time a search')
     }
-    // As typing does: React reads the value the input event carries.
-    const typed = await inPage<number>(
-      page,
-      `
-      const input = document.querySelector('input[type="search"]')
-      if (!input) throw new Error('No search field')
-      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set
-      const now = performance.now()
-      setter.call(input, arg)
-      input.dispatchEvent(new Event('input', { bubbles: true }))
-      return now`,
-      target.searchName,
-    )
+    const typed = await typeInSearch(page, target.searchName)
     const found = await pageTimeWhen(page, 'the patient searched for among the rows shown', SEARCH_ANSWERED, target.searchPatientId, timeoutMs, SEARCH_SEEN)
     if (pageErrors.length > 0) throw new BrowserJoinError(`The app threw while joining: ${pageErrors.join('; ')}`)
     return { chooserMs: chooser - started, weekMs: week - started, tapToWeekMs: week - tap, searchMs: found - typed }
