@@ -12,7 +12,7 @@ import NodeWebSocket from 'ws'
 import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
-import { decodeDirectoryDigest, type DirectoryDigest } from '../shared/src/digest/directory-digest'
+import type { DirectoryDigest } from '../shared/src/digest/directory-digest'
 import { decodeEntries } from '../client/src/sync/decode/decode-entries'
 import { SliceStream, type PracticeDecoder } from '../client/src/sync/decode/worker-decoder'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
@@ -85,7 +85,6 @@ function gatedDecoder(room: RoomName): { decoder: PracticeDecoder; open: () => v
       return { updates: stream, outcome }
     },
     nextSlice: () => Promise.resolve(),
-    decodeDirectoryDigest,
     dispose: () => undefined,
   }
   return { decoder, open: () => open() }

@@ -95,6 +95,20 @@ describe('directory digest', () => {
     expect(back.patients.map((p) => Object.keys(p).sort())).toEqual(all.map((p) => Object.keys(p).sort()))
   })
 
+  it('reads the rows in slices when given nextSlice (a page), giving the same digest and the same refusals', async () => {
+    const doc = directory()
+    const bytes = await encodeDirectoryDigest(buildDirectoryDigest(doc, T0 + 5))
+    let turns = 0
+    const nextSlice = async () => void turns++
+    const sliced = await decodeDirectoryDigest(bytes, { nextSlice, rowsPerSlice: 1 })
+    // Four patients, one row a slice: three turns given back between them.
+    expect(turns).toBe(3)
+    expect(sliced).toEqual(await decodeDirectoryDigest(bytes))
+    const json = await digestJson()
+    setCell(json, 3, 'birthDate', 12)
+    await expect(decodeDirectoryDigest(await gzipJson(json), { nextSlice, rowsPerSlice: 1 })).rejects.toThrow(/patients\.3\.birthDate/)
+  })
+
   it('writes each actor once and each patient as a row of its fields, trailing absent fields left out', async () => {
     const doc = directory()
     addPatient(doc, { birthName: 'Roux', firstNames: 'Léa' }, bob, steppingClock())

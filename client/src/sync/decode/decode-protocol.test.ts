@@ -2,13 +2,10 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
 import { randomBytes } from '../../../../shared/src/crypto/base64url'
-import { buildDirectoryDigest, encodeDirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import { encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
-import { addPatient } from '../../../../shared/src/model/patients'
 import { DECODE_PROTOCOL, handleDecodeCall, readDecodeReply, transferablesOf, type DecodeReply } from './decode-protocol'
 
 const ROOM = 'main' as const
-const actor = { deviceId: 'device-1', memberId: 'member-1' }
 const DOC = 'directory'
 
 async function setUp(patients: number) {
@@ -94,14 +91,7 @@ describe("the decode worker's message handler (run here as a plain function)", (
     expect(readDecodeReply({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })).toEqual({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })
   })
 
-  it('decodes a directory digest (gunzip, JSON, checks) and answers the digest, or a failure for a malformed one', async () => {
-    const directory = new Y.Doc()
-    addPatient(directory, { birthName: 'Quéméneur', firstNames: 'Anaïg' }, actor, () => 1_790_000_000_000)
-    const digest = buildDirectoryDigest(directory, 1_790_000_000_000)
-    const posted = await replies({ type: 'digest', protocol: DECODE_PROTOCOL, id: 4, plain: await encodeDirectoryDigest(digest) })
-    expect(posted).toEqual([{ type: 'digest', protocol: DECODE_PROTOCOL, id: 4, digest }])
-    expect(readDecodeReply(posted[0])).toEqual(posted[0])
+  it("refuses a call it does not know (the directory digest is decoded on the page now)", async () => {
     expect(await replies({ type: 'digest', protocol: DECODE_PROTOCOL, id: 5, plain: new Uint8Array([1, 2, 3]) })).toMatchObject([{ type: 'failed', id: 5 }])
-    expect(await replies({ type: 'digest', protocol: DECODE_PROTOCOL, id: 6 })).toMatchObject([{ type: 'failed', id: 6, message: expect.stringContaining('plain') }])
   })
 })

@@ -8,15 +8,14 @@
  *                   then { type: 'decoded', protocol: 1, id, undecryptable: number[], malformed: number[] }
  *                     or { type: 'failed', protocol: 1, id, message }
  *
- *   page → worker   { type: 'digest', protocol: 1, id, plain: Uint8Array }   a decrypted directory digest
- *   worker → page   { type: 'digest', protocol: 1, id, digest: DirectoryDigest } (gunzipped, parsed
- *                     and checked there: directory-digest.ts) or { type: 'failed', … }
+ * (The directory digest is decoded on the page, its rows in slices: a worker's cold JIT and the
+ * copy of 20,000 objects back made a join's « Qui êtes-vous ? » wait twice as long,
+ * docs/performance.md « (10) ».)
  *
  * The key crosses as a CryptoKey (structured clone keeps it non-extractable); plaintext crosses
  * only between this page and its own worker, never leaves the device. The updates' buffers are
  * transferred, not copied. Both ends check what they receive here, with a path in each error.
  */
-import { decodeDirectoryDigest, type DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decoder'
 import { isRoomName } from '../../../../shared/src/space/rooms'
 import { decodeEntries } from './decode-entries'
@@ -35,15 +34,7 @@ export interface DecodeCall {
   readonly maxStructs: number
 }
 
-export interface DigestCall {
-  readonly type: 'digest'
-  readonly protocol: typeof DECODE_PROTOCOL
-  readonly id: number
-  readonly plain: Uint8Array
-}
-
 export type DecodeReply =
-  | { readonly type: 'digest'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly digest: DirectoryDigest }
   | { readonly type: 'slices'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly updates: readonly Uint8Array[] }
   | ({ readonly type: 'decoded'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number } & DecodeOutcome)
   | { readonly type: 'failed'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly message: string }
@@ -96,29 +87,11 @@ export function readDecodeCall(message: unknown): DecodeCall {
   }
 }
 
-export function readDigestCall(message: unknown): DigestCall {
-  const fields = object(message, 'message')
-  if (fields.type !== 'digest') throw new DecodeMessageError('type', "expected 'digest'")
-  if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
-  return {
-    type: 'digest',
-    protocol: DECODE_PROTOCOL,
-    id: field(fields, 'id', isCount, 'a request id'),
-    plain: field(fields, 'plain', (v): v is Uint8Array => v instanceof Uint8Array, 'a Uint8Array'),
-  }
-}
-
 export function readDecodeReply(message: unknown): DecodeReply {
   const fields = object(message, 'message')
   if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
   const id = field(fields, 'id', isCount, 'a request id')
   if (fields.type === 'failed') return { type: 'failed', protocol: DECODE_PROTOCOL, id, message: field(fields, 'message', isString, 'a message') }
-  if (fields.type === 'digest') {
-    // Checked in the worker (decodeDirectoryDigest), which this page started: only its shape here.
-    const digest = object(fields.digest, 'digest')
-    if (!Array.isArray(digest.patients) || !Array.isArray(digest.practitioners)) throw new DecodeMessageError('digest', 'expected a directory digest')
-    return { type: 'digest', protocol: DECODE_PROTOCOL, id, digest: digest as unknown as DirectoryDigest }
-  }
   if (fields.type === 'slices') return { type: 'slices', protocol: DECODE_PROTOCOL, id, updates: field(fields, 'updates', isBytesList, 'a list of Uint8Array') }
   if (fields.type !== 'decoded') throw new DecodeMessageError('type', "expected 'slices', 'decoded' or 'failed'")
   return {
@@ -137,11 +110,6 @@ export function readDecodeReply(message: unknown): DecodeReply {
 export async function handleDecodeCall(message: unknown, post: (reply: DecodeReply) => void): Promise<void> {
   const id = typeof message === 'object' && message !== null && isCount((message as Fields).id) ? ((message as Fields).id as number) : 0
   try {
-    if (typeof message === 'object' && message !== null && (message as Fields).type === 'digest') {
-      const call = readDigestCall(message)
-      post({ type: 'digest', protocol: DECODE_PROTOCOL, id, digest: await decodeDirectoryDigest(call.plain) })
-      return
-    }
     const call = readDecodeCall(message)
     if (!isRoomName(call.room)) throw new DecodeMessageError('room', 'expected a room name')
     const request = { keys: { spaceId: call.spaceId, aead: call.aead }, room: call.room, docId: call.docId, ciphertexts: call.ciphertexts }

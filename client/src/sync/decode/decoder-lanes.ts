@@ -1,18 +1,17 @@
 /**
  * Two decode workers for one practice, so that the big main room never queues what the first
  * screen needs behind it. A worker runs one task at a time: merging a 20,000-patient directory's
- * 31 MB of entries is seconds of it, and this month's room (the day view) and the directory digest
- * (the names meanwhile) would wait that long in the same worker. So:
+ * 31 MB of entries is seconds of it, and this month's room (the day view) would wait that long in
+ * the same worker. So:
  *
  *   bulk    the main room's entries (the directory, patient files)
- *   quick   every other room (agenda months, a few MB at most) and the directory digest
+ *   quick   every other room (agenda months, a few MB at most)
  *
  * Both slice and stream as WorkerDecoder does, and their slices are applied on the page through
  * one InputPause, so the page interleaves them. A lane that fails refuses its calls, and the
  * envelope decrypts in place for them, as without a decoder: slower, never wrong.
  */
 import type { DecodedEntries, DecodeRequest } from '../../../../shared/src/envelope/entry-decoder'
-import type { DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import { MAIN_ROOM } from '../../../../shared/src/space/rooms'
 import { InputPause } from './main-thread'
 import { WorkerDecoder, type PracticeDecoder } from './worker-decoder'
@@ -51,10 +50,6 @@ export class DecoderLanes implements PracticeDecoder {
 
   decode(request: DecodeRequest): DecodedEntries {
     return (request.room === MAIN_ROOM ? this.bulk : this.quick).decode(request)
-  }
-
-  decodeDirectoryDigest(plain: Uint8Array): Promise<DirectoryDigest> {
-    return this.quick.decodeDirectoryDigest(plain)
   }
 
   nextSlice(): Promise<void> {

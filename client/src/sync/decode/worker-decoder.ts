@@ -7,8 +7,7 @@
  * place, as without a decoder: slower, never wrong.
  */
 import type { DecodedEntries, DecodeOutcome, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
-import type { DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
-import { DECODE_PROTOCOL, readDecodeReply, type DecodeCall, type DigestCall } from './decode-protocol'
+import { DECODE_PROTOCOL, readDecodeReply, type DecodeCall } from './decode-protocol'
 import { SLICE_STRUCTS } from './decode-entries'
 import type { InputPause } from './main-thread'
 
@@ -61,13 +60,10 @@ export class SliceStream implements AsyncIterable<Uint8Array> {
 interface Call {
   readonly stream: SliceStream | null
   readonly settle: (outcome: DecodeOutcome | Error) => void
-  readonly digest?: (digest: DirectoryDigest) => void
 }
 
-/** What a practice gets: entries decoded off the main thread, and the directory digest too. */
+/** What a practice gets: entries decoded off the main thread, the page's slices paced. */
 export interface PracticeDecoder extends EntryDecoder {
-  /** Gunzips, parses and checks a decrypted directory digest (≈250 ms for 20,000 patients). */
-  decodeDirectoryDigest(plain: Uint8Array): Promise<DirectoryDigest>
   dispose(): void
 }
 
@@ -121,20 +117,6 @@ export class WorkerDecoder implements PracticeDecoder {
     return { updates: stream, outcome }
   }
 
-  decodeDirectoryDigest(plain: Uint8Array): Promise<DirectoryDigest> {
-    if (this.broken) return Promise.reject(this.broken)
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { stream: null, settle: (result) => result instanceof Error && reject(result), digest: resolve })
-      const call: DigestCall = { type: 'digest', protocol: DECODE_PROTOCOL, id, plain }
-      try {
-        this.start().postMessage(call)
-      } catch (error) {
-        this.fail(new WorkerDecodeError(`The decode worker cannot be used: ${error instanceof Error ? error.message : String(error)}`))
-      }
-    })
-  }
-
   nextSlice(): Promise<void> {
     return this.options.pause.next()
   }
@@ -168,7 +150,6 @@ export class WorkerDecoder implements PracticeDecoder {
     if (!call) return
     if (reply.type === 'slices') return call.stream?.push(reply.updates)
     this.calls.delete(reply.id)
-    if (reply.type === 'digest') return call.digest?.(reply.digest)
     if (reply.type === 'failed') call.settle(new WorkerDecodeError(`The decode worker could not decode: ${reply.message}`))
     else call.settle({ undecryptable: reply.undecryptable, malformed: reply.malformed })
   }

@@ -44,8 +44,8 @@ export interface DigestSettings {
    */
   readonly showOnColdStart?: boolean
   /**
-   * Decodes a decrypted directory digest elsewhere (the app: the decode worker, off the main
-   * thread); by default here.
+   * Decodes a decrypted directory digest otherwise (the app: its rows read in slices, the thread
+   * given back between them); by default in one go.
    */
   readonly decodeDirectory?: (plain: Uint8Array) => Promise<DirectoryDigest>
 }

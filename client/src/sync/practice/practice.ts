@@ -18,6 +18,7 @@
  */
 import type * as Y from 'yjs'
 import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
+import { decodeDirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import { todayIn } from '../../../../shared/src/model/dates'
 import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
 import { MAIN_ROOM, roomOf, startupRooms, type RoomName } from '../../../../shared/src/space/rooms'
@@ -137,7 +138,7 @@ export class Practice {
     this.leases = new DocLeases(this.now)
     this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency)
     const decoder = options.decoder
-    const digest = options.digest && decoder ? { ...options.digest, decodeDirectory: (plain: Uint8Array) => decoder.decodeDirectoryDigest(plain) } : options.digest
+    const digest = options.digest && decoder ? { ...options.digest, decodeDirectory: (plain: Uint8Array) => decodeDirectoryDigest(plain, { nextSlice: () => decoder.nextSlice() }) } : options.digest
     this.digests = new PracticeDigests(digest ?? null, { relay: this.relay, spaceId: options.spaceId, today: this.today, now: this.now })
     this.pool = new RoomPool({
       createRoom: roomFactory({
