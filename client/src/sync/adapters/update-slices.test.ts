@@ -78,7 +78,9 @@ describe('sliceUpdate', () => {
     expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toBe(YJS_VERSION)
   })
 
-  for (const seed of [1, 17, 4242, Number(process.env.SLICE_SEED ?? Date.now() % 100_000)]) {
+  // Fixed seeds, so that a run is the same on any day; SLICE_SEED adds one to explore (printed).
+  const seeds = [1, 17, 4242, 90_817, ...(process.env.SLICE_SEED ? [Number(process.env.SLICE_SEED)] : [])]
+  for (const seed of seeds) {
     it(`gives what the whole update gives, slice by slice, with nothing left pending (seed ${seed})`, () => {
       console.log(`update-slices seed ${seed}`)
       const whole = Y.mergeUpdates(history(seed, 400))
