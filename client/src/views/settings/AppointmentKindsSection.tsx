@@ -16,12 +16,13 @@ import { useActor, useDirectory, useDocSnapshot, useLivePractitioners, usePracti
 import { describeError } from '../form/describe-error'
 import type { FieldIssues } from '../form/field-errors'
 import { formValues, placeIssueDetails, withoutField } from '../form/field-errors'
-import { FormAlert, FormNotice } from '../form/form-alert'
+import { FormAlert } from '../form/form-alert'
 import { RadioGroup, TextField } from '../form/fields'
 import { issueText } from '../form/issue-text'
 import { ColourField } from './ColourField'
 import { checkKindForm, kindFieldOf, kindFormValues } from './kind-form'
 import type { KindField, KindFormValues } from './kind-form'
+import { SettingsList } from './SettingsList'
 import './settings-lists.css'
 
 // The doc's own kinds, retired ones included: this section edits them.
@@ -38,67 +39,16 @@ export function AppointmentKindsSection() {
   const directory = useDirectory()
   const kinds = useDocSnapshot(directory, readKinds)
   const practitioners = useLivePractitioners()
-  const titleId = useId()
-  const [editing, setEditing] = useState<string | 'new' | null>(null)
-  const [notice, setNotice] = useState('')
-  const [failure, setFailure] = useState<string | null>(null)
-  const report = (outcome: { notice: string } | { failure: string }) => {
-    setNotice('notice' in outcome ? outcome.notice : '')
-    setFailure('failure' in outcome ? outcome.failure : null)
-  }
   if (!directory || !kinds || !practitioners) return null
-  const active = kinds.filter((k) => k.active)
-  const retired = kinds.filter((k) => !k.active)
-  const done = (message: string) => {
-    setEditing(null)
-    report({ notice: message })
-  }
-
   return (
-    <section className="card settings-list" aria-labelledby={titleId}>
-      <h2 id={titleId}>{t('settings.kinds.title')}</h2>
-      <p className="field__hint">{t('settings.kinds.hint')}</p>
-      <ul className="settings-list__items" aria-label={t('settings.kinds.inUse')}>
-        {active.map((kind) =>
-          editing === kind.id ? (
-            <li key={kind.id}>
-              <KindForm directory={directory} kind={kind} practitioners={practitioners} onDone={done} />
-            </li>
-          ) : (
-            <KindRow key={kind.id} directory={directory} kind={kind} practitioners={practitioners} onEdit={() => {
-                setEditing(kind.id)
-                report({ notice: '' })
-              }} onOutcome={report} />
-          ),
-        )}
-      </ul>
-      {editing === 'new' ? (
-        <KindForm directory={directory} kind={null} practitioners={practitioners} onDone={done} />
-      ) : (
-        <button
-          type="button"
-          className="button"
-          onClick={() => {
-            setEditing('new')
-            report({ notice: '' })
-          }}
-        >
-          {t('settings.kinds.add')}
-        </button>
-      )}
-      {retired.length > 0 ? (
-        <>
-          <h3>{t('settings.kinds.retired')}</h3>
-          <ul className="settings-list__items" aria-label={t('settings.kinds.retired')}>
-            {retired.map((kind) => (
-              <KindRow key={kind.id} directory={directory} kind={kind} practitioners={practitioners} onEdit={null} onOutcome={report} />
-            ))}
-          </ul>
-        </>
-      ) : null}
-      {failure ? <FormAlert>{failure}</FormAlert> : null}
-      <FormNotice>{notice}</FormNotice>
-    </section>
+    <SettingsList
+      items={kinds}
+      title={t('settings.kinds.title')}
+      hint={t('settings.kinds.hint')}
+      labels={{ active: t('settings.kinds.inUse'), inactive: t('settings.kinds.retired'), add: t('settings.kinds.add') }}
+      renderForm={(kind, onDone) => <KindForm directory={directory} kind={kind} practitioners={practitioners} onDone={onDone} />}
+      renderRow={(kind, onEdit, onOutcome) => <KindRow directory={directory} kind={kind} practitioners={practitioners} onEdit={onEdit} onOutcome={onOutcome} />}
+    />
   )
 }
 

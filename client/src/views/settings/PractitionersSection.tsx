@@ -16,12 +16,13 @@ import { useActor, useDirectory, useDocSnapshot, usePractice } from '../../state
 import { describeError } from '../form/describe-error'
 import { formValues, placeIssueDetails, withoutField } from '../form/field-errors'
 import type { FieldIssues } from '../form/field-errors'
-import { FormAlert, FormNotice } from '../form/form-alert'
+import { FormAlert } from '../form/form-alert'
 import { SelectField, TextField } from '../form/fields'
 import { issueText } from '../form/issue-text'
 import { ColourField } from './ColourField'
 import { checkPractitionerForm, practitionerFieldOf, practitionerFormValues } from './practitioner-form'
 import type { PractitionerField } from './practitioner-form'
+import { SettingsList } from './SettingsList'
 import './settings-lists.css'
 
 // The doc's own practitioners, deactivated ones included: this section edits them.
@@ -36,66 +37,17 @@ export function PractitionersSection() {
   const { actor } = usePractice()
   const directory = useDirectory()
   const practitioners = useDocSnapshot(directory, readPractitioners)
-  const titleId = useId()
-  const [editing, setEditing] = useState<string | 'new' | null>(null)
-  const [notice, setNotice] = useState('')
-  const [failure, setFailure] = useState<string | null>(null)
-  const report = (outcome: { notice: string } | { failure: string }) => {
-    setNotice('notice' in outcome ? outcome.notice : '')
-    setFailure('failure' in outcome ? outcome.failure : null)
-  }
   if (!directory || !practitioners) return null
-  const done = (message: string) => {
-    setEditing(null)
-    report({ notice: message })
-  }
-  const active = practitioners.filter((p) => p.active)
-  const inactive = practitioners.filter((p) => !p.active)
-
   return (
-    <section className="card settings-list" aria-labelledby={titleId}>
-      <h2 id={titleId}>{t('settings.practitioners.title')}</h2>
-      <ul className="settings-list__items" aria-label={t('settings.practitioners.active')}>
-        {active.map((p) =>
-          editing === p.id ? (
-            <li key={p.id}>
-              <PractitionerForm directory={directory} practitioner={p} count={practitioners.length} onDone={done} />
-            </li>
-          ) : (
-            <PractitionerRow key={p.id} directory={directory} practitioner={p} self={p.id === actor?.memberId} onEdit={() => {
-                setEditing(p.id)
-                report({ notice: '' })
-              }} onOutcome={report} />
-          ),
-        )}
-      </ul>
-      {editing === 'new' ? (
-        <PractitionerForm directory={directory} practitioner={null} count={practitioners.length} onDone={done} />
-      ) : (
-        <button
-          type="button"
-          className="button"
-          onClick={() => {
-            setEditing('new')
-            report({ notice: '' })
-          }}
-        >
-          {t('settings.practitioners.add')}
-        </button>
+    <SettingsList
+      items={practitioners}
+      title={t('settings.practitioners.title')}
+      labels={{ active: t('settings.practitioners.active'), inactive: t('settings.practitioners.inactive'), add: t('settings.practitioners.add') }}
+      renderForm={(practitioner, onDone) => <PractitionerForm directory={directory} practitioner={practitioner} count={practitioners.length} onDone={onDone} />}
+      renderRow={(p, onEdit, onOutcome) => (
+        <PractitionerRow directory={directory} practitioner={p} self={onEdit !== null && p.id === actor?.memberId} onEdit={onEdit} onOutcome={onOutcome} />
       )}
-      {inactive.length > 0 ? (
-        <>
-          <h3>{t('settings.practitioners.inactive')}</h3>
-          <ul className="settings-list__items" aria-label={t('settings.practitioners.inactive')}>
-            {inactive.map((p) => (
-              <PractitionerRow key={p.id} directory={directory} practitioner={p} self={false} onEdit={null} onOutcome={report} />
-            ))}
-          </ul>
-        </>
-      ) : null}
-      {failure ? <FormAlert>{failure}</FormAlert> : null}
-      <FormNotice>{notice}</FormNotice>
-    </section>
+    />
   )
 }
 
