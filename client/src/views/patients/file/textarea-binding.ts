@@ -159,23 +159,21 @@ export function bindTextarea(textarea: HTMLTextAreaElement, text: Y.Text, option
   textarea.value = text.toString()
   options.onLength?.(text.length)
   text.observe(onRemote)
-  textarea.addEventListener('keydown', onKeyDown)
-  textarea.addEventListener('beforeinput', onBeforeInput)
-  textarea.addEventListener('input', onInput)
-  textarea.addEventListener('select', saveSelection)
-  textarea.addEventListener('focus', saveSelection)
-  textarea.addEventListener('keyup', saveSelection)
-  textarea.addEventListener('pointerup', saveSelection)
+  // Every selection change is saved (relative to the text), wherever it comes from.
+  const listeners: ReadonlyArray<readonly [string, EventListener]> = [
+    ['keydown', onKeyDown as EventListener],
+    ['beforeinput', onBeforeInput as EventListener],
+    ['input', onInput as EventListener],
+    ['select', saveSelection],
+    ['focus', saveSelection],
+    ['keyup', saveSelection],
+    ['pointerup', saveSelection],
+  ]
+  for (const [type, listener] of listeners) textarea.addEventListener(type, listener)
   textarea.ownerDocument.addEventListener('selectionchange', onSelectionChange)
   return () => {
     text.unobserve(onRemote)
-    textarea.removeEventListener('keydown', onKeyDown)
-    textarea.removeEventListener('beforeinput', onBeforeInput)
-    textarea.removeEventListener('input', onInput)
-    textarea.removeEventListener('select', saveSelection)
-    textarea.removeEventListener('focus', saveSelection)
-    textarea.removeEventListener('keyup', saveSelection)
-    textarea.removeEventListener('pointerup', saveSelection)
+    for (const [type, listener] of listeners) textarea.removeEventListener(type, listener)
     textarea.ownerDocument.removeEventListener('selectionchange', onSelectionChange)
     undo.destroy()
   }
