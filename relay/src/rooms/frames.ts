@@ -17,12 +17,11 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { MessageType } from '../../../shared/src/protocol/constants'
+import { readSyncMessage, type SyncMessage } from '../../../shared/src/protocol/sync-message'
 import { FrameError } from './frame-error'
 
 export type IncomingFrame =
-  | { type: 'sync-step1'; stateVector: Uint8Array }
-  | { type: 'sync-step2'; update: Uint8Array }
-  | { type: 'sync-update'; update: Uint8Array }
+  | SyncMessage
   | { type: 'awareness' }
   | { type: 'query-awareness' }
 
@@ -41,21 +40,8 @@ export function decodeFrame(data: Uint8Array): IncomingFrame {
 function readFrame(decoder: decoding.Decoder): IncomingFrame {
   const messageType = decoding.readVarUint(decoder)
   switch (messageType) {
-    case MessageType.Sync: {
-      const syncType = decoding.readVarUint(decoder)
-      const payload = decoding.readVarUint8Array(decoder)
-      switch (syncType) {
-        case syncProtocol.messageYjsSyncStep1:
-          Y.decodeStateVector(payload)
-          return { type: 'sync-step1', stateVector: payload }
-        case syncProtocol.messageYjsSyncStep2:
-          return { type: 'sync-step2', update: payload }
-        case syncProtocol.messageYjsUpdate:
-          return { type: 'sync-update', update: payload }
-        default:
-          throw bad(`unknown sync message type ${syncType}`)
-      }
-    }
+    case MessageType.Sync:
+      return readSyncMessage(decoder, (syncType) => bad(`unknown sync message type ${syncType}`))
     case MessageType.Awareness:
       // Framed like any message (no trailing bytes), its payload left unread: the room drops it.
       decoding.readVarUint8Array(decoder)

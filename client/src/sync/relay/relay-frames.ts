@@ -15,14 +15,12 @@
  * trailing bytes, state vectors that decode. Updates are checked by Yjs when applied.
  */
 import * as decoding from 'lib0/decoding'
-import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { MessageType } from '../../../../shared/src/protocol/constants'
+import { readSyncMessage, type SyncMessage } from '../../../../shared/src/protocol/sync-message'
 
 export type RelayFrame =
-  | { readonly type: 'sync-step1'; readonly stateVector: Uint8Array }
-  | { readonly type: 'sync-step2'; readonly update: Uint8Array }
-  | { readonly type: 'sync-update'; readonly update: Uint8Array }
+  | SyncMessage
   | { readonly type: 'awareness'; readonly update: Uint8Array }
   | { readonly type: 'query-awareness' }
   | { readonly type: 'ack'; readonly stateVector: Uint8Array }
@@ -48,21 +46,8 @@ export function decodeRelayFrame(data: Uint8Array): RelayFrame {
 function readFrame(decoder: decoding.Decoder): RelayFrame {
   const messageType = decoding.readVarUint(decoder)
   switch (messageType) {
-    case MessageType.Sync: {
-      const syncType = decoding.readVarUint(decoder)
-      const payload = decoding.readVarUint8Array(decoder)
-      switch (syncType) {
-        case syncProtocol.messageYjsSyncStep1:
-          Y.decodeStateVector(payload)
-          return { type: 'sync-step1', stateVector: payload }
-        case syncProtocol.messageYjsSyncStep2:
-          return { type: 'sync-step2', update: payload }
-        case syncProtocol.messageYjsUpdate:
-          return { type: 'sync-update', update: payload }
-        default:
-          throw new RelayFrameError(`Unknown sync message type ${syncType} from the relay`)
-      }
-    }
+    case MessageType.Sync:
+      return readSyncMessage(decoder, (syncType) => new RelayFrameError(`Unknown sync message type ${syncType} from the relay`))
     case MessageType.Awareness:
       return { type: 'awareness', update: decoding.readVarUint8Array(decoder) }
     case MessageType.QueryAwareness:
