@@ -109,7 +109,7 @@ function listOursUsable(space: Practice, directory: Y.Doc, month: Y.Doc, patient
     listUsable(directory, month, patients)
     return 'directory'
   }
-  const listed = activePatientsOfDigest(digest).length
+  const listed = activePatientsOfDigest(digest)?.length ?? 0
   if (listed !== patients) throw new Error(`Listed ${listed} patients from the digest, expected ${patients}`)
   listThisWeek(month)
   return 'digest'

@@ -54,8 +54,12 @@ const practiceOfDigest = (digest: DirectoryDigest): Practice | null => digest.pr
 const practitionersOfDigest = (digest: DirectoryDigest): readonly Practitioner[] => digest.practitioners
 const appointmentKindsOfDigest = (digest: DirectoryDigest): readonly AppointmentKind[] => digest.appointmentKinds
 
-/** As `readPatients`: the digest's patients neither archived nor deleted, in its order. */
-export function activePatientsOfDigest(digest: DirectoryDigest): readonly Patient[] {
+/**
+ * As `readPatients`: the digest's patients neither archived nor deleted, in its order; null
+ * (still loading) for a partial digest, which lists only some (first-screen-record.ts).
+ */
+export function activePatientsOfDigest(digest: DirectoryDigest): readonly Patient[] | null {
+  if (digest.partial) return null
   return digest.patients.filter((patient) => patient.deletedAt === undefined && !patient.archived)
 }
 

@@ -19,6 +19,8 @@ export function usePatientSearchRead<T>(read: (index: PatientSearchIndex) => T):
   const { patientIndexes, digestOverlays } = usePractice()
   const fromDigest = useCallback(
     (digest: DirectoryDigest) => {
+      // A partial digest (a cold start's first-screen record) cannot answer a search: loading.
+      if (digest.partial) return null
       const index = patientIndexes.peekDigest(digest, digestOverlays.originOf(digest))
       return index ? read(index) : null
     },

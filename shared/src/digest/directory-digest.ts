@@ -56,6 +56,11 @@ export interface DirectoryDigest {
   readonly appointmentKinds: readonly AppointmentKind[]
   /** Every patient, archived and deleted included (old appointments keep their names), in listPatients' order. */
   readonly patients: readonly Patient[]
+  /**
+   * Only some patients (a device's first-screen record: those its week names), never on the wire:
+   * views that list every patient wait for the doc or a whole digest instead.
+   */
+  readonly partial?: true
 }
 
 /** A digest that cannot be read: not gzip, not JSON, another format, or a record of the wrong shape. */
@@ -77,7 +82,7 @@ export function buildDirectoryDigest(directory: Y.Doc, now: number): DirectoryDi
 
 /** gzip(JSON), see digest-json.ts. */
 export async function encodeDirectoryDigest(digest: DirectoryDigest): Promise<Uint8Array> {
-  const { patients, ...rest } = digest
+  const { patients, partial: _partial, ...rest } = digest
   return encodeDigestJson({ ...rest, stateVector: toBase64Url(digest.stateVector), ...patientRows(patients) })
 }
 

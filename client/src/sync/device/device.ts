@@ -42,7 +42,7 @@ export interface DeviceEnvironment {
   /** Every room's settings (batching, backoff, storage retry) for tests and benchmarks. */
   room?: Partial<Pick<RoomSettings, 'envelope' | 'reconnect' | 'storageRetryMs'>>
   /** How the practice holds its rooms (background pass, grace period) for tests and benchmarks. */
-  practice?: { background?: boolean; graceMs?: number; backgroundConcurrency?: number }
+  practice?: { background?: boolean; graceMs?: number; backgroundConcurrency?: number; awaitStartupRooms?: boolean }
   /**
    * The digests' settings but their key (publish interval, check period, main's hold): the app
    * holds main for its first screen; tests and benchmarks tune the rest.
@@ -55,7 +55,14 @@ export interface DeviceEnvironment {
   decoder?: () => PracticeDecoder
 }
 
-export const browserEnvironment: DeviceEnvironment = { idbPrefix: '', crossTab: true, digest: { holdMainForFirstScreen: true, showOnColdStart: true }, decoder: browserDecoder }
+export const browserEnvironment: DeviceEnvironment = {
+  idbPrefix: '',
+  crossTab: true,
+  digest: { holdMainForFirstScreen: true, showOnColdStart: true },
+  decoder: browserDecoder,
+  // The first screen shows the digests while the rooms load (PracticeOptions.awaitStartupRooms).
+  practice: { awaitStartupRooms: false },
+}
 
 function publicRecord(stored: StoredPractice): PracticeRecord {
   const { spaceId, relayUrl, practiceName, deviceId, memberId } = stored

@@ -33,7 +33,11 @@ export class DigestHolder<T> implements DigestSource<T> {
    * appointments until the practice closes, the directory's 20,000 patients until `release()`
    * (the views' patient index of the live doc is built).
    */
-  constructor(private readonly keepAfterClear = false) {}
+  constructor(
+    private readonly keepAfterClear = false,
+    /** Whether `next` may replace `shown` (two sources: a cold start's first-screen record, the relay's digest). */
+    private readonly replaces: (next: T, shown: T) => boolean = () => true,
+  ) {}
 
   // Arrow functions: React's useSyncExternalStore takes them unbound.
   current = (): T | null => this.digest
@@ -44,11 +48,12 @@ export class DigestHolder<T> implements DigestSource<T> {
   }
 
   /**
-   * Shows `digest` until `clear`. Ignored after `clear` (the live doc is already shown), and when
-   * it is the digest already shown.
+   * Shows `digest` until `clear`. Ignored after `clear` (the live doc is already shown), when it
+   * is the digest already shown, and when the one shown is to be kept (`replaces`).
    */
   set(digest: T): void {
     if (this.cleared || digest === this.digest) return
+    if (this.digest !== null && !this.replaces(digest, this.digest)) return
     this.digest = digest
     this.notify()
   }
@@ -84,13 +89,15 @@ export class DigestHolder<T> implements DigestSource<T> {
   }
 }
 
+/** A whole directory digest replaces a partial one (a first-screen record), never the reverse. */
 export class DirectoryDigestHolder extends DigestHolder<DirectoryDigest> {
   constructor() {
-    super(true)
+    super(true, (next, shown) => !next.partial || shown.partial === true)
   }
 }
+/** Of a first-screen record's week and the relay's, the one built last shows. */
 export class WeekDigestHolder extends DigestHolder<WeekDigest> {
   constructor() {
-    super(true)
+    super(true, (next, shown) => next.builtAt >= shown.builtAt)
   }
 }

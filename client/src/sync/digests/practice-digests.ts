@@ -57,6 +57,7 @@ export class PracticeDigests {
   private readonly week: DigestSync<WeekDigest, WeekSource> | null
   private directoryFetch: Promise<StartFetch> | null = null
   private coldStartFetch: Promise<StartFetch> | null = null
+  private coldStartWeekFetch: Promise<StartFetch> | null = null
   private readonly showOnColdStart: boolean
   private weekFetch: Promise<StartFetch> | null = null
 
@@ -111,14 +112,30 @@ export class PracticeDigests {
 
   /**
    * A device with its data local (showOnColdStart): fetches the directory digest, shown until
-   * `directoryOpened` — its local doc then holds at least as much as this device had shown before.
+   * `directoryOpened`, and the week digest, shown until `weekOpened` — the local docs then hold
+   * at least as much as this device had shown before. Resolves with the directory's outcome;
    * 'none' without the setting.
    */
   fetchForColdStart(): Promise<StartFetch> {
-    if (this.directory === null || !this.showsOnColdStart) return Promise.resolve('none')
+    if (this.directory === null || this.week === null || !this.showsOnColdStart) return Promise.resolve('none')
     // Once: started early (Practice.open, a device that synced before), then awaited at begin.
     this.coldStartFetch ??= this.directory.fetchForStart()
+    this.coldStartWeekFetch ??= this.week.fetchForStart()
     return this.coldStartFetch
+  }
+
+  /** What became of the cold start's week fetch; 'not-needed' when there was none. */
+  coldStartWeekFetched(): Promise<StartFetch | 'not-needed'> {
+    return this.coldStartWeekFetch ?? Promise.resolve('not-needed')
+  }
+
+  /**
+   * This week's month docs have opened from this device's IndexedDB (cold start): the agenda
+   * reads them from now on (it keeps the digest's appointments until they have opened in the
+   * view), even before they sync — offline, they may hold more than the relay's digest.
+   */
+  weekOpened(): void {
+    this.weekHolder.clear()
   }
 
   /** What became of the cold start's fetch; 'not-needed' when there was none. */

@@ -34,6 +34,8 @@ import { roomFactory } from '../rooms/room-factory'
 import { isSettled, type RoomPhase } from '../rooms/room-lifecycle'
 import { RoomPool, type WantedRooms } from '../rooms/room-pool'
 import { PracticeStartup } from '../startup/first-screen'
+import { FirstScreenKeeper } from '../startup/first-screen-keeper'
+import { FirstScreenStore } from '../startup/first-screen-record'
 import { ConnectionStatus, foldSyncState, initialSyncState, sameSyncState, type SyncState } from '../sync-state'
 import { BackgroundPass } from './background-pass'
 import { browserIsOffline, listenToBrowser } from './browser-signals'
@@ -75,6 +77,13 @@ export interface PracticeOptions {
    * (decode/worker-decoder.ts); disposed with the practice.
    */
   readonly decoder?: PracticeDecoder
+  /**
+   * Resolve `open` once the start-up rooms have loaded from IndexedDB (default true). The app
+   * opens at once instead: at 20,000 patients main's rows take 1.5–2 s to load, and its first
+   * screen reads the digests meanwhile (startup/first-screen.ts, step 4); every doc a view asks
+   * for waits for its room as it would later.
+   */
+  readonly awaitStartupRooms?: boolean
 }
 
 const GRACE_MS = 2 * 60_000
@@ -94,6 +103,8 @@ export class Practice {
   /** The practice's local date when it opened: this week, for the start and the background order. */
   private readonly today: string
   private readonly startupPlan: PracticeStartup
+  /** A cold start's first screen, kept on this device (the app: DigestSettings.showOnColdStart); null otherwise. */
+  private readonly firstScreenRecord: FirstScreenKeeper | null
   private readonly listeners = new Set<() => void>()
   /** Told of every change of any room's state (a view's doc freshness), not only the folded state's. */
   private readonly roomListeners = new Set<() => void>()
@@ -120,9 +131,16 @@ export class Practice {
     const practice = new Practice(options)
     if (options.attachments) await practice.startAttachments(options.attachments)
     practice.scheduleReconcile()
-    if (options.previouslySynced) practice.startupPlan.prefetchForColdStart()
-    await Promise.all(practice.startup.map((room) => practice.pool.whenLoaded(room)))
-    practice.startupPlan.begin()
+    if (options.previouslySynced) {
+      // Read before anything else (a few kilobytes), so the first render already shows today.
+      await practice.firstScreenRecord?.show()
+      practice.startupPlan.prefetchForColdStart()
+    }
+    const loaded = Promise.all(practice.startup.map((room) => practice.pool.whenLoaded(room))).then(() => {
+      if (!practice.closed) practice.startupPlan.begin()
+    })
+    if (options.awaitStartupRooms ?? true) await loaded
+    else practice.inBackground(loaded)
     return practice
   }
 
@@ -194,6 +212,20 @@ export class Practice {
         online: () => this.online,
       },
     )
+    this.firstScreenRecord =
+      options.digest?.showOnColdStart === true
+        ? new FirstScreenKeeper({
+            store: new FirstScreenStore({ idbName: options.idbName, spaceId: options.spaceId, key: options.digest.key }),
+            directoryHolder: this.digests.directoryHolder,
+            weekHolder: this.digests.weekHolder,
+            acquireDoc: (docId) => this.acquireDoc(docId, 'prefetch'),
+            timeZone: options.timeZone ?? DEFAULT_TIME_ZONE,
+            now: this.now,
+            onError: (error) => console.warn('First-screen record:', error instanceof Error ? error.name : 'error'),
+          })
+        : null
+    const keeper = this.firstScreenRecord
+    if (keeper) this.inBackground(Promise.all([this.main.directorySynced, this.startupPlan.weekSynced]).then(() => keeper.start()))
     this.inspect = new PracticeInspector({
       pool: this.pool,
       pass: this.pass,
@@ -210,6 +242,7 @@ export class Practice {
       online: () => this.connect(),
       hidden: () => {
         for (const room of this.pool.loadedRooms()) void room.saveNow()
+        void this.firstScreenRecord?.writeSoon()
       },
     })
   }
@@ -394,6 +427,7 @@ export class Practice {
     if (this.closed) return
     this.closed = true
     this.stopListening()
+    this.firstScreenRecord?.stop()
     if (this.graceTimer !== null) clearTimeout(this.graceTimer)
     this.digests.destroy()
     this.main.destroy()

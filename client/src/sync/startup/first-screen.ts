@@ -13,8 +13,11 @@
  *      of after it; with a week digest shown in the app, only after the first screen has rendered.
  *      Once they have synced, the week digest gives way to them.
  *   4. A device with its data local (a cold start) connects main at once; in the app it also
- *      fetches the directory digest, shown until the directory doc has opened from IndexedDB, so
- *      that today's names do not wait the seconds a 20,000-patient directory takes to open.
+ *      fetches the directory digest and the week digest as it opens — the app's practice opens
+ *      without waiting for its rooms (PracticeOptions.awaitStartupRooms) — shown until the
+ *      directory doc, and this week's month docs, have opened from IndexedDB: today's names and
+ *      appointments do not wait the seconds a 20,000-patient directory takes to load and open.
+ *      This week's docs open once that first screen has rendered.
  */
 import type * as Y from 'yjs'
 import { weekDigestWindow } from '../../../../shared/src/digest/week-digest'
@@ -162,6 +165,13 @@ export class PracticeStartup {
   /** Resolves once main's hold is decided (and the digests' fetches started, if any). */
   readonly mainDecided = new Promise<void>((resolve) => (this.markMainDecided = resolve))
   private readonly weekPrepared = new Set<RoomName>()
+  private markWeekSynced: () => void = () => undefined
+  /** Resolves once this week's docs of every start-up month room have synced and been applied here. */
+  readonly weekSynced = new Promise<void>((resolve) => (this.markWeekSynced = resolve))
+  /** Start-up month rooms whose docs of this week have opened here (a cold start's week digest gives way). */
+  private readonly weekOpenedIn = new Set<RoomName>()
+  /** Main had entries in IndexedDB at begin: a cold start (step 4), not a new device. */
+  private coldStart = false
   /** Where main's hold and each start-up month's preparation stand (tests, diagnostics). */
   private mainStage: MainHoldStage = 'deciding'
   private readonly weekStages = new Map<RoomName, WeekStage>()
@@ -192,6 +202,7 @@ export class PracticeStartup {
   /** The start-up rooms have loaded: decide main's hold, and prepare this week in each month room. */
   begin(): void {
     mark('startup-rooms-loaded')
+    this.coldStart = this.options.mainHasLocalData()
     this.decideMainHold()
     for (const room of this.host.startup) if (room !== MAIN_ROOM) this.options.inBackground(this.prepareWeekIn(room))
   }
@@ -258,6 +269,16 @@ export class PracticeStartup {
     digests.directoryOpened()
   }
 
+  /** A cold start's week digest gives way once this week's docs of every start-up month room have opened. */
+  private weekDocsOpened(room: RoomName): void {
+    this.weekOpenedIn.add(room)
+    if (!this.coldStart) return
+    if (this.host.startup.every((name) => name === MAIN_ROOM || this.weekOpenedIn.has(name))) {
+      mark('week-docs-opened-local')
+      this.options.digests.weekOpened()
+    }
+  }
+
   private release(): void {
     this.mainStage = 'released'
     this.options.releaseMain()
@@ -270,12 +291,24 @@ export class PracticeStartup {
       .map(agendaDocId)
     const waitForScreen = async () => {
       await this.mainDecided
-      return this.options.holdMainForFirstScreen && (await this.options.digests.weekFetched()) === 'shown'
+      if (!this.options.holdMainForFirstScreen) return false
+      // A cold start shows the week's digest (if the relay gives one in time): its first screen
+      // comes before the month's integration either way.
+      if (this.coldStart) return this.options.digests.showsOnColdStart
+      return (await this.options.digests.weekFetched()) === 'shown'
     }
-    const prepared = await prepareWeek(this.fullHost, room, docIds, waitForScreen, (stage) => this.weekStages.set(room, stage))
+    const onStage = (stage: WeekStage) => {
+      this.weekStages.set(room, stage)
+      // 'syncing': the docs are open (applied from IndexedDB); the room has yet to be live.
+      if (stage === 'syncing') this.weekDocsOpened(room)
+    }
+    const prepared = await prepareWeek(this.fullHost, room, docIds, waitForScreen, onStage)
     if (prepared === null) return
     mark('week-docs-synced')
     this.weekPrepared.add(room)
-    if (this.host.startup.every((name) => name === MAIN_ROOM || this.weekPrepared.has(name))) this.options.digests.weekSynced(() => this.weekSource())
+    if (this.host.startup.every((name) => name === MAIN_ROOM || this.weekPrepared.has(name))) {
+      this.options.digests.weekSynced(() => this.weekSource())
+      this.markWeekSynced()
+    }
   }
 }

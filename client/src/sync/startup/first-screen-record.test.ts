@@ -1,0 +1,183 @@
+/**
+ * The first-screen record: built from real docs (model API), kept encrypted in (fake) IndexedDB,
+ * shown through the digest holders with the rules that keep the newest and the whole.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
+import { deriveDigestKey } from '../../../../shared/src/digest/digest-cipher'
+import { addAppointment, initAgendaDoc } from '../../../../shared/src/model/agenda'
+import { agendaDocId } from '../../../../shared/src/model/doc-ids'
+import { mergePatients } from '../../../../shared/src/model/patient-duplicates'
+import { addPatient } from '../../../../shared/src/model/patients'
+import { initPractice } from '../../../../shared/src/model/practice'
+import { alice, steppingClock } from '../../../../shared/src/model/test-support'
+import { DirectoryDigestHolder, WeekDigestHolder } from '../digests/digest-source'
+import type { DocLease } from '../practice/practice-handle'
+import { FirstScreenKeeper } from './first-screen-keeper'
+import { buildFirstScreenRecord, FirstScreenStore } from './first-screen-record'
+
+/** Wednesday 25 November 2026: the window is Monday 23 November to Sunday 6 December (two months). */
+const TODAY = '2026-11-25'
+const NOW = Date.UTC(2026, 10, 25, 9)
+
+const cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+function practice() {
+  const clock = steppingClock()
+  const directory = new Y.Doc()
+  const practitionerId = initPractice(directory, { name: 'Cabinet des Lilas', firstPractitioner: { displayName: 'Jeanne Roux', profession: 'kine' } }, alice, clock)
+  const kept = addPatient(directory, { birthName: 'Martin', firstNames: 'Lucie' }, alice, clock)
+  const merged = addPatient(directory, { birthName: 'Martin', firstNames: 'Lucie', phones: ['0612345678'] }, alice, clock)
+  const elsewhere = addPatient(directory, { birthName: 'Bernard', firstNames: 'Paul' }, alice, clock)
+  const absent = addPatient(directory, { birthName: 'Petit', firstNames: 'Léa' }, alice, clock)
+  mergePatients(directory, kept, merged, alice, clock)
+  const months = ['2026-11', '2026-12'].map((month) => {
+    const doc = new Y.Doc({ guid: agendaDocId(month) })
+    initAgendaDoc(doc, month)
+    return doc
+  })
+  const [nov, dec] = months as [Y.Doc, Y.Doc]
+  const base = { durationMin: 30, practitionerId }
+  // The merged-away id still names an appointment booked before the merge reached it.
+  addAppointment(nov, { ...base, start: '2026-11-23T08:00', patientId: merged }, alice, clock)
+  addAppointment(dec, { ...base, start: '2026-12-03T10:00', patientId: elsewhere }, alice, clock)
+  addAppointment(nov, { ...base, start: '2026-11-20T10:00', patientId: absent }, alice, clock) // the week before: out
+  return { directory, months, ids: { kept, merged, elsewhere, absent } }
+}
+
+async function store(key?: CryptoKey): Promise<FirstScreenStore> {
+  const spaceId = randomId(16)
+  const made = new FirstScreenStore({ idbName: `first-screen-test-${randomId(8)}`, spaceId, key: key ?? (await deriveDigestKey(spaceId, randomBytes(32))) })
+  cleanups.push(() => made.close())
+  return made
+}
+
+describe('buildFirstScreenRecord', () => {
+  it('holds the window of the week digest, and only the patients it names with those they were merged into', () => {
+    const { directory, months, ids } = practice()
+    const record = buildFirstScreenRecord(directory, months, TODAY, NOW)
+    expect(record.week.from).toBe('2026-11-23')
+    expect(record.week.to).toBe('2026-12-06')
+    expect(record.week.appointments.map((a) => a.start)).toEqual(['2026-11-23T08:00', '2026-12-03T10:00'])
+    expect(record.directory.partial).toBe(true)
+    expect(new Set(record.directory.patients.map((p) => p.id))).toEqual(new Set([ids.merged, ids.kept, ids.elsewhere]))
+    expect(record.directory.practitioners.map((p) => p.displayName)).toEqual(['Jeanne Roux'])
+    expect(record.directory.practice?.name).toBe('Cabinet des Lilas')
+  })
+})
+
+describe('FirstScreenStore', () => {
+  it('reads back what it wrote, still partial', async () => {
+    const { directory, months } = practice()
+    const record = buildFirstScreenRecord(directory, months, TODAY, NOW)
+    const kept = await store()
+    expect(await kept.read()).toBeNull()
+    await kept.write(record)
+    const read = await kept.read()
+    expect(read?.week).toEqual(record.week)
+    expect(read?.directory.partial).toBe(true)
+    expect(read?.directory.patients.map((p) => p.id)).toEqual(record.directory.patients.map((p) => p.id))
+  })
+
+  it('refuses a record it cannot authenticate (another key)', async () => {
+    const { directory, months } = practice()
+    const written = await store()
+    await written.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
+    const other = new FirstScreenStore({
+      // The same database, read with another practice's key.
+      ...(written as unknown as { options: { idbName: string; spaceId: string } }).options,
+      key: await deriveDigestKey(randomId(16), randomBytes(32)),
+    })
+    cleanups.push(() => other.close())
+    await expect(other.read()).rejects.toThrow()
+  })
+})
+
+describe('FirstScreenKeeper', () => {
+  function keeper(kept: FirstScreenStore, docs: Map<string, Y.Doc>, errors: unknown[], held = new Set<string>()) {
+    const directoryHolder = new DirectoryDigestHolder()
+    const weekHolder = new WeekDigestHolder()
+    const acquireDoc = (docId: string): Promise<DocLease> => {
+      held.add(docId)
+      return Promise.resolve({ doc: docs.get(docId)!, release: () => held.delete(docId) })
+    }
+    const made = new FirstScreenKeeper({ store: kept, directoryHolder, weekHolder, acquireDoc, timeZone: 'Europe/Paris', now: () => NOW, settleMs: 5, onError: (e) => errors.push(e) })
+    cleanups.push(() => made.stop())
+    return { made, directoryHolder, weekHolder }
+  }
+
+  it('writes once started, and a later cold start shows it', async () => {
+    const { directory, months } = practice()
+    const docs = new Map<string, Y.Doc>([['directory', directory], ...months.map((doc) => [doc.guid, doc] as [string, Y.Doc])])
+    const kept = await store()
+    const errors: unknown[] = []
+    const first = keeper(kept, docs, errors)
+    await first.made.writeSoon() // not started: nothing written
+    expect(await kept.read()).toBeNull()
+    first.made.start()
+    await first.made.writeSoon()
+    const second = keeper(kept, docs, errors)
+    expect(await second.made.show()).toBe(true)
+    expect(second.weekHolder.current()?.appointments).toHaveLength(2)
+    expect(second.directoryHolder.current()?.partial).toBe(true)
+    expect(errors).toEqual([])
+  })
+
+  it('rewrites the record once a doc it reads has changed, and lets the docs go when stopped', async () => {
+    const { directory, months, ids } = practice()
+    const docs = new Map<string, Y.Doc>([['directory', directory], ...months.map((doc) => [doc.guid, doc] as [string, Y.Doc])])
+    const kept = await store()
+    const held = new Set<string>()
+    const { made } = keeper(kept, docs, [], held)
+    made.start()
+    await made.writeSoon()
+    expect((await kept.read())?.week.appointments).toHaveLength(2)
+    expect(held).toEqual(new Set(['directory', ...months.map((doc) => doc.guid)]))
+    const practitionerId = (await kept.read())!.directory.practitioners[0]!.id
+    addAppointment(months[1]!, { start: '2026-12-04T11:00', durationMin: 30, practitionerId, patientId: ids.absent }, alice, steppingClock())
+    await expect.poll(async () => (await kept.read())?.week.appointments.length, { timeout: 5_000 }).toBe(3)
+    expect((await kept.read())?.directory.patients.map((p) => p.id)).toContain(ids.absent)
+    made.stop()
+    expect(held.size).toBe(0)
+  })
+
+  it('shows nothing, and says why, when the record does not decrypt', async () => {
+    const kept = await store()
+    await kept.write(buildFirstScreenRecord(practice().directory, practice().months, TODAY, NOW))
+    const other = new FirstScreenStore({ ...(kept as unknown as { options: { idbName: string; spaceId: string } }).options, key: await deriveDigestKey(randomId(16), randomBytes(32)) })
+    const errors: unknown[] = []
+    const { made, weekHolder, directoryHolder } = keeper(other, new Map(), errors)
+    expect(await made.show()).toBe(false)
+    expect(weekHolder.current()).toBeNull()
+    expect(directoryHolder.current()).toBeNull()
+    expect(errors).toHaveLength(1)
+  })
+})
+
+describe('the holders with two sources', () => {
+  it('keep the week built last, and a whole directory over a partial one', () => {
+    const { directory, months } = practice()
+    const record = buildFirstScreenRecord(directory, months, TODAY, NOW)
+    const week = new WeekDigestHolder()
+    week.set(record.week)
+    week.set({ ...record.week, builtAt: NOW - 60_000 }) // the relay's, older: kept out
+    expect(week.current()).toBe(record.week)
+    const newer = { ...record.week, builtAt: NOW + 60_000 }
+    week.set(newer)
+    expect(week.current()).toBe(newer)
+
+    const names = new DirectoryDigestHolder()
+    const { partial: _partial, ...whole } = record.directory
+    names.set(whole)
+    names.set(record.directory) // a partial one never hides a whole one
+    expect(names.current()).toBe(whole)
+    const partialFirst = new DirectoryDigestHolder()
+    partialFirst.set(record.directory)
+    partialFirst.set(whole)
+    expect(partialFirst.current()).toBe(whole)
+  })
+})

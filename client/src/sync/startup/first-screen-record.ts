@@ -1,0 +1,146 @@
+/**
+ * The first-screen record: what a cold start shows before any of its rooms has loaded.
+ *
+ * At 20,000 patients a device that holds everything needs 1.5–2 s to load its start-up rooms from
+ * IndexedDB (main alone is ≈31 MB of rows) and more to open this month's doc; the relay's
+ * digests need the network and decoding 20,000 patients. The agenda's first screen needs far
+ * less: this week's and next week's appointments, the patients they name, the practitioners and
+ * the appointment kinds. So this device keeps exactly that, in its own IndexedDB, rewritten at
+ * idle moments while it works; a cold start reads it before anything else (a few kilobytes: one
+ * IndexedDB read, one AES-GCM decryption, one gunzip) and the views show it through the digest
+ * holders, as they show the relay's digests on a new device:
+ *
+ *   week       a week digest (shared/src/digest/week-digest.ts) built from this device's docs
+ *   directory  a directory digest of the practitioners, the kinds and only the patients the week
+ *              names (and those they were merged into), marked `partial`: lists of every patient
+ *              (the patient list, search) wait for the doc or the relay's whole digest instead
+ *
+ * Like any digest it is a snapshot, replaced by what is newer: the relay's digests when they
+ * arrive (the week only when built later), then the docs once they have opened here (and the
+ * banners say when it was made). Writes always go to the docs.
+ *
+ * At rest it is encrypted like the digests the relay holds (digest-cipher.ts, the practice's digest
+ * key, weight 0), in the database `<idbName>-first-screen`, store `record`, one row.
+ */
+import * as Y from 'yjs'
+import { decryptDigest, encryptDigest } from '../../../../shared/src/digest/digest-cipher'
+import {
+  DIRECTORY_DIGEST_FORMAT,
+  decodeDirectoryDigest,
+  encodeDirectoryDigest,
+  type DirectoryDigest,
+} from '../../../../shared/src/digest/directory-digest'
+import { buildWeekDigest, decodeWeekDigest, encodeWeekDigest, type WeekDigest } from '../../../../shared/src/digest/week-digest'
+import { getPatient, getPractice, listAppointmentKinds, listPractitioners } from '../../../../shared/src/model'
+import type { Patient } from '../../../../shared/src/model'
+
+export interface FirstScreenRecord {
+  readonly week: WeekDigest
+  /** `partial`: only the patients the week names (header). */
+  readonly directory: DirectoryDigest
+}
+
+const STORE = 'record'
+const KEY = 'current'
+/** How many merges a patient id is followed through (merge-cycles.ts keeps chains short). */
+const MAX_REDIRECTS = 8
+
+/** What this device's docs say of the week digest's window, with the patients it names. */
+export function buildFirstScreenRecord(directory: Y.Doc, weekDocs: readonly Y.Doc[], today: string, now: number): FirstScreenRecord {
+  const week = buildWeekDigest(weekDocs, today, now)
+  const patients = new Map<string, Patient>()
+  for (const appointment of week.appointments) {
+    let id: string | undefined = appointment.patientId
+    for (let hop = 0; id !== undefined && !patients.has(id) && hop < MAX_REDIRECTS; hop++) {
+      const patient = getPatient(directory, id)
+      if (!patient) break
+      patients.set(id, patient)
+      id = patient.mergedInto
+    }
+  }
+  const partial: DirectoryDigest = {
+    format: DIRECTORY_DIGEST_FORMAT,
+    builtAt: now,
+    stateVector: Y.encodeStateVector(directory),
+    practice: getPractice(directory) ?? null,
+    practitioners: listPractitioners(directory).items,
+    appointmentKinds: listAppointmentKinds(directory).items,
+    patients: [...patients.values()],
+    partial: true,
+  }
+  return { week, directory: partial }
+}
+
+function requested<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.addEventListener('success', () => resolve(request.result))
+    request.addEventListener('error', () => reject(request.error ?? new Error('IndexedDB request failed')))
+  })
+}
+
+function committed(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.addEventListener('complete', () => resolve())
+    transaction.addEventListener('abort', () => reject(transaction.error ?? new Error('IndexedDB transaction aborted')))
+    transaction.addEventListener('error', () => reject(transaction.error ?? new Error('IndexedDB transaction failed')))
+  })
+}
+
+interface StoredRecord {
+  readonly week: Uint8Array
+  readonly directory: Uint8Array
+}
+
+function isStoredRecord(value: unknown): value is StoredRecord {
+  if (typeof value !== 'object' || value === null) return false
+  const { week, directory } = value as { week?: unknown; directory?: unknown }
+  return week instanceof Uint8Array && directory instanceof Uint8Array
+}
+
+/** The record's row in this device's IndexedDB, encrypted with the digest key (header). */
+export class FirstScreenStore {
+  private db: Promise<IDBDatabase> | null = null
+
+  constructor(
+    private readonly options: { readonly idbName: string; readonly spaceId: string; readonly key: CryptoKey },
+  ) {}
+
+  /** The record kept here, or null: none yet, or one that no longer decrypts or decodes (then ignored). */
+  async read(): Promise<FirstScreenRecord | null> {
+    const db = await this.open()
+    const stored: unknown = await requested(db.transaction(STORE).objectStore(STORE).get(KEY))
+    if (!isStoredRecord(stored)) return null
+    const { key, spaceId } = this.options
+    const [week, directory] = await Promise.all([
+      decryptDigest(key, spaceId, 'week', 0, stored.week).then(decodeWeekDigest),
+      decryptDigest(key, spaceId, 'directory', 0, stored.directory).then((plain) => decodeDirectoryDigest(plain)),
+    ])
+    return { week, directory: { ...directory, partial: true } }
+  }
+
+  async write(record: FirstScreenRecord): Promise<void> {
+    const { key, spaceId } = this.options
+    const [week, directory] = await Promise.all([
+      encodeWeekDigest(record.week).then((plain) => encryptDigest(key, spaceId, 'week', 0, plain)),
+      encodeDirectoryDigest(record.directory).then((plain) => encryptDigest(key, spaceId, 'directory', 0, plain)),
+    ])
+    const db = await this.open()
+    const transaction = db.transaction(STORE, 'readwrite')
+    transaction.objectStore(STORE).put({ week, directory } satisfies StoredRecord, KEY)
+    await committed(transaction)
+  }
+
+  close(): void {
+    void this.db?.then((db) => db.close()).catch(() => undefined)
+    this.db = null
+  }
+
+  private open(): Promise<IDBDatabase> {
+    this.db ??= (() => {
+      const request = indexedDB.open(`${this.options.idbName}-first-screen`, 1)
+      request.addEventListener('upgradeneeded', () => request.result.createObjectStore(STORE))
+      return requested(request)
+    })()
+    return this.db
+  }
+}
