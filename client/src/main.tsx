@@ -22,6 +22,8 @@ function localPreferences(): Storage | null {
 const container = document.getElementById('root')
 if (!container) throw new Error('index.html must contain <div id="root">')
 
+// Where a start's time goes (tests/bench « (h) », BENCH_MARKS=1): the bundle has loaded and runs.
+performance.mark('tournee:app-boot')
 const boot = device.loadPractice()
 // The service worker caches the app shell, so that the next start needs no network.
 const updates = registerAppUpdates()

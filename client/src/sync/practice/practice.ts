@@ -129,11 +129,12 @@ export class Practice {
   /** Opens the practice from this device's storage (works offline); connects unless told not to. */
   static async open(options: PracticeOptions): Promise<Practice> {
     const practice = new Practice(options)
+    // Read before anything else (a few kilobytes), so the first render already shows today.
+    const recordShown = options.previouslySynced ? practice.firstScreenRecord?.show() : undefined
     if (options.attachments) await practice.startAttachments(options.attachments)
     practice.scheduleReconcile()
     if (options.previouslySynced) {
-      // Read before anything else (a few kilobytes), so the first render already shows today.
-      await practice.firstScreenRecord?.show()
+      await recordShown
       practice.startupPlan.prefetchForColdStart()
     }
     const loaded = Promise.all(practice.startup.map((room) => practice.pool.whenLoaded(room))).then(() => {
@@ -141,6 +142,7 @@ export class Practice {
     })
     if (options.awaitStartupRooms ?? true) await loaded
     else practice.inBackground(loaded)
+    globalThis.performance?.mark?.('tournee:practice-opened')
     return practice
   }
 
