@@ -112,7 +112,8 @@ describe('a cold start shows today from the record kept on the device', () => {
     await addAppointment(a.page, { start: '10:00', patient: PATIENT.display })
     const day = formatDayFr(TEST_TODAY)
     await eventually(() => agendaRows(a.page, day), 'the booking shows').toEqual([expect.stringContaining(PATIENT.display)])
-    // Rewritten once the booking has been quiet for 2 s.
+    // Rewritten once the booking has been quiet for 2 s, a minute after the last write at the soonest.
+    await a.page.clock.fastForward(60_000)
     await eventually(() => recordWeekBytes(a.page), 'the record holds the booking').toBeGreaterThan(empty)
 
     const rooms = await roomDatabases(a.page)

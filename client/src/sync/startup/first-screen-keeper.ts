@@ -4,8 +4,8 @@
  *   show()   at open, before any room has loaded: the record, if any, goes to the digest holders
  *            (the views show it until something newer or the docs take over)
  *   start()  once main and this week's month rooms have synced here: from then on the record is
- *            rewritten at an idle moment after each change of the docs it reads (once they have
- *            been quiet for 2 s), every 5 min (the date moves), and when the page is hidden (a
+ *            rewritten at an idle moment after a change of the docs it reads (once they have
+ *            been quiet for 2 s, and a minute after the last write at the soonest), every 5 min (the date moves), and when the page is hidden (a
  *            tablet put away is the usual last moment before a cold start). It holds those docs
  *            open meanwhile: the directory and this week's months, which the start-up rooms hold
  *            anyway.
@@ -26,6 +26,11 @@ import { whenIdle } from './idle'
 export const FIRST_SCREEN_EVERY_MS = 5 * 60_000
 /** After a change of a doc it reads, the record is rewritten once nothing changed for this long. */
 export const FIRST_SCREEN_SETTLE_MS = 2_000
+/**
+ * …and at most this often for changes: listing two weeks of ten practitioners' agenda (2,400
+ * appointments) takes 80–200 ms on the 2-core machine, not a cost to pay at every booking.
+ */
+export const FIRST_SCREEN_MIN_INTERVAL_MS = 60_000
 
 export interface FirstScreenKeeperDeps {
   readonly store: FirstScreenStore
@@ -36,6 +41,7 @@ export interface FirstScreenKeeperDeps {
   readonly now: () => number
   readonly everyMs?: number
   readonly settleMs?: number
+  readonly minIntervalMs?: number
   /** Without patient data: names and messages of errors only. */
   readonly onError: (error: unknown) => void
 }
@@ -58,6 +64,7 @@ export class FirstScreenKeeper {
   /** A change came in while a write ran: write again after it. */
   private again = false
   private held: HeldDocs | null = null
+  private lastWriteAt = Number.NEGATIVE_INFINITY
   private started = false
   private stopped = false
 
@@ -126,10 +133,12 @@ export class FirstScreenKeeper {
   private changed = (): void => {
     if (this.stopped) return
     if (this.settleTimer !== null) clearTimeout(this.settleTimer)
+    const settle = this.deps.settleMs ?? FIRST_SCREEN_SETTLE_MS
+    const spaced = this.lastWriteAt + (this.deps.minIntervalMs ?? FIRST_SCREEN_MIN_INTERVAL_MS) - this.deps.now()
     this.settleTimer = setTimeout(() => {
       this.settleTimer = null
       void this.writeSoon()
-    }, this.deps.settleMs ?? FIRST_SCREEN_SETTLE_MS)
+    }, Math.max(settle, spaced))
   }
 
   /** The directory and this window's month docs, held (and watched) until the window moves. */
@@ -158,6 +167,7 @@ export class FirstScreenKeeper {
   private async write(): Promise<void> {
     if (this.stopped) return
     const now = this.deps.now()
+    this.lastWriteAt = now
     const today = todayIn(this.deps.timeZone, () => now)
     const [directory, ...weekDocs] = (await this.docsFor(today)) as [Y.Doc, ...Y.Doc[]]
     if (this.stopped) return

@@ -105,7 +105,7 @@ describe('FirstScreenKeeper', () => {
       held.add(docId)
       return Promise.resolve({ doc: docs.get(docId)!, release: () => held.delete(docId) })
     }
-    const made = new FirstScreenKeeper({ store: kept, directoryHolder, weekHolder, acquireDoc, timeZone: 'Europe/Paris', now: () => NOW, settleMs: 5, onError: (e) => errors.push(e) })
+    const made = new FirstScreenKeeper({ store: kept, directoryHolder, weekHolder, acquireDoc, timeZone: 'Europe/Paris', now: () => NOW, settleMs: 5, minIntervalMs: 0, onError: (e) => errors.push(e) })
     cleanups.push(() => made.stop())
     return { made, directoryHolder, weekHolder }
   }
