@@ -57,13 +57,18 @@ export default defineConfig({
         clientsClaim: true,
         // No runtime caching: the practice's data lives in IndexedDB, the relay's routes are live.
         runtimeCaching: [],
+        // No sw.js.map beside the service worker (see build.sourcemap).
+        sourcemap: false,
       },
     }),
   ],
   build: {
     outDir: fileURLToPath(new URL('./dist/client', import.meta.url)),
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in the served app: they would publish the whole source, comments included,
+    // and the relay refuses to serve *.map anyway (relay/src/app/static-client.ts). The bench's
+    // CPU profiles build with hidden maps of their own (tests/bench/app-build.ts).
+    sourcemap: false,
   },
   server: {
     proxy: {

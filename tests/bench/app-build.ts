@@ -12,6 +12,14 @@ import { build } from 'vite'
 
 const configFile = fileURLToPath(new URL('../../vite.config.ts', import.meta.url))
 
+/**
+ * The served app has no source maps (vite.config.ts). With CPU profiles asked for
+ * (BENCH_BROWSER_CPU_PROF), each build writes hidden ones (no sourceMappingURL comment: the page
+ * never asks for them, and the relay would refuse them), which the big-practice bench copies beside
+ * the profiles so their frames get names.
+ */
+const sourcemap = process.env.BENCH_BROWSER_CPU_PROF ? ('hidden' as const) : false
+
 export interface BuiltApp {
   readonly dir: string
   dispose(): void
@@ -19,7 +27,7 @@ export interface BuiltApp {
 
 export async function buildAppForBench(): Promise<BuiltApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tournee-bench-app-'))
-  await build({ configFile, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } })
+  await build({ configFile, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true, sourcemap } })
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
@@ -37,7 +45,7 @@ export async function buildAppAtRef(ref: string): Promise<BuiltApp & { commit: s
   try {
     symlinkSync(join(repo, 'node_modules'), join(tree, 'node_modules'), 'dir')
     const dir = mkdtempSync(join(tmpdir(), 'tournee-bench-app-'))
-    await build({ configFile: join(tree, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } })
+    await build({ configFile: join(tree, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dir, emptyOutDir: true, sourcemap } })
     return { dir, commit, dispose: () => rmSync(dir, { recursive: true, force: true }) }
   } finally {
     git('worktree', 'remove', '--force', tree)

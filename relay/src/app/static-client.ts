@@ -6,6 +6,10 @@
  * Caching: Vite's hashed bundles under /assets/ never change, so browsers may keep them for good.
  * Everything else (index.html, the service worker sw.js, the manifest, icons) is revalidated on
  * every load: that is how a device finds a new version of the app and its service worker.
+ *
+ * Source maps are never served, even if a build left some in the folder (the production build
+ * emits none: vite.config.ts): they would publish the source. A `*.map` path is a 404.
+ * The Content-Security-Policy and the other headers of every answer: security-headers.ts.
  */
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Hono } from 'hono'
@@ -21,8 +25,14 @@ export function cacheControlFor(requestPath: string): string {
   return requestPath.startsWith('/assets/') ? CacheControl.immutable : CacheControl.revalidate
 }
 
+/** Files of the built client the relay never serves. */
+export function isWithheld(requestPath: string): boolean {
+  return /\.map$/i.test(requestPath)
+}
+
 export function mountStaticClient(app: Hono, staticDir: string): void {
   // Mounted after the relay's routes, so only requests they did not answer get here.
+  app.use('*', async (c, next) => (isWithheld(c.req.path) ? c.notFound() : next()))
   app.use('*', async (c, next) => {
     await next()
     if (c.res.status === 200 && !c.res.headers.has('cache-control')) {
