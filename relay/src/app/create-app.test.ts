@@ -172,3 +172,71 @@ describe('static client', () => {
     expect(await cacheControl('/healthz')).toBeNull()
   })
 })
+
+describe('security headers', () => {
+  function staticApp() {
+    const staticDir = mkdtempSync(join(tmpdir(), 'tournee-static-'))
+    cleanups.push(() => rmSync(staticDir, { recursive: true, force: true }))
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tournée</title>')
+    writeFileSync(join(staticDir, 'sw.js'), 'self.addEventListener("fetch", () => {})')
+    writeFileSync(join(staticDir, 'sw.js.map'), '{"sources":["../client/src/secret.ts"]}')
+    mkdirSync(join(staticDir, 'assets'))
+    writeFileSync(join(staticDir, 'assets', 'index-3f9a1c.js'), 'console.log(1)')
+    writeFileSync(join(staticDir, 'assets', 'index-3f9a1c.js.map'), '{"sources":[]}')
+    return makeApp({ staticDir }).app
+  }
+
+  it.each(['/', '/patients', '/index.html', '/sw.js', '/assets/index-3f9a1c.js', '/assets/missing.js', '/healthz', '/metrics', '/v1/spaces/short', '/nope'])(
+    'puts nosniff and no-referrer on %s',
+    async (path) => {
+      const response = await staticApp().request(path, { headers: { host: 'cabinet.example.fr' } })
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/)
+    },
+  )
+
+  it("gives the app's pages, bundles and service worker the app's policy, and the relay's routes a policy for data", async () => {
+    const app = staticApp()
+    const policyOf = async (path: string) =>
+      (await app.request(path, { headers: { host: 'relais.cabinet.fr' } })).headers.get('content-security-policy')
+    const appPolicy =
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; font-src 'self'; manifest-src 'self'; " +
+      "worker-src 'self'; connect-src 'self' ws://relais.cabinet.fr wss://relais.cabinet.fr https://cabinet.example.fr wss://cabinet.example.fr; " +
+      "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    for (const path of ['/', '/agenda/2026-03', '/sw.js', '/assets/index-3f9a1c.js']) expect(await policyOf(path)).toBe(appPolicy)
+    for (const path of ['/healthz', '/metrics', `/v1/spaces/${randomId()}`]) {
+      expect(await policyOf(path)).toBe("default-src 'none'; frame-ancestors 'none'")
+    }
+  })
+
+  it('never puts a Host header that is not a plain host in the policy', async () => {
+    const app = staticApp()
+    for (const host of ["evil.example; script-src 'unsafe-inline'", 'a b', '']) {
+      const policy = (await app.request('/', { headers: { host } })).headers.get('content-security-policy') ?? ''
+      expect(policy).not.toContain('unsafe-inline')
+      expect(policy).toContain("connect-src 'self' https://cabinet.example.fr wss://cabinet.example.fr;")
+    }
+    const withPort = (await app.request('/', { headers: { host: '127.0.0.1:8080' } })).headers.get('content-security-policy')
+    expect(withPort).toContain("connect-src 'self' ws://127.0.0.1:8080 wss://127.0.0.1:8080 ")
+  })
+
+  it("puts them on the error handler's answer too", async () => {
+    const { app, storage } = makeApp()
+    await storage.close()
+    const response = await app.request(`/v1/spaces/${randomId()}`, { headers: bearer(credential()) })
+    expect(response.status).toBe(500)
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+  })
+
+  it('serves no source map, even one left in the folder', async () => {
+    const app = staticApp()
+    for (const path of ['/sw.js.map', '/assets/index-3f9a1c.js.map', '/SW.JS.MAP', '/sw.js%2Emap']) {
+      const response = await app.request(path)
+      expect(response.status, path).toBe(404)
+      expect(await response.text()).not.toContain('sources')
+    }
+    expect((await app.request('/sw.js')).status).toBe(200)
+  })
+})

@@ -10,6 +10,8 @@
  *   PUT  /v1/spaces/:spaceId/digests/:name       publish an encrypted digest (see digests.ts)
  *   GET  /v1/spaces/:spaceId/digests/:name       fetch it (HEAD: only its weight)
  *   GET  /*                    the built client, when a static dir is configured
+ *
+ * Every answer carries nosniff, no-referrer and a Content-Security-Policy (security-headers.ts).
  */
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
@@ -25,6 +27,7 @@ import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
 import { attachmentsRoutes } from './attachments'
 import { digestsRoutes } from './digests'
+import { securityHeaders } from './security-headers'
 import { spacesRoutes } from './spaces'
 import { mountStaticClient } from './static-client'
 
@@ -40,6 +43,8 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
+  // First, so that every answer carries them, the not-found and error handlers' included.
+  app.use('*', securityHeaders(deps.allowedOrigins))
 
   app.get(Paths.health, (c) => c.json({ status: 'ok' }))
   app.get(Paths.metrics, (c) =>
