@@ -2,7 +2,7 @@
  * The clinical file in a real browser, two devices (two Chromium contexts) and one relay process:
  * two practitioners typing in the same session note at once (both online, then one offline), an
  * ordonnance recorded with a field error first, an attachment added offline that uploads when the
- * device is back online and opens on the other device with the same bytes, an attachment that
+ * device is back online and opens on the other device as the same image, an attachment that
  * cannot be fetched offline, and a byte search of the relay's data folder for the file.
  *
  * Run with `npx vite build && npx vitest run --project e2e tests/e2e/patient-file.test.ts`.
@@ -14,6 +14,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { encodePng } from '../helpers/png'
+import { shownImage } from './helpers/attachment-tab'
 import { startTwoDevices } from './helpers/browser'
 import type { Device, TwoDevices } from './helpers/browser'
 import { addAppointment, addPatient, createPractice, eventually, joinPractice, nav, readPairingCode, statusText } from './helpers/practice-steps'
@@ -30,11 +32,14 @@ const FROM_B = ' Bravo: exercices de gainage à domicile.'
 const OFFLINE_A = 'Reprise le matin. '
 const OFFLINE_B = ' Charlie: revoir dans 8 jours.'
 const FILE_NAME = 'ordonnance-Zephyrinovska-scan.png'
-/** A PNG signature then a marker: distinctive bytes to search for in the relay's folder. */
-const FILE_BYTES = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  Buffer.from('PLAINTEXT-SCAN-MARKER '.repeat(300)),
-])
+/** A real 3×2 PNG whose text chunk is a marker: distinctive bytes to search for in the relay's folder. */
+const FILE_IMAGE = {
+  width: 3,
+  height: 2,
+  rgba: [200, 30, 40, 255, 20, 180, 60, 255, 10, 20, 220, 255, 250, 250, 250, 255, 0, 0, 0, 255, 128, 64, 32, 255],
+  text: { keyword: 'Comment', value: 'PLAINTEXT-SCAN-MARKER '.repeat(300) },
+}
+const FILE_BYTES = encodePng(FILE_IMAGE)
 const SECOND_FILE = { name: 'bilan-radio-genou.pdf', bytes: Buffer.from('%PDF-1.4 RADIO-GENOU-MARKER '.repeat(50)) }
 
 function noteBox(page: Page): Locator {
@@ -204,7 +209,7 @@ describe.sequential('the clinical file on two devices', () => {
     )
   })
 
-  it('5. an attachment added offline uploads when back online and opens on the other device, same bytes', async () => {
+  it('5. an attachment added offline uploads when back online and opens on the other device as the same image', async () => {
     await goOffline(a)
     await a.page.getByLabel('Ajouter une photo ou un fichier').setInputFiles({ name: FILE_NAME, mimeType: 'image/png', buffer: FILE_BYTES })
     await expect.poll(() => attachmentItem(a.page, FILE_NAME).textContent(), { timeout: 20_000 }).toContain("en attente d'envoi")
@@ -217,9 +222,11 @@ describe.sequential('the clinical file on two devices', () => {
     const popupOpened = b.context.waitForEvent('page')
     await attachmentButton(b.page, FILE_NAME).click()
     const popup = await popupOpened
-    await expect.poll(() => popup.url(), { timeout: 20_000 }).toMatch(/^blob:/)
-    const received = await popup.evaluate(async () => Array.from(new Uint8Array(await (await fetch(location.href)).arrayBuffer())))
-    expect(Buffer.from(received).equals(FILE_BYTES), 'B opens exactly the bytes of the file A added').toBe(true)
+    // The image shows in the new tab from its decrypted blob; the tab inherits the app's
+    // Content-Security-Policy, which refuses a fetch of the blob: its pixels tell what B decoded.
+    const shown = await shownImage(popup)
+    expect(shown.src).toMatch(/^blob:/)
+    expect(shown, 'B shows exactly the image A added').toMatchObject({ width: FILE_IMAGE.width, height: FILE_IMAGE.height, rgba: FILE_IMAGE.rgba })
     await popup.close()
     shared.attachment = true
   })
@@ -274,7 +281,7 @@ describe.sequential('the clinical file on two devices', () => {
     const popupOpened = b.context.waitForEvent('page')
     await attachmentButton(b.page, FILE_NAME).click()
     const popup = await popupOpened
-    await expect.poll(() => popup.url(), { timeout: 20_000 }).toMatch(/^blob:/)
+    expect((await shownImage(popup)).rgba).toEqual(FILE_IMAGE.rgba)
     await popup.close()
     await goOnline(b)
     await eventually(() => attachmentItem(b.page, SECOND_FILE.name).getByText('Pièce jointe indisponible hors ligne').count(), 'online again: no longer flagged').toBe(0)

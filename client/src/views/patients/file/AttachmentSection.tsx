@@ -7,6 +7,7 @@ import { useT } from '../../../i18n'
 import { useActor, useAttachmentActions, useAttachmentOpenable, useAttachmentState, usePatientFileRecords, usePractice } from '../../../state'
 import { FormAlert, FormNotice } from '../../form/form-alert'
 import { describeAttachmentError, formatSize, isOfflineFailure } from './attachment-format'
+import { showInTab } from './show-in-tab'
 
 const readAttachments = (doc: Y.Doc): readonly Attachment[] => listAttachments(doc).items
 const readPrescriptions = (doc: Y.Doc): readonly Prescription[] => listPrescriptions(doc).items
@@ -124,8 +125,7 @@ function AttachmentItem(props: { attachment: Attachment; prescriptionDate: strin
       const url = URL.createObjectURL(new Blob([bytes.slice().buffer], { type: a.mime }))
       setTimeout(() => URL.revokeObjectURL(url), OBJECT_URL_LIFETIME_MS)
       setProblem(null)
-      if (win) win.location.href = url
-      else window.location.assign(url)
+      showInTab(win, url, a)
     } catch (error) {
       win?.close()
       setProblem({ text: describeAttachmentError(error, translator), offline: isOfflineFailure(error) })
