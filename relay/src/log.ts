@@ -4,7 +4,8 @@
  * Only the fields named in LOG_FIELDS are ever written: a credential, a subprotocol header, a URL
  * with its query string or a frame's bytes cannot slip into a log line by accident, because a
  * field that is not on the list is dropped (the type refuses it at compile time too). Space ids
- * are random and may be logged; the relay holds nothing decrypted to log.
+ * are random and may be logged; the relay holds nothing decrypted to log. `address` is a client
+ * address key (perimeter/client-address.ts), logged only with a refusal, for the operator to act on.
  */
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
@@ -32,6 +33,12 @@ export const LOG_FIELDS = [
   'errorMessage',
   'signal',
   'version',
+  'address',
+  'surface',
+  'retryAfterSeconds',
+  'enrolment',
+  'trustedProxies',
+  'metricsAccess',
 ] as const
 export type LogField = (typeof LOG_FIELDS)[number]
 export type LogFields = Partial<Record<LogField, string | number | boolean | null>>

@@ -10,6 +10,10 @@ export type UpgradeRefusalReason =
   | 'room_limit'
   | 'shutting_down'
   | 'error'
+  /** Too many failed credentials from the address (perimeter/perimeter.ts): 429. */
+  | 'throttled'
+  /** The address already holds its allowance of sync sockets: 429. */
+  | 'address_connections'
 export type FrameRejectionReason =
   | 'bad_frame'
   | 'too_big'
@@ -19,6 +23,9 @@ export type FrameRejectionReason =
 
 export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'hash_mismatch'
 export type DigestRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'stale'
+
+/** Where a credential was refused: a space route's Authorization, a sync upgrade, /metrics' token. */
+export type CredentialSurface = 'http' | 'websocket' | 'metrics'
 
 export interface RelayMetrics {
   registry: MetricsRegistry
@@ -41,6 +48,9 @@ export interface RelayMetrics {
   digestBytesStored: Metric
   digestsServed: Metric
   digestsRefused: Metric
+  credentialFailures: Metric
+  perimeterRefusals: Metric
+  trackedAddresses: Gauge
 }
 
 export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetrics {
@@ -65,5 +75,8 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     digestBytesStored: registry.counter('tournee_digest_bytes_stored_total', 'Bytes of accepted digest uploads.'),
     digestsServed: registry.counter('tournee_digests_served_total', 'Digest downloads served (GET, not HEAD).'),
     digestsRefused: registry.counter('tournee_digests_refused_total', 'Digest requests refused, by reason (stale: lighter than the stored one).'),
+    credentialFailures: registry.counter('tournee_credential_failures_total', 'Credentials refused (space credential, enrolment secret, metrics token), by surface (http, websocket, metrics).'),
+    perimeterRefusals: registry.counter('tournee_perimeter_refusals_total', 'Requests refused by the per-address limits and access rules, by reason.'),
+    trackedAddresses: registry.gauge('tournee_perimeter_tracked_addresses', 'Client addresses the per-address limits hold in memory (set when /metrics is read).'),
   }
 }

@@ -19,10 +19,15 @@ export class TokenBucket {
   /** Takes one token; false when the bucket is empty. */
   take(): boolean {
     const now = this.now()
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
+    this.tokens = refilled(this.tokens, now - this.last, this.rate, this.burst)
     this.last = now
     if (this.tokens < 1) return false
     this.tokens -= 1
     return true
   }
+}
+
+/** The tokens of a bucket `elapsedMs` after it held `tokens`, refilled at `ratePerSecond` up to `burst`. */
+export function refilled(tokens: number, elapsedMs: number, ratePerSecond: number, burst: number): number {
+  return Math.min(burst, tokens + (Math.max(0, elapsedMs) / 1000) * ratePerSecond)
 }
