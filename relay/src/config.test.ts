@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { DefaultLimits, KEEP_ALIVE_MS } from '../../shared/src/protocol/constants'
 import { FILE_SHARDS } from '../../shared/src/space/rooms'
 import { ConfigError, loadConfig } from './config'
+import { DefaultPerimeter } from './perimeter/perimeter'
 
 const cwd = mkdtempSync(join(tmpdir(), 'tournee-config-'))
 afterAll(() => rmSync(cwd, { recursive: true, force: true }))
@@ -16,6 +17,9 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dataDir: join(cwd, 'data'),
       enrolmentSecret: null,
+      openEnrolment: false,
+      metricsToken: null,
+      perimeter: DefaultPerimeter,
       allowedOrigins: [],
       staticDir: null,
       limits: { ...DefaultLimits },
@@ -68,7 +72,48 @@ describe('loadConfig', () => {
     })
   })
 
+  it('reads the per-address limits, the metrics token and open enrolment', () => {
+    const config = loadConfig(
+      {
+        TOURNEE_TRUST_PROXY: '1',
+        TOURNEE_FAILED_AUTH_BURST: '5',
+        TOURNEE_FAILED_AUTH_PER_MINUTE: '2',
+        TOURNEE_SPACE_CREATION_BURST: '1',
+        TOURNEE_SPACE_CREATIONS_PER_HOUR: '3',
+        TOURNEE_MAX_CONNECTIONS_PER_ADDRESS: '64',
+        TOURNEE_MAX_TRACKED_ADDRESSES: '500',
+        TOURNEE_METRICS_TOKEN: 'scrape-me-0123456789',
+        TOURNEE_OPEN_ENROLMENT: 'yes',
+      },
+      cwd,
+    )
+    expect(config).toMatchObject({
+      openEnrolment: true,
+      metricsToken: 'scrape-me-0123456789',
+      perimeter: {
+        trustedProxies: 1,
+        failedCredentials: { burst: 5, perMinute: 2 },
+        spaceCreations: { burst: 1, perHour: 3 },
+        maxConnectionsPerAddress: 64,
+        maxTrackedAddresses: 500,
+      },
+    })
+    expect(loadConfig({ TOURNEE_OPEN_ENROLMENT: '0' }, cwd).openEnrolment).toBe(false)
+  })
+
   it.each([
+    [{ TOURNEE_TRUST_PROXY: 'true' }, 'TOURNEE_TRUST_PROXY'],
+    [{ TOURNEE_TRUST_PROXY: '17' }, 'TOURNEE_TRUST_PROXY'],
+    [{ TOURNEE_OPEN_ENROLMENT: 'maybe' }, 'TOURNEE_OPEN_ENROLMENT'],
+    [{ TOURNEE_OPEN_ENROLMENT: '1', TOURNEE_ENROLMENT_SECRET: 'sixteen-chars-ok' }, 'TOURNEE_OPEN_ENROLMENT'],
+    [{ TOURNEE_METRICS_TOKEN: 'short' }, 'TOURNEE_METRICS_TOKEN'],
+    [{ TOURNEE_METRICS_TOKEN: 'has a space in it, long' }, 'TOURNEE_METRICS_TOKEN'],
+    [{ TOURNEE_FAILED_AUTH_BURST: '0' }, 'TOURNEE_FAILED_AUTH_BURST'],
+    [{ TOURNEE_FAILED_AUTH_PER_MINUTE: '0.5' }, 'TOURNEE_FAILED_AUTH_PER_MINUTE'],
+    [{ TOURNEE_SPACE_CREATION_BURST: '-1' }, 'TOURNEE_SPACE_CREATION_BURST'],
+    [{ TOURNEE_SPACE_CREATIONS_PER_HOUR: 'ten' }, 'TOURNEE_SPACE_CREATIONS_PER_HOUR'],
+    [{ TOURNEE_MAX_CONNECTIONS_PER_ADDRESS: '0' }, 'TOURNEE_MAX_CONNECTIONS_PER_ADDRESS'],
+    [{ TOURNEE_MAX_TRACKED_ADDRESSES: '10' }, 'TOURNEE_MAX_TRACKED_ADDRESSES'],
     [{ TOURNEE_PORT: 'eighty' }, 'TOURNEE_PORT'],
     [{ TOURNEE_PORT: '70000' }, 'TOURNEE_PORT'],
     [{ TOURNEE_KEEPALIVE_MS: '30000' }, 'TOURNEE_KEEPALIVE_MS'],

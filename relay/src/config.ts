@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DefaultLimits, KEEP_ALIVE_MS, type Limits } from '../../shared/src/protocol/constants'
 import { LOG_LEVELS, type LogLevel } from './log'
+import { DefaultPerimeter, type PerimeterConfig } from './perimeter/perimeter'
 
 export interface RelayConfig {
   port: number
@@ -14,6 +15,16 @@ export interface RelayConfig {
   dataDir: string
   /** When set, creating a space requires the `x-tournee-enrolment` header to equal it. */
   enrolmentSecret: string | null
+  /**
+   * With no enrolment secret, whether a space may be created from beyond this machine
+   * (TOURNEE_OPEN_ENROLMENT). Off by default: a relay reachable from a network is not free
+   * storage for strangers; from this machine (`npm start`, the operator) creation stays open.
+   */
+  openEnrolment: boolean
+  /** When set, /metrics requires `Authorization: Bearer <token>` from every address; else it is served to this machine only. */
+  metricsToken: string | null
+  /** Per-address limits, and the proxies whose X-Forwarded-For is believed (perimeter/perimeter.ts). */
+  perimeter: PerimeterConfig
   /** Normalised origins (`scheme://host[:port]`) allowed besides the relay's own. */
   allowedOrigins: string[]
   /** Absolute path of the built client to serve, or null to serve none. */
@@ -62,6 +73,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (enrolmentSecret !== null && enrolmentSecret.length < 16) {
     throw new ConfigError('TOURNEE_ENROLMENT_SECRET', 'must be at least 16 characters, or unset')
   }
+  const openEnrolment = readBoolean(env, 'TOURNEE_OPEN_ENROLMENT', false)
+  if (openEnrolment && enrolmentSecret !== null) {
+    throw new ConfigError(
+      'TOURNEE_OPEN_ENROLMENT',
+      'cannot be on with TOURNEE_ENROLMENT_SECRET set: a relay either asks for its secret or lets anyone create a practice; unset one of them',
+    )
+  }
+  const metricsToken = readString(env, 'TOURNEE_METRICS_TOKEN') ?? null
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
+    throw new ConfigError('TOURNEE_METRICS_TOKEN', 'must be at least 16 characters, without spaces (it travels as "Authorization: Bearer <token>"), or unset')
+  }
+  const perimeter = readPerimeter(env)
   const allowedOrigins = readOrigins(env)
   const staticDir = readStaticDir(env, cwd)
   const limits = {} as Limits
@@ -74,7 +97,53 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   // Up to 20 s: a device's watchdog closes its socket after 30 s without a frame.
   const keepAliveMs = readInteger(env, 'TOURNEE_KEEPALIVE_MS', KEEP_ALIVE_MS, 50, 20_000)
-  return { port, host, dataDir, enrolmentSecret, allowedOrigins, staticDir, limits, logLevel, keepAliveMs }
+  return {
+    port,
+    host,
+    dataDir,
+    enrolmentSecret,
+    openEnrolment,
+    metricsToken,
+    perimeter,
+    allowedOrigins,
+    staticDir,
+    limits,
+    logLevel,
+    keepAliveMs,
+  }
+}
+
+/** Env variable of each per-address setting; unset means DefaultPerimeter. */
+export const PERIMETER_VARIABLES = {
+  trustedProxies: 'TOURNEE_TRUST_PROXY',
+  failedCredentialsBurst: 'TOURNEE_FAILED_AUTH_BURST',
+  failedCredentialsPerMinute: 'TOURNEE_FAILED_AUTH_PER_MINUTE',
+  spaceCreationsBurst: 'TOURNEE_SPACE_CREATION_BURST',
+  spaceCreationsPerHour: 'TOURNEE_SPACE_CREATIONS_PER_HOUR',
+  maxConnectionsPerAddress: 'TOURNEE_MAX_CONNECTIONS_PER_ADDRESS',
+  maxTrackedAddresses: 'TOURNEE_MAX_TRACKED_ADDRESSES',
+} as const
+
+function readPerimeter(env: Env): PerimeterConfig {
+  const v = PERIMETER_VARIABLES
+  const d = DefaultPerimeter
+  const many = 1_000_000
+  return {
+    // The number of proxies in front of the relay, each adding its X-Forwarded-For entry; 1 behind
+    // one Caddy or nginx. Anything else is never a proxy chain.
+    trustedProxies: readInteger(env, v.trustedProxies, d.trustedProxies, 0, 16),
+    failedCredentials: {
+      burst: readInteger(env, v.failedCredentialsBurst, d.failedCredentials.burst, 1, many),
+      perMinute: readInteger(env, v.failedCredentialsPerMinute, d.failedCredentials.perMinute, 1, many),
+    },
+    spaceCreations: {
+      burst: readInteger(env, v.spaceCreationsBurst, d.spaceCreations.burst, 1, many),
+      perHour: readInteger(env, v.spaceCreationsPerHour, d.spaceCreations.perHour, 1, many),
+    },
+    maxConnectionsPerAddress: readInteger(env, v.maxConnectionsPerAddress, d.maxConnectionsPerAddress, 1, many),
+    // Under 100 the table would forget throttled addresses as soon as a few others show up.
+    maxTrackedAddresses: readInteger(env, v.maxTrackedAddresses, d.maxTrackedAddresses, 100, 10 * many),
+  }
 }
 
 function isLogLevel(value: string): value is LogLevel {
@@ -84,6 +153,17 @@ function isLogLevel(value: string): value is LogLevel {
 function readString(env: Env, name: string): string | undefined {
   const value = env[name]?.trim()
   return value === undefined || value === '' ? undefined : value
+}
+
+const TRUE = ['1', 'true', 'yes', 'on']
+const FALSE = ['0', 'false', 'no', 'off']
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = readString(env, name)?.toLowerCase()
+  if (raw === undefined) return fallback
+  if (TRUE.includes(raw)) return true
+  if (FALSE.includes(raw)) return false
+  throw new ConfigError(name, `must be 1 or 0 (true/false, yes/no, on/off), got "${raw}"`)
 }
 
 function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {

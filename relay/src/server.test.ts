@@ -13,6 +13,7 @@ import * as Y from 'yjs'
 import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base64url'
 import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, KEEP_ALIVE_MS, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
 import type { RelayConfig } from './config'
+import { DefaultPerimeter } from './perimeter/perimeter'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
 import { delegatingStorage } from './storage/delegating-storage'
 import { SqliteStorage } from './storage/sqlite-storage'
@@ -39,6 +40,9 @@ function config(dataDir: string, limits: Partial<Limits> = {}, extra: Partial<Re
     host: '127.0.0.1',
     dataDir,
     enrolmentSecret: null,
+    openEnrolment: false,
+    metricsToken: null,
+    perimeter: DefaultPerimeter,
     allowedOrigins: ['https://cabinet.example.fr'],
     staticDir: null,
     limits: { ...DefaultLimits, ...limits },
