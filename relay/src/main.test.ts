@@ -49,6 +49,8 @@ describe('tsx relay/src/main.ts', () => {
     const port = await portPromise
     expect(port).toBeGreaterThan(0)
     expect(lines[0]).toMatch(/^\{"level":"info","event":"listening","port":\d+,/)
+    // Who may create a practice, whose X-Forwarded-For is believed, who may read /metrics.
+    expect(JSON.parse(lines[0]!)).toMatchObject({ enrolment: 'local', trustedProxies: 0, metricsAccess: 'local' })
 
     const base = `http://127.0.0.1:${port}`
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' })

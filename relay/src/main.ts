@@ -2,12 +2,16 @@
  * Entry point: `tsx relay/src/main.ts`. Reads the environment, starts the relay, and prints one
  * JSON line when listening, which tests and supervisors read to learn the actual port:
  *
- *   {"level":"info","event":"listening","time":"…","port":8080,"host":"127.0.0.1",…}
+ *   {"level":"info","event":"listening","port":8080,"host":"127.0.0.1",…,"enrolment":"local",
+ *    "trustedProxies":0,"metricsAccess":"local","time":"…"}
  *
  * SIGTERM / SIGINT close gracefully (sockets get 1001, pending writes finish, the database closes).
  */
+import { metricsAccessMode } from './app/metrics-route'
+import { enrolmentMode } from './auth/enrolment'
 import { ConfigError, loadConfig } from './config'
 import { createLogger, errorFields } from './log'
+import { isLoopbackHost } from './perimeter/client-address'
 import { startRelay } from './server'
 
 async function main(): Promise<void> {
@@ -23,12 +27,19 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel })
   const relay = await startRelay(config, { logger })
+  const enrolment = enrolmentMode({ secret: config.enrolmentSecret, open: config.openEnrolment })
   logger.info('listening', {
     port: relay.port,
     host: relay.host,
     dataDir: config.dataDir,
     staticDir: config.staticDir,
+    enrolment,
+    trustedProxies: config.perimeter.trustedProxies,
+    metricsAccess: metricsAccessMode(config.metricsToken),
   })
+  // Listening beyond loopback with neither a secret nor open enrolment: devices of the network may
+  // join practices, but creating one is refused to them (auth/enrolment.ts). Say so at start.
+  if (enrolment === 'local' && !isLoopbackHost(config.host)) logger.warn('enrolment_local_only', { host: config.host })
 
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {

@@ -7,6 +7,7 @@ import { DefaultLimits, ENROLMENT_HEADER } from '../../../shared/src/protocol/co
 import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import { SqliteStorage } from '../storage/sqlite-storage'
+import { DefaultPerimeter, Perimeter, type PerimeterConfig } from '../perimeter/perimeter'
 import { createApp, type AppDeps } from './create-app'
 
 const cleanups: (() => unknown)[] = []
@@ -238,5 +239,158 @@ describe('security headers', () => {
       expect(await response.text()).not.toContain('sources')
     }
     expect((await app.request('/sw.js')).status).toBe(200)
+  })
+})
+
+/** The env @hono/node-server gives a request from `address` (what request-client.ts reads). */
+const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } })
+const REMOTE = '203.0.113.9'
+
+/** An app whose per-address limits run on a clock the test moves. */
+function perimeterApp(config: Partial<PerimeterConfig> = {}, overrides: Partial<AppDeps> = {}) {
+  const clock = { now: 5_000_000 }
+  const metrics = createRelayMetrics()
+  const perimeter = new Perimeter({ config: { ...DefaultPerimeter, ...config }, logger: silentLogger, metrics, now: () => clock.now })
+  return { ...makeApp({ metrics, perimeter, ...overrides }), clock, metrics }
+}
+
+describe('GET /metrics access', () => {
+  it('serves this machine, and refuses anyone else (a proxy on this machine included) with 403', async () => {
+    const { app, metrics } = perimeterApp()
+    expect((await app.request('/metrics', {}, from('127.0.0.1'))).status).toBe(200)
+    expect((await app.request('/metrics', {}, from('::1'))).status).toBe(200)
+    const remote = await app.request('/metrics', {}, from(REMOTE))
+    expect(remote.status).toBe(403)
+    expect(await remote.json()).toMatchObject({ error: expect.stringContaining('TOURNEE_METRICS_TOKEN') })
+    const proxied = await app.request('/metrics', { headers: { 'x-forwarded-for': REMOTE } }, from('127.0.0.1'))
+    expect(proxied.status).toBe(403)
+    expect(metrics.registry.value('tournee_perimeter_refusals_total', { reason: 'metrics_not_local' })).toBe(2)
+  })
+
+  it('with a token, asks every address for it, this machine included, and throttles wrong guesses', async () => {
+    const token = 'scrape-me-0123456789'
+    const { app, metrics } = perimeterApp({ failedCredentials: { burst: 2, perMinute: 6 } }, { metricsToken: token })
+    const get = (address: string, authorization?: string) =>
+      app.request('/metrics', { headers: authorization === undefined ? {} : { authorization } }, from(address))
+    const missing = await get('127.0.0.1')
+    expect(missing.status).toBe(401)
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="tournee-metrics"')
+    expect((await get(REMOTE, `Bearer ${token}`)).status).toBe(200)
+    expect((await get('127.0.0.1', `Bearer ${token}`)).status).toBe(200)
+    expect((await get(REMOTE, 'Bearer wrong-token-0123456789')).status).toBe(401)
+    expect((await get(REMOTE, 'Bearer wrong-token-0123456789')).status).toBe(401)
+    const throttled = await get(REMOTE, `Bearer ${token}`)
+    expect(throttled.status).toBe(429)
+    expect(throttled.headers.get('retry-after')).toBe('10')
+    expect(metrics.registry.value('tournee_credential_failures_total', { surface: 'metrics' })).toBe(2)
+  })
+
+  it('shows the refusals and the tracked addresses', async () => {
+    const { app } = perimeterApp()
+    await app.request(`/v1/spaces/${randomId()}`, { headers: bearer(credential()) }, from(REMOTE))
+    await app.request('/metrics', {}, from(REMOTE))
+    const text = await (await app.request('/metrics', {}, from('127.0.0.1'))).text()
+    expect(text).toContain('tournee_perimeter_refusals_total{reason="metrics_not_local"} 1')
+    expect(text).toContain('tournee_perimeter_tracked_addresses 1')
+  })
+})
+
+describe('failed credentials on the space routes, per address', () => {
+  const config = { failedCredentials: { burst: 3, perMinute: 6 } }
+
+  async function withSpace(overrides: Partial<AppDeps> = {}) {
+    const setup = perimeterApp(config, overrides)
+    const spaceId = randomId()
+    const mine = credential()
+    expect((await setup.app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: bearer(mine) })).status).toBe(201)
+    return { ...setup, spaceId, mine }
+  }
+
+  it('answers 429 with Retry-After once an address failed `burst` times, before checking even a right credential; then lets it in again', async () => {
+    const { app, clock, spaceId, mine, metrics } = await withSpace()
+    const probe = (value: string, address = REMOTE) => app.request(`/v1/spaces/${spaceId}`, { headers: bearer(value) }, from(address))
+    for (let i = 0; i < 3; i++) expect((await probe(credential())).status).toBe(401)
+    const throttled = await probe(mine)
+    expect(throttled.status).toBe(429)
+    expect(throttled.headers.get('retry-after')).toBe('10')
+    expect(await throttled.json()).toMatchObject({ error: 'Too many refused credentials from this address: retry in 10 s' })
+    // The digests' and attachments' routes too: it is the address that waits.
+    expect((await app.request(`/v1/spaces/${spaceId}/digests/directory`, { headers: bearer(mine) }, from(REMOTE))).status).toBe(429)
+    // Another address, and this machine, are not concerned.
+    expect((await probe(mine, '198.51.100.4')).status).toBe(204)
+    expect((await probe(mine, '127.0.0.1')).status).toBe(204)
+    clock.now += 10_000
+    expect((await probe(mine)).status).toBe(204)
+    expect(metrics.registry.value('tournee_credential_failures_total', { surface: 'http' })).toBe(3)
+    expect(metrics.registry.value('tournee_perimeter_refusals_total', { reason: 'failed_credentials' })).toBe(2)
+  })
+
+  it('never counts a right credential', async () => {
+    const { app, spaceId, mine } = await withSpace()
+    for (let i = 0; i < 50; i++) expect((await app.request(`/v1/spaces/${spaceId}`, { headers: bearer(mine) }, from(REMOTE))).status).toBe(204)
+  })
+
+  it('counts a wrong guess wherever it shows: an attachment, a digest, a PUT of an existing space (409)', async () => {
+    const { app, spaceId, metrics } = await withSpace({ openEnrolment: true })
+    const wrong = bearer(credential())
+    expect((await app.request(`/v1/spaces/${spaceId}/attachments/${'a'.repeat(64)}`, { headers: wrong }, from(REMOTE))).status).toBe(401)
+    expect((await app.request(`/v1/spaces/${spaceId}/digests/directory`, { headers: wrong }, from(REMOTE))).status).toBe(401)
+    expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: wrong }, from(REMOTE))).status).toBe(409)
+    expect((await app.request(`/v1/spaces/${spaceId}`, { headers: wrong }, from(REMOTE))).status).toBe(429)
+    expect(metrics.registry.value('tournee_credential_failures_total', { surface: 'http' })).toBe(3)
+  })
+
+  it('counts wrong enrolment secrets, and lets CORS pages read Retry-After', async () => {
+    const { app } = perimeterApp(config, { enrolmentSecret: 'the-operators-secret' })
+    const put = () =>
+      app.request(
+        `/v1/spaces/${randomId()}`,
+        { method: 'PUT', headers: { ...bearer(credential()), [ENROLMENT_HEADER]: 'a-guess-at-the-secret', origin: 'https://cabinet.example.fr' } },
+        from(REMOTE),
+      )
+    for (let i = 0; i < 3; i++) expect((await put()).status).toBe(403)
+    const throttled = await put()
+    expect(throttled.status).toBe(429)
+    expect(throttled.headers.get('access-control-allow-origin')).toBe('https://cabinet.example.fr')
+    expect(throttled.headers.get('access-control-expose-headers')).toContain('retry-after')
+  })
+})
+
+describe('space creation', () => {
+  const put = (app: Awaited<ReturnType<typeof perimeterApp>>['app'], address: string, spaceId = randomId(), value = credential(), extra: Record<string, string> = {}) =>
+    app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: { ...bearer(value), ...extra } }, from(address))
+
+  it('is open to this machine, and closed to others unless the operator opened it or they bring the secret', async () => {
+    const closed = perimeterApp()
+    expect((await put(closed.app, '127.0.0.1')).status).toBe(201)
+    const refused = await put(closed.app, REMOTE)
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toMatchObject({ field: ENROLMENT_HEADER, error: expect.stringContaining('TOURNEE_OPEN_ENROLMENT') })
+    const proxied = await put(closed.app, '127.0.0.1', randomId(), credential(), { 'x-forwarded-for': REMOTE })
+    expect(proxied.status).toBe(403)
+    expect(closed.metrics.registry.value('tournee_perimeter_refusals_total', { reason: 'enrolment_closed' })).toBe(2)
+
+    expect((await put(perimeterApp({}, { openEnrolment: true }).app, REMOTE)).status).toBe(201)
+    const withSecret = perimeterApp({}, { enrolmentSecret: 'the-operators-secret' })
+    expect((await put(withSecret.app, REMOTE, randomId(), credential(), { [ENROLMENT_HEADER]: 'the-operators-secret' })).status).toBe(201)
+    expect((await put(withSecret.app, '127.0.0.1')).status).toBe(401)
+  })
+
+  it('is rate-limited per address; a retry of a space already there costs nothing', async () => {
+    const { app, clock, storage } = perimeterApp({ spaceCreations: { burst: 2, perHour: 6 } }, { openEnrolment: true })
+    const spaceId = randomId()
+    const mine = credential()
+    expect((await put(app, REMOTE, spaceId, mine)).status).toBe(201)
+    for (let i = 0; i < 5; i++) expect((await put(app, REMOTE, spaceId, mine)).status).toBe(200)
+    expect((await put(app, REMOTE)).status).toBe(201)
+    const refusedId = randomId()
+    const throttled = await put(app, REMOTE, refusedId)
+    expect(throttled.status).toBe(429)
+    expect(throttled.headers.get('retry-after')).toBe('600')
+    expect(await storage.getCredentialHash(refusedId)).toBeNull()
+    expect((await put(app, '198.51.100.4')).status).toBe(201)
+    for (let i = 0; i < 10; i++) expect((await put(app, '127.0.0.1')).status).toBe(201)
+    clock.now += 600_000
+    expect((await put(app, REMOTE)).status).toBe(201)
   })
 })

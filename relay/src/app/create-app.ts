@@ -2,7 +2,7 @@
  * The relay's HTTP surface (the WebSocket upgrade is handled in server.ts, before hono sees it):
  *
  *   GET  /healthz              {"status":"ok"}
- *   GET  /metrics              Prometheus text
+ *   GET  /metrics              Prometheus text, to this machine or with the metrics token (metrics-route.ts)
  *   PUT  /v1/spaces/:spaceId   enrol a space (see spaces.ts)
  *   GET  /v1/spaces/:spaceId   check a credential
  *   PUT  /v1/spaces/:spaceId/attachments/:hash   store an encrypted attachment (see attachments.ts)
@@ -12,6 +12,8 @@
  *   GET  /*                    the built client, when a static dir is configured
  *
  * Every answer carries nosniff, no-referrer and a Content-Security-Policy (security-headers.ts).
+ * The space routes count failed credentials per client address, and answer 429 + Retry-After to
+ * an address that failed too often, before anything else (credential-throttle.ts).
  */
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
@@ -25,8 +27,11 @@ import {
 import { errorFields, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
+import { DefaultPerimeter, Perimeter } from '../perimeter/perimeter'
 import { attachmentsRoutes } from './attachments'
+import { credentialThrottle } from './credential-throttle'
 import { digestsRoutes } from './digests'
+import { mountMetricsRoute } from './metrics-route'
 import { securityHeaders } from './security-headers'
 import { spacesRoutes } from './spaces'
 import { mountStaticClient } from './static-client'
@@ -36,6 +41,12 @@ export interface AppDeps {
   metrics: RelayMetrics
   logger: Logger
   enrolmentSecret: string | null
+  /** With no enrolment secret, whether spaces may be created from beyond this machine; default false. */
+  openEnrolment?: boolean
+  /** When set, /metrics requires it as a bearer token; default null: /metrics for this machine only. */
+  metricsToken?: string | null
+  /** The owner of the per-address limits, shared with the sync upgrades (server.ts); default: its own, with DefaultPerimeter. */
+  perimeter?: Perimeter
   allowedOrigins: readonly string[]
   staticDir: string | null
   limits: Limits
@@ -43,13 +54,12 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
+  const perimeter = deps.perimeter ?? new Perimeter({ config: DefaultPerimeter, logger: deps.logger, metrics: deps.metrics })
   // First, so that every answer carries them, the not-found and error handlers' included.
   app.use('*', securityHeaders(deps.allowedOrigins))
 
   app.get(Paths.health, (c) => c.json({ status: 'ok' }))
-  app.get(Paths.metrics, (c) =>
-    c.text(deps.metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
-  )
+  mountMetricsRoute(app, { metrics: deps.metrics, perimeter, token: deps.metricsToken ?? null })
 
   // Same-origin requests need no CORS; other pages only when the operator allowed their origin.
   app.use(
@@ -58,17 +68,21 @@ export function createApp(deps: AppDeps): Hono {
       origin: (origin) => (deps.allowedOrigins.includes(origin) ? origin : null),
       allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
       allowHeaders: ['authorization', 'content-type', ENROLMENT_HEADER, DIGEST_WEIGHT_HEADER],
-      // A page reads a digest's weight, and why a HEAD was refused, from these headers.
-      exposeHeaders: [DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER],
+      // A page reads a digest's weight, and why a HEAD was refused, from these headers; and when
+      // to try again after a 429.
+      exposeHeaders: [DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER, 'retry-after'],
       maxAge: 600,
     }),
   )
+  // After CORS, so that a preflight is answered as before; before every space route.
+  app.use(`${Paths.spaces}/*`, credentialThrottle(perimeter))
   app.route(
     Paths.spaces,
     spacesRoutes({
       storage: deps.storage,
       logger: deps.logger,
-      enrolmentSecret: deps.enrolmentSecret,
+      enrolment: { secret: deps.enrolmentSecret, open: deps.openEnrolment ?? false },
+      perimeter,
       maxHttpBodyBytes: deps.limits.maxHttpBodyBytes,
     }),
   )

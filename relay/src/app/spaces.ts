@@ -4,6 +4,8 @@
  *   PUT /v1/spaces/:spaceId   Authorization: Bearer <credential>   [x-tournee-enrolment: <secret>]
  *     201 created · 200 already exists with this credential (a retried enrolment)
  *     409 exists with another credential · 400 malformed id or credential · 401/403 enrolment
+ *     (auth/enrolment.ts: secret missing, wrong, or creation closed to clients beyond this machine)
+ *     429 + Retry-After: this address created spaces too fast (perimeter/perimeter.ts)
  *   GET /v1/spaces/:spaceId   Authorization: Bearer <credential>
  *     204 credential right · 401 wrong · 404 unknown space
  *
@@ -16,14 +18,17 @@ import { ENROLMENT_HEADER } from '../../../shared/src/protocol/constants'
 import { isSpaceId } from '../../../shared/src/protocol/ids'
 import { parseBearer } from '../auth/bearer'
 import { credentialMatches, hashCredential } from '../auth/credential'
-import { checkEnrolment } from '../auth/enrolment'
+import { checkEnrolment, type EnrolmentPolicy } from '../auth/enrolment'
 import type { Logger } from '../log'
+import { PerimeterRefusal, type Perimeter } from '../perimeter/perimeter'
 import type { RelayStorage } from '../storage/relay-storage'
+import { clientOf, tooManyRequests } from './request-client'
 
 export interface SpacesDeps {
   storage: RelayStorage
   logger: Logger
-  enrolmentSecret: string | null
+  enrolment: EnrolmentPolicy
+  perimeter: Perimeter
   maxHttpBodyBytes: number
 }
 
@@ -76,14 +81,34 @@ export function spacesRoutes(deps: SpacesDeps): Hono {
       const request = readSpaceRequest(c)
       if (!request.ok) return c.json<ErrorBody>(request.error, 400)
       const { spaceId, credential } = request
-      const enrolment = checkEnrolment(deps.enrolmentSecret, c.req.header(ENROLMENT_HEADER))
+      const client = clientOf(c, deps.perimeter)
+      const enrolment = checkEnrolment(deps.enrolment, c.req.header(ENROLMENT_HEADER), client.local)
       if (enrolment === 'missing') {
         return c.json<ErrorBody>({ error: 'This relay requires an enrolment secret', field: ENROLMENT_HEADER }, 401)
       }
       if (enrolment === 'wrong') {
         return c.json<ErrorBody>({ error: 'Wrong enrolment secret', field: ENROLMENT_HEADER }, 403)
       }
-      const result = await deps.storage.createSpace(spaceId, hashCredential(credential))
+      if (enrolment === 'closed') {
+        deps.perimeter.refused(client, PerimeterRefusal.EnrolmentClosed)
+        return c.json<ErrorBody>(
+          {
+            error:
+              'This relay creates practices only from its own machine: its operator sets TOURNEE_ENROLMENT_SECRET (and gives you the secret) or TOURNEE_OPEN_ENROLMENT=1',
+            field: ENROLMENT_HEADER,
+          },
+          403,
+        )
+      }
+      const creation = deps.perimeter.reserveSpaceCreation(client)
+      if (!creation.ok) return tooManyRequests(c, creation)
+      let result
+      try {
+        result = await deps.storage.createSpace(spaceId, hashCredential(credential))
+      } finally {
+        // Only a space actually created spends the address's allowance: a retry finds it there.
+        if (result !== 'created') creation.release()
+      }
       deps.logger.info('space_enrolled', { spaceId, status: result })
       if (result === 'created') return c.json({ spaceId, status: 'created' }, 201)
       if (result === 'exists') return c.json({ spaceId, status: 'exists' }, 200)

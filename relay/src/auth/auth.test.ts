@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { toBase64Url } from '../../../shared/src/crypto/base64url'
-import { parseBearer } from './bearer'
+import { parseBearer, parseBearerToken } from './bearer'
 import { timingSafeEqualBytes, timingSafeEqualStrings } from './constant-time'
 import { credentialMatches, hashCredential, InvalidCredentialError } from './credential'
-import { checkEnrolment } from './enrolment'
+import { checkEnrolment, enrolmentMode } from './enrolment'
 import { checkOrigin } from './origin'
 import { parseSubprotocols } from './subprotocols'
 import { decideUpgrade, roomFromSyncPath } from './upgrade'
@@ -72,6 +72,20 @@ describe('subprotocol parsing', () => {
   })
 })
 
+describe('bearer token parsing', () => {
+  it.each([
+    ['Bearer scrape-me-0123456789', 'scrape-me-0123456789'],
+    ['bearer x', 'x'],
+    ['Bearer', null],
+    ['Bearer two words', null],
+    ['Basic abc', null],
+    ['Bearer tökén', null],
+    [undefined, null],
+  ])('%j → %j', (header, expected) => {
+    expect(parseBearerToken(header)).toBe(expected)
+  })
+})
+
 describe('bearer parsing', () => {
   it.each([
     [`Bearer ${CREDENTIAL}`, CREDENTIAL],
@@ -111,16 +125,31 @@ describe('origin check', () => {
 })
 
 describe('enrolment check', () => {
+  const SECRET = 'a-long-enough-secret'
   it.each([
-    [null, undefined, 'open'],
-    [null, 'anything', 'open'],
-    ['a-long-enough-secret', 'a-long-enough-secret', 'granted'],
-    ['a-long-enough-secret', undefined, 'missing'],
-    ['a-long-enough-secret', '', 'missing'],
-    ['a-long-enough-secret', 'a-long-enough-secreT', 'wrong'],
-    ['a-long-enough-secret', 'a-long-enough-secret ', 'wrong'],
-  ] as const)('secret %j, header %j → %s', (secret, presented, expected) => {
-    expect(checkEnrolment(secret, presented)).toBe(expected)
+    // secret, open, header, local → verdict
+    [null, false, undefined, true, 'open'],
+    [null, false, 'anything', true, 'open'],
+    [null, false, undefined, false, 'closed'],
+    [null, false, 'anything', false, 'closed'],
+    [null, true, undefined, false, 'open'],
+    [SECRET, false, SECRET, false, 'granted'],
+    [SECRET, false, SECRET, true, 'granted'],
+    [SECRET, false, undefined, false, 'missing'],
+    [SECRET, false, undefined, true, 'missing'],
+    [SECRET, false, '', false, 'missing'],
+    [SECRET, false, 'a-long-enough-secreT', false, 'wrong'],
+    [SECRET, false, 'a-long-enough-secret ', true, 'wrong'],
+  ] as const)('secret %j, open %j, header %j, local %j → %s', (secret, open, presented, local, expected) => {
+    expect(checkEnrolment({ secret, open }, presented, local)).toBe(expected)
+  })
+
+  it.each([
+    [{ secret: SECRET, open: false }, 'secret'],
+    [{ secret: null, open: true }, 'open'],
+    [{ secret: null, open: false }, 'local'],
+  ] as const)('%j reads as %s', (policy, mode) => {
+    expect(enrolmentMode(policy)).toBe(mode)
   })
 })
 

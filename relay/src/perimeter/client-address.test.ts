@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isLoopback, keyOf, normalizeAddress, resolveClient, type ClientSource } from './client-address'
+import { isLoopback, isLoopbackHost, keyOf, normalizeAddress, resolveClient, type ClientSource } from './client-address'
 
 function source(peer: string | null | undefined, headers: Record<string, string> = {}): ClientSource {
   return { peer, header: (name) => headers[name] }
@@ -73,5 +73,19 @@ describe('addresses', () => {
     ['10.0.0.1', false],
   ])('%s is loopback: %s', (address, expected) => {
     expect(isLoopback(address)).toBe(expected)
+  })
+})
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['localhost', true],
+    ['::1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.10', false],
+    ['relais.cabinet.fr', false],
+  ])('%s binds this machine only: %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected)
   })
 })

@@ -86,6 +86,13 @@ export function keyOf(address: string): string {
   return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`
 }
 
+/** Whether TOURNEE_HOST binds this machine only (then only this machine, or a proxy on it, reaches the relay). */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true
+  const address = normalizeAddress(host)
+  return address !== null && isLoopback(address)
+}
+
 export function isLoopback(address: string): boolean {
   if (isIP(address) === 4) return address.startsWith('127.')
   const groups = ipv6Groups(address)

@@ -78,6 +78,21 @@ export interface Refused {
 }
 export type Reservation = { readonly ok: true; release(): void } | Refused
 
+/** What a refused client reads (HTTP body, upgrade refusal): what happened and when to try again. */
+export function describeRefusal(refused: Refused): string {
+  const wait = `retry in ${refused.retryAfterSeconds} s`
+  switch (refused.reason) {
+    case PerimeterRefusal.FailedCredentials:
+      return `Too many refused credentials from this address: ${wait}`
+    case PerimeterRefusal.Connections:
+      return `This address already holds as many sync connections as the relay allows: close some, or ${wait}`
+    case PerimeterRefusal.SpaceCreations:
+      return `Too many practices created from this address: ${wait}`
+    default:
+      return `Refused for this address: ${wait}`
+  }
+}
+
 /** A full socket allowance frees at no known time: a hint for the device's backoff. */
 export const CONNECTIONS_RETRY_AFTER_SECONDS = 30
 const LOG_INTERVAL_MS = 60_000
