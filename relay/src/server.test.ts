@@ -13,11 +13,11 @@ import * as Y from 'yjs'
 import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base64url'
 import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, KEEP_ALIVE_MS, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
 import type { RelayConfig } from './config'
-import { DefaultPerimeter } from './perimeter/perimeter'
+import { DefaultPerimeter, type PerimeterConfig } from './perimeter/perimeter'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
 import { delegatingStorage } from './storage/delegating-storage'
 import { SqliteStorage } from './storage/sqlite-storage'
-import { SyncTestClient, TEST_ROOM_ID, upgradeStatus } from './test-support/sync-test-client'
+import { SyncTestClient, TEST_ROOM_ID, upgradeAnswer, upgradeStatus } from './test-support/sync-test-client'
 import { waitFor } from './test-support/wait-for'
 import { silentLogger } from './log'
 
@@ -66,8 +66,8 @@ async function createSpace(url: string): Promise<{ spaceId: string; credential: 
   return { spaceId, credential }
 }
 
-async function connect(url: string, space: { spaceId: string; credential: string }, roomId?: string): Promise<SyncTestClient> {
-  const client = await SyncTestClient.connect(url, space.spaceId, space.credential, roomId === undefined ? {} : { roomId })
+async function connect(url: string, space: { spaceId: string; credential: string }, roomId?: string, headers?: Record<string, string>): Promise<SyncTestClient> {
+  const client = await SyncTestClient.connect(url, space.spaceId, space.credential, { ...(roomId === undefined ? {} : { roomId }), ...(headers === undefined ? {} : { headers }) })
   cleanups.push(() => client.destroy())
   return client
 }
@@ -363,6 +363,60 @@ describe('upgrade refusals', () => {
     const { url } = await start(config(tempDir()))
     const client = await connect(url, await createSpace(url))
     expect(client.socket.protocol).toBe(SUBPROTOCOL)
+  })
+})
+
+describe('per-address limits on sync upgrades', () => {
+  /** A relay behind one trusted proxy: each test poses as addresses through X-Forwarded-For. */
+  const behindProxy = (perimeter: Partial<PerimeterConfig>) => config(tempDir(), {}, { perimeter: { ...DefaultPerimeter, trustedProxies: 1, ...perimeter } })
+  const as = (address: string) => ({ 'x-forwarded-for': address })
+
+  it('refuses with 429 and Retry-After an address that failed too often, before its credential is checked, and lets it in once it waited', async () => {
+    const clock = { now: 1_000_000 }
+    const { url, relay } = await start(behindProxy({ failedCredentials: { burst: 3, perMinute: 6 } }), { now: () => clock.now })
+    const space = await createSpace(url)
+    const path = `${url.replace('http', 'ws')}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`
+    const good = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential]
+    const wrong = () => [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + toBase64Url(randomBytes(32))]
+
+    for (let i = 0; i < 3; i++) expect(await upgradeStatus(path, wrong(), as('203.0.113.9'))).toBe(401)
+    const refused = await upgradeAnswer(path, good, as('203.0.113.9'))
+    expect(refused.status).toBe(429)
+    expect(refused.headers).toMatchObject({ 'retry-after': '10', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
+    // The address's HTTP requests wait too: one budget per address.
+    const probe = await fetch(`${url}/v1/spaces/${space.spaceId}`, { headers: { authorization: `Bearer ${space.credential}`, ...as('203.0.113.9') } })
+    expect(probe.status).toBe(429)
+    expect(probe.headers.get('retry-after')).toBe('10')
+    // Others are not concerned: another address, and this machine itself.
+    expect(await upgradeStatus(path, good, as('198.51.100.4'))).toBe(101)
+    expect(await upgradeStatus(path, good)).toBe(101)
+    clock.now += 10_000
+    expect(await upgradeStatus(path, good, as('203.0.113.9'))).toBe(101)
+
+    const value = (name: string, labels: Record<string, string>) => relay.metrics.registry.value(name, labels)
+    expect(value('tournee_upgrades_refused_total', { reason: 'throttled' })).toBe(1)
+    expect(value('tournee_credential_failures_total', { surface: 'websocket' })).toBe(3)
+    expect(value('tournee_perimeter_refusals_total', { reason: 'failed_credentials' })).toBe(2)
+  })
+
+  it('caps open sockets per address; a closed, refused or failed upgrade gives its slot back', async () => {
+    const { url, relay } = await start(behindProxy({ maxConnectionsPerAddress: 2 }))
+    const space = await createSpace(url)
+    const path = `${url.replace('http', 'ws')}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`
+    const wrong = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + toBase64Url(randomBytes(32))]
+    for (let i = 0; i < 5; i++) expect(await upgradeStatus(path, wrong, as('203.0.113.9'))).toBe(401)
+    expect(await upgradeStatus(`${path}/not-a-room`, [SUBPROTOCOL], as('203.0.113.9'))).toBe(404)
+
+    const first = await connect(url, space, undefined, as('203.0.113.9'))
+    await connect(url, space, undefined, as('203.0.113.9'))
+    const refused = await upgradeAnswer(path, [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential], as('203.0.113.9'))
+    expect(refused.status).toBe(429)
+    expect(refused.headers['retry-after']).toBe('30')
+    expect(relay.metrics.registry.value('tournee_upgrades_refused_total', { reason: 'address_connections' })).toBe(1)
+    await connect(url, space, undefined, as('198.51.100.4'))
+
+    first.socket.close()
+    await waitFor(async () => expect(await upgradeStatus(path, [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential], as('203.0.113.9'))).toBe(101))
   })
 })
 

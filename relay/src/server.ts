@@ -9,6 +9,11 @@
  * and only a device holding the credential learns that the limit is reached. Nothing is loaded or
  * stored for that room.
  *
+ * Before any of that, the client's address (perimeter/): an address with too many failed
+ * credentials, or already holding its allowance of sync sockets, is refused 429 with Retry-After
+ * before its credential is looked at; a refused credential counts against it. The socket slot is
+ * held until the TCP socket closes, whatever ends it.
+ *
  * Every open socket is kept alive (rooms/keep-alive.ts): the relay is never silent on it for more
  * than config.keepAliveMs, and cuts a device that stopped answering WebSocket pings.
  *
@@ -23,10 +28,12 @@ import { serve } from '@hono/node-server'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseCode, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { createApp } from './app/create-app'
+import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
 import { admitSyncSocket } from './rooms/admission'
 import type { RelayConfig } from './config'
 import { createLogger, errorFields, type Logger } from './log'
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics'
+import { describeRefusal, Perimeter } from './perimeter/perimeter'
 import { SyncConnection } from './rooms/connection'
 import { KeepAlive } from './rooms/keep-alive'
 import { RoomRegistry } from './rooms/room-registry'
@@ -73,11 +80,15 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     compactBytesRatio: options.compactBytesRatio ?? 1.25,
     ...(options.ackAllAfterMs === undefined ? {} : { ackAllAfterMs: options.ackAllAfterMs }),
   })
+  const perimeter = new Perimeter({ config: config.perimeter, logger, metrics, ...(options.now === undefined ? {} : { now: options.now }) })
   const app = createApp({
     storage,
     metrics,
     logger,
+    perimeter,
     enrolmentSecret: config.enrolmentSecret,
+    openEnrolment: config.openEnrolment,
+    metricsToken: config.metricsToken,
     allowedOrigins: config.allowedOrigins,
     staticDir: config.staticDir,
     limits: config.limits,
@@ -116,9 +127,26 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       refuse(socket, 503, 'Relay shutting down: retry shortly')
       return
     }
+    const client = perimeter.client({ peer: request.socket.remoteAddress, header: (name) => headerValue(request.headers[name]) })
+    const throttled = perimeter.beforeCredential(client)
+    if (throttled) {
+      metrics.upgradesRefused.inc({ reason: 'throttled' })
+      refuse(socket, 429, describeRefusal(throttled), { 'retry-after': String(throttled.retryAfterSeconds) })
+      return
+    }
+    const slot = perimeter.openConnection(client)
+    if (!slot.ok) {
+      metrics.upgradesRefused.inc({ reason: 'address_connections' })
+      refuse(socket, 429, describeRefusal(slot), { 'retry-after': String(slot.retryAfterSeconds) })
+      return
+    }
+    // The slot is the TCP socket's: freed however it ends (refused below, closed, cut, failed).
+    if (socket.destroyed) slot.release()
+    else socket.once('close', slot.release)
     const admission = await admitSyncSocket({ url: request.url, headers: request.headers }, { storage, allowedOrigins: config.allowedOrigins, limits: config.limits })
     if (admission.kind === 'refused') {
       metrics.upgradesRefused.inc({ reason: admission.reason })
+      if (admission.reason === 'credential') perimeter.credentialFailed(client, 'websocket')
       logger.info('upgrade_refused', { spaceId: admission.spaceId, status: admission.status, reason: admission.reason })
       refuse(socket, admission.status, admission.message)
       return
@@ -189,15 +217,22 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   }
 }
 
-function refuse(socket: Duplex, status: number, message: string): void {
+/** A refused upgrade: a plain HTTP answer on the raw socket, with the headers every answer carries. */
+function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return
   const body = message + '\n'
+  const lines = Object.entries({ ...EVERY_RESPONSE_HEADERS, ...headers }).map(([name, value]) => `${name}: ${value}\r\n`)
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Connection: close\r\n' +
       'Content-Type: text/plain; charset=utf-8\r\n' +
+      lines.join('') +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
       body,
     () => socket.destroy(),
   )
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
 }

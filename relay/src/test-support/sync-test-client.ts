@@ -132,16 +132,25 @@ export class SyncTestClient {
 }
 
 /** Attempts an upgrade and reports the HTTP status of a refusal, or 101 when it opened. */
-export function upgradeStatus(url: string, protocols: string[], headers: Record<string, string> = {}): Promise<number> {
+export async function upgradeStatus(url: string, protocols: string[], headers: Record<string, string> = {}): Promise<number> {
+  return (await upgradeAnswer(url, protocols, headers)).status
+}
+
+/** Attempts an upgrade: the status and headers of a refusal, or 101 (and no headers) when it opened. */
+export function upgradeAnswer(
+  url: string,
+  protocols: string[],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, protocols, { headers })
     socket.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0)
+      resolve({ status: response.statusCode ?? 0, headers: response.headers })
       response.resume()
       socket.terminate()
     })
     socket.once('open', () => {
-      resolve(101)
+      resolve({ status: 101, headers: {} })
       socket.terminate()
     })
     socket.on('error', (error) => reject(error))
