@@ -2,6 +2,8 @@
  * Entry point: opens this device's practice from local storage (no network needed) and mounts
  * the app. Side effects that must happen once per page load start here, not inside components.
  */
+// First: zod must know it runs under the CSP before any schema is built (zod-jitless.ts).
+import './app/zod-jitless'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import * as device from './sync/device/device'
