@@ -34,11 +34,33 @@ export async function decodeDigestJson(bytes: Uint8Array, format: number, refusa
   }
   const found = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined
   if (found !== format) {
+    const newer = typeof found === 'number' && Number.isSafeInteger(found) && found > format
     throw refusal.error(
       `${refusal.what} of format ${JSON.stringify(found) ?? 'none'}; this version reads format ${format}: wait for ${refusal.waitFor} (or update the app)`,
+      newer ? { cause: new NewerDigestFormat(found, format) } : undefined,
     )
   }
   return json
+}
+
+/**
+ * The cause of a refusal of a digest written by a newer version of Tournée (its format is above
+ * the one this version reads). Such a digest is not this device's to replace: its writer holds a
+ * format this one cannot even read (client/src/sync/digests/digest-sync.ts).
+ */
+export class NewerDigestFormat extends Error {
+  override name = 'NewerDigestFormat'
+  constructor(
+    readonly found: number,
+    readonly reads: number,
+  ) {
+    super(`Digest of format ${found}, newer than this version's ${reads}`)
+  }
+}
+
+/** Whether a digest decoder's refusal is of a digest of a newer format (NewerDigestFormat). */
+export function isNewerDigestFormat(error: unknown): boolean {
+  return error instanceof Error && error.cause instanceof NewerDigestFormat
 }
 
 /**

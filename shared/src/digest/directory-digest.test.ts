@@ -16,6 +16,7 @@ import {
   buildDirectoryDigest,
   decodeDirectoryDigest,
   encodeDirectoryDigest,
+  stateVectorCovers,
   stateVectorWeight,
 } from './directory-digest'
 
@@ -258,5 +259,29 @@ describe('stateVectorWeight', () => {
     expect(stateVectorWeight(Y.encodeStateVector(b))).toBeGreaterThan(start)
     exchange(a, b)
     expect(stateVectorWeight(Y.encodeStateVector(a))).toBe(stateVectorWeight(Y.encodeStateVector(b)))
+  })
+})
+
+describe('stateVectorCovers', () => {
+  it("tells whether a digest counts every change a device's directory holds", () => {
+    const clock = steppingClock()
+    const a = directory()
+    const b = fork(a, 'directory-b')
+    const digest = buildDirectoryDigest(a, 1).stateVector
+    expect(stateVectorCovers(digest, Y.encodeStateVector(a))).toBe(true)
+    expect(stateVectorCovers(digest, Y.encodeStateVector(b))).toBe(true)
+    // A device with one more patient is not covered; one with less is.
+    addPatient(b, { birthName: 'Noir', firstNames: 'Ana' }, bob, clock)
+    expect(stateVectorCovers(digest, Y.encodeStateVector(b))).toBe(false)
+    expect(stateVectorCovers(Y.encodeStateVector(b), digest)).toBe(true)
+    // A newer version of a patient the digest has is a change it lacks too.
+    const [first] = listPatients(a).items
+    updatePatient(a, first!.id, { phones: ['0700000000'] }, alice, clock)
+    expect(stateVectorCovers(digest, Y.encodeStateVector(a))).toBe(false)
+    // Apart: each holds a change the other lacks.
+    expect(stateVectorCovers(Y.encodeStateVector(a), Y.encodeStateVector(b))).toBe(false)
+    expect(stateVectorCovers(Y.encodeStateVector(b), Y.encodeStateVector(a))).toBe(false)
+    exchange(a, b)
+    expect(stateVectorCovers(Y.encodeStateVector(a), Y.encodeStateVector(b))).toBe(true)
   })
 })

@@ -207,6 +207,20 @@ async function readPatientRows(
   return patients
 }
 
+/**
+ * Whether a digest built from a doc of state vector `digest` covers everything a doc of state
+ * vector `own` holds: every change `own` counts (each writer's clock) is counted in `digest`
+ * too. A model change is always a new struct (a field set, a soft delete, a merge's redirect), so
+ * a digest that covers a device's doc lists every record that doc holds, at its latest version
+ * there; one that does not lacks a change the device has (a patient, a newer version of one).
+ * Both must be valid state vectors (decodeStateVectorField checks a decoded digest's).
+ */
+export function stateVectorCovers(digest: Uint8Array, own: Uint8Array): boolean {
+  const known = Y.decodeStateVector(digest)
+  for (const [client, clock] of Y.decodeStateVector(own)) if ((known.get(client) ?? 0) < clock) return false
+  return true
+}
+
 /** Sum of the clocks of a Yjs state vector: grows with every change a device knows of. */
 export function stateVectorWeight(stateVector: Uint8Array): number {
   let weight = 0

@@ -5,7 +5,8 @@ import { agendaDocId } from '../model/doc-ids'
 import { alice, steppingClock } from '../model/test-support'
 import { TEST_TODAY } from '../../../tests/helpers/test-clock'
 import { monthOfDay, shiftDay, weekOf } from '../../../tests/helpers/calendar-oracle'
-import { encodeDigestJson } from './digest-json'
+import { toBase64Url } from '../crypto/base64url'
+import { encodeDigestJson, isNewerDigestFormat } from './digest-json'
 import {
   WEEK_DIGEST_FORMAT,
   WeekDigestFormatError,
@@ -14,6 +15,7 @@ import {
   encodeWeekDigest,
   weekDigestAppointments,
   weekDigestCovers,
+  weekDigestCoversDocs,
   weekDigestWeight,
   weekDigestWindow,
 } from './week-digest'
@@ -103,13 +105,43 @@ describe('week digest', () => {
     expect(Number.isSafeInteger(weekDigestWeight('2099-12-28', [nov, dec]))).toBe(true)
   })
 
-  it('refuses what it cannot read, naming the path and never the value', async () => {
+  it('records the state vector of each month doc it read, and reads back one written without them as null', async () => {
     const { nov, dec } = straddlingMonths()
     const digest = buildWeekDigest([nov, dec], TODAY, 1)
+    expect(digest.stateVectors).toEqual({ 'agenda/2026-11': Y.encodeStateVector(nov), 'agenda/2026-12': Y.encodeStateVector(dec) })
+    const { stateVectors: _, ...earlier } = digest
+    expect((await decodeWeekDigest(await encodeDigestJson(earlier))).stateVectors).toBeNull()
+    const broken = { ...earlier, stateVectors: { 'agenda/2026-11': toBase64Url(new Uint8Array([5])) } }
+    await expect(decodeWeekDigest(await encodeDigestJson(broken))).rejects.toThrow(/stateVectors\.agenda\/2026-11/)
+  })
+
+  it("covers a device's month docs when it counts every change of each, or is of a later window", () => {
+    const { nov, dec } = straddlingMonths()
+    const digest = buildWeekDigest([nov, dec], TODAY, 1)
+    expect(weekDigestCoversDocs(digest, TODAY, [nov, dec])).toBe(true)
+    // A device that holds one more change (a booking, here in December) is not covered.
+    addAppointment(dec, { ...base, start: '2026-12-01T11:00' }, alice, steppingClock())
+    expect(weekDigestCoversDocs(digest, TODAY, [nov, dec])).toBe(false)
+    expect(weekDigestCoversDocs(buildWeekDigest([nov, dec], TODAY, 2), TODAY, [nov, dec])).toBe(true)
+    // Another window: an earlier one covers nothing of this one's, a later one is left to it.
+    expect(weekDigestCoversDocs(digest, '2026-12-02', [dec])).toBe(false)
+    expect(weekDigestCoversDocs(buildWeekDigest([dec], '2026-12-02', 3), TODAY, [nov, dec])).toBe(true)
+    // One written without its state vectors cannot tell.
+    expect(weekDigestCoversDocs({ ...buildWeekDigest([nov, dec], TODAY, 4), stateVectors: null }, TODAY, [nov, dec])).toBe(false)
+  })
+
+  it('refuses what it cannot read, naming the path and never the value', async () => {
+    const { nov, dec } = straddlingMonths()
+    // The JSON as a reader sees it (state vectors aside: they have their own test).
+    const { stateVectors: _, ...digest } = buildWeekDigest([nov, dec], TODAY, 1)
     await expect(decodeWeekDigest(new Uint8Array([1, 2, 3]))).rejects.toThrow(WeekDigestFormatError)
-    await expect(decodeWeekDigest(await encodeDigestJson({ ...digest, format: WEEK_DIGEST_FORMAT + 1 }))).rejects.toThrow(
-      /format 2; this version reads format 1/,
-    )
+    const newer = await decodeWeekDigest(await encodeDigestJson({ ...digest, format: WEEK_DIGEST_FORMAT + 1 })).catch((e: unknown) => e)
+    expect((newer as Error).message).toMatch(/format 2; this version reads format 1/)
+    // Written by a newer version: not this device's to replace (digest-sync.ts).
+    expect(isNewerDigestFormat(newer)).toBe(true)
+    const older = await decodeWeekDigest(await encodeDigestJson({ ...digest, format: 0 })).catch((e: unknown) => e)
+    expect(older).toBeInstanceOf(WeekDigestFormatError)
+    expect(isNewerDigestFormat(older)).toBe(false)
     const [first, ...rest] = digest.appointments
     const broken = { ...digest, appointments: [{ ...first, durationMin: 'Genou droit' }, ...rest] }
     const error = await decodeWeekDigest(await encodeDigestJson(broken)).catch((e: unknown) => e)

@@ -13,6 +13,8 @@
  *     "builtAt": 1795680000000,        epoch ms, on the producing device's clock
  *     "from": "2026-11-23",            the Monday of the week it was built in
  *     "to": "2026-12-06",              the Sunday of the week after
+ *     "stateVectors": { "agenda/2026-11": "AQKa…", "agenda/2026-12": "…" },
+ *                                      base64url of Y.encodeStateVector of each month doc read
  *     "appointments": [ { id, start, durationMin, practitionerId, … }, … ] }
  *
  * The appointments are listAppointments' output for from..to (deleted ones left out, cancelled
@@ -20,10 +22,17 @@
  * refused as it would be in a doc. Two weeks rather than one: a device joining on Monday morning,
  * before any device has been online that week, still finds its week in last week's digest.
  *
- * The weight the relay compares (digest-cipher.ts) must grow with what a digest knows, and a new
- * window must outweigh any digest of an older one (whose month docs may hold more history):
- * weekDigestWeight puts the window's first day above the sum of the month docs' state vector
- * clocks.
+ * `stateVectors` came after the first digests of format 1 (issue 18): a reader of format 1 without
+ * it ignores it (unknown keys are stripped), and a digest without it is read with `stateVectors`
+ * null — one whose coverage cannot be told (weekDigestCoversDocs: it covers nothing of the same
+ * window), which a device replaces as soon as it holds more changes than it counts.
+ *
+ * Whether a digest covers what a device holds (weekDigestCoversDocs): a digest of a later window
+ * does (the device is behind: it leaves it), one of an earlier window does not, and one of the
+ * same window does when each month doc's state vector in it counts every change the device's copy
+ * of that doc holds. Its weight (digest-cipher.ts: the relay stores it, unchecked) puts the
+ * window's first day above the sum of the month docs' state vector clocks, so a digest that
+ * covers a device's docs never weighs less than they do (weekDigestWeight).
  */
 import * as Y from 'yjs'
 import { z } from 'zod'
@@ -33,8 +42,9 @@ import { compareAppointments, listAppointments } from '../model/agenda'
 import { appointmentRecord } from '../model/record-schemas'
 import type { Appointment } from '../model/record-schemas'
 import { checkSchema } from '../model/validation'
+import { fromBase64Url, toBase64Url } from '../crypto/base64url'
 import { decodeDigestJson, encodeDigestJson, malformedRecord, type DigestRefusal } from './digest-json'
-import { stateVectorWeight } from './directory-digest'
+import { stateVectorCovers, stateVectorWeight } from './directory-digest'
 
 export const WEEK_DIGEST_FORMAT = 1
 /** Days a digest covers: the week it was built in and the next. */
@@ -48,6 +58,11 @@ export interface WeekDigest {
   readonly from: string
   /** Last day covered (the Sunday of the week after), 'YYYY-MM-DD'. */
   readonly to: string
+  /**
+   * Y.encodeStateVector of each month doc it was built from, by doc id; null for a digest written
+   * before they were recorded (its coverage cannot be told).
+   */
+  readonly stateVectors: Readonly<Record<string, Uint8Array>> | null
   /** Live appointments starting from..to, in listAppointments' order. */
   readonly appointments: readonly Appointment[]
 }
@@ -77,12 +92,29 @@ export function weekDigestAppointments(digest: WeekDigest, from: string, to: str
   })
 }
 
-/** `docs` are the window's month docs (weekDigestWindow's docIds, in any order). */
+/** `docs` are the window's month docs (weekDigestWindow's docIds, in any order; each doc's guid is its id). */
 export function buildWeekDigest(docs: readonly Y.Doc[], today: string, now: number): WeekDigest {
   const { from, to } = weekDigestWindow(today)
   const appointments = docs.flatMap((doc) => listAppointments(doc, { from, to }).items)
   appointments.sort(compareAppointments)
-  return { format: WEEK_DIGEST_FORMAT, builtAt: now, from, to, appointments }
+  const stateVectors = Object.fromEntries(docs.map((doc) => [doc.guid, Y.encodeStateVector(doc)]))
+  return { format: WEEK_DIGEST_FORMAT, builtAt: now, from, to, stateVectors, appointments }
+}
+
+/**
+ * Whether `digest` covers everything the window's month `docs` of `today` hold on a device (header
+ * comment): false when it is of an earlier window, lacks a change of one of the docs, or does not
+ * say what it was built from; true for a later window (the device is the one behind).
+ */
+export function weekDigestCoversDocs(digest: WeekDigest, today: string, docs: readonly Y.Doc[]): boolean {
+  const { from } = weekDigestWindow(today)
+  if (digest.from !== from) return digest.from > from
+  const { stateVectors } = digest
+  if (stateVectors === null) return false
+  return docs.every((doc) => {
+    const known = Object.hasOwn(stateVectors, doc.guid) ? stateVectors[doc.guid] : undefined
+    return known !== undefined && stateVectorCovers(known, Y.encodeStateVector(doc))
+  })
 }
 
 /** Above the clocks' sum: the number of days since 1970 of the window's Monday. */
@@ -101,7 +133,11 @@ export function weekDigestWeight(from: string, docs: readonly Y.Doc[]): number {
 }
 
 export function encodeWeekDigest(digest: WeekDigest): Promise<Uint8Array> {
-  return encodeDigestJson(digest)
+  const { stateVectors, ...rest } = digest
+  return encodeDigestJson({
+    ...rest,
+    ...(stateVectors === null ? {} : { stateVectors: Object.fromEntries(Object.entries(stateVectors).map(([id, sv]) => [id, toBase64Url(sv)])) }),
+  })
 }
 
 const appointmentWithId = appointmentRecord.extend({ id: z.string() })
@@ -111,6 +147,8 @@ const outerShape = z.object({
   builtAt: z.number().int().nonnegative(),
   from: z.string().refine(isLocalDate),
   to: z.string().refine(isLocalDate),
+  // Each checked below as a state vector.
+  stateVectors: z.record(z.string(), z.string()).optional(),
   // Checked one by one below, so that the error names the appointment's index and field.
   appointments: z.array(z.unknown()),
 })
@@ -133,7 +171,24 @@ export async function decodeWeekDigest(bytes: Uint8Array): Promise<WeekDigest> {
     if (!read.ok) throw issuesError(read.issues.map((issue) => `appointments.${index}.${issue.path}`))
     return read.value as Appointment
   })
-  return { format: WEEK_DIGEST_FORMAT, builtAt: value.builtAt, from: value.from, to: value.to, appointments }
+  const stateVectors = value.stateVectors === undefined ? null : readStateVectors(value.stateVectors)
+  return { format: WEEK_DIGEST_FORMAT, builtAt: value.builtAt, from: value.from, to: value.to, stateVectors, appointments }
+}
+
+function readStateVectors(texts: Record<string, string>): Record<string, Uint8Array> {
+  // fromEntries: own properties only, whatever the ids (a "__proto__" is a key like any other).
+  return Object.fromEntries(Object.entries(texts).map(([docId, text]) => [docId, readStateVector(docId, text)]))
+}
+
+function readStateVector(docId: string, text: string): Uint8Array {
+  let bytes: Uint8Array
+  try {
+    bytes = fromBase64Url(text)
+    Y.decodeStateVector(bytes)
+  } catch (error) {
+    throw new WeekDigestFormatError(`Week digest has a malformed state vector (stateVectors.${docId}): ignore it and wait for the agenda`, { cause: error })
+  }
+  return bytes
 }
 
 // Paths only (see malformedRecord): a note or an address is patient data.
