@@ -1,8 +1,10 @@
 /**
  * Digests across parts: a device of a real practice and a real relay process on loopback. The
  * device seals a JSON naming a patient and publishes it; another device fetches and opens it; the
- * relay's data folder and logs never hold the name; a wrong credential stores nothing; a lighter
- * weight is refused and changes nothing; a page of an allowed origin may send and read the weight.
+ * relay's data folder and logs never hold the name; a wrong credential stores nothing; a
+ * publication replaces only the digest it read (412 otherwise, 428 without saying), whatever the
+ * weights; a page of an allowed origin may send the weight and preconditions and read the weight
+ * and ETag.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -52,7 +54,7 @@ describe('directory digests through a real relay', () => {
     expect(await relay.getDigest('directory')).toBeNull()
 
     blob = await encryptDigest(await deriveDigestKey(target.spaceId, rootSecret), target.spaceId, 'directory', weight, plain)
-    expect(await relay.putDigest('directory', weight, blob)).toBe('created')
+    expect(await relay.putDigest('directory', weight, blob, { kind: 'absent' })).toMatchObject({ status: 'created' })
 
     // The other device: only what the pairing code gave it.
     const fetched = await new RelayClient({ ...target }).getDigest('directory')
@@ -60,7 +62,7 @@ describe('directory digests through a real relay', () => {
     const key = await deriveDigestKey(target.spaceId, rootSecret)
     const opened = JSON.parse(decoder.decode(await decryptDigest(key, target.spaceId, 'directory', fetched!.weight, fetched!.blob)))
     expect(opened.patients[0]).toEqual(PATIENT)
-    expect(await relay.headDigest('directory')).toBe(weight)
+    expect(await relay.headDigest('directory')).toEqual({ weight, etag: fetched!.etag })
   })
 
   it("the relay's data folder holds the ciphertext, never the patient's name or phone; its logs neither", async () => {
@@ -78,29 +80,46 @@ describe('directory digests through a real relay', () => {
   it('refuses a wrong credential with 401 and stores nothing', async () => {
     const wrong = new RelayClient({ ...target, credential: randomId(32) })
     const intruder = encoder.encode('INTRUDER-DIGEST-'.repeat(8))
-    const error = await wrong.putDigest('directory', weight + 1_000, intruder).catch((e: unknown) => e)
+    const read = await relay.headDigest('directory')
+    const error = await wrong.putDigest('directory', weight + 1_000, intruder, { kind: 'etag', etag: read!.etag }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RelayError)
     expect((error as RelayError).status).toBe(401)
-    expect(await relay.getDigest('directory')).toEqual({ weight, blob })
+    expect(await relay.getDigest('directory')).toEqual({ weight, etag: read!.etag, blob })
     expect(dataFolderContains(intruder)).toBe(false)
   })
 
-  it('refuses a lighter weight with 409 and keeps the stored digest; an equal or heavier one replaces it', async () => {
+  it('replaces only the digest the publisher read (412 otherwise, 428 without a precondition), whatever the weights', async () => {
     const key = await deriveDigestKey(target.spaceId, rootSecret)
-    const older = await encryptDigest(key, target.spaceId, 'directory', weight - 1, encoder.encode('{"patients":[]}'))
-    const raw = await fetch(`${fixture.relay.url}/v1/spaces/${target.spaceId}/digests/directory`, {
+    const read = (await relay.headDigest('directory'))!
+    const url = `${fixture.relay.url}/v1/spaces/${target.spaceId}/digests/directory`
+    const lighter = await encryptDigest(key, target.spaceId, 'directory', weight - 1, encoder.encode('{"patients":[]}'))
+    const blind = await fetch(url, {
       method: 'PUT',
       headers: { authorization: `Bearer ${target.credential}`, [DIGEST_WEIGHT_HEADER]: String(weight - 1) },
-      body: older.slice().buffer,
+      body: lighter.slice().buffer,
     })
-    expect(raw.status).toBe(409)
-    expect(await raw.json()).toMatchObject({ field: 'weight', storedWeight: weight })
-    expect(await relay.putDigest('directory', weight - 1, older)).toBe('stale')
-    expect(await relay.getDigest('directory')).toEqual({ weight, blob })
+    expect(blind.status).toBe(428)
+    expect(await blind.json()).toMatchObject({ field: 'if-match' })
+    const unseen = await fetch(url, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${target.credential}`, [DIGEST_WEIGHT_HEADER]: String(weight - 1), 'if-none-match': '*' },
+      body: lighter.slice().buffer,
+    })
+    expect(unseen.status).toBe(412)
+    // What is stored, so that the device looks at it before deciding again.
+    expect(unseen.headers.get('etag')).toBe(read.etag)
+    expect(unseen.headers.get(DIGEST_WEIGHT_HEADER)).toBe(String(weight))
+    expect(await relay.getDigest('directory')).toEqual({ weight, etag: read.etag, blob })
 
+    // The relay no longer keeps "the heaviest": a lighter digest replaces the one it was published over.
+    expect(await relay.putDigest('directory', weight - 1, lighter, { kind: 'etag', etag: read.etag })).toMatchObject({ status: 'replaced' })
     const newer = await encryptDigest(key, target.spaceId, 'directory', weight + 1, plain)
-    expect(await relay.putDigest('directory', weight + 1, newer)).toBe('replaced')
-    expect(await relay.getDigest('directory')).toEqual({ weight: weight + 1, blob: newer })
+    // Published over what was read before the replacement: another publication came first.
+    expect(await relay.putDigest('directory', weight + 1, newer, { kind: 'etag', etag: read.etag })).toEqual({ status: 'stale' })
+    const lighterRead = (await relay.headDigest('directory'))!
+    expect(lighterRead.weight).toBe(weight - 1)
+    expect(await relay.putDigest('directory', weight + 1, newer, { kind: 'etag', etag: lighterRead.etag })).toMatchObject({ status: 'replaced' })
+    expect(await relay.getDigest('directory')).toMatchObject({ weight: weight + 1, blob: newer })
   })
 
   it('a blob served under another weight does not open on the device', async () => {
@@ -111,24 +130,26 @@ describe('directory digests through a real relay', () => {
     )
   })
 
-  it('lets a page of an allowed origin send the weight header and read it back; other origins get no CORS grant', async () => {
+  it('lets a page of an allowed origin send the weight and precondition headers and read the weight and ETag back; other origins get no CORS grant', async () => {
     const url = `${fixture.relay.url}/v1/spaces/${target.spaceId}/digests/directory`
     const preflight = await fetch(url, {
       method: 'OPTIONS',
       headers: {
         origin: ORIGIN,
         'access-control-request-method': 'PUT',
-        'access-control-request-headers': `authorization,content-type,${DIGEST_WEIGHT_HEADER}`,
+        'access-control-request-headers': `authorization,content-type,${DIGEST_WEIGHT_HEADER},if-match,if-none-match`,
       },
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN)
-    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(DIGEST_WEIGHT_HEADER)
+    const allowed = preflight.headers.get('access-control-allow-headers')?.toLowerCase()
+    for (const header of [DIGEST_WEIGHT_HEADER, 'if-match', 'if-none-match']) expect(allowed).toContain(header)
     expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT')
     const head = await fetch(url, { method: 'HEAD', headers: { origin: ORIGIN, authorization: `Bearer ${target.credential}` } })
     expect(head.status).toBe(200)
     expect(head.headers.get('access-control-allow-origin')).toBe(ORIGIN)
-    expect(head.headers.get('access-control-expose-headers')?.toLowerCase()).toContain(DIGEST_WEIGHT_HEADER)
+    const exposed = head.headers.get('access-control-expose-headers')?.toLowerCase()
+    for (const header of [DIGEST_WEIGHT_HEADER, 'etag']) expect(exposed).toContain(header)
     expect(head.headers.get(DIGEST_WEIGHT_HEADER)).toBe(String(weight + 1))
     const foreign = await fetch(url, {
       method: 'OPTIONS',

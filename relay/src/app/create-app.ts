@@ -67,10 +67,10 @@ export function createApp(deps: AppDeps): Hono {
     cors({
       origin: (origin) => (deps.allowedOrigins.includes(origin) ? origin : null),
       allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
-      allowHeaders: ['authorization', 'content-type', ENROLMENT_HEADER, DIGEST_WEIGHT_HEADER],
-      // A page reads a digest's weight, and why a HEAD was refused, from these headers; and when
-      // to try again after a 429.
-      exposeHeaders: [DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER, 'retry-after'],
+      allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', ENROLMENT_HEADER, DIGEST_WEIGHT_HEADER],
+      // A page reads a digest's version and weight, and why a HEAD was refused, from these
+      // headers; and when to try again after a 429.
+      exposeHeaders: ['etag', DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER, 'retry-after'],
       maxAge: 600,
     }),
   )

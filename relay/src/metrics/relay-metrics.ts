@@ -22,7 +22,13 @@ export type FrameRejectionReason =
   | 'storage_failure'
 
 export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'hash_mismatch'
-export type DigestRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'stale'
+export type DigestRefusalReason =
+  | 'bad_request'
+  | 'unknown_space'
+  | 'credential'
+  | 'too_large'
+  | 'precondition_required'
+  | 'precondition_failed'
 
 /** Where a credential was refused: a space route's Authorization, a sync upgrade, /metrics' token. */
 export type CredentialSurface = 'http' | 'websocket' | 'metrics'
@@ -74,7 +80,7 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     digestsStored: registry.counter('tournee_digests_stored_total', 'Digest uploads accepted, by result (created, replaced).'),
     digestBytesStored: registry.counter('tournee_digest_bytes_stored_total', 'Bytes of accepted digest uploads.'),
     digestsServed: registry.counter('tournee_digests_served_total', 'Digest downloads served (GET, not HEAD).'),
-    digestsRefused: registry.counter('tournee_digests_refused_total', 'Digest requests refused, by reason (stale: lighter than the stored one).'),
+    digestsRefused: registry.counter('tournee_digests_refused_total', 'Digest requests refused, by reason (precondition_failed: not the digest the device read).'),
     credentialFailures: registry.counter('tournee_credential_failures_total', 'Credentials refused (space credential, enrolment secret, metrics token), by surface (http, websocket, metrics).'),
     perimeterRefusals: registry.counter('tournee_perimeter_refusals_total', 'Requests refused by the per-address limits and access rules, by reason.'),
     trackedAddresses: registry.gauge('tournee_perimeter_tracked_addresses', 'Client addresses the per-address limits hold in memory (set when /metrics is read).'),

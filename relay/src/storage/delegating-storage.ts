@@ -15,9 +15,9 @@ export function delegatingStorage(real: RelayStorage, overrides: Partial<RelaySt
     compact: (id, room, state, upTo) => real.compact(id, room, state, upTo),
     putAttachment: (id, hash, data) => real.putAttachment(id, hash, data),
     getAttachment: (id, hash) => real.getAttachment(id, hash),
-    putDigest: (id, name, weight, data) => real.putDigest(id, name, weight, data),
+    putDigest: (id, name, weight, data, precondition) => real.putDigest(id, name, weight, data, precondition),
     getDigest: (id, name) => real.getDigest(id, name),
-    getDigestWeight: (id, name) => real.getDigestWeight(id, name),
+    getDigestHead: (id, name) => real.getDigestHead(id, name),
     close: () => real.close(),
     ...overrides,
   }

@@ -16,21 +16,44 @@
  * putAttachment; storage trusts it.
  *
  * Per space also: digests, one opaque ciphertext per name (a read-only snapshot of a doc that a
- * fresh device shows before the doc has synced), each with a weight the devices compute (how much
- * of the doc's history it covers). Storage keeps the heaviest: a lighter one is refused as stale,
- * atomically with the comparison, so two devices publishing at once cannot replace a newer digest
- * with an older one.
+ * fresh device shows before the doc has synced), each with the weight its publisher claims (how
+ * much of the doc's history it covers; the relay cannot check it) and a version the storage
+ * assigns (1 for the first, +1 at each replacement). A digest is replaced only by compare-and-swap
+ * on the version its publisher read (`DigestPrecondition`), atomically with the comparison: a
+ * device replaces what it has looked at, never a digest stored meanwhile, and a forged weight pins
+ * nothing (docs/relay.md, « Digests »).
  */
 
 export type AdmitRoomResult = 'admitted' | 'limit'
 
 export type CreateSpaceResult = 'created' | 'exists' | 'conflict'
 export type PutAttachmentResult = 'created' | 'exists'
-/** `stale`: the stored digest is heavier; nothing was written. */
-export type PutDigestResult = { status: 'created' | 'replaced' } | { status: 'stale'; storedWeight: number }
+/**
+ * What a digest publication replaces: nothing (`absent`: none stored yet), or the stored digest of
+ * that version, which the publisher read.
+ */
+export type DigestPrecondition = { readonly kind: 'absent' } | { readonly kind: 'version'; readonly version: number }
 
-export interface StoredDigest {
+/**
+ * `created`/`replaced` with the new version; `precondition-failed` when the stored digest is not
+ * the one the publisher read (`current`: what is stored now, null when none), nothing written.
+ */
+export type PutDigestResult =
+  | { status: 'created' | 'replaced'; version: number }
+  | { status: 'precondition-failed'; current: DigestHead | null }
+
+/** Whether a publication expecting `precondition` may replace `current` (every backend, and the route's early check). */
+export function digestPreconditionHolds(precondition: DigestPrecondition, current: DigestHead | null): boolean {
+  return precondition.kind === 'absent' ? current === null : current?.version === precondition.version
+}
+
+/** A stored digest's metadata: the weight its publisher claimed, and its version. */
+export interface DigestHead {
   weight: number
+  version: number
+}
+
+export interface StoredDigest extends DigestHead {
   data: Uint8Array
 }
 
@@ -80,16 +103,17 @@ export interface RelayStorage {
   /** The attachment's bytes, or null when this space holds none under that hash. */
   getAttachment(spaceId: string, hash: string): Promise<Uint8Array | null>
   /**
-   * Stores the digest `name` of the space, durably before resolving: `created` when the space had
-   * none under that name, `replaced` when `weight` ≥ the stored weight (equal replaces: a device
-   * re-publishing what it has is not an error), `stale` with nothing written when lighter.
-   * Rejects with UnknownSpaceError for a space that was never created.
+   * Stores the digest `name` of the space, durably before resolving, if `precondition` holds
+   * (compared and written in one transaction): `created` (version 1) when none was stored and
+   * `absent` was expected, `replaced` (version + 1) when the stored one has the expected version;
+   * otherwise `precondition-failed` with what is stored, nothing written. The weight is stored as
+   * given, never compared. Rejects with UnknownSpaceError for a space that was never created.
    */
-  putDigest(spaceId: string, name: string, weight: number, data: Uint8Array): Promise<PutDigestResult>
-  /** The digest and its weight, or null when the space holds none under that name. */
+  putDigest(spaceId: string, name: string, weight: number, data: Uint8Array, precondition: DigestPrecondition): Promise<PutDigestResult>
+  /** The digest, its weight and version, or null when the space holds none under that name. */
   getDigest(spaceId: string, name: string): Promise<StoredDigest | null>
-  /** The stored digest's weight without reading its bytes, or null when there is none. */
-  getDigestWeight(spaceId: string, name: string): Promise<number | null>
+  /** The stored digest's weight and version without reading its bytes, or null when there is none. */
+  getDigestHead(spaceId: string, name: string): Promise<DigestHead | null>
   /** Finishes pending writes and releases the backend; later calls reject with StorageClosedError. */
   close(): Promise<void>
 }

@@ -5,12 +5,14 @@
  *   rooms      (space_id TEXT → spaces, room_id TEXT, created_at INTEGER ms; PK space_id, room_id)
  *   updates    (seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id, room_id → rooms, data BLOB)
  *   attachments(space_id TEXT → spaces, hash TEXT, data BLOB, created_at INTEGER ms; PK space_id, hash)
- *   digests    (space_id TEXT → spaces, name TEXT, weight INTEGER, data BLOB, updated_at INTEGER ms;
- *               PK space_id, name): one row per digest, replaced in place
+ *   digests    (space_id TEXT → spaces, name TEXT, weight INTEGER, data BLOB, updated_at INTEGER ms,
+ *               version INTEGER; PK space_id, name): one row per digest, replaced in place by
+ *               compare-and-swap on version (1 at creation, +1 at each replacement)
  *
- * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of another version
- * is refused at open with what to do (SchemaVersionError): a newer one belongs to a newer relay,
- * and the unversioned files of pre-release relays (before one room layout) are not read.
+ * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of an older version
+ * is migrated in place (MIGRATIONS), one transaction per step; one of a newer version is refused
+ * at open with what to do (SchemaVersionError), and so are the unversioned files of pre-release
+ * relays (before one room layout).
  *
  * Attachments are BLOBs in the same database rather than files in the data folder: one file to
  * back up with `sqlite3 .backup` while running (README), writes made durable by the same WAL
@@ -27,11 +29,14 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import {
+  digestPreconditionHolds,
   StorageClosedError,
   UnknownRoomError,
   UnknownSpaceError,
   type AdmitRoomResult,
   type CreateSpaceResult,
+  type DigestHead,
+  type DigestPrecondition,
   type PutAttachmentResult,
   type PutDigestResult,
   type StoredDigest,
@@ -42,8 +47,8 @@ import { timingSafeEqualBytes } from '../auth/constant-time'
 
 export const SQLITE_FILE_NAME = 'relay.db'
 
-/** The schema this code writes; bump with a migration in `migrate` when it changes. */
-export const SCHEMA_VERSION = 1
+/** The schema this code writes; bump with a step in MIGRATIONS when it changes. */
+export const SCHEMA_VERSION = 2
 
 const SCHEMA = `
   CREATE TABLE spaces (
@@ -78,9 +83,19 @@ const SCHEMA = `
     weight INTEGER NOT NULL,
     data BLOB NOT NULL,
     updated_at INTEGER NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
 `
+
+/**
+ * Steps from each older schema version to the next: MIGRATIONS[v] takes a database of version v to
+ * v + 1. Version 2 (issue 18): digests are replaced by compare-and-swap on a version the relay
+ * assigns, no longer by weight; a stored digest starts at version 1.
+ */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  1: 'ALTER TABLE digests ADD COLUMN version INTEGER NOT NULL DEFAULT 1',
+}
 
 /** The database file is of a schema this relay does not read: what to do is in the message. */
 export class SchemaVersionError extends Error {
@@ -141,15 +156,17 @@ export class SqliteStorage implements RelayStorage {
       selectAttachment: this.db.prepare<[string, string], { data: Buffer }>(
         'SELECT data FROM attachments WHERE space_id = ? AND hash = ?',
       ),
-      upsertDigest: this.db.prepare<[string, string, number, Buffer, number]>(
-        `INSERT INTO digests (space_id, name, weight, data, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (space_id, name) DO UPDATE SET weight = excluded.weight, data = excluded.data, updated_at = excluded.updated_at`,
+      insertDigest: this.db.prepare<[string, string, number, Buffer, number]>(
+        'INSERT INTO digests (space_id, name, weight, data, updated_at, version) VALUES (?, ?, ?, ?, ?, 1)',
       ),
-      selectDigest: this.db.prepare<[string, string], { weight: number; data: Buffer }>(
-        'SELECT weight, data FROM digests WHERE space_id = ? AND name = ?',
+      replaceDigest: this.db.prepare<[number, Buffer, number, string, string, number]>(
+        'UPDATE digests SET weight = ?, data = ?, updated_at = ?, version = version + 1 WHERE space_id = ? AND name = ? AND version = ?',
       ),
-      selectDigestWeight: this.db.prepare<[string, string], { weight: number }>(
-        'SELECT weight FROM digests WHERE space_id = ? AND name = ?',
+      selectDigest: this.db.prepare<[string, string], { weight: number; version: number; data: Buffer }>(
+        'SELECT weight, version, data FROM digests WHERE space_id = ? AND name = ?',
+      ),
+      selectDigestHead: this.db.prepare<[string, string], { weight: number; version: number }>(
+        'SELECT weight, version FROM digests WHERE space_id = ? AND name = ?',
       ),
     }
   }
@@ -232,31 +249,35 @@ export class SqliteStorage implements RelayStorage {
     return row ? toBytes(row.data) : null
   }
 
-  async putDigest(spaceId: string, name: string, weight: number, data: Uint8Array): Promise<PutDigestResult> {
+  async putDigest(spaceId: string, name: string, weight: number, data: Uint8Array, precondition: DigestPrecondition): Promise<PutDigestResult> {
     this.assertOpen()
-    // One transaction: the weight compared is the weight replaced, whatever publishes meanwhile.
+    // One transaction: the version compared is the version replaced, whatever publishes meanwhile.
     return this.db.transaction((): PutDigestResult => {
-      const stored = this.statements.selectDigestWeight.get(spaceId, name)?.weight ?? null
-      if (stored !== null && weight < stored) return { status: 'stale', storedWeight: stored }
+      const current = this.readDigestHead(spaceId, name)
+      if (!digestPreconditionHolds(precondition, current)) return { status: 'precondition-failed', current }
+      if (current !== null) {
+        this.statements.replaceDigest.run(weight, toBuffer(data), this.now(), spaceId, name, current.version)
+        return { status: 'replaced', version: current.version + 1 }
+      }
       try {
-        this.statements.upsertDigest.run(spaceId, name, weight, toBuffer(data), this.now())
+        this.statements.insertDigest.run(spaceId, name, weight, toBuffer(data), this.now())
       } catch (error) {
         if (isForeignKeyError(error)) throw new UnknownSpaceError(spaceId)
         throw error
       }
-      return { status: stored === null ? 'created' : 'replaced' }
+      return { status: 'created', version: 1 }
     })()
   }
 
   async getDigest(spaceId: string, name: string): Promise<StoredDigest | null> {
     this.assertOpen()
     const row = this.statements.selectDigest.get(spaceId, name)
-    return row ? { weight: row.weight, data: toBytes(row.data) } : null
+    return row ? { weight: row.weight, version: row.version, data: toBytes(row.data) } : null
   }
 
-  async getDigestWeight(spaceId: string, name: string): Promise<number | null> {
+  async getDigestHead(spaceId: string, name: string): Promise<DigestHead | null> {
     this.assertOpen()
-    return this.statements.selectDigestWeight.get(spaceId, name)?.weight ?? null
+    return this.readDigestHead(spaceId, name)
   }
 
   async close(): Promise<void> {
@@ -266,13 +287,23 @@ export class SqliteStorage implements RelayStorage {
   }
 
   /**
-   * Creates the schema in a new file, and refuses a file of another version: a newer one belongs
-   * to a newer relay (running this one on it could lose what the newer one relies on); an
-   * unversioned one with tables was written by a pre-release relay whose layout this one does not
-   * read. Either way the file is left untouched.
+   * Creates the schema in a new file, migrates an older one step by step, and refuses a file of
+   * another version: a newer one belongs to a newer relay (running this one on it could lose what
+   * the newer one relies on); an unversioned one with tables was written by a pre-release relay
+   * whose layout this one does not read. Either way that file is left untouched.
    */
   private migrate(path: string): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number
+    let version = this.db.pragma('user_version', { simple: true }) as number
+    while (version > 0 && version < SCHEMA_VERSION) {
+      const step = MIGRATIONS[version]
+      if (step === undefined) throw new SchemaVersionError(`${path} has schema version ${version}, which this relay cannot migrate`)
+      const from = version
+      this.db.transaction(() => {
+        this.db.exec(step)
+        this.db.pragma(`user_version = ${from + 1}`)
+      })()
+      version = from + 1
+    }
     if (version === SCHEMA_VERSION) return
     if (version > SCHEMA_VERSION) {
       throw new SchemaVersionError(`${path} has schema version ${version}, newer than this relay's ${SCHEMA_VERSION}: run the newer relay, or restore a backup made by this one`)
@@ -285,6 +316,11 @@ export class SqliteStorage implements RelayStorage {
       this.db.exec(SCHEMA)
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`)
     })()
+  }
+
+  private readDigestHead(spaceId: string, name: string): DigestHead | null {
+    const row = this.statements.selectDigestHead.get(spaceId, name)
+    return row ? { weight: row.weight, version: row.version } : null
   }
 
   private readHash(spaceId: string): Uint8Array | null {

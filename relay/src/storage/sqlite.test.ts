@@ -38,6 +38,34 @@ describe('SqliteStorage specifics', () => {
     expect(() => new SqliteStorage({ dataDir })).toThrow(/newer than this relay/)
   })
 
+  it('migrates a version-1 database: its digests are kept, at version 1, and replaceable by compare-and-swap', async () => {
+    const dataDir = tempFolder()
+    const v1 = new Database(join(dataDir, SQLITE_FILE_NAME))
+    // The version-1 tables that the migration touches, as a relay of that version wrote them.
+    v1.exec(`
+      CREATE TABLE spaces (space_id TEXT PRIMARY KEY, credential_hash BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
+      CREATE TABLE rooms (space_id TEXT NOT NULL REFERENCES spaces(space_id), room_id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (space_id, room_id)) STRICT;
+      CREATE TABLE updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id TEXT NOT NULL, room_id TEXT NOT NULL, data BLOB NOT NULL, FOREIGN KEY (space_id, room_id) REFERENCES rooms(space_id, room_id)) STRICT;
+      CREATE INDEX updates_by_room ON updates(space_id, room_id, seq);
+      CREATE TABLE attachments (space_id TEXT NOT NULL REFERENCES spaces(space_id), hash TEXT NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (space_id, hash)) STRICT, WITHOUT ROWID;
+      CREATE TABLE digests (space_id TEXT NOT NULL REFERENCES spaces(space_id), name TEXT NOT NULL, weight INTEGER NOT NULL, data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (space_id, name)) STRICT, WITHOUT ROWID;
+      INSERT INTO spaces VALUES ('spaceAAAAAAAAAAAAAAAAA', x'01', 0);
+      INSERT INTO digests VALUES ('spaceAAAAAAAAAAAAAAAAA', 'directory', 7, x'0102', 0);
+    `)
+    v1.pragma('user_version = 1')
+    v1.close()
+    const storage = new SqliteStorage({ dataDir })
+    expect(await storage.getDigest('spaceAAAAAAAAAAAAAAAAA', 'directory')).toEqual({ weight: 7, version: 1, data: new Uint8Array([1, 2]) })
+    expect(await storage.putDigest('spaceAAAAAAAAAAAAAAAAA', 'directory', 3, new Uint8Array([3]), { kind: 'version', version: 1 })).toEqual({
+      status: 'replaced',
+      version: 2,
+    })
+    await storage.close()
+    const db = new Database(join(dataDir, SQLITE_FILE_NAME))
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    db.close()
+  })
+
   it('writes its schema version into a new database', async () => {
     const dataDir = tempFolder()
     await new SqliteStorage({ dataDir }).close()

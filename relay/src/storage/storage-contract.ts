@@ -218,45 +218,59 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.getAttachment(SPACE_A, ATTACHMENT_HASH)).toBeNull()
     })
 
-    it('stores a digest per space and name, keeps the heaviest, and refuses a lighter one as stale', async () => {
+    it('stores a digest per space and name, replaced only by compare-and-swap on the version read', async () => {
       const location = await factory.createLocation()
       const storage = await open(location)
       await storage.createSpace(SPACE_A, HASH_1)
       await storage.createSpace(SPACE_B, HASH_2)
+      const absent = { kind: 'absent' } as const
+      const version = (n: number) => ({ kind: 'version', version: n }) as const
       expect(await storage.getDigest(SPACE_A, 'directory')).toBeNull()
-      expect(await storage.getDigestWeight(SPACE_A, 'directory')).toBeNull()
-      expect(await storage.putDigest(SPACE_A, 'directory', 10, new Uint8Array([1, 1]))).toEqual({ status: 'created' })
-      expect(await storage.putDigest(SPACE_A, 'directory', 10, new Uint8Array([2, 2]))).toEqual({ status: 'replaced' })
-      expect(await storage.putDigest(SPACE_A, 'directory', 25, new Uint8Array([3, 3, 3]))).toEqual({ status: 'replaced' })
-      expect(await storage.putDigest(SPACE_A, 'directory', 24, new Uint8Array([4]))).toEqual({ status: 'stale', storedWeight: 25 })
-      expect(await storage.getDigest(SPACE_A, 'directory')).toEqual({ weight: 25, data: new Uint8Array([3, 3, 3]) })
-      expect(await storage.getDigestWeight(SPACE_A, 'directory')).toBe(25)
-      // Another name and another space are other rows.
+      expect(await storage.getDigestHead(SPACE_A, 'directory')).toBeNull()
+      // Expecting a version where there is none fails, and writes nothing.
+      expect(await storage.putDigest(SPACE_A, 'directory', 10, new Uint8Array([9]), version(1))).toEqual({ status: 'precondition-failed', current: null })
+      expect(await storage.putDigest(SPACE_A, 'directory', 10, new Uint8Array([1, 1]), absent)).toEqual({ status: 'created', version: 1 })
+      expect(await storage.putDigest(SPACE_A, 'directory', 10, new Uint8Array([2, 2]), absent)).toEqual({
+        status: 'precondition-failed',
+        current: { weight: 10, version: 1 },
+      })
+      // The weight is the publisher's claim, stored as given: a lighter one replaces a heavier one.
+      expect(await storage.putDigest(SPACE_A, 'directory', Number.MAX_SAFE_INTEGER, new Uint8Array([3]), version(1))).toEqual({ status: 'replaced', version: 2 })
+      expect(await storage.putDigest(SPACE_A, 'directory', 24, new Uint8Array([4, 4]), version(2))).toEqual({ status: 'replaced', version: 3 })
+      // A version already replaced fails: the publisher did not read what is stored now.
+      expect(await storage.putDigest(SPACE_A, 'directory', 99, new Uint8Array([5]), version(2))).toEqual({
+        status: 'precondition-failed',
+        current: { weight: 24, version: 3 },
+      })
+      expect(await storage.getDigest(SPACE_A, 'directory')).toEqual({ weight: 24, version: 3, data: new Uint8Array([4, 4]) })
+      expect(await storage.getDigestHead(SPACE_A, 'directory')).toEqual({ weight: 24, version: 3 })
+      // Another name and another space are other rows, with versions of their own.
       expect(await storage.getDigest(SPACE_A, 'agenda')).toBeNull()
       expect(await storage.getDigest(SPACE_B, 'directory')).toBeNull()
-      expect(await storage.putDigest(SPACE_B, 'directory', 1, new Uint8Array([5]))).toEqual({ status: 'created' })
-      expect(await storage.getDigestWeight(SPACE_A, 'directory')).toBe(25)
+      expect(await storage.putDigest(SPACE_B, 'directory', 1, new Uint8Array([5]), absent)).toEqual({ status: 'created', version: 1 })
       // Weights up to the largest safe integer survive the round trip exactly.
       const heaviest = Number.MAX_SAFE_INTEGER
-      expect(await storage.putDigest(SPACE_B, 'directory', heaviest, new Uint8Array([6]))).toEqual({ status: 'replaced' })
+      expect(await storage.putDigest(SPACE_B, 'directory', heaviest, new Uint8Array([6]), version(1))).toEqual({ status: 'replaced', version: 2 })
       await storage.close()
       const reopened = await open(location)
-      expect(await reopened.getDigest(SPACE_A, 'directory')).toEqual({ weight: 25, data: new Uint8Array([3, 3, 3]) })
-      expect(await reopened.getDigestWeight(SPACE_B, 'directory')).toBe(heaviest)
+      expect(await reopened.getDigest(SPACE_A, 'directory')).toEqual({ weight: 24, version: 3, data: new Uint8Array([4, 4]) })
+      expect(await reopened.getDigestHead(SPACE_B, 'directory')).toEqual({ weight: heaviest, version: 2 })
     })
 
-    it('keeps the heaviest digest whatever order publications arrive in, started together', async () => {
+    it('lets one of several publications of the same read win, started together', async () => {
       const storage = await open(await factory.createLocation())
       await storage.createSpace(SPACE_A, HASH_1)
-      const weights = [5, 40, 12, 39, 41, 7, 41, 3]
-      const results = await Promise.all(weights.map((w) => storage.putDigest(SPACE_A, 'directory', w, new Uint8Array([w]))))
-      expect(results.filter((r) => r.status === 'created')).toHaveLength(1)
-      expect(await storage.getDigest(SPACE_A, 'directory')).toEqual({ weight: 41, data: new Uint8Array([41]) })
+      const firsts = await Promise.all([1, 2, 3].map((w) => storage.putDigest(SPACE_A, 'directory', w, new Uint8Array([w]), { kind: 'absent' })))
+      expect(firsts.filter((r) => r.status === 'created')).toHaveLength(1)
+      const replacements = await Promise.all([4, 5, 6, 7].map((w) => storage.putDigest(SPACE_A, 'directory', w, new Uint8Array([w]), { kind: 'version', version: 1 })))
+      const won = replacements.flatMap((r, i) => (r.status === 'replaced' ? [4 + i] : []))
+      expect(won).toHaveLength(1)
+      expect(await storage.getDigest(SPACE_A, 'directory')).toEqual({ weight: won[0], version: 2, data: new Uint8Array([won[0]!]) })
     })
 
     it('refuses a digest for a space that was never created', async () => {
       const storage = await open(await factory.createLocation())
-      await expect(storage.putDigest(SPACE_A, 'directory', 1, new Uint8Array([1]))).rejects.toBeInstanceOf(UnknownSpaceError)
+      await expect(storage.putDigest(SPACE_A, 'directory', 1, new Uint8Array([1]), { kind: 'absent' })).rejects.toBeInstanceOf(UnknownSpaceError)
       expect(await storage.getDigest(SPACE_A, 'directory')).toBeNull()
     })
 

@@ -9,9 +9,11 @@
  *
  * Its own key, like attachments: a digest can never be passed off as an envelope entry or an
  * attachment, nor the reverse. The relay stores a digest under (space, name) with a weight (how
- * much of the doc's history it covers; the relay keeps the heaviest) that it must be able to read
- * in clear, so the weight is bound in the associated data: a relay that serves an old blob under
- * a newer weight, or one space's digest in another, fails authentication on the device.
+ * much of the doc's history it covers, as its publisher claims; the relay stores it unchecked and
+ * replaces a digest only by compare-and-swap on what its publisher read, docs/relay.md), which it
+ * must be able to read in clear, so the weight is bound in the associated data: a relay that
+ * serves an old blob under a newer weight, or one space's digest in another, fails authentication
+ * on the device, which then replaces it (client/src/sync/digests/digest-sync.ts).
  */
 import { asBuffer, deriveSpaceAesKey } from '../crypto/space-keys'
 

@@ -12,17 +12,31 @@
  *     parse, against receiving, decrypting and integrating the docs and listing them. The views
  *     read the digest (holder) until those docs have synced and their entries are applied; then
  *     the holder is cleared and they read the live docs. A digest that arrives after that is dropped.
- *   - Every device whose docs have synced publishes a new digest when they moved past the relay's
- *     one, building one at most once per `publishIntervalMs` (15 min) per device, whether the
- *     relay then took it or not (a relay refusing it, as too large, is not asked again every
- *     check), checked every `checkEveryMs` (2 min). Before building, it asks the relay for the
- *     stored weight (HEAD), so of several devices online only the first to find the relay's
- *     digest behind uploads it.
+ *   - Every device whose docs have synced looks at the relay's digest at most once per
+ *     `publishIntervalMs` (15 min), checked every `checkEveryMs` (2 min), and replaces it unless
+ *     it can vouch that it covers what the device holds (docs/sync-protocol.md, « Digests »):
+ *       - HEAD gives the stored digest's ETag (a version the relay assigns) and the weight its
+ *         publisher claims, which the relay cannot check. A digest this device already judged
+ *         (same ETag: it published it, or opened it) is judged again from what it kept of it.
+ *       - A claim below this device's weight is replaced without a download: a digest that
+ *         covers the device's docs weighs at least as much, and a false claim does not open.
+ *       - Otherwise the digest is fetched and opened. One that does not decrypt (forged, altered,
+ *         another key: issue 18's weight 2^53 − 1 and random bytes) or does not decode is
+ *         counted (`alarm`, shown by the sync indicator) and replaced. One that opens is behind
+ *         when it lacks a change the device holds (its kind's `coverage`) and counts fewer
+ *         changes (its weight, authenticated once it opens): an older digest, replayed or not; it
+ *         is replaced. One that covers everything, counts as many changes or more (the device
+ *         may be the one behind: new, or just back online), or was written by a newer version
+ *         of Tournée, is left.
+ *       - A replacement is compare-and-swap on the ETag read (If-Match; If-None-Match: * when
+ *         there was none). The relay refuses it (412) when another device published meanwhile:
+ *         the device then looks again and decides again (MAX_ATTEMPTS), so it never overwrites a
+ *         digest it has not judged.
+ *     Building is the costly part (every patient): it happens only once a replacement is decided,
+ *     and a page waits until it is idle first.
  *
- * The weight only grows with what a device knows, so the relay refuses (409) a digest from a
- * device that knows less than the stored one's. What the digest lacks (changes after it was
- * built) shows as soon as the docs sync, seconds later on a fresh device; writes always go to
- * the live docs.
+ * What the digest lacks (changes after it was built) shows as soon as the docs sync, seconds later
+ * on a fresh device; writes always go to the live docs.
  *
  * Failures (offline, relay refusal, a malformed digest) never reach the views: a device without a
  * digest waits for the docs as before. They are reported without data through `onError`.
@@ -32,23 +46,31 @@ import {
   buildDirectoryDigest,
   decodeDirectoryDigest,
   encodeDirectoryDigest,
+  stateVectorCovers,
   stateVectorWeight,
   type DirectoryDigest,
 } from '../../../../shared/src/digest/directory-digest'
 import { decryptDigest, encryptDigest, type DigestName } from '../../../../shared/src/digest/digest-cipher'
+import { isNewerDigestFormat } from '../../../../shared/src/digest/digest-json'
 import {
   buildWeekDigest,
   decodeWeekDigest,
   encodeWeekDigest,
+  weekDigestCoversDocs,
   weekDigestWeight,
   weekDigestWindow,
   type WeekDigest,
 } from '../../../../shared/src/digest/week-digest'
-import type { RelayClient } from '../relay/relay-client'
+import type { DigestExpectation, RelayClient } from '../relay/relay-client'
 import type { DigestHolder } from './digest-source'
 
 export const DIGEST_PUBLISH_INTERVAL_MS = 15 * 60_000
 export const DIGEST_CHECK_EVERY_MS = 2 * 60_000
+/** Publications of one look that may lose a race (412) before this device waits for its next check. */
+export const MAX_ATTEMPTS = 3
+
+/** Whether a digest holds every change `source` holds now; kept without the digest's records. */
+export type DigestCoverage<S> = (source: S) => boolean
 
 /**
  * What one digest stands for: `S` is what a synced device builds it from (the directory doc;
@@ -63,6 +85,8 @@ export interface DigestKind<T, S> {
   encode(digest: T): Promise<Uint8Array>
   /** Throws the digest's named format error on anything malformed. */
   decode(plain: Uint8Array): Promise<T>
+  /** What `digest` covers (its records left out): a device replaces a digest that lacks what it holds. */
+  coverage(digest: T): DigestCoverage<S>
 }
 
 export const directoryDigestKind: DigestKind<DirectoryDigest, Y.Doc> = {
@@ -71,6 +95,8 @@ export const directoryDigestKind: DigestKind<DirectoryDigest, Y.Doc> = {
   build: (directory, now) => buildDirectoryDigest(directory, now),
   encode: encodeDirectoryDigest,
   decode: decodeDirectoryDigest,
+  // Every change of the directory the device holds is counted in the digest's state vector.
+  coverage: ({ stateVector }) => (directory) => stateVectorCovers(stateVector, Y.encodeStateVector(directory)),
 }
 
 /** The month docs of the week digest's window for `today` (weekDigestWindow's docIds, synced). */
@@ -85,6 +111,10 @@ export const weekDigestKind: DigestKind<WeekDigest, WeekSource> = {
   build: ({ today, docs }, now) => buildWeekDigest(docs, today, now),
   encode: encodeWeekDigest,
   decode: decodeWeekDigest,
+  coverage: (digest) => {
+    const judged: WeekDigest = { ...digest, appointments: [] }
+    return ({ today, docs }) => weekDigestCoversDocs(judged, today, docs)
+  },
 }
 
 export interface DigestSyncOptions<T> {
@@ -100,12 +130,41 @@ export interface DigestSyncOptions<T> {
   readonly checkEveryMs?: number
   /** Without patient data: errors carry statuses and names only. */
   readonly onError?: (error: unknown) => void
+  /** `alarm()` changed: a digest of the relay did not open here, or this device replaced one. */
+  readonly onAlarm?: () => void
+}
+
+/**
+ * Digests of the relay that this device could not open (they did not decrypt or decode: forged,
+ * altered, sealed with another key), each counted once by its ETag, and how many of those this
+ * device replaced with its own. The sync indicator says it (sync-state.ts); never silent.
+ */
+export interface DigestAlarm {
+  readonly unreadable: number
+  readonly replaced: number
 }
 
 /** What became of a start-up fetch (fetchForStart). */
 export const START_FETCHES = ['shown', 'none', 'late'] as const
 export type StartFetch = (typeof START_FETCHES)[number]
+/** `stale`: every attempt lost its race (412) to another publication; the next check looks again. */
 export type Publication = 'published' | 'up-to-date' | 'stale'
+
+/** The relay's digest as this device judged it, by the ETag the relay gave it. */
+type Judged<S> =
+  /** Opened here (or published from here): its weight, authenticated, and what it covers. */
+  | { readonly etag: string; readonly verdict: 'opened'; readonly weight: number; readonly covers: DigestCoverage<S> }
+  /** Did not decrypt or decode: replaced once this device can. */
+  | { readonly etag: string; readonly verdict: 'unreadable' }
+  /** Written by a newer version of Tournée: not this device's to replace. */
+  | { readonly etag: string; readonly verdict: 'newer' }
+
+/** A digest this device built and sealed, ready to send in place of the relay's. */
+interface Sealed<S> {
+  readonly weight: number
+  readonly blob: Uint8Array
+  readonly covers: DigestCoverage<S>
+}
 
 /** One digest's fetch at start and periodic publication (header comment). */
 export class DigestSync<T, S> {
@@ -116,10 +175,12 @@ export class DigestSync<T, S> {
    * (the week's docs change with the date); null when it cannot be read now.
    */
   private synced: (() => Promise<S | null>) | null = null
-  /** When this device last built a digest, published or not (a refusal is not retried sooner). */
-  private lastBuiltAt = Number.NEGATIVE_INFINITY
-  /** The relay's digest weight as last learnt (HEAD, PUT, GET); null while unknown. */
-  private relayWeight: number | null = null
+  /** When this device last looked at the relay's digest to publish (a refusal is not retried sooner). */
+  private lastLookedAt = Number.NEGATIVE_INFINITY
+  /** The relay's digest as this device last judged it; null before it has looked. */
+  private judged: Judged<S> | null = null
+  /** ETags of the relay's digests that did not open here: whether this device replaced each. */
+  private readonly unreadable = new Map<string, 'found' | 'replaced'>()
   private timer: ReturnType<typeof setInterval> | null = null
   private publishing: Promise<Publication> | null = null
   private destroyed = false
@@ -139,14 +200,15 @@ export class DigestSync<T, S> {
       const stored = await this.options.relay.getDigest(this.kind.name)
       mark(`${this.kind.name}-digest-fetched`)
       if (stored === null) return 'none'
-      this.relayWeight = Math.max(this.relayWeight ?? 0, stored.weight)
       if (this.synced !== null || this.destroyed) return 'late'
-      const plain = await decryptDigest(this.options.key, this.options.spaceId, this.kind.name, stored.weight, stored.blob)
+      const plain = await this.open(stored)
+      if (plain === null) return 'none'
       await decodeAfter
       if (this.synced !== null || this.destroyed) return 'late'
       mark(`${this.kind.name}-digest-decoding`)
-      const digest = await this.kind.decode(plain)
+      const digest = await this.decode(stored, plain)
       mark(`${this.kind.name}-digest-decoded`)
+      if (digest === null) return 'none'
       if (this.synced !== null || this.destroyed) return 'late'
       if (this.options.shows && !this.options.shows(digest)) return 'none'
       // The docs it stands for opened first (a cold start: from IndexedDB).
@@ -177,8 +239,9 @@ export class DigestSync<T, S> {
   }
 
   /**
-   * Builds, encrypts and stores the digest of `source` unless the relay's is as recent.
-   * The periodic check calls it; benchmarks and tests call it to publish at once.
+   * Builds, encrypts and stores the digest of `source` in place of the relay's, unless the relay
+   * holds one this device opens and that covers `source` (header comment). The periodic check
+   * calls it; benchmarks and tests call it to publish at once.
    */
   publish(source: S): Promise<Publication> {
     // One at a time: a second call while one runs gets its outcome.
@@ -186,6 +249,13 @@ export class DigestSync<T, S> {
       this.publishing = null
     })
     return this.publishing
+  }
+
+  /** What this device found on the relay that it could not open, and what it replaced (DigestAlarm). */
+  alarm(): DigestAlarm {
+    let replaced = 0
+    for (const state of this.unreadable.values()) if (state === 'replaced') replaced++
+    return { unreadable: this.unreadable.size, replaced }
   }
 
   destroy(): void {
@@ -198,12 +268,12 @@ export class DigestSync<T, S> {
     const synced = this.synced
     if (synced === null || this.destroyed || this.publishing !== null) return
     const interval = this.options.publishIntervalMs ?? DIGEST_PUBLISH_INTERVAL_MS
-    if (this.options.now() - this.lastBuiltAt < interval) return
+    if (this.options.now() - this.lastLookedAt < interval) return
     try {
       const source = await synced()
       if (source === null || this.destroyed) return
-      // Cheap: the weight, not the digest. Most checks end here.
-      if (this.relayWeight !== null && this.kind.weigh(source) <= this.relayWeight) return
+      // Looking may download and decode the relay's digest, and replacing it builds one: in a
+      // browser, not while a screen is in use.
       await whenIdle()
       if (!this.destroyed) await this.publish(source)
     } catch (error) {
@@ -212,25 +282,104 @@ export class DigestSync<T, S> {
   }
 
   private async publishNow(source: S): Promise<Publication> {
-    const relayWeight = await this.options.relay.headDigest(this.kind.name)
-    if (relayWeight !== null) this.relayWeight = relayWeight
-    // Weight and build in one synchronous stretch: no update can land between them, so the
-    // weight is that of the state the digest reads. Building is the costly part: skipped when
-    // the relay's digest knows as much.
+    this.lastLookedAt = this.options.now()
+    let sealed: Sealed<S> | null = null
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && !this.destroyed; attempt++) {
+      const expected = await this.replacing(source)
+      if (expected === null) return 'up-to-date'
+      // Weight and build in one synchronous stretch (seal): the weight is that of the state the
+      // digest reads. Built once, again only if the docs moved meanwhile.
+      if (sealed === null || sealed.weight !== this.kind.weigh(source)) sealed = await this.seal(source)
+      const outcome = await this.options.relay.putDigest(this.kind.name, sealed.weight, sealed.blob, expected)
+      // Another device published meanwhile: look at its digest before deciding again.
+      if (outcome.status === 'stale') continue
+      if (expected.kind === 'etag' && this.unreadable.has(expected.etag)) {
+        this.unreadable.set(expected.etag, 'replaced')
+        this.options.onAlarm?.()
+      }
+      this.judged = { etag: outcome.etag, verdict: 'opened', weight: sealed.weight, covers: sealed.covers }
+      return 'published'
+    }
+    return 'stale'
+  }
+
+  /**
+   * What a publication from `source` would replace (header comment): the relay's digest, by its
+   * ETag, or nothing (`absent`); null when the relay's is to be left.
+   */
+  private async replacing(source: S): Promise<DigestExpectation | null> {
+    const head = await this.options.relay.headDigest(this.kind.name)
+    if (head === null) return { kind: 'absent' }
+    if (this.judged?.etag !== head.etag) {
+      // A claim below this device's weight: true, the digest is behind (one that covers the
+      // docs here weighs at least as much); false, it will not open. Replaced unread.
+      if (head.weight < this.kind.weigh(source)) return { kind: 'etag', etag: head.etag }
+      const stored = await this.options.relay.getDigest(this.kind.name)
+      if (stored === null) return { kind: 'absent' }
+      const plain = await this.open(stored)
+      if (plain !== null) await this.decode(stored, plain)
+    }
+    // Judged just above, or before for this very ETag.
+    const judged = this.judged as Judged<S>
+    const expected = { kind: 'etag', etag: judged.etag } as const
+    switch (judged.verdict) {
+      case 'unreadable':
+        return expected
+      case 'newer':
+        return null
+      case 'opened':
+        // Behind: it lacks a change this device holds, and counts fewer. One that counts as many
+        // or more is left even if it lacks one of this device's changes: the device may be the
+        // one behind (new, or just back online), and a device that holds both will replace it.
+        return !judged.covers(source) && judged.weight < this.kind.weigh(source) ? expected : null
+    }
+  }
+
+  /** The plaintext of a digest of the relay, or null (judged unreadable) when it does not decrypt. */
+  private async open(stored: { etag: string; weight: number; blob: Uint8Array }): Promise<Uint8Array | null> {
+    try {
+      return await decryptDigest(this.options.key, this.options.spaceId, this.kind.name, stored.weight, stored.blob)
+    } catch (error) {
+      this.judgeUnreadable(stored.etag, error)
+      return null
+    }
+  }
+
+  /** The digest in `plain`, judged; null when it does not decode (unreadable, or of a newer format). */
+  private async decode({ etag, weight }: { etag: string; weight: number }, plain: Uint8Array): Promise<T | null> {
+    try {
+      const digest = await this.kind.decode(plain)
+      // The weight is authenticated: it is in the associated data the blob decrypted under.
+      this.judged = { etag, verdict: 'opened', weight, covers: this.kind.coverage(digest) }
+      return digest
+    } catch (error) {
+      if (!isNewerDigestFormat(error)) {
+        this.judgeUnreadable(etag, error)
+        return null
+      }
+      this.judged = { etag, verdict: 'newer' }
+      this.report(error)
+      return null
+    }
+  }
+
+  private judgeUnreadable(etag: string, error: unknown): void {
+    this.judged = { etag, verdict: 'unreadable' }
+    this.report(error)
+    if (this.unreadable.has(etag)) return
+    this.unreadable.set(etag, 'found')
+    this.options.onAlarm?.()
+  }
+
+  /** The digest of `source`, built and sealed under its weight. */
+  private async seal(source: S): Promise<Sealed<S>> {
+    // One synchronous stretch: no update can land between the weight and the build.
     const weight = this.kind.weigh(source)
-    if (relayWeight !== null && relayWeight >= weight) return 'up-to-date'
-    this.lastBuiltAt = this.options.now()
-    const digest = this.kind.build(source, this.lastBuiltAt)
+    const digest = this.kind.build(source, this.options.now())
+    const covers = this.kind.coverage(digest)
     const plain = await this.kind.encode(digest)
     const blob = await encryptDigest(this.options.key, this.options.spaceId, this.kind.name, weight, plain)
-    const outcome = await this.options.relay.putDigest(this.kind.name, weight, blob)
-    if (outcome === 'stale') {
-      // Another device stored one that knows more meanwhile: learn its weight next time.
-      this.relayWeight = null
-      return 'stale'
-    }
-    this.relayWeight = weight
-    return 'published'
+    return { weight, blob, covers }
   }
 
   private report(error: unknown): void {

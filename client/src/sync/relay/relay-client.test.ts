@@ -7,6 +7,7 @@ import { IN_PROCESS_RELAY_URL, inProcessRelay } from '../test-support/in-process
 import { RelayClient } from './relay-client'
 
 const cleanups: (() => unknown)[] = []
+const NONE_YET = { kind: 'absent' } as const
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
@@ -81,50 +82,51 @@ describe('RelayClient: digests', () => {
     expect(await client.getDigest('directory')).toBeNull()
     expect(await client.headDigest('directory')).toBeNull()
     const blob = await encryptDigest(await deriveDigestKey(target.spaceId, secret), target.spaceId, 'directory', 120, plain)
-    expect(await client.putDigest('directory', 120, blob)).toBe('created')
-    expect(await client.headDigest('directory')).toBe(120)
+    expect(await client.putDigest('directory', 120, blob, NONE_YET)).toEqual({ status: 'created', etag: '"1"' })
+    expect(await client.headDigest('directory')).toEqual({ weight: 120, etag: '"1"' })
     const fetched = await client.getDigest('directory')
-    expect(fetched).toEqual({ weight: 120, blob })
+    expect(fetched).toEqual({ weight: 120, etag: '"1"', blob })
     const otherDeviceKey = await deriveDigestKey(target.spaceId, secret)
     expect(await decryptDigest(otherDeviceKey, target.spaceId, 'directory', fetched!.weight, fetched!.blob)).toEqual(plain)
-    expect(await client.putDigest('directory', 120, blob)).toBe('replaced')
-    expect(await client.putDigest('directory', 121, blob)).toBe('replaced')
+    expect(await client.putDigest('directory', 120, blob, { kind: 'etag', etag: '"1"' })).toEqual({ status: 'replaced', etag: '"2"' })
+    expect(await client.putDigest('directory', 3, blob, { kind: 'etag', etag: '"2"' })).toEqual({ status: 'replaced', etag: '"3"' })
   })
 
-  it('reports a lighter publication as stale, leaving the stored digest', async () => {
+  it('reports as stale a publication that expected another digest than the stored one, leaving it', async () => {
     const { client } = await relayApp()
-    expect(await client.putDigest('directory', 50, new Uint8Array(40).fill(1))).toBe('created')
-    expect(await client.putDigest('directory', 49, new Uint8Array(40).fill(2))).toBe('stale')
-    expect(await client.getDigest('directory')).toEqual({ weight: 50, blob: new Uint8Array(40).fill(1) })
+    expect(await client.putDigest('directory', 50, new Uint8Array(40).fill(1), NONE_YET)).toMatchObject({ status: 'created' })
+    expect(await client.putDigest('directory', 51, new Uint8Array(40).fill(2), NONE_YET)).toEqual({ status: 'stale' })
+    expect(await client.putDigest('directory', 52, new Uint8Array(40).fill(3), { kind: 'etag', etag: '"9"' })).toEqual({ status: 'stale' })
+    expect(await client.getDigest('directory')).toEqual({ weight: 50, etag: '"1"', blob: new Uint8Array(40).fill(1) })
   })
 
   it('refuses with the reason for a wrong credential, an unknown space (even on a HEAD), a body too large', async () => {
     const { target, client } = await relayApp({ maxDigestBytes: 64 })
     const wrong = new RelayClient({ ...target, credential: randomId(32) })
-    for (const call of [() => wrong.putDigest('directory', 1, new Uint8Array(30)), () => wrong.getDigest('directory'), () => wrong.headDigest('directory')]) {
+    for (const call of [() => wrong.putDigest('directory', 1, new Uint8Array(30), NONE_YET), () => wrong.getDigest('directory'), () => wrong.headDigest('directory')]) {
       expect(await failureOf(call)).toMatchObject({ reason: RelayFailure.Unauthorized, status: 401 })
     }
     const unknown = new RelayClient({ ...target, spaceId: randomId() })
-    for (const call of [() => unknown.putDigest('directory', 1, new Uint8Array(30)), () => unknown.getDigest('directory'), () => unknown.headDigest('directory')]) {
+    for (const call of [() => unknown.putDigest('directory', 1, new Uint8Array(30), NONE_YET), () => unknown.getDigest('directory'), () => unknown.headDigest('directory')]) {
       expect(await failureOf(call)).toMatchObject({ reason: RelayFailure.SpaceNotFound, status: 404 })
     }
-    expect(await failureOf(() => client.putDigest('directory', 1, new Uint8Array(65)))).toMatchObject({ reason: RelayFailure.TooLarge, status: 413 })
+    expect(await failureOf(() => client.putDigest('directory', 1, new Uint8Array(65), NONE_YET))).toMatchObject({ reason: RelayFailure.TooLarge, status: 413 })
     expect(await client.headDigest('directory')).toBeNull()
   })
 
   it('says the relay is unreachable when there is no answer, and refuses a weight the relay cannot store', async () => {
     const { relay, client } = await relayApp()
     relay.network.up = false
-    for (const call of [() => client.getDigest('directory'), () => client.headDigest('directory'), () => client.putDigest('directory', 1, new Uint8Array(30))]) {
+    for (const call of [() => client.getDigest('directory'), () => client.headDigest('directory'), () => client.putDigest('directory', 1, new Uint8Array(30), NONE_YET)]) {
       expect(await failureOf(call)).toMatchObject({ reason: RelayFailure.Unreachable })
     }
     relay.network.up = true
-    await expect(client.putDigest('directory', -1, new Uint8Array(30))).rejects.toBeInstanceOf(RangeError)
-    await expect(client.putDigest('directory', 2 ** 53, new Uint8Array(30))).rejects.toBeInstanceOf(RangeError)
+    await expect(client.putDigest('directory', -1, new Uint8Array(30), NONE_YET)).rejects.toBeInstanceOf(RangeError)
+    await expect(client.putDigest('directory', 2 ** 53, new Uint8Array(30), NONE_YET)).rejects.toBeInstanceOf(RangeError)
     expect(relay.network.urls).toEqual([])
   })
 
-  it('reads a relay without digest routes as "no digest", and refuses an answer without a weight', async () => {
+  it('reads a relay without digest routes as "no digest", and refuses an answer without a weight or an ETag', async () => {
     const { target } = await relayApp()
     // An older relay: its generic 404 for an unknown route.
     const old = new RelayClient({ ...target, fetchImpl: async () => Response.json({ error: 'Not found' }, { status: 404 }) })
@@ -134,11 +136,13 @@ describe('RelayClient: digests', () => {
     await expect(broken.getDigest('directory')).rejects.toThrow(/x-tournee-digest-weight/)
     const garbled = new RelayClient({ ...target, fetchImpl: async () => new Response(null, { status: 200, headers: { 'x-tournee-digest-weight': '-3' } }) })
     expect(await failureOf(() => garbled.headDigest('directory'))).toMatchObject({ reason: RelayFailure.Rejected })
+    const unversioned = new RelayClient({ ...target, fetchImpl: async () => new Response(null, { status: 200, headers: { 'x-tournee-digest-weight': '3' } }) })
+    expect(await failureOf(() => unversioned.headDigest('directory'))).toMatchObject({ reason: RelayFailure.Rejected, message: expect.stringMatching(/ETag/) })
   })
 
   it('puts only the space id, a hash or the digest name in the URL, never the credential', async () => {
     const { target, relay, client } = await relayApp()
-    await client.putDigest('directory', 1, new Uint8Array(30))
+    await client.putDigest('directory', 1, new Uint8Array(30), NONE_YET)
     await client.getDigest('directory')
     await client.probeAccess()
     expect(new Set(relay.network.urls)).toEqual(

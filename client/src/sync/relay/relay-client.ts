@@ -7,9 +7,10 @@
  *   GET  /v1/spaces/<spaceId>                         may this credential use the space?
  *   PUT  /v1/spaces/<spaceId>/attachments/<sha256>    store an attachment's ciphertext
  *   GET  /v1/spaces/<spaceId>/attachments/<sha256>
- *   PUT  /v1/spaces/<spaceId>/digests/<name>          X-Tournee-Digest-Weight: the device's weight
- *   GET  /v1/spaces/<spaceId>/digests/<name>          the stored digest and its weight
- *   HEAD /v1/spaces/<spaceId>/digests/<name>          its weight alone
+ *   PUT  /v1/spaces/<spaceId>/digests/<name>          X-Tournee-Digest-Weight: the device's weight,
+ *                                                     If-Match: the ETag read, or If-None-Match: *
+ *   GET  /v1/spaces/<spaceId>/digests/<name>          the stored digest, its ETag and weight
+ *   HEAD /v1/spaces/<spaceId>/digests/<name>          its ETag and weight alone
  *
  * The URL carries only the space id, a hash or a digest name; the credential travels in the
  * Authorization header, never in a URL; bodies are ciphertext. No answer at all is
@@ -28,7 +29,19 @@ export interface RelayTarget {
 }
 
 export type RelayAccess = { kind: 'ok' } | { kind: 'refused'; reason: RefusalReason } | { kind: 'unreachable' }
-export type PutDigestOutcome = 'created' | 'replaced' | 'stale'
+/**
+ * What a digest publication replaces: nothing (the relay had none when this device looked), or
+ * the stored digest of that ETag, which this device read. The relay refuses (412) a publication
+ * whose expectation no longer holds: it never overwrites a digest the device has not looked at.
+ */
+export type DigestExpectation = { readonly kind: 'absent' } | { readonly kind: 'etag'; readonly etag: string }
+/** `stale`: the relay's digest is not the one expected (another device published meanwhile). */
+export type PutDigestOutcome = { readonly status: 'created' | 'replaced'; readonly etag: string } | { readonly status: 'stale' }
+/** A stored digest's version (opaque) and the weight its publisher claims, unchecked until it opens. */
+export interface DigestHead {
+  readonly etag: string
+  readonly weight: number
+}
 
 /** What an answer's status means, for every route but the digests' "none yet". */
 function failureOf(status: number): RelayFailure {
@@ -102,37 +115,40 @@ export class RelayClient {
   }
 
   /**
-   * Publishes a digest: `created` or `replaced` once the relay holds it; `stale` when it already
-   * holds a heavier one (not an error: another device was further along).
+   * Publishes a digest in place of what this device expects the relay to hold: `created` or
+   * `replaced` (with the new ETag) once the relay holds it; `stale` when the relay holds another
+   * one (not an error: another device published meanwhile, look again).
    */
-  async putDigest(name: DigestName, weight: number, blob: Uint8Array): Promise<PutDigestOutcome> {
+  async putDigest(name: DigestName, weight: number, blob: Uint8Array, expected: DigestExpectation): Promise<PutDigestOutcome> {
     if (!isDigestWeight(weight)) throw new RangeError(`A digest weight is a non-negative safe integer; got ${weight}`)
+    const precondition: Record<string, string> = expected.kind === 'absent' ? { 'if-none-match': '*' } : { 'if-match': expected.etag }
     const response = await this.send(this.digestUrl(name), {
       method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream', [DIGEST_WEIGHT_HEADER]: String(weight) },
+      headers: { 'content-type': 'application/octet-stream', [DIGEST_WEIGHT_HEADER]: String(weight), ...precondition },
       body: blob.slice().buffer,
     })
-    if (response.status === 201) return 'created'
-    if (response.status === 200) return 'replaced'
-    if (response.status === 409) return 'stale'
+    if (response.status === 201 || response.status === 200) {
+      return { status: response.status === 201 ? 'created' : 'replaced', etag: etagOf(response) }
+    }
+    if (response.status === 412) return { status: 'stale' }
     throw this.refusal(response, `the ${name} digest`)
   }
 
-  /** The stored digest and its weight, or null when the space has none yet. */
-  async getDigest(name: DigestName): Promise<{ weight: number; blob: Uint8Array } | null> {
+  /** The stored digest, its ETag and claimed weight, or null when the space has none yet. */
+  async getDigest(name: DigestName): Promise<(DigestHead & { blob: Uint8Array }) | null> {
     const response = await this.send(this.digestUrl(name), { method: 'GET' })
     if (isNoDigest(response)) return null
     if (response.status !== 200) throw this.refusal(response, `the ${name} digest`)
-    const weight = weightOf(response)
-    return { weight, blob: await this.body(response) }
+    const head = headOf(response)
+    return { ...head, blob: await this.body(response) }
   }
 
-  /** The stored digest's weight (whether publishing is worth it), or null when none. */
-  async headDigest(name: DigestName): Promise<number | null> {
+  /** The stored digest's ETag and claimed weight (whether to look closer), or null when none. */
+  async headDigest(name: DigestName): Promise<DigestHead | null> {
     const response = await this.send(this.digestUrl(name), { method: 'HEAD' })
     if (isNoDigest(response)) return null
     if (response.status !== 200) throw this.refusal(response, `the ${name} digest's weight`)
-    return weightOf(response)
+    return headOf(response)
   }
 
   private spaceUrl(): string {
@@ -188,6 +204,20 @@ function isRefusal(failure: RelayFailure): failure is RefusalReason {
  */
 function isNoDigest(response: Response): boolean {
   return response.status === 204 || (response.status === 404 && response.headers.get(ERROR_FIELD_HEADER) !== 'spaceId')
+}
+
+function headOf(response: Response): DigestHead {
+  const weight = weightOf(response)
+  return { etag: etagOf(response), weight }
+}
+
+/** The relay's ETag of a digest, opaque to the device: it is only ever sent back in If-Match. */
+function etagOf(response: Response): string {
+  const etag = response.headers.get('etag')
+  if (etag === null || !/^"[^"\s]{1,64}"$/.test(etag)) {
+    throw new RelayError(RelayFailure.Rejected, `The relay answered a digest without a valid ETag (${etag ?? 'none'})`, response.status)
+  }
+  return etag
 }
 
 function weightOf(response: Response): number {
