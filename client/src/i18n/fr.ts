@@ -98,6 +98,15 @@ export const fr = {
     one: '{count} donnée illisible ignorée',
     other: '{count} données illisibles ignorées',
   },
+  // A digest of the relay (the patient list or the week shown before the docs sync) that did not open here.
+  'sync.digestsUnreadable': {
+    one: '{count} aperçu illisible sur le relais, ignoré',
+    other: '{count} aperçus illisibles sur le relais, ignorés',
+  },
+  'sync.digestsReplaced': {
+    one: '{count} aperçu illisible sur le relais, remplacé',
+    other: '{count} aperçus illisibles sur le relais, remplacés',
+  },
   'sync.now': 'Synchroniser maintenant',
   'sync.restoring': 'Les données locales de cet appareil avaient été effacées : restauration depuis le relais…',
   'sync.progress': {

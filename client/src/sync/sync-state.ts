@@ -2,6 +2,7 @@
  * What the UI may know about sync, and how it folds out of the rooms' states. Views read it
  * through a hook; they never see sockets or keys.
  */
+import type { DigestAlarm } from './digests/digest-sync'
 import type { RoomState } from './rooms/room'
 import { RefusalReason } from './errors'
 
@@ -35,6 +36,12 @@ export interface SyncState {
   /** Entries that failed to decrypt (tampered, or another key): counted, never applied. */
   readonly undecryptableEntries: number
   /**
+   * Digests of the relay that did not open on this device (forged, altered, another key), never
+   * shown; and how many of them this device has replaced with its own (digests/digest-sync.ts).
+   */
+  readonly unreadableDigests: number
+  readonly replacedDigests: number
+  /**
    * This device had synced before, yet opened with an empty local envelope: the browser erased
    * it (eviction, Safari's 7-day rule). True until the relay's first exchange brought it back.
    */
@@ -54,6 +61,8 @@ export const initialSyncState: SyncState = {
   lastExchangeAt: null,
   storageError: null,
   undecryptableEntries: 0,
+  unreadableDigests: 0,
+  replacedDigests: 0,
   restoring: false,
   incoming: 0,
   outgoing: 0,
@@ -90,6 +99,8 @@ export interface PracticeFacts {
   readonly online: boolean
   /** A refusal of the practice as a whole (its data is in a newer format), or null. */
   readonly refusal: RefusalReason | null
+  /** What the practice's digests found on the relay that did not open here; none without digests. */
+  readonly digests?: DigestAlarm
 }
 
 /**
@@ -117,6 +128,8 @@ export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFac
     lastExchangeAt: exchanges.length > 0 ? Math.max(...exchanges) : null,
     storageError: rooms.find((room) => room.storageError !== null)?.storageError ?? null,
     undecryptableEntries: sum((room) => room.undecryptableEntries),
+    unreadableDigests: practice.digests?.unreadable ?? 0,
+    replacedDigests: practice.digests?.replaced ?? 0,
     restoring: rooms.some((room) => room.restoring),
     incoming: sum((room) => room.incoming),
     outgoing: sum((room) => room.outgoing),

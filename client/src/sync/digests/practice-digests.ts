@@ -17,6 +17,7 @@ import { DirectoryDigestHolder, WeekDigestHolder } from './digest-source'
 import {
   DigestSync,
   directoryDigestKind,
+  type DigestAlarm,
   weekDigestKind,
   type Publication,
   type StartFetch,
@@ -63,7 +64,7 @@ export class PracticeDigests {
 
   constructor(
     settings: DigestSettings | null,
-    context: { relay: RelayClient; spaceId: string; today: string; now: () => number },
+    context: { relay: RelayClient; spaceId: string; today: string; now: () => number; onAlarm?: () => void },
   ) {
     const shared = settings
       ? {
@@ -71,6 +72,7 @@ export class PracticeDigests {
           spaceId: context.spaceId,
           key: settings.key,
           now: context.now,
+          ...(context.onAlarm === undefined ? {} : { onAlarm: context.onAlarm }),
           ...(settings.publishIntervalMs === undefined ? {} : { publishIntervalMs: settings.publishIntervalMs }),
           ...(settings.checkEveryMs === undefined ? {} : { checkEveryMs: settings.checkEveryMs }),
         }
@@ -190,6 +192,15 @@ export class PracticeDigests {
   publishWeek(source: WeekSource): Promise<Publication> {
     if (this.week === null) throw new Error('This practice was opened without a digest key')
     return this.week.publish(source)
+  }
+
+  /** Both digests' DigestAlarm, summed: what the sync indicator says of the relay's digests. */
+  alarm(): DigestAlarm {
+    const alarms = [this.directory, this.week].map((sync) => sync?.alarm() ?? { unreadable: 0, replaced: 0 })
+    return {
+      unreadable: alarms.reduce((sum, alarm) => sum + alarm.unreadable, 0),
+      replaced: alarms.reduce((sum, alarm) => sum + alarm.replaced, 0),
+    }
   }
 
   destroy(): void {

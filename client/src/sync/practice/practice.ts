@@ -159,7 +159,13 @@ export class Practice {
     this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency)
     const decoder = options.decoder
     const digest = options.digest && decoder ? { ...options.digest, decodeDirectory: (plain: Uint8Array) => decodeDirectoryDigest(plain, { nextSlice: () => decoder.nextSlice() }) } : options.digest
-    this.digests = new PracticeDigests(digest ?? null, { relay: this.relay, spaceId: options.spaceId, today: this.today, now: this.now })
+    this.digests = new PracticeDigests(digest ?? null, {
+      relay: this.relay,
+      spaceId: options.spaceId,
+      today: this.today,
+      now: this.now,
+      onAlarm: () => this.publishState(),
+    })
     this.pool = new RoomPool({
       createRoom: roomFactory({
         ...options,
@@ -491,7 +497,7 @@ export class Practice {
     if (this.closed) return
     const next = foldSyncState(
       this.pool.loadedRooms().map((room) => room.getState()),
-      { online: this.online, refusal: this.refusal },
+      { online: this.online, refusal: this.refusal, digests: this.digests.alarm() },
     )
     if (sameSyncState(next, this.state)) return
     const cameOnline = next.status === ConnectionStatus.Online && this.state.status !== ConnectionStatus.Online

@@ -40,8 +40,16 @@ describe('sync indicator text', () => {
     expect(text.pending).toBe('0 modification en attente')
     expect(text.lastExchange).toBe('Aucun échange avec le relais')
     expect(text.undecryptable).toBe('1 donnée illisible ignorée')
+    expect(text.digests).toBeNull()
     expect(text.progress).toBeNull()
     expect(text.restoring).toBeNull()
+  })
+
+  it('says when a digest of the relay did not open here, and once this device replaced it', () => {
+    expect(describeSyncState(state({ unreadableDigests: 1 }), fr).digests).toBe('1 aperçu illisible sur le relais, ignoré')
+    expect(describeSyncState(state({ unreadableDigests: 2, replacedDigests: 1 }), fr).digests).toBe('1 aperçu illisible sur le relais, ignoré')
+    expect(describeSyncState(state({ unreadableDigests: 2, replacedDigests: 2 }), fr).digests).toBe('2 aperçus illisibles sur le relais, remplacés')
+    expect(describeSyncState(state({}), fr).digests).toBeNull()
   })
 
   it('counts what a large exchange has left to receive and send, only while syncing', () => {

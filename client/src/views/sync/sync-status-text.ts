@@ -12,6 +12,11 @@ export interface SyncStatusText {
   readonly lastExchange: string
   /** '1 donnée illisible ignorée', or null when every entry could be read. */
   readonly undecryptable: string | null
+  /**
+   * '1 aperçu illisible sur le relais, ignoré' while a digest that did not open here is still on
+   * the relay, '…, remplacé' once this device replaced it; null when every digest opened.
+   */
+  readonly digests: string | null
   /** 'Synchronisation : 1 234 modifications à recevoir, 500 à envoyer' while a backlog moves, else null. */
   readonly progress: string | null
   /** Said while a device whose local data was erased gets it back from the relay, else null. */
@@ -29,6 +34,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
         ? t('sync.lastExchange.never')
         : t('sync.lastExchange', { time: translator.timeOf(state.lastExchangeAt) }),
     undecryptable: state.undecryptableEntries > 0 ? plural('sync.undecryptable', state.undecryptableEntries) : null,
+    digests: digestsText(state, translator),
     progress: progressText(state, translator),
     restoring: state.restoring ? t('sync.restoring') : null,
   }
@@ -51,6 +57,11 @@ function progressText(state: SyncState, { plural, locale }: Translator): string 
   // Grouped as people read counts ('1 234'), with a plain space like the rest of the dictionary.
   const count = (n: number) => format.format(n).replace(/\s/g, ' ')
   return plural('sync.progress', state.incoming, { incoming: count(state.incoming), outgoing: count(state.outgoing) })
+}
+
+function digestsText({ unreadableDigests, replacedDigests }: SyncState, { plural }: Translator): string | null {
+  if (unreadableDigests > replacedDigests) return plural('sync.digestsUnreadable', unreadableDigests - replacedDigests)
+  return replacedDigests > 0 ? plural('sync.digestsReplaced', replacedDigests) : null
 }
 
 function connectionText(state: SyncState, { t }: Translator): string {
