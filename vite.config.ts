@@ -26,6 +26,7 @@ const DATE_SENSITIVE = [
   'tests/practice-rooms.test.ts',
   'tests/week-digest.test.ts',
   'tests/directory-digest.test.ts',
+  'tests/digest-poisoning.test.ts',
 ]
 
 /** The relay's own routes: a service worker never answers them, they always go to the network. */
