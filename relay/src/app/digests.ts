@@ -142,7 +142,7 @@ export function digestsRoutes(deps: DigestsDeps): Hono {
   })
 
   // Hono answers a HEAD with this GET handler and drops the body; the handler reads only the
-  // weight then, not the blob (megabytes) it would throw away.
+  // ETag and weight then, not the blob (megabytes) it would throw away.
   app.get('/:spaceId/digests/:name', async (c) => {
     const access = await checkAccess(c)
     if (!access.ok) return access.response

@@ -30,8 +30,8 @@
  *         of Tournée, is left.
  *       - A replacement is compare-and-swap on the ETag read (If-Match; If-None-Match: * when
  *         there was none). The relay refuses it (412) when another device published meanwhile:
- *         the device then looks again and decides again (MAX_ATTEMPTS), so it never overwrites a
- *         digest it has not judged.
+ *         the device then looks again and decides again (DIGEST_PUBLISH_ATTEMPTS), so it never
+ *         overwrites a digest it has not judged.
  *     Building is the costly part (every patient): it happens only once a replacement is decided,
  *     and a page waits until it is idle first.
  *
@@ -67,7 +67,7 @@ import type { DigestHolder } from './digest-source'
 export const DIGEST_PUBLISH_INTERVAL_MS = 15 * 60_000
 export const DIGEST_CHECK_EVERY_MS = 2 * 60_000
 /** Publications of one look that may lose a race (412) before this device waits for its next check. */
-export const MAX_ATTEMPTS = 3
+export const DIGEST_PUBLISH_ATTEMPTS = 3
 
 /** Whether a digest holds every change `source` holds now; kept without the digest's records. */
 export type DigestCoverage<S> = (source: S) => boolean
@@ -284,7 +284,7 @@ export class DigestSync<T, S> {
   private async publishNow(source: S): Promise<Publication> {
     this.lastLookedAt = this.options.now()
     let sealed: Sealed<S> | null = null
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && !this.destroyed; attempt++) {
+    for (let attempt = 0; attempt < DIGEST_PUBLISH_ATTEMPTS && !this.destroyed; attempt++) {
       const expected = await this.replacing(source)
       if (expected === null) return 'up-to-date'
       // Weight and build in one synchronous stretch (seal): the weight is that of the state the
