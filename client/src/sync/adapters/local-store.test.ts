@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { randomId } from '../../../../shared/src/crypto/base64url'
 import { LocalStore, Y_INDEXEDDB_VERSION } from './local-store'
+import { inPlaceRowWriter, RowDatabases } from './row-databases'
+import type { RowWriter } from './row-writer'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -30,9 +32,9 @@ function rowsOf(name: string): Promise<number> {
   })
 }
 
-async function openStore(name: string, doc = new Y.Doc(), failures: unknown[] = []) {
+async function openStore(name: string, doc = new Y.Doc(), failures: unknown[] = [], rowWriter?: RowWriter) {
   let manyRows = 0
-  const store = await LocalStore.open(name, doc, { onFailure: (e) => failures.push(e), onManyRows: () => manyRows++ })
+  const store = await LocalStore.open(name, doc, { onFailure: (e) => failures.push(e), onManyRows: () => manyRows++, ...(rowWriter ? { rowWriter } : {}) })
   return { store, doc, failures, manyRows: () => manyRows }
 }
 
@@ -135,5 +137,61 @@ describe('LocalStore over y-indexeddb', () => {
     cleanups.push(() => store.destroy())
     doc.getArray<string>('entries').push(['premier'])
     await written(name, 2)
+  })
+})
+
+describe('LocalStore with a row writer (the worker’s code, run in place)', () => {
+  /** Counts the writes it passes on, so the test knows they went through it and not the page's connection. */
+  function counting(): { writer: RowWriter; calls: string[] } {
+    const calls: string[] = []
+    const inner = inPlaceRowWriter(new RowDatabases())
+    const writer: RowWriter = {
+      usable: true,
+      add: (db, row) => (calls.push('add'), inner.add(db, row)),
+      replace: (db, row) => (calls.push('replace'), inner.replace(db, row)),
+      close: (db) => inner.close(db),
+    }
+    return { writer, calls }
+  }
+
+  it('writes each update and the rewrite through it, and a reopen without it reads them all', async () => {
+    const name = `store-${randomId()}`
+    const { writer, calls } = counting()
+    const { store, doc } = await openStore(name, new Y.Doc(), [], writer)
+    const opened = await rowsOf(name)
+    for (const word of ['un', 'deux', 'trois']) doc.getArray<string>('entries').push([word])
+    await written(name, opened + 3)
+    expect(calls).toEqual(['add', 'add', 'add'])
+    await store.rewrite()
+    expect(calls.at(-1)).toBe('replace')
+    expect(await rowsOf(name)).toBe(1)
+    doc.getArray<string>('entries').push(['après'])
+    await written(name, 2)
+    await store.destroy()
+    const again = await openStore(name)
+    cleanups.push(() => again.store.destroy())
+    expect(again.doc.getArray('entries').toArray()).toEqual(['un', 'deux', 'trois', 'après'])
+  })
+
+  it('reports the writer’s failure as its own, and writes on the page once the writer is no longer usable', async () => {
+    const name = `store-${randomId()}`
+    let usable = true
+    const failing: RowWriter = {
+      get usable() {
+        return usable
+      },
+      add: () => Promise.reject(Object.assign(new Error('quota'), { name: 'QuotaExceededError' })),
+      replace: () => Promise.reject(new Error('not used')),
+      close: () => undefined,
+    }
+    const failures: unknown[] = []
+    const { store, doc } = await openStore(name, new Y.Doc(), failures, failing)
+    cleanups.push(() => store.destroy())
+    const opened = await rowsOf(name)
+    doc.getArray<string>('entries').push(['refusé'])
+    await expect.poll(() => failures.map((e) => (e as Error).name)).toEqual(['QuotaExceededError'])
+    usable = false
+    doc.getArray<string>('entries').push(['écrit ici'])
+    await written(name, opened + 1)
   })
 })

@@ -22,6 +22,7 @@
  */
 import * as Y from 'yjs'
 import { IndexeddbPersistence, PREFERRED_TRIM_SIZE } from 'y-indexeddb'
+import type { RowWriter } from './row-writer'
 
 /** The y-indexeddb release this adapter was written and tested against. */
 export const Y_INDEXEDDB_VERSION = '9.0.12'
@@ -39,6 +40,8 @@ export interface LocalStoreHooks {
   readonly onManyRows: () => void
   /** Between two steps of the load (the page's main thread given back); a zero timer if absent. */
   readonly nextSlice?: () => Promise<void>
+  /** Writes the rows off this thread (row-writer.ts); absent, or no longer usable: written here. */
+  readonly rowWriter?: RowWriter
 }
 
 /** Rows read in one step of the load, to start with; the count adapts to keep a step near LOAD_STEP_BYTES. */
@@ -117,7 +120,14 @@ export class LocalStore {
   private constructor(
     private readonly persistence: IndexeddbPersistence,
     private readonly doc: Y.Doc,
+    private readonly name: string,
+    private readonly rowWriter: RowWriter | null,
   ) {}
+
+  /** The worker's writer while it works (row-writer.ts), else null: rows are written here. */
+  private get offThread(): RowWriter | null {
+    return this.rowWriter?.usable ? this.rowWriter : null
+  }
 
   /**
    * Opens the database `name` and loads what it holds into `doc` (works offline). The rows there
@@ -140,7 +150,7 @@ export class LocalStore {
         before.db.close()
       }
     }
-    const store = new LocalStore(persistence, doc)
+    const store = new LocalStore(persistence, doc, name, hooks.rowWriter ?? null)
     store.installWriter(hooks)
     store.watchDatabase(hooks.onFailure)
     return store
@@ -168,6 +178,14 @@ export class LocalStore {
   async rewrite(): Promise<void> {
     const db = this.persistence.db
     if (db === null) throw new LocalWriteError('The local database is not open')
+    const writer = this.offThread
+    if (writer) {
+      const key = await writer.replace(this.name, Y.encodeStateAsUpdate(this.doc))
+      // y-indexeddb reads rows from _dbref on: keep it past the snapshot it would read back.
+      this.persistence._dbref = Math.max(this.persistence._dbref, key + 1)
+      this.persistence._dbsize = 1
+      return
+    }
     const tx = db.transaction([UPDATES_STORE], 'readwrite')
     const store = tx.objectStore(UPDATES_STORE)
     const done = committed(tx)
@@ -184,6 +202,7 @@ export class LocalStore {
 
   async destroy(): Promise<void> {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
+    this.rowWriter?.close(this.name)
     await this.persistence.destroy()
   }
 
@@ -197,6 +216,14 @@ export class LocalStore {
     const write = (update: Uint8Array, origin: unknown) => {
       // What y-indexeddb itself applied (read from IndexedDB) is already there.
       if (origin === persistence || persistence.db === null) return
+      const counted = () => {
+        if (++persistence._dbsize >= PREFERRED_TRIM_SIZE) hooks.onManyRows()
+      }
+      const writer = this.offThread
+      if (writer) {
+        writer.add(this.name, update).then(counted, hooks.onFailure)
+        return
+      }
       let tx: IDBTransaction
       try {
         tx = persistence.db.transaction([UPDATES_STORE], 'readwrite')
@@ -206,9 +233,7 @@ export class LocalStore {
         hooks.onFailure(error)
         return
       }
-      committed(tx).then(() => {
-        if (++persistence._dbsize >= PREFERRED_TRIM_SIZE) hooks.onManyRows()
-      }, hooks.onFailure)
+      committed(tx).then(counted, hooks.onFailure)
     }
     persistence._storeUpdate = write
     doc.on('update', write)

@@ -10,6 +10,7 @@ import { initPractice } from '../../../../shared/src/model/directory'
 import type { PracticeInitInput } from '../../../../shared/src/model/input-schemas'
 import { writeManifest } from '../../../../shared/src/space/manifest'
 import { decodePairingCode, encodePairingCode } from '../../../../shared/src/space/pairing-code'
+import { browserRowWriter } from '../adapters/row-writer'
 import { browserDecoder } from '../decode/decoder-lanes'
 import type { PracticeDecoder } from '../decode/worker-decoder'
 import type { DigestSettings } from '../digests/practice-digests'
@@ -40,7 +41,7 @@ export interface DeviceEnvironment {
   /** Connect at once (default true). */
   connect?: boolean
   /** Every room's settings (batching, backoff, storage retry) for tests and benchmarks. */
-  room?: Partial<Pick<RoomSettings, 'envelope' | 'reconnect' | 'storageRetryMs'>>
+  room?: Partial<Pick<RoomSettings, 'envelope' | 'reconnect' | 'storageRetryMs' | 'rowWriter'>>
   /** How the practice holds its rooms (background pass, grace period) for tests and benchmarks. */
   practice?: { background?: boolean; graceMs?: number; backgroundConcurrency?: number; awaitStartupRooms?: boolean }
   /**
@@ -60,6 +61,8 @@ export const browserEnvironment: DeviceEnvironment = {
   crossTab: true,
   digest: { holdMainForFirstScreen: true, showOnColdStart: true },
   decoder: browserDecoder,
+  // A room's rows are written by a worker: IndexedDB's cost for a 31 MB row lands off the page.
+  room: { rowWriter: browserRowWriter() },
   // The first screen shows the digests while the rooms load (PracticeOptions.awaitStartupRooms).
   practice: { awaitStartupRooms: false },
 }

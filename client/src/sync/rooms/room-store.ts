@@ -16,6 +16,7 @@
  * still receives it.
  */
 import type * as Y from 'yjs'
+import type { RowWriter } from '../adapters/row-writer'
 import { LocalStore } from '../adapters/local-store'
 
 const ACKED_KEY = 'tournee:acknowledged-state-vector'
@@ -47,6 +48,8 @@ export interface RoomStoreOptions {
   readonly onChange: () => void
   /** Between two steps of the load (adapters/local-store.ts). */
   readonly nextSlice?: () => Promise<void>
+  /** Writes the rows off this thread (adapters/row-writer.ts). */
+  readonly rowWriter?: RowWriter
 }
 
 export class RoomStore {
@@ -69,6 +72,7 @@ export class RoomStore {
       onFailure: (error) => room.fail(error),
       onManyRows: () => room.trimSoon(),
       ...(options.nextSlice ? { nextSlice: options.nextSlice } : {}),
+      ...(options.rowWriter ? { rowWriter: options.rowWriter } : {}),
     })
     const [acked, lastExchange, lastSynced] = await Promise.all(
       [ACKED_KEY, LAST_EXCHANGE_KEY, LAST_SYNCED_KEY].map((key) => room.store.get(key).catch(() => undefined)),

@@ -19,6 +19,7 @@ import { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
+import type { RowWriter } from '../adapters/row-writer'
 import { RoomStore } from './room-store'
 import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
 
@@ -31,6 +32,8 @@ export interface RoomSettings {
   readonly crossTab?: boolean
   /** After a failed local write, how often to try rewriting the local state (default 15 s). */
   readonly storageRetryMs?: number
+  /** Writes the local rows off the page's thread (adapters/row-writer.ts); none: on this thread. */
+  readonly rowWriter?: RowWriter
   readonly now: () => number
 }
 
@@ -137,6 +140,7 @@ export class Room {
         retryMs: this.config.storageRetryMs,
         onChange: () => this.recount(),
         ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
+        ...(this.config.rowWriter ? { rowWriter: this.config.rowWriter } : {}),
       })
       this.doc = doc
       this.store = store
