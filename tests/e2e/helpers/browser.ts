@@ -65,6 +65,9 @@ export async function startAppRelay(): Promise<RelayProcess> {
 const EXPECTED_NETWORK_ERRORS = [
   /^Failed to load resource: net::ERR_(INTERNET_DISCONNECTED|CONNECTION_REFUSED|CONNECTION_RESET|FAILED)\b/,
   /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/v1\/sync\/[^']+' failed: /,
+  // Two devices publishing a digest at once: the second's compare-and-swap loses (the relay's only
+  // 412), and it reads the digest again (docs/sync-protocol.md, « Digests »).
+  /^Failed to load resource: the server responded with a status of 412 \(Precondition Failed\)$/,
 ]
 
 export interface Device {
