@@ -68,16 +68,18 @@ export class DirectoryDigestFormatError extends Error {
   override name = 'DirectoryDigestFormatError'
 }
 
-export function buildDirectoryDigest(directory: Y.Doc, now: number): DirectoryDigest {
-  return {
+/** The digest of `directory`; with `only`, a partial one holding those patients alone (a first-screen record). */
+export function buildDirectoryDigest(directory: Y.Doc, now: number, only?: readonly Patient[]): DirectoryDigest {
+  const digest: Omit<DirectoryDigest, 'patients'> = {
     format: DIRECTORY_DIGEST_FORMAT,
     builtAt: now,
     stateVector: Y.encodeStateVector(directory),
     practice: getPractice(directory) ?? null,
     practitioners: listPractitioners(directory).items,
     appointmentKinds: listAppointmentKinds(directory).items,
-    patients: listPatients(directory, { includeArchived: true, includeDeleted: true }).items,
   }
+  if (only) return { ...digest, patients: only, partial: true }
+  return { ...digest, patients: listPatients(directory, { includeArchived: true, includeDeleted: true }).items }
 }
 
 /** gzip(JSON), see digest-json.ts. */

@@ -25,13 +25,13 @@
 import * as Y from 'yjs'
 import { decryptDigest, encryptDigest } from '../../../../shared/src/digest/digest-cipher'
 import {
-  DIRECTORY_DIGEST_FORMAT,
+  buildDirectoryDigest,
   decodeDirectoryDigest,
   encodeDirectoryDigest,
   type DirectoryDigest,
 } from '../../../../shared/src/digest/directory-digest'
 import { buildWeekDigest, decodeWeekDigest, encodeWeekDigest, type WeekDigest } from '../../../../shared/src/digest/week-digest'
-import { getPatient, getPractice, listAppointmentKinds, listPractitioners } from '../../../../shared/src/model'
+import { getPatient } from '../../../../shared/src/model'
 import type { Patient } from '../../../../shared/src/model'
 
 export interface FirstScreenRecord {
@@ -58,17 +58,7 @@ export function buildFirstScreenRecord(directory: Y.Doc, weekDocs: readonly Y.Do
       id = patient.mergedInto
     }
   }
-  const partial: DirectoryDigest = {
-    format: DIRECTORY_DIGEST_FORMAT,
-    builtAt: now,
-    stateVector: Y.encodeStateVector(directory),
-    practice: getPractice(directory) ?? null,
-    practitioners: listPractitioners(directory).items,
-    appointmentKinds: listAppointmentKinds(directory).items,
-    patients: [...patients.values()],
-    partial: true,
-  }
-  return { week, directory: partial }
+  return { week, directory: buildDirectoryDigest(directory, now, [...patients.values()]) }
 }
 
 function requested<T>(request: IDBRequest<T>): Promise<T> {
