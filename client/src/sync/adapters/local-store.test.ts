@@ -43,6 +43,26 @@ async function written(name: string, rows: number): Promise<void> {
   await expect.poll(() => rowsOf(name)).toBe(rows)
 }
 
+/**
+ * Three rows, a rewrite into one, a row after it, then a reopen (without any writer) that reads
+ * them all: through `rowWriter` when given, else through the page's connection.
+ */
+async function rewritesAndReopens(rowWriter?: RowWriter): Promise<void> {
+  const name = `store-${randomId()}`
+  const { store, doc } = await openStore(name, new Y.Doc(), [], rowWriter)
+  const opened = await rowsOf(name)
+  for (const word of ['un', 'deux', 'trois']) doc.getArray<string>('entries').push([word])
+  await written(name, opened + 3)
+  await store.rewrite()
+  expect(await rowsOf(name)).toBe(1)
+  doc.getArray<string>('entries').push(['après'])
+  await written(name, 2)
+  await store.destroy()
+  const again = await openStore(name)
+  cleanups.push(() => again.store.destroy())
+  expect(again.doc.getArray('entries').toArray()).toEqual(['un', 'deux', 'trois', 'après'])
+}
+
 describe('LocalStore over y-indexeddb', () => {
   it(`is the y-indexeddb release it was written for (${Y_INDEXEDDB_VERSION}): re-read local-store.ts before moving the pin`, () => {
     const manifest = createRequire(import.meta.url).resolve('y-indexeddb/package.json')
@@ -72,20 +92,7 @@ describe('LocalStore over y-indexeddb', () => {
     expect(await store.get('tournee:last-exchange')).toBe(1_790_000_000_000)
   })
 
-  it('rewrites the whole state as one row, which a reopen reads in full', async () => {
-    const name = `store-${randomId()}`
-    const { store, doc } = await openStore(name)
-    for (const word of ['un', 'deux', 'trois']) doc.getArray<string>('entries').push([word])
-    await expect.poll(() => rowsOf(name)).toBeGreaterThanOrEqual(3)
-    await store.rewrite()
-    expect(await rowsOf(name)).toBe(1)
-    doc.getArray<string>('entries').push(['après'])
-    await written(name, 2)
-    await store.destroy()
-    const again = await openStore(name)
-    cleanups.push(() => again.store.destroy())
-    expect(again.doc.getArray('entries').toArray()).toEqual(['un', 'deux', 'trois', 'après'])
-  })
+  it('rewrites the whole state as one row, which a reopen reads in full', () => rewritesAndReopens())
 
   it('reports a write it could not make, instead of losing it silently', async () => {
     const name = `store-${randomId()}`
@@ -155,22 +162,9 @@ describe('LocalStore with a row writer (the worker’s code, run in place)', () 
   }
 
   it('writes each update and the rewrite through it, and a reopen without it reads them all', async () => {
-    const name = `store-${randomId()}`
     const { writer, calls } = counting()
-    const { store, doc } = await openStore(name, new Y.Doc(), [], writer)
-    const opened = await rowsOf(name)
-    for (const word of ['un', 'deux', 'trois']) doc.getArray<string>('entries').push([word])
-    await written(name, opened + 3)
-    expect(calls).toEqual(['add', 'add', 'add'])
-    await store.rewrite()
-    expect(calls.at(-1)).toBe('replace')
-    expect(await rowsOf(name)).toBe(1)
-    doc.getArray<string>('entries').push(['après'])
-    await written(name, 2)
-    await store.destroy()
-    const again = await openStore(name)
-    cleanups.push(() => again.store.destroy())
-    expect(again.doc.getArray('entries').toArray()).toEqual(['un', 'deux', 'trois', 'après'])
+    await rewritesAndReopens(writer)
+    expect(calls).toEqual(['add', 'add', 'add', 'replace', 'add'])
   })
 
   it('reports the writer’s failure as its own, and writes on the page once the writer is no longer usable', async () => {
