@@ -15,6 +15,10 @@
  * (lower-case hex), shared by all rooms of the space. The route verifies the hash before calling
  * putAttachment; storage trusts it.
  *
+ * Per space, what it costs the relay (SpaceUsage): the bytes of its envelope rows (every room), and
+ * the number and bytes of its attachments, kept by the backend in step with every write, so that a
+ * quota is checked atomically with the write it bounds (appendUpdate, putAttachment).
+ *
  * Per space also: digests, one opaque ciphertext per name (a read-only snapshot of a doc that a
  * fresh device shows before the doc has synced), each with the weight its publisher claims (how
  * much of the doc's history it covers; the relay cannot check it) and a version the storage
@@ -57,6 +61,20 @@ export interface StoredDigest extends DigestHead {
   data: Uint8Array
 }
 
+/** What one space holds on the relay, for its quotas (digests aside: one per name, each bounded). */
+export interface SpaceUsage {
+  /** Bytes of every envelope row of every room of the space (what compaction shrinks). */
+  envelopeBytes: number
+  attachments: number
+  attachmentBytes: number
+}
+
+/** The per-space limits of attachments: an upload is refused when it would go past either. */
+export interface AttachmentQuota {
+  maxAttachments: number
+  maxAttachmentBytes: number
+}
+
 export interface StoredUpdates {
   /** In append order. */
   updates: Uint8Array[]
@@ -84,10 +102,12 @@ export interface RelayStorage {
   /**
    * Appends one update to an admitted room and resolves with its seq only once it is durable: the
    * relay acknowledges an update to the device after this, and a restart must not lose anything
-   * acknowledged. Rejects with UnknownSpaceError for a space that was never created, and
-   * UnknownRoomError for a room that was not admitted.
+   * acknowledged. Rejects with UnknownSpaceError for a space that was never created,
+   * UnknownRoomError for a room that was not admitted, and SpaceQuotaError, with nothing written,
+   * when the space's envelope rows would then weigh more than `maxSpaceBytes` (checked atomically
+   * with the write; no limit when omitted).
    */
-  appendUpdate(spaceId: string, roomId: string, update: Uint8Array): Promise<number>
+  appendUpdate(spaceId: string, roomId: string, update: Uint8Array, maxSpaceBytes?: number): Promise<number>
   /**
    * Atomically replaces every row of the room with seq ≤ upToSeq by one row holding
    * `mergedState`, which must contain everything those rows held. Rows appended after upToSeq are
@@ -96,10 +116,14 @@ export interface RelayStorage {
   compact(spaceId: string, roomId: string, mergedState: Uint8Array, upToSeq: number): Promise<void>
   /**
    * Stores an attachment's ciphertext under its hash, durably before resolving. Idempotent: the
-   * same hash again is `exists` and keeps the first bytes (same hash, same bytes). Rejects with
-   * UnknownSpaceError for a space that was never created.
+   * same hash again is `exists` and keeps the first bytes (same hash, same bytes), whatever the
+   * quota. Rejects with UnknownSpaceError for a space that was never created, and SpaceQuotaError,
+   * with nothing written, when a new attachment would take the space past `quota` (checked
+   * atomically with the write; no limit when omitted).
    */
-  putAttachment(spaceId: string, hash: string, data: Uint8Array): Promise<PutAttachmentResult>
+  putAttachment(spaceId: string, hash: string, data: Uint8Array, quota?: AttachmentQuota): Promise<PutAttachmentResult>
+  /** What the space holds, or null for an unknown space. */
+  spaceUsage(spaceId: string): Promise<SpaceUsage | null>
   /** The attachment's bytes, or null when this space holds none under that hash. */
   getAttachment(spaceId: string, hash: string): Promise<Uint8Array | null>
   /**
@@ -132,6 +156,22 @@ export class UnknownRoomError extends Error {
     readonly roomId: string,
   ) {
     super(`Room ${roomId} of space ${spaceId} was not admitted: admitRoom first`)
+  }
+}
+
+/** Which quota of a space a write would have gone past. */
+export type SpaceQuotaKind = 'envelope-bytes' | 'attachments' | 'attachment-bytes'
+
+export class SpaceQuotaError extends Error {
+  override name = 'SpaceQuotaError'
+  constructor(
+    readonly spaceId: string,
+    readonly quota: SpaceQuotaKind,
+    /** What the space holds now, in the quota's unit (bytes or attachments). */
+    readonly used: number,
+    readonly limit: number,
+  ) {
+    super(`Space ${spaceId} is at its ${quota} quota on this relay (${used} of ${limit}): the relay's operator can raise it`)
   }
 }
 

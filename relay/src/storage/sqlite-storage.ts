@@ -1,7 +1,9 @@
 /**
  * RelayStorage on SQLite (better-sqlite3), one file `relay.db` in the data folder.
  *
- *   spaces     (space_id TEXT PRIMARY KEY, credential_hash BLOB, created_at INTEGER ms)
+ *   spaces     (space_id TEXT PRIMARY KEY, credential_hash BLOB, created_at INTEGER ms,
+ *               envelope_bytes, attachment_count, attachment_bytes INTEGER: what it holds, kept
+ *               by triggers on every insert and delete of its rows, for the quotas)
  *   rooms      (space_id TEXT → spaces, room_id TEXT, created_at INTEGER ms; PK space_id, room_id)
  *   updates    (seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id, room_id → rooms, data BLOB)
  *   attachments(space_id TEXT → spaces, hash TEXT, data BLOB, created_at INTEGER ms; PK space_id, hash)
@@ -13,6 +15,10 @@
  * is migrated in place (MIGRATIONS), one transaction per step; one of a newer version is refused
  * at open with what to do (SchemaVersionError), and so are the unversioned files of pre-release
  * relays (before one room layout).
+ *
+ * The usage counters are kept by triggers rather than by each statement that writes rows, so no
+ * path (an append, a compaction's delete and insert, an attachment) can let them drift; a quota is
+ * checked against them in the same transaction as the write it bounds.
  *
  * Attachments are BLOBs in the same database rather than files in the data folder: one file to
  * back up with `sqlite3 .backup` while running (README), writes made durable by the same WAL
@@ -30,10 +36,12 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import {
   digestPreconditionHolds,
+  SpaceQuotaError,
   StorageClosedError,
   UnknownRoomError,
   UnknownSpaceError,
   type AdmitRoomResult,
+  type AttachmentQuota,
   type CreateSpaceResult,
   type DigestHead,
   type DigestPrecondition,
@@ -41,6 +49,7 @@ import {
   type PutDigestResult,
   type StoredDigest,
   type RelayStorage,
+  type SpaceUsage,
   type StoredUpdates,
 } from './relay-storage'
 import { timingSafeEqualBytes } from '../auth/constant-time'
@@ -48,13 +57,34 @@ import { timingSafeEqualBytes } from '../auth/constant-time'
 export const SQLITE_FILE_NAME = 'relay.db'
 
 /** The schema this code writes; bump with a step in MIGRATIONS when it changes. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
+
+/** What keeps each space's usage counters in step with its rows (schema 3). */
+const USAGE_TRIGGERS = `
+  CREATE TRIGGER updates_count_insert AFTER INSERT ON updates BEGIN
+    UPDATE spaces SET envelope_bytes = envelope_bytes + length(NEW.data) WHERE space_id = NEW.space_id;
+  END;
+  CREATE TRIGGER updates_count_delete AFTER DELETE ON updates BEGIN
+    UPDATE spaces SET envelope_bytes = envelope_bytes - length(OLD.data) WHERE space_id = OLD.space_id;
+  END;
+  CREATE TRIGGER attachments_count_insert AFTER INSERT ON attachments BEGIN
+    UPDATE spaces SET attachment_count = attachment_count + 1, attachment_bytes = attachment_bytes + length(NEW.data)
+      WHERE space_id = NEW.space_id;
+  END;
+  CREATE TRIGGER attachments_count_delete AFTER DELETE ON attachments BEGIN
+    UPDATE spaces SET attachment_count = attachment_count - 1, attachment_bytes = attachment_bytes - length(OLD.data)
+      WHERE space_id = OLD.space_id;
+  END;
+`
 
 const SCHEMA = `
   CREATE TABLE spaces (
     space_id TEXT PRIMARY KEY,
     credential_hash BLOB NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    envelope_bytes INTEGER NOT NULL DEFAULT 0,
+    attachment_count INTEGER NOT NULL DEFAULT 0,
+    attachment_bytes INTEGER NOT NULL DEFAULT 0
   ) STRICT;
   CREATE TABLE rooms (
     space_id TEXT NOT NULL REFERENCES spaces(space_id),
@@ -86,15 +116,25 @@ const SCHEMA = `
     version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
-`
+${USAGE_TRIGGERS}`
 
 /**
  * Steps from each older schema version to the next: MIGRATIONS[v] takes a database of version v to
  * v + 1. Version 2 (issue 18): digests are replaced by compare-and-swap on a version the relay
- * assigns, no longer by weight; a stored digest starts at version 1.
+ * assigns, no longer by weight; a stored digest starts at version 1. Version 3 (issue 18): what
+ * each space holds, for its quotas, counted from the rows already there, then kept by triggers.
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   1: 'ALTER TABLE digests ADD COLUMN version INTEGER NOT NULL DEFAULT 1',
+  2: `
+    ALTER TABLE spaces ADD COLUMN envelope_bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE spaces ADD COLUMN attachment_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE spaces ADD COLUMN attachment_bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE spaces SET
+      envelope_bytes = (SELECT COALESCE(SUM(length(data)), 0) FROM updates WHERE updates.space_id = spaces.space_id),
+      attachment_count = (SELECT COUNT(*) FROM attachments WHERE attachments.space_id = spaces.space_id),
+      attachment_bytes = (SELECT COALESCE(SUM(length(data)), 0) FROM attachments WHERE attachments.space_id = spaces.space_id);
+    ${USAGE_TRIGGERS}`,
 }
 
 /** The database file is of a schema this relay does not read: what to do is in the message. */
@@ -136,6 +176,9 @@ export class SqliteStorage implements RelayStorage {
       selectHash: this.db.prepare<[string], { credential_hash: Buffer }>(
         'SELECT credential_hash FROM spaces WHERE space_id = ?',
       ),
+      selectUsage: this.db.prepare<[string], { envelope_bytes: number; attachment_count: number; attachment_bytes: number }>(
+        'SELECT envelope_bytes, attachment_count, attachment_bytes FROM spaces WHERE space_id = ?',
+      ),
       selectUpdates: this.db.prepare<[string, string], { seq: number; data: Buffer }>(
         'SELECT seq, data FROM updates WHERE space_id = ? AND room_id = ? ORDER BY seq',
       ),
@@ -156,6 +199,7 @@ export class SqliteStorage implements RelayStorage {
       selectAttachment: this.db.prepare<[string, string], { data: Buffer }>(
         'SELECT data FROM attachments WHERE space_id = ? AND hash = ?',
       ),
+      hasAttachment: this.db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM attachments WHERE space_id = ? AND hash = ?'),
       insertDigest: this.db.prepare<[string, string, number, Buffer, number]>(
         'INSERT INTO digests (space_id, name, weight, data, updated_at, version) VALUES (?, ?, ?, ?, ?, 1)',
       ),
@@ -206,14 +250,21 @@ export class SqliteStorage implements RelayStorage {
     })()
   }
 
-  async appendUpdate(spaceId: string, roomId: string, update: Uint8Array): Promise<number> {
+  async appendUpdate(spaceId: string, roomId: string, update: Uint8Array, maxSpaceBytes = Infinity): Promise<number> {
     this.assertOpen()
-    try {
-      return Number(this.statements.insertUpdate.run(spaceId, roomId, toBuffer(update)).lastInsertRowid)
-    } catch (error) {
-      if (!isForeignKeyError(error)) throw error
-      throw this.readHash(spaceId) === null ? new UnknownSpaceError(spaceId) : new UnknownRoomError(spaceId, roomId)
-    }
+    // One transaction: two rooms of the space appending at once cannot both pass the quota.
+    return this.db.transaction((): number => {
+      if (maxSpaceBytes !== Infinity) {
+        const used = this.statements.selectUsage.get(spaceId)?.envelope_bytes ?? 0
+        if (used + update.byteLength > maxSpaceBytes) throw new SpaceQuotaError(spaceId, 'envelope-bytes', used, maxSpaceBytes)
+      }
+      try {
+        return Number(this.statements.insertUpdate.run(spaceId, roomId, toBuffer(update)).lastInsertRowid)
+      } catch (error) {
+        if (!isForeignKeyError(error)) throw error
+        throw this.readHash(spaceId) === null ? new UnknownSpaceError(spaceId) : new UnknownRoomError(spaceId, roomId)
+      }
+    })()
   }
 
   async compact(spaceId: string, roomId: string, mergedState: Uint8Array, upToSeq: number): Promise<void> {
@@ -232,15 +283,34 @@ export class SqliteStorage implements RelayStorage {
     this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
-  async putAttachment(spaceId: string, hash: string, data: Uint8Array): Promise<PutAttachmentResult> {
+  async putAttachment(spaceId: string, hash: string, data: Uint8Array, quota?: AttachmentQuota): Promise<PutAttachmentResult> {
     this.assertOpen()
-    try {
-      const inserted = this.statements.insertAttachment.run(spaceId, hash, toBuffer(data), this.now())
-      return inserted.changes === 1 ? 'created' : 'exists'
-    } catch (error) {
-      if (isForeignKeyError(error)) throw new UnknownSpaceError(spaceId)
-      throw error
-    }
+    return this.db.transaction((): PutAttachmentResult => {
+      // A retry of what is stored is no new cost: `exists`, whatever the quota.
+      if (this.statements.hasAttachment.get(spaceId, hash)) return 'exists'
+      if (quota) {
+        const usage = this.statements.selectUsage.get(spaceId)
+        if (usage && usage.attachment_count + 1 > quota.maxAttachments) {
+          throw new SpaceQuotaError(spaceId, 'attachments', usage.attachment_count, quota.maxAttachments)
+        }
+        if (usage && usage.attachment_bytes + data.byteLength > quota.maxAttachmentBytes) {
+          throw new SpaceQuotaError(spaceId, 'attachment-bytes', usage.attachment_bytes, quota.maxAttachmentBytes)
+        }
+      }
+      try {
+        const inserted = this.statements.insertAttachment.run(spaceId, hash, toBuffer(data), this.now())
+        return inserted.changes === 1 ? 'created' : 'exists'
+      } catch (error) {
+        if (isForeignKeyError(error)) throw new UnknownSpaceError(spaceId)
+        throw error
+      }
+    })()
+  }
+
+  async spaceUsage(spaceId: string): Promise<SpaceUsage | null> {
+    this.assertOpen()
+    const row = this.statements.selectUsage.get(spaceId)
+    return row ? { envelopeBytes: row.envelope_bytes, attachments: row.attachment_count, attachmentBytes: row.attachment_bytes } : null
   }
 
   async getAttachment(spaceId: string, hash: string): Promise<Uint8Array | null> {

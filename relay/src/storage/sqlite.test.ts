@@ -66,6 +66,40 @@ describe('SqliteStorage specifics', () => {
     db.close()
   })
 
+  it('migrates a database of schema 1 or 2, counting what each space already holds', async () => {
+    for (const from of [1, 2]) {
+      const dataDir = tempFolder()
+      const old = new Database(join(dataDir, SQLITE_FILE_NAME))
+      // Schema 1 as the relay wrote it (2 adds the digests' version), a space's rows and attachments in it.
+      old.exec(`
+        CREATE TABLE spaces (space_id TEXT PRIMARY KEY, credential_hash BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
+        CREATE TABLE rooms (space_id TEXT NOT NULL REFERENCES spaces(space_id), room_id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (space_id, room_id)) STRICT;
+        CREATE TABLE updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, space_id TEXT NOT NULL, room_id TEXT NOT NULL, data BLOB NOT NULL, FOREIGN KEY (space_id, room_id) REFERENCES rooms(space_id, room_id)) STRICT;
+        CREATE INDEX updates_by_room ON updates(space_id, room_id, seq);
+        CREATE TABLE attachments (space_id TEXT NOT NULL REFERENCES spaces(space_id), hash TEXT NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (space_id, hash)) STRICT, WITHOUT ROWID;
+        CREATE TABLE digests (space_id TEXT NOT NULL REFERENCES spaces(space_id), name TEXT NOT NULL, weight INTEGER NOT NULL, data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (space_id, name)) STRICT, WITHOUT ROWID;
+        INSERT INTO spaces VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0), ('spaceBBBBBBBBBBBBBBBBBB', x'00', 0);
+        INSERT INTO rooms VALUES ('spaceAAAAAAAAAAAAAAAAA', '${ROOM}', 0);
+        INSERT INTO updates (space_id, room_id, data) VALUES ('spaceAAAAAAAAAAAAAAAAA', '${ROOM}', zeroblob(300)), ('spaceAAAAAAAAAAAAAAAAA', '${ROOM}', zeroblob(20));
+        INSERT INTO attachments VALUES ('spaceAAAAAAAAAAAAAAAAA', 'h1', zeroblob(1000), 0);
+      `)
+      if (from === 2) old.exec('ALTER TABLE digests ADD COLUMN version INTEGER NOT NULL DEFAULT 1')
+      old.pragma(`user_version = ${from}`)
+      old.close()
+      const storage = new SqliteStorage({ dataDir })
+      expect(await storage.spaceUsage('spaceAAAAAAAAAAAAAAAAA')).toEqual({ envelopeBytes: 320, attachments: 1, attachmentBytes: 1000 })
+      expect(await storage.spaceUsage('spaceBBBBBBBBBBBBBBBBBB')).toEqual({ envelopeBytes: 0, attachments: 0, attachmentBytes: 0 })
+      // Its rows still load, and new writes are counted.
+      expect((await storage.loadUpdates('spaceAAAAAAAAAAAAAAAAA', ROOM)).updates.map((u) => u.byteLength)).toEqual([300, 20])
+      await storage.appendUpdate('spaceAAAAAAAAAAAAAAAAA', ROOM, new Uint8Array(5))
+      expect((await storage.spaceUsage('spaceAAAAAAAAAAAAAAAAA'))?.envelopeBytes).toBe(325)
+      await storage.close()
+      const db = new Database(join(dataDir, SQLITE_FILE_NAME))
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+      db.close()
+    }
+  })
+
   it('writes its schema version into a new database', async () => {
     const dataDir = tempFolder()
     await new SqliteStorage({ dataDir }).close()

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { StorageClosedError, UnknownRoomError, UnknownSpaceError, type RelayStorage } from './relay-storage'
+import { SpaceQuotaError, StorageClosedError, UnknownRoomError, UnknownSpaceError, type RelayStorage } from './relay-storage'
 
 export interface StorageFactory {
   /** A fresh, empty location (a temp folder, a schema). */
@@ -216,6 +216,73 @@ export function storageContract(name: string, factory: StorageFactory): void {
         UnknownSpaceError,
       )
       expect(await storage.getAttachment(SPACE_A, ATTACHMENT_HASH)).toBeNull()
+    })
+
+    it('counts what each space holds: envelope rows (compaction included) and attachments', async () => {
+      const location = await factory.createLocation()
+      const storage = await open(location)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.createSpace(SPACE_B, HASH_2)
+      expect(await storage.spaceUsage(SPACE_A)).toEqual({ envelopeBytes: 0, attachments: 0, attachmentBytes: 0 })
+      expect(await storage.spaceUsage('spaceUUUUUUUUUUUUUUUUU')).toBeNull()
+      for (const room of [ROOM, ROOM_X]) await storage.admitRoom(SPACE_A, room, 10)
+      await storage.admitRoom(SPACE_B, ROOM, 10)
+      const rows = [updateWith('one', 1), updateWith('two', 2), updateWith('three', 3)]
+      for (const row of rows) await storage.appendUpdate(SPACE_A, ROOM, row)
+      const inX = updateWith('in another room', 4)
+      await storage.appendUpdate(SPACE_A, ROOM_X, inX)
+      await storage.appendUpdate(SPACE_B, ROOM, updateWith('other space'))
+      const weight = (updates: Uint8Array[]) => updates.reduce((n, u) => n + u.byteLength, 0)
+      expect((await storage.spaceUsage(SPACE_A))?.envelopeBytes).toBe(weight([...rows, inX]))
+
+      const merged = Y.mergeUpdates(rows)
+      await storage.compact(SPACE_A, ROOM, merged, (await storage.loadUpdates(SPACE_A, ROOM)).lastSeq)
+      expect((await storage.spaceUsage(SPACE_A))?.envelopeBytes).toBe(weight([merged, inX]))
+
+      await storage.putAttachment(SPACE_A, ATTACHMENT_HASH, new Uint8Array(100))
+      await storage.putAttachment(SPACE_A, ATTACHMENT_HASH, new Uint8Array(100))
+      await storage.putAttachment(SPACE_A, 'b2'.repeat(32), new Uint8Array(50))
+      await storage.close()
+      const reopened = await open(location)
+      expect(await reopened.spaceUsage(SPACE_A)).toEqual({ envelopeBytes: weight([merged, inX]), attachments: 2, attachmentBytes: 150 })
+      expect(await reopened.spaceUsage(SPACE_B)).toEqual({ envelopeBytes: updateWith('other space').byteLength, attachments: 0, attachmentBytes: 0 })
+    })
+
+    it('refuses, writing nothing, an update that would take the space past its byte quota', async () => {
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      for (const room of [ROOM, ROOM_X]) await storage.admitRoom(SPACE_A, room, 10)
+      const first = updateWith('first', 1)
+      const second = updateWith('second', 2)
+      const quota = first.byteLength + second.byteLength
+      await storage.appendUpdate(SPACE_A, ROOM, first, quota)
+      // The quota is the space's, over all its rooms.
+      await storage.appendUpdate(SPACE_A, ROOM_X, second, quota)
+      const refused = storage.appendUpdate(SPACE_A, ROOM, updateWith('third', 3), quota)
+      await expect(refused).rejects.toBeInstanceOf(SpaceQuotaError)
+      await expect(refused).rejects.toMatchObject({ quota: 'envelope-bytes', used: quota, limit: quota })
+      expect(contentOf((await storage.loadUpdates(SPACE_A, ROOM)).updates)).toEqual(['first'])
+      expect((await storage.spaceUsage(SPACE_A))?.envelopeBytes).toBe(quota)
+      // Without a quota (the relay's own writes), or under a higher one, it goes in.
+      expect(await storage.appendUpdate(SPACE_A, ROOM, updateWith('third', 3), quota * 2)).toBeGreaterThan(0)
+    })
+
+    it('refuses a new attachment past the count or byte quota of its space, never a retry of one stored', async () => {
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      const quota = { maxAttachments: 2, maxAttachmentBytes: 100 }
+      expect(await storage.putAttachment(SPACE_A, ATTACHMENT_HASH, new Uint8Array(60), quota)).toBe('created')
+      await expect(storage.putAttachment(SPACE_A, 'b2'.repeat(32), new Uint8Array(41), quota)).rejects.toMatchObject({
+        name: 'SpaceQuotaError',
+        quota: 'attachment-bytes',
+        used: 60,
+        limit: 100,
+      })
+      expect(await storage.putAttachment(SPACE_A, 'b2'.repeat(32), new Uint8Array(40), quota)).toBe('created')
+      await expect(storage.putAttachment(SPACE_A, 'c3'.repeat(32), new Uint8Array(0), quota)).rejects.toMatchObject({ quota: 'attachments', used: 2 })
+      expect(await storage.getAttachment(SPACE_A, 'c3'.repeat(32))).toBeNull()
+      expect(await storage.putAttachment(SPACE_A, ATTACHMENT_HASH, new Uint8Array(60), quota)).toBe('exists')
+      expect(await storage.spaceUsage(SPACE_A)).toEqual({ envelopeBytes: 0, attachments: 2, attachmentBytes: 100 })
     })
 
     it('stores a digest per space and name, replaced only by compare-and-swap on the version read', async () => {
