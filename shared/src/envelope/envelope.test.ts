@@ -244,7 +244,7 @@ describe('Envelope', () => {
     )
   })
 
-  it('erases a doc: no entry and no ciphertext of it remain', async () => {
+  it('erases a doc: no ciphertext of it remains, only one entry of the empty doc', async () => {
     const { keys } = await newSpace()
     const a = device('a', keys)
     const doc = await a.envelope.openDoc('patient/erased')
@@ -253,10 +253,20 @@ describe('Envelope', () => {
     ;(await a.envelope.openDoc('patient/kept')).getText('note').insert(0, 'garder')
     await a.envelope.flush()
     const erasedCipher = a.envelope.entries.get(0).c.slice(0, 24)
+    const erasedD = a.envelope.entries.get(0).d
+    const keptEntry = a.envelope.entries.get(1)
     await a.envelope.erase('patient/erased')
-    expect(a.envelope.stats().entries).toBe(1)
+    // The kept doc's entry, and the erased doc's empty one (the shape the relay accepts: an entry of
+    // the doc beside the deletion of its others).
+    expect(a.envelope.stats().entries).toBe(2)
+    expect(a.envelope.entries.toArray().filter((e) => e !== keptEntry).map((e) => e.d)).toEqual([erasedD])
     expect(containsBytes(Y.encodeStateAsUpdate(a.doc), erasedCipher)).toBe(false)
     expect((await a.envelope.openDoc('patient/erased')).getText('note').toString()).toBe('')
+    // A device that never saw the doc opens it empty.
+    const fresh = device('fresh', keys)
+    exchange(a, fresh)
+    expect((await fresh.envelope.openDoc('patient/erased')).getText('note').toString()).toBe('')
+    expect((await fresh.envelope.openDoc('patient/kept')).getText('note').toString()).toBe('garder')
   })
 
   it('indexes what a remote transaction adds and deletes at once, and nothing it adds and deletes', async () => {
@@ -279,11 +289,13 @@ describe('Envelope', () => {
     })
     exchange(a, b)
     expect(b.envelope.stats().entries).toBe(1)
-    // B's index holds exactly the snapshot: erasing the doc there leaves no entry behind.
+    // B's index holds exactly the snapshot: erasing the doc there leaves only its empty entry.
+    const snapshot = b.envelope.entries.get(0)
     await b.envelope.erase('patient/p1')
-    expect(b.envelope.stats().entries).toBe(0)
+    expect(b.envelope.stats().entries).toBe(1)
+    expect(b.envelope.entries.get(0)).not.toBe(snapshot)
     exchange(a, b)
-    expect(a.envelope.stats().entries).toBe(0)
+    expect(a.envelope.stats().entries).toBe(1)
   })
 })
 

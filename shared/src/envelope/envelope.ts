@@ -37,13 +37,14 @@ import type { SpaceKeys } from '../crypto/space-keys'
 import type { RoomName } from '../space/rooms'
 import { blindDocId, DecryptError, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
 import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
+import { ENTRIES_KEY } from './entry-shape'
 
 export interface EnvelopeEntry {
   readonly d: string
   readonly c: Uint8Array
 }
 
-export const ENTRIES_KEY = 'entries'
+export { ENTRIES_KEY } from './entry-shape'
 
 /** Transaction origin of the envelope's own writes, so observers can tell them apart. */
 export const ENVELOPE_ORIGIN = Symbol('tournee.envelope')
@@ -174,9 +175,14 @@ export class Envelope {
   }
 
   /**
-   * Erases a doc: deletes every entry of it, in one transaction, and closes it. With gc, the
-   * ciphertext is gone from the next envelope snapshot (relay and device). Used for the erasure of
-   * a patient's clinical file (soft delete is the default; this is the compaction that forgets).
+   * Erases a doc: pushes one entry holding the empty doc and deletes every other entry of it, in
+   * one transaction, and closes it. An erasure is a compaction into nothing: like a compaction, its
+   * update deletes entries of a doc only alongside a new entry of that same doc, the shape the relay
+   * accepts for a deletion (docs/sync-protocol.md, « What the relay accepts »), where a bare
+   * deletion is what a wipe looks like. A device that opens the doc later decrypts an empty doc.
+   * With gc, the ciphertext of the erased entries is gone from the next envelope snapshot (relay
+   * and device). Used for the erasure of a patient's clinical file (soft delete is the default;
+   * this is the compaction that forgets).
    */
   async erase(docId: string): Promise<void> {
     this.assertOpen()
@@ -185,8 +191,14 @@ export class Envelope {
     if (open) this.closeOpen(open)
     this.opening.delete(docId)
     await this.enqueueWrite(async () => {
+      if ((this.index.get(blind)?.size ?? 0) === 0) return
+      const empty: EnvelopeEntry = { d: blind, c: await encryptUpdate(this.keys, this.room, docId, Y.encodeStateAsUpdate(new Y.Doc())) }
+      // After the await: entries of the doc that arrived meanwhile are erased too.
       const doomed = new Set(this.index.get(blind) ?? [])
-      this.deleteEntries(doomed)
+      this.doc.transact(() => {
+        this.entries.push([empty])
+        this.deleteEntries(doomed)
+      }, ENVELOPE_ORIGIN)
     })
     this.onEntriesRemoved()
   }
