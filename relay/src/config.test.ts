@@ -33,6 +33,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ TOURNEE_MAX_ROOMS_PER_SPACE: '64' }, cwd).limits.maxRoomsPerSpace).toBe(64)
   })
 
+  it('lets, by default, a big practice hold its envelope and attachments with room to spare', () => {
+    const { limits } = loadConfig({}, cwd)
+    // 10 practitioners × 25 appointments a day × 220 days × 10 years, ~720 bytes each, plus the
+    // directory and the files of 20,000 patients (~200 MB), and the rows between compactions.
+    const bigPractice = (10 * 25 * 220 * 10 * 720 + 200e6) * 1.25
+    expect(limits.maxSpaceEnvelopeBytes).toBeGreaterThan(4 * bigPractice)
+    // 4,000 scanned prescriptions a year for 10 years, at 1 MB.
+    expect(limits.maxSpaceAttachments).toBeGreaterThan(40_000)
+    expect(limits.maxSpaceAttachmentBytes).toBeGreaterThan(40_000 * 1e6)
+    expect(limits.maxInFlightBytes).toBeGreaterThanOrEqual(limits.maxFrameBytes)
+  })
+
+  it('refuses a quota below what one frame, update or attachment it lets in needs', () => {
+    expect(() => loadConfig({ TOURNEE_MAX_IN_FLIGHT_BYTES: String(1024 * 1024) }, cwd)).toThrow(/TOURNEE_MAX_IN_FLIGHT_BYTES: must be at least TOURNEE_MAX_FRAME_BYTES/)
+    expect(loadConfig({ TOURNEE_MAX_IN_FLIGHT_BYTES: '2048', TOURNEE_MAX_FRAME_BYTES: '1024' }, cwd).limits.maxInFlightBytes).toBe(2048)
+    expect(() => loadConfig({ TOURNEE_MAX_SPACE_ATTACHMENT_BYTES: '1000' }, cwd)).toThrow(ConfigError)
+    expect(() => loadConfig({ TOURNEE_MAX_SPACE_ENVELOPE_BYTES: '1000' }, cwd)).toThrow(/TOURNEE_MAX_UPDATE_BYTES/)
+  })
+
   it('reads every variable', () => {
     const staticDir = join(cwd, 'built')
     rmSync(staticDir, { recursive: true, force: true })
@@ -47,6 +66,10 @@ describe('loadConfig', () => {
         TOURNEE_ALLOWED_ORIGINS: 'https://a.example.fr/, http://localhost:5173',
         TOURNEE_STATIC_DIR: 'built',
         TOURNEE_MAX_FRAME_BYTES: '1024',
+        TOURNEE_MAX_IN_FLIGHT_BYTES: '4096',
+        TOURNEE_MAX_SPACE_ENVELOPE_BYTES: String(2 ** 33),
+        TOURNEE_MAX_SPACE_ATTACHMENTS: '1000',
+        TOURNEE_MAX_SPACE_ATTACHMENT_BYTES: String(2 ** 30),
         TOURNEE_MESSAGES_PER_SECOND: '5',
         TOURNEE_MAX_DIGEST_BYTES: '2048',
         TOURNEE_LOG_LEVEL: 'DEBUG',
@@ -66,6 +89,10 @@ describe('loadConfig', () => {
     })
     expect(config.limits).toMatchObject({
       maxFrameBytes: 1024,
+      maxInFlightBytes: 4096,
+      maxSpaceEnvelopeBytes: 2 ** 33,
+      maxSpaceAttachments: 1000,
+      maxSpaceAttachmentBytes: 2 ** 30,
       messagesPerSecond: 5,
       maxDigestBytes: 2048,
       messageBurst: DefaultLimits.messageBurst,

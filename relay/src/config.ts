@@ -63,7 +63,19 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   // Default 600: a room per agenda month for 40 years, the 16 file shards, and months
   // opened without being written to (see DefaultLimits.maxRoomsPerSpace).
   maxRoomsPerSpace: 'TOURNEE_MAX_ROOMS_PER_SPACE',
+  // Quotas of a space (DefaultLimits says why these defaults fit a big practice).
+  maxSpaceEnvelopeBytes: 'TOURNEE_MAX_SPACE_ENVELOPE_BYTES',
+  maxSpaceAttachments: 'TOURNEE_MAX_SPACE_ATTACHMENTS',
+  maxSpaceAttachmentBytes: 'TOURNEE_MAX_SPACE_ATTACHMENT_BYTES',
+  maxInFlightBytes: 'TOURNEE_MAX_IN_FLIGHT_BYTES',
 }
+
+/** Limits that must not be below another, or what the other lets in could never pass. */
+const LIMIT_FLOORS: ReadonlyArray<{ limit: keyof Limits; atLeast: keyof Limits; why: string }> = [
+  { limit: 'maxInFlightBytes', atLeast: 'maxFrameBytes', why: 'one largest frame must fit' },
+  { limit: 'maxSpaceAttachmentBytes', atLeast: 'maxAttachmentBytes', why: 'one largest attachment must fit' },
+  { limit: 'maxSpaceEnvelopeBytes', atLeast: 'maxUpdateBytes', why: 'one largest update must fit' },
+]
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): RelayConfig {
   const port = readInteger(env, 'TOURNEE_PORT', 8080, 0, 65535)
@@ -90,6 +102,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const limits = {} as Limits
   for (const key of Object.keys(DefaultLimits) as (keyof Limits)[]) {
     limits[key] = readInteger(env, LIMIT_VARIABLES[key], DefaultLimits[key], 1, Number.MAX_SAFE_INTEGER)
+  }
+  for (const { limit, atLeast, why } of LIMIT_FLOORS) {
+    if (limits[limit] < limits[atLeast]) {
+      throw new ConfigError(LIMIT_VARIABLES[limit], `must be at least ${LIMIT_VARIABLES[atLeast]} (${limits[atLeast]}): ${why}, got ${limits[limit]}`)
+    }
   }
   const logLevel = (readString(env, 'TOURNEE_LOG_LEVEL') ?? 'info').toLowerCase()
   if (!isLogLevel(logLevel)) {

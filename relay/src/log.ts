@@ -24,6 +24,7 @@ export const LOG_FIELDS = [
   'rows',
   'bytes',
   'storedBytes',
+  'limit',
   'digest',
   'weight',
   'storedWeight',

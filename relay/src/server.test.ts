@@ -18,6 +18,7 @@ import { startRelay, type RelayOptions, type RunningRelay } from './server'
 import { delegatingStorage } from './storage/delegating-storage'
 import { SqliteStorage } from './storage/sqlite-storage'
 import { SyncTestClient, TEST_ROOM_ID, upgradeAnswer, upgradeStatus } from './test-support/sync-test-client'
+import { labelOf, testEntry } from './test-support/test-entries'
 import { waitFor } from './test-support/wait-for'
 import { silentLogger } from './log'
 
@@ -76,8 +77,13 @@ function entries(client: SyncTestClient): Entry[] {
   return client.doc.getArray<Entry>('entries').toArray()
 }
 
-function pushEntry(client: SyncTestClient, d: string, bytes = 16): void {
-  client.doc.getArray<Entry>('entries').push([{ d, c: randomBytes(bytes) }])
+/** The labels of the entries' docs (test-entries.ts), in the array's order. */
+function docs(client: SyncTestClient): string[] {
+  return entries(client).map((e) => labelOf(e.d))
+}
+
+function pushEntry(client: SyncTestClient, label: string, bytes?: number): void {
+  client.doc.getArray<Entry>('entries').push([testEntry(label, bytes)])
 }
 
 function frame(...parts: ((encoder: encoding.Encoder) => void)[]): Uint8Array {
@@ -111,7 +117,7 @@ describe('keep-alive', () => {
     await waitFor(() => expect(vanished.closed?.code).toBe(1006), { timeoutMs: 5000 })
     expect(relay.metrics.registry.value('tournee_connections_unresponsive_total')).toBe(1)
     expect(present.closed).toBeNull()
-    pushEntry(present, 'still here')
+    pushEntry(present, 'still-here')
     await waitFor(() => expect(present.ackCovers()).toBe(true))
   })
 })
@@ -129,7 +135,7 @@ describe('sync on envelope rooms', () => {
       expect(entries(b)).toHaveLength(2)
     })
     expect(Y.encodeStateVector(a.doc)).toEqual(Y.encodeStateVector(b.doc))
-    expect(entries(a).map((e) => e.d).sort()).toEqual(['from-a', 'from-b'])
+    expect(docs(a).sort()).toEqual(['from-a', 'from-b'])
   })
 
   it('a device joining later catches up through the state-vector handshake', async () => {
@@ -200,7 +206,7 @@ describe('malformed and abusive frames', () => {
     bad_.send(bad)
     await waitFor(() => expect(bad_.closed).toEqual({ code: 4400, reason: 'Malformed frame' }))
     pushEntry(a, 'still-working')
-    await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual(['still-working']))
+    await waitFor(() => expect(docs(b)).toEqual(['still-working']))
     expect(a.closed).toBeNull()
     expect(relay.metrics.registry.value('tournee_frames_rejected_total', { reason: 'bad_frame' })).toBe(1)
     // Nothing of the bad frame reached storage: the one update stored is a's.
@@ -290,8 +296,8 @@ describe('malformed and abusive frames', () => {
     })
     cleanups.push(() => provider.destroy())
     expect(provider.awareness.getLocalState()).toEqual({})
-    doc.getArray<Entry>('entries').push([{ d: 'stock', c: randomBytes(16) }])
-    await waitFor(() => expect(entries(honest).map((e) => e.d)).toEqual(['stock']))
+    doc.getArray<Entry>('entries').push([testEntry('stock')])
+    await waitFor(() => expect(docs(honest)).toEqual(['stock']))
     expect(honest.awarenessFrames).toBe(0)
     expect(provider.wsconnected).toBe(true)
   })
@@ -314,7 +320,7 @@ describe('storage failure', () => {
     expect(writer.ackCovers()).toBe(false)
     // Fanned out before the write failed: the reader holds it, the relay neither stored it nor
     // took it into its doc, so no ACK covers it and a device joining now does not get it.
-    await waitFor(() => expect(entries(reader).map((e) => e.d)).toEqual(['lost-for-now']))
+    await waitFor(() => expect(docs(reader)).toEqual(['lost-for-now']))
     expect(reader.ackCoversAll()).toBe(false)
 
     failWrites = false
@@ -322,14 +328,14 @@ describe('storage failure', () => {
     // Its own write acknowledged: the relay has answered its step 1 (and sent what it holds).
     pushEntry(fresh, 'fresh')
     await waitFor(() => expect(fresh.ackCovers()).toBe(true))
-    expect(entries(fresh).map((e) => e.d)).toEqual(['fresh'])
+    expect(docs(fresh)).toEqual(['fresh'])
     // The writer comes back with the change it still holds as pending: stored this time.
     const again = await connect(url, space)
     Y.applyUpdate(again.doc, Y.encodeStateAsUpdate(writer.doc))
     pushEntry(again, 'stored')
     await waitFor(() => expect(again.ackCoversAll()).toBe(true))
-    await waitFor(() => expect(entries(fresh).map((e) => e.d).sort()).toEqual(['fresh', 'lost-for-now', 'stored']))
-    await waitFor(() => expect(entries(reader).map((e) => e.d).sort()).toEqual(['fresh', 'lost-for-now', 'stored']))
+    await waitFor(() => expect(docs(fresh).sort()).toEqual(['fresh', 'lost-for-now', 'stored']))
+    await waitFor(() => expect(docs(reader).sort()).toEqual(['fresh', 'lost-for-now', 'stored']))
     expect(reader.closed).toBeNull()
   })
 })
@@ -440,11 +446,11 @@ describe('rooms of a space', () => {
 
     const second = await start(config(dataDir))
     const mainAgain = await connect(second.url, space)
-    await waitFor(() => expect(entries(mainAgain).map((e) => e.d)).toEqual(['in-main']))
+    await waitFor(() => expect(docs(mainAgain)).toEqual(['in-main']))
     // Only the room asked for is loaded.
     expect(second.relay.metrics.registry.value('tournee_loaded_rooms')).toBe(1)
     const aAgain = await connect(second.url, space, roomA)
-    await waitFor(() => expect(entries(aAgain).map((e) => e.d)).toEqual(['in-a']))
+    await waitFor(() => expect(docs(aAgain)).toEqual(['in-a']))
     const b = await connect(second.url, space, roomB)
     await waitFor(() => expect(b.acks.length).toBeGreaterThan(0))
     expect(entries(b)).toEqual([])
@@ -500,7 +506,7 @@ describe('durability and compaction', () => {
 
     const { url } = await start(config(dataDir))
     const b = await connect(url, space)
-    await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual([0, 1, 2, 3, 4].map((i) => `durable-${i}`)))
+    await waitFor(() => expect(docs(b)).toEqual([0, 1, 2, 3, 4].map((i) => `durable-${i}`)))
   })
 
   it('compacts when the last device leaves, erasing the ciphertext of deleted entries', async () => {
@@ -511,9 +517,13 @@ describe('durability and compaction', () => {
     const space = await createSpace(url)
     const a = await connect(url, space)
     const marker = new TextEncoder().encode('CIPHERTEXT-OF-AN-ERASED-PATIENT')
-    a.doc.getArray<Entry>('entries').push([{ d: 'erased', c: marker }])
+    a.doc.getArray<Entry>('entries').push([testEntry('erased', marker)])
     for (let i = 0; i < 5; i++) pushEntry(a, `kept-${i}`)
-    a.doc.getArray<Entry>('entries').delete(0, 1)
+    // An erasure as a device makes it: an entry of the empty doc, the doc's other entries deleted.
+    Y.transact(a.doc, () => {
+      a.doc.getArray<Entry>('entries').push([testEntry('erased')])
+      a.doc.getArray<Entry>('entries').delete(0, 1)
+    })
     await waitFor(() => expect(a.ackCovers()).toBe(true))
     expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates.length).toBeGreaterThan(3)
 
@@ -523,7 +533,7 @@ describe('durability and compaction', () => {
     expect(Buffer.from(snapshot!).includes(Buffer.from(marker))).toBe(false)
 
     const b = await connect(url, space)
-    await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual([0, 1, 2, 3, 4].map((i) => `kept-${i}`)))
+    await waitFor(() => expect(docs(b)).toEqual([...[0, 1, 2, 3, 4].map((i) => `kept-${i}`), 'erased']))
   })
 
   it('compacts on unload when a few rows outweigh the doc, as after a device compacted its entries', async () => {
@@ -535,12 +545,12 @@ describe('durability and compaction', () => {
     const marker = new TextEncoder().encode('CIPHERTEXT-OF-A-COMPACTED-DOC')
     const heavy = new Uint8Array(64 * 1024).fill(7)
     heavy.set(marker)
-    a.doc.getArray<Entry>('entries').push([{ d: 'old', c: heavy }])
+    a.doc.getArray<Entry>('entries').push([testEntry('doc', heavy)])
     await waitFor(() => expect(a.ackCovers()).toBe(true))
     // A device compaction: the doc's snapshot as a new entry, its old entries deleted.
     Y.transact(a.doc, () => {
       a.doc.getArray<Entry>('entries').delete(0, 1)
-      a.doc.getArray<Entry>('entries').push([{ d: 'snapshot', c: new Uint8Array(64 * 1024).fill(8) }])
+      a.doc.getArray<Entry>('entries').push([testEntry('doc', new Uint8Array(64 * 1024).fill(8))])
     })
     await waitFor(() => expect(a.ackCovers()).toBe(true))
     await a.close()
@@ -552,7 +562,7 @@ describe('durability and compaction', () => {
     // The default rules: loading does not compact, the unload does, for the weight alone.
     const { url } = await start(config(dataDir), { storage })
     const b = await connect(url, space)
-    await waitFor(() => expect(entries(b).map((e) => e.d)).toEqual(['snapshot']))
+    await waitFor(() => expect(entries(b).map((e) => e.c[0])).toEqual([8]))
     expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(2)
     await b.close()
     await waitFor(async () => expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(1))
@@ -571,7 +581,7 @@ describe('durability and compaction', () => {
     for (let round = 0; round < 4; round++) {
       Y.transact(a.doc, () => {
         if (list.length > 0) list.delete(0, list.length)
-        list.push([{ d: `snapshot-${round}`, c: new Uint8Array(32 * 1024).fill(round) }])
+        list.push([testEntry('doc', new Uint8Array(32 * 1024).fill(round))])
       })
       await waitFor(() => expect(a.ackCovers()).toBe(true))
     }
@@ -580,7 +590,7 @@ describe('durability and compaction', () => {
     const stored = rows.reduce((sum, row) => sum + row.byteLength, 0)
     expect(stored).toBeLessThan(2.5 * 32 * 1024)
     const b = await connect(url, space)
-    await waitFor(() => expect(b.doc.getArray<Entry>('entries').toArray().map((e) => e.d)).toEqual(['snapshot-3']))
+    await waitFor(() => expect(entries(b).map((e) => e.c[0])).toEqual([3]))
   })
 
   it('compacts a loaded room once it passes the row threshold, without losing later writes', async () => {

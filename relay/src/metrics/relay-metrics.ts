@@ -20,8 +20,28 @@ export type FrameRejectionReason =
   | 'update_too_large'
   | 'rate_limited'
   | 'storage_failure'
+  // An update that is not a well-formed change of the envelope (rooms/update-check.ts):
+  /** A GC or Skip struct (what takes a device's next clocks). */
+  | 'not_an_item'
+  /** An item outside the root `entries` array: a map key, inside another type, another root. */
+  | 'outside_entries'
+  /** Content other than entries `{d, c}` of the documented sizes. */
+  | 'not_an_entry'
+  /** Deletes live entries without a new entry of their doc in the same update (a wipe). */
+  | 'uncovered_deletion'
+  /** Clocks past the relay's bound, delete ranges unsorted or overlapping, structs not contiguous. */
+  | 'malformed_update'
+  /** Refers to, or deletes, structs the room does not hold. */
+  | 'dangling_reference'
+  /** The space is at its stored-bytes quota. */
+  | 'space_full'
+  /** The connection sent more bytes than the relay holds for it while it works. */
+  | 'in_flight'
 
-export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'hash_mismatch'
+/** What the check made of an update that was not refused (rooms/update-check.ts). */
+export type UpdateVerdictLabel = 'accepted' | 'trimmed' | 'nothing_new' | 'deferred'
+
+export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'hash_mismatch' | 'quota'
 export type DigestRefusalReason =
   | 'bad_request'
   | 'unknown_space'
@@ -40,6 +60,7 @@ export interface RelayMetrics {
   framesReceived: Metric
   bytesReceived: Metric
   updatesPersisted: Metric
+  updatesChecked: Metric
   compactions: Metric
   upgradesAccepted: Metric
   upgradesRefused: Metric
@@ -67,10 +88,14 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     framesReceived: registry.counter('tournee_frames_received_total', 'Frames received on sync sockets.'),
     bytesReceived: registry.counter('tournee_bytes_received_total', 'Bytes received in sync frames.'),
     updatesPersisted: registry.counter('tournee_updates_persisted_total', 'Envelope updates made durable.'),
+    updatesChecked: registry.counter(
+      'tournee_updates_checked_total',
+      'Envelope updates that passed the shape check, by verdict: accepted as received, trimmed of what the room held, nothing new, or deferred behind the writes queued before them.',
+    ),
     compactions: registry.counter('tournee_compactions_total', 'Room storage compactions.'),
     upgradesAccepted: registry.counter('tournee_upgrades_accepted_total', 'WebSocket upgrades accepted.'),
     upgradesRefused: registry.counter('tournee_upgrades_refused_total', 'WebSocket upgrades refused, by reason.'),
-    framesRejected: registry.counter('tournee_frames_rejected_total', 'Frames that closed their connection, by reason.'),
+    framesRejected: registry.counter('tournee_frames_rejected_total', 'Frames that closed their connection, by reason (refused updates among them: nothing of them is stored or forwarded).'),
     connectionsUnresponsive: registry.counter('tournee_connections_unresponsive_total', 'Sync sockets cut after unanswered WebSocket pings (a device gone without closing).'),
     awarenessDropped: registry.counter('tournee_awareness_dropped_total', 'Awareness frames (and queries) received and dropped: presence is not relayed.'),
     attachmentsStored: registry.counter('tournee_attachments_stored_total', 'Attachment uploads accepted, by result (created, exists).'),

@@ -2,6 +2,12 @@
  * One authenticated sync socket on one room of a space. Frames are rate-limited on arrival and then handled
  * strictly one after another; the first bad frame closes this socket with a named close code and
  * is never thrown further, so one device cannot take down the room or the process.
+ *
+ * What a socket costs the relay's memory is bounded: the bytes of the frames it sent that are not
+ * handled yet (waiting behind an update being checked and written, the one being handled
+ * included) may not exceed `limits.maxInFlightBytes`; a frame that would pass it closes the socket
+ * with RateLimited (4429), and the device reconnects after its backoff. A frame alone always fits
+ * (the limit is at least maxFrameBytes, config.ts).
  */
 import type { RawData } from 'ws'
 import { CloseCode, KEEP_ALIVE_MISSES, type CloseCodeName, type Limits } from '../../../shared/src/protocol/constants'
@@ -52,6 +58,8 @@ export class SyncConnection implements RoomPeer {
   /** The relay refused something: frames still queued are dropped, not handled. */
   private stopped = false
   private released = false
+  /** Bytes of the frames received and not handled yet. */
+  private inFlightBytes = 0
   /** When this side last sent a frame (keepAlive sends one after a silence). */
   private lastSentAt: number
   /** WebSocket pings sent since the device last answered one (or sent a frame). */
@@ -155,7 +163,13 @@ export class SyncConnection implements RoomPeer {
       this.close('RateLimited', 'rate_limited')
       return
     }
-    this.chain = this.chain.then(() => this.process(bytes))
+    if (this.inFlightBytes + bytes.byteLength > this.deps.limits.maxInFlightBytes) {
+      this.deps.logger.info('in_flight_exceeded', { spaceId: this.spaceId, roomId: this.roomId, bytes: this.inFlightBytes + bytes.byteLength })
+      this.close('RateLimited', 'in_flight')
+      return
+    }
+    this.inFlightBytes += bytes.byteLength
+    this.chain = this.chain.then(() => this.process(bytes)).finally(() => (this.inFlightBytes -= bytes.byteLength))
   }
 
   private async process(bytes: Uint8Array): Promise<void> {

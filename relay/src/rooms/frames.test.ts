@@ -4,7 +4,6 @@ import * as Y from 'yjs'
 import { MessageType } from '../../../shared/src/protocol/constants'
 import { FrameError } from './frame-error'
 import { decodeFrame, encodeSyncStep1, encodeUpdate } from './frames'
-import { checkUpdate } from './update-check'
 
 function bytes(...values: number[]): Uint8Array {
   return new Uint8Array(values)
@@ -56,27 +55,5 @@ describe('decodeFrame', () => {
     }
     expect(caught).toBeInstanceOf(FrameError)
     expect((caught as FrameError).close.code).toBe(4400)
-  })
-})
-
-describe('checkUpdate', () => {
-  it('accepts a Yjs update and tells an empty one', () => {
-    const doc = new Y.Doc()
-    expect(checkUpdate(Y.encodeStateAsUpdate(doc), 1000)).toEqual({ empty: true })
-    doc.getArray('entries').push(['x'])
-    expect(checkUpdate(Y.encodeStateAsUpdate(doc), 1000)).toEqual({ empty: false })
-  })
-
-  it.each([
-    ['garbage', bytes(7, 7, 7, 7, 200, 1, 2), 1000, 4400],
-    ['truncated', bytes(1, 1), 1000, 4400],
-    ['too large', new Uint8Array(2000), 1000, 4413],
-  ])('refuses %s', (_label, update, max, code) => {
-    expect(() => checkUpdate(update, max)).toThrow(FrameError)
-    try {
-      checkUpdate(update, max)
-    } catch (error) {
-      expect((error as FrameError).close.code).toBe(code)
-    }
   })
 })

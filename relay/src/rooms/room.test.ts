@@ -15,6 +15,7 @@ import { createRelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
 import { delegatingStorage } from '../storage/delegating-storage'
 import { SqliteStorage } from '../storage/sqlite-storage'
+import { testEntry } from '../test-support/test-entries'
 import { Room, type RoomPeer } from './room'
 
 const SPACE = 'space-room-test'
@@ -89,9 +90,9 @@ async function loadRoom(storage: RelayStorage, ackAllAfterMs?: number): Promise<
 }
 
 /** One envelope entry written by a device: the update and the clock it reaches. */
-function entryUpdate(d: string): { update: Uint8Array; client: number } {
+function entryUpdate(label: string): { update: Uint8Array; client: number } {
   const doc = new Y.Doc()
-  doc.getArray('entries').push([{ d, c: new Uint8Array(28) }])
+  doc.getArray('entries').push([testEntry(label, new Uint8Array(28))])
   return { update: Y.encodeStateAsUpdate(doc), client: doc.clientID }
 }
 
@@ -152,7 +153,7 @@ describe('Room write path', () => {
     // Its step 2 carries the update, and the ACK after it covers it: the row is written.
     const received = new Y.Doc()
     for (const u of late.updates) Y.applyUpdate(received, u)
-    expect(received.getArray('entries').toArray()).toEqual([{ d: 'before-join', c: new Uint8Array(28) }])
+    expect(received.getArray('entries').toArray()).toEqual([testEntry('before-join', new Uint8Array(28))])
     expect(covers(late.acks.at(-1), client)).toBe(true)
     room.destroy()
   })

@@ -4,9 +4,9 @@
  * The envelope holds ciphertext only; the room merges and stores it without a key. Write path of
  * an update from a device:
  *
- *   check (size, decodes) → forward the update to the *other* connections at once → (queue)
- *   storage.appendUpdate (durable) → apply to the doc → ACK with the doc's state vector to the
- *   sender
+ *   check (update-check.ts: a well-formed change of the envelope; what the room lacks of it) →
+ *   forward it to the *other* connections at once → (queue) storage.appendUpdate under the space's
+ *   quota (durable) → apply to the doc → ACK with the doc's state vector to the sender
  *
  * Fan-out does not wait for the durable write: a live edit reaches the other devices one disk
  * write sooner. The ACK still does, and only the doc's state vector is ever acknowledged, so the
@@ -28,11 +28,12 @@
 import * as Y from 'yjs'
 import type { Limits } from '../../../shared/src/protocol/constants'
 import { errorFields, type Logger } from '../log'
-import type { RelayMetrics } from '../metrics/relay-metrics'
-import type { RelayStorage } from '../storage/relay-storage'
+import type { RelayMetrics, UpdateVerdictLabel } from '../metrics/relay-metrics'
+import { SpaceQuotaError, type RelayStorage } from '../storage/relay-storage'
+import { FrameError } from './frame-error'
 import { encodeAck, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type IncomingFrame } from './frames'
 import { SerialQueue } from './serial-queue'
-import { checkUpdate } from './update-check'
+import { checkUpdate, type UpdateVerdict } from './update-check'
 
 /** What a room needs of a connection: a way to send it a frame. */
 export interface RoomPeer {
@@ -60,6 +61,12 @@ export interface RoomDeps {
 }
 
 const ACK_ALL_AFTER_MS = 1000
+
+function verdictLabel(verdict: UpdateVerdict): UpdateVerdictLabel {
+  if (verdict.kind === 'incomplete') return 'deferred'
+  if (verdict.kind === 'nothing-new') return 'nothing_new'
+  return verdict.trimmed ? 'trimmed' : 'accepted'
+}
 
 export class Room {
   readonly doc = new Y.Doc({ gc: true })
@@ -152,24 +159,34 @@ export class Room {
     }
   }
 
+  /**
+   * An update from a device: checked (update-check.ts), forwarded, appended under the space's quota,
+   * applied, ACKed. What is forwarded, stored and applied is the checked update: the received one,
+   * or the part of it the room lacks. An update the room cannot check yet (it refers to structs
+   * still queued for storage) and one that would take the space past its quota are forwarded only
+   * once they are checked and stored, inside the write queue.
+   */
   private async receiveUpdate(peer: RoomPeer, update: Uint8Array): Promise<void> {
-    const { empty } = checkUpdate(update, this.deps.limits.maxUpdateBytes)
-    if (!empty) {
-      const frame = encodeUpdate(update)
-      for (const other of this.peers) if (other !== peer) other.send(frame)
+    const first = checkUpdate(update, this.doc, this.deps.limits)
+    let forwarded = false
+    if (first.kind === 'accepted' && (await this.fitsQuota(first.update))) {
+      this.forward(peer, first.update)
+      forwarded = true
     }
+    this.deps.metrics.updatesChecked.inc({ verdict: verdictLabel(first) })
     const ack = await this.writes.run(async () => {
-      if (!empty) {
-        this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, this.roomId, update)
-        this.rows++
-        this.storedBytes += update.byteLength
-        this.deps.metrics.updatesPersisted.inc()
+      const verdict = first.kind === 'incomplete' ? checkUpdate(update, this.doc, this.deps.limits) : first
+      if (verdict.kind === 'incomplete') throw new FrameError('BadFrame', 'dangling_reference', verdict.missing)
+      if (verdict.kind === 'accepted') {
+        await this.append(verdict.update)
+        if (!forwarded) this.forward(peer, verdict.update)
+        Y.applyUpdate(this.doc, verdict.update, peer)
       }
-      Y.applyUpdate(this.doc, update, peer)
-      return encodeAck(Y.encodeStateVector(this.doc))
+      return { ack: encodeAck(Y.encodeStateVector(this.doc)), stored: verdict.kind === 'accepted' }
     })
-    peer.send(ack)
-    if (!empty) this.scheduleAckToAll()
+    peer.send(ack.ack)
+    if (!ack.stored) return
+    this.scheduleAckToAll()
     const due = this.rows > this.deps.compactRowsWhileLoaded || this.storedBytes > this.checkBytesAt
     if (due && !this.compactionScheduled) {
       this.compactionScheduled = true
@@ -180,6 +197,49 @@ export class Room {
         .finally(() => {
           this.compactionScheduled = false
         })
+    }
+  }
+
+  private forward(from: RoomPeer, update: Uint8Array): void {
+    const frame = encodeUpdate(update)
+    for (const other of this.peers) if (other !== from) other.send(frame)
+  }
+
+  /** Whether the space has room for `update` now (the append checks again, atomically). */
+  private async fitsQuota(update: Uint8Array): Promise<boolean> {
+    const usage = await this.deps.storage.spaceUsage(this.spaceId)
+    return usage !== null && usage.envelopeBytes + update.byteLength <= this.deps.limits.maxSpaceEnvelopeBytes
+  }
+
+  /**
+   * Appends a checked update under the space's quota. At the quota, the room first folds its own
+   * rows (what devices' compactions deleted goes), and tries once more; then the space is full.
+   * Runs inside the write queue.
+   */
+  private async append(update: Uint8Array): Promise<void> {
+    const max = this.deps.limits.maxSpaceEnvelopeBytes
+    try {
+      this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, this.roomId, update, max)
+    } catch (error) {
+      if (!(error instanceof SpaceQuotaError)) throw error
+      if (!(this.rows > 1 && (await this.compactRows()) && (await this.appendFits(update, max)))) {
+        this.deps.logger.warn('space_quota_reached', { spaceId: this.spaceId, roomId: this.roomId, reason: error.quota, bytes: error.used, limit: error.limit })
+        throw new FrameError('SpaceFull', 'space_full', error.message)
+      }
+    }
+    this.rows++
+    this.storedBytes += update.byteLength
+    this.deps.metrics.updatesPersisted.inc()
+  }
+
+  /** The append again, after a compaction: false if the space is still full. */
+  private async appendFits(update: Uint8Array, max: number): Promise<boolean> {
+    try {
+      this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, this.roomId, update, max)
+      return true
+    } catch (error) {
+      if (error instanceof SpaceQuotaError) return false
+      throw error
     }
   }
 
@@ -206,7 +266,6 @@ export class Room {
         this.checkBytesAt = this.storedBytes * this.deps.compactBytesRatio
         return false
       }
-      const started = Date.now()
       const state = Y.encodeStateAsUpdate(this.doc)
       const ratio = this.deps.compactBytesRatio
       if (this.rows <= maxRows && this.storedBytes <= state.byteLength * ratio) {
@@ -214,21 +273,27 @@ export class Room {
         this.checkBytesAt = this.storedBytes + state.byteLength * (ratio - 1)
         return false
       }
-      await this.deps.storage.compact(this.spaceId, this.roomId, state, this.lastSeq)
-      this.deps.logger.info('room_compacted', {
-        spaceId: this.spaceId,
-        roomId: this.roomId,
-        rows: this.rows,
-        storedBytes: this.storedBytes,
-        bytes: state.byteLength,
-        durationMs: Date.now() - started,
-      })
-      this.rows = 1
-      this.storedBytes = state.byteLength
-      this.checkBytesAt = state.byteLength * ratio
-      this.deps.metrics.compactions.inc()
-      return true
+      return this.compactRows(state)
     })
+  }
+
+  /** Replaces the stored rows by one snapshot of the doc, now. Runs inside the write queue. */
+  private async compactRows(state = Y.encodeStateAsUpdate(this.doc)): Promise<boolean> {
+    const started = Date.now()
+    await this.deps.storage.compact(this.spaceId, this.roomId, state, this.lastSeq)
+    this.deps.logger.info('room_compacted', {
+      spaceId: this.spaceId,
+      roomId: this.roomId,
+      rows: this.rows,
+      storedBytes: this.storedBytes,
+      bytes: state.byteLength,
+      durationMs: Date.now() - started,
+    })
+    this.rows = 1
+    this.storedBytes = state.byteLength
+    this.checkBytesAt = state.byteLength * this.deps.compactBytesRatio
+    this.deps.metrics.compactions.inc()
+    return true
   }
 
   /** Waits for writes already submitted (used before unloading and at shutdown). */

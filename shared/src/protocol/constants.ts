@@ -87,16 +87,27 @@ export const CloseCode = {
   Normal: { code: 1000, reason: 'Normal closure' },
   GoingAway: { code: 1001, reason: 'Relay shutting down' },
   MessageTooBig: { code: 1009, reason: 'Frame too large' },
+  /**
+   * A frame that does not decode, or an update that is not a well-formed change of the envelope
+   * (docs/sync-protocol.md, « What the relay accepts »): nothing of it is stored or forwarded.
+   */
   BadFrame: { code: 4400, reason: 'Malformed frame' },
   Unauthorized: { code: 4401, reason: 'Unauthorized' },
   Forbidden: { code: 4403, reason: 'Forbidden' },
   SpaceNotFound: { code: 4404, reason: 'Space not found' },
   UpdateTooLarge: { code: 4413, reason: 'Update too large' },
   ProtocolMismatch: { code: 4426, reason: 'Protocol version mismatch: update the app' },
+  /** More frames than the rate limit, or more bytes waiting than maxInFlightBytes: reconnect later. */
   RateLimited: { code: 4429, reason: 'Too many messages' },
   StorageFailure: { code: 4500, reason: 'Relay storage failure' },
   /** The space already has as many rooms as the relay allows (maxRoomsPerSpace); mirrors 507. */
   TooManyRooms: { code: 4507, reason: 'Too many rooms for this space' },
+  /**
+   * The space holds as many envelope bytes as the relay allows (maxSpaceEnvelopeBytes); mirrors
+   * 507 too: both are a quota of the space that its relay's operator must raise, which a device
+   * shows alike (« limite atteinte »); the relay's log and metrics say which.
+   */
+  SpaceFull: { code: 4507, reason: 'Space storage quota reached' },
 } as const
 export type CloseCodeName = keyof typeof CloseCode
 
@@ -127,5 +138,27 @@ export const DefaultLimits = {
    * client from making the relay allocate rooms without bound.
    */
   maxRoomsPerSpace: 600,
+  /**
+   * Bytes of envelope rows a space may hold, all its rooms together. A big practice (10
+   * practitioners × 10 years: ~550,000 appointments at ~720 bytes, ~400 MB; 20,000 patients'
+   * directory and files, ~200 MB) holds ~0.6 GB compacted, up to ~0.8 GB between the relay's
+   * compactions (rows up to 1.25× the snapshot): 4 GiB leaves it five times that, or twice the
+   * practitioners for twice the years.
+   */
+  maxSpaceEnvelopeBytes: 4 * 1024 ** 3,
+  /**
+   * Attachments a space may hold, and their bytes. A big practice scanning ~4,000 prescriptions a
+   * year for 10 years at 1–2 MB is 40,000 files and 40–80 GB at most; 250,000 files and 64 GiB keep
+   * it clear of the count and near the bytes only with many large photos (raise it then).
+   */
+  maxSpaceAttachments: 250_000,
+  maxSpaceAttachmentBytes: 64 * 1024 ** 3,
+  /**
+   * Bytes a connection may have sent that the relay has not handled yet, the frame being handled
+   * included (frames queue while an update is checked and written). At least maxFrameBytes, so one
+   * largest frame always fits; the default adds 32 MiB of live updates behind it. Without it, one
+   * socket could queue its whole message burst of 64 MiB frames in the relay's memory.
+   */
+  maxInFlightBytes: 96 * 1024 * 1024,
 } as const
 export type Limits = { -readonly [K in keyof typeof DefaultLimits]: number }
