@@ -98,7 +98,7 @@ function craft(structs: Struct[], deletes: Record<number, DeleteRange[]> = {}): 
   return encodeUpdate(runs, new Map(Object.entries(deletes).map(([client, ranges]) => [Number(client), ranges])))
 }
 
-function entryItem(client: number, clock: number, content: Y.AbstractContent, place: { origin?: Y.ID; parent?: string } = {}): Y.Item {
+function entryItem(client: number, clock: number, content: Y.ContentAny | Y.ContentDeleted, place: { origin?: Y.ID; parent?: string } = {}): Y.Item {
   const origin = place.origin ?? null
   return new Y.Item(Y.createID(client, clock), null, origin, null, null, origin ? null : (place.parent ?? 'entries') as never, null, content)
 }
