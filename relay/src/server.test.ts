@@ -309,7 +309,7 @@ describe('storage failure', () => {
     const real = new SqliteStorage({ dataDir })
     let failWrites = true
     const flaky = delegatingStorage(real, {
-      appendUpdate: (id, room, update) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, room, update)),
+      appendUpdate: (id, room, update, max) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, room, update, max)),
     })
     const { url } = await start(config(dataDir), { storage: flaky })
     const space = await createSpace(url)

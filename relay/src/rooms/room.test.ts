@@ -9,13 +9,14 @@ import { join } from 'node:path'
 import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { DefaultLimits, MessageType } from '../../../shared/src/protocol/constants'
+import { DefaultLimits, MessageType, type Limits } from '../../../shared/src/protocol/constants'
 import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
 import { delegatingStorage } from '../storage/delegating-storage'
 import { SqliteStorage } from '../storage/sqlite-storage'
-import { testEntry } from '../test-support/test-entries'
+import { testEntry, type TestEntry } from '../test-support/test-entries'
+import { FrameError } from './frame-error'
 import { Room, type RoomPeer } from './room'
 
 const SPACE = 'space-room-test'
@@ -54,10 +55,10 @@ function gatedStorage(): { storage: RelayStorage; real: SqliteStorage; hold(): v
   let started: () => void = () => undefined
   let whenStarted = new Promise<void>((resolve) => (started = resolve))
   const storage = delegatingStorage(real, {
-    appendUpdate: async (id, room, update) => {
+    appendUpdate: async (id, room, update, max) => {
       started()
       if (gate) await gate
-      return real.appendUpdate(id, room, update)
+      return real.appendUpdate(id, room, update, max)
     },
   })
   return {
@@ -75,12 +76,12 @@ function gatedStorage(): { storage: RelayStorage; real: SqliteStorage; hold(): v
   }
 }
 
-async function loadRoom(storage: RelayStorage, ackAllAfterMs?: number): Promise<Room> {
+async function loadRoom(storage: RelayStorage, ackAllAfterMs?: number, limits: Partial<Limits> = {}): Promise<Room> {
   await storage.createSpace(SPACE, new Uint8Array(32))
   await storage.admitRoom(SPACE, ROOM, 10)
   return Room.load(SPACE, ROOM, {
     storage,
-    limits: { ...DefaultLimits },
+    limits: { ...DefaultLimits, ...limits },
     logger: silentLogger,
     metrics: createRelayMetrics(),
     compactRowsWhileLoaded: 1000,
@@ -167,7 +168,7 @@ describe('Room write path', () => {
     })
     let fail = true
     const storage = delegatingStorage(real, {
-      appendUpdate: (id, room, update) => (fail ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, room, update)),
+      appendUpdate: (id, room, update, max) => (fail ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, room, update, max)),
     })
     const room = await loadRoom(storage)
     const writer = new RecordingPeer()
@@ -211,5 +212,133 @@ describe('Room write path', () => {
     vi.advanceTimersByTime(5000)
     expect(reader.acks).toHaveLength(2)
     room.destroy()
+  })
+})
+
+/** A device's envelope doc whose local updates are kept, as y-websocket would send them. */
+function deviceDoc(): { doc: Y.Doc; array: Y.Array<TestEntry>; sent: Uint8Array[] } {
+  const doc = new Y.Doc()
+  const sent: Uint8Array[] = []
+  doc.on('update', (update: Uint8Array, origin: unknown) => origin !== 'relay' && sent.push(update))
+  return { doc, array: doc.getArray<TestEntry>('entries'), sent }
+}
+
+async function refusal(handled: Promise<void>): Promise<{ reason: string; code: number }> {
+  const error: unknown = await handled.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  if (!(error instanceof FrameError)) throw new Error(`not refused with a FrameError: ${String(error)}`)
+  return { reason: error.reason, code: error.close.code }
+}
+
+describe('Room: what it takes', () => {
+  it('neither forwards nor stores an update it refuses, and keeps serving the others', async () => {
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage)
+    const honest = deviceDoc()
+    const attacker = new RecordingPeer()
+    const reader = new RecordingPeer()
+    room.join(attacker)
+    room.join(reader)
+    honest.array.push([testEntry('doc'), testEntry('doc')])
+    await room.handle(reader, { type: 'sync-update', update: honest.sent.pop()! })
+    const rows = (await gated.real.loadUpdates(SPACE, ROOM)).updates.length
+    // A wipe: no struct, every entry deleted.
+    const wipe = deviceDoc()
+    Y.applyUpdate(wipe.doc, Y.encodeStateAsUpdate(room.doc), 'relay')
+    wipe.array.delete(0, wipe.array.length)
+    expect(await refusal(room.handle(attacker, { type: 'sync-update', update: wipe.sent.pop()! }))).toEqual({ reason: 'uncovered_deletion', code: 4400 })
+    expect(reader.updates).toHaveLength(0)
+    expect((await gated.real.loadUpdates(SPACE, ROOM)).updates).toHaveLength(rows)
+    expect(room.doc.getArray('entries').length).toBe(2)
+  })
+
+  it('checks again, behind the writes queued before it, an update that refers to one not stored yet', async () => {
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage)
+    const [a, b] = [deviceDoc(), deviceDoc()]
+    const [peerA, peerB, reader] = [new RecordingPeer(), new RecordingPeer(), new RecordingPeer()]
+    for (const peer of [peerA, peerB, reader]) room.join(peer)
+    gated.hold()
+    a.array.push([testEntry('doc')])
+    const first = a.sent.pop()!
+    const handledA = room.handle(peerA, { type: 'sync-update', update: first })
+    await gated.appendStarted()
+    // B got A's entry forwarded, and writes after it before the relay stored it.
+    Y.applyUpdate(b.doc, first, 'relay')
+    b.array.push([testEntry('doc')])
+    const handledB = room.handle(peerB, { type: 'sync-update', update: b.sent.pop()! })
+    await Promise.resolve()
+    expect(reader.updates).toHaveLength(1)
+    gated.release()
+    await Promise.all([handledA, handledB])
+    expect(reader.updates).toHaveLength(2)
+    expect(room.doc.getArray('entries').length).toBe(2)
+    expect((await gated.real.loadUpdates(SPACE, ROOM)).updates).toHaveLength(2)
+  })
+
+  it('refuses, once the writes before it are in, an update that refers to what nobody sent', async () => {
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage)
+    const [a, b] = [deviceDoc(), deviceDoc()]
+    a.array.push([testEntry('doc')])
+    Y.applyUpdate(b.doc, a.sent.pop()!, 'relay')
+    b.array.push([testEntry('doc')])
+    const peer = new RecordingPeer()
+    room.join(peer)
+    expect(await refusal(room.handle(peer, { type: 'sync-update', update: b.sent.pop()! }))).toEqual({ reason: 'dangling_reference', code: 4400 })
+    expect((await gated.real.loadUpdates(SPACE, ROOM)).updates).toHaveLength(0)
+  })
+
+  it('stores no row for a step 2 that brings nothing new, and ACKs it', async () => {
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage)
+    const a = deviceDoc()
+    const peer = new RecordingPeer()
+    room.join(peer)
+    a.array.push([testEntry('doc'), testEntry('doc')])
+    await room.handle(peer, { type: 'sync-update', update: a.sent.pop()! })
+    // A compaction: a new entry of the doc, the old ones deleted.
+    Y.transact(a.doc, () => {
+      a.array.push([testEntry('doc')])
+      a.array.delete(0, 2)
+    })
+    await room.handle(peer, { type: 'sync-update', update: a.sent.pop()! })
+    const rows = (await gated.real.loadUpdates(SPACE, ROOM)).updates.length
+    const acks = peer.acks.length
+    // Reconnected: its step 2 repeats the deletions, nothing else.
+    await room.handle(peer, { type: 'sync-step2', update: Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(room.doc)) })
+    expect((await gated.real.loadUpdates(SPACE, ROOM)).updates).toHaveLength(rows)
+    expect(peer.acks).toHaveLength(acks + 1)
+  })
+
+  it('at the space quota, folds its rows first, then closes the writer with 4507, forwarding nothing', async () => {
+    const gated = gatedStorage()
+    const heavy = 40 * 1024
+    const room = await loadRoom(gated.storage, undefined, { maxSpaceEnvelopeBytes: 3 * heavy, maxUpdateBytes: heavy * 2 })
+    const a = deviceDoc()
+    const [writer, reader] = [new RecordingPeer(), new RecordingPeer()]
+    room.join(writer)
+    room.join(reader)
+    a.array.push([testEntry('doc', heavy)])
+    await room.handle(writer, { type: 'sync-update', update: a.sent.pop()! })
+    // A compaction: the old entry deleted beside its snapshot. Two heavy rows, one entry live.
+    Y.transact(a.doc, () => {
+      a.array.push([testEntry('doc', heavy)])
+      a.array.delete(0, 1)
+    })
+    await room.handle(writer, { type: 'sync-update', update: a.sent.pop()! })
+    // A third heavy entry fits only once the rows are folded (the deleted ciphertext goes).
+    a.array.push([testEntry('other', heavy)])
+    await room.handle(writer, { type: 'sync-update', update: a.sent.pop()! })
+    expect(reader.updates).toHaveLength(3)
+    expect((await gated.real.loadUpdates(SPACE, ROOM)).updates).toHaveLength(2)
+    // A fourth does not fit at all.
+    a.array.push([testEntry('more', heavy)])
+    expect(await refusal(room.handle(writer, { type: 'sync-update', update: a.sent.pop()! }))).toEqual({ reason: 'space_full', code: 4507 })
+    expect(reader.updates).toHaveLength(3)
+    expect(room.doc.getArray('entries').length).toBe(2)
+    expect((await gated.real.spaceUsage(SPACE))!.envelopeBytes).toBeLessThanOrEqual(3 * heavy)
   })
 })
