@@ -255,6 +255,37 @@ describe('malformed and abusive frames', () => {
     expect(calm.closed).toBeNull()
   })
 
+  it('closes with 4429 a socket whose frames waiting to be handled pass maxInFlightBytes, storing none of those', async () => {
+    const dataDir = tempDir()
+    const real = new SqliteStorage({ dataDir })
+    let release: () => void = () => undefined
+    const held = new Promise<void>((resolve) => (release = resolve))
+    // The first write waits: frames pile up behind it, as behind a slow disk.
+    const storage = delegatingStorage(real, {
+      appendUpdate: async (id, room, update, max) => {
+        await held
+        return real.appendUpdate(id, room, update, max)
+      },
+    })
+    const kib = 1024
+    const { url, relay } = await start(config(dataDir, { maxFrameBytes: 64 * kib, maxInFlightBytes: 100 * kib }), { storage })
+    const space = await createSpace(url)
+    const flooder = await connect(url, space)
+    const calm = await connect(url, space)
+    await waitFor(() => expect(flooder.acks.length).toBeGreaterThan(0))
+    for (let i = 0; i < 4; i++) pushEntry(flooder, `heavy-${i}`, 40 * kib)
+    await waitFor(() => expect(flooder.closed).toEqual({ code: 4429, reason: 'Too many messages' }))
+    expect(relay.metrics.registry.value('tournee_frames_rejected_total', { reason: 'in_flight' })).toBe(1)
+    release()
+    // The update being written when the limit was passed is stored; those queued behind it are
+    // dropped with the connection (its device sends them again in its next step 2).
+    await waitFor(async () => expect((await real.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates.length).toBe(1))
+    expect(calm.closed).toBeNull()
+    pushEntry(calm, 'calm')
+    await waitFor(() => expect(calm.ackCovers()).toBe(true))
+    expect((await real.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(2)
+  })
+
   it('drops awareness: a flood of presence reaches no other device, is not stored, and cuts nobody', async () => {
     const dataDir = tempDir()
     const { url, relay } = await start(config(dataDir))
