@@ -655,7 +655,8 @@ export const en: Dictionary = {
   // Rooms: a practice's agenda months and patient files in separate relay rooms
   'sync.refusal.too-many-rooms': "the relay refuses part of this practice's data (limit reached)",
   'relayError.too-many-rooms':
-    "The relay accepts no more agenda months or file shards for this practice: contact the relay's administrator.",
+    "This practice is at one of the relay's limits (agenda months and file shards, or storage): contact the relay's administrator.",
+  'relayError.space-full': "The relay accepts no more attachments for this practice (limit reached): contact the relay's administrator.",
   'sync.refusal.format-too-new': "this practice's data comes from a newer version of Tournée: update the app",
   'relayError.format-too-new': "This practice's data comes from a newer version of Tournée: update the app.",
   'relayError.too-large': 'The relay refuses an upload this large.',

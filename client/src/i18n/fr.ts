@@ -670,7 +670,9 @@ export const fr = {
   // Rooms: a practice's agenda months and patient files in separate relay rooms
   'sync.refusal.too-many-rooms': 'le relais refuse une partie des données de ce cabinet (limite atteinte)',
   'relayError.too-many-rooms':
-    "Le relais n'accepte plus de nouvelles parties de l'agenda ou des dossiers pour ce cabinet : contactez l'administrateur du relais.",
+    "Ce cabinet a atteint une limite du relais (parties de l'agenda et des dossiers, ou espace de stockage) : contactez l'administrateur du relais.",
+  'relayError.space-full':
+    "Le relais n'accepte plus de pièces jointes pour ce cabinet (limite atteinte) : contactez l'administrateur du relais.",
   'sync.refusal.format-too-new': "les données de ce cabinet viennent d'une version plus récente de Tournée : mettez l'application à jour",
   'relayError.format-too-new': "Les données de ce cabinet viennent d'une version plus récente de Tournée : mettez l'application à jour.",
   'relayError.too-large': 'Le relais refuse un envoi trop volumineux.',

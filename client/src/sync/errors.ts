@@ -20,7 +20,10 @@ export const RefusalReason = {
   Forbidden: 'forbidden',
   /** The relay speaks another protocol version: update the app. */
   ProtocolMismatch: 'protocol-mismatch',
-  /** The relay allows this practice no more rooms (agenda months, file shards): its operator must act. */
+  /**
+   * The practice is at one of its limits on the relay (close code 4507): no more rooms (agenda
+   * months, file shards), or no more stored bytes. Its operator must act.
+   */
   TooManyRooms: 'too-many-rooms',
   /** The practice's data is in a newer format than this app knows (space manifest): update the app. */
   FormatTooNew: 'format-too-new',
@@ -37,6 +40,8 @@ export const RelayFailure = {
   Conflict: 'conflict',
   /** Larger than the relay accepts. */
   TooLarge: 'too-large',
+  /** The practice holds as many attachments (or attachment bytes) as the relay allows (507). */
+  SpaceFull: 'space-full',
   /** The relay holds nothing under that name or hash (yet: its uploader may still be offline). */
   NotFound: 'not-found',
   /** Any other answer (a malformed request, a relay error, an unreadable answer). */

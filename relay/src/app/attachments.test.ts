@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
-import { DefaultLimits } from '../../../shared/src/protocol/constants'
+import { DefaultLimits, type Limits } from '../../../shared/src/protocol/constants'
 import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import { SqliteStorage } from '../storage/sqlite-storage'
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 const LIMIT = 64 * 1024
 
-async function makeSpace() {
+async function makeSpace(limits: Partial<Limits> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tournee-attach-'))
   const storage = new SqliteStorage({ dataDir })
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
@@ -30,7 +30,7 @@ async function makeSpace() {
     enrolmentSecret: null,
     allowedOrigins: [],
     staticDir: null,
-    limits: { ...DefaultLimits, maxAttachmentBytes: LIMIT },
+    limits: { ...DefaultLimits, maxAttachmentBytes: LIMIT, ...limits },
   })
   const spaceId = randomId()
   const credential = toBase64Url(randomBytes(32))
@@ -43,6 +43,21 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 const path = (spaceId: string, hash: string) => `/v1/spaces/${spaceId}/attachments/${hash}`
 
 describe('PUT/GET /v1/spaces/:spaceId/attachments/:hash', () => {
+  it('refuses with 507 a new attachment past the space\'s count or bytes, storing nothing; a retry of a stored one is 200', async () => {
+    const { app, spaceId, credential, metrics, storage } = await makeSpace({ maxSpaceAttachments: 2, maxSpaceAttachmentBytes: 10_000 })
+    const put = (blob: Uint8Array) => app.request(path(spaceId, sha256(blob)), { method: 'PUT', headers: auth(credential), body: blob.slice().buffer })
+    const first = randomBytes(6000)
+    expect((await put(first)).status).toBe(201)
+    const tooHeavy = await put(randomBytes(4001))
+    expect(tooHeavy.status).toBe(507)
+    expect(await tooHeavy.json()).toMatchObject({ field: 'quota' })
+    expect((await put(randomBytes(4000))).status).toBe(201)
+    expect((await put(randomBytes(1))).status).toBe(507)
+    expect((await put(first)).status).toBe(200)
+    expect(await storage.spaceUsage(spaceId)).toMatchObject({ attachments: 2, attachmentBytes: 10_000 })
+    expect(metrics.registry.value('tournee_attachments_refused_total', { reason: 'quota' })).toBe(2)
+  })
+
   it('stores the ciphertext under its SHA-256, answers a retry with 200, and serves the same bytes', async () => {
     const { app, spaceId, credential, metrics } = await makeSpace()
     const blob = randomBytes(5000)

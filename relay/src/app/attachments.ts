@@ -4,7 +4,9 @@
  *   PUT /v1/spaces/:spaceId/attachments/:hash   Authorization: Bearer <credential>
  *       body: the ciphertext (application/octet-stream), ≤ maxAttachmentBytes
  *     201 stored · 200 already stored (idempotent retry) · 400 malformed id/hash/credential, or the
- *     body's SHA-256 is not :hash · 401 wrong credential · 404 unknown space · 413 too large
+ *     body's SHA-256 is not :hash · 401 wrong credential · 404 unknown space · 413 too large ·
+ *     507 {field:'quota'} the space holds as many attachments, or attachment bytes, as the relay
+ *     allows (maxSpaceAttachments, maxSpaceAttachmentBytes): nothing stored
  *   GET /v1/spaces/:spaceId/attachments/:hash   Authorization: Bearer <credential>
  *     200 the ciphertext · 401 · 404 unknown space or attachment
  *
@@ -20,7 +22,7 @@ import { createHash } from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import type { Logger } from '../log'
 import type { AttachmentRefusalReason, RelayMetrics } from '../metrics/relay-metrics'
-import { UnknownSpaceError, type RelayStorage } from '../storage/relay-storage'
+import { SpaceQuotaError, UnknownSpaceError, type AttachmentQuota, type RelayStorage } from '../storage/relay-storage'
 import { declaresMoreThan, readBoundedBody } from './bounded-body'
 import { readSpaceRequest, refuseCredential, type ErrorBody } from './spaces'
 
@@ -29,6 +31,8 @@ export interface AttachmentsDeps {
   metrics: RelayMetrics
   logger: Logger
   maxAttachmentBytes: number
+  /** What one space may hold of attachments, all together. */
+  quota: AttachmentQuota
 }
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/
@@ -38,7 +42,7 @@ type Access = { ok: true; spaceId: string; hash: string } | { ok: false; respons
 export function attachmentsRoutes(deps: AttachmentsDeps): Hono {
   const app = new Hono()
 
-  const refuse = (c: Context, status: 400 | 401 | 404 | 413, reason: AttachmentRefusalReason, body: ErrorBody): Response => {
+  const refuse = (c: Context, status: 400 | 401 | 404 | 413 | 507, reason: AttachmentRefusalReason, body: ErrorBody): Response => {
     deps.metrics.attachmentsRefused.inc({ reason })
     return c.json<ErrorBody>(body, status)
   }
@@ -73,10 +77,17 @@ export function attachmentsRoutes(deps: AttachmentsDeps): Hono {
     }
     let result
     try {
-      result = await deps.storage.putAttachment(access.spaceId, access.hash, bytes)
+      result = await deps.storage.putAttachment(access.spaceId, access.hash, bytes, deps.quota)
     } catch (error) {
       // The space was checked above; it can only vanish if storage lost it meanwhile.
       if (error instanceof UnknownSpaceError) return refuse(c, 404, 'unknown_space', { error: 'Unknown space', field: 'spaceId' })
+      if (error instanceof SpaceQuotaError) {
+        deps.logger.warn('space_quota_reached', { spaceId: access.spaceId, reason: error.quota, bytes: error.used, limit: error.limit })
+        return refuse(c, 507, 'quota', {
+          error: `This space holds as many attachments as the relay allows (${error.quota}: ${error.used} of ${error.limit}): its operator can raise the quota`,
+          field: 'quota',
+        })
+      }
       throw error
     }
     deps.metrics.attachmentsStored.inc({ result })

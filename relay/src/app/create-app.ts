@@ -94,6 +94,7 @@ export function createApp(deps: AppDeps): Hono {
       metrics: deps.metrics,
       logger: deps.logger,
       maxAttachmentBytes: deps.limits.maxAttachmentBytes,
+      quota: { maxAttachments: deps.limits.maxSpaceAttachments, maxAttachmentBytes: deps.limits.maxSpaceAttachmentBytes },
     }),
   )
 

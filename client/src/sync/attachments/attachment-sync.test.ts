@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
 import { deriveAttachmentKey } from '../../../../shared/src/attachments/attachment-cipher'
-import { DefaultLimits } from '../../../../shared/src/protocol/constants'
+import type { Limits } from '../../../../shared/src/protocol/constants'
 import { AttachmentTooLargeError, AttachmentUnavailableError, RelayFailure } from '../errors'
 import { RelayClient } from '../relay/relay-client'
 import { IN_PROCESS_RELAY_URL, inProcessRelay } from '../test-support/in-process-relay'
@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const relayApp = (limits: Partial<typeof DefaultLimits> = {}) => inProcessRelay(cleanups, limits)
+const relayApp = (limits: Partial<Limits> = {}) => inProcessRelay(cleanups, limits)
 
 async function openSync(relay: Awaited<ReturnType<typeof relayApp>>, state: { online: boolean }, idbName: string, secret: Uint8Array) {
   const sync = await AttachmentSync.open({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
 import { decryptDigest, deriveDigestKey, encryptDigest } from '../../../../shared/src/digest/digest-cipher'
-import { DefaultLimits } from '../../../../shared/src/protocol/constants'
+import type { Limits } from '../../../../shared/src/protocol/constants'
 import { RelayError, RelayFailure } from '../errors'
 import { IN_PROCESS_RELAY_URL, inProcessRelay } from '../test-support/in-process-relay'
 import { RelayClient } from './relay-client'
@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function relayApp(limits: Partial<typeof DefaultLimits> = {}) {
+async function relayApp(limits: Partial<Limits> = {}) {
   const relay = await inProcessRelay(cleanups, limits)
   const target = { relayUrl: IN_PROCESS_RELAY_URL, spaceId: relay.spaceId, credential: relay.credential, fetchImpl: relay.fetchImpl }
   return { relay, target, client: new RelayClient(target) }
@@ -71,6 +71,14 @@ describe('RelayClient: attachments', () => {
     const big = new Uint8Array(65)
     const bigHash = Buffer.from(await crypto.subtle.digest('SHA-256', big)).toString('hex')
     expect(await failureOf(() => client.putAttachment(bigHash, big))).toMatchObject({ reason: RelayFailure.TooLarge, status: 413 })
+  })
+
+  it('says when the practice holds as many attachments as the relay allows', async () => {
+    const { client } = await relayApp({ maxAttachmentBytes: 64, maxSpaceAttachmentBytes: 64, maxSpaceAttachments: 1 })
+    const blobs = [new Uint8Array(40).fill(1), new Uint8Array(40).fill(2)]
+    const [first, second] = await Promise.all(blobs.map(async (b) => Buffer.from(await crypto.subtle.digest('SHA-256', b)).toString('hex')))
+    await client.putAttachment(first!, blobs[0]!)
+    expect(await failureOf(() => client.putAttachment(second!, blobs[1]!))).toMatchObject({ reason: RelayFailure.SpaceFull, status: 507 })
   })
 })
 

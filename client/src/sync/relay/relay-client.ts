@@ -58,6 +58,8 @@ function failureOf(status: number): RelayFailure {
       return RelayFailure.TooLarge
     case 426:
       return RelayFailure.ProtocolMismatch
+    case 507:
+      return RelayFailure.SpaceFull
     default:
       return RelayFailure.Rejected
   }

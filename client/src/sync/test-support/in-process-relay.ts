@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomId } from '../../../../shared/src/crypto/base64url'
-import { DefaultLimits } from '../../../../shared/src/protocol/constants'
+import { DefaultLimits, type Limits } from '../../../../shared/src/protocol/constants'
 import { createApp } from '../../../../relay/src/app/create-app'
 import { silentLogger } from '../../../../relay/src/log'
 import { createRelayMetrics } from '../../../../relay/src/metrics/relay-metrics'
@@ -26,7 +26,7 @@ export interface InProcessRelay {
 }
 
 /** `cleanups` receives what closes the storage and removes its folder (run them after each test). */
-export async function inProcessRelay(cleanups: Array<() => unknown>, limits: Partial<typeof DefaultLimits> = {}): Promise<InProcessRelay> {
+export async function inProcessRelay(cleanups: Array<() => unknown>, limits: Partial<Limits> = {}): Promise<InProcessRelay> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tournee-in-process-relay-'))
   const storage = new SqliteStorage({ dataDir })
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
