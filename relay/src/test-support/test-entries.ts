@@ -3,7 +3,7 @@
  * refuses anything else. `d` is a readable label padded to a blinded id's 22 base64url characters,
  * `c` random bytes, at least an IV and a tag.
  */
-import { randomBytes } from '../../../shared/src/crypto/base64url'
+import { randomBytes } from 'node:crypto'
 import { MIN_ENTRY_CIPHERTEXT_BYTES } from '../../../shared/src/envelope/entry-shape'
 
 export interface TestEntry {
@@ -26,6 +26,6 @@ export function labelOf(d: string): string {
 
 /** An entry of the doc `label` whose ciphertext is `bytes` random bytes (or the bytes given). */
 export function testEntry(label: string, bytes: number | Uint8Array = MIN_ENTRY_CIPHERTEXT_BYTES): TestEntry {
-  const c = typeof bytes === 'number' ? randomBytes(Math.max(bytes, MIN_ENTRY_CIPHERTEXT_BYTES)) : bytes
+  const c = typeof bytes === 'number' ? new Uint8Array(randomBytes(Math.max(bytes, MIN_ENTRY_CIPHERTEXT_BYTES))) : bytes
   return { d: testDocId(label), c }
 }
