@@ -164,7 +164,9 @@ export class Room {
    * applied, ACKed. What is forwarded, stored and applied is the checked update: the received one,
    * or the part of it the room lacks. An update the room cannot check yet (it refers to structs
    * still queued for storage) and one that would take the space past its quota are forwarded only
-   * once they are checked and stored, inside the write queue.
+   * once they are checked and stored, inside the write queue. (Another room of the space writing
+   * between the quota's look and the append can still leave one forwarded update refused; its
+   * writer keeps it pending, as after a failed write.)
    */
   private async receiveUpdate(peer: RoomPeer, update: Uint8Array): Promise<void> {
     const first = checkUpdate(update, this.doc, this.deps.limits)
