@@ -39,7 +39,7 @@ export type FrameRejectionReason =
   | 'in_flight'
 
 /** What the check made of an update that was not refused (rooms/update-check.ts). */
-export type UpdateVerdictLabel = 'accepted' | 'trimmed' | 'nothing_new' | 'deferred'
+export type UpdateVerdictLabel = 'accepted' | 'trimmed' | 'nothing_new' | 'deferred' | 'dropped'
 
 export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'hash_mismatch' | 'quota'
 export type DigestRefusalReason =
@@ -90,7 +90,7 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     updatesPersisted: registry.counter('tournee_updates_persisted_total', 'Envelope updates made durable.'),
     updatesChecked: registry.counter(
       'tournee_updates_checked_total',
-      'Envelope updates that passed the shape check, by verdict: accepted as received, trimmed of what the room held, nothing new, or deferred behind the writes queued before them.',
+      'Envelope updates that passed the shape check, by verdict: accepted as received, trimmed of what the room held, nothing new, deferred behind the writes queued before them, or dropped (referring to what the room lacks, from a device whose step 2 is on its way).',
     ),
     compactions: registry.counter('tournee_compactions_total', 'Room storage compactions.'),
     upgradesAccepted: registry.counter('tournee_upgrades_accepted_total', 'WebSocket upgrades accepted.'),

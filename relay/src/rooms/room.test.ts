@@ -287,8 +287,30 @@ describe('Room: what it takes', () => {
     b.array.push([testEntry('doc')])
     const peer = new RecordingPeer()
     room.join(peer)
+    // Its step 2 answered the relay's step 1 (it held nothing the room lacked: A's entry it got is
+    // not A's to send), so what it refers to later must be there.
+    await room.handle(peer, { type: 'sync-step2', update: Y.encodeStateAsUpdate(new Y.Doc()) })
     expect(await refusal(room.handle(peer, { type: 'sync-update', update: b.sent.pop()! }))).toEqual({ reason: 'dangling_reference', code: 4400 })
     expect((await gated.real.loadUpdates(SPACE, ROOM)).updates).toHaveLength(0)
+  })
+
+  it('drops, without closing, a write sent live before the step 2 that carries it and what it follows', async () => {
+    const gated = gatedStorage()
+    const room = await loadRoom(gated.storage)
+    const [peer, reader] = [new RecordingPeer(), new RecordingPeer()]
+    room.join(reader)
+    // A device wrote while its socket was opening: its first entry is in no update the relay got.
+    const a = deviceDoc()
+    a.array.push([testEntry('doc')])
+    a.sent.splice(0)
+    room.join(peer)
+    a.array.push([testEntry('doc')])
+    await room.handle(peer, { type: 'sync-update', update: a.sent.pop()! })
+    expect(reader.updates).toHaveLength(0)
+    await room.handle(peer, { type: 'sync-step2', update: Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(room.doc)) })
+    expect(room.doc.getArray('entries').length).toBe(2)
+    expect(reader.updates).toHaveLength(1)
+    expect((await gated.real.loadUpdates(SPACE, ROOM)).updates).toHaveLength(1)
   })
 
   it('stores no row for a step 2 that brings nothing new, and ACKs it', async () => {

@@ -71,6 +71,12 @@ function verdictLabel(verdict: UpdateVerdict): UpdateVerdictLabel {
 export class Room {
   readonly doc = new Y.Doc({ gc: true })
   private readonly peers = new Set<RoomPeer>()
+  /**
+   * Connections whose step 2 (the answer to the relay's step 1 at join: everything the device
+   * holds that the relay then lacked) has been handled. Before it, an update that refers to what
+   * the room does not hold is dropped, not refused: the step 2 on its way brings it whole.
+   */
+  private readonly handshaken = new WeakSet<RoomPeer>()
   private readonly writes = new SerialQueue()
   private rows = 0
   /** Total bytes of the stored rows. */
@@ -145,6 +151,9 @@ export class Room {
         })
         return
       case 'sync-step2':
+        await this.receiveUpdate(peer, frame.update)
+        this.handshaken.add(peer)
+        return
       case 'sync-update':
         await this.receiveUpdate(peer, frame.update)
         return
@@ -164,7 +173,10 @@ export class Room {
    * applied, ACKed. What is forwarded, stored and applied is the checked update: the received one,
    * or the part of it the room lacks. An update the room cannot check yet (it refers to structs
    * still queued for storage) and one that would take the space past its quota are forwarded only
-   * once they are checked and stored, inside the write queue. (Another room of the space writing
+   * once they are checked and stored, inside the write queue. One that still refers to what the
+   * room lacks then is refused — unless its device has not sent its step 2 yet: a device that wrote
+   * while its socket was opening sends that write live, then the step 2 answering the relay's
+   * step 1, which carries the write and what it follows; the live copy is dropped. (Another room of the space writing
    * between the quota's look and the append can still leave one forwarded update refused; its
    * writer keeps it pending, as after a failed write.)
    */
@@ -178,7 +190,11 @@ export class Room {
     this.deps.metrics.updatesChecked.inc({ verdict: verdictLabel(first) })
     const ack = await this.writes.run(async () => {
       const verdict = first.kind === 'incomplete' ? checkUpdate(update, this.doc, this.deps.limits) : first
-      if (verdict.kind === 'incomplete') throw new FrameError('BadFrame', 'dangling_reference', verdict.missing)
+      if (verdict.kind === 'incomplete') {
+        if (this.handshaken.has(peer)) throw new FrameError('BadFrame', 'dangling_reference', verdict.missing)
+        this.deps.metrics.updatesChecked.inc({ verdict: 'dropped' })
+        return { ack: encodeAck(Y.encodeStateVector(this.doc)), stored: false }
+      }
       if (verdict.kind === 'accepted') {
         await this.append(verdict.update)
         if (!forwarded) this.forward(peer, verdict.update)
