@@ -166,6 +166,48 @@ describe('Envelope', () => {
     expect(onB.getMap('identity').get('phone')).toBe('06 00 00 00 29')
   })
 
+  it('writes a big snapshot as chunks, each a causal slice another device applies with nothing pending', async () => {
+    const { keys } = await newSpace()
+    const doc = new Y.Doc({ gc: true })
+    const chunkBytes = 4 * 1024
+    const envelope = new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactDelayMs: 1, compactAfterEntries: 4, snapshotChunkBytes: chunkBytes })
+    const directory = await envelope.openDoc('directory')
+    for (let batch = 0; batch < 10; batch++) {
+      directory.transact(() => {
+        for (let i = 0; i < 40; i++) {
+          const record = new Y.Map<string>()
+          directory.getMap('patients').set(`p${batch}-${i}`, record)
+          record.set('name', `Patient numéro ${batch}-${i}, 12 rue des Lilas`)
+        }
+      })
+      await envelope.flush()
+    }
+    directory.getMap('patients').delete('p0-0')
+    await envelope.flush()
+    await envelope.compact('directory')
+    await envelope.settle()
+    const chunks = envelope.entries.toArray()
+    // ≈ 40 KB of state in chunks of about 4 KB (the size is estimated, not measured: within 2×).
+    expect(chunks.length).toBeGreaterThan(5)
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.c.byteLength).toBeLessThan(2 * chunkBytes)
+    // Each chunk is an update of its own: applied one by one, in order, nothing waits.
+    const copy = new Y.Doc()
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
+    const other = new Envelope(copy, keys, ROOM)
+    const reopened = await other.openDoc('directory')
+    expect(reopened.store.pendingStructs).toBeNull()
+    expect(reopened.getMap('patients').toJSON()).toEqual(directory.getMap('patients').toJSON())
+    expect(reopened.getMap('patients').has('p0-0')).toBe(false)
+    // The chunks weigh as one snapshot: a few small edits after them do not fold it again (past
+    // compactAfterEntries, the chunks but the largest would otherwise outweigh it).
+    for (let i = 0; i < 3; i++) {
+      directory.getMap('patients').set(`late-${i}`, new Y.Map())
+      await envelope.flush()
+    }
+    await envelope.settle()
+    expect(envelope.entries.length).toBe(chunks.length + 3)
+  })
+
   it('never drops a queued local change when a compaction finds nothing to fold', async () => {
     // Regression (found by the randomized relay test): compaction cleared the batch queue, then
     // returned early because the doc had a single entry, and the change never left memory.

@@ -18,15 +18,21 @@
  * only when their doc is opened: ten years of agenda months cost an index, not ten years of AES.
  *
  * Compaction. When a doc has more than `compactAfterEntries` entries AND its smaller entries
- * together outweigh its largest one (in practice: the last snapshot), this device pushes one
- * entry holding the doc's whole state and deletes the entries it has applied, in ONE envelope
- * transaction, so no peer ever sees the deletions without the snapshot. Entries it has not applied
+ * together outweigh its last snapshot, this device pushes the doc's whole state and deletes the
+ * entries it has applied, in ONE envelope transaction, so no peer ever sees the deletions without
+ * the snapshot. The state goes as one entry up to `snapshotChunkBytes`, as several beyond (causal
+ * slices of it, each a Yjs update of its own: shared/src/yjs/update-slices.ts), so that no entry
+ * is so big that receiving, storing or decoding it is one long task on a tablet (the directory of
+ * 20,000 patients: 15 MB, once one entry; envelope-slices.ts). Entries it has not applied
  * (in flight, undecryptable, or from a device it has not heard of) survive. Two devices compacting
  * at once leave two snapshots; snapshots are ordinary updates and merge. The weight rule is
  * log compaction's: folding a big doc (a directory of thousands of patients) after every 64 small
  * edits would upload its whole state again and again, and make every device that was offline
  * download it again; folding only once the edits outweigh the snapshot bounds both costs to a
- * constant factor of the edits themselves. `compactAlwaysAfterEntries` caps the entry count
+ * constant factor of the edits themselves. The snapshot's weight is its largest entry, or the sum
+ * of its entries of a chunk's size (at least a quarter of `snapshotChunkBytes`: every chunk but the
+ * last is near the full size) when that is more — an edit that big (an import) counts as snapshot,
+ * which only delays the next compaction. `compactAlwaysAfterEntries` caps the entry count
  * anyway, so opening a doc never decrypts an unbounded number of entries. Inner docs and the
  * envelope run with gc: deleted content, and the ciphertext of deleted entries, is dropped from
  * memory and from the encoded state, so a compaction (or an erasure) leaves no ciphertext of what
@@ -38,6 +44,7 @@ import type { RoomName } from '../space/rooms'
 import { blindDocId, DecryptError, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
 import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
 import { ENTRIES_KEY } from './entry-shape'
+import { estimatedBytes, stateSlices } from '../yjs/update-slices'
 
 export interface EnvelopeEntry {
   readonly d: string
@@ -60,6 +67,8 @@ export interface EnvelopeOptions {
   compactAlwaysAfterEntries?: number
   /** Wait this long after the last change of a doc before compacting it. */
   compactDelayMs?: number
+  /** A snapshot bigger than this (its plaintext, about) is written as several entries. */
+  snapshotChunkBytes?: number
   /** Failures that must be surfaced but must not stop sync (bad entries, crypto errors). */
   onError?: (error: Error) => void
   /** Called after a compaction or erasure removed entries (the device trims its local store). */
@@ -71,6 +80,14 @@ export interface EnvelopeOptions {
    * entries are decrypted here and applied in one transaction.
    */
   decoder?: EntryDecoder
+}
+
+/** A snapshot's entries hold about this much each, at most (see the header: compaction). */
+export const SNAPSHOT_CHUNK_BYTES = 512 * 1024
+
+/** The update that holds nothing: [no client][no deletion]. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.byteLength === 2 && update[0] === 0 && update[1] === 0
 }
 
 export class EnvelopeClosedError extends Error {
@@ -112,6 +129,7 @@ export class Envelope {
   private readonly compactAfterEntries: number
   private readonly compactAlwaysAfterEntries: number
   private readonly compactDelayMs: number
+  private readonly snapshotChunkBytes: number
   private readonly onError: (error: Error) => void
   private readonly onEntriesRemoved: () => void
   private readonly onQueueChange: () => void
@@ -141,6 +159,7 @@ export class Envelope {
     this.compactAfterEntries = options.compactAfterEntries ?? 64
     this.compactAlwaysAfterEntries = Math.max(this.compactAfterEntries, options.compactAlwaysAfterEntries ?? 1000)
     this.compactDelayMs = options.compactDelayMs ?? 2000
+    this.snapshotChunkBytes = options.snapshotChunkBytes ?? SNAPSHOT_CHUNK_BYTES
     this.onError = options.onError ?? (() => undefined)
     this.onEntriesRemoved = options.onEntriesRemoved ?? (() => undefined)
     this.onQueueChange = options.onQueueChange ?? (() => undefined)
@@ -548,11 +567,20 @@ export class Envelope {
     if (count > this.compactAlwaysAfterEntries) return true
     let total = 0
     let largest = 0
+    let chunks = 0
     for (const entry of entries!) {
       total += entry.c.length
       largest = Math.max(largest, entry.c.length)
+      if (entry.c.length >= this.snapshotChunkBytes / 4) chunks += entry.c.length
     }
-    return total - largest >= largest
+    const snapshot = Math.max(largest, chunks)
+    return total - snapshot >= snapshot
+  }
+
+  /** The doc's whole state as the plaintexts of a snapshot's entries: one, or chunks in causal order. */
+  private snapshotUpdates(doc: Y.Doc): Uint8Array[] {
+    const limits = { maxStructs: Number.MAX_SAFE_INTEGER, maxWeight: this.snapshotChunkBytes, weigh: estimatedBytes }
+    return [...stateSlices(doc, limits)].filter((update) => !isEmptyUpdate(update))
   }
 
   private async compactNow(open: OpenDoc): Promise<void> {
@@ -569,13 +597,15 @@ export class Envelope {
       return
     }
     // Local changes not yet pushed are in the doc already, so the snapshot carries them.
-    const state = Y.encodeStateAsUpdate(open.doc)
-    const snapshot: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, this.room, open.docId, state) }
+    const updates = this.snapshotUpdates(open.doc)
+    const snapshot: EnvelopeEntry[] = await Promise.all(
+      updates.map(async (update) => ({ d: open.blind, c: await encryptUpdate(this.keys, this.room, open.docId, update) })),
+    )
     // Between the await and here, more entries may have been applied: they are in neither
-    // `snapshotOf` nor (maybe) in `state`, so they survive. Only what the snapshot holds goes.
-    open.applied.add(snapshot)
+    // `snapshotOf` nor (maybe) in the state, so they survive. Only what the snapshot holds goes.
+    for (const entry of snapshot) open.applied.add(entry)
     this.doc.transact(() => {
-      this.entries.push([snapshot])
+      this.entries.push(snapshot)
       this.deleteEntries(snapshotOf)
     }, ENVELOPE_ORIGIN)
     this.onEntriesRemoved()

@@ -2,7 +2,7 @@
  * What the decode worker does with a doc's entries (decode-worker.ts runs it; tests call it in
  * Node): decrypts each (WebCrypto, AES-GCM, the entry's associated data as entry-cipher.ts lays
  * it out), merges consecutive small ones into groups of about GROUP_BYTES, and cuts each group
- * into slices a main thread applies in tasks of tens of milliseconds (adapters/update-slices.ts),
+ * into slices a main thread applies in tasks of tens of milliseconds (shared/src/yjs/update-slices.ts),
  * handing them on as they are made: the page applies the first slices while the worker makes the
  * next ones.
  */
@@ -11,7 +11,7 @@ import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { decryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
 import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decoder'
 import type { RoomName } from '../../../../shared/src/space/rooms'
-import { slicesOf } from '../adapters/update-slices'
+import { slicesOf } from '../../../../shared/src/yjs/update-slices'
 
 /**
  * Structs per slice: about 15–40 ms to integrate in Chromium on this 2-core machine (the

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import * as prng from 'lib0/prng'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { sliceUpdate, YJS_VERSION } from './update-slices'
+import { estimatedBytes, sliceUpdate, stateSlices, type Struct, YJS_VERSION } from './update-slices'
 
 /**
  * Three replicas editing a map of maps, an array and a text, exchanging updates now and then, so
@@ -125,5 +125,87 @@ describe('sliceUpdate', () => {
     expect(sliceUpdate(update, 10_000)).toEqual([update])
     expect(() => sliceUpdate(update, 0)).toThrow(RangeError)
     expect(() => sliceUpdate(update, 1.5)).toThrow(RangeError)
+  })
+})
+
+/** A ciphertext-like entry's bytes: what an envelope weighs (shared/src/envelope/envelope-slices.ts). */
+function entryWeight(struct: Struct): number {
+  if (!(struct instanceof Y.Item) || !(struct.content instanceof Y.ContentAny)) return 0
+  return (struct.content.arr as Array<{ c: Uint8Array }>).reduce((sum, e) => sum + e.c.byteLength, 0)
+}
+
+describe('slices by weight', () => {
+  for (const seed of [3, 271, 31_337]) {
+    it(`cuts a writer's merged run of entries into pieces, each slice within the weight unless one entry outweighs it (seed ${seed})`, () => {
+      console.log(`update-slices weight seed ${seed}`)
+      const gen = prng.create(seed)
+      const writers = [new Y.Doc(), new Y.Doc(), new Y.Doc()]
+      for (let round = 0; round < 12; round++) {
+        const writer = writers[prng.int32(gen, 0, 2)]!
+        // One transaction of several entries: Yjs merges them into one struct.
+        const batch = Array.from({ length: prng.int32(gen, 1, 30) }, () => ({ d: prng.word(gen, 22, 22), c: new Uint8Array(prng.int32(gen, 10, 5_000)) }))
+        writer.transact(() => writer.getArray('entries').push(batch))
+        if (prng.bool(gen)) writer.getArray('entries').delete(0, 1)
+        const update = Y.encodeStateAsUpdate(writer)
+        for (const other of writers) if (other !== writer) Y.applyUpdate(other, update)
+      }
+      const whole = Y.encodeStateAsUpdate(writers[0]!)
+      const maxWeight = 8_000
+      const slices = sliceUpdate(whole, { maxStructs: 1_000, maxWeight, weigh: entryWeight })
+      expect(slices.length).toBeGreaterThan(3)
+      const doc = new Y.Doc()
+      for (const slice of slices) {
+        const { structs } = Y.decodeUpdate(slice)
+        const weight = structs.reduce((sum, struct) => sum + entryWeight(struct), 0)
+        // Every entry weighs less than a slice may: so does every slice, merged runs cut included.
+        expect(weight).toBeLessThanOrEqual(maxWeight)
+        Y.applyUpdate(doc, slice)
+        expect(doc.store.pendingStructs).toBeNull()
+      }
+      expectSameDoc(doc, applied([whole]))
+    })
+  }
+
+  it('leaves an update within the weight as it is, and refuses a weight that is not positive', () => {
+    const doc = new Y.Doc()
+    doc.getArray('entries').push([{ d: 'x', c: new Uint8Array(100) }])
+    const update = Y.encodeStateAsUpdate(doc)
+    expect(sliceUpdate(update, { maxStructs: 10, maxWeight: 1_000, weigh: entryWeight })).toEqual([update])
+    expect(() => sliceUpdate(update, { maxStructs: 10, maxWeight: 0, weigh: entryWeight })).toThrow(RangeError)
+  })
+})
+
+describe('stateSlices', () => {
+  for (const seed of [8, 1_024]) {
+    it(`gives the doc's state, slice by slice, cut from its own structs (seed ${seed})`, () => {
+      console.log(`update-slices state seed ${seed}`)
+      const source = applied(history(seed, 400))
+      const slices = [...stateSlices(source, { maxStructs: 10_000, maxWeight: 300, weigh: estimatedBytes })]
+      expect(slices.length).toBeGreaterThan(3)
+      const doc = new Y.Doc()
+      for (const slice of slices) {
+        Y.applyUpdate(doc, slice)
+        expect(doc.store.pendingStructs).toBeNull()
+      }
+      expectSameDoc(doc, source)
+      // Each slice about the weight asked: the estimate is rough, the bytes within a few times it.
+      for (const slice of slices.slice(0, -2)) expect(slice.byteLength).toBeLessThan(4 * 300)
+    })
+  }
+
+  it('gives the whole state at once when it fits, and goes through the encoded state when structs are pending', () => {
+    const updates = history(11, 200)
+    const small = applied(updates)
+    expect([...stateSlices(small, { maxStructs: 1_000_000 })]).toEqual([Y.encodeStateAsUpdate(small)])
+    // Without the first updates, the rest waits pending in the doc: its state carries it.
+    const partial = applied(updates.slice(40))
+    expect(partial.store.pendingStructs).not.toBeNull()
+    const doc = new Y.Doc()
+    for (const slice of stateSlices(partial, 5)) Y.applyUpdate(doc, slice)
+    for (const update of updates.slice(0, 40)) {
+      Y.applyUpdate(doc, update)
+      Y.applyUpdate(partial, update)
+    }
+    expectSameDoc(doc, partial)
   })
 })

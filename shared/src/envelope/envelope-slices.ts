@@ -1,0 +1,49 @@
+/**
+ * A big envelope update applied in pieces: what a device does with a sync step 2 or a row of
+ * IndexedDB that holds megabytes of entries (client/src/sync/adapters/relay-link.ts,
+ * local-store.ts). Applied whole, the main room of 20,000 patients (31 MB) was one task of about a
+ * second on the page: Yjs integrating it and encoding it again for the doc's `update` listeners,
+ * the row written to IndexedDB, the entries posted to the decode worker — each a copy of all of it
+ * (docs/performance.md « (10) »). In slices of about ENVELOPE_SLICE_BYTES of ciphertext, each of
+ * those is a copy of a slice, and the page is given back in between.
+ *
+ * A slice holds whole entries (an entry is never cut: its ciphertext is one element), so a slice
+ * is as big as its biggest entry at least — why a compaction writes a big doc's snapshot as
+ * chunks of SNAPSHOT_CHUNK_BYTES (envelope.ts).
+ */
+import * as Y from 'yjs'
+import { slicesOf, type Struct } from '../yjs/update-slices'
+
+/** Ciphertext per slice, about: a few tens of milliseconds of copies on a tablet. */
+export const ENVELOPE_SLICE_BYTES = 1 << 20
+
+/** Structs per slice, at most (entries of other writers interleaved make many small structs). */
+const ENVELOPE_SLICE_STRUCTS = 4_000
+
+/** The bytes an envelope struct carries: its entries' ciphertexts (and blinded ids). */
+export function entryBytes(struct: Struct): number {
+  if (!(struct instanceof Y.Item) || !(struct.content instanceof Y.ContentAny)) return 0
+  let bytes = 0
+  for (const element of struct.content.arr) {
+    const { c } = (element ?? {}) as { c?: unknown }
+    bytes += 24 + (c instanceof Uint8Array ? c.byteLength : 0)
+  }
+  return bytes
+}
+
+/**
+ * Whether `update` is worth applying in slices. Decoding an update to cut it costs about what
+ * applying it does, so only updates much bigger than a slice are cut.
+ */
+export function worthSlicing(update: Uint8Array, sliceBytes = ENVELOPE_SLICE_BYTES): boolean {
+  return update.byteLength > 2 * sliceBytes
+}
+
+/**
+ * The slices of an envelope update, in causal order (shared/src/yjs/update-slices.ts): applied one
+ * after another they give what the update gives, with nothing left pending that the whole would
+ * not leave pending. Throws what Yjs throws on a malformed update.
+ */
+export function envelopeSlices(update: Uint8Array, sliceBytes = ENVELOPE_SLICE_BYTES): Generator<Uint8Array> {
+  return slicesOf(update, { maxStructs: ENVELOPE_SLICE_STRUCTS, maxWeight: sliceBytes, weigh: entryBytes })
+}
