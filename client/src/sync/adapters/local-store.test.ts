@@ -138,6 +138,28 @@ describe('LocalStore over y-indexeddb', () => {
     expect(await rowsOf(name)).toBe(opened + words.length + 1)
   })
 
+  it('applies a row of megabytes (the store rewritten as one row) in slices of entries, the thread given back between them', async () => {
+    const name = `store-${randomId()}`
+    const { store, doc } = await openStore(name)
+    // 6 MB of entries from one writer, in a row: one struct, one row after the rewrite.
+    for (let i = 0; i < 60; i++) doc.getArray('entries').push([{ d: `d${i}`.padEnd(22, 'd'), c: new Uint8Array(100_000).fill(i) }])
+    await store.rewrite()
+    expect(await rowsOf(name)).toBe(1)
+    await store.destroy()
+    const again = new Y.Doc()
+    const seen: number[] = []
+    const reopened = await LocalStore.open(name, again, {
+      onFailure: () => undefined,
+      onManyRows: () => undefined,
+      nextSlice: async () => void seen.push(again.getArray('entries').length),
+    })
+    cleanups.push(() => reopened.destroy())
+    expect(again.getArray('entries').length).toBe(60)
+    expect(again.store.pendingStructs).toBeNull()
+    // About a megabyte a slice: the doc grew between slices, never in one go.
+    expect(seen.filter((n) => n > 0 && n < 60).length).toBeGreaterThanOrEqual(4)
+  })
+
   it('creates no database on a first open that finds none, and y-indexeddb then creates it with its stores', async () => {
     const name = `store-${randomId()}`
     const { store, doc } = await openStore(name)

@@ -21,6 +21,7 @@
  * the rows below it are this adapter's to load) and `_dbsize` its row count.
  */
 import * as Y from 'yjs'
+import { envelopeSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
 import { IndexeddbPersistence, PREFERRED_TRIM_SIZE } from 'y-indexeddb'
 import type { RowWriter } from './row-writer'
 
@@ -83,7 +84,8 @@ async function lastRowKey(name: string): Promise<{ db: IDBDatabase; last: number
 /**
  * Applies rows up to `last` to `doc`, a few rows per step, in their own transaction each, with
  * `nextSlice()` between steps: the main room of 20,000 patients is 31 MB of rows, whose reading
- * and applying were one task of 400–700 ms at a cold start.
+ * and applying were one task of 400–700 ms at a cold start. A row of megabytes alone (the store
+ * rewritten as one row) is applied in slices of entries (shared/src/envelope/envelope-slices.ts).
  */
 async function loadInSteps(db: IDBDatabase, last: number, doc: Y.Doc, origin: unknown, nextSlice: () => Promise<void>): Promise<void> {
   let from = 0
@@ -95,12 +97,28 @@ async function loadInSteps(db: IDBDatabase, last: number, doc: Y.Doc, origin: un
     const [keys, values] = await Promise.all([requested(store.getAllKeys(range, rows)), requested(store.getAll(range, rows))])
     if (keys.length === 0) return
     let bytes = 0
-    Y.transact(doc, () => {
-      for (const value of values as Uint8Array[]) {
-        bytes += value.byteLength
-        Y.applyUpdate(doc, value, origin)
+    let small: Uint8Array[] = []
+    const applySmall = () => {
+      const rows = small
+      small = []
+      if (rows.length > 0) Y.transact(doc, () => rows.forEach((row) => Y.applyUpdate(doc, row, origin)), origin, false)
+    }
+    for (const value of values as Uint8Array[]) {
+      bytes += value.byteLength
+      if (!worthSlicing(value)) {
+        small.push(value)
+        continue
       }
-    }, origin, false)
+      // A row of megabytes (the main room's, rewritten as one): in slices, the thread given back.
+      applySmall()
+      let firstSlice = true
+      for (const slice of envelopeSlices(value)) {
+        if (!firstSlice) await nextSlice()
+        firstSlice = false
+        Y.applyUpdate(doc, slice, origin)
+      }
+    }
+    applySmall()
     from = (keys[keys.length - 1] as number) + 1
     rows = bytes > LOAD_STEP_BYTES ? Math.max(1, rows >> 1) : Math.min(256, rows * 2)
   }

@@ -55,7 +55,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function linked(relayDoc = new Y.Doc()): Promise<{ relay: FakeRelay; link: RelayLink; doc: Y.Doc; events: LinkEvent[] }> {
+async function linked(relayDoc = new Y.Doc(), nextSlice?: () => Promise<void>): Promise<{ relay: FakeRelay; link: RelayLink; doc: Y.Doc; events: LinkEvent[] }> {
   const relay = await fakeRelay(relayDoc)
   const doc = new Y.Doc()
   const events: LinkEvent[] = []
@@ -68,6 +68,7 @@ async function linked(relayDoc = new Y.Doc()): Promise<{ relay: FakeRelay; link:
     WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
     crossTab: false,
     onEvent: (event) => events.push(event),
+    ...(nextSlice ? { nextSlice } : {}),
   })
   cleanups.push(() => relay.close(), () => link.destroy())
   return { relay, link, doc, events }
@@ -155,4 +156,60 @@ describe('RelayLink over y-websocket', () => {
     expect(link.lastHeardAt).toBeGreaterThan(before)
     expect(link.hasSocket).toBe(true)
   })
+
+  it('applies a big step 2 in slices with the thread given back between them, synced after the last, later frames after it', async () => {
+    // 48 entries of 100 KB from two writers: 4.8 MB, about five slices of a megabyte.
+    const relayDoc = new Y.Doc()
+    const writer = new Y.Doc()
+    for (let i = 0; i < 24; i++) {
+      relayDoc.getArray('entries').push([{ d: `r${i}`.padEnd(22, 'r'), c: new Uint8Array(100_000).fill(i) }])
+      writer.getArray('entries').push([{ d: `w${i}`.padEnd(22, 'w'), c: new Uint8Array(100_000).fill(i) }])
+    }
+    Y.applyUpdate(relayDoc, Y.encodeStateAsUpdate(writer))
+    let doc: Y.Doc | null = null
+    const seenBetweenSlices: number[] = []
+    const nextSlice = async () => {
+      seenBetweenSlices.push(doc!.getArray('entries').length)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    const setup = await linked(relayDoc, nextSlice)
+    doc = setup.doc
+    const { link, events } = setup
+    let entriesWhenSynced = -1
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'synced')).toBe(true))
+    entriesWhenSynced = doc.getArray('entries').length
+    expect(entriesWhenSynced).toBe(48)
+    // Applied in steps: the page saw the doc grow between slices, never the whole at once.
+    expect(seenBetweenSlices.length).toBeGreaterThanOrEqual(4)
+    expect(seenBetweenSlices[0]).toBeGreaterThan(0)
+    expect(seenBetweenSlices.at(-1)).toBeLessThan(48)
+    expect(seenBetweenSlices).toEqual([...seenBetweenSlices].sort((a, b) => a - b))
+    // The ACK the relay sent right after its step 2 was handled after the step 2's last slice.
+    const kinds = events.map((e) => (e.kind === 'frame' ? e.frame.type : e.kind))
+    await waitFor(() => expect(events.map((e) => (e.kind === 'frame' ? e.frame.type : e.kind))).toContain('ack'))
+    expect(kinds.indexOf('synced')).toBeLessThan(events.map((e) => (e.kind === 'frame' ? e.frame.type : e.kind)).indexOf('ack'))
+    expect(Y.encodeStateVector(doc)).toEqual(Y.encodeStateVector(relayDoc))
+    expect(doc.store.pendingStructs).toBeNull()
+  })
+
+  it('answers nothing on a closed socket for a frame that waited behind a sliced update', async () => {
+    const relayDoc = new Y.Doc()
+    for (let i = 0; i < 40; i++) relayDoc.getArray('entries').push([{ d: `r${i}`.padEnd(22, 'r'), c: new Uint8Array(100_000) }])
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const { relay, link, doc, events } = await linked(relayDoc, () => gate)
+    link.connect()
+    await waitFor(() => expect(doc.getArray('entries').length).toBeGreaterThan(0))
+    // The relay's ACK waits behind the slices; the socket closes before they are done.
+    await waitFor(() => expect(relay.sockets[0]!.received.length).toBeGreaterThan(0))
+    link.disconnect()
+    await waitFor(() => expect(events.at(-1)).toEqual({ kind: 'closed', code: null }))
+    release()
+    await waitFor(() => expect(doc.getArray('entries').length).toBe(40))
+    // The data is kept (it came from the relay), but that socket's handshake is not called synced.
+    expect(events.some((e) => e.kind === 'synced')).toBe(false)
+    expect(events.some((e) => e.kind === 'frame' && e.frame.type === 'ack')).toBe(false)
+  })
 })
+

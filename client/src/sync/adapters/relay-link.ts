@@ -15,13 +15,21 @@
  *     to a field y-websocket does not document. Without it the provider retries on its own
  *     schedule, without jitter, even after a close only a person can fix;
  *   - presence: the provider's awareness announces nothing (its local state is null), since
- *     awareness is plaintext to the relay.
+ *     awareness is plaintext to the relay;
+ *   - a big update from the relay (a new device's sync step 2: 31 MB for the main room of 20,000
+ *     patients) is applied in slices of about a megabyte of entries, the page given back between
+ *     them (shared/src/envelope/envelope-slices.ts), where the provider would apply it in one task
+ *     of about a second; frames arriving meanwhile wait their turn, and the handshake is synced
+ *     once the last slice is in — what the provider does, a step 2 at a time.
  *
  * relay-link.test.ts checks each of these against a real socket, so an upgrade of y-websocket
  * that changes them fails there first.
  */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { envelopeSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
 import { CrossTabProvider } from './cross-tab-provider'
 import { AUTH_SUBPROTOCOL_PREFIX, MessageType, Paths, SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
 import { decodeRelayFrame, RelayFrameError, type RelayFrame } from '../relay/relay-frames'
@@ -55,6 +63,8 @@ export interface RelayLinkOptions {
   /** Share the room's updates with the other tabs of this browser (BroadcastChannel). */
   readonly crossTab: boolean
   readonly onEvent: (event: LinkEvent) => void
+  /** Between two slices of a big update (the page given back); a zero timer if absent. */
+  readonly nextSlice?: () => Promise<void>
 }
 
 type Handler = WebsocketProvider['messageHandlers'][number]
@@ -62,10 +72,16 @@ type Handler = WebsocketProvider['messageHandlers'][number]
 export class RelayLink {
   private readonly provider: WebsocketProvider
   private readonly onEvent: (event: LinkEvent) => void
+  private readonly nextSlice: () => Promise<void>
   private destroyed = false
+  /** Counts sockets: work begun for one socket (a sliced update's handshake) ends with it. */
+  private socketGeneration = 0
+  /** While a big update is applied in slices: the relay's frames that came after it, in order. */
+  private backlog: Array<() => void> | null = null
 
   constructor(options: RelayLinkOptions) {
     this.onEvent = options.onEvent
+    this.nextSlice = options.nextSlice ?? (() => new Promise((resolve) => setTimeout(resolve, 0)))
     this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
       protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
@@ -75,6 +91,7 @@ export class RelayLink {
     this.provider.awareness.setLocalState(null)
     this.installHandlers()
     this.provider.on('status', ({ status }) => {
+      if (status === 'connecting') this.socketGeneration++
       if (status === 'connecting') this.onEvent({ kind: 'connecting' })
       else if (status === 'connected') this.onEvent({ kind: 'open' })
     })
@@ -84,6 +101,9 @@ export class RelayLink {
     this.provider.on('connection-close', (event) => {
       // Reconnection is the room's (header comment): the provider must not schedule its own.
       this.provider.shouldConnect = false
+      // Frames of a closed socket are not answered on the next one (its handshake starts over).
+      this.socketGeneration++
+      if (this.backlog) this.backlog.length = 0
       if (!this.destroyed) this.onEvent({ kind: 'closed', code: event?.code ?? null })
     })
   }
@@ -136,6 +156,13 @@ export class RelayLink {
   private installHandlers(): void {
     const handlers = this.provider.messageHandlers
     const wrap = (original: Handler | undefined): Handler => (encoder, decoder, provider, emitSynced, messageType) => {
+      if (emitSynced && this.backlog !== null) {
+        // Behind a big update still being applied: handled once it is, in the order received.
+        const bytes = decoder.arr
+        const generation = this.socketGeneration
+        this.backlog.push(() => this.replay(handlers[messageType]!, bytes, generation))
+        return
+      }
       let frame: RelayFrame
       try {
         frame = decodeRelayFrame(decoder.arr)
@@ -147,12 +174,65 @@ export class RelayLink {
       }
       // emitSynced is y-websocket's way of telling a socket's frame from another tab's.
       this.onEvent({ kind: 'frame', frame, from: emitSynced ? 'relay' : 'tab' })
+      if (emitSynced && (frame.type === 'sync-step2' || frame.type === 'sync-update') && worthSlicing(frame.update)) {
+        void this.applyInSlices(frame.update, frame.type === 'sync-step2')
+        return
+      }
       original?.(encoder, decoder, provider, emitSynced, messageType)
     }
     // Auth (2) too: the relay never sends it, so decoding refuses it before y-websocket acts on it.
     for (const type of [MessageType.Sync, MessageType.Awareness, MessageType.Auth, MessageType.QueryAwareness]) handlers[type] = wrap(handlers[type])
     handlers[MessageType.Ack] = wrap(undefined)
     handlers[MessageType.KeepAlive] = wrap(undefined)
+  }
+
+  /**
+   * Applies a big update from the relay slice by slice, with the page given back in between, then
+   * what arrived meanwhile. A step 2 makes the handshake synced once its last slice is in, unless
+   * its socket closed meanwhile (the next socket's step 2 will). An update that does not decode
+   * is a bad frame: the socket is closed, as for any frame that does not decode.
+   */
+  private async applyInSlices(update: Uint8Array, stepTwo: boolean): Promise<void> {
+    const generation = this.socketGeneration
+    this.backlog = []
+    try {
+      let first = true
+      for (const slice of envelopeSlices(update)) {
+        // The delete set's slice of an update that deletes nothing: [no struct][no deletion].
+        if (slice.byteLength === 2 && slice[0] === 0 && slice[1] === 0) continue
+        if (!first) await this.nextSlice()
+        first = false
+        if (this.destroyed) return
+        Y.applyUpdate(this.provider.doc, slice, this.provider)
+      }
+      if (stepTwo && generation === this.socketGeneration && !this.provider.synced) this.provider.synced = true
+    } catch (error) {
+      this.onEvent({ kind: 'bad-frame', error: new RelayFrameError(`Undecodable update from the relay (${error instanceof Error ? error.message : 'unknown error'})`) })
+      this.provider.disconnect()
+    } finally {
+      const waiting = this.backlog ?? []
+      this.backlog = null
+      // A frame handled here may start another sliced update, which opens a backlog of its own:
+      // the rest wait in it, still in order.
+      for (let i = 0; i < waiting.length; i++) {
+        if (this.backlog !== null) {
+          ;(this.backlog as Array<() => void>).push(...waiting.slice(i))
+          break
+        }
+        waiting[i]!()
+      }
+    }
+  }
+
+  /** A frame that waited behind a sliced update, handled as the provider would have, then answered. */
+  private replay(handler: Handler, bytes: Uint8Array, generation: number): void {
+    if (this.destroyed || generation !== this.socketGeneration) return
+    const decoder = decoding.createDecoder(bytes)
+    const messageType = decoding.readVarUint(decoder)
+    const encoder = encoding.createEncoder()
+    handler(encoder, decoder, this.provider, true, messageType)
+    const ws = this.provider.ws
+    if (encoding.length(encoder) > 1 && ws !== null && this.provider.wsconnected) ws.send(encoding.toUint8Array(encoder))
   }
 }
 

@@ -165,6 +165,7 @@ export class Room {
         doc,
         crossTab: this.config.crossTab ?? false,
         ...(this.config.WebSocketImpl ? { WebSocketImpl: this.config.WebSocketImpl } : {}),
+        ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
         onEvent: (event) => this.onLink(event),
       })
       const onUpdate = (update: Uint8Array, origin: unknown) => this.onEnvelopeUpdate(update, origin)
