@@ -29,7 +29,8 @@ import { seedDemo, type DemoSize } from './seed-demo'
 
 /** Bump when what is seeded changes shape (generator, model, storage): old folders are ignored. */
 // 2: a compaction writes a big snapshot as chunks (the directory: ≈30 entries, was one of 15.5 MB).
-const CACHE_FORMAT = 2
+// 3: the chunks written in Yjs's client order (the data of 2 loses structs when merged).
+const CACHE_FORMAT = 3
 
 export type BigPracticeSize = DemoSize
 

@@ -95,6 +95,7 @@ describe('sliceUpdate', () => {
         expect(doc.store.pendingStructs).toBeNull()
       }
       expectSameDoc(doc, applied([whole]))
+      expectSameDoc(applied([Y.mergeUpdates(slices)]), applied([whole]))
       // Each slice but the delete set's holds at most 7 structs.
       for (const slice of slices.slice(0, -1)) expect(Y.decodeUpdate(slice).structs.length).toBeLessThanOrEqual(7)
     })
@@ -188,6 +189,9 @@ describe('stateSlices', () => {
         expect(doc.store.pendingStructs).toBeNull()
       }
       expectSameDoc(doc, source)
+      // Merged again (the decode worker merges consecutive entries), they give the same doc.
+      expectSameDoc(applied([Y.mergeUpdates(slices)]), source)
+      expectSameDoc(applied([Y.mergeUpdates(slices.slice(0, 2)), ...slices.slice(2)]), source)
       // Each slice about the weight asked: the estimate is rough, the bytes within a few times it.
       for (const slice of slices.slice(0, -2)) expect(slice.byteLength).toBeLessThan(4 * 300)
     })

@@ -115,7 +115,10 @@ function dependencies(struct: Struct): Y.ID[] {
 function encodeSlice(runs: ReadonlyArray<{ client: number; structs: readonly Struct[] }>): Uint8Array {
   const encoder = new Y.UpdateEncoderV1()
   encoding.writeVarUint(encoder.restEncoder, runs.length)
-  for (const { client, structs } of runs) {
+  // Higher clients first, as Yjs writes an update: its mergeUpdates reads each update's clients in
+  // that order, and silently drops structs of an update written otherwise (a compaction's chunks
+  // are merged by the decode worker: the directory lost its first writer's structs).
+  for (const { client, structs } of [...runs].sort((a, b) => b.client - a.client)) {
     encoding.writeVarUint(encoder.restEncoder, structs.length)
     encoder.writeClient(client)
     encoding.writeVarUint(encoder.restEncoder, structs[0]!.id.clock)

@@ -87,6 +87,34 @@ describe('an envelope with a decoder (the worker path, on this thread)', () => {
     expect((await c.envelope.openDoc(DOC)).getMap('patients').toJSON()).toEqual(directory.getMap('patients').toJSON())
   })
 
+  it('opens a snapshot written in chunks, by two writers, through the worker path (its groups merged, then sliced)', async () => {
+    // Regression: the chunks' clients were written in ascending order; Yjs's mergeUpdates, which
+    // the worker runs over consecutive entries, then dropped the first writer's structs, and the
+    // rest stayed pending for good (the bench's directory of 20,000 patients showed none).
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const first = device(keys)
+    const firstDirectory = await first.envelope.openDoc(DOC)
+    // The first writer's client below the compacting one's: the order that lost structs.
+    firstDirectory.clientID = 1
+    await writePatients(firstDirectory, first.envelope, 0, 40)
+    const doc = new Y.Doc({ gc: true })
+    const compacting = new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactAfterEntries: 1000, compactDelayMs: 1, snapshotChunkBytes: 2_000 })
+    sync(first, { doc })
+    const directory = await compacting.openDoc(DOC)
+    directory.clientID = 2
+    await writePatients(directory, compacting, 40, 200)
+    await compacting.compact(DOC)
+    expect(compacting.stats().entries).toBeGreaterThan(4)
+    await writePatients(directory, compacting, 240, 20)
+    const decoder = inThreadDecoder(25)
+    const b = device(keys, decoder)
+    sync({ doc }, b)
+    const opened = await b.envelope.openDoc(DOC)
+    expect(opened.store.pendingStructs).toBeNull()
+    expect(opened.getMap('patients').size).toBe(260)
+    expect(opened.getMap('patients').toJSON()).toEqual(directory.getMap('patients').toJSON())
+  })
+
   it('counts an entry it cannot authenticate, applies the others, and never folds a doc missing it', async () => {
     const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
     const a = device(keys)
