@@ -19,6 +19,7 @@ import { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
+import { DeliveryCheck, EntriesReplacedError, resendTaken } from './delivery-check'
 import type { RowWriter } from '../adapters/row-writer'
 import { RoomStore } from './room-store'
 import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
@@ -73,6 +74,11 @@ export interface RoomState {
   readonly lastSyncedAt: number | null
   readonly storageError: string | null
   readonly undecryptableEntries: number
+  /**
+   * Entries of this device found replaced on the relay (a clock taken) and written again under a
+   * new client id, in this session (delivery-check.ts).
+   */
+  readonly resentEntries: number
   readonly restoring: boolean
 }
 
@@ -110,6 +116,9 @@ export class Room {
   private store: RoomStore | null = null
   private link: RelayLink | null = null
   private progress: RoomProgress | null = null
+  /** This connection's check that the relay holds this device's entries, not only their clocks. */
+  private delivery: DeliveryCheck | null = null
+  private resentEntries = 0
   private lastExchangeAt: number | null = null
   private lastSyncedAt: number | null = null
   private restoring = false
@@ -281,11 +290,14 @@ export class Room {
         return
       case 'open':
         this.socketOpened = true
+        this.beginDeliveryCheck()
         this.apply({ type: 'socket-open' })
         return
       case 'frame':
         if (event.from !== 'relay') return
         this.exchanged()
+        // Judged before the provider applies it, and before the ACK that follows it counts.
+        if (event.frame.type === 'sync-step2' && this.delivery?.awaitingAnswer) this.judgeDelivery(event.frame.update)
         if (this.progress?.onRelayFrame(event.frame)) this.saveSoon()
         this.recount()
         return
@@ -297,6 +309,8 @@ export class Room {
         this.lastSyncedAt = this.config.now()
         this.saveSoon()
         this.apply({ type: 'synced' })
+        // After the device's step 2 (sent when the relay's step 1 came): the answer shows it too.
+        if (this.delivery !== null && !this.link?.sendStep1(this.delivery.request())) this.delivery = null
         return
       case 'bad-frame':
         console.warn(`Room ${this.roomId}: the relay sent a frame that does not decode (${event.error.message}); reconnecting`)
@@ -308,7 +322,8 @@ export class Room {
   }
 
   private onClosed(code: number | null): void {
-    this.progress?.endHandshake()
+    this.progress?.endConnection()
+    this.delivery = null
     const opened = this.socketOpened
     this.socketOpened = false
     if (this.mode !== 'connect' || this.phase.kind === 'released' || this.phase.kind === 'idle') {
@@ -346,6 +361,38 @@ export class Room {
   private clearReconnect(): void {
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer)
     this.reconnectTimer = null
+  }
+
+  /** A socket opened: the writers with entries the relay has not acknowledged wait for the check. */
+  private beginDeliveryCheck(): void {
+    if (this.doc === null || this.env === null || this.progress === null) return
+    this.delivery = DeliveryCheck.begin(this.doc, this.env.entries, this.progress.acknowledgedNow())
+    this.progress.hold(this.delivery?.holds ?? new Map())
+  }
+
+  /** The relay's copy of this device's entries, against this device's; taken ones are written again. */
+  private judgeDelivery(answer: Uint8Array): void {
+    const check = this.delivery
+    this.delivery = null
+    if (check === null || this.doc === null || this.env === null || this.progress === null) return
+    let verdict: ReturnType<DeliveryCheck['judge']>
+    try {
+      verdict = check.judge(answer)
+    } catch (error) {
+      // Not an update: the provider's apply fails on it too. The writers stay held (pending).
+      console.warn(`Room ${this.roomId}: the relay's copy of this device's entries does not decode (${error instanceof Error ? error.name : 'error'})`)
+      return
+    }
+    if (verdict.taken.length > 0) {
+      // Written again before the old clocks are settled, so the pending count never drops to 0 in between.
+      const client = resendTaken(this.doc, this.env.entries, verdict.taken)
+      this.resentEntries += verdict.taken.length
+      console.warn(`Room ${this.roomId}: ${verdict.taken.length} entries of this device were replaced on the relay; written again as client ${client}`)
+      this.config.envelope?.onError?.(new EntriesReplacedError(verdict.taken.length))
+    }
+    this.progress.settle(verdict.settled, verdict.missing)
+    this.saveSoon()
+    this.recount()
   }
 
   private onEnvelopeUpdate(update: Uint8Array, origin: unknown): void {
@@ -403,6 +450,7 @@ export class Room {
       lastSyncedAt: this.lastSyncedAt,
       storageError: this.store?.storageError ?? null,
       undecryptableEntries: this.env?.stats().undecryptable ?? 0,
+      resentEntries: this.resentEntries,
       restoring: this.restoring,
     }
   }
