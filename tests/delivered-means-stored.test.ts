@@ -15,7 +15,7 @@ import * as decoding from 'lib0/decoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import type { SyncState } from '../client/src/sync/sync-state'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
@@ -69,6 +69,7 @@ function kindOf(bytes: Uint8Array): string {
 interface Scene {
   relay: RelayProcess
   alice: OpenPractice
+  aliceEnv: DeviceEnvironment
   bob: OpenPractice
   wire: Wire
   errors: string[]
@@ -104,7 +105,7 @@ async function scene(): Promise<Scene> {
   await waitFor(() => expect(listPatients(bobDirectory).items.map((p) => p.birthName)).toEqual(['Avant']))
   const info = decodePairingCode(pairing)
   const mainRoomId = await blindRoomName(await deriveSpaceKeys(info.spaceId, info.rootSecret), MAIN_ROOM)
-  return { relay, alice, bob, wire, errors, mainPath: `/v1/sync/${info.spaceId}/${mainRoomId}`, pairing, credential: info.credential, spaceId: info.spaceId, mainRoomId }
+  return { relay, alice, aliceEnv, bob, wire, errors, mainPath: `/v1/sync/${info.spaceId}/${mainRoomId}`, pairing, credential: info.credential, spaceId: info.spaceId, mainRoomId }
 }
 
 /** Alice goes offline and adds a patient: one entry pending in the main room. */
@@ -210,6 +211,21 @@ describe('delivered means stored: a device counts its change delivered once the 
     }
   })
 
+  it('compacts the doc afterwards: the entry shadowed on the relay by the junk is not deleted, so the relay accepts the compaction', async () => {
+    const closedBefore = s.relay.logs.join('').split('frame_rejected').length
+    await s.alice.space.compact(DIRECTORY_DOC_ID)
+    await s.alice.space.flush()
+    await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
+    // The relay refused nothing (a deletion of its junk entry, beside no new entry of the junk's doc, would be closed with 4400).
+    expect(s.relay.logs.join('').split('frame_rejected').length).toBe(closedBefore)
+    const carol = await joinPractice(s.pairing, { ...nodeDeviceEnvironment('carol'), practice: { background: false } })
+    try {
+      await waitFor(async () => expect(await patientsOf(carol)).toEqual(['Avant', 'Honnête', 'Hors-ligne']))
+    } finally {
+      await carol.space.destroy()
+    }
+  })
+
   it('closes the practice afterwards without a TypeError from the awareness teardown', async () => {
     // destroy() releases every room and settles them all, so a room's failure would not surface
     // from it: its release is asked first (it threw from y-websocket's disconnect once the doc's
@@ -217,5 +233,20 @@ describe('delivered means stored: a device counts its change delivered once the 
     const main = await s.alice.space.inspect.room(MAIN_ROOM)
     await expect(main.release()).resolves.toBeUndefined()
     await expect(s.alice.space.destroy()).resolves.toBeUndefined()
+  })
+
+  it('after a reload, the entry shadowed on the relay is still never deleted: the next compaction is accepted too', async () => {
+    const alice = await loadPractice(s.aliceEnv)
+    expect(alice).not.toBeNull()
+    s.alice = alice!
+    await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
+    addPatient(await s.alice.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Rechargé', firstNames: 'Test' }, actor, Date.now)
+    await s.alice.space.flush()
+    const rejectedBefore = s.relay.logs.join('').split('frame_rejected').length
+    await s.alice.space.compact(DIRECTORY_DOC_ID)
+    await s.alice.space.flush()
+    await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
+    expect(s.relay.logs.join('').split('frame_rejected').length).toBe(rejectedBefore)
+    await waitFor(async () => expect(await patientsOf(s.bob)).toEqual(['Avant', 'Honnête', 'Hors-ligne', 'Rechargé']))
   })
 })

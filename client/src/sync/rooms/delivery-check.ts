@@ -32,6 +32,12 @@
  * Entries of this device that it deleted itself before the check (its compaction) are not compared:
  * what they held is in the snapshot that deleted them.
  *
+ * A taken entry stays in this device's envelope for good, under its old id: deleting it would
+ * delete, on the relay, the other writer's entry at that id, beside no new entry of that entry's
+ * doc — the relay refuses such a deletion (4400), and the device's every step 2 would carry it
+ * again. So the room excludes it from the envelope's index (no compaction or erasure deletes it)
+ * and keeps its id in its records, to exclude it again at every load.
+ *
  * Cost: nothing on a connection where every entry was acknowledged before; otherwise one frame of a
  * state vector up, and one step 2 down repeating the held entries (which the relay has, or just got
  * in the device's step 2) and the room's delete set, and one ACK.
@@ -164,6 +170,11 @@ export function resendTaken(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, taken: 
   // Copies: the envelope tells its entries apart by identity.
   doc.transact(() => entries.push(taken.map(({ entry }) => ({ d: entry.d, c: entry.c }))), RESENT_ORIGIN)
   return client
+}
+
+/** The live entries at these [client, clock] (the shadowed ones a room saved), to exclude again. */
+export function entriesAt(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, ids: ReadonlyArray<readonly [number, number]>): EnvelopeEntry[] {
+  return ids.flatMap(([client, clock]) => [...liveEntries(doc, entries, client, clock, clock + 1).values()])
 }
 
 function localClock(doc: Y.Doc, client: number): number {

@@ -19,7 +19,7 @@ import { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
-import { DeliveryCheck, EntriesReplacedError, resendTaken } from './delivery-check'
+import { DeliveryCheck, EntriesReplacedError, entriesAt, resendTaken } from './delivery-check'
 import type { RowWriter } from '../adapters/row-writer'
 import { RoomStore } from './room-store'
 import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
@@ -119,6 +119,8 @@ export class Room {
   /** This connection's check that the relay holds this device's entries, not only their clocks. */
   private delivery: DeliveryCheck | null = null
   private resentEntries = 0
+  /** Entries of this device another writer holds the clocks of on the relay: never deleted here (saved). */
+  private shadowed: Array<readonly [number, number]> = []
   private lastExchangeAt: number | null = null
   private lastSyncedAt: number | null = null
   private restoring = false
@@ -166,6 +168,8 @@ export class Room {
         onEntriesRemoved: () => store.trimSoon(),
         onQueueChange: () => this.recount(),
       })
+      this.shadowed = [...records.shadowed]
+      this.env.exclude(entriesAt(doc, this.env.entries, this.shadowed))
       this.link = new RelayLink({
         relayUrl: this.config.relayUrl,
         spaceId: this.config.spaceId,
@@ -384,6 +388,9 @@ export class Room {
       return
     }
     if (verdict.taken.length > 0) {
+      // Excluded first: a compaction must never delete them (the relay would refuse it, delivery-check.ts).
+      this.env.exclude(verdict.taken.map(({ entry }) => entry))
+      this.shadowed.push(...verdict.taken.map(({ client, clock }) => [client, clock] as const))
       // Written again before the old clocks are settled, so the pending count never drops to 0 in between.
       const client = resendTaken(this.doc, this.env.entries, verdict.taken)
       this.resentEntries += verdict.taken.length
@@ -415,7 +422,12 @@ export class Room {
   private saveSoon(): void {
     const progress = this.progress
     if (progress === null) return
-    this.store?.saveSoon({ acknowledged: () => progress.encodeAcknowledged(), lastExchangeAt: this.lastExchangeAt, lastSyncedAt: this.lastSyncedAt })
+    this.store?.saveSoon({
+      acknowledged: () => progress.encodeAcknowledged(),
+      lastExchangeAt: this.lastExchangeAt,
+      lastSyncedAt: this.lastSyncedAt,
+      shadowed: this.shadowed,
+    })
   }
 
   private apply(event: RoomEvent): void {
