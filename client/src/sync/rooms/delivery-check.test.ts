@@ -73,7 +73,7 @@ describe('DeliveryCheck', () => {
     deviceStep2(device, relay)
     const check = DeliveryCheck.begin(device, envelope(device), acknowledged)!
     const verdict = check.judge(answer(relay, check))
-    expect(verdict).toEqual({ settled: new Map([[client, 5]]), taken: [], missing: [] })
+    expect(verdict).toEqual({ settled: new Map([[client, 5]]), taken: [], removed: [], missing: [] })
   })
 
   it('finds an entry whose clock a credential holder took while the device was offline', () => {
@@ -99,7 +99,7 @@ describe('DeliveryCheck', () => {
     expect(verdict.settled).toEqual(new Map([[client, 4]]))
   })
 
-  it('counts an entry deleted on the relay in place of the device\'s live one as taken', () => {
+  it('counts an entry deleted on the relay in place of the device\'s live one as removed: written again, not reported', () => {
     const { device, relay, acknowledged, written, client } = scene(2, 1)
     takeNextClock(relay, client)
     // The credential holder "compacts" its junk: a new junk entry of the same d, and the first deleted.
@@ -114,14 +114,16 @@ describe('DeliveryCheck', () => {
     // The relay's deletion reaches the device before the check's answer (the handshake's step 2).
     Y.applyUpdate(device, Y.encodeStateAsUpdate(relay, Y.encodeStateVector(device)))
     const verdict = check.judge(answer(relay, check))
-    expect(verdict.taken).toEqual([{ client, clock: 2, entry: written[0] }])
+    expect(verdict.taken).toEqual([])
+    expect(verdict.removed).toEqual([{ client, clock: 2, entry: written[0] }])
+    expect(verdict.settled).toEqual(new Map([[client, 3]]))
   })
 
   it('leaves a writer pending when the relay\'s answer lacks its entries (it did not store them)', () => {
     const { device, relay, acknowledged, client } = scene(2, 2)
     const check = DeliveryCheck.begin(device, envelope(device), acknowledged)!
     const verdict = check.judge(answer(relay, check))
-    expect(verdict).toEqual({ settled: new Map([[client, 2]]), taken: [], missing: [client] })
+    expect(verdict).toEqual({ settled: new Map([[client, 2]]), taken: [], removed: [], missing: [client] })
   })
 
   it('ignores the entries the device deleted itself (its compaction): the snapshot holds them', () => {
@@ -133,7 +135,7 @@ describe('DeliveryCheck', () => {
     deviceStep2(device, relay)
     const check = DeliveryCheck.begin(device, envelope(device), acknowledged)!
     const verdict = check.judge(answer(relay, check))
-    expect(verdict).toEqual({ settled: new Map([[client, 5]]), taken: [], missing: [] })
+    expect(verdict).toEqual({ settled: new Map([[client, 5]]), taken: [], removed: [], missing: [] })
   })
 })
 
@@ -158,6 +160,6 @@ describe('resendTaken', () => {
     expect(onRelay[0]!.c).toEqual(written[0]!.c)
     // And a check of the new writer finds the relay holding exactly it.
     const again = DeliveryCheck.begin(device, envelope(device), new Map([[client, 3], [fresh, 0]]))!
-    expect(again.judge(answer(relay, again))).toEqual({ settled: new Map([[fresh, 1]]), taken: [], missing: [] })
+    expect(again.judge(answer(relay, again))).toEqual({ settled: new Map([[fresh, 1]]), taken: [], removed: [], missing: [] })
   })
 })

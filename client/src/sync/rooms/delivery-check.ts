@@ -24,9 +24,14 @@
  * entries with its own, clock by clock, on `d` and every byte of `c`:
  *
  *   the same entry                 verified: acknowledged
- *   another entry, or deleted      taken: the device moves its envelope doc to a fresh client id and
+ *   another entry                  taken: the device moves its envelope doc to a fresh client id and
  *                                  writes its entry again there (same `{d, c}`: the ciphertext is
  *                                  bound to room and doc, not to a writer), then reports it
+ *   deleted                        removed: written again the same way, not reported. A colleague's
+ *                                  compaction of this entry looks the same (the relay stored it, its
+ *                                  ACK was lost, then a device folded it into a snapshot: no harm,
+ *                                  a duplicate) as a taken clock whose taker deleted what it wrote
+ *                                  there; the copy is harmless in the first case, needed in the other
  *   nothing at that clock          missing: still pending, checked again at the next connection
  *
  * Entries of this device that it deleted itself before the check (its compaction) are not compared:
@@ -57,8 +62,10 @@ export interface TakenEntry {
 export interface DeliveryVerdict {
   /** Per held writer: the clock up to which the relay's copy is settled (verified, or taken and written again). */
   readonly settled: ReadonlyMap<number, number>
-  /** This device's entries at clocks where the relay holds something else, in clock order per writer. */
+  /** This device's entries at clocks where the relay holds another entry, in clock order per writer. */
   readonly taken: readonly TakenEntry[]
+  /** This device's entries at clocks where the relay's entry is deleted (ambiguous: see the header). */
+  readonly removed: readonly TakenEntry[]
   /** Held writers of which the relay's answer lacks an entry: still held, still pending. */
   readonly missing: readonly number[]
 }
@@ -130,6 +137,7 @@ export class DeliveryCheck {
     const relay = relaySide(answer, this.holds)
     const settled = new Map<number, number>()
     const taken: TakenEntry[] = []
+    const removed: TakenEntry[] = []
     const missing: number[] = []
     for (const [client, from] of this.holds) {
       const to = this.upTo.get(client) ?? from
@@ -146,14 +154,14 @@ export class DeliveryCheck {
           break
         }
         if (mine === undefined) continue
-        if (other.kind === 'entry' && sameEntry(mine, other.entry)) continue
-        taken.push({ client, clock, entry: mine })
+        if (other.kind === 'deleted') removed.push({ client, clock, entry: mine })
+        else if (!sameEntry(mine, other.entry)) taken.push({ client, clock, entry: mine })
       }
       if (end < to) missing.push(client)
       settled.set(client, end)
     }
     this.requested = false
-    return { settled, taken, missing }
+    return { settled, taken, removed, missing }
   }
 }
 

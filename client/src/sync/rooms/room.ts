@@ -387,15 +387,20 @@ export class Room {
       console.warn(`Room ${this.roomId}: the relay's copy of this device's entries does not decode (${error instanceof Error ? error.name : 'error'})`)
       return
     }
-    if (verdict.taken.length > 0) {
+    const { taken, removed } = verdict
+    if (taken.length > 0) {
       // Excluded first: a compaction must never delete them (the relay would refuse it, delivery-check.ts).
-      this.env.exclude(verdict.taken.map(({ entry }) => entry))
-      this.shadowed.push(...verdict.taken.map(({ client, clock }) => [client, clock] as const))
+      this.env.exclude(taken.map(({ entry }) => entry))
+      this.shadowed.push(...taken.map(({ client, clock }) => [client, clock] as const))
+    }
+    if (taken.length + removed.length > 0) {
       // Written again before the old clocks are settled, so the pending count never drops to 0 in between.
-      const client = resendTaken(this.doc, this.env.entries, verdict.taken)
-      this.resentEntries += verdict.taken.length
-      console.warn(`Room ${this.roomId}: ${verdict.taken.length} entries of this device were replaced on the relay; written again as client ${client}`)
-      this.config.envelope?.onError?.(new EntriesReplacedError(verdict.taken.length))
+      const client = resendTaken(this.doc, this.env.entries, [...taken, ...removed])
+      console.warn(`Room ${this.roomId}: entries of this device replaced on the relay: ${taken.length}, deleted there: ${removed.length}; written again as client ${client}`)
+    }
+    if (taken.length > 0) {
+      this.resentEntries += taken.length
+      this.config.envelope?.onError?.(new EntriesReplacedError(taken.length))
     }
     this.progress.settle(verdict.settled, verdict.missing)
     this.saveSoon()
