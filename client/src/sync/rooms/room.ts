@@ -404,6 +404,9 @@ export class Room {
     }
     this.progress.settle(verdict.settled, verdict.missing)
     this.saveSoon()
+    // The shadowed list now, not in half a second: lost, a later compaction would delete those
+    // entries, which the relay refuses.
+    if (taken.length > 0) void this.store?.saveNow()
     this.recount()
   }
 
