@@ -89,6 +89,19 @@ describe('DeliveryCheck', () => {
     expect(verdict.missing).toEqual([])
   })
 
+  it('finds the taken clock when the taker wrote past it too (the device received those as the relay\'s)', () => {
+    const { device, relay, acknowledged, written, client } = scene(2, 1)
+    takeNextClock(relay, client, 3)
+    const check = DeliveryCheck.begin(device, envelope(device), acknowledged)!
+    // The handshake: the relay's step 2 brings clocks 3 and 4 of the device's id (Yjs then moves
+    // the device to another id by itself), the device's step 2 brings nothing.
+    Y.applyUpdate(device, Y.encodeStateAsUpdate(relay, Y.encodeStateVector(device)), 'relay')
+    expect(device.clientID).not.toBe(client)
+    const verdict = check.judge(answer(relay, check))
+    expect(verdict.taken).toEqual([{ client, clock: 2, entry: written[0] }])
+    expect(verdict.settled).toEqual(new Map([[client, 5]]))
+  })
+
   it('finds only the taken clocks when the device sent the rest in its step 2', () => {
     const { device, relay, acknowledged, written, client } = scene(1, 3)
     takeNextClock(relay, client)

@@ -3,7 +3,9 @@
  * records beside it, in the database's `custom` store:
  *
  *   tournee:acknowledged-state-vector   what the relay holds of this room (room-progress.ts), so a
- *                                       reload offline does not count the whole envelope as pending
+ *                                       reload offline does not count the whole envelope as pending;
+ *                                       of this device's own entries, only what the relay showed it
+ *                                       holds as these very entries (delivery-check.ts)
  *   tournee:last-exchange               epoch ms of the last frame from the relay, so a reload
  *                                       offline still says when this device last synced
  *   tournee:last-synced                 epoch ms of the last handshake completed with the relay:
