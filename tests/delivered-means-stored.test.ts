@@ -8,8 +8,10 @@
  *
  * What must hold (client/src/sync/rooms/delivery-check.ts): Alice's pending count does not reach 0
  * while her change is not on the relay; her change reaches Bob; the event is reported (the sync
- * state, its French line, a named error); closing the practice afterwards throws nothing. And
- * without an attack: no alarm, and what the check costs a reconnection, measured on the wire.
+ * state, its French line, a named error); closing the practice afterwards throws nothing; the entry
+ * shadowed on the relay is never deleted (a compaction, in the session and after a reload, is
+ * accepted). The same online, when the taker's write reaches the relay before Alice's. And without
+ * an attack: no alarm, and what the check costs a reconnection, measured on the wire.
  */
 import * as decoding from 'lib0/decoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,9 +37,10 @@ import { waitFor } from './helpers/wait-for'
 const fr = createTranslator('fr', 'Europe/Paris')
 const actor = { memberId: 'm', deviceId: 'alice' }
 
-/** Every frame a device's sockets sent and received, with the socket's path. */
+/** Every frame a device's sockets sent and received, with the socket's path; `held`: sends wait there. */
 interface Wire {
   frames: Array<{ path: string; dir: 'up' | 'down'; bytes: Uint8Array }>
+  held: Array<() => void> | null
 }
 
 function wiredWebSocket(wire: Wire): typeof globalThis.WebSocket {
@@ -48,8 +51,12 @@ function wiredWebSocket(wire: Wire): typeof globalThis.WebSocket {
       this.on('message', (data: Buffer) => wire.frames.push({ path, dir: 'down', bytes: new Uint8Array(data) }))
       const send = this.send.bind(this) as (...a: unknown[]) => void
       this.send = ((data: unknown, ...rest: unknown[]) => {
-        if (data instanceof Uint8Array) wire.frames.push({ path, dir: 'up', bytes: new Uint8Array(data) })
-        send(data, ...rest)
+        const go = () => {
+          if (data instanceof Uint8Array) wire.frames.push({ path, dir: 'up', bytes: new Uint8Array(data) })
+          send(data, ...rest)
+        }
+        if (wire.held) wire.held.push(go)
+        else go()
       }) as WebSocket['send']
     }
   }
@@ -82,7 +89,7 @@ interface Scene {
 
 async function scene(): Promise<Scene> {
   const relay = await startRelayProcess()
-  const wire: Wire = { frames: [] }
+  const wire: Wire = { frames: [], held: null }
   const errors: string[] = []
   const base = nodeDeviceEnvironment('alice')
   const aliceEnv: DeviceEnvironment = {
@@ -248,5 +255,36 @@ describe('delivered means stored: a device counts its change delivered once the 
     await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
     expect(s.relay.logs.join('').split('frame_rejected').length).toBe(rejectedBefore)
     await waitFor(async () => expect(await patientsOf(s.bob)).toEqual(['Avant', 'Honnête', 'Hors-ligne', 'Rechargé']))
+  })
+
+  it('online, a clock taken while the device\'s write is on its way: seen in the relay\'s forward, written again, reported', async () => {
+    const mainDoc = s.alice.space.inspect.mainEnvelope.doc
+    const aliceClient = mainDoc.clientID
+    const next = Y.getState(mainDoc.store, aliceClient)
+    // Alice's frames wait on her side of the socket: her write is "in flight".
+    s.wire.held = []
+    addPatient(await s.alice.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'En-ligne', firstNames: 'Test' }, actor, Date.now)
+    await s.alice.space.flush()
+    expect(Y.getState(mainDoc.store, aliceClient)).toBe(next + 1)
+    const states: SyncState[] = []
+    const unsubscribe = s.alice.space.subscribe(() => states.push(s.alice.space.getSyncState()))
+    // The taker writes at that clock first; the relay accepts it and forwards it to Alice.
+    const attacker = await SyncTestClient.connect(s.relay.url, s.spaceId, s.credential, { roomId: s.mainRoomId })
+    await waitFor(() => expect(attacker.acks.length).toBeGreaterThanOrEqual(2))
+    expect(Y.getState(attacker.doc.store, aliceClient)).toBe(next)
+    attacker.doc.clientID = aliceClient
+    attacker.doc.getArray('entries').push([testEntry('junk')])
+    await waitFor(() => expect(attacker.ackCovers()).toBe(true))
+    attacker.destroy()
+    await waitFor(() => expect(s.alice.space.getSyncState().resentEntries).toBe(1))
+    expect(mainDoc.clientID).not.toBe(aliceClient)
+    // Her frames go: the relay trims her first copy (the clock is taken), stores the second.
+    const held = s.wire.held
+    s.wire.held = null
+    for (const go of held) go()
+    await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
+    unsubscribe()
+    expect(states.filter((state) => state.pendingChanges === 0 && state.resentEntries === 0)).toEqual([])
+    await waitFor(async () => expect(await patientsOf(s.bob)).toEqual(['Avant', 'En-ligne', 'Honnête', 'Hors-ligne', 'Rechargé']))
   })
 })

@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import { checkUpdate } from '../../../../relay/src/rooms/update-check'
 import { testEntry } from '../../../../relay/src/test-support/test-entries'
 import type { EnvelopeEntry } from '../../../../shared/src/envelope/envelope'
-import { DeliveryCheck, RESENT_ORIGIN, resendTaken } from './delivery-check'
+import { DeliveryCheck, overwritten, RESENT_ORIGIN, resendTaken } from './delivery-check'
 
 const LIMITS = { maxUpdateBytes: 256 * 1024 }
 
@@ -176,3 +176,27 @@ describe('resendTaken', () => {
     expect(again.judge(answer(relay, again))).toEqual({ settled: new Map([[fresh, 1]]), taken: [], removed: [], missing: [] })
   })
 })
+
+describe('overwritten', () => {
+  it('finds the entries of this device that a forwarded update writes something else over', () => {
+    const { device, relay, written, client } = scene(2, 1)
+    // Online: the taker's write reached the relay first; the relay forwards it to the device.
+    const taker = new Y.Doc()
+    Y.applyUpdate(taker, Y.encodeStateAsUpdate(relay))
+    taker.clientID = client
+    envelope(taker).push([testEntry('junk', 40)])
+    const forwarded = Y.encodeStateAsUpdate(taker, Y.encodeStateVector(relay))
+    expect(overwritten(device, envelope(device), forwarded)).toEqual([{ client, clock: 2, entry: written[0] }])
+  })
+
+  it('finds nothing in an update of clocks the device does not hold, nor in its own entries coming back', () => {
+    const { device, relay } = scene(2, 1)
+    const colleague = new Y.Doc()
+    Y.applyUpdate(colleague, Y.encodeStateAsUpdate(relay))
+    envelope(colleague).push([testEntry('colleague', 40)])
+    expect(overwritten(device, envelope(device), Y.encodeStateAsUpdate(colleague, Y.encodeStateVector(relay)))).toEqual([])
+    // Another tab of this browser sending the device's own entries back.
+    expect(overwritten(device, envelope(device), Y.encodeStateAsUpdate(device))).toEqual([])
+  })
+})
+

@@ -180,6 +180,28 @@ export function resendTaken(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, taken: 
   return client
 }
 
+/**
+ * This device's entries that an update the relay forwarded writes something else over: the same
+ * (client, clock), another entry. On an open socket this is how a taken clock shows — the relay
+ * accepts the first writer of a clock and trims the second's copy as nothing new, then forwards
+ * the first to every other connection, this device's included, before it ACKs this device's. Yjs
+ * skips such structs when it applies the update (it holds those clocks), so they are looked for
+ * first. Deleted structs are not compared (a device's compaction of this device's entry travels so).
+ */
+export function overwritten(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, update: Uint8Array): TakenEntry[] {
+  const found: TakenEntry[] = []
+  for (const struct of Y.decodeUpdate(update).structs) {
+    const { client, clock } = struct.id
+    // The common case, an update of clocks this device does not hold yet, costs this comparison.
+    if (localClock(doc, client) <= clock || !(struct instanceof Y.Item) || !(struct.content instanceof Y.ContentAny)) continue
+    const theirs = struct.content.getContent()
+    for (const [at, mine] of liveEntries(doc, entries, client, clock, clock + struct.length)) {
+      if (!sameEntry(mine, theirs[at - clock])) found.push({ client, clock: at, entry: mine })
+    }
+  }
+  return found
+}
+
 /** The live entries at these [client, clock] (the shadowed ones a room saved), to exclude again. */
 export function entriesAt(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, ids: ReadonlyArray<readonly [number, number]>): EnvelopeEntry[] {
   return ids.flatMap(([client, clock]) => [...liveEntries(doc, entries, client, clock, clock + 1).values()])

@@ -19,7 +19,7 @@ import { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
-import { DeliveryCheck, EntriesReplacedError, entriesAt, resendTaken } from './delivery-check'
+import { DeliveryCheck, EntriesReplacedError, entriesAt, overwritten, resendTaken, type TakenEntry } from './delivery-check'
 import type { RowWriter } from '../adapters/row-writer'
 import { RoomStore } from './room-store'
 import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
@@ -302,6 +302,7 @@ export class Room {
         this.exchanged()
         // Judged before the provider applies it, and before the ACK that follows it counts.
         if (event.frame.type === 'sync-step2' && this.delivery?.awaitingAnswer) this.judgeDelivery(event.frame.update)
+        else if (event.frame.type === 'sync-update') this.checkForwarded(event.frame.update)
         if (this.progress?.onRelayFrame(event.frame)) this.saveSoon()
         this.recount()
         return
@@ -387,27 +388,48 @@ export class Room {
       console.warn(`Room ${this.roomId}: the relay's copy of this device's entries does not decode (${error instanceof Error ? error.name : 'error'})`)
       return
     }
-    const { taken, removed } = verdict
+    // Written again before the old clocks are settled, so the pending count never drops to 0 in between.
+    this.writeAgain(verdict.taken, verdict.removed)
+    this.progress.settle(verdict.settled, verdict.missing)
+    this.saveSoon()
+    this.recount()
+  }
+
+  /** A live update from the relay that writes over entries of this device (a clock taken while online). */
+  private checkForwarded(update: Uint8Array): void {
+    if (this.doc === null || this.env === null) return
+    let taken: TakenEntry[]
+    try {
+      taken = overwritten(this.doc, this.env.entries, update)
+    } catch (error) {
+      // Not an update: the provider's apply throws on it too; nothing of it was compared.
+      console.warn(`Room ${this.roomId}: an update from the relay does not decode (${error instanceof Error ? error.name : 'error'})`)
+      return
+    }
+    if (taken.length > 0) this.writeAgain(taken, [])
+  }
+
+  /**
+   * Writes entries of this device again under a fresh client id: `taken` ones (the relay holds
+   * another entry at their clocks) are excluded from the envelope first — a compaction must never
+   * delete them (the relay would refuse it, delivery-check.ts) — recorded, and reported; `removed`
+   * ones (deleted there, maybe by a colleague's compaction) are only written again.
+   */
+  private writeAgain(taken: readonly TakenEntry[], removed: readonly TakenEntry[]): void {
+    if (this.doc === null || this.env === null || taken.length + removed.length === 0) return
     if (taken.length > 0) {
-      // Excluded first: a compaction must never delete them (the relay would refuse it, delivery-check.ts).
       this.env.exclude(taken.map(({ entry }) => entry))
       this.shadowed.push(...taken.map(({ client, clock }) => [client, clock] as const))
     }
-    if (taken.length + removed.length > 0) {
-      // Written again before the old clocks are settled, so the pending count never drops to 0 in between.
-      const client = resendTaken(this.doc, this.env.entries, [...taken, ...removed])
-      console.warn(`Room ${this.roomId}: entries of this device replaced on the relay: ${taken.length}, deleted there: ${removed.length}; written again as client ${client}`)
-    }
-    if (taken.length > 0) {
-      this.resentEntries += taken.length
-      this.config.envelope?.onError?.(new EntriesReplacedError(taken.length))
-    }
-    this.progress.settle(verdict.settled, verdict.missing)
+    const client = resendTaken(this.doc, this.env.entries, [...taken, ...removed])
+    console.warn(`Room ${this.roomId}: entries of this device replaced on the relay: ${taken.length}, deleted there: ${removed.length}; written again as client ${client}`)
+    if (taken.length === 0) return
+    this.resentEntries += taken.length
+    this.config.envelope?.onError?.(new EntriesReplacedError(taken.length))
     this.saveSoon()
     // The shadowed list now, not in half a second: lost, a later compaction would delete those
     // entries, which the relay refuses.
-    if (taken.length > 0) void this.store?.saveNow()
-    this.recount()
+    void this.store?.saveNow()
   }
 
   private onEnvelopeUpdate(update: Uint8Array, origin: unknown): void {
