@@ -37,10 +37,14 @@ import { waitFor } from './helpers/wait-for'
 const fr = createTranslator('fr', 'Europe/Paris')
 const actor = { memberId: 'm', deviceId: 'alice' }
 
-/** Every frame a device's sockets sent and received, with the socket's path; `held`: sends wait there. */
+/**
+ * Every frame a device's sockets sent and received, with the socket's path. While `hold` says so
+ * of a frame about to be sent, it waits in `held` (the test sends it later).
+ */
 interface Wire {
   frames: Array<{ path: string; dir: 'up' | 'down'; bytes: Uint8Array }>
-  held: Array<() => void> | null
+  hold: ((bytes: Uint8Array) => boolean) | null
+  held: Array<() => void>
 }
 
 function wiredWebSocket(wire: Wire): typeof globalThis.WebSocket {
@@ -55,7 +59,7 @@ function wiredWebSocket(wire: Wire): typeof globalThis.WebSocket {
           if (data instanceof Uint8Array) wire.frames.push({ path, dir: 'up', bytes: new Uint8Array(data) })
           send(data, ...rest)
         }
-        if (wire.held) wire.held.push(go)
+        if (data instanceof Uint8Array && wire.hold?.(data)) wire.held.push(go)
         else go()
       }) as WebSocket['send']
     }
@@ -89,7 +93,7 @@ interface Scene {
 
 async function scene(): Promise<Scene> {
   const relay = await startRelayProcess()
-  const wire: Wire = { frames: [], held: null }
+  const wire: Wire = { frames: [], hold: null, held: [] }
   const errors: string[] = []
   const base = nodeDeviceEnvironment('alice')
   const aliceEnv: DeviceEnvironment = {
@@ -262,7 +266,7 @@ describe('delivered means stored: a device counts its change delivered once the 
     const aliceClient = mainDoc.clientID
     const next = Y.getState(mainDoc.store, aliceClient)
     // Alice's frames wait on her side of the socket: her write is "in flight".
-    s.wire.held = []
+    s.wire.hold = () => true
     addPatient(await s.alice.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'En-ligne', firstNames: 'Test' }, actor, Date.now)
     await s.alice.space.flush()
     expect(Y.getState(mainDoc.store, aliceClient)).toBe(next + 1)
@@ -279,12 +283,31 @@ describe('delivered means stored: a device counts its change delivered once the 
     await waitFor(() => expect(s.alice.space.getSyncState().resentEntries).toBe(1))
     expect(mainDoc.clientID).not.toBe(aliceClient)
     // Her frames go: the relay trims her first copy (the clock is taken), stores the second.
-    const held = s.wire.held
-    s.wire.held = null
-    for (const go of held) go()
+    s.wire.hold = null
+    for (const go of s.wire.held.splice(0)) go()
     await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
     unsubscribe()
     expect(states.filter((state) => state.pendingChanges === 0 && state.resentEntries === 0)).toEqual([])
     await waitFor(async () => expect(await patientsOf(s.bob)).toEqual(['Avant', 'En-ligne', 'Honnête', 'Hors-ligne', 'Rechargé']))
+  })
+
+  it('checks again when the relay\'s copy lacked the entries and an ACK later claims them (they arrived after the check)', async () => {
+    const resentBefore = s.alice.space.getSyncState().resentEntries
+    await offlineEdit(s, 'Tardif')
+    // Alice's step 2 waits: the check's step 1 reaches the relay first, whose answer lacks her entry.
+    s.wire.hold = (bytes) => kindOf(bytes) === 'step2'
+    const from = s.wire.frames.length
+    s.alice.space.connect()
+    const checks = () => s.wire.frames.slice(from).filter((f) => f.path === s.mainPath && f.dir === 'up' && kindOf(f.bytes) === 'step1')
+    await waitFor(() => expect(checks()).toHaveLength(2))
+    await waitFor(() => expect(s.wire.frames.slice(from).filter((f) => f.path === s.mainPath && f.dir === 'down' && kindOf(f.bytes) === 'step2')).toHaveLength(2))
+    expect(s.alice.space.getSyncState().pendingChanges).toBe(1)
+    s.wire.hold = null
+    for (const go of s.wire.held.splice(0)) go()
+    // The relay stores it and ACKs it: a claim past the hold, checked again (a third step 1).
+    await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
+    expect(checks()).toHaveLength(3)
+    expect(s.alice.space.getSyncState().resentEntries).toBe(resentBefore)
+    await waitFor(async () => expect(await patientsOf(s.bob)).toContain('Tardif'))
   })
 })

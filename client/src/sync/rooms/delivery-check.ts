@@ -32,7 +32,9 @@
  *                                  ACK was lost, then a device folded it into a snapshot: no harm,
  *                                  a duplicate) as a taken clock whose taker deleted what it wrote
  *                                  there; the copy is harmless in the first case, needed in the other
- *   nothing at that clock          missing: still pending, checked again at the next connection
+ *   nothing at that clock          missing: still pending, checked again once an ACK claims more of
+ *                                  that writer (another tab of this browser may have written it and
+ *                                  not sent it yet), or at the next connection
  *
  * Entries of this device that it deleted itself before the check (its compaction) are not compared:
  * what they held is in the snapshot that deleted them.
@@ -107,11 +109,11 @@ export class DeliveryCheck {
    * At a socket's opening: a check of every writer this device holds entries of beyond what the
    * relay acknowledged, or null when there is none (the connection then costs nothing more).
    */
-  static begin(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, acknowledged: StateVector): DeliveryCheck | null {
+  static begin(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, acknowledged: StateVector, only?: ReadonlySet<number>): DeliveryCheck | null {
     const holds = new Map<number, number>()
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) {
       const from = acknowledged.get(client) ?? 0
-      if (clock > from) holds.set(client, from)
+      if (clock > from && (only === undefined || only.has(client))) holds.set(client, from)
     }
     return holds.size === 0 ? null : new DeliveryCheck(doc, entries, holds)
   }

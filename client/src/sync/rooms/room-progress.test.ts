@@ -78,4 +78,13 @@ describe('RoomProgress', () => {
     const saved = RoomProgress.decode(new Uint8Array(progress.encodeAcknowledged()))
     expect(saved.get(doc.clientID) ?? 0).toBe(0)
   })
+
+  it('names the writers still held that an ACK claims more of (worth checking again)', () => {
+    const { doc, progress } = device(3)
+    expect(progress.heldClaimed(ack(new Map([[doc.clientID, 3]])))).toEqual(new Set())
+    progress.hold(new Map([[doc.clientID, 1]]))
+    expect(progress.heldClaimed(ack(new Map([[doc.clientID, 1]])))).toEqual(new Set())
+    expect(progress.heldClaimed(ack(new Map([[doc.clientID, 2]])))).toEqual(new Set([doc.clientID]))
+    expect(progress.heldClaimed({ type: 'keep-alive' })).toEqual(new Set())
+  })
 })

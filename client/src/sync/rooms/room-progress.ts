@@ -83,6 +83,15 @@ export class RoomProgress {
     }
   }
 
+  /** The writers still held that an ACK claims more of than their hold: worth checking again. */
+  heldClaimed(frame: RelayFrame): Set<number> {
+    const claimed = new Set<number>()
+    if (frame.type !== 'ack' || this.holds.size === 0) return claimed
+    const vector = decodeStateVector(frame.stateVector)
+    for (const [client, clock] of this.holds) if ((vector.get(client) ?? 0) > clock) claimed.add(client)
+    return claimed
+  }
+
   /** The socket closed: the handshake's counts and this connection's holds end with it. */
   endConnection(): void {
     this.relayVector = null

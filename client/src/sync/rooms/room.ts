@@ -17,6 +17,7 @@ import type { RoomName } from '../../../../shared/src/space/rooms'
 import { RelayLink, type LinkEvent } from '../adapters/relay-link'
 import { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
+import type { RelayFrame } from '../relay/relay-frames'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
 import { DeliveryCheck, EntriesReplacedError, entriesAt, overwritten, resendTaken, type TakenEntry } from './delivery-check'
@@ -304,6 +305,7 @@ export class Room {
         if (event.frame.type === 'sync-step2' && this.delivery?.awaitingAnswer) this.judgeDelivery(event.frame.update)
         else if (event.frame.type === 'sync-update') this.checkForwarded(event.frame.update)
         if (this.progress?.onRelayFrame(event.frame)) this.saveSoon()
+        if (event.frame.type === 'ack') this.checkAgain(event.frame)
         this.recount()
         return
       case 'synced':
@@ -393,6 +395,19 @@ export class Room {
     this.progress.settle(verdict.settled, verdict.missing)
     this.saveSoon()
     this.recount()
+  }
+
+  /**
+   * After the handshake, an ACK that claims more of a writer still held (its entries were missing
+   * from the relay's answer: another tab may have written them and sent them since) is checked again.
+   */
+  private checkAgain(frame: RelayFrame): void {
+    if (this.delivery !== null || this.doc === null || this.env === null || this.progress === null) return
+    if (this.phase.kind !== 'live') return
+    const claimed = this.progress.heldClaimed(frame)
+    if (claimed.size === 0) return
+    const check = DeliveryCheck.begin(this.doc, this.env.entries, this.progress.acknowledgedNow(), claimed)
+    if (check !== null && this.link?.sendStep1(check.request())) this.delivery = check
   }
 
   /** A live update from the relay that writes over entries of this device (a clock taken while online). */
