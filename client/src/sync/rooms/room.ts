@@ -17,10 +17,9 @@ import type { RoomName } from '../../../../shared/src/space/rooms'
 import { RelayLink, type LinkEvent } from '../adapters/relay-link'
 import { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
-import type { RelayFrame } from '../relay/relay-frames'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
-import { DeliveryCheck, EntriesReplacedError, entriesAt, overwritten, resendTaken, type TakenEntry } from './delivery-check'
+import { RoomDelivery } from './room-delivery'
 import type { RowWriter } from '../adapters/row-writer'
 import { RoomStore } from './room-store'
 import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
@@ -117,11 +116,8 @@ export class Room {
   private store: RoomStore | null = null
   private link: RelayLink | null = null
   private progress: RoomProgress | null = null
-  /** This connection's check that the relay holds this device's entries, not only their clocks. */
-  private delivery: DeliveryCheck | null = null
-  private resentEntries = 0
-  /** Entries of this device another writer holds the clocks of on the relay: never deleted here (saved). */
-  private shadowed: Array<readonly [number, number]> = []
+  /** Delivered means stored: the check of what the relay holds of this device's entries. */
+  private delivery: RoomDelivery | null = null
   private lastExchangeAt: number | null = null
   private lastSyncedAt: number | null = null
   private restoring = false
@@ -169,8 +165,23 @@ export class Room {
         onEntriesRemoved: () => store.trimSoon(),
         onQueueChange: () => this.recount(),
       })
-      this.shadowed = [...records.shadowed]
-      this.env.exclude(entriesAt(doc, this.env.entries, this.shadowed))
+      const progress = this.progress
+      this.delivery = new RoomDelivery(
+        {
+          doc,
+          envelope: this.env,
+          progress,
+          sendStep1: (stateVector) => this.link?.sendStep1(stateVector) ?? false,
+          roomId,
+          report: (error) => this.config.envelope?.onError?.(error),
+          changed: (now) => {
+            this.saveSoon()
+            if (now) void store.saveNow()
+            this.recount()
+          },
+        },
+        records.shadowed,
+      )
       this.link = new RelayLink({
         relayUrl: this.config.relayUrl,
         spaceId: this.config.spaceId,
@@ -295,17 +306,16 @@ export class Room {
         return
       case 'open':
         this.socketOpened = true
-        this.beginDeliveryCheck()
+        this.delivery?.opened()
         this.apply({ type: 'socket-open' })
         return
       case 'frame':
         if (event.from !== 'relay') return
         this.exchanged()
-        // Judged before the provider applies it, and before the ACK that follows it counts.
-        if (event.frame.type === 'sync-step2' && this.delivery?.awaitingAnswer) this.judgeDelivery(event.frame.update)
-        else if (event.frame.type === 'sync-update') this.checkForwarded(event.frame.update)
+        // Before the provider applies it (Yjs would skip what writes over this device's entries)
+        // and before the progress takes it (the check's answer settles what the next ACK covers).
+        this.delivery?.frame(event.frame, this.phase.kind === 'live')
         if (this.progress?.onRelayFrame(event.frame)) this.saveSoon()
-        if (event.frame.type === 'ack') this.checkAgain(event.frame)
         this.recount()
         return
       case 'synced':
@@ -317,7 +327,7 @@ export class Room {
         this.saveSoon()
         this.apply({ type: 'synced' })
         // After the device's step 2 (sent when the relay's step 1 came): the answer shows it too.
-        if (this.delivery !== null && !this.link?.sendStep1(this.delivery.request())) this.delivery = null
+        this.delivery?.synced()
         return
       case 'bad-frame':
         console.warn(`Room ${this.roomId}: the relay sent a frame that does not decode (${event.error.message}); reconnecting`)
@@ -330,7 +340,7 @@ export class Room {
 
   private onClosed(code: number | null): void {
     this.progress?.endConnection()
-    this.delivery = null
+    this.delivery?.closed()
     const opened = this.socketOpened
     this.socketOpened = false
     if (this.mode !== 'connect' || this.phase.kind === 'released' || this.phase.kind === 'idle') {
@@ -370,83 +380,6 @@ export class Room {
     this.reconnectTimer = null
   }
 
-  /** A socket opened: the writers with entries the relay has not acknowledged wait for the check. */
-  private beginDeliveryCheck(): void {
-    if (this.doc === null || this.env === null || this.progress === null) return
-    this.delivery = DeliveryCheck.begin(this.doc, this.env.entries, this.progress.acknowledgedNow())
-    this.progress.hold(this.delivery?.holds ?? new Map())
-  }
-
-  /** The relay's copy of this device's entries, against this device's; taken ones are written again. */
-  private judgeDelivery(answer: Uint8Array): void {
-    const check = this.delivery
-    this.delivery = null
-    if (check === null || this.doc === null || this.env === null || this.progress === null) return
-    let verdict: ReturnType<DeliveryCheck['judge']>
-    try {
-      verdict = check.judge(answer)
-    } catch (error) {
-      // Not an update: the provider's apply fails on it too. The writers stay held (pending).
-      console.warn(`Room ${this.roomId}: the relay's copy of this device's entries does not decode (${error instanceof Error ? error.name : 'error'})`)
-      return
-    }
-    // Written again before the old clocks are settled, so the pending count never drops to 0 in between.
-    this.writeAgain(verdict.taken, verdict.removed)
-    this.progress.settle(verdict.settled, verdict.missing)
-    this.saveSoon()
-    this.recount()
-  }
-
-  /**
-   * After the handshake, an ACK that claims more of a writer still held (its entries were missing
-   * from the relay's answer: another tab may have written them and sent them since) is checked again.
-   */
-  private checkAgain(frame: RelayFrame): void {
-    if (this.delivery !== null || this.doc === null || this.env === null || this.progress === null) return
-    if (this.phase.kind !== 'live') return
-    const claimed = this.progress.heldClaimed(frame)
-    if (claimed.size === 0) return
-    const check = DeliveryCheck.begin(this.doc, this.env.entries, this.progress.acknowledgedNow(), claimed)
-    if (check !== null && this.link?.sendStep1(check.request())) this.delivery = check
-  }
-
-  /** A live update from the relay that writes over entries of this device (a clock taken while online). */
-  private checkForwarded(update: Uint8Array): void {
-    if (this.doc === null || this.env === null) return
-    let taken: TakenEntry[]
-    try {
-      taken = overwritten(this.doc, this.env.entries, update)
-    } catch (error) {
-      // Not an update: the provider's apply throws on it too; nothing of it was compared.
-      console.warn(`Room ${this.roomId}: an update from the relay does not decode (${error instanceof Error ? error.name : 'error'})`)
-      return
-    }
-    if (taken.length > 0) this.writeAgain(taken, [])
-  }
-
-  /**
-   * Writes entries of this device again under a fresh client id: `taken` ones (the relay holds
-   * another entry at their clocks) are excluded from the envelope first — a compaction must never
-   * delete them (the relay would refuse it, delivery-check.ts) — recorded, and reported; `removed`
-   * ones (deleted there, maybe by a colleague's compaction) are only written again.
-   */
-  private writeAgain(taken: readonly TakenEntry[], removed: readonly TakenEntry[]): void {
-    if (this.doc === null || this.env === null || taken.length + removed.length === 0) return
-    if (taken.length > 0) {
-      this.env.exclude(taken.map(({ entry }) => entry))
-      this.shadowed.push(...taken.map(({ client, clock }) => [client, clock] as const))
-    }
-    const client = resendTaken(this.doc, this.env.entries, [...taken, ...removed])
-    console.warn(`Room ${this.roomId}: entries of this device replaced on the relay: ${taken.length}, deleted there: ${removed.length}; written again as client ${client}`)
-    if (taken.length === 0) return
-    this.resentEntries += taken.length
-    this.config.envelope?.onError?.(new EntriesReplacedError(taken.length))
-    this.saveSoon()
-    // The shadowed list now, not in half a second: lost, a later compaction would delete those
-    // entries, which the relay refuses.
-    void this.store?.saveNow()
-  }
-
   private onEnvelopeUpdate(update: Uint8Array, origin: unknown): void {
     if (this.link?.applied(origin)) {
       this.progress?.onReceived(update)
@@ -471,7 +404,7 @@ export class Room {
       acknowledged: () => progress.encodeAcknowledged(),
       lastExchangeAt: this.lastExchangeAt,
       lastSyncedAt: this.lastSyncedAt,
-      shadowed: this.shadowed,
+      shadowed: this.delivery?.shadowed ?? [],
     })
   }
 
@@ -507,7 +440,7 @@ export class Room {
       lastSyncedAt: this.lastSyncedAt,
       storageError: this.store?.storageError ?? null,
       undecryptableEntries: this.env?.stats().undecryptable ?? 0,
-      resentEntries: this.resentEntries,
+      resentEntries: this.delivery?.resentEntries ?? 0,
       restoring: this.restoring,
     }
   }
