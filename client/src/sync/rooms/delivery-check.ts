@@ -42,8 +42,13 @@
  * A taken entry stays in this device's envelope for good, under its old id: deleting it would
  * delete, on the relay, the other writer's entry at that id, beside no new entry of that entry's
  * doc — the relay refuses such a deletion (4400), and the device's every step 2 would carry it
- * again. So the room excludes it from the envelope's index (no compaction or erasure deletes it)
- * and keeps its id in its records, to exclude it again at every load.
+ * again. So the room (room-delivery.ts, which drives this module) excludes it from the envelope's
+ * index (no compaction or erasure deletes it) and keeps its id in its records, to exclude it again
+ * at every load.
+ *
+ * Online, a clock is taken when another writer's entry reaches the relay just before the device's
+ * own at that clock: the relay forwards the first to the device before it ACKs the second's
+ * (trimmed) copy, and `overwritten` finds it in that forward.
  *
  * Cost: nothing on a connection where every entry was acknowledged before; otherwise one frame of a
  * state vector up, and one step 2 down repeating the held entries (which the relay has, or just got
