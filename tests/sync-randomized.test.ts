@@ -52,13 +52,17 @@ describe('randomized convergence through the relay', () => {
 })
 
 /** A simulated device whose sockets and requests reach the relay. */
-function device(name: string): DeviceEnvironment {
-  return { ...nodeDeviceEnvironment(name), WebSocketImpl: relay.WebSocketImpl, fetchImpl: relay.fetchImpl }
+function device(name: string, errors: string[]): DeviceEnvironment {
+  const base = nodeDeviceEnvironment(name)
+  // Every room's reported errors, by name, across the device's reloads (they reuse this environment).
+  const room = { ...base.room, envelope: { ...base.room?.envelope, onError: (error: Error) => errors.push(error.name) } }
+  return { ...base, room, WebSocketImpl: relay.WebSocketImpl, fetchImpl: relay.fetchImpl }
 }
 
 async function run(seed: number): Promise<void> {
   const gen = prng.create(seed)
-  const env0 = device('d0')
+  const errors: string[] = []
+  const env0 = device('d0', errors)
   const first = await createPractice(
     { relayUrl: relay.url, practiceName: `Cabinet ${seed}`, practitioner: { displayName: 'Léa Fontaine', profession: 'infirmier' } },
     env0,
@@ -75,7 +79,7 @@ async function run(seed: number): Promise<void> {
 
   const devices: SimDevice[] = [{ name: 'd0', env: env0, practice: first, online: true }]
   for (const name of ['d1', 'd2', 'd3']) {
-    const env = device(name)
+    const env = device(name, errors)
     const practice = await joinPractice(code, env)
     // A device edits a patient once it knows it, as a person would: wait for the first sync.
     const dir = await practice.space.openDoc(DIRECTORY_DOC_ID)
@@ -164,5 +168,9 @@ async function run(seed: number): Promise<void> {
   // The run did real work.
   expect(counts.edits).toBeGreaterThan(20)
   expect(counts.offline + counts.reloads + counts.compactions).toBeGreaterThan(10)
+  // No one took a clock here: no device may say a change of its own was replaced on the relay
+  // (a colleague's compaction of an entry whose ACK was lost is not that: delivery-check.ts).
+  for (const d of devices) expect(d.practice.space.getSyncState().resentEntries).toBe(0)
+  expect(errors.filter((name) => name === 'EntriesReplacedError')).toEqual([])
   for (const d of devices) await d.practice.space.destroy()
 }

@@ -98,6 +98,11 @@ export const fr = {
     one: '{count} donnée illisible ignorée',
     other: '{count} données illisibles ignorées',
   },
+  // Entries of this device the relay held something else in place of (a clock taken): sent again.
+  'sync.resent': {
+    one: '{count} modification de cet appareil avait été remplacée sur le relais : renvoyée',
+    other: '{count} modifications de cet appareil avaient été remplacées sur le relais : renvoyées',
+  },
   // A digest of the relay (the patient list or the week shown before the docs sync) that did not open here.
   'sync.digestsUnreadable': {
     one: '{count} aperçu illisible sur le relais, ignoré',

@@ -159,6 +159,24 @@ describe('Room write path', () => {
     room.destroy()
   })
 
+  it('answers every step 1 of a connection, a second one too (a device\'s delivery check), with what it holds past it', async () => {
+    const room = await loadRoom(gatedStorage().storage)
+    const device = new RecordingPeer()
+    room.join(device)
+    await room.handle(device, { type: 'sync-step1', stateVector: Y.encodeStateVector(new Y.Doc()) })
+    const { update, client } = entryUpdate('mine')
+    await room.handle(device, { type: 'sync-step2', update })
+    const before = device.updates.length
+    // The check: the device's own state vector with its writer lowered to 0.
+    await room.handle(device, { type: 'sync-step1', stateVector: Y.encodeStateVector(new Y.Doc()) })
+    expect(device.updates).toHaveLength(before + 1)
+    const copy = new Y.Doc()
+    Y.applyUpdate(copy, device.updates.at(-1)!)
+    expect(copy.getArray('entries').toArray()).toEqual([testEntry('mine', new Uint8Array(28))])
+    expect(covers(device.acks.at(-1), client)).toBe(true)
+    room.destroy()
+  })
+
   it('a failed append leaves the update out of the doc, so no later ACK covers it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tournee-room-test-'))
     const real = new SqliteStorage({ dataDir: dir })

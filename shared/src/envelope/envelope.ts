@@ -222,6 +222,20 @@ export class Envelope {
     this.onEntriesRemoved()
   }
 
+  /**
+   * Entries this device must never delete: the relay holds another writer's entry at their clocks
+   * (client/src/sync/rooms/delivery-check.ts), so deleting them would delete that entry on the
+   * relay, beside no new entry of its doc — a deletion the relay refuses. They leave the index (no
+   * compaction or erasure counts them; no doc opening decrypts them): their content travels in
+   * copies written under a new client id, which are indexed like any entry.
+   */
+  exclude(entries: Iterable<EnvelopeEntry>): void {
+    for (const entry of entries) {
+      this.index.get(entry.d)?.delete(entry)
+      this.openByBlind.get(entry.d)?.applied.delete(entry)
+    }
+  }
+
   stats(): { entries: number; undecryptable: number; malformed: number; openDocs: number } {
     return {
       entries: this.entries.length,

@@ -145,6 +145,46 @@ describe('RelayLink over y-websocket', () => {
     expect(events.at(-1)).toEqual({ kind: 'closed', code: null })
     expect(link.hasSocket).toBe(false)
   })
+  it('sends a step 1 of a given state vector on the open socket, and reports the relay\'s answer as a step 2 frame', async () => {
+    const relayDoc = new Y.Doc()
+    relayDoc.getArray<string>('entries').push(['a', 'b', 'c'])
+    const { relay, link, events } = await linked(relayDoc)
+    expect(link.sendStep1(Y.encodeStateVector(new Y.Doc()))).toBe(false)
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'synced')).toBe(true))
+    const step2s = () => events.filter((e) => e.kind === 'frame' && e.frame.type === 'sync-step2')
+    expect(step2s()).toHaveLength(1)
+    // Ask again from nothing: the relay's answer holds its three entries again.
+    expect(link.sendStep1(Y.encodeStateVector(new Y.Doc()))).toBe(true)
+    await waitFor(() => expect(step2s()).toHaveLength(2))
+    const answer = step2s()[1]!
+    const replica = new Y.Doc()
+    if (answer.kind === 'frame' && answer.frame.type === 'sync-step2') Y.applyUpdate(replica, answer.frame.update)
+    expect(replica.getArray('entries').toArray()).toEqual(['a', 'b', 'c'])
+    const sent = relay.sockets[0]!.received.filter((frame) => frame[0] === MessageType.Sync && frame[1] === 0)
+    expect(sent).toHaveLength(2)
+  })
+
+  it('closes and is destroyed after its doc moved to another client id (issue 18: destroy threw a TypeError)', async () => {
+    const { relay, link, doc, events } = await linked()
+    link.connect()
+    await waitFor(() => expect(events.some((e) => e.kind === 'synced')).toBe(true))
+    const before = doc.clientID
+    // Someone else writes at this doc's client id: Yjs moves the doc to a new id when it applies
+    // that (the delivery check does the same when a clock of this device was taken on the relay).
+    const impostor = new Y.Doc()
+    impostor.clientID = before
+    impostor.getArray<string>('entries').push(['pris'])
+    relay.sockets[0]!.socket.send(encodeUpdate(Y.encodeStateAsUpdate(impostor)))
+    await waitFor(() => expect(doc.clientID).not.toBe(before))
+    // y-websocket's disconnect announced an awareness removal encoded under doc.clientID, which the
+    // awareness (created with the old id) has no record of: a TypeError, on disconnect and destroy.
+    expect(() => link.disconnect()).not.toThrow()
+    link.connect()
+    await waitFor(() => expect(relay.sockets).toHaveLength(2))
+    expect(() => link.destroy()).not.toThrow()
+  })
+
   it('counts the relay\'s keep-alive as heard, which is what y-websocket\'s 30 s silence watchdog reads', async () => {
     const { relay, link, events } = await linked()
     link.connect()

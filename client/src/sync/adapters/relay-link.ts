@@ -27,6 +27,7 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { envelopeSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
@@ -140,6 +141,22 @@ export class RelayLink {
   /** For diagnostics (a timeout's message): the socket and handshake as the provider sees them. */
   describe(): string {
     return `socket ${this.provider.wsconnected ? 'open' : this.provider.ws === null ? 'none' : 'opening'}, synced ${this.provider.synced}`
+  }
+
+  /**
+   * Sends a sync step 1 of `stateVector` on the open socket: the relay answers with a step 2 of
+   * what it holds beyond it (rooms/delivery-check.ts asks for its copy of this device's entries).
+   * False when no socket is open.
+   */
+  sendStep1(stateVector: Uint8Array): boolean {
+    const ws = this.provider.ws
+    if (ws === null || !this.provider.wsconnected) return false
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1)
+    encoding.writeVarUint8Array(encoder, stateVector)
+    ws.send(encoding.toUint8Array(encoder))
+    return true
   }
 
   destroy(): void {

@@ -6,6 +6,13 @@
  *   pending   entries of this device the relay has not acknowledged (survives a reload: saved)
  *   incoming  while syncing: entries the relay holds that this device lacks
  *   outgoing  while syncing: entries this device holds that the relay lacks
+ *
+ * Acknowledged means the relay holds *these* entries, not only their clocks (delivery-check.ts):
+ * on a connection that opened with entries the relay had not acknowledged, their writers are held
+ * — an ACK, or an update received, moves nothing of them past the acknowledged clock — until the
+ * check has compared the relay's copy with this device's (settle), since a clock the relay holds
+ * may hold someone else's entry. Live writes of a connection whose earlier entries are settled count
+ * on the ACK, as before.
  */
 import * as Y from 'yjs'
 import {
@@ -20,6 +27,8 @@ import type { RelayFrame } from '../relay/relay-frames'
 export class RoomProgress {
   /** The relay's state vector from its step 1 on this connection; null between connections. */
   private relayVector: StateVector | null = null
+  /** Writers not acknowledged past these clocks until the delivery check settles them (this connection). */
+  private readonly holds = new Map<number, number>()
 
   constructor(
     private readonly doc: Y.Doc,
@@ -35,7 +44,7 @@ export class RoomProgress {
   onRelayFrame(frame: RelayFrame): boolean {
     if (frame.type === 'sync-step1') this.relayVector = decodeStateVector(frame.stateVector)
     if (frame.type !== 'ack') return false
-    mergeAcknowledged(this.acknowledged, decodeStateVector(frame.stateVector))
+    mergeAcknowledged(this.acknowledged, this.clamped(decodeStateVector(frame.stateVector)))
     return true
   }
 
@@ -45,12 +54,53 @@ export class RoomProgress {
    * others update by update, only once a second, coalesced).
    */
   onReceived(update: Uint8Array): void {
-    mergeReceived(this.acknowledged, update)
+    if (this.holds.size === 0) return mergeReceived(this.acknowledged, update)
+    const received = new Map(this.acknowledged)
+    mergeReceived(received, update)
+    mergeAcknowledged(this.acknowledged, this.clamped(received))
   }
 
-  /** The socket closed, or the handshake ended: no backlog to count any more. */
+  /** The handshake ended: no backlog to count any more. */
   endHandshake(): void {
     this.relayVector = null
+  }
+
+  /** A socket opened: these writers (writer → acknowledged clock) wait for the delivery check. */
+  hold(holds: ReadonlyMap<number, number>): void {
+    this.holds.clear()
+    for (const [client, clock] of holds) this.holds.set(client, clock)
+  }
+
+  /**
+   * The delivery check's verdict: each writer acknowledged up to its settled clock and released;
+   * a writer the relay's answer lacked entries of stays held (pending), until the next connection.
+   */
+  settle(settled: ReadonlyMap<number, number>, stillHeld: readonly number[]): void {
+    for (const [client, clock] of settled) {
+      if ((this.acknowledged.get(client) ?? 0) < clock) this.acknowledged.set(client, clock)
+      if (stillHeld.includes(client)) this.holds.set(client, Math.max(this.holds.get(client) ?? 0, clock))
+      else this.holds.delete(client)
+    }
+  }
+
+  /** The writers still held that an ACK claims more of than their hold: worth checking again. */
+  heldClaimed(frame: RelayFrame): Set<number> {
+    const claimed = new Set<number>()
+    if (frame.type !== 'ack' || this.holds.size === 0) return claimed
+    const vector = decodeStateVector(frame.stateVector)
+    for (const [client, clock] of this.holds) if ((vector.get(client) ?? 0) > clock) claimed.add(client)
+    return claimed
+  }
+
+  /** The socket closed: the handshake's counts and this connection's holds end with it. */
+  endConnection(): void {
+    this.relayVector = null
+    this.holds.clear()
+  }
+
+  /** A copy of what is acknowledged now (for the delivery check, which must not change it). */
+  acknowledgedNow(): StateVector {
+    return new Map(this.acknowledged)
   }
 
   pending(): number {
@@ -79,6 +129,14 @@ export class RoomProgress {
       .filter(([client, clock]) => (this.acknowledged.get(client) ?? 0) < clock)
       .map(([client, clock]) => `${client}:${clock}/${this.acknowledged.get(client) ?? 0}${client === this.doc.clientID ? '(this session)' : ''}`)
       .join(', ')
+  }
+
+  /** `vector` with each held writer capped at its hold. */
+  private clamped(vector: StateVector): StateVector {
+    if (this.holds.size === 0) return vector
+    const capped = new Map(vector)
+    for (const [client, clock] of this.holds) if ((capped.get(client) ?? 0) > clock) capped.set(client, clock)
+    return capped
   }
 
   private local(): StateVector {

@@ -3,12 +3,18 @@
  * records beside it, in the database's `custom` store:
  *
  *   tournee:acknowledged-state-vector   what the relay holds of this room (room-progress.ts), so a
- *                                       reload offline does not count the whole envelope as pending
+ *                                       reload offline does not count the whole envelope as pending;
+ *                                       of this device's own entries, only what the relay showed it
+ *                                       holds as these very entries (delivery-check.ts)
  *   tournee:last-exchange               epoch ms of the last frame from the relay, so a reload
  *                                       offline still says when this device last synced
  *   tournee:last-synced                 epoch ms of the last handshake completed with the relay:
  *                                       the room then held everything the relay held, so what it
  *                                       shows is known (an empty week is empty), if maybe old
+ *   tournee:shadowed-entries            JSON [[client, clock], …] of each entry of this device found replaced
+ *                                       on the relay (delivery-check.ts): written again under a new
+ *                                       client id, and never to be deleted here (the envelope
+ *                                       excludes them again at every load)
  *
  * Local storage is fragile (tablets evict, quotas overflow): every write's outcome is watched, a
  * failure is shown at once (`storageError`) and repaired by rewriting the whole local state, every
@@ -22,6 +28,7 @@ import { LocalStore } from '../adapters/local-store'
 const ACKED_KEY = 'tournee:acknowledged-state-vector'
 const LAST_EXCHANGE_KEY = 'tournee:last-exchange'
 const LAST_SYNCED_KEY = 'tournee:last-synced'
+const SHADOWED_KEY = 'tournee:shadowed-entries'
 const STORAGE_RETRY_MS = 15_000
 /** Records are saved this long after they change: many ACKs a second are one write. */
 const SAVE_DELAY_MS = 500
@@ -33,6 +40,8 @@ export interface RoomRecords {
   readonly acknowledged: Uint8Array | null
   readonly lastExchangeAt: number | null
   readonly lastSyncedAt: number | null
+  /** Entries of this device another writer holds the clocks of on the relay, as [client, clock]. */
+  readonly shadowed: ReadonlyArray<readonly [number, number]>
 }
 
 /** What a save writes: `acknowledged` is encoded when the save runs. */
@@ -40,6 +49,7 @@ export interface RecordsToSave {
   readonly acknowledged: () => ArrayBuffer
   readonly lastExchangeAt: number | null
   readonly lastSyncedAt: number | null
+  readonly shadowed: ReadonlyArray<readonly [number, number]>
 }
 
 export interface RoomStoreOptions {
@@ -74,15 +84,15 @@ export class RoomStore {
       ...(options.nextSlice ? { nextSlice: options.nextSlice } : {}),
       ...(options.rowWriter ? { rowWriter: options.rowWriter } : {}),
     })
-    const [acked, lastExchange, lastSynced] = await Promise.all(
-      [ACKED_KEY, LAST_EXCHANGE_KEY, LAST_SYNCED_KEY].map((key) => room.store.get(key).catch(() => undefined)),
+    const [acked, lastExchange, lastSynced, shadowed] = await Promise.all(
+      [ACKED_KEY, LAST_EXCHANGE_KEY, LAST_SYNCED_KEY, SHADOWED_KEY].map((key) => room.store.get(key).catch(() => undefined)),
     )
     const acknowledged = acked instanceof ArrayBuffer ? new Uint8Array(acked) : acked instanceof Uint8Array ? acked : null
     const lastExchangeAt = typeof lastExchange === 'number' ? lastExchange : null
     // A room saved before tournee:last-synced existed had synced if it had exchanged at all with
     // the relay and holds an acknowledged vector (the relay's ACK comes after its answer).
     const lastSyncedAt = typeof lastSynced === 'number' ? lastSynced : acknowledged !== null ? lastExchangeAt : null
-    return { store: room, records: { acknowledged, lastExchangeAt, lastSyncedAt } }
+    return { store: room, records: { acknowledged, lastExchangeAt, lastSyncedAt, shadowed: readShadowed(shadowed) } }
   }
 
   /** Whether a transaction of the envelope is this store loading what the database held. */
@@ -115,6 +125,7 @@ export class RoomStore {
       await this.store.set(ACKED_KEY, records.acknowledged())
       if (records.lastExchangeAt !== null) await this.store.set(LAST_EXCHANGE_KEY, records.lastExchangeAt)
       if (records.lastSyncedAt !== null) await this.store.set(LAST_SYNCED_KEY, records.lastSyncedAt)
+      if (records.shadowed.length > 0) await this.store.set(SHADOWED_KEY, JSON.stringify(records.shadowed))
     } catch (error) {
       this.fail(error)
     }
@@ -172,4 +183,20 @@ export class RoomStore {
     this.error = error
     this.options.onChange()
   }
+}
+
+/** The shadowed entries as stored: JSON pairs of clocks; anything else (damaged) reads as none. */
+function readShadowed(stored: unknown): Array<readonly [number, number]> {
+  let value: unknown
+  try {
+    value = typeof stored === 'string' ? JSON.parse(stored) : null
+  } catch (error) {
+    // Damaged: its entries may be deleted by a later compaction, which the relay refuses (4400,
+    // a reconnection loop the room shows as offline), never lost data. Said, without content.
+    console.warn(`Room records: ${SHADOWED_KEY} does not parse (${error instanceof Error ? error.name : 'error'}); ignored`)
+    return []
+  }
+  if (!Array.isArray(value)) return []
+  const clock = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
+  return value.filter((pair): pair is [number, number] => Array.isArray(pair) && pair.length === 2 && clock(pair[0]) && clock(pair[1]))
 }

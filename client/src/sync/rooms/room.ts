@@ -19,6 +19,7 @@ import { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
+import { RoomDelivery } from './room-delivery'
 import type { RowWriter } from '../adapters/row-writer'
 import { RoomStore } from './room-store'
 import { ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy'
@@ -73,6 +74,11 @@ export interface RoomState {
   readonly lastSyncedAt: number | null
   readonly storageError: string | null
   readonly undecryptableEntries: number
+  /**
+   * Entries of this device found replaced on the relay (a clock taken) and written again under a
+   * new client id, in this session (delivery-check.ts).
+   */
+  readonly resentEntries: number
   readonly restoring: boolean
 }
 
@@ -110,6 +116,8 @@ export class Room {
   private store: RoomStore | null = null
   private link: RelayLink | null = null
   private progress: RoomProgress | null = null
+  /** Delivered means stored: the check of what the relay holds of this device's entries. */
+  private delivery: RoomDelivery | null = null
   private lastExchangeAt: number | null = null
   private lastSyncedAt: number | null = null
   private restoring = false
@@ -157,6 +165,23 @@ export class Room {
         onEntriesRemoved: () => store.trimSoon(),
         onQueueChange: () => this.recount(),
       })
+      const progress = this.progress
+      this.delivery = new RoomDelivery(
+        {
+          doc,
+          envelope: this.env,
+          progress,
+          sendStep1: (stateVector) => this.link?.sendStep1(stateVector) ?? false,
+          roomId,
+          report: (error) => this.config.envelope?.onError?.(error),
+          changed: (now) => {
+            this.saveSoon()
+            if (now) void store.saveNow()
+            this.recount()
+          },
+        },
+        records.shadowed,
+      )
       this.link = new RelayLink({
         relayUrl: this.config.relayUrl,
         spaceId: this.config.spaceId,
@@ -282,11 +307,15 @@ export class Room {
         return
       case 'open':
         this.socketOpened = true
+        this.delivery?.opened()
         this.apply({ type: 'socket-open' })
         return
       case 'frame':
         if (event.from !== 'relay') return
         this.exchanged()
+        // Before the provider applies it (Yjs would skip what writes over this device's entries)
+        // and before the progress takes it (the check's answer settles what the next ACK covers).
+        this.delivery?.frame(event.frame, this.phase.kind === 'live')
         if (this.progress?.onRelayFrame(event.frame)) this.saveSoon()
         this.recount()
         return
@@ -298,6 +327,8 @@ export class Room {
         this.lastSyncedAt = this.config.now()
         this.saveSoon()
         this.apply({ type: 'synced' })
+        // After the device's step 2 (sent when the relay's step 1 came): the answer shows it too.
+        this.delivery?.synced()
         return
       case 'bad-frame':
         console.warn(`Room ${this.roomId}: the relay sent a frame that does not decode (${event.error.message}); reconnecting`)
@@ -309,7 +340,8 @@ export class Room {
   }
 
   private onClosed(code: number | null): void {
-    this.progress?.endHandshake()
+    this.progress?.endConnection()
+    this.delivery?.closed()
     const opened = this.socketOpened
     this.socketOpened = false
     if (this.mode !== 'connect' || this.phase.kind === 'released' || this.phase.kind === 'idle') {
@@ -369,7 +401,12 @@ export class Room {
   private saveSoon(): void {
     const progress = this.progress
     if (progress === null) return
-    this.store?.saveSoon({ acknowledged: () => progress.encodeAcknowledged(), lastExchangeAt: this.lastExchangeAt, lastSyncedAt: this.lastSyncedAt })
+    this.store?.saveSoon({
+      acknowledged: () => progress.encodeAcknowledged(),
+      lastExchangeAt: this.lastExchangeAt,
+      lastSyncedAt: this.lastSyncedAt,
+      shadowed: this.delivery?.shadowed ?? [],
+    })
   }
 
   private apply(event: RoomEvent): void {
@@ -404,6 +441,7 @@ export class Room {
       lastSyncedAt: this.lastSyncedAt,
       storageError: this.store?.storageError ?? null,
       undecryptableEntries: this.env?.stats().undecryptable ?? 0,
+      resentEntries: this.delivery?.resentEntries ?? 0,
       restoring: this.restoring,
     }
   }

@@ -45,6 +45,12 @@ describe('sync indicator text', () => {
     expect(text.restoring).toBeNull()
   })
 
+  it('says when changes of this device had been replaced on the relay and were sent again', () => {
+    expect(describeSyncState(state({}), fr).resent).toBeNull()
+    expect(describeSyncState(state({ resentEntries: 1 }), fr).resent).toBe('1 modification de cet appareil avait été remplacée sur le relais : renvoyée')
+    expect(describeSyncState(state({ resentEntries: 3 }), fr).resent).toBe('3 modifications de cet appareil avaient été remplacées sur le relais : renvoyées')
+  })
+
   it('says when a digest of the relay did not open here, and once this device replaced it', () => {
     expect(describeSyncState(state({ unreadableDigests: 1 }), fr).digests).toBe('1 aperçu illisible sur le relais, ignoré')
     expect(describeSyncState(state({ unreadableDigests: 2, replacedDigests: 1 }), fr).digests).toBe('1 aperçu illisible sur le relais, ignoré')

@@ -13,6 +13,12 @@ export interface SyncStatusText {
   /** '1 donnée illisible ignorée', or null when every entry could be read. */
   readonly undecryptable: string | null
   /**
+   * 'des modifications de cet appareil avaient été remplacées sur le relais : renvoyées' once the
+   * relay was found holding something else at this device's clocks (and the changes were sent
+   * again), for the rest of the session; else null.
+   */
+  readonly resent: string | null
+  /**
    * '1 aperçu illisible sur le relais, ignoré' while a digest that did not open here is still on
    * the relay, '…, remplacé' once this device replaced it; null when every digest opened.
    */
@@ -34,6 +40,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
         ? t('sync.lastExchange.never')
         : t('sync.lastExchange', { time: translator.timeOf(state.lastExchangeAt) }),
     undecryptable: state.undecryptableEntries > 0 ? plural('sync.undecryptable', state.undecryptableEntries) : null,
+    resent: state.resentEntries > 0 ? plural('sync.resent', state.resentEntries) : null,
     digests: digestsText(state, translator),
     progress: progressText(state, translator),
     restoring: state.restoring ? t('sync.restoring') : null,
