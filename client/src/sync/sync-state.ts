@@ -36,6 +36,11 @@ export interface SyncState {
   /** Entries that failed to decrypt (tampered, or another key): counted, never applied. */
   readonly undecryptableEntries: number
   /**
+   * Entries deleted from elsewhere (the relay, another tab) that no snapshot this device can read
+   * covered — a wipe, a forged compaction — and that it wrote back (shared/src/envelope/envelope.ts).
+   */
+  readonly restoredEntries: number
+  /**
    * Digests of the relay that did not open on this device (forged, altered, another key), never
    * shown; and how many of them this device has replaced with its own (digests/digest-sync.ts).
    */
@@ -61,6 +66,7 @@ export const initialSyncState: SyncState = {
   lastExchangeAt: null,
   storageError: null,
   undecryptableEntries: 0,
+  restoredEntries: 0,
   unreadableDigests: 0,
   replacedDigests: 0,
   restoring: false,
@@ -128,6 +134,7 @@ export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFac
     lastExchangeAt: exchanges.length > 0 ? Math.max(...exchanges) : null,
     storageError: rooms.find((room) => room.storageError !== null)?.storageError ?? null,
     undecryptableEntries: sum((room) => room.undecryptableEntries),
+    restoredEntries: sum((room) => room.restoredEntries),
     unreadableDigests: practice.digests?.unreadable ?? 0,
     replacedDigests: practice.digests?.replaced ?? 0,
     restoring: rooms.some((room) => room.restoring),

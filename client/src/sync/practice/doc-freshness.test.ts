@@ -14,6 +14,7 @@ function room(phase: RoomPhase, extra: Partial<RoomState> = {}): RoomState {
     lastSyncedAt: 900,
     storageError: null,
     undecryptableEntries: 0,
+    restoredEntries: 0,
     restoring: false,
     ...extra,
   }

@@ -20,7 +20,8 @@ import type * as Y from 'yjs'
 import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { decodeDirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import { todayIn } from '../../../../shared/src/model/dates'
-import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
+import { DIRECTORY_DOC_ID, patientDocId } from '../../../../shared/src/model/doc-ids'
+import { patientIds } from '../../../../shared/src/model/patients'
 import { MAIN_ROOM, roomOf, startupRooms, type RoomName } from '../../../../shared/src/space/rooms'
 import { AttachmentSync } from '../attachments/attachment-sync'
 import { yieldToMain } from '../decode/main-thread'
@@ -170,7 +171,11 @@ export class Practice {
       createRoom: roomFactory({
         ...options,
         relay: this.relay,
-        settings: { ...options.rooms, ...(options.decoder ? { envelope: { ...options.rooms?.envelope, decoder: options.decoder } } : {}), now: this.now },
+        settings: {
+          ...options.rooms,
+          envelope: { ...options.rooms?.envelope, ...(options.decoder ? { decoder: options.decoder } : {}), docIdsOf: (room) => this.docIdsOf(room) },
+          now: this.now,
+        },
         previouslySynced: options.previouslySynced ?? false,
       }),
       onChange: () => {
@@ -360,6 +365,17 @@ export class Practice {
   /** Resolves once the relay has acknowledged every local entry of every room in memory. */
   async whenAcknowledged(timeoutMs = 30_000): Promise<void> {
     await Promise.all(this.pool.loadedRooms().map((room) => room.whenAcknowledged(timeoutMs)))
+  }
+
+  /**
+   * The docs a file shard may hold, so that its envelope can judge a deletion of one it never
+   * opened: the patients of the directory, if main is loaded (a room's name gives the rest). Only
+   * asked when a deletion arrives for a doc the envelope cannot name yet.
+   */
+  private async docIdsOf(room: RoomName): Promise<string[]> {
+    const main = this.pool.loaded(MAIN_ROOM)
+    if (!room.startsWith('files/') || main === null) return []
+    return patientIds(await main.openDoc(DIRECTORY_DOC_ID)).map(patientDocId)
   }
 
   /** Waits for every room's envelope to finish its queued writes and compactions. */

@@ -17,6 +17,7 @@ function state(extra: Partial<RoomState> = {}): RoomState {
     lastSyncedAt: null,
     storageError: null,
     undecryptableEntries: 0,
+    restoredEntries: 0,
     restoring: false,
     ...extra,
   }

@@ -73,6 +73,8 @@ export interface RoomState {
   readonly lastSyncedAt: number | null
   readonly storageError: string | null
   readonly undecryptableEntries: number
+  /** Entries a deletion from the relay or another tab removed uncovered, written back (Envelope). */
+  readonly restoredEntries: number
   readonly restoring: boolean
 }
 
@@ -403,6 +405,7 @@ export class Room {
       lastSyncedAt: this.lastSyncedAt,
       storageError: this.store?.storageError ?? null,
       undecryptableEntries: this.env?.stats().undecryptable ?? 0,
+      restoredEntries: this.env?.stats().restored ?? 0,
       restoring: this.restoring,
     }
   }

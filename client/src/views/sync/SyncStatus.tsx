@@ -22,6 +22,7 @@ export function SyncStatus(props: { space: PracticeHandle }) {
             last exchange, and the indicator keeps its three lines (see .sync in app.css). */}
         {text.progress ? <span className="sync__progress">{text.progress}</span> : <span className="sync__last">{text.lastExchange}</span>}
         {text.undecryptable ? <> <span className="sync__undecryptable">{text.undecryptable}</span></> : null}
+        {text.restored ? <> <span className="sync__restored">{text.restored}</span></> : null}
         {text.digests ? <> <span className="sync__digests">{text.digests}</span></> : null}
         {text.restoring ? <> <span className="sync__restoring">{text.restoring}</span></> : null}
       </div>

@@ -12,6 +12,8 @@ export interface SyncStatusText {
   readonly lastExchange: string
   /** '1 donnée illisible ignorée', or null when every entry could be read. */
   readonly undecryptable: string | null
+  /** '3 entrées supprimées sans instantané couvrant : rétablies', or null when no deletion was refused. */
+  readonly restored: string | null
   /**
    * '1 aperçu illisible sur le relais, ignoré' while a digest that did not open here is still on
    * the relay, '…, remplacé' once this device replaced it; null when every digest opened.
@@ -34,6 +36,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
         ? t('sync.lastExchange.never')
         : t('sync.lastExchange', { time: translator.timeOf(state.lastExchangeAt) }),
     undecryptable: state.undecryptableEntries > 0 ? plural('sync.undecryptable', state.undecryptableEntries) : null,
+    restored: state.restoredEntries > 0 ? plural('sync.restoredEntries', state.restoredEntries) : null,
     digests: digestsText(state, translator),
     progress: progressText(state, translator),
     restoring: state.restoring ? t('sync.restoring') : null,
