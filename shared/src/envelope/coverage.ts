@@ -28,7 +28,6 @@
  *               varUint(#clients) { varUint(client) varUint(#ranges) { varUint(clock) varUint(len) }* }*
  */
 import * as encoding from 'lib0/encoding'
-import * as Y from 'yjs'
 
 export interface ClockRange {
   readonly clock: number
@@ -41,19 +40,211 @@ export interface UpdateCover {
   readonly deletes: ReadonlyMap<number, readonly ClockRange[]>
 }
 
-/** Throws what Yjs throws on bytes that are not a V1 update. */
+/**
+ * What an update holds by clock, read without building its content: a 13.6 MB directory snapshot
+ * costs ~3 s through Y.decodeUpdate (which builds every Item, string and value) and a small
+ * fraction of that here (tests/bench/deletion-judgment.ts). Throws CoverReadError on bytes that are
+ * not a V1 update.
+ *
+ * This walks Yjs's V1 encoding (pinned: the yjs and lib0 versions below; coverage.test.ts checks
+ * it against Y.decodeUpdate on every kind of content and fails if an upgrade changes it):
+ *
+ *   update  = varUint(#clients) { varUint(#structs) varUint(client) varUint(clock) struct* }* deleteSet
+ *   struct  = info:uint8, then
+ *             info = 10          Skip: varUint(len)
+ *             info & 31 = 0      GC: varUint(len)
+ *             else               Item: [origin: 2 varUint if info & 128] [right origin: 2 varUint if
+ *                                info & 64] [if neither: varUint(1) varString(root key) | varUint(0)
+ *                                2 varUint(parent id); then varString(parentSub) if info & 32]
+ *                                content by info & 31 (length in clock ticks):
+ *                                1 deleted varUint(len) · 2 JSON varUint(n) n×varString · 3 binary
+ *                                varUint8Array (1) · 4 string varString (its UTF-16 length) · 5 embed
+ *                                varString (1) · 6 format 2×varString (1) · 7 type varUint(ref),
+ *                                varString(name) for refs 3 and 5 (1) · 8 any varUint(n) n×any ·
+ *                                9 doc varString any (1)
+ *   any     = lib0's: 127 undefined 126 null 125 varInt 124 float32 123 float64 122 bigint64
+ *             121 false 120 true 119 varString 118 object 117 array 116 varUint8Array
+ */
+export const COVER_READER_VERSIONS = { yjs: '13.6.33', lib0: '0.2.120' } as const
+
+export class CoverReadError extends Error {
+  override name = 'CoverReadError'
+}
+
 export function coverOf(update: Uint8Array): UpdateCover {
-  const { structs, ds } = Y.decodeUpdate(update)
-  const byClient = new Map<number, ClockRange[]>()
-  for (const struct of structs) {
-    if (struct instanceof Y.Skip) continue
-    const list = byClient.get(struct.id.client) ?? []
-    list.push({ clock: struct.id.clock, len: struct.length })
-    byClient.set(struct.id.client, list)
+  const r = new ByteReader(update)
+  const structs = new Map<number, ClockRange[]>()
+  const clients = r.varUint()
+  for (let i = 0; i < clients; i++) {
+    const count = r.varUint()
+    const client = r.varUint()
+    let clock = r.varUint()
+    const ranges: ClockRange[] = structs.get(client) ?? []
+    for (let j = 0; j < count; j++) {
+      const info = r.byte()
+      let len: number
+      let held = true
+      if (info === 10) {
+        len = r.varUint()
+        held = false
+      } else if ((info & 31) === 0) len = r.varUint()
+      else len = skipItem(r, info)
+      if (held && len > 0) ranges.push({ clock, len })
+      clock += len
+    }
+    structs.set(client, ranges)
   }
   const deletes = new Map<number, ClockRange[]>()
-  for (const [client, items] of ds.clients) deletes.set(client, items.map(({ clock, len }) => ({ clock, len })))
-  return { structs: mergeEach(byClient), deletes: mergeEach(deletes) }
+  const dsClients = r.varUint()
+  for (let i = 0; i < dsClients; i++) {
+    const client = r.varUint()
+    const n = r.varUint()
+    const ranges: ClockRange[] = deletes.get(client) ?? []
+    for (let j = 0; j < n; j++) ranges.push({ clock: r.varUint(), len: r.varUint() })
+    deletes.set(client, ranges)
+  }
+  return { structs: mergeEach(structs), deletes: mergeEach(deletes) }
+}
+
+/** Skips an Item after its info byte; returns its length in clock ticks. */
+function skipItem(r: ByteReader, info: number): number {
+  if (info & 128) r.id()
+  if (info & 64) r.id()
+  if ((info & (128 | 64)) === 0) {
+    if (r.varUint() === 1) r.bytes()
+    else r.id()
+    if (info & 32) r.bytes()
+  }
+  switch (info & 31) {
+    case 1:
+      return r.varUint()
+    case 2: {
+      const n = r.varUint()
+      for (let i = 0; i < n; i++) r.bytes()
+      return n
+    }
+    case 3:
+    case 5:
+      r.bytes()
+      return 1
+    case 4:
+      return utf16Length(r.bytes())
+    case 6:
+      r.bytes()
+      r.bytes()
+      return 1
+    case 7: {
+      const ref = r.varUint()
+      if (ref === 3 || ref === 5) r.bytes()
+      return 1
+    }
+    case 8: {
+      const n = r.varUint()
+      for (let i = 0; i < n; i++) skipAny(r, 0)
+      return n
+    }
+    case 9:
+      r.bytes()
+      skipAny(r, 0)
+      return 1
+    default:
+      throw new CoverReadError(`Unknown content ref ${info & 31}`)
+  }
+}
+
+/** Nested values deeper than this are refused (a decrypted entry is a key holder's, still bounded). */
+const MAX_ANY_DEPTH = 1000
+
+function skipAny(r: ByteReader, depth: number): void {
+  if (depth > MAX_ANY_DEPTH) throw new CoverReadError('Value nested too deep')
+  const type = r.byte()
+  switch (type) {
+    case 127:
+    case 126:
+    case 121:
+    case 120:
+      return
+    case 125:
+      r.varUint() // a varInt ends where a varUint does: on a byte below 128
+      return
+    case 124:
+      r.skip(4)
+      return
+    case 123:
+    case 122:
+      r.skip(8)
+      return
+    case 119:
+    case 116:
+      r.bytes()
+      return
+    case 118: {
+      const n = r.varUint()
+      for (let i = 0; i < n; i++) {
+        r.bytes()
+        skipAny(r, depth + 1)
+      }
+      return
+    }
+    case 117: {
+      const n = r.varUint()
+      for (let i = 0; i < n; i++) skipAny(r, depth + 1)
+      return
+    }
+    default:
+      throw new CoverReadError(`Unknown value type ${type}`)
+  }
+}
+
+/** The length JavaScript gives the string these UTF-8 bytes decode to (2 per code point past U+FFFF). */
+function utf16Length(utf8: Uint8Array): number {
+  let n = 0
+  for (let i = 0; i < utf8.length; i++) {
+    const b = utf8[i]!
+    if ((b & 0xc0) !== 0x80) n++
+    if ((b & 0xf8) === 0xf0) n++
+  }
+  return n
+}
+
+class ByteReader {
+  private pos = 0
+  constructor(private readonly arr: Uint8Array) {}
+
+  byte(): number {
+    if (this.pos >= this.arr.length) throw new CoverReadError('Unexpected end of update')
+    return this.arr[this.pos++]!
+  }
+
+  varUint(): number {
+    let num = 0
+    let mult = 1
+    for (;;) {
+      const b = this.byte()
+      num += (b & 127) * mult
+      if (b < 128) return num
+      mult *= 128
+      if (num > Number.MAX_SAFE_INTEGER) throw new CoverReadError('Integer out of range')
+    }
+  }
+
+  /** An ID: client and clock. */
+  id(): void {
+    this.varUint()
+    this.varUint()
+  }
+
+  skip(n: number): void {
+    if (this.pos + n > this.arr.length) throw new CoverReadError('Unexpected end of update')
+    this.pos += n
+  }
+
+  /** A varUint8Array or varString: its bytes, as a view. */
+  bytes(): Uint8Array {
+    const n = this.varUint()
+    this.skip(n)
+    return this.arr.subarray(this.pos - n, this.pos)
+  }
 }
 
 /** The union of what several live entries hold. */
