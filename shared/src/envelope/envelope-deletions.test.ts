@@ -236,4 +236,17 @@ describe('deletions from elsewhere', () => {
     await b.envelope.settle()
     expect(b.envelope.stats()).toMatchObject({ entries: 1, restored: 1 })
   })
+
+  it('keeps the entries when the judgment itself fails (the doc ids could not be listed)', async () => {
+    const keys = await newKeys()
+    const { a } = await fiveNotes(keys)
+    const doc = new Y.Doc({ gc: true })
+    const errors: Error[] = []
+    const envelope = new Envelope(doc, keys, ROOM, { onError: (e) => errors.push(e), docIdsOf: () => Promise.reject(new Error('directory unavailable')) })
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(a.doc), 'relay')
+    Y.applyUpdate(doc, craft(doc, (entries) => entries.delete(0, entries.length)), 'relay')
+    await envelope.settle()
+    expect(envelope.stats()).toMatchObject({ entries: 5, restored: 5 })
+    expect(errors.map((e) => e.message)).toContain('directory unavailable')
+  })
 })

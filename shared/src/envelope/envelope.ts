@@ -405,20 +405,13 @@ export class Envelope {
     for (const entry of deleted) byDoc.set(entry.d, [...(byDoc.get(entry.d) ?? []), entry])
     const back: EnvelopeEntry[] = []
     for (const [blind, gone] of byDoc) {
-      const docId = await this.docIdOfBlind(blind)
-      if (docId === null) {
-        // No entry of a doc this device cannot name decrypts: nothing could cover the deletion.
+      try {
+        back.push(...(await this.uncovered(blind, gone)))
+      } catch (error) {
+        // A judgment that failed (the directory would not open to name a doc) keeps the entries.
+        this.onError(error instanceof Error ? error : new Error(String(error)))
         back.push(...gone)
-        continue
       }
-      const live = [...(this.index.get(blind) ?? [])]
-      const union = new CoverUnion((await Promise.all(live.map((e) => this.coverOfEntry(e, docId)))).filter((c): c is UpdateCover => c !== null))
-      const covers = await Promise.all(gone.map((e) => this.coverOfEntry(e, docId)))
-      // An entry that does not decrypt here held nothing this device could lose: it does not block.
-      gone.forEach((entry, i) => {
-        const cover = covers[i]
-        if (cover && !union.holds(cover)) back.push(entry)
-      })
     }
     if (back.length === 0 || this.closed) return
     const copies = back.map((entry) => ({ entry, copy: { d: entry.d, c: entry.c } satisfies EnvelopeEntry }))
@@ -429,6 +422,18 @@ export class Envelope {
     this.doc.transact(() => this.entries.push(copies.map(({ copy }) => copy)), ENVELOPE_ORIGIN)
     this.restored += copies.length
     this.onError(new UncoveredDeletionError(copies.length))
+  }
+
+  /** Which of a doc's deleted entries the doc's live entries do not cover. */
+  private async uncovered(blind: string, gone: EnvelopeEntry[]): Promise<EnvelopeEntry[]> {
+    const docId = await this.docIdOfBlind(blind)
+    // No entry of a doc this device cannot name decrypts: nothing could cover the deletion.
+    if (docId === null) return gone
+    const live = [...(this.index.get(blind) ?? [])]
+    const union = new CoverUnion((await Promise.all(live.map((e) => this.coverOfEntry(e, docId)))).filter((c): c is UpdateCover => c !== null))
+    const covers = await Promise.all(gone.map((e) => this.coverOfEntry(e, docId)))
+    // An entry that does not decrypt here held nothing this device could lose: it does not block.
+    return gone.filter((_, i) => covers[i] !== null && !union.holds(covers[i]!))
   }
 
   /** What an entry holds by clock, or null when it does not decrypt here or is not a Yjs update. Cached per entry. */
