@@ -296,7 +296,7 @@ describe('Envelope', () => {
     })
     exchange(a, b)
     expect(b.envelope.stats().entries).toBe(1)
-    // B's index holds exactly the snapshot: erasing the doc there leaves only its empty entry.
+    // B's index holds exactly the snapshot: erasing the doc there leaves only its erasure's entry.
     const snapshot = b.envelope.entries.get(0)
     await b.envelope.erase('patient/p1')
     expect(b.envelope.stats().entries).toBe(1)

@@ -223,14 +223,18 @@ export class Envelope {
   }
 
   /**
-   * Erases a doc: pushes one entry holding the empty doc and deletes every other entry of it, in
-   * one transaction, and closes it. An erasure is a compaction into nothing: like a compaction, its
+   * Erases a doc: pushes one entry that deletes, by clock, everything the doc's entries hold
+   * (coverage.ts, erasureUpdate: no struct, a delete set), deletes every other entry of it, in one
+   * transaction, and closes it. An erasure is a compaction into nothing: like a compaction, its
    * update deletes entries of a doc only alongside a new entry of that same doc, the shape the relay
    * accepts for a deletion (docs/sync-protocol.md, « What the relay accepts »), where a bare
-   * deletion is what a wipe looks like. A device that opens the doc later decrypts an empty doc.
-   * With gc, the ciphertext of the erased entries is gone from the next envelope snapshot (relay
-   * and device). Used for the erasure of a patient's clinical file (soft delete is the default;
-   * this is the compaction that forgets).
+   * deletion is what a wipe looks like. Other devices judge it like a compaction: its entry covers
+   * exactly what it erased, so it is accepted, and a copy of it replayed later covers nothing written
+   * after it. A device that opens the doc later decrypts an empty doc (the deletions pending, for
+   * structs it never had); one that holds the doc open sees its content deleted. With gc, the
+   * ciphertext of the erased entries is gone from the next envelope snapshot (relay and device).
+   * Used for the erasure of a patient's clinical file (soft delete is the default; this is the
+   * compaction that forgets).
    */
   async erase(docId: string): Promise<void> {
     this.assertOpen()
