@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { COVER_READER_VERSIONS, CoverReadError, CoverUnion, coverOf, erasureUpdate, type ClockRange, type UpdateCover } from './coverage'
+import { COVER_READER_VERSIONS, CoverReadError, CoverUnion, coverOf, coverOfInSteps, erasureUpdate, type ClockRange, type UpdateCover } from './coverage'
 import yjsPackage from 'yjs/package.json' with { type: 'json' }
 import lib0Package from 'lib0/package.json' with { type: 'json' }
 
@@ -127,5 +127,22 @@ describe('coverage', () => {
     expect(doc.getText('t').toString()).toBe('')
     // Erasing nothing is the empty update.
     expect(erasureUpdate([])).toEqual(Y.encodeStateAsUpdate(new Y.Doc()))
+  })
+
+  it('reads a big update in steps, giving the thread back between them, to the same cover', async () => {
+    const { doc } = writer()
+    const other = new Y.Doc()
+    doc.transact(() => {
+      for (let i = 0; i < 25_000; i++) doc.getMap('patients').set(`p${i}`, { name: `Patient ${i}` })
+    })
+    other.getText('t').insert(0, 'x')
+    const update = Y.mergeUpdates([Y.encodeStateAsUpdate(doc), Y.encodeStateAsUpdate(other)])
+    let slices = 0
+    const cover = await coverOfInSteps(update, async () => {
+      slices++
+    })
+    expect(slices).toBeGreaterThan(0)
+    expect(cover).toEqual(coverOf(update))
+    expect(cover.structs.get(doc.clientID)).toEqual([{ clock: 0, len: 25_000 }])
   })
 })

@@ -48,7 +48,7 @@ import { MAIN_ROOM, monthOfRoom, type RoomName } from '../space/rooms'
 import { blindDocId, DecryptError, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
 import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
 import { ENTRIES_KEY } from './entry-shape'
-import { CoverUnion, coverOf, erasureUpdate, type UpdateCover } from './coverage'
+import { CoverUnion, coverOf, coverOfInSteps, erasureUpdate, type UpdateCover } from './coverage'
 import { agendaDocId, DIRECTORY_DOC_ID, MANIFEST_DOC_ID } from '../model/doc-ids'
 
 export interface EnvelopeEntry {
@@ -444,16 +444,12 @@ export class Envelope {
   private coverOfEntry(entry: EnvelopeEntry, docId: string): Promise<UpdateCover | null> {
     let cover = this.covers.get(entry)
     if (!cover) {
+      const decoder = this.decoder
       cover = decryptUpdate(this.keys, this.room, docId, entry.c).then(
-        (update) => {
-          try {
-            return coverOf(update)
-          } catch {
-            return null // authenticated but not a Yjs update: holds nothing a doc could apply
-          }
-        },
+        // A big entry (a directory's snapshot) is read in steps, the page's thread given back between.
+        (update) => (decoder?.worthIt(update.length) ? coverOfInSteps(update, () => decoder.nextSlice()) : coverOf(update)),
         () => null,
-      )
+      ).catch(() => null) // authenticated but not a Yjs update: holds nothing a doc could apply
       this.covers.set(entry, cover)
     }
     return cover
