@@ -10,6 +10,7 @@ import * as Y from 'yjs'
 import { deriveSpaceKeys, type SpaceKeys } from '../crypto/space-keys'
 import { randomBytes, randomId } from '../crypto/base64url'
 import { Envelope, UncoveredDeletionError, type EnvelopeEntry } from './envelope'
+import type { EntryDecoder } from './entry-decoder'
 import { encryptUpdate } from './entry-cipher'
 
 const ROOM = 'files/3' as const
@@ -248,5 +249,39 @@ describe('deletions from elsewhere', () => {
     await envelope.settle()
     expect(envelope.stats()).toMatchObject({ entries: 5, restored: 5 })
     expect(errors.map((e) => e.message)).toContain('directory unavailable')
+  })
+
+  it('reads a big entry in steps when the platform gives the thread back (a decoder), and judges alike', async () => {
+    const keys = await newKeys()
+    const a = device(keys)
+    const big = await a.envelope.openDoc(DOC)
+    big.transact(() => {
+      for (let i = 0; i < 12_000; i++) big.getMap('notes').set(`n${i}`, `séance ${i}`)
+    })
+    await a.envelope.flush()
+    big.getMap('notes').set('last', 'dernière')
+    await a.envelope.flush()
+    let slices = 0
+    const decoder: EntryDecoder = {
+      worthIt: (bytes) => bytes > 64 * 1024,
+      decode: () => {
+        throw new Error('not opened here: nothing to decode')
+      },
+      nextSlice: async () => {
+        slices++
+      },
+    }
+    const doc = new Y.Doc({ gc: true })
+    const envelope = new Envelope(doc, keys, ROOM, { decoder, docIdsOf: async () => [DOC] })
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(a.doc), 'relay')
+    await a.envelope.compact(DOC)
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(doc)), 'relay')
+    await envelope.settle()
+    expect(envelope.stats()).toMatchObject({ entries: 1, restored: 0 })
+    expect(slices).toBeGreaterThan(0)
+    // A wipe of it, read the same way, is refused.
+    Y.applyUpdate(doc, craft(doc, (entries) => entries.delete(0, entries.length)), 'relay')
+    await envelope.settle()
+    expect(envelope.stats()).toMatchObject({ entries: 1, restored: 1 })
   })
 })
