@@ -245,21 +245,24 @@ export class Envelope {
     await this.enqueueWrite(async () => {
       if ((this.index.get(blind)?.size ?? 0) === 0) return
       // What the erasure deletes is what it names, by clock (coverage.ts): read from every entry it
-      // erases, again for entries that arrived while reading, so that none is deleted unnamed.
-      let doomed = new Set<EnvelopeEntry>()
+      // erases, and again for entries that arrived while reading or encrypting, so that none is
+      // deleted unnamed. (After a few rounds of arrivals, the latest ones stay: not erased.)
+      const doomed = new Set<EnvelopeEntry>()
       const covers: UpdateCover[] = []
-      while ([...(this.index.get(blind) ?? [])].some((e) => !doomed.has(e))) {
-        const fresh = [...(this.index.get(blind) ?? [])].filter((e) => !doomed.has(e))
+      const unread = () => [...(this.index.get(blind) ?? [])].filter((e) => !doomed.has(e))
+      for (let round = 0; round < 4 && unread().length > 0; round++) {
+        const fresh = unread()
+        for (const e of fresh) doomed.add(e)
         for (const cover of await Promise.all(fresh.map((e) => this.coverOfEntry(e, docId)))) if (cover) covers.push(cover)
-        doomed = new Set([...doomed, ...fresh])
+        const marker: EnvelopeEntry = { d: blind, c: await encryptUpdate(this.keys, this.room, docId, erasureUpdate(covers)) }
+        if ((this.index.get(blind)?.size ?? 0) === 0) return // erased meanwhile, elsewhere
+        if (unread().length > 0 && round < 3) continue
+        this.doc.transact(() => {
+          this.entries.push([marker])
+          this.deleteEntries(doomed)
+        }, ENVELOPE_ORIGIN)
+        return
       }
-      const marker: EnvelopeEntry = { d: blind, c: await encryptUpdate(this.keys, this.room, docId, erasureUpdate(covers)) }
-      if (!(this.index.get(blind) ?? new Set()).size) return
-      // Entries that arrived during that last encryption stay: the marker does not name them.
-      this.doc.transact(() => {
-        this.entries.push([marker])
-        this.deleteEntries(doomed)
-      }, ENVELOPE_ORIGIN)
     })
     this.onEntriesRemoved()
   }
