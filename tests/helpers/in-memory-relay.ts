@@ -27,6 +27,7 @@ import { createRelayMetrics, type RelayMetrics } from '../../relay/src/metrics/r
 import { admitSyncSocket } from '../../relay/src/rooms/admission'
 import { SyncConnection, type SyncSocket } from '../../relay/src/rooms/connection'
 import { RoomRegistry } from '../../relay/src/rooms/room-registry'
+import type { RelayStorage } from '../../relay/src/storage/relay-storage'
 import { SqliteStorage } from '../../relay/src/storage/sqlite-storage'
 import { testClock } from './test-clock'
 
@@ -51,6 +52,13 @@ export interface InMemoryRelay {
   readonly network: { up: boolean }
   /** Every frame a device sent, in order (tests search them for plaintext). */
   readonly sent: Uint8Array[]
+  /**
+   * The relay's storage, for tests that play a hostile operator editing its disk (hostile-storage.ts).
+   * Rows written while a room is loaded reach devices only once it is unloaded and loaded again.
+   */
+  readonly storage: RelayStorage
+  /** Rooms the relay holds in memory now (none once every socket of them closed and they unloaded). */
+  loadedRooms(): number
   dispose(): Promise<void>
 }
 
@@ -213,6 +221,8 @@ export function startInMemoryRelay(options: { limits?: Partial<Limits>; allowedO
     fetchImpl,
     network,
     sent,
+    storage,
+    loadedRooms: () => registry.loadedCount,
     dispose: async () => {
       disposed = true
       for (const socket of [...sockets]) socket.drop()

@@ -91,6 +91,7 @@ export const en: Dictionary = {
   'sync.lastExchange.never': 'No exchange with the relay yet',
   'sync.undecryptable': { one: '{count} unreadable entry ignored', other: '{count} unreadable entries ignored' },
   'sync.resent': { one: "{count} change of this device had been replaced on the relay: sent again", other: "{count} changes of this device had been replaced on the relay: sent again" },
+  'sync.restoredEntries': { one: '{count} entry deleted with no covering snapshot: restored', other: '{count} entries deleted with no covering snapshot: restored' },
   'sync.digestsUnreadable': { one: '{count} unreadable preview on the relay, ignored', other: '{count} unreadable previews on the relay, ignored' },
   'sync.digestsReplaced': { one: '{count} unreadable preview on the relay, replaced', other: '{count} unreadable previews on the relay, replaced' },
   'sync.now': 'Sync now',

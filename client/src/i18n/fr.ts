@@ -103,6 +103,12 @@ export const fr = {
     one: '{count} modification de cet appareil avait été remplacée sur le relais : renvoyée',
     other: '{count} modifications de cet appareil avaient été remplacées sur le relais : renvoyées',
   },
+  // Entries the relay (or another tab) deleted with no snapshot this device can read covering
+  // them — a wipe, a forged compaction — that this device wrote back (issue 18).
+  'sync.restoredEntries': {
+    one: '{count} entrée supprimée sans instantané couvrant : rétablie',
+    other: '{count} entrées supprimées sans instantané couvrant : rétablies',
+  },
   // A digest of the relay (the patient list or the week shown before the docs sync) that did not open here.
   'sync.digestsUnreadable': {
     one: '{count} aperçu illisible sur le relais, ignoré',

@@ -41,6 +41,11 @@ export interface SyncState {
    */
   readonly resentEntries: number
   /**
+   * Entries deleted from elsewhere (the relay, another tab) that no snapshot this device can read
+   * covered — a wipe, a forged compaction — and that it wrote back (shared/src/envelope/envelope.ts).
+   */
+  readonly restoredEntries: number
+  /**
    * Digests of the relay that did not open on this device (forged, altered, another key), never
    * shown; and how many of them this device has replaced with its own (digests/digest-sync.ts).
    */
@@ -67,6 +72,7 @@ export const initialSyncState: SyncState = {
   storageError: null,
   undecryptableEntries: 0,
   resentEntries: 0,
+  restoredEntries: 0,
   unreadableDigests: 0,
   replacedDigests: 0,
   restoring: false,
@@ -135,6 +141,7 @@ export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFac
     storageError: rooms.find((room) => room.storageError !== null)?.storageError ?? null,
     undecryptableEntries: sum((room) => room.undecryptableEntries),
     resentEntries: sum((room) => room.resentEntries),
+    restoredEntries: sum((room) => room.restoredEntries),
     unreadableDigests: practice.digests?.unreadable ?? 0,
     replacedDigests: practice.digests?.replaced ?? 0,
     restoring: rooms.some((room) => room.restoring),

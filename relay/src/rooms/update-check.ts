@@ -18,7 +18,7 @@
  *               range may cover what is already deleted (a step 2 carries the writer's whole delete
  *               set), but every live entry it deletes must be of a doc (`d`) of which this update
  *               writes a new entry that it does not delete itself: a compaction's snapshot, or an
- *               erasure's empty doc (shared/src/envelope/envelope.ts). A bare deletion is a wipe.
+ *               erasure's entry (shared/src/envelope/envelope.ts). A bare deletion is a wipe.
  *
  * A device's ordinary write inserts one entry; its compaction or erasure inserts one and deletes
  * that doc's others, in one transaction, hence one update. The relay cannot tell a real snapshot

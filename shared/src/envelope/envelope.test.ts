@@ -21,9 +21,16 @@ async function newSpace(): Promise<{ keys: SpaceKeys; spaceId: string }> {
   return { spaceId, keys: await deriveSpaceKeys(spaceId, randomBytes(32)) }
 }
 
+/** The docs these tests write, all in one room: what a practice would list for a file shard (docIdsOf). */
+const DOC_IDS = ['directory', 'agenda/2026-11', 'patient/p1', 'patient/p2', 'patient/erased', 'patient/kept']
+
 function device(name: string, keys: SpaceKeys, compactAfterEntries = 1000): Device {
   const doc = new Y.Doc({ gc: true })
-  return { name, doc, envelope: new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactAfterEntries, compactDelayMs: 1 }) }
+  return {
+    name,
+    doc,
+    envelope: new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactAfterEntries, compactDelayMs: 1, docIdsOf: async () => DOC_IDS }),
+  }
 }
 
 /** Full state-vector exchange between two envelopes, as a y-websocket round trip would do. */
@@ -286,7 +293,7 @@ describe('Envelope', () => {
     )
   })
 
-  it('erases a doc: no ciphertext of it remains, only one entry of the empty doc', async () => {
+  it('erases a doc: no ciphertext of it remains, only one entry that deletes what it erased', async () => {
     const { keys } = await newSpace()
     const a = device('a', keys)
     const doc = await a.envelope.openDoc('patient/erased')
@@ -331,7 +338,7 @@ describe('Envelope', () => {
     })
     exchange(a, b)
     expect(b.envelope.stats().entries).toBe(1)
-    // B's index holds exactly the snapshot: erasing the doc there leaves only its empty entry.
+    // B's index holds exactly the snapshot: erasing the doc there leaves only its erasure's entry.
     const snapshot = b.envelope.entries.get(0)
     await b.envelope.erase('patient/p1')
     expect(b.envelope.stats().entries).toBe(1)
@@ -442,6 +449,8 @@ async function runConvergence(seed: number): Promise<void> {
   for (const other of contents.slice(1)) expect(other).toEqual(contents[0])
   const envelopeVectors = devices.map((d) => Y.decodeStateVector(Y.encodeStateVector(d.doc)))
   for (const sv of envelopeVectors.slice(1)) expect(sv).toEqual(envelopeVectors[0])
+  // Every deletion here was an honest compaction: none may have been judged uncovered.
+  for (const d of devices) expect(d.envelope.stats().restored).toBe(0)
   // The run did real work: otherwise a passing test proves nothing.
   expect(edits).toBeGreaterThan(30)
   expect(compactions).toBeGreaterThan(3)

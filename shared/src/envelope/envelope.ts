@@ -37,14 +37,26 @@
  * envelope run with gc: deleted content, and the ciphertext of deleted entries, is dropped from
  * memory and from the encoded state, so a compaction (or an erasure) leaves no ciphertext of what
  * it removed in the next snapshot of the envelope (IndexedDB trim, relay storage compaction).
+ *
+ * Deletions from elsewhere. A transaction that is not this envelope's own (the relay, another
+ * tab) and deletes live entries is judged once it has happened (coverage.ts): per doc, the entries
+ * of that doc left live must decrypt here and together hold what was deleted. A deletion they do
+ * not cover is refused as far as a device can refuse it: the deleted entries are written back, as
+ * the same `{d, c}` (the ciphertext is bound to room and doc, not to a writer), in a transaction of
+ * this envelope — so the device keeps them, its IndexedDB keeps them, its next sync gives them
+ * back to the relay — counted (`stats().restored`) and reported (UncoveredDeletionError). Deleted
+ * entries this device cannot decrypt hold nothing it could lose and never block a deletion. Erasure
+ * writes an entry that deletes, by clock, everything it erases, so it is judged by the same rule.
  */
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
-import type { RoomName } from '../space/rooms'
+import { MAIN_ROOM, monthOfRoom, type RoomName } from '../space/rooms'
 import { blindDocId, DecryptError, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
 import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
 import { ENTRIES_KEY } from './entry-shape'
 import { estimatedBytes, stateSlices } from '../yjs/update-slices'
+import { CoverUnion, coverOf, coverOfInSteps, erasureUpdate, type UpdateCover } from './coverage'
+import { agendaDocId, DIRECTORY_DOC_ID, MANIFEST_DOC_ID } from '../model/doc-ids'
 
 export interface EnvelopeEntry {
   readonly d: string
@@ -73,6 +85,13 @@ export interface EnvelopeOptions {
   onError?: (error: Error) => void
   /** Called after a compaction or erasure removed entries (the device trims its local store). */
   onEntriesRemoved?: () => void
+  /**
+   * The ids of docs this room may hold beyond the ones its name gives (main: the directory and the
+   * manifest; a month room: its month): for a file shard, the patients the directory lists. Asked
+   * only to judge a deletion from elsewhere of a doc this envelope never opened (an entry decrypts
+   * only with its doc's id). A doc it cannot name has its deleted entries written back.
+   */
+  docIdsOf?: (room: RoomName) => Promise<Iterable<string>>
   /** Called when local changes were queued or written out (hasQueuedWrites may have changed). */
   onQueueChange?: () => void
   /**
@@ -94,6 +113,18 @@ export class EnvelopeClosedError extends Error {
   override name = 'EnvelopeClosedError'
 }
 
+/**
+ * A deletion from elsewhere (the relay, another tab) that no live entry this device can decrypt
+ * covers — a wipe, or a forged compaction — was refused: its entries were written back. Says how
+ * many, never which doc (the blinded id would do no good in a log, the real one must not be there).
+ */
+export class UncoveredDeletionError extends Error {
+  override name = 'UncoveredDeletionError'
+  constructor(readonly restored: number) {
+    super(`${restored} envelope entr${restored === 1 ? 'y was' : 'ies were'} deleted from elsewhere with no snapshot covering them: written back`)
+  }
+}
+
 /** What one open inner doc needs to know about its entries. */
 interface OpenDoc {
   readonly docId: string
@@ -111,6 +142,13 @@ interface OpenDoc {
   /** Resolves once the entries present at open time are applied. */
   ready: Promise<Y.Doc>
   onUpdate: (update: Uint8Array, origin: unknown) => void
+}
+
+/** The docs a room's name alone says it holds (shared/src/space/rooms.ts): main's two, a month's one. */
+function docIdsOfRoomName(room: RoomName): string[] {
+  if (room === MAIN_ROOM) return [DIRECTORY_DOC_ID, MANIFEST_DOC_ID]
+  const month = monthOfRoom(room)
+  return month === null ? [] : [agendaDocId(month)]
 }
 
 export function isEnvelopeEntry(value: unknown): value is EnvelopeEntry {
@@ -134,6 +172,15 @@ export class Envelope {
   private readonly onEntriesRemoved: () => void
   private readonly onQueueChange: () => void
   private readonly decoder: EntryDecoder | null
+  private readonly docIdsOf: ((room: RoomName) => Promise<Iterable<string>>) | null
+  /**
+   * What each entry holds by clock (coverage.ts), null when it does not decrypt here or is not a
+   * Yjs update: computed once per entry, when a deletion of its doc is judged or its doc erased.
+   */
+  private readonly covers = new WeakMap<EnvelopeEntry, Promise<UpdateCover | null>>()
+  /** Entries deleted from elsewhere that an open doc had applied: their copies need not apply again. */
+  private readonly appliedWhenDeleted = new WeakSet<EnvelopeEntry>()
+  private restored = 0
   /** Writes (pushes, compactions, erasures) enqueued and not yet done. */
   private queuedTasks = 0
   /** settle() callers waiting for nothing to be queued, scheduled or in flight. */
@@ -164,6 +211,7 @@ export class Envelope {
     this.onEntriesRemoved = options.onEntriesRemoved ?? (() => undefined)
     this.onQueueChange = options.onQueueChange ?? (() => undefined)
     this.decoder = options.decoder ?? null
+    this.docIdsOf = options.docIdsOf ?? null
     for (const entry of this.entries.toArray()) this.indexEntry(entry)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -194,14 +242,18 @@ export class Envelope {
   }
 
   /**
-   * Erases a doc: pushes one entry holding the empty doc and deletes every other entry of it, in
-   * one transaction, and closes it. An erasure is a compaction into nothing: like a compaction, its
+   * Erases a doc: pushes one entry that deletes, by clock, everything the doc's entries hold
+   * (coverage.ts, erasureUpdate: no struct, a delete set), deletes every other entry of it, in one
+   * transaction, and closes it. An erasure is a compaction into nothing: like a compaction, its
    * update deletes entries of a doc only alongside a new entry of that same doc, the shape the relay
    * accepts for a deletion (docs/sync-protocol.md, « What the relay accepts »), where a bare
-   * deletion is what a wipe looks like. A device that opens the doc later decrypts an empty doc.
-   * With gc, the ciphertext of the erased entries is gone from the next envelope snapshot (relay
-   * and device). Used for the erasure of a patient's clinical file (soft delete is the default;
-   * this is the compaction that forgets).
+   * deletion is what a wipe looks like. Other devices judge it like a compaction: its entry covers
+   * exactly what it erased, so it is accepted, and a copy of it replayed later covers nothing written
+   * after it. A device that opens the doc later decrypts an empty doc (the deletions pending, for
+   * structs it never had); one that holds the doc open sees its content deleted. With gc, the
+   * ciphertext of the erased entries is gone from the next envelope snapshot (relay and device).
+   * Used for the erasure of a patient's clinical file (soft delete is the default; this is the
+   * compaction that forgets).
    */
   async erase(docId: string): Promise<void> {
     this.assertOpen()
@@ -211,13 +263,25 @@ export class Envelope {
     this.opening.delete(docId)
     await this.enqueueWrite(async () => {
       if ((this.index.get(blind)?.size ?? 0) === 0) return
-      const empty: EnvelopeEntry = { d: blind, c: await encryptUpdate(this.keys, this.room, docId, Y.encodeStateAsUpdate(new Y.Doc())) }
-      // After the await: entries of the doc that arrived meanwhile are erased too.
-      const doomed = new Set(this.index.get(blind) ?? [])
-      this.doc.transact(() => {
-        this.entries.push([empty])
-        this.deleteEntries(doomed)
-      }, ENVELOPE_ORIGIN)
+      // What the erasure deletes is what it names, by clock (coverage.ts): read from every entry it
+      // erases, and again for entries that arrived while reading or encrypting, so that none is
+      // deleted unnamed. (After a few rounds of arrivals, the latest ones stay: not erased.)
+      const doomed = new Set<EnvelopeEntry>()
+      const covers: UpdateCover[] = []
+      const unread = () => [...(this.index.get(blind) ?? [])].filter((e) => !doomed.has(e))
+      for (let round = 0; round < 4 && unread().length > 0; round++) {
+        const fresh = unread()
+        for (const e of fresh) doomed.add(e)
+        for (const cover of await Promise.all(fresh.map((e) => this.coverOfEntry(e, docId)))) if (cover) covers.push(cover)
+        const marker: EnvelopeEntry = { d: blind, c: await encryptUpdate(this.keys, this.room, docId, erasureUpdate(covers)) }
+        if ((this.index.get(blind)?.size ?? 0) === 0) return // erased meanwhile, elsewhere
+        if (unread().length > 0 && round < 3) continue
+        this.doc.transact(() => {
+          this.entries.push([marker])
+          this.deleteEntries(doomed)
+        }, ENVELOPE_ORIGIN)
+        return
+      }
     })
     this.onEntriesRemoved()
   }
@@ -236,11 +300,12 @@ export class Envelope {
     }
   }
 
-  stats(): { entries: number; undecryptable: number; malformed: number; openDocs: number } {
+  stats(): { entries: number; undecryptable: number; malformed: number; restored: number; openDocs: number } {
     return {
       entries: this.entries.length,
       undecryptable: this.undecryptable,
       malformed: this.malformed,
+      restored: this.restored,
       openDocs: this.openByBlind.size,
     }
   }
@@ -354,12 +419,96 @@ export class Envelope {
         fresh.set(open, list)
       }
     }
+    // Only a transaction with deletions pays for this: an ordinary write deletes nothing.
+    const fromElsewhere = event.transaction.origin !== ENVELOPE_ORIGIN
+    const suspects: EnvelopeEntry[] = []
     for (const entry of this.deletedIn(event.transaction)) {
       if (!isEnvelopeEntry(entry)) continue
       this.index.get(entry.d)?.delete(entry)
-      this.openByBlind.get(entry.d)?.applied.delete(entry)
+      const open = this.openByBlind.get(entry.d)
+      if (open?.applied.delete(entry) && fromElsewhere) this.appliedWhenDeleted.add(entry)
+      if (fromElsewhere) suspects.push(entry)
     }
     for (const [open, list] of fresh) void this.applyEntries(open, list)
+    if (suspects.length > 0) void this.enqueueWrite(() => this.judgeDeletion(suspects))
+  }
+
+  /**
+   * Judges entries deleted by a transaction from elsewhere, per doc, against the entries of that
+   * doc live now — after the deletion, and after whatever arrived in between, so a snapshot written
+   * as several entries, or applied in slices ahead of the delete set, counts whole. Writes back
+   * what is not covered (see the top of this file). Runs in the write chain: after this device's own
+   * compactions and erasures queued before it, and settle() waits for it.
+   */
+  private async judgeDeletion(deleted: EnvelopeEntry[]): Promise<void> {
+    const byDoc = new Map<string, EnvelopeEntry[]>()
+    for (const entry of deleted) byDoc.set(entry.d, [...(byDoc.get(entry.d) ?? []), entry])
+    const back: EnvelopeEntry[] = []
+    for (const [blind, gone] of byDoc) {
+      try {
+        back.push(...(await this.uncovered(blind, gone)))
+      } catch (error) {
+        // A judgment that failed (the directory would not open to name a doc) keeps the entries.
+        this.onError(error instanceof Error ? error : new Error(String(error)))
+        back.push(...gone)
+      }
+    }
+    if (back.length === 0 || this.closed) return
+    const copies = back.map((entry) => ({ entry, copy: { d: entry.d, c: entry.c } satisfies EnvelopeEntry }))
+    for (const { entry, copy } of copies) {
+      // Its content is in the open doc already: the copy is marked so that it is not applied again.
+      if (this.appliedWhenDeleted.has(entry)) this.openByBlind.get(entry.d)?.applied.add(copy)
+    }
+    this.doc.transact(() => this.entries.push(copies.map(({ copy }) => copy)), ENVELOPE_ORIGIN)
+    this.restored += copies.length
+    this.onError(new UncoveredDeletionError(copies.length))
+  }
+
+  /** Which of a doc's deleted entries the doc's live entries do not cover. */
+  private async uncovered(blind: string, gone: EnvelopeEntry[]): Promise<EnvelopeEntry[]> {
+    const docId = await this.docIdOfBlind(blind)
+    // No entry of a doc this device cannot name decrypts: nothing could cover the deletion.
+    if (docId === null) return gone
+    const live = [...(this.index.get(blind) ?? [])]
+    const union = new CoverUnion((await Promise.all(live.map((e) => this.coverOfEntry(e, docId)))).filter((c): c is UpdateCover => c !== null))
+    const covers = await Promise.all(gone.map((e) => this.coverOfEntry(e, docId)))
+    // An entry that does not decrypt here held nothing this device could lose: it does not block.
+    return gone.filter((_, i) => covers[i] !== null && !union.holds(covers[i]!))
+  }
+
+  /** What an entry holds by clock, or null when it does not decrypt here or is not a Yjs update. Cached per entry. */
+  private coverOfEntry(entry: EnvelopeEntry, docId: string): Promise<UpdateCover | null> {
+    let cover = this.covers.get(entry)
+    if (!cover) {
+      const decoder = this.decoder
+      cover = decryptUpdate(this.keys, this.room, docId, entry.c).then(
+        // A big entry (a directory's snapshot) is read in steps, the page's thread given back between.
+        (update) => (decoder?.worthIt(update.length) ? coverOfInSteps(update, () => decoder.nextSlice()) : coverOf(update)),
+        () => null,
+      ).catch(() => null) // authenticated but not a Yjs update: holds nothing a doc could apply
+      this.covers.set(entry, cover)
+    }
+    return cover
+  }
+
+  /**
+   * The doc id behind a blinded one: the docs opened or blinded here, else those the room's name
+   * gives, else those `docIdsOf` lists (each blinded once, cached). Null when none matches.
+   */
+  private async docIdOfBlind(blind: string): Promise<string | null> {
+    const open = this.openByBlind.get(blind)
+    if (open) return open.docId
+    const tried = async (ids: Iterable<string>): Promise<string | null> => {
+      const list = [...ids]
+      const blinds = await Promise.all(list.map((id) => this.blindOf(id)))
+      const at = blinds.indexOf(blind)
+      return at < 0 ? null : list[at]!
+    }
+    return (
+      (await tried(this.blinds.keys())) ??
+      (await tried(docIdsOfRoomName(this.room))) ??
+      (this.docIdsOf ? await tried(await this.docIdsOf(this.room)) : null)
+    )
   }
 
   /**

@@ -112,6 +112,14 @@ export function comparePatients(a: Patient, b: Patient): number {
   )
 }
 
+/**
+ * The id of every patient the directory holds, deleted, archived or invalid included: the patient
+ * files a file shard may hold (what a device needs to name them, shared/src/envelope/envelope.ts).
+ */
+export function patientIds(doc: Y.Doc): string[] {
+  return [...doc.getMap(NAME).keys()]
+}
+
 export type ListPatientsOptions = { includeArchived?: boolean; includeDeleted?: boolean }
 
 /** Sorted by usual (else birth) name, then first names, in French order ignoring case and accents. */

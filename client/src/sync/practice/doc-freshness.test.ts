@@ -15,6 +15,7 @@ function room(phase: RoomPhase, extra: Partial<RoomState> = {}): RoomState {
     storageError: null,
     undecryptableEntries: 0,
     resentEntries: 0,
+    restoredEntries: 0,
     restoring: false,
     ...extra,
   }

@@ -20,7 +20,8 @@ import type * as Y from 'yjs'
 import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { decodeDirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import { todayIn } from '../../../../shared/src/model/dates'
-import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
+import { DIRECTORY_DOC_ID, patientDocId } from '../../../../shared/src/model/doc-ids'
+import { patientIds } from '../../../../shared/src/model/patients'
 import { MAIN_ROOM, roomOf, startupRooms, type RoomName } from '../../../../shared/src/space/rooms'
 import { AttachmentSync } from '../attachments/attachment-sync'
 import { yieldToMain } from '../decode/main-thread'
@@ -92,6 +93,8 @@ const DEFAULT_TIME_ZONE = 'Europe/Paris'
 export class Practice {
   readonly spaceId: string
   private readonly options: PracticeOptions
+  /** A patient file's room, hashed once per session (docIdsOf). */
+  private readonly fileRooms = new Map<string, Promise<RoomName | null>>()
   private readonly now: () => number
   private readonly relay: RelayClient
   private readonly pool: RoomPool
@@ -170,7 +173,11 @@ export class Practice {
       createRoom: roomFactory({
         ...options,
         relay: this.relay,
-        settings: { ...options.rooms, ...(options.decoder ? { envelope: { ...options.rooms?.envelope, decoder: options.decoder } } : {}), now: this.now },
+        settings: {
+          ...options.rooms,
+          envelope: { ...options.rooms?.envelope, ...(options.decoder ? { decoder: options.decoder } : {}), docIdsOf: (room) => this.docIdsOf(room) },
+          now: this.now,
+        },
         previouslySynced: options.previouslySynced ?? false,
       }),
       onChange: () => {
@@ -360,6 +367,31 @@ export class Practice {
   /** Resolves once the relay has acknowledged every local entry of every room in memory. */
   async whenAcknowledged(timeoutMs = 30_000): Promise<void> {
     await Promise.all(this.pool.loadedRooms().map((room) => room.whenAcknowledged(timeoutMs)))
+  }
+
+  /**
+   * The docs a file shard may hold, so that its envelope can judge a deletion of one it never
+   * opened: the patients of the directory whose file is in that shard, if main is loaded (a room's
+   * name gives the rest). Only asked when a deletion arrives for a doc the envelope cannot name yet.
+   * Each patient's shard is hashed once per session (one SHA-256), so that each shard's envelope
+   * blinds its own ~1/16th of the patients rather than all of them.
+   */
+  private async docIdsOf(room: RoomName): Promise<string[]> {
+    const main = this.pool.loaded(MAIN_ROOM)
+    if (!room.startsWith('files/') || main === null) return []
+    const docIds = patientIds(await main.openDoc(DIRECTORY_DOC_ID)).map(patientDocId)
+    const rooms = await Promise.all(docIds.map((docId) => this.roomOfFile(docId)))
+    return docIds.filter((_, i) => rooms[i] === room)
+  }
+
+  /** Null for an id the model refuses (a directory key written by a faulty client): no file of it. */
+  private roomOfFile(docId: string): Promise<RoomName | null> {
+    let room = this.fileRooms.get(docId)
+    if (!room) {
+      room = roomOf(docId).catch(() => null)
+      this.fileRooms.set(docId, room)
+    }
+    return room
   }
 
   /** Waits for every room's envelope to finish its queued writes and compactions. */

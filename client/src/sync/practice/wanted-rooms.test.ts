@@ -18,6 +18,7 @@ function state(extra: Partial<RoomState> = {}): RoomState {
     storageError: null,
     undecryptableEntries: 0,
     resentEntries: 0,
+    restoredEntries: 0,
     restoring: false,
     ...extra,
   }

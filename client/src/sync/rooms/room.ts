@@ -79,6 +79,8 @@ export interface RoomState {
    * new client id, in this session (delivery-check.ts).
    */
   readonly resentEntries: number
+  /** Entries a deletion from the relay or another tab removed uncovered, written back (Envelope). */
+  readonly restoredEntries: number
   readonly restoring: boolean
 }
 
@@ -442,6 +444,7 @@ export class Room {
       storageError: this.store?.storageError ?? null,
       undecryptableEntries: this.env?.stats().undecryptable ?? 0,
       resentEntries: this.delivery?.resentEntries ?? 0,
+      restoredEntries: this.env?.stats().restored ?? 0,
       restoring: this.restoring,
     }
   }

@@ -23,6 +23,7 @@ export function SyncStatus(props: { space: PracticeHandle }) {
         {text.progress ? <span className="sync__progress">{text.progress}</span> : <span className="sync__last">{text.lastExchange}</span>}
         {text.undecryptable ? <> <span className="sync__undecryptable">{text.undecryptable}</span></> : null}
         {text.resent ? <> <span className="sync__resent">{text.resent}</span></> : null}
+        {text.restored ? <> <span className="sync__restored">{text.restored}</span></> : null}
         {text.digests ? <> <span className="sync__digests">{text.digests}</span></> : null}
         {text.restoring ? <> <span className="sync__restoring">{text.restoring}</span></> : null}
       </div>

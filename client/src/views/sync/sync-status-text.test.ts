@@ -51,6 +51,12 @@ describe('sync indicator text', () => {
     expect(describeSyncState(state({ resentEntries: 3 }), fr).resent).toBe('3 modifications de cet appareil avaient été remplacées sur le relais : renvoyées')
   })
 
+  it('says when deletions no readable snapshot covered were refused and their entries written back', () => {
+    expect(describeSyncState(state({ restoredEntries: 1 }), fr).restored).toBe('1 entrée supprimée sans instantané couvrant : rétablie')
+    expect(describeSyncState(state({ restoredEntries: 5 }), fr).restored).toBe('5 entrées supprimées sans instantané couvrant : rétablies')
+    expect(describeSyncState(state({}), fr).restored).toBeNull()
+  })
+
   it('says when a digest of the relay did not open here, and once this device replaced it', () => {
     expect(describeSyncState(state({ unreadableDigests: 1 }), fr).digests).toBe('1 aperçu illisible sur le relais, ignoré')
     expect(describeSyncState(state({ unreadableDigests: 2, replacedDigests: 1 }), fr).digests).toBe('1 aperçu illisible sur le relais, ignoré')

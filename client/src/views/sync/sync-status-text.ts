@@ -12,6 +12,8 @@ export interface SyncStatusText {
   readonly lastExchange: string
   /** '1 donnée illisible ignorée', or null when every entry could be read. */
   readonly undecryptable: string | null
+  /** '3 entrées supprimées sans instantané couvrant : rétablies', or null when no deletion was refused. */
+  readonly restored: string | null
   /**
    * 'des modifications de cet appareil avaient été remplacées sur le relais : renvoyées' once the
    * relay was found holding something else at this device's clocks (and the changes were sent
@@ -41,6 +43,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
         : t('sync.lastExchange', { time: translator.timeOf(state.lastExchangeAt) }),
     undecryptable: state.undecryptableEntries > 0 ? plural('sync.undecryptable', state.undecryptableEntries) : null,
     resent: state.resentEntries > 0 ? plural('sync.resent', state.resentEntries) : null,
+    restored: state.restoredEntries > 0 ? plural('sync.restoredEntries', state.restoredEntries) : null,
     digests: digestsText(state, translator),
     progress: progressText(state, translator),
     restoring: state.restoring ? t('sync.restoring') : null,

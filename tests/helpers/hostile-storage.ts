@@ -1,0 +1,49 @@
+/**
+ * A hostile relay operator (or anyone who can write the relay's disk), for tests of what devices
+ * do with what the relay hands them: edits the stored rows of a space's rooms directly, past the
+ * relay's checks of what sockets send (relay/src/rooms/update-check.ts refuses a bare deletion from
+ * a device; nothing stops the one who holds the disk).
+ */
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import * as Y from 'yjs'
+import { SQLITE_FILE_NAME } from '../../relay/src/storage/sqlite-storage'
+import type { InMemoryRelay } from './in-memory-relay'
+
+/** The ids of the rooms the relay admitted for a space (read beside the relay, not through it). */
+export function storedRoomIds(relay: InMemoryRelay, spaceId: string): string[] {
+  const db = new Database(join(relay.dataDir, SQLITE_FILE_NAME), { readonly: true })
+  try {
+    return (db.prepare('SELECT room_id FROM rooms WHERE space_id = ? ORDER BY room_id').all(spaceId) as Array<{ room_id: string }>).map((row) => row.room_id)
+  } finally {
+    db.close()
+  }
+}
+
+/** The live envelope entries the relay's storage holds for a room (its rows merged, as the relay loads them). */
+export async function storedLiveEntries(relay: InMemoryRelay, spaceId: string, roomId: string): Promise<number> {
+  const doc = new Y.Doc({ gc: true })
+  for (const update of (await relay.storage.loadUpdates(spaceId, roomId)).updates) Y.applyUpdate(doc, update)
+  return doc.getArray('entries').length
+}
+
+/**
+ * Wipes every room of a space on the relay's disk: a delete set over every entry (the update of
+ * attack 1 in issue 18), then the rows folded into one snapshot, so the deleted ciphertext is gone
+ * from the relay for good. The rooms must be unloaded (no socket open on them): a loaded room
+ * would neither see nor keep the edit. Returns the number of entries deleted.
+ */
+export async function wipeStoredSpace(relay: InMemoryRelay, spaceId: string): Promise<number> {
+  if (relay.loadedRooms() !== 0) throw new Error('Unload the rooms first (cut the network and wait): a loaded room keeps its state')
+  let wiped = 0
+  for (const roomId of storedRoomIds(relay, spaceId)) {
+    const stored = await relay.storage.loadUpdates(spaceId, roomId)
+    const doc = new Y.Doc({ gc: true })
+    for (const update of stored.updates) Y.applyUpdate(doc, update)
+    const entries = doc.getArray('entries')
+    wiped += entries.length
+    doc.transact(() => entries.delete(0, entries.length))
+    await relay.storage.compact(spaceId, roomId, Y.encodeStateAsUpdate(doc), stored.lastSeq)
+  }
+  return wiped
+}
