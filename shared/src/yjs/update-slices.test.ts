@@ -197,6 +197,23 @@ describe('stateSlices', () => {
     })
   }
 
+  it('cuts a later chunk into slices of the size asked even though it refers to earlier chunks, which the doc holds', () => {
+    const source = applied(history(77, 600))
+    const chunks = [...stateSlices(source, { maxStructs: 60 })]
+    expect(chunks.length).toBeGreaterThan(4)
+    const doc = new Y.Doc()
+    for (const chunk of chunks) {
+      const slices = sliceUpdate(chunk, 10)
+      for (const slice of slices) {
+        Y.applyUpdate(doc, slice)
+        expect(doc.store.pendingStructs).toBeNull()
+      }
+      // No "rest" slice holding what referred to earlier chunks: every slice within the size.
+      for (const slice of slices) expect(Y.decodeUpdate(slice).structs.length).toBeLessThanOrEqual(10)
+    }
+    expectSameDoc(doc, source)
+  })
+
   it('gives the whole state at once when it fits, and goes through the encoded state when structs are pending', () => {
     const updates = history(11, 200)
     const small = applied(updates)

@@ -185,7 +185,21 @@ function* cut(clients: ReadonlyMap<number, readonly Struct[]>, ds: DeleteSet, ma
   const next = new Map<number, number>([...clients.keys()].map((c) => [c, 0]))
   const held = new Map<number, number>()
   const stopped = new Set<number>()
-  const holds = (id: Y.ID) => id.clock < (held.get(id.client) ?? 0)
+  /** Per client: the clocks this update holds of it, from its first struct to the end of its last. */
+  const spans = new Map<number, readonly [number, number]>()
+  for (const [client, list] of clients) {
+    const last = list[list.length - 1]
+    if (last) spans.set(client, [list[0]!.id.clock, last.id.clock + last.length])
+  }
+  // A struct outside the update (before its first clock of that writer, or of a writer it does not
+  // hold) is in the doc already or missing from both: Yjs keeps what needs it pending alike, whole
+  // or sliced, so only what the update itself holds orders the slices. (Counting those as unheld
+  // sent all of a compaction's later chunks to one last slice: one long task per chunk.)
+  const holds = (id: Y.ID) => {
+    const span = spans.get(id.client)
+    if (!span || id.clock < span[0] || id.clock >= span[1]) return true
+    return id.clock < (held.get(id.client) ?? 0)
+  }
   for (;;) {
     const runs: Array<{ client: number; structs: Struct[] }> = []
     let room = maxStructs
