@@ -30,6 +30,8 @@ afterEach(() => {
 /** A connection that keeps every frame it is sent, decoded enough to tell updates from ACKs. */
 class RecordingPeer implements RoomPeer {
   readonly updates: Uint8Array[] = []
+  /** The sync type of each update frame: 1 step 2, 2 update. */
+  readonly syncTypes: number[] = []
   readonly acks: Map<number, number>[] = []
   send(frame: Uint8Array): void {
     const decoder = decoding.createDecoder(frame)
@@ -37,7 +39,11 @@ class RecordingPeer implements RoomPeer {
     if (type === MessageType.Ack) this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
     else if (type === MessageType.Sync) {
       // Step 1 carries a state vector; step 2 and update carry an update.
-      if (decoding.readVarUint(decoder) !== 0) this.updates.push(decoding.readVarUint8Array(decoder))
+      const syncType = decoding.readVarUint(decoder)
+      if (syncType !== 0) {
+        this.syncTypes.push(syncType)
+        this.updates.push(decoding.readVarUint8Array(decoder))
+      }
     }
   }
 }
@@ -174,6 +180,35 @@ describe('Room write path', () => {
     Y.applyUpdate(copy, device.updates.at(-1)!)
     expect(copy.getArray('entries').toArray()).toEqual([testEntry('mine', new Uint8Array(28))])
     expect(covers(device.acks.at(-1), client)).toBe(true)
+    room.destroy()
+  })
+
+  it('answers a device that holds nothing of a big room with updates of about a megabyte, then the step 2', async () => {
+    const room = await loadRoom(gatedStorage().storage)
+    const writer = new RecordingPeer()
+    room.join(writer)
+    // 6 MB of entries from one writer, in one struct (Yjs merges a writer's consecutive entries).
+    const doc = new Y.Doc()
+    doc.getArray('entries').push(Array.from({ length: 12 }, (_, i) => testEntry(`big-${i}`, new Uint8Array(500_000).fill(i))))
+    await room.handle(writer, { type: 'sync-step2', update: Y.encodeStateAsUpdate(doc) })
+    const fresh = new RecordingPeer()
+    room.join(fresh)
+    await room.handle(fresh, { type: 'sync-step1', stateVector: Y.encodeStateVector(new Y.Doc()) })
+    // Updates first, the step 2 last: the device is synced once it has applied them all.
+    expect(fresh.syncTypes.length).toBeGreaterThanOrEqual(5)
+    expect(fresh.syncTypes.slice(0, -1).every((type) => type === 2)).toBe(true)
+    expect(fresh.syncTypes.at(-1)).toBe(1)
+    for (const update of fresh.updates.slice(0, -1)) expect(update.byteLength).toBeLessThan(1_100_000)
+    const copy = new Y.Doc()
+    for (const update of fresh.updates) Y.applyUpdate(copy, update)
+    expect(copy.store.pendingStructs).toBeNull()
+    expect(Y.encodeStateVector(copy)).toEqual(Y.encodeStateVector(room.doc))
+    expect(copy.getArray('entries').length).toBe(12)
+    // A device that holds part of the room: one step 2, as y-protocols writes it.
+    const known = new RecordingPeer()
+    room.join(known)
+    await room.handle(known, { type: 'sync-step1', stateVector: Y.encodeStateVector(copy) })
+    expect(known.syncTypes).toEqual([1])
     room.destroy()
   })
 

@@ -31,7 +31,7 @@ import { errorFields, type Logger } from '../log'
 import type { RelayMetrics, UpdateVerdictLabel } from '../metrics/relay-metrics'
 import { SpaceQuotaError, type RelayStorage } from '../storage/relay-storage'
 import { FrameError } from './frame-error'
-import { encodeAck, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type IncomingFrame } from './frames'
+import { encodeAck, encodeSyncStep1, encodeSyncStep2Frames, encodeUpdate, type IncomingFrame } from './frames'
 import { SerialQueue } from './serial-queue'
 import { checkUpdate, type UpdateVerdict } from './update-check'
 
@@ -145,7 +145,7 @@ export class Room {
         // Behind the queued appends: an update forwarded before this device joined is in the doc
         // by the time step 2 is encoded.
         await this.writes.run(() => {
-          peer.send(encodeSyncStep2(this.doc, frame.stateVector))
+          for (const answer of encodeSyncStep2Frames(this.doc, frame.stateVector)) peer.send(answer)
           // What step 2 carried came from the doc, hence from storage: durable.
           peer.send(encodeAck(Y.encodeStateVector(this.doc)))
         })

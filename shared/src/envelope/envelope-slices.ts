@@ -12,7 +12,7 @@
  * chunks of SNAPSHOT_CHUNK_BYTES (envelope.ts).
  */
 import * as Y from 'yjs'
-import { slicesOf, type Struct } from '../yjs/update-slices'
+import { slicesOf, stateSlices, type Struct } from '../yjs/update-slices'
 
 /** Ciphertext per slice, about: a few tens of milliseconds of copies on a tablet. */
 export const ENVELOPE_SLICE_BYTES = 1 << 20
@@ -46,4 +46,13 @@ export function worthSlicing(update: Uint8Array, sliceBytes = ENVELOPE_SLICE_BYT
  */
 export function envelopeSlices(update: Uint8Array, sliceBytes = ENVELOPE_SLICE_BYTES): Generator<Uint8Array> {
   return slicesOf(update, { maxStructs: ENVELOPE_SLICE_STRUCTS, maxWeight: sliceBytes, weigh: entryBytes })
+}
+
+/**
+ * A whole envelope's state in slices of about `sliceBytes` of entries, cut from the doc's own
+ * structs (no encode-then-decode): what the relay sends a device that holds nothing of a big room
+ * (relay/src/rooms/frames.ts). One slice when the state is within it.
+ */
+export function envelopeStateSlices(doc: Y.Doc, sliceBytes = ENVELOPE_SLICE_BYTES): Uint8Array[] {
+  return [...stateSlices(doc, { maxStructs: ENVELOPE_SLICE_STRUCTS, maxWeight: sliceBytes, weigh: entryBytes })]
 }
