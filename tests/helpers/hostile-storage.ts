@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import * as Y from 'yjs'
-import { SQLITE_FILE_NAME } from '../../relay/src/storage/sqlite-storage'
+import { SQLITE_FILE_NAME, SqliteStorage } from '../../relay/src/storage/sqlite-storage'
 import type { InMemoryRelay } from './in-memory-relay'
 
 /** The ids of the rooms the relay admitted for a space (read beside the relay, not through it). */
@@ -44,6 +44,36 @@ export async function wipeStoredSpace(relay: InMemoryRelay, spaceId: string): Pr
     wiped += entries.length
     doc.transact(() => entries.delete(0, entries.length))
     await relay.storage.compact(spaceId, roomId, Y.encodeStateAsUpdate(doc), stored.lastSeq)
+  }
+  return wiped
+}
+
+/**
+ * The same wipe on a stopped relay process's data folder (an e2e test's relay): every room of every
+ * space, a delete set over every entry, then the rows folded. Returns the number of entries deleted.
+ */
+export async function wipeStoredRelay(dataDir: string): Promise<number> {
+  const db = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true })
+  let rooms: Array<{ space_id: string; room_id: string }>
+  try {
+    rooms = db.prepare('SELECT space_id, room_id FROM rooms ORDER BY space_id, room_id').all() as typeof rooms
+  } finally {
+    db.close()
+  }
+  const storage = new SqliteStorage({ dataDir })
+  let wiped = 0
+  try {
+    for (const { space_id: spaceId, room_id: roomId } of rooms) {
+      const stored = await storage.loadUpdates(spaceId, roomId)
+      const doc = new Y.Doc({ gc: true })
+      for (const update of stored.updates) Y.applyUpdate(doc, update)
+      const entries = doc.getArray('entries')
+      wiped += entries.length
+      doc.transact(() => entries.delete(0, entries.length))
+      await storage.compact(spaceId, roomId, Y.encodeStateAsUpdate(doc), stored.lastSeq)
+    }
+  } finally {
+    await storage.close()
   }
   return wiped
 }
