@@ -85,8 +85,8 @@ export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array
  */
 export function encodeSyncStep2Frames(doc: Y.Doc, stateVector: Uint8Array): Uint8Array[] {
   if (Y.decodeStateVector(stateVector).size > 0) return [encodeSyncStep2(doc, stateVector)]
+  // One slice when the room is small: the whole state, the step 2 y-protocols would write.
   const slices = envelopeStateSlices(doc)
-  if (slices.length === 1) return [encodeSyncStep2(doc, stateVector)]
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MessageType.Sync)
   encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)

@@ -56,3 +56,19 @@ export function envelopeSlices(update: Uint8Array, sliceBytes = ENVELOPE_SLICE_B
 export function envelopeStateSlices(doc: Y.Doc, sliceBytes = ENVELOPE_SLICE_BYTES): Uint8Array[] {
   return [...stateSlices(doc, { maxStructs: ENVELOPE_SLICE_STRUCTS, maxWeight: sliceBytes, weigh: entryBytes })]
 }
+
+/**
+ * Applies an envelope update slice by slice, `nextSlice()` between two (the page given back),
+ * stopping early once `stop()` says so. True when every slice was applied. Throws what Yjs throws
+ * on a malformed update (before anything of it is applied, when its first slice is).
+ */
+export async function applyInSlices(doc: Y.Doc, update: Uint8Array, origin: unknown, nextSlice: () => Promise<void>, stop: () => boolean = () => false): Promise<boolean> {
+  let first = true
+  for (const slice of envelopeSlices(update)) {
+    if (!first) await nextSlice()
+    first = false
+    if (stop()) return false
+    Y.applyUpdate(doc, slice, origin)
+  }
+  return true
+}

@@ -104,11 +104,6 @@ export interface EnvelopeOptions {
 /** A snapshot's entries hold about this much each, at most (see the header: compaction). */
 export const SNAPSHOT_CHUNK_BYTES = 512 * 1024
 
-/** The update that holds nothing: [no client][no deletion]. */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.byteLength === 2 && update[0] === 0 && update[1] === 0
-}
-
 export class EnvelopeClosedError extends Error {
   override name = 'EnvelopeClosedError'
 }
@@ -743,7 +738,7 @@ export class Envelope {
   /** The doc's whole state as the plaintexts of a snapshot's entries: one, or chunks in causal order. */
   private snapshotUpdates(doc: Y.Doc): Uint8Array[] {
     const limits = { maxStructs: Number.MAX_SAFE_INTEGER, maxWeight: this.snapshotChunkBytes, weigh: estimatedBytes }
-    return [...stateSlices(doc, limits)].filter((update) => !isEmptyUpdate(update))
+    return [...stateSlices(doc, limits)]
   }
 
   private async compactNow(open: OpenDoc): Promise<void> {

@@ -11,7 +11,7 @@
  *   update  = structs of each client (clock ranges) ‖ delete set
  *   slices  = [ structs ⊂ update, in causal order, at most `maxStructs` (and `maxWeight`) each,
  *               empty delete set ] …
- *             [ what no slice could hold, if any ]  [ no struct, the update's whole delete set ]
+ *             [ what no slice could hold, if any ]  [ no struct, the update's delete set, if any ]
  *
  * Causal order: a slice holds, for each client, the structs following what earlier slices held of
  * it, and stops a client's run before a struct whose origin, right origin or parent (another
@@ -239,7 +239,8 @@ function* cut(clients: ReadonlyMap<number, readonly Struct[]>, ds: DeleteSet, ma
   // Yjs would have kept it: pending in the doc until what it needs arrives. Then the deletions.
   const rest = [...clients].map(([client, list]) => ({ client, structs: list.slice(next.get(client)) })).filter((run) => run.structs.length > 0)
   if (rest.length > 0) yield encodeSlice(rest)
-  yield encodeDeleteSet(ds)
+  // No slice for a delete set with nothing in it: every caller would skip an update that holds nothing.
+  if ([...ds.clients.values()].some((deletes) => deletes.length > 0)) yield encodeDeleteSet(ds)
 }
 
 /** An update of no struct and the delete set `ds` (V1: client, count, then clock and length pairs). */

@@ -21,7 +21,7 @@
  * the rows below it are this adapter's to load) and `_dbsize` its row count.
  */
 import * as Y from 'yjs'
-import { envelopeSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
+import { applyInSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
 import { IndexeddbPersistence, PREFERRED_TRIM_SIZE } from 'y-indexeddb'
 import type { RowWriter } from './row-writer'
 
@@ -111,12 +111,7 @@ async function loadInSteps(db: IDBDatabase, last: number, doc: Y.Doc, origin: un
       }
       // A row of megabytes (the main room's, rewritten as one): in slices, the thread given back.
       applySmall()
-      let firstSlice = true
-      for (const slice of envelopeSlices(value)) {
-        if (!firstSlice) await nextSlice()
-        firstSlice = false
-        Y.applyUpdate(doc, slice, origin)
-      }
+      await applyInSlices(doc, value, origin, nextSlice)
     }
     applySmall()
     from = (keys[keys.length - 1] as number) + 1

@@ -30,7 +30,7 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
-import { envelopeSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
+import { applyInSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
 import { CrossTabProvider } from './cross-tab-provider'
 import { AUTH_SUBPROTOCOL_PREFIX, MessageType, Paths, SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
 import { decodeRelayFrame, RelayFrameError, type RelayFrame } from '../relay/relay-frames'
@@ -192,7 +192,7 @@ export class RelayLink {
       // emitSynced is y-websocket's way of telling a socket's frame from another tab's.
       this.onEvent({ kind: 'frame', frame, from: emitSynced ? 'relay' : 'tab' })
       if (emitSynced && (frame.type === 'sync-step2' || frame.type === 'sync-update') && worthSlicing(frame.update)) {
-        void this.applyInSlices(frame.update, frame.type === 'sync-step2')
+        void this.applySliced(frame.update, frame.type === 'sync-step2')
         return
       }
       original?.(encoder, decoder, provider, emitSynced, messageType)
@@ -209,20 +209,12 @@ export class RelayLink {
    * its socket closed meanwhile (the next socket's step 2 will). An update that does not decode
    * is a bad frame: the socket is closed, as for any frame that does not decode.
    */
-  private async applyInSlices(update: Uint8Array, stepTwo: boolean): Promise<void> {
+  private async applySliced(update: Uint8Array, stepTwo: boolean): Promise<void> {
     const generation = this.socketGeneration
     this.backlog = []
     try {
-      let first = true
-      for (const slice of envelopeSlices(update)) {
-        // The delete set's slice of an update that deletes nothing: [no struct][no deletion].
-        if (slice.byteLength === 2 && slice[0] === 0 && slice[1] === 0) continue
-        if (!first) await this.nextSlice()
-        first = false
-        if (this.destroyed) return
-        Y.applyUpdate(this.provider.doc, slice, this.provider)
-      }
-      if (stepTwo && generation === this.socketGeneration && !this.provider.synced) this.provider.synced = true
+      const whole = await applyInSlices(this.provider.doc, update, this.provider, this.nextSlice, () => this.destroyed)
+      if (whole && stepTwo && generation === this.socketGeneration && !this.provider.synced) this.provider.synced = true
     } catch (error) {
       this.onEvent({ kind: 'bad-frame', error: new RelayFrameError(`Undecodable update from the relay (${error instanceof Error ? error.message : 'unknown error'})`) })
       this.provider.disconnect()
