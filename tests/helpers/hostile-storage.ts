@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import * as Y from 'yjs'
 import { SQLITE_FILE_NAME, SqliteStorage } from '../../relay/src/storage/sqlite-storage'
+import type { RelayStorage } from '../../relay/src/storage/relay-storage'
 import type { InMemoryRelay } from './in-memory-relay'
 
 /** The ids of the rooms the relay admitted for a space (read beside the relay, not through it). */
@@ -36,15 +37,19 @@ export async function storedLiveEntries(relay: InMemoryRelay, spaceId: string, r
 export async function wipeStoredSpace(relay: InMemoryRelay, spaceId: string): Promise<number> {
   if (relay.loadedRooms() !== 0) throw new Error('Unload the rooms first (cut the network and wait): a loaded room keeps its state')
   let wiped = 0
-  for (const roomId of storedRoomIds(relay, spaceId)) {
-    const stored = await relay.storage.loadUpdates(spaceId, roomId)
-    const doc = new Y.Doc({ gc: true })
-    for (const update of stored.updates) Y.applyUpdate(doc, update)
-    const entries = doc.getArray('entries')
-    wiped += entries.length
-    doc.transact(() => entries.delete(0, entries.length))
-    await relay.storage.compact(spaceId, roomId, Y.encodeStateAsUpdate(doc), stored.lastSeq)
-  }
+  for (const roomId of storedRoomIds(relay, spaceId)) wiped += await wipeStoredRoom(relay.storage, spaceId, roomId)
+  return wiped
+}
+
+/** One room wiped in `storage`: every entry deleted, the rows folded. Returns how many entries. */
+async function wipeStoredRoom(storage: Pick<RelayStorage, 'loadUpdates' | 'compact'>, spaceId: string, roomId: string): Promise<number> {
+  const stored = await storage.loadUpdates(spaceId, roomId)
+  const doc = new Y.Doc({ gc: true })
+  for (const update of stored.updates) Y.applyUpdate(doc, update)
+  const entries = doc.getArray('entries')
+  const wiped = entries.length
+  doc.transact(() => entries.delete(0, entries.length))
+  await storage.compact(spaceId, roomId, Y.encodeStateAsUpdate(doc), stored.lastSeq)
   return wiped
 }
 
@@ -63,15 +68,7 @@ export async function wipeStoredRelay(dataDir: string): Promise<number> {
   const storage = new SqliteStorage({ dataDir })
   let wiped = 0
   try {
-    for (const { space_id: spaceId, room_id: roomId } of rooms) {
-      const stored = await storage.loadUpdates(spaceId, roomId)
-      const doc = new Y.Doc({ gc: true })
-      for (const update of stored.updates) Y.applyUpdate(doc, update)
-      const entries = doc.getArray('entries')
-      wiped += entries.length
-      doc.transact(() => entries.delete(0, entries.length))
-      await storage.compact(spaceId, roomId, Y.encodeStateAsUpdate(doc), stored.lastSeq)
-    }
+    for (const { space_id: spaceId, room_id: roomId } of rooms) wiped += await wipeStoredRoom(storage, spaceId, roomId)
   } finally {
     await storage.close()
   }
