@@ -71,7 +71,9 @@ export class RoomDelivery {
    */
   frame(frame: RelayFrame, live: boolean): void {
     if (frame.type === 'sync-step2' && this.check?.awaitingAnswer) this.judge(frame.update)
-    else if (frame.type === 'sync-update') this.forwarded(frame.update)
+    // A clock can be taken online only while this device's entry at it is in flight: with nothing
+    // pending, a forwarded update is not decoded here (Yjs decodes it once, to apply it).
+    else if (frame.type === 'sync-update' && this.parts.progress.pending() > 0) this.forwarded(frame.update)
     else if (frame.type === 'ack' && live) this.checkAgain(frame)
   }
 
