@@ -231,14 +231,8 @@ export class PatientSearchIndex {
     }
   }
 
-  /**
-   * The index of a doc, attached, built `perSlice` patients at a time with `nextSlice()` awaited
-   * in between: reading 20,000 records (validation, folded words) is most of a second on a tablet,
-   * which must not be one task. A record changed meanwhile is read again at the next search, as
-   * after any change.
-   */
-  /** The index of a list of patients (a digest's), built `perSlice` patients at a time. */
-  static async fromPatients(patients: readonly Patient[], nextSlice: () => Promise<void>, perSlice = 1_000): Promise<PatientSearchIndex> {
+  /** The index of a list of patients (a digest's), built `perSlice` patients at a time (see `build`). */
+  static async fromPatients(patients: readonly Patient[], nextSlice: () => Promise<void>, perSlice = 500): Promise<PatientSearchIndex> {
     const index = new PatientSearchIndex([])
     for (let i = 0; i < patients.length; i += perSlice) {
       if (i > 0) await nextSlice()
@@ -247,7 +241,14 @@ export class PatientSearchIndex {
     return index
   }
 
-  static async build(doc: Y.Doc, nextSlice: () => Promise<void>, perSlice = 1_000): Promise<PatientSearchIndex> {
+  /**
+   * The index of a doc, attached, built `perSlice` patients at a time with `nextSlice()` awaited
+   * in between: reading 20,000 records (validation, folded words) is most of a second on a tablet,
+   * which must not be one task. 250 records are ≈ 25 ms on a 2-core machine, twice that while it
+   * is busy (1,000 were a task of 190 ms during a join). A record changed meanwhile is read again
+   * at the next search, as after any change.
+   */
+  static async build(doc: Y.Doc, nextSlice: () => Promise<void>, perSlice = 250): Promise<PatientSearchIndex> {
     const index = new PatientSearchIndex(doc, { readNow: false }).attach()
     const ids = [...doc.getMap<unknown>(NAME).keys()]
     for (let i = 0; i < ids.length; i += perSlice) {
