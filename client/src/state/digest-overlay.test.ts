@@ -10,6 +10,7 @@ import { DigestOverlay, DigestOverlayCache, LocalPatientWrites, overlayPatients,
 import { PatientIndexCache, whenBuilt } from './patient-index-cache'
 import { DirectorySnapshotStore } from './directory-snapshot'
 import { DocSnapshotStore, DocVersion } from './doc-snapshot'
+import { afterQueuedTasks } from '../sync/decode/after-this-task'
 
 const clock = steppingClock()
 
@@ -72,7 +73,7 @@ describe('overlayPatients', () => {
 })
 
 describe('DigestOverlay', () => {
-  it('shows the digest with this device’s patient writes over it, a new object only when they change', () => {
+  it('shows the digest with this device’s patient writes over it, a new object only when they change', async () => {
     const { fresh, digest, producer } = practice()
     const holder = new DirectoryDigestHolder()
     const overlay = new DigestOverlayCache(holder).get(fresh)
@@ -81,6 +82,7 @@ describe('DigestOverlay', () => {
     expect(overlay.current()).toBeNull()
 
     holder.set(digest)
+    await afterQueuedTasks()
     expect(heard).toBe(1)
     expect(overlay.current()).toBe(digest)
 
@@ -95,6 +97,7 @@ describe('DigestOverlay', () => {
 
     // The sync brings the rest: nothing to re-read, nothing heard.
     Y.applyUpdate(fresh, Y.encodeStateAsUpdate(producer))
+    await afterQueuedTasks()
     expect(heard).toBe(2)
     expect(overlay.current()).toBe(shown)
 

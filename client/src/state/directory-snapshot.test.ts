@@ -9,6 +9,7 @@ import { activePatientsOfDigest, patientIndexOfDigest } from './directory'
 import { DirectorySnapshotStore } from './directory-snapshot'
 import { DocSnapshotStore, DocVersion } from './doc-snapshot'
 import { PatientIndexCache, whenBuilt } from './patient-index-cache'
+import { afterQueuedTasks } from '../sync/decode/after-this-task'
 
 /** A practice's directory as the device that publishes the digest has it. */
 function producerDirectory(): Y.Doc {
@@ -41,7 +42,7 @@ function activePatientsStore(holder: DirectoryDigestHolder, doc: Y.Doc | null) {
 }
 
 describe('DirectorySnapshotStore: what the directory views read', () => {
-  it('reads the digest while one is shown, without reading the doc as it syncs, then the doc once cleared', () => {
+  it('reads the digest while one is shown, without reading the doc as it syncs, then the doc once cleared', async () => {
     const producer = producerDirectory()
     const holder = new DirectoryDigestHolder()
     const fresh = new Y.Doc()
@@ -54,6 +55,7 @@ describe('DirectorySnapshotStore: what the directory views read', () => {
     expect(reads.doc).toBe(1)
 
     holder.set(buildDirectoryDigest(producer, T0))
+    await afterQueuedTasks()
     expect(notified).toBe(1)
     const fromDigest = store.getSnapshot()
     expect(names(fromDigest)).toEqual(['Lefèvre', 'Martin'])
@@ -61,11 +63,13 @@ describe('DirectorySnapshotStore: what the directory views read', () => {
     // The directory arrives in pieces: subscribers hear of it, the snapshot stays the digest's.
     Y.applyUpdate(fresh, Y.encodeStateAsUpdate(producer))
     addPatient(fresh, { birthName: 'Blanc', firstNames: 'Léo' }, alice, steppingClock())
+    await afterQueuedTasks()
     expect(notified).toBe(3)
     expect(store.getSnapshot()).toBe(fromDigest)
     expect(reads).toEqual({ doc: 1, digest: 1 })
 
     holder.clear()
+    await afterQueuedTasks()
     expect(notified).toBe(4)
     expect(names(store.getSnapshot())).toEqual(['Blanc', 'Lefèvre', 'Martin'])
     expect(reads.doc).toBe(2)

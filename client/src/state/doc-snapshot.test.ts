@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DocSnapshotStore, DocVersion } from './doc-snapshot'
+import { afterQueuedTasks } from '../sync/decode/after-this-task'
 
 function namesOf(doc: Y.Doc): string[] {
   return [...doc.getMap<string>('people').values()].sort()
@@ -43,7 +44,7 @@ describe('DocSnapshotStore', () => {
     expect(version.get()).toBe(3)
   })
 
-  it('reads again after a local or a remote change, and notifies subscribers', () => {
+  it('reads again after a local or a remote change, and notifies subscribers: a remote one from a task of its own', async () => {
     const doc = new Y.Doc()
     const version = new DocVersion(doc)
     const store = new DocSnapshotStore(doc, version, namesOf)
@@ -60,13 +61,20 @@ describe('DocSnapshotStore', () => {
     remote.getMap<string>('people').set('c', 'Chloé')
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote))
     expect(store.getSnapshot()).toEqual(['Bob', 'Chloé'])
+    // A slice of a sync is one task; the views render in the next one, once for all that arrived.
+    expect(notified).toBe(1)
+    remote.getMap<string>('people').set('f', 'Fanny')
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote))
+    expect(notified).toBe(1)
+    await afterQueuedTasks()
     expect(notified).toBe(2)
+    expect(store.getSnapshot()).toEqual(['Bob', 'Chloé', 'Fanny'])
 
     unsubscribe()
     doc.getMap<string>('people').set('d', 'Dan')
     expect(notified).toBe(2)
     // Still counted while nobody listens: the next reader sees the change.
-    expect(store.getSnapshot()).toEqual(['Bob', 'Chloé', 'Dan'])
+    expect(store.getSnapshot()).toEqual(['Bob', 'Chloé', 'Dan', 'Fanny'])
   })
 
   it('sees a change made before its first subscription', () => {

@@ -1,4 +1,5 @@
 import type * as Y from 'yjs'
+import { afterThisTask } from '../sync/decode/after-this-task'
 
 /**
  * Counts a doc's committed transactions (local or remote) from the moment it is tracked, for as
@@ -18,8 +19,16 @@ export class DocVersion {
     doc.on('afterTransaction', (transaction: Y.Transaction) => {
       if (!changedContent(transaction)) return
       this.count += 1
-      for (const listener of this.listeners) listener()
+      // A person's own edit shows in this task; what arrived from elsewhere (a slice of a sync,
+      // a colleague's change) from a task of its own, once for all that arrived (after-this-task.ts).
+      // The count moves at once either way: a render for another reason reads the doc as it is.
+      if (transaction.local) this.notify()
+      else afterThisTask(this.notify)
     })
+  }
+
+  private readonly notify = (): void => {
+    for (const listener of this.listeners) listener()
   }
 
   get = (): number => this.count

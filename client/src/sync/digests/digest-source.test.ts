@@ -4,9 +4,10 @@ import { buildDirectoryDigest } from '../../../../shared/src/digest/directory-di
 import { buildWeekDigest } from '../../../../shared/src/digest/week-digest'
 import { T0 } from '../../../../shared/src/model/test-support'
 import { DirectoryDigestHolder, WeekDigestHolder } from './digest-source'
+import { afterQueuedTasks } from '../decode/after-this-task'
 
 describe('DirectoryDigestHolder', () => {
-  it('shows the digest set until cleared, and tells its subscribers each time', () => {
+  it('shows the digest set until cleared, and tells its subscribers each time, from a task of their own', async () => {
     const holder = new DirectoryDigestHolder()
     const first = buildDirectoryDigest(new Y.Doc(), T0)
     const newer = buildDirectoryDigest(new Y.Doc(), T0 + 1)
@@ -16,20 +17,28 @@ describe('DirectoryDigestHolder', () => {
 
     holder.set(first)
     expect(holder.current()).toBe(first)
+    expect(calls).toBe(0)
+    await afterQueuedTasks()
     expect(calls).toBe(1)
     holder.set(first)
+    await afterQueuedTasks()
     expect(calls).toBe(1)
     holder.set(newer)
     expect(holder.current()).toBe(newer)
+    await afterQueuedTasks()
     expect(calls).toBe(2)
 
     holder.clear()
     expect(holder.current()).toBeNull()
+    await afterQueuedTasks()
     expect(calls).toBe(3)
     holder.clear()
+    await afterQueuedTasks()
     expect(calls).toBe(3)
 
     unsubscribe()
+    holder.set(first)
+    await afterQueuedTasks()
     expect(calls).toBe(3)
   })
 
@@ -44,7 +53,7 @@ describe('DirectoryDigestHolder', () => {
     expect(calls).toBe(0)
   })
 
-  it('lets a listener unsubscribe while being notified without skipping the others', () => {
+  it('lets a listener unsubscribe while being notified without skipping the others', async () => {
     const holder = new DirectoryDigestHolder()
     const seen: string[] = []
     const offA = holder.subscribe(() => {
@@ -53,7 +62,9 @@ describe('DirectoryDigestHolder', () => {
     })
     holder.subscribe(() => seen.push('b'))
     holder.set(buildDirectoryDigest(new Y.Doc(), T0))
+    await afterQueuedTasks()
     holder.clear()
+    await afterQueuedTasks()
     expect(seen).toEqual(['a', 'b', 'b'])
   })
 })

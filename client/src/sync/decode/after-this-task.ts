@@ -1,0 +1,48 @@
+/**
+ * Runs callbacks in a task of their own, soon after the current one, each once however often it
+ * was asked for meanwhile.
+ *
+ * Why: a view's store tells React of a change by calling its listener, and React renders a
+ * `useSyncExternalStore` change synchronously, in the task that changed the store. When that task
+ * is one slice of a big sync being applied (a directory of 20,000 patients arrives as ≈ 27 slices,
+ * each one task), the slice and the render it causes added up to tasks of 124–166 ms. Told from a
+ * task of their own, the views render between two slices, and once for every change that arrived
+ * since they last rendered rather than once per slice. A person's own edits are not deferred
+ * (doc-snapshot.ts): a controlled input must see its doc in the same task.
+ */
+
+const queued = new Set<() => void>()
+let scheduled = false
+
+export function afterThisTask(callback: () => void): void {
+  queued.add(callback)
+  if (scheduled) return
+  scheduled = true
+  newTask(flush)
+}
+
+function flush(): void {
+  scheduled = false
+  const callbacks = [...queued]
+  queued.clear()
+  for (const callback of callbacks) callback()
+}
+
+/** A MessageChannel message is a task without setTimeout's clamping to ≥ 4 ms when nested. */
+function newTask(run: () => void): void {
+  if (typeof MessageChannel === 'function') {
+    const channel = new MessageChannel()
+    channel.port1.onmessage = () => {
+      channel.port1.close()
+      run()
+    }
+    channel.port2.postMessage(null)
+    return
+  }
+  setTimeout(run, 0)
+}
+
+/** Resolves once the callbacks asked for so far have run (tests, tools). */
+export function afterQueuedTasks(): Promise<void> {
+  return new Promise((resolve) => afterThisTask(resolve))
+}
