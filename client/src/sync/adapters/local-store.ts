@@ -9,9 +9,10 @@
  *   - `storeState()` resolves before its write is even issued, so "rewritten" cannot be awaited.
  *
  * Here every write is one readwrite transaction on `updates` whose outcome (complete / abort) is
- * reported, and `rewrite()` replaces every row with the doc's full state in one transaction that
- * resolves only once committed. The database layout stays y-indexeddb's (stores `updates`,
- * autoincrement, and `custom`), so y-indexeddb reads back what is written here.
+ * reported, and `rewrite()` replaces every row with the doc's full state (in rows of about a
+ * megabyte) in one transaction that resolves only once committed. The database layout stays
+ * y-indexeddb's (stores `updates`, autoincrement, and `custom`), so y-indexeddb reads back what
+ * is written here.
  *
  * What this relies on in y-indexeddb beyond its public surface, each checked by
  * local-store.test.ts so that an upgrade changing it fails there: the update listener it installs
@@ -21,7 +22,7 @@
  * the rows below it are this adapter's to load) and `_dbsize` its row count.
  */
 import * as Y from 'yjs'
-import { applyInSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
+import { applyInSlices, envelopeStateSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
 import { IndexeddbPersistence, PREFERRED_TRIM_SIZE } from 'y-indexeddb'
 import type { RowWriter } from './row-writer'
 
@@ -129,6 +130,8 @@ function committed(tx: IDBTransaction): Promise<void> {
 
 export class LocalStore {
   private readonly cleanups: Array<() => void> = []
+  /** Rows the last rewrite wrote: "many rows" counts those added since (a room of ≥ 500 MB would rewrite at every write). */
+  private snapshotRows = 0
 
   private constructor(
     private readonly persistence: IndexeddbPersistence,
@@ -184,33 +187,42 @@ export class LocalStore {
   }
 
   /**
-   * Writes the doc's whole state as one row and deletes every older row, in one transaction:
-   * resolves once committed. After a failed write this is what makes the local copy whole again;
-   * after a compaction, what drops the ciphertext of removed entries from the device.
+   * Writes the doc's whole state and deletes every older row, in one transaction: resolves once
+   * committed. After a failed write this is what makes the local copy whole again; after a
+   * compaction, what drops the ciphertext of removed entries from the device. The state is written
+   * as rows of about a megabyte of entries (envelopeStateSlices, cut in this task so that no
+   * update falls between two of them): IndexedDB deserializes a row whole when it is read, and the
+   * main room's 31 MB as one row was a task of ≈ 140 ms at every cold start.
    */
   async rewrite(): Promise<void> {
     const db = this.persistence.db
     if (db === null) throw new LocalWriteError('The local database is not open')
+    const slices = envelopeStateSlices(this.doc)
+    const rows = slices.length > 0 ? slices : [Y.encodeStateAsUpdate(this.doc)]
     const writer = this.offThread
     if (writer) {
-      const key = await writer.replace(this.name, Y.encodeStateAsUpdate(this.doc))
+      const key = await writer.replace(this.name, rows)
       // y-indexeddb reads rows from _dbref on: keep it past the snapshot it would read back.
       this.persistence._dbref = Math.max(this.persistence._dbref, key + 1)
-      this.persistence._dbsize = 1
+      this.persistence._dbsize = rows.length
+      this.snapshotRows = rows.length
       return
     }
     const tx = db.transaction([UPDATES_STORE], 'readwrite')
     const store = tx.objectStore(UPDATES_STORE)
     const done = committed(tx)
-    const request = store.add(Y.encodeStateAsUpdate(this.doc))
-    request.addEventListener('success', () => {
-      const key = request.result as number
-      store.delete(IDBKeyRange.upperBound(key, true))
-      // y-indexeddb reads rows from _dbref on: keep it past the snapshot it would read back.
-      this.persistence._dbref = key + 1
+    rows.forEach((row, i) => {
+      const request = store.add(row)
+      request.addEventListener('success', () => {
+        const key = request.result as number
+        if (i === 0) store.delete(IDBKeyRange.upperBound(key, true))
+        // y-indexeddb reads rows from _dbref on: keep it past the snapshot it would read back.
+        this.persistence._dbref = key + 1
+      })
     })
     await done
-    this.persistence._dbsize = 1
+    this.persistence._dbsize = rows.length
+    this.snapshotRows = rows.length
   }
 
   async destroy(): Promise<void> {
@@ -230,7 +242,7 @@ export class LocalStore {
       // What y-indexeddb itself applied (read from IndexedDB) is already there.
       if (origin === persistence || persistence.db === null) return
       const counted = () => {
-        if (++persistence._dbsize >= PREFERRED_TRIM_SIZE) hooks.onManyRows()
+        if (++persistence._dbsize - this.snapshotRows >= PREFERRED_TRIM_SIZE) hooks.onManyRows()
       }
       const writer = this.offThread
       if (writer) {

@@ -36,9 +36,13 @@ describe('RowDatabases', () => {
     const rows = new RowDatabases()
     await Promise.all([1, 2, 3].map((n) => rows.add(name, new Uint8Array([n]))))
     expect(await keysOf(name)).toEqual([1, 2, 3])
-    const key = await rows.replace(name, new Uint8Array([9]))
+    const key = await rows.replace(name, [new Uint8Array([9])])
     expect(key).toBe(4)
     expect(await keysOf(name)).toEqual([4])
+    // A snapshot in several rows: all of them kept, every older one gone, the last one's key.
+    expect(await rows.replace(name, [new Uint8Array([10]), new Uint8Array([11]), new Uint8Array([12])])).toBe(7)
+    expect(await keysOf(name)).toEqual([5, 6, 7])
+    await expect(rows.replace(name, [])).rejects.toThrow(RangeError)
     rows.close(name)
   })
 

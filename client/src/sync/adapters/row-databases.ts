@@ -52,17 +52,23 @@ export class RowDatabases {
     await committed(tx)
   }
 
-  /** `row` added and every row before it deleted, in one transaction; resolves with its key. */
-  async replace(name: string, row: Uint8Array): Promise<number> {
+  /**
+   * `rows` added and every row before them deleted, in one transaction; resolves with the last
+   * one's key. Several rows: a snapshot in slices (local-store.ts `rewrite`).
+   */
+  async replace(name: string, rows: readonly Uint8Array[]): Promise<number> {
+    if (rows.length === 0) throw new RangeError('A replace needs at least one row')
     const tx = (await this.connect(name)).transaction([UPDATES_STORE], 'readwrite')
     const store = tx.objectStore(UPDATES_STORE)
     const done = committed(tx)
     let key = -1
-    const request = store.add(row)
-    request.onsuccess = () => {
-      key = request.result as number
-      store.delete(IDBKeyRange.upperBound(key, true))
-    }
+    rows.forEach((row, i) => {
+      const request = store.add(row)
+      request.onsuccess = () => {
+        key = request.result as number
+        if (i === 0) store.delete(IDBKeyRange.upperBound(key, true))
+      }
+    })
     await done
     return key
   }
@@ -79,7 +85,7 @@ export function inPlaceRowWriter(databases = new RowDatabases()): RowWriter {
   return {
     usable: true,
     add: (name, row) => databases.add(name, row),
-    replace: (name, row) => databases.replace(name, row),
+    replace: (name, rows) => databases.replace(name, rows),
     close: (name) => databases.close(name),
   }
 }

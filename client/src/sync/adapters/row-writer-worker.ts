@@ -13,7 +13,7 @@ async function handle(request: RowWriterRequest): Promise<RowWriterReply> {
       await databases.add(request.db, request.row)
       return { id: request.id, ok: true }
     }
-    if (request.op === 'replace') return { id: request.id, ok: true, key: await databases.replace(request.db, request.row) }
+    if (request.op === 'replace') return { id: request.id, ok: true, key: await databases.replace(request.db, request.rows) }
     databases.close(request.db)
     return { id: request.id, ok: true }
   } catch (error) {

@@ -9,8 +9,8 @@
  * copies the bytes into the message (a memcpy).
  *
  *   add(db, row)          one row, in a transaction of its own; resolves once committed
- *   replace(db, snapshot) one row, and every row before it deleted, in ONE transaction; resolves
- *                         with the new row's key once committed (the caller reads from after it)
+ *   replace(db, rows)     a snapshot's rows, and every row before them deleted, in ONE transaction;
+ *                         resolves with the last new row's key once committed (the caller reads from after it)
  *
  * Writes to one database run in the order they were asked, whichever thread runs them: the worker
  * handles its messages in order and IndexedDB orders a connection's readwrite transactions on a
@@ -23,7 +23,7 @@ export interface RowWriter {
   /** False once the writer cannot write any more (its worker died): write on the page instead. */
   readonly usable: boolean
   add(dbName: string, row: Uint8Array): Promise<void>
-  replace(dbName: string, snapshot: Uint8Array): Promise<number>
+  replace(dbName: string, rows: readonly Uint8Array[]): Promise<number>
   /** The database is going away (the room closed): the writer lets its connection go. */
   close(dbName: string): void
 }
@@ -31,7 +31,7 @@ export interface RowWriter {
 /** The worker's protocol (row-writer-worker.ts). */
 export type RowWriterRequest =
   | { readonly id: number; readonly op: 'add'; readonly db: string; readonly row: Uint8Array }
-  | { readonly id: number; readonly op: 'replace'; readonly db: string; readonly row: Uint8Array }
+  | { readonly id: number; readonly op: 'replace'; readonly db: string; readonly rows: readonly Uint8Array[] }
   | { readonly id: number; readonly op: 'close'; readonly db: string }
 
 export type RowWriterReply =
@@ -70,8 +70,8 @@ export class WorkerRowWriter implements RowWriter {
     await this.send({ op: 'add', db: dbName, row })
   }
 
-  async replace(dbName: string, snapshot: Uint8Array): Promise<number> {
-    const { key } = await this.send({ op: 'replace', db: dbName, row: snapshot })
+  async replace(dbName: string, rows: readonly Uint8Array[]): Promise<number> {
+    const { key } = await this.send({ op: 'replace', db: dbName, rows })
     if (typeof key !== 'number') throw new RowWriteError('RowWriteError', 'The row writer answered a replace without its key')
     return key
   }
