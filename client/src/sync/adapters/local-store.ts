@@ -46,9 +46,13 @@ export interface LocalStoreHooks {
   readonly rowWriter?: RowWriter
 }
 
-/** Rows read in one step of the load, to start with; the count adapts to keep a step near LOAD_STEP_BYTES. */
-const LOAD_FIRST_ROWS = 4
-const LOAD_STEP_BYTES = 2 * 1024 * 1024
+/**
+ * Rows read in one step of the load, to start with; the count adapts to keep a step near
+ * LOAD_STEP_BYTES. IndexedDB deserializes a step's rows in the task that reads them: ≈ 50 ms for
+ * 2 MB on this machine when busy, hence a megabyte (a rewrite's rows are about that, row by row).
+ */
+const LOAD_FIRST_ROWS = 2
+const LOAD_STEP_BYTES = 1024 * 1024
 
 function requested<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {

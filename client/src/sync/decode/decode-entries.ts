@@ -14,11 +14,11 @@ import type { RoomName } from '../../../../shared/src/space/rooms'
 import { slicesOf } from '../../../../shared/src/yjs/update-slices'
 
 /**
- * Structs per slice: about 15–40 ms to integrate in Chromium on this 2-core machine (the
+ * Structs per slice: about 10–25 ms to integrate in Chromium on this 2-core machine (the
  * directory's 350,000 structs integrate in ≈1.5–2 s), so a slice stays under 100 ms on a slower
- * tablet too.
+ * or busier tablet too (4,000 were slices of 80–100 ms at a cold start on this machine when busy).
  */
-export const SLICE_STRUCTS = 4_000
+export const SLICE_STRUCTS = 2_500
 
 /**
  * Entries merged before slicing, up to this many bytes: merging drops what several entries repeat,

@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
 import { randomBytes } from '../../../../shared/src/crypto/base64url'
 import { encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
-import { DECODE_PROTOCOL, handleDecodeCall, readDecodeReply, transferablesOf, type DecodeReply } from './decode-protocol'
+import { DECODE_PROTOCOL, handleDecodeCall, packCiphertexts, readDecodeReply, transferablesOf, unpackCiphertexts, type DecodeReply } from './decode-protocol'
 
 const ROOM = 'main' as const
 const DOC = 'directory'
@@ -24,7 +24,7 @@ async function setUp(patients: number) {
     })
   }
   const ciphertexts = await Promise.all(updates.map((u) => encryptUpdate(keys, ROOM, DOC, u)))
-  const call = { type: 'decode', protocol: DECODE_PROTOCOL, id: 7, spaceId: keys.spaceId, aead: keys.aead, room: ROOM, docId: DOC, ciphertexts, maxStructs: 50 }
+  const call = { type: 'decode', protocol: DECODE_PROTOCOL, id: 7, spaceId: keys.spaceId, aead: keys.aead, room: ROOM, docId: DOC, ciphertexts: packCiphertexts(ciphertexts), maxStructs: 50 }
   return { keys, source, ciphertexts, call }
 }
 
@@ -62,15 +62,15 @@ describe("the decode worker's message handler (run here as a plain function)", (
   })
 
   it('names the entries it could not authenticate, and those that are not Yjs updates, and applies the rest', async () => {
-    const { keys, source, call } = await setUp(40)
-    const n = call.ciphertexts.length
+    const { keys, source, ciphertexts, call } = await setUp(40)
+    const n = ciphertexts.length
     // The last entry tampered with (an earlier one would leave a gap: what follows it waits, pending).
-    const tampered = call.ciphertexts[n - 1]!.slice()
+    const tampered = ciphertexts[n - 1]!.slice()
     tampered[tampered.length - 1]! ^= 1
     const garbage = await encryptUpdate(keys, ROOM, DOC, new Uint8Array([9, 9, 9, 9]))
     // Sealed for another doc: its associated data does not match.
-    const misplaced = await encryptUpdate(keys, ROOM, 'agenda/2026-12', call.ciphertexts.length > 0 ? new Uint8Array([0, 0]) : new Uint8Array())
-    const { doc, last } = applyAll(await replies({ ...call, ciphertexts: [...call.ciphertexts.slice(0, n - 1), garbage, tampered, misplaced] }))
+    const misplaced = await encryptUpdate(keys, ROOM, 'agenda/2026-12', new Uint8Array([0, 0]))
+    const { doc, last } = applyAll(await replies({ ...call, ciphertexts: packCiphertexts([...ciphertexts.slice(0, n - 1), garbage, tampered, misplaced]) }))
     expect(last).toMatchObject({ type: 'decoded', undecryptable: [n, n + 1], malformed: [n - 1] })
     // Everything but the tampered entry's ten patients.
     expect(Object.keys(doc.getMap('patients').toJSON())).toHaveLength(Object.keys(source.getMap('patients').toJSON()).length - 10)
@@ -79,9 +79,25 @@ describe("the decode worker's message handler (run here as a plain function)", (
   it('answers a call it cannot read with a failure naming the field, never a throw', async () => {
     const { call } = await setUp(10)
     expect(await replies({ ...call, aead: 'not a key' })).toEqual([{ type: 'failed', protocol: DECODE_PROTOCOL, id: 7, message: 'DecodeMessageError: aead: expected a CryptoKey' }])
-    expect(await replies({ ...call, protocol: 2 })).toMatchObject([{ type: 'failed', message: expect.stringContaining('reload') }])
+    expect(await replies({ ...call, protocol: 1 })).toMatchObject([{ type: 'failed', message: expect.stringContaining('reload') }])
+    // Packed ciphertexts whose ends would read outside the bytes, or go back, or a plain list.
+    const { bytes, ends } = call.ciphertexts
+    const longer = Uint32Array.from(ends, (end, i) => (i === ends.length - 1 ? end + 1 : end))
+    const backwards = Uint32Array.from(ends, (end, i) => (i === 0 ? ends[1]! + 1 : end))
+    for (const ciphertexts of [{ bytes, ends: longer }, { bytes, ends: backwards }, [bytes], { bytes, ends: [...ends] }]) {
+      expect(await replies({ ...call, ciphertexts })).toMatchObject([{ type: 'failed', message: expect.stringContaining('ciphertexts') }])
+    }
     expect(await replies({ ...call, room: 'lobby' })).toMatchObject([{ type: 'failed', message: expect.stringContaining('room') }])
     expect(await replies(null)).toMatchObject([{ type: 'failed', id: 0 }])
+  })
+
+  it('packs ciphertexts into one buffer and gives them back as they were', () => {
+    const ciphertexts = [new Uint8Array([1, 2, 3]), new Uint8Array(), new Uint8Array([4])]
+    const packed = packCiphertexts(ciphertexts)
+    expect([...packed.bytes]).toEqual([1, 2, 3, 4])
+    expect([...packed.ends]).toEqual([3, 3, 4])
+    expect(unpackCiphertexts(packed)).toEqual(ciphertexts)
+    expect(unpackCiphertexts(packCiphertexts([]))).toEqual([])
   })
 
   it('refuses, on the page, a reply that is not one', () => {

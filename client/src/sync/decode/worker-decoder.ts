@@ -7,7 +7,7 @@
  * place, as without a decoder: slower, never wrong.
  */
 import type { DecodedEntries, DecodeOutcome, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
-import { DECODE_PROTOCOL, readDecodeReply, type DecodeCall } from './decode-protocol'
+import { DECODE_PROTOCOL, packCiphertexts, readDecodeReply, type DecodeCall } from './decode-protocol'
 import { SLICE_STRUCTS } from './decode-entries'
 import type { InputPause } from './main-thread'
 
@@ -97,7 +97,7 @@ export class WorkerDecoder implements PracticeDecoder {
     }
     const id = this.nextId++
     this.calls.set(id, { stream, settle: (result) => (result instanceof Error ? fail(result) : (stream.end(), settle(result))) })
-    const packed = packCiphertexts(request.ciphertexts)
+    const ciphertexts = packCiphertexts(request.ciphertexts)
     const call: DecodeCall = {
       type: 'decode',
       protocol: DECODE_PROTOCOL,
@@ -106,12 +106,12 @@ export class WorkerDecoder implements PracticeDecoder {
       aead: request.keys.aead,
       room: request.room,
       docId: request.docId,
-      ciphertexts: packed.views,
+      ciphertexts,
       maxStructs: this.options.maxStructs ?? SLICE_STRUCTS,
     }
     try {
-      // The copy is transferred; the envelope keeps its own ciphertexts.
-      this.start().postMessage(call, [packed.buffer])
+      // The packed copy is transferred; the envelope keeps its own ciphertexts.
+      this.start().postMessage(call, [ciphertexts.bytes.buffer, ciphertexts.ends.buffer])
     } catch (error) {
       this.fail(new WorkerDecodeError(`The decode worker cannot be used: ${error instanceof Error ? error.message : String(error)}`))
     }
@@ -164,24 +164,3 @@ export class WorkerDecoder implements PracticeDecoder {
   }
 }
 
-/**
- * The ciphertexts copied into one new buffer, as views on it, so that the message transfers that
- * buffer instead of cloning them. The envelope's ciphertexts are views on the rows or frames they
- * were decoded from (IndexedDB rows of up to 31 MB): cloned, each such buffer was serialized whole
- * on the page, a task of ≈ 0.4 s at a cold start of 20,000 patients. One copy of exactly their
- * bytes is a few milliseconds.
- */
-export function packCiphertexts(ciphertexts: readonly Uint8Array[]): { buffer: ArrayBuffer; views: Uint8Array[] } {
-  let total = 0
-  for (const c of ciphertexts) total += c.length
-  const buffer = new ArrayBuffer(total)
-  const bytes = new Uint8Array(buffer)
-  const views: Uint8Array[] = []
-  let at = 0
-  for (const c of ciphertexts) {
-    bytes.set(c, at)
-    views.push(bytes.subarray(at, at + c.length))
-    at += c.length
-  }
-  return { buffer, views }
-}
