@@ -140,6 +140,8 @@ export class EntryRepair {
   private answered = 0
   private heldBack = 0
   private closed = false
+  private passes: Promise<void> = Promise.resolve()
+  private passQueued = false
   private readonly onEnvelopeUpdate: () => void
 
   constructor(envelope: Envelope, keys: SpaceKeys, options: EntryRepairOptions = {}) {
@@ -197,8 +199,22 @@ export class EntryRepair {
     return this.repairDoc
   }
 
+  /**
+   * Runs a pass, one at a time: a pass asked for while one runs is run once after it (passes are
+   * asked for on every envelope update; what they read has moved by then).
+   */
+  private reconcile(): Promise<void> {
+    if (this.passQueued) return this.passes
+    this.passQueued = true
+    this.passes = this.passes.then(() => {
+      this.passQueued = false
+      return this.pass()
+    })
+    return this.passes
+  }
+
   /** One pass over requests and answers: what this device asks, answers and counts. */
-  private async reconcile(): Promise<void> {
+  private async pass(): Promise<void> {
     if (this.closed) return
     try {
       const doc = await this.openRepairDoc()
@@ -206,7 +222,7 @@ export class EntryRepair {
       const requests = doc.getMap<unknown>(REQUESTS_KEY)
       const answers = doc.getMap<unknown>(ANSWERS_KEY)
       await this.answer(requests, answers)
-      this.ask(doc, requests, answers)
+      await this.ask(doc, requests, answers)
       await this.countHeldBack()
     } catch (error) {
       this.onError(error instanceof Error ? error : new Error(String(error)))
@@ -241,7 +257,7 @@ export class EntryRepair {
   }
 
   /** Marks what was answered repaired, and asks for the rest (once: a request there is left as is). */
-  private ask(doc: Y.Doc, requests: Y.Map<unknown>, answers: Y.Map<unknown>): void {
+  private async ask(doc: Y.Doc, requests: Y.Map<unknown>, answers: Y.Map<unknown>): Promise<void> {
     const toAsk: Array<[string, string]> = []
     const toClear: string[] = []
     for (const [key, u] of this.unreadable) {
@@ -251,7 +267,10 @@ export class EntryRepair {
         u.repaired = true
         if (requests.has(key)) toClear.push(key)
       } else if (entryAt(this.envelope, u.id) === null) {
-        // Deleted meanwhile (a holder's compaction folded it): its snapshot carries the content.
+        // Deleted meanwhile: a holder's compaction folded it, and its snapshot carries the content
+        // — once Yjs holds nothing back in the doc. (Deleted by anyone else, a holder's judgment
+        // of that deletion writes its good copy back: it arrives as an entry of the doc.)
+        if ((await this.envelope.openDoc(u.docId)).store.pendingStructs !== null) continue
         u.repaired = true
         if (requests.has(key)) toClear.push(key)
       } else if (!answer && !requests.has(key)) {
