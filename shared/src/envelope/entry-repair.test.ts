@@ -9,7 +9,8 @@ import * as Y from 'yjs'
 import { deriveSpaceKeys, type SpaceKeys } from '../crypto/space-keys'
 import { randomBytes, randomId } from '../crypto/base64url'
 import { Envelope, type EnvelopeEntry } from './envelope'
-import { blindDocId } from './entry-cipher'
+import { blindDocId, decryptUpdate } from './entry-cipher'
+import type { EntryDecoder } from './entry-decoder'
 import { EntryRepair, entryAt, entryKey, idsOf, parseEntryKey, REPAIR_DOC_ID } from './entry-repair'
 
 const ROOM = 'agenda/2026-03' as const
@@ -21,12 +22,28 @@ interface Device {
   repair: EntryRepair
 }
 
-function device(keys: SpaceKeys, compactAfterEntries = 1000): Device {
+/** A decoder as the browser's worker is one (client/src/sync/decode/): every batch, updates streamed. */
+const streaming: EntryDecoder = {
+  worthIt: () => true,
+  decode: ({ keys, room, docId, ciphertexts }) => {
+    const plain = Promise.all(ciphertexts.map((c) => decryptUpdate(keys, room, docId, c).catch(() => null)))
+    return {
+      updates: (async function* () {
+        for (const update of await plain) if (update !== null) yield update
+      })(),
+      outcome: plain.then((list) => ({ undecryptable: list.flatMap((u, i) => (u === null ? [i] : [])), malformed: [] })),
+    }
+  },
+  nextSlice: async () => undefined,
+}
+
+function device(keys: SpaceKeys, decoder?: EntryDecoder): Device {
   const doc = new Y.Doc({ gc: true })
   let repair: EntryRepair | null = null
   const envelope = new Envelope(doc, keys, ROOM, {
     batchDelayMs: 1,
-    compactAfterEntries,
+    compactAfterEntries: 1000,
+    ...(decoder ? { decoder } : {}),
     onUndecryptable: (docId, entries) => repair?.noteUndecryptable(docId, entries),
   })
   repair = new EntryRepair(envelope, keys)
@@ -123,6 +140,17 @@ describe('a corrupted entry', () => {
     // A answers once per request: nothing more was published.
     await syncUntil(relay, [a, c, later], () => true)
     expect(a.repair.stats().answered).toBe(1)
+  })
+
+  it('is asked for by a device that decodes entries elsewhere (the browser’s worker) too', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const { a, relay } = await fiveAppointments(keys)
+    flipBit(relay, 3)
+    const c = device(keys, streaming)
+    exchange(relay, c)
+    expect(await appointments(c)).toBe(3)
+    await syncUntil(relay, [c, a], async () => (await appointments(c)) === 5 && c.repair.stats().repaired === 1)
+    expect(c.repair.stats().waiting).toBe(0)
   })
 
   it('waits, counts what it holds back, and asks once, when no device holds the entry', async () => {
