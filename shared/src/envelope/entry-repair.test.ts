@@ -176,6 +176,23 @@ describe('a corrupted entry', () => {
     expect(relay.getArray('entries').length).toBe(6)
   })
 
+  it('counts again what it holds back when more of the writer’s changes arrive', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const { a, relay } = await fiveAppointments(keys)
+    a.repair.destroy() // A writes on, but does not answer
+    flipBit(relay, 1)
+    const c = device(keys)
+    exchange(relay, c)
+    expect(await appointments(c)).toBe(1)
+    await syncUntil(relay, [c], () => c.repair.stats().waiting === 1 && c.repair.stats().heldBack > 0)
+    const before = c.repair.stats().heldBack
+    const month = await a.envelope.openDoc(DOC)
+    month.getMap('appointments').set('rdv5', { start: '2026-03-09T09:00', patient: 'p5' })
+    await a.envelope.flush()
+    await syncUntil(relay, [a, c], () => c.repair.stats().heldBack > before)
+    expect(await appointments(c)).toBe(1)
+  })
+
   it('leaves the relay when a device holding the good copy compacts the doc, and nobody writes it back', async () => {
     const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
     const { a, relay } = await fiveAppointments(keys)

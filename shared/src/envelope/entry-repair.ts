@@ -141,6 +141,8 @@ export class EntryRepair {
   private heldBack = 0
   private closed = false
   private passes: Promise<void> = Promise.resolve()
+  /** Docs whose held-back changes are recounted after each of their transactions. */
+  private readonly watched = new WeakSet<Y.Doc>()
   private passQueued = false
   private readonly onEnvelopeUpdate: () => void
 
@@ -289,7 +291,14 @@ export class EntryRepair {
     const docs = new Set([...this.unreadable.values()].filter((u) => !u.repaired).map((u) => u.docId))
     let ticks = 0
     for (const docId of docs) {
-      const pending = (await this.envelope.openDoc(docId)).store.pendingStructs
+      const doc = await this.envelope.openDoc(docId)
+      if (!this.watched.has(doc)) {
+        // Entries of the doc that arrive later are decrypted and applied after the envelope's
+        // update that brought them: counted again then.
+        this.watched.add(doc)
+        doc.on('afterTransaction', () => void this.reconcile())
+      }
+      const pending = doc.store.pendingStructs
       if (!pending) continue
       // Yjs keeps its pending structs as a v2 update.
       for (const ranges of coverOf(Y.convertUpdateFormatV2ToV1(pending.update)).structs.values()) for (const r of ranges) ticks += r.len
