@@ -131,7 +131,7 @@ export class EntryRepair {
   private readonly keys: SpaceKeys
   private readonly onChange: () => void
   private readonly onError: (error: Error) => void
-  private repairBlind: Promise<string>
+  private readonly repairBlind: Promise<string>
   private repairDoc: Promise<Y.Doc> | null = null
   /** Entries this device could not decrypt, by key: their doc and whether they are repaired. */
   private readonly unreadable = new Map<string, { id: EntryId; docId: string; repaired: boolean }>()
@@ -182,21 +182,25 @@ export class EntryRepair {
     this.envelope.doc.off('update', this.onEnvelopeUpdate)
   }
 
+  /** An envelope update: a pass, unless nobody ever asked for anything in this room. */
   private async onEnvelope(): Promise<void> {
     if (this.closed) return
-    if (this.repairDoc === null && this.envelope.countEntries(await this.repairBlind) === 0) {
-      if (this.unreadable.size > 0) await this.reconcile()
-      return
-    }
-    await this.reconcile()
+    const idle = this.repairDoc === null && this.unreadable.size === 0 && this.envelope.countEntries(await this.repairBlind) === 0
+    if (!idle) await this.reconcile()
   }
 
   private openRepairDoc(): Promise<Y.Doc> {
     if (this.repairDoc === null) {
-      this.repairDoc = this.envelope.openDoc(REPAIR_DOC_ID).then((doc) => {
-        doc.on('update', () => void this.reconcile())
-        return doc
-      })
+      this.repairDoc = this.envelope.openDoc(REPAIR_DOC_ID).then(
+        (doc) => {
+          doc.on('update', () => void this.reconcile())
+          return doc
+        },
+        (error: unknown) => {
+          this.repairDoc = null // the envelope closed: tried again if it is asked for again
+          throw error
+        },
+      )
     }
     return this.repairDoc
   }

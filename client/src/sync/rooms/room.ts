@@ -179,12 +179,10 @@ export class Room {
         onQueueChange: () => this.recount(),
         onUndecryptable: (docId, entries) => this.repair?.noteUndecryptable(docId, entries),
       })
-      const repair = new EntryRepair(this.env, this.config.keys, {
+      this.repair = new EntryRepair(this.env, this.config.keys, {
         onChange: () => this.recount(),
         onError: (error) => this.config.envelope?.onError?.(error),
       })
-      this.repair = repair
-      this.cleanups.push(() => repair.destroy())
       const progress = this.progress
       this.delivery = new RoomDelivery(
         {
@@ -299,6 +297,8 @@ export class Room {
     this.clearReconnect()
     if (isLoaded(this.phase)) this.apply({ type: 'unwant' })
     try {
+      // Before the envelope closes: a pass then would publish into a closed envelope.
+      this.repair?.destroy()
       await this.env?.destroy()
       this.link?.destroy()
       for (const cleanup of this.cleanups.splice(0)) cleanup()
