@@ -90,6 +90,8 @@ export const en: Dictionary = {
   'sync.lastExchange': 'Last exchange: {time}',
   'sync.lastExchange.never': 'No exchange with the relay yet',
   'sync.undecryptable': { one: '{count} unreadable entry ignored', other: '{count} unreadable entries ignored' },
+  'sync.unrepaired': { one: '{count} unreadable entry on the relay: waiting for a device that holds it', other: '{count} unreadable entries on the relay: waiting for a device that holds them' },
+  'sync.heldBack': { one: '({count} later change held back)', other: '({count} later changes held back)' },
   'sync.resent': { one: "{count} change of this device had been replaced on the relay: sent again", other: "{count} changes of this device had been replaced on the relay: sent again" },
   'sync.restoredEntries': { one: '{count} entry deleted with no covering snapshot: restored', other: '{count} entries deleted with no covering snapshot: restored' },
   'sync.digestsUnreadable': { one: '{count} unreadable preview on the relay, ignored', other: '{count} unreadable previews on the relay, ignored' },

@@ -98,6 +98,16 @@ export const fr = {
     one: '{count} donnée illisible ignorée',
     other: '{count} données illisibles ignorées',
   },
+  // Entries that did not decrypt here (a bit flipped on the relay), asked for, that no device holding
+  // them has republished yet; and the later changes Yjs holds back behind them (issue 18).
+  'sync.unrepaired': {
+    one: "{count} entrée illisible sur le relais : en attente d'un appareil qui la détient",
+    other: "{count} entrées illisibles sur le relais : en attente d'un appareil qui les détient",
+  },
+  'sync.heldBack': {
+    one: '({count} modification suivante retenue)',
+    other: '({count} modifications suivantes retenues)',
+  },
   // Entries of this device the relay held something else in place of (a clock taken): sent again.
   'sync.resent': {
     one: '{count} modification de cet appareil avait été remplacée sur le relais : renvoyée',

@@ -36,6 +36,13 @@ export interface SyncState {
   /** Entries that failed to decrypt (tampered, or another key): counted, never applied. */
   readonly undecryptableEntries: number
   /**
+   * Of those, the ones asked for that no device has republished yet, the changes held back behind
+   * them, and the ones another device republished (shared/src/envelope/entry-repair.ts).
+   */
+  readonly unrepairedEntries: number
+  readonly heldBackChanges: number
+  readonly repairedEntries: number
+  /**
    * Entries of this device the relay held something else in place of (their clocks taken by
    * another writer), written again under a new client id in this session (rooms/delivery-check.ts).
    */
@@ -71,6 +78,9 @@ export const initialSyncState: SyncState = {
   lastExchangeAt: null,
   storageError: null,
   undecryptableEntries: 0,
+  unrepairedEntries: 0,
+  heldBackChanges: 0,
+  repairedEntries: 0,
   resentEntries: 0,
   restoredEntries: 0,
   unreadableDigests: 0,
@@ -140,6 +150,9 @@ export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFac
     lastExchangeAt: exchanges.length > 0 ? Math.max(...exchanges) : null,
     storageError: rooms.find((room) => room.storageError !== null)?.storageError ?? null,
     undecryptableEntries: sum((room) => room.undecryptableEntries),
+    unrepairedEntries: sum((room) => room.unrepairedEntries),
+    heldBackChanges: sum((room) => room.heldBackChanges),
+    repairedEntries: sum((room) => room.repairedEntries),
     resentEntries: sum((room) => room.resentEntries),
     restoredEntries: sum((room) => room.restoredEntries),
     unreadableDigests: practice.digests?.unreadable ?? 0,

@@ -56,7 +56,7 @@ import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decode
 import { ENTRIES_KEY } from './entry-shape'
 import { estimatedBytes, stateSlices } from '../yjs/update-slices'
 import { CoverUnion, coverOf, coverOfInSteps, erasureUpdate, type UpdateCover } from './coverage'
-import { agendaDocId, DIRECTORY_DOC_ID, MANIFEST_DOC_ID } from '../model/doc-ids'
+import { agendaDocId, DIRECTORY_DOC_ID, MANIFEST_DOC_ID, REPAIR_DOC_ID } from '../model/doc-ids'
 
 export interface EnvelopeEntry {
   readonly d: string
@@ -99,6 +99,11 @@ export interface EnvelopeOptions {
    * entries are decrypted here and applied in one transaction.
    */
   decoder?: EntryDecoder
+  /**
+   * Entries of an open doc that failed authentication here (a flipped bit on the relay, another
+   * key): the device may ask for them again (entry-repair.ts). Called once per failed decryption.
+   */
+  onUndecryptable?: (docId: string, entries: readonly EnvelopeEntry[]) => void
 }
 
 /** A snapshot's entries hold about this much each, at most (see the header: compaction). */
@@ -139,11 +144,14 @@ interface OpenDoc {
   onUpdate: (update: Uint8Array, origin: unknown) => void
 }
 
-/** The docs a room's name alone says it holds (shared/src/space/rooms.ts): main's two, a month's one. */
+/**
+ * The docs a room's name alone says it holds (shared/src/space/rooms.ts): main's two, a month's
+ * one, and in every room its repair requests (entry-repair.ts).
+ */
 function docIdsOfRoomName(room: RoomName): string[] {
-  if (room === MAIN_ROOM) return [DIRECTORY_DOC_ID, MANIFEST_DOC_ID]
+  if (room === MAIN_ROOM) return [DIRECTORY_DOC_ID, MANIFEST_DOC_ID, REPAIR_DOC_ID]
   const month = monthOfRoom(room)
-  return month === null ? [] : [agendaDocId(month)]
+  return month === null ? [REPAIR_DOC_ID] : [agendaDocId(month), REPAIR_DOC_ID]
 }
 
 export function isEnvelopeEntry(value: unknown): value is EnvelopeEntry {
@@ -168,6 +176,7 @@ export class Envelope {
   private readonly onQueueChange: () => void
   private readonly decoder: EntryDecoder | null
   private readonly docIdsOf: ((room: RoomName) => Promise<Iterable<string>>) | null
+  private readonly onUndecryptable: (docId: string, entries: readonly EnvelopeEntry[]) => void
   /**
    * What each entry holds by clock (coverage.ts), null when it does not decrypt here or is not a
    * Yjs update: computed once per entry, when a deletion of its doc is judged or its doc erased.
@@ -207,6 +216,7 @@ export class Envelope {
     this.onQueueChange = options.onQueueChange ?? (() => undefined)
     this.decoder = options.decoder ?? null
     this.docIdsOf = options.docIdsOf ?? null
+    this.onUndecryptable = options.onUndecryptable ?? (() => undefined)
     for (const entry of this.entries.toArray()) this.indexEntry(entry)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -279,6 +289,29 @@ export class Envelope {
       }
     })
     this.onEntriesRemoved()
+  }
+
+  /**
+   * Pushes an update of a doc as a new entry, freshly encrypted, in the write chain, whether or not
+   * the doc is open here (an open doc applies it like any entry: Yjs ignores what it holds).
+   * Resolves with the new entry's outer id. Used to republish the content of an entry the relay
+   * corrupted (entry-repair.ts).
+   */
+  async publish(docId: string, update: Uint8Array): Promise<{ client: number; clock: number }> {
+    this.assertOpen()
+    const blind = await this.blindOf(docId)
+    let at = { client: 0, clock: 0 }
+    await this.enqueueWrite(async () => {
+      const entry: EnvelopeEntry = { d: blind, c: await encryptUpdate(this.keys, this.room, docId, update) }
+      at = { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) }
+      this.doc.transact(() => this.entries.push([entry]), ENVELOPE_ORIGIN)
+    })
+    return at
+  }
+
+  /** How many live entries the envelope holds of a doc, by its blinded id. */
+  countEntries(blind: string): number {
+    return this.index.get(blind)?.size ?? 0
   }
 
   /**
@@ -567,6 +600,8 @@ export class Envelope {
         }
       }),
     )
+    const unreadable = results.flatMap(({ entry, update }) => (update === null ? [entry] : []))
+    if (unreadable.length > 0) this.onUndecryptable(open.docId, unreadable)
     for (const e of todo) open.inFlight.delete(e)
     if (this.openByBlind.get(open.blind) !== open) return this.workEnded() // erased or closed meanwhile
     // Yjs encodes a transaction as an update only for 'update' listeners; the envelope's own ignores
@@ -616,6 +651,7 @@ export class Envelope {
     }
     this.undecryptable += outcome.undecryptable.length
     outcome.undecryptable.forEach(() => this.onError(new DecryptError('Entry failed authentication: another key, another doc or room, or tampered')))
+    if (outcome.undecryptable.length > 0) this.onUndecryptable(open.docId, outcome.undecryptable.flatMap((i) => (todo[i] ? [todo[i]] : [])))
     outcome.malformed.forEach(() => this.onError(new Error('Decrypted entry is not a Yjs update: ignored')))
     const failed = new Set([...outcome.undecryptable, ...outcome.malformed])
     const applied = todo.filter((_, i) => !failed.has(i))

@@ -6,11 +6,14 @@
  *   manifest             the space's format and creation (shared/src/space/manifest.ts)
  *   agenda/2026-11       the appointments whose local start date falls in November 2026
  *   patient/<recordId>   one patient's clinical file
+ *   repair               in every room: requests for entries a device could not decrypt
+ *                        (shared/src/envelope/entry-repair.ts)
  */
 import { isRecordId } from './ids'
 
 export const DIRECTORY_DOC_ID = 'directory'
 export const MANIFEST_DOC_ID = 'manifest'
+export const REPAIR_DOC_ID = 'repair'
 
 export type DocRef =
   | { readonly kind: 'directory' }

@@ -12,6 +12,7 @@
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { Envelope, type EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
+import { EntryRepair } from '../../../../shared/src/envelope/entry-repair'
 import { CloseCode } from '../../../../shared/src/protocol/constants'
 import type { RoomName } from '../../../../shared/src/space/rooms'
 import { RelayLink, type LinkEvent } from '../adapters/relay-link'
@@ -75,6 +76,14 @@ export interface RoomState {
   readonly storageError: string | null
   readonly undecryptableEntries: number
   /**
+   * Entries that did not decrypt here, asked for in the room's repair doc, that no device has
+   * republished yet; and the changes Yjs holds back behind them (shared/src/envelope/entry-repair.ts).
+   */
+  readonly unrepairedEntries: number
+  readonly heldBackChanges: number
+  /** Entries that did not decrypt here whose content another device republished. */
+  readonly repairedEntries: number
+  /**
    * Entries of this device found replaced on the relay (a clock taken) and written again under a
    * new client id, in this session (delivery-check.ts).
    */
@@ -120,6 +129,8 @@ export class Room {
   private progress: RoomProgress | null = null
   /** Delivered means stored: the check of what the relay holds of this device's entries. */
   private delivery: RoomDelivery | null = null
+  /** A corrupted entry costs only itself: asking for entries that do not decrypt, answering others. */
+  private repair: EntryRepair | null = null
   private lastExchangeAt: number | null = null
   private lastSyncedAt: number | null = null
   private restoring = false
@@ -166,6 +177,11 @@ export class Room {
         },
         onEntriesRemoved: () => store.trimSoon(),
         onQueueChange: () => this.recount(),
+        onUndecryptable: (docId, entries) => this.repair?.noteUndecryptable(docId, entries),
+      })
+      this.repair = new EntryRepair(this.env, this.config.keys, {
+        onChange: () => this.recount(),
+        onError: (error) => this.config.envelope?.onError?.(error),
       })
       const progress = this.progress
       this.delivery = new RoomDelivery(
@@ -281,6 +297,8 @@ export class Room {
     this.clearReconnect()
     if (isLoaded(this.phase)) this.apply({ type: 'unwant' })
     try {
+      // Before the envelope closes: a pass then would publish into a closed envelope.
+      this.repair?.destroy()
       await this.env?.destroy()
       this.link?.destroy()
       for (const cleanup of this.cleanups.splice(0)) cleanup()
@@ -443,6 +461,9 @@ export class Room {
       lastSyncedAt: this.lastSyncedAt,
       storageError: this.store?.storageError ?? null,
       undecryptableEntries: this.env?.stats().undecryptable ?? 0,
+      unrepairedEntries: this.repair?.stats().waiting ?? 0,
+      heldBackChanges: this.repair?.stats().heldBack ?? 0,
+      repairedEntries: this.repair?.stats().repaired ?? 0,
       resentEntries: this.delivery?.resentEntries ?? 0,
       restoredEntries: this.env?.stats().restored ?? 0,
       restoring: this.restoring,

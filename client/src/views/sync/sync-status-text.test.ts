@@ -45,6 +45,17 @@ describe('sync indicator text', () => {
     expect(text.restoring).toBeNull()
   })
 
+  it('says which unreadable entries wait for a device holding them, and clears once they are repaired', () => {
+    expect(describeSyncState(state({ undecryptableEntries: 1, unrepairedEntries: 1 }), fr).undecryptable).toBe(
+      "1 entrée illisible sur le relais : en attente d'un appareil qui la détient",
+    )
+    expect(describeSyncState(state({ undecryptableEntries: 2, unrepairedEntries: 2, heldBackChanges: 3 }), fr).undecryptable).toBe(
+      "2 entrées illisibles sur le relais : en attente d'un appareil qui les détient (3 modifications suivantes retenues)",
+    )
+    expect(describeSyncState(state({ undecryptableEntries: 1, repairedEntries: 1 }), fr).undecryptable).toBeNull()
+    expect(describeSyncState(state({ undecryptableEntries: 3, repairedEntries: 1 }), fr).undecryptable).toBe('2 données illisibles ignorées')
+  })
+
   it('says when changes of this device had been replaced on the relay and were sent again', () => {
     expect(describeSyncState(state({}), fr).resent).toBeNull()
     expect(describeSyncState(state({ resentEntries: 1 }), fr).resent).toBe('1 modification de cet appareil avait été remplacée sur le relais : renvoyée')

@@ -10,7 +10,11 @@ export interface SyncStatusText {
   readonly pending: string
   /** 'Dernier échange : 14 h 32' */
   readonly lastExchange: string
-  /** '1 donnée illisible ignorée', or null when every entry could be read. */
+  /**
+   * '1 entrée illisible sur le relais : en attente d'un appareil qui la détient' (and the changes
+   * held back behind it) while no device has republished it; '1 donnée illisible ignorée' for an
+   * unreadable entry the repair does not track; null when every entry was read or repaired.
+   */
   readonly undecryptable: string | null
   /** '3 entrées supprimées sans instantané couvrant : rétablies', or null when no deletion was refused. */
   readonly restored: string | null
@@ -41,7 +45,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
       state.lastExchangeAt === null
         ? t('sync.lastExchange.never')
         : t('sync.lastExchange', { time: translator.timeOf(state.lastExchangeAt) }),
-    undecryptable: state.undecryptableEntries > 0 ? plural('sync.undecryptable', state.undecryptableEntries) : null,
+    undecryptable: undecryptableText(state, translator),
     resent: state.resentEntries > 0 ? plural('sync.resent', state.resentEntries) : null,
     restored: state.restoredEntries > 0 ? plural('sync.restoredEntries', state.restoredEntries) : null,
     digests: digestsText(state, translator),
@@ -67,6 +71,15 @@ function progressText(state: SyncState, { plural, locale }: Translator): string 
   // Grouped as people read counts ('1 234'), with a plain space like the rest of the dictionary.
   const count = (n: number) => format.format(n).replace(/\s/g, ' ')
   return plural('sync.progress', state.incoming, { incoming: count(state.incoming), outgoing: count(state.outgoing) })
+}
+
+function undecryptableText(state: SyncState, { plural }: Translator): string | null {
+  if (state.unrepairedEntries > 0) {
+    const waiting = plural('sync.unrepaired', state.unrepairedEntries)
+    return state.heldBackChanges > 0 ? `${waiting} ${plural('sync.heldBack', state.heldBackChanges)}` : waiting
+  }
+  const untracked = state.undecryptableEntries - state.repairedEntries
+  return untracked > 0 ? plural('sync.undecryptable', untracked) : null
 }
 
 function digestsText({ unreadableDigests, replacedDigests }: SyncState, { plural }: Translator): string | null {
