@@ -49,7 +49,7 @@ describe("the decode worker's message handler (run here as a plain function)", (
     const { source, call } = await setUp(200)
     const posted = await replies(call)
     const { doc, last } = applyAll(posted)
-    expect(last).toEqual({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 7, undecryptable: [], malformed: [] })
+    expect(last).toEqual({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 7, undecryptable: [], malformed: [], headers: call.ciphertexts.map(() => null) })
     // Handed on as they are made: several messages, several slices each.
     expect(posted.length).toBeGreaterThan(2)
     expect(doc.getMap('patients').toJSON()).toEqual(source.getMap('patients').toJSON())
@@ -79,7 +79,7 @@ describe("the decode worker's message handler (run here as a plain function)", (
   it('answers a call it cannot read with a failure naming the field, never a throw', async () => {
     const { call } = await setUp(10)
     expect(await replies({ ...call, aead: 'not a key' })).toEqual([{ type: 'failed', protocol: DECODE_PROTOCOL, id: 7, message: 'DecodeMessageError: aead: expected a CryptoKey' }])
-    expect(await replies({ ...call, protocol: 2 })).toMatchObject([{ type: 'failed', message: expect.stringContaining('reload') }])
+    expect(await replies({ ...call, protocol: DECODE_PROTOCOL - 1 })).toMatchObject([{ type: 'failed', message: expect.stringContaining('reload') }])
     expect(await replies({ ...call, room: 'lobby' })).toMatchObject([{ type: 'failed', message: expect.stringContaining('room') }])
     expect(await replies(null)).toMatchObject([{ type: 'failed', id: 0 }])
   })

@@ -2,11 +2,12 @@
  * Messages between a practice and its decode worker (decode-worker.ts), one call per batch of
  * entries, its replies matched by `id`: slices as they are made, then the outcome (or a failure).
  *
- *   page → worker   { type: 'decode', protocol: 1, id, spaceId, aead: CryptoKey, room, docId,
+ *   page → worker   { type: 'decode', protocol: 2, id, spaceId, aead: CryptoKey, room, docId,
  *                     ciphertexts: Uint8Array[], maxStructs }
- *   worker → page   { type: 'slices', protocol: 1, id, updates: Uint8Array[] }            0…n times
- *                   then { type: 'decoded', protocol: 1, id, undecryptable: number[], malformed: number[] }
- *                     or { type: 'failed', protocol: 1, id, message }
+ *   worker → page   { type: 'slices', protocol: 2, id, updates: Uint8Array[] }            0…n times
+ *                   then { type: 'decoded', protocol: 2, id, undecryptable: number[], malformed: number[],
+ *                          headers: (Uint8Array | null)[] }      each entry's continuity header, by index
+ *                     or { type: 'failed', protocol: 2, id, message }
  *
  * (The directory digest is decoded on the page, its rows in slices: a worker's cold JIT and the
  * copy of 20,000 objects back made a join's « Qui êtes-vous ? » wait twice as long,
@@ -20,7 +21,7 @@ import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decode
 import { isRoomName } from '../../../../shared/src/space/rooms'
 import { decodeEntries } from './decode-entries'
 
-export const DECODE_PROTOCOL = 1
+export const DECODE_PROTOCOL = 2
 
 export interface DecodeCall {
   readonly type: 'decode'
@@ -66,6 +67,7 @@ function field<T>(fields: Fields, key: string, check: (v: unknown) => v is T, wh
 const isString = (v: unknown): v is string => typeof v === 'string'
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0
 const isBytesList = (v: unknown): v is Uint8Array[] => Array.isArray(v) && v.every((b) => b instanceof Uint8Array)
+const isHeaderList = (v: unknown): v is Array<Uint8Array | null> => Array.isArray(v) && v.every((b) => b === null || b instanceof Uint8Array)
 const isIndexList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isCount)
 const isKey = (v: unknown): v is CryptoKey => typeof CryptoKey !== 'undefined' && v instanceof CryptoKey
 const isProtocol = (v: unknown): v is typeof DECODE_PROTOCOL => v === DECODE_PROTOCOL
@@ -100,6 +102,7 @@ export function readDecodeReply(message: unknown): DecodeReply {
     id,
     undecryptable: field(fields, 'undecryptable', isIndexList, 'a list of entry indices'),
     malformed: field(fields, 'malformed', isIndexList, 'a list of entry indices'),
+    headers: field(fields, 'headers', isHeaderList, 'a list of Uint8Array or null'),
   }
 }
 

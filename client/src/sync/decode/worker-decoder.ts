@@ -151,7 +151,7 @@ export class WorkerDecoder implements PracticeDecoder {
     if (reply.type === 'slices') return call.stream?.push(reply.updates)
     this.calls.delete(reply.id)
     if (reply.type === 'failed') call.settle(new WorkerDecodeError(`The decode worker could not decode: ${reply.message}`))
-    else call.settle({ undecryptable: reply.undecryptable, malformed: reply.malformed })
+    else call.settle({ undecryptable: reply.undecryptable, malformed: reply.malformed, headers: reply.headers })
   }
 
   private fail(error: WorkerDecodeError): void {
