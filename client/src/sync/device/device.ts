@@ -81,6 +81,8 @@ function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Prac
     idbName: `${env.idbPrefix}tournee-space-${stored.spaceId}`,
     rooms: {
       ...env.room,
+      // The device id names this device's changes in the entries' continuity headers (continuity.ts).
+      envelope: { ...env.room?.envelope, writer: stored.deviceId },
       crossTab: env.crossTab ?? false,
       ...(env.WebSocketImpl ? { WebSocketImpl: env.WebSocketImpl } : {}),
     },

@@ -16,6 +16,7 @@ function room(phase: RoomPhase, extra: Partial<RoomState> = {}): RoomState {
     undecryptableEntries: 0,
     resentEntries: 0,
     restoredEntries: 0,
+    missingEntries: [],
     restoring: false,
     ...extra,
   }

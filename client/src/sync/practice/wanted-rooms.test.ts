@@ -19,6 +19,7 @@ function state(extra: Partial<RoomState> = {}): RoomState {
     undecryptableEntries: 0,
     resentEntries: 0,
     restoredEntries: 0,
+    missingEntries: [],
     restoring: false,
     ...extra,
   }

@@ -12,6 +12,7 @@
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { Envelope, type EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
+import type { WriterGap } from '../../../../shared/src/envelope/continuity'
 import { CloseCode } from '../../../../shared/src/protocol/constants'
 import type { RoomName } from '../../../../shared/src/space/rooms'
 import { RelayLink, type LinkEvent } from '../adapters/relay-link'
@@ -81,6 +82,11 @@ export interface RoomState {
   readonly resentEntries: number
   /** Entries a deletion from the relay or another tab removed uncovered, written back (Envelope). */
   readonly restoredEntries: number
+  /**
+   * Changes the open docs' entries say were written and that no live entry holds, per writer
+   * (shared/src/envelope/continuity.ts): the same array until they change.
+   */
+  readonly missingEntries: readonly WriterGap[]
   readonly restoring: boolean
 }
 
@@ -101,6 +107,8 @@ const REFUSING_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
   [CloseCode.ProtocolMismatch.code, RefusalReason.ProtocolMismatch],
   [CloseCode.TooManyRooms.code, RefusalReason.TooManyRooms],
 ])
+
+const NO_GAPS: readonly WriterGap[] = []
 
 /** The last exchange is a minute-precise fact for the person: recorded at most once a second. */
 const EXCHANGE_RESOLUTION_MS = 1000
@@ -166,6 +174,7 @@ export class Room {
         },
         onEntriesRemoved: () => store.trimSoon(),
         onQueueChange: () => this.recount(),
+        onContinuityChange: () => this.recount(),
       })
       const progress = this.progress
       this.delivery = new RoomDelivery(
@@ -445,6 +454,7 @@ export class Room {
       undecryptableEntries: this.env?.stats().undecryptable ?? 0,
       resentEntries: this.delivery?.resentEntries ?? 0,
       restoredEntries: this.env?.stats().restored ?? 0,
+      missingEntries: this.env?.gaps() ?? NO_GAPS,
       restoring: this.restoring,
     }
   }
