@@ -21,6 +21,7 @@ import { agendaDocId, DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { listPractitioners } from '../shared/src/model/practitioners'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
 import { decryptEntry } from '../shared/src/envelope/entry-cipher'
+import { writerIdOf } from '../shared/src/envelope/entry-header'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { blindRoomName } from '../shared/src/space/room-keys'
@@ -102,10 +103,10 @@ describe('continuity per writer (issue 18)', () => {
     await b.space.destroy()
     const relay = fixture.relay
     await waitFor(() => expect(relay.loadedRooms()).toBe(0))
-    await withholdOnDisk(relay, code, a.record.deviceId, 2)
+    await withholdOnDisk(relay, code, writerIdOf(a.record.deviceId), 2)
 
     const c = await track(joinPractice(code, device('remplaçant')))
-    await waitFor(() => expect(c.space.getSyncState().missingEntries).toEqual([{ writer: a.record.deviceId, missing: 2 }]))
+    await waitFor(() => expect(c.space.getSyncState().missingEntries).toEqual([{ writer: writerIdOf(a.record.deviceId), missing: 2 }]))
     expect(await appointments(c)).toBe(4)
     expect(describeSyncState(c.space.getSyncState(), fr).missing).toBe(`2 modifications de l'appareil ${a.record.deviceId.slice(0, 6)}… manquent sur le relais`)
 

@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { deriveSpaceKeys } from '../crypto/space-keys'
 import { decryptEntry, decryptUpdate, encryptEntry, encryptUpdate, V2_IV_MARK } from './entry-cipher'
-import { decodeEntryHeader, decodeEntryPlaintext, encodeEntryPlaintext, EntryHeaderError, type EntryHeader } from './entry-header'
+import { decodeEntryHeader, decodeEntryPlaintext, encodeEntryPlaintext, EntryHeaderError, writerIdOf, type EntryHeader } from './entry-header'
 
 const update = (() => {
   const doc = new Y.Doc()
@@ -11,15 +11,15 @@ const update = (() => {
   return Y.encodeStateAsUpdate(doc)
 })()
 
-const change: EntryHeader = { kind: 'change', writer: 'k3J9xQaaaaaa', seq: 7, seen: new Map([['zzzzzzzzzzzz', 3]]) }
+const change: EntryHeader = { kind: 'change', writer: 'k3J9xQaa', seq: 7, seen: new Map([['zzzzzzzz', 3]]) }
 const snapshot: EntryHeader = {
   kind: 'snapshot',
-  writer: 'k3J9xQaaaaaa',
+  writer: 'k3J9xQaa',
   covers: new Map([
-    ['k3J9xQaaaaaa', [[1, 7]]],
-    ['zzzzzzzzzzzz', [[1, 2], [4, 9]]],
+    ['k3J9xQaa', [[1, 7]]],
+    ['zzzzzzzz', [[1, 2], [4, 9]]],
   ]),
-  seen: new Map([['yyyyyyyyyyyy', 12]]),
+  seen: new Map([['yyyyyyyy', 12]]),
 }
 
 describe('the continuity header (format v2)', () => {
@@ -33,28 +33,35 @@ describe('the continuity header (format v2)', () => {
     }
   })
 
-  it('costs a few bytes: a change that names one other writer, about 30', () => {
-    expect(encodeEntryPlaintext(change, update).length - update.length).toBeLessThanOrEqual(30)
-    expect(encodeEntryPlaintext({ ...change, seen: new Map() }, update).length - update.length).toBeLessThanOrEqual(16)
+  it('costs a few bytes: 9 for a change that names no other writer, 7 more per writer it names', () => {
+    expect(encodeEntryPlaintext({ ...change, seen: new Map() }, update).length - update.length).toBe(9)
+    expect(encodeEntryPlaintext(change, update).length - update.length).toBe(16)
   })
 
+  it('names a device by the first 6 bytes of its id, which its short id shows', () => {
+    expect(writerIdOf('k3J9xQ7aBcDe')).toBe('k3J9xQ7a')
+    expect(() => encodeEntryPlaintext({ ...change, writer: 'k3J9xQ7aBcDe' }, update)).toThrow(EntryHeaderError)
+  })
+
+  const W = new Uint8Array(6).fill(1)
+  const V = new Uint8Array(6).fill(2)
   const bad: Array<[string, (e: encoding.Encoder) => void, RegExp]> = [
     ['an unknown kind', (e) => encoding.writeVarUint(e, 5), /kind/],
-    ['an empty writer', (e) => (encoding.writeVarUint(e, 0), encoding.writeVarString(e, '')), /writer/],
-    ['a change numbered 0', (e) => (encoding.writeVarUint(e, 0), encoding.writeVarString(e, 'w'), encoding.writeVarUint(e, 0)), /seq/],
+    ['a writer cut short', (e) => (encoding.writeVarUint(e, 0), encoding.writeUint8Array(e, new Uint8Array(3))), /writer/],
+    ['a change numbered 0', (e) => (encoding.writeVarUint(e, 0), encoding.writeUint8Array(e, W), encoding.writeVarUint(e, 0)), /seq/],
     ['ranges out of order', (e) => {
       encoding.writeVarUint(e, 1)
-      encoding.writeVarString(e, 'w')
+      encoding.writeUint8Array(e, W)
       encoding.writeVarUint(e, 1)
-      encoding.writeVarString(e, 'v')
+      encoding.writeUint8Array(e, V)
       encoding.writeVarUint(e, 2)
       encoding.writeVarUint(e, 5)
       encoding.writeVarUint(e, 0)
       encoding.writeVarUint(e, 3)
       encoding.writeVarUint(e, 0)
     }, /covers\[0\]\.ranges\[1\]/],
-    ['a huge count', (e) => (encoding.writeVarUint(e, 1), encoding.writeVarString(e, 'w'), encoding.writeVarUint(e, 2 ** 30)), /covers/],
-    ['a header cut short', (e) => (encoding.writeVarUint(e, 0), encoding.writeVarString(e, 'w')), /ends early/],
+    ['a huge count', (e) => (encoding.writeVarUint(e, 1), encoding.writeUint8Array(e, W), encoding.writeVarUint(e, 2 ** 30)), /covers/],
+    ['a header cut short', (e) => (encoding.writeVarUint(e, 0), encoding.writeUint8Array(e, W)), /ends early/],
   ]
   it.each(bad)('refuses %s, with the path of what is wrong', (_, write, path) => {
     const encoder = encoding.createEncoder()

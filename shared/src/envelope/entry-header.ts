@@ -5,13 +5,19 @@
  *
  *   plaintext = header ‖ update
  *   header    = varUint kind                          0 change, 1 snapshot (a compaction's chunk, an erasure)
- *               varString writer                      the writing device's id (12 characters)
+ *               writer (6 bytes)                      the writing device (writerIdOf: its device id's first 6 bytes)
  *               kind 0: varUint seq                   this writer's n-th change of this doc, from 1
- *               kind 1: varUint n, n × { varString writer, varUint k, k × { varUint from, varUint length } }
+ *               kind 1: varUint n, n × { writer (6 bytes), varUint k, k × { varUint from, varUint length } }
  *                                                     the changes the snapshot holds (it folded them), per writer
- *               varUint m, m × { varString writer, varUint highest }
+ *               varUint m, m × { writer (6 bytes), varUint highest }
  *                                                     seen: changes the writer knows exist, per other writer,
  *                                                     only where it knows more than its previous entries said
+ *
+ * A writer is named by 6 bytes, not the 12 characters of a device id: a change names the writers it
+ * learned of since its previous one, so this is most of a header (a month written in turn by ten
+ * devices: 7 bytes per writer named). 48 bits keep two devices of a practice from colliding (below
+ * 10^-8 for 1,000 devices). In memory a writer is those bytes in base64url, 8 characters — the
+ * first 6 of them the ones the device's short id shows (views/patients/history-text.ts).
  *
  * A change's `seq` numbers are dense per writer and doc: a writer that wrote change n wrote 1…n.
  * `seen` (and a snapshot's ranges) are lower bounds a reader learns from any entry it can decrypt;
@@ -20,6 +26,7 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import { fromBase64Url, toBase64Url } from '../crypto/base64url'
 
 /** Inclusive ranges of sequence numbers, sorted, disjoint. */
 export type SeqRanges = ReadonlyArray<readonly [from: number, to: number]>
@@ -31,7 +38,8 @@ export type EntryHeader =
 const KIND_CHANGE = 0
 const KIND_SNAPSHOT = 1
 /** Bounds on what a header may claim, so that a garbled one cannot make a reader allocate much. */
-const MAX_WRITER_LENGTH = 64
+/** Bytes that name a writer in a header. */
+export const WRITER_BYTES = 6
 const MAX_WRITERS = 100_000
 const MAX_RANGES = 1_000_000
 const MAX_SEQ = 2 ** 48
@@ -47,10 +55,21 @@ export class EntryHeaderError extends Error {
   }
 }
 
+/** A device's writer id: the first 6 bytes of its device id (base64url), as 8 characters. */
+export function writerIdOf(deviceId: string): string {
+  return toBase64Url(fromBase64Url(deviceId).subarray(0, WRITER_BYTES))
+}
+
+function writeWriter(encoder: encoding.Encoder, writer: string): void {
+  const bytes = fromBase64Url(writer)
+  if (bytes.length !== WRITER_BYTES) throw new EntryHeaderError('writer', `a writer id is ${WRITER_BYTES} bytes in base64url (writerIdOf), got '${writer}'`)
+  encoding.writeUint8Array(encoder, bytes)
+}
+
 function writeSeen(encoder: encoding.Encoder, seen: ReadonlyMap<string, number>): void {
   encoding.writeVarUint(encoder, seen.size)
   for (const [writer, highest] of seen) {
-    encoding.writeVarString(encoder, writer)
+    writeWriter(encoder, writer)
     encoding.writeVarUint(encoder, highest)
   }
 }
@@ -59,13 +78,13 @@ function writeSeen(encoder: encoding.Encoder, seen: ReadonlyMap<string, number>)
 export function encodeEntryPlaintext(header: EntryHeader, update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, header.kind === 'change' ? KIND_CHANGE : KIND_SNAPSHOT)
-  encoding.writeVarString(encoder, header.writer)
+  writeWriter(encoder, header.writer)
   if (header.kind === 'change') {
     encoding.writeVarUint(encoder, header.seq)
   } else {
     encoding.writeVarUint(encoder, header.covers.size)
     for (const [writer, ranges] of header.covers) {
-      encoding.writeVarString(encoder, writer)
+      writeWriter(encoder, writer)
       encoding.writeVarUint(encoder, ranges.length)
       for (const [from, to] of ranges) {
         encoding.writeVarUint(encoder, from)
@@ -85,9 +104,8 @@ function count(decoder: decoding.Decoder, path: string, max: number): number {
 }
 
 function writerAt(decoder: decoding.Decoder, path: string): string {
-  const writer = decoding.readVarString(decoder)
-  if (writer.length === 0 || writer.length > MAX_WRITER_LENGTH) throw new EntryHeaderError(path, `a writer id of ${writer.length} characters`)
-  return writer
+  if (decoder.arr.length - decoder.pos < WRITER_BYTES) throw new EntryHeaderError(path, 'ends early')
+  return toBase64Url(decoding.readUint8Array(decoder, WRITER_BYTES))
 }
 
 function seqAt(decoder: decoding.Decoder, path: string, min: number): number {

@@ -53,7 +53,7 @@ import type { SpaceKeys } from '../crypto/space-keys'
 import { MAIN_ROOM, monthOfRoom, type RoomName } from '../space/rooms'
 import { blindDocId, DecryptError, decryptEntry, encryptEntry, IV_BYTES, TAG_BYTES } from './entry-cipher'
 import type { EntryHeader } from './entry-header'
-import { decodeEntryHeader } from './entry-header'
+import { decodeEntryHeader, WRITER_BYTES } from './entry-header'
 import { DocContinuity, erasureHeader, type WriterGap } from './continuity'
 import { randomId } from '../crypto/base64url'
 import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
@@ -104,8 +104,8 @@ export interface EnvelopeOptions {
    */
   decoder?: EntryDecoder
   /**
-   * This device's writer id in the entries' continuity headers (continuity.ts): its device id. None:
-   * a random one for this envelope's life (tests).
+   * This device's writer id in the entries' continuity headers (continuity.ts): writerIdOf(its
+   * device id). None: a random one for this envelope's life (tests).
    */
   writer?: string
   /** Called when the gaps of the open docs changed (`gaps()`). */
@@ -231,7 +231,7 @@ export class Envelope {
     this.onQueueChange = options.onQueueChange ?? (() => undefined)
     this.decoder = options.decoder ?? null
     this.docIdsOf = options.docIdsOf ?? null
-    this.writer = options.writer ?? randomId(9)
+    this.writer = options.writer ?? randomId(WRITER_BYTES)
     this.onContinuityChange = options.onContinuityChange ?? (() => undefined)
     for (const entry of this.entries.toArray()) this.indexEntry(entry)
     this.observer = (event) => this.onEnvelopeChange(event)
