@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
 import { randomBytes } from '../../../../shared/src/crypto/base64url'
-import { encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
+import { encryptEntry, encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
+import { decodeEntryHeader, type EntryHeader } from '../../../../shared/src/envelope/entry-header'
 import { DECODE_PROTOCOL, handleDecodeCall, readDecodeReply, transferablesOf, type DecodeReply } from './decode-protocol'
 
 const ROOM = 'main' as const
@@ -74,6 +75,24 @@ describe("the decode worker's message handler (run here as a plain function)", (
     expect(last).toMatchObject({ type: 'decoded', undecryptable: [n, n + 1], malformed: [n - 1] })
     // Everything but the tampered entry's ten patients.
     expect(Object.keys(doc.getMap('patients').toJSON())).toHaveLength(Object.keys(source.getMap('patients').toJSON()).length - 10)
+  })
+
+  it("hands back each v2 entry's continuity header, null for v1 entries and for those that did not decrypt", async () => {
+    const { keys, source, call } = await setUp(30)
+    const updates = [Y.encodeStateAsUpdate(source)]
+    const header: EntryHeader = { kind: 'change', writer: 'k3J9xQ7a', seq: 4, seen: new Map([['Zp0v1s2t', 2]]) }
+    const v2 = await encryptEntry(keys, ROOM, DOC, header, updates[0]!)
+    const tampered = v2.slice()
+    tampered[tampered.length - 1]! ^= 1
+    const posted = await replies({ ...call, ciphertexts: [call.ciphertexts[0]!, v2, tampered] })
+    const { doc, last } = applyAll(posted)
+    expect(doc.getMap('patients').size).toBe(30)
+    if (last.type !== 'decoded') throw new Error('decoded')
+    expect(last.undecryptable).toEqual([2])
+    expect(last.headers[0]).toBeNull()
+    expect(decodeEntryHeader(last.headers[1]!)).toEqual(header)
+    expect(last.headers[2]).toBeNull()
+    expect(readDecodeReply(last)).toEqual(last)
   })
 
   it('answers a call it cannot read with a failure naming the field, never a throw', async () => {
