@@ -47,6 +47,11 @@
  * back to the relay — counted (`stats().restored`) and reported (UncoveredDeletionError). Deleted
  * entries this device cannot decrypt hold nothing it could lose and never block a deletion. Erasure
  * writes an entry that deletes, by clock, everything it erases, so it is judged by the same rule.
+ *
+ * Continuity per writer. Every entry written carries, sealed with its update, its writer, its
+ * number among the writer's changes of the doc (a snapshot: the ranges it folds) and what the
+ * writer had seen of the others (entry-header.ts). Reading an open doc's entries, the envelope
+ * learns what each writer wrote and finds what no live entry holds: `gaps()` (continuity.ts).
  */
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
