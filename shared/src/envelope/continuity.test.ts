@@ -10,7 +10,7 @@ import { randomBytes, randomId } from '../crypto/base64url'
 import { DocContinuity, erasureHeader, gapsOf, heldBy, SeqSet } from './continuity'
 import type { EntryHeader } from './entry-header'
 import { Envelope, type EnvelopeEntry } from './envelope'
-import { encryptUpdate } from './entry-cipher'
+import { decryptEntry, encryptUpdate } from './entry-cipher'
 
 const change = (writer: string, seq: number, seen: Record<string, number> = {}): EntryHeader => ({ kind: 'change', writer, seq, seen: new Map(Object.entries(seen)) })
 
@@ -175,6 +175,34 @@ describe('continuity through envelopes', () => {
     await c.envelope.openDoc(DOC)
     await c.envelope.settle()
     expect(c.envelope.gaps()).toEqual([])
+  })
+
+  it("a device reloaded numbers its next change after its last one (never a number twice)", async () => {
+    const keys = await newKeys()
+    const a = device(keys, 'writer-A')
+    for (const k of ['a1', 'a2', 'a3']) await write(a, k)
+    await a.envelope.destroy()
+    const reloaded = device(keys, 'writer-A', a.doc)
+    await write(reloaded, 'a4')
+    const entries = reloaded.envelope.entries.toArray()
+    const seqs = await Promise.all(entries.map(async (e) => (await decryptEntry(keys, ROOM, DOC, e.c)).header))
+    expect(seqs.map((h) => (h?.kind === 'change' ? h.seq : null))).toEqual([1, 2, 3, 4])
+  })
+
+  it('an erasure by another device leaves no gap on a device holding the doc open', async () => {
+    const keys = await newKeys()
+    const a = device(keys, 'writer-A')
+    for (const k of ['a1', 'a2']) await write(a, k)
+    const b = device(keys, 'writer-B')
+    deliver(a.doc, b)
+    await write(b, 'b1')
+    deliver(b.doc, a)
+    await a.envelope.settle()
+    await b.envelope.erase(DOC)
+    deliver(b.doc, a)
+    await a.envelope.settle()
+    expect(a.envelope.stats().restored).toBe(0)
+    expect(a.envelope.gaps()).toEqual([])
   })
 
   it('entries written before continuity (format v1) apply, teach nothing and raise no gap', async () => {
