@@ -119,6 +119,12 @@ export const fr = {
     one: '{count} entrée supprimée sans instantané couvrant : rétablie',
     other: '{count} entrées supprimées sans instantané couvrant : rétablies',
   },
+  // Changes that entries this device read say another device wrote, and that neither the relay
+  // nor this device holds: withheld or rolled back by the relay (issue 18, continuity per writer).
+  'sync.missing': {
+    one: "{count} modification de l'appareil {device} manque sur le relais",
+    other: "{count} modifications de l'appareil {device} manquent sur le relais",
+  },
   // A digest of the relay (the patient list or the week shown before the docs sync) that did not open here.
   'sync.digestsUnreadable': {
     one: '{count} aperçu illisible sur le relais, ignoré',

@@ -4,6 +4,7 @@
  */
 import type { DigestAlarm } from './digests/digest-sync'
 import type { RoomState } from './rooms/room'
+import type { WriterGap } from '../../../shared/src/envelope/continuity'
 import { RefusalReason } from './errors'
 
 export { RefusalReason }
@@ -53,6 +54,11 @@ export interface SyncState {
    */
   readonly restoredEntries: number
   /**
+   * Changes that entries this device read say a device wrote, and that neither the relay nor this
+   * device holds (shared/src/envelope/continuity.ts), per writer (a device id), largest first.
+   */
+  readonly missingEntries: readonly WriterGap[]
+  /**
    * Digests of the relay that did not open on this device (forged, altered, another key), never
    * shown; and how many of them this device has replaced with its own (digests/digest-sync.ts).
    */
@@ -83,11 +89,20 @@ export const initialSyncState: SyncState = {
   repairedEntries: 0,
   resentEntries: 0,
   restoredEntries: 0,
+  missingEntries: [],
   unreadableDigests: 0,
   replacedDigests: 0,
   restoring: false,
   incoming: 0,
   outgoing: 0,
+}
+
+/** The rooms' gaps summed per writer, largest first. */
+function missingOf(rooms: readonly RoomState[]): readonly WriterGap[] {
+  if (rooms.every((room) => room.missingEntries.length === 0)) return initialSyncState.missingEntries
+  const perWriter = new Map<string, number>()
+  for (const room of rooms) for (const gap of room.missingEntries) perWriter.set(gap.writer, (perWriter.get(gap.writer) ?? 0) + gap.missing)
+  return [...perWriter].map(([writer, missing]) => ({ writer, missing })).sort((x, y) => y.missing - x.missing || (x.writer < y.writer ? -1 : 1))
 }
 
 /** Worse first: the status of a practice is its worst room's. */
@@ -155,6 +170,7 @@ export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFac
     repairedEntries: sum((room) => room.repairedEntries),
     resentEntries: sum((room) => room.resentEntries),
     restoredEntries: sum((room) => room.restoredEntries),
+    missingEntries: missingOf(rooms),
     unreadableDigests: practice.digests?.unreadable ?? 0,
     replacedDigests: practice.digests?.replaced ?? 0,
     restoring: rooms.some((room) => room.restoring),

@@ -22,6 +22,11 @@ export interface DecodeOutcome {
   readonly undecryptable: readonly number[]
   /** Decrypted, but not Yjs updates: reported, never applied. */
   readonly malformed: readonly number[]
+  /**
+   * Per entry (by index), the bytes of its continuity header (entry-header.ts), null for an entry
+   * of format v1 or one that could not be applied.
+   */
+  readonly headers: ReadonlyArray<Uint8Array | null>
 }
 
 export interface DecodedEntries {

@@ -9,7 +9,7 @@ import * as Y from 'yjs'
 import { deriveSpaceKeys, type SpaceKeys } from '../crypto/space-keys'
 import { randomBytes, randomId } from '../crypto/base64url'
 import { Envelope, type EnvelopeEntry } from './envelope'
-import { blindDocId, decryptUpdate } from './entry-cipher'
+import { blindDocId, decryptEntry } from './entry-cipher'
 import type { EntryDecoder } from './entry-decoder'
 import { EntryRepair, entryAt, entryKey, idsOf, parseEntryKey, REPAIR_DOC_ID } from './entry-repair'
 
@@ -26,12 +26,16 @@ interface Device {
 const streaming: EntryDecoder = {
   worthIt: () => true,
   decode: ({ keys, room, docId, ciphertexts }) => {
-    const plain = Promise.all(ciphertexts.map((c) => decryptUpdate(keys, room, docId, c).catch(() => null)))
+    const opened = Promise.all(ciphertexts.map((c) => decryptEntry(keys, room, docId, c).catch(() => null)))
     return {
       updates: (async function* () {
-        for (const update of await plain) if (update !== null) yield update
+        for (const entry of await opened) if (entry !== null) yield entry.update
       })(),
-      outcome: plain.then((list) => ({ undecryptable: list.flatMap((u, i) => (u === null ? [i] : [])), malformed: [] })),
+      outcome: opened.then((list) => ({
+        undecryptable: list.flatMap((entry, i) => (entry === null ? [i] : [])),
+        malformed: [],
+        headers: list.map((entry) => entry?.headerBytes ?? null),
+      })),
     }
   },
   nextSlice: async () => undefined,

@@ -43,7 +43,8 @@
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
 import { REPAIR_DOC_ID } from '../model/doc-ids'
-import { blindDocId, decryptUpdate } from './entry-cipher'
+import { blindDocId, decryptEntry } from './entry-cipher'
+import type { EntryHeader } from './entry-header'
 import { coverOf } from './coverage'
 import type { Envelope, EnvelopeEntry } from './envelope'
 
@@ -246,13 +247,15 @@ export class EntryRepair {
       if (entry === null) continue // not held here (yet), or deleted: a compaction's snapshot covers it
       this.tried.add(key)
       if (entry.d !== (await blindDocId(this.keys, request.doc))) continue
-      let update: Uint8Array
+      let opened: { header: EntryHeader | null; update: Uint8Array }
       try {
-        update = await decryptUpdate(this.keys, this.envelope.room, request.doc, entry.c)
+        opened = await decryptEntry(this.keys, this.envelope.room, request.doc, entry.c)
       } catch {
         continue // corrupted here too: another device may hold it
       }
-      const at = await this.envelope.publish(request.doc, update)
+      // With the entry's own continuity header: a copy of its writer's change, which holds that
+      // change for every device's count (continuity.ts) where the corrupted copy held nothing.
+      const at = await this.envelope.publish(request.doc, opened.update, opened.header)
       const doc = await this.openRepairDoc()
       doc.transact(() => {
         doc.getMap<unknown>(ANSWERS_KEY).set(key, { client: at.client, clock: at.clock })

@@ -47,11 +47,20 @@
  * back to the relay — counted (`stats().restored`) and reported (UncoveredDeletionError). Deleted
  * entries this device cannot decrypt hold nothing it could lose and never block a deletion. Erasure
  * writes an entry that deletes, by clock, everything it erases, so it is judged by the same rule.
+ *
+ * Continuity per writer. Every entry written carries, sealed with its update, its writer, its
+ * number among the writer's changes of the doc (a snapshot: the ranges it folds) and what the
+ * writer had seen of the others (entry-header.ts). Reading an open doc's entries, the envelope
+ * learns what each writer wrote and finds what no live entry holds: `gaps()` (continuity.ts).
  */
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
 import { MAIN_ROOM, monthOfRoom, type RoomName } from '../space/rooms'
-import { blindDocId, DecryptError, decryptUpdate, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
+import { blindDocId, DecryptError, decryptEntry, encryptEntry, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
+import type { EntryHeader } from './entry-header'
+import { decodeEntryHeader, WRITER_BYTES } from './entry-header'
+import { DocContinuity, erasureHeader, type WriterGap } from './continuity'
+import { randomId } from '../crypto/base64url'
 import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
 import { ENTRIES_KEY } from './entry-shape'
 import { estimatedBytes, stateSlices } from '../yjs/update-slices'
@@ -104,6 +113,13 @@ export interface EnvelopeOptions {
    * key): the device may ask for them again (entry-repair.ts). Called once per failed decryption.
    */
   onUndecryptable?: (docId: string, entries: readonly EnvelopeEntry[]) => void
+  /**
+   * This device's writer id in the entries' continuity headers (continuity.ts): writerIdOf(its
+   * device id). None: a random one for this envelope's life (tests).
+   */
+  writer?: string
+  /** Called when the gaps of the open docs changed (`gaps()`). */
+  onContinuityChange?: () => void
 }
 
 /** A snapshot's entries hold about this much each, at most (see the header: compaction). */
@@ -142,6 +158,9 @@ interface OpenDoc {
   /** Resolves once the entries present at open time are applied. */
   ready: Promise<Y.Doc>
   onUpdate: (update: Uint8Array, origin: unknown) => void
+  /** What this device knows of the doc's writers (continuity.ts), and the gaps last found. */
+  readonly continuity: DocContinuity
+  gaps: readonly WriterGap[]
 }
 
 /**
@@ -177,6 +196,16 @@ export class Envelope {
   private readonly decoder: EntryDecoder | null
   private readonly docIdsOf: ((room: RoomName) => Promise<Iterable<string>>) | null
   private readonly onUndecryptable: (docId: string, entries: readonly EnvelopeEntry[]) => void
+  private readonly writer: string
+  private readonly onContinuityChange: () => void
+  /**
+   * Each decrypted entry's continuity header (null: format v1), by its ciphertext — which the
+   * copies this envelope writes back or again share — so a live entry's is known without decrypting
+   * it twice.
+   */
+  private readonly headers = new WeakMap<Uint8Array, EntryHeader | null>()
+  /** The open docs' gaps, summed per writer: a new array only when they change. */
+  private gapList: readonly WriterGap[] = []
   /**
    * What each entry holds by clock (coverage.ts), null when it does not decrypt here or is not a
    * Yjs update: computed once per entry, when a deletion of its doc is judged or its doc erased.
@@ -217,6 +246,8 @@ export class Envelope {
     this.decoder = options.decoder ?? null
     this.docIdsOf = options.docIdsOf ?? null
     this.onUndecryptable = options.onUndecryptable ?? (() => undefined)
+    this.writer = options.writer ?? randomId(WRITER_BYTES)
+    this.onContinuityChange = options.onContinuityChange ?? (() => undefined)
     for (const entry of this.entries.toArray()) this.indexEntry(entry)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -278,7 +309,8 @@ export class Envelope {
         const fresh = unread()
         for (const e of fresh) doomed.add(e)
         for (const cover of await Promise.all(fresh.map((e) => this.coverOfEntry(e, docId)))) if (cover) covers.push(cover)
-        const marker: EnvelopeEntry = { d: blind, c: await encryptUpdate(this.keys, this.room, docId, erasureUpdate(covers)) }
+        const header = erasureHeader(this.writer, this.headersOf(doomed))
+        const marker: EnvelopeEntry = { d: blind, c: await encryptEntry(this.keys, this.room, docId, header, erasureUpdate(covers)) }
         if ((this.index.get(blind)?.size ?? 0) === 0) return // erased meanwhile, elsewhere
         if (unread().length > 0 && round < 3) continue
         this.doc.transact(() => {
@@ -295,14 +327,17 @@ export class Envelope {
    * Pushes an update of a doc as a new entry, freshly encrypted, in the write chain, whether or not
    * the doc is open here (an open doc applies it like any entry: Yjs ignores what it holds).
    * Resolves with the new entry's outer id. Used to republish the content of an entry the relay
-   * corrupted (entry-repair.ts).
+   * corrupted (entry-repair.ts), with that entry's continuity header (`header`; null: a v1 entry,
+   * republished as v1).
    */
-  async publish(docId: string, update: Uint8Array): Promise<{ client: number; clock: number }> {
+  async publish(docId: string, update: Uint8Array, header: EntryHeader | null): Promise<{ client: number; clock: number }> {
     this.assertOpen()
     const blind = await this.blindOf(docId)
     let at = { client: 0, clock: 0 }
     await this.enqueueWrite(async () => {
-      const entry: EnvelopeEntry = { d: blind, c: await encryptUpdate(this.keys, this.room, docId, update) }
+      const c = header ? await encryptEntry(this.keys, this.room, docId, header, update) : await encryptUpdate(this.keys, this.room, docId, update)
+      this.headers.set(c, header)
+      const entry: EnvelopeEntry = { d: blind, c }
       at = { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) }
       this.doc.transact(() => this.entries.push([entry]), ENVELOPE_ORIGIN)
     })
@@ -328,14 +363,23 @@ export class Envelope {
     }
   }
 
-  stats(): { entries: number; undecryptable: number; malformed: number; restored: number; openDocs: number } {
+  stats(): { entries: number; undecryptable: number; malformed: number; restored: number; openDocs: number; missing: number } {
     return {
       entries: this.entries.length,
       undecryptable: this.undecryptable,
       malformed: this.malformed,
       restored: this.restored,
       openDocs: this.openByBlind.size,
+      missing: this.gapList.reduce((n, gap) => n + gap.missing, 0),
     }
+  }
+
+  /**
+   * Changes that the entries of the open docs say were written and that no live entry holds, per
+   * writer, largest first (continuity.ts). The same array until they change.
+   */
+  gaps(): readonly WriterGap[] {
+    return this.gapList
   }
 
   /** Resolves when no batch, decryption or compaction is queued or scheduled. */
@@ -386,6 +430,8 @@ export class Envelope {
       batchTimer: null,
       compactTimer: null,
       ready: Promise.resolve(doc),
+      continuity: new DocContinuity(this.writer),
+      gaps: [],
       onUpdate: (update, origin) => {
         if (origin === DECRYPTED_ORIGIN) return
         open.pending.push(update)
@@ -481,7 +527,7 @@ export class Envelope {
         back.push(...gone)
       }
     }
-    if (back.length === 0 || this.closed) return
+    if (back.length === 0 || this.closed) return this.checkAfterDeletion(byDoc.keys())
     const copies = back.map((entry) => ({ entry, copy: { d: entry.d, c: entry.c } satisfies EnvelopeEntry }))
     for (const { entry, copy } of copies) {
       // Its content is in the open doc already: the copy is marked so that it is not applied again.
@@ -490,6 +536,15 @@ export class Envelope {
     this.doc.transact(() => this.entries.push(copies.map(({ copy }) => copy)), ENVELOPE_ORIGIN)
     this.restored += copies.length
     this.onError(new UncoveredDeletionError(copies.length))
+    this.checkAfterDeletion(byDoc.keys())
+  }
+
+  /** Once a deletion from elsewhere was judged (and what it should not have deleted written back). */
+  private checkAfterDeletion(blinds: Iterable<string>): void {
+    for (const blind of blinds) {
+      const open = this.openByBlind.get(blind)
+      if (open) this.checkContinuity(open)
+    }
   }
 
   /** Which of a doc's deleted entries the doc's live entries do not cover. */
@@ -509,9 +564,12 @@ export class Envelope {
     let cover = this.covers.get(entry)
     if (!cover) {
       const decoder = this.decoder
-      cover = decryptUpdate(this.keys, this.room, docId, entry.c).then(
+      cover = decryptEntry(this.keys, this.room, docId, entry.c).then(
         // A big entry (a directory's snapshot) is read in steps, the page's thread given back between.
-        (update) => (decoder?.worthIt(update.length) ? coverOfInSteps(update, () => decoder.nextSlice()) : coverOf(update)),
+        ({ header, update }) => {
+          this.headers.set(entry.c, header)
+          return decoder?.worthIt(update.length) ? coverOfInSteps(update, () => decoder.nextSlice()) : coverOf(update)
+        },
         () => null,
       ).catch(() => null) // authenticated but not a Yjs update: holds nothing a doc could apply
       this.covers.set(entry, cover)
@@ -592,7 +650,10 @@ export class Envelope {
     const results = await Promise.all(
       todo.map(async (entry) => {
         try {
-          return { entry, update: await decryptUpdate(this.keys, this.room, open.docId, entry.c) }
+          const { header, update } = await decryptEntry(this.keys, this.room, open.docId, entry.c)
+          this.headers.set(entry.c, header)
+          if (header) open.continuity.learn(header)
+          return { entry, update }
         } catch (error) {
           this.undecryptable++
           this.onError(error instanceof Error ? error : new Error(String(error)))
@@ -614,6 +675,7 @@ export class Envelope {
       open.doc.on('update', open.onUpdate)
     }
     if (appliedAny) this.maybeScheduleCompaction(open)
+    this.checkContinuity(open)
     this.workEnded()
   }
 
@@ -655,13 +717,56 @@ export class Envelope {
     outcome.malformed.forEach(() => this.onError(new Error('Decrypted entry is not a Yjs update: ignored')))
     const failed = new Set([...outcome.undecryptable, ...outcome.malformed])
     const applied = todo.filter((_, i) => !failed.has(i))
+    for (const [i, entry] of todo.entries()) {
+      if (failed.has(i)) continue
+      const bytes = outcome.headers[i]
+      let header: EntryHeader | null = null
+      try {
+        header = bytes ? decodeEntryHeader(bytes) : null
+      } catch (error) {
+        // The worker read it, so this does not happen but with a broken worker: the entry teaches nothing.
+        this.onError(error instanceof Error ? error : new Error(String(error)))
+      }
+      this.headers.set(entry.c, header)
+      if (header) open.continuity.learn(header)
+    }
     for (const e of todo) open.inFlight.delete(e)
     if (whole && this.openByBlind.get(open.blind) === open) {
       for (const entry of applied) open.applied.add(entry)
       if (applied.length > 0) this.maybeScheduleCompaction(open)
     }
+    this.checkContinuity(open)
     this.workEnded()
     return true
+  }
+
+  /**
+   * Compares what the doc's entries say was written with what its live entries hold, once nothing
+   * of it is being decrypted (a compaction's snapshot counts only once read), and reports a change.
+   */
+  private checkContinuity(open: OpenDoc): void {
+    if (open.inFlight.size > 0 || this.openByBlind.get(open.blind) !== open) return
+    const live: EntryHeader[] = []
+    for (const entry of this.index.get(open.blind) ?? []) {
+      const header = this.headers.get(entry.c)
+      if (header) live.push(header)
+    }
+    const gaps = open.continuity.gaps(live)
+    const same = gaps.length === open.gaps.length && gaps.every((gap, i) => gap.writer === open.gaps[i]!.writer && gap.missing === open.gaps[i]!.missing)
+    if (same) return
+    open.gaps = gaps
+    this.sumGaps()
+  }
+
+  /** The open docs' gaps per writer, published when they changed. */
+  private sumGaps(): void {
+    const perWriter = new Map<string, number>()
+    for (const open of this.openByBlind.values()) for (const gap of open.gaps) perWriter.set(gap.writer, (perWriter.get(gap.writer) ?? 0) + gap.missing)
+    const next = [...perWriter].map(([writer, missing]) => ({ writer, missing })).sort((x, y) => y.missing - x.missing || (x.writer < y.writer ? -1 : 1))
+    const prev = this.gapList
+    if (next.length === prev.length && next.every((gap, i) => gap.writer === prev[i]!.writer && gap.missing === prev[i]!.missing)) return
+    this.gapList = next
+    this.onContinuityChange()
   }
 
   /**
@@ -735,11 +840,17 @@ export class Envelope {
   }
 
   private async pushUpdate(open: OpenDoc, update: Uint8Array): Promise<void> {
-    const entry: EnvelopeEntry = { d: open.blind, c: await encryptUpdate(this.keys, this.room, open.docId, update) }
+    // The doc's entries present at open are read first: this writer's next number follows its last.
+    await open.ready.catch(() => undefined)
+    const header = open.continuity.nextChange()
+    const entry: EnvelopeEntry = { d: open.blind, c: await encryptEntry(this.keys, this.room, open.docId, header, update) }
+    this.headers.set(entry.c, header)
+    open.continuity.learn(header)
     // Mark first: the observer then knows this entry is already in the doc.
     open.applied.add(entry)
     this.doc.transact(() => this.entries.push([entry]), ENVELOPE_ORIGIN)
     this.maybeScheduleCompaction(open)
+    this.checkContinuity(open)
   }
 
   // --- compaction ---
@@ -792,9 +903,12 @@ export class Envelope {
     }
     // Local changes not yet pushed are in the doc already, so the snapshot carries them.
     const updates = this.snapshotUpdates(open.doc)
+    const header = open.continuity.snapshot(this.headersOf(snapshotOf))
     const snapshot: EnvelopeEntry[] = await Promise.all(
-      updates.map(async (update) => ({ d: open.blind, c: await encryptUpdate(this.keys, this.room, open.docId, update) })),
+      updates.map(async (update) => ({ d: open.blind, c: await encryptEntry(this.keys, this.room, open.docId, header, update) })),
     )
+    for (const entry of snapshot) this.headers.set(entry.c, header)
+    open.continuity.learn(header)
     // Between the await and here, more entries may have been applied: they are in neither
     // `snapshotOf` nor (maybe) in the state, so they survive. Only what the snapshot holds goes.
     for (const entry of snapshot) open.applied.add(entry)
@@ -802,7 +916,18 @@ export class Envelope {
       this.entries.push(snapshot)
       this.deleteEntries(snapshotOf)
     }, ENVELOPE_ORIGIN)
+    this.checkContinuity(open)
     this.onEntriesRemoved()
+  }
+
+  /** The continuity headers of entries this device decrypted or wrote (v1 entries have none). */
+  private headersOf(entries: Iterable<EnvelopeEntry>): EntryHeader[] {
+    const out: EntryHeader[] = []
+    for (const entry of entries) {
+      const header = this.headers.get(entry.c)
+      if (header) out.push(header)
+    }
+    return out
   }
 
   /** Deletes the given entries, as contiguous ranges, inside the caller's transaction. */
@@ -830,6 +955,7 @@ export class Envelope {
     if (open.compactTimer !== null) clearTimeout(open.compactTimer)
     open.doc.off('update', open.onUpdate)
     this.openByBlind.delete(open.blind)
+    if (open.gaps.length > 0) this.sumGaps()
     this.workEnded()
   }
 

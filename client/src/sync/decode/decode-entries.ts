@@ -8,7 +8,7 @@
  */
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
-import { decryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
+import { decryptEntry } from '../../../../shared/src/envelope/entry-cipher'
 import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decoder'
 import type { RoomName } from '../../../../shared/src/space/rooms'
 import { slicesOf } from '../../../../shared/src/yjs/update-slices'
@@ -71,7 +71,10 @@ function groups(entries: readonly Decrypted[]): Decrypted[][] {
  * entries that could not be applied.
  */
 export async function decodeEntries(request: EntriesToDecode, emit: (updates: Uint8Array[]) => void, maxStructs = SLICE_STRUCTS): Promise<DecodeOutcome> {
-  const plain = await Promise.all(request.ciphertexts.map((c) => decryptUpdate(request.keys, request.room, request.docId, c).catch(() => null)))
+  const opened = await Promise.all(request.ciphertexts.map((c) => decryptEntry(request.keys, request.room, request.docId, c).catch(() => null)))
+  const plain = opened.map((entry) => entry?.update ?? null)
+  // Copied out of the plaintext's buffer: only the header's few bytes cross back to the page.
+  const headers = opened.map((entry) => (entry?.headerBytes ? entry.headerBytes.slice() : null))
   const undecryptable = plain.flatMap((update, i) => (update === null ? [i] : []))
   const malformed: number[] = []
   for (let group of groups(plain.flatMap((update, i) => (update === null ? [] : [{ i, update }])))) {
@@ -102,5 +105,6 @@ export async function decodeEntries(request: EntriesToDecode, emit: (updates: Ui
     }
     if (batch.length > 0) emit(batch)
   }
-  return { undecryptable, malformed: malformed.sort((a, b) => a - b) }
+  for (const i of malformed) headers[i] = null
+  return { undecryptable, malformed: malformed.sort((a, b) => a - b), headers }
 }

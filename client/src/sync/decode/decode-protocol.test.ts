@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
 import { randomBytes } from '../../../../shared/src/crypto/base64url'
-import { encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
-import { DECODE_PROTOCOL, handleDecodeCall, packCiphertexts, readDecodeReply, transferablesOf, unpackCiphertexts, type DecodeReply } from './decode-protocol'
+import { encryptEntry, encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
+import { decodeEntryHeader, type EntryHeader } from '../../../../shared/src/envelope/entry-header'
+import { DECODE_PROTOCOL, handleDecodeCall, packBytes, readDecodeReply, transferablesOf, unpackBytes, unpackHeaders, type DecodeReply } from './decode-protocol'
 
 const ROOM = 'main' as const
 const DOC = 'directory'
@@ -24,7 +25,7 @@ async function setUp(patients: number) {
     })
   }
   const ciphertexts = await Promise.all(updates.map((u) => encryptUpdate(keys, ROOM, DOC, u)))
-  const call = { type: 'decode', protocol: DECODE_PROTOCOL, id: 7, spaceId: keys.spaceId, aead: keys.aead, room: ROOM, docId: DOC, ciphertexts: packCiphertexts(ciphertexts), maxStructs: 50 }
+  const call = { type: 'decode', protocol: DECODE_PROTOCOL, id: 7, spaceId: keys.spaceId, aead: keys.aead, room: ROOM, docId: DOC, ciphertexts: packBytes(ciphertexts), maxStructs: 50 }
   return { keys, source, ciphertexts, call }
 }
 
@@ -49,13 +50,16 @@ describe("the decode worker's message handler (run here as a plain function)", (
     const { source, call } = await setUp(200)
     const posted = await replies(call)
     const { doc, last } = applyAll(posted)
-    expect(last).toEqual({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 7, undecryptable: [], malformed: [] })
+    expect(last).toMatchObject({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 7, undecryptable: [], malformed: [] })
+    if (last.type !== 'decoded') throw new Error('decoded')
+    expect(unpackHeaders(last.headers)).toEqual([...call.ciphertexts.ends].map(() => null))
     // Handed on as they are made: several messages, several slices each.
     expect(posted.length).toBeGreaterThan(2)
     expect(doc.getMap('patients').toJSON()).toEqual(source.getMap('patients').toJSON())
     for (const reply of posted) {
       // What the worker posts back is transferred, not copied.
       if (reply.type === 'slices') expect(transferablesOf(reply).length).toBe(reply.updates.length)
+      if (reply.type === 'decoded') expect(transferablesOf(reply)).toEqual([reply.headers.bytes.buffer, reply.headers.ends.buffer])
       // The page checks each reply as it checks any message it receives.
       expect(readDecodeReply(reply)).toEqual(reply)
     }
@@ -70,16 +74,35 @@ describe("the decode worker's message handler (run here as a plain function)", (
     const garbage = await encryptUpdate(keys, ROOM, DOC, new Uint8Array([9, 9, 9, 9]))
     // Sealed for another doc: its associated data does not match.
     const misplaced = await encryptUpdate(keys, ROOM, 'agenda/2026-12', new Uint8Array([0, 0]))
-    const { doc, last } = applyAll(await replies({ ...call, ciphertexts: packCiphertexts([...ciphertexts.slice(0, n - 1), garbage, tampered, misplaced]) }))
+    const { doc, last } = applyAll(await replies({ ...call, ciphertexts: packBytes([...ciphertexts.slice(0, n - 1), garbage, tampered, misplaced]) }))
     expect(last).toMatchObject({ type: 'decoded', undecryptable: [n, n + 1], malformed: [n - 1] })
     // Everything but the tampered entry's ten patients.
     expect(Object.keys(doc.getMap('patients').toJSON())).toHaveLength(Object.keys(source.getMap('patients').toJSON()).length - 10)
   })
 
+  it("hands back each v2 entry's continuity header, null for v1 entries and for those that did not decrypt", async () => {
+    const { keys, source, ciphertexts, call } = await setUp(30)
+    const updates = [Y.encodeStateAsUpdate(source)]
+    const header: EntryHeader = { kind: 'change', writer: 'k3J9xQ7a', seq: 4, seen: new Map([['Zp0v1s2t', 2]]) }
+    const v2 = await encryptEntry(keys, ROOM, DOC, header, updates[0]!)
+    const tampered = v2.slice()
+    tampered[tampered.length - 1]! ^= 1
+    const posted = await replies({ ...call, ciphertexts: packBytes([ciphertexts[0]!, v2, tampered]) })
+    const { doc, last } = applyAll(posted)
+    expect(doc.getMap('patients').size).toBe(30)
+    if (last.type !== 'decoded') throw new Error('decoded')
+    expect(last.undecryptable).toEqual([2])
+    const headers = unpackHeaders(last.headers)
+    expect(headers[0]).toBeNull()
+    expect(decodeEntryHeader(headers[1]!)).toEqual(header)
+    expect(headers[2]).toBeNull()
+    expect(readDecodeReply(last)).toEqual(last)
+  })
+
   it('answers a call it cannot read with a failure naming the field, never a throw', async () => {
     const { call } = await setUp(10)
     expect(await replies({ ...call, aead: 'not a key' })).toEqual([{ type: 'failed', protocol: DECODE_PROTOCOL, id: 7, message: 'DecodeMessageError: aead: expected a CryptoKey' }])
-    expect(await replies({ ...call, protocol: 1 })).toMatchObject([{ type: 'failed', message: expect.stringContaining('reload') }])
+    expect(await replies({ ...call, protocol: DECODE_PROTOCOL - 1 })).toMatchObject([{ type: 'failed', message: expect.stringContaining('reload') }])
     // Packed ciphertexts whose ends would read outside the bytes, or go back, or a plain list.
     const { bytes, ends } = call.ciphertexts
     const longer = Uint32Array.from(ends, (end, i) => (i === ends.length - 1 ? end + 1 : end))
@@ -93,16 +116,17 @@ describe("the decode worker's message handler (run here as a plain function)", (
 
   it('packs ciphertexts into one buffer and gives them back as they were', () => {
     const ciphertexts = [new Uint8Array([1, 2, 3]), new Uint8Array(), new Uint8Array([4])]
-    const packed = packCiphertexts(ciphertexts)
+    const packed = packBytes(ciphertexts)
     expect([...packed.bytes]).toEqual([1, 2, 3, 4])
     expect([...packed.ends]).toEqual([3, 3, 4])
-    expect(unpackCiphertexts(packed)).toEqual(ciphertexts)
-    expect(unpackCiphertexts(packCiphertexts([]))).toEqual([])
+    expect(unpackBytes(packed)).toEqual(ciphertexts)
+    expect(unpackBytes(packBytes([]))).toEqual([])
   })
 
   it('refuses, on the page, a reply that is not one', () => {
     expect(() => readDecodeReply({ type: 'slices', protocol: DECODE_PROTOCOL, id: 1, updates: ['x'] })).toThrow(/updates/)
     expect(() => readDecodeReply({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 1, undecryptable: [-1], malformed: [] })).toThrow(/undecryptable/)
+    expect(() => readDecodeReply({ type: 'decoded', protocol: DECODE_PROTOCOL, id: 1, undecryptable: [], malformed: [], headers: [null] })).toThrow(/headers/)
     expect(() => readDecodeReply({ type: 'other', protocol: DECODE_PROTOCOL, id: 1 })).toThrow(/type/)
     expect(readDecodeReply({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })).toEqual({ type: 'failed', protocol: DECODE_PROTOCOL, id: 3, message: 'm' })
   })

@@ -3,9 +3,10 @@
  * entries, its replies matched by `id`: slices as they are made, then the outcome (or a failure).
  *
  *   page → worker   { type: 'decode', protocol: 2, id, spaceId, aead: CryptoKey, room, docId,
- *                     ciphertexts: { bytes: Uint8Array, ends: Uint32Array }, maxStructs }
+ *                     ciphertexts: PackedBytes, maxStructs }
  *   worker → page   { type: 'slices', protocol: 2, id, updates: Uint8Array[] }            0…n times
- *                   then { type: 'decoded', protocol: 2, id, undecryptable: number[], malformed: number[] }
+ *                   then { type: 'decoded', protocol: 2, id, undecryptable: number[], malformed: number[],
+ *                          headers: PackedBytes }   each entry's continuity header, by index (empty: none)
  *                     or { type: 'failed', protocol: 2, id, message }
  *
  * (The directory digest is decoded on the page, its rows in slices: a worker's cold JIT and the
@@ -14,8 +15,8 @@
  *
  * The key crosses as a CryptoKey (structured clone keeps it non-extractable); plaintext crosses
  * only between this page and its own worker, never leaves the device. The ciphertexts go packed,
- * one after another in one buffer with where each ends (PackedCiphertexts), and the updates'
- * buffers come back: both transferred, not copied. Both ends check what they receive here, with a
+ * one after another in one buffer with where each ends (PackedBytes), the headers come back
+ * packed the same way, and the updates' buffers: all transferred, not copied. Both ends check what they receive here, with a
  * path in each error.
  */
 import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decoder'
@@ -25,33 +26,34 @@ import { decodeEntries } from './decode-entries'
 export const DECODE_PROTOCOL = 2
 
 /**
- * Ciphertexts one after another in one buffer, with where each ends. Why not a list of
- * Uint8Array: the envelope's ciphertexts are views on the rows or frames they came from, and
- * structured clone serializes each view (and its whole buffer) on the page — for the main room of
- * 20,000 patients a task of ≈ 0.4 s at a cold start; packed, a copy of their bytes and one
- * transferred buffer.
+ * Byte strings one after another in one buffer, with where each ends: the ciphertexts of a call,
+ * the continuity headers of its outcome (an empty one: the entry has none). Why not a list of
+ * Uint8Array: structured clone serializes each view on its own, with its whole buffer — the
+ * envelope's ciphertexts are views on the rows or frames they came from, and the main room of
+ * 20,000 patients holds tens of thousands of entries: a task of ≈ 0.4 s on the page at a cold
+ * start. Packed, it is one copy of their bytes and two transferred buffers.
  */
-export interface PackedCiphertexts {
+export interface PackedBytes {
   readonly bytes: Uint8Array
   readonly ends: Uint32Array
 }
 
-export function packCiphertexts(ciphertexts: readonly Uint8Array[]): PackedCiphertexts {
+export function packBytes(list: readonly Uint8Array[]): PackedBytes {
   let total = 0
-  for (const c of ciphertexts) total += c.length
+  for (const item of list) total += item.length
   const bytes = new Uint8Array(total)
-  const ends = new Uint32Array(ciphertexts.length)
+  const ends = new Uint32Array(list.length)
   let at = 0
-  ciphertexts.forEach((c, i) => {
-    bytes.set(c, at)
-    at += c.length
+  list.forEach((item, i) => {
+    bytes.set(item, at)
+    at += item.length
     ends[i] = at
   })
   return { bytes, ends }
 }
 
-/** The ciphertexts again, as views on the packed bytes. */
-export function unpackCiphertexts({ bytes, ends }: PackedCiphertexts): Uint8Array[] {
+/** The byte strings again, as views on the packed bytes. */
+export function unpackBytes({ bytes, ends }: PackedBytes): Uint8Array[] {
   const out: Uint8Array[] = []
   let start = 0
   for (const end of ends) {
@@ -59,6 +61,22 @@ export function unpackCiphertexts({ bytes, ends }: PackedCiphertexts): Uint8Arra
     start = end
   }
   return out
+}
+
+const NO_HEADER = new Uint8Array(0)
+
+/** An outcome's headers, an entry without one as an empty string (a header is never empty). */
+export function packHeaders(headers: ReadonlyArray<Uint8Array | null>): PackedBytes {
+  return packBytes(headers.map((header) => header ?? NO_HEADER))
+}
+
+export function unpackHeaders(packed: PackedBytes): Array<Uint8Array | null> {
+  return unpackBytes(packed).map((header) => (header.length === 0 ? null : header))
+}
+
+/** The buffers of packed bytes, to transfer. */
+function buffersOf(packed: PackedBytes): ArrayBuffer[] {
+  return [packed.bytes.buffer, packed.ends.buffer].filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer)
 }
 
 export interface DecodeCall {
@@ -69,13 +87,13 @@ export interface DecodeCall {
   readonly aead: CryptoKey
   readonly room: string
   readonly docId: string
-  readonly ciphertexts: PackedCiphertexts
+  readonly ciphertexts: PackedBytes
   readonly maxStructs: number
 }
 
 export type DecodeReply =
   | { readonly type: 'slices'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly updates: readonly Uint8Array[] }
-  | ({ readonly type: 'decoded'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number } & DecodeOutcome)
+  | ({ readonly type: 'decoded'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly headers: PackedBytes } & Omit<DecodeOutcome, 'headers'>)
   | { readonly type: 'failed'; readonly protocol: typeof DECODE_PROTOCOL; readonly id: number; readonly message: string }
 
 /** A message that is not what the other end sends, with the path of what is wrong. */
@@ -107,7 +125,7 @@ const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number
 const isBytesList = (v: unknown): v is Uint8Array[] => Array.isArray(v) && v.every((b) => b instanceof Uint8Array)
 const isIndexList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isCount)
 /** Ends that never go back and stop at the bytes' end: every view unpacked is inside the bytes. */
-const isPacked = (v: unknown): v is PackedCiphertexts => {
+const isPacked = (v: unknown): v is PackedBytes => {
   if (typeof v !== 'object' || v === null) return false
   const { bytes, ends } = v as { bytes?: unknown; ends?: unknown }
   if (!(bytes instanceof Uint8Array) || !(ends instanceof Uint32Array)) return false
@@ -138,6 +156,11 @@ export function readDecodeCall(message: unknown): DecodeCall {
   }
 }
 
+/** The buffers a call hands over instead of copying (the page keeps its own ciphertexts). */
+export function callTransferables(call: DecodeCall): ArrayBuffer[] {
+  return buffersOf(call.ciphertexts)
+}
+
 export function readDecodeReply(message: unknown): DecodeReply {
   const fields = object(message, 'message')
   if (!isProtocol(fields.protocol)) throw new DecodeMessageError('protocol', `expected ${DECODE_PROTOCOL}, got ${String(fields.protocol)}: page and worker come from different builds, reload`)
@@ -151,6 +174,7 @@ export function readDecodeReply(message: unknown): DecodeReply {
     id,
     undecryptable: field(fields, 'undecryptable', isIndexList, 'a list of entry indices'),
     malformed: field(fields, 'malformed', isIndexList, 'a list of entry indices'),
+    headers: field(fields, 'headers', isPacked, 'packed headers (bytes, and ends in order up to their length)'),
   }
 }
 
@@ -163,9 +187,9 @@ export async function handleDecodeCall(message: unknown, post: (reply: DecodeRep
   try {
     const call = readDecodeCall(message)
     if (!isRoomName(call.room)) throw new DecodeMessageError('room', 'expected a room name')
-    const request = { keys: { spaceId: call.spaceId, aead: call.aead }, room: call.room, docId: call.docId, ciphertexts: unpackCiphertexts(call.ciphertexts) }
+    const request = { keys: { spaceId: call.spaceId, aead: call.aead }, room: call.room, docId: call.docId, ciphertexts: unpackBytes(call.ciphertexts) }
     const outcome = await decodeEntries(request, (updates) => post({ type: 'slices', protocol: DECODE_PROTOCOL, id, updates }), call.maxStructs)
-    post({ type: 'decoded', protocol: DECODE_PROTOCOL, id, ...outcome })
+    post({ type: 'decoded', protocol: DECODE_PROTOCOL, id, undecryptable: outcome.undecryptable, malformed: outcome.malformed, headers: packHeaders(outcome.headers) })
   } catch (error) {
     post({ type: 'failed', protocol: DECODE_PROTOCOL, id, message: error instanceof Error ? `${error.name}: ${error.message}` : 'error' })
   }
@@ -173,6 +197,7 @@ export async function handleDecodeCall(message: unknown, post: (reply: DecodeRep
 
 /** The buffers a reply can hand over instead of copying. */
 export function transferablesOf(reply: DecodeReply): ArrayBuffer[] {
+  if (reply.type === 'decoded') return buffersOf(reply.headers)
   if (reply.type !== 'slices') return []
   const buffers = new Set<ArrayBuffer>()
   for (const update of reply.updates) if (update.buffer instanceof ArrayBuffer) buffers.add(update.buffer)

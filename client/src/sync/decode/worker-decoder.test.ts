@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { randomBytes } from '../../../../shared/src/crypto/base64url'
 import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
 import { encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
-import { handleDecodeCall, unpackCiphertexts, type DecodeCall } from './decode-protocol'
+import { handleDecodeCall, unpackBytes, type DecodeCall } from './decode-protocol'
 import { WorkerDecoder } from './worker-decoder'
 
 /** A worker on this thread running the real handler, keeping what each message would transfer. */
@@ -43,14 +43,14 @@ describe('WorkerDecoder: what goes to the worker', () => {
     const decoded = decoder.decode({ keys, room: 'main', docId: 'directory', ciphertexts })
     const doc = new Y.Doc()
     for await (const update of decoded.updates) Y.applyUpdate(doc, update)
-    expect(await decoded.outcome).toEqual({ undecryptable: [], malformed: [] })
+    expect(await decoded.outcome).toEqual({ undecryptable: [], malformed: [], headers: sealed.map(() => null) })
     expect(doc.getMap('rows').toJSON()).toEqual(source.getMap('rows').toJSON())
 
     const [{ call, transfer }] = worker.posted as [(typeof worker.posted)[0]]
     const total = sealed.reduce((sum, c) => sum + c.length, 0)
     expect(transfer).toEqual([call.ciphertexts.bytes.buffer, call.ciphertexts.ends.buffer])
     expect(call.ciphertexts.bytes.buffer.byteLength).toBe(total)
-    expect(unpackCiphertexts(call.ciphertexts)).toEqual(sealed)
+    expect(unpackBytes(call.ciphertexts)).toEqual(sealed)
     // The envelope's own ciphertexts are untouched.
     expect(ciphertexts[0]!.buffer).toBe(row.buffer)
     expect(ciphertexts[3]).toEqual(sealed[3])

@@ -7,7 +7,7 @@
  * place, as without a decoder: slower, never wrong.
  */
 import type { DecodedEntries, DecodeOutcome, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
-import { DECODE_PROTOCOL, packCiphertexts, readDecodeReply, type DecodeCall } from './decode-protocol'
+import { callTransferables, DECODE_PROTOCOL, packBytes, readDecodeReply, unpackHeaders, type DecodeCall } from './decode-protocol'
 import { SLICE_STRUCTS } from './decode-entries'
 import type { InputPause } from './main-thread'
 
@@ -97,7 +97,6 @@ export class WorkerDecoder implements PracticeDecoder {
     }
     const id = this.nextId++
     this.calls.set(id, { stream, settle: (result) => (result instanceof Error ? fail(result) : (stream.end(), settle(result))) })
-    const ciphertexts = packCiphertexts(request.ciphertexts)
     const call: DecodeCall = {
       type: 'decode',
       protocol: DECODE_PROTOCOL,
@@ -106,12 +105,12 @@ export class WorkerDecoder implements PracticeDecoder {
       aead: request.keys.aead,
       room: request.room,
       docId: request.docId,
-      ciphertexts,
+      ciphertexts: packBytes(request.ciphertexts),
       maxStructs: this.options.maxStructs ?? SLICE_STRUCTS,
     }
     try {
       // The packed copy is transferred; the envelope keeps its own ciphertexts.
-      this.start().postMessage(call, [ciphertexts.bytes.buffer, ciphertexts.ends.buffer])
+      this.start().postMessage(call, callTransferables(call))
     } catch (error) {
       this.fail(new WorkerDecodeError(`The decode worker cannot be used: ${error instanceof Error ? error.message : String(error)}`))
     }
@@ -152,7 +151,7 @@ export class WorkerDecoder implements PracticeDecoder {
     if (reply.type === 'slices') return call.stream?.push(reply.updates)
     this.calls.delete(reply.id)
     if (reply.type === 'failed') call.settle(new WorkerDecodeError(`The decode worker could not decode: ${reply.message}`))
-    else call.settle({ undecryptable: reply.undecryptable, malformed: reply.malformed })
+    else call.settle({ undecryptable: reply.undecryptable, malformed: reply.malformed, headers: unpackHeaders(reply.headers) })
   }
 
   private fail(error: WorkerDecodeError): void {

@@ -22,6 +22,7 @@ import type { RoomSettings } from '../rooms/room'
 import { ConnectionStatus } from '../sync-state'
 import { deriveDeviceKeys, spaceKeysOf } from './device-keys'
 import { browserStorageManager, readStorageStatus, requestPersistence, type StorageManagerLike, type StorageStatus } from './durable-storage'
+import { writerIdOf } from '../../../../shared/src/envelope/entry-header'
 import { DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
 
 export type { PracticeRecord }
@@ -81,6 +82,8 @@ function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Prac
     idbName: `${env.idbPrefix}tournee-space-${stored.spaceId}`,
     rooms: {
       ...env.room,
+      // The device id names this device's changes in the entries' continuity headers (continuity.ts).
+      envelope: { ...env.room?.envelope, writer: writerIdOf(stored.deviceId) },
       crossTab: env.crossTab ?? false,
       ...(env.WebSocketImpl ? { WebSocketImpl: env.WebSocketImpl } : {}),
     },

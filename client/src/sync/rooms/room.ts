@@ -13,6 +13,7 @@ import * as Y from 'yjs'
 import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { Envelope, type EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
 import { EntryRepair } from '../../../../shared/src/envelope/entry-repair'
+import type { WriterGap } from '../../../../shared/src/envelope/continuity'
 import { CloseCode } from '../../../../shared/src/protocol/constants'
 import type { RoomName } from '../../../../shared/src/space/rooms'
 import { RelayLink, type LinkEvent } from '../adapters/relay-link'
@@ -90,6 +91,11 @@ export interface RoomState {
   readonly resentEntries: number
   /** Entries a deletion from the relay or another tab removed uncovered, written back (Envelope). */
   readonly restoredEntries: number
+  /**
+   * Changes the open docs' entries say were written and that no live entry holds, per writer
+   * (shared/src/envelope/continuity.ts): the same array until they change.
+   */
+  readonly missingEntries: readonly WriterGap[]
   readonly restoring: boolean
 }
 
@@ -110,6 +116,8 @@ const REFUSING_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
   [CloseCode.ProtocolMismatch.code, RefusalReason.ProtocolMismatch],
   [CloseCode.TooManyRooms.code, RefusalReason.TooManyRooms],
 ])
+
+const NO_GAPS: readonly WriterGap[] = []
 
 /** The last exchange is a minute-precise fact for the person: recorded at most once a second. */
 const EXCHANGE_RESOLUTION_MS = 1000
@@ -177,6 +185,7 @@ export class Room {
         },
         onEntriesRemoved: () => store.trimSoon(),
         onQueueChange: () => this.recount(),
+        onContinuityChange: () => this.recount(),
         onUndecryptable: (docId, entries) => this.repair?.noteUndecryptable(docId, entries),
       })
       this.repair = new EntryRepair(this.env, this.config.keys, {
@@ -466,6 +475,7 @@ export class Room {
       repairedEntries: this.repair?.stats().repaired ?? 0,
       resentEntries: this.delivery?.resentEntries ?? 0,
       restoredEntries: this.env?.stats().restored ?? 0,
+      missingEntries: this.env?.gaps() ?? NO_GAPS,
       restoring: this.restoring,
     }
   }

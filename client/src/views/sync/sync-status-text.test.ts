@@ -68,6 +68,14 @@ describe('sync indicator text', () => {
     expect(describeSyncState(state({}), fr).restored).toBeNull()
   })
 
+  it("says, per device, how many of its changes are known to exist and missing on the relay", () => {
+    expect(describeSyncState(state({ missingEntries: [{ writer: 'k3J9xQ7aBcDe', missing: 1 }] }), fr).missing).toBe("1 modification de l'appareil k3J9xQ… manque sur le relais")
+    expect(
+      describeSyncState(state({ missingEntries: [{ writer: 'k3J9xQ7aBcDe', missing: 2 }, { writer: 'Zp0v1s2t3u4w', missing: 1 }] }), fr).missing,
+    ).toBe("2 modifications de l'appareil k3J9xQ… manquent sur le relais · 1 modification de l'appareil Zp0v1s… manque sur le relais")
+    expect(describeSyncState(state({}), fr).missing).toBeNull()
+  })
+
   it('says when a digest of the relay did not open here, and once this device replaced it', () => {
     expect(describeSyncState(state({ unreadableDigests: 1 }), fr).digests).toBe('1 aperçu illisible sur le relais, ignoré')
     expect(describeSyncState(state({ unreadableDigests: 2, replacedDigests: 1 }), fr).digests).toBe('1 aperçu illisible sur le relais, ignoré')

@@ -2,6 +2,7 @@ import { ConnectionStatus } from '../../sync/sync-state'
 import type { SyncState } from '../../sync/sync-state'
 import { refusalKey } from '../../i18n'
 import type { Translator } from '../../i18n'
+import { shortDeviceId } from '../patients/history-text'
 
 export interface SyncStatusText {
   /** 'En ligne', 'Hors ligne', 'Synchronisation…', 'Connexion…', 'Refusé par le relais : …' */
@@ -24,6 +25,11 @@ export interface SyncStatusText {
    * again), for the rest of the session; else null.
    */
   readonly resent: string | null
+  /**
+   * '2 modifications de l'appareil k3J9xQ… manquent sur le relais' when entries this device read
+   * say a device wrote changes that neither the relay nor this device holds; null otherwise.
+   */
+  readonly missing: string | null
   /**
    * '1 aperçu illisible sur le relais, ignoré' while a digest that did not open here is still on
    * the relay, '…, remplacé' once this device replaced it; null when every digest opened.
@@ -48,6 +54,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
     undecryptable: undecryptableText(state, translator),
     resent: state.resentEntries > 0 ? plural('sync.resent', state.resentEntries) : null,
     restored: state.restoredEntries > 0 ? plural('sync.restoredEntries', state.restoredEntries) : null,
+    missing: missingText(state, translator),
     digests: digestsText(state, translator),
     progress: progressText(state, translator),
     restoring: state.restoring ? t('sync.restoring') : null,
@@ -80,6 +87,12 @@ function undecryptableText(state: SyncState, { plural }: Translator): string | n
   }
   const untracked = state.undecryptableEntries - state.repairedEntries
   return untracked > 0 ? plural('sync.undecryptable', untracked) : null
+}
+
+/** Per device, largest gap first: « 2 modifications de l'appareil k3J9xQ… manquent sur le relais ». */
+function missingText({ missingEntries }: SyncState, { plural }: Translator): string | null {
+  if (missingEntries.length === 0) return null
+  return missingEntries.map((gap) => plural('sync.missing', gap.missing, { device: shortDeviceId(gap.writer) })).join(' · ')
 }
 
 function digestsText({ unreadableDigests, replacedDigests }: SyncState, { plural }: Translator): string | null {
