@@ -146,6 +146,26 @@ describe('a corrupted entry', () => {
     expect(a.repair.stats().answered).toBe(1)
   })
 
+  it('is republished with its continuity header: once repaired, no change of its writer counts as missing', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const { a, relay } = await fiveAppointments(keys)
+    flipBit(relay, 1)
+    const c = device(keys)
+    exchange(relay, c)
+    await appointments(c)
+    await c.envelope.settle()
+    // The later entries say A wrote five changes; the live ones hold four that read.
+    expect(c.envelope.stats().missing).toBe(1)
+    await syncUntil(relay, [c, a], async () => (await appointments(c)) === 5 && c.repair.stats().waiting === 0)
+    await c.envelope.settle()
+    expect(c.envelope.stats().missing).toBe(0)
+    const later = device(keys)
+    exchange(relay, later)
+    await syncUntil(relay, [later], async () => (await appointments(later)) === 5 && later.repair.stats().repaired === 1)
+    await later.envelope.settle()
+    expect(later.envelope.stats().missing).toBe(0)
+  })
+
   it('is asked for by a device that decodes entries elsewhere (the browser’s worker) too', async () => {
     const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
     const { a, relay } = await fiveAppointments(keys)
