@@ -9,9 +9,7 @@
  *   cut       both ends of a socket are closed at once (as a connection reset: 1006 on the device);
  *   withhold  a device named in `withheld` gets only part of each room: the relay's live updates
  *             to it are dropped, and each step 2 it receives keeps about half of each writer's
- *             structs (the delete set whole);
- *   misroute  a frame the relay sends a device is also sent on another of that device's rooms'
- *             sockets — what « rows moved between rooms » looks like on the wire.
+ *             structs (the delete set whole).
  *
  * Devices name themselves to the proxy with a header (`hostileWebSocket(name)`), which the proxy
  * strips: the relay sees what a device sends, nothing more. The storage side of a hostile relay
@@ -32,6 +30,9 @@ import { SyncTestClient } from '../../relay/src/test-support/sync-test-client'
 import { MessageType } from '../../shared/src/protocol/constants'
 import { decodePairingCode } from '../../shared/src/space/pairing-code'
 
+/** How long the proxy waits for the relay to answer an upgrade before failing the device's. */
+const UPGRADE_TIMEOUT_MS = 5_000
+
 /** The header a test device names itself with (stripped by the proxy). */
 const DEVICE_HEADER = 'x-tournee-test-device'
 
@@ -43,7 +44,6 @@ export interface HostilePolicy {
   reorder: number
   replay: number
   cut: number
-  misroute: number
   withheld: Set<string>
 }
 
@@ -54,7 +54,6 @@ export interface HostileCounts {
   replayed: number
   cut: number
   withheld: number
-  misrouted: number
 }
 
 export interface HostileRelay {
@@ -65,6 +64,8 @@ export interface HostileRelay {
   readonly counts: HostileCounts
   /** Sockets open through the proxy now. */
   openSockets(): number
+  /** Upgrades waiting for the relay's answer now. */
+  upgrading(): number
   /** Closes every socket (each device reconnects by itself). */
   cutAll(): void
   /** From now on an honest pipe: no misbehaviour, nothing withheld, held frames dropped, every socket cut so that devices start over. */
@@ -73,7 +74,7 @@ export interface HostileRelay {
 }
 
 export function honestPolicy(): HostilePolicy {
-  return { drop: 0, reorder: 0, replay: 0, cut: 0, misroute: 0, withheld: new Set() }
+  return { drop: 0, reorder: 0, replay: 0, cut: 0, withheld: new Set() }
 }
 
 /** A browser WebSocket class for a test device that names itself to the hostile proxy. */
@@ -104,8 +105,9 @@ interface Pipe {
 export async function startHostileRelay(upstream: () => string, seed: number): Promise<HostileRelay> {
   const gen = prng.create(seed)
   const policy = honestPolicy()
-  const counts: HostileCounts = { forwarded: 0, dropped: 0, reordered: 0, replayed: 0, cut: 0, withheld: 0, misrouted: 0 }
+  const counts: HostileCounts = { forwarded: 0, dropped: 0, reordered: 0, replayed: 0, cut: 0, withheld: 0 }
   const pipes = new Set<Pipe>()
+  let upgrading = 0
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024, handleProtocols: (offered) => [...offered][0] ?? false })
 
   const server: Server = createServer((req, res) => {
@@ -131,7 +133,14 @@ export async function startHostileRelay(upstream: () => string, seed: number): P
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === 'string' && (name === 'origin' || name === 'authorization')) headers[name] = value
     }
-    const up = new WebSocket(new URL(req.url ?? '/', upstream().replace(/^http/, 'ws')), offered, { headers, maxPayload: 256 * 1024 * 1024 })
+    upgrading++
+    let answered = false
+    const answer = () => {
+      if (!answered) upgrading--
+      answered = true
+    }
+    // A relay that never answers the upgrade would leave the device's socket connecting for good.
+    const up = new WebSocket(new URL(req.url ?? '/', upstream().replace(/^http/, 'ws')), offered, { headers, maxPayload: 256 * 1024 * 1024, handshakeTimeout: UPGRADE_TIMEOUT_MS })
     up.binaryType = 'nodebuffer'
     const early: Uint8Array[] = []
     let pipe: Pipe | null = null
@@ -141,13 +150,18 @@ export async function startHostileRelay(upstream: () => string, seed: number): P
       else early.push(frame)
     })
     up.once('unexpected-response', (_request, response) => {
+      answer()
       // The relay refused the upgrade: the device gets the same status.
       socket.end(`HTTP/1.1 ${response.statusCode ?? 502} ${response.statusMessage ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       response.resume()
       up.terminate()
     })
-    up.once('error', () => socket.destroy())
+    up.once('error', () => {
+      answer()
+      socket.destroy()
+    })
     up.once('open', () => {
+      answer()
       wss.handleUpgrade(req, socket, head, (down) => {
         down.binaryType = 'nodebuffer'
         const opened: Pipe = { device, path: req.url ?? '', down, up, history: { up: [], down: [] }, held: { up: null, down: null }, closed: false }
@@ -190,13 +204,6 @@ export async function startHostileRelay(upstream: () => string, seed: number): P
     if (chance(policy.replay) && pipe.history[direction].length > 1) {
       counts.replayed++
       send(pipe, direction, prng.oneOf(gen, pipe.history[direction]))
-    }
-    if (direction === 'down' && chance(policy.misroute)) {
-      const others = [...pipes].filter((other) => other !== pipe && other.device === pipe.device && other.path !== pipe.path && !other.closed)
-      if (others.length > 0) {
-        counts.misrouted++
-        send(prng.oneOf(gen, others), 'down', frame)
-      }
     }
   }
 
@@ -257,6 +264,7 @@ export async function startHostileRelay(upstream: () => string, seed: number): P
     policy,
     counts,
     openSockets: () => pipes.size,
+    upgrading: () => upgrading,
     cutAll,
     honest: () => {
       Object.assign(policy, honestPolicy())
