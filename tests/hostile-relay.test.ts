@@ -25,7 +25,7 @@ import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { blindRoomName } from '../shared/src/space/room-keys'
 import { MAIN_ROOM, monthRoom, type RoomName } from '../shared/src/space/rooms'
 import { flipStoredBit, moveStoredRows, readStoredRooms, rollBackStoredRooms } from './helpers/hostile-storage'
-import { hostileWebSocket, startHostileRelay } from './helpers/hostile-relay'
+import { credentialHolder, hostileWebSocket, startHostileRelay } from './helpers/hostile-relay'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { bookIn } from './helpers/room-devices'
@@ -179,6 +179,34 @@ describe('a hostile relay, today', () => {
     expect(await patients(p.a)).toEqual([...PATIENTS].sort())
     expect(p.a.space.getSyncState()).toMatchObject({ undecryptableEntries: 0, restoredEntries: 0 })
 
+    const b = await fixture.track(joinPractice(p.code, device('remplaçant')))
+    await waitFor(async () => expect(await starts(b)).toEqual(expected))
+    await waitFor(async () => expect(await patients(b)).toEqual([...PATIENTS].sort()))
+  })
+
+  it('an entry copied into another room by a credential holder: the relay takes it (its shape is an entry\'s), the devices never apply it', async () => {
+    const p = await practice(fixture.relay.url, 2)
+    const expected = await starts(p.a)
+    const mainA = await p.a.space.inspect.room(MAIN_ROOM)
+    const mainBefore = mainA.envelope.stats().entries
+    // The attacker reads the month room's ciphertext (room ids are in every socket's path) and
+    // writes one of its entries into main.
+    const attacker = credentialHolder(fixture.relay.url, p.code)
+    const month = await attacker.openRoom(await p.roomId(monthRoom(MONTH)))
+    await waitFor(() => expect(month.doc.getArray<{ d: string; c: Uint8Array }>('entries').length).toBeGreaterThan(0))
+    const taken = month.doc.getArray<{ d: string; c: Uint8Array }>('entries').get(0)
+    month.destroy()
+    const main = await attacker.openRoom(await p.roomId(MAIN_ROOM))
+    await waitFor(() => expect(main.acks.length).toBeGreaterThanOrEqual(2))
+    main.doc.getArray('entries').push([{ d: taken.d, c: new Uint8Array(taken.c) }])
+    await waitFor(() => expect(main.ackCovers()).toBe(true))
+    expect(main.closed).toBeNull()
+    main.destroy()
+
+    await waitFor(() => expect(mainA.envelope.stats().entries).toBe(mainBefore + 1))
+    expect(await patients(p.a)).toEqual([...PATIENTS].sort())
+    expect(await starts(p.a)).toEqual(expected)
+    expect(p.a.space.getSyncState()).toMatchObject({ undecryptableEntries: 0, restoredEntries: 0 })
     const b = await fixture.track(joinPractice(p.code, device('remplaçant')))
     await waitFor(async () => expect(await starts(b)).toEqual(expected))
     await waitFor(async () => expect(await patients(b)).toEqual([...PATIENTS].sort()))
