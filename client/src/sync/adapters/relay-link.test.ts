@@ -3,6 +3,7 @@
  * WebsocketProvider. An upgrade of y-websocket that changes any of it fails here, naming what.
  */
 import { readFileSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
 import { createRequire } from 'node:module'
 import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -75,6 +76,36 @@ async function linked(relayDoc = new Y.Doc(), nextSlice?: () => Promise<void>): 
 }
 
 describe('RelayLink over y-websocket', () => {
+  it('gives up a socket whose upgrade is never answered, so that the room reconnects', async () => {
+    // Accepts the connection and reads the upgrade, answers nothing: a half-open link.
+    const held: Socket[] = []
+    const server = createServer((socket) => void held.push(socket))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => (held.forEach((s) => s.destroy()), server.close(resolve))))
+    const { port } = server.address() as { port: number }
+    const events: LinkEvent[] = []
+    const link = new RelayLink({
+      relayUrl: `http://127.0.0.1:${port}`,
+      spaceId: 'spaceSSSSSSSSSSSSSSSSS',
+      roomId: 'roomRRRRRRRRRRRRRRRRRR',
+      credential: 'c'.repeat(43),
+      doc: new Y.Doc(),
+      WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+      crossTab: false,
+      onEvent: (event) => events.push(event),
+      openTimeoutMs: 150,
+    })
+    cleanups.push(() => link.destroy())
+    link.connect()
+    await waitFor(() => expect(held).toHaveLength(1))
+    await waitFor(() => expect(events.map((e) => e.kind)).toEqual(['connecting', 'closed']), { timeoutMs: 3_000 })
+    expect(link.hasSocket).toBe(false)
+    // The room's reconnection opens a new socket: given up the same way, never stuck.
+    link.connect()
+    await waitFor(() => expect(held).toHaveLength(2))
+    await waitFor(() => expect(events.filter((e) => e.kind === 'closed')).toHaveLength(2), { timeoutMs: 3_000 })
+  })
+
   it(`is the y-websocket release it was written for (${Y_WEBSOCKET_VERSION}): re-read relay-link.ts before moving the pin`, () => {
     const manifest = createRequire(import.meta.url).resolve('y-websocket/package.json')
     expect(JSON.parse(readFileSync(manifest, 'utf8')).version).toBe(Y_WEBSOCKET_VERSION)

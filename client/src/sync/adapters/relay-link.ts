@@ -66,7 +66,19 @@ export interface RelayLinkOptions {
   readonly onEvent: (event: LinkEvent) => void
   /** Between two slices of a big update (the page given back); a zero timer if absent. */
   readonly nextSlice?: () => Promise<void>
+  /** How long a socket may stay opening before it is given up (OPEN_TIMEOUT_MS). */
+  readonly openTimeoutMs?: number
 }
+
+/**
+ * A socket still opening after this long is closed, so that the room's reconnection takes over.
+ * Neither the browser nor y-websocket bounds the opening: an upgrade that never gets its answer (a
+ * half-open connection on a tablet's 4G, a proxy or relay that lost the request) left a room
+ * « connecting » for good, its changes undelivered — found by the hostile-relay randomized test
+ * (tests/hostile-randomized.test.ts) with frames dropped at random. A relay answers an upgrade in
+ * milliseconds; 10 s is far above a slow link's handshake.
+ */
+export const OPEN_TIMEOUT_MS = 10_000
 
 type Handler = WebsocketProvider['messageHandlers'][number]
 
@@ -79,10 +91,13 @@ export class RelayLink {
   private socketGeneration = 0
   /** While a big update is applied in slices: the relay's frames that came after it, in order. */
   private backlog: Array<() => void> | null = null
+  private readonly openTimeoutMs: number
+  private openTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(options: RelayLinkOptions) {
     this.onEvent = options.onEvent
     this.nextSlice = options.nextSlice ?? (() => new Promise((resolve) => setTimeout(resolve, 0)))
+    this.openTimeoutMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS
     this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
       protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
@@ -94,7 +109,10 @@ export class RelayLink {
     this.provider.on('status', ({ status }) => {
       if (status === 'connecting') this.socketGeneration++
       if (status === 'connecting') this.onEvent({ kind: 'connecting' })
-      else if (status === 'connected') this.onEvent({ kind: 'open' })
+      else if (status === 'connected') {
+        this.clearOpenTimer()
+        this.onEvent({ kind: 'open' })
+      }
     })
     this.provider.on('sync', (synced: boolean) => {
       if (synced) this.onEvent({ kind: 'synced' })
@@ -102,6 +120,7 @@ export class RelayLink {
     this.provider.on('connection-close', (event) => {
       // Reconnection is the room's (header comment): the provider must not schedule its own.
       this.provider.shouldConnect = false
+      this.clearOpenTimer()
       // Frames of a closed socket are not answered on the next one (its handshake starts over).
       this.socketGeneration++
       if (this.backlog) this.backlog.length = 0
@@ -113,6 +132,18 @@ export class RelayLink {
   connect(): void {
     if (this.destroyed || this.provider.ws !== null) return
     this.provider.connect()
+    this.clearOpenTimer()
+    const socket = this.provider.ws as WebSocket | null
+    this.openTimer = setTimeout(() => {
+      this.openTimer = null
+      // Still this socket, still opening: closed, which the room hears as a socket that never opened.
+      if (socket !== null && this.provider.ws === socket && !this.provider.wsconnected) socket.close()
+    }, this.openTimeoutMs)
+  }
+
+  private clearOpenTimer(): void {
+    if (this.openTimer !== null) clearTimeout(this.openTimer)
+    this.openTimer = null
   }
 
   /** Closes the socket, if any; nothing reopens it but connect(). */
@@ -161,6 +192,7 @@ export class RelayLink {
 
   destroy(): void {
     this.destroyed = true
+    this.clearOpenTimer()
     this.provider.destroy()
     this.provider.awareness.destroy()
   }
