@@ -37,6 +37,7 @@ import { RoomPool, type WantedRooms } from '../rooms/room-pool'
 import { PracticeStartup } from '../startup/first-screen'
 import { FirstScreenKeeper } from '../startup/first-screen-keeper'
 import { FirstScreenStore } from '../startup/first-screen-record'
+import { UnacknowledgedRooms } from './unacknowledged-rooms'
 import { ConnectionStatus, foldSyncState, initialSyncState, sameSyncState, type SyncState } from '../sync-state'
 import { BackgroundPass } from './background-pass'
 import { browserIsOffline, listenToBrowser } from './browser-signals'
@@ -128,6 +129,8 @@ export class Practice {
   private reconcileQueued = false
   private graceTimer: ReturnType<typeof setTimeout> | null = null
   private closed = false
+  /** Rooms written into whose changes the relay has not acknowledged, kept across reloads. */
+  private readonly unacknowledged: UnacknowledgedRooms
 
   /** Opens the practice from this device's storage (works offline); connects unless told not to. */
   static async open(options: PracticeOptions): Promise<Practice> {
@@ -135,6 +138,8 @@ export class Practice {
     // Read before anything else (a few kilobytes), so the first render already shows today.
     const recordShown = options.previouslySynced ? practice.firstScreenRecord?.show() : undefined
     if (options.attachments) await practice.startAttachments(options.attachments)
+    // Rooms a previous session wrote into and the relay has not acknowledged: loaded with the start.
+    practice.inBackground(practice.unacknowledged.load().then(() => practice.scheduleReconcile()))
     practice.scheduleReconcile()
     if (options.previouslySynced) {
       await recordShown
@@ -158,6 +163,7 @@ export class Practice {
     this.startupSet = new Set(this.startup)
     this.online = (options.connect ?? true) && !browserIsOffline()
     this.relay = new RelayClient({ relayUrl: options.relayUrl, spaceId: options.spaceId, credential: options.credential, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) })
+    this.unacknowledged = new UnacknowledgedRooms(options.idbName, (error) => console.warn('The list of rooms with unacknowledged changes could not be written', error.name))
     this.leases = new DocLeases(this.now)
     this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency)
     const decoder = options.decoder
@@ -474,6 +480,7 @@ export class Practice {
     this.wakeWaiters()
     await this.attachmentSync?.destroy()
     await this.pool.destroy()
+    await this.unacknowledged.close()
     this.options.decoder?.dispose()
     this.listeners.clear()
     this.roomListeners.clear()
@@ -495,6 +502,7 @@ export class Practice {
     this.main.notice(rooms.get(MAIN_ROOM)?.phase ?? null)
     for (const [name, state] of rooms) this.pass.observe(name, state.phase)
     const startupSettled = this.startup.every((name) => settled(rooms.get(name)?.phase ?? null))
+    this.unacknowledged.settle(rooms)
     this.wanted = wantedRooms({
       startup: this.startup,
       online: this.online && this.refusal === null,
@@ -502,6 +510,7 @@ export class Practice {
       startupSettled,
       uses: this.leases.usage(this.graceMs),
       background: (this.options.background ?? true) && startupSettled ? this.pass.window() : [],
+      unacknowledged: this.unacknowledged.list(),
       rooms,
     })
     this.pool.reconcile(this.wanted)
@@ -563,6 +572,7 @@ export class Practice {
   // --- rooms ---
 
   private onLocalWrite(room: Room): void {
+    this.unacknowledged.add(room.name)
     this.digests.wroteInto(room.name)
     if (room.name !== MAIN_ROOM) this.inBackground(this.main.record(room.name))
     this.scheduleReconcile()

@@ -11,7 +11,8 @@
  *   background   the background pass's window (background-pass.ts): a few rooms at a time, until
  *                the device holds the whole practice
  *   pending      rooms with local changes the relay has not acknowledged (or not yet encrypted):
- *                they stay until the relay holds them
+ *                they stay until the relay holds them — also those a previous session left so
+ *                (unacknowledged-rooms.ts), which are not in memory yet
  *   refused      a room the relay refused stays, so the refusal shows
  *   storage-error  a room whose local copy failed to write stays, so the rewrite can repair it
  *
@@ -34,16 +35,22 @@ export interface WantedInput {
   readonly startupSettled: boolean
   readonly uses: ReadonlyMap<RoomName, RoomUse>
   readonly background: readonly RoomName[]
+  /** Rooms this device wrote into that the relay has not acknowledged, in memory or not (unacknowledged-rooms.ts). */
+  readonly unacknowledged?: readonly RoomName[]
   /** The rooms in memory now, with their state. */
   readonly rooms: ReadonlyMap<RoomName, RoomState>
 }
 
 export function wantedRooms(input: WantedInput): WantedRooms {
   const reasons = new Map<RoomName, WantReason[]>()
-  const want = (room: RoomName, reason: WantReason) => reasons.set(room, [...(reasons.get(room) ?? []), reason])
+  const want = (room: RoomName, reason: WantReason) => {
+    const why = reasons.get(room) ?? []
+    if (!why.includes(reason)) reasons.set(room, [...why, reason])
+  }
   for (const room of input.startup) want(room, 'startup')
   for (const [room, use] of input.uses) if (use === 'view' || input.startupSettled) want(room, use)
   for (const room of input.background) want(room, 'background')
+  for (const room of input.unacknowledged ?? []) want(room, 'pending')
   for (const [room, state] of input.rooms) {
     if (state.pendingChanges > 0 || state.queuedWrites) want(room, 'pending')
     if (state.phase.kind === 'refused') want(room, 'refused')
