@@ -87,7 +87,7 @@ async function withRelayStopped(edit: () => Promise<unknown> | unknown): Promise
 }
 
 describe('a hostile relay, today', () => {
-  it('a bit flipped in a stored entry (attack 3): the device holding it keeps it, a new device counts it unreadable and says so', async () => {
+  it('a bit flipped in a stored entry (attack 3): the device holding it keeps it and republishes it, a new device ends with everything', async () => {
     const p = await practice(fixture.relay.url, 5)
     const expected = await starts(p.a)
     expect(expected).toHaveLength(5)
@@ -104,14 +104,14 @@ describe('a hostile relay, today', () => {
     await fixture.relay.restart()
     reloaded.space.connect()
 
-    // A new device cannot read that entry: counted and shown, never applied; the rest opens.
+    // A new device cannot read that entry: counted, never applied. The writer's device, online,
+    // publishes its content again (entry-repair.ts): the new device ends with every appointment,
+    // and nothing left to show (tests/corrupted-entry.test.ts: the alarm while nobody can).
     const b = await fixture.track(joinPractice(p.code, device('remplaçant')))
     await waitFor(async () => expect(b.space.getSyncState().undecryptableEntries).toBe(1))
-    expect(describeSyncState(b.space.getSyncState(), fr).undecryptable).toBe('1 donnée illisible ignorée')
     await waitFor(async () => expect(await patients(b)).toEqual([...PATIENTS].sort()))
-    const seen = await starts(b)
-    expect(seen.every((start) => expected.includes(start))).toBe(true)
-    expect(seen.length).toBeLessThan(expected.length)
+    await waitFor(async () => expect(await starts(b)).toEqual(expected))
+    await waitFor(() => expect(describeSyncState(b.space.getSyncState(), fr).undecryptable).toBeNull())
   })
 
   it('a room rolled back to an older state (attack 4) is put back by the device that wrote what it lost: a new device then gets everything', async () => {
