@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { prng } from '../model/test-support'
 import { decodeUtf8InSlices, parseJsonInSlices } from './json-in-slices'
-
-/** mulberry32: a seeded PRNG, so that a failure names the seed that replays it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Strings that a cut between elements could be fooled by: brackets, commas, quotes, escapes, non-ASCII.
 const PIECES = ['],[', '[', ']', '{', '}', ',', '"', '\\', '\\"', 'é', 'Ł', '😀', ' ', 'a', 'Zoé', '\n', '\u2028']
