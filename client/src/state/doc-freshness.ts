@@ -4,7 +4,8 @@
  * screen says « pas à jour » when behind, and « chargement » rather than « 0 rendez-vous » when
  * not known.
  */
-import { useCallback, useRef, useSyncExternalStore } from 'react'
+import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react'
+import { subscribeAfterTask } from '../sync/decode/after-this-task'
 import { combineFreshness, sameFreshness, type DocFreshness } from '../sync/practice/doc-freshness'
 import { usePractice } from './practice-context'
 
@@ -22,5 +23,7 @@ export function useDocFreshness(docIds: readonly string[]): DocFreshness {
     last.current = next
     return next
   }, [space, key])
-  return useSyncExternalStore(space.subscribeRooms, getSnapshot)
+  // Rooms change with every frame of a sync: the views hear of it from a task of its own (after-this-task.ts).
+  const subscribe = useMemo(() => subscribeAfterTask(space.subscribeRooms), [space])
+  return useSyncExternalStore(subscribe, getSnapshot)
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { afterQueuedTasks, afterThisTask } from './after-this-task'
+import { afterQueuedTasks, afterThisTask, subscribeAfterTask } from './after-this-task'
 
 describe('afterThisTask', () => {
   it('runs a callback after this task and its microtasks, once however often it was asked for', async () => {
@@ -28,5 +28,25 @@ describe('afterThisTask', () => {
     expect(seen).toEqual(['first'])
     await afterQueuedTasks()
     expect(seen).toEqual(['first', 'second'])
+  })
+
+  it('tells a subscriber from a later task, once per batch, and never after it unsubscribed', async () => {
+    const listeners = new Set<() => void>()
+    const subscribe = subscribeAfterTask((listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    })
+    let heard = 0
+    const off = subscribe(() => heard++)
+    for (const listener of listeners) listener()
+    for (const listener of listeners) listener()
+    expect(heard).toBe(0)
+    await afterQueuedTasks()
+    expect(heard).toBe(1)
+    for (const listener of listeners) listener()
+    off()
+    await afterQueuedTasks()
+    expect(heard).toBe(1)
+    expect(listeners.size).toBe(0)
   })
 })

@@ -42,6 +42,25 @@ function newTask(run: () => void): void {
   setTimeout(run, 0)
 }
 
+/**
+ * `subscribe` with its listener told from a task of its own (once per batch), never after the
+ * subscription ended: for views of stores that change in the task of a sync's slice (the
+ * practice's sync state, its rooms' freshness).
+ */
+export function subscribeAfterTask(subscribe: (listener: () => void) => () => void): (listener: () => void) => () => void {
+  return (listener) => {
+    let active = true
+    const deferred = () => {
+      if (active) listener()
+    }
+    const off = subscribe(() => afterThisTask(deferred))
+    return () => {
+      active = false
+      off()
+    }
+  }
+}
+
 /** Resolves once the callbacks asked for so far have run (tests, tools). */
 export function afterQueuedTasks(): Promise<void> {
   return new Promise((resolve) => afterThisTask(resolve))
