@@ -11,6 +11,8 @@
  * (doc-snapshot.ts): a controlled input must see its doc in the same task.
  */
 
+import { yieldToMain } from './main-thread'
+
 const queued = new Set<() => void>()
 let scheduled = false
 
@@ -18,7 +20,8 @@ export function afterThisTask(callback: () => void): void {
   queued.add(callback)
   if (scheduled) return
   scheduled = true
-  newTask(flush)
+  // A task of its own: the page's way of giving the thread back (main-thread.ts).
+  void yieldToMain().then(flush)
 }
 
 function flush(): void {
@@ -26,20 +29,6 @@ function flush(): void {
   const callbacks = [...queued]
   queued.clear()
   for (const callback of callbacks) callback()
-}
-
-/** A MessageChannel message is a task without setTimeout's clamping to ≥ 4 ms when nested. */
-function newTask(run: () => void): void {
-  if (typeof MessageChannel === 'function') {
-    const channel = new MessageChannel()
-    channel.port1.onmessage = () => {
-      channel.port1.close()
-      run()
-    }
-    channel.port2.postMessage(null)
-    return
-  }
-  setTimeout(run, 0)
 }
 
 /**
