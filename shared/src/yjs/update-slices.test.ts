@@ -121,6 +121,29 @@ describe('sliceUpdate', () => {
     expectSameDoc(sliced, whole)
   })
 
+  it("goes on after a gap in a writer's clocks that the doc holds: no last slice of everything behind it", () => {
+    const updates = history(31, 500)
+    // As the decode worker merges a doc's entries in groups: this group skips what the doc holds.
+    const doc = applied(updates.slice(0, 250))
+    const gapped = Y.mergeUpdates([...updates.slice(0, 50), ...updates.slice(250)])
+    expect(Y.decodeUpdate(gapped).structs.some((struct) => struct instanceof Y.Skip)).toBe(true)
+    const slices = sliceUpdate(gapped, 6)
+    for (const slice of slices) {
+      Y.applyUpdate(doc, slice)
+      expect(doc.store.pendingStructs).toBeNull()
+    }
+    for (const slice of slices) expect(Y.decodeUpdate(slice).structs.filter((struct) => !(struct instanceof Y.Skip)).length).toBeLessThanOrEqual(6)
+    expectSameDoc(doc, applied(updates))
+    // Onto a doc that lacks the skipped clocks: pending as the whole would leave it, then whole.
+    const lacking = applied(updates.slice(0, 50))
+    const whole = applied([...updates.slice(0, 50), gapped])
+    for (const slice of slices) Y.applyUpdate(lacking, slice)
+    expect(lacking.store.pendingStructs !== null).toBe(whole.store.pendingStructs !== null)
+    for (const target of [lacking, whole]) Y.applyUpdate(target, Y.mergeUpdates(updates.slice(50, 250)))
+    expectSameDoc(lacking, applied(updates))
+    expectSameDoc(whole, applied(updates))
+  })
+
   it('returns a small update as it is, and refuses a slice size that is not a positive integer', () => {
     const update = Y.mergeUpdates(history(3, 10))
     expect(sliceUpdate(update, 10_000)).toEqual([update])

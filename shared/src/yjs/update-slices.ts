@@ -16,8 +16,12 @@
  * Causal order: a slice holds, for each client, the structs following what earlier slices held of
  * it, and stops a client's run before a struct whose origin, right origin or parent (another
  * client's struct) no earlier slice holds — so no slice leaves Yjs with pending structs to retry.
- * A gap in a client's clocks (a Skip, in a merged partial update) ends that client's run for good:
- * Yjs would keep what follows pending, whole or sliced alike.
+ * A gap in a client's clocks (a Skip, in a merged partial update) ends that client's run in this
+ * slice, and the next slice goes on after it: the clocks it skips are the doc's already (entries
+ * merged in groups, each group after the ones before it: the decode worker) or missing from both,
+ * and Yjs keeps what follows pending alike, whole or sliced. (Ending the client's run for good sent
+ * everything behind a gap to one last slice: 21,000 structs of the directory, ≈ 1 MB, 80 ms in
+ * Node and 140 ms on the page.)
  *
  * Weight: with `weigh`, a slice also stops before the struct that would take it past `maxWeight`
  * (a slice always holds at least one struct). Yjs merges a writer's consecutive array elements
@@ -184,7 +188,6 @@ function* cut(clients: ReadonlyMap<number, readonly Struct[]>, ds: DeleteSet, ma
   /** Per client: the next struct's index, and the clock up to which earlier slices hold it. */
   const next = new Map<number, number>([...clients.keys()].map((c) => [c, 0]))
   const held = new Map<number, number>()
-  const stopped = new Set<number>()
   /** Per client: the clocks this update holds of it, from its first struct to the end of its last. */
   const spans = new Map<number, readonly [number, number]>()
   for (const [client, list] of clients) {
@@ -206,17 +209,23 @@ function* cut(clients: ReadonlyMap<number, readonly Struct[]>, ds: DeleteSet, ma
     let weight = 0
     // What this slice adds counts only from the next slice on: dependencies must be in an earlier one.
     const adds: Array<[number, number]> = []
+    let skipped = false
     for (const [client, list] of clients) {
       if (room === 0 || (weight > 0 && weight >= maxWeight)) break
-      if (stopped.has(client)) continue
-      const start = next.get(client)!
+      let start = next.get(client)!
+      // A gap at the head of what is left: step over it, its clocks held (see the module comment).
+      while (start < list.length && list[start] instanceof Y.Skip) {
+        const skip = list[start]!
+        adds.push([client, skip.id.clock + skip.length])
+        start++
+        skipped = true
+      }
+      next.set(client, start)
       let end = start
       while (end < list.length && end - start < room) {
         const struct = list[end]!
-        if (struct instanceof Y.Skip) {
-          stopped.add(client)
-          break
-        }
+        // A gap ends the run: a run's structs are consecutive clocks.
+        if (struct instanceof Y.Skip) break
         if (!dependencies(struct).every((id) => id.client === client || holds(id))) break
         const w = weightOf(struct)
         // The slice's first struct goes in whatever it weighs: a slice is never empty.
@@ -231,12 +240,13 @@ function* cut(clients: ReadonlyMap<number, readonly Struct[]>, ds: DeleteSet, ma
       const last = list[end - 1]!
       adds.push([client, last.id.clock + last.length])
     }
-    if (runs.length === 0) break
     for (const [client, clock] of adds) held.set(client, clock)
-    yield encodeSlice(runs)
+    if (runs.length > 0) yield encodeSlice(runs)
+    // Nothing to add and no gap stepped over: what is left waits on what the update lacks.
+    else if (!skipped) break
   }
-  // What no slice could hold (behind a gap, or waiting on a struct the update lacks) goes last, as
-  // Yjs would have kept it: pending in the doc until what it needs arrives. Then the deletions.
+  // What no slice could hold (waiting on a struct the update lacks) goes last, as Yjs would have
+  // kept it: pending in the doc until what it needs arrives. Then the deletions.
   const rest = [...clients].map(([client, list]) => ({ client, structs: list.slice(next.get(client)) })).filter((run) => run.structs.length > 0)
   if (rest.length > 0) yield encodeSlice(rest)
   // No slice for a delete set with nothing in it: every caller would skip an update that holds nothing.
