@@ -11,7 +11,7 @@ import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { decryptEntry } from '../../../../shared/src/envelope/entry-cipher'
 import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decoder'
 import type { RoomName } from '../../../../shared/src/space/rooms'
-import { slicesOf } from '../../../../shared/src/yjs/update-slices'
+import { estimatedBytes, slicesOf } from '../../../../shared/src/yjs/update-slices'
 
 /**
  * Structs per slice: about 10–25 ms to integrate in Chromium on this 2-core machine (the
@@ -19,6 +19,14 @@ import { slicesOf } from '../../../../shared/src/yjs/update-slices'
  * or busier tablet too (4,000 were slices of 80–100 ms at a cold start on this machine when busy).
  */
 export const SLICE_STRUCTS = 2_500
+
+/**
+ * Bytes per slice, about (update-slices.ts's estimatedBytes): applying a slice costs about its bytes,
+ * mostly reading its values. 2,500 structs of the directory are ≈ 100 KB; a doc whose values are
+ * long (notes, a change log merged into few structs) made slices of the same count several times
+ * heavier: tasks of 150–270 ms in a cold start's profile.
+ */
+export const SLICE_BYTES = 64 * 1024
 
 /**
  * Entries merged before slicing, up to this many bytes: merging drops what several entries repeat,
@@ -70,7 +78,12 @@ function groups(entries: readonly Decrypted[]): Decrypted[][] {
  * Decodes the request, handing slices to `emit` in order (a few at a time); resolves with the
  * entries that could not be applied.
  */
-export async function decodeEntries(request: EntriesToDecode, emit: (updates: Uint8Array[]) => void, maxStructs = SLICE_STRUCTS): Promise<DecodeOutcome> {
+export async function decodeEntries(
+  request: EntriesToDecode,
+  emit: (updates: Uint8Array[]) => void,
+  maxStructs = SLICE_STRUCTS,
+  maxBytes = SLICE_BYTES,
+): Promise<DecodeOutcome> {
   const opened = await Promise.all(request.ciphertexts.map((c) => decryptEntry(request.keys, request.room, request.docId, c).catch(() => null)))
   const plain = opened.map((entry) => entry?.update ?? null)
   // Copied out of the plaintext's buffer: only the header's few bytes cross back to the page.
@@ -91,7 +104,7 @@ export async function decodeEntries(request: EntriesToDecode, emit: (updates: Ui
     }
     let batch: Uint8Array[] = []
     try {
-      for (const slice of slicesOf(merged, maxStructs)) {
+      for (const slice of slicesOf(merged, { maxStructs, maxWeight: maxBytes, weigh: estimatedBytes })) {
         batch.push(slice)
         if (batch.length === SLICES_PER_BATCH) {
           emit(batch)
