@@ -4,7 +4,7 @@ import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypt
 import { randomBytes } from '../../../../shared/src/crypto/base64url'
 import { encryptEntry, encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
 import { decodeEntryHeader, type EntryHeader } from '../../../../shared/src/envelope/entry-header'
-import { DECODE_PROTOCOL, handleDecodeCall, packBytes, readDecodeReply, transferablesOf, unpackBytes, unpackHeaders, type DecodeReply } from './decode-protocol'
+import { DECODE_PROTOCOL, handleDecodeCall, packBytes, packBytesInSteps, readDecodeReply, transferablesOf, unpackBytes, unpackHeaders, type DecodeReply } from './decode-protocol'
 
 const ROOM = 'main' as const
 const DOC = 'directory'
@@ -121,6 +121,16 @@ describe("the decode worker's message handler (run here as a plain function)", (
     expect([...packed.ends]).toEqual([3, 3, 4])
     expect(unpackBytes(packed)).toEqual(ciphertexts)
     expect(unpackBytes(packBytes([]))).toEqual([])
+  })
+
+  it('packs in steps the same bytes, giving the thread back after each step', async () => {
+    const ciphertexts = Array.from({ length: 10 }, (_, i) => new Uint8Array(300).fill(i))
+    let pauses = 0
+    const packed = await packBytesInSteps(ciphertexts, 1_000, async () => void pauses++)
+    expect(packed).toEqual(packBytes(ciphertexts))
+    // 3,000 bytes in steps of at least 1,000 (whole entries: 4 per step, the last step 2).
+    expect(pauses).toBe(2)
+    expect(await packBytesInSteps([], 1_000, async () => void pauses++)).toEqual(packBytes([]))
   })
 
   it('refuses, on the page, a reply that is not one', () => {

@@ -7,12 +7,15 @@
  * place, as without a decoder: slower, never wrong.
  */
 import type { DecodedEntries, DecodeOutcome, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
-import { callTransferables, DECODE_PROTOCOL, packBytes, readDecodeReply, unpackHeaders, type DecodeCall } from './decode-protocol'
+import { callTransferables, DECODE_PROTOCOL, packBytesInSteps, readDecodeReply, unpackHeaders, type DecodeCall } from './decode-protocol'
 import { SLICE_STRUCTS } from './decode-entries'
-import type { InputPause } from './main-thread'
+import { yieldToMain, type InputPause } from './main-thread'
 
 /** Below this many bytes of ciphertext, decrypting in place costs less than the trip. */
 export const WORKER_MIN_BYTES = 64 * 1024
+
+/** Ciphertext bytes packed per task before a call is posted (decode-protocol.ts, packBytesInSteps). */
+const PACK_STEP_BYTES = 4 << 20
 
 export class WorkerDecodeError extends Error {
   override name = 'WorkerDecodeError'
@@ -97,6 +100,15 @@ export class WorkerDecoder implements PracticeDecoder {
     }
     const id = this.nextId++
     this.calls.set(id, { stream, settle: (result) => (result instanceof Error ? fail(result) : (stream.end(), settle(result))) })
+    void this.post(id, request)
+    return { updates: stream, outcome }
+  }
+
+  /** Packs the call's ciphertexts (in steps, the thread given back between) and posts it. */
+  private async post(id: number, request: DecodeRequest): Promise<void> {
+    const ciphertexts = await packBytesInSteps(request.ciphertexts, PACK_STEP_BYTES, yieldToMain)
+    // Failed or disposed while packing: the call was settled already.
+    if (!this.calls.has(id)) return
     const call: DecodeCall = {
       type: 'decode',
       protocol: DECODE_PROTOCOL,
@@ -105,7 +117,7 @@ export class WorkerDecoder implements PracticeDecoder {
       aead: request.keys.aead,
       room: request.room,
       docId: request.docId,
-      ciphertexts: packBytes(request.ciphertexts),
+      ciphertexts,
       maxStructs: this.options.maxStructs ?? SLICE_STRUCTS,
     }
     try {
@@ -114,7 +126,6 @@ export class WorkerDecoder implements PracticeDecoder {
     } catch (error) {
       this.fail(new WorkerDecodeError(`The decode worker cannot be used: ${error instanceof Error ? error.message : String(error)}`))
     }
-    return { updates: stream, outcome }
   }
 
   nextSlice(): Promise<void> {
