@@ -41,9 +41,15 @@ export type GridProps = {
   absences?: readonly Absence[]
 }
 
-/** Text widths in the blocks' and heads' fonts (one canvas for the grid): what fits a column. */
+/**
+ * Text widths in the blocks' and heads' fonts: what fits a column. One canvas and one cache for
+ * the page (the names of a week are measured once, not again by each grid that mounts: the week
+ * after a join, the day at a cold start).
+ */
+let pageMeasure: ((text: string, compact: boolean) => number) | null = null
+
 function useTextMeasure(): (text: string, compact: boolean) => number {
-  return useMemo(() => createTextMeasure(), [])
+  return (pageMeasure ??= createTextMeasure())
 }
 
 /**
@@ -53,19 +59,26 @@ function useTextMeasure(): (text: string, compact: boolean) => number {
  */
 const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 const ROOT_PX = 17
+const MEASURE_CACHE_SIZE = 20_000
 
 function createTextMeasure(): (text: string, compact: boolean) => number {
   const context = document.createElement('canvas').getContext('2d')
   const fonts = { normal: `700 ${0.85 * ROOT_PX}px ${FONT_FAMILY}`, compact: `700 ${0.75 * ROOT_PX}px ${FONT_FAMILY}` }
   const cache = new Map<string, number>()
+  let current = ''
   return (text: string, compact: boolean) => {
     const key = `${compact ? 'c' : 'n'}${text}`
     const known = cache.get(key)
     if (known !== undefined) return known
     if (!context) return text.length * 9
-    context.font = compact ? fonts.compact : fonts.normal
+    // Setting a canvas's font parses it, even to the same value: about half of measuring a
+    // week's names (≈ 20 ms in a profile of the week's first render). Set only when it changes.
+    const font = compact ? fonts.compact : fonts.normal
+    if (font !== current) context.font = current = font
     // Rounded up, with a pixel for the browser's own rounding of the laid-out text.
     const width = Math.ceil(context.measureText(text).width) + 1
+    // Bounded: a day of browsing weeks measures a few thousand names; a reset costs a few measures.
+    if (cache.size >= MEASURE_CACHE_SIZE) cache.clear()
     cache.set(key, width)
     return width
   }
@@ -89,6 +102,31 @@ function useWidth(element: RefObject<HTMLElement | null>): number {
     return () => observer.disconnect()
   }, [element])
   return width
+}
+
+/**
+ * Columns a grid renders in one task when it first shows days: the rest follow a task later each
+ * (whole days at a time). A week of 3 practitioners drawn at once was a task of 130 ms of render
+ * and another of 110 ms of layout on this 2-core machine just after a join (cold code, cold
+ * styles); drawn two days at a time, each task is a fraction of that, and the browser paints in
+ * between. Days not drawn yet show as loading (`grid__day--pending`), never as free slots.
+ */
+const COLUMNS_PER_TASK = 7
+
+/**
+ * How many of `total` days are drawn: `step` at first, `step` more per task until all are. The
+ * count is kept while the grid stays mounted: paging a week redraws its columns in place at once,
+ * and a day (1 of `step`) then a week draws the week's other days in steps.
+ */
+function useDaysDrawn(total: number, step: number, ready: boolean): number {
+  const [drawn, setDrawn] = useState(0)
+  const shown = ready ? Math.min(total, Math.max(drawn, step)) : 0
+  useEffect(() => {
+    if (!ready || shown >= total) return
+    const timer = setTimeout(() => setDrawn(Math.min(total, shown + step)), 0)
+    return () => clearTimeout(timer)
+  }, [ready, shown, total, step])
+  return shown
 }
 
 /**
@@ -120,6 +158,7 @@ export function TimeGrid(props: GridProps) {
   const width = useWidth(scroller)
   // The gutter is 56 px (app.css, --gutter); every column of every day shares the rest.
   const columnWidth = width > 0 ? (width - 56) / (days.length * practitioners.length) : 0
+  const drawn = useDaysDrawn(days.length, Math.max(1, Math.floor(COLUMNS_PER_TASK / Math.max(1, practitioners.length))), width > 0)
   // Once, when the grid opens on a range (and has its columns): later renders (a remote change)
   // must not move the view.
   const rangeKey = width > 0 ? `${days[0]}|${days.length}` : null
@@ -202,25 +241,29 @@ export function TimeGrid(props: GridProps) {
         </div>
         {/* Keyed by position, not date: paging to the next week then updates the columns, their
             hour lines and 28 tap targets each in place instead of unmounting and rebuilding them. */}
-        {days.map((day, index) => (
-          <div key={index} className="grid__day" style={{ flexGrow: practitioners.length }}>
-            {practitioners.map((practitioner) => (
-              <Column
-                key={practitioner.id}
-                {...props}
-                day={day}
-                practitioner={practitioner}
-                items={byColumn.get(`${day}|${practitioner.id}`) ?? []}
-                compact={week && practitioners.length > 1}
-                height={height}
-                columnWidth={columnWidth}
-                measure={measure}
-                absence={absenceOn(props.absences ?? [], practitioner.id, day)}
-                onHold={onHold}
-              />
-            ))}
-          </div>
-        ))}
+        {days.map((day, index) =>
+          index >= drawn ? (
+            <div key={index} className="grid__day grid__day--pending" style={{ flexGrow: practitioners.length }} aria-busy="true" />
+          ) : (
+            <div key={index} className="grid__day" style={{ flexGrow: practitioners.length }}>
+              {practitioners.map((practitioner) => (
+                <Column
+                  key={practitioner.id}
+                  {...props}
+                  day={day}
+                  practitioner={practitioner}
+                  items={byColumn.get(`${day}|${practitioner.id}`) ?? []}
+                  compact={week && practitioners.length > 1}
+                  height={height}
+                  columnWidth={columnWidth}
+                  measure={measure}
+                  absence={absenceOn(props.absences ?? [], practitioner.id, day)}
+                  onHold={onHold}
+                />
+              ))}
+            </div>
+          ),
+        )}
       </div>
     </div>
   )
