@@ -208,16 +208,27 @@ async function untilEverythingHeld(page: Page, rooms: number, timeoutMs: number)
   }
 }
 
-async function startProfile(session: CDPSession): Promise<((name: string) => Promise<void>) | null> {
+/**
+ * With BENCH_BROWSER_CPU_PROF=<dir>: the page's CPU profile of a flow, and beside it
+ * (`<name>.tasks.json`) the flow's long tasks on the profile's clock (microseconds, as its
+ * samples), so a long task can be read as the stacks it ran (the page's clock is read just before
+ * the profile stops: a few milliseconds off at most).
+ */
+async function startProfile(session: CDPSession, page: Page): Promise<((name: string) => Promise<void>) | null> {
   const dir = process.env.BENCH_BROWSER_CPU_PROF
   if (!dir) return null
   await session.send('Profiler.enable')
   await session.send('Profiler.setSamplingInterval', { interval: 500 })
   await session.send('Profiler.start')
   return async (name) => {
+    const pageNow = await inPage<number>(page, 'return performance.now()', null)
     const { profile } = await session.send('Profiler.stop')
+    const tasks = await longTasks(page)
+    const offsetUs = profile.endTime - pageNow * 1000
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile))
+    const file = join(dir, `${name}-${Date.now()}`)
+    writeFileSync(`${file}.cpuprofile`, JSON.stringify(profile))
+    writeFileSync(`${file}.tasks.json`, JSON.stringify(tasks.map(([start, duration]) => ({ startUs: Math.round(offsetUs + start * 1000), durationMs: duration }))))
   }
 }
 
@@ -247,7 +258,7 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
     await page.getByRole('button', { name: 'Rejoindre le cabinet' }).waitFor()
 
     // --- join, search, everything held ---
-    const stopJoinProfile = await startProfile(session)
+    const stopJoinProfile = await startProfile(session, page)
     const joinHeap = await sampleHeap(session)
     const started = await inPage<number>(
       page,
@@ -296,7 +307,7 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
       `sessionStorage.setItem('bench.watch', JSON.stringify({ condition: arg.condition, arg: arg.value }))`,
       { condition: BLOCKS_SHOWN, value: { count: target.busyDayAppointments, unknown: 'Patient inconnu' } },
     )
-    const stopColdProfile = await startProfile(session)
+    const stopColdProfile = await startProfile(session, page)
     const coldHeap = await sampleHeap(session)
     await page.reload()
     await page.waitForFunction('window.__bench.shownAt !== null', null, { timeout: timeoutMs, polling: 50 })
