@@ -106,12 +106,13 @@ function useWidth(element: RefObject<HTMLElement | null>): number {
 
 /**
  * Columns a grid renders in one task when it first shows days: the rest follow a task later each
- * (whole days at a time). A week of 3 practitioners drawn at once was a task of 130 ms of render
- * and another of 110 ms of layout on this 2-core machine just after a join (cold code, cold
- * styles); drawn two days at a time, each task is a fraction of that, and the browser paints in
+ * (whole days at a time, at least one). A week of 3 practitioners drawn at once was a task of
+ * 130 ms of render and another of 110 ms of layout on this 2-core machine just after a join (cold
+ * code, cold styles); two days at a time still made a first task of 149 ms (the screen's own
+ * render with it); a day at a time, each task is a fraction of that, and the browser paints in
  * between. Days not drawn yet show as loading (`grid__day--pending`), never as free slots.
  */
-const COLUMNS_PER_TASK = 7
+const COLUMNS_PER_TASK = 4
 
 /**
  * How many of `total` days are drawn: `step` at first, `step` more per task until all are. The
@@ -123,10 +124,30 @@ function useDaysDrawn(total: number, step: number, ready: boolean): number {
   const shown = ready ? Math.min(total, Math.max(drawn, step)) : 0
   useEffect(() => {
     if (!ready || shown >= total) return
-    const timer = setTimeout(() => setDrawn(Math.min(total, shown + step)), 0)
-    return () => clearTimeout(timer)
+    return nextTask(() => setDrawn(Math.min(total, shown + step)))
   }, [ready, shown, total, step])
   return shown
+}
+
+interface PostTaskScheduler {
+  postTask?: (task: () => void, options: { priority: 'user-blocking'; signal: AbortSignal }) => Promise<unknown>
+}
+
+/**
+ * Runs `task` in a task of its own, ahead of background work where the browser can tell them
+ * apart: just after a join the page is busy applying rooms in slices (scheduler.yield
+ * continuations, client/src/sync/decode/main-thread.ts), and a zero timer waited behind them —
+ * the week took 0.5 s longer to fill. Returns what cancels it.
+ */
+function nextTask(task: () => void): () => void {
+  const scheduler = (globalThis as { scheduler?: PostTaskScheduler }).scheduler
+  if (typeof scheduler?.postTask === 'function') {
+    const controller = new AbortController()
+    scheduler.postTask(task, { priority: 'user-blocking', signal: controller.signal }).catch(() => undefined)
+    return () => controller.abort()
+  }
+  const timer = setTimeout(task, 0)
+  return () => clearTimeout(timer)
 }
 
 /**
