@@ -77,7 +77,7 @@ export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array
 /**
  * The answer to a device's step 1, as frames. A device that holds nothing of a room bigger than a
  * few megabytes (a new device joining the main room of 20,000 patients: 22–31 MB) gets the room's
- * state as updates of about a megabyte of entries, then a step 2 with the last of it: a browser
+ * state as updates of about half a megabyte of entries (ENVELOPE_SLICE_BYTES), then a step 2 with the last of it: a browser
  * receives one WebSocket message of 22 MB as one task of ≈0.4 s of native time on the page
  * (assembling the message), where each of these is a few milliseconds (issue 17). The device is
  * synced at the step 2, as with one frame, since frames are handled in order. Anything else: one

@@ -14,8 +14,13 @@
 import * as Y from 'yjs'
 import { slicesOf, stateSlices, type Struct } from '../yjs/update-slices'
 
-/** Ciphertext per slice, about: a few tens of milliseconds of copies on a tablet. */
-export const ENVELOPE_SLICE_BYTES = 1 << 20
+/**
+ * Ciphertext per slice, about: a few tens of milliseconds of copies on a tablet. Was a megabyte:
+ * a frame of that size, received, applied (Yjs integrating it, then encoding it again for the
+ * doc's update listeners) and posted to the row writer, made tasks of 100–160 ms after a join on a
+ * busy 2-core machine (docs/performance.md « (10) », fifth pass).
+ */
+export const ENVELOPE_SLICE_BYTES = 512 * 1024
 
 /** Structs per slice, at most (entries of other writers interleaved make many small structs). */
 const ENVELOPE_SLICE_STRUCTS = 4_000

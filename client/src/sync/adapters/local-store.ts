@@ -49,7 +49,7 @@ export interface LocalStoreHooks {
 /**
  * Rows read in one step of the load, to start with; the count adapts to keep a step near
  * LOAD_STEP_BYTES. IndexedDB deserializes a step's rows in the task that reads them: ≈ 50 ms for
- * 2 MB on this machine when busy, hence a megabyte (a rewrite's rows are about that, row by row).
+ * 2 MB on this machine when busy, hence a megabyte (two of a rewrite's rows).
  */
 const LOAD_FIRST_ROWS = 2
 const LOAD_STEP_BYTES = 1024 * 1024
@@ -194,7 +194,7 @@ export class LocalStore {
    * Writes the doc's whole state and deletes every older row, in one transaction: resolves once
    * committed. After a failed write this is what makes the local copy whole again; after a
    * compaction, what drops the ciphertext of removed entries from the device. The state is written
-   * as rows of about a megabyte of entries (envelopeStateSlices, cut in this task so that no
+   * as rows of about half a megabyte of entries (envelopeStateSlices, cut in this task so that no
    * update falls between two of them): IndexedDB deserializes a row whole when it is read, and the
    * main room's 31 MB as one row was a task of ≈ 140 ms at every cold start.
    */

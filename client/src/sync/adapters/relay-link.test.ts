@@ -229,7 +229,7 @@ describe('RelayLink over y-websocket', () => {
   })
 
   it('applies a big step 2 in slices with the thread given back between them, synced after the last, later frames after it', async () => {
-    // 48 entries of 100 KB from two writers: 4.8 MB, about five slices of a megabyte.
+    // 48 entries of 100 KB from two writers: 4.8 MB, about ten slices of half a megabyte.
     const relayDoc = new Y.Doc()
     const writer = new Y.Doc()
     for (let i = 0; i < 24; i++) {

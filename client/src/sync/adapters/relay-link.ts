@@ -17,7 +17,7 @@
  *   - presence: the provider's awareness announces nothing (its local state is null), since
  *     awareness is plaintext to the relay;
  *   - a big update from the relay (a new device's sync step 2: 31 MB for the main room of 20,000
- *     patients) is applied in slices of about a megabyte of entries, the page given back between
+ *     patients) is applied in slices of about half a megabyte of entries, the page given back between
  *     them (shared/src/envelope/envelope-slices.ts), where the provider would apply it in one task
  *     of about a second; frames arriving meanwhile wait their turn, and the handshake is synced
  *     once the last slice is in — what the provider does, a step 2 at a time.
