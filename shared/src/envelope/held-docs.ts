@@ -1,0 +1,298 @@
+/**
+ * Device-held state: what this device decrypted of an inner doc, kept apart from the envelope,
+ * so that losing envelope entries — a wipe, a forged compaction, a deletion applied to the local
+ * store before it was judged, an entry corrupted everywhere — loses nothing on the device
+ * (issue 18; docs/sync-protocol.md, « Device-held state »).
+ *
+ * Per doc (keyed by its blinded id, as the envelope's rows are), the device keeps:
+ *
+ *   rows    iv(12) ‖ AES-GCM(deviceKey, update, aad)    plaintext Yjs updates of the doc, appended
+ *           aad = "tournee/v1|held:" ‖ spaceId ‖ "|room:" ‖ roomName ‖ "|" ‖ docId
+ *           (entry-cipher.ts's v1 format under a key made on this device, never sent anywhere)
+ *   marks   the envelope entries whose content the rows hold, each named by its IV in base64url
+ *           (16 characters: an entry and the copies written back of it share their ciphertext)
+ *
+ * The rows' union is always a state the doc had on this device: Yjs updates merge as unions of
+ * structs and of delete sets, so applying them to the doc again can never undo a deletion it holds.
+ *
+ * Opening a doc, once its entries are applied: every mark still live in the envelope means the
+ * doc holds everything the rows hold — nothing is read. A mark gone (folded by someone's
+ * compaction, or deleted) means the rows are read and applied: what they bring that the doc lacks
+ * goes out as an ordinary change of this device (the envelope's write-back, so that the relay and
+ * the other devices get it back), and is counted. A doc whose live entries leave it without any
+ * struct was erased: its rows are erased too, never applied (an erased patient stays erased).
+ *
+ * The store itself is the client's (client/src/sync/device/held-state.ts, IndexedDB); this module
+ * is what the envelope needs of it, and one open doc's holding.
+ */
+import * as Y from 'yjs'
+import type { SpaceKeys } from '../crypto/space-keys'
+import { toBase64Url } from '../crypto/base64url'
+import type { RoomName } from '../space/rooms'
+import { decryptUpdate, encryptUpdate, IV_BYTES } from './entry-cipher'
+import type { EntryDecoder } from './entry-decoder'
+
+/** What the device holds of one doc, without its rows. */
+export interface HeldSummary {
+  /** The envelope entries (their marks, `markOf`) whose content the rows hold. */
+  readonly marks: readonly string[]
+  readonly rows: number
+  readonly bytes: number
+}
+
+/** The device's held state (one per practice). Every method may reject: the caller reports it. */
+export interface HeldDocs {
+  /** The device-local AES-GCM key the rows are sealed with (non-extractable, made on this device). */
+  key(): Promise<CryptoKey>
+  summary(blind: string): Promise<HeldSummary | null>
+  rows(blind: string): Promise<Uint8Array[]>
+  /** Adds rows and marks, in one transaction. */
+  append(blind: string, rows: readonly Uint8Array[], marks: readonly string[]): Promise<void>
+  /**
+   * Sets the doc's marks to `marks` and adds `rows`, in one transaction; the rows held before go
+   * unless `keepRows` (a fold replaces them by the doc's state).
+   */
+  replace(blind: string, rows: readonly Uint8Array[], marks: readonly string[], keepRows: boolean): Promise<void>
+  erase(blind: string): Promise<void>
+}
+
+/**
+ * An open doc's device-held state brought back content its envelope entries had lost (a wipe, a
+ * forged compaction, a deletion stored before it was judged): written out again as this device's
+ * change. Names no doc (neither blinded nor real id belongs in a log).
+ */
+export class HeldStateRestoredError extends Error {
+  override name = 'HeldStateRestoredError'
+  constructor() {
+    super('A document held on this device had content its envelope entries lost: written back')
+  }
+}
+
+/** Transaction origin of held updates applied to an inner doc: they go out as this device's change. */
+export const HELD_ORIGIN = Symbol('tournee.held')
+
+/** Past this many rows, a doc's rows are folded into one state (its snapshot, in slices). */
+export const FOLD_AFTER_ROWS = 64
+
+/** An entry's name among the marks: its IV (random, 12 bytes), shared by every copy of it. */
+export function markOf(c: Uint8Array): string {
+  return toBase64Url(c.subarray(0, IV_BYTES))
+}
+
+/** The keys the rows are sealed with: the device's own, under a space id of their own (AAD). */
+export function heldKeysOf(keys: SpaceKeys, deviceKey: CryptoKey): SpaceKeys {
+  return { spaceId: `held:${keys.spaceId}`, aead: deviceKey, blind: keys.blind }
+}
+
+export interface DocHoldingOptions {
+  readonly store: HeldDocs
+  readonly keys: SpaceKeys
+  readonly room: RoomName
+  readonly docId: string
+  readonly blind: string
+  readonly doc: Y.Doc
+  readonly decoder: EntryDecoder | null
+  readonly onError: (error: Error) => void
+  /** The held rows brought back content the envelope had lost (and this device wrote it out). */
+  readonly onRestored: () => void
+  /** Held writes started or ended (the envelope's settle() waits for them). */
+  readonly onBusyChange: () => void
+}
+
+/**
+ * One open doc's held state: its summary (read once, as the doc opens, beside its decryption),
+ * the rows added as the doc learns content, the comparison at open, the fold, the erasure.
+ * Everything runs in one chain, in order: a row is never written after the erasure that follows it.
+ */
+export class DocHolding {
+  private readonly options: DocHoldingOptions
+  /** The marks and row count, once read (null: nothing held of this doc yet). */
+  private state: { marks: Set<string>; rows: number } | null = null
+  private chain: Promise<void>
+  private pendingWork = 0
+  private erased = false
+  /** The comparison at open is done: the doc holds everything the rows hold. */
+  private reconciled = false
+
+  constructor(options: DocHoldingOptions) {
+    this.options = options
+    this.chain = Promise.resolve()
+    void this.run(async () => {
+      const summary = await options.store.summary(options.blind)
+      this.state = summary === null ? null : { marks: new Set(summary.marks), rows: summary.rows }
+    })
+  }
+
+  get busy(): boolean {
+    return this.pendingWork > 0
+  }
+
+  /** Content this doc applied, with the entries it came from: kept unless the marks say it is. */
+  hold(items: ReadonlyArray<{ readonly c: Uint8Array; readonly update: Uint8Array }>): void {
+    if (items.length === 0) return
+    void this.run(async () => {
+      const fresh = items.filter((item) => !this.state?.marks.has(markOf(item.c)))
+      if (fresh.length > 0) await this.append(fresh.map((i) => i.update), fresh.map((i) => markOf(i.c)))
+    })
+  }
+
+  /**
+   * Entries applied without their plaintext at hand (the decode worker merged them): the ones the
+   * marks do not name are decrypted again here, and kept.
+   */
+  holdEntries(entries: ReadonlyArray<{ readonly c: Uint8Array }>, decrypt: (c: Uint8Array) => Promise<Uint8Array | null>): void {
+    if (entries.length === 0) return
+    void this.run(async () => {
+      const fresh = entries.filter((e) => !this.state?.marks.has(markOf(e.c)))
+      if (fresh.length === 0) return
+      const updates = await Promise.all(fresh.map((e) => decrypt(e.c)))
+      const kept = fresh.flatMap((e, i) => (updates[i] ? [{ mark: markOf(e.c), update: updates[i] }] : []))
+      if (kept.length > 0) await this.append(kept.map((k) => k.update), kept.map((k) => k.mark))
+    })
+  }
+
+  /**
+   * Once the doc's entries present at open are applied: compares the marks with the entries live
+   * now. All live: nothing read. Else the rows are applied (HELD_ORIGIN: the doc's own listener
+   * sends what they bring as a change of this device), and the marks become the live entries'.
+   */
+  reconcile(live: ReadonlyArray<{ readonly c: Uint8Array }>, appliedAny: boolean): Promise<void> {
+    return this.run(async () => {
+      this.reconciled = true
+      const state = this.state
+      if (state === null) return
+      const liveMarks = live.map((e) => markOf(e.c))
+      const liveSet = new Set(liveMarks)
+      if ([...state.marks].every((mark) => liveSet.has(mark))) return
+      if (appliedAny && Y.encodeStateVector(this.options.doc).byteLength <= 1) {
+        // Live entries that decrypt and leave no struct: an erasure (a wipe leaves no live entry).
+        await this.eraseNow()
+        return
+      }
+      if (await this.applyRows()) this.options.onRestored()
+      // The rows now hold nothing the doc lacks, and what the live entries hold was kept as it
+      // was applied (`hold`): the live entries are what the marks name from now on.
+      const marks = [...new Set(liveMarks)]
+      await this.options.store.replace(this.options.blind, [], marks, true)
+      state.marks = new Set(marks)
+    })
+  }
+
+  /**
+   * The doc's whole state, as the plaintexts of its envelope snapshot, replaces the rows once they
+   * are many — only after the comparison at open, so no row the doc lacks is folded away.
+   */
+  fold(updates: readonly Uint8Array[], marks: readonly string[]): void {
+    void this.run(async () => {
+      if (!this.reconciled) {
+        // Not compared yet: the snapshot is kept beside the rows and their marks, not instead.
+        await this.append(updates, marks)
+        return
+      }
+      if (this.erased) return
+      const rows = await this.seal(updates)
+      // The doc holds every row (compared at open): the entries it applied name what is held.
+      const keepRows = this.state !== null && this.state.rows + rows.length <= FOLD_AFTER_ROWS
+      await this.options.store.replace(this.options.blind, rows, marks, keepRows)
+      this.state = { marks: new Set(marks), rows: (keepRows ? (this.state?.rows ?? 0) : 0) + rows.length }
+    })
+  }
+
+  /** The doc was erased (here or, judged, elsewhere): its rows and marks go, and nothing is written after. */
+  erase(): Promise<void> {
+    return this.run(() => this.eraseNow())
+  }
+
+  /** Resolves once every held write queued so far is done. */
+  settled(): Promise<void> {
+    return this.chain
+  }
+
+  private async eraseNow(): Promise<void> {
+    this.erased = true
+    this.state = null
+    await this.options.store.erase(this.options.blind)
+  }
+
+  /** Applies the rows to the doc; says whether they changed it (brought what the envelope lost). */
+  private async applyRows(): Promise<boolean> {
+    const { store, blind, doc, room, docId, decoder } = this.options
+    const rows = await store.rows(blind)
+    if (rows.length === 0) return false
+    const keys = heldKeysOf(this.options.keys, await store.key())
+    let changed = false
+    const watch = (transaction: Y.Transaction) => {
+      if (transaction.origin !== HELD_ORIGIN) return
+      if (transaction.deleteSet.clients.size > 0) changed = true
+      for (const [client, clock] of transaction.afterState) if (clock !== (transaction.beforeState.get(client) ?? 0)) changed = true
+    }
+    doc.on('afterTransaction', watch)
+    try {
+      const bytes = rows.reduce((n, r) => n + r.length, 0)
+      if (decoder?.worthIt(bytes)) {
+        // Off this thread, merged, back in slices (the directory's rows are megabytes).
+        const decoded = decoder.decode({ keys, room, docId, ciphertexts: rows })
+        decoded.outcome.catch(() => undefined)
+        let first = true
+        for await (const update of decoded.updates) {
+          if (!first) await decoder.nextSlice()
+          first = false
+          Y.applyUpdate(doc, update, HELD_ORIGIN)
+        }
+        const outcome = await decoded.outcome
+        const failed = outcome.undecryptable.length + outcome.malformed.length
+        if (failed > 0) this.report(new Error(`${failed} held row(s) did not decrypt or decode: ignored`))
+        return changed
+      }
+      const updates = await Promise.all(
+        rows.map((row) =>
+          decryptUpdate(keys, room, docId, row).catch((error: unknown) => {
+            this.report(error)
+            return null
+          }),
+        ),
+      )
+      doc.transact(() => {
+        for (const update of updates) {
+          if (update === null) continue
+          try {
+            Y.applyUpdate(doc, update, HELD_ORIGIN)
+          } catch (error) {
+            this.report(error)
+          }
+        }
+      }, HELD_ORIGIN)
+      return changed
+    } finally {
+      doc.off('afterTransaction', watch)
+    }
+  }
+
+  private async append(updates: readonly Uint8Array[], marks: readonly string[]): Promise<void> {
+    if (this.erased) return
+    const rows = await this.seal(updates)
+    await this.options.store.append(this.options.blind, rows, marks)
+    if (this.state === null) this.state = { marks: new Set(), rows: 0 }
+    for (const mark of marks) this.state.marks.add(mark)
+    this.state.rows += rows.length
+  }
+
+  private async seal(updates: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const keys = heldKeysOf(this.options.keys, await this.options.store.key())
+    return Promise.all(updates.map((u) => encryptUpdate(keys, this.options.room, this.options.docId, u)))
+  }
+
+  private run(step: () => Promise<void>): Promise<void> {
+    this.pendingWork++
+    const run = this.chain.then(step).catch((error: unknown) => this.report(error))
+    this.chain = run.finally(() => {
+      this.pendingWork--
+      this.options.onBusyChange()
+    })
+    return this.chain
+  }
+
+  private report(error: unknown): void {
+    this.options.onError(error instanceof Error ? error : new Error(String(error)))
+  }
+}
