@@ -109,6 +109,8 @@ export class DocHolding {
   /** The marks and row count, once read (null: nothing held of this doc yet). */
   private state: { marks: Set<string>; rows: number } | null = null
   private chain: Promise<void>
+  /** The summary has been read (the first step of the chain). */
+  private readonly loaded: Promise<void>
   private pendingWork = 0
   private erased = false
   /** The comparison at open is done: the doc holds everything the rows hold. */
@@ -117,7 +119,7 @@ export class DocHolding {
   constructor(options: DocHoldingOptions) {
     this.options = options
     this.chain = Promise.resolve()
-    void this.run(async () => {
+    this.loaded = this.run(async () => {
       const summary = await options.store.summary(options.blind)
       this.state = summary === null ? null : { marks: new Set(summary.marks), rows: summary.rows }
     })
@@ -156,14 +158,20 @@ export class DocHolding {
    * now. All live: nothing read. Else the rows are applied (HELD_ORIGIN: the doc's own listener
    * sends what they bring as a change of this device), and the marks become the live entries'.
    */
-  reconcile(live: ReadonlyArray<{ readonly c: Uint8Array }>, appliedAny: boolean): Promise<void> {
+  async reconcile(live: ReadonlyArray<{ readonly c: Uint8Array }>, appliedAny: boolean): Promise<void> {
+    // Not behind the rows being kept meanwhile (a first open seals and writes megabytes): the
+    // marks read at open decide, and what is being kept is of live entries, so it changes nothing.
+    await this.loaded
+    const liveMarks = live.map((e) => markOf(e.c))
+    const liveSet = new Set(liveMarks)
+    if (this.state === null || [...this.state.marks].every((mark) => liveSet.has(mark))) {
+      this.reconciled = true
+      return
+    }
     return this.run(async () => {
       this.reconciled = true
       const state = this.state
       if (state === null) return
-      const liveMarks = live.map((e) => markOf(e.c))
-      const liveSet = new Set(liveMarks)
-      if ([...state.marks].every((mark) => liveSet.has(mark))) return
       if (appliedAny && Y.encodeStateVector(this.options.doc).byteLength <= 1) {
         // Live entries that decrypt and leave no struct: an erasure (a wipe leaves no live entry).
         await this.eraseNow()
