@@ -66,6 +66,23 @@ function committed(transaction: IDBTransaction): Promise<void> {
   })
 }
 
+/** About this many bytes of rows per transaction (see `append`). */
+const TRANSACTION_BYTES = 1024 * 1024
+
+function groupsOf(rows: readonly Uint8Array[], maxBytes: number): Uint8Array[][] {
+  const groups: Uint8Array[][] = [[]]
+  let bytes = 0
+  for (const row of rows) {
+    if (bytes > 0 && bytes + row.byteLength > maxBytes) {
+      groups.push([])
+      bytes = 0
+    }
+    groups.at(-1)!.push(row)
+    bytes += row.byteLength
+  }
+  return groups
+}
+
 /** The database's name for a practice whose rooms' databases are `<idbName>-<roomId>`. */
 export function heldStateDatabase(idbName: string): string {
   return `${idbName}-held`
@@ -100,8 +117,14 @@ export class HeldStore implements HeldDocs {
     return values.filter((v): v is Uint8Array => v instanceof Uint8Array)
   }
 
-  append(blind: string, rows: readonly Uint8Array[], marks: readonly string[]): Promise<void> {
-    return this.write(blind, (doc) => ({ marks: [...new Set([...doc.marks, ...marks])], keepRows: true }), rows)
+  async append(blind: string, rows: readonly Uint8Array[], marks: readonly string[]): Promise<void> {
+    // A transaction's puts are cloned in one task: megabytes (a first open of the directory) go in
+    // several, the marks with the last (rows without their marks are only kept again later).
+    const groups = groupsOf(rows, TRANSACTION_BYTES)
+    for (const [i, group] of groups.entries()) {
+      const last = i === groups.length - 1
+      await this.write(blind, (doc) => ({ marks: last ? [...new Set([...doc.marks, ...marks])] : doc.marks, keepRows: true }), group)
+    }
   }
 
   replace(blind: string, rows: readonly Uint8Array[], marks: readonly string[], keepRows: boolean): Promise<void> {
