@@ -485,6 +485,13 @@ export class Envelope {
               onRestored: () => {
                 this.heldRestored++
                 this.onError(new HeldStateRestoredError())
+                // What came back is queued as one change: past a chunk's size (a wiped directory),
+                // the doc's state goes out as a snapshot in chunks instead, as a compaction's would.
+                if (open.pending.reduce((n, u) => n + u.length, 0) <= this.snapshotChunkBytes) return
+                if (open.batchTimer !== null) clearTimeout(open.batchTimer)
+                open.batchTimer = null
+                open.pending = []
+                void this.enqueueWrite(() => this.republishState(open))
               },
               onBusyChange: () => this.workEnded(),
             })
@@ -999,6 +1006,29 @@ export class Envelope {
     }, ENVELOPE_ORIGIN)
     this.checkContinuity(open)
     this.onEntriesRemoved()
+  }
+
+  /**
+   * Pushes the doc's whole state as a snapshot (in chunks), deleting nothing: what a doc's
+   * device-held state brought back, when it is too big for one entry (the caller dropped the
+   * queued changes that held it: the state carries them).
+   */
+  private async republishState(open: OpenDoc): Promise<void> {
+    if (this.openByBlind.get(open.blind) !== open) return
+    const updates = this.snapshotUpdates(open.doc)
+    const header = open.continuity.snapshot(this.headersOf(open.applied))
+    const snapshot: EnvelopeEntry[] = await Promise.all(
+      updates.map(async (update) => ({ d: open.blind, c: await encryptEntry(this.keys, this.room, open.docId, header, update) })),
+    )
+    for (const entry of snapshot) {
+      this.headers.set(entry.c, header)
+      open.applied.add(entry)
+    }
+    open.continuity.learn(header)
+    // The held rows hold this state already (it came from them): the new entries are only named.
+    open.holding?.name(snapshot.map((e) => markOf(e.c)))
+    this.doc.transact(() => this.entries.push(snapshot), ENVELOPE_ORIGIN)
+    this.checkContinuity(open)
   }
 
   /** The continuity headers of entries this device decrypted or wrote (v1 entries have none). */

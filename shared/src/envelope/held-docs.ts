@@ -71,9 +71,6 @@ export class HeldStateRestoredError extends Error {
 /** Transaction origin of held updates applied to an inner doc: they go out as this device's change. */
 export const HELD_ORIGIN = Symbol('tournee.held')
 
-/** Past this many rows, a doc's rows are folded into one state (its snapshot, in slices). */
-export const FOLD_AFTER_ROWS = 64
-
 /** An entry's name among the marks: its IV (random, 12 bytes), shared by every copy of it. */
 export function markOf(c: Uint8Array): string {
   return toBase64Url(c.subarray(0, IV_BYTES))
@@ -147,6 +144,7 @@ export class DocHolding {
     void this.run(async () => {
       const fresh = entries.filter((e) => !this.state?.marks.has(markOf(e.c)))
       if (fresh.length === 0) return
+      mark('held-decrypting-again')
       const updates = await Promise.all(fresh.map((e) => decrypt(e.c)))
       const kept = fresh.flatMap((e, i) => (updates[i] ? [{ mark: markOf(e.c), update: updates[i] }] : []))
       if (kept.length > 0) await this.append(kept.map((k) => k.update), kept.map((k) => k.mark))
@@ -187,8 +185,8 @@ export class DocHolding {
   }
 
   /**
-   * The doc's whole state, as the plaintexts of its envelope snapshot, replaces the rows once they
-   * are many — only after the comparison at open, so no row the doc lacks is folded away.
+   * The doc's whole state, as the plaintexts of its envelope snapshot, replaces the rows — only
+   * after the comparison at open, so no row the doc lacks is folded away.
    */
   fold(updates: readonly Uint8Array[], marks: readonly string[]): void {
     void this.run(async () => {
@@ -198,12 +196,20 @@ export class DocHolding {
         return
       }
       if (this.erased) return
+      // The doc holds every row (compared at open) and the snapshot is its whole state: it replaces
+      // the rows (kept beside them, a directory's would be held twice), and the entries it applied
+      // name what is held.
       const rows = await this.seal(updates)
-      // The doc holds every row (compared at open): the entries it applied name what is held.
-      const keepRows = this.state !== null && this.state.rows + rows.length <= FOLD_AFTER_ROWS
-      await this.options.store.replace(this.options.blind, rows, marks, keepRows)
-      this.state = { marks: new Set(marks), rows: (keepRows ? (this.state?.rows ?? 0) : 0) + rows.length }
+      mark('held-folded')
+      await this.options.store.replace(this.options.blind, rows, marks, false)
+      this.state = { marks: new Set(marks), rows: rows.length }
     })
+  }
+
+  /** Entries whose content the rows hold already (a state they brought back, republished): named only. */
+  name(marks: readonly string[]): void {
+    if (marks.length === 0) return
+    void this.run(() => this.append([], marks))
   }
 
   /** The doc was erased (here or, judged, elsewhere): its rows and marks go, and nothing is written after. */
@@ -226,6 +232,7 @@ export class DocHolding {
   private async applyRows(): Promise<boolean> {
     const { store, blind, doc, room, docId, decoder } = this.options
     const rows = await store.rows(blind)
+    mark('held-rows-read')
     if (rows.length === 0) return false
     const keys = heldKeysOf(this.options.keys, await store.key())
     let changed = false
@@ -303,4 +310,9 @@ export class DocHolding {
   private report(error: unknown): void {
     this.options.onError(error instanceof Error ? error : new Error(String(error)))
   }
+}
+
+/** A performance mark 'tournee:<step>' (no data in it), as client/src/sync/startup/first-screen.ts's. */
+function mark(step: string): void {
+  globalThis.performance?.mark?.(`tournee:${step}`)
 }

@@ -10,11 +10,13 @@ import { deriveSpaceKeys, type SpaceKeys } from '../../../../shared/src/crypto/s
 import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
 import { Envelope, type EnvelopeEntry } from '../../../../shared/src/envelope/envelope'
 import { blindDocId } from '../../../../shared/src/envelope/entry-cipher'
-import { FOLD_AFTER_ROWS, HeldStateRestoredError, type HeldDocs } from '../../../../shared/src/envelope/held-docs'
+import { HeldStateRestoredError, type HeldDocs } from '../../../../shared/src/envelope/held-docs'
 import { forgetHeldState, HeldStore } from './held-state'
 
 const ROOM = 'files/3' as const
 const DOC = 'patient/p1'
+/** Changes written before a compaction folds the held rows. */
+const CHANGES = 70
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -53,7 +55,7 @@ interface Device {
   errors: Error[]
 }
 
-function device(keys: SpaceKeys, held: HeldDocs | undefined, from?: Uint8Array): Device {
+function device(keys: SpaceKeys, held: HeldDocs | undefined, from?: Uint8Array, snapshotChunkBytes?: number): Device {
   const doc = new Y.Doc({ gc: true })
   if (from) Y.applyUpdate(doc, from, 'indexeddb')
   const errors: Error[] = []
@@ -63,6 +65,7 @@ function device(keys: SpaceKeys, held: HeldDocs | undefined, from?: Uint8Array):
     onError: (e) => errors.push(e),
     docIdsOf: async () => [DOC],
     ...(held ? { held } : {}),
+    ...(snapshotChunkBytes ? { snapshotChunkBytes } : {}),
   })
   cleanups.push(() => envelope.destroy())
   return { doc, envelope, errors }
@@ -148,6 +151,27 @@ describe('an envelope with device-held state', () => {
     expect(freshDoc.getArray('sessions').toArray()).toEqual(['Douleur lombaire, séance 1', 'Séance 2 : mieux'])
   })
 
+  it('writes a big state brought back as a snapshot in chunks, never one entry past a chunk', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const held = store()
+    const a = device(keys, held)
+    const doc = await a.envelope.openDoc(DOC)
+    for (let i = 0; i < 40; i++) doc.getArray<string>('sessions').push([`Séance ${i} : ${'mobilisation, renforcement. '.repeat(4)}`])
+    await a.envelope.flush()
+    await a.envelope.settle()
+    const stored = wiped(a.doc)
+    await a.envelope.destroy()
+    const chunk = 1024
+    const reloaded = device(keys, held, stored, chunk)
+    expect((await reloaded.envelope.openDoc(DOC)).getArray('sessions').length).toBe(40)
+    await reloaded.envelope.settle()
+    const written = reloaded.envelope.entries.toArray()
+    expect(written.length).toBeGreaterThan(3)
+    for (const entry of written) expect(entry.c.length).toBeLessThan(2 * chunk)
+    const fresh = device(keys, undefined, Y.encodeStateAsUpdate(reloaded.doc))
+    expect((await fresh.envelope.openDoc(DOC)).getArray('sessions').length).toBe(40)
+  })
+
   it('without it, the same wipe loses the doc on the device (what the feature is for)', async () => {
     const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
     const a = device(keys, undefined)
@@ -177,17 +201,17 @@ describe('an envelope with device-held state', () => {
     expect((await held.summary(blind))?.rows).toBe(2)
   })
 
-  it('holds what arrives from elsewhere as it applies, and folds its rows when this device compacts', async () => {
+  it('holds what arrives from elsewhere as it applies, and folds its rows into the snapshot when this device compacts', async () => {
     const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
     const held = store()
     const writer = device(keys, undefined)
-    for (let i = 0; i < FOLD_AFTER_ROWS + 6; i++) await writeNote(writer, `Séance ${i}`)
+    for (let i = 0; i < CHANGES; i++) await writeNote(writer, `Séance ${i}`)
     const b = device(keys, held)
     Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(writer.doc), 'relay')
     await b.envelope.openDoc(DOC)
     await b.envelope.settle()
     const blind = await blindDocId(keys, DOC)
-    expect((await held.summary(blind))?.rows).toBe(FOLD_AFTER_ROWS + 6)
+    expect((await held.summary(blind))?.rows).toBe(CHANGES)
     await b.envelope.compact(DOC)
     await b.envelope.settle()
     const summary = await held.summary(blind)
@@ -197,7 +221,7 @@ describe('an envelope with device-held state', () => {
     await b.envelope.destroy()
     const spy = counting(held)
     const c = device(keys, spy, stored)
-    expect((await c.envelope.openDoc(DOC)).getArray('sessions').length).toBe(FOLD_AFTER_ROWS + 6)
+    expect((await c.envelope.openDoc(DOC)).getArray('sessions').length).toBe(CHANGES)
     await c.envelope.settle()
     expect(spy.rowReads).toBe(0)
   })
