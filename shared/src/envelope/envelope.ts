@@ -410,27 +410,27 @@ export class Envelope {
   }
 
   private busy(): boolean {
-    return (
-      this.queuedTasks > 0 ||
-      this.closingHoldings.size > 0 ||
-      [...this.openByBlind.values()].some((o) => o.batchTimer !== null || o.compactTimer !== null || o.inFlight.size > 0 || o.holding?.busy === true)
-    )
+    return this.queuedTasks > 0 || [...this.openByBlind.values()].some((o) => o.batchTimer !== null || o.compactTimer !== null || o.inFlight.size > 0)
   }
 
-  /** Holdings of docs closed (erased) whose writes are still running: settle() waits for them. */
-  private readonly closingHoldings = new Set<DocHolding>()
+  /**
+   * Resolves once the open docs' device-held writes are done. Not part of settle(): the start's
+   * choreography waits for a room's entries to be applied, not for their copies to be sealed and
+   * stored (a first open of the directory writes megabytes).
+   */
+  async settleHeld(): Promise<void> {
+    for (;;) {
+      const busy = [...this.openByBlind.values()].flatMap((o) => (o.holding?.busy ? [o.holding] : []))
+      if (busy.length === 0) return
+      await Promise.all(busy.map((holding) => holding.settled()))
+    }
+  }
 
   /** Erases a doc's device-held state: through its open holding (after its queued writes), or directly. */
   private async eraseHeld(blind: string, open: OpenDoc | null): Promise<void> {
     try {
-      if (open?.holding) {
-        this.closingHoldings.add(open.holding)
-        try {
-          await open.holding.erase()
-        } finally {
-          this.closingHoldings.delete(open.holding)
-        }
-      } else await this.held?.erase(blind)
+      if (open?.holding) await open.holding.erase()
+      else await this.held?.erase(blind)
     } catch (error) {
       this.onError(error instanceof Error ? error : new Error(String(error)))
     }
@@ -447,6 +447,7 @@ export class Envelope {
   async destroy(): Promise<void> {
     if (this.closed) return
     await this.flush()
+    await this.settleHeld()
     this.closed = true
     this.entries.unobserve(this.observer)
     for (const open of this.openByBlind.values()) this.closeOpen(open)
@@ -493,7 +494,6 @@ export class Envelope {
                 open.pending = []
                 void this.enqueueWrite(() => this.republishState(open))
               },
-              onBusyChange: () => this.workEnded(),
             })
           : null,
       onUpdate: (update, origin) => {

@@ -46,11 +46,12 @@ export interface HeldDocs {
   key(): Promise<CryptoKey>
   summary(blind: string): Promise<HeldSummary | null>
   rows(blind: string): Promise<Uint8Array[]>
-  /** Adds rows and marks, in one transaction. */
+  /** Adds rows and marks, in one transaction (the caller keeps it to about a megabyte of rows). */
   append(blind: string, rows: readonly Uint8Array[], marks: readonly string[]): Promise<void>
   /**
-   * Sets the doc's marks to `marks` and adds `rows`, in one transaction; the rows held before go
-   * unless `keepRows` (a fold replaces them by the doc's state).
+   * Adds `rows`, then sets the doc's marks to `marks` and drops the rows held before unless
+   * `keepRows` (a fold replaces them by the doc's state). Never leaves marks naming what no row
+   * holds, whatever step a closed tab stops it at.
    */
   replace(blind: string, rows: readonly Uint8Array[], marks: readonly string[], keepRows: boolean): Promise<void>
   erase(blind: string): Promise<void>
@@ -67,6 +68,9 @@ export class HeldStateRestoredError extends Error {
     super('A document held on this device had content its envelope entries lost: written back')
   }
 }
+
+/** About this many bytes of rows per IndexedDB transaction: its puts are cloned in one task. */
+export const TRANSACTION_BYTES = 1024 * 1024
 
 /** Transaction origin of held updates applied to an inner doc: they go out as this device's change. */
 export const HELD_ORIGIN = Symbol('tournee.held')
@@ -92,8 +96,6 @@ export interface DocHoldingOptions {
   readonly onError: (error: Error) => void
   /** The held rows brought back content the envelope had lost (and this device wrote it out). */
   readonly onRestored: () => void
-  /** Held writes started or ended (the envelope's settle() waits for them). */
-  readonly onBusyChange: () => void
 }
 
 /**
@@ -283,13 +285,29 @@ export class DocHolding {
     }
   }
 
+  /**
+   * Keeps updates with the marks they came from: in transactions of about a megabyte, each with its
+   * own rows' marks (a tab closed between two leaves no mark without its row). Marks without an
+   * update of their own (a snapshot's, a state republished) go with the last.
+   */
   private async append(updates: readonly Uint8Array[], marks: readonly string[]): Promise<void> {
     if (this.erased) return
     const rows = await this.seal(updates)
-    await this.options.store.append(this.options.blind, rows, marks)
-    if (this.state === null) this.state = { marks: new Set(), rows: 0 }
-    for (const mark of marks) this.state.marks.add(mark)
-    this.state.rows += rows.length
+    const paired = rows.length === marks.length
+    let from = 0
+    while (from < rows.length || from === 0) {
+      let to = from
+      let bytes = 0
+      while (to < rows.length && (to === from || bytes + rows[to]!.byteLength <= TRANSACTION_BYTES)) bytes += rows[to++]!.byteLength
+      const last = to >= rows.length
+      const groupMarks = paired ? marks.slice(from, to) : last ? marks : []
+      await this.options.store.append(this.options.blind, rows.slice(from, to), groupMarks)
+      if (this.state === null) this.state = { marks: new Set(), rows: 0 }
+      for (const mark of groupMarks) this.state.marks.add(mark)
+      this.state.rows += to - from
+      if (last) return
+      from = to
+    }
   }
 
   private async seal(updates: readonly Uint8Array[]): Promise<Uint8Array[]> {
@@ -302,7 +320,6 @@ export class DocHolding {
     const run = this.chain.then(step).catch((error: unknown) => this.report(error))
     this.chain = run.finally(() => {
       this.pendingWork--
-      this.options.onBusyChange()
     })
     return this.chain
   }

@@ -71,6 +71,12 @@ function device(keys: SpaceKeys, held: HeldDocs | undefined, from?: Uint8Array, 
   return { doc, envelope, errors }
 }
 
+/** Every queued write done, the device-held ones too. */
+async function settled(d: Device): Promise<void> {
+  await d.envelope.settle()
+  await d.envelope.settleHeld()
+}
+
 /** The envelope's stored state with every entry deleted: a wipe that reached IndexedDB unjudged. */
 function wiped(envelopeDoc: Y.Doc): Uint8Array {
   const scratch = new Y.Doc({ gc: true })
@@ -85,7 +91,7 @@ async function writeNote(d: Device, text: string): Promise<void> {
   doc.getMap('file').set('note', text)
   doc.getArray<string>('sessions').push([text])
   await d.envelope.flush()
-  await d.envelope.settle()
+  await settled(d)
 }
 
 describe('HeldStore', () => {
@@ -114,6 +120,10 @@ describe('HeldStore', () => {
     await held.append('b2', [new Uint8Array(7)], ['x'])
     expect(await held.summary('b1')).toEqual({ marks: ['m1', 'm2', 'm3'], rows: 3, bytes: 75 })
     expect((await held.rows('b1')).map((r) => r.length)).toEqual([30, 40, 5])
+    // A fold bigger than one transaction: written first, the old rows dropped with the last.
+    await held.replace('b1', [new Uint8Array(700_000), new Uint8Array(700_000), new Uint8Array(700_000)], ['f'], false)
+    expect(await held.summary('b1')).toEqual({ marks: ['f'], rows: 3, bytes: 2_100_000 })
+    expect((await held.rows('b1')).map((r) => r.length)).toEqual([700_000, 700_000, 700_000])
     await held.replace('b1', [new Uint8Array(9)], ['s'], false)
     expect(await held.summary('b1')).toEqual({ marks: ['s'], rows: 1, bytes: 9 })
     expect((await held.rows('b1')).map((r) => r.length)).toEqual([9])
@@ -141,7 +151,7 @@ describe('an envelope with device-held state', () => {
     const doc = await reloaded.envelope.openDoc(DOC)
     expect(doc.getMap('file').get('note')).toBe('Séance 2 : mieux')
     expect(doc.getArray('sessions').toArray()).toEqual(['Douleur lombaire, séance 1', 'Séance 2 : mieux'])
-    await reloaded.envelope.settle()
+    await settled(reloaded)
     expect(reloaded.envelope.stats().heldRestored).toBe(1)
     expect(reloaded.errors.some((e) => e instanceof HeldStateRestoredError)).toBe(true)
     // Written back as an entry: a device that holds nothing gets it from the envelope alone.
@@ -158,13 +168,13 @@ describe('an envelope with device-held state', () => {
     const doc = await a.envelope.openDoc(DOC)
     for (let i = 0; i < 40; i++) doc.getArray<string>('sessions').push([`Séance ${i} : ${'mobilisation, renforcement. '.repeat(4)}`])
     await a.envelope.flush()
-    await a.envelope.settle()
+    await settled(a)
     const stored = wiped(a.doc)
     await a.envelope.destroy()
     const chunk = 1024
     const reloaded = device(keys, held, stored, chunk)
     expect((await reloaded.envelope.openDoc(DOC)).getArray('sessions').length).toBe(40)
-    await reloaded.envelope.settle()
+    await settled(reloaded)
     const written = reloaded.envelope.entries.toArray()
     expect(written.length).toBeGreaterThan(3)
     for (const entry of written) expect(entry.c.length).toBeLessThan(2 * chunk)
@@ -193,7 +203,7 @@ describe('an envelope with device-held state', () => {
     const spy = counting(held)
     const b = device(keys, spy, stored)
     const doc = await b.envelope.openDoc(DOC)
-    await b.envelope.settle()
+    await settled(b)
     expect(doc.getArray('sessions').length).toBe(2)
     expect(spy.rowReads).toBe(0)
     expect(b.envelope.stats().heldRestored).toBe(0)
@@ -209,11 +219,11 @@ describe('an envelope with device-held state', () => {
     const b = device(keys, held)
     Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(writer.doc), 'relay')
     await b.envelope.openDoc(DOC)
-    await b.envelope.settle()
+    await settled(b)
     const blind = await blindDocId(keys, DOC)
     expect((await held.summary(blind))?.rows).toBe(CHANGES)
     await b.envelope.compact(DOC)
-    await b.envelope.settle()
+    await settled(b)
     const summary = await held.summary(blind)
     expect(summary?.rows).toBe(1)
     // The fold names the snapshot: a reload with the compacted envelope reads no row.
@@ -222,7 +232,7 @@ describe('an envelope with device-held state', () => {
     const spy = counting(held)
     const c = device(keys, spy, stored)
     expect((await c.envelope.openDoc(DOC)).getArray('sessions').length).toBe(CHANGES)
-    await c.envelope.settle()
+    await settled(c)
     expect(spy.rowReads).toBe(0)
   })
 
@@ -235,15 +245,15 @@ describe('an envelope with device-held state', () => {
     const b = device(keys, heldB)
     Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc), 'relay')
     expect((await b.envelope.openDoc(DOC)).getArray('sessions').length).toBe(1)
-    await b.envelope.settle()
+    await settled(b)
     const blind = await blindDocId(keys, DOC)
     expect(await heldB.summary(blind)).not.toBeNull()
     await a.envelope.erase(DOC)
-    await a.envelope.settle()
+    await settled(a)
     expect(await heldA.summary(blind)).toBeNull()
     // B receives the erasure from the relay: judged, accepted, and its held rows go with it.
     Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc)), 'relay')
-    await b.envelope.settle()
+    await settled(b)
     expect(await heldB.summary(blind)).toBeNull()
     expect(await heldB.rows(blind)).toEqual([])
     // After a reload, nothing comes back: the erased patient stays erased, nothing is written out.
@@ -252,7 +262,7 @@ describe('an envelope with device-held state', () => {
     await b.envelope.destroy()
     const c = device(keys, heldB, stored)
     const doc = await c.envelope.openDoc(DOC)
-    await c.envelope.settle()
+    await settled(c)
     expect(doc.getArray('sessions').length).toBe(0)
     expect(c.envelope.entries.length).toBe(entriesBefore)
     expect(c.envelope.stats().heldRestored).toBe(0)
@@ -266,14 +276,14 @@ describe('an envelope with device-held state', () => {
     const b = device(keys, heldB)
     Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc), 'relay')
     await b.envelope.openDoc(DOC)
-    await b.envelope.settle()
+    await settled(b)
     await b.envelope.destroy()
     await a.envelope.erase(DOC)
-    await a.envelope.settle()
+    await settled(a)
     // B's store took the erasure while B was closed (another tab, or stored before judgment).
     const c = device(keys, heldB, Y.encodeStateAsUpdate(a.doc))
     const doc = await c.envelope.openDoc(DOC)
-    await c.envelope.settle()
+    await settled(c)
     expect(doc.getArray('sessions').length).toBe(0)
     expect(await heldB.summary(await blindDocId(keys, DOC))).toBeNull()
     expect(c.envelope.stats().heldRestored).toBe(0)

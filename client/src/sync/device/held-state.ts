@@ -14,7 +14,7 @@
  * Doc ids are blinded as in the envelope's rows (the database says which docs exist no more than
  * the rooms' databases do). One transaction per write: rows and summary change together.
  */
-import type { HeldDocs, HeldSummary } from '../../../../shared/src/envelope/held-docs'
+import { TRANSACTION_BYTES, type HeldDocs, type HeldSummary } from '../../../../shared/src/envelope/held-docs'
 
 const VERSION = 1
 const KEYS = 'key'
@@ -66,9 +66,6 @@ function committed(transaction: IDBTransaction): Promise<void> {
   })
 }
 
-/** About this many bytes of rows per transaction (see `append`). */
-const TRANSACTION_BYTES = 1024 * 1024
-
 function groupsOf(rows: readonly Uint8Array[], maxBytes: number): Uint8Array[][] {
   const groups: Uint8Array[][] = [[]]
   let bytes = 0
@@ -117,18 +114,29 @@ export class HeldStore implements HeldDocs {
     return values.filter((v): v is Uint8Array => v instanceof Uint8Array)
   }
 
+  /** One transaction: the caller keeps it to about a megabyte (its puts are cloned in one task). */
   async append(blind: string, rows: readonly Uint8Array[], marks: readonly string[]): Promise<void> {
-    // A transaction's puts are cloned in one task: megabytes (a first open of the directory) go in
-    // several, the marks with the last (rows without their marks are only kept again later).
-    const groups = groupsOf(rows, TRANSACTION_BYTES)
-    for (const [i, group] of groups.entries()) {
-      const last = i === groups.length - 1
-      await this.write(blind, (doc) => ({ marks: last ? [...new Set([...doc.marks, ...marks])] : doc.marks, keepRows: true }), group)
-    }
+    await this.write(blind, rows, (doc) => ({ marks: [...new Set([...doc.marks, ...marks])], drop: null }))
   }
 
-  replace(blind: string, rows: readonly Uint8Array[], marks: readonly string[], keepRows: boolean): Promise<void> {
-    return this.write(blind, () => ({ marks: [...new Set(marks)], keepRows }), rows)
+  /**
+   * The new rows are written first, in transactions of about a megabyte that leave the marks as
+   * they are; the last one then drops the rows before them (unless `keepRows`) and sets the marks.
+   * A tab closed on the way leaves the old rows and marks, and some new rows: never marks that
+   * name what no row holds.
+   */
+  async replace(blind: string, rows: readonly Uint8Array[], marks: readonly string[], keepRows: boolean): Promise<void> {
+    const groups = groupsOf(rows, TRANSACTION_BYTES)
+    const bytes = rows.reduce((n, r) => n + r.byteLength, 0)
+    let first: number | null = null
+    for (const [i, group] of groups.entries()) {
+      const last = i === groups.length - 1
+      const at = await this.write(blind, group, (doc) => ({
+        marks: last ? [...new Set(marks)] : doc.marks,
+        drop: last && !keepRows ? { before: first ?? doc.next, rows: rows.length, bytes } : null,
+      }))
+      first ??= at
+    }
   }
 
   async erase(blind: string): Promise<void> {
@@ -151,34 +159,39 @@ export class HeldStore implements HeldDocs {
     this.db = null
   }
 
-  /** Reads the doc's summary, changes it and writes rows, in one transaction. */
+  /**
+   * Reads the doc's summary, writes `rows` after its last one, and sets its marks; with `drop`,
+   * deletes the rows numbered below `drop.before` (a fold's new rows start there), which leaves
+   * `drop.rows` rows of `drop.bytes`. One transaction; resolves with the first row's number.
+   */
   private async write(
     blind: string,
-    change: (doc: StoredDoc) => { marks: string[]; keepRows: boolean },
     rows: readonly Uint8Array[],
-  ): Promise<void> {
+    change: (doc: StoredDoc) => { marks: string[]; drop: { before: number; rows: number; bytes: number } | null },
+  ): Promise<number> {
     const db = await this.open()
     const transaction = db.transaction([DOCS, ROWS], 'readwrite')
     const docs = transaction.objectStore(DOCS)
     const rowStore = transaction.objectStore(ROWS)
+    let first = 0
     const request = docs.get(blind)
     request.addEventListener('success', () => {
       const stored: unknown = request.result
       const before: StoredDoc = isStoredDoc(stored) ? stored : { marks: [], rows: 0, bytes: 0, next: 0 }
-      const { marks, keepRows } = change(before)
-      if (!keepRows) rowStore.delete(this.rangeOf(blind))
+      const { marks, drop } = change(before)
+      first = before.next
       let next = before.next
       for (const row of rows) rowStore.put(row, [blind, next++])
-      const added = rows.reduce((n, r) => n + r.byteLength, 0)
-      const after: StoredDoc = {
-        marks,
-        rows: (keepRows ? before.rows : 0) + rows.length,
-        bytes: (keepRows ? before.bytes : 0) + added,
-        next,
+      if (drop === null) {
+        const added = rows.reduce((n, r) => n + r.byteLength, 0)
+        docs.put({ marks, rows: before.rows + rows.length, bytes: before.bytes + added, next } satisfies StoredDoc, blind)
+        return
       }
-      docs.put(after, blind)
+      if (drop.before > 0) rowStore.delete(IDBKeyRange.bound([blind, 0], [blind, drop.before], false, true))
+      docs.put({ marks, rows: drop.rows, bytes: drop.bytes, next } satisfies StoredDoc, blind)
     })
     await committed(transaction)
+    return first
   }
 
   private rangeOf(blind: string): IDBKeyRange {

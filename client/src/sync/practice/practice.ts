@@ -417,6 +417,8 @@ export class Practice {
   /** Waits for every room's envelope to finish its queued writes and compactions. */
   async settle(): Promise<void> {
     await Promise.all(this.pool.loadedRooms().map((room) => room.envelope.settle()))
+    // And what the open docs keep on the device (device/held-state.ts), which settle() leaves out.
+    await Promise.all(this.pool.loadedRooms().map((room) => room.envelope.settleHeld()))
   }
 
   /** Compacts a doc now in its room's envelope (tests; the envelope compacts by itself). */
