@@ -506,7 +506,7 @@ export class Envelope {
     doc.on('update', open.onUpdate)
     open.ready = this.applyEntries(open, [...(this.index.get(blind) ?? [])])
       // The envelope's entries first, then what the device holds of the doc beyond them (held-docs.ts).
-      .then(() => open.holding?.reconcile([...(this.index.get(blind) ?? [])], open.applied.size > 0))
+      .then(() => open.holding?.reconcile([...(this.index.get(blind) ?? [])], [...open.applied]))
       .then(() => doc)
     return open
   }

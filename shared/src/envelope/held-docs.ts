@@ -156,9 +156,9 @@ export class DocHolding {
   /**
    * Once the doc's entries present at open are applied: compares the marks with the entries live
    * now. All live: nothing read. Else the rows are applied (HELD_ORIGIN: the doc's own listener
-   * sends what they bring as a change of this device), and the marks become the live entries'.
+   * sends what they bring as a change of this device), and the marks become the applied entries'.
    */
-  async reconcile(live: ReadonlyArray<{ readonly c: Uint8Array }>, appliedAny: boolean): Promise<void> {
+  async reconcile(live: ReadonlyArray<{ readonly c: Uint8Array }>, applied: ReadonlyArray<{ readonly c: Uint8Array }>): Promise<void> {
     // Not behind the rows being kept meanwhile (a first open seals and writes megabytes): the
     // marks read at open decide, and what is being kept is of live entries, so it changes nothing.
     await this.loaded
@@ -172,15 +172,16 @@ export class DocHolding {
       this.reconciled = true
       const state = this.state
       if (state === null) return
-      if (appliedAny && Y.encodeStateVector(this.options.doc).byteLength <= 1) {
+      if (applied.length > 0 && Y.encodeStateVector(this.options.doc).byteLength <= 1) {
         // Live entries that decrypt and leave no struct: an erasure (a wipe leaves no live entry).
         await this.eraseNow()
         return
       }
       if (await this.applyRows()) this.options.onRestored()
-      // The rows now hold nothing the doc lacks, and what the live entries hold was kept as it
-      // was applied (`hold`): the live entries are what the marks name from now on.
-      const marks = [...new Set(liveMarks)]
+      // The rows now hold nothing the doc lacks, and what the applied entries hold was kept as it
+      // was applied (`hold`): they are what the marks name from now on (not an entry that did
+      // not decrypt here: its content is on no row).
+      const marks = [...new Set(applied.map((e) => markOf(e.c)))]
       await this.options.store.replace(this.options.blind, [], marks, true)
       state.marks = new Set(marks)
     })
