@@ -11,6 +11,10 @@ import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
 import { Envelope, type EnvelopeEntry } from '../../../../shared/src/envelope/envelope'
 import { blindDocId } from '../../../../shared/src/envelope/entry-cipher'
 import { HeldStateRestoredError, type HeldDocs } from '../../../../shared/src/envelope/held-docs'
+import type { DecodedEntries, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
+import { decodeEntries } from '../decode/decode-entries'
+import { yieldToMain } from '../decode/main-thread'
+import { SliceStream } from '../decode/worker-decoder'
 import { forgetHeldState, HeldStore } from './held-state'
 
 const ROOM = 'files/3' as const
@@ -55,7 +59,29 @@ interface Device {
   errors: Error[]
 }
 
-function device(keys: SpaceKeys, held: HeldDocs | undefined, from?: Uint8Array, snapshotChunkBytes?: number): Device {
+/**
+ * The decode worker's own code (decodeEntries) on this thread, for every batch: the path the app
+ * takes for big docs, where entries come back merged and held rows are read back through it too.
+ */
+function inThreadDecoder(): EntryDecoder & { spaces: string[] } {
+  const decoder = {
+    spaces: [] as string[],
+    worthIt: () => true,
+    decode: (request: DecodeRequest): DecodedEntries => {
+      decoder.spaces.push(request.keys.spaceId)
+      const stream = new SliceStream()
+      const outcome = decodeEntries(request, (updates) => stream.push(updates), 3).then(
+        (result) => (stream.end(), result),
+        (error: Error) => (stream.end(error), Promise.reject(error)),
+      )
+      return { updates: stream, outcome }
+    },
+    nextSlice: yieldToMain,
+  }
+  return decoder
+}
+
+function device(keys: SpaceKeys, held: HeldDocs | undefined, from?: Uint8Array, snapshotChunkBytes?: number, decoder?: EntryDecoder): Device {
   const doc = new Y.Doc({ gc: true })
   if (from) Y.applyUpdate(doc, from, 'indexeddb')
   const errors: Error[] = []
@@ -66,6 +92,7 @@ function device(keys: SpaceKeys, held: HeldDocs | undefined, from?: Uint8Array, 
     docIdsOf: async () => [DOC],
     ...(held ? { held } : {}),
     ...(snapshotChunkBytes ? { snapshotChunkBytes } : {}),
+    ...(decoder ? { decoder } : {}),
   })
   cleanups.push(() => envelope.destroy())
   return { doc, envelope, errors }
@@ -180,6 +207,29 @@ describe('an envelope with device-held state', () => {
     for (const entry of written) expect(entry.c.length).toBeLessThan(2 * chunk)
     const fresh = device(keys, undefined, Y.encodeStateAsUpdate(reloaded.doc))
     expect((await fresh.envelope.openDoc(DOC)).getArray('sessions').length).toBe(40)
+  })
+
+  it('keeps and brings back a doc whose entries the decode worker merges (the app’s path for big docs)', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const held = store()
+    const writer = device(keys, undefined)
+    for (let i = 0; i < 6; i++) await writeNote(writer, `Séance ${i}`)
+    // B receives the entries and opens the doc through the decoder: merged, so decrypted again to be kept.
+    const b = device(keys, held, Y.encodeStateAsUpdate(writer.doc), undefined, inThreadDecoder())
+    expect((await b.envelope.openDoc(DOC)).getArray('sessions').length).toBe(6)
+    await settled(b)
+    expect((await held.summary(await blindDocId(keys, DOC)))?.marks.length).toBe(6)
+    const stored = wiped(b.doc)
+    await b.envelope.destroy()
+    const decoder = inThreadDecoder()
+    const c = device(keys, held, stored, undefined, decoder)
+    expect((await c.envelope.openDoc(DOC)).getArray('sessions').length).toBe(6)
+    await settled(c)
+    // The rows were read back through the decoder, under the device's key (their own space id in the AAD).
+    expect(decoder.spaces).toEqual([`held:${keys.spaceId}`])
+    expect(c.envelope.stats().heldRestored).toBe(1)
+    const fresh = device(keys, undefined, Y.encodeStateAsUpdate(c.doc))
+    expect((await fresh.envelope.openDoc(DOC)).getArray('sessions').length).toBe(6)
   })
 
   it('without it, the same wipe loses the doc on the device (what the feature is for)', async () => {
