@@ -494,6 +494,17 @@ export class Envelope {
                 open.pending = []
                 void this.enqueueWrite(() => this.republishState(open))
               },
+              onManyRows: () => {
+                // Rows of entries other devices wrote and compact: folded here into the doc's state,
+                // after a compaction's delay, like one (and in the write chain, after the pushes).
+                setTimeout(() => {
+                  if (this.openByBlind.get(open.blind) !== open || this.closed) return
+                  void this.enqueueWrite(async () => {
+                    if (this.openByBlind.get(open.blind) !== open) return
+                    open.holding?.fold(this.snapshotUpdates(open.doc), [...open.applied].map((e) => markOf(e.c)))
+                  })
+                }, this.compactDelayMs)
+              },
             })
           : null,
       onUpdate: (update, origin) => {

@@ -96,7 +96,18 @@ export interface DocHoldingOptions {
   readonly onError: (error: Error) => void
   /** The held rows brought back content the envelope had lost (and this device wrote it out). */
   readonly onRestored: () => void
+  /**
+   * The doc has more than FOLD_AFTER_ROWS rows and was compared at open: the envelope folds them
+   * into the doc's state (`fold`), as its own compactions do. Called once until a fold.
+   */
+  readonly onManyRows: () => void
 }
+
+/**
+ * Past this many rows (a doc other devices compact, never this one: each entry applied is a row),
+ * the rows are folded into the doc's state.
+ */
+export const FOLD_AFTER_ROWS = 256
 
 /**
  * One open doc's held state: its summary (read once, as the doc opens, beside its decryption),
@@ -114,6 +125,8 @@ export class DocHolding {
   private erased = false
   /** The comparison at open is done: the doc holds everything the rows hold. */
   private reconciled = false
+  /** `onManyRows` was called and no fold followed yet. */
+  private foldAsked = false
 
   constructor(options: DocHoldingOptions) {
     this.options = options
@@ -206,6 +219,7 @@ export class DocHolding {
       mark('held-folded')
       await this.options.store.replace(this.options.blind, rows, marks, false)
       this.state = { marks: new Set(marks), rows: rows.length }
+      this.foldAsked = false
     })
   }
 
@@ -306,8 +320,12 @@ export class DocHolding {
       if (this.state === null) this.state = { marks: new Set(), rows: 0 }
       for (const mark of groupMarks) this.state.marks.add(mark)
       this.state.rows += to - from
-      if (last) return
+      if (last) break
       from = to
+    }
+    if (this.reconciled && !this.foldAsked && this.state !== null && this.state.rows > FOLD_AFTER_ROWS) {
+      this.foldAsked = true
+      this.options.onManyRows()
     }
   }
 

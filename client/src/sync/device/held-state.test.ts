@@ -10,12 +10,13 @@ import { deriveSpaceKeys, type SpaceKeys } from '../../../../shared/src/crypto/s
 import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
 import { Envelope, type EnvelopeEntry } from '../../../../shared/src/envelope/envelope'
 import { blindDocId } from '../../../../shared/src/envelope/entry-cipher'
-import { HeldStateRestoredError, type HeldDocs } from '../../../../shared/src/envelope/held-docs'
+import { FOLD_AFTER_ROWS, HeldStateRestoredError, type HeldDocs } from '../../../../shared/src/envelope/held-docs'
 import type { DecodedEntries, DecodeRequest, EntryDecoder } from '../../../../shared/src/envelope/entry-decoder'
 import { decodeEntries } from '../decode/decode-entries'
 import { yieldToMain } from '../decode/main-thread'
 import { SliceStream } from '../decode/worker-decoder'
 import { forgetHeldState, HeldStore } from './held-state'
+import { waitFor } from '../../../../tests/helpers/wait-for'
 
 const ROOM = 'files/3' as const
 const DOC = 'patient/p1'
@@ -88,6 +89,7 @@ function device(keys: SpaceKeys, held: HeldDocs | undefined, from?: Uint8Array, 
   const envelope = new Envelope(doc, keys, ROOM, {
     batchDelayMs: 1,
     compactAfterEntries: 1000,
+    compactDelayMs: 5,
     onError: (e) => errors.push(e),
     docIdsOf: async () => [DOC],
     ...(held ? { held } : {}),
@@ -284,6 +286,35 @@ describe('an envelope with device-held state', () => {
     expect((await c.envelope.openDoc(DOC)).getArray('sessions').length).toBe(CHANGES)
     await settled(c)
     expect(spy.rowReads).toBe(0)
+  })
+
+  it('folds the rows of a doc only other devices compact once they are many', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const held = store()
+    const writer = device(keys, undefined)
+    const doc = await writer.envelope.openDoc(DOC)
+    for (let i = 0; i < FOLD_AFTER_ROWS; i++) {
+      doc.getArray<string>('sessions').push([`Séance ${i}`])
+      await writer.envelope.flush()
+    }
+    const b = device(keys, held, Y.encodeStateAsUpdate(writer.doc))
+    await b.envelope.openDoc(DOC)
+    await settled(b)
+    const blind = await blindDocId(keys, DOC)
+    expect((await held.summary(blind))?.rows).toBe(FOLD_AFTER_ROWS)
+    // One more change from elsewhere: past the limit, the rows fold into the doc's state.
+    doc.getArray<string>('sessions').push(['Séance de trop'])
+    await writer.envelope.flush()
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(writer.doc, Y.encodeStateVector(b.doc)), 'relay')
+    await waitFor(async () => {
+      await settled(b)
+      expect((await held.summary(blind))?.rows).toBe(1)
+    })
+    // Folded, nothing lost: a wipe stored unjudged, then a reload, brings every session back.
+    const stored = wiped(b.doc)
+    await b.envelope.destroy()
+    const c = device(keys, held, stored)
+    expect((await c.envelope.openDoc(DOC)).getArray('sessions').length).toBe(FOLD_AFTER_ROWS + 1)
   })
 
   it('erases the held state with the doc, here and on a device that receives the erasure', async () => {
