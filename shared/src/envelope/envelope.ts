@@ -66,7 +66,8 @@ import { ENTRIES_KEY } from './entry-shape'
 import { estimatedBytes, stateSlices } from '../yjs/update-slices'
 import { CoverUnion, coverOf, coverOfInSteps, erasureUpdate, type UpdateCover } from './coverage'
 import { agendaDocId, DIRECTORY_DOC_ID, MANIFEST_DOC_ID, REPAIR_DOC_ID } from '../model/doc-ids'
-import { DocHolding, HeldStateRestoredError, markOf, type HeldDocs } from './held-docs'
+import { DocHolding } from './doc-holding'
+import { HeldStateRestoredError, markOf, type HeldDocs } from './held-docs'
 
 export interface EnvelopeEntry {
   readonly d: string
