@@ -143,7 +143,8 @@ describe('device-held state against a wiped relay and a wiped local envelope (is
     await reloaded.space.whenAcknowledged()
     const fresh = await fixture.track(joinPractice(code, device('remplaçant')))
     await waitFor(async () => expect(await shown(fresh, patientId, noteId)).toEqual(EVERYTHING))
-    expect(fresh.space.getSyncState()).toMatchObject({ undecryptableEntries: 0, heldRestoredDocs: 0 })
+    expect(fresh.space.getSyncState()).toMatchObject({ undecryptableEntries: 0, heldRestoredDocs: 0, missingEntries: [] })
+    expect(reloaded.space.getSyncState().missingEntries).toEqual([])
 
     // And once more after a reload of the holder: the held state agrees with its envelopes now.
     await reloaded.space.destroy()
