@@ -66,9 +66,43 @@ export interface DeviceSample {
   readonly cold: FlowFigure
   readonly coldHeapPeakBytes: number
   readonly coldSettledHeapBytes: number
+  /** Once the cold start is quiet: the origin's storage (navigator.storage.estimate), and the device-held state's rows. */
+  readonly storageBytes: number | null
+  readonly heldBytes: number
   readonly switchWeek: FlowFigure
   readonly switchMonth: FlowFigure
   readonly switchPatients: FlowFigure
+}
+
+/**
+ * What the device stores: the origin's usage as the browser estimates it, and the bytes of rows of
+ * the device-held state (its database `…-held`, client/src/sync/device/held-state.ts; 0 where the
+ * app has none, as before issue 18's device-held state).
+ */
+function storageFigures(page: Page): Promise<{ usage: number | null; held: number }> {
+  return inPage<{ usage: number | null; held: number }>(
+    page,
+    `
+    const estimate = await navigator.storage.estimate()
+    const usage = typeof estimate.usage === 'number' ? estimate.usage : null
+    const name = (await indexedDB.databases()).map((d) => d.name ?? '').find((n) => n.endsWith('-held'))
+    if (!name) return { usage, held: 0 }
+    const held = await new Promise((resolve, reject) => {
+      const open = indexedDB.open(name)
+      open.onerror = () => reject(open.error)
+      open.onsuccess = () => {
+        const db = open.result
+        const all = db.transaction('docs').objectStore('docs').getAll()
+        all.onerror = () => reject(all.error)
+        all.onsuccess = () => {
+          resolve(all.result.reduce((n, doc) => n + (typeof doc.bytes === 'number' ? doc.bytes : 0), 0))
+          db.close()
+        }
+      }
+    })
+    return { usage, held }`,
+    null,
+  )
 }
 
 export class BigPracticeBrowserError extends Error {
@@ -319,6 +353,7 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
     const coldHeapFigures = await coldHeap.stop()
     await stopColdProfile?.(`${label}-cold`)
     const coldTasks = await longTasks(page)
+    const storage = await storageFigures(page)
 
     // --- switching views ---
     const switchWeek = await switchTo(page, `#/agenda/semaine/${target.busyDay}`, 'the busy week', BLOCKS_SHOWN, { count: target.busyWeekAppointments, unknown: 'Patient inconnu' }, timeoutMs)
@@ -336,6 +371,8 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
       cold: figure(coldTasks, 0, coldQuiet, coldShown),
       coldHeapPeakBytes: coldHeapFigures.peak,
       coldSettledHeapBytes: coldHeapFigures.last,
+      storageBytes: storage.usage,
+      heldBytes: storage.held,
       switchWeek,
       switchMonth,
       switchPatients,

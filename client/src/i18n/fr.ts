@@ -119,6 +119,12 @@ export const fr = {
     one: '{count} entrée supprimée sans instantané couvrant : rétablie',
     other: '{count} entrées supprimées sans instantané couvrant : rétablies',
   },
+  // Docs whose envelope entries had lost content that this device held apart (its device-held
+  // state: a wipe, a deletion stored before it was judged), written back to the relay (issue 18).
+  'sync.heldRestored': {
+    one: '{count} document perdu sur le relais rétabli depuis cet appareil',
+    other: '{count} documents perdus sur le relais rétablis depuis cet appareil',
+  },
   // Changes that entries this device read say another device wrote, and that neither the relay
   // nor this device holds: withheld or rolled back by the relay (issue 18, continuity per writer).
   'sync.missing': {

@@ -54,6 +54,11 @@ export interface SyncState {
    */
   readonly restoredEntries: number
   /**
+   * Docs whose content this device held (device-held state, shared/src/envelope/held-docs.ts) and
+   * their envelope entries had lost — a wipe, a deletion stored before it was judged — written back.
+   */
+  readonly heldRestoredDocs: number
+  /**
    * Changes that entries this device read say a device wrote, and that neither the relay nor this
    * device holds (shared/src/envelope/continuity.ts), per writer (a device id), largest first.
    */
@@ -89,6 +94,7 @@ export const initialSyncState: SyncState = {
   repairedEntries: 0,
   resentEntries: 0,
   restoredEntries: 0,
+  heldRestoredDocs: 0,
   missingEntries: [],
   unreadableDigests: 0,
   replacedDigests: 0,
@@ -170,6 +176,7 @@ export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFac
     repairedEntries: sum((room) => room.repairedEntries),
     resentEntries: sum((room) => room.resentEntries),
     restoredEntries: sum((room) => room.restoredEntries),
+    heldRestoredDocs: sum((room) => room.heldRestoredDocs),
     missingEntries: missingOf(rooms),
     unreadableDigests: practice.digests?.unreadable ?? 0,
     replacedDigests: practice.digests?.replaced ?? 0,

@@ -66,6 +66,8 @@ import { ENTRIES_KEY } from './entry-shape'
 import { estimatedBytes, stateSlices } from '../yjs/update-slices'
 import { CoverUnion, coverOf, coverOfInSteps, erasureUpdate, type UpdateCover } from './coverage'
 import { agendaDocId, DIRECTORY_DOC_ID, MANIFEST_DOC_ID, REPAIR_DOC_ID } from '../model/doc-ids'
+import { DocHolding } from './doc-holding'
+import { HeldStateRestoredError, markOf, type HeldDocs } from './held-docs'
 
 export interface EnvelopeEntry {
   readonly d: string
@@ -120,6 +122,12 @@ export interface EnvelopeOptions {
   writer?: string
   /** Called when the gaps of the open docs changed (`gaps()`). */
   onContinuityChange?: () => void
+  /**
+   * What this device decrypted, kept apart from the envelope under a device-local key
+   * (held-docs.ts): every open doc's content is kept there as it applies, and brought back (and
+   * written out again) when the envelope lost it. None: nothing kept (tests, tools).
+   */
+  held?: HeldDocs
 }
 
 /** A snapshot's entries hold about this much each, at most (see the header: compaction). */
@@ -161,6 +169,8 @@ interface OpenDoc {
   /** What this device knows of the doc's writers (continuity.ts), and the gaps last found. */
   readonly continuity: DocContinuity
   gaps: readonly WriterGap[]
+  /** Its device-held state (held-docs.ts), or null: none kept (no store, or the repair doc). */
+  readonly holding: DocHolding | null
 }
 
 /**
@@ -214,6 +224,9 @@ export class Envelope {
   /** Entries deleted from elsewhere that an open doc had applied: their copies need not apply again. */
   private readonly appliedWhenDeleted = new WeakSet<EnvelopeEntry>()
   private restored = 0
+  /** Open docs to which their device-held state brought back what the envelope had lost. */
+  private heldRestored = 0
+  private readonly held: HeldDocs | null
   /** Writes (pushes, compactions, erasures) enqueued and not yet done. */
   private queuedTasks = 0
   /** settle() callers waiting for nothing to be queued, scheduled or in flight. */
@@ -248,6 +261,7 @@ export class Envelope {
     this.onUndecryptable = options.onUndecryptable ?? (() => undefined)
     this.writer = options.writer ?? randomId(WRITER_BYTES)
     this.onContinuityChange = options.onContinuityChange ?? (() => undefined)
+    this.held = options.held ?? null
     for (const entry of this.entries.toArray()) this.indexEntry(entry)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -297,6 +311,8 @@ export class Envelope {
     const open = this.openByBlind.get(blind)
     if (open) this.closeOpen(open)
     this.opening.delete(docId)
+    // The device-held state goes first: nothing the erasure removes may come back from it.
+    await this.eraseHeld(blind, open ?? null)
     await this.enqueueWrite(async () => {
       if ((this.index.get(blind)?.size ?? 0) === 0) return
       // What the erasure deletes is what it names, by clock (coverage.ts): read from every entry it
@@ -363,12 +379,13 @@ export class Envelope {
     }
   }
 
-  stats(): { entries: number; undecryptable: number; malformed: number; restored: number; openDocs: number; missing: number } {
+  stats(): { entries: number; undecryptable: number; malformed: number; restored: number; heldRestored: number; openDocs: number; missing: number } {
     return {
       entries: this.entries.length,
       undecryptable: this.undecryptable,
       malformed: this.malformed,
       restored: this.restored,
+      heldRestored: this.heldRestored,
       openDocs: this.openByBlind.size,
       missing: this.gapList.reduce((n, gap) => n + gap.missing, 0),
     }
@@ -397,6 +414,29 @@ export class Envelope {
     return this.queuedTasks > 0 || [...this.openByBlind.values()].some((o) => o.batchTimer !== null || o.compactTimer !== null || o.inFlight.size > 0)
   }
 
+  /**
+   * Resolves once the open docs' device-held writes are done. Not part of settle(): the start's
+   * choreography waits for a room's entries to be applied, not for their copies to be sealed and
+   * stored (a first open of the directory writes megabytes).
+   */
+  async settleHeld(): Promise<void> {
+    for (;;) {
+      const busy = [...this.openByBlind.values()].flatMap((o) => (o.holding?.busy ? [o.holding] : []))
+      if (busy.length === 0) return
+      await Promise.all(busy.map((holding) => holding.settled()))
+    }
+  }
+
+  /** Erases a doc's device-held state: through its open holding (after its queued writes), or directly. */
+  private async eraseHeld(blind: string, open: OpenDoc | null): Promise<void> {
+    try {
+      if (open?.holding) await open.holding.erase()
+      else await this.held?.erase(blind)
+    } catch (error) {
+      this.onError(error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+
   /** Called wherever work ends: wakes settle() callers once nothing is left. */
   private workEnded(): void {
     if (this.settleWaiters.size === 0 || this.busy()) return
@@ -408,6 +448,7 @@ export class Envelope {
   async destroy(): Promise<void> {
     if (this.closed) return
     await this.flush()
+    await this.settleHeld()
     this.closed = true
     this.entries.unobserve(this.observer)
     for (const open of this.openByBlind.values()) this.closeOpen(open)
@@ -432,6 +473,41 @@ export class Envelope {
       ready: Promise.resolve(doc),
       continuity: new DocContinuity(this.writer),
       gaps: [],
+      holding:
+        this.held && docId !== REPAIR_DOC_ID
+          ? new DocHolding({
+              store: this.held,
+              keys: this.keys,
+              room: this.room,
+              docId,
+              blind,
+              doc,
+              decoder: this.decoder,
+              onError: (error) => this.onError(error),
+              onRestored: () => {
+                this.heldRestored++
+                this.onError(new HeldStateRestoredError())
+                // What came back is queued as one change: past a chunk's size (a wiped directory),
+                // the doc's state goes out as a snapshot in chunks instead, as a compaction's would.
+                if (open.pending.reduce((n, u) => n + u.length, 0) <= this.snapshotChunkBytes) return
+                if (open.batchTimer !== null) clearTimeout(open.batchTimer)
+                open.batchTimer = null
+                open.pending = []
+                void this.enqueueWrite(() => this.republishState(open))
+              },
+              onManyRows: () => {
+                // Rows of entries other devices wrote and compact: folded here into the doc's state,
+                // after a compaction's delay, like one (and in the write chain, after the pushes).
+                setTimeout(() => {
+                  if (this.openByBlind.get(open.blind) !== open || this.closed) return
+                  void this.enqueueWrite(async () => {
+                    if (this.openByBlind.get(open.blind) !== open) return
+                    open.holding?.fold(this.snapshotUpdates(open.doc), [...open.applied].map((e) => markOf(e.c)))
+                  })
+                }, this.compactDelayMs)
+              },
+            })
+          : null,
       onUpdate: (update, origin) => {
         if (origin === DECRYPTED_ORIGIN) return
         open.pending.push(update)
@@ -440,7 +516,10 @@ export class Envelope {
     }
     this.openByBlind.set(blind, open)
     doc.on('update', open.onUpdate)
-    open.ready = this.applyEntries(open, [...(this.index.get(blind) ?? [])]).then(() => doc)
+    open.ready = this.applyEntries(open, [...(this.index.get(blind) ?? [])])
+      // The envelope's entries first, then what the device holds of the doc beyond them (held-docs.ts).
+      .then(() => open.holding?.reconcile([...(this.index.get(blind) ?? [])], [...open.applied]))
+      .then(() => doc)
     return open
   }
 
@@ -527,6 +606,8 @@ export class Envelope {
         back.push(...gone)
       }
     }
+    // A deletion accepted that leaves a doc with no struct is an erasure: its device-held state goes too.
+    await Promise.all([...byDoc.keys()].filter((blind) => !back.some((e) => e.d === blind)).map((blind) => this.eraseHeldIfErased(blind)))
     if (back.length === 0 || this.closed) return this.checkAfterDeletion(byDoc.keys())
     const copies = back.map((entry) => ({ entry, copy: { d: entry.d, c: entry.c } satisfies EnvelopeEntry }))
     for (const { entry, copy } of copies) {
@@ -537,6 +618,19 @@ export class Envelope {
     this.restored += copies.length
     this.onError(new UncoveredDeletionError(copies.length))
     this.checkAfterDeletion(byDoc.keys())
+  }
+
+  /**
+   * After a deletion of a doc's entries was accepted: if what is live of the doc decrypts and holds
+   * no struct (an erasure's entry), the doc was erased, and so is what this device held of it.
+   */
+  private async eraseHeldIfErased(blind: string): Promise<void> {
+    if (this.held === null) return
+    const docId = await this.docIdOfBlind(blind).catch(() => null)
+    if (docId === null || docId === REPAIR_DOC_ID) return
+    const covers = await Promise.all([...(this.index.get(blind) ?? [])].map((e) => this.coverOfEntry(e, docId)))
+    if (!covers.some((c) => c !== null) || covers.some((c) => c !== null && c.structs.size > 0)) return
+    await this.eraseHeld(blind, this.openByBlind.get(blind) ?? null)
   }
 
   /** Once a deletion from elsewhere was judged (and what it should not have deleted written back). */
@@ -674,6 +768,7 @@ export class Envelope {
     } finally {
       open.doc.on('update', open.onUpdate)
     }
+    open.holding?.hold(results.flatMap(({ entry, update }) => (update !== null && open.applied.has(entry) ? [{ c: entry.c, update }] : [])))
     if (appliedAny) this.maybeScheduleCompaction(open)
     this.checkContinuity(open)
     this.workEnded()
@@ -734,6 +829,8 @@ export class Envelope {
     if (whole && this.openByBlind.get(open.blind) === open) {
       for (const entry of applied) open.applied.add(entry)
       if (applied.length > 0) this.maybeScheduleCompaction(open)
+      // Merged by the decoder: the entries the held state lacks are decrypted again to be kept.
+      open.holding?.holdEntries(applied, (c) => decryptEntry(this.keys, this.room, open.docId, c).then((d) => d.update, () => null))
     }
     this.checkContinuity(open)
     this.workEnded()
@@ -848,6 +945,7 @@ export class Envelope {
     open.continuity.learn(header)
     // Mark first: the observer then knows this entry is already in the doc.
     open.applied.add(entry)
+    open.holding?.hold([{ c: entry.c, update }])
     this.doc.transact(() => this.entries.push([entry]), ENVELOPE_ORIGIN)
     this.maybeScheduleCompaction(open)
     this.checkContinuity(open)
@@ -912,12 +1010,37 @@ export class Envelope {
     // Between the await and here, more entries may have been applied: they are in neither
     // `snapshotOf` nor (maybe) in the state, so they survive. Only what the snapshot holds goes.
     for (const entry of snapshot) open.applied.add(entry)
+    // The same state folds the device-held rows (once they are many): it names every entry applied.
+    open.holding?.fold(updates, [...open.applied].filter((e) => !snapshotOf.has(e)).map((e) => markOf(e.c)))
     this.doc.transact(() => {
       this.entries.push(snapshot)
       this.deleteEntries(snapshotOf)
     }, ENVELOPE_ORIGIN)
     this.checkContinuity(open)
     this.onEntriesRemoved()
+  }
+
+  /**
+   * Pushes the doc's whole state as a snapshot (in chunks), deleting nothing: what a doc's
+   * device-held state brought back, when it is too big for one entry (the caller dropped the
+   * queued changes that held it: the state carries them).
+   */
+  private async republishState(open: OpenDoc): Promise<void> {
+    if (this.openByBlind.get(open.blind) !== open) return
+    const updates = this.snapshotUpdates(open.doc)
+    const header = open.continuity.snapshot(this.headersOf(open.applied))
+    const snapshot: EnvelopeEntry[] = await Promise.all(
+      updates.map(async (update) => ({ d: open.blind, c: await encryptEntry(this.keys, this.room, open.docId, header, update) })),
+    )
+    for (const entry of snapshot) {
+      this.headers.set(entry.c, header)
+      open.applied.add(entry)
+    }
+    open.continuity.learn(header)
+    // The held rows hold this state already (it came from them): the new entries are only named.
+    open.holding?.name(snapshot.map((e) => markOf(e.c)))
+    this.doc.transact(() => this.entries.push(snapshot), ENVELOPE_ORIGIN)
+    this.checkContinuity(open)
   }
 
   /** The continuity headers of entries this device decrypted or wrote (v1 entries have none). */

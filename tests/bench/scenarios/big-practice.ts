@@ -46,6 +46,8 @@ const METRICS: ReadonlyArray<{ metric: string; unit: Unit; read: (s: DeviceSampl
   { metric: 'cold start: tasks over 100 ms', unit: 'count', read: (s) => s.cold.over100 },
   { metric: 'cold start: JS heap peak (page)', unit: 'bytes', read: (s) => s.coldHeapPeakBytes },
   { metric: 'cold start: JS heap once quiet (page)', unit: 'bytes', read: (s) => s.coldSettledHeapBytes },
+  { metric: 'after the cold start: storage used (navigator.storage.estimate)', unit: 'bytes', read: (s) => s.storageBytes },
+  { metric: 'after the cold start: device-held state rows', unit: 'bytes', read: (s) => s.heldBytes },
   { metric: 'join: « Qui êtes-vous ? » (from the tap on « Rejoindre »)', unit: 'ms', read: (s) => s.chooserMs },
   { metric: 'join: this week shown (from the tap on « Rejoindre »)', unit: 'ms', read: (s) => s.join.ms },
   { metric: 'join: longest task until the week shows', unit: 'ms', read: (s) => s.join.longestTaskMs },

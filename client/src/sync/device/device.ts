@@ -44,7 +44,7 @@ export interface DeviceEnvironment {
   /** Every room's settings (batching, backoff, storage retry) for tests and benchmarks. */
   room?: Partial<Pick<RoomSettings, 'envelope' | 'reconnect' | 'storageRetryMs' | 'rowWriter'>>
   /** How the practice holds its rooms (background pass, grace period) for tests and benchmarks. */
-  practice?: { background?: boolean; graceMs?: number; backgroundConcurrency?: number; awaitStartupRooms?: boolean }
+  practice?: { background?: boolean; graceMs?: number; backgroundConcurrency?: number; awaitStartupRooms?: boolean; held?: boolean }
   /**
    * The digests' settings but their key (publish interval, check period, main's hold): the app
    * holds main for its first screen; tests and benchmarks tune the rest.

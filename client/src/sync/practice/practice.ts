@@ -38,6 +38,7 @@ import { PracticeStartup } from '../startup/first-screen'
 import { FirstScreenKeeper } from '../startup/first-screen-keeper'
 import { FirstScreenStore } from '../startup/first-screen-record'
 import { UnacknowledgedRooms } from './unacknowledged-rooms'
+import { HeldStore } from '../device/held-state'
 import { ConnectionStatus, foldSyncState, initialSyncState, sameSyncState, type SyncState } from '../sync-state'
 import { BackgroundPass } from './background-pass'
 import { browserIsOffline, listenToBrowser } from './browser-signals'
@@ -86,6 +87,11 @@ export interface PracticeOptions {
    * for waits for its room as it would later.
    */
   readonly awaitStartupRooms?: boolean
+  /**
+   * Keep what this device decrypts apart from the envelope, under a device-local key, in
+   * `<idbName>-held` (device/held-state.ts; default true). Off only to measure it or show it matters.
+   */
+  readonly held?: boolean
 }
 
 const GRACE_MS = 2 * 60_000
@@ -131,6 +137,8 @@ export class Practice {
   private closed = false
   /** Rooms written into whose changes the relay has not acknowledged, kept across reloads. */
   private readonly unacknowledged: UnacknowledgedRooms
+  /** What this device decrypted, kept apart from the envelopes (device/held-state.ts), or null. */
+  private readonly held: HeldStore | null
 
   /** Opens the practice from this device's storage (works offline); connects unless told not to. */
   static async open(options: PracticeOptions): Promise<Practice> {
@@ -163,6 +171,7 @@ export class Practice {
     this.startupSet = new Set(this.startup)
     this.online = (options.connect ?? true) && !browserIsOffline()
     this.relay = new RelayClient({ relayUrl: options.relayUrl, spaceId: options.spaceId, credential: options.credential, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) })
+    this.held = (options.held ?? true) ? new HeldStore(options.idbName) : null
     this.unacknowledged = new UnacknowledgedRooms(options.idbName, (error) => console.warn('The list of rooms with unacknowledged changes could not be written', error.name))
     this.leases = new DocLeases(this.now)
     this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency)
@@ -181,7 +190,12 @@ export class Practice {
         relay: this.relay,
         settings: {
           ...options.rooms,
-          envelope: { ...options.rooms?.envelope, ...(options.decoder ? { decoder: options.decoder } : {}), docIdsOf: (room) => this.docIdsOf(room) },
+          envelope: {
+            ...options.rooms?.envelope,
+            ...(options.decoder ? { decoder: options.decoder } : {}),
+            ...(this.held ? { held: this.held } : {}),
+            docIdsOf: (room) => this.docIdsOf(room),
+          },
           now: this.now,
         },
         previouslySynced: options.previouslySynced ?? false,
@@ -403,6 +417,8 @@ export class Practice {
   /** Waits for every room's envelope to finish its queued writes and compactions. */
   async settle(): Promise<void> {
     await Promise.all(this.pool.loadedRooms().map((room) => room.envelope.settle()))
+    // And what the open docs keep on the device (device/held-state.ts), which settle() leaves out.
+    await Promise.all(this.pool.loadedRooms().map((room) => room.envelope.settleHeld()))
   }
 
   /** Compacts a doc now in its room's envelope (tests; the envelope compacts by itself). */
@@ -481,6 +497,7 @@ export class Practice {
     await this.attachmentSync?.destroy()
     await this.pool.destroy()
     await this.unacknowledged.close()
+    this.held?.close()
     this.options.decoder?.dispose()
     this.listeners.clear()
     this.roomListeners.clear()

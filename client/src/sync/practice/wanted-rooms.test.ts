@@ -22,6 +22,7 @@ function state(extra: Partial<RoomState> = {}): RoomState {
     repairedEntries: 0,
     resentEntries: 0,
     restoredEntries: 0,
+    heldRestoredDocs: 0,
     missingEntries: [],
     restoring: false,
     ...extra,

@@ -91,6 +91,8 @@ export interface RoomState {
   readonly resentEntries: number
   /** Entries a deletion from the relay or another tab removed uncovered, written back (Envelope). */
   readonly restoredEntries: number
+  /** Open docs whose device-held state brought back what the envelope had lost (held-docs.ts). */
+  readonly heldRestoredDocs: number
   /**
    * Changes the open docs' entries say were written and that no live entry holds, per writer
    * (shared/src/envelope/continuity.ts): the same array until they change.
@@ -475,6 +477,7 @@ export class Room {
       repairedEntries: this.repair?.stats().repaired ?? 0,
       resentEntries: this.delivery?.resentEntries ?? 0,
       restoredEntries: this.env?.stats().restored ?? 0,
+      heldRestoredDocs: this.env?.stats().heldRestored ?? 0,
       missingEntries: this.env?.gaps() ?? NO_GAPS,
       restoring: this.restoring,
     }

@@ -65,6 +65,8 @@ describe('sync indicator text', () => {
   it('says when deletions no readable snapshot covered were refused and their entries written back', () => {
     expect(describeSyncState(state({ restoredEntries: 1 }), fr).restored).toBe('1 entrée supprimée sans instantané couvrant : rétablie')
     expect(describeSyncState(state({ restoredEntries: 5 }), fr).restored).toBe('5 entrées supprimées sans instantané couvrant : rétablies')
+    expect(describeSyncState(state({ heldRestoredDocs: 0 }), fr).heldRestored).toBeNull()
+    expect(describeSyncState(state({ heldRestoredDocs: 2 }), fr).heldRestored).toBe('2 documents perdus sur le relais rétablis depuis cet appareil')
     expect(describeSyncState(state({}), fr).restored).toBeNull()
   })
 

@@ -19,6 +19,8 @@ export interface SyncStatusText {
   readonly undecryptable: string | null
   /** '3 entrées supprimées sans instantané couvrant : rétablies', or null when no deletion was refused. */
   readonly restored: string | null
+  /** Docs brought back from what this device held, else null. */
+  readonly heldRestored: string | null
   /**
    * 'des modifications de cet appareil avaient été remplacées sur le relais : renvoyées' once the
    * relay was found holding something else at this device's clocks (and the changes were sent
@@ -54,6 +56,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
     undecryptable: undecryptableText(state, translator),
     resent: state.resentEntries > 0 ? plural('sync.resent', state.resentEntries) : null,
     restored: state.restoredEntries > 0 ? plural('sync.restoredEntries', state.restoredEntries) : null,
+    heldRestored: state.heldRestoredDocs > 0 ? plural('sync.heldRestored', state.heldRestoredDocs) : null,
     missing: missingText(state, translator),
     digests: digestsText(state, translator),
     progress: progressText(state, translator),
