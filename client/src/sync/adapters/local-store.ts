@@ -25,6 +25,7 @@ import * as Y from 'yjs'
 import { applyInSlices, envelopeStateSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
 import { IndexeddbPersistence, PREFERRED_TRIM_SIZE } from 'y-indexeddb'
 import type { RowWriter } from './row-writer'
+import { committed, requested } from './idb-promises'
 
 /** The y-indexeddb release this adapter was written and tested against. */
 export const Y_INDEXEDDB_VERSION = '9.0.12'
@@ -34,6 +35,8 @@ const UPDATES_STORE = 'updates'
 export class LocalWriteError extends Error {
   override name = 'LocalWriteError'
 }
+
+const fail = (message: string) => new LocalWriteError(message)
 
 export interface LocalStoreHooks {
   /** A write failed (quota, database closed under us): the room shows it and rewrites later. */
@@ -54,13 +57,6 @@ export interface LocalStoreHooks {
 const LOAD_FIRST_ROWS = 2
 const LOAD_STEP_BYTES = 1024 * 1024
 
-function requested<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.addEventListener('success', () => resolve(request.result))
-    request.addEventListener('error', () => reject(request.error ?? new LocalWriteError('IndexedDB request failed')))
-  })
-}
-
 /**
  * The key of the database's last row, or null when it holds none, or does not exist (it is then
  * not created here: y-indexeddb creates it with its stores).
@@ -70,7 +66,7 @@ async function lastRowKey(name: string): Promise<{ db: IDBDatabase; last: number
   request.addEventListener('upgradeneeded', () => request.transaction?.abort())
   let db: IDBDatabase
   try {
-    db = await requested(request)
+    db = await requested(request, fail)
   } catch {
     return null // aborted: a new database
   }
@@ -99,7 +95,7 @@ async function loadInSteps(db: IDBDatabase, last: number, doc: Y.Doc, origin: un
     if (!first) await nextSlice()
     const store = db.transaction(UPDATES_STORE).objectStore(UPDATES_STORE)
     const range = IDBKeyRange.bound(from, last)
-    const [keys, values] = await Promise.all([requested(store.getAllKeys(range, rows)), requested(store.getAll(range, rows))])
+    const [keys, values] = await Promise.all([requested(store.getAllKeys(range, rows), fail), requested(store.getAll(range, rows), fail)])
     if (keys.length === 0) return
     let bytes = 0
     let small: Uint8Array[] = []
@@ -122,14 +118,6 @@ async function loadInSteps(db: IDBDatabase, last: number, doc: Y.Doc, origin: un
     from = (keys[keys.length - 1] as number) + 1
     rows = bytes > LOAD_STEP_BYTES ? Math.max(1, rows >> 1) : Math.min(256, rows * 2)
   }
-}
-
-/** Resolves when the transaction commits; rejects with its error when it aborts. */
-function committed(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.addEventListener('complete', () => resolve())
-    tx.addEventListener('abort', () => reject(tx.error ?? new LocalWriteError('IndexedDB transaction aborted')))
-  })
 }
 
 export class LocalStore {
@@ -214,7 +202,7 @@ export class LocalStore {
     }
     const tx = db.transaction([UPDATES_STORE], 'readwrite')
     const store = tx.objectStore(UPDATES_STORE)
-    const done = committed(tx)
+    const done = committed(tx, fail)
     rows.forEach((row, i) => {
       const request = store.add(row)
       request.addEventListener('success', () => {
@@ -262,7 +250,7 @@ export class LocalStore {
         hooks.onFailure(error)
         return
       }
-      committed(tx).then(counted, hooks.onFailure)
+      committed(tx, fail).then(counted, hooks.onFailure)
     }
     persistence._storeUpdate = write
     doc.on('update', write)

@@ -15,6 +15,7 @@
  * the rooms' databases do). One transaction per write: rows and summary change together.
  */
 import { TRANSACTION_BYTES, type HeldDocs, type HeldSummary } from '../../../../shared/src/envelope/held-docs'
+import { committed, requested } from '../adapters/idb-promises'
 
 const VERSION = 1
 const KEYS = 'key'
@@ -26,6 +27,8 @@ const DEVICE_KEY = 'device'
 export class HeldStateError extends Error {
   override name = 'HeldStateError'
 }
+
+const fail = (message: string) => new HeldStateError(message)
 
 interface StoredDoc {
   readonly marks: string[]
@@ -49,21 +52,6 @@ function isStoredDoc(value: unknown): value is StoredDoc {
 
 function isCryptoKey(value: unknown): value is CryptoKey {
   return typeof value === 'object' && value !== null && 'algorithm' in value && 'usages' in value
-}
-
-function requested<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.addEventListener('success', () => resolve(request.result))
-    request.addEventListener('error', () => reject(request.error ?? new HeldStateError('IndexedDB request failed')))
-  })
-}
-
-function committed(transaction: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    transaction.addEventListener('complete', () => resolve())
-    transaction.addEventListener('abort', () => reject(transaction.error ?? new HeldStateError('IndexedDB transaction aborted')))
-    transaction.addEventListener('error', () => reject(transaction.error ?? new HeldStateError('IndexedDB transaction failed')))
-  })
 }
 
 function groupsOf(rows: readonly Uint8Array[], maxBytes: number): Uint8Array[][] {
@@ -144,7 +132,7 @@ export class HeldStore implements HeldDocs {
     const transaction = db.transaction([DOCS, ROWS], 'readwrite')
     transaction.objectStore(DOCS).delete(blind)
     transaction.objectStore(ROWS).delete(this.rangeOf(blind))
-    await committed(transaction)
+    await committed(transaction, fail)
   }
 
   /** Bytes of rows held, over every doc (the cost shown in benchmarks). */
@@ -190,7 +178,7 @@ export class HeldStore implements HeldDocs {
       if (drop.before > 0) rowStore.delete(IDBKeyRange.bound([blind, 0], [blind, drop.before], false, true))
       docs.put({ marks, rows: drop.rows, bytes: drop.bytes, next } satisfies StoredDoc, blind)
     })
-    await committed(transaction)
+    await committed(transaction, fail)
     return first
   }
 
@@ -215,7 +203,7 @@ export class HeldStore implements HeldDocs {
       if (isCryptoKey(request.result)) key = request.result
       else store.put(made, DEVICE_KEY)
     })
-    await committed(transaction)
+    await committed(transaction, fail)
     return key
   }
 
@@ -228,7 +216,7 @@ export class HeldStore implements HeldDocs {
         db.createObjectStore(DOCS)
         db.createObjectStore(ROWS)
       })
-      return requested(request).catch((error: unknown) => {
+      return requested(request, fail).catch((error: unknown) => {
         this.db = null
         throw error
       })

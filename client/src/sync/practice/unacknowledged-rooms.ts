@@ -17,16 +17,10 @@
  */
 import { isRoomName, type RoomName } from '../../../../shared/src/space/rooms'
 import type { RoomState } from '../rooms/room'
+import { requested } from '../adapters/idb-promises'
 
 const STORE = 'rooms'
 const KEY = 'current'
-
-function requested<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.addEventListener('success', () => resolve(request.result))
-    request.addEventListener('error', () => reject(request.error ?? new Error('IndexedDB request failed')))
-  })
-}
 
 export class UnacknowledgedRooms {
   private readonly rooms = new Set<RoomName>()

@@ -33,6 +33,7 @@ import {
 import { buildWeekDigest, decodeWeekDigest, encodeWeekDigest, type WeekDigest } from '../../../../shared/src/digest/week-digest'
 import { getPatient } from '../../../../shared/src/model'
 import type { Patient } from '../../../../shared/src/model'
+import { committed, requested } from '../adapters/idb-promises'
 
 export interface FirstScreenRecord {
   readonly week: WeekDigest
@@ -59,21 +60,6 @@ export function buildFirstScreenRecord(directory: Y.Doc, weekDocs: readonly Y.Do
     }
   }
   return { week, directory: buildDirectoryDigest(directory, now, [...patients.values()]) }
-}
-
-function requested<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.addEventListener('success', () => resolve(request.result))
-    request.addEventListener('error', () => reject(request.error ?? new Error('IndexedDB request failed')))
-  })
-}
-
-function committed(transaction: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    transaction.addEventListener('complete', () => resolve())
-    transaction.addEventListener('abort', () => reject(transaction.error ?? new Error('IndexedDB transaction aborted')))
-    transaction.addEventListener('error', () => reject(transaction.error ?? new Error('IndexedDB transaction failed')))
-  })
 }
 
 interface StoredRecord {
