@@ -22,15 +22,20 @@ export interface DocHoldingOptions {
   /** The held rows brought back content the envelope had lost (and this device wrote it out). */
   readonly onRestored: () => void
   /**
-   * The doc has more than FOLD_AFTER_ROWS rows and was compared at open: the envelope folds them
+   * The doc has more rows than `foldAfterRows()` and was compared at open: the envelope folds them
    * into the doc's state (`fold`), as its own compactions do. Called once until a fold.
    */
   readonly onManyRows: () => void
+  /** How many rows the doc may hold before a fold (FOLD_AFTER_ROWS if absent). */
+  readonly foldAfterRows?: () => number
 }
 
 /**
  * Past this many rows (a doc other devices compact, never this one: each entry applied is a row),
- * the rows are folded into the doc's state.
+ * the rows may be folded into the doc's state — and only once they are also twice the doc's live
+ * entries (the envelope's `foldAfterRows`): rows as many as the entries cost what the envelope
+ * does, and folding them means encoding the doc's whole state on the page. A new device holding
+ * the 308 entries of the directory as 308 rows folded them right after its join: a task of 1.0 s.
  */
 export const FOLD_AFTER_ROWS = 256
 
@@ -248,7 +253,7 @@ export class DocHolding {
       if (last) break
       from = to
     }
-    if (this.reconciled && !this.foldAsked && this.state !== null && this.state.rows > FOLD_AFTER_ROWS) {
+    if (this.reconciled && !this.foldAsked && this.state !== null && this.state.rows > (this.options.foldAfterRows?.() ?? FOLD_AFTER_ROWS)) {
       this.foldAsked = true
       this.options.onManyRows()
     }

@@ -66,7 +66,7 @@ import { ENTRIES_KEY } from './entry-shape'
 import { estimatedBytes, stateSlices } from '../yjs/update-slices'
 import { CoverUnion, coverOf, coverOfInSteps, erasureUpdate, type UpdateCover } from './coverage'
 import { agendaDocId, DIRECTORY_DOC_ID, MANIFEST_DOC_ID, REPAIR_DOC_ID } from '../model/doc-ids'
-import { DocHolding } from './doc-holding'
+import { DocHolding, FOLD_AFTER_ROWS } from './doc-holding'
 import { HeldStateRestoredError, markOf, type HeldDocs } from './held-docs'
 
 export interface EnvelopeEntry {
@@ -495,9 +495,13 @@ export class Envelope {
                 open.pending = []
                 void this.enqueueWrite(() => this.republishState(open))
               },
+              foldAfterRows: () => Math.max(FOLD_AFTER_ROWS, 2 * (this.index.get(blind)?.size ?? 0)),
               onManyRows: () => {
                 // Rows of entries other devices wrote and compact: folded here into the doc's state,
                 // after a compaction's delay, like one (and in the write chain, after the pushes).
+                // Encoded in one task, as a compaction's snapshot is: a chunk cut while the doc
+                // changes between tasks could hold a struct Yjs merged meanwhile (docs/sync-protocol.md,
+                // « Device-held state », on the cost for the directory).
                 setTimeout(() => {
                   if (this.openByBlind.get(open.blind) !== open || this.closed) return
                   void this.enqueueWrite(async () => {
