@@ -16,17 +16,18 @@ import { createPractice, getPairingCode, joinPractice, loadPractice, type Device
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
-import { addAppointment, listAppointments } from '../shared/src/model/agenda'
+import { addAppointment } from '../shared/src/model/agenda'
 import { monthOf } from '../shared/src/model/dates'
 import { agendaDocId, DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
-import { addNote, getNoteText } from '../shared/src/model/patient-file'
-import { addPatient, listPatients } from '../shared/src/model/patients'
+import { addNote } from '../shared/src/model/patient-file'
+import { addPatient } from '../shared/src/model/patients'
 import { listPractitioners } from '../shared/src/model/practitioners'
 import { wipeStoredRelay } from './helpers/hostile-storage'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { shown, type Shown } from './helpers/practice-shown'
 
 const fixture = useRelayFixture()
 const fr = createTranslator('fr', 'Europe/Paris')
@@ -39,24 +40,8 @@ function device(name: string, held = true): DeviceEnvironment {
   return { ...nodeDeviceEnvironment(name), practice: { background: false, held } }
 }
 
-interface Shown {
-  readonly patients: string[]
-  readonly starts: string[]
-  readonly note: string
-}
 
 const EVERYTHING: Shown = { patients: [...NAMES].sort(), starts: STARTS, note: NOTE }
-
-async function shown(p: OpenPractice, patientId: string, noteId: string): Promise<Shown> {
-  const directory = await p.space.openDoc(DIRECTORY_DOC_ID)
-  const month = await p.space.openDoc(agendaDocId(monthOf(TEST_TODAY)))
-  const file = await p.space.openDoc(patientDocId(patientId))
-  return {
-    patients: listPatients(directory).items.map((x) => x.birthName).sort(),
-    starts: listAppointments(month, {}).items.map((a) => a.start).sort(),
-    note: file.getMap('notes').has(noteId) ? getNoteText(file, noteId).toString() : '',
-  }
-}
 
 function requested<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {

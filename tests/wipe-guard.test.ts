@@ -17,11 +17,11 @@ import * as Y from 'yjs'
 import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
-import { addAppointment, listAppointments } from '../shared/src/model/agenda'
+import { addAppointment } from '../shared/src/model/agenda'
 import { monthOf } from '../shared/src/model/dates'
 import { agendaDocId, DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
 import { addNote, getNoteText } from '../shared/src/model/patient-file'
-import { addPatient, listPatients } from '../shared/src/model/patients'
+import { addPatient } from '../shared/src/model/patients'
 import { listPractitioners } from '../shared/src/model/practitioners'
 import { randomBytes } from '../shared/src/crypto/base64url'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
@@ -36,6 +36,7 @@ import type { InMemoryRelay } from './helpers/in-memory-relay'
 import { actorOf } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { shown, type Shown } from './helpers/practice-shown'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -49,23 +50,6 @@ function device(name: string): DeviceEnvironment {
   return fixture.device(name, { practice: { background: false } })
 }
 
-interface Shown {
-  readonly patients: string[]
-  readonly starts: string[]
-  readonly note: string
-}
-
-/** What a device shows of the practice: every patient, this month's appointments, one clinical note. */
-async function shown(practice: OpenPractice, patientId: string, noteId: string): Promise<Shown> {
-  const directory = await practice.space.openDoc(DIRECTORY_DOC_ID)
-  const month = await practice.space.openDoc(agendaDocId(monthOf(TEST_TODAY)))
-  const file = await practice.space.openDoc(patientDocId(patientId))
-  return {
-    patients: listPatients(directory).items.map((p) => p.birthName).sort(),
-    starts: listAppointments(month, {}).items.map((a) => a.start).sort(),
-    note: file.getMap('notes').has(noteId) ? getNoteText(file, noteId).toString() : '',
-  }
-}
 
 const EVERYTHING: Shown = { patients: [...NAMES].sort(), starts: STARTS, note: NOTE }
 
