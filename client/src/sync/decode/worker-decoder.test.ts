@@ -57,4 +57,23 @@ describe('WorkerDecoder: what goes to the worker', () => {
     decoder.dispose()
   })
 
+  it('settles a call it could not pack, and refuses the next ones (the envelope then decrypts in place)', async () => {
+    const keys = await deriveSpaceKeys('space-pack-fails', randomBytes(ROOT_SECRET_BYTES))
+    const worker = new ThreadWorker()
+    const decoder = new WorkerDecoder({ createWorker: () => worker as unknown as Worker, pause: { next: async () => {}, dispose: () => {} }, minBytes: 0 })
+    // A ciphertext whose bytes cannot be read: what an allocation failure looks like to the packing.
+    const unreadable = {
+      get length(): number {
+        throw new RangeError('Array buffer allocation failed')
+      },
+    } as unknown as Uint8Array
+    const decoded = decoder.decode({ keys, room: 'main', docId: 'directory', ciphertexts: [unreadable] })
+    await expect(decoded.outcome).rejects.toThrow(/could not be packed/)
+    await expect((async () => {
+      for await (const update of decoded.updates) void update
+    })()).rejects.toThrow(/could not be packed/)
+    expect(worker.posted).toHaveLength(0)
+    expect(decoder.worthIt(1_000_000)).toBe(false)
+    decoder.dispose()
+  })
 })

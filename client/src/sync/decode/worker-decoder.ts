@@ -106,7 +106,13 @@ export class WorkerDecoder implements PracticeDecoder {
 
   /** Packs the call's ciphertexts (in steps, the thread given back between) and posts it. */
   private async post(id: number, request: DecodeRequest): Promise<void> {
-    const ciphertexts = await packBytesInSteps(request.ciphertexts, PACK_STEP_BYTES, yieldToMain)
+    let ciphertexts
+    try {
+      ciphertexts = await packBytesInSteps(request.ciphertexts, PACK_STEP_BYTES, yieldToMain)
+    } catch (error) {
+      // Out of memory for the packed copy, say: every call settles, and the envelope decrypts in place.
+      return this.fail(new WorkerDecodeError(`The decode call could not be packed: ${error instanceof Error ? error.message : String(error)}`))
+    }
     // Failed or disposed while packing: the call was settled already.
     if (!this.calls.has(id)) return
     const call: DecodeCall = {
