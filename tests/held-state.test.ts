@@ -16,32 +16,23 @@ import { createPractice, getPairingCode, joinPractice, loadPractice, type Device
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
-import { addAppointment } from '../shared/src/model/agenda'
-import { monthOf } from '../shared/src/model/dates'
-import { agendaDocId, DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
-import { addNote } from '../shared/src/model/patient-file'
-import { addPatient } from '../shared/src/model/patients'
-import { listPractitioners } from '../shared/src/model/practitioners'
 import { wipeStoredRelay } from './helpers/hostile-storage'
 import { nodeDeviceEnvironment } from './helpers/node-device'
-import { actorOf, useRelayFixture } from './helpers/relay-fixture'
-import { TEST_TODAY, testClock } from './helpers/test-clock'
+import { useRelayFixture } from './helpers/relay-fixture'
 import { waitFor } from './helpers/wait-for'
-import { shown, type Shown } from './helpers/practice-shown'
+import { shown, wholePractice, writeTestPractice } from './helpers/practice-shown'
 
 const fixture = useRelayFixture()
 const fr = createTranslator('fr', 'Europe/Paris')
 
 const NAMES = ['Quenouille', 'Vaucanson', 'Éparvier'] as const
-const STARTS = ['08:30', '14:00'].map((time) => `${TEST_TODAY}T${time}`)
-const NOTE = 'Lombalgie, mobilité réduite.'
 
 function device(name: string, held = true): DeviceEnvironment {
   return { ...nodeDeviceEnvironment(name), practice: { background: false, held } }
 }
 
 
-const EVERYTHING: Shown = { patients: [...NAMES].sort(), starts: STARTS, note: NOTE }
+const EVERYTHING = wholePractice(NAMES)
 
 function requested<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -85,14 +76,7 @@ async function practiceOnOneDevice(env: DeviceEnvironment): Promise<{ a: OpenPra
   const a = await fixture.track(
     createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet de la Herse', practitioner: { displayName: 'Roseline Vautrin', profession: 'kine' } }, env),
   )
-  const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
-  const ids = NAMES.map((birthName) => addPatient(directory, { birthName, firstNames: 'Aude', birthDate: '1970-05-06' }, actorOf(a), testClock))
-  const [practitioner] = listPractitioners(directory).items
-  const month = await a.space.openDoc(agendaDocId(monthOf(TEST_TODAY)))
-  for (const start of STARTS) addAppointment(month, { start, durationMin: 30, practitionerId: practitioner!.id, title: 'Bilan' }, actorOf(a), testClock)
-  const patientId = ids[0]!
-  const noteId = addNote(await a.space.openDoc(patientDocId(patientId)), { date: TEST_TODAY, kind: 'session', text: NOTE }, actorOf(a), testClock)
-  await a.space.whenAcknowledged()
+  const { patientId, noteId } = await writeTestPractice(a, NAMES)
   await a.space.settle()
   expect(await shown(a, patientId, noteId)).toEqual(EVERYTHING)
   return { a, patientId, noteId, code: await getPairingCode(a.record.spaceId, env) }

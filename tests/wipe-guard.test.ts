@@ -17,12 +17,9 @@ import * as Y from 'yjs'
 import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
-import { addAppointment } from '../shared/src/model/agenda'
-import { monthOf } from '../shared/src/model/dates'
-import { agendaDocId, DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
+import { DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
 import { addNote, getNoteText } from '../shared/src/model/patient-file'
 import { addPatient } from '../shared/src/model/patients'
-import { listPractitioners } from '../shared/src/model/practitioners'
 import { randomBytes } from '../shared/src/crypto/base64url'
 import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
@@ -36,22 +33,20 @@ import type { InMemoryRelay } from './helpers/in-memory-relay'
 import { actorOf } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
-import { shown, type Shown } from './helpers/practice-shown'
+import { shown, wholePractice, writeTestPractice } from './helpers/practice-shown'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
 const fr = createTranslator('fr', 'Europe/Paris')
 
 const NAMES = ['Quenouille', 'Vaucanson', 'Éparvier', 'Margelle', 'Tiercelin'] as const
-const STARTS = ['08:30', '14:00'].map((time) => `${TEST_TODAY}T${time}`)
-const NOTE = 'Lombalgie, mobilité réduite.'
 
 function device(name: string): DeviceEnvironment {
   return fixture.device(name, { practice: { background: false } })
 }
 
 
-const EVERYTHING: Shown = { patients: [...NAMES].sort(), starts: STARTS, note: NOTE }
+const EVERYTHING = wholePractice(NAMES)
 
 /** A practice of five patients, two appointments and a note on device A, joined and synced by device B. */
 async function practiceOnTwoDevices(): Promise<{ a: OpenPractice; b: OpenPractice; envA: DeviceEnvironment; envB: DeviceEnvironment; code: string; patientId: string; noteId: string }> {
@@ -62,14 +57,7 @@ async function practiceOnTwoDevices(): Promise<{ a: OpenPractice; b: OpenPractic
       envA,
     ),
   )
-  const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
-  const ids = NAMES.map((birthName) => addPatient(directory, { birthName, firstNames: 'Aude', birthDate: '1970-05-06' }, actorOf(a), testClock))
-  const [practitioner] = listPractitioners(directory).items
-  const month = await a.space.openDoc(agendaDocId(monthOf(TEST_TODAY)))
-  for (const start of STARTS) addAppointment(month, { start, durationMin: 30, practitionerId: practitioner!.id, title: 'Bilan' }, actorOf(a), testClock)
-  const patientId = ids[0]!
-  const noteId = addNote(await a.space.openDoc(patientDocId(patientId)), { date: TEST_TODAY, kind: 'session', text: NOTE }, actorOf(a), testClock)
-  await a.space.whenAcknowledged()
+  const { patientId, noteId } = await writeTestPractice(a, NAMES)
 
   const code = await getPairingCode(a.record.spaceId, envA)
   const envB = device('tablette')
