@@ -9,6 +9,8 @@
  *   GET  /v1/spaces/:spaceId/attachments/:hash   fetch it
  *   PUT  /v1/spaces/:spaceId/digests/:name       publish an encrypted digest (see digests.ts)
  *   GET  /v1/spaces/:spaceId/digests/:name       fetch it (HEAD: only its weight)
+ *   POST /v1/pairings, GET|DELETE /v1/pairings/:code            a joining device's pairing (pairings.ts)
+ *   POST /v1/spaces/:spaceId/pairings/:code/claim, PUT …/sealed, DELETE   the admin device's side
  *   GET  /*                    the built client, when a static dir is configured
  *
  * Every answer carries nosniff, no-referrer and a Content-Security-Policy (security-headers.ts).
@@ -35,6 +37,8 @@ import { mountMetricsRoute } from './metrics-route'
 import { securityHeaders } from './security-headers'
 import { spacesRoutes } from './spaces'
 import { mountStaticClient } from './static-client'
+import { adminPairingRoutes, joiningPairingRoutes } from './pairings'
+import { PairingMailbox } from '../pairing/pairing-mailbox'
 
 export interface AppDeps {
   storage: RelayStorage
@@ -50,6 +54,8 @@ export interface AppDeps {
   allowedOrigins: readonly string[]
   staticDir: string | null
   limits: Limits
+  /** The open pairings (default: its own, in memory). */
+  pairings?: PairingMailbox
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -62,11 +68,20 @@ export function createApp(deps: AppDeps): Hono {
   mountMetricsRoute(app, { metrics: deps.metrics, perimeter, token: deps.metricsToken ?? null })
 
   // Same-origin requests need no CORS; other pages only when the operator allowed their origin.
+  const corsForDevices = cors({
+    origin: (origin) => (deps.allowedOrigins.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowHeaders: ['content-type'],
+    exposeHeaders: ['retry-after'],
+    maxAge: 600,
+  })
+  app.use(Paths.pairings, corsForDevices)
+  app.use(`${Paths.pairings}/*`, corsForDevices)
   app.use(
     `${Paths.spaces}/*`,
     cors({
       origin: (origin) => (deps.allowedOrigins.includes(origin) ? origin : null),
-      allowMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
+      allowMethods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', ENROLMENT_HEADER, DIGEST_WEIGHT_HEADER],
       // A page reads a digest's version and weight, and why a HEAD was refused, from these
       // headers; and when to try again after a 429.
@@ -107,6 +122,16 @@ export function createApp(deps: AppDeps): Hono {
       maxDigestBytes: deps.limits.maxDigestBytes,
     }),
   )
+
+  const pairings = {
+    mailbox: deps.pairings ?? new PairingMailbox(),
+    storage: deps.storage,
+    perimeter,
+    logger: deps.logger,
+    maxBodyBytes: deps.limits.maxHttpBodyBytes,
+  }
+  app.route(Paths.pairings, joiningPairingRoutes(pairings))
+  app.route(Paths.spaces, adminPairingRoutes(pairings))
 
   if (deps.staticDir !== null) mountStaticClient(app, deps.staticDir)
 

@@ -62,6 +62,7 @@ export const Paths = {
   metrics: '/metrics',
   syncPrefix: '/v1/sync/',
   spaces: '/v1/spaces',
+  pairings: '/v1/pairings',
 } as const
 
 /** Header carrying the relay-wide enrolment secret when the operator set one. */
