@@ -24,6 +24,7 @@ import { deriveDeviceKeys, spaceKeysOf } from './device-keys'
 import { browserStorageManager, readStorageStatus, requestPersistence, type StorageManagerLike, type StorageStatus } from './durable-storage'
 import { writerIdOf } from '../../../../shared/src/envelope/entry-header'
 import { DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
+import { makeDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
 
 export type { PracticeRecord }
 
@@ -161,6 +162,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     memberId: null,
     credential,
     keys: await deriveDeviceKeys(spaceId, rootSecret),
+    identity: await makeDeviceIdentity(),
   }
   const space = await openSpace(stored, env)
   const clock = env.now ?? Date.now
@@ -183,8 +185,13 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
   return { record: publicRecord(stored), space }
 }
 
-/** Another device joins with the pairing code; it chooses who it is once the directory arrives. */
-export async function joinPractice(pairingCode: string, env: DeviceEnvironment = browserEnvironment): Promise<OpenPractice> {
+/**
+ * Another device joins with the pairing payload (space/pairing-code.ts) an administrator's device
+ * sealed to it (pairing.ts opens it, then calls this); it chooses who it is once the directory
+ * arrives. `identity` is the key pairs the pairing was sealed to; tests that join without the
+ * mailbox let one be made here.
+ */
+export async function joinPractice(pairingCode: string, env: DeviceEnvironment = browserEnvironment, identity?: DeviceIdentity): Promise<OpenPractice> {
   const info = decodePairingCode(pairingCode)
   // Check the code against the relay before storing anything: a stale code is refused here,
   // with a reason, rather than by a socket that keeps failing.
@@ -203,6 +210,7 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     credential: info.credential,
     keys: await deriveDeviceKeys(info.spaceId, info.rootSecret),
     hasSynced: existing?.hasSynced ?? false,
+    identity: identity ?? (await makeDeviceIdentity()),
   }
   await registry.put(stored)
   await registry.putRootSecret(info.spaceId, info.rootSecret)
@@ -221,10 +229,25 @@ export async function setMember(spaceId: string, memberId: string, env: DeviceEn
   return publicRecord(stored)
 }
 
-/** The code another device joins with: it carries the root secret (registry.ts says why it is kept). */
+/**
+ * The pairing payload another device joins with: it carries the root secret (registry.ts says why
+ * it is kept), so it only ever leaves this device sealed to the joining device's key (pairing.ts).
+ */
 export async function getPairingCode(spaceId: string, env: DeviceEnvironment = browserEnvironment): Promise<string> {
   const registry = new DeviceRegistry(env.idbPrefix)
   const [stored, rootSecret] = await Promise.all([registry.get(spaceId), registry.rootSecret(spaceId)])
   if (!stored || rootSecret === null) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   return encodePairingCode({ ...stored, rootSecret })
+}
+
+/** This device's own key pairs in `spaceId`, made and kept now if the record predates them. */
+export async function deviceIdentityOf(spaceId: string, env: DeviceEnvironment = browserEnvironment): Promise<{ identity: DeviceIdentity; credential: string; relayUrl: string }> {
+  const registry = new DeviceRegistry(env.idbPrefix)
+  const stored = await registry.get(spaceId)
+  if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  if (stored.identity === undefined) {
+    stored.identity = await makeDeviceIdentity()
+    await registry.put(stored)
+  }
+  return { identity: stored.identity, credential: stored.credential, relayUrl: stored.relayUrl }
 }

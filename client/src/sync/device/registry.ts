@@ -3,21 +3,24 @@
  *
  * IndexedDB database `<prefix>tournee-device`, version 2:
  *   practices  key spaceId → { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
- *                              keys: DeviceKeys (non-extractable CryptoKeys), hasSynced?: boolean }
+ *                              keys: DeviceKeys (non-extractable CryptoKeys), hasSynced?: boolean,
+ *                              identity?: this device's own key pairs (non-extractable private keys) }
  *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array }
  *
  * The two stores say what each holds. `practices` is what opening the practice needs: non-
  * extractable keys (device-keys.ts) that page script can use and never read. `pairing` holds the
  * practice's root secret, which reads everything: it is kept only so that this device can show the
- * pairing code to the next one (a practitioner pairs her phone from her tablet), read only then,
- * and never next to the working keys it would make pointless. Replacing it by keys sealed from
- * device to device is the device-registry work that follows.
+ * pairing payload for the next device (a practitioner pairs her phone from her tablet), read only
+ * then, sealed to that device's own key (pairing.ts) and never shown; and never next to the
+ * working keys it would make pointless. Keys by epoch, so that a revoked device's root secret
+ * stops reading what is written after, are the device-registry work that follows.
  *
  * `hasSynced` is set once the space first completed a sync with the relay. The registry and the
  * rooms are separate databases, and a browser may evict one and not the other: an empty main room
  * on a device that had synced means the local copy was erased, not that the practice is new.
  */
 import { DeviceStorageError } from '../errors'
+import { isDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
 import { isDeviceKeys, type DeviceKeys } from './device-keys'
 
 export interface PracticeRecord {
@@ -32,6 +35,12 @@ export interface StoredPractice extends PracticeRecord {
   credential: string
   keys: DeviceKeys
   hasSynced?: boolean
+  /**
+   * This device's own key pairs (shared/src/devices/device-identity.ts), made on the device: what
+   * other devices seal keys to, and what names it to them. Absent in a record written before
+   * devices had keys: made at the first need (device.ts, deviceIdentityOf).
+   */
+  identity?: DeviceIdentity
 }
 
 interface StoredPairing {
@@ -73,6 +82,7 @@ export class DeviceRegistry {
   /** A record written by a pre-release version (no working keys) cannot open the practice. */
   private checked(record: unknown): StoredPractice {
     const stored = record as StoredPractice
+    if (stored.identity !== undefined && !isDeviceIdentity(stored.identity)) delete stored.identity
     if (!isDeviceKeys(stored.keys)) {
       throw new DeviceStorageError('This device was paired by a pre-release version of Tournée: join the practice again with its pairing code')
     }

@@ -1,0 +1,173 @@
+/**
+ * Pairing a device without any secret typed, shown or sent in clear (issue 19; protocol in
+ * shared/src/devices/pairing-wire.ts, docs/sync-protocol.md « Pairing a device »):
+ *
+ *   joining device                        relay mailbox                 administrator's device
+ *   makes its key pairs; opens a pairing → code (10 chars, 10 min)
+ *   shows the code                                                    ← the person types it
+ *                                          ← claim with its keys ─────── gets the joining keys
+ *   sees the admin keys → shows           both screens show the same 6 digits (confirmation-code.ts)
+ *   the 6-digit code                                                  ← the person compares, accepts
+ *                                          ← sealed payload ──────────── seals the pairing payload
+ *   opens it with the confirmed keys                                     to the joining keys
+ *   → joins (device.ts, joinPractice)
+ *
+ * A pairing that is refused, expires, or whose sealed payload does not open with the keys the
+ * screens confirmed ends with a named PairingError, and the joining device has stored nothing:
+ * joinPractice runs only once the payload opened and the relay accepted its credential.
+ */
+import { confirmationCode } from '../../../../shared/src/devices/confirmation-code'
+import { makeDeviceIdentity, publicKeysOf, type DeviceIdentity, type DevicePublicKeys } from '../../../../shared/src/devices/device-identity'
+import { openPairing, PairingSealError, sealPairing } from '../../../../shared/src/devices/pairing-seal'
+import { normalizePairingCode } from '../../../../shared/src/devices/pairing-wire'
+import { PairingCodeError } from '../../../../shared/src/space/pairing-code'
+import { PairingClient } from '../relay/pairing-client'
+import { normalizeRelayUrl } from '../relay/relay-url'
+import { browserEnvironment, deviceIdentityOf, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from './device'
+import { PairingError, PairingFailure } from './pairing-errors'
+
+export { PairingError, PairingFailure }
+
+/** How often the joining device asks the relay where its pairing is. */
+export const PAIRING_POLL_MS = 1000
+
+export interface JoiningWait {
+  /** Called once, when an administrator's device claimed the pairing: the 6 digits to show. */
+  onConfirmation?: (code: string) => void
+  signal?: AbortSignal
+  pollMs?: number
+}
+
+/** A joining device's open pairing: the code to show, and the wait for an administrator. */
+export class JoiningPairing {
+  private admin: DevicePublicKeys | null = null
+
+  private constructor(
+    readonly code: string,
+    readonly expiresAt: number,
+    private readonly client: PairingClient,
+    private readonly identity: DeviceIdentity,
+    private readonly keys: DevicePublicKeys,
+    private readonly env: DeviceEnvironment,
+  ) {}
+
+  /** Makes this device's key pairs and opens a pairing on the relay at `relayUrl`. */
+  static async open(relayUrl: string, env: DeviceEnvironment = browserEnvironment): Promise<JoiningPairing> {
+    const client = new PairingClient({ relayUrl: normalizeRelayUrl(relayUrl), ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
+    const identity = await makeDeviceIdentity()
+    const keys = await publicKeysOf(identity)
+    const { code, expiresAt } = await client.open(keys)
+    return new JoiningPairing(code, expiresAt, client, identity, keys, env)
+  }
+
+  /** Until an administrator accepts (then joins and resolves), refuses, or the pairing expires. */
+  async wait(options: JoiningWait = {}): Promise<OpenPractice> {
+    const pollMs = options.pollMs ?? PAIRING_POLL_MS
+    for (;;) {
+      if (options.signal?.aborted) {
+        await this.client.cancel(this.code)
+        throw new PairingError(PairingFailure.Cancelled, 'Pairing cancelled on this device')
+      }
+      const state = await this.client.state(this.code)
+      switch (state.state) {
+        case 'waiting':
+          break
+        case 'claimed':
+          await this.confirm(state.admin, options)
+          break
+        case 'sealed':
+          await this.confirm(state.admin, options)
+          return this.join(state.sealed)
+        case 'refused':
+          throw new PairingError(PairingFailure.Refused, "The administrator's device refused this pairing")
+        case 'gone':
+          throw new PairingError(PairingFailure.Expired, 'The pairing expired, or another device collected it')
+      }
+      await sleep(pollMs, options.signal)
+    }
+  }
+
+  /** Gives up: the relay forgets the pairing. */
+  cancel(): Promise<void> {
+    return this.client.cancel(this.code)
+  }
+
+  /**
+   * The admin keys are those of the first claim this device saw: a relay that shows one key to
+   * compare and seals with another is caught here, before anything is opened.
+   */
+  private async confirm(admin: DevicePublicKeys, options: JoiningWait): Promise<void> {
+    if (this.admin === null) {
+      this.admin = admin
+      options.onConfirmation?.(await confirmationCode(this.code, admin, this.keys))
+      return
+    }
+    if (this.admin.agree !== admin.agree || this.admin.sign !== admin.sign) {
+      throw new PairingError(PairingFailure.Tampered, 'The relay changed the administrator keys during the pairing')
+    }
+  }
+
+  private async join(sealed: string): Promise<OpenPractice> {
+    const admin = this.admin!
+    let payload: string
+    try {
+      const bytes = await openPairing({ pairingId: this.code, own: this.identity, ownRole: 'joining', ownKeys: this.keys, peerKeys: admin }, sealed)
+      payload = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    } catch (error) {
+      if (error instanceof PairingSealError || error instanceof TypeError) {
+        throw new PairingError(PairingFailure.Tampered, 'The sealed pairing does not open with the confirmed keys', { cause: error })
+      }
+      throw error
+    }
+    try {
+      return await joinPractice(payload, this.env, this.identity)
+    } catch (error) {
+      // It opened with the confirmed keys, so an administrator sealed it; a payload this app cannot
+      // read is from a newer or broken app, and still nothing is stored.
+      if (error instanceof PairingCodeError) throw new PairingError(PairingFailure.Tampered, 'The sealed pairing holds no practice this app can read', { cause: error })
+      throw error
+    }
+  }
+}
+
+/** An administrator's device holding a claimed pairing: the 6 digits to compare, then accept or refuse. */
+export interface ClaimedPairing {
+  readonly code: string
+  readonly confirmation: string
+  accept(): Promise<void>
+  refuse(): Promise<void>
+}
+
+/** Claims the pairing a person typed the code of, for the practice `spaceId`. */
+export async function claimPairing(spaceId: string, typedCode: string, env: DeviceEnvironment = browserEnvironment): Promise<ClaimedPairing> {
+  const code = normalizePairingCode(typedCode)
+  if (code === null) throw new PairingError(PairingFailure.UnknownCode, 'A pairing code is 10 letters and digits')
+  const { identity, credential, relayUrl } = await deviceIdentityOf(spaceId, env)
+  const client = new PairingClient({ relayUrl, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
+  const space = { spaceId, credential }
+  const adminKeys = await publicKeysOf(identity)
+  const joiningKeys = await client.claim(space, code, adminKeys)
+  const confirmation = await confirmationCode(code, adminKeys, joiningKeys)
+  return {
+    code,
+    confirmation,
+    async accept() {
+      const payload = new TextEncoder().encode(await getPairingCode(spaceId, env))
+      const sealed = await sealPairing({ pairingId: code, own: identity, ownRole: 'admin', ownKeys: adminKeys, peerKeys: joiningKeys }, payload)
+      await client.seal(space, code, sealed)
+    },
+    refuse: () => client.refuse(space, code),
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
