@@ -7,6 +7,8 @@ import './app/zod-jitless'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import * as device from './sync/device/device'
+import { claimPairing, JoiningPairing } from './sync/device/pairing'
+import type { DeviceApi } from './app/device-api'
 import { App } from './app/App'
 import { registerAppUpdates } from './app/service-worker'
 import './styles/app.css'
@@ -30,8 +32,14 @@ const boot = device.loadPractice()
 // The service worker caches the app shell, so that the next start needs no network.
 const updates = registerAppUpdates()
 
+const deviceApi: DeviceApi = {
+  ...device,
+  openPairing: (relayUrl) => JoiningPairing.open(relayUrl),
+  claimPairing: (spaceId, code) => claimPairing(spaceId, code),
+}
+
 createRoot(container).render(
   <StrictMode>
-    <App boot={boot} device={device} preferences={localPreferences()} updates={updates} />
+    <App boot={boot} device={deviceApi} preferences={localPreferences()} updates={updates} />
   </StrictMode>,
 )

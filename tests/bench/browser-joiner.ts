@@ -1,10 +1,13 @@
 /**
  * Ours in Chromium (scenario a): what a person sees on a new tablet. A fresh browser context (its
  * own IndexedDB, as a device that never opened the app) loads the app the relay serves, then
- * joins as a person does — « Rejoindre un cabinet », the pairing code, « Rejoindre le cabinet » —
- * says who they are, and sees this week. Timed in the page (performance.now() when the DOM holds
- * it, before the browser paints it: within a frame) from the tap on « Rejoindre le cabinet » (the
- * app's code is loaded by then, as on a tablet showing the form):
+ * joins as a person does — « Rejoindre un cabinet », « Afficher un code d'appairage », the code
+ * accepted on an administrator's device (the bench plays it: claimPairingAs, the practice's payload
+ * sealed to the page's keys) — says who they are, and sees this week. Timed in the page
+ * (performance.now() when the DOM holds it, before the browser paints it: within a frame) from the
+ * administrator's acceptance (until 2026-12-07: from the tap on « Rejoindre le cabinet » of the
+ * pairing-code form; the page now hears of the acceptance at its next poll, within 250 ms; the
+ * app's code is loaded by then, as on a tablet showing its code):
  *
  *   chooser  « Qui êtes-vous ? » lists the practice's practitioners;
  *   week     this week's grid shows every appointment of the week (as listAppointments lists
@@ -25,6 +28,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
+import { claimPairingAs } from '../../client/src/sync/device/pairing'
+import { makeDeviceIdentity } from '../../shared/src/devices/device-identity'
+import { decodePairingCode } from '../../shared/src/space/pairing-code'
 import * as Y from 'yjs'
 import { listAppointments } from '../../shared/src/model/agenda'
 import { listPatients, patientDisplayName } from '../../shared/src/model/patients'
@@ -208,21 +214,22 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
     page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`))
     // This week, once the practice is open (the route is read when the practice opens).
     await page.goto(`${target.appUrl}/#/agenda/semaine`)
+    // The page shows a pairing code; the bench accepts it as an administrator's device would
+    // (an identity made here, the practice's payload sealed to the page's keys).
     await page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
-    await page.getByLabel("Code d'appairage").fill(target.code)
-    const submit = page.getByRole('button', { name: 'Rejoindre le cabinet' })
-    await submit.waitFor()
-    const profile = await startProfile(page)
-    const started = await inPage<number>(
-      page,
-      `
-      const button = [...document.querySelectorAll('form button[type="submit"]')].find((b) => b.textContent === arg)
-      if (!button) throw new Error('No « ' + arg + ' » button')
-      const now = performance.now()
-      button.click()
-      return now`,
-      'Rejoindre le cabinet',
+    await page.getByRole('button', { name: "Afficher un code d'appairage" }).click()
+    const shown = page.getByRole('status', { name: "Code d'appairage" })
+    await shown.waitFor({ timeout: timeoutMs })
+    const info = decodePairingCode(target.code)
+    const claimed = await claimPairingAs(
+      { relayUrl: target.appUrl, spaceId: info.spaceId, credential: info.credential, identity: await makeDeviceIdentity(), payload: async () => target.code },
+      (await shown.textContent()) ?? '',
     )
+    await page.getByRole('status', { name: 'Code de confirmation' }).waitFor({ timeout: timeoutMs })
+    const profile = await startProfile(page)
+    // From the administrator's acceptance (the page hears of it at its next poll, within 250 ms).
+    const started = await inPage<number>(page, 'return performance.now()', null)
+    await claimed.accept()
     const chooser = await pageTimeWhen(page, `« Qui êtes-vous ? » with ${target.practitioners} practitioners`, CHOOSER_SHOWN, target.practitioners, timeoutMs)
     const box = await inPage<{ x: number; y: number }>(
       page,

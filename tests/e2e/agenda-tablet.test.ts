@@ -14,7 +14,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { joinPractice } from '../../client/src/sync/device/device'
 import type { OpenPractice } from '../../client/src/sync/device/device'
 import type { Actor, AppointmentStatus } from '../../shared/src/model'
 import {
@@ -38,7 +37,7 @@ import { testClock } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
-import { createPractice, editor, eventually, nav, readPairingCode, statusText as statusTextOf, tapGrid } from './helpers/practice-steps'
+import { createPractice, editor, eventually, nav, pairNodeDevice, statusText as statusTextOf, tapGrid } from './helpers/practice-steps'
 import { longPressDrag, swipe, tap } from './helpers/touch'
 
 const screenshotDir = process.env.TOURNEE_SCREENSHOTS
@@ -117,8 +116,7 @@ describe('the agenda on a touch tablet, a full week of three practitioners', () 
   it('0. a practice on the tablet; a colleague’s device adds two practitioners, 100 patients and a full week', async () => {
     tablet = await openDevice(shared.browser, shared.relay, 'tablette', { touch: true })
     await createPractice(tablet.page, PRACTICE)
-    const code = await readPairingCode(tablet.page)
-    colleague = await joinPractice(code, nodeDeviceEnvironment('collegue'))
+    colleague = await pairNodeDevice(tablet.page, nodeDeviceEnvironment('collegue'))
     shared.closeAfter(colleague)
     const directory = await colleague.space.openDoc(DIRECTORY_DOC_ID)
     await eventually(() => listPractitioners(directory).items.length, 'the directory reaches the colleague').toBe(1)

@@ -23,6 +23,7 @@ import { VIEWPORT } from './helpers/browser'
 import { longPressDrag } from './helpers/touch'
 import { need, useTwoDevices } from './helpers/step-fixture'
 import {
+  acceptDevice,
   addAppointment,
   addPatient,
   agendaRows,
@@ -32,7 +33,7 @@ import {
   eventually,
   nav,
   pendingChanges,
-  readPairingCode,
+  showJoiningCode,
   tapGrid,
 } from './helpers/practice-steps'
 
@@ -78,10 +79,7 @@ describe.sequential('the agenda in Chromium, two devices, one relay', () => {
     await createPractice(a.page, { name: 'Cabinet des Lilas', practitioner: PRACTITIONER })
     await nav(a.page, 'Patients').click()
     await addPatient(a.page, PATIENT)
-    const code = await readPairingCode(a.page)
-    await b.page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
-    await b.page.getByLabel("Code d'appairage").fill(code)
-    await b.page.getByRole('button', { name: 'Rejoindre le cabinet' }).click()
+    await acceptDevice(a.page, await showJoiningCode(b.page), b.page)
     await b.page.getByRole('heading', { level: 1, name: 'Qui êtes-vous ?' }).waitFor()
     await b.page.getByLabel('Nom affiché').fill(SECOND)
     await b.page.getByRole('button', { name: 'Ajouter et continuer' }).click()

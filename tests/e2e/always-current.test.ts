@@ -21,7 +21,6 @@ import type { Page, WebSocketRoute } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { deriveSpaceKeys } from '../../shared/src/crypto/space-keys'
 import { addDays, agendaDocId, formatDayFr, monthOf } from '../../shared/src/model'
-import { decodePairingCode } from '../../shared/src/space/pairing-code'
 import { blindRoomName } from '../../shared/src/space/room-keys'
 import { roomOf } from '../../shared/src/space/rooms'
 import type { RelayProcess } from '../helpers/relay-process'
@@ -34,9 +33,9 @@ import {
   agendaRows,
   createPractice,
   eventually,
-  joinPractice,
   nav,
-  readPairingCode,
+  pairDevice,
+  practiceSecretsOf,
   statusText,
 } from './helpers/practice-steps'
 import type { Browser } from 'playwright-core'
@@ -125,8 +124,7 @@ describe.sequential('always current, never silently old', () => {
 
   it('1. two devices idle for three minutes stay « En ligne » throughout', async () => {
     await createPractice(a.page, PRACTICE)
-    const code = await readPairingCode(a.page)
-    await joinPractice(b.page, code, PRACTICE.practitioner)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
     for (const device of [a, b]) {
       await nav(device.page, 'Agenda').click()
       await eventually(() => connection(device), `${device.name} online`).toBe('En ligne')
@@ -190,11 +188,10 @@ describe.sequential('always current, never silently old', () => {
     await show(a.page, `#/agenda/jour/${OTHER_DAY}`)
     await addAppointment(a.page, { start: '09:00', title: 'Bilan ancien' })
     await eventually(() => connection(a), 'A has sent the booking').toBe('En ligne')
-    const code = await readPairingCode(a.page)
 
     // The relay's frames on C's socket of that month's room are held back until released: C's
     // background pass opens it soon after the join, and it must not arrive before C looks at it.
-    const pairing = decodePairingCode(code)
+    const pairing = await practiceSecretsOf(a.page)
     const heldRoom = await blindRoomName(await deriveSpaceKeys(pairing.spaceId, pairing.rootSecret), await roomOf(agendaDocId(monthOf(OTHER_DAY))))
     const held = { on: true, flushes: [] as Array<() => void> }
     const c = await openDevice(browser, relay, 'C', {
@@ -208,7 +205,7 @@ describe.sequential('always current, never silently old', () => {
       },
     })
     devices.push(c)
-    await joinPractice(c.page, code, PRACTICE.practitioner)
+    await pairDevice(a.page, c.page, PRACTICE.practitioner)
     await show(c.page, `#/agenda/jour/${OTHER_DAY}`)
     const banner = c.page.getByText('Rendez-vous de cette période en cours de réception…')
     await banner.waitFor({ timeout: 20_000 })

@@ -21,7 +21,7 @@ import { encodePng } from '../helpers/png'
 import type { RelayProcess } from '../helpers/relay-process'
 import { shownImage } from './helpers/attachment-tab'
 import { builtClientDir, launchChromium, openDevice, startAppRelay, type Device } from './helpers/browser'
-import { addAppointment, addPatient, createPractice, eventually, joinPractice, nav, pendingChanges, readPairingCode } from './helpers/practice-steps'
+import { addAppointment, addPatient, createPractice, eventually, nav, pairDevice, pendingChanges } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Glycines', practitioner: 'Apolline Ravenel' }
 const PATIENT = { birthName: 'Quintanel', firstNames: 'Eudoxie', display: 'Quintanel Eudoxie' }
@@ -144,8 +144,7 @@ describe.sequential('the app under its Content-Security-Policy, in Chromium', ()
 
   it('creating a practice, a second device joining, a patient, an appointment, the round and settings: no violation', async () => {
     await createPractice(a.page, PRACTICE)
-    const code = await readPairingCode(a.page)
-    await joinPractice(b.page, code, PRACTICE.practitioner)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
     await nav(a.page, 'Patients').click()
     await addPatient(a.page, PATIENT)
     await nav(a.page, 'Agenda').click()

@@ -9,8 +9,8 @@
 import 'fake-indexeddb/auto'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { createPractice as createNodePractice, getPairingCode } from '../../client/src/sync/device/device'
-import type { OpenPractice } from '../../client/src/sync/device/device'
+import { createPractice as createNodePractice } from '../../client/src/sync/device/device'
+import type { DeviceEnvironment, OpenPractice } from '../../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID, addAppointment, addPatient, agendaDocId, listPatients, listPractitioners, monthOf } from '../../shared/src/model'
 import type { Actor } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
@@ -18,7 +18,7 @@ import { TEST_TODAY, testClock } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
-import { addPatient as addPatientOnScreen, eventually, joinPractice, nav } from './helpers/practice-steps'
+import { addPatient as addPatientOnScreen, eventually, nav, pairFromNodeDevice } from './helpers/practice-steps'
 
 const PRACTITIONER = 'Gwenola Kerhervé'
 const PATIENTS = 1_500
@@ -34,7 +34,7 @@ describe('the decode worker in Chromium', () => {
   const shared = useAppRelayAndBrowser()
   let tablet: Device
   let colleague: OpenPractice
-  let code: string
+  let admin: { spaceId: string; env: DeviceEnvironment }
 
   it("a colleague's device writes a directory of 1,500 patients and today's appointment", async () => {
     const env = nodeDeviceEnvironment('colleague')
@@ -43,7 +43,7 @@ describe('the decode worker in Chromium', () => {
       env,
     )
     shared.closeAfter(colleague)
-    code = await getPairingCode(colleague.record.spaceId, env)
+    admin = { spaceId: colleague.record.spaceId, env }
     const directory = await colleague.space.openDoc(DIRECTORY_DOC_ID)
     const practitionerId = listPractitioners(directory).items[0]!.id
     const actor: Actor = { memberId: practitionerId, deviceId: colleague.record.deviceId }
@@ -60,7 +60,7 @@ describe('the decode worker in Chromium', () => {
 
   it('the tablet joins through the worker: names on the agenda, and a search finds a patient', async () => {
     tablet = await openDevice(shared.browser, shared.relay, 'tablette')
-    await joinPractice(tablet.page, code, PRACTITIONER)
+    await pairFromNodeDevice(admin, tablet.page, PRACTITIONER)
     await eventually(() => decodeWorkers(tablet.page).length, 'the decode worker started').toBe(1)
     await tablet.page.goto(`${shared.relay.url}/#/agenda/jour/${TEST_TODAY}`)
     await eventually(() => tablet.page.locator('ul.column__blocks > li').allTextContents(), "today's appointment with its patient").toEqual([

@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest'
 import { wipeStoredRelay } from '../helpers/hostile-storage'
 import { useTwoDevices } from './helpers/step-fixture'
-import { addAppointment, addPatient, createPractice, eventually, joinPractice, nav, patientLinks, pendingChanges, readPairingCode, statusText } from './helpers/practice-steps'
+import { addAppointment, addPatient, createPractice, eventually, nav, pairDevice, patientLinks, pendingChanges, statusText } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Tilleuls', practitioner: 'Solène Kervella' }
 const PATIENT = { birthName: 'Lagadec', firstNames: 'Yvon', display: 'Lagadec Yvon' }
@@ -33,7 +33,6 @@ describe.sequential('device-held state in Chromium', () => {
     await nav(a.page, 'Agenda').click()
     await addAppointment(a.page, { start: '11:00', title: VISIT })
     await eventually(() => pendingChanges(a), 'everything reached the relay').toBe(0)
-    const pairingCode = await readPairingCode(a.page)
     // The held state is written beside the envelopes, shortly after the docs open: the directory,
     // the manifest and the month each have their summary.
     const heldDocs = () =>
@@ -83,7 +82,7 @@ describe.sequential('device-held state in Chromium', () => {
     await eventually(() => pendingChanges(a), 'what it brought back reached the relay', RECONNECT_TIMEOUT).toBe(0)
 
     // A new device joins from the relay alone.
-    await joinPractice(b.page, pairingCode, PRACTICE.practitioner)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
     await eventually(async () => (await b.page.getByRole('list', { name: /^Rendez-vous de / }).first().textContent()) ?? '', 'the appointment, from the relay').toContain(VISIT)
     await nav(b.page, 'Patients').click()
     await eventually(() => patientLinks(b.page), 'the patient, from the relay').toContain(PATIENT.display)

@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { routeHref } from '../../client/src/app/route'
-import { getPairingCode, joinPractice } from '../../client/src/sync/device/device'
 import type { OpenPractice } from '../../client/src/sync/device/device'
 import type { Actor, AppointmentInput, PatientInput } from '../../shared/src/model'
 import {
@@ -31,7 +30,7 @@ import { TEST_TODAY, testClock } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
-import { createPractice, eventually, nav, pendingChanges, readPairingCode, statusText } from './helpers/practice-steps'
+import { createPractice, eventually, nav, pairNodeDevice, pendingChanges, statusText } from './helpers/practice-steps'
 
 // The README's screenshots are refreshed on request (TOURNEE_SCREENSHOTS=1 npm run test:e2e); an
 // ordinary run writes them to a scratch folder, so the work tree stays clean.
@@ -102,12 +101,8 @@ describe('the home-visit round', () => {
   it('a colleague’s device joins the practice created in the browser and books the day’s visits', async () => {
     device = await openDevice(shared.browser, shared.relay, 'tablette')
     await createPractice(device.page, PRACTICE)
-    const code = await readPairingCode(device.page)
-
-    const env = nodeDeviceEnvironment('collegue')
-    colleague = await joinPractice(code, env)
+    colleague = await pairNodeDevice(device.page, nodeDeviceEnvironment('collegue'))
     shared.closeAfter(colleague)
-    expect(await getPairingCode(colleague.record.spaceId, env)).toMatch(/^TOURNEE1\./)
     const directory = await colleague.space.openDoc(DIRECTORY_DOC_ID)
     await eventually(() => listPractitioners(directory).items.map((p) => p.displayName), 'the directory reaches the colleague').toEqual([
       PRACTICE.practitioner,

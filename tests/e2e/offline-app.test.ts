@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { Device } from './helpers/browser'
 import { useTwoDevices } from './helpers/step-fixture'
-import { addAppointment, createPractice, eventually, joinPractice, nav, pendingChanges, readPairingCode, statusText } from './helpers/practice-steps'
+import { addAppointment, createPractice, eventually, nav, pairDevice, pendingChanges, statusText } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Aubépines', practitioner: 'Solène Marchetti' }
 /** A title nobody else types, so that a match can only be the appointment written offline. */
@@ -48,8 +48,7 @@ describe.sequential('the app cold-starts offline, in Chromium', () => {
   it('reloads with no network and no relay into the agenda, takes an appointment, and sends it once back', async () => {
     const { a, b, relay } = setup()
     await createPractice(a.page, PRACTICE)
-    const pairingCode = await readPairingCode(a.page)
-    await joinPractice(b.page, pairingCode, PRACTICE.practitioner)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
     await nav(a.page, 'Agenda').click()
     const day = (await a.page.getByRole('heading', { level: 1 }).textContent()) ?? ''
     expect(day, 'the agenda opens on a day').toMatch(/^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d/)

@@ -17,7 +17,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { joinPractice } from '../../client/src/sync/device/device'
 import type { OpenPractice } from '../../client/src/sync/device/device'
 import type { Actor } from '../../shared/src/model'
 import {
@@ -38,7 +37,7 @@ import { TEST_TODAY, testClock } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
-import { addAppointment as bookInBrowser, createPractice, eventually, nav, readPairingCode } from './helpers/practice-steps'
+import { addAppointment as bookInBrowser, createPractice, eventually, nav, pairNodeDevice } from './helpers/practice-steps'
 
 const screenshotDir = process.env.TOURNEE_SCREENSHOTS
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
@@ -80,8 +79,7 @@ describe('a patient’s appointments on their page', () => {
   it('1. a colleague books the patient over fourteen months; the index lists those months only', async () => {
     device = await openDevice(shared.browser, shared.relay, 'tablette')
     await createPractice(device.page, PRACTICE)
-    const code = await readPairingCode(device.page)
-    colleague = await joinPractice(code, nodeDeviceEnvironment('collegue'))
+    colleague = await pairNodeDevice(device.page, nodeDeviceEnvironment('collegue'))
     shared.closeAfter(colleague)
     const directory = await colleague.space.openDoc(DIRECTORY_DOC_ID)
     await eventually(() => listPractitioners(directory).items.length, 'the directory reaches the colleague').toBe(1)

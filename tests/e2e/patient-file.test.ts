@@ -18,7 +18,7 @@ import { encodePng } from '../helpers/png'
 import { shownImage } from './helpers/attachment-tab'
 import { startTwoDevices } from './helpers/browser'
 import type { Device, TwoDevices } from './helpers/browser'
-import { addAppointment, addPatient, createPractice, eventually, joinPractice, nav, readPairingCode, statusText } from './helpers/practice-steps'
+import { addAppointment, addPatient, createPractice, eventually, nav, pairDevice, statusText } from './helpers/practice-steps'
 
 const screenshotDir = process.env.TOURNEE_SCREENSHOTS
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
@@ -100,8 +100,7 @@ describe.sequential('the clinical file on two devices', () => {
 
   it('1. both devices open the same patient file', async () => {
     await createPractice(a.page, PRACTICE)
-    const code = await readPairingCode(a.page)
-    await joinPractice(b.page, code, PRACTICE.practitioner)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
     await nav(a.page, 'Patients').click()
     await addPatient(a.page, PATIENT)
     for (const device of [a, b]) {

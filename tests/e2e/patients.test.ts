@@ -13,7 +13,7 @@ import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { Device } from './helpers/browser'
 import { need, useTwoDevices } from './helpers/step-fixture'
-import { createPractice, eventually, joinPractice, nav, patientLinks, readPairingCode, statusText } from './helpers/practice-steps'
+import { createPractice, eventually, nav, pairDevice, patientLinks, statusText } from './helpers/practice-steps'
 
 const screenshotDir = process.env.TOURNEE_SCREENSHOTS
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
@@ -86,9 +86,8 @@ describe.sequential('patient files in Chromium, two devices, one relay', () => {
     const { a, b } = setup()
     await createPractice(a.page, PRACTICE)
     await nav(a.page, 'Patients').click()
-    const code = await readPairingCode(a.page)
     shared.devices.a = await deviceIdOf(a)
-    await joinPractice(b.page, code, PRACTICE.practitioner)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
     shared.devices.b = await deviceIdOf(b)
     expect(shared.devices.a).not.toBe(shared.devices.b)
     shared.joined = true

@@ -11,14 +11,14 @@
 import 'fake-indexeddb/auto'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { createPractice as createNodePractice, getPairingCode } from '../../client/src/sync/device/device'
+import { createPractice as createNodePractice } from '../../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID, addAppointment, addDays, addPatient, agendaDocId, formatDayFr, listPractitioners, monthOf, startOfWeek } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
 import { PINNED_TEST_DAYS } from '../helpers/pinned-days'
 import { clockOn } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
-import { eventually, joinPractice, nav } from './helpers/practice-steps'
+import { eventually, nav, pairFromNodeDevice } from './helpers/practice-steps'
 
 const PRACTITIONER = 'Armelle Kerbrat'
 const PATIENT = { birthName: 'Tréguier', firstNames: 'Maëlys', address: { line1: '4 rue des Dames', postalCode: '29000', city: 'Quimper' } }
@@ -65,7 +65,7 @@ describe('the agenda on the days that break calendars', () => {
       const tablet = await openDevice(shared.browser, shared.relay, `tablette-${day}`, { clock })
       try {
         const { page } = tablet
-        await joinPractice(page, await getPairingCode(colleague.record.spaceId, env), PRACTITIONER)
+        await pairFromNodeDevice({ spaceId: colleague.record.spaceId, env }, page, PRACTITIONER)
         // Today, by the tablet's clock, in the practice's zone.
         await page.getByRole('heading', { level: 1, name: new RegExp(`^${formatDayFr(day)}`) }).waitFor()
         await eventually(() => blocksOn(page, day), 'today shows the home visit').toEqual(shows(day))

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { need, useTwoDevices } from './helpers/step-fixture'
-import { createPractice, eventually, joinPractice, nav, readPairingCode } from './helpers/practice-steps'
+import { createPractice, eventually, nav, pairDevice } from './helpers/practice-steps'
 
 const screenshotDir = process.env.TOURNEE_SCREENSHOTS
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
@@ -48,8 +48,7 @@ describe.sequential('Réglages: practitioners and appointment kinds, on two devi
   it('1. a practice on A, joined by B; both open Réglages', async () => {
     const { a, b } = setup()
     await createPractice(a.page, PRACTICE)
-    const code = await readPairingCode(a.page)
-    await joinPractice(b.page, code, PRACTICE.practitioner)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
     await nav(b.page, 'Réglages').click()
     await section(a.page, 'Praticiens').waitFor()
     expect(await rows(a.page, 'Praticiens actifs')).toEqual([`${PRACTICE.practitioner} Masseur-kinésithérapeute · cet appareil`])

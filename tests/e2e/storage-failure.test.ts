@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, openDevice, startAppRelay } from './helpers/browser'
 import type { Device } from './helpers/browser'
 import type { RelayProcess } from '../helpers/relay-process'
-import { addPatient, createPractice, eventually, joinPractice, nav, patientLinks, pendingChanges, readPairingCode } from './helpers/practice-steps'
+import { addPatient, createPractice, eventually, nav, pairDevice, patientLinks, pendingChanges } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet du Quai', practitioner: 'Solène Marchadier' }
 const PATIENT = { birthName: 'Vaucanson', firstNames: 'Aurèle', display: 'Vaucanson Aurèle' }
@@ -93,7 +93,7 @@ describe.sequential('a local write refused by a full quota, in Chromium', () => 
   it('shows the failure at once, sends the change anyway, and clears once storage works again', async () => {
     await createPractice(a.page, PRACTICE)
     await eventually(() => pendingChanges(a), 'the new practice reaches the relay').toBe(0)
-    await joinPractice(b.page, await readPairingCode(a.page), PRACTICE.practitioner)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
     await nav(a.page, 'Patients').click()
     await nav(b.page, 'Patients').click()
 

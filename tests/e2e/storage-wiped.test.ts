@@ -1,11 +1,12 @@
 /**
  * A device whose site data the browser erased (Safari's 7-day rule, "clear site data", eviction):
  * in Chromium, CDP Storage.clearDataForOrigin with every storage type, then the app reopened. The
- * first-run screen explains that the pairing code brings everything back, and it does.
+ * first-run screen explains that pairing it again from another device of the practice brings
+ * everything back, and it does.
  */
 import { describe, expect, it } from 'vitest'
 import { useTwoDevices } from './helpers/step-fixture'
-import { addAppointment, addPatient, createPractice, eventually, joinPractice, nav, patientLinks, pendingChanges, readPairingCode } from './helpers/practice-steps'
+import { addAppointment, addPatient, createPractice, eventually, nav, pairDevice, patientLinks, pendingChanges } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Glycines', practitioner: 'Armelle Dufresnoy' }
 const PATIENT = { birthName: 'Pradeilles', firstNames: 'Gaspard', display: 'Pradeilles Gaspard' }
@@ -14,16 +15,16 @@ const VISIT = 'Pansement à domicile'
 describe.sequential('site data erased, in Chromium', () => {
   const setup = useTwoDevices()
 
-  it('explains on the first-run screen how to get everything back, and the pairing code does it', async () => {
-    const { a, relay } = setup()
+  it('explains on the first-run screen how to get everything back, and pairing it again from another device does it', async () => {
+    const { a, b, relay } = setup()
     await createPractice(a.page, PRACTICE)
     await nav(a.page, 'Patients').click()
     await addPatient(a.page, PATIENT)
     await nav(a.page, 'Agenda').click()
     await addAppointment(a.page, { start: '10:30', title: VISIT })
     await eventually(() => pendingChanges(a), 'everything reached the relay').toBe(0)
-    // The person kept the code (or reads it on another device of the practice).
-    const pairingCode = await readPairingCode(a.page)
+    // A second device of the practice, which will add this one back.
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
 
     // With the app installed, the origin's data includes the service worker and its cache of the
     // app shell: "clear site data" erases them too, and the reopen below loads from the relay.
@@ -59,9 +60,9 @@ describe.sequential('site data erased, in Chromium', () => {
 
     await page.getByRole('heading', { level: 1, name: 'Bienvenue dans Tournée' }).waitFor()
     const explanation = page.getByText(/le navigateur a effacé ses données/)
-    expect(await explanation.textContent()).toMatch(/choisissez « Rejoindre un cabinet » et saisissez à nouveau le code d'appairage/)
+    expect(await explanation.textContent()).toMatch(/choisissez « Rejoindre un cabinet » et faites-le ajouter depuis un autre appareil du cabinet/)
 
-    await joinPractice(page, pairingCode, PRACTICE.practitioner)
+    await pairDevice(b.page, page, PRACTICE.practitioner)
     try {
       await eventually(async () => (await page.getByRole('list', { name: /^Rendez-vous de / }).first().textContent()) ?? '', 'the appointment is back').toContain(VISIT)
     } catch (error) {

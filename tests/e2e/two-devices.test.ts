@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest'
 import { TEST_TODAY } from '../helpers/test-clock'
 import type { Device } from './helpers/browser'
 import { need, useTwoDevices } from './helpers/step-fixture'
-import { addAppointment, agendaRows } from './helpers/practice-steps'
+import { acceptDevice, addAppointment, agendaRows, confirmationShown, showJoiningCode } from './helpers/practice-steps'
 
 // The README's screenshots are refreshed on request (TOURNEE_SCREENSHOTS=1 npm run test:e2e); an
 // ordinary test run writes them to a scratch folder, so `npm test` leaves the work tree clean.
@@ -110,9 +110,8 @@ async function addPatient(page: Page, patient: { birthName: string; firstNames: 
 
 describe.sequential('two devices in Chromium, one relay', () => {
   /** What the steps hand to each other; null until the step that sets it has passed. */
-  const shared: { day: string | null; pairingCode: string | null; joined: boolean; offlineEdits: boolean } = {
+  const shared: { day: string | null; joined: boolean; offlineEdits: boolean } = {
     day: null,
-    pairingCode: null,
     joined: false,
     offlineEdits: false,
   }
@@ -142,19 +141,22 @@ describe.sequential('two devices in Chromium, one relay', () => {
     shared.day = day
   })
 
-  it('2. pairs device B with the code shown in Réglages on A, and B says who holds it', async () => {
+  it('2. pairs device B: B shows a code, A types it, both show the same six digits, A accepts, and B says who holds it', async () => {
     const { a, b } = setup()
     const day = need(shared.day, 'a practice on A (step 1)')
 
+    const code = await showJoiningCode(b.page)
+    // Nothing on B's screen reads the practice: a code to type, then six digits to compare.
+    expect(await b.page.locator('body').innerText()).not.toMatch(/TOURNEE1\./)
     await nav(a.page, 'Réglages').click()
-    const codeField = a.page.getByLabel("Code d'appairage")
-    expect(await codeField.getAttribute('readonly'), 'the pairing code is read-only').not.toBeNull()
-    await eventually(() => codeField.inputValue(), 'the pairing code is shown').toMatch(/^TOURNEE1\./)
-    const pairingCode = await codeField.inputValue()
-
-    await b.page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
-    await b.page.getByLabel("Code d'appairage").fill(pairingCode)
-    await b.page.getByRole('button', { name: 'Rejoindre le cabinet' }).click()
+    const adding = a.page.getByRole('region', { name: 'Ajouter un appareil' })
+    await adding.getByLabel('Code affiché sur le nouvel appareil').fill(`${code.slice(0, 5).toLowerCase()} ${code.slice(5)}`)
+    await adding.getByRole('button', { name: 'Continuer' }).click()
+    const digits = await confirmationShown(a.page)
+    expect(digits).toMatch(/^\d{6}$/)
+    expect(await confirmationShown(b.page), 'both screens show the same confirmation code').toBe(digits)
+    await adding.getByRole('button', { name: "Codes identiques : ajouter l'appareil" }).click()
+    await adding.getByText('Appareil ajouté').waitFor()
 
     await b.page.getByRole('heading', { level: 1, name: 'Qui êtes-vous ?' }).waitFor()
     const choices = b.page.getByRole('list', { name: 'Praticiens du cabinet' })
@@ -164,7 +166,6 @@ describe.sequential('two devices in Chromium, one relay', () => {
     await b.page.getByRole('heading', { level: 1, name: day }).waitFor()
     await nav(b.page, 'Agenda').waitFor()
     await eventually(() => connection(b), 'device B reaches the relay').toBe('En ligne')
-    shared.pairingCode = pairingCode
     shared.joined = true
   })
 
@@ -289,22 +290,39 @@ describe.sequential('two devices in Chromium, one relay', () => {
     await eventually(() => connection(b), 'B reopened online').toBe('En ligne')
   })
 
-  it('6. a damaged pairing code is refused with a reason, and nothing is stored', async () => {
+  it('6. a mistyped code is refused on A, a sealed pairing altered on the way is refused on C, and nothing is stored', async () => {
     const fixtureNow = setup()
-    const pairingCode = need(shared.pairingCode, 'the pairing code read in step 2')
+    const { a } = fixtureNow
+    need(shared.joined, 'device B paired (step 2)')
     const c = await fixtureNow.openDevice('C')
     try {
       const page = c.page
-      await page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
-      const field = page.getByLabel("Code d'appairage")
-      // Half a code: what a truncated copy-paste gives.
-      await field.fill(pairingCode.slice(0, Math.floor(pairingCode.length / 2)))
-      await page.getByRole('button', { name: 'Rejoindre le cabinet' }).click()
+      // The relay's answer that carries the sealed keys is altered on its way to C: one bit.
+      await page.route(/\/v1\/pairings\/[0-9A-Z]{10}$/, async (route) => {
+        const response = await route.fetch()
+        const state = (await response.json()) as { state: string; sealed?: string }
+        if (state.state === 'sealed' && state.sealed) {
+          const last = state.sealed.at(-2) === 'A' ? 'B' : 'A'
+          state.sealed = state.sealed.slice(0, -2) + last + state.sealed.slice(-1)
+        }
+        await route.fulfill({ response, json: state })
+      })
+      const code = await showJoiningCode(page)
 
-      const reason = "Code d'appairage illisible : copiez-le à nouveau, en entier."
-      await page.getByRole('alert').filter({ hasText: reason }).waitFor()
+      await nav(a.page, 'Réglages').click()
+      const adding = a.page.getByRole('region', { name: 'Ajouter un appareil' })
+      const field = adding.getByLabel('Code affiché sur le nouvel appareil')
+      const wrong = (code[0] === '7' ? '8' : '7') + code.slice(1)
+      await field.fill(wrong)
+      await adding.getByRole('button', { name: 'Continuer' }).click()
+      const unknown = "Aucun appareil n'attend sous ce code"
+      await adding.getByText(unknown).first().waitFor()
       expect(await field.getAttribute('aria-invalid')).toBe('true')
-      expect(await description(field)).toContain(reason)
+      expect(await description(field)).toContain(unknown)
+
+      await acceptDevice(a.page, code, page)
+      const reason = "L'appairage a été altéré en chemin : rien n'a été enregistré."
+      await page.getByRole('alert').filter({ hasText: reason }).waitFor()
 
       const stored = await page.evaluate(async () => {
         const names = (await indexedDB.databases()).map((d) => d.name ?? '')

@@ -10,8 +10,8 @@
 import 'fake-indexeddb/auto'
 import type { Locator, Page, WebSocketRoute } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { createPractice as createNodePractice, getPairingCode } from '../../client/src/sync/device/device'
-import type { OpenPractice } from '../../client/src/sync/device/device'
+import { createPractice as createNodePractice } from '../../client/src/sync/device/device'
+import type { DeviceEnvironment, OpenPractice } from '../../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID, addAppointment, addPatient, agendaDocId, listPractitioners, monthOf } from '../../shared/src/model'
 import type { Actor } from '../../shared/src/model'
 import { nodeDeviceEnvironment } from '../helpers/node-device'
@@ -19,7 +19,7 @@ import { TEST_TODAY, testClock } from '../helpers/test-clock'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { openDevice } from './helpers/browser'
 import type { Device } from './helpers/browser'
-import { eventually, joinPractice } from './helpers/practice-steps'
+import { eventually, pairFromNodeDevice } from './helpers/practice-steps'
 
 const PRACTITIONER = 'Romane Castagnède'
 /** Names nobody else types, so that a match can only be what this test wrote. */
@@ -40,7 +40,7 @@ describe('a new tablet and the week digest', () => {
   let colleague: OpenPractice
   let actor: Actor
   let practitionerId: string
-  let code: string
+  let admin: { spaceId: string; env: DeviceEnvironment }
   let held: WebSocketRoute[] | null = []
   const today = TEST_TODAY
 
@@ -51,7 +51,7 @@ describe('a new tablet and the week digest', () => {
       env,
     )
     shared.closeAfter(colleague)
-    code = await getPairingCode(colleague.record.spaceId, env)
+    admin = { spaceId: colleague.record.spaceId, env }
     const directory = await colleague.space.openDoc(DIRECTORY_DOC_ID)
     practitionerId = listPractitioners(directory).items[0]!.id
     actor = { memberId: practitionerId, deviceId: colleague.record.deviceId }
@@ -73,7 +73,7 @@ describe('a new tablet and the week digest', () => {
       if (held === null) socket.connectToServer()
       else held.push(socket)
     })
-    await joinPractice(tablet.page, code, PRACTITIONER)
+    await pairFromNodeDevice(admin, tablet.page, PRACTITIONER)
     await eventually(() => blockTexts(tablet.page), 'the week from the digest').toEqual([
       expect.stringContaining(`${PATIENT.birthName} ${PATIENT.firstNames}`),
       expect.stringContaining('Réunion de cabinet'),

@@ -1,14 +1,17 @@
 import { createContext, useContext } from 'react'
 import type * as device from '../sync/device/device'
+import type { ClaimedPairing, JoiningPairing } from '../sync/device/pairing'
 
 /**
- * The device registry calls the screens make (create, join, choose a member, show the pairing
- * code). main.tsx passes the real module; a test can pass its own.
+ * The device registry calls the screens make (create, pair, choose a member). main.tsx passes the
+ * real calls; a test can pass its own.
  */
-export type DeviceApi = Pick<
-  typeof device,
-  'createPractice' | 'joinPractice' | 'setMember' | 'getPairingCode' | 'getStorageStatus' | 'requestPersistentStorage'
->
+export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'getStorageStatus' | 'requestPersistentStorage'> & {
+  /** This device wants to join: its key pairs made, a pairing opened on the relay (pairing.ts). */
+  openPairing(relayUrl: string): Promise<JoiningPairing>
+  /** An administrator typed the code another device shows. */
+  claimPairing(spaceId: string, code: string): Promise<ClaimedPairing>
+}
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)
 

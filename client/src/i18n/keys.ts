@@ -3,13 +3,12 @@
  * refusals). The template literal types make the compiler check that every code has a message.
  */
 import type { IssueCode, Profession } from '../../../shared/src/model'
-import type { PairingCodeError, RefusalReason, RelayFailure } from '../sync/errors'
+import type { RefusalReason, RelayFailure } from '../sync/errors'
+import type { PairingFailure } from '../sync/device/pairing-errors'
 import type { PlainKey } from './dictionary'
 
 /** Why the relay refused creating or joining a practice. */
 export type RelayErrorReason = RelayFailure
-/** Why a pairing code was refused. */
-export type PairingErrorCode = PairingCodeError['code']
 
 export function issueKey(code: IssueCode): PlainKey {
   const key: `issue.${IssueCode}` = `issue.${code}`
@@ -26,8 +25,9 @@ export function relayErrorKey(reason: RelayErrorReason): PlainKey {
   return key
 }
 
-export function pairingErrorKey(code: PairingErrorCode): PlainKey {
-  const key: `pairingError.${PairingErrorCode}` = `pairingError.${code}`
+/** Why a pairing did not complete (sync/device/pairing-errors.ts). */
+export function pairingFailureKey(failure: PairingFailure): PlainKey {
+  const key: `pairingFailure.${PairingFailure}` = `pairingFailure.${failure}`
   return key
 }
 

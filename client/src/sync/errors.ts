@@ -9,7 +9,6 @@
  *                   transient or request-specific ones (unreachable, too large, not found...)
  *   RelayError      a failed relay call (HTTP or socket), with its RelayFailure and status
  */
-export { PairingCodeError } from '../../../shared/src/space/pairing-code'
 
 export const RefusalReason = {
   /** Credential unknown or revoked. */

@@ -135,12 +135,11 @@ export function adminPairingRoutes(deps: PairingsDeps): Hono {
     if (!body.ok) return body.response
     const { spaceId, code } = checked.value
     const claimed = deps.mailbox.claim(code, spaceId, body.value.admin)
-    if (!claimed.ok) {
-      if (claimed.reason === 'unknown') return unknown(c)
-      return c.json<ErrorBody>({ error: 'This pairing is already being accepted by another device', field: 'code' }, 409)
-    }
+    // Every outcome is a 200 that says which: a code mistyped by a person is an ordinary answer,
+    // and a browser logs every 4xx of a page as an error in its console (like the digests' 204).
+    if (!claimed.ok) return c.json({ outcome: claimed.reason }, 200)
     deps.logger.info('pairing_claimed', { spaceId })
-    return c.json({ joining: claimed.joining }, 200)
+    return c.json({ outcome: 'claimed', joining: claimed.joining }, 200)
   })
 
   app.put('/:spaceId/pairings/:code/sealed', async (c) => {

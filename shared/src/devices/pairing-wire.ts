@@ -10,7 +10,7 @@
  *   POST   /v1/pairings                       { joining }                 → 201 { code, expiresAt }
  *   GET    /v1/pairings/:code                 (the joining device polls)  → 200 PairingState
  *   DELETE /v1/pairings/:code                 (the joining device gives up)→ 204
- *   POST   /v1/spaces/:spaceId/pairings/:code/claim   Bearer, { admin }    → 200 { joining }
+ *   POST   /v1/spaces/:spaceId/pairings/:code/claim   Bearer, { admin }    → 200 ClaimOutcome
  *   PUT    /v1/spaces/:spaceId/pairings/:code/sealed  Bearer, { sealed }   → 204
  *   DELETE /v1/spaces/:spaceId/pairings/:code         Bearer (refused)     → 204
  *
@@ -39,6 +39,17 @@ export const PublicKeysSchema = z.object({
 export const OpenPairingBody = z.object({ joining: PublicKeysSchema }).strict()
 export const ClaimPairingBody = z.object({ admin: PublicKeysSchema }).strict()
 export const SealedPairingBody = z.object({ sealed: z.string().min(1).max(MAX_SEALED_CHARS).regex(/^[A-Za-z0-9_-]+$/) }).strict()
+
+/**
+ * A claim's answer, always a 200: a mistyped code is an ordinary outcome for the person typing it
+ * (a browser logs every 4xx of a page as a console error). `taken`: another claim came first.
+ */
+export const ClaimOutcome = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('claimed'), joining: PublicKeysSchema }),
+  z.object({ outcome: z.literal('unknown') }),
+  z.object({ outcome: z.literal('taken') }),
+])
+export type ClaimOutcome = z.infer<typeof ClaimOutcome>
 
 export const PairingState = z.discriminatedUnion('state', [
   z.object({ state: z.literal('waiting'), expiresAt: z.number() }),

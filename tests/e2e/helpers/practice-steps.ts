@@ -7,6 +7,8 @@ import { expect } from 'vitest'
 import { DEFAULT_FRAME, minuteOfDay } from '../../../client/src/views/agenda/grid-layout'
 import { formatTimeFr } from '../../../shared/src/model/dates'
 import type { Device } from './browser'
+import type { DeviceEnvironment, OpenPractice } from '../../../client/src/sync/device/device'
+import { claimPairing, JoiningPairing } from '../../../client/src/sync/device/pairing'
 
 export const SYNC_TIMEOUT = 20_000
 
@@ -41,23 +43,54 @@ export async function createPractice(page: Page, practice: { name: string; pract
   await nav(page, 'Agenda').waitFor()
 }
 
-export async function readPairingCode(page: Page): Promise<string> {
-  await nav(page, 'Réglages').click()
-  const codeField = page.getByLabel("Code d'appairage")
-  await expect.poll(() => codeField.inputValue(), { timeout: SYNC_TIMEOUT }).toMatch(/^TOURNEE1\./)
-  return codeField.inputValue()
+/** The joining page: « Rejoindre un cabinet » → « Afficher un code d'appairage »; the code it shows, ungrouped. */
+export async function showJoiningCode(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
+  await page.getByRole('button', { name: "Afficher un code d'appairage" }).click()
+  const shown = page.getByRole('status', { name: "Code d'appairage" })
+  await expect.poll(async () => ((await shown.textContent()) ?? '').replace('-', ''), { timeout: SYNC_TIMEOUT }).toMatch(/^[0-9A-Z]{10}$/)
+  return ((await shown.textContent()) ?? '').replace('-', '')
 }
 
-export async function joinPractice(page: Page, pairingCode: string, practitioner: string): Promise<void> {
-  await page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
-  await page.getByLabel("Code d'appairage").fill(pairingCode)
-  await page.getByRole('button', { name: 'Rejoindre le cabinet' }).click()
-  await page.getByRole('heading', { level: 1, name: 'Qui êtes-vous ?' }).waitFor()
+/** The six digits a page shows as « Code de confirmation » (joining or administrator side), without the space. */
+export async function confirmationShown(page: Page): Promise<string> {
+  const shown = page.getByRole('status', { name: 'Code de confirmation' })
+  await shown.waitFor({ timeout: SYNC_TIMEOUT })
+  return ((await shown.textContent()) ?? '').replace(/\s/g, '')
+}
+
+/**
+ * The administrator's page types `code` in Réglages › Ajouter un appareil and reads the six digits;
+ * when the joining page is a browser page too, they must be the ones it shows, as a person checks
+ * before accepting. Returns the digits.
+ */
+export async function acceptDevice(adminPage: Page, code: string, joiningPage?: Page): Promise<string> {
+  await nav(adminPage, 'Réglages').click()
+  const section = adminPage.getByRole('region', { name: 'Ajouter un appareil' })
+  await section.getByLabel('Code affiché sur le nouvel appareil').fill(code)
+  await section.getByRole('button', { name: 'Continuer' }).click()
+  const digits = await confirmationShown(adminPage)
+  if (joiningPage) expect(await confirmationShown(joiningPage)).toBe(digits)
+  await section.getByRole('button', { name: "Codes identiques : ajouter l'appareil" }).click()
+  await section.getByText('Appareil ajouté').waitFor({ timeout: SYNC_TIMEOUT })
+  return digits
+}
+
+/** Once paired, the joining page says who holds it. */
+export async function chooseMember(page: Page, practitioner: string): Promise<void> {
+  await page.getByRole('heading', { level: 1, name: 'Qui êtes-vous ?' }).waitFor({ timeout: SYNC_TIMEOUT })
   await page
     .getByRole('list', { name: 'Praticiens du cabinet' })
     .getByRole('button', { name: new RegExp(`^${practitioner}`) })
     .click()
   await nav(page, 'Agenda').waitFor()
+}
+
+/** A device added as a person does it: code on the new page, typed and accepted on the administrator's. */
+export async function pairDevice(adminPage: Page, joiningPage: Page, practitioner: string): Promise<void> {
+  const code = await showJoiningCode(joiningPage)
+  await acceptDevice(adminPage, code, joiningPage)
+  await chooseMember(joiningPage, practitioner)
 }
 
 export async function addPatient(page: Page, patient: { birthName: string; firstNames: string }): Promise<void> {
@@ -125,4 +158,45 @@ export async function agendaRows(page: Page, dayLabel: string): Promise<string[]
   const rows: string[] = []
   for (const list of await lists.all()) rows.push(...(await list.getByRole('listitem').allTextContents()))
   return rows
+}
+
+/** A simulated (Node) device added from the administrator's browser page; the app's relay serves the page. */
+export async function pairNodeDevice(adminPage: Page, env: DeviceEnvironment): Promise<OpenPractice> {
+  const pairing = await JoiningPairing.open(new URL(adminPage.url()).origin, env)
+  const joined = pairing.wait({ pollMs: 50 })
+  await acceptDevice(adminPage, pairing.code)
+  return joined
+}
+
+/** A browser page added from a simulated (Node) administrator device of `spaceId`. */
+export async function pairFromNodeDevice(admin: { spaceId: string; env: DeviceEnvironment }, page: Page, practitioner: string): Promise<void> {
+  const code = await showJoiningCode(page)
+  const claimed = await claimPairing(admin.spaceId, code, admin.env)
+  expect(await confirmationShown(page)).toBe(claimed.confirmation)
+  await claimed.accept()
+  await chooseMember(page, practitioner)
+}
+
+/**
+ * The space id and root secret a browser device holds (its device registry in IndexedDB): what a
+ * test that plays the relay's part needs to name a room. Nothing on screen shows them any more.
+ */
+export async function practiceSecretsOf(page: Page): Promise<{ spaceId: string; rootSecret: Uint8Array }> {
+  const read = await page.evaluate(
+    () =>
+      new Promise<{ spaceId: string; rootSecret: number[] }>((resolve, reject) => {
+        const open = indexedDB.open('tournee-device')
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const request = open.result.transaction('pairing').objectStore('pairing').getAll()
+          request.onerror = () => reject(request.error)
+          request.onsuccess = () => {
+            const [record] = request.result as Array<{ spaceId: string; rootSecret: Uint8Array }>
+            if (!record) return reject(new Error('No practice on this device'))
+            resolve({ spaceId: record.spaceId, rootSecret: [...record.rootSecret] })
+          }
+        }
+      }),
+  )
+  return { spaceId: read.spaceId, rootSecret: Uint8Array.from(read.rootSecret) }
 }

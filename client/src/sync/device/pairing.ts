@@ -28,13 +28,19 @@ import { PairingError, PairingFailure } from './pairing-errors'
 
 export { PairingError, PairingFailure }
 
-/** How often the joining device asks the relay where its pairing is. */
+/** How often the joining device asks the relay where its pairing is, until an administrator claims it. */
 export const PAIRING_POLL_MS = 1000
+/**
+ * Then, while the person compares the digits and accepts: the practice opens a quarter of a
+ * second after the tap at most, for a few requests a second during the seconds a comparison takes.
+ */
+export const CLAIMED_POLL_MS = 250
 
 export interface JoiningWait {
   /** Called once, when an administrator's device claimed the pairing: the 6 digits to show. */
   onConfirmation?: (code: string) => void
   signal?: AbortSignal
+  /** Both poll periods (tests); default PAIRING_POLL_MS, then CLAIMED_POLL_MS once claimed. */
   pollMs?: number
 }
 
@@ -62,7 +68,6 @@ export class JoiningPairing {
 
   /** Until an administrator accepts (then joins and resolves), refuses, or the pairing expires. */
   async wait(options: JoiningWait = {}): Promise<OpenPractice> {
-    const pollMs = options.pollMs ?? PAIRING_POLL_MS
     for (;;) {
       if (options.signal?.aborted) {
         await this.client.cancel(this.code)
@@ -83,7 +88,7 @@ export class JoiningPairing {
         case 'gone':
           throw new PairingError(PairingFailure.Expired, 'The pairing expired, or another device collected it')
       }
-      await sleep(pollMs, options.signal)
+      await sleep(options.pollMs ?? (this.admin === null ? PAIRING_POLL_MS : CLAIMED_POLL_MS), options.signal)
     }
   }
 
@@ -138,22 +143,37 @@ export interface ClaimedPairing {
   refuse(): Promise<void>
 }
 
-/** Claims the pairing a person typed the code of, for the practice `spaceId`. */
+/** What accepting a pairing takes: the practice's space and credential, an identity, and the payload to seal. */
+export interface PairingAuthority {
+  relayUrl: string
+  spaceId: string
+  credential: string
+  identity: DeviceIdentity
+  /** The pairing payload (space/pairing-code.ts), read only once the person accepts. */
+  payload(): Promise<string>
+}
+
+/** Claims the pairing a person typed the code of, for the practice this device is paired with. */
 export async function claimPairing(spaceId: string, typedCode: string, env: DeviceEnvironment = browserEnvironment): Promise<ClaimedPairing> {
+  const { identity, credential, relayUrl } = await deviceIdentityOf(spaceId, env)
+  return claimPairingAs({ relayUrl, spaceId, credential, identity, payload: () => getPairingCode(spaceId, env) }, typedCode, env.fetchImpl)
+}
+
+/** The same, from what accepting takes rather than from this device's registry (benchmarks seed without one). */
+export async function claimPairingAs(authority: PairingAuthority, typedCode: string, fetchImpl?: typeof fetch): Promise<ClaimedPairing> {
   const code = normalizePairingCode(typedCode)
   if (code === null) throw new PairingError(PairingFailure.UnknownCode, 'A pairing code is 10 letters and digits')
-  const { identity, credential, relayUrl } = await deviceIdentityOf(spaceId, env)
-  const client = new PairingClient({ relayUrl, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
-  const space = { spaceId, credential }
-  const adminKeys = await publicKeysOf(identity)
+  const client = new PairingClient({ relayUrl: authority.relayUrl, ...(fetchImpl ? { fetchImpl } : {}) })
+  const space = { spaceId: authority.spaceId, credential: authority.credential }
+  const adminKeys = await publicKeysOf(authority.identity)
   const joiningKeys = await client.claim(space, code, adminKeys)
   const confirmation = await confirmationCode(code, adminKeys, joiningKeys)
   return {
     code,
     confirmation,
     async accept() {
-      const payload = new TextEncoder().encode(await getPairingCode(spaceId, env))
-      const sealed = await sealPairing({ pairingId: code, own: identity, ownRole: 'admin', ownKeys: adminKeys, peerKeys: joiningKeys }, payload)
+      const payload = new TextEncoder().encode(await authority.payload())
+      const sealed = await sealPairing({ pairingId: code, own: authority.identity, ownRole: 'admin', ownKeys: adminKeys, peerKeys: joiningKeys }, payload)
       await client.seal(space, code, sealed)
     },
     refuse: () => client.refuse(space, code),

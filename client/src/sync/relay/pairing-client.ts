@@ -6,7 +6,7 @@
  * is not trusted, and what it says about a pairing is only ever a proposal the keys then check.
  */
 import type { DevicePublicKeys } from '../../../../shared/src/devices/device-identity'
-import { PairingState, PublicKeysSchema } from '../../../../shared/src/devices/pairing-wire'
+import { ClaimOutcome, PairingState } from '../../../../shared/src/devices/pairing-wire'
 import { Paths } from '../../../../shared/src/protocol/constants'
 import { z } from 'zod'
 import { PairingError, PairingFailure } from '../device/pairing-errors'
@@ -18,7 +18,6 @@ export interface PairingClientTarget {
 }
 
 const Opened = z.object({ code: z.string(), expiresAt: z.number() })
-const Claimed = z.object({ joining: PublicKeysSchema })
 
 export class PairingClient {
   constructor(private readonly target: PairingClientTarget) {}
@@ -49,10 +48,11 @@ export class PairingClient {
       body: JSON.stringify({ admin }),
       credential: space.credential,
     })
-    if (response.status === 404) throw new PairingError(PairingFailure.UnknownCode, 'No pairing open under this code: it may have expired')
-    if (response.status === 409) throw new PairingError(PairingFailure.Taken, 'Another device is already accepting this pairing')
     if (response.status !== 200) throw this.refusal(response, 'claiming the pairing')
-    return (await this.read(response, Claimed)).joining
+    const outcome = await this.read(response, ClaimOutcome)
+    if (outcome.outcome === 'unknown') throw new PairingError(PairingFailure.UnknownCode, 'No pairing open under this code: it may have expired')
+    if (outcome.outcome === 'taken') throw new PairingError(PairingFailure.Taken, 'Another device is already accepting this pairing')
+    return outcome.joining
   }
 
   async seal(space: { spaceId: string; credential: string }, code: string, sealed: string): Promise<void> {

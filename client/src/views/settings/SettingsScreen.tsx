@@ -1,11 +1,15 @@
 import { useEffect, useId, useState } from 'react'
-import { LANGUAGES, useLanguageSetting, useT } from '../../i18n'
+import type { FormEvent } from 'react'
+import { groupedConfirmationCode } from '../../../../shared/src/devices/confirmation-code'
+import type { ClaimedPairing } from '../../sync/device/pairing'
+import { issueKey, LANGUAGES, useLanguageSetting, useT } from '../../i18n'
 import type { Language } from '../../i18n'
 import { usePractice, usePractitioners } from '../../state'
 import { useDeviceApi } from '../../app/device-api'
 import { describeError } from '../form/describe-error'
-import { FormNotice } from '../form/form-alert'
-import { RadioGroup } from '../form/fields'
+import { FormAlert, FormNotice } from '../form/form-alert'
+import { formValues } from '../form/field-errors'
+import { RadioGroup, TextField } from '../form/fields'
 import type { StorageStatus } from '../../sync/device/durable-storage'
 import { describeStorage } from './storage-text'
 import { WorkingHoursSection } from './WorkingHoursSection'
@@ -13,13 +17,13 @@ import { AbsencesSection } from './AbsencesSection'
 import { PractitionersSection } from './PractitionersSection'
 import { AppointmentKindsSection } from './AppointmentKindsSection'
 
-/** Pairing another device, what this device is, and the interface language. */
+/** Adding another device, what this device is, and the interface language. */
 export function SettingsScreen() {
   const { t } = useT()
   return (
     <div className="settings">
       <h1>{t('settings.title')}</h1>
-      <PairingSection />
+      <AddDeviceSection />
       <DeviceSection />
       <StorageSection />
       <LanguageSection />
@@ -31,70 +35,89 @@ export function SettingsScreen() {
   )
 }
 
-type PairingCode = { status: 'loading' } | { status: 'ready'; code: string } | { status: 'failed'; message: string }
+type AddDevice =
+  | { stage: 'enter'; failure: string | null; notice: string | null }
+  | { stage: 'claiming' }
+  | { stage: 'confirm'; claimed: ClaimedPairing; busy: boolean; failure: string | null }
 
-function PairingSection() {
+/**
+ * Adding a device: the person types the code the new device shows, compares the six digits both
+ * screens then show, and accepts; the practice's keys go to that device sealed (sync/device/pairing.ts).
+ */
+function AddDeviceSection() {
   const translator = useT()
   const { t } = translator
   const { record } = usePractice()
   const device = useDeviceApi()
   const titleId = useId()
-  const codeId = useId()
-  const [pairing, setPairing] = useState<PairingCode>({ status: 'loading' })
-  const [notice, setNotice] = useState('')
+  const [state, setState] = useState<AddDevice>({ stage: 'enter', failure: null, notice: null })
 
-  useEffect(() => {
-    let live = true
-    device.getPairingCode(record.spaceId).then(
-      (code) => live && setPairing({ status: 'ready', code }),
-      (error: unknown) => live && setPairing({ status: 'failed', message: describeError(error, translator) }),
-    )
-    return () => {
-      live = false
+  async function claim(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const typed = (formValues(event.currentTarget).pairingCode ?? '').trim()
+    if (typed === '') {
+      setState({ stage: 'enter', failure: t(issueKey('required')), notice: null })
+      return
     }
-  }, [device, record.spaceId, translator])
-
-  async function copy() {
-    if (pairing.status !== 'ready') return
+    setState({ stage: 'claiming' })
     try {
-      await navigator.clipboard.writeText(pairing.code)
-      setNotice(t('settings.copied'))
+      setState({ stage: 'confirm', claimed: await device.claimPairing(record.spaceId, typed), busy: false, failure: null })
     } catch (error) {
-      console.warn('Clipboard refused the pairing code', error)
-      const field = document.getElementById(codeId)
-      if (field instanceof HTMLTextAreaElement) field.select()
-      setNotice(t('settings.copyFailed'))
+      setState({ stage: 'enter', failure: describeError(error, translator), notice: null })
+    }
+  }
+
+  async function decide(claimed: ClaimedPairing, accept: boolean) {
+    setState({ stage: 'confirm', claimed, busy: true, failure: null })
+    try {
+      await (accept ? claimed.accept() : claimed.refuse())
+      setState({ stage: 'enter', failure: null, notice: t(accept ? 'settings.addDevice.added' : 'settings.addDevice.refused') })
+    } catch (error) {
+      setState({ stage: 'confirm', claimed, busy: false, failure: describeError(error, translator) })
     }
   }
 
   return (
     <section className="card" aria-labelledby={titleId}>
-      <h2 id={titleId}>{t('settings.pairing')}</h2>
-      <p>{t('settings.pairing.hint')}</p>
-      {pairing.status === 'failed' ? (
-        <p className="form-alert" role="alert">
-          {pairing.message}
-        </p>
-      ) : (
-        <div className="field">
-          <label className="field__label" htmlFor={codeId}>
-            {t('settings.pairingCode')}
-          </label>
-          <textarea
-            id={codeId}
-            className="field__control pairing-code"
-            readOnly
-            rows={4}
-            spellCheck={false}
-            value={pairing.status === 'ready' ? pairing.code : ''}
-            onFocus={(event) => event.currentTarget.select()}
-          />
+      <h2 id={titleId}>{t('settings.addDevice')}</h2>
+      <p>{t('settings.addDevice.hint')}</p>
+      {state.stage === 'confirm' ? (
+        <div className="form pairing" aria-live="polite">
+          {state.failure ? <FormAlert>{state.failure}</FormAlert> : null}
+          <div className="field">
+            <span className="field__label" id={`${titleId}-confirmation`}>
+              {t('settings.addDevice.confirmation')}
+            </span>
+            <output className="pairing__confirmation" aria-labelledby={`${titleId}-confirmation`}>
+              {groupedConfirmationCode(state.claimed.confirmation)}
+            </output>
+            <p className="field__hint">{t('settings.addDevice.confirmation.hint')}</p>
+          </div>
+          <div className="form__actions">
+            <button className="button button--primary" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, true)}>
+              {t('settings.addDevice.accept')}
+            </button>
+            <button className="button" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, false)}>
+              {t('settings.addDevice.refuse')}
+            </button>
+          </div>
         </div>
+      ) : (
+        <form className="form" noValidate onSubmit={claim} aria-busy={state.stage === 'claiming'}>
+          <TextField
+            name="pairingCode"
+            label={t('settings.addDevice.code')}
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            error={state.stage === 'enter' ? (state.failure ?? undefined) : undefined}
+          />
+          <button className="button" type="submit" disabled={state.stage === 'claiming'}>
+            {t('settings.addDevice.continue')}
+          </button>
+          <FormNotice>{state.stage === 'enter' ? (state.notice ?? '') : ''}</FormNotice>
+        </form>
       )}
-      <button className="button" type="button" onClick={() => void copy()} disabled={pairing.status !== 'ready'}>
-        {t('settings.copy')}
-      </button>
-      <FormNotice>{notice}</FormNotice>
     </section>
   )
 }
