@@ -598,6 +598,13 @@ export const en: Dictionary = {
   'file.size.bytes': '{size} B',
   'file.size.kb': '{size} kB',
   'file.size.mb': '{size} MB',
+  'file.openings': 'File access log',
+  'file.openings.hint': 'Who opened this file, on which device and when: a patient may ask for it.',
+  'file.openings.none': 'No consultation recorded.',
+  'file.openings.entry': '{when} · {member} · {device}',
+  'file.openings.device': 'device {device}',
+  'file.openings.thisDevice': 'this device ({device})',
+  'file.openings.unknownMember': 'member {member}',
   // patients-find: search, identity, edit form, history, duplicates
   'patient.sex': 'Sex',
   'patient.sex.F': 'Female',

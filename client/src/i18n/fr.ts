@@ -640,6 +640,13 @@ export const fr = {
   'file.size.bytes': '{size} o',
   'file.size.kb': '{size} ko',
   'file.size.mb': '{size} Mo',
+  'file.openings': 'Consultations du dossier',
+  'file.openings.hint': 'Qui a ouvert ce dossier, sur quel appareil et quand : un patient peut le demander.',
+  'file.openings.none': 'Aucune consultation enregistrée.',
+  'file.openings.entry': '{when} · {member} · {device}',
+  'file.openings.device': 'appareil {device}',
+  'file.openings.thisDevice': 'cet appareil ({device})',
+  'file.openings.unknownMember': 'membre {member}',
   // patients-find: search, identity, edit form, history, duplicates
   'patient.sex': 'Sexe',
   'patient.sex.F': 'Femme',

@@ -13,6 +13,8 @@ export { usePatientAppointments } from './patient-appointments'
 export { usePatientMembers } from './patient-members'
 export type { PatientMembers } from './patient-members'
 export { usePatientFileRecords } from './patient-file-records'
+export { useFileOpenings, useRecordFileOpening } from './file-openings'
+export type { FileOpeningsView } from './file-openings'
 export type { FileRecordsView } from './patient-file-records'
 export type { PatientAppointmentsView } from './patient-appointments'
 export {
