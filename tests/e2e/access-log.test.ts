@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { parseLocalDate } from '../../shared/src/model/dates'
 import { TEST_TODAY } from '../helpers/test-clock'
 import type { Device } from './helpers/browser'
-import { addPatient, createPractice, eventually, nav, pendingChanges, readPairingCode, statusText } from './helpers/practice-steps'
+import { acceptDevice, addPatient, createPractice, eventually, nav, pendingChanges, showJoiningCode, statusText } from './helpers/practice-steps'
 import { need, useTwoDevices } from './helpers/step-fixture'
 
 const PRACTICE = { name: 'Cabinet des Embruns', practitioner: 'Romane Delacroix' }
@@ -55,10 +55,7 @@ describe.sequential('the access log of a patient file, two devices', () => {
   it('1. a practice on A, joined on B by a second practitioner, with two patients', async () => {
     const { a, b } = setup()
     await createPractice(a.page, PRACTICE)
-    const code = await readPairingCode(a.page)
-    await b.page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
-    await b.page.getByLabel("Code d'appairage").fill(code)
-    await b.page.getByRole('button', { name: 'Rejoindre le cabinet' }).click()
+    await acceptDevice(a.page, await showJoiningCode(b.page), b.page)
     await b.page.getByRole('heading', { level: 1, name: 'Qui êtes-vous ?' }).waitFor()
     // The directory has arrived once A's practitioner is listed: B then adds its own.
     await b.page.getByRole('list', { name: 'Praticiens du cabinet' }).getByRole('button', { name: new RegExp(`^${PRACTICE.practitioner}`) }).waitFor({ timeout: 20_000 })
