@@ -13,6 +13,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 
 export const LOG_FIELDS = [
   'port',
+  /** A device registry entry's position (app/devices.ts); never a device's keys or credential. */
+  'seq',
   'host',
   'dataDir',
   'staticDir',

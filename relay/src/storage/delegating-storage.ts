@@ -9,6 +9,10 @@ export function delegatingStorage(real: RelayStorage, overrides: Partial<RelaySt
   return {
     createSpace: (id, hash) => real.createSpace(id, hash),
     getCredentialHash: (id) => real.getCredentialHash(id),
+    listDeviceEntries: (id) => real.listDeviceEntries(id),
+    appendDeviceEntry: (id, seq, entry, effect) => real.appendDeviceEntry(id, seq, entry, effect),
+    findDevice: (id, hash) => real.findDevice(id, hash),
+    countDevices: (id) => real.countDevices(id),
     loadUpdates: (id, room) => real.loadUpdates(id, room),
     admitRoom: (id, room, max) => real.admitRoom(id, room, max),
     appendUpdate: (id, room, update, max) => real.appendUpdate(id, room, update, max),

@@ -31,6 +31,18 @@
 export type AdmitRoomResult = 'admitted' | 'limit'
 
 export type CreateSpaceResult = 'created' | 'exists' | 'conflict'
+export type AppendDeviceEntryResult = 'appended' | 'conflict'
+
+/** What a device registry entry changes in who may open the space (relay/src/devices/). */
+export type DeviceEffect =
+  | { readonly kind: 'add'; readonly deviceId: string; readonly credentialHash: Uint8Array; readonly at: number }
+  | { readonly kind: 'revoke'; readonly deviceId: string; readonly at: number }
+
+/** The registered device a credential belongs to. */
+export interface DeviceCredential {
+  readonly deviceId: string
+  readonly revoked: boolean
+}
 export type PutAttachmentResult = 'created' | 'exists'
 /**
  * What a digest publication replaces: nothing (`absent`: none stored yet), or the stored digest of
@@ -90,6 +102,19 @@ export interface RelayStorage {
   createSpace(spaceId: string, credentialHash: Uint8Array): Promise<CreateSpaceResult>
   /** The stored credential hash, or null for an unknown space. */
   getCredentialHash(spaceId: string): Promise<Uint8Array | null>
+  /** The space's device registry entries, in order (their JSON text, as the devices signed it). */
+  listDeviceEntries(spaceId: string): Promise<string[]>
+  /**
+   * Stores registry entry `seq` if it is the next one, with its effect on the space's
+   * credentials, atomically and durably; `conflict`, with nothing written, when the space already
+   * has an entry at `seq` (another administrator's change came first). The caller verified the
+   * entry against the chain. Rejects with UnknownSpaceError for a space that was never created.
+   */
+  appendDeviceEntry(spaceId: string, seq: number, entry: string, effect: DeviceEffect): Promise<AppendDeviceEntryResult>
+  /** The registered device whose credential hashes to `credentialHash`, or null. */
+  findDevice(spaceId: string, credentialHash: Uint8Array): Promise<DeviceCredential | null>
+  /** How many devices the space's registry has granted (revoked ones included). */
+  countDevices(spaceId: string): Promise<number>
   /** The room's rows in append order (none for a room never admitted or never written). */
   loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates>
   /**

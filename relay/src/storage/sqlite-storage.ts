@@ -10,6 +10,11 @@
  *   digests    (space_id TEXT → spaces, name TEXT, weight INTEGER, data BLOB, updated_at INTEGER ms,
  *               version INTEGER; PK space_id, name): one row per digest, replaced in place by
  *               compare-and-swap on version (1 at creation, +1 at each replacement)
+ *   device_entries (space_id → spaces, seq INTEGER, entry TEXT; PK space_id, seq): the practice's
+ *               device registry, signed entries in order (shared/src/devices/registry-chain.ts)
+ *   devices    (space_id → spaces, device_id, credential_hash BLOB, added_at, revoked_at INTEGER
+ *               ms or NULL; PK space_id, device_id; UNIQUE space_id, credential_hash): what the
+ *               registry's entries say about credentials, written in the entry's transaction
  *
  * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of an older version
  * is migrated in place (MIGRATIONS), one transaction per step; one of a newer version is refused
@@ -41,8 +46,11 @@ import {
   UnknownRoomError,
   UnknownSpaceError,
   type AdmitRoomResult,
+  type AppendDeviceEntryResult,
   type AttachmentQuota,
   type CreateSpaceResult,
+  type DeviceCredential,
+  type DeviceEffect,
   type DigestHead,
   type DigestPrecondition,
   type PutAttachmentResult,
@@ -57,7 +65,7 @@ import { timingSafeEqualBytes } from '../auth/constant-time'
 export const SQLITE_FILE_NAME = 'relay.db'
 
 /** The schema this code writes; bump with a step in MIGRATIONS when it changes. */
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 /** What keeps each space's usage counters in step with its rows (schema 3). */
 const USAGE_TRIGGERS = `
@@ -116,6 +124,21 @@ const SCHEMA = `
     version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
+  CREATE TABLE device_entries (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    seq INTEGER NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (space_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE devices (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    device_id TEXT NOT NULL,
+    credential_hash BLOB NOT NULL,
+    added_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    PRIMARY KEY (space_id, device_id),
+    UNIQUE (space_id, credential_hash)
+  ) STRICT, WITHOUT ROWID;
 ${USAGE_TRIGGERS}`
 
 /**
@@ -123,6 +146,8 @@ ${USAGE_TRIGGERS}`
  * v + 1. Version 2 (issue 18): digests are replaced by compare-and-swap on a version the relay
  * assigns, no longer by weight; a stored digest starts at version 1. Version 3 (issue 18): what
  * each space holds, for its quotas, counted from the rows already there, then kept by triggers.
+ * Version 4 (issue 19): the device registry and the credentials it grants; a space without entries
+ * keeps its one shared credential (relay/src/auth/space-access.ts).
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   1: 'ALTER TABLE digests ADD COLUMN version INTEGER NOT NULL DEFAULT 1',
@@ -135,6 +160,22 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
       attachment_count = (SELECT COUNT(*) FROM attachments WHERE attachments.space_id = spaces.space_id),
       attachment_bytes = (SELECT COALESCE(SUM(length(data)), 0) FROM attachments WHERE attachments.space_id = spaces.space_id);
     ${USAGE_TRIGGERS}`,
+  3: `  CREATE TABLE device_entries (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    seq INTEGER NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (space_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE devices (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    device_id TEXT NOT NULL,
+    credential_hash BLOB NOT NULL,
+    added_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    PRIMARY KEY (space_id, device_id),
+    UNIQUE (space_id, credential_hash)
+  ) STRICT, WITHOUT ROWID;
+`,
 }
 
 /** The database file is of a schema this relay does not read: what to do is in the message. */
@@ -212,6 +253,17 @@ export class SqliteStorage implements RelayStorage {
       selectDigestHead: this.db.prepare<[string, string], { weight: number; version: number }>(
         'SELECT weight, version FROM digests WHERE space_id = ? AND name = ?',
       ),
+      selectDeviceEntries: this.db.prepare<[string], { entry: string }>('SELECT entry FROM device_entries WHERE space_id = ? ORDER BY seq'),
+      countDeviceEntries: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM device_entries WHERE space_id = ?'),
+      insertDeviceEntry: this.db.prepare<[string, number, string]>('INSERT INTO device_entries (space_id, seq, entry) VALUES (?, ?, ?)'),
+      insertDevice: this.db.prepare<[string, string, Buffer, number]>(
+        'INSERT INTO devices (space_id, device_id, credential_hash, added_at) VALUES (?, ?, ?, ?)',
+      ),
+      revokeDevice: this.db.prepare<[number, string, string]>('UPDATE devices SET revoked_at = ? WHERE space_id = ? AND device_id = ? AND revoked_at IS NULL'),
+      selectDeviceByCredential: this.db.prepare<[string, Buffer], { device_id: string; revoked_at: number | null }>(
+        'SELECT device_id, revoked_at FROM devices WHERE space_id = ? AND credential_hash = ?',
+      ),
+      countDevices: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM devices WHERE space_id = ?'),
     }
   }
 
@@ -226,6 +278,36 @@ export class SqliteStorage implements RelayStorage {
   async getCredentialHash(spaceId: string): Promise<Uint8Array | null> {
     this.assertOpen()
     return this.readHash(spaceId)
+  }
+
+  async listDeviceEntries(spaceId: string): Promise<string[]> {
+    this.assertOpen()
+    return this.statements.selectDeviceEntries.all(spaceId).map((row) => row.entry)
+  }
+
+  async appendDeviceEntry(spaceId: string, seq: number, entry: string, effect: DeviceEffect): Promise<AppendDeviceEntryResult> {
+    this.assertOpen()
+    if (this.readHash(spaceId) === null) throw new UnknownSpaceError(spaceId)
+    // One transaction: the entry takes its seq only if it is the next one, and what it grants or
+    // takes away is written with it, so no credential is ever valid without its entry.
+    return this.db.transaction((): AppendDeviceEntryResult => {
+      if (this.statements.countDeviceEntries.get(spaceId)!.n !== seq) return 'conflict'
+      this.statements.insertDeviceEntry.run(spaceId, seq, entry)
+      if (effect.kind === 'add') this.statements.insertDevice.run(spaceId, effect.deviceId, toBuffer(effect.credentialHash), effect.at)
+      else this.statements.revokeDevice.run(effect.at, spaceId, effect.deviceId)
+      return 'appended'
+    })()
+  }
+
+  async findDevice(spaceId: string, credentialHash: Uint8Array): Promise<DeviceCredential | null> {
+    this.assertOpen()
+    const row = this.statements.selectDeviceByCredential.get(spaceId, toBuffer(credentialHash))
+    return row ? { deviceId: row.device_id, revoked: row.revoked_at !== null } : null
+  }
+
+  async countDevices(spaceId: string): Promise<number> {
+    this.assertOpen()
+    return this.statements.countDevices.get(spaceId)!.n
   }
 
   async loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates> {

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import { randomId, toBase64Url, randomBytes } from '../crypto/base64url'
+import { makeDeviceIdentity, publicKeysOf, type DeviceIdentity } from './device-identity'
+import {
+  activeDevices,
+  applyEntry,
+  credentialHash,
+  DeviceRole,
+  emptyRegistry,
+  nextStatement,
+  RegistryRefusal,
+  signStatement,
+  verifyRegistry,
+  type DeviceFields,
+  type RegistryState,
+  type SignedEntry,
+} from './registry-chain'
+
+const SPACE = randomId(16)
+const AT = Date.UTC(2026, 11, 31, 23, 59)
+
+interface Device {
+  id: string
+  identity: DeviceIdentity
+  fields: DeviceFields
+}
+
+async function device(admin: boolean): Promise<Device> {
+  const identity = await makeDeviceIdentity()
+  const keys = await publicKeysOf(identity)
+  const id = randomId(9)
+  return { id, identity, fields: { id, ...keys, role: DeviceRole.Practitioner, admin, credential: await credentialHash(toBase64Url(randomBytes(32))) } }
+}
+
+async function genesis(first: Device): Promise<{ state: RegistryState; entries: SignedEntry[] }> {
+  const entry = await signStatement(nextStatement(emptyRegistry(SPACE), first.id, AT, { op: 'genesis', device: first.fields }), first.identity.sign.privateKey)
+  return { state: await applyEntry(emptyRegistry(SPACE), entry), entries: [entry] }
+}
+
+async function append(chain: { state: RegistryState; entries: SignedEntry[] }, signer: Device, change: Parameters<typeof nextStatement>[3]) {
+  const entry = await signStatement(nextStatement(chain.state, signer.id, AT + chain.entries.length, change), signer.identity.sign.privateKey)
+  return { state: await applyEntry(chain.state, entry), entries: [...chain.entries, entry] }
+}
+
+const refusal = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: { refusal?: string }) => error.refusal ?? String(error))
+
+describe('device registry chain', () => {
+  it('adds and revokes devices, signed by administrators, and verifies end to end', async () => {
+    const [tablet, phone, secretary] = await Promise.all([device(true), device(true), device(false)])
+    let chain = await genesis(tablet)
+    chain = await append(chain, tablet, { op: 'add', device: phone.fields })
+    chain = await append(chain, phone, { op: 'add', device: secretary.fields })
+    chain = await append(chain, phone, { op: 'revoke', target: tablet.id })
+    const state = await verifyRegistry(SPACE, chain.entries)
+    expect(activeDevices(state).map((d) => d.id).sort()).toEqual([phone.id, secretary.id].sort())
+    expect(state.devices.get(tablet.id)).toMatchObject({ revokedBy: phone.id, addedBy: tablet.id })
+    expect(state.devices.get(secretary.id)).toMatchObject({ addedBy: phone.id, revokedAt: null })
+  })
+
+  it('refuses an entry signed by a device that is not an administrator, unknown, or revoked', async () => {
+    const [admin, member, stranger, newcomer] = await Promise.all([device(true), device(false), device(true), device(false)])
+    let chain = await genesis(admin)
+    chain = await append(chain, admin, { op: 'add', device: member.fields })
+    expect(await refusal(append(chain, member, { op: 'add', device: newcomer.fields }))).toBe(RegistryRefusal.NotAdministrator)
+    expect(await refusal(append(chain, stranger, { op: 'add', device: newcomer.fields }))).toBe(RegistryRefusal.UnknownDevice)
+    // Named as the administrator, signed by another key: a forgery.
+    const forged = await signStatement(nextStatement(chain.state, admin.id, AT, { op: 'add', device: newcomer.fields }), stranger.identity.sign.privateKey)
+    expect(await refusal(applyEntry(chain.state, forged))).toBe(RegistryRefusal.BadSignature)
+  })
+
+  it('refuses a chain with an entry cut out, reordered, altered or from another practice', async () => {
+    const [admin, a, b] = await Promise.all([device(true), device(false), device(false)])
+    let chain = await genesis(admin)
+    chain = await append(chain, admin, { op: 'add', device: a.fields })
+    chain = await append(chain, admin, { op: 'add', device: b.fields })
+    const [first, second, third] = chain.entries as [SignedEntry, SignedEntry, SignedEntry]
+    expect(await refusal(verifyRegistry(SPACE, [first, third]))).toBe(RegistryRefusal.OutOfOrder)
+    expect(await refusal(verifyRegistry(SPACE, [second, first]))).toBe(RegistryRefusal.OutOfOrder)
+    expect(await refusal(verifyRegistry(randomId(16), chain.entries))).toBe(RegistryRefusal.WrongSpace)
+    const altered = { ...second, statement: second.statement.replace('"admin":false', '"admin":true') }
+    expect(await refusal(verifyRegistry(SPACE, [first, altered]))).toBe(RegistryRefusal.BadSignature)
+    expect(await refusal(verifyRegistry(SPACE, [first, { ...second, extra: 1 }]))).toBe(RegistryRefusal.Malformed)
+  })
+
+  it('of two revocations written at once, the second is refused and must be rebased; the last administrator stays', async () => {
+    const [x, y] = await Promise.all([device(true), device(true)])
+    let chain = await genesis(x)
+    chain = await append(chain, x, { op: 'add', device: y.fields })
+    // X revokes Y while Y revokes X, both on the same head.
+    const xRevokesY = await signStatement(nextStatement(chain.state, x.id, AT, { op: 'revoke', target: y.id }), x.identity.sign.privateKey)
+    const yRevokesX = await signStatement(nextStatement(chain.state, y.id, AT, { op: 'revoke', target: x.id }), y.identity.sign.privateKey)
+    const afterX = await applyEntry(chain.state, xRevokesY)
+    expect(await refusal(applyEntry(afterX, yRevokesX))).toBe(RegistryRefusal.OutOfOrder)
+    // Rebased on the new head, Y's revocation is signed by a revoked device now.
+    const rebased = await signStatement(nextStatement(afterX, y.id, AT, { op: 'revoke', target: x.id }), y.identity.sign.privateKey)
+    expect(await refusal(applyEntry(afterX, rebased))).toBe(RegistryRefusal.NotAdministrator)
+    // X cannot revoke itself: it is the last administrator.
+    const self = await signStatement(nextStatement(afterX, x.id, AT, { op: 'revoke', target: x.id }), x.identity.sign.privateKey)
+    expect(await refusal(applyEntry(afterX, self))).toBe(RegistryRefusal.LastAdministrator)
+  })
+
+  it('refuses a device added twice, or one that reuses another’s credential', async () => {
+    const [admin, a] = await Promise.all([device(true), device(false)])
+    let chain = await genesis(admin)
+    chain = await append(chain, admin, { op: 'add', device: a.fields })
+    expect(await refusal(append(chain, admin, { op: 'add', device: a.fields }))).toBe(RegistryRefusal.AlreadyPresent)
+    const clone = await device(false)
+    expect(await refusal(append(chain, admin, { op: 'add', device: { ...clone.fields, credential: a.fields.credential } }))).toBe(RegistryRefusal.AlreadyPresent)
+  })
+})

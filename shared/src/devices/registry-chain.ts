@@ -1,0 +1,235 @@
+/**
+ * The practice's device registry (issue 19): which devices belong to the practice, with their
+ * public keys, role and relay credential (as a hash), who added each and who revoked it.
+ *
+ * It is a chain of signed statements, one per change, each naming the hash of the one before:
+ *
+ *   seq 0   genesis  the practice's first device adds itself, as administrator, signed by itself
+ *   seq n   add      an unrevoked administrator device adds a device, signed by its key
+ *           revoke   an unrevoked administrator device revokes one; the last administrator cannot be
+ *
+ * Every device verifies the whole chain and refuses what it cannot verify (a forged, reordered,
+ * truncated-then-extended or unsigned entry); the relay verifies it too before storing an entry,
+ * and derives from it which credentials open the space (relay/src/devices/). Neither has to trust
+ * the other: the relay cannot add a device (it holds no administrator key), and a device that is
+ * shown a chain with an entry cut out or altered finds the hash link broken.
+ *
+ * What it holds is public to the relay on purpose: the relay must check signatures and
+ * credentials without any key of the practice. Device names and who holds each device are
+ * practice data: they live in the encrypted directory (model/devices.ts), never here.
+ *
+ * Wire form of an entry: { statement: <JSON text, the signed bytes>, sig: base64url(ECDSA P-256
+ * SHA-256, IEEE P1363, 64 bytes) }. The statement is verified from its exact text, so no
+ * canonical JSON is needed; it is parsed and validated field by field before anything is used.
+ */
+import { z } from 'zod'
+import { asBuffer } from '../crypto/space-keys'
+import { fromBase64Url, toBase64Url } from '../crypto/base64url'
+import { SPACE_ID_PATTERN } from '../protocol/ids'
+import { importSigningKey, PUBLIC_KEY_PATTERN } from './device-identity'
+
+/** randomId(9): 12 base64url characters. */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{12}$/
+/** SHA-256 in base64url: a credential's hash, a statement's hash. */
+const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/
+const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{86}$/
+/** A statement is a few hundred bytes; anything far larger is not one. */
+export const MAX_STATEMENT_CHARS = 2048
+
+/** What a device may read (issue 19, « People and roles »); only `praticien` exists so far. */
+export const DeviceRole = { Practitioner: 'praticien', Secretariat: 'secretariat', Locum: 'remplacant' } as const
+export type DeviceRole = (typeof DeviceRole)[keyof typeof DeviceRole]
+
+const DeviceFields = z
+  .object({
+    id: z.string().regex(DEVICE_ID_PATTERN),
+    agree: z.string().regex(PUBLIC_KEY_PATTERN),
+    sign: z.string().regex(PUBLIC_KEY_PATTERN),
+    role: z.enum([DeviceRole.Practitioner, DeviceRole.Secretariat, DeviceRole.Locum]),
+    admin: z.boolean(),
+    /** SHA-256 of the device's relay credential bytes, base64url. */
+    credential: z.string().regex(HASH_PATTERN),
+  })
+  .strict()
+export type DeviceFields = z.infer<typeof DeviceFields>
+
+const Common = {
+  v: z.literal(1),
+  space: z.string().regex(SPACE_ID_PATTERN),
+  seq: z.number().int().min(0),
+  prev: z.string().regex(HASH_PATTERN).nullable(),
+  at: z.number().int().min(0),
+  by: z.string().regex(DEVICE_ID_PATTERN),
+}
+
+const Statement = z.discriminatedUnion('op', [
+  z.object({ ...Common, op: z.literal('genesis'), device: DeviceFields }).strict(),
+  z.object({ ...Common, op: z.literal('add'), device: DeviceFields }).strict(),
+  z.object({ ...Common, op: z.literal('revoke'), target: z.string().regex(DEVICE_ID_PATTERN) }).strict(),
+])
+export type Statement = z.infer<typeof Statement>
+
+export const SignedEntry = z
+  .object({
+    statement: z.string().min(1).max(MAX_STATEMENT_CHARS),
+    sig: z.string().regex(SIGNATURE_PATTERN),
+  })
+  .strict()
+export type SignedEntry = z.infer<typeof SignedEntry>
+
+export interface RegisteredDevice extends DeviceFields {
+  readonly addedBy: string
+  readonly addedAt: number
+  readonly revokedBy: string | null
+  readonly revokedAt: number | null
+}
+
+export interface RegistryState {
+  readonly spaceId: string
+  readonly devices: ReadonlyMap<string, RegisteredDevice>
+  /** Entries applied; the next entry's seq. */
+  readonly length: number
+  /** Hash of the last entry, the next entry's `prev`; null before the genesis. */
+  readonly head: string | null
+}
+
+export const RegistryRefusal = {
+  Malformed: 'malformed',
+  WrongSpace: 'wrong-space',
+  OutOfOrder: 'out-of-order',
+  BrokenLink: 'broken-link',
+  BadSignature: 'bad-signature',
+  NotAdministrator: 'not-administrator',
+  UnknownDevice: 'unknown-device',
+  AlreadyPresent: 'already-present',
+  AlreadyRevoked: 'already-revoked',
+  LastAdministrator: 'last-administrator',
+} as const
+export type RegistryRefusal = (typeof RegistryRefusal)[keyof typeof RegistryRefusal]
+
+export class RegistryError extends Error {
+  override name = 'RegistryError'
+  constructor(
+    readonly refusal: RegistryRefusal,
+    readonly seq: number,
+    message: string,
+  ) {
+    super(`Device registry entry ${seq}: ${message}`)
+  }
+}
+
+export function emptyRegistry(spaceId: string): RegistryState {
+  return { spaceId, devices: new Map(), length: 0, head: null }
+}
+
+/** The hash the next entry names as `prev`: of the statement's text and its signature. */
+export async function entryHash(entry: SignedEntry): Promise<string> {
+  const bytes = new TextEncoder().encode(`${entry.statement}\n${entry.sig}`)
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', asBuffer(bytes))))
+}
+
+/** SHA-256 of a credential's bytes, as the registry (and the relay) name it. */
+export async function credentialHash(credential: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', asBuffer(fromBase64Url(credential)))))
+}
+
+export async function signStatement(statement: Statement, signingKey: CryptoKey): Promise<SignedEntry> {
+  const text = JSON.stringify(statement)
+  const sig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, signingKey, asBuffer(new TextEncoder().encode(text)))
+  return { statement: text, sig: toBase64Url(new Uint8Array(sig)) }
+}
+
+/** The statement an entry signs, validated; RegistryError (malformed) otherwise. */
+export function readStatement(entry: unknown, seq: number): { entry: SignedEntry; statement: Statement } {
+  const signed = SignedEntry.safeParse(entry)
+  if (!signed.success) throw new RegistryError(RegistryRefusal.Malformed, seq, 'not a signed entry')
+  let json: unknown
+  try {
+    json = JSON.parse(signed.data.statement)
+  } catch {
+    throw new RegistryError(RegistryRefusal.Malformed, seq, 'the statement is not JSON')
+  }
+  const statement = Statement.safeParse(json)
+  if (!statement.success) {
+    throw new RegistryError(RegistryRefusal.Malformed, seq, `invalid field ${statement.error.issues[0]?.path.join('.') ?? '?'}`)
+  }
+  return { entry: signed.data, statement: statement.data }
+}
+
+/**
+ * `state` with one more entry, or RegistryError saying why the entry is refused. Pure but for
+ * WebCrypto: the relay and every device apply the same rules to the same bytes.
+ */
+export async function applyEntry(state: RegistryState, raw: unknown): Promise<RegistryState> {
+  const seq = state.length
+  const { entry, statement } = readStatement(raw, seq)
+  if (statement.space !== state.spaceId) throw new RegistryError(RegistryRefusal.WrongSpace, seq, 'written for another practice')
+  if (statement.seq !== seq) throw new RegistryError(RegistryRefusal.OutOfOrder, seq, `says it is entry ${statement.seq}`)
+  if (statement.prev !== state.head) throw new RegistryError(RegistryRefusal.BrokenLink, seq, 'does not follow the entry before it')
+
+  const devices = new Map(state.devices)
+  let signerKey: string
+  if (statement.op === 'genesis') {
+    if (seq !== 0) throw new RegistryError(RegistryRefusal.OutOfOrder, seq, 'a genesis after the first entry')
+    if (statement.by !== statement.device.id || !statement.device.admin) {
+      throw new RegistryError(RegistryRefusal.NotAdministrator, seq, 'the first device adds itself, as administrator')
+    }
+    signerKey = statement.device.sign
+    devices.set(statement.device.id, { ...statement.device, addedBy: statement.by, addedAt: statement.at, revokedBy: null, revokedAt: null })
+  } else {
+    if (seq === 0) throw new RegistryError(RegistryRefusal.OutOfOrder, seq, 'the first entry must be a genesis')
+    const signer = devices.get(statement.by)
+    if (signer === undefined) throw new RegistryError(RegistryRefusal.UnknownDevice, seq, 'signed by a device the registry does not hold')
+    if (!signer.admin || signer.revokedAt !== null) throw new RegistryError(RegistryRefusal.NotAdministrator, seq, 'signed by a device that may not change the registry')
+    signerKey = signer.sign
+    if (statement.op === 'add') {
+      const { device } = statement
+      if (devices.has(device.id)) throw new RegistryError(RegistryRefusal.AlreadyPresent, seq, 'adds a device already in the registry')
+      for (const other of devices.values()) {
+        if (other.credential === device.credential || other.sign === device.sign) {
+          throw new RegistryError(RegistryRefusal.AlreadyPresent, seq, 'reuses another device’s credential or key')
+        }
+      }
+      devices.set(device.id, { ...device, addedBy: statement.by, addedAt: statement.at, revokedBy: null, revokedAt: null })
+    } else {
+      const target = devices.get(statement.target)
+      if (target === undefined) throw new RegistryError(RegistryRefusal.UnknownDevice, seq, 'revokes a device the registry does not hold')
+      if (target.revokedAt !== null) throw new RegistryError(RegistryRefusal.AlreadyRevoked, seq, 'revokes a device already revoked')
+      devices.set(target.id, { ...target, revokedBy: statement.by, revokedAt: statement.at })
+      if (![...devices.values()].some((d) => d.admin && d.revokedAt === null)) {
+        throw new RegistryError(RegistryRefusal.LastAdministrator, seq, 'would leave the practice without an administrator')
+      }
+    }
+  }
+  const key = await importSigningKey(signerKey)
+  const valid = await crypto.subtle.verify(
+    { name: 'ECDSA', hash: 'SHA-256' },
+    key,
+    asBuffer(fromBase64Url(entry.sig)),
+    asBuffer(new TextEncoder().encode(entry.statement)),
+  )
+  if (!valid) throw new RegistryError(RegistryRefusal.BadSignature, seq, 'the signature does not verify')
+  return { spaceId: state.spaceId, devices, length: seq + 1, head: await entryHash(entry) }
+}
+
+/** The registry a list of entries builds, from its genesis; RegistryError at the first refused entry. */
+export async function verifyRegistry(spaceId: string, entries: readonly unknown[]): Promise<RegistryState> {
+  let state = emptyRegistry(spaceId)
+  for (const entry of entries) state = await applyEntry(state, entry)
+  return state
+}
+
+/** The statement that follows `state`; the caller signs it (signStatement). */
+export function nextStatement(
+  state: RegistryState,
+  by: string,
+  at: number,
+  change: { op: 'genesis' | 'add'; device: DeviceFields } | { op: 'revoke'; target: string },
+): Statement {
+  return { v: 1, space: state.spaceId, seq: state.length, prev: state.head, at, by, ...change }
+}
+
+/** Devices that may sync now: in the registry and not revoked. */
+export function activeDevices(state: RegistryState): RegisteredDevice[] {
+  return [...state.devices.values()].filter((d) => d.revokedAt === null)
+}
