@@ -92,6 +92,12 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     allowedOrigins: config.allowedOrigins,
     staticDir: config.staticDir,
     limits: config.limits,
+    // A revoked device's sockets close now, not at its next reconnection.
+    onDeviceRevoked: (spaceId, deviceId) => {
+      for (const [connection, owner] of connections) {
+        if (owner === deviceId && connection.spaceId === spaceId) connection.close('DeviceRevoked')
+      }
+    },
   })
 
   const wss = new WebSocketServer({
@@ -101,7 +107,8 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     // the credential. decideUpgrade already refused anyone not offering `tournee.1`.
     handleProtocols: () => SUBPROTOCOL,
   })
-  const connections = new Set<SyncConnection>()
+  /** Every open sync socket, with the registered device it belongs to (null: a space's shared credential). */
+  const connections = new Map<SyncConnection, string | null>()
   const keepAlive = new KeepAlive(config.keepAliveMs)
   let accepting = true
 
@@ -175,7 +182,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
         metrics,
         now: options.now,
       })
-      connections.add(connection)
+      connections.set(connection, admission.deviceId)
       const forget = keepAlive.add(connection)
       ws.on('close', () => {
         connections.delete(connection)
@@ -193,7 +200,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     keepAlive.stop()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()
-    const open = [...connections]
+    const open = [...connections.keys()]
     for (const connection of open) connection.close('GoingAway')
     await Promise.all(open.map((connection) => connection.settled()))
     await registry.closeAll()

@@ -93,6 +93,8 @@ export const en: Dictionary = {
   'sync.syncing': 'Syncing…',
   'sync.connecting': 'Connecting…',
   'sync.refused': 'Refused by the relay: {reason}',
+  'sync.refusal.revoked': 'this device was revoked by an administrator of the practice',
+  'relayError.revoked': 'This device was revoked by an administrator of the practice: it no longer has access to the practice.',
   'sync.refusal.unauthorized': 'unknown or revoked access',
   'sync.refusal.space-not-found': 'practice unknown to this relay',
   'sync.refusal.forbidden': 'app not allowed',

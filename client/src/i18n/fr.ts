@@ -98,6 +98,8 @@ export const fr = {
   'sync.syncing': 'Synchronisation…',
   'sync.connecting': 'Connexion…',
   'sync.refused': 'Refusé par le relais : {reason}',
+  'sync.refusal.revoked': 'cet appareil a été révoqué par un administrateur du cabinet',
+  'relayError.revoked': "Cet appareil a été révoqué par un administrateur du cabinet : il n'a plus accès au cabinet.",
   'sync.refusal.unauthorized': 'accès inconnu ou révoqué',
   'sync.refusal.space-not-found': 'cabinet inconnu de ce relais',
   'sync.refusal.forbidden': 'application non autorisée',

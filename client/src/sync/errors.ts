@@ -26,6 +26,11 @@ export const RefusalReason = {
   TooManyRooms: 'too-many-rooms',
   /** The practice's data is in a newer format than this app knows (space manifest): update the app. */
   FormatTooNew: 'format-too-new',
+  /**
+   * An administrator revoked this device from the practice's device registry (close code 4410, or
+   * a 401 naming `revoked`): the device erases its copy of the practice and says why.
+   */
+  Revoked: 'revoked',
 } as const
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
 

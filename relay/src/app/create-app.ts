@@ -9,6 +9,7 @@
  *   GET  /v1/spaces/:spaceId/attachments/:hash   fetch it
  *   PUT  /v1/spaces/:spaceId/digests/:name       publish an encrypted digest (see digests.ts)
  *   GET  /v1/spaces/:spaceId/digests/:name       fetch it (HEAD: only its weight)
+ *   GET|POST /v1/spaces/:spaceId/devices         the practice's device registry (devices.ts)
  *   POST /v1/pairings, GET|DELETE /v1/pairings/:code            a joining device's pairing (pairings.ts)
  *   POST /v1/spaces/:spaceId/pairings/:code/claim, PUT …/sealed, DELETE   the admin device's side
  *   GET  /*                    the built client, when a static dir is configured
@@ -38,6 +39,7 @@ import { securityHeaders } from './security-headers'
 import { spacesRoutes } from './spaces'
 import { mountStaticClient } from './static-client'
 import { adminPairingRoutes, joiningPairingRoutes } from './pairings'
+import { devicesRoutes } from './devices'
 import { PairingMailbox } from '../pairing/pairing-mailbox'
 
 export interface AppDeps {
@@ -56,6 +58,8 @@ export interface AppDeps {
   limits: Limits
   /** The open pairings (default: its own, in memory). */
   pairings?: PairingMailbox
+  /** A device was revoked: its open sockets are to close (server.ts). */
+  onDeviceRevoked?: (spaceId: string, deviceId: string) => void
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -130,6 +134,15 @@ export function createApp(deps: AppDeps): Hono {
     logger: deps.logger,
     maxBodyBytes: deps.limits.maxHttpBodyBytes,
   }
+  app.route(
+    Paths.spaces,
+    devicesRoutes({
+      storage: deps.storage,
+      logger: deps.logger,
+      maxBodyBytes: deps.limits.maxHttpBodyBytes,
+      ...(deps.onDeviceRevoked ? { onDeviceRevoked: deps.onDeviceRevoked } : {}),
+    }),
+  )
   app.route(Paths.pairings, joiningPairingRoutes(pairings))
   app.route(Paths.spaces, adminPairingRoutes(pairings))
 

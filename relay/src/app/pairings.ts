@@ -19,14 +19,14 @@ import { ClaimPairingBody, OpenPairingBody, PAIRING_CODE_PATTERN, SealedPairingB
 import type { Logger } from '../log'
 import type { PairingMailbox } from '../pairing/pairing-mailbox'
 import type { Perimeter } from '../perimeter/perimeter'
-import type { RelayStorage } from '../storage/relay-storage'
+import type { AccessStorage } from '../auth/space-access'
 import { declaresMoreThan, readBoundedBody } from './bounded-body'
 import { clientOf, tooManyRequests } from './request-client'
 import { readSpaceRequest, refuseCredential, type ErrorBody } from './spaces'
 
 export interface PairingsDeps {
   mailbox: PairingMailbox
-  storage: Pick<RelayStorage, 'getCredentialHash'>
+  storage: AccessStorage
   perimeter: Perimeter
   logger: Logger
   maxBodyBytes: number

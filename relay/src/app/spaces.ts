@@ -14,10 +14,11 @@
  */
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { ENROLMENT_HEADER } from '../../../shared/src/protocol/constants'
+import { ENROLMENT_HEADER, ERROR_FIELD_HEADER, REVOKED_FIELD } from '../../../shared/src/protocol/constants'
 import { isSpaceId } from '../../../shared/src/protocol/ids'
 import { parseBearer } from '../auth/bearer'
-import { credentialMatches, hashCredential } from '../auth/credential'
+import { hashCredential } from '../auth/credential'
+import { checkSpaceAccess, type AccessStorage } from '../auth/space-access'
 import { checkEnrolment, type EnrolmentPolicy } from '../auth/enrolment'
 import type { Logger } from '../log'
 import { PerimeterRefusal, type Perimeter } from '../perimeter/perimeter'
@@ -53,19 +54,18 @@ export function readSpaceRequest(c: Context): SpaceRequest {
 /** Why a space's credential was refused: its HTTP status, the metrics' reason, the error body. */
 export type CredentialRefusal =
   | { status: 404; reason: 'unknown_space'; body: ErrorBody }
-  | { status: 401; reason: 'credential'; body: ErrorBody }
+  | { status: 401; reason: 'credential' | 'revoked'; body: ErrorBody }
 
 /**
- * The bearer credential checked against the space's stored hash, for every route of a space
- * (probe, attachments, digests): null when it matches, else the refusal to send.
+ * The bearer credential checked for the space (auth/space-access.ts), for every route of a space
+ * (probe, attachments, digests, pairings, devices): null when it opens it, else the refusal to send.
  */
-export async function refuseCredential(storage: Pick<RelayStorage, 'getCredentialHash'>, request: { spaceId: string; credential: string }): Promise<CredentialRefusal | null> {
-  const storedHash = await storage.getCredentialHash(request.spaceId)
-  if (storedHash === null) return { status: 404, reason: 'unknown_space', body: { error: 'Unknown space', field: 'spaceId' } }
-  if (!credentialMatches(request.credential, storedHash)) {
-    return { status: 401, reason: 'credential', body: { error: 'Wrong credential for this space', field: 'authorization' } }
-  }
-  return null
+export async function refuseCredential(storage: AccessStorage, request: { spaceId: string; credential: string }): Promise<CredentialRefusal | null> {
+  const access = await checkSpaceAccess(storage, request.spaceId, request.credential)
+  if (access.ok) return null
+  if (access.reason === 'unknown_space') return { status: 404, reason: 'unknown_space', body: { error: 'Unknown space', field: 'spaceId' } }
+  if (access.reason === 'revoked') return { status: 401, reason: 'revoked', body: { error: 'This device was revoked from the practice', field: REVOKED_FIELD } }
+  return { status: 401, reason: 'credential', body: { error: 'Wrong credential for this space', field: 'authorization' } }
 }
 
 export function spacesRoutes(deps: SpacesDeps): Hono {
@@ -120,7 +120,8 @@ export function spacesRoutes(deps: SpacesDeps): Hono {
     const request = readSpaceRequest(c)
     if (!request.ok) return c.json<ErrorBody>(request.error, 400)
     const refused = await refuseCredential(deps.storage, request)
-    if (refused !== null) return c.json<ErrorBody>(refused.body, refused.status)
+    // The field in a header too: a device probes with this route to learn why its sockets fail.
+    if (refused !== null) return c.json<ErrorBody>(refused.body, refused.status, { [ERROR_FIELD_HEADER]: refused.body.field ?? '' })
     return c.body(null, 204)
   })
 

@@ -12,6 +12,9 @@ const CREDENTIAL = toBase64Url(new Uint8Array(32).fill(7))
 const OTHER_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(8))
 const SPACE = 'AbCdEfGhIjKlMnOpQrStUv'
 const ROOM = 'RoOmRoOmRoOmRoOmRoOm_-'
+const REGISTERED_SPACE = 'RegisteredSpaceWithDev'
+const DEVICE_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(9))
+const REVOKED_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(10))
 
 describe('credential hashing', () => {
   it('hashes the 32 credential bytes with SHA-256', () => {
@@ -154,10 +157,22 @@ describe('enrolment check', () => {
 })
 
 describe('upgrade decision', () => {
-  const stored = new Map([[SPACE, hashCredential(CREDENTIAL)]])
+  const stored = new Map([
+    [SPACE, hashCredential(CREDENTIAL)],
+    [REGISTERED_SPACE, hashCredential(CREDENTIAL)],
+  ])
+  // REGISTERED_SPACE has a device registry: its shared credential no longer opens it, its devices' do.
+  const devices = new Map([
+    [`${REGISTERED_SPACE}:${toBase64Url(hashCredential(DEVICE_CREDENTIAL))}`, { deviceId: 'tabletteAAAA', revoked: false }],
+    [`${REGISTERED_SPACE}:${toBase64Url(hashCredential(REVOKED_CREDENTIAL))}`, { deviceId: 'telephoneBBB', revoked: true }],
+  ])
   const deps = {
     allowedOrigins: ['https://cabinet.example.fr'],
-    getCredentialHash: async (id: string) => stored.get(id) ?? null,
+    storage: {
+      getCredentialHash: async (id: string) => stored.get(id) ?? null,
+      findDevice: async (id: string, hash: Uint8Array) => devices.get(`${id}:${toBase64Url(hash)}`) ?? null,
+      countDevices: async (id: string) => (id === REGISTERED_SPACE ? devices.size : 0),
+    },
   }
   const good = {
     host: 'relay.example.fr',
@@ -169,7 +184,16 @@ describe('upgrade decision', () => {
       ok: true,
       spaceId: SPACE,
       roomId: ROOM,
+      deviceId: null,
     })
+  })
+
+  it('in a space with a device registry, opens for an unrevoked device only, and names a revoked one', async () => {
+    const offer = (credential: string) => ({ ...good, 'sec-websocket-protocol': `tournee.1, tournee-auth.${credential}` })
+    const url = `/v1/sync/${REGISTERED_SPACE}/${ROOM}`
+    expect(await decideUpgrade({ url, headers: offer(DEVICE_CREDENTIAL) }, deps)).toEqual({ ok: true, spaceId: REGISTERED_SPACE, roomId: ROOM, deviceId: 'tabletteAAAA' })
+    expect(await decideUpgrade({ url, headers: offer(REVOKED_CREDENTIAL) }, deps)).toMatchObject({ ok: false, status: 401, reason: 'revoked' })
+    expect(await decideUpgrade({ url, headers: offer(CREDENTIAL) }, deps)).toMatchObject({ ok: false, status: 401, reason: 'credential' })
   })
 
   it.each([

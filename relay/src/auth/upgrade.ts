@@ -5,7 +5,8 @@
  *   `tournee.1` offered               else 426 (the app is older or newer than the relay)
  *   Origin allowed                    else 403
  *   space exists                      else 404
- *   credential matches its hash       else 401
+ *   credential opens the space        else 401 (auth/space-access.ts: a device of its registry,
+ *                                      unrevoked, or the shared credential of a space without one)
  *
  * A refusal allocates nothing: no room, no socket state, no storage write. Every room of a space
  * takes the space's credential; the rooms-per-space limit is checked after this (server.ts),
@@ -14,7 +15,7 @@
 import { Paths } from '../../../shared/src/protocol/constants'
 import { isRoomId, isSpaceId } from '../../../shared/src/protocol/ids'
 import type { UpgradeRefusalReason } from '../metrics/relay-metrics'
-import { credentialMatches } from './credential'
+import { checkSpaceAccess, type AccessStorage } from './space-access'
 import { checkOrigin } from './origin'
 import { parseSubprotocols } from './subprotocols'
 
@@ -29,12 +30,13 @@ export interface UpgradeRequest {
 }
 
 export type UpgradeDecision =
-  | { ok: true; spaceId: string; roomId: string }
+  /** `deviceId`: the registered device the credential belongs to; null for a space's shared credential. */
+  | { ok: true; spaceId: string; roomId: string; deviceId: string | null }
   | { ok: false; status: number; reason: UpgradeRefusalReason; message: string; spaceId?: string }
 
 export interface UpgradeDeps {
   allowedOrigins: readonly string[]
-  getCredentialHash(spaceId: string): Promise<Uint8Array | null>
+  storage: AccessStorage
 }
 
 /** `/v1/sync/<spaceId>/<roomId>` → that room of that space; anything else → null. */
@@ -68,12 +70,11 @@ export async function decideUpgrade(request: UpgradeRequest, deps: UpgradeDeps):
   if (checkOrigin(request.headers.origin, request.headers.host, deps.allowedOrigins) === 'refused') {
     return { ok: false, status: 403, reason: 'origin', spaceId, message: 'Origin not allowed on this relay' }
   }
-  const storedHash = await deps.getCredentialHash(spaceId)
-  if (storedHash === null) {
-    return { ok: false, status: 404, reason: 'unknown_space', spaceId, message: 'Unknown space' }
-  }
-  if (offered.credential === null || !credentialMatches(offered.credential, storedHash)) {
+  const access = await checkSpaceAccess(deps.storage, spaceId, offered.credential)
+  if (!access.ok) {
+    if (access.reason === 'unknown_space') return { ok: false, status: 404, reason: 'unknown_space', spaceId, message: 'Unknown space' }
+    if (access.reason === 'revoked') return { ok: false, status: 401, reason: 'revoked', spaceId, message: 'This device was revoked' }
     return { ok: false, status: 401, reason: 'credential', spaceId, message: 'Wrong or missing credential' }
   }
-  return { ok: true, spaceId, roomId }
+  return { ok: true, spaceId, roomId, deviceId: access.deviceId }
 }

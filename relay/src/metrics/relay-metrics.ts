@@ -7,6 +7,8 @@ export type UpgradeRefusalReason =
   | 'origin'
   | 'unknown_space'
   | 'credential'
+  /** The credential of a device the practice's registry revoked (auth/space-access.ts): 401. */
+  | 'revoked'
   | 'room_limit'
   | 'shutting_down'
   | 'error'
@@ -41,11 +43,12 @@ export type FrameRejectionReason =
 /** What the check made of an update that was not refused (rooms/update-check.ts). */
 export type UpdateVerdictLabel = 'accepted' | 'trimmed' | 'nothing_new' | 'deferred' | 'dropped'
 
-export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'too_large' | 'hash_mismatch' | 'quota'
+export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'revoked' | 'too_large' | 'hash_mismatch' | 'quota'
 export type DigestRefusalReason =
   | 'bad_request'
   | 'unknown_space'
   | 'credential'
+  | 'revoked'
   | 'too_large'
   | 'precondition_required'
   | 'precondition_failed'

@@ -18,7 +18,7 @@ import type { RelayStorage } from '../storage/relay-storage'
 export type Admission =
   | { readonly kind: 'refused'; readonly status: number; readonly reason: UpgradeRefusalReason; readonly message: string; readonly spaceId?: string }
   | { readonly kind: 'room-limit'; readonly spaceId: string; readonly roomId: string }
-  | { readonly kind: 'admitted'; readonly spaceId: string; readonly roomId: string }
+  | { readonly kind: 'admitted'; readonly spaceId: string; readonly roomId: string; readonly deviceId: string | null }
 
 export interface AdmissionDeps {
   readonly storage: RelayStorage
@@ -27,11 +27,12 @@ export interface AdmissionDeps {
 }
 
 export async function admitSyncSocket(request: UpgradeRequest, deps: AdmissionDeps): Promise<Admission> {
-  const decision = await decideUpgrade(request, { allowedOrigins: deps.allowedOrigins, getCredentialHash: (id) => deps.storage.getCredentialHash(id) })
+  const decision = await decideUpgrade(request, { allowedOrigins: deps.allowedOrigins, storage: deps.storage })
   if (!decision.ok) {
     const { status, reason, message } = decision
     return { kind: 'refused', status, reason, message, ...(decision.spaceId === undefined ? {} : { spaceId: decision.spaceId }) }
   }
   const admitted = await deps.storage.admitRoom(decision.spaceId, decision.roomId, deps.limits.maxRoomsPerSpace)
-  return { kind: admitted === 'limit' ? 'room-limit' : 'admitted', spaceId: decision.spaceId, roomId: decision.roomId }
+  if (admitted === 'limit') return { kind: 'room-limit', spaceId: decision.spaceId, roomId: decision.roomId }
+  return { kind: 'admitted', spaceId: decision.spaceId, roomId: decision.roomId, deviceId: decision.deviceId }
 }

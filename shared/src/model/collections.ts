@@ -9,6 +9,8 @@ export const DIRECTORY_MAPS = {
   series: 'series',
   /** Practitioners' absences and leave: id → practitioner, from/to dates, label. */
   absences: 'absences',
+  /** The practice's devices as people know them: device id → name, who holds it (device-labels.ts). */
+  devices: 'devices',
 } as const
 
 export const AGENDA_MAPS = {

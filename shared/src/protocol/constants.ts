@@ -81,6 +81,12 @@ export const DIGEST_WEIGHT_HEADER = 'x-tournee-digest-weight'
 export const ERROR_FIELD_HEADER = 'x-tournee-error-field'
 
 /**
+ * The field a revoked device's 401 names (body and ERROR_FIELD_HEADER): the device, which cannot
+ * tell a revocation from a wrong credential otherwise, erases its copy of the practice and says why.
+ */
+export const REVOKED_FIELD = 'revoked'
+
+/**
  * Close codes, as data (Hocuspocus' CloseEvents). 4xxx mirror HTTP statuses so logs read alike.
  * Upgrade-time refusals are HTTP statuses (the socket never opens); these close an open socket.
  */
@@ -96,6 +102,12 @@ export const CloseCode = {
   Unauthorized: { code: 4401, reason: 'Unauthorized' },
   Forbidden: { code: 4403, reason: 'Forbidden' },
   SpaceNotFound: { code: 4404, reason: 'Space not found' },
+  /**
+   * The practice's device registry revoked this device (relay/src/app/devices.ts): its sockets
+   * close at once and its credential is refused from then on; the device erases its copy.
+   * Mirrors 410 Gone: the upgrade of a revoked device is a 401 naming `revoked`.
+   */
+  DeviceRevoked: { code: 4410, reason: 'Device revoked' },
   UpdateTooLarge: { code: 4413, reason: 'Update too large' },
   ProtocolMismatch: { code: 4426, reason: 'Protocol version mismatch: update the app' },
   /** More frames than the rate limit, or more bytes waiting than maxInFlightBytes: reconnect later. */

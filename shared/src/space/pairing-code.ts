@@ -2,7 +2,12 @@
  * The pairing code: what a paired device shows so another device can join the space.
  *
  *   TOURNEE1.<base64url(JSON)>
- *   JSON = { "r": relayUrl, "s": spaceId, "c": credential, "k": base64url(rootSecret), "n": practiceName }
+ *   JSON = { "r": relayUrl, "s": spaceId, "c": credential, "k": base64url(rootSecret), "n": practiceName,
+ *            "d"?: deviceId }
+ *
+ * Since issue 19 it is never shown: an administrator's device seals it to the joining device's
+ * key (shared/src/devices/pairing-seal.ts). In a practice with a device registry, `c` is the
+ * credential the administrator made for that one device and `d` the id the registry gave it.
  *
  * The number after TOURNEE is the code's format: an app that does not know it refuses the code as
  * "update the app" (`unsupported_version`). Where the practice's docs live (its rooms) is fixed by
@@ -16,6 +21,7 @@ import { z } from 'zod'
 import { fromBase64Url, toBase64Url } from '../crypto/base64url'
 import { ROOT_SECRET_BYTES } from '../crypto/space-keys'
 import { CREDENTIAL_PATTERN, SPACE_ID_PATTERN } from '../protocol/ids'
+import { DEVICE_ID_PATTERN } from '../devices/registry-chain'
 
 export const PAIRING_PREFIX = 'TOURNEE1.'
 
@@ -25,6 +31,8 @@ export interface PairingInfo {
   credential: string
   rootSecret: Uint8Array
   practiceName: string
+  /** The joining device's id in the practice's device registry, when it has one. */
+  deviceId?: string
 }
 
 export const PairingCodeErrorCode = { Malformed: 'malformed', UnsupportedVersion: 'unsupported_version' } as const
@@ -47,6 +55,7 @@ const PayloadSchema = z.object({
   c: z.string().regex(CREDENTIAL_PATTERN),
   k: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   n: z.string().min(1).max(200),
+  d: z.string().regex(DEVICE_ID_PATTERN).optional(),
 })
 
 export function encodePairingCode(info: PairingInfo): string {
@@ -56,6 +65,7 @@ export function encodePairingCode(info: PairingInfo): string {
     c: info.credential,
     k: toBase64Url(info.rootSecret),
     n: info.practiceName,
+    ...(info.deviceId === undefined ? {} : { d: info.deviceId }),
   }
   return PAIRING_PREFIX + toBase64Url(new TextEncoder().encode(JSON.stringify(payload)))
 }
@@ -86,5 +96,6 @@ export function decodePairingCode(text: string): PairingInfo {
     credential: parsed.data.c,
     rootSecret,
     practiceName: parsed.data.n,
+    ...(parsed.data.d === undefined ? {} : { deviceId: parsed.data.d }),
   }
 }

@@ -25,6 +25,7 @@ import { browserStorageManager, readStorageStatus, requestPersistence, type Stor
 import { writerIdOf } from '../../../../shared/src/envelope/entry-header'
 import { DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
 import { makeDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
+import { registerFirstDevice } from './practice-devices'
 
 export type { PracticeRecord }
 
@@ -154,7 +155,8 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
   const rootSecret = randomBytes(ROOT_SECRET_BYTES)
   await new RelayClient({ relayUrl, spaceId, credential, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) }).registerSpace(input.enrolmentSecret)
   const deviceId = randomId(9)
-  const stored: StoredPractice = {
+  const clock = env.now ?? Date.now
+  const stored: StoredPractice & Required<Pick<StoredPractice, 'identity'>> = {
     spaceId,
     relayUrl,
     practiceName: input.practiceName,
@@ -164,8 +166,9 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     keys: await deriveDeviceKeys(spaceId, rootSecret),
     identity: await makeDeviceIdentity(),
   }
+  // The registry's first entry, at once: from now on only the practice's devices open it.
+  await registerFirstDevice(stored, clock(), env)
   const space = await openSpace(stored, env)
-  const clock = env.now ?? Date.now
   writeManifest(await space.openDoc(MANIFEST_DOC_ID), { createdAt: clock(), createdBy: deviceId })
   // The first practitioner does not exist before this call, so the records it creates are
   // signed by the device alone ('setup'); everything after is signed by the practitioner.
@@ -205,7 +208,7 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     spaceId: info.spaceId,
     relayUrl: info.relayUrl,
     practiceName: info.practiceName,
-    deviceId: existing?.deviceId ?? randomId(9),
+    deviceId: info.deviceId ?? existing?.deviceId ?? randomId(9),
     memberId: existing?.memberId ?? null,
     credential: info.credential,
     keys: await deriveDeviceKeys(info.spaceId, info.rootSecret),
@@ -233,11 +236,17 @@ export async function setMember(spaceId: string, memberId: string, env: DeviceEn
  * The pairing payload another device joins with: it carries the root secret (registry.ts says why
  * it is kept), so it only ever leaves this device sealed to the joining device's key (pairing.ts).
  */
-export async function getPairingCode(spaceId: string, env: DeviceEnvironment = browserEnvironment): Promise<string> {
+export async function getPairingCode(
+  spaceId: string,
+  env: DeviceEnvironment = browserEnvironment,
+  /** The joining device's own id and credential, when the practice's registry granted them. */
+  grant?: { deviceId: string; credential: string },
+): Promise<string> {
   const registry = new DeviceRegistry(env.idbPrefix)
   const [stored, rootSecret] = await Promise.all([registry.get(spaceId), registry.rootSecret(spaceId)])
   if (!stored || rootSecret === null) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
-  return encodePairingCode({ ...stored, rootSecret })
+  const { relayUrl, practiceName } = stored
+  return encodePairingCode({ relayUrl, spaceId, practiceName, rootSecret, credential: grant?.credential ?? stored.credential, ...(grant ? { deviceId: grant.deviceId } : {}) })
 }
 
 /** This device's own key pairs in `spaceId`, made and kept now if the record predates them. */

@@ -25,6 +25,7 @@ import { PairingClient } from '../relay/pairing-client'
 import { normalizeRelayUrl } from '../relay/relay-url'
 import { browserEnvironment, deviceIdentityOf, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from './device'
 import { PairingError, PairingFailure } from './pairing-errors'
+import { addPracticeDevice } from './practice-devices'
 
 export { PairingError, PairingFailure }
 
@@ -149,14 +150,21 @@ export interface PairingAuthority {
   spaceId: string
   credential: string
   identity: DeviceIdentity
-  /** The pairing payload (space/pairing-code.ts), read only once the person accepts. */
-  payload(): Promise<string>
+  /**
+   * The pairing payload (space/pairing-code.ts) for the device of `joining` keys, made only once
+   * the person accepts (in a practice with a registry, the device is added to it then).
+   */
+  payload(joining: DevicePublicKeys): Promise<string>
 }
 
 /** Claims the pairing a person typed the code of, for the practice this device is paired with. */
 export async function claimPairing(spaceId: string, typedCode: string, env: DeviceEnvironment = browserEnvironment): Promise<ClaimedPairing> {
   const { identity, credential, relayUrl } = await deviceIdentityOf(spaceId, env)
-  return claimPairingAs({ relayUrl, spaceId, credential, identity, payload: () => getPairingCode(spaceId, env) }, typedCode, env.fetchImpl)
+  const payload = async (joining: DevicePublicKeys) => {
+    const grant = await addPracticeDevice(spaceId, joining, { admin: true, at: (env.now ?? Date.now)() }, env)
+    return getPairingCode(spaceId, env, grant ?? undefined)
+  }
+  return claimPairingAs({ relayUrl, spaceId, credential, identity, payload }, typedCode, env.fetchImpl)
 }
 
 /** The same, from what accepting takes rather than from this device's registry (benchmarks seed without one). */
@@ -172,7 +180,7 @@ export async function claimPairingAs(authority: PairingAuthority, typedCode: str
     code,
     confirmation,
     async accept() {
-      const payload = new TextEncoder().encode(await authority.payload())
+      const payload = new TextEncoder().encode(await authority.payload(joiningKeys))
       const sealed = await sealPairing({ pairingId: code, own: authority.identity, ownRole: 'admin', ownKeys: adminKeys, peerKeys: joiningKeys }, payload)
       await client.seal(space, code, sealed)
     },

@@ -18,7 +18,7 @@
  * says what the person or the device can do about it.
  */
 import { isDigestWeight, type DigestName } from '../../../../shared/src/digest/digest-cipher'
-import { DIGEST_WEIGHT_HEADER, ENROLMENT_HEADER, ERROR_FIELD_HEADER, Paths } from '../../../../shared/src/protocol/constants'
+import { DIGEST_WEIGHT_HEADER, ENROLMENT_HEADER, ERROR_FIELD_HEADER, Paths, REVOKED_FIELD } from '../../../../shared/src/protocol/constants'
 import { RelayError, RelayFailure, RefusalReason } from '../errors'
 
 export interface RelayTarget {
@@ -96,8 +96,30 @@ export class RelayClient {
     }
     if (response.status === 200 || response.status === 204) return { kind: 'ok' }
     if (response.status === 404) return { kind: 'refused', reason: RefusalReason.SpaceNotFound }
+    if (response.status === 401 && response.headers.get(ERROR_FIELD_HEADER) === REVOKED_FIELD) return { kind: 'refused', reason: RefusalReason.Revoked }
     const failure = failureOf(response.status)
     return isRefusal(failure) ? { kind: 'refused', reason: failure } : { kind: 'unreachable' }
+  }
+
+  /** The practice's device registry as the relay holds it: entries to verify (practice-devices.ts). */
+  async getDeviceEntries(): Promise<unknown[]> {
+    const response = await this.send(`${this.spaceUrl()}/devices`, { method: 'GET' })
+    if (response.status !== 200) throw this.refusal(response, 'the device registry')
+    const body = (await response.json().catch(() => null)) as { entries?: unknown } | null
+    if (!body || !Array.isArray(body.entries)) throw new RelayError(RelayFailure.Rejected, 'The relay answered the device registry with an unexpected shape', 200)
+    return body.entries
+  }
+
+  /** Appends a signed registry entry; `conflict` when another administrator's entry took its place. */
+  async postDeviceEntry(entry: unknown): Promise<'appended' | 'conflict'> {
+    const response = await this.send(`${this.spaceUrl()}/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entry }),
+    })
+    if (response.status === 201) return 'appended'
+    if (response.status === 409) return 'conflict'
+    throw this.refusal(response, 'the device registry entry')
   }
 
   /** Stores an attachment's ciphertext; resolves once the relay has it (new or already there). */

@@ -117,6 +117,7 @@ const REFUSING_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
   [CloseCode.SpaceNotFound.code, RefusalReason.SpaceNotFound],
   [CloseCode.ProtocolMismatch.code, RefusalReason.ProtocolMismatch],
   [CloseCode.TooManyRooms.code, RefusalReason.TooManyRooms],
+  [CloseCode.DeviceRevoked.code, RefusalReason.Revoked],
 ])
 
 const NO_GAPS: readonly WriterGap[] = []

@@ -1,0 +1,121 @@
+/**
+ * This device's side of the practice's device registry (shared/src/devices/registry-chain.ts;
+ * the relay's side: relay/src/app/devices.ts): write the first entry when the practice is
+ * created, add a device when a pairing is accepted, revoke one, and read the registry, always
+ * verified here whatever the relay sends.
+ *
+ * A practice created before devices had keys has no registry: `readPracticeDevices` says so
+ * (null), its devices keep the practice's shared credential, and adding or revoking a device is
+ * not possible there (docs/threat-model.md says what that leaves open).
+ *
+ * Two administrators changing the registry at once: the relay keeps the first and answers the
+ * second 409; the second reads the chain again and rebuilds its change on it (a revocation of a
+ * device already revoked is then done, one signed by a device revoked meanwhile is refused).
+ */
+import { toBase64Url, randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
+import type { DevicePublicKeys } from '../../../../shared/src/devices/device-identity'
+import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
+import {
+  credentialHash,
+  DeviceRole,
+  nextStatement,
+  signStatement,
+  verifyRegistry,
+  type RegistryState,
+  type Statement,
+} from '../../../../shared/src/devices/registry-chain'
+import { DeviceStorageError } from '../errors'
+import { RelayClient } from '../relay/relay-client'
+import type { DeviceEnvironment } from './device'
+import { DeviceRegistry, type StoredPractice } from './registry'
+
+/** How many times a change is rebuilt on a registry that moved under it before giving up. */
+const MAX_REBASES = 5
+
+export class RegistryChangeError extends Error {
+  override name = 'RegistryChangeError'
+}
+
+function relayOf(stored: Pick<StoredPractice, 'relayUrl' | 'spaceId' | 'credential'>, env: DeviceEnvironment): RelayClient {
+  return new RelayClient({ relayUrl: stored.relayUrl, spaceId: stored.spaceId, credential: stored.credential, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
+}
+
+async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<StoredPractice & Required<Pick<StoredPractice, 'identity'>>> {
+  const stored = await new DeviceRegistry(env.idbPrefix).get(spaceId)
+  if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  if (!stored.identity) throw new RegistryChangeError('This device has no keys of its own: it was paired before devices had them')
+  return stored as StoredPractice & Required<Pick<StoredPractice, 'identity'>>
+}
+
+/** The registry as the relay holds it, verified here; null for a practice that has none. */
+export async function readPracticeDevices(spaceId: string, env: DeviceEnvironment): Promise<RegistryState | null> {
+  const stored = await new DeviceRegistry(env.idbPrefix).get(spaceId)
+  if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  const entries = await relayOf(stored, env).getDeviceEntries()
+  if (entries.length === 0) return null
+  return verifyRegistry(spaceId, entries)
+}
+
+/**
+ * The practice's first entry: this device, administrator, with the credential it created the
+ * space with. Called by createPractice right after the relay registered the space.
+ */
+export async function registerFirstDevice(stored: StoredPractice & Required<Pick<StoredPractice, 'identity'>>, at: number, env: DeviceEnvironment): Promise<void> {
+  const keys = await publicKeysOf(stored.identity)
+  const entries = await relayOf(stored, env).getDeviceEntries()
+  if (entries.length > 0) throw new RegistryChangeError('The practice already has a device registry')
+  await append(stored, env, () => ({
+    op: 'genesis',
+    device: { id: stored.deviceId, ...keys, role: DeviceRole.Practitioner, admin: true, credential: '' },
+  }), at, stored.credential)
+}
+
+/**
+ * Adds the device a pairing brings (its public keys, confirmed on both screens), with a device id
+ * and a relay credential made here for it; null in a practice without a registry, whose new
+ * devices get the shared credential.
+ */
+export async function addPracticeDevice(
+  spaceId: string,
+  joining: DevicePublicKeys,
+  options: { admin: boolean; at: number },
+  env: DeviceEnvironment,
+): Promise<{ deviceId: string; credential: string } | null> {
+  const stored = await storedPractice(spaceId, env)
+  if ((await relayOf(stored, env).getDeviceEntries()).length === 0) return null
+  const deviceId = randomId(9)
+  const credential = toBase64Url(randomBytes(32))
+  await append(stored, env, () => ({ op: 'add', device: { id: deviceId, ...joining, role: DeviceRole.Practitioner, admin: options.admin, credential: '' } }), options.at, credential)
+  return { deviceId, credential }
+}
+
+/** Revokes `deviceId`; done as well when another administrator revoked it first. */
+export async function revokePracticeDevice(spaceId: string, deviceId: string, at: number, env: DeviceEnvironment): Promise<void> {
+  const stored = await storedPractice(spaceId, env)
+  await append(stored, env, (state) => (state.devices.get(deviceId)?.revokedAt != null ? 'done' : { op: 'revoke', target: deviceId }), at)
+}
+
+type Change = { op: 'genesis' | 'add'; device: Extract<Statement, { op: 'add' }>['device'] } | { op: 'revoke'; target: string }
+
+/**
+ * Reads the chain, builds the change on its head, signs and sends it; on a 409 does it again on
+ * the new head. `credential`: for genesis and add, the credential whose hash the entry grants.
+ */
+async function append(
+  stored: StoredPractice & Required<Pick<StoredPractice, 'identity'>>,
+  env: DeviceEnvironment,
+  build: (state: RegistryState) => Change | 'done',
+  at: number,
+  credential?: string,
+): Promise<void> {
+  const relay = relayOf(stored, env)
+  for (let attempt = 0; attempt < MAX_REBASES; attempt++) {
+    const state = await verifyRegistry(stored.spaceId, await relay.getDeviceEntries())
+    const change = build(state)
+    if (change === 'done') return
+    const filled: Change = change.op === 'revoke' ? change : { ...change, device: { ...change.device, credential: await credentialHash(credential!) } }
+    const entry = await signStatement(nextStatement(state, stored.deviceId, at, filled), stored.identity.sign.privateKey)
+    if ((await relay.postDeviceEntry(entry)) === 'appended') return
+  }
+  throw new RegistryChangeError(`The device registry kept changing under this change (${MAX_REBASES} attempts)`)
+}

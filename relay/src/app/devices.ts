@@ -1,0 +1,136 @@
+/**
+ * The practice's device registry on the relay (shared/src/devices/registry-chain.ts):
+ *
+ *   GET  /v1/spaces/:spaceId/devices   Bearer     → 200 { entries: SignedEntry[] } in order
+ *   POST /v1/spaces/:spaceId/devices   Bearer, { entry } → 201 { seq }
+ *        400 { error, field: 'entry', refusal }   the entry does not verify against the chain
+ *        403 { error, field: 'authorization' }     sent by another device than the one that signed it
+ *        409 { error, field: 'seq', length }       another administrator's entry took that seq:
+ *                                                  read the chain again and rebase
+ *
+ * The relay verifies every entry exactly as the devices do, before storing it, and writes what it
+ * grants or takes away (a device's credential) in the entry's transaction. It holds no key of the
+ * practice and cannot add a device itself: an entry must be signed by an unrevoked administrator
+ * device of the chain, and sent with that device's own credential. The first entry (genesis) is
+ * sent with the space's shared credential, and must register exactly that credential: the
+ * practice's first device takes over the credential it created the space with.
+ *
+ * A revocation closes the revoked device's open sockets at once (CloseCode.DeviceRevoked), through
+ * `onDeviceRevoked`; its credential is refused from then on (auth/space-access.ts).
+ */
+import { Hono, type Context } from 'hono'
+import { fromBase64Url } from '../../../shared/src/crypto/base64url'
+import { applyEntry, readStatement, RegistryError, RegistryRefusal, SignedEntry, verifyRegistry, type RegistryState } from '../../../shared/src/devices/registry-chain'
+import { checkSpaceAccess } from '../auth/space-access'
+import { timingSafeEqualBytes } from '../auth/constant-time'
+import type { Logger } from '../log'
+import type { DeviceEffect, RelayStorage } from '../storage/relay-storage'
+import { declaresMoreThan, readBoundedBody } from './bounded-body'
+import { readSpaceRequest, refuseCredential, type ErrorBody } from './spaces'
+
+export interface DevicesDeps {
+  storage: RelayStorage
+  logger: Logger
+  maxBodyBytes: number
+  now?: () => number
+  onDeviceRevoked?: (spaceId: string, deviceId: string) => void
+}
+
+export function devicesRoutes(deps: DevicesDeps): Hono {
+  const app = new Hono()
+  const now = deps.now ?? Date.now
+
+  /** The chain as stored, verified again: storage is not where trust comes from either. */
+  const chainOf = async (spaceId: string): Promise<{ entries: SignedEntry[]; state: RegistryState }> => {
+    const entries = (await deps.storage.listDeviceEntries(spaceId)).map((text) => SignedEntry.parse(JSON.parse(text)))
+    return { entries, state: await verifyRegistry(spaceId, entries) }
+  }
+
+  app.get('/:spaceId/devices', async (c) => {
+    const request = readSpaceRequest(c)
+    if (!request.ok) return c.json<ErrorBody>(request.error, 400)
+    const refused = await refuseCredential(deps.storage, request)
+    if (refused !== null) return c.json<ErrorBody>(refused.body, refused.status)
+    const entries = (await deps.storage.listDeviceEntries(request.spaceId)).map((text) => JSON.parse(text) as unknown)
+    return c.json({ entries }, 200, { 'cache-control': 'no-store' })
+  })
+
+  app.post('/:spaceId/devices', async (c) => {
+    const request = readSpaceRequest(c)
+    if (!request.ok) return c.json<ErrorBody>(request.error, 400)
+    const access = await checkSpaceAccess(deps.storage, request.spaceId, request.credential)
+    if (!access.ok) {
+      const refused = await refuseCredential(deps.storage, request)
+      return c.json<ErrorBody>(refused!.body, refused!.status)
+    }
+    const body = await readEntry(c, deps.maxBodyBytes)
+    if (!body.ok) return body.response
+    const { spaceId } = request
+    const { state } = await chainOf(spaceId)
+
+    let statement
+    try {
+      statement = readStatement(body.entry, state.length).statement
+    } catch (error) {
+      if (error instanceof RegistryError) return refuseEntry(c, error)
+      throw error
+    }
+    if (statement.seq < state.length) {
+      return c.json({ error: 'Another change of the registry came first: read it again', field: 'seq', length: state.length }, 409)
+    }
+    // Sent by the device that signed it: a device's credential cannot be used to push entries
+    // another device signed (replaying an administrator's old, valid-looking statement).
+    if (statement.op === 'genesis') {
+      const shared = await deps.storage.getCredentialHash(spaceId)
+      if (access.deviceId !== null || shared === null || !timingSafeEqualBytes(fromBase64Url(statement.device.credential), shared)) {
+        return c.json<ErrorBody>({ error: 'The first device registers the credential the practice was created with', field: 'authorization' }, 403)
+      }
+    } else if (access.deviceId !== statement.by) {
+      return c.json<ErrorBody>({ error: 'An entry is sent by the device that signed it', field: 'authorization' }, 403)
+    }
+
+    try {
+      await applyEntry(state, body.entry)
+    } catch (error) {
+      if (error instanceof RegistryError) return refuseEntry(c, error)
+      throw error
+    }
+    const at = now()
+    const effect: DeviceEffect =
+      statement.op === 'revoke'
+        ? { kind: 'revoke', deviceId: statement.target, at }
+        : { kind: 'add', deviceId: statement.device.id, credentialHash: fromBase64Url(statement.device.credential), at }
+    const stored = await deps.storage.appendDeviceEntry(spaceId, statement.seq, JSON.stringify(body.entry), effect)
+    if (stored === 'conflict') {
+      return c.json({ error: 'Another change of the registry came first: read it again', field: 'seq', length: state.length + 1 }, 409)
+    }
+    deps.logger.info(statement.op === 'revoke' ? 'device_revoked' : 'device_added', { spaceId, seq: statement.seq })
+    if (statement.op === 'revoke') deps.onDeviceRevoked?.(spaceId, statement.target)
+    return c.json({ seq: statement.seq }, 201)
+  })
+
+  return app
+}
+
+function refuseEntry(c: Context, error: RegistryError): Response {
+  const status = error.refusal === RegistryRefusal.OutOfOrder ? 409 : 400
+  return c.json({ error: error.message, field: status === 409 ? 'seq' : 'entry', refusal: error.refusal }, status)
+}
+
+type ReadEntry = { ok: true; entry: SignedEntry } | { ok: false; response: Response }
+
+async function readEntry(c: Context, maxBytes: number): Promise<ReadEntry> {
+  const tooLarge = () => ({ ok: false as const, response: c.json<ErrorBody>({ error: `A registry entry is at most ${maxBytes} bytes`, field: 'body' }, 413) })
+  if (declaresMoreThan(c.req.header('content-length'), maxBytes)) return tooLarge()
+  const bytes = await readBoundedBody(c.req.raw.body, maxBytes)
+  if (bytes === 'too_large') return tooLarge()
+  let json: unknown
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch {
+    return { ok: false, response: c.json<ErrorBody>({ error: 'The body must be JSON', field: 'body' }, 400) }
+  }
+  const entry = SignedEntry.safeParse((json as { entry?: unknown } | null)?.entry)
+  if (!entry.success) return { ok: false, response: c.json<ErrorBody>({ error: 'The body must be { entry: { statement, sig } }', field: 'entry' }, 400) }
+  return { ok: true, entry: entry.data }
+}
