@@ -8,6 +8,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import * as device from './sync/device/device'
 import { claimPairing, JoiningPairing } from './sync/device/pairing'
+import { readPracticeDevices, revokePracticeDevice } from './sync/device/practice-devices'
 import type { DeviceApi } from './app/device-api'
 import { App } from './app/App'
 import { registerAppUpdates } from './app/service-worker'
@@ -36,6 +37,8 @@ const deviceApi: DeviceApi = {
   ...device,
   openPairing: (relayUrl) => JoiningPairing.open(relayUrl),
   claimPairing: (spaceId, code) => claimPairing(spaceId, code),
+  readPracticeDevices: (spaceId) => readPracticeDevices(spaceId, device.browserEnvironment),
+  revokeDevice: (spaceId, deviceId) => revokePracticeDevice(spaceId, deviceId, Date.now(), device.browserEnvironment),
 }
 
 createRoot(container).render(

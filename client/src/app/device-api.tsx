@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react'
 import type * as device from '../sync/device/device'
 import type { ClaimedPairing, JoiningPairing } from '../sync/device/pairing'
+import type { RegistryState } from '../../../shared/src/devices/registry-chain'
 
 /**
  * The device registry calls the screens make (create, pair, choose a member). main.tsx passes the
@@ -11,6 +12,10 @@ export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'ge
   openPairing(relayUrl: string): Promise<JoiningPairing>
   /** An administrator typed the code another device shows. */
   claimPairing(spaceId: string, code: string): Promise<ClaimedPairing>
+  /** The practice's device registry, verified on this device; null for a practice without one. */
+  readPracticeDevices(spaceId: string): Promise<RegistryState | null>
+  /** Revokes a device of the practice (this device must be an administrator). */
+  revokeDevice(spaceId: string, deviceId: string): Promise<void>
 }
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)

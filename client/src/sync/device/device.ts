@@ -7,6 +7,7 @@ import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
 import { ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID, MANIFEST_DOC_ID } from '../../../../shared/src/model/doc-ids'
 import { initPractice } from '../../../../shared/src/model/directory'
+import { labelDevice } from '../../../../shared/src/model/device-labels'
 import type { PracticeInitInput } from '../../../../shared/src/model/input-schemas'
 import { writeManifest } from '../../../../shared/src/space/manifest'
 import { decodePairingCode, encodePairingCode } from '../../../../shared/src/space/pairing-code'
@@ -178,6 +179,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     { deviceId, memberId: 'setup' },
     clock,
   )
+  labelDevice(await space.openDoc(DIRECTORY_DOC_ID), deviceId, { memberId: stored.memberId }, { deviceId, memberId: stored.memberId }, clock)
   await space.flush()
   const registry = new DeviceRegistry(env.idbPrefix)
   await registry.put(stored)

@@ -1,7 +1,8 @@
 import { useState } from 'react'
 import type { PracticeRecord } from '../../sync/device/device'
 import { professionKey, useT } from '../../i18n'
-import { usePractice, usePractitioners } from '../../state'
+import { useDirectory, usePractice, usePractitioners } from '../../state'
+import { labelDevice } from '../../../../shared/src/model'
 import { useDeviceApi } from '../../app/device-api'
 import { describeError } from '../form/describe-error'
 import { FormAlert } from '../form/form-alert'
@@ -14,9 +15,10 @@ import { AddPractitionerForm } from './AddPractitionerForm'
 export function ChooseMemberScreen(props: { onChosen: (record: PracticeRecord) => void }) {
   const translator = useT()
   const { t } = translator
-  const { record } = usePractice()
+  const { record, clock } = usePractice()
   const device = useDeviceApi()
   const practitioners = usePractitioners()
+  const directory = useDirectory()
   const [failure, setFailure] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
 
@@ -24,7 +26,10 @@ export function ChooseMemberScreen(props: { onChosen: (record: PracticeRecord) =
     setBusy(true)
     setFailure(null)
     try {
-      props.onChosen(await device.setMember(record.spaceId, memberId))
+      const chosen = await device.setMember(record.spaceId, memberId)
+      // Réglages › Appareils says who holds each device: written in the encrypted directory.
+      if (directory) labelDevice(directory, record.deviceId, { memberId }, { deviceId: record.deviceId, memberId }, clock)
+      props.onChosen(chosen)
     } catch (error) {
       setFailure(describeError(error, translator))
       setBusy(false)

@@ -14,16 +14,20 @@ import type { StorageStatus } from '../../sync/device/durable-storage'
 import { describeStorage } from './storage-text'
 import { WorkingHoursSection } from './WorkingHoursSection'
 import { AbsencesSection } from './AbsencesSection'
+import { DevicesSection } from './DevicesSection'
 import { PractitionersSection } from './PractitionersSection'
 import { AppointmentKindsSection } from './AppointmentKindsSection'
 
 /** Adding another device, what this device is, and the interface language. */
 export function SettingsScreen() {
   const { t } = useT()
+  // A device added here is listed below at once: the list reads the registry again.
+  const [devicesRead, setDevicesRead] = useState(0)
   return (
     <div className="settings">
       <h1>{t('settings.title')}</h1>
-      <AddDeviceSection />
+      <AddDeviceSection onAdded={() => setDevicesRead((n) => n + 1)} />
+      <DevicesSection reread={devicesRead} />
       <DeviceSection />
       <StorageSection />
       <LanguageSection />
@@ -44,7 +48,7 @@ type AddDevice =
  * Adding a device: the person types the code the new device shows, compares the six digits both
  * screens then show, and accepts; the practice's keys go to that device sealed (sync/device/pairing.ts).
  */
-function AddDeviceSection() {
+function AddDeviceSection(props: { onAdded: () => void }) {
   const translator = useT()
   const { t } = translator
   const { record } = usePractice()
@@ -71,6 +75,7 @@ function AddDeviceSection() {
     setState({ stage: 'confirm', claimed, busy: true, failure: null })
     try {
       await (accept ? claimed.accept() : claimed.refuse())
+      if (accept) props.onAdded()
       setState({ stage: 'enter', failure: null, notice: t(accept ? 'settings.addDevice.added' : 'settings.addDevice.refused') })
     } catch (error) {
       setState({ stage: 'confirm', claimed, busy: false, failure: describeError(error, translator) })

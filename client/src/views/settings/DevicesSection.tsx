@@ -1,0 +1,170 @@
+import { useCallback, useEffect, useId, useState } from 'react'
+import type { FormEvent } from 'react'
+import { fromInstant, labelDevice, ValidationError } from '../../../../shared/src/model'
+import type { RegisteredDevice, RegistryState } from '../../../../shared/src/devices/registry-chain'
+import { useT } from '../../i18n'
+import './settings-lists.css'
+import { useActor, useDeviceLabels, useDirectory, usePractice, usePractitioners } from '../../state'
+import { useDeviceApi } from '../../app/device-api'
+import { describeError } from '../form/describe-error'
+import { formValues } from '../form/field-errors'
+import { FormAlert, FormNotice } from '../form/form-alert'
+import { TextField } from '../form/fields'
+import { issueText } from '../form/issue-text'
+import { shortDeviceId } from '../patients/history-text'
+
+type Registry = { status: 'loading' } | { status: 'none' } | { status: 'ready'; state: RegistryState } | { status: 'failed'; message: string }
+
+/**
+ * « Appareils »: the practice's devices as its registry has them (verified on this device), with
+ * the names and holders people gave them (the encrypted directory), and for an administrator a
+ * rename and a revocation, confirmed first and honest about what it cannot undo.
+ */
+export function DevicesSection(props: { reread: number }) {
+  const translator = useT()
+  const { t, longDate, timeZone } = translator
+  const { record } = usePractice()
+  const device = useDeviceApi()
+  const labels = useDeviceLabels()
+  const practitioners = usePractitioners()
+  const titleId = useId()
+  const [registry, setRegistry] = useState<Registry>({ status: 'loading' })
+  const [confirming, setConfirming] = useState<string | null>(null)
+  const [renaming, setRenaming] = useState<string | null>(null)
+  const [failure, setFailure] = useState<string | null>(null)
+  const [notice, setNotice] = useState('')
+
+  const load = useCallback(() => {
+    let live = true
+    device.readPracticeDevices(record.spaceId).then(
+      (state) => live && setRegistry(state === null ? { status: 'none' } : { status: 'ready', state }),
+      (error: unknown) => live && setRegistry({ status: 'failed', message: describeError(error, translator) }),
+    )
+    return () => {
+      live = false
+    }
+  }, [device, record.spaceId, translator])
+  useEffect(load, [load, props.reread])
+
+  const nameOf = (d: RegisteredDevice) => labels?.get(d.id)?.name ?? t('settings.devices.unnamed', { device: shortDeviceId(d.id) })
+  const memberOf = (d: RegisteredDevice) => {
+    const memberId = labels?.get(d.id)?.memberId
+    return practitioners?.find((p) => p.id === memberId)?.displayName ?? null
+  }
+  const dateOf = (at: number) => longDate(fromInstant(at, timeZone).slice(0, 10))
+
+  async function revoke(target: RegisteredDevice) {
+    setFailure(null)
+    try {
+      await device.revokeDevice(record.spaceId, target.id)
+      setNotice(t('settings.devices.revoked', { name: nameOf(target) }))
+      setConfirming(null)
+      load()
+    } catch (error) {
+      setFailure(describeError(error, translator))
+    }
+  }
+
+  const self = registry.status === 'ready' ? registry.state.devices.get(record.deviceId) : undefined
+  const isAdmin = self?.admin === true && self.revokedAt === null
+  const devices = registry.status === 'ready' ? [...registry.state.devices.values()].sort((a, b) => Number(a.revokedAt !== null) - Number(b.revokedAt !== null) || a.addedAt - b.addedAt) : []
+
+  return (
+    <section className="card" aria-labelledby={titleId}>
+      <h2 id={titleId}>{t('settings.devices')}</h2>
+      {registry.status === 'loading' ? <p>{t('app.loading')}</p> : null}
+      {registry.status === 'failed' ? <FormAlert>{registry.message}</FormAlert> : null}
+      {registry.status === 'none' ? <p>{t('settings.devices.none')}</p> : null}
+      {failure ? <FormAlert>{failure}</FormAlert> : null}
+      {registry.status === 'ready' ? (
+        <ul className="settings-list__items" aria-label={t('settings.devices.list')}>
+          {devices.map((d) => (
+            <li key={d.id} className="settings-list__row" aria-label={nameOf(d)}>
+              <div className="settings-list__main">
+                <span className="settings-list__name">{nameOf(d)}</span>
+                {d.id === record.deviceId ? <span className="badge"> {t('settings.devices.this')}</span> : null}
+                {d.admin ? <span className="badge"> {t('settings.devices.admin')}</span> : null}
+                <span className="settings-list__detail">
+                {[
+                  memberOf(d),
+                  t('settings.devices.role.praticien'),
+                  t('settings.devices.added', { date: dateOf(d.addedAt) }),
+                  d.revokedAt !== null ? t('settings.devices.revokedOn', { date: dateOf(d.revokedAt) }) : null,
+                ]
+                  .filter((part): part is string => part !== null)
+                  .join(' · ')}
+                </span>
+              </div>
+              {renaming === d.id ? (
+                <RenameForm deviceId={d.id} current={labels?.get(d.id)?.name ?? ''} onDone={() => setRenaming(null)} />
+              ) : null}
+              {d.revokedAt === null && confirming === d.id ? (
+                <div className="form" role="group" aria-label={t('settings.devices.confirmTitle', { name: nameOf(d) })}>
+                  <p>{t('settings.devices.confirm', { name: nameOf(d) })}</p>
+                  <div className="form__actions">
+                    <button className="button button--danger" type="button" onClick={() => void revoke(d)}>
+                      {t('settings.devices.confirmRevoke')}
+                    </button>
+                    <button className="button" type="button" onClick={() => setConfirming(null)}>
+                      {t('settings.devices.cancel')}
+                    </button>
+                  </div>
+                </div>
+              ) : null}
+              {d.revokedAt === null && renaming !== d.id && confirming !== d.id ? (
+                <div className="form__actions">
+                  <button className="button button--quiet" type="button" onClick={() => setRenaming(d.id)}>
+                    {t('settings.devices.rename')}
+                  </button>
+                  {isAdmin ? (
+                    <button className="button button--quiet" type="button" onClick={() => setConfirming(d.id)}>
+                      {t('settings.devices.revoke')}
+                    </button>
+                  ) : null}
+                </div>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="field__hint">{t('settings.devices.limits')}</p>
+      <FormNotice>{notice}</FormNotice>
+    </section>
+  )
+}
+
+function RenameForm(props: { deviceId: string; current: string; onDone: () => void }) {
+  const translator = useT()
+  const { t } = translator
+  const { clock } = usePractice()
+  const actor = useActor()
+  const directory = useDirectory()
+  const [error, setError] = useState<string | null>(null)
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    if (!directory) return
+    try {
+      labelDevice(directory, props.deviceId, { name: formValues(event.currentTarget).name ?? '' }, actor, clock)
+      props.onDone()
+    } catch (caught) {
+      if (!(caught instanceof ValidationError)) throw caught
+      const issue = caught.issues[0]
+      setError(issue ? issueText(issue, translator) : t('form.invalid'))
+    }
+  }
+
+  return (
+    <form className="form" noValidate onSubmit={submit}>
+      <TextField name="name" label={t('settings.devices.name')} defaultValue={props.current} autoComplete="off" error={error ?? undefined} />
+      <div className="form__actions">
+        <button className="button" type="submit">
+          {t('settings.devices.save')}
+        </button>
+        <button className="button button--quiet" type="button" onClick={props.onDone}>
+          {t('settings.devices.cancel')}
+        </button>
+      </div>
+    </form>
+  )
+}

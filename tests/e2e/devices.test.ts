@@ -1,0 +1,76 @@
+/**
+ * Réglages › Appareils in real Chromium, two devices and one relay (issue 19): A lists both
+ * devices from the practice's registry (verified in the page), with « Cet appareil » and who holds
+ * each; A names B; A revokes B, confirming first; the relay closes B's sockets at once and B says
+ * it was revoked, while A goes on.
+ *
+ * Run with `npx vite build && npx vitest run --project e2e tests/e2e/devices.test.ts`.
+ */
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { need, useTwoDevices } from './helpers/step-fixture'
+import { addPatient, createPractice, eventually, nav, pairDevice, patientLinks, statusText } from './helpers/practice-steps'
+
+const PRACTICE = { name: 'Cabinet des Saules', practitioner: 'Camille Kerouac' }
+
+function devicesSection(page: Page): Locator {
+  return page.getByRole('region', { name: 'Appareils', exact: true })
+}
+
+function deviceRows(page: Page): Promise<string[]> {
+  return devicesSection(page)
+    .getByRole('list', { name: 'Appareils du cabinet' })
+    .getByRole('listitem')
+    .evaluateAll((items) => items.map((item) => (item.querySelector('.settings-list__main')?.textContent ?? '').replace(/\s+/g, ' ').trim()))
+}
+
+describe.sequential('devices of a practice, in Chromium', () => {
+  const setup = useTwoDevices()
+  const done = { paired: false, named: false }
+
+  it('1. A lists both devices after pairing B: this device, the administrator, who holds each', async () => {
+    const { a, b } = setup()
+    await createPractice(a.page, PRACTICE)
+    await pairDevice(a.page, b.page, PRACTICE.practitioner)
+    await nav(a.page, 'Réglages').click()
+    await eventually(() => deviceRows(a.page), 'both devices, from the verified registry').toHaveLength(2)
+    const rows = await deviceRows(a.page)
+    expect(rows.filter((row) => row.includes('Cet appareil'))).toHaveLength(1)
+    expect(rows.every((row) => row.includes('Administrateur'))).toBe(true)
+    // Who holds each device comes from the encrypted directory: both chose Camille.
+    await eventually(async () => (await deviceRows(a.page)).filter((row) => row.includes(PRACTICE.practitioner)).length, 'who holds each device').toBe(2)
+    done.paired = true
+  })
+
+  it('2. A names B « Téléphone de Camille », and the name reaches B', async () => {
+    const { a, b } = setup()
+    need(done.paired, 'two paired devices (step 1)')
+    const other = devicesSection(a.page).getByRole('listitem').filter({ hasNotText: 'Cet appareil' })
+    await other.getByRole('button', { name: 'Renommer' }).click()
+    await other.getByLabel("Nom de l'appareil").fill('Téléphone de Camille')
+    await other.getByRole('button', { name: 'Enregistrer' }).click()
+    await eventually(() => deviceRows(a.page), 'the new name on A').toContainEqual(expect.stringContaining('Téléphone de Camille'))
+    await nav(b.page, 'Réglages').click()
+    await eventually(() => deviceRows(b.page), 'the name on B').toContainEqual(expect.stringMatching(/^Téléphone de Camille.*Cet appareil/))
+    done.named = true
+  })
+
+  it('3. A revokes B after confirming: B is refused at once and says so, A goes on', async () => {
+    const { a, b } = setup()
+    need(done.named, 'B named (step 2)')
+    const row = devicesSection(a.page).getByRole('listitem', { name: 'Téléphone de Camille' })
+    await row.getByRole('button', { name: 'Révoquer' }).click()
+    const confirmation = row.getByRole('group', { name: 'Révoquer Téléphone de Camille' })
+    expect(await confirmation.textContent()).toMatch(/ne peut pas être repris s'il ne se reconnecte jamais/)
+    await confirmation.getByRole('button', { name: 'Confirmer la révocation' }).click()
+    await eventually(() => deviceRows(a.page), 'B shown revoked on A').toContainEqual(expect.stringMatching(/^Téléphone de Camille.*révoqué le/))
+    await eventually(() => statusText(b), 'B told it was revoked').toMatch(/révoqué/)
+
+    await nav(a.page, 'Patients').click()
+    await addPatient(a.page, { birthName: 'Apres', firstNames: 'Revocation' })
+    await eventually(() => statusText(a), 'A still online').toMatch(/En ligne/)
+    await nav(b.page, 'Patients').click()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(await patientLinks(b.page)).not.toContain('Apres Revocation')
+  })
+})
