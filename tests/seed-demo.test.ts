@@ -1,12 +1,14 @@
 /**
- * `npm run seed-demo` against a real relay process: the command (its own Node process) joins a
- * practice with the pairing code from the environment or stdin, writes the demo data, and a
- * second device sees all of it; a pairing code passed as an argument is refused before anything.
+ * `npm run seed-demo` against a real relay process: the command (its own Node process) shows a
+ * pairing code, a device of the practice accepts it as a person would (same six digits), the
+ * command writes the demo data, and a second device sees all of it; an unknown argument is refused
+ * before anything.
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice } from '../client/src/sync/device/device'
+import { claimPairing } from '../client/src/sync/device/pairing'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../shared/src/model/doc-ids'
 import { listPatients } from '../shared/src/model/patients'
 import { listPractitioners } from '../shared/src/model/practitioners'
@@ -30,18 +32,42 @@ interface Run {
   stderr: string
 }
 
-function seedDemo(args: string[], options: { env?: Record<string, string>; stdin?: string }): Promise<Run> {
+/**
+ * Runs the command; `accept`, when given, plays the person on a device of the practice: it gets
+ * the code the command printed and the six digits the command showed, and accepts.
+ */
+function seedDemo(args: string[], accept?: (code: string, shownDigits: () => string | null) => Promise<void>): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'tests/bench/seed-demo-main.ts', ...args], {
     cwd: repoRoot,
-    env: { ...process.env, TOURNEE_PAIRING_CODE: '', ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, TOURNEE_RELAY_URL: fixture.relay.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
   let stderr = ''
+  let accepted: Promise<void> | null = null
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  child.stdin.end(options.stdin ?? '')
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })))
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+    const code = /Code d'appairage : ([0-9A-Z]{5})-([0-9A-Z]{5})/.exec(stderr)
+    if (code && accept && accepted === null) {
+      const digits = () => /Code de confirmation : (\d{3}) (\d{3})/.exec(stderr)?.slice(1).join('') ?? null
+      accepted = accept(code[1]! + code[2]!, digits)
+    }
+  })
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      void (accepted ?? Promise.resolve()).then(() => resolve({ code, stdout, stderr }), reject)
+    }),
+  )
+}
+
+/** A device of the practice accepts the pairing once the command shows the same six digits. */
+function acceptOn(spaceId: string, env: ReturnType<typeof nodeDeviceEnvironment>) {
+  return async (code: string, shownDigits: () => string | null) => {
+    const claimed = await claimPairing(spaceId, code, env)
+    await waitFor(() => expect(shownDigits()).toBe(claimed.confirmation), { timeoutMs: 20_000 })
+    await claimed.accept()
+  }
 }
 
 function count(output: string, label: string): number {
@@ -55,15 +81,16 @@ async function newPractice() {
   const a = await fixture.track(
     createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet Démo', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } }, env),
   )
-  return { a, code: await getPairingCode(a.record.spaceId, env) }
+  return { a, env, code: await getPairingCode(a.record.spaceId, env) }
 }
 
 describe('npm run seed-demo', () => {
   it('fills a running practice through the relay; a second device sees every record', async () => {
-    const { code } = await newPractice()
-    const run = await seedDemo(['--practitioners=2', '--patients=40', '--months=2', '--seed=7'], { env: { TOURNEE_PAIRING_CODE: code } })
-    expect(run.stderr + run.stdout).not.toContain(code)
+    const { a, env, code } = await newPractice()
+    const run = await seedDemo(['--practitioners=2', '--patients=40', '--months=2', '--seed=7'], acceptOn(a.record.spaceId, env))
     expect(run.code, run.stderr).toBe(0)
+    // Nothing secret printed: not the payload, not its key.
+    expect(run.stderr + run.stdout).not.toContain(code.slice(9, 60))
     // The seeder holds one room besides main at a time: no provider (and 'exit' listener) per room written.
     expect(run.stderr).not.toContain('MaxListenersExceededWarning')
     expect(count(run.stdout, 'patients')).toBe(40)
@@ -123,24 +150,12 @@ describe('npm run seed-demo', () => {
     expect(patientMonths(directory, seenPatient)?.months).toContain(all[0]!.start.slice(0, 7))
   })
 
-  it('reads the pairing code from stdin', async () => {
+  it('refuses an unknown argument without echoing it, and writes nothing', async () => {
     const { a, code } = await newPractice()
-    const run = await seedDemo(['--practitioners=1', '--patients=5', '--months=1'], { stdin: `${code}\n` })
-    expect(run.code, run.stderr).toBe(0)
-    expect(count(run.stdout, 'patients')).toBe(5)
-    const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
-    await waitFor(() => expect(listPatients(directory).items).toHaveLength(5), { timeoutMs: 30_000 })
-  })
-
-  it('refuses a pairing code given as an argument, without echoing it, and writes nothing', async () => {
-    const { a, code } = await newPractice()
-    const run = await seedDemo([code], { env: { TOURNEE_PAIRING_CODE: code } })
+    const run = await seedDemo([code])
     expect(run.code).toBe(1)
-    expect(run.stderr).toContain('TOURNEE_PAIRING_CODE')
+    expect(run.stderr).toContain('Unknown argument')
     expect(run.stderr).not.toContain(code)
-    const empty = await seedDemo(['--patients=5'], {})
-    expect(empty.code).toBe(1)
-    expect(empty.stderr).toContain('No pairing code')
     const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
     expect(listPatients(directory).items).toHaveLength(0)
   })

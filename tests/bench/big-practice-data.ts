@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { SQLITE_FILE_NAME } from '../../relay/src/storage/sqlite-storage'
-import { createPractice, getPairingCode } from '../../client/src/sync/device/device'
+import { createPractice, getPairingCode, joinPractice } from '../../client/src/sync/device/device'
 import { fromBase64Url, toBase64Url } from '../../shared/src/crypto/base64url'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { decodePairingCode, encodePairingCode } from '../../shared/src/space/pairing-code'
@@ -78,7 +78,7 @@ async function seed(dir: string, size: BigPracticeSize, log: (line: string) => v
       envA,
     )
     const code = await getPairingCode(a.record.spaceId, envA)
-    const result = await seedDemo(code, size, envSeeder, log)
+    const result = await seedDemo((env) => joinPractice(code, env), size, envSeeder, log)
     log(`  seeded ${result.written.patientIds.length} patients, ${result.written.appointments} appointments, ${result.written.patientDocIds.length} files`)
     // What a synced device of the practice does within its publish interval (digest-sync.ts).
     await a.space.openDoc(DIRECTORY_DOC_ID)

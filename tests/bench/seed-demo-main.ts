@@ -1,17 +1,22 @@
 /**
  * `npm run seed-demo`: fills a running practice with demo data (see seed-demo.ts).
  *
- *   TOURNEE_PAIRING_CODE=… npm run seed-demo -- --patients=500 --months=6
- *   npm run seed-demo < code.txt            (or paste the code when asked)
+ *   npm run seed-demo -- --patients=500 --months=6
+ *   npm run seed-demo -- --relay=https://relais.cabinet.example --patients=500
  *
- * Options: --practitioners=N (2), --patients=N (300), --months=N (3, around today), --seed=N.
- * The pairing code comes from TOURNEE_PAIRING_CODE or stdin, never from an argument: arguments
- * are visible to every user of the machine (ps) and stay in shell history, and the code holds the key.
+ * It joins the practice as a new device does: it shows a pairing code, which a person types in
+ * « Réglages › Ajouter un appareil » on a device of the practice, compares the six digits both
+ * show, and accepts. Nothing secret is typed or printed.
+ *
+ * Options: --relay=URL (TOURNEE_RELAY_URL, else http://127.0.0.1:8080), --practitioners=N (2),
+ * --patients=N (300), --months=N (3, around today), --seed=N.
  */
 import 'fake-indexeddb/auto'
-import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
+import { groupedConfirmationCode } from '../../shared/src/devices/confirmation-code'
+import { groupedPairingCode } from '../../shared/src/devices/pairing-wire'
 import type { DeviceEnvironment } from '../../client/src/sync/device/device'
+import { JoiningPairing } from '../../client/src/sync/device/pairing'
 import { DEFAULT_DEMO_SIZE, seedDemo, type DemoSize } from './seed-demo'
 
 export class SeedDemoUsageError extends Error {
@@ -25,15 +30,22 @@ const LIMITS: Record<keyof DemoSize, readonly [min: number, max: number]> = {
   seed: [1, 2 ** 31 - 1],
 }
 
-function readSize(argv: readonly string[]): DemoSize {
+const DEFAULT_RELAY = 'http://127.0.0.1:8080'
+
+function readArguments(argv: readonly string[]): { size: DemoSize; relayUrl: string } {
   const size = { ...DEFAULT_DEMO_SIZE }
+  let relayUrl = process.env.TOURNEE_RELAY_URL?.trim() || DEFAULT_RELAY
   for (const arg of argv) {
+    const relay = /^--relay=(https?:\/\/\S+)$/.exec(arg)
+    if (relay) {
+      relayUrl = relay[1]!
+      continue
+    }
     const match = /^--([a-z]+)=(\d+)$/.exec(arg)
     const name = match?.[1] as keyof DemoSize | undefined
     if (!match || !name || !(name in LIMITS)) {
       throw new SeedDemoUsageError(
-        `Unknown argument "${arg.length > 40 ? `${arg.slice(0, 12)}…` : arg}": expected --practitioners=N, --patients=N, --months=N, --seed=N. ` +
-          'The pairing code is read from TOURNEE_PAIRING_CODE or stdin, never from an argument.',
+        `Unknown argument "${arg.length > 40 ? `${arg.slice(0, 12)}…` : arg}": expected --relay=URL, --practitioners=N, --patients=N, --months=N, --seed=N.`,
       )
     }
     const value = Number(match[2])
@@ -41,26 +53,11 @@ function readSize(argv: readonly string[]): DemoSize {
     if (value < min || value > max) throw new SeedDemoUsageError(`--${name} must be between ${min} and ${max}, got ${value}`)
     size[name] = value
   }
-  return size
-}
-
-async function readPairingCode(): Promise<string> {
-  const fromEnv = process.env.TOURNEE_PAIRING_CODE?.trim()
-  if (fromEnv) return fromEnv
-  if (process.stdin.isTTY) process.stderr.write('Pairing code (Réglages → Appairer un appareil): ')
-  const lines = createInterface({ input: process.stdin, terminal: false })
-  for await (const line of lines) {
-    if (line.trim()) {
-      lines.close()
-      return line.trim()
-    }
-  }
-  throw new SeedDemoUsageError('No pairing code: set TOURNEE_PAIRING_CODE or write the code on stdin.')
+  return { size, relayUrl }
 }
 
 async function main(): Promise<void> {
-  const size = readSize(process.argv.slice(2))
-  const code = await readPairingCode()
+  const { size, relayUrl } = readArguments(process.argv.slice(2))
   const env: DeviceEnvironment = {
     idbPrefix: 'seed-demo:',
     WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -68,7 +65,12 @@ async function main(): Promise<void> {
     crossTab: false,
   }
   const log = (line: string) => console.error(line)
-  const result = await seedDemo(code, size, env, log)
+  const join = async (joinEnv: DeviceEnvironment) => {
+    const pairing = await JoiningPairing.open(relayUrl, joinEnv)
+    log(`Code d'appairage : ${groupedPairingCode(pairing.code)} — saisissez-le dans Réglages › Ajouter un appareil (10 minutes).`)
+    return pairing.wait({ onConfirmation: (code) => log(`Code de confirmation : ${groupedConfirmationCode(code)} — acceptez sur l'autre appareil s'il affiche le même.`) })
+  }
+  const result = await seedDemo(join, size, env, log)
   const w = result.written
   console.log(
     [

@@ -1,14 +1,12 @@
 /**
- * Fills a running practice with a demo data set: a Node device joins with the pairing code, waits
- * for the practice's directory, and writes generated practitioners, patients, appointments (with
- * series, home visits, cancellations) and clinical notes through the model API, encrypted, to the
- * real relay. `npm run seed-demo` is its command line (seed-demo-main.ts).
- *
- * The pairing code holds the space key: it is taken from the caller (environment or stdin),
- * never from the command line, and never printed. What is printed is counts, never patient data.
+ * Fills a running practice with a demo data set: a Node device joins (`join`: through the pairing
+ * mailbox for `npm run seed-demo`, seed-demo-main.ts; with a payload the bench holds for its own
+ * practices), waits for the practice's directory, and writes generated practitioners, patients,
+ * appointments (with series, home visits, cancellations) and clinical notes through the model
+ * API, encrypted, to the real relay. What is printed is counts, never patient data.
  */
 import type * as Y from 'yjs'
-import { joinPractice, type DeviceEnvironment } from '../../client/src/sync/device/device'
+import type { DeviceEnvironment, OpenPractice } from '../../client/src/sync/device/device'
 import type { Practice } from '../../client/src/sync/practice/practice'
 import type { DocLease } from '../../client/src/sync/practice/practice-handle'
 import type { Actor } from '../../shared/src/model/actor'
@@ -80,9 +78,14 @@ class OneRoomAtATime implements DocSink {
   }
 }
 
-export async function seedDemo(pairingCode: string, size: DemoSize, env: DeviceEnvironment, log: (line: string) => void): Promise<DemoResult> {
+export async function seedDemo(
+  join: (env: DeviceEnvironment) => Promise<OpenPractice>,
+  size: DemoSize,
+  env: DeviceEnvironment,
+  log: (line: string) => void,
+): Promise<DemoResult> {
   // A writer, not a reader: no background pass fetching every room, and rooms go once let go.
-  const practice = await joinPractice(pairingCode, { ...env, practice: { ...env.practice, background: false, graceMs: 0 } })
+  const practice = await join({ ...env, practice: { ...env.practice, background: false, graceMs: 0 } })
   const { space } = practice
   try {
     log(`Joined practice ${practice.record.spaceId} on ${practice.record.relayUrl}; waiting for its directory…`)
