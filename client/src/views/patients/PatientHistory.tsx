@@ -3,10 +3,10 @@ import type * as Y from 'yjs'
 import { fromInstant, patientHistory, restorePatientField } from '../../../../shared/src/model'
 import type { ChangeEntry, FieldChange, Practitioner } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
-import { useActor, useDocSnapshot, usePractice, usePractitioners } from '../../state'
+import { useActor, useDeviceLabels, useDocSnapshot, usePractice, usePractitioners } from '../../state'
 import { describeError } from '../form/describe-error'
 import { FormAlert } from '../form/form-alert'
-import { historyEventKey, historyFieldLabel, historyValueText, shortDeviceId } from './history-text'
+import { deviceText, historyEventKey, historyFieldLabel, historyValueText } from './history-text'
 
 /** Fields a restore may write: the merge pointer is the merge's own business. */
 const NOT_RESTORABLE = new Set(['mergedInto'])
@@ -68,11 +68,9 @@ function HistoryItem(props: {
   const translator = useT()
   const { t, longDate, timeOf, timeZone } = translator
   const { entry, practitioners, thisDevice, onRestore } = props
+  const labels = useDeviceLabels()
   const member = practitioners.find((p) => p.id === entry.by.memberId)?.displayName ?? entry.by.memberId
-  const device =
-    entry.by.deviceId === thisDevice
-      ? t('history.thisDevice', { device: shortDeviceId(entry.by.deviceId) })
-      : t('history.device', { device: shortDeviceId(entry.by.deviceId) })
+  const device = deviceText(entry.by.deviceId, thisDevice, labels, { device: 'history.device', thisDevice: 'history.thisDevice' }, translator)
   const when = t('history.when', { date: longDate(fromInstant(entry.at, timeZone).slice(0, 10)), time: timeOf(entry.at) })
   const field = entry.kind === 'change' ? historyFieldLabel(entry.field, translator) : ''
   const previous = entry.kind === 'change' ? historyValueText(entry.field, entry.previous, translator) : ''

@@ -91,3 +91,20 @@ export function historyEventKey(entry: Exclude<ChangeEntry, { kind: 'change' }>)
 export function shortDeviceId(deviceId: string): string {
   return deviceId.length > 6 ? `${deviceId.slice(0, 6)}…` : deviceId
 }
+
+/**
+ * How a line names a device: the name the practice gave it (Réglages › Appareils, « iPad de
+ * Camille »), else « appareil k3J9x… »; this device says so. `keys` are the line's own messages
+ * (the history's, the access log's), which take the name or the short id as `{device}`.
+ */
+export function deviceText(
+  deviceId: string,
+  thisDevice: string,
+  names: ReadonlyMap<string, { readonly name: string | null }> | null,
+  keys: { readonly device: 'history.device' | 'file.openings.device'; readonly thisDevice: 'history.thisDevice' | 'file.openings.thisDevice' },
+  { t }: Pick<Translator, 't'>,
+): string {
+  const name = names?.get(deviceId)?.name ?? null
+  if (deviceId === thisDevice) return t(keys.thisDevice, { device: name ?? shortDeviceId(deviceId) })
+  return name ?? t(keys.device, { device: shortDeviceId(deviceId) })
+}

@@ -1,6 +1,6 @@
 import { useId, useMemo } from 'react'
 import { useT } from '../../../i18n'
-import { useFileOpenings, usePractice, usePractitioners } from '../../../state'
+import { useDeviceLabels, useFileOpenings, usePractice, usePractitioners } from '../../../state'
 import { openingText } from './opening-text'
 
 /**
@@ -14,6 +14,7 @@ export function FileOpenings(props: { members: readonly string[] }) {
   const { record } = usePractice()
   const { entries, complete } = useFileOpenings(props.members)
   const practitioners = usePractitioners()
+  const deviceNames = useDeviceLabels()
   const names = useMemo(() => new Map((practitioners ?? []).map((p) => [p.id, p.displayName])), [practitioners])
   const titleId = useId()
   const hintId = useId()
@@ -30,7 +31,7 @@ export function FileOpenings(props: { members: readonly string[] }) {
         <ol className="openings" aria-label={t('file.openings')}>
           {entries.map((entry, index) => (
             <li key={`${entry.at}-${entry.by.deviceId}-${index}`} className="openings__item">
-              {openingText(entry, names, record.deviceId, translator)}
+              {openingText(entry, names, record.deviceId, translator, deviceNames)}
             </li>
           ))}
         </ol>

@@ -37,6 +37,20 @@ describe('openingText', () => {
     expect(line).toBe('23 novembre 2026 à 9 h · membre mQ3xT0… · cet appareil (this-d…)')
   })
 
+  it('names a device by the name the practice gave it, this one included', () => {
+    const deviceNames = new Map([
+      ['dK9fH2jL5nB8cX1zQ6wRtY', { name: 'iPad de Solène' }],
+      ['this-device-id', { name: 'Téléphone de garde' }],
+    ])
+    const at = Date.UTC(2026, 10, 23, 8, 0)
+    expect(openingText(entry(at), names, 'this-device-id', fr, deviceNames)).toBe('23 novembre 2026 à 9 h · Solène Kerouac · iPad de Solène')
+    expect(openingText(entry(at, 'member-solene', 'this-device-id'), names, 'this-device-id', fr, deviceNames)).toBe(
+      '23 novembre 2026 à 9 h · Solène Kerouac · cet appareil (Téléphone de garde)',
+    )
+    // A device without a name keeps its short id.
+    expect(openingText(entry(at, 'member-solene', 'unnamedDeviceXYZ'), names, 'this-device-id', fr, deviceNames)).toContain('appareil unname…')
+  })
+
   it('speaks English second', () => {
     expect(openingText(entry(toInstant('2026-12-31T23:55', 'Europe/Paris')), names, 'other', createTranslator('en', 'Europe/Paris'))).toBe(
       '31 December 2026 at 23:55 · Solène Kerouac · device dK9fH2…',
