@@ -9,6 +9,7 @@
  *   npm run bench -- --full            adds 10 practitioners, 200 devices, 500-device capacity
  *   npm run bench -- --only=edit-latency,relay-capacity
  *   npm run bench -- --only=week       the agenda's week render in Chromium
+ *   npm run bench -- --only=pairing    pairing a device through the relay's mailbox
  *   npm run bench -- --only=big-practice   20,000 patients × 24 months on a tablet, against --baseline-ref
  *   npm run bench -- --runs=7 --edits=100 --seed=42 --patients=5000 --practitioners=5 --years=2
  *
@@ -34,6 +35,7 @@ import { longOffline } from './scenarios/long-offline'
 import { relayCapacity } from './scenarios/relay-capacity'
 import { weekRender } from './scenarios/week-render'
 import { bigPractice } from './scenarios/big-practice'
+import { pairing } from './scenarios/pairing'
 
 /** In the order they run. A new scenario is one import and one line here. */
 const SCENARIOS: Scenario[] = [
@@ -45,6 +47,7 @@ const SCENARIOS: Scenario[] = [
   longOffline,
   storageYear,
   relayCapacity,
+  pairing,
   // Real Chromium, its own data: needs neither the relay nor the shared practice.
   weekRender,
   // Real Chromium on a relay of its own (seeded, cached), the app built twice: ours and before.
