@@ -29,11 +29,15 @@ async function create(name: string): Promise<{ device: OpenPractice; env: Device
   return { device, env }
 }
 
-async function pair(admin: { device: OpenPractice; env: DeviceEnvironment }, name: string): Promise<{ device: OpenPractice; env: DeviceEnvironment }> {
+async function pair(
+  admin: { device: OpenPractice; env: DeviceEnvironment },
+  name: string,
+  options: { admin?: boolean } = {},
+): Promise<{ device: OpenPractice; env: DeviceEnvironment }> {
   const env = nodeDeviceEnvironment(name)
   const pairing = await JoiningPairing.open(fixture.relay.url, env)
   const joined = pairing.wait({ pollMs: 20 })
-  await (await claimPairing(admin.device.record.spaceId, pairing.code, admin.env)).accept()
+  await (await claimPairing(admin.device.record.spaceId, pairing.code, admin.env)).accept(options)
   return { device: await fixture.track(joined), env }
 }
 
@@ -49,13 +53,15 @@ describe('the device registry on a real relay', () => {
   it('registers the first device, gives each paired device its own credential, and verifies on every device', async () => {
     const a = await create('tablette')
     const b = await pair(a, 'telephone')
-    const fromA = await readPracticeDevices(a.device.record.spaceId, a.env)
-    const fromB = await readPracticeDevices(b.device.record.spaceId, b.env)
+    const fromA = (await readPracticeDevices(a.device.record.spaceId, a.env))?.state
+    const fromB = (await readPracticeDevices(b.device.record.spaceId, b.env))?.state
     expect(fromA?.length).toBe(2)
     expect(fromB?.head).toBe(fromA?.head)
     expect(activeDevices(fromA!).map((d) => d.id).sort()).toEqual([a.device.record.deviceId, b.device.record.deviceId].sort())
     expect(fromA!.devices.get(b.device.record.deviceId)).toMatchObject({ addedBy: a.device.record.deviceId, admin: true })
     expect(await credentialOf(b.device, b.env)).not.toBe(await credentialOf(a.device, a.env))
+    // The relay says when it last saw each device: both opened sockets.
+    await waitFor(async () => expect([...((await readPracticeDevices(a.device.record.spaceId, a.env))?.lastSeen.keys() ?? [])].sort()).toEqual([a.device.record.deviceId, b.device.record.deviceId].sort()))
     // B syncs with its own credential.
     addPatient(await a.device.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Quéméner', firstNames: 'Loïc' }, actorOf(a.device), Date.now)
     await waitFor(async () => expect(listPatients(await b.device.space.openDoc(DIRECTORY_DOC_ID)).items).toHaveLength(1))
@@ -92,7 +98,7 @@ describe('the device registry on a real relay', () => {
       revokePracticeDevice(spaceId, c.device.record.deviceId, Date.now(), a.env),
       revokePracticeDevice(spaceId, c.device.record.deviceId, Date.now(), b.env),
     ])
-    const afterC = await readPracticeDevices(spaceId, a.env)
+    const afterC = (await readPracticeDevices(spaceId, a.env))?.state
     expect(afterC?.length).toBe(4)
     expect(afterC!.devices.get(c.device.record.deviceId)?.revokedAt).not.toBeNull()
 
@@ -102,8 +108,17 @@ describe('the device registry on a real relay', () => {
     ])
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
     const survivor = outcomes[0].status === 'fulfilled' ? a : b
-    const final = await readPracticeDevices(spaceId, survivor.env)
+    const final = (await readPracticeDevices(spaceId, survivor.env))?.state
     expect(activeDevices(final!).map((d) => d.id)).toEqual([survivor.device.record.deviceId])
+  })
+
+  it('a device added without the administrator role cannot revoke, and the relay says why', async () => {
+    const a = await create('tablette-5')
+    const member = await pair(a, 'telephone-membre', { admin: false })
+    const spaceId = a.device.record.spaceId
+    expect((await readPracticeDevices(spaceId, a.env))?.state.devices.get(member.device.record.deviceId)?.admin).toBe(false)
+    await expect(revokePracticeDevice(spaceId, a.device.record.deviceId, Date.now(), member.env)).rejects.toMatchObject({ status: 400 })
+    expect(activeDevices((await readPracticeDevices(spaceId, a.env))!.state)).toHaveLength(2)
   })
 
   it('refuses an entry that does not verify, or that another device sends, and stores nothing', async () => {
@@ -120,6 +135,6 @@ describe('the device registry on a real relay', () => {
     // A's genuine entry, sent with B's credential: refused, it is A's to send.
     const genuine = await signStatement(nextStatement(state, a.device.record.deviceId, 1, { op: 'revoke', target: b.device.record.deviceId }), storedA.identity!.sign.privateKey)
     await expect(relayB.postDeviceEntry(genuine)).rejects.toMatchObject({ status: 403 })
-    expect((await readPracticeDevices(spaceId, a.env))?.length).toBe(state.length)
+    expect((await readPracticeDevices(spaceId, a.env))?.state.length).toBe(state.length)
   })
 })

@@ -28,6 +28,7 @@ import { serve } from '@hono/node-server'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseCode, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { createApp } from './app/create-app'
+import { DeviceActivity } from './auth/device-activity'
 import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
 import { admitSyncSocket } from './rooms/admission'
 import type { RelayConfig } from './config'
@@ -80,6 +81,8 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     compactBytesRatio: options.compactBytesRatio ?? 1.25,
     ...(options.ackAllAfterMs === undefined ? {} : { ackAllAfterMs: options.ackAllAfterMs }),
   })
+  const activity = new DeviceActivity({ storage, logger, ...(options.now === undefined ? {} : { now: options.now }) })
+  let closingRelay = false
   const perimeter = new Perimeter({ config: config.perimeter, logger, metrics, ...(options.now === undefined ? {} : { now: options.now }) })
   const app = createApp({
     storage,
@@ -183,10 +186,13 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
         now: options.now,
       })
       connections.set(connection, admission.deviceId)
+      const { deviceId } = admission
+      if (deviceId !== null) activity.seen(admission.spaceId, deviceId)
       const forget = keepAlive.add(connection)
       ws.on('close', () => {
         connections.delete(connection)
         forget()
+        if (deviceId !== null && !closingRelay) activity.seen(admission.spaceId, deviceId, { force: true })
       })
       logger.debug('connection_opened', { spaceId: admission.spaceId, roomId: admission.roomId })
     })
@@ -197,6 +203,8 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
 
   async function close(): Promise<void> {
     accepting = false
+    // The sockets closed below are the relay's doing: no « last seen » write into a closing storage.
+    closingRelay = true
     keepAlive.stop()
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()

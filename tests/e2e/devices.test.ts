@@ -52,6 +52,10 @@ describe.sequential('devices of a practice, in Chromium', () => {
     await eventually(() => deviceRows(a.page), 'the new name on A').toContainEqual(expect.stringContaining('Téléphone de Camille'))
     await nav(b.page, 'Réglages').click()
     await eventually(() => deviceRows(b.page), 'the name on B').toContainEqual(expect.stringMatching(/^Téléphone de Camille.*Cet appareil/))
+    // The relay's word on when it last saw each device (its clock, not the pinned test day): both
+    // have had sockets open since the pairing.
+    const rows = await deviceRows(b.page)
+    expect(rows.every((row) => /vu par le relais le \d+ \S+ \d{4} à \d+ h/.test(row)), rows.join('\n')).toBe(true)
     done.named = true
   })
 

@@ -1,7 +1,7 @@
 import { createContext, useContext } from 'react'
 import type * as device from '../sync/device/device'
 import type { ClaimedPairing, JoiningPairing } from '../sync/device/pairing'
-import type { RegistryState } from '../../../shared/src/devices/registry-chain'
+import type { PracticeDevices } from '../sync/device/practice-devices'
 
 /**
  * The device registry calls the screens make (create, pair, choose a member). main.tsx passes the
@@ -13,7 +13,7 @@ export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'ge
   /** An administrator typed the code another device shows. */
   claimPairing(spaceId: string, code: string): Promise<ClaimedPairing>
   /** The practice's device registry, verified on this device; null for a practice without one. */
-  readPracticeDevices(spaceId: string): Promise<RegistryState | null>
+  readPracticeDevices(spaceId: string): Promise<PracticeDevices | null>
   /** Revokes a device of the practice (this device must be an administrator). */
   revokeDevice(spaceId: string, deviceId: string): Promise<void>
 }

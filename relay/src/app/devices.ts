@@ -1,7 +1,8 @@
 /**
  * The practice's device registry on the relay (shared/src/devices/registry-chain.ts):
  *
- *   GET  /v1/spaces/:spaceId/devices   Bearer     → 200 { entries: SignedEntry[] } in order
+ *   GET  /v1/spaces/:spaceId/devices   Bearer     → 200 { entries: SignedEntry[] in order,
+ *                                                          lastSeen: { deviceId: ms } }
  *   POST /v1/spaces/:spaceId/devices   Bearer, { entry } → 201 { seq }
  *        400 { error, field: 'entry', refusal }   the entry does not verify against the chain
  *        403 { error, field: 'authorization' }     sent by another device than the one that signed it
@@ -52,7 +53,9 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
     const refused = await refuseCredential(deps.storage, request)
     if (refused !== null) return c.json<ErrorBody>(refused.body, refused.status)
     const entries = (await deps.storage.listDeviceEntries(request.spaceId)).map((text) => JSON.parse(text) as unknown)
-    return c.json({ entries }, 200, { 'cache-control': 'no-store' })
+    // When the relay last saw each device: the relay's own observation, shown as such.
+    const lastSeen = Object.fromEntries(await deps.storage.devicesLastSeen(request.spaceId))
+    return c.json({ entries, lastSeen }, 200, { 'cache-control': 'no-store' })
   })
 
   app.post('/:spaceId/devices', async (c) => {

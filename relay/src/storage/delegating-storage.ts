@@ -13,6 +13,8 @@ export function delegatingStorage(real: RelayStorage, overrides: Partial<RelaySt
     appendDeviceEntry: (id, seq, entry, effect) => real.appendDeviceEntry(id, seq, entry, effect),
     findDevice: (id, hash) => real.findDevice(id, hash),
     countDevices: (id) => real.countDevices(id),
+    touchDevice: (id, device, at) => real.touchDevice(id, device, at),
+    devicesLastSeen: (id) => real.devicesLastSeen(id),
     loadUpdates: (id, room) => real.loadUpdates(id, room),
     admitRoom: (id, room, max) => real.admitRoom(id, room, max),
     appendUpdate: (id, room, update, max) => real.appendUpdate(id, room, update, max),

@@ -115,6 +115,10 @@ export interface RelayStorage {
   findDevice(spaceId: string, credentialHash: Uint8Array): Promise<DeviceCredential | null>
   /** How many devices the space's registry has granted (revoked ones included). */
   countDevices(spaceId: string): Promise<number>
+  /** Records when a registered device was last seen (a socket opened or closed); not durable-critical. */
+  touchDevice(spaceId: string, deviceId: string, at: number): Promise<void>
+  /** When each registered device of the space was last seen, for those seen at all. */
+  devicesLastSeen(spaceId: string): Promise<Map<string, number>>
   /** The room's rows in append order (none for a room never admitted or never written). */
   loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates>
   /**

@@ -12,9 +12,10 @@
  *               compare-and-swap on version (1 at creation, +1 at each replacement)
  *   device_entries (space_id → spaces, seq INTEGER, entry TEXT; PK space_id, seq): the practice's
  *               device registry, signed entries in order (shared/src/devices/registry-chain.ts)
- *   devices    (space_id → spaces, device_id, credential_hash BLOB, added_at, revoked_at INTEGER
- *               ms or NULL; PK space_id, device_id; UNIQUE space_id, credential_hash): what the
- *               registry's entries say about credentials, written in the entry's transaction
+ *   devices    (space_id → spaces, device_id, credential_hash BLOB, added_at, revoked_at,
+ *               last_seen_at INTEGER ms or NULL; PK space_id, device_id; UNIQUE space_id,
+ *               credential_hash): what the registry's entries say about credentials, written in
+ *               the entry's transaction; and when the device last opened a socket or closed one
  *
  * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of an older version
  * is migrated in place (MIGRATIONS), one transaction per step; one of a newer version is refused
@@ -136,6 +137,7 @@ const SCHEMA = `
     credential_hash BLOB NOT NULL,
     added_at INTEGER NOT NULL,
     revoked_at INTEGER,
+    last_seen_at INTEGER,
     PRIMARY KEY (space_id, device_id),
     UNIQUE (space_id, credential_hash)
   ) STRICT, WITHOUT ROWID;
@@ -172,6 +174,7 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
     credential_hash BLOB NOT NULL,
     added_at INTEGER NOT NULL,
     revoked_at INTEGER,
+    last_seen_at INTEGER,
     PRIMARY KEY (space_id, device_id),
     UNIQUE (space_id, credential_hash)
   ) STRICT, WITHOUT ROWID;
@@ -264,6 +267,10 @@ export class SqliteStorage implements RelayStorage {
         'SELECT device_id, revoked_at FROM devices WHERE space_id = ? AND credential_hash = ?',
       ),
       countDevices: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM devices WHERE space_id = ?'),
+      touchDevice: this.db.prepare<[number, string, string]>('UPDATE devices SET last_seen_at = ? WHERE space_id = ? AND device_id = ?'),
+      selectDevicesSeen: this.db.prepare<[string], { device_id: string; last_seen_at: number }>(
+        'SELECT device_id, last_seen_at FROM devices WHERE space_id = ? AND last_seen_at IS NOT NULL',
+      ),
     }
   }
 
@@ -308,6 +315,16 @@ export class SqliteStorage implements RelayStorage {
   async countDevices(spaceId: string): Promise<number> {
     this.assertOpen()
     return this.statements.countDevices.get(spaceId)!.n
+  }
+
+  async touchDevice(spaceId: string, deviceId: string, at: number): Promise<void> {
+    this.assertOpen()
+    this.statements.touchDevice.run(at, spaceId, deviceId)
+  }
+
+  async devicesLastSeen(spaceId: string): Promise<Map<string, number>> {
+    this.assertOpen()
+    return new Map(this.statements.selectDevicesSeen.all(spaceId).map((row) => [row.device_id, row.last_seen_at]))
   }
 
   async loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates> {

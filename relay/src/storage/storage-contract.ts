@@ -77,6 +77,10 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await storage.listDeviceEntries(SPACE_B)).toEqual([])
       expect(await storage.findDevice(SPACE_B, HASH_2)).toBeNull()
       expect(await storage.countDevices(SPACE_A)).toBe(2)
+      expect(await storage.devicesLastSeen(SPACE_A)).toEqual(new Map())
+      await storage.touchDevice(SPACE_A, 'device-2', 1_700_000_000_000)
+      await storage.touchDevice(SPACE_A, 'device-9', 1_700_000_000_000)
+      expect(await storage.devicesLastSeen(SPACE_A)).toEqual(new Map([['device-2', 1_700_000_000_000]]))
       await expect(storage.appendDeviceEntry('spaceCCCCCCCCCCCCCCCCC', 0, '{}', { kind: 'revoke', deviceId: 'x', at: 1 })).rejects.toBeInstanceOf(UnknownSpaceError)
       // Durable: a reopened storage has the same.
       await storage.close()

@@ -73,14 +73,14 @@ export const pairing: Scenario = {
       log(`  (p) pairing, run ${run}/${runs}: digits on the new device ${Math.round(s.digits)} ms after the claim; accept → open ${Math.round(s.accepted)} ms; payload in hand: ${Math.round(s.pasted)} ms`)
     }
     const registry = await readPracticeDevices(p.a.record.spaceId, p.envA)
-    detail('pairing', { samples, registryLength: registry?.length ?? 0 })
+    detail('pairing', { samples, registryLength: registry?.state.length ?? 0 })
     const scenario = 'p. pairing a device (person instant, no sync)'
     const stat = `median of ${runs}`
     const m = (f: (s: Sample) => number) => median(samples.map(f))
     return [
       { scenario, metric: 'accept → practice open on the new device (floor: payload in hand)', unit: 'ms', ours: m((s) => s.accepted), floor: m((s) => s.pasted), stat, samples: { ours: samples.map((s) => s.accepted), floor: samples.map((s) => s.pasted) } },
       { scenario, metric: 'claim → the same digits on the new device', unit: 'ms', ours: m((s) => s.digits), floor: null, stat, samples: { ours: samples.map((s) => s.digits) } },
-      { scenario, metric: `registry entries verified by each change (chain length at the end)`, unit: 'count', ours: registry?.length ?? 0, floor: null, stat: 'single measurement' },
+      { scenario, metric: `registry entries verified by each change (chain length at the end)`, unit: 'count', ours: registry?.state.length ?? 0, floor: null, stat: 'single measurement' },
     ]
   },
 }

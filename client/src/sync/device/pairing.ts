@@ -140,7 +140,8 @@ export class JoiningPairing {
 export interface ClaimedPairing {
   readonly code: string
   readonly confirmation: string
-  accept(): Promise<void>
+  /** `admin`: the new device may add and revoke devices too (default true). */
+  accept(options?: { admin?: boolean }): Promise<void>
   refuse(): Promise<void>
 }
 
@@ -154,14 +155,14 @@ export interface PairingAuthority {
    * The pairing payload (space/pairing-code.ts) for the device of `joining` keys, made only once
    * the person accepts (in a practice with a registry, the device is added to it then).
    */
-  payload(joining: DevicePublicKeys): Promise<string>
+  payload(joining: DevicePublicKeys, options: { admin: boolean }): Promise<string>
 }
 
 /** Claims the pairing a person typed the code of, for the practice this device is paired with. */
 export async function claimPairing(spaceId: string, typedCode: string, env: DeviceEnvironment = browserEnvironment): Promise<ClaimedPairing> {
   const { identity, credential, relayUrl } = await deviceIdentityOf(spaceId, env)
-  const payload = async (joining: DevicePublicKeys) => {
-    const grant = await addPracticeDevice(spaceId, joining, { admin: true, at: (env.now ?? Date.now)() }, env)
+  const payload = async (joining: DevicePublicKeys, options: { admin: boolean }) => {
+    const grant = await addPracticeDevice(spaceId, joining, { admin: options.admin, at: (env.now ?? Date.now)() }, env)
     return getPairingCode(spaceId, env, grant ?? undefined)
   }
   return claimPairingAs({ relayUrl, spaceId, credential, identity, payload }, typedCode, env.fetchImpl)
@@ -179,8 +180,8 @@ export async function claimPairingAs(authority: PairingAuthority, typedCode: str
   return {
     code,
     confirmation,
-    async accept() {
-      const payload = new TextEncoder().encode(await authority.payload(joiningKeys))
+    async accept(options = {}) {
+      const payload = new TextEncoder().encode(await authority.payload(joiningKeys, { admin: options.admin ?? true }))
       const sealed = await sealPairing({ pairingId: code, own: authority.identity, ownRole: 'admin', ownKeys: adminKeys, peerKeys: joiningKeys }, payload)
       await client.seal(space, code, sealed)
     },

@@ -47,13 +47,19 @@ async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<
   return stored as StoredPractice & Required<Pick<StoredPractice, 'identity'>>
 }
 
+/** The practice's devices: the registry, verified here, and when the relay last saw each (its word). */
+export interface PracticeDevices {
+  readonly state: RegistryState
+  readonly lastSeen: ReadonlyMap<string, number>
+}
+
 /** The registry as the relay holds it, verified here; null for a practice that has none. */
-export async function readPracticeDevices(spaceId: string, env: DeviceEnvironment): Promise<RegistryState | null> {
+export async function readPracticeDevices(spaceId: string, env: DeviceEnvironment): Promise<PracticeDevices | null> {
   const stored = await new DeviceRegistry(env.idbPrefix).get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
-  const entries = await relayOf(stored, env).getDeviceEntries()
+  const { entries, lastSeen } = await relayOf(stored, env).getDevices()
   if (entries.length === 0) return null
-  return verifyRegistry(spaceId, entries)
+  return { state: await verifyRegistry(spaceId, entries), lastSeen }
 }
 
 /**

@@ -103,11 +103,23 @@ export class RelayClient {
 
   /** The practice's device registry as the relay holds it: entries to verify (practice-devices.ts). */
   async getDeviceEntries(): Promise<unknown[]> {
+    return (await this.getDevices()).entries
+  }
+
+  /**
+   * The registry's entries (to verify) and when the relay last saw each device (its own
+   * observation: nothing a device can check; malformed figures are dropped).
+   */
+  async getDevices(): Promise<{ entries: unknown[]; lastSeen: Map<string, number> }> {
     const response = await this.send(`${this.spaceUrl()}/devices`, { method: 'GET' })
     if (response.status !== 200) throw this.refusal(response, 'the device registry')
-    const body = (await response.json().catch(() => null)) as { entries?: unknown } | null
+    const body = (await response.json().catch(() => null)) as { entries?: unknown; lastSeen?: unknown } | null
     if (!body || !Array.isArray(body.entries)) throw new RelayError(RelayFailure.Rejected, 'The relay answered the device registry with an unexpected shape', 200)
-    return body.entries
+    const lastSeen = new Map<string, number>()
+    if (typeof body.lastSeen === 'object' && body.lastSeen !== null) {
+      for (const [id, at] of Object.entries(body.lastSeen)) if (Number.isSafeInteger(at) && (at as number) >= 0) lastSeen.set(id, at as number)
+    }
+    return { entries: body.entries, lastSeen }
   }
 
   /** Appends a signed registry entry; `conflict` when another administrator's entry took its place. */

@@ -13,7 +13,11 @@ import { TextField } from '../form/fields'
 import { issueText } from '../form/issue-text'
 import { shortDeviceId } from '../patients/history-text'
 
-type Registry = { status: 'loading' } | { status: 'none' } | { status: 'ready'; state: RegistryState } | { status: 'failed'; message: string }
+type Registry =
+  | { status: 'loading' }
+  | { status: 'none' }
+  | { status: 'ready'; state: RegistryState; lastSeen: ReadonlyMap<string, number> }
+  | { status: 'failed'; message: string }
 
 /**
  * « Appareils »: the practice's devices as its registry has them (verified on this device), with
@@ -22,7 +26,7 @@ type Registry = { status: 'loading' } | { status: 'none' } | { status: 'ready'; 
  */
 export function DevicesSection(props: { reread: number }) {
   const translator = useT()
-  const { t, longDate, timeZone } = translator
+  const { t, longDate, timeOf, timeZone } = translator
   const { record } = usePractice()
   const device = useDeviceApi()
   const labels = useDeviceLabels()
@@ -37,7 +41,7 @@ export function DevicesSection(props: { reread: number }) {
   const load = useCallback(() => {
     let live = true
     device.readPracticeDevices(record.spaceId).then(
-      (state) => live && setRegistry(state === null ? { status: 'none' } : { status: 'ready', state }),
+      (read) => live && setRegistry(read === null ? { status: 'none' } : { status: 'ready', ...read }),
       (error: unknown) => live && setRegistry({ status: 'failed', message: describeError(error, translator) }),
     )
     return () => {
@@ -52,6 +56,7 @@ export function DevicesSection(props: { reread: number }) {
     return practitioners?.find((p) => p.id === memberId)?.displayName ?? null
   }
   const dateOf = (at: number) => longDate(fromInstant(at, timeZone).slice(0, 10))
+  const seenText = (at: number | undefined) => (at === undefined ? null : t('settings.devices.seen', { date: dateOf(at), time: timeOf(at) }))
 
   async function revoke(target: RegisteredDevice) {
     setFailure(null)
@@ -89,6 +94,7 @@ export function DevicesSection(props: { reread: number }) {
                   memberOf(d),
                   t('settings.devices.role.praticien'),
                   t('settings.devices.added', { date: dateOf(d.addedAt) }),
+                  seenText(registry.lastSeen.get(d.id)),
                   d.revokedAt !== null ? t('settings.devices.revokedOn', { date: dateOf(d.revokedAt) }) : null,
                 ]
                   .filter((part): part is string => part !== null)

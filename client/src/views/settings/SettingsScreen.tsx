@@ -55,6 +55,8 @@ function AddDeviceSection(props: { onAdded: () => void }) {
   const device = useDeviceApi()
   const titleId = useId()
   const [state, setState] = useState<AddDevice>({ stage: 'enter', failure: null, notice: null })
+  // Most practices are one or two practitioners' devices: each may add and revoke by default.
+  const [admin, setAdmin] = useState(true)
 
   async function claim(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -71,10 +73,10 @@ function AddDeviceSection(props: { onAdded: () => void }) {
     }
   }
 
-  async function decide(claimed: ClaimedPairing, accept: boolean) {
+  async function decide(claimed: ClaimedPairing, accept: boolean, admin: boolean) {
     setState({ stage: 'confirm', claimed, busy: true, failure: null })
     try {
-      await (accept ? claimed.accept() : claimed.refuse())
+      await (accept ? claimed.accept({ admin }) : claimed.refuse())
       if (accept) props.onAdded()
       setState({ stage: 'enter', failure: null, notice: t(accept ? 'settings.addDevice.added' : 'settings.addDevice.refused') })
     } catch (error) {
@@ -98,11 +100,15 @@ function AddDeviceSection(props: { onAdded: () => void }) {
             </output>
             <p className="field__hint">{t('settings.addDevice.confirmation.hint')}</p>
           </div>
+          <label className="check">
+            <input type="checkbox" checked={admin} onChange={(event) => setAdmin(event.currentTarget.checked)} />
+            <span>{t('settings.addDevice.admin')}</span>
+          </label>
           <div className="form__actions">
-            <button className="button button--primary" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, true)}>
+            <button className="button button--primary" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, true, admin)}>
               {t('settings.addDevice.accept')}
             </button>
-            <button className="button" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, false)}>
+            <button className="button" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, false, admin)}>
               {t('settings.addDevice.refuse')}
             </button>
           </div>
