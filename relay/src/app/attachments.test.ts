@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
 import { DefaultLimits, type Limits } from '../../../shared/src/protocol/constants'
-import { silentLogger } from '../log'
-import { createRelayMetrics } from '../metrics/relay-metrics'
-import { SqliteStorage } from '../storage/sqlite-storage'
-import { createApp } from './create-app'
+import { openTestApp } from './test-support/test-app'
 import { countingStream } from './test-support/counting-stream'
 
 const cleanups: (() => unknown)[] = []
@@ -19,19 +13,7 @@ afterEach(async () => {
 const LIMIT = 64 * 1024
 
 async function makeSpace(limits: Partial<Limits> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-attach-'))
-  const storage = new SqliteStorage({ dataDir })
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
-  const metrics = createRelayMetrics()
-  const app = createApp({
-    storage,
-    metrics,
-    logger: silentLogger,
-    enrolmentSecret: null,
-    allowedOrigins: [],
-    staticDir: null,
-    limits: { ...DefaultLimits, maxAttachmentBytes: LIMIT, ...limits },
-  })
+  const { app, storage, metrics } = openTestApp(cleanups, { limits: { ...DefaultLimits, maxAttachmentBytes: LIMIT, ...limits } })
   const spaceId = randomId()
   const credential = toBase64Url(randomBytes(32))
   expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: auth(credential) })).status).toBe(201)

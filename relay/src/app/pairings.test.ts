@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
 import { makeDeviceIdentity, publicKeysOf, type DevicePublicKeys } from '../../../shared/src/devices/device-identity'
@@ -10,8 +7,7 @@ import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import { PairingMailbox, MAX_OPEN_PER_ADDRESS } from '../pairing/pairing-mailbox'
 import { DefaultPerimeter, Perimeter } from '../perimeter/perimeter'
-import { SqliteStorage } from '../storage/sqlite-storage'
-import { createApp } from './create-app'
+import { openTestApp } from './test-support/test-app'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -22,24 +18,11 @@ const from = (address: string) => ({ incoming: { socket: { remoteAddress: addres
 const REMOTE = '203.0.113.9'
 
 function makeApp() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-pairings-'))
-  const storage = new SqliteStorage({ dataDir })
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
   const clock = { now: 1_800_000_000_000 }
   const metrics = createRelayMetrics()
   const perimeter = new Perimeter({ config: { ...DefaultPerimeter, failedCredentials: { burst: 3, perMinute: 6 } }, logger: silentLogger, metrics, now: () => clock.now })
   const mailbox = new PairingMailbox(() => clock.now)
-  const app = createApp({
-    storage,
-    metrics,
-    logger: silentLogger,
-    enrolmentSecret: null,
-    allowedOrigins: [],
-    staticDir: null,
-    limits: { ...DefaultLimits },
-    perimeter,
-    pairings: mailbox,
-  })
+  const { app } = openTestApp(cleanups, { metrics, perimeter, pairings: mailbox })
   return { app, clock, mailbox }
 }
 

@@ -17,7 +17,7 @@ import { Hono, type Context } from 'hono'
 import type { z } from 'zod'
 import { ClaimPairingBody, OpenPairingBody, PAIRING_CODE_PATTERN, SealedPairingBody } from '../../../shared/src/devices/pairing-wire'
 import type { Logger } from '../log'
-import type { PairingMailbox } from '../pairing/pairing-mailbox'
+import type { PairingMailbox, SealOutcome } from '../pairing/pairing-mailbox'
 import type { Perimeter } from '../perimeter/perimeter'
 import type { AccessStorage } from '../auth/space-access'
 import { declaresMoreThan, readBoundedBody } from './bounded-body'
@@ -126,7 +126,15 @@ export function adminPairingRoutes(deps: PairingsDeps): Hono {
     return { ok: true, value: { spaceId: request.spaceId, code } }
   }
 
-  const unknown = (c: Context) => c.json<ErrorBody>({ error: 'Unknown or expired pairing code', field: 'code' }, 404)
+  /** How a seal or a refusal that did not happen is answered: 404 expired, 409 not this practice's claim. */
+  const settled = (c: Context, outcome: SealOutcome, spaceId: string, event: 'pairing_sealed' | 'pairing_refused_by_admin'): Response => {
+    if (!outcome.ok) {
+      if (outcome.reason === 'unknown') return c.json<ErrorBody>({ error: 'Unknown or expired pairing code', field: 'code' }, 404)
+      return c.json<ErrorBody>({ error: 'This pairing was not claimed by this practice', field: 'code' }, 409)
+    }
+    deps.logger.info(event, { spaceId })
+    return c.body(null, 204)
+  }
 
   app.post('/:spaceId/pairings/:code/claim', async (c) => {
     const checked = await access(c)
@@ -148,26 +156,14 @@ export function adminPairingRoutes(deps: PairingsDeps): Hono {
     const body = await readJson(c, SealedPairingBody, deps.maxBodyBytes)
     if (!body.ok) return body.response
     const { spaceId, code } = checked.value
-    const sealed = deps.mailbox.seal(code, spaceId, body.value.sealed)
-    if (!sealed.ok) {
-      if (sealed.reason === 'unknown') return unknown(c)
-      return c.json<ErrorBody>({ error: 'This pairing was not claimed by this practice', field: 'code' }, 409)
-    }
-    deps.logger.info('pairing_sealed', { spaceId })
-    return c.body(null, 204)
+    return settled(c, deps.mailbox.seal(code, spaceId, body.value.sealed), spaceId, 'pairing_sealed')
   })
 
   app.delete('/:spaceId/pairings/:code', async (c) => {
     const checked = await access(c)
     if (!checked.ok) return checked.response
     const { spaceId, code } = checked.value
-    const refused = deps.mailbox.refuse(code, spaceId)
-    if (!refused.ok) {
-      if (refused.reason === 'unknown') return unknown(c)
-      return c.json<ErrorBody>({ error: 'This pairing was not claimed by this practice', field: 'code' }, 409)
-    }
-    deps.logger.info('pairing_refused_by_admin', { spaceId })
-    return c.body(null, 204)
+    return settled(c, deps.mailbox.refuse(code, spaceId), spaceId, 'pairing_refused_by_admin')
   })
 
   return app

@@ -86,6 +86,26 @@ const USAGE_TRIGGERS = `
   END;
 `
 
+/** The device registry's tables (schema 4): in a new database, and added to a version-3 one. */
+const DEVICE_TABLES = `
+  CREATE TABLE device_entries (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    seq INTEGER NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (space_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE devices (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    device_id TEXT NOT NULL,
+    credential_hash BLOB NOT NULL,
+    added_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_seen_at INTEGER,
+    PRIMARY KEY (space_id, device_id),
+    UNIQUE (space_id, credential_hash)
+  ) STRICT, WITHOUT ROWID;
+`
+
 const SCHEMA = `
   CREATE TABLE spaces (
     space_id TEXT PRIMARY KEY,
@@ -125,23 +145,7 @@ const SCHEMA = `
     version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
-  CREATE TABLE device_entries (
-    space_id TEXT NOT NULL REFERENCES spaces(space_id),
-    seq INTEGER NOT NULL,
-    entry TEXT NOT NULL,
-    PRIMARY KEY (space_id, seq)
-  ) STRICT, WITHOUT ROWID;
-  CREATE TABLE devices (
-    space_id TEXT NOT NULL REFERENCES spaces(space_id),
-    device_id TEXT NOT NULL,
-    credential_hash BLOB NOT NULL,
-    added_at INTEGER NOT NULL,
-    revoked_at INTEGER,
-    last_seen_at INTEGER,
-    PRIMARY KEY (space_id, device_id),
-    UNIQUE (space_id, credential_hash)
-  ) STRICT, WITHOUT ROWID;
-${USAGE_TRIGGERS}`
+${DEVICE_TABLES}${USAGE_TRIGGERS}`
 
 /**
  * Steps from each older schema version to the next: MIGRATIONS[v] takes a database of version v to
@@ -162,23 +166,7 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
       attachment_count = (SELECT COUNT(*) FROM attachments WHERE attachments.space_id = spaces.space_id),
       attachment_bytes = (SELECT COALESCE(SUM(length(data)), 0) FROM attachments WHERE attachments.space_id = spaces.space_id);
     ${USAGE_TRIGGERS}`,
-  3: `  CREATE TABLE device_entries (
-    space_id TEXT NOT NULL REFERENCES spaces(space_id),
-    seq INTEGER NOT NULL,
-    entry TEXT NOT NULL,
-    PRIMARY KEY (space_id, seq)
-  ) STRICT, WITHOUT ROWID;
-  CREATE TABLE devices (
-    space_id TEXT NOT NULL REFERENCES spaces(space_id),
-    device_id TEXT NOT NULL,
-    credential_hash BLOB NOT NULL,
-    added_at INTEGER NOT NULL,
-    revoked_at INTEGER,
-    last_seen_at INTEGER,
-    PRIMARY KEY (space_id, device_id),
-    UNIQUE (space_id, credential_hash)
-  ) STRICT, WITHOUT ROWID;
-`,
+  3: DEVICE_TABLES,
 }
 
 /** The database file is of a schema this relay does not read: what to do is in the message. */

@@ -4,6 +4,7 @@ import { PROFESSIONS, ValidationError, validatePracticeInit } from '../../../../
 import type { PracticeInit, ValidationIssue } from '../../../../shared/src/model'
 import { RelayUrlError } from '../../sync/errors'
 import { normalizeRelayUrl } from '../../sync/relay/relay-url'
+import { RelayUrlField } from './RelayUrlField'
 import type { OpenPractice } from '../../sync/device/device'
 import { issueKey, professionKey, useT } from '../../i18n'
 import { useDeviceApi } from '../../app/device-api'
@@ -98,16 +99,7 @@ export function CreatePracticeForm(props: { onOpened: (practice: OpenPractice) =
   return (
     <form className="form" noValidate onSubmit={submit} aria-busy={busy}>
       {failure ? <FormAlert>{failure}</FormAlert> : null}
-      <TextField
-        name="relayUrl"
-        label={t('create.relayUrl')}
-        hint={t('create.relayUrl.hint')}
-        type="url"
-        inputMode="url"
-        autoComplete="url"
-        defaultValue={window.location.origin}
-        error={errorText('relayUrl')}
-      />
+      <RelayUrlField label={t('create.relayUrl')} hint={t('create.relayUrl.hint')} error={errorText('relayUrl')} />
       <TextField
         name="practiceName"
         label={t('create.practiceName')}

@@ -12,7 +12,7 @@ import { useDeviceApi } from '../../app/device-api'
 import { describeError } from '../form/describe-error'
 import { formValues } from '../form/field-errors'
 import { FormAlert } from '../form/form-alert'
-import { TextField } from '../form/fields'
+import { RelayUrlField } from './RelayUrlField'
 
 type Stage =
   | { kind: 'form'; failure: string | null; relayError: string | null }
@@ -114,16 +114,7 @@ export function JoinPracticeForm(props: { onOpened: (practice: OpenPractice) => 
   return (
     <form className="form" noValidate onSubmit={start} aria-busy={busy}>
       {stage.kind === 'form' && stage.failure ? <FormAlert>{stage.failure}</FormAlert> : null}
-      <TextField
-        name="relayUrl"
-        label={t('join.relayUrl')}
-        hint={t('join.relayUrl.hint')}
-        type="url"
-        inputMode="url"
-        autoComplete="url"
-        defaultValue={window.location.origin}
-        error={stage.kind === 'form' ? (stage.relayError ?? undefined) : undefined}
-      />
+      <RelayUrlField label={t('join.relayUrl')} hint={t('join.relayUrl.hint')} error={stage.kind === 'form' ? (stage.relayError ?? undefined) : undefined} />
       <button className="button button--primary" type="submit" disabled={busy}>
         {busy ? t('join.starting') : t('join.start')}
       </button>
