@@ -9,7 +9,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { need, useTwoDevices } from './helpers/step-fixture'
-import { addPatient, createPractice, eventually, nav, pairDevice, patientLinks, statusText } from './helpers/practice-steps'
+import { addPatient, chooseMember, confirmationShown, createPractice, eventually, nav, pairDevice, patientLinks, showJoiningCode, statusText } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Saules', practitioner: 'Camille Kerouac' }
 
@@ -76,5 +76,28 @@ describe.sequential('devices of a practice, in Chromium', () => {
     await nav(b.page, 'Patients').click()
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(await patientLinks(b.page)).not.toContain('Apres Revocation')
+  })
+
+  it('4. a device added without the administrator role lists the devices but may neither add nor revoke', async () => {
+    const fixture = setup()
+    const { a } = fixture
+    need(done.named, 'the practice of steps 1–2')
+    const c = await fixture.openDevice('C')
+    const code = await showJoiningCode(c.page)
+    await nav(a.page, 'Réglages').click()
+    const adding = a.page.getByRole('region', { name: 'Ajouter un appareil' })
+    await adding.getByLabel('Code affiché sur le nouvel appareil').fill(code)
+    await adding.getByRole('button', { name: 'Continuer' }).click()
+    expect(await confirmationShown(c.page)).toBe(await confirmationShown(a.page))
+    await adding.getByLabel(/^Administrateur/).uncheck()
+    await adding.getByRole('button', { name: "Codes identiques : ajouter l'appareil" }).click()
+    await chooseMember(c.page, PRACTICE.practitioner)
+
+    await nav(c.page, 'Réglages').click()
+    await eventually(() => deviceRows(c.page), 'three devices on C').toHaveLength(3)
+    const own = (await deviceRows(c.page)).find((row) => row.includes('Cet appareil'))
+    expect(own).not.toContain('Administrateur')
+    expect(await c.page.getByRole('region', { name: 'Ajouter un appareil' }).textContent()).toContain('Seul un appareil administrateur')
+    expect(await devicesSection(c.page).getByRole('button', { name: 'Révoquer' }).count()).toBe(0)
   })
 })

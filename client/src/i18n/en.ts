@@ -197,6 +197,7 @@ export const en: Dictionary = {
   'settings.devices.limits': "Revoking a device closes the relay to it at once. The practice's keys do not change yet: a revoked device that kept its copy and its keys could read what it held, and whatever it were given from the relay.",
   'settings.addDevice': 'Add a device',
   'settings.addDevice.hint': 'On the new device, choose “Join a practice”: it shows a code. Type it here. No key is shown or copied: they are sealed for that one device.',
+  'settings.addDevice.notAdmin': 'Only an administrator device of the practice can add another one: ask on one of them (Settings › Devices shows which).',
   'settings.addDevice.code': 'Code shown on the new device',
   'settings.addDevice.continue': 'Continue',
   'settings.addDevice.confirmation': 'Confirmation code',

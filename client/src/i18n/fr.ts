@@ -239,6 +239,7 @@ export const fr = {
   'settings.devices.limits': "Révoquer un appareil lui ferme le relais à l'instant. Les clés du cabinet ne changent pas encore : un appareil révoqué qui aurait gardé sa copie et ses clés pourrait lire ce qu'il avait, et ce qu'on lui donnerait du relais.",
   'settings.addDevice': 'Ajouter un appareil',
   'settings.addDevice.hint': "Sur le nouvel appareil, choisissez « Rejoindre un cabinet » : il affiche un code. Saisissez-le ici. Aucune clé n'est affichée ni copiée : elles sont scellées pour ce seul appareil.",
+  'settings.addDevice.notAdmin': "Seul un appareil administrateur du cabinet peut en ajouter un autre : demandez-le depuis l'un d'eux (Réglages › Appareils les signale).",
   'settings.addDevice.code': 'Code affiché sur le nouvel appareil',
   'settings.addDevice.continue': 'Continuer',
   'settings.addDevice.confirmation': 'Code de confirmation',

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useId, useState } from 'react'
+import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
 import { fromInstant, labelDevice, ValidationError } from '../../../../shared/src/model'
-import type { RegisteredDevice, RegistryState } from '../../../../shared/src/devices/registry-chain'
+import type { RegisteredDevice } from '../../../../shared/src/devices/registry-chain'
+import type { usePracticeDevices } from './use-practice-devices'
 import { useT } from '../../i18n'
 import './settings-lists.css'
 import { useActor, useDeviceLabels, useDirectory, usePractice, usePractitioners } from '../../state'
@@ -13,42 +14,24 @@ import { TextField } from '../form/fields'
 import { issueText } from '../form/issue-text'
 import { shortDeviceId } from '../patients/history-text'
 
-type Registry =
-  | { status: 'loading' }
-  | { status: 'none' }
-  | { status: 'ready'; state: RegistryState; lastSeen: ReadonlyMap<string, number> }
-  | { status: 'failed'; message: string }
-
 /**
  * « Appareils »: the practice's devices as its registry has them (verified on this device), with
  * the names and holders people gave them (the encrypted directory), and for an administrator a
  * rename and a revocation, confirmed first and honest about what it cannot undo.
  */
-export function DevicesSection(props: { reread: number }) {
+export function DevicesSection(props: { devices: ReturnType<typeof usePracticeDevices> }) {
   const translator = useT()
   const { t, longDate, timeOf, timeZone } = translator
   const { record } = usePractice()
   const device = useDeviceApi()
+  const { read: registry, reread, isAdmin } = props.devices
   const labels = useDeviceLabels()
   const practitioners = usePractitioners()
   const titleId = useId()
-  const [registry, setRegistry] = useState<Registry>({ status: 'loading' })
   const [confirming, setConfirming] = useState<string | null>(null)
   const [renaming, setRenaming] = useState<string | null>(null)
   const [failure, setFailure] = useState<string | null>(null)
   const [notice, setNotice] = useState('')
-
-  const load = useCallback(() => {
-    let live = true
-    device.readPracticeDevices(record.spaceId).then(
-      (read) => live && setRegistry(read === null ? { status: 'none' } : { status: 'ready', ...read }),
-      (error: unknown) => live && setRegistry({ status: 'failed', message: describeError(error, translator) }),
-    )
-    return () => {
-      live = false
-    }
-  }, [device, record.spaceId, translator])
-  useEffect(load, [load, props.reread])
 
   const nameOf = (d: RegisteredDevice) => labels?.get(d.id)?.name ?? t('settings.devices.unnamed', { device: shortDeviceId(d.id) })
   const memberOf = (d: RegisteredDevice) => {
@@ -64,14 +47,12 @@ export function DevicesSection(props: { reread: number }) {
       await device.revokeDevice(record.spaceId, target.id)
       setNotice(t('settings.devices.revoked', { name: nameOf(target) }))
       setConfirming(null)
-      load()
+      reread()
     } catch (error) {
       setFailure(describeError(error, translator))
     }
   }
 
-  const self = registry.status === 'ready' ? registry.state.devices.get(record.deviceId) : undefined
-  const isAdmin = self?.admin === true && self.revokedAt === null
   const devices = registry.status === 'ready' ? [...registry.state.devices.values()].sort((a, b) => Number(a.revokedAt !== null) - Number(b.revokedAt !== null) || a.addedAt - b.addedAt) : []
 
   return (

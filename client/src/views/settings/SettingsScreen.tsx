@@ -15,6 +15,7 @@ import { describeStorage } from './storage-text'
 import { WorkingHoursSection } from './WorkingHoursSection'
 import { AbsencesSection } from './AbsencesSection'
 import { DevicesSection } from './DevicesSection'
+import { usePracticeDevices } from './use-practice-devices'
 import { PractitionersSection } from './PractitionersSection'
 import { AppointmentKindsSection } from './AppointmentKindsSection'
 
@@ -22,12 +23,12 @@ import { AppointmentKindsSection } from './AppointmentKindsSection'
 export function SettingsScreen() {
   const { t } = useT()
   // A device added here is listed below at once: the list reads the registry again.
-  const [devicesRead, setDevicesRead] = useState(0)
+  const devices = usePracticeDevices()
   return (
     <div className="settings">
       <h1>{t('settings.title')}</h1>
-      <AddDeviceSection onAdded={() => setDevicesRead((n) => n + 1)} />
-      <DevicesSection reread={devicesRead} />
+      <AddDeviceSection onAdded={devices.reread} mayAdd={devices.isAdmin} />
+      <DevicesSection devices={devices} />
       <DeviceSection />
       <StorageSection />
       <LanguageSection />
@@ -48,7 +49,7 @@ type AddDevice =
  * Adding a device: the person types the code the new device shows, compares the six digits both
  * screens then show, and accepts; the practice's keys go to that device sealed (sync/device/pairing.ts).
  */
-function AddDeviceSection(props: { onAdded: () => void }) {
+function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
   const translator = useT()
   const { t } = translator
   const { record } = usePractice()
@@ -87,8 +88,8 @@ function AddDeviceSection(props: { onAdded: () => void }) {
   return (
     <section className="card" aria-labelledby={titleId}>
       <h2 id={titleId}>{t('settings.addDevice')}</h2>
-      <p>{t('settings.addDevice.hint')}</p>
-      {state.stage === 'confirm' ? (
+      <p>{t(props.mayAdd ? 'settings.addDevice.hint' : 'settings.addDevice.notAdmin')}</p>
+      {!props.mayAdd ? null : state.stage === 'confirm' ? (
         <div className="form pairing" aria-live="polite">
           {state.failure ? <FormAlert>{state.failure}</FormAlert> : null}
           <div className="field">
