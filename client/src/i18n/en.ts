@@ -107,6 +107,7 @@ export const en: Dictionary = {
   'sync.heldBack': { one: '({count} later change held back)', other: '({count} later changes held back)' },
   'sync.resent': { one: "{count} change of this device had been replaced on the relay: sent again", other: "{count} changes of this device had been replaced on the relay: sent again" },
   'sync.restoredEntries': { one: '{count} entry deleted with no covering snapshot: restored', other: '{count} entries deleted with no covering snapshot: restored' },
+  'sync.heldFailing': { one: "{count} document's backup copy cannot be kept on this device (storage full or refused)", other: "{count} documents' backup copies cannot be kept on this device (storage full or refused)" },
   'sync.heldRestored': { one: '{count} document lost on the relay restored from this device', other: '{count} documents lost on the relay restored from this device' },
   'sync.missing': { one: '{count} change of device {device} is missing on the relay', other: '{count} changes of device {device} are missing on the relay' },
   'sync.digestsUnreadable': { one: '{count} unreadable preview on the relay, ignored', other: '{count} unreadable previews on the relay, ignored' },

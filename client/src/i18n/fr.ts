@@ -134,6 +134,10 @@ export const fr = {
   },
   // Docs whose envelope entries had lost content that this device held apart (its device-held
   // state: a wipe, a deletion stored before it was judged), written back to the relay (issue 18).
+  'sync.heldFailing': {
+    one: "copie de secours de {count} document impossible sur cet appareil (stockage plein ou refusé)",
+    other: 'copie de secours de {count} documents impossible sur cet appareil (stockage plein ou refusé)',
+  },
   'sync.heldRestored': {
     one: '{count} document perdu sur le relais rétabli depuis cet appareil',
     other: '{count} documents perdus sur le relais rétablis depuis cet appareil',

@@ -59,6 +59,12 @@ export interface SyncState {
    */
   readonly heldRestoredDocs: number
   /**
+   * Open docs whose device-held state could not be written (the browser's storage refused: quota,
+   * a closed database) and has not been since: what the relay then loses would not come back from
+   * this device. Shown until a write succeeds again.
+   */
+  readonly heldFailingDocs: number
+  /**
    * Changes that entries this device read say a device wrote, and that neither the relay nor this
    * device holds (shared/src/envelope/continuity.ts), per writer (a device id), largest first.
    */
@@ -95,6 +101,7 @@ export const initialSyncState: SyncState = {
   resentEntries: 0,
   restoredEntries: 0,
   heldRestoredDocs: 0,
+  heldFailingDocs: 0,
   missingEntries: [],
   unreadableDigests: 0,
   replacedDigests: 0,
@@ -177,6 +184,7 @@ export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFac
     resentEntries: sum((room) => room.resentEntries),
     restoredEntries: sum((room) => room.restoredEntries),
     heldRestoredDocs: sum((room) => room.heldRestoredDocs),
+    heldFailingDocs: sum((room) => room.heldFailingDocs),
     missingEntries: missingOf(rooms),
     unreadableDigests: practice.digests?.unreadable ?? 0,
     replacedDigests: practice.digests?.replaced ?? 0,

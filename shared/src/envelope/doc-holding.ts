@@ -19,6 +19,12 @@ export interface DocHoldingOptions {
   readonly doc: Y.Doc
   readonly decoder: EntryDecoder | null
   readonly onError: (error: Error) => void
+  /**
+   * Whether this doc's held state is being kept: false once a step failed (the browser's storage
+   * refused a write: quota, a closed database), true again once a later step succeeds. The sync
+   * indicator says so meanwhile: what the envelope loses then would not come back from here.
+   */
+  readonly onKeeping?: (keeping: boolean) => void
   /** The held rows brought back content the envelope had lost (and this device wrote it out). */
   readonly onRestored: () => void
   /**
@@ -57,6 +63,8 @@ export class DocHolding {
   private reconciled = false
   /** `onManyRows` was called and no fold followed yet. */
   private foldAsked = false
+  /** The last step failed: the held state lags what the doc holds. */
+  private failing = false
 
   constructor(options: DocHoldingOptions) {
     this.options = options
@@ -266,11 +274,23 @@ export class DocHolding {
 
   private run(step: () => Promise<void>): Promise<void> {
     this.pendingWork++
-    const run = this.chain.then(step).catch((error: unknown) => this.report(error))
+    const run = this.chain.then(step).then(
+      () => this.keeping(true),
+      (error: unknown) => {
+        this.keeping(false)
+        this.report(error)
+      },
+    )
     this.chain = run.finally(() => {
       this.pendingWork--
     })
     return this.chain
+  }
+
+  private keeping(ok: boolean): void {
+    if (this.failing === !ok) return
+    this.failing = !ok
+    this.options.onKeeping?.(ok)
   }
 
   private report(error: unknown): void {

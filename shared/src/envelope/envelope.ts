@@ -226,6 +226,8 @@ export class Envelope {
   private restored = 0
   /** Open docs to which their device-held state brought back what the envelope had lost. */
   private heldRestored = 0
+  /** Docs whose device-held state failed to be written and has not been since (DocHolding.onKeeping). */
+  private readonly heldFailing = new Set<string>()
   private readonly held: HeldDocs | null
   /** Writes (pushes, compactions, erasures) enqueued and not yet done. */
   private queuedTasks = 0
@@ -379,13 +381,23 @@ export class Envelope {
     }
   }
 
-  stats(): { entries: number; undecryptable: number; malformed: number; restored: number; heldRestored: number; openDocs: number; missing: number } {
+  stats(): {
+    entries: number
+    undecryptable: number
+    malformed: number
+    restored: number
+    heldRestored: number
+    heldFailing: number
+    openDocs: number
+    missing: number
+  } {
     return {
       entries: this.entries.length,
       undecryptable: this.undecryptable,
       malformed: this.malformed,
       restored: this.restored,
       heldRestored: this.heldRestored,
+      heldFailing: this.heldFailing.size,
       openDocs: this.openByBlind.size,
       missing: this.gapList.reduce((n, gap) => n + gap.missing, 0),
     }
@@ -484,6 +496,11 @@ export class Envelope {
               doc,
               decoder: this.decoder,
               onError: (error) => this.onError(error),
+              onKeeping: (keeping) => {
+                if (keeping) this.heldFailing.delete(blind)
+                else this.heldFailing.add(blind)
+                this.onQueueChange()
+              },
               onRestored: () => {
                 this.heldRestored++
                 this.onError(new HeldStateRestoredError())

@@ -191,6 +191,27 @@ describe('an envelope with device-held state', () => {
     expect(freshDoc.getArray('sessions').toArray()).toEqual(['Douleur lombaire, séance 1', 'Séance 2 : mieux'])
   })
 
+  it('counts a doc whose held state the storage refuses to write, until a write succeeds again', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const real = store()
+    const full = { refusing: true }
+    // The browser's storage full: every write of the held state fails (a QuotaExceededError).
+    const refusing: HeldDocs = {
+      ...counting(real),
+      append: (blind, rows, marks) => (full.refusing ? Promise.reject(new DOMException('Quota exceeded', 'QuotaExceededError')) : real.append(blind, rows, marks)),
+    }
+    const a = device(keys, refusing)
+    await writeNote(a, 'Séance 1')
+    await settled(a)
+    expect(a.envelope.stats().heldFailing).toBe(1)
+    // The change itself is not lost: it is in the envelope, on its way to the relay.
+    expect(a.envelope.entries.length).toBeGreaterThan(0)
+    full.refusing = false
+    await writeNote(a, 'Séance 2')
+    await settled(a)
+    expect(a.envelope.stats().heldFailing).toBe(0)
+  })
+
   it('writes a big state brought back as a snapshot in chunks, never one entry past a chunk', async () => {
     const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
     const held = store()

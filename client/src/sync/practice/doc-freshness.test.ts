@@ -20,6 +20,7 @@ function room(phase: RoomPhase, extra: Partial<RoomState> = {}): RoomState {
     resentEntries: 0,
     restoredEntries: 0,
     heldRestoredDocs: 0,
+    heldFailingDocs: 0,
     missingEntries: [],
     restoring: false,
     ...extra,

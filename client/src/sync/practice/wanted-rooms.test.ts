@@ -23,6 +23,7 @@ function state(extra: Partial<RoomState> = {}): RoomState {
     resentEntries: 0,
     restoredEntries: 0,
     heldRestoredDocs: 0,
+    heldFailingDocs: 0,
     missingEntries: [],
     restoring: false,
     ...extra,

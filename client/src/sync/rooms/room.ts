@@ -93,6 +93,8 @@ export interface RoomState {
   readonly restoredEntries: number
   /** Open docs whose device-held state brought back what the envelope had lost (held-docs.ts). */
   readonly heldRestoredDocs: number
+  /** Open docs whose device-held state the browser's storage refused to write, and has not since. */
+  readonly heldFailingDocs: number
   /**
    * Changes the open docs' entries say were written and that no live entry holds, per writer
    * (shared/src/envelope/continuity.ts): the same array until they change.
@@ -479,6 +481,7 @@ export class Room {
       resentEntries: this.delivery?.resentEntries ?? 0,
       restoredEntries: this.env?.stats().restored ?? 0,
       heldRestoredDocs: this.env?.stats().heldRestored ?? 0,
+      heldFailingDocs: this.env?.stats().heldFailing ?? 0,
       missingEntries: this.env?.gaps() ?? NO_GAPS,
       restoring: this.restoring,
     }

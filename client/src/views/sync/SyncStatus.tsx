@@ -25,6 +25,7 @@ export function SyncStatus(props: { space: PracticeHandle }) {
         {text.resent ? <> <span className="sync__resent">{text.resent}</span></> : null}
         {text.restored ? <> <span className="sync__restored">{text.restored}</span></> : null}
         {text.heldRestored ? <> <span className="sync__restored">{text.heldRestored}</span></> : null}
+        {text.heldFailing ? <> <span className="sync__restored">{text.heldFailing}</span></> : null}
         {text.missing ? <> <span className="sync__missing">{text.missing}</span></> : null}
         {text.digests ? <> <span className="sync__digests">{text.digests}</span></> : null}
         {text.restoring ? <> <span className="sync__restoring">{text.restoring}</span></> : null}

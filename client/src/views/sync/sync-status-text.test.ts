@@ -67,6 +67,8 @@ describe('sync indicator text', () => {
     expect(describeSyncState(state({ restoredEntries: 5 }), fr).restored).toBe('5 entrées supprimées sans instantané couvrant : rétablies')
     expect(describeSyncState(state({ heldRestoredDocs: 0 }), fr).heldRestored).toBeNull()
     expect(describeSyncState(state({ heldRestoredDocs: 2 }), fr).heldRestored).toBe('2 documents perdus sur le relais rétablis depuis cet appareil')
+    expect(describeSyncState(state({ heldFailingDocs: 0 }), fr).heldFailing).toBeNull()
+    expect(describeSyncState(state({ heldFailingDocs: 1 }), fr).heldFailing).toBe('copie de secours de 1 document impossible sur cet appareil (stockage plein ou refusé)')
     expect(describeSyncState(state({}), fr).restored).toBeNull()
   })
 

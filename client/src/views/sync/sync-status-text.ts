@@ -21,6 +21,8 @@ export interface SyncStatusText {
   readonly restored: string | null
   /** Docs brought back from what this device held, else null. */
   readonly heldRestored: string | null
+  /** Docs whose copy this device keeps could not be written (its storage refused), else null. */
+  readonly heldFailing: string | null
   /**
    * 'des modifications de cet appareil avaient été remplacées sur le relais : renvoyées' once the
    * relay was found holding something else at this device's clocks (and the changes were sent
@@ -57,6 +59,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
     resent: state.resentEntries > 0 ? plural('sync.resent', state.resentEntries) : null,
     restored: state.restoredEntries > 0 ? plural('sync.restoredEntries', state.restoredEntries) : null,
     heldRestored: state.heldRestoredDocs > 0 ? plural('sync.heldRestored', state.heldRestoredDocs) : null,
+    heldFailing: state.heldFailingDocs > 0 ? plural('sync.heldFailing', state.heldFailingDocs) : null,
     missing: missingText(state, translator),
     digests: digestsText(state, translator),
     progress: progressText(state, translator),
