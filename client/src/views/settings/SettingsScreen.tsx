@@ -12,8 +12,9 @@ import { WorkingHoursSection } from './WorkingHoursSection'
 import { AbsencesSection } from './AbsencesSection'
 import { PractitionersSection } from './PractitionersSection'
 import { AppointmentKindsSection } from './AppointmentKindsSection'
+import { LockSection } from '../lock/LockSection'
 
-/** Pairing another device, what this device is, and the interface language. */
+/** Pairing another device, what this device is, its lock, storage and language, the practice's settings. */
 export function SettingsScreen() {
   const { t } = useT()
   return (
@@ -21,6 +22,7 @@ export function SettingsScreen() {
       <h1>{t('settings.title')}</h1>
       <PairingSection />
       <DeviceSection />
+      <LockSection />
       <StorageSection />
       <LanguageSection />
       <WorkingHoursSection />
