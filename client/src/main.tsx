@@ -1,6 +1,7 @@
 /**
- * Entry point: opens this device's practice from local storage (no network needed) and mounts
- * the app. Side effects that must happen once per page load start here, not inside components.
+ * Entry point: opens this device's practice from local storage (no network needed), unless it is
+ * locked, and mounts the app. Side effects that must happen once per page load start here, not
+ * inside components.
  */
 // First: zod must know it runs under the CSP before any schema is built (zod-jitless.ts).
 import './app/zod-jitless'
@@ -10,6 +11,7 @@ import * as device from './sync/device/device'
 import { claimPairing, JoiningPairing } from './sync/device/pairing'
 import { readPracticeDevices, revokePracticeDevice } from './sync/device/practice-devices'
 import type { DeviceApi } from './app/device-api'
+import * as lock from './sync/device/lock/device-lock'
 import { App } from './app/App'
 import { registerAppUpdates } from './app/service-worker'
 import './styles/app.css'
@@ -29,12 +31,14 @@ if (!container) throw new Error('index.html must contain <div id="root">')
 
 // Where a start's time goes (tests/bench « (h) », BENCH_MARKS=1): the bundle has loaded and runs.
 performance.mark('tournee:app-boot')
-const boot = device.loadPractice()
+// A device with a lock opens nothing of its practice before it is unlocked (device-lock.ts).
+const boot = lock.startDevice()
 // The service worker caches the app shell, so that the next start needs no network.
 const updates = registerAppUpdates()
 
 const deviceApi: DeviceApi = {
   ...device,
+  ...lock,
   openPairing: (relayUrl) => JoiningPairing.open(relayUrl),
   claimPairing: (spaceId, code) => claimPairing(spaceId, code),
   readPracticeDevices: (spaceId) => readPracticeDevices(spaceId, device.browserEnvironment),

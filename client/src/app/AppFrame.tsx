@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react'
 import { useT } from '../i18n'
 import { usePractice, usePracticeSettings } from '../state'
+import { LockButton, LockOffer } from '../views/lock/LockControls'
 import { StorageErrorBanner, SyncStatus } from '../views/sync/SyncStatus'
 
-/** The frame of every screen of an open practice: its name, sync state, storage alarms. */
+/** The frame of every screen of an open practice: its name, sync state, « Verrouiller », storage alarms. */
 export function AppFrame(props: { navigation?: ReactNode; children: ReactNode }) {
   const { t } = useT()
   const { space, record } = usePractice()
@@ -16,8 +17,10 @@ export function AppFrame(props: { navigation?: ReactNode; children: ReactNode })
           <span className="frame__name">{settings?.name ?? record.practiceName}</span>
         </p>
         <SyncStatus space={space} />
+        <LockButton />
       </header>
       <StorageErrorBanner space={space} />
+      <LockOffer />
       {props.navigation}
       <div className="frame__content">{props.children}</div>
     </div>

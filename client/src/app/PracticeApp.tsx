@@ -4,13 +4,15 @@ import { I18nProvider, useLanguageSetting } from '../i18n'
 import { PracticeProvider, usePracticeSettings } from '../state'
 import { ChooseMemberScreen } from '../views/member/ChooseMemberScreen'
 import { AppFrame } from './AppFrame'
+import { IdleLock } from './lock/IdleLock'
 import { MainLayout } from './MainLayout'
 
-/** An open practice: who holds this device first, then the app itself. */
+/** An open practice: who holds this device first, then the app itself; locked after its idle time. */
 export function PracticeApp(props: { practice: OpenPractice; onRecordChanged: (record: PracticeRecord) => void }) {
   const { practice, onRecordChanged } = props
   return (
     <PracticeProvider practice={practice}>
+      <IdleLock />
       <PracticeTimeZone>
         {practice.record.memberId === null ? (
           <AppFrame>

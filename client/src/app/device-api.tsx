@@ -2,21 +2,24 @@ import { createContext, useContext } from 'react'
 import type * as device from '../sync/device/device'
 import type { ClaimedPairing, JoiningPairing } from '../sync/device/pairing'
 import type { PracticeDevices } from '../sync/device/practice-devices'
+import type * as lock from '../sync/device/lock/device-lock'
 
 /**
- * The device registry calls the screens make (create, pair, choose a member). main.tsx passes the
- * real calls; a test can pass its own.
+ * The calls the screens make on this device: create, pair, choose a member (device registry), the
+ * practice's devices, and the lock's (choose a method, unlock, open the practice again, forget
+ * it). main.tsx passes the real calls; a test can pass its own.
  */
-export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'getStorageStatus' | 'requestPersistentStorage'> & {
-  /** This device wants to join: its key pairs made, a pairing opened on the relay (pairing.ts). */
-  openPairing(relayUrl: string): Promise<JoiningPairing>
-  /** An administrator typed the code another device shows. */
-  claimPairing(spaceId: string, code: string): Promise<ClaimedPairing>
-  /** The practice's device registry, verified on this device; null for a practice without one. */
-  readPracticeDevices(spaceId: string): Promise<PracticeDevices | null>
-  /** Revokes a device of the practice (this device must be an administrator). */
-  revokeDevice(spaceId: string, deviceId: string): Promise<void>
-}
+export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'getStorageStatus' | 'requestPersistentStorage' | 'loadPractice'> &
+  Pick<typeof lock, 'readLock' | 'canUsePasskey' | 'choosePin' | 'choosePasskey' | 'removeLock' | 'unlockWithPin' | 'unlockWithPasskey' | 'forgetPractice'> & {
+    /** This device wants to join: its key pairs made, a pairing opened on the relay (pairing.ts). */
+    openPairing(relayUrl: string): Promise<JoiningPairing>
+    /** An administrator typed the code another device shows. */
+    claimPairing(spaceId: string, code: string): Promise<ClaimedPairing>
+    /** The practice's device registry, verified on this device; null for a practice without one. */
+    readPracticeDevices(spaceId: string): Promise<PracticeDevices | null>
+    /** Revokes a device of the practice (this device must be an administrator). */
+    revokeDevice(spaceId: string, deviceId: string): Promise<void>
+  }
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)
 

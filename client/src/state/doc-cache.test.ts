@@ -127,3 +127,27 @@ describe('DocCache', () => {
     prefetching.resolve(shownDoc)
   })
 })
+
+describe('DocCache.releaseAll', () => {
+  it('ends every lease now, lingering or held, and a later view holds its doc again', async () => {
+    vi.useFakeTimers()
+    const { log, acquire } = leases()
+    const cache = new DocCache(acquire, 60_000)
+    const releaseA = cache.retain('agenda/2026-11')
+    const releaseB = cache.retain('patient/p1')
+    await vi.advanceTimersByTimeAsync(0)
+    releaseB()
+    cache.releaseAll()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(log.filter((line) => line.startsWith('release')).sort()).toEqual(['release view agenda/2026-11', 'release view patient/p1'])
+    expect(cache.peek('agenda/2026-11')).toEqual({ status: 'loading' })
+    expect(vi.getTimerCount(), 'no linger timer keeps a doc').toBe(0)
+
+    // A view's release after the fact does not touch a doc held again since.
+    const again = cache.retain('agenda/2026-11')
+    releaseA()
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(cache.peek('agenda/2026-11').status).toBe('ready')
+    again()
+  })
+})

@@ -61,7 +61,8 @@ export class DocCache {
     return () => {
       if (released) return
       released = true
-      this.letGo(docId)
+      // Not a doc held again since releaseAll: that one has refs of its own.
+      if (this.held.get(docId) === held) this.letGo(docId)
     }
   }
 
@@ -103,6 +104,22 @@ export class DocCache {
       this.versions.set(doc, version)
     }
     return version
+  }
+
+  /**
+   * Lets go of every doc now, lingering or not: their leases end and nothing here keeps one (the
+   * practice's screens are gone: the app locked). A view mounted again afterwards holds its doc
+   * again as the first time.
+   */
+  releaseAll(): void {
+    const held = [...this.held.values()]
+    this.held.clear()
+    for (const entry of held) {
+      if (entry.lingerTimer !== null) clearTimeout(entry.lingerTimer)
+      entry.lingerTimer = null
+      for (const lease of entry.leases.values()) lease.then((l) => l.release(), () => undefined)
+    }
+    if (held.length > 0) this.notify()
   }
 
   subscribe = (listener: () => void): (() => void) => {

@@ -40,6 +40,8 @@ export function PracticeProvider(props: { practice: OpenPractice; clock?: Clock;
       digestOverlays: new DigestOverlayCache(handle.directoryDigest),
     }
   }, [practice.space])
+  // The practice's screens gone (the app locked), no doc lingers here: nothing keeps it in memory.
+  useEffect(() => () => docs.releaseAll(), [docs])
   // The index of each patient's agenda months follows every month doc this device writes to.
   useEffect(() => {
     const indexer = new PatientMonthIndexer(docs)

@@ -11,7 +11,7 @@ export type { BirthDateCheck } from './birth-date'
 export { isPhone, normalizePhone } from './phone'
 export { DIRECTORY_MAPS, AGENDA_MAPS, PATIENT_FILE_MAPS } from './collections'
 export { APPOINTMENT_STATUSES, NOTE_KINDS, PLACES, PROFESSIONS, SEXES } from './input-schemas'
-export { MAX_ATTACHMENT_BYTES, TEXT_LIMITS } from './input-schemas'
+export { LOCK_AFTER_MINUTES, MAX_ATTACHMENT_BYTES, TEXT_LIMITS } from './input-schemas'
 export type {
   AttachmentInput,
   AppointmentInput,

@@ -59,12 +59,21 @@ export const practitionerFields = z.object({
   workingHours: workingHoursSchema.optional(),
 })
 
+/**
+ * How long a device of the practice may stay unused before it locks, in minutes: at least one (a
+ * lock that closes the practice under a practitioner's hands would be turned off), at most an hour
+ * (a tablet left in a car for longer is what the lock is for). Default 5.
+ */
+export const LOCK_AFTER_MINUTES = { min: 1, max: 60, default: 5 } as const
+
 export const practiceFields = z.object({
   name: f.text(f.LIMITS.name),
   timeZone: f.timeZone.optional(),
   locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, { error: 'invalid_value' }).optional(),
   /** Whose public holidays the agenda shows; absent: France (holidays.ts). */
   holidayCountry: z.enum(HOLIDAY_COUNTRIES).optional(),
+  /** Minutes without use after which the app locks on every device; absent: 5 (practice.ts). */
+  lockAfterMinutes: f.int(LOCK_AFTER_MINUTES.min, LOCK_AFTER_MINUTES.max).optional(),
 })
 
 export const practiceInit = practiceFields.extend({ firstPractitioner: practitionerFields })

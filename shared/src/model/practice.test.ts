@@ -11,7 +11,7 @@ import {
   updateAppointmentKind,
 } from './appointment-kinds'
 import { issuesOf } from './test-support/issues-of'
-import { getPractice, initPractice, practiceTimeZone, readPractice, updatePractice } from './practice'
+import { getPractice, initPractice, lockAfterMinutesOf, practiceTimeZone, readPractice, updatePractice } from './practice'
 import { addPractitioner, getPractitioner, LastActivePractitionerError, listPractitioners, updatePractitioner } from './practitioners'
 import { addSite, listSites, updateSite } from './sites'
 import { ValidationError } from './validation'
@@ -60,6 +60,51 @@ describe('practice', () => {
     exchange(a, b)
     expect(getPractice(a)).toMatchObject({ name: 'Cabinet Lilas & Roses', timeZone: 'Europe/Brussels' })
     expect(getPractice(b)).toEqual(getPractice(a))
+  })
+
+  it('keeps the idle time before the lock per practice: 5 minutes unless chosen, 1 to 60 whole minutes', () => {
+    const doc = new Y.Doc()
+    initPractice(doc, init, alice, fixedClock(T0))
+    expect(getPractice(doc)?.lockAfterMinutes).toBeUndefined()
+    expect(lockAfterMinutesOf(getPractice(doc))).toBe(5)
+    expect(lockAfterMinutesOf(null)).toBe(5)
+
+    expect(updatePractice(doc, { lockAfterMinutes: 15 }, alice, fixedClock(T0 + 1))).toBe(true)
+    expect(lockAfterMinutesOf(getPractice(doc))).toBe(15)
+    for (const refused of [0, 61, 2.5, -5]) {
+      let error: unknown = null
+      try {
+        updatePractice(doc, { lockAfterMinutes: refused }, alice, fixedClock(T0 + 2))
+      } catch (caught) {
+        error = caught
+      }
+      expect(error, `${refused} minutes`).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).issues.map((i) => [i.path, i.code])).toEqual([
+        ['lockAfterMinutes', Number.isInteger(refused) ? 'out_of_range' : 'not_integer'],
+      ])
+    }
+    expect(lockAfterMinutesOf(getPractice(doc)), 'a refused value changes nothing').toBe(15)
+  })
+
+  it('reads a stored idle time out of bounds as the default, never as no lock', () => {
+    const doc = new Y.Doc()
+    initPractice(doc, init, alice, fixedClock(T0))
+    for (const stored of [0, -1, 1e9, 'jamais', null]) {
+      doc.getMap('practice').set('lockAfterMinutes', stored)
+      const read = readPractice(doc)
+      expect(read.issue, String(stored)).toBeUndefined()
+      expect(lockAfterMinutesOf(read.practice), String(stored)).toBe(5)
+    }
+  })
+
+  it('merges the idle time with the other settings, last writer wins', () => {
+    const a = new Y.Doc()
+    initPractice(a, init, alice, fixedClock(T0))
+    const b = fork(a)
+    updatePractice(a, { lockAfterMinutes: 2 }, alice, fixedClock(T0 + 1))
+    updatePractice(b, { name: 'Cabinet Lilas' }, bob, fixedClock(T0 + 2))
+    exchange(a, b)
+    expect(getPractice(b)).toMatchObject({ name: 'Cabinet Lilas', lockAfterMinutes: 2 })
   })
 
   it('reports unreadable settings instead of throwing', () => {

@@ -6,7 +6,7 @@ import type * as Y from 'yjs'
 import type { Actor, Clock } from './actor'
 import { addAppointmentKind, DEFAULT_APPOINTMENT_KINDS } from './appointment-kinds'
 import { DIRECTORY_MAPS } from './collections'
-import { practiceFields } from './input-schemas'
+import { LOCK_AFTER_MINUTES, practiceFields } from './input-schemas'
 import type { Patch, PracticeInitInput, PracticeInput } from './input-schemas'
 import { addPractitioner } from './practitioners'
 import { practiceRecord } from './record-schemas'
@@ -74,6 +74,14 @@ export function updatePractice(doc: Y.Doc, patch: Patch<PracticeInput>, actor: A
     actor,
     clock,
   )
+}
+
+/**
+ * Minutes without use after which a device of the practice locks: the practice's setting, or the
+ * default (5) while the directory has not synced yet or when none was chosen.
+ */
+export function lockAfterMinutesOf(practice: Practice | null | undefined): number {
+  return practice?.lockAfterMinutes ?? LOCK_AFTER_MINUTES.default
 }
 
 /** The practice's time zone, or the default while the directory has not synced yet. */

@@ -9,7 +9,7 @@ import { z } from 'zod'
 import * as f from './field-schemas'
 import { storedWorkingHours } from './working-hours'
 import { HOLIDAY_COUNTRIES } from './holidays'
-import { APPOINTMENT_STATUSES, NOTE_KINDS, PLACES, PROFESSIONS, SEXES } from './input-schemas'
+import { APPOINTMENT_STATUSES, LOCK_AFTER_MINUTES, NOTE_KINDS, PLACES, PROFESSIONS, SEXES } from './input-schemas'
 
 const str = z.string()
 const optStr = z.string().optional()
@@ -20,6 +20,11 @@ export const practiceRecord = z.object({
   locale: str,
   /** An unknown country (a newer version's) falls back to France rather than hiding the settings. */
   holidayCountry: z.enum(HOLIDAY_COUNTRIES).optional().catch(undefined),
+  /**
+   * A value out of bounds (a faulty or newer device's) reads as absent, the default: never as
+   * "no lock" or as a lock that fires at once.
+   */
+  lockAfterMinutes: f.int(LOCK_AFTER_MINUTES.min, LOCK_AFTER_MINUTES.max).optional().catch(undefined),
   ...f.recordMeta,
 })
 

@@ -4,6 +4,7 @@ import { absenceOn, addMinutes, isoWeekday, offHours, workingIntervalsOn } from 
 import type { Absence, Appointment, AppointmentKind, HolidayName, Patient, Practitioner, Series } from '../../../../shared/src/model'
 import { useT } from '../../i18n'
 import { routeHref } from '../../app/route'
+import { onDropPageCaches } from '../../state/page-caches'
 import { AppointmentBlock } from './AppointmentBlock'
 import type { Drop, DropKind } from './AppointmentBlock'
 import { pickLabel, textVariants } from './block-label'
@@ -47,6 +48,10 @@ export type GridProps = {
  * after a join, the day at a cold start).
  */
 let pageMeasure: ((text: string, compact: boolean) => number) | null = null
+// It holds the names it measured: dropped when the app locks.
+onDropPageCaches(() => {
+  pageMeasure = null
+})
 
 function useTextMeasure(): (text: string, compact: boolean) => number {
   return (pageMeasure ??= createTextMeasure())

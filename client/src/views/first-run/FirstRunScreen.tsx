@@ -1,13 +1,17 @@
 import { useState } from 'react'
 import type { OpenPractice } from '../../sync/device/device'
+import type { Forgotten } from '../../app/lock/forgotten-marker'
 import { useT } from '../../i18n'
 import { CreatePracticeForm } from './CreatePracticeForm'
 import { JoinPracticeForm } from './JoinPracticeForm'
 
 type Choice = 'none' | 'create' | 'join'
 
-/** A device paired with no practice: create one, or join colleagues with a pairing code. */
-export function FirstRunScreen(props: { onOpened: (practice: OpenPractice) => void }) {
+/**
+ * A device paired with no practice: create one, or join colleagues with a pairing code. A device
+ * that forgot its practice (too many wrong PINs, a lost passkey) says so, naming it.
+ */
+export function FirstRunScreen(props: { onOpened: (practice: OpenPractice) => void; forgotten?: Forgotten | null }) {
   const { t } = useT()
   const [choice, setChoice] = useState<Choice>('none')
 
@@ -15,6 +19,11 @@ export function FirstRunScreen(props: { onOpened: (practice: OpenPractice) => vo
     return (
       <main className="first-run">
         <h1>{t('firstRun.title')}</h1>
+        {props.forgotten ? (
+          <p className="first-run__forgotten" role="alert">
+            {t(props.forgotten.reason === 'revoked' ? 'firstRun.revoked' : 'firstRun.forgotten', { name: props.forgotten.name })}
+          </p>
+        ) : null}
         <p>{t('firstRun.intro')}</p>
         <div className="first-run__choices">
           <button className="button button--primary button--large" type="button" onClick={() => setChoice('create')}>

@@ -18,8 +18,9 @@ import { DevicesSection } from './DevicesSection'
 import { usePracticeDevices } from './use-practice-devices'
 import { PractitionersSection } from './PractitionersSection'
 import { AppointmentKindsSection } from './AppointmentKindsSection'
+import { LockSection } from '../lock/LockSection'
 
-/** Adding another device, what this device is, and the interface language. */
+/** Adding another device, the practice's devices, this one, its lock, storage and language, the practice's settings. */
 export function SettingsScreen() {
   const { t } = useT()
   // A device added here is listed below at once: the list reads the registry again.
@@ -30,6 +31,7 @@ export function SettingsScreen() {
       <AddDeviceSection onAdded={devices.reread} mayAdd={devices.isAdmin} />
       <DevicesSection devices={devices} />
       <DeviceSection />
+      <LockSection />
       <StorageSection />
       <LanguageSection />
       <WorkingHoursSection />

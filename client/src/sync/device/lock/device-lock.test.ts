@@ -1,0 +1,204 @@
+/**
+ * The device's lock on fake-indexeddb, with an injected clock: a PIN's attempts counted before
+ * each check and kept across "reloads", the waits, the practice forgotten at the fifth failure
+ * (every database of it deleted, another practice's left alone), no database made to say "no
+ * lock", and a locked device that opens nothing at start.
+ */
+import { describe, expect, it } from 'vitest'
+import { randomBytes, randomId } from '../../../../../shared/src/crypto/base64url'
+import { deriveDeviceKeys } from '../device-keys'
+import { DeviceRegistry } from '../registry'
+import {
+  choosePin,
+  forgetPractice,
+  NoPinLockError,
+  readLock,
+  removeLock,
+  startDevice,
+  unlockWithPin,
+  type LockEnvironment,
+} from './device-lock'
+import { LockStore, LockStoreError, lockDatabaseName } from './lock-store'
+
+const T0 = Date.UTC(2026, 10, 18, 9)
+
+function environment(): LockEnvironment & { idbPrefix: string; at: (ms: number) => void } {
+  let now = T0
+  return { idbPrefix: `lock-${randomId(6)}-`, now: () => now, pinIterations: 1_000, at: (ms) => void (now = T0 + ms) }
+}
+
+async function databaseNames(): Promise<string[]> {
+  return (await indexedDB.databases()).map((db) => db.name ?? '')
+}
+
+function createDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1)
+    request.onupgradeneeded = () => request.result.createObjectStore('updates', { autoIncrement: true })
+    request.onsuccess = () => {
+      request.result.close()
+      resolve()
+    }
+    request.onerror = () => reject(request.error)
+  })
+}
+
+describe('the lock record', () => {
+  it('is not created to say there is no lock', async () => {
+    const env = environment()
+    expect(await readLock('space-a', env)).toBeNull()
+    await removeLock('space-a', env)
+    expect(await databaseNames()).not.toContain(lockDatabaseName(env.idbPrefix))
+    await choosePin('space-a', '1234', env)
+    expect(await databaseNames()).toContain(lockDatabaseName(env.idbPrefix))
+    expect(await readLock('space-a', env)).toEqual({ method: 'pin', prf: false, setAt: T0, failures: 0, retryAt: null })
+    await removeLock('space-a', env)
+    expect(await readLock('space-a', env)).toBeNull()
+  })
+
+  it('refuses a record of an unexpected shape rather than open the practice unlocked', async () => {
+    const env = environment()
+    await choosePin('space-a', '1234', env)
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open(lockDatabaseName(env.idbPrefix))
+      request.onsuccess = () => resolve(request.result)
+    })
+    await new Promise((resolve) => {
+      const tx = db.transaction('locks', 'readwrite')
+      tx.objectStore('locks').put({ spaceId: 'space-a', method: { kind: 'pin', hash: 'no' }, failures: 0, lastAttemptAt: null, setAt: T0 })
+      tx.oncomplete = resolve
+    })
+    db.close()
+    await expect(new LockStore(env.idbPrefix).get('space-a')).rejects.toBeInstanceOf(LockStoreError)
+    await expect(readLock('space-a', env)).rejects.toBeInstanceOf(LockStoreError)
+  })
+})
+
+describe('unlockWithPin', () => {
+  it('unlocks with the right PIN and clears the failures', async () => {
+    const env = environment()
+    await choosePin('space-a', '482915', env)
+    expect(await unlockWithPin('space-a', '000000', env)).toEqual({ kind: 'wrong', failures: 1, left: 4, retryAt: null })
+    expect(await unlockWithPin('space-a', '482915', env)).toEqual({ kind: 'unlocked' })
+    expect(await readLock('space-a', env)).toMatchObject({ failures: 0, retryAt: null })
+  })
+
+  it('does not count what is not a PIN at all', async () => {
+    const env = environment()
+    await choosePin('space-a', '4829', env)
+    expect(await unlockWithPin('space-a', '12', env)).toEqual({ kind: 'malformed', problem: 'too_short' })
+    expect(await unlockWithPin('space-a', '12ab', env)).toEqual({ kind: 'malformed', problem: 'not_digits' })
+    expect(await readLock('space-a', env)).toMatchObject({ failures: 0 })
+  })
+
+  it('counts five failures with waits after the third, kept across reloads, then says forget', async () => {
+    const env = environment()
+    await choosePin('space-a', '4829', env)
+    expect(await unlockWithPin('space-a', '1111', env)).toMatchObject({ kind: 'wrong', failures: 1, left: 4, retryAt: null })
+    expect(await unlockWithPin('space-a', '2222', env)).toMatchObject({ kind: 'wrong', failures: 2, left: 3, retryAt: null })
+    expect(await unlockWithPin('space-a', '3333', env)).toEqual({ kind: 'wrong', failures: 3, left: 2, retryAt: T0 + 30_000 })
+
+    // Too early: neither checked nor counted, even with the right PIN.
+    env.at(29_000)
+    expect(await unlockWithPin('space-a', '4829', env)).toEqual({ kind: 'wait', retryAt: T0 + 30_000 })
+    // A reload reads the count and the wait back.
+    expect(await readLock('space-a', env)).toMatchObject({ failures: 3, retryAt: T0 + 30_000 })
+
+    env.at(30_000)
+    expect(await unlockWithPin('space-a', '5555', env)).toEqual({ kind: 'wrong', failures: 4, left: 1, retryAt: T0 + 30_000 + 60_000 })
+    env.at(30_000 + 59_000)
+    expect(await unlockWithPin('space-a', '4829', env)).toMatchObject({ kind: 'wait' })
+    env.at(30_000 + 60_000)
+    expect(await unlockWithPin('space-a', '6666', env)).toEqual({ kind: 'exhausted' })
+    // The device has not forgotten yet (the app does, once the practice is closed): every attempt says so.
+    expect(await unlockWithPin('space-a', '4829', env)).toEqual({ kind: 'exhausted' })
+  })
+
+  it('counts an attempt before checking it: one cut short counts as failed', async () => {
+    const env = environment()
+    await choosePin('space-a', '4829', env)
+    // What a tab closed during the check leaves: the attempt counted, its answer never known.
+    await new LockStore(env.idbPrefix).update('space-a', (record) => ({ ...record, failures: record.failures + 1, lastAttemptAt: T0 }))
+    expect(await readLock('space-a', env)).toMatchObject({ failures: 1 })
+    expect(await unlockWithPin('space-a', '1111', env)).toMatchObject({ kind: 'wrong', failures: 2 })
+  })
+
+  it('is not the way a passkey-locked device unlocks', async () => {
+    const env = environment()
+    await new LockStore(env.idbPrefix).put({
+      spaceId: 'space-a',
+      method: { kind: 'passkey', credentialId: randomBytes(16), publicKey: null, algorithm: -7, rpId: 'localhost', prf: false },
+      failures: 0,
+      lastAttemptAt: null,
+      setAt: T0,
+    })
+    await expect(unlockWithPin('space-a', '1234', env)).rejects.toBeInstanceOf(NoPinLockError)
+  })
+})
+
+describe('forgetPractice', () => {
+  it('deletes the registry, the lock and every database of the practice, and nothing of another', async () => {
+    const env = environment()
+    const p = env.idbPrefix
+    const spaceId = 'S1'
+    await new DeviceRegistry(p).put({
+      spaceId,
+      relayUrl: 'http://127.0.0.1:1',
+      practiceName: 'Cabinet des Lilas',
+      deviceId: 'dev',
+      memberId: 'm1',
+      credential: 'c',
+      keys: await deriveDeviceKeys(spaceId, randomBytes(32)),
+    })
+    await choosePin(spaceId, '1234', env)
+    const practice = [`${p}tournee-space-${spaceId}-room1`, `${p}tournee-space-${spaceId}-room2`, `${p}tournee-space-${spaceId}-held`, `${p}tournee-attachments-${spaceId}`]
+    const others = [`${p}tournee-space-S10-room1`, `${p}tournee-attachments-S10`, `other-${p}tournee-space-${spaceId}-room1`]
+    for (const name of [...practice, ...others]) await createDatabase(name)
+
+    const result = await forgetPractice(spaceId, env)
+    const left = await databaseNames()
+    for (const name of [`${p}tournee-device`, lockDatabaseName(p), ...practice]) expect(left, name).not.toContain(name)
+    for (const name of others) expect(left, name).toContain(name)
+    expect(result.pending).toEqual([])
+    expect(result.deleted).toEqual(expect.arrayContaining([`${p}tournee-device`, lockDatabaseName(p), ...practice]))
+    expect(await new DeviceRegistry(p).all()).toEqual([])
+  })
+
+  it('does not wait for ever for a database another tab keeps open', async () => {
+    const env = environment()
+    const name = `${env.idbPrefix}tournee-space-S2-room`
+    await createDatabase(name)
+    // Another tab's connection that ignores the request to close.
+    const held = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open(name)
+      request.onsuccess = () => resolve(request.result)
+    })
+    const result = await forgetPractice('S2', env, { waitMs: 50 })
+    expect(result.pending).toContain(name)
+    held.close()
+  })
+})
+
+describe('startDevice', () => {
+  it('opens nothing of a locked practice, and says there is none on a new device', async () => {
+    const env = { ...environment(), crossTab: false, connect: false }
+    expect(await startDevice(env)).toEqual({ kind: 'first-run' })
+    const spaceId = randomId(16)
+    await new DeviceRegistry(env.idbPrefix).put({
+      spaceId,
+      relayUrl: 'http://127.0.0.1:1',
+      practiceName: 'Cabinet des Lilas',
+      deviceId: 'dev',
+      memberId: 'm1',
+      credential: 'c',
+      keys: await deriveDeviceKeys(spaceId, randomBytes(32)),
+    })
+    await choosePin(spaceId, '1234', env)
+    expect(await startDevice(env)).toEqual({
+      kind: 'locked',
+      record: { spaceId, relayUrl: 'http://127.0.0.1:1', practiceName: 'Cabinet des Lilas', deviceId: 'dev', memberId: 'm1' },
+      lock: { method: 'pin', prf: false, setAt: T0, failures: 0, retryAt: null },
+    })
+    expect((await databaseNames()).filter((name) => name.startsWith(`${env.idbPrefix}tournee-space-`)), 'no room opened').toEqual([])
+  })
+})

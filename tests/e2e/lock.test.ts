@@ -1,0 +1,368 @@
+/**
+ * Issue 19, « A lock », in Chromium with a real relay: a PIN chosen from the offer after creating
+ * the practice, a lock on demand, a wrong PIN refused with the count, the right one giving the
+ * practice back; the lock at launch; the lock after the practice's idle time (the page's clock
+ * moved by Playwright, not waited for); five wrong PINs, the waits between them, and the device
+ * forgetting the practice (its databases gone, the first-run screen saying so, the practice back
+ * with the pairing code); a passkey through Chromium's virtual authenticator (CDP WebAuthn, with
+ * the PRF extension). Whenever locked, no patient's name is anywhere in the page's DOM.
+ *
+ * Run with `npx vite build && npx vitest run --project e2e tests/e2e/lock.test.ts`.
+ */
+// Node's side of the test (the practice's other device) keeps its databases in fake IndexedDB.
+import 'fake-indexeddb/auto'
+import type { CDPSession, Page } from 'playwright-core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
+import { openDevice, type Device } from './helpers/browser'
+import { addPatient, createPractice, eventually, nav, pairFromNodeDevice, pairNodeDevice, patientLinks, pendingChanges } from './helpers/practice-steps'
+import { nodeDeviceEnvironment } from '../helpers/node-device'
+
+const PIN = '482915'
+/** A platform authenticator that verifies the person (face, finger), with the PRF extension. */
+const AUTHENTICATOR = {
+  protocol: 'ctap2',
+  ctap2Version: 'ctap2_1',
+  transport: 'internal',
+  hasResidentKey: true,
+  hasUserVerification: true,
+  isUserVerified: true,
+  hasPrf: true,
+} as const
+const PATIENT = { birthName: 'Fontaine-Garrigue', firstNames: 'Hélène', display: 'Fontaine-Garrigue Hélène' }
+
+function lockScreen(page: Page) {
+  return page.getByRole('heading', { level: 1, name: 'Tournée est verrouillé' })
+}
+
+function lockSection(page: Page) {
+  return page.getByRole('region', { name: 'Verrouillage', exact: true })
+}
+
+/** Whether the patient's name is anywhere in the page's DOM (text, attributes, input values). */
+async function nameInPage(page: Page): Promise<boolean> {
+  const html = await page.content()
+  const values = await page.evaluate(() => [...document.querySelectorAll('input, textarea')].map((e) => (e as HTMLInputElement).value).join(' '))
+  return [html, values].some((text) => text.includes(PATIENT.birthName) || text.includes(PATIENT.firstNames))
+}
+
+/**
+ * The strings of the page's JavaScript heap (after a garbage collection) that hold `text` and that
+ * something retains other than weakly: what the page still holds. (A string the engine has not
+ * reclaimed yet, reachable by no one, is left: no script can read it.)
+ */
+async function heldInHeap(page: Page, text: string): Promise<string[]> {
+  const cdp = await page.context().newCDPSession(page)
+  try {
+    await cdp.send('HeapProfiler.enable')
+    await cdp.send('HeapProfiler.collectGarbage')
+    const chunks: string[] = []
+    cdp.on('HeapProfiler.addHeapSnapshotChunk', (event) => chunks.push(event.chunk))
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+    const snapshot = JSON.parse(chunks.join('')) as {
+      snapshot: { meta: { node_fields: string[]; edge_fields: string[]; edge_types: [string[]] } }
+      nodes: number[]
+      edges: number[]
+      strings: string[]
+    }
+    const { node_fields: nodeFields, edge_fields: edgeFields, edge_types: [edgeTypes] } = snapshot.snapshot.meta
+    const [NF, EF] = [nodeFields.length, edgeFields.length]
+    const [nName, nEdges] = [nodeFields.indexOf('name'), nodeFields.indexOf('edge_count')]
+    const [eType, eTo] = [edgeFields.indexOf('type'), edgeFields.indexOf('to_node')]
+    const weak = edgeTypes.indexOf('weak')
+    const matching = new Set<number>()
+    for (let node = 0; node < snapshot.nodes.length; node += NF) {
+      if (String(snapshot.strings[snapshot.nodes[node + nName]!]).includes(text)) matching.add(node)
+    }
+    const held = new Set<number>()
+    let edge = 0
+    for (let node = 0; node < snapshot.nodes.length; node += NF) {
+      for (let i = 0; i < snapshot.nodes[node + nEdges]!; i++, edge += EF) {
+        const to = snapshot.edges[edge + eTo]!
+        if (matching.has(to) && snapshot.edges[edge + eType] !== weak) held.add(to)
+      }
+    }
+    return [...held].map((node) => String(snapshot.strings[snapshot.nodes[node + nName]!]).slice(0, 80))
+  } finally {
+    await cdp.detach()
+  }
+}
+
+/** Names of the app's IndexedDB databases on this device. */
+function databases(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Promise.race([
+      indexedDB.databases().then((list) => list.map((d) => d.name ?? '').filter((name) => name.startsWith('tournee-'))),
+      new Promise<string[]>((resolve) => setTimeout(() => resolve(['no answer in 2 s']), 2_000)),
+    ]),
+  )
+}
+
+async function choosePin(page: Page, pin: string): Promise<void> {
+  const section = lockSection(page)
+  await section.getByLabel('Nouveau code PIN').fill(pin)
+  await section.getByLabel('Confirmer le code PIN').fill(pin)
+  await section.getByRole('button', { name: 'Enregistrer le code PIN' }).click()
+  await section.getByText('Code PIN enregistré : Tournée se verrouille désormais sur cet appareil.').waitFor()
+}
+
+async function lockNow(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Verrouiller', exact: true }).click()
+  await lockScreen(page).waitFor()
+}
+
+async function unlockWithPin(page: Page, pin: string): Promise<void> {
+  await page.getByLabel('Code PIN', { exact: true }).fill(pin)
+  await page.getByRole('button', { name: 'Déverrouiller' }).click()
+}
+
+/** A practice with one patient, on a device just opened; back on the patient list. */
+async function practiceWithPatient(device: Device, name: string): Promise<void> {
+  await createPractice(device.page, { name, practitioner: 'Maëlle Quéméner' })
+  await nav(device.page, 'Patients').click()
+  await addPatient(device.page, PATIENT)
+  await eventually(() => patientLinks(device.page), 'the patient is listed').toContain(PATIENT.display)
+}
+
+describe.sequential('the lock in Chromium', () => {
+  const shared = useAppRelayAndBrowser()
+  const devices: Device[] = []
+  const open = async (name: string, options: Parameters<typeof openDevice>[3] = {}) => {
+    const device = await openDevice(shared.browser, shared.relay, name, options)
+    devices.push(device)
+    return device
+  }
+  afterEach(async () => {
+    for (const device of devices.splice(0)) {
+      try {
+        device.assertHealthy()
+      } finally {
+        await device.context.close()
+      }
+    }
+  })
+
+  it('1. a PIN chosen from the offer; locked on demand, a wrong PIN refused with the count, the right one gives the practice back; locked at launch', async () => {
+    const device = await open('A')
+    const { page } = device
+    await createPractice(page, { name: 'Cabinet du Port', practitioner: 'Maëlle Quéméner' })
+
+    // The offer, once, blocking nothing: the agenda is there under it.
+    const offer = page.getByRole('region', { name: 'Verrouillage de cet appareil' })
+    await offer.waitFor()
+    await page.getByRole('heading', { level: 1 }).first().waitFor()
+    await offer.getByRole('link', { name: 'Choisir un verrouillage' }).click()
+
+    // Réglages › Verrouillage, brought into view: the warning first, and what a PIN does not protect.
+    const section = lockSection(page)
+    await eventually(() => page.evaluate(() => document.activeElement?.textContent ?? ''), 'the section has the focus').toBe('Verrouillage')
+    await section.getByText(/^⚠ Aucun verrouillage n'est choisi : Tournée ne se verrouille jamais sur cet appareil/).waitFor()
+    expect(await section.textContent()).toContain("Il ne chiffre pas ce que le navigateur garde sur l'appareil : une copie du profil du navigateur")
+    expect(await section.textContent()).toContain('PBKDF2, 600 000 itérations')
+    expect(await offer.count(), 'the offer is gone once taken').toBe(0)
+
+    // The form says which field is wrong and why, the limit included.
+    const pinField = section.getByLabel('Nouveau code PIN')
+    expect(await pinField.getAttribute('maxlength')).toBe('8')
+    await pinField.fill('482')
+    await section.getByLabel('Confirmer le code PIN').fill('482')
+    await section.getByRole('button', { name: 'Enregistrer le code PIN' }).click()
+    await section.getByText('Trop court : 4 chiffres au moins.').waitFor()
+    expect(await pinField.getAttribute('aria-invalid')).toBe('true')
+    await pinField.fill(PIN)
+    await section.getByLabel('Confirmer le code PIN').fill('482916')
+    await section.getByRole('button', { name: 'Enregistrer le code PIN' }).click()
+    await section.getByText('Les deux codes ne sont pas les mêmes.').waitFor()
+    await choosePin(page, PIN)
+    await section.getByText('Cet appareil se déverrouille avec un code PIN.').waitFor()
+
+    await nav(page, 'Patients').click()
+    await addPatient(page, PATIENT)
+    await eventually(() => patientLinks(page), 'the patient is listed').toContain(PATIENT.display)
+    expect(await heldInHeap(page, PATIENT.birthName), 'open, the page holds the name (the check sees it)').not.toEqual([])
+
+    await lockNow(page)
+    expect(await nameInPage(page), 'locked: no patient name in the DOM').toBe(false)
+    await eventually(() => heldInHeap(page, PATIENT.birthName), 'locked: nothing in the page holds the name any more').toEqual([])
+    await page.getByText('Cabinet : Cabinet du Port').waitFor()
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'the PIN field has the focus').toBe('password')
+
+    await unlockWithPin(page, '111111')
+    await page.getByRole('alert').getByText('Code PIN incorrect. Encore 4 essais avant que cet appareil oublie le cabinet.').waitFor()
+    await page.getByText('Codes faux : 1 sur 5.').waitFor()
+    expect(await nameInPage(page)).toBe(false)
+
+    await unlockWithPin(page, PIN)
+    await eventually(() => patientLinks(page), 'unlocked: the same screen, the patient there').toContain(PATIENT.display)
+    await eventually(() => pendingChanges(device), 'nothing lost: every change reaches the relay').toBe(0)
+
+    // The app locks at launch: nothing of the practice opens before the PIN.
+    const reopened = await device.reopen('/#/patients')
+    await lockScreen(reopened).waitFor()
+    expect(await nameInPage(reopened)).toBe(false)
+    expect(await reopened.getByText('Codes faux').count(), 'the right PIN cleared the count').toBe(0)
+    await unlockWithPin(reopened, PIN)
+    await eventually(() => patientLinks(reopened), 'unlocked after a launch').toContain(PATIENT.display)
+  })
+
+  it('2. the practice locks after its idle time without input, and input keeps it open', async () => {
+    const device = await open('B')
+    const { page } = device
+    await practiceWithPatient(device, 'Cabinet des Halles')
+    await page.getByRole('region', { name: 'Verrouillage de cet appareil' }).getByRole('button', { name: 'Plus tard' }).click()
+    expect(await page.getByRole('region', { name: 'Verrouillage de cet appareil' }).count(), '« Plus tard »: the offer is gone').toBe(0)
+    // « Verrouiller » without a method cannot lock: it says so, and opens Réglages › Verrouillage.
+    const lockButton = page.getByRole('button', { name: 'Verrouiller', exact: true })
+    expect(await lockButton.getAttribute('title')).toBe("Aucun verrouillage n'est choisi : choisissez-en un dans les Réglages.")
+    await lockButton.click()
+    await eventually(() => page.evaluate(() => document.activeElement?.textContent ?? ''), 'Réglages › Verrouillage has the focus').toBe('Verrouillage')
+    expect(await lockScreen(page).count()).toBe(0)
+    // The idle time is the practice's (5 minutes by default).
+    const idle = lockSection(page).getByLabel('Verrouiller après')
+    expect(await idle.inputValue()).toBe('5')
+    await choosePin(page, PIN)
+    await nav(page, 'Patients').click()
+    await eventually(() => patientLinks(page), 'the list').toContain(PATIENT.display)
+
+    await page.clock.fastForward('04:00')
+    await page.mouse.move(200, 300)
+    await page.mouse.move(210, 310)
+    await page.clock.fastForward('04:00')
+    expect(await lockScreen(page).count(), 'eight minutes, but input after four: still open').toBe(0)
+    await page.clock.fastForward('01:05')
+    await lockScreen(page).waitFor()
+    expect(await nameInPage(page)).toBe(false)
+    await eventually(() => heldInHeap(page, PATIENT.birthName), 'locked by the idle time: nothing holds the name').toEqual([])
+
+    // A shorter idle time, set in Réglages: a practice setting, written to the directory.
+    await unlockWithPin(page, PIN)
+    await eventually(() => patientLinks(page), 'unlocked').toContain(PATIENT.display)
+    await nav(page, 'Réglages').click()
+    await lockSection(page).getByLabel('Verrouiller après').selectOption('1')
+    await eventually(() => lockSection(page).getByLabel('Verrouiller après').inputValue(), 'the setting holds').toBe('1')
+    await page.clock.fastForward('01:05')
+    await lockScreen(page).waitFor()
+    await unlockWithPin(page, PIN)
+    await nav(page, 'Réglages').waitFor()
+    // (The directory's digest may show first, from before the change: the directory then.)
+    await eventually(() => lockSection(page).getByLabel('Verrouiller après').inputValue(), 'reopened from the directory').toBe('1')
+  })
+
+  it('3. five wrong PINs, with waits after the third: the device forgets the practice and must be paired again', async () => {
+    const device = await open('C')
+    const { page } = device
+    await practiceWithPatient(device, 'Cabinet de la Gare')
+    await eventually(() => pendingChanges(device), 'the patient is on the relay').toBe(0)
+    // Another device of the practice, to add this one back once it has forgotten everything.
+    const otherEnv = nodeDeviceEnvironment('tablette-du-cabinet')
+    const other = await pairNodeDevice(page, otherEnv)
+    await choosePin(page, PIN)
+    const before = await databases(page)
+    expect(before).toEqual(expect.arrayContaining(['tournee-device', 'tournee-lock']))
+    expect(before.filter((name) => name.startsWith('tournee-space-')).length).toBeGreaterThanOrEqual(3)
+    await lockNow(page)
+
+    const alert = page.getByRole('alert')
+    await unlockWithPin(page, '000000')
+    await alert.getByText('Encore 4 essais').waitFor()
+    await unlockWithPin(page, '000001')
+    await alert.getByText('Encore 3 essais').waitFor()
+    await unlockWithPin(page, '000002')
+    await alert.getByText('Encore 2 essais').waitFor()
+    await page.getByText('Codes faux : 3 sur 5. Prochain essai possible dans 30 s.').waitFor()
+    expect(await page.getByRole('button', { name: 'Déverrouiller' }).isDisabled(), 'the fourth attempt waits').toBe(true)
+
+    // A reload neither resets the count nor skips the wait.
+    const reloaded = await device.reopen('/')
+    await reloaded.getByText(/Codes faux : 3 sur 5\. Prochain essai possible dans \d+ s\./).waitFor()
+    await reloaded.clock.fastForward('00:31')
+    await unlockWithPin(reloaded, '000003')
+    await reloaded.getByRole('alert').getByText("Code PIN incorrect. Encore 1 essai : s'il est faux, cet appareil oubliera le cabinet et devra être relié à nouveau.").waitFor()
+    await reloaded.getByText(/Prochain essai possible dans (60|59) s\./).waitFor()
+    await reloaded.clock.fastForward('01:01')
+    await unlockWithPin(reloaded, '000004')
+
+    await reloaded.getByRole('heading', { level: 1, name: 'Bienvenue dans Tournée' }).waitFor()
+    const message = reloaded.getByRole('alert').filter({ hasText: 'Cet appareil a oublié le cabinet « Cabinet de la Gare »' })
+    expect(await message.textContent()).toContain('Il doit être relié à nouveau')
+    await eventually(() => databases(reloaded), "every database of the practice is deleted, keys first").toEqual([])
+    expect(await nameInPage(reloaded)).toBe(false)
+
+    // Still said after a reload, until the device is paired again — which brings everything back.
+    const again = await device.reopen('/')
+    await again.getByText('Cet appareil a oublié le cabinet « Cabinet de la Gare »', { exact: false }).waitFor()
+    try {
+      await pairFromNodeDevice({ spaceId: other.record.spaceId, env: otherEnv }, again, 'Maëlle Quéméner')
+      await nav(again, 'Patients').click()
+      await eventually(() => patientLinks(again), 'the practice is back from the relay').toContain(PATIENT.display)
+    } finally {
+      await other.space.destroy()
+    }
+  })
+
+  it('4. a passkey through the virtual authenticator (PRF given): created in Réglages, locked, refused unverified, unlocked', async () => {
+    // WebAuthn refuses IP addresses as relying party ids: this device opens the app at localhost.
+    const webauthn: { cdp: CDPSession | null; authenticatorId: string } = { cdp: null, authenticatorId: '' }
+    const device = await open('D', {
+      beforeLoad: async (page, context) => {
+        const cdp = await context.newCDPSession(page)
+        webauthn.cdp = cdp
+        await cdp.send('WebAuthn.enable')
+        const added = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: AUTHENTICATOR })
+        webauthn.authenticatorId = added.authenticatorId
+      },
+    })
+    const { page } = device
+    const cdp = webauthn.cdp!
+    const { authenticatorId } = webauthn
+    await page.goto(`http://localhost:${shared.relay.port}/`)
+    await practiceWithPatient(device, 'Cabinet des Capucines')
+    await nav(page, 'Réglages').click()
+    const section = lockSection(page)
+    // Where a passkey is possible, it is the method offered first.
+    const passkeyChoice = section.getByRole('radio', { name: /^Clé d'accès/ })
+    await passkeyChoice.waitFor()
+    expect(await passkeyChoice.isChecked()).toBe(true)
+    await section.getByRole('button', { name: "Créer la clé d'accès" }).click()
+    await section.getByText("Clé d'accès créée : Tournée se verrouille désormais sur cet appareil.").waitFor()
+    await section.getByText("Cet appareil se déverrouille avec une clé d'accès.").waitFor()
+    await section.getByText(/Cette clé d'accès fournit un secret qui lui est propre \(extension PRF\)/).waitFor()
+    expect(await section.textContent()).toContain("Aujourd'hui, elle ne chiffre pas les clés du cabinet que le navigateur garde")
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
+    expect(credentials.map((c) => c.rpId)).toEqual(['localhost'])
+
+    await nav(page, 'Patients').click()
+    await eventually(() => patientLinks(page), 'the list').toContain(PATIENT.display)
+    await lockNow(page)
+    expect(await nameInPage(page)).toBe(false)
+    const unlock = page.getByRole('button', { name: "Déverrouiller avec la clé d'accès" })
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Déverrouiller avec la clé d'accès")
+
+    // The platform does not verify the person: no unlock.
+    await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false })
+    await unlock.click()
+    await page.getByRole('alert').getByText("La clé d'accès n'a pas été présentée (annulé ou délai dépassé). Réessayez.").waitFor()
+    expect(await lockScreen(page).count()).toBe(1)
+    expect(await nameInPage(page)).toBe(false)
+
+    // Verified again. (Chromium's virtual authenticator keeps refusing once a verification failed,
+    // whatever setUserVerified says after: the same credential moves to a fresh one.)
+    const held = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId })
+    const fresh = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: AUTHENTICATOR })
+    for (const credential of held.credentials) await cdp.send('WebAuthn.addCredential', { authenticatorId: fresh.authenticatorId, credential })
+    await unlock.click()
+    try {
+      await eventually(() => patientLinks(page), 'unlocked with the passkey').toContain(PATIENT.display)
+    } catch (error) {
+      throw new Error(`Not unlocked. The page showed:\n${await page.locator('body').innerText()}\n${device.consoleErrors.join('\n')}`, { cause: error })
+    }
+
+    // Locked at launch too (a reload keeps the page, and its virtual authenticator).
+    await page.reload()
+    await lockScreen(page).waitFor()
+    expect(await nameInPage(page)).toBe(false)
+    await page.getByRole('button', { name: "Déverrouiller avec la clé d'accès" }).click()
+    await eventually(() => patientLinks(page), 'unlocked after a launch').toContain(PATIENT.display)
+  })
+})
