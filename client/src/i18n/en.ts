@@ -47,6 +47,7 @@ export const en: Dictionary = {
   'pairingFailure.expired': 'The code expired before it was accepted: start again.',
   'pairingFailure.refused': 'The other device refused the pairing: nothing was stored.',
   'pairingFailure.tampered': 'The pairing was altered on the way: nothing was stored. Start again, and compare the confirmation codes carefully.',
+  'pairingFailure.keys-mismatch': "The keys the relay announced are not those of the scanned QR code: someone is trying to slip into the pairing. Nothing was sent; start again on the new device.",
   'pairingFailure.taken': 'Another device is already accepting this pairing.',
   'pairingFailure.busy': 'Too many pairings in progress: try again in a minute.',
   'pairingFailure.cancelled': 'Pairing cancelled.',

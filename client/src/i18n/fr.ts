@@ -51,6 +51,7 @@ export const fr = {
   'pairingFailure.expired': "Le code a expiré avant d'être accepté : recommencez.",
   'pairingFailure.refused': "L'autre appareil a refusé l'appairage : rien n'a été enregistré.",
   'pairingFailure.tampered': "L'appairage a été altéré en chemin : rien n'a été enregistré. Recommencez, et comparez bien les codes de confirmation.",
+  'pairingFailure.keys-mismatch': "Les clés annoncées par le relais ne sont pas celles du QR code scanné : quelqu'un tente de se glisser dans l'appairage. Rien n'a été envoyé ; recommencez sur le nouvel appareil.",
   'pairingFailure.taken': "Un autre appareil est déjà en train d'accepter cet appairage.",
   'pairingFailure.busy': "Trop d'appairages en cours : réessayez dans une minute.",
   'pairingFailure.cancelled': 'Appairage annulé.',
