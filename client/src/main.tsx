@@ -35,7 +35,7 @@ const updates = registerAppUpdates()
 const deviceApi: DeviceApi = {
   ...device,
   openPairing: (relayUrl) => JoiningPairing.open(relayUrl),
-  claimPairing: (spaceId, code) => claimPairing(spaceId, code),
+  claimPairing: (spaceId, typedOrScanned) => claimPairing(spaceId, typedOrScanned),
 }
 
 createRoot(container).render(

@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react'
 import type * as device from '../sync/device/device'
+import type { PairingQr } from '../../../shared/src/devices/pairing-qr'
 import type { ClaimedPairing, JoiningPairing } from '../sync/device/pairing'
 
 /**
@@ -9,8 +10,8 @@ import type { ClaimedPairing, JoiningPairing } from '../sync/device/pairing'
 export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'getStorageStatus' | 'requestPersistentStorage'> & {
   /** This device wants to join: its key pairs made, a pairing opened on the relay (pairing.ts). */
   openPairing(relayUrl: string): Promise<JoiningPairing>
-  /** An administrator typed the code another device shows. */
-  claimPairing(spaceId: string, code: string): Promise<ClaimedPairing>
+  /** An administrator typed the code another device shows, or scanned its QR code. */
+  claimPairing(spaceId: string, typedOrScanned: string | PairingQr): Promise<ClaimedPairing>
 }
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)
