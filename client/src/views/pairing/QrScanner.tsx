@@ -24,8 +24,9 @@ export function QrScanner(props: { onRead: (text: string) => void; onCameraError
         if (text !== null) handlers.current.onRead(text)
       },
       (error: unknown) => {
-        if (error instanceof CameraError) handlers.current.onCameraError(error)
-        else throw error
+        // A camera refused after « Annuler » was tapped is no news to the person: nothing to say.
+        if (!(error instanceof CameraError)) throw error
+        if (!controller.signal.aborted) handlers.current.onCameraError(error)
       },
     )
     return () => controller.abort()
