@@ -40,7 +40,7 @@ const deviceApi: DeviceApi = {
   ...device,
   ...lock,
   openPairing: (relayUrl) => JoiningPairing.open(relayUrl),
-  claimPairing: (spaceId, code) => claimPairing(spaceId, code),
+  claimPairing: (spaceId, typedOrScanned) => claimPairing(spaceId, typedOrScanned),
   readPracticeDevices: (spaceId) => readPracticeDevices(spaceId, device.browserEnvironment),
   revokeDevice: (spaceId, deviceId) => revokePracticeDevice(spaceId, deviceId, Date.now(), device.browserEnvironment),
 }

@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react'
 import type * as device from '../sync/device/device'
+import type { PairingQr } from '../../../shared/src/devices/pairing-qr'
 import type { ClaimedPairing, JoiningPairing } from '../sync/device/pairing'
 import type { PracticeDevices } from '../sync/device/practice-devices'
 import type * as lock from '../sync/device/lock/device-lock'
@@ -13,8 +14,8 @@ export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'ge
   Pick<typeof lock, 'readLock' | 'canUsePasskey' | 'choosePin' | 'choosePasskey' | 'removeLock' | 'unlockWithPin' | 'unlockWithPasskey' | 'forgetPractice'> & {
     /** This device wants to join: its key pairs made, a pairing opened on the relay (pairing.ts). */
     openPairing(relayUrl: string): Promise<JoiningPairing>
-    /** An administrator typed the code another device shows. */
-    claimPairing(spaceId: string, code: string): Promise<ClaimedPairing>
+    /** An administrator typed the code another device shows, or scanned its QR code. */
+    claimPairing(spaceId: string, typedOrScanned: string | PairingQr): Promise<ClaimedPairing>
     /** The practice's device registry, verified on this device; null for a practice without one. */
     readPracticeDevices(spaceId: string): Promise<PracticeDevices | null>
     /** Revokes a device of the practice (this device must be an administrator). */

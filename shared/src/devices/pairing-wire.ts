@@ -14,6 +14,11 @@
  *   PUT    /v1/spaces/:spaceId/pairings/:code/sealed  Bearer, { sealed }   → 204
  *   DELETE /v1/spaces/:spaceId/pairings/:code         Bearer (refused)     → 204
  *
+ * Beside the code, the joining device shows a QR code carrying the code and both its public keys
+ * (pairing-qr.ts: `TOURNEE-PAIR1:<code>.<agree>.<sign>`); an administrator's device that scanned it
+ * refuses a claim whose `joining` keys differ from the scanned ones (docs/sync-protocol.md,
+ * « Pairing by QR code »). The mailbox itself is the same for a typed or a scanned code.
+ *
  * The code is the joining side's only capability: 10 characters of Crockford's base32 (50 bits),
  * alive 10 minutes, refused after too many wrong guesses from one address (the relay's perimeter).
  * Nothing in the mailbox lets anyone read the practice: public keys, and a blob sealed to the

@@ -38,8 +38,11 @@ export function chromiumPath(): string {
   return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 }
 
-/** Launches Chromium, or fails with what to install: these tests never skip. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches Chromium, or fails with what to install: these tests never skip. `extraArgs` adds
+ * launch flags for one browser process (e.g. a video file as its camera, camera-video.ts).
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const executablePath = chromiumPath()
   if (!existsSync(executablePath)) {
     throw new Error(
@@ -47,7 +50,7 @@ export async function launchChromium(): Promise<Browser> {
         'or set CHROMIUM_PATH to a Chromium executable. The e2e tests need a real browser.',
     )
   }
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS })
+  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs] })
 }
 
 /** The relay, serving dist/client on its own origin (http://127.0.0.1 is a secure context). */

@@ -11,6 +11,11 @@ export const PairingFailure = {
   Refused: 'refused',
   /** What arrived does not open with the keys both screens confirmed: altered on the way. */
   Tampered: 'tampered',
+  /**
+   * The relay answered the claim with joining keys other than those the scanned QR code carries:
+   * someone between the two devices put its own keys in. Nothing was sealed.
+   */
+  KeysMismatch: 'keys-mismatch',
   /** Another administrator's device is accepting this pairing already. */
   Taken: 'taken',
   /** The relay has too many pairings open, or this address asked too often. */

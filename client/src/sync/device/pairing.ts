@@ -4,13 +4,19 @@
  *
  *   joining device                        relay mailbox                 administrator's device
  *   makes its key pairs; opens a pairing → code (10 chars, 10 min)
- *   shows the code                                                    ← the person types it
+ *   shows the code and a QR code                                      ← the person types the code,
+ *                                                                       or scans the QR (code + keys)
  *                                          ← claim with its keys ─────── gets the joining keys
  *   sees the admin keys → shows           both screens show the same 6 digits (confirmation-code.ts)
  *   the 6-digit code                                                  ← the person compares, accepts
  *                                          ← sealed payload ──────────── seals the pairing payload
  *   opens it with the confirmed keys                                     to the joining keys
  *   → joins (device.ts, joinPractice)
+ *
+ * A scanned QR code (shared/src/devices/pairing-qr.ts) is stronger than a typed code: the
+ * administrator's device then knows the joining keys first-hand and refuses a claim whose keys the
+ * relay changed (PairingFailure.KeysMismatch), before the person is even asked to compare digits.
+ * The digits are shown either way: they also check the admin keys the joining device received.
  *
  * A pairing that is refused, expires, or whose sealed payload does not open with the keys the
  * screens confirmed ends with a named PairingError, and the joining device has stored nothing:
@@ -19,6 +25,7 @@
 import { confirmationCode } from '../../../../shared/src/devices/confirmation-code'
 import { makeDeviceIdentity, publicKeysOf, type DeviceIdentity, type DevicePublicKeys } from '../../../../shared/src/devices/device-identity'
 import { openPairing, PairingSealError, sealPairing } from '../../../../shared/src/devices/pairing-seal'
+import { encodePairingQr, type PairingQr } from '../../../../shared/src/devices/pairing-qr'
 import { normalizePairingCode } from '../../../../shared/src/devices/pairing-wire'
 import { PairingCodeError } from '../../../../shared/src/space/pairing-code'
 import { PairingClient } from '../relay/pairing-client'
@@ -54,9 +61,15 @@ export class JoiningPairing {
     readonly expiresAt: number,
     private readonly client: PairingClient,
     private readonly identity: DeviceIdentity,
-    private readonly keys: DevicePublicKeys,
+    /** This device's public keys, which the QR code carries beside the code. */
+    readonly keys: DevicePublicKeys,
     private readonly env: DeviceEnvironment,
   ) {}
+
+  /** The text of the QR code this device shows (shared/src/devices/pairing-qr.ts). */
+  qrText(): string {
+    return encodePairingQr({ code: this.code, joining: this.keys })
+  }
 
   /** Makes this device's key pairs and opens a pairing on the relay at `relayUrl`. */
   static async open(relayUrl: string, env: DeviceEnvironment = browserEnvironment): Promise<JoiningPairing> {
@@ -139,6 +152,8 @@ export class JoiningPairing {
 /** An administrator's device holding a claimed pairing: the 6 digits to compare, then accept or refuse. */
 export interface ClaimedPairing {
   readonly code: string
+  /** Whether the joining keys were checked against a scanned QR code, not only taken from the relay. */
+  readonly scanned: boolean
   readonly confirmation: string
   /** `admin`: the new device may add and revoke devices too (default true). */
   accept(options?: { admin?: boolean }): Promise<void>
@@ -158,27 +173,38 @@ export interface PairingAuthority {
   payload(joining: DevicePublicKeys, options: { admin: boolean }): Promise<string>
 }
 
-/** Claims the pairing a person typed the code of, for the practice this device is paired with. */
-export async function claimPairing(spaceId: string, typedCode: string, env: DeviceEnvironment = browserEnvironment): Promise<ClaimedPairing> {
+/**
+ * Claims a pairing for the practice this device is paired with: the code a person typed, or the
+ * QR code the camera read (decoded by shared/src/devices/pairing-qr.ts), whose keys the claim must match.
+ */
+export async function claimPairing(spaceId: string, typedOrScanned: string | PairingQr, env: DeviceEnvironment = browserEnvironment): Promise<ClaimedPairing> {
   const { identity, credential, relayUrl } = await deviceIdentityOf(spaceId, env)
   const payload = async (joining: DevicePublicKeys, options: { admin: boolean }) => {
     const grant = await addPracticeDevice(spaceId, joining, { admin: options.admin, at: (env.now ?? Date.now)() }, env)
     return getPairingCode(spaceId, env, grant ?? undefined)
   }
-  return claimPairingAs({ relayUrl, spaceId, credential, identity, payload }, typedCode, env.fetchImpl)
+  return claimPairingAs({ relayUrl, spaceId, credential, identity, payload }, typedOrScanned, env.fetchImpl)
 }
 
 /** The same, from what accepting takes rather than from this device's registry (benchmarks seed without one). */
-export async function claimPairingAs(authority: PairingAuthority, typedCode: string, fetchImpl?: typeof fetch): Promise<ClaimedPairing> {
-  const code = normalizePairingCode(typedCode)
+export async function claimPairingAs(authority: PairingAuthority, typedOrScanned: string | PairingQr, fetchImpl?: typeof fetch): Promise<ClaimedPairing> {
+  const scanned = typeof typedOrScanned === 'string' ? null : typedOrScanned
+  const code = typeof typedOrScanned === 'string' ? normalizePairingCode(typedOrScanned) : typedOrScanned.code
   if (code === null) throw new PairingError(PairingFailure.UnknownCode, 'A pairing code is 10 letters and digits')
   const client = new PairingClient({ relayUrl: authority.relayUrl, ...(fetchImpl ? { fetchImpl } : {}) })
   const space = { spaceId: authority.spaceId, credential: authority.credential }
   const adminKeys = await publicKeysOf(authority.identity)
   const joiningKeys = await client.claim(space, code, adminKeys)
+  if (scanned !== null && (joiningKeys.agree !== scanned.joining.agree || joiningKeys.sign !== scanned.joining.sign)) {
+    // The relay is the suspect here, so its answer to the refusal does not matter: the refusal
+    // only spares the joining device a wait (a lying relay can withhold it, and the code expires).
+    await client.refuse(space, code).catch(() => undefined)
+    throw new PairingError(PairingFailure.KeysMismatch, 'The relay answered the claim with joining keys other than those of the scanned QR code')
+  }
   const confirmation = await confirmationCode(code, adminKeys, joiningKeys)
   return {
     code,
+    scanned: scanned !== null,
     confirmation,
     async accept(options = {}) {
       const payload = new TextEncoder().encode(await authority.payload(joiningKeys, { admin: options.admin ?? true }))

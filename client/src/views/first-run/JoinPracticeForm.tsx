@@ -10,6 +10,7 @@ import { normalizeRelayUrl } from '../../sync/relay/relay-url'
 import { issueKey, useT } from '../../i18n'
 import { useDeviceApi } from '../../app/device-api'
 import { describeError } from '../form/describe-error'
+import { PairingQrCode } from '../pairing/PairingQrCode'
 import { formValues } from '../form/field-errors'
 import { FormAlert } from '../form/form-alert'
 import { RelayUrlField } from './RelayUrlField'
@@ -20,8 +21,9 @@ type Stage =
   | { kind: 'waiting'; pairing: JoiningPairing; confirmation: string | null }
 
 /**
- * Joining a practice: this device makes its key pairs and shows a code; an administrator's device
- * types it, both screens show the same six digits, and the practice's keys arrive sealed for this
+ * Joining a practice: this device makes its key pairs and shows a QR code (its pairing code and
+ * public keys, shared/src/devices/pairing-qr.ts) with the code under it; an administrator's device
+ * scans the one or types the other, both screens show the same six digits, and the practice's keys arrive sealed for this
  * device alone (sync/device/pairing.ts). Nothing to copy, nothing secret on screen.
  */
 export function JoinPracticeForm(props: { onOpened: (practice: OpenPractice) => void }) {
@@ -81,6 +83,7 @@ export function JoinPracticeForm(props: { onOpened: (practice: OpenPractice) => 
   if (stage.kind === 'waiting') {
     return (
       <section className="form pairing" aria-live="polite">
+        <PairingQrCode text={stage.pairing.qrText()} label={t('join.qr')} />
         <div className="field">
           <span className="field__label" id="join-code-label">
             {t('join.code')}

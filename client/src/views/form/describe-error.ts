@@ -1,13 +1,17 @@
 import { LastActivePractitionerError, ValidationError } from '../../../../shared/src/model'
 import { DeviceStorageError, RelayError, RelayUrlError } from '../../sync/errors'
 import { PairingError } from '../../sync/device/pairing-errors'
-import { pairingFailureKey, relayErrorKey } from '../../i18n'
+import { PairingQrError } from '../../../../shared/src/devices/pairing-qr'
+import { CameraError } from '../pairing/camera-scan'
+import { cameraFailureKey, pairingFailureKey, pairingQrFailureKey, relayErrorKey } from '../../i18n'
 import type { Translator } from '../../i18n'
 
 /** One sentence, in the user's language, for an error a form's submission ended with. */
 export function describeError(error: unknown, { t }: Translator): string {
   if (error instanceof RelayError) return t(relayErrorKey(error.reason))
   if (error instanceof PairingError) return t(pairingFailureKey(error.failure))
+  if (error instanceof PairingQrError) return t(pairingQrFailureKey(error.failure))
+  if (error instanceof CameraError) return t(cameraFailureKey(error.failure))
   if (error instanceof RelayUrlError) return t('relayError.invalidUrl')
   if (error instanceof ValidationError) return t('form.invalid')
   if (error instanceof LastActivePractitionerError) return t('settings.practitioners.lastActive')

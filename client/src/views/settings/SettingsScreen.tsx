@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react'
 import type { FormEvent } from 'react'
 import { groupedConfirmationCode } from '../../../../shared/src/devices/confirmation-code'
+import { decodePairingQr, PairingQrError, type PairingQr } from '../../../../shared/src/devices/pairing-qr'
 import type { ClaimedPairing } from '../../sync/device/pairing'
 import { issueKey, LANGUAGES, useLanguageSetting, useT } from '../../i18n'
 import type { Language } from '../../i18n'
@@ -12,6 +13,7 @@ import { formValues } from '../form/field-errors'
 import { RadioGroup, TextField } from '../form/fields'
 import type { StorageStatus } from '../../sync/device/durable-storage'
 import { describeStorage } from './storage-text'
+import { QrScanner } from '../pairing/QrScanner'
 import { WorkingHoursSection } from './WorkingHoursSection'
 import { AbsencesSection } from './AbsencesSection'
 import { DevicesSection } from './DevicesSection'
@@ -43,13 +45,15 @@ export function SettingsScreen() {
 }
 
 type AddDevice =
-  | { stage: 'enter'; failure: string | null; notice: string | null }
+  | { stage: 'enter'; failure: string | null; scanFailure?: string; notice: string | null }
+  | { stage: 'scanning' }
   | { stage: 'claiming' }
   | { stage: 'confirm'; claimed: ClaimedPairing; busy: boolean; failure: string | null }
 
 /**
- * Adding a device: the person types the code the new device shows, compares the six digits both
- * screens then show, and accepts; the practice's keys go to that device sealed (sync/device/pairing.ts).
+ * Adding a device: the person scans the QR code the new device shows (or types the code under it),
+ * compares the six digits both screens then show, and accepts; the practice's keys go to that
+ * device sealed (sync/device/pairing.ts). A scanned QR also checks the new device's keys.
  */
 function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
   const translator = useT()
@@ -68,12 +72,30 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
       setState({ stage: 'enter', failure: t(issueKey('required')), notice: null })
       return
     }
+    await claimWith(typed)
+  }
+
+  async function claimWith(typedOrScanned: string | PairingQr) {
     setState({ stage: 'claiming' })
     try {
-      setState({ stage: 'confirm', claimed: await device.claimPairing(record.spaceId, typed), busy: false, failure: null })
+      setState({ stage: 'confirm', claimed: await device.claimPairing(record.spaceId, typedOrScanned), busy: false, failure: null })
     } catch (error) {
-      setState({ stage: 'enter', failure: describeError(error, translator), notice: null })
+      const failure = describeError(error, translator)
+      setState(typeof typedOrScanned === 'string' ? { stage: 'enter', failure, notice: null } : { stage: 'enter', failure: null, scanFailure: failure, notice: null })
     }
+  }
+
+  /** The camera read a QR code (and stopped): a Tournée pairing QR is claimed, anything else said. */
+  function scanned(text: string) {
+    let qr: PairingQr
+    try {
+      qr = decodePairingQr(text)
+    } catch (error) {
+      if (!(error instanceof PairingQrError)) throw error
+      setState({ stage: 'enter', failure: null, scanFailure: describeError(error, translator), notice: null })
+      return
+    }
+    void claimWith(qr)
   }
 
   async function decide(claimed: ClaimedPairing, accept: boolean, admin: boolean) {
@@ -102,6 +124,7 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
               {groupedConfirmationCode(state.claimed.confirmation)}
             </output>
             <p className="field__hint">{t('settings.addDevice.confirmation.hint')}</p>
+            {state.claimed.scanned ? <p className="field__hint">{t('settings.addDevice.scanned')}</p> : null}
           </div>
           <label className="check">
             <input type="checkbox" checked={admin} onChange={(event) => setAdmin(event.currentTarget.checked)} />
@@ -116,8 +139,23 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
             </button>
           </div>
         </div>
+      ) : state.stage === 'scanning' ? (
+        <div className="form qr-scanner">
+          <p>{t('settings.addDevice.scan.hint')}</p>
+          <QrScanner
+            onRead={scanned}
+            onCameraError={(error) => setState({ stage: 'enter', failure: null, scanFailure: describeError(error, translator), notice: null })}
+          />
+          <button className="button" type="button" onClick={() => setState({ stage: 'enter', failure: null, notice: null })}>
+            {t('settings.addDevice.scan.cancel')}
+          </button>
+        </div>
       ) : (
         <form className="form" noValidate onSubmit={claim} aria-busy={state.stage === 'claiming'}>
+          {state.stage === 'enter' && state.scanFailure ? <FormAlert>{state.scanFailure}</FormAlert> : null}
+          <button className="button" type="button" disabled={state.stage === 'claiming'} onClick={() => setState({ stage: 'scanning' })}>
+            {t('settings.addDevice.scan')}
+          </button>
           <TextField
             name="pairingCode"
             label={t('settings.addDevice.code')}
