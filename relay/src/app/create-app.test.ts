@@ -6,9 +6,9 @@ import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/b
 import { DefaultLimits, ENROLMENT_HEADER } from '../../../shared/src/protocol/constants'
 import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
-import { SqliteStorage } from '../storage/sqlite-storage'
 import { DefaultPerimeter, Perimeter, type PerimeterConfig } from '../perimeter/perimeter'
-import { createApp, type AppDeps } from './create-app'
+import type { AppDeps } from './create-app'
+import { openTestApp } from './test-support/test-app'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -16,20 +16,8 @@ afterEach(async () => {
 })
 
 function makeApp(overrides: Partial<AppDeps> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-app-'))
-  const storage = new SqliteStorage({ dataDir })
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => storage.close())
-  const deps: AppDeps = {
-    storage,
-    metrics: createRelayMetrics(),
-    logger: silentLogger,
-    enrolmentSecret: null,
-    allowedOrigins: ['https://cabinet.example.fr'],
-    staticDir: null,
-    limits: { ...DefaultLimits },
-    ...overrides,
-  }
-  return { app: createApp(deps), storage }
+  const { app, storage } = openTestApp(cleanups, { allowedOrigins: ['https://cabinet.example.fr'], ...overrides })
+  return { app, storage }
 }
 
 const credential = () => toBase64Url(randomBytes(32))
