@@ -18,6 +18,7 @@ import { addPatient, listPatients } from '../shared/src/model/patients'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
+import { testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 
 const fixture = useRelayFixture()
@@ -28,7 +29,7 @@ async function adminDevice(): Promise<{ admin: OpenPractice; env: ReturnType<typ
   const admin = await fixture.track(
     createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet des Ormeaux', practitioner: { displayName: 'Camille', profession: 'kine' } }, env),
   )
-  addPatient(await admin.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Vandermolen', firstNames: 'Aurélie' }, actorOf(admin), Date.now)
+  addPatient(await admin.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Vandermolen', firstNames: 'Aurélie' }, actorOf(admin), testClock)
   await admin.space.whenAcknowledged()
   return { admin, env }
 }

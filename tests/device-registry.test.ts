@@ -17,6 +17,7 @@ import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
+import { testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 
 const fixture = useRelayFixture()
@@ -63,7 +64,7 @@ describe('the device registry on a real relay', () => {
     // The relay says when it last saw each device: both opened sockets.
     await waitFor(async () => expect([...((await readPracticeDevices(a.device.record.spaceId, a.env))?.lastSeen.keys() ?? [])].sort()).toEqual([a.device.record.deviceId, b.device.record.deviceId].sort()))
     // B syncs with its own credential.
-    addPatient(await a.device.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Quéméner', firstNames: 'Loïc' }, actorOf(a.device), Date.now)
+    addPatient(await a.device.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Quéméner', firstNames: 'Loïc' }, actorOf(a.device), testClock)
     await waitFor(async () => expect(listPatients(await b.device.space.openDoc(DIRECTORY_DOC_ID)).items).toHaveLength(1))
   })
 
@@ -74,14 +75,14 @@ describe('the device registry on a real relay', () => {
     await waitFor(() => expect(b.device.space.getSyncState().status).toBe('online'))
     const bCredential = await credentialOf(b.device, b.env)
 
-    await revokePracticeDevice(a.device.record.spaceId, b.device.record.deviceId, Date.now(), a.env)
+    await revokePracticeDevice(a.device.record.spaceId, b.device.record.deviceId, a.env)
     await waitFor(() => expect(b.device.space.getSyncState()).toMatchObject({ status: 'refused', refusal: RefusalReason.Revoked }))
     expect(await relayFor(b.device, bCredential).probeAccess()).toEqual({ kind: 'refused', reason: RefusalReason.Revoked })
     await expect(relayFor(b.device, bCredential).getDeviceEntries()).rejects.toMatchObject({ status: 401 })
 
     // What B writes now stays on B; A, still online, never sees it.
-    addPatient(directoryB, { birthName: 'Après-révocation', firstNames: 'Yvon' }, actorOf(b.device), Date.now)
-    addPatient(await a.device.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Le Goff', firstNames: 'Maïwenn' }, actorOf(a.device), Date.now)
+    addPatient(directoryB, { birthName: 'Après-révocation', firstNames: 'Yvon' }, actorOf(b.device), testClock)
+    addPatient(await a.device.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Le Goff', firstNames: 'Maïwenn' }, actorOf(a.device), testClock)
     await a.device.space.whenAcknowledged()
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(listPatients(await a.device.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName)).toEqual(['Le Goff'])
@@ -95,16 +96,16 @@ describe('the device registry on a real relay', () => {
     const c = await pair(a, 'telephone-3')
     const spaceId = a.device.record.spaceId
     await Promise.all([
-      revokePracticeDevice(spaceId, c.device.record.deviceId, Date.now(), a.env),
-      revokePracticeDevice(spaceId, c.device.record.deviceId, Date.now(), b.env),
+      revokePracticeDevice(spaceId, c.device.record.deviceId, a.env),
+      revokePracticeDevice(spaceId, c.device.record.deviceId, b.env),
     ])
     const afterC = (await readPracticeDevices(spaceId, a.env))?.state
     expect(afterC?.length).toBe(4)
     expect(afterC!.devices.get(c.device.record.deviceId)?.revokedAt).not.toBeNull()
 
     const outcomes = await Promise.allSettled([
-      revokePracticeDevice(spaceId, b.device.record.deviceId, Date.now(), a.env),
-      revokePracticeDevice(spaceId, a.device.record.deviceId, Date.now(), b.env),
+      revokePracticeDevice(spaceId, b.device.record.deviceId, a.env),
+      revokePracticeDevice(spaceId, a.device.record.deviceId, b.env),
     ])
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
     const survivor = outcomes[0].status === 'fulfilled' ? a : b
@@ -117,7 +118,7 @@ describe('the device registry on a real relay', () => {
     const member = await pair(a, 'telephone-membre', { admin: false })
     const spaceId = a.device.record.spaceId
     expect((await readPracticeDevices(spaceId, a.env))?.state.devices.get(member.device.record.deviceId)?.admin).toBe(false)
-    await expect(revokePracticeDevice(spaceId, a.device.record.deviceId, Date.now(), member.env)).rejects.toMatchObject({ status: 400 })
+    await expect(revokePracticeDevice(spaceId, a.device.record.deviceId, member.env)).rejects.toMatchObject({ status: 400 })
     expect(activeDevices((await readPracticeDevices(spaceId, a.env))!.state)).toHaveLength(2)
   })
 

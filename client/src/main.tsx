@@ -42,7 +42,7 @@ const deviceApi: DeviceApi = {
   openPairing: (relayUrl) => JoiningPairing.open(relayUrl),
   claimPairing: (spaceId, typedOrScanned) => claimPairing(spaceId, typedOrScanned),
   readPracticeDevices: (spaceId) => readPracticeDevices(spaceId, device.browserEnvironment),
-  revokeDevice: (spaceId, deviceId) => revokePracticeDevice(spaceId, deviceId, Date.now(), device.browserEnvironment),
+  revokeDevice: (spaceId, deviceId) => revokePracticeDevice(spaceId, deviceId, device.browserEnvironment),
 }
 
 createRoot(container).render(

@@ -168,7 +168,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     identity: await makeDeviceIdentity(),
   }
   // The registry's first entry, at once: from now on only the practice's devices open it.
-  await registerFirstDevice(stored, clock(), env)
+  await registerFirstDevice(stored, env)
   const space = await openSpace(stored, env)
   writeManifest(await space.openDoc(MANIFEST_DOC_ID), { createdAt: clock(), createdBy: deviceId })
   // The first practitioner does not exist before this call, so the records it creates are

@@ -180,7 +180,7 @@ export interface PairingAuthority {
 export async function claimPairing(spaceId: string, typedOrScanned: string | PairingQr, env: DeviceEnvironment = browserEnvironment): Promise<ClaimedPairing> {
   const { identity, credential, relayUrl } = await deviceIdentityOf(spaceId, env)
   const payload = async (joining: DevicePublicKeys, options: { admin: boolean }) => {
-    const grant = await addPracticeDevice(spaceId, joining, { admin: options.admin, at: (env.now ?? Date.now)() }, env)
+    const grant = await addPracticeDevice(spaceId, joining, { admin: options.admin }, env)
     return getPairingCode(spaceId, env, grant ?? undefined)
   }
   return claimPairingAs({ relayUrl, spaceId, credential, identity, payload }, typedOrScanned, env.fetchImpl)

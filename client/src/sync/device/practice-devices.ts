@@ -66,14 +66,14 @@ export async function readPracticeDevices(spaceId: string, env: DeviceEnvironmen
  * The practice's first entry: this device, administrator, with the credential it created the
  * space with. Called by createPractice right after the relay registered the space.
  */
-export async function registerFirstDevice(stored: StoredPractice & Required<Pick<StoredPractice, 'identity'>>, at: number, env: DeviceEnvironment): Promise<void> {
+export async function registerFirstDevice(stored: StoredPractice & Required<Pick<StoredPractice, 'identity'>>, env: DeviceEnvironment): Promise<void> {
   const keys = await publicKeysOf(stored.identity)
   const entries = await relayOf(stored, env).getDeviceEntries()
   if (entries.length > 0) throw new RegistryChangeError('The practice already has a device registry')
   await append(stored, env, () => ({
     op: 'genesis',
     device: { id: stored.deviceId, ...keys, role: DeviceRole.Practitioner, admin: true, credential: '' },
-  }), at, stored.credential)
+  }), (env.now ?? Date.now)(), stored.credential)
 }
 
 /**
@@ -84,20 +84,21 @@ export async function registerFirstDevice(stored: StoredPractice & Required<Pick
 export async function addPracticeDevice(
   spaceId: string,
   joining: DevicePublicKeys,
-  options: { admin: boolean; at: number },
+  options: { admin: boolean },
   env: DeviceEnvironment,
 ): Promise<{ deviceId: string; credential: string } | null> {
   const stored = await storedPractice(spaceId, env)
   if ((await relayOf(stored, env).getDeviceEntries()).length === 0) return null
   const deviceId = randomId(9)
   const credential = toBase64Url(randomBytes(32))
-  await append(stored, env, () => ({ op: 'add', device: { id: deviceId, ...joining, role: DeviceRole.Practitioner, admin: options.admin, credential: '' } }), options.at, credential)
+  await append(stored, env, () => ({ op: 'add', device: { id: deviceId, ...joining, role: DeviceRole.Practitioner, admin: options.admin, credential: '' } }), (env.now ?? Date.now)(), credential)
   return { deviceId, credential }
 }
 
-/** Revokes `deviceId`; done as well when another administrator revoked it first. */
-export async function revokePracticeDevice(spaceId: string, deviceId: string, at: number, env: DeviceEnvironment): Promise<void> {
+/** Revokes `deviceId`, dated by the device's clock; done as well when another administrator revoked it first. */
+export async function revokePracticeDevice(spaceId: string, deviceId: string, env: DeviceEnvironment): Promise<void> {
   const stored = await storedPractice(spaceId, env)
+  const at = (env.now ?? Date.now)()
   await append(stored, env, (state) => (state.devices.get(deviceId)?.revokedAt != null ? 'done' : { op: 'revoke', target: deviceId }), at)
 }
 
