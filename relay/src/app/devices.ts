@@ -27,7 +27,7 @@ import { timingSafeEqualBytes } from '../auth/constant-time'
 import type { Logger } from '../log'
 import type { DeviceEffect, RelayStorage } from '../storage/relay-storage'
 import { declaresMoreThan, readBoundedBody } from './bounded-body'
-import { readSpaceRequest, refuseCredential, type ErrorBody } from './spaces'
+import { readSpaceRequest, refusalOf, refuseCredential, type ErrorBody } from './spaces'
 
 export interface DevicesDeps {
   storage: RelayStorage
@@ -42,10 +42,11 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
   const now = deps.now ?? Date.now
 
   /** The chain as stored, verified again: storage is not where trust comes from either. */
-  const chainOf = async (spaceId: string): Promise<{ entries: SignedEntry[]; state: RegistryState }> => {
-    const entries = (await deps.storage.listDeviceEntries(spaceId)).map((text) => SignedEntry.parse(JSON.parse(text)))
-    return { entries, state: await verifyRegistry(spaceId, entries) }
-  }
+  const chainOf = async (spaceId: string): Promise<RegistryState> =>
+    verifyRegistry(
+      spaceId,
+      (await deps.storage.listDeviceEntries(spaceId)).map((text) => SignedEntry.parse(JSON.parse(text))),
+    )
 
   app.get('/:spaceId/devices', async (c) => {
     const request = readSpaceRequest(c)
@@ -63,13 +64,13 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
     if (!request.ok) return c.json<ErrorBody>(request.error, 400)
     const access = await checkSpaceAccess(deps.storage, request.spaceId, request.credential)
     if (!access.ok) {
-      const refused = await refuseCredential(deps.storage, request)
-      return c.json<ErrorBody>(refused!.body, refused!.status)
+      const refused = refusalOf(access)
+      return c.json<ErrorBody>(refused.body, refused.status)
     }
     const body = await readEntry(c, deps.maxBodyBytes)
     if (!body.ok) return body.response
     const { spaceId } = request
-    const { state } = await chainOf(spaceId)
+    const state = await chainOf(spaceId)
 
     let statement
     try {

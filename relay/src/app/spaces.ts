@@ -18,7 +18,7 @@ import { ENROLMENT_HEADER, ERROR_FIELD_HEADER, REVOKED_FIELD } from '../../../sh
 import { isSpaceId } from '../../../shared/src/protocol/ids'
 import { parseBearer } from '../auth/bearer'
 import { hashCredential } from '../auth/credential'
-import { checkSpaceAccess, type AccessStorage } from '../auth/space-access'
+import { checkSpaceAccess, type AccessStorage, type SpaceAccess } from '../auth/space-access'
 import { checkEnrolment, type EnrolmentPolicy } from '../auth/enrolment'
 import type { Logger } from '../log'
 import { PerimeterRefusal, type Perimeter } from '../perimeter/perimeter'
@@ -62,7 +62,11 @@ export type CredentialRefusal =
  */
 export async function refuseCredential(storage: AccessStorage, request: { spaceId: string; credential: string }): Promise<CredentialRefusal | null> {
   const access = await checkSpaceAccess(storage, request.spaceId, request.credential)
-  if (access.ok) return null
+  return access.ok ? null : refusalOf(access)
+}
+
+/** The answer to a credential checkSpaceAccess refused. */
+export function refusalOf(access: Extract<SpaceAccess, { ok: false }>): CredentialRefusal {
   if (access.reason === 'unknown_space') return { status: 404, reason: 'unknown_space', body: { error: 'Unknown space', field: 'spaceId' } }
   if (access.reason === 'revoked') return { status: 401, reason: 'revoked', body: { error: 'This device was revoked from the practice', field: REVOKED_FIELD } }
   return { status: 401, reason: 'credential', body: { error: 'Wrong credential for this space', field: 'authorization' } }

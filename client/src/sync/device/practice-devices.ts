@@ -68,12 +68,11 @@ export async function readPracticeDevices(spaceId: string, env: DeviceEnvironmen
  */
 export async function registerFirstDevice(stored: StoredPractice & Required<Pick<StoredPractice, 'identity'>>, env: DeviceEnvironment): Promise<void> {
   const keys = await publicKeysOf(stored.identity)
-  const entries = await relayOf(stored, env).getDeviceEntries()
-  if (entries.length > 0) throw new RegistryChangeError('The practice already has a device registry')
-  await append(stored, env, () => ({
-    op: 'genesis',
-    device: { id: stored.deviceId, ...keys, role: DeviceRole.Practitioner, admin: true, credential: '' },
-  }), (env.now ?? Date.now)(), stored.credential)
+  const genesis = (state: RegistryState): Change => {
+    if (state.length > 0) throw new RegistryChangeError('The practice already has a device registry')
+    return { op: 'genesis', device: { id: stored.deviceId, ...keys, role: DeviceRole.Practitioner, admin: true, credential: '' } }
+  }
+  await append(stored, env, genesis, (env.now ?? Date.now)(), stored.credential)
 }
 
 /**
@@ -88,11 +87,13 @@ export async function addPracticeDevice(
   env: DeviceEnvironment,
 ): Promise<{ deviceId: string; credential: string } | null> {
   const stored = await storedPractice(spaceId, env)
-  if ((await relayOf(stored, env).getDeviceEntries()).length === 0) return null
   const deviceId = randomId(9)
   const credential = toBase64Url(randomBytes(32))
-  await append(stored, env, () => ({ op: 'add', device: { id: deviceId, ...joining, role: DeviceRole.Practitioner, admin: options.admin, credential: '' } }), (env.now ?? Date.now)(), credential)
-  return { deviceId, credential }
+  // A practice without a registry: nothing to add (its devices share its credential).
+  const change = (state: RegistryState): Change | 'done' =>
+    state.length === 0 ? 'done' : { op: 'add', device: { id: deviceId, ...joining, role: DeviceRole.Practitioner, admin: options.admin, credential: '' } }
+  const appended = await append(stored, env, change, (env.now ?? Date.now)(), credential)
+  return appended ? { deviceId, credential } : null
 }
 
 /** Revokes `deviceId`, dated by the device's clock; done as well when another administrator revoked it first. */
@@ -107,6 +108,7 @@ type Change = { op: 'genesis' | 'add'; device: Extract<Statement, { op: 'add' }>
 /**
  * Reads the chain, builds the change on its head, signs and sends it; on a 409 does it again on
  * the new head. `credential`: for genesis and add, the credential whose hash the entry grants.
+ * Resolves true once appended, false when `build` found nothing to do.
  */
 async function append(
   stored: StoredPractice & Required<Pick<StoredPractice, 'identity'>>,
@@ -114,15 +116,15 @@ async function append(
   build: (state: RegistryState) => Change | 'done',
   at: number,
   credential?: string,
-): Promise<void> {
+): Promise<boolean> {
   const relay = relayOf(stored, env)
   for (let attempt = 0; attempt < MAX_REBASES; attempt++) {
     const state = await verifyRegistry(stored.spaceId, await relay.getDeviceEntries())
     const change = build(state)
-    if (change === 'done') return
+    if (change === 'done') return false
     const filled: Change = change.op === 'revoke' ? change : { ...change, device: { ...change.device, credential: await credentialHash(credential!) } }
     const entry = await signStatement(nextStatement(state, stored.deviceId, at, filled), stored.identity.sign.privateKey)
-    if ((await relay.postDeviceEntry(entry)) === 'appended') return
+    if ((await relay.postDeviceEntry(entry)) === 'appended') return true
   }
   throw new RegistryChangeError(`The device registry kept changing under this change (${MAX_REBASES} attempts)`)
 }

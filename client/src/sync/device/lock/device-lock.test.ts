@@ -43,6 +43,19 @@ function createDatabase(name: string): Promise<void> {
   })
 }
 
+/** A device's registry holding `spaceId`, as pairing leaves it. */
+async function pairedWith(prefix: string, spaceId: string): Promise<void> {
+  await new DeviceRegistry(prefix).put({
+    spaceId,
+    relayUrl: 'http://127.0.0.1:1',
+    practiceName: 'Cabinet des Lilas',
+    deviceId: 'dev',
+    memberId: 'm1',
+    credential: 'c',
+    keys: await deriveDeviceKeys(spaceId, randomBytes(32)),
+  })
+}
+
 describe('the lock record', () => {
   it('is not created to say there is no lock', async () => {
     const env = environment()
@@ -141,15 +154,7 @@ describe('forgetPractice', () => {
     const env = environment()
     const p = env.idbPrefix
     const spaceId = 'S1'
-    await new DeviceRegistry(p).put({
-      spaceId,
-      relayUrl: 'http://127.0.0.1:1',
-      practiceName: 'Cabinet des Lilas',
-      deviceId: 'dev',
-      memberId: 'm1',
-      credential: 'c',
-      keys: await deriveDeviceKeys(spaceId, randomBytes(32)),
-    })
+    await pairedWith(p, spaceId)
     await choosePin(spaceId, '1234', env)
     const practice = [`${p}tournee-space-${spaceId}-room1`, `${p}tournee-space-${spaceId}-room2`, `${p}tournee-space-${spaceId}-held`, `${p}tournee-attachments-${spaceId}`]
     const others = [`${p}tournee-space-S10-room1`, `${p}tournee-attachments-S10`, `other-${p}tournee-space-${spaceId}-room1`]
@@ -184,15 +189,7 @@ describe('startDevice', () => {
     const env = { ...environment(), crossTab: false, connect: false }
     expect(await startDevice(env)).toEqual({ kind: 'first-run' })
     const spaceId = randomId(16)
-    await new DeviceRegistry(env.idbPrefix).put({
-      spaceId,
-      relayUrl: 'http://127.0.0.1:1',
-      practiceName: 'Cabinet des Lilas',
-      deviceId: 'dev',
-      memberId: 'm1',
-      credential: 'c',
-      keys: await deriveDeviceKeys(spaceId, randomBytes(32)),
-    })
+    await pairedWith(env.idbPrefix, spaceId)
     await choosePin(spaceId, '1234', env)
     expect(await startDevice(env)).toEqual({
       kind: 'locked',
