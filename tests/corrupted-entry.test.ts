@@ -15,7 +15,7 @@ import { createPractice, getPairingCode, joinPractice, loadPractice, type Device
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import { SqliteStorage } from '../relay/src/storage/sqlite-storage'
-import { deriveSpaceKeys, type SpaceKeys } from '../shared/src/crypto/space-keys'
+import { derivePracticeKeys, type SpaceKeys } from '../shared/src/crypto/space-keys'
 import { blindDocId } from '../shared/src/envelope/entry-cipher'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
 import { REPAIR_DOC_ID } from '../shared/src/envelope/entry-repair'
@@ -65,8 +65,8 @@ async function fiveAppointments(): Promise<{ a: OpenPractice; envA: DeviceEnviro
   }
   await a.space.whenAcknowledged()
   const code = await getPairingCode(a.record.spaceId, envA)
-  const { spaceId, rootSecret } = decodePairingCode(code)
-  return { a, envA, code, keys: await deriveSpaceKeys(spaceId, rootSecret) }
+  const { spaceId, tiers } = decodePairingCode(code)
+  return { a, envA, code, keys: await derivePracticeKeys(spaceId, tiers) }
 }
 
 /**

@@ -21,7 +21,7 @@ import { createPractice, getPairingCode, joinPractice, loadPractice, type Device
 import { createTranslator } from '../client/src/i18n'
 import type { SyncState } from '../client/src/sync/sync-state'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
-import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
+import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { MessageType } from '../shared/src/protocol/constants'
@@ -115,7 +115,7 @@ async function scene(): Promise<Scene> {
   const bobDirectory = await bob.space.openDoc(DIRECTORY_DOC_ID)
   await waitFor(() => expect(listPatients(bobDirectory).items.map((p) => p.birthName)).toEqual(['Avant']))
   const info = decodePairingCode(pairing)
-  const mainRoomId = await blindRoomName(await deriveSpaceKeys(info.spaceId, info.rootSecret), MAIN_ROOM)
+  const mainRoomId = await blindRoomName(await derivePracticeKeys(info.spaceId, info.tiers), MAIN_ROOM)
   return { relay, alice, aliceEnv, bob, wire, errors, mainPath: `/v1/sync/${info.spaceId}/${mainRoomId}`, pairing, credential: info.credential, spaceId: info.spaceId, mainRoomId }
 }
 

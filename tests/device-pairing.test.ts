@@ -66,10 +66,11 @@ describe('pairing a device through the relay mailbox', () => {
     await waitFor(async () => expect(listPatients(await b.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName)).toEqual(['Vandermolen']))
 
     // The root secret and the credential never reached the relay's log.
-    const { rootSecret, credential } = decodePairingCode(await getPairingCode(admin.record.spaceId, env))
+    const { rootSecret, tiers, credential } = decodePairingCode(await getPairingCode(admin.record.spaceId, env))
     const log = fixture.relay.logs.join('\n')
     expect(log).toContain('pairing_sealed')
-    expect(log).not.toContain(toBase64Url(rootSecret))
+    expect(rootSecret).not.toBeNull()
+    for (const secret of [rootSecret!, tiers.practice, tiers.clinical!]) expect(log).not.toContain(toBase64Url(secret))
     expect(log).not.toContain(credential)
   })
 

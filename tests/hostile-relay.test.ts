@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
-import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
+import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import { listAppointments } from '../shared/src/model/agenda'
 import { monthOf } from '../shared/src/model/dates'
 import { agendaDocId, DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
@@ -67,7 +67,7 @@ async function practice(relayUrl: string, bookings: number): Promise<Practice> {
   await a.space.whenAcknowledged()
   const code = await getPairingCode(a.record.spaceId, envA)
   const info = decodePairingCode(code)
-  const keys = await deriveSpaceKeys(info.spaceId, info.rootSecret)
+  const keys = await derivePracticeKeys(info.spaceId, info.tiers)
   return { a, envA, code, spaceId: info.spaceId, who, roomId: (name) => blindRoomName(keys, name) }
 }
 

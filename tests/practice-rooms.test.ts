@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { afterEach } from 'vitest'
 import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { shiftMonth } from '../client/src/state/agenda-docs'
-import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
+import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, getPatient } from '../shared/src/model/patients'
 import { addNote, getNote } from '../shared/src/model/patient-file'
@@ -233,7 +233,7 @@ describe('a practice in rooms', () => {
     }
     // Positive control: the blinded id of the old month's room is what the relay stored.
     const info = decodePairingCode(await getPairingCode(a.record.spaceId, envA))
-    const blinded = await blindRoomName(await deriveSpaceKeys(info.spaceId, info.rootSecret), monthRoom(oldMonth))
+    const blinded = await blindRoomName(await derivePracticeKeys(info.spaceId, info.tiers), monthRoom(oldMonth))
     expect(Buffer.concat(stored).includes(Buffer.from(blinded))).toBe(true)
   })
 })

@@ -9,7 +9,7 @@ import { createPractice, getPairingCode, joinPractice, type OpenPractice } from 
 import { decodePairingCode, encodePairingCode } from '../shared/src/space/pairing-code'
 import { AUTH_SUBPROTOCOL_PREFIX, CloseCode, MessageType, SUBPROTOCOL } from '../shared/src/protocol/constants'
 import { randomId } from '../shared/src/crypto/base64url'
-import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
+import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import { Practice } from '../client/src/sync/practice/practice'
 import { TEST_ROOM_ID } from '../relay/src/test-support/sync-test-client'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
@@ -154,7 +154,7 @@ describe('a real relay under bad input', () => {
       spaceId: info.spaceId,
       relayUrl: info.relayUrl,
       credential: randomId(32),
-      keys: await deriveSpaceKeys(info.spaceId, info.rootSecret),
+      keys: await derivePracticeKeys(info.spaceId, info.tiers),
       idbName: `refused-${randomId()}`,
       rooms: { WebSocketImpl: CountingWebSocket as unknown as typeof globalThis.WebSocket, reconnect: { baseDelayMs: 20, maxDelayMs: 40 } },
       background: false,
@@ -183,7 +183,7 @@ describe('a real relay under bad input', () => {
       spaceId: unknownSpace,
       relayUrl: info.relayUrl,
       credential: info.credential,
-      keys: await deriveSpaceKeys(unknownSpace, info.rootSecret),
+      keys: await derivePracticeKeys(unknownSpace, info.tiers),
       idbName: `unknown-space-${randomId()}`,
       rooms: { WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket, reconnect: { baseDelayMs: 20, maxDelayMs: 40 } },
       background: false,

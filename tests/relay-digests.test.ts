@@ -47,7 +47,8 @@ describe('directory digests through a real relay', () => {
       ),
     )
     const pairing = decodePairingCode(await getPairingCode(a.record.spaceId, env))
-    rootSecret = pairing.rootSecret
+    // The digests are the practice tier's (shared/src/crypto/space-keys.ts).
+    rootSecret = pairing.tiers.practice
     target = { relayUrl: fixture.relay.url, spaceId: pairing.spaceId, credential: pairing.credential }
     relay = new RelayClient(target)
     expect(await relay.headDigest('directory')).toBeNull()

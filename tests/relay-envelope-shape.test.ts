@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createPractice, getPairingCode, joinPractice, type OpenPractice } from '../client/src/sync/device/device'
 import { Practice } from '../client/src/sync/practice/practice'
-import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
+import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import { randomId } from '../shared/src/crypto/base64url'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
@@ -72,7 +72,7 @@ async function practiceOn(env: Record<string, string> = {}): Promise<Target> {
   const info = decodePairingCode(target.pairing)
   target.spaceId = info.spaceId
   target.credential = info.credential
-  target.mainRoomId = await blindRoomName(await deriveSpaceKeys(info.spaceId, info.rootSecret), MAIN_ROOM)
+  target.mainRoomId = await blindRoomName(await derivePracticeKeys(info.spaceId, info.tiers), MAIN_ROOM)
   return target
 }
 
@@ -210,7 +210,7 @@ describe('a credential holder filling the space, against a relay with a small qu
       spaceId: info.spaceId,
       relayUrl: info.relayUrl,
       credential: info.credential,
-      keys: await deriveSpaceKeys(info.spaceId, info.rootSecret),
+      keys: await derivePracticeKeys(info.spaceId, info.tiers),
       idbName: `reader-${randomId()}`,
       rooms: { WebSocketImpl: nodeDeviceEnvironment('reader').WebSocketImpl!, reconnect: { baseDelayMs: 20, maxDelayMs: 40 } },
       background: false,

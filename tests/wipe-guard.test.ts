@@ -21,7 +21,7 @@ import { DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
 import { addNote, getNoteText } from '../shared/src/model/patient-file'
 import { addPatient } from '../shared/src/model/patients'
 import { randomBytes } from '../shared/src/crypto/base64url'
-import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
+import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
 import { AUTH_SUBPROTOCOL_PREFIX, MessageType, SUBPROTOCOL } from '../shared/src/protocol/constants'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
@@ -147,9 +147,9 @@ describe('a compaction by a colleague’s device', () => {
 describe('a forged compaction by a credential holder (issue 18, what the relay cannot check)', () => {
   it('is accepted by the relay, refused by the devices: the alarm shown, data kept after a reload and on a fresh device', async () => {
     const { a, b, envA, envB, code, patientId, noteId } = await practiceOnTwoDevices()
-    const { spaceId, credential, rootSecret } = decodePairingCode(code)
+    const { spaceId, credential, tiers } = decodePairingCode(code)
     // The room id is in every socket's path: a proxy log gives it. The test computes it with the keys.
-    const mainRoomId = await blindRoomName(await deriveSpaceKeys(spaceId, rootSecret), MAIN_ROOM)
+    const mainRoomId = await blindRoomName(await derivePracticeKeys(spaceId, tiers), MAIN_ROOM)
     const deleted = await forgeCompaction(fixture.relay, spaceId, credential, mainRoomId)
     expect(deleted).toBeGreaterThan(0)
 

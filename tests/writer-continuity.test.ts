@@ -19,7 +19,7 @@ import { addAppointment, listAppointments } from '../shared/src/model/agenda'
 import { monthOf } from '../shared/src/model/dates'
 import { agendaDocId, DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { listPractitioners } from '../shared/src/model/practitioners'
-import { deriveSpaceKeys } from '../shared/src/crypto/space-keys'
+import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import { decryptEntry } from '../shared/src/envelope/entry-cipher'
 import { writerIdOf } from '../shared/src/envelope/entry-header'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
@@ -60,8 +60,8 @@ async function appointments(p: OpenPractice): Promise<number> {
  * blindly, or the newest entries of one client id), then folds the rows.
  */
 async function withholdOnDisk(relay: InMemoryRelay, code: string, writer: string, count: number): Promise<void> {
-  const { spaceId, rootSecret } = decodePairingCode(code)
-  const keys = await deriveSpaceKeys(spaceId, rootSecret)
+  const { spaceId, tiers } = decodePairingCode(code)
+  const keys = await derivePracticeKeys(spaceId, tiers)
   const room = monthRoom(MONTH)
   const roomId = await blindRoomName(keys, room)
   const stored = await relay.storage.loadUpdates(spaceId, roomId)

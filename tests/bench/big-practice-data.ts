@@ -22,7 +22,7 @@ import { SQLITE_FILE_NAME } from '../../relay/src/storage/sqlite-storage'
 import { createPractice, getPairingCode, joinPractice } from '../../client/src/sync/device/device'
 import { fromBase64Url, toBase64Url } from '../../shared/src/crypto/base64url'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
-import { decodePairingCode, encodePairingCode } from '../../shared/src/space/pairing-code'
+import { administratorPairing, decodePairingCode, encodePairingCode } from '../../shared/src/space/pairing-code'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process'
 import { benchEnvironment, deleteDeviceDatabases } from './bench-device'
 import { seedDemo, type DemoSize } from './seed-demo'
@@ -87,7 +87,7 @@ async function seed(dir: string, size: BigPracticeSize, log: (line: string) => v
     await a.space.publishWeekDigest()
     await a.space.destroy()
     const info = decodePairingCode(code)
-    const space: SeededSpace = { spaceId: info.spaceId, practiceName: info.practiceName, credential: info.credential, rootSecret: toBase64Url(info.rootSecret) }
+    const space: SeededSpace = { spaceId: info.spaceId, practiceName: info.practiceName, credential: info.credential, rootSecret: toBase64Url(info.rootSecret!) }
     // A graceful stop: the relay persists and closes its database.
     await relay.stop()
     const staging = `${dir}.partial-${process.pid}`
@@ -131,7 +131,9 @@ export async function startSeededRelay(
   const { rooms } = db.prepare('SELECT COUNT(*) AS rooms FROM rooms WHERE space_id = ?').get(space.spaceId) as { rooms: number }
   db.close()
   const relay = await startRelayProcess({ dataDir, env: relayEnv })
-  const code = encodePairingCode({ relayUrl: relay.url, spaceId: space.spaceId, practiceName: space.practiceName, credential: space.credential, rootSecret: fromBase64Url(space.rootSecret) })
+  const code = encodePairingCode(
+    await administratorPairing({ relayUrl: relay.url, spaceId: space.spaceId, practiceName: space.practiceName, credential: space.credential }, fromBase64Url(space.rootSecret)),
+  )
   const dispose = async () => {
     await relay.dispose()
     rmSync(dataDir, { recursive: true, force: true })

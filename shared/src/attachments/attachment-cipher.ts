@@ -1,8 +1,8 @@
 /**
  * Encryption of an attachment (a prescription scan, a photo) before it leaves the device.
  *
- *   key  = HKDF-SHA-256(root secret, salt "tournee/space/<spaceId>", info "tournee/v1/attachment")
- *          → AES-GCM-256, non-extractable
+ *   key  = HKDF-SHA-256(clinical tier secret, salt "tournee/space/<spaceId>", info "tournee/v1/attachment")
+ *          → AES-GCM-256, non-extractable (crypto/space-keys.ts: a secretary's device has no such key)
  *   blob = iv (12 random bytes) ‖ AES-GCM-256(key, iv, file bytes, aad)
  *   aad  = "tournee/v1/attachment|" ‖ spaceId
  *   hash = lower-case hex SHA-256(blob)       — the blob's address on the relay, 64 chars
@@ -24,8 +24,9 @@ export class AttachmentIntegrityError extends Error {
   override name = 'AttachmentIntegrityError'
 }
 
-export function deriveAttachmentKey(spaceId: string, rootSecret: Uint8Array): Promise<CryptoKey> {
-  return deriveSpaceAesKey(spaceId, rootSecret, 'tournee/v1/attachment')
+/** The attachment key, under the clinical tier's secret (crypto/space-keys.ts). */
+export function deriveAttachmentKey(spaceId: string, clinicalTierSecret: Uint8Array): Promise<CryptoKey> {
+  return deriveSpaceAesKey(spaceId, clinicalTierSecret, 'tournee/v1/attachment')
 }
 
 function associatedData(spaceId: string): Uint8Array<ArrayBuffer> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { randomId, toBase64Url, randomBytes } from '../crypto/base64url'
 import { makeDeviceIdentity, publicKeysOf, type DeviceIdentity } from './device-identity'
 import {
+  accessEnded,
   activeDevices,
   applyEntry,
   credentialHash,
@@ -25,11 +26,11 @@ interface Device {
   fields: DeviceFields
 }
 
-async function device(admin: boolean): Promise<Device> {
+async function device(admin: boolean, role: { role: DeviceRole; until?: number } = { role: DeviceRole.Practitioner }): Promise<Device> {
   const identity = await makeDeviceIdentity()
   const keys = await publicKeysOf(identity)
   const id = randomId(9)
-  return { id, identity, fields: { id, ...keys, role: DeviceRole.Practitioner, admin, credential: await credentialHash(toBase64Url(randomBytes(32))) } }
+  return { id, identity, fields: { id, ...keys, ...role, admin, credential: await credentialHash(toBase64Url(randomBytes(32))) } }
 }
 
 async function genesis(first: Device): Promise<{ state: RegistryState; entries: SignedEntry[] }> {
@@ -52,7 +53,7 @@ describe('device registry chain', () => {
     chain = await append(chain, phone, { op: 'add', device: secretary.fields })
     chain = await append(chain, phone, { op: 'revoke', target: tablet.id })
     const state = await verifyRegistry(SPACE, chain.entries)
-    expect(activeDevices(state).map((d) => d.id).sort()).toEqual([phone.id, secretary.id].sort())
+    expect(activeDevices(state, AT).map((d) => d.id).sort()).toEqual([phone.id, secretary.id].sort())
     expect(state.devices.get(tablet.id)).toMatchObject({ revokedBy: phone.id, addedBy: tablet.id })
     expect(state.devices.get(secretary.id)).toMatchObject({ addedBy: phone.id, revokedAt: null })
   })
@@ -97,6 +98,38 @@ describe('device registry chain', () => {
     // X cannot revoke itself: it is the last administrator.
     const self = await signStatement(nextStatement(afterX, x.id, AT, { op: 'revoke', target: x.id }), x.identity.sign.privateKey)
     expect(await refusal(applyEntry(afterX, self))).toBe(RegistryRefusal.LastAdministrator)
+  })
+
+  it('records a role and a locum’s end date, signed; a locum is active until that date and not from it', async () => {
+    const until = AT + 7 * 86_400_000
+    const [admin, secretary, locum] = await Promise.all([device(true), device(false, { role: DeviceRole.Secretariat }), device(false, { role: DeviceRole.Locum, until })])
+    let chain = await genesis(admin)
+    chain = await append(chain, admin, { op: 'add', device: secretary.fields })
+    chain = await append(chain, admin, { op: 'add', device: locum.fields })
+    const state = await verifyRegistry(SPACE, chain.entries)
+    expect(state.devices.get(secretary.id)).toMatchObject({ role: DeviceRole.Secretariat, admin: false })
+    expect(state.devices.get(locum.id)).toMatchObject({ role: DeviceRole.Locum, until })
+    expect(activeDevices(state, until - 1).map((d) => d.id)).toContain(locum.id)
+    expect(activeDevices(state, until).map((d) => d.id)).not.toContain(locum.id)
+    expect(accessEnded(state.devices.get(locum.id)!, until)).toBe(true)
+    expect(accessEnded(state.devices.get(secretary.id)!, Number.MAX_SAFE_INTEGER)).toBe(false)
+    // The end date is signed: moved on the relay, the entry no longer verifies.
+    const third = chain.entries[2]!
+    const moved = { ...third, statement: third.statement.replace(`"until":${until}`, `"until":${until + 86_400_000}`) }
+    expect(moved.statement).not.toBe(third.statement)
+    expect(await refusal(verifyRegistry(SPACE, [chain.entries[0]!, chain.entries[1]!, moved]))).toBe(RegistryRefusal.BadSignature)
+  })
+
+  it.each([
+    ['an administrator secretary', { role: DeviceRole.Secretariat }, true],
+    ['an administrator locum', { role: DeviceRole.Locum, until: AT }, true],
+    ['a locum without an end date', { role: DeviceRole.Locum }, false],
+    ['a praticien with an end date', { role: DeviceRole.Practitioner, until: AT }, false],
+    ['a secretary with an end date', { role: DeviceRole.Secretariat, until: AT }, false],
+  ])('refuses %s (role-mismatch)', async (_label, role, admin) => {
+    const [first, added] = await Promise.all([device(true), device(admin, role)])
+    const chain = await genesis(first)
+    expect(await refusal(append(chain, first, { op: 'add', device: added.fields }))).toBe(RegistryRefusal.RoleMismatch)
   })
 
   it('refuses a device added twice, or one that reuses another’s credential', async () => {

@@ -36,7 +36,20 @@ const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{86}$/
 /** A statement is a few hundred bytes; anything far larger is not one. */
 export const MAX_STATEMENT_CHARS = 2048
 
-/** What a device may read (issue 19, « People and roles »); only `praticien` exists so far. */
+/**
+ * What a device may read (issue 19, « People and roles »), enforced by the keys it is given
+ * (crypto/space-keys.ts) and by the relay, which reads the role here:
+ *
+ *   praticien    everything; an administrator (`admin`) may add and revoke devices
+ *   secretariat  the practice tier alone (directory, agenda): no patient file, no attachment; the
+ *                relay refuses its credential on clinical rooms and attachments
+ *   remplacant   a praticien's access until `until` (ms): from then on the relay refuses its
+ *                credential everywhere
+ *
+ * An administrator is a praticien: adding a device means sealing it the keys its role reads,
+ * and only a praticien's device holds them all (the root secret). Locums and secretaries are
+ * added by one, never add.
+ */
 export const DeviceRole = { Practitioner: 'praticien', Secretariat: 'secretariat', Locum: 'remplacant' } as const
 export type DeviceRole = (typeof DeviceRole)[keyof typeof DeviceRole]
 
@@ -49,6 +62,8 @@ const DeviceFields = z
     admin: z.boolean(),
     /** SHA-256 of the device's relay credential bytes, base64url. */
     credential: z.string().regex(HASH_PATTERN),
+    /** A locum's end of access (ms since the epoch): present for `remplacant`, and only then. */
+    until: z.number().int().min(0).optional(),
   })
   .strict()
 export type DeviceFields = z.infer<typeof DeviceFields>
@@ -104,6 +119,8 @@ export const RegistryRefusal = {
   AlreadyPresent: 'already-present',
   AlreadyRevoked: 'already-revoked',
   LastAdministrator: 'last-administrator',
+  /** An administrator that is not a praticien, a locum without an end date, an end date on another role. */
+  RoleMismatch: 'role-mismatch',
 } as const
 export type RegistryRefusal = (typeof RegistryRefusal)[keyof typeof RegistryRefusal]
 
@@ -167,6 +184,10 @@ export async function applyEntry(state: RegistryState, raw: unknown): Promise<Re
   if (statement.seq !== seq) throw new RegistryError(RegistryRefusal.OutOfOrder, seq, `says it is entry ${statement.seq}`)
   if (statement.prev !== state.head) throw new RegistryError(RegistryRefusal.BrokenLink, seq, 'does not follow the entry before it')
 
+  if (statement.op !== 'revoke') {
+    const mismatch = roleMismatch(statement.device)
+    if (mismatch !== null) throw new RegistryError(RegistryRefusal.RoleMismatch, seq, mismatch)
+  }
   const devices = new Map(state.devices)
   let signerKey: string
   if (statement.op === 'genesis') {
@@ -229,7 +250,18 @@ export function nextStatement(
   return { v: 1, space: state.spaceId, seq: state.length, prev: state.head, at, by, ...change }
 }
 
-/** Devices that may sync now: in the registry and not revoked. */
-export function activeDevices(state: RegistryState): RegisteredDevice[] {
-  return [...state.devices.values()].filter((d) => d.revokedAt === null)
+function roleMismatch(device: DeviceFields): string | null {
+  if (device.admin && device.role !== DeviceRole.Practitioner) return 'an administrator is a praticien'
+  if ((device.role === DeviceRole.Locum) !== (device.until !== undefined)) return 'a locum has an end date, and only a locum'
+  return null
+}
+
+/** Whether a device's access has ended at `now`: a locum past its `until`. Revocation is apart. */
+export function accessEnded(device: Pick<DeviceFields, 'until'>, now: number): boolean {
+  return device.until !== undefined && now >= device.until
+}
+
+/** Devices that may sync at `now`: in the registry, not revoked, not a locum past its end date. */
+export function activeDevices(state: RegistryState, now: number): RegisteredDevice[] {
+  return [...state.devices.values()].filter((d) => d.revokedAt === null && !accessEnded(d, now))
 }

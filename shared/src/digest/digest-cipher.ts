@@ -2,8 +2,9 @@
  * Encryption of a digest (a compact read-only snapshot of a doc, published to the relay so a fresh
  * device shows something before the doc itself has synced) before it leaves the device.
  *
- *   key  = HKDF-SHA-256(root secret, salt "tournee/space/<spaceId>", info "tournee/v1/digest")
- *          → AES-GCM-256, non-extractable
+ *   key  = HKDF-SHA-256(practice tier secret, salt "tournee/space/<spaceId>", info "tournee/v1/digest")
+ *          → AES-GCM-256, non-extractable (crypto/space-keys.ts: the directory and the week are
+ *          the practice tier's, which every role reads)
  *   blob = iv (12 random bytes) ‖ AES-GCM-256(key, iv, plain, aad)
  *   aad  = "tournee/v1/digest|" ‖ spaceId ‖ "|" ‖ name ‖ "|" ‖ weight (decimal)
  *
@@ -39,8 +40,9 @@ export function isDigestWeight(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }
 
-export function deriveDigestKey(spaceId: string, rootSecret: Uint8Array): Promise<CryptoKey> {
-  return deriveSpaceAesKey(spaceId, rootSecret, 'tournee/v1/digest')
+/** The digest key, under the practice tier's secret (crypto/space-keys.ts). */
+export function deriveDigestKey(spaceId: string, practiceTierSecret: Uint8Array): Promise<CryptoKey> {
+  return deriveSpaceAesKey(spaceId, practiceTierSecret, 'tournee/v1/digest')
 }
 
 function associatedData(spaceId: string, name: DigestName, weight: number): Uint8Array<ArrayBuffer> {

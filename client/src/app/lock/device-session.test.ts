@@ -12,7 +12,7 @@ import { DeviceSession, type SessionApi } from './device-session'
 import { forgottenMarker } from './forgotten-marker'
 import type { LockChannel, LockMessage } from './lock-channel'
 
-const RECORD: PracticeRecord = { spaceId: 'S', relayUrl: 'http://relay', practiceName: 'Cabinet des Lilas', deviceId: 'd', memberId: 'm' }
+const RECORD: PracticeRecord = { spaceId: 'S', relayUrl: 'http://relay', practiceName: 'Cabinet des Lilas', deviceId: 'd', memberId: 'm', role: 'praticien', until: null }
 const PIN_LOCK: LockSummary = { method: 'pin', prf: false, setAt: 0, failures: 0, retryAt: null }
 
 /** A practice whose destroy() is watched and can be held open. */

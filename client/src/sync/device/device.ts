@@ -4,13 +4,14 @@
  * holds the device, show the pairing code. The screens call these through app/device-api.tsx.
  */
 import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
-import { ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
+import { deriveTierSecrets, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
+import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
 import { DIRECTORY_DOC_ID, MANIFEST_DOC_ID } from '../../../../shared/src/model/doc-ids'
 import { initPractice } from '../../../../shared/src/model/directory'
 import { labelDevice } from '../../../../shared/src/model/device-labels'
 import type { PracticeInitInput } from '../../../../shared/src/model/input-schemas'
 import { writeManifest } from '../../../../shared/src/space/manifest'
-import { decodePairingCode, encodePairingCode } from '../../../../shared/src/space/pairing-code'
+import { administratorPairing, decodePairingCode, encodePairingCode, pairingSecretsFor } from '../../../../shared/src/space/pairing-code'
 import { browserRowWriter } from '../adapters/row-writer'
 import { browserDecoder } from '../decode/decoder-lanes'
 import type { PracticeDecoder } from '../decode/worker-decoder'
@@ -72,8 +73,8 @@ export const browserEnvironment: DeviceEnvironment = {
 }
 
 function publicRecord(stored: StoredPractice): PracticeRecord {
-  const { spaceId, relayUrl, practiceName, deviceId, memberId } = stored
-  return { spaceId, relayUrl, practiceName, deviceId, memberId }
+  const { spaceId, relayUrl, practiceName, deviceId, memberId, role, until } = stored
+  return { spaceId, relayUrl, practiceName, deviceId, memberId, role, until }
 }
 
 function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
@@ -95,7 +96,8 @@ function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Prac
     ...env.practice,
     ...(env.now ? { now: env.now } : {}),
     previouslySynced: stored.hasSynced === true,
-    attachments: { key: stored.keys.attachment, idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}` },
+    // Attachments are the clinical tier's: a device without its key has none to sync, nor a database of them.
+    ...(stored.keys.attachment === null ? {} : { attachments: { key: stored.keys.attachment, idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}` } }),
     digest: { key: stored.keys.digest, ...env.digest },
     ...(env.decoder ? { decoder: env.decoder() } : {}),
   })
@@ -164,7 +166,9 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     deviceId,
     memberId: null,
     credential,
-    keys: await deriveDeviceKeys(spaceId, rootSecret),
+    role: DeviceRole.Practitioner,
+    until: null,
+    keys: await deriveDeviceKeys(spaceId, await deriveTierSecrets(spaceId, rootSecret)),
     identity: await makeDeviceIdentity(),
   }
   // The registry's first entry, at once: from now on only the practice's devices open it.
@@ -213,12 +217,17 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     deviceId: info.deviceId ?? existing?.deviceId ?? randomId(9),
     memberId: existing?.memberId ?? null,
     credential: info.credential,
-    keys: await deriveDeviceKeys(info.spaceId, info.rootSecret),
+    role: info.role,
+    until: info.until,
+    // Only the tiers the role was given: a secretary's record holds no clinical key (device-keys.ts).
+    keys: await deriveDeviceKeys(info.spaceId, info.tiers),
     hasSynced: existing?.hasSynced ?? false,
     identity: identity ?? (await makeDeviceIdentity()),
   }
   await registry.put(stored)
-  await registry.putRootSecret(info.spaceId, info.rootSecret)
+  // The root secret only reaches an administrator praticien (pairing-code.ts); anyone else keeps none.
+  if (info.rootSecret !== null) await registry.putRootSecret(info.spaceId, info.rootSecret)
+  else await registry.deleteRootSecret(info.spaceId)
   const space = await openSpace(stored, env)
   if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, registry)
   await requestPersistentStorage(env)
@@ -234,21 +243,39 @@ export async function setMember(spaceId: string, memberId: string, env: DeviceEn
   return publicRecord(stored)
 }
 
+/** What the registry granted a joining device: its id, credential, role (pairing-code.ts). */
+export interface PairingGrant {
+  deviceId: string
+  credential: string
+  role: DeviceRole
+  admin: boolean
+  until: number | null
+}
+
 /**
- * The pairing payload another device joins with: it carries the root secret (registry.ts says why
- * it is kept), so it only ever leaves this device sealed to the joining device's key (pairing.ts).
+ * The pairing payload another device joins with: the tier secrets its role reads, and the root
+ * secret for an administrator praticien (registry.ts says why it is kept), so it only ever leaves
+ * this device sealed to the joining device's key (pairing.ts). Without a grant (a practice
+ * without a registry; tests that join without the mailbox), an administrator praticien's.
  */
-export async function getPairingCode(
-  spaceId: string,
-  env: DeviceEnvironment = browserEnvironment,
-  /** The joining device's own id and credential, when the practice's registry granted them. */
-  grant?: { deviceId: string; credential: string },
-): Promise<string> {
+export async function getPairingCode(spaceId: string, env: DeviceEnvironment = browserEnvironment, grant?: PairingGrant): Promise<string> {
   const registry = new DeviceRegistry(env.idbPrefix)
   const [stored, rootSecret] = await Promise.all([registry.get(spaceId), registry.rootSecret(spaceId)])
-  if (!stored || rootSecret === null) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  if (rootSecret === null) throw new DeviceStorageError('Only an administrator praticien’s device holds what pairing another device takes')
   const { relayUrl, practiceName } = stored
-  return encodePairingCode({ relayUrl, spaceId, practiceName, rootSecret, credential: grant?.credential ?? stored.credential, ...(grant ? { deviceId: grant.deviceId } : {}) })
+  if (grant === undefined) return encodePairingCode(await administratorPairing({ relayUrl, spaceId, practiceName, credential: stored.credential }, rootSecret))
+  return encodePairingCode({
+    relayUrl,
+    spaceId,
+    practiceName,
+    credential: grant.credential,
+    deviceId: grant.deviceId,
+    role: grant.role,
+    admin: grant.admin,
+    until: grant.until,
+    ...(await pairingSecretsFor(spaceId, rootSecret, grant.role, grant.admin)),
+  })
 }
 
 /** This device's own key pairs in `spaceId`, made and kept now if the record predates them. */

@@ -32,7 +32,7 @@ import { PairingClient } from '../relay/pairing-client'
 import { normalizeRelayUrl } from '../relay/relay-url'
 import { browserEnvironment, deviceIdentityOf, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from './device'
 import { PairingError, PairingFailure } from './pairing-errors'
-import { addPracticeDevice } from './practice-devices'
+import { addPracticeDevice, PRACTITIONER_GRANT, type DeviceGrantOptions } from './practice-devices'
 
 export { PairingError, PairingFailure }
 
@@ -155,8 +155,11 @@ export interface ClaimedPairing {
   /** Whether the joining keys were checked against a scanned QR code, not only taken from the relay. */
   readonly scanned: boolean
   readonly confirmation: string
-  /** `admin`: the new device may add and revoke devices too (default true). */
-  accept(options?: { admin?: boolean }): Promise<void>
+  /**
+   * Seals the keys the role reads to the new device (default: an administrator praticien). `admin`:
+   * it may add and revoke devices too (a praticien only); `until`: a locum's end of access (ms).
+   */
+  accept(options?: Partial<DeviceGrantOptions>): Promise<void>
   refuse(): Promise<void>
 }
 
@@ -170,7 +173,7 @@ export interface PairingAuthority {
    * The pairing payload (space/pairing-code.ts) for the device of `joining` keys, made only once
    * the person accepts (in a practice with a registry, the device is added to it then).
    */
-  payload(joining: DevicePublicKeys, options: { admin: boolean }): Promise<string>
+  payload(joining: DevicePublicKeys, options: DeviceGrantOptions): Promise<string>
 }
 
 /**
@@ -179,8 +182,8 @@ export interface PairingAuthority {
  */
 export async function claimPairing(spaceId: string, typedOrScanned: string | PairingQr, env: DeviceEnvironment = browserEnvironment): Promise<ClaimedPairing> {
   const { identity, credential, relayUrl } = await deviceIdentityOf(spaceId, env)
-  const payload = async (joining: DevicePublicKeys, options: { admin: boolean }) => {
-    const grant = await addPracticeDevice(spaceId, joining, { admin: options.admin }, env)
+  const payload = async (joining: DevicePublicKeys, options: DeviceGrantOptions) => {
+    const grant = await addPracticeDevice(spaceId, joining, options, env)
     return getPairingCode(spaceId, env, grant ?? undefined)
   }
   return claimPairingAs({ relayUrl, spaceId, credential, identity, payload }, typedOrScanned, env.fetchImpl)
@@ -207,7 +210,7 @@ export async function claimPairingAs(authority: PairingAuthority, typedOrScanned
     scanned: scanned !== null,
     confirmation,
     async accept(options = {}) {
-      const payload = new TextEncoder().encode(await authority.payload(joiningKeys, { admin: options.admin ?? true }))
+      const payload = new TextEncoder().encode(await authority.payload(joiningKeys, { ...PRACTITIONER_GRANT, ...options }))
       const sealed = await sealPairing({ pairingId: code, own: authority.identity, ownRole: 'admin', ownKeys: adminKeys, peerKeys: joiningKeys }, payload)
       await client.seal(space, code, sealed)
     },

@@ -26,7 +26,7 @@ import {
 } from '../../../../shared/src/devices/registry-chain'
 import { DeviceStorageError } from '../errors'
 import { RelayClient } from '../relay/relay-client'
-import type { DeviceEnvironment } from './device'
+import type { DeviceEnvironment, PairingGrant } from './device'
 import { DeviceRegistry, type StoredPractice } from './registry'
 
 /** How many times a change is rebuilt on a registry that moved under it before giving up. */
@@ -75,25 +75,37 @@ export async function registerFirstDevice(stored: StoredPractice & Required<Pick
   await append(stored, env, genesis, (env.now ?? Date.now)(), stored.credential)
 }
 
+/** What a new device is added as: its role, whether it administers, a locum's end of access (ms). */
+export interface DeviceGrantOptions {
+  role: DeviceRole
+  admin: boolean
+  until: number | null
+}
+
+export const PRACTITIONER_GRANT: DeviceGrantOptions = { role: DeviceRole.Practitioner, admin: true, until: null }
+
 /**
  * Adds the device a pairing brings (its public keys, confirmed on both screens), with a device id
- * and a relay credential made here for it; null in a practice without a registry, whose new
- * devices get the shared credential.
+ * and a relay credential made here for it, as `options` says; null in a practice without a
+ * registry, whose new devices get the shared credential (and a praticien's keys: no roles there).
+ * The registry refuses what does not fit (an administrator that is not a praticien, a locum
+ * without an end date: RegistryError, role-mismatch) before anything is sealed.
  */
 export async function addPracticeDevice(
   spaceId: string,
   joining: DevicePublicKeys,
-  options: { admin: boolean },
+  options: DeviceGrantOptions,
   env: DeviceEnvironment,
-): Promise<{ deviceId: string; credential: string } | null> {
+): Promise<PairingGrant | null> {
   const stored = await storedPractice(spaceId, env)
   const deviceId = randomId(9)
   const credential = toBase64Url(randomBytes(32))
+  const { role, admin, until } = options
   // A practice without a registry: nothing to add (its devices share its credential).
   const change = (state: RegistryState): Change | 'done' =>
-    state.length === 0 ? 'done' : { op: 'add', device: { id: deviceId, ...joining, role: DeviceRole.Practitioner, admin: options.admin, credential: '' } }
+    state.length === 0 ? 'done' : { op: 'add', device: { id: deviceId, ...joining, role, admin, credential: '', ...(until === null ? {} : { until }) } }
   const appended = await append(stored, env, change, (env.now ?? Date.now)(), credential)
-  return appended ? { deviceId, credential } : null
+  return appended ? { deviceId, credential, role, admin, until } : null
 }
 
 /** Revokes `deviceId`, dated by the device's clock; done as well when another administrator revoked it first. */

@@ -3,17 +3,21 @@
  *
  * IndexedDB database `<prefix>tournee-device`, version 2:
  *   practices  key spaceId → { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
- *                              keys: DeviceKeys (non-extractable CryptoKeys), hasSynced?: boolean,
+ *                              role, until (a locum's end of access, ms, or null),
+ *                              keys: DeviceKeys (non-extractable CryptoKeys, the tiers its role
+ *                              reads: no clinical key on a secretary's device), hasSynced?: boolean,
  *                              identity?: this device's own key pairs (non-extractable private keys) }
- *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array }
+ *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array }   administrator praticien only
  *
  * The two stores say what each holds. `practices` is what opening the practice needs: non-
  * extractable keys (device-keys.ts) that page script can use and never read. `pairing` holds the
  * practice's root secret, which reads everything: it is kept only so that this device can show the
  * pairing payload for the next device (a practitioner pairs her phone from her tablet), read only
  * then, sealed to that device's own key (pairing.ts) and never shown; and never next to the
- * working keys it would make pointless. Keys by epoch, so that a revoked device's root secret
- * stops reading what is written after, are the device-registry work that follows.
+ * working keys it would make pointless. Only an administrator praticien's device has it: the
+ * others were given the tier secrets of their role alone, and keep only the keys derived from
+ * them. Keys by epoch, so that a revoked device's root secret stops reading what is written
+ * after, are the device-registry work that follows.
  *
  * `hasSynced` is set once the space first completed a sync with the relay. The registry and the
  * rooms are separate databases, and a browser may evict one and not the other: an empty main room
@@ -21,6 +25,7 @@
  */
 import { DeviceStorageError } from '../errors'
 import { isDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
+import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
 import { isDeviceKeys, type DeviceKeys } from './device-keys'
 
 export interface PracticeRecord {
@@ -29,6 +34,10 @@ export interface PracticeRecord {
   practiceName: string
   deviceId: string
   memberId: string | null
+  /** What this device was added as (registry-chain.ts); its keys are what enforce it. */
+  role: DeviceRole
+  /** A locum's end of access (ms), null otherwise. */
+  until: number | null
 }
 
 export interface StoredPractice extends PracticeRecord {
@@ -79,9 +88,17 @@ export class DeviceRegistry {
     await this.run(PAIRING, 'readwrite', (store) => store.put({ spaceId, rootSecret } satisfies StoredPairing))
   }
 
+  /** A device joined again under a role that may not pair others keeps no root secret from before. */
+  async deleteRootSecret(spaceId: string): Promise<void> {
+    await this.run(PAIRING, 'readwrite', (store) => store.delete(spaceId))
+  }
+
   /** A record written by a pre-release version (no working keys) cannot open the practice. */
   private checked(record: unknown): StoredPractice {
     const stored = record as StoredPractice
+    // Written before roles: every device then was a praticien (and held every key).
+    if (stored.role === undefined) stored.role = DeviceRole.Practitioner
+    if (stored.until === undefined) stored.until = null
     if (stored.identity !== undefined && !isDeviceIdentity(stored.identity)) delete stored.identity
     if (!isDeviceKeys(stored.keys)) {
       throw new DeviceStorageError('This device was paired by a pre-release version of Tournée: join the practice again with its pairing code')

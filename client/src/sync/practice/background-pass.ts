@@ -34,13 +34,15 @@ export class BackgroundPass {
     /** The start-up rooms: always open, never the pass's. */
     private readonly skip: ReadonlySet<RoomName>,
     private readonly concurrency = BACKGROUND_CONCURRENCY,
+    /** Whether this device's keys read a room: a secretary's device never fetches a file shard. */
+    private readonly reads: (room: RoomName) => boolean = () => true,
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`Concurrency must be a positive integer, got ${concurrency}`)
   }
 
   /** The rooms the practice has written to (the directory's index; other names are ignored). */
   setIndex(rooms: Iterable<string>): void {
-    this.order = backgroundOrder([...rooms].filter(isRoomName), this.today)
+    this.order = backgroundOrder([...rooms].filter(isRoomName).filter((room) => this.reads(room)), this.today)
   }
 
   /** Main (re)connected: every room may have changed meanwhile; the pass runs from the top. */

@@ -22,6 +22,12 @@ export interface DocLease {
 export interface PracticeHandle {
   readonly spaceId: string
   /**
+   * Whether this device holds the clinical tier's keys (its role: praticien or remplaçant). Without
+   * them, acquiring a patient's file rejects (MissingTierKeyError) and the screens show its
+   * clinical parts as « réservé aux praticiens » (views/patients/file/ClinicalReserved.tsx).
+   */
+  readonly readsClinical: boolean
+  /**
    * Opens a doc for a screen ('view') or for the screen a person will probably show next
    * ('prefetch': only once what is shown now has synced). Rejects when the doc's room cannot open
    * (storage).

@@ -217,6 +217,7 @@ describe('Practice: the rooms it holds', () => {
         'firstScreenShown',
         'getSyncState',
         'nextSlice',
+        'readsClinical',
         'spaceId',
         'subscribe',
         'subscribeRooms',

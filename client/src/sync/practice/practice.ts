@@ -17,12 +17,13 @@
  * doc, sync state, sync now); the rest of this class is for the device registry, tests and tools.
  */
 import type * as Y from 'yjs'
-import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
+import type { PracticeKeys } from '../../../../shared/src/crypto/space-keys'
 import { decodeDirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import { todayIn } from '../../../../shared/src/model/dates'
 import { DIRECTORY_DOC_ID, patientDocId } from '../../../../shared/src/model/doc-ids'
 import { patientIds } from '../../../../shared/src/model/patients'
 import { MAIN_ROOM, roomOf, startupRooms, type RoomName } from '../../../../shared/src/space/rooms'
+import { MissingTierKeyError, readsRoom } from '../../../../shared/src/space/room-keys'
 import { AttachmentSync } from '../attachments/attachment-sync'
 import { yieldToMain } from '../decode/main-thread'
 import type { PracticeDecoder } from '../decode/worker-decoder'
@@ -53,7 +54,8 @@ export interface PracticeOptions {
   readonly spaceId: string
   readonly relayUrl: string
   readonly credential: string
-  readonly keys: SpaceKeys
+  /** The tiers this device's role reads (shared/src/crypto/space-keys.ts); no clinical key: no files room, ever. */
+  readonly keys: PracticeKeys
   /** Prefix of the rooms' IndexedDB databases: each room's is `<idbName>-<roomId>`. */
   readonly idbName: string
   /** What every room shares (batching, backoff, sockets); the clock is the practice's. */
@@ -174,7 +176,7 @@ export class Practice {
     this.held = (options.held ?? true) ? new HeldStore(options.idbName) : null
     this.unacknowledged = new UnacknowledgedRooms(options.idbName, (error) => console.warn('The list of rooms with unacknowledged changes could not be written', error.name))
     this.leases = new DocLeases(this.now)
-    this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency)
+    this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency, (room) => readsRoom(options.keys, room))
     const decoder = options.decoder
     const digest = options.digest && decoder ? { ...options.digest, decodeDirectory: (plain: Uint8Array) => decodeDirectoryDigest(plain, { nextSlice: () => decoder.nextSlice() }) } : options.digest
     this.digests = new PracticeDigests(digest ?? null, {
@@ -288,6 +290,7 @@ export class Practice {
     const attachmentFailure = () => this.attachmentError
     return Object.freeze({
       spaceId: this.spaceId,
+      readsClinical: this.options.keys.clinical !== null,
       acquireDoc: (docId: string, priority: 'view' | 'prefetch') => this.acquireDoc(docId, priority),
       getSyncState: () => this.state,
       subscribe: (listener: () => void) => this.subscribe(listener),
@@ -316,6 +319,8 @@ export class Practice {
   async acquireDoc(docId: string, priority: LeasePriority): Promise<DocLease> {
     if (this.closed) throw new Error('The practice is closed')
     const room = await roomOf(docId)
+    // Refused here, before a lease: a device whose role does not read the room's tier never opens it.
+    if (!readsRoom(this.options.keys, room)) throw new MissingTierKeyError(room)
     this.docRooms.set(docId, room)
     const end = this.leases.acquire(room, priority)
     this.scheduleReconcile()

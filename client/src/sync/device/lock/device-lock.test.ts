@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { randomBytes, randomId } from '../../../../../shared/src/crypto/base64url'
+import { DeviceRole } from '../../../../../shared/src/devices/registry-chain'
 import { deriveDeviceKeys } from '../device-keys'
 import { DeviceRegistry } from '../registry'
 import {
@@ -52,7 +53,9 @@ async function pairedWith(prefix: string, spaceId: string): Promise<void> {
     deviceId: 'dev',
     memberId: 'm1',
     credential: 'c',
-    keys: await deriveDeviceKeys(spaceId, randomBytes(32)),
+    role: DeviceRole.Practitioner,
+    until: null,
+    keys: await deriveDeviceKeys(spaceId, { practice: randomBytes(32), clinical: randomBytes(32) }),
   })
 }
 
@@ -193,7 +196,7 @@ describe('startDevice', () => {
     await choosePin(spaceId, '1234', env)
     expect(await startDevice(env)).toEqual({
       kind: 'locked',
-      record: { spaceId, relayUrl: 'http://127.0.0.1:1', practiceName: 'Cabinet des Lilas', deviceId: 'dev', memberId: 'm1' },
+      record: { spaceId, relayUrl: 'http://127.0.0.1:1', practiceName: 'Cabinet des Lilas', deviceId: 'dev', memberId: 'm1', role: 'praticien', until: null },
       lock: { method: 'pin', prf: false, setAt: T0, failures: 0, retryAt: null },
     })
     expect((await databaseNames()).filter((name) => name.startsWith(`${env.idbPrefix}tournee-space-`)), 'no room opened').toEqual([])

@@ -171,8 +171,8 @@ export async function startDevice(env: DeviceEnvironment & LockEnvironment = bro
   if (!stored) return { kind: 'first-run' }
   const lock = await readLock(stored.spaceId, env)
   if (lock !== null) {
-    const { spaceId, relayUrl, practiceName, deviceId, memberId } = stored
-    return { kind: 'locked', record: { spaceId, relayUrl, practiceName, deviceId, memberId }, lock }
+    const { spaceId, relayUrl, practiceName, deviceId, memberId, role, until } = stored
+    return { kind: 'locked', record: { spaceId, relayUrl, practiceName, deviceId, memberId, role, until }, lock }
   }
   const practice = await loadPractice(env)
   return practice === null ? { kind: 'first-run' } : { kind: 'open', practice }
