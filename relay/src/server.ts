@@ -95,6 +95,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     allowedOrigins: config.allowedOrigins,
     staticDir: config.staticDir,
     limits: config.limits,
+    ...(options.now === undefined ? {} : { now: options.now }),
     // A revoked device's sockets close now, not at its next reconnection.
     onDeviceRevoked: (spaceId, deviceId) => {
       for (const [connection, owner] of connections) {
@@ -153,7 +154,10 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     // The slot is the TCP socket's: freed however it ends (refused below, closed, cut, failed).
     if (socket.destroyed) slot.release()
     else socket.once('close', slot.release)
-    const admission = await admitSyncSocket({ url: request.url, headers: request.headers }, { storage, allowedOrigins: config.allowedOrigins, limits: config.limits })
+    const admission = await admitSyncSocket(
+      { url: request.url, headers: request.headers },
+      { storage, allowedOrigins: config.allowedOrigins, limits: config.limits, ...(options.now === undefined ? {} : { now: options.now }) },
+    )
     if (admission.kind === 'refused') {
       metrics.upgradesRefused.inc({ reason: admission.reason })
       if (admission.reason === 'credential') perimeter.credentialFailed(client, 'websocket')
@@ -167,12 +171,13 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       refuse(socket, 503, 'Relay shutting down: retry shortly')
       return
     }
-    if (admission.kind === 'room-limit') {
-      metrics.upgradesRefused.inc({ reason: 'room_limit' })
-      logger.info('upgrade_refused', { spaceId: admission.spaceId, roomId: admission.roomId, reason: 'room_limit' })
+    if (admission.kind === 'room-limit' || admission.kind === 'role') {
+      const [reason, close] = admission.kind === 'role' ? (['role', CloseCode.RoleForbidden] as const) : (['room_limit', CloseCode.TooManyRooms] as const)
+      metrics.upgradesRefused.inc({ reason })
+      logger.info('upgrade_refused', { spaceId: admission.spaceId, roomId: admission.roomId, reason })
       wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
         ws.on('error', () => undefined)
-        ws.close(CloseCode.TooManyRooms.code, CloseCode.TooManyRooms.reason)
+        ws.close(close.code, close.reason)
       })
       return
     }
@@ -188,7 +193,13 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       connections.set(connection, admission.deviceId)
       const { deviceId } = admission
       if (deviceId !== null) activity.seen(admission.spaceId, deviceId)
-      const forget = keepAlive.add(connection)
+      // A locum's socket open across its end date closes then (4411), at the keep-alive tick after
+      // it by the relay's clock: its credential is refused from then on (auth/space-access.ts).
+      const { until } = admission
+      const now = options.now ?? Date.now
+      const forget = keepAlive.add({
+        keepAlive: (intervalMs) => (until !== null && now() >= until ? connection.close('AccessEnded') : connection.keepAlive(intervalMs)),
+      })
       ws.on('close', () => {
         connections.delete(connection)
         forget()

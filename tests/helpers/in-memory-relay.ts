@@ -200,9 +200,10 @@ export function startInMemoryRelay(options: { limits?: Partial<Limits>; allowedO
       if (!up || disposed || admission.kind === 'refused') return this.fail()
       this.protocol = protocols[0] ?? ''
       this.readyState = OPEN
-      if (admission.kind === 'room-limit') {
+      if (admission.kind === 'room-limit' || admission.kind === 'role') {
+        const close = admission.kind === 'role' ? CloseCode.RoleForbidden : CloseCode.TooManyRooms
         this.onopen?.({ type: 'open' })
-        queueMicrotask(() => this.closed(CloseCode.TooManyRooms.code, CloseCode.TooManyRooms.reason))
+        queueMicrotask(() => this.closed(close.code, close.reason))
         return
       }
       const relayEnd = new RelayEnd(this)

@@ -147,3 +147,50 @@ describe('PUT/GET /v1/spaces/:spaceId/attachments/:hash', () => {
     expect((await app.request(path(randomId(), hash))).status).toBe(400)
   })
 })
+
+describe('attachments and roles (issue 19)', () => {
+  /** « Today » for the relay: injected, so the test reads the same on any day of any year. */
+  const UNTIL = Date.UTC(2027, 5, 30, 22)
+
+  async function spaceWithDevices(now: () => number) {
+    const { app, storage, metrics } = openTestApp(cleanups, { now })
+    const spaceId = randomId()
+    const shared = toBase64Url(randomBytes(32))
+    expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: auth(shared) })).status).toBe(201)
+    const secretary = toBase64Url(randomBytes(32))
+    const locum = toBase64Url(randomBytes(32))
+    const hash = (credential: string) => new Uint8Array(createHash('sha256').update(Buffer.from(credential, 'base64url')).digest())
+    // What the devices route writes once an entry verifies (devices.ts): the credentials and roles.
+    await storage.appendDeviceEntry(spaceId, 0, '{}', { kind: 'add', deviceId: 'accueilAAAAA', credentialHash: hash(secretary), role: 'secretariat', until: null, at: 1 })
+    await storage.appendDeviceEntry(spaceId, 1, '{}', { kind: 'add', deviceId: 'remplaBBBBBB', credentialHash: hash(locum), role: 'remplacant', until: UNTIL, at: 2 })
+    return { app, storage, metrics, spaceId, secretary, locum }
+  }
+
+  it('refuses a secretary’s credential with 403 naming its role, on upload and download, storing nothing', async () => {
+    const { app, storage, metrics, spaceId, secretary } = await spaceWithDevices(() => UNTIL - 1)
+    const blob = randomBytes(100)
+    const put = await app.request(path(spaceId, sha256(blob)), { method: 'PUT', headers: auth(secretary), body: blob.slice().buffer })
+    expect(put.status).toBe(403)
+    expect(await put.json()).toMatchObject({ field: 'role' })
+    const get = await app.request(path(spaceId, sha256(blob)), { headers: auth(secretary) })
+    expect(get.status).toBe(403)
+    expect(await storage.spaceUsage(spaceId)).toMatchObject({ attachments: 0 })
+    expect(metrics.registry.value('tournee_attachments_refused_total', { reason: 'role' })).toBe(2)
+  })
+
+  it('lets a locum in until its end date by the relay’s clock, and refuses it from then on with 401 naming `ended`', async () => {
+    let today = UNTIL - 1
+    const { app, spaceId, locum } = await spaceWithDevices(() => today)
+    const blob = randomBytes(100)
+    const put = () => app.request(path(spaceId, sha256(blob)), { method: 'PUT', headers: auth(locum), body: blob.slice().buffer })
+    expect((await put()).status).toBe(201)
+    today = UNTIL
+    const refused = await put()
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ field: 'ended' })
+    // The probe a device makes after a failed socket names it too, in a header (a HEAD has no body).
+    const probe = await app.request(`/v1/spaces/${spaceId}`, { headers: auth(locum) })
+    expect(probe.status).toBe(401)
+    expect(probe.headers.get('x-tournee-error-field')).toBe('ended')
+  })
+})

@@ -10,6 +10,10 @@
  *   GET /v1/spaces/:spaceId/attachments/:hash   Authorization: Bearer <credential>
  *     200 the ciphertext · 401 · 404 unknown space or attachment
  *
+ * Both: 403 { field: 'role' } for a secretary's device (auth/role-access.ts). Attachments are the
+ * clinical tier's: its device holds no key to open them, and the relay does not hand it the
+ * ciphertext either. 401 { field: 'ended' } for a locum past its end date.
+ *
  * :hash is the SHA-256 of the ciphertext in lower-case hex. The relay checks it while the body
  * streams in, so what it stores is exactly what the device addressed; it cannot read the bytes
  * (encrypted on the device) and never sees the file's name or type (they live in the encrypted
@@ -24,7 +28,9 @@ import type { Logger } from '../log'
 import type { AttachmentRefusalReason, RelayMetrics } from '../metrics/relay-metrics'
 import { SpaceQuotaError, UnknownSpaceError, type AttachmentQuota, type RelayStorage } from '../storage/relay-storage'
 import { declaresMoreThan, readBoundedBody } from './bounded-body'
-import { readSpaceRequest, refuseCredential, type ErrorBody } from './spaces'
+import { checkSpaceAccess } from '../auth/space-access'
+import { readsClinical, ROLE_FIELD } from '../auth/role-access'
+import { readSpaceRequest, refusalOf, type ErrorBody } from './spaces'
 
 export interface AttachmentsDeps {
   storage: RelayStorage
@@ -33,6 +39,8 @@ export interface AttachmentsDeps {
   maxAttachmentBytes: number
   /** What one space may hold of attachments, all together. */
   quota: AttachmentQuota
+  /** The relay's clock: a locum's end of access is compared with it (tests inject « today »). */
+  now?: () => number
 }
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/
@@ -42,7 +50,7 @@ type Access = { ok: true; spaceId: string; hash: string } | { ok: false; respons
 export function attachmentsRoutes(deps: AttachmentsDeps): Hono {
   const app = new Hono()
 
-  const refuse = (c: Context, status: 400 | 401 | 404 | 413 | 507, reason: AttachmentRefusalReason, body: ErrorBody): Response => {
+  const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 507, reason: AttachmentRefusalReason, body: ErrorBody): Response => {
     deps.metrics.attachmentsRefused.inc({ reason })
     return c.json<ErrorBody>(body, status)
   }
@@ -58,8 +66,14 @@ export function attachmentsRoutes(deps: AttachmentsDeps): Hono {
         response: refuse(c, 400, 'bad_request', { error: 'hash must be the SHA-256 of the body in 64 lower-case hex digits', field: 'hash' }),
       }
     }
-    const refused = await refuseCredential(deps.storage, request)
-    if (refused !== null) return { ok: false, response: refuse(c, refused.status, refused.reason, refused.body) }
+    const access = await checkSpaceAccess(deps.storage, request.spaceId, request.credential, (deps.now ?? Date.now)())
+    if (!access.ok) {
+      const refused = refusalOf(access)
+      return { ok: false, response: refuse(c, refused.status, refused.reason, refused.body) }
+    }
+    if (!readsClinical(access.role)) {
+      return { ok: false, response: refuse(c, 403, 'role', { error: 'Attachments are reserved to practitioners: this device’s role does not read them', field: ROLE_FIELD }) }
+    }
     return { ok: true, spaceId: request.spaceId, hash }
   }
 

@@ -60,6 +60,8 @@ export interface AppDeps {
   pairings?: PairingMailbox
   /** A device was revoked: its open sockets are to close (server.ts). */
   onDeviceRevoked?: (spaceId: string, deviceId: string) => void
+  /** The relay's clock (default Date.now): a locum's end of access is compared with it. */
+  now?: () => number
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -103,6 +105,7 @@ export function createApp(deps: AppDeps): Hono {
       enrolment: { secret: deps.enrolmentSecret, open: deps.openEnrolment ?? false },
       perimeter,
       maxHttpBodyBytes: deps.limits.maxHttpBodyBytes,
+      ...(deps.now ? { now: deps.now } : {}),
     }),
   )
 
@@ -114,6 +117,7 @@ export function createApp(deps: AppDeps): Hono {
       logger: deps.logger,
       maxAttachmentBytes: deps.limits.maxAttachmentBytes,
       quota: { maxAttachments: deps.limits.maxSpaceAttachments, maxAttachmentBytes: deps.limits.maxSpaceAttachmentBytes },
+      ...(deps.now ? { now: deps.now } : {}),
     }),
   )
 
@@ -124,6 +128,7 @@ export function createApp(deps: AppDeps): Hono {
       metrics: deps.metrics,
       logger: deps.logger,
       maxDigestBytes: deps.limits.maxDigestBytes,
+      ...(deps.now ? { now: deps.now } : {}),
     }),
   )
 
@@ -133,6 +138,7 @@ export function createApp(deps: AppDeps): Hono {
     perimeter,
     logger: deps.logger,
     maxBodyBytes: deps.limits.maxHttpBodyBytes,
+    ...(deps.now ? { now: deps.now } : {}),
   }
   app.route(
     Paths.spaces,
@@ -140,6 +146,7 @@ export function createApp(deps: AppDeps): Hono {
       storage: deps.storage,
       logger: deps.logger,
       maxBodyBytes: deps.limits.maxHttpBodyBytes,
+      ...(deps.now ? { now: deps.now } : {}),
       ...(deps.onDeviceRevoked ? { onDeviceRevoked: deps.onDeviceRevoked } : {}),
     }),
   )

@@ -51,7 +51,7 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
   app.get('/:spaceId/devices', async (c) => {
     const request = readSpaceRequest(c)
     if (!request.ok) return c.json<ErrorBody>(request.error, 400)
-    const refused = await refuseCredential(deps.storage, request)
+    const refused = await refuseCredential(deps.storage, request, now())
     if (refused !== null) return c.json<ErrorBody>(refused.body, refused.status)
     const entries = (await deps.storage.listDeviceEntries(request.spaceId)).map((text) => JSON.parse(text) as unknown)
     // When the relay last saw each device: the relay's own observation, shown as such.
@@ -62,7 +62,7 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
   app.post('/:spaceId/devices', async (c) => {
     const request = readSpaceRequest(c)
     if (!request.ok) return c.json<ErrorBody>(request.error, 400)
-    const access = await checkSpaceAccess(deps.storage, request.spaceId, request.credential)
+    const access = await checkSpaceAccess(deps.storage, request.spaceId, request.credential, now())
     if (!access.ok) {
       const refused = refusalOf(access)
       return c.json<ErrorBody>(refused.body, refused.status)
@@ -103,7 +103,14 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
     const effect: DeviceEffect =
       statement.op === 'revoke'
         ? { kind: 'revoke', deviceId: statement.target, at }
-        : { kind: 'add', deviceId: statement.device.id, credentialHash: fromBase64Url(statement.device.credential), at }
+        : {
+            kind: 'add',
+            deviceId: statement.device.id,
+            credentialHash: fromBase64Url(statement.device.credential),
+            role: statement.device.role,
+            until: statement.device.until ?? null,
+            at,
+          }
     const stored = await deps.storage.appendDeviceEntry(spaceId, statement.seq, JSON.stringify(body.entry), effect)
     if (stored === 'conflict') {
       return c.json({ error: 'Another change of the registry came first: read it again', field: 'seq', length: state.length + 1 }, 409)

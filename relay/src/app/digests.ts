@@ -48,6 +48,8 @@ export interface DigestsDeps {
   metrics: RelayMetrics
   logger: Logger
   maxDigestBytes: number
+  /** The relay's clock: a locum's end of access is compared with it (tests inject « today »). */
+  now?: () => number
 }
 
 type Access = { ok: true; spaceId: string; name: DigestName } | { ok: false; response: Response }
@@ -94,7 +96,7 @@ export function digestsRoutes(deps: DigestsDeps): Hono {
     if (!isDigestName(name)) {
       return { ok: false, response: refuse(c, 400, 'bad_request', { error: `name must be one of: ${DIGEST_NAMES.join(', ')}`, field: 'name' }) }
     }
-    const refused = await refuseCredential(deps.storage, request)
+    const refused = await refuseCredential(deps.storage, request, (deps.now ?? Date.now)())
     if (refused !== null) return { ok: false, response: refuse(c, refused.status, refused.reason, refused.body) }
     return { ok: true, spaceId: request.spaceId, name }
   }

@@ -30,6 +30,8 @@ export interface PairingsDeps {
   perimeter: Perimeter
   logger: Logger
   maxBodyBytes: number
+  /** The relay's clock: a locum's end of access is compared with it (tests inject « today »). */
+  now?: () => number
 }
 
 type Read<T> = { ok: true; value: T } | { ok: false; response: Response }
@@ -119,7 +121,7 @@ export function adminPairingRoutes(deps: PairingsDeps): Hono {
   const access = async (c: Context): Promise<Read<{ spaceId: string; code: string }>> => {
     const request = readSpaceRequest(c)
     if (!request.ok) return { ok: false, response: c.json<ErrorBody>(request.error, 400) }
-    const refused = await refuseCredential(deps.storage, request)
+    const refused = await refuseCredential(deps.storage, request, (deps.now ?? Date.now)())
     if (refused !== null) return { ok: false, response: c.json<ErrorBody>(refused.body, refused.status) }
     const code = readCode(c)
     if (code === null) return { ok: false, response: c.json<ErrorBody>({ error: 'A pairing code is 10 characters of Crockford base32', field: 'code' }, 400) }

@@ -14,7 +14,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { ENROLMENT_HEADER, ERROR_FIELD_HEADER, REVOKED_FIELD } from '../../../shared/src/protocol/constants'
+import { ENDED_FIELD, ENROLMENT_HEADER, ERROR_FIELD_HEADER, REVOKED_FIELD } from '../../../shared/src/protocol/constants'
 import { isSpaceId } from '../../../shared/src/protocol/ids'
 import { parseBearer } from '../auth/bearer'
 import { hashCredential } from '../auth/credential'
@@ -31,6 +31,8 @@ export interface SpacesDeps {
   enrolment: EnrolmentPolicy
   perimeter: Perimeter
   maxHttpBodyBytes: number
+  /** The relay's clock: a locum's end of access is compared with it (tests inject « today »). */
+  now?: () => number
 }
 
 /** Error body: `{ error, field? }`, the field naming what to fix. */
@@ -54,14 +56,14 @@ export function readSpaceRequest(c: Context): SpaceRequest {
 /** Why a space's credential was refused: its HTTP status, the metrics' reason, the error body. */
 export type CredentialRefusal =
   | { status: 404; reason: 'unknown_space'; body: ErrorBody }
-  | { status: 401; reason: 'credential' | 'revoked'; body: ErrorBody }
+  | { status: 401; reason: 'credential' | 'revoked' | 'ended'; body: ErrorBody }
 
 /**
  * The bearer credential checked for the space (auth/space-access.ts), for every route of a space
  * (probe, attachments, digests, pairings, devices): null when it opens it, else the refusal to send.
  */
-export async function refuseCredential(storage: AccessStorage, request: { spaceId: string; credential: string }): Promise<CredentialRefusal | null> {
-  const access = await checkSpaceAccess(storage, request.spaceId, request.credential)
+export async function refuseCredential(storage: AccessStorage, request: { spaceId: string; credential: string }, now: number): Promise<CredentialRefusal | null> {
+  const access = await checkSpaceAccess(storage, request.spaceId, request.credential, now)
   return access.ok ? null : refusalOf(access)
 }
 
@@ -69,6 +71,7 @@ export async function refuseCredential(storage: AccessStorage, request: { spaceI
 export function refusalOf(access: Extract<SpaceAccess, { ok: false }>): CredentialRefusal {
   if (access.reason === 'unknown_space') return { status: 404, reason: 'unknown_space', body: { error: 'Unknown space', field: 'spaceId' } }
   if (access.reason === 'revoked') return { status: 401, reason: 'revoked', body: { error: 'This device was revoked from the practice', field: REVOKED_FIELD } }
+  if (access.reason === 'ended') return { status: 401, reason: 'ended', body: { error: "This locum's access to the practice has ended", field: ENDED_FIELD } }
   return { status: 401, reason: 'credential', body: { error: 'Wrong credential for this space', field: 'authorization' } }
 }
 
@@ -123,7 +126,7 @@ export function spacesRoutes(deps: SpacesDeps): Hono {
   app.get('/:spaceId', async (c) => {
     const request = readSpaceRequest(c)
     if (!request.ok) return c.json<ErrorBody>(request.error, 400)
-    const refused = await refuseCredential(deps.storage, request)
+    const refused = await refuseCredential(deps.storage, request, (deps.now ?? Date.now)())
     // The field in a header too: a device probes with this route to learn why its sockets fail.
     if (refused !== null) return c.json<ErrorBody>(refused.body, refused.status, { [ERROR_FIELD_HEADER]: refused.body.field ?? '' })
     return c.body(null, 204)

@@ -7,6 +7,9 @@ import { checkEnrolment, enrolmentMode } from './enrolment'
 import { checkOrigin } from './origin'
 import { parseSubprotocols } from './subprotocols'
 import { decideUpgrade, roomFromSyncPath } from './upgrade'
+import { mayOpenRoom } from './role-access'
+import { DeviceRole } from '../../../shared/src/devices/registry-chain'
+import { CLINICAL_ROOM_ID_PREFIX, PRACTICE_ROOM_ID_PREFIX } from '../../../shared/src/protocol/ids'
 
 const CREDENTIAL = toBase64Url(new Uint8Array(32).fill(7))
 const OTHER_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(8))
@@ -15,6 +18,10 @@ const ROOM = 'RoOmRoOmRoOmRoOmRoOm_-'
 const REGISTERED_SPACE = 'RegisteredSpaceWithDev'
 const DEVICE_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(9))
 const REVOKED_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(10))
+const SECRETARY_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(11))
+const LOCUM_CREDENTIAL = toBase64Url(new Uint8Array(32).fill(12))
+/** A locum's end of access: a fixed date, so the test reads the same on any day of any year. */
+const LOCUM_UNTIL = Date.UTC(2027, 1, 28)
 
 describe('credential hashing', () => {
   it('hashes the 32 credential bytes with SHA-256', () => {
@@ -163,9 +170,13 @@ describe('upgrade decision', () => {
   ])
   // REGISTERED_SPACE has a device registry: its shared credential no longer opens it, its devices' do.
   const devices = new Map([
-    [`${REGISTERED_SPACE}:${toBase64Url(hashCredential(DEVICE_CREDENTIAL))}`, { deviceId: 'tabletteAAAA', revoked: false }],
-    [`${REGISTERED_SPACE}:${toBase64Url(hashCredential(REVOKED_CREDENTIAL))}`, { deviceId: 'telephoneBBB', revoked: true }],
+    [`${REGISTERED_SPACE}:${toBase64Url(hashCredential(DEVICE_CREDENTIAL))}`, { deviceId: 'tabletteAAAA', revoked: false, role: DeviceRole.Practitioner, until: null }],
+    [`${REGISTERED_SPACE}:${toBase64Url(hashCredential(REVOKED_CREDENTIAL))}`, { deviceId: 'telephoneBBB', revoked: true, role: DeviceRole.Practitioner, until: null }],
+    [`${REGISTERED_SPACE}:${toBase64Url(hashCredential(SECRETARY_CREDENTIAL))}`, { deviceId: 'accueilCCCCC', revoked: false, role: DeviceRole.Secretariat, until: null }],
+    [`${REGISTERED_SPACE}:${toBase64Url(hashCredential(LOCUM_CREDENTIAL))}`, { deviceId: 'remplaDDDDDD', revoked: false, role: DeviceRole.Locum, until: LOCUM_UNTIL }],
   ])
+  // « Today » for these decisions: the relay's clock is injected, never the wall clock.
+  let today = LOCUM_UNTIL - 86_400_000
   const deps = {
     allowedOrigins: ['https://cabinet.example.fr'],
     storage: {
@@ -173,6 +184,7 @@ describe('upgrade decision', () => {
       findDevice: async (id: string, hash: Uint8Array) => devices.get(`${id}:${toBase64Url(hash)}`) ?? null,
       countDevices: async (id: string) => (id === REGISTERED_SPACE ? devices.size : 0),
     },
+    now: () => today,
   }
   const good = {
     host: 'relay.example.fr',
@@ -185,15 +197,41 @@ describe('upgrade decision', () => {
       spaceId: SPACE,
       roomId: ROOM,
       deviceId: null,
+      role: DeviceRole.Practitioner,
+      until: null,
     })
   })
 
   it('in a space with a device registry, opens for an unrevoked device only, and names a revoked one', async () => {
     const offer = (credential: string) => ({ ...good, 'sec-websocket-protocol': `tournee.1, tournee-auth.${credential}` })
     const url = `/v1/sync/${REGISTERED_SPACE}/${ROOM}`
-    expect(await decideUpgrade({ url, headers: offer(DEVICE_CREDENTIAL) }, deps)).toEqual({ ok: true, spaceId: REGISTERED_SPACE, roomId: ROOM, deviceId: 'tabletteAAAA' })
+    expect(await decideUpgrade({ url, headers: offer(DEVICE_CREDENTIAL) }, deps)).toEqual({ ok: true, spaceId: REGISTERED_SPACE, roomId: ROOM, deviceId: 'tabletteAAAA', role: DeviceRole.Practitioner, until: null })
     expect(await decideUpgrade({ url, headers: offer(REVOKED_CREDENTIAL) }, deps)).toMatchObject({ ok: false, status: 401, reason: 'revoked' })
     expect(await decideUpgrade({ url, headers: offer(CREDENTIAL) }, deps)).toMatchObject({ ok: false, status: 401, reason: 'credential' })
+  })
+
+  it('names a secretary’s role, and refuses a locum from its end date on (the relay’s clock), not the day before', async () => {
+    const offer = (credential: string) => ({ ...good, 'sec-websocket-protocol': `tournee.1, tournee-auth.${credential}` })
+    const url = `/v1/sync/${REGISTERED_SPACE}/${ROOM}`
+    expect(await decideUpgrade({ url, headers: offer(SECRETARY_CREDENTIAL) }, deps)).toMatchObject({ ok: true, role: DeviceRole.Secretariat })
+    today = LOCUM_UNTIL - 1
+    expect(await decideUpgrade({ url, headers: offer(LOCUM_CREDENTIAL) }, deps)).toMatchObject({ ok: true, role: DeviceRole.Locum, deviceId: 'remplaDDDDDD' })
+    today = LOCUM_UNTIL
+    expect(await decideUpgrade({ url, headers: offer(LOCUM_CREDENTIAL) }, deps)).toMatchObject({ ok: false, status: 401, reason: 'ended' })
+    today = LOCUM_UNTIL + 365 * 86_400_000
+    expect(await decideUpgrade({ url, headers: offer(LOCUM_CREDENTIAL) }, deps)).toMatchObject({ ok: false, status: 401, reason: 'ended' })
+    today = LOCUM_UNTIL - 86_400_000
+  })
+
+  it('lets a secretary’s role open practice rooms and no clinical room; every other role opens both', () => {
+    const clinical = `${CLINICAL_ROOM_ID_PREFIX}${ROOM.slice(1)}`
+    const practice = `${PRACTICE_ROOM_ID_PREFIX}${ROOM.slice(1)}`
+    expect(mayOpenRoom(DeviceRole.Secretariat, practice)).toBe(true)
+    expect(mayOpenRoom(DeviceRole.Secretariat, clinical)).toBe(false)
+    for (const role of [DeviceRole.Practitioner, DeviceRole.Locum]) {
+      expect(mayOpenRoom(role, practice)).toBe(true)
+      expect(mayOpenRoom(role, clinical)).toBe(true)
+    }
   })
 
   it.each([

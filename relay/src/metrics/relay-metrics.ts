@@ -9,6 +9,10 @@ export type UpgradeRefusalReason =
   | 'credential'
   /** The credential of a device the practice's registry revoked (auth/space-access.ts): 401. */
   | 'revoked'
+  /** A locum's credential past its end date (auth/space-access.ts): 401 naming `ended`. */
+  | 'ended'
+  /** A secretary's credential on a clinical room (auth/role-access.ts): closed at once with 4403. */
+  | 'role'
   | 'room_limit'
   | 'shutting_down'
   | 'error'
@@ -43,12 +47,13 @@ export type FrameRejectionReason =
 /** What the check made of an update that was not refused (rooms/update-check.ts). */
 export type UpdateVerdictLabel = 'accepted' | 'trimmed' | 'nothing_new' | 'deferred' | 'dropped'
 
-export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'revoked' | 'too_large' | 'hash_mismatch' | 'quota'
+export type AttachmentRefusalReason = 'bad_request' | 'unknown_space' | 'credential' | 'revoked' | 'ended' | 'role' | 'too_large' | 'hash_mismatch' | 'quota'
 export type DigestRefusalReason =
   | 'bad_request'
   | 'unknown_space'
   | 'credential'
   | 'revoked'
+  | 'ended'
   | 'too_large'
   | 'precondition_required'
   | 'precondition_failed'

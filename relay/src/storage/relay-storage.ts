@@ -27,6 +27,7 @@
  * device replaces what it has looked at, never a digest stored meanwhile, and a forged weight pins
  * nothing (docs/relay.md, « Digests »).
  */
+import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 
 export type AdmitRoomResult = 'admitted' | 'limit'
 
@@ -35,13 +36,24 @@ export type AppendDeviceEntryResult = 'appended' | 'conflict'
 
 /** What a device registry entry changes in who may open the space (relay/src/devices/). */
 export type DeviceEffect =
-  | { readonly kind: 'add'; readonly deviceId: string; readonly credentialHash: Uint8Array; readonly at: number }
+  | {
+      readonly kind: 'add'
+      readonly deviceId: string
+      readonly credentialHash: Uint8Array
+      /** What the device may open (shared/src/devices/registry-chain.ts); a locum's end of access, ms. */
+      readonly role: DeviceRole
+      readonly until: number | null
+      readonly at: number
+    }
   | { readonly kind: 'revoke'; readonly deviceId: string; readonly at: number }
 
-/** The registered device a credential belongs to. */
+/** The registered device a credential belongs to, and what its role lets it open. */
 export interface DeviceCredential {
   readonly deviceId: string
   readonly revoked: boolean
+  readonly role: DeviceRole
+  /** A locum's end of access (ms), null for the other roles. */
+  readonly until: number | null
 }
 export type PutAttachmentResult = 'created' | 'exists'
 /**

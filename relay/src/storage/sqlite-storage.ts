@@ -13,9 +13,11 @@
  *   device_entries (space_id → spaces, seq INTEGER, entry TEXT; PK space_id, seq): the practice's
  *               device registry, signed entries in order (shared/src/devices/registry-chain.ts)
  *   devices    (space_id → spaces, device_id, credential_hash BLOB, added_at, revoked_at,
- *               last_seen_at INTEGER ms or NULL; PK space_id, device_id; UNIQUE space_id,
- *               credential_hash): what the registry's entries say about credentials, written in
- *               the entry's transaction; and when the device last opened a socket or closed one
+ *               last_seen_at INTEGER ms or NULL, role TEXT, until_at INTEGER ms or NULL; PK
+ *               space_id, device_id; UNIQUE space_id, credential_hash): what the registry's
+ *               entries say about credentials and what each may open (a secretary no clinical
+ *               room, a locum nothing from until_at), written in the entry's transaction; and
+ *               when the device last opened a socket or closed one
  *
  * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of an older version
  * is migrated in place (MIGRATIONS), one transaction per step; one of a newer version is refused
@@ -62,11 +64,12 @@ import {
   type StoredUpdates,
 } from './relay-storage'
 import { timingSafeEqualBytes } from '../auth/constant-time'
+import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 
 export const SQLITE_FILE_NAME = 'relay.db'
 
 /** The schema this code writes; bump with a step in MIGRATIONS when it changes. */
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 /** What keeps each space's usage counters in step with its rows (schema 3). */
 const USAGE_TRIGGERS = `
@@ -104,6 +107,12 @@ const DEVICE_TABLES = `
     PRIMARY KEY (space_id, device_id),
     UNIQUE (space_id, credential_hash)
   ) STRICT, WITHOUT ROWID;
+`
+
+/** A device's role and a locum's end of access (schema 5, issue 19 « People and roles »). */
+const DEVICE_ROLE_COLUMNS = `
+  ALTER TABLE devices ADD COLUMN role TEXT NOT NULL DEFAULT 'praticien' CHECK (role IN ('praticien', 'secretariat', 'remplacant'));
+  ALTER TABLE devices ADD COLUMN until_at INTEGER;
 `
 
 const SCHEMA = `
@@ -145,7 +154,7 @@ const SCHEMA = `
     version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
-${DEVICE_TABLES}${USAGE_TRIGGERS}`
+${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${USAGE_TRIGGERS}`
 
 /**
  * Steps from each older schema version to the next: MIGRATIONS[v] takes a database of version v to
@@ -153,7 +162,8 @@ ${DEVICE_TABLES}${USAGE_TRIGGERS}`
  * assigns, no longer by weight; a stored digest starts at version 1. Version 3 (issue 18): what
  * each space holds, for its quotas, counted from the rows already there, then kept by triggers.
  * Version 4 (issue 19): the device registry and the credentials it grants; a space without entries
- * keeps its one shared credential (relay/src/auth/space-access.ts).
+ * keeps its one shared credential (relay/src/auth/space-access.ts). Version 5 (issue 19): each
+ * device's role and a locum's end of access; the devices registered before were all praticiens.
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   1: 'ALTER TABLE digests ADD COLUMN version INTEGER NOT NULL DEFAULT 1',
@@ -167,6 +177,7 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
       attachment_bytes = (SELECT COALESCE(SUM(length(data)), 0) FROM attachments WHERE attachments.space_id = spaces.space_id);
     ${USAGE_TRIGGERS}`,
   3: DEVICE_TABLES,
+  4: DEVICE_ROLE_COLUMNS,
 }
 
 /** The database file is of a schema this relay does not read: what to do is in the message. */
@@ -247,12 +258,12 @@ export class SqliteStorage implements RelayStorage {
       selectDeviceEntries: this.db.prepare<[string], { entry: string }>('SELECT entry FROM device_entries WHERE space_id = ? ORDER BY seq'),
       countDeviceEntries: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM device_entries WHERE space_id = ?'),
       insertDeviceEntry: this.db.prepare<[string, number, string]>('INSERT INTO device_entries (space_id, seq, entry) VALUES (?, ?, ?)'),
-      insertDevice: this.db.prepare<[string, string, Buffer, number]>(
-        'INSERT INTO devices (space_id, device_id, credential_hash, added_at) VALUES (?, ?, ?, ?)',
+      insertDevice: this.db.prepare<[string, string, Buffer, number, string, number | null]>(
+        'INSERT INTO devices (space_id, device_id, credential_hash, added_at, role, until_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       revokeDevice: this.db.prepare<[number, string, string]>('UPDATE devices SET revoked_at = ? WHERE space_id = ? AND device_id = ? AND revoked_at IS NULL'),
-      selectDeviceByCredential: this.db.prepare<[string, Buffer], { device_id: string; revoked_at: number | null }>(
-        'SELECT device_id, revoked_at FROM devices WHERE space_id = ? AND credential_hash = ?',
+      selectDeviceByCredential: this.db.prepare<[string, Buffer], { device_id: string; revoked_at: number | null; role: DeviceRole; until_at: number | null }>(
+        'SELECT device_id, revoked_at, role, until_at FROM devices WHERE space_id = ? AND credential_hash = ?',
       ),
       countDevices: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM devices WHERE space_id = ?'),
       touchDevice: this.db.prepare<[number, string, string]>('UPDATE devices SET last_seen_at = ? WHERE space_id = ? AND device_id = ?'),
@@ -288,7 +299,7 @@ export class SqliteStorage implements RelayStorage {
     return this.db.transaction((): AppendDeviceEntryResult => {
       if (this.statements.countDeviceEntries.get(spaceId)!.n !== seq) return 'conflict'
       this.statements.insertDeviceEntry.run(spaceId, seq, entry)
-      if (effect.kind === 'add') this.statements.insertDevice.run(spaceId, effect.deviceId, toBuffer(effect.credentialHash), effect.at)
+      if (effect.kind === 'add') this.statements.insertDevice.run(spaceId, effect.deviceId, toBuffer(effect.credentialHash), effect.at, effect.role, effect.until)
       else this.statements.revokeDevice.run(effect.at, spaceId, effect.deviceId)
       return 'appended'
     })()
@@ -297,7 +308,7 @@ export class SqliteStorage implements RelayStorage {
   async findDevice(spaceId: string, credentialHash: Uint8Array): Promise<DeviceCredential | null> {
     this.assertOpen()
     const row = this.statements.selectDeviceByCredential.get(spaceId, toBuffer(credentialHash))
-    return row ? { deviceId: row.device_id, revoked: row.revoked_at !== null } : null
+    return row ? { deviceId: row.device_id, revoked: row.revoked_at !== null, role: row.role, until: row.until_at } : null
   }
 
   async countDevices(spaceId: string): Promise<number> {

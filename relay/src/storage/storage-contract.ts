@@ -63,16 +63,16 @@ export function storageContract(name: string, factory: StorageFactory): void {
       await storage.createSpace(SPACE_A, HASH_1)
       await storage.createSpace(SPACE_B, HASH_2)
       expect(await storage.countDevices(SPACE_A)).toBe(0)
-      expect(await storage.appendDeviceEntry(SPACE_A, 0, '{"e":0}', { kind: 'add', deviceId: 'device-1', credentialHash: HASH_1, at: 1 })).toBe('appended')
+      expect(await storage.appendDeviceEntry(SPACE_A, 0, '{"e":0}', { kind: 'add', deviceId: 'device-1', credentialHash: HASH_1, role: 'praticien', until: null, at: 1 })).toBe('appended')
       // Two administrators' changes on the same head: the second finds the seq taken and writes nothing.
-      expect(await storage.appendDeviceEntry(SPACE_A, 1, '{"e":1}', { kind: 'add', deviceId: 'device-2', credentialHash: HASH_2, at: 2 })).toBe('appended')
-      expect(await storage.appendDeviceEntry(SPACE_A, 1, '{"e":"late"}', { kind: 'add', deviceId: 'device-3', credentialHash: new Uint8Array(32).fill(3), at: 3 })).toBe('conflict')
+      expect(await storage.appendDeviceEntry(SPACE_A, 1, '{"e":1}', { kind: 'add', deviceId: 'device-2', credentialHash: HASH_2, role: 'remplacant', until: 1_800_000_000_000, at: 2 })).toBe('appended')
+      expect(await storage.appendDeviceEntry(SPACE_A, 1, '{"e":"late"}', { kind: 'add', deviceId: 'device-3', credentialHash: new Uint8Array(32).fill(3), role: 'secretariat', until: null, at: 3 })).toBe('conflict')
       expect(await storage.findDevice(SPACE_A, new Uint8Array(32).fill(3))).toBeNull()
       expect(await storage.appendDeviceEntry(SPACE_A, 5, '{"e":5}', { kind: 'revoke', deviceId: 'device-1', at: 4 })).toBe('conflict')
       expect(await storage.appendDeviceEntry(SPACE_A, 2, '{"e":2}', { kind: 'revoke', deviceId: 'device-1', at: 4 })).toBe('appended')
       expect(await storage.listDeviceEntries(SPACE_A)).toEqual(['{"e":0}', '{"e":1}', '{"e":2}'])
-      expect(await storage.findDevice(SPACE_A, HASH_1)).toEqual({ deviceId: 'device-1', revoked: true })
-      expect(await storage.findDevice(SPACE_A, HASH_2)).toEqual({ deviceId: 'device-2', revoked: false })
+      expect(await storage.findDevice(SPACE_A, HASH_1)).toEqual({ deviceId: 'device-1', revoked: true, role: 'praticien', until: null })
+      expect(await storage.findDevice(SPACE_A, HASH_2)).toEqual({ deviceId: 'device-2', revoked: false, role: 'remplacant', until: 1_800_000_000_000 })
       // Per space: the other space has none of it.
       expect(await storage.listDeviceEntries(SPACE_B)).toEqual([])
       expect(await storage.findDevice(SPACE_B, HASH_2)).toBeNull()
@@ -87,7 +87,8 @@ export function storageContract(name: string, factory: StorageFactory): void {
       opened.splice(opened.indexOf(storage), 1)
       const reopened = await open(location)
       expect(await reopened.listDeviceEntries(SPACE_A)).toHaveLength(3)
-      expect(await reopened.findDevice(SPACE_A, HASH_1)).toEqual({ deviceId: 'device-1', revoked: true })
+      expect(await reopened.findDevice(SPACE_A, HASH_1)).toEqual({ deviceId: 'device-1', revoked: true, role: 'praticien', until: null })
+      expect(await reopened.findDevice(SPACE_A, HASH_2)).toMatchObject({ role: 'remplacant', until: 1_800_000_000_000 })
     })
 
     it('returns null for the credential of an unknown space', async () => {

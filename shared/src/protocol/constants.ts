@@ -87,6 +87,12 @@ export const ERROR_FIELD_HEADER = 'x-tournee-error-field'
 export const REVOKED_FIELD = 'revoked'
 
 /**
+ * The field a locum's 401 names once its end of access has passed (issue 19): like a revoked
+ * device, the device erases its copy of the practice and says why.
+ */
+export const ENDED_FIELD = 'ended'
+
+/**
  * Close codes, as data (Hocuspocus' CloseEvents). 4xxx mirror HTTP statuses so logs read alike.
  * Upgrade-time refusals are HTTP statuses (the socket never opens); these close an open socket.
  */
@@ -101,6 +107,12 @@ export const CloseCode = {
   BadFrame: { code: 4400, reason: 'Malformed frame' },
   Unauthorized: { code: 4401, reason: 'Unauthorized' },
   Forbidden: { code: 4403, reason: 'Forbidden' },
+  /**
+   * A secretary's device on a clinical room (relay/src/auth/role-access.ts): the upgrade completes
+   * and closes at once, so a browser sees why. Its code is Forbidden's: the device is refused
+   * alike, and its own policy never asks for that room (it holds no key of it).
+   */
+  RoleForbidden: { code: 4403, reason: 'Reserved to practitioners: not for this device’s role' },
   SpaceNotFound: { code: 4404, reason: 'Space not found' },
   /**
    * The practice's device registry revoked this device (relay/src/app/devices.ts): its sockets
@@ -108,6 +120,12 @@ export const CloseCode = {
    * Mirrors 410 Gone: the upgrade of a revoked device is a 401 naming `revoked`.
    */
   DeviceRevoked: { code: 4410, reason: 'Device revoked' },
+  /**
+   * A locum's end of access passed while its socket was open (relay/src/auth/space-access.ts): its
+   * credential is refused from then on (401 naming `ended`); the device erases its copy. Beside
+   * 4410 (its sibling); 411 has nothing to mirror here.
+   */
+  AccessEnded: { code: 4411, reason: 'Access ended' },
   UpdateTooLarge: { code: 4413, reason: 'Update too large' },
   ProtocolMismatch: { code: 4426, reason: 'Protocol version mismatch: update the app' },
   /** More frames than the rate limit, or more bytes waiting than maxInFlightBytes: reconnect later. */
