@@ -103,6 +103,8 @@ export const en: Dictionary = {
   'sync.refused': 'Refused by the relay: {reason}',
   'sync.refusal.revoked': 'this device was revoked by an administrator of the practice',
   'relayError.revoked': 'This device was revoked by an administrator of the practice: it no longer has access to the practice.',
+  'sync.refusal.ended': "this device's replacement has ended",
+  'relayError.ended': "This device's replacement has ended: it no longer has access to the practice.",
   'sync.refusal.unauthorized': 'unknown or revoked access',
   'sync.refusal.space-not-found': 'practice unknown to this relay',
   'sync.refusal.forbidden': 'app not allowed',
@@ -191,6 +193,9 @@ export const en: Dictionary = {
   'settings.devices.this': 'This device',
   'settings.devices.admin': 'Administrator',
   'settings.devices.role.praticien': 'Practitioner',
+  'settings.devices.role.secretariat': 'Front desk',
+  'settings.devices.role.remplacant': 'Locum',
+  'settings.devices.until': 'until {date} included',
   'settings.devices.added': 'added on {date}',
   'settings.devices.seen': 'seen by the relay on {date} at {time}',
   'settings.devices.revokedOn': 'revoked on {date}',
@@ -217,6 +222,17 @@ export const en: Dictionary = {
   'settings.addDevice.scan.cancel': "Cancel",
   'settings.addDevice.scanned': "The QR code checked the new device's keys: still compare both codes.",
   'settings.addDevice.admin': 'Administrator: this device will be able to add and revoke devices',
+  'settings.addDevice.role': "This device's role",
+  'settings.addDevice.role.praticien': 'Practitioner',
+  'settings.addDevice.role.secretariat': 'Front desk',
+  'settings.addDevice.role.remplacant': 'Locum',
+  'settings.addDevice.role.praticien.hint': 'The whole practice: agenda, patients, files (notes, assessments, prescriptions, attachments).',
+  'settings.addDevice.role.secretariat.hint':
+    'The agenda, the practitioners, patients’ identity and contact details. Never the files: this device receives no key to notes, assessments, prescriptions or attachments, and the relay refuses them to it.',
+  'settings.addDevice.role.remplacant.hint':
+    "A practitioner's access, until the last day of the replacement. The day after, the relay refuses this device and it erases its copy of the practice.",
+  'settings.addDevice.lastDay': 'Last day of the replacement',
+  'settings.addDevice.lastDay.required': 'Give the last day of the replacement.',
   'settings.addDevice.accept': 'Same codes: add the device',
   'settings.addDevice.refuse': 'Different codes: refuse',
   'settings.addDevice.added': 'Device added: it is now receiving the practice data.',
@@ -571,6 +587,9 @@ export const en: Dictionary = {
   'update.apply': 'Update',
   'update.applying': 'Updating…',
   // --- patients-file: clinical file (notes, ordonnances, attachments) ---
+  'file.reserved': 'Reserved to practitioners',
+  'file.reserved.hint': "Notes, assessments, prescriptions, attachments and the file's consultations can be read on practitioners' devices only: this front-desk device does not receive their keys.",
+  'agendaUi.prescription.reserved': 'Prescription: reserved to practitioners',
   'file.title': 'Clinical file',
   'file.timeline': 'Sessions and assessments',
   'file.addNote': 'New session note',
@@ -817,6 +836,8 @@ export const en: Dictionary = {
     "Without the passkey, this device can only forget the practice: its keys and local data will be erased, and another device of the practice must add it again (Settings › Add a device). What has not reached the relay will be lost.",
   'lock.screen.lostPasskey.yes': 'Forget the practice on this device',
   'lock.screen.lostPasskey.no': 'Cancel',
+  'firstRun.ended':
+    'This device’s replacement at the practice “{name}” has ended: the relay now refuses it, and its keys and local data were erased. If the replacement is extended, have an administrator device of the practice add it again (choose “Join a practice”).',
   'firstRun.revoked':
     'This device was revoked from the practice “{name}” by one of its administrators: its keys and local data were erased. If it is to serve the practice again, choose “Join a practice” and have another device of the practice add it.',
   'firstRun.forgotten':

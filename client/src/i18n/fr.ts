@@ -108,6 +108,8 @@ export const fr = {
   'sync.refused': 'Refusé par le relais : {reason}',
   'sync.refusal.revoked': 'cet appareil a été révoqué par un administrateur du cabinet',
   'relayError.revoked': "Cet appareil a été révoqué par un administrateur du cabinet : il n'a plus accès au cabinet.",
+  'sync.refusal.ended': 'le remplacement de cet appareil est terminé',
+  'relayError.ended': "Le remplacement de cet appareil est terminé : il n'a plus accès au cabinet.",
   'sync.refusal.unauthorized': 'accès inconnu ou révoqué',
   'sync.refusal.space-not-found': 'cabinet inconnu de ce relais',
   'sync.refusal.forbidden': 'application non autorisée',
@@ -236,6 +238,9 @@ export const fr = {
   'settings.devices.this': 'Cet appareil',
   'settings.devices.admin': 'Administrateur',
   'settings.devices.role.praticien': 'Praticien',
+  'settings.devices.role.secretariat': 'Secrétariat',
+  'settings.devices.role.remplacant': 'Remplaçant',
+  'settings.devices.until': "jusqu'au {date} inclus",
   'settings.devices.added': 'ajouté le {date}',
   'settings.devices.seen': 'vu par le relais le {date} à {time}',
   'settings.devices.revokedOn': 'révoqué le {date}',
@@ -262,6 +267,17 @@ export const fr = {
   'settings.addDevice.scan.cancel': "Annuler",
   'settings.addDevice.scanned': "Le QR code a vérifié les clés du nouvel appareil : comparez tout de même les deux codes.",
   'settings.addDevice.admin': "Administrateur : cet appareil pourra ajouter et révoquer des appareils",
+  'settings.addDevice.role': 'Rôle de cet appareil',
+  'settings.addDevice.role.praticien': 'Praticien',
+  'settings.addDevice.role.secretariat': 'Secrétariat',
+  'settings.addDevice.role.remplacant': 'Remplaçant',
+  'settings.addDevice.role.praticien.hint': "Tout le cabinet : agenda, patients, dossiers (notes, bilans, ordonnances, pièces jointes).",
+  'settings.addDevice.role.secretariat.hint':
+    "L'agenda, les praticiens, l'identité et les coordonnées des patients. Jamais les dossiers : cet appareil ne reçoit aucune clé des notes, bilans, ordonnances ni pièces jointes, et le relais les lui refuse.",
+  'settings.addDevice.role.remplacant.hint':
+    "L'accès d'un praticien, jusqu'au dernier jour du remplacement. Le lendemain, le relais refuse cet appareil et il efface sa copie du cabinet.",
+  'settings.addDevice.lastDay': 'Dernier jour du remplacement',
+  'settings.addDevice.lastDay.required': 'Indiquez le dernier jour du remplacement.',
   'settings.addDevice.accept': "Codes identiques : ajouter l'appareil",
   'settings.addDevice.refuse': 'Codes différents : refuser',
   'settings.addDevice.added': 'Appareil ajouté : il reçoit maintenant les données du cabinet.',
@@ -617,6 +633,10 @@ export const fr = {
   'update.applying': 'Mise à jour…',
   // --- patients-file: clinical file (notes, ordonnances, attachments) ---
   'file.title': 'Dossier clinique',
+  'file.reserved': 'Réservé aux praticiens',
+  'file.reserved.hint':
+    "Notes, bilans, ordonnances, pièces jointes et consultations du dossier ne sont lisibles que sur les appareils des praticiens : celui-ci, du secrétariat, n'en reçoit pas les clés.",
+  'agendaUi.prescription.reserved': 'Ordonnance : réservé aux praticiens',
   'file.timeline': 'Séances et bilans',
   'file.addNote': 'Nouvelle note de séance',
   'file.addAssessment': 'Nouveau bilan',
@@ -868,6 +888,8 @@ export const fr = {
   'lock.screen.lostPasskey.no': 'Annuler',
   'firstRun.revoked':
     "Cet appareil a été révoqué du cabinet « {name} » par l'un de ses administrateurs : ses clés et ses données locales ont été effacées. S'il doit à nouveau servir au cabinet, choisissez « Rejoindre un cabinet » et faites-le ajouter depuis un autre appareil du cabinet.",
+  'firstRun.ended':
+    "Le remplacement de cet appareil au cabinet « {name} » est terminé : le relais le refuse désormais, et ses clés et ses données locales ont été effacées. Si le remplacement est prolongé, faites-le ajouter à nouveau depuis un appareil administrateur du cabinet (choisissez « Rejoindre un cabinet »).",
   'firstRun.forgotten':
     "Cet appareil a oublié le cabinet « {name} » (trop de codes PIN faux, ou clé d'accès perdue) : ses clés et ses données locales ont été effacées. Il doit être relié à nouveau : choisissez « Rejoindre un cabinet », et faites-le ajouter depuis un autre appareil du cabinet (Réglages › Ajouter un appareil).",
 } as const satisfies Record<string, Message>

@@ -31,6 +31,12 @@ export const RefusalReason = {
    * a 401 naming `revoked`): the device erases its copy of the practice and says why.
    */
   Revoked: 'revoked',
+  /**
+   * This device was a locum's, and the end date its administrator set has passed (close code
+   * 4411, or a 401 naming `ended`): like a revoked device, it erases its copy of the practice and
+   * says why (app/lock/device-session.ts).
+   */
+  Ended: 'ended',
 } as const
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
 

@@ -251,16 +251,22 @@ export class DeviceSession {
    * A revoked device erases its copy of the practice and says why (issue 19): as soon as the relay
    * refuses it as revoked (close code 4410, or a 401 naming `revoked`), whatever screen it shows.
    * What was not on the relay is lost with it: a revoked device's changes could not be sent anyway.
+   * A locum's device past its end date (4411, or a 401 naming `ended`) does the same, and says so:
+   * erased rather than locked, because the end date is the practice's word that this device holds
+   * its patients no longer (a locum's own phone, often), its changes could not reach the relay any
+   * more, and a locked copy nobody may open would be a copy to lose. An administrator who extends
+   * the replacement adds the device again.
    */
   private watchRevocation(practice: OpenPractice): void {
     this.unwatch?.()
     const { space } = practice
     const check = () => {
-      if (space.getSyncState().refusal !== RefusalReason.Revoked) return
+      const refusal = space.getSyncState().refusal
+      if (refusal !== RefusalReason.Revoked && refusal !== RefusalReason.Ended) return
       if (this.state.kind !== 'open' || this.state.practice.space !== space) return
       this.unwatch?.()
       this.unwatch = null
-      void this.forget('revoked')
+      void this.forget(refusal === RefusalReason.Ended ? 'ended' : 'revoked')
     }
     this.unwatch = space.subscribe(check)
     check()

@@ -6,10 +6,15 @@
 const KEY = 'tournee.forgotten'
 
 /**
- * Why a device forgot its practice: its lock (too many wrong PINs, a passkey lost for good), or an
- * administrator revoked it (the relay said so: RefusalReason.Revoked).
+ * Why a device forgot its practice: its lock (too many wrong PINs, a passkey lost for good), an
+ * administrator revoked it (the relay said so: RefusalReason.Revoked), or a locum's end date passed
+ * (RefusalReason.Ended).
  */
-export type ForgetReason = 'lock' | 'revoked'
+export type ForgetReason = 'lock' | 'revoked' | 'ended'
+
+export function isForgetReason(value: unknown): value is ForgetReason {
+  return value === 'lock' || value === 'revoked' || value === 'ended'
+}
 
 export interface Forgotten {
   readonly name: string
@@ -29,7 +34,7 @@ function parse(stored: string | null): Forgotten | null {
   if (stored === null) return null
   try {
     const value = JSON.parse(stored) as Partial<Forgotten> | null
-    if (value && typeof value.name === 'string' && (value.reason === 'lock' || value.reason === 'revoked')) return { name: value.name, reason: value.reason }
+    if (value && typeof value.name === 'string' && isForgetReason(value.reason)) return { name: value.name, reason: value.reason }
   } catch {
     // Not JSON: the plain name of a version before the reason.
   }

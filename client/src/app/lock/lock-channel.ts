@@ -3,7 +3,7 @@
  * all lock; one forgets the practice, the others close it at once (and let its databases be
  * deleted); the method changed in one, the others read it again. Unlocking is each tab's own.
  */
-import type { ForgetReason } from './forgotten-marker'
+import { isForgetReason, type ForgetReason } from './forgotten-marker'
 
 export type LockMessage =
   | { readonly type: 'lock' }
@@ -20,7 +20,7 @@ function isLockMessage(value: unknown): value is LockMessage {
   if (typeof value !== 'object' || value === null) return false
   const message = value as Record<string, unknown>
   if (message.type === 'lock' || message.type === 'changed') return true
-  return message.type === 'forgotten' && typeof message.practiceName === 'string' && (message.reason === undefined || message.reason === 'lock' || message.reason === 'revoked')
+  return message.type === 'forgotten' && typeof message.practiceName === 'string' && (message.reason === undefined || isForgetReason(message.reason))
 }
 
 /** The browser's channel between this app's tabs, or null without BroadcastChannel. */

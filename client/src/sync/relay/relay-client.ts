@@ -18,7 +18,7 @@
  * says what the person or the device can do about it.
  */
 import { isDigestWeight, type DigestName } from '../../../../shared/src/digest/digest-cipher'
-import { DIGEST_WEIGHT_HEADER, ENROLMENT_HEADER, ERROR_FIELD_HEADER, Paths, REVOKED_FIELD } from '../../../../shared/src/protocol/constants'
+import { DIGEST_WEIGHT_HEADER, ENROLMENT_HEADER, ERROR_FIELD_HEADER, Paths, REVOKED_FIELD, ENDED_FIELD } from '../../../../shared/src/protocol/constants'
 import { RelayError, RelayFailure, RefusalReason } from '../errors'
 
 export interface RelayTarget {
@@ -97,6 +97,7 @@ export class RelayClient {
     if (response.status === 200 || response.status === 204) return { kind: 'ok' }
     if (response.status === 404) return { kind: 'refused', reason: RefusalReason.SpaceNotFound }
     if (response.status === 401 && response.headers.get(ERROR_FIELD_HEADER) === REVOKED_FIELD) return { kind: 'refused', reason: RefusalReason.Revoked }
+    if (response.status === 401 && response.headers.get(ERROR_FIELD_HEADER) === ENDED_FIELD) return { kind: 'refused', reason: RefusalReason.Ended }
     const failure = failureOf(response.status)
     return isRefusal(failure) ? { kind: 'refused', reason: failure } : { kind: 'unreachable' }
   }

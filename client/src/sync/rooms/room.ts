@@ -120,6 +120,7 @@ const REFUSING_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
   [CloseCode.ProtocolMismatch.code, RefusalReason.ProtocolMismatch],
   [CloseCode.TooManyRooms.code, RefusalReason.TooManyRooms],
   [CloseCode.DeviceRevoked.code, RefusalReason.Revoked],
+  [CloseCode.AccessEnded.code, RefusalReason.Ended],
 ])
 
 const NO_GAPS: readonly WriterGap[] = []

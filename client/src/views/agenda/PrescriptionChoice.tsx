@@ -16,10 +16,13 @@ type Loaded = { status: 'loading' } | { status: 'ready'; prescriptions: readonly
  */
 export function PrescriptionChoice(props: { patientId: string; defaultValue: string | undefined; error: string | undefined }) {
   const { t, longDate } = useT()
-  const { docs } = usePractice()
+  const { docs, space } = usePractice()
   const { members } = usePatientMembers(props.patientId)
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' })
+  const readsClinical = space.readsClinical
   useEffect(() => {
+    // No clinical key on this device (secrétariat): the file is not asked for at all.
+    if (!readsClinical) return
     let live = true
     Promise.all(members.map((id) => docs.open(patientDocId(id)))).then(
       ([own, ...others]) => {
@@ -35,7 +38,16 @@ export function PrescriptionChoice(props: { patientId: string; defaultValue: str
     return () => {
       live = false
     }
-  }, [docs, members])
+  }, [docs, members, readsClinical])
+  if (!readsClinical) {
+    // The stored link is kept as it is; the person sees why there is no choice, not an error.
+    return (
+      <>
+        {props.defaultValue ? <input type="hidden" name="prescriptionId" value={props.defaultValue} /> : null}
+        <p className="field__hint">{t('agendaUi.prescription.reserved')}</p>
+      </>
+    )
+  }
   if (loaded.status !== 'ready' || loaded.prescriptions.length === 0) {
     return props.defaultValue ? <input type="hidden" name="prescriptionId" value={props.defaultValue} /> : null
   }

@@ -1,7 +1,8 @@
 import { useState } from 'react'
 import type { OpenPractice } from '../../sync/device/device'
-import type { Forgotten } from '../../app/lock/forgotten-marker'
+import type { ForgetReason, Forgotten } from '../../app/lock/forgotten-marker'
 import { useT } from '../../i18n'
+import type { MessageKey } from '../../i18n'
 import { CreatePracticeForm } from './CreatePracticeForm'
 import { JoinPracticeForm } from './JoinPracticeForm'
 
@@ -11,6 +12,13 @@ type Choice = 'none' | 'create' | 'join'
  * A device paired with no practice: create one, or join colleagues with a pairing code. A device
  * that forgot its practice (too many wrong PINs, a lost passkey) says so, naming it.
  */
+/** Why this device forgot its practice, in words (its name fills the message). */
+const forgottenKey = {
+  lock: 'firstRun.forgotten',
+  revoked: 'firstRun.revoked',
+  ended: 'firstRun.ended',
+} as const satisfies Record<ForgetReason, MessageKey>
+
 export function FirstRunScreen(props: { onOpened: (practice: OpenPractice) => void; forgotten?: Forgotten | null }) {
   const { t } = useT()
   const [choice, setChoice] = useState<Choice>('none')
@@ -21,7 +29,7 @@ export function FirstRunScreen(props: { onOpened: (practice: OpenPractice) => vo
         <h1>{t('firstRun.title')}</h1>
         {props.forgotten ? (
           <p className="first-run__forgotten" role="alert">
-            {t(props.forgotten.reason === 'revoked' ? 'firstRun.revoked' : 'firstRun.forgotten', { name: props.forgotten.name })}
+            {t(forgottenKey[props.forgotten.reason], { name: props.forgotten.name })}
           </p>
         ) : null}
         <p>{t('firstRun.intro')}</p>

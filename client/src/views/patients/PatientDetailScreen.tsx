@@ -12,6 +12,7 @@ import { DuplicateBanner } from './DuplicateBanner'
 import { EditPatientForm } from './EditPatientForm'
 import { formatNir, formatPhone } from './patient-form'
 import { PatientClinicalFile } from './file/PatientClinicalFile'
+import { ClinicalReserved } from './file/ClinicalReserved'
 import { PatientAppointments } from './PatientAppointments'
 import { PatientHistory } from './PatientHistory'
 
@@ -22,6 +23,8 @@ import { PatientHistory } from './PatientHistory'
 export function PatientDetailScreen(props: { patientId: string }) {
   const { t } = useT()
   const directory = useDirectory()
+  // A role without the clinical keys (secrétariat) sees where the file is, never opens it.
+  const { space } = usePractice()
   const { patientId } = props
   const read = useCallback((doc: Y.Doc) => getPatient(doc, patientId) ?? null, [patientId])
   const patient = useDocSnapshot(directory, read)
@@ -47,7 +50,7 @@ export function PatientDetailScreen(props: { patientId: string }) {
       ) : (
         <PatientIdentity directory={directory} patient={patient} />
       )}
-      {patient ? <PatientClinicalFile patientId={patientId} /> : null}
+      {patient ? space.readsClinical ? <PatientClinicalFile patientId={patientId} /> : <ClinicalReserved /> : null}
     </div>
   )
 }

@@ -73,7 +73,9 @@ export function DevicesSection(props: { devices: ReturnType<typeof usePracticeDe
                 <span className="settings-list__detail">
                 {[
                   memberOf(d),
-                  t('settings.devices.role.praticien'),
+                  t(`settings.devices.role.${d.role}`),
+                  // `until` is the midnight after the last day (device-grant.ts): the last day is the one before.
+                  d.until === undefined ? null : t('settings.devices.until', { date: dateOf(d.until - 1) }),
                   t('settings.devices.added', { date: dateOf(d.addedAt) }),
                   seenText(registry.lastSeen.get(d.id)),
                   d.revokedAt !== null ? t('settings.devices.revokedOn', { date: dateOf(d.revokedAt) }) : null,

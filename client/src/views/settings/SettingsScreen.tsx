@@ -14,6 +14,9 @@ import { RadioGroup, TextField } from '../form/fields'
 import type { StorageStatus } from '../../sync/device/durable-storage'
 import { describeStorage } from './storage-text'
 import { QrScanner } from '../pairing/QrScanner'
+import { DateField } from '../form/DateField'
+import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
+import { readGrant } from './device-grant'
 import { WorkingHoursSection } from './WorkingHoursSection'
 import { AbsencesSection } from './AbsencesSection'
 import { DevicesSection } from './DevicesSection'
@@ -57,13 +60,17 @@ type AddDevice =
  */
 function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
   const translator = useT()
-  const { t } = translator
+  const { t, timeZone } = translator
   const { record } = usePractice()
   const device = useDeviceApi()
   const titleId = useId()
   const [state, setState] = useState<AddDevice>({ stage: 'enter', failure: null, notice: null })
   // Most practices are one or two practitioners' devices: each may add and revoke by default.
   const [admin, setAdmin] = useState(true)
+  // What the new device may read: its keys follow (shared/src/crypto/space-keys.ts), and the relay.
+  const [role, setRole] = useState<DeviceRole>(DeviceRole.Practitioner)
+  const [lastDay, setLastDay] = useState<string | null>(null)
+  const [lastDayMissing, setLastDayMissing] = useState(false)
 
   async function claim(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -98,10 +105,16 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
     void claimWith(qr)
   }
 
-  async function decide(claimed: ClaimedPairing, accept: boolean, admin: boolean) {
+  async function decide(claimed: ClaimedPairing, accept: boolean) {
+    const reading = readGrant({ role, admin, lastDay }, timeZone)
+    if (accept && !reading.ok) {
+      setLastDayMissing(true)
+      return
+    }
+    setLastDayMissing(false)
     setState({ stage: 'confirm', claimed, busy: true, failure: null })
     try {
-      await (accept ? claimed.accept({ admin }) : claimed.refuse())
+      await (accept && reading.ok ? claimed.accept(reading.grant) : claimed.refuse())
       if (accept) props.onAdded()
       setState({ stage: 'enter', failure: null, notice: t(accept ? 'settings.addDevice.added' : 'settings.addDevice.refused') })
     } catch (error) {
@@ -126,15 +139,34 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
             <p className="field__hint">{t('settings.addDevice.confirmation.hint')}</p>
             {state.claimed.scanned ? <p className="field__hint">{t('settings.addDevice.scanned')}</p> : null}
           </div>
-          <label className="check">
-            <input type="checkbox" checked={admin} onChange={(event) => setAdmin(event.currentTarget.checked)} />
-            <span>{t('settings.addDevice.admin')}</span>
-          </label>
+          <RadioGroup
+            legend={t('settings.addDevice.role')}
+            name="deviceRole"
+            value={role}
+            onChange={(value) => setRole(value as DeviceRole)}
+            choices={[DeviceRole.Practitioner, DeviceRole.Secretariat, DeviceRole.Locum].map((value) => ({ value, label: t(`settings.addDevice.role.${value}`) }))}
+          />
+          <p className="field__hint">{t(`settings.addDevice.role.${role}.hint`)}</p>
+          {role === DeviceRole.Locum ? (
+            <DateField
+              label={t('settings.addDevice.lastDay')}
+              name="lastDay"
+              value={lastDay}
+              onValueChange={(date) => setLastDay(date)}
+              error={lastDayMissing ? t('settings.addDevice.lastDay.required') : undefined}
+            />
+          ) : null}
+          {role === DeviceRole.Practitioner ? (
+            <label className="check">
+              <input type="checkbox" checked={admin} onChange={(event) => setAdmin(event.currentTarget.checked)} />
+              <span>{t('settings.addDevice.admin')}</span>
+            </label>
+          ) : null}
           <div className="form__actions">
-            <button className="button button--primary" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, true, admin)}>
+            <button className="button button--primary" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, true)}>
               {t('settings.addDevice.accept')}
             </button>
-            <button className="button" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, false, admin)}>
+            <button className="button" type="button" disabled={state.busy} onClick={() => void decide(state.claimed, false)}>
               {t('settings.addDevice.refuse')}
             </button>
           </div>
