@@ -219,6 +219,33 @@ describe('DeviceSession', () => {
     })
   })
 
+  it('erases a locum’s device once the relay says its replacement ended, and says so, also after a reload', async () => {
+    const storage = memoryStorage()
+    const api = fakeApi()
+    const locum = practice()
+    let refusal: string | null = null
+    const listeners = new Set<() => void>()
+    Object.assign(locum.space, {
+      getSyncState: () => ({ refusal }),
+      subscribe: (listener: () => void) => {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+    })
+    const session = new DeviceSession({ kind: 'first-run' }, api, { marker: forgottenMarker(storage) })
+    session.opened(locum)
+    refusal = 'ended'
+    listeners.forEach((l) => l())
+    expect(session.getSnapshot()).toEqual({ kind: 'first-run', forgotten: { name: 'Cabinet des Lilas', reason: 'ended' } })
+    locum.release()
+    await vi.waitFor(() => expect(api.calls).toEqual(['forget S']))
+    expect(locum.destroyed()).toBe(true)
+    expect(new DeviceSession({ kind: 'first-run' }, api, { marker: forgottenMarker(storage) }).getSnapshot()).toEqual({
+      kind: 'first-run',
+      forgotten: { name: 'Cabinet des Lilas', reason: 'ended' },
+    })
+  })
+
   it("follows the other tabs: a lock locks every tab, a forgotten practice closes everywhere", async () => {
     const [one, two] = channels()
     const a = openSession(fakeApi(), { channel: one })
