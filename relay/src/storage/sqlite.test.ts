@@ -100,6 +100,29 @@ describe('SqliteStorage specifics', () => {
     }
   })
 
+  it('migrates a version-4 database: its devices, registered before roles, are praticiens with no end date', async () => {
+    const dataDir = tempFolder()
+    await new SqliteStorage({ dataDir }).close()
+    // Version 4 as the relay wrote it: the devices table without role nor until_at, a device in it.
+    const v4 = new Database(join(dataDir, SQLITE_FILE_NAME))
+    v4.exec(`
+      ALTER TABLE devices DROP COLUMN role;
+      ALTER TABLE devices DROP COLUMN until_at;
+      INSERT INTO spaces (space_id, credential_hash, created_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0);
+      INSERT INTO devices (space_id, device_id, credential_hash, added_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', 'tabletteAAAA', x'0101', 1);
+    `)
+    v4.pragma('user_version = 4')
+    v4.close()
+    const storage = new SqliteStorage({ dataDir })
+    expect(await storage.findDevice('spaceAAAAAAAAAAAAAAAAA', new Uint8Array([1, 1]))).toEqual({ deviceId: 'tabletteAAAA', revoked: false, role: 'praticien', until: null })
+    await storage.close()
+    const db = new Database(join(dataDir, SQLITE_FILE_NAME))
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    // The role is checked by the database too: no other value can be written.
+    expect(() => db.exec(`UPDATE devices SET role = 'admin'`)).toThrow(/CHECK/)
+    db.close()
+  })
+
   it('writes its schema version into a new database', async () => {
     const dataDir = tempFolder()
     await new SqliteStorage({ dataDir }).close()

@@ -51,6 +51,13 @@ describe('BackgroundPass', () => {
     expect(pass.window()).toEqual(['agenda/2026-12', 'agenda/2026-10', 'files/3'])
   })
 
+  it('never wants a room this device’s keys do not read (a secretary’s: no file shard)', () => {
+    const pass = new BackgroundPass('2026-11-22', startup, 5, (room) => !room.startsWith('files/'))
+    pass.setIndex(index)
+    pass.restart()
+    expect(pass.window()).toEqual(['agenda/2026-12', 'agenda/2026-10', 'agenda/2019-03'])
+  })
+
   it('refuses a concurrency that is not a positive integer', () => {
     expect(() => new BackgroundPass('2026-11-22', startup, 0)).toThrow(RangeError)
   })
