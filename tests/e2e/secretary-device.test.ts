@@ -5,7 +5,9 @@
  * file as « Réservé aux praticiens » (never an error); B's IndexedDB holds no clinical key — none
  * of the keys stored anywhere in its origin opens what the clinical keys seal, and no byte string
  * in it is the root secret or the clinical tier's — and a raw WebSocket with B's credential to the
- * patient's file room is closed by the relay with 4403, while the main room opens.
+ * patient's file room is closed by the relay with 4403, while the main room opens. Then a third
+ * device, added as « Remplaçant » with its last day, reads the file; Réglages › Appareils shows each
+ * role. (A locum refused after its last day needs the relay's clock: tests/locum-end.test.ts.)
  *
  * Run with `npx vite build && npx vitest run --project e2e tests/e2e/secretary-device.test.ts`.
  */
@@ -151,6 +153,13 @@ describe.sequential('a secretary’s device, in Chromium', () => {
   const setup = useTwoDevices()
   const shared: { patientId: string | null; paired: boolean } = { patientId: null, paired: false }
 
+  function deviceRows(page: Page): Promise<string[]> {
+    return page
+      .getByRole('list', { name: 'Appareils du cabinet' })
+      .getByRole('listitem')
+      .evaluateAll((items) => items.map((item) => (item.querySelector('.settings-list__main')?.textContent ?? '').replace(/\s+/g, ' ').trim()))
+  }
+
   it('1. A books the patient today and opens the file; B is added as « Secrétariat »', async () => {
     const { a, b } = setup()
     await createPractice(a.page, PRACTICE)
@@ -163,7 +172,7 @@ describe.sequential('a secretary’s device, in Chromium', () => {
     await nav(a.page, 'Agenda').click()
     await addAppointment(a.page, { start: '10:00', patient: PATIENT.display })
 
-    await acceptDevice(a.page, await showJoiningCode(b.page), b.page, 'Secrétariat')
+    await acceptDevice(a.page, await showJoiningCode(b.page), b.page, { role: 'Secrétariat' })
     await chooseMember(b.page, PRACTICE.practitioner)
     shared.paired = true
   })
@@ -222,5 +231,37 @@ describe.sequential('a secretary’s device, in Chromium', () => {
     expect(await rawSocket(b.page, `${wsBase}/${await blindRoomName(keys, MAIN_ROOM)}`, secretary)).toEqual({ opened: true, code: null })
     // A praticien's credential on the same file room is let in.
     expect(await rawSocket(a.page, `${wsBase}/${await blindRoomName(keysOfRoom(keys, fileRoom), fileRoom)}`, await credentialOf(a.page))).toEqual({ opened: true, code: null })
+  })
+
+  it('5. a third device added as « Remplaçant » (its last day asked first) reads the file; Réglages lists each role', async () => {
+    const { a, openDevice } = setup()
+    need(shared.paired, 'B paired as a secretary (step 1)')
+    const c = await openDevice('C')
+    const code = await showJoiningCode(c.page)
+    // Without its last day, a locum is not added: the form says what is missing, nothing is sealed.
+    await nav(a.page, 'Réglages').click()
+    const section = a.page.getByRole('region', { name: 'Ajouter un appareil' })
+    await section.getByLabel('Code affiché sur le nouvel appareil').fill(code)
+    await section.getByRole('button', { name: 'Continuer' }).click()
+    await section.getByRole('radiogroup', { name: 'Rôle de cet appareil' }).getByLabel('Remplaçant', { exact: true }).check()
+    expect(await section.getByLabel(/^Administrateur/).count(), 'a locum is never an administrator').toBe(0)
+    await section.getByRole('button', { name: "Codes identiques : ajouter l'appareil" }).click()
+    await section.getByText('Indiquez le dernier jour du remplacement.').waitFor()
+    // A last day far ahead: the relay's clock is the machine's, never before it on any day the suite runs.
+    await section.getByLabel('Dernier jour du remplacement').fill('31/12/2099')
+    await section.getByRole('button', { name: "Codes identiques : ajouter l'appareil" }).click()
+    await section.getByText('Appareil ajouté').waitFor({ timeout: 20_000 })
+    await chooseMember(c.page, PRACTICE.practitioner)
+
+    await nav(c.page, 'Patients').click()
+    await c.page.getByRole('list', { name: 'Liste des patients' }).getByRole('link', { name: new RegExp(PATIENT.display) }).click({ timeout: 20_000 })
+    await c.page.getByRole('heading', { level: 3, name: 'Consultations du dossier' }).waitFor({ timeout: 20_000 })
+    expect(await c.page.getByText('Réservé aux praticiens', { exact: true }).count()).toBe(0)
+
+    await eventually(() => deviceRows(a.page), 'three devices on A').toHaveLength(3)
+    const rows = await deviceRows(a.page)
+    expect(rows.filter((row) => row.includes('Secrétariat'))).toHaveLength(1)
+    expect(rows.filter((row) => row.includes('Remplaçant') && row.includes("jusqu'au 31 décembre 2099 inclus"))).toHaveLength(1)
+    expect(rows.filter((row) => row.includes('Cet appareil') && row.includes('Praticien') && row.includes('Administrateur'))).toHaveLength(1)
   })
 })

@@ -233,6 +233,7 @@ export const en: Dictionary = {
     "A practitioner's access, until the last day of the replacement. The day after, the relay refuses this device and it erases its copy of the practice.",
   'settings.addDevice.lastDay': 'Last day of the replacement',
   'settings.addDevice.lastDay.required': 'Give the last day of the replacement.',
+  'settings.addDevice.lastDay.past': 'The last day of the replacement cannot be already past.',
   'settings.addDevice.accept': 'Same codes: add the device',
   'settings.addDevice.refuse': 'Different codes: refuse',
   'settings.addDevice.added': 'Device added: it is now receiving the practice data.',

@@ -278,6 +278,7 @@ export const fr = {
     "L'accès d'un praticien, jusqu'au dernier jour du remplacement. Le lendemain, le relais refuse cet appareil et il efface sa copie du cabinet.",
   'settings.addDevice.lastDay': 'Dernier jour du remplacement',
   'settings.addDevice.lastDay.required': 'Indiquez le dernier jour du remplacement.',
+  'settings.addDevice.lastDay.past': "Le dernier jour du remplacement ne peut pas être déjà passé.",
   'settings.addDevice.accept': "Codes identiques : ajouter l'appareil",
   'settings.addDevice.refuse': 'Codes différents : refuser',
   'settings.addDevice.added': 'Appareil ajouté : il reçoit maintenant les données du cabinet.',

@@ -59,22 +59,24 @@ export async function confirmationShown(page: Page): Promise<string> {
   return ((await shown.textContent()) ?? '').replace(/\s/g, '')
 }
 
-/** The roles « Ajouter un appareil » offers, as the radio buttons name them. */
-export type RoleLabel = 'Praticien' | 'Secrétariat' | 'Remplaçant'
+/** The roles « Ajouter un appareil » offers, as the radio buttons name them; a locum's last day as typed ('31/12/2099'). */
+export type DeviceGrant = { role: 'Praticien' | 'Secrétariat' } | { role: 'Remplaçant'; lastDay: string }
 
 /**
  * The administrator's page types `code` in Réglages › Ajouter un appareil and reads the six digits;
  * when the joining page is a browser page too, they must be the ones it shows, as a person checks
- * before accepting; it chooses `role` (Praticien by default: the form's default). Returns the digits.
+ * before accepting; it chooses the role of `grant` (Praticien by default: the form's default).
+ * Returns the digits.
  */
-export async function acceptDevice(adminPage: Page, code: string, joiningPage?: Page, role?: RoleLabel): Promise<string> {
+export async function acceptDevice(adminPage: Page, code: string, joiningPage?: Page, grant?: DeviceGrant): Promise<string> {
   await nav(adminPage, 'Réglages').click()
   const section = adminPage.getByRole('region', { name: 'Ajouter un appareil' })
   await section.getByLabel('Code affiché sur le nouvel appareil').fill(code)
   await section.getByRole('button', { name: 'Continuer' }).click()
   const digits = await confirmationShown(adminPage)
   if (joiningPage) expect(await confirmationShown(joiningPage)).toBe(digits)
-  if (role) await section.getByRole('radiogroup', { name: 'Rôle de cet appareil' }).getByLabel(role, { exact: true }).check()
+  if (grant) await section.getByRole('radiogroup', { name: 'Rôle de cet appareil' }).getByLabel(grant.role, { exact: true }).check()
+  if (grant?.role === 'Remplaçant') await section.getByLabel('Dernier jour du remplacement').fill(grant.lastDay)
   await section.getByRole('button', { name: "Codes identiques : ajouter l'appareil" }).click()
   await section.getByText('Appareil ajouté').waitFor({ timeout: SYNC_TIMEOUT })
   return digits

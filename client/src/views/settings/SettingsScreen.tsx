@@ -17,6 +17,7 @@ import { QrScanner } from '../pairing/QrScanner'
 import { DateField } from '../form/DateField'
 import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
 import { readGrant } from './device-grant'
+import { todayIn } from '../../../../shared/src/model/dates'
 import { WorkingHoursSection } from './WorkingHoursSection'
 import { AbsencesSection } from './AbsencesSection'
 import { DevicesSection } from './DevicesSection'
@@ -61,7 +62,7 @@ type AddDevice =
 function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
   const translator = useT()
   const { t, timeZone } = translator
-  const { record } = usePractice()
+  const { record, clock } = usePractice()
   const device = useDeviceApi()
   const titleId = useId()
   const [state, setState] = useState<AddDevice>({ stage: 'enter', failure: null, notice: null })
@@ -70,7 +71,7 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
   // What the new device may read: its keys follow (shared/src/crypto/space-keys.ts), and the relay.
   const [role, setRole] = useState<DeviceRole>(DeviceRole.Practitioner)
   const [lastDay, setLastDay] = useState<string | null>(null)
-  const [lastDayMissing, setLastDayMissing] = useState(false)
+  const [lastDayProblem, setLastDayProblem] = useState<'missing' | 'past' | null>(null)
 
   async function claim(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -106,12 +107,12 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
   }
 
   async function decide(claimed: ClaimedPairing, accept: boolean) {
-    const reading = readGrant({ role, admin, lastDay }, timeZone)
+    const reading = readGrant({ role, admin, lastDay }, timeZone, todayIn(timeZone, clock))
     if (accept && !reading.ok) {
-      setLastDayMissing(true)
+      setLastDayProblem(reading.problem)
       return
     }
-    setLastDayMissing(false)
+    setLastDayProblem(null)
     setState({ stage: 'confirm', claimed, busy: true, failure: null })
     try {
       await (accept && reading.ok ? claimed.accept(reading.grant) : claimed.refuse())
@@ -153,7 +154,7 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
               name="lastDay"
               value={lastDay}
               onValueChange={(date) => setLastDay(date)}
-              error={lastDayMissing ? t('settings.addDevice.lastDay.required') : undefined}
+              error={lastDayProblem === null ? undefined : t(lastDayProblem === 'past' ? 'settings.addDevice.lastDay.past' : 'settings.addDevice.lastDay.required')}
             />
           ) : null}
           {role === DeviceRole.Practitioner ? (

@@ -10,18 +10,21 @@ describe('the grant « Ajouter un appareil » makes', () => {
     expect(locumUntil('2027-03-27', 'Europe/Paris')).toBe(Date.UTC(2027, 2, 27, 23, 0))
   })
 
-  it('asks a locum’s last day, and makes no locum, secretary, nor anything but a praticien an administrator', () => {
-    expect(readGrant({ role: DeviceRole.Locum, admin: true, lastDay: null }, 'Europe/Paris')).toEqual({ ok: false, field: 'lastDay' })
-    expect(readGrant({ role: DeviceRole.Locum, admin: true, lastDay: '2027-02-30' }, 'Europe/Paris')).toEqual({ ok: false, field: 'lastDay' })
-    expect(readGrant({ role: DeviceRole.Locum, admin: true, lastDay: '2027-02-28' }, 'Europe/Paris')).toEqual({
+  it('asks a locum’s last day, today or later, and makes no locum, secretary, nor anything but a praticien an administrator', () => {
+    const today = '2027-02-01'
+    expect(readGrant({ role: DeviceRole.Locum, admin: true, lastDay: null }, 'Europe/Paris', today)).toEqual({ ok: false, field: 'lastDay', problem: 'missing' })
+    expect(readGrant({ role: DeviceRole.Locum, admin: true, lastDay: '2027-02-30' }, 'Europe/Paris', today)).toEqual({ ok: false, field: 'lastDay', problem: 'missing' })
+    expect(readGrant({ role: DeviceRole.Locum, admin: false, lastDay: '2027-01-31' }, 'Europe/Paris', today)).toEqual({ ok: false, field: 'lastDay', problem: 'past' })
+    expect(readGrant({ role: DeviceRole.Locum, admin: false, lastDay: today }, 'Europe/Paris', today)).toMatchObject({ ok: true })
+    expect(readGrant({ role: DeviceRole.Locum, admin: true, lastDay: '2027-02-28' }, 'Europe/Paris', today)).toEqual({
       ok: true,
       grant: { role: DeviceRole.Locum, admin: false, until: Date.UTC(2027, 1, 28, 23, 0) },
     })
-    expect(readGrant({ role: DeviceRole.Secretariat, admin: true, lastDay: '2027-02-28' }, 'Europe/Paris')).toEqual({
+    expect(readGrant({ role: DeviceRole.Secretariat, admin: true, lastDay: '2027-02-28' }, 'Europe/Paris', today)).toEqual({
       ok: true,
       grant: { role: DeviceRole.Secretariat, admin: false, until: null },
     })
-    expect(readGrant({ role: DeviceRole.Practitioner, admin: true, lastDay: null }, 'Europe/Paris')).toEqual({
+    expect(readGrant({ role: DeviceRole.Practitioner, admin: true, lastDay: null }, 'Europe/Paris', today)).toEqual({
       ok: true,
       grant: { role: DeviceRole.Practitioner, admin: true, until: null },
     })

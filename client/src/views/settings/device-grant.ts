@@ -15,16 +15,21 @@ export interface GrantChoice {
   readonly lastDay: string | null
 }
 
-export type GrantReading = { readonly ok: true; readonly grant: DeviceGrantOptions } | { readonly ok: false; readonly field: 'lastDay' }
+/** `missing`: no valid date; `past`: a last day before today, which would add a device already refused. */
+export type GrantReading =
+  | { readonly ok: true; readonly grant: DeviceGrantOptions }
+  | { readonly ok: false; readonly field: 'lastDay'; readonly problem: 'missing' | 'past' }
 
 /** The instant a locum's access ends: the start of the day after `lastDay`, in `timeZone`. */
 export function locumUntil(lastDay: string, timeZone: string): number {
   return toInstant(joinDateTime(addDays(lastDay, 1), '00:00'), timeZone)
 }
 
-export function readGrant(choice: GrantChoice, timeZone: string): GrantReading {
+/** `today`: the practice's date on this device ('YYYY-MM-DD'). */
+export function readGrant(choice: GrantChoice, timeZone: string, today: string): GrantReading {
   if (choice.role === DeviceRole.Locum) {
-    if (choice.lastDay === null || !isLocalDate(choice.lastDay)) return { ok: false, field: 'lastDay' }
+    if (choice.lastDay === null || !isLocalDate(choice.lastDay)) return { ok: false, field: 'lastDay', problem: 'missing' }
+    if (choice.lastDay < today) return { ok: false, field: 'lastDay', problem: 'past' }
     return { ok: true, grant: { role: DeviceRole.Locum, admin: false, until: locumUntil(choice.lastDay, timeZone) } }
   }
   // Only a praticien administers: it alone holds every key to seal to the devices it adds.
