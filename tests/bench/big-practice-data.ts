@@ -30,7 +30,8 @@ import { seedDemo, type DemoSize } from './seed-demo'
 /** Bump when what is seeded changes shape (generator, model, storage): old folders are ignored. */
 // 2: a compaction writes a big snapshot as chunks (the directory: ≈30 entries, was one of 15.5 MB).
 // 3: the chunks written in Yjs's client order (the data of 2 loses structs when merged).
-const CACHE_FORMAT = 3
+// 4: keys by tier and room ids carrying their tier (issue 19): the data of 3 no longer opens.
+const CACHE_FORMAT = 4
 
 export type BigPracticeSize = DemoSize
 

@@ -18,6 +18,7 @@ import * as Y from 'yjs'
 import { deriveSpaceKeys } from '../../../shared/src/crypto/space-keys'
 import { randomBytes, randomId } from '../../../shared/src/crypto/base64url'
 import { blindDocId, encryptUpdate } from '../../../shared/src/envelope/entry-cipher'
+import { keysOfRoom } from '../../../shared/src/space/room-keys'
 import { ENTRIES_KEY, Envelope } from '../../../shared/src/envelope/envelope'
 import { addAttachment, addPrescription, listAttachments, listNotes, listPrescriptions } from '../../../shared/src/model/patient-file'
 import { initPractice } from '../../../shared/src/model/directory'
@@ -89,13 +90,15 @@ export async function runPatientFile(options: PatientFileOptions, log: (line: st
   const keys = await deriveSpaceKeys(spaceId, randomBytes(32))
   // One envelope holding every file: a file shard holds a sixteenth of them, so this is the worst case.
   const room = 'files/0' as const
+  // A file shard's entries are under the clinical tier's key (shared/src/space/room-keys.ts).
+  const roomKeys = keysOfRoom(keys, room)
   const source = new Y.Doc({ gc: true })
   const plaintext = new Map<string, Uint8Array>()
   const entries: { d: string; c: Uint8Array }[] = []
   for (const [docId, doc] of docs) {
     const update = Y.encodeStateAsUpdate(doc)
     plaintext.set(docId, update)
-    entries.push({ d: await blindDocId(keys, docId), c: await encryptUpdate(keys, room, docId, update) })
+    entries.push({ d: await blindDocId(roomKeys, docId), c: await encryptUpdate(roomKeys, room, docId, update) })
   }
   source.getArray(ENTRIES_KEY).push(entries)
   const fileBytes = written.patientDocIds.map((id) => plaintext.get(id)!.byteLength)
@@ -105,7 +108,7 @@ export async function runPatientFile(options: PatientFileOptions, log: (line: st
   // A device that loaded this envelope (from IndexedDB, or the relay) and opens files one by one.
   const deviceEnvelope = new Y.Doc({ gc: true })
   Y.applyUpdate(deviceEnvelope, Y.encodeStateAsUpdate(source))
-  const envelope = new Envelope(deviceEnvelope, keys, room, { compactDelayMs: 3_600_000 })
+  const envelope = new Envelope(deviceEnvelope, roomKeys, room, { compactDelayMs: 3_600_000 })
   const ours: number[] = []
   const floor: number[] = []
   const opens = Math.min(options.opens, written.patientDocIds.length)
