@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { OpenPractice, PracticeRecord } from '../../sync/device/device'
 import type { LockSummary, PinAttempt } from '../../sync/device/lock/device-lock'
 import { onDropPageCaches } from '../../state/page-caches'
-import { DeviceSession, type SessionApi } from './device-session'
+import { DeviceSession, LOCUM_END_CHECK_MS, type SessionApi } from './device-session'
 import { forgottenMarker } from './forgotten-marker'
 import type { LockChannel, LockMessage } from './lock-channel'
 
@@ -16,14 +16,14 @@ const RECORD: PracticeRecord = { spaceId: 'S', relayUrl: 'http://relay', practic
 const PIN_LOCK: LockSummary = { method: 'pin', prf: false, setAt: 0, failures: 0, retryAt: null }
 
 /** A practice whose destroy() is watched and can be held open. */
-function practice(): OpenPractice & { destroyed: () => boolean; release: () => void } {
+function practice(record: PracticeRecord = RECORD): OpenPractice & { destroyed: () => boolean; release: () => void } {
   let destroyed = false
   let release = () => undefined as void
   const closing = new Promise<void>((resolve) => {
     release = resolve
   })
   return {
-    record: RECORD,
+    record,
     space: {
       destroy: async () => {
         await closing
@@ -244,6 +244,36 @@ describe('DeviceSession', () => {
       kind: 'first-run',
       forgotten: { name: 'Cabinet des Lilas', reason: 'ended' },
     })
+  })
+
+  it('erases a locum’s device kept offline once its own clock passes the end date, checked every minute', async () => {
+    vi.useFakeTimers()
+    try {
+      const storage = memoryStorage()
+      const api = fakeApi()
+      const T0 = Date.UTC(2027, 2, 31, 21, 58)
+      let now = T0
+      const until = T0 + 90_000
+      const locum = practice({ ...RECORD, role: 'remplacant', until })
+      const session = new DeviceSession({ kind: 'first-run' }, api, { marker: forgottenMarker(storage), now: () => now })
+      session.opened(locum)
+      expect(session.getSnapshot().kind).toBe('open')
+      now = until - 1
+      await vi.advanceTimersByTimeAsync(LOCUM_END_CHECK_MS)
+      expect(session.getSnapshot().kind, 'not before its end').toBe('open')
+      now = until
+      await vi.advanceTimersByTimeAsync(LOCUM_END_CHECK_MS)
+      expect(session.getSnapshot()).toEqual({ kind: 'first-run', forgotten: { name: 'Cabinet des Lilas', reason: 'ended' } })
+      locum.release()
+      await vi.waitFor(() => expect(api.calls).toEqual(['forget S']))
+      // Opened again past its end (a locked device unlocked, a reload): erased at once.
+      const late = practice({ ...RECORD, role: 'remplacant', until })
+      const again = new DeviceSession({ kind: 'open', practice: late }, fakeApi(), { marker: forgottenMarker(memoryStorage()), now: () => now })
+      expect(again.getSnapshot()).toMatchObject({ kind: 'first-run', forgotten: { reason: 'ended' } })
+      late.release()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it("follows the other tabs: a lock locks every tab, a forgotten practice closes everywhere", async () => {

@@ -51,7 +51,15 @@ export interface SessionOptions {
   readonly channel?: LockChannel | null
   /** How long after locking the practice is closed if the lock screen has not said it is up. */
   readonly closeAfterMs?: number
+  /** The device's clock (default Date.now): a locum's end of access is compared with it offline too. */
+  readonly now?: () => number
 }
+
+/**
+ * How often an open locum's device compares its end of access with its own clock: the relay's word
+ * ends it online (4411, 401 `ended`); this ends it on a device kept offline past that date.
+ */
+export const LOCUM_END_CHECK_MS = 60_000
 
 type Closable = OpenPractice['space']
 
@@ -255,20 +263,31 @@ export class DeviceSession {
    * erased rather than locked, because the end date is the practice's word that this device holds
    * its patients no longer (a locum's own phone, often), its changes could not reach the relay any
    * more, and a locked copy nobody may open would be a copy to lose. An administrator who extends
-   * the replacement adds the device again.
+   * the replacement adds the device again. Offline, the device's own clock ends it (checked at
+   * opening and every LOCUM_END_CHECK_MS): a device kept offline does not keep the files past the
+   * date; a clock set back delays it on that device only, never at the relay.
    */
   private watchRevocation(practice: OpenPractice): void {
     this.unwatch?.()
     const { space } = practice
+    const { until } = practice.record
+    const now = this.options.now ?? Date.now
     const check = () => {
       const refusal = space.getSyncState().refusal
-      if (refusal !== RefusalReason.Revoked && refusal !== RefusalReason.Ended) return
+      const reason: ForgetReason | null =
+        refusal === RefusalReason.Revoked ? 'revoked' : refusal === RefusalReason.Ended || (until !== null && now() >= until) ? 'ended' : null
+      if (reason === null) return
       if (this.state.kind !== 'open' || this.state.practice.space !== space) return
       this.unwatch?.()
       this.unwatch = null
-      void this.forget(refusal === RefusalReason.Ended ? 'ended' : 'revoked')
+      void this.forget(reason)
     }
-    this.unwatch = space.subscribe(check)
+    const unsubscribe = space.subscribe(check)
+    const timer = until === null ? null : setInterval(check, LOCUM_END_CHECK_MS)
+    this.unwatch = () => {
+      unsubscribe()
+      if (timer !== null) clearInterval(timer)
+    }
     check()
   }
 
