@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice } from '../client/src/sync/device/device'
+import { createPractice } from '../client/src/sync/device/device'
 import { fixedClock } from '../shared/src/model/actor'
 import { listFileOpenings, recordFileOpening } from '../shared/src/model/access-log'
 import { toInstant } from '../shared/src/model/dates'
@@ -17,6 +17,7 @@ import { writeTestPractice } from './helpers/practice-shown'
 import { actorOf } from './helpers/relay-fixture'
 import { TEST_TIME_ZONE, TEST_TODAY } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -35,7 +36,7 @@ describe('the access log of a patient file on two devices', () => {
       ),
     )
     const { patientId } = await writeTestPractice(a, ['Lemoine'])
-    const b = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), fixture.device('domicile')))
+    const b = await track(joinWith(await pairingTicket(a.record.spaceId, envA), fixture.device('domicile')))
     const fileA = await a.space.openDoc(patientDocId(patientId))
     const fileB = await b.space.openDoc(patientDocId(patientId))
 

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, getPairingCode, type OpenPractice } from '../client/src/sync/device/device'
 import { AttachmentUnavailableError } from '../client/src/sync/errors'
 import { AttachmentIntegrityError, sha256Hex } from '../shared/src/attachments/attachment-cipher'
 import { addAttachment, listAttachments } from '../shared/src/model/patient-file'
@@ -17,6 +17,7 @@ import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useRelayFixture()
 const encoder = new TextEncoder()
@@ -51,7 +52,7 @@ describe('attachments between two devices and a relay', () => {
     const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
     patientId = addPatient(directory, { birthName: 'Zéphyrinovska', firstNames: 'Odalrique' }, actorOf(a), Date.now)
     await a.space.whenAcknowledged()
-    b = await fixture.track(joinPractice(await getPairingCode(a.record.spaceId, envA), nodeDeviceEnvironment('telephone')))
+    b = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, envA), nodeDeviceEnvironment('telephone')))
     await waitFor(() => expect(b.space.getSyncState().status).toBe('online'))
 
     a.space.disconnect()
@@ -114,7 +115,7 @@ describe('attachments between two devices and a relay', () => {
       bytes[40] = bytes[40]! ^ 0xff
       return new Response(bytes, { status: response.status })
     }
-    const c = await fixture.track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
+    const c = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, envA), env))
     await expect(attachmentsOf(c).open(hash)).rejects.toBeInstanceOf(AttachmentIntegrityError)
     expect(await attachmentsOf(c).isCached(hash)).toBe(false)
   })

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import { SqliteStorage } from '../relay/src/storage/sqlite-storage'
@@ -30,6 +30,7 @@ import { nodeDeviceEnvironment } from './helpers/node-device'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useRelayFixture()
 const track = fixture.track
@@ -49,7 +50,7 @@ async function starts(p: OpenPractice): Promise<string[]> {
 }
 
 /** Device A books five appointments this month, one envelope entry each, acknowledged by the relay. */
-async function fiveAppointments(): Promise<{ a: OpenPractice; envA: DeviceEnvironment; code: string; keys: SpaceKeys }> {
+async function fiveAppointments(): Promise<{ a: OpenPractice; envA: DeviceEnvironment; code: PairingTicket; keys: SpaceKeys }> {
   const envA = device('cabinet')
   const a = await track(
     createPractice(
@@ -64,8 +65,8 @@ async function fiveAppointments(): Promise<{ a: OpenPractice; envA: DeviceEnviro
     await a.space.flush()
   }
   await a.space.whenAcknowledged()
-  const code = await getPairingCode(a.record.spaceId, envA)
-  const { spaceId, tiers } = decodePairingCode(code)
+  const code = await pairingTicket(a.record.spaceId, envA)
+  const { spaceId, tiers } = decodePairingCode(code.code)
   return { a, envA, code, keys: await derivePracticeKeys(spaceId, tiers) }
 }
 
@@ -105,7 +106,7 @@ describe('one flipped bit in a stored entry (issue 18, attack 3)', () => {
     await fixture.relay.restart()
 
     // A new device: the second appointment does not decrypt, the three after it are held back.
-    const c = await track(joinPractice(code, device('remplaçant')))
+    const c = await track(joinWith(code, device('remplaçant')))
     await waitFor(async () => expect(await starts(c)).toEqual(STARTS.slice(0, 1)))
     await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ undecryptableEntries: 1, unrepairedEntries: 1 }))
     await waitFor(() => expect(c.space.getSyncState().heldBackChanges).toBeGreaterThan(0))
@@ -123,7 +124,7 @@ describe('one flipped bit in a stored entry (issue 18, attack 3)', () => {
     await back.space.whenAcknowledged()
 
     // A device that joins afterwards finds the answer: all five, no alarm, no request of its own.
-    const d = await track(joinPractice(code, device('secrétariat')))
+    const d = await track(joinWith(code, device('secrétariat')))
     await waitFor(async () => expect(await starts(d)).toEqual(STARTS))
     await waitFor(() => expect(d.space.getSyncState()).toMatchObject({ undecryptableEntries: 1, unrepairedEntries: 0, repairedEntries: 1 }))
     const requests = (await (await d.space.inspect.room(MONTH_ROOM)).envelope.openDoc(REPAIR_DOC_ID)).getMap('requests')
@@ -133,7 +134,7 @@ describe('one flipped bit in a stored entry (issue 18, attack 3)', () => {
 
   it('writes no repair entry when nothing is corrupted', async () => {
     const { a, code, keys } = await fiveAppointments()
-    const c = await track(joinPractice(code, device('remplaçant')))
+    const c = await track(joinWith(code, device('remplaçant')))
     await waitFor(async () => expect(await starts(c)).toEqual(STARTS))
     await c.space.whenAcknowledged()
     await a.space.whenAcknowledged()

@@ -17,7 +17,7 @@ import * as decoding from 'lib0/decoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import type { SyncState } from '../client/src/sync/sync-state'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
@@ -33,6 +33,7 @@ import { testEntry } from '../relay/src/test-support/test-entries'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const fr = createTranslator('fr', 'Europe/Paris')
 const actor = { memberId: 'm', deviceId: 'alice' }
@@ -85,7 +86,7 @@ interface Scene {
   wire: Wire
   errors: string[]
   mainPath: string
-  pairing: string
+  pairing: PairingTicket
   credential: string
   spaceId: string
   mainRoomId: string
@@ -110,11 +111,11 @@ async function scene(): Promise<Scene> {
   addPatient(directory, { birthName: 'Avant', firstNames: 'Test' }, actor, Date.now)
   await alice.space.flush()
   await waitFor(() => expect(alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
-  const pairing = await getPairingCode(alice.record.spaceId, aliceEnv)
-  const bob = await joinPractice(pairing, { ...nodeDeviceEnvironment('bob'), practice: { background: false } })
+  const pairing = await pairingTicket(alice.record.spaceId, aliceEnv)
+  const bob = await joinWith(pairing, { ...nodeDeviceEnvironment('bob'), practice: { background: false } })
   const bobDirectory = await bob.space.openDoc(DIRECTORY_DOC_ID)
   await waitFor(() => expect(listPatients(bobDirectory).items.map((p) => p.birthName)).toEqual(['Avant']))
-  const info = decodePairingCode(pairing)
+  const info = decodePairingCode(pairing.code)
   const mainRoomId = await blindRoomName(await derivePracticeKeys(info.spaceId, info.tiers), MAIN_ROOM)
   return { relay, alice, aliceEnv, bob, wire, errors, mainPath: `/v1/sync/${info.spaceId}/${mainRoomId}`, pairing, credential: info.credential, spaceId: info.spaceId, mainRoomId }
 }
@@ -214,7 +215,7 @@ describe('delivered means stored: a device counts its change delivered once the 
     expect(aliceMain.clientID).not.toBe(aliceClient)
     await waitFor(async () => expect(await patientsOf(s.bob)).toEqual(['Avant', 'Honnête', 'Hors-ligne']))
     // A device joining now reads it from the relay.
-    const carol = await joinPractice(s.pairing, { ...nodeDeviceEnvironment('carol'), practice: { background: false } })
+    const carol = await joinWith(s.pairing, { ...nodeDeviceEnvironment('carol'), practice: { background: false } })
     try {
       await waitFor(async () => expect(await patientsOf(carol)).toEqual(['Avant', 'Honnête', 'Hors-ligne']))
     } finally {
@@ -229,7 +230,7 @@ describe('delivered means stored: a device counts its change delivered once the 
     await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
     // The relay refused nothing (a deletion of its junk entry, beside no new entry of the junk's doc, would be closed with 4400).
     expect(s.relay.logs.join('').split('frame_rejected').length).toBe(closedBefore)
-    const carol = await joinPractice(s.pairing, { ...nodeDeviceEnvironment('carol'), practice: { background: false } })
+    const carol = await joinWith(s.pairing, { ...nodeDeviceEnvironment('carol'), practice: { background: false } })
     try {
       await waitFor(async () => expect(await patientsOf(carol)).toEqual(['Avant', 'Honnête', 'Hors-ligne']))
     } finally {

@@ -10,7 +10,7 @@
  *     holds more, under its own weight or a forged one.
  */
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
@@ -28,6 +28,7 @@ import { actorOf } from './helpers/relay-fixture'
 import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -59,8 +60,8 @@ async function overwrite(attacker: RelayClient, name: DigestName, weight: number
 }
 
 /** What a fresh device, with no socket (HTTP only), shows from the relay's digests. */
-async function freshDeviceShows(code: string, name: string): Promise<{ patients: string[]; week: string[]; device: OpenPractice }> {
-  const fresh = await track(joinPractice(code, device(name, { connect: false })))
+async function freshDeviceShows(code: PairingTicket, name: string): Promise<{ patients: string[]; week: string[]; device: OpenPractice }> {
+  const fresh = await track(joinWith(code, device(name, { connect: false })))
   expect(await fresh.space.whenDigestFetched()).toBe('shown')
   expect(await fresh.space.whenWeekDigestFetched()).toBe('shown')
   const directory = fresh.space.directoryDigest.current() as DirectoryDigest
@@ -69,7 +70,7 @@ async function freshDeviceShows(code: string, name: string): Promise<{ patients:
 }
 
 describe('digest poisoning by a credential holder (issue 18, attack 7)', () => {
-  let code: string
+  let code: PairingTicket
   let honest: OpenPractice
   const starts = ['08:30', '14:00'].map((time) => `${TEST_TODAY}T${time}`)
 
@@ -81,7 +82,7 @@ describe('digest poisoning by a credential holder (issue 18, attack 7)', () => {
         envA,
       ),
     )
-    code = await getPairingCode(a.record.spaceId, envA)
+    code = await pairingTicket(a.record.spaceId, envA)
     const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
     for (const birthName of NAMES) addPatient(directory, { birthName, firstNames: 'Aude', birthDate: '1970-05-06' }, actorOf(a), testClock)
     const [practitioner] = listPractitioners(directory).items
@@ -92,12 +93,12 @@ describe('digest poisoning by a credential holder (issue 18, attack 7)', () => {
     expect(await a.space.publishWeekDigest()).toBe('published')
 
     // The attack: both digests, forged, over the honest ones.
-    const attacker = attackerOf(code)
+    const attacker = attackerOf(code.code)
     const forged = new Map<DigestName, string>()
     for (const name of ['directory', 'week'] as const) forged.set(name, await overwrite(attacker, name, Number.MAX_SAFE_INTEGER, randomBytes(200)))
 
     // A new device cannot open them: it shows nothing from them, waits for the docs, and says so.
-    const victim = await track(joinPractice(code, device('tablette', { connect: false })))
+    const victim = await track(joinWith(code, device('tablette', { connect: false })))
     expect(await victim.space.whenDigestFetched()).toBe('none')
     expect(await victim.space.whenWeekDigestFetched()).toBe('none')
     expect(victim.space.directoryDigest.current()).toBeNull()
@@ -105,7 +106,7 @@ describe('digest poisoning by a credential holder (issue 18, attack 7)', () => {
     expect(describeSyncState(victim.space.getSyncState(), fr).digests).toBe('2 aperçus illisibles sur le relais, ignorés')
 
     // An honest device online looks, cannot open them either, and replaces them with its own.
-    honest = await track(joinPractice(code, device('cabinet', { publishes: true })))
+    honest = await track(joinWith(code, device('cabinet', { publishes: true })))
     await waitFor(async () => {
       for (const name of ['directory', 'week'] as const) {
         const head = await attacker.headDigest(name)
@@ -123,7 +124,7 @@ describe('digest poisoning by a credential holder (issue 18, attack 7)', () => {
   })
 
   it('an older authentic digest replayed is replaced by a device that holds more, under its own weight or a forged one', async () => {
-    const attacker = attackerOf(code)
+    const attacker = attackerOf(code.code)
     // Captured now, replayed after the practice moved on.
     const old = (await attacker.getDigest('directory'))!
     const directory = await honest.space.openDoc(DIRECTORY_DOC_ID)

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs'
 import NodeWebSocket from 'ws'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
 import type { DirectoryDigest } from '../shared/src/digest/directory-digest'
 import { decodeEntries } from '../client/src/sync/decode/decode-entries'
@@ -25,6 +25,7 @@ import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { filesUnder } from './helpers/files-under'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -96,12 +97,12 @@ async function patientNames(p: OpenPractice): Promise<string[]> {
 
 describe('the directory digest', () => {
   let a: OpenPractice
-  let code: string
+  let code: PairingTicket
 
   /** A device (the app's setting: showOnColdStart) that joined, holds the names, and closed: its data is local. */
   async function closedWithLocalData(name: string): Promise<DeviceEnvironment> {
     const env = device(name, { digest: { showOnColdStart: true } })
-    const joined = await track(joinPractice(code, env))
+    const joined = await track(joinWith(code, env))
     await waitFor(async () => expect(await patientNames(joined)).toEqual([...NAMES].sort()))
     await joined.space.whenAcknowledged()
     await joined.space.destroy()
@@ -116,7 +117,7 @@ describe('the directory digest', () => {
         envA,
       ),
     )
-    code = await getPairingCode(a.record.spaceId, envA)
+    code = await pairingTicket(a.record.spaceId, envA)
     const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
     for (const birthName of NAMES) addPatient(directory, { birthName, firstNames: 'Hortense', birthDate: '1961-04-02' }, actorOf(a), Date.now)
     await a.space.whenAcknowledged()
@@ -128,7 +129,7 @@ describe('the directory digest', () => {
 
   it('shows a new device the practice before its directory syncs, then the live doc', async () => {
     // No socket yet: the digest (HTTP) is all this device can have.
-    const b = await track(joinPractice(code, device('tablette', {}, false)))
+    const b = await track(joinWith(code, device('tablette', {}, false)))
     const digest = await waitFor(() => {
       const current = b.space.directoryDigest.current()
       expect(current).not.toBeNull()
@@ -148,7 +149,7 @@ describe('the directory digest', () => {
   it('is never shown by a device whose directory synced before it arrived', async () => {
     const probe = digestFetch()
     // Main is held back for the digest at most this long: here the digest never comes in time.
-    const c = await track(joinPractice(code, device('portable', { fetchImpl: probe.fetchImpl, digest: { holdMainMaxMs: 100 } })))
+    const c = await track(joinWith(code, device('portable', { fetchImpl: probe.fetchImpl, digest: { holdMainMaxMs: 100 } })))
     const shown: Array<DirectoryDigest | null> = []
     c.space.directoryDigest.subscribe(() => shown.push(c.space.directoryDigest.current()))
     await c.space.whenDirectorySynced()
@@ -162,7 +163,7 @@ describe('the directory digest', () => {
 
   it("holds a new device's main room back until the digest is shown and this month's room has synced", async () => {
     const probe = digestFetch()
-    const h = await track(joinPractice(code, device('chariot', { fetchImpl: probe.fetchImpl })))
+    const h = await track(joinWith(code, device('chariot', { fetchImpl: probe.fetchImpl })))
     const month = startupRooms(TEST_TODAY).find((room) => room !== MAIN_ROOM)!
     await waitFor(() => expect(h.space.inspect.connectedRoomNames()).toContain(month))
     expect(h.space.inspect.connectedRoomNames()).not.toContain(MAIN_ROOM)
@@ -174,7 +175,7 @@ describe('the directory digest', () => {
   })
 
   it("holds main back until the views' first screen too when asked (the app, so that « Qui êtes-vous ? » stays responsive)", async () => {
-    const f = await track(joinPractice(code, device('borne', { digest: { holdMainForFirstScreen: true } })))
+    const f = await track(joinWith(code, device('borne', { digest: { holdMainForFirstScreen: true } })))
     expect(await f.space.whenDigestFetched()).toBe('shown')
     const month = startupRooms(TEST_TODAY).find((room) => room !== MAIN_ROOM)!
     await waitFor(() => expect(f.space.inspect.connectedRoomNames()).toContain(month))
@@ -189,17 +190,17 @@ describe('the directory digest', () => {
   })
 
   it('is left by a device that knows less, even one holding a change it lacks', async () => {
-    const before = await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), fetchImpl: fixture.relay.fetchImpl }).headDigest('directory')
+    const before = await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code.code), fetchImpl: fixture.relay.fetchImpl }).headDigest('directory')
     // Offline and new: its directory holds only what it writes itself.
-    const d = await track(joinPractice(code, device('téléphone', {}, false)))
+    const d = await track(joinWith(code, device('téléphone', {}, false)))
     addPatient(await d.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Isolée', firstNames: 'Berthe', birthDate: '1990-01-01' }, actorOf(d), testClock)
     expect(await d.space.publishDirectoryDigest()).toBe('up-to-date')
-    expect(await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), fetchImpl: fixture.relay.fetchImpl }).headDigest('directory')).toEqual(before)
+    expect(await new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code.code), fetchImpl: fixture.relay.fetchImpl }).headDigest('directory')).toEqual(before)
   })
 
   it('is not fetched by a device that opens with its data already local', async () => {
     const envE = device('cabinet')
-    const e = await track(joinPractice(code, envE))
+    const e = await track(joinWith(code, envE))
     await waitFor(async () => expect(await patientNames(e)).toEqual([...NAMES].sort()))
     await e.space.whenAcknowledged()
     await e.space.destroy()
@@ -255,14 +256,14 @@ describe('the directory digest', () => {
 
   it('is published again by itself once the directory moved past it', async () => {
     const envF = device('accueil', { digest: { checkEveryMs: 50, publishIntervalMs: 0 } })
-    const f = await track(joinPractice(code, envF))
+    const f = await track(joinWith(code, envF))
     await waitFor(async () => expect(await patientNames(f)).toEqual(expect.arrayContaining([...NAMES])))
-    const relay = new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code), fetchImpl: fixture.relay.fetchImpl })
+    const relay = new RelayClient({ relayUrl: fixture.relay.url, spaceId: a.record.spaceId, credential: credentialOf(code.code), fetchImpl: fixture.relay.fetchImpl })
     const before = (await relay.headDigest('directory'))?.weight ?? 0
     addPatient(await f.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Nouvelle', firstNames: 'Agathe', birthDate: '2001-12-24' }, actorOf(f), Date.now)
     await waitFor(async () => expect((await relay.headDigest('directory'))?.weight ?? 0).toBeGreaterThan(before))
     // A new device now sees the new patient in the digest.
-    const g = await track(joinPractice(code, device('remplaçant', {}, false)))
+    const g = await track(joinWith(code, device('remplaçant', {}, false)))
     const digest = await waitFor(() => {
       const current = g.space.directoryDigest.current()
       expect(current).not.toBeNull()

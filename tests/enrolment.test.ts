@@ -1,8 +1,9 @@
 /** A relay whose operator set an enrolment secret: creating a practice needs it, joining does not. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice } from '../client/src/sync/device/device'
+import { createPractice } from '../client/src/sync/device/device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { nodeDeviceEnvironment } from './helpers/node-device'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const SECRET = 'inscription-cabinet-2026'
 let relay: RelayProcess
@@ -31,7 +32,7 @@ describe('enrolment on a shared relay', () => {
     const env = nodeDeviceEnvironment('admitted')
     const first = await createPractice({ relayUrl: relay.url, ...practice, enrolmentSecret: SECRET }, env)
     await first.space.whenAcknowledged()
-    const second = await joinPractice(await getPairingCode(first.record.spaceId, env), nodeDeviceEnvironment('second'))
+    const second = await joinWith(await pairingTicket(first.record.spaceId, env), nodeDeviceEnvironment('second'))
     expect(second.record.practiceName).toBe('Cabinet des Tilleuls')
     await first.space.destroy()
     await second.space.destroy()

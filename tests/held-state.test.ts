@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
@@ -21,6 +21,7 @@ import { nodeDeviceEnvironment } from './helpers/node-device'
 import { useRelayFixture } from './helpers/relay-fixture'
 import { waitFor } from './helpers/wait-for'
 import { shown, wholePractice, writeTestPractice } from './helpers/practice-shown'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useRelayFixture()
 const fr = createTranslator('fr', 'Europe/Paris')
@@ -72,14 +73,14 @@ async function wipeStoredEnvelopes(env: DeviceEnvironment, spaceId: string): Pro
 }
 
 /** Device A's practice: three patients, two appointments today, a note; every doc opened and acknowledged. */
-async function practiceOnOneDevice(env: DeviceEnvironment): Promise<{ a: OpenPractice; patientId: string; noteId: string; code: string }> {
+async function practiceOnOneDevice(env: DeviceEnvironment): Promise<{ a: OpenPractice; patientId: string; noteId: string; code: PairingTicket }> {
   const a = await fixture.track(
     createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet de la Herse', practitioner: { displayName: 'Roseline Vautrin', profession: 'kine' } }, env),
   )
   const { patientId, noteId } = await writeTestPractice(a, NAMES)
   await a.space.settle()
   expect(await shown(a, patientId, noteId)).toEqual(EVERYTHING)
-  return { a, patientId, noteId, code: await getPairingCode(a.record.spaceId, env) }
+  return { a, patientId, noteId, code: await pairingTicket(a.record.spaceId, env) }
 }
 
 /** The attack, with A closed: the relay's disk wiped and folded, and A's envelopes holding the deletion. */
@@ -110,7 +111,7 @@ describe('device-held state against a wiped relay and a wiped local envelope (is
     reloaded.space.connect()
     await waitFor(() => expect(reloaded.space.getSyncState().status).toBe('online'))
     await reloaded.space.whenAcknowledged()
-    const fresh = await fixture.track(joinPractice(code, device('remplaçant')))
+    const fresh = await fixture.track(joinWith(code, device('remplaçant')))
     await waitFor(async () => expect(await shown(fresh, patientId, noteId)).toEqual(EVERYTHING))
     expect(fresh.space.getSyncState()).toMatchObject({ undecryptableEntries: 0, heldRestoredDocs: 0, missingEntries: [] })
     expect(reloaded.space.getSyncState().missingEntries).toEqual([])

@@ -16,7 +16,7 @@
 import { describe, expect, it } from 'vitest'
 import * as prng from 'lib0/prng'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
 import type { Actor } from '../shared/src/model/actor'
 import { AGENDA_MAPS, DIRECTORY_MAPS, PATIENT_FILE_MAPS } from '../shared/src/model/collections'
@@ -30,6 +30,7 @@ import { nodeDeviceEnvironment } from './helpers/node-device'
 import { useRelayFixture } from './helpers/relay-fixture'
 import { TEST_TODAY } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useRelayFixture()
 const MONTH = monthOf(TEST_TODAY)
@@ -147,10 +148,10 @@ async function hostilePeriod(seed: number, mix: Mix, gen: prng.PRNG, proxy: Host
   const noteId = addNote(await first.space.openDoc(patientDocId(filePatient)), { date: TEST_TODAY, kind: 'session' }, actor(devices[0]!), Date.now)
   await first.space.openDoc(agendaDocId(MONTH))
   await first.space.whenAcknowledged()
-  const code = await getPairingCode(spaceId, env0)
+  const code = await pairingTicket(spaceId, env0)
   for (const name of ['d1', 'd2', 'd3', 'd4']) {
     const env = device(name, errors)
-    const practice = await joinPractice(code, env)
+    const practice = await joinWith(code, env)
     devices.push({ name, env, practice, online: true })
     const dir = await practice.space.openDoc(DIRECTORY_DOC_ID)
     await waitFor(() => expect(dir.getMap(DIRECTORY_MAPS.patients).size).toBe(3))

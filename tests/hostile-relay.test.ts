@@ -12,7 +12,7 @@
  * rollback or of withholding before the honest period (continuity per writer).
  */
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
@@ -31,6 +31,7 @@ import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { bookIn } from './helpers/room-devices'
 import { TEST_TODAY } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useRelayFixture()
 const fr = createTranslator('fr', 'Europe/Paris')
@@ -45,7 +46,7 @@ function device(name: string): DeviceEnvironment {
 interface Practice {
   a: OpenPractice
   envA: DeviceEnvironment
-  code: string
+  code: PairingTicket
   spaceId: string
   who: { practitionerId: string; patientId: string }
   roomId(name: RoomName): Promise<string>
@@ -65,8 +66,8 @@ async function practice(relayUrl: string, bookings: number): Promise<Practice> {
     await a.space.flush()
   }
   await a.space.whenAcknowledged()
-  const code = await getPairingCode(a.record.spaceId, envA)
-  const info = decodePairingCode(code)
+  const code = await pairingTicket(a.record.spaceId, envA)
+  const info = decodePairingCode(code.code)
   const keys = await derivePracticeKeys(info.spaceId, info.tiers)
   return { a, envA, code, spaceId: info.spaceId, who, roomId: (name) => blindRoomName(keys, name) }
 }
@@ -107,7 +108,7 @@ describe('a hostile relay, today', () => {
     // A new device cannot read that entry: counted, never applied. The writer's device, online,
     // publishes its content again (entry-repair.ts): the new device ends with every appointment,
     // and nothing left to show (tests/corrupted-entry.test.ts: the alarm while nobody can).
-    const b = await fixture.track(joinPractice(p.code, device('remplaçant')))
+    const b = await fixture.track(joinWith(p.code, device('remplaçant')))
     await waitFor(async () => expect(b.space.getSyncState().undecryptableEntries).toBe(1))
     await waitFor(async () => expect(await patients(b)).toEqual([...PATIENTS].sort()))
     await waitFor(async () => expect(await starts(b)).toEqual(expected))
@@ -127,7 +128,7 @@ describe('a hostile relay, today', () => {
     await withRelayStopped(() => expect(rollBackStoredRooms(fixture.relay.dataDir, p.spaceId, older)).toBeGreaterThanOrEqual(2))
     // A reconnects: the relay's step 1 shows what it lacks, A's step 2 sends it.
     await waitFor(() => expect(p.a.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
-    const b = await fixture.track(joinPractice(p.code, device('remplaçant')))
+    const b = await fixture.track(joinWith(p.code, device('remplaçant')))
     await waitFor(async () => expect(await starts(b)).toEqual(expected))
     await waitFor(async () => expect(await patients(b)).toEqual([...PATIENTS, 'Tardieu'].sort()))
     expect(b.space.getSyncState().undecryptableEntries).toBe(0)
@@ -137,7 +138,7 @@ describe('a hostile relay, today', () => {
     const proxy = await startHostileRelay(() => fixture.relay.url, 18)
     try {
       const p = await practice(proxy.url, 2)
-      const b = await fixture.track(joinPractice(p.code, device('tablette')))
+      const b = await fixture.track(joinWith(p.code, device('tablette')))
       await waitFor(async () => expect(await starts(b)).toHaveLength(2))
       proxy.policy.withheld = new Set(['tablette'])
       proxy.cutAll()
@@ -154,7 +155,7 @@ describe('a hostile relay, today', () => {
       proxy.honest()
       const expected = await starts(p.a)
       await waitFor(async () => expect(await starts(b)).toEqual(expected))
-      const c = await fixture.track(joinPractice(p.code, device('remplaçant')))
+      const c = await fixture.track(joinWith(p.code, device('remplaçant')))
       await waitFor(async () => expect(await starts(c)).toEqual(expected))
     } finally {
       await proxy.dispose()
@@ -179,7 +180,7 @@ describe('a hostile relay, today', () => {
     expect(await patients(p.a)).toEqual([...PATIENTS].sort())
     expect(p.a.space.getSyncState()).toMatchObject({ undecryptableEntries: 0, restoredEntries: 0 })
 
-    const b = await fixture.track(joinPractice(p.code, device('remplaçant')))
+    const b = await fixture.track(joinWith(p.code, device('remplaçant')))
     await waitFor(async () => expect(await starts(b)).toEqual(expected))
     await waitFor(async () => expect(await patients(b)).toEqual([...PATIENTS].sort()))
   })
@@ -191,7 +192,7 @@ describe('a hostile relay, today', () => {
     const mainBefore = mainA.envelope.stats().entries
     // The attacker reads the month room's ciphertext (room ids are in every socket's path) and
     // writes one of its entries into main.
-    const attacker = credentialHolder(fixture.relay.url, p.code)
+    const attacker = credentialHolder(fixture.relay.url, p.code.code)
     const month = await attacker.openRoom(await p.roomId(monthRoom(MONTH)))
     await waitFor(() => expect(month.doc.getArray<{ d: string; c: Uint8Array }>('entries').length).toBeGreaterThan(0))
     const taken = month.doc.getArray<{ d: string; c: Uint8Array }>('entries').get(0)
@@ -207,7 +208,7 @@ describe('a hostile relay, today', () => {
     expect(await patients(p.a)).toEqual([...PATIENTS].sort())
     expect(await starts(p.a)).toEqual(expected)
     expect(p.a.space.getSyncState()).toMatchObject({ undecryptableEntries: 0, restoredEntries: 0 })
-    const b = await fixture.track(joinPractice(p.code, device('remplaçant')))
+    const b = await fixture.track(joinWith(p.code, device('remplaçant')))
     await waitFor(async () => expect(await starts(b)).toEqual(expected))
     await waitFor(async () => expect(await patients(b)).toEqual([...PATIENTS].sort()))
   })

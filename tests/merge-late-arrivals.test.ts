@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
-import { getPairingCode, joinPractice, loadPractice, createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { loadPractice, createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { shiftMonth } from '../client/src/state/agenda-docs'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
 import { monthOf } from '../shared/src/model/dates'
@@ -26,6 +26,7 @@ import { actorOf } from './helpers/relay-fixture'
 import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -60,7 +61,7 @@ describe('a merge followed by what a device wrote offline on the duplicate', () 
         envA,
       ),
     )
-    const b = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), quietDevice('domicile')))
+    const b = await track(joinWith(await pairingTicket(a.record.spaceId, envA), quietDevice('domicile')))
     const identity = { birthName: 'Durand', firstNames: 'Paul', birthDate: '1950-01-01' }
     const dirA = await a.space.openDoc(DIRECTORY_DOC_ID)
     const dirB = await b.space.openDoc(DIRECTORY_DOC_ID)

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { afterEach } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, getPairingCode, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { shiftMonth } from '../client/src/state/agenda-docs'
 import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
@@ -31,6 +31,7 @@ import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { appointmentsIn, bookIn } from './helpers/room-devices'
 import { filesUnder } from './helpers/files-under'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -79,7 +80,7 @@ describe('a practice in rooms', () => {
   })
 
   it('a fresh device starts from the directory and this week; an old month opens when asked', async () => {
-    const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), quietDevice('nouvelle-tablette')))
+    const fresh = await track(joinWith(await pairingTicket(a.record.spaceId, envA), quietDevice('nouvelle-tablette')))
     const directory = await fresh.space.openDoc(DIRECTORY_DOC_ID)
     await waitFor(() => expect(getPatient(directory, patientId)?.birthName).toBe('Pervenchères'))
     await waitFor(async () => expect(await appointmentsIn(fresh, thisMonth)).toBe(1))
@@ -100,7 +101,7 @@ describe('a practice in rooms', () => {
 
   it('a held doc says how far it can be trusted: not known until its room has synced, current while live, behind offline, known after a reload', async () => {
     const env = quietDevice('poste-accueil')
-    const d = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
+    const d = await track(joinWith(await pairingTicket(a.record.spaceId, envA), env))
     const handle = d.space.handle()
     const recent = agendaDocId(recentMonth)
     let first: ReturnType<typeof handle.docFreshness> | null = null
@@ -131,7 +132,7 @@ describe('a practice in rooms', () => {
   })
 
   it('offline edits in two rooms on two devices reconcile', async () => {
-    const b = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), quietDevice('telephone')))
+    const b = await track(joinWith(await pairingTicket(a.record.spaceId, envA), quietDevice('telephone')))
     await waitFor(async () => expect(await appointmentsIn(b, oldMonth)).toBe(2))
     const fileB = await b.space.openDoc(patientDocId(patientId))
     await waitFor(() => expect(fileB.getMap('notes').size).toBe(1))
@@ -162,7 +163,7 @@ describe('a practice in rooms', () => {
   it('another device gets every month through the background pass, a few rooms at a time, and releases them once synced', async () => {
     const concurrency = 2
     const env: DeviceEnvironment = fixture.device('bureau', { practice: { background: true, backgroundConcurrency: concurrency } })
-    const c = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
+    const c = await track(joinWith(await pairingTicket(a.record.spaceId, envA), env))
     let mostOpen = 0
     const stop = c.space.subscribe(() => (mostOpen = Math.max(mostOpen, c.space.inspect.openRoomNames().length)))
     try {
@@ -187,7 +188,7 @@ describe('a practice in rooms', () => {
 
   it('a released room reopens with its data intact and catches up what was written meanwhile', async () => {
     const env: DeviceEnvironment = fixture.device('accueil', { practice: { background: true } })
-    const d = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
+    const d = await track(joinWith(await pairingTicket(a.record.spaceId, envA), env))
     await waitFor(() => expect(new Set(d.space.inspect.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
     await waitFor(() => expect(d.space.inspect.openRoomNames()).not.toContain(monthRoom(recentMonth)))
     // Written on A while the room is released on D.
@@ -208,7 +209,7 @@ describe('a practice in rooms', () => {
 
   it('a month first written while a device is online reaches it through the pass', async () => {
     const env: DeviceEnvironment = fixture.device('cabinet-secondaire', { practice: { background: true } })
-    const e = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), env))
+    const e = await track(joinWith(await pairingTicket(a.record.spaceId, envA), env))
     await waitFor(() => expect(new Set(e.space.inspect.caughtUpRoomNames())).toEqual(new Set(written)), { timeoutMs: 30_000 })
     const newMonth = '2017-05'
     await book(a, newMonth)

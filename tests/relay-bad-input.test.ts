@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import * as encoding from 'lib0/encoding'
-import { createPractice, getPairingCode, joinPractice, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, joinPractice, type OpenPractice } from '../client/src/sync/device/device'
 import { decodePairingCode, encodePairingCode } from '../shared/src/space/pairing-code'
 import { AUTH_SUBPROTOCOL_PREFIX, CloseCode, MessageType, SUBPROTOCOL } from '../shared/src/protocol/constants'
 import { randomId } from '../shared/src/crypto/base64url'
@@ -17,13 +17,14 @@ import { addPatient, listPatients } from '../shared/src/model/patients'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const MAX_FRAME = 256 * 1024
 const aliceEnv = nodeDeviceEnvironment('alice')
 let relay: RelayProcess
 let alice: OpenPractice
 let bob: OpenPractice
-let pairing: string
+let pairing: PairingTicket
 let spaceId: string
 let credential: string
 
@@ -35,9 +36,9 @@ beforeAll(async () => {
     { relayUrl: relay.url, practiceName: 'Cabinet Test', practitioner: { displayName: 'Alice', profession: 'medecin' } },
     aliceEnv,
   )
-  pairing = await getPairingCode(alice.record.spaceId, aliceEnv)
-  bob = await joinPractice(pairing, nodeDeviceEnvironment('bob'))
-  ;({ spaceId, credential } = decodePairingCode(pairing))
+  pairing = await pairingTicket(alice.record.spaceId, aliceEnv)
+  bob = await joinWith(pairing, nodeDeviceEnvironment('bob'))
+  ;({ spaceId, credential } = decodePairingCode(pairing.code))
 })
 
 afterAll(async () => {
@@ -134,7 +135,7 @@ describe('a real relay under bad input', () => {
   })
 
   it('a device with a revoked or wrong credential is told so, and stops retrying', async () => {
-    const info = decodePairingCode(pairing)
+    const info = decodePairingCode(pairing.code)
     const env = nodeDeviceEnvironment('intruder')
     // Same space and key, wrong credential: the relay refuses before anything is stored.
     const forged = encodePairingCode({ ...info, credential: randomId(32) })
@@ -142,7 +143,7 @@ describe('a real relay under bad input', () => {
   })
 
   it('a running device whose credential the relay refuses shows why, and stops retrying', async () => {
-    const info = decodePairingCode(pairing)
+    const info = decodePairingCode(pairing.code)
     let attempts = 0
     class CountingWebSocket extends WebSocket {
       constructor(...args: ConstructorParameters<typeof WebSocket>) {
@@ -177,7 +178,7 @@ describe('a real relay under bad input', () => {
   })
 
   it('a device pointed at a space the relay does not know shows that, and does not retry', async () => {
-    const info = decodePairingCode(pairing)
+    const info = decodePairingCode(pairing.code)
     const unknownSpace = randomId(16)
     const space = await Practice.open({
       spaceId: unknownSpace,

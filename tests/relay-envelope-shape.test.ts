@@ -14,7 +14,7 @@ import Database from 'better-sqlite3'
 import * as encoding from 'lib0/encoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, type OpenPractice } from '../client/src/sync/device/device'
 import { Practice } from '../client/src/sync/practice/practice'
 import { derivePracticeKeys } from '../shared/src/crypto/space-keys'
 import { randomId } from '../shared/src/crypto/base64url'
@@ -31,6 +31,7 @@ import { encodeUpdate } from '../relay/src/rooms/yjs-structs'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const PATIENTS = ['Zorgbrecht', 'Quillemaine', 'Vaudrecourt']
 const KIB = 1024
@@ -40,7 +41,7 @@ const QUOTA = 1024 * KIB
 interface Target {
   relay: RelayProcess
   alice: OpenPractice
-  pairing: string
+  pairing?: PairingTicket
   spaceId: string
   credential: string
   mainRoomId: string
@@ -62,14 +63,14 @@ async function practiceOn(env: Record<string, string> = {}): Promise<Target> {
     { relayUrl: relay.url, practiceName: 'Cabinet Forme', practitioner: { displayName: 'Alice', profession: 'kine' } },
     aliceEnv,
   )
-  const target: Target = { relay, alice, pairing: '', spaceId: '', credential: '', mainRoomId: '' }
+  const target: Target = { relay, alice, spaceId: '', credential: '', mainRoomId: '' }
   targets.push(target)
   const directory = await alice.space.openDoc(DIRECTORY_DOC_ID)
   for (const name of PATIENTS) addPatient(directory, { birthName: name, firstNames: 'Test' }, { memberId: 'm', deviceId: 'alice' }, Date.now)
   await alice.space.flush()
   await waitFor(() => expect(alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
-  target.pairing = await getPairingCode(alice.record.spaceId, aliceEnv)
-  const info = decodePairingCode(target.pairing)
+  target.pairing = await pairingTicket(alice.record.spaceId, aliceEnv)
+  const info = decodePairingCode(target.pairing!.code)
   target.spaceId = info.spaceId
   target.credential = info.credential
   target.mainRoomId = await blindRoomName(await derivePracticeKeys(info.spaceId, info.tiers), MAIN_ROOM)
@@ -115,7 +116,7 @@ async function attack(target: Target, craft: (seen: Y.Doc) => Uint8Array, roomId
 
 /** A fresh device joins with the pairing code and lists the patients. */
 async function freshDeviceSees(target: Target): Promise<string[]> {
-  const bob = await joinPractice(target.pairing, nodeDeviceEnvironment('bob'))
+  const bob = await joinWith(target.pairing!, nodeDeviceEnvironment('bob'))
   try {
     const directory = await bob.space.openDoc(DIRECTORY_DOC_ID)
     await waitFor(() => expect(listPatients(directory).items.length).toBe(PATIENTS.length))
@@ -205,7 +206,7 @@ describe('a credential holder filling the space, against a relay with a small qu
     client.destroy()
     expect(stored(target).bytes).toBeLessThanOrEqual(QUOTA)
     // What the practice had is intact: a device opening it reads every patient (reading writes nothing).
-    const info = decodePairingCode(target.pairing)
+    const info = decodePairingCode(target.pairing!.code)
     const reader = await Practice.open({
       spaceId: info.spaceId,
       relayUrl: info.relayUrl,

@@ -8,7 +8,7 @@
  * which the per-address limits leave alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, type OpenPractice } from '../client/src/sync/device/device'
 import { randomBytes, randomId, toBase64Url } from '../shared/src/crypto/base64url'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
@@ -19,6 +19,7 @@ import { nodeDeviceEnvironment } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const ATTACKER = '203.0.113.66'
 const HONEST = '198.51.100.4'
@@ -46,9 +47,9 @@ beforeAll(async () => {
     { relayUrl: relay.url, practiceName: 'Cabinet des Tilleuls', practitioner: { displayName: 'Alice', profession: 'medecin' } },
     aliceEnv,
   )
-  const pairing = await getPairingCode(alice.record.spaceId, aliceEnv)
-  bob = await joinPractice(pairing, nodeDeviceEnvironment('bob'))
-  ;({ spaceId, credential } = decodePairingCode(pairing))
+  const pairing = await pairingTicket(alice.record.spaceId, aliceEnv)
+  bob = await joinWith(pairing, nodeDeviceEnvironment('bob'))
+  ;({ spaceId, credential } = decodePairingCode(pairing.code))
 })
 
 afterAll(async () => {

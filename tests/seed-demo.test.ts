@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice } from '../client/src/sync/device/device'
+import { createPractice } from '../client/src/sync/device/device'
 import { claimPairing } from '../client/src/sync/device/pairing'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../shared/src/model/doc-ids'
 import { listPatients } from '../shared/src/model/patients'
@@ -22,6 +22,7 @@ import type { Appointment } from '../shared/src/model/record-schemas'
 import { useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useRelayFixture()
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -81,7 +82,7 @@ async function newPractice() {
   const a = await fixture.track(
     createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet Démo', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } }, env),
   )
-  return { a, env, code: await getPairingCode(a.record.spaceId, env) }
+  return { a, env, code: await pairingTicket(a.record.spaceId, env) }
 }
 
 describe('npm run seed-demo', () => {
@@ -90,7 +91,7 @@ describe('npm run seed-demo', () => {
     const run = await seedDemo(['--practitioners=2', '--patients=40', '--months=2', '--seed=7'], acceptOn(a.record.spaceId, env))
     expect(run.code, run.stderr).toBe(0)
     // Nothing secret printed: not the payload, not its key.
-    expect(run.stderr + run.stdout).not.toContain(code.slice(9, 60))
+    expect(run.stderr + run.stdout).not.toContain(code.code.slice(9, 60))
     // The seeder holds one room besides main at a time: no provider (and 'exit' listener) per room written.
     expect(run.stderr).not.toContain('MaxListenersExceededWarning')
     expect(count(run.stdout, 'patients')).toBe(40)
@@ -98,7 +99,7 @@ describe('npm run seed-demo', () => {
     const appointments = count(run.stdout, 'appointments')
     expect(appointments).toBeGreaterThan(700)
 
-    const b = await fixture.track(joinPractice(code, nodeDeviceEnvironment('seed-b')))
+    const b = await fixture.track(joinWith(code, nodeDeviceEnvironment('seed-b')))
     const directory = await b.space.openDoc(DIRECTORY_DOC_ID)
     await waitFor(() => expect(listPatients(directory).items).toHaveLength(40), { timeoutMs: 30_000 })
     // The practice's own practitioner is reused: two in all, not three.
@@ -152,10 +153,10 @@ describe('npm run seed-demo', () => {
 
   it('refuses an unknown argument without echoing it, and writes nothing', async () => {
     const { a, code } = await newPractice()
-    const run = await seedDemo([code])
+    const run = await seedDemo([code.code])
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('Unknown argument')
-    expect(run.stderr).not.toContain(code)
+    expect(run.stderr).not.toContain(code.code)
     const directory = await a.space.openDoc(DIRECTORY_DOC_ID)
     expect(listPatients(directory).items).toHaveLength(0)
   })

@@ -6,14 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import {
-  createPractice,
-  getPairingCode,
-  joinPractice,
-  loadPractice,
-  type DeviceEnvironment,
-  type OpenPractice,
-} from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, getPatient, listPatients, updatePatient } from '../shared/src/model/patients'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
@@ -23,6 +16,7 @@ import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { nodeDeviceEnvironment, type RecordedFrames } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
 import { filesUnder } from './helpers/files-under'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const frames: RecordedFrames = { sent: [] }
 const fixture = useRelayFixture()
@@ -65,9 +59,9 @@ describe('three devices and a relay', () => {
       Date.now,
     )
     await first.space.whenAcknowledged()
-    const code = await getPairingCode(first.record.spaceId, envs[0]!)
-    const second = await track(joinPractice(code, envs[1]!))
-    const third = await track(joinPractice(code, envs[2]!))
+    const code = await pairingTicket(first.record.spaceId, envs[0]!)
+    const second = await track(joinWith(code, envs[1]!))
+    const third = await track(joinWith(code, envs[2]!))
     devices = [first, second, third]
     for (const d of devices.slice(1)) {
       const dir = await d.space.openDoc(DIRECTORY_DOC_ID)
@@ -134,8 +128,8 @@ describe('three devices and a relay', () => {
   })
 
   it('a fresh device that joins gets everything', async () => {
-    const code = await getPairingCode(devices[0]!.record.spaceId, envs[0]!)
-    const fresh = await track(joinPractice(code, nodeDeviceEnvironment('nouvelle-tablette', frames)))
+    const code = await pairingTicket(devices[0]!.record.spaceId, envs[0]!)
+    const fresh = await track(joinWith(code, nodeDeviceEnvironment('nouvelle-tablette', frames)))
     const expected = await snapshot(devices[0]!, month, patientId)
     await waitFor(async () => expect(await snapshot(fresh, month, patientId)).toEqual(expected))
   })
@@ -180,7 +174,7 @@ describe('three devices and a relay', () => {
     // Hard kill: only what was durable before the ack can survive this.
     await fixture.relay.stop('SIGKILL')
     await fixture.relay.restart()
-    const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envs[0]!), nodeDeviceEnvironment('apres-redemarrage', frames)))
+    const fresh = await track(joinWith(await pairingTicket(a.record.spaceId, envs[0]!), nodeDeviceEnvironment('apres-redemarrage', frames)))
     const agendaFresh = await fresh.space.openDoc(agendaDocId(month))
     await waitFor(() => expect(listAppointments(agendaFresh, {}).items.length).toBe(before + 1))
     // The connected devices come back by themselves and keep syncing.

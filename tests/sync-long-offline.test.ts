@@ -5,14 +5,7 @@
  * relay.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import {
-  createPractice,
-  getPairingCode,
-  joinPractice,
-  loadPractice,
-  type DeviceEnvironment,
-  type OpenPractice,
-} from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import type { SyncState } from '../client/src/sync/sync-state'
 import type { RoomState } from '../client/src/sync/rooms/room'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
@@ -23,6 +16,7 @@ import { actorOf } from './helpers/relay-fixture'
 import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { MAIN_ROOM, type RoomName } from '../shared/src/space/rooms'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -57,7 +51,7 @@ describe('long offline, wiped storage', () => {
     )
     addPatient(await a.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Kerhervé', firstNames: 'Yannig' }, actorOf(a), Date.now)
     await a.space.whenAcknowledged()
-    b = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), envB))
+    b = await track(joinWith(await pairingTicket(a.record.spaceId, envA), envB))
     await waitFor(async () => expect(listPatients(await b.space.openDoc(DIRECTORY_DOC_ID)).items).toHaveLength(1))
   })
 
@@ -121,6 +115,8 @@ describe('long offline, wiped storage', () => {
 
   it('a device whose envelope database was erased says it is restoring, and gets everything back from the relay', async () => {
     await waitFor(async () => expect((await registryRecord(envB, b.record.spaceId))?.hasSynced).toBe(true))
+    // A has B's changes of the previous test too (it reads the registry once to learn B's signature).
+    await waitFor(async () => expect(listPatients(await a.space.openDoc(DIRECTORY_DOC_ID)).items).toHaveLength(listPatients(await b.space.openDoc(DIRECTORY_DOC_ID)).items.length))
     const expectedPatients = listPatients(await a.space.openDoc(DIRECTORY_DOC_ID)).items.length
     const expectedAppointments = listAppointments(await a.space.openDoc(agendaDocId(month)), {}).items.length
     await b.space.destroy()
@@ -145,7 +141,7 @@ describe('long offline, wiped storage', () => {
       expect(listAppointments(agenda, {}).items).toHaveLength(expectedAppointments)
     })
     // A device that never synced is not "restoring": an empty envelope is simply new.
-    const fresh = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), fixture.device('neuf', { connect: false })))
+    const fresh = await track(joinWith(await pairingTicket(a.record.spaceId, envA), fixture.device('neuf', { connect: false })))
     expect(fresh.space.getSyncState().restoring).toBe(false)
   })
 })

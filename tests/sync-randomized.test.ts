@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as prng from 'lib0/prng'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { DIRECTORY_DOC_ID, agendaDocId, patientDocId } from '../shared/src/model/doc-ids'
 import { addPatient, updatePatient } from '../shared/src/model/patients'
 import { addAppointment } from '../shared/src/model/agenda'
@@ -16,6 +16,7 @@ import type { Actor } from '../shared/src/model/actor'
 import { startInMemoryRelay, type InMemoryRelay } from './helpers/in-memory-relay'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 let relay: InMemoryRelay
 
@@ -86,12 +87,12 @@ async function run(seed: number): Promise<void> {
   )
   const noteId = addNote(await first.space.openDoc(patientDocId(patients[0]!)), { date: '2026-11-23', kind: 'session' }, actor0, Date.now)
   await first.space.whenAcknowledged()
-  const code = await getPairingCode(first.record.spaceId, env0)
+  const code = await pairingTicket(first.record.spaceId, env0)
 
   const devices: SimDevice[] = [{ name: 'd0', env: env0, practice: first, online: true }]
   for (const name of ['d1', 'd2', 'd3']) {
     const env = device(name, errors)
-    const practice = watch(name, await joinPractice(code, env))
+    const practice = watch(name, await joinWith(code, env))
     // A device edits a patient once it knows it, as a person would: wait for the first sync.
     const dir = await practice.space.openDoc(DIRECTORY_DOC_ID)
     await waitFor(() => expect(dir.getMap(DIRECTORY_MAPS.patients).size).toBe(patients.length))

@@ -7,7 +7,7 @@
  * The devices run without the background pass, so that nothing else loads the file's room.
  */
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment } from '../client/src/sync/device/device'
 import { PATIENT_FILE_MAPS } from '../shared/src/model/collections'
 import { DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
 import { addNote } from '../shared/src/model/patient-file'
@@ -16,6 +16,7 @@ import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { actorOf } from './helpers/relay-fixture'
 import { TEST_TODAY } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -32,7 +33,7 @@ describe('rooms with unacknowledged changes, across a reload', () => {
     await a.space.whenAcknowledged()
 
     const envB = fixture.device('tournee', quiet)
-    const b = await track(joinPractice(await getPairingCode(a.record.spaceId, envA), envB))
+    const b = await track(joinWith(await pairingTicket(a.record.spaceId, envA), envB))
     const fileB = await b.space.openDoc(patientDocId(patientId))
     await waitFor(() => expect(fileB.getMap(PATIENT_FILE_MAPS.notes).size).toBe(0))
     b.space.disconnect()

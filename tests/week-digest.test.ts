@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import type { WeekDigest } from '../shared/src/digest/week-digest'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
 import { addDays, monthOf } from '../shared/src/model/dates'
@@ -19,6 +19,7 @@ import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { filesUnder } from './helpers/files-under'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -46,7 +47,7 @@ function shownDigest(p: OpenPractice): Promise<WeekDigest> {
 }
 
 describe('the week digest', () => {
-  let code: string
+  let code: PairingTicket
   const starts = ['08:30', '09:15', '17:45'].map((time) => `${today()}T${time}`)
 
   it("is published by a synced device with this week's appointments, as ciphertext", async () => {
@@ -57,7 +58,7 @@ describe('the week digest', () => {
         envA,
       ),
     )
-    code = await getPairingCode(a.record.spaceId, envA)
+    code = await pairingTicket(a.record.spaceId, envA)
     const [practitioner] = listPractitioners(await a.space.openDoc(DIRECTORY_DOC_ID)).items
     const month = await a.space.openDoc(agendaDocId(monthOf(today())))
     for (const start of starts) addAppointment(month, { start, durationMin: 30, practitionerId: practitioner!.id, title: 'Bilan', note: NOTE }, actorOf(a), Date.now)
@@ -70,7 +71,7 @@ describe('the week digest', () => {
 
   it('shows a new device the week before its month has synced, then the month doc', async () => {
     // No socket yet: the digests (HTTP) are all this device can have.
-    const b = await track(joinPractice(code, device('tablette', {}, false)))
+    const b = await track(joinWith(code, device('tablette', {}, false)))
     const digest = await shownDigest(b)
     expect(await b.space.whenWeekDigestFetched()).toBe('shown')
     expect(digest.appointments.map((a) => a.start)).toEqual(starts)
@@ -85,7 +86,7 @@ describe('the week digest', () => {
   })
 
   it('waits for the first screen before integrating the month when asked (the app)', async () => {
-    const c = await track(joinPractice(code, device('chariot', { digest: { holdMainForFirstScreen: true } })))
+    const c = await track(joinWith(code, device('chariot', { digest: { holdMainForFirstScreen: true } })))
     expect(await c.space.whenWeekDigestFetched()).toBe('shown')
     const month = startupRooms(today()).find((room) => room !== MAIN_ROOM)!
     await waitFor(() => expect(c.space.inspect.connectedRoomNames()).toContain(month))
@@ -100,7 +101,7 @@ describe('the week digest', () => {
   })
 
   it('gives way to the docs as soon as this device books into the week', async () => {
-    const d = await track(joinPractice(code, device('domicile', {}, false)))
+    const d = await track(joinWith(code, device('domicile', {}, false)))
     const [practitioner] = (await shownDigest(d)).appointments.map((a) => a.practitionerId)
     const month = await d.space.openDoc(agendaDocId(monthOf(today())))
     addAppointment(month, { start: `${today()}T12:00`, durationMin: 30, practitionerId: practitioner!, title: 'Urgence' }, actorOf(d), testClock)
@@ -112,14 +113,14 @@ describe('the week digest', () => {
   it('is not shown by a device whose week it does not cover', async () => {
     const later = testClock() + 15 * 86_400_000
     expect(addDays(today(), 15) > (await shownDigestTo(code))).toBe(true)
-    const e = await track(joinPractice(code, device('remplaçant', { now: () => later }, false)))
+    const e = await track(joinWith(code, device('remplaçant', { now: () => later }, false)))
     expect(await e.space.whenWeekDigestFetched()).toBe('none')
     expect(e.space.weekDigest.current()).toBeNull()
   })
 
   /** The last day the relay's digest covers, as a fresh device reads it. */
-  async function shownDigestTo(pairingCode: string): Promise<string> {
-    const probe = await track(joinPractice(pairingCode, device('sonde', {}, false)))
+  async function shownDigestTo(pairingCode: PairingTicket): Promise<string> {
+    const probe = await track(joinWith(pairingCode, device('sonde', {}, false)))
     return (await shownDigest(probe)).to
   }
 })

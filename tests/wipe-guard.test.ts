@@ -14,7 +14,7 @@ import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import { DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
@@ -34,6 +34,7 @@ import { actorOf } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { shown, wholePractice, writeTestPractice } from './helpers/practice-shown'
+import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -49,7 +50,7 @@ function device(name: string): DeviceEnvironment {
 const EVERYTHING = wholePractice(NAMES)
 
 /** A practice of five patients, two appointments and a note on device A, joined and synced by device B. */
-async function practiceOnTwoDevices(): Promise<{ a: OpenPractice; b: OpenPractice; envA: DeviceEnvironment; envB: DeviceEnvironment; code: string; patientId: string; noteId: string }> {
+async function practiceOnTwoDevices(): Promise<{ a: OpenPractice; b: OpenPractice; envA: DeviceEnvironment; envB: DeviceEnvironment; code: PairingTicket; patientId: string; noteId: string }> {
   const envA = device('secrétariat')
   const a = await track(
     createPractice(
@@ -59,9 +60,9 @@ async function practiceOnTwoDevices(): Promise<{ a: OpenPractice; b: OpenPractic
   )
   const { patientId, noteId } = await writeTestPractice(a, NAMES)
 
-  const code = await getPairingCode(a.record.spaceId, envA)
+  const code = await pairingTicket(a.record.spaceId, envA)
   const envB = device('tablette')
-  const b = await track(joinPractice(code, envB))
+  const b = await track(joinWith(code, envB))
   await waitFor(async () => expect(await shown(b, patientId, noteId)).toEqual(EVERYTHING))
   await b.space.whenAcknowledged()
   return { a, b, envA, envB, code, patientId, noteId }
@@ -147,7 +148,7 @@ describe('a compaction by a colleague’s device', () => {
 describe('a forged compaction by a credential holder (issue 18, what the relay cannot check)', () => {
   it('is accepted by the relay, refused by the devices: the alarm shown, data kept after a reload and on a fresh device', async () => {
     const { a, b, envA, envB, code, patientId, noteId } = await practiceOnTwoDevices()
-    const { spaceId, credential, tiers } = decodePairingCode(code)
+    const { spaceId, credential, tiers } = decodePairingCode(code.code)
     // The room id is in every socket's path: a proxy log gives it. The test computes it with the keys.
     const mainRoomId = await blindRoomName(await derivePracticeKeys(spaceId, tiers), MAIN_ROOM)
     const deleted = await forgeCompaction(fixture.relay, spaceId, credential, mainRoomId)
@@ -165,7 +166,7 @@ describe('a forged compaction by a credential holder (issue 18, what the relay c
       expect(await shown(reloaded, patientId, noteId)).toEqual(EVERYTHING)
     }
     fixture.relay.network.up = true
-    const fresh = await track(joinPractice(code, device('remplaçant')))
+    const fresh = await track(joinWith(code, device('remplaçant')))
     await waitFor(async () => expect(await shown(fresh, patientId, noteId)).toEqual(EVERYTHING))
   })
 })
@@ -213,7 +214,7 @@ describe('a wipe of the relay’s disk (issue 18, attack 1)', () => {
     relay.network.up = true
 
     // A fresh device, after that honest period, sees the whole practice from the relay.
-    const fresh = await track(joinPractice(code, device('remplaçant')))
+    const fresh = await track(joinWith(code, device('remplaçant')))
     await waitFor(async () => expect(await shown(fresh, patientId, noteId)).toEqual(EVERYTHING))
     expect(fresh.space.getSyncState()).toMatchObject({ restoredEntries: 0, undecryptableEntries: 0 })
   })

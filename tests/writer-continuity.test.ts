@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import { addAppointment, listAppointments } from '../shared/src/model/agenda'
@@ -31,6 +31,7 @@ import type { InMemoryRelay } from './helpers/in-memory-relay'
 import { actorOf } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -89,8 +90,8 @@ describe('continuity per writer (issue 18)', () => {
     )
     for (const hour of HOURS) await book(a, hour)
     await a.space.whenAcknowledged()
-    const code = await getPairingCode(a.record.spaceId, envA)
-    const b = await track(joinPractice(code, device('tablette')))
+    const code = await pairingTicket(a.record.spaceId, envA)
+    const b = await track(joinWith(code, device('tablette')))
     await waitFor(async () => expect(await appointments(b)).toBe(5))
     await book(b, '16')
     await b.space.whenAcknowledged()
@@ -103,9 +104,9 @@ describe('continuity per writer (issue 18)', () => {
     await b.space.destroy()
     const relay = fixture.relay
     await waitFor(() => expect(relay.loadedRooms()).toBe(0))
-    await withholdOnDisk(relay, code, writerIdOf(a.record.deviceId), 2)
+    await withholdOnDisk(relay, code.code, writerIdOf(a.record.deviceId), 2)
 
-    const c = await track(joinPractice(code, device('remplaçant')))
+    const c = await track(joinWith(code, device('remplaçant')))
     await waitFor(() => expect(c.space.getSyncState().missingEntries).toEqual([{ writer: writerIdOf(a.record.deviceId), missing: 2 }]))
     expect(await appointments(c)).toBe(4)
     expect(describeSyncState(c.space.getSyncState(), fr).missing).toBe(`2 modifications de l'appareil ${a.record.deviceId.slice(0, 6)}… manquent sur le relais`)

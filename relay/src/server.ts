@@ -38,6 +38,7 @@ import { describeRefusal, Perimeter } from './perimeter/perimeter'
 import { SyncConnection } from './rooms/connection'
 import { KeepAlive } from './rooms/keep-alive'
 import { RoomRegistry } from './rooms/room-registry'
+import { SpaceSigners } from './rooms/entry-signatures'
 import type { RelayStorage } from './storage/relay-storage'
 import { SqliteStorage } from './storage/sqlite-storage'
 
@@ -70,8 +71,10 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   const logger = options.logger ?? createLogger({ level: config.logLevel })
   const metrics = options.metrics ?? createRelayMetrics()
   const storage = options.storage ?? new SqliteStorage({ dataDir: config.dataDir })
+  const signers = new SpaceSigners(storage)
   const registry = new RoomRegistry({
     storage,
+    signers,
     limits: config.limits,
     logger,
     metrics,
@@ -96,6 +99,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     staticDir: config.staticDir,
     limits: config.limits,
     ...(options.now === undefined ? {} : { now: options.now }),
+    onRegistryChanged: (spaceId) => signers.changed(spaceId),
     // A revoked device's sockets close now, not at its next reconnection.
     onDeviceRevoked: (spaceId, deviceId) => {
       for (const [connection, owner] of connections) {

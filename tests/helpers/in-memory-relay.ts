@@ -27,6 +27,7 @@ import { createRelayMetrics, type RelayMetrics } from '../../relay/src/metrics/r
 import { admitSyncSocket } from '../../relay/src/rooms/admission'
 import { SyncConnection, type SyncSocket } from '../../relay/src/rooms/connection'
 import { RoomRegistry } from '../../relay/src/rooms/room-registry'
+import { SpaceSigners } from '../../relay/src/rooms/entry-signatures'
 import type { RelayStorage } from '../../relay/src/storage/relay-storage'
 import { SqliteStorage } from '../../relay/src/storage/sqlite-storage'
 import { testClock } from './test-clock'
@@ -70,8 +71,9 @@ export function startInMemoryRelay(options: { limits?: Partial<Limits>; allowedO
   const metrics = createRelayMetrics()
   const limits = { ...DefaultLimits, ...options.limits }
   const allowedOrigins = options.allowedOrigins ?? []
-  const registry = new RoomRegistry({ storage, limits, logger, metrics, compactRowsOnUnload: 50, compactRowsWhileLoaded: 1000, compactBytesRatio: 1.25 })
-  const app = createApp({ storage, metrics, logger, enrolmentSecret: null, allowedOrigins, staticDir: null, limits })
+  const signers = new SpaceSigners(storage)
+  const registry = new RoomRegistry({ storage, signers, limits, logger, metrics, compactRowsOnUnload: 50, compactRowsWhileLoaded: 1000, compactBytesRatio: 1.25 })
+  const app = createApp({ storage, metrics, logger, enrolmentSecret: null, allowedOrigins, staticDir: null, limits, onRegistryChanged: (spaceId) => signers.changed(spaceId) })
   const sockets = new Set<DeviceSocket>()
   const sent: Uint8Array[] = []
   let up = true

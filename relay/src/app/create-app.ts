@@ -62,6 +62,8 @@ export interface AppDeps {
   onDeviceRevoked?: (spaceId: string, deviceId: string) => void
   /** The relay's clock (default Date.now): a locum's end of access is compared with it. */
   now?: () => number
+  /** A space's device registry grew (rooms/entry-signatures.ts reads it again). */
+  onRegistryChanged?: (spaceId: string) => void
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -148,6 +150,7 @@ export function createApp(deps: AppDeps): Hono {
       maxBodyBytes: deps.limits.maxHttpBodyBytes,
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.onDeviceRevoked ? { onDeviceRevoked: deps.onDeviceRevoked } : {}),
+      ...(deps.onRegistryChanged ? { onRegistryChanged: deps.onRegistryChanged } : {}),
     }),
   )
   app.route(Paths.pairings, joiningPairingRoutes(pairings))

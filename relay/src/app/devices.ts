@@ -35,6 +35,8 @@ export interface DevicesDeps {
   maxBodyBytes: number
   now?: () => number
   onDeviceRevoked?: (spaceId: string, deviceId: string) => void
+  /** An entry was appended: what reads the chain (the entries' signers, rooms/entry-signatures.ts) reads it again. */
+  onRegistryChanged?: (spaceId: string) => void
 }
 
 export function devicesRoutes(deps: DevicesDeps): Hono {
@@ -116,6 +118,7 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
       return c.json({ error: 'Another change of the registry came first: read it again', field: 'seq', length: state.length + 1 }, 409)
     }
     deps.logger.info(statement.op === 'revoke' ? 'device_revoked' : 'device_added', { spaceId, seq: statement.seq })
+    deps.onRegistryChanged?.(spaceId)
     if (statement.op === 'revoke') deps.onDeviceRevoked?.(spaceId, statement.target)
     return c.json({ seq: statement.seq }, 201)
   })

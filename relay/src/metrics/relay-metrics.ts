@@ -41,6 +41,13 @@ export type FrameRejectionReason =
   | 'dangling_reference'
   /** The space is at its stored-bytes quota. */
   | 'space_full'
+  // Entry signatures, in a space with a device registry (rooms/entry-signatures.ts):
+  /** An entry without a signature. */
+  | 'unsigned_entry'
+  /** Signed by a device the registry does not know. */
+  | 'unknown_signer'
+  /** A signature that does not verify at the entry's position. */
+  | 'bad_signature'
   /** The connection sent more bytes than the relay holds for it while it works. */
   | 'in_flight'
 

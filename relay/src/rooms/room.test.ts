@@ -18,6 +18,7 @@ import { SqliteStorage } from '../storage/sqlite-storage'
 import { testEntry, type TestEntry } from '../test-support/test-entries'
 import { FrameError } from './frame-error'
 import { Room, type RoomPeer } from './room'
+import { SpaceSigners } from './entry-signatures'
 
 const SPACE = 'space-room-test'
 const ROOM = 'roomOfTheTestRRRRRRRRR'
@@ -87,6 +88,7 @@ async function loadRoom(storage: RelayStorage, ackAllAfterMs?: number, limits: P
   await storage.admitRoom(SPACE, ROOM, 10)
   return Room.load(SPACE, ROOM, {
     storage,
+    signers: new SpaceSigners(storage),
     limits: { ...DefaultLimits, ...limits },
     logger: silentLogger,
     metrics: createRelayMetrics(),

@@ -34,6 +34,7 @@ import { FrameError } from './frame-error'
 import { encodeAck, encodeSyncStep1, encodeSyncStep2Frames, encodeUpdate, type IncomingFrame } from './frames'
 import { SerialQueue } from './serial-queue'
 import { checkUpdate, type UpdateVerdict } from './update-check'
+import type { SpaceSigners } from './entry-signatures'
 
 /** What a room needs of a connection: a way to send it a frame. */
 export interface RoomPeer {
@@ -42,6 +43,8 @@ export interface RoomPeer {
 
 export interface RoomDeps {
   storage: RelayStorage
+  /** Entry signatures, in spaces with a device registry (entry-signatures.ts). */
+  signers: SpaceSigners
   limits: Limits
   logger: Logger
   metrics: RelayMetrics
@@ -182,6 +185,7 @@ export class Room {
    */
   private async receiveUpdate(peer: RoomPeer, update: Uint8Array): Promise<void> {
     const first = checkUpdate(update, this.doc, this.deps.limits)
+    if (first.kind === 'accepted') await this.deps.signers.check(this.spaceId, this.roomId, first.entries)
     let forwarded = false
     if (first.kind === 'accepted' && (await this.fitsQuota(first.update))) {
       this.forward(peer, first.update)
@@ -190,6 +194,7 @@ export class Room {
     this.deps.metrics.updatesChecked.inc({ verdict: verdictLabel(first) })
     const ack = await this.writes.run(async () => {
       const verdict = first.kind === 'incomplete' ? checkUpdate(update, this.doc, this.deps.limits) : first
+      if (first.kind === 'incomplete' && verdict.kind === 'accepted') await this.deps.signers.check(this.spaceId, this.roomId, verdict.entries)
       if (verdict.kind === 'incomplete') {
         if (this.handshaken.has(peer)) throw new FrameError('BadFrame', 'dangling_reference', verdict.missing)
         this.deps.metrics.updatesChecked.inc({ verdict: 'dropped' })

@@ -34,6 +34,11 @@
  *
  * Cost: the decode (the room decodes the update again to apply it), a binary search in the room's
  * structs per reference and per deleted range, a look at each entry's `d` and `c`.
+ *
+ * Signatures are checked after this, by the room (entry-signatures.ts): an accepted verdict lists
+ * the entries the room lacks, at their outer ids. In a space with a device registry every one must
+ * be signed there by a device of the registry — which is what makes the deletion rule above bind a
+ * credential holder: without a device's signing key it can write no fresh entry, hence delete none.
  */
 import * as Y from 'yjs'
 import { ENTRIES_KEY, isWellFormedEntry } from '../../../shared/src/envelope/entry-shape'
@@ -45,8 +50,15 @@ import { decodeUpdate, encodeUpdate, placeOf, StoredStructs, type DeleteRange, t
 /** Clocks at or past this are not a real device's (4 billion entries of one writer); it keeps them exact. */
 export const MAX_CLOCK = 2 ** 32
 
+/** An entry the update writes that the room lacks, at its outer id (what its signature binds). */
+export interface FreshEntry {
+  readonly client: number
+  readonly clock: number
+  readonly entry: { readonly d: string; readonly c: Uint8Array; readonly w?: string; readonly s?: Uint8Array }
+}
+
 export type UpdateVerdict =
-  | { readonly kind: 'accepted'; readonly update: Uint8Array; readonly trimmed: boolean }
+  | { readonly kind: 'accepted'; readonly update: Uint8Array; readonly trimmed: boolean; readonly entries: readonly FreshEntry[] }
   | { readonly kind: 'nothing-new' }
   | { readonly kind: 'incomplete'; readonly missing: string }
 
@@ -100,6 +112,7 @@ export function checkUpdate(update: Uint8Array, doc: Y.Doc, limits: Pick<Limits,
 
   // What the room lacks: each client's structs from its clock on, and the deletions that change it.
   const fresh: StructRun[] = []
+  const freshEntries: FreshEntry[] = []
   let trimmed = false
   for (const run of runs.values()) {
     const held = room.clock(run.client)
@@ -111,11 +124,16 @@ export function checkUpdate(update: Uint8Array, doc: Y.Doc, limits: Pick<Limits,
     const offset = Math.max(0, held - run.items[first]!.id.clock)
     if (first > 0 || offset > 0) trimmed = true
     fresh.push({ client: run.client, structs: run.items.slice(first), offset })
+    for (const item of run.items.slice(first)) {
+      if (!(item.content instanceof Y.ContentAny)) continue
+      const elements = item.content.getContent() as Array<FreshEntry['entry']>
+      for (let i = Math.max(0, held - item.id.clock); i < elements.length; i++) freshEntries.push({ client: run.client, clock: item.id.clock + i, entry: elements[i]! })
+    }
   }
   if (deletion.dropped) trimmed = true
   if (fresh.length === 0 && deletion.effective.size === 0) return NOTHING_NEW
-  if (!trimmed) return { kind: 'accepted', update, trimmed: false }
-  return { kind: 'accepted', update: encodeUpdate(fresh, deletion.effective), trimmed: true }
+  if (!trimmed) return { kind: 'accepted', update, trimmed: false, entries: freshEntries }
+  return { kind: 'accepted', update: encodeUpdate(fresh, deletion.effective), trimmed: true, entries: freshEntries }
 }
 
 function incomplete(missing: string): UpdateVerdict {

@@ -3,10 +3,12 @@
  *
  * A space is one y-websocket room whose Y.Doc (the envelope) holds a single Y.Array:
  *
- *   envelope.getArray('entries') : Array<{ d: string, c: Uint8Array }>
+ *   envelope.getArray('entries') : Array<{ d: string, c: Uint8Array, w?: string, s?: Uint8Array }>
  *
  *     d — blinded doc id (entry-cipher.ts): which inner doc the entry belongs to, opaque to the relay
  *     c — iv ‖ AES-GCM(update): a Yjs update of that inner doc (one batch, or a whole-doc snapshot)
+ *     w, s — in a practice with a device registry: the writing device and its signature of the entry
+ *         at its position (entry-signature.ts); with `signerKeys`, an entry is applied only if they hold
  *
  * Each entry is one ContentAny element, so it costs one clock tick: the number of entries a device
  * wrote that the relay has not acknowledged is a difference of state vectors (sync-progress.ts).
@@ -42,8 +44,8 @@
  * tab) and deletes live entries is judged once it has happened (coverage.ts): per doc, the entries
  * of that doc left live must decrypt here and together hold what was deleted. A deletion they do
  * not cover is refused as far as a device can refuse it: the deleted entries are written back, as
- * the same `{d, c}` (the ciphertext is bound to room and doc, not to a writer), in a transaction of
- * this envelope — so the device keeps them, its IndexedDB keeps them, its next sync gives them
+ * the same `{d, c}` (the ciphertext is bound to room and doc, not to a writer; the copy signed by this
+ * device at its new position), in a transaction of this envelope — so the device keeps them, its IndexedDB keeps them, its next sync gives them
  * back to the relay — counted (`stats().restored`) and reported (UncoveredDeletionError). Deleted
  * entries this device cannot decrypt hold nothing it could lose and never block a deletion. Erasure
  * writes an entry that deletes, by clock, everything it erases, so it is judged by the same rule.
@@ -56,6 +58,7 @@
 import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
 import { MAIN_ROOM, monthOfRoom, type RoomName } from '../space/rooms'
+import { blindRoomName } from '../space/room-keys'
 import { blindDocId, DecryptError, decryptEntry, encryptEntry, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
 import type { EntryHeader } from './entry-header'
 import { decodeEntryHeader, WRITER_BYTES } from './entry-header'
@@ -63,6 +66,7 @@ import { DocContinuity, erasureHeader, type WriterGap } from './continuity'
 import { randomId } from '../crypto/base64url'
 import type { DecodedEntries, DecodeOutcome, EntryDecoder } from './entry-decoder'
 import { ENTRIES_KEY } from './entry-shape'
+import { checkEntrySignature, entrySignedBytes, type EntryPosition, type EntrySigner, type SignatureVerdict, type SignerDirectory } from './entry-signature'
 import { estimatedBytes, stateSlices } from '../yjs/update-slices'
 import { CoverUnion, coverOf, coverOfInSteps, erasureUpdate, type UpdateCover } from './coverage'
 import { agendaDocId, DIRECTORY_DOC_ID, MANIFEST_DOC_ID, REPAIR_DOC_ID } from '../model/doc-ids'
@@ -72,6 +76,10 @@ import { HeldStateRestoredError, markOf, type HeldDocs } from './held-docs'
 export interface EnvelopeEntry {
   readonly d: string
   readonly c: Uint8Array
+  /** The signing device's id, in a practice with a device registry (entry-signature.ts). */
+  w?: string
+  /** Its signature of this entry at its position; set just before the entry is pushed. */
+  s?: Uint8Array
 }
 
 export { ENTRIES_KEY } from './entry-shape'
@@ -128,10 +136,31 @@ export interface EnvelopeOptions {
    * written out again) when the envelope lost it. None: nothing kept (tests, tools).
    */
   held?: HeldDocs
+  /**
+   * Signs every entry this envelope writes, at the position it takes (entry-signature.ts): a
+   * practice with a device registry, whose relay refuses unsigned entries. None: entries go
+   * unsigned (a practice created before devices had keys; tests).
+   */
+  signer?: EntrySigner
+  /**
+   * The practice's devices' signing keys: where enforced, an entry is applied only if a device of
+   * the registry signed it at its position; one that is unsigned, forged or signed by a device the
+   * registry does not know is counted (`unverified`), never applied, and asked for again like an
+   * entry that does not decrypt (entry-repair.ts). None: signatures are not checked.
+   */
+  signers?: SignerDirectory
 }
 
 /** A snapshot's entries hold about this much each, at most (see the header: compaction). */
 export const SNAPSHOT_CHUNK_BYTES = 512 * 1024
+
+/** An entry whose signature does not hold (entry-signature.ts): never applied. Says why, never which doc. */
+export class UnverifiedEntryError extends Error {
+  override name = 'UnverifiedEntryError'
+  constructor(readonly verdict: Exclude<SignatureVerdict, 'valid'>) {
+    super(`Envelope entry ${verdict === 'unsigned' ? 'without a signature' : verdict === 'forged' ? 'with a signature that does not verify' : 'signed by a device the registry does not know'}: not applied`)
+  }
+}
 
 export class EnvelopeClosedError extends Error {
   override name = 'EnvelopeClosedError'
@@ -189,6 +218,15 @@ export function isEnvelopeEntry(value: unknown): value is EnvelopeEntry {
   return typeof d === 'string' && d.length === 22 && c instanceof Uint8Array && c.length >= IV_BYTES + TAG_BYTES
 }
 
+/** Each live entry of an envelope array with its outer id (the position its signature binds). */
+export function* entriesWithPositions<T>(entries: Y.Array<T>): Generator<[entry: unknown, at: EntryPosition]> {
+  for (let item = entries._start; item !== null; item = item.right) {
+    if (item.deleted || !(item.content instanceof Y.ContentAny)) continue
+    const elements = item.content.getContent()
+    for (let i = 0; i < elements.length; i++) yield [elements[i], { client: item.id.client, clock: item.id.clock + i }]
+  }
+}
+
 export class Envelope {
   readonly doc: Y.Doc
   readonly entries: Y.Array<EnvelopeEntry>
@@ -229,6 +267,15 @@ export class Envelope {
   /** Docs whose device-held state failed to be written and has not been since (DocHolding.onKeeping). */
   private readonly heldFailing = new Set<string>()
   private readonly held: HeldDocs | null
+  private readonly signer: EntrySigner | null
+  private readonly signers: SignerDirectory | null
+  /** Each entry's outer id, recorded as it is indexed: what its signature is checked at. */
+  private readonly positions = new WeakMap<EnvelopeEntry, EntryPosition>()
+  /** Each entry's signature verdict, checked once (with `signers` only). */
+  private readonly verdicts = new WeakMap<EnvelopeEntry, Promise<SignatureVerdict>>()
+  private unverified = 0
+  /** The room's id on the wire (room-keys.ts): what the relay knows the room by, so what a signature names. */
+  private wireRoomId: Promise<string> | null = null
   /** Writes (pushes, compactions, erasures) enqueued and not yet done. */
   private queuedTasks = 0
   /** settle() callers waiting for nothing to be queued, scheduled or in flight. */
@@ -264,7 +311,9 @@ export class Envelope {
     this.writer = options.writer ?? randomId(WRITER_BYTES)
     this.onContinuityChange = options.onContinuityChange ?? (() => undefined)
     this.held = options.held ?? null
-    for (const entry of this.entries.toArray()) this.indexEntry(entry)
+    this.signer = options.signer ?? null
+    this.signers = options.signers ?? null
+    for (const [entry, at] of entriesWithPositions(this.entries)) this.indexEntry(entry, at)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
   }
@@ -331,10 +380,7 @@ export class Envelope {
         const marker: EnvelopeEntry = { d: blind, c: await encryptEntry(this.keys, this.room, docId, header, erasureUpdate(covers)) }
         if ((this.index.get(blind)?.size ?? 0) === 0) return // erased meanwhile, elsewhere
         if (unread().length > 0 && round < 3) continue
-        this.doc.transact(() => {
-          this.entries.push([marker])
-          this.deleteEntries(doomed)
-        }, ENVELOPE_ORIGIN)
+        await this.pushEntries([marker], () => this.deleteEntries(doomed))
         return
       }
     })
@@ -356,8 +402,7 @@ export class Envelope {
       const c = header ? await encryptEntry(this.keys, this.room, docId, header, update) : await encryptUpdate(this.keys, this.room, docId, update)
       this.headers.set(c, header)
       const entry: EnvelopeEntry = { d: blind, c }
-      at = { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) }
-      this.doc.transact(() => this.entries.push([entry]), ENVELOPE_ORIGIN)
+      at = await this.pushEntries([entry])
     })
     return at
   }
@@ -384,6 +429,7 @@ export class Envelope {
   stats(): {
     entries: number
     undecryptable: number
+    unverified: number
     malformed: number
     restored: number
     heldRestored: number
@@ -394,6 +440,7 @@ export class Envelope {
     return {
       entries: this.entries.length,
       undecryptable: this.undecryptable,
+      unverified: this.unverified,
       malformed: this.malformed,
       restored: this.restored,
       heldRestored: this.heldRestored,
@@ -566,13 +613,14 @@ export class Envelope {
 
   // --- reading ---
 
-  private indexEntry(entry: unknown): void {
+  private indexEntry(entry: unknown, at: EntryPosition | null): void {
     if (!isEnvelopeEntry(entry)) {
       // Written by a buggy or hostile client: never applied, counted so it is visible.
       this.malformed++
       this.onError(new Error('Envelope entry with an unexpected shape was ignored'))
       return
     }
+    if (at !== null) this.positions.set(entry, at)
     let set = this.index.get(entry.d)
     if (!set) {
       set = new Set()
@@ -583,8 +631,8 @@ export class Envelope {
 
   private onEnvelopeChange(event: Y.YArrayEvent<EnvelopeEntry>): void {
     const fresh = new Map<OpenDoc, EnvelopeEntry[]>()
-    for (const entry of this.addedIn(event.transaction)) {
-      this.indexEntry(entry)
+    for (const [entry, at] of this.addedIn(event.transaction)) {
+      this.indexEntry(entry, at)
       if (!isEnvelopeEntry(entry)) continue
       const open = this.openByBlind.get(entry.d)
       if (open && !open.applied.has(entry)) {
@@ -635,7 +683,7 @@ export class Envelope {
       // Its content is in the open doc already: the copy is marked so that it is not applied again.
       if (this.appliedWhenDeleted.has(entry)) this.openByBlind.get(entry.d)?.applied.add(copy)
     }
-    this.doc.transact(() => this.entries.push(copies.map(({ copy }) => copy)), ENVELOPE_ORIGIN)
+    await this.pushEntries(copies.map(({ copy }) => copy))
     this.restored += copies.length
     this.onError(new UncoveredDeletionError(copies.length))
     this.checkAfterDeletion(byDoc.keys())
@@ -679,7 +727,8 @@ export class Envelope {
     let cover = this.covers.get(entry)
     if (!cover) {
       const decoder = this.decoder
-      cover = decryptEntry(this.keys, this.room, docId, entry.c).then(
+      // An entry whose signature does not hold holds nothing this device uses: like one that does not decrypt.
+      cover = this.verdictOf(entry).then((verdict) => (verdict === 'valid' ? decryptEntry(this.keys, this.room, docId, entry.c) : Promise.reject(new UnverifiedEntryError(verdict)))).then(
         // A big entry (a directory's snapshot) is read in steps, the page's thread given back between.
         ({ header, update }) => {
           this.headers.set(entry.c, header)
@@ -717,8 +766,8 @@ export class Envelope {
    * range from the struct store. Not `event.changes`, which walks the whole array (tombstones
    * included) on every update received: O(entries of the room) per edit.
    */
-  private addedIn(transaction: Y.Transaction): unknown[] {
-    const added: unknown[] = []
+  private addedIn(transaction: Y.Transaction): Array<[entry: unknown, at: EntryPosition]> {
+    const added: Array<[unknown, EntryPosition]> = []
     for (const [client, after] of transaction.afterState) {
       const before = transaction.beforeState.get(client) ?? 0
       if (after <= before) continue
@@ -727,7 +776,10 @@ export class Envelope {
       for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
         const struct = structs[i]!
         if (struct.id.clock >= after) break
-        if (struct instanceof Y.Item && struct.parent === this.entries && !struct.deleted) added.push(...(struct.content.getContent() as unknown[]))
+        if (struct instanceof Y.Item && struct.parent === this.entries && !struct.deleted) {
+          const elements = struct.content.getContent() as unknown[]
+          for (let i = 0; i < elements.length; i++) added.push([elements[i], { client, clock: struct.id.clock + i }])
+        }
       }
     }
     return added
@@ -754,7 +806,12 @@ export class Envelope {
     return run
   }
 
-  private async decodeAndApply(open: OpenDoc, todo: EnvelopeEntry[]): Promise<void> {
+  private async decodeAndApply(open: OpenDoc, all: EnvelopeEntry[]): Promise<void> {
+    const todo = await this.verifiedOf(open, all)
+    if (todo.length === 0) {
+      this.checkContinuity(open)
+      return this.workEnded()
+    }
     const bytes = todo.reduce((n, e) => n + e.c.length, 0)
     if (this.decoder?.worthIt(bytes)) {
       const request = { keys: this.keys, room: this.room, docId: open.docId, ciphertexts: todo.map((e) => e.c) }
@@ -963,11 +1020,13 @@ export class Envelope {
     const header = open.continuity.nextChange()
     const entry: EnvelopeEntry = { d: open.blind, c: await encryptEntry(this.keys, this.room, open.docId, header, update) }
     this.headers.set(entry.c, header)
-    open.continuity.learn(header)
     // Mark first: the observer then knows this entry is already in the doc.
     open.applied.add(entry)
     open.holding?.hold([{ c: entry.c, update }])
-    this.doc.transact(() => this.entries.push([entry]), ENVELOPE_ORIGIN)
+    await this.pushEntries([entry])
+    // Learnt once live, not before: while the entry is being signed, a continuity check (another
+    // doc's entries applying) would find this writer's change n said and held by no live entry.
+    open.continuity.learn(header)
     this.maybeScheduleCompaction(open)
     this.checkContinuity(open)
   }
@@ -1027,16 +1086,13 @@ export class Envelope {
       updates.map(async (update) => ({ d: open.blind, c: await encryptEntry(this.keys, this.room, open.docId, header, update) })),
     )
     for (const entry of snapshot) this.headers.set(entry.c, header)
-    open.continuity.learn(header)
     // Between the await and here, more entries may have been applied: they are in neither
     // `snapshotOf` nor (maybe) in the state, so they survive. Only what the snapshot holds goes.
     for (const entry of snapshot) open.applied.add(entry)
     // The same state folds the device-held rows (once they are many): it names every entry applied.
     open.holding?.fold(updates, [...open.applied].filter((e) => !snapshotOf.has(e)).map((e) => markOf(e.c)))
-    this.doc.transact(() => {
-      this.entries.push(snapshot)
-      this.deleteEntries(snapshotOf)
-    }, ENVELOPE_ORIGIN)
+    await this.pushEntries(snapshot, () => this.deleteEntries(snapshotOf))
+    open.continuity.learn(header) // once live (see pushUpdate)
     this.checkContinuity(open)
     this.onEntriesRemoved()
   }
@@ -1057,11 +1113,110 @@ export class Envelope {
       this.headers.set(entry.c, header)
       open.applied.add(entry)
     }
-    open.continuity.learn(header)
     // The held rows hold this state already (it came from them): the new entries are only named.
     open.holding?.name(snapshot.map((e) => markOf(e.c)))
-    this.doc.transact(() => this.entries.push(snapshot), ENVELOPE_ORIGIN)
+    await this.pushEntries(snapshot)
+    open.continuity.learn(header) // once live (see pushUpdate)
     this.checkContinuity(open)
+  }
+
+  /**
+   * Pushes new entries at the end of the array, with `alongside` (a compaction's deletions) in the
+   * same transaction, and resolves with the first one's outer id. With a signer, each entry is
+   * signed at the position it takes: the clock is read, the signatures made (async), and if
+   * anything took this client's next clocks meanwhile, or Yjs moved the doc to another client id,
+   * they are made again. Writes run one at a time (the write chain), so that takes one round.
+   */
+  private async pushEntries(entries: EnvelopeEntry[], alongside?: () => void, origin: unknown = ENVELOPE_ORIGIN): Promise<EntryPosition> {
+    for (;;) {
+      const client = this.doc.clientID
+      const clock = Y.getState(this.doc.store, client)
+      if (this.signer) {
+        const signer = this.signer
+        const roomId = await this.roomIdOnWire()
+        const signatures = await Promise.all(
+          entries.map((entry, i) => signer.sign(entrySignedBytes(this.keys.spaceId, roomId, { client, clock: clock + i }, entry.d, entry.c))),
+        )
+        if (this.doc.clientID !== client || Y.getState(this.doc.store, client) !== clock) continue
+        entries.forEach((entry, i) => {
+          entry.w = signer.deviceId
+          entry.s = signatures[i]!
+          this.verdicts.set(entry, Promise.resolve('valid'))
+        })
+      }
+      this.doc.transact(() => {
+        this.entries.push(entries)
+        alongside?.()
+      }, origin)
+      return { client, clock }
+    }
+  }
+
+  /**
+   * Writes copies of entries again as new entries of this device, signed at their new positions
+   * (client/src/sync/rooms/delivery-check.ts: entries of this device found replaced or deleted on
+   * the relay). `freshClient`: first moves the envelope doc to a new client id, so the copies take
+   * clocks the relay's state vector does not cover. In the write chain; resolves with the client id
+   * written under.
+   */
+  async writeCopies(entries: readonly EnvelopeEntry[], origin: unknown, freshClient: () => number): Promise<number> {
+    this.assertOpen()
+    let client = 0
+    await this.enqueueWrite(async () => {
+      this.doc.clientID = freshClient()
+      const at = await this.pushEntries(
+        entries.map((entry) => ({ d: entry.d, c: entry.c })),
+        undefined,
+        origin,
+      )
+      client = at.client
+    })
+    return client
+  }
+
+  private roomIdOnWire(): Promise<string> {
+    this.wireRoomId ??= blindRoomName(this.keys, this.room)
+    return this.wireRoomId
+  }
+
+  /** An entry's signature verdict, once (without signer keys, every entry is taken as valid). */
+  private verdictOf(entry: EnvelopeEntry): Promise<SignatureVerdict> {
+    const signers = this.signers
+    if (signers === null) return Promise.resolve('valid')
+    let verdict = this.verdicts.get(entry)
+    if (!verdict) {
+      const at = this.positions.get(entry)
+      const keyOf = (deviceId: string) => signers.keyOf(deviceId)
+      verdict = signers
+        .enforced()
+        .then(async (enforced): Promise<SignatureVerdict> => {
+          if (!enforced) return 'valid'
+          if (!at) return 'unsigned'
+          return checkEntrySignature(keyOf, this.keys.spaceId, await this.roomIdOnWire(), at, entry)
+        })
+        .catch(() => 'unknown-signer' as const)
+      this.verdicts.set(entry, verdict)
+    }
+    return verdict
+  }
+
+  /**
+   * The entries of `todo` whose signature holds; the others are counted, reported, asked for again
+   * (entry-repair.ts: a device holding a good copy republishes it) and released from `inFlight`.
+   */
+  private async verifiedOf(open: OpenDoc, todo: EnvelopeEntry[]): Promise<EnvelopeEntry[]> {
+    if (this.signers === null) return todo
+    const verdicts = await Promise.all(todo.map((entry) => this.verdictOf(entry)))
+    const bad = todo.filter((_, i) => verdicts[i] !== 'valid')
+    if (bad.length === 0) return todo
+    for (const [i, verdict] of verdicts.entries()) {
+      if (verdict === 'valid') continue
+      this.unverified++
+      open.inFlight.delete(todo[i]!)
+      this.onError(new UnverifiedEntryError(verdict))
+    }
+    this.onUndecryptable(open.docId, bad)
+    return todo.filter((_, i) => verdicts[i] === 'valid')
   }
 
   /** The continuity headers of entries this device decrypted or wrote (v1 entries have none). */

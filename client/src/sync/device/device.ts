@@ -28,6 +28,9 @@ import { writerIdOf } from '../../../../shared/src/envelope/entry-header'
 import { DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
 import { makeDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
 import { registerFirstDevice } from './practice-devices'
+import { keepPracticeChain, PracticeSigners } from './practice-signers'
+import { entrySigner } from '../../../../shared/src/envelope/entry-signature'
+import type { EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
 
 export type { PracticeRecord }
 
@@ -77,6 +80,15 @@ function publicRecord(stored: StoredPractice): PracticeRecord {
   return { spaceId, relayUrl, practiceName, deviceId, memberId, role, until }
 }
 
+/**
+ * How this device's entries are signed and others' checked (shared/src/envelope/entry-signature.ts):
+ * with its own signing key once it has one; against the practice's registry as kept here.
+ */
+function entrySigning(stored: StoredPractice, env: DeviceEnvironment): Pick<EnvelopeOptions, 'signer' | 'signers'> {
+  if (!stored.identity) return {}
+  return { signer: entrySigner(stored.deviceId, stored.identity.sign.privateKey), signers: new PracticeSigners(stored, env) }
+}
+
 function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
   return Practice.open({
     spaceId: stored.spaceId,
@@ -87,7 +99,7 @@ function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Prac
     rooms: {
       ...env.room,
       // The device id names this device's changes in the entries' continuity headers (continuity.ts).
-      envelope: { ...env.room?.envelope, writer: writerIdOf(stored.deviceId) },
+      envelope: { ...env.room?.envelope, writer: writerIdOf(stored.deviceId), ...entrySigning(stored, env) },
       crossTab: env.crossTab ?? false,
       ...(env.WebSocketImpl ? { WebSocketImpl: env.WebSocketImpl } : {}),
     },
@@ -171,8 +183,10 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     keys: await deriveDeviceKeys(spaceId, await deriveTierSecrets(spaceId, rootSecret)),
     identity: await makeDeviceIdentity(),
   }
-  // The registry's first entry, at once: from now on only the practice's devices open it.
+  // The registry's first entry, at once: from now on only the practice's devices open it, and
+  // every entry is signed by one of them (kept here, so that entries verify offline too).
   await registerFirstDevice(stored, env)
+  await keepPracticeChain(stored, env)
   const space = await openSpace(stored, env)
   writeManifest(await space.openDoc(MANIFEST_DOC_ID), { createdAt: clock(), createdBy: deviceId })
   // The first practitioner does not exist before this call, so the records it creates are
@@ -228,6 +242,8 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
   // The root secret only reaches an administrator praticien (pairing-code.ts); anyone else keeps none.
   if (info.rootSecret !== null) await registry.putRootSecret(info.spaceId, info.rootSecret)
   else await registry.deleteRootSecret(info.spaceId)
+  // The registry that names whose entries to accept (none in a practice created before devices had keys).
+  await keepPracticeChain(stored, env)
   const space = await openSpace(stored, env)
   if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, registry)
   await requestPersistentStorage(env)

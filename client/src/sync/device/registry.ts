@@ -1,13 +1,16 @@
 /**
  * This device's registry: which practice (space) it is paired with, as whom, with which keys.
  *
- * IndexedDB database `<prefix>tournee-device`, version 2:
+ * IndexedDB database `<prefix>tournee-device`, version 3:
  *   practices  key spaceId → { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
  *                              role, until (a locum's end of access, ms, or null),
  *                              keys: DeviceKeys (non-extractable CryptoKeys, the tiers its role
  *                              reads: no clinical key on a secretary's device), hasSynced?: boolean,
  *                              identity?: this device's own key pairs (non-extractable private keys) }
  *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array }   administrator praticien only
+ *   chains     key spaceId → { spaceId, entries: SignedEntry[] }   the practice's device registry as
+ *                            last read and verified here (shared/src/devices/registry-chain.ts): whose
+ *                            signatures this device accepts on entries, offline too (practice-signers.ts)
  *
  * The two stores say what each holds. `practices` is what opening the practice needs: non-
  * extractable keys (device-keys.ts) that page script can use and never read. `pairing` holds the
@@ -59,7 +62,13 @@ interface StoredPairing {
 
 const PRACTICES = 'practices'
 const PAIRING = 'pairing'
-const VERSION = 2
+const CHAINS = 'chains'
+const VERSION = 3
+
+interface StoredChain {
+  spaceId: string
+  entries: unknown[]
+}
 
 /** One device's registry, in the IndexedDB namespace `prefix` ('' in the browser). */
 export class DeviceRegistry {
@@ -93,6 +102,17 @@ export class DeviceRegistry {
     await this.run(PAIRING, 'readwrite', (store) => store.delete(spaceId))
   }
 
+  /** The device registry's entries as last verified here; empty when none was kept. */
+  async chain(spaceId: string): Promise<unknown[]> {
+    const record = await this.run<StoredChain | undefined>(CHAINS, 'readonly', (store) => store.get(spaceId))
+    return Array.isArray(record?.entries) ? record.entries : []
+  }
+
+  /** Keeps the registry's entries, verified by the caller. */
+  async putChain(spaceId: string, entries: readonly unknown[]): Promise<void> {
+    await this.run(CHAINS, 'readwrite', (store) => store.put({ spaceId, entries: [...entries] } satisfies StoredChain))
+  }
+
   /** A record written by a pre-release version (no working keys) cannot open the practice. */
   private checked(record: unknown): StoredPractice {
     const stored = record as StoredPractice
@@ -113,6 +133,7 @@ export class DeviceRegistry {
         const db = request.result
         if (!db.objectStoreNames.contains(PRACTICES)) db.createObjectStore(PRACTICES, { keyPath: 'spaceId' })
         if (!db.objectStoreNames.contains(PAIRING)) db.createObjectStore(PAIRING, { keyPath: 'spaceId' })
+        if (!db.objectStoreNames.contains(CHAINS)) db.createObjectStore(CHAINS, { keyPath: 'spaceId' })
       }
       request.onsuccess = () => resolve(request.result)
       request.onerror = () => reject(new DeviceStorageError(`Cannot open this device's storage: ${request.error?.message}`))

@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { checkUpdate } from '../../../../relay/src/rooms/update-check'
 import { testEntry } from '../../../../relay/src/test-support/test-entries'
-import type { EnvelopeEntry } from '../../../../shared/src/envelope/envelope'
-import { DeliveryCheck, overwritten, RESENT_ORIGIN, resendTaken } from './delivery-check'
+import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
+import { deriveSpaceKeys } from '../../../../shared/src/crypto/space-keys'
+import { Envelope, type EnvelopeEntry } from '../../../../shared/src/envelope/envelope'
+import { DeliveryCheck, freshClientId, overwritten, RESENT_ORIGIN } from './delivery-check'
 
 const LIMITS = { maxUpdateBytes: 256 * 1024 }
 
@@ -152,15 +154,20 @@ describe('DeliveryCheck', () => {
   })
 })
 
-describe('resendTaken', () => {
-  it('writes the taken entries again under a fresh client id, which the relay accepts and stores', () => {
+describe('writing taken entries again (Envelope.writeCopies, freshClientId)', () => {
+  it('writes the taken entries again under a fresh client id, which the relay accepts and stores', async () => {
     const { device, relay, acknowledged, written, client } = scene(2, 1)
     takeNextClock(relay, client)
     const check = DeliveryCheck.begin(device, envelope(device), acknowledged)!
     const { taken } = check.judge(answer(relay, check))
     const origins: unknown[] = []
     device.on('update', (_u: Uint8Array, origin: unknown) => origins.push(origin))
-    const fresh = resendTaken(device, envelope(device), taken)
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const fresh = await new Envelope(device, keys, 'main').writeCopies(
+      taken.map(({ entry }) => entry),
+      RESENT_ORIGIN,
+      () => freshClientId(device),
+    )
     expect(fresh).not.toBe(client)
     expect(device.clientID).toBe(fresh)
     expect(origins).toEqual([RESENT_ORIGIN])

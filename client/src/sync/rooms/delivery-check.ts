@@ -173,17 +173,14 @@ export class DeliveryCheck {
 }
 
 /**
- * Moves the envelope doc to a fresh client id and writes the taken entries again there, in one
- * transaction: new clocks, which the relay's state vector does not cover, so the provider's update
- * reaches the relay and every device. Returns the new client id.
+ * A client id for the envelope doc that neither it nor any writer it holds used: the taken entries
+ * are written again there (Envelope.writeCopies, signed at their new positions), at clocks the
+ * relay's state vector does not cover, so the provider's update reaches the relay and every device.
  */
-export function resendTaken(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, taken: readonly TakenEntry[]): number {
+export function freshClientId(doc: Y.Doc): number {
   const used = doc.store.clients
   let client = random.uint32()
   while (used.has(client) || client === doc.clientID) client = random.uint32()
-  doc.clientID = client
-  // Copies: the envelope tells its entries apart by identity.
-  doc.transact(() => entries.push(taken.map(({ entry }) => ({ d: entry.d, c: entry.c }))), RESENT_ORIGIN)
   return client
 }
 

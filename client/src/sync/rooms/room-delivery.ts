@@ -12,7 +12,7 @@
 import type * as Y from 'yjs'
 import type { Envelope } from '../../../../shared/src/envelope/envelope'
 import type { RelayFrame } from '../relay/relay-frames'
-import { DeliveryCheck, EntriesReplacedError, entriesAt, overwritten, resendTaken, type TakenEntry } from './delivery-check'
+import { DeliveryCheck, EntriesReplacedError, entriesAt, freshClientId, overwritten, RESENT_ORIGIN, type TakenEntry } from './delivery-check'
 import type { RoomProgress } from './room-progress'
 
 export interface RoomDeliveryParts {
@@ -140,8 +140,11 @@ export class RoomDelivery {
       envelope.exclude(taken.map(({ entry }) => entry))
       this.shadowedIds.push(...taken.map(({ client, clock }) => [client, clock] as const))
     }
-    const client = resendTaken(doc, envelope.entries, [...taken, ...removed])
-    console.warn(`Room ${this.parts.roomId}: entries of this device replaced on the relay: ${taken.length}, deleted there: ${removed.length}; written again as client ${client}`)
+    const again = [...taken, ...removed].map(({ entry }) => entry)
+    void envelope.writeCopies(again, RESENT_ORIGIN, () => freshClientId(doc)).then(
+      (client) => console.warn(`Room ${this.parts.roomId}: entries of this device replaced on the relay: ${taken.length}, deleted there: ${removed.length}; written again as client ${client}`),
+      (error: unknown) => this.parts.report(error instanceof Error ? error : new Error(String(error))),
+    )
     if (taken.length === 0) return
     this.resent += taken.length
     this.parts.report(new EntriesReplacedError(taken.length))

@@ -481,7 +481,9 @@ export class Room {
       lastExchangeAt: this.lastExchangeAt,
       lastSyncedAt: this.lastSyncedAt,
       storageError: this.store?.storageError ?? null,
-      undecryptableEntries: this.env?.stats().undecryptable ?? 0,
+      // An entry whose signature does not hold is as unusable here as one that does not decrypt,
+      // and is asked for again the same way (envelope.ts): one count, one alarm line.
+      undecryptableEntries: (this.env?.stats().undecryptable ?? 0) + (this.env?.stats().unverified ?? 0),
       unrepairedEntries: this.repair?.stats().waiting ?? 0,
       heldBackChanges: this.repair?.stats().heldBack ?? 0,
       repairedEntries: this.repair?.stats().repaired ?? 0,
