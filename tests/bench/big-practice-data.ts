@@ -19,13 +19,14 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { SQLITE_FILE_NAME } from '../../relay/src/storage/sqlite-storage'
-import { createPractice, getPairingCode, joinPractice } from '../../client/src/sync/device/device'
+import { createPractice, getPairingCode } from '../../client/src/sync/device/device'
 import { fromBase64Url, toBase64Url } from '../../shared/src/crypto/base64url'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { administratorPairing, decodePairingCode, encodePairingCode } from '../../shared/src/space/pairing-code'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process'
 import { benchEnvironment, deleteDeviceDatabases } from './bench-device'
 import { seedDemo, type DemoSize } from './seed-demo'
+import { grantCode, joinByCode } from '../helpers/pairing-ticket'
 
 /** Bump when what is seeded changes shape (generator, model, storage): old folders are ignored. */
 // 2: a compaction writes a big snapshot as chunks (the directory: ≈30 entries, was one of 15.5 MB).
@@ -78,8 +79,9 @@ async function seed(dir: string, size: BigPracticeSize, log: (line: string) => v
       { relayUrl: relay.url, practiceName: 'Cabinet de kinésithérapie des Pentes', practitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } },
       envA,
     )
-    const code = await getPairingCode(a.record.spaceId, envA)
-    const result = await seedDemo((env) => joinPractice(code, env), size, envSeeder, log)
+    // The seeder is a device of the practice's registry, as every writer must be (its entries signed).
+    const code = await grantCode(a.record.spaceId, envA)
+    const result = await seedDemo((env) => joinByCode(code, env), size, envSeeder, log)
     log(`  seeded ${result.written.patientIds.length} patients, ${result.written.appointments} appointments, ${result.written.patientDocIds.length} files`)
     // What a synced device of the practice does within its publish interval (digest-sync.ts).
     await a.space.openDoc(DIRECTORY_DOC_ID)
@@ -87,7 +89,7 @@ async function seed(dir: string, size: BigPracticeSize, log: (line: string) => v
     await a.space.publishDirectoryDigest()
     await a.space.publishWeekDigest()
     await a.space.destroy()
-    const info = decodePairingCode(code)
+    const info = decodePairingCode(await getPairingCode(a.record.spaceId, envA))
     const space: SeededSpace = { spaceId: info.spaceId, practiceName: info.practiceName, credential: info.credential, rootSecret: toBase64Url(info.rootSecret!) }
     // A graceful stop: the relay persists and closes its database.
     await relay.stop()

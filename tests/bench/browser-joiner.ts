@@ -28,9 +28,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { claimPairingAs } from '../../client/src/sync/device/pairing'
-import { makeDeviceIdentity } from '../../shared/src/devices/device-identity'
-import { decodePairingCode } from '../../shared/src/space/pairing-code'
+import { claimPairing } from '../../client/src/sync/device/pairing'
+import { joinByCode } from '../helpers/pairing-ticket'
+import { benchEnvironment } from './bench-device'
 import * as Y from 'yjs'
 import { listAppointments } from '../../shared/src/model/agenda'
 import { listPatients, patientDisplayName } from '../../shared/src/model/patients'
@@ -220,11 +220,11 @@ export async function joinInChromium(browser: Browser, target: BrowserJoinTarget
     await page.getByRole('button', { name: "Afficher un code d'appairage" }).click()
     const shown = page.getByRole('status', { name: "Code d'appairage" })
     await shown.waitFor({ timeout: timeoutMs })
-    const info = decodePairingCode(target.code)
-    const claimed = await claimPairingAs(
-      { relayUrl: target.appUrl, spaceId: info.spaceId, credential: info.credential, identity: await makeDeviceIdentity(), payload: async () => target.code },
-      (await shown.textContent()) ?? '',
-    )
+    // The administrator: a device of the practice's registry (the granted code), in this process,
+    // which adds the page's device to the registry and seals it the payload, as a tablet would.
+    const adminEnv = { ...benchEnvironment('browser-admin'), connect: false }
+    const admin = await joinByCode(target.code, adminEnv)
+    const claimed = await claimPairing(admin.record.spaceId, (await shown.textContent()) ?? '', adminEnv).finally(() => admin.space.destroy())
     await page.getByRole('status', { name: 'Code de confirmation' }).waitFor({ timeout: timeoutMs })
     const profile = await startProfile(page)
     // From the administrator's acceptance (the page hears of it at its next poll, within 250 ms).

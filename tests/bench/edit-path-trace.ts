@@ -18,7 +18,7 @@
 import 'fake-indexeddb/auto'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice } from '../../client/src/sync/device/device'
+import { createPractice } from '../../client/src/sync/device/device'
 import { DIRECTORY_MAPS } from '../../shared/src/model/collections'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { addPatient, updatePatient } from '../../shared/src/model/patients'
@@ -26,6 +26,7 @@ import { MessageType } from '../../shared/src/protocol/constants'
 import { startRelayProcess } from '../helpers/relay-process'
 import { benchEnvironment, deleteDeviceDatabases } from './bench-device'
 import { percentile } from './stats'
+import { joinWith, pairingTicket } from '../helpers/pairing-ticket'
 
 type Stage = 'edited' | 'A sent' | 'B received' | 'B shows' | 'A acked'
 const STAGES: readonly Stage[] = ['edited', 'A sent', 'B received', 'B shows', 'A acked']
@@ -70,7 +71,7 @@ async function main(edits: number): Promise<void> {
     const docA = await a.space.openDoc(DIRECTORY_DOC_ID)
     const ids = Array.from({ length: 50 }, (_, i) => addPatient(docA, { firstNames: 'Jean', birthName: `Durand${i}` }, actor, Date.now))
     await a.space.whenAcknowledged()
-    const b = await joinPractice(await getPairingCode(a.record.spaceId, envA), envB)
+    const b = await joinWith(await pairingTicket(a.record.spaceId, envA), envB)
     const docB = await b.space.openDoc(DIRECTORY_DOC_ID)
     const shows = (id: string, value: string) => {
       const record = docB.getMap<unknown>(DIRECTORY_MAPS.patients).get(id)

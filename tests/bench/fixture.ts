@@ -3,12 +3,13 @@
  * writing the generated year through its space (one flush per batch, as use would), acknowledged.
  */
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
+import { createPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
 import type { Actor } from '../../shared/src/model/actor'
 import { agendaDocId } from '../../shared/src/model/doc-ids'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process'
 import { benchEnvironment, stateVectorOf, type StateVector } from './bench-device'
 import { planPractice, steppingClock, writePractice, type PracticePlan, type PracticeSpec, type WrittenPractice } from './generate'
+import { grantCode } from '../helpers/pairing-ticket'
 
 export interface BenchPractice {
   relay: RelayProcess
@@ -68,7 +69,7 @@ export async function setUpPractice(spec: PracticeSpec, relayEnv: Record<string,
     a,
     envA,
     actorA,
-    code: await getPairingCode(a.record.spaceId, envA),
+    code: await grantCode(a.record.spaceId, envA),
     plan,
     written,
     currentMonthDocId,

@@ -9,7 +9,7 @@
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { runBounded } from './bounded-queue'
-import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
+import { type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
 import type { StartFetch } from '../../client/src/sync/digests/digest-sync'
 import { BACKGROUND_CONCURRENCY } from '../../client/src/sync/practice/background-pass'
 import type { Practice } from '../../client/src/sync/practice/practice'
@@ -24,6 +24,7 @@ import { countingWebSocket, hasState, until, type ByteCounter, type StateVector 
 import { localToday, type BenchPractice } from './fixture'
 import { decodeDocFrame } from './floor-transport'
 import { stockProvider } from './stock-server'
+import { joinByCode } from '../helpers/pairing-ticket'
 
 export interface JoinSample {
   usableMs: number
@@ -127,7 +128,7 @@ export async function joinSynced(
   usableOnly = false,
 ): Promise<{ sample: JoinSample; practice: OpenPractice }> {
   const started = performance.now()
-  const practice = await joinPractice(p.code, env)
+  const practice = await joinByCode(p.code, env)
   const { space } = practice
   const directory = await space.openDoc(DIRECTORY_DOC_ID)
   const month = await space.openDoc(p.currentMonthDocId)

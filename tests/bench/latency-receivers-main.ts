@@ -5,7 +5,7 @@
 import 'fake-indexeddb/auto'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { joinPractice, type OpenPractice } from '../../client/src/sync/device/device'
+import { type OpenPractice } from '../../client/src/sync/device/device'
 import { RelayError, RelayFailure } from '../../client/src/sync/errors'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { DIRECTORY_MAPS } from '../../shared/src/model/collections'
@@ -13,6 +13,7 @@ import { benchEnvironment, deleteDeviceDatabases, hasState, until } from './benc
 import { connect } from './floor-transport'
 import { connectStockDoc } from './stock-server'
 import { sharedNow, type ChildMessage, type ParentMessage, type ReceiverConfig } from './latency-receivers'
+import { joinByCode } from '../helpers/pairing-ticket'
 
 const REMOTE = Symbol('bench.remote')
 
@@ -40,7 +41,7 @@ function shows(doc: Y.Doc, patientId: string, value: string): boolean {
 async function joinWithRetry(code: string, env: ReturnType<typeof benchEnvironment>, attempts = 4): Promise<OpenPractice> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await joinPractice(code, env)
+      return await joinByCode(code, env)
     } catch (error) {
       const unreachable = error instanceof RelayError && error.reason === RelayFailure.Unreachable
       if (!unreachable || attempt >= attempts) throw error

@@ -23,7 +23,8 @@
  * after it would download them.
  */
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
+import { createPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
+import { grantCode, joinByCode } from '../helpers/pairing-ticket'
 import type { Actor } from '../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID, agendaDocId } from '../../shared/src/model/doc-ids'
 import { startRelayProcess } from '../helpers/relay-process'
@@ -107,7 +108,7 @@ async function withWriter(
 /** Joins, publishes the week digest (week-digest.ts) from the rooms of its window, and leaves. */
 async function publishWeekDigest(code: string): Promise<void> {
   const env = writerEnvironment('week')
-  const device = await joinPractice(code, env)
+  const device = await joinByCode(code, env)
   try {
     await device.space.publishWeekDigest()
   } finally {
@@ -144,7 +145,13 @@ export async function setUpStreamedPractice(
       envA,
     )
     const memberId = a.record.memberId ?? 'setup'
-    const code = await getPairingCode(a.record.spaceId, envA)
+    const groups = writerGroups(outline.months, spec.today)
+    // Every writer is a device of the practice's registry (its entries signed by it), granted by A
+    // while A is still there: one per year, one for the week digest, and one for the devices that
+    // join afterwards (the measured fresh devices, one after the other: the same device paired again).
+    const writerCodes: string[] = []
+    for (let i = 0; i < groups.length + 2; i++) writerCodes.push(await grantCode(a.record.spaceId, envA))
+    const [weekCode, code] = writerCodes.splice(groups.length, 2) as [string, string]
     let ids: PracticeIds | undefined
     let files: { patientDocIds: string[]; notes: number } | undefined
     await timed('A', () =>
@@ -158,10 +165,9 @@ export async function setUpStreamedPractice(
     const practiceIds = ids!
     let appointments = 0
     let seriesAppointments = 0
-    const groups = writerGroups(outline.months, spec.today)
-    for (const months of groups) {
+    for (const [index, months] of groups.entries()) {
       const env = writerEnvironment(months[0]!.slice(0, 4))
-      const writer = await joinPractice(code, env)
+      const writer = await joinByCode(writerCodes[index]!, env)
       const actor: Actor = { deviceId: writer.record.deviceId, memberId }
       await timed(months.length === 1 ? months[0]! : `${months[0]}…${months.at(-1)}`, () =>
         withWriter(writer, env, collected, async (sink) => {
@@ -179,7 +185,7 @@ export async function setUpStreamedPractice(
 
     // The week digest spans this week's and next week's months, which two writers may hold: a
     // device that opens just those rooms publishes it, as any device of the practice does.
-    await timed('week digest', () => publishWeekDigest(code))
+    await timed('week digest', () => publishWeekDigest(weekCode))
 
     const directory = new Y.Doc({ guid: DIRECTORY_DOC_ID })
     for (const state of collected.directoryStates) Y.applyUpdate(directory, state)

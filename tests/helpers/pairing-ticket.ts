@@ -85,3 +85,24 @@ export async function joinGranted(granted: GrantedDevice, env: DeviceEnvironment
   }
   return joinPractice(granted.code, env, identity)
 }
+
+/** A granted device as one string (what a benchmark hands a child process or caches as its « code »). */
+export function grantedCode(granted: GrantedDevice): string {
+  return JSON.stringify(granted)
+}
+
+/**
+ * Joins with a code as the benchmarks keep it: a granted device (`grantedCode`), or a pairing
+ * payload (space/pairing-code.ts) for a practice without a registry. Devices that join one granted
+ * code one after the other (a bench's runs, each deleting its copy first) are the same registered
+ * device paired again; joined at once, they share its id and credential, as tablets restored from
+ * one backup would.
+ */
+export function joinByCode(code: string, env: DeviceEnvironment): Promise<OpenPractice> {
+  return code.startsWith('{') ? joinGranted(JSON.parse(code) as GrantedDevice, env) : joinPractice(code, env)
+}
+
+/** Grants a device from an administrator device and returns it as one string (`joinByCode`). */
+export async function grantCode(spaceId: string, admin: DeviceEnvironment): Promise<string> {
+  return grantedCode(await grantDevice(await pairingTicket(spaceId, admin)))
+}

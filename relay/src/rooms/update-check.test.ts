@@ -214,6 +214,9 @@ describe('checkUpdate: what devices send passes', () => {
     const kept = Y.decodeUpdate((verdict as { update: Uint8Array }).update)
     expect(kept.structs).toHaveLength(1)
     expect(kept.ds.clients.size).toBe(0)
+    // The entries to check the signatures of: that one alone, at its outer id (entry-signatures.ts).
+    const last = kept.structs[0]!
+    expect((verdict as Extract<typeof verdict, { kind: 'accepted' }>).entries).toEqual([{ client: last.id.client, clock: last.id.clock, entry: a.envelope.entries.get(a.envelope.entries.length - 1) }])
     expectSameDoc(relay.doc, relay.received)
     expectSameDoc(relay.doc, a.doc)
   })

@@ -18,7 +18,7 @@
  * its own.
  */
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, type OpenPractice } from '../../../client/src/sync/device/device'
+import { createPractice, type OpenPractice } from '../../../client/src/sync/device/device'
 import type { Actor } from '../../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { updatePatient } from '../../../shared/src/model/patients'
@@ -32,6 +32,7 @@ import { round, type Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
 import { percentile } from '../stats'
 import { connectStockDoc, startStockServer } from '../stock-server'
+import { grantCode } from '../../helpers/pairing-ticket'
 
 const REMOTE = Symbol('bench.remote')
 const PATIENTS = 200
@@ -115,7 +116,7 @@ export const editLatency: Scenario = {
         steppingClock(Date.now(), 1000),
       )
       await space.whenAcknowledged(60_000)
-      const code = await getPairingCode(a.record.spaceId, envA)
+      const code = await grantCode(a.record.spaceId, envA)
       const source = await space.openDoc(DIRECTORY_DOC_ID)
 
       // The stock writer seeds the server's room and stays: the room lives as long as a client does.

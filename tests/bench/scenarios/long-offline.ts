@@ -13,7 +13,7 @@
  * this scenario makes visible.
  */
 import * as Y from 'yjs'
-import { joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device/device'
+import { type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device/device'
 import type { EnvelopeOptions } from '../../../shared/src/envelope/envelope'
 import { DECRYPTED_ORIGIN } from '../../../shared/src/envelope/envelope'
 import { DIRECTORY_MAPS } from '../../../shared/src/model/collections'
@@ -25,6 +25,7 @@ import type { BenchPractice } from '../fixture'
 import type { Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
 import { median } from '../stats'
+import { joinWith, pairingTicket } from '../../helpers/pairing-ticket'
 
 interface Sample {
   ms: number
@@ -92,7 +93,9 @@ async function once(p: BenchPractice, variant: Variant, local: number, remote: n
     const env = benchEnvironment(name, i === 1 ? counterB : undefined)
     return { ...env, room: { ...env.room, envelope: variant.envelope } }
   })
-  const [a, b] = [await joinPractice(p.code, envs[0]!), await joinPractice(p.code, envs[1]!)]
+  // Two devices of their own (each its writer id), as two colleagues' tablets.
+  const ticket = await pairingTicket(p.a.record.spaceId, p.envA)
+  const [a, b] = [await joinWith(ticket, envs[0]!), await joinWith(ticket, envs[1]!)]
   try {
     const [dirA, dirB] = [await a.space.openDoc(DIRECTORY_DOC_ID), await b.space.openDoc(DIRECTORY_DOC_ID)]
     await Promise.all([whenOnline(a.space), whenOnline(b.space)])

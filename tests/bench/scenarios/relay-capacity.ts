@@ -17,7 +17,7 @@
  * the first limit, so the relay's CPU per update is the figure that carries to a bigger machine.
  */
 import * as Y from 'yjs'
-import { createPractice, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device/device'
+import { createPractice, type DeviceEnvironment, type OpenPractice } from '../../../client/src/sync/device/device'
 import type { Actor } from '../../../shared/src/model/actor'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { DIRECTORY_MAPS } from '../../../shared/src/model/collections'
@@ -29,6 +29,7 @@ import { defaultSpec, planPractice, steppingClock, writePractice } from '../gene
 import { sampleProcess, type ProcessSample } from '../process-stats'
 import { round, type Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
+import { grantCode, joinByCode } from '../../helpers/pairing-ticket'
 
 const PATIENTS = 50
 const UPDATES_PER_DEVICE = 20
@@ -60,7 +61,7 @@ async function createSmallPractice(relay: RelayProcess, index: number, seed: num
     steppingClock(Date.now(), 1000),
   )
   await a.space.whenAcknowledged(60_000)
-  return { devices: [a], patientIds: written.patientIds, code: await getPairingCode(a.record.spaceId, env) }
+  return { devices: [a], patientIds: written.patientIds, code: await grantCode(a.record.spaceId, env) }
 }
 
 /** Every device edits its practice's patients; resolves once every device shows every edit. */
@@ -130,7 +131,7 @@ export const relayCapacity: Scenario = {
           if (connected >= options.capacityDevices) break
           const env = benchEnvironment(`capacity-${round_}`)
           envs.push(env)
-          const device = await joinPractice(practice.code, env)
+          const device = await joinByCode(practice.code, env)
           practice.devices.push(device)
           await until(await device.space.openDoc(DIRECTORY_DOC_ID), (d) => d.getMap(DIRECTORY_MAPS.patients).size === PATIENTS, 60_000)
           connected++

@@ -59,7 +59,11 @@ export async function readPracticeDevices(spaceId: string, env: DeviceEnvironmen
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   const { entries, lastSeen } = await relayOf(stored, env).getDevices()
   if (entries.length === 0) return null
-  return { state: await verifyRegistry(spaceId, entries), lastSeen }
+  const state = await verifyRegistry(spaceId, entries)
+  // Verified: kept as whose entries this device accepts (practice-signers.ts), never shortened.
+  const registry = new DeviceRegistry(env.idbPrefix)
+  if (entries.length > (await registry.chain(spaceId)).length) await registry.putChain(spaceId, entries)
+  return { state, lastSeen }
 }
 
 /**
