@@ -10,6 +10,7 @@
  *   npm run bench -- --only=edit-latency,relay-capacity
  *   npm run bench -- --only=week       the agenda's week render in Chromium
  *   npm run bench -- --only=pairing    pairing a device through the relay's mailbox
+ *   npm run bench -- --only=signatures signing and checking entries, against the same work unsigned
  *   npm run bench -- --only=big-practice   20,000 patients × 24 months on a tablet, against --baseline-ref
  *   npm run bench -- --runs=7 --edits=100 --seed=42 --patients=5000 --practitioners=5 --years=2
  *
@@ -36,6 +37,7 @@ import { relayCapacity } from './scenarios/relay-capacity'
 import { weekRender } from './scenarios/week-render'
 import { bigPractice } from './scenarios/big-practice'
 import { pairing } from './scenarios/pairing'
+import { signatures } from './scenarios/signatures'
 
 /** In the order they run. A new scenario is one import and one line here. */
 const SCENARIOS: Scenario[] = [
@@ -48,6 +50,8 @@ const SCENARIOS: Scenario[] = [
   storageYear,
   relayCapacity,
   pairing,
+  // In process, no relay: signing and checking entries against the same work unsigned.
+  signatures,
   // Real Chromium, its own data: needs neither the relay nor the shared practice.
   weekRender,
   // Real Chromium on a relay of its own (seeded, cached), the app built twice: ours and before.

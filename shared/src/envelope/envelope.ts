@@ -1155,15 +1155,17 @@ export class Envelope {
   /**
    * Writes copies of entries again as new entries of this device, signed at their new positions
    * (client/src/sync/rooms/delivery-check.ts: entries of this device found replaced or deleted on
-   * the relay). `freshClient`: first moves the envelope doc to a new client id, so the copies take
-   * clocks the relay's state vector does not cover. In the write chain; resolves with the client id
-   * written under.
+   * the relay). `freshClient`: first moves the envelope doc to a new client id (at once), so the
+   * copies take clocks the relay's state vector does not cover. The copies go in the write chain;
+   * resolves with the client id they were written under.
    */
   async writeCopies(entries: readonly EnvelopeEntry[], origin: unknown, freshClient: () => number): Promise<number> {
     this.assertOpen()
+    // At once, not in the write chain: a write queued before the copies must not take the old
+    // client's next clocks either, which the relay holds another writer's entries at.
+    this.doc.clientID = freshClient()
     let client = 0
     await this.enqueueWrite(async () => {
-      this.doc.clientID = freshClient()
       const at = await this.pushEntries(
         entries.map((entry) => ({ d: entry.d, c: entry.c })),
         undefined,
