@@ -31,15 +31,23 @@ interface Known {
 
 export class PracticeSigners implements SignerDirectory {
   private kept: Promise<Known> | null = null
+  /** Whether keeping the chain may create the device's database (at creation or joining, not later). */
+  creates = false
   private refreshedAt = Number.NEGATIVE_INFINITY
   private refreshing: Promise<Known> | null = null
+
+  private readonly monotonic: () => number
+  private readonly sleep: (ms: number) => Promise<void>
 
   constructor(
     private readonly stored: Pick<StoredPractice, 'spaceId' | 'relayUrl' | 'credential'>,
     private readonly env: Pick<DeviceEnvironment, 'idbPrefix' | 'fetchImpl'>,
-    /** A monotonic clock for the refresh's pace (tests); default performance.now. */
-    private readonly monotonic: () => number = () => performance.now(),
-  ) {}
+    /** The refresh's pace (tests): a monotonic clock and a wait; default performance.now and a timer. */
+    pace: { monotonic?: () => number; sleep?: (ms: number) => Promise<void> } = {},
+  ) {
+    this.monotonic = pace.monotonic ?? (() => performance.now())
+    this.sleep = pace.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  }
 
   /** Whether this device holds the practice's registry: entries must then be signed. */
   async enforced(): Promise<boolean> {
@@ -63,7 +71,7 @@ export class PracticeSigners implements SignerDirectory {
   refresh(): Promise<Known> {
     if (this.refreshing) return this.refreshing
     const wait = Math.max(0, this.refreshedAt + REFRESH_AFTER_MS - this.monotonic())
-    this.refreshing = new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, wait) : resolve()))
+    this.refreshing = (wait > 0 ? this.sleep(wait) : Promise.resolve())
       .then(() => {
         this.refreshedAt = this.monotonic()
         return this.fetchChain()
@@ -90,7 +98,7 @@ export class PracticeSigners implements SignerDirectory {
     // A shorter chain than the one kept is a relay rolling the registry back: keep ours.
     if (entries.length <= previous.length) return previous
     const known = { keys: await keysOf(this.stored.spaceId, entries), length: entries.length }
-    await new DeviceRegistry(this.env.idbPrefix).putChain(this.stored.spaceId, entries)
+    await new DeviceRegistry(this.env.idbPrefix).putChain(this.stored.spaceId, entries, { create: this.creates })
     this.kept = Promise.resolve(known)
     return known
   }
@@ -110,5 +118,7 @@ async function keysOf(spaceId: string, entries: readonly unknown[]): Promise<Key
  * practice: the moments a device is online for sure). Resolves whether it was kept.
  */
 export async function keepPracticeChain(stored: Pick<StoredPractice, 'spaceId' | 'relayUrl' | 'credential'>, env: Pick<DeviceEnvironment, 'idbPrefix' | 'fetchImpl'>): Promise<boolean> {
-  return (await new PracticeSigners(stored, env).refresh()).length > 0
+  const signers = new PracticeSigners(stored, env)
+  signers.creates = true
+  return (await signers.refresh()).length > 0
 }

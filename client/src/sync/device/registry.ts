@@ -70,6 +70,11 @@ interface StoredChain {
   entries: unknown[]
 }
 
+/** The device's registry database does not exist (the browser erased the site's data). */
+class DeviceRegistryMissingError extends Error {
+  override name = 'DeviceRegistryMissingError'
+}
+
 /** One device's registry, in the IndexedDB namespace `prefix` ('' in the browser). */
 export class DeviceRegistry {
   constructor(private readonly prefix: string) {}
@@ -102,15 +107,27 @@ export class DeviceRegistry {
     await this.run(PAIRING, 'readwrite', (store) => store.delete(spaceId))
   }
 
-  /** The device registry's entries as last verified here; empty when none was kept. */
+  /**
+   * The device registry's entries as last verified here; empty when none was kept. Neither this nor
+   * putChain creates the database: they run in the background while the app is open, and a browser
+   * that erased the site's data must find it erased (the first-run screen says so).
+   */
   async chain(spaceId: string): Promise<unknown[]> {
-    const record = await this.run<StoredChain | undefined>(CHAINS, 'readonly', (store) => store.get(spaceId))
+    const record = await this.run<StoredChain | undefined>(CHAINS, 'readonly', (store) => store.get(spaceId), { create: false }).catch((error: unknown) => {
+      if (error instanceof DeviceRegistryMissingError) return undefined
+      throw error
+    })
     return Array.isArray(record?.entries) ? record.entries : []
   }
 
-  /** Keeps the registry's entries, verified by the caller. */
-  async putChain(spaceId: string, entries: readonly unknown[]): Promise<void> {
-    await this.run(CHAINS, 'readwrite', (store) => store.put({ spaceId, entries: [...entries] } satisfies StoredChain))
+  /**
+   * Keeps the registry's entries, verified by the caller; nothing when this device's storage was
+   * erased — unless `create` (the practice being created or joined on this device right now).
+   */
+  async putChain(spaceId: string, entries: readonly unknown[], options: { create: boolean } = { create: false }): Promise<void> {
+    await this.run(CHAINS, 'readwrite', (store) => store.put({ spaceId, entries: [...entries] } satisfies StoredChain), options).catch((error: unknown) => {
+      if (!(error instanceof DeviceRegistryMissingError)) throw error
+    })
   }
 
   /** A record written by a pre-release version (no working keys) cannot open the practice. */
@@ -126,22 +143,29 @@ export class DeviceRegistry {
     return stored
   }
 
-  private open(): Promise<IDBDatabase> {
+  private open(options: { create: boolean } = { create: true }): Promise<IDBDatabase> {
     return new Promise((resolve, reject) => {
       const request = indexedDB.open(`${this.prefix}tournee-device`, VERSION)
-      request.onupgradeneeded = () => {
+      let missing = false
+      request.onupgradeneeded = (event) => {
+        if (!options.create && event.oldVersion === 0) {
+          // Opening creates a database that does not exist: aborting the upgrade creates nothing.
+          missing = true
+          request.transaction?.abort()
+          return
+        }
         const db = request.result
         if (!db.objectStoreNames.contains(PRACTICES)) db.createObjectStore(PRACTICES, { keyPath: 'spaceId' })
         if (!db.objectStoreNames.contains(PAIRING)) db.createObjectStore(PAIRING, { keyPath: 'spaceId' })
         if (!db.objectStoreNames.contains(CHAINS)) db.createObjectStore(CHAINS, { keyPath: 'spaceId' })
       }
       request.onsuccess = () => resolve(request.result)
-      request.onerror = () => reject(new DeviceStorageError(`Cannot open this device's storage: ${request.error?.message}`))
+      request.onerror = () => reject(missing ? new DeviceRegistryMissingError() : new DeviceStorageError(`Cannot open this device's storage: ${request.error?.message}`))
     })
   }
 
-  private async run<T>(storeName: string, mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest): Promise<T> {
-    const db = await this.open()
+  private async run<T>(storeName: string, mode: IDBTransactionMode, run: (store: IDBObjectStore) => IDBRequest, options?: { create: boolean }): Promise<T> {
+    const db = await this.open(options)
     try {
       return await new Promise<T>((resolve, reject) => {
         const tx = db.transaction(storeName, mode)

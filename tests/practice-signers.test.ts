@@ -1,0 +1,76 @@
+/**
+ * Whose signatures a device accepts (client/src/sync/device/practice-signers.ts), against the relay
+ * in this process: the registry kept on the device at creation and at joining, a colleague's new
+ * device learnt by reading it again (once per period, however many entries name it), a relay that
+ * sends a shorter chain not believed, and a device whose storage the browser erased left erased.
+ */
+import 'fake-indexeddb/auto'
+import { describe, expect, it } from 'vitest'
+import { createPractice, type OpenPractice } from '../client/src/sync/device/device'
+import { PracticeSigners, REFRESH_AFTER_MS } from '../client/src/sync/device/practice-signers'
+import { DeviceRegistry } from '../client/src/sync/device/registry'
+import { useInMemoryRelay } from './helpers/in-memory-fixture'
+import { joinWith, pairingTicket } from './helpers/pairing-ticket'
+
+const fixture = useInMemoryRelay()
+
+async function practice(name: string): Promise<{ a: OpenPractice; env: ReturnType<typeof fixture.device> }> {
+  const env = fixture.device(name)
+  const a = await fixture.track(createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet des Signatures', practitioner: { displayName: 'Léa Fontaine', profession: 'kine' } }, env))
+  return { a, env }
+}
+
+describe('the practice’s signers on a device', () => {
+  it('are kept at creation and at joining, and enforced from then on', async () => {
+    const { a, env } = await practice('createur')
+    expect(await new DeviceRegistry(env.idbPrefix).chain(a.record.spaceId)).toHaveLength(1)
+    const envB = fixture.device('rejoint')
+    const b = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, env), envB))
+    // B's copy names A and B: the chain it joined with.
+    expect(await new DeviceRegistry(envB.idbPrefix).chain(b.record.spaceId)).toHaveLength(2)
+    const signers = new PracticeSigners({ spaceId: b.record.spaceId, relayUrl: fixture.relay.url, credential: 'unused-offline' }, envB)
+    expect(await signers.enforced()).toBe(true)
+    expect(await signers.keyOf(a.record.deviceId)).not.toBeNull()
+  })
+
+  it('learn a device added since by reading the registry again, once per period however many ask', async () => {
+    const { a, env } = await practice('lecteur')
+    let reads = 0
+    const counting: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/devices') && (init?.method ?? 'GET') === 'GET') reads++
+      return fixture.relay.fetchImpl(input, init)
+    }
+    // The pace's clock and wait, injected: a wait moves the clock, no real time passes.
+    let now = 0
+    const waits: number[] = []
+    const sleep = async (ms: number) => {
+      waits.push(ms)
+      now += ms
+    }
+    const stored = (await new DeviceRegistry(env.idbPrefix).get(a.record.spaceId))!
+    const signers = new PracticeSigners(stored, { idbPrefix: env.idbPrefix, fetchImpl: counting }, { monotonic: () => now, sleep })
+    const b = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, env), fixture.device('nouveau')))
+    // Ten entries of B arrive at once: one read of the registry for all of them.
+    const keys = await Promise.all(Array.from({ length: 10 }, () => signers.keyOf(b.record.deviceId)))
+    expect(keys.every((key) => key !== null)).toBe(true)
+    expect(reads).toBe(1)
+    expect(waits).toEqual([])
+    // A device the registry never added, asked within the period: read again once it ends, not before.
+    now += REFRESH_AFTER_MS / 5
+    expect(await signers.keyOf('inconnu-0000')).toBeNull()
+    expect(reads).toBe(2)
+    expect(waits).toEqual([REFRESH_AFTER_MS - REFRESH_AFTER_MS / 5])
+    // What it learnt is kept: another instance (the app reopened offline) knows B.
+    const reopened = new PracticeSigners(stored, { idbPrefix: env.idbPrefix, fetchImpl: () => Promise.reject(new TypeError('offline')) })
+    expect(await reopened.keyOf(b.record.deviceId)).not.toBeNull()
+  })
+
+  it('never create the device’s database once the browser erased it', async () => {
+    const env = fixture.device('efface')
+    const registry = new DeviceRegistry(env.idbPrefix)
+    expect(await registry.chain('whatever')).toEqual([])
+    await registry.putChain('whatever', [{ any: 1 }])
+    const names = (await indexedDB.databases()).map((d) => d.name)
+    expect(names).not.toContain(`${env.idbPrefix}tournee-device`)
+  })
+})
