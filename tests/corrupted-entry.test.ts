@@ -8,6 +8,11 @@
  * the new device says so in French, with the changes held back; once the writer's device has been
  * online, the new device shows all five appointments and the alarm is gone, and a device that joins
  * after that repairs from the answer alone. And with nothing corrupted, no repair entry is written.
+ *
+ * The same attacker (the relay's operator, editing its disk) can strip an entry's signature and
+ * leave its ciphertext whole: the relay checks signatures of what sockets send, not of its disk, and
+ * the entry would decrypt. A device verifies it first (shared/src/envelope/entry-signature.ts), so
+ * it is refused and repaired like the flipped bit — the last test.
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -71,10 +76,10 @@ async function fiveAppointments(): Promise<{ a: OpenPractice; envA: DeviceEnviro
 }
 
 /**
- * Flips one bit in the stored ciphertext of the month doc's `index`-th entry, on the stopped
- * relay's disk: the rows loaded, the bit flipped in place (same outer id), the rows folded.
+ * Edits the month doc's `index`-th entry on the stopped relay's disk: the rows loaded, the entry
+ * changed in place (same outer id), the rows folded.
  */
-async function flipStoredBit(dataDir: string, keys: SpaceKeys, index: number): Promise<void> {
+async function editStoredEntry(dataDir: string, keys: SpaceKeys, index: number, edit: (entry: EnvelopeEntry) => void): Promise<void> {
   const storage = new SqliteStorage({ dataDir })
   try {
     const roomId = await blindRoomName(keys, MONTH_ROOM)
@@ -84,12 +89,18 @@ async function flipStoredBit(dataDir: string, keys: SpaceKeys, index: number): P
     const blind = await blindDocId(keys, MONTH_DOC)
     const ofMonth = doc.getArray<EnvelopeEntry>('entries').toArray().filter((e) => e.d === blind)
     expect(ofMonth).toHaveLength(STARTS.length)
-    const c = ofMonth[index]!.c
-    c[c.length - 5]! ^= 0x10
+    edit(ofMonth[index]!)
     await storage.compact(keys.spaceId, roomId, Y.encodeStateAsUpdate(doc), stored.lastSeq)
   } finally {
     await storage.close()
   }
+}
+
+/** Flips one bit of the stored ciphertext of the month doc's `index`-th entry. */
+function flipStoredBit(dataDir: string, keys: SpaceKeys, index: number): Promise<void> {
+  return editStoredEntry(dataDir, keys, index, ({ c }) => {
+    c[c.length - 5]! ^= 0x10
+  })
 }
 
 async function repairEntries(p: OpenPractice, keys: SpaceKeys): Promise<number> {
@@ -143,5 +154,32 @@ describe('one flipped bit in a stored entry (issue 18, attack 3)', () => {
       expect(p.space.getSyncState()).toMatchObject({ undecryptableEntries: 0, unrepairedEntries: 0, repairedEntries: 0 })
       expect((await p.space.inspect.room(MONTH_ROOM)).envelope.stats().entries).toBe(STARTS.length)
     }
+  })
+})
+
+describe('a signature stripped from a stored entry by the relay\'s operator', () => {
+  it('is never applied by a device, though it decrypts: shown, asked for, and repaired once the writer\'s device has been online', async () => {
+    const { a, envA, code, keys } = await fiveAppointments()
+    await a.space.destroy()
+    await fixture.relay.stop()
+    // The ciphertext is intact (it would decrypt); only who put it there is gone. The relay's
+    // checks are of what sockets send, not of its disk: only a device can refuse it.
+    await editStoredEntry(fixture.relay.dataDir, keys, 1, (entry) => {
+      expect(typeof entry.w).toBe('string')
+      delete entry.w
+      delete entry.s
+    })
+    await fixture.relay.restart()
+
+    const c = await track(joinWith(code, device('remplaçant')))
+    await waitFor(async () => expect(await starts(c)).toEqual(STARTS.slice(0, 1)))
+    await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ undecryptableEntries: 1, unrepairedEntries: 1 }))
+    await waitFor(async () => expect(await repairEntries(c, keys)).toBe(1)) // its request
+
+    const back = await track(loadPractice(envA))
+    await waitFor(async () => expect(await starts(c)).toEqual(STARTS))
+    await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ unrepairedEntries: 0, heldBackChanges: 0, repairedEntries: 1 }))
+    expect(describeSyncState(c.space.getSyncState(), fr).undecryptable).toBeNull()
+    expect(await starts(back)).toEqual(STARTS)
   })
 })

@@ -1,10 +1,15 @@
 /**
  * Issue 18, attack 2 (« Taking an offline device's next clock »), against a real relay process:
- * while Alice's tablet is offline with a change pending, someone holding only the credential writes
- * a well-shaped junk entry `{d, c}` at her next clock of the main room (her client id is on the
- * wire, in every update she sent). The relay accepts it: its shape is a device's. When Alice
- * reconnects, the relay's state vector covers her clock, so her step 2 carries nothing for it and
- * the relay's ACK covers it.
+ * while Alice's tablet is offline with a change pending, a registered device in the wrong hands
+ * (stolen, or rogue: helpers/stolen-device.ts) writes a junk entry at her next clock of the main
+ * room (her client id is on the wire, in every update she sent), signed with its own key at that
+ * position. The relay accepts it: a registered device signed it there, and the relay cannot
+ * decrypt to see it is junk. When Alice reconnects, the relay's state vector covers her clock, so
+ * her step 2 carries nothing for it and the relay's ACK covers it.
+ *
+ * (Someone holding only a credential can no longer do this: the relay refuses an entry no
+ * registered device signed at its position — tests/signed-entries.test.ts. A stolen device can,
+ * which is why the device-side check below still matters.)
  *
  * What must hold (client/src/sync/rooms/delivery-check.ts): Alice's pending count does not reach 0
  * while her change is not on the relay; her change reaches Bob; the event is reported (the sync
@@ -30,6 +35,7 @@ import { blindRoomName } from '../shared/src/space/room-keys'
 import { MAIN_ROOM } from '../shared/src/space/rooms'
 import { SyncTestClient } from '../relay/src/test-support/sync-test-client'
 import { testEntry } from '../relay/src/test-support/test-entries'
+import { stolenDevice, type StolenDevice } from './helpers/stolen-device'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
@@ -87,7 +93,8 @@ interface Scene {
   errors: string[]
   mainPath: string
   pairing: PairingTicket
-  credential: string
+  /** The attacker: a registered device whose keys are in the wrong hands. */
+  thief: StolenDevice
   spaceId: string
   mainRoomId: string
 }
@@ -117,7 +124,8 @@ async function scene(): Promise<Scene> {
   await waitFor(() => expect(listPatients(bobDirectory).items.map((p) => p.birthName)).toEqual(['Avant']))
   const info = decodePairingCode(pairing.code)
   const mainRoomId = await blindRoomName(await derivePracticeKeys(info.spaceId, info.tiers), MAIN_ROOM)
-  return { relay, alice, aliceEnv, bob, wire, errors, mainPath: `/v1/sync/${info.spaceId}/${mainRoomId}`, pairing, credential: info.credential, spaceId: info.spaceId, mainRoomId }
+  const thief = await stolenDevice(pairing)
+  return { relay, alice, aliceEnv, bob, wire, errors, mainPath: `/v1/sync/${info.spaceId}/${mainRoomId}`, pairing, thief, spaceId: info.spaceId, mainRoomId }
 }
 
 /** Alice goes offline and adds a patient: one entry pending in the main room. */
@@ -191,15 +199,15 @@ describe('delivered means stored: a device counts its change delivered once the 
     const aliceMain = s.alice.space.inspect.mainEnvelope.doc
     await offlineEdit(s, 'Hors-ligne')
     const pending = Y.decodeStateVector(Y.encodeStateVector(aliceMain))
-    // The attacker: the credential, the room id of the socket path, and Alice's client id as the
-    // relay's copy shows it (the writer whose clock is hers).
-    const attacker = await SyncTestClient.connect(s.relay.url, s.spaceId, s.credential, { roomId: s.mainRoomId })
+    // The attacker: the stolen device's credential and key, the room id of the socket path, and
+    // Alice's client id as the relay's copy shows it (the writer whose clock is hers).
+    const attacker = await SyncTestClient.connect(s.relay.url, s.spaceId, s.thief.credential, { roomId: s.mainRoomId })
     await waitFor(() => expect(attacker.acks.length).toBeGreaterThanOrEqual(2))
     const seen = Y.decodeStateVector(Y.encodeStateVector(attacker.doc))
     const aliceClient = aliceMain.clientID
     expect(seen.get(aliceClient)).toBe((pending.get(aliceClient) ?? 0) - 1)
     attacker.doc.clientID = aliceClient
-    attacker.doc.getArray('entries').push([testEntry('junk')])
+    await s.thief.pushSigned(attacker.doc, s.mainRoomId, [testEntry('junk')])
     await waitFor(() => expect(attacker.ackCovers()).toBe(true))
     expect(attacker.closed).toBeNull()
     attacker.destroy()
@@ -273,12 +281,12 @@ describe('delivered means stored: a device counts its change delivered once the 
     expect(Y.getState(mainDoc.store, aliceClient)).toBe(next + 1)
     const states: SyncState[] = []
     const unsubscribe = s.alice.space.subscribe(() => states.push(s.alice.space.getSyncState()))
-    // The taker writes at that clock first; the relay accepts it and forwards it to Alice.
-    const attacker = await SyncTestClient.connect(s.relay.url, s.spaceId, s.credential, { roomId: s.mainRoomId })
+    // The stolen device writes at that clock first, signed there; the relay accepts it and forwards it to Alice.
+    const attacker = await SyncTestClient.connect(s.relay.url, s.spaceId, s.thief.credential, { roomId: s.mainRoomId })
     await waitFor(() => expect(attacker.acks.length).toBeGreaterThanOrEqual(2))
     expect(Y.getState(attacker.doc.store, aliceClient)).toBe(next)
     attacker.doc.clientID = aliceClient
-    attacker.doc.getArray('entries').push([testEntry('junk')])
+    await s.thief.pushSigned(attacker.doc, s.mainRoomId, [testEntry('junk')])
     await waitFor(() => expect(attacker.ackCovers()).toBe(true))
     attacker.destroy()
     await waitFor(() => expect(s.alice.space.getSyncState().resentEntries).toBe(1))

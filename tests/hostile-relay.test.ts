@@ -4,6 +4,8 @@
  * (helpers/hostile-storage.ts) or its sockets served through a hostile proxy
  * (helpers/hostile-relay.ts). (Attacks 1, 2, 5–8 have theirs: wipe-guard, delivered-means-stored,
  * relay-envelope-shape, relay-server's awareness, digest-poisoning, relay-perimeter.)
+ * The last test plays a registered device in the wrong hands (helpers/stolen-device.ts) copying an
+ * entry into another room: it signs the copy, so the relay takes it, and only the devices can tell.
  *
  * Each asserts what holds **today**: no device loses what it holds; after an honest period a device
  * that holds what the relay lacks has put it back, so a fresh device gets everything; what a device
@@ -25,7 +27,9 @@ import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { blindRoomName } from '../shared/src/space/room-keys'
 import { MAIN_ROOM, monthRoom, type RoomName } from '../shared/src/space/rooms'
 import { flipStoredBit, moveStoredRows, readStoredRooms, rollBackStoredRooms } from './helpers/hostile-storage'
-import { credentialHolder, hostileWebSocket, startHostileRelay } from './helpers/hostile-relay'
+import { hostileWebSocket, startHostileRelay } from './helpers/hostile-relay'
+import { stolenDevice } from './helpers/stolen-device'
+import { SyncTestClient } from '../relay/src/test-support/sync-test-client'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { bookIn } from './helpers/room-devices'
@@ -185,21 +189,24 @@ describe('a hostile relay, today', () => {
     await waitFor(async () => expect(await patients(b)).toEqual([...PATIENTS].sort()))
   })
 
-  it('an entry copied into another room by a credential holder: the relay takes it (its shape is an entry\'s), the devices never apply it', async () => {
+  it('an entry copied into another room by a stolen registered device, signed there: the relay takes it (a device signed it at its position), the devices never apply it', async () => {
     const p = await practice(fixture.relay.url, 2)
     const expected = await starts(p.a)
     const mainA = await p.a.space.inspect.room(MAIN_ROOM)
     const mainBefore = mainA.envelope.stats().entries
     // The attacker reads the month room's ciphertext (room ids are in every socket's path) and
-    // writes one of its entries into main.
-    const attacker = credentialHolder(fixture.relay.url, p.code.code)
-    const month = await attacker.openRoom(await p.roomId(monthRoom(MONTH)))
+    // writes one of its entries into main, signed by the stolen device at its new position. (Copied
+    // with its writer's signature, or by a credential holder with no key, the relay refuses it:
+    // tests/signed-entries.test.ts.)
+    const thief = await stolenDevice(p.code)
+    const month = await SyncTestClient.connect(fixture.relay.url, thief.spaceId, thief.credential, { roomId: await p.roomId(monthRoom(MONTH)) })
     await waitFor(() => expect(month.doc.getArray<{ d: string; c: Uint8Array }>('entries').length).toBeGreaterThan(0))
     const taken = month.doc.getArray<{ d: string; c: Uint8Array }>('entries').get(0)
     month.destroy()
-    const main = await attacker.openRoom(await p.roomId(MAIN_ROOM))
+    const mainRoomId = await p.roomId(MAIN_ROOM)
+    const main = await SyncTestClient.connect(fixture.relay.url, thief.spaceId, thief.credential, { roomId: mainRoomId })
     await waitFor(() => expect(main.acks.length).toBeGreaterThanOrEqual(2))
-    main.doc.getArray('entries').push([{ d: taken.d, c: new Uint8Array(taken.c) }])
+    await thief.pushSigned(main.doc, mainRoomId, [{ d: taken.d, c: new Uint8Array(taken.c) }])
     await waitFor(() => expect(main.ackCovers()).toBe(true))
     expect(main.closed).toBeNull()
     main.destroy()

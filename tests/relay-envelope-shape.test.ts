@@ -1,13 +1,18 @@
 /**
  * A credential holder without the keys, against a real relay process, while real devices keep a
  * practice on it: each attack of issue 18 that used to be stored (a wipe, a device's next clock
- * taken by a GC struct, junk that decodes as Yjs, a space filled) is refused with its close code,
- * nothing of it is stored (the rows of the space, counted in relay.db, do not change), and a fresh
- * device joining afterwards sees the whole practice.
+ * taken by a GC struct, junk that decodes as Yjs) is refused with its close code, nothing of it is
+ * stored (the rows of the space, counted in relay.db, do not change), and a fresh device joining
+ * afterwards sees the whole practice. These are the relay's checks of an update's *shape*; a
+ * well-shaped entry the credential holder did not sign is refused too (tests/signed-entries.test.ts).
  *
  * The attacker knows what a proxy log or the relay's disk would tell: the space id, the credential
  * and the room ids in the socket paths. (The test computes the main room's id with the keys, as a
  * device does; the attacker's socket uses only the credential.)
+ *
+ * Filling the space (issue 18, attack 5) is played by a registered device in the wrong hands
+ * (helpers/stolen-device.ts): its signed junk passes every check of shape and signature, so the
+ * space quota is what stops it.
  */
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -32,6 +37,7 @@ import { nodeDeviceEnvironment } from './helpers/node-device'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
 import { waitFor } from './helpers/wait-for'
 import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
+import { stolenDevice } from './helpers/stolen-device'
 
 const PATIENTS = ['Zorgbrecht', 'Quillemaine', 'Vaudrecourt']
 const KIB = 1024
@@ -189,19 +195,26 @@ describe('a credential holder without keys, against a real relay', () => {
   })
 })
 
-describe('a credential holder filling the space, against a relay with a small quota', () => {
+describe('a stolen registered device filling the space, against a relay with a small quota', () => {
   it('is closed with 4507 once the space is full, the quota holds, and the practice stays readable', async () => {
     const target = await practiceOn({
       TOURNEE_MAX_SPACE_ENVELOPE_BYTES: String(QUOTA),
       TOURNEE_MAX_UPDATE_BYTES: String(256 * KIB),
     })
-    // Well-formed entries, 200 KiB each, into a room of its own (any blinded id is a room).
-    const client = await attacker(target, randomId(16))
-    const entries = client.doc.getArray('entries')
+    // Well-formed entries, 200 KiB each, signed by the device at their position, into a room of
+    // its own (any blinded id is a room).
+    const thief = await stolenDevice(target.pairing!)
+    const roomId = randomId(16)
+    const client = await SyncTestClient.connect(target.relay.url, thief.spaceId, thief.credential, { roomId })
+    await waitFor(() => expect(client.acks.length).toBeGreaterThanOrEqual(1))
+    let accepted = 0
     for (let i = 0; i < 8 && client.closed === null; i++) {
-      entries.push([testEntry('junk', new Uint8Array(200 * KIB).fill(i))])
+      await thief.pushSigned(client.doc, roomId, [testEntry('junk', new Uint8Array(200 * KIB).fill(i))])
       await waitFor(() => expect(client.ackCovers() || client.closed !== null).toBe(true))
+      if (client.closed === null) accepted++
     }
+    // The first entries were taken (signed by a registered device): the quota, not the signature, stops the rest.
+    expect(accepted).toBeGreaterThan(0)
     await waitFor(() => expect(client.closed?.code).toBe(CloseCode.SpaceFull.code))
     client.destroy()
     expect(stored(target).bytes).toBeLessThanOrEqual(QUOTA)

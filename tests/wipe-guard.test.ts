@@ -7,6 +7,9 @@
  *     writes the entries back and shows the alarm line;
  *   - reloaded offline, each device still shows all its data;
  *   - the relay holds the entries again, and a fresh device sees the whole practice.
+ * The same for a forged compaction sent over a socket by a registered device in the wrong hands:
+ * it signs its entry, so the relay takes the frame (a credential holder without a device key is
+ * refused by the relay itself now: tests/signed-entries.test.ts), and the devices refuse the deletion.
  * Devices are real (their own fake IndexedDB and sockets), the relay runs in this process.
  */
 import * as decoding from 'lib0/decoding'
@@ -35,6 +38,7 @@ import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 import { shown, wholePractice, writeTestPractice } from './helpers/practice-shown'
 import { joinWith, pairingTicket, type PairingTicket } from './helpers/pairing-ticket'
+import { stolenDevice, type StolenDevice } from './helpers/stolen-device'
 
 const fixture = useInMemoryRelay()
 const track = fixture.track
@@ -69,14 +73,16 @@ async function practiceOnTwoDevices(): Promise<{ a: OpenPractice; b: OpenPractic
 }
 
 /**
- * A credential holder without keys, on one room's socket: syncs the room's ciphertext, then sends
- * the one deletion the relay's checks let through, a compaction's shape — a new entry of a doc
- * (random bytes under the doc's blinded id, seen on the wire) and the deletion of that doc's other
- * entries. The doc chosen is the one with the most entries (the directory, in main).
+ * A registered device in the wrong hands (helpers/stolen-device.ts), on one room's socket: it holds
+ * a signing key but not the practice's data keys (or does not use them). It syncs the room's
+ * ciphertext, then sends the one deletion the relay's checks let through, a compaction's shape — a
+ * new entry of a doc (random bytes under the doc's blinded id, seen on the wire, signed by the
+ * device at its position) and the deletion of that doc's other entries. The doc chosen is the one
+ * with the most entries (the directory, in main).
  */
-async function forgeCompaction(relay: InMemoryRelay, spaceId: string, credential: string, roomId: string): Promise<number> {
+async function forgeCompaction(relay: InMemoryRelay, thief: StolenDevice, roomId: string): Promise<number> {
   const doc = new Y.Doc({ gc: true })
-  const socket = new relay.WebSocketImpl(`${relay.url.replace(/^http/, 'ws')}/v1/sync/${spaceId}/${roomId}`, [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + credential])
+  const socket = new relay.WebSocketImpl(`${relay.url.replace(/^http/, 'ws')}/v1/sync/${thief.spaceId}/${roomId}`, [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + thief.credential])
   socket.binaryType = 'arraybuffer'
   let synced = false
   socket.onmessage = (event: MessageEvent<ArrayBuffer>) => {
@@ -99,8 +105,9 @@ async function forgeCompaction(relay: InMemoryRelay, spaceId: string, credential
   for (const entry of entries.toArray()) perDoc.set(entry.d, (perDoc.get(entry.d) ?? 0) + 1)
   const [target, count] = [...perDoc].sort((x, y) => y[1] - x[1])[0]!
   const before = Y.encodeStateVector(doc)
+  const junk = await thief.sign(roomId, { client: doc.clientID, clock: Y.getState(doc.store, doc.clientID) }, { d: target, c: randomBytes(300) })
   doc.transact(() => {
-    entries.push([{ d: target, c: randomBytes(300) }])
+    entries.push([junk])
     for (let i = entries.length - 2; i >= 0; i--) if (entries.get(i).d === target) entries.delete(i, 1)
   })
   const frame = encoding.createEncoder()
@@ -145,13 +152,14 @@ describe('a compaction by a colleague’s device', () => {
   })
 })
 
-describe('a forged compaction by a credential holder (issue 18, what the relay cannot check)', () => {
+describe('a forged compaction by a stolen registered device (what the relay cannot check: it cannot decrypt)', () => {
   it('is accepted by the relay, refused by the devices: the alarm shown, data kept after a reload and on a fresh device', async () => {
     const { a, b, envA, envB, code, patientId, noteId } = await practiceOnTwoDevices()
-    const { spaceId, credential, tiers } = decodePairingCode(code.code)
+    const { spaceId, tiers } = decodePairingCode(code.code)
     // The room id is in every socket's path: a proxy log gives it. The test computes it with the keys.
     const mainRoomId = await blindRoomName(await derivePracticeKeys(spaceId, tiers), MAIN_ROOM)
-    const deleted = await forgeCompaction(fixture.relay, spaceId, credential, mainRoomId)
+    const thief = await stolenDevice(code)
+    const deleted = await forgeCompaction(fixture.relay, thief, mainRoomId)
     expect(deleted).toBeGreaterThan(0)
 
     for (const d of [a, b]) {

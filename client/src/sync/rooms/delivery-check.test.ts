@@ -40,7 +40,10 @@ function deviceStep2(device: Y.Doc, relay: Y.Doc): void {
   if (verdict.kind === 'accepted') Y.applyUpdate(relay, verdict.update)
 }
 
-/** A credential holder writes a well-shaped junk entry at `client`'s next clock on the relay. */
+/**
+ * Someone the relay lets write — a stolen registered device, or a credential holder in a practice
+ * without a registry — writes a well-shaped junk entry at `client`'s next clock on the relay.
+ */
 function takeNextClock(relay: Y.Doc, client: number, count = 1): void {
   const attacker = new Y.Doc()
   Y.applyUpdate(attacker, Y.encodeStateAsUpdate(relay))

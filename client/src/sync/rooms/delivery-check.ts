@@ -1,8 +1,10 @@
 /**
  * Delivered means stored (issue 18, attack 2). The relay's state vector says which *clocks* it
- * holds of each writer, not *what* it holds there. A credential holder can write a well-shaped
- * junk entry at the next clock of a device that is offline with a change pending (the device's
- * client id travels in every update); the relay accepts it, and when the device reconnects the
+ * holds of each writer, not *what* it holds there. A registered device in the wrong hands (it
+ * signs what it writes, so the relay takes it: shared/src/envelope/entry-signature.ts) — or, in a
+ * practice without a registry, anyone holding its credential — can write a well-shaped junk entry
+ * at the next clock of a device that is offline with a change pending (the device's client id
+ * travels in every update); the relay accepts it, and when the device reconnects the
  * relay's state vector covers its clock: its step 2 sends nothing for it, the relay's ACK covers
  * it, and the change would count as delivered while no other device ever gets it.
  *
