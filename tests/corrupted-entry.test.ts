@@ -108,6 +108,16 @@ async function repairEntries(p: OpenPractice, keys: SpaceKeys): Promise<number> 
   return room.envelope.countEntries(await blindDocId(keys, REPAIR_DOC_ID))
 }
 
+/** A, which holds the good copy, comes back: it answers the request, and `c` is whole, its alarm gone. */
+async function repairedOnceBack(c: OpenPractice, envA: DeviceEnvironment): Promise<OpenPractice> {
+  const back = await track(loadPractice(envA))
+  await waitFor(async () => expect(await starts(c)).toEqual(STARTS))
+  await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ unrepairedEntries: 0, heldBackChanges: 0, repairedEntries: 1 }))
+  expect(describeSyncState(c.space.getSyncState(), fr).undecryptable).toBeNull()
+  expect(await starts(back)).toEqual(STARTS)
+  return back
+}
+
 describe('one flipped bit in a stored entry (issue 18, attack 3)', () => {
   it('is shown while no device holds the entry, and repaired once the writer’s device has been online', async () => {
     const { a, envA, code, keys } = await fiveAppointments()
@@ -127,11 +137,7 @@ describe('one flipped bit in a stored entry (issue 18, attack 3)', () => {
     await waitFor(async () => expect(await repairEntries(c, keys)).toBe(1)) // its request
 
     // A, which holds the good copy, comes back: it answers, and C is whole.
-    const back = await track(loadPractice(envA))
-    await waitFor(async () => expect(await starts(c)).toEqual(STARTS))
-    await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ unrepairedEntries: 0, heldBackChanges: 0, repairedEntries: 1 }))
-    expect(describeSyncState(c.space.getSyncState(), fr).undecryptable).toBeNull()
-    expect(await starts(back)).toEqual(STARTS)
+    const back = await repairedOnceBack(c, envA)
     await back.space.whenAcknowledged()
 
     // A device that joins afterwards finds the answer: all five, no alarm, no request of its own.
@@ -176,10 +182,6 @@ describe('a signature stripped from a stored entry by the relay\'s operator', ()
     await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ undecryptableEntries: 1, unrepairedEntries: 1 }))
     await waitFor(async () => expect(await repairEntries(c, keys)).toBe(1)) // its request
 
-    const back = await track(loadPractice(envA))
-    await waitFor(async () => expect(await starts(c)).toEqual(STARTS))
-    await waitFor(() => expect(c.space.getSyncState()).toMatchObject({ unrepairedEntries: 0, heldBackChanges: 0, repairedEntries: 1 }))
-    expect(describeSyncState(c.space.getSyncState(), fr).undecryptable).toBeNull()
-    expect(await starts(back)).toEqual(STARTS)
+    await repairedOnceBack(c, envA)
   })
 })

@@ -22,11 +22,11 @@ import { addDays, joinDateTime, toInstant } from '../shared/src/model/dates'
 import { DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
 import { addNote, listNotes } from '../shared/src/model/patient-file'
 import { addPatient, listPatients } from '../shared/src/model/patients'
-import { CloseCode, DefaultLimits } from '../shared/src/protocol/constants'
+import { CloseCode } from '../shared/src/protocol/constants'
 import { SyncTestClient, TEST_ROOM_ID } from '../relay/src/test-support/sync-test-client'
-import { DefaultPerimeter } from '../relay/src/perimeter/perimeter'
 import { silentLogger } from '../relay/src/log'
 import { startRelay, type RunningRelay } from '../relay/src/server'
+import { testRelayConfig } from '../relay/src/test-support/relay-config'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { actorOf } from './helpers/relay-fixture'
 import { TEST_TIME_ZONE, TEST_TODAY, testClock } from './helpers/test-clock'
@@ -45,21 +45,8 @@ const opened: OpenPractice[] = []
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tournee-locum-'))
   relay = await startRelay(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      enrolmentSecret: null,
-      openEnrolment: false,
-      metricsToken: null,
-      perimeter: DefaultPerimeter,
-      allowedOrigins: [],
-      staticDir: null,
-      limits: { ...DefaultLimits },
-      logLevel: 'error',
-      // The tick at which an open socket past its end date closes: short, so the test waits little.
-      keepAliveMs: 100,
-    },
+    // The tick at which an open socket past its end date closes: short, so the test waits little.
+    testRelayConfig(dataDir, {}, { keepAliveMs: 100 }),
     { logger: silentLogger, now: () => relayNow },
   )
   url = `http://127.0.0.1:${relay.port}`

@@ -11,7 +11,7 @@ import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base64url'
-import { AUTH_SUBPROTOCOL_PREFIX, DefaultLimits, KEEP_ALIVE_MS, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
+import { AUTH_SUBPROTOCOL_PREFIX, MessageType, SUBPROTOCOL, type Limits } from '../../shared/src/protocol/constants'
 import type { RelayConfig } from './config'
 import { DefaultPerimeter, type PerimeterConfig } from './perimeter/perimeter'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
@@ -20,6 +20,7 @@ import { SqliteStorage } from './storage/sqlite-storage'
 import { SyncTestClient, TEST_ROOM_ID, upgradeAnswer, upgradeStatus } from './test-support/sync-test-client'
 import { labelOf, testEntry } from './test-support/test-entries'
 import { waitFor } from './test-support/wait-for'
+import { testRelayConfig } from './test-support/relay-config'
 import { silentLogger } from './log'
 
 type Entry = { d: string; c: Uint8Array }
@@ -35,22 +36,9 @@ function tempDir(): string {
   return dir
 }
 
+/** The relay these tests start, answering the practice's origin. */
 function config(dataDir: string, limits: Partial<Limits> = {}, extra: Partial<RelayConfig> = {}): RelayConfig {
-  return {
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    enrolmentSecret: null,
-    openEnrolment: false,
-    metricsToken: null,
-    perimeter: DefaultPerimeter,
-    allowedOrigins: ['https://cabinet.example.fr'],
-    staticDir: null,
-    limits: { ...DefaultLimits, ...limits },
-    logLevel: 'error',
-    keepAliveMs: KEEP_ALIVE_MS,
-    ...extra,
-  }
+  return testRelayConfig(dataDir, limits, { allowedOrigins: ['https://cabinet.example.fr'], ...extra })
 }
 
 async function start(cfg: RelayConfig, options: RelayOptions = {}): Promise<{ relay: RunningRelay; url: string }> {
