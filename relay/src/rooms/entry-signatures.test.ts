@@ -72,6 +72,18 @@ describe('the relay’s check of entry signatures', () => {
     expect(await refusal(signers.check(SPACE, ROOM, [{ client: 1, clock: 0, entry: { d: 'A'.repeat(22), c: randomBytes(40) } }]))).toBe('accepted')
   })
 
+  it('reads again when a signed entry reaches a space it last saw without a registry (created on another node)', async () => {
+    const tablet = await device()
+    const chain = new Chain()
+    const signers = new SpaceSigners(chain.storage)
+    expect(await refusal(signers.check(SPACE, ROOM, [{ client: 1, clock: 0, entry: { d: 'A'.repeat(22), c: randomBytes(40) } }]))).toBe('accepted')
+    await chain.add(tablet, tablet, 'genesis')
+    const good = await signed(tablet, { client: 2, clock: 0 })
+    expect(await refusal(signers.check(SPACE, ROOM, [good]))).toBe('accepted')
+    expect(await refusal(signers.check(SPACE, ROOM, [{ ...good, clock: 1 }]))).toBe('bad_signature 4400')
+    expect(await refusal(signers.check(SPACE, ROOM, [{ client: 3, clock: 0, entry: { d: 'A'.repeat(22), c: randomBytes(40) } }]))).toBe('unsigned_entry 4400')
+  })
+
   it('takes entries signed at their position by a registry device, revoked since or not, and refuses every other with its reason', async () => {
     const [tablet, phone] = [await device(), await device()]
     const chain = new Chain()

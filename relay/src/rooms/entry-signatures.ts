@@ -32,6 +32,11 @@ const REFUSAL = {
 
 /** A chain is read again for an unknown signer at most this often per space (junk names random devices). */
 const REREAD_AFTER_MS = 1000
+/**
+ * Spaces whose signers are kept: past it, the space used least recently is read again at its next
+ * update (a few devices' keys a space: this bounds the cache of a relay serving thousands).
+ */
+export const MAX_CACHED_SPACES = 10_000
 
 export class SpaceSigners {
   private readonly cache = new Map<string, Promise<Signers>>()
@@ -47,17 +52,19 @@ export class SpaceSigners {
   async check(spaceId: string, roomId: string, entries: readonly FreshEntry[]): Promise<void> {
     if (entries.length === 0) return
     let signers = await this.signersOf(spaceId)
-    if (signers === null) return
     const last = this.rereadAt.get(spaceId)
-    if (entries.some(({ entry }) => typeof entry.w === 'string' && !signers!.has(entry.w)) && (last === undefined || performance.now() - last >= REREAD_AFTER_MS)) {
+    // A device this copy of the chain does not know — or a signed entry where this copy says the
+    // space has no registry (its first entry appended on another node) — makes the relay read again.
+    const unknown = entries.some(({ entry }) => typeof entry.w === 'string' && (signers === null || !signers.has(entry.w)))
+    if (unknown && (last === undefined || performance.now() - last >= REREAD_AFTER_MS)) {
       // A device added since the chain was read here (or on another node): read it once more. Not
       // for every frame: junk naming random devices would make each one a read of the chain; a
       // device refused meanwhile reconnects and sends again.
       this.rereadAt.set(spaceId, performance.now())
       this.cache.delete(spaceId)
       signers = await this.signersOf(spaceId)
-      if (signers === null) return
     }
+    if (signers === null) return
     const known = signers
     const keyOf = (deviceId: string) => Promise.resolve(known.get(deviceId) ?? null)
     const verdicts = await Promise.all(entries.map(({ client, clock, entry }) => checkEntrySignature(keyOf, spaceId, roomId, { client, clock }, entry)))
@@ -76,7 +83,15 @@ export class SpaceSigners {
 
   private signersOf(spaceId: string): Promise<Signers> {
     let signers = this.cache.get(spaceId)
-    if (!signers) {
+    if (signers) {
+      // Most recently used last: a Map keeps insertion order, so the first key is the least recent.
+      this.cache.delete(spaceId)
+      this.cache.set(spaceId, signers)
+    } else {
+      if (this.cache.size >= MAX_CACHED_SPACES) {
+        const oldest = this.cache.keys().next().value
+        if (oldest !== undefined) this.changed(oldest)
+      }
       signers = this.read(spaceId)
       this.cache.set(spaceId, signers)
       // A failed read is not kept: the next update tries again.
