@@ -37,6 +37,8 @@ export interface EpochKeyring {
   newest(): EpochKey | null
   /** The key of `epoch` (≥ 1), or null when this device was not given it. */
   key(epoch: number): CryptoKey | null
+  /** Every epoch key held, ascending (what a decode worker is handed: client/src/sync/decode/). */
+  all(): EpochKey[]
 }
 
 export class EpochKeyError extends Error {
@@ -77,5 +79,16 @@ export class GrowingEpochKeyring implements EpochKeyring {
   /** The epochs held, ascending. */
   epochs(): number[] {
     return [...this.#keys.keys()].sort((a, b) => a - b)
+  }
+
+  all(): EpochKey[] {
+    return this.epochs().map((epoch) => ({ epoch, key: this.#keys.get(epoch)! }))
+  }
+
+  /** A ring holding `keys` (a decode worker's, from what the page handed it). */
+  static of(keys: readonly EpochKey[]): GrowingEpochKeyring {
+    const ring = new GrowingEpochKeyring()
+    for (const { epoch, key } of keys) ring.add(epoch, key)
+    return ring
   }
 }
