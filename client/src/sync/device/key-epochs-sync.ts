@@ -82,26 +82,29 @@ function ownOf(stored: Practice): OwnDevice {
 }
 
 /**
- * Publishes the epoch the registry's revocations call for, if no administrator did: the new
- * epoch's number, or null when there was nothing to do. This device keeps the new keys at once.
+ * Publishes the epoch the registry's revocations call for, if no administrator did, and checks
+ * again until the newest published epoch answers every revocation the chain holds (another
+ * administrator may have revoked meanwhile): the newest epoch this device published, or null when
+ * there was nothing for it to do. This device keeps the keys it makes at once.
  */
 export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, rings?: EpochRings): Promise<number | null> {
   const stored = await storedPractice(spaceId, env)
   const relay = relayOf(stored, env)
   const registry = new DeviceRegistry(env.idbPrefix)
+  let published: number | null = null
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const [entries, { epochs }] = await Promise.all([relay.getDeviceEntries(), relay.getKeyEpochs()])
-    if (entries.length === 0) return null
+    if (entries.length === 0) return published
     const state = await verifyRegistry(spaceId, entries)
     const due = revocationsIn(state)
-    if (due === 0 || (epochs.at(-1) ?? 0) >= due) return null
+    if (due === 0 || (epochs.at(-1) ?? 0) >= due) return published
     const rotation = await makeRotation(state, ownOf(stored), (env.now ?? Date.now)())
     if ((await relay.postKeyEpoch(rotation.entry)) === 'conflict') continue
     const held = await heldOf(spaceId, rotation.epoch, rotation.secrets)
     await registry.addHeldEpochs(spaceId, [held])
     await registry.addEpochSecrets(spaceId, { epoch: rotation.epoch, ...rotation.secrets })
     if (rings) addToRings(rings, [held])
-    return rotation.epoch
+    published = rotation.epoch
   }
   throw new KeyEpochError(`The registry or the key epochs kept changing under this rotation (${MAX_ATTEMPTS} attempts)`)
 }
