@@ -112,6 +112,10 @@ export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, ri
 /** Seals every epoch this administrator keeps the secrets of to `deviceId` (added after them). */
 export async function grantKeyEpochs(spaceId: string, deviceId: string, env: DeviceEnvironment): Promise<number[]> {
   const stored = await storedPractice(spaceId, env)
+  // The epochs other administrators made since this device last looked: granted too. Should the
+  // fetch fail, granting the epochs this device holds is still right: the rest is granted by the
+  // administrator that made them, or at the next pairing.
+  await refreshKeyEpochsOf(stored, env).catch((error: unknown) => console.warn('Could not fetch the key epochs before granting', error instanceof Error ? error.name : 'error'))
   const kept = await new DeviceRegistry(env.idbPrefix).epochSecrets(spaceId)
   if (kept.length === 0) return []
   const relay = relayOf(stored, env)
