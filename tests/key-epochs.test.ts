@@ -24,7 +24,8 @@ import { blindDocId, decryptEntry, epochOfEntry, MissingEpochKeyError } from '..
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../shared/src/model/patients'
-import { DeviceRole } from '../shared/src/devices/registry-chain'
+import { DeviceRole, nextStatement, signStatement, verifyRegistry } from '../shared/src/devices/registry-chain'
+import { RelayClient } from '../client/src/sync/relay/relay-client'
 import { blindRoomName } from '../shared/src/space/room-keys'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { joinWith, pairingTicket } from './helpers/pairing-ticket'
@@ -226,5 +227,27 @@ describe('key epochs on revocation, through a real relay', () => {
       expect(after.map((e) => epochOfEntry(e.c))).toEqual(after.map(() => 1))
     })
     await waitFor(async () => expect(await names(late)).toEqual(['Par-La-Nouvelle', 'Sous-Epoque-1']))
+  })
+
+  it('a revocation whose rotation never went out (the relay lost right after it): the administrator publishes it when it comes back online', async () => {
+    const [a, x] = await practiceOf(2, ['tablette-pins', 'perdu-pins'], [undefined, MEMBER]) as [Device, Device]
+    const spaceId = a.p.record.spaceId
+    // The revocation alone, as revokePracticeDevice's first step leaves it if the relay went away then.
+    const stored = (await new DeviceRegistry(a.env.idbPrefix).get(spaceId))!
+    const relay = new RelayClient({ relayUrl: fixture.relay.url, spaceId, credential: stored.credential })
+    const state = await verifyRegistry(spaceId, await relay.getDeviceEntries())
+    const entry = await signStatement(nextStatement(state, stored.deviceId, testClock(), { op: 'revoke', target: x.p.record.deviceId }), stored.identity!.sign.privateKey)
+    expect(await relay.postDeviceEntry(entry)).toBe('appended')
+    expect((await relay.getKeyEpochs()).epochs).toEqual([])
+    a.p.space.disconnect()
+    await waitFor(() => expect(a.p.space.getSyncState().status).toBe('offline'))
+    a.p.space.connect()
+    await waitFor(async () => expect((await relay.getKeyEpochs()).epochs).toEqual([1]))
+    await waitFor(async () => expect((await new DeviceRegistry(a.env.idbPrefix).heldEpochs(spaceId)).map((e) => e.epoch)).toEqual([1]))
+    await write(a, 'Apres-Reprise')
+    const copy = await copyOfRelayDatabase()
+    const entries = await directoryEntries(copy, await keysHeldBy(a))
+    copy.close()
+    expect(entries.some((e) => epochOfEntry(e.c) === 1)).toBe(true)
   })
 })

@@ -174,7 +174,7 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
 
 /**
  * One refresh at a time for an open practice, asked for when it comes online and when a room meets
- * an entry of an epoch it lacks (MissingEpochKeyError); `onAdded` once new epochs are held (the
+ * an entry of an epoch it lacks (MissingEpochKeyError), an administrator's making any rotation due first; `onAdded` once new epochs are held (the
  * rooms try their unread entries again). A request during a refresh runs one more after it.
  */
 export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, onAdded: () => void): () => void {
@@ -185,6 +185,11 @@ export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, r
     try {
       do {
         again = false
+        // An administrator also finishes a rotation a revocation left undone (the relay unreachable
+        // right after the revocation, say): any administrator coming online publishes it.
+        if ((await new DeviceRegistry(env.idbPrefix).rootSecret(stored.spaceId)) !== null) {
+          await ensureKeyEpoch(stored.spaceId, env, rings).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
+        }
         const added = await refreshKeyEpochsOf(stored, env, rings).catch((error: unknown) => {
           console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')
           return []
