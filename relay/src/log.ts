@@ -15,6 +15,8 @@ export const LOG_FIELDS = [
   'port',
   /** A device registry entry's position (app/devices.ts); never a device's keys or credential. */
   'seq',
+  /** A key epoch's number (app/key-epochs.ts); never a seal. */
+  'epoch',
   'host',
   'dataDir',
   'staticDir',

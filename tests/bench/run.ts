@@ -11,6 +11,7 @@
  *   npm run bench -- --only=week       the agenda's week render in Chromium
  *   npm run bench -- --only=pairing    pairing a device through the relay's mailbox
  *   npm run bench -- --only=signatures signing and checking entries, against the same work unsigned
+ *   npm run bench -- --only=key-rotation   revoking a device: the new key epoch, and re-encryption
  *   npm run bench -- --only=big-practice   20,000 patients × 24 months on a tablet, against --baseline-ref
  *   npm run bench -- --runs=7 --edits=100 --seed=42 --patients=5000 --practitioners=5 --years=2
  *
@@ -38,6 +39,7 @@ import { weekRender } from './scenarios/week-render'
 import { bigPractice } from './scenarios/big-practice'
 import { pairing } from './scenarios/pairing'
 import { signatures } from './scenarios/signatures'
+import { keyRotation } from './scenarios/key-rotation'
 
 /** In the order they run. A new scenario is one import and one line here. */
 const SCENARIOS: Scenario[] = [
@@ -56,6 +58,8 @@ const SCENARIOS: Scenario[] = [
   weekRender,
   // Real Chromium on a relay of its own (seeded, cached), the app built twice: ours and before.
   bigPractice,
+  // Last of those on the shared practice: it leaves it at a later key epoch.
+  keyRotation,
 ]
 
 const log = (line: string) => console.error(line)

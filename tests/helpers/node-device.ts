@@ -37,5 +37,7 @@ export function nodeDeviceEnvironment(name: string, record: RecordedFrames = { s
       // Tests restart the relay: retry quickly, still with jitter.
       reconnect: { baseDelayMs: 50, maxDelayMs: 500 },
     },
+    // As in the browser: one owner of the key epoch rings of the practices this device opens.
+    epochRings: new Map(),
   }
 }

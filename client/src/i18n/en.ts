@@ -205,7 +205,7 @@ export const en: Dictionary = {
   'settings.devices.save': 'Save',
   'settings.devices.cancel': 'Cancel',
   'settings.devices.confirmTitle': 'Revoke {name}',
-  'settings.devices.confirm': 'Revoke {name}? The relay refuses it at once, and if it reconnects it erases its copy of the practice. What it already held cannot be taken back if it never reconnects: hence the lock on every device.',
+  'settings.devices.confirm': 'Revoke {name}? The relay refuses it at once, and if it reconnects it erases its copy of the practice. The other devices move to new keys it never receives: what is written from now on stays unreadable to it. What it already held cannot be taken back if it never reconnects: hence the lock on every device.',
   'settings.devices.confirmRevoke': 'Confirm the revocation',
   'settings.devices.revoked': '{name} is revoked.',
   'settings.devices.limits': "Revoking a device closes the relay to it at once. The practice's keys do not change yet: a revoked device that kept its copy and its keys could read what it held, and whatever it were given from the relay.",

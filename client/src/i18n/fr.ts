@@ -250,7 +250,7 @@ export const fr = {
   'settings.devices.save': 'Enregistrer',
   'settings.devices.cancel': 'Annuler',
   'settings.devices.confirmTitle': 'Révoquer {name}',
-  'settings.devices.confirm': "Révoquer {name} ? Le relais le refuse aussitôt, et s'il se reconnecte il efface sa copie du cabinet. Ce qu'il contenait déjà ne peut pas être repris s'il ne se reconnecte jamais : d'où le verrouillage de chaque appareil.",
+  'settings.devices.confirm': "Révoquer {name} ? Le relais le refuse aussitôt, et s'il se reconnecte il efface sa copie du cabinet. Les autres appareils passent à de nouvelles clés qu'il ne reçoit jamais : ce qui sera écrit désormais lui reste illisible. Ce qu'il contenait déjà ne peut pas être repris s'il ne se reconnecte jamais : d'où le verrouillage de chaque appareil.",
   'settings.devices.confirmRevoke': 'Confirmer la révocation',
   'settings.devices.revoked': '{name} est révoqué.',
   'settings.devices.limits': "Révoquer un appareil lui ferme le relais à l'instant. Les clés du cabinet ne changent pas encore : un appareil révoqué qui aurait gardé sa copie et ses clés pourrait lire ce qu'il avait, et ce qu'on lui donnerait du relais.",

@@ -40,6 +40,7 @@ import { spacesRoutes } from './spaces'
 import { mountStaticClient } from './static-client'
 import { adminPairingRoutes, joiningPairingRoutes } from './pairings'
 import { devicesRoutes } from './devices'
+import { keyEpochsRoutes } from './key-epochs'
 import { PairingMailbox } from '../pairing/pairing-mailbox'
 
 export interface AppDeps {
@@ -153,6 +154,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.onRegistryChanged ? { onRegistryChanged: deps.onRegistryChanged } : {}),
     }),
   )
+  app.route(Paths.spaces, keyEpochsRoutes({ storage: deps.storage, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) }))
   app.route(Paths.pairings, joiningPairingRoutes(pairings))
   app.route(Paths.spaces, adminPairingRoutes(pairings))
 

@@ -99,6 +99,19 @@ export interface AttachmentQuota {
   maxAttachmentBytes: number
 }
 
+/** What publishing a key epoch did: `conflict` when that epoch or a newer one is already stored. */
+export type PublishKeyEpochResult = 'published' | 'conflict'
+/** What granting a key epoch to a device did: `conflict` when that device already has its seal. */
+export type GrantKeyEpochResult = 'granted' | 'conflict'
+
+/** One epoch's tier secrets sealed to one device (shared/src/devices/epoch-seal.ts), opaque to the relay. */
+export interface StoredEpochSeal {
+  readonly epoch: number
+  /** The administrator device that sealed it. */
+  readonly by: string
+  readonly sealed: string
+}
+
 export interface StoredUpdates {
   /** In append order. */
   updates: Uint8Array[]
@@ -131,6 +144,19 @@ export interface RelayStorage {
   touchDevice(spaceId: string, deviceId: string, at: number): Promise<void>
   /** When each registered device of the space was last seen, for those seen at all. */
   devicesLastSeen(spaceId: string): Promise<Map<string, number>>
+  /** The key epochs published in the space (shared/src/devices/key-epoch-entry.ts), ascending. */
+  listKeyEpochs(spaceId: string): Promise<number[]>
+  /**
+   * Stores a rotation to key epoch `epoch` (its signed entry's text) and its seals, one per
+   * device, atomically and durably; `conflict`, with nothing written, when `epoch` or a newer
+   * epoch is already stored (another administrator's came first). The caller checked the entry
+   * against the registry chain. Rejects with UnknownSpaceError for an unknown space.
+   */
+  publishKeyEpoch(spaceId: string, epoch: number, entry: string, by: string, seals: ReadonlyMap<string, string>): Promise<PublishKeyEpochResult>
+  /** Stores one more device's seal of a published epoch; `conflict` when that device has one. */
+  grantKeyEpoch(spaceId: string, epoch: number, deviceId: string, by: string, sealed: string): Promise<GrantKeyEpochResult>
+  /** The seals addressed to `deviceId`, by ascending epoch. */
+  listEpochSeals(spaceId: string, deviceId: string): Promise<StoredEpochSeal[]>
   /** The room's rows in append order (none for a room never admitted or never written). */
   loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates>
   /**

@@ -18,6 +18,11 @@
  *               entries say about credentials and what each may open (a secretary no clinical
  *               room, a locum nothing from until_at), written in the entry's transaction; and
  *               when the device last opened a socket or closed one
+ *   key_epochs (space_id → spaces, epoch INTEGER, entry TEXT; PK space_id, epoch): each rotation
+ *               of the practice's keys, its signed entry (shared/src/devices/key-epoch-entry.ts)
+ *   epoch_seals (space_id, epoch → key_epochs, device_id, by_device, sealed TEXT; PK space_id,
+ *               epoch, device_id): each epoch's tier secrets sealed to one device, which the
+ *               relay cannot open and serves only to that device
  *
  * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of an older version
  * is migrated in place (MIGRATIONS), one transaction per step; one of a newer version is refused
@@ -57,8 +62,11 @@ import {
   type DigestHead,
   type DigestPrecondition,
   type PutAttachmentResult,
+  type GrantKeyEpochResult,
+  type PublishKeyEpochResult,
   type PutDigestResult,
   type StoredDigest,
+  type StoredEpochSeal,
   type RelayStorage,
   type SpaceUsage,
   type StoredUpdates,
@@ -69,7 +77,7 @@ import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 export const SQLITE_FILE_NAME = 'relay.db'
 
 /** The schema this code writes; bump with a step in MIGRATIONS when it changes. */
-export const SCHEMA_VERSION = 5
+export const SCHEMA_VERSION = 6
 
 /** What keeps each space's usage counters in step with its rows (schema 3). */
 const USAGE_TRIGGERS = `
@@ -115,6 +123,25 @@ const DEVICE_ROLE_COLUMNS = `
   ALTER TABLE devices ADD COLUMN until_at INTEGER;
 `
 
+/** Key epochs and their seals (schema 6, issue 19 « Revocation »). */
+const KEY_EPOCH_TABLES = `
+  CREATE TABLE key_epochs (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    epoch INTEGER NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (space_id, epoch)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE epoch_seals (
+    space_id TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    device_id TEXT NOT NULL,
+    by_device TEXT NOT NULL,
+    sealed TEXT NOT NULL,
+    PRIMARY KEY (space_id, epoch, device_id),
+    FOREIGN KEY (space_id, epoch) REFERENCES key_epochs(space_id, epoch)
+  ) STRICT, WITHOUT ROWID;
+`
+
 const SCHEMA = `
   CREATE TABLE spaces (
     space_id TEXT PRIMARY KEY,
@@ -154,7 +181,7 @@ const SCHEMA = `
     version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
-${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${USAGE_TRIGGERS}`
+${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${KEY_EPOCH_TABLES}${USAGE_TRIGGERS}`
 
 /**
  * Steps from each older schema version to the next: MIGRATIONS[v] takes a database of version v to
@@ -164,6 +191,7 @@ ${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${USAGE_TRIGGERS}`
  * Version 4 (issue 19): the device registry and the credentials it grants; a space without entries
  * keeps its one shared credential (relay/src/auth/space-access.ts). Version 5 (issue 19): each
  * device's role and a locum's end of access; the devices registered before were all praticiens.
+ * Version 6 (issue 19): key epochs and their seals; a space before has none (epoch 0).
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   1: 'ALTER TABLE digests ADD COLUMN version INTEGER NOT NULL DEFAULT 1',
@@ -178,6 +206,7 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
     ${USAGE_TRIGGERS}`,
   3: DEVICE_TABLES,
   4: DEVICE_ROLE_COLUMNS,
+  5: KEY_EPOCH_TABLES,
 }
 
 /** The database file is of a schema this relay does not read: what to do is in the message. */
@@ -267,6 +296,15 @@ export class SqliteStorage implements RelayStorage {
       ),
       countDevices: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM devices WHERE space_id = ?'),
       touchDevice: this.db.prepare<[number, string, string]>('UPDATE devices SET last_seen_at = ? WHERE space_id = ? AND device_id = ?'),
+      selectKeyEpochs: this.db.prepare<[string], { epoch: number }>('SELECT epoch FROM key_epochs WHERE space_id = ? ORDER BY epoch'),
+      newestKeyEpoch: this.db.prepare<[string], { epoch: number | null }>('SELECT MAX(epoch) AS epoch FROM key_epochs WHERE space_id = ?'),
+      insertKeyEpoch: this.db.prepare<[string, number, string]>('INSERT INTO key_epochs (space_id, epoch, entry) VALUES (?, ?, ?)'),
+      insertEpochSeal: this.db.prepare<[string, number, string, string, string]>(
+        'INSERT OR IGNORE INTO epoch_seals (space_id, epoch, device_id, by_device, sealed) VALUES (?, ?, ?, ?, ?)',
+      ),
+      selectEpochSeals: this.db.prepare<[string, string], { epoch: number; by_device: string; sealed: string }>(
+        'SELECT epoch, by_device, sealed FROM epoch_seals WHERE space_id = ? AND device_id = ? ORDER BY epoch',
+      ),
       selectDevicesSeen: this.db.prepare<[string], { device_id: string; last_seen_at: number }>(
         'SELECT device_id, last_seen_at FROM devices WHERE space_id = ? AND last_seen_at IS NOT NULL',
       ),
@@ -324,6 +362,35 @@ export class SqliteStorage implements RelayStorage {
   async devicesLastSeen(spaceId: string): Promise<Map<string, number>> {
     this.assertOpen()
     return new Map(this.statements.selectDevicesSeen.all(spaceId).map((row) => [row.device_id, row.last_seen_at]))
+  }
+
+  async listKeyEpochs(spaceId: string): Promise<number[]> {
+    this.assertOpen()
+    return this.statements.selectKeyEpochs.all(spaceId).map((row) => row.epoch)
+  }
+
+  async publishKeyEpoch(spaceId: string, epoch: number, entry: string, by: string, seals: ReadonlyMap<string, string>): Promise<PublishKeyEpochResult> {
+    this.assertOpen()
+    if (this.readHash(spaceId) === null) throw new UnknownSpaceError(spaceId)
+    // One transaction: two administrators' rotations cannot both pass the check, and no device
+    // is ever served half an epoch's seals.
+    return this.db.transaction((): PublishKeyEpochResult => {
+      const newest = this.statements.newestKeyEpoch.get(spaceId)!.epoch
+      if (newest !== null && newest >= epoch) return 'conflict'
+      this.statements.insertKeyEpoch.run(spaceId, epoch, entry)
+      for (const [deviceId, sealed] of seals) this.statements.insertEpochSeal.run(spaceId, epoch, deviceId, by, sealed)
+      return 'published'
+    })()
+  }
+
+  async grantKeyEpoch(spaceId: string, epoch: number, deviceId: string, by: string, sealed: string): Promise<GrantKeyEpochResult> {
+    this.assertOpen()
+    return this.statements.insertEpochSeal.run(spaceId, epoch, deviceId, by, sealed).changes === 1 ? 'granted' : 'conflict'
+  }
+
+  async listEpochSeals(spaceId: string, deviceId: string): Promise<StoredEpochSeal[]> {
+    this.assertOpen()
+    return this.statements.selectEpochSeals.all(spaceId, deviceId).map((row) => ({ epoch: row.epoch, by: row.by_device, sealed: row.sealed }))
   }
 
   async loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates> {

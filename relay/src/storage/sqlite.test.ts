@@ -106,6 +106,8 @@ describe('SqliteStorage specifics', () => {
     // Version 4 as the relay wrote it: the devices table without role nor until_at, a device in it.
     const v4 = new Database(join(dataDir, SQLITE_FILE_NAME))
     v4.exec(`
+      DROP TABLE epoch_seals;
+      DROP TABLE key_epochs;
       ALTER TABLE devices DROP COLUMN role;
       ALTER TABLE devices DROP COLUMN until_at;
       INSERT INTO spaces (space_id, credential_hash, created_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0);
@@ -120,6 +122,28 @@ describe('SqliteStorage specifics', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     // The role is checked by the database too: no other value can be written.
     expect(() => db.exec(`UPDATE devices SET role = 'admin'`)).toThrow(/CHECK/)
+    db.close()
+  })
+
+  it('migrates a version-5 database: its space has no key epoch, and can publish one', async () => {
+    const dataDir = tempFolder()
+    await new SqliteStorage({ dataDir }).close()
+    // Version 5 as the relay wrote it: no key epoch tables, a space in it.
+    const v5 = new Database(join(dataDir, SQLITE_FILE_NAME))
+    v5.exec(`
+      DROP TABLE epoch_seals;
+      DROP TABLE key_epochs;
+      INSERT INTO spaces (space_id, credential_hash, created_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0);
+    `)
+    v5.pragma('user_version = 5')
+    v5.close()
+    const storage = new SqliteStorage({ dataDir })
+    expect(await storage.listKeyEpochs('spaceAAAAAAAAAAAAAAAAA')).toEqual([])
+    expect(await storage.publishKeyEpoch('spaceAAAAAAAAAAAAAAAAA', 1, '{}', 'admin', new Map([['device', 'sealed']]))).toBe('published')
+    expect(await storage.listEpochSeals('spaceAAAAAAAAAAAAAAAAA', 'device')).toEqual([{ epoch: 1, by: 'admin', sealed: 'sealed' }])
+    await storage.close()
+    const db = new Database(join(dataDir, SQLITE_FILE_NAME))
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     db.close()
   })
 

@@ -91,6 +91,37 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await reopened.findDevice(SPACE_A, HASH_2)).toMatchObject({ role: 'remplacant', until: 1_800_000_000_000 })
     })
 
+    it('publishes each key epoch once, newest first wins, and serves each device only its own seals', async () => {
+      const location = await factory.createLocation()
+      const storage = await open(location)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.createSpace(SPACE_B, HASH_2)
+      expect(await storage.listKeyEpochs(SPACE_A)).toEqual([])
+      expect(await storage.publishKeyEpoch(SPACE_A, 2, '{"epoch":2}', 'admin-1', new Map([['device-1', 'sealed-2-1'], ['device-2', 'sealed-2-2']]))).toBe('published')
+      // Another administrator's rotation to the same epoch, or an older one, finds it taken and writes nothing.
+      expect(await storage.publishKeyEpoch(SPACE_A, 2, '{"epoch":"2b"}', 'admin-2', new Map([['device-3', 'late']]))).toBe('conflict')
+      expect(await storage.publishKeyEpoch(SPACE_A, 1, '{"epoch":1}', 'admin-2', new Map([['device-3', 'late']]))).toBe('conflict')
+      expect(await storage.listEpochSeals(SPACE_A, 'device-3')).toEqual([])
+      expect(await storage.publishKeyEpoch(SPACE_A, 3, '{"epoch":3}', 'admin-2', new Map([['device-1', 'sealed-3-1']]))).toBe('published')
+      expect(await storage.grantKeyEpoch(SPACE_A, 2, 'device-4', 'admin-2', 'granted-2-4')).toBe('granted')
+      expect(await storage.grantKeyEpoch(SPACE_A, 2, 'device-4', 'admin-1', 'again')).toBe('conflict')
+      expect(await storage.listKeyEpochs(SPACE_A)).toEqual([2, 3])
+      expect(await storage.listEpochSeals(SPACE_A, 'device-1')).toEqual([
+        { epoch: 2, by: 'admin-1', sealed: 'sealed-2-1' },
+        { epoch: 3, by: 'admin-2', sealed: 'sealed-3-1' },
+      ])
+      expect(await storage.listEpochSeals(SPACE_A, 'device-4')).toEqual([{ epoch: 2, by: 'admin-2', sealed: 'granted-2-4' }])
+      expect(await storage.listKeyEpochs(SPACE_B)).toEqual([])
+      expect(await storage.listEpochSeals(SPACE_B, 'device-1')).toEqual([])
+      await expect(storage.publishKeyEpoch('spaceCCCCCCCCCCCCCCCCC', 1, '{}', 'x', new Map())).rejects.toBeInstanceOf(UnknownSpaceError)
+      // Durable: a reopened storage has the same.
+      await storage.close()
+      opened.splice(opened.indexOf(storage), 1)
+      const reopened = await open(location)
+      expect(await reopened.listKeyEpochs(SPACE_A)).toEqual([2, 3])
+      expect(await reopened.listEpochSeals(SPACE_A, 'device-2')).toEqual([{ epoch: 2, by: 'admin-1', sealed: 'sealed-2-2' }])
+    })
+
     it('returns null for the credential of an unknown space', async () => {
       const storage = await open(await factory.createLocation())
       expect(await storage.getCredentialHash(SPACE_A)).toBeNull()

@@ -29,6 +29,7 @@
  *
  * Same code in the browser and in Node (globalThis.crypto.subtle).
  */
+import type { EpochKeyring } from './key-epochs'
 
 export const ROOT_SECRET_BYTES = 32
 export const TIER_SECRET_BYTES = 32
@@ -36,11 +37,16 @@ export const TIER_SECRET_BYTES = 32
 export const KeyTier = { Practice: 'practice', Clinical: 'clinical' } as const
 export type KeyTier = (typeof KeyTier)[keyof typeof KeyTier]
 
-/** The keys one room's envelope uses: its tier's AES-GCM key, and the practice's blind key. */
+/**
+ * The keys one room's envelope uses: its tier's AES-GCM key of epoch 0, and the practice's blind
+ * key; `epochs`, the tier's keys of later epochs this device holds (key-epochs.ts), absent or
+ * empty before any revocation: entries are then written in format v2 under `aead`.
+ */
 export interface SpaceKeys {
   readonly spaceId: string
   readonly aead: CryptoKey
   readonly blind: CryptoKey
+  readonly epochs?: EpochKeyring
 }
 
 /**
@@ -50,6 +56,8 @@ export interface SpaceKeys {
  */
 export interface PracticeKeys extends SpaceKeys {
   readonly clinical: CryptoKey | null
+  /** The clinical tier's later epochs (key-epochs.ts); `epochs` is the practice tier's. */
+  readonly clinicalEpochs?: EpochKeyring
 }
 
 /** The tier secrets a device is given: the practice tier always, the clinical tier if its role reads it. */

@@ -59,7 +59,7 @@ import * as Y from 'yjs'
 import type { SpaceKeys } from '../crypto/space-keys'
 import { MAIN_ROOM, monthOfRoom, type RoomName } from '../space/rooms'
 import { blindRoomName } from '../space/room-keys'
-import { blindDocId, DecryptError, decryptEntry, encryptEntry, encryptUpdate, IV_BYTES, TAG_BYTES } from './entry-cipher'
+import { blindDocId, DecryptError, decryptEntry, encryptEntry, encryptUpdate, epochOfEntry, IV_BYTES, MissingEpochKeyError, TAG_BYTES } from './entry-cipher'
 import type { EntryHeader } from './entry-header'
 import { decodeEntryHeader, WRITER_BYTES } from './entry-header'
 import { DocContinuity, erasureHeader, type WriterGap } from './continuity'
@@ -797,6 +797,14 @@ export class Envelope {
   }
 
   /** Decrypts and applies entries of an open doc, after whatever batch it is applying now. */
+  /**
+   * Tries again, in every open doc, the entries that did not apply: those of a key epoch this
+   * device did not hold yet (crypto/key-epochs.ts), once it has fetched its sealed keys.
+   */
+  async retryUnapplied(): Promise<void> {
+    await Promise.all([...this.openByBlind].map(([blind, open]) => this.applyEntries(open, [...(this.index.get(blind) ?? [])])))
+  }
+
   private applyEntries(open: OpenDoc, entries: EnvelopeEntry[]): Promise<void> {
     const todo = entries.filter((e) => !open.applied.has(e) && !open.inFlight.has(e))
     if (todo.length === 0) return Promise.resolve()
@@ -885,7 +893,7 @@ export class Envelope {
       return false
     }
     this.undecryptable += outcome.undecryptable.length
-    outcome.undecryptable.forEach(() => this.onError(new DecryptError('Entry failed authentication: another key, another doc or room, or tampered')))
+    outcome.undecryptable.forEach((i) => this.onError(undecryptableError(this.keys, todo[i]?.c)))
     if (outcome.undecryptable.length > 0) this.onUndecryptable(open.docId, outcome.undecryptable.flatMap((i) => (todo[i] ? [todo[i]] : [])))
     outcome.malformed.forEach(() => this.onError(new Error('Decrypted entry is not a Yjs update: ignored')))
     const failed = new Set([...outcome.undecryptable, ...outcome.malformed])
@@ -1263,4 +1271,11 @@ export class Envelope {
   private assertOpen(): void {
     if (this.closed) throw new EnvelopeClosedError('This space is closed')
   }
+}
+
+/** What a decoder's undecryptable entry is reported as: MissingEpochKeyError when it names a key epoch this device lacks. */
+function undecryptableError(keys: SpaceKeys, c: Uint8Array | undefined): DecryptError {
+  const epoch = c === undefined ? null : epochOfEntry(c)
+  if (epoch !== null && epoch > 0 && keys.epochs?.key(epoch) == null) return new MissingEpochKeyError(epoch)
+  return new DecryptError('Entry failed authentication: another key, another doc or room, or tampered')
 }

@@ -39,9 +39,9 @@ export class MissingTierKeyError extends Error {
 
 /** The keys `room`'s envelope uses; MissingTierKeyError on a device whose role does not read its tier. */
 export function keysOfRoom(keys: PracticeKeys, room: RoomName): SpaceKeys {
-  if (tierOfRoom(room) === KeyTier.Practice) return { spaceId: keys.spaceId, aead: keys.aead, blind: keys.blind }
+  if (tierOfRoom(room) === KeyTier.Practice) return { spaceId: keys.spaceId, aead: keys.aead, blind: keys.blind, ...(keys.epochs && { epochs: keys.epochs }) }
   if (keys.clinical === null) throw new MissingTierKeyError(room)
-  return { spaceId: keys.spaceId, aead: keys.clinical, blind: keys.blind }
+  return { spaceId: keys.spaceId, aead: keys.clinical, blind: keys.blind, ...(keys.clinicalEpochs && { epochs: keys.clinicalEpochs }) }
 }
 
 /** Whether this device's keys read `room`. */

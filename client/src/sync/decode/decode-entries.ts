@@ -38,8 +38,8 @@ export const GROUP_BYTES = 1 << 20
 const SLICES_PER_BATCH = 8
 
 export interface EntriesToDecode {
-  /** The space's AEAD key alone: the worker never gets the blinding key. */
-  readonly keys: Pick<SpaceKeys, 'spaceId' | 'aead'>
+  /** The space's AEAD keys alone (epoch 0's and later epochs'): the worker never gets the blinding key. */
+  readonly keys: Pick<SpaceKeys, 'spaceId' | 'aead' | 'epochs'>
   readonly room: RoomName
   readonly docId: string
   readonly ciphertexts: readonly Uint8Array[]

@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { deriveSpaceKeys, ROOT_SECRET_BYTES } from '../../../../shared/src/crypto/space-keys'
 import { randomBytes } from '../../../../shared/src/crypto/base64url'
 import { encryptEntry, encryptUpdate } from '../../../../shared/src/envelope/entry-cipher'
+import { deriveEpochAesKey, GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
 import { decodeEntryHeader, type EntryHeader } from '../../../../shared/src/envelope/entry-header'
 import { DECODE_PROTOCOL, handleDecodeCall, packBytes, packBytesInSteps, readDecodeReply, transferablesOf, unpackBytes, unpackHeaders, type DecodeReply } from './decode-protocol'
 
@@ -25,7 +26,7 @@ async function setUp(patients: number) {
     })
   }
   const ciphertexts = await Promise.all(updates.map((u) => encryptUpdate(keys, ROOM, DOC, u)))
-  const call = { type: 'decode', protocol: DECODE_PROTOCOL, id: 7, spaceId: keys.spaceId, aead: keys.aead, room: ROOM, docId: DOC, ciphertexts: packBytes(ciphertexts), maxStructs: 50 }
+  const call = { type: 'decode', protocol: DECODE_PROTOCOL, id: 7, spaceId: keys.spaceId, aead: keys.aead, epochs: [], room: ROOM, docId: DOC, ciphertexts: packBytes(ciphertexts), maxStructs: 50 }
   return { keys, source, ciphertexts, call }
 }
 
@@ -46,6 +47,19 @@ function applyAll(posted: readonly DecodeReply[]): { doc: Y.Doc; last: DecodeRep
 }
 
 describe("the decode worker's message handler (run here as a plain function)", () => {
+  it('decrypts entries of a later key epoch with the epoch keys it is handed, and no others', async () => {
+    const { keys, source, call } = await setUp(20)
+    const epochKey = await deriveEpochAesKey(keys.spaceId, 1, randomBytes(32))
+    const header: EntryHeader = { kind: 'change', writer: 'k3J9xQaa', seq: 1, seen: new Map() }
+    const v3 = await encryptEntry({ ...keys, epochs: GrowingEpochKeyring.of([{ epoch: 1, key: epochKey }]) }, ROOM, DOC, header, Y.encodeStateAsUpdate(source))
+    const withEpoch = applyAll(await replies({ ...call, epochs: [{ epoch: 1, key: epochKey }], ciphertexts: packBytes([v3]) }))
+    expect(withEpoch.last).toMatchObject({ type: 'decoded', undecryptable: [] })
+    expect(withEpoch.doc.getMap('patients').size).toBe(20)
+    const without = applyAll(await replies({ ...call, ciphertexts: packBytes([v3]) }))
+    expect(without.last).toMatchObject({ type: 'decoded', undecryptable: [0] })
+    expect(await replies({ ...call, epochs: [{ epoch: 1, key: 'not a key' }] })).toMatchObject([{ type: 'failed', message: expect.stringContaining('epochs') }])
+  })
+
   it('decrypts, merges and slices a doc: the slices give the doc, each a bounded piece', async () => {
     const { source, call } = await setUp(200)
     const posted = await replies(call)

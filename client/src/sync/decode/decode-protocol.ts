@@ -2,12 +2,13 @@
  * Messages between a practice and its decode worker (decode-worker.ts), one call per batch of
  * entries, its replies matched by `id`: slices as they are made, then the outcome (or a failure).
  *
- *   page → worker   { type: 'decode', protocol: 2, id, spaceId, aead: CryptoKey, room, docId,
- *                     ciphertexts: PackedBytes, maxStructs }
- *   worker → page   { type: 'slices', protocol: 2, id, updates: Uint8Array[] }            0…n times
- *                   then { type: 'decoded', protocol: 2, id, undecryptable: number[], malformed: number[],
+ *   page → worker   { type: 'decode', protocol: 3, id, spaceId, aead: CryptoKey,
+ *                     epochs: [{ epoch, key: CryptoKey }] (the tier's later key epochs: entry v3),
+ *                     room, docId, ciphertexts: PackedBytes, maxStructs }
+ *   worker → page   { type: 'slices', protocol: 3, id, updates: Uint8Array[] }            0…n times
+ *                   then { type: 'decoded', protocol: 3, id, undecryptable: number[], malformed: number[],
  *                          headers: PackedBytes }   each entry's continuity header, by index (empty: none)
- *                     or { type: 'failed', protocol: 2, id, message }
+ *                     or { type: 'failed', protocol: 3, id, message }
  *
  * (The directory digest is decoded on the page, its rows in slices: a worker's cold JIT and the
  * copy of 20,000 objects back made a join's « Qui êtes-vous ? » wait twice as long,
@@ -21,9 +22,10 @@
  */
 import type { DecodeOutcome } from '../../../../shared/src/envelope/entry-decoder'
 import { isRoomName } from '../../../../shared/src/space/rooms'
+import { GrowingEpochKeyring, type EpochKey } from '../../../../shared/src/crypto/key-epochs'
 import { decodeEntries } from './decode-entries'
 
-export const DECODE_PROTOCOL = 2
+export const DECODE_PROTOCOL = 3
 
 /**
  * Byte strings one after another in one buffer, with where each ends: the ciphertexts of a call,
@@ -113,6 +115,7 @@ export interface DecodeCall {
   readonly id: number
   readonly spaceId: string
   readonly aead: CryptoKey
+  readonly epochs: readonly EpochKey[]
   readonly room: string
   readonly docId: string
   readonly ciphertexts: PackedBytes
@@ -165,6 +168,8 @@ const isPacked = (v: unknown): v is PackedBytes => {
   return previous === bytes.length
 }
 const isKey = (v: unknown): v is CryptoKey => typeof CryptoKey !== 'undefined' && v instanceof CryptoKey
+const isEpochKeys = (v: unknown): v is EpochKey[] =>
+  Array.isArray(v) && v.every((e: unknown) => typeof e === 'object' && e !== null && isCount((e as EpochKey).epoch) && isKey((e as EpochKey).key))
 const isProtocol = (v: unknown): v is typeof DECODE_PROTOCOL => v === DECODE_PROTOCOL
 
 export function readDecodeCall(message: unknown): DecodeCall {
@@ -177,6 +182,7 @@ export function readDecodeCall(message: unknown): DecodeCall {
     id: field(fields, 'id', isCount, 'a request id'),
     spaceId: field(fields, 'spaceId', isString, 'a space id'),
     aead: field(fields, 'aead', isKey, 'a CryptoKey'),
+    epochs: field(fields, 'epochs', isEpochKeys, 'a list of { epoch, key: CryptoKey }'),
     room: field(fields, 'room', isString, 'a room name'),
     docId: field(fields, 'docId', isString, 'a doc id'),
     ciphertexts: field(fields, 'ciphertexts', isPacked, 'packed ciphertexts (bytes, and ends in order up to their length)'),
@@ -215,7 +221,7 @@ export async function handleDecodeCall(message: unknown, post: (reply: DecodeRep
   try {
     const call = readDecodeCall(message)
     if (!isRoomName(call.room)) throw new DecodeMessageError('room', 'expected a room name')
-    const request = { keys: { spaceId: call.spaceId, aead: call.aead }, room: call.room, docId: call.docId, ciphertexts: unpackBytes(call.ciphertexts) }
+    const request = { keys: { spaceId: call.spaceId, aead: call.aead, epochs: GrowingEpochKeyring.of(call.epochs) }, room: call.room, docId: call.docId, ciphertexts: unpackBytes(call.ciphertexts) }
     const outcome = await decodeEntries(request, (updates) => post({ type: 'slices', protocol: DECODE_PROTOCOL, id, updates }), call.maxStructs)
     post({ type: 'decoded', protocol: DECODE_PROTOCOL, id, undecryptable: outcome.undecryptable, malformed: outcome.malformed, headers: packHeaders(outcome.headers) })
   } catch (error) {

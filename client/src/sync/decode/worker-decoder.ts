@@ -121,6 +121,7 @@ export class WorkerDecoder implements PracticeDecoder {
       id,
       spaceId: request.keys.spaceId,
       aead: request.keys.aead,
+      epochs: request.keys.epochs?.all() ?? [],
       room: request.room,
       docId: request.docId,
       ciphertexts,

@@ -28,6 +28,8 @@ import { writerIdOf } from '../../../../shared/src/envelope/entry-header'
 import { DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
 import { makeDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
 import { registerFirstDevice } from './practice-devices'
+import { epochRefresher, epochRingsOf, refreshKeyEpochsOf, type EpochRings } from './key-epochs-sync'
+import { MissingEpochKeyError } from '../../../../shared/src/envelope/entry-cipher'
 import { keepPracticeChain, PracticeSigners } from './practice-signers'
 import { entrySigner } from '../../../../shared/src/envelope/entry-signature'
 import type { EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
@@ -62,6 +64,13 @@ export interface DeviceEnvironment {
   storageManager?: StorageManagerLike | null
   /** Each opened practice's decoder (a Web Worker in the app); none: decrypted and decoded in place. */
   decoder?: () => PracticeDecoder
+  /**
+   * The key epoch rings of the practices open on this device, by space (key-epochs-sync.ts): one
+   * owner, so that the epoch this device makes when it revokes one is what its rooms write under
+   * at once. Absent: each opening has its own, which takes new epochs at the next start or
+   * reconnection.
+   */
+  epochRings?: Map<string, EpochRings>
 }
 
 export const browserEnvironment: DeviceEnvironment = {
@@ -73,6 +82,7 @@ export const browserEnvironment: DeviceEnvironment = {
   room: { rowWriter: browserRowWriter() },
   // The first screen shows the digests while the rooms load (PracticeOptions.awaitStartupRooms).
   practice: { awaitStartupRooms: false },
+  epochRings: new Map(),
 }
 
 function publicRecord(stored: StoredPractice): PracticeRecord {
@@ -89,17 +99,66 @@ function entrySigning(stored: StoredPractice, env: DeviceEnvironment): Pick<Enve
   return { signer: entrySigner(stored.deviceId, stored.identity.sign.privateKey), signers: new PracticeSigners(stored, env) }
 }
 
-function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
+/** How long opening the practice waits for the relay's key epochs before opening from what it holds. */
+const EPOCH_REFRESH_WAIT_MS = 3000
+
+/**
+ * The key epochs sealed to this device since it last looked, fetched before its rooms open (so a
+ * device offline through a rotation reads the new entries at once), and again each time it comes
+ * back online; offline, or on a slow relay, the practice opens with the epochs it holds.
+ */
+async function refreshEpochsBeforeOpening(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings): Promise<void> {
+  if (!stored.identity || env.connect === false) return
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([
+    refreshKeyEpochsOf(stored, env, rings).catch((error: unknown) => console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')),
+    new Promise((resolve) => (timer = setTimeout(resolve, EPOCH_REFRESH_WAIT_MS))),
+  ])
+  clearTimeout(timer)
+}
+
+/** Fetches new key epochs each time the practice comes back online, and when a room meets an entry of one it lacks. */
+function refreshEpochsWhenOnline(space: Practice, refresh: () => void): void {
+  let online = space.getSyncState().status === ConnectionStatus.Online
+  space.subscribe(() => {
+    const now = space.getSyncState().status === ConnectionStatus.Online
+    if (now && !online) refresh()
+    online = now
+  })
+}
+
+async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
+  const rings = await epochRingsOf(stored.spaceId, env)
+  await refreshEpochsBeforeOpening(stored, env, rings)
+  if (!stored.identity) return openSpaceWith(stored, env, rings, () => undefined)
+  let opened: Practice | null = null
+  const refresh = epochRefresher(stored, env, rings, () => void opened?.retryUnapplied())
+  opened = await openSpaceWith(stored, env, rings, refresh)
+  refreshEpochsWhenOnline(opened, refresh)
+  return opened
+}
+
+function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, missingEpoch: () => void): Promise<Practice> {
+  const onError = env.room?.envelope?.onError
   return Practice.open({
     spaceId: stored.spaceId,
     relayUrl: stored.relayUrl,
     credential: stored.credential,
-    keys: spaceKeysOf(stored.spaceId, stored.keys),
+    keys: { ...spaceKeysOf(stored.spaceId, stored.keys), epochs: rings.practice, clinicalEpochs: rings.clinical },
     idbName: `${env.idbPrefix}tournee-space-${stored.spaceId}`,
     rooms: {
       ...env.room,
       // The device id names this device's changes in the entries' continuity headers (continuity.ts).
-      envelope: { ...env.room?.envelope, writer: writerIdOf(stored.deviceId), ...entrySigning(stored, env) },
+      envelope: {
+        ...env.room?.envelope,
+        writer: writerIdOf(stored.deviceId),
+        ...entrySigning(stored, env),
+        // An entry of a key epoch this device lacks: its sealed key may be on the relay by now.
+        onError: (error) => {
+          if (error instanceof MissingEpochKeyError) missingEpoch()
+          onError?.(error)
+        },
+      },
       crossTab: env.crossTab ?? false,
       ...(env.WebSocketImpl ? { WebSocketImpl: env.WebSocketImpl } : {}),
     },

@@ -28,6 +28,7 @@ import { DeviceStorageError } from '../errors'
 import { RelayClient } from '../relay/relay-client'
 import type { DeviceEnvironment, PairingGrant } from './device'
 import { DeviceRegistry, type StoredPractice } from './registry'
+import { ensureKeyEpoch, epochRingsOf, grantKeyEpochs, refreshKeyEpochs } from './key-epochs-sync'
 
 /** How many times a change is rebuilt on a registry that moved under it before giving up. */
 const MAX_REBASES = 5
@@ -109,14 +110,26 @@ export async function addPracticeDevice(
   const change = (state: RegistryState): Change | 'done' =>
     state.length === 0 ? 'done' : { op: 'add', device: { id: deviceId, ...joining, role, admin, credential: '', ...(until === null ? {} : { until }) } }
   const appended = await append(stored, env, change, (env.now ?? Date.now)(), credential)
-  return appended ? { deviceId, credential, role, admin, until } : null
+  if (!appended) return null
+  // Added after a revocation: the new device reads the entries of every epoch (and writes under the newest).
+  await grantKeyEpochs(spaceId, deviceId, env)
+  return { deviceId, credential, role, admin, until }
 }
 
-/** Revokes `deviceId`, dated by the device's clock; done as well when another administrator revoked it first. */
+/**
+ * Revokes `deviceId`, dated by the device's clock; done as well when another administrator revoked
+ * it first. Then moves the practice's keys to a new epoch sealed to the remaining devices
+ * (key-epochs-sync.ts), unless another administrator's rotation already covers this revocation:
+ * from then on this device writes under it.
+ */
 export async function revokePracticeDevice(spaceId: string, deviceId: string, env: DeviceEnvironment): Promise<void> {
   const stored = await storedPractice(spaceId, env)
   const at = (env.now ?? Date.now)()
   await append(stored, env, (state) => (state.devices.get(deviceId)?.revokedAt != null ? 'done' : { op: 'revoke', target: deviceId }), at)
+  const rings = await epochRingsOf(spaceId, env)
+  await ensureKeyEpoch(spaceId, env, rings)
+  // Another administrator's rotation came first: its seal to this device is on the relay.
+  await refreshKeyEpochs(spaceId, env, rings)
 }
 
 type Change = { op: 'genesis' | 'add'; device: Extract<Statement, { op: 'add' }>['device'] } | { op: 'revoke'; target: string }

@@ -1,13 +1,17 @@
 /**
  * This device's registry: which practice (space) it is paired with, as whom, with which keys.
  *
- * IndexedDB database `<prefix>tournee-device`, version 3:
+ * IndexedDB database `<prefix>tournee-device`, version 4:
  *   practices  key spaceId → { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
  *                              role, until (a locum's end of access, ms, or null),
  *                              keys: DeviceKeys (non-extractable CryptoKeys, the tiers its role
  *                              reads: no clinical key on a secretary's device), hasSynced?: boolean,
  *                              identity?: this device's own key pairs (non-extractable private keys) }
- *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array }   administrator praticien only
+ *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array, epochSecrets?: EpochSecrets[] }
+ *                            administrator praticien only: the root secret, and each key epoch's tier
+ *                            secrets, to seal them to a device paired later (key-epochs-sync.ts)
+ *   epochs     key spaceId → { spaceId, keys: HeldEpoch[] }   the key epochs ≥ 1 this device was
+ *                            sealed (shared/src/crypto/key-epochs.ts), as non-extractable AES keys
  *   chains     key spaceId → { spaceId, entries: SignedEntry[] }   the practice's device registry as
  *                            last read and verified here (shared/src/devices/registry-chain.ts): whose
  *                            signatures this device accepts on entries, offline too (practice-signers.ts)
@@ -19,8 +23,8 @@
  * then, sealed to that device's own key (pairing.ts) and never shown; and never next to the
  * working keys it would make pointless. Only an administrator praticien's device has it: the
  * others were given the tier secrets of their role alone, and keep only the keys derived from
- * them. Keys by epoch, so that a revoked device's root secret stops reading what is written
- * after, are the device-registry work that follows.
+ * them. After a revocation the entries move to a new key epoch, sealed to the remaining devices
+ * (key-epochs-sync.ts): a revoked device's root secret and keys stop reading what is written after.
  *
  * `hasSynced` is set once the space first completed a sync with the relay. The registry and the
  * rooms are separate databases, and a browser may evict one and not the other: an empty main room
@@ -58,12 +62,33 @@ export interface StoredPractice extends PracticeRecord {
 interface StoredPairing {
   spaceId: string
   rootSecret: Uint8Array
+  epochSecrets?: EpochSecrets[]
+}
+
+/** One key epoch's tier secrets, as an administrator keeps them to seal to devices paired later. */
+export interface EpochSecrets {
+  readonly epoch: number
+  readonly practice: Uint8Array
+  readonly clinical: Uint8Array | null
+}
+
+/** One key epoch's AES keys on this device (non-extractable); `clinical` null on a secretary's. */
+export interface HeldEpoch {
+  readonly epoch: number
+  readonly practice: CryptoKey
+  readonly clinical: CryptoKey | null
+}
+
+interface StoredEpochs {
+  spaceId: string
+  keys: HeldEpoch[]
 }
 
 const PRACTICES = 'practices'
 const PAIRING = 'pairing'
 const CHAINS = 'chains'
-const VERSION = 3
+const EPOCHS = 'epochs'
+const VERSION = 4
 
 interface StoredChain {
   spaceId: string
@@ -105,6 +130,40 @@ export class DeviceRegistry {
   /** A device joined again under a role that may not pair others keeps no root secret from before. */
   async deleteRootSecret(spaceId: string): Promise<void> {
     await this.run(PAIRING, 'readwrite', (store) => store.delete(spaceId))
+  }
+
+  /** The key epochs' secrets this administrator device keeps; empty on any other device. */
+  async epochSecrets(spaceId: string): Promise<EpochSecrets[]> {
+    const record = await this.run<StoredPairing | undefined>(PAIRING, 'readonly', (store) => store.get(spaceId))
+    return record?.epochSecrets ?? []
+  }
+
+  /** Adds an epoch's secrets beside the root secret; nothing on a device that holds no root secret. */
+  async addEpochSecrets(spaceId: string, secrets: EpochSecrets): Promise<void> {
+    const record = await this.run<StoredPairing | undefined>(PAIRING, 'readonly', (store) => store.get(spaceId))
+    if (record === undefined) return
+    const kept = (record.epochSecrets ?? []).filter((e) => e.epoch !== secrets.epoch)
+    await this.run(PAIRING, 'readwrite', (store) => store.put({ ...record, epochSecrets: [...kept, secrets] } satisfies StoredPairing))
+  }
+
+  /** The key epochs this device holds, ascending. */
+  async heldEpochs(spaceId: string): Promise<HeldEpoch[]> {
+    // Read and kept in the background too (on reconnection): never creating an erased database (chain() says why).
+    const record = await this.run<StoredEpochs | undefined>(EPOCHS, 'readonly', (store) => store.get(spaceId), { create: false }).catch((error: unknown) => {
+      if (error instanceof DeviceRegistryMissingError) return undefined
+      throw error
+    })
+    return [...(record?.keys ?? [])].sort((a, b) => a.epoch - b.epoch)
+  }
+
+  /** Keeps more key epochs (an epoch already held keeps its first keys). */
+  async addHeldEpochs(spaceId: string, added: readonly HeldEpoch[]): Promise<void> {
+    const held = await this.heldEpochs(spaceId)
+    const fresh = added.filter((e) => !held.some((h) => h.epoch === e.epoch))
+    if (fresh.length === 0) return
+    await this.run(EPOCHS, 'readwrite', (store) => store.put({ spaceId, keys: [...held, ...fresh] } satisfies StoredEpochs), { create: false }).catch((error: unknown) => {
+      if (!(error instanceof DeviceRegistryMissingError)) throw error
+    })
   }
 
   /**
@@ -158,6 +217,7 @@ export class DeviceRegistry {
         if (!db.objectStoreNames.contains(PRACTICES)) db.createObjectStore(PRACTICES, { keyPath: 'spaceId' })
         if (!db.objectStoreNames.contains(PAIRING)) db.createObjectStore(PAIRING, { keyPath: 'spaceId' })
         if (!db.objectStoreNames.contains(CHAINS)) db.createObjectStore(CHAINS, { keyPath: 'spaceId' })
+        if (!db.objectStoreNames.contains(EPOCHS)) db.createObjectStore(EPOCHS, { keyPath: 'spaceId' })
       }
       request.onsuccess = () => resolve(request.result)
       request.onerror = () => reject(missing ? new DeviceRegistryMissingError() : new DeviceStorageError(`Cannot open this device's storage: ${request.error?.message}`))

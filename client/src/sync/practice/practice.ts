@@ -426,6 +426,11 @@ export class Practice {
     await Promise.all(this.pool.loadedRooms().map((room) => room.envelope.settleHeld()))
   }
 
+  /** Every loaded room tries again the entries it could not read: this device has just been given a key epoch. */
+  async retryUnapplied(): Promise<void> {
+    await Promise.all(this.pool.loadedRooms().map((room) => room.envelope.retryUnapplied()))
+  }
+
   /** Compacts a doc now in its room's envelope (tests; the envelope compacts by itself). */
   async compact(docId: string): Promise<void> {
     await this.openDoc(docId)

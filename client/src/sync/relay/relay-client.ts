@@ -135,6 +135,32 @@ export class RelayClient {
     throw this.refusal(response, 'the device registry entry')
   }
 
+  /**
+   * The practice's key epochs published, and the seals addressed to this device
+   * (relay/src/app/key-epochs.ts); each seal is opened, and so checked, by the caller.
+   */
+  async getKeyEpochs(): Promise<{ epochs: number[]; seals: Array<{ epoch: number; by: string; sealed: string }> }> {
+    const response = await this.send(`${this.spaceUrl()}/epochs`, { method: 'GET' })
+    if (response.status !== 200) throw this.refusal(response, 'the key epochs')
+    const body = (await response.json().catch(() => null)) as { epochs?: unknown; seals?: unknown } | null
+    const epochs = Array.isArray(body?.epochs) ? body.epochs.filter((e): e is number => Number.isSafeInteger(e)) : null
+    const seals = Array.isArray(body?.seals) ? body.seals.filter(isSeal) : null
+    if (epochs === null || seals === null) throw new RelayError(RelayFailure.Rejected, 'The relay answered the key epochs with an unexpected shape', 200)
+    return { epochs, seals }
+  }
+
+  /** Publishes a signed key epoch entry; `conflict` when another administrator's came first or the registry moved. */
+  async postKeyEpoch(entry: unknown): Promise<'published' | 'conflict'> {
+    const response = await this.send(`${this.spaceUrl()}/epochs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entry }),
+    })
+    if (response.status === 201) return 'published'
+    if (response.status === 409) return 'conflict'
+    throw this.refusal(response, 'the key epoch entry')
+  }
+
   /** Stores an attachment's ciphertext; resolves once the relay has it (new or already there). */
   async putAttachment(hash: string, blob: Uint8Array): Promise<void> {
     const response = await this.send(this.attachmentUrl(hash), {
@@ -229,6 +255,11 @@ export class RelayClient {
     const failure = response.status === 404 && field === 'spaceId' ? RelayFailure.SpaceNotFound : failureOf(response.status)
     return new RelayError(failure, `The relay refused ${what} (${response.status}${field ? `, ${field}` : ''})`, response.status)
   }
+}
+
+function isSeal(value: unknown): value is { epoch: number; by: string; sealed: string } {
+  const seal = value as { epoch?: unknown; by?: unknown; sealed?: unknown } | null
+  return typeof seal === 'object' && seal !== null && Number.isSafeInteger(seal.epoch) && typeof seal.by === 'string' && typeof seal.sealed === 'string'
 }
 
 function isRefusal(failure: RelayFailure): failure is RefusalReason {

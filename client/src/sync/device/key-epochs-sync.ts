@@ -1,0 +1,215 @@
+/**
+ * This device's side of the practice's key epochs (issue 19, « Revocation »;
+ * shared/src/crypto/key-epochs.ts, shared/src/devices/key-epoch-entry.ts; the relay's side:
+ * relay/src/app/key-epochs.ts):
+ *
+ *   ensureKeyEpoch     an administrator, after a revocation: if the chain's revocations call for
+ *                      an epoch newer than the newest published, makes it, seals it to every active
+ *                      device and publishes it; on a 409 (another administrator's rotation, or the
+ *                      registry moved) reads both again and decides again
+ *   grantKeyEpochs     an administrator, after adding a device: seals it every epoch this device
+ *                      keeps the secrets of, so that it reads old entries and writes under the newest
+ *   refreshKeyEpochs   every device, when it opens the practice and on demand: fetches the seals
+ *                      addressed to it, opens those it lacks (checked against the chain: an
+ *                      administrator sealed them), keeps their keys non-extractable (registry.ts)
+ *                      and adds them to the rings its rooms write and read with
+ *
+ * A device offline through a rotation picks its keys up here the next time it reaches the relay;
+ * meanwhile it writes under the newest epoch it holds (entries the revoked device may still read,
+ * until the next compaction rewrites them under the newest epoch).
+ */
+import { deriveEpochAesKey, GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
+import { makeGrant, makeRotation, openEpochSeal, type OwnDevice } from '../../../../shared/src/devices/epoch-rotation'
+import { revocationsIn } from '../../../../shared/src/devices/key-epoch-entry'
+import { verifyRegistry, type RegistryState } from '../../../../shared/src/devices/registry-chain'
+import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
+import { DeviceStorageError } from '../errors'
+import { RelayClient } from '../relay/relay-client'
+import type { DeviceEnvironment } from './device'
+import { DeviceRegistry, type HeldEpoch, type StoredPractice } from './registry'
+
+/** How many times a rotation is made again on a registry or epochs that moved under it. */
+const MAX_ATTEMPTS = 5
+
+export class KeyEpochError extends Error {
+  override name = 'KeyEpochError'
+}
+
+/** The rings a device's rooms use, one per tier (shared/src/space/room-keys.ts keysOfRoom). */
+export interface EpochRings {
+  readonly practice: GrowingEpochKeyring
+  readonly clinical: GrowingEpochKeyring
+}
+
+export function emptyEpochRings(): EpochRings {
+  return { practice: new GrowingEpochKeyring(), clinical: new GrowingEpochKeyring() }
+}
+
+/** Adds held epochs to the rings (a secretary's device has no clinical key of any epoch). */
+export function addToRings(rings: EpochRings, held: readonly HeldEpoch[]): void {
+  for (const epoch of held) {
+    rings.practice.add(epoch.epoch, epoch.practice)
+    if (epoch.clinical !== null) rings.clinical.add(epoch.epoch, epoch.clinical)
+  }
+}
+
+/** The rings this device's rooms of `spaceId` use, with the epochs it holds; shared through `env.epochRings`. */
+export async function epochRingsOf(spaceId: string, env: DeviceEnvironment): Promise<EpochRings> {
+  let rings = env.epochRings?.get(spaceId)
+  if (rings === undefined) {
+    rings = emptyEpochRings()
+    env.epochRings?.set(spaceId, rings)
+  }
+  addToRings(rings, await new DeviceRegistry(env.idbPrefix).heldEpochs(spaceId))
+  return rings
+}
+
+type Practice = StoredPractice & Required<Pick<StoredPractice, 'identity'>>
+
+async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<Practice> {
+  const stored = await new DeviceRegistry(env.idbPrefix).get(spaceId)
+  if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  if (!stored.identity) throw new KeyEpochError('This device has no keys of its own: it was paired before devices had them')
+  return stored as Practice
+}
+
+function relayOf(stored: StoredPractice, env: DeviceEnvironment): RelayClient {
+  return new RelayClient({ relayUrl: stored.relayUrl, spaceId: stored.spaceId, credential: stored.credential, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
+}
+
+function ownOf(stored: Practice): OwnDevice {
+  return { deviceId: stored.deviceId, agree: stored.identity.agree, sign: stored.identity.sign }
+}
+
+/**
+ * Publishes the epoch the registry's revocations call for, if no administrator did, and checks
+ * again until the newest published epoch answers every revocation the chain holds (another
+ * administrator may have revoked meanwhile): the newest epoch this device published, or null when
+ * there was nothing for it to do. This device keeps the keys it makes at once.
+ */
+export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, rings?: EpochRings): Promise<number | null> {
+  const stored = await storedPractice(spaceId, env)
+  const relay = relayOf(stored, env)
+  const registry = new DeviceRegistry(env.idbPrefix)
+  let published: number | null = null
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const [entries, { epochs }] = await Promise.all([relay.getDeviceEntries(), relay.getKeyEpochs()])
+    if (entries.length === 0) return published
+    const state = await verifyRegistry(spaceId, entries)
+    const due = revocationsIn(state)
+    if (due === 0 || (epochs.at(-1) ?? 0) >= due) return published
+    const rotation = await makeRotation(state, ownOf(stored), (env.now ?? Date.now)())
+    if ((await relay.postKeyEpoch(rotation.entry)) === 'conflict') continue
+    const held = await heldOf(spaceId, rotation.epoch, rotation.secrets)
+    await registry.addHeldEpochs(spaceId, [held])
+    await registry.addEpochSecrets(spaceId, { epoch: rotation.epoch, ...rotation.secrets })
+    if (rings) addToRings(rings, [held])
+    published = rotation.epoch
+  }
+  throw new KeyEpochError(`The registry or the key epochs kept changing under this rotation (${MAX_ATTEMPTS} attempts)`)
+}
+
+/** Seals every epoch this administrator keeps the secrets of to `deviceId` (added after them). */
+export async function grantKeyEpochs(spaceId: string, deviceId: string, env: DeviceEnvironment): Promise<number[]> {
+  const stored = await storedPractice(spaceId, env)
+  // The epochs other administrators made since this device last looked: granted too. Should the
+  // fetch fail, granting the epochs this device holds is still right: the rest is granted by the
+  // administrator that made them, or at the next pairing.
+  await refreshKeyEpochsOf(stored, env).catch((error: unknown) => console.warn('Could not fetch the key epochs before granting', error instanceof Error ? error.name : 'error'))
+  const kept = await new DeviceRegistry(env.idbPrefix).epochSecrets(spaceId)
+  if (kept.length === 0) return []
+  const relay = relayOf(stored, env)
+  const state = await verifyRegistry(spaceId, await relay.getDeviceEntries())
+  const { epochs } = await relay.getKeyEpochs()
+  const granted: number[] = []
+  for (const secrets of kept) {
+    if (!epochs.includes(secrets.epoch)) continue
+    const entry = await makeGrant(state, ownOf(stored), secrets.epoch, secrets, deviceId, (env.now ?? Date.now)())
+    // 409: that device has its seal of this epoch already (another administrator granted it).
+    if ((await relay.postKeyEpoch(entry)) === 'published') granted.push(secrets.epoch)
+  }
+  return granted
+}
+
+/**
+ * Fetches and opens the seals addressed to this device that it does not hold yet; the epochs
+ * added. A seal that does not open is refused (KeyEpochError names its epoch), the others kept.
+ */
+export async function refreshKeyEpochs(spaceId: string, env: DeviceEnvironment, rings?: EpochRings): Promise<number[]> {
+  return refreshKeyEpochsOf(await storedPractice(spaceId, env), env, rings)
+}
+
+/** refreshKeyEpochs for a practice record in hand (one being created or joined is not stored yet). */
+export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvironment, rings?: EpochRings): Promise<number[]> {
+  if (!stored.identity) throw new KeyEpochError('This device has no keys of its own: it was paired before devices had them')
+  const { spaceId } = stored
+  const registry = new DeviceRegistry(env.idbPrefix)
+  // What this device stored meanwhile (a rotation it made elsewhere than through these rings) first.
+  if (rings) addToRings(rings, await registry.heldEpochs(spaceId))
+  const relay = relayOf(stored, env)
+  const { seals } = await relay.getKeyEpochs()
+  const held = new Set((await registry.heldEpochs(spaceId)).map((e) => e.epoch))
+  const missing = seals.filter((s) => !held.has(s.epoch))
+  if (missing.length === 0) return []
+  const state: RegistryState = await verifyRegistry(spaceId, await relay.getDeviceEntries())
+  const own = ownOf(stored as Practice)
+  const ownAgree = (await publicKeysOf(stored.identity)).agree
+  const opened: HeldEpoch[] = []
+  const refused: number[] = []
+  const administrator = (await registry.rootSecret(spaceId)) !== null
+  for (const seal of missing) {
+    try {
+      const secrets = await openEpochSeal(state, own, ownAgree, seal)
+      opened.push(await heldOf(spaceId, seal.epoch, secrets))
+      if (administrator && secrets.clinical !== null) await registry.addEpochSecrets(spaceId, { epoch: seal.epoch, practice: secrets.practice, clinical: secrets.clinical })
+    } catch {
+      refused.push(seal.epoch)
+    }
+  }
+  await registry.addHeldEpochs(spaceId, opened)
+  if (rings) addToRings(rings, opened)
+  if (refused.length > 0) throw new KeyEpochError(`The sealed keys of epoch ${refused.join(', ')} do not open on this device: not sealed to it by an administrator`)
+  return opened.map((e) => e.epoch)
+}
+
+/**
+ * One refresh at a time for an open practice, asked for when it comes online and when a room meets
+ * an entry of an epoch it lacks (MissingEpochKeyError), an administrator's making any rotation due first; `onAdded` once new epochs are held (the
+ * rooms try their unread entries again). A request during a refresh runs one more after it.
+ */
+export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, onAdded: () => void): () => void {
+  let running = false
+  let again = false
+  const run = async (): Promise<void> => {
+    running = true
+    try {
+      do {
+        again = false
+        // An administrator also finishes a rotation a revocation left undone (the relay unreachable
+        // right after the revocation, say): any administrator coming online publishes it.
+        if ((await new DeviceRegistry(env.idbPrefix).rootSecret(stored.spaceId)) !== null) {
+          await ensureKeyEpoch(stored.spaceId, env, rings).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
+        }
+        const added = await refreshKeyEpochsOf(stored, env, rings).catch((error: unknown) => {
+          console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')
+          return []
+        })
+        if (added.length > 0) onAdded()
+      } while (again)
+    } finally {
+      running = false
+    }
+  }
+  return () => {
+    if (running) again = true
+    else void run()
+  }
+}
+
+async function heldOf(spaceId: string, epoch: number, secrets: { practice: Uint8Array; clinical: Uint8Array | null }): Promise<HeldEpoch> {
+  const [practice, clinical] = await Promise.all([
+    deriveEpochAesKey(spaceId, epoch, secrets.practice),
+    secrets.clinical === null ? null : deriveEpochAesKey(spaceId, epoch, secrets.clinical),
+  ])
+  return { epoch, practice, clinical }
+}
