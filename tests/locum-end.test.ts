@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { claimPairing, JoiningPairing } from '../client/src/sync/device/pairing'
-import { readPracticeDevices } from '../client/src/sync/device/practice-devices'
+import { readPracticeDevices, revokeEndedLocums } from '../client/src/sync/device/practice-devices'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { RefusalReason } from '../client/src/sync/errors'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
@@ -104,5 +104,29 @@ describe('a locum past its end date', () => {
     await admin.space.flush()
     expect(admin.space.getSyncState().refusal).toBeNull()
     expect(await new RelayClient({ relayUrl: url, spaceId: admin.record.spaceId, credential: (await new DeviceRegistry(adminEnv.idbPrefix).get(admin.record.spaceId))!.credential }).probeAccess()).toEqual({ kind: 'ok' })
+  })
+
+  it('is revoked by an administrator’s device once its end has passed, and the practice moves to a key epoch it never receives', async () => {
+    relayNow = UNTIL - 60_000
+    const adminEnv = nodeDeviceEnvironment('bureau')
+    const admin = await track(createPractice({ relayUrl: url, practiceName: 'Cabinet des Aulnes', practitioner: { displayName: 'Lucie', profession: 'kine' } }, adminEnv))
+    const locumEnv: DeviceEnvironment = nodeDeviceEnvironment('tablette-remplacant')
+    const pairing = await JoiningPairing.open(url, locumEnv)
+    const joined = pairing.wait({ pollMs: 20 })
+    await (await claimPairing(admin.record.spaceId, pairing.code, adminEnv)).accept({ role: DeviceRole.Locum, admin: false, until: UNTIL })
+    const locum = await track(joined)
+    const spaceId = admin.record.spaceId
+
+    // Before its end, by the administrator's clock: nothing to do.
+    expect(await revokeEndedLocums(spaceId, { ...adminEnv, now: () => UNTIL - 1 })).toEqual([])
+    // After it: revoked, once; the next epoch is sealed to the others, not to it.
+    relayNow = UNTIL + 1000
+    const after = { ...adminEnv, now: () => UNTIL + 1000 }
+    expect(await revokeEndedLocums(spaceId, after)).toEqual([locum.record.deviceId])
+    expect(await revokeEndedLocums(spaceId, after)).toEqual([])
+    const registered = (await readPracticeDevices(spaceId, after))!.state.devices.get(locum.record.deviceId)
+    expect(registered).toMatchObject({ revokedBy: admin.record.deviceId, revokedAt: UNTIL + 1000 })
+    expect((await new DeviceRegistry(adminEnv.idbPrefix).heldEpochs(spaceId)).map((e) => e.epoch)).toEqual([1])
+    expect(await new DeviceRegistry(locumEnv.idbPrefix).heldEpochs(spaceId)).toEqual([])
   })
 })

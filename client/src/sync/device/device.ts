@@ -27,7 +27,7 @@ import { browserStorageManager, readStorageStatus, requestPersistence, type Stor
 import { writerIdOf } from '../../../../shared/src/envelope/entry-header'
 import { DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
 import { makeDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
-import { registerFirstDevice } from './practice-devices'
+import { registerFirstDevice, revokeEndedLocums } from './practice-devices'
 import { epochRefresher, epochRingsOf, refreshKeyEpochsOf, type EpochRings } from './key-epochs-sync'
 import { MissingEpochKeyError } from '../../../../shared/src/envelope/entry-cipher'
 import { keepPracticeChain, PracticeSigners } from './practice-signers'
@@ -127,6 +127,15 @@ function refreshEpochsWhenOnline(space: Practice, refresh: () => void): void {
   })
 }
 
+/**
+ * An administrator's device coming online moves the practice past any locum whose replacement has
+ * ended (practice-devices.ts, revokeEndedLocums: a revocation, then the key epoch the others move to).
+ */
+async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: DeviceEnvironment): Promise<void> {
+  if (!stored.identity || (await new DeviceRegistry(env.idbPrefix).rootSecret(stored.spaceId)) === null) return
+  await revokeEndedLocums(stored.spaceId, env).catch((error: unknown) => console.warn('Could not revoke an ended locum', error instanceof Error ? error.name : 'error'))
+}
+
 async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
   const rings = await epochRingsOf(stored.spaceId, env)
   await refreshEpochsBeforeOpening(stored, env, rings)
@@ -134,7 +143,7 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
   let opened: Practice | null = null
   const refresh = epochRefresher(stored, env, rings, () => void opened?.retryUnapplied())
   opened = await openSpaceWith(stored, env, rings, refresh)
-  refreshEpochsWhenOnline(opened, refresh)
+  refreshEpochsWhenOnline(opened, () => void revokeEndedLocumsIfAdministrator(stored, env).finally(refresh))
   return opened
 }
 

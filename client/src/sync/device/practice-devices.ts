@@ -16,6 +16,7 @@ import { toBase64Url, randomBytes, randomId } from '../../../../shared/src/crypt
 import type { DevicePublicKeys } from '../../../../shared/src/devices/device-identity'
 import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
 import {
+  accessEnded,
   credentialHash,
   DeviceRole,
   nextStatement,
@@ -130,6 +131,22 @@ export async function revokePracticeDevice(spaceId: string, deviceId: string, en
   await ensureKeyEpoch(spaceId, env, rings)
   // Another administrator's rotation came first: its seal to this device is on the relay.
   await refreshKeyEpochs(spaceId, env, rings)
+}
+
+/**
+ * Revokes every locum whose end date has passed by this device's clock, each as any revocation
+ * (a registry entry, then a key epoch the others move to): from its end the relay refuses a locum
+ * (accessEnded), and from here on no key epoch is sealed to it either — what it held, it keeps
+ * reading; nothing written after. An administrator's device does it as it comes online
+ * (key-epochs-sync.ts, epochRefresher). Resolves with the devices revoked.
+ */
+export async function revokeEndedLocums(spaceId: string, env: DeviceEnvironment): Promise<string[]> {
+  const stored = await storedPractice(spaceId, env)
+  const now = (env.now ?? Date.now)()
+  const state = await verifyRegistry(spaceId, await relayOf(stored, env).getDeviceEntries())
+  const ended = [...state.devices.values()].filter((device) => device.revokedAt === null && accessEnded(device, now)).map((device) => device.id)
+  for (const deviceId of ended) await revokePracticeDevice(spaceId, deviceId, env)
+  return ended
 }
 
 type Change = { op: 'genesis' | 'add'; device: Extract<Statement, { op: 'add' }>['device'] } | { op: 'revoke'; target: string }
