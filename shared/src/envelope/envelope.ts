@@ -8,7 +8,7 @@
  *     d — blinded doc id (entry-cipher.ts): which inner doc the entry belongs to, opaque to the relay
  *     c — iv ‖ AES-GCM(update): a Yjs update of that inner doc (one batch, or a whole-doc snapshot)
  *     w, s — in a practice with a device registry: the writing device and its signature of the entry
- *         at its position (entry-signature.ts); with `signerKeys`, an entry is applied only if they hold
+ *         at its position (entry-signature.ts); with `signers`, an entry is applied only if they hold
  *
  * Each entry is one ContentAny element, so it costs one clock tick: the number of entries a device
  * wrote that the relay has not acknowledged is a difference of state vectors (sync-progress.ts).
