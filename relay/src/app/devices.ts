@@ -26,7 +26,7 @@ import { checkSpaceAccess } from '../auth/space-access'
 import { timingSafeEqualBytes } from '../auth/constant-time'
 import type { Logger } from '../log'
 import type { DeviceEffect, RelayStorage } from '../storage/relay-storage'
-import { declaresMoreThan, readBoundedBody } from './bounded-body'
+import { readSignedEntryBody } from './signed-entry-body'
 import { readSpaceRequest, refusalOf, refuseCredential, type ErrorBody } from './spaces'
 
 export interface DevicesDeps {
@@ -69,7 +69,7 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
       const refused = refusalOf(access)
       return c.json<ErrorBody>(refused.body, refused.status)
     }
-    const body = await readEntry(c, deps.maxBodyBytes)
+    const body = await readSignedEntryBody(c, deps.maxBodyBytes, SignedEntry, 'A registry entry')
     if (!body.ok) return body.response
     const { spaceId } = request
     const state = await chainOf(spaceId)
@@ -129,22 +129,4 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
 function refuseEntry(c: Context, error: RegistryError): Response {
   const status = error.refusal === RegistryRefusal.OutOfOrder ? 409 : 400
   return c.json({ error: error.message, field: status === 409 ? 'seq' : 'entry', refusal: error.refusal }, status)
-}
-
-type ReadEntry = { ok: true; entry: SignedEntry } | { ok: false; response: Response }
-
-async function readEntry(c: Context, maxBytes: number): Promise<ReadEntry> {
-  const tooLarge = () => ({ ok: false as const, response: c.json<ErrorBody>({ error: `A registry entry is at most ${maxBytes} bytes`, field: 'body' }, 413) })
-  if (declaresMoreThan(c.req.header('content-length'), maxBytes)) return tooLarge()
-  const bytes = await readBoundedBody(c.req.raw.body, maxBytes)
-  if (bytes === 'too_large') return tooLarge()
-  let json: unknown
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    return { ok: false, response: c.json<ErrorBody>({ error: 'The body must be JSON', field: 'body' }, 400) }
-  }
-  const entry = SignedEntry.safeParse((json as { entry?: unknown } | null)?.entry)
-  if (!entry.success) return { ok: false, response: c.json<ErrorBody>({ error: 'The body must be { entry: { statement, sig } }', field: 'entry' }, 400) }
-  return { ok: true, entry: entry.data }
 }

@@ -25,7 +25,7 @@ import { SignedEntry, verifyRegistry } from '../../../shared/src/devices/registr
 import { checkSpaceAccess } from '../auth/space-access'
 import type { Logger } from '../log'
 import type { RelayStorage } from '../storage/relay-storage'
-import { declaresMoreThan, readBoundedBody } from './bounded-body'
+import { readSignedEntryBody } from './signed-entry-body'
 import { readSpaceRequest, refusalOf, type ErrorBody } from './spaces'
 
 /** A rotation for the most devices a practice may have (key-epoch-entry.ts), with its envelope. */
@@ -68,7 +68,7 @@ export function keyEpochsRoutes(deps: KeyEpochsDeps): Hono {
       const refused = refusalOf(access)
       return c.json<ErrorBody>(refused.body, refused.status)
     }
-    const body = await readEntry(c)
+    const body = await readSignedEntryBody(c, MAX_EPOCH_BODY_BYTES, SignedEpochEntry, 'An epoch entry')
     if (!body.ok) return body.response
     const { spaceId } = request
     const state = await verifyRegistry(
@@ -106,22 +106,4 @@ export function keyEpochsRoutes(deps: KeyEpochsDeps): Hono {
 function refuse(c: Context, error: EpochEntryError, epochs: number[]): Response {
   if (error.status === 409) return c.json({ error: error.message, field: 'epoch', refusal: error.refusal, epochs }, 409)
   return c.json({ error: error.message, field: 'entry', refusal: error.refusal }, 400)
-}
-
-type ReadEntry = { ok: true; entry: SignedEpochEntry } | { ok: false; response: Response }
-
-async function readEntry(c: Context): Promise<ReadEntry> {
-  const tooLarge = () => ({ ok: false as const, response: c.json<ErrorBody>({ error: `An epoch entry is at most ${MAX_EPOCH_BODY_BYTES} bytes`, field: 'body' }, 413) })
-  if (declaresMoreThan(c.req.header('content-length'), MAX_EPOCH_BODY_BYTES)) return tooLarge()
-  const bytes = await readBoundedBody(c.req.raw.body, MAX_EPOCH_BODY_BYTES)
-  if (bytes === 'too_large') return tooLarge()
-  let json: unknown
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    return { ok: false, response: c.json<ErrorBody>({ error: 'The body must be JSON', field: 'body' }, 400) }
-  }
-  const entry = SignedEpochEntry.safeParse((json as { entry?: unknown } | null)?.entry)
-  if (!entry.success) return { ok: false, response: c.json<ErrorBody>({ error: 'The body must be { entry: { statement, sig } }', field: 'entry' }, 400) }
-  return { ok: true, entry: entry.data }
 }
