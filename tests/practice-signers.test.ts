@@ -7,7 +7,7 @@
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { createPractice, type OpenPractice } from '../client/src/sync/device/device'
-import { PracticeSigners, REFRESH_AFTER_MS } from '../client/src/sync/device/practice-signers'
+import { PracticeSigners, REFRESH_AFTER_MS, SignersUnavailableError } from '../client/src/sync/device/practice-signers'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { joinWith, pairingTicket } from './helpers/pairing-ticket'
@@ -63,6 +63,24 @@ describe('the practice’s signers on a device', () => {
     // What it learnt is kept: another instance (the app reopened offline) knows B.
     const reopened = new PracticeSigners(stored, { idbPrefix: env.idbPrefix, fetchImpl: () => Promise.reject(new TypeError('offline')) })
     expect(await reopened.keyOf(b.record.deviceId)).not.toBeNull()
+  })
+
+  it('say « not known yet » rather than « unknown » while the registry cannot be read, and tell when they learn', async () => {
+    const { a, env } = await practice('coupure')
+    let up = false
+    const flaky: typeof fetch = (input, init) => (up ? fixture.relay.fetchImpl(input, init) : Promise.reject(new TypeError('Failed to fetch')))
+    const stored = (await new DeviceRegistry(env.idbPrefix).get(a.record.spaceId))!
+    let now = 0
+    const signers = new PracticeSigners(stored, { idbPrefix: env.idbPrefix, fetchImpl: flaky }, { monotonic: () => now, sleep: async (ms) => void (now += ms) })
+    let learnt = 0
+    signers.onLearned = () => learnt++
+    const b = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, env), fixture.device('apres-coupure')))
+    // The relay unreachable: no verdict on B's entries (they wait), not « signed by a stranger ».
+    await expect(signers.keyOf(b.record.deviceId)).rejects.toThrow(SignersUnavailableError)
+    expect(learnt).toBe(0)
+    up = true
+    expect(await signers.keyOf(b.record.deviceId)).not.toBeNull()
+    expect(learnt).toBe(1)
   })
 
   it('never create the device’s database once the browser erased it', async () => {

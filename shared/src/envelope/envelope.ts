@@ -273,7 +273,8 @@ export class Envelope {
   private readonly positions = new WeakMap<EnvelopeEntry, EntryPosition>()
   /** Each entry's signature verdict, checked once (with `signers` only). */
   private readonly verdicts = new WeakMap<EnvelopeEntry, Promise<SignatureVerdict>>()
-  private unverified = 0
+  /** Entries whose signature did not hold here (counted while they are live: stats().unverified). */
+  private readonly unverifiedEntries = new Set<EnvelopeEntry>()
   /** The room's id on the wire (room-keys.ts): what the relay knows the room by, so what a signature names. */
   private wireRoomId: Promise<string> | null = null
   /** Writes (pushes, compactions, erasures) enqueued and not yet done. */
@@ -440,7 +441,7 @@ export class Envelope {
     return {
       entries: this.entries.length,
       undecryptable: this.undecryptable,
-      unverified: this.unverified,
+      unverified: [...this.unverifiedEntries].filter((e) => this.index.get(e.d)?.has(e)).length,
       malformed: this.malformed,
       restored: this.restored,
       heldRestored: this.heldRestored,
@@ -1204,7 +1205,12 @@ export class Envelope {
           if (!at) return 'unsigned'
           return checkEntrySignature(keyOf, this.keys.spaceId, await this.roomIdOnWire(), at, entry)
         })
-        .catch(() => 'unknown-signer' as const)
+        .catch(() => {
+          // No verdict (the registry could not be read again): not kept, so that the entry is
+          // checked again when it is retried (retryUnapplied, once the registry is read).
+          this.verdicts.delete(entry)
+          return 'unknown-signer' as const
+        })
       this.verdicts.set(entry, verdict)
     }
     return verdict
@@ -1217,11 +1223,12 @@ export class Envelope {
   private async verifiedOf(open: OpenDoc, todo: EnvelopeEntry[]): Promise<EnvelopeEntry[]> {
     if (this.signers === null) return todo
     const verdicts = await Promise.all(todo.map((entry) => this.verdictOf(entry)))
+    for (const [i, verdict] of verdicts.entries()) if (verdict === 'valid') this.unverifiedEntries.delete(todo[i]!)
     const bad = todo.filter((_, i) => verdicts[i] !== 'valid')
     if (bad.length === 0) return todo
     for (const [i, verdict] of verdicts.entries()) {
       if (verdict === 'valid') continue
-      this.unverified++
+      this.unverifiedEntries.add(todo[i]!)
       open.inFlight.delete(todo[i]!)
       this.onError(new UnverifiedEntryError(verdict))
     }

@@ -94,9 +94,9 @@ function publicRecord(stored: StoredPractice): PracticeRecord {
  * How this device's entries are signed and others' checked (shared/src/envelope/entry-signature.ts):
  * with its own signing key once it has one; against the practice's registry as kept here.
  */
-function entrySigning(stored: StoredPractice, env: DeviceEnvironment): Pick<EnvelopeOptions, 'signer' | 'signers'> {
+function entrySigning(stored: StoredPractice, env: DeviceEnvironment, signers: PracticeSigners): Pick<EnvelopeOptions, 'signer' | 'signers'> {
   if (!stored.identity) return {}
-  return { signer: entrySigner(stored.deviceId, stored.identity.sign.privateKey), signers: new PracticeSigners(stored, env) }
+  return { signer: entrySigner(stored.deviceId, stored.identity.sign.privateKey), signers }
 }
 
 /** How long opening the practice waits for the relay's key epochs before opening from what it holds. */
@@ -139,15 +139,22 @@ async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: Dev
 async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
   const rings = await epochRingsOf(stored.spaceId, env)
   await refreshEpochsBeforeOpening(stored, env, rings)
-  if (!stored.identity) return openSpaceWith(stored, env, rings, () => undefined)
+  const signers = new PracticeSigners(stored, env)
+  if (!stored.identity) return openSpaceWith(stored, env, rings, signers, () => undefined)
   let opened: Practice | null = null
-  const refresh = epochRefresher(stored, env, rings, () => void opened?.retryUnapplied())
-  opened = await openSpaceWith(stored, env, rings, refresh)
-  refreshEpochsWhenOnline(opened, () => void revokeEndedLocumsIfAdministrator(stored, env).finally(refresh))
+  const retry = () => void opened?.retryUnapplied()
+  const refresh = epochRefresher(stored, env, rings, retry)
+  // Entries that waited for a device the registry copy did not know are tried again once it does.
+  signers.onLearned = retry
+  opened = await openSpaceWith(stored, env, rings, signers, refresh)
+  refreshEpochsWhenOnline(opened, () => {
+    void signers.refresh()
+    void revokeEndedLocumsIfAdministrator(stored, env).finally(refresh)
+  })
   return opened
 }
 
-function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, missingEpoch: () => void): Promise<Practice> {
+function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, signers: PracticeSigners, missingEpoch: () => void): Promise<Practice> {
   const onError = env.room?.envelope?.onError
   return Practice.open({
     spaceId: stored.spaceId,
@@ -161,7 +168,7 @@ function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: Ep
       envelope: {
         ...env.room?.envelope,
         writer: writerIdOf(stored.deviceId),
-        ...entrySigning(stored, env),
+        ...entrySigning(stored, env, signers),
         // An entry of a key epoch this device lacks: its sealed key may be on the relay by now.
         onError: (error) => {
           if (error instanceof MissingEpochKeyError) missingEpoch()

@@ -29,12 +29,28 @@ interface Known {
   readonly length: number
 }
 
+/** What a refresh ends with: what is known, and whether the relay answered with a chain that verifies. */
+interface Refreshed {
+  readonly known: Known
+  readonly answered: boolean
+}
+
+/**
+ * An entry names a device this copy of the registry does not know, and the registry could not be
+ * read again (the relay unreachable, restarting): not a verdict on the entry, which waits.
+ */
+export class SignersUnavailableError extends Error {
+  override name = 'SignersUnavailableError'
+}
+
 export class PracticeSigners implements SignerDirectory {
   private kept: Promise<Known> | null = null
   /** Whether keeping the chain may create the device's database (at creation or joining, not later). */
   creates = false
   private refreshedAt = Number.NEGATIVE_INFINITY
-  private refreshing: Promise<Known> | null = null
+  private refreshing: Promise<Refreshed> | null = null
+  /** Called when a refresh learnt devices this copy did not know (the envelope retries what waited). */
+  onLearned: () => void = () => undefined
 
   private readonly monotonic: () => number
   private readonly sleep: (ms: number) => Promise<void>
@@ -58,7 +74,11 @@ export class PracticeSigners implements SignerDirectory {
   async keyOf(deviceId: string): Promise<CryptoKey | null> {
     const key = (await this.known()).keys.get(deviceId)
     if (key) return key
-    return (await this.refresh()).keys.get(deviceId) ?? null
+    const { known, answered } = await this.refresh()
+    const learnt = known.keys.get(deviceId)
+    if (learnt) return learnt
+    if (!answered) throw new SignersUnavailableError(`Device ${deviceId} is not in this device's copy of the registry, which could not be read again`)
+    return null
   }
 
   /**
@@ -68,15 +88,15 @@ export class PracticeSigners implements SignerDirectory {
    * meanwhile waits for that one read: junk naming random devices costs one read per period, and a
    * colleague's new device is known a few seconds later at worst.
    */
-  refresh(): Promise<Known> {
+  refresh(): Promise<Refreshed> {
     if (this.refreshing) return this.refreshing
     const wait = Math.max(0, this.refreshedAt + REFRESH_AFTER_MS - this.monotonic())
     this.refreshing = (wait > 0 ? this.sleep(wait) : Promise.resolve())
-      .then(() => {
+      .then(async () => {
         this.refreshedAt = this.monotonic()
-        return this.fetchChain()
+        return { known: await this.fetchChain(), answered: true }
       })
-      .catch(() => this.known())
+      .catch(async () => ({ known: await this.known(), answered: false }))
       .finally(() => {
         this.refreshing = null
       })
@@ -100,6 +120,7 @@ export class PracticeSigners implements SignerDirectory {
     const known = { keys: await keysOf(this.stored.spaceId, entries), length: entries.length }
     await new DeviceRegistry(this.env.idbPrefix).putChain(this.stored.spaceId, entries, { create: this.creates })
     this.kept = Promise.resolve(known)
+    this.onLearned()
     return known
   }
 }
@@ -120,5 +141,5 @@ async function keysOf(spaceId: string, entries: readonly unknown[]): Promise<Key
 export async function keepPracticeChain(stored: Pick<StoredPractice, 'spaceId' | 'relayUrl' | 'credential'>, env: Pick<DeviceEnvironment, 'idbPrefix' | 'fetchImpl'>): Promise<boolean> {
   const signers = new PracticeSigners(stored, env)
   signers.creates = true
-  return (await signers.refresh()).length > 0
+  return (await signers.refresh()).known.length > 0
 }
