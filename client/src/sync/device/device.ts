@@ -148,7 +148,7 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
   signers.onLearned = retry
   opened = await openSpaceWith(stored, env, rings, signers, refresh)
   refreshEpochsWhenOnline(opened, () => {
-    void signers.refresh()
+    void signers.retryIfWaiting()
     void revokeEndedLocumsIfAdministrator(stored, env).finally(refresh)
   })
   return opened

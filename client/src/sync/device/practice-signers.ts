@@ -51,6 +51,8 @@ export class PracticeSigners implements SignerDirectory {
   private refreshing: Promise<Refreshed> | null = null
   /** Called when a refresh learnt devices this copy did not know (the envelope retries what waited). */
   onLearned: () => void = () => undefined
+  /** An entry is waiting: its signer was not known and the registry could not be read. */
+  private waiting = false
 
   private readonly monotonic: () => number
   private readonly sleep: (ms: number) => Promise<void>
@@ -77,6 +79,7 @@ export class PracticeSigners implements SignerDirectory {
     const { known, answered } = await this.refresh()
     const learnt = known.keys.get(deviceId)
     if (learnt) return learnt
+    if (!answered) this.waiting = true
     if (!answered) throw new SignersUnavailableError(`Device ${deviceId} is not in this device's copy of the registry, which could not be read again`)
     return null
   }
@@ -101,6 +104,15 @@ export class PracticeSigners implements SignerDirectory {
         this.refreshing = null
       })
     return this.refreshing
+  }
+
+  /**
+   * Reads the registry again if an entry is waiting for it (the device back online): nothing
+   * otherwise, so that coming online costs no request when every signer was known.
+   */
+  async retryIfWaiting(): Promise<void> {
+    if (!this.waiting) return
+    if ((await this.refresh()).answered) this.waiting = false
   }
 
   private known(): Promise<Known> {
