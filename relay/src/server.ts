@@ -28,6 +28,7 @@ import { serve } from '@hono/node-server'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseCode, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { createApp } from './app/create-app'
+import { StoppingGate } from './app/stopping-gate'
 import { DeviceActivity } from './auth/device-activity'
 import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
 import { admitSyncSocket } from './rooms/admission'
@@ -119,9 +120,10 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   const connections = new Map<SyncConnection, string | null>()
   const keepAlive = new KeepAlive(config.keepAliveMs)
   let accepting = true
+  const gate = new StoppingGate()
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const created = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+    const created = serve({ fetch: (request, env) => gate.handle(request, () => app.fetch(request, env)), port: config.port, hostname: config.host }, () =>
       resolve(created as Server),
     ) as Server
     created.once('error', reject)
@@ -225,7 +227,8 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     server.closeIdleConnections()
     const open = [...connections.keys()]
     for (const connection of open) connection.close('GoingAway')
-    await Promise.all(open.map((connection) => connection.settled()))
+    // HTTP requests being answered finish on an open storage; later ones get 503 (stopping-gate.ts).
+    await Promise.all([gate.stop(), ...open.map((connection) => connection.settled())])
     await registry.closeAll()
     await storage.close()
     // Devices get a moment to answer the close handshake; then the sockets are cut.

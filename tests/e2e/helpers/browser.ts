@@ -71,6 +71,9 @@ const EXPECTED_NETWORK_ERRORS = [
   // Two devices publishing a digest at once: the second's compare-and-swap loses (the relay's only
   // 412), and it reads the digest again (docs/sync-protocol.md, « Digests »).
   /^Failed to load resource: the server responded with a status of 412 \(Precondition Failed\)$/,
+  // A relay stopped on purpose answers 503 to a request on a connection the browser kept alive
+  // while it stops (relay/src/app/stopping-gate.ts); the device reads it as « relay unreachable ».
+  /^Failed to load resource: the server responded with a status of 503 \(Service Unavailable\)$/,
 ]
 
 export interface Device {
@@ -155,6 +158,12 @@ export async function openDevice(browser: Browser, relay: RelayProcess, name: st
   return device
 }
 
+/** The relay's error lines, so that a device's « 500 » reads with its cause on the relay. */
+function relayErrors(relay: RelayProcess): string[] {
+  const errors = relay.logs.flatMap((chunk) => chunk.split('\n')).filter((line) => /"level":"error"/.test(line))
+  return errors.length === 0 ? [] : ['Relay errors:', ...errors.slice(-10).map((line) => `  ${line}`)]
+}
+
 export interface TwoDevices {
   readonly relay: RelayProcess
   readonly browser: Browser
@@ -198,7 +207,7 @@ export async function startTwoDevices(): Promise<TwoDevices> {
             failures.push(error instanceof Error ? error.message : String(error))
           }
         }
-        if (failures.length > 0) throw new Error(failures.join('\n'))
+        if (failures.length > 0) throw new Error([...failures, ...relayErrors(relay)].join('\n'))
       },
       dispose: async () => {
         await started.close()

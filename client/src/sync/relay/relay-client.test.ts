@@ -123,12 +123,19 @@ describe('RelayClient: digests', () => {
   })
 
   it('says the relay is unreachable when there is no answer, and refuses a weight the relay cannot store', async () => {
-    const { relay, client } = await relayApp()
+    const { relay, client, target } = await relayApp()
     relay.network.up = false
     for (const call of [() => client.getDigest('directory'), () => client.headDigest('directory'), () => client.putDigest('directory', 1, new Uint8Array(30), NONE_YET)]) {
       expect(await failureOf(call)).toMatchObject({ reason: RelayFailure.Unreachable })
     }
     relay.network.up = true
+    // A stopping relay's 503, or a proxy's 502/504 with its relay down: unreachable too, never a refusal.
+    for (const status of [502, 503, 504]) {
+      const proxied = new RelayClient({ ...target, fetchImpl: async () => Response.json({ error: 'Relay stopping' }, { status }) })
+      expect(await failureOf(() => proxied.getDigest('directory'))).toMatchObject({ reason: RelayFailure.Unreachable, status })
+    }
+    const failing = new RelayClient({ ...target, fetchImpl: async () => Response.json({ error: 'Internal relay error' }, { status: 500 }) })
+    expect(await failureOf(() => failing.getDigest('directory'))).toMatchObject({ reason: RelayFailure.Rejected, status: 500 })
     await expect(client.putDigest('directory', -1, new Uint8Array(30), NONE_YET)).rejects.toBeInstanceOf(RangeError)
     await expect(client.putDigest('directory', 2 ** 53, new Uint8Array(30), NONE_YET)).rejects.toBeInstanceOf(RangeError)
     expect(relay.network.urls).toEqual([])

@@ -60,6 +60,12 @@ function failureOf(status: number): RelayFailure {
       return RelayFailure.ProtocolMismatch
     case 507:
       return RelayFailure.SpaceFull
+    // A stopping relay (503) or a reverse proxy whose relay is down (502, 504): there is no relay
+    // to answer right now, as when the network is down; try again later.
+    case 502:
+    case 503:
+    case 504:
+      return RelayFailure.Unreachable
     default:
       return RelayFailure.Rejected
   }
