@@ -179,6 +179,26 @@ describe('bench data generator', () => {
     expect(patientMonths(docs.get(DIRECTORY_DOC_ID)!, written.patientIds[0]!)?.months).toEqual([])
   })
 
+  it('writes a 10-year practice from its first month: no patient born after the day it is written', async () => {
+    const spec = defaultSpec(TODAY, { practitioners: 1, patients: 400, years: 10 })
+    const plan = planPractice(spec)
+    const [y, m] = spec.firstMonth.split('-').map(Number) as [number, number]
+    expect(Math.max(...plan.patients.map((p) => Number(p.birthDate.slice(0, 4))))).toBeLessThan(y)
+    const docs = new Map<string, Y.Doc>()
+    const openDoc = async (id: string) => {
+      if (!docs.has(id)) docs.set(id, new Y.Doc({ guid: id }))
+      return docs.get(id)!
+    }
+    const actor = { deviceId: 'bench-test', memberId: 'setup' }
+    // The bench writes at the agenda's first month (fixture.ts); the model refuses a birth date after « today ».
+    const clock = steppingClock(Date.UTC(y, m - 1, 1))
+    initPractice(await openDoc(DIRECTORY_DOC_ID), { name: 'Cabinet test', firstPractitioner: { displayName: 'Inès Quenouillère', profession: 'kine' } }, actor, clock)
+    // Its patients, and the agenda's first month (the rest is the same writing, later).
+    const first = new Map([...plan.agenda].slice(0, 1))
+    await writePractice({ openDoc }, { ...plan, agenda: first }, actor, clock)
+    expect(listPatients(docs.get(DIRECTORY_DOC_ID)!).items).toHaveLength(400)
+  })
+
   it("notes each month in its patients' index when asked, as seed-demo does", async () => {
     const plan = planPractice(demoSpec(TODAY, { practitioners: 1, patients: 40, months: 2 }))
     const docs = new Map<string, Y.Doc>()

@@ -305,11 +305,19 @@ function identityKeys(birthDate: string, firstNames: string, names: readonly str
   return names.map((name) => `${birthDate}|${foldText(firstNames)}|${foldText(name)}`)
 }
 
-function planPatient(gen: prng.PRNG, nirShare: number, planned: Identities): PatientInput {
+/** The youngest patients' birth year: 2020, or the year before the agenda starts when it starts earlier. */
+function latestBirthYear(spec: PracticeSpec): number {
+  // Patients are written at the agenda's first month (fixture.ts): a birth date after it is refused
+  // as « in the future » (shared/src/model/birth-date.ts). A cap that holds for 1-year practices
+  // keeps their draws, hence their figures, as they were.
+  return Math.min(2020, Number(spec.firstMonth.slice(0, 4)) - 1)
+}
+
+function planPatient(gen: prng.PRNG, nirShare: number, planned: Identities, latestYear: number): PatientInput {
   const sex: Sex = prng.bool(gen) ? 'F' : 'M'
   const firstNames = prng.oneOf(gen, sex === 'F' ? FIRST_F : FIRST_M)
   const birthName = prng.oneOf(gen, LAST)
-  const year = prng.int32(gen, 1932, 2020)
+  const year = prng.int32(gen, 1932, latestYear)
   let birthDate = `${year}-${pad(prng.int32(gen, 1, 12))}-${pad(prng.int32(gen, 1, 28))}`
   const usualName = sex === 'F' && year < 1995 && prng.real53(gen) < 0.35 ? prng.oneOf(gen, LAST) : undefined
   const names = usualName ? [birthName, usualName] : [birthName]
@@ -474,7 +482,7 @@ export function outlinePractice(spec: PracticeSpec): PracticeOutline {
     profession: 'kine' as Profession,
   }))
   const identities: Identities = new Set()
-  const patients = Array.from({ length: spec.patients }, () => planPatient(gen, spec.nirShare, identities))
+  const patients = Array.from({ length: spec.patients }, () => planPatient(gen, spec.nirShare, identities, latestBirthYear(spec)))
   const allDays = weekdays(spec)
   const perYear = Math.round((spec.workingDaysPerYear * spec.months) / 12)
   const daySlots = slots(spec.appointmentsPerDay, spec.slotMinutes)
