@@ -22,12 +22,11 @@
 import { Hono, type Context } from 'hono'
 import { fromBase64Url } from '../../../shared/src/crypto/base64url'
 import { applyEntry, readStatement, RegistryError, RegistryRefusal, SignedEntry, verifyRegistry, type RegistryState } from '../../../shared/src/devices/registry-chain'
-import { checkSpaceAccess } from '../auth/space-access'
 import { timingSafeEqualBytes } from '../auth/constant-time'
 import type { Logger } from '../log'
 import type { DeviceEffect, RelayStorage } from '../storage/relay-storage'
 import { readSignedEntryBody } from './signed-entry-body'
-import { readSpaceRequest, refusalOf, refuseCredential, type ErrorBody } from './spaces'
+import { admitSpaceRequest, type ErrorBody } from './spaces'
 
 export interface DevicesDeps {
   storage: RelayStorage
@@ -51,27 +50,21 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
     )
 
   app.get('/:spaceId/devices', async (c) => {
-    const request = readSpaceRequest(c)
-    if (!request.ok) return c.json<ErrorBody>(request.error, 400)
-    const refused = await refuseCredential(deps.storage, request, now())
-    if (refused !== null) return c.json<ErrorBody>(refused.body, refused.status)
-    const entries = (await deps.storage.listDeviceEntries(request.spaceId)).map((text) => JSON.parse(text) as unknown)
+    const admitted = await admitSpaceRequest(c, deps.storage, now())
+    if (!admitted.ok) return admitted.response
+    const entries = (await deps.storage.listDeviceEntries(admitted.spaceId)).map((text) => JSON.parse(text) as unknown)
     // When the relay last saw each device: the relay's own observation, shown as such.
-    const lastSeen = Object.fromEntries(await deps.storage.devicesLastSeen(request.spaceId))
+    const lastSeen = Object.fromEntries(await deps.storage.devicesLastSeen(admitted.spaceId))
     return c.json({ entries, lastSeen }, 200, { 'cache-control': 'no-store' })
   })
 
   app.post('/:spaceId/devices', async (c) => {
-    const request = readSpaceRequest(c)
-    if (!request.ok) return c.json<ErrorBody>(request.error, 400)
-    const access = await checkSpaceAccess(deps.storage, request.spaceId, request.credential, now())
-    if (!access.ok) {
-      const refused = refusalOf(access)
-      return c.json<ErrorBody>(refused.body, refused.status)
-    }
+    const admitted = await admitSpaceRequest(c, deps.storage, now())
+    if (!admitted.ok) return admitted.response
+    const { access } = admitted
     const body = await readSignedEntryBody(c, deps.maxBodyBytes, SignedEntry, 'A registry entry')
     if (!body.ok) return body.response
-    const { spaceId } = request
+    const { spaceId } = admitted
     const state = await chainOf(spaceId)
 
     let statement

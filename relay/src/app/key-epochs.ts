@@ -22,11 +22,10 @@
 import { Hono, type Context } from 'hono'
 import { checkEpochEntry, EpochEntryError, MAX_EPOCH_STATEMENT_CHARS, SignedEpochEntry, type PublishedEpochs } from '../../../shared/src/devices/key-epoch-entry'
 import { SignedEntry, verifyRegistry } from '../../../shared/src/devices/registry-chain'
-import { checkSpaceAccess } from '../auth/space-access'
 import type { Logger } from '../log'
 import type { RelayStorage } from '../storage/relay-storage'
 import { readSignedEntryBody } from './signed-entry-body'
-import { readSpaceRequest, refusalOf, type ErrorBody } from './spaces'
+import { admitSpaceRequest, type ErrorBody } from './spaces'
 
 /** A rotation for the most devices a practice may have (key-epoch-entry.ts), with its envelope. */
 export const MAX_EPOCH_BODY_BYTES = MAX_EPOCH_STATEMENT_CHARS + 1024
@@ -47,30 +46,22 @@ export function keyEpochsRoutes(deps: KeyEpochsDeps): Hono {
   }
 
   app.get('/:spaceId/epochs', async (c) => {
-    const request = readSpaceRequest(c)
-    if (!request.ok) return c.json<ErrorBody>(request.error, 400)
-    const access = await checkSpaceAccess(deps.storage, request.spaceId, request.credential, now())
-    if (!access.ok) {
-      const refused = refusalOf(access)
-      return c.json<ErrorBody>(refused.body, refused.status)
-    }
-    const epochs = await deps.storage.listKeyEpochs(request.spaceId)
+    const admitted = await admitSpaceRequest(c, deps.storage, now())
+    if (!admitted.ok) return admitted.response
+    const { access } = admitted
+    const epochs = await deps.storage.listKeyEpochs(admitted.spaceId)
     // The space's shared credential (a practice without a registry) has no device, hence no seal.
-    const seals = access.deviceId === null ? [] : await deps.storage.listEpochSeals(request.spaceId, access.deviceId)
+    const seals = access.deviceId === null ? [] : await deps.storage.listEpochSeals(admitted.spaceId, access.deviceId)
     return c.json({ epochs, seals }, 200, { 'cache-control': 'no-store' })
   })
 
   app.post('/:spaceId/epochs', async (c) => {
-    const request = readSpaceRequest(c)
-    if (!request.ok) return c.json<ErrorBody>(request.error, 400)
-    const access = await checkSpaceAccess(deps.storage, request.spaceId, request.credential, now())
-    if (!access.ok) {
-      const refused = refusalOf(access)
-      return c.json<ErrorBody>(refused.body, refused.status)
-    }
+    const admitted = await admitSpaceRequest(c, deps.storage, now())
+    if (!admitted.ok) return admitted.response
+    const { access } = admitted
     const body = await readSignedEntryBody(c, MAX_EPOCH_BODY_BYTES, SignedEpochEntry, 'An epoch entry')
     if (!body.ok) return body.response
-    const { spaceId } = request
+    const { spaceId } = admitted
     const state = await verifyRegistry(
       spaceId,
       (await deps.storage.listDeviceEntries(spaceId)).map((text) => SignedEntry.parse(JSON.parse(text))),

@@ -67,6 +67,26 @@ export async function refuseCredential(storage: AccessStorage, request: { spaceI
   return access.ok ? null : refusalOf(access)
 }
 
+/** A request whose path and credential open the space: who asks, or the refusal ready to send. */
+export type SpaceAdmission =
+  | { ok: true; spaceId: string; access: Extract<SpaceAccess, { ok: true }> }
+  | { ok: false; response: Response }
+
+/**
+ * The prologue of a space's route: the path and bearer read (400), then the credential checked
+ * (401/404, refusalOf), before anything of the body is read.
+ */
+export async function admitSpaceRequest(c: Context, storage: AccessStorage, now: number): Promise<SpaceAdmission> {
+  const request = readSpaceRequest(c)
+  if (!request.ok) return { ok: false, response: c.json<ErrorBody>(request.error, 400) }
+  const access = await checkSpaceAccess(storage, request.spaceId, request.credential, now)
+  if (!access.ok) {
+    const refused = refusalOf(access)
+    return { ok: false, response: c.json<ErrorBody>(refused.body, refused.status) }
+  }
+  return { ok: true, spaceId: request.spaceId, access }
+}
+
 /** The answer to a credential checkSpaceAccess refused. */
 export function refusalOf(access: Extract<SpaceAccess, { ok: false }>): CredentialRefusal {
   if (access.reason === 'unknown_space') return { status: 404, reason: 'unknown_space', body: { error: 'Unknown space', field: 'spaceId' } }

@@ -472,6 +472,9 @@ export class Room {
 
   private read(): RoomState {
     const backlog = this.phase.kind === 'syncing' ? (this.progress?.backlog() ?? { incoming: 0, outgoing: 0 }) : { incoming: 0, outgoing: 0 }
+    // Each stats() walks its entries: read once per recount (a recount follows every frame).
+    const envelope = this.env?.stats()
+    const repair = this.repair?.stats()
     return {
       phase: this.phase,
       pendingChanges: this.progress?.pending() ?? 0,
@@ -483,14 +486,14 @@ export class Room {
       storageError: this.store?.storageError ?? null,
       // An entry whose signature does not hold is as unusable here as one that does not decrypt,
       // and is asked for again the same way (envelope.ts): one count, one alarm line.
-      undecryptableEntries: (this.env?.stats().undecryptable ?? 0) + (this.env?.stats().unverified ?? 0),
-      unrepairedEntries: this.repair?.stats().waiting ?? 0,
-      heldBackChanges: this.repair?.stats().heldBack ?? 0,
-      repairedEntries: this.repair?.stats().repaired ?? 0,
+      undecryptableEntries: (envelope?.undecryptable ?? 0) + (envelope?.unverified ?? 0),
+      unrepairedEntries: repair?.waiting ?? 0,
+      heldBackChanges: repair?.heldBack ?? 0,
+      repairedEntries: repair?.repaired ?? 0,
       resentEntries: this.delivery?.resentEntries ?? 0,
-      restoredEntries: this.env?.stats().restored ?? 0,
-      heldRestoredDocs: this.env?.stats().heldRestored ?? 0,
-      heldFailingDocs: this.env?.stats().heldFailing ?? 0,
+      restoredEntries: envelope?.restored ?? 0,
+      heldRestoredDocs: envelope?.heldRestored ?? 0,
+      heldFailingDocs: envelope?.heldFailing ?? 0,
       missingEntries: this.env?.gaps() ?? NO_GAPS,
       restoring: this.restoring,
     }
