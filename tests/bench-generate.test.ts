@@ -183,7 +183,7 @@ describe('bench data generator', () => {
     const spec = defaultSpec(TODAY, { practitioners: 1, patients: 400, years: 10 })
     const plan = planPractice(spec)
     const [y, m] = spec.firstMonth.split('-').map(Number) as [number, number]
-    expect(Math.max(...plan.patients.map((p) => Number(p.birthDate.slice(0, 4))))).toBeLessThan(y)
+    expect(Math.max(...plan.patients.map((p) => Number(p.birthDate?.slice(0, 4))))).toBeLessThan(y)
     const docs = new Map<string, Y.Doc>()
     const openDoc = async (id: string) => {
       if (!docs.has(id)) docs.set(id, new Y.Doc({ guid: id }))
