@@ -320,3 +320,63 @@ describe('delivered means stored: a device counts its change delivered once the 
     await waitFor(async () => expect(await patientsOf(s.bob)).toContain('Tardif'))
   })
 })
+
+describe('a clock taken while the device compacted offline', () => {
+  let s: Scene
+  beforeAll(async () => {
+    s = await scene()
+  })
+  afterAll(async () => {
+    await s.bob.space.destroy()
+    await s.alice.space.destroy().catch(() => undefined)
+    await s.relay.dispose()
+  })
+
+  const rejected = () => s.relay.logs.join('').split('frame_rejected').length - 1
+
+  it('its step 2 leaves out the deletion of the taken clock: accepted at once, and the change reaches Bob and a new device', async () => {
+    const aliceMain = s.alice.space.inspect.mainEnvelope.doc
+    await offlineEdit(s, 'Compacté')
+    // The stolen device writes at Alice's pending clock while she is offline (as above).
+    const attacker = await SyncTestClient.connect(s.relay.url, s.spaceId, s.thief.credential, { roomId: s.mainRoomId })
+    await waitFor(() => expect(attacker.acks.length).toBeGreaterThanOrEqual(2))
+    const aliceClient = aliceMain.clientID
+    expect(Y.getState(attacker.doc.store, aliceClient)).toBe(Y.getState(aliceMain.store, aliceClient) - 1)
+    attacker.doc.clientID = aliceClient
+    await s.thief.pushSigned(attacker.doc, s.mainRoomId, [testEntry('junk')])
+    await waitFor(() => expect(attacker.ackCovers()).toBe(true))
+    attacker.destroy()
+    // Still offline, Alice compacts the directory: its snapshot deletes her pending entry at the
+    // clock the relay now holds the junk at. Her step 2 used to repeat that deletion, which the
+    // relay refuses (the junk's doc gets no new entry), at every reconnection.
+    await s.alice.space.compact(DIRECTORY_DOC_ID)
+    await s.alice.space.flush()
+    expect(rejected()).toBe(0)
+
+    await reconnect(s)
+    expect(rejected(), 'the relay refused none of her frames').toBe(0)
+    await waitFor(async () => expect(await patientsOf(s.bob)).toEqual(['Avant', 'Compacté']))
+    const carol = await joinWith(s.pairing, { ...nodeDeviceEnvironment('carol'), practice: { background: false } })
+    try {
+      await waitFor(async () => expect(await patientsOf(carol)).toEqual(['Avant', 'Compacté']))
+    } finally {
+      await carol.space.destroy()
+    }
+  })
+
+  it('after a reload too: the taken clock is kept with the room, and no step 2 deletes it', async () => {
+    await s.alice.space.destroy()
+    const alice = await loadPractice(s.aliceEnv)
+    expect(alice).not.toBeNull()
+    s.alice = alice!
+    await waitFor(() => expect(s.alice.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }))
+    s.alice.space.disconnect()
+    await waitFor(() => expect(s.alice.space.getSyncState().status).toBe('offline'))
+    await reconnect(s)
+    expect(rejected()).toBe(0)
+    addPatient(await s.alice.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Après', firstNames: 'Test' }, actor, Date.now)
+    await s.alice.space.flush()
+    await waitFor(async () => expect(await patientsOf(s.bob)).toEqual(['Après', 'Avant', 'Compacté']))
+    expect(rejected()).toBe(0)
+  })
+})

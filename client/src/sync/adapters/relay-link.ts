@@ -68,6 +68,11 @@ export interface RelayLinkOptions {
   readonly nextSlice?: () => Promise<void>
   /** How long a socket may stay opening before it is given up (OPEN_TIMEOUT_MS). */
   readonly openTimeoutMs?: number
+  /**
+   * The step 2 answering the relay's step 1 (its state vector), when the room's differs from the
+   * provider's (rooms/shadowed-deletions.ts); null: the provider's own.
+   */
+  readonly answerStep1?: (stateVector: Uint8Array) => Uint8Array | null
 }
 
 /**
@@ -92,12 +97,14 @@ export class RelayLink {
   /** While a big update is applied in slices: the relay's frames that came after it, in order. */
   private backlog: Array<() => void> | null = null
   private readonly openTimeoutMs: number
+  private readonly answerStep1: (stateVector: Uint8Array) => Uint8Array | null
   private openTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(options: RelayLinkOptions) {
     this.onEvent = options.onEvent
     this.nextSlice = options.nextSlice ?? (() => new Promise((resolve) => setTimeout(resolve, 0)))
     this.openTimeoutMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS
+    this.answerStep1 = options.answerStep1 ?? (() => null)
     this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
       protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
@@ -225,6 +232,14 @@ export class RelayLink {
       this.onEvent({ kind: 'frame', frame, from: emitSynced ? 'relay' : 'tab' })
       if (emitSynced && (frame.type === 'sync-step2' || frame.type === 'sync-update') && worthSlicing(frame.update)) {
         void this.applySliced(frame.update, frame.type === 'sync-step2')
+        return
+      }
+      const answer = emitSynced && frame.type === 'sync-step1' ? this.answerStep1(frame.stateVector) : null
+      if (answer !== null) {
+        // What y-protocols' readSyncStep1 writes, with the room's update: [0 sync][1 step2][update].
+        encoding.writeVarUint(encoder, MessageType.Sync)
+        encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
+        encoding.writeVarUint8Array(encoder, answer)
         return
       }
       original?.(encoder, decoder, provider, emitSynced, messageType)

@@ -39,7 +39,8 @@
  *                                  not sent it yet), or at the next connection
  *
  * Entries of this device that it deleted itself before the check (its compaction) are not compared:
- * what they held is in the snapshot that deleted them.
+ * what they held is in the snapshot that deleted them. Their deletion is not sent either, where the
+ * relay holds something at their clocks: it could be a taker's entry (shadowed-deletions.ts).
  *
  * A taken entry stays in this device's envelope for good, under its old id: deleting it would
  * delete, on the relay, the other writer's entry at that id, beside no new entry of that entry's

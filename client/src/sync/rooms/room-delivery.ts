@@ -9,11 +9,12 @@
  * from the relay (the answer; a forwarded update writing over this device's entries; an ACK that
  * claims more of a writer still held), the socket closed.
  */
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import type { Envelope } from '../../../../shared/src/envelope/envelope'
 import type { RelayFrame } from '../relay/relay-frames'
 import { DeliveryCheck, EntriesReplacedError, entriesAt, freshClientId, overwritten, RESENT_ORIGIN, type TakenEntry } from './delivery-check'
 import type { RoomProgress } from './room-progress'
+import { deletedClocks, stepTwoWithout } from './shadowed-deletions'
 
 export interface RoomDeliveryParts {
   readonly doc: Y.Doc
@@ -58,6 +59,28 @@ export class RoomDelivery {
     const { doc, envelope, progress } = this.parts
     this.check = DeliveryCheck.begin(doc, envelope.entries, progress.acknowledgedNow())
     progress.hold(this.check?.holds ?? new Map())
+  }
+
+  /**
+   * The relay's step 1 came: the step 2 to answer it with, or null for the provider's own. The
+   * clocks of a held writer that the relay holds (its state vector covers them) and that this
+   * device deleted before the relay acknowledged them may hold another writer's entry there: they
+   * become shadowed, and no step 2 of this device deletes them (shadowed-deletions.ts).
+   */
+  answerStep1(stateVector: Uint8Array): Uint8Array | null {
+    const { doc } = this.parts
+    const before = this.shadowedIds.length
+    if (this.check !== null) {
+      const relay = Y.decodeStateVector(stateVector)
+      const known = new Set(this.shadowedIds.map(([client, clock]) => `${client}:${clock}`))
+      for (const [client, acknowledged] of this.check.holds) {
+        const to = Math.min(relay.get(client) ?? 0, Y.getState(doc.store, client))
+        for (const id of deletedClocks(doc, client, acknowledged, to)) if (!known.has(`${id[0]}:${id[1]}`)) this.shadowedIds.push(id)
+      }
+    }
+    // Recorded at once: a step 2 after a reload must leave them out too.
+    if (this.shadowedIds.length > before) this.parts.changed(true)
+    return this.shadowedIds.length === 0 ? null : stepTwoWithout(doc, stateVector, this.shadowedIds)
   }
 
   /** The handshake is done (the device's step 2 went out before it): ask for the relay's copy. */

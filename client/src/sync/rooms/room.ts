@@ -225,6 +225,7 @@ export class Room {
         ...(this.config.WebSocketImpl ? { WebSocketImpl: this.config.WebSocketImpl } : {}),
         ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
         onEvent: (event) => this.onLink(event),
+        answerStep1: (stateVector) => this.delivery?.answerStep1(stateVector) ?? null,
       })
       const onUpdate = (update: Uint8Array, origin: unknown) => this.onEnvelopeUpdate(update, origin)
       doc.on('update', onUpdate)
