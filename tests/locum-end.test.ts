@@ -130,3 +130,29 @@ describe('a locum past its end date', () => {
     expect(await new DeviceRegistry(locumEnv.idbPrefix).heldEpochs(spaceId)).toEqual([])
   })
 })
+
+describe('the administrator’s device coming online', () => {
+  it('revokes a locum whose end passed while it was offline, by itself: no one has to think of it', async () => {
+    relayNow = UNTIL - 60_000
+    // The administrator's device clock, moved by the test like the relay's.
+    let adminNow = UNTIL - 60_000
+    const adminEnv: DeviceEnvironment = { ...nodeDeviceEnvironment('bureau-2'), now: () => adminNow }
+    const admin = await track(createPractice({ relayUrl: url, practiceName: 'Cabinet des Saules', practitioner: { displayName: 'Jeanne', profession: 'kine' } }, adminEnv))
+    const locumEnv: DeviceEnvironment = nodeDeviceEnvironment('telephone-remplacant')
+    const pairing = await JoiningPairing.open(url, locumEnv)
+    const joined = pairing.wait({ pollMs: 20 })
+    await (await claimPairing(admin.record.spaceId, pairing.code, adminEnv)).accept({ role: DeviceRole.Locum, admin: false, until: UNTIL })
+    const locum = await track(joined)
+    const spaceId = admin.record.spaceId
+
+    admin.space.disconnect()
+    await waitFor(() => expect(admin.space.getSyncState().status).toBe('offline'))
+    // Offline, the locum's last day goes by.
+    adminNow = UNTIL + 1000
+    relayNow = UNTIL + 1000
+    admin.space.connect()
+    await waitFor(async () => expect((await readPracticeDevices(spaceId, adminEnv))!.state.devices.get(locum.record.deviceId)).toMatchObject({ revokedBy: admin.record.deviceId, revokedAt: UNTIL + 1000 }))
+    await waitFor(async () => expect((await new DeviceRegistry(adminEnv.idbPrefix).heldEpochs(spaceId)).map((e) => e.epoch)).toEqual([1]))
+    expect(await new DeviceRegistry(locumEnv.idbPrefix).heldEpochs(spaceId)).toEqual([])
+  })
+})
