@@ -11,10 +11,11 @@
  */
 import * as Y from 'yjs'
 import type { Envelope } from '../../../../shared/src/envelope/envelope'
+import { CloseCode } from '../../../../shared/src/protocol/constants'
 import type { RelayFrame } from '../relay/relay-frames'
 import { DeliveryCheck, EntriesReplacedError, entriesAt, freshClientId, overwritten, RESENT_ORIGIN, type TakenEntry } from './delivery-check'
 import type { RoomProgress } from './room-progress'
-import { deletedClocks, stepTwoWithout } from './shadowed-deletions'
+import { deletedClocks, stepTwoWithout, type ClockId } from './shadowed-deletions'
 
 export interface RoomDeliveryParts {
   readonly doc: Y.Doc
@@ -34,6 +35,8 @@ export class RoomDelivery {
   private check: DeliveryCheck | null = null
   private resent = 0
   private readonly shadowedIds: Array<readonly [number, number]>
+  /** Clocks whose deletion this socket's step 2 carried while the relay may hold another writer's entry there. */
+  private unproven: ClockId[] = []
 
   /** `shadowed`: the ids the room's records kept, excluded from the envelope again. */
   constructor(
@@ -62,24 +65,27 @@ export class RoomDelivery {
   }
 
   /**
-   * The relay's step 1 came: the step 2 to answer it with, or null for the provider's own. The
-   * clocks of a held writer that the relay holds (its state vector covers them) and that this
-   * device deleted before the relay acknowledged them may hold another writer's entry there: they
-   * become shadowed, and no step 2 of this device deletes them (shadowed-deletions.ts).
+   * The relay's step 1 came: the step 2 to answer it with, or null for the provider's own, which
+   * leaves out the deletions of the shadowed clocks (shadowed-deletions.ts).
+   *
+   * The clocks of a held writer that the relay holds (its state vector covers them) and that this
+   * device deleted before the relay acknowledged them hold, on the relay, either this device's own
+   * entry (its ACK lost before it went offline) or another writer's (a taken clock): this device
+   * cannot tell yet. Its own, the deletion must go (an erasure's, above all); another's, the relay
+   * refuses it. So the step 2 first carries it; if the relay then closes the socket as malformed
+   * before the check has spoken, they become shadowed and the next step 2 leaves them out.
    */
   answerStep1(stateVector: Uint8Array): Uint8Array | null {
     const { doc } = this.parts
-    const before = this.shadowedIds.length
+    this.unproven = []
     if (this.check !== null) {
       const relay = Y.decodeStateVector(stateVector)
       const known = new Set(this.shadowedIds.map(([client, clock]) => `${client}:${clock}`))
       for (const [client, acknowledged] of this.check.holds) {
         const to = Math.min(relay.get(client) ?? 0, Y.getState(doc.store, client))
-        for (const id of deletedClocks(doc, client, acknowledged, to)) if (!known.has(`${id[0]}:${id[1]}`)) this.shadowedIds.push(id)
+        for (const id of deletedClocks(doc, client, acknowledged, to)) if (!known.has(`${id[0]}:${id[1]}`)) this.unproven.push(id)
       }
     }
-    // Recorded at once: a step 2 after a reload must leave them out too.
-    if (this.shadowedIds.length > before) this.parts.changed(true)
     return this.shadowedIds.length === 0 ? null : stepTwoWithout(doc, stateVector, this.shadowedIds)
   }
 
@@ -100,15 +106,27 @@ export class RoomDelivery {
     else if (frame.type === 'ack' && live) this.checkAgain(frame)
   }
 
-  /** The socket closed: a check in flight ends with it (the holds end in the room's progress). */
-  closed(): void {
+  /**
+   * The socket closed: a check in flight ends with it (the holds end in the room's progress). Closed
+   * as malformed after a step 2 that deleted clocks the relay may hold another writer's entry at:
+   * those deletions are what it refused; never sent again (recorded at once, for after a reload too).
+   */
+  closed(code: number | null): void {
     this.check = null
+    if (code === CloseCode.BadFrame.code && this.unproven.length > 0) {
+      this.shadowedIds.push(...this.unproven)
+      console.warn(`Room ${this.parts.roomId}: the relay refused this device's step 2; its deletions of ${this.unproven.length} clock(s) it may hold another writer's entry at are left out from now on`)
+      this.parts.changed(true)
+    }
+    this.unproven = []
   }
 
   /** The relay's copy of this device's entries, against this device's. */
   private judge(answer: Uint8Array): void {
     const check = this.check
     this.check = null
+    // The answer follows this device's step 2 on the socket: the relay took it, deletions included.
+    this.unproven = []
     if (check === null) return
     let verdict: ReturnType<DeliveryCheck['judge']>
     try {

@@ -15,8 +15,9 @@
  *                                       on the relay (delivery-check.ts): written again under a new
  *                                       client id, and never to be deleted here (the envelope
  *                                       excludes them again at every load); and of each clock it
- *                                       deleted offline that the relay may hold another entry at,
- *                                       whose deletion no step 2 sends (shadowed-deletions.ts)
+ *                                       deleted offline whose deletion the relay refused (another
+ *                                       writer's entry there): no step 2 sends it again
+ *                                       (shadowed-deletions.ts)
  *
  * Local storage is fragile (tablets evict, quotas overflow): every write's outcome is watched, a
  * failure is shown at once (`storageError`) and repaired by rewriting the whole local state, every

@@ -383,7 +383,7 @@ export class Room {
 
   private onClosed(code: number | null): void {
     this.progress?.endConnection()
-    this.delivery?.closed()
+    this.delivery?.closed(code)
     const opened = this.socketOpened
     this.socketOpened = false
     if (this.mode !== 'connect' || this.phase.kind === 'released' || this.phase.kind === 'idle') {

@@ -9,13 +9,12 @@
  * no new entry of that entry's doc, and the relay refuses the update (4400, « What the relay
  * accepts »). The device reconnected, sent the same step 2, and was refused again, for ever.
  *
- * So the device answers the relay's step 1 itself when it has shadowed clocks that it deleted:
- * what the provider would send (`Y.encodeStateAsUpdate`: the structs the relay lacks, then the
- * delete set of the whole doc), with those clocks taken out of the delete set. Nothing is lost by
- * it: what the deleted entry held is in the snapshot that deleted it, and the relay's entry at that
- * clock is not this device's to delete. When the relay's copy there was in fact this device's own
- * (its ACK lost before it went offline), that entry stays on the relay beside the snapshot that
- * covers it, a duplicate that another device's next compaction of the doc folds away.
+ * Once the relay has refused such a deletion (room-delivery.ts decides which clocks: a device
+ * cannot tell a taken clock from its own entry whose ACK it lost until the relay says no), the
+ * device answers the relay's step 1 itself: what the provider would send (`Y.encodeStateAsUpdate`:
+ * the structs the relay lacks, then the delete set of the whole doc), with those clocks taken out
+ * of the delete set. Nothing is lost by it: what the deleted entry held is in the snapshot that
+ * deleted it, and the relay's entry at that clock is not this device's to delete.
  *
  * The delete set is encoded here as Yjs encodes it in a v1 update (clients by decreasing id, then
  * [clock, length] ranges as var-uints: `writeDeleteSet` in yjs 13.6, pinned with the rest of the
