@@ -9,12 +9,10 @@
  *                      compacted on A under the newest epoch (compaction is where old-epoch
  *                      ciphertext goes away; the app does it doc by doc as it compacts anyway).
  *
- * The practice is the bench's shared one (`--practitioners`, `--years`; its size is in the row).
- * The 10 practitioners × 10 years the issue names did not generate on 2026-12-07
- * (`--practitioners=10 --years=10`: the generator's first patients are refused with
- * birth_date_in_future, a bench generator matter, docs/performance.md « (13) »); 10 × 1 year was
- * measured. Re-encryption is compactions, linear in the bytes. Runs last: it leaves the shared
- * practice at a later epoch.
+ * The practice is the bench's shared one (`--practitioners`, `--years`; its size is in the row):
+ * the issue's 10 practitioners × 10 years is `--practitioners=10 --years=10` (about 18 minutes of
+ * set-up; figures in docs/performance.md « (14) »). Re-encryption is compactions, linear in the
+ * bytes. Runs last: it leaves the shared practice at a later epoch.
  */
 import { addPracticeDevice, revokePracticeDevice } from '../../../client/src/sync/device/practice-devices'
 import { DeviceRegistry } from '../../../client/src/sync/device/registry'
