@@ -64,6 +64,15 @@ async function track(opening: Promise<OpenPractice>): Promise<OpenPractice> {
   return practice
 }
 
+/** A locum's device paired by the administrator's, its access ending at UNTIL. */
+async function pairLocum(admin: OpenPractice, adminEnv: DeviceEnvironment, name: string): Promise<{ locum: OpenPractice; locumEnv: DeviceEnvironment }> {
+  const locumEnv: DeviceEnvironment = nodeDeviceEnvironment(name)
+  const pairing = await JoiningPairing.open(url, locumEnv)
+  const joined = pairing.wait({ pollMs: 20 })
+  await (await claimPairing(admin.record.spaceId, pairing.code, adminEnv)).accept({ role: DeviceRole.Locum, admin: false, until: UNTIL })
+  return { locum: await track(joined), locumEnv }
+}
+
 describe('a locum past its end date', () => {
   it('reads the practice until then; from its end date the relay closes its sockets (4411) and refuses it everywhere, naming why', async () => {
     const adminEnv = nodeDeviceEnvironment('tablette')
@@ -74,11 +83,7 @@ describe('a locum past its end date', () => {
     await admin.space.flush()
     await admin.space.whenAcknowledged()
 
-    const locumEnv: DeviceEnvironment = nodeDeviceEnvironment('telephone-remplacant')
-    const pairing = await JoiningPairing.open(url, locumEnv)
-    const joined = pairing.wait({ pollMs: 20 })
-    await (await claimPairing(admin.record.spaceId, pairing.code, adminEnv)).accept({ role: DeviceRole.Locum, admin: false, until: UNTIL })
-    const locum = await track(joined)
+    const { locum, locumEnv } = await pairLocum(admin, adminEnv, 'telephone-remplacant')
     expect(locum.record).toMatchObject({ role: DeviceRole.Locum, until: UNTIL })
     const registered = (await readPracticeDevices(admin.record.spaceId, adminEnv))!.state.devices.get(locum.record.deviceId)
     expect(registered).toMatchObject({ role: DeviceRole.Locum, until: UNTIL, admin: false })
@@ -110,11 +115,7 @@ describe('a locum past its end date', () => {
     relayNow = UNTIL - 60_000
     const adminEnv = nodeDeviceEnvironment('bureau')
     const admin = await track(createPractice({ relayUrl: url, practiceName: 'Cabinet des Aulnes', practitioner: { displayName: 'Lucie', profession: 'kine' } }, adminEnv))
-    const locumEnv: DeviceEnvironment = nodeDeviceEnvironment('tablette-remplacant')
-    const pairing = await JoiningPairing.open(url, locumEnv)
-    const joined = pairing.wait({ pollMs: 20 })
-    await (await claimPairing(admin.record.spaceId, pairing.code, adminEnv)).accept({ role: DeviceRole.Locum, admin: false, until: UNTIL })
-    const locum = await track(joined)
+    const { locum, locumEnv } = await pairLocum(admin, adminEnv, 'tablette-remplacant')
     const spaceId = admin.record.spaceId
 
     // Before its end, by the administrator's clock: nothing to do.
@@ -138,11 +139,7 @@ describe('the administrator’s device coming online', () => {
     let adminNow = UNTIL - 60_000
     const adminEnv: DeviceEnvironment = { ...nodeDeviceEnvironment('bureau-2'), now: () => adminNow }
     const admin = await track(createPractice({ relayUrl: url, practiceName: 'Cabinet des Saules', practitioner: { displayName: 'Jeanne', profession: 'kine' } }, adminEnv))
-    const locumEnv: DeviceEnvironment = nodeDeviceEnvironment('telephone-remplacant')
-    const pairing = await JoiningPairing.open(url, locumEnv)
-    const joined = pairing.wait({ pollMs: 20 })
-    await (await claimPairing(admin.record.spaceId, pairing.code, adminEnv)).accept({ role: DeviceRole.Locum, admin: false, until: UNTIL })
-    const locum = await track(joined)
+    const { locum, locumEnv } = await pairLocum(admin, adminEnv, 'telephone-remplacant')
     const spaceId = admin.record.spaceId
 
     admin.space.disconnect()

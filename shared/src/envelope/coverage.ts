@@ -316,17 +316,24 @@ export function erasureUpdate(covers: Iterable<UpdateCover>): Uint8Array {
   }
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, 0)
-  encoding.writeVarUint(encoder, all.size)
-  for (const [client, ranges] of all) {
-    const merged = mergeRanges(ranges)
+  writeDeleteSet(encoder, mergeEach(all))
+  return encoding.toUint8Array(encoder)
+}
+
+/**
+ * A v1 update's delete set, as Yjs 13.6 writes it (`writeDeleteSet`): the number of clients, then
+ * per client — by decreasing id, so that the bytes are Yjs's own — its ranges as [clock, length].
+ */
+export function writeDeleteSet(encoder: encoding.Encoder, clients: ReadonlyMap<number, readonly ClockRange[]>): void {
+  encoding.writeVarUint(encoder, clients.size)
+  for (const [client, ranges] of [...clients].sort((a, b) => b[0] - a[0])) {
     encoding.writeVarUint(encoder, client)
-    encoding.writeVarUint(encoder, merged.length)
-    for (const { clock, len } of merged) {
+    encoding.writeVarUint(encoder, ranges.length)
+    for (const { clock, len } of ranges) {
       encoding.writeVarUint(encoder, clock)
       encoding.writeVarUint(encoder, len)
     }
   }
-  return encoding.toUint8Array(encoder)
 }
 
 function append(map: Map<number, ClockRange[]>, client: number, ranges: readonly ClockRange[]): void {

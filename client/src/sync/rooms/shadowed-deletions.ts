@@ -16,14 +16,14 @@
  * of the delete set. Nothing is lost by it: what the deleted entry held is in the snapshot that
  * deleted it, and the relay's entry at that clock is not this device's to delete.
  *
- * The delete set is encoded here as Yjs encodes it in a v1 update (clients by decreasing id, then
- * [clock, length] ranges as var-uints: `writeDeleteSet` in yjs 13.6, pinned with the rest of the
- * format in shared/src/envelope/coverage.ts): the doc's own delete set, encoded so, must be the
+ * The delete set is encoded as Yjs encodes it in a v1 update (coverage.ts, `writeDeleteSet`,
+ * pinned with the rest of the format there): the doc's own delete set, encoded so, must be the
  * update's last bytes, which are then replaced. If they are not (a doc with pending structs, whose
  * step 2 Yjs merges), the step 2 goes as Yjs makes it, and the refusal it may meet is the old one.
  */
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+import { writeDeleteSet } from '../../../../shared/src/envelope/coverage'
 
 /** [client, clock] of one clock (the room's records keep them so: room-store.ts). */
 export type ClockId = readonly [client: number, clock: number]
@@ -93,18 +93,9 @@ function encodeDeleteSet(deleteSet: ReturnType<typeof Y.createDeleteSetFromStruc
   return encodeRanges(new Map([...deleteSet.clients].map(([client, items]) => [client, items.map(({ clock, len }) => ({ clock, len }))])))
 }
 
-/** A v1 delete set: the number of clients, then per client (decreasing id) its ranges. */
 function encodeRanges(clients: ReadonlyMap<number, ReadonlyArray<{ clock: number; len: number }>>): Uint8Array {
   const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, clients.size)
-  for (const [client, ranges] of [...clients].sort((a, b) => b[0] - a[0])) {
-    encoding.writeVarUint(encoder, client)
-    encoding.writeVarUint(encoder, ranges.length)
-    for (const { clock, len } of ranges) {
-      encoding.writeVarUint(encoder, clock)
-      encoding.writeVarUint(encoder, len)
-    }
-  }
+  writeDeleteSet(encoder, clients)
   return encoding.toUint8Array(encoder)
 }
 
