@@ -67,7 +67,7 @@ describe('the lock record', () => {
     expect(await databaseNames()).not.toContain(lockDatabaseName(env.idbPrefix))
     await choosePin('space-a', '1234', env)
     expect(await databaseNames()).toContain(lockDatabaseName(env.idbPrefix))
-    expect(await readLock('space-a', env)).toEqual({ method: 'pin', prf: false, setAt: T0, failures: 0, retryAt: null })
+    expect(await readLock('space-a', env)).toEqual({ method: 'pin', prf: false, wrapped: false, unwrappable: false, setAt: T0, failures: 0, retryAt: null })
     await removeLock('space-a', env)
     expect(await readLock('space-a', env)).toBeNull()
   })
@@ -197,7 +197,7 @@ describe('startDevice', () => {
     expect(await startDevice(env)).toEqual({
       kind: 'locked',
       record: { spaceId, relayUrl: 'http://127.0.0.1:1', practiceName: 'Cabinet des Lilas', deviceId: 'dev', memberId: 'm1', role: 'praticien', until: null },
-      lock: { method: 'pin', prf: false, setAt: T0, failures: 0, retryAt: null },
+      lock: { method: 'pin', prf: false, wrapped: false, unwrappable: false, setAt: T0, failures: 0, retryAt: null },
     })
     expect((await databaseNames()).filter((name) => name.startsWith(`${env.idbPrefix}tournee-space-`)), 'no room opened').toEqual([])
   })
