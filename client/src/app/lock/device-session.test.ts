@@ -294,4 +294,16 @@ describe('DeviceSession', () => {
     expect(b.api.calls, 'only the tab that forgot deletes; each tab lets its own keys go').toEqual(['lockKeys S'])
     stops.forEach((stop) => stop())
   })
+
+  it('locks the other tabs when one has the keys wrapped by its passkey (they hold none of them in memory)', async () => {
+    const [one, two] = channels()
+    const wrapped: LockSummary = { ...PIN_LOCK, method: 'passkey', prf: true, wrapped: true }
+    const a = openSession(fakeApi({ readLock: async () => wrapped }), { channel: one })
+    const b = openSession(fakeApi({ readLock: async () => wrapped }), { channel: two })
+    const stops = [a.session.listen(), b.session.listen()]
+    a.session.lockChanged(wrapped)
+    await vi.waitFor(() => expect(b.session.getSnapshot()).toMatchObject({ kind: 'locked', lock: { wrapped: true } }))
+    expect(a.session.getSnapshot().kind, 'the tab that wrapped them holds them: it stays open').toBe('open')
+    stops.forEach((stop) => stop())
+  })
 })

@@ -313,7 +313,11 @@ export class DeviceSession {
         if (state.kind !== 'open') return
         void this.api.readLock(state.practice.record.spaceId).then(
           (lock) => {
-            if (this.state.kind === 'open' && this.state.practice === state.practice) this.set({ ...this.state, lock })
+            if (this.state.kind !== 'open' || this.state.practice !== state.practice) return
+            // Another tab had the keys wrapped by its passkey: this tab holds none of them in memory
+            // (they were in the clear when it opened), so it locks, and its unlock opens them.
+            if (lock !== null && lock.wrapped && !(this.state.lock?.wrapped ?? false)) this.lockOpen(this.state.practice, lock)
+            else this.set({ ...this.state, lock })
           },
           (error: unknown) => console.warn('The lock could not be read again', error instanceof Error ? error.name : 'error'),
         )
