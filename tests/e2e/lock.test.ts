@@ -4,10 +4,10 @@
  * practice back; the lock at launch; the lock after the practice's idle time (the page's clock
  * moved by Playwright, not waited for); five wrong PINs, the waits between them, and the device
  * forgetting the practice (its databases gone, the first-run screen saying so, the practice back
- * with the pairing code); a passkey through Chromium's virtual authenticator (CDP WebAuthn, with
- * the PRF extension), whose PRF secret wraps the device's keys at rest: after a reload the
- * profile's IndexedDB holds no working key and no secret, read from the page. Whenever locked, no
- * patient's name is anywhere in the page's DOM.
+ * with the pairing code); a passkey through Chromium's virtual authenticator (CDP WebAuthn)
+ * without the PRF extension (the keys stay as they were), and one with it, whose PRF secret wraps
+ * the device's keys at rest: after a reload the profile's IndexedDB holds no working key and no
+ * secret, read from the page. Whenever locked, no patient's name is anywhere in the page's DOM.
  *
  * Run with `npx vite build && npx vitest run --project e2e tests/e2e/lock.test.ts`.
  */
@@ -42,6 +42,8 @@ const AUTHENTICATOR = {
   isUserVerified: true,
   hasPrf: true,
 } as const
+/** The same authenticator where the platform gives no PRF secret. */
+const WITHOUT_PRF = { ...AUTHENTICATOR, hasPrf: false } as const
 const PATIENT = { birthName: 'Fontaine-Garrigue', firstNames: 'Hélène', display: 'Fontaine-Garrigue Hélène' }
 
 function lockScreen(page: Page) {
@@ -378,7 +380,7 @@ describe.sequential('the lock in Chromium', () => {
     }
   })
 
-  it('4. a passkey through the virtual authenticator (PRF given): created in Réglages, locked, refused unverified, unlocked', async () => {
+  it('4. a passkey through the virtual authenticator without PRF: created in Réglages, locked, refused unverified, unlocked; the keys stay as they were', async () => {
     // WebAuthn refuses IP addresses as relying party ids: this device opens the app at localhost.
     const webauthn: { cdp: CDPSession | null; authenticatorId: string } = { cdp: null, authenticatorId: '' }
     const device = await open('D', {
@@ -386,7 +388,7 @@ describe.sequential('the lock in Chromium', () => {
         const cdp = await context.newCDPSession(page)
         webauthn.cdp = cdp
         await cdp.send('WebAuthn.enable')
-        const added = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: AUTHENTICATOR })
+        const added = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: WITHOUT_PRF })
         webauthn.authenticatorId = added.authenticatorId
       },
     })
@@ -404,8 +406,9 @@ describe.sequential('the lock in Chromium', () => {
     await section.getByRole('button', { name: "Créer la clé d'accès" }).click()
     await section.getByText("Clé d'accès créée : Tournée se verrouille désormais sur cet appareil.").waitFor()
     await section.getByText("Cet appareil se déverrouille avec une clé d'accès.").waitFor()
-    // The virtual authenticator gives PRF: the keys are wrapped by it (test 5 reads what is at rest).
-    await section.getByText(/^Sur cet appareil, les clés qui lisent le cabinet .* sont chiffrées par le secret propre de cette clé d'accès/).waitFor()
+    // No PRF secret: nothing is wrapped, and Réglages says so (test 5 has the PRF passkey).
+    await section.getByText("Sur cet appareil, la clé d'accès ne fournit pas de secret propre (extension PRF) : les clés du cabinet que le navigateur garde ne sont pas chiffrées par elle.").waitFor()
+    expect((await profileAtRest(page, [0])).practicesWithKeys).toBe(1)
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
     expect(credentials.map((c) => c.rpId)).toEqual(['localhost'])
 
@@ -427,7 +430,7 @@ describe.sequential('the lock in Chromium', () => {
     // whatever setUserVerified says after: the same credential moves to a fresh one.)
     const held = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
     await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId })
-    const fresh = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: AUTHENTICATOR })
+    const fresh = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: WITHOUT_PRF })
     for (const credential of held.credentials) await cdp.send('WebAuthn.addCredential', { authenticatorId: fresh.authenticatorId, credential })
     await unlock.click()
     try {
@@ -443,6 +446,7 @@ describe.sequential('the lock in Chromium', () => {
     await page.getByRole('button', { name: "Déverrouiller avec la clé d'accès" }).click()
     await eventually(() => patientLinks(page), 'unlocked after a launch').toContain(PATIENT.display)
   })
+
   it("5. the passkey's PRF secret wraps the keys at rest: after a reload the profile holds no working key and no secret; the passkey opens them, the agenda shows its data, the lock drops it", async () => {
     const webauthn: { cdp: CDPSession | null; authenticatorId: string } = { cdp: null, authenticatorId: '' }
     const device = await open('E', {
@@ -473,6 +477,8 @@ describe.sequential('the lock in Chromium', () => {
 
     await page.reload()
     await lockScreen(page).waitFor()
+    // Locked, nothing syncs (the keys are not in memory): the lock screen says it, in the sync indicator's stead.
+    await page.getByRole('status').getByText('Verrouillé, Tournée ne synchronise pas : les modifications de cet appareil partent au déverrouillage.').waitFor()
     const after = await profileAtRest(page, [...rootSecret])
     expect(after).toEqual({ keysOutsideIdentity: [], secretFound: false, wrapped: [spaceId], practicesWithKeys: 0, pairing: 0 })
     expect(await nameInPage(page)).toBe(false)

@@ -827,6 +827,7 @@ export const en: Dictionary = {
     "This passkey provides a secret of its own (the PRF extension), but this device was paired in an earlier session and does not keep the secrets its keys are derived from: they are not encrypted by it. To have them encrypted, pair this device again, then create the passkey right away.",
   'lock.honest.noPrf': "On this device, the passkey does not provide a secret of its own (the PRF extension): the practice keys the browser keeps are not encrypted by it.",
   'lock.screen.title': 'Tournée is locked',
+  'lock.screen.noSync': "Locked, Tournée does not sync: this device's changes go out at the unlock.",
   'lock.screen.practice': 'Practice: {name}',
   'lock.screen.pin': 'PIN',
   'lock.screen.pinHint': '4 to 8 digits.',

@@ -880,6 +880,7 @@ export const fr = {
   'lock.honest.noPrf':
     "Sur cet appareil, la clé d'accès ne fournit pas de secret propre (extension PRF) : les clés du cabinet que le navigateur garde ne sont pas chiffrées par elle.",
   'lock.screen.title': 'Tournée est verrouillé',
+  'lock.screen.noSync': 'Verrouillé, Tournée ne synchronise pas : les modifications de cet appareil partent au déverrouillage.',
   'lock.screen.practice': 'Cabinet : {name}',
   'lock.screen.pin': 'Code PIN',
   'lock.screen.pinHint': '4 à 8 chiffres.',
