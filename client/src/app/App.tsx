@@ -62,6 +62,7 @@ function sessionApiOf(device: DeviceApi): SessionApi {
     unlockWithPin: (spaceId, pin) => device.unlockWithPin(spaceId, pin),
     unlockWithPasskey: (spaceId) => device.unlockWithPasskey(spaceId),
     forgetPractice: (spaceId) => device.forgetPractice(spaceId),
+    lockKeys: (spaceId) => device.lockKeys(spaceId),
   }
 }
 

@@ -11,7 +11,7 @@ import type * as lock from '../sync/device/lock/device-lock'
  * it). main.tsx passes the real calls; a test can pass its own.
  */
 export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'getStorageStatus' | 'requestPersistentStorage' | 'loadPractice'> &
-  Pick<typeof lock, 'readLock' | 'canUsePasskey' | 'choosePin' | 'choosePasskey' | 'removeLock' | 'unlockWithPin' | 'unlockWithPasskey' | 'forgetPractice'> & {
+  Pick<typeof lock, 'readLock' | 'canUsePasskey' | 'choosePin' | 'choosePasskey' | 'removeLock' | 'unlockWithPin' | 'unlockWithPasskey' | 'forgetPractice' | 'lockKeys'> & {
     /** This device wants to join: its key pairs made, a pairing opened on the relay (pairing.ts). */
     openPairing(relayUrl: string): Promise<JoiningPairing>
     /** An administrator typed the code another device shows, or scanned its QR code. */

@@ -809,16 +809,25 @@ export const en: Dictionary = {
   'lock.passkey.cancelled': 'The passkey was not presented (cancelled or timed out). Try again.',
   'lock.passkey.unavailable': 'The passkey is not available on this device.',
   'lock.passkey.invalid': "The passkey's answer is not valid. Try again.",
+  'lock.passkey.no-secret':
+    "The passkey did not provide its secret (the PRF extension): this device's keys, encrypted by it, stay closed. Try again; if it persists, this device must be paired again.",
+  'lock.passkey.wrong-secret': "This passkey does not open this device's keys: it is not the one that encrypted them. Without it, this device must be paired again.",
   'lock.honest.title': 'What the lock protects, and what it does not',
   'lock.honest.screens': "Locked, Tournée closes the practice: no name, no file stays on the screen or in the page's memory until it is unlocked.",
   'lock.honest.pin':
     "The PIN stops anyone from using Tournée's screens. It does not encrypt what the browser keeps on the device: a copy of the browser profile, or someone who can open its developer tools, is not stopped by it. The PIN is kept on this device only, never synced, in a form that is slow to compute (PBKDF2, 600,000 iterations); but 4 to 8 digits are quickly found from a copy: what protects it is the limit of 5 attempts on the screens.",
   'lock.honest.passkey':
-    "The passkey (the device's face, fingerprint or passcode, checked by the device itself) stops anyone from using Tournée's screens, with no code to guess. Today it does not encrypt the practice keys the browser keeps: a copy of the browser profile is not protected by it.",
-  'lock.honest.prf':
-    "This passkey provides a secret of its own (the PRF extension): a coming version will use it to encrypt the device's keys, and a copy of the profile will then be useless without it.",
-  'lock.honest.noPrf': 'On this device, the passkey does not provide a secret of its own (the PRF extension).',
+    "The passkey (the device's face, fingerprint or passcode, checked by the device itself) stops anyone from using Tournée's screens, with no code to guess. Where the device provides the passkey's own secret (the PRF extension), it also encrypts the practice keys the browser keeps; without that secret it does not, and a copy of the browser profile is not protected by it.",
+  'lock.honest.prf': "This passkey provides a secret of its own (the PRF extension): the practice keys will be encrypted by it at the next unlock with it.",
+  'lock.honest.wrapped':
+    "On this device, the keys that read the practice (and, on an administrator's device, the secret that pairs others) are encrypted by this passkey's own secret (the PRF extension): a copy of the browser profile does not read the practice without it. Unlocked, they are in memory; locked, they are not, and Tournée does not sync: changes go out at the unlock. Losing this passkey (device reset, passkey deleted) means pairing this device again.",
+  'lock.honest.wrappedNot':
+    "Not encrypted by it yet: the device's credential at the relay and its own keys (signing, key agreement), the keys received after a revocation, and the key of what the device already keeps decrypted.",
+  'lock.honest.unwrappable':
+    "This passkey provides a secret of its own (the PRF extension), but this device was paired in an earlier session and does not keep the secrets its keys are derived from: they are not encrypted by it. To have them encrypted, pair this device again, then create the passkey right away.",
+  'lock.honest.noPrf': "On this device, the passkey does not provide a secret of its own (the PRF extension): the practice keys the browser keeps are not encrypted by it.",
   'lock.screen.title': 'Tournée is locked',
+  'lock.screen.noSync': "Locked, Tournée does not sync: this device's changes go out at the unlock.",
   'lock.screen.practice': 'Practice: {name}',
   'lock.screen.pin': 'PIN',
   'lock.screen.pinHint': '4 to 8 digits.',

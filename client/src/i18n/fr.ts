@@ -858,17 +858,29 @@ export const fr = {
   'lock.passkey.cancelled': "La clé d'accès n'a pas été présentée (annulé ou délai dépassé). Réessayez.",
   'lock.passkey.unavailable': "La clé d'accès n'est pas disponible sur cet appareil.",
   'lock.passkey.invalid': "La réponse de la clé d'accès n'est pas valable. Réessayez.",
+  'lock.passkey.no-secret':
+    "La clé d'accès n'a pas fourni son secret (extension PRF) : les clés de cet appareil, chiffrées par lui, restent fermées. Réessayez ; si cela persiste, cet appareil doit être relié à nouveau.",
+  'lock.passkey.wrong-secret':
+    "Cette clé d'accès n'ouvre pas les clés de cet appareil : ce n'est pas celle qui les a chiffrées. Sans elle, cet appareil doit être relié à nouveau.",
   'lock.honest.title': "Ce que le verrouillage protège, et ce qu'il ne protège pas",
   'lock.honest.screens':
     "Verrouillé, Tournée ferme le cabinet : aucun nom, aucun dossier ne reste à l'écran ni dans la mémoire de la page, jusqu'au déverrouillage.",
   'lock.honest.pin':
     "Le code PIN empêche d'utiliser les écrans de Tournée. Il ne chiffre pas ce que le navigateur garde sur l'appareil : une copie du profil du navigateur, ou quelqu'un qui sait ouvrir ses outils de développement, n'est pas arrêté par lui. Le code est gardé sur cet appareil seulement, jamais synchronisé, sous une forme lente à calculer (PBKDF2, 600 000 itérations) ; mais 4 à 8 chiffres se retrouvent vite à partir d'une copie : ce qui le protège, c'est la limite de 5 essais sur les écrans.",
   'lock.honest.passkey':
-    "La clé d'accès (le visage, l'empreinte ou le code de l'appareil, vérifiés par l'appareil lui-même) empêche d'utiliser les écrans de Tournée, sans code à deviner. Aujourd'hui, elle ne chiffre pas les clés du cabinet que le navigateur garde : une copie du profil du navigateur n'est pas protégée par elle.",
+    "La clé d'accès (le visage, l'empreinte ou le code de l'appareil, vérifiés par l'appareil lui-même) empêche d'utiliser les écrans de Tournée, sans code à deviner. Là où l'appareil fournit le secret propre de la clé (extension PRF), elle chiffre aussi les clés du cabinet que le navigateur garde ; sans ce secret, elle ne les chiffre pas, et une copie du profil du navigateur n'est pas protégée par elle.",
   'lock.honest.prf':
-    "Cette clé d'accès fournit un secret qui lui est propre (extension PRF) : une prochaine version s'en servira pour chiffrer les clés de l'appareil, et une copie du profil sera alors inutilisable sans elle.",
-  'lock.honest.noPrf': "Sur cet appareil, la clé d'accès ne fournit pas de secret propre (extension PRF).",
+    "Cette clé d'accès fournit un secret qui lui est propre (extension PRF) : les clés du cabinet seront chiffrées par lui au prochain déverrouillage avec elle.",
+  'lock.honest.wrapped':
+    "Sur cet appareil, les clés qui lisent le cabinet (et, sur un appareil administrateur, le secret qui permet d'en relier d'autres) sont chiffrées par le secret propre de cette clé d'accès (extension PRF) : une copie du profil du navigateur ne lit pas le cabinet sans elle. Déverrouillé, elles sont en mémoire ; verrouillé, elles n'y sont plus, et Tournée ne synchronise pas : les modifications partent au déverrouillage. Perdre cette clé d'accès (appareil réinitialisé, clé supprimée) oblige à relier cet appareil à nouveau.",
+  'lock.honest.wrappedNot':
+    "Ne sont pas encore chiffrés par elle : l'identifiant de l'appareil auprès du relais et ses propres clés (signature, échange de clés), les clés reçues après une révocation, et la clé de ce que l'appareil garde déjà déchiffré.",
+  'lock.honest.unwrappable':
+    "Cette clé d'accès fournit un secret qui lui est propre (extension PRF), mais cet appareil a été relié lors d'une session précédente et ne garde pas les secrets dont ses clés sont tirées : elles ne sont pas chiffrées par elle. Pour qu'elles le soient, reliez cet appareil à nouveau, puis créez la clé d'accès dans la foulée.",
+  'lock.honest.noPrf':
+    "Sur cet appareil, la clé d'accès ne fournit pas de secret propre (extension PRF) : les clés du cabinet que le navigateur garde ne sont pas chiffrées par elle.",
   'lock.screen.title': 'Tournée est verrouillé',
+  'lock.screen.noSync': 'Verrouillé, Tournée ne synchronise pas : les modifications de cet appareil partent au déverrouillage.',
   'lock.screen.practice': 'Cabinet : {name}',
   'lock.screen.pin': 'Code PIN',
   'lock.screen.pinHint': '4 à 8 chiffres.',

@@ -13,7 +13,7 @@ import { forgottenMarker } from './forgotten-marker'
 import type { LockChannel, LockMessage } from './lock-channel'
 
 const RECORD: PracticeRecord = { spaceId: 'S', relayUrl: 'http://relay', practiceName: 'Cabinet des Lilas', deviceId: 'd', memberId: 'm', role: 'praticien', until: null }
-const PIN_LOCK: LockSummary = { method: 'pin', prf: false, setAt: 0, failures: 0, retryAt: null }
+const PIN_LOCK: LockSummary = { method: 'pin', prf: false, wrapped: false, unwrappable: false, setAt: 0, failures: 0, retryAt: null }
 
 /** A practice whose destroy() is watched and can be held open. */
 function practice(record: PracticeRecord = RECORD): OpenPractice & { destroyed: () => boolean; release: () => void } {
@@ -61,6 +61,7 @@ function fakeApi(overrides: Partial<SessionApi> = {}): SessionApi & { calls: str
       calls.push(`forget ${spaceId}`)
       return { deleted: [], pending: [] }
     },
+    lockKeys: (spaceId) => void calls.push(`lockKeys ${spaceId}`),
     ...overrides,
   }
 }
@@ -129,7 +130,7 @@ describe('DeviceSession', () => {
     expect(api.calls, 'the PIN is checked, the practice not opened while the old one closes').toEqual(['pin 1234'])
     first.release()
     await unlocking
-    expect(api.calls).toEqual(['pin 1234', 'loadPractice'])
+    expect(api.calls, 'the keys the passkey unwrapped go once the practice has closed, before it opens again').toEqual(['pin 1234', 'lockKeys S', 'loadPractice'])
     expect(first.destroyed()).toBe(true)
     expect(session.getSnapshot()).toMatchObject({ kind: 'open', lock: PIN_LOCK, offerLock: false })
   })
@@ -211,7 +212,7 @@ describe('DeviceSession', () => {
     listeners.forEach((l) => l())
     expect(session.getSnapshot()).toEqual({ kind: 'first-run', forgotten: { name: 'Cabinet des Lilas', reason: 'revoked' } })
     revoked.release()
-    await vi.waitFor(() => expect(api.calls).toEqual(['forget S']))
+    await vi.waitFor(() => expect(api.calls).toEqual(['lockKeys S', 'forget S']))
     expect(revoked.destroyed()).toBe(true)
     expect(new DeviceSession({ kind: 'first-run' }, api, { marker: forgottenMarker(storage) }).getSnapshot()).toEqual({
       kind: 'first-run',
@@ -238,7 +239,7 @@ describe('DeviceSession', () => {
     listeners.forEach((l) => l())
     expect(session.getSnapshot()).toEqual({ kind: 'first-run', forgotten: { name: 'Cabinet des Lilas', reason: 'ended' } })
     locum.release()
-    await vi.waitFor(() => expect(api.calls).toEqual(['forget S']))
+    await vi.waitFor(() => expect(api.calls).toEqual(['lockKeys S', 'forget S']))
     expect(locum.destroyed()).toBe(true)
     expect(new DeviceSession({ kind: 'first-run' }, api, { marker: forgottenMarker(storage) }).getSnapshot()).toEqual({
       kind: 'first-run',
@@ -265,7 +266,7 @@ describe('DeviceSession', () => {
       await vi.advanceTimersByTimeAsync(LOCUM_END_CHECK_MS)
       expect(session.getSnapshot()).toEqual({ kind: 'first-run', forgotten: { name: 'Cabinet des Lilas', reason: 'ended' } })
       locum.release()
-      await vi.waitFor(() => expect(api.calls).toEqual(['forget S']))
+      await vi.waitFor(() => expect(api.calls).toEqual(['lockKeys S', 'forget S']))
       // Opened again past its end (a locked device unlocked, a reload): erased at once.
       const late = practice({ ...RECORD, role: 'remplacant', until })
       const again = new DeviceSession({ kind: 'open', practice: late }, fakeApi(), { marker: forgottenMarker(memoryStorage()), now: () => now })
@@ -290,7 +291,19 @@ describe('DeviceSession', () => {
 
     await a.session.forget()
     expect(b.session.getSnapshot()).toEqual({ kind: 'first-run', forgotten: { name: 'Cabinet des Lilas', reason: 'lock' } })
-    expect(b.api.calls, 'only the tab that forgot deletes').toEqual([])
+    expect(b.api.calls, 'only the tab that forgot deletes; each tab lets its own keys go').toEqual(['lockKeys S'])
+    stops.forEach((stop) => stop())
+  })
+
+  it('locks the other tabs when one has the keys wrapped by its passkey (they hold none of them in memory)', async () => {
+    const [one, two] = channels()
+    const wrapped: LockSummary = { ...PIN_LOCK, method: 'passkey', prf: true, wrapped: true }
+    const a = openSession(fakeApi({ readLock: async () => wrapped }), { channel: one })
+    const b = openSession(fakeApi({ readLock: async () => wrapped }), { channel: two })
+    const stops = [a.session.listen(), b.session.listen()]
+    a.session.lockChanged(wrapped)
+    await vi.waitFor(() => expect(b.session.getSnapshot()).toMatchObject({ kind: 'locked', lock: { wrapped: true } }))
+    expect(a.session.getSnapshot().kind, 'the tab that wrapped them holds them: it stays open').toBe('open')
     stops.forEach((stop) => stop())
   })
 })

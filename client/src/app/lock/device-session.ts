@@ -9,7 +9,8 @@
  * indexes and caches they held, and the note being typed stamps itself into its doc), then the
  * Practice is destroyed — which pushes every queued local change into IndexedDB before it lets
  * go of the rooms (practice.ts destroy → envelope destroy flushes, room store saves) — and the
- * page-wide caches are emptied (state/page-caches.ts). Nothing is lost: changes not yet on the
+ * page-wide caches are emptied (state/page-caches.ts), and last the keys a passkey unwrapped leave
+ * the memory (lock/at-rest.ts: sync pauses with them). Nothing is lost: changes not yet on the
  * relay go out after the unlock, as after a restart. Unlocking reopens it (device.ts
  * loadPractice) once the close has finished.
  *
@@ -29,6 +30,8 @@ export interface SessionApi {
   unlockWithPin(spaceId: string, pin: string): Promise<PinAttempt>
   unlockWithPasskey(spaceId: string): Promise<LockSummary | null>
   forgetPractice(spaceId: string): Promise<ForgetResult>
+  /** The practice is closed: the keys its passkey unwrapped leave the memory (lock/at-rest.ts). */
+  lockKeys(spaceId: string): void
 }
 
 export type SessionState =
@@ -226,10 +229,13 @@ export class DeviceSession {
     const space = this.toClose
     if (space === null) return
     this.toClose = null
+    const spaceId = this.state.kind === 'first-run' ? null : this.state.kind === 'open' ? this.state.practice.record.spaceId : this.state.record.spaceId
     this.closing = this.closing
       .then(() => space.destroy())
       .catch((error: unknown) => console.warn('The practice did not close cleanly', error instanceof Error ? error.name : 'error'))
       .then(() => {
+        // After the destroy: its last queued changes were encrypted with these keys.
+        if (spaceId !== null) this.api.lockKeys(spaceId)
         // Once more, the same screen: React keeps the previous render of the device's root (its
         // props, its hooks' state) until the next one, and that render held the open practice.
         if (this.state.kind !== 'open') this.set({ ...this.state })
@@ -307,7 +313,11 @@ export class DeviceSession {
         if (state.kind !== 'open') return
         void this.api.readLock(state.practice.record.spaceId).then(
           (lock) => {
-            if (this.state.kind === 'open' && this.state.practice === state.practice) this.set({ ...this.state, lock })
+            if (this.state.kind !== 'open' || this.state.practice !== state.practice) return
+            // Another tab had the keys wrapped by its passkey: this tab holds none of them in memory
+            // (they were in the clear when it opened), so it locks, and its unlock opens them.
+            if (lock !== null && lock.wrapped && !(this.state.lock?.wrapped ?? false)) this.lockOpen(this.state.practice, lock)
+            else this.set({ ...this.state, lock })
           },
           (error: unknown) => console.warn('The lock could not be read again', error instanceof Error ? error.name : 'error'),
         )

@@ -25,7 +25,7 @@ import { ConnectionStatus } from '../sync-state'
 import { deriveDeviceKeys, spaceKeysOf } from './device-keys'
 import { browserStorageManager, readStorageStatus, requestPersistence, type StorageManagerLike, type StorageStatus } from './durable-storage'
 import { writerIdOf } from '../../../../shared/src/envelope/entry-header'
-import { DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
+import { registryOf, type DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
 import { makeDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
 import { registerFirstDevice, revokeEndedLocums } from './practice-devices'
 import { epochRefresher, epochRingsOf, refreshKeyEpochsOf, type EpochRings } from './key-epochs-sync'
@@ -33,6 +33,8 @@ import { MissingEpochKeyError } from '../../../../shared/src/envelope/entry-ciph
 import { keepPracticeChain, PracticeSigners } from './practice-signers'
 import { entrySigner } from '../../../../shared/src/envelope/entry-signature'
 import type { EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
+import { UnlockedKeys } from './lock/unlocked-keys'
+import { holdSessionSecrets } from './lock/at-rest'
 
 export type { PracticeRecord }
 
@@ -71,6 +73,12 @@ export interface DeviceEnvironment {
    * reconnection.
    */
   epochRings?: Map<string, EpochRings>
+  /**
+   * What this device holds in memory of the practices it unlocked (lock/unlocked-keys.ts): the
+   * keys a passkey wraps at rest, opened at the unlock and let go at the lock. Absent: nothing is
+   * ever wrapped (tests of other parts).
+   */
+  unlocked?: UnlockedKeys
 }
 
 export const browserEnvironment: DeviceEnvironment = {
@@ -83,6 +91,7 @@ export const browserEnvironment: DeviceEnvironment = {
   // The first screen shows the digests while the rooms load (PracticeOptions.awaitStartupRooms).
   practice: { awaitStartupRooms: false },
   epochRings: new Map(),
+  unlocked: new UnlockedKeys(),
 }
 
 function publicRecord(stored: StoredPractice): PracticeRecord {
@@ -132,7 +141,7 @@ function refreshEpochsWhenOnline(space: Practice, refresh: () => void): void {
  * ended (practice-devices.ts, revokeEndedLocums: a revocation, then the key epoch the others move to).
  */
 async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: DeviceEnvironment): Promise<void> {
-  if (!stored.identity || (await new DeviceRegistry(env.idbPrefix).rootSecret(stored.spaceId)) === null) return
+  if (!stored.identity || (await registryOf(env).rootSecret(stored.spaceId)) === null) return
   await revokeEndedLocums(stored.spaceId, env).catch((error: unknown) => console.warn('Could not revoke an ended locum', error instanceof Error ? error.name : 'error'))
 }
 
@@ -222,7 +231,7 @@ export function getStorageStatus(env: DeviceEnvironment = browserEnvironment): P
 
 /** The practice this device is paired with, opened from local storage (no network needed). */
 export async function loadPractice(env: DeviceEnvironment = browserEnvironment): Promise<OpenPractice | null> {
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
   const [stored] = await registry.all()
   if (!stored) return null
   const space = await openSpace(stored, env)
@@ -274,7 +283,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
   )
   labelDevice(await space.openDoc(DIRECTORY_DOC_ID), deviceId, { memberId: stored.memberId }, { deviceId, memberId: stored.memberId }, clock)
   await space.flush()
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
   await registry.put(stored)
   await registry.putRootSecret(spaceId, rootSecret)
   rememberFirstSync(space, spaceId, registry)
@@ -297,7 +306,9 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
   const access = await relay.probeAccess()
   if (access.kind === 'refused') throw new RelayError(access.reason, `The relay refused: ${access.reason}`)
   if (access.kind === 'unreachable') throw new RelayError(RelayFailure.Unreachable, `Relay unreachable at ${info.relayUrl}`)
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
+  // Joined again: the secrets a passkey wrapped before are replaced by the ones just given.
+  if ((await registry.wrapped(info.spaceId).catch(() => null)) !== null) await registry.unwrap(info.spaceId, await deriveDeviceKeys(info.spaceId, info.tiers), null)
   const existing = await registry.get(info.spaceId).catch(() => undefined)
   const stored: StoredPractice = {
     spaceId: info.spaceId,
@@ -314,6 +325,8 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     identity: identity ?? (await makeDeviceIdentity()),
   }
   await registry.put(stored)
+  // Held for this session: a passkey set up now wraps them (lock/at-rest.ts); a later session has only the keys.
+  holdSessionSecrets(info.spaceId, { tiers: info.tiers, rootSecret: info.rootSecret, epochSecrets: [] }, stored.keys, env)
   // The root secret only reaches an administrator praticien (pairing-code.ts); anyone else keeps none.
   if (info.rootSecret !== null) await registry.putRootSecret(info.spaceId, info.rootSecret)
   else await registry.deleteRootSecret(info.spaceId)
@@ -326,7 +339,7 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
 }
 
 export async function setMember(spaceId: string, memberId: string, env: DeviceEnvironment = browserEnvironment): Promise<PracticeRecord> {
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
   const stored = await registry.get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   stored.memberId = memberId
@@ -350,7 +363,7 @@ export interface PairingGrant {
  * without a registry; tests that join without the mailbox), an administrator praticien's.
  */
 export async function getPairingCode(spaceId: string, env: DeviceEnvironment = browserEnvironment, grant?: PairingGrant): Promise<string> {
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
   const [stored, rootSecret] = await Promise.all([registry.get(spaceId), registry.rootSecret(spaceId)])
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   if (rootSecret === null) throw new DeviceStorageError('Only an administrator praticien’s device holds what pairing another device takes')
@@ -371,7 +384,7 @@ export async function getPairingCode(spaceId: string, env: DeviceEnvironment = b
 
 /** This device's own key pairs in `spaceId`, made and kept now if the record predates them. */
 export async function deviceIdentityOf(spaceId: string, env: DeviceEnvironment = browserEnvironment): Promise<{ identity: DeviceIdentity; credential: string; relayUrl: string }> {
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
   const stored = await registry.get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   if (stored.identity === undefined) {

@@ -26,7 +26,8 @@ import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
 import { DeviceStorageError } from '../errors'
 import { RelayClient } from '../relay/relay-client'
 import type { DeviceEnvironment } from './device'
-import { DeviceRegistry, type HeldEpoch, type StoredPractice } from './registry'
+import { registryOf, type HeldEpoch, type StoredPractice } from './registry'
+import { sealEpochAtRest } from './lock/at-rest'
 
 /** How many times a rotation is made again on a registry or epochs that moved under it. */
 const MAX_ATTEMPTS = 5
@@ -60,14 +61,14 @@ export async function epochRingsOf(spaceId: string, env: DeviceEnvironment): Pro
     rings = emptyEpochRings()
     env.epochRings?.set(spaceId, rings)
   }
-  addToRings(rings, await new DeviceRegistry(env.idbPrefix).heldEpochs(spaceId))
+  addToRings(rings, await registryOf(env).heldEpochs(spaceId))
   return rings
 }
 
 type Practice = StoredPractice & Required<Pick<StoredPractice, 'identity'>>
 
 async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<Practice> {
-  const stored = await new DeviceRegistry(env.idbPrefix).get(spaceId)
+  const stored = await registryOf(env).get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   if (!stored.identity) throw new KeyEpochError('This device has no keys of its own: it was paired before devices had them')
   return stored as Practice
@@ -90,7 +91,7 @@ function ownOf(stored: Practice): OwnDevice {
 export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, rings?: EpochRings): Promise<number | null> {
   const stored = await storedPractice(spaceId, env)
   const relay = relayOf(stored, env)
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
   let published: number | null = null
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const [entries, { epochs }] = await Promise.all([relay.getDeviceEntries(), relay.getKeyEpochs()])
@@ -102,7 +103,7 @@ export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, ri
     if ((await relay.postKeyEpoch(rotation.entry)) === 'conflict') continue
     const held = await heldOf(spaceId, rotation.epoch, rotation.secrets)
     await registry.addHeldEpochs(spaceId, [held])
-    await registry.addEpochSecrets(spaceId, { epoch: rotation.epoch, ...rotation.secrets })
+    await registry.addEpochSecrets(spaceId, { epoch: rotation.epoch, ...rotation.secrets }, (secrets) => sealEpochAtRest(spaceId, secrets, env))
     if (rings) addToRings(rings, [held])
     published = rotation.epoch
   }
@@ -116,7 +117,7 @@ export async function grantKeyEpochs(spaceId: string, deviceId: string, env: Dev
   // fetch fail, granting the epochs this device holds is still right: the rest is granted by the
   // administrator that made them, or at the next pairing.
   await refreshKeyEpochsOf(stored, env).catch((error: unknown) => console.warn('Could not fetch the key epochs before granting', error instanceof Error ? error.name : 'error'))
-  const kept = await new DeviceRegistry(env.idbPrefix).epochSecrets(spaceId)
+  const kept = await registryOf(env).epochSecrets(spaceId)
   if (kept.length === 0) return []
   const relay = relayOf(stored, env)
   const state = await verifyRegistry(spaceId, await relay.getDeviceEntries())
@@ -143,7 +144,7 @@ export async function refreshKeyEpochs(spaceId: string, env: DeviceEnvironment, 
 export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvironment, rings?: EpochRings): Promise<number[]> {
   if (!stored.identity) throw new KeyEpochError('This device has no keys of its own: it was paired before devices had them')
   const { spaceId } = stored
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
   // What this device stored meanwhile (a rotation it made elsewhere than through these rings) first.
   if (rings) addToRings(rings, await registry.heldEpochs(spaceId))
   const relay = relayOf(stored, env)
@@ -161,7 +162,9 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
     try {
       const secrets = await openEpochSeal(state, own, ownAgree, seal)
       opened.push(await heldOf(spaceId, seal.epoch, secrets))
-      if (administrator && secrets.clinical !== null) await registry.addEpochSecrets(spaceId, { epoch: seal.epoch, practice: secrets.practice, clinical: secrets.clinical })
+      if (administrator && secrets.clinical !== null) {
+        await registry.addEpochSecrets(spaceId, { epoch: seal.epoch, practice: secrets.practice, clinical: secrets.clinical }, (kept) => sealEpochAtRest(spaceId, kept, env))
+      }
     } catch {
       refused.push(seal.epoch)
     }
@@ -187,7 +190,7 @@ export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, r
         again = false
         // An administrator also finishes a rotation a revocation left undone (the relay unreachable
         // right after the revocation, say): any administrator coming online publishes it.
-        if ((await new DeviceRegistry(env.idbPrefix).rootSecret(stored.spaceId)) !== null) {
+        if ((await registryOf(env).rootSecret(stored.spaceId)) !== null) {
           await ensureKeyEpoch(stored.spaceId, env, rings).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
         }
         const added = await refreshKeyEpochsOf(stored, env, rings).catch((error: unknown) => {

@@ -28,7 +28,7 @@ import {
 import { DeviceStorageError } from '../errors'
 import { RelayClient } from '../relay/relay-client'
 import type { DeviceEnvironment, PairingGrant } from './device'
-import { DeviceRegistry, type StoredPractice } from './registry'
+import { registryOf, type StoredPractice } from './registry'
 import { ensureKeyEpoch, epochRingsOf, grantKeyEpochs, refreshKeyEpochs } from './key-epochs-sync'
 
 /** How many times a change is rebuilt on a registry that moved under it before giving up. */
@@ -43,7 +43,7 @@ function relayOf(stored: Pick<StoredPractice, 'relayUrl' | 'spaceId' | 'credenti
 }
 
 async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<StoredPractice & Required<Pick<StoredPractice, 'identity'>>> {
-  const stored = await new DeviceRegistry(env.idbPrefix).get(spaceId)
+  const stored = await registryOf(env).get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   if (!stored.identity) throw new RegistryChangeError('This device has no keys of its own: it was paired before devices had them')
   return stored as StoredPractice & Required<Pick<StoredPractice, 'identity'>>
@@ -57,13 +57,13 @@ export interface PracticeDevices {
 
 /** The registry as the relay holds it, verified here; null for a practice that has none. */
 export async function readPracticeDevices(spaceId: string, env: DeviceEnvironment): Promise<PracticeDevices | null> {
-  const stored = await new DeviceRegistry(env.idbPrefix).get(spaceId)
+  const stored = await registryOf(env).get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   const { entries, lastSeen } = await relayOf(stored, env).getDevices()
   if (entries.length === 0) return null
   const state = await verifyRegistry(spaceId, entries)
   // Verified: kept as whose entries this device accepts (practice-signers.ts), never shortened.
-  const registry = new DeviceRegistry(env.idbPrefix)
+  const registry = registryOf(env)
   if (entries.length > (await registry.chain(spaceId)).length) await registry.putChain(spaceId, entries)
   return { state, lastSeen }
 }

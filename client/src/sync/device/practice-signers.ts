@@ -16,7 +16,7 @@ import { verifyRegistry } from '../../../../shared/src/devices/registry-chain'
 import type { SignerDirectory } from '../../../../shared/src/envelope/entry-signature'
 import { RelayClient } from '../relay/relay-client'
 import type { DeviceEnvironment } from './device'
-import { DeviceRegistry, type StoredPractice } from './registry'
+import { registryOf, type StoredPractice } from './registry'
 
 /** An unknown signer makes this device read the registry again at most this often. */
 export const REFRESH_AFTER_MS = 5000
@@ -116,7 +116,7 @@ export class PracticeSigners implements SignerDirectory {
   }
 
   private known(): Promise<Known> {
-    this.kept ??= new DeviceRegistry(this.env.idbPrefix)
+    this.kept ??= registryOf(this.env)
       .chain(this.stored.spaceId)
       .then(async (entries) => ({ keys: await keysOf(this.stored.spaceId, entries), length: entries.length }))
       .catch(() => ({ keys: new Map(), length: 0 }))
@@ -130,7 +130,7 @@ export class PracticeSigners implements SignerDirectory {
     // A shorter chain than the one kept is a relay rolling the registry back: keep ours.
     if (entries.length <= previous.length) return previous
     const known = { keys: await keysOf(this.stored.spaceId, entries), length: entries.length }
-    await new DeviceRegistry(this.env.idbPrefix).putChain(this.stored.spaceId, entries, { create: this.creates })
+    await registryOf(this.env).putChain(this.stored.spaceId, entries, { create: this.creates })
     this.kept = Promise.resolve(known)
     this.onLearned()
     return known

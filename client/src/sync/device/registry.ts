@@ -1,11 +1,13 @@
 /**
  * This device's registry: which practice (space) it is paired with, as whom, with which keys.
  *
- * IndexedDB database `<prefix>tournee-device`, version 4:
+ * IndexedDB database `<prefix>tournee-device`, version 5:
  *   practices  key spaceId → { spaceId, relayUrl, practiceName, deviceId, memberId, credential,
  *                              role, until (a locum's end of access, ms, or null),
  *                              keys: DeviceKeys (non-extractable CryptoKeys, the tiers its role
- *                              reads: no clinical key on a secretary's device), hasSynced?: boolean,
+ *                              reads: no clinical key on a secretary's device) — or, once the
+ *                              passkey wraps them, no `keys` and `wrapped: true`,
+ *                              hasSynced?: boolean,
  *                              identity?: this device's own key pairs (non-extractable private keys) }
  *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array, epochSecrets?: EpochSecrets[] }
  *                            administrator praticien only: the root secret, and each key epoch's tier
@@ -15,6 +17,10 @@
  *   chains     key spaceId → { spaceId, entries: SignedEntry[] }   the practice's device registry as
  *                            last read and verified here (shared/src/devices/registry-chain.ts): whose
  *                            signatures this device accepts on entries, offline too (practice-signers.ts)
+ *   wrapped    key spaceId → { spaceId, salt, sealed, credentialId }   the tier secrets, root secret
+ *                            and epoch secrets sealed under the passkey's PRF secret (lock/prf-wrap.ts);
+ *                            while it exists, `practices` holds no keys and `pairing` nothing: they are
+ *                            opened at each unlock into `unlocked` (lock/unlocked-keys.ts), in memory
  *
  * The two stores say what each holds. `practices` is what opening the practice needs: non-
  * extractable keys (device-keys.ts) that page script can use and never read. `pairing` holds the
@@ -34,6 +40,7 @@ import { DeviceStorageError } from '../errors'
 import { isDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
 import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
 import { isDeviceKeys, type DeviceKeys } from './device-keys'
+import { DeviceLockedError, type UnlockedKeys } from './lock/unlocked-keys'
 
 export interface PracticeRecord {
   spaceId: string
@@ -88,7 +95,28 @@ const PRACTICES = 'practices'
 const PAIRING = 'pairing'
 const CHAINS = 'chains'
 const EPOCHS = 'epochs'
-const VERSION = 4
+const WRAPPED = 'wrapped'
+const VERSION = 5
+
+/** This device's secrets sealed under its passkey's PRF secret (lock/prf-wrap.ts says the format). */
+export interface WrappedRecord {
+  readonly spaceId: string
+  /** HKDF salt of the wrapping key, random per device and per wrap. */
+  readonly salt: Uint8Array
+  /** iv ‖ AES-GCM(secrets). */
+  readonly sealed: Uint8Array
+  /** The passkey whose PRF secret wraps them. */
+  readonly credentialId: Uint8Array
+}
+
+function isWrappedRecord(value: unknown): value is WrappedRecord {
+  if (typeof value !== 'object' || value === null) return false
+  const record = value as Record<string, unknown>
+  return typeof record.spaceId === 'string' && record.salt instanceof Uint8Array && record.sealed instanceof Uint8Array && record.credentialId instanceof Uint8Array
+}
+
+/** What `practices` holds once the keys are wrapped: the record without them. */
+type StoredPracticeAtRest = Omit<StoredPractice, 'keys'> & { keys?: DeviceKeys; wrapped?: true }
 
 interface StoredChain {
   spaceId: string
@@ -100,9 +128,29 @@ class DeviceRegistryMissingError extends Error {
   override name = 'DeviceRegistryMissingError'
 }
 
-/** One device's registry, in the IndexedDB namespace `prefix` ('' in the browser). */
+/** The registry of a device environment: its IndexedDB namespace and what it holds unlocked. */
+export function registryOf(env: { readonly idbPrefix: string; readonly unlocked?: UnlockedKeys }): DeviceRegistry {
+  return new DeviceRegistry(env.idbPrefix, env.unlocked)
+}
+
+/**
+ * One device's registry, in the IndexedDB namespace `prefix` ('' in the browser); `unlocked`
+ * gives the keys of a practice whose secrets are wrapped at rest while it is unlocked.
+ */
 export class DeviceRegistry {
-  constructor(private readonly prefix: string) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly unlocked?: UnlockedKeys,
+  ) {}
+
+  /** The practices' records without their keys: what a locked device may read (lock/device-lock.ts). */
+  async records(): Promise<PracticeRecord[]> {
+    const records = await this.run<unknown[]>(PRACTICES, 'readonly', (store) => store.getAll())
+    return records.map((record) => {
+      const { spaceId, relayUrl, practiceName, deviceId, memberId, role, until } = record as StoredPractice
+      return { spaceId, relayUrl, practiceName, deviceId, memberId, role: role ?? DeviceRole.Practitioner, until: until ?? null }
+    })
+  }
 
   async all(): Promise<StoredPractice[]> {
     const records = await this.run<unknown[]>(PRACTICES, 'readonly', (store) => store.getAll())
@@ -114,11 +162,107 @@ export class DeviceRegistry {
     return record === undefined ? undefined : this.checked(record)
   }
 
+  /**
+   * Keeps the record. Its keys are written only while the practice's secrets are not wrapped: a
+   * record read while unlocked carries the keys opened in memory, and writing it back (a first
+   * sync, a member chosen) must not put them at rest again. Checked in the same transaction.
+   */
   async put(record: StoredPractice): Promise<void> {
-    await this.run(PRACTICES, 'readwrite', (store) => store.put(record))
+    const db = await this.open()
+    try {
+      const tx = db.transaction([PRACTICES, WRAPPED], 'readwrite')
+      const request = tx.objectStore(WRAPPED).get(record.spaceId)
+      request.onsuccess = () => {
+        if (request.result === undefined) {
+          tx.objectStore(PRACTICES).put(record)
+          return
+        }
+        const { keys: _keys, ...atRest } = record
+        tx.objectStore(PRACTICES).put({ ...atRest, wrapped: true } satisfies StoredPracticeAtRest)
+      }
+      await this.completed(tx)
+    } finally {
+      db.close()
+    }
+  }
+
+  /** The wrapped secrets of the practice, or null when its keys are not wrapped. */
+  async wrapped(spaceId: string): Promise<WrappedRecord | null> {
+    const record = await this.run<unknown>(WRAPPED, 'readonly', (store) => store.get(spaceId), { create: false }).catch((error: unknown) => {
+      if (error instanceof DeviceRegistryMissingError) return undefined
+      throw error
+    })
+    if (record === undefined) return null
+    if (!isWrappedRecord(record)) throw new DeviceStorageError('The wrapped keys of this device have an unexpected shape')
+    return record
+  }
+
+  /**
+   * Wraps the practice's secrets at rest, in one transaction: the sealed secrets are written, the
+   * working keys leave `practices` and the root and epoch secrets leave `pairing`. A tab closed on
+   * the way leaves either the plain keys or the wrapped ones, never neither.
+   */
+  async wrap(wrapped: WrappedRecord): Promise<void> {
+    const db = await this.open()
+    try {
+      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED], 'readwrite')
+      const practices = tx.objectStore(PRACTICES)
+      const request = practices.get(wrapped.spaceId)
+      request.onsuccess = () => {
+        const stored = request.result as StoredPracticeAtRest | undefined
+        if (stored === undefined) {
+          tx.abort()
+          return
+        }
+        const { keys: _keys, ...atRest } = stored
+        practices.put({ ...atRest, wrapped: true } satisfies StoredPracticeAtRest)
+        tx.objectStore(PAIRING).delete(wrapped.spaceId)
+        tx.objectStore(WRAPPED).put(wrapped)
+      }
+      await this.completed(tx)
+    } finally {
+      db.close()
+    }
+  }
+
+  /**
+   * The reverse (the lock becomes a PIN, or none): the working keys back in `practices`, the root
+   * and epoch secrets back in `pairing` (an administrator's), the sealed secrets deleted.
+   */
+  async unwrap(spaceId: string, keys: DeviceKeys, pairing: { rootSecret: Uint8Array; epochSecrets: EpochSecrets[] } | null): Promise<void> {
+    const db = await this.open()
+    try {
+      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED], 'readwrite')
+      const practices = tx.objectStore(PRACTICES)
+      const request = practices.get(spaceId)
+      request.onsuccess = () => {
+        const stored = request.result as StoredPracticeAtRest | undefined
+        if (stored === undefined) {
+          tx.abort()
+          return
+        }
+        const { wrapped: _wrapped, ...plain } = stored
+        practices.put({ ...plain, keys } satisfies StoredPractice)
+        if (pairing !== null) tx.objectStore(PAIRING).put({ spaceId, ...pairing } satisfies StoredPairing)
+        tx.objectStore(WRAPPED).delete(spaceId)
+      }
+      await this.completed(tx)
+    } finally {
+      db.close()
+    }
+  }
+
+  /** The practice's secrets as opened at the unlock, when they are wrapped (DeviceLockedError when not unlocked). */
+  private async unwrappedPairing(spaceId: string): Promise<{ rootSecret: Uint8Array | null; epochSecrets: EpochSecrets[] } | null> {
+    const open = this.unlocked?.get(spaceId)
+    if (open?.wrap) return { rootSecret: open.secrets.rootSecret, epochSecrets: [...open.secrets.epochSecrets] }
+    if ((await this.wrapped(spaceId)) === null) return null
+    throw new DeviceLockedError('The secrets of this device are wrapped by its passkey: unlock it first')
   }
 
   async rootSecret(spaceId: string): Promise<Uint8Array | null> {
+    const unwrapped = await this.unwrappedPairing(spaceId)
+    if (unwrapped !== null) return unwrapped.rootSecret
     const record = await this.run<StoredPairing | undefined>(PAIRING, 'readonly', (store) => store.get(spaceId))
     return record?.rootSecret ?? null
   }
@@ -134,12 +278,22 @@ export class DeviceRegistry {
 
   /** The key epochs' secrets this administrator device keeps; empty on any other device. */
   async epochSecrets(spaceId: string): Promise<EpochSecrets[]> {
+    const unwrapped = await this.unwrappedPairing(spaceId)
+    if (unwrapped !== null) return unwrapped.rootSecret === null ? [] : unwrapped.epochSecrets
     const record = await this.run<StoredPairing | undefined>(PAIRING, 'readonly', (store) => store.get(spaceId))
     return record?.epochSecrets ?? []
   }
 
-  /** Adds an epoch's secrets beside the root secret; nothing on a device that holds no root secret. */
-  async addEpochSecrets(spaceId: string, secrets: EpochSecrets): Promise<void> {
+  /**
+   * Adds an epoch's secrets beside the root secret; nothing on a device that holds no root secret.
+   * Where they are wrapped, `sealAgain` (lock/at-rest.ts) seals them with the others.
+   */
+  async addEpochSecrets(spaceId: string, secrets: EpochSecrets, sealAgain?: (secrets: EpochSecrets) => Promise<void>): Promise<void> {
+    if ((await this.unwrappedPairing(spaceId)) !== null) {
+      if (sealAgain === undefined) throw new DeviceLockedError('An epoch of a wrapped device is sealed with its other secrets (lock/at-rest.ts)')
+      await sealAgain(secrets)
+      return
+    }
     const record = await this.run<StoredPairing | undefined>(PAIRING, 'readonly', (store) => store.get(spaceId))
     if (record === undefined) return
     const kept = (record.epochSecrets ?? []).filter((e) => e.epoch !== secrets.epoch)
@@ -189,8 +343,18 @@ export class DeviceRegistry {
     })
   }
 
-  /** A record written by a pre-release version (no working keys) cannot open the practice. */
+  /**
+   * A record written by a pre-release version (no working keys) cannot open the practice; one whose
+   * keys are wrapped gives them while unlocked (DeviceLockedError otherwise).
+   */
   private checked(record: unknown): StoredPractice {
+    const atRest = record as StoredPracticeAtRest
+    if (atRest.wrapped === true) {
+      const open = this.unlocked?.get(atRest.spaceId)
+      if (!open?.wrap) throw new DeviceLockedError('The keys of this device are wrapped by its passkey: unlock it first')
+      const { wrapped: _wrapped, ...rest } = atRest
+      return this.checked({ ...rest, keys: open.keys })
+    }
     const stored = record as StoredPractice
     // Written before roles: every device then was a praticien (and held every key).
     if (stored.role === undefined) stored.role = DeviceRole.Practitioner
@@ -218,9 +382,17 @@ export class DeviceRegistry {
         if (!db.objectStoreNames.contains(PAIRING)) db.createObjectStore(PAIRING, { keyPath: 'spaceId' })
         if (!db.objectStoreNames.contains(CHAINS)) db.createObjectStore(CHAINS, { keyPath: 'spaceId' })
         if (!db.objectStoreNames.contains(EPOCHS)) db.createObjectStore(EPOCHS, { keyPath: 'spaceId' })
+        if (!db.objectStoreNames.contains(WRAPPED)) db.createObjectStore(WRAPPED, { keyPath: 'spaceId' })
       }
       request.onsuccess = () => resolve(request.result)
       request.onerror = () => reject(missing ? new DeviceRegistryMissingError() : new DeviceStorageError(`Cannot open this device's storage: ${request.error?.message}`))
+    })
+  }
+
+  private completed(tx: IDBTransaction): Promise<void> {
+    return new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve()
+      tx.onabort = () => reject(new DeviceStorageError(`Device storage write failed: ${tx.error?.message ?? 'aborted (no such practice)'}`))
     })
   }
 

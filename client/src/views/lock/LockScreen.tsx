@@ -29,6 +29,10 @@ export function LockScreen(props: { record: PracticeRecord; lock: LockSummary })
         <Padlock size={40} />
         <h1 id={titleId}>{t('lock.screen.title')}</h1>
         <p className="lock-screen__practice">{t('lock.screen.practice', { name: props.record.practiceName })}</p>
+        {/* The sync indicator lives in the practice's screens, closed now: this says what it would. */}
+        <p className="lock-screen__sync" role="status">
+          {t('lock.screen.noSync')}
+        </p>
         {props.lock.method === 'pin' ? <PinUnlock lock={props.lock} /> : <PasskeyUnlock />}
       </div>
     </main>

@@ -7,6 +7,7 @@ import { useT } from '../../i18n'
 import { useDirectory, usePractice, usePracticeSettings } from '../../state'
 import { useDeviceApi } from '../../app/device-api'
 import { useDeviceSession, useLockSummary } from '../../app/lock/session-context'
+import type { LockSummary } from '../../sync/device/lock/device-lock'
 import { describeError } from '../form/describe-error'
 import { FormAlert, FormNotice } from '../form/form-alert'
 import { FieldShell, RadioGroup, SelectField, useFieldIds } from '../form/fields'
@@ -301,6 +302,22 @@ function RemoveLock(props: { onRemoved: () => void }) {
   )
 }
 
+/** What this device's passkey does to the keys at rest (lock/at-rest.ts), as it stands. */
+function PasskeyAtRest(props: { lock: LockSummary }) {
+  const { t } = useT()
+  const { lock } = props
+  if (lock.wrapped) {
+    return (
+      <>
+        <p>{t('lock.honest.wrapped')}</p>
+        <p>{t('lock.honest.wrappedNot')}</p>
+      </>
+    )
+  }
+  if (!lock.prf) return <p>{t('lock.honest.noPrf')}</p>
+  return <p>{lock.unwrappable ? t('lock.honest.unwrappable') : t('lock.honest.prf')}</p>
+}
+
 /** What the lock protects, and what it does not, in plain words. */
 function Honesty() {
   const { t } = useT()
@@ -312,7 +329,7 @@ function Honesty() {
       <p>{t('lock.honest.screens')}</p>
       <p>{t('lock.honest.pin')}</p>
       <p>{t('lock.honest.passkey')}</p>
-      {lock?.method === 'passkey' ? <p>{lock.prf ? t('lock.honest.prf') : t('lock.honest.noPrf')}</p> : null}
+      {lock?.method === 'passkey' ? <PasskeyAtRest lock={lock} /> : null}
     </div>
   )
 }

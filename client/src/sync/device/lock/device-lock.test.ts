@@ -20,6 +20,12 @@ import {
   type LockEnvironment,
 } from './device-lock'
 import { LockStore, LockStoreError, lockDatabaseName } from './lock-store'
+import { toBase64Url } from '../../../../../shared/src/crypto/base64url'
+import { deriveTierSecrets } from '../../../../../shared/src/crypto/space-keys'
+import { holdSessionSecrets } from './at-rest'
+import { choosePasskey, lockKeys, unlockWithPasskey } from './device-lock'
+import type { PasskeyPlatform } from './passkey'
+import { DeviceLockedError, UnlockedKeys } from './unlocked-keys'
 
 const T0 = Date.UTC(2026, 10, 18, 9)
 
@@ -67,7 +73,7 @@ describe('the lock record', () => {
     expect(await databaseNames()).not.toContain(lockDatabaseName(env.idbPrefix))
     await choosePin('space-a', '1234', env)
     expect(await databaseNames()).toContain(lockDatabaseName(env.idbPrefix))
-    expect(await readLock('space-a', env)).toEqual({ method: 'pin', prf: false, setAt: T0, failures: 0, retryAt: null })
+    expect(await readLock('space-a', env)).toEqual({ method: 'pin', prf: false, wrapped: false, unwrappable: false, setAt: T0, failures: 0, retryAt: null })
     await removeLock('space-a', env)
     expect(await readLock('space-a', env)).toBeNull()
   })
@@ -197,8 +203,105 @@ describe('startDevice', () => {
     expect(await startDevice(env)).toEqual({
       kind: 'locked',
       record: { spaceId, relayUrl: 'http://127.0.0.1:1', practiceName: 'Cabinet des Lilas', deviceId: 'dev', memberId: 'm1', role: 'praticien', until: null },
-      lock: { method: 'pin', prf: false, setAt: T0, failures: 0, retryAt: null },
+      lock: { method: 'pin', prf: false, wrapped: false, unwrappable: false, setAt: T0, failures: 0, retryAt: null },
     })
     expect((await databaseNames()).filter((name) => name.startsWith(`${env.idbPrefix}tournee-space-`)), 'no room opened').toEqual([])
   })
 })
+
+const ORIGIN = 'https://cabinet.example.fr'
+
+/**
+ * A platform authenticator as WebAuthn gives it: one credential, PRF enabled at creation and
+ * evaluated on use (its output its own), user verified. It gives no public key, so the assertion's
+ * other checks apply and not the signature's (passkey.test.ts checks those).
+ */
+function platformWithPrf(options: { prf: boolean } = { prf: true }): PasskeyPlatform & { readonly output: Uint8Array } {
+  const credentialId = crypto.getRandomValues(new Uint8Array(16))
+  const output = crypto.getRandomValues(new Uint8Array(32))
+  const rpId = 'cabinet.example.fr'
+  return {
+    output,
+    origin: ORIGIN,
+    rpId,
+    platformAuthenticator: async () => true,
+    credentials: {
+      create: async () =>
+        ({
+          type: 'public-key',
+          rawId: credentialId.slice().buffer,
+          response: {},
+          getClientExtensionResults: () => (options.prf ? { prf: { enabled: true } } : {}),
+        }) as unknown as Credential,
+      get: async (request?: CredentialRequestOptions) => {
+        const challenge = new Uint8Array(request!.publicKey!.challenge as ArrayBuffer)
+        const clientDataJSON = new TextEncoder().encode(JSON.stringify({ type: 'webauthn.get', challenge: toBase64Url(challenge), origin: ORIGIN }))
+        const rpHash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(rpId)))
+        return {
+          type: 'public-key',
+          rawId: credentialId.slice().buffer,
+          response: { clientDataJSON: clientDataJSON.buffer, authenticatorData: Uint8Array.of(...rpHash, 0x05, 0, 0, 0, 1).buffer, signature: new ArrayBuffer(0) },
+          getClientExtensionResults: () => (options.prf ? { prf: { results: { first: output.slice().buffer } } } : {}),
+        } as unknown as Credential
+      },
+    },
+  }
+}
+
+describe('a passkey with the PRF extension', () => {
+  async function joinedNow(env: LockEnvironment & { unlocked: UnlockedKeys }, spaceId: string) {
+    const tiers = await deriveTierSecrets(spaceId, randomBytes(32))
+    const keys = await deriveDeviceKeys(spaceId, tiers)
+    await pairedWith(env.idbPrefix, spaceId)
+    await new DeviceRegistry(env.idbPrefix).put({ ...(await new DeviceRegistry(env.idbPrefix).get(spaceId))!, keys })
+    // As joinPractice leaves it: the secrets of this session held in memory.
+    holdSessionSecrets(spaceId, { tiers, rootSecret: null, epochSecrets: [] }, keys, env)
+  }
+
+  it('chosen after pairing wraps the keys; the launch reads no key; its secret opens them; another passkey and a PIN-less unlock without PRF do not', async () => {
+    const platform = platformWithPrf()
+    const env = { ...environment(), crossTab: false, connect: false, unlocked: new UnlockedKeys(), passkeys: platform }
+    const spaceId = randomId(16)
+    await joinedNow(env, spaceId)
+    expect(await choosePasskey(spaceId, 'Cabinet des Lilas', env)).toMatchObject({ method: 'passkey', prf: true, wrapped: true, unwrappable: false })
+    expect(await new DeviceRegistry(env.idbPrefix).wrapped(spaceId)).not.toBeNull()
+
+    lockKeys(spaceId, env)
+    await expect(new DeviceRegistry(env.idbPrefix, env.unlocked).get(spaceId)).rejects.toBeInstanceOf(DeviceLockedError)
+    expect(await startDevice(env)).toMatchObject({ kind: 'locked', record: { spaceId }, lock: { method: 'passkey', wrapped: true } })
+
+    // The same credential through an authenticator that answers with another PRF secret: refused by name.
+    const other = platformWithPrf()
+    const impostor: PasskeyPlatform = { ...other, credentials: { create: other.credentials!.create, get: async (r) => withRawId(await other.credentials!.get(r), platform) } }
+    await expect(unlockWithPasskey(spaceId, { ...env, passkeys: impostor })).rejects.toMatchObject({ name: 'PasskeyError', failure: 'wrong-secret' })
+    // A platform that gives no PRF secret this time: nothing opens either.
+    const silent = platformWithPrf({ prf: false })
+    const noSecret: PasskeyPlatform = { ...silent, credentials: { create: silent.credentials!.create, get: async (r) => withRawId(await silent.credentials!.get(r), platform) } }
+    await expect(unlockWithPasskey(spaceId, { ...env, passkeys: noSecret })).rejects.toMatchObject({ failure: 'no-secret' })
+    await expect(new DeviceRegistry(env.idbPrefix, env.unlocked).get(spaceId)).rejects.toBeInstanceOf(DeviceLockedError)
+
+    expect(await unlockWithPasskey(spaceId, env)).toMatchObject({ wrapped: true })
+    expect((await new DeviceRegistry(env.idbPrefix, env.unlocked).get(spaceId))?.keys.aead.extractable).toBe(false)
+
+    // A PIN wraps nothing: choosing one puts the keys back in the clear first.
+    expect(await choosePin(spaceId, '1234', env)).toMatchObject({ method: 'pin', wrapped: false })
+    lockKeys(spaceId, env)
+    expect((await new DeviceRegistry(env.idbPrefix).get(spaceId))?.keys.aead).toBeDefined()
+  })
+
+  it('on a device paired in an earlier session (no secret to wrap) is kept unwrapped, and says so', async () => {
+    const env = { ...environment(), unlocked: new UnlockedKeys(), passkeys: platformWithPrf() }
+    const spaceId = randomId(16)
+    await pairedWith(env.idbPrefix, spaceId)
+    expect(await choosePasskey(spaceId, 'Cabinet des Lilas', env)).toMatchObject({ method: 'passkey', prf: true, wrapped: false, unwrappable: true })
+    expect(await unlockWithPasskey(spaceId, env)).toMatchObject({ wrapped: false, unwrappable: true })
+    expect((await new DeviceRegistry(env.idbPrefix).get(spaceId))?.keys.aead).toBeDefined()
+  })
+})
+
+/** `credential` as if made by `owner`'s credential id (another authenticator holding the same id). */
+async function withRawId(credential: Credential | null, owner: PasskeyPlatform): Promise<Credential | null> {
+  const made = (await owner.credentials!.create({})) as unknown as { rawId: ArrayBuffer }
+  return Object.assign(Object.create(Object.getPrototypeOf(credential)), credential, { rawId: made.rawId }) as Credential
+}
+

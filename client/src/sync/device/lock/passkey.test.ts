@@ -47,8 +47,10 @@ async function fakeAuthenticator(options: FakeOptions = {}) {
   const spki = new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey))
   const credentialId = crypto.getRandomValues(new Uint8Array(32))
   const calls: { create: CredentialCreationOptions[]; get: CredentialRequestOptions[] } = { create: [], get: [] }
+  // The credential's PRF output on the app's input: its own, as a platform's is.
+  const prfOutput = crypto.getRandomValues(new Uint8Array(32))
   const extensionResults = (withResults: boolean) =>
-    options.prf ? { prf: withResults ? { results: { first: new Uint8Array(32).buffer } } : { enabled: true } } : {}
+    options.prf ? { prf: withResults ? { results: { first: prfOutput.slice().buffer } } : { enabled: true } } : {}
   const platform: PasskeyPlatform = {
     origin: ORIGIN,
     rpId: RP_ID,
@@ -83,13 +85,15 @@ async function fakeAuthenticator(options: FakeOptions = {}) {
       },
     },
   }
-  return { platform, calls, credentialId }
+  return { platform, calls, credentialId, prfOutput }
 }
 
 describe('createPasskey', () => {
   it('asks for a platform credential with user verification required and the PRF extension', async () => {
     const { platform, calls, credentialId } = await fakeAuthenticator({ prf: true })
-    const method = await createPasskey({ practiceName: 'Cabinet des Lilas' }, platform)
+    const { method, prfOutput } = await createPasskey({ practiceName: 'Cabinet des Lilas' }, platform)
+    // This platform says PRF is enabled at creation and evaluates it only on use (as Chromium's).
+    expect(prfOutput).toBeNull()
     expect(method).toMatchObject({ kind: 'passkey', algorithm: -7, rpId: RP_ID, prf: true })
     expect(method.credentialId).toEqual(credentialId)
     expect(method.publicKey).not.toBeNull()
@@ -102,7 +106,7 @@ describe('createPasskey', () => {
 
   it('records a platform without PRF as such', async () => {
     const { platform } = await fakeAuthenticator({ prf: false })
-    expect((await createPasskey({ practiceName: 'P' }, platform)).prf).toBe(false)
+    expect(await createPasskey({ practiceName: 'P' }, platform)).toMatchObject({ method: { prf: false }, prfOutput: null })
   })
 
   it('says cancelled when the person cancels, unavailable without an authenticator', async () => {
@@ -114,14 +118,15 @@ describe('createPasskey', () => {
 })
 
 describe('verifyPasskey', () => {
-  async function made(options: FakeOptions = {}): Promise<{ method: PasskeyMethod; platform: PasskeyPlatform; calls: { get: CredentialRequestOptions[] } }> {
+  async function made(options: FakeOptions = {}) {
     const fake = await fakeAuthenticator(options)
-    return { method: await createPasskey({ practiceName: 'P' }, fake.platform), platform: fake.platform, calls: fake.calls }
+    return { method: (await createPasskey({ practiceName: 'P' }, fake.platform)).method, platform: fake.platform, calls: fake.calls, prfOutput: fake.prfOutput }
   }
 
-  it('accepts the credential made here, verified, signed over a fresh challenge', async () => {
-    const { method, platform, calls } = await made({ prf: true })
-    expect(await verifyPasskey(method, platform)).toEqual({ prf: true })
+  it('accepts the credential made here, verified, signed over a fresh challenge; hands over the PRF output', async () => {
+    const { method, platform, calls, prfOutput } = await made({ prf: true })
+    expect(await verifyPasskey(method, platform)).toEqual({ prfOutput })
+    expect((await made({ prf: false })).method.prf).toBe(false)
     const request = calls.get[0]!.publicKey!
     expect(request.userVerification).toBe('required')
     expect(request.allowCredentials?.map((c) => new Uint8Array(c.id as ArrayBuffer))).toEqual([method.credentialId])
@@ -138,7 +143,7 @@ describe('verifyPasskey', () => {
 
   it('refuses an answer without user verification', async () => {
     const unverified = await fakeAuthenticator({ flags: 0x01 })
-    const method = await createPasskey({ practiceName: 'P' }, unverified.platform)
+    const { method } = await createPasskey({ practiceName: 'P' }, unverified.platform)
     await expect(verifyPasskey(method, unverified.platform)).rejects.toMatchObject({ failure: 'invalid', message: expect.stringMatching(/user not verified/) })
   })
 
@@ -152,7 +157,7 @@ describe('verifyPasskey', () => {
     ]
     for (const [options, reason] of cases) {
       const fake = await fakeAuthenticator(options)
-      const method = await createPasskey({ practiceName: 'P' }, fake.platform)
+      const { method } = await createPasskey({ practiceName: 'P' }, fake.platform)
       await expect(verifyPasskey(method, fake.platform), String(reason)).rejects.toMatchObject({ failure: 'invalid', message: expect.stringMatching(reason) })
     }
   })

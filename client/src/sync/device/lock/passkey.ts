@@ -11,9 +11,10 @@
  * the page (developer tools), who needs no unlock at all — the limit Réglages states.
  *
  * The PRF extension is asked for at creation and at each unlock, and whether the platform gave it
- * is recorded. Its secret is not used yet: the device's keys are non-extractable CryptoKeys today,
- * and wrapping them with the passkey's secret (so that a copy of the browser profile is useless
- * without the passkey) is the next step (docs/threat-model.md).
+ * is recorded. Its output (32 bytes the authenticator computes under a secret of the credential's
+ * that never leaves it) is handed to the caller, never stored: it wraps the device's secrets at
+ * rest (prf-wrap.ts, at-rest.ts), so that a copy of the browser profile is useless without the
+ * passkey.
  */
 import { toBase64Url } from '../../../../../shared/src/crypto/base64url'
 import type { PasskeyMethod } from './lock-store'
@@ -38,6 +39,10 @@ export type PasskeyFailure =
   | 'cancelled'
   /** The answer does not prove what an unlock needs (another credential, no UV, a bad signature). */
   | 'invalid'
+  /** The keys are wrapped by the passkey's PRF secret, and the platform did not give it this time. */
+  | 'no-secret'
+  /** The passkey's PRF secret does not open the wrapped keys (another passkey, another authenticator). */
+  | 'wrong-secret'
 
 export class PasskeyError extends Error {
   override name = 'PasskeyError'
@@ -94,11 +99,24 @@ function isPublicKeyCredential(value: Credential | null): value is PublicKeyCred
   return value !== null && value.type === 'public-key' && 'rawId' in value && 'response' in value
 }
 
+/** The PRF output of a credential's answer, when the platform evaluated it (never stored). */
+function prfOutputOf(credential: PublicKeyCredential): Uint8Array | null {
+  const first = credential.getClientExtensionResults().prf?.results?.first
+  if (first === undefined) return null
+  return ArrayBuffer.isView(first) ? new Uint8Array(first.buffer.slice(first.byteOffset, first.byteOffset + first.byteLength)) : new Uint8Array(first)
+}
+
+/** A passkey just made: what the lock keeps of it, and its PRF output if the platform gave one at creation. */
+export interface CreatedPasskey {
+  readonly method: PasskeyMethod
+  readonly prfOutput: Uint8Array | null
+}
+
 /** Makes this device's passkey for the lock; the person is asked to verify (face, finger, code). */
 export async function createPasskey(
   user: { readonly practiceName: string },
   platform: PasskeyPlatform = browserPasskeyPlatform(),
-): Promise<PasskeyMethod> {
+): Promise<CreatedPasskey> {
   if (!(await passkeyAvailable(platform)) || platform.credentials === null) throw new PasskeyError('unavailable', 'No platform authenticator on this device')
   let credential: Credential | null
   try {
@@ -126,7 +144,7 @@ export async function createPasskey(
   const publicKey = typeof response.getPublicKey === 'function' ? response.getPublicKey() : null
   const algorithm = typeof response.getPublicKeyAlgorithm === 'function' ? response.getPublicKeyAlgorithm() : ES256
   const prf = credential.getClientExtensionResults().prf
-  return {
+  const method: PasskeyMethod = {
     kind: 'passkey',
     credentialId: new Uint8Array(credential.rawId),
     publicKey: publicKey === null ? null : new Uint8Array(publicKey),
@@ -134,6 +152,7 @@ export async function createPasskey(
     rpId: platform.rpId,
     prf: prf?.enabled === true || prf?.results?.first !== undefined,
   }
+  return { method, prfOutput: prfOutputOf(credential) }
 }
 
 /** An assertion's parts, as the browser gives them. */
@@ -145,10 +164,10 @@ export interface Assertion {
 }
 
 /**
- * Asks for the passkey and checks its answer. Resolves with whether the platform gave the PRF
- * secret this time (its value is dropped: nothing uses it yet).
+ * Asks for the passkey and checks its answer. Resolves with the PRF output when the platform gave
+ * it this time (the caller unwraps with it and lets it go), null otherwise.
  */
-export async function verifyPasskey(method: PasskeyMethod, platform: PasskeyPlatform = browserPasskeyPlatform()): Promise<{ prf: boolean }> {
+export async function verifyPasskey(method: PasskeyMethod, platform: PasskeyPlatform = browserPasskeyPlatform()): Promise<{ prfOutput: Uint8Array | null }> {
   if (platform.credentials === null) throw new PasskeyError('unavailable', 'No WebAuthn in this browser')
   const challenge = crypto.getRandomValues(new Uint8Array(32))
   let credential: Credential | null
@@ -178,7 +197,7 @@ export async function verifyPasskey(method: PasskeyMethod, platform: PasskeyPlat
       signature: new Uint8Array(response.signature),
     },
   )
-  return { prf: credential.getClientExtensionResults().prf?.results?.first !== undefined }
+  return { prfOutput: prfOutputOf(credential) }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,0 +1,216 @@
+/**
+ * The device's secrets at rest under the passkey's PRF output (at-rest.ts), on fake-indexeddb with
+ * real WebCrypto: wrapping erases the plain keys and secrets from the registry's database (every
+ * object store's raw records inspected, the same inspection failing before the wrap), the lock
+ * lets the memory's keys go, a wrong PRF output opens nothing, the right one gives back keys that
+ * read what the first ones wrote and that cannot be exported, and unwrapping restores the clear.
+ */
+import { describe, expect, it } from 'vitest'
+import { randomBytes, randomId } from '../../../../../shared/src/crypto/base64url'
+import { deriveTierSecrets } from '../../../../../shared/src/crypto/space-keys'
+import { DeviceRole } from '../../../../../shared/src/devices/registry-chain'
+import { deriveDeviceKeys, type DeviceKeys } from '../device-keys'
+import { DeviceRegistry, registryOf, type StoredPractice } from '../registry'
+import { canWrapAtRest, holdSessionSecrets, lockAtRest, openAtRest, sealEpochAtRest, unwrapAtRest, wrapAtRest } from './at-rest'
+import { WrongPasskeySecretError } from './prf-wrap'
+import { DeviceLockedError, UnlockedKeys } from './unlocked-keys'
+
+const SPACE = 'space-at-rest'
+
+function environment() {
+  return { idbPrefix: `at-rest-${randomId(6)}-`, unlocked: new UnlockedKeys(), epochRings: new Map<string, unknown>() }
+}
+
+function record(keys: DeviceKeys): StoredPractice {
+  return {
+    spaceId: SPACE,
+    relayUrl: 'http://127.0.0.1:1',
+    practiceName: 'Cabinet des Lilas',
+    deviceId: 'dev',
+    memberId: 'm1',
+    credential: 'c',
+    role: DeviceRole.Practitioner,
+    until: null,
+    keys,
+  }
+}
+
+/** An administrator praticien's device as creating the practice leaves it: keys, root secret, one epoch's secrets. */
+async function administratorDevice(env: { idbPrefix: string }) {
+  const rootSecret = randomBytes(32)
+  const tiers = await deriveTierSecrets(SPACE, rootSecret)
+  const keys = await deriveDeviceKeys(SPACE, tiers)
+  const registry = new DeviceRegistry(env.idbPrefix)
+  await registry.put(record(keys))
+  await registry.putRootSecret(SPACE, rootSecret)
+  const epoch = { epoch: 1, practice: randomBytes(32), clinical: randomBytes(32) }
+  await registry.addEpochSecrets(SPACE, epoch)
+  return { rootSecret, tiers, keys, epoch }
+}
+
+/** Every value of every object store of the device's registry database, as stored. */
+async function rawRecords(prefix: string): Promise<Map<string, unknown[]>> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(`${prefix}tournee-device`)
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+  try {
+    const out = new Map<string, unknown[]>()
+    for (const name of [...db.objectStoreNames]) {
+      const values = await new Promise<unknown[]>((resolve, reject) => {
+        const request = db.transaction(name).objectStore(name).getAll()
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      out.set(name, values)
+    }
+    return out
+  } finally {
+    db.close()
+  }
+}
+
+/** The CryptoKeys and byte strings anywhere in `value`. */
+function walk(value: unknown, found: { keys: CryptoKey[]; bytes: Uint8Array[] }): typeof found {
+  if (value instanceof CryptoKey) found.keys.push(value)
+  else if (value instanceof Uint8Array) found.bytes.push(value)
+  else if (Array.isArray(value)) value.forEach((v) => walk(v, found))
+  else if (typeof value === 'object' && value !== null) Object.values(value).forEach((v) => walk(v, found))
+  return found
+}
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
+    return true
+  }
+  return false
+}
+
+/** What a copy of the profile finds at rest: keys it can use, and which of `secrets` it can read. */
+async function atRest(prefix: string, secrets: Uint8Array[]): Promise<{ keys: number; secrets: number }> {
+  const found = { keys: [] as CryptoKey[], bytes: [] as Uint8Array[] }
+  for (const values of (await rawRecords(prefix)).values()) walk(values, found)
+  return { keys: found.keys.length, secrets: secrets.filter((s) => found.bytes.some((b) => contains(b, s))).length }
+}
+
+/** Whether `reader` opens what `writer` sealed (the same AES-GCM key behind two CryptoKeys). */
+async function reads(writer: CryptoKey, reader: CryptoKey): Promise<boolean> {
+  const iv = randomBytes(12) as Uint8Array<ArrayBuffer>
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, writer, new TextEncoder().encode('Fontaine-Garrigue'))
+  try {
+    await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, reader, sealed)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('the keys at rest under the passkey', () => {
+  it('wrapping leaves no usable key and no secret in any object store; before it, the same inspection finds them', async () => {
+    const env = environment()
+    const { rootSecret, tiers, epoch } = await administratorDevice(env)
+    const secrets = [rootSecret, tiers.practice, tiers.clinical, epoch.practice, epoch.clinical]
+    expect(await atRest(env.idbPrefix, secrets)).toEqual({ keys: 5, secrets: 3 })
+
+    expect(await wrapAtRest(SPACE, randomBytes(16), randomBytes(32), env)).toBe(true)
+    expect(await atRest(env.idbPrefix, secrets)).toEqual({ keys: 0, secrets: 0 })
+    const raw = await rawRecords(env.idbPrefix)
+    expect(raw.get('practices')).toEqual([expect.objectContaining({ spaceId: SPACE, wrapped: true })])
+    expect((raw.get('practices')![0] as Record<string, unknown>).keys).toBeUndefined()
+    expect(raw.get('pairing')).toEqual([])
+    expect(raw.get('wrapped')).toEqual([expect.objectContaining({ spaceId: SPACE, sealed: expect.any(Uint8Array), salt: expect.any(Uint8Array) })])
+    // Still unlocked: the practice reads its keys and root secret from memory.
+    expect((await registryOf(env).get(SPACE))?.keys.aead).toBeDefined()
+    expect(await registryOf(env).rootSecret(SPACE)).toEqual(rootSecret)
+  })
+
+  it('locked, nothing opens; a wrong PRF output opens nothing; the right one gives keys that read the old ones’ writing, non-extractable', async () => {
+    const env = environment()
+    const { rootSecret, keys, epoch } = await administratorDevice(env)
+    const prf = randomBytes(32)
+    await wrapAtRest(SPACE, randomBytes(16), prf, env)
+    lockAtRest(SPACE, env)
+    await expect(registryOf(env).get(SPACE)).rejects.toBeInstanceOf(DeviceLockedError)
+    await expect(registryOf(env).all()).rejects.toBeInstanceOf(DeviceLockedError)
+    await expect(registryOf(env).rootSecret(SPACE)).rejects.toBeInstanceOf(DeviceLockedError)
+    // What a locked device may read: the record without keys.
+    expect(await registryOf(env).records()).toEqual([expect.objectContaining({ spaceId: SPACE, practiceName: 'Cabinet des Lilas' })])
+
+    await expect(openAtRest(SPACE, randomBytes(32), env)).rejects.toBeInstanceOf(WrongPasskeySecretError)
+    expect(env.unlocked.get(SPACE)).toBeNull()
+    await expect(registryOf(env).get(SPACE)).rejects.toBeInstanceOf(DeviceLockedError)
+
+    expect(await openAtRest(SPACE, prf, env)).toBe(true)
+    const opened = (await registryOf(env).get(SPACE))!.keys
+    for (const name of ['aead', 'digest', 'clinical', 'attachment'] as const) {
+      expect(opened[name]!.extractable).toBe(false)
+      expect(await reads(keys[name]!, opened[name]!)).toBe(true)
+    }
+    expect(opened.blind.extractable).toBe(false)
+    expect(await registryOf(env).rootSecret(SPACE)).toEqual(rootSecret)
+    expect(await registryOf(env).epochSecrets(SPACE)).toEqual([epoch])
+  })
+
+  it('a record written back while unlocked (a first sync, a member chosen) does not put the keys at rest again', async () => {
+    const env = environment()
+    await administratorDevice(env)
+    await wrapAtRest(SPACE, randomBytes(16), randomBytes(32), env)
+    const stored = (await registryOf(env).get(SPACE))!
+    await registryOf(env).put({ ...stored, hasSynced: true, memberId: 'm2' })
+    const [practice] = (await rawRecords(env.idbPrefix)).get('practices') as Array<Record<string, unknown>>
+    expect(practice).toMatchObject({ memberId: 'm2', hasSynced: true, wrapped: true })
+    expect(practice!.keys).toBeUndefined()
+  })
+
+  it('an epoch made while unlocked is sealed with the others and opens at the next unlock', async () => {
+    const env = environment()
+    await administratorDevice(env)
+    const prf = randomBytes(32)
+    await wrapAtRest(SPACE, randomBytes(16), prf, env)
+    const second = { epoch: 2, practice: randomBytes(32), clinical: randomBytes(32) }
+    await registryOf(env).addEpochSecrets(SPACE, second, (secrets) => sealEpochAtRest(SPACE, secrets, env))
+    expect(await atRest(env.idbPrefix, [second.practice, second.clinical])).toEqual({ keys: 0, secrets: 0 })
+    // Without a way to seal them, a wrapped device refuses rather than writing them in the clear.
+    await expect(registryOf(env).addEpochSecrets(SPACE, { ...second, epoch: 3 })).rejects.toBeInstanceOf(DeviceLockedError)
+    lockAtRest(SPACE, env)
+    await openAtRest(SPACE, prf, env)
+    expect((await registryOf(env).epochSecrets(SPACE)).map((e) => e.epoch)).toEqual([1, 2])
+  })
+
+  it('unwrapping (the lock becomes a PIN) puts the keys and secrets back in the clear, and wraps nothing', async () => {
+    const env = environment()
+    const { rootSecret, epoch } = await administratorDevice(env)
+    await wrapAtRest(SPACE, randomBytes(16), randomBytes(32), env)
+    await unwrapAtRest(SPACE, env)
+    expect(await registryOf(env).wrapped(SPACE)).toBeNull()
+    lockAtRest(SPACE, env)
+    // In the clear again: readable with nothing in memory, as before any passkey.
+    expect((await registryOf(env).get(SPACE))?.keys.aead).toBeDefined()
+    expect(await registryOf(env).rootSecret(SPACE)).toEqual(rootSecret)
+    expect(await registryOf(env).epochSecrets(SPACE)).toEqual([epoch])
+  })
+
+  it('a device paired in an earlier session without the root secret has nothing it can wrap; the session of its pairing has', async () => {
+    const env = environment()
+    const tiers = { practice: randomBytes(32), clinical: null }
+    const keys = await deriveDeviceKeys(SPACE, tiers)
+    await registryOf(env).put(record(keys))
+    expect(await canWrapAtRest(SPACE, env)).toBe(false)
+    expect(await wrapAtRest(SPACE, randomBytes(16), randomBytes(32), env)).toBe(false)
+    expect((await rawRecords(env.idbPrefix)).get('wrapped')).toEqual([])
+
+    holdSessionSecrets(SPACE, { tiers, rootSecret: null, epochSecrets: [] }, keys, env)
+    expect(await canWrapAtRest(SPACE, env)).toBe(true)
+    const prf = randomBytes(32)
+    expect(await wrapAtRest(SPACE, randomBytes(16), prf, env)).toBe(true)
+    expect(await atRest(env.idbPrefix, [tiers.practice])).toEqual({ keys: 0, secrets: 0 })
+    lockAtRest(SPACE, env)
+    await openAtRest(SPACE, prf, env)
+    const opened = (await registryOf(env).get(SPACE))!.keys
+    expect(opened.clinical).toBeNull()
+    expect(await reads(keys.aead, opened.aead)).toBe(true)
+    expect(await registryOf(env).rootSecret(SPACE)).toBeNull()
+  })
+})

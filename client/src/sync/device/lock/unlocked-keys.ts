@@ -1,0 +1,51 @@
+/**
+ * What a device holds in memory of a practice whose secrets are wrapped at rest by its passkey
+ * (prf-wrap.ts): the secrets opened at the unlock, the working keys derived from them (non-
+ * extractable), and the wrapping key to seal again what is added while open (a key epoch's
+ * secrets). One holder per device environment (`DeviceEnvironment.unlocked`, like its epoch
+ * rings): the registry reads the keys from here while the practice is unlocked, and finds none
+ * once it is locked (DeviceLockedError).
+ *
+ * It also keeps, for the session alone, the secrets a device was given when it created or joined
+ * the practice (`wrap` null): a device that is not an administrator keeps no secret at rest, only
+ * keys that cannot be wrapped, so a passkey set up in that session is the moment its secrets can
+ * be wrapped (at-rest.ts). Locking drops both.
+ */
+import type { DeviceKeys } from '../device-keys'
+import type { AtRestSecrets } from './prf-wrap'
+
+/** How the secrets are sealed again: the wrapping key (non-extractable) and the device's salt. */
+export interface WrapState {
+  readonly key: CryptoKey
+  readonly salt: Uint8Array
+  readonly credentialId: Uint8Array
+}
+
+export interface UnlockedPractice {
+  readonly secrets: AtRestSecrets
+  readonly keys: DeviceKeys
+  /** Null: the secrets are this session's (created or joined), not wrapped at rest. */
+  readonly wrap: WrapState | null
+}
+
+export class UnlockedKeys {
+  private readonly practices = new Map<string, UnlockedPractice>()
+
+  get(spaceId: string): UnlockedPractice | null {
+    return this.practices.get(spaceId) ?? null
+  }
+
+  set(spaceId: string, unlocked: UnlockedPractice): void {
+    this.practices.set(spaceId, unlocked)
+  }
+
+  /** The practice is locked (or forgotten): its secrets and keys are let go. */
+  drop(spaceId: string): void {
+    this.practices.delete(spaceId)
+  }
+}
+
+/** The registry cannot give the practice's keys: they are wrapped by the passkey and not unlocked. */
+export class DeviceLockedError extends Error {
+  override name = 'DeviceLockedError'
+}
