@@ -38,6 +38,11 @@ export function noteResource(n: Note, patientId: string): FhirResource {
   })
 }
 
+/** A path of the archive as a relative URL (FHIR's url type allows no spaces): each segment percent-encoded. */
+export function archiveUrl(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/')
+}
+
 /** `path`: the file's path in the archive, or undefined when this device could not read it. */
 export function attachmentResource(a: Attachment, patientId: string, path: string | undefined): FhirResource {
   return compact({
@@ -49,7 +54,7 @@ export function attachmentResource(a: Attachment, patientId: string, path: strin
     subject: reference('Patient', patientId),
     date: fhirInstant(a.createdAt),
     description: path ? undefined : "Fichier absent de l'archive : cet appareil n'a pas pu le lire",
-    content: [{ attachment: compact({ contentType: a.mime, url: path, size: a.size, title: a.name }) }],
+    content: [{ attachment: compact({ contentType: a.mime, url: path ? archiveUrl(path) : undefined, size: a.size, title: a.name }) }],
     context: a.prescriptionId ? { related: [reference('ServiceRequest', a.prescriptionId)] } : undefined,
   })
 }
