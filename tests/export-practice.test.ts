@@ -38,7 +38,7 @@ const EXPORTED_AT = toInstant(`${TEST_TODAY}T10:00`, TEST_TIME_ZONE)
 const actor = { deviceId: 'export-test', memberId: 'setup' }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))
   return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
@@ -94,7 +94,7 @@ async function makePractice(seed: number): Promise<Practice> {
     directory,
     months: [...docs.keys()].filter((id) => id.startsWith('agenda/')).map((id) => id.slice('agenda/'.length)),
     readsClinical,
-    withDoc: async (docId, use) => use(await openDoc(docId)),
+    withDoc: async (docId, read) => read(await openDoc(docId)),
     // The photo is on the relay only, which this offline device cannot reach.
     attachmentBytes: async (hash) => {
       const bytes = kept.get(hash)

@@ -12,8 +12,8 @@ export interface ExportSource {
   readonly months: readonly string[]
   /** Whether this device holds the clinical files (a secretary's device does not). */
   readonly readsClinical: boolean
-  /** Opens a doc ('agenda/2026-11', 'patient/<id>') for the time of `use`, then lets it go. */
-  withDoc<T>(docId: string, use: (doc: Y.Doc) => T | Promise<T>): Promise<T>
+  /** Opens a doc ('agenda/2026-11', 'patient/<id>') for the time of `read`, then lets it go. */
+  withDoc<T>(docId: string, read: (doc: Y.Doc) => T | Promise<T>): Promise<T>
   /**
    * An attachment's plaintext, from this device or the relay; rejects when neither can give it
    * (offline and not kept here). Null when this device has no attachment store at all.

@@ -25,10 +25,10 @@ export async function practiceExportSource(handle: PracticeHandle): Promise<Expo
     directory,
     months,
     readsClinical: handle.readsClinical,
-    async withDoc<T>(docId: string, use: (doc: Y.Doc) => T | Promise<T>): Promise<T> {
+    async withDoc<T>(docId: string, read: (doc: Y.Doc) => T | Promise<T>): Promise<T> {
       const lease = await handle.acquireDoc(docId, 'view')
       try {
-        return await use(lease.doc)
+        return await read(lease.doc)
       } finally {
         lease.release()
       }

@@ -41,7 +41,7 @@ export const exportScenario: Scenario = {
       directory: docs.get(DIRECTORY_DOC_ID)!,
       months: written.agendaDocIds.map((id) => id.slice('agenda/'.length)),
       readsClinical: true,
-      withDoc: async <T>(docId: string, use: (doc: Y.Doc) => T | Promise<T>) => use(await openDoc(docId)),
+      withDoc: async <T>(docId: string, read: (doc: Y.Doc) => T | Promise<T>) => read(await openDoc(docId)),
       attachmentBytes: null,
     }
     const samples: number[] = []

@@ -88,7 +88,7 @@ export function ExportSection(props: { mayExport: boolean }) {
               <a ref={link} href={state.url} download={state.fileName}>
                 {t('settings.export.download', { name: state.fileName })}
               </a>
-              {state.missing > 0 ? <> {t('settings.export.missing', { count: state.missing })}</> : null}
+              {state.missing > 0 ? <> {translator.plural('settings.export.missing', state.missing)}</> : null}
             </FormNotice>
           ) : null}
           {running ? (
