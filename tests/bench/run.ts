@@ -40,6 +40,7 @@ import { bigPractice } from './scenarios/big-practice'
 import { pairing } from './scenarios/pairing'
 import { signatures } from './scenarios/signatures'
 import { keyRotation } from './scenarios/key-rotation'
+import { exportScenario } from './scenarios/export'
 
 /** In the order they run. A new scenario is one import and one line here. */
 const SCENARIOS: Scenario[] = [
@@ -54,6 +55,8 @@ const SCENARIOS: Scenario[] = [
   pairing,
   // In process, no relay: signing and checking entries against the same work unsigned.
   signatures,
+  // In process, no relay: the export reads the device's docs (issue 21).
+  exportScenario,
   // Real Chromium, its own data: needs neither the relay nor the shared practice.
   weekRender,
   // Real Chromium on a relay of its own (seeded, cached), the app built twice: ours and before.

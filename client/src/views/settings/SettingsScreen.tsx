@@ -25,6 +25,7 @@ import { usePracticeDevices } from './use-practice-devices'
 import { PractitionersSection } from './PractitionersSection'
 import { AppointmentKindsSection } from './AppointmentKindsSection'
 import { LockSection } from '../lock/LockSection'
+import { ExportSection } from './ExportSection'
 
 /** Adding another device, the practice's devices, this one, its lock, storage and language, the practice's settings. */
 export function SettingsScreen() {
@@ -44,6 +45,7 @@ export function SettingsScreen() {
       <PractitionersSection />
       <AppointmentKindsSection />
       <AbsencesSection />
+      <ExportSection mayExport={devices.isAdmin} />
     </div>
   )
 }

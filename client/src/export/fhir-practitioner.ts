@@ -1,0 +1,42 @@
+/**
+ * A practitioner as FHIR: the Practitioner (name, RPPS as the IDNPS identifier when known) and a
+ * PractitionerRole that ties them to the practice with their profession.
+ */
+import type { Practitioner, Profession } from '../../../shared/src/model'
+import { compact, fhirId, fhirMeta, reference, rppsIdentifier, type FhirResource } from './fhir-resource'
+import { ORGANIZATION_ID } from './fhir-practice'
+
+/**
+ * The archive is written in French whatever the screen's language: it is a file for other
+ * software and for French administrations, not a screen (the i18n layer is for screens).
+ */
+export const PROFESSION_LABELS: { readonly [P in Profession]: string } = {
+  kine: 'Masseur-kinésithérapeute',
+  infirmier: 'Infirmier',
+  medecin: 'Médecin',
+  veterinaire: 'Vétérinaire',
+  autre: 'Autre profession',
+}
+
+export function practitionerResource(p: Practitioner): FhirResource {
+  return compact({
+    resourceType: 'Practitioner',
+    id: fhirId(p.id),
+    meta: fhirMeta(p),
+    identifier: p.rpps ? [rppsIdentifier(p.rpps)] : undefined,
+    active: p.active,
+    name: [{ text: p.displayName }],
+  })
+}
+
+export function practitionerRoleResource(p: Practitioner): FhirResource {
+  return {
+    resourceType: 'PractitionerRole',
+    id: fhirId(p.id),
+    meta: fhirMeta(p),
+    active: p.active,
+    practitioner: reference('Practitioner', p.id, p.displayName),
+    organization: reference('Organization', ORGANIZATION_ID),
+    code: [{ text: PROFESSION_LABELS[p.profession] }],
+  }
+}
