@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { revokePracticeDevice } from '../client/src/sync/device/practice-devices'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
@@ -213,7 +213,52 @@ describe('digests and attachments under the key epochs, through a real relay', (
     const final = (await relay.getDigest('directory'))!
     expect((await openDigest((await useKeysOf(a)).digest, spaceId, 'directory', final.weight, final.blob)).epoch).toBe(1)
   })
+
+  it('an epoch kept by an earlier version without its digest and attachment keys is opened again from its seal', async () => {
+    const [a, b, x] = (await practiceOf(['tablette-aulnes', 'ordinateur-aulnes', 'perdu-aulnes'], [undefined, MEMBER, MEMBER])) as [Device, Device, Device]
+    const spaceId = a.p.record.spaceId
+    await revokePracticeDevice(spaceId, x.p.record.deviceId, a.env)
+    await write(a, 'Sous-Epoque-1')
+    await waitFor(async () => expect(await heldBy(b)).toEqual([1]))
+    await b.p.space.destroy()
+    // B's epochs as a version before this one kept them: the entries' keys only.
+    await stripUseKeys(b.env.idbPrefix, spaceId)
+    expect((await new DeviceRegistry(b.env.idbPrefix).heldEpochs(spaceId))[0]).not.toHaveProperty('digest')
+
+    const again = { env: b.env, p: await fixture.track(loadPractice(b.env)) }
+    const [held] = await new DeviceRegistry(b.env.idbPrefix).heldEpochs(spaceId)
+    expect(held).toMatchObject({ epoch: 1, digest: expect.anything(), attachment: expect.anything() })
+    await waitFor(async () => expect(await names(again)).toEqual(['Sous-Epoque-1']))
+    // It publishes under epoch 1, not epoch 0.
+    await write(again, 'Par-B')
+    expect(await again.p.space.publishDirectoryDigest()).toBe('published')
+    expect(epochNamedBy((await (await relayOf(a)).getDigest('directory'))!.blob)).toBe(1)
+  })
 })
+
+/** Removes the digest and attachment keys from the epochs a device keeps (IndexedDB `tournee-device`, store `epochs`). */
+async function stripUseKeys(prefix: string, spaceId: string): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(`${prefix}tournee-device`)
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error ?? new Error('open failed'))
+  })
+  try {
+    const tx = db.transaction('epochs', 'readwrite')
+    const store = tx.objectStore('epochs')
+    const request = store.get(spaceId)
+    request.onsuccess = () => {
+      const record = request.result as { spaceId: string; keys: Array<Record<string, unknown>> }
+      store.put({ ...record, keys: record.keys.map(({ digest: _d, attachment: _a, ...rest }) => rest) })
+    }
+    await new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve()
+      tx.onabort = () => reject(tx.error ?? new Error('aborted'))
+    })
+  } finally {
+    db.close()
+  }
+}
 
 /** B's digest keys once it holds epoch 1 (it fetches it on meeting the epoch's entries or digest). */
 async function waitForEpochKeys(d: Device): Promise<DigestKeys> {
