@@ -11,12 +11,15 @@
  *                      keeps the secrets of, so that it reads old entries and writes under the newest
  *   refreshKeyEpochs   every device, when it opens the practice and on demand: fetches the seals
  *                      addressed to it, opens those it lacks (checked against the chain: an
- *                      administrator sealed them), keeps their keys non-extractable (registry.ts)
- *                      and adds them to the rings its rooms write and read with
+ *                      administrator sealed them), keeps their keys non-extractable (registry.ts:
+ *                      each epoch's entry keys, digest key and attachment key, derived here from
+ *                      the opened secrets) and adds them to the rings its rooms write and read
+ *                      with, and its digests and attachments seal and open with
  *
  * A device offline through a rotation picks its keys up here the next time it reaches the relay;
  * meanwhile it writes under the newest epoch it holds (entries the revoked device may still read,
- * until the next compaction rewrites them under the newest epoch).
+ * until the next compaction rewrites them under the newest epoch; a digest, until a device holding
+ * the newer epoch replaces it).
  */
 import { deriveEpochAesKey, GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
 import { deriveAttachmentEpochKey } from '../../../../shared/src/attachments/attachment-cipher'
@@ -65,7 +68,7 @@ export function addToRings(rings: EpochRings, held: readonly HeldEpoch[]): void 
   }
   for (const epoch of held) {
     if (epoch.digest !== undefined) rings.digest.add(epoch.epoch, epoch.digest)
-    if (epoch.attachment != null) rings.attachment.add(epoch.epoch, epoch.attachment)
+    if (epoch.attachment !== undefined && epoch.attachment !== null) rings.attachment.add(epoch.epoch, epoch.attachment)
   }
 }
 

@@ -310,8 +310,7 @@ export class DigestSync<T, S> {
 
   private async check(): Promise<void> {
     const synced = this.synced
-    if (synced === null || this.destroyed) return
-    if (this.publishing !== null) return
+    if (synced === null || this.destroyed || this.publishing !== null) return
     const interval = this.options.publishIntervalMs ?? DIGEST_PUBLISH_INTERVAL_MS
     if (this.options.now() - this.lastLookedAt < interval) return
     try {
@@ -407,7 +406,7 @@ export class DigestSync<T, S> {
       } catch (error) {
         if (!(error instanceof MissingDigestEpochError) || this.options.fetchEpochs === undefined) throw error
         // Its sealed key may be on the relay already (a rotation this device has not fetched yet).
-        if (!(await this.options.fetchEpochs()) && this.options.epochs?.key(error.epoch) == null) {
+        if (!(await this.options.fetchEpochs()) && (this.options.epochs?.key(error.epoch) ?? null) === null) {
           this.judged = { etag: stored.etag, verdict: 'waiting', epoch: error.epoch }
           this.report(error)
           return null
