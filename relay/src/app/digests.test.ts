@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
+import { epochNamedBy } from '../../../shared/src/crypto/epoch-sealed'
+import { GrowingEpochKeyring } from '../../../shared/src/crypto/key-epochs'
+import { deriveDigestEpochKey, deriveDigestKey, sealDigest } from '../../../shared/src/digest/digest-cipher'
 import { DefaultLimits, DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER } from '../../../shared/src/protocol/constants'
 import { createLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
@@ -232,6 +235,19 @@ describe('PUT/GET/HEAD /v1/spaces/:spaceId/digests/:name', () => {
       expect(await response.json()).toMatchObject({ field: 'body' })
     }
     expect(await space.storage.getDigest(space.spaceId, 'directory')).toEqual({ weight: 1, version: 1, data: kept })
+  })
+
+  it('accepts the key-epoch layout (the epoch in the IV, issue 19) from its shortest, and refuses it shorter', async () => {
+    const space = await makeSpace()
+    const keys = { base: await deriveDigestKey(space.spaceId, randomBytes(32)), epochs: GrowingEpochKeyring.of([{ epoch: 3, key: await deriveDigestEpochKey(space.spaceId, 3, randomBytes(32)) }]) }
+    const { blob } = await sealDigest(keys, space.spaceId, 'directory', 1, new Uint8Array(0))
+    expect(epochNamedBy(blob)).toBe(3)
+    expect(blob.length).toBe(28)
+    expect((await put(space, 1, blob, NONE_YET)).status).toBe(201)
+    const response = await put(space, 2, blob.subarray(0, 27), ifMatch('"1"'))
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ field: 'body' })
+    expect(await space.storage.getDigest(space.spaceId, 'directory')).toEqual({ weight: 1, version: 1, data: blob })
   })
 
   it.each([

@@ -13,12 +13,14 @@
  *
  * The epoch number is in the HKDF info, so a tier secret cannot serve under another number. The
  * blind key (doc and room ids) stays epoch 0's practice-tier key forever: routing does not change
- * across epochs, and the ids tell a revoked device nothing it did not know. Attachments and
- * digests stay under epoch 0's keys (see docs/sync-protocol.md, « Key epochs »).
+ * across epochs, and the ids tell a revoked device nothing it did not know. Digests and attachments
+ * move too, each under its own key of the epoch (digest/digest-cipher.ts, attachments/
+ * attachment-cipher.ts; their shared layout: crypto/epoch-sealed.ts).
  *
- * An EpochKeyring holds one tier's keys by epoch. It is the one owner of that state for a device,
- * and it grows: a device that fetches a newer epoch adds it, and from then on every writer holding
- * the ring writes under it, without rebuilding rooms. Epoch 0's key is not in the ring: it is the
+ * An EpochKeyring holds one tier's keys of one use by epoch. It is the one owner of that state for
+ * a device, and it grows: a device that fetches a newer epoch adds it, and from then on every
+ * writer holding the ring writes under it, without rebuilding rooms; those that must act on a new
+ * epoch (a digest to publish again under it) subscribe. Epoch 0's key is not in the ring: it is the
  * SpaceKeys' `aead`, unchanged.
  */
 import { deriveSpaceAesKey, SpaceKeyError, TIER_SECRET_BYTES } from './space-keys'
@@ -59,6 +61,7 @@ export async function deriveEpochAesKey(spaceId: string, epoch: number, tierSecr
 /** A keyring that grows as epochs are fetched; `add` of an epoch already held keeps the first key. */
 export class GrowingEpochKeyring implements EpochKeyring {
   readonly #keys = new Map<number, CryptoKey>()
+  readonly #listeners = new Set<(epoch: number) => void>()
   #newest: EpochKey | null = null
 
   add(epoch: number, key: CryptoKey): void {
@@ -66,6 +69,13 @@ export class GrowingEpochKeyring implements EpochKeyring {
     if (this.#keys.has(epoch)) return
     this.#keys.set(epoch, key)
     if (this.#newest === null || epoch > this.#newest.epoch) this.#newest = { epoch, key }
+    for (const listener of [...this.#listeners]) listener(epoch)
+  }
+
+  /** Calls `listener` with each epoch added from now on; returns its removal. */
+  subscribe(listener: (epoch: number) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
   }
 
   newest(): EpochKey | null {

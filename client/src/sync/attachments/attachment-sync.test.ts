@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
-import { deriveAttachmentKey } from '../../../../shared/src/attachments/attachment-cipher'
+import { deriveAttachmentEpochKey, deriveAttachmentKey, MissingAttachmentEpochError } from '../../../../shared/src/attachments/attachment-cipher'
+import { epochNamedBy } from '../../../../shared/src/crypto/epoch-sealed'
+import { GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
 import type { Limits } from '../../../../shared/src/protocol/constants'
 import { AttachmentTooLargeError, AttachmentUnavailableError, RelayFailure } from '../errors'
 import { RelayClient } from '../relay/relay-client'
@@ -14,8 +16,15 @@ afterEach(async () => {
 
 const relayApp = (limits: Partial<Limits> = {}) => inProcessRelay(cleanups, limits)
 
-async function openSync(relay: Awaited<ReturnType<typeof relayApp>>, state: { online: boolean }, idbName: string, secret: Uint8Array) {
+async function openSync(
+  relay: Awaited<ReturnType<typeof relayApp>>,
+  state: { online: boolean },
+  idbName: string,
+  secret: Uint8Array,
+  epochs: { epochs?: GrowingEpochKeyring; fetchEpochs?: () => Promise<boolean> } = {},
+) {
   const sync = await AttachmentSync.open({
+    ...epochs,
     spaceId: relay.spaceId,
     relay: new RelayClient({ relayUrl: IN_PROCESS_RELAY_URL, spaceId: relay.spaceId, credential: relay.credential, fetchImpl: relay.fetchImpl }),
     key: await deriveAttachmentKey(relay.spaceId, secret),
@@ -87,5 +96,34 @@ describe('AttachmentSync', () => {
     expect(error).toBeInstanceOf(AttachmentUnavailableError)
     expect((error as AttachmentUnavailableError).failure).toBe(RelayFailure.Unreachable)
     await expect(sync.add(new Uint8Array(20 * 1024 * 1024 + 1))).rejects.toBeInstanceOf(AttachmentTooLargeError)
+  })
+})
+
+describe('AttachmentSync: key epochs (issue 19)', () => {
+  it('seals under the newest clinical epoch held; a device lacking it fetches it once, then opens the file', async () => {
+    const relay = await relayApp()
+    const secret = randomBytes(32)
+    const epochSecret = randomBytes(32)
+    const epochKey = () => deriveAttachmentEpochKey(relay.spaceId, 1, epochSecret)
+    const writer = await openSync(relay, { online: true }, `attachments-${randomId()}`, secret, { epochs: GrowingEpochKeyring.of([{ epoch: 1, key: await epochKey() }]) })
+    const { hash } = await writer.add(file)
+    await writer.drain()
+    const blob = await new RelayClient({ relayUrl: IN_PROCESS_RELAY_URL, spaceId: relay.spaceId, credential: relay.credential, fetchImpl: relay.fetchImpl }).getAttachment(hash)
+    expect(epochNamedBy(blob)).toBe(1)
+
+    const ring = new GrowingEpochKeyring()
+    let fetches = 0
+    const fetchEpochs = async () => {
+      fetches++
+      ring.add(1, await epochKey())
+      return true
+    }
+    const reader = await openSync(relay, { online: true }, `attachments-${randomId()}`, secret, { epochs: ring, fetchEpochs })
+    expect(await reader.open(hash)).toEqual(file)
+    expect(fetches).toBe(1)
+    // A device that is never given epoch 1 (revoked before it): a named error, nothing kept.
+    const revoked = await openSync(relay, { online: true }, `attachments-${randomId()}`, secret, { epochs: new GrowingEpochKeyring(), fetchEpochs: () => Promise.resolve(true) })
+    await expect(revoked.open(hash)).rejects.toBeInstanceOf(MissingAttachmentEpochError)
+    expect(await revoked.isCached(hash)).toBe(false)
   })
 })

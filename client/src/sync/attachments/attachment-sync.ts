@@ -9,9 +9,15 @@
  * (`failed`), since retrying will not help until someone acts.
  *
  * Views read `getState()` through a hook and call `add`/`open`; keys and fetch stay here.
+ *
+ * Key epochs (issue 19): a file is sealed under the newest clinical epoch this device holds
+ * (shared/src/attachments/attachment-cipher.ts), so a device revoked before it reads none added
+ * after. One of an epoch this device lacks (sealed elsewhere, just after a rotation this device
+ * has not fetched yet) makes it fetch its sealed epoch keys once, then open it again.
  */
 import { MAX_ATTACHMENT_BYTES } from '../../../../shared/src/model'
-import { decryptAttachment, encryptAttachment } from '../../../../shared/src/attachments/attachment-cipher'
+import { MissingAttachmentEpochError, openAttachment, sealAttachment, type AttachmentKeys } from '../../../../shared/src/attachments/attachment-cipher'
+import type { GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
 import { AttachmentTooLargeError, AttachmentUnavailableError, RelayError, RelayFailure } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
 import { AttachmentCache } from './attachment-cache'
@@ -25,10 +31,20 @@ export interface AttachmentState {
   readonly storageError: string | null
 }
 
-export interface AttachmentSyncOptions {
+/** What a practice is given to sync attachments (device.ts): keys and the database of its blobs. */
+export interface AttachmentSettings {
+  /** Epoch 0's attachment key (deriveAttachmentKey). */
+  readonly key: CryptoKey
+  /** The attachment keys of the later clinical epochs this device holds; none: epoch 0 only. */
+  readonly epochs?: GrowingEpochKeyring
+  /** Fetches this device's sealed epoch keys; true when the relay's epochs were read (key-epochs-sync.ts, epochRefresher). */
+  readonly fetchEpochs?: () => Promise<boolean>
+  readonly idbName: string
+}
+
+export interface AttachmentSyncOptions extends Omit<AttachmentSettings, 'idbName'> {
   readonly spaceId: string
   readonly relay: RelayClient
-  readonly key: CryptoKey
   readonly cache: AttachmentCache
   readonly now?: () => number
   /** Whether the relay connection is up; uploads are not even tried otherwise. */
@@ -63,7 +79,7 @@ export class AttachmentSync {
   /** Encrypts the file, keeps it here, queues its upload. Returns what the patient doc records. */
   async add(file: Uint8Array): Promise<{ hash: string; size: number }> {
     if (file.byteLength > MAX_ATTACHMENT_BYTES) throw new AttachmentTooLargeError(file.byteLength, MAX_ATTACHMENT_BYTES)
-    const { blob, hash } = await encryptAttachment(this.options.key, this.options.spaceId, file)
+    const { blob, hash } = await sealAttachment(this.keys(), this.options.spaceId, file)
     await this.options.cache.addPending(hash, blob, (this.options.now ?? Date.now)())
     this.setState({ pending: new Set([...this.state.pending, hash]) })
     void this.drain()
@@ -80,12 +96,27 @@ export class AttachmentSync {
         if (error instanceof RelayError) throw new AttachmentUnavailableError(error.reason, { cause: error })
         throw error
       }
-      // Verified before it is kept: decryptAttachment checks the hash first.
-      const plain = await decryptAttachment(this.options.key, this.options.spaceId, hash, blob)
+      // Verified before it is kept: openAttachment checks the hash first.
+      const plain = await this.decrypt(hash, blob)
       await this.options.cache.putFetched(hash, blob)
       return plain
     }
-    return decryptAttachment(this.options.key, this.options.spaceId, hash, blob)
+    return this.decrypt(hash, blob)
+  }
+
+  private keys(): AttachmentKeys {
+    return { base: this.options.key, epochs: this.options.epochs ?? null }
+  }
+
+  /** Opens `blob`; one of an epoch not held yet, once more after fetching the sealed epoch keys. */
+  private async decrypt(hash: string, blob: Uint8Array): Promise<Uint8Array> {
+    try {
+      return await openAttachment(this.keys(), this.options.spaceId, hash, blob)
+    } catch (error) {
+      if (!(error instanceof MissingAttachmentEpochError) || this.options.fetchEpochs === undefined) throw error
+      await this.options.fetchEpochs()
+      return openAttachment(this.keys(), this.options.spaceId, hash, blob)
+    }
   }
 
   /** Whether the ciphertext is on this device (so the file opens offline). */

@@ -60,7 +60,7 @@ export interface DeviceEnvironment {
    * The digests' settings but their key (publish interval, check period, main's hold): the app
    * holds main for its first screen; tests and benchmarks tune the rest.
    */
-  digest?: Omit<DigestSettings, 'key'>
+  digest?: Omit<DigestSettings, 'key' | 'epochs' | 'fetchEpochs'>
   now?: () => number
   /** The browser's StorageManager (persistence, estimate); undefined: navigator.storage if any. */
   storageManager?: StorageManagerLike | null
@@ -149,7 +149,7 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
   const rings = await epochRingsOf(stored.spaceId, env)
   await refreshEpochsBeforeOpening(stored, env, rings)
   const signers = new PracticeSigners(stored, env)
-  if (!stored.identity) return openSpaceWith(stored, env, rings, signers, () => undefined)
+  if (!stored.identity) return openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false))
   let opened: Practice | null = null
   const retry = () => void opened?.retryUnapplied()
   const refresh = epochRefresher(stored, env, rings, retry)
@@ -163,7 +163,8 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
   return opened
 }
 
-function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, signers: PracticeSigners, missingEpoch: () => void): Promise<Practice> {
+/** `fetchEpochs`: the practice's epoch refresher (key-epochs-sync.ts), asked when something of an epoch this device lacks turns up. */
+function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, signers: PracticeSigners, fetchEpochs: () => Promise<boolean>): Promise<Practice> {
   const onError = env.room?.envelope?.onError
   return Practice.open({
     spaceId: stored.spaceId,
@@ -180,7 +181,7 @@ function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: Ep
         ...entrySigning(stored, env, signers),
         // An entry of a key epoch this device lacks: its sealed key may be on the relay by now.
         onError: (error) => {
-          if (error instanceof MissingEpochKeyError) missingEpoch()
+          if (error instanceof MissingEpochKeyError) void fetchEpochs()
           onError?.(error)
         },
       },
@@ -193,8 +194,11 @@ function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: Ep
     ...(env.now ? { now: env.now } : {}),
     previouslySynced: stored.hasSynced === true,
     // Attachments are the clinical tier's: a device without its key has none to sync, nor a database of them.
-    ...(stored.keys.attachment === null ? {} : { attachments: { key: stored.keys.attachment, idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}` } }),
-    digest: { key: stored.keys.digest, ...env.digest },
+    ...(stored.keys.attachment === null
+      ? {}
+      : { attachments: { key: stored.keys.attachment, epochs: rings.attachment, fetchEpochs, idbName: `${env.idbPrefix}tournee-attachments-${stored.spaceId}` } }),
+    // Digests and attachments are sealed under the newest epoch held, read under any (issue 19).
+    digest: { key: stored.keys.digest, epochs: rings.digest, fetchEpochs, ...env.digest },
     ...(env.decoder ? { decoder: env.decoder() } : {}),
   })
 }

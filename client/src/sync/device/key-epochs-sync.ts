@@ -11,14 +11,19 @@
  *                      keeps the secrets of, so that it reads old entries and writes under the newest
  *   refreshKeyEpochs   every device, when it opens the practice and on demand: fetches the seals
  *                      addressed to it, opens those it lacks (checked against the chain: an
- *                      administrator sealed them), keeps their keys non-extractable (registry.ts)
- *                      and adds them to the rings its rooms write and read with
+ *                      administrator sealed them), keeps their keys non-extractable (registry.ts:
+ *                      each epoch's entry keys, digest key and attachment key, derived here from
+ *                      the opened secrets) and adds them to the rings its rooms write and read
+ *                      with, and its digests and attachments seal and open with
  *
  * A device offline through a rotation picks its keys up here the next time it reaches the relay;
  * meanwhile it writes under the newest epoch it holds (entries the revoked device may still read,
- * until the next compaction rewrites them under the newest epoch).
+ * until the next compaction rewrites them under the newest epoch; a digest, until a device holding
+ * the newer epoch replaces it).
  */
 import { deriveEpochAesKey, GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
+import { deriveAttachmentEpochKey } from '../../../../shared/src/attachments/attachment-cipher'
+import { deriveDigestEpochKey } from '../../../../shared/src/digest/digest-cipher'
 import { makeGrant, makeRotation, openEpochSeal, type OwnDevice } from '../../../../shared/src/devices/epoch-rotation'
 import { revocationsIn } from '../../../../shared/src/devices/key-epoch-entry'
 import { verifyRegistry, type RegistryState } from '../../../../shared/src/devices/registry-chain'
@@ -26,7 +31,7 @@ import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
 import { DeviceStorageError } from '../errors'
 import { RelayClient } from '../relay/relay-client'
 import type { DeviceEnvironment } from './device'
-import { registryOf, type HeldEpoch, type StoredPractice } from './registry'
+import { hasUseKeys, registryOf, type HeldEpoch, type StoredPractice } from './registry'
 import { sealEpochAtRest } from './lock/at-rest'
 
 /** How many times a rotation is made again on a registry or epochs that moved under it. */
@@ -36,21 +41,35 @@ export class KeyEpochError extends Error {
   override name = 'KeyEpochError'
 }
 
-/** The rings a device's rooms use, one per tier (shared/src/space/room-keys.ts keysOfRoom). */
+/**
+ * The rings a device uses: its rooms' entries, one per tier (shared/src/space/room-keys.ts
+ * keysOfRoom); its digests (practice tier, digests/digest-sync.ts) and attachments (clinical tier,
+ * attachments/attachment-sync.ts).
+ */
 export interface EpochRings {
   readonly practice: GrowingEpochKeyring
   readonly clinical: GrowingEpochKeyring
+  readonly digest: GrowingEpochKeyring
+  readonly attachment: GrowingEpochKeyring
 }
 
 export function emptyEpochRings(): EpochRings {
-  return { practice: new GrowingEpochKeyring(), clinical: new GrowingEpochKeyring() }
+  return { practice: new GrowingEpochKeyring(), clinical: new GrowingEpochKeyring(), digest: new GrowingEpochKeyring(), attachment: new GrowingEpochKeyring() }
 }
 
-/** Adds held epochs to the rings (a secretary's device has no clinical key of any epoch). */
+/**
+ * Adds held epochs to the rings (a secretary's device has no clinical key of any epoch). The
+ * entries' rings first: a digest republished because its ring grew is built from rooms that
+ * already write under the same epoch.
+ */
 export function addToRings(rings: EpochRings, held: readonly HeldEpoch[]): void {
   for (const epoch of held) {
     rings.practice.add(epoch.epoch, epoch.practice)
     if (epoch.clinical !== null) rings.clinical.add(epoch.epoch, epoch.clinical)
+  }
+  for (const epoch of held) {
+    if (epoch.digest !== undefined) rings.digest.add(epoch.epoch, epoch.digest)
+    if (epoch.attachment !== undefined && epoch.attachment !== null) rings.attachment.add(epoch.epoch, epoch.attachment)
   }
 }
 
@@ -149,7 +168,8 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
   if (rings) addToRings(rings, await registry.heldEpochs(spaceId))
   const relay = relayOf(stored, env)
   const { seals } = await relay.getKeyEpochs()
-  const held = new Set((await registry.heldEpochs(spaceId)).map((e) => e.epoch))
+  // An epoch kept without its digests' and attachments' keys (hasUseKeys) is opened again from its seal.
+  const held = new Set((await registry.heldEpochs(spaceId)).filter(hasUseKeys).map((e) => e.epoch))
   const missing = seals.filter((s) => !held.has(s.epoch))
   if (missing.length === 0) return []
   const state: RegistryState = await verifyRegistry(spaceId, await relay.getDeviceEntries())
@@ -176,43 +196,66 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
 }
 
 /**
- * One refresh at a time for an open practice, asked for when it comes online and when a room meets
- * an entry of an epoch it lacks (MissingEpochKeyError), an administrator's making any rotation due first; `onAdded` once new epochs are held (the
- * rooms try their unread entries again). A request during a refresh runs one more after it.
+ * One refresh at a time for an open practice, asked for when it comes online, when a room meets
+ * an entry of an epoch it lacks (MissingEpochKeyError), and when a digest or an attachment is of
+ * one (their MissingDigestEpochError, MissingAttachmentEpochError), an administrator's making any
+ * rotation due first; `onAdded` once new epochs are held (the rooms try their unread entries
+ * again). A request during a refresh runs one more after it. Each request resolves once a run
+ * that started after it has ended: true when that run reached the relay's epochs (so a digest of
+ * an epoch still not held then is not one this device will be given), false when it could not.
  */
-export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, onAdded: () => void): () => void {
-  let running = false
-  let again = false
-  const run = async (): Promise<void> => {
-    running = true
-    try {
-      do {
-        again = false
-        // An administrator also finishes a rotation a revocation left undone (the relay unreachable
-        // right after the revocation, say): any administrator coming online publishes it.
-        if ((await registryOf(env).rootSecret(stored.spaceId)) !== null) {
-          await ensureKeyEpoch(stored.spaceId, env, rings).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
-        }
-        const added = await refreshKeyEpochsOf(stored, env, rings).catch((error: unknown) => {
-          console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')
-          return []
-        })
-        if (added.length > 0) onAdded()
-      } while (again)
-    } finally {
-      running = false
+export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, onAdded: () => void): () => Promise<boolean> {
+  let running: Promise<boolean> | null = null
+  let again: Promise<boolean> | null = null
+  const runOnce = async (): Promise<boolean> => {
+    // An administrator also finishes a rotation a revocation left undone (the relay unreachable
+    // right after the revocation, say): any administrator coming online publishes it.
+    if ((await registryOf(env).rootSecret(stored.spaceId)) !== null) {
+      await ensureKeyEpoch(stored.spaceId, env, rings).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
     }
+    let reached = true
+    const added = await refreshKeyEpochsOf(stored, env, rings).catch((error: unknown) => {
+      console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')
+      // A seal that does not open was still read from the relay: the relay was reached.
+      reached = error instanceof KeyEpochError
+      return []
+    })
+    if (added.length > 0) onAdded()
+    return reached
+  }
+  const start = (): Promise<boolean> => {
+    // Reading this device's registry may fail too: that run reached nothing.
+    const run = runOnce()
+      .catch(() => false)
+      .finally(() => {
+      running = null
+    })
+    running = run
+    return run
   }
   return () => {
-    if (running) again = true
-    else void run()
+    if (running === null) return start()
+    // One more run after the current one, shared by every request made meanwhile.
+    again ??= running.then(
+      () => {
+        again = null
+        return start()
+      },
+      () => {
+        again = null
+        return start()
+      },
+    )
+    return again
   }
 }
 
 async function heldOf(spaceId: string, epoch: number, secrets: { practice: Uint8Array; clinical: Uint8Array | null }): Promise<HeldEpoch> {
-  const [practice, clinical] = await Promise.all([
+  const [practice, clinical, digest, attachment] = await Promise.all([
     deriveEpochAesKey(spaceId, epoch, secrets.practice),
     secrets.clinical === null ? null : deriveEpochAesKey(spaceId, epoch, secrets.clinical),
+    deriveDigestEpochKey(spaceId, epoch, secrets.practice),
+    secrets.clinical === null ? null : deriveAttachmentEpochKey(spaceId, epoch, secrets.clinical),
   ])
-  return { epoch, practice, clinical }
+  return { epoch, practice, clinical, digest, attachment }
 }

@@ -13,7 +13,8 @@
  *                            administrator praticien only: the root secret, and each key epoch's tier
  *                            secrets, to seal them to a device paired later (key-epochs-sync.ts)
  *   epochs     key spaceId → { spaceId, keys: HeldEpoch[] }   the key epochs ≥ 1 this device was
- *                            sealed (shared/src/crypto/key-epochs.ts), as non-extractable AES keys
+ *                            sealed (shared/src/crypto/key-epochs.ts), as non-extractable AES keys:
+ *                            entries', digests' and attachments' of each epoch
  *   chains     key spaceId → { spaceId, entries: SignedEntry[] }   the practice's device registry as
  *                            last read and verified here (shared/src/devices/registry-chain.ts): whose
  *                            signatures this device accepts on entries, offline too (practice-signers.ts)
@@ -79,11 +80,24 @@ export interface EpochSecrets {
   readonly clinical: Uint8Array | null
 }
 
-/** One key epoch's AES keys on this device (non-extractable); `clinical` null on a secretary's. */
+/**
+ * One key epoch's AES keys on this device (non-extractable): the entries' of each tier, the
+ * digests' (practice tier) and the attachments' (clinical tier); the clinical two null on a
+ * secretary's. `digest` and `attachment` are absent from a record kept before digests and
+ * attachments moved with the epochs: such an epoch is opened again from its seal
+ * (key-epochs-sync.ts, refreshKeyEpochsOf), since the secrets to derive them are not kept.
+ */
 export interface HeldEpoch {
   readonly epoch: number
   readonly practice: CryptoKey
   readonly clinical: CryptoKey | null
+  readonly digest?: CryptoKey
+  readonly attachment?: CryptoKey | null
+}
+
+/** Whether a held epoch has every key this version uses (HeldEpoch). */
+export function hasUseKeys(held: HeldEpoch): boolean {
+  return held.digest !== undefined && held.attachment !== undefined
 }
 
 interface StoredEpochs {
@@ -310,12 +324,16 @@ export class DeviceRegistry {
     return [...(record?.keys ?? [])].sort((a, b) => a.epoch - b.epoch)
   }
 
-  /** Keeps more key epochs (an epoch already held keeps its first keys). */
+  /**
+   * Keeps more key epochs (an epoch already held keeps its first keys, unless they lack the
+   * digests' and attachments' keys: hasUseKeys).
+   */
   async addHeldEpochs(spaceId: string, added: readonly HeldEpoch[]): Promise<void> {
     const held = await this.heldEpochs(spaceId)
-    const fresh = added.filter((e) => !held.some((h) => h.epoch === e.epoch))
+    const fresh = added.filter((e) => !held.some((h) => h.epoch === e.epoch && hasUseKeys(h)))
     if (fresh.length === 0) return
-    await this.run(EPOCHS, 'readwrite', (store) => store.put({ spaceId, keys: [...held, ...fresh] } satisfies StoredEpochs), { create: false }).catch((error: unknown) => {
+    const kept = held.filter((h) => !fresh.some((e) => e.epoch === h.epoch))
+    await this.run(EPOCHS, 'readwrite', (store) => store.put({ spaceId, keys: [...kept, ...fresh] } satisfies StoredEpochs), { create: false }).catch((error: unknown) => {
       if (!(error instanceof DeviceRegistryMissingError)) throw error
     })
   }

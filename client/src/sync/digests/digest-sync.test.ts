@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { randomBytes } from '../../../../shared/src/crypto/base64url'
 import { DIRECTORY_DIGEST_FORMAT, type DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
-import { deriveDigestKey, encryptDigest } from '../../../../shared/src/digest/digest-cipher'
+import { epochNamedBy } from '../../../../shared/src/crypto/epoch-sealed'
+import { GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
+import { deriveDigestEpochKey, deriveDigestKey, encryptDigest } from '../../../../shared/src/digest/digest-cipher'
 import { encodeDigestJson } from '../../../../shared/src/digest/digest-json'
 import { buildWeekDigest, encodeWeekDigest, weekDigestWeight, weekDigestWindow, type WeekDigest } from '../../../../shared/src/digest/week-digest'
 import { addAppointment, initAgendaDoc } from '../../../../shared/src/model/agenda'
@@ -18,7 +20,7 @@ import { alice, bob, exchange, fork, steppingClock } from '../../../../shared/sr
 import { RelayClient } from '../relay/relay-client'
 import { IN_PROCESS_RELAY_URL, inProcessRelay } from '../test-support/in-process-relay'
 import { DigestHolder } from './digest-source'
-import { DigestSync, directoryDigestKind, weekDigestKind, type DigestKind, type WeekSource } from './digest-sync'
+import { DigestSync, directoryDigestKind, weekDigestKind, type DigestKind, type DigestSyncOptions, type WeekSource } from './digest-sync'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -40,7 +42,7 @@ async function practice() {
     requests.push(`${init?.method ?? 'GET'} ${String(input).split('/digests/')[1] ?? ''}`)
     return relay.fetchImpl(input, init)
   }
-  const device = <T, S>(kind: DigestKind<T, S>, fetchImpl: typeof fetch = counted) => {
+  const device = <T, S>(kind: DigestKind<T, S>, fetchImpl: typeof fetch = counted, epochs: Pick<DigestSyncOptions<T>, 'epochs' | 'fetchEpochs'> = {}) => {
     const alarms: number[] = []
     const holder = new DigestHolder<T>()
     const sync = new DigestSync<T, S>(kind, {
@@ -51,6 +53,7 @@ async function practice() {
       now: () => NOW,
       onError: () => undefined,
       onAlarm: () => alarms.push(1),
+      ...epochs,
     })
     cleanups.push(() => sync.destroy())
     return Object.assign(sync, { alarms, holder })
@@ -245,3 +248,107 @@ describe('DigestSync: what a device does with the relay digest', () => {
     expect(a.alarm()).toEqual({ unreadable: 0, replaced: 0 })
   })
 })
+
+describe('DigestSync: key epochs (issue 19)', () => {
+  /** Epoch 1's digest key, as each device of the practice derives it from the secret sealed to it. */
+  const epochKey = (spaceId: string, secret: Uint8Array) => deriveDigestEpochKey(spaceId, 1, secret)
+  /** A device's ring without epoch 1, and its fetch of the sealed keys: `reaches` false as if offline. */
+  const lacking = (spaceId: string, secret: Uint8Array, reaches = true) => {
+    const ring = new GrowingEpochKeyring()
+    const fetched = { count: 0, reaches }
+    const fetchEpochs = async () => {
+      fetched.count++
+      if (!fetched.reaches) return false
+      ring.add(1, await epochKey(spaceId, secret))
+      return true
+    }
+    return { ring, fetched, options: { epochs: ring, fetchEpochs } }
+  }
+
+  it('publishes under the newest epoch held; a device that lacks it fetches it, then reads the digest and leaves it', async () => {
+    const { device, attacker, relay } = await practice()
+    const secret = randomBytes(32)
+    const doc = directoryWith(['Abadie', 'Bertin'])
+    const a = device(directoryDigestKind, relay.fetchImpl, { epochs: GrowingEpochKeyring.of([{ epoch: 1, key: await epochKey(relay.spaceId, secret) }]) })
+    expect(await a.publish(doc)).toBe('published')
+    const published = (await attacker.getDigest('directory'))!
+    expect(epochNamedBy(published.blob)).toBe(1)
+
+    const b = lacking(relay.spaceId, secret)
+    const onB = device(directoryDigestKind, relay.fetchImpl, b.options)
+    expect(await onB.publish(fork(doc))).toBe('up-to-date')
+    expect(b.fetched.count).toBe(1)
+    expect((await attacker.headDigest('directory'))?.etag).toBe(published.etag)
+    expect(onB.alarm()).toEqual({ unreadable: 0, replaced: 0 })
+
+    const fresh = lacking(relay.spaceId, secret)
+    const onFresh = device(directoryDigestKind, relay.fetchImpl, fresh.options)
+    expect(await onFresh.fetchForStart()).toBe('shown')
+    expect(names(onFresh.holder.current())).toEqual(['Abadie', 'Bertin'])
+  })
+
+  it('leaves a digest of an epoch it could not fetch (offline), neither shown nor replaced, and reads it once the epoch comes', async () => {
+    const { device, attacker, relay } = await practice()
+    const secret = randomBytes(32)
+    const doc = directoryWith(['Abadie', 'Bertin'])
+    const a = device(directoryDigestKind, relay.fetchImpl, { epochs: GrowingEpochKeyring.of([{ epoch: 1, key: await epochKey(relay.spaceId, secret) }]) })
+    expect(await a.publish(doc)).toBe('published')
+    const published = (await attacker.headDigest('directory'))!
+
+    const b = lacking(relay.spaceId, secret, false)
+    const onB = device(directoryDigestKind, relay.fetchImpl, b.options)
+    expect(await onB.fetchForStart()).toBe('none')
+    // It holds more than the digest counts, yet does not overwrite a digest it could not read.
+    const more = fork(doc)
+    addPatient(more, { birthName: 'Castel', firstNames: 'Léa' }, bob, steppingClock())
+    // (Weighed more, a claim below its own is replaced unread: here the digest claims more.)
+    await attacker.putDigest('directory', Number.MAX_SAFE_INTEGER - 1, (await attacker.getDigest('directory'))!.blob, { kind: 'etag', etag: published.etag })
+    const claimed = (await attacker.headDigest('directory'))!
+    expect(await onB.publish(more)).toBe('up-to-date')
+    expect((await attacker.headDigest('directory'))?.etag).toBe(claimed.etag)
+    expect(onB.alarm()).toEqual({ unreadable: 0, replaced: 0 })
+    // The relay's epochs can be read again: the digest is of epoch 1 all right, under a false weight.
+    b.fetched.reaches = true
+    expect(await onB.publish(more)).toBe('published')
+    expect(onB.alarm()).toEqual({ unreadable: 1, replaced: 1 })
+    expect(epochNamedBy((await attacker.getDigest('directory'))!.blob)).toBe(1)
+  })
+
+  it('a digest of an epoch the relay says nothing of (fetched, still not held): unreadable, replaced', async () => {
+    const { device, attacker, relay } = await practice()
+    const doc = directoryWith(['Abadie'])
+    const a = device(directoryDigestKind, relay.fetchImpl)
+    expect(await a.publish(doc)).toBe('published')
+    const stored = (await attacker.getDigest('directory'))!
+    const relabelled = stored.blob.slice()
+    relabelled.set([0x03, 0x00, 0x07], 0)
+    await attacker.putDigest('directory', stored.weight, relabelled, { kind: 'etag', etag: stored.etag })
+    const fetched = { count: 0 }
+    const b = device(directoryDigestKind, relay.fetchImpl, { epochs: new GrowingEpochKeyring(), fetchEpochs: () => Promise.resolve(++fetched.count > 0) })
+    expect(await b.publish(doc)).toBe('published')
+    expect(fetched.count).toBe(2) // once on reading the relabelled digest, once before sealing its own
+    expect(b.alarm()).toEqual({ unreadable: 1, replaced: 1 })
+  })
+
+  it('replaces its digest under the new epoch as soon as its ring grows, without waiting for the period', async () => {
+    const { device, attacker, relay } = await practice()
+    const doc = directoryWith(['Abadie'])
+    const ring = new GrowingEpochKeyring()
+    const a = device(directoryDigestKind, relay.fetchImpl, { epochs: ring })
+    expect(await a.publish(doc)).toBe('published')
+    expect(epochNamedBy((await attacker.getDigest('directory'))!.blob)).toBe(0)
+    // Synced; the period (15 min) has not passed since it looked.
+    a.docsSynced(() => Promise.resolve(doc))
+    ring.add(1, await epochKey(relay.spaceId, randomBytes(32)))
+    await waitUntil(async () => epochNamedBy((await attacker.getDigest('directory'))!.blob) === 1)
+    // One that covers what it holds but is under an older epoch is replaced too, whatever its weight.
+    ring.add(2, await deriveDigestEpochKey(relay.spaceId, 2, randomBytes(32)))
+    await waitUntil(async () => epochNamedBy((await attacker.getDigest('directory'))!.blob) === 2)
+    expect(await a.publish(doc)).toBe('up-to-date')
+  })
+})
+
+/** Retries `condition` on each turn of the event loop until it holds (bounded by the test's timeout). */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5))
+}

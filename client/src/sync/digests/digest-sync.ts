@@ -35,6 +35,21 @@
  *     Building is the costly part (every patient): it happens only once a replacement is decided,
  *     and a page waits until it is idle first.
  *
+ * Key epochs (issue 19, « Revocation »; shared/src/digest/digest-cipher.ts): a device publishes
+ * under the newest key epoch it holds, and reads any epoch it holds (epoch 0: digests from before
+ * the practice's first revocation):
+ *   - a digest of an epoch it does not hold makes it fetch its sealed epoch keys (`fetchEpochs`),
+ *     then open it again. Still not held although the relay's epochs were read: no administrator
+ *     sealed it that epoch (a relabelled header, a forgery), unreadable as above. The epochs could
+ *     not be read (offline, the relay refusing): the digest is left, neither shown nor replaced —
+ *     it is likely newer than anything this device could write in its place;
+ *   - one that opens under an epoch older than the newest this device holds is replaced, however
+ *     much it covers: a device revoked since can read it;
+ *   - when its digest ring grows (it fetched or made a new epoch), it looks again at once, not at
+ *     the next period, so the practice's digests move to the new epoch promptly; and before it
+ *     seals a replacement it fetches its epochs, so it does not publish under an epoch it was
+ *     about to leave.
+ *
  * What the digest lacks (changes after it was built) shows as soon as the docs sync, seconds later
  * on a fresh device; writes always go to the live docs.
  *
@@ -50,7 +65,8 @@ import {
   stateVectorWeight,
   type DirectoryDigest,
 } from '../../../../shared/src/digest/directory-digest'
-import { decryptDigest, encryptDigest, type DigestName } from '../../../../shared/src/digest/digest-cipher'
+import type { GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
+import { MissingDigestEpochError, openDigest, sealDigest, type DigestKeys, type DigestName } from '../../../../shared/src/digest/digest-cipher'
 import { isNewerDigestFormat } from '../../../../shared/src/digest/digest-json'
 import {
   buildWeekDigest,
@@ -120,8 +136,12 @@ export const weekDigestKind: DigestKind<WeekDigest, WeekSource> = {
 export interface DigestSyncOptions<T> {
   readonly relay: RelayClient
   readonly spaceId: string
-  /** The practice's digest key (deriveDigestKey), in memory only. */
+  /** The practice's digest key of epoch 0 (deriveDigestKey), in memory only. */
   readonly key: CryptoKey
+  /** The digest keys of the later epochs this device holds (key-epochs-sync.ts); none: epoch 0 only. */
+  readonly epochs?: GrowingEpochKeyring
+  /** Fetches this device's sealed epoch keys; true when the relay's epochs were read (key-epochs-sync.ts, epochRefresher). */
+  readonly fetchEpochs?: () => Promise<boolean>
   readonly holder: DigestHolder<T>
   /** Whether a fetched digest is worth showing (the week digest: it covers this week); default yes. */
   readonly shows?: (digest: T) => boolean
@@ -152,8 +172,10 @@ export type Publication = 'published' | 'up-to-date' | 'stale'
 
 /** The relay's digest as this device judged it, by the ETag the relay gave it. */
 type Judged<S> =
-  /** Opened here (or published from here): its weight, authenticated, and what it covers. */
-  | { readonly etag: string; readonly verdict: 'opened'; readonly weight: number; readonly covers: DigestCoverage<S> }
+  /** Opened here (or published from here): its weight, authenticated, what it covers, the key epoch it is under. */
+  | { readonly etag: string; readonly verdict: 'opened'; readonly weight: number; readonly covers: DigestCoverage<S>; readonly epoch: number }
+  /** Of a key epoch this device does not hold and could not fetch: left until it can. */
+  | { readonly etag: string; readonly verdict: 'waiting'; readonly epoch: number }
   /** Did not decrypt or decode: replaced once this device can. */
   | { readonly etag: string; readonly verdict: 'unreadable' }
   /** Written by a newer version of Tournée: not this device's to replace. */
@@ -164,6 +186,7 @@ interface Sealed<S> {
   readonly weight: number
   readonly blob: Uint8Array
   readonly covers: DigestCoverage<S>
+  readonly epoch: number
 }
 
 /** One digest's fetch at start and periodic publication (header comment). */
@@ -183,11 +206,15 @@ export class DigestSync<T, S> {
   private readonly unreadable = new Map<string, 'found' | 'replaced'>()
   private timer: ReturnType<typeof setInterval> | null = null
   private publishing: Promise<Publication> | null = null
+  /** A new epoch arrived while a look was under way: look again after it. */
+  private lookAgain = false
+  private readonly unsubscribeEpochs: () => void
   private destroyed = false
 
   constructor(kind: DigestKind<T, S>, options: DigestSyncOptions<T>) {
     this.kind = kind
     this.options = options
+    this.unsubscribeEpochs = options.epochs?.subscribe(() => this.epochAdded()) ?? (() => undefined)
   }
 
   /**
@@ -201,12 +228,12 @@ export class DigestSync<T, S> {
       mark(`${this.kind.name}-digest-fetched`)
       if (stored === null) return 'none'
       if (this.synced !== null || this.destroyed) return 'late'
-      const plain = await this.open(stored)
-      if (plain === null) return 'none'
+      const opened = await this.open(stored)
+      if (opened === null) return 'none'
       await decodeAfter
       if (this.synced !== null || this.destroyed) return 'late'
       mark(`${this.kind.name}-digest-decoding`)
-      const digest = await this.decode(stored, plain)
+      const digest = await this.decode(stored, opened)
       mark(`${this.kind.name}-digest-decoded`)
       if (digest === null) return 'none'
       if (this.synced !== null || this.destroyed) return 'late'
@@ -247,6 +274,10 @@ export class DigestSync<T, S> {
     // One at a time: a second call while one runs gets its outcome.
     this.publishing ??= this.publishNow(source).finally(() => {
       this.publishing = null
+      if (this.lookAgain && !this.destroyed) {
+        this.lookAgain = false
+        void this.check()
+      }
     })
     return this.publishing
   }
@@ -260,8 +291,21 @@ export class DigestSync<T, S> {
 
   destroy(): void {
     this.destroyed = true
+    this.unsubscribeEpochs()
     if (this.timer !== null) clearInterval(this.timer)
     this.timer = null
+  }
+
+  /**
+   * This device now holds a newer epoch: the relay's digest may be under an older one (a revoked
+   * device reads it), or one it was waiting to read. Looked at again now, whatever the period.
+   */
+  private epochAdded(): void {
+    if (this.destroyed) return
+    if (this.judged?.verdict === 'waiting') this.judged = null
+    this.lastLookedAt = Number.NEGATIVE_INFINITY
+    if (this.publishing !== null) this.lookAgain = true
+    else void this.check()
   }
 
   private async check(): Promise<void> {
@@ -287,9 +331,11 @@ export class DigestSync<T, S> {
     for (let attempt = 0; attempt < DIGEST_PUBLISH_ATTEMPTS && !this.destroyed; attempt++) {
       const expected = await this.replacing(source)
       if (expected === null) return 'up-to-date'
+      // Sealed under the newest epoch there is: one made since this device last looked is fetched first.
+      if (sealed === null && this.options.fetchEpochs !== undefined) await this.options.fetchEpochs()
       // Weight and build in one synchronous stretch (seal): the weight is that of the state the
-      // digest reads. Built once, again only if the docs moved meanwhile.
-      if (sealed === null || sealed.weight !== this.kind.weigh(source)) sealed = await this.seal(source)
+      // digest reads. Built once, again only if the docs moved or a newer epoch came meanwhile.
+      if (sealed === null || sealed.weight !== this.kind.weigh(source) || sealed.epoch !== this.newestEpoch()) sealed = await this.seal(source)
       const outcome = await this.options.relay.putDigest(this.kind.name, sealed.weight, sealed.blob, expected)
       // Another device published meanwhile: look at its digest before deciding again.
       if (outcome.status === 'stale') continue
@@ -297,7 +343,7 @@ export class DigestSync<T, S> {
         this.unreadable.set(expected.etag, 'replaced')
         this.options.onAlarm?.()
       }
-      this.judged = { etag: outcome.etag, verdict: 'opened', weight: sealed.weight, covers: sealed.covers }
+      this.judged = { etag: outcome.etag, verdict: 'opened', weight: sealed.weight, covers: sealed.covers, epoch: sealed.epoch }
       return 'published'
     }
     return 'stale'
@@ -310,14 +356,15 @@ export class DigestSync<T, S> {
   private async replacing(source: S): Promise<DigestExpectation | null> {
     const head = await this.options.relay.headDigest(this.kind.name)
     if (head === null) return { kind: 'absent' }
-    if (this.judged?.etag !== head.etag) {
+    // A digest left waiting for its epoch is looked at again each time: the epoch may be fetched now.
+    if (this.judged?.etag !== head.etag || this.judged.verdict === 'waiting') {
       // A claim below this device's weight: true, the digest is behind (one that covers the
       // docs here weighs at least as much); false, it will not open. Replaced unread.
       if (head.weight < this.kind.weigh(source)) return { kind: 'etag', etag: head.etag }
       const stored = await this.options.relay.getDigest(this.kind.name)
       if (stored === null) return { kind: 'absent' }
-      const plain = await this.open(stored)
-      if (plain !== null) await this.decode(stored, plain)
+      const opened = await this.open(stored)
+      if (opened !== null) await this.decode(stored, opened)
     }
     // Judged just above, or before for this very ETag.
     const judged = this.judged as Judged<S>
@@ -326,8 +373,11 @@ export class DigestSync<T, S> {
       case 'unreadable':
         return expected
       case 'newer':
+      case 'waiting':
         return null
       case 'opened':
+        // Under an epoch older than this device's newest: a device revoked since reads it.
+        if (judged.epoch < this.newestEpoch()) return expected
         // Behind: it lacks a change this device holds, and counts fewer. One that counts as many
         // or more is left even if it lacks one of this device's changes: the device may be the
         // one behind (new, or just back online), and a device that holds both will replace it.
@@ -335,10 +385,34 @@ export class DigestSync<T, S> {
     }
   }
 
-  /** The plaintext of a digest of the relay, or null (judged unreadable) when it does not decrypt. */
-  private async open(stored: { etag: string; weight: number; blob: Uint8Array }): Promise<Uint8Array | null> {
+  private keys(): DigestKeys {
+    return { base: this.options.key, epochs: this.options.epochs ?? null }
+  }
+
+  /** The newest key epoch this device holds (0: none after the first). */
+  private newestEpoch(): number {
+    return this.options.epochs?.newest()?.epoch ?? 0
+  }
+
+  /**
+   * The plaintext of a digest of the relay and its epoch, or null: judged unreadable when it does
+   * not decrypt, or waiting when it is of an epoch this device could not fetch (header comment).
+   */
+  private async open(stored: { etag: string; weight: number; blob: Uint8Array }): Promise<{ plain: Uint8Array; epoch: number } | null> {
+    const attempt = () => openDigest(this.keys(), this.options.spaceId, this.kind.name, stored.weight, stored.blob)
     try {
-      return await decryptDigest(this.options.key, this.options.spaceId, this.kind.name, stored.weight, stored.blob)
+      try {
+        return await attempt()
+      } catch (error) {
+        if (!(error instanceof MissingDigestEpochError) || this.options.fetchEpochs === undefined) throw error
+        // Its sealed key may be on the relay already (a rotation this device has not fetched yet).
+        if (!(await this.options.fetchEpochs()) && (this.options.epochs?.key(error.epoch) ?? null) === null) {
+          this.judged = { etag: stored.etag, verdict: 'waiting', epoch: error.epoch }
+          this.report(error)
+          return null
+        }
+        return await attempt()
+      }
     } catch (error) {
       this.judgeUnreadable(stored.etag, error)
       return null
@@ -346,11 +420,11 @@ export class DigestSync<T, S> {
   }
 
   /** The digest in `plain`, judged; null when it does not decode (unreadable, or of a newer format). */
-  private async decode({ etag, weight }: { etag: string; weight: number }, plain: Uint8Array): Promise<T | null> {
+  private async decode({ etag, weight }: { etag: string; weight: number }, { plain, epoch }: { plain: Uint8Array; epoch: number }): Promise<T | null> {
     try {
       const digest = await this.kind.decode(plain)
       // The weight is authenticated: it is in the associated data the blob decrypted under.
-      this.judged = { etag, verdict: 'opened', weight, covers: this.kind.coverage(digest) }
+      this.judged = { etag, verdict: 'opened', weight, covers: this.kind.coverage(digest), epoch }
       return digest
     } catch (error) {
       if (!isNewerDigestFormat(error)) {
@@ -378,8 +452,8 @@ export class DigestSync<T, S> {
     const digest = this.kind.build(source, this.options.now())
     const covers = this.kind.coverage(digest)
     const plain = await this.kind.encode(digest)
-    const blob = await encryptDigest(this.options.key, this.options.spaceId, this.kind.name, weight, plain)
-    return { weight, blob, covers }
+    const { blob, epoch } = await sealDigest(this.keys(), this.options.spaceId, this.kind.name, weight, plain)
+    return { weight, blob, covers, epoch }
   }
 
   private report(error: unknown): void {

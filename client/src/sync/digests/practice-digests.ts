@@ -8,6 +8,7 @@
  *              week and the next); published from the window's month docs, each checked synced
  */
 import type * as Y from 'yjs'
+import type { GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
 import type { DirectoryDigest } from '../../../../shared/src/digest/directory-digest'
 import { weekDigestCovers, weekDigestWindow, type WeekDigest } from '../../../../shared/src/digest/week-digest'
 import { addDays, monthOf, startOfWeek } from '../../../../shared/src/model/dates'
@@ -25,8 +26,12 @@ import {
 } from './digest-sync'
 
 export interface DigestSettings {
-  /** The practice's digest key (deriveDigestKey), in memory only. */
+  /** The practice's digest key of epoch 0 (deriveDigestKey), in memory only. */
   readonly key: CryptoKey
+  /** The digest keys of the later key epochs this device holds (DigestSyncOptions.epochs). */
+  readonly epochs?: GrowingEpochKeyring
+  /** Fetches this device's sealed epoch keys (DigestSyncOptions.fetchEpochs). */
+  readonly fetchEpochs?: () => Promise<boolean>
   readonly publishIntervalMs?: number
   readonly checkEveryMs?: number
   readonly holdMainMaxMs?: number
@@ -71,6 +76,8 @@ export class PracticeDigests {
           relay: context.relay,
           spaceId: context.spaceId,
           key: settings.key,
+          ...(settings.epochs === undefined ? {} : { epochs: settings.epochs }),
+          ...(settings.fetchEpochs === undefined ? {} : { fetchEpochs: settings.fetchEpochs }),
           now: context.now,
           ...(context.onAlarm === undefined ? {} : { onAlarm: context.onAlarm }),
           ...(settings.publishIntervalMs === undefined ? {} : { publishIntervalMs: settings.publishIntervalMs }),

@@ -24,7 +24,7 @@ import { DIRECTORY_DOC_ID, patientDocId } from '../../../../shared/src/model/doc
 import { patientIds } from '../../../../shared/src/model/patients'
 import { MAIN_ROOM, roomOf, startupRooms, type RoomName } from '../../../../shared/src/space/rooms'
 import { MissingTierKeyError, readsRoom } from '../../../../shared/src/space/room-keys'
-import { AttachmentSync } from '../attachments/attachment-sync'
+import { AttachmentSync, type AttachmentSettings } from '../attachments/attachment-sync'
 import { yieldToMain } from '../decode/main-thread'
 import type { PracticeDecoder } from '../decode/worker-decoder'
 import type { Publication, StartFetch } from '../digests/digest-sync'
@@ -73,8 +73,11 @@ export interface PracticeOptions {
   readonly backgroundConcurrency?: number
   /** How long a room stays connected after its last doc was let go (default 2 min). */
   readonly graceMs?: number
-  /** The practice's attachment key and the IndexedDB database of its attachments; none: no attachments. */
-  readonly attachments?: { readonly key: CryptoKey; readonly idbName: string }
+  /**
+   * The practice's attachment keys (epoch 0's, the later clinical epochs' ring, how to fetch an
+   * epoch this device lacks) and the IndexedDB database of its attachments; none: no attachments.
+   */
+  readonly attachments?: AttachmentSettings
   /** The practice's digest key and settings (digests/practice-digests.ts); none: no digest. */
   readonly digest?: DigestSettings
   /**
@@ -608,7 +611,7 @@ export class Practice {
   // --- attachments ---
 
   /** Attachments have their own database: if it cannot open, the practice still opens, and they say why. */
-  private async startAttachments(config: { key: CryptoKey; idbName: string }): Promise<void> {
+  private async startAttachments(config: AttachmentSettings): Promise<void> {
     try {
       this.attachmentSync = await AttachmentSync.open({
         ...config,
