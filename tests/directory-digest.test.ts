@@ -250,7 +250,10 @@ describe('the directory digest', () => {
     await waitFor(() => expect(probe.gets).toBe(1))
     probe.release()
     expect(await reopened.space.whenColdStartDigestFetched()).toBe('late')
-    expect(shown.filter((d) => d !== null)).toEqual([])
+    // This device's own first-screen record (startup/first-screen-keeper.ts: read from its
+    // IndexedDB at once, marked partial) may show for a moment before the directory opens, by
+    // design; under load that moment can come after the subscription. The relay's digest never shows.
+    expect(shown.filter((d) => d !== null && d.partial !== true)).toEqual([])
     expect(reopened.space.directoryDigest.current()).toBeNull()
   })
 
