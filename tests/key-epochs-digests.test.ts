@@ -7,12 +7,8 @@
  * reads the digest rather than overwrite it; a relay relabelling a digest's epoch is caught.
  */
 import 'fake-indexeddb/auto'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { loadPractice } from '../client/src/sync/device/device'
 import { revokePracticeDevice } from '../client/src/sync/device/practice-devices'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
@@ -26,51 +22,18 @@ import {
 import { epochNamedBy } from '../shared/src/crypto/epoch-sealed'
 import { GrowingEpochKeyring } from '../shared/src/crypto/key-epochs'
 import { deriveTierSecrets } from '../shared/src/crypto/space-keys'
-import { DeviceRole } from '../shared/src/devices/registry-chain'
 import { decodeDirectoryDigest } from '../shared/src/digest/directory-digest'
 import { DigestIntegrityError, decryptDigest, deriveDigestKey, MissingDigestEpochError, openDigest, type DigestKeys } from '../shared/src/digest/digest-cipher'
-import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
-import { addPatient, listPatients } from '../shared/src/model/patients'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { joinWith, pairingTicket } from './helpers/pairing-ticket'
-import { actorOf, useRelayFixture } from './helpers/relay-fixture'
-import { testClock } from './helpers/test-clock'
+import { useRelayFixture } from './helpers/relay-fixture'
 import { waitFor } from './helpers/wait-for'
+import { copyOfRelayDatabase as copyOf, MEMBER, patientNames as names, practiceOf as practiceIn, writePatient as write, type Device } from './helpers/epoch-practice'
 
 const fixture = useRelayFixture()
-const MEMBER = { role: DeviceRole.Practitioner, admin: false, until: null }
-
-interface Device {
-  env: DeviceEnvironment
-  p: OpenPractice
-}
-
-async function practiceOf(names: string[], grants: Array<typeof MEMBER | undefined> = []): Promise<Device[]> {
-  const envA = nodeDeviceEnvironment(names[0]!)
-  const a = await fixture.track(createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet des Chênes', practitioner: { displayName: 'Maëlle', profession: 'kine' } }, envA))
-  const ticket = await pairingTicket(a.record.spaceId, envA)
-  const devices: Device[] = [{ env: envA, p: a }]
-  for (let i = 1; i < names.length; i++) {
-    const env = nodeDeviceEnvironment(names[i]!)
-    devices.push({ env, p: await fixture.track(joinWith(ticket, env, grants[i])) })
-  }
-  return devices
-}
-
-const names = async (d: Device) => listPatients(await d.p.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName).sort()
-const write = async (d: Device, birthName: string) => {
-  addPatient(await d.p.space.openDoc(DIRECTORY_DOC_ID), { birthName, firstNames: 'Anne' }, actorOf(d.p), testClock)
-  await d.p.space.whenAcknowledged()
-}
-
-/** The relay's SQLite file copied while it runs (its backup API): what an attacker with the relay's disk holds. */
-async function copyOfRelayDatabase(): Promise<Database.Database> {
-  const live = new Database(join(fixture.relay.dataDir, 'relay.db'), { readonly: true, fileMustExist: true })
-  const copy = join(mkdtempSync(join(tmpdir(), 'tournee-relay-copy-')), 'relay.db')
-  await live.backup(copy)
-  live.close()
-  return new Database(copy, { readonly: true })
-}
+const PRACTICE = { name: 'Cabinet des Chênes', practitioner: 'Maëlle', profession: 'kine' } as const
+const practiceOf = (names: string[], grants: Array<typeof MEMBER | undefined> = []) => practiceIn(fixture, names, grants, PRACTICE)
+const copyOfRelayDatabase = () => copyOf(fixture)
 
 interface RelayCopy {
   digest: { weight: number; data: Uint8Array }

@@ -7,13 +7,10 @@
  * database, with everything it kept.
  */
 import 'fake-indexeddb/auto'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { loadPractice } from '../client/src/sync/device/device'
 import { revokePracticeDevice } from '../client/src/sync/device/practice-devices'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { deriveSpaceKeys, type PracticeKeys, type SpaceKeys } from '../shared/src/crypto/space-keys'
@@ -23,50 +20,20 @@ import { publicKeysOf } from '../shared/src/devices/device-identity'
 import { blindDocId, decryptEntry, epochOfEntry, MissingEpochKeyError } from '../shared/src/envelope/entry-cipher'
 import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
 import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
-import { addPatient, listPatients } from '../shared/src/model/patients'
-import { DeviceRole, nextStatement, signStatement, verifyRegistry } from '../shared/src/devices/registry-chain'
+import { nextStatement, signStatement, verifyRegistry } from '../shared/src/devices/registry-chain'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
 import { blindRoomName } from '../shared/src/space/room-keys'
 import { nodeDeviceEnvironment } from './helpers/node-device'
 import { joinWith, pairingTicket } from './helpers/pairing-ticket'
-import { actorOf, useRelayFixture } from './helpers/relay-fixture'
+import { useRelayFixture } from './helpers/relay-fixture'
 import { testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { copyOfRelayDatabase as copyOf, MEMBER, patientNames as names, practiceOf as practiceIn, writePatient as write, type Device } from './helpers/epoch-practice'
 
 const fixture = useRelayFixture()
-const MEMBER = { role: DeviceRole.Practitioner, admin: false, until: null }
-
-interface Device {
-  env: DeviceEnvironment
-  p: OpenPractice
-}
-
-async function practiceOf(count: number, names: string[], grants: Array<typeof MEMBER | undefined> = []): Promise<Device[]> {
-  const envA = nodeDeviceEnvironment(names[0]!)
-  const a = await fixture.track(createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet des Ormes', practitioner: { displayName: 'Solène', profession: 'infirmier' } }, envA))
-  const ticket = await pairingTicket(a.record.spaceId, envA)
-  const devices: Device[] = [{ env: envA, p: a }]
-  for (let i = 1; i < count; i++) {
-    const env = nodeDeviceEnvironment(names[i]!)
-    devices.push({ env, p: await fixture.track(joinWith(ticket, env, grants[i])) })
-  }
-  return devices
-}
-
-const names = async (d: Device) => listPatients(await d.p.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName).sort()
-const write = async (d: Device, birthName: string) => {
-  addPatient(await d.p.space.openDoc(DIRECTORY_DOC_ID), { birthName, firstNames: 'Anne' }, actorOf(d.p), testClock)
-  await d.p.space.whenAcknowledged()
-}
-
-/** The relay's SQLite file copied while it runs (its backup API): what an attacker with the relay's disk holds. */
-async function copyOfRelayDatabase(): Promise<Database.Database> {
-  const live = new Database(join(fixture.relay.dataDir, 'relay.db'), { readonly: true, fileMustExist: true })
-  const copy = join(mkdtempSync(join(tmpdir(), 'tournee-relay-copy-')), 'relay.db')
-  await live.backup(copy)
-  live.close()
-  return new Database(copy, { readonly: true })
-}
+const PRACTICE = { name: 'Cabinet des Ormes', practitioner: 'Solène', profession: 'infirmier' } as const
+const practiceOf = (count: number, names: string[], grants: Array<typeof MEMBER | undefined> = []) => practiceIn(fixture, names.slice(0, count), grants, PRACTICE)
+const copyOfRelayDatabase = () => copyOf(fixture)
 
 /** The main room's directory entries in a relay database copy. */
 async function directoryEntries(db: Database.Database, keys: SpaceKeys): Promise<EnvelopeEntry[]> {

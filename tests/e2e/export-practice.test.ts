@@ -9,9 +9,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Page } from 'playwright-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
-import { openDevice, type Device } from './helpers/browser'
+import { useBrowserDevices } from './helpers/browser-devices'
 import { addAppointment, createPractice, nav } from './helpers/practice-steps'
 import { csvRows, fhirErrors, icsOccurrences, ndjsonLines, text, unzipArchive, type Archive } from '../helpers/export-archive'
 
@@ -31,20 +31,10 @@ async function exportFrom(page: Page): Promise<{ archive: Archive; fileName: str
 
 describe.sequential('Réglages › Exporter le cabinet, in Chromium', () => {
   const shared = useAppRelayAndBrowser()
-  const devices: Device[] = []
-  afterEach(async () => {
-    for (const device of devices.splice(0)) {
-      try {
-        device.assertHealthy()
-      } finally {
-        await device.context.close()
-      }
-    }
-  })
+  const open = useBrowserDevices(shared)
 
   it('downloads a zip of the practice: FHIR, calendar, CSV and manifest; offline too', async () => {
-    const device = await openDevice(shared.browser, shared.relay, 'A')
-    devices.push(device)
+    const device = await open('A')
     const { page } = device
     await createPractice(page, PRACTICE)
     await nav(page, 'Patients').click()

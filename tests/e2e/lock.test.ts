@@ -14,9 +14,10 @@
 // Node's side of the test (the practice's other device) keeps its databases in fake IndexedDB.
 import 'fake-indexeddb/auto'
 import type { CDPSession, Page } from 'playwright-core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
-import { openDevice, type Device } from './helpers/browser'
+import type { Device } from './helpers/browser'
+import { useBrowserDevices } from './helpers/browser-devices'
 import {
   addAppointment,
   addPatient,
@@ -206,21 +207,7 @@ async function practiceWithPatient(device: Device, name: string): Promise<void> 
 
 describe.sequential('the lock in Chromium', () => {
   const shared = useAppRelayAndBrowser()
-  const devices: Device[] = []
-  const open = async (name: string, options: Parameters<typeof openDevice>[3] = {}) => {
-    const device = await openDevice(shared.browser, shared.relay, name, options)
-    devices.push(device)
-    return device
-  }
-  afterEach(async () => {
-    for (const device of devices.splice(0)) {
-      try {
-        device.assertHealthy()
-      } finally {
-        await device.context.close()
-      }
-    }
-  })
+  const open = useBrowserDevices(shared)
 
   it('1. a PIN chosen from the offer; locked on demand, a wrong PIN refused with the count, the right one gives the practice back; locked at launch', async () => {
     const device = await open('A')
