@@ -20,21 +20,14 @@ export class StoppingGate {
   private drainedWaiters: (() => void)[] = []
 
   /** Answers through `handler` while the relay runs; 503 once it stops. */
-  handle(request: Request, handler: Handler): Response | Promise<Response> {
+  async handle(request: Request, handler: Handler): Promise<Response> {
     if (this.stopping) return stoppingResponse()
     this.inFlight++
-    let result: Response | Promise<Response>
     try {
-      result = handler(request)
-    } catch (error) {
+      return await handler(request)
+    } finally {
       this.finished()
-      throw error
     }
-    if (!(result instanceof Promise)) {
-      this.finished()
-      return result
-    }
-    return result.finally(() => this.finished())
   }
 
   /** From now on every request gets 503; resolves once the requests already admitted have answered. */
