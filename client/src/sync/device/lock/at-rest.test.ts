@@ -8,11 +8,11 @@
 import { describe, expect, it } from 'vitest'
 import { randomBytes, randomId } from '../../../../../shared/src/crypto/base64url'
 import { deriveTierSecrets } from '../../../../../shared/src/crypto/space-keys'
-import { DeviceRole } from '../../../../../shared/src/devices/registry-chain'
 import { deriveDeviceKeys, type DeviceKeys } from '../device-keys'
 import { DeviceRegistry, registryOf, type StoredPractice } from '../registry'
 import { canWrapAtRest, holdSessionSecrets, lockAtRest, openAtRest, sealEpochAtRest, unwrapAtRest, wrapAtRest } from './at-rest'
 import { WrongPasskeySecretError } from './prf-wrap'
+import { practiceRecord } from '../../test-support/practice-record'
 import { DeviceLockedError, UnlockedKeys } from './unlocked-keys'
 
 const SPACE = 'space-at-rest'
@@ -22,17 +22,7 @@ function environment() {
 }
 
 function record(keys: DeviceKeys): StoredPractice {
-  return {
-    spaceId: SPACE,
-    relayUrl: 'http://127.0.0.1:1',
-    practiceName: 'Cabinet des Lilas',
-    deviceId: 'dev',
-    memberId: 'm1',
-    credential: 'c',
-    role: DeviceRole.Practitioner,
-    until: null,
-    keys,
-  }
+  return practiceRecord(SPACE, keys)
 }
 
 /** An administrator praticien's device as creating the practice leaves it: keys, root secret, one epoch's secrets. */

@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest'
 import { randomBytes, randomId } from '../../../../../shared/src/crypto/base64url'
-import { DeviceRole } from '../../../../../shared/src/devices/registry-chain'
 import { deriveDeviceKeys } from '../device-keys'
 import { DeviceRegistry } from '../registry'
 import {
@@ -23,6 +22,7 @@ import { LockStore, LockStoreError, lockDatabaseName } from './lock-store'
 import { toBase64Url } from '../../../../../shared/src/crypto/base64url'
 import { deriveTierSecrets } from '../../../../../shared/src/crypto/space-keys'
 import { holdSessionSecrets } from './at-rest'
+import { practiceRecord } from '../../test-support/practice-record'
 import { choosePasskey, lockKeys, unlockWithPasskey } from './device-lock'
 import type { PasskeyPlatform } from './passkey'
 import { DeviceLockedError, UnlockedKeys } from './unlocked-keys'
@@ -52,17 +52,7 @@ function createDatabase(name: string): Promise<void> {
 
 /** A device's registry holding `spaceId`, as pairing leaves it. */
 async function pairedWith(prefix: string, spaceId: string): Promise<void> {
-  await new DeviceRegistry(prefix).put({
-    spaceId,
-    relayUrl: 'http://127.0.0.1:1',
-    practiceName: 'Cabinet des Lilas',
-    deviceId: 'dev',
-    memberId: 'm1',
-    credential: 'c',
-    role: DeviceRole.Practitioner,
-    until: null,
-    keys: await deriveDeviceKeys(spaceId, { practice: randomBytes(32), clinical: randomBytes(32) }),
-  })
+  await new DeviceRegistry(prefix).put(practiceRecord(spaceId, await deriveDeviceKeys(spaceId, { practice: randomBytes(32), clinical: randomBytes(32) })))
 }
 
 describe('the lock record', () => {
