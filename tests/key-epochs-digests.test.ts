@@ -79,7 +79,8 @@ describe('digests and attachments under the key epochs, through a real relay', (
     for (const d of [b, x]) await waitFor(async () => expect(await names(d)).toEqual(['Avant']))
     const before = await a.p.space.attachments!.add(scan('avant'))
     expect(await a.p.space.publishDirectoryDigest()).toBe('published')
-    expect(epochNamedBy((await relayCopy(spaceId)).digest.data)).toBe(0)
+    // Under epoch 0, not 1 (an epoch-0 IV is random: it names some epoch by chance once in 256).
+    expect(epochNamedBy((await relayCopy(spaceId)).digest.data)).not.toBe(1)
     await x.p.space.destroy()
 
     await revokePracticeDevice(spaceId, x.p.record.deviceId, a.env)
@@ -94,7 +95,7 @@ describe('digests and attachments under the key epochs, through a real relay', (
     const copy = await relayCopy(spaceId)
     expect(epochNamedBy(copy.digest.data)).toBe(1)
     expect(epochNamedBy(copy.attachment(after.hash))).toBe(1)
-    expect(epochNamedBy(copy.attachment(before.hash))).toBe(0)
+    expect(epochNamedBy(copy.attachment(before.hash))).not.toBe(1)
 
     // Everything the revoked device kept: its keys, its (empty) epochs, its root secret.
     const xRegistry = new DeviceRegistry(x.env.idbPrefix)
