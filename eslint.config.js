@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench-results/**', 'data/**', '.tournee-data/**'] },
+  { ignores: ['dist/**', 'relay/dist/**', 'node_modules/**', 'bench-results/**', 'data/**', '.tournee-data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,8 @@
 /**
  * A real relay process for cross-part tests: `tsx relay/src/main.ts` on an ephemeral loopback
- * port, with its own data folder. Restartable on the same folder (durability tests).
+ * port, with its own data folder. Restartable on the same folder (durability tests). Or the
+ * production build (`compiled`: `node relay/dist/main.js`, built first by `npm run build:relay`),
+ * or the relay of another checkout (`root`: the bench's « before » at a git ref).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -28,6 +30,10 @@ export interface RelayProcess {
 export interface RelayProcessOptions {
   env?: Record<string, string>
   dataDir?: string
+  /** The checkout whose relay runs (default: this one). */
+  root?: string
+  /** Run the production build, relay/dist/main.js, with plain `node` (default: the source, with tsx). */
+  compiled?: boolean
 }
 
 export async function startRelayProcess(options: RelayProcessOptions = {}): Promise<RelayProcess> {
@@ -37,14 +43,18 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
   let port = 0
 
   const launch = async (fixedPort: number): Promise<void> => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'relay/src/main.ts')], {
-      cwd: repoRoot,
+    const root = options.root ?? repoRoot
+    const args = options.compiled ? ['--enable-source-maps', join(root, 'relay/dist/main.js')] : ['--import', 'tsx', join(root, 'relay/src/main.ts')]
+    const proc = spawn(process.execPath, args, {
+      cwd: root,
       env: {
         ...process.env,
         NODE_ENV: 'test',
         TOURNEE_PORT: String(fixedPort),
         TOURNEE_HOST: '127.0.0.1',
         TOURNEE_DATA_DIR: dataDir,
+        // The production build runs on plain node: no loader inherited from the test runner.
+        ...(options.compiled ? { NODE_OPTIONS: '' } : {}),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
