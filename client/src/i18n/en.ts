@@ -116,6 +116,7 @@ export const en: Dictionary = {
   'sync.unrepaired': { one: '{count} unreadable entry on the relay: waiting for a device that holds it', other: '{count} unreadable entries on the relay: waiting for a device that holds them' },
   'sync.heldBack': { one: '({count} later change held back)', other: '({count} later changes held back)' },
   'sync.resent': { one: "{count} change of this device had been replaced on the relay: sent again", other: "{count} changes of this device had been replaced on the relay: sent again" },
+  'sync.returned': { one: '{count} change the relay had lost: sent back from this device', other: '{count} changes the relay had lost: sent back from this device' },
   'sync.restoredEntries': { one: '{count} entry deleted with no covering snapshot: restored', other: '{count} entries deleted with no covering snapshot: restored' },
   'sync.heldFailing': { one: "{count} document's backup copy cannot be kept on this device (storage full or refused)", other: "{count} documents' backup copies cannot be kept on this device (storage full or refused)" },
   'sync.heldRestored': { one: '{count} document lost on the relay restored from this device', other: '{count} documents lost on the relay restored from this device' },

@@ -136,6 +136,12 @@ export const fr = {
     one: '{count} modification de cet appareil avait été remplacée sur le relais : renvoyée',
     other: '{count} modifications de cet appareil avaient été remplacées sur le relais : renvoyées',
   },
+  // Entries the relay had acknowledged and no longer held (restored from a backup, rolled back),
+  // sent back from this device (room-progress.ts).
+  'sync.returned': {
+    one: '{count} modification perdue par le relais : renvoyée depuis cet appareil',
+    other: '{count} modifications perdues par le relais : renvoyées depuis cet appareil',
+  },
   // Entries the relay (or another tab) deleted with no snapshot this device can read covering
   // them — a wipe, a forged compaction — that this device wrote back (issue 18).
   'sync.restoredEntries': {

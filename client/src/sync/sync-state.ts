@@ -54,6 +54,12 @@ export interface SyncState {
    */
   readonly restoredEntries: number
   /**
+   * Entries the relay had acknowledged (or sent this device) and no longer held when this device
+   * connected — a relay restored from a backup, rolled back — that this device held and sent back
+   * to it, in this session (rooms/room-progress.ts).
+   */
+  readonly returnedEntries: number
+  /**
    * Docs whose content this device held (device-held state, shared/src/envelope/held-docs.ts) and
    * their envelope entries had lost — a wipe, a deletion stored before it was judged — written back.
    */
@@ -100,6 +106,7 @@ export const initialSyncState: SyncState = {
   repairedEntries: 0,
   resentEntries: 0,
   restoredEntries: 0,
+  returnedEntries: 0,
   heldRestoredDocs: 0,
   heldFailingDocs: 0,
   missingEntries: [],
@@ -183,6 +190,7 @@ export function foldSyncState(rooms: readonly RoomState[], practice: PracticeFac
     repairedEntries: sum((room) => room.repairedEntries),
     resentEntries: sum((room) => room.resentEntries),
     restoredEntries: sum((room) => room.restoredEntries),
+    returnedEntries: sum((room) => room.returnedEntries),
     heldRestoredDocs: sum((room) => room.heldRestoredDocs),
     heldFailingDocs: sum((room) => room.heldFailingDocs),
     missingEntries: missingOf(rooms),

@@ -19,6 +19,7 @@ function room(phase: RoomPhase, extra: Partial<RoomState> = {}): RoomState {
     repairedEntries: 0,
     resentEntries: 0,
     restoredEntries: 0,
+    returnedEntries: 0,
     heldRestoredDocs: 0,
     heldFailingDocs: 0,
     missingEntries: [],

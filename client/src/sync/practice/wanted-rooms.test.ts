@@ -22,6 +22,7 @@ function state(extra: Partial<RoomState> = {}): RoomState {
     repairedEntries: 0,
     resentEntries: 0,
     restoredEntries: 0,
+    returnedEntries: 0,
     heldRestoredDocs: 0,
     heldFailingDocs: 0,
     missingEntries: [],

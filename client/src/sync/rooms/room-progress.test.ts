@@ -87,4 +87,26 @@ describe('RoomProgress', () => {
     expect(progress.heldClaimed(ack(new Map([[doc.clientID, 2]])))).toEqual(new Set([doc.clientID]))
     expect(progress.heldClaimed({ type: 'keep-alive' })).toEqual(new Set())
   })
+
+  it('counts what the relay had acknowledged and lacks at a later step 1 (a relay restored from a backup) as sent back', () => {
+    const { doc, progress } = device(5)
+    const step1 = (vector: Map<number, number>): RelayFrame => ({ type: 'sync-step1', stateVector: Y.encodeStateVector(vector) })
+    progress.onRelayFrame(step1(new Map()))
+    // A first connection: the relay lacks everything, but had acknowledged nothing. Not lost.
+    expect(progress.returnedEntries).toBe(0)
+    progress.onRelayFrame(ack(new Map([[doc.clientID, 4]])))
+    // Restored from a backup that held 1 of the 4 acknowledged entries: 3 lost; the 5th was never acknowledged.
+    progress.onRelayFrame(step1(new Map([[doc.clientID, 1]])))
+    expect(progress.returnedEntries).toBe(3)
+    // Another writer's entries received from the relay, lost by it too: this device sends them back.
+    const other = new Y.Doc()
+    other.getArray('entries').push([testEntry('o1'), testEntry('o2')])
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
+    progress.onReceived(Y.encodeStateAsUpdate(other))
+    progress.onRelayFrame(step1(new Map([[doc.clientID, 4]])))
+    expect(progress.returnedEntries).toBe(5)
+    // A relay that holds all it acknowledged: nothing more.
+    progress.onRelayFrame(step1(new Map([[doc.clientID, 5], [other.clientID, 2]])))
+    expect(progress.returnedEntries).toBe(5)
+  })
 })

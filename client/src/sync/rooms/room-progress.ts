@@ -6,6 +6,10 @@
  *   pending   entries of this device the relay has not acknowledged (survives a reload: saved)
  *   incoming  while syncing: entries the relay holds that this device lacks
  *   outgoing  while syncing: entries this device holds that the relay lacks
+ *   returned  entries the relay had acknowledged (or sent this device) and lacked at a later
+ *             step 1 — a relay restored from a backup, rolled back — which this device holds and
+ *             therefore sends back in its step 2 (Yjs answers the relay's state vector); summed
+ *             over this session's connections
  *
  * Acknowledged means the relay holds *these* entries, not only their clocks (delivery-check.ts):
  * on a connection that opened with entries the relay had not acknowledged, their writers are held
@@ -29,6 +33,7 @@ export class RoomProgress {
   private relayVector: StateVector | null = null
   /** Writers not acknowledged past these clocks until the delivery check settles them (this connection). */
   private readonly holds = new Map<number, number>()
+  private returned = 0
 
   constructor(
     private readonly doc: Y.Doc,
@@ -42,7 +47,10 @@ export class RoomProgress {
 
   /** Takes what a frame from the relay says; true when the acknowledged vector moved (worth saving). */
   onRelayFrame(frame: RelayFrame): boolean {
-    if (frame.type === 'sync-step1') this.relayVector = decodeStateVector(frame.stateVector)
+    if (frame.type === 'sync-step1') {
+      this.relayVector = decodeStateVector(frame.stateVector)
+      this.returned += this.lostByRelay(this.relayVector)
+    }
     if (frame.type !== 'ack') return false
     mergeAcknowledged(this.acknowledged, this.clamped(decodeStateVector(frame.stateVector)))
     return true
@@ -101,6 +109,22 @@ export class RoomProgress {
   /** A copy of what is acknowledged now (for the delivery check, which must not change it). */
   acknowledgedNow(): StateVector {
     return new Map(this.acknowledged)
+  }
+
+  /** Entries the relay had lost and this device sent back, in this session (see the top). */
+  get returnedEntries(): number {
+    return this.returned
+  }
+
+  /**
+   * What the relay says it holds falls short of what it acknowledged: per writer, the clocks this
+   * device holds and had counted as on the relay, and that the relay's state vector no longer
+   * covers. (A compaction never lowers it: deleted structs keep their clocks.)
+   */
+  private lostByRelay(relay: StateVector): number {
+    let lost = 0
+    for (const [client, clock] of this.local()) lost += Math.max(0, Math.min(clock, this.acknowledged.get(client) ?? 0) - (relay.get(client) ?? 0))
+    return lost
   }
 
   pending(): number {

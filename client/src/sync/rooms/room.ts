@@ -91,6 +91,8 @@ export interface RoomState {
   readonly resentEntries: number
   /** Entries a deletion from the relay or another tab removed uncovered, written back (Envelope). */
   readonly restoredEntries: number
+  /** Entries the relay had acknowledged and lost (restored from a backup), sent back (room-progress.ts). */
+  readonly returnedEntries: number
   /** Open docs whose device-held state brought back what the envelope had lost (held-docs.ts). */
   readonly heldRestoredDocs: number
   /** Open docs whose device-held state the browser's storage refused to write, and has not since. */
@@ -493,6 +495,7 @@ export class Room {
       repairedEntries: repair?.repaired ?? 0,
       resentEntries: this.delivery?.resentEntries ?? 0,
       restoredEntries: envelope?.restored ?? 0,
+      returnedEntries: this.progress?.returnedEntries ?? 0,
       heldRestoredDocs: envelope?.heldRestored ?? 0,
       heldFailingDocs: envelope?.heldFailing ?? 0,
       missingEntries: this.env?.gaps() ?? NO_GAPS,

@@ -23,6 +23,7 @@ export function SyncStatus(props: { space: PracticeHandle }) {
         {text.progress ? <span className="sync__progress">{text.progress}</span> : <span className="sync__last">{text.lastExchange}</span>}
         {text.undecryptable ? <> <span className="sync__undecryptable">{text.undecryptable}</span></> : null}
         {text.resent ? <> <span className="sync__resent">{text.resent}</span></> : null}
+        {text.returned ? <> <span className="sync__resent">{text.returned}</span></> : null}
         {text.restored ? <> <span className="sync__restored">{text.restored}</span></> : null}
         {text.heldRestored ? <> <span className="sync__restored">{text.heldRestored}</span></> : null}
         {text.heldFailing ? <> <span className="sync__restored">{text.heldFailing}</span></> : null}

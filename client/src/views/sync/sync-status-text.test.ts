@@ -62,6 +62,12 @@ describe('sync indicator text', () => {
     expect(describeSyncState(state({ resentEntries: 3 }), fr).resent).toBe('3 modifications de cet appareil avaient été remplacées sur le relais : renvoyées')
   })
 
+  it('says what the relay had lost (restored from a backup) and this device sent back', () => {
+    expect(describeSyncState(state({}), fr).returned).toBeNull()
+    expect(describeSyncState(state({ returnedEntries: 1 }), fr).returned).toBe('1 modification perdue par le relais : renvoyée depuis cet appareil')
+    expect(describeSyncState(state({ returnedEntries: 4 }), fr).returned).toBe('4 modifications perdues par le relais : renvoyées depuis cet appareil')
+  })
+
   it('says when deletions no readable snapshot covered were refused and their entries written back', () => {
     expect(describeSyncState(state({ restoredEntries: 1 }), fr).restored).toBe('1 entrée supprimée sans instantané couvrant : rétablie')
     expect(describeSyncState(state({ restoredEntries: 5 }), fr).restored).toBe('5 entrées supprimées sans instantané couvrant : rétablies')

@@ -30,6 +30,12 @@ export interface SyncStatusText {
    */
   readonly resent: string | null
   /**
+   * '4 modifications perdues par le relais : renvoyées depuis cet appareil' once the relay was
+   * found lacking what it had acknowledged (restored from a backup) and this device sent it back,
+   * for the rest of the session; else null.
+   */
+  readonly returned: string | null
+  /**
    * '2 modifications de l'appareil k3J9xQ… manquent sur le relais' when entries this device read
    * say a device wrote changes that neither the relay nor this device holds; null otherwise.
    */
@@ -57,6 +63,7 @@ export function describeSyncState(state: SyncState, translator: Translator): Syn
         : t('sync.lastExchange', { time: translator.timeOf(state.lastExchangeAt) }),
     undecryptable: undecryptableText(state, translator),
     resent: state.resentEntries > 0 ? plural('sync.resent', state.resentEntries) : null,
+    returned: state.returnedEntries > 0 ? plural('sync.returned', state.returnedEntries) : null,
     restored: state.restoredEntries > 0 ? plural('sync.restoredEntries', state.restoredEntries) : null,
     heldRestored: state.heldRestoredDocs > 0 ? plural('sync.heldRestored', state.heldRestoredDocs) : null,
     heldFailing: state.heldFailingDocs > 0 ? plural('sync.heldFailing', state.heldFailingDocs) : null,
