@@ -24,6 +24,12 @@ describe('bench options', () => {
     expect(readOptions([], { BENCH_JOINER_HEAP_MB: '4096' }, IDS).joinerHeapMb).toBe(4096)
   })
 
+  it('holds 10,000 idle sockets on one relay (2,000 with --quick) unless --idle-connections says otherwise', () => {
+    expect(readOptions([], {}, IDS).idleConnections).toBe(10_000)
+    expect(readOptions(['--quick'], {}, IDS).idleConnections).toBe(2000)
+    expect(readOptions(['--idle-connections=500'], {}, IDS).idleConnections).toBe(500)
+  })
+
   it('joins in Chromium too unless --no-browser (or BENCH_NO_BROWSER) says not to', () => {
     expect(readOptions([], {}, IDS).browser).toBe(true)
     expect(readOptions(['--no-browser'], {}, IDS).browser).toBe(false)

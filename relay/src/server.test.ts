@@ -111,6 +111,24 @@ describe('keep-alive', () => {
   })
 })
 
+describe('what an idle socket costs', () => {
+  it('declines permessage-deflate, which browsers offer: no zlib context per socket (≈240 KiB each)', async () => {
+    const { url } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`, [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential], {
+      perMessageDeflate: true,
+    })
+    cleanups.push(() => socket.terminate())
+    const accepted = await new Promise<string>((resolve, reject) => {
+      socket.once('upgrade', (response) => resolve(String(response.headers['sec-websocket-extensions'] ?? '')))
+      socket.once('error', reject)
+    })
+    await new Promise<void>((resolve) => (socket.readyState === WebSocket.OPEN ? resolve() : socket.once('open', () => resolve())))
+    expect(accepted).toBe('')
+    expect(socket.extensions).toBe('')
+  })
+})
+
 describe('sync on envelope rooms', () => {
   it('two devices converge on an envelope doc', async () => {
     const { url } = await start(config(tempDir()))

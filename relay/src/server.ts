@@ -31,7 +31,7 @@ import { createApp } from './app/create-app'
 import { StoppingGate } from './app/stopping-gate'
 import { DeviceActivity } from './auth/device-activity'
 import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
-import { admitSyncSocket } from './rooms/admission'
+import { admitSyncSocket, type Admission } from './rooms/admission'
 import type { RelayConfig } from './config'
 import { createLogger, errorFields, type Logger } from './log'
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics'
@@ -112,6 +112,12 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.limits.maxFrameBytes,
+    // No compression, whatever the device offers (browsers and the `ws` client offer
+    // permessage-deflate): a socket that negotiates it keeps a zlib deflate and inflate context
+    // once it has sent and received, measured at ≈240 KiB per idle socket against ≈12 KiB
+    // without (docs/performance.md, « (16) Memory per idle connection »); and envelopes are
+    // ciphertext, which does not compress.
+    perMessageDeflate: false,
     // The device offers `tournee.1` and its credential; answer with the version only, never echo
     // the credential. decideUpgrade already refused anyone not offering `tournee.1`.
     handleProtocols: () => SUBPROTOCOL,
@@ -187,32 +193,37 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       })
       return
     }
-    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      metrics.upgradesAccepted.inc()
-      const connection = new SyncConnection(ws, admission.spaceId, admission.roomId, {
-        registry,
-        limits: config.limits,
-        logger,
-        metrics,
-        now: options.now,
-      })
-      connections.set(connection, admission.deviceId)
-      const { deviceId } = admission
-      if (deviceId !== null) activity.seen(admission.spaceId, deviceId)
-      // A locum's socket open across its end date closes then (4411), at the keep-alive tick after
-      // it by the relay's clock: its credential is refused from then on (auth/space-access.ts).
-      const { until } = admission
-      const now = options.now ?? Date.now
-      const forget = keepAlive.add({
-        keepAlive: (intervalMs) => (until !== null && now() >= until ? connection.close('AccessEnded') : connection.keepAlive(intervalMs)),
-      })
-      ws.on('close', () => {
-        connections.delete(connection)
-        forget()
-        if (deviceId !== null && !closingRelay) activity.seen(admission.spaceId, deviceId, { force: true })
-      })
-      logger.debug('connection_opened', { spaceId: admission.spaceId, roomId: admission.roomId })
+    // What outlives the upgrade is built outside this function: a closure made here would keep
+    // this call's context, the request with it — its headers, the credential among them — for as
+    // long as the socket stays open (≈1 KiB a socket: docs/performance.md, « (16) … »).
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => accept(ws, admission))
+  }
+
+  /** An admitted sync socket: its connection, followed until it closes. */
+  function accept(ws: WebSocket, admission: Extract<Admission, { kind: 'admitted' }>): void {
+    metrics.upgradesAccepted.inc()
+    const { spaceId, roomId, deviceId, until } = admission
+    const connection = new SyncConnection(ws, spaceId, roomId, {
+      registry,
+      limits: config.limits,
+      logger,
+      metrics,
+      now: options.now,
     })
+    connections.set(connection, deviceId)
+    if (deviceId !== null) activity.seen(spaceId, deviceId)
+    // A locum's socket open across its end date closes then (4411), at the keep-alive tick after
+    // it by the relay's clock: its credential is refused from then on (auth/space-access.ts).
+    const now = options.now ?? Date.now
+    const forget = keepAlive.add({
+      keepAlive: (intervalMs) => (until !== null && now() >= until ? connection.close('AccessEnded') : connection.keepAlive(intervalMs)),
+    })
+    ws.on('close', () => {
+      connections.delete(connection)
+      forget()
+      if (deviceId !== null && !closingRelay) activity.seen(spaceId, deviceId, { force: true })
+    })
+    logger.debug('connection_opened', { spaceId, roomId })
   }
 
   const address = server.address() as AddressInfo

@@ -3,12 +3,12 @@
  * serve (TOURNEE_STATIC_DIR) to Chromium (browser-joiner.ts). Built into a folder of its own at
  * each bench run: never a stale dist/client left by an older checkout.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'vite'
+import { checkoutTreeAtRef } from './tree-at-ref'
 
 const configFile = fileURLToPath(new URL('../../vite.config.ts', import.meta.url))
 
@@ -37,17 +37,12 @@ export async function buildAppForBench(): Promise<BuiltApp> {
  * node_modules, built with that ref's own vite.config.ts, the worktree removed once built.
  */
 export async function buildAppAtRef(ref: string): Promise<BuiltApp & { commit: string }> {
-  const repo = fileURLToPath(new URL('../..', import.meta.url))
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim()
-  const commit = git('rev-parse', '--verify', `${ref}^{commit}`)
-  const tree = mkdtempSync(join(tmpdir(), 'tournee-bench-baseline-'))
-  git('worktree', 'add', '--detach', '--force', tree, commit)
+  const tree = checkoutTreeAtRef(ref)
   try {
-    symlinkSync(join(repo, 'node_modules'), join(tree, 'node_modules'), 'dir')
     const dir = mkdtempSync(join(tmpdir(), 'tournee-bench-app-'))
-    await build({ configFile: join(tree, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dir, emptyOutDir: true, sourcemap } })
-    return { dir, commit, dispose: () => rmSync(dir, { recursive: true, force: true }) }
+    await build({ configFile: join(tree.dir, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dir, emptyOutDir: true, sourcemap } })
+    return { dir, commit: tree.commit, dispose: () => rmSync(dir, { recursive: true, force: true }) }
   } finally {
-    git('worktree', 'remove', '--force', tree)
+    tree.remove()
   }
 }

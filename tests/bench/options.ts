@@ -37,7 +37,12 @@ export interface BenchOptions {
   /** Devices and practices of the capacity scenario's load. */
   capacityDevices: number
   capacityPractices: number
-  /** Big practice: the git ref whose app is measured beside this checkout's (its default in the scenario). */
+  /** Idle sync sockets held open on one relay in the idle-connections scenario. */
+  idleConnections: number
+  /**
+   * The git ref whose code is measured beside this checkout's: the app (big practice) or the relay
+   * (idle connections); each scenario has its own default.
+   */
   baselineRef?: string
 }
 
@@ -47,9 +52,9 @@ export class BenchOptionError extends Error {
 
 const USAGE =
   'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, ' +
-  '--fresh-sizes=1,3,10, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N, --baseline-ref=<commit>'
+  '--fresh-sizes=1,3,10, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N, --idle-connections=N, --baseline-ref=<commit>'
 
-const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices', 'baseline-ref'])
+const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices', 'idle-connections', 'baseline-ref'])
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
   const flags = new Map<string, string>()
@@ -98,6 +103,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     latencyDevices: ints('latency-devices', quick ? [2, 10] : full ? [2, 50, 200] : [2, 50]),
     capacityDevices: int('capacity-devices', quick ? 20 : full ? 500 : 100),
     capacityPractices: int('capacity-practices', quick ? 2 : full ? 50 : 10),
+    idleConnections: int('idle-connections', quick ? 2000 : 10_000),
     ...(value('baseline-ref') === undefined ? {} : { baselineRef: value('baseline-ref')! }),
   }
 }

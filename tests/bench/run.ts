@@ -35,6 +35,7 @@ import { storage } from './scenarios/storage'
 import { storageYear } from './scenarios/storage-year'
 import { longOffline } from './scenarios/long-offline'
 import { relayCapacity } from './scenarios/relay-capacity'
+import { idleConnections } from './scenarios/idle-connections'
 import { weekRender } from './scenarios/week-render'
 import { bigPractice } from './scenarios/big-practice'
 import { pairing } from './scenarios/pairing'
@@ -52,6 +53,8 @@ const SCENARIOS: Scenario[] = [
   longOffline,
   storageYear,
   relayCapacity,
+  // Relays of their own (this checkout's and --baseline-ref's): needs no practice.
+  idleConnections,
   pairing,
   // In process, no relay: signing and checking entries against the same work unsigned.
   signatures,

@@ -5,7 +5,9 @@
  *   1. memory per loaded space: `--capacity-practices` practices created (one device each, a
  *      directory of 50 patients): relay RSS growth / practices;
  *   2. memory per idle connection: devices joined until `--capacity-devices` are connected, spread
- *      evenly over the practices: RSS growth / new connections;
+ *      evenly over the practices: RSS growth / new devices, and / new sockets (a device holds one
+ *      per open room: `main`, this month's, the neighbour months it prefetched…), since a device is
+ *      several sockets (the idle-connections scenario measures sockets alone, 10,000 of them);
  *   3. updates per second under load: every device makes `UPDATES_PER_DEVICE` edits, each pushed at
  *      once, as fast as it can; from the first edit until every device has every edit of its
  *      practice; relay CPU time per update made durable.
@@ -124,6 +126,7 @@ export const relayCapacity: Scenario = {
       const idle = sampleProcess(relay.pid)
       for (let i = 0; i < practicesWanted; i++) practices.push(await createSmallPractice(relay, i, options.seed, envs))
       const spaces = sampleProcess(relay.pid)
+      const socketsBefore = await metric(relay, 'tournee_open_connections')
       log(`  (f) ${practicesWanted} spaces loaded: relay RSS ${round(idle.rssBytes / 2 ** 20, 1)} → ${round(spaces.rssBytes / 2 ** 20, 1)} MiB`)
       let connected = practices.length
       for (let round_ = 1; connected < options.capacityDevices; round_++) {
@@ -139,6 +142,7 @@ export const relayCapacity: Scenario = {
       }
       const connections = sampleProcess(relay.pid)
       const joined = connected - practices.length
+      const newSockets = (await metric(relay, 'tournee_open_connections')) - socketsBefore
       log(`  (f) ${connected} devices connected: relay RSS ${round(connections.rssBytes / 2 ** 20, 1)} MiB`)
       const persistedBefore = await metric(relay, 'tournee_updates_persisted_total')
       const cpuBefore = sampleProcess(relay.pid)
@@ -161,6 +165,7 @@ export const relayCapacity: Scenario = {
         idle,
         spaces,
         connections,
+        newSockets,
         updates,
         persisted,
         loadMs: ms,
@@ -175,7 +180,9 @@ export const relayCapacity: Scenario = {
       return [
         row('relay RSS, idle (no space, no connection)', 'bytes', idle.rssBytes),
         row(`memory per loaded space (directory of ${PATIENTS} patients, 1 device)`, 'bytes', (spaces.rssBytes - idle.rssBytes) / practices.length, `RSS growth / ${practices.length}`),
-        row('memory per idle connection', 'bytes', joined > 0 ? (connections.rssBytes - spaces.rssBytes) / joined : Number.NaN, `RSS growth / ${joined}`),
+        row('memory per idle connection', 'bytes', joined > 0 ? (connections.rssBytes - spaces.rssBytes) / joined : Number.NaN, `RSS growth / ${joined} devices`),
+        row('sync sockets per idle device', 'count', joined > 0 ? newSockets / joined : Number.NaN, `${newSockets} sockets / ${joined} devices`),
+        row('memory per idle sync socket', 'bytes', newSockets > 0 ? (connections.rssBytes - spaces.rssBytes) / newSockets : Number.NaN, `RSS growth / ${newSockets}`),
         row(`memory of one loaded space of ${round(real.envelopeBytes / 2 ** 20, 1)} MiB (shared practice)`, 'bytes', real.after.rssBytes - real.before.rssBytes, 'RSS growth, 1 device'),
         row(`updates per second, every device editing (${updates} edits, ${persisted} persisted)`, 'count', (persisted / ms) * 1000, 'persisted / wall time until delivered'),
         row('relay CPU per update', 'ms', relayCpuMs / Math.max(1, persisted), '(user + system) / persisted'),
