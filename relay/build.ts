@@ -53,5 +53,5 @@ export function packageOf(specifier: string): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const built = await buildRelay()
-  console.log(`Relay built: ${built.entry} (run it with \`npm run start:relay\`)`)
+  process.stdout.write(`Relay built: ${built.entry} (run it with \`npm run start:relay\`)\n`)
 }
