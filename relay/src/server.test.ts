@@ -3,7 +3,8 @@
  * SQLite in a temp folder. Every wait is for a condition, with a deadline.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { Agent, request as httpRequest } from 'node:http'
+import { Agent, IncomingMessage, request as httpRequest } from 'node:http'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as encoding from 'lib0/encoding'
@@ -111,6 +112,30 @@ describe('keep-alive', () => {
   })
 })
 
+/**
+ * Server-side upgrade requests still reachable in this process, counted by the inspector
+ * (Runtime.queryObjects collects garbage first): GET requests with a WebSocket subprotocol header.
+ */
+async function liveUpgradeRequests(): Promise<number> {
+  const session = new Session()
+  session.connect()
+  const holder = globalThis as { __upgradeRequestPrototype?: object }
+  holder.__upgradeRequestPrototype = IncomingMessage.prototype
+  try {
+    const { result } = await session.post('Runtime.evaluate', { expression: 'globalThis.__upgradeRequestPrototype' })
+    const { objects } = await session.post('Runtime.queryObjects', { prototypeObjectId: result.objectId! })
+    const { result: count } = await session.post('Runtime.callFunctionOn', {
+      objectId: objects.objectId!,
+      functionDeclaration: "function () { return this.filter((m) => m.method === 'GET' && m.headers['sec-websocket-protocol'] !== undefined).length }",
+      returnByValue: true,
+    })
+    return count.value as number
+  } finally {
+    delete holder.__upgradeRequestPrototype
+    session.disconnect()
+  }
+}
+
 describe('what an idle socket costs', () => {
   it('declines permessage-deflate, which browsers offer: no zlib context per socket (≈240 KiB each)', async () => {
     const { url } = await start(config(tempDir()))
@@ -126,6 +151,15 @@ describe('what an idle socket costs', () => {
     await new Promise<void>((resolve) => (socket.readyState === WebSocket.OPEN ? resolve() : socket.once('open', () => resolve())))
     expect(accepted).toBe('')
     expect(socket.extensions).toBe('')
+  })
+
+  it('keeps no upgrade request (its headers hold the credential) once its socket is open', async () => {
+    const { url } = await start(config(tempDir()))
+    const space = await createSpace(url)
+    for (let i = 0; i < 20; i++) await connect(url, space)
+    // The relay's side of each upgrade is a GET request carrying the subprotocols; each open
+    // socket kept its own alive before accept() moved out of the upgrade handler (≈1 KiB each).
+    expect(await liveUpgradeRequests()).toBeLessThan(5)
   })
 })
 
