@@ -108,7 +108,8 @@ export function readCsvTable(bytes: Uint8Array): CsvTable {
   const delimiter = detectDelimiter(text)
   let records: ParsedRecord[]
   try {
-    records = parse(text, { delimiter, info: true, skip_empty_lines: true, relax_quotes: true }) as ParsedRecord[]
+    // csv-parse's types ignore `info: true`, which wraps each record as { record, info }.
+    records = parse(text, { delimiter, info: true, skip_empty_lines: true, relax_quotes: true }) as unknown as ParsedRecord[]
   } catch (error) {
     if (!(error instanceof CsvError)) throw error
     // The header is the file's first record: parsed again alone, it names the field that failed.
