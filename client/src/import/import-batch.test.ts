@@ -57,6 +57,22 @@ describe('importPatients', () => {
     expect(getImportBatch(doc, outcome.batchId)?.patients).toHaveLength(2)
     expect(getImportBatch(doc, outcome.batchId)?.finishedAt).toBeUndefined()
   })
+
+  it('stops when another device undid the import meanwhile, and that undo can be finished', async () => {
+    const doc = new Y.Doc()
+    let undoneElsewhere = false
+    const { outcome } = await imported(doc, 6, {
+      onPause: () => {
+        if (undoneElsewhere) return
+        undoneElsewhere = true
+        const other = fork(doc)
+        undoImport(other, listImportBatches(other)[0]?.id as string, bob, steppingClock())
+        exchange(doc, other)
+      },
+    })
+    expect(outcome).toMatchObject({ created: 2, stopped: true })
+    expect(names(doc)).toEqual([])
+  })
 })
 
 describe('undoImport', () => {
