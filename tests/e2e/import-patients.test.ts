@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { nirKey } from '../../shared/src/model/nir'
 import { useAppRelayAndBrowser } from './helpers/app-relay-and-browser'
 import { useBrowserDevices } from './helpers/browser-devices'
-import { createPractice, eventually, nav, patientLinks } from './helpers/practice-steps'
+import { addPatient, createPractice, eventually, nav, patientLinks } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet du Port', practitioner: 'Yannick Le Goff' }
 const NIR_BODY = '2580375056123'
@@ -49,12 +49,7 @@ describe.sequential('Réglages › Importer des patients, in Chromium', () => {
     const { page } = await open('A')
     await createPractice(page, PRACTICE)
     await nav(page, 'Patients').click()
-    const form = page.getByRole('form', { name: 'Nouveau patient' })
-    await form.getByLabel('Nom de naissance').fill('Durand')
-    await form.getByLabel('Prénom(s)').fill('Paul')
-    await form.getByLabel('Date de naissance').fill('14/07/1950')
-    await form.getByRole('button', { name: 'Enregistrer le patient' }).click()
-    await form.getByText('Patient enregistré.').waitFor()
+    await addPatient(page, { birthName: 'Durand', firstNames: 'Paul', birthDate: '14/07/1950' })
 
     let section = await importSection(page)
     const input = section.getByLabel('Fichier de patients (CSV)')

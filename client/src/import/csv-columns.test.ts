@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { autoMapColumns, headerKey, missingTargets, repeatedTargets } from './csv-columns'
+import { foldText } from '../../../shared/src/model'
+import { autoMapColumns, missingTargets, repeatedTargets } from './csv-columns'
 
 describe('autoMapColumns', () => {
   it.each([
@@ -39,9 +40,9 @@ describe('autoMapColumns', () => {
   })
 
   it('folds accents, case, punctuation and spacing', () => {
-    expect(headerKey('  N°  S.S. ')).toBe('n s s')
-    expect(headerKey('Né(e) le')).toBe('ne e le')
-    expect(headerKey('ŒUVRE')).toBe('oeuvre')
+    expect(foldText('  N°  S.S. ')).toBe('n s s')
+    expect(foldText('Né(e) le')).toBe('ne e le')
+    expect(foldText('ŒUVRE')).toBe('oeuvre')
   })
 })
 

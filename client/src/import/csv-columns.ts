@@ -1,34 +1,26 @@
 /**
  * Which patient field each column of an imported file feeds. Headers are read the way people write
  * them — « Nom », « NOM », « Prénom », « Né(e) le », « N° SS », « Tél. portable » — so they are
- * compared once folded: accents, case, punctuation and spacing ignored (« N° S.S. » is 'n s s',
- * which is why both 'n ss' and 'n s s' are listed). A header nobody listed maps to nothing; the
- * person picks its field on the mapping screen.
+ * compared once folded (`foldText`, as patient search folds): accents, case, punctuation and
+ * spacing ignored (« N° S.S. » is 'n s s', which is why both 'n ss' and 'n s s' are listed). A
+ * header nobody listed maps to nothing; the person picks its field on the mapping screen.
  *
  * Every target is a field of the patient form (patient-form.ts), so a row goes through the very
  * check the form makes. Phone columns may be several (« Tél. portable », « Tél. domicile »): their
  * numbers are kept together, as the form's one phone field does.
  */
+import { foldText } from '../../../shared/src/model'
+import { PATIENT_FIELDS } from '../views/patients/patient-form'
 import type { PatientField } from '../views/patients/patient-form'
 
-/** The form fields an import may feed (access notes and tags are the practice's own, not another program's). */
-export const IMPORT_TARGETS = [
-  'birthName',
-  'usualName',
-  'firstNames',
-  'sex',
-  'birthDate',
-  'nir',
-  'phone',
-  'email',
-  'address.line1',
-  'address.line2',
-  'address.postalCode',
-  'address.city',
-  'referringDoctor.name',
-  'insurance',
-] as const satisfies readonly PatientField[]
-export type ImportTarget = (typeof IMPORT_TARGETS)[number]
+/** The form fields an import does not feed: access notes and tags are the practice's own, not another program's. */
+type NotImported = 'address.accessNotes' | 'referringDoctor.rpps' | 'tags'
+export type ImportTarget = Exclude<PatientField, NotImported>
+
+const NOT_IMPORTED: ReadonlySet<PatientField> = new Set<NotImported>(['address.accessNotes', 'referringDoctor.rpps', 'tags'])
+
+/** The fields an import may feed, in the patient form's order. */
+export const IMPORT_TARGETS: readonly ImportTarget[] = PATIENT_FIELDS.filter((f): f is ImportTarget => !NOT_IMPORTED.has(f))
 
 /** One entry per column of the file: the field it feeds, or null (not imported). */
 export type ColumnMapping = readonly (ImportTarget | null)[]
@@ -53,18 +45,6 @@ const HEADERS: { readonly [T in ImportTarget]: readonly string[] } = {
   insurance: ['mutuelle', 'complementaire sante', 'organisme', 'organisme complementaire', 'caisse', 'assurance'],
 }
 
-/** A header as the table above writes it: no accents, lower case, words split on anything else. */
-export function headerKey(header: string): string {
-  return header
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim()
-}
-
 const BY_KEY: ReadonlyMap<string, ImportTarget> = new Map(
   IMPORT_TARGETS.flatMap((target) => HEADERS[target].map((header) => [header, target] as const)),
 )
@@ -76,7 +56,7 @@ const BY_KEY: ReadonlyMap<string, ImportTarget> = new Map(
 export function autoMapColumns(headers: readonly string[]): ColumnMapping {
   const taken = new Set<ImportTarget>()
   return headers.map((header) => {
-    const target = BY_KEY.get(headerKey(header)) ?? null
+    const target = BY_KEY.get(foldText(header)) ?? null
     if (target === null || (taken.has(target) && !REPEATABLE.has(target))) return null
     taken.add(target)
     return target

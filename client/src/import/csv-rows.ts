@@ -11,13 +11,13 @@
  *   phones   the model normalises « 06 12 34 56 78 », « 06.12.34.56.78 », « +33 6 12 34 56 78 »;
  *            several numbers in one cell may be split by « / », « , » or « ; »
  */
+import { foldText } from '../../../shared/src/model'
 import type { NirMismatch, PatientFields, Sex } from '../../../shared/src/model'
 import type { FieldIssue } from '../views/form/field-errors'
 import { parseDateText } from '../views/form/french-date-input'
 import { checkPatientForm } from '../views/patients/patient-form'
 import type { CsvRow } from './csv-table'
 import type { ColumnMapping, ImportTarget } from './csv-columns'
-import { headerKey } from './csv-columns'
 
 export type RowIssue = { readonly field: ImportTarget; readonly issue: FieldIssue }
 
@@ -34,7 +34,7 @@ const SEX_WORDS: Readonly<Record<string, Sex>> = {
 /** A sex cell: the sex, undefined when blank, null when it says something else. */
 export function readSex(cell: string): Sex | undefined | null {
   if (cell.trim() === '') return undefined
-  return SEX_WORDS[headerKey(cell)] ?? null
+  return SEX_WORDS[foldText(cell)] ?? null
 }
 
 /** A spreadsheet writes a date cell as a date-time: its midnight is dropped before reading. */
