@@ -14,7 +14,7 @@ import type { NirMismatch, Patient, PatientFields, PatientIdentity } from '../..
 import { checkRow } from './csv-rows'
 import type { RowIssue } from './csv-rows'
 import type { CsvTable } from './csv-table'
-import type { ColumnMapping } from './csv-columns'
+import type { ColumnMapping, ImportTarget } from './csv-columns'
 import { missingTargets, repeatedTargets } from './csv-columns'
 
 /** `name` is the row's name and first names as the file writes them, to show the person. */
@@ -32,9 +32,10 @@ export class MappingError extends Error {
   override name = 'MappingError'
 }
 
-function rowName(table: CsvTable, mapping: ColumnMapping, cells: readonly string[]): string {
-  const cell = (target: string) => cells[mapping.indexOf(target as never)] ?? ''
-  return [cell('usualName') || cell('birthName'), cell('firstNames')].filter(Boolean).join(' ') || `(${table.headers.length} colonnes)`
+/** 'Dupont Jeanne' as the file writes it; '' when the row names nobody (the screen says so). */
+function rowName(mapping: ColumnMapping, cells: readonly string[]): string {
+  const cell = (target: ImportTarget) => cells[mapping.indexOf(target)] ?? ''
+  return [cell('usualName') || cell('birthName'), cell('firstNames')].filter(Boolean).join(' ')
 }
 
 /** Identities grouped by birth date: the rule needs equal birth dates, so only a group is compared. */
@@ -66,7 +67,7 @@ export function planImport(table: CsvTable, mapping: ColumnMapping, existing: re
   const earlier = new IdentityIndex<PatientFields & { line: number }>()
   const counts: Record<PlannedKind, number> = { create: 0, invalid: 0, existing: 0, repeated: 0 }
   const rows = table.rows.map((row): PlannedRow => {
-    const name = rowName(table, mapping, row.cells)
+    const name = rowName(mapping, row.cells)
     const checked = checkRow(row, mapping, today)
     let planned: PlannedRow
     if (!checked.ok) planned = { kind: 'invalid', line: row.line, name, issues: checked.issues }

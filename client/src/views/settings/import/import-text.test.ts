@@ -27,6 +27,14 @@ describe('import texts, in French', () => {
     ])
   })
 
+  it('say « sans nom » for a row that names nobody', () => {
+    const table = readCsvTable(new TextEncoder().encode('Nom;Prénom;Ville\n;;Brest\n'))
+    const [row] = planImport(table, autoMapColumns(table.headers), [], '2026-11-18').rows
+    expect(plannedRowText(row!, fr)).toBe(
+      'Ligne 2 — (sans nom) : invalide — Nom de naissance : Champ obligatoire. Prénom(s) : Champ obligatoire. Adresse (numéro et rue) : Champ obligatoire. Code postal : Champ obligatoire.',
+    )
+  })
+
   it('say why an undo keeps a patient', () => {
     expect(keptText({ name: 'Martin Léa', reason: 'appointments' }, fr)).toBe('Martin Léa (a des rendez-vous)')
   })
