@@ -11,6 +11,11 @@ export const DIRECTORY_MAPS = {
   absences: 'absences',
   /** The practice's devices as people know them: device id → name, who holds it (device-labels.ts). */
   devices: 'devices',
+  /**
+   * Imports and what each created, so that any device can undo one: id → source, file name,
+   * created patient ids (client/src/import/import-batch.ts, docs/data-model.md).
+   */
+  imports: 'imports',
 } as const
 
 export const AGENDA_MAPS = {

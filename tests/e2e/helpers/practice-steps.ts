@@ -99,10 +99,11 @@ export async function pairDevice(adminPage: Page, joiningPage: Page, practitione
   await chooseMember(joiningPage, practitioner)
 }
 
-export async function addPatient(page: Page, patient: { birthName: string; firstNames: string }): Promise<void> {
+export async function addPatient(page: Page, patient: { birthName: string; firstNames: string; birthDate?: string }): Promise<void> {
   const form = page.getByRole('form', { name: 'Nouveau patient' })
   await form.getByLabel('Nom de naissance').fill(patient.birthName)
   await form.getByLabel('Prénom(s)').fill(patient.firstNames)
+  if (patient.birthDate !== undefined) await form.getByLabel('Date de naissance').fill(patient.birthDate)
   await form.getByRole('button', { name: 'Enregistrer le patient' }).click()
   await form.getByText('Patient enregistré.').waitFor()
 }

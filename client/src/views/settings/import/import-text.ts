@@ -1,0 +1,76 @@
+/**
+ * What the import screen says, as pure functions of what the import modules return: a refused
+ * file (naming its line and field), each row of the dry run, each patient an undo keeps.
+ */
+import { patientDisplayName } from '../../../../../shared/src/model'
+import type { CsvFileError, CsvFileProblem, CsvTable } from '../../../import/csv-table'
+import type { PlannedRow } from '../../../import/csv-dry-run'
+import type { KeptReason } from '../../../import/import-batch'
+import type { ImportTarget } from '../../../import/csv-columns'
+import type { PlainKey, Translator } from '../../../i18n'
+import { issueText } from '../../form/issue-text'
+import { nirMismatchWhat } from '../../patients/nir-warning'
+import { PATIENT_FIELD_LABELS } from '../../patients/PatientFormFields'
+
+type T = Pick<Translator, 't'>
+
+export function targetLabel(target: ImportTarget, { t }: T): string {
+  return t(PATIENT_FIELD_LABELS[target])
+}
+
+/** « Fichier incomplet, ligne 7 : le champ « Ville » manque. Rien n'a été importé. » */
+export function csvFileErrorText(error: CsvFileError, { t }: T): string {
+  const field = error.field ? `« ${error.field} »` : error.column !== null ? t('settings.import.column', { column: error.column }) : '—'
+  switch (error.problem) {
+    case 'empty':
+      return t('settings.import.error.empty')
+    case 'too_large':
+      return t('settings.import.error.too_large')
+    default:
+      return t(AT_LINE[error.problem], { line: error.line, field })
+  }
+}
+
+const AT_LINE = {
+  quote_not_closed: 'settings.import.error.quote_not_closed',
+  row_too_short: 'settings.import.error.row_too_short',
+  row_too_long: 'settings.import.error.row_too_long',
+  malformed: 'settings.import.error.malformed',
+} as const satisfies { readonly [P in Exclude<CsvFileProblem, 'empty' | 'too_large'>]: string }
+
+export function tableSummaryText(table: CsvTable, { t }: T): string {
+  const delimiter: PlainKey = table.delimiter === '\t' ? 'settings.import.delimiter.tab' : `settings.import.delimiter.${table.delimiter}`
+  const encoding: PlainKey = `settings.import.encoding.${table.encoding}`
+  return t('settings.import.read', { rows: table.rows.length, encoding: t(encoding), delimiter: t(delimiter) })
+}
+
+/** One line of the dry run: what will happen to this row, and why. */
+export function plannedRowText(row: PlannedRow, translator: T): string {
+  const { t } = translator
+  const name = row.name || t('settings.import.row.unnamed')
+  const at = { line: row.line, name }
+  switch (row.kind) {
+    case 'create':
+      return row.warnings.length === 0
+        ? t('settings.import.row.create', at)
+        : t('settings.import.row.warning', { ...at, warning: t('settings.import.row.nirMismatch', { what: nirMismatchWhat(row.warnings, translator) }) })
+    case 'invalid': {
+      const reasons = row.issues.map((i) => t('settings.import.row.reason', { field: targetLabel(i.field, translator), message: issueText(i.issue, translator) }))
+      return t('settings.import.row.invalid', { ...at, reasons: reasons.join(' ') })
+    }
+    case 'existing':
+      return t('settings.import.row.existing', { ...at, patient: patientDisplayName(row.patient) })
+    case 'repeated':
+      return t('settings.import.row.repeated', { ...at, first: row.firstLine })
+  }
+}
+
+const KEPT = {
+  edited: 'settings.import.undo.kept.edited',
+  appointments: 'settings.import.undo.kept.appointments',
+  merged: 'settings.import.undo.kept.merged',
+} as const satisfies { readonly [R in KeptReason]: string }
+
+export function keptText(kept: { readonly name: string; readonly reason: KeptReason }, { t }: T): string {
+  return t(KEPT[kept.reason], { name: kept.name })
+}
