@@ -43,9 +43,19 @@ export function foldText(text: string): string {
 
 function words(text: string | undefined): string[] {
   if (!text) return []
-  const folded = foldText(text)
+  return wordsOfFolded(foldText(text))
+}
+
+function wordsOfFolded(folded: string): string[] {
   return folded === '' ? [] : folded.split(' ')
 }
+
+/**
+ * A patient's names folded as the duplicate rule compares them (patient-duplicates.ts): the index
+ * folds them once per change of the record, so that finding the duplicate pairs of 20,000 patients
+ * does not fold them all again.
+ */
+export type FoldedNames = { readonly first: string; readonly birth: string; readonly usual: string | null }
 
 /** National digits of a phone: '+33612345678' → '0612345678'; foreign numbers keep their digits. */
 export function phoneDigits(text: string): string {
@@ -109,25 +119,30 @@ export type SearchEntry = {
   readonly sortKey: string
   /** ' family words \u0001 first words \u0001 tags': one native `includes` rejects a non-match. */
   readonly hay: string
+  readonly names: FoldedNames
 }
 
 export function searchEntry(patient: Patient): SearchEntry {
   const [year = 0, month = 0, day = 0] = (patient.birthDate ?? '').split('-').map(Number)
-  const familyName = patient.usualName ?? patient.birthName
-  const family = [...words(patient.birthName), ...words(patient.usualName)]
-  const first = words(patient.firstNames)
+  // Each name folded once: the words, the sort key and the duplicate rule's names come from it.
+  const birthName = foldText(patient.birthName)
+  const usualName = patient.usualName === undefined ? undefined : foldText(patient.usualName)
+  const firstNames = foldText(patient.firstNames)
+  const family = [...wordsOfFolded(birthName), ...(usualName === undefined ? [] : wordsOfFolded(usualName))]
+  const first = wordsOfFolded(firstNames)
   const other = (patient.tags ?? []).flatMap(words)
   return {
     patient,
     family,
     first,
     other,
+    names: { first: firstNames, birth: birthName, usual: patient.usualName ? (usualName as string) : null },
     hay: ['', ...family, '\u0001', ...first, '\u0001', ...other].join(' '),
     birth: patient.birthDate ? { year, month, day } : null,
     phones: (patient.phones ?? []).map(phoneDigits),
     nir: (patient.nir ?? '').replace(/\s/g, '').toLowerCase(),
     // \u0001 sorts before every letter and space: 'Martin' before 'Martin-Dupont'.
-    sortKey: [foldText(familyName), foldText(patient.firstNames), foldText(patient.birthName), patient.birthDate ?? '', patient.id].join(
+    sortKey: [usualName ?? birthName, firstNames, birthName, patient.birthDate ?? '', patient.id].join(
       '\u0001',
     ),
   }
@@ -408,6 +423,12 @@ export class PatientSearchIndex {
     // dirty meanwhile by a transaction in `compute` would make the value stale: kept only if not.
     if (this.dirty.size === 0) this.derivedCache.set(compute, value)
     return value
+  }
+
+  /** `patient`'s names folded (`FoldedNames`), if it is the record this index holds for its id. */
+  foldedNames(patient: Patient): FoldedNames | undefined {
+    const entry = this.entries.get(patient.id)
+    return entry?.patient === patient ? entry.names : undefined
   }
 
   /** The patient as last read (deleted or archived too), for callers holding only an id. */
