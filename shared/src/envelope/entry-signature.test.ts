@@ -169,6 +169,16 @@ describe('an envelope with a signer and the practice’s signers', () => {
     // 10 entries, 3 a task: 4 groups, the thread given back 3 times in between.
     expect(turns).toBe(3)
     expect(mostInTask).toBe(3)
+
+    // Bounded by bytes too: with room for one entry's ciphertext a task, each is checked alone.
+    turns = 0
+    mostInTask = 0
+    checkedInTask = 0
+    const oneEach = new Envelope(doc, keys, ROOM, { signers, decoder, verifyBytesPerSlice: 1, onError: () => undefined })
+    expect(Object.keys((await oneEach.openDoc('agenda/2026-12')).getMap('appointments').toJSON()).sort()).toEqual(goods)
+    expect(oneEach.stats().unverified).toBe(1)
+    expect(turns).toBe(9)
+    expect(mostInTask).toBe(1)
   })
 
   it('accepts unsigned entries where the practice has no registry (signers not enforced)', async () => {

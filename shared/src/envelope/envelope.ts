@@ -123,6 +123,8 @@ export interface EnvelopeOptions {
    * awaited between groups. Default VERIFY_PER_SLICE.
    */
   verifyPerSlice?: number
+  /** Bytes of ciphertext checked per task on a page (see verifyPerSlice). Default VERIFY_BYTES_PER_SLICE. */
+  verifyBytesPerSlice?: number
   /**
    * Entries of an open doc that failed authentication here (a flipped bit on the relay, another
    * key): the device may ask for them again (entry-repair.ts). Called once per failed decryption.
@@ -166,6 +168,13 @@ export const SNAPSHOT_CHUNK_BYTES = 512 * 1024
  * sixth pass). 256 are ≈ 15 ms.
  */
 export const VERIFY_PER_SLICE = 256
+
+/**
+ * …and at most about this many bytes of ciphertext: a check copies and hashes its entry, and the
+ * main room's snapshot chunks are half a megabyte each — 60 of them were still one task of 127 ms
+ * (copying 67, hashing 58) with the count bound alone. An entry bigger than this is a group alone.
+ */
+export const VERIFY_BYTES_PER_SLICE = 1024 * 1024
 
 /** An entry whose signature does not hold (entry-signature.ts): never applied. Says why, never which doc. */
 export class UnverifiedEntryError extends Error {
@@ -283,6 +292,7 @@ export class Envelope {
   private readonly signer: EntrySigner | null
   private readonly signers: SignerDirectory | null
   private readonly verifyPerSlice: number
+  private readonly verifyBytesPerSlice: number
   /** Each entry's outer id, recorded as it is indexed: what its signature is checked at. */
   private readonly positions = new WeakMap<EnvelopeEntry, EntryPosition>()
   /** Each entry's signature verdict, checked once (with `signers` only). */
@@ -329,6 +339,7 @@ export class Envelope {
     this.signer = options.signer ?? null
     this.signers = options.signers ?? null
     this.verifyPerSlice = Math.max(1, options.verifyPerSlice ?? VERIFY_PER_SLICE)
+    this.verifyBytesPerSlice = Math.max(1, options.verifyBytesPerSlice ?? VERIFY_BYTES_PER_SLICE)
     for (const [entry, at] of entriesWithPositions(this.entries)) this.indexEntry(entry, at)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -1252,17 +1263,25 @@ export class Envelope {
   }
 
   /**
-   * The verdicts of `todo`, in order. On a page (a decoder) `verifyPerSlice` at a time, the
-   * thread given back in between, so that a cold start's thousands of checks are not one task;
-   * elsewhere all at once, as before.
+   * The verdicts of `todo`, in order. On a page (a decoder) in groups of `verifyPerSlice` entries
+   * and `verifyBytesPerSlice` bytes at most (an entry bigger alone), the thread given back in
+   * between, so that a cold start's checks are not one task; elsewhere all at once, as before.
    */
   private async verdictsInSlices(todo: readonly EnvelopeEntry[]): Promise<SignatureVerdict[]> {
     const decoder = this.decoder
-    if (decoder === null || todo.length <= this.verifyPerSlice) return Promise.all(todo.map((entry) => this.verdictOf(entry)))
+    if (decoder === null) return Promise.all(todo.map((entry) => this.verdictOf(entry)))
     const verdicts: SignatureVerdict[] = []
-    for (let i = 0; i < todo.length; i += this.verifyPerSlice) {
-      if (i > 0) await decoder.nextSlice()
-      verdicts.push(...(await Promise.all(todo.slice(i, i + this.verifyPerSlice).map((entry) => this.verdictOf(entry)))))
+    let start = 0
+    while (start < todo.length) {
+      let end = start
+      let bytes = 0
+      while (end < todo.length && end - start < this.verifyPerSlice && (end === start || bytes + todo[end]!.c.length <= this.verifyBytesPerSlice)) {
+        bytes += todo[end]!.c.length
+        end++
+      }
+      if (start > 0) await decoder.nextSlice()
+      verdicts.push(...(await Promise.all(todo.slice(start, end).map((entry) => this.verdictOf(entry)))))
+      start = end
     }
     return verdicts
   }
