@@ -3,7 +3,9 @@
  * the page's main thread is held, on a tablet that joins a practice of 20,000 patients and then
  * holds all of it. One `measureDevice` is one device's life in a fresh browser context:
  *
- *   join     the tap on « Rejoindre le cabinet » → « Qui êtes-vous ? » → a tap on the first name →
+ *   join     the administrator's acceptance of the code the page shows (since the pairing through
+ *            the relay's mailbox, 2026-12-07; was the tap on « Rejoindre le cabinet ») →
+ *            « Qui êtes-vous ? » → a tap on the first name →
  *            this week's grid shows every appointment of the week with its patient's name;
  *   search   at once, the patient screen, one input event with a patient's name (a first keystroke
  *            typed, or pasted, in the window where the device integrates the practice) → their row;
@@ -22,13 +24,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, CDPSession, Page } from 'playwright-core'
+import { claimPairing } from '../../client/src/sync/device/pairing'
 import { TIME_ZONE, VIEWPORT } from '../e2e/helpers/browser'
+import { joinByCode } from '../helpers/pairing-ticket'
+import { benchEnvironment } from './bench-device'
 import { CHOOSER_SHOWN, inPage, pageTimeWhen, typeInSearch, WEEK_SEEN, WEEK_SHOWN } from './browser-joiner'
 
 /** What the pages must show, computed from the seeded plan (big-practice-plan.ts). */
 export interface BigPracticeTarget {
   readonly appUrl: string
-  readonly code: string
+  /** A registered administrator device (`joinByCode`'s form): it accepts the page's pairing code. */
+  readonly adminCode: string
   readonly practitioners: number
   /** This week (today's) appointments, every practitioner. */
   readonly weekAppointments: number
@@ -287,22 +293,22 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
     const session = await context.newCDPSession(page)
     await session.send('Performance.enable')
     await page.goto(`${target.appUrl}/#/agenda/semaine`)
+    // The page shows a pairing code; the bench accepts it as an administrator's device would
+    // (as browser-joiner.ts: a device of the registry in this process seals the page the payload).
     await page.getByRole('button', { name: 'Rejoindre un cabinet' }).click()
-    await page.getByLabel("Code d'appairage").fill(target.code)
-    await page.getByRole('button', { name: 'Rejoindre le cabinet' }).waitFor()
+    await page.getByRole('button', { name: "Afficher un code d'appairage" }).click()
+    const shownCode = page.getByRole('status', { name: "Code d'appairage" })
+    await shownCode.waitFor({ timeout: timeoutMs })
+    const adminEnv = { ...benchEnvironment(`${label}-admin`), connect: false }
+    const admin = await joinByCode(target.adminCode, adminEnv)
+    const claimed = await claimPairing(admin.record.spaceId, (await shownCode.textContent()) ?? '', adminEnv).finally(() => admin.space.destroy())
+    await page.getByRole('status', { name: 'Code de confirmation' }).waitFor({ timeout: timeoutMs })
 
-    // --- join, search, everything held ---
+    // --- join (from the administrator's acceptance: the page hears of it within 250 ms), search, everything held ---
     const stopJoinProfile = await startProfile(session, page)
     const joinHeap = await sampleHeap(session)
-    const started = await inPage<number>(
-      page,
-      `
-      const button = [...document.querySelectorAll('form button[type="submit"]')].find((b) => b.textContent === arg)
-      const now = performance.now()
-      button.click()
-      return now`,
-      'Rejoindre le cabinet',
-    )
+    const started = await inPage<number>(page, 'return performance.now()', null)
+    await claimed.accept()
     const chooser = await pageTimeWhen(page, '« Qui êtes-vous ? »', CHOOSER_SHOWN, target.practitioners, timeoutMs)
     const box = await inPage<{ x: number; y: number }>(
       page,
@@ -356,9 +362,11 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
     const storage = await storageFigures(page)
 
     // --- switching views ---
+    const stopSwitchProfile = await startProfile(session, page)
     const switchWeek = await switchTo(page, `#/agenda/semaine/${target.busyDay}`, 'the busy week', BLOCKS_SHOWN, { count: target.busyWeekAppointments, unknown: 'Patient inconnu' }, timeoutMs)
     const switchMonth = await switchTo(page, `#/agenda/mois/${target.busyDay.slice(0, 7)}`, 'the month', MONTH_SHOWN, target.busyMonthDays, timeoutMs)
     const switchPatients = await switchTo(page, '#/patients', 'the patient list', PATIENTS_SHOWN, null, timeoutMs)
+    await stopSwitchProfile?.(`${label}-switch`)
 
     if (pageErrors.length > 0) throw new BigPracticeBrowserError(`The app threw: ${pageErrors.join('; ')}`)
     return {

@@ -32,7 +32,7 @@ import { grantCode, joinByCode } from '../helpers/pairing-ticket'
 // 2: a compaction writes a big snapshot as chunks (the directory: ≈30 entries, was one of 15.5 MB).
 // 3: the chunks written in Yjs's client order (the data of 2 loses structs when merged).
 // 4: keys by tier and room ids carrying their tier (issue 19): the data of 3 no longer opens.
-const CACHE_FORMAT = 4
+const CACHE_FORMAT = 5
 
 export type BigPracticeSize = DemoSize
 
@@ -43,6 +43,12 @@ export interface SeededSpace {
   readonly practiceName: string
   readonly credential: string
   readonly rootSecret: string
+  /**
+   * A device of the practice's registry granted by its creator (tests/helpers/pairing-ticket.ts
+   * `grantCode`, its relay URL that of the seeding relay): what accepts a new device's code in the
+   * Chromium join, as an administrator's tablet would (format 5).
+   */
+  readonly adminCode: string
 }
 
 export interface SeededPractice {
@@ -50,6 +56,8 @@ export interface SeededPractice {
   readonly relay: RelayProcess
   /** The pairing code for that relay. */
   readonly code: string
+  /** A registered administrator device for that relay (`grantCode`'s form, for `joinByCode`). */
+  readonly adminCode: string
   readonly fromCache: boolean
   readonly setupMs: number
   /** Rooms the relay holds for the practice: a device holds everything once it has them all. */
@@ -58,7 +66,7 @@ export interface SeededPractice {
   dispose(): Promise<void>
 }
 
-const SpaceRecord = z.object({ spaceId: z.string(), practiceName: z.string(), credential: z.string(), rootSecret: z.string() })
+const SpaceRecord = z.object({ spaceId: z.string(), practiceName: z.string(), credential: z.string(), rootSecret: z.string(), adminCode: z.string() })
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return env.TOURNEE_BENCH_CACHE ?? join(tmpdir(), 'tournee-bench-cache')
@@ -89,8 +97,9 @@ async function seed(dir: string, size: BigPracticeSize, log: (line: string) => v
     await a.space.publishDirectoryDigest()
     await a.space.publishWeekDigest()
     await a.space.destroy()
+    const adminCode = await grantCode(a.record.spaceId, envA)
     const info = decodePairingCode(await getPairingCode(a.record.spaceId, envA))
-    const space: SeededSpace = { spaceId: info.spaceId, practiceName: info.practiceName, credential: info.credential, rootSecret: toBase64Url(info.rootSecret!) }
+    const space: SeededSpace = { spaceId: info.spaceId, practiceName: info.practiceName, credential: info.credential, rootSecret: toBase64Url(info.rootSecret!), adminCode }
     // A graceful stop: the relay persists and closes its database.
     await relay.stop()
     const staging = `${dir}.partial-${process.pid}`
@@ -106,6 +115,12 @@ async function seed(dir: string, size: BigPracticeSize, log: (line: string) => v
     await deleteDeviceDatabases(envSeeder)
     rmSync(work, { recursive: true, force: true })
   }
+}
+
+/** A granted device's code (`grantCode`) pointed at `relayUrl`: each run's relay has its own port. */
+function onRelay(adminCode: string, relayUrl: string): string {
+  const granted = JSON.parse(adminCode) as { code: string }
+  return JSON.stringify({ ...granted, code: encodePairingCode({ ...decodePairingCode(granted.code), relayUrl }) })
 }
 
 /**
@@ -141,5 +156,5 @@ export async function startSeededRelay(
     await relay.dispose()
     rmSync(dataDir, { recursive: true, force: true })
   }
-  return { relay, code, fromCache, setupMs: performance.now() - started, rooms, dispose }
+  return { relay, code, adminCode: onRelay(space.adminCode, relay.url), fromCache, setupMs: performance.now() - started, rooms, dispose }
 }

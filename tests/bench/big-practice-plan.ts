@@ -10,7 +10,7 @@ import type { BigPracticeTarget } from './big-practice-browser'
 import type { BigPracticeSize } from './big-practice-data'
 import { demoSpec, planPractice } from './generate'
 
-export type PlannedTarget = Omit<BigPracticeTarget, 'appUrl' | 'code' | 'rooms'>
+export type PlannedTarget = Omit<BigPracticeTarget, 'appUrl' | 'adminCode' | 'rooms'>
 
 export class BigPracticePlanError extends Error {
   override name = 'BigPracticePlanError'

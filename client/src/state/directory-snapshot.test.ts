@@ -123,6 +123,9 @@ describe('the digest readers give what the doc readers give', () => {
     const all = listPatients(doc, { includeArchived: true, includeDeleted: true }).items
     expect(patientIndexOfDigest(digest)).toEqual(new Map(all.map((p) => [p.id, p])))
     expect(patientIndexOfDigest(digest).size).toBe(4)
+    // Built once per digest: each view that mounts reads the same map.
+    expect(patientIndexOfDigest(digest)).toBe(patientIndexOfDigest(digest))
+    expect(patientIndexOfDigest(buildDirectoryDigest(doc, T0))).not.toBe(patientIndexOfDigest(digest))
   })
 
   it('one search index per digest, built in slices, searching its patients', async () => {

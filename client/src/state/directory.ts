@@ -44,8 +44,15 @@ function readPatients(index: PatientSearchIndex): readonly Patient[] {
  * merged-away id gives the patient it was merged into (patientsBySurvivor), so an appointment
  * booked for a duplicate, even after the merge, shows the patient it now belongs to.
  */
+const survivorsOfIndex = (index: PatientSearchIndex): ReadonlyMap<string, Patient> => patientsBySurvivor([...index.byId().values()])
+
+/**
+ * Kept by the index until the directory changes: every view that mounts (the day, the week, the
+ * month, a print) reads the same map instead of building it again from 20,000 records (≈ 12–25 ms
+ * each, issue 17's bench).
+ */
 function readPatientIndex(index: PatientSearchIndex): ReadonlyMap<string, Patient> {
-  return patientsBySurvivor([...index.byId().values()])
+  return index.derived(survivorsOfIndex)
 }
 
 // The same values from a digest: it holds what the readers above return (its patients are
@@ -65,8 +72,13 @@ export function activePatientsOfDigest(digest: DirectoryDigest): readonly Patien
 
 /** As `readPatientIndex`, from the digest. */
 export function patientIndexOfDigest(digest: DirectoryDigest): ReadonlyMap<string, Patient> {
-  return patientsBySurvivor(digest.patients)
+  let map = survivorsOfDigest.get(digest)
+  if (!map) survivorsOfDigest.set(digest, (map = patientsBySurvivor(digest.patients)))
+  return map
 }
+
+/** A digest never changes (an overlay makes a new one): its map is built once, whoever reads it. */
+const survivorsOfDigest = new WeakMap<DirectoryDigest, ReadonlyMap<string, Patient>>()
 
 /** The directory doc, for writers (and for reads that must see the doc itself); null while it opens. */
 export function useDirectory(): Y.Doc | null {

@@ -42,7 +42,10 @@ export type PatientSearchView = {
 const NO_DUPLICATES: readonly DuplicatePair[] = []
 const noDuplicates = (): readonly DuplicatePair[] => NO_DUPLICATES
 
-const readDuplicates = (index: PatientSearchIndex): readonly DuplicatePair[] => findDuplicates(index.search('', { includeArchived: true }).items)
+const duplicatesOf = (index: PatientSearchIndex): readonly DuplicatePair[] =>
+  findDuplicates(index.search('', { includeArchived: true }).items, (patient) => index.foldedNames(patient))
+// Kept by the index until the directory changes: not read again each time the list mounts.
+const readDuplicates = (index: PatientSearchIndex): readonly DuplicatePair[] => index.derived(duplicatesOf)
 
 export function usePatientSearch(query: string, includeArchived: boolean): PatientSearchView {
   const readMatches = useCallback((index: PatientSearchIndex) => index.search(query, { includeArchived }).items, [query, includeArchived])

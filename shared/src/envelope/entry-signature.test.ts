@@ -121,6 +121,66 @@ describe('an envelope with a signer and the practice’s signers', () => {
     expect(undecryptable.reduce((n, k) => n + k, 0)).toBe(3)
   })
 
+  it('on a page (a decoder), checks a batch verifyPerSlice at a time with the thread given back between, and still refuses the forged', async () => {
+    const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
+    const [alice, stranger] = [await device(), await device()]
+    const known = directoryOf(alice)
+    const write = async (signer: typeof alice.signer, names: string[]) => {
+      const doc = new Y.Doc()
+      const env = new Envelope(doc, keys, ROOM, { batchDelayMs: 0, signer })
+      const inner = await env.openDoc('agenda/2026-12')
+      // One entry each: a flush per change.
+      for (const name of names) {
+        inner.getMap('appointments').set(name, 1)
+        await env.flush()
+      }
+      return Y.encodeStateAsUpdate(doc)
+    }
+    const goods = Array.from({ length: 9 }, (_, i) => `a${i}`)
+    const doc = new Y.Doc()
+    for (const update of [await write(alice.signer, goods), await write(stranger.signer, ['forged'])]) Y.applyUpdate(doc, update)
+    // Signatures checked since the thread was last given back: never more than verifyPerSlice.
+    let checkedInTask = 0
+    let mostInTask = 0
+    let turns = 0
+    const signers: SignerDirectory = {
+      enforced: known.enforced,
+      keyOf: async (id) => {
+        mostInTask = Math.max(mostInTask, ++checkedInTask)
+        return known.keyOf(id)
+      },
+    }
+    const decoder = {
+      worthIt: () => false,
+      decode: () => {
+        throw new Error('not used: every batch is small')
+      },
+      nextSlice: async () => {
+        turns++
+        checkedInTask = 0
+      },
+    }
+    const errors: string[] = []
+    const reader = new Envelope(doc, keys, ROOM, { signers, decoder, verifyPerSlice: 3, onError: (error) => errors.push(error.name) })
+    const applied = (await reader.openDoc('agenda/2026-12')).getMap('appointments').toJSON()
+    expect(Object.keys(applied).sort()).toEqual(goods)
+    expect(reader.stats().unverified).toBe(1)
+    expect(errors).toEqual(['UnverifiedEntryError'])
+    // 10 entries, 3 a task: 4 groups, the thread given back 3 times in between.
+    expect(turns).toBe(3)
+    expect(mostInTask).toBe(3)
+
+    // Bounded by bytes too: with room for one entry's ciphertext a task, each is checked alone.
+    turns = 0
+    mostInTask = 0
+    checkedInTask = 0
+    const oneEach = new Envelope(doc, keys, ROOM, { signers, decoder, verifyBytesPerSlice: 1, onError: () => undefined })
+    expect(Object.keys((await oneEach.openDoc('agenda/2026-12')).getMap('appointments').toJSON()).sort()).toEqual(goods)
+    expect(oneEach.stats().unverified).toBe(1)
+    expect(turns).toBe(9)
+    expect(mostInTask).toBe(1)
+  })
+
   it('accepts unsigned entries where the practice has no registry (signers not enforced)', async () => {
     const keys = await deriveSpaceKeys(randomId(), randomBytes(32))
     const docA = new Y.Doc()

@@ -119,6 +119,13 @@ export interface EnvelopeOptions {
    */
   decoder?: EntryDecoder
   /**
+   * Signatures checked per task where there is a decoder (a page): the decoder's `nextSlice()` is
+   * awaited between groups. Default VERIFY_PER_SLICE.
+   */
+  verifyPerSlice?: number
+  /** Bytes of ciphertext checked per task on a page (see verifyPerSlice). Default VERIFY_BYTES_PER_SLICE. */
+  verifyBytesPerSlice?: number
+  /**
    * Entries of an open doc that failed authentication here (a flipped bit on the relay, another
    * key): the device may ask for them again (entry-repair.ts). Called once per failed decryption.
    */
@@ -153,6 +160,21 @@ export interface EnvelopeOptions {
 
 /** A snapshot's entries hold about this much each, at most (see the header: compaction). */
 export const SNAPSHOT_CHUNK_BYTES = 512 * 1024
+
+/**
+ * Entry signatures checked in one task on a page. Each check copies the entry's signed bytes and
+ * calls WebCrypto, whose call costs the page ≈ 0.05 ms of its own: a cold start checking the main
+ * room's entries at once was one task of 143 ms, 67 of them the checks (issue 17's bench, « (10) »,
+ * sixth pass). 256 are ≈ 15 ms.
+ */
+export const VERIFY_PER_SLICE = 256
+
+/**
+ * …and at most about this many bytes of ciphertext: a check copies and hashes its entry, and the
+ * main room's snapshot chunks are half a megabyte each — 60 of them were still one task of 127 ms
+ * (copying 67, hashing 58) with the count bound alone. An entry bigger than this is a group alone.
+ */
+export const VERIFY_BYTES_PER_SLICE = 1024 * 1024
 
 /** An entry whose signature does not hold (entry-signature.ts): never applied. Says why, never which doc. */
 export class UnverifiedEntryError extends Error {
@@ -269,6 +291,8 @@ export class Envelope {
   private readonly held: HeldDocs | null
   private readonly signer: EntrySigner | null
   private readonly signers: SignerDirectory | null
+  private readonly verifyPerSlice: number
+  private readonly verifyBytesPerSlice: number
   /** Each entry's outer id, recorded as it is indexed: what its signature is checked at. */
   private readonly positions = new WeakMap<EnvelopeEntry, EntryPosition>()
   /** Each entry's signature verdict, checked once (with `signers` only). */
@@ -314,6 +338,8 @@ export class Envelope {
     this.held = options.held ?? null
     this.signer = options.signer ?? null
     this.signers = options.signers ?? null
+    this.verifyPerSlice = Math.max(1, options.verifyPerSlice ?? VERIFY_PER_SLICE)
+    this.verifyBytesPerSlice = Math.max(1, options.verifyBytesPerSlice ?? VERIFY_BYTES_PER_SLICE)
     for (const [entry, at] of entriesWithPositions(this.entries)) this.indexEntry(entry, at)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -1222,7 +1248,7 @@ export class Envelope {
    */
   private async verifiedOf(open: OpenDoc, todo: EnvelopeEntry[]): Promise<EnvelopeEntry[]> {
     if (this.signers === null) return todo
-    const verdicts = await Promise.all(todo.map((entry) => this.verdictOf(entry)))
+    const verdicts = await this.verdictsInSlices(todo)
     for (const [i, verdict] of verdicts.entries()) if (verdict === 'valid') this.unverifiedEntries.delete(todo[i]!)
     const bad = todo.filter((_, i) => verdicts[i] !== 'valid')
     if (bad.length === 0) return todo
@@ -1234,6 +1260,30 @@ export class Envelope {
     }
     this.onUndecryptable(open.docId, bad)
     return todo.filter((_, i) => verdicts[i] === 'valid')
+  }
+
+  /**
+   * The verdicts of `todo`, in order. On a page (a decoder) in groups of `verifyPerSlice` entries
+   * and `verifyBytesPerSlice` bytes at most (an entry bigger alone), the thread given back in
+   * between, so that a cold start's checks are not one task; elsewhere all at once, as before.
+   */
+  private async verdictsInSlices(todo: readonly EnvelopeEntry[]): Promise<SignatureVerdict[]> {
+    const decoder = this.decoder
+    if (decoder === null) return Promise.all(todo.map((entry) => this.verdictOf(entry)))
+    const verdicts: SignatureVerdict[] = []
+    let start = 0
+    while (start < todo.length) {
+      let end = start
+      let bytes = 0
+      while (end < todo.length && end - start < this.verifyPerSlice && (end === start || bytes + todo[end]!.c.length <= this.verifyBytesPerSlice)) {
+        bytes += todo[end]!.c.length
+        end++
+      }
+      if (start > 0) await decoder.nextSlice()
+      verdicts.push(...(await Promise.all(todo.slice(start, end).map((entry) => this.verdictOf(entry)))))
+      start = end
+    }
+    return verdicts
   }
 
   /** The continuity headers of entries this device decrypted or wrote (v1 entries have none). */

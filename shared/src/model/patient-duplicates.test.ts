@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { areDuplicates, sameIdentity, findDuplicates, findDuplicatesOf, mergePatients } from './patient-duplicates'
 import { addPatient, getPatient, listPatients, patientHistory, updatePatient } from './patients'
+import { PatientSearchIndex } from './patient-search'
 import type { Patient } from './record-schemas'
 import { alice, bob, exchange, fork, steppingClock, T0 } from './test-support'
 
@@ -32,6 +33,28 @@ describe('duplicate rule', () => {
     const gone = p('c', { deletedAt: T0 })
     const other = p('d', { birthName: 'Martin' })
     expect(findDuplicates([newer, other, older, gone])).toEqual([{ keep: older, drop: newer }])
+  })
+
+  it.each([
+    ['same names and birth date, accents and case aside', p('a', {}), p('b', { birthName: 'LEFEVRE', firstNames: 'zoe' }), true],
+    ['usual name of one is the birth name of the other', p('a', {}), p('b', { birthName: 'Roux', usualName: 'Lefèvre' }), true],
+    ['same usual names, different birth names', p('a', { usualName: 'Roux' }), p('b', { birthName: 'Blanc', usualName: 'roux' }), true],
+    ['an empty usual name is none', p('a', { usualName: '' }), p('b', { birthName: 'Blanc', usualName: '' }), false],
+    ['other first names', p('a', {}), p('b', { firstNames: 'Zoé Marie' }), false],
+    ['other names', p('a', {}), p('b', { birthName: 'Lefebvre' }), false],
+  ])('with the names a search index folded: %s', (_, a, b, expected) => {
+    const index = new PatientSearchIndex([a, b])
+    let folded = 0
+    const pairs = findDuplicates([a, b], (patient) => {
+      const names = index.foldedNames(patient)
+      if (names) folded++
+      return names
+    })
+    expect(pairs).toEqual(findDuplicates([a, b]))
+    expect(pairs.length > 0).toBe(expected)
+    // The index's names were the ones compared; a record it does not hold is folded here.
+    expect(folded).toBe(2)
+    expect(index.foldedNames({ ...a })).toBeUndefined()
   })
 })
 

@@ -25,7 +25,7 @@ import { appendChanges } from './change-log'
 import { patientFields } from './input-schemas'
 import { mergePatientMonths } from './patient-months'
 import { getPatient } from './patients'
-import { foldText } from './patient-search'
+import { foldText, type FoldedNames } from './patient-search'
 import type { Patient } from './record-schemas'
 import { MERGED_INTO } from './patient-redirects'
 import { collection, markDeleted, recordFields, requireRecord, writeChangedFields } from './records'
@@ -43,8 +43,6 @@ export type PatientIdentity = {
   readonly birthDate?: string | undefined
 }
 
-/** An identity's names as the rule compares them (folded). */
-type FoldedNames = { readonly first: string; readonly birth: string; readonly usual: string | null }
 
 function namesOf(p: PatientIdentity): FoldedNames {
   return { first: foldText(p.firstNames), birth: foldText(p.birthName), usual: p.usualName ? foldText(p.usualName) : null }
@@ -95,7 +93,9 @@ export function mergeOrder(a: Patient, b: Patient): DuplicatePair {
  * Every duplicate pair among `patients` (deleted ones ignored), grouped by birth date so the cost
  * stays linear for a real practice. A patient duplicated three times gives three pairs.
  */
-export function findDuplicates(patients: readonly Patient[]): DuplicatePair[] {
+export function findDuplicates(patients: readonly Patient[], folded?: (patient: Patient) => FoldedNames | undefined): DuplicatePair[] {
+  // Names folded already (a search index's, PatientSearchIndex.foldedNames) are not folded again.
+  const names = folded ? (p: Patient) => folded(p) ?? recordNames(p) : recordNames
   const byBirthDate = new Map<string, Patient[]>()
   for (const p of patients) {
     if (p.deletedAt !== undefined || !p.birthDate) continue
@@ -109,7 +109,7 @@ export function findDuplicates(patients: readonly Patient[]): DuplicatePair[] {
       for (let j = i + 1; j < group.length; j++) {
         const a = group[i] as Patient
         const b = group[j] as Patient
-        if (areDuplicates(a, b)) pairs.push(mergeOrder(a, b))
+        if (a.id !== b.id && sameNames(names(a), names(b))) pairs.push(mergeOrder(a, b))
       }
     }
   }

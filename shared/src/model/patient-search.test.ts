@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { addPatient, listPatients, updatePatient, softDeletePatient } from './patients'
 import { foldText, parseQuery, PatientSearchIndex, phoneDigits, searchPatients } from './patient-search'
-import { alice, bob, exchange, fork, steppingClock } from './test-support'
+import { alice, bob, exchange, fork, prng, steppingClock } from './test-support'
 
 function names(doc: Y.Doc, query: string, options = {}): string[] {
   return searchPatients(doc, query, options).items.map((p) => `${p.usualName ?? p.birthName} ${p.firstNames}`)
@@ -152,6 +152,77 @@ describe('index kept up to date', () => {
     same('marc')
     same('nom1')
     same('jeanne', { includeArchived: true })
+  })
+})
+
+describe('many changes at once merged into the order kept', () => {
+  const seed = Math.floor(Math.random() * 2 ** 31)
+  it(`orders as a freshly built index after random batches of renames, additions and removals (seed ${seed})`, () => {
+    console.log(`patient-search merge seed: ${seed}`)
+    const rand = prng(seed)
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T
+    const doc = practice()
+    const clock = steppingClock()
+    const family = ['Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Petit', 'Durand', 'Leroy', 'Moreau', 'Simon']
+    const first = ['Léa', 'Hugo', 'Chloé', 'Louis', 'Emma', 'Jules']
+    doc.transact(() => {
+      for (let i = 0; i < 400; i++) addPatient(doc, { birthName: pick(family), firstNames: pick(first) }, alice, clock)
+    })
+    const index = new PatientSearchIndex(doc).attach()
+    const ids = () => [...doc.getMap<unknown>('patients').keys()]
+    let changes = 0
+    for (let batch = 0; batch < 4; batch++) {
+      index.search('')
+      // Over 200 changed records in one transaction: the merged path, not the in-place one.
+      doc.transact(() => {
+        for (let i = 0; i < 260; i++) {
+          const roll = rand()
+          const id = pick(ids())
+          if (roll < 0.5) updatePatient(doc, id, { birthName: pick(family), firstNames: pick(first) }, alice, clock)
+          else if (roll < 0.8) addPatient(doc, { birthName: pick(family), firstNames: pick(first) }, bob, clock)
+          else doc.getMap<unknown>('patients').delete(id)
+          changes++
+        }
+      })
+      for (const options of [{}, { includeArchived: true }]) {
+        expect(index.search('', options).items.map((p) => p.id)).toEqual(new PatientSearchIndex(doc).search('', options).items.map((p) => p.id))
+      }
+      expect(index.search('mar').items.map((p) => p.id)).toEqual(new PatientSearchIndex(doc).search('mar').items.map((p) => p.id))
+    }
+    expect(changes).toBe(4 * 260)
+  })
+})
+
+describe('PatientSearchIndex.derived', () => {
+  it('computes once while the directory is unchanged, again after a local or a remote change', () => {
+    const a = practice()
+    const b = fork(a)
+    const index = new PatientSearchIndex(a).attach()
+    const clock = steppingClock()
+    let computed = 0
+    const surnames = (i: PatientSearchIndex) => {
+      computed++
+      return i.search('', { includeArchived: true }).items.map((p) => p.birthName)
+    }
+    const first = index.derived(surnames)
+    expect(index.derived(surnames)).toBe(first)
+    expect(computed).toBe(1)
+    // Another function is another value.
+    expect(index.derived((i) => i.size)).toBe(7)
+    expect(computed).toBe(1)
+    const zoe = index.search('zoe').items[0]
+    if (!zoe) throw new Error('Zoé is in the practice')
+    updatePatient(a, zoe.id, { birthName: 'Moreau' }, alice, clock)
+    const renamed = index.derived(surnames)
+    expect(computed).toBe(2)
+    expect(renamed).toContain('Moreau')
+    expect(renamed).not.toContain('Lefèvre')
+    addPatient(b, { birthName: 'Éluard', firstNames: 'Paul' }, bob, clock)
+    exchange(a, b)
+    expect(index.derived(surnames)).toContain('Éluard')
+    expect(computed).toBe(3)
+    expect(index.derived(surnames)).toContain('Éluard')
+    expect(computed).toBe(3)
   })
 })
 
