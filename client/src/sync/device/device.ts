@@ -193,6 +193,8 @@ function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: Ep
     ...env.practice,
     ...(env.now ? { now: env.now } : {}),
     previouslySynced: stored.hasSynced === true,
+    // Where the passkey wraps the secrets, the held state's key is one of them, opened in memory (lock/at-rest.ts).
+    ...(stored.heldKey === undefined ? {} : { heldKey: stored.heldKey }),
     // Attachments are the clinical tier's: a device without its key has none to sync, nor a database of them.
     ...(stored.keys.attachment === null
       ? {}
@@ -312,7 +314,7 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
   if (access.kind === 'unreachable') throw new RelayError(RelayFailure.Unreachable, `Relay unreachable at ${info.relayUrl}`)
   const registry = registryOf(env)
   // Joined again: the secrets a passkey wrapped before are replaced by the ones just given.
-  if ((await registry.wrapped(info.spaceId).catch(() => null)) !== null) await registry.unwrap(info.spaceId, await deriveDeviceKeys(info.spaceId, info.tiers), null)
+  if ((await registry.wrapped(info.spaceId).catch(() => null)) !== null) await registry.unwrap(info.spaceId, await deriveDeviceKeys(info.spaceId, info.tiers), null, { credential: info.credential, heldEpochs: [] })
   const existing = await registry.get(info.spaceId).catch(() => undefined)
   const stored: StoredPractice = {
     spaceId: info.spaceId,
@@ -330,7 +332,7 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
   }
   await registry.put(stored)
   // Held for this session: a passkey set up now wraps them (lock/at-rest.ts); a later session has only the keys.
-  holdSessionSecrets(info.spaceId, { tiers: info.tiers, rootSecret: info.rootSecret, epochSecrets: [] }, stored.keys, env)
+  holdSessionSecrets(info.spaceId, { tiers: info.tiers, rootSecret: info.rootSecret }, stored.keys, env)
   // The root secret only reaches an administrator praticien (pairing-code.ts); anyone else keeps none.
   if (info.rootSecret !== null) await registry.putRootSecret(info.spaceId, info.rootSecret)
   else await registry.deleteRootSecret(info.spaceId)

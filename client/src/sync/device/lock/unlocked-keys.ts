@@ -12,6 +12,7 @@
  * be wrapped (at-rest.ts). Locking drops both.
  */
 import type { DeviceKeys } from '../device-keys'
+import type { HeldEpoch } from '../registry'
 import type { AtRestSecrets } from './prf-wrap'
 
 /** How the secrets are sealed again: the wrapping key (non-extractable) and the device's salt. */
@@ -24,6 +25,14 @@ export interface WrapState {
 export interface UnlockedPractice {
   readonly secrets: AtRestSecrets
   readonly keys: DeviceKeys
+  /**
+   * The device-held state's key (held-state.ts), from `secrets.held`; null until the held state's
+   * rows are under it (its at-rest key is dropped, with its rows, once the practice is closed:
+   * at-rest.ts settleHeldState), and on a device whose secrets are not wrapped.
+   */
+  readonly heldKey: CryptoKey | null
+  /** The key epochs of `secrets.heldEpochs` and `secrets.epochSecrets`, derived (held-epoch-keys.ts). */
+  readonly heldEpochs: readonly HeldEpoch[]
   /** Null: the secrets are this session's (created or joined), not wrapped at rest. */
   readonly wrap: WrapState | null
 }
