@@ -20,7 +20,8 @@
  *                            signatures this device accepts on entries, offline too (practice-signers.ts)
  *   wrapped    key spaceId → { spaceId, salt, sealed, credentialId }   the tier secrets, root secret,
  *                            epoch secrets, held epochs' secrets, the held state's key and the relay
- *                            credential sealed under the passkey's PRF secret (lock/prf-wrap.ts);
+ *                            credential (and the device's own key pairs where they were made
+ *                            wrappable) sealed under the passkey's PRF secret (lock/prf-wrap.ts);
  *                            while it exists, `practices` holds no keys and no credential, `pairing`
  *                            nothing, and `epochs` only the epochs kept before the wrap that no seal
  *                            has opened again since (lock/at-rest.ts): they are opened at each unlock
@@ -141,9 +142,9 @@ function isWrappedRecord(value: unknown): value is WrappedRecord {
 type StoredPracticeAtRest = Omit<StoredPractice, 'keys' | 'credential'> & { keys?: DeviceKeys; credential?: string; wrapped?: true }
 
 /** The record as kept at rest under a wrap: no keys, no credential (wrapped with the secrets). */
-function atRestOf(record: StoredPracticeAtRest, dropCredential: boolean): StoredPracticeAtRest {
-  const { keys: _keys, heldKey: _heldKey, credential, wrapped: _wrapped, ...rest } = record
-  return { ...rest, ...(dropCredential || credential === undefined ? {} : { credential }), wrapped: true }
+function atRestOf(record: StoredPracticeAtRest, dropCredential: boolean, dropIdentity: boolean): StoredPracticeAtRest {
+  const { keys: _keys, heldKey: _heldKey, credential, identity, wrapped: _wrapped, ...rest } = record
+  return { ...rest, ...(dropCredential || credential === undefined ? {} : { credential }), ...(dropIdentity || identity === undefined ? {} : { identity }), wrapped: true }
 }
 
 /** The epochs kept at rest, less `dropped` (their secrets are wrapped now). */
@@ -212,9 +213,10 @@ export class DeviceRegistry {
           tx.objectStore(PRACTICES).put(plain)
           return
         }
-        // The credential stays only where the unlock has not moved it into the wrap yet (a v1 wrap).
-        const wrappedCredential = (this.unlocked?.get(record.spaceId)?.secrets.credential ?? null) !== null
-        tx.objectStore(PRACTICES).put(atRestOf(plain, wrappedCredential))
+        // The credential stays only where the unlock has not moved it into the wrap yet (a v1 wrap),
+        // the key pairs where they could not be wrapped (made non-extractable before).
+        const secrets = this.unlocked?.get(record.spaceId)?.secrets
+        tx.objectStore(PRACTICES).put(atRestOf(plain, (secrets?.credential ?? null) !== null, (secrets?.identity ?? null) !== null))
       }
       await this.completed(tx)
     } finally {
@@ -239,7 +241,7 @@ export class DeviceRegistry {
    * and the held epochs `sealedEpochs` names leave `epochs`. A tab closed on the way leaves either
    * the plain keys or the wrapped ones, never neither.
    */
-  async wrap(wrapped: WrappedRecord, sealedEpochs: readonly number[]): Promise<void> {
+  async wrap(wrapped: WrappedRecord, sealedEpochs: readonly number[], identitySealed: boolean): Promise<void> {
     const db = await this.open()
     try {
       const tx = db.transaction([PRACTICES, PAIRING, WRAPPED, EPOCHS], 'readwrite')
@@ -251,7 +253,7 @@ export class DeviceRegistry {
           tx.abort()
           return
         }
-        practices.put(atRestOf(stored, true))
+        practices.put(atRestOf(stored, true, identitySealed))
         tx.objectStore(PAIRING).delete(wrapped.spaceId)
         tx.objectStore(WRAPPED).put(wrapped)
         const epochs = tx.objectStore(EPOCHS)
@@ -276,7 +278,7 @@ export class DeviceRegistry {
     spaceId: string,
     keys: DeviceKeys,
     pairing: { rootSecret: Uint8Array; epochSecrets: EpochSecrets[] } | null,
-    back: { credential: string | null; heldEpochs: readonly HeldEpoch[] },
+    back: { credential: string | null; heldEpochs: readonly HeldEpoch[]; identity?: DeviceIdentity | null },
   ): Promise<void> {
     const db = await this.open()
     try {
@@ -296,7 +298,7 @@ export class DeviceRegistry {
           tx.abort()
           return
         }
-        practices.put({ ...plain, credential, keys } satisfies StoredPractice)
+        practices.put({ ...plain, credential, keys, ...(back.identity ? { identity: back.identity } : {}) } satisfies StoredPractice)
         if (pairing !== null) tx.objectStore(PAIRING).put({ spaceId, ...pairing } satisfies StoredPairing)
         tx.objectStore(WRAPPED).delete(spaceId)
         const epochs = tx.objectStore(EPOCHS)
@@ -433,7 +435,13 @@ export class DeviceRegistry {
       const { wrapped: _wrapped, ...rest } = atRest
       const credential = open.secrets.credential ?? rest.credential
       if (credential === undefined) throw new DeviceStorageError('The relay credential of this device is neither wrapped nor kept')
-      return this.checked({ ...rest, credential, keys: open.keys, ...(open.heldKey === null ? {} : { heldKey: open.heldKey }) })
+      return this.checked({
+        ...rest,
+        credential,
+        keys: open.keys,
+        ...(open.heldKey === null ? {} : { heldKey: open.heldKey }),
+        ...(open.identity === null ? {} : { identity: open.identity }),
+      })
     }
     const stored = record as StoredPractice
     // Written before roles: every device then was a praticien (and held every key).

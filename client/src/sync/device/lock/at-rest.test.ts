@@ -18,6 +18,7 @@ import { canWrapAtRest, epochsKeptFor, holdSessionSecrets, keepHeldEpochs, lockA
 import { WRAP_SALT_BYTES, wrappingKeyFrom, WrongPasskeySecretError } from './prf-wrap'
 import { heldEpochOf } from '../held-epoch-keys'
 import { HeldStore, heldStateDatabase } from '../held-state'
+import { makeWrappableIdentity, publicKeysOf } from '../../../../../shared/src/devices/device-identity'
 import { practiceRecord } from '../../test-support/practice-record'
 import { DeviceLockedError, UnlockedKeys } from './unlocked-keys'
 
@@ -276,12 +277,14 @@ async function copiedProfile(env: { idbPrefix: string }) {
 }
 
 describe('everything that reads local data under the passkey', () => {
-  it('a copy of the profile taken while locked holds no key, no credential, and opens no held row; the same copy before the wrap opens them', async () => {
+  it('a copy of the profile taken while locked holds no key (its own key pairs included), no credential, and opens no held row; the same copy before the wrap opens them', async () => {
     const env = environment()
     const tiers = { practice: randomBytes(32), clinical: randomBytes(32) }
     const keys = await deriveDeviceKeys(SPACE, tiers)
-    await registryOf(env).put({ ...record(keys), credential: CREDENTIAL })
-    holdSessionSecrets(SPACE, { tiers, rootSecret: null }, keys, env)
+    // Key pairs made in this session, as pairing makes them: wrappable.
+    const { identity, secrets: identitySecrets } = await makeWrappableIdentity()
+    await registryOf(env).put({ ...record(keys), credential: CREDENTIAL, identity })
+    holdSessionSecrets(SPACE, { tiers, rootSecret: null, identity: identitySecrets }, keys, env)
     // An epoch sealed to this device in the session it joined, and a patient's row in the held state.
     const epoch = { epoch: 1, practice: randomBytes(32), clinical: randomBytes(32) }
     await keepHeldEpochs(SPACE, [{ held: await heldEpochOf(SPACE, 1, epoch), secrets: epoch }], env)
@@ -294,6 +297,7 @@ describe('everything that reads local data under the passkey', () => {
       heldRowsOpened: ['Fontaine-Garrigue, bilan du genou'],
     })
     expect((await copiedProfile(env)).keys).toBeGreaterThan(5)
+    const ownPublic = await publicKeysOf(identity)
 
     const prf = randomBytes(32)
     expect(await wrapAtRest(SPACE, randomBytes(16), prf, env)).toBe(true)
@@ -309,6 +313,11 @@ describe('everything that reads local data under the passkey', () => {
     expect(stored.credential).toBe(CREDENTIAL)
     expect(stored.heldKey?.extractable).toBe(false)
     expect((await registryOf(env).heldEpochs(SPACE)).map((e) => e.epoch)).toEqual([1])
+    // The device's own key pairs came back from the wrap: the same public keys, private halves non-extractable.
+    expect(await publicKeysOf(stored.identity!)).toEqual(ownPublic)
+    expect(stored.identity!.sign.privateKey.extractable).toBe(false)
+    const signed = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, stored.identity!.sign.privateKey, AAD)
+    expect(await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, identity.sign.publicKey, signed, AAD)).toBe(true)
     const after = new HeldStore(idbName, stored.heldKey)
     expect(await after.rows('blind-1'), 'the rows under the key kept at rest went with it').toEqual([])
     await after.append('blind-1', [await heldRow(await after.key(), 'Fontaine-Garrigue, séance 2')], ['mark-2'])

@@ -12,7 +12,8 @@
  *                   extractable) and held in memory (unlocked-keys.ts); a payload of the first
  *                   layout (v1) has the credential and the held state moved in now
  *   lockAtRest      at a lock: the memory's secrets, keys and epoch rings are let go, and the held
- *                   state's key kept at rest from before the wrap is dropped with its rows
+ *                   state's key kept at rest from before the wrap is dropped with its rows (also at
+ *                   a launch that finds the device locked: settleHeldState)
  *   unwrapAtRest    the reverse of wrapAtRest, from what is held in memory while unlocked
  *   keepHeldEpochs  a key epoch opened from its seal (or made here): sealed with the others where
  *                   the passkey wraps them, kept at rest (non-extractable) otherwise
@@ -22,7 +23,7 @@
  * credential, the secrets of every key epoch sealed to this device, and the device-held state's
  * key (held-state.ts). The held state's rows sealed under the key it kept at rest before cannot be
  * sealed again (their additional data names docs the database does not hold): they go with that
- * key once the practice is closed (the next lock, or the next unlock), and the docs hold again
+ * key once the practice is closed (the next lock, launch or unlock), and the docs hold again
  * what they read as they open. Epochs kept at rest before the wrap are opened again from their
  * seals at the next sync (key-epochs-sync.ts), then leave the `epochs` store; until then they stay
  * at rest as they were. Not wrapped: the device's own key pairs (non-extractable since pairing:
@@ -36,6 +37,7 @@
  */
 import { deriveTierSecrets } from '../../../../../shared/src/crypto/space-keys'
 import { asBuffer } from '../../../../../shared/src/crypto/space-keys'
+import { identityFromSecrets, type DeviceIdentity, type IdentitySecrets } from '../../../../../shared/src/devices/device-identity'
 import { randomBytes } from '../../../../../shared/src/crypto/base64url'
 import { DeviceStorageError } from '../../errors'
 import { deriveDeviceKeys, type DeviceKeys } from '../device-keys'
@@ -81,6 +83,10 @@ function heldEpochsFrom(spaceId: string, secrets: AtRestSecrets): Promise<HeldEp
   return Promise.all(epochsOf(secrets).map((e) => heldEpochOf(spaceId, e.epoch, e)))
 }
 
+function identityOf(secrets: AtRestSecrets): Promise<DeviceIdentity | null> {
+  return secrets.identity === null ? Promise.resolve(null) : identityFromSecrets(secrets.identity)
+}
+
 function heldKeyFrom(secret: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', asBuffer(secret), { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
 }
@@ -88,21 +94,28 @@ function heldKeyFrom(secret: Uint8Array): Promise<CryptoKey> {
 /** Seals the secrets under the wrap and writes them, the epochs they hold leaving `epochs`. */
 async function sealAndKeep(spaceId: string, secrets: AtRestSecrets, wrap: WrapState, env: AtRestEnvironment): Promise<void> {
   const sealed = await sealSecrets(wrap.key, spaceId, secrets)
-  await registryOf(env).wrap({ spaceId, salt: wrap.salt, sealed, credentialId: wrap.credentialId }, epochsOf(secrets).map((e) => e.epoch))
+  await registryOf(env).wrap({ spaceId, salt: wrap.salt, sealed, credentialId: wrap.credentialId }, epochsOf(secrets).map((e) => e.epoch), secrets.identity !== null)
 }
 
 /** The raw secrets this device can wrap now, or null when it holds none (see the module's comment). */
 async function secretsToWrap(spaceId: string, env: AtRestEnvironment): Promise<AtRestSecrets | null> {
   const registry = registryOf(env)
-  let base = env.unlocked?.get(spaceId)?.secrets ?? null
+  const memory = env.unlocked?.get(spaceId) ?? null
+  let base = memory?.secrets ?? null
   if (base === null) {
     const rootSecret = await registry.rootSecret(spaceId)
     if (rootSecret === null) return null
-    base = { tiers: await deriveTierSecrets(spaceId, rootSecret), rootSecret, epochSecrets: await registry.epochSecrets(spaceId), held: null, credential: null, heldEpochs: [] }
+    base = { tiers: await deriveTierSecrets(spaceId, rootSecret), rootSecret, epochSecrets: [], held: null, credential: null, heldEpochs: [], identity: null }
   }
+  // Not wrapped yet: an administrator's epochs made since (kept in `pairing`) are wrapped too.
+  if (!memory?.wrap) base = { ...base, epochSecrets: mergedEpochs(base.epochSecrets, await registry.epochSecrets(spaceId)) }
   const stored = await registry.get(spaceId)
   if (stored === undefined) return null
-  return { ...base, held: base.held ?? randomBytes(HELD_SECRET_BYTES), credential: base.credential ?? stored.credential }
+  return {
+    ...base,
+    held: base.held ?? randomBytes(HELD_SECRET_BYTES),
+    credential: base.credential ?? stored.credential,
+  }
 }
 
 /** Whether this device could wrap its keys now (Réglages says why not when it cannot). */
@@ -126,7 +139,7 @@ export async function wrapAtRest(spaceId: string, credentialId: Uint8Array, prfO
   // Another passkey's wrap replaced: the held state is under the memory's key already.
   const heldKey = previous?.wrap ? previous.heldKey : null
   // Held first: a registry read between the two (another part of the open practice) finds the keys.
-  holder.set(spaceId, { secrets, keys, heldKey, heldEpochs: await heldEpochsFrom(spaceId, secrets), wrap })
+  holder.set(spaceId, { secrets, keys, heldKey, heldEpochs: await heldEpochsFrom(spaceId, secrets), identity: await identityOf(secrets), wrap })
   await sealAndKeep(spaceId, secrets, wrap, env)
   return true
 }
@@ -145,7 +158,8 @@ export async function openAtRest(spaceId: string, prfOutput: Uint8Array, env: At
   const wrap: WrapState = { key: await wrappingKeyFrom(prfOutput, wrapped.salt, spaceId), salt: wrapped.salt, credentialId: wrapped.credentialId }
   let secrets = await openSecrets(wrap.key, spaceId, wrapped.sealed)
   const keys = await deriveDeviceKeys(spaceId, secrets.tiers)
-  const unlocked = (opened: AtRestSecrets, heldKey: CryptoKey | null, heldEpochs: readonly HeldEpoch[]): UnlockedPractice => ({ secrets: opened, keys, heldKey, heldEpochs, wrap })
+  const identity = await identityOf(secrets)
+  const unlocked = (opened: AtRestSecrets, heldKey: CryptoKey | null, heldEpochs: readonly HeldEpoch[]): UnlockedPractice => ({ secrets: opened, keys, heldKey, heldEpochs, identity, wrap })
   holder.set(spaceId, unlocked(secrets, null, []))
   if (secrets.held === null || secrets.credential === null) {
     // The first layout: the credential still beside the record (registry.get gives it), no held key.
@@ -215,6 +229,15 @@ export function letGoAtRest(spaceId: string, env: AtRestEnvironment): void {
  */
 export async function lockAtRest(spaceId: string, env: AtRestEnvironment): Promise<void> {
   letGoAtRest(spaceId, env)
+  await settleHeldState(spaceId, env)
+}
+
+/**
+ * Where the passkey wraps the secrets, the held state's key kept at rest from before the wrap goes
+ * with its rows; run with the practice closed: at each lock, and at a launch that finds the device
+ * locked (a tab closed after the passkey was chosen, before any lock, left them).
+ */
+export async function settleHeldState(spaceId: string, env: AtRestEnvironment): Promise<void> {
   if ((await registryOf(env).wrapped(spaceId)) !== null) await dropHeldKeyAtRest(spaceDatabase(spaceId, env))
 }
 
@@ -231,12 +254,19 @@ export async function unwrapAtRest(spaceId: string, env: AtRestEnvironment): Pro
   await registry.unwrap(spaceId, held.keys, secrets.rootSecret === null ? null : { rootSecret: secrets.rootSecret, epochSecrets: [...secrets.epochSecrets] }, {
     credential: secrets.credential,
     heldEpochs: held.heldEpochs,
+    identity: held.identity,
   })
   // The session keeps them, unwrapped, should a passkey be set up again before the lock.
   holderOf(env).set(spaceId, { ...held, wrap: null })
 }
 
 /** Keeps the secrets a device was just given (created, joined) for this session: a passkey set up now wraps them. */
-export function holdSessionSecrets(spaceId: string, given: Pick<AtRestSecrets, 'tiers' | 'rootSecret'>, keys: DeviceKeys, env: AtRestEnvironment): void {
-  env.unlocked?.set(spaceId, { secrets: { ...given, epochSecrets: [], held: null, credential: null, heldEpochs: [] }, keys, heldKey: null, heldEpochs: [], wrap: null })
+export function holdSessionSecrets(
+  spaceId: string,
+  given: Pick<AtRestSecrets, 'tiers' | 'rootSecret'> & { identity?: IdentitySecrets | null },
+  keys: DeviceKeys,
+  env: AtRestEnvironment,
+): void {
+  const secrets: AtRestSecrets = { epochSecrets: [], held: null, credential: null, heldEpochs: [], ...given, identity: given.identity ?? null }
+  env.unlocked?.set(spaceId, { secrets, keys, heldKey: null, heldEpochs: [], identity: null, wrap: null })
 }

@@ -16,7 +16,7 @@
  */
 import { registryOf, type PracticeRecord } from '../registry'
 import { loadPractice, type DeviceEnvironment, type OpenPractice, browserEnvironment } from '../device'
-import { canWrapAtRest, letGoAtRest, lockAtRest, openAtRest, unwrapAtRest, wrapAtRest } from './at-rest'
+import { canWrapAtRest, letGoAtRest, lockAtRest, openAtRest, settleHeldState, unwrapAtRest, wrapAtRest } from './at-rest'
 import type { UnlockedKeys } from './unlocked-keys'
 import { WrongPasskeySecretError } from './prf-wrap'
 import { attemptsLeft, exhausted, nextAttemptAt, NO_ATTEMPTS } from './attempts'
@@ -233,7 +233,11 @@ export async function startDevice(env: DeviceEnvironment & LockEnvironment = bro
   const [stored] = await registryOf(env).records()
   if (!stored) return { kind: 'first-run' }
   const lock = await readLock(stored.spaceId, env)
-  if (lock !== null) return { kind: 'locked', record: stored, lock }
+  if (lock !== null) {
+    // Nothing is open yet: a held state's key left at rest since the passkey's wrap goes now.
+    if (lock.wrapped) await settleHeldState(stored.spaceId, env)
+    return { kind: 'locked', record: stored, lock }
+  }
   const practice = await loadPractice(env)
   return practice === null ? { kind: 'first-run' } : { kind: 'open', practice }
 }

@@ -17,6 +17,7 @@ function secrets(): AtRestSecrets {
     held: randomBytes(32),
     credential: 'credential-of-this-device',
     heldEpochs: [{ epoch: 1, practice: randomBytes(32), clinical: randomBytes(32) }],
+    identity: null,
   }
 }
 
@@ -50,7 +51,7 @@ describe('prf-wrap', () => {
     const key = await wrappingKeyFrom(randomBytes(32), randomBytes(WRAP_SALT_BYTES), SPACE)
     const practice = randomBytes(32)
     const opened = await openSecrets(key, SPACE, await sealedPayload(key, { v: 1, practice: b64(practice), clinical: null, root: null, epochs: [] }))
-    expect(opened).toEqual({ tiers: { practice, clinical: null }, rootSecret: null, epochSecrets: [], held: null, credential: null, heldEpochs: [] })
+    expect(opened).toEqual({ tiers: { practice, clinical: null }, rootSecret: null, epochSecrets: [], held: null, credential: null, heldEpochs: [], identity: null })
   })
 
   it('refuses another PRF output, another salt and another practice with WrongPasskeySecretError', async () => {
@@ -83,6 +84,7 @@ describe('prf-wrap', () => {
     ['held', { held: 'AAAA' }, /^held: 32 bytes/],
     ['credential', { credential: 12 }, /^credential: a string/],
     ['heldEpochs', { heldEpochs: null }, /^heldEpochs: an array/],
+    ['identity.sign', { identity: { agree: { kty: 'EC', d: 'x' }, sign: { kty: 'oct' } } }, /^identity\.sign: a private EC JWK/],
     ['heldEpochs[0].practice', { heldEpochs: [{ epoch: 2, practice: 'AAAA', clinical: null }] }, /^heldEpochs\[0\]\.practice: 32 bytes/],
   ])('a payload whose %s is not what this version writes is refused with its path', async (_field, change, message) => {
     const key = await wrappingKeyFrom(randomBytes(32), randomBytes(WRAP_SALT_BYTES), SPACE)

@@ -17,7 +17,8 @@
  *                      "epochs": [{ "epoch": n, "practice": <secret>, "clinical": <secret> | null }],
  *                      "held": <32 bytes: the device-held state's key> | null,
  *                      "credential": <the device's relay credential> | null,
- *                      "heldEpochs": [{ "epoch": n, "practice": <secret>, "clinical": <secret> | null }] }
+ *                      "heldEpochs": [{ "epoch": n, "practice": <secret>, "clinical": <secret> | null }],
+ *                      "identity": { "agree": <P-256 private JWK>, "sign": <P-256 private JWK> } | null }
  *                  v1 (written before the held state, the credential and the held epochs were
  *                  wrapped) is read with "held" and "credential" null and "heldEpochs" empty: the
  *                  next unlock moves them in (at-rest.ts).
@@ -31,6 +32,7 @@
 import { fromBase64Url, toBase64Url } from '../../../../../shared/src/crypto/base64url'
 import { asBuffer, TIER_SECRET_BYTES, ROOT_SECRET_BYTES, type TierSecrets } from '../../../../../shared/src/crypto/space-keys'
 import type { EpochSecrets } from '../registry'
+import type { IdentitySecrets } from '../../../../../shared/src/devices/device-identity'
 
 export const WRAP_SALT_BYTES = 32
 const IV_BYTES = 12
@@ -53,6 +55,11 @@ export interface AtRestSecrets {
   readonly credential: string | null
   /** Every key epoch sealed to this device (key-epochs-sync.ts), whatever its role. */
   readonly heldEpochs: readonly EpochSecrets[]
+  /**
+   * The device's own key pairs' private halves, where they were made wrappable (the session that
+   * made them); null otherwise: the pairs stay at rest as they are (docs/threat-model.md).
+   */
+  readonly identity: IdentitySecrets | null
 }
 
 /** The PRF output given does not open the sealed secrets: another passkey, or another authenticator. */
@@ -100,6 +107,7 @@ export async function sealSecrets(key: CryptoKey, spaceId: string, secrets: AtRe
     held: b64OrNull(secrets.held),
     credential: secrets.credential,
     heldEpochs: secrets.heldEpochs.map(epochJson),
+    identity: secrets.identity,
   }
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES))
   const sealed = new Uint8Array(
@@ -168,6 +176,17 @@ function epochsFrom(value: unknown, path: string): EpochSecrets[] {
   })
 }
 
+/** The identity's private JWKs: their shape (identityFromSecrets checks the keys themselves). */
+function identityFrom(value: unknown): IdentitySecrets | null {
+  if (value === null || value === undefined) return null
+  const identity = value as Record<string, unknown>
+  for (const name of ['agree', 'sign']) {
+    const jwk = identity[name] as Record<string, unknown> | undefined
+    if (typeof jwk !== 'object' || jwk === null || jwk.kty !== 'EC' || typeof jwk.d !== 'string') throw new WrappedSecretsFormatError(`identity.${name}: a private EC JWK expected`)
+  }
+  return { agree: identity.agree as JsonWebKey, sign: identity.sign as JsonWebKey }
+}
+
 /** The payload's shape, checked field by field (it is read back from storage: a trust boundary). */
 function secretsFrom(value: unknown): AtRestSecrets {
   if (typeof value !== 'object' || value === null) throw new WrappedSecretsFormatError('payload: an object expected')
@@ -182,5 +201,6 @@ function secretsFrom(value: unknown): AtRestSecrets {
     held: v2 ? secretOrNull(payload.held, 'held', HELD_SECRET_BYTES) : null,
     credential: v2 ? (payload.credential as string | null) : null,
     heldEpochs: v2 ? epochsFrom(payload.heldEpochs, 'heldEpochs') : [],
+    identity: v2 ? identityFrom(payload.identity) : null,
   }
 }
