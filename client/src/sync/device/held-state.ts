@@ -83,6 +83,8 @@ export function heldStateDatabase(idbName: string): string {
 export class HeldStore implements HeldDocs {
   private db: Promise<IDBDatabase> | null = null
   private deviceKey: Promise<CryptoKey> | null
+  /** The key is the one kept at rest (not given): each write checks it is still there. */
+  private readonly keyAtRest: boolean
 
   /** `key`: the held state's key opened from the passkey's wrap; none is then read or made at rest. */
   constructor(
@@ -90,6 +92,7 @@ export class HeldStore implements HeldDocs {
     key?: CryptoKey,
   ) {
     this.deviceKey = key === undefined ? null : Promise.resolve(key)
+    this.keyAtRest = key === undefined
   }
 
   key(): Promise<CryptoKey> {
@@ -171,10 +174,18 @@ export class HeldStore implements HeldDocs {
     change: (doc: StoredDoc) => { marks: string[]; drop: { before: number; rows: number; bytes: number } | null },
   ): Promise<number> {
     const db = await this.open()
-    const transaction = db.transaction([DOCS, ROWS], 'readwrite')
+    const transaction = db.transaction([KEYS, DOCS, ROWS], 'readwrite')
     const docs = transaction.objectStore(DOCS)
     const rowStore = transaction.objectStore(ROWS)
     let first = 0
+    if (this.keyAtRest && this.deviceKey !== null) {
+      // Rows sealed under a key another tab dropped (the passkey wraps the held state now:
+      // dropHeldKeyAtRest) would open under nothing: such a write is refused, nothing stored.
+      const key = transaction.objectStore(KEYS).get(DEVICE_KEY)
+      key.addEventListener('success', () => {
+        if (key.result === undefined) transaction.abort()
+      })
+    }
     const request = docs.get(blind)
     request.addEventListener('success', () => {
       const stored: unknown = request.result
