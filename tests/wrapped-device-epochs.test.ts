@@ -1,7 +1,8 @@
 /**
  * A device whose passkey wraps its secrets (issue 19, « A lock »; client/src/sync/device/lock/
  * at-rest.ts) through a revocation, on a real relay process: the key epoch sealed to it after the
- * revocation is wrapped with its other secrets, never kept at rest; a copy of its registry taken
+ * revocation is wrapped with its other secrets, never kept at rest (and so is the epoch the
+ * wrapped administrator makes); a copy of its registry taken
  * while locked holds no key of that epoch, no credential and no key pair; unlocked again, it reads
  * what was written under that epoch. The passkey's PRF output is 32 random bytes here (the browser
  * side, the virtual authenticator, is tests/e2e/lock.test.ts).
@@ -62,6 +63,8 @@ describe('a device wrapped by its passkey through a revocation', () => {
     const env = { ...b.env, unlocked: new UnlockedKeys(), epochRings: new Map() }
     const prf = randomBytes(32)
     expect(await wrapAtRest(spaceId, randomBytes(16), prf, b.env)).toBe(true)
+    // A, the administrator that created the practice in this session, wraps too: the rotation it makes stays wrapped.
+    expect(await wrapAtRest(spaceId, randomBytes(16), randomBytes(32), a.env)).toBe(true)
     const credential = (await new DeviceRegistry(b.env.idbPrefix, b.env.unlocked).get(spaceId))!.credential
     expect(await registryCopy(b.env.idbPrefix)).toMatchObject({ keys: 0 })
 
@@ -69,6 +72,10 @@ describe('a device wrapped by its passkey through a revocation', () => {
     await waitFor(async () => expect(await names(b)).toEqual(['Avant']))
     await x.p.space.destroy()
     await revokePracticeDevice(spaceId, x.p.record.deviceId, a.env)
+    const aRegistry = new DeviceRegistry(a.env.idbPrefix, a.env.unlocked)
+    expect((await aRegistry.heldEpochs(spaceId)).map((e) => e.epoch)).toEqual([1])
+    expect((await aRegistry.epochSecrets(spaceId)).map((e) => e.epoch)).toEqual([1])
+    expect(await registryCopy(a.env.idbPrefix), 'the administrator keeps nothing of the epoch it made at rest').toMatchObject({ keys: 0 })
     await write(a, 'Apres-Revocation')
     // B meets an entry of epoch 1, fetches its seal and reads it: the epoch joins the wrap.
     await waitFor(async () => expect(await names(b)).toEqual(['Apres-Revocation', 'Avant']))
