@@ -6,8 +6,10 @@
  * forgetting the practice (its databases gone, the first-run screen saying so, the practice back
  * with the pairing code); a passkey through Chromium's virtual authenticator (CDP WebAuthn)
  * without the PRF extension (the keys stay as they were), and one with it, whose PRF secret wraps
- * the device's keys at rest: after a reload the profile's IndexedDB holds no working key and no
- * secret, read from the page. Whenever locked, no patient's name is anywhere in the page's DOM.
+ * the device's keys at rest: after a reload a copy of the whole profile's IndexedDB, read from the
+ * page, holds no CryptoKey at all (working keys, held epochs, the held state's key, the device's
+ * own key pairs), no secret and no relay credential, and the held state's rows open under nothing
+ * it holds; the same copy before the passkey opens them. Whenever locked, no patient's name is anywhere in the page's DOM.
  *
  * Run with `npx vite build && npx vitest run --project e2e tests/e2e/lock.test.ts`.
  */
@@ -176,6 +178,76 @@ function profileAtRest(page: Page, secret: number[]) {
         }
       }),
     secret,
+  )
+}
+
+/**
+ * A copy of the whole profile's IndexedDB, read raw from the page: every `tournee-*` database,
+ * every store. Where its CryptoKeys are (database/store/path: each one a key a copier can use,
+ * the device's own key pairs included), whether any byte string holds `secret` and any string
+ * holds `credential`, and whether the device-held state's rows open under any AES-GCM key it
+ * holds with every additional data of the held rows' format for the practice's docs tried.
+ */
+function profileCopy(page: Page, secret: number[], credential: string) {
+  return page.evaluate(
+    async ({ needle, credential }) => {
+      const names = (await indexedDB.databases()).map((d) => d.name ?? '').filter((name) => name.startsWith('tournee-'))
+      const keys: { path: string; key: CryptoKey }[] = []
+      const heldRows: Uint8Array[] = []
+      let secretFound = false
+      let credentialFound = false
+      const holds = (bytes: Uint8Array) => {
+        outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+          for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer
+          return true
+        }
+        return false
+      }
+      const walk = (value: unknown, path: string, held: boolean) => {
+        if (value instanceof CryptoKey) keys.push({ path, key: value })
+        else if (value instanceof Uint8Array) {
+          secretFound ||= holds(value)
+          if (held) heldRows.push(value)
+        } else if (typeof value === 'string') credentialFound ||= credential.length > 0 && value.includes(credential)
+        else if (Array.isArray(value)) value.forEach((v) => walk(v, path, held))
+        else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`, held)
+      }
+      for (const name of names) {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const request = indexedDB.open(name)
+          request.onsuccess = () => resolve(request.result)
+          request.onerror = () => reject(request.error)
+        })
+        for (const store of [...db.objectStoreNames]) {
+          const values = await new Promise<unknown[]>((resolve, reject) => {
+            const request = db.transaction(store).objectStore(store).getAll()
+            request.onsuccess = () => resolve(request.result)
+            request.onerror = () => reject(request.error)
+          })
+          walk(values, `${name}/${store}`, name.endsWith('-held') && store === 'rows')
+        }
+        db.close()
+      }
+      // A held row is iv(12) ‖ AES-GCM; its additional data names the practice, room and doc: a
+      // copier who holds the key finds them by trying (here: does any key open the tag at all).
+      let heldRowsOpened = 0
+      for (const row of heldRows) {
+        for (const { key } of keys) {
+          if (key.algorithm.name !== 'AES-GCM' || !key.usages.includes('decrypt')) continue
+          const spaceId = names.find((n) => n.endsWith('-held'))!.replace(/^tournee-space-/, '').replace(/-held$/, '')
+          // The directory, which every device opens (shared/src/envelope/entry-cipher.ts's format, held: prefix).
+          const aad = `tournee/v1|held:${spaceId}|room:main|directory`
+          try {
+            await crypto.subtle.decrypt({ name: 'AES-GCM', iv: row.slice(0, 12), additionalData: new TextEncoder().encode(aad) }, key, row.slice(12))
+            heldRowsOpened++
+          } catch {
+            // Not this key, or not this doc.
+          }
+        }
+      }
+      return { keys: keys.map((k) => k.path), heldRows: heldRows.length, heldRowsOpened, secretFound, credentialFound }
+    },
+    { needle: secret, credential },
   )
 }
 
@@ -434,7 +506,7 @@ describe.sequential('the lock in Chromium', () => {
     await eventually(() => patientLinks(page), 'unlocked after a launch').toContain(PATIENT.display)
   })
 
-  it("5. the passkey's PRF secret wraps the keys at rest: after a reload the profile holds no working key and no secret; the passkey opens them, the agenda shows its data, the lock drops it", async () => {
+  it("5. the passkey's PRF secret wraps the keys at rest: after a reload a copy of the profile holds no key at all, no secret, no credential, and opens no held row; the passkey opens them, the agenda shows its data, the lock drops it", async () => {
     const webauthn: { cdp: CDPSession | null; authenticatorId: string } = { cdp: null, authenticatorId: '' }
     const device = await open('E', {
       beforeLoad: async (page, context) => {
@@ -454,6 +526,22 @@ describe.sequential('the lock in Chromium', () => {
     const { spaceId, rootSecret } = await practiceSecretsOf(page)
     const before = await profileAtRest(page, [...rootSecret])
     expect(before, 'the same reading finds them before the wrap').toMatchObject({ keysOutsideIdentity: expect.arrayContaining(['practices.keys.aead']), secretFound: true })
+    const credential = await page.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const request = indexedDB.open('tournee-device')
+          request.onerror = () => reject(request.error)
+          request.onsuccess = () => {
+            const read = request.result.transaction('practices').objectStore('practices').getAll()
+            read.onsuccess = () => resolve(String((read.result[0] as { credential: unknown }).credential))
+          }
+        }),
+    )
+    // The whole profile copied before the passkey: the held state's key, the epochs', the key pairs; the directory's held rows open.
+    const copyBefore = await profileCopy(page, [...rootSecret], credential)
+    expect(copyBefore, 'the copy reads the held state before the wrap').toMatchObject({ secretFound: true, credentialFound: true })
+    expect(copyBefore.keys).toEqual(expect.arrayContaining([expect.stringMatching(/-held\/key$/), expect.stringMatching(/^tournee-device\/practices\.identity\./)]))
+    expect(copyBefore.heldRowsOpened).toBeGreaterThan(0)
 
     await nav(page, 'Réglages').click()
     const section = lockSection(page)
@@ -468,6 +556,10 @@ describe.sequential('the lock in Chromium', () => {
     await page.getByRole('status').getByText('Verrouillé, Tournée ne synchronise pas : les modifications de cet appareil partent au déverrouillage.').waitFor()
     const after = await profileAtRest(page, [...rootSecret])
     expect(after).toEqual({ keysOutsideIdentity: [], secretFound: false, wrapped: [spaceId], practicesWithKeys: 0, pairing: 0 })
+    // The whole profile copied while locked: not one key (the device's own key pairs, made in this
+    // session, wrapped too), no credential, no root secret; the held rows written before went with their key.
+    const copyLocked = await profileCopy(page, [...rootSecret], credential)
+    expect(copyLocked).toMatchObject({ keys: [], secretFound: false, credentialFound: false, heldRowsOpened: 0 })
     expect(await nameInPage(page)).toBe(false)
 
     await page.getByRole('button', { name: "Déverrouiller avec la clé d'accès" }).click()
@@ -479,8 +571,12 @@ describe.sequential('the lock in Chromium', () => {
     }
     // Unlocked, still nothing in the clear at rest: the keys are in the page's memory only.
     expect(await profileAtRest(page, [...rootSecret])).toMatchObject({ keysOutsideIdentity: [], secretFound: false, practicesWithKeys: 0 })
+    // The held state now keeps rows under the wrapped key: a copy taken now holds them, and no key that opens them.
+    await eventually(async () => (await profileCopy(page, [...rootSecret], credential)).heldRows, 'the directory is held again').toBeGreaterThan(0)
+    expect(await profileCopy(page, [...rootSecret], credential)).toMatchObject({ keys: [], credentialFound: false, heldRowsOpened: 0 })
 
     await lockNow(page)
     await eventually(() => nameInPage(page), 'locked: the patient is gone from the DOM').toBe(false)
+    expect(await profileCopy(page, [...rootSecret], credential)).toMatchObject({ keys: [], secretFound: false, credentialFound: false, heldRowsOpened: 0 })
   })
 })

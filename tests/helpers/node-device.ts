@@ -4,6 +4,7 @@
  */
 import WebSocket from 'ws'
 import type { DeviceEnvironment } from '../../client/src/sync/device/device'
+import { UnlockedKeys } from '../../client/src/sync/device/lock/unlocked-keys'
 import { testClock } from './test-clock'
 
 export interface RecordedFrames {
@@ -39,5 +40,7 @@ export function nodeDeviceEnvironment(name: string, record: RecordedFrames = { s
     },
     // As in the browser: one owner of the key epoch rings of the practices this device opens.
     epochRings: new Map(),
+    // As in the browser: the memory of unlocked practices (lock/unlocked-keys.ts), the session's secrets held there.
+    unlocked: new UnlockedKeys(),
   }
 }

@@ -10,9 +10,9 @@
  * A ticket is what an administrator device hands out: each `joinWith` registers one more device.
  * In a practice without a registry (created before devices had keys), joiners share its credential.
  */
-import { getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
+import { getPairingCode, joinPractice, wrappableIdentity, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
 import { addPracticeDevice, PRACTITIONER_GRANT, type DeviceGrantOptions } from '../../client/src/sync/device/practice-devices'
-import { makeDeviceIdentity, publicKeysOf } from '../../shared/src/devices/device-identity'
+import { publicKeysOf } from '../../shared/src/devices/device-identity'
 
 export interface PairingTicket {
   readonly spaceId: string
@@ -32,7 +32,8 @@ export async function pairingTicket(spaceId: string, admin: DeviceEnvironment): 
 
 /** Registers a new device (an administrator praticien by default) and joins the practice on `env` with it. */
 export async function joinWith(ticket: PairingTicket, env: DeviceEnvironment, grantOptions: DeviceGrantOptions = PRACTITIONER_GRANT): Promise<OpenPractice> {
-  const identity = await makeDeviceIdentity()
+  // As pairing.ts makes them: wrappable by a passkey chosen in this session.
+  const identity = await wrappableIdentity(env)
   const grant = await addPracticeDevice(ticket.spaceId, await publicKeysOf(identity), grantOptions, ticket.admin)
   const code = await getPairingCode(ticket.spaceId, ticket.admin, grant ?? undefined)
   return joinPractice(code, env, identity)

@@ -918,7 +918,7 @@ export const en: Dictionary = {
   'lock.honest.wrapped':
     "On this device, the keys that read the practice (and, on an administrator's device, the secret that pairs others) are encrypted by this passkey's own secret (the PRF extension): a copy of the browser profile does not read the practice without it. Unlocked, they are in memory; locked, they are not, and Tournée does not sync: changes go out at the unlock. Losing this passkey (device reset, passkey deleted) means pairing this device again.",
   'lock.honest.wrappedNot':
-    "Not encrypted by it yet: the device's credential at the relay and its own keys (signing, key agreement), the keys received after a revocation, and the key of what the device already keeps decrypted.",
+    "Also encrypted by it: the device's credential at the relay, the keys received after a revocation, and the key of what the device keeps decrypted (what it kept before the passkey is erased at the first lock; each file gets it back when it opens). The device's own keys (signing, key agreement) are only if the passkey was created in the session in which the device was paired or created the practice: otherwise a copy of the profile can still sign in its name, without reaching the relay or reading the practice.",
   'lock.honest.unwrappable':
     "This passkey provides a secret of its own (the PRF extension), but this device was paired in an earlier session and does not keep the secrets its keys are derived from: they are not encrypted by it. To have them encrypted, pair this device again, then create the passkey right away.",
   'lock.honest.noPrf': "On this device, the passkey does not provide a secret of its own (the PRF extension): the practice keys the browser keeps are not encrypted by it.",

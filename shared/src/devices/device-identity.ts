@@ -2,7 +2,9 @@
  * A device's own keys, made on the device (issue 19): a key-agreement pair (ECDH P-256), to which
  * other devices seal keys, and a signing pair (ECDSA P-256), which names the device in the
  * practice's device registry. The private halves are non-extractable CryptoKeys: page script can
- * use them, never read them out, and a structured clone into IndexedDB keeps them so.
+ * use them, never read them out, and a structured clone into IndexedDB keeps them so. A device
+ * makes them through makeWrappableIdentity: exported once, at birth, held in the page's memory for
+ * that session only, so that a passkey chosen then wraps them (the device's copy at rest then goes).
  *
  * P-256 rather than X25519/Ed25519: every browser a practice uses (Safari on an iPad included)
  * has had it in WebCrypto for years; the Curve25519 pair reached all of them only recently.
@@ -34,6 +36,40 @@ export class DeviceKeyError extends Error {
 
 const AGREE: EcKeyGenParams = { name: 'ECDH', namedCurve: 'P-256' }
 const SIGN: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' }
+
+/**
+ * The private halves of an identity as JWK (d, x, y): what a passkey's PRF secret wraps on the
+ * device (client/src/sync/device/lock/prf-wrap.ts), never stored or sent in the clear.
+ */
+export interface IdentitySecrets {
+  readonly agree: JsonWebKey
+  readonly sign: JsonWebKey
+}
+
+/**
+ * An identity whose private halves are exported once, at birth, so that the passkey may wrap them:
+ * the pairs returned are non-extractable imports of them, like makeDeviceIdentity's.
+ */
+export async function makeWrappableIdentity(): Promise<{ identity: DeviceIdentity; secrets: IdentitySecrets }> {
+  const [agree, sign] = await Promise.all([crypto.subtle.generateKey(AGREE, true, ['deriveBits']), crypto.subtle.generateKey(SIGN, true, ['sign', 'verify'])])
+  const secrets = { agree: await crypto.subtle.exportKey('jwk', agree.privateKey), sign: await crypto.subtle.exportKey('jwk', sign.privateKey) }
+  return { identity: await identityFromSecrets(secrets), secrets }
+}
+
+/** The identity from its wrapped private halves: private keys non-extractable, public keys rebuilt from (x, y). */
+export async function identityFromSecrets(secrets: IdentitySecrets): Promise<DeviceIdentity> {
+  const pair = async (jwk: JsonWebKey, params: EcKeyGenParams, privateUse: KeyUsage[], publicUse: KeyUsage[]): Promise<CryptoKeyPair> => {
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') {
+      throw new DeviceKeyError('A wrapped device key is not a P-256 private JWK')
+    }
+    const { kty, crv, x, y, d } = jwk
+    return {
+      privateKey: await crypto.subtle.importKey('jwk', { kty, crv, x, y, d }, params, false, privateUse),
+      publicKey: await crypto.subtle.importKey('jwk', { kty, crv, x, y }, params, true, publicUse),
+    }
+  }
+  return { agree: await pair(secrets.agree, AGREE, ['deriveBits'], []), sign: await pair(secrets.sign, SIGN, ['sign'], ['verify']) }
+}
 
 export async function makeDeviceIdentity(): Promise<DeviceIdentity> {
   const [agree, sign] = await Promise.all([

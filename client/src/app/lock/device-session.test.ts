@@ -61,7 +61,7 @@ function fakeApi(overrides: Partial<SessionApi> = {}): SessionApi & { calls: str
       calls.push(`forget ${spaceId}`)
       return { deleted: [], pending: [] }
     },
-    lockKeys: (spaceId) => void calls.push(`lockKeys ${spaceId}`),
+    lockKeys: (spaceId) => Promise.resolve(void calls.push(`lockKeys ${spaceId}`)),
     ...overrides,
   }
 }

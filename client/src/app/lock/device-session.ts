@@ -31,7 +31,7 @@ export interface SessionApi {
   unlockWithPasskey(spaceId: string): Promise<LockSummary | null>
   forgetPractice(spaceId: string): Promise<ForgetResult>
   /** The practice is closed: the keys its passkey unwrapped leave the memory (lock/at-rest.ts). */
-  lockKeys(spaceId: string): void
+  lockKeys(spaceId: string): Promise<void>
 }
 
 export type SessionState =
@@ -233,9 +233,9 @@ export class DeviceSession {
     this.closing = this.closing
       .then(() => space.destroy())
       .catch((error: unknown) => console.warn('The practice did not close cleanly', error instanceof Error ? error.name : 'error'))
-      .then(() => {
+      .then(async () => {
         // After the destroy: its last queued changes were encrypted with these keys.
-        if (spaceId !== null) this.api.lockKeys(spaceId)
+        if (spaceId !== null) await this.api.lockKeys(spaceId).catch((error: unknown) => console.warn('The keys were let go, the held state not settled', error instanceof Error ? error.name : 'error'))
         // Once more, the same screen: React keeps the previous render of the device's root (its
         // props, its hooks' state) until the next one, and that render held the open practice.
         if (this.state.kind !== 'open') this.set({ ...this.state })

@@ -26,7 +26,7 @@ import { deriveDeviceKeys, spaceKeysOf } from './device-keys'
 import { browserStorageManager, readStorageStatus, requestPersistence, type StorageManagerLike, type StorageStatus } from './durable-storage'
 import { writerIdOf } from '../../../../shared/src/envelope/entry-header'
 import { registryOf, type DeviceRegistry, type PracticeRecord, type StoredPractice } from './registry'
-import { makeDeviceIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
+import { makeWrappableIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
 import { registerFirstDevice, revokeEndedLocums } from './practice-devices'
 import { epochRefresher, epochRingsOf, refreshKeyEpochsOf, type EpochRings } from './key-epochs-sync'
 import { MissingEpochKeyError } from '../../../../shared/src/envelope/entry-cipher'
@@ -193,6 +193,8 @@ function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: Ep
     ...env.practice,
     ...(env.now ? { now: env.now } : {}),
     previouslySynced: stored.hasSynced === true,
+    // Where the passkey wraps the secrets, the held state's key is one of them, opened in memory (lock/at-rest.ts).
+    ...(stored.heldKey === undefined ? {} : { heldKey: stored.heldKey }),
     // Attachments are the clinical tier's: a device without its key has none to sync, nor a database of them.
     ...(stored.keys.attachment === null
       ? {}
@@ -269,7 +271,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     role: DeviceRole.Practitioner,
     until: null,
     keys: await deriveDeviceKeys(spaceId, await deriveTierSecrets(spaceId, rootSecret)),
-    identity: await makeDeviceIdentity(),
+    identity: await wrappableIdentity(env),
   }
   // The registry's first entry, at once: from now on only the practice's devices open it, and
   // every entry is signed by one of them (kept here, so that entries verify offline too).
@@ -290,6 +292,8 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
   const registry = registryOf(env)
   await registry.put(stored)
   await registry.putRootSecret(spaceId, rootSecret)
+  // Held for this session, the key pairs' private halves with them: a passkey chosen now wraps them all (lock/at-rest.ts).
+  holdSessionSecrets(spaceId, { tiers: await deriveTierSecrets(spaceId, rootSecret), rootSecret, identity: env.unlocked?.identitySecretsOf(stored.identity) ?? null }, stored.keys, env)
   rememberFirstSync(space, spaceId, registry)
   // The person just committed to this device: the moment to ask the browser to keep its data.
   await requestPersistentStorage(env)
@@ -312,7 +316,7 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
   if (access.kind === 'unreachable') throw new RelayError(RelayFailure.Unreachable, `Relay unreachable at ${info.relayUrl}`)
   const registry = registryOf(env)
   // Joined again: the secrets a passkey wrapped before are replaced by the ones just given.
-  if ((await registry.wrapped(info.spaceId).catch(() => null)) !== null) await registry.unwrap(info.spaceId, await deriveDeviceKeys(info.spaceId, info.tiers), null)
+  if ((await registry.wrapped(info.spaceId).catch(() => null)) !== null) await registry.unwrap(info.spaceId, await deriveDeviceKeys(info.spaceId, info.tiers), null, { credential: info.credential, heldEpochs: [] })
   const existing = await registry.get(info.spaceId).catch(() => undefined)
   const stored: StoredPractice = {
     spaceId: info.spaceId,
@@ -326,11 +330,12 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     // Only the tiers the role was given: a secretary's record holds no clinical key (device-keys.ts).
     keys: await deriveDeviceKeys(info.spaceId, info.tiers),
     hasSynced: existing?.hasSynced ?? false,
-    identity: identity ?? (await makeDeviceIdentity()),
+    identity: identity ?? (await wrappableIdentity(env)),
   }
   await registry.put(stored)
   // Held for this session: a passkey set up now wraps them (lock/at-rest.ts); a later session has only the keys.
-  holdSessionSecrets(info.spaceId, { tiers: info.tiers, rootSecret: info.rootSecret, epochSecrets: [] }, stored.keys, env)
+  // With the private halves of its key pairs, made in this session (wrappableIdentity).
+  holdSessionSecrets(info.spaceId, { tiers: info.tiers, rootSecret: info.rootSecret, identity: env.unlocked?.identitySecretsOf(stored.identity) ?? null }, stored.keys, env)
   // The root secret only reaches an administrator praticien (pairing-code.ts); anyone else keeps none.
   if (info.rootSecret !== null) await registry.putRootSecret(info.spaceId, info.rootSecret)
   else await registry.deleteRootSecret(info.spaceId)
@@ -386,13 +391,23 @@ export async function getPairingCode(spaceId: string, env: DeviceEnvironment = b
   })
 }
 
+/**
+ * New key pairs for this device, their private halves held for this session in `env.unlocked`
+ * so that a passkey chosen now wraps them (lock/at-rest.ts); kept at rest non-extractable.
+ */
+export async function wrappableIdentity(env: Pick<DeviceEnvironment, 'unlocked'>): Promise<DeviceIdentity> {
+  const { identity, secrets } = await makeWrappableIdentity()
+  env.unlocked?.rememberIdentity(identity, secrets)
+  return identity
+}
+
 /** This device's own key pairs in `spaceId`, made and kept now if the record predates them. */
 export async function deviceIdentityOf(spaceId: string, env: DeviceEnvironment = browserEnvironment): Promise<{ identity: DeviceIdentity; credential: string; relayUrl: string }> {
   const registry = registryOf(env)
   const stored = await registry.get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   if (stored.identity === undefined) {
-    stored.identity = await makeDeviceIdentity()
+    stored.identity = await wrappableIdentity(env)
     await registry.put(stored)
   }
   return { identity: stored.identity, credential: stored.credential, relayUrl: stored.relayUrl }

@@ -16,7 +16,7 @@ import type { DecodedEntries, DecodeRequest, EntryDecoder } from '../../../../sh
 import { decodeEntries } from '../decode/decode-entries'
 import { yieldToMain } from '../decode/main-thread'
 import { SliceStream } from '../decode/worker-decoder'
-import { forgetHeldState, HeldStore } from './held-state'
+import { dropHeldKeyAtRest, forgetHeldState, HeldStateError, HeldStore } from './held-state'
 import { waitFor } from '../../../../tests/helpers/wait-for'
 
 const ROOM = 'files/3' as const
@@ -163,6 +163,22 @@ describe('HeldStore', () => {
     expect(await held.summary('b1')).toBeNull()
     expect(await held.rows('b1')).toEqual([])
     expect(await held.bytes()).toBe(7)
+  })
+
+  it('refuses a write under its key kept at rest once another tab dropped it (the passkey wraps the held state now); one given the wrapped key writes', async () => {
+    const name = `held-test-${randomId()}`
+    const open = store(name)
+    const key = await open.key()
+    const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, key, new Uint8Array([1])))
+    await open.append('b1', [sealed], ['m1'])
+    expect(await dropHeldKeyAtRest(name)).toBe(true)
+    await expect(open.append('b1', [sealed], ['m2'])).rejects.toBeInstanceOf(HeldStateError)
+    expect(await open.summary('b1'), 'nothing stored: no row under a key that is gone').toBeNull()
+    expect(await dropHeldKeyAtRest(name), 'nothing left to drop').toBe(false)
+    const wrapped = new HeldStore(name, await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']))
+    cleanups.push(() => wrapped.close())
+    await wrapped.append('b1', [sealed], ['m3'])
+    expect(await wrapped.summary('b1')).toEqual({ marks: ['m3'], rows: 1, bytes: sealed.length })
   })
 })
 

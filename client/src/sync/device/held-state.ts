@@ -6,7 +6,10 @@
  *   key    'device' → CryptoKey          AES-GCM-256, generated here, non-extractable: page script
  *                                         can use it, never read it out, and it never leaves the
  *                                         device (deleting the database destroys it, and with it
- *                                         every row)
+ *                                         every row). Absent on a device whose passkey wraps its
+ *                                         secrets (lock/at-rest.ts): the key is then a secret of
+ *                                         the wrapped payload, given to HeldStore in memory at each
+ *                                         unlock, and nothing at rest opens the rows.
  *   docs   <blinded doc id> → { marks: string[], rows: number, bytes: number, next: number }
  *                                         the summary read when a doc opens: a few hundred bytes
  *   rows   [<blinded doc id>, n] → Uint8Array   iv ‖ AES-GCM(update), appended; n from `next`
@@ -68,6 +71,10 @@ function groupsOf(rows: readonly Uint8Array[], maxBytes: number): Uint8Array[][]
   return groups
 }
 
+function createStores(db: IDBDatabase): void {
+  for (const name of [KEYS, DOCS, ROWS]) db.createObjectStore(name)
+}
+
 /** The database's name for a practice whose rooms' databases are `<idbName>-<roomId>`. */
 export function heldStateDatabase(idbName: string): string {
   return `${idbName}-held`
@@ -75,9 +82,18 @@ export function heldStateDatabase(idbName: string): string {
 
 export class HeldStore implements HeldDocs {
   private db: Promise<IDBDatabase> | null = null
-  private deviceKey: Promise<CryptoKey> | null = null
+  private deviceKey: Promise<CryptoKey> | null
+  /** The key is the one kept at rest (not given): each write checks it is still there. */
+  private readonly keyAtRest: boolean
 
-  constructor(private readonly idbName: string) {}
+  /** `key`: the held state's key opened from the passkey's wrap; none is then read or made at rest. */
+  constructor(
+    private readonly idbName: string,
+    key?: CryptoKey,
+  ) {
+    this.deviceKey = key === undefined ? null : Promise.resolve(key)
+    this.keyAtRest = key === undefined
+  }
 
   key(): Promise<CryptoKey> {
     this.deviceKey ??= this.loadOrMakeKey().catch((error: unknown) => {
@@ -158,10 +174,18 @@ export class HeldStore implements HeldDocs {
     change: (doc: StoredDoc) => { marks: string[]; drop: { before: number; rows: number; bytes: number } | null },
   ): Promise<number> {
     const db = await this.open()
-    const transaction = db.transaction([DOCS, ROWS], 'readwrite')
+    const transaction = db.transaction([KEYS, DOCS, ROWS], 'readwrite')
     const docs = transaction.objectStore(DOCS)
     const rowStore = transaction.objectStore(ROWS)
     let first = 0
+    if (this.keyAtRest && this.deviceKey !== null) {
+      // Rows sealed under a key another tab dropped (the passkey wraps the held state now:
+      // dropHeldKeyAtRest) would open under nothing: such a write is refused, nothing stored.
+      const key = transaction.objectStore(KEYS).get(DEVICE_KEY)
+      key.addEventListener('success', () => {
+        if (key.result === undefined) transaction.abort()
+      })
+    }
     const request = docs.get(blind)
     request.addEventListener('success', () => {
       const stored: unknown = request.result
@@ -210,18 +234,85 @@ export class HeldStore implements HeldDocs {
   private open(): Promise<IDBDatabase> {
     this.db ??= (() => {
       const request = indexedDB.open(heldStateDatabase(this.idbName), VERSION)
-      request.addEventListener('upgradeneeded', () => {
-        const db = request.result
-        db.createObjectStore(KEYS)
-        db.createObjectStore(DOCS)
-        db.createObjectStore(ROWS)
-      })
+      request.addEventListener('upgradeneeded', () => createStores(request.result))
       return requested(request, fail).catch((error: unknown) => {
         this.db = null
         throw error
       })
     })()
     return this.db
+  }
+}
+
+/** Opens the held state's database only if it exists (null otherwise: nothing is created). */
+function openExisting(idbName: string): Promise<IDBDatabase | null> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(heldStateDatabase(idbName), VERSION)
+    let missing = false
+    request.addEventListener('upgradeneeded', (event) => {
+      if (event.oldVersion === 0) {
+        // Aborting the upgrade of a database that did not exist creates nothing.
+        missing = true
+        request.transaction?.abort()
+      }
+    })
+    request.addEventListener('success', () => resolve(request.result))
+    request.addEventListener('error', (event) => {
+      event.preventDefault()
+      if (missing) resolve(null)
+      else reject(request.error ?? fail('The held state did not open'))
+    })
+  })
+}
+
+/**
+ * The passkey now wraps the held state's key (lock/at-rest.ts): the key kept at rest goes, and the
+ * rows sealed under it with it, in one transaction — they cannot be sealed again here, their
+ * additional data names doc ids the database does not hold. The docs hold them again from their
+ * envelopes as they open. True when there was a key to drop. Run with the practice closed.
+ */
+export async function dropHeldKeyAtRest(idbName: string): Promise<boolean> {
+  const db = await openExisting(idbName)
+  if (db === null) return false
+  try {
+    const transaction = db.transaction([KEYS, DOCS, ROWS], 'readwrite')
+    let dropped = false
+    const request = transaction.objectStore(KEYS).get(DEVICE_KEY)
+    request.addEventListener('success', () => {
+      if (request.result === undefined) return
+      dropped = true
+      for (const name of [KEYS, DOCS, ROWS]) transaction.objectStore(name).clear()
+    })
+    await committed(transaction, fail)
+    return dropped
+  } finally {
+    db.close()
+  }
+}
+
+/**
+ * The reverse (the passkey no longer wraps): the held state's key, opened in memory, kept at rest
+ * again so that the rows sealed under it stay readable. Nothing when a key is there already.
+ */
+export async function putHeldKeyAtRest(idbName: string, key: CryptoKey): Promise<void> {
+  const db = await requested(
+    (() => {
+      const request = indexedDB.open(heldStateDatabase(idbName), VERSION)
+      request.addEventListener('upgradeneeded', () => createStores(request.result))
+      return request
+    })(),
+    fail,
+  )
+  try {
+    const transaction = db.transaction(KEYS, 'readwrite')
+    const store = transaction.objectStore(KEYS)
+    const request = store.get(DEVICE_KEY)
+    request.addEventListener('success', () => {
+      if (request.result === undefined) store.put(key, DEVICE_KEY)
+    })
+    await committed(transaction, fail)
+  } finally {
+    db.close()
   }
 }
 

@@ -21,9 +21,7 @@
  * until the next compaction rewrites them under the newest epoch; a digest, until a device holding
  * the newer epoch replaces it).
  */
-import { deriveEpochAesKey, GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
-import { deriveAttachmentEpochKey } from '../../../../shared/src/attachments/attachment-cipher'
-import { deriveDigestEpochKey } from '../../../../shared/src/digest/digest-cipher'
+import { GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
 import { makeGrant, makeRotation, openEpochSeal, type OwnDevice } from '../../../../shared/src/devices/epoch-rotation'
 import { revocationsIn } from '../../../../shared/src/devices/key-epoch-entry'
 import { verifyRegistry, type RegistryState } from '../../../../shared/src/devices/registry-chain'
@@ -31,8 +29,9 @@ import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
 import { DeviceStorageError } from '../errors'
 import { RelayClient } from '../relay/relay-client'
 import type { DeviceEnvironment } from './device'
-import { hasUseKeys, registryOf, type HeldEpoch, type StoredPractice } from './registry'
-import { sealEpochAtRest } from './lock/at-rest'
+import { registryOf, type EpochSecrets, type HeldEpoch, type StoredPractice } from './registry'
+import { heldEpochOf } from './held-epoch-keys'
+import { epochsKeptFor, keepHeldEpochs, sealEpochAtRest } from './lock/at-rest'
 
 /** How many times a rotation is made again on a registry or epochs that moved under it. */
 const MAX_ATTEMPTS = 5
@@ -120,8 +119,8 @@ export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, ri
     if (due === 0 || (epochs.at(-1) ?? 0) >= due) return published
     const rotation = await makeRotation(state, ownOf(stored), (env.now ?? Date.now)())
     if ((await relay.postKeyEpoch(rotation.entry)) === 'conflict') continue
-    const held = await heldOf(spaceId, rotation.epoch, rotation.secrets)
-    await registry.addHeldEpochs(spaceId, [held])
+    const held = await heldEpochOf(spaceId, rotation.epoch, rotation.secrets)
+    await keepHeldEpochs(spaceId, [{ held, secrets: { epoch: rotation.epoch, ...rotation.secrets } }], env)
     await registry.addEpochSecrets(spaceId, { epoch: rotation.epoch, ...rotation.secrets }, (secrets) => sealEpochAtRest(spaceId, secrets, env))
     if (rings) addToRings(rings, [held])
     published = rotation.epoch
@@ -168,20 +167,21 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
   if (rings) addToRings(rings, await registry.heldEpochs(spaceId))
   const relay = relayOf(stored, env)
   const { seals } = await relay.getKeyEpochs()
-  // An epoch kept without its digests' and attachments' keys (hasUseKeys) is opened again from its seal.
-  const held = new Set((await registry.heldEpochs(spaceId)).filter(hasUseKeys).map((e) => e.epoch))
+  // An epoch kept without its digests' and attachments' keys (hasUseKeys), or kept at rest on a
+  // device whose passkey now wraps its secrets, is opened again from its seal (lock/at-rest.ts).
+  const held = await epochsKeptFor(spaceId, env)
   const missing = seals.filter((s) => !held.has(s.epoch))
   if (missing.length === 0) return []
   const state: RegistryState = await verifyRegistry(spaceId, await relay.getDeviceEntries())
   const own = ownOf(stored as Practice)
   const ownAgree = (await publicKeysOf(stored.identity)).agree
-  const opened: HeldEpoch[] = []
+  const opened: { held: HeldEpoch; secrets: EpochSecrets }[] = []
   const refused: number[] = []
   const administrator = (await registry.rootSecret(spaceId)) !== null
   for (const seal of missing) {
     try {
       const secrets = await openEpochSeal(state, own, ownAgree, seal)
-      opened.push(await heldOf(spaceId, seal.epoch, secrets))
+      opened.push({ held: await heldEpochOf(spaceId, seal.epoch, secrets), secrets: { epoch: seal.epoch, practice: secrets.practice, clinical: secrets.clinical } })
       if (administrator && secrets.clinical !== null) {
         await registry.addEpochSecrets(spaceId, { epoch: seal.epoch, practice: secrets.practice, clinical: secrets.clinical }, (kept) => sealEpochAtRest(spaceId, kept, env))
       }
@@ -189,10 +189,10 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
       refused.push(seal.epoch)
     }
   }
-  await registry.addHeldEpochs(spaceId, opened)
-  if (rings) addToRings(rings, opened)
+  await keepHeldEpochs(spaceId, opened, env)
+  if (rings) addToRings(rings, opened.map((e) => e.held))
   if (refused.length > 0) throw new KeyEpochError(`The sealed keys of epoch ${refused.join(', ')} do not open on this device: not sealed to it by an administrator`)
-  return opened.map((e) => e.epoch)
+  return opened.map((e) => e.held.epoch)
 }
 
 /**
@@ -248,14 +248,4 @@ export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, r
     )
     return again
   }
-}
-
-async function heldOf(spaceId: string, epoch: number, secrets: { practice: Uint8Array; clinical: Uint8Array | null }): Promise<HeldEpoch> {
-  const [practice, clinical, digest, attachment] = await Promise.all([
-    deriveEpochAesKey(spaceId, epoch, secrets.practice),
-    secrets.clinical === null ? null : deriveEpochAesKey(spaceId, epoch, secrets.clinical),
-    deriveDigestEpochKey(spaceId, epoch, secrets.practice),
-    secrets.clinical === null ? null : deriveAttachmentEpochKey(spaceId, epoch, secrets.clinical),
-  ])
-  return { epoch, practice, clinical, digest, attachment }
 }

@@ -23,14 +23,14 @@
  * joinPractice runs only once the payload opened and the relay accepted its credential.
  */
 import { confirmationCode } from '../../../../shared/src/devices/confirmation-code'
-import { makeDeviceIdentity, publicKeysOf, type DeviceIdentity, type DevicePublicKeys } from '../../../../shared/src/devices/device-identity'
+import { publicKeysOf, type DeviceIdentity, type DevicePublicKeys } from '../../../../shared/src/devices/device-identity'
 import { openPairing, PairingSealError, sealPairing } from '../../../../shared/src/devices/pairing-seal'
 import { encodePairingQr, type PairingQr } from '../../../../shared/src/devices/pairing-qr'
 import { normalizePairingCode } from '../../../../shared/src/devices/pairing-wire'
 import { PairingCodeError } from '../../../../shared/src/space/pairing-code'
 import { PairingClient } from '../relay/pairing-client'
 import { normalizeRelayUrl } from '../relay/relay-url'
-import { browserEnvironment, deviceIdentityOf, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from './device'
+import { browserEnvironment, deviceIdentityOf, wrappableIdentity, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from './device'
 import { PairingError, PairingFailure } from './pairing-errors'
 import { addPracticeDevice, PRACTITIONER_GRANT, type DeviceGrantOptions } from './practice-devices'
 
@@ -74,7 +74,7 @@ export class JoiningPairing {
   /** Makes this device's key pairs and opens a pairing on the relay at `relayUrl`. */
   static async open(relayUrl: string, env: DeviceEnvironment = browserEnvironment): Promise<JoiningPairing> {
     const client = new PairingClient({ relayUrl: normalizeRelayUrl(relayUrl), ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
-    const identity = await makeDeviceIdentity()
+    const identity = await wrappableIdentity(env)
     const keys = await publicKeysOf(identity)
     const { code, expiresAt } = await client.open(keys)
     return new JoiningPairing(code, expiresAt, client, identity, keys, env)

@@ -18,10 +18,14 @@
  *   chains     key spaceId → { spaceId, entries: SignedEntry[] }   the practice's device registry as
  *                            last read and verified here (shared/src/devices/registry-chain.ts): whose
  *                            signatures this device accepts on entries, offline too (practice-signers.ts)
- *   wrapped    key spaceId → { spaceId, salt, sealed, credentialId }   the tier secrets, root secret
- *                            and epoch secrets sealed under the passkey's PRF secret (lock/prf-wrap.ts);
- *                            while it exists, `practices` holds no keys and `pairing` nothing: they are
- *                            opened at each unlock into `unlocked` (lock/unlocked-keys.ts), in memory
+ *   wrapped    key spaceId → { spaceId, salt, sealed, credentialId }   the tier secrets, root secret,
+ *                            epoch secrets, held epochs' secrets, the held state's key and the relay
+ *                            credential (and the device's own key pairs where they were made
+ *                            wrappable) sealed under the passkey's PRF secret (lock/prf-wrap.ts);
+ *                            while it exists, `practices` holds no keys and no credential, `pairing`
+ *                            nothing, and `epochs` only the epochs kept before the wrap that no seal
+ *                            has opened again since (lock/at-rest.ts): they are opened at each unlock
+ *                            into `unlocked` (lock/unlocked-keys.ts), in memory
  *
  * The two stores say what each holds. `practices` is what opening the practice needs: non-
  * extractable keys (device-keys.ts) that page script can use and never read. `pairing` holds the
@@ -65,6 +69,11 @@ export interface StoredPractice extends PracticeRecord {
    * devices had keys: made at the first need (device.ts, deviceIdentityOf).
    */
   identity?: DeviceIdentity
+  /**
+   * The held state's key, opened from the passkey's wrap (lock/at-rest.ts): in memory only, on a
+   * record read while unlocked; never written (put drops it).
+   */
+  heldKey?: CryptoKey
 }
 
 interface StoredPairing {
@@ -129,8 +138,20 @@ function isWrappedRecord(value: unknown): value is WrappedRecord {
   return typeof record.spaceId === 'string' && record.salt instanceof Uint8Array && record.sealed instanceof Uint8Array && record.credentialId instanceof Uint8Array
 }
 
-/** What `practices` holds once the keys are wrapped: the record without them. */
-type StoredPracticeAtRest = Omit<StoredPractice, 'keys'> & { keys?: DeviceKeys; wrapped?: true }
+/** What `practices` holds once the keys are wrapped: the record without them, and without the credential. */
+type StoredPracticeAtRest = Omit<StoredPractice, 'keys' | 'credential'> & { keys?: DeviceKeys; credential?: string; wrapped?: true }
+
+/** The record as kept at rest under a wrap: no keys, no credential (wrapped with the secrets). */
+function atRestOf(record: StoredPracticeAtRest, dropCredential: boolean, dropIdentity: boolean): StoredPracticeAtRest {
+  const { keys: _keys, heldKey: _heldKey, credential, identity, wrapped: _wrapped, ...rest } = record
+  return { ...rest, ...(dropCredential || credential === undefined ? {} : { credential }), ...(dropIdentity || identity === undefined ? {} : { identity }), wrapped: true }
+}
+
+/** The epochs kept at rest, less `dropped` (their secrets are wrapped now). */
+function withoutEpochs(record: StoredEpochs | undefined, dropped: readonly number[]): StoredEpochs | null {
+  if (record === undefined || dropped.length === 0) return null
+  return { ...record, keys: record.keys.filter((k) => !dropped.includes(k.epoch)) }
+}
 
 interface StoredChain {
   spaceId: string
@@ -187,12 +208,15 @@ export class DeviceRegistry {
       const tx = db.transaction([PRACTICES, WRAPPED], 'readwrite')
       const request = tx.objectStore(WRAPPED).get(record.spaceId)
       request.onsuccess = () => {
+        const { heldKey: _heldKey, ...plain } = record
         if (request.result === undefined) {
-          tx.objectStore(PRACTICES).put(record)
+          tx.objectStore(PRACTICES).put(plain)
           return
         }
-        const { keys: _keys, ...atRest } = record
-        tx.objectStore(PRACTICES).put({ ...atRest, wrapped: true } satisfies StoredPracticeAtRest)
+        // The credential stays only where the unlock has not moved it into the wrap yet (a v1 wrap),
+        // the key pairs where they could not be wrapped (made non-extractable before).
+        const secrets = this.unlocked?.get(record.spaceId)?.secrets
+        tx.objectStore(PRACTICES).put(atRestOf(plain, (secrets?.credential ?? null) !== null, (secrets?.identity ?? null) !== null))
       }
       await this.completed(tx)
     } finally {
@@ -213,13 +237,14 @@ export class DeviceRegistry {
 
   /**
    * Wraps the practice's secrets at rest, in one transaction: the sealed secrets are written, the
-   * working keys leave `practices` and the root and epoch secrets leave `pairing`. A tab closed on
-   * the way leaves either the plain keys or the wrapped ones, never neither.
+   * working keys and the credential leave `practices`, the root and epoch secrets leave `pairing`,
+   * and the held epochs `sealedEpochs` names leave `epochs`. A tab closed on the way leaves either
+   * the plain keys or the wrapped ones, never neither.
    */
-  async wrap(wrapped: WrappedRecord): Promise<void> {
+  async wrap(wrapped: WrappedRecord, sealedEpochs: readonly number[], identitySealed: boolean): Promise<void> {
     const db = await this.open()
     try {
-      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED], 'readwrite')
+      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED, EPOCHS], 'readwrite')
       const practices = tx.objectStore(PRACTICES)
       const request = practices.get(wrapped.spaceId)
       request.onsuccess = () => {
@@ -228,10 +253,15 @@ export class DeviceRegistry {
           tx.abort()
           return
         }
-        const { keys: _keys, ...atRest } = stored
-        practices.put({ ...atRest, wrapped: true } satisfies StoredPracticeAtRest)
+        practices.put(atRestOf(stored, true, identitySealed))
         tx.objectStore(PAIRING).delete(wrapped.spaceId)
         tx.objectStore(WRAPPED).put(wrapped)
+        const epochs = tx.objectStore(EPOCHS)
+        const held = epochs.get(wrapped.spaceId)
+        held.onsuccess = () => {
+          const kept = withoutEpochs(held.result as StoredEpochs | undefined, sealedEpochs)
+          if (kept !== null) epochs.put(kept)
+        }
       }
       await this.completed(tx)
     } finally {
@@ -240,13 +270,19 @@ export class DeviceRegistry {
   }
 
   /**
-   * The reverse (the lock becomes a PIN, or none): the working keys back in `practices`, the root
-   * and epoch secrets back in `pairing` (an administrator's), the sealed secrets deleted.
+   * The reverse (the lock becomes a PIN, or none): the working keys and the credential back in
+   * `practices`, the root and epoch secrets back in `pairing` (an administrator's), the held
+   * epochs' keys back in `epochs` (non-extractable), the sealed secrets deleted.
    */
-  async unwrap(spaceId: string, keys: DeviceKeys, pairing: { rootSecret: Uint8Array; epochSecrets: EpochSecrets[] } | null): Promise<void> {
+  async unwrap(
+    spaceId: string,
+    keys: DeviceKeys,
+    pairing: { rootSecret: Uint8Array; epochSecrets: EpochSecrets[] } | null,
+    back: { credential: string | null; heldEpochs: readonly HeldEpoch[]; identity?: DeviceIdentity | null },
+  ): Promise<void> {
     const db = await this.open()
     try {
-      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED], 'readwrite')
+      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED, EPOCHS], 'readwrite')
       const practices = tx.objectStore(PRACTICES)
       const request = practices.get(spaceId)
       request.onsuccess = () => {
@@ -256,9 +292,22 @@ export class DeviceRegistry {
           return
         }
         const { wrapped: _wrapped, ...plain } = stored
-        practices.put({ ...plain, keys } satisfies StoredPractice)
+        // A credential null: a v1 wrap, whose credential stayed beside the record.
+        const credential = back.credential ?? plain.credential
+        if (credential === undefined) {
+          tx.abort()
+          return
+        }
+        practices.put({ ...plain, credential, keys, ...(back.identity ? { identity: back.identity } : {}) } satisfies StoredPractice)
         if (pairing !== null) tx.objectStore(PAIRING).put({ spaceId, ...pairing } satisfies StoredPairing)
         tx.objectStore(WRAPPED).delete(spaceId)
+        const epochs = tx.objectStore(EPOCHS)
+        const held = epochs.get(spaceId)
+        held.onsuccess = () => {
+          const atRest = (held.result as StoredEpochs | undefined)?.keys ?? []
+          const kept = atRest.filter((k) => !back.heldEpochs.some((e) => e.epoch === k.epoch))
+          if (kept.length + back.heldEpochs.length > 0) epochs.put({ spaceId, keys: [...kept, ...back.heldEpochs] } satisfies StoredEpochs)
+        }
       }
       await this.completed(tx)
     } finally {
@@ -314,8 +363,20 @@ export class DeviceRegistry {
     await this.run(PAIRING, 'readwrite', (store) => store.put({ ...record, epochSecrets: [...kept, secrets] } satisfies StoredPairing))
   }
 
-  /** The key epochs this device holds, ascending. */
+  /**
+   * The key epochs this device holds, ascending: while its wrapped secrets are unlocked, those
+   * opened in memory, and any kept at rest before the wrap that no seal has opened again yet.
+   */
   async heldEpochs(spaceId: string): Promise<HeldEpoch[]> {
+    const atRest = await this.heldEpochsAtRest(spaceId)
+    const open = this.unlocked?.get(spaceId)
+    if (!open?.wrap) return atRest
+    const opened = open.heldEpochs
+    return [...opened, ...atRest.filter((e) => !opened.some((o) => o.epoch === e.epoch))].sort((a, b) => a.epoch - b.epoch)
+  }
+
+  /** The key epochs kept in `epochs` (non-extractable keys), ascending. */
+  async heldEpochsAtRest(spaceId: string): Promise<HeldEpoch[]> {
     // Read and kept in the background too (on reconnection): never creating an erased database (chain() says why).
     const record = await this.run<StoredEpochs | undefined>(EPOCHS, 'readonly', (store) => store.get(spaceId), { create: false }).catch((error: unknown) => {
       if (error instanceof DeviceRegistryMissingError) return undefined
@@ -329,7 +390,8 @@ export class DeviceRegistry {
    * digests' and attachments' keys: hasUseKeys).
    */
   async addHeldEpochs(spaceId: string, added: readonly HeldEpoch[]): Promise<void> {
-    const held = await this.heldEpochs(spaceId)
+    // At rest only: the epochs opened from a wrap stay in memory (lock/at-rest.ts keepHeldEpochs).
+    const held = await this.heldEpochsAtRest(spaceId)
     const fresh = added.filter((e) => !held.some((h) => h.epoch === e.epoch && hasUseKeys(h)))
     if (fresh.length === 0) return
     const kept = held.filter((h) => !fresh.some((e) => e.epoch === h.epoch))
@@ -371,7 +433,15 @@ export class DeviceRegistry {
       const open = this.unlocked?.get(atRest.spaceId)
       if (!open?.wrap) throw new DeviceLockedError('The keys of this device are wrapped by its passkey: unlock it first')
       const { wrapped: _wrapped, ...rest } = atRest
-      return this.checked({ ...rest, keys: open.keys })
+      const credential = open.secrets.credential ?? rest.credential
+      if (credential === undefined) throw new DeviceStorageError('The relay credential of this device is neither wrapped nor kept')
+      return this.checked({
+        ...rest,
+        credential,
+        keys: open.keys,
+        ...(open.heldKey === null ? {} : { heldKey: open.heldKey }),
+        ...(open.identity === null ? {} : { identity: open.identity }),
+      })
     }
     const stored = record as StoredPractice
     // Written before roles: every device then was a praticien (and held every key).

@@ -97,6 +97,8 @@ export interface PracticeOptions {
    * `<idbName>-held` (device/held-state.ts; default true). Off only to measure it or show it matters.
    */
   readonly held?: boolean
+  /** The held state's key opened from the passkey's wrap (device/lock/at-rest.ts); none: the one kept at rest. */
+  readonly heldKey?: CryptoKey
 }
 
 const GRACE_MS = 2 * 60_000
@@ -176,7 +178,7 @@ export class Practice {
     this.startupSet = new Set(this.startup)
     this.online = (options.connect ?? true) && !browserIsOffline()
     this.relay = new RelayClient({ relayUrl: options.relayUrl, spaceId: options.spaceId, credential: options.credential, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) })
-    this.held = (options.held ?? true) ? new HeldStore(options.idbName) : null
+    this.held = (options.held ?? true) ? new HeldStore(options.idbName, options.heldKey) : null
     this.unacknowledged = new UnacknowledgedRooms(options.idbName, (error) => console.warn('The list of rooms with unacknowledged changes could not be written', error.name))
     this.leases = new DocLeases(this.now)
     this.pass = new BackgroundPass(this.today, this.startupSet, options.backgroundConcurrency, (room) => readsRoom(options.keys, room))

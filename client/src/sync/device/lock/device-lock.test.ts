@@ -245,7 +245,7 @@ describe('a passkey with the PRF extension', () => {
     await pairedWith(env.idbPrefix, spaceId)
     await new DeviceRegistry(env.idbPrefix).put({ ...(await new DeviceRegistry(env.idbPrefix).get(spaceId))!, keys })
     // As joinPractice leaves it: the secrets of this session held in memory.
-    holdSessionSecrets(spaceId, { tiers, rootSecret: null, epochSecrets: [] }, keys, env)
+    holdSessionSecrets(spaceId, { tiers, rootSecret: null }, keys, env)
   }
 
   it('chosen after pairing wraps the keys; the launch reads no key; its secret opens them; another passkey and a PIN-less unlock without PRF do not', async () => {
@@ -256,7 +256,7 @@ describe('a passkey with the PRF extension', () => {
     expect(await choosePasskey(spaceId, 'Cabinet des Lilas', env)).toMatchObject({ method: 'passkey', prf: true, wrapped: true, unwrappable: false })
     expect(await new DeviceRegistry(env.idbPrefix).wrapped(spaceId)).not.toBeNull()
 
-    lockKeys(spaceId, env)
+    await lockKeys(spaceId, env)
     await expect(new DeviceRegistry(env.idbPrefix, env.unlocked).get(spaceId)).rejects.toBeInstanceOf(DeviceLockedError)
     expect(await startDevice(env)).toMatchObject({ kind: 'locked', record: { spaceId }, lock: { method: 'passkey', wrapped: true } })
 
@@ -275,7 +275,7 @@ describe('a passkey with the PRF extension', () => {
 
     // A PIN wraps nothing: choosing one puts the keys back in the clear first.
     expect(await choosePin(spaceId, '1234', env)).toMatchObject({ method: 'pin', wrapped: false })
-    lockKeys(spaceId, env)
+    await lockKeys(spaceId, env)
     expect((await new DeviceRegistry(env.idbPrefix).get(spaceId))?.keys.aead).toBeDefined()
   })
 

@@ -16,7 +16,7 @@
  */
 import { registryOf, type PracticeRecord } from '../registry'
 import { loadPractice, type DeviceEnvironment, type OpenPractice, browserEnvironment } from '../device'
-import { canWrapAtRest, lockAtRest, openAtRest, unwrapAtRest, wrapAtRest } from './at-rest'
+import { canWrapAtRest, letGoAtRest, lockAtRest, openAtRest, settleHeldState, unwrapAtRest, wrapAtRest } from './at-rest'
 import type { UnlockedKeys } from './unlocked-keys'
 import { WrongPasskeySecretError } from './prf-wrap'
 import { attemptsLeft, exhausted, nextAttemptAt, NO_ATTEMPTS } from './attempts'
@@ -128,9 +128,12 @@ export async function removeLock(spaceId: string, env: LockEnvironment = browser
   await new LockStore(env.idbPrefix).delete(spaceId)
 }
 
-/** The practice is locked and closed: what the memory held of it goes, its epoch rings too (at-rest.ts). */
-export function lockKeys(spaceId: string, env: LockEnvironment & Pick<DeviceEnvironment, 'epochRings'> = browserEnvironment): void {
-  lockAtRest(spaceId, env)
+/**
+ * The practice is locked and closed: what the memory held of it goes, its epoch rings too, and a
+ * held state's key kept at rest from before the passkey's wrap (at-rest.ts).
+ */
+export function lockKeys(spaceId: string, env: LockEnvironment & Pick<DeviceEnvironment, 'epochRings'> = browserEnvironment): Promise<void> {
+  return lockAtRest(spaceId, env)
 }
 
 export type PinAttempt =
@@ -211,7 +214,7 @@ export async function unlockWithPasskey(spaceId: string, env: LockEnvironment = 
  * (forget.ts). Close the practice first.
  */
 export function forgetPractice(spaceId: string, env: LockEnvironment & Pick<DeviceEnvironment, 'epochRings'> = browserEnvironment, options: { readonly waitMs?: number } = {}): Promise<ForgetResult> {
-  lockAtRest(spaceId, env)
+  letGoAtRest(spaceId, env)
   return forgetDatabases(spaceId, env, options)
 }
 
@@ -230,7 +233,11 @@ export async function startDevice(env: DeviceEnvironment & LockEnvironment = bro
   const [stored] = await registryOf(env).records()
   if (!stored) return { kind: 'first-run' }
   const lock = await readLock(stored.spaceId, env)
-  if (lock !== null) return { kind: 'locked', record: stored, lock }
+  if (lock !== null) {
+    // Nothing is open yet: a held state's key left at rest since the passkey's wrap goes now.
+    if (lock.wrapped) await settleHeldState(stored.spaceId, env)
+    return { kind: 'locked', record: stored, lock }
+  }
   const practice = await loadPractice(env)
   return practice === null ? { kind: 'first-run' } : { kind: 'open', practice }
 }
