@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       dataDir: join(cwd, 'data'),
+      storage: { kind: 'sqlite' },
       enrolmentSecret: null,
       openEnrolment: false,
       metricsToken: null,
@@ -26,6 +27,34 @@ describe('loadConfig', () => {
       logLevel: 'info',
       keepAliveMs: KEEP_ALIVE_MS,
     })
+  })
+
+  it('stores in SQLite by default, in PostgreSQL when told, with a database URL it never echoes', () => {
+    expect(loadConfig({ TOURNEE_STORAGE: 'SQLite' }, cwd).storage).toEqual({ kind: 'sqlite' })
+    const url = 'postgres://tournee:s3cret-pass@db.example.fr:5432/tournee'
+    expect(loadConfig({ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: url }, cwd).storage).toEqual({ kind: 'postgres', databaseUrl: url, poolSize: 10 })
+    expect(loadConfig({ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'postgresql:///tournee?host=/var/run/postgresql', TOURNEE_DATABASE_POOL_SIZE: '40' }, cwd).storage).toMatchObject({ poolSize: 40 })
+  })
+
+  it.each([
+    [{ TOURNEE_STORAGE: 'mysql' }, /TOURNEE_STORAGE: must be one of sqlite, postgres, got "mysql"/],
+    [{ TOURNEE_STORAGE: 'postgres' }, /TOURNEE_DATABASE_URL: must be set with TOURNEE_STORAGE=postgres/],
+    [{ TOURNEE_DATABASE_URL: 'postgres://tournee:s3cret-pass@db/tournee' }, /TOURNEE_DATABASE_URL: is set, but TOURNEE_STORAGE is sqlite/],
+    [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'tournee:s3cret-pass@db/tournee' }, /TOURNEE_DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\//],
+    [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 's3cret-pass' }, /TOURNEE_DATABASE_URL: is not a URL/],
+    [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'postgres://tournee:s3cret-pass@db' }, /TOURNEE_DATABASE_URL: must name a database/],
+    [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'postgres://db/tournee', TOURNEE_DATABASE_POOL_SIZE: '0' }, /TOURNEE_DATABASE_POOL_SIZE: must be between 1 and 1000/],
+  ])('refuses a storage setting that cannot work: %o', (env, message) => {
+    let thrown: unknown
+    try {
+      loadConfig(env, cwd)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(ConfigError)
+    expect((thrown as Error).message).toMatch(message)
+    // The password a URL holds never shows in the error.
+    expect((thrown as Error).message).not.toContain('s3cret-pass')
   })
 
   it('admits, by default, the rooms of a practice with a room per month for forty years', () => {

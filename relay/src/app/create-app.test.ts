@@ -27,7 +27,7 @@ describe('operational routes', () => {
   it('GET /healthz answers ok', async () => {
     const response = await makeApp().app.request('/healthz')
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ status: 'ok' })
+    expect(await response.json()).toEqual({ status: 'ok', storage: 'sqlite' })
   })
 
   it('GET /metrics renders Prometheus text', async () => {
@@ -136,7 +136,7 @@ describe('static client', () => {
     expect(script.headers.get('content-type')).toContain('javascript')
     expect((await app.request('/assets/missing.js')).status).toBe(404)
     expect((await app.request('/v1/unknown')).status).toBe(404)
-    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' })
+    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok', storage: 'sqlite' })
   })
 
   it('lets hashed assets be cached for good and revalidates the shell, the service worker and the manifest', async () => {
