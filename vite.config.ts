@@ -50,6 +50,17 @@ const STORAGE_BACKED = [
   'relay/src/app/pairings.test.ts',
 ]
 
+/**
+ * The cross-part tests of what the relay refuses and keeps, through a real relay process: run
+ * again with the relay process on PostgreSQL (tests/helpers/relay-process.ts) in the
+ * integration-postgres project.
+ */
+const STORAGE_BACKED_INTEGRATION = [
+  'tests/relay-bad-input.test.ts',
+  'tests/relay-envelope-shape.test.ts',
+  'tests/delivered-means-stored.test.ts',
+]
+
 export default defineConfig({
   root: fileURLToPath(new URL('./client', import.meta.url)),
   plugins: [
@@ -127,6 +138,19 @@ export default defineConfig({
           include: ['tests/*.test.ts'],
           setupFiles: ['tests/helpers/setup-node.ts'],
           globalSetup: ['tests/helpers/postgres-global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        root: repoRoot,
+        test: {
+          name: 'integration-postgres',
+          environment: 'node',
+          include: STORAGE_BACKED_INTEGRATION,
+          setupFiles: ['tests/helpers/setup-node.ts'],
+          globalSetup: ['tests/helpers/postgres-global-setup.ts'],
+          env: { TOURNEE_TEST_STORAGE: 'postgres' },
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
