@@ -10,6 +10,18 @@ import { DefaultPerimeter } from './perimeter/perimeter'
 const cwd = mkdtempSync(join(tmpdir(), 'tournee-config-'))
 afterAll(() => rmSync(cwd, { recursive: true, force: true }))
 
+/** The ConfigError loadConfig throws on `env` (the test fails if it throws anything else, or nothing). */
+function refusalOf(env: Record<string, string>): ConfigError {
+  let caught: unknown
+  try {
+    loadConfig(env, cwd)
+  } catch (error) {
+    caught = error
+  }
+  expect(caught).toBeInstanceOf(ConfigError)
+  return caught as ConfigError
+}
+
 describe('loadConfig', () => {
   it('has working defaults', () => {
     expect(loadConfig({}, cwd)).toEqual({
@@ -45,16 +57,10 @@ describe('loadConfig', () => {
     [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'postgres://tournee:s3cret-pass@db' }, /TOURNEE_DATABASE_URL: must name a database/],
     [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'postgres://db/tournee', TOURNEE_DATABASE_POOL_SIZE: '0' }, /TOURNEE_DATABASE_POOL_SIZE: must be between 1 and 1000/],
   ])('refuses a storage setting that cannot work: %o', (env, message) => {
-    let thrown: unknown
-    try {
-      loadConfig(env, cwd)
-    } catch (error) {
-      thrown = error
-    }
-    expect(thrown).toBeInstanceOf(ConfigError)
-    expect((thrown as Error).message).toMatch(message)
+    const refused = refusalOf(env)
+    expect(refused.message).toMatch(message)
     // The password a URL holds never shows in the error.
-    expect((thrown as Error).message).not.toContain('s3cret-pass')
+    expect(refused.message).not.toContain('s3cret-pass')
   })
 
   it('admits, by default, the rooms of a practice with a room per month for forty years', () => {
@@ -184,14 +190,8 @@ describe('loadConfig', () => {
     [{ TOURNEE_MAX_DIGEST_BYTES: '32MiB' }, 'TOURNEE_MAX_DIGEST_BYTES'],
     [{ TOURNEE_LOG_LEVEL: 'verbose' }, 'TOURNEE_LOG_LEVEL'],
   ])('refuses %j naming %s', (env, variable) => {
-    let caught: unknown
-    try {
-      loadConfig(env, cwd)
-    } catch (error) {
-      caught = error
-    }
-    expect(caught).toBeInstanceOf(ConfigError)
-    expect((caught as ConfigError).variable).toBe(variable)
-    expect((caught as ConfigError).message).toContain(variable)
+    const refused = refusalOf(env)
+    expect(refused.variable).toBe(variable)
+    expect(refused.message).toContain(variable)
   })
 })

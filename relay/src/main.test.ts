@@ -35,7 +35,8 @@ function launch(env: Record<string, string>): { child: ChildProcess; lines: stri
   const stderr: string[] = []
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
   const port = new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`relay exited ${code}: ${stderr.join('')}`)))
+    // 'close', not 'exit': the process may exit before its last stderr lines are read.
+    child.once('close', (code) => reject(new Error(`relay exited ${code}: ${stderr.join('')}`)))
     createInterface({ input: child.stdout! }).on('line', (line) => {
       lines.push(line)
       const parsed = JSON.parse(line) as { event?: string; port?: number }
