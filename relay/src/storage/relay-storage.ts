@@ -183,7 +183,10 @@ export interface RelayStorage {
   /**
    * Atomically replaces every row of the room with seq ≤ upToSeq by one row holding
    * `mergedState`, which must contain everything those rows held. Rows appended after upToSeq are
-   * kept. This is what erases the ciphertext of deleted envelope entries from disk.
+   * kept. This is what erases the ciphertext of deleted envelope entries from disk. With several
+   * relay nodes on one database, rows up to upToSeq may have been appended by another node: the
+   * caller must hold every one of them in `mergedState` (a room's seqs have no gaps on PostgreSQL,
+   * so a node can tell which it lacks), or they are lost.
    */
   compact(spaceId: string, roomId: string, mergedState: Uint8Array, upToSeq: number): Promise<void>
   /**
