@@ -40,13 +40,13 @@ import { SyncConnection } from './rooms/connection'
 import { KeepAlive } from './rooms/keep-alive'
 import { RoomRegistry } from './rooms/room-registry'
 import { SpaceSigners } from './rooms/entry-signatures'
+import { openStorage } from './storage/open-storage'
 import type { RelayStorage } from './storage/relay-storage'
-import { SqliteStorage } from './storage/sqlite-storage'
 
 export interface RelayOptions {
   logger?: Logger
   metrics?: RelayMetrics
-  /** Defaults to SQLite in config.dataDir. */
+  /** Defaults to the storage config.storage names (SQLite in config.dataDir, or PostgreSQL). */
   storage?: RelayStorage
   /** Injected clock for rate limiting. */
   now?: () => number
@@ -71,7 +71,7 @@ export interface RunningRelay {
 export async function startRelay(config: RelayConfig, options: RelayOptions = {}): Promise<RunningRelay> {
   const logger = options.logger ?? createLogger({ level: config.logLevel })
   const metrics = options.metrics ?? createRelayMetrics()
-  const storage = options.storage ?? new SqliteStorage({ dataDir: config.dataDir })
+  const storage = options.storage ?? (await openStorage(config.storage, config.dataDir, logger))
   const signers = new SpaceSigners(storage)
   const registry = new RoomRegistry({
     storage,

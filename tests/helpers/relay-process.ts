@@ -3,6 +3,10 @@
  * port, with its own data folder. Restartable on the same folder (durability tests). Or the
  * production build (`compiled`: `node relay/dist/main.js`, built first by `npm run build:relay`),
  * or the relay of another checkout (`root`: the bench's « before » at a git ref).
+ *
+ * It stores on the storage under test (relay/src/test-support/test-storages.ts): SQLite in its
+ * data folder, or, in the integration-postgres project, a fresh PostgreSQL database of the run's
+ * server, the same one across restarts.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,6 +14,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import type { StorageConfig } from '../../relay/src/config'
+import { silentLogger } from '../../relay/src/log'
+import { openStorage } from '../../relay/src/storage/open-storage'
+import type { RelayStorage } from '../../relay/src/storage/relay-storage'
+import { testStorage, type TestStorage } from '../../relay/src/test-support/test-storages'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -24,6 +33,8 @@ export interface RelayProcess {
   stop(signal?: NodeJS.Signals): Promise<void>
   /** Stops the relay if it runs, then starts it again on the same port and data folder. */
   restart(): Promise<void>
+  /** A storage on the relay's own (as a second node would open it), to read what it stored; close it after. */
+  openStorage(): Promise<RelayStorage>
   dispose(): Promise<void>
 }
 
@@ -38,6 +49,7 @@ export interface RelayProcessOptions {
 
 export async function startRelayProcess(options: RelayProcessOptions = {}): Promise<RelayProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tournee-relay-'))
+  const storage = await storageOf(testStorage(), dataDir)
   const logs: string[] = []
   let child: ChildProcess | null = null
   let port = 0
@@ -55,6 +67,7 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
         TOURNEE_DATA_DIR: dataDir,
         // The production build runs on plain node: no loader inherited from the test runner.
         ...(options.compiled ? { NODE_OPTIONS: '' } : {}),
+        ...storage.env,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -113,10 +126,26 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
       await stop()
       await launch(port)
     },
+    openStorage: () => openStorage(storage.config, dataDir, silentLogger),
     dispose: async () => {
       await stop('SIGKILL')
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true })
     },
   }
   return relay
+}
+
+/**
+ * Where a relay process stores, and the variables that point it there: its data folder for SQLite;
+ * a fresh database for PostgreSQL, which outlives the process (it goes with the run's server), so
+ * that a restart finds it.
+ */
+async function storageOf(storage: TestStorage, dataDir: string): Promise<{ config: StorageConfig; env: Record<string, string> }> {
+  if (storage.name === 'sqlite') return { config: { kind: 'sqlite' }, env: {} }
+  const config = (await storage.location([])).storage
+  if (config.kind !== 'postgres') return { config, env: {} }
+  return {
+    config,
+    env: { TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: config.databaseUrl, TOURNEE_DATABASE_POOL_SIZE: String(config.poolSize), TOURNEE_DATA_DIR: dataDir },
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * The relay's HTTP surface (the WebSocket upgrade is handled in server.ts, before hono sees it):
  *
- *   GET  /healthz              {"status":"ok"}
+ *   GET  /healthz              {"status":"ok","storage":"sqlite"|"postgres"}
  *   GET  /metrics              Prometheus text, to this machine or with the metrics token (metrics-route.ts)
  *   PUT  /v1/spaces/:spaceId   enrol a space (see spaces.ts)
  *   GET  /v1/spaces/:spaceId   check a credential
@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): Hono {
   // First, so that every answer carries them, the not-found and error handlers' included.
   app.use('*', securityHeaders(deps.allowedOrigins))
 
-  app.get(Paths.health, (c) => c.json({ status: 'ok' }))
+  app.get(Paths.health, (c) => c.json({ status: 'ok', storage: deps.storage.kind }))
   mountMetricsRoute(app, { metrics: deps.metrics, perimeter, token: deps.metricsToken ?? null })
 
   // Same-origin requests need no CORS; other pages only when the operator allowed their origin.
