@@ -143,7 +143,7 @@ describe.each(SEEDS)('export of a generated practice (seed %i)', (seed) => {
         all.push(resource)
       }
     }
-    expect([...ids.keys()].sort()).toEqual(['Appointment', 'DocumentReference', 'Location', 'Organization', 'Patient', 'Practitioner', 'PractitionerRole', 'ServiceRequest'])
+    expect([...ids.keys()].sort()).toEqual(['Appointment', 'Basic', 'DocumentReference', 'HealthcareService', 'Location', 'Organization', 'Patient', 'Practitioner', 'PractitionerRole', 'ServiceRequest'])
     for (const entry of manifest.output) expect(ndjsonLines(archive, entry.url)).toHaveLength(entry.count)
     // Every literal reference points at a resource of the archive.
     const references = JSON.stringify(all).match(/"reference":"[^"]+"/g) ?? []
@@ -262,7 +262,7 @@ describe('export from a secretary device, and cancelled', () => {
   it("exports what a secretary's device holds, without clinical files, and says so", async () => {
     const practice = await makePractice(SEEDS[0]!)
     const { archive, manifest } = await runExport(practice.source(false))
-    expect(fhirFiles(archive).sort()).toEqual(['fhir/Appointment.ndjson', 'fhir/Location.ndjson', 'fhir/Organization.ndjson', 'fhir/Patient.ndjson', 'fhir/Practitioner.ndjson', 'fhir/PractitionerRole.ndjson'])
+    expect(fhirFiles(archive).sort()).toEqual(['fhir/Appointment.ndjson', 'fhir/Basic.ndjson', 'fhir/HealthcareService.ndjson', 'fhir/Location.ndjson', 'fhir/Organization.ndjson', 'fhir/Patient.ndjson', 'fhir/Practitioner.ndjson', 'fhir/PractitionerRole.ndjson'])
     expect(Object.keys(archive).some((p) => p.startsWith('pieces-jointes/') || p === 'csv/ordonnances.csv')).toBe(false)
     expect(manifest.clinical).toBe(false)
     expect(text(archive, 'LISEZMOI.txt')).toContain("Cet appareil est celui d'un secrétariat")
