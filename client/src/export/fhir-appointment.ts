@@ -32,7 +32,10 @@ export function appointmentResource(a: Appointment, context: AppointmentContext)
     id: fhirId(a.id),
     meta: fhirMeta(a),
     // The wall clock and the home visit's own address, which the instants and the Location do not hold.
-    extension: [...extension(EXTENSIONS.localStart, 'valueString', a.start), ...extension(EXTENSIONS.homeAddress, 'valueAddress', a.address ? fhirAddress(a.address) : undefined)],
+    extension: [
+      ...extension(EXTENSIONS.localStart, 'valueString', a.start),
+      ...extension(EXTENSIONS.timeZone, 'valueCode', a.timeZone),
+      ...extension(EXTENSIONS.homeAddress, 'valueAddress', a.address ? fhirAddress(a.address) : undefined)],
     identifier: a.seriesId ? [{ system: SERIES_IDENTIFIER_SYSTEM, value: `${a.seriesId}#${a.occurrence ?? 1}` }] : undefined,
     status: a.status,
     cancelationReason: a.status === 'cancelled' && a.cancelReason ? { text: a.cancelReason } : undefined,
