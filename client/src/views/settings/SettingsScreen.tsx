@@ -26,6 +26,7 @@ import { PractitionersSection } from './PractitionersSection'
 import { AppointmentKindsSection } from './AppointmentKindsSection'
 import { LockSection } from '../lock/LockSection'
 import { ExportSection } from './ExportSection'
+import { ImportArchiveSection } from './ImportArchiveSection'
 
 /** Adding another device, the practice's devices, this one, its lock, storage and language, the practice's settings. */
 export function SettingsScreen() {
@@ -46,6 +47,7 @@ export function SettingsScreen() {
       <AppointmentKindsSection />
       <AbsencesSection />
       <ExportSection mayExport={devices.isAdmin} />
+      <ImportArchiveSection mayImport={devices.isAdmin} />
     </div>
   )
 }
