@@ -59,5 +59,18 @@ describe.sequential('Réglages › Réimporter une exportation, in Chromium', ()
     await expect.poll(() => patientLinks(to)).toEqual([expect.stringContaining('Quéméner Maëlle')])
     await nav(to, 'Agenda').click()
     await expect.poll(() => to.getByText('Quéméner Maëlle').count()).toBeGreaterThan(0)
+
+    // Then a calendar from another program: one event names the patient, one does not.
+    const calendar = join(tmpdir(), `tournee-import-e2e-${process.pid}.ics`)
+    const event = (uid: string, start: string, summary: string) => ['BEGIN:VEVENT', `UID:${uid}`, `DTSTART;TZID=Europe/Paris:${start}`, 'DURATION:PT45M', `SUMMARY:${summary}`, 'END:VEVENT']
+    await writeFile(calendar, ['BEGIN:VCALENDAR', 'VERSION:2.0', ...event('a', '20270315T090000', 'Séance QUEMENER Maëlle'), ...event('b', '20270315T120000', 'Réunion'), 'END:VCALENDAR', ''].join('\r\n'))
+    await nav(to, 'Réglages').click()
+    const ics = to.getByRole('region', { name: 'Importer un agenda .ics', exact: true })
+    await ics.scrollIntoViewIfNeeded()
+    await ics.getByLabel('Agenda (.ics)').setInputFiles(calendar)
+    const rows = ics.getByRole('list', { name: "Aperçu de l'import" }).getByRole('listitem')
+    await expect.poll(() => rows.allTextContents()).toEqual([expect.stringMatching(/15 mars 2027, 9 h.*Quéméner Maëlle$/), expect.stringMatching(/15 mars 2027, 12 h.*Plage : Réunion$/)])
+    await ics.getByRole('button', { name: 'Importer ces rendez-vous' }).click()
+    await ics.getByText('Import terminé : 2 rendez-vous.').waitFor()
   })
 })
