@@ -31,16 +31,11 @@ import type { ExportManifest } from '../client/src/export/manifest'
 import { fhirId } from '../client/src/export/fhir-resource'
 import { defaultSpec, planPractice, steppingClock, writePractice } from './bench/generate'
 import { TEST_TIME_ZONE, TEST_TODAY } from './helpers/test-clock'
-import { csvRows, fhirErrors, icsOccurrences, ndjsonLines, text, unzipArchive, type Archive, type Resource } from './helpers/export-archive'
+import { csvRows, fhirErrors, icsOccurrences, ndjsonLines, sha256Hex, text, unzipArchive, type Archive, type Resource } from './helpers/export-archive'
 
 const SEEDS = [20_261_207, Number(process.env.TOURNEE_EXPORT_SEED ?? Math.floor(Math.random() * 1e9))]
 const EXPORTED_AT = toInstant(`${TEST_TODAY}T10:00`, TEST_TIME_ZONE)
 const actor = { deviceId: 'export-test', memberId: 'setup' }
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
 
 interface Practice {
   docs: Map<string, Y.Doc>

@@ -49,17 +49,13 @@ import { readArchive } from '../client/src/import/archive-read'
 import { unzipArchive } from '../client/src/import/archive-unzip'
 import { writeArchive, type ImportIds } from '../client/src/import/archive-write'
 import { defaultSpec, planPractice, steppingClock, writePractice } from './bench/generate'
+import { sha256Hex } from './helpers/export-archive'
 import { TEST_TIME_ZONE, TEST_TODAY } from './helpers/test-clock'
 
 const SEEDS = [20_261_207, Number(process.env.TOURNEE_IMPORT_SEED ?? Math.floor(Math.random() * 1e9))]
 const EXPORTED_AT = toInstant(`${TEST_TODAY}T10:00`, TEST_TIME_ZONE)
 const actor = { deviceId: 'import-test', memberId: 'setup' }
 const FIRST = { displayName: 'Inès Quenouillère', profession: 'kine' } as const
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
 
 /** A practice as docs in memory, with an attachment store keyed by the bytes' hash. */
 class Docs {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { VTIMEZONES } from '../export/ical'
 import { IcsImportError, readIcs } from './ical-read'
 
 const OPTIONS = { timeZone: 'Europe/Paris', until: '2027-12-31' }
@@ -8,26 +9,11 @@ function ics(...lines: string[]): string {
   return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//FR', ...lines, 'END:VCALENDAR', ''].join('\r\n')
 }
 
-const PARIS = [
-  'BEGIN:VTIMEZONE',
-  'TZID:Europe/Paris',
-  'BEGIN:DAYLIGHT',
-  'TZOFFSETFROM:+0100',
-  'TZOFFSETTO:+0200',
-  'DTSTART:19700329T020000',
-  'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU',
-  'END:DAYLIGHT',
-  'BEGIN:STANDARD',
-  'TZOFFSETFROM:+0200',
-  'TZOFFSETTO:+0100',
-  'DTSTART:19701025T030000',
-  'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU',
-  'END:STANDARD',
-  'END:VTIMEZONE',
-]
+/** Paris as the calendars write it (Tournée's export writes the same VTIMEZONE). */
+const PARIS = VTIMEZONES['Europe/Paris']!
 
 /** Outlook names zones after Windows: « GMT Standard Time » is London (an hour behind Paris), defined by its VTIMEZONE. */
-const LONDON = PARIS.map((line) =>
+const LONDON = PARIS.filter((line) => !line.startsWith('X-LIC-LOCATION')).map((line) =>
   line === 'TZID:Europe/Paris' ? 'TZID:GMT Standard Time' : line.replace('+0100', '+0000').replace('+0200', '+0100').replace('T020000', 'T010000').replace('T030000', 'T020000'),
 )
 
