@@ -140,16 +140,20 @@ export async function writeArchive(
   updatePractice(directory, { name: p.name, timeZone: p.timeZone, locale: p.locale, holidayCountry: p.holidayCountry ?? null, lockAfterMinutes: p.lockAfterMinutes ?? null }, actor, clock)
 
   // Practitioners, and the kinds they offer: the setup's own are reused when the names match.
+  // New ones first, then the matched ones updated: deactivating the setup's practitioner must find
+  // the archive's active ones already there (LastActivePractitionerError otherwise, halfway).
   const existing = listPractitioners(directory, { includeInactive: true }).items
+  const matched: Array<{ id: string; fields: (typeof plan.practitioners)[number]['fields'] }> = []
   for (const { archiveId, fields } of plan.practitioners) {
     const same = existing.find((e) => foldText(e.displayName) === foldText(fields.displayName) && ![...ids.practitioners.values()].includes(e.id))
     if (same) {
-      updatePractitioner(directory, same.id, { ...fields, rpps: fields.rpps ?? null, workingHours: fields.workingHours ?? null }, actor, clock)
+      matched.push({ id: same.id, fields })
       ids.practitioners.set(archiveId, same.id)
     } else {
       ids.practitioners.set(archiveId, addPractitioner(directory, fields, actor, clock))
     }
   }
+  for (const { id, fields } of matched) updatePractitioner(directory, id, { ...fields, rpps: fields.rpps ?? null, workingHours: fields.workingHours ?? null }, actor, clock)
   for (const { archiveId, fields } of plan.sites) ids.sites.set(archiveId, addSite(directory, fields, actor, clock))
   const existingKinds = listAppointmentKinds(directory, { includeInactive: true }).items
   for (const { archiveId, fields } of plan.kinds) {
