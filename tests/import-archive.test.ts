@@ -35,6 +35,7 @@ import {
   patientDocId,
   setAppointmentStatus,
   softDeleteAppointment,
+  softDeleteAppointmentKind,
   toInstant,
   updateAppointment,
   updatePatient,
@@ -100,6 +101,12 @@ async function makePractice(seed: number): Promise<Docs> {
   updatePractitioner(directory, first!.id, { rpps: '10001234567', active: false }, actor, clock)
   addSite(directory, { name: 'Annexe', address: { line1: '3 place du Marché', postalCode: '69003', city: 'Lyon', accessNotes: 'code 1234' } }, actor, clock)
   const kindId = addAppointmentKind(directory, { label: 'Drainage', defaultDurationMin: 45, colour: '#0891b2', practitionerIds: [second!.id] }, actor, clock)
+  // A kind deleted after an appointment was booked with it: the archive still names it, and the import takes it back as retired.
+  const goneKind = addAppointmentKind(directory, { label: 'Ancien soin', defaultDurationMin: 30 }, actor, clock)
+  const firstMonth = [...practice.docs.keys()].filter((id) => id.startsWith('agenda/')).sort()[0]!
+  const booked = listAppointments(practice.docs.get(firstMonth)!).items[0]!
+  updateAppointment(practice.docs.get(firstMonth)!, booked.id, { kindId: goneKind }, actor, clock)
+  softDeleteAppointmentKind(directory, goneKind, actor, clock)
   const patients = listPatients(directory).items
   const patient = patients[0]!
   updatePatient(directory, patients[1]!.id, { insurance: 'MGEN 123', tags: ['diabète', 'domicile'], archived: true }, actor, clock)
@@ -207,7 +214,11 @@ describe.each(SEEDS)('export → import into a new practice (seed %i)', (seed) =
     expect(settings(to)).toEqual(settings(from))
     sameRecords('practitioner', listPractitioners(from, { includeInactive: true }).items, listPractitioners(to, { includeInactive: true }).items, ids.practitioners)
     sameRecords('site', listSites(from, { includeInactive: true }).items, listSites(to, { includeInactive: true }).items, ids.sites)
-    sameRecords('kind', listAppointmentKinds(from, { includeInactive: true }).items, listAppointmentKinds(to, { includeInactive: true }).items, ids.kinds, refs)
+    // The deleted kind comes back retired (its appointment still names it); the others as they were.
+    const kinds = listAppointmentKinds(to, { includeInactive: true }).items
+    const retired = kinds.find((k) => k.label === 'Ancien soin')!
+    expect(retired.active).toBe(false)
+    sameRecords('kind', listAppointmentKinds(from, { includeInactive: true }).items, kinds.filter((k) => k !== retired), ids.kinds, refs)
     sameRecords('patient', listPatients(from, { includeArchived: true }).items, listPatients(to, { includeArchived: true }).items, ids.patients)
     expect(listSeries(from).items).toHaveLength(1)
     sameRecords('series', listSeries(from).items, listSeries(to).items, ids.series, refs)

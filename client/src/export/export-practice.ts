@@ -161,7 +161,8 @@ export async function exportPractice(source: ExportSource, options: ExportOption
   roleFile.close()
   // Kinds and series: what an import needs to make the same agenda again (fhir-extensions.ts).
   const serviceFile = fhirFile('HealthcareService')
-  for (const kind of kinds.items) if (kind.deletedAt === undefined) serviceFile.add(healthcareServiceResource(kind))
+  // Deleted kinds too (as no longer offered): appointments of theirs still name them.
+  for (const kind of kinds.items) serviceFile.add(healthcareServiceResource(kind))
   serviceFile.close()
   const patientFile = fhirFile('Patient')
   const patientsCsv = csvFile('patients.csv', patientsHeader())

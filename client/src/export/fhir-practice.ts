@@ -86,7 +86,7 @@ export function addressLine(address: { line1: string; line2?: string | undefined
 
 /**
  * An appointment kind as the service the practice offers (HealthcareService): label, whether it is
- * still offered, its default length and colour, and who offers it when not everyone does.
+ * still offered (a deleted kind is written as not offered, for the appointments that name it), its default length and colour, and who offers it when not everyone does.
  */
 export function healthcareServiceResource(kind: AppointmentKind): FhirResource {
   return compact({
@@ -99,7 +99,7 @@ export function healthcareServiceResource(kind: AppointmentKind): FhirResource {
       ...(kind.practitionerIds ?? []).flatMap((id) => extension(EXTENSIONS.offeredBy, 'valueReference', reference('Practitioner', id))),
     ],
     identifier: [{ system: CODE_SYSTEMS.appointmentKind, value: fhirId(kind.id) }],
-    active: kind.active,
+    active: kind.active && kind.deletedAt === undefined,
     providedBy: ORGANIZATION,
     name: kind.label,
   })
