@@ -299,6 +299,13 @@ describe('a bad archive imports nothing', () => {
     expect(short).toMatchObject({ problem: 'count_mismatch', where: { file: 'fhir/Appointment.ndjson' } })
   })
 
+  it("drops, and counts, an optional link to a record the archive lacks (an ordonnance deleted since), rather than refusing Tournée's own archive", async () => {
+    const bytes = await edited('fhir/Appointment.ndjson', (lines) => lines.map((line, i) => (i === 0 ? line.replace(/"participant":/, '"basedOn":[{"reference":"ServiceRequest/supprimee"}],"participant":') : line)))
+    const plan = readArchive(unzipArchive(bytes), TEST_TODAY)
+    expect(plan.droppedLinks).toBe(1)
+    expect(plan.appointments.every((a) => a.fields.prescriptionId !== 'supprimee')).toBe(true)
+  })
+
   it('refuses to import into a practice that already has patients', async () => {
     const target = await makePractice(SEEDS[0]!)
     await expect(importInto(target, await goodArchive())).rejects.toMatchObject({ problem: 'target_not_empty' })

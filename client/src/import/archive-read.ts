@@ -74,6 +74,8 @@ export interface ArchivePlan {
   }>
   /** Attachments whose bytes the archive does not hold (the exporting device could not read them). */
   readonly attachmentsMissing: number
+  /** Optional links (an appointment's ordonnance, a note's appointment) to records the archive lacks: dropped. */
+  readonly droppedLinks: number
   /** Whether the archive holds the clinical files (a secretary's device exports none). */
   readonly clinical: boolean
   readonly exportedAt: string
@@ -155,6 +157,15 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
   const mustExist = (type: string, id: string | undefined, where: Where, field: string) => {
     if (id !== undefined && !ids.get(type)?.has(id)) throw new ArchiveImportError('unknown_reference', `${type}/${id} n'est pas dans l'archive`, { ...where, field })
   }
+  // An optional link to a record the archive does not hold — an ordonnance or appointment deleted
+  // since, an ordonnance a secretary's export leaves out — is dropped and counted, not refused:
+  // Tournée's own archives must come back.
+  let droppedLinks = 0
+  const linkOrDrop = (type: string, id: string | undefined): string | undefined => {
+    if (id === undefined || ids.get(type)?.has(id)) return id
+    droppedLinks++
+    return undefined
+  }
 
   const professions = new Map<string, PractitionerFields['profession']>()
   for (const { value, where } of lines(files, 'fhir/PractitionerRole.ndjson', false)) {
@@ -213,16 +224,14 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
     const input = read.seriesId !== undefined ? { ...read.input, seriesId: read.seriesId, occurrence: read.occurrence } : read.input
     const fields = checked(where, () => validateAppointmentInput(input))
     checkAppointmentRefs(fields, where)
-    mustExist('ServiceRequest', fields.prescriptionId, where, 'basedOn')
-    return { archiveId: read.archiveId, fields }
+    return { archiveId: read.archiveId, fields: { ...fields, prescriptionId: linkOrDrop('ServiceRequest', fields.prescriptionId) } }
   })
   const notes = [...lines(files, 'fhir/DocumentReference.ndjson', false)].map(({ value, where }) => {
     const read = readNote(value, where)
     claim('DocumentReference', read.archiveId, where)
     mustExist('Patient', read.patientId, where, 'subject')
     const fields = checked(where, () => validateNoteInput(read.input))
-    mustExist('Appointment', fields.appointmentId, where, 'context.related')
-    return { archiveId: read.archiveId, patientId: read.patientId, fields }
+    return { archiveId: read.archiveId, patientId: read.patientId, fields: { ...fields, appointmentId: linkOrDrop('Appointment', fields.appointmentId) } }
   })
   let attachmentsMissing = 0
   const attachments = [...lines(files, 'fhir/DocumentReference.pieces-jointes.ndjson', false)].flatMap(({ value, where }) => {
@@ -238,8 +247,7 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
     // The model's check, with the hash the store will give once the bytes are stored.
     const fields = checked(where, () => validateAttachmentInput({ ...read.input, hash: '0'.repeat(64) }))
     if (fields.size !== bytes.length) throw new ArchiveImportError('bad_field', `${bytes.length} octets au lieu de ${fields.size}`, { ...where, field: 'content.0.attachment.size' })
-    mustExist('ServiceRequest', fields.prescriptionId, where, 'context.related')
-    return [{ archiveId: read.archiveId, patientId: read.patientId, name: fields.name, mime: fields.mime, prescriptionId: fields.prescriptionId, bytes }]
+    return [{ archiveId: read.archiveId, patientId: read.patientId, name: fields.name, mime: fields.mime, prescriptionId: linkOrDrop('ServiceRequest', fields.prescriptionId), bytes }]
   })
   return {
     practice,
@@ -253,6 +261,7 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
     notes,
     attachments,
     attachmentsMissing,
+    droppedLinks,
     clinical: manifest.clinical,
     exportedAt: manifest.exportedAt,
   }
