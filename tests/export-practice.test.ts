@@ -31,16 +31,11 @@ import type { ExportManifest } from '../client/src/export/manifest'
 import { fhirId } from '../client/src/export/fhir-resource'
 import { defaultSpec, planPractice, steppingClock, writePractice } from './bench/generate'
 import { TEST_TIME_ZONE, TEST_TODAY } from './helpers/test-clock'
-import { csvRows, fhirErrors, icsOccurrences, ndjsonLines, text, unzipArchive, type Archive, type Resource } from './helpers/export-archive'
+import { csvRows, fhirErrors, icsOccurrences, ndjsonLines, sha256Hex, text, unzipArchive, type Archive, type Resource } from './helpers/export-archive'
 
 const SEEDS = [20_261_207, Number(process.env.TOURNEE_EXPORT_SEED ?? Math.floor(Math.random() * 1e9))]
 const EXPORTED_AT = toInstant(`${TEST_TODAY}T10:00`, TEST_TIME_ZONE)
 const actor = { deviceId: 'export-test', memberId: 'setup' }
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
 
 interface Practice {
   docs: Map<string, Y.Doc>
@@ -143,7 +138,7 @@ describe.each(SEEDS)('export of a generated practice (seed %i)', (seed) => {
         all.push(resource)
       }
     }
-    expect([...ids.keys()].sort()).toEqual(['Appointment', 'DocumentReference', 'Location', 'Organization', 'Patient', 'Practitioner', 'PractitionerRole', 'ServiceRequest'])
+    expect([...ids.keys()].sort()).toEqual(['Appointment', 'Basic', 'DocumentReference', 'HealthcareService', 'Location', 'Organization', 'Patient', 'Practitioner', 'PractitionerRole', 'ServiceRequest'])
     for (const entry of manifest.output) expect(ndjsonLines(archive, entry.url)).toHaveLength(entry.count)
     // Every literal reference points at a resource of the archive.
     const references = JSON.stringify(all).match(/"reference":"[^"]+"/g) ?? []
@@ -262,7 +257,7 @@ describe('export from a secretary device, and cancelled', () => {
   it("exports what a secretary's device holds, without clinical files, and says so", async () => {
     const practice = await makePractice(SEEDS[0]!)
     const { archive, manifest } = await runExport(practice.source(false))
-    expect(fhirFiles(archive).sort()).toEqual(['fhir/Appointment.ndjson', 'fhir/Location.ndjson', 'fhir/Organization.ndjson', 'fhir/Patient.ndjson', 'fhir/Practitioner.ndjson', 'fhir/PractitionerRole.ndjson'])
+    expect(fhirFiles(archive).sort()).toEqual(['fhir/Appointment.ndjson', 'fhir/Basic.ndjson', 'fhir/HealthcareService.ndjson', 'fhir/Location.ndjson', 'fhir/Organization.ndjson', 'fhir/Patient.ndjson', 'fhir/Practitioner.ndjson', 'fhir/PractitionerRole.ndjson'])
     expect(Object.keys(archive).some((p) => p.startsWith('pieces-jointes/') || p === 'csv/ordonnances.csv')).toBe(false)
     expect(manifest.clinical).toBe(false)
     expect(text(archive, 'LISEZMOI.txt')).toContain("Cet appareil est celui d'un secrétariat")

@@ -66,3 +66,9 @@ export function icsOccurrences(source: string): Array<{ start: number; minutes: 
   }
   return out
 }
+
+/** SHA-256 of bytes, lower-case hex: the attachment store's address in these tests. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)))
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
+}

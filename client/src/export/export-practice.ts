@@ -37,9 +37,9 @@ import {
   type Patient,
   type Series,
 } from '../../../shared/src/model'
-import { appointmentResource, type AppointmentContext } from './fhir-appointment'
+import { appointmentResource, seriesResource, type AppointmentContext } from './fhir-appointment'
 import { attachmentResource, noteResource, serviceRequestResource } from './fhir-clinical'
-import { homeLocation, organizationResource, premisesLocation, siteLocation, addressLine } from './fhir-practice'
+import { healthcareServiceResource, homeLocation, organizationResource, premisesLocation, siteLocation, addressLine } from './fhir-practice'
 import { patientResource } from './fhir-patient'
 import { practitionerResource, practitionerRoleResource } from './fhir-practitioner'
 import { reference, type FhirResource } from './fhir-resource'
@@ -159,6 +159,11 @@ export async function exportPractice(source: ExportSource, options: ExportOption
   const roleFile = fhirFile('PractitionerRole')
   for (const p of practitioners.items) roleFile.add(practitionerRoleResource(p))
   roleFile.close()
+  // Kinds and series: what an import needs to make the same agenda again (fhir-extensions.ts).
+  const serviceFile = fhirFile('HealthcareService')
+  // Deleted kinds too (as no longer offered): appointments of theirs still name them.
+  for (const kind of kinds.items) serviceFile.add(healthcareServiceResource(kind))
+  serviceFile.close()
   const patientFile = fhirFile('Patient')
   const patientsCsv = csvFile('patients.csv', patientsHeader())
   const patientById = new Map<string, Patient>()
@@ -183,6 +188,9 @@ export async function exportPractice(source: ExportSource, options: ExportOption
       return p ? reference('Patient', p.id, patientDisplayName(p)) : undefined
     },
   }
+  const seriesFile = fhirFile('Basic')
+  for (const series of seriesList.items) seriesFile.add(seriesResource(series, series.patientId ? context.patientReference(series.patientId) : undefined))
+  seriesFile.close()
   done++
 
   // 2. The agenda, month by month: FHIR, CSV and each practitioner's calendar at once.

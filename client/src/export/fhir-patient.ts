@@ -8,6 +8,7 @@
  */
 import type { Patient, Sex } from '../../../shared/src/model'
 import { compact, fhirId, fhirMeta, rppsIdentifier, SYSTEMS, type FhirResource } from './fhir-resource'
+import { EXTENSIONS, extension } from './fhir-extensions'
 import { fhirAddress } from './fhir-practice'
 
 const GENDERS: { readonly [S in Sex]: string } = { F: 'female', M: 'male', X: 'other', U: 'unknown' }
@@ -22,6 +23,7 @@ export function patientResource(p: Patient): FhirResource {
     resourceType: 'Patient',
     id: fhirId(p.id),
     meta: compact({ ...fhirMeta(p), tag: (p.tags ?? []).map((tag) => ({ display: tag })) }),
+    extension: extension(EXTENSIONS.insurance, 'valueString', p.insurance),
     identifier: p.nir ? [{ use: 'official', system: SYSTEMS.nir, value: p.nir, type: { text: 'NIR (identité non qualifiée)' } }] : undefined,
     active: !p.archived,
     name: [

@@ -3,7 +3,8 @@
  * practice's premises, each site, and « domicile du patient » (a Location of mode `kind`, coded
  * PTRES, as FHIR says a patient's home is written when the address varies per appointment).
  */
-import type { Practice, Site } from '../../../shared/src/model'
+import type { AppointmentKind, Practice, Site } from '../../../shared/src/model'
+import { CODE_SYSTEMS, EXTENSIONS, extension } from './fhir-extensions'
 import { compact, fhirId, fhirMeta, reference, type FhirResource } from './fhir-resource'
 
 /** Fixed ids: a practice has one organization, one premises and one "home of the patient". */
@@ -19,6 +20,13 @@ export function organizationResource(practice: Practice): FhirResource {
     active: true,
     type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'prov', display: 'Healthcare Provider' }] }],
     name: practice.name,
+    // The settings an import needs to make the same practice again (fhir-extensions.ts).
+    extension: [
+      ...extension(EXTENSIONS.timeZone, 'valueCode', practice.timeZone),
+      ...extension(EXTENSIONS.locale, 'valueCode', practice.locale),
+      ...extension(EXTENSIONS.holidayCountry, 'valueCode', practice.holidayCountry),
+      ...extension(EXTENSIONS.lockAfterMinutes, 'valuePositiveInt', practice.lockAfterMinutes),
+    ],
   }
 }
 
@@ -60,8 +68,9 @@ export function siteLocation(site: Site): FhirResource {
   })
 }
 
-export function fhirAddress(address: { line1: string; line2?: string | undefined; postalCode: string; city: string }): Record<string, unknown> {
+export function fhirAddress(address: { line1: string; line2?: string | undefined; postalCode: string; city: string; accessNotes?: string | undefined }): Record<string, unknown> {
   return compact({
+    extension: extension(EXTENSIONS.accessNotes, 'valueString', address.accessNotes),
     use: 'home',
     line: [address.line1, ...(address.line2 ? [address.line2] : [])],
     postalCode: address.postalCode || undefined,
@@ -73,4 +82,25 @@ export function fhirAddress(address: { line1: string; line2?: string | undefined
 /** '12 rue des Lilas, 75011 Paris': an address on one line (CSV, iCalendar LOCATION). */
 export function addressLine(address: { line1: string; line2?: string | undefined; postalCode: string; city: string }): string {
   return [address.line1, address.line2, `${address.postalCode} ${address.city}`.trim()].filter(Boolean).join(', ')
+}
+
+/**
+ * An appointment kind as the service the practice offers (HealthcareService): label, whether it is
+ * still offered (a deleted kind is written as not offered, for the appointments that name it), its default length and colour, and who offers it when not everyone does.
+ */
+export function healthcareServiceResource(kind: AppointmentKind): FhirResource {
+  return compact({
+    resourceType: 'HealthcareService',
+    id: fhirId(kind.id),
+    meta: fhirMeta(kind),
+    extension: [
+      ...extension(EXTENSIONS.defaultDuration, 'valuePositiveInt', kind.defaultDurationMin),
+      ...extension(EXTENSIONS.colour, 'valueString', kind.colour),
+      ...(kind.practitionerIds ?? []).flatMap((id) => extension(EXTENSIONS.offeredBy, 'valueReference', reference('Practitioner', id))),
+    ],
+    identifier: [{ system: CODE_SYSTEMS.appointmentKind, value: fhirId(kind.id) }],
+    active: kind.active && kind.deletedAt === undefined,
+    providedBy: ORGANIZATION,
+    name: kind.label,
+  })
 }

@@ -3,6 +3,7 @@
  * PractitionerRole that ties them to the practice with their profession.
  */
 import type { Practitioner, Profession } from '../../../shared/src/model'
+import { CODE_SYSTEMS, EXTENSIONS, extension } from './fhir-extensions'
 import { compact, fhirId, fhirMeta, reference, rppsIdentifier, type FhirResource } from './fhir-resource'
 import { ORGANIZATION_ID } from './fhir-practice'
 
@@ -23,6 +24,10 @@ export function practitionerResource(p: Practitioner): FhirResource {
     resourceType: 'Practitioner',
     id: fhirId(p.id),
     meta: fhirMeta(p),
+    extension: [
+      ...extension(EXTENSIONS.colour, 'valueString', p.colour),
+      ...extension(EXTENSIONS.workingHours, 'valueString', p.workingHours === undefined ? undefined : JSON.stringify(p.workingHours)),
+    ],
     identifier: p.rpps ? [rppsIdentifier(p.rpps)] : undefined,
     active: p.active,
     name: [{ text: p.displayName }],
@@ -37,6 +42,6 @@ export function practitionerRoleResource(p: Practitioner): FhirResource {
     active: p.active,
     practitioner: reference('Practitioner', p.id, p.displayName),
     organization: reference('Organization', ORGANIZATION_ID),
-    code: [{ text: PROFESSION_LABELS[p.profession] }],
+    code: [{ coding: [{ system: CODE_SYSTEMS.profession, code: p.profession }], text: PROFESSION_LABELS[p.profession] }],
   }
 }

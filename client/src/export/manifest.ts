@@ -92,6 +92,8 @@ const FHIR_DESCRIPTIONS: Record<string, string> = {
   Location: 'Lieux : le cabinet, ses sites, « domicile du patient » (FHIR R4 Location)',
   Practitioner: 'Praticiens, avec leur RPPS quand il est connu (FHIR R4 Practitioner)',
   PractitionerRole: 'Profession de chaque praticien au cabinet (FHIR R4 PractitionerRole)',
+  HealthcareService: 'Types de rendez-vous : libellé, durée par défaut, couleur (FHIR R4 HealthcareService)',
+  Basic: 'Séries de rendez-vous : règle de répétition, première séance, nombre (FHIR R4 Basic)',
   Patient: 'Patients : identité, contact, adresse, NIR (FHIR R4 Patient)',
   Appointment: 'Rendez-vous, chaque séance d’une série comprise, annulés compris (FHIR R4 Appointment)',
   ServiceRequest: 'Ordonnances : prescripteur, date, séances prescrites (FHIR R4 ServiceRequest)',

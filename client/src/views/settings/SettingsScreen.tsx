@@ -27,6 +27,8 @@ import { AppointmentKindsSection } from './AppointmentKindsSection'
 import { LockSection } from '../lock/LockSection'
 import { ExportSection } from './ExportSection'
 import { ImportSection } from './import/ImportSection'
+import { ImportArchiveSection } from './ImportArchiveSection'
+import { ImportCalendarSection } from './ImportCalendarSection'
 
 /** Adding another device, the practice's devices, this one, its lock, storage and language, the practice's settings. */
 export function SettingsScreen() {
@@ -48,6 +50,8 @@ export function SettingsScreen() {
       <AbsencesSection />
       <ExportSection mayExport={devices.isAdmin} />
       <ImportSection />
+      <ImportArchiveSection mayImport={devices.isAdmin} />
+      <ImportCalendarSection mayImport={devices.isAdmin} />
     </div>
   )
 }

@@ -1,0 +1,248 @@
+/**
+ * Writes an `ArchivePlan` (archive-read.ts, everything already checked) into a practice through the
+ * model's own functions, so every record gets fresh ids, stamps and its change-log entry like any
+ * record made on this device. Order: settings, practitioners, sites, kinds, patients, ordonnances
+ * and attachments, series (createSeries, then each occurrence made what the archive says: moved,
+ * changed, cancelled, or removed when the archive no longer has it), the other appointments, notes.
+ *
+ * The practice must be new: no patient, no series. Its setup practitioner and default kinds are
+ * taken as the archive's when the names match (a practice is created with one practitioner and the
+ * default kinds, which an export carries too), so they are not doubled.
+ */
+import type * as Y from 'yjs'
+import {
+  addAppointment,
+  addAppointmentKind,
+  addAttachment,
+  addNote,
+  addPatient,
+  addPractitioner,
+  addPrescription,
+  addSite,
+  agendaDocId,
+  createSeries,
+  editSeriesOccurrences,
+  expandSeries,
+  foldText,
+  listAppointmentKinds,
+  listPatients,
+  listPractitioners,
+  listSeries,
+  monthOf,
+  newRecordId,
+  patientDocId,
+  softDeleteAppointment,
+  updateAppointmentKind,
+  updatePractice,
+  updatePractitioner,
+  type Actor,
+  type AppointmentFields,
+  type AppointmentPatch,
+  type Clock,
+} from '../../../shared/src/model'
+import { ArchiveImportError } from './archive-error'
+import type { ArchivePlan } from './archive-read'
+
+export interface ImportTarget {
+  readonly directory: Y.Doc
+  /** Opens a doc of the practice ('agenda/2026-11', 'patient/<id>') for writing. */
+  openDoc(docId: string): Promise<Y.Doc>
+  /** Stores an attachment's bytes (encrypted on this device); null when this device has no store. */
+  readonly storeAttachment: ((bytes: Uint8Array) => Promise<{ hash: string }>) | null
+}
+
+/** Archive id → new id, per kind of record. */
+export interface ImportIds {
+  readonly practitioners: ReadonlyMap<string, string>
+  readonly kinds: ReadonlyMap<string, string>
+  readonly sites: ReadonlyMap<string, string>
+  readonly patients: ReadonlyMap<string, string>
+  readonly series: ReadonlyMap<string, string>
+  /** Series ids the archive's appointments carry without a series record, → their fresh ids. */
+  readonly orphanSeries: ReadonlyMap<string, string>
+  readonly appointments: ReadonlyMap<string, string>
+  readonly prescriptions: ReadonlyMap<string, string>
+  readonly notes: ReadonlyMap<string, string>
+  readonly attachments: ReadonlyMap<string, string>
+}
+
+export interface ImportProgress {
+  readonly done: number
+  readonly total: number
+}
+
+/** Whether the practice already holds patients or series: an archive goes into a new practice only. */
+export function practiceIsNew(directory: Y.Doc): boolean {
+  return listPatients(directory, { includeArchived: true, includeDeleted: true }).items.length === 0 && listSeries(directory, { includeDeleted: true }).items.length === 0
+}
+
+function mapped(map: ReadonlyMap<string, string>, id: string | undefined): string | undefined {
+  if (id === undefined) return undefined
+  const to = map.get(id)
+  // archive-read.ts resolved every reference: a miss here is a bug, not bad input.
+  if (to === undefined) throw new Error(`Import: no new id for archive record '${id}'`)
+  return to
+}
+
+/** Every field of an appointment as a patch: absent optional fields are cleared (a series' defaults). */
+function fullPatch(f: AppointmentFields): AppointmentPatch {
+  return {
+    start: f.start,
+    timeZone: f.timeZone,
+    durationMin: f.durationMin,
+    practitionerId: f.practitionerId,
+    patientId: f.patientId ?? null,
+    kindId: f.kindId ?? null,
+    title: f.title ?? null,
+    place: f.place ?? 'practice',
+    address: f.address ?? null,
+    note: f.note ?? null,
+    status: f.status ?? 'booked',
+    cancelReason: f.cancelReason ?? null,
+    prescriptionId: f.prescriptionId ?? null,
+  }
+}
+
+export async function writeArchive(
+  plan: ArchivePlan,
+  target: ImportTarget,
+  actor: Actor,
+  clock: Clock,
+  onProgress?: (progress: ImportProgress) => void,
+): Promise<ImportIds> {
+  const { directory } = target
+  if (!practiceIsNew(directory)) {
+    throw new ArchiveImportError('target_not_empty', 'ce cabinet a déjà des patients : une exportation se réimporte dans un cabinet neuf')
+  }
+  if (plan.attachments.length > 0 && !target.storeAttachment) {
+    throw new ArchiveImportError('missing_file', "cet appareil ne peut pas enregistrer de pièces jointes : rien n'a été importé")
+  }
+  const total = plan.patients.length + plan.appointments.length + plan.prescriptions.length + plan.notes.length + plan.attachments.length
+  let done = 0
+  const step = (n = 1) => {
+    done += n
+    if (done % 200 === 0 || done === total) onProgress?.({ done, total })
+  }
+  const openMonth = (month: string) => target.openDoc(agendaDocId(month))
+  const ids = {
+    practitioners: new Map<string, string>(),
+    kinds: new Map<string, string>(),
+    sites: new Map<string, string>(),
+    patients: new Map<string, string>(),
+    series: new Map<string, string>(),
+    appointments: new Map<string, string>(),
+    prescriptions: new Map<string, string>(),
+    notes: new Map<string, string>(),
+    attachments: new Map<string, string>(),
+  }
+
+  const p = plan.practice
+  updatePractice(directory, { name: p.name, timeZone: p.timeZone, locale: p.locale, holidayCountry: p.holidayCountry ?? null, lockAfterMinutes: p.lockAfterMinutes ?? null }, actor, clock)
+
+  // Practitioners, and the kinds they offer: the setup's own are reused when the names match.
+  // New ones first, then the matched ones updated: deactivating the setup's practitioner must find
+  // the archive's active ones already there (LastActivePractitionerError otherwise, halfway).
+  const existing = listPractitioners(directory, { includeInactive: true }).items
+  const matched: Array<{ id: string; fields: (typeof plan.practitioners)[number]['fields'] }> = []
+  for (const { archiveId, fields } of plan.practitioners) {
+    const same = existing.find((e) => foldText(e.displayName) === foldText(fields.displayName) && ![...ids.practitioners.values()].includes(e.id))
+    if (same) {
+      matched.push({ id: same.id, fields })
+      ids.practitioners.set(archiveId, same.id)
+    } else {
+      ids.practitioners.set(archiveId, addPractitioner(directory, fields, actor, clock))
+    }
+  }
+  for (const { id, fields } of matched) updatePractitioner(directory, id, { ...fields, rpps: fields.rpps ?? null, workingHours: fields.workingHours ?? null }, actor, clock)
+  for (const { archiveId, fields } of plan.sites) ids.sites.set(archiveId, addSite(directory, fields, actor, clock))
+  const existingKinds = listAppointmentKinds(directory, { includeInactive: true }).items
+  for (const { archiveId, fields } of plan.kinds) {
+    const practitionerIds = fields.practitionerIds?.map((id) => mapped(ids.practitioners, id)!)
+    const same = existingKinds.find((k) => foldText(k.label) === foldText(fields.label) && ![...ids.kinds.values()].includes(k.id))
+    if (same) {
+      updateAppointmentKind(directory, same.id, { ...fields, practitionerIds: practitionerIds ?? null }, actor, clock)
+      ids.kinds.set(archiveId, same.id)
+    } else {
+      ids.kinds.set(archiveId, addAppointmentKind(directory, { ...fields, practitionerIds }, actor, clock))
+    }
+  }
+  for (const { archiveId, fields } of plan.patients) {
+    ids.patients.set(archiveId, addPatient(directory, fields, actor, clock))
+    step()
+  }
+
+  // The patient files' ordonnances and attachments (appointments and notes point at them).
+  for (const { archiveId, patientId, fields } of plan.prescriptions) {
+    const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
+    ids.prescriptions.set(archiveId, addPrescription(file, fields, actor, clock))
+    step()
+  }
+  for (const a of plan.attachments) {
+    const { hash } = await target.storeAttachment!(a.bytes)
+    const file = await target.openDoc(patientDocId(mapped(ids.patients, a.patientId)!))
+    const input = { hash, name: a.name, mime: a.mime, size: a.bytes.length, prescriptionId: mapped(ids.prescriptions, a.prescriptionId) }
+    ids.attachments.set(a.archiveId, addAttachment(file, input, actor, clock))
+    step()
+  }
+
+  const toModel = (f: AppointmentFields): AppointmentFields => ({
+    ...f,
+    practitionerId: mapped(ids.practitioners, f.practitionerId)!,
+    patientId: mapped(ids.patients, f.patientId),
+    kindId: mapped(ids.kinds, f.kindId),
+    prescriptionId: mapped(ids.prescriptions, f.prescriptionId),
+    seriesId: undefined,
+    occurrence: undefined,
+  })
+
+  // Series: made by createSeries, then each occurrence made what the archive holds.
+  const orphanSeries = new Map<string, string>()
+  const bySeries = new Map<string, Array<(typeof plan.appointments)[number]>>()
+  for (const a of plan.appointments) {
+    if (a.fields.seriesId === undefined) continue
+    const list = bySeries.get(a.fields.seriesId) ?? []
+    list.push(a)
+    bySeries.set(a.fields.seriesId, list)
+  }
+  for (const series of plan.series) {
+    const { seriesId, appointmentIds } = await createSeries(directory, openMonth, toModel(series.fields), series.rule, actor, clock)
+    ids.series.set(series.archiveId, seriesId)
+    const slots = new Map(appointmentIds.map((id, i) => [i + 1, id]))
+    for (const { archiveId, fields } of bySeries.get(series.archiveId) ?? []) {
+      const wanted = toModel(fields)
+      const id = fields.occurrence === undefined ? undefined : slots.get(fields.occurrence)
+      if (id === undefined) {
+        // A slot the rule does not make (or one taken twice): an appointment of the series on its own.
+        ids.appointments.set(archiveId, addAppointment(await openMonth(monthOf(wanted.start)), { ...wanted, seriesId, occurrence: fields.occurrence }, actor, clock))
+      } else {
+        slots.delete(fields.occurrence!)
+        await editSeriesOccurrences(directory, openMonth, { id, seriesId }, 'this', fullPatch(wanted), actor, clock)
+        ids.appointments.set(archiveId, id)
+      }
+      step()
+    }
+    // Slots the archive has no occurrence for were deleted in the exported practice.
+    const starts = expandSeries(series.rule, series.fields.start)
+    for (const [occurrence, id] of slots) softDeleteAppointment(await openMonth(monthOf(starts[occurrence - 1]!)), id, actor, clock)
+  }
+  for (const { archiveId, fields } of plan.appointments) {
+    if (fields.seriesId !== undefined && ids.series.has(fields.seriesId)) continue
+    // A series id with no series record in the archive: a fresh id, the same for all its occurrences.
+    let seriesId: string | undefined
+    if (fields.seriesId !== undefined) {
+      seriesId = orphanSeries.get(fields.seriesId) ?? newRecordId()
+      orphanSeries.set(fields.seriesId, seriesId)
+    }
+    const wanted = { ...toModel(fields), seriesId, occurrence: seriesId === undefined ? undefined : fields.occurrence }
+    ids.appointments.set(archiveId, addAppointment(await openMonth(monthOf(wanted.start)), wanted, actor, clock))
+    step()
+  }
+
+  for (const { archiveId, patientId, fields } of plan.notes) {
+    const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
+    ids.notes.set(archiveId, addNote(file, { ...fields, appointmentId: mapped(ids.appointments, fields.appointmentId) }, actor, clock))
+    step()
+  }
+  onProgress?.({ done: total, total })
+  return { ...ids, orphanSeries }
+}

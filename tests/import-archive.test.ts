@@ -1,0 +1,313 @@
+/**
+ * « Réimporter une exportation »: a seeded generated practice (tests/bench/generate.ts: patients,
+ * appointments with cancellations and home visits, notes) plus a hand-made series across the
+ * March 2027 DST change (one occurrence cancelled, one moved to another month, one deleted), a
+ * site, a kind offered by one practitioner, ordonnances and attachments — exported by the real
+ * export, read back by the import, written into a new practice through the model, and compared
+ * with the original record by record, ids aside. Real Yjs docs, in process. The seed is printed.
+ *
+ * Bad archives — cut short, a line missing a field, a broken JSON line — are refused with a named
+ * error that says where, and nothing is written.
+ */
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import {
+  addAppointmentKind,
+  addAttachment,
+  addNote,
+  addPrescription,
+  addSite,
+  agendaDocId,
+  createSeries,
+  DIRECTORY_DOC_ID,
+  editSeriesOccurrences,
+  initPractice,
+  listAppointmentKinds,
+  listAppointments,
+  listAttachments,
+  listNotes,
+  listPatients,
+  listPractitioners,
+  listPrescriptions,
+  listSeries,
+  listSites,
+  patientDocId,
+  setAppointmentStatus,
+  softDeleteAppointment,
+  softDeleteAppointmentKind,
+  toInstant,
+  updateAppointment,
+  updatePatient,
+  updatePractice,
+  updatePractitioner,
+  type Appointment,
+} from '../shared/src/model'
+import { exportPractice } from '../client/src/export/export-practice'
+import type { ExportSource } from '../client/src/export/export-source'
+import { ArchiveImportError } from '../client/src/import/archive-error'
+import { readArchive } from '../client/src/import/archive-read'
+import { unzipArchive } from '../client/src/import/archive-unzip'
+import { writeArchive, type ImportIds } from '../client/src/import/archive-write'
+import { defaultSpec, planPractice, steppingClock, writePractice } from './bench/generate'
+import { sha256Hex } from './helpers/export-archive'
+import { TEST_TIME_ZONE, TEST_TODAY } from './helpers/test-clock'
+
+const SEEDS = [20_261_207, Number(process.env.TOURNEE_IMPORT_SEED ?? Math.floor(Math.random() * 1e9))]
+const EXPORTED_AT = toInstant(`${TEST_TODAY}T10:00`, TEST_TIME_ZONE)
+const actor = { deviceId: 'import-test', memberId: 'setup' }
+const FIRST = { displayName: 'Inès Quenouillère', profession: 'kine' } as const
+
+/** A practice as docs in memory, with an attachment store keyed by the bytes' hash. */
+class Docs {
+  readonly docs = new Map<string, Y.Doc>()
+  readonly store = new Map<string, Uint8Array>()
+  async open(id: string): Promise<Y.Doc> {
+    if (!this.docs.has(id)) this.docs.set(id, new Y.Doc({ guid: id }))
+    return this.docs.get(id)!
+  }
+  get directory(): Y.Doc {
+    return this.docs.get(DIRECTORY_DOC_ID)!
+  }
+  async storeBytes(bytes: Uint8Array): Promise<{ hash: string }> {
+    const hash = await sha256Hex(bytes)
+    this.store.set(hash, bytes)
+    return { hash }
+  }
+  source(): ExportSource {
+    return {
+      directory: this.directory,
+      months: [...this.docs.keys()].filter((id) => id.startsWith('agenda/')).map((id) => id.slice('agenda/'.length)),
+      readsClinical: true,
+      withDoc: async (docId, read) => read(await this.open(docId)),
+      attachmentBytes: async (hash) => this.store.get(hash)!,
+    }
+  }
+  appointments(): Appointment[] {
+    return [...this.docs].filter(([id]) => id.startsWith('agenda/')).flatMap(([, doc]) => listAppointments(doc).items.filter((a) => a.movedTo === undefined))
+  }
+}
+
+async function makePractice(seed: number): Promise<Docs> {
+  const practice = new Docs()
+  const clock = steppingClock(Date.UTC(2026, 0, 1))
+  const directory = await practice.open(DIRECTORY_DOC_ID)
+  initPractice(directory, { name: 'Cabinet des Lilas', firstPractitioner: FIRST }, actor, clock)
+  updatePractice(directory, { lockAfterMinutes: 12, holidayCountry: 'FR' }, actor, clock)
+  const plan = planPractice(defaultSpec(TEST_TODAY, { seed, practitioners: 2, patients: 40, months: 6, appointmentsPerDay: 5 }))
+  await writePractice({ openDoc: (id) => practice.open(id) }, plan, actor, clock)
+  const [first, second] = listPractitioners(directory).items
+  // The practice's first practitioner has left: the new practice's own (same name) must end inactive too.
+  updatePractitioner(directory, first!.id, { rpps: '10001234567', active: false }, actor, clock)
+  addSite(directory, { name: 'Annexe', address: { line1: '3 place du Marché', postalCode: '69003', city: 'Lyon', accessNotes: 'code 1234' } }, actor, clock)
+  const kindId = addAppointmentKind(directory, { label: 'Drainage', defaultDurationMin: 45, colour: '#0891b2', practitionerIds: [second!.id] }, actor, clock)
+  // A kind deleted after an appointment was booked with it: the archive still names it, and the import takes it back as retired.
+  const goneKind = addAppointmentKind(directory, { label: 'Ancien soin', defaultDurationMin: 30 }, actor, clock)
+  const firstMonth = [...practice.docs.keys()].filter((id) => id.startsWith('agenda/')).sort()[0]!
+  const booked = listAppointments(practice.docs.get(firstMonth)!).items[0]!
+  updateAppointment(practice.docs.get(firstMonth)!, booked.id, { kindId: goneKind }, actor, clock)
+  softDeleteAppointmentKind(directory, goneKind, actor, clock)
+  const patients = listPatients(directory).items
+  const patient = patients[0]!
+  updatePatient(directory, patients[1]!.id, { insurance: 'MGEN 123', tags: ['diabète', 'domicile'], archived: true }, actor, clock)
+
+  // A series across the change to summer time: the 2nd cancelled, the 4th (1 April) moved back into March, the 5th deleted.
+  const openMonth = (month: string) => practice.open(agendaDocId(month))
+  const { appointmentIds } = await createSeries(
+    directory,
+    openMonth,
+    { start: '2027-03-22T18:30', durationMin: 30, practitionerId: second!.id, patientId: patient.id, kindId, place: 'home', address: { line1: '8 rue Neuve', postalCode: '69001', city: 'Lyon' } },
+    { freq: 'WEEKLY', byDay: ['MO', 'TH'], interval: 1, count: 6 },
+    actor,
+    clock,
+  )
+  setAppointmentStatus(await openMonth('2027-03'), appointmentIds[1]!, 'cancelled', actor, clock, 'Grippe')
+  const fourth = listAppointments(await openMonth('2027-04')).items.find((a) => a.id === appointmentIds[3])!
+  await editSeriesOccurrences(directory, openMonth, fourth, 'this', { start: '2027-03-31T10:00', note: 'décalé' }, actor, clock)
+  softDeleteAppointment(await openMonth('2027-04'), appointmentIds[4]!, actor, clock)
+
+  const file = await practice.open(patientDocId(patient.id))
+  const prescriptionId = addPrescription(file, { prescriberName: 'Dr Paul Martin', prescriberRpps: '10009876543', date: '2027-03-15', indication: 'Lombalgie ; rééducation', sessionsPrescribed: 6 }, actor, clock)
+  updateAppointment(await openMonth('2027-03'), appointmentIds[0]!, { prescriptionId }, actor, clock)
+  addNote(file, { date: '2027-03-22', kind: 'assessment', text: 'Bilan initial :\n  douleur 6/10 — « lombaire »', appointmentId: appointmentIds[0]! }, actor, clock)
+  const scan = strToU8('%PDF-1.4 ordonnance du 15 mars')
+  const photo = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])
+  addAttachment(file, { ...(await practice.storeBytes(scan)), name: 'ordonnance: 15/03.pdf', mime: 'application/pdf', size: scan.length, prescriptionId }, actor, clock)
+  addAttachment(file, { ...(await practice.storeBytes(photo)), name: 'photo.jpg', mime: 'image/jpeg', size: photo.length }, actor, clock)
+  return practice
+}
+
+async function exportBytes(practice: Docs): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  await exportPractice(practice.source(), { now: EXPORTED_AT, appVersion: '0.1.0-test', sink: (c) => chunks.push(c) })
+  const whole = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const c of chunks) {
+    whole.set(c, at)
+    at += c.length
+  }
+  return whole
+}
+
+/** A new practice as the app makes it: settings, its first practitioner, the default kinds. */
+async function newPractice(): Promise<Docs> {
+  const practice = new Docs()
+  initPractice(await practice.open(DIRECTORY_DOC_ID), { name: 'Nouveau cabinet', firstPractitioner: FIRST }, actor, steppingClock(Date.UTC(2026, 11, 1)))
+  return practice
+}
+
+async function importInto(target: Docs, bytes: Uint8Array): Promise<ImportIds> {
+  const plan = readArchive(unzipArchive(bytes), TEST_TODAY)
+  return writeArchive(plan, { directory: target.directory, openDoc: (id) => target.open(id), storeAttachment: (b) => target.storeBytes(b) }, actor, steppingClock(Date.UTC(2026, 11, 2)))
+}
+
+const META = new Set(['id', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy', 'deletedAt', 'deletedBy'])
+
+/** A record's fields without its id and stamps, with the ids it points at passed through `map`. */
+function content(record: object, refs: Record<string, (id: string) => string | undefined> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(record)) {
+    if (META.has(key) || value === undefined) continue
+    const map = refs[key]
+    out[key] = map ? (Array.isArray(value) ? value.map((v: string) => map(v)) : map(value as string)) : value
+  }
+  return out
+}
+
+function through(map: ReadonlyMap<string, string>) {
+  return (id: string) => map.get(id) ?? `unmapped:${id}`
+}
+
+/** Compares two lists of records: every original has its import at the mapped id, with the same content. */
+function sameRecords<T extends { id: string }>(what: string, original: readonly T[], imported: readonly T[], ids: ReadonlyMap<string, string>, refs: Record<string, (id: string) => string | undefined> = {}) {
+  const byId = new Map(imported.map((r) => [r.id, r]))
+  expect(imported.length, `${what}: as many records`).toBe(original.length)
+  for (const record of original) {
+    const twin = byId.get(ids.get(record.id) ?? '')
+    expect(twin, `${what} ${record.id} imported`).toBeDefined()
+    expect(content(twin!), what).toEqual(content(record, refs))
+  }
+}
+
+describe.each(SEEDS)('export → import into a new practice (seed %i)', (seed) => {
+  console.log(`import-archive seed ${seed} (pin it in SEEDS, or TOURNEE_IMPORT_SEED=${seed})`)
+
+  it('brings every record back, field by field, ids aside', async () => {
+    const original = await makePractice(seed)
+    const target = await newPractice()
+    const ids = await importInto(target, await exportBytes(original))
+    const from = original.directory
+    const to = target.directory
+    const series = (id: string) => ids.series.get(id) ?? ids.orphanSeries.get(id)
+    const refs = {
+      practitionerId: through(ids.practitioners),
+      practitionerIds: through(ids.practitioners),
+      patientId: through(ids.patients),
+      kindId: through(ids.kinds),
+      prescriptionId: through(ids.prescriptions),
+      appointmentId: through(ids.appointments),
+      seriesId: series,
+    }
+
+    expect(listPractitioners(from, { includeInactive: true }).items.map((p) => p.active)).toEqual(expect.arrayContaining([true, false]))
+    const settings = (doc: Y.Doc) => content(Object.fromEntries(doc.getMap('practice').entries()))
+    expect(settings(to)).toEqual(settings(from))
+    sameRecords('practitioner', listPractitioners(from, { includeInactive: true }).items, listPractitioners(to, { includeInactive: true }).items, ids.practitioners)
+    sameRecords('site', listSites(from, { includeInactive: true }).items, listSites(to, { includeInactive: true }).items, ids.sites)
+    // The deleted kind comes back retired (its appointment still names it); the others as they were.
+    const kinds = listAppointmentKinds(to, { includeInactive: true }).items
+    const retired = kinds.find((k) => k.label === 'Ancien soin')!
+    expect(retired.active).toBe(false)
+    sameRecords('kind', listAppointmentKinds(from, { includeInactive: true }).items, kinds.filter((k) => k !== retired), ids.kinds, refs)
+    sameRecords('patient', listPatients(from, { includeArchived: true }).items, listPatients(to, { includeArchived: true }).items, ids.patients)
+    expect(listSeries(from).items).toHaveLength(1)
+    sameRecords('series', listSeries(from).items, listSeries(to).items, ids.series, refs)
+
+    const appointments = original.appointments()
+    expect(appointments.some((x) => x.status === 'cancelled' && x.cancelReason)).toBe(true)
+    expect(appointments.some((x) => x.place === 'home')).toBe(true)
+    expect(appointments.filter((x) => x.seriesId !== undefined).length).toBeGreaterThan(10)
+    sameRecords('appointment', appointments, target.appointments(), ids.appointments, refs)
+
+    let notes = 0
+    for (const patient of listPatients(from, { includeArchived: true }).items) {
+      const before = await original.open(patientDocId(patient.id))
+      const after = await target.open(patientDocId(ids.patients.get(patient.id)!))
+      sameRecords('prescription', listPrescriptions(before).items, listPrescriptions(after).items, ids.prescriptions)
+      sameRecords('note', listNotes(before).items, listNotes(after).items, ids.notes, refs)
+      notes += listNotes(before).items.length
+      // Attachments: the same bytes under the same name and type (the store gives the hash).
+      const files = listAttachments(after).items
+      expect(files.length).toBe(listAttachments(before).items.length)
+      for (const file of listAttachments(before).items) {
+        const twin = files.find((f) => f.id === ids.attachments.get(file.id))!
+        expect(content(twin, { hash: (h) => strFromU8(target.store.get(h)!, true) })).toEqual(content(file, { ...refs, hash: (h) => strFromU8(original.store.get(h)!, true) }))
+      }
+    }
+    expect(notes).toBeGreaterThan(5)
+  })
+})
+
+describe('a bad archive imports nothing', () => {
+  let good: Uint8Array | null = null
+  const goodArchive = async () => (good ??= await exportBytes(await makePractice(SEEDS[0]!)))
+
+  async function refused(bytes: Uint8Array): Promise<ArchiveImportError> {
+    const target = await newPractice()
+    const before = Y.encodeStateAsUpdate(target.directory)
+    const error = await importInto(target, bytes).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(ArchiveImportError)
+    // Nothing written: the directory is as it was, and no other doc was opened to be written.
+    expect(Y.encodeStateAsUpdate(target.directory)).toEqual(before)
+    expect([...target.docs.keys()]).toEqual([DIRECTORY_DOC_ID])
+    return error as ArchiveImportError
+  }
+
+  /** The archive with one FHIR file changed by `edit` (its lines), zipped again. */
+  async function edited(path: string, edit: (lines: string[]) => string[]): Promise<Uint8Array> {
+    const files = unzipSync(await goodArchive())
+    files[path] = strToU8(edit(strFromU8(files[path]!).split('\n')).join('\n'))
+    return zipSync(files)
+  }
+
+  it('refuses a truncated zip', async () => {
+    const bytes = await goodArchive()
+    for (const keep of [0.5, 0.99]) {
+      const error = await refused(bytes.subarray(0, Math.floor(bytes.length * keep)))
+      expect(error.problem).toBe('truncated')
+    }
+  })
+
+  it('refuses a line with a missing field, naming the file, line and field', async () => {
+    const bytes = await edited('fhir/Patient.ndjson', (lines) => lines.map((line, i) => (i === 2 ? line.replace(/"family":"[^"]*",?/, '') : line)))
+    const error = await refused(bytes)
+    expect(error).toMatchObject({ problem: 'bad_field', where: { file: 'fhir/Patient.ndjson', line: 3, field: 'birthName' } })
+    expect(error.message).toMatch(/^fhir\/Patient\.ndjson, ligne 3, champ « birthName » : /)
+  })
+
+  it('refuses a line missing its start, a broken line, a reference to nothing, a file cut short', async () => {
+    const noStart = await refused(await edited('fhir/Appointment.ndjson', (lines) => lines.map((line, i) => (i === 4 ? line.replace(/"start":"[^"]*",/, '') : line))))
+    expect(noStart.where).toEqual({ file: 'fhir/Appointment.ndjson', line: 5, field: 'start' })
+    const broken = await refused(await edited('fhir/Appointment.ndjson', (lines) => lines.map((line, i) => (i === 7 ? line.slice(0, 40) : line))))
+    expect(broken).toMatchObject({ problem: 'bad_json', where: { file: 'fhir/Appointment.ndjson', line: 8 } })
+    const dangling = await refused(await edited('fhir/Appointment.ndjson', (lines) => lines.map((line, i) => (i === 1 ? line.replace(/"Practitioner\/[^"]+"/, '"Practitioner/personne"') : line))))
+    expect(dangling).toMatchObject({ problem: 'unknown_reference', where: { file: 'fhir/Appointment.ndjson', line: 2 } })
+    const short = await refused(await edited('fhir/Appointment.ndjson', (lines) => lines.slice(0, 10)))
+    expect(short).toMatchObject({ problem: 'count_mismatch', where: { file: 'fhir/Appointment.ndjson' } })
+  })
+
+  it("drops, and counts, an optional link to a record the archive lacks (an ordonnance deleted since), rather than refusing Tournée's own archive", async () => {
+    const bytes = await edited('fhir/Appointment.ndjson', (lines) => lines.map((line, i) => (i === 0 ? line.replace(/"participant":/, '"basedOn":[{"reference":"ServiceRequest/supprimee"}],"participant":') : line)))
+    const plan = readArchive(unzipArchive(bytes), TEST_TODAY)
+    expect(plan.droppedLinks).toBe(1)
+    expect(plan.appointments.every((a) => a.fields.prescriptionId !== 'supprimee')).toBe(true)
+  })
+
+  it('refuses to import into a practice that already has patients', async () => {
+    const target = await makePractice(SEEDS[0]!)
+    await expect(importInto(target, await goodArchive())).rejects.toMatchObject({ problem: 'target_not_empty' })
+  })
+})
