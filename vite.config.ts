@@ -89,6 +89,8 @@ export default defineConfig({
           environment: 'node',
           include: ['shared/**/*.test.ts', 'relay/**/*.test.ts', 'client/**/*.test.{ts,tsx}'],
           setupFiles: ['tests/helpers/setup-node.ts'],
+          // The storage contract and the relay's route tests run on PostgreSQL too.
+          globalSetup: ['tests/helpers/postgres-global-setup.ts'],
         },
       },
       {
@@ -98,6 +100,7 @@ export default defineConfig({
           environment: 'node',
           include: ['tests/*.test.ts'],
           setupFiles: ['tests/helpers/setup-node.ts'],
+          globalSetup: ['tests/helpers/postgres-global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },

@@ -72,6 +72,8 @@ import {
   type StoredUpdates,
 } from './relay-storage'
 import { timingSafeEqualBytes } from '../auth/constant-time'
+import { SchemaVersionError } from './schema-version-error'
+import { toBuffer, toBytes } from './stored-bytes'
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 
 export const SQLITE_FILE_NAME = 'relay.db'
@@ -209,10 +211,7 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
   5: KEY_EPOCH_TABLES,
 }
 
-/** The database file is of a schema this relay does not read: what to do is in the message. */
-export class SchemaVersionError extends Error {
-  override name = 'SchemaVersionError'
-}
+export { SchemaVersionError }
 
 export interface SqliteStorageOptions {
   dataDir: string
@@ -566,15 +565,6 @@ export class SqliteStorage implements RelayStorage {
   private assertOpen(): void {
     if (this.closed) throw new StorageClosedError()
   }
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
-/** Plain Uint8Array, so callers and tests never depend on Buffer's extra behaviour. */
-function toBytes(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 }
 
 function isForeignKeyError(error: unknown): boolean {

@@ -1,0 +1,129 @@
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import pg from 'pg'
+import { adminQuery, freshDatabase } from '../../../tests/helpers/postgres-server'
+import { MIGRATIONS, migratePostgres, POSTGRES_SCHEMA_VERSION } from './postgres-migrations'
+import { PostgresStorage, UnsafeSettingError } from './postgres-storage'
+import { SchemaVersionError } from './schema-version-error'
+import { storageContract } from './storage-contract'
+
+const adminUrl = inject('postgresAdminUrl')
+const pools: pg.Pool[] = []
+afterAll(async () => {
+  for (const pool of pools) await pool.end()
+})
+
+function poolOn(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 4 })
+  pools.push(pool)
+  return pool
+}
+
+storageContract('PostgreSQL', {
+  createLocation: () => freshDatabase(adminUrl, 'contract'),
+  open: (url) => PostgresStorage.open({ url, poolSize: 4 }),
+})
+
+const SPACE = 'spaceAAAAAAAAAAAAAAAAA'
+const ROOM = 'roomRRRRRRRRRRRRRRRRRR'
+const HASH = new Uint8Array(32).fill(1)
+
+/** Two relay nodes' storages on one database, with the space and room created. */
+async function twoNodes(label: string): Promise<{ url: string; nodes: PostgresStorage[] }> {
+  const url = await freshDatabase(adminUrl, label)
+  const nodes = [await PostgresStorage.open({ url, poolSize: 4 }), await PostgresStorage.open({ url, poolSize: 4 })]
+  await nodes[0]!.createSpace(SPACE, HASH)
+  await nodes[0]!.admitRoom(SPACE, ROOM, 10)
+  return { url, nodes }
+}
+
+describe('PostgresStorage specifics', () => {
+  it('gives concurrent appends of two nodes to one room the seqs 1…n, without gaps, each to its own row', async () => {
+    const { nodes } = await twoNodes('seqs')
+    const appends = Array.from({ length: 60 }, (_, i) => ({ i, seq: nodes[i % 2]!.appendUpdate(SPACE, ROOM, new Uint8Array([i])) }))
+    const seqs = await Promise.all(appends.map((a) => a.seq))
+    expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1))
+    const loaded = await nodes[1]!.loadUpdates(SPACE, ROOM)
+    expect(loaded.lastSeq).toBe(60)
+    // The row at position seq − 1 is the update whose append resolved with that seq.
+    appends.forEach(({ i }, k) => expect(loaded.updates[seqs[k]! - 1]).toEqual(new Uint8Array([i])))
+    for (const node of nodes) await node.close()
+  })
+
+  it('leaves no gap where an append was refused: its seq goes to the next one', async () => {
+    const { nodes } = await twoNodes('nogap')
+    const [node] = nodes
+    expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array(10), 15)).toBe(1)
+    await expect(node!.appendUpdate(SPACE, ROOM, new Uint8Array(10), 15)).rejects.toMatchObject({ name: 'SpaceQuotaError' })
+    expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array(1), 15)).toBe(2)
+    for (const n of nodes) await n.close()
+  })
+
+  it('compacts atomically while another node appends: every row is either folded or kept', async () => {
+    const { nodes } = await twoNodes('compact')
+    for (let i = 0; i < 10; i++) await nodes[0]!.appendUpdate(SPACE, ROOM, new Uint8Array([i]))
+    const racing = Array.from({ length: 10 }, (_, i) => nodes[1]!.appendUpdate(SPACE, ROOM, new Uint8Array([100 + i])))
+    await nodes[0]!.compact(SPACE, ROOM, new Uint8Array([0, 0, 0]), 10)
+    await Promise.all(racing)
+    const loaded = await nodes[0]!.loadUpdates(SPACE, ROOM)
+    expect(loaded.updates[0]).toEqual(new Uint8Array([0, 0, 0]))
+    expect(loaded.updates.slice(1).map((u) => u[0]).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i))
+    expect(loaded.lastSeq).toBe(20)
+    expect((await nodes[1]!.spaceUsage(SPACE))?.envelopeBytes).toBe(3 + 10)
+    for (const node of nodes) await node.close()
+  })
+
+  it('migrates once when several nodes start at once on an empty database', async () => {
+    const url = await freshDatabase(adminUrl, 'concurrent_start')
+    const nodes = await Promise.all(Array.from({ length: 4 }, () => PostgresStorage.open({ url, poolSize: 2 })))
+    const { rows } = await poolOn(url).query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+    expect(rows.map((row) => row.version)).toEqual(Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1))
+    for (const node of nodes) await node.close()
+  })
+
+  it('applies only the migrations a database lacks, each with its row', async () => {
+    const url = await freshDatabase(adminUrl, 'versioned')
+    const pool = poolOn(url)
+    expect(await migratePostgres(pool)).toEqual([1])
+    const next = [...MIGRATIONS, { name: 'a later column', sql: 'ALTER TABLE spaces ADD COLUMN later TEXT' }]
+    expect(await migratePostgres(pool, next)).toEqual([2])
+    expect(await migratePostgres(pool, next)).toEqual([])
+    // A migration that fails leaves its version unapplied, and the one before whole.
+    const broken = [...next, { name: 'broken', sql: 'ALTER TABLE spaces ADD COLUMN x TEXT; SELECT * FROM no_such_table' }]
+    await expect(migratePostgres(pool, broken)).rejects.toThrow(/no_such_table/)
+    const { rows } = await pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM information_schema.columns WHERE table_name = 'spaces' AND column_name = 'x'")
+    expect(rows[0]!.n).toBe(0)
+    expect((await pool.query('SELECT version FROM schema_migrations')).rowCount).toBe(2)
+  })
+
+  it('refuses to start, changing nothing, on a schema newer than it knows', async () => {
+    const url = await freshDatabase(adminUrl, 'newer')
+    await (await PostgresStorage.open({ url })).close()
+    const pool = poolOn(url)
+    await pool.query("INSERT INTO schema_migrations (version, name) VALUES ($1, 'from a newer relay')", [POSTGRES_SCHEMA_VERSION + 1])
+    const opening = PostgresStorage.open({ url })
+    await expect(opening).rejects.toBeInstanceOf(SchemaVersionError)
+    await expect(opening).rejects.toThrow(/newer than this relay/)
+    expect((await pool.query('SELECT version FROM schema_migrations')).rowCount).toBe(POSTGRES_SCHEMA_VERSION + 1)
+  })
+
+  it('refuses to open on a server that would not make commits durable (synchronous_commit=off)', async () => {
+    const url = await freshDatabase(adminUrl, 'unsafe')
+    const name = new URL(url).pathname.slice(1)
+    await adminQuery(adminUrl, `ALTER DATABASE "${name}" SET synchronous_commit = off`)
+    await expect(PostgresStorage.open({ url })).rejects.toBeInstanceOf(UnsafeSettingError)
+  })
+
+  it('rejects an append while PostgreSQL refuses connections, stores nothing of it, and works again after', async () => {
+    const { url, nodes } = await twoNodes('refused')
+    const [node] = nodes
+    expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array([1]))).toBe(1)
+    const name = new URL(url).pathname.slice(1)
+    await adminQuery(adminUrl, `ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`)
+    await adminQuery(adminUrl, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`)
+    await expect(node!.appendUpdate(SPACE, ROOM, new Uint8Array([2]))).rejects.toThrow()
+    await adminQuery(adminUrl, `ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`)
+    expect(await node!.loadUpdates(SPACE, ROOM)).toEqual({ updates: [new Uint8Array([1])], lastSeq: 1 })
+    expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array([3]))).toBe(2)
+    for (const n of nodes) await n.close()
+  })
+})
