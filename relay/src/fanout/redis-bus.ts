@@ -10,7 +10,10 @@
  * disconnected is lost to it, which is why every 'ready' after the first is reported through
  * onRecovered, once the subscriptions are back (node-redis subscribes again before 'ready'): the
  * rooms then read storage for what they missed. Publishing while Redis is down fails at once
- * (no offline queue: stale notices replayed late would only cost reads), and never throws.
+ * (no offline queue: stale notices replayed late would only cost reads), and never throws; the
+ * newest seq of each room whose notice failed is published again (as a head notice) once the
+ * publishing connection is back, for the nodes that never saw Redis go (a blip on this node's
+ * network alone) and would otherwise wait for the room's next write to notice the gap.
  */
 import { randomBytes } from 'node:crypto'
 import { createClient } from 'redis'
@@ -20,6 +23,8 @@ import { decodeRoomNotice, decodeSpaceEvent, encodeRoomNotice, encodeSpaceEvent,
 import type { BusState, FanoutBus, SpaceEventBody } from './fanout-bus'
 
 const SPACE_EVENTS_CHANNEL = 'tournee:space-events'
+/** Rooms whose failed notice is remembered for publishing again; past it, the others' recovery reads. */
+const MAX_UNSENT_ROOMS = 10_000
 
 function roomChannel(spaceId: string, roomId: string): string {
   return `tournee:room:${spaceId}/${roomId}`
@@ -39,6 +44,8 @@ export class RedisBus implements FanoutBus {
   private readonly spaceListeners: ((event: SpaceEvent) => void)[] = []
   private readonly recoveredListeners: (() => void)[] = []
   private subscriberReadyOnce = false
+  /** Per room channel, the head notice of the newest row whose notice could not be published. */
+  private readonly unsent = new Map<string, RoomNotice>()
   private closed = false
 
   constructor(
@@ -61,6 +68,7 @@ export class RedisBus implements FanoutBus {
       client.on('ready', () => this.updateGauge())
       client.on('reconnecting', () => this.updateGauge())
     }
+    this.publisher.on('ready', () => this.publishUnsent())
     this.subscriber.on('ready', () => {
       deps.logger.info('redis_ready', { node: this.node })
       if (this.subscriberReadyOnce) for (const listener of this.recoveredListeners) listener()
@@ -108,7 +116,11 @@ export class RedisBus implements FanoutBus {
   }
 
   publishRoomNotice(spaceId: string, roomId: string, notice: RoomNotice): void {
-    this.publish(roomChannel(spaceId, roomId), Buffer.from(encodeRoomNotice(notice)))
+    const channel = roomChannel(spaceId, roomId)
+    this.publish(channel, Buffer.from(encodeRoomNotice(notice)), () => {
+      const head: RoomNotice = { kind: 'head', seq: notice.seq, publishedAt: notice.publishedAt, node: notice.node }
+      if ((this.unsent.get(channel)?.seq ?? 0) < head.seq && (this.unsent.has(channel) || this.unsent.size < MAX_UNSENT_ROOMS)) this.unsent.set(channel, head)
+    })
   }
 
   publishSpaceEvent(event: SpaceEventBody): void {
@@ -138,7 +150,7 @@ export class RedisBus implements FanoutBus {
     this.updateGauge()
   }
 
-  private publish(channel: string, message: string | Buffer): void {
+  private publish(channel: string, message: string | Buffer, failed?: () => void): void {
     if (this.closed) return
     this.publisher.publish(channel, message).then(
       () => this.deps.metrics.fanoutPublished.inc({ result: 'sent' }),
@@ -146,8 +158,19 @@ export class RedisBus implements FanoutBus {
         // The row is committed; the other nodes will find it by its seq or on their recovery.
         this.deps.metrics.fanoutPublished.inc({ result: 'failed' })
         this.deps.logger.debug('fanout_publish_failed', errorFields(error))
+        failed?.()
       },
     )
+  }
+
+  private publishUnsent(): void {
+    const unsent = [...this.unsent]
+    this.unsent.clear()
+    for (const [channel, head] of unsent) {
+      this.publish(channel, Buffer.from(encodeRoomNotice(head)), () => {
+        if ((this.unsent.get(channel)?.seq ?? 0) < head.seq) this.unsent.set(channel, head)
+      })
+    }
   }
 
   private receiveSpaceEvent(message: string): void {

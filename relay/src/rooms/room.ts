@@ -85,6 +85,8 @@ export interface RoomDeps {
 const ACK_ALL_AFTER_MS = 1000
 const ROW_NOTICE_MAX_BYTES = 64 * 1024
 const GAP_GRACE_MS = 250
+/** A catch-up that failed (storage refused) is tried again this long after. */
+const CATCH_UP_RETRY_MS = 1000
 /** Transaction origin of what another node committed: not any connection's. */
 const FROM_OTHER_NODE = Symbol('other node')
 
@@ -115,6 +117,7 @@ export class Room {
   /** With a bus: which stored rows the doc holds, by seq. */
   private gaps = new SeqGaps(0)
   private gapTimer: ReturnType<typeof setTimeout> | null = null
+  private retryTimer: ReturnType<typeof setTimeout> | null = null
   private catchingUp: Promise<void> | null = null
   private catchUpAgain = false
   private destroyed = false
@@ -333,7 +336,8 @@ export class Room {
   /**
    * Reads from storage the rows after the last seq the doc holds in full, applies them and sends
    * the connections what they added. One read at a time; a call during a read runs one more after
-   * it (rows committed meanwhile).
+   * it (rows committed meanwhile). A read that fails (storage refused) is tried again a second
+   * later, until one succeeds: the room may have missed rows, and no notice may come to say so.
    */
   catchUp(reason: FanoutCatchUpReason): Promise<void> {
     if (this.catchingUp) {
@@ -346,10 +350,25 @@ export class Room {
         await this.readMissed(reason)
       } while (this.catchUpAgain && !this.destroyed)
     }
-    this.catchingUp = run().finally(() => {
-      this.catchingUp = null
-    })
+    this.catchingUp = run()
+      .catch((error: unknown) => {
+        this.scheduleRetry(reason)
+        throw error
+      })
+      .finally(() => {
+        this.catchingUp = null
+      })
     return this.catchingUp
+  }
+
+  private scheduleRetry(reason: FanoutCatchUpReason): void {
+    if (this.retryTimer !== null || this.destroyed) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.catchUp(reason).catch((error: unknown) =>
+        this.deps.logger.warn('catch_up_failed', { spaceId: this.spaceId, roomId: this.roomId, reason, ...errorFields(error) }),
+      )
+    }, CATCH_UP_RETRY_MS)
   }
 
   private async readMissed(reason: FanoutCatchUpReason): Promise<void> {
@@ -477,6 +496,8 @@ export class Room {
     this.ackAllTimer = null
     if (this.gapTimer !== null) clearTimeout(this.gapTimer)
     this.gapTimer = null
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.retryTimer = null
     this.doc.destroy()
   }
 }
