@@ -62,8 +62,11 @@ export async function startRelayNodes(count: number, redisUrl: string, options: 
   }
 }
 
-/** A simulated device whose relay address (FRONT_URL) reaches `node`, and its pairings `pairingsTo`. */
-export function deviceOnNode(name: string, node: RelayNode, pairingsTo: RelayNode): DeviceEnvironment {
+/**
+ * A simulated device whose relay address (FRONT_URL) reaches `node`, and its pairings `pairingsTo`
+ * (nodes in this process or relay processes alike: whatever has a URL).
+ */
+export function deviceOnNode(name: string, node: { readonly url: string }, pairingsTo: { readonly url: string }): DeviceEnvironment {
   const env = nodeDeviceEnvironment(name)
   const route = (url: string): string => {
     if (!url.startsWith(FRONT_URL.replace(/^http/, 'ws')) && !url.startsWith(FRONT_URL)) return url

@@ -20,14 +20,19 @@ export interface RelayProcess {
   /** Every line the relay logged (to check that logs hold no patient data or credentials). */
   readonly logs: string[]
   stop(signal?: NodeJS.Signals): Promise<void>
-  /** Stops the relay if it runs, then starts it again on the same port and data folder. */
-  restart(): Promise<void>
+  /**
+   * Stops the relay if it runs (SIGTERM by default; SIGKILL plays a crash), then starts it again
+   * on the same port and data folder.
+   */
+  restart(signal?: NodeJS.Signals): Promise<void>
   dispose(): Promise<void>
 }
 
 export interface RelayProcessOptions {
   env?: Record<string, string>
   dataDir?: string
+  /** The script to run, from the repository's root (default relay/src/main.ts). */
+  entry?: string
 }
 
 export async function startRelayProcess(options: RelayProcessOptions = {}): Promise<RelayProcess> {
@@ -37,7 +42,7 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
   let port = 0
 
   const launch = async (fixedPort: number): Promise<void> => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'relay/src/main.ts')], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, options.entry ?? 'relay/src/main.ts')], {
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -99,8 +104,8 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
     logs,
     stop,
     // Same port, so devices reconnect to the address they know.
-    restart: async () => {
-      await stop()
+    restart: async (signal?: NodeJS.Signals) => {
+      await stop(signal)
       await launch(port)
     },
     dispose: async () => {
