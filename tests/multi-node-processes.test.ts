@@ -9,7 +9,7 @@
  *   prints its seed; MULTI_NODE_SEED=<seed> replays it, and `pinned` keeps it.
  */
 import * as prng from 'lib0/prng'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { createPractice, type OpenPractice } from '../client/src/sync/device/device'
 import { claimPairing, JoiningPairing } from '../client/src/sync/device/pairing'
 import { randomBytes, randomId, toBase64Url } from '../shared/src/crypto/base64url'
@@ -18,7 +18,7 @@ import { addPatient, listPatients } from '../shared/src/model/patients'
 import { SyncTestClient } from '../relay/src/test-support/sync-test-client'
 import { labelOf, testEntry } from '../relay/src/test-support/test-entries'
 import { adminQuery, freshDatabase } from './helpers/postgres-server'
-import { startRedisServer, type RedisServer } from './helpers/redis-server'
+import { useRedisServer } from './helpers/redis-server'
 import { actorOf } from './helpers/relay-fixture'
 import { deviceOnNode, FRONT_URL } from './helpers/relay-nodes'
 import { startRelayProcess, type RelayProcess } from './helpers/relay-process'
@@ -28,25 +28,15 @@ import { waitFor } from './helpers/wait-for'
 type Entry = { d: string; c: Uint8Array }
 
 const adminUrl = inject('postgresAdminUrl')
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  await redis.dispose()
-})
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const fixture = useRedisServer()
+const { cleanups } = fixture
 
 async function startNodes(count: number, databaseUrl: string): Promise<RelayProcess[]> {
   const nodes = await Promise.all(
     Array.from({ length: count }, () =>
       startRelayProcess({
         entry: 'tests/helpers/relay-node-main.ts',
-        env: { TOURNEE_REDIS_URL: redis.url, TOURNEE_TEST_DATABASE_URL: databaseUrl },
+        env: { TOURNEE_REDIS_URL: fixture.redis.url, TOURNEE_TEST_DATABASE_URL: databaseUrl },
       }),
     ),
   )
@@ -151,7 +141,7 @@ async function run(seed: number): Promise<void> {
       }
       done.kills++
     } else if (roll < 88) {
-      await redis.restart()
+      await fixture.redis.restart()
       done.redisRestarts++
     } else if (refusedUntil < step) {
       await allowConnections(false)

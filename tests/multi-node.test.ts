@@ -6,7 +6,7 @@
  * died between its commit and its publish) is read from storage; a revocation recorded through one
  * node closes the device's sockets on the other.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../shared/src/crypto/base64url'
 import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { claimPairing, JoiningPairing } from '../client/src/sync/device/pairing'
@@ -17,7 +17,7 @@ import { addPatient, listPatients } from '../shared/src/model/patients'
 import { SyncTestClient, TEST_ROOM_ID } from '../relay/src/test-support/sync-test-client'
 import { labelOf, testEntry } from '../relay/src/test-support/test-entries'
 import * as Y from 'yjs'
-import { startRedisServer, type RedisServer } from './helpers/redis-server'
+import { useRedisServer } from './helpers/redis-server'
 import { deviceOnNode, FRONT_URL, startRelayNodes, type RelayNode, type RelayNodes } from './helpers/relay-nodes'
 import { actorOf } from './helpers/relay-fixture'
 import { testClock } from './helpers/test-clock'
@@ -25,23 +25,11 @@ import { waitFor } from './helpers/wait-for'
 
 type Entry = { d: string; c: Uint8Array }
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  await redis.dispose()
-})
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  // A test that stopped Redis leaves it running for the next.
-  await redis.start()
-})
+const fixture = useRedisServer()
+const { cleanups } = fixture
 
 async function nodes(count: number, options: Parameters<typeof startRelayNodes>[2] = {}): Promise<RelayNodes> {
-  const started = await startRelayNodes(count, redis.url, options)
+  const started = await startRelayNodes(count, fixture.redis.url, options)
   cleanups.push(() => started.dispose())
   return started
 }
@@ -140,14 +128,14 @@ describe('several relay nodes with Redis fan-out', () => {
     push(a, 'before')
     await waitFor(() => expect(labels(b)).toEqual(['before']))
 
-    await redis.stop()
+    await fixture.redis.stop()
     await waitFor(async () => expect(await health(one!)).toEqual({ status: 'ok', redis: 'unreachable' }))
     push(a, 'while-away')
     // Stored and acknowledged by node one: Redis is no part of a write.
     await waitFor(() => expect(a.ackCovers()).toBe(true))
     expect(labels(b)).toEqual(['before'])
 
-    await redis.start()
+    await fixture.redis.start()
     await waitFor(() => expect(labels(b)).toEqual(['before', 'while-away']))
     expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'recovered' })).toBeGreaterThanOrEqual(1)
     await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', redis: 'reachable' }))
@@ -161,7 +149,7 @@ describe('several relay nodes with Redis fan-out', () => {
     const space = await createSpace(one!)
     const a = await connect(one!, space)
     const b = await connect(two!, space)
-    await redis.stop()
+    await fixture.redis.stop()
     await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', redis: 'unreachable' }))
     push(a, 'no-redis')
     await waitFor(() => expect(labels(b)).toEqual(['no-redis']))
