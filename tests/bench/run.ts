@@ -35,6 +35,7 @@ import { storage } from './scenarios/storage'
 import { storageYear } from './scenarios/storage-year'
 import { longOffline } from './scenarios/long-offline'
 import { relayCapacity } from './scenarios/relay-capacity'
+import { fanout } from './scenarios/fanout'
 import { weekRender } from './scenarios/week-render'
 import { bigPractice } from './scenarios/big-practice'
 import { pairing } from './scenarios/pairing'
@@ -52,6 +53,8 @@ const SCENARIOS: Scenario[] = [
   longOffline,
   storageYear,
   relayCapacity,
+  // Its own PostgreSQL, Redis and relay nodes (issue 22); not in --quick.
+  fanout,
   pairing,
   // In process, no relay: signing and checking entries against the same work unsigned.
   signatures,

@@ -8,7 +8,6 @@
  * says what to install.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { afterAll, afterEach, beforeAll } from 'vitest'
 import { existsSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 
@@ -105,31 +104,5 @@ async function waitForPort(port: number, proc: ChildProcess, output: string[]): 
     if (answered) return
     if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port} in 10 s:\n${output.join('')}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-/**
- * The per-file fixture: one Redis for the file's tests (started in beforeAll), running again after
- * each test (a test may stop it), and a list of cleanups run after each test, newest first.
- */
-export function useRedisServer(): { readonly redis: RedisServer; readonly cleanups: (() => Promise<void> | void)[] } {
-  let redis: RedisServer | null = null
-  const cleanups: (() => Promise<void> | void)[] = []
-  beforeAll(async () => {
-    redis = await startRedisServer()
-  })
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-    await redis?.start()
-  })
-  afterAll(async () => {
-    await redis?.dispose()
-  })
-  return {
-    get redis() {
-      if (!redis) throw new Error('Redis starts in beforeAll: use it inside a test')
-      return redis
-    },
-    cleanups,
   }
 }
