@@ -62,7 +62,7 @@ async function measure(nodes: RelayProcess[], updatesPerWriter: number): Promise
   const pushedAt = new Map<string, number>()
   const latenciesMs: number[] = []
   try {
-    const pairs = []
+    const pairs: { writer: SyncTestClient; reader: SyncTestClient }[] = []
     for (let p = 0; p < PAIRS; p++) {
       const spaceId = randomId()
       const credential = toBase64Url(randomBytes(32))
