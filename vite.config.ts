@@ -35,6 +35,32 @@ const RELAY_ROUTES = [/^\/v1\//, /^\/healthz(?:$|[/?])/, /^\/metrics(?:$|[/?])/]
 // The client is built into dist/client and served by the relay in production (one process, one
 // port). In development `vite` serves the client and proxies the relay's routes (no service worker
 // in development: registerSW is a no-op there).
+/**
+ * The relay's tests that store (routes, sync, bad input and limits): `npm test` runs them again
+ * on PostgreSQL in the unit-postgres project, where TOURNEE_TEST_STORAGE=postgres points
+ * relay/src/test-support/test-storages.ts at a fresh database of the run's server. One file on
+ * PostgreSQL alone: `npx vitest run --project unit-postgres relay/src/server.test.ts`.
+ */
+const STORAGE_BACKED = [
+  'relay/src/server.test.ts',
+  'relay/src/app/attachments.test.ts',
+  'relay/src/app/create-app.test.ts',
+  'relay/src/app/digests.test.ts',
+  'relay/src/app/key-epochs.test.ts',
+  'relay/src/app/pairings.test.ts',
+]
+
+/**
+ * The cross-part tests of what the relay refuses and keeps, through a real relay process: run
+ * again with the relay process on PostgreSQL (tests/helpers/relay-process.ts) in the
+ * integration-postgres project.
+ */
+const STORAGE_BACKED_INTEGRATION = [
+  'tests/relay-bad-input.test.ts',
+  'tests/relay-envelope-shape.test.ts',
+  'tests/delivered-means-stored.test.ts',
+]
+
 export default defineConfig({
   root: fileURLToPath(new URL('./client', import.meta.url)),
   plugins: [
@@ -96,11 +122,35 @@ export default defineConfig({
       {
         root: repoRoot,
         test: {
+          name: 'unit-postgres',
+          environment: 'node',
+          include: STORAGE_BACKED,
+          setupFiles: ['tests/helpers/setup-node.ts'],
+          globalSetup: ['tests/helpers/postgres-global-setup.ts'],
+          env: { TOURNEE_TEST_STORAGE: 'postgres' },
+        },
+      },
+      {
+        root: repoRoot,
+        test: {
           name: 'integration',
           environment: 'node',
           include: ['tests/*.test.ts'],
           setupFiles: ['tests/helpers/setup-node.ts'],
           globalSetup: ['tests/helpers/postgres-global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        root: repoRoot,
+        test: {
+          name: 'integration-postgres',
+          environment: 'node',
+          include: STORAGE_BACKED_INTEGRATION,
+          setupFiles: ['tests/helpers/setup-node.ts'],
+          globalSetup: ['tests/helpers/postgres-global-setup.ts'],
+          env: { TOURNEE_TEST_STORAGE: 'postgres' },
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },

@@ -1,6 +1,6 @@
 /**
- * Relay nodes as separate processes on one PostgreSQL (tests/helpers/relay-node-main.ts) and one
- * Redis, devices on real WebSockets routed each to its node (tests/helpers/relay-nodes.ts):
+ * Relay nodes as separate processes (relay/src/main.ts, TOURNEE_STORAGE=postgres) on one
+ * PostgreSQL database and one Redis, devices on real WebSockets routed each to its node (tests/helpers/relay-nodes.ts):
  *
  * - two devices on two nodes see each other's edits live;
  * - seeded randomized: three nodes, six paired devices adding patients, while a node is killed
@@ -34,10 +34,7 @@ const { cleanups } = fixture
 async function startNodes(count: number, databaseUrl: string): Promise<RelayProcess[]> {
   const nodes = await Promise.all(
     Array.from({ length: count }, () =>
-      startRelayProcess({
-        entry: 'tests/helpers/relay-node-main.ts',
-        env: { TOURNEE_REDIS_URL: fixture.redis.url, TOURNEE_TEST_DATABASE_URL: databaseUrl },
-      }),
+      startRelayProcess({ env: { TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: databaseUrl, TOURNEE_REDIS_URL: fixture.redis.url } }),
     ),
   )
   for (const node of nodes) cleanups.push(() => node.dispose())

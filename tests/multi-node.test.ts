@@ -76,7 +76,7 @@ describe('several relay nodes with Redis fan-out', () => {
     const space = await createSpace(one!)
     const a = await connect(one!, space)
     const b = await connect(two!, space)
-    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', redis: 'reachable' }))
+    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', storage: 'sqlite', redis: 'reachable' }))
 
     push(a, 'from-a')
     await waitFor(() => expect(labels(b)).toEqual(['from-a']))
@@ -129,7 +129,7 @@ describe('several relay nodes with Redis fan-out', () => {
     await waitFor(() => expect(labels(b)).toEqual(['before']))
 
     await fixture.redis.stop()
-    await waitFor(async () => expect(await health(one!)).toEqual({ status: 'ok', redis: 'unreachable' }))
+    await waitFor(async () => expect(await health(one!)).toEqual({ status: 'ok', storage: 'sqlite', redis: 'unreachable' }))
     push(a, 'while-away')
     // Stored and acknowledged by node one: Redis is no part of a write.
     await waitFor(() => expect(a.ackCovers()).toBe(true))
@@ -138,7 +138,7 @@ describe('several relay nodes with Redis fan-out', () => {
     await fixture.redis.start()
     await waitFor(() => expect(labels(b)).toEqual(['before', 'while-away']))
     expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'recovered' })).toBeGreaterThanOrEqual(1)
-    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', redis: 'reachable' }))
+    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', storage: 'sqlite', redis: 'reachable' }))
     // Live again.
     push(b, 'after')
     await waitFor(() => expect(labels(a)).toEqual(['after', 'before', 'while-away']))
@@ -150,7 +150,7 @@ describe('several relay nodes with Redis fan-out', () => {
     const a = await connect(one!, space)
     const b = await connect(two!, space)
     await fixture.redis.stop()
-    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', redis: 'unreachable' }))
+    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', storage: 'sqlite', redis: 'unreachable' }))
     push(a, 'no-redis')
     await waitFor(() => expect(labels(b)).toEqual(['no-redis']))
     expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'bus_down' })).toBeGreaterThanOrEqual(1)

@@ -2,7 +2,7 @@
  * A credential holder without the keys, against a real relay process, while real devices keep a
  * practice on it: each attack of issue 18 that used to be stored (a wipe, a device's next clock
  * taken by a GC struct, junk that decodes as Yjs) is refused with its close code, nothing of it is
- * stored (the rows of the space, counted in relay.db, do not change), and a fresh device joining
+ * stored (the bytes of the space, as its quota counts them, do not change), and a fresh device joining
  * afterwards sees the whole practice. These are the relay's checks of an update's *shape*; a
  * well-shaped entry the credential holder did not sign is refused too (tests/signed-entries.test.ts).
  *
@@ -14,8 +14,6 @@
  * (helpers/stolen-device.ts): its signed junk passes every check of shape and signature, so the
  * space quota is what stops it.
  */
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import * as encoding from 'lib0/encoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -29,7 +27,6 @@ import { CloseCode, MessageType } from '../shared/src/protocol/constants'
 import { decodePairingCode } from '../shared/src/space/pairing-code'
 import { blindRoomName } from '../shared/src/space/room-keys'
 import { MAIN_ROOM } from '../shared/src/space/rooms'
-import { SQLITE_FILE_NAME } from '../relay/src/storage/sqlite-storage'
 import { SyncTestClient } from '../relay/src/test-support/sync-test-client'
 import { testEntry } from '../relay/src/test-support/test-entries'
 import { encodeUpdate } from '../relay/src/rooms/yjs-structs'
@@ -83,16 +80,18 @@ async function practiceOn(env: Record<string, string> = {}): Promise<Target> {
   return target
 }
 
-/** What the relay stores for the space: its rows and their bytes, read from relay.db. */
-function stored(target: Target): { rows: number; bytes: number } {
-  const db = new Database(join(target.relay.dataDir, SQLITE_FILE_NAME), { readonly: true })
+/**
+ * What the relay stores for the space: the bytes of its rows, every room's, read from its storage
+ * (SQLite or PostgreSQL, a second storage on the relay's own), as its quota counts them.
+ */
+async function stored(target: Target): Promise<{ bytes: number }> {
+  const storage = await target.relay.openStorage()
   try {
-    return db.prepare('SELECT COUNT(*) AS rows, COALESCE(SUM(length(data)), 0) AS bytes FROM updates WHERE space_id = ?').get(target.spaceId) as {
-      rows: number
-      bytes: number
-    }
+    const usage = await storage.spaceUsage(target.spaceId)
+    if (usage === null) throw new Error(`The relay holds no space ${target.spaceId}`)
+    return { bytes: usage.envelopeBytes }
   } finally {
-    db.close()
+    await storage.close()
   }
 }
 
@@ -173,9 +172,9 @@ describe('a credential holder without keys, against a real relay', () => {
       return encodeUpdate([], new Map([[client, [{ clock, len: 50 }]]]))
     }],
   ])('refuses %s with 4400 and stores nothing', async (_label, craft) => {
-    const before = stored(target)
+    const before = await stored(target)
     expect(await attack(target, craft)).toBe(CloseCode.BadFrame.code)
-    expect(stored(target)).toEqual(before)
+    expect(await stored(target)).toEqual(before)
     expect(target.alice.space.getSyncState().status).toBe('online')
   })
 
@@ -217,7 +216,7 @@ describe('a stolen registered device filling the space, against a relay with a s
     expect(accepted).toBeGreaterThan(0)
     await waitFor(() => expect(client.closed?.code).toBe(CloseCode.SpaceFull.code))
     client.destroy()
-    expect(stored(target).bytes).toBeLessThanOrEqual(QUOTA)
+    expect((await stored(target)).bytes).toBeLessThanOrEqual(QUOTA)
     // What the practice had is intact: a device opening it reads every patient (reading writes nothing).
     const info = decodePairingCode(target.pairing!.code)
     const reader = await Practice.open({

@@ -10,12 +10,25 @@ import { DefaultPerimeter } from './perimeter/perimeter'
 const cwd = mkdtempSync(join(tmpdir(), 'tournee-config-'))
 afterAll(() => rmSync(cwd, { recursive: true, force: true }))
 
+/** The ConfigError loadConfig throws on `env` (the test fails if it throws anything else, or nothing). */
+function refusalOf(env: Record<string, string>): ConfigError {
+  let caught: unknown
+  try {
+    loadConfig(env, cwd)
+  } catch (error) {
+    caught = error
+  }
+  expect(caught).toBeInstanceOf(ConfigError)
+  return caught as ConfigError
+}
+
 describe('loadConfig', () => {
   it('has working defaults', () => {
     expect(loadConfig({}, cwd)).toEqual({
       port: 8080,
       host: '127.0.0.1',
       dataDir: join(cwd, 'data'),
+      storage: { kind: 'sqlite' },
       enrolmentSecret: null,
       openEnrolment: false,
       metricsToken: null,
@@ -35,6 +48,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TOURNEE_REDIS_URL: 'http://:s3cret@redis:6379' }, cwd)).toThrow(/redis:\/\/ or rediss:\/\//)
     expect(() => loadConfig({ TOURNEE_REDIS_URL: 'http://:s3cret@redis:6379' }, cwd)).not.toThrow(/s3cret/)
     expect(() => loadConfig({ TOURNEE_REDIS_URL: 's3cret redis' }, cwd)).not.toThrow(/s3cret/)
+  })
+
+  it('stores in SQLite by default, in PostgreSQL when told, with a database URL it never echoes', () => {
+    expect(loadConfig({ TOURNEE_STORAGE: 'SQLite' }, cwd).storage).toEqual({ kind: 'sqlite' })
+    const url = 'postgres://tournee:s3cret-pass@db.example.fr:5432/tournee'
+    expect(loadConfig({ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: url }, cwd).storage).toEqual({ kind: 'postgres', databaseUrl: url, poolSize: 10 })
+    expect(loadConfig({ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'postgresql:///tournee?host=/var/run/postgresql', TOURNEE_DATABASE_POOL_SIZE: '40' }, cwd).storage).toMatchObject({ poolSize: 40 })
+  })
+
+  it.each([
+    [{ TOURNEE_STORAGE: 'mysql' }, /TOURNEE_STORAGE: must be one of sqlite, postgres, got "mysql"/],
+    [{ TOURNEE_STORAGE: 'postgres' }, /TOURNEE_DATABASE_URL: must be set with TOURNEE_STORAGE=postgres/],
+    [{ TOURNEE_DATABASE_URL: 'postgres://tournee:s3cret-pass@db/tournee' }, /TOURNEE_DATABASE_URL: is set, but TOURNEE_STORAGE is sqlite/],
+    [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'tournee:s3cret-pass@db/tournee' }, /TOURNEE_DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\//],
+    [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 's3cret-pass' }, /TOURNEE_DATABASE_URL: is not a URL/],
+    [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'postgres://tournee:s3cret-pass@db' }, /TOURNEE_DATABASE_URL: must name a database/],
+    [{ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: 'postgres://db/tournee', TOURNEE_DATABASE_POOL_SIZE: '0' }, /TOURNEE_DATABASE_POOL_SIZE: must be between 1 and 1000/],
+  ])('refuses a storage setting that cannot work: %o', (env, message) => {
+    const refused = refusalOf(env)
+    expect(refused.message).toMatch(message)
+    // The password a URL holds never shows in the error.
+    expect(refused.message).not.toContain('s3cret-pass')
   })
 
   it('admits, by default, the rooms of a practice with a room per month for forty years', () => {
@@ -166,14 +201,8 @@ describe('loadConfig', () => {
     [{ TOURNEE_REDIS_URL: 'localhost:6379' }, 'TOURNEE_REDIS_URL'],
     [{ TOURNEE_REDIS_URL: 'not a url' }, 'TOURNEE_REDIS_URL'],
   ])('refuses %j naming %s', (env, variable) => {
-    let caught: unknown
-    try {
-      loadConfig(env, cwd)
-    } catch (error) {
-      caught = error
-    }
-    expect(caught).toBeInstanceOf(ConfigError)
-    expect((caught as ConfigError).variable).toBe(variable)
-    expect((caught as ConfigError).message).toContain(variable)
+    const refused = refusalOf(env)
+    expect(refused.variable).toBe(variable)
+    expect(refused.message).toContain(variable)
   })
 })

@@ -8,11 +8,23 @@ import { DefaultLimits, KEEP_ALIVE_MS, type Limits } from '../../shared/src/prot
 import { LOG_LEVELS, type LogLevel } from './log'
 import { DefaultPerimeter, type PerimeterConfig } from './perimeter/perimeter'
 
+/**
+ * Where the relay stores (TOURNEE_STORAGE): SQLite in the data folder, the default that needs
+ * nothing else; or one PostgreSQL database that several relay nodes share (docs/relay.md,
+ * « PostgreSQL »). The database URL may hold a password: it is never logged nor echoed in an error.
+ */
+export type StorageConfig =
+  | { readonly kind: 'sqlite' }
+  | { readonly kind: 'postgres'; readonly databaseUrl: string; readonly poolSize: number }
+
+export const STORAGE_KINDS = ['sqlite', 'postgres'] as const
+
 export interface RelayConfig {
   port: number
   host: string
-  /** Absolute path of the folder holding relay.db. */
+  /** Absolute path of the folder holding relay.db (SQLite storage). */
   dataDir: string
+  storage: StorageConfig
   /** When set, creating a space requires the `x-tournee-enrolment` header to equal it. */
   enrolmentSecret: string | null
   /**
@@ -86,6 +98,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const port = readInteger(env, 'TOURNEE_PORT', 8080, 0, 65535)
   const host = readString(env, 'TOURNEE_HOST') ?? '127.0.0.1'
   const dataDir = resolve(cwd, readString(env, 'TOURNEE_DATA_DIR') ?? './data')
+  const storage = readStorage(env)
   const enrolmentSecret = readString(env, 'TOURNEE_ENROLMENT_SECRET') ?? null
   if (enrolmentSecret !== null && enrolmentSecret.length < 16) {
     throw new ConfigError('TOURNEE_ENROLMENT_SECRET', 'must be at least 16 characters, or unset')
@@ -124,6 +137,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port,
     host,
     dataDir,
+    storage,
     enrolmentSecret,
     openEnrolment,
     metricsToken,
@@ -153,6 +167,37 @@ function readRedisUrl(env: Env): string | null {
   }
   if (url.hostname === '') throw new ConfigError('TOURNEE_REDIS_URL', 'names no host: write redis://host:6379')
   return raw
+}
+
+/** PostgreSQL connections a node keeps at most, unless TOURNEE_DATABASE_POOL_SIZE says otherwise. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10
+
+function readStorage(env: Env): StorageConfig {
+  const kind = (readString(env, 'TOURNEE_STORAGE') ?? 'sqlite').toLowerCase()
+  const url = readString(env, 'TOURNEE_DATABASE_URL')
+  if (kind === 'sqlite') {
+    // A URL beside the SQLite default is a half-done change: say so rather than ignore it.
+    if (url !== undefined) throw new ConfigError('TOURNEE_DATABASE_URL', 'is set, but TOURNEE_STORAGE is sqlite (the default): set TOURNEE_STORAGE=postgres to use it, or unset it')
+    return { kind: 'sqlite' }
+  }
+  if (kind !== 'postgres') throw new ConfigError('TOURNEE_STORAGE', `must be one of ${STORAGE_KINDS.join(', ')}, got "${kind}"`)
+  if (url === undefined) throw new ConfigError('TOURNEE_DATABASE_URL', 'must be set with TOURNEE_STORAGE=postgres, like postgres://tournee:password@db.example.fr:5432/tournee')
+  // The URL is never echoed: it may hold the database password.
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new ConfigError('TOURNEE_DATABASE_URL', 'is not a URL like postgres://tournee:password@db.example.fr:5432/tournee')
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError('TOURNEE_DATABASE_URL', `must start with postgres:// or postgresql://, got ${parsed.protocol}//…`)
+  }
+  // No host is allowed: postgres:///tournee?host=/var/run/postgresql reaches a local server's socket.
+  if (parsed.pathname.length <= 1) {
+    throw new ConfigError('TOURNEE_DATABASE_URL', 'must name a database, like postgres://tournee:password@db.example.fr:5432/tournee')
+  }
+  const poolSize = readInteger(env, 'TOURNEE_DATABASE_POOL_SIZE', DEFAULT_DATABASE_POOL_SIZE, 1, 1000)
+  return { kind: 'postgres', databaseUrl: url, poolSize }
 }
 
 /** Env variable of each per-address setting; unset means DefaultPerimeter. */

@@ -19,6 +19,8 @@ export const LOG_FIELDS = [
   'epoch',
   'host',
   'dataDir',
+  /** Which storage the relay runs on (sqlite, postgres); never the database URL, which may hold a password. */
+  'storage',
   'staticDir',
   'spaceId',
   'roomId',

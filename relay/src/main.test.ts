@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, inject, it } from 'vitest'
+import { adminQuery, freshDatabase } from '../../tests/helpers/postgres-server'
+import { POSTGRES_SCHEMA_VERSION } from './storage/postgres-migrations'
 import { randomBytes, randomId, toBase64Url } from '../../shared/src/crypto/base64url'
 import { AUTH_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { TEST_ROOM_ID, upgradeStatus } from './test-support/sync-test-client'
@@ -33,7 +35,8 @@ function launch(env: Record<string, string>): { child: ChildProcess; lines: stri
   const stderr: string[] = []
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
   const port = new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`relay exited ${code}: ${stderr.join('')}`)))
+    // 'close', not 'exit': the process may exit before its last stderr lines are read.
+    child.once('close', (code) => reject(new Error(`relay exited ${code}: ${stderr.join('')}`)))
     createInterface({ input: child.stdout! }).on('line', (line) => {
       lines.push(line)
       const parsed = JSON.parse(line) as { event?: string; port?: number }
@@ -53,7 +56,7 @@ describe('tsx relay/src/main.ts', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ enrolment: 'local', trustedProxies: 0, metricsAccess: 'local' })
 
     const base = `http://127.0.0.1:${port}`
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' })
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', storage: 'sqlite' })
     const spaceId = randomId()
     const credential = toBase64Url(randomBytes(32))
     expect((await fetch(`${base}/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })).status).toBe(201)
@@ -68,6 +71,28 @@ describe('tsx relay/src/main.ts', () => {
     expect(all).not.toContain(credential)
     expect(all).not.toContain(wrong)
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow()
+  })
+
+  it('stores in PostgreSQL when told, says so in its listening line and /healthz, and never logs the database URL', async () => {
+    const adminUrl = inject('postgresAdminUrl')
+    const url = new URL(await freshDatabase(adminUrl, 'main'))
+    // A password the server does not ask for (trust), so that the test can look for it in the logs.
+    url.password = 'not-in-any-log'
+    const { child, lines, port: portPromise } = launch({ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: url.toString() })
+    const port = await portPromise
+    expect(JSON.parse(lines[0]!)).toMatchObject({ storage: 'postgres', dataDir: null })
+    const base = `http://127.0.0.1:${port}`
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', storage: 'postgres' })
+    const credential = toBase64Url(randomBytes(32))
+    expect((await fetch(`${base}/v1/spaces/${randomId()}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })).status).toBe(201)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(lines.join('\n')).not.toContain('not-in-any-log')
+    // Another node on a database a newer relay migrated refuses to start, saying why.
+    await adminQuery(url.toString(), `INSERT INTO schema_migrations (version, name) VALUES (${POSTGRES_SCHEMA_VERSION + 1}, 'newer')`)
+    const { port: refused } = launch({ TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: url.toString() })
+    await expect(refused).rejects.toThrow(/exited 1: .*schema version 2, newer than this relay's 1/)
   })
 
   it('refuses to start on an invalid configuration, naming the variable', async () => {

@@ -2,7 +2,7 @@
  * Entry point: `tsx relay/src/main.ts`. Reads the environment, starts the relay, and prints one
  * JSON line when listening, which tests and supervisors read to learn the actual port:
  *
- *   {"level":"info","event":"listening","port":8080,"host":"127.0.0.1",…,"enrolment":"local",
+ *   {"level":"info","event":"listening","port":8080,"host":"127.0.0.1","storage":"sqlite",…,"enrolment":"local",
  *    "trustedProxies":0,"metricsAccess":"local","time":"…"}
  *
  * SIGTERM / SIGINT close gracefully (sockets get 1001, pending writes finish, the database closes).
@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   logger.info('listening', {
     port: relay.port,
     host: relay.host,
-    dataDir: config.dataDir,
+    // Which storage, never its URL (it may hold the database password).
+    storage: config.storage.kind,
+    dataDir: config.storage.kind === 'sqlite' ? config.dataDir : null,
     staticDir: config.staticDir,
     enrolment,
     trustedProxies: config.perimeter.trustedProxies,

@@ -1,11 +1,9 @@
 /**
- * The relay as devices meet it: startRelay on port 0, real `ws` clients speaking y-protocols, real
- * SQLite in a temp folder. Every wait is for a condition, with a deadline.
+ * The relay as devices meet it: startRelay on port 0, real `ws` clients speaking y-protocols, on a
+ * real storage: SQLite in a temp folder, and in the unit-postgres project a fresh PostgreSQL
+ * database (test-storages.ts, vite.config.ts). Every wait is for a condition, with a deadline.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -17,11 +15,11 @@ import type { RelayConfig } from './config'
 import { DefaultPerimeter, type PerimeterConfig } from './perimeter/perimeter'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
 import { delegatingStorage } from './storage/delegating-storage'
-import { SqliteStorage } from './storage/sqlite-storage'
 import { SyncTestClient, TEST_ROOM_ID, upgradeAnswer, upgradeStatus } from './test-support/sync-test-client'
 import { labelOf, testEntry } from './test-support/test-entries'
 import { waitFor } from './test-support/wait-for'
 import { testRelayConfig } from './test-support/relay-config'
+import { testStorage, type TestStorageLocation } from './test-support/test-storages'
 import { silentLogger } from './log'
 
 type Entry = { d: string; c: Uint8Array }
@@ -31,15 +29,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tournee-relay-test-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
+/** A fresh location on the storage under test. */
+function place(): Promise<TestStorageLocation> {
+  return testStorage().location(cleanups)
 }
 
-/** The relay these tests start, answering the practice's origin. */
-function config(dataDir: string, limits: Partial<Limits> = {}, extra: Partial<RelayConfig> = {}): RelayConfig {
-  return testRelayConfig(dataDir, limits, { allowedOrigins: ['https://cabinet.example.fr'], ...extra })
+/** The relay these tests start, storing at `where`, answering the practice's origin. */
+function config(where: TestStorageLocation, limits: Partial<Limits> = {}, extra: Partial<RelayConfig> = {}): RelayConfig {
+  return testRelayConfig(where.dataDir, limits, { storage: where.storage, allowedOrigins: ['https://cabinet.example.fr'], ...extra })
 }
 
 async function start(cfg: RelayConfig, options: RelayOptions = {}): Promise<{ relay: RunningRelay; url: string }> {
@@ -87,10 +84,9 @@ const syncUpdateFrame = (update: Uint8Array): Uint8Array =>
     (e) => encoding.writeVarUint(e, 2),
     (e) => encoding.writeVarUint8Array(e, update),
   )
-
 describe('keep-alive', () => {
   it('is never silent on a quiet socket for longer than keepAliveMs: a keep-alive frame after each silence', async () => {
-    const { url } = await start(config(tempDir(), {}, { keepAliveMs: 100 }))
+    const { url } = await start(config(await place(), {}, { keepAliveMs: 100 }))
     const space = await createSpace(url)
     const quiet = await connect(url, space)
     await waitFor(() => expect(quiet.keepAlives).toBeGreaterThanOrEqual(3), { timeoutMs: 5000 })
@@ -98,7 +94,7 @@ describe('keep-alive', () => {
   })
 
   it('cuts a device that leaves its WebSocket pings unanswered, counts it, and keeps the others', async () => {
-    const { url, relay } = await start(config(tempDir(), {}, { keepAliveMs: 100 }))
+    const { url, relay } = await start(config(await place(), {}, { keepAliveMs: 100 }))
     const space = await createSpace(url)
     const present = await connect(url, space)
     const vanished = await SyncTestClient.connect(url, space.spaceId, space.credential, { autoPong: false })
@@ -113,7 +109,7 @@ describe('keep-alive', () => {
 
 describe('sync on envelope rooms', () => {
   it('two devices converge on an envelope doc', async () => {
-    const { url } = await start(config(tempDir()))
+    const { url } = await start(config(await place()))
     const space = await createSpace(url)
     const a = await connect(url, space)
     const b = await connect(url, space)
@@ -128,7 +124,7 @@ describe('sync on envelope rooms', () => {
   })
 
   it('a device joining later catches up through the state-vector handshake', async () => {
-    const { url } = await start(config(tempDir()))
+    const { url } = await start(config(await place()))
     const space = await createSpace(url)
     const a = await connect(url, space)
     for (let i = 0; i < 20; i++) pushEntry(a, `entry-${i}`)
@@ -138,7 +134,7 @@ describe('sync on envelope rooms', () => {
   })
 
   it('acknowledges on connect, and after a write with a state vector covering it', async () => {
-    const { url, relay } = await start(config(tempDir()))
+    const { url, relay } = await start(config(await place()))
     const space = await createSpace(url)
     const a = await connect(url, space)
     await waitFor(() => expect(a.acks.length).toBeGreaterThan(0))
@@ -152,7 +148,7 @@ describe('sync on envelope rooms', () => {
 
   it('fans an update out to the other devices with no ACK per update: they count what it sent as on the relay', async () => {
     // The coalesced ACK to every connection (room.test.ts) is pushed out of this test's way.
-    const { url } = await start(config(tempDir()), { ackAllAfterMs: 60_000 })
+    const { url } = await start(config(await place()), { ackAllAfterMs: 60_000 })
     const space = await createSpace(url)
     const writer = await connect(url, space)
     const reader = await connect(url, space)
@@ -186,7 +182,7 @@ describe('malformed and abusive frames', () => {
     ['an empty frame', new Uint8Array()],
     ['an awareness message longer than its frame', frame((e) => encoding.writeVarUint(e, MessageType.Awareness), (e) => encoding.writeVarUint(e, 50), (e) => encoding.writeUint8(e, 1))],
   ])('%s closes only that connection with 4400', async (_label, bad) => {
-    const { url, relay } = await start(config(tempDir()))
+    const { url, relay } = await start(config(await place()))
     const space = await createSpace(url)
     const a = await connect(url, space)
     const b = await connect(url, space)
@@ -196,6 +192,8 @@ describe('malformed and abusive frames', () => {
     await waitFor(() => expect(bad_.closed).toEqual({ code: 4400, reason: 'Malformed frame' }))
     pushEntry(a, 'still-working')
     await waitFor(() => expect(docs(b)).toEqual(['still-working']))
+    // b gets the update before it is stored (fan-out does not wait for the write); a's ACK does.
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
     expect(a.closed).toBeNull()
     expect(relay.metrics.registry.value('tournee_frames_rejected_total', { reason: 'bad_frame' })).toBe(1)
     // Nothing of the bad frame reached storage: the one update stored is a's.
@@ -203,14 +201,14 @@ describe('malformed and abusive frames', () => {
   })
 
   it('a text frame is refused', async () => {
-    const { url } = await start(config(tempDir()))
+    const { url } = await start(config(await place()))
     const client = await connect(url, await createSpace(url))
     client.socket.send('hello')
     await waitFor(() => expect(client.closed?.code).toBe(4400))
   })
 
   it('a frame over maxFrameBytes closes with 1009', async () => {
-    const { url, relay } = await start(config(tempDir(), { maxFrameBytes: 4096 }))
+    const { url, relay } = await start(config(await place(), { maxFrameBytes: 4096 }))
     const space = await createSpace(url)
     const client = await connect(url, space)
     const other = await connect(url, space)
@@ -222,19 +220,19 @@ describe('malformed and abusive frames', () => {
   })
 
   it('an update over maxUpdateBytes closes with 4413 and is not stored', async () => {
-    const dataDir = tempDir()
-    const { url } = await start(config(dataDir, { maxUpdateBytes: 1024 }))
+    const where = await place()
+    const { url } = await start(config(where, { maxUpdateBytes: 1024 }))
     const space = await createSpace(url)
     const client = await connect(url, space)
     pushEntry(client, 'big', 2048)
     await waitFor(() => expect(client.closed?.code).toBe(4413))
-    const storage = new SqliteStorage({ dataDir })
+    const storage = await where.open()
     cleanups.push(() => storage.close())
     expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toEqual([])
   })
 
   it('a flood of messages closes with 4429', async () => {
-    const { url } = await start(config(tempDir(), { messagesPerSecond: 5, messageBurst: 10 }))
+    const { url } = await start(config(await place(), { messagesPerSecond: 5, messageBurst: 10 }))
     const space = await createSpace(url)
     const flooder = await connect(url, space)
     const calm = await connect(url, space)
@@ -245,8 +243,8 @@ describe('malformed and abusive frames', () => {
   })
 
   it('closes with 4429 a socket whose frames waiting to be handled pass maxInFlightBytes, storing none of those', async () => {
-    const dataDir = tempDir()
-    const real = new SqliteStorage({ dataDir })
+    const where = await place()
+    const real = await where.open()
     let release: () => void = () => undefined
     const held = new Promise<void>((resolve) => (release = resolve))
     // The first write waits: frames pile up behind it, as behind a slow disk.
@@ -257,7 +255,7 @@ describe('malformed and abusive frames', () => {
       },
     })
     const kib = 1024
-    const { url, relay } = await start(config(dataDir, { maxFrameBytes: 64 * kib, maxInFlightBytes: 100 * kib }), { storage })
+    const { url, relay } = await start(config(where, { maxFrameBytes: 64 * kib, maxInFlightBytes: 100 * kib }), { storage })
     const space = await createSpace(url)
     const flooder = await connect(url, space)
     const calm = await connect(url, space)
@@ -276,8 +274,8 @@ describe('malformed and abusive frames', () => {
   })
 
   it('drops awareness: a flood of presence reaches no other device, is not stored, and cuts nobody', async () => {
-    const dataDir = tempDir()
-    const { url, relay } = await start(config(dataDir))
+    const where = await place()
+    const { url, relay } = await start(config(where))
     const space = await createSpace(url)
     const honest = await connect(url, space)
     const flooders = await Promise.all([0, 1, 2, 3].map(() => connect(url, space)))
@@ -297,14 +295,14 @@ describe('malformed and abusive frames', () => {
     expect(flooders.map((f) => f.closed)).toEqual([null, null, null, null])
     expect(relay.metrics.registry.render()).toMatch(/^tournee_awareness_dropped_total 24$/m)
     // Nothing of it on disk: the room holds the four entries only.
-    const storage = new SqliteStorage({ dataDir })
+    const storage = await where.open()
     cleanups.push(() => storage.close())
     const stored = (await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates
     expect(stored.reduce((sum, row) => sum + row.byteLength, 0)).toBeLessThan(16 * 1024)
   })
 
   it('keeps a stock y-websocket client working: its awareness announcement is dropped, its sync goes through', async () => {
-    const { url } = await start(config(tempDir()))
+    const { url } = await start(config(await place()))
     const space = await createSpace(url)
     const honest = await connect(url, space)
     const doc = new Y.Doc()
@@ -325,13 +323,13 @@ describe('malformed and abusive frames', () => {
 
 describe('storage failure', () => {
   it('closes the writing device with 4500, acknowledges nothing, and keeps the room serving', async () => {
-    const dataDir = tempDir()
-    const real = new SqliteStorage({ dataDir })
+    const where = await place()
+    const real = await where.open()
     let failWrites = true
     const flaky = delegatingStorage(real, {
       appendUpdate: (id, room, update, max) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, room, update, max)),
     })
-    const { url } = await start(config(dataDir), { storage: flaky })
+    const { url } = await start(config(where), { storage: flaky })
     const space = await createSpace(url)
     const writer = await connect(url, space)
     const reader = await connect(url, space)
@@ -362,7 +360,7 @@ describe('storage failure', () => {
 
 describe('upgrade refusals', () => {
   it('refuses before the upgrade with the right status, and allocates nothing', async () => {
-    const { url, relay } = await start(config(tempDir()))
+    const { url, relay } = await start(config(await place()))
     const space = await createSpace(url)
     const ws = url.replace('http', 'ws')
     const good = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential]
@@ -386,7 +384,7 @@ describe('upgrade refusals', () => {
   })
 
   it('answers tournee.1 only, never echoing the credential', async () => {
-    const { url } = await start(config(tempDir()))
+    const { url } = await start(config(await place()))
     const client = await connect(url, await createSpace(url))
     expect(client.socket.protocol).toBe(SUBPROTOCOL)
   })
@@ -394,12 +392,12 @@ describe('upgrade refusals', () => {
 
 describe('per-address limits on sync upgrades', () => {
   /** A relay behind one trusted proxy: each test poses as addresses through X-Forwarded-For. */
-  const behindProxy = (perimeter: Partial<PerimeterConfig>) => config(tempDir(), {}, { perimeter: { ...DefaultPerimeter, trustedProxies: 1, ...perimeter } })
+  const behindProxy = async (perimeter: Partial<PerimeterConfig>) => config(await place(), {}, { perimeter: { ...DefaultPerimeter, trustedProxies: 1, ...perimeter } })
   const as = (address: string) => ({ 'x-forwarded-for': address })
 
   it('refuses with 429 and Retry-After an address that failed too often, before its credential is checked, and lets it in once it waited', async () => {
     const clock = { now: 1_000_000 }
-    const { url, relay } = await start(behindProxy({ failedCredentials: { burst: 3, perMinute: 6 } }), { now: () => clock.now })
+    const { url, relay } = await start(await behindProxy({ failedCredentials: { burst: 3, perMinute: 6 } }), { now: () => clock.now })
     const space = await createSpace(url)
     const path = `${url.replace('http', 'ws')}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`
     const good = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + space.credential]
@@ -426,7 +424,7 @@ describe('per-address limits on sync upgrades', () => {
   })
 
   it('caps open sockets per address; a closed, refused or failed upgrade gives its slot back', async () => {
-    const { url, relay } = await start(behindProxy({ maxConnectionsPerAddress: 2 }))
+    const { url, relay } = await start(await behindProxy({ maxConnectionsPerAddress: 2 }))
     const space = await createSpace(url)
     const path = `${url.replace('http', 'ws')}/v1/sync/${space.spaceId}/${TEST_ROOM_ID}`
     const wrong = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + toBase64Url(randomBytes(32))]
@@ -452,8 +450,8 @@ describe('rooms of a space', () => {
   const roomC = 'roomCCCCCCCCCCCCCCCCCC'
 
   it('keeps each room its own envelope, persisted apart and loaded on its own', async () => {
-    const dataDir = tempDir()
-    const first = await start(config(dataDir))
+    const where = await place()
+    const first = await start(config(where))
     const space = await createSpace(first.url)
     const main = await connect(first.url, space)
     const a = await connect(first.url, space, roomA)
@@ -464,7 +462,7 @@ describe('rooms of a space', () => {
     expect(first.relay.metrics.registry.value('tournee_loaded_rooms')).toBe(2)
     await first.relay.close()
 
-    const second = await start(config(dataDir))
+    const second = await start(config(where))
     const mainAgain = await connect(second.url, space)
     await waitFor(() => expect(docs(mainAgain)).toEqual(['in-main']))
     // Only the room asked for is loaded.
@@ -477,12 +475,12 @@ describe('rooms of a space', () => {
   })
 
   it('refuses a room past the rooms-per-space limit with 4507, storing and loading nothing', async () => {
-    const { url, relay } = await start(config(tempDir(), { maxRoomsPerSpace: 3 }))
+    const { url, relay } = await start(config(await place(), { maxRoomsPerSpace: 3 }))
     const space = await createSpace(url)
     // The main room is a room like the others: it counts.
-    await connect(url, space)
-    await connect(url, space, roomA)
-    await connect(url, space, roomB)
+    const admitted = [await connect(url, space), await connect(url, space, roomA), await connect(url, space, roomB)]
+    // Each room loaded (its first answer sent) before the count is read.
+    for (const client of admitted) await waitFor(() => expect(client.acks.length).toBeGreaterThan(0))
     const loaded = relay.metrics.registry.value('tournee_loaded_rooms')
     const refused = await connect(url, space, roomC)
     await waitFor(() => expect(refused.closed).toEqual({ code: 4507, reason: 'Too many rooms for this space' }))
@@ -497,7 +495,7 @@ describe('rooms of a space', () => {
   })
 
   it('refuses a wrong credential or a malformed room before the upgrade, allocating nothing', async () => {
-    const { url, relay } = await start(config(tempDir()))
+    const { url, relay } = await start(config(await place()))
     const space = await createSpace(url)
     const ws = url.replace('http', 'ws')
     const wrong = [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + toBase64Url(randomBytes(32))]
@@ -525,7 +523,7 @@ describe('stopping', () => {
   }
 
   it('answers the requests in flight from an open storage, then 503 on a kept-alive connection, never 500', async () => {
-    const real = new SqliteStorage({ dataDir: tempDir() })
+    const real = await (await place()).open()
     let release: () => void = () => {}
     let held: () => void = () => {}
     const holding = new Promise<void>((resolve) => (held = resolve))
@@ -541,7 +539,7 @@ describe('stopping', () => {
         return real.getDigest(id, name)
       },
     })
-    const relay = await startRelay(config(tempDir()), { logger: silentLogger, storage, closeGraceMs: 5000 })
+    const relay = await startRelay(config(await place()), { logger: silentLogger, storage, closeGraceMs: 5000 })
     const url = `http://127.0.0.1:${relay.port}`
     const space = await createSpace(url)
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
@@ -567,8 +565,8 @@ describe('stopping', () => {
 
 describe('durability and compaction', () => {
   it('a restarted relay on the same data folder still has the content', async () => {
-    const dataDir = tempDir()
-    const first = await startRelay(config(dataDir), { logger: silentLogger })
+    const where = await place()
+    const first = await startRelay(config(where), { logger: silentLogger })
     const firstUrl = `http://127.0.0.1:${first.port}`
     const space = await createSpace(firstUrl)
     const a = await SyncTestClient.connect(firstUrl, space.spaceId, space.credential)
@@ -578,16 +576,16 @@ describe('durability and compaction', () => {
     await waitFor(() => expect(a.closed?.code).toBe(1001))
     a.destroy()
 
-    const { url } = await start(config(dataDir))
+    const { url } = await start(config(where))
     const b = await connect(url, space)
     await waitFor(() => expect(docs(b)).toEqual([0, 1, 2, 3, 4].map((i) => `durable-${i}`)))
   })
 
   it('compacts when the last device leaves, erasing the ciphertext of deleted entries', async () => {
-    const dataDir = tempDir()
-    const storage = new SqliteStorage({ dataDir })
+    const where = await place()
+    const storage = await where.open()
     // The row rule alone: the weight rule would compact while loaded, once the marker is deleted.
-    const { url } = await start(config(dataDir), { storage, compactRowsOnUnload: 3, compactBytesRatio: 1000 })
+    const { url } = await start(config(where), { storage, compactRowsOnUnload: 3, compactBytesRatio: 1000 })
     const space = await createSpace(url)
     const a = await connect(url, space)
     const marker = new TextEncoder().encode('CIPHERTEXT-OF-AN-ERASED-PATIENT')
@@ -611,9 +609,9 @@ describe('durability and compaction', () => {
   })
 
   it('compacts on unload when a few rows outweigh the doc, as after a device compacted its entries', async () => {
-    const dataDir = tempDir()
+    const where = await place()
     // A first relay with the weight rule off leaves the heavy rows of a device's compaction behind.
-    const first = await start(config(dataDir), { compactBytesRatio: 1000 })
+    const first = await start(config(where), { compactBytesRatio: 1000 })
     const space = await createSpace(first.url)
     const a = await connect(first.url, space)
     const marker = new TextEncoder().encode('CIPHERTEXT-OF-A-COMPACTED-DOC')
@@ -629,12 +627,12 @@ describe('durability and compaction', () => {
     await waitFor(() => expect(a.ackCovers()).toBe(true))
     await a.close()
     await first.relay.close()
-    const storage = new SqliteStorage({ dataDir })
+    const storage = await where.open()
     // Far fewer rows than compactRowsOnUnload (50), twice the doc's weight.
     expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(2)
 
     // The default rules: loading does not compact, the unload does, for the weight alone.
-    const { url } = await start(config(dataDir), { storage })
+    const { url } = await start(config(where), { storage })
     const b = await connect(url, space)
     await waitFor(() => expect(entries(b).map((e) => e.c[0])).toEqual([8]))
     expect((await storage.loadUpdates(space.spaceId, TEST_ROOM_ID)).updates).toHaveLength(2)
@@ -646,9 +644,9 @@ describe('durability and compaction', () => {
   })
 
   it('compacts a loaded room once its rows outweigh the doc, while devices stay connected', async () => {
-    const dataDir = tempDir()
-    const storage = new SqliteStorage({ dataDir })
-    const { url, relay } = await start(config(dataDir), { storage })
+    const where = await place()
+    const storage = await where.open()
+    const { url, relay } = await start(config(where), { storage })
     const space = await createSpace(url)
     const a = await connect(url, space)
     const list = a.doc.getArray<Entry>('entries')
@@ -668,9 +666,9 @@ describe('durability and compaction', () => {
   })
 
   it('compacts a loaded room once it passes the row threshold, without losing later writes', async () => {
-    const dataDir = tempDir()
-    const storage = new SqliteStorage({ dataDir })
-    const { url, relay } = await start(config(dataDir), { storage, compactRowsWhileLoaded: 10 })
+    const where = await place()
+    const storage = await where.open()
+    const { url, relay } = await start(config(where), { storage, compactRowsWhileLoaded: 10 })
     const space = await createSpace(url)
     const a = await connect(url, space)
     const b = await connect(url, space)
@@ -685,7 +683,7 @@ describe('durability and compaction', () => {
   })
 
   it('closes devices with 1001 on shutdown', async () => {
-    const relay = await startRelay(config(tempDir()), { logger: silentLogger })
+    const relay = await startRelay(config(await place()), { logger: silentLogger })
     const url = `http://127.0.0.1:${relay.port}`
     const client = await SyncTestClient.connect(url, ...Object.values(await createSpace(url)) as [string, string])
     cleanups.push(() => client.destroy())

@@ -44,16 +44,16 @@ import { SyncConnection } from './rooms/connection'
 import { KeepAlive } from './rooms/keep-alive'
 import { RoomRegistry } from './rooms/room-registry'
 import { SpaceSigners } from './rooms/entry-signatures'
+import { openStorage } from './storage/open-storage'
 import type { RelayStorage } from './storage/relay-storage'
 import type { FanoutBus } from './fanout/fanout-bus'
 import { RedisBus } from './fanout/redis-bus'
 import { RoomFanout } from './fanout/room-fanout'
-import { SqliteStorage } from './storage/sqlite-storage'
 
 export interface RelayOptions {
   logger?: Logger
   metrics?: RelayMetrics
-  /** Defaults to SQLite in config.dataDir. */
+  /** Defaults to the storage config.storage names (SQLite in config.dataDir, or PostgreSQL). */
   storage?: RelayStorage
   /** Injected clock for rate limiting. */
   now?: () => number
@@ -82,7 +82,7 @@ export interface RunningRelay {
 export async function startRelay(config: RelayConfig, options: RelayOptions = {}): Promise<RunningRelay> {
   const logger = options.logger ?? createLogger({ level: config.logLevel })
   const metrics = options.metrics ?? createRelayMetrics()
-  const storage = options.storage ?? new SqliteStorage({ dataDir: config.dataDir })
+  const storage = options.storage ?? (await openStorage(config.storage, config.dataDir, logger))
   const signers = new SpaceSigners(storage)
   let bus: FanoutBus | null = null
   let fanout: RoomFanout | null = null

@@ -136,7 +136,7 @@ describe.sequential('installable app, in Chromium', () => {
     const probe = await context.newPage()
     const health = await probe.goto(`${relay.url}/healthz`)
     expect(health?.fromServiceWorker(), '/healthz is not answered by the service worker').toBe(false)
-    expect(await health?.json()).toEqual({ status: 'ok' })
+    expect(await health?.json()).toEqual({ status: 'ok', storage: 'sqlite' })
 
     await context.setOffline(true)
     try {

@@ -1,6 +1,10 @@
 /**
  * A real relay process for cross-part tests: `tsx relay/src/main.ts` on an ephemeral loopback
  * port, with its own data folder. Restartable on the same folder (durability tests).
+ *
+ * It stores on the storage under test (relay/src/test-support/test-storages.ts): SQLite in its
+ * data folder, or, in the integration-postgres project, a fresh PostgreSQL database of the run's
+ * server, the same one across restarts.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -8,6 +12,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import type { StorageConfig } from '../../relay/src/config'
+import { silentLogger } from '../../relay/src/log'
+import { openStorage } from '../../relay/src/storage/open-storage'
+import type { RelayStorage } from '../../relay/src/storage/relay-storage'
+import { testStorage, type TestStorage } from '../../relay/src/test-support/test-storages'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -25,24 +34,25 @@ export interface RelayProcess {
    * on the same port and data folder.
    */
   restart(signal?: NodeJS.Signals): Promise<void>
+  /** A storage on the relay's own (as a second node would open it), to read what it stored; close it after. */
+  openStorage(): Promise<RelayStorage>
   dispose(): Promise<void>
 }
 
 export interface RelayProcessOptions {
   env?: Record<string, string>
   dataDir?: string
-  /** The script to run, from the repository's root (default relay/src/main.ts). */
-  entry?: string
 }
 
 export async function startRelayProcess(options: RelayProcessOptions = {}): Promise<RelayProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tournee-relay-'))
+  const storage = await storageOf(testStorage(), dataDir)
   const logs: string[] = []
   let child: ChildProcess | null = null
   let port = 0
 
   const launch = async (fixedPort: number): Promise<void> => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, options.entry ?? 'relay/src/main.ts')], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'relay/src/main.ts')], {
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -50,6 +60,7 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
         TOURNEE_PORT: String(fixedPort),
         TOURNEE_HOST: '127.0.0.1',
         TOURNEE_DATA_DIR: dataDir,
+        ...storage.env,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,10 +119,26 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
       await stop(signal)
       await launch(port)
     },
+    openStorage: () => openStorage(storage.config, dataDir, silentLogger),
     dispose: async () => {
       await stop('SIGKILL')
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true })
     },
   }
   return relay
+}
+
+/**
+ * Where a relay process stores, and the variables that point it there: its data folder for SQLite;
+ * a fresh database for PostgreSQL, which outlives the process (it goes with the run's server), so
+ * that a restart finds it.
+ */
+async function storageOf(storage: TestStorage, dataDir: string): Promise<{ config: StorageConfig; env: Record<string, string> }> {
+  if (storage.name === 'sqlite') return { config: { kind: 'sqlite' }, env: {} }
+  const config = (await storage.location([])).storage
+  if (config.kind !== 'postgres') return { config, env: {} }
+  return {
+    config,
+    env: { TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: config.databaseUrl, TOURNEE_DATABASE_POOL_SIZE: String(config.poolSize), TOURNEE_DATA_DIR: dataDir },
+  }
 }

@@ -13,7 +13,7 @@ afterEach(async () => {
 const LIMIT = 64 * 1024
 
 async function makeSpace(limits: Partial<Limits> = {}) {
-  const { app, storage, metrics } = openTestApp(cleanups, { limits: { ...DefaultLimits, maxAttachmentBytes: LIMIT, ...limits } })
+  const { app, storage, metrics } = await openTestApp(cleanups, { limits: { ...DefaultLimits, maxAttachmentBytes: LIMIT, ...limits } })
   const spaceId = randomId()
   const credential = toBase64Url(randomBytes(32))
   expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: auth(credential) })).status).toBe(201)
@@ -153,7 +153,7 @@ describe('attachments and roles (issue 19)', () => {
   const UNTIL = Date.UTC(2027, 5, 30, 22)
 
   async function spaceWithDevices(now: () => number) {
-    const { app, storage, metrics } = openTestApp(cleanups, { now })
+    const { app, storage, metrics } = await openTestApp(cleanups, { now })
     const spaceId = randomId()
     const shared = toBase64Url(randomBytes(32))
     expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: auth(shared) })).status).toBe(201)

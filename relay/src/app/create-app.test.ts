@@ -9,14 +9,15 @@ import { createRelayMetrics } from '../metrics/relay-metrics'
 import { DefaultPerimeter, Perimeter, type PerimeterConfig } from '../perimeter/perimeter'
 import type { AppDeps } from './create-app'
 import { openTestApp } from './test-support/test-app'
+import { testStorage } from '../test-support/test-storages'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-function makeApp(overrides: Partial<AppDeps> = {}) {
-  const { app, storage } = openTestApp(cleanups, { allowedOrigins: ['https://cabinet.example.fr'], ...overrides })
+async function makeApp(overrides: Partial<AppDeps> = {}) {
+  const { app, storage } = await openTestApp(cleanups, { allowedOrigins: ['https://cabinet.example.fr'], ...overrides })
   return { app, storage }
 }
 
@@ -25,15 +26,15 @@ const bearer = (value: string) => ({ authorization: `Bearer ${value}` })
 
 describe('operational routes', () => {
   it('GET /healthz answers ok', async () => {
-    const response = await makeApp().app.request('/healthz')
+    const response = await (await makeApp()).app.request('/healthz')
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ status: 'ok' })
+    expect(await response.json()).toEqual({ status: 'ok', storage: testStorage().name })
   })
 
   it('GET /metrics renders Prometheus text', async () => {
     const metrics = createRelayMetrics()
     metrics.upgradesRefused.inc({ reason: 'credential' })
-    const response = await makeApp({ metrics }).app.request('/metrics')
+    const response = await (await makeApp({ metrics })).app.request('/metrics')
     expect(response.headers.get('content-type')).toContain('text/plain')
     const text = await response.text()
     expect(text).toContain('# TYPE tournee_open_connections gauge')
@@ -41,13 +42,13 @@ describe('operational routes', () => {
   })
 
   it('unknown routes are JSON 404s', async () => {
-    expect((await makeApp().app.request('/nope')).status).toBe(404)
+    expect((await (await makeApp()).app.request('/nope')).status).toBe(404)
   })
 })
 
 describe('PUT /v1/spaces/:spaceId', () => {
   it('creates, recognises a retry, refuses another credential', async () => {
-    const { app } = makeApp()
+    const { app } = await makeApp()
     const spaceId = randomId()
     const mine = credential()
     const put = (value: string) => app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: bearer(value) })
@@ -64,7 +65,7 @@ describe('PUT /v1/spaces/:spaceId', () => {
     ['a malformed credential', randomId(), bearer('not-a-credential'), 'authorization'],
     ['a basic authorization', randomId(), { authorization: `Basic ${credential()}` }, 'authorization'],
   ])('answers 400 naming the field for %s', async (_label, spaceId, headers, field) => {
-    const { app, storage } = makeApp()
+    const { app, storage } = await makeApp()
     const response = await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers })
     expect(response.status).toBe(400)
     expect(await response.json()).toMatchObject({ field })
@@ -72,7 +73,7 @@ describe('PUT /v1/spaces/:spaceId', () => {
   })
 
   it('requires the enrolment secret when the relay has one: 401 missing, 403 wrong', async () => {
-    const { app, storage } = makeApp({ enrolmentSecret: 'the-operators-secret' })
+    const { app, storage } = await makeApp({ enrolmentSecret: 'the-operators-secret' })
     const spaceId = randomId()
     const put = (extra: Record<string, string>) =>
       app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: { ...bearer(credential()), ...extra } })
@@ -83,7 +84,7 @@ describe('PUT /v1/spaces/:spaceId', () => {
   })
 
   it('bounds the body size', async () => {
-    const { app } = makeApp()
+    const { app } = await makeApp()
     const response = await app.request(`/v1/spaces/${randomId()}`, {
       method: 'PUT',
       headers: { ...bearer(credential()), 'content-length': String(DefaultLimits.maxHttpBodyBytes + 1) },
@@ -95,7 +96,7 @@ describe('PUT /v1/spaces/:spaceId', () => {
 
 describe('GET /v1/spaces/:spaceId', () => {
   it('answers 204 for the right credential, 401 for a wrong one, 404 for an unknown space', async () => {
-    const { app } = makeApp()
+    const { app } = await makeApp()
     const spaceId = randomId()
     const mine = credential()
     await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: bearer(mine) })
@@ -108,7 +109,7 @@ describe('GET /v1/spaces/:spaceId', () => {
 
 describe('CORS', () => {
   it('answers preflights for allowed origins only', async () => {
-    const { app } = makeApp()
+    const { app } = await makeApp()
     const preflight = (origin: string) =>
       app.request(`/v1/spaces/${randomId()}`, {
         method: 'OPTIONS',
@@ -128,7 +129,7 @@ describe('static client', () => {
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tournée</title>')
     mkdirSync(join(staticDir, 'assets'))
     writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)')
-    const { app } = makeApp({ staticDir })
+    const { app } = await makeApp({ staticDir })
 
     expect(await (await app.request('/')).text()).toContain('<title>Tournée</title>')
     expect(await (await app.request('/agenda/2026-03')).text()).toContain('<title>Tournée</title>')
@@ -136,7 +137,7 @@ describe('static client', () => {
     expect(script.headers.get('content-type')).toContain('javascript')
     expect((await app.request('/assets/missing.js')).status).toBe(404)
     expect((await app.request('/v1/unknown')).status).toBe(404)
-    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' })
+    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok', storage: testStorage().name })
   })
 
   it('lets hashed assets be cached for good and revalidates the shell, the service worker and the manifest', async () => {
@@ -147,7 +148,7 @@ describe('static client', () => {
     writeFileSync(join(staticDir, 'manifest.webmanifest'), '{"name":"Tournée"}')
     mkdirSync(join(staticDir, 'assets'))
     writeFileSync(join(staticDir, 'assets', 'index-3f9a1c.js'), 'console.log(1)')
-    const { app } = makeApp({ staticDir })
+    const { app } = await makeApp({ staticDir })
 
     const cacheControl = async (path: string) => (await app.request(path)).headers.get('cache-control')
     expect(await cacheControl('/assets/index-3f9a1c.js')).toBe('public, max-age=31536000, immutable')
@@ -163,7 +164,7 @@ describe('static client', () => {
 })
 
 describe('security headers', () => {
-  function staticApp() {
+  async function staticApp() {
     const staticDir = mkdtempSync(join(tmpdir(), 'tournee-static-'))
     cleanups.push(() => rmSync(staticDir, { recursive: true, force: true }))
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tournée</title>')
@@ -172,13 +173,13 @@ describe('security headers', () => {
     mkdirSync(join(staticDir, 'assets'))
     writeFileSync(join(staticDir, 'assets', 'index-3f9a1c.js'), 'console.log(1)')
     writeFileSync(join(staticDir, 'assets', 'index-3f9a1c.js.map'), '{"sources":[]}')
-    return makeApp({ staticDir }).app
+    return (await makeApp({ staticDir })).app
   }
 
   it.each(['/', '/patients', '/index.html', '/sw.js', '/assets/index-3f9a1c.js', '/assets/missing.js', '/healthz', '/metrics', '/v1/spaces/short', '/nope'])(
     'puts nosniff and no-referrer on %s',
     async (path) => {
-      const response = await staticApp().request(path, { headers: { host: 'cabinet.example.fr' } })
+      const response = await (await staticApp()).request(path, { headers: { host: 'cabinet.example.fr' } })
       expect(response.headers.get('x-content-type-options')).toBe('nosniff')
       expect(response.headers.get('referrer-policy')).toBe('no-referrer')
       expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/)
@@ -186,7 +187,7 @@ describe('security headers', () => {
   )
 
   it("gives the app's pages, bundles and service worker the app's policy, and the relay's routes a policy for data", async () => {
-    const app = staticApp()
+    const app = await staticApp()
     const policyOf = async (path: string) =>
       (await app.request(path, { headers: { host: 'relais.cabinet.fr' } })).headers.get('content-security-policy')
     const appPolicy =
@@ -200,7 +201,7 @@ describe('security headers', () => {
   })
 
   it('never puts a Host header that is not a plain host in the policy', async () => {
-    const app = staticApp()
+    const app = await staticApp()
     for (const host of ["evil.example; script-src 'unsafe-inline'", 'a b', '']) {
       const policy = (await app.request('/', { headers: { host } })).headers.get('content-security-policy') ?? ''
       expect(policy).not.toContain('unsafe-inline')
@@ -211,7 +212,7 @@ describe('security headers', () => {
   })
 
   it("puts them on the error handler's answer too", async () => {
-    const { app, storage } = makeApp()
+    const { app, storage } = await makeApp()
     await storage.close()
     const response = await app.request(`/v1/spaces/${randomId()}`, { headers: bearer(credential()) })
     expect(response.status).toBe(500)
@@ -220,7 +221,7 @@ describe('security headers', () => {
   })
 
   it('serves no source map, even one left in the folder', async () => {
-    const app = staticApp()
+    const app = await staticApp()
     for (const path of ['/sw.js.map', '/assets/index-3f9a1c.js.map', '/SW.JS.MAP', '/sw.js%2Emap']) {
       const response = await app.request(path)
       expect(response.status, path).toBe(404)
@@ -235,16 +236,16 @@ const from = (address: string) => ({ incoming: { socket: { remoteAddress: addres
 const REMOTE = '203.0.113.9'
 
 /** An app whose per-address limits run on a clock the test moves. */
-function perimeterApp(config: Partial<PerimeterConfig> = {}, overrides: Partial<AppDeps> = {}) {
+async function perimeterApp(config: Partial<PerimeterConfig> = {}, overrides: Partial<AppDeps> = {}) {
   const clock = { now: 5_000_000 }
   const metrics = createRelayMetrics()
   const perimeter = new Perimeter({ config: { ...DefaultPerimeter, ...config }, logger: silentLogger, metrics, now: () => clock.now })
-  return { ...makeApp({ metrics, perimeter, ...overrides }), clock, metrics }
+  return { ...(await makeApp({ metrics, perimeter, ...overrides })), clock, metrics }
 }
 
 describe('GET /metrics access', () => {
   it('serves this machine, and refuses anyone else (a proxy on this machine included) with 403', async () => {
-    const { app, metrics } = perimeterApp()
+    const { app, metrics } = await perimeterApp()
     expect((await app.request('/metrics', {}, from('127.0.0.1'))).status).toBe(200)
     expect((await app.request('/metrics', {}, from('::1'))).status).toBe(200)
     const remote = await app.request('/metrics', {}, from(REMOTE))
@@ -257,7 +258,7 @@ describe('GET /metrics access', () => {
 
   it('with a token, asks every address for it, this machine included, and throttles wrong guesses', async () => {
     const token = 'scrape-me-0123456789'
-    const { app, metrics } = perimeterApp({ failedCredentials: { burst: 2, perMinute: 6 } }, { metricsToken: token })
+    const { app, metrics } = await perimeterApp({ failedCredentials: { burst: 2, perMinute: 6 } }, { metricsToken: token })
     const get = (address: string, authorization?: string) =>
       app.request('/metrics', { headers: authorization === undefined ? {} : { authorization } }, from(address))
     const missing = await get('127.0.0.1')
@@ -274,7 +275,7 @@ describe('GET /metrics access', () => {
   })
 
   it('shows the refusals and the tracked addresses', async () => {
-    const { app } = perimeterApp()
+    const { app } = await perimeterApp()
     await app.request(`/v1/spaces/${randomId()}`, { headers: bearer(credential()) }, from(REMOTE))
     await app.request('/metrics', {}, from(REMOTE))
     const text = await (await app.request('/metrics', {}, from('127.0.0.1'))).text()
@@ -287,7 +288,7 @@ describe('failed credentials on the space routes, per address', () => {
   const config = { failedCredentials: { burst: 3, perMinute: 6 } }
 
   async function withSpace(overrides: Partial<AppDeps> = {}) {
-    const setup = perimeterApp(config, overrides)
+    const setup = await perimeterApp(config, overrides)
     const spaceId = randomId()
     const mine = credential()
     expect((await setup.app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: bearer(mine) })).status).toBe(201)
@@ -329,7 +330,7 @@ describe('failed credentials on the space routes, per address', () => {
   })
 
   it('counts wrong enrolment secrets, and lets CORS pages read Retry-After', async () => {
-    const { app } = perimeterApp(config, { enrolmentSecret: 'the-operators-secret' })
+    const { app } = await perimeterApp(config, { enrolmentSecret: 'the-operators-secret' })
     const put = () =>
       app.request(
         `/v1/spaces/${randomId()}`,
@@ -349,7 +350,7 @@ describe('space creation', () => {
     app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: { ...bearer(value), ...extra } }, from(address))
 
   it('is open to this machine, and closed to others unless the operator opened it or they bring the secret', async () => {
-    const closed = perimeterApp()
+    const closed = await perimeterApp()
     expect((await put(closed.app, '127.0.0.1')).status).toBe(201)
     const refused = await put(closed.app, REMOTE)
     expect(refused.status).toBe(403)
@@ -358,14 +359,14 @@ describe('space creation', () => {
     expect(proxied.status).toBe(403)
     expect(closed.metrics.registry.value('tournee_perimeter_refusals_total', { reason: 'enrolment_closed' })).toBe(2)
 
-    expect((await put(perimeterApp({}, { openEnrolment: true }).app, REMOTE)).status).toBe(201)
-    const withSecret = perimeterApp({}, { enrolmentSecret: 'the-operators-secret' })
+    expect((await put((await perimeterApp({}, { openEnrolment: true })).app, REMOTE)).status).toBe(201)
+    const withSecret = await perimeterApp({}, { enrolmentSecret: 'the-operators-secret' })
     expect((await put(withSecret.app, REMOTE, randomId(), credential(), { [ENROLMENT_HEADER]: 'the-operators-secret' })).status).toBe(201)
     expect((await put(withSecret.app, '127.0.0.1')).status).toBe(401)
   })
 
   it('is rate-limited per address; a retry of a space already there costs nothing', async () => {
-    const { app, clock, storage } = perimeterApp({ spaceCreations: { burst: 2, perHour: 6 } }, { openEnrolment: true })
+    const { app, clock, storage } = await perimeterApp({ spaceCreations: { burst: 2, perHour: 6 } }, { openEnrolment: true })
     const spaceId = randomId()
     const mine = credential()
     expect((await put(app, REMOTE, spaceId, mine)).status).toBe(201)

@@ -1,8 +1,9 @@
 /**
  * The relay's HTTP surface (the WebSocket upgrade is handled in server.ts, before hono sees it):
  *
- *   GET  /healthz              {"status":"ok"}; with multi-node fan-out also "redis": "reachable" |
- *                              "unreachable" (still 200: the node serves its own sockets without it)
+ *   GET  /healthz              {"status":"ok","storage":"sqlite"|"postgres"}; with multi-node fan-out
+ *                              also "redis": "reachable" | "unreachable" (still 200: the node serves
+ *                              its own sockets without it)
  *   GET  /metrics              Prometheus text, to this machine or with the metrics token (metrics-route.ts)
  *   PUT  /v1/spaces/:spaceId   enrol a space (see spaces.ts)
  *   GET  /v1/spaces/:spaceId   check a credential
@@ -78,7 +79,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', securityHeaders(deps.allowedOrigins))
 
   const { busState } = deps
-  app.get(Paths.health, (c) => c.json({ status: 'ok', ...(busState ? { redis: busState() === 'up' ? 'reachable' : 'unreachable' } : {}) }))
+  app.get(Paths.health, (c) =>
+    c.json({ status: 'ok', storage: deps.storage.kind, ...(busState ? { redis: busState() === 'up' ? 'reachable' : 'unreachable' } : {}) }),
+  )
   mountMetricsRoute(app, { metrics: deps.metrics, perimeter, token: deps.metricsToken ?? null })
 
   // Same-origin requests need no CORS; other pages only when the operator allowed their origin.

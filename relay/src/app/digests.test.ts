@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
 import { epochNamedBy } from '../../../shared/src/crypto/epoch-sealed'
@@ -10,7 +7,7 @@ import { DefaultLimits, DIGEST_WEIGHT_HEADER, ERROR_FIELD_HEADER } from '../../.
 import { createLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import { delegatingStorage } from '../storage/delegating-storage'
-import { SqliteStorage } from '../storage/sqlite-storage'
+import { testStorage } from '../test-support/test-storages'
 import { createApp } from './create-app'
 import { parseDigestWeight } from './digests'
 import { countingStream } from './test-support/counting-stream'
@@ -23,11 +20,10 @@ afterEach(async () => {
 const LIMIT = 64 * 1024
 const ORIGIN = 'https://cabinet.example.fr'
 
-/** The real app on a real SQLite storage; `reads` counts the storage calls that fetch a blob. */
+/** The real app on the real storage under test (test-storages.ts); `reads` counts the storage calls that fetch a blob. */
 async function makeSpace() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tournee-digest-'))
-  const real = new SqliteStorage({ dataDir })
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => real.close())
+  const real = await (await testStorage().location(cleanups)).open()
+  cleanups.push(() => real.close())
   const reads = { blobs: 0 }
   const storage = delegatingStorage(real, {
     getDigest: (id, name) => {

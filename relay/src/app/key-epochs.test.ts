@@ -31,7 +31,7 @@ async function device(admin: boolean, role: DeviceRole = DeviceRole.Practitioner
 
 /** A practice on the relay with an administrator, a second administrator, a secretary and two more devices. */
 async function practice() {
-  const { app, storage } = openTestApp(cleanups, { now: () => AT })
+  const { app, storage } = await openTestApp(cleanups, { now: () => AT })
   const spaceId = randomId(16)
   const shared = toBase64Url(randomBytes(32))
   expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${shared}` } })).status).toBe(201)

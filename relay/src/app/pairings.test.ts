@@ -17,16 +17,16 @@ afterEach(async () => {
 const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } })
 const REMOTE = '203.0.113.9'
 
-function makeApp() {
+async function makeApp() {
   const clock = { now: 1_800_000_000_000 }
   const metrics = createRelayMetrics()
   const perimeter = new Perimeter({ config: { ...DefaultPerimeter, failedCredentials: { burst: 3, perMinute: 6 } }, logger: silentLogger, metrics, now: () => clock.now })
   const mailbox = new PairingMailbox(() => clock.now)
-  const { app } = openTestApp(cleanups, { metrics, perimeter, pairings: mailbox })
+  const { app } = await openTestApp(cleanups, { metrics, perimeter, pairings: mailbox })
   return { app, clock, mailbox }
 }
 
-async function space(app: ReturnType<typeof makeApp>['app']) {
+async function space(app: Awaited<ReturnType<typeof makeApp>>['app']) {
   const spaceId = randomId(16)
   const credential = toBase64Url(randomBytes(32))
   expect((await app.request(`/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })).status).toBe(201)
@@ -42,7 +42,7 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({
 
 describe('pairing mailbox routes', () => {
   it('carries keys and one sealed blob from an admin device to the joining device, once', async () => {
-    const { app } = makeApp()
+    const { app } = await makeApp()
     const { spaceId, credential } = await space(app)
     const [joining, admin] = await Promise.all([keys(), keys()])
 
@@ -68,7 +68,7 @@ describe('pairing mailbox routes', () => {
   })
 
   it('refuses a wrong credential, a second claim and a seal before the claim; names an unknown code', async () => {
-    const { app } = makeApp()
+    const { app } = await makeApp()
     const first = await space(app)
     const second = await space(app)
     const [joining, admin, other] = await Promise.all([keys(), keys(), keys()])
@@ -95,7 +95,7 @@ describe('pairing mailbox routes', () => {
   })
 
   it('tells the joining device that the admin device refused, then forgets the pairing', async () => {
-    const { app } = makeApp()
+    const { app } = await makeApp()
     const { spaceId, credential } = await space(app)
     const { code } = (await (await app.request('/v1/pairings', json({ joining: await keys() }))).json()) as { code: string }
     await app.request(`/v1/spaces/${spaceId}/pairings/${code}/claim`, json({ admin: await keys() }, { authorization: `Bearer ${credential}` }))
@@ -105,7 +105,7 @@ describe('pairing mailbox routes', () => {
   })
 
   it('refuses malformed bodies with the field, and keeps nothing', async () => {
-    const { app, mailbox } = makeApp()
+    const { app, mailbox } = await makeApp()
     const good = await keys()
     const bad = [
       { joining: { ...good, agree: 'short' } },
@@ -125,7 +125,7 @@ describe('pairing mailbox routes', () => {
   })
 
   it('bounds open pairings per address, throttles code guesses, and expires codes', async () => {
-    const { app, clock } = makeApp()
+    const { app, clock } = await makeApp()
     const joining = await keys()
     for (let i = 0; i < MAX_OPEN_PER_ADDRESS; i++) expect((await app.request('/v1/pairings', json({ joining }), from(REMOTE))).status).toBe(201)
     const full = await app.request('/v1/pairings', json({ joining }), from(REMOTE))

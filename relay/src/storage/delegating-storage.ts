@@ -7,6 +7,7 @@ import type { RelayStorage } from './relay-storage'
 
 export function delegatingStorage(real: RelayStorage, overrides: Partial<RelayStorage> = {}): RelayStorage {
   return {
+    kind: real.kind,
     createSpace: (id, hash) => real.createSpace(id, hash),
     getCredentialHash: (id) => real.getCredentialHash(id),
     listDeviceEntries: (id) => real.listDeviceEntries(id),

@@ -1,6 +1,7 @@
 /**
- * What the relay persists, behind one interface so SQLite (embedded default) and PostgreSQL
- * (later) pass the same contract suite (storage-contract.ts).
+ * What the relay persists, behind one interface so SQLite (embedded default, sqlite-storage.ts)
+ * and PostgreSQL (several relay nodes, postgres-storage.ts) pass the same contract suite
+ * (storage-contract.ts).
  *
  * Per space: the hash of its access credential, and per room of the space an append-only log of
  * envelope updates (opaque Yjs updates of the encrypted envelope doc), each with an increasing
@@ -119,7 +120,11 @@ export interface StoredUpdates {
   lastSeq: number
 }
 
+/** Which engine a storage runs on (GET /healthz says it). */
+export type StorageKind = 'sqlite' | 'postgres'
+
 export interface RelayStorage {
+  readonly kind: StorageKind
   /**
    * Registers a space. `exists` when it is already registered with the same credential hash (a
    * retried enrolment), `conflict` when registered with another one.

@@ -219,6 +219,7 @@ export interface SqliteStorageOptions {
 }
 
 export class SqliteStorage implements RelayStorage {
+  readonly kind = 'sqlite'
   private readonly db: Database.Database
   private readonly now: () => number
   private closed = false

@@ -12,6 +12,7 @@ export function testRelayConfig(dataDir: string, limits: Partial<Limits> = {}, e
     port: 0,
     host: '127.0.0.1',
     dataDir,
+    storage: { kind: 'sqlite' },
     enrolmentSecret: null,
     openEnrolment: false,
     metricsToken: null,

@@ -122,8 +122,7 @@ export const fanout: Scenario = {
       const nodes = await Promise.all(
         Array.from({ length: count }, () =>
           startRelayProcess({
-            entry: 'tests/helpers/relay-node-main.ts',
-            env: { TOURNEE_TEST_DATABASE_URL: databaseUrl, TOURNEE_LOG_LEVEL: 'warn', ...(withRedis ? { TOURNEE_REDIS_URL: redis.url } : {}) },
+            env: { TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: databaseUrl, ...(withRedis ? { TOURNEE_REDIS_URL: redis.url } : {}) },
           }),
         ),
       )
