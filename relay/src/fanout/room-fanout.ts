@@ -10,6 +10,10 @@
  *   bus down            every loaded room, every `pollWhileDownMs`: devices on different nodes
  *                       still see each other's edits, seconds late instead of at once
  *
+ * A room's subscription outlives its unload by UNSUBSCRIBE_AFTER_MS: devices that all drop at once
+ * (a storage outage closes their sockets) come back within seconds, and the room reloaded then
+ * finds its channel still subscribed, with no unsubscribe and subscribe crossing in Redis.
+ *
  * It also measures the cross-node lag: from the other node's commit (the notice's publishedAt, by
  * that node's clock) to this node's sending the row to its sockets.
  */
@@ -32,8 +36,12 @@ function roomKey(spaceId: string, roomId: string): string {
   return `${spaceId}/${roomId}`
 }
 
+const UNSUBSCRIBE_AFTER_MS = 10_000
+
 export class RoomFanout {
   private readonly rooms = new Map<string, Room>()
+  /** Rooms whose channel is subscribed (or being subscribed), loaded here or unloaded lately. */
+  private readonly subscribed = new Set<string>()
   private readonly poll: ReturnType<typeof setInterval>
   private readonly now: () => number
 
@@ -49,19 +57,40 @@ export class RoomFanout {
   attach(room: Room): void {
     const key = roomKey(room.spaceId, room.roomId)
     this.rooms.set(key, room)
+    if (this.subscribed.has(key)) {
+      // Still subscribed since its last unload: only what was committed meanwhile is missing.
+      this.catchUp(room, 'attached')
+      return
+    }
+    this.subscribed.add(key)
     this.deps.bus
-      .subscribeRoom(room.spaceId, room.roomId, (notice) => this.deliver(room, notice))
-      .then(() => this.catchUp(room, 'attached'))
-      .catch((error: unknown) => this.deps.logger.warn('fanout_subscribe_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) }))
+      .subscribeRoom(room.spaceId, room.roomId, (notice) => {
+        // Whichever instance of the room is loaded now.
+        const loaded = this.rooms.get(key)
+        if (loaded) this.deliver(loaded, notice)
+      })
+      .then(() => {
+        const loaded = this.rooms.get(key)
+        if (loaded) this.catchUp(loaded, 'attached')
+      })
+      .catch((error: unknown) => {
+        this.subscribed.delete(key)
+        this.deps.logger.warn('fanout_subscribe_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) })
+        // Until it is subscribed again (at its next load), the polling and recovery reads cover it.
+      })
   }
 
   detach(room: Room): void {
     const key = roomKey(room.spaceId, room.roomId)
     if (this.rooms.get(key) !== room) return
     this.rooms.delete(key)
-    this.deps.bus
-      .unsubscribeRoom(room.spaceId, room.roomId)
-      .catch((error: unknown) => this.deps.logger.debug('fanout_unsubscribe_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) }))
+    const timer = setTimeout(() => {
+      if (this.rooms.has(key) || !this.subscribed.delete(key)) return
+      this.deps.bus
+        .unsubscribeRoom(room.spaceId, room.roomId)
+        .catch((error: unknown) => this.deps.logger.debug('fanout_unsubscribe_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) }))
+    }, UNSUBSCRIBE_AFTER_MS)
+    timer.unref()
   }
 
   close(): void {
