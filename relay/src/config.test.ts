@@ -38,7 +38,16 @@ describe('loadConfig', () => {
       limits: { ...DefaultLimits },
       logLevel: 'info',
       keepAliveMs: KEEP_ALIVE_MS,
+      redisUrl: null,
     })
+  })
+
+  it('reads the Redis of multi-node fan-out, and never repeats its password in an error', () => {
+    expect(loadConfig({ TOURNEE_REDIS_URL: 'redis://10.0.0.5:6379' }, cwd).redisUrl).toBe('redis://10.0.0.5:6379')
+    expect(loadConfig({ TOURNEE_REDIS_URL: ' rediss://:pw@redis.internal:6380/0 ' }, cwd).redisUrl).toBe('rediss://:pw@redis.internal:6380/0')
+    expect(() => loadConfig({ TOURNEE_REDIS_URL: 'http://:s3cret@redis:6379' }, cwd)).toThrow(/redis:\/\/ or rediss:\/\//)
+    expect(() => loadConfig({ TOURNEE_REDIS_URL: 'http://:s3cret@redis:6379' }, cwd)).not.toThrow(/s3cret/)
+    expect(() => loadConfig({ TOURNEE_REDIS_URL: 's3cret redis' }, cwd)).not.toThrow(/s3cret/)
   })
 
   it('stores in SQLite by default, in PostgreSQL when told, with a database URL it never echoes', () => {
@@ -189,6 +198,8 @@ describe('loadConfig', () => {
     [{ TOURNEE_MESSAGE_BURST: '1.5' }, 'TOURNEE_MESSAGE_BURST'],
     [{ TOURNEE_MAX_DIGEST_BYTES: '32MiB' }, 'TOURNEE_MAX_DIGEST_BYTES'],
     [{ TOURNEE_LOG_LEVEL: 'verbose' }, 'TOURNEE_LOG_LEVEL'],
+    [{ TOURNEE_REDIS_URL: 'localhost:6379' }, 'TOURNEE_REDIS_URL'],
+    [{ TOURNEE_REDIS_URL: 'not a url' }, 'TOURNEE_REDIS_URL'],
   ])('refuses %j naming %s', (env, variable) => {
     const refused = refusalOf(env)
     expect(refused.variable).toBe(variable)

@@ -49,6 +49,11 @@ export interface RelayConfig {
    * sooner than 10 s; it must stay well under the devices' 30 s watchdog.
    */
   keepAliveMs: number
+  /**
+   * The Redis that carries fan-out between the relay nodes serving one storage
+   * (TOURNEE_REDIS_URL, `redis://` or `rediss://`); null for a relay alone.
+   */
+  redisUrl: string | null
 }
 
 export class ConfigError extends Error {
@@ -127,6 +132,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   // Up to 20 s: a device's watchdog closes its socket after 30 s without a frame.
   const keepAliveMs = readInteger(env, 'TOURNEE_KEEPALIVE_MS', KEEP_ALIVE_MS, 50, 20_000)
+  const redisUrl = readRedisUrl(env)
   return {
     port,
     host,
@@ -141,7 +147,26 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     limits,
     logLevel,
     keepAliveMs,
+    redisUrl,
   }
+}
+
+/** A Redis URL, checked here so a typo stops the relay at start rather than at its first publish. */
+function readRedisUrl(env: Env): string | null {
+  const raw = readString(env, 'TOURNEE_REDIS_URL')
+  if (raw === undefined) return null
+  // The value may hold a password: errors describe it, never repeat it.
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('TOURNEE_REDIS_URL', 'is not a URL: write redis://host:6379 (or rediss:// for TLS), or unset it for a relay alone')
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('TOURNEE_REDIS_URL', `must use redis:// or rediss://, not ${url.protocol}//`)
+  }
+  if (url.hostname === '') throw new ConfigError('TOURNEE_REDIS_URL', 'names no host: write redis://host:6379')
+  return raw
 }
 
 /** PostgreSQL connections a node keeps at most, unless TOURNEE_DATABASE_POOL_SIZE says otherwise. */

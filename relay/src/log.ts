@@ -46,6 +46,8 @@ export const LOG_FIELDS = [
   'enrolment',
   'trustedProxies',
   'metricsAccess',
+  /** A relay node's random id on the fan-out bus (fanout/redis-bus.ts). */
+  'node',
 ] as const
 export type LogField = (typeof LOG_FIELDS)[number]
 export type LogFields = Partial<Record<LogField, string | number | boolean | null>>

@@ -17,6 +17,10 @@
  * Every open socket is kept alive (rooms/keep-alive.ts): the relay is never silent on it for more
  * than config.keepAliveMs, and cuts a device that stopped answering WebSocket pings.
  *
+ * With config.redisUrl, the node is one of several serving the same storage (fanout/): loaded rooms
+ * hear the other nodes' commits through Redis, and a revocation recorded here closes the revoked
+ * device's sockets on every node.
+ *
  * close() stops accepting, closes every socket with GoingAway (1001), waits for the frames already
  * received to be handled (their storage writes included), compacts and unloads the rooms, then
  * closes the database.
@@ -42,6 +46,9 @@ import { RoomRegistry } from './rooms/room-registry'
 import { SpaceSigners } from './rooms/entry-signatures'
 import { openStorage } from './storage/open-storage'
 import type { RelayStorage } from './storage/relay-storage'
+import type { FanoutBus } from './fanout/fanout-bus'
+import { RedisBus } from './fanout/redis-bus'
+import { RoomFanout } from './fanout/room-fanout'
 
 export interface RelayOptions {
   logger?: Logger
@@ -58,6 +65,10 @@ export interface RelayOptions {
   ackAllAfterMs?: number
   /** How long close() lets devices answer the close handshake before cutting them off. */
   closeGraceMs?: number
+  /** Multi-node fan-out: how often loaded rooms read storage while Redis is down (default 2000 ms). */
+  pollWhileBusDownMs?: number
+  /** Multi-node fan-out: how long a gap in a room's seqs waits for its notice (default 250 ms). */
+  gapGraceMs?: number
 }
 
 export interface RunningRelay {
@@ -73,6 +84,20 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   const metrics = options.metrics ?? createRelayMetrics()
   const storage = options.storage ?? (await openStorage(config.storage, config.dataDir, logger))
   const signers = new SpaceSigners(storage)
+  let bus: FanoutBus | null = null
+  let fanout: RoomFanout | null = null
+  if (config.redisUrl !== null) {
+    const redisBus = new RedisBus(config.redisUrl, { logger, metrics })
+    redisBus.start()
+    bus = redisBus
+    fanout = new RoomFanout({
+      bus,
+      logger,
+      metrics,
+      ...(options.pollWhileBusDownMs === undefined ? {} : { pollWhileDownMs: options.pollWhileBusDownMs }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    })
+  }
   const registry = new RoomRegistry({
     storage,
     signers,
@@ -84,6 +109,9 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     // Issue 3's storage target is 1.3× the plaintext after compaction; the envelope itself is ≈1.0×.
     compactBytesRatio: options.compactBytesRatio ?? 1.25,
     ...(options.ackAllAfterMs === undefined ? {} : { ackAllAfterMs: options.ackAllAfterMs }),
+    ...(bus && fanout ? { bus, fanout } : {}),
+    ...(options.gapGraceMs === undefined ? {} : { gapGraceMs: options.gapGraceMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   })
   const activity = new DeviceActivity({ storage, logger, ...(options.now === undefined ? {} : { now: options.now }) })
   let closingRelay = false
@@ -100,13 +128,26 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     staticDir: config.staticDir,
     limits: config.limits,
     ...(options.now === undefined ? {} : { now: options.now }),
-    onRegistryChanged: (spaceId) => signers.changed(spaceId),
-    // A revoked device's sockets close now, not at its next reconnection.
-    onDeviceRevoked: (spaceId, deviceId) => {
-      for (const [connection, owner] of connections) {
-        if (owner === deviceId && connection.spaceId === spaceId) connection.close('DeviceRevoked')
-      }
+    onRegistryChanged: (spaceId) => {
+      signers.changed(spaceId)
+      bus?.publishSpaceEvent({ type: 'registry-changed', spaceId })
     },
+    // A revoked device's sockets close now, not at its next reconnection, on every node.
+    onDeviceRevoked: (spaceId, deviceId) => {
+      closeRevoked(spaceId, deviceId)
+      bus?.publishSpaceEvent({ type: 'device-revoked', spaceId, deviceId })
+    },
+    ...(bus ? { busState: () => bus.state } : {}),
+  })
+  function closeRevoked(spaceId: string, deviceId: string): void {
+    for (const [connection, owner] of connections) {
+      if (owner === deviceId && connection.spaceId === spaceId) connection.close('DeviceRevoked')
+    }
+  }
+  // Another node recorded it (the storage is shared): this node's sockets follow.
+  bus?.onSpaceEvent((event) => {
+    if (event.type === 'device-revoked') closeRevoked(event.spaceId, event.deviceId)
+    else signers.changed(event.spaceId)
   })
 
   const wss = new WebSocketServer({
@@ -241,6 +282,8 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     // HTTP requests being answered finish on an open storage; later ones get 503 (stopping-gate.ts).
     await Promise.all([gate.stop(), ...open.map((connection) => connection.settled())])
     await registry.closeAll()
+    fanout?.close()
+    await bus?.close()
     await storage.close()
     // Devices get a moment to answer the close handshake; then the sockets are cut.
     const grace = setTimeout(() => {

@@ -36,6 +36,7 @@ import { storageYear } from './scenarios/storage-year'
 import { longOffline } from './scenarios/long-offline'
 import { relayCapacity } from './scenarios/relay-capacity'
 import { idleConnections } from './scenarios/idle-connections'
+import { fanout } from './scenarios/fanout'
 import { weekRender } from './scenarios/week-render'
 import { bigPractice } from './scenarios/big-practice'
 import { pairing } from './scenarios/pairing'
@@ -55,6 +56,8 @@ const SCENARIOS: Scenario[] = [
   relayCapacity,
   // Relays of their own (this checkout's and --baseline-ref's): needs no practice.
   idleConnections,
+  // Its own PostgreSQL, Redis and relay nodes (issue 22); not in --quick.
+  fanout,
   pairing,
   // In process, no relay: signing and checking entries against the same work unsigned.
   signatures,

@@ -31,8 +31,11 @@ export interface RelayProcess {
   /** Every line the relay logged (to check that logs hold no patient data or credentials). */
   readonly logs: string[]
   stop(signal?: NodeJS.Signals): Promise<void>
-  /** Stops the relay if it runs, then starts it again on the same port and data folder. */
-  restart(): Promise<void>
+  /**
+   * Stops the relay if it runs (SIGTERM by default; SIGKILL plays a crash), then starts it again
+   * on the same port and data folder.
+   */
+  restart(signal?: NodeJS.Signals): Promise<void>
   /** A storage on the relay's own (as a second node would open it), to read what it stored; close it after. */
   openStorage(): Promise<RelayStorage>
   dispose(): Promise<void>
@@ -122,8 +125,8 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
     logs,
     stop,
     // Same port, so devices reconnect to the address they know.
-    restart: async () => {
-      await stop()
+    restart: async (signal?: NodeJS.Signals) => {
+      await stop(signal)
       await launch(port)
     },
     openStorage: () => openStorage(storage.config, dataDir, silentLogger),

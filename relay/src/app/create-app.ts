@@ -1,7 +1,9 @@
 /**
  * The relay's HTTP surface (the WebSocket upgrade is handled in server.ts, before hono sees it):
  *
- *   GET  /healthz              {"status":"ok","storage":"sqlite"|"postgres"}
+ *   GET  /healthz              {"status":"ok","storage":"sqlite"|"postgres"}; with multi-node fan-out
+ *                              also "redis": "reachable" | "unreachable" (still 200: the node serves
+ *                              its own sockets without it)
  *   GET  /metrics              Prometheus text, to this machine or with the metrics token (metrics-route.ts)
  *   PUT  /v1/spaces/:spaceId   enrol a space (see spaces.ts)
  *   GET  /v1/spaces/:spaceId   check a credential
@@ -30,6 +32,7 @@ import {
 import { errorFields, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
+import type { BusState } from '../fanout/fanout-bus'
 import { DefaultPerimeter, Perimeter } from '../perimeter/perimeter'
 import { attachmentsRoutes } from './attachments'
 import { credentialThrottle } from './credential-throttle'
@@ -65,6 +68,8 @@ export interface AppDeps {
   now?: () => number
   /** A space's device registry grew (rooms/entry-signatures.ts reads it again). */
   onRegistryChanged?: (spaceId: string) => void
+  /** Multi-node fan-out's bus state, for /healthz; absent on a relay alone. */
+  busState?: () => BusState
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -73,7 +78,10 @@ export function createApp(deps: AppDeps): Hono {
   // First, so that every answer carries them, the not-found and error handlers' included.
   app.use('*', securityHeaders(deps.allowedOrigins))
 
-  app.get(Paths.health, (c) => c.json({ status: 'ok', storage: deps.storage.kind }))
+  const { busState } = deps
+  app.get(Paths.health, (c) =>
+    c.json({ status: 'ok', storage: deps.storage.kind, ...(busState ? { redis: busState() === 'up' ? 'reachable' : 'unreachable' } : {}) }),
+  )
   mountMetricsRoute(app, { metrics: deps.metrics, perimeter, token: deps.metricsToken ?? null })
 
   // Same-origin requests need no CORS; other pages only when the operator allowed their origin.

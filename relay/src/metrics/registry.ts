@@ -1,17 +1,22 @@
 /**
- * A small Prometheus registry: counters and gauges with labels, rendered in the text exposition
- * format (version 0.0.4):
+ * A small Prometheus registry: counters, gauges (with labels) and histograms, rendered in the text
+ * exposition format (version 0.0.4):
  *
  *   # HELP tournee_frames_received_total Frames received on sync sockets.
  *   # TYPE tournee_frames_received_total counter
  *   tournee_frames_received_total 42
  *   tournee_frames_rejected_total{reason="bad_frame"} 1
+ *   # TYPE tournee_fanout_lag_seconds histogram
+ *   tournee_fanout_lag_seconds_bucket{le="0.005"} 3
+ *   tournee_fanout_lag_seconds_bucket{le="+Inf"} 4
+ *   tournee_fanout_lag_seconds_sum 0.031
+ *   tournee_fanout_lag_seconds_count 4
  *
  * Hand-written because the relay needs a handful of series, not a client library.
  */
 
 export type Labels = Record<string, string>
-type Kind = 'counter' | 'gauge'
+type Kind = 'counter' | 'gauge' | 'histogram'
 
 export interface Metric {
   /** Adds `by` (default 1) to the series with these labels. Counters refuse negative amounts. */
@@ -22,11 +27,25 @@ export interface Gauge extends Metric {
   set(value: number, labels?: Labels): void
 }
 
+export interface Histogram {
+  /** Counts one observation (in the histogram's unit) in every bucket whose bound it does not pass. */
+  observe(value: number): void
+}
+
+interface HistogramState {
+  bounds: readonly number[]
+  /** Per bound, observations ≤ it (cumulative, as rendered). */
+  counts: number[]
+  sum: number
+  count: number
+}
+
 interface Family {
   name: string
   help: string
   kind: Kind
   series: Map<string, { labels: Labels; value: number }>
+  histogram?: HistogramState
 }
 
 export class MetricsRegistry {
@@ -53,6 +72,28 @@ export class MetricsRegistry {
     }
   }
 
+  /** A histogram without labels, its bucket bounds ascending. */
+  histogram(name: string, help: string, bounds: readonly number[]): Histogram {
+    if (bounds.length === 0 || bounds.some((bound, i) => i > 0 && bound <= bounds[i - 1]!)) {
+      throw new RangeError(`histogram ${name} needs ascending bucket bounds`)
+    }
+    const family = this.register(name, help, 'histogram')
+    const state: HistogramState = { bounds, counts: bounds.map(() => 0), sum: 0, count: 0 }
+    family.histogram = state
+    return {
+      observe: (value) => {
+        state.count++
+        state.sum += value
+        for (let i = 0; i < bounds.length; i++) if (value <= bounds[i]!) state.counts[i]!++
+      },
+    }
+  }
+
+  /** Observations of a histogram so far, for tests. */
+  histogramCount(name: string): number {
+    return this.families.get(name)?.histogram?.count ?? 0
+  }
+
   /** Current value of one series, for tests and for the relay's own decisions. */
   value(name: string, labels: Labels = {}): number {
     return this.families.get(name)?.series.get(seriesKey(labels))?.value ?? 0
@@ -62,6 +103,12 @@ export class MetricsRegistry {
     const lines: string[] = []
     for (const family of this.families.values()) {
       lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.kind}`)
+      if (family.histogram) {
+        const { bounds, counts, sum, count } = family.histogram
+        bounds.forEach((bound, i) => lines.push(`${family.name}_bucket{le="${bound}"} ${counts[i]}`))
+        lines.push(`${family.name}_bucket{le="+Inf"} ${count}`, `${family.name}_sum ${sum}`, `${family.name}_count ${count}`)
+        continue
+      }
       if (family.series.size === 0) lines.push(`${family.name} 0`)
       for (const { labels, value } of family.series.values()) {
         lines.push(`${family.name}${renderLabels(labels)} ${value}`)

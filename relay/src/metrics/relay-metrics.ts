@@ -1,5 +1,5 @@
 /** The series the relay exposes on /metrics. Label values are fixed reason names, never ids. */
-import { MetricsRegistry, type Gauge, type Metric } from './registry'
+import { MetricsRegistry, type Gauge, type Histogram, type Metric } from './registry'
 
 export type UpgradeRefusalReason =
   | 'path'
@@ -93,7 +93,16 @@ export interface RelayMetrics {
   credentialFailures: Metric
   perimeterRefusals: Metric
   trackedAddresses: Gauge
+  redisUp: Gauge
+  fanoutPublished: Metric
+  fanoutReceived: Metric
+  fanoutDropped: Metric
+  fanoutCatchUps: Metric
+  fanoutLag: Histogram
 }
+
+/** Why a room of a multi-node relay read storage for rows it had not heard of (fanout/). */
+export type FanoutCatchUpReason = 'attached' | 'gap' | 'head' | 'recovered' | 'bus_down' | 'compaction'
 
 export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetrics {
   return {
@@ -124,5 +133,15 @@ export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetri
     credentialFailures: registry.counter('tournee_credential_failures_total', 'Credentials refused (space credential, enrolment secret, metrics token), by surface (http, websocket, metrics).'),
     perimeterRefusals: registry.counter('tournee_perimeter_refusals_total', 'Requests refused by the per-address limits and access rules, by reason.'),
     trackedAddresses: registry.gauge('tournee_perimeter_tracked_addresses', 'Client addresses the per-address limits hold in memory (set when /metrics is read).'),
+    redisUp: registry.gauge('tournee_redis_up', 'Whether this node is connected to the Redis of multi-node fan-out (1) or not (0; always 0 without TOURNEE_REDIS_URL).'),
+    fanoutPublished: registry.counter('tournee_fanout_published_total', 'Notices published to the other nodes (committed rows, space events), by result (sent, failed).'),
+    fanoutReceived: registry.counter('tournee_fanout_received_total', "Other nodes' room notices received, by kind (row: carried the row; head: read from storage)."),
+    fanoutDropped: registry.counter('tournee_fanout_dropped_total', 'Messages from the bus refused as malformed (another relay version on the same Redis?).'),
+    fanoutCatchUps: registry.counter('tournee_fanout_catchups_total', 'Reads of storage by a loaded room for rows it was not told of, by reason (attached, gap, head, recovered, bus_down, compaction).'),
+    fanoutLag: registry.histogram(
+      'tournee_fanout_lag_seconds',
+      "Cross-node fan-out lag: from another node's commit of a row to this node's sending it to its sockets (the two nodes' clocks included).",
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    ),
   }
 }

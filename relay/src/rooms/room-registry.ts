@@ -1,12 +1,14 @@
 /**
  * Loads one Room per (space, room) on its first connection and unloads it when its last
  * connection leaves (compacting its rows first when there are many, or they outweigh the doc).
+ * On a multi-node relay a room hears the other nodes only while it is loaded here.
  *
  * Reference counting happens synchronously in acquire/release, so a connection arriving while the
  * room loads shares the same load, and one arriving while the room unloads waits for the unload
  * (and its compaction) to finish before loading a fresh room.
  */
 import { errorFields, type Logger } from '../log'
+import type { RoomFanout } from '../fanout/room-fanout'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import { Room, type RoomDeps } from './room'
 
@@ -20,6 +22,8 @@ export interface RoomRegistryDeps extends RoomDeps {
   metrics: RelayMetrics
   /** Compact on unload when the room has more rows than this (or they outweigh the doc, see Room). */
   compactRowsOnUnload: number
+  /** Multi-node fan-out: a loaded room hears the other nodes' commits (fanout/room-fanout.ts). */
+  fanout?: RoomFanout
 }
 
 interface Entry {
@@ -75,6 +79,7 @@ export class RoomRegistry {
     await this.unloading.get(roomKey(spaceId, roomId))
     const started = Date.now()
     const room = await Room.load(spaceId, roomId, this.deps)
+    this.deps.fanout?.attach(room)
     this.deps.metrics.loadedRooms.inc()
     this.deps.logger.debug('room_loaded', { spaceId, roomId, rows: room.rowCount, durationMs: Date.now() - started })
     return room
@@ -95,6 +100,7 @@ export class RoomRegistry {
       // The rows stay as they are: nothing is lost, the next unload will compact them.
       this.deps.logger.error('compaction_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) })
     } finally {
+      this.deps.fanout?.detach(room)
       room.destroy()
       this.deps.metrics.loadedRooms.dec()
       this.deps.logger.debug('room_unloaded', { spaceId: room.spaceId, roomId: room.roomId })

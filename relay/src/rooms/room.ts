@@ -24,11 +24,22 @@
  * compaction snapshots a doc that holds exactly the rows up to the last appended seq, and a device
  * joining while an update is between fan-out and append (it was not a connection yet when the
  * update was forwarded) gets it in its step 2, which is answered only once that append is done.
+ *
+ * On a relay of several nodes (deps.bus, fanout/), other nodes write to the same room. After each
+ * commit the room publishes a notice (the row itself when small, else its seq); a notice from
+ * another node is applied and sent to every connection here. The doc still holds only stored rows
+ * (a notice comes after its commit). What the room holds is tracked by seq (fanout/seq-gaps.ts):
+ * a gap, a notice without its row, or the bus coming back after an outage makes it read the rows
+ * after the last seq it holds from storage (`catchUp`), and a compaction reads them first, so it
+ * never replaces a row its doc lacks.
  */
 import * as Y from 'yjs'
 import type { Limits } from '../../../shared/src/protocol/constants'
 import { errorFields, type Logger } from '../log'
-import type { RelayMetrics, UpdateVerdictLabel } from '../metrics/relay-metrics'
+import type { FanoutCatchUpReason, RelayMetrics, UpdateVerdictLabel } from '../metrics/relay-metrics'
+import type { RoomNotice } from '../fanout/bus-message'
+import type { FanoutBus } from '../fanout/fanout-bus'
+import { SeqGaps } from '../fanout/seq-gaps'
 import { SpaceQuotaError, type RelayStorage } from '../storage/relay-storage'
 import { FrameError } from './frame-error'
 import { encodeAck, encodeSyncStep1, encodeSyncStep2Frames, encodeUpdate, type IncomingFrame } from './frames'
@@ -61,9 +72,23 @@ export interface RoomDeps {
    * long (default 1000 ms), however many updates were written meanwhile.
    */
   ackAllAfterMs?: number
+  /** The bus to the other nodes of a multi-node relay; none for a relay alone. */
+  bus?: Pick<FanoutBus, 'node' | 'publishRoomNotice'>
+  /** A notice carries its row up to this many bytes (default 64 KiB); a bigger row is read from storage. */
+  rowNoticeMaxBytes?: number
+  /** How long a gap in seqs may wait for the notice still on its way before storage is read (default 250 ms). */
+  gapGraceMs?: number
+  /** The node's clock, for the notices' publication time (default Date.now). */
+  now?: () => number
 }
 
 const ACK_ALL_AFTER_MS = 1000
+const ROW_NOTICE_MAX_BYTES = 64 * 1024
+const GAP_GRACE_MS = 250
+/** A catch-up that failed (storage refused) is tried again this long after. */
+const CATCH_UP_RETRY_MS = 1000
+/** Transaction origin of what another node committed: not any connection's. */
+const FROM_OTHER_NODE = Symbol('other node')
 
 function verdictLabel(verdict: UpdateVerdict): UpdateVerdictLabel {
   if (verdict.kind === 'incomplete') return 'deferred'
@@ -89,6 +114,13 @@ export class Room {
   private lastSeq = 0
   private compactionScheduled = false
   private ackAllTimer: ReturnType<typeof setTimeout> | null = null
+  /** With a bus: which stored rows the doc holds, by seq. */
+  private gaps = new SeqGaps(0)
+  private gapTimer: ReturnType<typeof setTimeout> | null = null
+  private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private catchingUp: Promise<void> | null = null
+  private catchUpAgain = false
+  private destroyed = false
 
   private constructor(
     readonly spaceId: string,
@@ -116,6 +148,7 @@ export class Room {
     // encoding a snapshot at every load; the unload check measures it exactly.
     room.checkBytesAt = room.storedBytes * deps.compactBytesRatio
     room.lastSeq = stored.lastSeq
+    room.gaps = new SeqGaps(stored.lastSeq)
     return room
   }
 
@@ -223,7 +256,7 @@ export class Room {
     }
   }
 
-  private forward(from: RoomPeer, update: Uint8Array): void {
+  private forward(from: RoomPeer | null, update: Uint8Array): void {
     const frame = encodeUpdate(update)
     for (const other of this.peers) if (other !== from) other.send(frame)
   }
@@ -242,7 +275,7 @@ export class Room {
   private async append(update: Uint8Array): Promise<void> {
     const max = this.deps.limits.maxSpaceEnvelopeBytes
     try {
-      this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, this.roomId, update, max)
+      this.committed(await this.deps.storage.appendUpdate(this.spaceId, this.roomId, update, max), update)
     } catch (error) {
       if (!(error instanceof SpaceQuotaError)) throw error
       if (!(this.rows > 1 && (await this.compactRows()) && (await this.appendFits(update, max)))) {
@@ -258,12 +291,133 @@ export class Room {
   /** The append again, after a compaction: false if the space is still full. */
   private async appendFits(update: Uint8Array, max: number): Promise<boolean> {
     try {
-      this.lastSeq = await this.deps.storage.appendUpdate(this.spaceId, this.roomId, update, max)
+      this.committed(await this.deps.storage.appendUpdate(this.spaceId, this.roomId, update, max), update)
       return true
     } catch (error) {
       if (error instanceof SpaceQuotaError) return false
       throw error
     }
+  }
+
+  /** A row of this room is committed: the other nodes are told now, never before. */
+  private committed(seq: number, update: Uint8Array): void {
+    this.lastSeq = seq
+    const bus = this.deps.bus
+    if (!bus) return
+    this.gaps.note(seq)
+    const publishedAt = (this.deps.now ?? Date.now)()
+    const notice: RoomNotice =
+      update.byteLength <= (this.deps.rowNoticeMaxBytes ?? ROW_NOTICE_MAX_BYTES)
+        ? { kind: 'row', seq, publishedAt, node: bus.node, row: update }
+        : { kind: 'head', seq, publishedAt, node: bus.node }
+    bus.publishRoomNotice(this.spaceId, this.roomId, notice)
+    this.scheduleGapCatchUp()
+  }
+
+  /**
+   * Another node committed a row of this room: applied and sent to every connection here when the
+   * notice carries it, read from storage when it does not. Resolves once the row is sent (or
+   * known to be held already).
+   */
+  async receiveNotice(notice: RoomNotice): Promise<void> {
+    if (this.destroyed) return
+    if (notice.kind === 'head') {
+      if (notice.seq > this.gaps.through) await this.catchUp('head')
+      return
+    }
+    if (notice.seq <= this.gaps.through) return
+    this.applyStored([notice.row])
+    this.forward(null, notice.row)
+    this.scheduleAckToAll()
+    this.gaps.note(notice.seq)
+    this.scheduleGapCatchUp()
+  }
+
+  /**
+   * Reads from storage the rows after the last seq the doc holds in full, applies them and sends
+   * the connections what they added. One read at a time; a call during a read runs one more after
+   * it (rows committed meanwhile). A read that fails (storage refused) is tried again a second
+   * later, until one succeeds: the room may have missed rows, and no notice may come to say so.
+   */
+  catchUp(reason: FanoutCatchUpReason): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true
+      return this.catchingUp
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.catchUpAgain = false
+        await this.readMissed(reason)
+      } while (this.catchUpAgain && !this.destroyed)
+    }
+    this.catchingUp = run()
+      .catch((error: unknown) => {
+        this.scheduleRetry(reason)
+        throw error
+      })
+      .finally(() => {
+        this.catchingUp = null
+      })
+    return this.catchingUp
+  }
+
+  private scheduleRetry(reason: FanoutCatchUpReason): void {
+    if (this.retryTimer !== null || this.destroyed) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.catchUp(reason).catch((error: unknown) =>
+        this.deps.logger.warn('catch_up_failed', { spaceId: this.spaceId, roomId: this.roomId, reason, ...errorFields(error) }),
+      )
+    }, CATCH_UP_RETRY_MS)
+  }
+
+  private async readMissed(reason: FanoutCatchUpReason): Promise<void> {
+    if (this.destroyed) return
+    this.deps.metrics.fanoutCatchUps.inc({ reason })
+    // Every seq seen so far was committed before this read starts, so the read holds it (or the
+    // compacted row that replaced it): afterwards the doc holds every row up to it.
+    const seen = this.gaps.highestSeen
+    const stored = await this.deps.storage.loadUpdates(this.spaceId, this.roomId, this.gaps.through)
+    if (this.destroyed) return
+    const before = Y.encodeStateVector(this.doc)
+    this.applyStored(stored.updates)
+    this.gaps.caughtUp(Math.max(stored.lastSeq, seen))
+    // Every accepted update adds an entry (update-check.ts): nothing new leaves the state vector as it was.
+    if (Buffer.compare(before, Y.encodeStateVector(this.doc)) !== 0) {
+      this.forward(null, Y.encodeStateAsUpdate(this.doc, before))
+      this.scheduleAckToAll()
+    }
+  }
+
+  /** Applies committed rows (another node's), counting them for the compaction thresholds. */
+  private applyStored(rows: readonly Uint8Array[]): void {
+    Y.transact(
+      this.doc,
+      () => {
+        for (const row of rows) {
+          try {
+            Y.applyUpdate(this.doc, row, FROM_OTHER_NODE)
+          } catch (error) {
+            this.deps.logger.error('storage_row_unreadable', { spaceId: this.spaceId, roomId: this.roomId, ...errorFields(error) })
+          }
+        }
+      },
+      FROM_OTHER_NODE,
+    )
+    this.rows += rows.length
+    this.storedBytes += rows.reduce((sum, row) => sum + row.byteLength, 0)
+  }
+
+  /** A gap waits a moment for the notice on its way (two nodes' notices cross), then storage is read. */
+  private scheduleGapCatchUp(): void {
+    if (!this.gaps.hasGap || this.gapTimer !== null || this.destroyed) return
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null
+      if (!this.gaps.hasGap) return
+      this.catchUp('gap')
+        .catch((error: unknown) => this.deps.logger.error('catch_up_failed', { spaceId: this.spaceId, roomId: this.roomId, ...errorFields(error) }))
+        .finally(() => this.scheduleGapCatchUp())
+    }, this.deps.gapGraceMs ?? GAP_GRACE_MS)
   }
 
   /** One ACK to every connection, a while after the first write not yet covered by one. */
@@ -300,10 +454,22 @@ export class Room {
     })
   }
 
-  /** Replaces the stored rows by one snapshot of the doc, now. Runs inside the write queue. */
-  private async compactRows(state = Y.encodeStateAsUpdate(this.doc)): Promise<boolean> {
+  /**
+   * Replaces the stored rows by one snapshot of the doc, now. Runs inside the write queue. With
+   * other nodes writing, it first reads what they committed, and replaces only rows up to the seq
+   * the doc holds in full.
+   */
+  private async compactRows(snapshot?: Uint8Array): Promise<boolean> {
+    let upToSeq = this.lastSeq
+    let state = snapshot
+    if (this.deps.bus) {
+      await this.readMissed('compaction')
+      upToSeq = this.gaps.through
+      state = undefined
+    }
+    state ??= Y.encodeStateAsUpdate(this.doc)
     const started = Date.now()
-    await this.deps.storage.compact(this.spaceId, this.roomId, state, this.lastSeq)
+    await this.deps.storage.compact(this.spaceId, this.roomId, state, upToSeq)
     this.deps.logger.info('room_compacted', {
       spaceId: this.spaceId,
       roomId: this.roomId,
@@ -325,8 +491,13 @@ export class Room {
   }
 
   destroy(): void {
+    this.destroyed = true
     if (this.ackAllTimer !== null) clearTimeout(this.ackAllTimer)
     this.ackAllTimer = null
+    if (this.gapTimer !== null) clearTimeout(this.gapTimer)
+    this.gapTimer = null
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.retryTimer = null
     this.doc.destroy()
   }
 }

@@ -20,7 +20,7 @@ export function delegatingStorage(real: RelayStorage, overrides: Partial<RelaySt
     publishKeyEpoch: (id, epoch, entry, by, seals) => real.publishKeyEpoch(id, epoch, entry, by, seals),
     grantKeyEpoch: (id, epoch, device, by, sealed) => real.grantKeyEpoch(id, epoch, device, by, sealed),
     listEpochSeals: (id, device) => real.listEpochSeals(id, device),
-    loadUpdates: (id, room) => real.loadUpdates(id, room),
+    loadUpdates: (id, room, after) => real.loadUpdates(id, room, after),
     admitRoom: (id, room, max) => real.admitRoom(id, room, max),
     appendUpdate: (id, room, update, max) => real.appendUpdate(id, room, update, max),
     compact: (id, room, state, upTo) => real.compact(id, room, state, upTo),

@@ -251,11 +251,11 @@ export class PostgresStorage implements RelayStorage {
     })
   }
 
-  loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates> {
+  loadUpdates(spaceId: string, roomId: string, afterSeq = 0): Promise<StoredUpdates> {
     return this.call(async () => {
       const { rows } = await this.pool.query<{ seq: number; data: Buffer }>(
-        'SELECT seq, data FROM updates WHERE space_id = $1 AND room_id = $2 ORDER BY seq',
-        [spaceId, roomId],
+        'SELECT seq, data FROM updates WHERE space_id = $1 AND room_id = $2 AND seq > $3 ORDER BY seq',
+        [spaceId, roomId, afterSeq],
       )
       return { updates: rows.map((row) => toBytes(row.data)), lastSeq: rows.at(-1)?.seq ?? 0 }
     })

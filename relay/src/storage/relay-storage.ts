@@ -116,7 +116,7 @@ export interface StoredEpochSeal {
 export interface StoredUpdates {
   /** In append order. */
   updates: Uint8Array[]
-  /** Seq of the last row returned, 0 when there is none. */
+  /** Seq of the last row returned, 0 when none is returned. */
   lastSeq: number
 }
 
@@ -162,8 +162,13 @@ export interface RelayStorage {
   grantKeyEpoch(spaceId: string, epoch: number, deviceId: string, by: string, sealed: string): Promise<GrantKeyEpochResult>
   /** The seals addressed to `deviceId`, by ascending epoch. */
   listEpochSeals(spaceId: string, deviceId: string): Promise<StoredEpochSeal[]>
-  /** The room's rows in append order (none for a room never admitted or never written). */
-  loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates>
+  /**
+   * The room's rows in append order (none for a room never admitted or never written); with
+   * `afterSeq`, only the rows of seq > afterSeq (a node of a multi-node relay catching up on what
+   * it missed, fanout/). A compacted row has the seq of the newest row it replaced, so the rows
+   * after a seq always hold everything appended after it.
+   */
+  loadUpdates(spaceId: string, roomId: string, afterSeq?: number): Promise<StoredUpdates>
   /**
    * Lets a device use a room of the space: `admitted` if the room is already registered, or if
    * the space has fewer than `maxRooms` rooms (then it is registered, atomically with the count);

@@ -251,8 +251,8 @@ export class SqliteStorage implements RelayStorage {
       selectUsage: this.db.prepare<[string], { envelope_bytes: number; attachment_count: number; attachment_bytes: number }>(
         'SELECT envelope_bytes, attachment_count, attachment_bytes FROM spaces WHERE space_id = ?',
       ),
-      selectUpdates: this.db.prepare<[string, string], { seq: number; data: Buffer }>(
-        'SELECT seq, data FROM updates WHERE space_id = ? AND room_id = ? ORDER BY seq',
+      selectUpdates: this.db.prepare<[string, string, number], { seq: number; data: Buffer }>(
+        'SELECT seq, data FROM updates WHERE space_id = ? AND room_id = ? AND seq > ? ORDER BY seq',
       ),
       insertUpdate: this.db.prepare<[string, string, Buffer]>('INSERT INTO updates (space_id, room_id, data) VALUES (?, ?, ?)'),
       insertUpdateAt: this.db.prepare<[number, string, string, Buffer]>(
@@ -393,9 +393,9 @@ export class SqliteStorage implements RelayStorage {
     return this.statements.selectEpochSeals.all(spaceId, deviceId).map((row) => ({ epoch: row.epoch, by: row.by_device, sealed: row.sealed }))
   }
 
-  async loadUpdates(spaceId: string, roomId: string): Promise<StoredUpdates> {
+  async loadUpdates(spaceId: string, roomId: string, afterSeq = 0): Promise<StoredUpdates> {
     this.assertOpen()
-    const rows = this.statements.selectUpdates.all(spaceId, roomId)
+    const rows = this.statements.selectUpdates.all(spaceId, roomId, afterSeq)
     return { updates: rows.map((row) => toBytes(row.data)), lastSeq: rows.at(-1)?.seq ?? 0 }
   }
 

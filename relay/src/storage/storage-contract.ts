@@ -151,6 +151,25 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(contentOf((await storage.loadUpdates(SPACE_B, ROOM)).updates)).toEqual(['b1'])
     })
 
+    it('loads only the rows after a seq, compacted ones included, for a node catching up', async () => {
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.admitRoom(SPACE_A, ROOM, 10)
+      await storage.admitRoom(SPACE_A, ROOM_X, 10)
+      const one = await storage.appendUpdate(SPACE_A, ROOM, updateWith('one', 1))
+      const two = await storage.appendUpdate(SPACE_A, ROOM, updateWith('two', 2))
+      await storage.appendUpdate(SPACE_A, ROOM_X, updateWith('other room', 9))
+      const three = await storage.appendUpdate(SPACE_A, ROOM, updateWith('three', 3))
+      const after = await storage.loadUpdates(SPACE_A, ROOM, one)
+      expect(contentOf(after.updates)).toEqual(['three', 'two'])
+      expect(after.lastSeq).toBe(three)
+      expect(await storage.loadUpdates(SPACE_A, ROOM, three)).toEqual({ updates: [], lastSeq: 0 })
+      // A node that held row one only: after a compaction of one and two, it still gets two.
+      await storage.compact(SPACE_A, ROOM, Y.mergeUpdates([updateWith('one', 1), updateWith('two', 2)]), two)
+      expect(contentOf((await storage.loadUpdates(SPACE_A, ROOM, one)).updates)).toEqual(['one', 'three', 'two'])
+      expect(contentOf((await storage.loadUpdates(SPACE_A, ROOM, three)).updates)).toEqual([])
+    })
+
     it('refuses an update for a space that was never created, and for a room not admitted', async () => {
       const storage = await open(await factory.createLocation())
       await expect(storage.appendUpdate(SPACE_A, ROOM, updateWith('x'))).rejects.toBeInstanceOf(UnknownSpaceError)

@@ -22,6 +22,7 @@ export function testRelayConfig(dataDir: string, limits: Partial<Limits> = {}, e
     limits: { ...DefaultLimits, ...limits },
     logLevel: 'error',
     keepAliveMs: KEEP_ALIVE_MS,
+    redisUrl: null,
     ...extra,
   }
 }

@@ -1,0 +1,48 @@
+import * as encoding from 'lib0/encoding'
+import { describe, expect, it } from 'vitest'
+import { BusMessageError, decodeRoomNotice, decodeSpaceEvent, encodeRoomNotice, encodeSpaceEvent, type RoomNotice } from './bus-message'
+
+function raw(...parts: ((encoder: encoding.Encoder) => void)[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  for (const part of parts) part(encoder)
+  return encoding.toUint8Array(encoder)
+}
+
+describe('room notices', () => {
+  it.each<RoomNotice>([
+    { kind: 'row', seq: 7, publishedAt: 1_767_225_600_000, node: 'nodeA', row: new Uint8Array([1, 2, 3]) },
+    { kind: 'head', seq: 2 ** 40, publishedAt: 0, node: 'nodeB' },
+  ])('round-trips a $kind notice', (notice) => {
+    expect(decodeRoomNotice(encodeRoomNotice(notice))).toEqual(notice)
+  })
+
+  it.each([
+    ['another version', raw((e) => encoding.writeUint8(e, 2))],
+    ['an unknown kind', raw((e) => (encoding.writeUint8(e, 1), encoding.writeUint8(e, 9), encoding.writeVarUint(e, 1), encoding.writeVarUint(e, 0), encoding.writeVarString(e, 'n')))],
+    ['seq 0', raw((e) => (encoding.writeUint8(e, 1), encoding.writeUint8(e, 2), encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 0), encoding.writeVarString(e, 'n')))],
+    ['a truncated row', encodeRoomNotice({ kind: 'row', seq: 1, publishedAt: 0, node: 'n', row: new Uint8Array(10) }).slice(0, -3)],
+    ['trailing bytes', new Uint8Array([...encodeRoomNotice({ kind: 'head', seq: 1, publishedAt: 0, node: 'n' }), 0])],
+    ['nothing', new Uint8Array()],
+  ])('refuses %s with BusMessageError', (_what, bytes) => {
+    expect(() => decodeRoomNotice(bytes)).toThrow(BusMessageError)
+  })
+})
+
+describe('space events', () => {
+  it('round-trips a revocation and a registry change', () => {
+    const revoked = { v: 1, type: 'device-revoked', node: 'nodeA', spaceId: 'space', deviceId: 'device' } as const
+    const changed = { v: 1, type: 'registry-changed', node: 'nodeA', spaceId: 'space' } as const
+    expect(decodeSpaceEvent(encodeSpaceEvent(revoked))).toEqual(revoked)
+    expect(decodeSpaceEvent(encodeSpaceEvent(changed))).toEqual(changed)
+  })
+
+  it.each([
+    ['not JSON', '{', /not JSON/],
+    ['another version', '{"v":2,"type":"registry-changed","node":"n","spaceId":"s"}', /field v/],
+    ['an unknown type', '{"v":1,"type":"room-wiped","node":"n","spaceId":"s"}', /field type/],
+    ['a revocation naming no device', '{"v":1,"type":"device-revoked","node":"n","spaceId":"s"}', /field deviceId/],
+  ])('refuses %s, naming the field', (_what, text, message) => {
+    expect(() => decodeSpaceEvent(text)).toThrow(BusMessageError)
+    expect(() => decodeSpaceEvent(text)).toThrow(message)
+  })
+})

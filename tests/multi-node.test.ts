@@ -1,0 +1,197 @@
+/**
+ * Several relay nodes behind one address (issue 22): two relays in this process on one storage
+ * (tests/helpers/relay-nodes.ts), fan-out between them through a real Redis
+ * (tests/helpers/redis-server.ts), devices on real WebSockets. What a device writes through one
+ * node reaches the devices of the other live; a notice lost (Redis restarted or down, a node that
+ * died between its commit and its publish) is read from storage; a revocation recorded through one
+ * node closes the device's sockets on the other.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { randomBytes, randomId, toBase64Url } from '../shared/src/crypto/base64url'
+import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { claimPairing, JoiningPairing } from '../client/src/sync/device/pairing'
+import { revokePracticeDevice } from '../client/src/sync/device/practice-devices'
+import { RefusalReason } from '../client/src/sync/errors'
+import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
+import { addPatient, listPatients } from '../shared/src/model/patients'
+import { SyncTestClient, TEST_ROOM_ID } from '../relay/src/test-support/sync-test-client'
+import { labelOf, testEntry } from '../relay/src/test-support/test-entries'
+import * as Y from 'yjs'
+import { useRedisServer } from './helpers/redis-fixture'
+import { deviceOnNode, FRONT_URL, startRelayNodes, type RelayNode, type RelayNodes } from './helpers/relay-nodes'
+import { actorOf } from './helpers/relay-fixture'
+import { testClock } from './helpers/test-clock'
+import { waitFor } from './helpers/wait-for'
+
+type Entry = { d: string; c: Uint8Array }
+
+const fixture = useRedisServer()
+const { cleanups } = fixture
+
+async function nodes(count: number, options: Parameters<typeof startRelayNodes>[2] = {}): Promise<RelayNodes> {
+  const started = await startRelayNodes(count, fixture.redis.url, options)
+  cleanups.push(() => started.dispose())
+  return started
+}
+
+async function createSpace(node: RelayNode): Promise<{ spaceId: string; credential: string }> {
+  const spaceId = randomId()
+  const credential = toBase64Url(randomBytes(32))
+  const response = await fetch(`${node.url}/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })
+  expect(response.status).toBe(201)
+  return { spaceId, credential }
+}
+
+async function connect(node: RelayNode, space: { spaceId: string; credential: string }): Promise<SyncTestClient> {
+  const client = await SyncTestClient.connect(node.url, space.spaceId, space.credential)
+  cleanups.push(() => client.destroy())
+  // Joined: the relay's step 1 and first ACK arrived, so the room is loaded on that node.
+  await waitFor(() => expect(client.acks.length).toBeGreaterThan(0))
+  return client
+}
+
+function push(client: SyncTestClient, label: string, bytes?: number): void {
+  client.doc.getArray<Entry>('entries').push([testEntry(label, bytes)])
+}
+
+function labels(client: SyncTestClient): string[] {
+  return client.doc
+    .getArray<Entry>('entries')
+    .toArray()
+    .map((entry) => labelOf(entry.d))
+    .sort()
+}
+
+function metric(node: RelayNode, name: string, labels: Record<string, string> = {}): number {
+  return node.relay.metrics.registry.value(name, labels)
+}
+
+async function health(node: RelayNode): Promise<unknown> {
+  return (await fetch(`${node.url}/healthz`)).json()
+}
+
+describe('several relay nodes with Redis fan-out', () => {
+  it('a device on each node sees the other\'s edits live, both ways, and each node measures the lag', async () => {
+    const { nodes: [one, two] } = await nodes(2)
+    const space = await createSpace(one!)
+    const a = await connect(one!, space)
+    const b = await connect(two!, space)
+    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', storage: 'sqlite', redis: 'reachable' }))
+
+    push(a, 'from-a')
+    await waitFor(() => expect(labels(b)).toEqual(['from-a']))
+    push(b, 'from-b')
+    await waitFor(() => expect(labels(a)).toEqual(['from-a', 'from-b']))
+    expect(metric(two!, 'tournee_fanout_received_total', { kind: 'row' })).toBeGreaterThanOrEqual(1)
+    expect(two!.relay.metrics.registry.histogramCount('tournee_fanout_lag_seconds')).toBeGreaterThanOrEqual(1)
+    expect(one!.relay.metrics.registry.render()).toContain('tournee_fanout_lag_seconds_bucket{le="0.005"}')
+    // Each device's own write is acknowledged by its node, once stored.
+    await waitFor(() => expect(a.ackCovers() && b.ackCovers()).toBe(true))
+  })
+
+  it('a row too big to travel on Redis reaches the other node through storage', async () => {
+    const { nodes: [one, two] } = await nodes(2)
+    const space = await createSpace(one!)
+    const a = await connect(one!, space)
+    const b = await connect(two!, space)
+    push(a, 'big', 100 * 1024)
+    await waitFor(() => expect(labels(b)).toEqual(['big']))
+    expect(metric(two!, 'tournee_fanout_received_total', { kind: 'head' })).toBe(1)
+    expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'head' })).toBeGreaterThanOrEqual(1)
+    expect(metric(two!, 'tournee_fanout_received_total', { kind: 'row' })).toBe(0)
+  })
+
+  it('a row whose notice was lost (its node died after the commit) reaches the other node with the next notice', async () => {
+    const { nodes: [one, two], storage } = await nodes(2)
+    const space = await createSpace(one!)
+    const a = await connect(one!, space)
+    const b = await connect(two!, space)
+    push(a, 'first')
+    await waitFor(() => expect(labels(b)).toEqual(['first']))
+    // Committed by a node that never published it.
+    const silent = new Y.Doc()
+    Y.applyUpdate(silent, Y.encodeStateAsUpdate(a.doc))
+    const before = Y.encodeStateVector(silent)
+    silent.getArray<Entry>('entries').push([testEntry('unannounced')])
+    await storage.appendUpdate(space.spaceId, TEST_ROOM_ID, Y.encodeStateAsUpdate(silent, before))
+    push(a, 'next')
+    await waitFor(() => expect(labels(b)).toEqual(['first', 'next', 'unannounced']))
+    expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'gap' })).toBeGreaterThanOrEqual(1)
+  })
+
+  it('Redis restarted: what was committed while it was away reaches the other node when it is back', async () => {
+    // No polling within the test: only the recovery can bring the row.
+    const { nodes: [one, two] } = await nodes(2, { pollWhileBusDownMs: 60_000 })
+    const space = await createSpace(one!)
+    const a = await connect(one!, space)
+    const b = await connect(two!, space)
+    push(a, 'before')
+    await waitFor(() => expect(labels(b)).toEqual(['before']))
+
+    await fixture.redis.stop()
+    await waitFor(async () => expect(await health(one!)).toEqual({ status: 'ok', storage: 'sqlite', redis: 'unreachable' }))
+    push(a, 'while-away')
+    // Stored and acknowledged by node one: Redis is no part of a write.
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+    expect(labels(b)).toEqual(['before'])
+
+    await fixture.redis.start()
+    await waitFor(() => expect(labels(b)).toEqual(['before', 'while-away']))
+    expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'recovered' })).toBeGreaterThanOrEqual(1)
+    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', storage: 'sqlite', redis: 'reachable' }))
+    // Live again.
+    push(b, 'after')
+    await waitFor(() => expect(labels(a)).toEqual(['after', 'before', 'while-away']))
+  })
+
+  it('Redis down: devices on different nodes still see each other\'s edits, from storage, seconds late', async () => {
+    const { nodes: [one, two] } = await nodes(2, { pollWhileBusDownMs: 100 })
+    const space = await createSpace(one!)
+    const a = await connect(one!, space)
+    const b = await connect(two!, space)
+    await fixture.redis.stop()
+    await waitFor(async () => expect(await health(two!)).toEqual({ status: 'ok', storage: 'sqlite', redis: 'unreachable' }))
+    push(a, 'no-redis')
+    await waitFor(() => expect(labels(b)).toEqual(['no-redis']))
+    expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'bus_down' })).toBeGreaterThanOrEqual(1)
+  })
+})
+
+describe('practices on several relay nodes', () => {
+  const opened: OpenPractice[] = []
+  afterEach(async () => {
+    for (const p of opened.splice(0)) await p.space.destroy().catch(() => undefined)
+  })
+
+  async function track(opening: Promise<OpenPractice | null>): Promise<OpenPractice> {
+    const practice = await opening
+    if (!practice) throw new Error('No practice on this device')
+    opened.push(practice)
+    return practice
+  }
+
+  it('a patient added on a device of one node shows on a device of the other; a revocation through one node closes the device on the other', async () => {
+    const { nodes: [one, two] } = await nodes(2)
+    const envA: DeviceEnvironment = deviceOnNode('tablette', one!, one!)
+    const a = await track(
+      createPractice({ relayUrl: FRONT_URL, practiceName: 'Cabinet des Aulnes', practitioner: { displayName: 'Nadège', profession: 'infirmier' } }, envA),
+    )
+    const envB = deviceOnNode('telephone', two!, one!)
+    const pairing = await JoiningPairing.open(FRONT_URL, envB)
+    const joined = pairing.wait({ pollMs: 20 })
+    await (await claimPairing(a.record.spaceId, pairing.code, envA)).accept()
+    const b = await track(joined)
+
+    addPatient(await a.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Quéméner', firstNames: 'Loïc' }, actorOf(a), testClock)
+    await waitFor(async () => expect(listPatients(await b.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName)).toEqual(['Quéméner']))
+    addPatient(await b.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Le Goff', firstNames: 'Maïwenn' }, actorOf(b), testClock)
+    await waitFor(async () => expect(listPatients(await a.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName).sort()).toEqual(['Le Goff', 'Quéméner']))
+    expect(metric(two!, 'tournee_open_connections')).toBeGreaterThan(0)
+    expect(metric(one!, 'tournee_fanout_received_total', { kind: 'row' })).toBeGreaterThan(0)
+
+    await waitFor(() => expect(b.space.getSyncState().status).toBe('online'))
+    // Recorded through node one (A's); B's sockets are on node two.
+    await revokePracticeDevice(a.record.spaceId, b.record.deviceId, envA)
+    await waitFor(() => expect(b.space.getSyncState()).toMatchObject({ status: 'refused', refusal: RefusalReason.Revoked }))
+  })
+})
