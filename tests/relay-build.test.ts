@@ -54,7 +54,7 @@ describe('the production build of the relay', () => {
 
     const health = await fetch(`${relay.url}/healthz`)
     expect(health.status).toBe(200)
-    expect(await health.json()).toEqual({ status: 'ok' })
+    expect(await health.json()).toMatchObject({ status: 'ok', storage: 'sqlite' })
 
     // SQLite's native addon, hono's routes, ws and yjs, as the bundle loads them from node_modules.
     const spaceId = randomId()
