@@ -30,6 +30,7 @@ import { CloseCode, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { createApp } from './app/create-app'
 import { StoppingGate } from './app/stopping-gate'
 import { DeviceActivity } from './auth/device-activity'
+import { mayOpenRoom } from './auth/role-access'
 import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
 import { admitSyncSocket, type Admission } from './rooms/admission'
 import type { RelayConfig } from './config'
@@ -104,7 +105,17 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     // A revoked device's sockets close now, not at its next reconnection.
     onDeviceRevoked: (spaceId, deviceId) => {
       for (const [connection, owner] of connections) {
-        if (owner === deviceId && connection.spaceId === spaceId) connection.close('DeviceRevoked')
+        if (owner.deviceId === deviceId && connection.spaceId === spaceId) connection.close('DeviceRevoked')
+      }
+    },
+    // A changed device's sockets follow its new role and end date now: made secretary, its
+    // clinical rooms close (as its upgrade to one is refused, 4403); a locum's end date moved, the
+    // keep-alive tick compares with the new one.
+    onDeviceChanged: (spaceId, deviceId, access) => {
+      for (const [connection, owner] of connections) {
+        if (owner.deviceId !== deviceId || connection.spaceId !== spaceId) continue
+        owner.until = access.until
+        if (!mayOpenRoom(access.role, connection.roomId)) connection.close('RoleForbidden')
       }
     },
   })
@@ -122,8 +133,11 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     // the credential. decideUpgrade already refused anyone not offering `tournee.1`.
     handleProtocols: () => SUBPROTOCOL,
   })
-  /** Every open sync socket, with the registered device it belongs to (null: a space's shared credential). */
-  const connections = new Map<SyncConnection, string | null>()
+  /**
+   * Every open sync socket, with the registered device it belongs to (null: a space's shared
+   * credential) and that device's end of access, which a « change » entry may move.
+   */
+  const connections = new Map<SyncConnection, { readonly deviceId: string | null; until: number | null }>()
   const keepAlive = new KeepAlive(config.keepAliveMs)
   let accepting = true
   const gate = new StoppingGate()
@@ -210,13 +224,14 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       metrics,
       now: options.now,
     })
-    connections.set(connection, deviceId)
+    const owner = { deviceId, until }
+    connections.set(connection, owner)
     if (deviceId !== null) activity.seen(spaceId, deviceId)
     // A locum's socket open across its end date closes then (4411), at the keep-alive tick after
     // it by the relay's clock: its credential is refused from then on (auth/space-access.ts).
     const now = options.now ?? Date.now
     const forget = keepAlive.add({
-      keepAlive: (intervalMs) => (until !== null && now() >= until ? connection.close('AccessEnded') : connection.keepAlive(intervalMs)),
+      keepAlive: (intervalMs) => (owner.until !== null && now() >= owner.until ? connection.close('AccessEnded') : connection.keepAlive(intervalMs)),
     })
     ws.on('close', () => {
       connections.delete(connection)
