@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { claimPairing, JoiningPairing } from '../client/src/sync/device/pairing'
-import { readPracticeDevices, revokeEndedLocums } from '../client/src/sync/device/practice-devices'
+import { changePracticeDevice, readPracticeDevices, revokeEndedLocums } from '../client/src/sync/device/practice-devices'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { RefusalReason } from '../client/src/sync/errors'
 import { RelayClient } from '../client/src/sync/relay/relay-client'
@@ -129,6 +129,43 @@ describe('a locum past its end date', () => {
     expect(registered).toMatchObject({ revokedBy: admin.record.deviceId, revokedAt: UNTIL + 1000 })
     expect((await new DeviceRegistry(adminEnv.idbPrefix).heldEpochs(spaceId)).map((e) => e.epoch)).toEqual([1])
     expect(await new DeviceRegistry(locumEnv.idbPrefix).heldEpochs(spaceId)).toEqual([])
+  })
+})
+
+describe('a locum whose replacement is extended', () => {
+  it('past its end date, refused; its end date moved by an administrator (« change », not a revocation), let back in with the same credential', async () => {
+    relayNow = UNTIL - 60_000
+    // The administrator's clock: before the end, so that it does not revoke the locum by itself.
+    const adminEnv: DeviceEnvironment = { ...nodeDeviceEnvironment('bureau-prolonge'), now: () => UNTIL - 1 }
+    const admin = await track(createPractice({ relayUrl: url, practiceName: 'Cabinet des Charmes', practitioner: { displayName: 'Lucie', profession: 'kine' } }, adminEnv))
+    const patientId = addPatient(await admin.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Morvan', firstNames: 'Gwen' }, actorOf(admin), testClock)
+    addNote(await admin.space.openDoc(patientDocId(patientId)), { date: TEST_TODAY, kind: 'session', text: 'Cervicalgie' }, actorOf(admin), testClock)
+    await admin.space.flush()
+    await admin.space.whenAcknowledged()
+    const { locum, locumEnv } = await pairLocum(admin, adminEnv, 'telephone-prolonge')
+    const spaceId = admin.record.spaceId
+    const credential = (await new DeviceRegistry(locumEnv.idbPrefix).get(spaceId))!.credential
+    const probe = () => new RelayClient({ relayUrl: url, spaceId, credential }).probeAccess()
+
+    // Its end date passes, by the relay's clock: refused, as any ended locum.
+    relayNow = UNTIL + 1000
+    await waitFor(() => expect(locum.space.getSyncState()).toMatchObject({ status: 'refused', refusal: RefusalReason.Ended }))
+    expect(await probe()).toEqual({ kind: 'refused', reason: RefusalReason.Ended })
+
+    const extended = UNTIL + 14 * 86_400_000
+    await changePracticeDevice(spaceId, locum.record.deviceId, { role: DeviceRole.Locum, until: extended }, adminEnv)
+    expect((await readPracticeDevices(spaceId, adminEnv))!.state.devices.get(locum.record.deviceId)).toMatchObject({ role: DeviceRole.Locum, until: extended, revokedAt: null })
+    // Back in: the same credential opens the space and its clinical rooms, until the new end date.
+    expect(await probe()).toEqual({ kind: 'ok' })
+    const devicesRoute = await fetch(`${url}/v1/spaces/${spaceId}/devices`, { headers: { authorization: `Bearer ${credential}` } })
+    expect(devicesRoute.status).toBe(200)
+    const raw = await SyncTestClient.connect(url, spaceId, credential, { roomId: `p${TEST_ROOM_ID.slice(1)}` })
+    // An extension is no key loss: no rotation, the locum keeps reading with the keys it has.
+    expect(await new DeviceRegistry(adminEnv.idbPrefix).heldEpochs(spaceId)).toEqual([])
+    // Past the new end date, the socket open across it closes (its end date followed the change).
+    relayNow = extended
+    await waitFor(() => expect(raw.closed).toEqual({ code: CloseCode.AccessEnded.code, reason: CloseCode.AccessEnded.reason }))
+    expect(await probe()).toEqual({ kind: 'refused', reason: RefusalReason.Ended })
   })
 })
 

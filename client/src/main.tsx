@@ -9,7 +9,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import * as device from './sync/device/device'
 import { claimPairing, JoiningPairing } from './sync/device/pairing'
-import { readPracticeDevices, revokePracticeDevice } from './sync/device/practice-devices'
+import { changePracticeDevice, readPracticeDevices, revokePracticeDevice } from './sync/device/practice-devices'
 import type { DeviceApi } from './app/device-api'
 import * as lock from './sync/device/lock/device-lock'
 import { App } from './app/App'
@@ -43,6 +43,7 @@ const deviceApi: DeviceApi = {
   claimPairing: (spaceId, typedOrScanned) => claimPairing(spaceId, typedOrScanned),
   readPracticeDevices: (spaceId) => readPracticeDevices(spaceId, device.browserEnvironment),
   revokeDevice: (spaceId, deviceId) => revokePracticeDevice(spaceId, deviceId, device.browserEnvironment),
+  changeDevice: (spaceId, deviceId, change) => changePracticeDevice(spaceId, deviceId, change, device.browserEnvironment),
 }
 
 createRoot(container).render(

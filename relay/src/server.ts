@@ -34,6 +34,7 @@ import { CloseCode, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { createApp } from './app/create-app'
 import { StoppingGate } from './app/stopping-gate'
 import { DeviceActivity } from './auth/device-activity'
+import { mayOpenRoom } from './auth/role-access'
 import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
 import { admitSyncSocket, type Admission } from './rooms/admission'
 import type { RelayConfig } from './config'
@@ -132,6 +133,17 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       signers.changed(spaceId)
       bus?.publishSpaceEvent({ type: 'registry-changed', spaceId })
     },
+    // A changed device's sockets follow its new role and end date now: made secretary, its
+    // clinical rooms close (as its upgrade to one is refused, 4403); a locum's end date moved, the
+    // keep-alive tick compares with the new one. The change is a registry change too, so other
+    // nodes hear of it (registry-changed); their sockets follow at the device's next admission.
+    onDeviceChanged: (spaceId, deviceId, access) => {
+      for (const [connection, owner] of connections) {
+        if (owner.deviceId !== deviceId || connection.spaceId !== spaceId) continue
+        owner.until = access.until
+        if (!mayOpenRoom(access.role, connection.roomId)) connection.close('RoleForbidden')
+      }
+    },
     // A revoked device's sockets close now, not at its next reconnection, on every node.
     onDeviceRevoked: (spaceId, deviceId) => {
       closeRevoked(spaceId, deviceId)
@@ -141,7 +153,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   })
   function closeRevoked(spaceId: string, deviceId: string): void {
     for (const [connection, owner] of connections) {
-      if (owner === deviceId && connection.spaceId === spaceId) connection.close('DeviceRevoked')
+      if (owner.deviceId === deviceId && connection.spaceId === spaceId) connection.close('DeviceRevoked')
     }
   }
   // Another node recorded it (the storage is shared): this node's sockets follow.
@@ -163,8 +175,11 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     // the credential. decideUpgrade already refused anyone not offering `tournee.1`.
     handleProtocols: () => SUBPROTOCOL,
   })
-  /** Every open sync socket, with the registered device it belongs to (null: a space's shared credential). */
-  const connections = new Map<SyncConnection, string | null>()
+  /**
+   * Every open sync socket, with the registered device it belongs to (null: a space's shared
+   * credential) and that device's end of access, which a « change » entry may move.
+   */
+  const connections = new Map<SyncConnection, { readonly deviceId: string | null; until: number | null }>()
   const keepAlive = new KeepAlive(config.keepAliveMs)
   let accepting = true
   const gate = new StoppingGate()
@@ -251,13 +266,14 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       metrics,
       now: options.now,
     })
-    connections.set(connection, deviceId)
+    const owner = { deviceId, until }
+    connections.set(connection, owner)
     if (deviceId !== null) activity.seen(spaceId, deviceId)
     // A locum's socket open across its end date closes then (4411), at the keep-alive tick after
     // it by the relay's clock: its credential is refused from then on (auth/space-access.ts).
     const now = options.now ?? Date.now
     const forget = keepAlive.add({
-      keepAlive: (intervalMs) => (until !== null && now() >= until ? connection.close('AccessEnded') : connection.keepAlive(intervalMs)),
+      keepAlive: (intervalMs) => (owner.until !== null && now() >= owner.until ? connection.close('AccessEnded') : connection.keepAlive(intervalMs)),
     })
     ws.on('close', () => {
       connections.delete(connection)

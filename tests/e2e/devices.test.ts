@@ -1,7 +1,8 @@
 /**
  * Réglages › Appareils in real Chromium, two devices and one relay (issue 19): A lists both
  * devices from the practice's registry (verified in the page), with « Cet appareil » and who holds
- * each; A names B; A revokes B, confirming first; the relay closes B's sockets at once, and B
+ * each; A names B; A makes B secretary (« Modifier », a confirmation saying what it does); A
+ * revokes B, confirming first; the relay closes B's sockets at once, and B
  * erases its copy of the practice and says why, while A goes on.
  *
  * Run with `npx vite build && npx vitest run --project e2e tests/e2e/devices.test.ts`.
@@ -57,6 +58,25 @@ describe.sequential('devices of a practice, in Chromium', () => {
     const rows = await deviceRows(b.page)
     expect(rows.every((row) => /vu par le relais le \d+ \S+ \d{4} à \d+ h/.test(row)), rows.join('\n')).toBe(true)
     done.named = true
+  })
+
+  it('2b. A makes B secretary after a confirmation that says what it does; the verified registry says so', async () => {
+    const { a } = setup()
+    need(done.named, 'B named (step 2)')
+    const row = devicesSection(a.page).getByRole('listitem').filter({ hasText: 'Téléphone de Camille' })
+    await row.getByRole('button', { name: 'Modifier' }).click()
+    const form = row.getByRole('group', { name: 'Modifier le rôle de Téléphone de Camille' })
+    await form.getByRole('radio', { name: 'Secrétariat' }).check()
+    await form.getByRole('button', { name: 'Continuer' }).click()
+    const said = await form.textContent()
+    expect(said).toMatch(/Cet appareil ne recevra plus les dossiers cliniques/)
+    expect(said).toMatch(/Il ne sera plus administrateur/)
+    await form.getByRole('button', { name: 'Confirmer la modification' }).click()
+    await eventually(() => deviceRows(a.page), 'B as secretary on A').toContainEqual(expect.stringMatching(/^Téléphone de Camille.*Secrétariat/))
+    const changed = (await deviceRows(a.page)).find((r) => r.startsWith('Téléphone de Camille'))!
+    expect(changed).not.toContain('Administrateur')
+    // A secretary is not offered a change (the registry never widens one).
+    expect(await row.getByRole('button', { name: 'Modifier' }).count()).toBe(0)
   })
 
   it('3. A revokes B after confirming: B is refused at once, erases its copy and says why; A goes on', async () => {

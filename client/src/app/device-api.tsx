@@ -2,7 +2,7 @@ import { createContext, useContext } from 'react'
 import type * as device from '../sync/device/device'
 import type { PairingQr } from '../../../shared/src/devices/pairing-qr'
 import type { ClaimedPairing, JoiningPairing } from '../sync/device/pairing'
-import type { PracticeDevices } from '../sync/device/practice-devices'
+import type { DeviceRoleChange, PracticeDevices } from '../sync/device/practice-devices'
 import type * as lock from '../sync/device/lock/device-lock'
 
 /**
@@ -20,6 +20,8 @@ export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'ge
     readPracticeDevices(spaceId: string): Promise<PracticeDevices | null>
     /** Revokes a device of the practice (this device must be an administrator). */
     revokeDevice(spaceId: string, deviceId: string): Promise<void>
+    /** Gives a device of the practice a new role and end date, without revoking it (this device must be an administrator). */
+    changeDevice(spaceId: string, deviceId: string, change: DeviceRoleChange): Promise<void>
   }
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)

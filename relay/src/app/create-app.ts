@@ -42,7 +42,7 @@ import { securityHeaders } from './security-headers'
 import { spacesRoutes } from './spaces'
 import { mountStaticClient } from './static-client'
 import { adminPairingRoutes, joiningPairingRoutes } from './pairings'
-import { devicesRoutes } from './devices'
+import { devicesRoutes, type DevicesDeps } from './devices'
 import { keyEpochsRoutes } from './key-epochs'
 import { PairingMailbox } from '../pairing/pairing-mailbox'
 
@@ -64,6 +64,8 @@ export interface AppDeps {
   pairings?: PairingMailbox
   /** A device was revoked: its open sockets are to close (server.ts). */
   onDeviceRevoked?: (spaceId: string, deviceId: string) => void
+  /** A device's role or end of access changed: its open sockets follow (server.ts). */
+  onDeviceChanged?: DevicesDeps['onDeviceChanged']
   /** The relay's clock (default Date.now): a locum's end of access is compared with it. */
   now?: () => number
   /** A space's device registry grew (rooms/entry-signatures.ts reads it again). */
@@ -159,6 +161,7 @@ export function createApp(deps: AppDeps): Hono {
       maxBodyBytes: deps.limits.maxHttpBodyBytes,
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.onDeviceRevoked ? { onDeviceRevoked: deps.onDeviceRevoked } : {}),
+      ...(deps.onDeviceChanged ? { onDeviceChanged: deps.onDeviceChanged } : {}),
       ...(deps.onRegistryChanged ? { onRegistryChanged: deps.onRegistryChanged } : {}),
     }),
   )

@@ -17,11 +17,14 @@
  * practice's first device takes over the credential it created the space with.
  *
  * A revocation closes the revoked device's open sockets at once (CloseCode.DeviceRevoked), through
- * `onDeviceRevoked`; its credential is refused from then on (auth/space-access.ts).
+ * `onDeviceRevoked`; its credential is refused from then on (auth/space-access.ts). A change of
+ * role or end date rewrites what the device's credential opens in the entry's transaction, and
+ * `onDeviceChanged` applies it to the sockets already open (a praticien made secretary loses its
+ * clinical rooms at once, CloseCode.RoleForbidden; a locum's sockets close at its new end date).
  */
 import { Hono, type Context } from 'hono'
 import { fromBase64Url } from '../../../shared/src/crypto/base64url'
-import { applyEntry, readStatement, RegistryError, RegistryRefusal, SignedEntry, verifyRegistry, type RegistryState } from '../../../shared/src/devices/registry-chain'
+import { applyEntry, readStatement, RegistryError, RegistryRefusal, SignedEntry, verifyRegistry, type DeviceRole, type RegistryState } from '../../../shared/src/devices/registry-chain'
 import { timingSafeEqualBytes } from '../auth/constant-time'
 import type { Logger } from '../log'
 import type { DeviceEffect, RelayStorage } from '../storage/relay-storage'
@@ -34,6 +37,8 @@ export interface DevicesDeps {
   maxBodyBytes: number
   now?: () => number
   onDeviceRevoked?: (spaceId: string, deviceId: string) => void
+  /** A device's role or end of access changed: its open sockets follow (server.ts). */
+  onDeviceChanged?: (spaceId: string, deviceId: string, access: { role: DeviceRole; until: number | null }) => void
   /** An entry was appended: what reads the chain (the entries' signers, rooms/entry-signatures.ts) reads it again. */
   onRegistryChanged?: (spaceId: string) => void
 }
@@ -98,26 +103,31 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
     const effect: DeviceEffect =
       statement.op === 'revoke'
         ? { kind: 'revoke', deviceId: statement.target, at }
-        : {
-            kind: 'add',
-            deviceId: statement.device.id,
-            credentialHash: fromBase64Url(statement.device.credential),
-            role: statement.device.role,
-            until: statement.device.until ?? null,
-            at,
-          }
+        : statement.op === 'change'
+          ? { kind: 'change', deviceId: statement.target, role: statement.role, until: statement.until ?? null, at }
+          : {
+              kind: 'add',
+              deviceId: statement.device.id,
+              credentialHash: fromBase64Url(statement.device.credential),
+              role: statement.device.role,
+              until: statement.device.until ?? null,
+              at,
+            }
     const stored = await deps.storage.appendDeviceEntry(spaceId, statement.seq, JSON.stringify(body.entry), effect)
     if (stored === 'conflict') {
       return c.json({ error: 'Another change of the registry came first: read it again', field: 'seq', length: state.length + 1 }, 409)
     }
-    deps.logger.info(statement.op === 'revoke' ? 'device_revoked' : 'device_added', { spaceId, seq: statement.seq })
+    deps.logger.info(LOGGED[statement.op], { spaceId, seq: statement.seq })
     deps.onRegistryChanged?.(spaceId)
     if (statement.op === 'revoke') deps.onDeviceRevoked?.(spaceId, statement.target)
+    if (statement.op === 'change') deps.onDeviceChanged?.(spaceId, statement.target, { role: statement.role, until: statement.until ?? null })
     return c.json({ seq: statement.seq }, 201)
   })
 
   return app
 }
+
+const LOGGED = { genesis: 'device_added', add: 'device_added', revoke: 'device_revoked', change: 'device_changed' } as const
 
 function refuseEntry(c: Context, error: RegistryError): Response {
   const status = error.refusal === RegistryRefusal.OutOfOrder ? 409 : 400

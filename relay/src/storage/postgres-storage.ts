@@ -164,8 +164,15 @@ export class PostgresStorage implements RelayStorage {
           'INSERT INTO devices (space_id, device_id, credential_hash, added_at, role, until_at) VALUES ($1, $2, $3, $4, $5, $6)',
           [spaceId, effect.deviceId, toBuffer(effect.credentialHash), effect.at, effect.role, effect.until],
         )
-      } else {
+      } else if (effect.kind === 'revoke') {
         await client.query('UPDATE devices SET revoked_at = $1 WHERE space_id = $2 AND device_id = $3 AND revoked_at IS NULL', [effect.at, spaceId, effect.deviceId])
+      } else {
+        await client.query('UPDATE devices SET role = $1, until_at = $2 WHERE space_id = $3 AND device_id = $4 AND revoked_at IS NULL', [
+          effect.role,
+          effect.until,
+          spaceId,
+          effect.deviceId,
+        ])
       }
       return 'appended'
     })

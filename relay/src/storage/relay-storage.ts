@@ -47,6 +47,8 @@ export type DeviceEffect =
       readonly at: number
     }
   | { readonly kind: 'revoke'; readonly deviceId: string; readonly at: number }
+  /** A new role and end of access for an unrevoked device; its credential is unchanged. */
+  | { readonly kind: 'change'; readonly deviceId: string; readonly role: DeviceRole; readonly until: number | null; readonly at: number }
 
 /** The registered device a credential belongs to, and what its role lets it open. */
 export interface DeviceCredential {

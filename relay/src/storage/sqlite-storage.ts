@@ -16,7 +16,8 @@
  *               last_seen_at INTEGER ms or NULL, role TEXT, until_at INTEGER ms or NULL; PK
  *               space_id, device_id; UNIQUE space_id, credential_hash): what the registry's
  *               entries say about credentials and what each may open (a secretary no clinical
- *               room, a locum nothing from until_at), written in the entry's transaction; and
+ *               room, a locum nothing from until_at; a « change » entry rewrites role and
+ *               until_at in place), written in the entry's transaction; and
  *               when the device last opened a socket or closed one
  *   key_epochs (space_id → spaces, epoch INTEGER, entry TEXT; PK space_id, epoch): each rotation
  *               of the practice's keys, its signed entry (shared/src/devices/key-epoch-entry.ts)
@@ -291,6 +292,9 @@ export class SqliteStorage implements RelayStorage {
         'INSERT INTO devices (space_id, device_id, credential_hash, added_at, role, until_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       revokeDevice: this.db.prepare<[number, string, string]>('UPDATE devices SET revoked_at = ? WHERE space_id = ? AND device_id = ? AND revoked_at IS NULL'),
+      changeDevice: this.db.prepare<[DeviceRole, number | null, string, string]>(
+        'UPDATE devices SET role = ?, until_at = ? WHERE space_id = ? AND device_id = ? AND revoked_at IS NULL',
+      ),
       selectDeviceByCredential: this.db.prepare<[string, Buffer], { device_id: string; revoked_at: number | null; role: DeviceRole; until_at: number | null }>(
         'SELECT device_id, revoked_at, role, until_at FROM devices WHERE space_id = ? AND credential_hash = ?',
       ),
@@ -338,7 +342,8 @@ export class SqliteStorage implements RelayStorage {
       if (this.statements.countDeviceEntries.get(spaceId)!.n !== seq) return 'conflict'
       this.statements.insertDeviceEntry.run(spaceId, seq, entry)
       if (effect.kind === 'add') this.statements.insertDevice.run(spaceId, effect.deviceId, toBuffer(effect.credentialHash), effect.at, effect.role, effect.until)
-      else this.statements.revokeDevice.run(effect.at, spaceId, effect.deviceId)
+      else if (effect.kind === 'revoke') this.statements.revokeDevice.run(effect.at, spaceId, effect.deviceId)
+      else this.statements.changeDevice.run(effect.role, effect.until, spaceId, effect.deviceId)
       return 'appended'
     })()
   }

@@ -91,6 +91,29 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await reopened.findDevice(SPACE_A, HASH_2)).toMatchObject({ role: 'remplacant', until: 1_800_000_000_000 })
     })
 
+    it('changes a device’s role and end of access in place, with its entry, and never a revoked one’s', async () => {
+      const location = await factory.createLocation()
+      const storage = await open(location)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.appendDeviceEntry(SPACE_A, 0, '{"e":0}', { kind: 'add', deviceId: 'device-1', credentialHash: HASH_1, role: 'praticien', until: null, at: 1 })
+      await storage.appendDeviceEntry(SPACE_A, 1, '{"e":1}', { kind: 'add', deviceId: 'device-2', credentialHash: HASH_2, role: 'remplacant', until: 1_800_000_000_000, at: 2 })
+      // The locum's replacement extended, then the locum made secretary: same credential, new rights.
+      expect(await storage.appendDeviceEntry(SPACE_A, 2, '{"e":2}', { kind: 'change', deviceId: 'device-2', role: 'remplacant', until: 1_900_000_000_000, at: 3 })).toBe('appended')
+      expect(await storage.findDevice(SPACE_A, HASH_2)).toEqual({ deviceId: 'device-2', revoked: false, role: 'remplacant', until: 1_900_000_000_000 })
+      expect(await storage.appendDeviceEntry(SPACE_A, 3, '{"e":3}', { kind: 'change', deviceId: 'device-2', role: 'secretariat', until: null, at: 4 })).toBe('appended')
+      expect(await storage.findDevice(SPACE_A, HASH_2)).toEqual({ deviceId: 'device-2', revoked: false, role: 'secretariat', until: null })
+      // A change that lost the race for its seq writes nothing.
+      expect(await storage.appendDeviceEntry(SPACE_A, 3, '{"e":"late"}', { kind: 'change', deviceId: 'device-1', role: 'secretariat', until: null, at: 5 })).toBe('conflict')
+      expect(await storage.findDevice(SPACE_A, HASH_1)).toMatchObject({ role: 'praticien' })
+      await storage.appendDeviceEntry(SPACE_A, 4, '{"e":4}', { kind: 'revoke', deviceId: 'device-2', at: 6 })
+      await storage.appendDeviceEntry(SPACE_A, 5, '{"e":5}', { kind: 'change', deviceId: 'device-2', role: 'praticien', until: null, at: 7 })
+      expect(await storage.findDevice(SPACE_A, HASH_2)).toEqual({ deviceId: 'device-2', revoked: true, role: 'secretariat', until: null })
+      await storage.close()
+      opened.splice(opened.indexOf(storage), 1)
+      const reopened = await open(location)
+      expect(await reopened.findDevice(SPACE_A, HASH_2)).toEqual({ deviceId: 'device-2', revoked: true, role: 'secretariat', until: null })
+    })
+
     it('publishes each key epoch once, newest first wins, and serves each device only its own seals', async () => {
       const location = await factory.createLocation()
       const storage = await open(location)

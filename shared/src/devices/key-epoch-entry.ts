@@ -99,11 +99,13 @@ export class EpochEntryError extends Error {
   }
 }
 
-/** The chain's revocations so far: the epoch the next rotation makes. */
+/**
+ * The chain's revocations so far, with its changes that took the clinical tier from a device (a
+ * praticien made secretary: it must not read clinical entries written after, like a revoked
+ * device): the epoch the next rotation makes.
+ */
 export function revocationsIn(state: RegistryState): number {
-  let n = 0
-  for (const device of state.devices.values()) if (device.revokedAt !== null) n++
-  return n
+  return state.keyLosses
 }
 
 export async function signEpochStatement(statement: EpochStatement, signingKey: CryptoKey): Promise<SignedEpochEntry> {

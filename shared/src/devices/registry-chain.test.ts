@@ -140,4 +140,76 @@ describe('device registry chain', () => {
     const clone = await device(false)
     expect(await refusal(append(chain, admin, { op: 'add', device: { ...clone.fields, credential: a.fields.credential } }))).toBe(RegistryRefusal.AlreadyPresent)
   })
+
+  describe('change: a new role or end date for a device, without revoking it', () => {
+    it('extends a locum, makes a praticien secretary (dropping its administration), signed and verified end to end', async () => {
+      const until = AT + 86_400_000
+      const [admin, other, locum] = await Promise.all([device(true), device(true), device(false, { role: DeviceRole.Locum, until })])
+      let chain = await genesis(admin)
+      chain = await append(chain, admin, { op: 'add', device: other.fields })
+      chain = await append(chain, admin, { op: 'add', device: locum.fields })
+      expect(chain.state.keyLosses).toBe(0)
+      chain = await append(chain, admin, { op: 'change', target: locum.id, role: DeviceRole.Locum, until: until + 30 * 86_400_000 })
+      expect(chain.state.keyLosses).toBe(0)
+      chain = await append(chain, admin, { op: 'change', target: other.id, role: DeviceRole.Secretariat })
+      const state = await verifyRegistry(SPACE, chain.entries)
+      expect(state.devices.get(locum.id)).toMatchObject({ role: DeviceRole.Locum, until: until + 30 * 86_400_000, admin: false, revokedAt: null, credential: locum.fields.credential })
+      expect(activeDevices(state, until + 1).map((d) => d.id)).toContain(locum.id)
+      expect(state.devices.get(other.id)).toMatchObject({ role: DeviceRole.Secretariat, admin: false, revokedAt: null, sign: other.fields.sign })
+      expect(state.devices.get(other.id)!.until).toBeUndefined()
+      // Losing the clinical tier calls for a key epoch, as a revocation does.
+      expect(state.keyLosses).toBe(1)
+      // A locum made praticien loses its end date.
+      chain = await append(chain, admin, { op: 'change', target: locum.id, role: DeviceRole.Practitioner })
+      expect(chain.state.devices.get(locum.id)!.until).toBeUndefined()
+      expect(chain.state.keyLosses).toBe(1)
+    })
+
+    it('refuses a forged change, one signed by a device that is not an administrator, and one moved on the relay', async () => {
+      const [admin, member, stranger] = await Promise.all([device(true), device(false), device(true)])
+      let chain = await genesis(admin)
+      chain = await append(chain, admin, { op: 'add', device: member.fields })
+      expect(await refusal(append(chain, member, { op: 'change', target: member.id, role: DeviceRole.Locum, until: AT }))).toBe(RegistryRefusal.NotAdministrator)
+      expect(await refusal(append(chain, stranger, { op: 'change', target: member.id, role: DeviceRole.Secretariat }))).toBe(RegistryRefusal.UnknownDevice)
+      const forged = await signStatement(nextStatement(chain.state, admin.id, AT, { op: 'change', target: member.id, role: DeviceRole.Secretariat }), stranger.identity.sign.privateKey)
+      expect(await refusal(applyEntry(chain.state, forged))).toBe(RegistryRefusal.BadSignature)
+      const signed = await signStatement(nextStatement(chain.state, admin.id, AT, { op: 'change', target: member.id, role: DeviceRole.Locum, until: AT }), admin.identity.sign.privateKey)
+      expect(await refusal(applyEntry(chain.state, signed))).toBe('accepted')
+      const moved = { ...signed, statement: signed.statement.replace(`"until":${AT}`, `"until":${AT + 86_400_000}`) }
+      expect(await refusal(applyEntry(chain.state, moved))).toBe(RegistryRefusal.BadSignature)
+    })
+
+    it('refuses a change to a revoked or unknown device', async () => {
+      const [admin, gone] = await Promise.all([device(true), device(false)])
+      let chain = await genesis(admin)
+      chain = await append(chain, admin, { op: 'add', device: gone.fields })
+      chain = await append(chain, admin, { op: 'revoke', target: gone.id })
+      expect(await refusal(append(chain, admin, { op: 'change', target: gone.id, role: DeviceRole.Secretariat }))).toBe(RegistryRefusal.AlreadyRevoked)
+      expect(await refusal(append(chain, admin, { op: 'change', target: randomId(9), role: DeviceRole.Secretariat }))).toBe(RegistryRefusal.UnknownDevice)
+    })
+
+    it('refuses to change the last administrator out of administering; another administrator left, it is allowed', async () => {
+      const [admin, second] = await Promise.all([device(true), device(true)])
+      const chain = await genesis(admin)
+      expect(await refusal(append(chain, admin, { op: 'change', target: admin.id, role: DeviceRole.Secretariat }))).toBe(RegistryRefusal.LastAdministrator)
+      // An administrator is a praticien: a locum cannot administer either.
+      expect(await refusal(append(chain, admin, { op: 'change', target: admin.id, role: DeviceRole.Locum, until: AT }))).toBe(RegistryRefusal.LastAdministrator)
+      const two = await append(chain, admin, { op: 'add', device: second.fields })
+      const after = await append(two, admin, { op: 'change', target: admin.id, role: DeviceRole.Secretariat })
+      expect(after.state.devices.get(admin.id)).toMatchObject({ role: DeviceRole.Secretariat, admin: false })
+      // Its administration gone, the changed device may no longer sign.
+      expect(await refusal(append(after, admin, { op: 'revoke', target: second.id }))).toBe(RegistryRefusal.NotAdministrator)
+    })
+
+    it('refuses a role without its end date, an end date on another role, and a secretary widened to the clinical tier', async () => {
+      const [admin, member, secretary] = await Promise.all([device(true), device(false), device(false, { role: DeviceRole.Secretariat })])
+      let chain = await genesis(admin)
+      chain = await append(chain, admin, { op: 'add', device: member.fields })
+      chain = await append(chain, admin, { op: 'add', device: secretary.fields })
+      expect(await refusal(append(chain, admin, { op: 'change', target: member.id, role: DeviceRole.Locum }))).toBe(RegistryRefusal.RoleMismatch)
+      expect(await refusal(append(chain, admin, { op: 'change', target: member.id, role: DeviceRole.Practitioner, until: AT }))).toBe(RegistryRefusal.RoleMismatch)
+      expect(await refusal(append(chain, admin, { op: 'change', target: secretary.id, role: DeviceRole.Practitioner }))).toBe(RegistryRefusal.Widening)
+      expect(await refusal(append(chain, admin, { op: 'change', target: secretary.id, role: DeviceRole.Locum, until: AT }))).toBe(RegistryRefusal.Widening)
+    })
+  })
 })

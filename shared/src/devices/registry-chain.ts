@@ -7,6 +7,13 @@
  *   seq 0   genesis  the practice's first device adds itself, as administrator, signed by itself
  *   seq n   add      an unrevoked administrator device adds a device, signed by its key
  *           revoke   an unrevoked administrator device revokes one; the last administrator cannot be
+ *           change   an unrevoked administrator device gives an unrevoked device a new role and end
+ *                    date (a locum's access extended, a praticien made secretary): the device keeps
+ *                    its keys and credential; it stays administrator only as a praticien, and the
+ *                    last administrator cannot be changed out of being one. A change may not widen
+ *                    what a device reads (secretariat → praticien or remplaçant): that would need
+ *                    the clinical keys of every past epoch sealed to it, which no path does yet —
+ *                    such a device is revoked and paired again
  *
  * Every device verifies the whole chain and refuses what it cannot verify (a forged, reordered,
  * truncated-then-extended or unsigned entry); the relay verifies it too before storing an entry,
@@ -81,6 +88,16 @@ const Statement = z.discriminatedUnion('op', [
   z.object({ ...Common, op: z.literal('genesis'), device: DeviceFields }).strict(),
   z.object({ ...Common, op: z.literal('add'), device: DeviceFields }).strict(),
   z.object({ ...Common, op: z.literal('revoke'), target: z.string().regex(DEVICE_ID_PATTERN) }).strict(),
+  z
+    .object({
+      ...Common,
+      op: z.literal('change'),
+      target: z.string().regex(DEVICE_ID_PATTERN),
+      role: DeviceFields.shape.role,
+      /** The new end of access (ms): present for `remplacant`, and only then. */
+      until: z.number().int().min(0).optional(),
+    })
+    .strict(),
 ])
 export type Statement = z.infer<typeof Statement>
 
@@ -106,6 +123,11 @@ export interface RegistryState {
   readonly length: number
   /** Hash of the last entry, the next entry's `prev`; null before the genesis. */
   readonly head: string | null
+  /**
+   * Entries that took keys away from a device: revocations, and changes that took the clinical
+   * tier from one (to secretariat). Each calls for a new key epoch (key-epoch-entry.ts, epochsDue).
+   */
+  readonly keyLosses: number
 }
 
 export const RegistryRefusal = {
@@ -121,6 +143,8 @@ export const RegistryRefusal = {
   LastAdministrator: 'last-administrator',
   /** An administrator that is not a praticien, a locum without an end date, an end date on another role. */
   RoleMismatch: 'role-mismatch',
+  /** A change that would let a device read the clinical tier it was not given (secretariat → another role). */
+  Widening: 'widening',
 } as const
 export type RegistryRefusal = (typeof RegistryRefusal)[keyof typeof RegistryRefusal]
 
@@ -136,7 +160,7 @@ export class RegistryError extends Error {
 }
 
 export function emptyRegistry(spaceId: string): RegistryState {
-  return { spaceId, devices: new Map(), length: 0, head: null }
+  return { spaceId, devices: new Map(), length: 0, head: null, keyLosses: 0 }
 }
 
 /** The hash the next entry names as `prev`: of the statement's text and its signature. */
@@ -184,11 +208,12 @@ export async function applyEntry(state: RegistryState, raw: unknown): Promise<Re
   if (statement.seq !== seq) throw new RegistryError(RegistryRefusal.OutOfOrder, seq, `says it is entry ${statement.seq}`)
   if (statement.prev !== state.head) throw new RegistryError(RegistryRefusal.BrokenLink, seq, 'does not follow the entry before it')
 
-  if (statement.op !== 'revoke') {
+  if (statement.op === 'genesis' || statement.op === 'add') {
     const mismatch = roleMismatch(statement.device)
     if (mismatch !== null) throw new RegistryError(RegistryRefusal.RoleMismatch, seq, mismatch)
   }
   const devices = new Map(state.devices)
+  let keyLosses = state.keyLosses
   let signerKey: string
   if (statement.op === 'genesis') {
     if (seq !== 0) throw new RegistryError(RegistryRefusal.OutOfOrder, seq, 'a genesis after the first entry')
@@ -213,10 +238,23 @@ export async function applyEntry(state: RegistryState, raw: unknown): Promise<Re
       }
       devices.set(device.id, { ...device, addedBy: statement.by, addedAt: statement.at, revokedBy: null, revokedAt: null })
     } else {
+      const verb = statement.op === 'revoke' ? 'revokes' : 'changes'
       const target = devices.get(statement.target)
-      if (target === undefined) throw new RegistryError(RegistryRefusal.UnknownDevice, seq, 'revokes a device the registry does not hold')
-      if (target.revokedAt !== null) throw new RegistryError(RegistryRefusal.AlreadyRevoked, seq, 'revokes a device already revoked')
-      devices.set(target.id, { ...target, revokedBy: statement.by, revokedAt: statement.at })
+      if (target === undefined) throw new RegistryError(RegistryRefusal.UnknownDevice, seq, `${verb} a device the registry does not hold`)
+      if (target.revokedAt !== null) throw new RegistryError(RegistryRefusal.AlreadyRevoked, seq, `${verb} a device already revoked`)
+      if (statement.op === 'revoke') {
+        devices.set(target.id, { ...target, revokedBy: statement.by, revokedAt: statement.at })
+        keyLosses++
+      } else {
+        const changed = changedDevice(target, statement.role, statement.until)
+        const mismatch = roleMismatch(changed)
+        if (mismatch !== null) throw new RegistryError(RegistryRefusal.RoleMismatch, seq, mismatch)
+        if (target.role === DeviceRole.Secretariat && changed.role !== DeviceRole.Secretariat) {
+          throw new RegistryError(RegistryRefusal.Widening, seq, 'gives a secretary’s device the clinical tier: revoke it and pair it again')
+        }
+        devices.set(target.id, changed)
+        if (target.role !== DeviceRole.Secretariat && changed.role === DeviceRole.Secretariat) keyLosses++
+      }
       if (![...devices.values()].some((d) => d.admin && d.revokedAt === null)) {
         throw new RegistryError(RegistryRefusal.LastAdministrator, seq, 'would leave the practice without an administrator')
       }
@@ -230,7 +268,7 @@ export async function applyEntry(state: RegistryState, raw: unknown): Promise<Re
     asBuffer(new TextEncoder().encode(entry.statement)),
   )
   if (!valid) throw new RegistryError(RegistryRefusal.BadSignature, seq, 'the signature does not verify')
-  return { spaceId: state.spaceId, devices, length: seq + 1, head: await entryHash(entry) }
+  return { spaceId: state.spaceId, devices, length: seq + 1, head: await entryHash(entry), keyLosses }
 }
 
 /** The registry a list of entries builds, from its genesis; RegistryError at the first refused entry. */
@@ -240,14 +278,31 @@ export async function verifyRegistry(spaceId: string, entries: readonly unknown[
   return state
 }
 
+/** What an entry after the genesis changes, as nextStatement takes it. */
+export type RegistryChange =
+  | { op: 'genesis' | 'add'; device: DeviceFields }
+  | { op: 'revoke'; target: string }
+  | { op: 'change'; target: string; role: DeviceRole; until?: number }
+
 /** The statement that follows `state`; the caller signs it (signStatement). */
 export function nextStatement(
   state: RegistryState,
   by: string,
   at: number,
-  change: { op: 'genesis' | 'add'; device: DeviceFields } | { op: 'revoke'; target: string },
+  change: RegistryChange,
 ): Statement {
   return { v: 1, space: state.spaceId, seq: state.length, prev: state.head, at, by, ...change }
+}
+
+/**
+ * `device` with a new role and end date: it stays administrator only as a praticien (an
+ * administrator seals keys it holds as one); its keys, credential and history are unchanged.
+ */
+function changedDevice(device: RegisteredDevice, role: DeviceRole, until: number | undefined): RegisteredDevice {
+  const changed: RegisteredDevice = { ...device, role, admin: device.admin && role === DeviceRole.Practitioner }
+  if (until === undefined) delete changed.until
+  else changed.until = until
+  return changed
 }
 
 function roleMismatch(device: DeviceFields): string | null {

@@ -22,8 +22,8 @@ import {
   nextStatement,
   signStatement,
   verifyRegistry,
+  type RegistryChange,
   type RegistryState,
-  type Statement,
 } from '../../../../shared/src/devices/registry-chain'
 import { DeviceStorageError } from '../errors'
 import { RelayClient } from '../relay/relay-client'
@@ -133,6 +133,43 @@ export async function revokePracticeDevice(spaceId: string, deviceId: string, en
   await refreshKeyEpochs(spaceId, env, rings)
 }
 
+/** A device's new role, and a locum's end of access (ms; null for the other roles). */
+export interface DeviceRoleChange {
+  role: DeviceRole
+  until: number | null
+}
+
+/**
+ * Gives `deviceId` a new role and end date without revoking it (a locum's replacement extended,
+ * a praticien made secretary), dated by this device's clock; done as well when the registry
+ * already says so. The relay lets the device's credential open what the new role opens from the
+ * entry on. A change that takes the clinical tier from the device (to secretariat) then moves the
+ * practice's keys to a new epoch, as a revocation does (ensureKeyEpoch: sealed to the device by
+ * its new role, the practice tier alone), so that it reads no clinical entry written after.
+ * The registry refuses what does not fit (RegistryError: role-mismatch, widening, last-administrator)
+ * before anything is sent.
+ */
+export async function changePracticeDevice(spaceId: string, deviceId: string, change: DeviceRoleChange, env: DeviceEnvironment): Promise<void> {
+  const stored = await storedPractice(spaceId, env)
+  const at = (env.now ?? Date.now)()
+  const { role, until } = change
+  await append(
+    stored,
+    env,
+    (state) => {
+      const device = state.devices.get(deviceId)
+      return device !== undefined && device.role === role && (device.until ?? null) === until ? 'done' : { op: 'change', target: deviceId, role, ...(until === null ? {} : { until }) }
+    },
+    at,
+  )
+  // This device made itself no administrator: another administrator's device makes the rotation as
+  // it comes online (key-epochs-sync.ts, epochRefresher); this one may no longer.
+  if (deviceId === stored.deviceId && role !== DeviceRole.Practitioner) return
+  const rings = await epochRingsOf(spaceId, env)
+  await ensureKeyEpoch(spaceId, env, rings)
+  await refreshKeyEpochs(spaceId, env, rings)
+}
+
 /**
  * Revokes every locum whose end date has passed by this device's clock, each as any revocation
  * (a registry entry, then a key epoch the others move to): from its end the relay refuses a locum
@@ -149,7 +186,7 @@ export async function revokeEndedLocums(spaceId: string, env: DeviceEnvironment)
   return ended
 }
 
-type Change = { op: 'genesis' | 'add'; device: Extract<Statement, { op: 'add' }>['device'] } | { op: 'revoke'; target: string }
+type Change = RegistryChange
 
 /**
  * Reads the chain, builds the change on its head, signs and sends it; on a 409 does it again on
@@ -168,7 +205,7 @@ async function append(
     const state = await verifyRegistry(stored.spaceId, await relay.getDeviceEntries())
     const change = build(state)
     if (change === 'done') return false
-    const filled: Change = change.op === 'revoke' ? change : { ...change, device: { ...change.device, credential: await credentialHash(credential!) } }
+    const filled: Change = change.op === 'revoke' || change.op === 'change' ? change : { ...change, device: { ...change.device, credential: await credentialHash(credential!) } }
     const entry = await signStatement(nextStatement(state, stored.deviceId, at, filled), stored.identity.sign.privateKey)
     if ((await relay.postDeviceEntry(entry)) === 'appended') return true
   }

@@ -1,7 +1,7 @@
 import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
 import { fromInstant, labelDevice, ValidationError } from '../../../../shared/src/model'
-import type { RegisteredDevice } from '../../../../shared/src/devices/registry-chain'
+import { DeviceRole, type RegisteredDevice } from '../../../../shared/src/devices/registry-chain'
 import type { usePracticeDevices } from './use-practice-devices'
 import { useT } from '../../i18n'
 import './settings-lists.css'
@@ -10,14 +10,18 @@ import { useDeviceApi } from '../../app/device-api'
 import { describeError } from '../form/describe-error'
 import { formValues } from '../form/field-errors'
 import { FormAlert, FormNotice } from '../form/form-alert'
-import { TextField } from '../form/fields'
+import { RadioGroup, TextField } from '../form/fields'
+import { LastDayField } from './LastDayField'
+import { readGrant } from './device-grant'
+import { todayIn } from '../../../../shared/src/model/dates'
 import { issueText } from '../form/issue-text'
 import { shortDeviceId } from '../patients/history-text'
 
 /**
  * « Appareils »: the practice's devices as its registry has them (verified on this device), with
  * the names and holders people gave them (the encrypted directory), and for an administrator a
- * rename and a revocation, confirmed first and honest about what it cannot undo.
+ * rename, a change of role or end date and a revocation, confirmed first and honest about what
+ * each does and cannot undo.
  */
 export function DevicesSection(props: { devices: ReturnType<typeof usePracticeDevices> }) {
   const translator = useT()
@@ -30,6 +34,7 @@ export function DevicesSection(props: { devices: ReturnType<typeof usePracticeDe
   const titleId = useId()
   const [confirming, setConfirming] = useState<string | null>(null)
   const [renaming, setRenaming] = useState<string | null>(null)
+  const [changing, setChanging] = useState<string | null>(null)
   const [failure, setFailure] = useState<string | null>(null)
   const [notice, setNotice] = useState('')
 
@@ -84,6 +89,18 @@ export function DevicesSection(props: { devices: ReturnType<typeof usePracticeDe
                   .join(' · ')}
                 </span>
               </div>
+              {changing === d.id ? (
+                <ChangeRoleForm
+                  target={d}
+                  name={nameOf(d)}
+                  onCancel={() => setChanging(null)}
+                  onChanged={() => {
+                    setChanging(null)
+                    setNotice(t('settings.devices.changed', { name: nameOf(d) }))
+                    reread()
+                  }}
+                />
+              ) : null}
               {renaming === d.id ? (
                 <RenameForm deviceId={d.id} current={labels?.get(d.id)?.name ?? ''} onDone={() => setRenaming(null)} />
               ) : null}
@@ -100,11 +117,17 @@ export function DevicesSection(props: { devices: ReturnType<typeof usePracticeDe
                   </div>
                 </div>
               ) : null}
-              {d.revokedAt === null && renaming !== d.id && confirming !== d.id ? (
+              {d.revokedAt === null && renaming !== d.id && confirming !== d.id && changing !== d.id ? (
                 <div className="form__actions">
                   <button className="button button--quiet" type="button" onClick={() => setRenaming(d.id)}>
                     {t('settings.devices.rename')}
                   </button>
+                  {/* A secretary is never changed to a role reading the clinical tier (registry-chain.ts, widening). */}
+                  {isAdmin && d.role !== DeviceRole.Secretariat ? (
+                    <button className="button button--quiet" type="button" onClick={() => setChanging(d.id)}>
+                      {t('settings.devices.change')}
+                    </button>
+                  ) : null}
                   {isAdmin ? (
                     <button className="button button--quiet" type="button" onClick={() => setConfirming(d.id)}>
                       {t('settings.devices.revoke')}
@@ -155,5 +178,95 @@ function RenameForm(props: { deviceId: string; current: string; onDone: () => vo
         </button>
       </div>
     </form>
+  )
+}
+
+/**
+ * « Modifier »: a new role and, for a locum, the last day of the replacement (device-grant.ts
+ * reads it as pairing does), then a confirmation saying what the change does before the signed
+ * « change » entry is sent (practice-devices.ts, changePracticeDevice).
+ */
+function ChangeRoleForm(props: { target: RegisteredDevice; name: string; onCancel: () => void; onChanged: () => void }) {
+  const translator = useT()
+  const { t, longDate, timeZone } = translator
+  const { record, clock } = usePractice()
+  const device = useDeviceApi()
+  const [role, setRole] = useState<DeviceRole>(props.target.role)
+  const [lastDay, setLastDay] = useState<string | null>(props.target.until === undefined ? null : fromInstant(props.target.until - 1, timeZone).slice(0, 10))
+  const [lastDayProblem, setLastDayProblem] = useState<'missing' | 'past' | null>(null)
+  const [confirming, setConfirming] = useState<{ role: DeviceRole; until: number | null } | null>(null)
+  const [busy, setBusy] = useState(false)
+  const [failure, setFailure] = useState<string | null>(null)
+
+  function next() {
+    const reading = readGrant({ role, admin: false, lastDay }, timeZone, todayIn(timeZone, clock))
+    if (!reading.ok) return setLastDayProblem(reading.problem)
+    setLastDayProblem(null)
+    setConfirming({ role: reading.grant.role, until: reading.grant.until })
+  }
+
+  async function confirm(change: { role: DeviceRole; until: number | null }) {
+    setBusy(true)
+    setFailure(null)
+    try {
+      await device.changeDevice(record.spaceId, props.target.id, change)
+      props.onChanged()
+    } catch (error) {
+      setFailure(describeError(error, translator))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const consequence = (change: { role: DeviceRole; until: number | null }) =>
+    [
+      change.role === DeviceRole.Secretariat
+        ? t('settings.devices.change.toSecretariat')
+        : change.until !== null
+          ? t('settings.devices.change.toLocum', { date: longDate(fromInstant(change.until - 1, timeZone).slice(0, 10)) })
+          : t('settings.devices.change.toPractitioner'),
+      props.target.admin && change.role !== DeviceRole.Practitioner ? t('settings.devices.change.dropsAdmin') : null,
+    ]
+      .filter((part): part is string => part !== null)
+      .join(' ')
+
+  return (
+    <div className="form" role="group" aria-label={t('settings.devices.change.title', { name: props.name })}>
+      {failure ? <FormAlert>{failure}</FormAlert> : null}
+      {confirming === null ? (
+        <>
+          <RadioGroup
+            legend={t('settings.devices.change.role')}
+            name={`role-${props.target.id}`}
+            value={role}
+            onChange={(value) => setRole(value as DeviceRole)}
+            choices={[DeviceRole.Practitioner, DeviceRole.Secretariat, DeviceRole.Locum].map((value) => ({ value, label: t(`settings.addDevice.role.${value}`) }))}
+          />
+          {role === DeviceRole.Locum ? (
+            <LastDayField value={lastDay} onValueChange={(date) => setLastDay(date)} problem={lastDayProblem} />
+          ) : null}
+          <div className="form__actions">
+            <button className="button" type="button" onClick={next}>
+              {t('settings.devices.change.continue')}
+            </button>
+            <button className="button button--quiet" type="button" onClick={props.onCancel}>
+              {t('settings.devices.cancel')}
+            </button>
+          </div>
+        </>
+      ) : (
+        <>
+          <p>{consequence(confirming)}</p>
+          <div className="form__actions">
+            <button className={confirming.role === DeviceRole.Secretariat ? 'button button--danger' : 'button button--primary'} type="button" disabled={busy} onClick={() => void confirm(confirming)}>
+              {t('settings.devices.change.confirm')}
+            </button>
+            <button className="button button--quiet" type="button" disabled={busy} onClick={() => setConfirming(null)}>
+              {t('settings.devices.cancel')}
+            </button>
+          </div>
+        </>
+      )}
+    </div>
   )
 }

@@ -14,7 +14,7 @@ import { RadioGroup, TextField } from '../form/fields'
 import type { StorageStatus } from '../../sync/device/durable-storage'
 import { describeStorage } from './storage-text'
 import { QrScanner } from '../pairing/QrScanner'
-import { DateField } from '../form/DateField'
+import { LastDayField } from './LastDayField'
 import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
 import { readGrant } from './device-grant'
 import { todayIn } from '../../../../shared/src/model/dates'
@@ -157,13 +157,7 @@ function AddDeviceSection(props: { onAdded: () => void; mayAdd: boolean }) {
           />
           <p className="field__hint">{t(`settings.addDevice.role.${role}.hint`)}</p>
           {role === DeviceRole.Locum ? (
-            <DateField
-              label={t('settings.addDevice.lastDay')}
-              name="lastDay"
-              value={lastDay}
-              onValueChange={(date) => setLastDay(date)}
-              error={lastDayProblem === null ? undefined : t(lastDayProblem === 'past' ? 'settings.addDevice.lastDay.past' : 'settings.addDevice.lastDay.required')}
-            />
+            <LastDayField value={lastDay} onValueChange={(date) => setLastDay(date)} problem={lastDayProblem} />
           ) : null}
           {role === DeviceRole.Practitioner ? (
             <label className="check">
