@@ -37,6 +37,12 @@ export const RefusalReason = {
    * says why (app/lock/device-session.ts).
    */
   Ended: 'ended',
+  /**
+   * This device's role is now secretary and the room is clinical (close code 4403, the relay's
+   * role refusal): « réservé aux praticiens », not a fault; the room is not asked for again, and
+   * the device learns its role from the verified registry.
+   */
+  RoleForbidden: 'role-forbidden',
 } as const
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
 

@@ -14,11 +14,11 @@ import type { SpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { Envelope, type EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
 import { EntryRepair } from '../../../../shared/src/envelope/entry-repair'
 import type { WriterGap } from '../../../../shared/src/envelope/continuity'
-import { CloseCode } from '../../../../shared/src/protocol/constants'
 import type { RoomName } from '../../../../shared/src/space/rooms'
 import { RelayLink, type LinkEvent } from '../adapters/relay-link'
-import { RefusalReason } from '../errors'
+import type { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
+import { refusalOfClose } from './close-refusal'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
 import { RoomDelivery } from './room-delivery'
@@ -113,17 +113,6 @@ export interface RoomHooks {
 }
 
 export type ConnectionMode = 'connect' | 'defer' | 'disconnect'
-
-/** Close codes after which retrying cannot help until someone acts. */
-const REFUSING_CLOSE: ReadonlyMap<number, RefusalReason> = new Map([
-  [CloseCode.Unauthorized.code, RefusalReason.Unauthorized],
-  [CloseCode.Forbidden.code, RefusalReason.Forbidden],
-  [CloseCode.SpaceNotFound.code, RefusalReason.SpaceNotFound],
-  [CloseCode.ProtocolMismatch.code, RefusalReason.ProtocolMismatch],
-  [CloseCode.TooManyRooms.code, RefusalReason.TooManyRooms],
-  [CloseCode.DeviceRevoked.code, RefusalReason.Revoked],
-  [CloseCode.AccessEnded.code, RefusalReason.Ended],
-])
 
 const NO_GAPS: readonly WriterGap[] = []
 
@@ -392,8 +381,8 @@ export class Room {
       this.apply({ type: 'link-lost' })
       return
     }
-    const refusal = code === null ? undefined : REFUSING_CLOSE.get(code)
-    if (refusal) return this.refuse(refusal)
+    const refusal = refusalOfClose(code)
+    if (refusal !== null) return this.refuse(refusal)
     this.apply({ type: 'link-lost' })
     if (opened) this.scheduleReconnect()
     else void this.classifyFailure()

@@ -25,6 +25,12 @@ describe('sync indicator text', () => {
     expect(refused('protocol-mismatch')).toBe("Refusé par le relais : version incompatible, mettez l'application à jour")
   })
 
+  it('says a role refusal (4403) as « réservé aux praticiens », not as a refusal of the relay', () => {
+    const text = describeSyncState(state({ status: 'refused', refusal: 'role-forbidden' }), fr).connection
+    expect(text).toBe('Dossiers cliniques : réservé aux praticiens')
+    expect(text).not.toMatch(/Refusé/)
+  })
+
   it('counts pending changes and gives the time of the last exchange in Paris', () => {
     const text = describeSyncState(
       state({ status: 'online', pendingChanges: 2, lastExchangeAt: Date.UTC(2026, 10, 23, 13, 32) }),

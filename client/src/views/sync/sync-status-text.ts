@@ -1,4 +1,4 @@
-import { ConnectionStatus } from '../../sync/sync-state'
+import { ConnectionStatus, RefusalReason } from '../../sync/sync-state'
 import type { SyncState } from '../../sync/sync-state'
 import { refusalKey } from '../../i18n'
 import type { Translator } from '../../i18n'
@@ -124,6 +124,8 @@ function connectionText(state: SyncState, { t }: Translator): string {
     case ConnectionStatus.Offline:
       return t('sync.offline')
     case ConnectionStatus.Refused:
+      // A role refusal is what this device's role is, not a fault of the relay: said as such.
+      if (state.refusal === RefusalReason.RoleForbidden) return t('sync.roleForbidden')
       return t('sync.refused', { reason: state.refusal === null ? '?' : t(refusalKey(state.refusal)) })
   }
 }
