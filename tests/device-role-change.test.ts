@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { changePracticeDevice, readPracticeDevices } from '../client/src/sync/device/practice-devices'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
+import { RefusalReason } from '../client/src/sync/errors'
 import { GrowingEpochKeyring } from '../shared/src/crypto/key-epochs'
 import { derivePracticeKeys, deriveTierSecrets, type SpaceKeys } from '../shared/src/crypto/space-keys'
 import { DeviceRole } from '../shared/src/devices/registry-chain'
@@ -76,6 +77,8 @@ describe('a praticien’s device made secretary, without revoking it', () => {
     await waitFor(() => expect(openFile.closed).toEqual({ code: CloseCode.RoleForbidden.code, reason: CloseCode.RoleForbidden.reason }))
     expect(openMain.closed).toBeNull()
     openMain.destroy()
+    // The device's own app, whose file room was open: refused « role-forbidden », not retrying.
+    await waitFor(() => expect(member.p.space.getSyncState()).toMatchObject({ status: 'refused', refusal: RefusalReason.RoleForbidden }))
     // From then on its credential is refused on the clinical rooms, not on the practice tier.
     const again = await connect(fileRoomId)
     await waitFor(() => expect(again.closed).toEqual({ code: CloseCode.RoleForbidden.code, reason: CloseCode.RoleForbidden.reason }))
