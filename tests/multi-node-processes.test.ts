@@ -8,10 +8,21 @@
  *   a while. At the end every device holds every patient added, all devices equal. A failure
  *   prints its seed; MULTI_NODE_SEED=<seed> replays it, and `pinned` keeps it.
  *
- * The randomized run is opt-in for now (TOURNEE_MULTI_NODE_RANDOMIZED=1, or MULTI_NODE_SEED):
- * every seed tried passes when it runs alone, but beside the other suites on a loaded 2-core
- * machine seeds 1898567772 and 1515683109 have ended with one device short of two patients after
- * 90 s, cause not found yet (issue 22). It goes back into every run once that is understood.
+ * It runs in every `npm test`, on a random seed (printed; MULTI_NODE_SEED=<seed> replays it), in
+ * about a minute on a loaded 2-core machine. A failure prints the steps taken, what each device
+ * lacks and whose it was, each device's sync state, and the nodes' last warnings.
+ *
+ * It was opt-in while seeds 1898567772 and 1515683109 had ended one device short of two patients,
+ * beside the other suites on a loaded machine (issue 22). Neither failed again when replayed, alone
+ * or four runs at once: what they met depends on timing, not on the seed alone, so they are not
+ * pinned. What this test has found since, and what mends it: a node ended by PostgreSQL refusing
+ * it (a connection terminated mid-transaction emitted an error nothing listened to:
+ * relay/src/storage/postgres-storage.ts), which left its devices offline to the end; a row whose
+ * notice is lost with no later row to reveal the gap (its node killed between commit and publish),
+ * unread as long as the room stayed loaded (a periodic read, relay/src/fanout/room-fanout.ts); and
+ * an entry of a colleague's device this device did not know yet, arriving while the relay could
+ * not give the registry and the device stayed online, which waited for its next coming online
+ * (checked again every 5 s, shared/src/envelope/envelope.ts, UNCHECKED_RETRY_MS).
  */
 import * as prng from 'lib0/prng'
 import { describe, expect, inject, it } from 'vitest'
@@ -74,9 +85,8 @@ describe('relay nodes as processes on PostgreSQL and Redis', () => {
   // Seeds that once failed: replayed on every run.
   const pinned: number[] = []
   const seeds = [...pinned, Number(process.env.MULTI_NODE_SEED ?? Math.floor(Math.random() * 2 ** 31))]
-  const randomized = process.env.TOURNEE_MULTI_NODE_RANDOMIZED === '1' || process.env.MULTI_NODE_SEED !== undefined
   for (const seed of seeds) {
-    it.runIf(randomized)(`three nodes, six devices: a node killed, Redis restarted, PostgreSQL refused; every device ends with every patient (seed ${seed})`, { timeout: 240_000 }, async () => {
+    it(`three nodes, six devices: a node killed, Redis restarted, PostgreSQL refused; every device ends with every patient (seed ${seed})`, { timeout: 240_000 }, async () => {
       console.log(`multi-node randomized seed ${seed} (MULTI_NODE_SEED=${seed} replays it)`)
       try {
         await run(seed)
@@ -115,6 +125,9 @@ async function run(seed: number): Promise<void> {
   }
 
   const added: string[] = []
+  /** Who added each patient, and what each step did: printed if the devices do not converge. */
+  const writers = new Map<string, string>()
+  const steps: string[] = []
   const done = { kills: 0, redisRestarts: 0, storageRefusals: 0 }
   let refusedUntil = -1
   /** Killed nodes waiting for PostgreSQL: a node cannot start while it refuses connections. */
@@ -134,8 +147,11 @@ async function run(seed: number): Promise<void> {
       const name = `Patient-${step}`
       addPatient(await device.space.openDoc(DIRECTORY_DOC_ID), { birthName: name, firstNames: 'Test' }, actorOf(device), testClock)
       added.push(name)
+      writers.set(name, `device-${devices.indexOf(device)}`)
+      steps.push(`${step}: ${name} by device-${devices.indexOf(device)}`)
     } else if (roll < 80) {
       const node = prng.oneOf(gen, nodes.filter((n) => !down.includes(n)))
+      steps.push(`${step}: node ${nodes.indexOf(node)} killed`)
       if (refusedUntil >= step) {
         await node.stop('SIGKILL')
         down.push(node)
@@ -144,9 +160,11 @@ async function run(seed: number): Promise<void> {
       }
       done.kills++
     } else if (roll < 88) {
+      steps.push(`${step}: Redis restarted`)
       await fixture.redis.restart()
       done.redisRestarts++
     } else if (refusedUntil < step) {
+      steps.push(`${step}: PostgreSQL refused`)
       await allowConnections(false)
       refusedUntil = step + prng.int32(gen, 2, 4)
       done.storageRefusals++
@@ -161,11 +179,27 @@ async function run(seed: number): Promise<void> {
   expect(done.storageRefusals).toBeGreaterThanOrEqual(1)
   expect(added.length).toBeGreaterThan(10)
   const expected = [...added].sort()
-  for (const device of devices) {
-    await waitFor(async () => expect(listPatients(await device.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName).sort()).toEqual(expected), {
-      timeoutMs: 90_000,
-      intervalMs: 200,
-    })
+  try {
+    for (const device of devices) {
+      await waitFor(async () => expect(listPatients(await device.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName).sort()).toEqual(expected), {
+        timeoutMs: 90_000,
+        intervalMs: 200,
+      })
+    }
+  } catch (error) {
+    const report = [`steps: ${steps.join(' · ')}`]
+    for (const [i, device] of devices.entries()) {
+      const have = new Set(listPatients(await device.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName))
+      const missing = expected.filter((name) => !have.has(name)).map((name) => `${name} by ${writers.get(name)}`)
+      report.push(`device-${i} (node ${i % 3}) lacks [${missing.join(', ')}], sync state ${JSON.stringify(device.space.getSyncState())}`)
+    }
+    for (const [i, node] of nodes.entries()) {
+      // Its log lines (stdout) and stderr chunks: warnings, errors, and whatever a crash printed.
+      const lines = node.logs.join('\n').split('\n').filter((line) => line.trim() !== '' && !/"level":"(debug|info)"/.test(line))
+      report.push(`node ${i}, last warnings:\n${lines.slice(-40).join('\n')}`)
+    }
+    console.error(`Seed ${seed}: the devices did not converge\n${report.join('\n')}`)
+    throw error
   }
   await Promise.all(devices.map((device) => device.space.whenAcknowledged()))
   // Cross-node fan-out did the delivering: the nodes heard each other.

@@ -4,15 +4,21 @@
  * (tests/helpers/redis-server.ts), devices on real WebSockets. What a device writes through one
  * node reaches the devices of the other live; a notice lost (Redis restarted or down, a node that
  * died between its commit and its publish) is read from storage; a revocation recorded through one
- * node closes the device's sockets on the other.
+ * node closes the device's sockets on the other, and so does a change of role on its clinical ones.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../shared/src/crypto/base64url'
 import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
 import { claimPairing, JoiningPairing } from '../client/src/sync/device/pairing'
-import { revokePracticeDevice } from '../client/src/sync/device/practice-devices'
+import { changePracticeDevice, revokePracticeDevice } from '../client/src/sync/device/practice-devices'
+import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { RefusalReason } from '../client/src/sync/errors'
-import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
+import { derivePracticeKeys, deriveTierSecrets } from '../shared/src/crypto/space-keys'
+import { DeviceRole } from '../shared/src/devices/registry-chain'
+import { DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
+import { CloseCode } from '../shared/src/protocol/constants'
+import { blindRoomName, keysOfRoom } from '../shared/src/space/room-keys'
+import { MAIN_ROOM, roomOf } from '../shared/src/space/rooms'
 import { addPatient, listPatients } from '../shared/src/model/patients'
 import { SyncTestClient, TEST_ROOM_ID } from '../relay/src/test-support/sync-test-client'
 import { labelOf, testEntry } from '../relay/src/test-support/test-entries'
@@ -119,6 +125,27 @@ describe('several relay nodes with Redis fan-out', () => {
     expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'gap' })).toBeGreaterThanOrEqual(1)
   })
 
+  it('the newest row\'s notice lost, and no row after it: the other node reads it at its periodic check', async () => {
+    // A tail gap: no later seq reveals it, Redis never went away.
+    const { nodes: [one, two], storage } = await nodes(2, { fanoutCheckMs: 300 })
+    const space = await createSpace(one!)
+    const a = await connect(one!, space)
+    const b = await connect(two!, space)
+    push(a, 'first')
+    await waitFor(() => expect(labels(b)).toEqual(['first']))
+    const checksBefore = metric(two!, 'tournee_fanout_catchups_total', { reason: 'periodic' })
+    // Committed by a node that died before publishing it; nothing is written after.
+    const silent = new Y.Doc()
+    Y.applyUpdate(silent, Y.encodeStateAsUpdate(a.doc))
+    const before = Y.encodeStateVector(silent)
+    silent.getArray<Entry>('entries').push([testEntry('last-unannounced')])
+    await storage.appendUpdate(space.spaceId, TEST_ROOM_ID, Y.encodeStateAsUpdate(silent, before))
+    await waitFor(() => expect(labels(b)).toEqual(['first', 'last-unannounced']))
+    await waitFor(() => expect(labels(a)).toEqual(['first', 'last-unannounced']))
+    expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'periodic' })).toBeGreaterThan(checksBefore)
+    expect(metric(two!, 'tournee_fanout_catchups_total', { reason: 'gap' })).toBe(0)
+  })
+
   it('Redis restarted: what was committed while it was away reaches the other node when it is back', async () => {
     // No polling within the test: only the recovery can bring the row.
     const { nodes: [one, two] } = await nodes(2, { pollWhileBusDownMs: 60_000 })
@@ -170,17 +197,22 @@ describe('practices on several relay nodes', () => {
     return practice
   }
 
-  it('a patient added on a device of one node shows on a device of the other; a revocation through one node closes the device on the other', async () => {
-    const { nodes: [one, two] } = await nodes(2)
-    const envA: DeviceEnvironment = deviceOnNode('tablette', one!, one!)
+  /** A practice created by a device on node `one`, and a second praticien device paired to it on node `two`. */
+  async function practiceOnTwoNodes(one: RelayNode, two: RelayNode): Promise<{ a: OpenPractice; envA: DeviceEnvironment; b: OpenPractice; envB: DeviceEnvironment }> {
+    const envA: DeviceEnvironment = deviceOnNode('tablette', one, one)
     const a = await track(
       createPractice({ relayUrl: FRONT_URL, practiceName: 'Cabinet des Aulnes', practitioner: { displayName: 'Nadège', profession: 'infirmier' } }, envA),
     )
-    const envB = deviceOnNode('telephone', two!, one!)
+    const envB = deviceOnNode('telephone', two, one)
     const pairing = await JoiningPairing.open(FRONT_URL, envB)
     const joined = pairing.wait({ pollMs: 20 })
-    await (await claimPairing(a.record.spaceId, pairing.code, envA)).accept()
-    const b = await track(joined)
+    await (await claimPairing(a.record.spaceId, pairing.code, envA)).accept({ role: DeviceRole.Practitioner, admin: false })
+    return { a, envA, b: await track(joined), envB }
+  }
+
+  it('a patient added on a device of one node shows on a device of the other; a revocation through one node closes the device on the other', async () => {
+    const { nodes: [one, two] } = await nodes(2)
+    const { a, envA, b } = await practiceOnTwoNodes(one!, two!)
 
     addPatient(await a.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Quéméner', firstNames: 'Loïc' }, actorOf(a), testClock)
     await waitFor(async () => expect(listPatients(await b.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName)).toEqual(['Quéméner']))
@@ -193,5 +225,38 @@ describe('practices on several relay nodes', () => {
     // Recorded through node one (A's); B's sockets are on node two.
     await revokePracticeDevice(a.record.spaceId, b.record.deviceId, envA)
     await waitFor(() => expect(b.space.getSyncState()).toMatchObject({ status: 'refused', refusal: RefusalReason.Revoked }))
+  })
+
+  it('a praticien\'s device made secretary through one node: its clinical socket on the other node closes with 4403 within a second', async () => {
+    const { nodes: [one, two] } = await nodes(2)
+    const { a, envA, b, envB } = await practiceOnTwoNodes(one!, two!)
+    const spaceId = a.record.spaceId
+    const patientId = addPatient(await a.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Le Bihan', firstNames: 'Gwenola' }, actorOf(a), testClock)
+    await a.space.whenAcknowledged()
+
+    // B's sockets on node two, made with its own credential: a clinical room (the patient's file)
+    // and the practice's main room, which a secretary keeps.
+    const rootSecret = (await new DeviceRegistry(envA.idbPrefix).rootSecret(spaceId))!
+    const full = await derivePracticeKeys(spaceId, await deriveTierSecrets(spaceId, rootSecret))
+    const fileRoom = await roomOf(patientDocId(patientId))
+    const fileRoomId = await blindRoomName(keysOfRoom(full, fileRoom), fileRoom)
+    const mainRoomId = await blindRoomName(full, MAIN_ROOM)
+    const credential = (await new DeviceRegistry(envB.idbPrefix).get(spaceId))!.credential
+    const openOnTwo = async (roomId: string): Promise<SyncTestClient> => {
+      const client = await SyncTestClient.connect(two!.url, spaceId, credential, { roomId })
+      cleanups.push(() => client.destroy())
+      await waitFor(() => expect(client.acks.length).toBeGreaterThan(0))
+      return client
+    }
+    const file = await openOnTwo(fileRoomId)
+    const main = await openOnTwo(mainRoomId)
+    // Node two heard of every registry entry so far (the pairing): nothing stale is left to refresh.
+    await b.space.whenAcknowledged()
+
+    // Recorded through node one, where B has no socket.
+    await changePracticeDevice(spaceId, b.record.deviceId, { role: DeviceRole.Secretariat, until: null }, envA)
+    // At once, not at B's next admission (B does not reconnect meanwhile: its sockets are open).
+    await waitFor(() => expect(file.closed).toEqual({ code: CloseCode.RoleForbidden.code, reason: CloseCode.RoleForbidden.reason }), { timeoutMs: 1000 })
+    expect(main.closed).toBeNull()
   })
 })

@@ -2,15 +2,22 @@
  * Whose signatures a device accepts (client/src/sync/device/practice-signers.ts), against the relay
  * in this process: the registry kept on the device at creation and at joining, a colleague's new
  * device learnt by reading it again (once per period, however many entries name it), a relay that
- * sends a shorter chain not believed, and a device whose storage the browser erased left erased.
+ * sends a shorter chain not believed, a device whose storage the browser erased left erased, and an
+ * entry that waited for a registry the relay could not read checked again by itself, though the
+ * device never went offline.
  */
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { createPractice, type OpenPractice } from '../client/src/sync/device/device'
 import { PracticeSigners, REFRESH_AFTER_MS, SignersUnavailableError } from '../client/src/sync/device/practice-signers'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
+import { DIRECTORY_DOC_ID } from '../shared/src/model/doc-ids'
+import { addPatient, listPatients } from '../shared/src/model/patients'
 import { useInMemoryRelay } from './helpers/in-memory-fixture'
 import { joinWith, pairingTicket } from './helpers/pairing-ticket'
+import { actorOf } from './helpers/relay-fixture'
+import { testClock } from './helpers/test-clock'
+import { waitFor } from './helpers/wait-for'
 
 const fixture = useInMemoryRelay()
 
@@ -83,6 +90,44 @@ describe('the practice’s signers on a device', () => {
     await signers.retryIfWaiting()
     expect(learnt).toBe(1)
     expect(await signers.keyOf(b.record.deviceId)).not.toBeNull()
+  })
+
+  it('read the registry again while an entry waits for it, though the device stays online throughout', async () => {
+    // The relay's storage refused for a moment (issue 22, a node of several): the registry route
+    // failed while the sync sockets, already open, stayed open. No « back online » ever comes.
+    const { a, env } = await practice('en-ligne')
+    const ticket = await pairingTicket(a.record.spaceId, env)
+    let registryRefused = false
+    let refusals = 0
+    const envB = fixture.device('lectrice', {
+      fetchImpl: (input, init) => {
+        const url = input instanceof Request ? input.url : String(input)
+        if (registryRefused && url.endsWith('/devices')) {
+          refusals++
+          return Promise.resolve(new Response('{"error":"storage unavailable"}', { status: 503 }))
+        }
+        return fixture.relay.fetchImpl(input, init)
+      },
+    })
+    const b = await fixture.track(joinWith(ticket, envB))
+    const directoryOnB = await b.space.openDoc(DIRECTORY_DOC_ID)
+    await waitFor(() => expect(b.space.getSyncState().status).toBe('online'))
+
+    registryRefused = true
+    // A colleague's new device, which B's copy of the registry does not name, adds a patient, once.
+    const c = await fixture.track(joinWith(ticket, fixture.device('nouvelle-tablette')))
+    addPatient(await c.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Kerjean', firstNames: 'Soizic' }, actorOf(c), testClock)
+    await c.space.whenAcknowledged()
+    // B got the entry and could not check its signature: it waits, counted, not applied.
+    await waitFor(() => expect(b.space.getSyncState().undecryptableEntries).toBe(1))
+    expect(refusals).toBeGreaterThanOrEqual(1)
+    expect(listPatients(directoryOnB).items).toEqual([])
+
+    registryRefused = false
+    await waitFor(() => expect(listPatients(directoryOnB).items.map((p) => p.birthName)).toEqual(['Kerjean']), { timeoutMs: 30_000, intervalMs: 100 })
+    // The entry itself checked and applied, not only a copy another device republished on B's
+    // request (entry-repair.ts): before, it stayed counted unreadable for the whole session.
+    await waitFor(() => expect(b.space.getSyncState()).toMatchObject({ status: 'online', undecryptableEntries: 0 }), { timeoutMs: 30_000, intervalMs: 100 })
   })
 
   it('never create the device’s database once the browser erased it', async () => {

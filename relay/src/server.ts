@@ -18,8 +18,8 @@
  * than config.keepAliveMs, and cuts a device that stopped answering WebSocket pings.
  *
  * With config.redisUrl, the node is one of several serving the same storage (fanout/): loaded rooms
- * hear the other nodes' commits through Redis, and a revocation recorded here closes the revoked
- * device's sockets on every node.
+ * hear the other nodes' commits through Redis, and a revocation or a change of role recorded here
+ * applies to the device's sockets on every node.
  *
  * close() stops accepting, closes every socket with GoingAway (1001), waits for the frames already
  * received to be handled (their storage writes included), compacts and unloads the rooms, then
@@ -35,6 +35,7 @@ import { createApp } from './app/create-app'
 import { StoppingGate } from './app/stopping-gate'
 import { DeviceActivity } from './auth/device-activity'
 import { mayOpenRoom } from './auth/role-access'
+import type { DeviceRole } from '../../shared/src/devices/registry-chain'
 import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
 import { admitSyncSocket, type Admission } from './rooms/admission'
 import type { RelayConfig } from './config'
@@ -68,6 +69,8 @@ export interface RelayOptions {
   closeGraceMs?: number
   /** Multi-node fan-out: how often loaded rooms read storage while Redis is down (default 2000 ms). */
   pollWhileBusDownMs?: number
+  /** Multi-node fan-out: how often every loaded room reads storage while Redis is up (default 30 s). */
+  fanoutCheckMs?: number
   /** Multi-node fan-out: how long a gap in a room's seqs waits for its notice (default 250 ms). */
   gapGraceMs?: number
 }
@@ -96,6 +99,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       logger,
       metrics,
       ...(options.pollWhileBusDownMs === undefined ? {} : { pollWhileDownMs: options.pollWhileBusDownMs }),
+      ...(options.fanoutCheckMs === undefined ? {} : { checkEveryMs: options.fanoutCheckMs }),
       ...(options.now === undefined ? {} : { now: options.now }),
     })
   }
@@ -133,16 +137,11 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       signers.changed(spaceId)
       bus?.publishSpaceEvent({ type: 'registry-changed', spaceId })
     },
-    // A changed device's sockets follow its new role and end date now: made secretary, its
-    // clinical rooms close (as its upgrade to one is refused, 4403); a locum's end date moved, the
-    // keep-alive tick compares with the new one. The change is a registry change too, so other
-    // nodes hear of it (registry-changed); their sockets follow at the device's next admission.
+    // A changed device's sockets follow its new role and end date now, on every node (the change
+    // is a registry change too, published as such above for the signers).
     onDeviceChanged: (spaceId, deviceId, access) => {
-      for (const [connection, owner] of connections) {
-        if (owner.deviceId !== deviceId || connection.spaceId !== spaceId) continue
-        owner.until = access.until
-        if (!mayOpenRoom(access.role, connection.roomId)) connection.close('RoleForbidden')
-      }
+      applyDeviceChange(spaceId, deviceId, access)
+      bus?.publishSpaceEvent({ type: 'device-changed', spaceId, deviceId, role: access.role, until: access.until })
     },
     // A revoked device's sockets close now, not at its next reconnection, on every node.
     onDeviceRevoked: (spaceId, deviceId) => {
@@ -151,6 +150,17 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     },
     ...(bus ? { busState: () => bus.state } : {}),
   })
+  /**
+   * Made secretary, its clinical rooms close (as its upgrade to one is refused, 4403); a locum's
+   * end date moved, the keep-alive tick compares with the new one.
+   */
+  function applyDeviceChange(spaceId: string, deviceId: string, access: { role: DeviceRole; until: number | null }): void {
+    for (const [connection, owner] of connections) {
+      if (owner.deviceId !== deviceId || connection.spaceId !== spaceId) continue
+      owner.until = access.until
+      if (!mayOpenRoom(access.role, connection.roomId)) connection.close('RoleForbidden')
+    }
+  }
   function closeRevoked(spaceId: string, deviceId: string): void {
     for (const [connection, owner] of connections) {
       if (owner.deviceId === deviceId && connection.spaceId === spaceId) connection.close('DeviceRevoked')
@@ -158,8 +168,17 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   }
   // Another node recorded it (the storage is shared): this node's sockets follow.
   bus?.onSpaceEvent((event) => {
-    if (event.type === 'device-revoked') closeRevoked(event.spaceId, event.deviceId)
-    else signers.changed(event.spaceId)
+    switch (event.type) {
+      case 'device-revoked':
+        closeRevoked(event.spaceId, event.deviceId)
+        return
+      case 'device-changed':
+        applyDeviceChange(event.spaceId, event.deviceId, { role: event.role, until: event.until })
+        return
+      case 'registry-changed':
+        signers.changed(event.spaceId)
+        return
+    }
   })
 
   const wss = new WebSocketServer({

@@ -29,11 +29,12 @@ describe('room notices', () => {
 })
 
 describe('space events', () => {
-  it('round-trips a revocation and a registry change', () => {
+  it('round-trips a revocation, a registry change and a device\'s change of role', () => {
     const revoked = { v: 1, type: 'device-revoked', node: 'nodeA', spaceId: 'space', deviceId: 'device' } as const
     const changed = { v: 1, type: 'registry-changed', node: 'nodeA', spaceId: 'space' } as const
-    expect(decodeSpaceEvent(encodeSpaceEvent(revoked))).toEqual(revoked)
-    expect(decodeSpaceEvent(encodeSpaceEvent(changed))).toEqual(changed)
+    const secretary = { v: 1, type: 'device-changed', node: 'nodeA', spaceId: 'space', deviceId: 'device', role: 'secretariat', until: null } as const
+    const locum = { v: 1, type: 'device-changed', node: 'nodeA', spaceId: 'space', deviceId: 'device', role: 'remplacant', until: 1_796_601_600_000 } as const
+    for (const event of [revoked, changed, secretary, locum]) expect(decodeSpaceEvent(encodeSpaceEvent(event))).toEqual(event)
   })
 
   it.each([
@@ -41,6 +42,9 @@ describe('space events', () => {
     ['another version', '{"v":2,"type":"registry-changed","node":"n","spaceId":"s"}', /field v/],
     ['an unknown type', '{"v":1,"type":"room-wiped","node":"n","spaceId":"s"}', /field type/],
     ['a revocation naming no device', '{"v":1,"type":"device-revoked","node":"n","spaceId":"s"}', /field deviceId/],
+    ['a change to an unknown role', '{"v":1,"type":"device-changed","node":"n","spaceId":"s","deviceId":"d","role":"admin","until":null}', /field role/],
+    ['a change without its end of access', '{"v":1,"type":"device-changed","node":"n","spaceId":"s","deviceId":"d","role":"remplacant"}', /field until/],
+    ['a change ending at a negative time', '{"v":1,"type":"device-changed","node":"n","spaceId":"s","deviceId":"d","role":"remplacant","until":-1}', /field until/],
   ])('refuses %s, naming the field', (_what, text, message) => {
     expect(() => decodeSpaceEvent(text)).toThrow(BusMessageError)
     expect(() => decodeSpaceEvent(text)).toThrow(message)

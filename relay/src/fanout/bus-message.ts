@@ -18,6 +18,12 @@
  *
  *   {"v":1,"type":"device-revoked","node":"…","spaceId":"…","deviceId":"…"}
  *   {"v":1,"type":"registry-changed","node":"…","spaceId":"…"}
+ *   {"v":1,"type":"device-changed","node":"…","spaceId":"…","deviceId":"…","role":"secretariat","until":null}
+ *
+ * A « change » entry of the registry is published twice: as registry-changed (the signers to
+ * read again) and as device-changed, which carries the device's new role and end of access (ms,
+ * or null) so that every node applies them to the device's open sockets at once, as the node that
+ * recorded it does (its clinical sockets closed with 4403 when made secretary).
  *
  * Redis is not a trust boundary like a device's socket, but it is another process and another
  * version of the relay may publish on it: every message is decoded and checked here, and a message
@@ -26,6 +32,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { z } from 'zod'
+import { DeviceRole } from '../../../shared/src/devices/registry-chain'
 
 export const BUS_VERSION = 1
 
@@ -38,6 +45,15 @@ export type RoomNotice =
 const SpaceEventSchema = z.discriminatedUnion('type', [
   z.object({ v: z.literal(BUS_VERSION), type: z.literal('device-revoked'), node: z.string().min(1).max(64), spaceId: z.string().min(1).max(64), deviceId: z.string().min(1).max(128) }),
   z.object({ v: z.literal(BUS_VERSION), type: z.literal('registry-changed'), node: z.string().min(1).max(64), spaceId: z.string().min(1).max(64) }),
+  z.object({
+    v: z.literal(BUS_VERSION),
+    type: z.literal('device-changed'),
+    node: z.string().min(1).max(64),
+    spaceId: z.string().min(1).max(64),
+    deviceId: z.string().min(1).max(128),
+    role: z.enum([DeviceRole.Practitioner, DeviceRole.Secretariat, DeviceRole.Locum]),
+    until: z.number().int().nonnegative().nullable(),
+  }),
 ])
 
 export type SpaceEvent = z.infer<typeof SpaceEventSchema>

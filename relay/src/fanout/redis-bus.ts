@@ -44,6 +44,8 @@ export class RedisBus implements FanoutBus {
   private readonly spaceListeners: ((event: SpaceEvent) => void)[] = []
   private readonly recoveredListeners: (() => void)[] = []
   private subscriberReadyOnce = false
+  /** The space events' channel is subscribed, or being subscribed. */
+  private spaceEventsSubscribed = false
   /** Per room channel, the head notice of the newest row whose notice could not be published. */
   private readonly unsent = new Map<string, RoomNotice>()
   private closed = false
@@ -71,6 +73,7 @@ export class RedisBus implements FanoutBus {
     this.publisher.on('ready', () => this.publishUnsent())
     this.subscriber.on('ready', () => {
       deps.logger.info('redis_ready', { node: this.node })
+      if (!this.spaceEventsSubscribed) this.subscribeSpaceEvents()
       if (this.subscriberReadyOnce) for (const listener of this.recoveredListeners) listener()
       this.subscriberReadyOnce = true
     })
@@ -81,9 +84,22 @@ export class RedisBus implements FanoutBus {
     for (const client of [this.publisher, this.subscriber]) {
       client.connect().catch((error: unknown) => this.deps.logger.warn('redis_connect_failed', errorFields(error)))
     }
+    this.subscribeSpaceEvents()
+  }
+
+  /**
+   * A subscription that failed (Redis went away while it was being made: node-redis makes again
+   * only those Redis confirmed) is made again at the subscriber's next 'ready'; without it this
+   * node would never hear another node's revocation.
+   */
+  private subscribeSpaceEvents(): void {
+    this.spaceEventsSubscribed = true
     this.subscriber
       .subscribe(SPACE_EVENTS_CHANNEL, (message: string) => this.receiveSpaceEvent(message))
-      .catch((error: unknown) => this.deps.logger.warn('redis_subscribe_failed', errorFields(error)))
+      .catch((error: unknown) => {
+        this.spaceEventsSubscribed = false
+        this.deps.logger.warn('redis_subscribe_failed', errorFields(error))
+      })
   }
 
   get state(): BusState {

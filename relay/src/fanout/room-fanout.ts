@@ -9,6 +9,11 @@
  *   bus recovered       every loaded room (Redis restarted, or the network came back)
  *   bus down            every loaded room, every `pollWhileDownMs`: devices on different nodes
  *                       still see each other's edits, seconds late instead of at once
+ *   periodic            every loaded room, one after another, every `checkEveryMs` while the bus
+ *                       is up: a tail gap — the newest row's notice lost and no later row to
+ *                       reveal it by its seq (its node killed between commit and publish, a
+ *                       subscription that failed) — would otherwise last as long as the room
+ *                       stays loaded here. One indexed read per room, mostly of nothing.
  *
  * A room's subscription outlives its unload by UNSUBSCRIBE_AFTER_MS: devices that all drop at once
  * (a storage outage closes their sockets) come back within seconds, and the room reloaded then
@@ -29,6 +34,8 @@ export interface RoomFanoutDeps {
   metrics: RelayMetrics
   /** While the bus is down, loaded rooms read storage this often (default 2000 ms). */
   pollWhileDownMs?: number
+  /** While it is up, every loaded room reads storage this often (default 30 s; above, « periodic »). */
+  checkEveryMs?: number
   now?: () => number
 }
 
@@ -37,21 +44,33 @@ function roomKey(spaceId: string, roomId: string): string {
 }
 
 const UNSUBSCRIBE_AFTER_MS = 10_000
+const CHECK_EVERY_MS = 30_000
 
 export class RoomFanout {
   private readonly rooms = new Map<string, Room>()
   /** Rooms whose channel is subscribed (or being subscribed), loaded here or unloaded lately. */
   private readonly subscribed = new Set<string>()
   private readonly poll: ReturnType<typeof setInterval>
+  private readonly check: ReturnType<typeof setInterval>
+  /** A periodic sweep is reading the rooms one after another. */
+  private sweeping = false
   private readonly now: () => number
 
   constructor(private readonly deps: RoomFanoutDeps) {
     this.now = deps.now ?? Date.now
-    deps.bus.onRecovered(() => this.catchUpAll('recovered'))
+    deps.bus.onRecovered(() => {
+      // A subscription that failed while Redis went away is made again; every room then reads.
+      for (const [key, room] of this.rooms) if (!this.subscribed.has(key)) this.subscribe(key, room.spaceId, room.roomId)
+      this.catchUpAll('recovered')
+    })
     this.poll = setInterval(() => {
       if (deps.bus.state !== 'up') this.catchUpAll('bus_down')
     }, deps.pollWhileDownMs ?? 2000)
     this.poll.unref()
+    this.check = setInterval(() => {
+      if (deps.bus.state === 'up') void this.sweep()
+    }, deps.checkEveryMs ?? CHECK_EVERY_MS)
+    this.check.unref()
   }
 
   attach(room: Room): void {
@@ -62,9 +81,13 @@ export class RoomFanout {
       this.catchUp(room, 'attached')
       return
     }
+    this.subscribe(key, room.spaceId, room.roomId)
+  }
+
+  private subscribe(key: string, spaceId: string, roomId: string): void {
     this.subscribed.add(key)
     this.deps.bus
-      .subscribeRoom(room.spaceId, room.roomId, (notice) => {
+      .subscribeRoom(spaceId, roomId, (notice) => {
         // Whichever instance of the room is loaded now.
         const loaded = this.rooms.get(key)
         if (loaded) this.deliver(loaded, notice)
@@ -75,8 +98,9 @@ export class RoomFanout {
       })
       .catch((error: unknown) => {
         this.subscribed.delete(key)
-        this.deps.logger.warn('fanout_subscribe_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) })
-        // Until it is subscribed again (at its next load), the polling and recovery reads cover it.
+        this.deps.logger.warn('fanout_subscribe_failed', { spaceId, roomId, ...errorFields(error) })
+        // Subscribed again when the bus recovers (or at the room's next load); until then the
+        // polling while it is down, the recovery read and the periodic check cover it.
       })
   }
 
@@ -95,6 +119,7 @@ export class RoomFanout {
 
   close(): void {
     clearInterval(this.poll)
+    clearInterval(this.check)
   }
 
   private deliver(room: Room, notice: RoomNotice): void {
@@ -103,6 +128,21 @@ export class RoomFanout {
       () => this.deps.metrics.fanoutLag.observe(Math.max(0, this.now() - notice.publishedAt) / 1000),
       (error: unknown) => this.deps.logger.error('fanout_delivery_failed', { spaceId: room.spaceId, roomId: room.roomId, ...errorFields(error) }),
     )
+  }
+
+  /** Every loaded room reads storage, one after another: one query at a time on the pool, however many rooms. */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return
+    this.sweeping = true
+    try {
+      for (const room of [...this.rooms.values()]) {
+        await room.catchUp('periodic').catch((error: unknown) =>
+          this.deps.logger.error('catch_up_failed', { spaceId: room.spaceId, roomId: room.roomId, reason: 'periodic', ...errorFields(error) }),
+        )
+      }
+    } finally {
+      this.sweeping = false
+    }
   }
 
   private catchUpAll(reason: FanoutCatchUpReason): void {

@@ -102,7 +102,7 @@ export interface RelayMetrics {
 }
 
 /** Why a room of a multi-node relay read storage for rows it had not heard of (fanout/). */
-export type FanoutCatchUpReason = 'attached' | 'gap' | 'head' | 'recovered' | 'bus_down' | 'compaction'
+export type FanoutCatchUpReason = 'attached' | 'gap' | 'head' | 'recovered' | 'bus_down' | 'compaction' | 'periodic'
 
 export function createRelayMetrics(registry = new MetricsRegistry()): RelayMetrics {
   return {

@@ -431,6 +431,13 @@ export class PostgresStorage implements RelayStorage {
     return this.call(async () => {
       const client = await this.pool.connect()
       let broken: Error | undefined
+      // The pool listens for errors on idle connections only: a checked-out one whose server
+      // connection ends (PostgreSQL restarted, the backend terminated) emits 'error', which with
+      // no listener ends the process. The query under way rejects with it anyway.
+      const lost = (error: Error): void => {
+        broken = error
+      }
+      client.on('error', lost)
       try {
         await client.query('BEGIN')
         const result = await run(client)
@@ -439,11 +446,13 @@ export class PostgresStorage implements RelayStorage {
       } catch (error) {
         // A connection whose rollback failed is in an unknown state: destroyed, never reused.
         broken = await client.query('ROLLBACK').then(
-          () => undefined,
+          () => broken,
           (rollbackError: unknown) => (rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))),
         )
         throw error
       } finally {
+        // A lost connection keeps the listener: it is destroyed on release, and may still emit.
+        if (broken === undefined) client.off('error', lost)
         client.release(broken)
       }
     })

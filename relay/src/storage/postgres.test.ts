@@ -126,4 +126,40 @@ describe('PostgresStorage specifics', () => {
     expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array([3]))).toBe(2)
     for (const n of nodes) await n.close()
   })
+
+  it('survives its connection being ended in the middle of a transaction (a restart, an administrator): the append fails, the process lives on', async () => {
+    // pg emits 'error' on a checked-out client whose server connection ends; with no listener
+    // that ended the relay's process (issue 22: a node gone for good after PostgreSQL refused).
+    const { url, nodes } = await twoNodes('terminated')
+    const [node] = nodes
+    const name = new URL(url).pathname.slice(1)
+    // Another session holds the space's row: the append's transaction waits on it, checked out.
+    const holder = new pg.Client({ connectionString: url })
+    await holder.connect()
+    await holder.query('BEGIN')
+    await holder.query('SELECT 1 FROM spaces WHERE space_id = $1 FOR UPDATE', [SPACE])
+    const append = node!.appendUpdate(SPACE, ROOM, new Uint8Array([1]))
+    const waiting = async (): Promise<number[]> => {
+      const pool = poolOn(adminUrl)
+      const { rows } = await pool.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> $2`,
+        [name, (holder as unknown as { processID: number }).processID],
+      )
+      return rows.map((row) => row.pid)
+    }
+    let pids: number[] = []
+    for (let tries = 0; pids.length === 0 && tries < 200; tries++) {
+      pids = await waiting()
+      if (pids.length === 0) await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    expect(pids).toHaveLength(1)
+    await adminQuery(adminUrl, `SELECT pg_terminate_backend(${pids[0]})`)
+    await expect(append).rejects.toThrow()
+    await holder.query('ROLLBACK')
+    await holder.end()
+    // Still serving, on a fresh connection; the failed append stored nothing.
+    expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array([2]))).toBe(1)
+    expect(await node!.loadUpdates(SPACE, ROOM)).toEqual({ updates: [new Uint8Array([2])], lastSeq: 1 })
+    for (const n of nodes) await n.close()
+  })
 })

@@ -156,7 +156,23 @@ export interface EnvelopeOptions {
    * entry that does not decrypt (entry-repair.ts). None: signatures are not checked.
    */
   signers?: SignerDirectory
+  /**
+   * An entry left without a verdict (its signer unknown here, and the registry could not be read
+   * again) is checked again this long after (default 5000 ms), until it has one, while the
+   * envelope is open (below, UNCHECKED_RETRY_MS).
+   */
+  uncheckedRetryMs?: number
 }
+
+/**
+ * An entry waits for a registry the relay could not give (a colleague's new device signed it) only
+ * this long before it is checked again. Not only when the device comes back online: the relay may
+ * refuse the registry's route (its storage briefly unreachable) while the sync sockets, already
+ * open, stay open and bring the entry — the device never goes offline, and nothing else might ever
+ * name that signer again (issue 22: the last patients of a colleague's device missing for good).
+ * The registry itself is read at most once per its own period (practice-signers.ts).
+ */
+export const UNCHECKED_RETRY_MS = 5000
 
 /** A snapshot's entries hold about this much each, at most (see the header: compaction). */
 export const SNAPSHOT_CHUNK_BYTES = 512 * 1024
@@ -315,6 +331,9 @@ export class Envelope {
   private undecryptable = 0
   private malformed = 0
   private closed = false
+  private readonly uncheckedRetryMs: number
+  /** The check again of the entries left without a verdict, when some are. */
+  private uncheckedRetry: ReturnType<typeof setTimeout> | null = null
   private readonly observer: (event: Y.YArrayEvent<EnvelopeEntry>) => void
 
   constructor(doc: Y.Doc, keys: SpaceKeys, room: RoomName, options: EnvelopeOptions = {}) {
@@ -340,6 +359,7 @@ export class Envelope {
     this.signers = options.signers ?? null
     this.verifyPerSlice = Math.max(1, options.verifyPerSlice ?? VERIFY_PER_SLICE)
     this.verifyBytesPerSlice = Math.max(1, options.verifyBytesPerSlice ?? VERIFY_BYTES_PER_SLICE)
+    this.uncheckedRetryMs = options.uncheckedRetryMs ?? UNCHECKED_RETRY_MS
     for (const [entry, at] of entriesWithPositions(this.entries)) this.indexEntry(entry, at)
     this.observer = (event) => this.onEnvelopeChange(event)
     this.entries.observe(this.observer)
@@ -536,6 +556,8 @@ export class Envelope {
     await this.flush()
     await this.settleHeld()
     this.closed = true
+    if (this.uncheckedRetry !== null) clearTimeout(this.uncheckedRetry)
+    this.uncheckedRetry = null
     this.entries.unobserve(this.observer)
     for (const open of this.openByBlind.values()) this.closeOpen(open)
   }
@@ -1233,13 +1255,24 @@ export class Envelope {
         })
         .catch(() => {
           // No verdict (the registry could not be read again): not kept, so that the entry is
-          // checked again when it is retried (retryUnapplied, once the registry is read).
+          // checked again when it is retried (retryUnapplied: once the registry is read, or
+          // UNCHECKED_RETRY_MS from now).
           this.verdicts.delete(entry)
+          this.retryUncheckedLater()
           return 'unknown-signer' as const
         })
       this.verdicts.set(entry, verdict)
     }
     return verdict
+  }
+
+  private retryUncheckedLater(): void {
+    if (this.uncheckedRetry !== null || this.closed) return
+    this.uncheckedRetry = setTimeout(() => {
+      this.uncheckedRetry = null
+      // A check that fails again schedules the next one (above); nothing else to report here.
+      if (!this.closed) this.retryUnapplied().catch(() => undefined)
+    }, this.uncheckedRetryMs)
   }
 
   /**
