@@ -3,6 +3,8 @@
  * PostgreSQL database and one Redis, devices on real WebSockets routed each to its node (tests/helpers/relay-nodes.ts):
  *
  * - two devices on two nodes see each other's edits live;
+ * - a pairing opened through one node is claimed and answered through another, and the joining
+ *   device, polling a third, joins (pairings live in storage, not in a node's memory);
  * - seeded randomized: three nodes, six paired devices adding patients, while a node is killed
  *   (SIGKILL) and restarted, Redis is restarted, and PostgreSQL refuses the relay's connections for
  *   a while. At the end every device holds every patient added, all devices equal. A failure
@@ -71,6 +73,25 @@ describe('relay nodes as processes on PostgreSQL and Redis', () => {
     expect(await metric(two!, 'tournee_fanout_lag_seconds_count')).toBeGreaterThanOrEqual(1)
   })
 
+  it('a pairing opened through one node, answered through another and polled through a third completes', async () => {
+    const [one, two, three] = await startNodes(3, await freshDatabase(adminUrl, 'pairing'))
+    const adminEnv = deviceOnNode('tablette', one!, two!)
+    const admin = await createPractice({ relayUrl: FRONT_URL, practiceName: 'Cabinet des Saules', practitioner: { displayName: 'Inès', profession: 'kine' } }, adminEnv)
+    const joiningEnv = deviceOnNode('telephone', one!, three!)
+    cleanups.push(() => admin.space.destroy())
+    // Opened on node three (the joining device's pairing routes), polled there; claimed and sealed on node two.
+    const pairing = await JoiningPairing.open(FRONT_URL, joiningEnv)
+    const joined = pairing.wait({ pollMs: 20 })
+    await (await claimPairing(admin.record.spaceId, pairing.code, adminEnv)).accept()
+    const joiner = await joined
+    cleanups.push(() => joiner.space.destroy())
+    expect(joiner.record.spaceId).toBe(admin.record.spaceId)
+    addPatient(await admin.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Ropars', firstNames: 'Yann' }, actorOf(admin), testClock)
+    await waitFor(async () => expect(listPatients(await joiner.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName)).toEqual(['Ropars']))
+    // The answer was taken once: the code is gone on every node.
+    for (const node of [one!, two!, three!]) expect((await fetch(`${node.url}/v1/pairings/${pairing.code}`)).status).toBe(404)
+  })
+
   // Seeds that once failed: replayed on every run.
   const pinned: number[] = []
   const seeds = [...pinned, Number(process.env.MULTI_NODE_SEED ?? Math.floor(Math.random() * 2 ** 31))]
@@ -103,8 +124,8 @@ async function run(seed: number): Promise<void> {
   opened.push(first)
   const devices = [first]
   for (let i = 1; i < 6; i++) {
-    // Pairings wait in the memory of one node: every device pairs through node 0.
-    const env = deviceOnNode(`device-${i}`, nodes[i % 3]!, nodes[0]!)
+    // Pairings live in storage: each device pairs through a node of its own, the admin through node 0.
+    const env = deviceOnNode(`device-${i}`, nodes[i % 3]!, nodes[(i + 1) % 3]!)
     const pairing = await JoiningPairing.open(FRONT_URL, env)
     const joined = pairing.wait({ pollMs: 20 })
     await (await claimPairing(first.record.spaceId, pairing.code, firstEnv)).accept()
