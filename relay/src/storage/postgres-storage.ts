@@ -31,16 +31,7 @@ import type { Logger } from '../log'
 import { errorFields } from '../log'
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 import { migratePostgres, PAIRING_OPEN_LOCK } from './postgres-migrations'
-import {
-  pairingOfRow,
-  pairingRow,
-  stageColumns,
-  type OpenPairingResult,
-  type PairingBounds,
-  type PairingDecision,
-  type PairingRow,
-  type StoredPairing,
-} from './pairing-rows'
+import { pairingOfRow, pairingRow, stageColumns, type PairingRow } from './pairing-rows'
 import {
   digestPreconditionHolds,
   SpaceQuotaError,
@@ -55,6 +46,10 @@ import {
   type DeviceEffect,
   type DigestHead,
   type DigestPrecondition,
+  type OpenPairingResult,
+  type PairingBounds,
+  type PairingDecision,
+  type StoredPairing,
   type GrantKeyEpochResult,
   type PublishKeyEpochResult,
   type PutAttachmentResult,

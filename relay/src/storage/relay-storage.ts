@@ -37,6 +37,8 @@
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 import type { OpenPairingResult, PairingBounds, PairingDecision, StoredPairing } from './pairing-rows'
 
+export type { OpenPairingResult, PairingBounds, PairingDecision, StoredPairing }
+
 export type AdmitRoomResult = 'admitted' | 'limit'
 
 export type CreateSpaceResult = 'created' | 'exists' | 'conflict'

@@ -64,6 +64,10 @@ import {
   type DeviceEffect,
   type DigestHead,
   type DigestPrecondition,
+  type OpenPairingResult,
+  type PairingBounds,
+  type PairingDecision,
+  type StoredPairing,
   type PutAttachmentResult,
   type GrantKeyEpochResult,
   type PublishKeyEpochResult,
@@ -76,16 +80,7 @@ import {
 } from './relay-storage'
 import { timingSafeEqualBytes } from '../auth/constant-time'
 import { SchemaVersionError } from './schema-version-error'
-import {
-  pairingOfRow,
-  pairingRow,
-  stageColumns,
-  type OpenPairingResult,
-  type PairingBounds,
-  type PairingDecision,
-  type PairingRow,
-  type StoredPairing,
-} from './pairing-rows'
+import { pairingOfRow, pairingRow, stageColumns, type PairingRow } from './pairing-rows'
 import { toBuffer, toBytes } from './stored-bytes'
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 
