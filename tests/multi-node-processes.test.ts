@@ -3,6 +3,9 @@
  * PostgreSQL database and one Redis, devices on real WebSockets routed each to its node (tests/helpers/relay-nodes.ts):
  *
  * - two devices on two nodes see each other's edits live;
+ * - a pairing opened through one node is claimed and answered through another, and the joining
+ *   device, polling a third, joins (pairings live in storage, not in a node's memory);
+ * - an address's refused credentials spent on one node count on the other (Redis);
  * - seeded randomized: three nodes, six paired devices adding patients, while a node is killed
  *   (SIGKILL) and restarted, Redis is restarted, and PostgreSQL refuses the relay's connections for
  *   a while. At the end every device holds every patient added, all devices equal. A failure
@@ -47,10 +50,10 @@ const adminUrl = inject('postgresAdminUrl')
 const fixture = useRedisServer()
 const { cleanups } = fixture
 
-async function startNodes(count: number, databaseUrl: string): Promise<RelayProcess[]> {
+async function startNodes(count: number, databaseUrl: string, env: Record<string, string> = {}): Promise<RelayProcess[]> {
   const nodes = await Promise.all(
     Array.from({ length: count }, () =>
-      startRelayProcess({ env: { TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: databaseUrl, TOURNEE_REDIS_URL: fixture.redis.url } }),
+      startRelayProcess({ env: { TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: databaseUrl, TOURNEE_REDIS_URL: fixture.redis.url, ...env } }),
     ),
   )
   for (const node of nodes) cleanups.push(() => node.dispose())
@@ -80,6 +83,49 @@ describe('relay nodes as processes on PostgreSQL and Redis', () => {
     b.doc.getArray<Entry>('entries').push([testEntry('from-b')])
     await waitFor(() => expect(a.doc.getArray<Entry>('entries').map((e) => labelOf(e.d)).sort()).toEqual(['from-a', 'from-b']))
     expect(await metric(two!, 'tournee_fanout_lag_seconds_count')).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a pairing opened through one node, answered through another and polled through a third completes', async () => {
+    const [one, two, three] = await startNodes(3, await freshDatabase(adminUrl, 'pairing'))
+    const adminEnv = deviceOnNode('tablette', one!, two!)
+    const admin = await createPractice({ relayUrl: FRONT_URL, practiceName: 'Cabinet des Saules', practitioner: { displayName: 'Inès', profession: 'kine' } }, adminEnv)
+    const joiningEnv = deviceOnNode('telephone', one!, three!)
+    cleanups.push(() => admin.space.destroy())
+    // Opened on node three (the joining device's pairing routes), polled there; claimed and sealed on node two.
+    const pairing = await JoiningPairing.open(FRONT_URL, joiningEnv)
+    const joined = pairing.wait({ pollMs: 20 })
+    await (await claimPairing(admin.record.spaceId, pairing.code, adminEnv)).accept()
+    const joiner = await joined
+    cleanups.push(() => joiner.space.destroy())
+    expect(joiner.record.spaceId).toBe(admin.record.spaceId)
+    addPatient(await admin.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Ropars', firstNames: 'Yann' }, actorOf(admin), testClock)
+    await waitFor(async () => expect(listPatients(await joiner.space.openDoc(DIRECTORY_DOC_ID)).items.map((p) => p.birthName)).toEqual(['Ropars']))
+    // The answer was taken once: the code is gone on every node.
+    for (const node of [one!, two!, three!]) expect((await fetch(`${node.url}/v1/pairings/${pairing.code}`)).status).toBe(404)
+  })
+
+  it('an address that spent its refused credentials on one node is refused on the other', async () => {
+    // Behind one (simulated) proxy: the address is read from X-Forwarded-For. A failure back a minute.
+    const [one, two] = await startNodes(2, await freshDatabase(adminUrl, 'perimeter'), {
+      TOURNEE_TRUST_PROXY: '1',
+      TOURNEE_FAILED_AUTH_BURST: '5',
+      TOURNEE_FAILED_AUTH_PER_MINUTE: '1',
+    })
+    const spaceId = randomId()
+    const credential = toBase64Url(randomBytes(32))
+    expect((await fetch(`${one!.url}/v1/spaces/${spaceId}`, { method: 'PUT', headers: { authorization: `Bearer ${credential}` } })).status).toBe(201)
+    const probe = async (node: RelayProcess, value: string, address: string) =>
+      (await fetch(`${node.url}/v1/spaces/${spaceId}`, { headers: { authorization: `Bearer ${value}`, 'x-forwarded-for': address } })).status
+    // Each node reaches Redis (its limits would be its own otherwise).
+    await waitFor(async () => {
+      for (const node of [one!, two!]) expect(await (await fetch(`${node.url}/healthz`)).json()).toMatchObject({ redis: 'reachable' })
+    })
+    const wrong = () => toBase64Url(randomBytes(32))
+    for (let i = 0; i < 5; i++) expect(await probe(one!, wrong(), '203.0.113.66')).toBe(401)
+    expect(await probe(one!, wrong(), '203.0.113.66')).toBe(429)
+    // Node two never saw this address fail: it is refused there too, even with the right credential.
+    expect(await probe(two!, credential, '203.0.113.66')).toBe(429)
+    expect(await probe(two!, credential, '198.51.100.4')).toBe(204)
   })
 
   // Seeds that once failed: replayed on every run.
@@ -113,8 +159,8 @@ async function run(seed: number): Promise<void> {
   opened.push(first)
   const devices = [first]
   for (let i = 1; i < 6; i++) {
-    // Pairings wait in the memory of one node: every device pairs through node 0.
-    const env = deviceOnNode(`device-${i}`, nodes[i % 3]!, nodes[0]!)
+    // Pairings live in storage: each device pairs through a node of its own, the admin through node 0.
+    const env = deviceOnNode(`device-${i}`, nodes[i % 3]!, nodes[(i + 1) % 3]!)
     const pairing = await JoiningPairing.open(FRONT_URL, env)
     const joined = pairing.wait({ pollMs: 20 })
     await (await claimPairing(first.record.spaceId, pairing.code, firstEnv)).accept()

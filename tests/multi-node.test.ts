@@ -95,6 +95,31 @@ describe('several relay nodes with Redis fan-out', () => {
     await waitFor(() => expect(a.ackCovers() && b.ackCovers()).toBe(true))
   })
 
+  it('a node holds a room only while it has sockets on it; reloaded, the room has what the other node committed meanwhile', async () => {
+    const { nodes: [one, two] } = await nodes(2)
+    const space = await createSpace(one!)
+    const a = await connect(one!, space)
+    const b = await connect(two!, space)
+    push(a, 'first')
+    await waitFor(() => expect(labels(b)).toEqual(['first']))
+    expect(metric(two!, 'tournee_loaded_rooms')).toBe(1)
+
+    // The last socket on node two closes: the room, its rows and its seq are dropped there.
+    b.destroy()
+    await waitFor(() => expect(metric(two!, 'tournee_loaded_rooms')).toBe(0))
+    expect(metric(one!, 'tournee_loaded_rooms')).toBe(1)
+    push(a, 'while-unloaded')
+    await waitFor(() => expect(a.ackCovers()).toBe(true))
+
+    // A device comes back to node two: the room is loaded again, from storage.
+    const back = await connect(two!, space)
+    await waitFor(() => expect(labels(back)).toEqual(['first', 'while-unloaded']))
+    expect(metric(two!, 'tournee_loaded_rooms')).toBe(1)
+    // And hears node one live again.
+    push(a, 'after')
+    await waitFor(() => expect(labels(back)).toEqual(['after', 'first', 'while-unloaded']))
+  })
+
   it('a row too big to travel on Redis reaches the other node through storage', async () => {
     const { nodes: [one, two] } = await nodes(2)
     const space = await createSpace(one!)
@@ -203,14 +228,15 @@ describe('practices on several relay nodes', () => {
     const a = await track(
       createPractice({ relayUrl: FRONT_URL, practiceName: 'Cabinet des Aulnes', practitioner: { displayName: 'Nadège', profession: 'infirmier' } }, envA),
     )
-    const envB = deviceOnNode('telephone', two, one)
+    // B's pairing is opened and polled on node two, claimed and sealed by A on node one.
+    const envB = deviceOnNode('telephone', two, two)
     const pairing = await JoiningPairing.open(FRONT_URL, envB)
     const joined = pairing.wait({ pollMs: 20 })
     await (await claimPairing(a.record.spaceId, pairing.code, envA)).accept({ role: DeviceRole.Practitioner, admin: false })
     return { a, envA, b: await track(joined), envB }
   }
 
-  it('a patient added on a device of one node shows on a device of the other; a revocation through one node closes the device on the other', async () => {
+  it('a device paired across two nodes joins; a patient added on a device of one node shows on a device of the other; a revocation through one node closes the device on the other', async () => {
     const { nodes: [one, two] } = await nodes(2)
     const { a, envA, b } = await practiceOnTwoNodes(one!, two!)
 

@@ -38,6 +38,7 @@ import { mayOpenRoom } from './auth/role-access'
 import type { DeviceRole } from '../../shared/src/devices/registry-chain'
 import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
 import { admitSyncSocket, type Admission } from './rooms/admission'
+import { RedisAllowances } from './perimeter/shared-allowances'
 import type { RelayConfig } from './config'
 import { createLogger, errorFields, type Logger } from './log'
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics'
@@ -120,7 +121,15 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   })
   const activity = new DeviceActivity({ storage, logger, ...(options.now === undefined ? {} : { now: options.now }) })
   let closingRelay = false
-  const perimeter = new Perimeter({ config: config.perimeter, logger, metrics, ...(options.now === undefined ? {} : { now: options.now }) })
+  // With several nodes, an address's allowances are the same on every node (perimeter.ts).
+  const sharedAllowances = config.redisUrl === null ? undefined : new RedisAllowances(config.redisUrl, logger)
+  const perimeter = new Perimeter({
+    config: config.perimeter,
+    logger,
+    metrics,
+    ...(sharedAllowances === undefined ? {} : { shared: sharedAllowances }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  })
   const app = createApp({
     storage,
     metrics,
@@ -226,14 +235,15 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       return
     }
     const client = perimeter.client({ peer: request.socket.remoteAddress, header: (name) => headerValue(request.headers[name]) })
-    const throttled = perimeter.beforeCredential(client)
-    if (throttled) {
+    const check = await perimeter.beforeCredential(client)
+    if (!check.ok) {
       metrics.upgradesRefused.inc({ reason: 'throttled' })
-      refuse(socket, 429, describeRefusal(throttled), { 'retry-after': String(throttled.retryAfterSeconds) })
+      refuse(socket, 429, describeRefusal(check), { 'retry-after': String(check.retryAfterSeconds) })
       return
     }
     const slot = perimeter.openConnection(client)
     if (!slot.ok) {
+      check.passed()
       metrics.upgradesRefused.inc({ reason: 'address_connections' })
       refuse(socket, 429, describeRefusal(slot), { 'retry-after': String(slot.retryAfterSeconds) })
       return
@@ -241,13 +251,20 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     // The slot is the TCP socket's: freed however it ends (refused below, closed, cut, failed).
     if (socket.destroyed) slot.release()
     else socket.once('close', slot.release)
-    const admission = await admitSyncSocket(
-      { url: request.url, headers: request.headers },
-      { storage, allowedOrigins: config.allowedOrigins, limits: config.limits, ...(options.now === undefined ? {} : { now: options.now }) },
-    )
+    let admission: Admission
+    try {
+      admission = await admitSyncSocket(
+        { url: request.url, headers: request.headers },
+        { storage, allowedOrigins: config.allowedOrigins, limits: config.limits, ...(options.now === undefined ? {} : { now: options.now }) },
+      )
+    } catch (error) {
+      check.passed()
+      throw error
+    }
+    if (admission.kind === 'refused' && admission.reason === 'credential') await check.failed('websocket')
+    else check.passed()
     if (admission.kind === 'refused') {
       metrics.upgradesRefused.inc({ reason: admission.reason })
-      if (admission.reason === 'credential') perimeter.credentialFailed(client, 'websocket')
       logger.info('upgrade_refused', { spaceId: admission.spaceId, status: admission.status, reason: admission.reason })
       refuse(socket, admission.status, admission.message)
       return
@@ -319,6 +336,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     await registry.closeAll()
     fanout?.close()
     await bus?.close()
+    await sharedAllowances?.close()
     await storage.close()
     // Devices get a moment to answer the close handshake; then the sockets are cut.
     const grace = setTimeout(() => {

@@ -4,9 +4,8 @@
  * shared as a PostgreSQL would be by nodes on several machines) and one real Redis.
  *
  * And devices pinned to a node: a device's environment rewrites the one relay address it knows
- * (`FRONT_URL`) to its node, as a load balancer would route it. Pairings are routed to one node
- * (`pairingsTo`): a pairing waits in the memory of the node it was opened on (docs/relay.md,
- * « Plusieurs nœuds »).
+ * (`FRONT_URL`) to its node, as a load balancer would route it, and its pairing routes to a node
+ * of their own (`pairingsTo`), so tests can open a pairing on one node and answer it on another.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -60,7 +60,7 @@ export interface AppDeps {
   allowedOrigins: readonly string[]
   staticDir: string | null
   limits: Limits
-  /** The open pairings (default: its own, in memory). */
+  /** The open pairings (default: in `storage`, where every node of a multi-node relay finds them). */
   pairings?: PairingMailbox
   /** A device was revoked: its open sockets are to close (server.ts). */
   onDeviceRevoked?: (spaceId: string, deviceId: string) => void
@@ -146,7 +146,7 @@ export function createApp(deps: AppDeps): Hono {
   )
 
   const pairings = {
-    mailbox: deps.pairings ?? new PairingMailbox(),
+    mailbox: deps.pairings ?? new PairingMailbox(deps.storage, deps.now),
     storage: deps.storage,
     perimeter,
     logger: deps.logger,

@@ -30,10 +30,15 @@ export function refusedCredential(method: string, path: string, status: number):
 
 export function credentialThrottle(perimeter: Perimeter): MiddlewareHandler {
   return async (c, next) => {
-    const client = clientOf(c, perimeter)
-    const refused = perimeter.beforeCredential(client)
-    if (refused) return tooManyRequests(c, refused)
-    await next()
-    if (refusedCredential(c.req.method, c.req.path, c.res.status)) perimeter.credentialFailed(client, 'http')
+    const check = await perimeter.beforeCredential(clientOf(c, perimeter))
+    if (!check.ok) return tooManyRequests(c, check)
+    try {
+      await next()
+    } catch (error) {
+      check.passed()
+      throw error
+    }
+    if (refusedCredential(c.req.method, c.req.path, c.res.status)) await check.failed('http')
+    else check.passed()
   }
 }

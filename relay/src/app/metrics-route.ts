@@ -41,11 +41,13 @@ export interface MetricsRouteDeps {
 }
 
 export function mountMetricsRoute(app: Hono, deps: MetricsRouteDeps): void {
-  app.get(Paths.metrics, (c) => {
+  app.get(Paths.metrics, async (c) => {
     const client = clientOf(c, deps.perimeter)
     if (deps.token !== null) {
-      const throttled = deps.perimeter.beforeCredential(client)
-      if (throttled) return tooManyRequests(c, throttled)
+      const check = await deps.perimeter.beforeCredential(client)
+      if (!check.ok) return tooManyRequests(c, check)
+      // The token is compared in this turn: the check ends here, its failure counted below.
+      check.passed()
     }
     const access = decideMetricsAccess({ local: client.local, authorization: c.req.header('authorization') }, deps.token)
     switch (access) {
@@ -57,7 +59,7 @@ export function mountMetricsRoute(app: Hono, deps: MetricsRouteDeps): void {
           'www-authenticate': 'Bearer realm="tournee-metrics"',
         })
       case 'token_wrong':
-        deps.perimeter.credentialFailed(client, 'metrics')
+        await deps.perimeter.credentialFailed(client, 'metrics')
         return c.json({ error: 'Wrong metrics token', field: 'authorization' }, 401, { 'www-authenticate': 'Bearer realm="tournee-metrics"' })
       case 'granted':
         deps.metrics.trackedAddresses.set(deps.perimeter.trackedAddresses())

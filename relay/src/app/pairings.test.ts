@@ -21,9 +21,9 @@ async function makeApp() {
   const clock = { now: 1_800_000_000_000 }
   const metrics = createRelayMetrics()
   const perimeter = new Perimeter({ config: { ...DefaultPerimeter, failedCredentials: { burst: 3, perMinute: 6 } }, logger: silentLogger, metrics, now: () => clock.now })
-  const mailbox = new PairingMailbox(() => clock.now)
-  const { app } = await openTestApp(cleanups, { metrics, perimeter, pairings: mailbox })
-  return { app, clock, mailbox }
+  // The mailbox is the app's own, on the storage under test, on the test's clock.
+  const { app, storage } = await openTestApp(cleanups, { metrics, perimeter, now: () => clock.now })
+  return { app, clock, mailbox: new PairingMailbox(storage, () => clock.now) }
 }
 
 async function space(app: Awaited<ReturnType<typeof makeApp>>['app']) {
@@ -121,7 +121,7 @@ describe('pairing mailbox routes', () => {
     expect(notJson.status).toBe(400)
     const huge = await app.request('/v1/pairings', json({ joining: good, pad: 'x'.repeat(DefaultLimits.maxHttpBodyBytes) }))
     expect(huge.status).toBe(413)
-    expect(mailbox.size()).toBe(0)
+    expect(await mailbox.size()).toBe(0)
   })
 
   it('bounds open pairings per address, throttles code guesses, and expires codes', async () => {

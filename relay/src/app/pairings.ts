@@ -1,6 +1,6 @@
 /**
  * The pairing mailbox's HTTP routes (protocol: shared/src/devices/pairing-wire.ts; state:
- * pairing/pairing-mailbox.ts).
+ * pairing/pairing-mailbox.ts, kept in storage: any node of a multi-node relay serves any route).
  *
  * The joining device's routes (/v1/pairings) come before it belongs to any space, so they carry no
  * credential: the 10-character code is the capability. A code that is unknown or expired counts
@@ -72,7 +72,7 @@ export function joiningPairingRoutes(deps: PairingsDeps): Hono {
     const body = await readJson(c, OpenPairingBody, deps.maxBodyBytes)
     if (!body.ok) return body.response
     const client = clientOf(c, deps.perimeter)
-    const opened = deps.mailbox.open(body.value.joining, client.key)
+    const opened = await deps.mailbox.open(body.value.joining, client.key)
     if (!opened.ok) {
       deps.logger.warn('pairing_refused', { reason: opened.reason })
       const error = opened.reason === 'address_full' ? 'Too many pairings open from this address' : 'Too many pairings open on this relay'
@@ -83,21 +83,26 @@ export function joiningPairingRoutes(deps: PairingsDeps): Hono {
   })
 
   /** GET and DELETE by code: unknown codes cost the address a failure, like a wrong credential. */
-  const byCode = (handle: (c: Context, code: string) => Response) => (c: Context) => {
-    const client = clientOf(c, deps.perimeter)
-    const refused = deps.perimeter.beforeCredential(client)
-    if (refused) return tooManyRequests(c, refused)
+  const byCode = (handle: (c: Context, code: string) => Promise<Response>) => async (c: Context) => {
+    const check = await deps.perimeter.beforeCredential(clientOf(c, deps.perimeter))
+    if (!check.ok) return tooManyRequests(c, check)
     const code = readCode(c)
-    if (code === null) return c.json<ErrorBody>({ error: 'A pairing code is 10 characters of Crockford base32', field: 'code' }, 400)
-    const response = handle(c, code)
-    if (response.status === 404) deps.perimeter.credentialFailed(client, 'http')
+    let response: Response
+    try {
+      response = code === null ? c.json<ErrorBody>({ error: 'A pairing code is 10 characters of Crockford base32', field: 'code' }, 400) : await handle(c, code)
+    } catch (error) {
+      check.passed()
+      throw error
+    }
+    if (response.status === 404) await check.failed('http')
+    else check.passed()
     return response
   }
 
   app.get(
     '/:code',
-    byCode((c, code) => {
-      const state = deps.mailbox.collect(code)
+    byCode(async (c, code) => {
+      const state = await deps.mailbox.collect(code)
       if (state === null) return c.json<ErrorBody>({ error: 'Unknown or expired pairing code', field: 'code' }, 404)
       if (state.state === 'sealed') deps.logger.info('pairing_collected', {})
       // Polled every second or so: an intermediary must not answer from a cache.
@@ -107,7 +112,7 @@ export function joiningPairingRoutes(deps: PairingsDeps): Hono {
 
   app.delete(
     '/:code',
-    byCode((c, code) => (deps.mailbox.cancel(code) ? c.body(null, 204) : c.json<ErrorBody>({ error: 'Unknown or expired pairing code', field: 'code' }, 404))),
+    byCode(async (c, code) => ((await deps.mailbox.cancel(code)) ? c.body(null, 204) : c.json<ErrorBody>({ error: 'Unknown or expired pairing code', field: 'code' }, 404))),
   )
 
   return app
@@ -144,7 +149,7 @@ export function adminPairingRoutes(deps: PairingsDeps): Hono {
     const body = await readJson(c, ClaimPairingBody, deps.maxBodyBytes)
     if (!body.ok) return body.response
     const { spaceId, code } = checked.value
-    const claimed = deps.mailbox.claim(code, spaceId, body.value.admin)
+    const claimed = await deps.mailbox.claim(code, spaceId, body.value.admin)
     // Every outcome is a 200 that says which: a code mistyped by a person is an ordinary answer,
     // and a browser logs every 4xx of a page as an error in its console (like the digests' 204).
     if (!claimed.ok) return c.json({ outcome: claimed.reason }, 200)
@@ -158,14 +163,14 @@ export function adminPairingRoutes(deps: PairingsDeps): Hono {
     const body = await readJson(c, SealedPairingBody, deps.maxBodyBytes)
     if (!body.ok) return body.response
     const { spaceId, code } = checked.value
-    return settled(c, deps.mailbox.seal(code, spaceId, body.value.sealed), spaceId, 'pairing_sealed')
+    return settled(c, await deps.mailbox.seal(code, spaceId, body.value.sealed), spaceId, 'pairing_sealed')
   })
 
   app.delete('/:spaceId/pairings/:code', async (c) => {
     const checked = await access(c)
     if (!checked.ok) return checked.response
     const { spaceId, code } = checked.value
-    return settled(c, deps.mailbox.refuse(code, spaceId), spaceId, 'pairing_refused_by_admin')
+    return settled(c, await deps.mailbox.refuse(code, spaceId), spaceId, 'pairing_refused_by_admin')
   })
 
   return app

@@ -127,7 +127,7 @@ export function spacesRoutes(deps: SpacesDeps): Hono {
           403,
         )
       }
-      const creation = deps.perimeter.reserveSpaceCreation(client)
+      const creation = await deps.perimeter.reserveSpaceCreation(client)
       if (!creation.ok) return tooManyRequests(c, creation)
       let result
       try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import type { Client } from './client-address'
-import { CONNECTIONS_RETRY_AFTER_SECONDS, DefaultPerimeter, Perimeter, PerimeterRefusal, type PerimeterConfig } from './perimeter'
+import { CONNECTIONS_RETRY_AFTER_SECONDS, DefaultPerimeter, Perimeter, PerimeterRefusal, type PerimeterConfig, type Refused } from './perimeter'
 
 const remote = (key: string): Client => ({ key, local: false, untrustedForwarding: false })
 const LOCAL: Client = { key: '127.0.0.1', local: true, untrustedForwarding: false }
@@ -22,68 +22,92 @@ function setup(config: Partial<PerimeterConfig> = {}) {
   return { clock, lines, metrics, perimeter, refusals }
 }
 
+/** A credential check of `client` that passes at once (a right credential): null, or the refusal. */
+async function check(perimeter: Perimeter, client: Client): Promise<Refused | null> {
+  const checked = await perimeter.beforeCredential(client)
+  if (!checked.ok) return checked
+  checked.passed()
+  return null
+}
+
 describe('failed credentials', () => {
   const config = { failedCredentials: { burst: 3, perMinute: 6 } } // a token every 10 s
 
-  it('lets an address fail `burst` times, then answers 429 with the time until the next try', () => {
+  it('lets an address fail `burst` times, then answers 429 with the time until the next try', async () => {
     const { perimeter, clock, refusals } = setup(config)
     const a = remote('203.0.113.9')
     for (let i = 0; i < 3; i++) {
-      expect(perimeter.beforeCredential(a)).toBeNull()
-      perimeter.credentialFailed(a, 'http')
+      const checked = await perimeter.beforeCredential(a)
+      if (!checked.ok) throw new Error(`refused at failure ${i}`)
+      await checked.failed('http')
     }
-    expect(perimeter.beforeCredential(a)).toEqual({ ok: false, reason: PerimeterRefusal.FailedCredentials, retryAfterSeconds: 10 })
+    expect(await check(perimeter, a)).toEqual({ ok: false, reason: PerimeterRefusal.FailedCredentials, retryAfterSeconds: 10 })
     clock.now += 4_000
-    expect(perimeter.beforeCredential(a)?.retryAfterSeconds).toBe(6)
+    expect((await check(perimeter, a))?.retryAfterSeconds).toBe(6)
     clock.now += 6_000
-    expect(perimeter.beforeCredential(a)).toBeNull()
+    expect(await check(perimeter, a)).toBeNull()
     expect(refusals('failed_credentials')).toBe(2)
   })
 
-  it('never locks out a device that waits Retry-After between attempts, however long it keeps failing', () => {
+  it('never locks out a device that waits Retry-After between attempts, however long it keeps failing', async () => {
     const { perimeter, clock } = setup(config)
     const device = remote('198.51.100.4')
     let attempts = 0
     for (let step = 0; step < 500; step++) {
-      const refused = perimeter.beforeCredential(device)
+      const refused = await check(perimeter, device)
       if (refused) {
         expect(refused.retryAfterSeconds).toBeLessThanOrEqual(10)
         clock.now += refused.retryAfterSeconds * 1000
         // Having waited what it was told, the device is let in.
-        expect(perimeter.beforeCredential(device)).toBeNull()
+        expect(await check(perimeter, device)).toBeNull()
       }
       attempts++
-      perimeter.credentialFailed(device, 'websocket')
+      await perimeter.credentialFailed(device, 'websocket')
     }
     expect(attempts).toBe(500)
   })
 
-  it('counts only failures: an address whose credentials are right is never throttled', () => {
+  it('counts only failures: an address whose credentials are right is never throttled', async () => {
     const { perimeter } = setup(config)
     const a = remote('203.0.113.9')
-    for (let i = 0; i < 1000; i++) expect(perimeter.beforeCredential(a)).toBeNull()
+    for (let i = 0; i < 1000; i++) expect(await check(perimeter, a)).toBeNull()
+    // Right credentials checked many at once: an address that has not failed is not held back.
+    const together = await Promise.all(Array.from({ length: 100 }, () => perimeter.beforeCredential(a)))
+    expect(together.every((checked) => checked.ok)).toBe(true)
+    for (const checked of together) if (checked.ok) checked.passed()
     expect(perimeter.trackedAddresses()).toBe(0)
   })
 
-  it('keeps addresses apart, and never limits this machine', () => {
+  it('once an address has failed, lets no more of its checks run at once than it has failures left', async () => {
     const { perimeter } = setup(config)
-    for (let i = 0; i < 10; i++) {
-      perimeter.credentialFailed(remote('203.0.113.9'), 'http')
-      perimeter.credentialFailed(LOCAL, 'http')
-    }
-    expect(perimeter.beforeCredential(remote('203.0.113.9'))).not.toBeNull()
-    expect(perimeter.beforeCredential(remote('203.0.113.10'))).toBeNull()
-    expect(perimeter.beforeCredential(LOCAL)).toBeNull()
+    const a = remote('203.0.113.9')
+    await perimeter.credentialFailed(a, 'http') // 2 failures left
+    // Three guesses sent together: two are checked, the third is refused before its lookup.
+    const together = await Promise.all([1, 2, 3].map(() => perimeter.beforeCredential(a)))
+    expect(together.map((checked) => checked.ok)).toEqual([true, true, false])
+    for (const checked of together) if (checked.ok) await checked.failed('http')
+    expect(await check(perimeter, a)).toMatchObject({ reason: PerimeterRefusal.FailedCredentials })
   })
 
-  it('logs the failure that throttles an address, and its refusals at most once a minute, with no credential', () => {
+  it('keeps addresses apart, and never limits this machine', async () => {
+    const { perimeter } = setup(config)
+    for (let i = 0; i < 10; i++) {
+      await perimeter.credentialFailed(remote('203.0.113.9'), 'http')
+      await perimeter.credentialFailed(LOCAL, 'http')
+    }
+    expect(await check(perimeter, remote('203.0.113.9'))).not.toBeNull()
+    expect(await check(perimeter, remote('203.0.113.10'))).toBeNull()
+    expect(await check(perimeter, LOCAL)).toBeNull()
+  })
+
+  it('logs the failure that throttles an address, and its refusals at most once a minute, with no credential', async () => {
     const { perimeter, clock, lines, metrics } = setup(config)
     const a = remote('203.0.113.9')
-    for (let i = 0; i < 3; i++) perimeter.credentialFailed(a, 'websocket')
-    for (let i = 0; i < 50; i++) perimeter.beforeCredential(a)
+    for (let i = 0; i < 3; i++) await perimeter.credentialFailed(a, 'websocket')
+    for (let i = 0; i < 50; i++) await check(perimeter, a)
     clock.now += 60_000 // refilled: three more failures throttle it again
-    for (let i = 0; i < 3; i++) perimeter.credentialFailed(a, 'websocket')
-    for (let i = 0; i < 50; i++) perimeter.beforeCredential(a)
+    for (let i = 0; i < 3; i++) await perimeter.credentialFailed(a, 'websocket')
+    for (let i = 0; i < 50; i++) await check(perimeter, a)
     expect(lines.map((line) => line.event)).toEqual(['address_throttled', 'perimeter_refused', 'address_throttled', 'perimeter_refused'])
     expect(lines[0]).toMatchObject({ level: 'warn', address: '203.0.113.9', reason: 'failed_credentials', surface: 'websocket' })
     expect(lines[1]).toMatchObject({ level: 'info', address: '203.0.113.9', reason: 'failed_credentials', retryAfterSeconds: 10 })
@@ -118,39 +142,39 @@ describe('connections', () => {
 describe('space creations', () => {
   const config = { spaceCreations: { burst: 2, perHour: 6 } } // a token every 10 minutes
 
-  it('allows `burst` creations, then one per interval; a creation that did not happen gives its token back', () => {
+  it('allows `burst` creations, then one per interval; a creation that did not happen gives its token back', async () => {
     const { perimeter, clock } = setup(config)
     const a = remote('203.0.113.9')
-    const first = perimeter.reserveSpaceCreation(a)
-    const retry = perimeter.reserveSpaceCreation(a)
+    const first = await perimeter.reserveSpaceCreation(a)
+    const retry = await perimeter.reserveSpaceCreation(a)
     if (!retry.ok) throw new Error('the second creation fits the burst')
     retry.release() // the space already existed: nothing created
-    expect(perimeter.reserveSpaceCreation(a).ok).toBe(true)
+    expect((await perimeter.reserveSpaceCreation(a)).ok).toBe(true)
     expect(first.ok).toBe(true)
-    expect(perimeter.reserveSpaceCreation(a)).toEqual({ ok: false, reason: PerimeterRefusal.SpaceCreations, retryAfterSeconds: 600 })
+    expect(await perimeter.reserveSpaceCreation(a)).toEqual({ ok: false, reason: PerimeterRefusal.SpaceCreations, retryAfterSeconds: 600 })
     clock.now += 600_000
-    expect(perimeter.reserveSpaceCreation(a).ok).toBe(true)
-    expect(perimeter.reserveSpaceCreation(LOCAL).ok).toBe(true)
+    expect((await perimeter.reserveSpaceCreation(a)).ok).toBe(true)
+    expect((await perimeter.reserveSpaceCreation(LOCAL)).ok).toBe(true)
   })
 })
 
 describe('memory', () => {
-  it('holds at most maxTrackedAddresses entries, never forgetting one with open sockets', () => {
+  it('holds at most maxTrackedAddresses entries, never forgetting one with open sockets', async () => {
     const { perimeter } = setup({ maxTrackedAddresses: 100, maxConnectionsPerAddress: 1 })
     const holder = remote('198.51.100.1')
     expect(perimeter.openConnection(holder).ok).toBe(true)
-    for (let i = 0; i < 5000; i++) perimeter.credentialFailed(remote(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`), 'http')
+    for (let i = 0; i < 5000; i++) await perimeter.credentialFailed(remote(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`), 'http')
     expect(perimeter.trackedAddresses()).toBeLessThanOrEqual(100)
     // The holder's socket is still counted: a second one is refused.
     expect(perimeter.openConnection(holder).ok).toBe(false)
   })
 
-  it('forgets idle addresses once their buckets have refilled', () => {
+  it('forgets idle addresses once their buckets have refilled', async () => {
     const { perimeter, clock } = setup({ failedCredentials: { burst: 3, perMinute: 60 } })
-    for (let i = 0; i < 50; i++) perimeter.credentialFailed(remote(`203.0.113.${i}`), 'http')
+    for (let i = 0; i < 50; i++) await perimeter.credentialFailed(remote(`203.0.113.${i}`), 'http')
     expect(perimeter.trackedAddresses()).toBe(50)
     clock.now += 10_000 // every bucket full again
-    for (let i = 0; i < 30; i++) perimeter.credentialFailed(remote(`198.51.100.${i}`), 'http')
+    for (let i = 0; i < 30; i++) await perimeter.credentialFailed(remote(`198.51.100.${i}`), 'http')
     // Each new entry drops up to two idle ones from the old end.
     expect(perimeter.trackedAddresses()).toBeLessThanOrEqual(50 + 30 - 50)
   })

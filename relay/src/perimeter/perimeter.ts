@@ -15,6 +15,19 @@
  *   space creations      a bucket of `burst` creations per address, refilled at `perHour`; a PUT
  *                        that finds the space already there (a retry) gives its token back.
  *
+ * Checks in flight: a credential check takes time (a storage lookup, on PostgreSQL a round trip),
+ * so requests sent together all pass `beforeCredential` before the first failure is counted. An
+ * address whose allowance is full is not held back (a practice's devices open their rooms
+ * together, and it has not failed lately); once it has failed, it may have no more checks in
+ * flight on this node than it has failures left, so a burst of guesses costs what the bucket says.
+ *
+ * Several nodes (TOURNEE_REDIS_URL): the failure and creation buckets live in Redis
+ * (shared-allowances.ts), so an address's allowance is the same whichever node it reaches. When
+ * Redis does not answer, each node decides on its own buckets, which it keeps in step all along:
+ * limits then hold per node (N nodes: N times the allowance) rather than being lifted, and no
+ * honest device is locked out because Redis is away. Open sockets are counted per node always: a
+ * socket is a node's resource, and a count in Redis would outlive a node that died holding some.
+ *
  * Local clients (this machine, not forwarded) are not limited: the operator's own tools, the
  * tests, a practice's own browser on `npm start`.
  *
@@ -28,10 +41,11 @@
  * minute per address and reason (an attack must not turn into a flood of log lines); the line
  * holds the address key and the reason, never a credential.
  */
-import type { Logger } from '../log'
+import { errorFields, type Logger } from '../log'
 import type { CredentialSurface, RelayMetrics } from '../metrics/relay-metrics'
 import { refilled } from '../rooms/token-bucket'
 import { resolveClient, type Client, type ClientSource } from './client-address'
+import type { BucketAnswer, BucketName, BucketOp, BucketSpec, SharedAllowances } from './shared-allowances'
 
 export interface PerimeterConfig {
   /** Proxies in front of the relay whose X-Forwarded-For is believed (TOURNEE_TRUST_PROXY); 0: none. */
@@ -77,6 +91,12 @@ export interface Refused {
   readonly retryAfterSeconds: number
 }
 export type Reservation = { readonly ok: true; release(): void } | Refused
+/**
+ * A credential check let through: `failed` when the credential was refused (it costs the address
+ * one failure), `passed` otherwise (a right credential, or a request that checked none). One of
+ * the two, once; either ends the check's time in flight.
+ */
+export type CredentialCheck = { readonly ok: true; failed(surface: CredentialSurface): Promise<void>; passed(): void } | Refused
 
 /** What a refused client reads (HTTP body, upgrade refusal): what happened and when to try again. */
 export function describeRefusal(refused: Refused): string {
@@ -106,6 +126,8 @@ interface AddressEntry {
   failures: Bucket
   creations: Bucket
   connections: number
+  /** Credential checks of the address let through on this node and not finished. */
+  checking: number
   /** When a refusal of this address was last logged, by reason. */
   logged: Partial<Record<PerimeterRefusal, number>>
 }
@@ -114,20 +136,30 @@ export interface PerimeterDeps {
   readonly config: PerimeterConfig
   readonly logger: Logger
   readonly metrics: RelayMetrics
+  /** The buckets every node shares (Redis); absent: this node's alone. */
+  readonly shared?: SharedAllowances
   readonly now?: () => number
 }
+
+/** How often, at most, a node says that it decides alone because Redis does not answer. */
+const SHARED_DOWN_LOG_INTERVAL_MS = 60_000
 
 export class Perimeter {
   private readonly entries = new Map<string, AddressEntry>()
   private readonly now: () => number
   private readonly failureRate: number
   private readonly creationRate: number
+  private readonly failureSpec: BucketSpec
+  private readonly creationSpec: BucketSpec
   private warnedUntrustedForwarding = false
+  private sharedDownLoggedAt = -Infinity
 
   constructor(private readonly deps: PerimeterDeps) {
     this.now = deps.now ?? Date.now
     this.failureRate = deps.config.failedCredentials.perMinute / 60
     this.creationRate = deps.config.spaceCreations.perHour / 3600
+    this.failureSpec = { burst: deps.config.failedCredentials.burst, perSecond: this.failureRate }
+    this.creationSpec = { burst: deps.config.spaceCreations.burst, perSecond: this.creationRate }
   }
 
   /** The client of a request; the first request forwarded by an untrusted proxy is logged once. */
@@ -141,26 +173,45 @@ export class Perimeter {
     return client
   }
 
-  /** Before a credential is checked: null to go on, or the 429 to answer. */
-  beforeCredential(client: Client): Refused | null {
-    if (client.local) return null
-    const entry = this.entries.get(client.key)
-    if (entry === undefined) return null
-    const { failedCredentials } = this.deps.config
-    const tokens = this.level(entry.failures, this.failureRate, failedCredentials.burst)
-    if (tokens >= 1) return null
-    return this.refuse(client, PerimeterRefusal.FailedCredentials, Math.ceil((1 - tokens) / this.failureRate), entry)
+  /**
+   * Before a credential is checked: the check, to be ended with `failed` or `passed`, or the 429
+   * to answer (the address has no failure left, or as many checks in flight as it has left).
+   */
+  async beforeCredential(client: Client): Promise<CredentialCheck> {
+    if (client.local) return { ok: true, failed: (surface) => this.credentialFailed(client, surface), passed: NO_OP }
+    const { burst } = this.deps.config.failedCredentials
+    const tokens = (await this.bucket(client.key, 'failures', 'peek')).level
+    const entry = this.entry(client.key)
+    if (tokens < 1 || (tokens < burst && entry.checking >= Math.floor(tokens))) {
+      return this.refuse(client, PerimeterRefusal.FailedCredentials, Math.max(1, Math.ceil((1 - tokens) / this.failureRate)), entry)
+    }
+    entry.checking++
+    let ended = false
+    const end = (): void => {
+      if (ended) return
+      ended = true
+      entry.checking--
+    }
+    return {
+      ok: true,
+      failed: (surface) => {
+        end()
+        return this.credentialFailed(client, surface)
+      },
+      passed: () => {
+        end()
+        this.dropIfIdle(client.key, entry)
+      },
+    }
   }
 
   /** A credential was refused: it takes one from the address's failure bucket. */
-  credentialFailed(client: Client, surface: CredentialSurface): void {
+  async credentialFailed(client: Client, surface: CredentialSurface): Promise<void> {
     this.deps.metrics.credentialFailures.inc({ surface })
     if (client.local) return
-    const entry = this.entry(client.key)
-    const tokens = this.level(entry.failures, this.failureRate, this.deps.config.failedCredentials.burst) - 1
-    entry.failures = { tokens: Math.max(0, tokens), at: this.now() }
+    const { level } = await this.bucket(client.key, 'failures', 'take')
     // The failure that empties the bucket is the one worth a line: the address is throttled now.
-    if (tokens < 1) this.deps.logger.warn('address_throttled', { address: client.key, reason: PerimeterRefusal.FailedCredentials, surface })
+    if (level < 1) this.deps.logger.warn('address_throttled', { address: client.key, reason: PerimeterRefusal.FailedCredentials, surface })
   }
 
   /** A sync socket for this address, released when it closes; or the 429 to answer. */
@@ -184,21 +235,22 @@ export class Perimeter {
   }
 
   /** One space creation for this address; `release()` gives it back when nothing was created. */
-  reserveSpaceCreation(client: Client): Reservation {
+  async reserveSpaceCreation(client: Client): Promise<Reservation> {
     if (client.local) return { ok: true, release: NO_OP }
-    const entry = this.entry(client.key)
-    const { burst } = this.deps.config.spaceCreations
-    const tokens = this.level(entry.creations, this.creationRate, burst)
-    if (tokens < 1) return this.refuse(client, PerimeterRefusal.SpaceCreations, Math.ceil((1 - tokens) / this.creationRate), entry)
-    entry.creations = { tokens: tokens - 1, at: this.now() }
+    const taken = await this.bucket(client.key, 'creations', 'take-if-one')
+    if (!taken.applied) {
+      return this.refuse(client, PerimeterRefusal.SpaceCreations, Math.ceil((1 - taken.level) / this.creationRate), this.entry(client.key))
+    }
     let released = false
     return {
       ok: true,
       release: () => {
         if (released) return
         released = true
-        entry.creations = { tokens: Math.min(burst, this.level(entry.creations, this.creationRate, burst) + 1), at: this.now() }
-        this.dropIfIdle(client.key, entry)
+        void this.bucket(client.key, 'creations', 'give').then(() => {
+          const entry = this.entries.get(client.key)
+          if (entry !== undefined) this.dropIfIdle(client.key, entry)
+        })
       },
     }
   }
@@ -224,6 +276,37 @@ export class Perimeter {
     return { ok: false, reason, retryAfterSeconds: Math.max(1, retryAfterSeconds) }
   }
 
+  /**
+   * Applies `op` to one of the address's buckets: to this node's own always (so that they are
+   * ready when Redis is not), and to the shared one when there is one; the shared one's answer
+   * decides while Redis answers, this node's when it does not.
+   */
+  private async bucket(key: string, name: BucketName, op: BucketOp): Promise<BucketAnswer> {
+    const spec: BucketSpec = name === 'failures' ? this.failureSpec : this.creationSpec
+    const entry = op === 'peek' ? this.entries.get(key) : this.entry(key)
+    const local = entry === undefined ? { applied: true, level: spec.burst } : this.applyLocal(entry, name, spec, op)
+    if (this.deps.shared === undefined) return local
+    try {
+      return await this.deps.shared.apply(name, key, spec, op, this.now())
+    } catch (error) {
+      const now = this.now()
+      if (now - this.sharedDownLoggedAt >= SHARED_DOWN_LOG_INTERVAL_MS) {
+        this.sharedDownLoggedAt = now
+        this.deps.logger.warn('perimeter_shared_unavailable', errorFields(error))
+      }
+      return local
+    }
+  }
+
+  private applyLocal(entry: AddressEntry, name: BucketName, spec: BucketSpec, op: BucketOp): BucketAnswer {
+    const tokens = this.level(entry[name], spec.perSecond, spec.burst)
+    if (op === 'peek') return { applied: true, level: tokens }
+    if (op === 'take-if-one' && tokens < 1) return { applied: false, level: tokens }
+    const next = op === 'give' ? Math.min(spec.burst, tokens + 1) : Math.max(0, tokens - 1)
+    entry[name] = { tokens: next, at: this.now() }
+    return { applied: true, level: next }
+  }
+
   /** The tokens of a bucket now. */
   private level(bucket: Bucket, ratePerSecond: number, burst: number): number {
     return refilled(bucket.tokens, this.now() - bucket.at, ratePerSecond, burst)
@@ -233,6 +316,7 @@ export class Perimeter {
     const { failedCredentials, spaceCreations } = this.deps.config
     return (
       entry.connections === 0 &&
+      entry.checking === 0 &&
       this.level(entry.failures, this.failureRate, failedCredentials.burst) >= failedCredentials.burst &&
       this.level(entry.creations, this.creationRate, spaceCreations.burst) >= spaceCreations.burst
     )
@@ -248,6 +332,7 @@ export class Perimeter {
         failures: { tokens: failedCredentials.burst, at: now },
         creations: { tokens: spaceCreations.burst, at: now },
         connections: 0,
+        checking: 0,
         logged: {},
       }
     } else {
@@ -272,7 +357,7 @@ export class Perimeter {
     if (this.entries.size <= this.deps.config.maxTrackedAddresses) return
     for (const [key, entry] of this.entries) {
       if (this.entries.size <= this.deps.config.maxTrackedAddresses) break
-      if (key !== keep && entry.connections === 0) this.entries.delete(key)
+      if (key !== keep && entry.connections === 0 && entry.checking === 0) this.entries.delete(key)
     }
   }
 

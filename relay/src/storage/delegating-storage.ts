@@ -30,6 +30,9 @@ export function delegatingStorage(real: RelayStorage, overrides: Partial<RelaySt
     putDigest: (id, name, weight, data, precondition) => real.putDigest(id, name, weight, data, precondition),
     getDigest: (id, name) => real.getDigest(id, name),
     getDigestHead: (id, name) => real.getDigestHead(id, name),
+    openPairing: (pairing, now, bounds) => real.openPairing(pairing, now, bounds),
+    updatePairing: (code, now, decide) => real.updatePairing(code, now, decide),
+    countPairings: (now) => real.countPairings(now),
     close: () => real.close(),
     ...overrides,
   }

@@ -19,6 +19,7 @@
  * to a room serialise on it, their seqs follow commit order, and a rolled-back append takes its seq
  * back with it: no gaps, no reordering (a SEQUENCE would hand out numbers that commit out of order,
  * so a node reading `seq > n` could miss a row committed late under a lower seq).
+ * Version 2 holds the open pairings (SQLite schema 7, pairing-rows.ts).
  * The usage counters of `spaces` are kept by the statements that write rows, in their
  * transactions, under the space row's lock (postgres-storage.ts says in which order locks go).
  */
@@ -32,6 +33,9 @@ export interface Migration {
 
 /** Key of the advisory lock held while migrating ('tournee' in ASCII): any constant, the same on every node. */
 export const MIGRATION_LOCK = '32772479329052005'
+
+/** Key of the transaction-level advisory lock under which pairings are counted and opened. */
+export const PAIRING_OPEN_LOCK = '32772479329052006'
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -110,6 +114,26 @@ export const MIGRATIONS: readonly Migration[] = [
         FOREIGN KEY (space_id, epoch) REFERENCES key_epochs(space_id, epoch)
       );
       CREATE INDEX epoch_seals_by_device ON epoch_seals(space_id, device_id, epoch);
+    `,
+  },
+  {
+    // Until then in each node's memory: a pairing opened on one node was unknown to the others.
+    name: 'open pairings, as SQLite schema 7',
+    sql: `
+      CREATE TABLE pairings (
+        code TEXT PRIMARY KEY,
+        joining_agree TEXT NOT NULL,
+        joining_sign TEXT NOT NULL,
+        address TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        stage TEXT NOT NULL CHECK (stage IN ('waiting', 'claimed', 'sealed', 'refused')),
+        space_id TEXT,
+        admin_agree TEXT,
+        admin_sign TEXT,
+        sealed TEXT
+      );
+      CREATE INDEX pairings_by_expiry ON pairings(expires_at);
+      CREATE INDEX pairings_by_address ON pairings(address);
     `,
   },
 ]

@@ -30,7 +30,8 @@ import { timingSafeEqualBytes } from '../auth/constant-time'
 import type { Logger } from '../log'
 import { errorFields } from '../log'
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
-import { migratePostgres } from './postgres-migrations'
+import { migratePostgres, PAIRING_OPEN_LOCK } from './postgres-migrations'
+import { pairingOfRow, pairingRow, stageColumns, type PairingRow } from './pairing-rows'
 import {
   digestPreconditionHolds,
   SpaceQuotaError,
@@ -45,6 +46,10 @@ import {
   type DeviceEffect,
   type DigestHead,
   type DigestPrecondition,
+  type OpenPairingResult,
+  type PairingBounds,
+  type PairingDecision,
+  type StoredPairing,
   type GrantKeyEpochResult,
   type PublishKeyEpochResult,
   type PutAttachmentResult,
@@ -404,6 +409,63 @@ export class PostgresStorage implements RelayStorage {
 
   getDigestHead(spaceId: string, name: string): Promise<DigestHead | null> {
     return this.call(() => readDigestHead(this.pool, spaceId, name))
+  }
+
+  openPairing(pairing: StoredPairing, now: number, bounds: PairingBounds): Promise<OpenPairingResult> {
+    // Under one advisory lock for every open on every node: two opens at once cannot both pass
+    // the counts (a row lock cannot cover rows not yet inserted). Opens are rare: a device joining.
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [PAIRING_OPEN_LOCK])
+      await client.query('DELETE FROM pairings WHERE expires_at <= $1', [now])
+      const { rows } = await client.query<{ total: number; from_address: number }>(
+        'SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE address = $1) AS from_address FROM pairings',
+        [pairing.address],
+      )
+      if (rows[0]!.total >= bounds.maxOpen) return 'relay_full'
+      if (rows[0]!.from_address >= bounds.maxPerAddress) return 'address_full'
+      const row = pairingRow(pairing)
+      const inserted = await client.query(
+        `INSERT INTO pairings (code, joining_agree, joining_sign, address, expires_at, stage, space_id, admin_agree, admin_sign, sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (code) DO NOTHING`,
+        [row.code, row.joining_agree, row.joining_sign, row.address, row.expires_at, row.stage, row.space_id, row.admin_agree, row.admin_sign, row.sealed],
+      )
+      return inserted.rowCount === 1 ? 'opened' : 'code_taken'
+    })
+  }
+
+  updatePairing<T>(code: string, now: number, decide: PairingDecision<T>): Promise<T | null> {
+    // The row is locked from its read to the commit: a second call on it (the joining device's
+    // poll on one node, the administrator's seal on another) decides on what the first wrote.
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<PairingRow>('SELECT * FROM pairings WHERE code = $1 AND expires_at > $2 FOR UPDATE', [code, now])
+      const row = rows[0]
+      if (row === undefined) {
+        await client.query('DELETE FROM pairings WHERE code = $1', [code])
+        return null
+      }
+      const { change, result } = decide(pairingOfRow(row))
+      if (change.kind === 'delete') await client.query('DELETE FROM pairings WHERE code = $1', [code])
+      else if (change.kind === 'stage') {
+        const columns = stageColumns(change.stage)
+        await client.query('UPDATE pairings SET stage = $1, space_id = $2, admin_agree = $3, admin_sign = $4, sealed = $5 WHERE code = $6', [
+          columns.stage,
+          columns.space_id,
+          columns.admin_agree,
+          columns.admin_sign,
+          columns.sealed,
+          code,
+        ])
+      }
+      return result
+    })
+  }
+
+  countPairings(now: number): Promise<number> {
+    return this.call(async () => {
+      await this.pool.query('DELETE FROM pairings WHERE expires_at <= $1', [now])
+      const { rows } = await this.pool.query<{ n: number }>('SELECT COUNT(*) AS n FROM pairings')
+      return rows[0]!.n
+    })
   }
 
   async close(): Promise<void> {

@@ -27,8 +27,17 @@
  * on the version its publisher read (`DigestPrecondition`), atomically with the comparison: a
  * device replaces what it has looked at, never a digest stored meanwhile, and a forged weight pins
  * nothing (docs/relay.md, « Digests »).
+ *
+ * Beside the spaces: the pairings open on the relay (pairing-rows.ts), a new device's public keys
+ * waiting ten minutes for an administrator's device to claim them and leave a sealed answer. In
+ * storage, not in one node's memory, so that on a multi-node relay the joining device's poll and
+ * the administrator's answer may reach different nodes. An expired pairing is never answered, and
+ * its row is removed on the way (every open and count removes all the expired ones).
  */
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
+import type { OpenPairingResult, PairingBounds, PairingDecision, StoredPairing } from './pairing-rows'
+
+export type { OpenPairingResult, PairingBounds, PairingDecision, StoredPairing }
 
 export type AdmitRoomResult = 'admitted' | 'limit'
 
@@ -220,6 +229,22 @@ export interface RelayStorage {
   getDigest(spaceId: string, name: string): Promise<StoredDigest | null>
   /** The stored digest's weight and version without reading its bytes, or null when there is none. */
   getDigestHead(spaceId: string, name: string): Promise<DigestHead | null>
+  /**
+   * Stores a new pairing (stage `waiting`), after removing every pairing expired at `now`, if the
+   * relay holds fewer than `bounds.maxOpen` live pairings and its address fewer than
+   * `bounds.maxPerAddress` (counted atomically with the insert: two opens at once on two nodes
+   * cannot both pass); `code_taken` when a live pairing has its code. Nothing is written unless
+   * `opened`.
+   */
+  openPairing(pairing: StoredPairing, now: number, bounds: PairingBounds): Promise<OpenPairingResult>
+  /**
+   * Reads the live pairing `code` (null, nothing called, when it is unknown or expired at `now`),
+   * lets `decide` say what becomes of it, and writes that, atomically: of two calls on one pairing
+   * at once, the second decides on what the first wrote (an answer is taken once).
+   */
+  updatePairing<T>(code: string, now: number, decide: PairingDecision<T>): Promise<T | null>
+  /** The pairings live at `now`, the expired ones removed (tournee_pairings_open). */
+  countPairings(now: number): Promise<number>
   /** Finishes pending writes and releases the backend; later calls reject with StorageClosedError. */
   close(): Promise<void>
 }

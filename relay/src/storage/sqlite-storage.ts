@@ -24,6 +24,8 @@
  *   epoch_seals (space_id, epoch → key_epochs, device_id, by_device, sealed TEXT; PK space_id,
  *               epoch, device_id): each epoch's tier secrets sealed to one device, which the
  *               relay cannot open and serves only to that device
+ *   pairings   (code TEXT PRIMARY KEY, …): the pairings open on the relay, one row each until it is
+ *               collected, cancelled or expired (pairing-rows.ts has the columns)
  *
  * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of an older version
  * is migrated in place (MIGRATIONS), one transaction per step; one of a newer version is refused
@@ -62,6 +64,10 @@ import {
   type DeviceEffect,
   type DigestHead,
   type DigestPrecondition,
+  type OpenPairingResult,
+  type PairingBounds,
+  type PairingDecision,
+  type StoredPairing,
   type PutAttachmentResult,
   type GrantKeyEpochResult,
   type PublishKeyEpochResult,
@@ -74,13 +80,14 @@ import {
 } from './relay-storage'
 import { timingSafeEqualBytes } from '../auth/constant-time'
 import { SchemaVersionError } from './schema-version-error'
+import { pairingOfRow, pairingRow, stageColumns, type PairingRow } from './pairing-rows'
 import { toBuffer, toBytes } from './stored-bytes'
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 
 export const SQLITE_FILE_NAME = 'relay.db'
 
 /** The schema this code writes; bump with a step in MIGRATIONS when it changes. */
-export const SCHEMA_VERSION = 6
+export const SCHEMA_VERSION = 7
 
 /** What keeps each space's usage counters in step with its rows (schema 3). */
 const USAGE_TRIGGERS = `
@@ -145,6 +152,24 @@ const KEY_EPOCH_TABLES = `
   ) STRICT, WITHOUT ROWID;
 `
 
+/** Open pairings (schema 7, issue 22: in storage so that any node serves them). */
+const PAIRING_TABLE = `
+  CREATE TABLE pairings (
+    code TEXT PRIMARY KEY,
+    joining_agree TEXT NOT NULL,
+    joining_sign TEXT NOT NULL,
+    address TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('waiting', 'claimed', 'sealed', 'refused')),
+    space_id TEXT,
+    admin_agree TEXT,
+    admin_sign TEXT,
+    sealed TEXT
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX pairings_by_expiry ON pairings(expires_at);
+  CREATE INDEX pairings_by_address ON pairings(address);
+`
+
 const SCHEMA = `
   CREATE TABLE spaces (
     space_id TEXT PRIMARY KEY,
@@ -184,7 +209,7 @@ const SCHEMA = `
     version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
-${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${KEY_EPOCH_TABLES}${USAGE_TRIGGERS}`
+${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${KEY_EPOCH_TABLES}${PAIRING_TABLE}${USAGE_TRIGGERS}`
 
 /**
  * Steps from each older schema version to the next: MIGRATIONS[v] takes a database of version v to
@@ -194,7 +219,8 @@ ${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${KEY_EPOCH_TABLES}${USAGE_TRIGGERS}`
  * Version 4 (issue 19): the device registry and the credentials it grants; a space without entries
  * keeps its one shared credential (relay/src/auth/space-access.ts). Version 5 (issue 19): each
  * device's role and a locum's end of access; the devices registered before were all praticiens.
- * Version 6 (issue 19): key epochs and their seals; a space before has none (epoch 0).
+ * Version 6 (issue 19): key epochs and their seals; a space before has none (epoch 0). Version 7
+ * (issue 22): open pairings, until then in the relay's memory (lost at every restart anyway).
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   1: 'ALTER TABLE digests ADD COLUMN version INTEGER NOT NULL DEFAULT 1',
@@ -210,6 +236,7 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
   3: DEVICE_TABLES,
   4: DEVICE_ROLE_COLUMNS,
   5: KEY_EPOCH_TABLES,
+  6: PAIRING_TABLE,
 }
 
 export { SchemaVersionError }
@@ -309,6 +336,18 @@ export class SqliteStorage implements RelayStorage {
       selectEpochSeals: this.db.prepare<[string, string], { epoch: number; by_device: string; sealed: string }>(
         'SELECT epoch, by_device, sealed FROM epoch_seals WHERE space_id = ? AND device_id = ? ORDER BY epoch',
       ),
+      purgePairings: this.db.prepare<[number]>('DELETE FROM pairings WHERE expires_at <= ?'),
+      countPairings: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM pairings'),
+      countPairingsFrom: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM pairings WHERE address = ?'),
+      insertPairing: this.db.prepare<[PairingRow]>(
+        `INSERT OR IGNORE INTO pairings (code, joining_agree, joining_sign, address, expires_at, stage, space_id, admin_agree, admin_sign, sealed)
+         VALUES (@code, @joining_agree, @joining_sign, @address, @expires_at, @stage, @space_id, @admin_agree, @admin_sign, @sealed)`,
+      ),
+      selectPairing: this.db.prepare<[string], PairingRow>('SELECT * FROM pairings WHERE code = ?'),
+      updatePairingStage: this.db.prepare<[ReturnType<typeof stageColumns> & { code: string }]>(
+        'UPDATE pairings SET stage = @stage, space_id = @space_id, admin_agree = @admin_agree, admin_sign = @admin_sign, sealed = @sealed WHERE code = @code',
+      ),
+      deletePairing: this.db.prepare<[string]>('DELETE FROM pairings WHERE code = ?'),
       selectDevicesSeen: this.db.prepare<[string], { device_id: string; last_seen_at: number }>(
         'SELECT device_id, last_seen_at FROM devices WHERE space_id = ? AND last_seen_at IS NOT NULL',
       ),
@@ -518,6 +557,36 @@ export class SqliteStorage implements RelayStorage {
   async getDigestHead(spaceId: string, name: string): Promise<DigestHead | null> {
     this.assertOpen()
     return this.readDigestHead(spaceId, name)
+  }
+
+  async openPairing(pairing: StoredPairing, now: number, bounds: PairingBounds): Promise<OpenPairingResult> {
+    this.assertOpen()
+    // One transaction: the counts are those the insert is judged by.
+    return this.db.transaction((): OpenPairingResult => {
+      this.statements.purgePairings.run(now)
+      if (this.statements.countPairings.get()!.n >= bounds.maxOpen) return 'relay_full'
+      if (this.statements.countPairingsFrom.get(pairing.address)!.n >= bounds.maxPerAddress) return 'address_full'
+      return this.statements.insertPairing.run(pairingRow(pairing)).changes === 1 ? 'opened' : 'code_taken'
+    })()
+  }
+
+  async updatePairing<T>(code: string, now: number, decide: PairingDecision<T>): Promise<T | null> {
+    this.assertOpen()
+    return this.db.transaction((): T | null => {
+      this.statements.purgePairings.run(now)
+      const row = this.statements.selectPairing.get(code)
+      if (row === undefined) return null
+      const { change, result } = decide(pairingOfRow(row))
+      if (change.kind === 'delete') this.statements.deletePairing.run(code)
+      else if (change.kind === 'stage') this.statements.updatePairingStage.run({ code, ...stageColumns(change.stage) })
+      return result
+    })()
+  }
+
+  async countPairings(now: number): Promise<number> {
+    this.assertOpen()
+    this.statements.purgePairings.run(now)
+    return this.statements.countPairings.get()!.n
   }
 
   async close(): Promise<void> {

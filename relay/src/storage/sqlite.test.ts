@@ -106,6 +106,7 @@ describe('SqliteStorage specifics', () => {
     // Version 4 as the relay wrote it: the devices table without role nor until_at, a device in it.
     const v4 = new Database(join(dataDir, SQLITE_FILE_NAME))
     v4.exec(`
+      DROP TABLE pairings;
       DROP TABLE epoch_seals;
       DROP TABLE key_epochs;
       ALTER TABLE devices DROP COLUMN role;
@@ -131,6 +132,7 @@ describe('SqliteStorage specifics', () => {
     // Version 5 as the relay wrote it: no key epoch tables, a space in it.
     const v5 = new Database(join(dataDir, SQLITE_FILE_NAME))
     v5.exec(`
+      DROP TABLE pairings;
       DROP TABLE epoch_seals;
       DROP TABLE key_epochs;
       INSERT INTO spaces (space_id, credential_hash, created_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0);
@@ -144,6 +146,26 @@ describe('SqliteStorage specifics', () => {
     await storage.close()
     const db = new Database(join(dataDir, SQLITE_FILE_NAME))
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    db.close()
+  })
+
+  it('migrates a version-6 database: it has no pairings table, and opens pairings after', async () => {
+    const dataDir = tempFolder()
+    await new SqliteStorage({ dataDir }).close()
+    // Version 6 as the relay wrote it: pairings lived in its memory.
+    const v6 = new Database(join(dataDir, SQLITE_FILE_NAME))
+    v6.exec('DROP TABLE pairings')
+    v6.pragma('user_version = 6')
+    v6.close()
+    const storage = new SqliteStorage({ dataDir })
+    expect(await storage.countPairings(0)).toBe(0)
+    const pairing = { code: 'AAAAAAAAAA', joining: { agree: 'a', sign: 's' }, address: '203.0.113.9', expiresAt: 10, stage: { kind: 'waiting' } } as const
+    expect(await storage.openPairing(pairing, 0, { maxOpen: 10, maxPerAddress: 3 })).toBe('opened')
+    await storage.close()
+    const db = new Database(join(dataDir, SQLITE_FILE_NAME))
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    // The stage is checked by the database too.
+    expect(() => db.exec(`UPDATE pairings SET stage = 'collected'`)).toThrow(/CHECK/)
     db.close()
   })
 

@@ -3,8 +3,11 @@
  * calls `storageContract(name, factory)`; the factory opens the backend on a location and can be
  * called again on the same location to check durability across a close and a reopen.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { PAIRING_TTL_MS } from '../../../shared/src/devices/pairing-wire'
+import { MAX_OPEN_PER_ADDRESS, PairingMailbox } from '../pairing/pairing-mailbox'
+import type { StoredPairing } from './pairing-rows'
 import { SpaceQuotaError, StorageClosedError, UnknownRoomError, UnknownSpaceError, type RelayStorage } from './relay-storage'
 
 export interface StorageFactory {
@@ -446,6 +449,115 @@ export function storageContract(name: string, factory: StorageFactory): void {
       const storage = await open(await factory.createLocation())
       await expect(storage.putDigest(SPACE_A, 'directory', 1, new Uint8Array([1]), { kind: 'absent' })).rejects.toBeInstanceOf(UnknownSpaceError)
       expect(await storage.getDigest(SPACE_A, 'directory')).toBeNull()
+    })
+
+    describe('pairings (the mailbox on this storage, as every node of a multi-node relay runs it)', () => {
+      const JOINING = { agree: 'joiningAgreeKey', sign: 'joiningSignKey' }
+      const ADMIN = { agree: 'adminAgreeKey', sign: 'adminSignKey' }
+      const OTHER = { agree: 'otherAgreeKey', sign: 'otherSignKey' }
+      const clock = { now: 0 }
+      beforeEach(() => {
+        clock.now = 1_800_000_000_000
+      })
+      const mailboxOn = (storage: RelayStorage) => new PairingMailbox(storage, () => clock.now)
+
+      it('carries a pairing from waiting to claimed to sealed, across a reopen, and hands the answer over once', async () => {
+        const location = await factory.createLocation()
+        const mailbox = mailboxOn(await open(location))
+        const opened = await mailbox.open(JOINING, '203.0.113.9')
+        if (!opened.ok) throw new Error(`not opened: ${opened.reason}`)
+        expect(opened.expiresAt).toBe(clock.now + PAIRING_TTL_MS)
+        expect(await mailbox.collect(opened.code)).toEqual({ state: 'waiting', expiresAt: opened.expiresAt })
+        // A seal before any claim is refused, and changes nothing.
+        expect(await mailbox.seal(opened.code, SPACE_A, 'c2VhbGVk')).toEqual({ ok: false, reason: 'not_claimed' })
+        expect(await mailbox.claim(opened.code, SPACE_A, ADMIN)).toEqual({ ok: true, joining: JOINING })
+        // The same claim again is answered alike; another admin's or another space's is not.
+        expect(await mailbox.claim(opened.code, SPACE_A, ADMIN)).toEqual({ ok: true, joining: JOINING })
+        expect(await mailbox.claim(opened.code, SPACE_A, OTHER)).toEqual({ ok: false, reason: 'taken' })
+        expect(await mailbox.claim(opened.code, SPACE_B, ADMIN)).toEqual({ ok: false, reason: 'taken' })
+        expect(await mailbox.seal(opened.code, SPACE_B, 'c2VhbGVk')).toEqual({ ok: false, reason: 'not_claimed' })
+        expect(await mailbox.collect(opened.code)).toEqual({ state: 'claimed', expiresAt: opened.expiresAt, admin: ADMIN })
+
+        const reopened = mailboxOn(await open(location))
+        expect(await reopened.seal(opened.code, SPACE_A, 'c2VhbGVk')).toEqual({ ok: true })
+        expect(await reopened.size()).toBe(1)
+        expect(await mailbox.collect(opened.code)).toEqual({ state: 'sealed', admin: ADMIN, sealed: 'c2VhbGVk' })
+        expect(await reopened.collect(opened.code)).toBeNull()
+        expect(await mailbox.size()).toBe(0)
+        expect(await mailbox.claim('0000000000', SPACE_A, ADMIN)).toEqual({ ok: false, reason: 'unknown' })
+      })
+
+      it('tells a refusal once; a cancelled pairing is gone', async () => {
+        const mailbox = mailboxOn(await open(await factory.createLocation()))
+        const refused = await mailbox.open(JOINING, '203.0.113.9')
+        const cancelled = await mailbox.open(JOINING, '203.0.113.9')
+        if (!refused.ok || !cancelled.ok) throw new Error('not opened')
+        expect(await mailbox.refuse(refused.code, SPACE_A)).toEqual({ ok: false, reason: 'not_claimed' })
+        await mailbox.claim(refused.code, SPACE_A, ADMIN)
+        expect(await mailbox.refuse(refused.code, SPACE_B)).toEqual({ ok: false, reason: 'not_claimed' })
+        expect(await mailbox.refuse(refused.code, SPACE_A)).toEqual({ ok: true })
+        expect(await mailbox.collect(refused.code)).toEqual({ state: 'refused' })
+        expect(await mailbox.collect(refused.code)).toBeNull()
+        expect(await mailbox.cancel(cancelled.code)).toBe(true)
+        expect(await mailbox.cancel(cancelled.code)).toBe(false)
+        expect(await mailbox.collect(cancelled.code)).toBeNull()
+        expect(await mailbox.size()).toBe(0)
+      })
+
+      it('refuses an expired pairing at every step and removes it; its address may open again', async () => {
+        const mailbox = mailboxOn(await open(await factory.createLocation()))
+        const codes: string[] = []
+        for (let i = 0; i < MAX_OPEN_PER_ADDRESS; i++) {
+          const opened = await mailbox.open(JOINING, '203.0.113.9')
+          if (!opened.ok) throw new Error('not opened')
+          codes.push(opened.code)
+        }
+        expect(await mailbox.open(JOINING, '203.0.113.9')).toEqual({ ok: false, reason: 'address_full' })
+        await mailbox.claim(codes[0]!, SPACE_A, ADMIN)
+        await mailbox.seal(codes[0]!, SPACE_A, 'c2VhbGVk')
+        clock.now += PAIRING_TTL_MS - 1
+        expect(await mailbox.size()).toBe(MAX_OPEN_PER_ADDRESS)
+        clock.now += 1
+        // Sealed but never collected: gone with the others, the blob with it.
+        expect(await mailbox.collect(codes[0]!)).toBeNull()
+        expect(await mailbox.claim(codes[1]!, SPACE_A, ADMIN)).toEqual({ ok: false, reason: 'unknown' })
+        expect(await mailbox.cancel(codes[2]!)).toBe(false)
+        expect(await mailbox.size()).toBe(0)
+        expect((await mailbox.open(JOINING, '203.0.113.9')).ok).toBe(true)
+      })
+
+      it('bounds pairings per address and in all, and never gives one code to two live pairings', async () => {
+        const storage = await open(await factory.createLocation())
+        const now = clock.now
+        const pairing = (code: string, address: string): StoredPairing => ({ code, joining: JOINING, address, expiresAt: now + 1000, stage: { kind: 'waiting' } })
+        const bounds = { maxOpen: 3, maxPerAddress: 2 }
+        expect(await storage.openPairing(pairing('AAAAAAAAAA', 'a'), now, bounds)).toBe('opened')
+        expect(await storage.openPairing(pairing('AAAAAAAAAA', 'b'), now, bounds)).toBe('code_taken')
+        expect(await storage.openPairing(pairing('BBBBBBBBBB', 'a'), now, bounds)).toBe('opened')
+        expect(await storage.openPairing(pairing('CCCCCCCCCC', 'a'), now, bounds)).toBe('address_full')
+        expect(await storage.openPairing(pairing('CCCCCCCCCC', 'b'), now, bounds)).toBe('opened')
+        expect(await storage.openPairing(pairing('DDDDDDDDDD', 'c'), now, bounds)).toBe('relay_full')
+        expect(await storage.countPairings(now)).toBe(3)
+        // Expired, a code is free again.
+        expect(await storage.openPairing({ ...pairing('AAAAAAAAAA', 'c'), expiresAt: now + 3000 }, now + 1000, bounds)).toBe('opened')
+        expect(await storage.countPairings(now + 1000)).toBe(1)
+      })
+
+      it('two nodes on one storage: begun on one, answered on the other, collected once whoever polls', async () => {
+        const location = await factory.createLocation()
+        const [one, two] = [mailboxOn(await open(location)), mailboxOn(await open(location))]
+        // Opened on both at once from one address: the bound holds across nodes.
+        const opens = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? one : two).open(JOINING, '198.51.100.4')))
+        expect(opens.filter((o) => o.ok)).toHaveLength(MAX_OPEN_PER_ADDRESS)
+        const opened = opens.find((o) => o.ok)
+        if (!opened?.ok) throw new Error('not opened')
+        expect(await two.claim(opened.code, SPACE_A, ADMIN)).toEqual({ ok: true, joining: JOINING })
+        expect(await one.collect(opened.code)).toMatchObject({ state: 'claimed', admin: ADMIN })
+        expect(await two.seal(opened.code, SPACE_A, 'c2VhbGVk')).toEqual({ ok: true })
+        const polls = await Promise.all([one, two, one, two].map((mailbox) => mailbox.collect(opened.code)))
+        expect(polls.filter((p) => p?.state === 'sealed')).toHaveLength(1)
+        expect(polls.filter((p) => p === null)).toHaveLength(3)
+      })
     })
 
     it('rejects calls after close', async () => {
