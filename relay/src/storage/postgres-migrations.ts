@@ -112,6 +112,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX epoch_seals_by_device ON epoch_seals(space_id, device_id, epoch);
     `,
   },
+  {
+    // As SQLite's schema 7 (sqlite-storage.ts): each device's newest key grant.
+    name: 'key grants (a secretary upgraded, a device re-granted its keys)',
+    sql: `
+      CREATE TABLE key_grants (
+        space_id TEXT NOT NULL REFERENCES spaces(space_id),
+        device_id TEXT NOT NULL,
+        chain INTEGER NOT NULL,
+        by_device TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (space_id, device_id)
+      );
+    `,
+  },
 ]
 
 /** The schema version this code writes. */

@@ -106,6 +106,7 @@ describe('SqliteStorage specifics', () => {
     // Version 4 as the relay wrote it: the devices table without role nor until_at, a device in it.
     const v4 = new Database(join(dataDir, SQLITE_FILE_NAME))
     v4.exec(`
+      DROP TABLE key_grants;
       DROP TABLE epoch_seals;
       DROP TABLE key_epochs;
       ALTER TABLE devices DROP COLUMN role;
@@ -131,6 +132,7 @@ describe('SqliteStorage specifics', () => {
     // Version 5 as the relay wrote it: no key epoch tables, a space in it.
     const v5 = new Database(join(dataDir, SQLITE_FILE_NAME))
     v5.exec(`
+      DROP TABLE key_grants;
       DROP TABLE epoch_seals;
       DROP TABLE key_epochs;
       INSERT INTO spaces (space_id, credential_hash, created_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0);
@@ -141,6 +143,27 @@ describe('SqliteStorage specifics', () => {
     expect(await storage.listKeyEpochs('spaceAAAAAAAAAAAAAAAAA')).toEqual([])
     expect(await storage.publishKeyEpoch('spaceAAAAAAAAAAAAAAAAA', 1, '{}', 'admin', new Map([['device', 'sealed']]))).toBe('published')
     expect(await storage.listEpochSeals('spaceAAAAAAAAAAAAAAAAA', 'device')).toEqual([{ epoch: 1, by: 'admin', sealed: 'sealed' }])
+    await storage.close()
+    const db = new Database(join(dataDir, SQLITE_FILE_NAME))
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    db.close()
+  })
+
+  it('migrates a version-6 database: its devices have no key grant, and can be given one', async () => {
+    const dataDir = tempFolder()
+    await new SqliteStorage({ dataDir }).close()
+    // Version 6 as the relay wrote it: no key grant table, a space with one registry entry.
+    const v6 = new Database(join(dataDir, SQLITE_FILE_NAME))
+    v6.exec(`
+      DROP TABLE key_grants;
+      INSERT INTO spaces (space_id, credential_hash, created_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0);
+      INSERT INTO device_entries (space_id, seq, entry) VALUES ('spaceAAAAAAAAAAAAAAAAA', 0, '{}');
+    `)
+    v6.pragma('user_version = 6')
+    v6.close()
+    const storage = new SqliteStorage({ dataDir })
+    expect(await storage.getKeyGrant('spaceAAAAAAAAAAAAAAAAA', 'device')).toBeNull()
+    expect(await storage.putKeyGrant('spaceAAAAAAAAAAAAAAAAA', { deviceId: 'device', chain: 1, by: 'admin', entry: '{}' })).toBe('stored')
     await storage.close()
     const db = new Database(join(dataDir, SQLITE_FILE_NAME))
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
