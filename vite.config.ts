@@ -59,6 +59,7 @@ const STORAGE_BACKED_INTEGRATION = [
   'tests/relay-bad-input.test.ts',
   'tests/relay-envelope-shape.test.ts',
   'tests/delivered-means-stored.test.ts',
+  'tests/key-grants.test.ts',
 ]
 
 export default defineConfig({

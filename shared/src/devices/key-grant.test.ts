@@ -1,48 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { randomBytes, randomId, toBase64Url } from '../crypto/base64url'
 import { asBuffer } from '../crypto/space-keys'
-import { makeDeviceIdentity, publicKeysOf, type DeviceIdentity } from './device-identity'
 import { checkKeyGrant, KeyGrantRefusal, makeKeyGrant, openKeyGrant, readKeyGrant, type GrantedKeys, type SignedKeyGrant } from './key-grant'
-import {
-  applyEntry,
-  credentialHash,
-  DeviceRole,
-  emptyRegistry,
-  nextStatement,
-  RegistryRefusal,
-  signStatement,
-  type DeviceFields,
-  type RegistryChange,
-  type RegistryState,
-  type SignedEntry,
-} from './registry-chain'
+import { DeviceRole, RegistryRefusal, type RegistryChange } from './registry-chain'
+import { appendTo, genesisOf, testDevice, type TestChain as Chain, type TestDevice as Device } from './test-support'
 
 const SPACE = randomId(16)
 const AT = Date.UTC(2026, 11, 7, 9, 0)
 
-interface Device {
-  id: string
-  identity: DeviceIdentity
-  fields: DeviceFields
-  agree: string
-}
-
-async function device(admin: boolean, role: DeviceRole = DeviceRole.Practitioner): Promise<Device> {
-  const identity = await makeDeviceIdentity()
-  const keys = await publicKeysOf(identity)
-  const id = randomId(9)
-  return { id, identity, agree: keys.agree, fields: { id, ...keys, role, admin, credential: await credentialHash(toBase64Url(randomBytes(32))) } }
-}
-
-interface Chain {
-  state: RegistryState
-  entries: SignedEntry[]
-}
-
-async function append(chain: Chain, signer: Device, change: RegistryChange): Promise<Chain> {
-  const entry = await signStatement(nextStatement(chain.state, signer.id, AT + chain.entries.length, change), signer.identity.sign.privateKey)
-  return { state: await applyEntry(chain.state, entry), entries: [...chain.entries, entry] }
-}
+const device = (admin: boolean, role: DeviceRole = DeviceRole.Practitioner) => testDevice(admin, { role })
+const append = (chain: Chain, signer: Device, change: RegistryChange) => appendTo(chain, signer, change, AT + chain.entries.length)
 
 const secret = () => randomBytes(32)
 /** Every tier of epoch 0 and of epochs 1 and 2: what an administrator holds. */
@@ -67,8 +34,7 @@ async function resigned(entry: SignedKeyGrant, signer: Device, edit: (s: Record<
 /** admin, second administrator, a secretary, a praticien that is no administrator. */
 async function practice(): Promise<{ chain: Chain; admin: Device; other: Device; secretary: Device; member: Device }> {
   const [admin, other, secretary, member] = await Promise.all([device(true), device(true), device(false, DeviceRole.Secretariat), device(false)])
-  const genesis = await signStatement(nextStatement(emptyRegistry(SPACE), admin.id, AT, { op: 'genesis', device: admin.fields }), admin.identity.sign.privateKey)
-  let chain: Chain = { state: await applyEntry(emptyRegistry(SPACE), genesis), entries: [genesis] }
+  let chain = await genesisOf(SPACE, admin, AT)
   for (const d of [other, secretary, member]) chain = await append(chain, admin, { op: 'add', device: d.fields })
   return { chain, admin, other, secretary, member }
 }

@@ -25,30 +25,16 @@ import { openEpochSeal } from '../../../../shared/src/devices/epoch-rotation'
 import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
 import { KeyGrantError, KeyGrantRefusal, makeKeyGrant, openKeyGrant, type GrantedEpoch, type KeyGrantStatement } from '../../../../shared/src/devices/key-grant'
 import { DeviceRole, nextStatement, signStatement, verifyRegistry } from '../../../../shared/src/devices/registry-chain'
-import { DeviceStorageError, KeyGrantSendError } from '../errors'
-import { RelayClient } from '../relay/relay-client'
+import { KeyGrantSendError } from '../errors'
 import type { DeviceEnvironment } from './device'
 import { deriveDeviceKeys, type DeviceKeys } from './device-keys'
 import { heldEpochOf } from './held-epoch-keys'
-import { addToRings, type EpochRings } from './key-epochs-sync'
+import { addToRings, relayOf, storedPractice, type EpochRings, type Practice } from './key-epochs-sync'
 import { keepGrantedKeys } from './lock/at-rest'
 import { registryOf, type StoredPractice } from './registry'
 
 /** How many times a grant is made again on a registry or epochs that moved under it. */
 const MAX_ATTEMPTS = 5
-
-type Practice = StoredPractice & Required<Pick<StoredPractice, 'identity'>>
-
-async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<Practice> {
-  const stored = await registryOf(env).get(spaceId)
-  if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
-  if (!stored.identity) throw new KeyGrantSendError('This device has no keys of its own: it was paired before devices had them')
-  return stored as Practice
-}
-
-function relayOf(stored: StoredPractice, env: DeviceEnvironment): RelayClient {
-  return new RelayClient({ relayUrl: stored.relayUrl, spaceId: stored.spaceId, credential: stored.credential, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
-}
 
 /** The tier secrets of each epoch in `epochs` this administrator holds: kept, or opened again from its own seals. */
 async function epochSecretsHeld(stored: Practice, env: DeviceEnvironment, epochs: readonly number[], seals: readonly { epoch: number; by: string; sealed: string }[]): Promise<GrantedEpoch[]> {
