@@ -115,6 +115,33 @@ describe('key grants', () => {
     await waitFor(async () => expect(await notes(admin, patientId)).toContain('Ecrit-Par-L-Accueil'))
   })
 
+  it('upgrades a secretary whose passkey wraps its keys: the granted keys are wrapped with the others, none at rest', async () => {
+    const [admin, secretary, lost] = (await practiceOf(fixture, ['tablette-aulnes', 'accueil-aulnes', 'perdu-1'], [undefined, SECRETARY, MEMBER], PRACTICE)) as [Device, Device, Device]
+    const spaceId = admin.p.record.spaceId
+    const prf = randomBytes(32)
+    expect(await wrapAtRest(spaceId, randomBytes(16), prf, secretary.env)).toBe(true)
+    const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Guivarc’h', firstNames: 'Nolwenn' }, actorOf(admin.p), testClock)
+    await note(admin, patientId, 'Epoque-0')
+    await lost.p.space.destroy()
+    await revokePracticeDevice(spaceId, lost.p.record.deviceId, admin.env)
+    await note(admin, patientId, 'Epoque-1')
+    await changePracticeDevice(spaceId, secretary.p.record.deviceId, { role: DeviceRole.Practitioner, until: null }, admin.env)
+
+    // Opened again while unlocked: the grant is taken and sealed under the passkey's wrap.
+    await secretary.p.space.destroy()
+    const upgraded: Device = { env: secretary.env, p: await fixture.track(loadPractice(secretary.env).then((p) => p!)) }
+    await waitFor(async () => expect(await notes(upgraded, patientId)).toEqual(['Epoque-0', 'Epoque-1']))
+    const registry = new DeviceRegistry(secretary.env.idbPrefix, secretary.env.unlocked)
+    expect(await registry.heldEpochsAtRest(spaceId), 'no key of an epoch at rest').toEqual([])
+    // Locked, then unlocked with the passkey: the clinical keys come back from the wrap alone.
+    await upgraded.p.space.destroy()
+    await lockAtRest(spaceId, secretary.env)
+    expect(await openAtRest(spaceId, prf, secretary.env)).toBe(true)
+    expect((await registry.get(spaceId))!.keys.clinical).not.toBeNull()
+    const unlocked: Device = { env: secretary.env, p: await fixture.track(loadPractice(secretary.env).then((p) => p!)) }
+    await waitFor(async () => expect(await notes(unlocked, patientId)).toEqual(['Epoque-0', 'Epoque-1']))
+  })
+
   it('refuses forged grants at the relay, with named refusals', async () => {
     const [admin, member, secretary] = (await practiceOf(fixture, ['tablette-aulnes', 'telephone-aulnes', 'accueil-aulnes'], [undefined, MEMBER, SECRETARY], PRACTICE)) as [Device, Device, Device]
     const spaceId = admin.p.record.spaceId
