@@ -122,8 +122,10 @@ export async function receiveKeyGrant(stored: StoredPractice, env: DeviceEnviron
   const raw = await relay.getKeyGrant()
   if (raw === null) return null
   const memory = env.unlocked?.get(spaceId) ?? null
-  const wrapped = memory?.wrap != null
+  const wrapped = (memory?.wrap ?? null) !== null
   const entries = await relay.getDeviceEntries()
+  // A relay serving an older registry than this device verified (a role since taken back) is not believed.
+  if ((await registryOf(env).chain(spaceId)).length > entries.length) throw new KeyGrantError(KeyGrantRefusal.Stale, 'the relay served an older device registry than this device holds')
   const ownAgree = (await publicKeysOf(stored.identity)).agree
   const { statement, keys } = await openKeyGrant(spaceId, entries, { deviceId: stored.deviceId, agreePrivateKey: stored.identity.agree.privateKey, agree: ownAgree }, raw)
   // Its practice tier of epoch 0 is the one this device reads the practice with.
