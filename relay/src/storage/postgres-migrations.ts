@@ -21,6 +21,8 @@
  * so a node reading `seq > n` could miss a row committed late under a lower seq).
  * The usage counters of `spaces` are kept by the statements that write rows, in their
  * transactions, under the space row's lock (postgres-storage.ts says in which order locks go).
+ * Version 2 adds `key_grants`, as SQLite's schema 7 (issue 19: a secretary upgraded, a device
+ * re-granted its keys; shared/src/devices/key-grant.ts).
  */
 import type pg from 'pg'
 import { SchemaVersionError } from './schema-version-error'
