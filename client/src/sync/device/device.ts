@@ -155,10 +155,16 @@ async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: Dev
  */
 async function takeKeyGrant(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings): Promise<StoredPractice> {
   if (!stored.identity || env.connect === false) return stored
-  const received = await receiveKeyGrant(stored, env, rings).catch((error: unknown) => {
-    console.warn('Could not take the key grant', error instanceof KeyGrantError ? error.refusal : error instanceof Error ? error.name : 'error')
-    return null
-  })
+  let timer: ReturnType<typeof setTimeout> | undefined
+  // As the epochs before opening: a slow relay does not hold the practice closed (the grant is taken when it comes back online).
+  const received = await Promise.race([
+    receiveKeyGrant(stored, env, rings).catch((error: unknown) => {
+      console.warn('Could not take the key grant', error instanceof KeyGrantError ? error.refusal : error instanceof Error ? error.name : 'error')
+      return null
+    }),
+    new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), EPOCH_REFRESH_WAIT_MS))),
+  ])
+  clearTimeout(timer)
   return received === null ? stored : ((await registryOf(env).get(stored.spaceId)) ?? stored)
 }
 
