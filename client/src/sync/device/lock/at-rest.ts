@@ -17,6 +17,8 @@
  *   unwrapAtRest    the reverse of wrapAtRest, from what is held in memory while unlocked
  *   keepHeldEpochs  a key epoch opened from its seal (or made here): sealed with the others where
  *                   the passkey wraps them, kept at rest (non-extractable) otherwise
+ *   keepGrantedKeys what a key grant gave (key-grants-sync.ts): the same, the tier secrets of epoch
+ *                   0 too, and held in memory for the session where nothing is wrapped
  *
  * What is wrapped, so that a copy of the profile opens nothing this device decrypted: the tier
  * secrets the working keys are derived from, an administrator's root and epoch secrets, the relay
