@@ -60,6 +60,7 @@ const STORAGE_BACKED_INTEGRATION = [
   'tests/relay-envelope-shape.test.ts',
   'tests/delivered-means-stored.test.ts',
   'tests/relay-perimeter.test.ts',
+  'tests/key-grants.test.ts',
 ]
 
 export default defineConfig({

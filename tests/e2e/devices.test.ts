@@ -1,8 +1,9 @@
 /**
  * Réglages › Appareils in real Chromium, two devices and one relay (issue 19): A lists both
  * devices from the practice's registry (verified in the page), with « Cet appareil » and who holds
- * each; A names B; A makes B secretary (« Modifier », a confirmation saying what it does); A
- * revokes B, confirming first; the relay closes B's sockets at once, and B
+ * each; A names B; A makes B secretary (« Modifier », a confirmation saying what it does), then
+ * praticien again (the change goes with a key grant: the confirmation says B will read past
+ * clinical files); A revokes B, confirming first; the relay closes B's sockets at once, and B
  * erases its copy of the practice and says why, while A goes on.
  *
  * Run with `npx vite build && npx vitest run --project e2e tests/e2e/devices.test.ts`.
@@ -75,8 +76,22 @@ describe.sequential('devices of a practice, in Chromium', () => {
     await eventually(() => deviceRows(a.page), 'B as secretary on A').toContainEqual(expect.stringMatching(/^Téléphone de Camille.*Secrétariat/))
     const changed = (await deviceRows(a.page)).find((r) => r.startsWith('Téléphone de Camille'))!
     expect(changed).not.toContain('Administrateur')
-    // A secretary is not offered a change (the registry never widens one).
-    expect(await row.getByRole('button', { name: 'Modifier' }).count()).toBe(0)
+    // A secretary may be changed back (with a key grant), and sent the keys of its role again.
+    expect(await row.getByRole('button', { name: 'Modifier' }).count()).toBe(1)
+    expect(await row.getByRole('button', { name: 'Renvoyer les clés' }).count()).toBe(1)
+  })
+
+  it('2c. A makes B praticien again, after a confirmation that says it will read past clinical files; the grant goes with the change', async () => {
+    const { a } = setup()
+    need(done.named, 'B named (step 2)')
+    const row = devicesSection(a.page).getByRole('listitem').filter({ hasText: 'Téléphone de Camille' })
+    await row.getByRole('button', { name: 'Modifier' }).click()
+    const form = row.getByRole('group', { name: 'Modifier le rôle de Téléphone de Camille' })
+    await form.getByRole('radio', { name: 'Praticien' }).check()
+    await form.getByRole('button', { name: 'Continuer' }).click()
+    expect(await form.textContent()).toMatch(/y compris de tout ce qui a été écrit avant ce changement : il pourra lire les dossiers passés/)
+    await form.getByRole('button', { name: 'Confirmer la modification' }).click()
+    await eventually(() => deviceRows(a.page), 'B as praticien on A').toContainEqual(expect.stringMatching(/^Téléphone de Camille.*Praticien/))
   })
 
   it('3. A revokes B after confirming: B is refused at once, erases its copy and says why; A goes on', async () => {

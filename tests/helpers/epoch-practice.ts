@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { createPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
+import type { DeviceGrantOptions } from '../../client/src/sync/device/practice-devices'
 import { DeviceRole } from '../../shared/src/devices/registry-chain'
 import { DIRECTORY_DOC_ID } from '../../shared/src/model/doc-ids'
 import { addPatient, listPatients } from '../../shared/src/model/patients'
@@ -28,7 +29,7 @@ export interface Device {
 export async function practiceOf(
   fixture: RelayFixture,
   names: readonly string[],
-  grants: ReadonlyArray<typeof MEMBER | undefined>,
+  grants: ReadonlyArray<DeviceGrantOptions | undefined>,
   practice: { name: string; practitioner: string; profession: 'kine' | 'infirmier' },
 ): Promise<Device[]> {
   const envA = nodeDeviceEnvironment(names[0]!)

@@ -22,6 +22,8 @@ export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'ge
     revokeDevice(spaceId: string, deviceId: string): Promise<void>
     /** Gives a device of the practice a new role and end date, without revoking it (this device must be an administrator). */
     changeDevice(spaceId: string, deviceId: string, change: DeviceRoleChange): Promise<void>
+    /** Seals a device the keys of its role again (« Renvoyer les clés »: key-grants-sync.ts; this device must be an administrator). */
+    regrantDevice(spaceId: string, deviceId: string): Promise<void>
   }
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)

@@ -267,10 +267,14 @@ export const fr = {
   'settings.devices.change.role': 'Rôle',
   'settings.devices.change.continue': 'Continuer',
   'settings.devices.change.confirm': 'Confirmer la modification',
-  'settings.devices.change.toSecretariat': 'Cet appareil ne recevra plus les dossiers cliniques : ses connexions aux dossiers des patients sont coupées, et les clés du cabinet changent pour que rien de ce qui est écrit ensuite ne lui soit lisible. Ce qu’il a déjà reçu reste sur l’appareil. Il ne pourra pas redevenir praticien sans être révoqué puis appairé de nouveau.',
+  'settings.devices.change.toSecretariat': 'Cet appareil ne recevra plus les dossiers cliniques : ses connexions aux dossiers des patients sont coupées, et les clés du cabinet changent pour que rien de ce qui est écrit ensuite ne lui soit lisible. Ce qu’il a déjà reçu reste sur l’appareil. S’il redevient praticien, les clés de tous les dossiers lui sont renvoyées.',
   'settings.devices.change.toLocum': 'Cet appareil aura accès au cabinet jusqu’au {date} inclus ; ensuite le relais le refuse.',
   'settings.devices.change.toPractitioner': 'Cet appareil aura accès à tout le cabinet, sans date de fin.',
   'settings.devices.change.dropsAdmin': 'Il ne sera plus administrateur.',
+  'settings.devices.change.widens': 'Cet appareil recevra les clés de tous les dossiers cliniques, y compris de tout ce qui a été écrit avant ce changement : il pourra lire les dossiers passés. Les clés lui sont envoyées scellées avec la modification ; si elles ne peuvent pas l’être, rien n’est modifié.',
+  'settings.devices.regrant': 'Renvoyer les clés',
+  'settings.devices.regranted': 'Les clés de son rôle ont été renvoyées à {name} : il les prendra à sa prochaine ouverture du cabinet.',
+  'settings.devices.grantFailed': 'Les clés n’ont pas pu être envoyées à cet appareil : rien n’est modifié ({message}).',
   'settings.devices.changed': '{name} est modifié.',
   'settings.devices.limits': "Révoquer un appareil lui ferme le relais à l'instant. Les clés du cabinet ne changent pas encore : un appareil révoqué qui aurait gardé sa copie et ses clés pourrait lire ce qu'il avait, et ce qu'on lui donnerait du relais.",
   'settings.addDevice': 'Ajouter un appareil',
@@ -1040,7 +1044,7 @@ export const fr = {
   'lock.honest.wrappedNot':
     "Sont chiffrés par elle aussi : l'identifiant de l'appareil auprès du relais, les clés reçues après une révocation, et la clé de ce que l'appareil garde déchiffré (ce qu'il gardait avant la clé d'accès est effacé au premier verrouillage ; chaque fiche le retrouve à son ouverture). Les propres clés de l'appareil (signature, échange de clés) ne le sont que si la clé d'accès a été créée dans la session où l'appareil a été relié ou a créé le cabinet : sinon, une copie du profil peut encore signer en son nom, sans pouvoir se connecter au relais ni lire le cabinet.",
   'lock.honest.unwrappable':
-    "Cette clé d'accès fournit un secret qui lui est propre (extension PRF), mais cet appareil a été relié lors d'une session précédente et ne garde pas les secrets dont ses clés sont tirées : elles ne sont pas chiffrées par elle. Pour qu'elles le soient, reliez cet appareil à nouveau, puis créez la clé d'accès dans la foulée.",
+    "Cette clé d'accès fournit un secret qui lui est propre (extension PRF), mais cet appareil a été relié lors d'une session précédente et ne garde pas les secrets dont ses clés sont tirées : elles ne sont pas chiffrées par elle. Pour qu'elles le soient, demandez à un administrateur « Renvoyer les clés » pour cet appareil (Réglages › Appareils), ouvrez à nouveau le cabinet ici, puis créez la clé d'accès dans la foulée.",
   'lock.honest.noPrf':
     "Sur cet appareil, la clé d'accès ne fournit pas de secret propre (extension PRF) : les clés du cabinet que le navigateur garde ne sont pas chiffrées par elle.",
   'lock.screen.title': 'Tournée est verrouillé',

@@ -105,6 +105,11 @@ export class AttachmentTooLargeError extends Error {
 }
 
 /** This device's own storage (IndexedDB) refused a read or a write. */
+/** A key grant this device cannot make or send (not an administrator, an epoch's keys not held, the relay refusing): key-grants-sync.ts. */
+export class KeyGrantSendError extends Error {
+  override name = 'KeyGrantSendError'
+}
+
 export class DeviceStorageError extends Error {
   override name = 'DeviceStorageError'
 }

@@ -44,6 +44,7 @@ import { mountStaticClient } from './static-client'
 import { adminPairingRoutes, joiningPairingRoutes } from './pairings'
 import { devicesRoutes, type DevicesDeps } from './devices'
 import { keyEpochsRoutes } from './key-epochs'
+import { keyGrantsRoutes } from './key-grants'
 import { PairingMailbox } from '../pairing/pairing-mailbox'
 
 export interface AppDeps {
@@ -166,6 +167,16 @@ export function createApp(deps: AppDeps): Hono {
     }),
   )
   app.route(Paths.spaces, keyEpochsRoutes({ storage: deps.storage, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) }))
+  app.route(
+    Paths.spaces,
+    keyGrantsRoutes({
+      storage: deps.storage,
+      logger: deps.logger,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.onDeviceChanged ? { onDeviceChanged: deps.onDeviceChanged } : {}),
+      ...(deps.onRegistryChanged ? { onRegistryChanged: deps.onRegistryChanged } : {}),
+    }),
+  )
   app.route(Paths.pairings, joiningPairingRoutes(pairings))
   app.route(Paths.spaces, adminPairingRoutes(pairings))
 

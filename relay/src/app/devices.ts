@@ -82,6 +82,11 @@ export function devicesRoutes(deps: DevicesDeps): Hono {
     if (statement.seq < state.length) {
       return c.json({ error: 'Another change of the registry came first: read it again', field: 'seq', length: state.length }, 409)
     }
+    // A change naming a key grant is stored only with that grant (key-grants.ts): alone, the
+    // widened role would be stored without the keys it names.
+    if (statement.op === 'change' && statement.grant !== undefined) {
+      return c.json({ error: 'A change naming a key grant is sent with it, to /grants', field: 'entry', refusal: 'grant-missing' }, 400)
+    }
     // Sent by the device that signed it: a device's credential cannot be used to push entries
     // another device signed (replaying an administrator's old, valid-looking statement).
     if (statement.op === 'genesis') {

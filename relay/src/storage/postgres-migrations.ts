@@ -22,6 +22,8 @@
  * Version 2 holds the open pairings (SQLite schema 7, pairing-rows.ts).
  * The usage counters of `spaces` are kept by the statements that write rows, in their
  * transactions, under the space row's lock (postgres-storage.ts says in which order locks go).
+ * Version 3 adds `key_grants`, as SQLite's schema 8 (issue 19: a secretary upgraded, a device
+ * re-granted its keys; shared/src/devices/key-grant.ts).
  */
 import type pg from 'pg'
 import { SchemaVersionError } from './schema-version-error'
@@ -134,6 +136,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX pairings_by_expiry ON pairings(expires_at);
       CREATE INDEX pairings_by_address ON pairings(address);
+    `,
+  },
+  {
+    // As SQLite's schema 8 (sqlite-storage.ts): each device's newest key grant.
+    name: 'key grants (a secretary upgraded, a device re-granted its keys)',
+    sql: `
+      CREATE TABLE key_grants (
+        space_id TEXT NOT NULL REFERENCES spaces(space_id),
+        device_id TEXT NOT NULL,
+        chain INTEGER NOT NULL,
+        by_device TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (space_id, device_id)
+      );
     `,
   },
 ]

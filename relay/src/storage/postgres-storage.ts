@@ -58,6 +58,8 @@ import {
   type SpaceUsage,
   type StoredDigest,
   type StoredEpochSeal,
+  type StoredKeyGrant,
+  type PutKeyGrantResult,
   type StoredUpdates,
 } from './relay-storage'
 import { toBuffer, toBytes } from './stored-bytes'
@@ -156,7 +158,7 @@ export class PostgresStorage implements RelayStorage {
     })
   }
 
-  appendDeviceEntry(spaceId: string, seq: number, entry: string, effect: DeviceEffect): Promise<AppendDeviceEntryResult> {
+  appendDeviceEntry(spaceId: string, seq: number, entry: string, effect: DeviceEffect, grant?: StoredKeyGrant): Promise<AppendDeviceEntryResult> {
     // Under the space's lock: the entry takes its seq only if it is the next one, and what it
     // grants or takes away is written with it, so no credential is ever valid without its entry.
     return this.transaction(async (client) => {
@@ -179,6 +181,9 @@ export class PostgresStorage implements RelayStorage {
           effect.deviceId,
         ])
       }
+      // A grant was made for the role the device had: it goes with a change or a revocation.
+      if (effect.kind !== 'add') await client.query('DELETE FROM key_grants WHERE space_id = $1 AND device_id = $2', [spaceId, effect.deviceId])
+      if (grant !== undefined) await upsertKeyGrant(client, spaceId, grant)
       return 'appended'
     })
   }
@@ -250,6 +255,29 @@ export class PostgresStorage implements RelayStorage {
         [spaceId, epoch, deviceId, by, sealed],
       )
       return inserted.rowCount === 1 ? 'granted' : 'conflict'
+    })
+  }
+
+  putKeyGrant(spaceId: string, grant: StoredKeyGrant): Promise<PutKeyGrantResult> {
+    // Under the space's lock, as appendDeviceEntry: a change appended since the route's check
+    // makes the grant stale, never stored.
+    return this.transaction(async (client) => {
+      if (!(await lockSpace(client, spaceId))) throw new UnknownSpaceError(spaceId)
+      const { rows } = await client.query<{ n: number }>('SELECT COUNT(*) AS n FROM device_entries WHERE space_id = $1', [spaceId])
+      if (rows[0]!.n !== grant.chain) return 'conflict'
+      await upsertKeyGrant(client, spaceId, grant)
+      return 'stored'
+    })
+  }
+
+  getKeyGrant(spaceId: string, deviceId: string): Promise<StoredKeyGrant | null> {
+    return this.call(async () => {
+      const { rows } = await this.pool.query<{ chain: number; by_device: string; entry: string }>(
+        'SELECT chain, by_device, entry FROM key_grants WHERE space_id = $1 AND device_id = $2',
+        [spaceId, deviceId],
+      )
+      const row = rows[0]
+      return row ? { deviceId, chain: row.chain, by: row.by_device, entry: row.entry } : null
     })
   }
 
@@ -527,6 +555,15 @@ export class PostgresStorage implements RelayStorage {
 }
 
 /** Locks the space's row until the transaction ends; false when the space was never created. */
+/** A device's key grant in place of its previous one. */
+async function upsertKeyGrant(client: Client, spaceId: string, grant: StoredKeyGrant): Promise<void> {
+  await client.query(
+    `INSERT INTO key_grants (space_id, device_id, chain, by_device, entry) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (space_id, device_id) DO UPDATE SET chain = EXCLUDED.chain, by_device = EXCLUDED.by_device, entry = EXCLUDED.entry`,
+    [spaceId, grant.deviceId, grant.chain, grant.by, grant.entry],
+  )
+}
+
 async function lockSpace(client: Client, spaceId: string): Promise<boolean> {
   const { rowCount } = await client.query('SELECT 1 FROM spaces WHERE space_id = $1 FOR UPDATE', [spaceId])
   return rowCount === 1

@@ -124,6 +124,23 @@ export interface StoredEpochSeal {
   readonly sealed: string
 }
 
+/**
+ * A key grant (shared/src/devices/key-grant.ts): an administrator's signed statement holding the
+ * keys of a device's role sealed to it, which the relay cannot open. One per device, the newest.
+ */
+export interface StoredKeyGrant {
+  readonly deviceId: string
+  /** The registry's length it was made for (checked by the route and, atomically, by storage). */
+  readonly chain: number
+  /** The administrator device that signed it. */
+  readonly by: string
+  /** The signed grant's JSON text, as the administrator sent it. */
+  readonly entry: string
+}
+
+/** What storing a key grant did: `conflict` when the registry no longer has `chain` entries. */
+export type PutKeyGrantResult = 'stored' | 'conflict'
+
 export interface StoredUpdates {
   /** In append order. */
   updates: Uint8Array[]
@@ -150,8 +167,11 @@ export interface RelayStorage {
    * credentials, atomically and durably; `conflict`, with nothing written, when the space already
    * has an entry at `seq` (another administrator's change came first). The caller verified the
    * entry against the chain. Rejects with UnknownSpaceError for a space that was never created.
+   * A revocation or a change drops the target's key grant (it was made for the role it had); a
+   * change that comes with a grant (a secretary upgraded, key-grant.ts) stores it in the same
+   * transaction, so the widened role is never stored without the keys it needs, nor the reverse.
    */
-  appendDeviceEntry(spaceId: string, seq: number, entry: string, effect: DeviceEffect): Promise<AppendDeviceEntryResult>
+  appendDeviceEntry(spaceId: string, seq: number, entry: string, effect: DeviceEffect, grant?: StoredKeyGrant): Promise<AppendDeviceEntryResult>
   /** The registered device whose credential hashes to `credentialHash`, or null. */
   findDevice(spaceId: string, credentialHash: Uint8Array): Promise<DeviceCredential | null>
   /** How many devices the space's registry has granted (revoked ones included). */
@@ -173,6 +193,13 @@ export interface RelayStorage {
   grantKeyEpoch(spaceId: string, epoch: number, deviceId: string, by: string, sealed: string): Promise<GrantKeyEpochResult>
   /** The seals addressed to `deviceId`, by ascending epoch. */
   listEpochSeals(spaceId: string, deviceId: string): Promise<StoredEpochSeal[]>
+  /**
+   * Stores a key grant in place of the device's previous one, durably, only if the registry
+   * still has `grant.chain` entries (checked in the same transaction); `conflict` otherwise.
+   */
+  putKeyGrant(spaceId: string, grant: StoredKeyGrant): Promise<PutKeyGrantResult>
+  /** The device's key grant, or null. */
+  getKeyGrant(spaceId: string, deviceId: string): Promise<StoredKeyGrant | null>
   /**
    * The room's rows in append order (none for a room never admitted or never written); with
    * `afterSeq`, only the rows of seq > afterSeq (a node of a multi-node relay catching up on what

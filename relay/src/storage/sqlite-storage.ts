@@ -26,6 +26,10 @@
  *               relay cannot open and serves only to that device
  *   pairings   (code TEXT PRIMARY KEY, …): the pairings open on the relay, one row each until it is
  *               collected, cancelled or expired (pairing-rows.ts has the columns)
+ *   key_grants (space_id → spaces, device_id, chain INTEGER, by_device, entry TEXT; PK space_id,
+ *               device_id): each device's newest key grant (shared/src/devices/key-grant.ts), the
+ *               keys of its role sealed to it after its pairing; dropped with a change or
+ *               revocation of the device, unless the change brings a new one
  *
  * The schema's version is SQLite's `user_version` (SCHEMA_VERSION). A database of an older version
  * is migrated in place (MIGRATIONS), one transaction per step; one of a newer version is refused
@@ -74,6 +78,8 @@ import {
   type PutDigestResult,
   type StoredDigest,
   type StoredEpochSeal,
+  type StoredKeyGrant,
+  type PutKeyGrantResult,
   type RelayStorage,
   type SpaceUsage,
   type StoredUpdates,
@@ -87,7 +93,7 @@ import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 export const SQLITE_FILE_NAME = 'relay.db'
 
 /** The schema this code writes; bump with a step in MIGRATIONS when it changes. */
-export const SCHEMA_VERSION = 7
+export const SCHEMA_VERSION = 8
 
 /** What keeps each space's usage counters in step with its rows (schema 3). */
 const USAGE_TRIGGERS = `
@@ -170,6 +176,18 @@ const PAIRING_TABLE = `
   CREATE INDEX pairings_by_address ON pairings(address);
 `
 
+/** Key grants (schema 8, issue 19: a secretary upgraded, a device re-granted its keys). */
+const KEY_GRANT_TABLE = `
+  CREATE TABLE key_grants (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id),
+    device_id TEXT NOT NULL,
+    chain INTEGER NOT NULL,
+    by_device TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (space_id, device_id)
+  ) STRICT, WITHOUT ROWID;
+`
+
 const SCHEMA = `
   CREATE TABLE spaces (
     space_id TEXT PRIMARY KEY,
@@ -209,7 +227,7 @@ const SCHEMA = `
     version INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (space_id, name)
   ) STRICT, WITHOUT ROWID;
-${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${KEY_EPOCH_TABLES}${PAIRING_TABLE}${USAGE_TRIGGERS}`
+${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${KEY_EPOCH_TABLES}${PAIRING_TABLE}${KEY_GRANT_TABLE}${USAGE_TRIGGERS}`
 
 /**
  * Steps from each older schema version to the next: MIGRATIONS[v] takes a database of version v to
@@ -221,6 +239,7 @@ ${DEVICE_TABLES}${DEVICE_ROLE_COLUMNS}${KEY_EPOCH_TABLES}${PAIRING_TABLE}${USAGE
  * device's role and a locum's end of access; the devices registered before were all praticiens.
  * Version 6 (issue 19): key epochs and their seals; a space before has none (epoch 0). Version 7
  * (issue 22): open pairings, until then in the relay's memory (lost at every restart anyway).
+ * Version 8 (issue 19): key grants; a space before has none.
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   1: 'ALTER TABLE digests ADD COLUMN version INTEGER NOT NULL DEFAULT 1',
@@ -237,6 +256,7 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
   4: DEVICE_ROLE_COLUMNS,
   5: KEY_EPOCH_TABLES,
   6: PAIRING_TABLE,
+  7: KEY_GRANT_TABLE,
 }
 
 export { SchemaVersionError }
@@ -328,6 +348,13 @@ export class SqliteStorage implements RelayStorage {
       countDevices: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM devices WHERE space_id = ?'),
       touchDevice: this.db.prepare<[number, string, string]>('UPDATE devices SET last_seen_at = ? WHERE space_id = ? AND device_id = ?'),
       selectKeyEpochs: this.db.prepare<[string], { epoch: number }>('SELECT epoch FROM key_epochs WHERE space_id = ? ORDER BY epoch'),
+      putKeyGrant: this.db.prepare<[string, string, number, string, string]>(
+        'INSERT OR REPLACE INTO key_grants (space_id, device_id, chain, by_device, entry) VALUES (?, ?, ?, ?, ?)',
+      ),
+      deleteKeyGrant: this.db.prepare<[string, string]>('DELETE FROM key_grants WHERE space_id = ? AND device_id = ?'),
+      selectKeyGrant: this.db.prepare<[string, string], { chain: number; by_device: string; entry: string }>(
+        'SELECT chain, by_device, entry FROM key_grants WHERE space_id = ? AND device_id = ?',
+      ),
       newestKeyEpoch: this.db.prepare<[string], { epoch: number | null }>('SELECT MAX(epoch) AS epoch FROM key_epochs WHERE space_id = ?'),
       insertKeyEpoch: this.db.prepare<[string, number, string]>('INSERT INTO key_epochs (space_id, epoch, entry) VALUES (?, ?, ?)'),
       insertEpochSeal: this.db.prepare<[string, number, string, string, string]>(
@@ -372,7 +399,7 @@ export class SqliteStorage implements RelayStorage {
     return this.statements.selectDeviceEntries.all(spaceId).map((row) => row.entry)
   }
 
-  async appendDeviceEntry(spaceId: string, seq: number, entry: string, effect: DeviceEffect): Promise<AppendDeviceEntryResult> {
+  async appendDeviceEntry(spaceId: string, seq: number, entry: string, effect: DeviceEffect, grant?: StoredKeyGrant): Promise<AppendDeviceEntryResult> {
     this.assertOpen()
     if (this.readHash(spaceId) === null) throw new UnknownSpaceError(spaceId)
     // One transaction: the entry takes its seq only if it is the next one, and what it grants or
@@ -383,6 +410,9 @@ export class SqliteStorage implements RelayStorage {
       if (effect.kind === 'add') this.statements.insertDevice.run(spaceId, effect.deviceId, toBuffer(effect.credentialHash), effect.at, effect.role, effect.until)
       else if (effect.kind === 'revoke') this.statements.revokeDevice.run(effect.at, spaceId, effect.deviceId)
       else this.statements.changeDevice.run(effect.role, effect.until, spaceId, effect.deviceId)
+      // A grant was made for the role the device had: it goes with a change or a revocation.
+      if (effect.kind !== 'add') this.statements.deleteKeyGrant.run(spaceId, effect.deviceId)
+      if (grant !== undefined) this.statements.putKeyGrant.run(spaceId, grant.deviceId, grant.chain, grant.by, grant.entry)
       return 'appended'
     })()
   }
@@ -435,6 +465,24 @@ export class SqliteStorage implements RelayStorage {
   async listEpochSeals(spaceId: string, deviceId: string): Promise<StoredEpochSeal[]> {
     this.assertOpen()
     return this.statements.selectEpochSeals.all(spaceId, deviceId).map((row) => ({ epoch: row.epoch, by: row.by_device, sealed: row.sealed }))
+  }
+
+  async putKeyGrant(spaceId: string, grant: StoredKeyGrant): Promise<PutKeyGrantResult> {
+    this.assertOpen()
+    if (this.readHash(spaceId) === null) throw new UnknownSpaceError(spaceId)
+    // With the registry's length read in the same transaction: a change appended since the route's
+    // check makes the grant stale, never stored.
+    return this.db.transaction((): PutKeyGrantResult => {
+      if (this.statements.countDeviceEntries.get(spaceId)!.n !== grant.chain) return 'conflict'
+      this.statements.putKeyGrant.run(spaceId, grant.deviceId, grant.chain, grant.by, grant.entry)
+      return 'stored'
+    })()
+  }
+
+  async getKeyGrant(spaceId: string, deviceId: string): Promise<StoredKeyGrant | null> {
+    this.assertOpen()
+    const row = this.statements.selectKeyGrant.get(spaceId, deviceId)
+    return row ? { deviceId, chain: row.chain, by: row.by_device, entry: row.entry } : null
   }
 
   async loadUpdates(spaceId: string, roomId: string, afterSeq = 0): Promise<StoredUpdates> {

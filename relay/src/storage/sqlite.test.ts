@@ -107,6 +107,7 @@ describe('SqliteStorage specifics', () => {
     const v4 = new Database(join(dataDir, SQLITE_FILE_NAME))
     v4.exec(`
       DROP TABLE pairings;
+      DROP TABLE key_grants;
       DROP TABLE epoch_seals;
       DROP TABLE key_epochs;
       ALTER TABLE devices DROP COLUMN role;
@@ -133,6 +134,7 @@ describe('SqliteStorage specifics', () => {
     const v5 = new Database(join(dataDir, SQLITE_FILE_NAME))
     v5.exec(`
       DROP TABLE pairings;
+      DROP TABLE key_grants;
       DROP TABLE epoch_seals;
       DROP TABLE key_epochs;
       INSERT INTO spaces (space_id, credential_hash, created_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0);
@@ -154,7 +156,7 @@ describe('SqliteStorage specifics', () => {
     await new SqliteStorage({ dataDir }).close()
     // Version 6 as the relay wrote it: pairings lived in its memory.
     const v6 = new Database(join(dataDir, SQLITE_FILE_NAME))
-    v6.exec('DROP TABLE pairings')
+    v6.exec('DROP TABLE key_grants; DROP TABLE pairings')
     v6.pragma('user_version = 6')
     v6.close()
     const storage = new SqliteStorage({ dataDir })
@@ -166,6 +168,27 @@ describe('SqliteStorage specifics', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     // The stage is checked by the database too.
     expect(() => db.exec(`UPDATE pairings SET stage = 'collected'`)).toThrow(/CHECK/)
+    db.close()
+  })
+
+  it('migrates a version-7 database: its devices have no key grant, and can be given one', async () => {
+    const dataDir = tempFolder()
+    await new SqliteStorage({ dataDir }).close()
+    // Version 7 as the relay wrote it: no key grant table, a space with one registry entry.
+    const v7 = new Database(join(dataDir, SQLITE_FILE_NAME))
+    v7.exec(`
+      DROP TABLE key_grants;
+      INSERT INTO spaces (space_id, credential_hash, created_at) VALUES ('spaceAAAAAAAAAAAAAAAAA', x'00', 0);
+      INSERT INTO device_entries (space_id, seq, entry) VALUES ('spaceAAAAAAAAAAAAAAAAA', 0, '{}');
+    `)
+    v7.pragma('user_version = 7')
+    v7.close()
+    const storage = new SqliteStorage({ dataDir })
+    expect(await storage.getKeyGrant('spaceAAAAAAAAAAAAAAAAA', 'device')).toBeNull()
+    expect(await storage.putKeyGrant('spaceAAAAAAAAAAAAAAAAA', { deviceId: 'device', chain: 1, by: 'admin', entry: '{}' })).toBe('stored')
+    await storage.close()
+    const db = new Database(join(dataDir, SQLITE_FILE_NAME))
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     db.close()
   })
 

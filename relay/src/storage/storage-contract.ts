@@ -148,6 +148,37 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect(await reopened.listEpochSeals(SPACE_A, 'device-2')).toEqual([{ epoch: 2, by: 'admin-1', sealed: 'sealed-2-2' }])
     })
 
+    it('stores a key grant with the change it comes with, or alone on the registry it was made for, and drops it with a later change', async () => {
+      const location = await factory.createLocation()
+      const storage = await open(location)
+      await storage.createSpace(SPACE_A, HASH_1)
+      await storage.appendDeviceEntry(SPACE_A, 0, '{"e":0}', { kind: 'add', deviceId: 'device-1', credentialHash: HASH_1, role: 'praticien', until: null, at: 1 })
+      await storage.appendDeviceEntry(SPACE_A, 1, '{"e":1}', { kind: 'add', deviceId: 'device-2', credentialHash: HASH_2, role: 'secretariat', until: null, at: 2 })
+      expect(await storage.getKeyGrant(SPACE_A, 'device-2')).toBeNull()
+      // Alone: only on the registry's length it names.
+      expect(await storage.putKeyGrant(SPACE_A, { deviceId: 'device-2', chain: 1, by: 'device-1', entry: '{"g":"stale"}' })).toBe('conflict')
+      expect(await storage.getKeyGrant(SPACE_A, 'device-2')).toBeNull()
+      expect(await storage.putKeyGrant(SPACE_A, { deviceId: 'device-2', chain: 2, by: 'device-1', entry: '{"g":1}' })).toBe('stored')
+      expect(await storage.getKeyGrant(SPACE_A, 'device-2')).toEqual({ deviceId: 'device-2', chain: 2, by: 'device-1', entry: '{"g":1}' })
+      // With its change, in the change's transaction: a change that loses its seq stores no grant either.
+      const upgrade = { kind: 'change', deviceId: 'device-2', role: 'praticien', until: null, at: 3 } as const
+      expect(await storage.appendDeviceEntry(SPACE_A, 1, '{"e":"late"}', upgrade, { deviceId: 'device-2', chain: 2, by: 'device-1', entry: '{"g":"late"}' })).toBe('conflict')
+      expect(await storage.getKeyGrant(SPACE_A, 'device-2')).toEqual({ deviceId: 'device-2', chain: 2, by: 'device-1', entry: '{"g":1}' })
+      expect(await storage.appendDeviceEntry(SPACE_A, 2, '{"e":2}', upgrade, { deviceId: 'device-2', chain: 3, by: 'device-1', entry: '{"g":2}' })).toBe('appended')
+      expect(await storage.findDevice(SPACE_A, HASH_2)).toMatchObject({ deviceId: 'device-2', role: 'praticien' })
+      expect(await storage.getKeyGrant(SPACE_A, 'device-2')).toEqual({ deviceId: 'device-2', chain: 3, by: 'device-1', entry: '{"g":2}' })
+      await expect(storage.putKeyGrant('spaceCCCCCCCCCCCCCCCCC', { deviceId: 'x', chain: 0, by: 'y', entry: '{}' })).rejects.toBeInstanceOf(UnknownSpaceError)
+      // Durable.
+      await storage.close()
+      opened.splice(opened.indexOf(storage), 1)
+      const reopened = await open(location)
+      expect(await reopened.getKeyGrant(SPACE_A, 'device-2')).toEqual({ deviceId: 'device-2', chain: 3, by: 'device-1', entry: '{"g":2}' })
+      // A change without a grant drops the one made for the role before.
+      await reopened.appendDeviceEntry(SPACE_A, 3, '{"e":3}', { kind: 'change', deviceId: 'device-2', role: 'secretariat', until: null, at: 4 })
+      expect(await reopened.getKeyGrant(SPACE_A, 'device-2')).toBeNull()
+      expect(await reopened.getKeyGrant(SPACE_B, 'device-2')).toBeNull()
+    })
+
     it('returns null for the credential of an unknown space', async () => {
       const storage = await open(await factory.createLocation())
       expect(await storage.getCredentialHash(SPACE_A)).toBeNull()

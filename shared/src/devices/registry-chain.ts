@@ -10,10 +10,11 @@
  *           change   an unrevoked administrator device gives an unrevoked device a new role and end
  *                    date (a locum's access extended, a praticien made secretary): the device keeps
  *                    its keys and credential; it stays administrator only as a praticien, and the
- *                    last administrator cannot be changed out of being one. A change may not widen
- *                    what a device reads (secretariat → praticien or remplaçant): that would need
- *                    the clinical keys of every past epoch sealed to it, which no path does yet —
- *                    such a device is revoked and paired again
+ *                    last administrator cannot be changed out of being one. A change that widens
+ *                    what a device reads (secretariat → praticien or remplaçant) names the hash of
+ *                    a key grant (`grant`, key-grant.ts) sealing it the clinical keys of every
+ *                    epoch: the relay stores the change only together with that grant, in one
+ *                    transaction (relay/src/app/key-grants.ts); without it the change is refused
  *
  * Every device verifies the whole chain and refuses what it cannot verify (a forged, reordered,
  * truncated-then-extended or unsigned entry); the relay verifies it too before storing an entry,
@@ -38,7 +39,7 @@ import { importSigningKey, PUBLIC_KEY_PATTERN } from './device-identity'
 /** randomId(9): 12 base64url characters. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{12}$/
 /** SHA-256 in base64url: a credential's hash, a statement's hash. */
-const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/
+export const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/
 const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{86}$/
 /** A statement is a few hundred bytes; anything far larger is not one. */
 export const MAX_STATEMENT_CHARS = 2048
@@ -96,6 +97,8 @@ const Statement = z.discriminatedUnion('op', [
       role: DeviceFields.shape.role,
       /** The new end of access (ms): present for `remplacant`, and only then. */
       until: z.number().int().min(0).optional(),
+      /** The hash (entryHash) of the key grant delivered with this change; required to widen (key-grant.ts). */
+      grant: z.string().regex(HASH_PATTERN).optional(),
     })
     .strict(),
 ])
@@ -143,7 +146,7 @@ export const RegistryRefusal = {
   LastAdministrator: 'last-administrator',
   /** An administrator that is not a praticien, a locum without an end date, an end date on another role. */
   RoleMismatch: 'role-mismatch',
-  /** A change that would let a device read the clinical tier it was not given (secretariat → another role). */
+  /** A change that would let a device read the clinical tier with no key grant to give it (secretariat → another role). */
   Widening: 'widening',
 } as const
 export type RegistryRefusal = (typeof RegistryRefusal)[keyof typeof RegistryRefusal]
@@ -249,8 +252,8 @@ export async function applyEntry(state: RegistryState, raw: unknown): Promise<Re
         const changed = changedDevice(target, statement.role, statement.until)
         const mismatch = roleMismatch(changed)
         if (mismatch !== null) throw new RegistryError(RegistryRefusal.RoleMismatch, seq, mismatch)
-        if (target.role === DeviceRole.Secretariat && changed.role !== DeviceRole.Secretariat) {
-          throw new RegistryError(RegistryRefusal.Widening, seq, 'gives a secretary’s device the clinical tier: revoke it and pair it again')
+        if (widens(target.role, changed.role) && statement.grant === undefined) {
+          throw new RegistryError(RegistryRefusal.Widening, seq, 'gives a secretary’s device the clinical tier without a key grant: send the change with its grant')
         }
         devices.set(target.id, changed)
         if (target.role !== DeviceRole.Secretariat && changed.role === DeviceRole.Secretariat) keyLosses++
@@ -282,7 +285,7 @@ export async function verifyRegistry(spaceId: string, entries: readonly unknown[
 export type RegistryChange =
   | { op: 'genesis' | 'add'; device: DeviceFields }
   | { op: 'revoke'; target: string }
-  | { op: 'change'; target: string; role: DeviceRole; until?: number }
+  | { op: 'change'; target: string; role: DeviceRole; until?: number; grant?: string }
 
 /** The statement that follows `state`; the caller signs it (signStatement). */
 export function nextStatement(
@@ -292,6 +295,11 @@ export function nextStatement(
   change: RegistryChange,
 ): Statement {
   return { v: 1, space: state.spaceId, seq: state.length, prev: state.head, at, by, ...change }
+}
+
+/** Whether a device going from role `from` to `to` starts reading the clinical tier (a secretary upgraded). */
+export function widens(from: DeviceRole, to: DeviceRole): boolean {
+  return from === DeviceRole.Secretariat && to !== DeviceRole.Secretariat
 }
 
 /**

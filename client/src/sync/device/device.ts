@@ -29,6 +29,8 @@ import { registryOf, type DeviceRegistry, type PracticeRecord, type StoredPracti
 import { makeWrappableIdentity, type DeviceIdentity } from '../../../../shared/src/devices/device-identity'
 import { registerFirstDevice, revokeEndedLocums } from './practice-devices'
 import { epochRefresher, epochRingsOf, refreshKeyEpochsOf, type EpochRings } from './key-epochs-sync'
+import { receiveKeyGrant } from './key-grants-sync'
+import { KeyGrantError } from '../../../../shared/src/devices/key-grant'
 import { MissingEpochKeyError } from '../../../../shared/src/envelope/entry-cipher'
 import { keepPracticeChain, PracticeSigners } from './practice-signers'
 import { entrySigner } from '../../../../shared/src/envelope/entry-signature'
@@ -145,9 +147,31 @@ async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: Dev
   await revokeEndedLocums(stored.spaceId, env).catch((error: unknown) => console.warn('Could not revoke an ended locum', error instanceof Error ? error.name : 'error'))
 }
 
-async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
-  const rings = await epochRingsOf(stored.spaceId, env)
-  await refreshEpochsBeforeOpening(stored, env, rings)
+/**
+ * The key grant addressed to this device (key-grants-sync.ts), taken before its rooms open: a
+ * secretary's device upgraded opens the patient files with the clinical keys it was given, and a
+ * device that could not wrap its keys holds secrets its passkey can wrap. The record as it is after.
+ * A grant that does not check is refused and reported, nothing kept; offline, the record as it was.
+ */
+async function takeKeyGrant(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings): Promise<StoredPractice> {
+  if (!stored.identity || env.connect === false) return stored
+  let timer: ReturnType<typeof setTimeout> | undefined
+  // As the epochs before opening: a slow relay does not hold the practice closed (the grant is taken when it comes back online).
+  const received = await Promise.race([
+    receiveKeyGrant(stored, env, rings).catch((error: unknown) => {
+      console.warn('Could not take the key grant', error instanceof KeyGrantError ? error.refusal : error instanceof Error ? error.name : 'error')
+      return null
+    }),
+    new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), EPOCH_REFRESH_WAIT_MS))),
+  ])
+  clearTimeout(timer)
+  return received === null ? stored : ((await registryOf(env).get(stored.spaceId)) ?? stored)
+}
+
+async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
+  const rings = await epochRingsOf(given.spaceId, env)
+  await refreshEpochsBeforeOpening(given, env, rings)
+  const stored = await takeKeyGrant(given, env, rings)
   const signers = new PracticeSigners(stored, env)
   if (!stored.identity) return openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false))
   let opened: Practice | null = null
@@ -158,6 +182,8 @@ async function openSpace(stored: StoredPractice, env: DeviceEnvironment): Promis
   opened = await openSpaceWith(stored, env, rings, signers, refresh)
   refreshEpochsWhenOnline(opened, () => {
     void signers.retryIfWaiting()
+    // A grant sent while this device was away: kept for the next opening (a widened role's rooms open then).
+    void takeKeyGrant(stored, env, rings)
     void revokeEndedLocumsIfAdministrator(stored, env).finally(refresh)
   })
   return opened
@@ -242,7 +268,8 @@ export async function loadPractice(env: DeviceEnvironment = browserEnvironment):
   if (!stored) return null
   const space = await openSpace(stored, env)
   if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, registry)
-  return { record: publicRecord(stored), space }
+  // Read again: a key grant taken while opening may have changed the role (a secretary upgraded).
+  return { record: publicRecord((await registry.get(stored.spaceId)) ?? stored), space }
 }
 
 export interface CreatePracticeInput {

@@ -83,16 +83,17 @@ export async function epochRingsOf(spaceId: string, env: DeviceEnvironment): Pro
   return rings
 }
 
-type Practice = StoredPractice & Required<Pick<StoredPractice, 'identity'>>
+export type Practice = StoredPractice & Required<Pick<StoredPractice, 'identity'>>
 
-async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<Practice> {
+/** This device's record of the practice, with its own key pairs (KeyEpochError when it has none). */
+export async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<Practice> {
   const stored = await registryOf(env).get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   if (!stored.identity) throw new KeyEpochError('This device has no keys of its own: it was paired before devices had them')
   return stored as Practice
 }
 
-function relayOf(stored: StoredPractice, env: DeviceEnvironment): RelayClient {
+export function relayOf(stored: StoredPractice, env: DeviceEnvironment): RelayClient {
   return new RelayClient({ relayUrl: stored.relayUrl, spaceId: stored.spaceId, credential: stored.credential, ...(env.fetchImpl ? { fetchImpl: env.fetchImpl } : {}) })
 }
 

@@ -22,6 +22,7 @@ import {
   nextStatement,
   signStatement,
   verifyRegistry,
+  widens,
   type RegistryChange,
   type RegistryState,
 } from '../../../../shared/src/devices/registry-chain'
@@ -30,6 +31,7 @@ import { RelayClient } from '../relay/relay-client'
 import type { DeviceEnvironment, PairingGrant } from './device'
 import { registryOf, type StoredPractice } from './registry'
 import { ensureKeyEpoch, epochRingsOf, grantKeyEpochs, refreshKeyEpochs } from './key-epochs-sync'
+import { sendKeyGrant } from './key-grants-sync'
 
 /** How many times a change is rebuilt on a registry that moved under it before giving up. */
 const MAX_REBASES = 5
@@ -146,13 +148,22 @@ export interface DeviceRoleChange {
  * entry on. A change that takes the clinical tier from the device (to secretariat) then moves the
  * practice's keys to a new epoch, as a revocation does (ensureKeyEpoch: sealed to the device by
  * its new role, the practice tier alone), so that it reads no clinical entry written after.
- * The registry refuses what does not fit (RegistryError: role-mismatch, widening, last-administrator)
+ * A change that widens what the device reads (a secretary made praticien or remplaçant) is sent
+ * with a key grant sealing it the clinical keys of every epoch, in one request the relay stores
+ * in one transaction (key-grants-sync.ts): KeyGrantSendError when the grant cannot be made or
+ * delivered, and then the role is not changed either.
+ * The registry refuses what does not fit (RegistryError: role-mismatch, last-administrator)
  * before anything is sent.
  */
 export async function changePracticeDevice(spaceId: string, deviceId: string, change: DeviceRoleChange, env: DeviceEnvironment): Promise<void> {
   const stored = await storedPractice(spaceId, env)
   const at = (env.now ?? Date.now)()
   const { role, until } = change
+  const current = (await readPracticeDevices(spaceId, env))?.state.devices.get(deviceId)
+  if (current !== undefined && widens(current.role, role)) {
+    await sendKeyGrant(spaceId, deviceId, env, { role, until })
+    return
+  }
   await append(
     stored,
     env,

@@ -387,12 +387,13 @@ export class DeviceRegistry {
 
   /**
    * Keeps more key epochs (an epoch already held keeps its first keys, unless they lack the
-   * digests' and attachments' keys: hasUseKeys).
+   * digests' and attachments' keys: hasUseKeys, or the clinical tier the added ones have: a
+   * secretary's device upgraded by a key grant, key-grants-sync.ts).
    */
   async addHeldEpochs(spaceId: string, added: readonly HeldEpoch[]): Promise<void> {
     // At rest only: the epochs opened from a wrap stay in memory (lock/at-rest.ts keepHeldEpochs).
     const held = await this.heldEpochsAtRest(spaceId)
-    const fresh = added.filter((e) => !held.some((h) => h.epoch === e.epoch && hasUseKeys(h)))
+    const fresh = added.filter((e) => !held.some((h) => h.epoch === e.epoch && hasUseKeys(h) && (h.clinical !== null || e.clinical === null)))
     if (fresh.length === 0) return
     const kept = held.filter((h) => !fresh.some((e) => e.epoch === h.epoch))
     await this.run(EPOCHS, 'readwrite', (store) => store.put({ spaceId, keys: [...kept, ...fresh] } satisfies StoredEpochs), { create: false }).catch((error: unknown) => {

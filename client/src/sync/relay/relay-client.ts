@@ -167,6 +167,27 @@ export class RelayClient {
     throw this.refusal(response, 'the key epoch entry')
   }
 
+  /** The key grant addressed to this device (relay/src/app/key-grants.ts), unchecked: the caller opens, and so checks, it. */
+  async getKeyGrant(): Promise<unknown> {
+    const response = await this.send(`${this.spaceUrl()}/grant`, { method: 'GET' })
+    if (response.status !== 200) throw this.refusal(response, 'the key grant')
+    const body = (await response.json().catch(() => null)) as { grant?: unknown } | null
+    if (body === null || typeof body !== 'object' || !('grant' in body)) throw new RelayError(RelayFailure.Rejected, 'The relay answered the key grant with an unexpected shape', 200)
+    return body.grant ?? null
+  }
+
+  /** Sends a signed key grant, with the registry change that names it if any; `conflict` when the registry or the epochs moved. */
+  async postKeyGrant(grant: unknown, change?: unknown): Promise<'stored' | 'conflict'> {
+    const response = await this.send(`${this.spaceUrl()}/grants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entry: change === undefined ? { grant } : { grant, change } }),
+    })
+    if (response.status === 201) return 'stored'
+    if (response.status === 409) return 'conflict'
+    throw this.refusal(response, 'the key grant')
+  }
+
   /** Stores an attachment's ciphertext; resolves once the relay has it (new or already there). */
   async putAttachment(hash: string, blob: Uint8Array): Promise<void> {
     const response = await this.send(this.attachmentUrl(hash), {

@@ -1,5 +1,5 @@
 import { LastActivePractitionerError, ValidationError } from '../../../../shared/src/model'
-import { DeviceStorageError, RelayError, RelayUrlError } from '../../sync/errors'
+import { DeviceStorageError, KeyGrantSendError, RelayError, RelayUrlError } from '../../sync/errors'
 import { PairingError } from '../../sync/device/pairing-errors'
 import { PairingQrError } from '../../../../shared/src/devices/pairing-qr'
 import { CameraError } from '../pairing/camera-scan'
@@ -15,6 +15,7 @@ export function describeError(error: unknown, { t }: Translator): string {
   if (error instanceof RelayUrlError) return t('relayError.invalidUrl')
   if (error instanceof ValidationError) return t('form.invalid')
   if (error instanceof LastActivePractitionerError) return t('settings.practitioners.lastActive')
+  if (error instanceof KeyGrantSendError) return t('settings.devices.grantFailed', { message: error.message })
   if (error instanceof DeviceStorageError) return t('error.deviceStorage', { message: error.message })
   return t('error.unexpected', { message: error instanceof Error ? error.message : String(error) })
 }

@@ -46,6 +46,16 @@ export function DevicesSection(props: { devices: ReturnType<typeof usePracticeDe
   const dateOf = (at: number) => longDate(fromInstant(at, timeZone).slice(0, 10))
   const seenText = (at: number | undefined) => (at === undefined ? null : t('settings.devices.seen', { date: dateOf(at), time: timeOf(at) }))
 
+  async function regrant(target: RegisteredDevice) {
+    setFailure(null)
+    try {
+      await device.regrantDevice(record.spaceId, target.id)
+      setNotice(t('settings.devices.regranted', { name: nameOf(target) }))
+    } catch (error) {
+      setFailure(describeError(error, translator))
+    }
+  }
+
   async function revoke(target: RegisteredDevice) {
     setFailure(null)
     try {
@@ -122,10 +132,16 @@ export function DevicesSection(props: { devices: ReturnType<typeof usePracticeDe
                   <button className="button button--quiet" type="button" onClick={() => setRenaming(d.id)}>
                     {t('settings.devices.rename')}
                   </button>
-                  {/* A secretary is never changed to a role reading the clinical tier (registry-chain.ts, widening). */}
-                  {isAdmin && d.role !== DeviceRole.Secretariat ? (
+                  {/* A secretary made praticien or remplaçant is sent the clinical keys with the change (key-grants-sync.ts). */}
+                  {isAdmin ? (
                     <button className="button button--quiet" type="button" onClick={() => setChanging(d.id)}>
                       {t('settings.devices.change')}
+                    </button>
+                  ) : null}
+                  {/* A device that is no administrator, paired in an earlier session, needs its secrets again to wrap them under its passkey. */}
+                  {isAdmin && !d.admin ? (
+                    <button className="button button--quiet" type="button" onClick={() => void regrant(d)}>
+                      {t('settings.devices.regrant')}
                     </button>
                   ) : null}
                   {isAdmin ? (
@@ -220,6 +236,7 @@ function ChangeRoleForm(props: { target: RegisteredDevice; name: string; onCance
 
   const consequence = (change: { role: DeviceRole; until: number | null }) =>
     [
+      props.target.role === DeviceRole.Secretariat && change.role !== DeviceRole.Secretariat ? t('settings.devices.change.widens') : null,
       change.role === DeviceRole.Secretariat
         ? t('settings.devices.change.toSecretariat')
         : change.until !== null

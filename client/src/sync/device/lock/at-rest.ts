@@ -17,6 +17,8 @@
  *   unwrapAtRest    the reverse of wrapAtRest, from what is held in memory while unlocked
  *   keepHeldEpochs  a key epoch opened from its seal (or made here): sealed with the others where
  *                   the passkey wraps them, kept at rest (non-extractable) otherwise
+ *   keepGrantedKeys what a key grant gave (key-grants-sync.ts): the same, the tier secrets of epoch
+ *                   0 too, and held in memory for the session where nothing is wrapped
  *
  * What is wrapped, so that a copy of the profile opens nothing this device decrypted: the tier
  * secrets the working keys are derived from, an administrator's root and epoch secrets, the relay
@@ -31,11 +33,13 @@
  *
  * What can be wrapped: a device holds its secrets raw only where it can: an administrator's keeps
  * its root secret (tier secrets derive from it); any device holds the secrets it was given in the
- * session it created or joined the practice (unlocked-keys.ts). A device paired in an earlier
- * session without the root secret kept only non-extractable keys, which cannot be wrapped: its
- * keys stay as they are until it is paired again (Réglages says so).
+ * session it created or joined the practice (unlocked-keys.ts), or that a key grant gave it in
+ * this session (keepGrantedKeys). A device paired in an earlier session without the root secret
+ * kept only non-extractable keys, which cannot be wrapped: its keys stay as they are until an
+ * administrator sends it a key grant (« Renvoyer les clés », key-grants-sync.ts; Réglages says so).
  */
-import { deriveTierSecrets } from '../../../../../shared/src/crypto/space-keys'
+import { deriveTierSecrets, type TierSecrets } from '../../../../../shared/src/crypto/space-keys'
+import type { DeviceRole } from '../../../../../shared/src/devices/registry-chain'
 import { asBuffer } from '../../../../../shared/src/crypto/space-keys'
 import { identityFromSecrets, type DeviceIdentity, type IdentitySecrets } from '../../../../../shared/src/devices/device-identity'
 import { randomBytes } from '../../../../../shared/src/crypto/base64url'
@@ -215,6 +219,50 @@ export async function epochsKeptFor(spaceId: string, env: AtRestEnvironment): Pr
   const memory = env.unlocked?.get(spaceId)
   if (memory?.wrap) return new Set(memory.heldEpochs.map((e) => e.epoch))
   return new Set((await registryOf(env).heldEpochsAtRest(spaceId)).filter(hasUseKeys).map((e) => e.epoch))
+}
+
+/** What a key grant gives a device (key-grants-sync.ts): epoch 0's tier secrets and keys, each epoch's, its role. */
+export interface GrantedAtRest {
+  readonly tiers: TierSecrets
+  readonly keys: DeviceKeys
+  readonly epochs: readonly { held: HeldEpoch; secrets: EpochSecrets }[]
+  readonly role: DeviceRole
+  readonly until: number | null
+}
+
+/**
+ * Keeps what a key grant gave: where the passkey wraps the secrets, they are sealed with the
+ * others in place of the tiers held before; otherwise the working keys and the epochs' keys go at
+ * rest (non-extractable, as at pairing) and the raw secrets stay in memory for this session, so
+ * that a passkey set up now wraps them. The record takes the role the grant was made for.
+ */
+export async function keepGrantedKeys(spaceId: string, granted: GrantedAtRest, env: AtRestEnvironment): Promise<void> {
+  const registry = registryOf(env)
+  const memory = env.unlocked?.get(spaceId) ?? null
+  const epochSecrets = granted.epochs.map((e) => e.secrets)
+  const heldEpochs = [...(memory?.heldEpochs ?? []).filter((h) => !granted.epochs.some((e) => e.held.epoch === h.epoch)), ...granted.epochs.map((e) => e.held)]
+  if (memory?.wrap) {
+    const secrets: AtRestSecrets = { ...memory.secrets, tiers: granted.tiers, heldEpochs: mergedEpochs(memory.secrets.heldEpochs, epochSecrets) }
+    env.unlocked!.set(spaceId, { ...memory, secrets, keys: granted.keys, heldEpochs })
+    await sealAndKeep(spaceId, secrets, memory.wrap, env)
+  }
+  const stored = await registry.get(spaceId)
+  if (stored === undefined) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  // Under a wrap, put keeps no key at rest (registry.ts): the role alone changes there.
+  await registry.put({ ...stored, keys: granted.keys, role: granted.role, until: granted.until })
+  if (memory?.wrap) return
+  await registry.addHeldEpochs(spaceId, granted.epochs.map((e) => e.held))
+  const before = memory?.secrets
+  const secrets: AtRestSecrets = {
+    tiers: granted.tiers,
+    rootSecret: before?.rootSecret ?? null,
+    epochSecrets: before?.epochSecrets ?? [],
+    held: before?.held ?? null,
+    credential: before?.credential ?? null,
+    heldEpochs: mergedEpochs(before?.heldEpochs ?? [], epochSecrets),
+    identity: before?.identity ?? null,
+  }
+  env.unlocked?.set(spaceId, { secrets, keys: granted.keys, heldKey: memory?.heldKey ?? null, heldEpochs, identity: memory?.identity ?? null, wrap: null })
 }
 
 /** What the memory held of the practice goes, now (the device forgets the practice, or locks). */
