@@ -10,6 +10,7 @@ import { createRoot } from 'react-dom/client'
 import * as device from './sync/device/device'
 import { claimPairing, JoiningPairing } from './sync/device/pairing'
 import { changePracticeDevice, readPracticeDevices, revokePracticeDevice } from './sync/device/practice-devices'
+import { dismissRoleNotice } from './sync/device/role-downgrade'
 import type { DeviceApi } from './app/device-api'
 import * as lock from './sync/device/lock/device-lock'
 import { App } from './app/App'
@@ -44,6 +45,7 @@ const deviceApi: DeviceApi = {
   readPracticeDevices: (spaceId) => readPracticeDevices(spaceId, device.browserEnvironment),
   revokeDevice: (spaceId, deviceId) => revokePracticeDevice(spaceId, deviceId, device.browserEnvironment),
   changeDevice: (spaceId, deviceId, change) => changePracticeDevice(spaceId, deviceId, change, device.browserEnvironment),
+  dismissRoleNotice: (spaceId) => dismissRoleNotice(spaceId, device.browserEnvironment),
 }
 
 createRoot(container).render(

@@ -22,6 +22,8 @@ export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'ge
     revokeDevice(spaceId: string, deviceId: string): Promise<void>
     /** Gives a device of the practice a new role and end date, without revoking it (this device must be an administrator). */
     changeDevice(spaceId: string, deviceId: string, change: DeviceRoleChange): Promise<void>
+    /** The person read the notice of the role the registry narrowed (role-downgrade.ts). */
+    dismissRoleNotice(spaceId: string): Promise<void>
   }
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)
