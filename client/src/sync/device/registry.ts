@@ -273,31 +273,17 @@ export class DeviceRegistry {
    * the plain keys or the wrapped ones, never neither.
    */
   async wrap(wrapped: WrappedRecord, sealedEpochs: readonly number[], identitySealed: boolean): Promise<void> {
-    const db = await this.open()
-    try {
-      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED, EPOCHS], 'readwrite')
-      const practices = tx.objectStore(PRACTICES)
-      const request = practices.get(wrapped.spaceId)
-      request.onsuccess = () => {
-        const stored = request.result as StoredPracticeAtRest | undefined
-        if (stored === undefined) {
-          tx.abort()
-          return
-        }
-        practices.put(atRestOf(stored, true, identitySealed))
-        tx.objectStore(PAIRING).delete(wrapped.spaceId)
-        tx.objectStore(WRAPPED).put(wrapped)
-        const epochs = tx.objectStore(EPOCHS)
-        const held = epochs.get(wrapped.spaceId)
-        held.onsuccess = () => {
-          const kept = withoutEpochs(held.result as StoredEpochs | undefined, sealedEpochs)
-          if (kept !== null) epochs.put(kept)
-        }
+    await this.withPractice(wrapped.spaceId, [PAIRING, WRAPPED, EPOCHS], (stored, tx) => {
+      tx.objectStore(PRACTICES).put(atRestOf(stored, true, identitySealed))
+      tx.objectStore(PAIRING).delete(wrapped.spaceId)
+      tx.objectStore(WRAPPED).put(wrapped)
+      const epochs = tx.objectStore(EPOCHS)
+      const held = epochs.get(wrapped.spaceId)
+      held.onsuccess = () => {
+        const kept = withoutEpochs(held.result as StoredEpochs | undefined, sealedEpochs)
+        if (kept !== null) epochs.put(kept)
       }
-      await this.completed(tx)
-    } finally {
-      db.close()
-    }
+    })
   }
 
   /**
@@ -311,39 +297,25 @@ export class DeviceRegistry {
     pairing: { rootSecret: Uint8Array; epochSecrets: EpochSecrets[] } | null,
     back: { credential: string | null; heldEpochs: readonly HeldEpoch[]; identity?: DeviceIdentity | null },
   ): Promise<void> {
-    const db = await this.open()
-    try {
-      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED, EPOCHS], 'readwrite')
-      const practices = tx.objectStore(PRACTICES)
-      const request = practices.get(spaceId)
-      request.onsuccess = () => {
-        const stored = request.result as StoredPracticeAtRest | undefined
-        if (stored === undefined) {
-          tx.abort()
-          return
-        }
-        const { wrapped: _wrapped, ...plain } = stored
-        // A credential null: a v1 wrap, whose credential stayed beside the record.
-        const credential = back.credential ?? plain.credential
-        if (credential === undefined) {
-          tx.abort()
-          return
-        }
-        practices.put({ ...plain, credential, keys, ...(back.identity ? { identity: back.identity } : {}) } satisfies StoredPractice)
-        if (pairing !== null) tx.objectStore(PAIRING).put({ spaceId, ...pairing } satisfies StoredPairing)
-        tx.objectStore(WRAPPED).delete(spaceId)
-        const epochs = tx.objectStore(EPOCHS)
-        const held = epochs.get(spaceId)
-        held.onsuccess = () => {
-          const atRest = (held.result as StoredEpochs | undefined)?.keys ?? []
-          const kept = atRest.filter((k) => !back.heldEpochs.some((e) => e.epoch === k.epoch))
-          if (kept.length + back.heldEpochs.length > 0) epochs.put({ spaceId, keys: [...kept, ...back.heldEpochs] } satisfies StoredEpochs)
-        }
+    await this.withPractice(spaceId, [PAIRING, WRAPPED, EPOCHS], (stored, tx) => {
+      const { wrapped: _wrapped, ...plain } = stored
+      // A credential null: a v1 wrap, whose credential stayed beside the record.
+      const credential = back.credential ?? plain.credential
+      if (credential === undefined) {
+        tx.abort()
+        return
       }
-      await this.completed(tx)
-    } finally {
-      db.close()
-    }
+      tx.objectStore(PRACTICES).put({ ...plain, credential, keys, ...(back.identity ? { identity: back.identity } : {}) } satisfies StoredPractice)
+      if (pairing !== null) tx.objectStore(PAIRING).put({ spaceId, ...pairing } satisfies StoredPairing)
+      tx.objectStore(WRAPPED).delete(spaceId)
+      const epochs = tx.objectStore(EPOCHS)
+      const held = epochs.get(spaceId)
+      held.onsuccess = () => {
+        const atRest = (held.result as StoredEpochs | undefined)?.keys ?? []
+        const kept = atRest.filter((k) => !back.heldEpochs.some((e) => e.epoch === k.epoch))
+        if (kept.length + back.heldEpochs.length > 0) epochs.put({ spaceId, keys: [...kept, ...back.heldEpochs] } satisfies StoredEpochs)
+      }
+    })
   }
 
   /** The practice's secrets as opened at the unlock, when they are wrapped (DeviceLockedError when not unlocked). */
@@ -440,39 +412,24 @@ export class DeviceRegistry {
    * leaves all of it or none.
    */
   async narrow(spaceId: string, change: { role: DeviceRole; until: number | null; notice: RoleNotice; narrowing: PendingNarrowing; wrapped: WrappedRecord | null }): Promise<void> {
-    const db = await this.open()
-    try {
-      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED, EPOCHS], 'readwrite')
-      const practices = tx.objectStore(PRACTICES)
-      const request = practices.get(spaceId)
-      request.onsuccess = () => {
-        const stored = request.result as StoredPracticeAtRest | undefined
-        if (stored === undefined) {
-          tx.abort()
-          return
-        }
-        const { keys, ...rest } = stored
-        practices.put({
-          ...rest,
-          role: change.role,
-          until: change.until,
-          roleNotice: change.notice,
-          narrowing: change.narrowing,
-          ...(keys === undefined ? {} : { keys: { ...keys, clinical: null, attachment: null } }),
-        })
-        tx.objectStore(PAIRING).delete(spaceId)
-        if (change.wrapped !== null) tx.objectStore(WRAPPED).put(change.wrapped)
-        const epochs = tx.objectStore(EPOCHS)
-        const held = epochs.get(spaceId)
-        held.onsuccess = () => {
-          const record = held.result as StoredEpochs | undefined
-          if (record !== undefined) epochs.put({ ...record, keys: record.keys.map(withoutClinicalKeys) } satisfies StoredEpochs)
-        }
+    await this.withPractice(spaceId, [PAIRING, WRAPPED, EPOCHS], ({ keys, ...rest }, tx) => {
+      tx.objectStore(PRACTICES).put({
+        ...rest,
+        role: change.role,
+        until: change.until,
+        roleNotice: change.notice,
+        narrowing: change.narrowing,
+        ...(keys === undefined ? {} : { keys: { ...keys, clinical: null, attachment: null } }),
+      })
+      tx.objectStore(PAIRING).delete(spaceId)
+      if (change.wrapped !== null) tx.objectStore(WRAPPED).put(change.wrapped)
+      const epochs = tx.objectStore(EPOCHS)
+      const held = epochs.get(spaceId)
+      held.onsuccess = () => {
+        const record = held.result as StoredEpochs | undefined
+        if (record !== undefined) epochs.put({ ...record, keys: record.keys.map(withoutClinicalKeys) } satisfies StoredEpochs)
       }
-      await this.completed(tx)
-    } finally {
-      db.close()
-    }
+    })
   }
 
   /** The narrowing's databases are deleted: nothing left to resume. */
@@ -485,16 +442,30 @@ export class DeviceRegistry {
     await this.update(spaceId, (stored) => ({ ...stored, roleNotice: null }))
   }
 
-  /** Rewrites the record at rest (keys, wrapped or not, as they are) in one transaction. */
+  /** Rewrites the record at rest (keys, wrapped or not, as they are) in one transaction; nothing when there is none. */
   private async update(spaceId: string, change: (stored: StoredPracticeAtRest) => StoredPracticeAtRest): Promise<void> {
+    await this.withPractice(spaceId, [], (stored, tx) => tx.objectStore(PRACTICES).put(change(stored)), { missing: 'ignore' })
+  }
+
+  /**
+   * One readwrite transaction over `practices` and `stores`: `change` gets the practice's record
+   * as it is at rest, and writes what it changes in `tx`. No such practice: the transaction is
+   * aborted (DeviceStorageError), or with `missing: 'ignore'` ends having done nothing.
+   */
+  private async withPractice(
+    spaceId: string,
+    stores: readonly string[],
+    change: (stored: StoredPracticeAtRest, tx: IDBTransaction) => void,
+    options: { missing: 'abort' | 'ignore' } = { missing: 'abort' },
+  ): Promise<void> {
     const db = await this.open()
     try {
-      const tx = db.transaction(PRACTICES, 'readwrite')
-      const practices = tx.objectStore(PRACTICES)
-      const request = practices.get(spaceId)
+      const tx = db.transaction([PRACTICES, ...stores], 'readwrite')
+      const request = tx.objectStore(PRACTICES).get(spaceId)
       request.onsuccess = () => {
         const stored = request.result as StoredPracticeAtRest | undefined
-        if (stored !== undefined) practices.put(change(stored))
+        if (stored !== undefined) change(stored, tx)
+        else if (options.missing === 'abort') tx.abort()
       }
       await this.completed(tx)
     } finally {
