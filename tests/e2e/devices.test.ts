@@ -96,10 +96,10 @@ describe.sequential('devices of a practice, in Chromium', () => {
   it('2b. A makes B secretary after a confirmation that says what it does; the verified registry says so', async () => {
     const { a, b } = setup()
     need(done.named, 'B named (step 2)')
-    // Before: B, a praticien administrator, holds the clinical tier (its background pass fetched the file rooms).
-    await eventually(async () => (await clinicalOnDevice(b.page)).databases, 'B holds clinical databases').toBeGreaterThan(0)
-    expect(await clinicalOnDevice(b.page)).toMatchObject({ role: 'praticien', keys: expect.any(Number), rootSecrets: 1 })
-    expect((await clinicalOnDevice(b.page)).keys).toBeGreaterThan(0)
+    // Before: B, a praticien administrator, holds the clinical tier's keys and the root secret.
+    const before = await clinicalOnDevice(b.page)
+    expect(before).toMatchObject({ role: 'praticien', rootSecrets: 1 })
+    expect(before.keys).toBeGreaterThan(0)
     const row = devicesSection(a.page).getByRole('listitem').filter({ hasText: 'Téléphone de Camille' })
     await row.getByRole('button', { name: 'Modifier' }).click()
     const form = row.getByRole('group', { name: 'Modifier le rôle de Téléphone de Camille' })
@@ -139,6 +139,7 @@ describe.sequential('devices of a practice, in Chromium', () => {
     // Read once: not shown again, and no clinical room came back.
     expect(await b.page.getByRole('status', { name: 'Rôle de cet appareil' }).count()).toBe(0)
     expect((await clinicalOnDevice(b.page)).databases).toBe(0)
+    await nav(a.page, 'Réglages').click()
   })
 
   it('3. A revokes B after confirming: B is refused at once, erases its copy and says why; A goes on', async () => {

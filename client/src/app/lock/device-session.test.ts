@@ -212,9 +212,12 @@ describe('DeviceSession', () => {
     session.lockChanged(PIN_LOCK)
     await role.check()
     expect(session.getSnapshot().kind, 'nothing narrowed yet').toBe('open')
+    // The record changes meanwhile (a member chosen): still the same practice.
+    const chosen = { ...RECORD, memberId: 'm2' }
+    session.recordChanged(chosen)
     said = narrowing
     await role.check()
-    expect(session.getSnapshot()).toMatchObject({ kind: 'narrowing', record: RECORD })
+    expect(session.getSnapshot()).toMatchObject({ kind: 'narrowing', record: chosen })
     first.release()
     await vi.waitFor(() => expect(session.getSnapshot()).toMatchObject({ kind: 'open', practice: reopened, lock: PIN_LOCK }))
     expect(first.destroyed()).toBe(true)

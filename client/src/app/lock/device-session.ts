@@ -329,10 +329,11 @@ export class DeviceSession {
       return
     }
     const check = () => {
-      if (role.get() === null || this.state.kind !== 'open' || this.state.practice !== practice) return
+      // The same practice, whose record may have changed since (a member chosen): compared by its space.
+      if (role.get() === null || this.state.kind !== 'open' || this.state.practice.space !== practice.space) return
       this.unwatchRole?.()
       this.unwatchRole = null
-      void this.reopenNarrowed(practice, this.state.lock)
+      void this.reopenNarrowed(this.state.practice, this.state.lock)
     }
     this.unwatchRole = role.subscribe(check)
     check()
