@@ -4,21 +4,21 @@
  * clinical room closed at once (4403, the relay's role refusal), its credential refused on
  * clinical rooms from then on while the practice tier stays open to it, and the practice moves to
  * a key epoch whose clinical key it is never given: the clinical entries written after are
- * unreadable with everything it holds. (A locum's end date extended: tests/locum-end.test.ts,
+ * unreadable with everything it holds. The device then applies the change itself: opened again, it
+ * is secretary and keeps no clinical key (client/src/sync/device/role-downgrade.ts; the raw stores:
+ * tests/role-downgrade-local.test.ts). (A locum's end date extended: tests/locum-end.test.ts,
  * which sets the relay's clock.)
  */
 import 'fake-indexeddb/auto'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
+import { loadPractice } from '../client/src/sync/device/device'
 import { changePracticeDevice, readPracticeDevices } from '../client/src/sync/device/practice-devices'
 import { DeviceRegistry } from '../client/src/sync/device/registry'
 import { RefusalReason } from '../client/src/sync/errors'
 import { GrowingEpochKeyring } from '../shared/src/crypto/key-epochs'
 import { derivePracticeKeys, deriveTierSecrets, type SpaceKeys } from '../shared/src/crypto/space-keys'
 import { DeviceRole } from '../shared/src/devices/registry-chain'
-import { blindDocId, decryptEntry, epochOfEntry, MissingEpochKeyError } from '../shared/src/envelope/entry-cipher'
-import type { EnvelopeEntry } from '../shared/src/envelope/envelope'
+import { decryptEntry, epochOfEntry, MissingEpochKeyError } from '../shared/src/envelope/entry-cipher'
 import { DIRECTORY_DOC_ID, patientDocId } from '../shared/src/model/doc-ids'
 import { addNote, listNotes } from '../shared/src/model/patient-file'
 import { addPatient } from '../shared/src/model/patients'
@@ -26,22 +26,13 @@ import { CloseCode } from '../shared/src/protocol/constants'
 import { blindRoomName, keysOfRoom } from '../shared/src/space/room-keys'
 import { MAIN_ROOM, roomOf } from '../shared/src/space/rooms'
 import { SyncTestClient } from '../relay/src/test-support/sync-test-client'
-import { copyOfRelayDatabase, MEMBER, patientNames, practiceOf, writePatient, type Device } from './helpers/epoch-practice'
+import { copyOfRelayDatabase, entriesOf, MEMBER, patientNames, practiceOf, writePatient, type Device } from './helpers/epoch-practice'
 import { actorOf, useRelayFixture } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
 
 const fixture = useRelayFixture()
 const PRACTICE = { name: 'Cabinet des Frênes', practitioner: 'Maëlle', profession: 'kine' } as const
-
-/** A room's entries of one doc in a copy of the relay's database. */
-async function entriesOf(db: Database.Database, keys: SpaceKeys, roomId: string, docId: string): Promise<EnvelopeEntry[]> {
-  const rows = db.prepare<[string, string], { data: Buffer }>('SELECT data FROM updates WHERE space_id = ? AND room_id = ? ORDER BY seq').all(keys.spaceId, roomId)
-  const doc = new Y.Doc()
-  for (const row of rows) Y.applyUpdate(doc, new Uint8Array(row.data))
-  const blind = await blindDocId(keys, docId)
-  return doc.getArray<EnvelopeEntry>('entries').toArray().filter((e) => e.d === blind)
-}
 
 const text = (bytes: Uint8Array) => new TextDecoder('utf-8', { fatal: false }).decode(bytes)
 
@@ -127,5 +118,25 @@ describe('a praticien’s device made secretary, without revoking it', () => {
     // What it read before the change, it still holds the key of (revocation cannot undo that either).
     const earlierByMember = await Promise.all(earlier.map(async (e) => text((await decryptEntry(memberClinical, fileRoom, patientDocId(patientId), e.c)).update)))
     expect(earlierByMember.join('\n')).toContain('Avant-Changement')
+
+    // Until the device applies the change itself (role-downgrade.ts): it read the registry on the
+    // 4403, and the app opens the practice again narrowed — no clinical key left, of any epoch.
+    await waitFor(() => expect(member.p.role?.get()).toMatchObject({ role: DeviceRole.Secretariat, notice: { by: admin.p.record.deviceId } }))
+    await member.p.space.destroy()
+    const narrowed = await fixture.track(loadPractice(member.env))
+    expect(narrowed.record).toMatchObject({ role: DeviceRole.Secretariat, roleNotice: { role: DeviceRole.Secretariat, by: admin.p.record.deviceId } })
+    const kept = (await new DeviceRegistry(member.env.idbPrefix, member.env.unlocked).get(spaceId))!
+    expect(kept.keys).toMatchObject({ clinical: null, attachment: null })
+    const keptEpochs = await new DeviceRegistry(member.env.idbPrefix, member.env.unlocked).heldEpochs(spaceId)
+    expect(keptEpochs.map((e) => [e.epoch, e.clinical])).toEqual([[1, null]])
+    // What it read before the change, nothing it keeps opens any more.
+    for (const entry of earlier) {
+      for (const key of [kept.keys.aead, ...keptEpochs.map((e) => e.practice)]) {
+        await expect(decryptEntry({ ...memberClinical, aead: key }, fileRoom, patientDocId(patientId), entry.c)).rejects.toThrow(/authentication/)
+      }
+    }
+    // The practice tier syncs on.
+    await writePatient(admin, 'Apres-Application')
+    await waitFor(async () => expect(await patientNames({ env: member.env, p: narrowed })).toEqual(['Apres-Application', 'Apres-Changement', 'Le Goff']))
   })
 })

@@ -11,6 +11,7 @@ import * as device from './sync/device/device'
 import { claimPairing, JoiningPairing } from './sync/device/pairing'
 import { changePracticeDevice, readPracticeDevices, revokePracticeDevice } from './sync/device/practice-devices'
 import { sendKeyGrant } from './sync/device/key-grants-sync'
+import { dismissRoleNotice } from './sync/device/role-downgrade'
 import type { DeviceApi } from './app/device-api'
 import * as lock from './sync/device/lock/device-lock'
 import { App } from './app/App'
@@ -46,6 +47,7 @@ const deviceApi: DeviceApi = {
   revokeDevice: (spaceId, deviceId) => revokePracticeDevice(spaceId, deviceId, device.browserEnvironment),
   changeDevice: (spaceId, deviceId, change) => changePracticeDevice(spaceId, deviceId, change, device.browserEnvironment),
   regrantDevice: (spaceId, deviceId) => sendKeyGrant(spaceId, deviceId, device.browserEnvironment),
+  dismissRoleNotice: (spaceId) => dismissRoleNotice(spaceId, device.browserEnvironment),
 }
 
 createRoot(container).render(

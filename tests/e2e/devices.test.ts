@@ -1,9 +1,10 @@
 /**
  * Réglages › Appareils in real Chromium, two devices and one relay (issue 19): A lists both
  * devices from the practice's registry (verified in the page), with « Cet appareil » and who holds
- * each; A names B; A makes B secretary (« Modifier », a confirmation saying what it does), then
- * praticien again (the change goes with a key grant: the confirmation says B will read past
- * clinical files); A revokes B, confirming first; the relay closes B's sockets at once, and B
+ * each; A names B; A makes B secretary (« Modifier », a confirmation saying what it does), and B
+ * learns it: it drops its clinical keys and databases and says so once; A makes B praticien again
+ * (the change goes with a key grant: the confirmation says B will read past clinical files); A
+ * revokes B, confirming first; the relay closes B's sockets at once, and B
  * erases its copy of the practice and says why, while A goes on.
  *
  * Run with `npx vite build && npx vitest run --project e2e tests/e2e/devices.test.ts`.
@@ -11,12 +12,45 @@
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { need, useTwoDevices } from './helpers/step-fixture'
-import { addPatient, chooseMember, confirmationShown, createPractice, eventually, nav, pairDevice, showJoiningCode, statusText } from './helpers/practice-steps'
+import { addPatient, chooseMember, confirmationShown, createPractice, eventually, nav, pairDevice, patientLinks, showJoiningCode, statusText } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Saules', practitioner: 'Camille Kerouac' }
 
 function devicesSection(page: Page): Locator {
   return page.getByRole('region', { name: 'Appareils', exact: true })
+}
+
+/**
+ * What B's IndexedDB holds of the clinical tier, read raw in the page: the clinical rooms' and
+ * attachments' databases, and the clinical keys of its record and held epochs; its role and the
+ * root secret (an administrator's) kept beside them.
+ */
+function clinicalOnDevice(page: Page) {
+  return page.evaluate(async () => {
+    const names = (await indexedDB.databases()).map((d) => d.name ?? '')
+    const all = (db: IDBDatabase, store: string) =>
+      new Promise<unknown[]>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).getAll()
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('tournee-device')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    const [practices, epochs, pairing] = await Promise.all([all(db, 'practices'), all(db, 'epochs'), all(db, 'pairing')])
+    db.close()
+    const record = practices[0] as { role: string; keys: { clinical: unknown; attachment: unknown } }
+    const held = epochs.flatMap((e) => (e as { keys: { clinical: unknown; attachment?: unknown }[] }).keys)
+    return {
+      // A clinical room's database: `tournee-space-<space>-c<21 characters>` (shared/src/space/room-keys.ts).
+      databases: names.filter((name) => /^tournee-space-[A-Za-z0-9_-]+-c[A-Za-z0-9_-]{21}$/.test(name) || name.startsWith('tournee-attachments-')).length,
+      role: record.role,
+      keys: [record.keys.clinical, record.keys.attachment, ...held.flatMap((h) => [h.clinical, h.attachment ?? null])].filter((k) => k !== null).length,
+      rootSecrets: pairing.length,
+    }
+  })
 }
 
 function deviceRows(page: Page): Promise<string[]> {
@@ -28,7 +62,7 @@ function deviceRows(page: Page): Promise<string[]> {
 
 describe.sequential('devices of a practice, in Chromium', () => {
   const setup = useTwoDevices()
-  const done = { paired: false, named: false }
+  const done = { paired: false, named: false, secretary: false }
 
   it('1. A lists both devices after pairing B: this device, the administrator, who holds each', async () => {
     const { a, b } = setup()
@@ -62,8 +96,12 @@ describe.sequential('devices of a practice, in Chromium', () => {
   })
 
   it('2b. A makes B secretary after a confirmation that says what it does; the verified registry says so', async () => {
-    const { a } = setup()
+    const { a, b } = setup()
     need(done.named, 'B named (step 2)')
+    // Before: B, a praticien administrator, holds the clinical tier's keys and the root secret.
+    const before = await clinicalOnDevice(b.page)
+    expect(before).toMatchObject({ role: 'praticien', rootSecrets: 1 })
+    expect(before.keys).toBeGreaterThan(0)
     const row = devicesSection(a.page).getByRole('listitem').filter({ hasText: 'Téléphone de Camille' })
     await row.getByRole('button', { name: 'Modifier' }).click()
     const form = row.getByRole('group', { name: 'Modifier le rôle de Téléphone de Camille' })
@@ -79,11 +117,37 @@ describe.sequential('devices of a practice, in Chromium', () => {
     // A secretary may be changed back (with a key grant), and sent the keys of its role again.
     expect(await row.getByRole('button', { name: 'Modifier' }).count()).toBe(1)
     expect(await row.getByRole('button', { name: 'Renvoyer les clés' }).count()).toBe(1)
+    done.secretary = true
   })
 
-  it('2c. A makes B praticien again, after a confirmation that says it will read past clinical files; the grant goes with the change', async () => {
+  it('2c. B learns it is secretary: it says so once, with who and when; no clinical key or database is left; Réglages says so', async () => {
+    const { a, b } = setup()
+    need(done.secretary, 'B made secretary (step 2b)')
+    // A's next entry is under the key epoch the change called for: B fetches it and reads the registry again.
+    await nav(a.page, 'Patients').click()
+    await addPatient(a.page, { birthName: 'Apres', firstNames: 'Changement' })
+    const notice = b.page.getByRole('status', { name: 'Rôle de cet appareil' })
+    await notice.waitFor({ timeout: 20_000 })
+    const said = ((await notice.textContent()) ?? '').replace(/\s+/g, ' ')
+    expect(said).toContain('Cet appareil est désormais « secrétariat » : les dossiers cliniques ont été retirés de cet appareil.')
+    expect(said).toMatch(/Modifié par .+ le \d+ \S+ \d{4}\./)
+    expect(await clinicalOnDevice(b.page)).toEqual({ databases: 0, role: 'secretariat', keys: 0, rootSecrets: 0 })
+    // The practice tier syncs on: A's new patient reaches B.
+    await nav(b.page, 'Patients').click()
+    await eventually(async () => (await patientLinks(b.page)).some((name) => /Apres/i.test(name)), 'A’s new patient on B').toBe(true)
+    await notice.getByRole('button', { name: 'Compris' }).click()
+    await notice.waitFor({ state: 'detached' })
+    await nav(b.page, 'Réglages').click()
+    await eventually(() => deviceRows(b.page), 'B says it is secretary').toContainEqual(expect.stringMatching(/^Téléphone de Camille.*Cet appareil.*Secrétariat/))
+    // Read once: not shown again, and no clinical room came back.
+    expect(await b.page.getByRole('status', { name: 'Rôle de cet appareil' }).count()).toBe(0)
+    expect((await clinicalOnDevice(b.page)).databases).toBe(0)
+    await nav(a.page, 'Réglages').click()
+  })
+
+  it('2d. A makes B praticien again, after a confirmation that says it will read past clinical files; the grant goes with the change', async () => {
     const { a } = setup()
-    need(done.named, 'B named (step 2)')
+    need(done.secretary, 'B made secretary (step 2b)')
     const row = devicesSection(a.page).getByRole('listitem').filter({ hasText: 'Téléphone de Camille' })
     await row.getByRole('button', { name: 'Modifier' }).click()
     const form = row.getByRole('group', { name: 'Modifier le rôle de Téléphone de Camille' })

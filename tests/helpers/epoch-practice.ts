@@ -7,6 +7,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import * as Y from 'yjs'
+import type { SpaceKeys } from '../../shared/src/crypto/space-keys'
+import { blindDocId } from '../../shared/src/envelope/entry-cipher'
+import type { EnvelopeEntry } from '../../shared/src/envelope/envelope'
 import { createPractice, type DeviceEnvironment, type OpenPractice } from '../../client/src/sync/device/device'
 import type { DeviceGrantOptions } from '../../client/src/sync/device/practice-devices'
 import { DeviceRole } from '../../shared/src/devices/registry-chain'
@@ -63,4 +67,13 @@ export async function copyOfRelayDatabase(fixture: RelayFixture): Promise<Databa
   await live.backup(copy)
   live.close()
   return new Database(copy, { readonly: true })
+}
+
+/** A room's entries of one doc in a copy of the relay's database. */
+export async function entriesOf(db: Database.Database, keys: SpaceKeys, roomId: string, docId: string): Promise<EnvelopeEntry[]> {
+  const rows = db.prepare<[string, string], { data: Buffer }>('SELECT data FROM updates WHERE space_id = ? AND room_id = ? ORDER BY seq').all(keys.spaceId, roomId)
+  const doc = new Y.Doc()
+  for (const row of rows) Y.applyUpdate(doc, new Uint8Array(row.data))
+  const blind = await blindDocId(keys, docId)
+  return doc.getArray<EnvelopeEntry>('entries').toArray().filter((e) => e.d === blind)
 }

@@ -63,6 +63,7 @@ function sessionApiOf(device: DeviceApi): SessionApi {
     unlockWithPasskey: (spaceId) => device.unlockWithPasskey(spaceId),
     forgetPractice: (spaceId) => device.forgetPractice(spaceId),
     lockKeys: (spaceId) => device.lockKeys(spaceId),
+    dismissRoleNotice: (spaceId) => device.dismissRoleNotice(spaceId),
   }
 }
 
@@ -83,6 +84,9 @@ function DeviceRoot(props: { boot: Promise<DeviceStart>; preferences: Storage | 
         <FirstRunScreen onOpened={(practice) => session.opened(practice)} forgotten={state.forgotten} />
       ) : state.kind === 'locked' ? (
         <LockScreen record={state.record} lock={state.lock} />
+      ) : state.kind === 'narrowing' ? (
+        // The registry narrowed this device's role: a moment while its clinical tier goes (device-session.ts).
+        <LoadingScreen />
       ) : (
         <PracticeApp practice={state.practice} onRecordChanged={onRecordChanged} />
       )}

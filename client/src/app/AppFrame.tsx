@@ -3,6 +3,7 @@ import { useT } from '../i18n'
 import { usePractice, usePracticeSettings } from '../state'
 import { LockButton, LockOffer } from '../views/lock/LockControls'
 import { StorageErrorBanner, SyncStatus } from '../views/sync/SyncStatus'
+import { RoleNoticeBanner } from '../views/device/RoleNoticeBanner'
 
 /** The frame of every screen of an open practice: its name, sync state, « Verrouiller », storage alarms. */
 export function AppFrame(props: { navigation?: ReactNode; children: ReactNode }) {
@@ -21,6 +22,7 @@ export function AppFrame(props: { navigation?: ReactNode; children: ReactNode })
       </header>
       <StorageErrorBanner space={space} />
       <LockOffer />
+      <RoleNoticeBanner />
       {props.navigation}
       <div className="frame__content">{props.children}</div>
     </div>

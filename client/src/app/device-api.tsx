@@ -24,6 +24,8 @@ export type DeviceApi = Pick<typeof device, 'createPractice' | 'setMember' | 'ge
     changeDevice(spaceId: string, deviceId: string, change: DeviceRoleChange): Promise<void>
     /** Seals a device the keys of its role again (« Renvoyer les clés »: key-grants-sync.ts; this device must be an administrator). */
     regrantDevice(spaceId: string, deviceId: string): Promise<void>
+    /** The person read the notice of the role the registry narrowed (role-downgrade.ts). */
+    dismissRoleNotice(spaceId: string): Promise<void>
   }
 
 export const DeviceApiContext = createContext<DeviceApi | null>(null)

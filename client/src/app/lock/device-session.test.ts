@@ -8,11 +8,13 @@ import { describe, expect, it, vi } from 'vitest'
 import type { OpenPractice, PracticeRecord } from '../../sync/device/device'
 import type { LockSummary, PinAttempt } from '../../sync/device/lock/device-lock'
 import { onDropPageCaches } from '../../state/page-caches'
+import { RoleWatch } from '../../sync/device/role-watch'
+import type { RoleNarrowing } from '../../sync/device/role-downgrade'
 import { DeviceSession, LOCUM_END_CHECK_MS, type SessionApi } from './device-session'
 import { forgottenMarker } from './forgotten-marker'
 import type { LockChannel, LockMessage } from './lock-channel'
 
-const RECORD: PracticeRecord = { spaceId: 'S', relayUrl: 'http://relay', practiceName: 'Cabinet des Lilas', deviceId: 'd', memberId: 'm', role: 'praticien', until: null }
+const RECORD: PracticeRecord = { spaceId: 'S', relayUrl: 'http://relay', practiceName: 'Cabinet des Lilas', deviceId: 'd', memberId: 'm', role: 'praticien', until: null, roleNotice: null }
 const PIN_LOCK: LockSummary = { method: 'pin', prf: false, wrapped: false, unwrappable: false, setAt: 0, failures: 0, retryAt: null }
 
 /** A practice whose destroy() is watched and can be held open. */
@@ -62,6 +64,7 @@ function fakeApi(overrides: Partial<SessionApi> = {}): SessionApi & { calls: str
       return { deleted: [], pending: [] }
     },
     lockKeys: (spaceId) => Promise.resolve(void calls.push(`lockKeys ${spaceId}`)),
+    dismissRoleNotice: (spaceId) => Promise.resolve(void calls.push(`dismissRoleNotice ${spaceId}`)),
     ...overrides,
   }
 }
@@ -188,6 +191,41 @@ describe('DeviceSession', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+
+  it('closes and opens again a practice whose role the registry narrowed, keeping its keys in memory; the notice is read once', async () => {
+    const notice = { role: 'secretariat', at: 1_700_000_000_000, by: 'admin-device' } as const
+    const narrowing: RoleNarrowing = { role: 'secretariat', until: null, notice }
+    const reopened = practice({ ...RECORD, role: 'secretariat', roleNotice: notice })
+    reopened.release()
+    const api = fakeApi({
+      loadPractice: async () => {
+        api.calls.push('loadPractice')
+        return reopened
+      },
+    })
+    let said: RoleNarrowing | null = null
+    const role = new RoleWatch(async () => said)
+    const first = Object.assign(practice(), { role })
+    const session = new DeviceSession({ kind: 'first-run' }, api, { marker: forgottenMarker(memoryStorage()), channel: null, closeAfterMs: 60_000 })
+    session.opened(first)
+    session.lockChanged(PIN_LOCK)
+    await role.check()
+    expect(session.getSnapshot().kind, 'nothing narrowed yet').toBe('open')
+    // The record changes meanwhile (a member chosen): still the same practice.
+    const chosen = { ...RECORD, memberId: 'm2' }
+    session.recordChanged(chosen)
+    said = narrowing
+    await role.check()
+    expect(session.getSnapshot()).toMatchObject({ kind: 'narrowing', record: chosen })
+    first.release()
+    await vi.waitFor(() => expect(session.getSnapshot()).toMatchObject({ kind: 'open', practice: reopened, lock: PIN_LOCK }))
+    expect(first.destroyed()).toBe(true)
+    // No lock: the keys a passkey unwrapped stay in memory for the practice opened again.
+    expect(api.calls).toEqual(['loadPractice'])
+    await session.dismissRoleNotice()
+    expect(api.calls).toEqual(['loadPractice', 'dismissRoleNotice S'])
+    expect(session.getSnapshot()).toMatchObject({ kind: 'open', practice: { record: { roleNotice: null } } })
   })
 
   it('erases a revoked device’s practice as soon as the relay says so, and says why, also after a reload', async () => {

@@ -4,6 +4,8 @@
  *   first-run   no practice (or it was forgotten: the practice's name and why)
  *   open        the practice open: its Practice, docs and screens in memory
  *   locked      only the lock screen; the practice closed (nothing of a patient in memory)
+ *   narrowing   the registry made this device secretary: the practice closed, its clinical tier
+ *               dropped (sync/device/role-downgrade.ts), and opened again — a moment's wait
  *
  * Locking closes the practice: the screens of the practice unmount first (React drops the docs,
  * indexes and caches they held, and the note being typed stamps itself into its doc), then the
@@ -32,6 +34,8 @@ export interface SessionApi {
   forgetPractice(spaceId: string): Promise<ForgetResult>
   /** The practice is closed: the keys its passkey unwrapped leave the memory (lock/at-rest.ts). */
   lockKeys(spaceId: string): Promise<void>
+  /** The person read the notice of the role the registry narrowed (role-downgrade.ts). */
+  dismissRoleNotice(spaceId: string): Promise<void>
 }
 
 export type SessionState =
@@ -45,6 +49,7 @@ export type SessionState =
       readonly offerLock: boolean
     }
   | { readonly kind: 'locked'; readonly record: PracticeRecord; readonly lock: LockSummary }
+  | { readonly kind: 'narrowing'; readonly record: PracticeRecord; readonly lock: LockSummary | null }
 
 /** What an unlock attempt came to: a PIN's answer, or the practice forgotten after the last one. */
 export type UnlockOutcome = PinAttempt | { readonly kind: 'forgotten' }
@@ -75,6 +80,10 @@ export class DeviceSession {
   private lockFocus = false
   /** Stops watching the open practice's sync state for a revocation (watchRevocation). */
   private unwatch: (() => void) | null = null
+  /** Stops watching the open practice's registry for a narrowed role (watchRole). */
+  private unwatchRole: (() => void) | null = null
+  /** A reopening did not narrow the role (its storage failed): not tried again in this page, lest it loop. */
+  private narrowingFailed = false
 
   constructor(
     start: DeviceStart,
@@ -91,6 +100,7 @@ export class DeviceSession {
       case 'open':
         this.state = { kind: 'open', practice: start.practice, lock: null, offerLock: false }
         this.watchRevocation(start.practice)
+        this.watchRole(start.practice)
         break
     }
   }
@@ -118,6 +128,14 @@ export class DeviceSession {
   recordChanged(record: PracticeRecord): void {
     if (this.state.kind !== 'open') return
     this.set({ ...this.state, practice: { ...this.state.practice, record } })
+  }
+
+  /** The notice of a narrowed role was read: it is not shown again. */
+  async dismissRoleNotice(): Promise<void> {
+    if (this.state.kind !== 'open' || this.state.practice.record.roleNotice === null) return
+    const { record } = this.state.practice
+    await this.api.dismissRoleNotice(record.spaceId)
+    this.recordChanged({ ...record, roleNotice: null })
   }
 
   /** The method was chosen, changed or removed in Réglages. */
@@ -297,6 +315,54 @@ export class DeviceSession {
     check()
   }
 
+  /**
+   * The registry made this device secretary (sync/device/role-watch.ts): the screens go, the
+   * practice closes (its queued changes flushed: Practice.destroy), and it opens again, which drops
+   * the clinical tier first (device.ts loadPractice → role-downgrade.ts settleRoleAtStart). The
+   * keys a passkey unwrapped stay in memory: this is no lock.
+   */
+  private watchRole(practice: OpenPractice): void {
+    this.unwatchRole?.()
+    const role = practice.role
+    if (role === undefined || this.narrowingFailed) {
+      this.unwatchRole = null
+      return
+    }
+    const check = () => {
+      // The same practice, whose record may have changed since (a member chosen): compared by its space.
+      if (role.get() === null || this.state.kind !== 'open' || this.state.practice.space !== practice.space) return
+      this.unwatchRole?.()
+      this.unwatchRole = null
+      void this.reopenNarrowed(this.state.practice, this.state.lock)
+    }
+    this.unwatchRole = role.subscribe(check)
+    check()
+  }
+
+  private async reopenNarrowed(practice: OpenPractice, lock: LockSummary | null): Promise<void> {
+    this.set({ kind: 'narrowing', record: practice.record, lock })
+    this.closing = this.closing
+      .then(() => practice.space.destroy())
+      .catch((error: unknown) => console.warn('The practice did not close cleanly', error instanceof Error ? error.name : 'error'))
+    dropPageCaches()
+    await this.closing
+    const reopened = await this.api.loadPractice().catch((error: unknown) => {
+      console.warn('The practice did not open again after its role changed', error instanceof Error ? error.name : 'error')
+      return null
+    })
+    // Locked or forgotten from another tab meanwhile: nothing to show.
+    if (this.state.kind !== 'narrowing' || this.state.record.spaceId !== practice.record.spaceId) {
+      await reopened?.space.destroy()
+      return
+    }
+    if (reopened === null) {
+      this.set({ kind: 'first-run', forgotten: null })
+      return
+    }
+    this.narrowingFailed = reopened.record.role === practice.record.role
+    this.set({ kind: 'open', practice: reopened, lock, offerLock: false })
+  }
+
   private onMessage(message: LockMessage): void {
     const state = this.state
     switch (message.type) {
@@ -328,10 +394,15 @@ export class DeviceSession {
   private set(state: SessionState): void {
     const before = this.state
     this.state = state
-    if (state.kind === 'open' && (before.kind !== 'open' || before.practice.space !== state.practice.space)) this.watchRevocation(state.practice)
+    if (state.kind === 'open' && (before.kind !== 'open' || before.practice.space !== state.practice.space)) {
+      this.watchRevocation(state.practice)
+      this.watchRole(state.practice)
+    }
     if (state.kind !== 'open') {
       this.unwatch?.()
       this.unwatch = null
+      this.unwatchRole?.()
+      this.unwatchRole = null
     }
     for (const listener of [...this.listeners]) listener()
   }

@@ -16,6 +16,7 @@
 import { deriveAttachmentKey } from '../../../../shared/src/attachments/attachment-cipher'
 import { derivePracticeKeys, type PracticeKeys, type TierSecrets } from '../../../../shared/src/crypto/space-keys'
 import { deriveDigestKey } from '../../../../shared/src/digest/digest-cipher'
+import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
 
 export interface DeviceKeys {
   readonly aead: CryptoKey
@@ -36,6 +37,11 @@ export async function deriveDeviceKeys(spaceId: string, tiers: TierSecrets): Pro
 
 export function spaceKeysOf(spaceId: string, keys: DeviceKeys): PracticeKeys {
   return { spaceId, aead: keys.aead, blind: keys.blind, clinical: keys.clinical }
+}
+
+/** Whether a role reads the clinical tier: every role but secretariat (pairing-code.ts gives it none). */
+export function readsClinicalRole(role: DeviceRole): boolean {
+  return role !== DeviceRole.Secretariat
 }
 
 /** Whether this device holds the clinical tier (its role reads patient files). */

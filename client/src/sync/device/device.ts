@@ -16,7 +16,7 @@ import { browserRowWriter } from '../adapters/row-writer'
 import { browserDecoder } from '../decode/decoder-lanes'
 import type { PracticeDecoder } from '../decode/worker-decoder'
 import type { DigestSettings } from '../digests/practice-digests'
-import { DeviceStorageError, RelayError, RelayFailure } from '../errors'
+import { DeviceStorageError, RefusalReason, RelayError, RelayFailure } from '../errors'
 import { Practice } from '../practice/practice'
 import { RelayClient } from '../relay/relay-client'
 import { normalizeRelayUrl } from '../relay/relay-url'
@@ -37,12 +37,16 @@ import { entrySigner } from '../../../../shared/src/envelope/entry-signature'
 import type { EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
 import { UnlockedKeys } from './lock/unlocked-keys'
 import { holdSessionSecrets } from './lock/at-rest'
+import { checkRole, settleRoleAtStart } from './role-downgrade'
+import { RoleWatch } from './role-watch'
 
 export type { PracticeRecord }
 
 export interface OpenPractice {
   record: PracticeRecord
   space: Practice
+  /** Whether the registry narrowed this device's role meanwhile (role-watch.ts); absent for a practice without a registry. */
+  role?: RoleWatch
 }
 
 /** What differs between the browser and a simulated device in a Node test. */
@@ -97,8 +101,8 @@ export const browserEnvironment: DeviceEnvironment = {
 }
 
 function publicRecord(stored: StoredPractice): PracticeRecord {
-  const { spaceId, relayUrl, practiceName, deviceId, memberId, role, until } = stored
-  return { spaceId, relayUrl, practiceName, deviceId, memberId, role, until }
+  const { spaceId, relayUrl, practiceName, deviceId, memberId, role, until, roleNotice } = stored
+  return { spaceId, relayUrl, practiceName, deviceId, memberId, role, until, roleNotice }
 }
 
 /**
@@ -168,25 +172,46 @@ async function takeKeyGrant(stored: StoredPractice, env: DeviceEnvironment, ring
   return received === null ? stored : ((await registryOf(env).get(stored.spaceId)) ?? stored)
 }
 
-async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise<Practice> {
+/**
+ * Asks `role` to read the registry again whenever the relay refuses a clinical room for this
+ * device's role (4403: the registry may have made it secretary).
+ */
+function checkRoleWhenRefused(space: Practice, role: RoleWatch): void {
+  let refused = false
+  space.subscribe(() => {
+    const now = space.getSyncState().refusal === RefusalReason.RoleForbidden
+    if (now && !refused) void role.check()
+    refused = now
+  })
+}
+
+async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise<{ space: Practice; role?: RoleWatch }> {
   const rings = await epochRingsOf(given.spaceId, env)
   await refreshEpochsBeforeOpening(given, env, rings)
   const stored = await takeKeyGrant(given, env, rings)
   const signers = new PracticeSigners(stored, env)
-  if (!stored.identity) return openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false))
+  if (!stored.identity) return { space: await openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false)) }
   let opened: Practice | null = null
+  // A registry that narrowed this device's role: the app closes the practice and opens it again (role-downgrade.ts).
+  const role = new RoleWatch(() => checkRole(stored.spaceId, env))
   const retry = () => void opened?.retryUnapplied()
-  const refresh = epochRefresher(stored, env, rings, retry)
+  // A new key epoch may follow a change of this device's role: read the registry then too.
+  const refresh = epochRefresher(stored, env, rings, () => {
+    retry()
+    void role.check()
+  })
   // Entries that waited for a device the registry copy did not know are tried again once it does.
   signers.onLearned = retry
   opened = await openSpaceWith(stored, env, rings, signers, refresh)
+  checkRoleWhenRefused(opened, role)
   refreshEpochsWhenOnline(opened, () => {
     void signers.retryIfWaiting()
     // A grant sent while this device was away: kept for the next opening (a widened role's rooms open then).
     void takeKeyGrant(stored, env, rings)
     void revokeEndedLocumsIfAdministrator(stored, env).finally(refresh)
+    void role.check()
   })
-  return opened
+  return { space: opened, role }
 }
 
 /** `fetchEpochs`: the practice's epoch refresher (key-epochs-sync.ts), asked when something of an epoch this device lacks turns up. */
@@ -264,12 +289,14 @@ export function getStorageStatus(env: DeviceEnvironment = browserEnvironment): P
 /** The practice this device is paired with, opened from local storage (no network needed). */
 export async function loadPractice(env: DeviceEnvironment = browserEnvironment): Promise<OpenPractice | null> {
   const registry = registryOf(env)
-  const [stored] = await registry.all()
-  if (!stored) return null
-  const space = await openSpace(stored, env)
+  const [kept] = await registry.all()
+  if (!kept) return null
+  // A role the registry narrowed (or a narrowing a closed tab left halfway) is settled before anything opens.
+  const stored = await settleRoleAtStart(kept, env)
+  const { space, role } = await openSpace(stored, env)
   if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, registry)
   // Read again: a key grant taken while opening may have changed the role (a secretary upgraded).
-  return { record: publicRecord((await registry.get(stored.spaceId)) ?? stored), space }
+  return { record: publicRecord((await registry.get(stored.spaceId)) ?? stored), space, ...(role === undefined ? {} : { role }) }
 }
 
 export interface CreatePracticeInput {
@@ -297,6 +324,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
     credential,
     role: DeviceRole.Practitioner,
     until: null,
+    roleNotice: null,
     keys: await deriveDeviceKeys(spaceId, await deriveTierSecrets(spaceId, rootSecret)),
     identity: await wrappableIdentity(env),
   }
@@ -304,7 +332,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
   // every entry is signed by one of them (kept here, so that entries verify offline too).
   await registerFirstDevice(stored, env)
   await keepPracticeChain(stored, env)
-  const space = await openSpace(stored, env)
+  const { space, role } = await openSpace(stored, env)
   writeManifest(await space.openDoc(MANIFEST_DOC_ID), { createdAt: clock(), createdBy: deviceId })
   // The first practitioner does not exist before this call, so the records it creates are
   // signed by the device alone ('setup'); everything after is signed by the practitioner.
@@ -324,7 +352,7 @@ export async function createPractice(input: CreatePracticeInput, env: DeviceEnvi
   rememberFirstSync(space, spaceId, registry)
   // The person just committed to this device: the moment to ask the browser to keep its data.
   await requestPersistentStorage(env)
-  return { record: publicRecord(stored), space }
+  return { record: publicRecord(stored), space, ...(role === undefined ? {} : { role }) }
 }
 
 /**
@@ -354,6 +382,7 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
     credential: info.credential,
     role: info.role,
     until: info.until,
+    roleNotice: null,
     // Only the tiers the role was given: a secretary's record holds no clinical key (device-keys.ts).
     keys: await deriveDeviceKeys(info.spaceId, info.tiers),
     hasSynced: existing?.hasSynced ?? false,
@@ -368,10 +397,10 @@ export async function joinPractice(pairingCode: string, env: DeviceEnvironment =
   else await registry.deleteRootSecret(info.spaceId)
   // The registry that names whose entries to accept (none in a practice created before devices had keys).
   await keepPracticeChain(stored, env)
-  const space = await openSpace(stored, env)
+  const { space, role } = await openSpace(stored, env)
   if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, registry)
   await requestPersistentStorage(env)
-  return { record: publicRecord(stored), space }
+  return { record: publicRecord(stored), space, ...(role === undefined ? {} : { role }) }
 }
 
 export async function setMember(spaceId: string, memberId: string, env: DeviceEnvironment = browserEnvironment): Promise<PracticeRecord> {

@@ -31,6 +31,7 @@ import { RelayClient } from '../relay/relay-client'
 import type { DeviceEnvironment } from './device'
 import { registryOf, type EpochSecrets, type HeldEpoch, type StoredPractice } from './registry'
 import { heldEpochOf } from './held-epoch-keys'
+import { readsClinicalRole } from './device-keys'
 import { epochsKeptFor, keepHeldEpochs, sealEpochAtRest } from './lock/at-rest'
 
 /** How many times a rotation is made again on a registry or epochs that moved under it. */
@@ -179,9 +180,13 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
   const opened: { held: HeldEpoch; secrets: EpochSecrets }[] = []
   const refused: number[] = []
   const administrator = (await registry.rootSecret(spaceId)) !== null
+  // The role as the device's record says it now: a refresh begun before a narrowing ends after it too.
+  const role = (await registry.records()).find((r) => r.spaceId === spaceId)?.role ?? stored.role
   for (const seal of missing) {
     try {
-      const secrets = await openEpochSeal(state, own, ownAgree, seal)
+      const sealed = await openEpochSeal(state, own, ownAgree, seal)
+      // A device made secretary keeps no clinical key, whatever a seal made before the change holds (role-downgrade.ts).
+      const secrets = readsClinicalRole(role) ? sealed : { ...sealed, clinical: null }
       opened.push({ held: await heldEpochOf(spaceId, seal.epoch, secrets), secrets: { epoch: seal.epoch, practice: secrets.practice, clinical: secrets.clinical } })
       if (administrator && secrets.clinical !== null) {
         await registry.addEpochSecrets(spaceId, { epoch: seal.epoch, practice: secrets.practice, clinical: secrets.clinical }, (kept) => sealEpochAtRest(spaceId, kept, env))

@@ -8,6 +8,10 @@
  *                              reads: no clinical key on a secretary's device) — or, once the
  *                              passkey wraps them, no `keys` and `wrapped: true`,
  *                              hasSynced?: boolean,
+ *                              roleNotice: { role, at, by } | null   the registry narrowed this
+ *                              device's role, the notice not read yet (role-downgrade.ts),
+ *                              narrowing?: { databases: string[] }   a narrowing's databases still
+ *                              to delete (set with the keys' narrowing, cleared once they are gone),
  *                              identity?: this device's own key pairs (non-extractable private keys) }
  *   pairing    key spaceId → { spaceId, rootSecret: Uint8Array, epochSecrets?: EpochSecrets[] }
  *                            administrator praticien only: the root secret, and each key epoch's tier
@@ -57,6 +61,26 @@ export interface PracticeRecord {
   role: DeviceRole
   /** A locum's end of access (ms), null otherwise. */
   until: number | null
+  /**
+   * The registry narrowed this device's role (role-downgrade.ts) and the person has not read the
+   * notice yet: the new role, when and by which device the registry says it changed; null once read.
+   */
+  roleNotice: RoleNotice | null
+}
+
+/** What the one-time notice of a narrowed role says (role-downgrade.ts). */
+export interface RoleNotice {
+  readonly role: DeviceRole
+  /** When the « change » entry was signed (the administrator's clock), null if the registry has none. */
+  readonly at: number | null
+  /** The administrator's device that signed it, null if the registry has none. */
+  readonly by: string | null
+}
+
+/** A narrowing applied to the keys, whose clinical databases are still to delete (role-downgrade.ts). */
+export interface PendingNarrowing {
+  /** The databases to delete, named while the keys that blind their ids were there. */
+  readonly databases: readonly string[]
 }
 
 export interface StoredPractice extends PracticeRecord {
@@ -74,6 +98,8 @@ export interface StoredPractice extends PracticeRecord {
    * record read while unlocked; never written (put drops it).
    */
   heldKey?: CryptoKey
+  /** Set between a narrowing's two steps (role-downgrade.ts): resumed at the next start. */
+  narrowing?: PendingNarrowing
 }
 
 interface StoredPairing {
@@ -107,6 +133,11 @@ export interface HeldEpoch {
 /** Whether a held epoch has every key this version uses (HeldEpoch). */
 export function hasUseKeys(held: HeldEpoch): boolean {
   return held.digest !== undefined && held.attachment !== undefined
+}
+
+/** A held epoch as a device without the clinical tier keeps it (role-downgrade.ts). */
+export function withoutClinicalKeys(held: HeldEpoch): HeldEpoch {
+  return { ...held, clinical: null, ...(held.attachment === undefined ? {} : { attachment: null }) }
 }
 
 interface StoredEpochs {
@@ -182,8 +213,8 @@ export class DeviceRegistry {
   async records(): Promise<PracticeRecord[]> {
     const records = await this.run<unknown[]>(PRACTICES, 'readonly', (store) => store.getAll())
     return records.map((record) => {
-      const { spaceId, relayUrl, practiceName, deviceId, memberId, role, until } = record as StoredPractice
-      return { spaceId, relayUrl, practiceName, deviceId, memberId, role: role ?? DeviceRole.Practitioner, until: until ?? null }
+      const { spaceId, relayUrl, practiceName, deviceId, memberId, role, until, roleNotice } = record as StoredPractice
+      return { spaceId, relayUrl, practiceName, deviceId, memberId, role: role ?? DeviceRole.Practitioner, until: until ?? null, roleNotice: roleNotice ?? null }
     })
   }
 
@@ -242,31 +273,17 @@ export class DeviceRegistry {
    * the plain keys or the wrapped ones, never neither.
    */
   async wrap(wrapped: WrappedRecord, sealedEpochs: readonly number[], identitySealed: boolean): Promise<void> {
-    const db = await this.open()
-    try {
-      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED, EPOCHS], 'readwrite')
-      const practices = tx.objectStore(PRACTICES)
-      const request = practices.get(wrapped.spaceId)
-      request.onsuccess = () => {
-        const stored = request.result as StoredPracticeAtRest | undefined
-        if (stored === undefined) {
-          tx.abort()
-          return
-        }
-        practices.put(atRestOf(stored, true, identitySealed))
-        tx.objectStore(PAIRING).delete(wrapped.spaceId)
-        tx.objectStore(WRAPPED).put(wrapped)
-        const epochs = tx.objectStore(EPOCHS)
-        const held = epochs.get(wrapped.spaceId)
-        held.onsuccess = () => {
-          const kept = withoutEpochs(held.result as StoredEpochs | undefined, sealedEpochs)
-          if (kept !== null) epochs.put(kept)
-        }
+    await this.withPractice(wrapped.spaceId, [PAIRING, WRAPPED, EPOCHS], (stored, tx) => {
+      tx.objectStore(PRACTICES).put(atRestOf(stored, true, identitySealed))
+      tx.objectStore(PAIRING).delete(wrapped.spaceId)
+      tx.objectStore(WRAPPED).put(wrapped)
+      const epochs = tx.objectStore(EPOCHS)
+      const held = epochs.get(wrapped.spaceId)
+      held.onsuccess = () => {
+        const kept = withoutEpochs(held.result as StoredEpochs | undefined, sealedEpochs)
+        if (kept !== null) epochs.put(kept)
       }
-      await this.completed(tx)
-    } finally {
-      db.close()
-    }
+    })
   }
 
   /**
@@ -280,39 +297,25 @@ export class DeviceRegistry {
     pairing: { rootSecret: Uint8Array; epochSecrets: EpochSecrets[] } | null,
     back: { credential: string | null; heldEpochs: readonly HeldEpoch[]; identity?: DeviceIdentity | null },
   ): Promise<void> {
-    const db = await this.open()
-    try {
-      const tx = db.transaction([PRACTICES, PAIRING, WRAPPED, EPOCHS], 'readwrite')
-      const practices = tx.objectStore(PRACTICES)
-      const request = practices.get(spaceId)
-      request.onsuccess = () => {
-        const stored = request.result as StoredPracticeAtRest | undefined
-        if (stored === undefined) {
-          tx.abort()
-          return
-        }
-        const { wrapped: _wrapped, ...plain } = stored
-        // A credential null: a v1 wrap, whose credential stayed beside the record.
-        const credential = back.credential ?? plain.credential
-        if (credential === undefined) {
-          tx.abort()
-          return
-        }
-        practices.put({ ...plain, credential, keys, ...(back.identity ? { identity: back.identity } : {}) } satisfies StoredPractice)
-        if (pairing !== null) tx.objectStore(PAIRING).put({ spaceId, ...pairing } satisfies StoredPairing)
-        tx.objectStore(WRAPPED).delete(spaceId)
-        const epochs = tx.objectStore(EPOCHS)
-        const held = epochs.get(spaceId)
-        held.onsuccess = () => {
-          const atRest = (held.result as StoredEpochs | undefined)?.keys ?? []
-          const kept = atRest.filter((k) => !back.heldEpochs.some((e) => e.epoch === k.epoch))
-          if (kept.length + back.heldEpochs.length > 0) epochs.put({ spaceId, keys: [...kept, ...back.heldEpochs] } satisfies StoredEpochs)
-        }
+    await this.withPractice(spaceId, [PAIRING, WRAPPED, EPOCHS], (stored, tx) => {
+      const { wrapped: _wrapped, ...plain } = stored
+      // A credential null: a v1 wrap, whose credential stayed beside the record.
+      const credential = back.credential ?? plain.credential
+      if (credential === undefined) {
+        tx.abort()
+        return
       }
-      await this.completed(tx)
-    } finally {
-      db.close()
-    }
+      tx.objectStore(PRACTICES).put({ ...plain, credential, keys, ...(back.identity ? { identity: back.identity } : {}) } satisfies StoredPractice)
+      if (pairing !== null) tx.objectStore(PAIRING).put({ spaceId, ...pairing } satisfies StoredPairing)
+      tx.objectStore(WRAPPED).delete(spaceId)
+      const epochs = tx.objectStore(EPOCHS)
+      const held = epochs.get(spaceId)
+      held.onsuccess = () => {
+        const atRest = (held.result as StoredEpochs | undefined)?.keys ?? []
+        const kept = atRest.filter((k) => !back.heldEpochs.some((e) => e.epoch === k.epoch))
+        if (kept.length + back.heldEpochs.length > 0) epochs.put({ spaceId, keys: [...kept, ...back.heldEpochs] } satisfies StoredEpochs)
+      }
+    })
   }
 
   /** The practice's secrets as opened at the unlock, when they are wrapped (DeviceLockedError when not unlocked). */
@@ -402,6 +405,76 @@ export class DeviceRegistry {
   }
 
   /**
+   * The registry narrowed this device's role to one without the clinical tier (role-downgrade.ts),
+   * in one transaction: the record takes the new role, its notice and the databases still to
+   * delete, and loses its clinical and attachment keys; every held epoch loses its own; the root
+   * and epoch secrets (an administrator's) go; and where the passkey wraps the secrets, `wrapped`
+   * (sealed again without the clinical tier) replaces the sealed payload. A tab closed on the way
+   * leaves all of it or none.
+   */
+  async narrow(spaceId: string, change: { role: DeviceRole; until: number | null; notice: RoleNotice; narrowing: PendingNarrowing; wrapped: WrappedRecord | null }): Promise<void> {
+    await this.withPractice(spaceId, [PAIRING, WRAPPED, EPOCHS], ({ keys, ...rest }, tx) => {
+      tx.objectStore(PRACTICES).put({
+        ...rest,
+        role: change.role,
+        until: change.until,
+        roleNotice: change.notice,
+        narrowing: change.narrowing,
+        ...(keys === undefined ? {} : { keys: { ...keys, clinical: null, attachment: null } }),
+      })
+      tx.objectStore(PAIRING).delete(spaceId)
+      if (change.wrapped !== null) tx.objectStore(WRAPPED).put(change.wrapped)
+      const epochs = tx.objectStore(EPOCHS)
+      const held = epochs.get(spaceId)
+      held.onsuccess = () => {
+        const record = held.result as StoredEpochs | undefined
+        if (record !== undefined) epochs.put({ ...record, keys: record.keys.map(withoutClinicalKeys) } satisfies StoredEpochs)
+      }
+    })
+  }
+
+  /** The narrowing's databases are deleted: nothing left to resume. */
+  async narrowed(spaceId: string): Promise<void> {
+    await this.update(spaceId, ({ narrowing: _narrowing, ...rest }) => rest)
+  }
+
+  /** The person read the notice of the narrowed role. */
+  async clearRoleNotice(spaceId: string): Promise<void> {
+    await this.update(spaceId, (stored) => ({ ...stored, roleNotice: null }))
+  }
+
+  /** Rewrites the record at rest (keys, wrapped or not, as they are) in one transaction; nothing when there is none. */
+  private async update(spaceId: string, change: (stored: StoredPracticeAtRest) => StoredPracticeAtRest): Promise<void> {
+    await this.withPractice(spaceId, [], (stored, tx) => tx.objectStore(PRACTICES).put(change(stored)), { missing: 'ignore' })
+  }
+
+  /**
+   * One readwrite transaction over `practices` and `stores`: `change` gets the practice's record
+   * as it is at rest, and writes what it changes in `tx`. No such practice: the transaction is
+   * aborted (DeviceStorageError), or with `missing: 'ignore'` ends having done nothing.
+   */
+  private async withPractice(
+    spaceId: string,
+    stores: readonly string[],
+    change: (stored: StoredPracticeAtRest, tx: IDBTransaction) => void,
+    options: { missing: 'abort' | 'ignore' } = { missing: 'abort' },
+  ): Promise<void> {
+    const db = await this.open()
+    try {
+      const tx = db.transaction([PRACTICES, ...stores], 'readwrite')
+      const request = tx.objectStore(PRACTICES).get(spaceId)
+      request.onsuccess = () => {
+        const stored = request.result as StoredPracticeAtRest | undefined
+        if (stored !== undefined) change(stored, tx)
+        else if (options.missing === 'abort') tx.abort()
+      }
+      await this.completed(tx)
+    } finally {
+      db.close()
+    }
+  }
+
+  /**
    * The device registry's entries as last verified here; empty when none was kept. Neither this nor
    * putChain creates the database: they run in the background while the app is open, and a browser
    * that erased the site's data must find it erased (the first-run screen says so).
@@ -448,6 +521,7 @@ export class DeviceRegistry {
     // Written before roles: every device then was a praticien (and held every key).
     if (stored.role === undefined) stored.role = DeviceRole.Practitioner
     if (stored.until === undefined) stored.until = null
+    if (stored.roleNotice === undefined) stored.roleNotice = null
     if (stored.identity !== undefined && !isDeviceIdentity(stored.identity)) delete stored.identity
     if (!isDeviceKeys(stored.keys)) {
       throw new DeviceStorageError('This device was paired by a pre-release version of Tournée: join the practice again with its pairing code')

@@ -542,7 +542,8 @@ export class Practice {
       startupSettled,
       uses: this.leases.usage(this.graceMs),
       background: (this.options.background ?? true) && startupSettled ? this.pass.window() : [],
-      unacknowledged: this.unacknowledged.list(),
+      // A room this device wrote into before its role lost the room's tier (role-downgrade.ts) stays unloaded.
+      unacknowledged: this.unacknowledged.list().filter((room) => readsRoom(this.options.keys, room)),
       rooms,
     })
     this.pool.reconcile(this.wanted)

@@ -13,6 +13,7 @@ export function practiceRecord(spaceId: string, keys: DeviceKeys): StoredPractic
     credential: 'c',
     role: DeviceRole.Practitioner,
     until: null,
+    roleNotice: null,
     keys,
   }
 }

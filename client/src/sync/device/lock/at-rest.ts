@@ -19,6 +19,8 @@
  *                   the passkey wraps them, kept at rest (non-extractable) otherwise
  *   keepGrantedKeys what a key grant gave (key-grants-sync.ts): the same, the tier secrets of epoch
  *                   0 too, and held in memory for the session where nothing is wrapped
+ *   narrowedAtRest  the registry made the device secretary (role-downgrade.ts): the memory loses the
+ *                   clinical tier, and the wrap is sealed again without it
  *
  * What is wrapped, so that a copy of the profile opens nothing this device decrypted: the tier
  * secrets the working keys are derived from, an administrator's root and epoch secrets, the relay
@@ -47,7 +49,7 @@ import { DeviceStorageError } from '../../errors'
 import { deriveDeviceKeys, type DeviceKeys } from '../device-keys'
 import { heldEpochOf } from '../held-epoch-keys'
 import { dropHeldKeyAtRest, putHeldKeyAtRest } from '../held-state'
-import { hasUseKeys, registryOf, type EpochSecrets, type HeldEpoch } from '../registry'
+import { hasUseKeys, registryOf, withoutClinicalKeys, type EpochSecrets, type HeldEpoch, type WrappedRecord } from '../registry'
 import { HELD_SECRET_BYTES, openSecrets, sealSecrets, WRAP_SALT_BYTES, wrappingKeyFrom, type AtRestSecrets } from './prf-wrap'
 import { DeviceLockedError, type UnlockedKeys, type UnlockedPractice, type WrapState } from './unlocked-keys'
 
@@ -306,6 +308,34 @@ export async function unwrapAtRest(spaceId: string, env: AtRestEnvironment): Pro
   })
   // The session keeps them, unwrapped, should a passkey be set up again before the lock.
   holderOf(env).set(spaceId, { ...held, wrap: null })
+}
+
+/**
+ * The registry narrowed this device's role (role-downgrade.ts): what the memory holds of the
+ * practice loses the clinical tier — its secret, an administrator's root and epoch secrets, each
+ * held epoch's clinical secret, the working and epoch keys derived from them — so that a passkey
+ * set up later wraps none of it. Where the passkey wraps the secrets already, resolves with the
+ * wrapped record sealed again without them (the caller writes it with the rest of the narrowing,
+ * in one transaction); null otherwise. DeviceLockedError on a wrapped device that is locked.
+ */
+export async function narrowedAtRest(spaceId: string, env: AtRestEnvironment): Promise<WrappedRecord | null> {
+  const held = env.unlocked?.get(spaceId) ?? null
+  const wrappedAtRest = await registryOf(env).wrapped(spaceId)
+  if (held === null) {
+    if (wrappedAtRest !== null) throw new DeviceLockedError('The secrets of this device are wrapped by its passkey: unlock it first')
+    return null
+  }
+  const secrets: AtRestSecrets = {
+    ...held.secrets,
+    tiers: { practice: held.secrets.tiers.practice, clinical: null },
+    rootSecret: null,
+    epochSecrets: [],
+    heldEpochs: held.secrets.heldEpochs.map((e) => ({ ...e, clinical: null })),
+  }
+  const keys: DeviceKeys = { ...held.keys, clinical: null, attachment: null }
+  env.unlocked!.set(spaceId, { ...held, secrets, keys, heldEpochs: held.heldEpochs.map(withoutClinicalKeys) })
+  if (held.wrap === null || wrappedAtRest === null) return null
+  return { spaceId, salt: held.wrap.salt, sealed: await sealSecrets(held.wrap.key, spaceId, secrets), credentialId: held.wrap.credentialId }
 }
 
 /** Keeps the secrets a device was just given (created, joined) for this session: a passkey set up now wraps them. */

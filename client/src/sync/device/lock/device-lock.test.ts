@@ -192,7 +192,7 @@ describe('startDevice', () => {
     await choosePin(spaceId, '1234', env)
     expect(await startDevice(env)).toEqual({
       kind: 'locked',
-      record: { spaceId, relayUrl: 'http://127.0.0.1:1', practiceName: 'Cabinet des Lilas', deviceId: 'dev', memberId: 'm1', role: 'praticien', until: null },
+      record: { spaceId, relayUrl: 'http://127.0.0.1:1', practiceName: 'Cabinet des Lilas', deviceId: 'dev', memberId: 'm1', role: 'praticien', until: null, roleNotice: null },
       lock: { method: 'pin', prf: false, wrapped: false, unwrappable: false, setAt: T0, failures: 0, retryAt: null },
     })
     expect((await databaseNames()).filter((name) => name.startsWith(`${env.idbPrefix}tournee-space-`)), 'no room opened').toEqual([])

@@ -30,7 +30,8 @@ export interface ForgetResult {
   readonly pending: string[]
 }
 
-function deleteDatabase(name: string): Promise<void> {
+/** Deletes one database; a deletion blocked by another tab's connection completes once it closes. */
+export function deleteDatabase(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = indexedDB.deleteDatabase(name)
     request.onsuccess = () => resolve()

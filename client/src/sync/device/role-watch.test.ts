@@ -1,0 +1,56 @@
+/**
+ * RoleWatch: one read of the registry at a time, one more after it when asked meanwhile, a failed
+ * read says nothing, and the narrowing found is told once and kept.
+ */
+import { describe, expect, it, vi } from 'vitest'
+import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
+import type { RoleNarrowing } from './role-downgrade'
+import { RoleWatch } from './role-watch'
+
+const NARROWED: RoleNarrowing = { role: DeviceRole.Secretariat, until: null, notice: { role: DeviceRole.Secretariat, at: 1, by: 'admin' } }
+
+/** A read the test answers by hand, one at a time. */
+function manualReads() {
+  const pending: Array<{ resolve: (value: RoleNarrowing | null) => void; reject: (error: Error) => void }> = []
+  const read = vi.fn(() => new Promise<RoleNarrowing | null>((resolve, reject) => pending.push({ resolve, reject })))
+  return { read, pending }
+}
+
+describe('RoleWatch', () => {
+  it('reads once at a time, once more when asked meanwhile, and tells the narrowing once', async () => {
+    const { read, pending } = manualReads()
+    const watch = new RoleWatch(read)
+    const told = vi.fn()
+    watch.subscribe(told)
+    const first = watch.check()
+    void watch.check()
+    void watch.check()
+    expect(read).toHaveBeenCalledTimes(1)
+    pending.shift()!.resolve(null)
+    await first
+    await vi.waitFor(() => expect(read).toHaveBeenCalledTimes(2))
+    expect(watch.get()).toBeNull()
+    pending.shift()!.resolve(NARROWED)
+    await vi.waitFor(() => expect(watch.get()).toEqual(NARROWED))
+    expect(told).toHaveBeenCalledOnce()
+    // Found: not read again.
+    await watch.check()
+    expect(read).toHaveBeenCalledTimes(2)
+  })
+
+  it('says nothing when the registry cannot be read, and reads at the next check', async () => {
+    const { read, pending } = manualReads()
+    const watch = new RoleWatch(read)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const failed = watch.check()
+    pending.shift()!.reject(Object.assign(new Error('offline'), { name: 'RelayError' }))
+    await failed
+    expect(watch.get()).toBeNull()
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('device registry'), 'RelayError')
+    warn.mockRestore()
+    const again = watch.check()
+    pending.shift()!.resolve(NARROWED)
+    await again
+    expect(watch.get()).toEqual(NARROWED)
+  })
+})
