@@ -48,6 +48,7 @@ import { icsCalendarEnd, icsCalendarStart, icsEvent, type IcsEvent } from './ica
 import { planSeries } from './ical-series'
 import { buildManifest, readme, type ExportCounts, type ExportManifest } from './manifest'
 import type { ExportSource } from './export-source'
+import type { SpoolFactory } from './spool'
 import { safeFileName, ZipWriter, type TextEntry } from './zip-writer'
 
 export type ExportPhase = 'directory' | 'agenda' | 'files' | 'attachments' | 'done'
@@ -65,6 +66,8 @@ export interface ExportOptions {
   readonly appVersion: string
   /** Where the archive's bytes go, as they are compressed. */
   readonly sink: (chunk: Uint8Array) => void
+  /** Where each file's compressed bytes wait to be copied into the archive (zip-writer.ts; memory unless told). */
+  readonly spool?: SpoolFactory
   readonly signal?: AbortSignal
   readonly onProgress?: (progress: ExportProgress) => void
 }
@@ -91,7 +94,7 @@ function ndjson(entry: TextEntry, resource: FhirResource): void {
 
 export async function exportPractice(source: ExportSource, options: ExportOptions): Promise<ExportManifest> {
   const { signal, now } = options
-  const zip = new ZipWriter(options.sink, now)
+  const zip = new ZipWriter(options.sink, now, options.spool)
   const counts: ExportCounts = { resources: {}, csvRows: {}, icsEvents: {}, attachments: 0, attachmentsMissing: 0, unreadableRecords: 0 }
   const outputs: Array<{ type: string; path: string; count: number }> = []
   const icsFiles: Array<{ path: string; practitioner: string }> = []
