@@ -37,13 +37,7 @@ async function exportZip(files: Record<string, string>): Promise<Uint8Array> {
     entry.close()
   }
   await zip.finish()
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.length
-  }
-  return bytes
+  return new Uint8Array(Buffer.concat(chunks))
 }
 
 function refusal(read: () => unknown): ArchiveImportError {

@@ -129,11 +129,7 @@ export function unzipArchive(bytes: Uint8Array): ArchiveFiles {
       if (!entries.has(path)) return undefined
       const parts = [...chunks(path)]
       const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-      let at = 0
-      for (const part of parts) {
-        whole.set(part, at)
-        at += part.length
-      }
+      parts.reduce((at, part) => (whole.set(part, at), at + part.length), 0)
       return whole
     },
     *textChunks(path) {
