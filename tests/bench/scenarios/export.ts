@@ -20,6 +20,8 @@
  * No floor: there is no other exporter to compare with; the archive's size is set beside the
  * plaintext states of the docs it reads.
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import * as Y from 'yjs'
 import { exportPractice } from '../../../client/src/export/export-practice'
 import type { ExportSource } from '../../../client/src/export/export-source'
@@ -185,6 +187,8 @@ export const exportScenario: Scenario = {
     if (kept.length > 0) {
       const archive = new Uint8Array(Buffer.concat(kept))
       kept.length = 0
+      // Beside its fixture, for reading it again by hand (e.g. the import at another commit).
+      writeFileSync(join(fixtures[0]!.dir, 'export.zip'), archive)
       const reads = Array.from({ length: options.runs }, () => measureImportRead(archive, today))
       const fixture = fixtures[0]!
       log(`  (export) import read of the ${PRACTITIONERS} × ${fixture.years} archive (${mib(archive.length)}): ${reads.map((r) => `${Math.round(r.ms)} ms, peak RSS +${mib(r.peakRssAbove)}, plan ${mib(r.planHeap)}`).join('; ')}`)
