@@ -15,7 +15,7 @@ export interface Spool {
   /** Bytes appended so far. */
   readonly size: number
   /** The bytes, in order, in chunks; the spool lets go of each as it goes. */
-  drain(): AsyncGenerator<Uint8Array>
+  drain(): AsyncGenerator<Uint8Array<ArrayBuffer>>
 }
 
 export type SpoolFactory = () => Spool
@@ -24,11 +24,12 @@ export type SpoolFactory = () => Spool
 export const BLOB_FOLD = 1024 * 1024
 
 export function memorySpool(): Spool {
-  let chunks: Uint8Array[] = []
+  let chunks: Uint8Array<ArrayBuffer>[] = []
   let size = 0
   return {
     append(chunk) {
-      chunks.push(chunk)
+      // fflate's chunks are plain ArrayBuffer views (never shared memory).
+      chunks.push(chunk as Uint8Array<ArrayBuffer>)
       size += chunk.length
     },
     get size() {

@@ -167,5 +167,5 @@ export function* archiveLines(files: ArchiveFiles, path: string): Generator<{ te
     }
     pending = pending.slice(from)
   }
-  yield { text: pending, line: ++line }
+  yield { text: pending, line: line + 1 }
 }
