@@ -30,6 +30,12 @@ describe('bench options', () => {
     expect(readOptions(['--idle-connections=500'], {}, IDS).idleConnections).toBe(500)
   })
 
+  it('exports a 10 × 1 practice, and 10 × 10 too with --full, unless --export-years says otherwise', () => {
+    expect(readOptions([], {}, IDS).exportYears).toEqual([1])
+    expect(readOptions(['--full'], {}, IDS).exportYears).toEqual([1, 10])
+    expect(readOptions(['--export-years=1,3'], {}, IDS).exportYears).toEqual([1, 3])
+  })
+
   it('joins in Chromium too unless --no-browser (or BENCH_NO_BROWSER) says not to', () => {
     expect(readOptions([], {}, IDS).browser).toBe(true)
     expect(readOptions(['--no-browser'], {}, IDS).browser).toBe(false)

@@ -39,6 +39,10 @@ export interface BenchOptions {
   capacityPractices: number
   /** Idle sync sockets held open on one relay in the idle-connections scenario. */
   idleConnections: number
+  /** Years of the 10-practitioner practices the export scenario writes (each its own fixture, on disk). */
+  exportYears: number[]
+  /** Minutes the export scenario may spend making a fixture in one run; it goes on at the next run (unset: no limit). */
+  exportFixtureMinutes?: number
   /**
    * The git ref whose code is measured beside this checkout's: the app (big practice) or the relay
    * (idle connections); each scenario has its own default.
@@ -52,9 +56,9 @@ export class BenchOptionError extends Error {
 
 const USAGE =
   'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, ' +
-  '--fresh-sizes=1,3,10, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N, --idle-connections=N, --baseline-ref=<commit>'
+  '--fresh-sizes=1,3,10, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N, --idle-connections=N, --export-years=1,10, --export-fixture-minutes=N, --baseline-ref=<commit>'
 
-const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices', 'idle-connections', 'baseline-ref'])
+const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices', 'idle-connections', 'export-years', 'export-fixture-minutes', 'baseline-ref'])
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
   const flags = new Map<string, string>()
@@ -104,6 +108,8 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     capacityDevices: int('capacity-devices', quick ? 20 : full ? 500 : 100),
     capacityPractices: int('capacity-practices', quick ? 2 : full ? 50 : 10),
     idleConnections: int('idle-connections', quick ? 2000 : 10_000),
+    exportYears: ints('export-years', full ? [1, 10] : [1]),
+    ...(value('export-fixture-minutes') === undefined ? {} : { exportFixtureMinutes: positive('export-fixture-minutes', value('export-fixture-minutes')!) }),
     ...(value('baseline-ref') === undefined ? {} : { baselineRef: value('baseline-ref')! }),
   }
 }

@@ -46,8 +46,10 @@ import { reference, type FhirResource } from './fhir-resource'
 import { appointmentRow, appointmentsHeader, patientRow, patientsHeader, prescriptionRow, prescriptionsHeader } from './csv-tables'
 import { icsCalendarEnd, icsCalendarStart, icsEvent, type IcsEvent } from './ical'
 import { planSeries } from './ical-series'
+import { SeriesGathering } from './series-gathering'
 import { buildManifest, readme, type ExportCounts, type ExportManifest } from './manifest'
 import type { ExportSource } from './export-source'
+import type { SpoolFactory } from './spool'
 import { safeFileName, ZipWriter, type TextEntry } from './zip-writer'
 
 export type ExportPhase = 'directory' | 'agenda' | 'files' | 'attachments' | 'done'
@@ -65,6 +67,8 @@ export interface ExportOptions {
   readonly appVersion: string
   /** Where the archive's bytes go, as they are compressed. */
   readonly sink: (chunk: Uint8Array) => void
+  /** Where each file's compressed bytes wait to be copied into the archive (zip-writer.ts; memory unless told). */
+  readonly spool?: SpoolFactory
   readonly signal?: AbortSignal
   readonly onProgress?: (progress: ExportProgress) => void
 }
@@ -91,7 +95,7 @@ function ndjson(entry: TextEntry, resource: FhirResource): void {
 
 export async function exportPractice(source: ExportSource, options: ExportOptions): Promise<ExportManifest> {
   const { signal, now } = options
-  const zip = new ZipWriter(options.sink, now)
+  const zip = new ZipWriter(options.sink, now, options.spool)
   const counts: ExportCounts = { resources: {}, csvRows: {}, icsEvents: {}, attachments: 0, attachmentsMissing: 0, unreadableRecords: 0 }
   const outputs: Array<{ type: string; path: string; count: number }> = []
   const icsFiles: Array<{ path: string; practitioner: string }> = []
@@ -213,7 +217,6 @@ export async function exportPractice(source: ExportSource, options: ExportOption
   // Calendars in the directory's order, each practitioner's even when empty.
   for (const p of practitioners.items) calendarOf(p.id)
   const seriesById = new Map<string, Series>(seriesList.items.map((s) => [s.id, s]))
-  const seriesOccurrences = new Map<string, Appointment[]>()
   const summaryOf = (a: Pick<Appointment, 'kindId' | 'patientId' | 'title'>) => {
     const patient = a.patientId ? patientOf(a.patientId) : undefined
     const kind = a.kindId ? kindLabels.get(a.kindId) : undefined
@@ -237,6 +240,25 @@ export async function exportPractice(source: ExportSource, options: ExportOption
     description: a.note,
     status: 'CONFIRMED',
   })
+  // Each series as one RRULE once the months of its slots are read (series-gathering.ts).
+  const seriesGathering = new SeriesGathering(seriesById, (series, occurrences) => {
+    const plan = planSeries(series, occurrences)
+    if (plan.rule) {
+      writeEvent(series.practitionerId, {
+        uid: `${series.id}@tournee`,
+        stamp: now,
+        start: plan.rule.start,
+        timeZone: series.timeZone,
+        durationMin: series.durationMin,
+        summary: summaryOf(series),
+        location: locationOf(series),
+        status: 'CONFIRMED',
+        rrule: plan.rule.rrule,
+        exdates: plan.rule.exdates,
+      })
+    }
+    for (const a of plan.singles) writeEvent(a.practitionerId, singleEvent(a))
+  })
   const months = [...new Set(source.months)].sort()
   for (const month of months) {
     check()
@@ -257,37 +279,14 @@ export async function exportPractice(source: ExportSource, options: ExportOption
         )
         // Calendars show what is to be attended: a cancelled appointment is in the FHIR and CSV files only.
         if (a.status === 'cancelled') continue
-        if (a.seriesId !== undefined && seriesById.has(a.seriesId)) {
-          const list = seriesOccurrences.get(a.seriesId) ?? []
-          list.push(a)
-          seriesOccurrences.set(a.seriesId, list)
-        } else {
-          writeEvent(a.practitionerId, singleEvent(a))
-        }
+        if (!seriesGathering.add(a)) writeEvent(a.practitionerId, singleEvent(a))
       }
     })
+    seriesGathering.monthRead(month)
     done++
     progress('agenda')
   }
-  for (const [seriesId, occurrences] of seriesOccurrences) {
-    const series = seriesById.get(seriesId)!
-    const plan = planSeries(series, occurrences)
-    if (plan.rule) {
-      writeEvent(series.practitionerId, {
-        uid: `${series.id}@tournee`,
-        stamp: now,
-        start: plan.rule.start,
-        timeZone: series.timeZone,
-        durationMin: series.durationMin,
-        summary: summaryOf(series),
-        location: locationOf(series),
-        status: 'CONFIRMED',
-        rrule: plan.rule.rrule,
-        exdates: plan.rule.exdates,
-      })
-    }
-    for (const a of plan.singles) writeEvent(a.practitionerId, singleEvent(a))
-  }
+  seriesGathering.finish()
   appointmentFile.close()
   appointmentsCsv.close()
   for (const calendar of calendars.values()) {

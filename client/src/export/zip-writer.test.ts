@@ -1,5 +1,7 @@
 import { strFromU8, unzipSync } from 'fflate'
-import { describe, expect, it } from 'vitest'
+import * as prng from 'lib0/prng'
+import { describe, expect, it, vi } from 'vitest'
+import { blobSpool } from './spool'
 import { safeFileName, ZipWriteError, ZipWriter } from './zip-writer'
 
 async function written(build: (zip: ZipWriter) => void): Promise<Record<string, Uint8Array>> {
@@ -34,6 +36,31 @@ describe('the streaming zip writer', () => {
     // TextDecoder would drop the BOM: it is checked as the bytes a spreadsheet reads.
     expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(files['csv/patients.csv']!)).toBe('\uFEFFNom;Prénom\r\n')
     expect([...files['pieces-jointes/Dupont Jean/scan.pdf']!]).toEqual([37, 80, 68, 70])
+  })
+
+  it('copies a file into the archive once it is closed, not held behind a file opened before it', async () => {
+    const chunks: Uint8Array[] = []
+    let sent = 0
+    const zip = new ZipWriter((c) => {
+      chunks.push(c)
+      sent += c.length
+    }, Date.UTC(2026, 10, 18, 9), blobSpool)
+    const appointments = zip.text('fhir/Appointment.ndjson')
+    const calendar = zip.text('agenda/Besson.ics')
+    appointments.write('{"resourceType":"Appointment"}\n')
+    // Letters drawn at random (seeded): they compress to little less than they are.
+    const noise = prng.word(prng.create(20_261_207), 300_000, 300_000)
+    calendar.write(noise)
+    calendar.close()
+    // The calendar reaches the sink while the appointments are still being written: fflate holds nothing back.
+    await vi.waitFor(() => expect(sent).toBeGreaterThan(100_000))
+    appointments.write('{"resourceType":"Appointment"}\n')
+    appointments.close()
+    await zip.finish()
+    const files = unzipSync(new Uint8Array(Buffer.concat(chunks)))
+    expect(Object.keys(files)).toEqual(['agenda/Besson.ics', 'fhir/Appointment.ndjson'])
+    expect(strFromU8(files['agenda/Besson.ics']!)).toBe(noise)
+    expect(strFromU8(files['fhir/Appointment.ndjson']!)).toBe('{"resourceType":"Appointment"}\n'.repeat(2))
   })
 
   it('refuses a name twice and offers the next free one', async () => {

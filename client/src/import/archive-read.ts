@@ -32,7 +32,7 @@ import {
 } from '../../../shared/src/model'
 import { FORMAT_VERSION } from '../export/manifest'
 import { ArchiveImportError } from './archive-error'
-import { archiveText, type ArchiveFiles } from './archive-unzip'
+import { archiveLines, archiveText, type ArchiveFiles } from './archive-unzip'
 import {
   readAppointment,
   readAttachment,
@@ -95,15 +95,18 @@ function checked<T>(where: Where, validate: () => T): T {
   }
 }
 
-/** Each non-empty line of an NDJSON file, parsed, with where it is. */
+/**
+ * Each non-empty line of an NDJSON file, parsed, with where it is: read as the file is inflated
+ * (archive-unzip.ts), so only the line being read is held, never the file's text.
+ */
 function* lines(files: ArchiveFiles, path: string, required: boolean): Generator<{ value: unknown; where: Where }> {
-  if (!files.has(path) && !required) return
-  const text = archiveText(files, path)
-  const all = text.split('\n')
-  for (let i = 0; i < all.length; i++) {
-    const line = all[i]!
+  if (!files.has(path)) {
+    if (required) throw new ArchiveImportError('missing_file', "ce fichier manque dans l'archive", { file: path })
+    return
+  }
+  for (const { text: line, line: number } of archiveLines(files, path)) {
     if (line.trim() === '') continue
-    const where = { file: path, line: i + 1 }
+    const where = { file: path, line: number }
     let value: unknown
     try {
       value = JSON.parse(line)
@@ -138,7 +141,8 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
   const manifest = manifestShape(manifestJson)
   // Every FHIR file the manifest lists is there with as many lines as it says: a file cut short is refused.
   for (const { url, count } of manifest.output) {
-    const found = [...lines(files, url, true)].length
+    let found = 0
+    for (const line of lines(files, url, true)) if (line) found++
     if (found !== count) throw new ArchiveImportError('count_mismatch', `${found} ligne(s) au lieu de ${count} annoncée(s) par manifest.json`, { file: url })
   }
 
@@ -216,7 +220,7 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
     mustExist('Patient', read.patientId, where, 'subject')
     return { archiveId: read.archiveId, patientId: read.patientId, fields: checked(where, () => validatePrescriptionInput(read.input)) }
   })
-  const appointments = [...lines(files, 'fhir/Appointment.ndjson', true)].map(({ value, where }) => {
+  const appointments = Array.from(lines(files, 'fhir/Appointment.ndjson', true), ({ value, where }) => {
     const read = readAppointment(value, where, zone)
     claim('Appointment', read.archiveId, where)
     // An occurrence keeps its series id even when the archive holds no series record for it (one

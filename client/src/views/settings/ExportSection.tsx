@@ -3,6 +3,7 @@ import { version } from '../../../../package.json'
 import { todayIn } from '../../../../shared/src/model/dates'
 import { exportPractice, ExportCancelledError, type ExportProgress } from '../../export/export-practice'
 import { practiceExportSource } from '../../export/practice-export-source'
+import { BlobCollector, blobSpool } from '../../export/spool'
 import { safeFileName } from '../../export/zip-writer'
 import { useT } from '../../i18n'
 import { usePractice, usePracticeSettings } from '../../state'
@@ -41,7 +42,8 @@ export function ExportSection(props: { mayExport: boolean }) {
   async function start() {
     const controller = new AbortController()
     setState({ stage: 'running', progress: null, controller })
-    const chunks: Uint8Array<ArrayBuffer>[] = []
+    // The archive as a Blob, folded as it comes: the page's heap never holds it whole.
+    const archive = new BlobCollector()
     let source: Awaited<ReturnType<typeof practiceExportSource>> | null = null
     try {
       source = await practiceExportSource(space)
@@ -49,11 +51,12 @@ export function ExportSection(props: { mayExport: boolean }) {
       const manifest = await exportPractice(source, {
         now,
         appVersion: version,
-        sink: (chunk) => chunks.push(chunk as Uint8Array<ArrayBuffer>),
+        sink: archive.sink,
+        spool: blobSpool,
         signal: controller.signal,
         onProgress: (progress) => setState((s) => (s.stage === 'running' && s.controller === controller ? { ...s, progress } : s)),
       })
-      const blob = new Blob(chunks, { type: 'application/zip' })
+      const blob = archive.blob('application/zip')
       const day = todayIn(manifest.timeZone, clock)
       setState({
         stage: 'done',
