@@ -6,6 +6,7 @@ import { DefaultLimits, KEEP_ALIVE_MS } from '../../shared/src/protocol/constant
 import { FILE_SHARDS } from '../../shared/src/space/rooms'
 import { ConfigError, loadConfig } from './config'
 import { DefaultPerimeter } from './perimeter/perimeter'
+import { RELAY_FRAME_BYTES } from './rooms/frames'
 
 const cwd = mkdtempSync(join(tmpdir(), 'tournee-config-'))
 afterAll(() => rmSync(cwd, { recursive: true, force: true }))
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
       limits: { ...DefaultLimits },
       logLevel: 'info',
       keepAliveMs: KEEP_ALIVE_MS,
+      joinFrameBytes: RELAY_FRAME_BYTES,
       redisUrl: null,
     })
   })
@@ -118,6 +120,7 @@ describe('loadConfig', () => {
         TOURNEE_MAX_DIGEST_BYTES: '2048',
         TOURNEE_LOG_LEVEL: 'DEBUG',
         TOURNEE_KEEPALIVE_MS: '250',
+        TOURNEE_JOIN_FRAME_BYTES: '1024',
       },
       cwd,
     )
@@ -130,6 +133,7 @@ describe('loadConfig', () => {
       staticDir,
       logLevel: 'debug',
       keepAliveMs: 250,
+      joinFrameBytes: 1024,
     })
     expect(config.limits).toMatchObject({
       maxFrameBytes: 1024,

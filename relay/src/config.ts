@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DefaultLimits, KEEP_ALIVE_MS, type Limits } from '../../shared/src/protocol/constants'
 import { LOG_LEVELS, type LogLevel } from './log'
+import { RELAY_FRAME_BYTES } from './rooms/frames'
 import { DefaultPerimeter, type PerimeterConfig } from './perimeter/perimeter'
 
 /**
@@ -49,6 +50,12 @@ export interface RelayConfig {
    * sooner than 10 s; it must stay well under the devices' 30 s watchdog.
    */
   keepAliveMs: number
+  /**
+   * Bytes of entries, about, per frame of the relay's answer to a device that holds nothing of a
+   * room (TOURNEE_JOIN_FRAME_BYTES, rooms/frames.ts RELAY_FRAME_BYTES): smaller frames are shorter
+   * tasks on the joining page, more of them. An entry is never cut.
+   */
+  joinFrameBytes: number
   /**
    * The Redis that carries fan-out between the relay nodes serving one storage
    * (TOURNEE_REDIS_URL, `redis://` or `rediss://`); null for a relay alone.
@@ -133,6 +140,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   // Up to 20 s: a device's watchdog closes its socket after 30 s without a frame.
   const keepAliveMs = readInteger(env, 'TOURNEE_KEEPALIVE_MS', KEEP_ALIVE_MS, 50, 20_000)
   const redisUrl = readRedisUrl(env)
+  const joinFrameBytes = readInteger(env, 'TOURNEE_JOIN_FRAME_BYTES', RELAY_FRAME_BYTES, 1024, limits.maxFrameBytes)
   return {
     port,
     host,
@@ -147,6 +155,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     limits,
     logLevel,
     keepAliveMs,
+    joinFrameBytes,
     redisUrl,
   }
 }

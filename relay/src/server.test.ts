@@ -16,6 +16,7 @@ import type { RelayConfig } from './config'
 import { DefaultPerimeter, type PerimeterConfig } from './perimeter/perimeter'
 import { startRelay, type RelayOptions, type RunningRelay } from './server'
 import { delegatingStorage } from './storage/delegating-storage'
+import { RELAY_FRAME_BYTES } from './rooms/frames'
 import { SyncTestClient, TEST_ROOM_ID, upgradeAnswer, upgradeStatus } from './test-support/sync-test-client'
 import { labelOf, testEntry } from './test-support/test-entries'
 import { waitFor } from './test-support/wait-for'
@@ -24,6 +25,8 @@ import { testStorage, type TestStorageLocation } from './test-support/test-stora
 import { silentLogger } from './log'
 
 type Entry = { d: string; c: Uint8Array }
+
+const sumOf = (values: readonly number[]): number => values.reduce((n, v) => n + v, 0)
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -184,6 +187,43 @@ describe('sync on envelope rooms', () => {
     const late = await connect(url, space)
     await waitFor(() => expect(entries(late)).toHaveLength(20))
   })
+
+  it('answers a device that holds nothing of a big room in frames of about joinFrameBytes, in order, synced at the step 2 with everything', async () => {
+    // 640 entries of 1 KiB from two writers: ≈ 660 KB, ten frames and more of 64 KiB. Before the
+    // seventh pass the relay cut at half a megabyte: two frames, the first ≈ 530 KB.
+    const { url } = await start(config(await place()))
+    const space = await createSpace(url)
+    const a = await connect(url, space)
+    const b = await connect(url, space)
+    const entryBytes = 1024
+    for (let i = 0; i < 320; i++) {
+      pushEntry(a, `a-${i}`, entryBytes)
+      pushEntry(b, `b-${i}`, entryBytes)
+    }
+    await waitFor(() => expect(a.ackCoversAll() && b.ackCoversAll() && entries(a).length === 640).toBe(true), { timeoutMs: 20_000 })
+    const held = Y.decodeStateVector(Y.encodeStateVector(a.doc))
+
+    const late = await connect(url, space)
+    // Synced: the step 2, then an ACK of everything (the one sent on connect came before it).
+    const stepTwoAt = () => late.syncFrames.findIndex((f) => f.kind === 'step2')
+    await waitFor(() => expect(late.acksAfterFrames.some((n) => stepTwoAt() >= 0 && n > stepTwoAt())).toBe(true), { timeoutMs: 20_000 })
+    const frames = late.syncFrames.filter((f) => f.kind !== 'step1')
+    const sizes = frames.map((f) => f.bytes)
+    console.info(`join of a room of ${sumOf(sizes)} bytes: ${frames.length} frames, largest ${Math.max(...sizes)} bytes`)
+    expect(frames.length).toBeGreaterThanOrEqual(10)
+    // Each frame: about RELAY_FRAME_BYTES of entries, never more than one entry (and the structs'
+    // own bytes) over it.
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(RELAY_FRAME_BYTES + entryBytes + 4096)
+    // Updates first, the step 2 last: the device holds everything when it is told it is synced…
+    expect(frames.map((f) => f.kind)).toEqual([...frames.slice(1).map(() => 'update'), 'step2'])
+    expect(frames.at(-1)!.heldAfter).toEqual(held)
+    // …and not before (the frames did split the room), and the ACK comes after all of it.
+    expect(frames.at(-2)!.heldAfter).not.toEqual(held)
+    const ackAfter = late.acksAfterFrames.findIndex((n) => n > stepTwoAt())
+    expect(late.acksAfterFrames[ackAfter]).toBe(late.syncFrames.length)
+    expect(late.acks[ackAfter]).toEqual(held)
+    expect(docs(late).sort()).toEqual(docs(a).sort())
+  }, 60_000)
 
   it('acknowledges on connect, and after a write with a state vector covering it', async () => {
     const { url, relay } = await start(config(await place()))

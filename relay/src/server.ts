@@ -110,6 +110,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
     limits: config.limits,
     logger,
     metrics,
+    joinFrameBytes: config.joinFrameBytes,
     compactRowsOnUnload: options.compactRowsOnUnload ?? 50,
     compactRowsWhileLoaded: options.compactRowsWhileLoaded ?? 1000,
     // Issue 3's storage target is 1.3× the plaintext after compaction; the envelope itself is ≈1.0×.

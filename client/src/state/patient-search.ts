@@ -5,7 +5,6 @@
  */
 import { useCallback } from 'react'
 import type { DirectoryDigest } from '../../../shared/src/digest/directory-digest'
-import { findDuplicates } from '../../../shared/src/model'
 import type { DuplicatePair, Patient, PatientSearchIndex } from '../../../shared/src/model'
 import { usePatientIndexSnapshot } from './directory'
 import { usePractice } from './practice-context'
@@ -42,10 +41,9 @@ export type PatientSearchView = {
 const NO_DUPLICATES: readonly DuplicatePair[] = []
 const noDuplicates = (): readonly DuplicatePair[] => NO_DUPLICATES
 
-const duplicatesOf = (index: PatientSearchIndex): readonly DuplicatePair[] =>
-  findDuplicates(index.search('', { includeArchived: true }).items, (patient) => index.foldedNames(patient))
-// Kept by the index until the directory changes: not read again each time the list mounts.
-const readDuplicates = (index: PatientSearchIndex): readonly DuplicatePair[] => index.derived(duplicatesOf)
+// Kept by the index as the directory changes (duplicate-pairs.ts): a change during a sync finds
+// again only the pairs of the birth dates it touched, and the list does not render again for it.
+const readDuplicates = (index: PatientSearchIndex): readonly DuplicatePair[] => index.duplicatePairs()
 
 export function usePatientSearch(query: string, includeArchived: boolean): PatientSearchView {
   const readMatches = useCallback((index: PatientSearchIndex) => index.search(query, { includeArchived }).items, [query, includeArchived])

@@ -75,18 +75,27 @@ export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array
 }
 
 /**
- * The answer to a device's step 1, as frames. A device that holds nothing of a room bigger than a
- * few megabytes (a new device joining the main room of 20,000 patients: 22–31 MB) gets the room's
- * state as updates of about half a megabyte of entries (ENVELOPE_SLICE_BYTES), then a step 2 with the last of it: a browser
- * receives one WebSocket message of 22 MB as one task of ≈0.4 s of native time on the page
- * (assembling the message), where each of these is a few milliseconds (issue 17). The device is
- * synced at the step 2, as with one frame, since frames are handled in order. Anything else: one
- * step 2, as y-protocols writes it.
+ * Entries per frame of the relay's answer to a new device, about (an entry is never cut: one
+ * bigger than this is a frame of its own). Was ENVELOPE_SLICE_BYTES (half a megabyte): after a
+ * join, each such frame was received, checked, decrypted and applied on the page as one task, and
+ * those were the tasks of 164–336 ms of issue 17's bench (docs/performance.md « (10) », sixth and
+ * seventh passes). A frame of 64 KiB is a few milliseconds of all of that.
  */
-export function encodeSyncStep2Frames(doc: Y.Doc, stateVector: Uint8Array): Uint8Array[] {
+export const RELAY_FRAME_BYTES = 64 * 1024
+
+/**
+ * The answer to a device's step 1, as frames. A device that holds nothing of a room bigger than
+ * RELAY_FRAME_BYTES (a new device joining the main room of 20,000 patients: 22–31 MB) gets the
+ * room's state as updates of about RELAY_FRAME_BYTES of entries, in causal order, then a step 2
+ * with the last of it: a browser receives one WebSocket message of 22 MB as one task of ≈0.4 s of
+ * native time on the page (assembling the message), where each of these is a few milliseconds
+ * (issue 17). The device is synced at the step 2, as with one frame, since frames are handled in
+ * order. Anything else: one step 2, as y-protocols writes it.
+ */
+export function encodeSyncStep2Frames(doc: Y.Doc, stateVector: Uint8Array, frameBytes = RELAY_FRAME_BYTES): Uint8Array[] {
   if (Y.decodeStateVector(stateVector).size > 0) return [encodeSyncStep2(doc, stateVector)]
   // One slice when the room is small: the whole state, the step 2 y-protocols would write.
-  const slices = envelopeStateSlices(doc)
+  const slices = envelopeStateSlices(doc, frameBytes)
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MessageType.Sync)
   encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)

@@ -76,6 +76,8 @@ export interface RoomDeps {
   bus?: Pick<FanoutBus, 'node' | 'publishRoomNotice'>
   /** A notice carries its row up to this many bytes (default 64 KiB); a bigger row is read from storage. */
   rowNoticeMaxBytes?: number
+  /** Bytes of entries per frame of the answer to a device that holds nothing (frames.ts); RELAY_FRAME_BYTES when unset. */
+  joinFrameBytes?: number
   /** How long a gap in seqs may wait for the notice still on its way before storage is read (default 250 ms). */
   gapGraceMs?: number
   /** The node's clock, for the notices' publication time (default Date.now). */
@@ -181,7 +183,7 @@ export class Room {
         // Behind the queued appends: an update forwarded before this device joined is in the doc
         // by the time step 2 is encoded.
         await this.writes.run(() => {
-          for (const answer of encodeSyncStep2Frames(this.doc, frame.stateVector)) peer.send(answer)
+          for (const answer of encodeSyncStep2Frames(this.doc, frame.stateVector, this.deps.joinFrameBytes)) peer.send(answer)
           // What step 2 carried came from the doc, hence from storage: durable.
           peer.send(encodeAck(Y.encodeStateVector(this.doc)))
         })

@@ -6,6 +6,7 @@
 import type { RelayConfig } from '../config'
 import { DefaultLimits, KEEP_ALIVE_MS, type Limits } from '../../../shared/src/protocol/constants'
 import { DefaultPerimeter } from '../perimeter/perimeter'
+import { RELAY_FRAME_BYTES } from '../rooms/frames'
 
 export function testRelayConfig(dataDir: string, limits: Partial<Limits> = {}, extra: Partial<RelayConfig> = {}): RelayConfig {
   return {
@@ -22,6 +23,7 @@ export function testRelayConfig(dataDir: string, limits: Partial<Limits> = {}, e
     limits: { ...DefaultLimits, ...limits },
     logLevel: 'error',
     keepAliveMs: KEEP_ALIVE_MS,
+    joinFrameBytes: RELAY_FRAME_BYTES,
     redisUrl: null,
     ...extra,
   }

@@ -21,6 +21,12 @@ export interface ClientOptions {
   autoPong?: boolean
 }
 
+const SYNC_KINDS: Record<number, 'step1' | 'step2' | 'update'> = {
+  [syncProtocol.messageYjsSyncStep1]: 'step1',
+  [syncProtocol.messageYjsSyncStep2]: 'step2',
+  [syncProtocol.messageYjsUpdate]: 'update',
+}
+
 /** The room a test client connects to unless told otherwise: any blinded id is a room. */
 export const TEST_ROOM_ID = 'roomTestTTTTTTTTTTTTTT'
 
@@ -29,6 +35,13 @@ export class SyncTestClient {
   readonly awareness = new awarenessProtocol.Awareness(this.doc)
   /** State vectors of every ACK received, in order. */
   readonly acks: Map<number, number>[] = []
+  /**
+   * Every sync frame received, in order: its kind, its size, and the state vector this device held
+   * once it was applied (whether the step 2 came with everything, frame sizes of a join).
+   */
+  readonly syncFrames: Array<{ kind: 'step1' | 'step2' | 'update'; bytes: number; heldAfter: Map<number, number> }> = []
+  /** How many sync frames had arrived when each ACK did (acks[i] after syncFrames[0..n)). */
+  readonly acksAfterFrames: number[] = []
   /** Keep-alive frames received (the relay's, after a silence). */
   keepAlives = 0
   /** Awareness frames received (the relay relays none). */
@@ -116,13 +129,15 @@ export class SyncTestClient {
     if (type === MessageType.Sync) {
       const encoder = encoding.createEncoder()
       encoding.writeVarUint(encoder, MessageType.Sync)
-      syncProtocol.readSyncMessage(decoder, encoder, this.doc, this)
+      const kind = syncProtocol.readSyncMessage(decoder, encoder, this.doc, this)
+      this.syncFrames.push({ kind: SYNC_KINDS[kind] ?? 'update', bytes: data.byteLength, heldAfter: Y.decodeStateVector(Y.encodeStateVector(this.doc)) })
       if (encoding.length(encoder) > 1) this.send(encoding.toUint8Array(encoder))
     } else if (type === MessageType.Awareness) {
       this.awarenessFrames++
       awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this)
     } else if (type === MessageType.Ack) {
       this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
+      this.acksAfterFrames.push(this.syncFrames.length)
     } else if (type === MessageType.KeepAlive) {
       this.keepAlives++
     } else {

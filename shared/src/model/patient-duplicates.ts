@@ -26,6 +26,7 @@ import { patientFields } from './input-schemas'
 import { mergePatientMonths } from './patient-months'
 import { getPatient } from './patients'
 import { foldText, type FoldedNames } from './patient-search'
+import { mergeOrder, sameNames, type DuplicatePair } from './duplicate-pairs'
 import type { Patient } from './record-schemas'
 import { MERGED_INTO } from './patient-redirects'
 import { collection, markDeleted, recordFields, requireRecord, writeChangedFields } from './records'
@@ -33,7 +34,8 @@ import { collection, markDeleted, recordFields, requireRecord, writeChangedField
 const PATIENTS = DIRECTORY_MAPS.patients
 const EDITABLE = Object.keys(patientFields.shape)
 
-export type DuplicatePair = { readonly keep: Patient; readonly drop: Patient }
+export type { DuplicatePair }
+export { mergeOrder }
 
 /** What the duplicate rule compares: names and birth date, of a record or of one about to be made. */
 export type PatientIdentity = {
@@ -43,15 +45,14 @@ export type PatientIdentity = {
   readonly birthDate?: string | undefined
 }
 
-
 function namesOf(p: PatientIdentity): FoldedNames {
   return { first: foldText(p.firstNames), birth: foldText(p.birthName), usual: p.usualName ? foldText(p.usualName) : null }
 }
 
 /**
  * A patient record's folded names, folded once per record: records are immutable snapshots (a
- * change gives a new one), and findDuplicates runs again over every patient whenever the directory
- * changes — during a join, after every slice applied (≈ 30 ms of foldText per run at 20,000).
+ * change gives a new one), and the rule may compare one record many times (findDuplicates over a
+ * whole directory: ≈ 30 ms of foldText per run at 20,000).
  */
 const foldedRecords = new WeakMap<Patient, FoldedNames>()
 
@@ -59,15 +60,6 @@ function recordNames(p: Patient): FoldedNames {
   let names = foldedRecords.get(p)
   if (!names) foldedRecords.set(p, (names = namesOf(p)))
   return names
-}
-
-function sameNames(na: FoldedNames, nb: FoldedNames): boolean {
-  if (na.first !== nb.first) return false
-  return (
-    na.birth === nb.birth ||
-    (na.usual !== null && (na.usual === nb.usual || na.usual === nb.birth)) ||
-    (nb.usual !== null && nb.usual === na.birth)
-  )
 }
 
 export function areDuplicates(a: Patient, b: Patient): boolean {
@@ -83,15 +75,11 @@ export function sameIdentity(a: PatientIdentity, b: PatientIdentity): boolean {
   return sameNames(namesOf(a), namesOf(b))
 }
 
-/** Which of two duplicates is kept: the older, then the smaller id (same answer on every device). */
-export function mergeOrder(a: Patient, b: Patient): DuplicatePair {
-  const aFirst = a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id)
-  return aFirst ? { keep: a, drop: b } : { keep: b, drop: a }
-}
-
 /**
  * Every duplicate pair among `patients` (deleted ones ignored), grouped by birth date so the cost
- * stays linear for a real practice. A patient duplicated three times gives three pairs.
+ * stays linear for a real practice. A patient duplicated three times gives three pairs. Found
+ * from scratch: a screen that follows the directory reads a search index's pairs instead, kept as
+ * it changes (PatientSearchIndex.duplicatePairs, duplicate-pairs.ts).
  */
 export function findDuplicates(patients: readonly Patient[], folded?: (patient: Patient) => FoldedNames | undefined): DuplicatePair[] {
   // Names folded already (a search index's, PatientSearchIndex.foldedNames) are not folded again.

@@ -20,6 +20,7 @@
 import type * as Y from 'yjs'
 import { DIRECTORY_MAPS } from './collections'
 import { readRecord } from './records'
+import { DuplicatePairs, type DuplicatePair } from './duplicate-pairs'
 import { birthDateMatches, dateToken } from './search-dates'
 import type { DateToken } from './search-dates'
 import type { ListResult, RecordIssue } from './records'
@@ -237,6 +238,11 @@ export class PatientSearchIndex {
   private readonly dirty = new Set<string>()
   private ordered: SearchEntry[] = []
   private byIdCache: Map<string, Patient> | null = null
+  /**
+   * The duplicate pairs, kept from the changes read (duplicate-pairs.ts) once asked for: an index
+   * nobody asks (a digest's, a one-off search) does not hold them.
+   */
+  private duplicates: DuplicatePairs | null = null
   /** What `derived` computed, by the function that computed it; forgotten whenever the index changes. */
   private readonly derivedCache = new Map<(index: PatientSearchIndex) => unknown, unknown>()
   private orderStale = true
@@ -261,7 +267,7 @@ export class PatientSearchIndex {
     } else {
       const doc = source as Y.Doc
       this.doc = doc
-      if (options.readNow ?? true) doc.getMap<unknown>(NAME).forEach((_, id) => this.read(id))
+      if (options.readNow ?? true) doc.getMap<unknown>(NAME).forEach((_, id) => this.reread(id))
     }
   }
 
@@ -287,7 +293,7 @@ export class PatientSearchIndex {
     const ids = [...doc.getMap<unknown>(NAME).keys()]
     for (let i = 0; i < ids.length; i += perSlice) {
       if (i > 0) await nextSlice()
-      for (const id of ids.slice(i, i + perSlice)) if (!index.dirty.has(id)) index.read(id)
+      for (const id of ids.slice(i, i + perSlice)) if (!index.dirty.has(id)) index.reread(id)
     }
     return index
   }
@@ -326,6 +332,13 @@ export class PatientSearchIndex {
     return { before, after }
   }
 
+  /** What `read` did, told to the duplicate pairs (each change reaches them through here). */
+  private reread(id: string): { before: SearchEntry | undefined; after: SearchEntry | undefined } {
+    const change = this.read(id)
+    this.duplicates?.replace(change.before, change.after)
+    return change
+  }
+
   /** Position of the first entry whose sort key is not below `key` (binary search). */
   private position(key: string): number {
     let low = 0
@@ -353,7 +366,7 @@ export class PatientSearchIndex {
     const removed = new Set<SearchEntry>()
     const added: SearchEntry[] = []
     for (const id of this.dirty) {
-      const { before, after } = this.read(id)
+      const { before, after } = this.reread(id)
       if (merged) {
         if (before) removed.add(before)
         if (after) added.push(after)
@@ -423,6 +436,17 @@ export class PatientSearchIndex {
     // dirty meanwhile by a transaction in `compute` would make the value stale: kept only if not.
     if (this.dirty.size === 0) this.derivedCache.set(compute, value)
     return value
+  }
+
+  /**
+   * Every duplicate pair among the live patients (archived included; patient-duplicates.ts for the
+   * rule), oldest kept: the same array until a pair changes. Found over every patient at the first
+   * call, then only in the birth dates a change touched (duplicate-pairs.ts).
+   */
+  duplicatePairs(): readonly DuplicatePair[] {
+    this.refresh()
+    this.duplicates ??= DuplicatePairs.of(this.entries.values())
+    return this.duplicates.pairs()
   }
 
   /** `patient`'s names folded (`FoldedNames`), if it is the record this index holds for its id. */

@@ -28,6 +28,13 @@ import { median } from '../stats'
 
 export const DEFAULT_BASELINE_REF = '75f7b8f'
 
+/**
+ * Both sides run this checkout's relay (only the app is built at the baseline ref): the baseline's
+ * relay is given the framing of the relay before issue 17's seventh pass, which answered a new
+ * device in frames of half a megabyte of entries (relay/src/rooms/frames.ts RELAY_FRAME_BYTES).
+ */
+const BASELINE_RELAY_ENV = { TOURNEE_JOIN_FRAME_BYTES: String(512 * 1024) }
+
 const QUICK_SIZE: BigPracticeSize = { practitioners: 1, patients: 2_000, months: 3, seed: BIG_PRACTICE.seed }
 
 const TIMEOUT_MS = 60_000
@@ -100,7 +107,7 @@ export const bigPractice: Scenario = {
       const before = await buildAppAtRef(ref)
       apps.push(before)
       for (const [side, app] of [['ours', ours], ['before', before]] as const) {
-        const practice = await startSeededRelay(size, today, { TOURNEE_STATIC_DIR: app.dir }, log)
+        const practice = await startSeededRelay(size, today, { TOURNEE_STATIC_DIR: app.dir, ...(side === 'before' ? BASELINE_RELAY_ENV : {}) }, log)
         builds.push({ side, app, practice })
         log(`  ${side}: relay ${practice.relay.url} (${practice.fromCache ? 'from the cache' : 'seeded'} in ${Math.round(practice.setupMs)} ms)`)
       }
