@@ -58,6 +58,19 @@ describe('PostgresStorage specifics', () => {
     for (const n of nodes) await n.close()
   })
 
+  it('appends in one statement, and refuses an outcome of the append function it does not know', async () => {
+    const { url, nodes } = await twoNodes('append_function')
+    const [node] = nodes
+    expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array([1, 2]))).toBe(1)
+    // Another relay's schema answering something this one never wrote: refused, not taken for a seq.
+    await poolOn(url).query(`
+      CREATE OR REPLACE FUNCTION tournee_append_update(p_space TEXT, p_room TEXT, p_data BYTEA, p_max_bytes BIGINT)
+      RETURNS TABLE (outcome TEXT, appended_seq BIGINT, used_bytes BIGINT) LANGUAGE sql AS $$ SELECT 'deferred'::TEXT, 7::BIGINT, 0::BIGINT $$`)
+    await expect(node!.appendUpdate(SPACE, ROOM, new Uint8Array([3]))).rejects.toBeInstanceOf(SchemaVersionError)
+    expect(await node!.loadUpdates(SPACE, ROOM)).toEqual({ updates: [new Uint8Array([1, 2])], lastSeq: 1 })
+    for (const n of nodes) await n.close()
+  })
+
   it('compacts atomically while another node appends: every row is either folded or kept', async () => {
     const { nodes } = await twoNodes('compact')
     for (let i = 0; i < 10; i++) await nodes[0]!.appendUpdate(SPACE, ROOM, new Uint8Array([i]))
@@ -83,16 +96,17 @@ describe('PostgresStorage specifics', () => {
   it('applies only the migrations a database lacks, each with its row', async () => {
     const url = await freshDatabase(adminUrl, 'versioned')
     const pool = poolOn(url)
-    expect(await migratePostgres(pool)).toEqual([1])
+    const all = Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1)
+    expect(await migratePostgres(pool)).toEqual(all)
     const next = [...MIGRATIONS, { name: 'a later column', sql: 'ALTER TABLE spaces ADD COLUMN later TEXT' }]
-    expect(await migratePostgres(pool, next)).toEqual([2])
+    expect(await migratePostgres(pool, next)).toEqual([POSTGRES_SCHEMA_VERSION + 1])
     expect(await migratePostgres(pool, next)).toEqual([])
     // A migration that fails leaves its version unapplied, and the one before whole.
     const broken = [...next, { name: 'broken', sql: 'ALTER TABLE spaces ADD COLUMN x TEXT; SELECT * FROM no_such_table' }]
     await expect(migratePostgres(pool, broken)).rejects.toThrow(/no_such_table/)
     const { rows } = await pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM information_schema.columns WHERE table_name = 'spaces' AND column_name = 'x'")
     expect(rows[0]!.n).toBe(0)
-    expect((await pool.query('SELECT version FROM schema_migrations')).rowCount).toBe(2)
+    expect((await pool.query('SELECT version FROM schema_migrations')).rowCount).toBe(POSTGRES_SCHEMA_VERSION + 1)
   })
 
   it('refuses to start, changing nothing, on a schema newer than it knows', async () => {
