@@ -42,7 +42,14 @@ describe('bench options', () => {
     expect(readOptions([], { BENCH_NO_BROWSER: '1' }, IDS).browser).toBe(false)
   })
 
+  it('joins a fresh device through SQLite only unless --fresh-storages adds PostgreSQL', () => {
+    expect(readOptions([], {}, IDS).freshStorages).toEqual(['sqlite'])
+    expect(readOptions(['--fresh-storages=sqlite,postgres'], {}, IDS).freshStorages).toEqual(['sqlite', 'postgres'])
+    expect(readOptions([], { BENCH_FRESH_STORAGES: 'postgres' }, IDS).freshStorages).toEqual(['postgres'])
+  })
+
   it.each([
+    [['--fresh-storages=sqlite,mysql'], /--fresh-storages must list sqlite, postgres, got sqlite,mysql/],
     [['--joiner-heap-mb=0'], /--joiner-heap-mb must be a positive integer, got 0/],
     [['--only=fresh-device,agenda'], /unknown scenario agenda; known: fresh-device, edit-latency, relay-capacity/],
     [['--runs=0'], /--runs must be a positive integer, got 0/],

@@ -418,8 +418,17 @@ describe('storage failure', () => {
     const where = await place()
     const real = await where.open()
     let failWrites = true
+    // The write fails once the quota's look (which runs beside it) has answered, so the update was
+    // forwarded by then; a write that fails before the look answers is never forwarded.
+    let looked: Promise<unknown> = Promise.resolve()
     const flaky = delegatingStorage(real, {
-      appendUpdate: (id, room, update, max) => (failWrites ? Promise.reject(new Error('disk full')) : real.appendUpdate(id, room, update, max)),
+      spaceUsage: (id) => (looked = real.spaceUsage(id)),
+      appendUpdate: async (id, room, update, max) => {
+        if (!failWrites) return real.appendUpdate(id, room, update, max)
+        await looked
+        await new Promise((resolve) => setImmediate(resolve))
+        throw new Error('disk full')
+      },
     })
     const { url } = await start(config(where), { storage: flaky })
     const space = await createSpace(url)

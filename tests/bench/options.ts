@@ -18,6 +18,11 @@ export interface BenchOptions {
   /** Practitioner counts the fresh-device scenario sets up, each its own practice. */
   freshSizes: number[]
   /**
+   * Fresh device: the relay storages each size is set up and joined on, in the same run (default
+   * SQLite only; `--fresh-storages=sqlite,postgres` adds a relay node on its own PostgreSQL).
+   */
+  freshStorages: FreshStorage[]
+  /**
    * Fresh device: measure only until usable (ours, floor and stock alike fetch the directory and
    * this month), for sizes whose three full copies do not fit the bench process (10 × 10 years).
    */
@@ -50,15 +55,18 @@ export interface BenchOptions {
   baselineRef?: string
 }
 
+export const FRESH_STORAGES = ['sqlite', 'postgres'] as const
+export type FreshStorage = (typeof FRESH_STORAGES)[number]
+
 export class BenchOptionError extends Error {
   override name = 'BenchOptionError'
 }
 
 const USAGE =
   'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, ' +
-  '--fresh-sizes=1,3,10, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N, --idle-connections=N, --export-years=1,10, --export-fixture-minutes=N, --baseline-ref=<commit>'
+  '--fresh-sizes=1,3,10, --fresh-storages=sqlite,postgres, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N, --idle-connections=N, --export-years=1,10, --export-fixture-minutes=N, --baseline-ref=<commit>'
 
-const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices', 'idle-connections', 'export-years', 'export-fixture-minutes', 'baseline-ref'])
+const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'fresh-storages', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices', 'idle-connections', 'export-years', 'export-fixture-minutes', 'baseline-ref'])
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
   const flags = new Map<string, string>()
@@ -82,6 +90,14 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     const raw = value(name)
     return raw === undefined ? fallback : raw.split(',').map((part) => positive(name, part.trim()))
   }
+  const storages = (name: string): FreshStorage[] => {
+    const raw = value(name)
+    if (raw === undefined) return ['sqlite']
+    const list = raw.split(',').map((part) => part.trim())
+    const bad = list.filter((part) => !(FRESH_STORAGES as readonly string[]).includes(part))
+    if (bad.length > 0 || list.length === 0) throw new BenchOptionError(`--${name} must list ${FRESH_STORAGES.join(', ')}, got ${raw}`)
+    return [...new Set(list as FreshStorage[])]
+  }
   const quick = bool('quick')
   const full = bool('full')
   const only = (value('only') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
@@ -101,6 +117,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     years: int('years', 1),
     only,
     freshSizes: ints('fresh-sizes', quick ? [1] : full ? [1, 3, 10] : [1, 3]),
+    freshStorages: storages('fresh-storages'),
     usableOnly: bool('usable-only'),
     ...(value('joiner-heap-mb') === undefined ? {} : { joinerHeapMb: positive('joiner-heap-mb', value('joiner-heap-mb')!) }),
     browser: !bool('no-browser'),

@@ -4,7 +4,7 @@
  * and the peak resident memory of a process (the kernel's high-water mark, so no peak between
  * two samples is missed).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 
 export class ProcStatsError extends Error {
   override name = 'ProcStatsError'
@@ -36,6 +36,37 @@ export function sampleProcess(pid: number): ProcessSample {
   const stime = Number(fields[12])
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new ProcStatsError(`/proc/${pid}/stat has no CPU times`)
   return { rssBytes: Number(rss[1]) * 1024, cpuMs: ((utime + stime) * 1000) / TICKS_PER_SECOND }
+}
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces), or null if the process is gone. */
+function statFields(pid: number): string[] | null {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    // Gone between the listing and the read (a backend that exited): its CPU is in its parent's cutime.
+    return null
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
+/**
+ * CPU time (user + system, ms) of a server made of a parent and its children, such as PostgreSQL
+ * (the postmaster and one backend per connection, plus its writers): the parent's, every live
+ * child's, and the children that exited and were waited for (the parent's cutime + cstime).
+ */
+export function processTreeCpuMs(rootPid: number): number {
+  const root = statFields(rootPid)
+  if (!root) throw new ProcStatsError(`Cannot read /proc/${rootPid}/stat (process gone, or not Linux)`)
+  // After the name: state (0), ppid (1) … utime (11), stime (12), cutime (13), cstime (14).
+  let ticks = Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14])
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const fields = statFields(Number(name))
+    if (fields && Number(fields[1]) === rootPid) ticks += Number(fields[11]) + Number(fields[12])
+  }
+  if (!Number.isFinite(ticks)) throw new ProcStatsError(`/proc/${rootPid}/stat has no CPU times`)
+  return (ticks * 1000) / TICKS_PER_SECOND
 }
 
 function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {

@@ -2,7 +2,8 @@
  * A real PostgreSQL server for tests, from Debian's `postgresql` package (as the browser tests use
  * Debian's Chromium): `initdb` into a temporary folder, `pg_ctl start` on a free loopback port,
  * trust authentication for one superuser `tournee`, and `fsync=off` (a test server need not
- * survive a power cut; COMMIT still waits for the WAL write, so what the relay sees is the same).
+ * survive a power cut; COMMIT still waits for the WAL write, so what the relay sees is the same)
+ * unless `durable` (the bench: a commit then costs what it costs in production).
  *
  * One server per test run (tests/helpers/postgres-global-setup.ts starts it and hands its admin
  * URL to the test files), one fresh database per test file or per storage location
@@ -34,7 +35,18 @@ export interface PostgresServer {
   /** Superuser URL of the `postgres` database: for creating and dropping test databases. */
   readonly adminUrl: string
   readonly port: number
+  /** Process id of the postmaster (its backends are its children: the bench reads their CPU in /proc). */
+  pid(): number
   stop(): Promise<void>
+}
+
+export interface PostgresServerOptions {
+  /**
+   * fsync and full-page writes on, as a production server runs (default off: a test server need
+   * not survive a power cut). The bench's latency and CPU figures use it: a commit then waits for
+   * its WAL flush, as the relay's ACK does in production.
+   */
+  durable?: boolean
 }
 
 /** The bin folder of the newest PostgreSQL installed (TOURNEE_POSTGRES_BIN overrides). */
@@ -57,7 +69,7 @@ export function postgresBinDir(env: NodeJS.ProcessEnv = process.env): string {
   return found
 }
 
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(serverOptions: PostgresServerOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir()
   const asRoot = userInfo().uid === 0
   const folder = mkdtempSync(join(tmpdir(), 'tournee-pg-'))
@@ -79,8 +91,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       `-p ${port}`,
       '-c listen_addresses=127.0.0.1',
       `-c unix_socket_directories=${folder}`,
-      '-c fsync=off',
-      '-c full_page_writes=off',
+      ...(serverOptions.durable ? [] : ['-c fsync=off', '-c full_page_writes=off']),
       '-c max_connections=300',
     ].join(' ')
     await server('pg_ctl', ['start', '-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', options])
@@ -93,6 +104,12 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   return {
     adminUrl: `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`,
     port,
+    pid() {
+      // The first line of postmaster.pid (PostgreSQL's own lock file) is the postmaster's pid.
+      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+      if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`PostgreSQL's postmaster.pid in ${dataDir} names no process`)
+      return pid
+    },
     async stop() {
       if (stopped) return
       stopped = true

@@ -16,6 +16,8 @@ const REDIS_SERVER = process.env.TOURNEE_TEST_REDIS_SERVER ?? '/usr/bin/redis-se
 export interface RedisServer {
   readonly port: number
   readonly url: string
+  /** Process id of the running server, or null while it is stopped (the bench reads its CPU in /proc). */
+  readonly pid: number | null
   /** Stops it (SIGKILL: no goodbye to the clients) and starts it again, empty, on the same port. */
   restart(): Promise<void>
   /** Stops it; start() brings it back on the same port. */
@@ -77,6 +79,10 @@ export async function startRedisServer(): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      const proc: ChildProcess | null = child
+      return proc && proc.exitCode === null && proc.signalCode === null ? (proc.pid ?? null) : null
+    },
     restart: async () => {
       await stop()
       await start()

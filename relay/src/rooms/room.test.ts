@@ -139,6 +139,46 @@ describe('Room write path', () => {
     room.destroy()
   })
 
+  it('does not hold the append behind the quota\'s look, and forwards the update once whichever answers first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tournee-room-test-'))
+    const real = new SqliteStorage({ dataDir: dir })
+    cleanups.push(() => {
+      void real.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    let answerLook: () => void = () => undefined
+    const look = new Promise<void>((resolve) => (answerLook = resolve))
+    let appended = false
+    const storage = delegatingStorage(real, {
+      spaceUsage: async (id) => {
+        await look
+        return real.spaceUsage(id)
+      },
+      appendUpdate: async (id, room, update, max) => {
+        const seq = await real.appendUpdate(id, room, update, max)
+        appended = true
+        return seq
+      },
+    })
+    const room = await loadRoom(storage)
+    const writer = new RecordingPeer()
+    const reader = new RecordingPeer()
+    room.join(writer)
+    room.join(reader)
+    const { update, client } = entryUpdate('look-held')
+    // The look is held: the append commits regardless, and the queue forwards the update then.
+    await room.handle(writer, { type: 'sync-update', update })
+    expect(appended).toBe(true)
+    expect(covers(writer.acks.at(-1), client)).toBe(true)
+    expect(reader.updates).toHaveLength(1)
+    // The look answering late (it fits) must not send the update a second time.
+    answerLook()
+    await look
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(reader.updates).toHaveLength(1)
+    room.destroy()
+  })
+
   it('answers the step 1 of a device that joined during an append only once the row is written', async () => {
     const gated = gatedStorage()
     const room = await loadRoom(gated.storage)

@@ -5,8 +5,9 @@
  * an update from a device:
  *
  *   check (update-check.ts: a well-formed change of the envelope; what the room lacks of it) →
- *   forward it to the *other* connections at once → (queue) storage.appendUpdate under the space's
- *   quota (durable) → apply to the doc → ACK with the doc's state vector to the sender
+ *   forward it to the *other* connections as soon as a look at the space's quota says it fits,
+ *   while (queue) storage.appendUpdate under the space's quota (durable) runs beside that look →
+ *   apply to the doc → ACK with the doc's state vector to the sender
  *
  * Fan-out does not wait for the durable write: a live edit reaches the other devices one disk
  * write sooner. The ACK still does, and only the doc's state vector is ever acknowledged, so the
@@ -221,26 +222,46 @@ export class Room {
   private async receiveUpdate(peer: RoomPeer, update: Uint8Array): Promise<void> {
     const first = checkUpdate(update, this.doc, this.deps.limits)
     if (first.kind === 'accepted') await this.deps.signers.check(this.spaceId, this.roomId, first.entries)
-    let forwarded = false
-    if (first.kind === 'accepted' && (await this.fitsQuota(first.update))) {
-      this.forward(peer, first.update)
-      forwarded = true
+    // Forwarded at most once: at the quota's look, if the space has room and the append has not
+    // ended yet, else by the write queue once the append is committed.
+    const forwarding = { done: false, tooLate: false }
+    if (first.kind === 'accepted') {
+      const checked = first.update
+      // The quota's look runs beside the queued append rather than before it: on a relay of
+      // several nodes the other nodes' devices get an update after its commit, and the look's
+      // round trip to storage need not come before the append's (docs/performance.md, (17)).
+      this.fitsQuota(checked).then(
+        (fits) => {
+          if (!fits || forwarding.done || forwarding.tooLate) return
+          this.forward(peer, checked)
+          forwarding.done = true
+        },
+        (error: unknown) =>
+          // Storage refused the look: the update goes out after its append, if that is stored.
+          this.deps.logger.debug('quota_look_failed', { spaceId: this.spaceId, roomId: this.roomId, ...errorFields(error) }),
+      )
     }
     this.deps.metrics.updatesChecked.inc({ verdict: verdictLabel(first) })
     const ack = await this.writes.run(async () => {
-      const verdict = first.kind === 'incomplete' ? checkUpdate(update, this.doc, this.deps.limits) : first
-      if (first.kind === 'incomplete' && verdict.kind === 'accepted') await this.deps.signers.check(this.spaceId, this.roomId, verdict.entries)
-      if (verdict.kind === 'incomplete') {
-        if (this.handshaken.has(peer)) throw new FrameError('BadFrame', 'dangling_reference', verdict.missing)
-        this.deps.metrics.updatesChecked.inc({ verdict: 'dropped' })
-        return { ack: encodeAck(Y.encodeStateVector(this.doc)), stored: false }
+      try {
+        const verdict = first.kind === 'incomplete' ? checkUpdate(update, this.doc, this.deps.limits) : first
+        if (first.kind === 'incomplete' && verdict.kind === 'accepted') await this.deps.signers.check(this.spaceId, this.roomId, verdict.entries)
+        if (verdict.kind === 'incomplete') {
+          if (this.handshaken.has(peer)) throw new FrameError('BadFrame', 'dangling_reference', verdict.missing)
+          this.deps.metrics.updatesChecked.inc({ verdict: 'dropped' })
+          return { ack: encodeAck(Y.encodeStateVector(this.doc)), stored: false }
+        }
+        if (verdict.kind === 'accepted') {
+          await this.append(verdict.update)
+          if (!forwarding.done) this.forward(peer, verdict.update)
+          forwarding.done = true
+          Y.applyUpdate(this.doc, verdict.update, peer)
+        }
+        return { ack: encodeAck(Y.encodeStateVector(this.doc)), stored: verdict.kind === 'accepted' }
+      } finally {
+        // Stored (and forwarded above) or refused: a look that answers now must not forward it.
+        forwarding.tooLate = true
       }
-      if (verdict.kind === 'accepted') {
-        await this.append(verdict.update)
-        if (!forwarded) this.forward(peer, verdict.update)
-        Y.applyUpdate(this.doc, verdict.update, peer)
-      }
-      return { ack: encodeAck(Y.encodeStateVector(this.doc)), stored: verdict.kind === 'accepted' }
     })
     peer.send(ack.ack)
     if (!ack.stored) return

@@ -23,7 +23,8 @@
  * The usage counters of `spaces` are kept by the statements that write rows, in their
  * transactions, under the space row's lock (postgres-storage.ts says in which order locks go).
  * Version 3 adds `key_grants`, as SQLite's schema 8 (issue 19: a secretary upgraded, a device
- * re-granted its keys; shared/src/devices/key-grant.ts).
+ * re-granted its keys; shared/src/devices/key-grant.ts). Version 4 adds `tournee_append_update`:
+ * an append in one statement, one round trip instead of six (postgres-storage.ts).
  */
 import type pg from 'pg'
 import { SchemaVersionError } from './schema-version-error'
@@ -150,6 +151,42 @@ export const MIGRATIONS: readonly Migration[] = [
         entry TEXT NOT NULL,
         PRIMARY KEY (space_id, device_id)
       );
+    `,
+  },
+  {
+    // One round trip per append instead of six (BEGIN, the space's lock, the room's head, the row,
+    // the counter, COMMIT): the same statements in the same order, under the same locks, in the
+    // statement's own transaction, which commits before the server answers (docs/performance.md,
+    // « Plusieurs nœuds »). Outcomes that write nothing are returned, not raised, so the relay
+    // names them (UnknownSpaceError, SpaceQuotaError, UnknownRoomError) as it did.
+    name: 'append in one statement: tournee_append_update',
+    sql: `
+      CREATE FUNCTION tournee_append_update(p_space TEXT, p_room TEXT, p_data BYTEA, p_max_bytes BIGINT)
+      RETURNS TABLE (outcome TEXT, appended_seq BIGINT, used_bytes BIGINT)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        v_used BIGINT;
+        v_seq BIGINT;
+      BEGIN
+        SELECT s.envelope_bytes INTO v_used FROM spaces s WHERE s.space_id = p_space FOR UPDATE;
+        IF NOT FOUND THEN
+          RETURN QUERY SELECT 'unknown-space'::TEXT, NULL::BIGINT, NULL::BIGINT;
+          RETURN;
+        END IF;
+        IF p_max_bytes IS NOT NULL AND v_used + octet_length(p_data) > p_max_bytes THEN
+          RETURN QUERY SELECT 'quota'::TEXT, NULL::BIGINT, v_used;
+          RETURN;
+        END IF;
+        UPDATE rooms r SET head_seq = r.head_seq + 1 WHERE r.space_id = p_space AND r.room_id = p_room RETURNING r.head_seq INTO v_seq;
+        IF NOT FOUND THEN
+          RETURN QUERY SELECT 'unknown-room'::TEXT, NULL::BIGINT, NULL::BIGINT;
+          RETURN;
+        END IF;
+        INSERT INTO updates (space_id, room_id, seq, data) VALUES (p_space, p_room, v_seq, p_data);
+        UPDATE spaces s SET envelope_bytes = s.envelope_bytes + octet_length(p_data) WHERE s.space_id = p_space;
+        RETURN QUERY SELECT 'appended'::TEXT, v_seq, v_used + octet_length(p_data);
+      END
+      $$;
     `,
   },
 ]

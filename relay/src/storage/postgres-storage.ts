@@ -10,7 +10,9 @@
  *
  * Seqs: each room's row holds its log's head. An append updates that row (`head_seq + 1`), which
  * locks it until commit, then inserts its row at the new seq: appends to one room serialise on the
- * row, seqs follow commit order without gaps, and an append that fails rolls its seq back.
+ * row, seqs follow commit order without gaps, and an append that fails rolls its seq back. The
+ * append is one statement (a function of the schema, tournee_append_update): one round trip to the
+ * server per update, which is what the latency of a cross-node edit waits for.
  *
  * Locks, always in this order so that no two transactions wait on each other: the space's row
  * (FOR UPDATE: its usage counters and its room, device-entry and key-epoch counts are checked and
@@ -32,6 +34,7 @@ import { errorFields } from '../log'
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 import { migratePostgres, PAIRING_OPEN_LOCK } from './postgres-migrations'
 import { pairingOfRow, pairingRow, stageColumns, type PairingRow } from './pairing-rows'
+import { SchemaVersionError } from './schema-version-error'
 import {
   digestPreconditionHolds,
   SpaceQuotaError,
@@ -315,23 +318,22 @@ export class PostgresStorage implements RelayStorage {
   }
 
   appendUpdate(spaceId: string, roomId: string, update: Uint8Array, maxSpaceBytes = Infinity): Promise<number> {
-    // One transaction: the quota is checked under the space's lock (two rooms of the space
-    // appending at once cannot both pass it), the seq taken under the room's, the row written,
-    // the counter moved; the seq is the caller's only once all of it has committed.
-    return this.transaction(async (client) => {
-      const space = await client.query<{ envelope_bytes: number }>('SELECT envelope_bytes FROM spaces WHERE space_id = $1 FOR UPDATE', [spaceId])
-      const used = space.rows[0]?.envelope_bytes
-      if (used === undefined) throw new UnknownSpaceError(spaceId)
-      if (used + update.byteLength > maxSpaceBytes) throw new SpaceQuotaError(spaceId, 'envelope-bytes', used, maxSpaceBytes)
-      const head = await client.query<{ head_seq: number }>(
-        'UPDATE rooms SET head_seq = head_seq + 1 WHERE space_id = $1 AND room_id = $2 RETURNING head_seq',
-        [spaceId, roomId],
+    // One statement, one round trip (tournee_append_update, postgres-migrations.ts): the quota is
+    // checked under the space's lock (two rooms of the space appending at once cannot both pass
+    // it), the seq taken under the room's, the row written, the counter moved, all in the
+    // statement's transaction; node-postgres resolves on ReadyForQuery, which the server sends
+    // only once that transaction has committed, so the seq is the caller's only once it is durable.
+    return this.call(async () => {
+      const { rows } = await this.pool.query<{ outcome: string; appended_seq: number | null; used_bytes: number | null }>(
+        'SELECT outcome, appended_seq, used_bytes FROM tournee_append_update($1, $2, $3, $4)',
+        [spaceId, roomId, toBuffer(update), Number.isFinite(maxSpaceBytes) ? maxSpaceBytes : null],
       )
-      const seq = head.rows[0]?.head_seq
-      if (seq === undefined) throw new UnknownRoomError(spaceId, roomId)
-      await client.query('INSERT INTO updates (space_id, room_id, seq, data) VALUES ($1, $2, $3, $4)', [spaceId, roomId, seq, toBuffer(update)])
-      await client.query('UPDATE spaces SET envelope_bytes = envelope_bytes + $1 WHERE space_id = $2', [update.byteLength, spaceId])
-      return seq
+      const row = rows[0]
+      if (row?.outcome === 'appended' && row.appended_seq !== null) return row.appended_seq
+      if (row?.outcome === 'unknown-space') throw new UnknownSpaceError(spaceId)
+      if (row?.outcome === 'quota') throw new SpaceQuotaError(spaceId, 'envelope-bytes', row.used_bytes ?? 0, maxSpaceBytes)
+      if (row?.outcome === 'unknown-room') throw new UnknownRoomError(spaceId, roomId)
+      throw new SchemaVersionError(`The database's tournee_append_update answered ${JSON.stringify(row?.outcome ?? null)}, which this relay does not know: its schema is another relay's`)
     })
   }
 

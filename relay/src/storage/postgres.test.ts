@@ -58,6 +58,19 @@ describe('PostgresStorage specifics', () => {
     for (const n of nodes) await n.close()
   })
 
+  it('appends in one statement, and refuses an outcome of the append function it does not know', async () => {
+    const { url, nodes } = await twoNodes('append_function')
+    const [node] = nodes
+    expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array([1, 2]))).toBe(1)
+    // Another relay's schema answering something this one never wrote: refused, not taken for a seq.
+    await poolOn(url).query(`
+      CREATE OR REPLACE FUNCTION tournee_append_update(p_space TEXT, p_room TEXT, p_data BYTEA, p_max_bytes BIGINT)
+      RETURNS TABLE (outcome TEXT, appended_seq BIGINT, used_bytes BIGINT) LANGUAGE sql AS $$ SELECT 'deferred'::TEXT, 7::BIGINT, 0::BIGINT $$`)
+    await expect(node!.appendUpdate(SPACE, ROOM, new Uint8Array([3]))).rejects.toBeInstanceOf(SchemaVersionError)
+    expect(await node!.loadUpdates(SPACE, ROOM)).toEqual({ updates: [new Uint8Array([1, 2])], lastSeq: 1 })
+    for (const n of nodes) await n.close()
+  })
+
   it('compacts atomically while another node appends: every row is either folded or kept', async () => {
     const { nodes } = await twoNodes('compact')
     for (let i = 0; i < 10; i++) await nodes[0]!.appendUpdate(SPACE, ROOM, new Uint8Array([i]))

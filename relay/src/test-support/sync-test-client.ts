@@ -47,6 +47,7 @@ export class SyncTestClient {
   /** Awareness frames received (the relay relays none). */
   awarenessFrames = 0
   closed: { code: number; reason: string } | null = null
+  private readonly ackListeners: ((ack: Map<number, number>) => void)[] = []
 
   private constructor(readonly socket: WebSocket) {
     socket.binaryType = 'nodebuffer'
@@ -110,6 +111,11 @@ export class SyncTestClient {
     return this.acks.some((ack) => [...held].every(([client, clock]) => (ack.get(client) ?? 0) >= clock))
   }
 
+  /** Calls `listener` with each ACK's state vector as it arrives (the bench times ACKs by it). */
+  onAck(listener: (ack: Map<number, number>) => void): void {
+    this.ackListeners.push(listener)
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve()
     return new Promise((resolve) => {
@@ -136,8 +142,10 @@ export class SyncTestClient {
       this.awarenessFrames++
       awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), this)
     } else if (type === MessageType.Ack) {
-      this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
+      const ack = Y.decodeStateVector(decoding.readVarUint8Array(decoder))
+      this.acks.push(ack)
       this.acksAfterFrames.push(this.syncFrames.length)
+      for (const listener of this.ackListeners) listener(ack)
     } else if (type === MessageType.KeepAlive) {
       this.keepAlives++
     } else {

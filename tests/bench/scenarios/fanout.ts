@@ -1,6 +1,7 @@
 /**
- * (m) Multi-node fan-out (issue 22): relay CPU per update and edit latency through one relay node,
- * and through two nodes on one PostgreSQL with Redis between them, in the same run.
+ * (m) Multi-node fan-out (issue 22): relay CPU per update and edit latency through one relay node
+ * on SQLite, one node on PostgreSQL, and two nodes on one PostgreSQL with Redis between them, in
+ * the same run, interleaved round by round (a burst of noise on the shared machine hits all three).
  *
  * Load: PAIRS pairs of raw envelope clients (relay/src/test-support/sync-test-client.ts: real
  * WebSockets and y-protocols, no crypto, so the load generator stays light on a 2-core machine),
@@ -9,22 +10,40 @@
  * readers on node 2, so every update crosses Redis.
  *
  *   relay CPU per update   (user + system of every node, from /proc) / updates made durable
- *   latency                writer's push → the reader's doc holding the entry (one process,
- *                          performance.now()), p50 and p99 over every update
+ *   PostgreSQL CPU         the postmaster and its backends (/proc, process-stats.ts), per update
+ *   delivery latency       writer's push → the reader's doc holding the entry (one process,
+ *                          performance.now()), p50 and p99 over every update; on one node the
+ *                          relay forwards before the commit, across nodes after it
+ *   durable ACK latency    writer's push → the writer's ACK covering it (sent after the commit)
+ *
+ * The PostgreSQL server runs durable (fsync on, postgres-server.ts), as SQLite runs with
+ * synchronous=FULL: a commit costs its WAL flush on this machine's disk on both.
+ *
+ * From the medians it projects the capacity of N nodes on N machines (one core each for the relay,
+ * which is one thread) and where PostgreSQL's own CPU per update becomes the limit.
+ *
+ * « Before »: the two PostgreSQL setups again on the relay at --baseline-ref (default main), in a
+ * temporary worktree (tree-at-ref.ts), interleaved with the others.
+ *
+ * BENCH_RELAY_CPU_PROFILE_DIR=<dir> makes every node write a V8 CPU profile there when it stops.
  *
  * What limits it: the machine has 2 cores shared by PostgreSQL, Redis, the nodes and this process;
- * the bench process's own CPU is reported apart.
+ * the bench process's own CPU is reported apart, and the load average at start and end.
  */
+import { loadavg } from 'node:os'
+import * as Y from 'yjs'
 import { randomBytes, randomId, toBase64Url } from '../../../shared/src/crypto/base64url'
 import { SyncTestClient } from '../../../relay/src/test-support/sync-test-client'
 import { labelOf, testEntry } from '../../../relay/src/test-support/test-entries'
-import { freshDatabase, startPostgresServer } from '../../helpers/postgres-server'
-import { startRedisServer } from '../../helpers/redis-server'
+import { freshDatabase, startPostgresServer, type PostgresServer } from '../../helpers/postgres-server'
+import { startRedisServer, type RedisServer } from '../../helpers/redis-server'
 import { startRelayProcess, type RelayProcess } from '../../helpers/relay-process'
-import { sampleProcess } from '../process-stats'
+import { processTreeCpuMs, sampleProcess } from '../process-stats'
+import { checkoutTreeAtRef } from '../tree-at-ref'
 import { round, type Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
-import { percentile } from '../stats'
+import { median, percentile } from '../stats'
+import { projectCapacity, type CapacityInputs } from '../fanout-capacity'
 
 const PAIRS = 4
 const ENTRY_BYTES = 200
@@ -32,12 +51,28 @@ const PACE_MS = 50
 
 type Entry = { d: string; c: Uint8Array }
 
+type SetupId = 'sqlite' | 'postgres' | 'postgres-2' | 'postgres-before' | 'postgres-2-before'
+
+interface Setup {
+  readonly id: SetupId
+  readonly label: string
+  readonly nodes: RelayProcess[]
+}
+
+/** Without --baseline-ref, the « before » is main: the relay before issue 22's fan-out work. */
+const DEFAULT_REF = 'main'
+
 interface Measured {
   updates: number
   persisted: number
   /** Per node, ms of CPU during the load. */
   nodeCpuMs: number[]
-  latenciesMs: number[]
+  /** PostgreSQL's processes, ms of CPU during the load (null on SQLite). */
+  postgresCpuMs: number | null
+  /** Redis's, ms of CPU during the load (null without Redis). */
+  redisCpuMs: number | null
+  deliveryMs: number[]
+  ackMs: number[]
   benchCpuMs: number
 }
 
@@ -55,14 +90,27 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
   }
 }
 
-async function measure(nodes: RelayProcess[], updatesPerWriter: number): Promise<Measured> {
+/** Times each of a writer's pushes until an ACK covers it (ACKs carry the relay's state vector). */
+function ackTimer(writer: SyncTestClient, into: number[]): (pushedAt: number) => void {
+  const waiting: { clock: number; at: number }[] = []
+  writer.onAck((ack) => {
+    const now = performance.now()
+    const covered = ack.get(writer.doc.clientID) ?? 0
+    while (waiting.length > 0 && waiting[0]!.clock <= covered) into.push(now - waiting.shift()!.at)
+  })
+  return (at) => waiting.push({ clock: Y.getState(writer.doc.store, writer.doc.clientID), at })
+}
+
+async function measure(setup: Setup, updatesPerWriter: number, servers: { postgres: PostgresServer; redis: RedisServer }): Promise<Measured> {
+  const { nodes } = setup
   const writerNode = nodes[0]!
   const readerNode = nodes.at(-1)!
   const clients: SyncTestClient[] = []
   const pushedAt = new Map<string, number>()
-  const latenciesMs: number[] = []
+  const deliveryMs: number[] = []
+  const ackMs: number[] = []
   try {
-    const pairs: { writer: SyncTestClient; reader: SyncTestClient }[] = []
+    const pairs: { writer: SyncTestClient; reader: SyncTestClient; pushed: (at: number) => void }[] = []
     for (let p = 0; p < PAIRS; p++) {
       const spaceId = randomId()
       const credential = toBase64Url(randomBytes(32))
@@ -76,34 +124,70 @@ async function measure(nodes: RelayProcess[], updatesPerWriter: number): Promise
         for (const item of event.changes.added) {
           for (const entry of item.content.getContent() as Entry[]) {
             const at = pushedAt.get(labelOf(entry.d))
-            if (at !== undefined) latenciesMs.push(now - at)
+            if (at !== undefined) deliveryMs.push(now - at)
           }
         }
       })
-      pairs.push({ writer, reader })
+      pairs.push({ writer, reader, pushed: ackTimer(writer, ackMs) })
     }
     await waitUntil(() => clients.every((c) => c.acks.length > 0), 10_000, 'every client joined')
     const persistedBefore = (await Promise.all(nodes.map(persistedOn))).reduce((a, b) => a + b, 0)
+    const usesPostgres = setup.id !== 'sqlite'
+    const usesRedis = nodes.length > 1
     const cpuBefore = nodes.map((node) => sampleProcess(node.pid).cpuMs)
+    const postgresBefore = usesPostgres ? processTreeCpuMs(servers.postgres.pid()) : 0
+    const redisBefore = usesRedis ? sampleProcess(servers.redis.pid!).cpuMs : 0
     const bench = process.cpuUsage()
     let updates = 0
     for (let i = 0; i < updatesPerWriter; i++) {
-      pairs.forEach(({ writer }, p) => {
+      pairs.forEach(({ writer, pushed }, p) => {
         const label = `u-${p}-${i}`
-        pushedAt.set(label, performance.now())
+        const at = performance.now()
+        pushedAt.set(label, at)
         writer.doc.getArray<Entry>('entries').push([testEntry(label, ENTRY_BYTES)])
+        pushed(at)
         updates++
       })
       await new Promise((resolve) => setTimeout(resolve, PACE_MS))
     }
-    await waitUntil(() => latenciesMs.length >= updates, 60_000, 'every update delivered')
-    await waitUntil(() => pairs.every(({ writer }) => writer.ackCovers()), 60_000, 'every update acknowledged')
+    await waitUntil(() => deliveryMs.length >= updates, 60_000, 'every update delivered')
+    await waitUntil(() => ackMs.length >= updates, 60_000, 'every update acknowledged')
     const benchCpu = process.cpuUsage(bench)
     const nodeCpuMs = nodes.map((node, n) => sampleProcess(node.pid).cpuMs - cpuBefore[n]!)
+    const postgresCpuMs = usesPostgres ? processTreeCpuMs(servers.postgres.pid()) - postgresBefore : null
+    const redisCpuMs = usesRedis ? sampleProcess(servers.redis.pid!).cpuMs - redisBefore : null
     const persisted = (await Promise.all(nodes.map(persistedOn))).reduce((a, b) => a + b, 0) - persistedBefore
-    return { updates, persisted, nodeCpuMs, latenciesMs, benchCpuMs: (benchCpu.user + benchCpu.system) / 1000 }
+    return { updates, persisted, nodeCpuMs, postgresCpuMs, redisCpuMs, deliveryMs, ackMs, benchCpuMs: (benchCpu.user + benchCpu.system) / 1000 }
   } finally {
     for (const client of clients) client.destroy()
+  }
+}
+
+/** One setup's figures over the rounds: medians of each round's per-update CPU and percentiles. */
+interface Summary {
+  nodeCpuPerUpdate: number[]
+  relayCpuPerUpdate: number
+  postgresCpuPerUpdate: number | null
+  redisCpuPerUpdate: number | null
+  benchCpuPerUpdate: number
+  delivery: { p50: number; p99: number }
+  ack: { p50: number; p99: number }
+  updates: number
+}
+
+function summarise(rounds: Measured[]): Summary {
+  const per = (pick: (m: Measured) => number) => median(rounds.map((m) => pick(m) / Math.max(1, m.persisted)))
+  const nodes = rounds[0]!.nodeCpuMs.length
+  const pct = (pick: (m: Measured) => number[], p: number) => median(rounds.map((m) => percentile(pick(m), p)))
+  return {
+    nodeCpuPerUpdate: Array.from({ length: nodes }, (_, n) => per((m) => m.nodeCpuMs[n]!)),
+    relayCpuPerUpdate: per((m) => m.nodeCpuMs.reduce((a, b) => a + b, 0)),
+    postgresCpuPerUpdate: rounds[0]!.postgresCpuMs === null ? null : per((m) => m.postgresCpuMs!),
+    redisCpuPerUpdate: rounds[0]!.redisCpuMs === null ? null : per((m) => m.redisCpuMs!),
+    benchCpuPerUpdate: per((m) => m.benchCpuMs),
+    delivery: { p50: pct((m) => m.deliveryMs, 50), p99: pct((m) => m.deliveryMs, 99) },
+    ack: { p50: pct((m) => m.ackMs, 50), p99: pct((m) => m.ackMs, 99) },
+    updates: rounds.reduce((n, m) => n + m.persisted, 0),
   }
 }
 
@@ -114,49 +198,125 @@ export const fanout: Scenario = {
   async run(context: BenchContext): Promise<Row[]> {
     const { options, log, detail } = context
     const updatesPerWriter = options.quick ? 100 : 400
-    const postgres = await startPostgresServer()
+    const roundCount = options.quick ? 1 : 3
+    // The same PostgreSQL setups on the relay at --baseline-ref (default main), in the same run.
+    const before = checkoutTreeAtRef(options.baselineRef ?? DEFAULT_REF)
+    log(`  (m) « before »: the relay at ${options.baselineRef ?? DEFAULT_REF} (${before.commit.slice(0, 10)})`)
+    const postgres = await startPostgresServer({ durable: true })
     const redis = await startRedisServer()
+    const servers = { postgres, redis }
     const started: RelayProcess[] = []
-    const startNodes = async (count: number, withRedis: boolean): Promise<RelayProcess[]> => {
-      const databaseUrl = await freshDatabase(postgres.adminUrl, `fanout_${count}`)
-      const nodes = await Promise.all(
-        Array.from({ length: count }, () =>
-          startRelayProcess({
-            env: { TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: databaseUrl, ...(withRedis ? { TOURNEE_REDIS_URL: redis.url } : {}) },
-          }),
-        ),
-      )
+    // BENCH_RELAY_CPU_PROFILE_DIR=<dir>: each node writes a V8 CPU profile there as it stops
+    // (node --cpu-prof), to see where its CPU per update goes.
+    const profileDir = process.env.BENCH_RELAY_CPU_PROFILE_DIR
+    const profiling: Record<string, string> = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}
+    const startNodes = async (count: number, env: Record<string, string>, root?: string): Promise<RelayProcess[]> => {
+      const nodes = await Promise.all(Array.from({ length: count }, () => startRelayProcess({ env: { ...env, ...profiling }, ...(root ? { root } : {}) })))
       started.push(...nodes)
       return nodes
     }
+    const onPostgres = async (count: number, withRedis: boolean): Promise<Record<string, string>> => ({
+      TOURNEE_STORAGE: 'postgres',
+      TOURNEE_DATABASE_URL: await freshDatabase(postgres.adminUrl, `fanout_${count}`),
+      ...(withRedis ? { TOURNEE_REDIS_URL: redis.url } : {}),
+    })
+    const loadAtStart = loadavg()
     try {
-      const one = await measure(await startNodes(1, false), updatesPerWriter)
-      log(`  (m) 1 node: ${one.persisted} updates, relay CPU ${Math.round(one.nodeCpuMs[0]!)} ms, p50 ${round(percentile(one.latenciesMs, 50), 1)} ms`)
-      const two = await measure(await startNodes(2, true), updatesPerWriter)
-      log(`  (m) 2 nodes: ${two.persisted} updates, relay CPU ${two.nodeCpuMs.map(Math.round).join(' + ')} ms, p50 ${round(percentile(two.latenciesMs, 50), 1)} ms`)
-      detail('fanout', { pairs: PAIRS, paceMs: PACE_MS, entryBytes: ENTRY_BYTES, one, two })
+      const setups: Setup[] = [
+        { id: 'sqlite', label: '1 node, SQLite', nodes: await startNodes(1, { TOURNEE_STORAGE: 'sqlite' }) },
+        { id: 'postgres', label: '1 node, PostgreSQL', nodes: await startNodes(1, await onPostgres(1, false)) },
+        { id: 'postgres-2', label: '2 nodes, PostgreSQL + Redis', nodes: await startNodes(2, await onPostgres(2, true)) },
+        { id: 'postgres-before', label: '1 node, PostgreSQL, before', nodes: await startNodes(1, await onPostgres(1, false), before.dir) },
+        { id: 'postgres-2-before', label: '2 nodes, PostgreSQL + Redis, before', nodes: await startNodes(2, await onPostgres(2, true), before.dir) },
+      ]
+      const measured = new Map<SetupId, Measured[]>(setups.map((s) => [s.id, []]))
+      for (let r = 0; r < roundCount; r++) {
+        for (const setup of setups) {
+          const m = await measure(setup, updatesPerWriter, servers)
+          measured.get(setup.id)!.push(m)
+          log(
+            `  (m) round ${r + 1}/${roundCount}, ${setup.label}: ${m.persisted} updates, relay CPU ${m.nodeCpuMs.map(Math.round).join(' + ')} ms` +
+              (m.postgresCpuMs === null ? '' : `, PostgreSQL ${Math.round(m.postgresCpuMs)} ms`) +
+              `, delivery p50 ${round(percentile(m.deliveryMs, 50), 1)} ms, ACK p50 ${round(percentile(m.ackMs, 50), 1)} ms`,
+          )
+        }
+      }
+      const loadAtEnd = loadavg()
+      const sqlite = summarise(measured.get('sqlite')!)
+      const one = summarise(measured.get('postgres')!)
+      const two = summarise(measured.get('postgres-2')!)
+      const oneBefore = summarise(measured.get('postgres-before')!)
+      const twoBefore = summarise(measured.get('postgres-2-before')!)
+      const inputs: CapacityInputs = {
+        singleNodeMs: one.relayCpuPerUpdate,
+        writingNodeMs: two.nodeCpuPerUpdate[0]!,
+        otherNodeMs: two.nodeCpuPerUpdate[1]!,
+        postgresMs: two.postgresCpuPerUpdate!,
+      }
+      const capacity = projectCapacity(inputs, [1, 2, 4, 8])
+      detail('fanout', {
+        pairs: PAIRS,
+        paceMs: PACE_MS,
+        entryBytes: ENTRY_BYTES,
+        rounds: roundCount,
+        baseline: { ref: options.baselineRef ?? DEFAULT_REF, commit: before.commit },
+        summaries: { sqlite, postgres: one, postgres2: two, postgresBefore: oneBefore, postgres2Before: twoBefore },
+        capacity,
+        loadAverage: { start: loadAtStart.map((n) => round(n, 2)), end: loadAtEnd.map((n) => round(n, 2)) },
+      })
 
-      const perUpdate = (cpuMs: number, m: Measured) => cpuMs / Math.max(1, m.persisted)
-      const oneCpu = perUpdate(one.nodeCpuMs[0]!, one)
-      const twoCpu = perUpdate(two.nodeCpuMs[0]! + two.nodeCpuMs[1]!, two)
-      const scenario = `m. multi-node fan-out (${PAIRS} writer/reader pairs, 1 update / ${PACE_MS} ms each, PostgreSQL)`
-      const row = (metric: string, unit: Row['unit'], ours: number, stat: string): Row => ({ scenario, metric, unit, ours, floor: null, stat })
+      const scenario = `m. multi-node fan-out (${PAIRS} writer/reader pairs, 1 update / ${PACE_MS} ms each)`
+      const stat = `median of ${roundCount} round(s)`
+      const row = (metric: string, unit: Row['unit'], ours: number, how: string, note?: string, was?: number | null): Row => ({
+        scenario,
+        metric,
+        unit,
+        ours,
+        floor: null,
+        ...(was === undefined ? {} : { before: was }),
+        stat: `${how}, ${stat}`,
+        ...(note ? { note } : {}),
+      })
+      const latencyRows = (label: string, s: Summary, deliveryNote: string, was?: Summary): Row[] => [
+        row(`delivery latency p50, ${label} (${deliveryNote})`, 'ms', s.delivery.p50, 'p50', undefined, was?.delivery.p50),
+        row(`delivery latency p99, ${label}`, 'ms', s.delivery.p99, 'p99', undefined, was?.delivery.p99),
+        row(`durable ACK latency p50, ${label} (push → the writer's ACK, after the commit)`, 'ms', s.ack.p50, 'p50', undefined, was?.ack.p50),
+        row(`durable ACK latency p99, ${label}`, 'ms', s.ack.p99, 'p99', undefined, was?.ack.p99),
+      ]
+      const added = (a: Summary, b: Summary) => round(((b.relayCpuPerUpdate - a.relayCpuPerUpdate) / a.relayCpuPerUpdate) * 100, 1)
+      const perUpdate = '(user + system) / persisted'
       return [
-        row('relay CPU per update, 1 node', 'ms', oneCpu, '(user + system) / persisted'),
-        row('relay CPU per update, 2 nodes (both together)', 'ms', twoCpu, '(user + system) / persisted'),
-        row("  node 1 (the writers'; commits and publishes)", 'ms', perUpdate(two.nodeCpuMs[0]!, two), '(user + system) / persisted'),
-        row("  node 2 (the readers'; receives from Redis)", 'ms', perUpdate(two.nodeCpuMs[1]!, two), '(user + system) / persisted'),
-        row('CPU cross-node fan-out adds per update (2 nodes vs 1)', 'count', round(((twoCpu - oneCpu) / oneCpu) * 100, 1), '% of 1 node'),
-        row('edit latency p50, 1 node', 'ms', percentile(one.latenciesMs, 50), `p50 of ${one.latenciesMs.length}`),
-        row('edit latency p99, 1 node', 'ms', percentile(one.latenciesMs, 99), `p99 of ${one.latenciesMs.length}`),
-        row('edit latency p50, 2 nodes (writer and reader on different nodes)', 'ms', percentile(two.latenciesMs, 50), `p50 of ${two.latenciesMs.length}`),
-        row('edit latency p99, 2 nodes', 'ms', percentile(two.latenciesMs, 99), `p99 of ${two.latenciesMs.length}`),
-        row('bench process CPU per update, 2 nodes (the load generator, apart)', 'ms', two.benchCpuMs / Math.max(1, two.updates), 'process.cpuUsage / updates'),
+        row('relay CPU per update, 1 node on SQLite', 'ms', sqlite.relayCpuPerUpdate, perUpdate),
+        row('relay CPU per update, 1 node on PostgreSQL', 'ms', one.relayCpuPerUpdate, perUpdate, undefined, oneBefore.relayCpuPerUpdate),
+        row('relay CPU per update, 2 nodes on PostgreSQL (both together)', 'ms', two.relayCpuPerUpdate, perUpdate, undefined, twoBefore.relayCpuPerUpdate),
+        row("  node 1 (the writers'; commits and publishes)", 'ms', two.nodeCpuPerUpdate[0]!, perUpdate, undefined, twoBefore.nodeCpuPerUpdate[0]),
+        row("  node 2 (the readers'; receives from Redis)", 'ms', two.nodeCpuPerUpdate[1]!, perUpdate, undefined, twoBefore.nodeCpuPerUpdate[1]),
+        row('CPU cross-node fan-out adds per update (2 nodes vs 1, PostgreSQL)', 'count', added(one, two), '% of 1 node', 'target ≤ 20 %', added(oneBefore, twoBefore)),
+        row('PostgreSQL CPU per update (postmaster and backends), 1 node', 'ms', one.postgresCpuPerUpdate!, perUpdate, undefined, oneBefore.postgresCpuPerUpdate),
+        row('PostgreSQL CPU per update, 2 nodes', 'ms', two.postgresCpuPerUpdate!, perUpdate, undefined, twoBefore.postgresCpuPerUpdate),
+        row('Redis CPU per update, 2 nodes', 'ms', two.redisCpuPerUpdate!, perUpdate),
+        ...latencyRows('1 node on SQLite', sqlite, 'same node: forwarded before the commit'),
+        ...latencyRows('1 node on PostgreSQL', one, 'same node: forwarded before the commit', oneBefore),
+        ...latencyRows('2 nodes', two, 'other node: after the commit and the Redis hop', twoBefore),
+        row('cross-node delivery p50 vs 1-node delivery p50 (PostgreSQL)', 'count', round(two.delivery.p50 / one.delivery.p50, 2), '×', 'target ≤ 2×', round(twoBefore.delivery.p50 / oneBefore.delivery.p50, 2)),
+        row('cross-node delivery p50 vs 1-node durable ACK p50 (PostgreSQL)', 'count', round(two.delivery.p50 / one.ack.p50, 2), '×', 'both wait for the commit', round(twoBefore.delivery.p50 / oneBefore.ack.p50, 2)),
+        row('bench process CPU per update, 1 node SQLite / PostgreSQL (the load generator, apart)', 'ms', sqlite.benchCpuPerUpdate, 'process.cpuUsage / persisted', `PostgreSQL: ${round(one.benchCpuPerUpdate, 2)} ms`),
+        row('bench process CPU per update, 2 nodes', 'ms', two.benchCpuPerUpdate, 'process.cpuUsage / persisted'),
+        ...capacity.map((c) =>
+          row(
+            `projected capacity, ${c.nodes} node(s) on ${c.nodes} machine(s), a practice's devices on ${c.spread === 'two' ? 'at most 2 nodes' : 'every node'}`,
+            'count',
+            Math.round(c.updatesPerSecond),
+            'updates/s, one core per node',
+            c.limitedBy === 'postgres' ? `PostgreSQL binds (one core: ${Math.round(c.postgresCeiling)} updates/s)` : `relay nodes bind (PostgreSQL at ${Math.round(c.postgresCores * 100)} % of one core)`,
+          ),
+        ),
       ]
     } finally {
       for (const node of started) await node.dispose()
       await redis.dispose()
       await postgres.stop()
+      before.remove()
     }
   },
 }

@@ -16,6 +16,7 @@ import { hasState, until } from '../bench-device'
 import { localToday } from '../fixture'
 import { encodeDocFrame, startBytesServer } from '../floor-transport'
 import { launchChromium } from '../../e2e/helpers/browser'
+import { freshDatabase, startPostgresServer, type PostgresServer } from '../../helpers/postgres-server'
 import { browserJoinTarget, joinInChromium, type BrowserJoinSample, type BrowserJoinTarget } from '../browser-joiner'
 import { runJoiner, type JoinerJob, type JoinerResult } from '../fresh-joiner'
 import { defaultSpec } from '../generate'
@@ -115,7 +116,7 @@ interface MeasureOptions {
   browser: boolean
 }
 
-async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: string) => void): Promise<{ rows: Row[]; details: unknown }> {
+async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: string) => void, storageLabel = ''): Promise<{ rows: Row[]; details: unknown }> {
   const { runs, usableOnly } = options
   // Usable only: the floor and stock are given the directory and this month, ours stops there.
   const docIds = usableOnly ? docOrder(p).slice(0, 2) : docOrder(p)
@@ -133,7 +134,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
   // The measuring phase's own peak, not the setup's (that one is in p.setup).
   resetPeakRss()
   let stockPeakRssBytes: number | undefined
-  const label = `${p.written.practitionerIds.length} practitioner(s) × ${p.spec.months} months`
+  const label = `${p.written.practitionerIds.length} practitioner(s) × ${p.spec.months} months${storageLabel}`
   const jobs = joinerJobs(p, docIds, { floor: server.url, stock: stock.url }, usableOnly)
   const join = (job: JoinerJob, run: string): Promise<JoinerResult> =>
     runJoiner(job, { label: `${label}, ${run}`, timeoutMs: JOINER_TIMEOUT_MS, maxOldSpaceMb: options.joinerHeapMb })
@@ -291,25 +292,40 @@ export const freshDevice: Scenario = {
   async run(context: BenchContext): Promise<Row[]> {
     const { options, log } = context
     const rows: Row[] = []
-    for (const size of options.freshSizes) {
-      if (size === options.practitioners) {
-        const shared = await context.practice()
-        const result = await measure({ ...shared, spec: shared.plan.spec }, options, log)
-        rows.push(...result.rows)
-        context.detail(`fresh-device-${size}`, result.details)
-        continue
+    // With --fresh-storages=…,postgres: one durable PostgreSQL server for the run, a database per size.
+    let postgres: PostgresServer | null = null
+    try {
+      for (const size of options.freshSizes) {
+        for (const storage of options.freshStorages) {
+          const on = storage === 'postgres' ? ' on PostgreSQL' : ''
+          const key = `fresh-device-${size}${storage === 'postgres' ? '-postgres' : ''}`
+          if (size === options.practitioners && storage === 'sqlite') {
+            const shared = await context.practice()
+            const result = await measure({ ...shared, spec: shared.plan.spec }, options, log)
+            rows.push(...result.rows)
+            context.detail(key, result.details)
+            continue
+          }
+          let storageEnv: Record<string, string> = {}
+          if (storage === 'postgres') {
+            postgres ??= await startPostgresServer({ durable: true })
+            storageEnv = { TOURNEE_STORAGE: 'postgres', TOURNEE_DATABASE_URL: await freshDatabase(postgres.adminUrl, `fresh_${size}`) }
+          }
+          // A practice of this scenario's own is written by short-lived devices (streamed-practice.ts):
+          // none is left holding it, the relay has everything, the floors read p.plaintext.
+          const p = await setUpStreamedPractice(sizedSpec(options, size), log, { ...(await context.relayEnv()), ...storageEnv })
+          try {
+            log(`  (a) set up ${size} practitioner(s)${on} in ${Math.round(p.setupMs)} ms, peak RSS ${Math.round((p.setup?.peakRssBytes ?? 0) / 2 ** 20)} MiB; ${heapLine()}`)
+            const result = await measure(p, options, log, on)
+            rows.push(...result.rows)
+            context.detail(key, result.details)
+          } finally {
+            await p.relay.dispose()
+          }
+        }
       }
-      // A practice of this scenario's own is written by short-lived devices (streamed-practice.ts):
-      // none is left holding it, the relay has everything, the floors read p.plaintext.
-      const p = await setUpStreamedPractice(sizedSpec(options, size), log, await context.relayEnv())
-      try {
-        log(`  (a) set up ${size} practitioner(s) in ${Math.round(p.setupMs)} ms, peak RSS ${Math.round((p.setup?.peakRssBytes ?? 0) / 2 ** 20)} MiB; ${heapLine()}`)
-        const result = await measure(p, options, log)
-        rows.push(...result.rows)
-        context.detail(`fresh-device-${size}`, result.details)
-      } finally {
-        await p.relay.dispose()
-      }
+    } finally {
+      await postgres?.stop()
     }
     return rows
   },
