@@ -47,10 +47,10 @@ function rememberedEvents(directory: Y.Doc): Map<string, { ref: AppointmentRef; 
   const known = new Map<string, { ref: AppointmentRef; hash: string; undone: boolean }>()
   for (const batch of listImportBatches(directory)) {
     if (batch.source !== 'calendar-ics') continue
-    const events = collection(directory, DIRECTORY_MAPS.imports).get(batch.id)
-    const map = events instanceof Y.Map ? events.get('events') : undefined
-    if (!(map instanceof Y.Map)) continue
-    map.forEach((value: unknown, key: string) => {
+    const record = collection(directory, DIRECTORY_MAPS.imports).get(batch.id)
+    const events = record instanceof Y.Map ? record.get('events') : undefined
+    if (!(events instanceof Y.Map)) continue
+    events.forEach((value: unknown, key: string) => {
       if (known.has(key) || typeof value !== 'object' || value === null) return
       const { ref, hash } = value as { ref?: unknown; hash?: unknown }
       const parsed = parseRef(ref)

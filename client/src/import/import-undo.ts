@@ -14,7 +14,7 @@
  * restoring the patient brings them back. Settings, practitioners, kinds and sites an archive
  * brought are the practice's setup now, and stay.
  */
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import {
   agendaDocId,
   DIRECTORY_MAPS,
@@ -95,7 +95,7 @@ const edited = (r: { createdAt: number; updatedAt: number }) => r.updatedAt !== 
 function mergeTargets(directory: Y.Doc): Set<string> {
   const targets = new Set<string>()
   collection(directory, DIRECTORY_MAPS.patients).forEach((value) => {
-    const target = (value as Y.Map<unknown>).get?.(MERGED_INTO)
+    const target = value instanceof Y.Map ? value.get(MERGED_INTO) : undefined
     if (typeof target === 'string') targets.add(target)
   })
   return targets
