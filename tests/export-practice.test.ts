@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
+  addAbsence,
   addAttachment,
   addPrescription,
   agendaDocId,
@@ -15,11 +16,14 @@ import {
   DIRECTORY_DOC_ID,
   editSeriesOccurrences,
   initPractice,
+  labelDevice,
   listAppointments,
   listPatients,
   listPractitioners,
   patientDocId,
+  recordFileOpening,
   setAppointmentStatus,
+  setReminderOptOut,
   toInstant,
   updateAppointment,
   updatePractitioner,
@@ -84,6 +88,12 @@ async function makePractice(seed: number): Promise<Practice> {
   const kept = new Map([[await sha256Hex(scan), scan]])
   addAttachment(file, { hash: await sha256Hex(scan), name: 'ordonnance: 15/03.pdf', mime: 'application/pdf', size: scan.length, prescriptionId }, actor, clock)
   addAttachment(file, { hash: await sha256Hex(photo), name: 'photo.jpg', mime: 'image/jpeg', size: photo.length }, actor, clock)
+  // What the export carries since issue 21's second half: absences, a refusal of reminders, who opened the file, from which device.
+  addAbsence(directory, { practitionerId: first!.id, from: '2026-12-21', to: '2027-01-03', label: 'Congés' }, actor, clock)
+  setReminderOptOut(directory, patient.id, true, actor, clock)
+  labelDevice(directory, actor.deviceId, { name: 'Tablette du cabinet' }, actor, clock)
+  recordFileOpening(file, actor, clock)
+  recordFileOpening(file, { memberId: first!.id, deviceId: 'phone-ines' }, clock)
 
   const source = (readsClinical: boolean): ExportSource => ({
     directory,
@@ -138,7 +148,20 @@ describe.each(SEEDS)('export of a generated practice (seed %i)', (seed) => {
         all.push(resource)
       }
     }
-    expect([...ids.keys()].sort()).toEqual(['Appointment', 'Basic', 'DocumentReference', 'HealthcareService', 'Location', 'Organization', 'Patient', 'Practitioner', 'PractitionerRole', 'ServiceRequest'])
+    expect([...ids.keys()].sort()).toEqual([
+      'Appointment',
+      'AuditEvent',
+      'Basic',
+      'DocumentReference',
+      'HealthcareService',
+      'Location',
+      'Organization',
+      'Patient',
+      'Practitioner',
+      'PractitionerRole',
+      'Provenance',
+      'ServiceRequest',
+    ])
     for (const entry of manifest.output) expect(ndjsonLines(archive, entry.url)).toHaveLength(entry.count)
     // Every literal reference points at a resource of the archive.
     const references = JSON.stringify(all).match(/"reference":"[^"]+"/g) ?? []
@@ -147,6 +170,26 @@ describe.each(SEEDS)('export of a generated practice (seed %i)', (seed) => {
       const [type, id] = ref.slice('"reference":"'.length, -1).split('/') as [string, string]
       expect(ids.get(type)?.has(id), ref).toBe(true)
     }
+  })
+
+  it('exports the absences, the refusals of reminders, the history (Provenance) and the access log (AuditEvent)', async () => {
+    const { archive, practice } = await build()
+    const roles = ndjsonLines(archive, 'fhir/PractitionerRole.ndjson') as Array<Resource & { notAvailable?: unknown[] }>
+    expect(roles.flatMap((r) => r.notAvailable ?? [])).toEqual([
+      { extension: [{ url: 'urn:tournee:fhir:absence-label', valueString: 'Congés' }], description: 'Congés', during: { start: '2026-12-21', end: '2027-01-03' } },
+    ])
+    const optedOut = ndjsonLines(archive, 'fhir/Patient.ndjson').filter((p) => JSON.stringify(p).includes('"urn:tournee:fhir:reminder-opt-out","valueBoolean":true'))
+    expect(optedOut).toHaveLength(1)
+    // Provenance: each appointment's creation, and its last change for those changed since (the series' moved and cancelled ones).
+    const appointments = allAppointments(practice.docs)
+    const provenance = ndjsonLines(archive, 'fhir/Provenance.ndjson') as Array<Resource & { target: Array<{ reference: string }>; agent: Array<{ who: { display?: string } }>; activity: { coding: Array<{ code: string }> } }>
+    const aboutAppointments = provenance.filter((p) => p.target[0]!.reference.startsWith('Appointment/'))
+    expect(aboutAppointments).toHaveLength(appointments.length + appointments.filter((a) => a.updatedAt !== a.createdAt).length)
+    expect(aboutAppointments.filter((p) => p.activity.coding[0]!.code === 'UPDATE').length).toBeGreaterThanOrEqual(2)
+    expect(provenance[0]!.agent[1]!.who.display).toBe('Tablette du cabinet')
+    const audit = ndjsonLines(archive, 'fhir/AuditEvent.ndjson') as Array<Resource & { agent: Array<{ who: { display?: string } }>; recorded: string }>
+    expect(audit.map((a) => a.agent[0]!.who.display)).toEqual([undefined, 'Inès Quenouillère'])
+    expect(new Date(audit[0]!.recorded).getTime()).toBeLessThan(new Date(audit[1]!.recorded).getTime())
   })
 
   it('exports every patient and every appointment with its status, place and cancellation reason', async () => {
@@ -257,7 +300,17 @@ describe('export from a secretary device, and cancelled', () => {
   it("exports what a secretary's device holds, without clinical files, and says so", async () => {
     const practice = await makePractice(SEEDS[0]!)
     const { archive, manifest } = await runExport(practice.source(false))
-    expect(fhirFiles(archive).sort()).toEqual(['fhir/Appointment.ndjson', 'fhir/Basic.ndjson', 'fhir/HealthcareService.ndjson', 'fhir/Location.ndjson', 'fhir/Organization.ndjson', 'fhir/Patient.ndjson', 'fhir/Practitioner.ndjson', 'fhir/PractitionerRole.ndjson'])
+    expect(fhirFiles(archive).sort()).toEqual([
+      'fhir/Appointment.ndjson',
+      'fhir/Basic.ndjson',
+      'fhir/HealthcareService.ndjson',
+      'fhir/Location.ndjson',
+      'fhir/Organization.ndjson',
+      'fhir/Patient.ndjson',
+      'fhir/Practitioner.ndjson',
+      'fhir/PractitionerRole.ndjson',
+      'fhir/Provenance.ndjson',
+    ])
     expect(Object.keys(archive).some((p) => p.startsWith('pieces-jointes/') || p === 'csv/ordonnances.csv')).toBe(false)
     expect(manifest.clinical).toBe(false)
     expect(text(archive, 'LISEZMOI.txt')).toContain("Cet appareil est celui d'un secrétariat")

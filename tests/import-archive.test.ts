@@ -13,6 +13,7 @@ import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
+  addAbsence,
   addAppointmentKind,
   addAttachment,
   addNote,
@@ -23,9 +24,12 @@ import {
   DIRECTORY_DOC_ID,
   editSeriesOccurrences,
   initPractice,
+  labelDevice,
+  listAbsences,
   listAppointmentKinds,
   listAppointments,
   listAttachments,
+  listFileOpenings,
   listNotes,
   listPatients,
   listPractitioners,
@@ -33,7 +37,10 @@ import {
   listSeries,
   listSites,
   patientDocId,
+  recordFileOpening,
+  reminderOptOutOf,
   setAppointmentStatus,
+  setReminderOptOut,
   softDeleteAppointment,
   softDeleteAppointmentKind,
   toInstant,
@@ -48,7 +55,9 @@ import type { ExportSource } from '../client/src/export/export-source'
 import { ArchiveImportError } from '../client/src/import/archive-error'
 import { readArchive } from '../client/src/import/archive-read'
 import { unzipArchive } from '../client/src/import/archive-unzip'
-import { writeArchive, type ImportIds } from '../client/src/import/archive-write'
+import { practiceIsNew, writeArchive, type ImportIds } from '../client/src/import/archive-write'
+import { getImportBatch } from '../client/src/import/import-batch'
+import { planUndo, undoImport } from '../client/src/import/import-undo'
 import { defaultSpec, planPractice, steppingClock, writePractice } from './bench/generate'
 import { sha256Hex } from './helpers/export-archive'
 import { TEST_TIME_ZONE, TEST_TODAY } from './helpers/test-clock'
@@ -134,6 +143,14 @@ async function makePractice(seed: number): Promise<Docs> {
   const photo = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])
   addAttachment(file, { ...(await practice.storeBytes(scan)), name: 'ordonnance: 15/03.pdf', mime: 'application/pdf', size: scan.length, prescriptionId }, actor, clock)
   addAttachment(file, { ...(await practice.storeBytes(photo)), name: 'photo.jpg', mime: 'image/jpeg', size: photo.length }, actor, clock)
+
+  // Absences (one labelled, one not), a refusal of reminders, the file's access log from two devices.
+  addAbsence(directory, { practitionerId: second!.id, from: '2026-12-21', to: '2027-01-03', label: 'Congés' }, actor, clock)
+  addAbsence(directory, { practitionerId: first!.id, from: '2027-02-10', to: '2027-02-10' }, actor, clock)
+  setReminderOptOut(directory, patients[2]!.id, true, actor, clock)
+  labelDevice(directory, actor.deviceId, { name: 'Tablette' }, actor, clock)
+  recordFileOpening(file, actor, clock)
+  recordFileOpening(file, { memberId: second!.id, deviceId: 'phone-2' }, clock)
   return practice
 }
 
@@ -156,9 +173,11 @@ async function newPractice(): Promise<Docs> {
   return practice
 }
 
-async function importInto(target: Docs, bytes: Uint8Array): Promise<ImportIds> {
+async function importInto(target: Docs, bytes: Uint8Array): Promise<ImportIds & { batchId: string }> {
   const plan = readArchive(unzipArchive(bytes), TEST_TODAY)
-  return writeArchive(plan, { directory: target.directory, openDoc: (id) => target.open(id), storeAttachment: (b) => target.storeBytes(b) }, actor, steppingClock(Date.UTC(2026, 11, 2)))
+  return writeArchive(plan, { directory: target.directory, openDoc: (id) => target.open(id), storeAttachment: (b) => target.storeBytes(b) }, actor, steppingClock(Date.UTC(2026, 11, 2)), {
+    fileName: 'export.zip',
+  })
 }
 
 const META = new Set(['id', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy', 'deletedAt', 'deletedBy'])
@@ -245,6 +264,41 @@ describe.each(SEEDS)('export → import into a new practice (seed %i)', (seed) =
       }
     }
     expect(notes).toBeGreaterThan(5)
+
+    // Absences, refusals of reminders, access logs (a practitioner's opening names their new id).
+    sameRecords('absence', listAbsences(from).items, listAbsences(to).items, new Map(listAbsences(from).items.map((a, i) => [a.id, listAbsences(to).items[i]?.id ?? ''])), refs)
+    expect(listAbsences(from).items).toHaveLength(2)
+    for (const patient of listPatients(from, { includeArchived: true }).items) {
+      expect(reminderOptOutOf(to, ids.patients.get(patient.id)!), patient.id).toBe(reminderOptOutOf(from, patient.id))
+      const openings = listFileOpenings(await original.open(patientDocId(patient.id)))
+      const memberOf = (id: string) => ids.practitioners.get(id) ?? id
+      expect(listFileOpenings(await target.open(patientDocId(ids.patients.get(patient.id)!)))).toEqual(openings.map((o) => ({ ...o, by: { ...o.by, memberId: memberOf(o.by.memberId) } })))
+    }
+    expect(listPatients(from).items.filter((p) => reminderOptOutOf(from, p.id))).toHaveLength(1)
+    expect(listFileOpenings(await original.open(patientDocId(listPatients(from).items[0]!.id)))).toHaveLength(2)
+  })
+
+  it('is undone by « Annuler cet import »: everything it created goes, the practice is new again, and the archive comes back in', async () => {
+    const bytes = await exportBytes(await makePractice(seed))
+    const target = await newPractice()
+    const ids = await importInto(target, bytes)
+    const batch = getImportBatch(target.directory, ids.batchId)!
+    expect(batch).toMatchObject({ source: 'archive', fileName: 'export.zip', finishedAt: expect.any(Number) })
+    expect(batch.patients).toHaveLength(ids.patients.size)
+    expect(batch.series).toHaveLength(ids.series.size)
+    expect(batch.absences).toHaveLength(2)
+    const undoTarget = { directory: target.directory, openDoc: (id: string) => target.open(id) }
+    const plan = await undoImport(undoTarget, ids.batchId, actor, steppingClock(Date.UTC(2026, 11, 3)))
+    expect(plan.keep).toEqual([])
+    expect(plan.remove.patients).toHaveLength(ids.patients.size)
+    expect(listPatients(target.directory, { includeArchived: true }).items).toEqual([])
+    expect(target.appointments().filter((a) => a.deletedAt === undefined)).toEqual([])
+    expect(listSeries(target.directory).items).toEqual([])
+    expect(listAbsences(target.directory).items).toEqual([])
+    expect(practiceIsNew(target.directory)).toBe(true)
+    expect(await planUndo(undoTarget, ids.batchId)).toMatchObject({ removeCount: 0 })
+    const again = await importInto(target, bytes)
+    expect(listPatients(target.directory, { includeArchived: true }).items).toHaveLength(again.patients.size)
   })
 })
 

@@ -4,6 +4,7 @@
  *
  *   fhir/Organization.ndjson, Location, Practitioner, PractitionerRole, Patient,
  *   fhir/Appointment.ndjson, ServiceRequest, DocumentReference (notes, bilans),
+ *   fhir/Provenance.ndjson (who made and changed appointments and notes), AuditEvent (file openings),
  *   fhir/DocumentReference.pieces-jointes.ndjson                      FHIR R4, Bulk Data layout
  *   agenda/<praticien>.ics                                            iCalendar, one per practitioner
  *   csv/patients.csv, csv/rendez-vous.csv, csv/ordonnances.csv        CSV for spreadsheets
@@ -18,6 +19,9 @@
 import type * as Y from 'yjs'
 import {
   agendaDocId,
+  deviceLabels,
+  listAbsences,
+  listFileOpenings,
   listAppointmentKinds,
   listAppointments,
   listAttachments,
@@ -31,7 +35,9 @@ import {
   patientDocId,
   PatientRedirects,
   readPractice,
+  reminderOptOutOf,
   DEFAULT_TIME_ZONE,
+  type Absence,
   type Appointment,
   type Attachment,
   type Patient,
@@ -40,6 +46,7 @@ import {
 import { appointmentResource, seriesResource, type AppointmentContext } from './fhir-appointment'
 import { attachmentResource, noteResource, serviceRequestResource } from './fhir-clinical'
 import { healthcareServiceResource, homeLocation, organizationResource, premisesLocation, siteLocation, addressLine } from './fhir-practice'
+import { auditEventResource, provenanceResources, type HistoryNames } from './fhir-history'
 import { patientResource } from './fhir-patient'
 import { practitionerResource, practitionerRoleResource } from './fhir-practitioner'
 import { reference, type FhirResource } from './fhir-resource'
@@ -147,7 +154,11 @@ export async function exportPractice(source: ExportSource, options: ExportOption
   const kinds = listAppointmentKinds(directory, { includeInactive: true, includeDeleted: true })
   const seriesList = listSeries(directory)
   const patients = listPatients(directory, { includeArchived: true })
-  counts.unreadableRecords += practitioners.issues.length + sites.issues.length + kinds.issues.length + seriesList.issues.length + patients.issues.length
+  const absences = listAbsences(directory)
+  counts.unreadableRecords +=
+    practitioners.issues.length + sites.issues.length + kinds.issues.length + seriesList.issues.length + patients.issues.length + absences.issues.length
+  const absencesOf = new Map<string, Absence[]>()
+  for (const a of absences.items) absencesOf.set(a.practitionerId, [...(absencesOf.get(a.practitionerId) ?? []), a])
 
   const organization = fhirFile('Organization')
   organization.add(organizationResource(practice))
@@ -161,7 +172,7 @@ export async function exportPractice(source: ExportSource, options: ExportOption
   for (const p of practitioners.items) practitionerFile.add(practitionerResource(p))
   practitionerFile.close()
   const roleFile = fhirFile('PractitionerRole')
-  for (const p of practitioners.items) roleFile.add(practitionerRoleResource(p))
+  for (const p of practitioners.items) roleFile.add(practitionerRoleResource(p, absencesOf.get(p.id) ?? []))
   roleFile.close()
   // Kinds and series: what an import needs to make the same agenda again (fhir-extensions.ts).
   const serviceFile = fhirFile('HealthcareService')
@@ -173,7 +184,7 @@ export async function exportPractice(source: ExportSource, options: ExportOption
   const patientById = new Map<string, Patient>()
   for (const p of patients.items) {
     patientById.set(p.id, p)
-    patientFile.add(patientResource(p))
+    patientFile.add(patientResource(p, reminderOptOutOf(directory, p.id)))
     patientsCsv.add(patientRow(p))
   }
   patientFile.close()
@@ -181,6 +192,12 @@ export async function exportPractice(source: ExportSource, options: ExportOption
 
   const redirects = PatientRedirects.fromDirectory(directory)
   const practitionerNames = new Map(practitioners.items.map((p) => [p.id, p.displayName]))
+  const devices = deviceLabels(directory)
+  const names: HistoryNames = {
+    memberName: (id) => practitionerNames.get(id),
+    deviceName: (id) => devices.get(id)?.name ?? undefined,
+  }
+  const provenanceFile = fhirFile('Provenance')
   const kindLabels = new Map(kinds.items.map((k) => [k.id, k.label]))
   /** The exported patient an id stands for now (a merged duplicate's survivor). */
   const patientOf = (id: string): Patient | undefined => patientById.get(redirects.survivorOf(id)) ?? patientById.get(id)
@@ -269,6 +286,7 @@ export async function exportPractice(source: ExportSource, options: ExportOption
         // The copy left behind by a move to another month: the appointment is in that month.
         if (a.movedTo !== undefined) continue
         appointmentFile.add(appointmentResource(a, context))
+        for (const r of provenanceResources('Appointment', a, names)) provenanceFile.add(r)
         const patient = a.patientId ? patientOf(a.patientId) : undefined
         appointmentsCsv.add(
           appointmentRow(a, {
@@ -301,6 +319,7 @@ export async function exportPractice(source: ExportSource, options: ExportOption
     const requestFile = fhirFile('ServiceRequest')
     const notesFile = fhirFile('DocumentReference')
     const prescriptionsCsv = csvFile('ordonnances.csv', prescriptionsHeader())
+    const auditFile = fhirFile('AuditEvent')
     for (const patient of patients.items) {
       check()
       await source.withDoc(patientDocId(patient.id), (doc: Y.Doc) => {
@@ -312,7 +331,14 @@ export async function exportPractice(source: ExportSource, options: ExportOption
           requestFile.add(serviceRequestResource(p, patient.id))
           prescriptionsCsv.add(prescriptionRow(p, { id: patient.id, name: patientDisplayName(patient) }))
         }
-        for (const n of notes.items) notesFile.add(noteResource(n, patient.id))
+        for (const n of notes.items) {
+          notesFile.add(noteResource(n, patient.id))
+          for (const r of provenanceResources('DocumentReference', n, names)) provenanceFile.add(r)
+        }
+        // Oldest first, so the ids (…acces.0, .1…) follow the file's history.
+        listFileOpenings(doc)
+          .reverse()
+          .forEach((entry, i) => auditFile.add(auditEventResource(entry, patient.id, i, names)))
         for (const attachment of files.items) attachments.push({ attachment, patient })
       })
       done++
@@ -320,8 +346,10 @@ export async function exportPractice(source: ExportSource, options: ExportOption
     }
     requestFile.close()
     notesFile.close()
+    auditFile.close()
     prescriptionsCsv.close()
   }
+  provenanceFile.close()
 
   // 4. The attachments, one at a time: each file's bytes, then their references.
   total += attachments.length

@@ -22,6 +22,13 @@ export const EXTENSIONS = {
   accessNotes: 'urn:tournee:fhir:access-notes',
   /** Patient: the insurance line (no Coverage resource is written). */
   insurance: 'urn:tournee:fhir:insurance',
+  /**
+   * Patient: refuses appointment reminders (true; absent otherwise). R4 has no element for it; a
+   * `Consent` would claim a signed privacy decision where the practice only noted a wish.
+   */
+  reminderOptOut: 'urn:tournee:fhir:reminder-opt-out',
+  /** PractitionerRole.notAvailable (an absence): its label when it has one (`description` is required). */
+  absenceLabel: 'urn:tournee:fhir:absence-label',
   /** Appointment: its wall-clock start ('2026-11-02T09:00') and the home visit's address. */
   localStart: 'urn:tournee:fhir:local-start',
   homeAddress: 'urn:tournee:fhir:home-address',

@@ -17,13 +17,14 @@ function givenNames(firstNames: string): string[] {
   return firstNames.split(/\s+/).filter(Boolean)
 }
 
-export function patientResource(p: Patient): FhirResource {
+/** `reminderOptOut`: the patient refused reminders (reminder-opt-out.ts: a field the Patient type does not carry). */
+export function patientResource(p: Patient, reminderOptOut = false): FhirResource {
   const given = givenNames(p.firstNames)
   return compact({
     resourceType: 'Patient',
     id: fhirId(p.id),
     meta: compact({ ...fhirMeta(p), tag: (p.tags ?? []).map((tag) => ({ display: tag })) }),
-    extension: extension(EXTENSIONS.insurance, 'valueString', p.insurance),
+    extension: [...extension(EXTENSIONS.insurance, 'valueString', p.insurance), ...extension(EXTENSIONS.reminderOptOut, 'valueBoolean', reminderOptOut || undefined)],
     identifier: p.nir ? [{ use: 'official', system: SYSTEMS.nir, value: p.nir, type: { text: 'NIR (identité non qualifiée)' } }] : undefined,
     active: !p.archived,
     name: [

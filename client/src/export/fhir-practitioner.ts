@@ -2,7 +2,7 @@
  * A practitioner as FHIR: the Practitioner (name, RPPS as the IDNPS identifier when known) and a
  * PractitionerRole that ties them to the practice with their profession.
  */
-import type { Practitioner, Profession } from '../../../shared/src/model'
+import type { Absence, Practitioner, Profession } from '../../../shared/src/model'
 import { CODE_SYSTEMS, EXTENSIONS, extension } from './fhir-extensions'
 import { compact, fhirId, fhirMeta, reference, rppsIdentifier, type FhirResource } from './fhir-resource'
 import { ORGANIZATION_ID } from './fhir-practice'
@@ -34,8 +34,15 @@ export function practitionerResource(p: Practitioner): FhirResource {
   })
 }
 
-export function practitionerRoleResource(p: Practitioner): FhirResource {
-  return {
+/** Said of an absence with no label: `notAvailable.description` is required. */
+export const ABSENCE_DESCRIPTION = 'Absence'
+
+/**
+ * The role, with the practitioner's absences as `notAvailable` — FHIR's place for « not available
+ * from … to … »: the period's dates are both inclusive, as the model's are.
+ */
+export function practitionerRoleResource(p: Practitioner, absences: readonly Absence[] = []): FhirResource {
+  return compact({
     resourceType: 'PractitionerRole',
     id: fhirId(p.id),
     meta: fhirMeta(p),
@@ -43,5 +50,8 @@ export function practitionerRoleResource(p: Practitioner): FhirResource {
     practitioner: reference('Practitioner', p.id, p.displayName),
     organization: reference('Organization', ORGANIZATION_ID),
     code: [{ coding: [{ system: CODE_SYSTEMS.profession, code: p.profession }], text: PROFESSION_LABELS[p.profession] }],
-  }
+    notAvailable: absences.map((a) =>
+      compact({ extension: extension(EXTENSIONS.absenceLabel, 'valueString', a.label), description: a.label ?? ABSENCE_DESCRIPTION, during: { start: a.from, end: a.to } }),
+    ),
+  })
 }

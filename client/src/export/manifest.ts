@@ -91,14 +91,16 @@ const FHIR_DESCRIPTIONS: Record<string, string> = {
   Organization: 'Le cabinet (FHIR R4 Organization, NDJSON)',
   Location: 'Lieux : le cabinet, ses sites, « domicile du patient » (FHIR R4 Location)',
   Practitioner: 'Praticiens, avec leur RPPS quand il est connu (FHIR R4 Practitioner)',
-  PractitionerRole: 'Profession de chaque praticien au cabinet (FHIR R4 PractitionerRole)',
+  PractitionerRole: 'Profession de chaque praticien au cabinet, et ses absences (FHIR R4 PractitionerRole, notAvailable)',
   HealthcareService: 'Types de rendez-vous : libellé, durée par défaut, couleur (FHIR R4 HealthcareService)',
   Basic: 'Séries de rendez-vous : règle de répétition, première séance, nombre (FHIR R4 Basic)',
-  Patient: 'Patients : identité, contact, adresse, NIR (FHIR R4 Patient)',
+  Patient: 'Patients : identité, contact, adresse, NIR, refus des rappels (FHIR R4 Patient)',
   Appointment: 'Rendez-vous, chaque séance d’une série comprise, annulés compris (FHIR R4 Appointment)',
   ServiceRequest: 'Ordonnances : prescripteur, date, séances prescrites (FHIR R4 ServiceRequest)',
   DocumentReference: 'Notes de séance et bilans, leur texte inclus (FHIR R4 DocumentReference)',
   Attachments: 'Pièces jointes : références vers leurs fichiers (FHIR R4 DocumentReference)',
+  Provenance: 'Historique : qui a créé et modifié en dernier chaque rendez-vous et chaque note, quand, depuis quel appareil (FHIR R4 Provenance)',
+  AuditEvent: 'Journal des accès : chaque ouverture d’un dossier patient, par qui, quand, depuis quel appareil (FHIR R4 AuditEvent)',
 }
 
 const CRLF = '\r\n'

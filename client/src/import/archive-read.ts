@@ -10,6 +10,7 @@ import {
   expandSeries,
   parseRRule,
   RRuleSyntaxError,
+  validateAbsenceInput,
   validateAppointmentInput,
   validateAppointmentKindInput,
   validateAttachmentInput,
@@ -20,6 +21,8 @@ import {
   validatePrescriptionInput,
   validateSiteInput,
   ValidationError,
+  type AbsenceFields,
+  type AccessEntry,
   type AppointmentFields,
   type AppointmentKindFields,
   type NoteFields,
@@ -33,6 +36,7 @@ import {
 import { FORMAT_VERSION } from '../export/manifest'
 import { ArchiveImportError } from './archive-error'
 import { archiveLines, archiveText, type ArchiveFiles } from './archive-unzip'
+import { readAuditEvent, readProvenance } from './fhir-history-records'
 import {
   readAppointment,
   readAttachment,
@@ -56,6 +60,8 @@ export interface Planned<T> {
 export interface ArchivePlan {
   readonly practice: PracticeFields
   readonly practitioners: ReadonlyArray<Planned<PractitionerFields>>
+  /** Practitioners' absences (PractitionerRole.notAvailable); `practitionerId` is the archive's. */
+  readonly absences: readonly AbsenceFields[]
   readonly sites: ReadonlyArray<Planned<SiteFields>>
   readonly kinds: ReadonlyArray<Planned<AppointmentKindFields>>
   readonly patients: ReadonlyArray<Planned<PatientFields>>
@@ -64,6 +70,13 @@ export interface ArchivePlan {
   readonly appointments: ReadonlyArray<Planned<AppointmentFields>>
   readonly prescriptions: ReadonlyArray<Planned<PrescriptionFields> & { readonly patientId: string }>
   readonly notes: ReadonlyArray<Planned<NoteFields> & { readonly patientId: string }>
+  /** Openings of the clinical files (AuditEvent), oldest first per file; member ids are the archive's. */
+  readonly accessLog: ReadonlyArray<{ readonly patientId: string; readonly entry: AccessEntry }>
+  /**
+   * Provenance entries (who made and changed appointments and notes): checked, counted, not
+   * written — an import stamps every record anew (docs/export.md says why).
+   */
+  readonly history: number
   readonly attachments: ReadonlyArray<{
     readonly archiveId: string
     readonly patientId: string
@@ -172,15 +185,22 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
   }
 
   const professions = new Map<string, PractitionerFields['profession']>()
+  const roleAbsences: Array<{ input: Record<string, unknown>; where: Where }> = []
   for (const { value, where } of lines(files, 'fhir/PractitionerRole.ndjson', false)) {
     const role = readPractitionerRole(value, where)
     professions.set(role.practitionerId, role.profession)
+    for (const absence of role.absences) roleAbsences.push({ input: { ...absence, practitionerId: role.practitionerId }, where })
   }
   const practitioners = [...lines(files, 'fhir/Practitioner.ndjson', true)].map(({ value, where }) => {
     const read = readPractitioner(value, where)
     claim('Practitioner', read.archiveId, where)
     const profession = professions.get(read.archiveId) ?? 'autre'
     return { archiveId: read.archiveId, fields: checked(where, () => validatePractitionerInput({ ...read.input, profession })) }
+  })
+  const absences = roleAbsences.map(({ input, where }) => {
+    const fields = checked(where, () => validateAbsenceInput(input))
+    mustExist('Practitioner', fields.practitionerId, where, 'practitioner')
+    return fields
   })
   const sites = [...lines(files, 'fhir/Location.ndjson', false)].flatMap(({ value, where }) => {
     const read = readSite(value, where)
@@ -237,6 +257,11 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
     const fields = checked(where, () => validateNoteInput(read.input))
     return { archiveId: read.archiveId, patientId: read.patientId, fields: { ...fields, appointmentId: linkOrDrop('Appointment', fields.appointmentId) } }
   })
+  const accessLog = [...lines(files, 'fhir/AuditEvent.ndjson', false)].map(({ value, where }) => {
+    const read = readAuditEvent(value, where)
+    mustExist('Patient', read.patientId, where, 'entity.0.what.reference')
+    return { patientId: read.patientId, entry: read.entry }
+  })
   let attachmentsMissing = 0
   const attachments = [...lines(files, 'fhir/DocumentReference.pieces-jointes.ndjson', false)].flatMap(({ value, where }) => {
     const read = readAttachment(value, where)
@@ -253,9 +278,19 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
     if (fields.size !== bytes.length) throw new ArchiveImportError('bad_field', `${bytes.length} octets au lieu de ${fields.size}`, { ...where, field: 'content.0.attachment.size' })
     return [{ archiveId: read.archiveId, patientId: read.patientId, name: fields.name, mime: fields.mime, prescriptionId: linkOrDrop('ServiceRequest', fields.prescriptionId), bytes }]
   })
+  // After the attachments: a Provenance may be about any appointment or note (DocumentReference).
+  let history = 0
+  for (const { value, where } of lines(files, 'fhir/Provenance.ndjson', false)) {
+    const target = readProvenance(value, where)
+    mustExist(target.type, target.id, where, 'target.0.reference')
+    history++
+  }
   return {
     practice,
     practitioners,
+    absences,
+    accessLog,
+    history,
     sites,
     kinds,
     patients,

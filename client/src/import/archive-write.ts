@@ -5,12 +5,22 @@
  * and attachments, series (createSeries, then each occurrence made what the archive says: moved,
  * changed, cancelled, or removed when the archive no longer has it), the other appointments, notes.
  *
- * The practice must be new: no patient, no series. Its setup practitioner and default kinds are
- * taken as the archive's when the names match (a practice is created with one practitioner and the
- * default kinds, which an export carries too), so they are not doubled.
+ * The practice must be new: no patient, no series (but those an undone import left deleted). Its
+ * setup practitioner and default kinds are taken as the archive's when the names match (a practice
+ * is created with one practitioner and the default kinds, which an export carries too), so they
+ * are not doubled.
+ *
+ * The import is recorded in the practice's imports (import-batch.ts) as it goes — patients in the
+ * transaction that creates them, appointments listed before they are written (their month doc is
+ * another doc), each series as soon as it is made — so « Annuler cet import » (import-undo.ts)
+ * removes what it created, from any device. Every write takes one instant (the import's): a record
+ * whose `updatedAt` differs from its `createdAt` was then changed after the import, which is how
+ * the undo tells what the practice has used since.
  */
 import type * as Y from 'yjs'
 import {
+  accessLogArray,
+  addAbsence,
   addAppointment,
   addAppointmentKind,
   addAttachment,
@@ -42,6 +52,7 @@ import {
 } from '../../../shared/src/model'
 import { ArchiveImportError } from './archive-error'
 import type { ArchivePlan } from './archive-read'
+import { ImportRecord, listImportBatches } from './import-batch'
 
 export interface ImportTarget {
   readonly directory: Y.Doc
@@ -71,9 +82,19 @@ export interface ImportProgress {
   readonly total: number
 }
 
-/** Whether the practice already holds patients or series: an archive goes into a new practice only. */
+/**
+ * Whether the practice already holds patients or series: an archive goes into a new practice only.
+ * Deleted ones an undone import listed do not count: undoing an archive's import, then importing
+ * it again (or another), must work.
+ */
 export function practiceIsNew(directory: Y.Doc): boolean {
-  return listPatients(directory, { includeArchived: true, includeDeleted: true }).items.length === 0 && listSeries(directory, { includeDeleted: true }).items.length === 0
+  const undone = new Set<string>()
+  for (const batch of listImportBatches(directory)) if (batch.undoneAt !== undefined) for (const id of [...batch.patients, ...batch.series]) undone.add(id)
+  const counts = (r: { id: string; deletedAt?: number | undefined }) => !(r.deletedAt !== undefined && undone.has(r.id))
+  return (
+    listPatients(directory, { includeArchived: true, includeDeleted: true }).items.filter(counts).length === 0 &&
+    listSeries(directory, { includeDeleted: true }).items.filter(counts).length === 0
+  )
 }
 
 function mapped(map: ReadonlyMap<string, string>, id: string | undefined): string | undefined {
@@ -103,13 +124,20 @@ function fullPatch(f: AppointmentFields): AppointmentPatch {
   }
 }
 
+export interface ArchiveWriteOptions {
+  /** The archive's file name, as the import's record shows it. */
+  readonly fileName: string
+  readonly onProgress?: ((progress: ImportProgress) => void) | undefined
+}
+
 export async function writeArchive(
   plan: ArchivePlan,
   target: ImportTarget,
   actor: Actor,
-  clock: Clock,
-  onProgress?: (progress: ImportProgress) => void,
-): Promise<ImportIds> {
+  importClock: Clock,
+  options: ArchiveWriteOptions,
+): Promise<ImportIds & { readonly batchId: string }> {
+  const { onProgress } = options
   const { directory } = target
   if (!practiceIsNew(directory)) {
     throw new ArchiveImportError('target_not_empty', 'ce cabinet a déjà des patients : une exportation se réimporte dans un cabinet neuf')
@@ -117,6 +145,15 @@ export async function writeArchive(
   if (plan.attachments.length > 0 && !target.storeAttachment) {
     throw new ArchiveImportError('missing_file', "cet appareil ne peut pas enregistrer de pièces jointes : rien n'a été importé")
   }
+  // One instant for every write of the import (module comment).
+  const now = importClock()
+  const clock: Clock = () => now
+  const record = ImportRecord.start(
+    directory,
+    { source: 'archive', fileName: options.fileName, planned: plan.patients.length + plan.appointments.length + plan.series.length },
+    actor,
+    clock,
+  )
   const total = plan.patients.length + plan.appointments.length + plan.prescriptions.length + plan.notes.length + plan.attachments.length
   let done = 0
   const step = (n = 1) => {
@@ -124,6 +161,12 @@ export async function writeArchive(
     if (done % 200 === 0 || done === total) onProgress?.({ done, total })
   }
   const openMonth = (month: string) => target.openDoc(agendaDocId(month))
+  /** An appointment listed in the import's record, then written. */
+  const addListed = async (fields: AppointmentFields): Promise<string> => {
+    const ref = { month: monthOf(fields.start), id: newRecordId() }
+    record.listAppointment(ref)
+    return addAppointment(await openMonth(ref.month), fields, actor, clock, ref.id)
+  }
   const ids = {
     practitioners: new Map<string, string>(),
     kinds: new Map<string, string>(),
@@ -155,6 +198,9 @@ export async function writeArchive(
   }
   for (const { id, fields } of matched) updatePractitioner(directory, id, { ...fields, rpps: fields.rpps ?? null, workingHours: fields.workingHours ?? null }, actor, clock)
   for (const { archiveId, fields } of plan.sites) ids.sites.set(archiveId, addSite(directory, fields, actor, clock))
+  for (const fields of plan.absences) {
+    directory.transact(() => record.listAbsence(addAbsence(directory, { ...fields, practitionerId: mapped(ids.practitioners, fields.practitionerId)! }, actor, clock)))
+  }
   const existingKinds = listAppointmentKinds(directory, { includeInactive: true }).items
   for (const { archiveId, fields } of plan.kinds) {
     const practitionerIds = fields.practitionerIds?.map((id) => mapped(ids.practitioners, id)!)
@@ -167,7 +213,11 @@ export async function writeArchive(
     }
   }
   for (const { archiveId, fields } of plan.patients) {
-    ids.patients.set(archiveId, addPatient(directory, fields, actor, clock))
+    directory.transact(() => {
+      const id = addPatient(directory, fields, actor, clock)
+      record.listPatient(id)
+      ids.patients.set(archiveId, id)
+    })
     step()
   }
 
@@ -206,6 +256,9 @@ export async function writeArchive(
   }
   for (const series of plan.series) {
     const { seriesId, appointmentIds } = await createSeries(directory, openMonth, toModel(series.fields), series.rule, actor, clock)
+    record.listSeries(seriesId)
+    const starts = expandSeries(series.rule, series.fields.start)
+    appointmentIds.forEach((id, i) => record.listAppointment({ month: monthOf(starts[i]!), id }))
     ids.series.set(series.archiveId, seriesId)
     const slots = new Map(appointmentIds.map((id, i) => [i + 1, id]))
     for (const { archiveId, fields } of bySeries.get(series.archiveId) ?? []) {
@@ -213,7 +266,7 @@ export async function writeArchive(
       const id = fields.occurrence === undefined ? undefined : slots.get(fields.occurrence)
       if (id === undefined) {
         // A slot the rule does not make (or one taken twice): an appointment of the series on its own.
-        ids.appointments.set(archiveId, addAppointment(await openMonth(monthOf(wanted.start)), { ...wanted, seriesId, occurrence: fields.occurrence }, actor, clock))
+        ids.appointments.set(archiveId, await addListed({ ...wanted, seriesId, occurrence: fields.occurrence }))
       } else {
         slots.delete(fields.occurrence!)
         await editSeriesOccurrences(directory, openMonth, { id, seriesId }, 'this', fullPatch(wanted), actor, clock)
@@ -222,7 +275,6 @@ export async function writeArchive(
       step()
     }
     // Slots the archive has no occurrence for were deleted in the exported practice.
-    const starts = expandSeries(series.rule, series.fields.start)
     for (const [occurrence, id] of slots) softDeleteAppointment(await openMonth(monthOf(starts[occurrence - 1]!)), id, actor, clock)
   }
   for (const { archiveId, fields } of plan.appointments) {
@@ -234,7 +286,7 @@ export async function writeArchive(
       orphanSeries.set(fields.seriesId, seriesId)
     }
     const wanted = { ...toModel(fields), seriesId, occurrence: seriesId === undefined ? undefined : fields.occurrence }
-    ids.appointments.set(archiveId, addAppointment(await openMonth(monthOf(wanted.start)), wanted, actor, clock))
+    ids.appointments.set(archiveId, await addListed(wanted))
     step()
   }
 
@@ -243,6 +295,14 @@ export async function writeArchive(
     ids.notes.set(archiveId, addNote(file, { ...fields, appointmentId: mapped(ids.appointments, fields.appointmentId) }, actor, clock))
     step()
   }
+  // The files' access logs, as they were: an opening is a fact about the past, not a write of now.
+  // A member who was one of the archive's practitioners is named by their new id.
+  for (const { patientId, entry } of plan.accessLog) {
+    const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
+    const memberId = ids.practitioners.get(entry.by.memberId) ?? entry.by.memberId
+    accessLogArray(file).push([{ ...entry, by: { ...entry.by, memberId } }])
+  }
+  record.finish()
   onProgress?.({ done: total, total })
-  return { ...ids, orphanSeries }
+  return { ...ids, orphanSeries, batchId: record.batchId }
 }

@@ -107,16 +107,21 @@ const practitionerRole = z.object({
   resourceType: z.literal('PractitionerRole'),
   practitioner: referenceShape,
   code: z.array(z.object({ coding: codingList, text: z.string().optional() })).optional(),
+  notAvailable: z.array(z.object({ extension: extensionList, description: z.string(), during: z.object({ start: z.string(), end: z.string() }) })).optional(),
 })
 
-/** The practitioner's id and profession (by code, else by the French label). */
-export function readPractitionerRole(value: unknown, where: Where): { practitionerId: string; profession: Profession } {
+/** An absence as the role says it (fhir-practitioner.ts): dates both inclusive, the label by extension; the model checks the values. */
+export type AbsenceRead = Record<string, unknown>
+
+/** The practitioner's id, profession (by code, else by the French label) and absences. */
+export function readPractitionerRole(value: unknown, where: Where): { practitionerId: string; profession: Profession; absences: AbsenceRead[] } {
   const r = readShape(practitionerRole, value, where)
   const code = r.code?.[0]
   const coded = code?.coding?.find((c) => c.system === CODE_SYSTEMS.profession)?.code
   const labelled = (Object.entries(PROFESSION_LABELS) as Array<[Profession, string]>).find(([, label]) => label === code?.text)?.[0]
   const profession = (PROFESSIONS as readonly string[]).includes(coded ?? '') ? (coded as Profession) : (labelled ?? 'autre')
-  return { practitionerId: referenceOf(r.practitioner.reference).id, profession }
+  const absences = (r.notAvailable ?? []).map((n) => ({ from: n.during.start, to: n.during.end, label: extensionValue(n.extension, EXTENSIONS.absenceLabel, 'valueString') }))
+  return { practitionerId: referenceOf(r.practitioner.reference).id, profession, absences }
 }
 
 const healthcareService = z.object({ ...base, resourceType: z.literal('HealthcareService'), name: z.string(), active: z.boolean().optional() })
@@ -178,6 +183,7 @@ export function readPatient(value: unknown, where: Where): Read<Record<string, u
       address: r.address?.[0] ? addressOf(r.address[0], EXTENSIONS.accessNotes) : undefined,
       referringDoctor: doctor?.display ? { name: doctor.display, rpps: rppsOf(doctor.identifier ? [doctor.identifier] : undefined) } : undefined,
       insurance: extensionValue(r.extension, EXTENSIONS.insurance, 'valueString'),
+      reminderOptOut: extensionValue(r.extension, EXTENSIONS.reminderOptOut, 'valueBoolean') === true ? true : undefined,
       tags: r.meta?.tag?.map((t) => t.display),
       archived: r.active === false,
     },

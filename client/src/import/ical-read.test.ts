@@ -59,6 +59,8 @@ describe('readIcs', () => {
       ['2026-10-27T20:00', 60, 'Rééducation (décalée)'],
       ['2026-11-02T19:00', 45, 'Rééducation'],
     ])
+    // Each occurrence is known by its UID and the time it recurs at — the moved one by its RECURRENCE-ID, not its new time.
+    expect(read.occurrences.map((o) => o.key)).toEqual(['outlook-1|2026-10-19T18:00:00', 'outlook-1|2026-10-26T18:00:00', 'outlook-1|2026-11-02T18:00:00'])
   })
 
   it('converts UTC times to the practice clock on both sides of the change (25 October 2026)', () => {

@@ -43,6 +43,12 @@ export interface IcsOccurrence {
   readonly description?: string | undefined
   /** Line of the VEVENT (its BEGIN) the occurrence comes from, 1-based. */
   readonly line: number
+  /**
+   * What identifies the event across two exports of the same calendar: its UID, and for one
+   * occurrence of a recurring event the time it recurs at (its RECURRENCE-ID, or the rule's date);
+   * without a UID (RFC 5545 requires one), its start and summary. See ical-known.ts.
+   */
+  readonly key: string
 }
 
 export type IcsSkipReason = 'all_day' | 'cancelled' | 'too_long' | 'too_short'
@@ -150,7 +156,7 @@ export function readIcs(source: string, options: IcsReadOptions): IcsRead {
 
   const occurrences: IcsOccurrence[] = []
   const skipped: Array<{ line: number; summary: string; reason: IcsSkipReason }> = []
-  const add = (event: ICAL.Event, start: ICAL.Time, end: ICAL.Time, line: number) => {
+  const add = (event: ICAL.Event, start: ICAL.Time, end: ICAL.Time, line: number, recurrence?: ICAL.Time) => {
     const summary = text(event, 'summary') ?? ''
     if (start.isDate) return skipped.push({ line, summary, reason: 'all_day' })
     if (text(event, 'status')?.toUpperCase() === 'CANCELLED') return skipped.push({ line, summary, reason: 'cancelled' })
@@ -159,7 +165,10 @@ export function readIcs(source: string, options: IcsReadOptions): IcsRead {
     const minutes = Math.round((end.toUnixTime() - start.toUnixTime()) / 60)
     if (minutes > MAX_MINUTES) return skipped.push({ line, summary, reason: 'too_long' })
     if (minutes < MIN_MINUTES && minutes !== 0) return skipped.push({ line, summary, reason: 'too_short' })
-    occurrences.push({ start: from, durationMin: minutes === 0 ? 30 : minutes, summary, location: text(event, 'location'), description: text(event, 'description'), line })
+    const uid = text(event, 'uid')
+    const at = recurrence ?? event.recurrenceId
+    const key = uid === undefined ? `sans-uid|${from}|${summary}` : at ? `${uid}|${at.toString()}` : uid
+    occurrences.push({ start: from, durationMin: minutes === 0 ? 30 : minutes, summary, location: text(event, 'location'), description: text(event, 'description'), line, key })
     if (occurrences.length > MAX_ICS_OCCURRENCES) throw new IcsImportError(`plus de ${MAX_ICS_OCCURRENCES} rendez-vous : fichier refusé`, line)
     return undefined
   }
@@ -178,7 +187,7 @@ export function readIcs(source: string, options: IcsReadOptions): IcsRead {
       for (let next = iterator.next(); next; next = iterator.next()) {
         if (wallClock(next).slice(0, 10) > options.until) break
         const details = event.getOccurrenceDetails(next)
-        add(details.item, details.startDate, details.endDate, line)
+        add(details.item, details.startDate, details.endDate, line, details.recurrenceId)
       }
     })
   }

@@ -4,10 +4,11 @@
  */
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
-import { addPatient, getPatient, listPatients, mergePatients, notePatientMonths, updatePatient } from '../../../shared/src/model'
+import { addPatient, getPatient, listPatients } from '../../../shared/src/model'
 import type { PatientFields } from '../../../shared/src/model'
-import { alice, bob, exchange, fork, steppingClock } from '../../../shared/src/model/test-support'
-import { getImportBatch, importPatients, listImportBatches, planUndo, undoImport } from './import-batch'
+import { alice, bob, PracticeReplica, steppingClock } from '../../../shared/src/model/test-support'
+import { getImportBatch, importPatients, listImportBatches } from './import-batch'
+import { undoImport } from './import-undo'
 import type { ImportProgress } from './import-batch'
 
 const people = (n: number): PatientFields[] =>
@@ -15,7 +16,7 @@ const people = (n: number): PatientFields[] =>
 
 const names = (doc: Y.Doc) => listPatients(doc).items.map((p) => p.birthName).sort()
 
-async function imported(doc: Y.Doc, n: number, extra: { signal?: AbortSignal; onPause?: () => void } = {}) {
+async function imported(doc: Y.Doc, n: number, extra: { signal?: AbortSignal; onPause?: () => void | Promise<void> } = {}) {
   const progress: ImportProgress[] = []
   let pauses = 0
   const outcome = await importPatients(doc, people(n), {
@@ -28,7 +29,7 @@ async function imported(doc: Y.Doc, n: number, extra: { signal?: AbortSignal; on
     onProgress: (p) => progress.push(p),
     pause: async () => {
       pauses++
-      extra.onPause?.()
+      await extra.onPause?.()
     },
   })
   return { outcome, progress, pauses }
@@ -62,70 +63,16 @@ describe('importPatients', () => {
     const doc = new Y.Doc()
     let undoneElsewhere = false
     const { outcome } = await imported(doc, 6, {
-      onPause: () => {
+      onPause: async () => {
         if (undoneElsewhere) return
         undoneElsewhere = true
-        const other = fork(doc)
-        undoImport(other, listImportBatches(other)[0]?.id as string, bob, steppingClock())
-        exchange(doc, other)
+        const here = new PracticeReplica(doc)
+        const other = here.fork()
+        await undoImport(other, listImportBatches(other.directory)[0]?.id as string, bob, steppingClock())
+        here.exchange(other)
       },
     })
     expect(outcome).toMatchObject({ created: 2, stopped: true })
     expect(names(doc)).toEqual([])
-  })
-})
-
-describe('undoImport', () => {
-  it('removes exactly what the import created, and nothing else', async () => {
-    const doc = new Y.Doc()
-    addPatient(doc, { birthName: 'Déjà', firstNames: 'Là' }, bob, steppingClock())
-    const { outcome } = await imported(doc, 3)
-    const plan = undoImport(doc, outcome.batchId, alice, steppingClock(Date.UTC(2026, 10, 3)))
-    expect(plan).toMatchObject({ remove: expect.any(Array), keep: [], gone: 0 })
-    expect(plan.remove).toHaveLength(3)
-    expect(names(doc)).toEqual(['Déjà'])
-    // Soft-deleted, as every deletion in the app: each can still be restored.
-    expect(listPatients(doc, { includeDeleted: true }).items).toHaveLength(4)
-    expect(getImportBatch(doc, outcome.batchId)).toMatchObject({ undoneAt: Date.UTC(2026, 10, 3), kept: [] })
-  })
-
-  it('keeps, and names, the patients the practice used since: edited, booked, merged into', async () => {
-    const doc = new Y.Doc()
-    const clock = steppingClock(Date.UTC(2026, 10, 5))
-    const { outcome } = await imported(doc, 4)
-    const [edited, booked, mergedInto, untouched] = getImportBatch(doc, outcome.batchId)?.patients ?? []
-    updatePatient(doc, edited as string, { email: 'lea@example.fr' }, bob, clock)
-    notePatientMonths(doc, [{ patientId: booked as string, month: '2026-12' }])
-    const twin = addPatient(doc, { birthName: 'Importé2', firstNames: 'Léa', birthDate: '1980-01-01' }, bob, clock)
-    mergePatients(doc, mergedInto as string, twin, bob, clock)
-    const plan = planUndo(doc, outcome.batchId)
-    expect(plan.remove).toEqual([untouched])
-    expect(plan.keep).toEqual([
-      { id: edited, name: 'Importé0 Léa', reason: 'edited' },
-      { id: booked, name: 'Importé1 Léa', reason: 'appointments' },
-      { id: mergedInto, name: 'Importé2 Léa', reason: 'merged' },
-    ])
-    undoImport(doc, outcome.batchId, alice, clock)
-    expect(names(doc)).toEqual(['Importé0', 'Importé1', 'Importé2'])
-    expect(getImportBatch(doc, outcome.batchId)?.kept).toEqual([edited, booked, mergedInto])
-  })
-
-  it('can be done from another device that only received the import', async () => {
-    const doc = new Y.Doc()
-    const { outcome } = await imported(doc, 3)
-    const other = fork(doc)
-    expect(listImportBatches(other).map((b) => b.id)).toEqual([outcome.batchId])
-    undoImport(other, outcome.batchId, bob, steppingClock())
-    exchange(doc, other)
-    expect(names(doc)).toEqual([])
-    expect(planUndo(doc, outcome.batchId)).toMatchObject({ remove: [], gone: 3 })
-  })
-
-  it('skips a record that is not an import', () => {
-    const doc = new Y.Doc()
-    const junk = new Y.Map<unknown>()
-    doc.getMap('imports').set('junk', junk)
-    junk.set('source', 'somewhere')
-    expect(listImportBatches(doc)).toEqual([])
   })
 })

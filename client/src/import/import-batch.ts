@@ -5,43 +5,53 @@
  *
  *   doc.getMap('imports')                 collection: id → record (records.ts stamps)
  *     'iK2…' → Y.Map {
- *       source: 'patients-csv',           what was imported (other importers add their own)
+ *       source: 'patients-csv',           what was imported: 'patients-csv', 'calendar-ics', 'archive'
  *       fileName: 'patients.csv',         as the person chose it
- *       planned: 1203,                    rows the dry run said to create
- *       patients: Y.Array<string>,        ids created, appended in the same transaction as the
- *                                         patients themselves: none created without being listed
+ *       planned: 1203,                    records the preview said to create
+ *       patients: Y.Array<string>,        ids created in the directory, appended in the same
+ *                                         transaction as the records themselves
+ *       appointments?: Y.Array<string>,   'YYYY-MM/<id>': the month doc and id of each appointment
+ *                                         (or block) created; listed *before* it is written, since
+ *                                         the month doc is another doc: a listed id that never came
+ *                                         is « already gone » to the undo, never a stray record
+ *       series?: Y.Array<string>,         series created (directory), listed as each is made
+ *       absences?: Y.Array<string>,       absences created (directory), same transaction
+ *       events?: Y.Map<{ ref, hash }>,    .ics only: event key (UID, RECURRENCE-ID) → the appointment
+ *                                         it made or updated ('YYYY-MM/<id>') and a hash of what the
+ *                                         file said, so a second import of the file does not
+ *                                         duplicate (ical-known.ts)
  *       finishedAt?: 1795…,               every batch written (absent: stopped or interrupted)
  *       stopped?: true,                   the person stopped it between two batches
- *       undoneAt?: 1795…, undoneBy?: {…}, the undo, and the ids it kept (edited since, see below)
+ *       undoneAt?: 1795…, undoneBy?: {…}, the undo, and the ids it kept (used since, import-undo.ts)
  *       kept?: ['pQ3…'],
  *       createdAt, createdBy, updatedAt, updatedBy }
  *
  * Patients are written by `addPatient`, the patient form's model function, its validation
- * included; an undo soft-deletes them (`softDeletePatient`), so each can still be restored and
- * its history stays. A created patient is *kept* by the undo, and named, when the practice has
- * used it since: a field edited (its `updatedAt` moved), an appointment made (its agenda months),
- * or another record merged into it. Notes written in its clinical file live in another doc, which
- * this check does not open: they stay in that file, and restoring the patient brings them back.
+ * included; appointments by `addAppointment`. The undo is import-undo.ts.
  */
 import * as Y from 'yjs'
-import {
-  addPatient,
-  DIRECTORY_MAPS,
-  getPatient,
-  isRecordId,
-  MERGED_INTO,
-  newRecordId,
-  patientDisplayName,
-  patientMonths,
-  softDeletePatient,
-} from '../../../shared/src/model'
+import { addPatient, DIRECTORY_MAPS, isMonth, isRecordId, newRecordId } from '../../../shared/src/model'
 import type { Actor, Clock, PatientFields } from '../../../shared/src/model'
 import { collection, findRecord, insertRecord, writeChangedFields } from '../../../shared/src/model/records'
 
 const IMPORTS = DIRECTORY_MAPS.imports
 
-export const IMPORT_SOURCES = ['patients-csv'] as const
+export const IMPORT_SOURCES = ['patients-csv', 'calendar-ics', 'archive'] as const
 export type ImportSource = (typeof IMPORT_SOURCES)[number]
+
+/** Where an appointment lives: its month doc and its id. */
+export interface AppointmentRef {
+  readonly month: string
+  readonly id: string
+}
+
+export const refText = (ref: AppointmentRef): string => `${ref.month}/${ref.id}`
+
+export function parseRef(value: unknown): AppointmentRef | undefined {
+  if (typeof value !== 'string') return undefined
+  const [month, id, ...rest] = value.split('/')
+  return rest.length === 0 && isMonth(month) && isRecordId(id) ? { month, id } : undefined
+}
 
 export type ImportBatch = {
   readonly id: string
@@ -49,6 +59,9 @@ export type ImportBatch = {
   readonly fileName: string
   readonly planned: number
   readonly patients: readonly string[]
+  readonly appointments: readonly AppointmentRef[]
+  readonly series: readonly string[]
+  readonly absences: readonly string[]
   readonly createdAt: number
   readonly finishedAt?: number
   readonly stopped: boolean
@@ -58,6 +71,7 @@ export type ImportBatch = {
 
 const isSource = (v: unknown): v is ImportSource => (IMPORT_SOURCES as readonly unknown[]).includes(v)
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const listed = (v: unknown): unknown[] => (v instanceof Y.Array ? (v.toArray() as unknown[]) : [])
 
 /** A record read back (another device's data is untrusted too): undefined when it is not an import. */
 function readBatch(id: string, record: Y.Map<unknown>): ImportBatch | undefined {
@@ -75,12 +89,17 @@ function readBatch(id: string, record: Y.Map<unknown>): ImportBatch | undefined 
     source,
     fileName,
     planned,
-    patients: (patients.toArray() as unknown[]).filter(isRecordId),
+    patients: listed(patients).filter(isRecordId),
+    appointments: listed(record.get('appointments'))
+      .map(parseRef)
+      .filter((r): r is AppointmentRef => r !== undefined),
+    series: listed(record.get('series')).filter(isRecordId),
+    absences: listed(record.get('absences')).filter(isRecordId),
     createdAt,
     ...(isTime(finishedAt) ? { finishedAt } : {}),
     stopped: record.get('stopped') === true,
     ...(isTime(undoneAt) ? { undoneAt } : {}),
-    kept: Array.isArray(kept) ? kept.filter(isRecordId) : [],
+    kept: Array.isArray(kept) ? kept.filter((k) => isRecordId(k) || parseRef(k) !== undefined) : [],
   }
 }
 
@@ -97,6 +116,75 @@ export function listImportBatches(doc: Y.Doc): ImportBatch[] {
     if (batch) batches.push(batch)
   })
   return batches.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id))
+}
+
+/**
+ * The record of an import being written: each writer lists what it creates through it, in the
+ * transaction that creates it where the record and the created record share the directory doc.
+ */
+export class ImportRecord {
+  private constructor(
+    readonly batchId: string,
+    private readonly doc: Y.Doc,
+    private readonly record: Y.Map<unknown>,
+    private readonly actor: Actor,
+    private readonly clock: Clock,
+  ) {}
+
+  static start(doc: Y.Doc, what: { source: ImportSource; fileName: string; planned: number }, actor: Actor, clock: Clock): ImportRecord {
+    const batchId = newRecordId()
+    const record = insertRecord(doc, IMPORTS, batchId, { ...what, patients: new Y.Array<string>() }, actor, clock)
+    return new ImportRecord(batchId, doc, record, actor, clock)
+  }
+
+  private list(key: 'patients' | 'appointments' | 'series' | 'absences', value: string): void {
+    this.doc.transact(() => {
+      let array = this.record.get(key)
+      if (!(array instanceof Y.Array)) {
+        array = new Y.Array<string>()
+        this.record.set(key, array)
+      }
+      ;(array as Y.Array<string>).push([value])
+    })
+  }
+
+  listPatient(id: string): void {
+    this.list('patients', id)
+  }
+  listAppointment(ref: AppointmentRef): void {
+    this.list('appointments', refText(ref))
+  }
+  listSeries(id: string): void {
+    this.list('series', id)
+  }
+  listAbsence(id: string): void {
+    this.list('absences', id)
+  }
+
+  /** .ics: what the file's event `key` made or updated, and the hash of what the file said. */
+  rememberEvent(key: string, ref: AppointmentRef, hash: string): void {
+    this.doc.transact(() => {
+      let events = this.record.get('events')
+      if (!(events instanceof Y.Map)) {
+        events = new Y.Map<unknown>()
+        this.record.set('events', events)
+      }
+      ;(events as Y.Map<unknown>).set(key, { ref: refText(ref), hash })
+    })
+  }
+
+  /** Another device undid this import while it was being written: stop at the next step. */
+  get undone(): boolean {
+    return this.record.has('undoneAt')
+  }
+
+  stop(): void {
+    writeChangedFields(this.doc, this.record, { stopped: true }, ['stopped'], this.actor, this.clock)
+  }
+
+  finish(): void {
+    writeChangedFields(this.doc, this.record, { finishedAt: this.clock() }, ['finishedAt'], this.actor, this.clock)
+  }
 }
 
 export class ImportBatchError extends Error {
@@ -135,98 +223,25 @@ export async function importPatients(doc: Y.Doc, patients: readonly PatientField
   const { actor, clock } = options
   const size = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE)
   const pause = options.pause ?? nextTask
-  const batchId = newRecordId()
-  const ids = new Y.Array<string>()
-  const record = insertRecord(doc, IMPORTS, batchId, { source: options.source, fileName: options.fileName, planned: patients.length, patients: ids }, actor, clock)
+  const record = ImportRecord.start(doc, { source: options.source, fileName: options.fileName, planned: patients.length }, actor, clock)
+  const { batchId } = record
   let created = 0
   options.onProgress?.({ done: 0, total: patients.length })
   while (created < patients.length) {
-    if (options.signal?.aborted || record.has('undoneAt')) {
-      writeChangedFields(doc, record, { stopped: true }, ['stopped'], actor, clock)
+    if (options.signal?.aborted || record.undone) {
+      record.stop()
       return { batchId, created, stopped: true }
     }
     const batch = patients.slice(created, created + size)
     doc.transact(() => {
       for (const fields of batch) {
-        ids.push([addPatient(doc, fields, actor, clock)])
+        record.listPatient(addPatient(doc, fields, actor, clock))
         created++
       }
     })
     options.onProgress?.({ done: created, total: patients.length })
     await pause()
   }
-  writeChangedFields(doc, record, { finishedAt: clock() }, ['finishedAt'], actor, clock)
+  record.finish()
   return { batchId, created, stopped: false }
-}
-
-/** Why the undo keeps a patient it created (module comment). */
-export type KeptReason = 'edited' | 'appointments' | 'merged'
-
-export type UndoPlan = {
-  readonly batchId: string
-  /** Created by the import, untouched since, not yet deleted: what the undo deletes. */
-  readonly remove: readonly string[]
-  /** Created by the import and used since: kept, and named to the person. */
-  readonly keep: readonly { readonly id: string; readonly name: string; readonly reason: KeptReason }[]
-  /** Created by the import and already deleted (by hand, by a merge, by an earlier undo). */
-  readonly gone: number
-}
-
-/** Ids some record was merged into: deleting one of these would leave a redirect to a deleted patient. */
-function mergeTargets(doc: Y.Doc): Set<string> {
-  const targets = new Set<string>()
-  collection(doc, DIRECTORY_MAPS.patients).forEach((value) => {
-    const target = value instanceof Y.Map ? value.get(MERGED_INTO) : undefined
-    if (typeof target === 'string') targets.add(target)
-  })
-  return targets
-}
-
-/** What « Annuler cet import » would do now, to show before doing it. */
-export function planUndo(doc: Y.Doc, batchId: string): UndoPlan {
-  const batch = getImportBatch(doc, batchId)
-  if (!batch) throw new ImportBatchError(`No import '${batchId}' in this practice: it may not have synced yet`)
-  const merged = mergeTargets(doc)
-  const remove: string[] = []
-  const keep: { id: string; name: string; reason: KeptReason }[] = []
-  let gone = 0
-  for (const id of batch.patients) {
-    const patient = getPatient(doc, id)
-    if (!patient || patient.deletedAt !== undefined) {
-      gone++
-      continue
-    }
-    const reason: KeptReason | null =
-      patient.updatedAt !== patient.createdAt
-        ? 'edited'
-        : (patientMonths(doc, id)?.months.length ?? 0) > 0
-          ? 'appointments'
-          : merged.has(id)
-            ? 'merged'
-            : null
-    if (reason === null) remove.push(id)
-    else keep.push({ id, name: patientDisplayName(patient), reason })
-  }
-  return { batchId, remove, keep, gone }
-}
-
-/**
- * Undoes an import: deletes (softly) what `planUndo` says, in one transaction, and records who
- * undid it and which patients were kept. Returns the plan it carried out. Undoing again later
- * deletes what became removable since (a patient created by a batch that synced late).
- */
-export function undoImport(doc: Y.Doc, batchId: string, actor: Actor, clock: Clock): UndoPlan {
-  const plan = planUndo(doc, batchId)
-  const record = findRecord(doc, IMPORTS, batchId)
-  if (!record) throw new ImportBatchError(`No import '${batchId}' in this practice`)
-  // One instant for the whole undo: its deletions and its record say the same time.
-  const now = clock()
-  const at: Clock = () => now
-  doc.transact(() => {
-    for (const id of plan.remove) softDeletePatient(doc, id, actor, at)
-    const kept = plan.keep.map((k) => k.id)
-    const undoneBy = { memberId: actor.memberId, deviceId: actor.deviceId }
-    writeChangedFields(doc, record, { undoneAt: now, undoneBy, kept }, ['undoneAt', 'undoneBy', 'kept'], actor, at)
-  })
-  return plan
 }

@@ -19,7 +19,7 @@ import { AGENDA_MAPS } from './collections'
 import { monthOf, zoneConverter } from './dates'
 import type { ZoneConverter } from './dates'
 import { DocIdError, isMonth, parseDocId } from './doc-ids'
-import { newRecordId } from './ids'
+import { isRecordId, newRecordId } from './ids'
 import { appointmentShape } from './input-schemas'
 import type { AppointmentInput, AppointmentStatus, Patch } from './input-schemas'
 import { DEFAULT_TIME_ZONE } from './practice'
@@ -108,11 +108,15 @@ function checkMonth(doc: Y.Doc, start: string): void {
   if (month !== docMonth) throw new AgendaMonthError(docMonth, month)
 }
 
-/** Pass the practice's time zone in `input.timeZone`; absent, it is 'Europe/Paris'. */
-export function addAppointment(doc: Y.Doc, input: AppointmentInput, actor: Actor, clock: Clock): string {
+/**
+ * Pass the practice's time zone in `input.timeZone`; absent, it is 'Europe/Paris'. `id` is chosen
+ * by the caller only when it must list the id elsewhere before writing (an import's record lives
+ * in the directory, another doc: client/src/import/import-batch.ts).
+ */
+export function addAppointment(doc: Y.Doc, input: AppointmentInput, actor: Actor, clock: Clock, id: string = newRecordId()): string {
   const fields = validateAppointmentInput(input)
   checkMonth(doc, fields.start)
-  const id = newRecordId()
+  if (!isRecordId(id) || findRecord(doc, NAME, id)) throw new Error(`addAppointment: '${id}' is not a free record id`)
   insertRecord(doc, NAME, id, withDefaults(fields), actor, clock)
   return id
 }

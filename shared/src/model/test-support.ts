@@ -40,3 +40,37 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/**
+ * One device's docs of a practice, in memory: the directory, and every other doc opened by id
+ * (its guid is its doc id, as the app's doc cache makes it, so an agenda month knows its month).
+ */
+export class PracticeReplica {
+  private readonly docs = new Map<string, Y.Doc>()
+
+  constructor(readonly directory: Y.Doc = new Y.Doc()) {}
+
+  readonly openDoc = (docId: string): Promise<Y.Doc> => Promise.resolve(this.doc(docId))
+
+  private doc(docId: string): Y.Doc {
+    let doc = this.docs.get(docId)
+    if (!doc) {
+      doc = new Y.Doc({ guid: docId })
+      this.docs.set(docId, doc)
+    }
+    return doc
+  }
+
+  /** Another device holding everything this one holds now. */
+  fork(): PracticeReplica {
+    const copy = new PracticeReplica(fork(this.directory))
+    for (const [id, doc] of this.docs) Y.applyUpdate(copy.doc(id), Y.encodeStateAsUpdate(doc))
+    return copy
+  }
+
+  /** Both devices get what the other lacks, in every doc either holds. */
+  exchange(other: PracticeReplica): void {
+    exchange(this.directory, other.directory)
+    for (const id of new Set([...this.docs.keys(), ...other.docs.keys()])) exchange(this.doc(id), other.doc(id))
+  }
+}

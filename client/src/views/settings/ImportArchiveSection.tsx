@@ -54,7 +54,7 @@ export function ImportArchiveSection(props: { mayImport: boolean }) {
     }
   }
 
-  async function write(plan: ArchivePlan) {
+  async function write(plan: ArchivePlan, fileName: string) {
     setState({ stage: 'writing', progress: null })
     try {
       const directory = await docs.open(DIRECTORY_DOC_ID)
@@ -64,7 +64,7 @@ export function ImportArchiveSection(props: { mayImport: boolean }) {
         { directory, openDoc: (docId) => docs.open(docId), storeAttachment: attachments ? (bytes) => attachments.add(bytes) : null },
         actor,
         clock,
-        (progress) => setState({ stage: 'writing', progress }),
+        { fileName, onProgress: (progress) => setState({ stage: 'writing', progress }) },
       )
       setState({ stage: 'done', patients: plan.patients.length, appointments: plan.appointments.length })
     } catch (error) {
@@ -107,7 +107,7 @@ export function ImportArchiveSection(props: { mayImport: boolean }) {
               {state.plan.attachmentsMissing > 0 ? <p className="field__hint">{translator.plural('settings.importArchive.missing', state.plan.attachmentsMissing)}</p> : null}
               {state.isNew ? null : <FormAlert>{t('settings.importArchive.notNew')}</FormAlert>}
               <div className="form__actions">
-                <button className="button button--primary" type="button" disabled={!state.isNew} onClick={() => void write(state.plan)}>
+                <button className="button button--primary" type="button" disabled={!state.isNew} onClick={() => void write(state.plan, state.fileName)}>
                   {t('settings.importArchive.start')}
                 </button>
               </div>

@@ -11,9 +11,10 @@ import {
   type Patient,
   type Practitioner,
 } from '../../../../shared/src/model'
-import { planIcsImport, writeIcsImport, type PlannedIcsAppointment } from '../../import/ical-import'
+import { planIcsImport, writeIcsImport, type IcsImportOutcome, type PlannedIcsAppointment } from '../../import/ical-import'
+import { knownEvents, type KnownEvent } from '../../import/ical-known'
 import { IcsImportError, readIcs, type IcsRead } from '../../import/ical-read'
-import { useT } from '../../i18n'
+import { useT, type Translator } from '../../i18n'
 import { useActor, usePractice, usePracticeSettings } from '../../state'
 import { describeError } from '../form/describe-error'
 import { FormAlert, FormNotice } from '../form/form-alert'
@@ -25,16 +26,26 @@ const PREVIEW_ROWS = 20
 
 type CalendarState =
   | { stage: 'idle' }
-  | { stage: 'ready'; read: IcsRead; fileName: string; practitioners: Practitioner[]; kinds: AppointmentKind[]; patients: Patient[] }
+  | {
+      stage: 'ready'
+      read: IcsRead
+      fileName: string
+      practitioners: Practitioner[]
+      kinds: AppointmentKind[]
+      patients: Patient[]
+      /** Events an earlier import of this calendar wrote (ical-known.ts). */
+      known: ReadonlyMap<string, KnownEvent>
+    }
   | { stage: 'writing' }
-  | { stage: 'done'; count: number }
+  | { stage: 'done'; outcome: IcsImportOutcome }
   | { stage: 'failed'; message: string }
 
 /**
  * « Importer un agenda .ics »: a calendar exported from Google, Apple or Outlook, read on this
  * device (client/src/import/ical-*), previewed — each event's date, time and patient or block —
  * then written as appointments of the practitioner picked, with the kind picked for those
- * matched to a patient.
+ * matched to a patient. Events an earlier import brought are updated or skipped, not doubled; the
+ * import is listed under « Imports précédents » with « Annuler cet import ».
  */
 export function ImportCalendarSection(props: { mayImport: boolean }) {
   const translator = useT()
@@ -59,7 +70,8 @@ export function ImportCalendarSection(props: { mayImport: boolean }) {
       const kinds = listAppointmentKinds(directory).items
       setPractitionerId((id) => id || practitioners[0]?.id || '')
       setKindId((id) => id || kinds[0]?.id || '')
-      setState({ stage: 'ready', read, fileName: file.name, practitioners, kinds, patients: listPatients(directory).items })
+      const known = await knownEvents({ directory, openDoc: (docId) => docs.open(docId) }, read.occurrences.map((o) => o.key))
+      setState({ stage: 'ready', read, fileName: file.name, practitioners, kinds, patients: listPatients(directory).items, known })
     } catch (error) {
       setState({ stage: 'failed', message: error instanceof IcsImportError ? t('settings.importCalendar.error', { message: error.message }) : describeError(error, translator) })
     }
@@ -68,17 +80,18 @@ export function ImportCalendarSection(props: { mayImport: boolean }) {
   const planned = useMemo((): { plan: PlannedIcsAppointment[] } | { error: string } | null => {
     if (state.stage !== 'ready' || !practitionerId) return null
     try {
-      return { plan: planIcsImport(state.read, { practitionerId, kindId: kindId || undefined, timeZone, patients: state.patients }) }
+      return { plan: planIcsImport(state.read, { practitionerId, kindId: kindId || undefined, timeZone, patients: state.patients }, state.known) }
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) }
     }
   }, [state, practitionerId, kindId, timeZone])
 
-  async function write(plan: PlannedIcsAppointment[]) {
+  async function write(plan: PlannedIcsAppointment[], fileName: string) {
     setState({ stage: 'writing' })
     try {
-      await writeIcsImport(plan, (docId) => docs.open(docId), actor, clock)
-      setState({ stage: 'done', count: plan.length })
+      const directory = await docs.open(DIRECTORY_DOC_ID)
+      const outcome = await writeIcsImport(plan, { directory, openDoc: (docId) => docs.open(docId) }, fileName, actor, clock)
+      setState({ stage: 'done', outcome })
     } catch (error) {
       setState({ stage: 'failed', message: describeError(error, translator) })
     }
@@ -130,17 +143,24 @@ export function ImportCalendarSection(props: { mayImport: boolean }) {
                       skipped: state.read.skipped.length,
                     })}
                   </p>
+                  <p>{icsStatusText(planned.plan, translator)}</p>
                   <ul aria-label={t('settings.importCalendar.preview')}>
                     {planned.plan.slice(0, PREVIEW_ROWS).map((p, i) => (
                       <li key={i}>
                         {dayHeading(p.fields.start.slice(0, 10), { withYear: true })}, {startOf(p.fields.start)} —{' '}
                         {p.patientName ?? t('settings.importCalendar.block', { title: p.fields.title ?? '' })}
+                        {p.status === 'new' ? null : ` (${t(`settings.importCalendar.status.${p.status}`)})`}
                       </li>
                     ))}
                   </ul>
                   {planned.plan.length > PREVIEW_ROWS ? <p className="field__hint">{t('settings.importCalendar.more', { count: planned.plan.length - PREVIEW_ROWS })}</p> : null}
                   <div className="form__actions">
-                    <button className="button button--primary" type="button" disabled={planned.plan.length === 0} onClick={() => void write(planned.plan)}>
+                    <button
+                      className="button button--primary"
+                      type="button"
+                      disabled={planned.plan.every((p) => p.status === 'same')}
+                      onClick={() => void write(planned.plan, state.fileName)}
+                    >
                       {t('settings.importCalendar.start')}
                     </button>
                   </div>
@@ -149,9 +169,15 @@ export function ImportCalendarSection(props: { mayImport: boolean }) {
             </>
           ) : null}
           {state.stage === 'writing' ? <FormNotice>{t('settings.importArchive.writing')}</FormNotice> : null}
-          <FormNotice>{state.stage === 'done' ? t('settings.importCalendar.done', { count: state.count }) : null}</FormNotice>
+          <FormNotice>{state.stage === 'done' ? t('settings.importCalendar.done', { ...state.outcome }) : null}</FormNotice>
         </div>
       )}
     </section>
   )
+}
+
+/** « 3 nouveaux, 2 déjà importés, 1 modifié dans le fichier depuis » */
+function icsStatusText(plan: readonly PlannedIcsAppointment[], { t }: Pick<Translator, 't'>): string {
+  const count = (status: PlannedIcsAppointment['status']) => plan.filter((p) => p.status === status).length
+  return t('settings.importCalendar.statuses', { new: count('new'), same: count('same'), changed: count('changed') })
 }

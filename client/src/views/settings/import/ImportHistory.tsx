@@ -1,17 +1,18 @@
 import { useState } from 'react'
 import { todayIn } from '../../../../../shared/src/model/dates'
-import { listImportBatches, planUndo, undoImport } from '../../../import/import-batch'
-import type { ImportBatch, UndoPlan } from '../../../import/import-batch'
+import { listImportBatches } from '../../../import/import-batch'
+import type { ImportBatch } from '../../../import/import-batch'
+import { planUndo, undoImport, type UndoPlan, type UndoTarget } from '../../../import/import-undo'
 import { useT } from '../../../i18n'
 import { useActor, useDirectory, useDocSnapshot, usePractice } from '../../../state'
 import { describeError } from '../../form/describe-error'
 import { FormAlert, FormNotice } from '../../form/form-alert'
-import { keptText } from './import-text'
+import { batchText, keptText, undoPlanText } from './import-text'
 
 /**
- * The practice's imports, from every device (the records sync with the directory), each with
- * « Annuler cet import »: the undo says first what it deletes and which patients it keeps
- * because the practice used them since, then does it on confirmation.
+ * The practice's imports — patients from a CSV, calendars, archives — from every device (the
+ * records sync with the directory), each with « Annuler cet import »: the undo says first what it
+ * deletes and what it keeps because the practice used it since, then does it on confirmation.
  */
 export function ImportHistory() {
   const { t } = useT()
@@ -30,39 +31,36 @@ export function ImportHistory() {
   )
 }
 
-type UndoState = { stage: 'idle' } | { stage: 'asking'; plan: UndoPlan } | { stage: 'done'; plan: UndoPlan } | { stage: 'failed'; message: string }
+type UndoState = { stage: 'idle' } | { stage: 'working' } | { stage: 'asking'; plan: UndoPlan } | { stage: 'done'; plan: UndoPlan } | { stage: 'failed'; message: string }
 
 function ImportHistoryItem(props: { batch: ImportBatch }) {
   const translator = useT()
   const { t, timeZone } = translator
-  const { clock } = usePractice()
+  const { clock, docs } = usePractice()
   const actor = useActor()
   const directory = useDirectory()
   const [undo, setUndo] = useState<UndoState>({ stage: 'idle' })
   const { batch } = props
   const when = (at: number) => `${translator.longDate(todayIn(timeZone, () => at))}, ${translator.timeOf(at)}`
   const details = [
-    translator.plural('settings.import.history.item', batch.patients.length, { file: batch.fileName, date: when(batch.createdAt) }),
+    batchText(batch, when(batch.createdAt), translator),
     batch.finishedAt === undefined ? t('settings.import.history.unfinished') : null,
     batch.undoneAt !== undefined ? t('settings.import.history.undone', { date: when(batch.undoneAt) }) : null,
   ].filter(Boolean)
 
-  const ask = () => {
-    if (!directory) return
+  const target = (): UndoTarget | null => (directory ? { directory, openDoc: (docId) => docs.open(docId) } : null)
+  const run = async (stage: 'asking' | 'done', step: (target: UndoTarget) => Promise<UndoPlan>) => {
+    const to = target()
+    if (!to) return
+    setUndo({ stage: 'working' })
     try {
-      setUndo({ stage: 'asking', plan: planUndo(directory, batch.id) })
+      setUndo({ stage, plan: await step(to) })
     } catch (error) {
       setUndo({ stage: 'failed', message: describeError(error, translator) })
     }
   }
-  const confirm = () => {
-    if (!directory) return
-    try {
-      setUndo({ stage: 'done', plan: undoImport(directory, batch.id, actor, clock) })
-    } catch (error) {
-      setUndo({ stage: 'failed', message: describeError(error, translator) })
-    }
-  }
+  const ask = () => void run('asking', (to) => planUndo(to, batch.id))
+  const confirm = () => void run('done', (to) => undoImport(to, batch.id, actor, clock))
   const kept = (plan: UndoPlan) =>
     plan.keep.length === 0 ? null : (
       <>
@@ -88,10 +86,10 @@ function ImportHistoryItem(props: { batch: ImportBatch }) {
       {undo.stage === 'failed' ? <FormAlert>{undo.message}</FormAlert> : null}
       {undo.stage === 'asking' ? (
         <div className="form">
-          <p>{undo.plan.remove.length > 0 ? translator.plural('settings.import.undo.plan', undo.plan.remove.length) : t('settings.import.undo.nothing')}</p>
+          <p>{undoPlanText(undo.plan, false, translator)}</p>
           {kept(undo.plan)}
           <div className="form__actions">
-            {undo.plan.remove.length > 0 ? (
+            {undo.plan.removeCount > 0 ? (
               <button className="button button--danger" type="button" onClick={confirm}>
                 {t('settings.import.undo.confirm')}
               </button>
@@ -104,7 +102,7 @@ function ImportHistoryItem(props: { batch: ImportBatch }) {
       ) : null}
       {undo.stage === 'done' ? (
         <div className="form">
-          <FormNotice>{translator.plural('settings.import.undo.done', undo.plan.remove.length)}</FormNotice>
+          <FormNotice>{undoPlanText(undo.plan, true, translator)}</FormNotice>
           {kept(undo.plan)}
         </div>
       ) : null}

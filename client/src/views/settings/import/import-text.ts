@@ -5,7 +5,8 @@
 import { patientDisplayName } from '../../../../../shared/src/model'
 import type { CsvFileError, CsvFileProblem, CsvTable } from '../../../import/csv-table'
 import type { PlannedRow } from '../../../import/csv-dry-run'
-import type { KeptReason } from '../../../import/import-batch'
+import type { ImportBatch } from '../../../import/import-batch'
+import type { KeptRecord, UndoPlan } from '../../../import/import-undo'
 import type { ImportTarget } from '../../../import/csv-columns'
 import type { PlainKey, Translator } from '../../../i18n'
 import { issueText } from '../../form/issue-text'
@@ -69,8 +70,44 @@ const KEPT = {
   edited: 'settings.import.undo.kept.edited',
   appointments: 'settings.import.undo.kept.appointments',
   merged: 'settings.import.undo.kept.merged',
-} as const satisfies { readonly [R in KeptReason]: string }
+} as const satisfies { readonly [R in KeptRecord['reason']]: string }
 
-export function keptText(kept: { readonly name: string; readonly reason: KeptReason }, { t }: T): string {
-  return t(KEPT[kept.reason], { name: kept.name })
+type Dates = Pick<Translator, 't' | 'dayHeading' | 'startOf'>
+
+/** A record the undo keeps, named: a patient by name, an appointment by its day, time and patient or title. */
+export function keptText(kept: KeptRecord, translator: Dates): string {
+  const { t } = translator
+  const name =
+    kept.kind === 'appointment' ? `${translator.dayHeading(kept.start.slice(0, 10), { withYear: true })}, ${translator.startOf(kept.start)} — ${kept.name}` : kept.name
+  return t(KEPT[kept.reason], { name: kept.kind === 'series' ? t('settings.import.undo.series', { name }) : name })
+}
+
+/** « 3 patients, 12 rendez-vous, 1 série » — the kinds of record with at least one. */
+function recordCounts(counts: { patients: number; appointments: number; series: number; absences: number }, { plural }: Pick<Translator, 'plural'>): string {
+  return (['patients', 'appointments', 'series', 'absences'] as const)
+    .filter((kind) => counts[kind] > 0)
+    .map((kind) => plural(`settings.import.count.${kind}`, counts[kind]))
+    .join(', ')
+}
+
+/** What the undo will delete (`done` false) or deleted: a patients-only import says it as the CSV screen always did. */
+export function undoPlanText(plan: UndoPlan, done: boolean, translator: Pick<Translator, 't' | 'plural'>): string {
+  const { remove } = plan
+  if (plan.removeCount === 0) return translator.t('settings.import.undo.nothing')
+  if (remove.patients.length === plan.removeCount) return translator.plural(done ? 'settings.import.undo.done' : 'settings.import.undo.plan', plan.removeCount)
+  const what = recordCounts(
+    { patients: remove.patients.length, appointments: remove.appointments.length, series: remove.series.length, absences: remove.absences.length },
+    translator,
+  )
+  return translator.t(done ? 'settings.import.undo.doneRecords' : 'settings.import.undo.planRecords', { what })
+}
+
+/** One line of « Imports précédents »: file, date, and what the import created. */
+export function batchText(batch: ImportBatch, date: string, translator: Pick<Translator, 't' | 'plural'>): string {
+  if (batch.source === 'patients-csv') return translator.plural('settings.import.history.item', batch.patients.length, { file: batch.fileName, date })
+  const what = recordCounts(
+    { patients: batch.patients.length, appointments: batch.appointments.length, series: batch.series.length, absences: batch.absences.length },
+    translator,
+  )
+  return translator.t('settings.import.history.itemRecords', { file: batch.fileName, date, what: what || translator.t('settings.import.history.nothing') })
 }
