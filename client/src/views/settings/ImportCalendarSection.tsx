@@ -60,8 +60,12 @@ export function ImportCalendarSection(props: { mayImport: boolean }) {
   const [kindId, setKindId] = useState('')
 
   async function choose(event: ChangeEvent<HTMLInputElement>) {
-    const file = event.currentTarget.files?.[0]
+    const input = event.currentTarget
+    const file = input.files?.[0]
     if (!file) return
+    // Emptied once taken: choosing the same calendar again (a second import, which skips what
+    // came in already) is then a change the browser reports, not a silent no-op.
+    input.value = ''
     try {
       const source = await file.text()
       const read = readIcs(source, { timeZone, until: addDays(todayIn(timeZone, clock), HORIZON_DAYS) })
