@@ -21,7 +21,11 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { createPractice, loadPractice, type DeviceEnvironment, type OpenPractice } from '../client/src/sync/device/device'
+import { revokePracticeDevice } from '../client/src/sync/device/practice-devices'
+import { DeviceRegistry } from '../client/src/sync/device/registry'
+import { RelayClient } from '../client/src/sync/relay/relay-client'
+import { RelayError, RelayFailure } from '../client/src/sync/errors'
 import { createTranslator } from '../client/src/i18n'
 import { describeSyncState } from '../client/src/views/sync/sync-status-text'
 import { listAppointments } from '../shared/src/model/agenda'
@@ -63,6 +67,37 @@ async function everything(p: OpenPractice, patientId: string, noteIds: readonly 
     notes: noteIds.map((id) => (file.getMap('notes').has(id) ? getNoteText(file, id).toString() : '')),
     note: base.note,
   }
+}
+
+/** The backup of docs/relay.md (« Backups »), taken while the relay runs. */
+function backUp(name: string): string {
+  const backup = join(backups, name)
+  execFileSync('sqlite3', [join(fixture.relay.dataDir, 'relay.db'), `.backup '${backup}'`])
+  return backup
+}
+
+/** The restore of docs/relay.md: stop, no WAL of the newer database left beside it, the backup in place, start. */
+async function restore(backup: string): Promise<void> {
+  const db = join(fixture.relay.dataDir, 'relay.db')
+  await fixture.relay.stop()
+  for (const suffix of ['-wal', '-shm']) rmSync(db + suffix, { force: true })
+  copyFileSync(backup, db)
+  await fixture.relay.restart()
+}
+
+/** The practice's patients as a device shows them. */
+async function patientNames(p: OpenPractice): Promise<string[]> {
+  return listPatients(await p.space.openDoc(DIRECTORY_DOC_ID)).items.map((x) => x.birthName).sort()
+}
+
+/** What the relay says to a device's credential about the registry: its length, or why it refused. */
+async function relaySeen(env: DeviceEnvironment, spaceId: string): Promise<{ entries: number } | { refused: string }> {
+  const stored = (await new DeviceRegistry(env.idbPrefix).get(spaceId))!
+  const relay = new RelayClient({ relayUrl: fixture.relay.url, spaceId, credential: stored.credential })
+  return relay.getDeviceEntries().then(
+    (entries) => ({ entries: entries.length }),
+    (error: unknown) => ({ refused: error instanceof RelayError ? error.reason : String(error) }),
+  )
 }
 
 describe('a relay restored from a backup', () => {
@@ -131,5 +166,82 @@ describe('a relay restored from a backup', () => {
     await waitFor(async () => expect(await everything(c, patientId, [noteId, laterNoteId])).toEqual(expected), { timeoutMs: 30_000 })
     expect(c.space.getSyncState()).toMatchObject({ missingEntries: [], undecryptableEntries: 0, returnedEntries: 0 })
     for (const p of [a, b]) expect(p.space.getSyncState().missingEntries).toEqual([])
+  })
+
+  it('after a device paired, a device revoked and a key epoch rotated since the backup: the revoked device stays refused, the new one is admitted again, epoch-1 entries come back', async () => {
+    const envA = device('tablette-admin')
+    const a = await fixture.track(
+      createPractice({ relayUrl: fixture.relay.url, practiceName: 'Cabinet Ormeau', practitioner: { displayName: 'Yann Le Goff', profession: 'kine' } }, envA),
+    )
+    const spaceId = a.record.spaceId
+    await writeTestPractice(a, NAMES)
+    const ticket = await pairingTicket(spaceId, envA)
+    const b = await fixture.track(joinWith(ticket, device('ordinateur')))
+    const envR = device('tablette-perdue')
+    const r = await fixture.track(joinWith(ticket, envR))
+    await waitFor(async () => expect(await patientNames(b)).toEqual([...NAMES].sort()), { timeoutMs: 30_000 })
+
+    // 2. The backup: the registry holds A, B and R; no key epoch yet.
+    const backup = backUp('before-trust-changes.db')
+    const before = await relaySeen(envA, spaceId)
+    expect(before).toEqual({ entries: 3 })
+
+    // 3. After it: D paired, the tablet R lost and revoked (epoch 1, sealed to A, B and D), then
+    //    writes under epoch 1 by A and by D, acknowledged by the relay.
+    const envD = device('telephone')
+    const d = await fixture.track(joinWith(ticket, envD))
+    await r.space.destroy()
+    await revokePracticeDevice(spaceId, r.record.deviceId, envA)
+    const directoryA = await a.space.openDoc(DIRECTORY_DOC_ID)
+    addPatient(directoryA, { birthName: 'Tardieu', firstNames: 'Noé' }, actorOf(a), testClock)
+    await waitFor(async () => expect(await patientNames(d)).toContain('Tardieu'), { timeoutMs: 30_000 })
+    await waitFor(async () => expect((await new DeviceRegistry(envD.idbPrefix).heldEpochs(spaceId)).map((e) => e.epoch)).toEqual([1]), { timeoutMs: 30_000 })
+    addPatient(await d.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Lemarchand', firstNames: 'Iris' }, actorOf(d), testClock)
+    for (const p of [a, b, d]) await p.space.flush()
+    await Promise.all([a, b, d].map((p) => p.space.whenAcknowledged()))
+    const afterBackup = [...NAMES, 'Lemarchand', 'Tardieu'].sort()
+    await waitFor(async () => expect(await patientNames(b)).toEqual(afterBackup), { timeoutMs: 30_000 })
+    expect(await relaySeen(envR, spaceId)).toEqual({ refused: RelayFailure.Unauthorized })
+    const chainOnA = (await new DeviceRegistry(envA.idbPrefix).chain(spaceId)).length
+    expect(chainOnA).toBe(5)
+    const heldOnA = await new DeviceRegistry(envA.idbPrefix).epochSecrets(spaceId)
+    expect(heldOnA.map((e) => e.epoch)).toEqual([1])
+
+    // 4. Restore: the relay's registry is the backup's again (A, B, R: R admitted, D unknown), and
+    //    it has no epoch 1.
+    await restore(backup)
+
+    // 5. The administrator's device, back online, sends the relay the entries it signed since (D's
+    //    pairing, R's revocation), then epoch 1 again, with the secrets it made then: R is refused
+    //    again, D's credential opens again.
+    await waitFor(async () => expect(await relaySeen(envA, spaceId)).toEqual({ entries: chainOnA }), { timeoutMs: 30_000 })
+    expect(await relaySeen(envR, spaceId)).toEqual({ refused: RelayFailure.Unauthorized })
+    const relayOfA = new RelayClient({ relayUrl: fixture.relay.url, spaceId, credential: (await new DeviceRegistry(envA.idbPrefix).get(spaceId))!.credential })
+    await waitFor(async () => expect((await relayOfA.getKeyEpochs()).epochs).toEqual([1]), { timeoutMs: 30_000 })
+    expect(await relaySeen(envD, spaceId)).toEqual({ entries: chainOnA })
+    // Published again, not made again: A holds the one epoch 1 it held before, with its secrets.
+    const heldAfter = await new DeviceRegistry(envA.idbPrefix).epochSecrets(spaceId)
+    expect(heldAfter.map((e) => [e.epoch, Buffer.from(e.practice).toString('hex')])).toEqual(heldOnA.map((e) => [e.epoch, Buffer.from(e.practice).toString('hex')]))
+
+    // D, refused while the relay did not know it, is opened again (as a person reopens the app)
+    // and syncs; B and D write after the restore, under epoch 1.
+    await d.space.destroy()
+    const dAgain = await fixture.track(loadPractice(envD))
+    await waitFor(() => expect(dAgain.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }), { timeoutMs: 30_000 })
+    addPatient(await b.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Ferrand', firstNames: 'Lou' }, actorOf(b), testClock)
+    addPatient(await dAgain.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Gwenaël', firstNames: 'Rose' }, actorOf(dAgain), testClock)
+    const everyone = [...afterBackup, 'Ferrand', 'Gwenaël'].sort()
+    for (const p of [a, b, dAgain]) await waitFor(async () => expect(await patientNames(p)).toEqual(everyone), { timeoutMs: 30_000 })
+    for (const p of [a, b, dAgain]) await waitFor(() => expect(p.space.getSyncState()).toMatchObject({ status: 'online', pendingChanges: 0 }), { timeoutMs: 30_000 })
+
+    // 6. A device joining now knows only what the relay serves: the entries written under epoch 1
+    //    before the restore open with the seal A published again (the same secrets), nothing is
+    //    missing or unreadable.
+    const envC = device('remplacant')
+    const c = await fixture.track(joinWith(await pairingTicket(spaceId, envA), envC))
+    await waitFor(async () => expect(await patientNames(c)).toEqual(everyone), { timeoutMs: 30_000 })
+    expect(c.space.getSyncState()).toMatchObject({ missingEntries: [], undecryptableEntries: 0 })
+    expect((await new DeviceRegistry(envC.idbPrefix).heldEpochs(spaceId)).map((e) => e.epoch)).toEqual([1])
+    expect(await relaySeen(envR, spaceId)).toEqual({ refused: RelayFailure.Unauthorized })
   })
 })

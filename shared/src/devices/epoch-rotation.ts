@@ -44,11 +44,17 @@ export async function makeRotation(
   state: RegistryState,
   own: OwnDevice,
   at: number,
+  /**
+   * The epoch's secrets when this administrator made them already (the rotation published once, on
+   * a relay since restored from a backup that predates it): published again as they were, since
+   * devices write under them already. Fresh random secrets otherwise.
+   */
+  kept?: { practice: Uint8Array; clinical: Uint8Array },
 ): Promise<{ epoch: number; entry: SignedEpochEntry; secrets: { practice: Uint8Array; clinical: Uint8Array } }> {
   const me = signerOf(state, own)
   const epoch = revocationsIn(state)
   if (epoch === 0) throw new EpochSealError('No device was revoked: the practice is still at epoch 0')
-  const secrets = { practice: randomBytes(TIER_SECRET_BYTES), clinical: randomBytes(TIER_SECRET_BYTES) }
+  const secrets = kept ?? { practice: randomBytes(TIER_SECRET_BYTES), clinical: randomBytes(TIER_SECRET_BYTES) }
   const seals: Record<string, string> = {}
   for (const device of activeDevices(state, at)) {
     seals[device.id] = await sealEpochSecrets(sealParties(state.spaceId, epoch, me, device, own, 'publisher'), secretsForRole(secrets, device.role))

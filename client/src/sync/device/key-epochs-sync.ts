@@ -33,6 +33,7 @@ import { registryOf, type EpochSecrets, type HeldEpoch, type StoredPractice } fr
 import { heldEpochOf } from './held-epoch-keys'
 import { readsClinicalRole } from './device-keys'
 import { epochsKeptFor, keepHeldEpochs, sealEpochAtRest } from './lock/at-rest'
+import { representRegistry } from './registry-repair'
 
 /** How many times a rotation is made again on a registry or epochs that moved under it. */
 const MAX_ATTEMPTS = 5
@@ -119,13 +120,23 @@ export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, ri
     const state = await verifyRegistry(spaceId, entries)
     const due = revocationsIn(state)
     if (due === 0 || (epochs.at(-1) ?? 0) >= due) return published
-    const rotation = await makeRotation(state, ownOf(stored), (env.now ?? Date.now)())
+    // This device made that epoch already, and the relay lost it (restored from a backup older
+    // than the rotation, docs/relay.md « Backups »): the same secrets again, never new ones, or
+    // what was written under them would be unreadable to the devices sealed the new ones.
+    const kept = (await registry.epochSecrets(spaceId)).find((s) => s.epoch === due)
+    let again: { practice: Uint8Array; clinical: Uint8Array } | undefined
+    if (kept !== undefined) {
+      if (kept.clinical === null) throw new KeyEpochError(`Epoch ${due} is kept here without its clinical secret: an administrator praticien publishes it`)
+      again = { practice: kept.practice, clinical: kept.clinical }
+    }
+    const rotation = await makeRotation(state, ownOf(stored), (env.now ?? Date.now)(), again)
     if ((await relay.postKeyEpoch(rotation.entry)) === 'conflict') continue
+    published = rotation.epoch
+    if (again !== undefined) continue
     const held = await heldEpochOf(spaceId, rotation.epoch, rotation.secrets)
     await keepHeldEpochs(spaceId, [{ held, secrets: { epoch: rotation.epoch, ...rotation.secrets } }], env)
     await registry.addEpochSecrets(spaceId, { epoch: rotation.epoch, ...rotation.secrets }, (secrets) => sealEpochAtRest(spaceId, secrets, env))
     if (rings) addToRings(rings, [held])
-    published = rotation.epoch
   }
   throw new KeyEpochError(`The registry or the key epochs kept changing under this rotation (${MAX_ATTEMPTS} attempts)`)
 }
@@ -217,6 +228,9 @@ export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, r
     // An administrator also finishes a rotation a revocation left undone (the relay unreachable
     // right after the revocation, say): any administrator coming online publishes it.
     if ((await registryOf(env).rootSecret(stored.spaceId)) !== null) {
+      // A relay restored from an older backup: first the registry entries it lost, a revocation
+      // among them, then the epoch that revocation calls for, published again as it was.
+      await representRegistry(stored.spaceId, env).catch((error: unknown) => console.warn('Could not send the relay the registry entries it lacks', error instanceof Error ? error.name : 'error'))
       await ensureKeyEpoch(stored.spaceId, env, rings).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
     }
     let reached = true

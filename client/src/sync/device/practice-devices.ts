@@ -65,9 +65,14 @@ export async function readPracticeDevices(spaceId: string, env: DeviceEnvironmen
   if (entries.length === 0) return null
   const state = await verifyRegistry(spaceId, entries)
   // Verified: kept as whose entries this device accepts (practice-signers.ts), never shortened.
+  await keepLonger(spaceId, entries, env)
+  return { state, lastSeen }
+}
+
+/** Keeps a verified chain as this device's copy when it is longer than the one kept: never shortened. */
+async function keepLonger(spaceId: string, entries: readonly unknown[], env: DeviceEnvironment): Promise<void> {
   const registry = registryOf(env)
   if (entries.length > (await registry.chain(spaceId)).length) await registry.putChain(spaceId, entries)
-  return { state, lastSeen }
 }
 
 /**
@@ -213,12 +218,17 @@ async function append(
 ): Promise<boolean> {
   const relay = relayOf(stored, env)
   for (let attempt = 0; attempt < MAX_REBASES; attempt++) {
-    const state = await verifyRegistry(stored.spaceId, await relay.getDeviceEntries())
+    const entries = await relay.getDeviceEntries()
+    const state = await verifyRegistry(stored.spaceId, entries)
     const change = build(state)
     if (change === 'done') return false
     const filled: Change = change.op === 'revoke' || change.op === 'change' ? change : { ...change, device: { ...change.device, credential: await credentialHash(credential!) } }
     const entry = await signStatement(nextStatement(state, stored.deviceId, at, filled), stored.identity.sign.privateKey)
-    if ((await relay.postDeviceEntry(entry)) === 'appended') return true
+    if ((await relay.postDeviceEntry(entry)) === 'appended') {
+      // Kept at once: this device can then send it again to a relay restored from an older backup (registry-repair.ts).
+      await keepLonger(stored.spaceId, [...entries, entry], env)
+      return true
+    }
   }
   throw new RegistryChangeError(`The device registry kept changing under this change (${MAX_REBASES} attempts)`)
 }
