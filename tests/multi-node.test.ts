@@ -23,11 +23,14 @@ import { addPatient, listPatients } from '../shared/src/model/patients'
 import { SyncTestClient, TEST_ROOM_ID } from '../relay/src/test-support/sync-test-client'
 import { labelOf, testEntry } from '../relay/src/test-support/test-entries'
 import * as Y from 'yjs'
+import { createClient } from 'redis'
+import { silentLogger, type Logger } from '../relay/src/log'
 import { useRedisServer } from './helpers/redis-fixture'
 import { deviceOnNode, FRONT_URL, startRelayNodes, type RelayNode, type RelayNodes } from './helpers/relay-nodes'
 import { actorOf } from './helpers/relay-fixture'
 import { testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { startWithholdingProxy } from './helpers/withholding-proxy'
 
 type Entry = { d: string; c: Uint8Array }
 
@@ -251,6 +254,44 @@ describe('practices on several relay nodes', () => {
     // Recorded through node one (A's); B's sockets are on node two.
     await revokePracticeDevice(a.record.spaceId, b.record.deviceId, envA)
     await waitFor(() => expect(b.space.getSyncState()).toMatchObject({ status: 'refused', refusal: RefusalReason.Revoked }))
+  })
+
+  it('a node whose space-events subscription died with a Redis restart subscribes again: a revocation through the other node closes the device\'s socket there', async () => {
+    // Both nodes reach Redis through a proxy that withholds their SUBSCRIBE to the events'
+    // channel: it is in flight, unanswered, when Redis is restarted, and node-redis rejects it
+    // (« Socket closed unexpectedly ») and makes again only the subscriptions Redis confirmed.
+    const proxy = await startWithholdingProxy(fixture.redis.port)
+    cleanups.push(() => proxy.close())
+    proxy.withhold('tournee:space-events')
+    const refused: string[] = []
+    const logger: Logger = { ...silentLogger, warn: (event) => void (event === 'redis_subscribe_failed' && refused.push(event)) }
+    const started = await startRelayNodes(2, proxy.url, { logger })
+    cleanups.push(() => started.dispose())
+    const [one, two] = started.nodes
+    await proxy.withheld(2)
+    proxy.withhold(null)
+    await fixture.redis.restart()
+    await waitFor(() => expect(refused).toHaveLength(2))
+
+    // Back: each node made its subscription again (Redis counts the subscribers of the channel).
+    const watcher = createClient({ url: fixture.redis.url })
+    await watcher.connect()
+    cleanups.push(() => watcher.close())
+    await waitFor(async () => expect(await watcher.pubSubNumSub('tournee:space-events')).toEqual({ 'tournee:space-events': 2 }))
+
+    const { a, envA, b, envB } = await practiceOnTwoNodes(one!, two!)
+    const spaceId = a.record.spaceId
+    // A socket of B's on node two, with B's credential: only the relay can close it.
+    const credential = (await new DeviceRegistry(envB.idbPrefix).get(spaceId))!.credential
+    const rootSecret = (await new DeviceRegistry(envA.idbPrefix).rootSecret(spaceId))!
+    const mainRoomId = await blindRoomName(await derivePracticeKeys(spaceId, await deriveTierSecrets(spaceId, rootSecret)), MAIN_ROOM)
+    const socket = await SyncTestClient.connect(two!.url, spaceId, credential, { roomId: mainRoomId })
+    cleanups.push(() => socket.destroy())
+    await waitFor(() => expect(socket.acks.length).toBeGreaterThan(0))
+
+    // Recorded through node one, where B has no socket: node two hears it on the events' channel.
+    await revokePracticeDevice(spaceId, b.record.deviceId, envA)
+    await waitFor(() => expect(socket.closed).toEqual({ code: CloseCode.DeviceRevoked.code, reason: CloseCode.DeviceRevoked.reason }), { timeoutMs: 1000 })
   })
 
   it('a praticien\'s device made secretary through one node: its clinical socket on the other node closes with 4403 within a second', async () => {

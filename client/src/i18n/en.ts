@@ -41,6 +41,7 @@ export const en: Dictionary = {
   'join.code.hint': "On a device already linked to the practice, open Settings › Add a device, then scan this QR code or type this code. It expires in 10 minutes. The code opens nothing: the practice's keys will arrive sealed for this device alone.",
   'join.qr': "Pairing QR code",
   'join.waiting': 'Waiting for the other device…',
+  'join.relayRetrying': 'Relay unreachable, trying again…',
   'join.confirmation': 'Confirmation code',
   'join.confirmation.hint': 'Check that the other device shows exactly this code before it accepts: if not, it must refuse.',
   'join.cancel': 'Cancel',

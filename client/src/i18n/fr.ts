@@ -45,6 +45,7 @@ export const fr = {
   'join.code.hint': "Sur un appareil déjà relié au cabinet, ouvrez Réglages › Ajouter un appareil, puis scannez ce QR code ou saisissez ce code. Il expire dans 10 minutes. Ce code ne donne accès à rien : les clés du cabinet arriveront scellées pour cet appareil seul.",
   'join.qr': "QR code d'appairage",
   'join.waiting': "En attente de l'autre appareil…",
+  'join.relayRetrying': 'Relais injoignable, nouvel essai…',
   'join.confirmation': 'Code de confirmation',
   'join.confirmation.hint': "Vérifiez que l'autre appareil affiche exactement ce code avant d'accepter : sinon, il faut refuser.",
   'join.cancel': 'Annuler',

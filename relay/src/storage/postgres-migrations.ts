@@ -27,6 +27,7 @@
  * an append in one statement, one round trip instead of six (postgres-storage.ts).
  */
 import type pg from 'pg'
+import { withConnection } from './postgres-checkout'
 import { SchemaVersionError } from './schema-version-error'
 
 export interface Migration {
@@ -197,45 +198,54 @@ export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length
 /**
  * Brings the database to POSTGRES_SCHEMA_VERSION, under the advisory lock; resolves with the
  * versions it applied (none when another node, or an earlier start, already did). Rejects with
- * SchemaVersionError, having changed nothing, on a database migrated by a newer relay.
+ * SchemaVersionError, having changed nothing, on a database migrated by a newer relay, and with
+ * PostgresConnectionLostError when PostgreSQL ends its connection meanwhile.
  */
 export async function migratePostgres(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  const client = await pool.connect()
-  let locked = false
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
-    locked = true
-    await client.query(`
-      CREATE TABLE IF NOT EXISTS schema_migrations (
-        version INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-      )`)
-    const { rows } = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations')
-    const current = rows[0]?.version ?? 0
-    if (current > migrations.length) {
-      throw new SchemaVersionError(
-        `The PostgreSQL database has schema version ${current}, newer than this relay's ${migrations.length}: run the newer relay, or restore a backup made by this one`,
-      )
+  // A connection ended meanwhile (postgres-checkout.ts) is a PostgresConnectionLostError: the node
+  // refuses to start, as when PostgreSQL refuses it, and its supervisor starts it again; the
+  // migration under way died with its session, rolled back whole, its lock released.
+  return withConnection(pool, 'migrating the schema', async (client, held) => {
+    let locked = false
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+      locked = true
+      return await applyMigrations(client, migrations)
+    } finally {
+      // A session whose unlock failed may still hold the lock: destroyed, never back in the pool.
+      if (locked) await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch((error: unknown) => held.discard(error instanceof Error ? error : new Error(String(error))))
     }
-    const applied: number[] = []
-    for (let version = current + 1; version <= migrations.length; version++) {
-      const migration = migrations[version - 1]!
-      await client.query('BEGIN')
-      try {
-        await client.query(migration.sql)
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [version, migration.name])
-        await client.query('COMMIT')
-      } catch (error) {
-        await client.query('ROLLBACK')
-        throw error
-      }
-      applied.push(version)
-    }
-    return applied
-  } finally {
-    // A session whose unlock failed may still hold the lock: destroyed, never back in the pool.
-    const unlockFailure = locked ? await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).then(() => undefined, (error: unknown) => error) : undefined
-    client.release(unlockFailure instanceof Error ? unlockFailure : undefined)
+  })
+}
+
+/** The check and the migrations a database lacks, on a connection that holds MIGRATION_LOCK. */
+async function applyMigrations(client: pg.PoolClient, migrations: readonly Migration[]): Promise<number[]> {
+  await client.query(`
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`)
+  const { rows } = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations')
+  const current = rows[0]?.version ?? 0
+  if (current > migrations.length) {
+    throw new SchemaVersionError(
+      `The PostgreSQL database has schema version ${current}, newer than this relay's ${migrations.length}: run the newer relay, or restore a backup made by this one`,
+    )
   }
+  const applied: number[] = []
+  for (let version = current + 1; version <= migrations.length; version++) {
+    const migration = migrations[version - 1]!
+    await client.query('BEGIN')
+    try {
+      await client.query(migration.sql)
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [version, migration.name])
+      await client.query('COMMIT')
+    } catch (error) {
+      await client.query('ROLLBACK')
+      throw error
+    }
+    applied.push(version)
+  }
+  return applied
 }

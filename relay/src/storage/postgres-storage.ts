@@ -32,6 +32,7 @@ import { timingSafeEqualBytes } from '../auth/constant-time'
 import type { Logger } from '../log'
 import { errorFields } from '../log'
 import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
+import { withConnection } from './postgres-checkout'
 import { migratePostgres, PAIRING_OPEN_LOCK } from './postgres-migrations'
 import { pairingOfRow, pairingRow, stageColumns, type PairingRow } from './pairing-rows'
 import { SchemaVersionError } from './schema-version-error'
@@ -520,34 +521,20 @@ export class PostgresStorage implements RelayStorage {
 
   /** `run` inside BEGIN … COMMIT on one connection; rolled back if it throws. */
   private transaction<T>(run: (client: Client) => Promise<T>): Promise<T> {
-    return this.call(async () => {
-      const client = await this.pool.connect()
-      let broken: Error | undefined
-      // The pool listens for errors on idle connections only: a checked-out one whose server
-      // connection ends (PostgreSQL restarted, the backend terminated) emits 'error', which with
-      // no listener ends the process. The query under way rejects with it anyway.
-      const lost = (error: Error): void => {
-        broken = error
-      }
-      client.on('error', lost)
-      try {
-        await client.query('BEGIN')
-        const result = await run(client)
-        await client.query('COMMIT')
-        return result
-      } catch (error) {
-        // A connection whose rollback failed is in an unknown state: destroyed, never reused.
-        broken = await client.query('ROLLBACK').then(
-          () => broken,
-          (rollbackError: unknown) => (rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))),
-        )
-        throw error
-      } finally {
-        // A lost connection keeps the listener: it is destroyed on release, and may still emit.
-        if (broken === undefined) client.off('error', lost)
-        client.release(broken)
-      }
-    })
+    return this.call(() =>
+      withConnection(this.pool, 'running a transaction', async (client, held) => {
+        try {
+          await client.query('BEGIN')
+          const result = await run(client)
+          await client.query('COMMIT')
+          return result
+        } catch (error) {
+          // A connection whose rollback failed is in an unknown state: destroyed, never reused.
+          await client.query('ROLLBACK').catch((rollbackError: unknown) => held.discard(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))))
+          throw error
+        }
+      }),
+    )
   }
 
   private async readHash(spaceId: string): Promise<Uint8Array | null> {

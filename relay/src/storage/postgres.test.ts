@@ -2,6 +2,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import pg from 'pg'
 import { adminQuery, freshDatabase } from '../../../tests/helpers/postgres-server'
 import { MIGRATIONS, migratePostgres, POSTGRES_SCHEMA_VERSION } from './postgres-migrations'
+import { PostgresConnectionLostError } from './postgres-checkout'
 import { PostgresStorage, UnsafeSettingError } from './postgres-storage'
 import { SchemaVersionError } from './schema-version-error'
 import { storageContract } from './storage-contract'
@@ -34,6 +35,40 @@ async function twoNodes(label: string): Promise<{ url: string; nodes: PostgresSt
   await nodes[0]!.createSpace(SPACE, HASH)
   await nodes[0]!.admitRoom(SPACE, ROOM, 10)
   return { url, nodes }
+}
+
+/**
+ * Errors thrown out of every handler from now until stop(): what would end a relay's process.
+ * Vitest reports them too, but after the run and without the test's name.
+ */
+function recordUncaught(): { errors: unknown[]; stop(): void } {
+  const errors: unknown[] = []
+  const record = (error: unknown): void => {
+    errors.push(error)
+  }
+  process.on('uncaughtException', record)
+  process.on('unhandledRejection', record)
+  return {
+    errors,
+    stop() {
+      process.off('uncaughtException', record)
+      process.off('unhandledRejection', record)
+    },
+  }
+}
+
+/** The pid of the one session of `database` waiting on a lock that `holder` does not hold. */
+async function waitingBackend(database: string, holder: pg.Client): Promise<number> {
+  const pool = poolOn(adminUrl)
+  for (let tries = 0; tries < 200; tries++) {
+    const { rows } = await pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> $2`,
+      [database, (holder as unknown as { processID: number }).processID],
+    )
+    if (rows.length === 1) return rows[0]!.pid
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`No session of ${database} came to wait on a lock`)
 }
 
 describe('PostgresStorage specifics', () => {
@@ -143,6 +178,40 @@ describe('PostgresStorage specifics', () => {
     expect(await node!.loadUpdates(SPACE, ROOM)).toEqual({ updates: [new Uint8Array([1])], lastSeq: 1 })
     expect(await node!.appendUpdate(SPACE, ROOM, new Uint8Array([3]))).toBe(2)
     for (const n of nodes) await n.close()
+  })
+
+  it('refuses to start with a named error, the process living on, when PostgreSQL ends the migrating connection', async () => {
+    // pg emits 'error' on a checked-out client whose server connection ends, after the query under
+    // way has rejected: with no listener on the migrating client, that 'error' is thrown from the
+    // socket's 'end' handler, an uncaught exception that ended the node instead of a startup error.
+    // Vitest fails the run on it too; the process listener makes this test fail by name.
+    const uncaught = recordUncaught()
+    try {
+      // A node restarting on a database already migrated: its start reads schema_migrations while
+      // another session holds that table, so the start waits there, holding the migration lock.
+      const url = await freshDatabase(adminUrl, 'migration_lost')
+      await (await PostgresStorage.open({ url, poolSize: 2 })).close()
+      const name = new URL(url).pathname.slice(1)
+      const holder = new pg.Client({ connectionString: url })
+      await holder.connect()
+      await holder.query('BEGIN')
+      await holder.query('LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE')
+      const opening = PostgresStorage.open({ url, poolSize: 2 })
+      opening.catch(() => undefined)
+      const pid = await waitingBackend(name, holder)
+      await adminQuery(adminUrl, `SELECT pg_terminate_backend(${pid})`)
+      await expect(opening).rejects.toBeInstanceOf(PostgresConnectionLostError)
+      await expect(opening).rejects.toThrow(/while migrating the schema/)
+      // The start rejects once its unlock has failed, which is when the socket has closed: by
+      // then pg has emitted its 'error', thrown or not.
+      expect(uncaught.errors).toEqual([])
+      await holder.query('ROLLBACK')
+      await holder.end()
+      // Started again, it starts.
+      await (await PostgresStorage.open({ url, poolSize: 2 })).close()
+    } finally {
+      uncaught.stop()
+    }
   })
 
   it('survives its connection being ended in the middle of a transaction (a restart, an administrator): the append fails, the process lives on', async () => {

@@ -26,10 +26,11 @@ import { confirmationCode } from '../../../../shared/src/devices/confirmation-co
 import { publicKeysOf, type DeviceIdentity, type DevicePublicKeys } from '../../../../shared/src/devices/device-identity'
 import { openPairing, PairingSealError, sealPairing } from '../../../../shared/src/devices/pairing-seal'
 import { encodePairingQr, type PairingQr } from '../../../../shared/src/devices/pairing-qr'
-import { normalizePairingCode } from '../../../../shared/src/devices/pairing-wire'
+import { normalizePairingCode, PAIRING_TTL_MS } from '../../../../shared/src/devices/pairing-wire'
 import { PairingCodeError } from '../../../../shared/src/space/pairing-code'
 import { PairingClient } from '../relay/pairing-client'
 import { normalizeRelayUrl } from '../relay/relay-url'
+import { ReconnectPolicy } from '../rooms/reconnect-policy'
 import { browserEnvironment, deviceIdentityOf, wrappableIdentity, getPairingCode, joinPractice, type DeviceEnvironment, type OpenPractice } from './device'
 import { PairingError, PairingFailure } from './pairing-errors'
 import { addPracticeDevice, PRACTITIONER_GRANT, type DeviceGrantOptions } from './practice-devices'
@@ -44,12 +45,25 @@ export const PAIRING_POLL_MS = 1000
  */
 export const CLAIMED_POLL_MS = 250
 
+/**
+ * The longest wait between two polls while the relay cannot answer (backoff from the poll period,
+ * with jitter): a node restarts in about a second, a pairing lasts ten minutes.
+ */
+export const UNAVAILABLE_MAX_DELAY_MS = 10_000
+
 export interface JoiningWait {
   /** Called once, when an administrator's device claimed the pairing: the 6 digits to show. */
   onConfirmation?: (code: string) => void
+  /**
+   * Called with true when a poll found no node able to answer (unreachable, 5xx, 429) and the
+   * device will ask again, with false when the relay answers again: what the screen says meanwhile.
+   */
+  onRelayUnavailable?: (unavailable: boolean) => void
   signal?: AbortSignal
   /** Both poll periods (tests); default PAIRING_POLL_MS, then CLAIMED_POLL_MS once claimed. */
   pollMs?: number
+  /** How the device waits between polls (tests record the waits); a timer otherwise. */
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>
 }
 
 /** A joining device's open pairing: the code to show, and the wait for an administrator. */
@@ -64,6 +78,8 @@ export class JoiningPairing {
     /** This device's public keys, which the QR code carries beside the code. */
     readonly keys: DevicePublicKeys,
     private readonly env: DeviceEnvironment,
+    /** When, on this device's clock (env.now), the pairing has expired for sure. */
+    private readonly giveUpAt: number,
   ) {}
 
   /** The text of the QR code this device shows (shared/src/devices/pairing-qr.ts). */
@@ -77,17 +93,44 @@ export class JoiningPairing {
     const identity = await wrappableIdentity(env)
     const keys = await publicKeysOf(identity)
     const { code, expiresAt } = await client.open(keys)
-    return new JoiningPairing(code, expiresAt, client, identity, keys, env)
+    // The relay's expiresAt is on the relay's clock: this device gives up on its own, counting
+    // the pairing's lifetime from now.
+    const giveUpAt = (env.now ?? Date.now)() + PAIRING_TTL_MS
+    return new JoiningPairing(code, expiresAt, client, identity, keys, env, giveUpAt)
   }
 
-  /** Until an administrator accepts (then joins and resolves), refuses, or the pairing expires. */
+  /**
+   * Until an administrator accepts (then joins and resolves), refuses, or the pairing expires.
+   *
+   * A relay that cannot answer for a while (a node restarting behind the proxy, its storage
+   * refused, this address throttled) does not end the pairing, which lives in the relay's storage
+   * and is answered by whichever node is up: the device asks again, after the relay's Retry-After
+   * or a backoff from the poll period (UNAVAILABLE_MAX_DELAY_MS at most), until the pairing's own
+   * expiry (PAIRING_TTL_MS after it opened, on this device's clock), then fails as expired.
+   */
   async wait(options: JoiningWait = {}): Promise<OpenPractice> {
+    const now = this.env.now ?? Date.now
+    const pause = options.sleep ?? sleep
+    const backoff = new ReconnectPolicy({ baseDelayMs: options.pollMs ?? PAIRING_POLL_MS, maxDelayMs: UNAVAILABLE_MAX_DELAY_MS })
+    let unavailable = false
     for (;;) {
       if (options.signal?.aborted) {
         await this.client.cancel(this.code)
         throw new PairingError(PairingFailure.Cancelled, 'Pairing cancelled on this device')
       }
       const state = await this.client.state(this.code)
+      if (state.state === 'unavailable') {
+        const left = this.giveUpAt - now()
+        if (left <= 0) throw new PairingError(PairingFailure.Expired, 'The pairing expired while the relay could not be reached')
+        if (!unavailable) options.onRelayUnavailable?.(true)
+        unavailable = true
+        const delay = state.retryAfterMs ?? backoff.nextDelay()
+        await pause(Math.min(delay, left), options.signal)
+        continue
+      }
+      if (unavailable) options.onRelayUnavailable?.(false)
+      unavailable = false
+      backoff.reset()
       switch (state.state) {
         case 'waiting':
           break
@@ -102,7 +145,7 @@ export class JoiningPairing {
         case 'gone':
           throw new PairingError(PairingFailure.Expired, 'The pairing expired, or another device collected it')
       }
-      await sleep(options.pollMs ?? (this.admin === null ? PAIRING_POLL_MS : CLAIMED_POLL_MS), options.signal)
+      await pause(options.pollMs ?? (this.admin === null ? PAIRING_POLL_MS : CLAIMED_POLL_MS), options.signal)
     }
   }
 

@@ -19,6 +19,23 @@ export interface PairingClientTarget {
 
 const Opened = z.object({ code: z.string(), expiresAt: z.number() })
 
+/** No node of the relay could tell where the pairing is, this time: ask again later. */
+export interface PairingUnavailable {
+  state: 'unavailable'
+  /** The HTTP status (429, 5xx), or null when nothing answered. */
+  status: number | null
+  /** What the relay's Retry-After asked for (delta-seconds only), or null. */
+  retryAfterMs: number | null
+}
+
+export type PairingPoll = PairingState | { state: 'gone' } | PairingUnavailable
+
+/** Retry-After in delta-seconds, as the relay sends it; an HTTP-date or garbage counts as absent. */
+function retryAfterMs(header: string | null): number | null {
+  if (header === null || !/^\d{1,6}$/.test(header.trim())) return null
+  return Number(header.trim()) * 1000
+}
+
 export class PairingClient {
   constructor(private readonly target: PairingClientTarget) {}
 
@@ -29,11 +46,24 @@ export class PairingClient {
     return this.read(response, Opened)
   }
 
-  /** The pairing as the relay tells it now; `gone` once it expired or was collected. */
-  async state(code: string): Promise<PairingState | { state: 'gone' }> {
-    const response = await this.send(`${Paths.pairings}/${code}`, { method: 'GET' })
-    if (response.status === 404) return { state: 'gone' }
-    if (response.status === 429) throw new PairingError(PairingFailure.Busy, 'Too many pairing requests from this address: wait a minute')
+  /**
+   * The pairing as the relay tells it now; `gone` once it expired or was collected (404, 410);
+   * `unavailable` when no node could answer now: no answer at all, a 5xx (a node restarting
+   * behind the proxy, storage down), or a 429 (this address polled too often), with the wait the
+   * relay asked for (Retry-After), if it did. Any other answer is a RelayError.
+   */
+  async state(code: string): Promise<PairingPoll> {
+    let response: Response
+    try {
+      response = await this.send(`${Paths.pairings}/${code}`, { method: 'GET' })
+    } catch (error) {
+      if (error instanceof RelayError && error.reason === RelayFailure.Unreachable) return { state: 'unavailable', status: null, retryAfterMs: null }
+      throw error
+    }
+    if (response.status === 404 || response.status === 410) return { state: 'gone' }
+    if (response.status === 429 || response.status >= 500) {
+      return { state: 'unavailable', status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) }
+    }
     if (response.status !== 200) throw this.refusal(response, 'the pairing')
     return this.read(response, PairingState)
   }

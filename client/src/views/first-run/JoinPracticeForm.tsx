@@ -18,7 +18,7 @@ import { RelayUrlField } from './RelayUrlField'
 type Stage =
   | { kind: 'form'; failure: string | null; relayError: string | null }
   | { kind: 'opening' }
-  | { kind: 'waiting'; pairing: JoiningPairing; confirmation: string | null }
+  | { kind: 'waiting'; pairing: JoiningPairing; confirmation: string | null; relayUnavailable: boolean }
 
 /**
  * Joining a practice: this device makes its key pairs and shows a QR code (its pairing code and
@@ -62,11 +62,13 @@ export function JoinPracticeForm(props: { onOpened: (practice: OpenPractice) => 
     }
     const controller = new AbortController()
     waiting.current = controller
-    setStage({ kind: 'waiting', pairing, confirmation: null })
+    setStage({ kind: 'waiting', pairing, confirmation: null, relayUnavailable: false })
     try {
       const practice = await pairing.wait({
         signal: controller.signal,
-        onConfirmation: (confirmation) => setStage({ kind: 'waiting', pairing, confirmation }),
+        onConfirmation: (confirmation) => setStage((current) => ({ ...waitingOn(current, pairing), confirmation })),
+        // A relay node restarting does not end the pairing: the device asks again, and says so.
+        onRelayUnavailable: (relayUnavailable) => setStage((current) => ({ ...waitingOn(current, pairing), relayUnavailable })),
       })
       onOpened(practice)
     } catch (error) {
@@ -106,6 +108,11 @@ export function JoinPracticeForm(props: { onOpened: (practice: OpenPractice) => 
             <p className="field__hint">{t('join.confirmation.hint')}</p>
           </div>
         )}
+        {stage.relayUnavailable && (
+          <p className="pairing__status" role="status">
+            {t('join.relayRetrying')}
+          </p>
+        )}
         <button className="button" type="button" onClick={() => waiting.current?.abort()}>
           {t('join.cancel')}
         </button>
@@ -123,4 +130,9 @@ export function JoinPracticeForm(props: { onOpened: (practice: OpenPractice) => 
       </button>
     </form>
   )
+}
+
+/** The waiting stage of `pairing` as it stands (a callback of the wait may come after another). */
+function waitingOn(current: Stage, pairing: JoiningPairing): Extract<Stage, { kind: 'waiting' }> {
+  return current.kind === 'waiting' && current.pairing === pairing ? current : { kind: 'waiting', pairing, confirmation: null, relayUnavailable: false }
 }
