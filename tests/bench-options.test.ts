@@ -24,6 +24,12 @@ describe('bench options', () => {
     expect(readOptions([], { BENCH_JOINER_HEAP_MB: '4096' }, IDS).joinerHeapMb).toBe(4096)
   })
 
+  it('takes no measure lock unless --measure-lock names its file', () => {
+    expect(readOptions([], {}, IDS).measureLock).toBeUndefined()
+    expect(readOptions(['--measure-lock=/tmp/x.lock'], {}, IDS).measureLock).toBe('/tmp/x.lock')
+    expect(readOptions([], { BENCH_MEASURE_LOCK: '/tmp/y.lock' }, IDS).measureLock).toBe('/tmp/y.lock')
+  })
+
   it('holds 10,000 idle sockets on one relay (2,000 with --quick) unless --idle-connections says otherwise', () => {
     expect(readOptions([], {}, IDS).idleConnections).toBe(10_000)
     expect(readOptions(['--quick'], {}, IDS).idleConnections).toBe(2000)

@@ -28,10 +28,17 @@ export interface BenchOptions {
    */
   usableOnly: boolean
   /**
-   * Fresh device: each joiner child's --max-old-space-size (MiB). Unset, the children inherit
-   * NODE_OPTIONS as the bench itself does.
+   * Fresh device: each joiner child's and the stock server's --max-old-space-size (MiB). Unset,
+   * they inherit NODE_OPTIONS as the bench itself does. Fully synced at 10 × 10 years each holds a
+   * whole live copy of the practice (5–6 GB of RSS), past V8's default limit; the bench process
+   * itself fits in the default.
    */
   joinerHeapMb?: number
+  /**
+   * Fresh device: a lock file (flock(1)) held only while measuring each practice, not while
+   * setting it up (measure-lock.ts), e.g. /tmp/tournee-chromium.lock. Unset, no lock is taken.
+   */
+  measureLock?: string
   /**
    * Fresh device: also join in Chromium (browser-joiner.ts), the app built and served by the relay
    * (default true; `--no-browser` leaves it out, e.g. where no Chromium is installed).
@@ -64,9 +71,9 @@ export class BenchOptionError extends Error {
 
 const USAGE =
   'expected --quick, --full, --only=<scenario,…>, --runs=N, --edits=N, --seed=N, --patients=N, --practitioners=N, --years=N, ' +
-  '--fresh-sizes=1,3,10, --fresh-storages=sqlite,postgres, --usable-only, --joiner-heap-mb=N, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N, --idle-connections=N, --export-years=1,10, --export-fixture-minutes=N, --baseline-ref=<commit>'
+  '--fresh-sizes=1,3,10, --fresh-storages=sqlite,postgres, --usable-only, --joiner-heap-mb=N, --measure-lock=<file>, --no-browser, --latency-devices=2,50,200, --capacity-devices=N, --capacity-practices=N, --idle-connections=N, --export-years=1,10, --export-fixture-minutes=N, --baseline-ref=<commit>'
 
-const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'fresh-storages', 'usable-only', 'joiner-heap-mb', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices', 'idle-connections', 'export-years', 'export-fixture-minutes', 'baseline-ref'])
+const KNOWN = new Set(['quick', 'full', 'only', 'runs', 'edits', 'seed', 'patients', 'practitioners', 'years', 'fresh-sizes', 'fresh-storages', 'usable-only', 'joiner-heap-mb', 'measure-lock', 'no-browser', 'latency-devices', 'capacity-devices', 'capacity-practices', 'idle-connections', 'export-years', 'export-fixture-minutes', 'baseline-ref'])
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, scenarioIds: readonly string[]): BenchOptions {
   const flags = new Map<string, string>()
@@ -120,6 +127,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv, sce
     freshStorages: storages('fresh-storages'),
     usableOnly: bool('usable-only'),
     ...(value('joiner-heap-mb') === undefined ? {} : { joinerHeapMb: positive('joiner-heap-mb', value('joiner-heap-mb')!) }),
+    ...(value('measure-lock') === undefined ? {} : { measureLock: value('measure-lock')! }),
     browser: !bool('no-browser'),
     latencyDevices: ints('latency-devices', quick ? [2, 10] : full ? [2, 50, 200] : [2, 50]),
     capacityDevices: int('capacity-devices', quick ? 20 : full ? 500 : 100),

@@ -73,6 +73,8 @@ interface Measured {
   redisCpuMs: number | null
   deliveryMs: number[]
   ackMs: number[]
+  /** afterCommitMs(): delivery − durable ACK, per update. */
+  afterCommitMs: number[]
   benchCpuMs: number
 }
 
@@ -90,15 +92,32 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
   }
 }
 
-/** Times each of a writer's pushes until an ACK covers it (ACKs carry the relay's state vector). */
-function ackTimer(writer: SyncTestClient, into: number[]): (pushedAt: number) => void {
-  const waiting: { clock: number; at: number }[] = []
+/** Times each of a writer's pushes until an ACK covers it (ACKs carry the relay's state vector), by label. */
+function ackTimer(writer: SyncTestClient, into: Map<string, number>): (label: string, pushedAt: number) => void {
+  const waiting: { clock: number; at: number; label: string }[] = []
   writer.onAck((ack) => {
     const now = performance.now()
     const covered = ack.get(writer.doc.clientID) ?? 0
-    while (waiting.length > 0 && waiting[0]!.clock <= covered) into.push(now - waiting.shift()!.at)
+    while (waiting.length > 0 && waiting[0]!.clock <= covered) {
+      const { label, at } = waiting.shift()!
+      into.set(label, now - at)
+    }
   })
-  return (at) => waiting.push({ clock: Y.getState(writer.doc.store, writer.doc.clientID), at })
+  return (label, at) => waiting.push({ clock: Y.getState(writer.doc.store, writer.doc.clientID), at, label })
+}
+
+/**
+ * Per update, its delivery latency less its durable ACK latency: on two nodes, what the reader
+ * waited after its writer heard of the commit — the Redis hop and the other node's forward (each
+ * side's own socket hop included). A delivery tail that this does not have comes from the commit.
+ */
+export function afterCommitMs(delivered: ReadonlyMap<string, number>, acked: ReadonlyMap<string, number>): number[] {
+  const out: number[] = []
+  for (const [label, delivery] of delivered) {
+    const ack = acked.get(label)
+    if (ack !== undefined) out.push(delivery - ack)
+  }
+  return out
 }
 
 async function measure(setup: Setup, updatesPerWriter: number, servers: { postgres: PostgresServer; redis: RedisServer }): Promise<Measured> {
@@ -107,10 +126,10 @@ async function measure(setup: Setup, updatesPerWriter: number, servers: { postgr
   const readerNode = nodes.at(-1)!
   const clients: SyncTestClient[] = []
   const pushedAt = new Map<string, number>()
-  const deliveryMs: number[] = []
-  const ackMs: number[] = []
+  const delivered = new Map<string, number>()
+  const acked = new Map<string, number>()
   try {
-    const pairs: { writer: SyncTestClient; reader: SyncTestClient; pushed: (at: number) => void }[] = []
+    const pairs: { writer: SyncTestClient; reader: SyncTestClient; pushed: (label: string, at: number) => void }[] = []
     for (let p = 0; p < PAIRS; p++) {
       const spaceId = randomId()
       const credential = toBase64Url(randomBytes(32))
@@ -124,11 +143,11 @@ async function measure(setup: Setup, updatesPerWriter: number, servers: { postgr
         for (const item of event.changes.added) {
           for (const entry of item.content.getContent() as Entry[]) {
             const at = pushedAt.get(labelOf(entry.d))
-            if (at !== undefined) deliveryMs.push(now - at)
+            if (at !== undefined) delivered.set(labelOf(entry.d), now - at)
           }
         }
       })
-      pairs.push({ writer, reader, pushed: ackTimer(writer, ackMs) })
+      pairs.push({ writer, reader, pushed: ackTimer(writer, acked) })
     }
     await waitUntil(() => clients.every((c) => c.acks.length > 0), 10_000, 'every client joined')
     const persistedBefore = (await Promise.all(nodes.map(persistedOn))).reduce((a, b) => a + b, 0)
@@ -145,19 +164,21 @@ async function measure(setup: Setup, updatesPerWriter: number, servers: { postgr
         const at = performance.now()
         pushedAt.set(label, at)
         writer.doc.getArray<Entry>('entries').push([testEntry(label, ENTRY_BYTES)])
-        pushed(at)
+        pushed(label, at)
         updates++
       })
       await new Promise((resolve) => setTimeout(resolve, PACE_MS))
     }
-    await waitUntil(() => deliveryMs.length >= updates, 60_000, 'every update delivered')
-    await waitUntil(() => ackMs.length >= updates, 60_000, 'every update acknowledged')
+    await waitUntil(() => delivered.size >= updates, 60_000, 'every update delivered')
+    await waitUntil(() => acked.size >= updates, 60_000, 'every update acknowledged')
     const benchCpu = process.cpuUsage(bench)
     const nodeCpuMs = nodes.map((node, n) => sampleProcess(node.pid).cpuMs - cpuBefore[n]!)
     const postgresCpuMs = usesPostgres ? processTreeCpuMs(servers.postgres.pid()) - postgresBefore : null
     const redisCpuMs = usesRedis ? sampleProcess(servers.redis.pid!).cpuMs - redisBefore : null
     const persisted = (await Promise.all(nodes.map(persistedOn))).reduce((a, b) => a + b, 0) - persistedBefore
-    return { updates, persisted, nodeCpuMs, postgresCpuMs, redisCpuMs, deliveryMs, ackMs, benchCpuMs: (benchCpu.user + benchCpu.system) / 1000 }
+    const deliveryMs = [...delivered.values()]
+    const ackMs = [...acked.values()]
+    return { updates, persisted, nodeCpuMs, postgresCpuMs, redisCpuMs, deliveryMs, ackMs, afterCommitMs: afterCommitMs(delivered, acked), benchCpuMs: (benchCpu.user + benchCpu.system) / 1000 }
   } finally {
     for (const client of clients) client.destroy()
   }
@@ -172,6 +193,10 @@ interface Summary {
   benchCpuPerUpdate: number
   delivery: { p50: number; p99: number }
   ack: { p50: number; p99: number }
+  /** Delivery − durable ACK per update (meaningful across nodes, where delivery follows the commit). */
+  afterCommit: { p50: number; p99: number }
+  /** Each round's own p99s, to see how far the rounds spread on the shared machine. */
+  roundP99s: { delivery: number[]; ack: number[]; afterCommit: number[] }
   updates: number
 }
 
@@ -187,6 +212,12 @@ function summarise(rounds: Measured[]): Summary {
     benchCpuPerUpdate: per((m) => m.benchCpuMs),
     delivery: { p50: pct((m) => m.deliveryMs, 50), p99: pct((m) => m.deliveryMs, 99) },
     ack: { p50: pct((m) => m.ackMs, 50), p99: pct((m) => m.ackMs, 99) },
+    afterCommit: { p50: pct((m) => m.afterCommitMs, 50), p99: pct((m) => m.afterCommitMs, 99) },
+    roundP99s: {
+      delivery: rounds.map((m) => round(percentile(m.deliveryMs, 99), 1)),
+      ack: rounds.map((m) => round(percentile(m.ackMs, 99), 1)),
+      afterCommit: rounds.map((m) => round(percentile(m.afterCommitMs, 99), 1)),
+    },
     updates: rounds.reduce((n, m) => n + m.persisted, 0),
   }
 }
@@ -237,7 +268,10 @@ export const fanout: Scenario = {
           log(
             `  (m) round ${r + 1}/${roundCount}, ${setup.label}: ${m.persisted} updates, relay CPU ${m.nodeCpuMs.map(Math.round).join(' + ')} ms` +
               (m.postgresCpuMs === null ? '' : `, PostgreSQL ${Math.round(m.postgresCpuMs)} ms`) +
-              `, delivery p50 ${round(percentile(m.deliveryMs, 50), 1)} ms, ACK p50 ${round(percentile(m.ackMs, 50), 1)} ms`,
+              `, delivery p50/p99 ${round(percentile(m.deliveryMs, 50), 1)}/${round(percentile(m.deliveryMs, 99), 1)} ms` +
+              `, ACK p50/p99 ${round(percentile(m.ackMs, 50), 1)}/${round(percentile(m.ackMs, 99), 1)} ms` +
+              (setup.nodes.length > 1 ? `, after the commit p50/p99 ${round(percentile(m.afterCommitMs, 50), 1)}/${round(percentile(m.afterCommitMs, 99), 1)} ms` : '') +
+              `; load ${loadavg()[0]!.toFixed(2)}`,
           )
         }
       }
@@ -298,6 +332,10 @@ export const fanout: Scenario = {
         ...latencyRows('1 node on SQLite', sqlite, 'same node: forwarded before the commit'),
         ...latencyRows('1 node on PostgreSQL', one, 'same node: forwarded before the commit', oneBefore),
         ...latencyRows('2 nodes', two, 'other node: after the commit and the Redis hop', twoBefore),
+        row('2 nodes: delivery − durable ACK per update, p50 (what the reader waits after the commit)', 'ms', two.afterCommit.p50, 'p50', undefined, twoBefore.afterCommit.p50),
+        row('2 nodes: delivery − durable ACK per update, p99', 'ms', two.afterCommit.p99, 'p99', undefined, twoBefore.afterCommit.p99),
+        row('cross-node delivery p99 vs 1-node delivery p99 (PostgreSQL)', 'count', round(two.delivery.p99 / one.delivery.p99, 2), '×', 'target ≤ 2×', round(twoBefore.delivery.p99 / oneBefore.delivery.p99, 2)),
+        row('cross-node delivery p99 vs 1-node durable ACK p99 (PostgreSQL)', 'count', round(two.delivery.p99 / one.ack.p99, 2), '×', 'both wait for the commit', round(twoBefore.delivery.p99 / oneBefore.ack.p99, 2)),
         row('cross-node delivery p50 vs 1-node delivery p50 (PostgreSQL)', 'count', round(two.delivery.p50 / one.delivery.p50, 2), '×', 'target ≤ 2×', round(twoBefore.delivery.p50 / oneBefore.delivery.p50, 2)),
         row('cross-node delivery p50 vs 1-node durable ACK p50 (PostgreSQL)', 'count', round(two.delivery.p50 / one.ack.p50, 2), '×', 'both wait for the commit', round(twoBefore.delivery.p50 / oneBefore.ack.p50, 2)),
         row('bench process CPU per update, 1 node SQLite / PostgreSQL (the load generator, apart)', 'ms', sqlite.benchCpuPerUpdate, 'process.cpuUsage / persisted', `PostgreSQL: ${round(one.benchCpuPerUpdate, 2)} ms`),

@@ -29,6 +29,7 @@ import { median } from '../stats'
 import { encodeStateVectors } from '../state-vectors'
 import { startStockServer, stockProvider, type StockServer } from '../stock-server'
 import { setUpStreamedPractice, type SyncedPractice } from '../streamed-practice'
+import { underMeasureLock } from '../measure-lock'
 
 type MeasuredKey = 'usableMs' | 'syncedMs' | 'bytesReceived' | 'directoryMs'
 
@@ -121,7 +122,7 @@ async function measure(p: SyncedPractice, options: MeasureOptions, log: (line: s
   // Usable only: the floor and stock are given the directory and this month, ours stops there.
   const docIds = usableOnly ? docOrder(p).slice(0, 2) : docOrder(p)
   const server = await startBytesServer(docIds.map((id) => encodeDocFrame(id, p.plaintext.get(id)!)))
-  const stock = await startStockServer()
+  const stock = await startStockServer({ maxOldSpaceMb: options.joinerHeapMb })
   const floor: JoinSample[] = []
   const ours: JoinSample[] = []
   const plain: JoinSample[] = []
@@ -301,7 +302,7 @@ export const freshDevice: Scenario = {
           const key = `fresh-device-${size}${storage === 'postgres' ? '-postgres' : ''}`
           if (size === options.practitioners && storage === 'sqlite') {
             const shared = await context.practice()
-            const result = await measure({ ...shared, spec: shared.plan.spec }, options, log)
+            const result = await underMeasureLock(options.measureLock, log, () => measure({ ...shared, spec: shared.plan.spec }, options, log))
             rows.push(...result.rows)
             context.detail(key, result.details)
             continue
@@ -316,7 +317,7 @@ export const freshDevice: Scenario = {
           const p = await setUpStreamedPractice(sizedSpec(options, size), log, { ...(await context.relayEnv()), ...storageEnv })
           try {
             log(`  (a) set up ${size} practitioner(s)${on} in ${Math.round(p.setupMs)} ms, peak RSS ${Math.round((p.setup?.peakRssBytes ?? 0) / 2 ** 20)} MiB; ${heapLine()}`)
-            const result = await measure(p, options, log, on)
+            const result = await underMeasureLock(options.measureLock, log, () => measure(p, options, log, on))
             rows.push(...result.rows)
             context.detail(key, result.details)
           } finally {
