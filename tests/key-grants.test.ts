@@ -26,6 +26,7 @@ import { MEMBER, practiceOf, type Device } from './helpers/epoch-practice'
 import { actorOf, useRelayFixture, type RelayFixture } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { ConnectionStatus } from '../client/src/sync/sync-state'
 
 const fixture = useRelayFixture()
 const PRACTICE = { name: 'Cabinet des Aulnes', practitioner: 'Maëlle', profession: 'kine' } as const
@@ -63,6 +64,29 @@ async function post(f: RelayFixture, spaceId: string, path: string, credential: 
 async function chainOf(f: RelayFixture, spaceId: string, credential: string): Promise<unknown[]> {
   const response = await fetch(`${f.relay.url}/v1/spaces/${spaceId}/devices`, { headers: { authorization: `Bearer ${credential}` } })
   return ((await response.json()) as { entries: unknown[] }).entries
+}
+
+/** The requests a device sends through the fetch it is given (`env.fetchImpl`), as « METHOD /last-path-segment ». */
+function countRequests(d: Device): { count(request: string): number; reset(): void } {
+  const sent: string[] = []
+  const given = d.env.fetchImpl ?? fetch
+  d.env.fetchImpl = (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+    sent.push(`${init?.method ?? 'GET'} /${url.pathname.split('/').at(-1)}`)
+    return given(input, init)
+  }
+  return { count: (request) => sent.filter((r) => r === request).length, reset: () => void sent.splice(0) }
+}
+
+/** Waits until `d` went offline and came back online, then until its reading of the registry for its role is done. */
+async function reconnected(d: Device, restart: () => Promise<void>): Promise<void> {
+  let wentOffline = false
+  const unsubscribe = d.p.space.subscribe(() => {
+    if (d.p.space.getSyncState().status !== ConnectionStatus.Online) wentOffline = true
+  })
+  await restart()
+  await waitFor(() => expect(wentOffline && d.p.space.getSyncState().status === ConnectionStatus.Online).toBe(true))
+  unsubscribe()
 }
 
 describe('key grants', () => {
@@ -205,5 +229,49 @@ describe('key grants', () => {
     expect(await openAtRest(spaceId, prf, later)).toBe(true)
     const unlocked: Device = { env: later, p: await fixture.track(loadPractice(later).then((p) => p!)) }
     await waitFor(async () => expect(await notes(unlocked, patientId)).toEqual(['Avant-Regrant']))
+  })
+  it('reads the registry once on a reconnect, and asks for no grant that cannot help', async () => {
+    const [admin, member, secretary] = (await practiceOf(fixture, ['tablette-aulnes', 'telephone-aulnes', 'accueil-aulnes'], [undefined, MEMBER, SECRETARY], PRACTICE)) as [Device, Device, Device]
+    const spaceId = admin.p.record.spaceId
+    // A grant waits on the relay for the member (a re-grant): it holds this session's secrets already, so it gains nothing from it.
+    await sendKeyGrant(spaceId, member.p.record.deviceId, admin.env)
+    const counted = [member, secretary].map((d) => ({ d, requests: countRequests(d) }))
+    await reconnected(member, () => fixture.relay.restart())
+    for (const { d, requests } of counted) {
+      await waitFor(() => expect(d.p.space.getSyncState().status).toBe(ConnectionStatus.Online))
+      await waitFor(() => expect(requests.count('GET /devices')).toBeGreaterThan(0))
+      await d.p.role!.settled()
+      // One read of the registry for both the role and the grant; no grant asked for: the
+      // praticien holds the clinical tier and its secrets, the secretary is still secretary.
+      expect({ devices: requests.count('GET /devices'), grant: requests.count('GET /grant') }, d.p.record.deviceId).toEqual({ devices: 1, grant: 0 })
+    }
+  })
+
+  it('upgrades a secretary’s device while it is open: it takes its grant at once, with a notice, and reads every epoch once opened again', async () => {
+    const [admin, secretary, lost] = (await practiceOf(fixture, ['tablette-aulnes', 'accueil-aulnes', 'perdu-1'], [undefined, SECRETARY, MEMBER], PRACTICE)) as [Device, Device, Device]
+    const spaceId = admin.p.record.spaceId
+    const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Le Gall', firstNames: 'Armelle' }, actorOf(admin.p), testClock)
+    await note(admin, patientId, 'Epoque-0')
+    await lost.p.space.destroy()
+    await revokePracticeDevice(spaceId, lost.p.record.deviceId, admin.env)
+    await note(admin, patientId, 'Epoque-1')
+    await waitFor(() => expect(secretary.p.space.getSyncState().status).toBe(ConnectionStatus.Online))
+    expect(secretary.p.role!.get(), 'no change yet').toBeNull()
+
+    await changePracticeDevice(spaceId, secretary.p.record.deviceId, { role: DeviceRole.Practitioner, until: null }, admin.env)
+    // The relay closes its sockets (4205); back online, with its practice still open, it reads the registry and takes its grant.
+    await waitFor(() => expect(secretary.p.role!.get()).toMatchObject({ widened: true, role: DeviceRole.Practitioner, notice: { role: DeviceRole.Practitioner, by: admin.p.record.deviceId } }))
+    const registry = new DeviceRegistry(secretary.env.idbPrefix, secretary.env.unlocked)
+    const stored = (await registry.get(spaceId))!
+    expect(stored.keys.clinical).not.toBeNull()
+    expect(stored).toMatchObject({ role: DeviceRole.Practitioner, roleNotice: { role: DeviceRole.Practitioner, by: admin.p.record.deviceId } })
+
+    // The app's move (app/lock/device-session.ts): the practice closes and opens again in place, with the clinical keys.
+    await secretary.p.space.destroy()
+    const upgraded: Device = { env: secretary.env, p: await fixture.track(loadPractice(secretary.env).then((p) => p!)) }
+    expect(upgraded.p.record.roleNotice).toMatchObject({ role: DeviceRole.Practitioner, at: expect.any(Number) })
+    await waitFor(async () => expect(await notes(upgraded, patientId)).toEqual(['Epoque-0', 'Epoque-1']))
+    await note(admin, patientId, 'Apres-Promotion')
+    await waitFor(async () => expect(await notes(upgraded, patientId)).toEqual(['Apres-Promotion', 'Epoque-0', 'Epoque-1']))
   })
 })

@@ -54,6 +54,8 @@ async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<
 /** The practice's devices: the registry, verified here, and when the relay last saw each (its word). */
 export interface PracticeDevices {
   readonly state: RegistryState
+  /** The entries `state` was verified from, as the relay served them. */
+  readonly entries: readonly unknown[]
   readonly lastSeen: ReadonlyMap<string, number>
 }
 
@@ -67,7 +69,7 @@ export async function readPracticeDevices(spaceId: string, env: DeviceEnvironmen
   // Verified: kept as whose entries this device accepts (practice-signers.ts), never shortened.
   const registry = registryOf(env)
   if (entries.length > (await registry.chain(spaceId)).length) await registry.putChain(spaceId, entries)
-  return { state, lastSeen }
+  return { state, entries, lastSeen }
 }
 
 /**
