@@ -39,6 +39,22 @@ async function note(d: Device, patientId: string, text: string): Promise<void> {
   await d.p.space.whenAcknowledged()
 }
 
+/**
+ * A patient whose file holds a note of each epoch: « Epoque-0 », then for each of `lost` (closed
+ * and revoked, a new key epoch each) « Epoque-<n> ». Its id.
+ */
+async function fileOverEpochs(admin: Device, lost: readonly Device[], patient: { birthName: string; firstNames: string }): Promise<string> {
+  const spaceId = admin.p.record.spaceId
+  const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), patient, actorOf(admin.p), testClock)
+  await note(admin, patientId, 'Epoque-0')
+  for (const [i, d] of lost.entries()) {
+    await d.p.space.destroy()
+    await revokePracticeDevice(spaceId, d.p.record.deviceId, admin.env)
+    await note(admin, patientId, `Epoque-${i + 1}`)
+  }
+  return patientId
+}
+
 async function notes(d: Device, patientId: string): Promise<string[]> {
   return listNotes(await d.p.space.openDoc(patientDocId(patientId)))
     .items.map((n) => String(n.text))
@@ -98,14 +114,7 @@ describe('key grants', () => {
       Device,
     ]
     const spaceId = admin.p.record.spaceId
-    const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Kerhervé', firstNames: 'Youenn' }, actorOf(admin.p), testClock)
-    await note(admin, patientId, 'Epoque-0')
-    await lost1.p.space.destroy()
-    await revokePracticeDevice(spaceId, lost1.p.record.deviceId, admin.env)
-    await note(admin, patientId, 'Epoque-1')
-    await lost2.p.space.destroy()
-    await revokePracticeDevice(spaceId, lost2.p.record.deviceId, admin.env)
-    await note(admin, patientId, 'Epoque-2')
+    const patientId = await fileOverEpochs(admin, [lost1, lost2], { birthName: 'Kerhervé', firstNames: 'Youenn' })
     const secretaryRegistry = new DeviceRegistry(secretary.env.idbPrefix, secretary.env.unlocked)
     expect((await secretaryRegistry.get(spaceId))!.keys.clinical, 'a secretary holds no clinical key').toBeNull()
 
@@ -144,11 +153,7 @@ describe('key grants', () => {
     const spaceId = admin.p.record.spaceId
     const prf = randomBytes(32)
     expect(await wrapAtRest(spaceId, randomBytes(16), prf, secretary.env)).toBe(true)
-    const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Guivarc’h', firstNames: 'Nolwenn' }, actorOf(admin.p), testClock)
-    await note(admin, patientId, 'Epoque-0')
-    await lost.p.space.destroy()
-    await revokePracticeDevice(spaceId, lost.p.record.deviceId, admin.env)
-    await note(admin, patientId, 'Epoque-1')
+    const patientId = await fileOverEpochs(admin, [lost], { birthName: 'Guivarc’h', firstNames: 'Nolwenn' })
     await changePracticeDevice(spaceId, secretary.p.record.deviceId, { role: DeviceRole.Practitioner, until: null }, admin.env)
 
     // Opened again while unlocked: the grant is taken and sealed under the passkey's wrap.
@@ -251,11 +256,7 @@ describe('key grants', () => {
   it('upgrades a secretary’s device while it is open: it takes its grant at once, with a notice, and reads every epoch once opened again', async () => {
     const [admin, secretary, lost] = (await practiceOf(fixture, ['tablette-aulnes', 'accueil-aulnes', 'perdu-1'], [undefined, SECRETARY, MEMBER], PRACTICE)) as [Device, Device, Device]
     const spaceId = admin.p.record.spaceId
-    const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Le Gall', firstNames: 'Armelle' }, actorOf(admin.p), testClock)
-    await note(admin, patientId, 'Epoque-0')
-    await lost.p.space.destroy()
-    await revokePracticeDevice(spaceId, lost.p.record.deviceId, admin.env)
-    await note(admin, patientId, 'Epoque-1')
+    const patientId = await fileOverEpochs(admin, [lost], { birthName: 'Le Gall', firstNames: 'Armelle' })
     await waitFor(() => expect(secretary.p.space.getSyncState().status).toBe(ConnectionStatus.Online))
     expect(secretary.p.role!.get(), 'no change yet').toBeNull()
 
