@@ -6,8 +6,9 @@
  * a key epoch whose clinical key it is never given: the clinical entries written after are
  * unreadable with everything it holds. The device then applies the change itself: opened again, it
  * is secretary and keeps no clinical key (client/src/sync/device/role-downgrade.ts; the raw stores:
- * tests/role-downgrade-local.test.ts). (A locum's end date extended: tests/locum-end.test.ts,
- * which sets the relay's clock.)
+ * tests/role-downgrade-local.test.ts). Made praticien again, its open sockets close with 4205 so
+ * that it reads the registry and takes its grant (tests/key-grants.test.ts). (A locum's end date
+ * extended: tests/locum-end.test.ts, which sets the relay's clock.)
  */
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
@@ -138,5 +139,30 @@ describe('a praticien’s device made secretary, without revoking it', () => {
     // The practice tier syncs on.
     await writePatient(admin, 'Apres-Application')
     await waitFor(async () => expect(await patientNames({ env: member.env, p: narrowed })).toEqual(['Apres-Application', 'Apres-Changement', 'Le Goff']))
+  })
+  it('a secretary’s device made praticien again has its open sockets closed with 4205 (not a refusal), and opens clinical rooms from then on', async () => {
+    const [admin, member] = (await practiceOf(fixture, ['tablette-hetres', 'telephone-hetres'], [undefined, MEMBER], PRACTICE)) as [Device, Device]
+    const spaceId = admin.p.record.spaceId
+    await changePracticeDevice(spaceId, member.p.record.deviceId, { role: DeviceRole.Secretariat, until: null }, admin.env)
+    const rootSecret = (await new DeviceRegistry(admin.env.idbPrefix).rootSecret(spaceId))!
+    const full = await derivePracticeKeys(spaceId, await deriveTierSecrets(spaceId, rootSecret))
+    const mainRoomId = await blindRoomName(full, MAIN_ROOM)
+    const fileRoom = await roomOf(patientDocId('patient-hetres'))
+    const fileRoomId = await blindRoomName(keysOfRoom(full, fileRoom), fileRoom)
+    const memberStored = (await new DeviceRegistry(member.env.idbPrefix).get(spaceId))!
+    const connect = (roomId: string) => SyncTestClient.connect(fixture.relay.url, spaceId, memberStored.credential, { roomId })
+    const openMain = await connect(mainRoomId)
+    const adminMain = await SyncTestClient.connect(fixture.relay.url, spaceId, (await new DeviceRegistry(admin.env.idbPrefix).get(spaceId))!.credential, { roomId: mainRoomId })
+
+    await changePracticeDevice(spaceId, member.p.record.deviceId, { role: DeviceRole.Practitioner, until: null }, admin.env)
+    // The widened device's socket closes so that it reconnects and reads the registry; another device's stays.
+    await waitFor(() => expect(openMain.closed).toEqual({ code: CloseCode.RoleWidened.code, reason: CloseCode.RoleWidened.reason }))
+    expect(adminMain.closed).toBeNull()
+    adminMain.destroy()
+    const file = await connect(fileRoomId)
+    // Admitted: the relay answers its sync step 1 (a refused room closes at once, 4403, with none).
+    await waitFor(() => expect(file.syncFrames.some((f) => f.kind === 'step2')).toBe(true))
+    expect(file.closed).toBeNull()
+    file.destroy()
   })
 })

@@ -26,6 +26,7 @@ import { MEMBER, practiceOf, type Device } from './helpers/epoch-practice'
 import { actorOf, useRelayFixture, type RelayFixture } from './helpers/relay-fixture'
 import { TEST_TODAY, testClock } from './helpers/test-clock'
 import { waitFor } from './helpers/wait-for'
+import { ConnectionStatus } from '../client/src/sync/sync-state'
 
 const fixture = useRelayFixture()
 const PRACTICE = { name: 'Cabinet des Aulnes', practitioner: 'Maëlle', profession: 'kine' } as const
@@ -36,6 +37,22 @@ async function note(d: Device, patientId: string, text: string): Promise<void> {
   addNote(await d.p.space.openDoc(patientDocId(patientId)), { date: TEST_TODAY, kind: 'session', text }, actorOf(d.p), testClock)
   await d.p.space.flush()
   await d.p.space.whenAcknowledged()
+}
+
+/**
+ * A patient whose file holds a note of each epoch: « Epoque-0 », then for each of `lost` (closed
+ * and revoked, a new key epoch each) « Epoque-<n> ». Its id.
+ */
+async function fileOverEpochs(admin: Device, lost: readonly Device[], patient: { birthName: string; firstNames: string }): Promise<string> {
+  const spaceId = admin.p.record.spaceId
+  const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), patient, actorOf(admin.p), testClock)
+  await note(admin, patientId, 'Epoque-0')
+  for (const [i, d] of lost.entries()) {
+    await d.p.space.destroy()
+    await revokePracticeDevice(spaceId, d.p.record.deviceId, admin.env)
+    await note(admin, patientId, `Epoque-${i + 1}`)
+  }
+  return patientId
 }
 
 async function notes(d: Device, patientId: string): Promise<string[]> {
@@ -65,6 +82,29 @@ async function chainOf(f: RelayFixture, spaceId: string, credential: string): Pr
   return ((await response.json()) as { entries: unknown[] }).entries
 }
 
+/** The requests a device sends through the fetch it is given (`env.fetchImpl`), as « METHOD /last-path-segment ». */
+function countRequests(d: Device): { count(request: string): number; reset(): void } {
+  const sent: string[] = []
+  const given = d.env.fetchImpl ?? fetch
+  d.env.fetchImpl = (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+    sent.push(`${init?.method ?? 'GET'} /${url.pathname.split('/').at(-1)}`)
+    return given(input, init)
+  }
+  return { count: (request) => sent.filter((r) => r === request).length, reset: () => void sent.splice(0) }
+}
+
+/** Waits until `d` went offline and came back online, then until its reading of the registry for its role is done. */
+async function reconnected(d: Device, restart: () => Promise<void>): Promise<void> {
+  let wentOffline = false
+  const unsubscribe = d.p.space.subscribe(() => {
+    if (d.p.space.getSyncState().status !== ConnectionStatus.Online) wentOffline = true
+  })
+  await restart()
+  await waitFor(() => expect(wentOffline && d.p.space.getSyncState().status === ConnectionStatus.Online).toBe(true))
+  unsubscribe()
+}
+
 describe('key grants', () => {
   it('upgrades a secretary after two rotations: opened again, it reads the clinical entries of epochs 0, 1 and 2', async () => {
     const [admin, secretary, lost1, lost2] = (await practiceOf(fixture, ['tablette-aulnes', 'accueil-aulnes', 'perdu-1', 'perdu-2'], [undefined, SECRETARY, MEMBER, MEMBER], PRACTICE)) as [
@@ -74,14 +114,7 @@ describe('key grants', () => {
       Device,
     ]
     const spaceId = admin.p.record.spaceId
-    const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Kerhervé', firstNames: 'Youenn' }, actorOf(admin.p), testClock)
-    await note(admin, patientId, 'Epoque-0')
-    await lost1.p.space.destroy()
-    await revokePracticeDevice(spaceId, lost1.p.record.deviceId, admin.env)
-    await note(admin, patientId, 'Epoque-1')
-    await lost2.p.space.destroy()
-    await revokePracticeDevice(spaceId, lost2.p.record.deviceId, admin.env)
-    await note(admin, patientId, 'Epoque-2')
+    const patientId = await fileOverEpochs(admin, [lost1, lost2], { birthName: 'Kerhervé', firstNames: 'Youenn' })
     const secretaryRegistry = new DeviceRegistry(secretary.env.idbPrefix, secretary.env.unlocked)
     expect((await secretaryRegistry.get(spaceId))!.keys.clinical, 'a secretary holds no clinical key').toBeNull()
 
@@ -120,11 +153,7 @@ describe('key grants', () => {
     const spaceId = admin.p.record.spaceId
     const prf = randomBytes(32)
     expect(await wrapAtRest(spaceId, randomBytes(16), prf, secretary.env)).toBe(true)
-    const patientId = addPatient(await admin.p.space.openDoc(DIRECTORY_DOC_ID), { birthName: 'Guivarc’h', firstNames: 'Nolwenn' }, actorOf(admin.p), testClock)
-    await note(admin, patientId, 'Epoque-0')
-    await lost.p.space.destroy()
-    await revokePracticeDevice(spaceId, lost.p.record.deviceId, admin.env)
-    await note(admin, patientId, 'Epoque-1')
+    const patientId = await fileOverEpochs(admin, [lost], { birthName: 'Guivarc’h', firstNames: 'Nolwenn' })
     await changePracticeDevice(spaceId, secretary.p.record.deviceId, { role: DeviceRole.Practitioner, until: null }, admin.env)
 
     // Opened again while unlocked: the grant is taken and sealed under the passkey's wrap.
@@ -163,8 +192,9 @@ describe('key grants', () => {
     // Signed by a praticien's device that is no administrator.
     const byMember = await grantBy(memberStored, secretary.p.record.deviceId, DeviceRole.Secretariat)
     expect(await post(fixture, spaceId, 'grants', memberCredential, { grant: byMember.entry })).toEqual({ status: 400, refusal: KeyGrantRefusal.NotAdministrator })
-    // The administrator's, altered on the way.
-    const good = await grantBy(adminStored, member.p.record.deviceId, DeviceRole.Practitioner)
+    // The administrator's, altered on the way: a re-grant to the secretary, which a grant can help
+    // (in a later session it holds no secret its passkey can wrap: key-grants-sync.ts grantCanHelp).
+    const good = await grantBy(adminStored, secretary.p.record.deviceId, DeviceRole.Secretariat)
     const tampered: SignedKeyGrant = { statement: good.entry.statement.replace('"sealed":"', '"sealed":"AAAA'), sig: good.entry.sig }
     expect(await post(fixture, spaceId, 'grants', adminCredential, { grant: tampered })).toEqual({ status: 400, refusal: KeyGrantRefusal.BadSignature })
     // The clinical tier for a secretary, with no change to make it praticien.
@@ -178,8 +208,8 @@ describe('key grants', () => {
     expect(await post(fixture, spaceId, 'grants', adminCredential, { grant: good.entry })).toEqual({ status: 201 })
     const served = async (credential: string) =>
       ((await (await fetch(`${fixture.relay.url}/v1/spaces/${spaceId}/grant`, { headers: { authorization: `Bearer ${credential}` } })).json()) as { grant: unknown }).grant
-    expect(await served(memberCredential)).toEqual(good.entry)
-    expect(await served(await credentialOf(secretary))).toBeNull()
+    expect(await served(await credentialOf(secretary))).toEqual(good.entry)
+    expect(await served(memberCredential)).toBeNull()
   })
 
   it('lets a praticien’s device that is no administrator, in a later session, wrap its keys once re-granted', async () => {
@@ -205,5 +235,45 @@ describe('key grants', () => {
     expect(await openAtRest(spaceId, prf, later)).toBe(true)
     const unlocked: Device = { env: later, p: await fixture.track(loadPractice(later).then((p) => p!)) }
     await waitFor(async () => expect(await notes(unlocked, patientId)).toEqual(['Avant-Regrant']))
+  })
+  it('reads the registry once on a reconnect, and asks for no grant that cannot help', async () => {
+    const [admin, member, secretary] = (await practiceOf(fixture, ['tablette-aulnes', 'telephone-aulnes', 'accueil-aulnes'], [undefined, MEMBER, SECRETARY], PRACTICE)) as [Device, Device, Device]
+    const spaceId = admin.p.record.spaceId
+    // A grant waits on the relay for the member (a re-grant): it holds this session's secrets already, so it gains nothing from it.
+    await sendKeyGrant(spaceId, member.p.record.deviceId, admin.env)
+    const counted = [member, secretary].map((d) => ({ d, requests: countRequests(d) }))
+    await reconnected(member, () => fixture.relay.restart())
+    for (const { d, requests } of counted) {
+      await waitFor(() => expect(d.p.space.getSyncState().status).toBe(ConnectionStatus.Online))
+      await waitFor(() => expect(requests.count('GET /devices')).toBeGreaterThan(0))
+      await d.p.role!.settled()
+      // One read of the registry for both the role and the grant; no grant asked for: the
+      // praticien holds the clinical tier and its secrets, the secretary is still secretary.
+      expect({ devices: requests.count('GET /devices'), grant: requests.count('GET /grant') }, d.p.record.deviceId).toEqual({ devices: 1, grant: 0 })
+    }
+  })
+
+  it('upgrades a secretary’s device while it is open: it takes its grant at once, with a notice, and reads every epoch once opened again', async () => {
+    const [admin, secretary, lost] = (await practiceOf(fixture, ['tablette-aulnes', 'accueil-aulnes', 'perdu-1'], [undefined, SECRETARY, MEMBER], PRACTICE)) as [Device, Device, Device]
+    const spaceId = admin.p.record.spaceId
+    const patientId = await fileOverEpochs(admin, [lost], { birthName: 'Le Gall', firstNames: 'Armelle' })
+    await waitFor(() => expect(secretary.p.space.getSyncState().status).toBe(ConnectionStatus.Online))
+    expect(secretary.p.role!.get(), 'no change yet').toBeNull()
+
+    await changePracticeDevice(spaceId, secretary.p.record.deviceId, { role: DeviceRole.Practitioner, until: null }, admin.env)
+    // The relay closes its sockets (4205); back online, with its practice still open, it reads the registry and takes its grant.
+    await waitFor(() => expect(secretary.p.role!.get()).toMatchObject({ widened: true, role: DeviceRole.Practitioner, notice: { role: DeviceRole.Practitioner, by: admin.p.record.deviceId } }))
+    const registry = new DeviceRegistry(secretary.env.idbPrefix, secretary.env.unlocked)
+    const stored = (await registry.get(spaceId))!
+    expect(stored.keys.clinical).not.toBeNull()
+    expect(stored).toMatchObject({ role: DeviceRole.Practitioner, roleNotice: { role: DeviceRole.Practitioner, by: admin.p.record.deviceId } })
+
+    // The app's move (app/lock/device-session.ts): the practice closes and opens again in place, with the clinical keys.
+    await secretary.p.space.destroy()
+    const upgraded: Device = { env: secretary.env, p: await fixture.track(loadPractice(secretary.env).then((p) => p!)) }
+    expect(upgraded.p.record.roleNotice).toMatchObject({ role: DeviceRole.Practitioner, at: expect.any(Number) })
+    await waitFor(async () => expect(await notes(upgraded, patientId)).toEqual(['Epoque-0', 'Epoque-1']))
+    await note(admin, patientId, 'Apres-Promotion')
+    await waitFor(async () => expect(await notes(upgraded, patientId)).toEqual(['Apres-Promotion', 'Epoque-0', 'Epoque-1']))
   })
 })

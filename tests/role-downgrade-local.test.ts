@@ -259,4 +259,33 @@ describe('a device made secretary drops the clinical tier it held', () => {
     }
     expect(await holdsFile(halfway.env, storedHalfway, patientId)).toBe(false)
   })
+  it('reads the clinical files of every epoch again once upgraded, after the deletions of its downgrade', async () => {
+    const { devices, spaceId, patientId } = await practiceWithANote(['tablette-saules', 'telephone-saules'])
+    const [admin, member] = devices as [Device, Device]
+    await changePracticeDevice(spaceId, member.p.record.deviceId, { role: DeviceRole.Secretariat, until: null }, admin.env)
+    const narrowed = await reopenOnceNarrowed(member)
+    // Settled: its clinical rooms' databases and held state are gone, and it holds no clinical key.
+    expect(await clinicalLeft(narrowed.env, await clinicalOf(admin, spaceId, patientId))).toEqual({ keys: 0, secrets: 0, databases: [] })
+    expect((await storedOf(narrowed)).narrowing).toBeUndefined()
+    // Written under epoch 1 (the downgrade's rotation) while it was secretary.
+    addNote(await admin.p.space.openDoc(patientDocId(patientId)), { date: TEST_TODAY, kind: 'session', text: 'Pendant-Secretariat' }, actorOf(admin.p), testClock)
+    await admin.p.space.flush()
+    await admin.p.space.whenAcknowledged()
+
+    // Made praticien again while open: it takes its grant live (role-change.ts), and the app opens the practice again with it.
+    await changePracticeDevice(spaceId, member.p.record.deviceId, { role: DeviceRole.Practitioner, until: null }, admin.env)
+    await waitFor(() => expect(narrowed.p.role?.get()).toMatchObject({ widened: true, role: DeviceRole.Practitioner }))
+    await narrowed.p.space.destroy()
+    const upgraded: Device = { env: narrowed.env, p: await fixture.track(loadPractice(narrowed.env)) }
+    expect(upgraded.p.record).toMatchObject({ role: DeviceRole.Practitioner, roleNotice: { role: DeviceRole.Practitioner, by: admin.p.record.deviceId } })
+    addNote(await admin.p.space.openDoc(patientDocId(patientId)), { date: TEST_TODAY, kind: 'session', text: 'Apres-Promotion' }, actorOf(admin.p), testClock)
+    await admin.p.space.flush()
+    await admin.p.space.whenAcknowledged()
+    // Its clinical databases were deleted: every note comes back from the relay, of epoch 0 (before the downgrade) and of epoch 1.
+    const read = async () => listNotes(await upgraded.p.space.openDoc(patientDocId(patientId))).items.map((n) => String(n.text)).sort()
+    await waitFor(async () => expect(await read()).toEqual(['Apres-Promotion', 'Note-Clinique', 'Pendant-Secretariat']))
+    const epochs = (await clinicalOf(admin, spaceId, patientId)).entries.map((e) => epochOfEntry(e.c) ?? 0)
+    expect(new Set(epochs), 'the file holds entries of both epochs').toEqual(new Set([0, 1]))
+    expect((await new DeviceRegistry(upgraded.env.idbPrefix, upgraded.env.unlocked).heldEpochs(spaceId)).map((e) => [e.epoch, e.clinical !== null])).toEqual([[1, true]])
+  })
 })

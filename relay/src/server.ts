@@ -34,7 +34,7 @@ import { CloseCode, SUBPROTOCOL } from '../../shared/src/protocol/constants'
 import { createApp } from './app/create-app'
 import { StoppingGate } from './app/stopping-gate'
 import { DeviceActivity } from './auth/device-activity'
-import { mayOpenRoom } from './auth/role-access'
+import { mayOpenRoom, readsClinical } from './auth/role-access'
 import type { DeviceRole } from '../../shared/src/devices/registry-chain'
 import { EVERY_RESPONSE_HEADERS } from './app/security-headers'
 import { admitSyncSocket, type Admission } from './rooms/admission'
@@ -162,13 +162,18 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   })
   /**
    * Made secretary, its clinical rooms close (as its upgrade to one is refused, 4403); a locum's
-   * end date moved, the keep-alive tick compares with the new one.
+   * end date moved, the keep-alive tick compares with the new one. Made praticien or remplaçant
+   * from secretary, its sockets close (4205, not a refusal): the device reconnects, reads the
+   * registry coming back online and takes its key grant, instead of learning it at its next start.
    */
   function applyDeviceChange(spaceId: string, deviceId: string, access: { role: DeviceRole; until: number | null }): void {
     for (const [connection, owner] of connections) {
       if (owner.deviceId !== deviceId || connection.spaceId !== spaceId) continue
+      const widened = !readsClinical(owner.role) && readsClinical(access.role)
       owner.until = access.until
+      owner.role = access.role
       if (!mayOpenRoom(access.role, connection.roomId)) connection.close('RoleForbidden')
+      else if (widened) connection.close('RoleWidened')
     }
   }
   function closeRevoked(spaceId: string, deviceId: string): void {
@@ -208,7 +213,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
    * Every open sync socket, with the registered device it belongs to (null: a space's shared
    * credential) and that device's end of access, which a « change » entry may move.
    */
-  const connections = new Map<SyncConnection, { readonly deviceId: string | null; until: number | null }>()
+  const connections = new Map<SyncConnection, { readonly deviceId: string | null; role: DeviceRole; until: number | null }>()
   const keepAlive = new KeepAlive(config.keepAliveMs)
   let accepting = true
   const gate = new StoppingGate()
@@ -295,7 +300,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   /** An admitted sync socket: its connection, followed until it closes. */
   function accept(ws: WebSocket, admission: Extract<Admission, { kind: 'admitted' }>): void {
     metrics.upgradesAccepted.inc()
-    const { spaceId, roomId, deviceId, until } = admission
+    const { spaceId, roomId, deviceId, role, until } = admission
     const connection = new SyncConnection(ws, spaceId, roomId, {
       registry,
       limits: config.limits,
@@ -303,7 +308,7 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
       metrics,
       now: options.now,
     })
-    const owner = { deviceId, until }
+    const owner = { deviceId, role, until }
     connections.set(connection, owner)
     if (deviceId !== null) activity.seen(spaceId, deviceId)
     // A locum's socket open across its end date closes then (4411), at the keep-alive tick after

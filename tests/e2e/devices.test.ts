@@ -3,7 +3,8 @@
  * devices from the practice's registry (verified in the page), with « Cet appareil » and who holds
  * each; A names B; A makes B secretary (« Modifier », a confirmation saying what it does), and B
  * learns it: it drops its clinical keys and databases and says so once; A makes B praticien again
- * (the change goes with a key grant: the confirmation says B will read past clinical files); A
+ * (the change goes with a key grant: the confirmation says B will read past clinical files), and B,
+ * left open, takes the grant at once, says so once and shows a note written while it was secretary; A
  * revokes B, confirming first; the relay closes B's sockets at once, and B
  * erases its copy of the practice and says why, while A goes on.
  *
@@ -12,7 +13,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { need, useTwoDevices } from './helpers/step-fixture'
-import { addPatient, chooseMember, confirmationShown, createPractice, eventually, nav, pairDevice, patientLinks, showJoiningCode, statusText } from './helpers/practice-steps'
+import { addPatient, chooseMember, confirmationShown, createPractice, eventually, nav, pairDevice, patientLinks, pendingChanges, showJoiningCode, statusText } from './helpers/practice-steps'
 
 const PRACTICE = { name: 'Cabinet des Saules', practitioner: 'Camille Kerouac' }
 
@@ -51,6 +52,18 @@ function clinicalOnDevice(page: Page) {
       rootSecrets: pairing.length,
     }
   })
+}
+
+const NOTE_WHILE_SECRETARY = 'Note-Pendant-Le-Secretariat'
+
+function noteBox(page: Page): Locator {
+  return page.getByRole('textbox', { name: /^Texte : Séance du / })
+}
+
+/** Opens the patient file whose link matches `name`, up to its clinical part (or what stands for it). */
+async function openPatient(page: Page, name: RegExp): Promise<void> {
+  await page.getByRole('list', { name: 'Liste des patients' }).getByRole('link', { name }).click({ timeout: 20_000 })
+  await page.getByRole('heading', { level: 2, name: 'Dossier clinique' }).waitFor({ timeout: 20_000 })
 }
 
 function deviceRows(page: Page): Promise<string[]> {
@@ -145,9 +158,16 @@ describe.sequential('devices of a practice, in Chromium', () => {
     await nav(a.page, 'Réglages').click()
   })
 
-  it('2d. A makes B praticien again, after a confirmation that says it will read past clinical files; the grant goes with the change', async () => {
-    const { a } = setup()
+  it('2d. A makes B praticien again, after a confirmation that says it will read past clinical files; the grant goes with the change; B, open, shows the clinical file at once', async () => {
+    const { a, b } = setup()
     need(done.secretary, 'B made secretary (step 2b)')
+    // A clinical note written while B is secretary, under the key epoch whose clinical key B was never sealed.
+    await nav(a.page, 'Patients').click()
+    await openPatient(a.page, /Apres/i)
+    await a.page.getByRole('button', { name: 'Nouvelle note de séance' }).click()
+    await noteBox(a.page).fill(NOTE_WHILE_SECRETARY)
+    await eventually(() => pendingChanges(a), 'the note reaches the relay').toBe(0)
+    await nav(a.page, 'Réglages').click()
     const row = devicesSection(a.page).getByRole('listitem').filter({ hasText: 'Téléphone de Camille' })
     await row.getByRole('button', { name: 'Modifier' }).click()
     const form = row.getByRole('group', { name: 'Modifier le rôle de Téléphone de Camille' })
@@ -156,6 +176,18 @@ describe.sequential('devices of a practice, in Chromium', () => {
     expect(await form.textContent()).toMatch(/y compris de tout ce qui a été écrit avant ce changement : il pourra lire les dossiers passés/)
     await form.getByRole('button', { name: 'Confirmer la modification' }).click()
     await eventually(() => deviceRows(a.page), 'B as praticien on A').toContainEqual(expect.stringMatching(/^Téléphone de Camille.*Praticien/))
+    // B, left open on Réglages, takes its grant without a reload and says so once.
+    const notice = b.page.getByRole('status', { name: 'Rôle de cet appareil' })
+    await notice.waitFor({ timeout: 20_000 })
+    const said = ((await notice.textContent()) ?? '').replace(/\s+/g, ' ')
+    expect(said).toContain('Cet appareil est désormais « praticien » : les dossiers cliniques sont de nouveau disponibles.')
+    expect(said).toMatch(/Modifié par .+ le \d+ \S+ \d{4}\./)
+    await nav(b.page, 'Patients').click()
+    await openPatient(b.page, /Apres/i)
+    await eventually(() => noteBox(b.page).inputValue(), 'the note written while B was secretary, on B').toBe(NOTE_WHILE_SECRETARY)
+    await notice.getByRole('button', { name: 'Compris' }).click()
+    await notice.waitFor({ state: 'detached' })
+    for (const page of [a.page, b.page]) await nav(page, 'Réglages').click()
   })
 
   it('3. A revokes B after confirming: B is refused at once, erases its copy and says why; A goes on', async () => {

@@ -84,8 +84,8 @@ function DeviceRoot(props: { boot: Promise<DeviceStart>; preferences: Storage | 
         <FirstRunScreen onOpened={(practice) => session.opened(practice)} forgotten={state.forgotten} />
       ) : state.kind === 'locked' ? (
         <LockScreen record={state.record} lock={state.lock} />
-      ) : state.kind === 'narrowing' ? (
-        // The registry narrowed this device's role: a moment while its clinical tier goes (device-session.ts).
+      ) : state.kind === 'reopening' ? (
+        // The registry changed this device's role: a moment while the practice opens again as that role (device-session.ts).
         <LoadingScreen />
       ) : (
         <PracticeApp practice={state.practice} onRecordChanged={onRecordChanged} />

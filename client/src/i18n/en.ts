@@ -948,6 +948,7 @@ export const en: Dictionary = {
   'lock.offer.later': 'Later',
   'role.notice.label': "This device's role",
   'role.notice.text': 'This device is now “{role}”: the clinical files have been removed from this device.',
+  'role.notice.widened': 'This device is now “{role}”: the clinical files are available again.',
   'role.notice.by': 'Changed by {name} on {date}.',
   'role.notice.on': 'Changed on {date}.',
   'role.notice.ok': 'Got it',

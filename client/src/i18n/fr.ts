@@ -998,9 +998,10 @@ export const fr = {
   'lock.offer.text': 'Cet appareil ne se verrouille pas encore.',
   'lock.offer.choose': 'Choisir un verrouillage',
   'lock.offer.later': 'Plus tard',
-  // A role the device registry narrowed (sync/device/role-downgrade.ts, views/device/RoleNoticeBanner.tsx)
+  // A role the device registry narrowed or widened (sync/device/role-notice.ts, views/device/RoleNoticeBanner.tsx)
   'role.notice.label': 'Rôle de cet appareil',
   'role.notice.text': 'Cet appareil est désormais « {role} » : les dossiers cliniques ont été retirés de cet appareil.',
+  'role.notice.widened': 'Cet appareil est désormais « {role} » : les dossiers cliniques sont de nouveau disponibles.',
   'role.notice.by': 'Modifié par {name} le {date}.',
   'role.notice.on': 'Modifié le {date}.',
   'role.notice.ok': 'Compris',

@@ -16,6 +16,7 @@
  */
 import type { Limits } from '../../../shared/src/protocol/constants'
 import { mayOpenRoom } from '../auth/role-access'
+import type { DeviceRole } from '../../../shared/src/devices/registry-chain'
 import { decideUpgrade, type UpgradeRequest } from '../auth/upgrade'
 import type { UpgradeRefusalReason } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
@@ -24,7 +25,7 @@ export type Admission =
   | { readonly kind: 'refused'; readonly status: number; readonly reason: UpgradeRefusalReason; readonly message: string; readonly spaceId?: string }
   | { readonly kind: 'room-limit'; readonly spaceId: string; readonly roomId: string }
   | { readonly kind: 'role'; readonly spaceId: string; readonly roomId: string }
-  | { readonly kind: 'admitted'; readonly spaceId: string; readonly roomId: string; readonly deviceId: string | null; readonly until: number | null }
+  | { readonly kind: 'admitted'; readonly spaceId: string; readonly roomId: string; readonly deviceId: string | null; readonly role: DeviceRole; readonly until: number | null }
 
 export interface AdmissionDeps {
   readonly storage: RelayStorage
@@ -43,5 +44,5 @@ export async function admitSyncSocket(request: UpgradeRequest, deps: AdmissionDe
   if (!mayOpenRoom(decision.role, decision.roomId)) return { kind: 'role', spaceId: decision.spaceId, roomId: decision.roomId }
   const admitted = await deps.storage.admitRoom(decision.spaceId, decision.roomId, deps.limits.maxRoomsPerSpace)
   if (admitted === 'limit') return { kind: 'room-limit', spaceId: decision.spaceId, roomId: decision.roomId }
-  return { kind: 'admitted', spaceId: decision.spaceId, roomId: decision.roomId, deviceId: decision.deviceId, until: decision.until }
+  return { kind: 'admitted', spaceId: decision.spaceId, roomId: decision.roomId, deviceId: decision.deviceId, role: decision.role, until: decision.until }
 }

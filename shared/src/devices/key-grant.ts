@@ -47,7 +47,7 @@ import { MAX_EPOCH } from '../crypto/key-epochs'
 import { asBuffer, TIER_SECRET_BYTES, type TierSecrets } from '../crypto/space-keys'
 import { SPACE_ID_PATTERN } from '../protocol/ids'
 import { importAgreementKey, importSigningKey } from './device-identity'
-import { DeviceRole, DEVICE_ID_PATTERN, entryHash, verifyRegistry, type RegisteredDevice, type RegistryState } from './registry-chain'
+import { applyEntry, DeviceRole, DEVICE_ID_PATTERN, entryHash, verifyRegistry, type RegisteredDevice, type RegistryState } from './registry-chain'
 
 export const KEY_GRANT_VERSION = 1
 const LABEL = 'tournee/key-grant/v1'
@@ -292,16 +292,27 @@ export interface GrantRecipient {
 }
 
 /**
- * The device's checks (header comment) and the keys, on `entries`, the registry chain as this
- * device verified it: KeyGrantError says what is wrong. The practice tier's check against the
- * device's own keys is the caller's (it holds them, non-extractable).
+ * The device's checks (header comment) and the keys, on `entries`, the registry chain this device
+ * holds: KeyGrantError says what is wrong. `verified`: the state `entries` already verified to (the
+ * caller read and checked the registry just before), so that no signature of the chain is checked
+ * twice; without it the chain is verified here, once (the grant's prefix, then the rest on top).
+ * With the keys, the registry as verified now, for the caller to read the device's entry from.
+ * The practice tier's check against the device's own keys is the caller's (it holds them,
+ * non-extractable).
  */
-export async function openKeyGrant(spaceId: string, entries: readonly unknown[], own: GrantRecipient, raw: unknown): Promise<{ statement: KeyGrantStatement; keys: GrantedKeys }> {
+export async function openKeyGrant(
+  spaceId: string,
+  entries: readonly unknown[],
+  own: GrantRecipient,
+  raw: unknown,
+  verified?: RegistryState,
+): Promise<{ statement: KeyGrantStatement; keys: GrantedKeys; registry: RegistryState }> {
   const { entry, statement } = readKeyGrant(raw)
   if (statement.space !== spaceId) throw new KeyGrantError(KeyGrantRefusal.WrongSpace, 'written for another practice')
   if (statement.device !== own.deviceId) throw new KeyGrantError(KeyGrantRefusal.WrongDevice, 'addressed to another device')
   if (statement.chain > entries.length) throw new KeyGrantError(KeyGrantRefusal.Stale, 'made on a longer registry than this device holds: read it again')
-  const [then, now] = await Promise.all([verifyRegistry(spaceId, entries.slice(0, statement.chain)), verifyRegistry(spaceId, entries)])
+  if (verified !== undefined && (verified.spaceId !== spaceId || verified.length !== entries.length)) throw new Error('openKeyGrant: `verified` is not the state of `entries`')
+  const { then, now } = await statesAt(spaceId, entries, statement.chain, verified)
   const signer = unrevokedAdministrator(then, statement.by)
   checkRecipient(now, statement)
   const recipient = now.devices.get(own.deviceId)!
@@ -322,5 +333,16 @@ export async function openKeyGrant(spaceId: string, entries: readonly unknown[],
   } catch {
     throw new KeyGrantError(KeyGrantRefusal.DoesNotOpen, 'the sealed keys do not open: not sealed to this device by that administrator, or altered')
   }
-  return { statement, keys: decodePayload(payload, statement) }
+  return { statement, keys: decodePayload(payload, statement), registry: now }
+}
+
+/** The registry as it was at `chain` (the grant's) and as it is now, each entry verified once. */
+async function statesAt(spaceId: string, entries: readonly unknown[], chain: number, verified?: RegistryState): Promise<{ then: RegistryState; now: RegistryState }> {
+  // Most grants are made on the chain as it still is: both states are the one verified.
+  if (verified !== undefined && chain === entries.length) return { then: verified, now: verified }
+  const then = await verifyRegistry(spaceId, entries.slice(0, chain))
+  if (verified !== undefined) return { then, now: verified }
+  let now = then
+  for (const entry of entries.slice(chain)) now = await applyEntry(now, entry)
+  return { then, now }
 }

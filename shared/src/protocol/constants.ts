@@ -115,6 +115,13 @@ export const CloseCode = {
   RoleForbidden: { code: 4403, reason: 'Reserved to practitioners: not for this device’s role' },
   SpaceNotFound: { code: 4404, reason: 'Space not found' },
   /**
+   * The registry widened this device's role (a secretary's made praticien or remplaçant, with its
+   * key grant: relay/src/app/key-grants.ts): its open sockets close so that it reconnects, and
+   * coming back online it reads the registry and takes its grant (client role-change.ts). Not a
+   * refusal: the device reconnects at once. Mirrors 205 Reset Content.
+   */
+  RoleWidened: { code: 4205, reason: 'Role widened: read the device registry again' },
+  /**
    * The practice's device registry revoked this device (relay/src/app/devices.ts): its sockets
    * close at once and its credential is refused from then on; the device erases its copy.
    * Mirrors 410 Gone: the upgrade of a revoked device is a 401 naming `revoked`.

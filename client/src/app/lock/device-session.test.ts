@@ -9,7 +9,7 @@ import type { OpenPractice, PracticeRecord } from '../../sync/device/device'
 import type { LockSummary, PinAttempt } from '../../sync/device/lock/device-lock'
 import { onDropPageCaches } from '../../state/page-caches'
 import { RoleWatch } from '../../sync/device/role-watch'
-import type { RoleNarrowing } from '../../sync/device/role-downgrade'
+import type { RoleChange } from '../../sync/device/role-change'
 import { DeviceSession, LOCUM_END_CHECK_MS, type SessionApi } from './device-session'
 import { forgottenMarker } from './forgotten-marker'
 import type { LockChannel, LockMessage } from './lock-channel'
@@ -193,10 +193,12 @@ describe('DeviceSession', () => {
     }
   })
 
-  it('closes and opens again a practice whose role the registry narrowed, keeping its keys in memory; the notice is read once', async () => {
-    const notice = { role: 'secretariat', at: 1_700_000_000_000, by: 'admin-device' } as const
-    const narrowing: RoleNarrowing = { role: 'secretariat', until: null, notice }
-    const reopened = practice({ ...RECORD, role: 'secretariat', roleNotice: notice })
+  /**
+   * A session open on `before`, whose role watch says what `say` is given; opening again gives a
+   * practice of `after` (already closable).
+   */
+  function sessionWithRoleWatch(before: PracticeRecord, after: PracticeRecord) {
+    const reopened = practice(after)
     reopened.release()
     const api = fakeApi({
       loadPractice: async () => {
@@ -204,20 +206,29 @@ describe('DeviceSession', () => {
         return reopened
       },
     })
-    let said: RoleNarrowing | null = null
+    let said: RoleChange | null = null
     const role = new RoleWatch(async () => said)
-    const first = Object.assign(practice(), { role })
+    const first = Object.assign(practice(before), { role })
     const session = new DeviceSession({ kind: 'first-run' }, api, { marker: forgottenMarker(memoryStorage()), channel: null, closeAfterMs: 60_000 })
     session.opened(first)
+    const say = (change: RoleChange | null) => {
+      said = change
+      return role.check()
+    }
+    return { api, first, reopened, session, say }
+  }
+
+  it('closes and opens again a practice whose role the registry narrowed, keeping its keys in memory; the notice is read once', async () => {
+    const notice = { role: 'secretariat', at: 1_700_000_000_000, by: 'admin-device' } as const
+    const { api, first, reopened, session, say } = sessionWithRoleWatch(RECORD, { ...RECORD, role: 'secretariat', roleNotice: notice })
     session.lockChanged(PIN_LOCK)
-    await role.check()
+    await say(null)
     expect(session.getSnapshot().kind, 'nothing narrowed yet').toBe('open')
     // The record changes meanwhile (a member chosen): still the same practice.
     const chosen = { ...RECORD, memberId: 'm2' }
     session.recordChanged(chosen)
-    said = narrowing
-    await role.check()
-    expect(session.getSnapshot()).toMatchObject({ kind: 'narrowing', record: chosen })
+    await say({ role: 'secretariat', until: null, notice, widened: false })
+    expect(session.getSnapshot()).toMatchObject({ kind: 'reopening', record: chosen })
     first.release()
     await vi.waitFor(() => expect(session.getSnapshot()).toMatchObject({ kind: 'open', practice: reopened, lock: PIN_LOCK }))
     expect(first.destroyed()).toBe(true)
@@ -226,6 +237,21 @@ describe('DeviceSession', () => {
     await session.dismissRoleNotice()
     expect(api.calls).toEqual(['loadPractice', 'dismissRoleNotice S'])
     expect(session.getSnapshot()).toMatchObject({ kind: 'open', practice: { record: { roleNotice: null } } })
+  })
+
+  it('opens again in place a practice whose role the registry widened (its grant taken), without a reload; the notice says so', async () => {
+    const notice = { role: 'praticien', at: 1_700_000_000_000, by: 'admin-device' } as const
+    const secretary = { ...RECORD, role: 'secretariat' } as const
+    const { api, first, reopened, session, say } = sessionWithRoleWatch(secretary, { ...RECORD, role: 'praticien', roleNotice: notice })
+    await say(null)
+    expect(session.getSnapshot().kind, 'nothing changed yet').toBe('open')
+    await say({ role: 'praticien', until: null, notice, widened: true })
+    expect(session.getSnapshot()).toMatchObject({ kind: 'reopening', record: secretary })
+    first.release()
+    await vi.waitFor(() => expect(session.getSnapshot()).toMatchObject({ kind: 'open', practice: reopened }))
+    expect(first.destroyed()).toBe(true)
+    expect(api.calls).toEqual(['loadPractice'])
+    expect(session.getSnapshot()).toMatchObject({ practice: { record: { role: 'praticien', roleNotice: notice } } })
   })
 
   it('erases a revoked device’s practice as soon as the relay says so, and says why, also after a reload', async () => {

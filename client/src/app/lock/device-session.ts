@@ -4,8 +4,10 @@
  *   first-run   no practice (or it was forgotten: the practice's name and why)
  *   open        the practice open: its Practice, docs and screens in memory
  *   locked      only the lock screen; the practice closed (nothing of a patient in memory)
- *   narrowing   the registry made this device secretary: the practice closed, its clinical tier
- *               dropped (sync/device/role-downgrade.ts), and opened again — a moment's wait
+ *   reopening   the registry changed this device's role: the practice closed and opened again as
+ *               the new role — made secretary, its clinical tier dropped first
+ *               (sync/device/role-downgrade.ts); made praticien, with the clinical keys its grant
+ *               gave (sync/device/role-change.ts) — a moment's wait, no reload
  *
  * Locking closes the practice: the screens of the practice unmount first (React drops the docs,
  * indexes and caches they held, and the note being typed stamps itself into its doc), then the
@@ -49,7 +51,7 @@ export type SessionState =
       readonly offerLock: boolean
     }
   | { readonly kind: 'locked'; readonly record: PracticeRecord; readonly lock: LockSummary }
-  | { readonly kind: 'narrowing'; readonly record: PracticeRecord; readonly lock: LockSummary | null }
+  | { readonly kind: 'reopening'; readonly record: PracticeRecord; readonly lock: LockSummary | null }
 
 /** What an unlock attempt came to: a PIN's answer, or the practice forgotten after the last one. */
 export type UnlockOutcome = PinAttempt | { readonly kind: 'forgotten' }
@@ -80,10 +82,10 @@ export class DeviceSession {
   private lockFocus = false
   /** Stops watching the open practice's sync state for a revocation (watchRevocation). */
   private unwatch: (() => void) | null = null
-  /** Stops watching the open practice's registry for a narrowed role (watchRole). */
+  /** Stops watching the open practice's registry for a changed role (watchRole). */
   private unwatchRole: (() => void) | null = null
-  /** A reopening did not narrow the role (its storage failed): not tried again in this page, lest it loop. */
-  private narrowingFailed = false
+  /** A reopening did not change the role (its storage failed): not tried again in this page, lest it loop. */
+  private reopeningFailed = false
 
   constructor(
     start: DeviceStart,
@@ -316,15 +318,17 @@ export class DeviceSession {
   }
 
   /**
-   * The registry made this device secretary (sync/device/role-watch.ts): the screens go, the
-   * practice closes (its queued changes flushed: Practice.destroy), and it opens again, which drops
-   * the clinical tier first (device.ts loadPractice → role-downgrade.ts settleRoleAtStart). The
-   * keys a passkey unwrapped stay in memory: this is no lock.
+   * The registry changed this device's role (sync/device/role-watch.ts): the screens go, the
+   * practice closes (its queued changes flushed: Practice.destroy), and it opens again as the new
+   * role — made secretary, opening drops the clinical tier first (device.ts loadPractice →
+   * role-downgrade.ts settleRoleAtStart); made praticien, the grant's keys are already kept
+   * (role-change.ts), and the clinical rooms open with them. The notice the record carries says
+   * which, once. The keys a passkey unwrapped stay in memory: this is no lock.
    */
   private watchRole(practice: OpenPractice): void {
     this.unwatchRole?.()
     const role = practice.role
-    if (role === undefined || this.narrowingFailed) {
+    if (role === undefined || this.reopeningFailed) {
       this.unwatchRole = null
       return
     }
@@ -333,14 +337,14 @@ export class DeviceSession {
       if (role.get() === null || this.state.kind !== 'open' || this.state.practice.space !== practice.space) return
       this.unwatchRole?.()
       this.unwatchRole = null
-      void this.reopenNarrowed(this.state.practice, this.state.lock)
+      void this.reopenForRole(this.state.practice, this.state.lock)
     }
     this.unwatchRole = role.subscribe(check)
     check()
   }
 
-  private async reopenNarrowed(practice: OpenPractice, lock: LockSummary | null): Promise<void> {
-    this.set({ kind: 'narrowing', record: practice.record, lock })
+  private async reopenForRole(practice: OpenPractice, lock: LockSummary | null): Promise<void> {
+    this.set({ kind: 'reopening', record: practice.record, lock })
     this.closing = this.closing
       .then(() => practice.space.destroy())
       .catch((error: unknown) => console.warn('The practice did not close cleanly', error instanceof Error ? error.name : 'error'))
@@ -351,7 +355,7 @@ export class DeviceSession {
       return null
     })
     // Locked or forgotten from another tab meanwhile: nothing to show.
-    if (this.state.kind !== 'narrowing' || this.state.record.spaceId !== practice.record.spaceId) {
+    if (this.state.kind !== 'reopening' || this.state.record.spaceId !== practice.record.spaceId) {
       await reopened?.space.destroy()
       return
     }
@@ -359,7 +363,7 @@ export class DeviceSession {
       this.set({ kind: 'first-run', forgotten: null })
       return
     }
-    this.narrowingFailed = reopened.record.role === practice.record.role
+    this.reopeningFailed = reopened.record.role === practice.record.role
     this.set({ kind: 'open', practice: reopened, lock, offerLock: false })
   }
 

@@ -37,7 +37,8 @@ import { entrySigner } from '../../../../shared/src/envelope/entry-signature'
 import type { EnvelopeOptions } from '../../../../shared/src/envelope/envelope'
 import { UnlockedKeys } from './lock/unlocked-keys'
 import { holdSessionSecrets } from './lock/at-rest'
-import { checkRole, settleRoleAtStart } from './role-downgrade'
+import { settleRoleAtStart } from './role-downgrade'
+import { checkRoleChange } from './role-change'
 import { RoleWatch } from './role-watch'
 
 export type { PracticeRecord }
@@ -192,8 +193,8 @@ async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise
   const signers = new PracticeSigners(stored, env)
   if (!stored.identity) return { space: await openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false)) }
   let opened: Practice | null = null
-  // A registry that narrowed this device's role: the app closes the practice and opens it again (role-downgrade.ts).
-  const role = new RoleWatch(() => checkRole(stored.spaceId, env))
+  // A registry that narrowed or widened this device's role: the app closes the practice and opens it again (role-change.ts).
+  const role = new RoleWatch(() => checkRoleChange(stored.spaceId, env, rings))
   const retry = () => void opened?.retryUnapplied()
   // A new key epoch may follow a change of this device's role: read the registry then too.
   const refresh = epochRefresher(stored, env, rings, () => {
@@ -206,9 +207,9 @@ async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise
   checkRoleWhenRefused(opened, role)
   refreshEpochsWhenOnline(opened, () => {
     void signers.retryIfWaiting()
-    // A grant sent while this device was away: kept for the next opening (a widened role's rooms open then).
-    void takeKeyGrant(stored, env, rings)
     void revokeEndedLocumsIfAdministrator(stored, env).finally(refresh)
+    // One read of the registry for the role, narrowed or widened; a grant sent while this device
+    // was away is taken with it when one can help (role-change.ts).
     void role.check()
   })
   return { space: opened, role }

@@ -8,30 +8,34 @@
  *                     « change » that gives the device that role goes with the grant, in one
  *                     request the relay stores in one transaction — a secretary upgraded reads
  *                     past clinical entries from then on, by design
- *   receiveKeyGrant   every device, before its practice opens and at each epoch refresh: fetches
- *                     the grant addressed to it, checks it (key-grant.ts openKeyGrant; and that its
- *                     practice tier is the one this device already holds) and, when it gives
- *                     something this device lacks (the clinical tier, or raw secrets its passkey
- *                     can wrap), keeps it (lock/at-rest.ts keepGrantedKeys)
+ *   receiveKeyGrant   every device, before its practice opens and, while open, with each role
+ *                     check (role-change.ts: on reconnect, a new epoch, a 4403), when a grant can
+ *                     help (grantCanHelp; no request otherwise): fetches the grant addressed to
+ *                     it, checks it (key-grant.ts openKeyGrant, on the registry the role check
+ *                     just verified when there is one; and that its practice tier is the one this
+ *                     device already holds) and, when it gives something this device lacks (the
+ *                     clinical tier, or raw secrets its passkey can wrap), keeps it
+ *                     (lock/at-rest.ts keepGrantedKeys) — a widened role with its notice
  *
  * The re-grant flow for a device that cannot wrap (paired in an earlier session, not an
  * administrator: it kept only non-extractable keys): its Réglages says so and asks for
  * « Renvoyer les clés » from an administrator's device, which sends a grant for the role the
- * device has; the device takes it at its next refresh. The grant stays on the relay, so each
+ * device has; the device takes it at its next opening or reconnect. The grant stays on the relay, so each
  * later session opens it again, in memory, and a passkey set up then wraps the secrets.
  */
 import { deriveTierSecrets, derivePracticeKeys } from '../../../../shared/src/crypto/space-keys'
 import { openEpochSeal } from '../../../../shared/src/devices/epoch-rotation'
 import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
 import { KeyGrantError, KeyGrantRefusal, makeKeyGrant, openKeyGrant, type GrantedEpoch, type KeyGrantStatement } from '../../../../shared/src/devices/key-grant'
-import { DeviceRole, nextStatement, signStatement, verifyRegistry } from '../../../../shared/src/devices/registry-chain'
+import { DeviceRole, nextStatement, signStatement, verifyRegistry, type RegistryState } from '../../../../shared/src/devices/registry-chain'
 import { KeyGrantSendError } from '../errors'
 import type { DeviceEnvironment } from './device'
-import { deriveDeviceKeys, type DeviceKeys } from './device-keys'
+import { deriveDeviceKeys, readsClinicalRole, type DeviceKeys } from './device-keys'
 import { heldEpochOf } from './held-epoch-keys'
 import { addToRings, relayOf, storedPractice, type EpochRings, type Practice } from './key-epochs-sync'
 import { keepGrantedKeys } from './lock/at-rest'
-import { registryOf, type StoredPractice } from './registry'
+import { registryOf, type RoleNotice, type StoredPractice } from './registry'
+import { noticeOf } from './role-notice'
 
 /** How many times a grant is made again on a registry or epochs that moved under it. */
 const MAX_ATTEMPTS = 5
@@ -104,41 +108,69 @@ async function sameBlindKey(a: CryptoKey, b: CryptoKey): Promise<boolean> {
   return u.length === v.length && u.every((byte, i) => byte === v[i])
 }
 
-/** What a grant received gave this device: its role, and whether it now reads the clinical tier it lacked. */
+/** What a grant received gave this device: its role, and whether it now reads the clinical tier it lacked (then with the notice it shows once). */
 export interface ReceivedGrant {
   readonly statement: KeyGrantStatement
   readonly widened: boolean
+  readonly until: number | null
+  readonly notice: RoleNotice | null
+}
+
+/** The registry this device just read from the relay and verified (practice-devices.ts readPracticeDevices). */
+export interface VerifiedRegistry {
+  readonly entries: readonly unknown[]
+  readonly state: RegistryState
+}
+
+/**
+ * Whether a grant can give this device anything, told without a request: a grant widens only a
+ * device without the clinical tier (and, once the registry is read, only one it names with a role
+ * that reads it), and gives raw secrets to wrap only to a device holding none — neither in memory
+ * (this session's, or its passkey's) nor as an administrator's root secret. A praticien's device
+ * opened in the session it joined, or unlocked by its passkey, has nothing to gain: most reconnects.
+ */
+export async function grantCanHelp(stored: StoredPractice, env: DeviceEnvironment, registry?: RegistryState): Promise<boolean> {
+  if (stored.keys.clinical === null) {
+    const own = registry?.devices.get(stored.deviceId)
+    if (registry === undefined || (own !== undefined && own.revokedAt === null && readsClinicalRole(own.role))) return true
+  }
+  return (env.unlocked?.get(stored.spaceId) ?? null) === null && (await registryOf(env).rootSecret(stored.spaceId)) === null
 }
 
 /**
  * Fetches, checks and keeps the grant addressed to this device when it gives something this device
- * lacks; null when there is none or it adds nothing. KeyGrantError (named refusal) when it does
- * not check: nothing is kept then. `rings`: the open practice's, which take the granted epochs.
+ * lacks; null when none can help (no request then: grantCanHelp), there is none, or it adds
+ * nothing. KeyGrantError (named refusal) when it does not check: nothing is kept then. `rings`:
+ * the open practice's, which take the granted epochs. `registry`: the registry just read and
+ * verified, used in place of another read and another verification.
  */
-export async function receiveKeyGrant(stored: StoredPractice, env: DeviceEnvironment, rings?: EpochRings): Promise<ReceivedGrant | null> {
+export async function receiveKeyGrant(stored: StoredPractice, env: DeviceEnvironment, rings?: EpochRings, registry?: VerifiedRegistry): Promise<ReceivedGrant | null> {
   if (!stored.identity) return null
+  if (!(await grantCanHelp(stored, env, registry?.state))) return null
   const { spaceId } = stored
   const relay = relayOf(stored, env)
   const raw = await relay.getKeyGrant()
   if (raw === null) return null
   const memory = env.unlocked?.get(spaceId) ?? null
-  const wrapped = (memory?.wrap ?? null) !== null
-  const entries = await relay.getDeviceEntries()
+  const entries = registry?.entries ?? (await relay.getDeviceEntries())
   // A relay serving an older registry than this device verified (a role since taken back) is not believed.
   if ((await registryOf(env).chain(spaceId)).length > entries.length) throw new KeyGrantError(KeyGrantRefusal.Stale, 'the relay served an older device registry than this device holds')
   const ownAgree = (await publicKeysOf(stored.identity)).agree
-  const { statement, keys } = await openKeyGrant(spaceId, entries, { deviceId: stored.deviceId, agreePrivateKey: stored.identity.agree.privateKey, agree: ownAgree }, raw)
+  const opened = await openKeyGrant(spaceId, entries, { deviceId: stored.deviceId, agreePrivateKey: stored.identity.agree.privateKey, agree: ownAgree }, raw, registry?.state)
+  const { statement, keys } = opened
   // Its practice tier of epoch 0 is the one this device reads the practice with.
   const granted = await derivePracticeKeys(spaceId, { practice: keys.tiers.practice, clinical: null })
   if (!(await sameBlindKey(granted.blind, stored.keys.blind))) throw new KeyGrantError(KeyGrantRefusal.WrongKeys, 'its keys are not this practice’s')
   const widened = stored.keys.clinical === null && keys.tiers.clinical !== null
   // Raw secrets this device can wrap: what a device holding none (neither in memory nor as an administrator) lacks.
-  const wrappable = !wrapped && memory === null && (await registryOf(env).rootSecret(spaceId)) === null
+  const wrappable = memory === null && (await registryOf(env).rootSecret(spaceId)) === null
   if (!widened && !wrappable) return null
   const deviceKeys: DeviceKeys = await deriveDeviceKeys(spaceId, keys.tiers)
   const held = await Promise.all(keys.epochs.map(async (e) => ({ held: await heldEpochOf(spaceId, e.epoch, e), secrets: { epoch: e.epoch, practice: e.practice, clinical: e.clinical } })))
-  const until = (await verifyRegistry(spaceId, entries)).devices.get(stored.deviceId)?.until ?? null
-  await keepGrantedKeys(spaceId, { tiers: keys.tiers, keys: deviceKeys, epochs: held, role: statement.role, until }, env)
+  const until = opened.registry.devices.get(stored.deviceId)?.until ?? null
+  // Widened: told once, as a narrowing is (role-notice.ts), with who changed the role and when.
+  const notice = widened ? noticeOf(entries, stored.deviceId, statement.role) : null
+  await keepGrantedKeys(spaceId, { tiers: keys.tiers, keys: deviceKeys, epochs: held, role: statement.role, until, ...(notice === null ? {} : { notice }) }, env)
   if (rings) addToRings(rings, held.map((e) => e.held))
-  return { statement, widened }
+  return { statement, widened, until, notice }
 }

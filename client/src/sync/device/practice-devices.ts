@@ -54,6 +54,8 @@ async function storedPractice(spaceId: string, env: DeviceEnvironment): Promise<
 /** The practice's devices: the registry, verified here, and when the relay last saw each (its word). */
 export interface PracticeDevices {
   readonly state: RegistryState
+  /** The entries `state` was verified from, as the relay served them. */
+  readonly entries: readonly unknown[]
   readonly lastSeen: ReadonlyMap<string, number>
 }
 
@@ -66,7 +68,7 @@ export async function readPracticeDevices(spaceId: string, env: DeviceEnvironmen
   const state = await verifyRegistry(spaceId, entries)
   // Verified: kept as whose entries this device accepts (practice-signers.ts), never shortened.
   await keepLonger(spaceId, entries, env)
-  return { state, lastSeen }
+  return { state, entries, lastSeen }
 }
 
 /** Keeps a verified chain as this device's copy when it is longer than the one kept: never shortened. */

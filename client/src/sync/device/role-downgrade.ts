@@ -21,8 +21,9 @@
  *                       otherwise the registry kept here (offline too) checked, and both steps run
  *                       if it narrows this device
  *   checkRole           while the practice is open: the registry read from the relay (verified and
- *                       kept, practice-devices.ts readPracticeDevices), and the narrowing it says,
- *                       for the app to close the practice, settle it, and open it again
+ *                       kept, practice-devices.ts readPracticeDevices), and the narrowing it says
+ *                       (narrowingRead, which role-change.ts calls on the registry it read for the
+ *                       grant too), for the app to close the practice, settle it, and open it again
  *
  * A tab closed during step 1 leaves the device as before (the registry kept here still says the new
  * role: the next start does it again); after step 1, the next start resumes step 2. Nothing of the
@@ -36,6 +37,7 @@
  * change, no deletion here can take back (docs/threat-model.md).
  */
 import { readStatement, verifyRegistry, type DeviceRole, type RegistryState } from '../../../../shared/src/devices/registry-chain'
+import { noticeOf } from './role-notice'
 import { blindRoomName } from '../../../../shared/src/space/room-keys'
 import { fileRooms } from '../../../../shared/src/space/rooms'
 import { DeviceStorageError } from '../errors'
@@ -44,7 +46,7 @@ import { readsClinicalRole, type DeviceKeys } from './device-keys'
 import { heldStateDatabase } from './held-state'
 import { narrowedAtRest } from './lock/at-rest'
 import { deleteDatabase } from './lock/forget'
-import { readPracticeDevices } from './practice-devices'
+import { readPracticeDevices, type PracticeDevices } from './practice-devices'
 import { registryOf, type RoleNotice, type StoredPractice } from './registry'
 
 /** What the registry changed this device into: its role, a locum's end (null otherwise), the notice. */
@@ -52,15 +54,6 @@ export interface RoleNarrowing {
   readonly role: DeviceRole
   readonly until: number | null
   readonly notice: RoleNotice
-}
-
-/** The « change » entry that last set `deviceId`'s role, as a notice: when and by which device. */
-function noticeOf(entries: readonly unknown[], deviceId: string, role: DeviceRole): RoleNotice {
-  for (let seq = entries.length - 1; seq >= 0; seq--) {
-    const { statement } = readStatement(entries[seq], seq)
-    if (statement.op === 'change' && statement.target === deviceId) return { role, at: statement.at, by: statement.by }
-  }
-  return { role, at: null, by: null }
 }
 
 /**
@@ -186,9 +179,18 @@ function changes(entry: unknown, seq: number, deviceId: string): boolean {
 export async function checkRole(spaceId: string, env: DeviceEnvironment): Promise<RoleNarrowing | null> {
   const stored = await registryOf(env).get(spaceId)
   if (stored === undefined || !stored.identity) return null
-  // Kept here if longer than the copy: a relay showing an older chain does not hide the change.
-  if ((await readPracticeDevices(spaceId, env)) === null) return null
-  return keptNarrowing(stored, env)
+  const devices = await readPracticeDevices(spaceId, env)
+  return devices === null ? null : narrowingRead(stored, devices, env)
+}
+
+/**
+ * The narrowing a registry just read from the relay and verified (readPracticeDevices, which kept
+ * it here if longer than the copy) says, without verifying it again; the copy kept here when it is
+ * the longer one: a relay showing an older chain does not hide the change.
+ */
+export async function narrowingRead(stored: StoredPractice, devices: Pick<PracticeDevices, 'state' | 'entries'>, env: DeviceEnvironment): Promise<RoleNarrowing | null> {
+  if ((await registryOf(env).chain(stored.spaceId)).length > devices.entries.length) return keptNarrowing(stored, env)
+  return narrowingIn(devices.state, devices.entries, stored)
 }
 
 /** The person read the notice of the narrowed role. */

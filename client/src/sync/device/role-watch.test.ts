@@ -4,15 +4,15 @@
  */
 import { describe, expect, it, vi } from 'vitest'
 import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
-import type { RoleNarrowing } from './role-downgrade'
+import type { RoleChange } from './role-change'
 import { RoleWatch } from './role-watch'
 
-const NARROWED: RoleNarrowing = { role: DeviceRole.Secretariat, until: null, notice: { role: DeviceRole.Secretariat, at: 1, by: 'admin' } }
+const NARROWED: RoleChange = { role: DeviceRole.Secretariat, until: null, notice: { role: DeviceRole.Secretariat, at: 1, by: 'admin' }, widened: false }
 
 /** A read the test answers by hand, one at a time. */
 function manualReads() {
-  const pending: Array<{ resolve: (value: RoleNarrowing | null) => void; reject: (error: Error) => void }> = []
-  const read = vi.fn(() => new Promise<RoleNarrowing | null>((resolve, reject) => pending.push({ resolve, reject })))
+  const pending: Array<{ resolve: (value: RoleChange | null) => void; reject: (error: Error) => void }> = []
+  const read = vi.fn(() => new Promise<RoleChange | null>((resolve, reject) => pending.push({ resolve, reject })))
   return { read, pending }
 }
 

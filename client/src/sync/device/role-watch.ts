@@ -1,24 +1,25 @@
 /**
- * Whether the registry narrowed the role of the device an open practice belongs to
- * (role-downgrade.ts), for the app to close the practice and open it again narrowed
- * (app/lock/device-session.ts). device.ts asks for a check when the relay refuses a clinical room
- * for the role (4403), when the practice comes online, and when a new key epoch arrives (a change
- * to secretary calls for one); one read of the registry at a time, a request meanwhile runs one
- * more after it. A read that fails (offline) says nothing: the next trigger reads again.
+ * Whether the registry changed the role of the device an open practice belongs to (role-change.ts:
+ * narrowed, or widened with its key grant taken), for the app to close the practice and open it
+ * again as the new role (app/lock/device-session.ts). device.ts asks for a check when the relay
+ * refuses a clinical room for the role (4403), when the practice comes online (the relay closes a
+ * widened device's sockets, 4205, so that it does), and when a new key epoch arrives (a change to
+ * secretary calls for one); one read of the registry at a time, a request meanwhile runs one more
+ * after it. A read that fails (offline) says nothing: the next trigger reads again.
  */
-import type { RoleNarrowing } from './role-downgrade'
+import type { RoleChange } from './role-change'
 
 export class RoleWatch {
-  private narrowing: RoleNarrowing | null = null
+  private change: RoleChange | null = null
   private readonly listeners = new Set<() => void>()
   private running: Promise<void> | null = null
   private again = false
 
-  constructor(private readonly read: () => Promise<RoleNarrowing | null>) {}
+  constructor(private readonly read: () => Promise<RoleChange | null>) {}
 
-  /** The narrowing found, or null while none was. */
-  get(): RoleNarrowing | null {
-    return this.narrowing
+  /** The change found, or null while none was. */
+  get(): RoleChange | null {
+    return this.change
   }
 
   subscribe(listener: () => void): () => void {
@@ -28,7 +29,7 @@ export class RoleWatch {
 
   /** Reads the registry again (or once more after the read under way); resolves when the read under way ends. */
   check(): Promise<void> {
-    if (this.narrowing !== null) return Promise.resolve()
+    if (this.change !== null) return Promise.resolve()
     if (this.running !== null) {
       this.again = true
       return this.running
@@ -43,13 +44,18 @@ export class RoleWatch {
     return this.running
   }
 
+  /** Resolves once no read is under way (nor one asked for after it). */
+  async settled(): Promise<void> {
+    while (this.running !== null) await this.running
+  }
+
   private async readOnce(): Promise<void> {
     const found = await this.read().catch((error: unknown) => {
       console.warn('Could not read the device registry for this device’s role', error instanceof Error ? error.name : 'error')
       return null
     })
-    if (found === null || this.narrowing !== null) return
-    this.narrowing = found
+    if (found === null || this.change !== null) return
+    this.change = found
     for (const listener of [...this.listeners]) listener()
   }
 }

@@ -18,7 +18,8 @@ const REFUSED: ReadonlyArray<readonly [number, RefusalReason]> = [
   [4426, RefusalReason.ProtocolMismatch],
   [4507, RefusalReason.TooManyRooms],
 ]
-const RETRIED: readonly number[] = [1000, 1001, 1006, 1009, 4400, 4413, 4429, 4500]
+// 4205 (RoleWidened) too: the device reconnects and, back online, reads the registry for its new role.
+const RETRIED: readonly number[] = [1000, 1001, 1006, 1009, 4205, 4400, 4413, 4429, 4500]
 
 describe('refusalOfClose', () => {
   it.each(REFUSED)('close %i is a refusal (%s): the room stops retrying', (code, reason) => {

@@ -1,7 +1,8 @@
 /**
  * Which socket close codes are refusals: retrying cannot help until someone acts, so a room stops
  * its reconnect loop and the sync state says why. Every other close is a lost link, retried with
- * backoff.
+ * backoff — 4205 (RoleWidened) among them on purpose: the relay closes a device made praticien so
+ * that, back online, it reads the registry and takes its key grant (device/role-change.ts).
  *
  * 4403 is the relay's role refusal (CloseCode.RoleForbidden; CloseCode.Forbidden shares its code
  * but the relay closes no open socket with it: a refused origin is an HTTP 403 at the upgrade,

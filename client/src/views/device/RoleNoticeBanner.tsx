@@ -1,4 +1,5 @@
 import { useId } from 'react'
+import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
 import { fromInstant } from '../../../../shared/src/model'
 import { useDeviceSession } from '../../app/lock/session-context'
 import { useT } from '../../i18n'
@@ -7,8 +8,9 @@ import { shortDeviceId } from '../patients/history-text'
 import '../lock/lock.css'
 
 /**
- * Once, after the registry narrowed this device's role (sync/device/role-downgrade.ts): what it is
- * now, that the clinical files left it, and who changed it and when where the registry says so.
+ * Once, after the registry changed this device's role (sync/device/role-notice.ts): what it is
+ * now — narrowed, that the clinical files left it (role-downgrade.ts); widened, that they are
+ * available again (role-change.ts) — and who changed it and when where the registry says so.
  * One line under the header, like the lock's offer; « Compris » dismisses it for good.
  */
 export function RoleNoticeBanner() {
@@ -27,7 +29,7 @@ export function RoleNoticeBanner() {
   return (
     <section className="banner--lock" role="status" aria-label={t('role.notice.label')}>
       <span id={textId}>
-        {t('role.notice.text', { role })}
+        {t(notice.role === DeviceRole.Secretariat ? 'role.notice.text' : 'role.notice.widened', { role })}
         {when === null ? null : ` ${when}`}
       </span>
       <button className="banner__action" type="button" aria-describedby={textId} onClick={() => void session.dismissRoleNotice()}>

@@ -49,7 +49,7 @@ import { DeviceStorageError } from '../../errors'
 import { deriveDeviceKeys, type DeviceKeys } from '../device-keys'
 import { heldEpochOf } from '../held-epoch-keys'
 import { dropHeldKeyAtRest, putHeldKeyAtRest } from '../held-state'
-import { hasUseKeys, registryOf, withoutClinicalKeys, type EpochSecrets, type HeldEpoch, type WrappedRecord } from '../registry'
+import { hasUseKeys, registryOf, withoutClinicalKeys, type EpochSecrets, type HeldEpoch, type RoleNotice, type WrappedRecord } from '../registry'
 import { HELD_SECRET_BYTES, openSecrets, sealSecrets, WRAP_SALT_BYTES, wrappingKeyFrom, type AtRestSecrets } from './prf-wrap'
 import { DeviceLockedError, type UnlockedKeys, type UnlockedPractice, type WrapState } from './unlocked-keys'
 
@@ -230,6 +230,8 @@ export interface GrantedAtRest {
   readonly epochs: readonly { held: HeldEpoch; secrets: EpochSecrets }[]
   readonly role: DeviceRole
   readonly until: number | null
+  /** A role the grant widened: the notice the device shows once (role-notice.ts); absent, the record's stays. */
+  readonly notice?: RoleNotice
 }
 
 /**
@@ -251,7 +253,7 @@ export async function keepGrantedKeys(spaceId: string, granted: GrantedAtRest, e
   const stored = await registry.get(spaceId)
   if (stored === undefined) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
   // Under a wrap, put keeps no key at rest (registry.ts): the role alone changes there.
-  await registry.put({ ...stored, keys: granted.keys, role: granted.role, until: granted.until })
+  await registry.put({ ...stored, keys: granted.keys, role: granted.role, until: granted.until, ...(granted.notice === undefined ? {} : { roleNotice: granted.notice }) })
   if (memory?.wrap) return
   await registry.addHeldEpochs(spaceId, granted.epochs.map((e) => e.held))
   const before = memory?.secrets
