@@ -29,6 +29,9 @@ import type { Patient } from './record-schemas'
 
 const NAME = DIRECTORY_MAPS.patients
 
+/** Birth dates whose duplicate pairs `build` finds per slice: a bucket is a handful of patients, 2,000 are ≈ 10 ms. */
+const DATES_PER_SLICE = 2_000
+
 /** Lower case, no accents, œ → oe, æ → ae, and anything but letters and digits as single spaces. */
 export function foldText(text: string): string {
   return text
@@ -290,12 +293,34 @@ export class PatientSearchIndex {
    */
   static async build(doc: Y.Doc, nextSlice: () => Promise<void>, perSlice = 250): Promise<PatientSearchIndex> {
     const index = new PatientSearchIndex(doc, { readNow: false }).attach()
+    // The order and the duplicate pairs are made in the slices too: left to the first read, sorting
+    // 20,000 entries and grouping them by birth date were one task of ≈ 0.3–0.5 s when the patient
+    // list first read the directory after a join (issue 17, docs/performance.md « (10) », eighth
+    // pass). Each slice's entries are sorted and merged into the order; the pairs are kept from
+    // the first record read, as they are for a change, and found a few thousand dates per slice.
+    index.duplicates = new DuplicatePairs()
+    index.orderStale = false
     const ids = [...doc.getMap<unknown>(NAME).keys()]
     for (let i = 0; i < ids.length; i += perSlice) {
       if (i > 0) await nextSlice()
-      for (const id of ids.slice(i, i + perSlice)) if (!index.dirty.has(id)) index.reread(id)
+      const added: SearchEntry[] = []
+      for (const id of ids.slice(i, i + perSlice)) {
+        if (index.dirty.has(id)) continue // read at the next refresh, as any change
+        const { after } = index.reread(id)
+        if (after) added.push(after)
+      }
+      index.ordered = mergeBySortKey(index.ordered, added.sort(bySortKey))
     }
+    while (!index.duplicates.findSome(DATES_PER_SLICE)) await nextSlice()
     return index
+  }
+
+  /**
+   * Nothing left for the next read to do over every patient: the order made, the duplicate pairs
+   * found, no change waiting (what `build` leaves; a changed record makes it false until read).
+   */
+  get settled(): boolean {
+    return !this.orderStale && this.dirty.size === 0 && this.duplicates !== null && this.duplicates.pending === 0
   }
 
   /** Follows the directory's changes (local and remote) from now on. Calling it twice is harmless. */
