@@ -32,9 +32,7 @@ import { grantCode, joinByCode } from '../helpers/pairing-ticket'
 // 2: a compaction writes a big snapshot as chunks (the directory: ≈30 entries, was one of 15.5 MB).
 // 3: the chunks written in Yjs's client order (the data of 2 loses structs when merged).
 // 4: keys by tier and room ids carrying their tier (issue 19): the data of 3 no longer opens.
-// 5: the pairing code of a registered administrator device kept (space.json adminCode).
-// 6: snapshot chunks of 64 KiB (SNAPSHOT_CHUNK_BYTES; were 512 KiB): the main room's ≈ 370 chunks.
-const CACHE_FORMAT = 6
+const CACHE_FORMAT = 5
 
 export type BigPracticeSize = DemoSize
 

@@ -215,39 +215,6 @@ describe('Envelope', () => {
     expect(envelope.entries.length).toBe(chunks.length + 3)
   })
 
-  it('writes a snapshot in chunks of about a relay frame by default, never an entry of half a megabyte', async () => {
-    // Issue 17: each of the main room's chunks reached a new device as one relay frame, received
-    // and checked on the page as one task; at 512 KiB (≈ 660 KB each) those were tasks of 0.4–0.5 s.
-    const { keys } = await newSpace()
-    const doc = new Y.Doc({ gc: true })
-    const envelope = new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactDelayMs: 1, compactAfterEntries: 4 })
-    const directory = await envelope.openDoc('directory')
-    const random = prng.create(17)
-    for (let batch = 0; batch < 6; batch++) {
-      directory.transact(() => {
-        for (let i = 0; i < 500; i++) {
-          const record = new Y.Map<string>()
-          directory.getMap('patients').set(`p${batch}-${i}`, record)
-          // Random letters: a state Yjs cannot make small, ≈ 150 bytes a patient.
-          record.set('note', prng.word(random, 120, 160))
-        }
-      })
-      await envelope.flush()
-    }
-    await envelope.compact('directory')
-    await envelope.settle()
-    const chunks = envelope.entries.toArray()
-    const total = chunks.reduce((n, e) => n + e.c.byteLength, 0)
-    expect(total).toBeGreaterThan(400_000)
-    expect(chunks.length).toBeGreaterThan(4)
-    // SNAPSHOT_CHUNK_BYTES is an estimate of the plaintext: the ciphertext runs ≈ 1.3× over it.
-    for (const chunk of chunks) expect(chunk.c.byteLength).toBeLessThan(100_000)
-    const copy = new Y.Doc()
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
-    const reopened = await new Envelope(copy, keys, ROOM).openDoc('directory')
-    expect(reopened.getMap('patients').size).toBe(3000)
-  })
-
   it('never drops a queued local change when a compaction finds nothing to fold', async () => {
     // Regression (found by the randomized relay test): compaction cleared the batch queue, then
     // returned early because the doc had a single entry, and the change never left memory.

@@ -174,16 +174,8 @@ export interface EnvelopeOptions {
  */
 export const UNCHECKED_RETRY_MS = 5000
 
-/**
- * A snapshot's entries hold about this much each, at most (see the header: compaction). Was
- * 512 KiB (≈ 660 KB of ciphertext, the estimate runs low): an entry is never cut, so each chunk of
- * the main room reached a new device as one relay frame and was received, stored and checked on
- * the page as one task — the tasks of 365–549 ms left after a join at 20,000 patients (issue 17,
- * docs/performance.md « (10) », eighth pass). At 64 KiB (≈ 85 KB) a chunk is about a relay frame
- * (RELAY_FRAME_BYTES) and still over the decode worker's threshold (WORKER_MIN_BYTES), so the
- * page never decrypts nor applies one whole. The directory of 20,000 patients is ≈ 370 chunks.
- */
-export const SNAPSHOT_CHUNK_BYTES = 64 * 1024
+/** A snapshot's entries hold about this much each, at most (see the header: compaction). */
+export const SNAPSHOT_CHUNK_BYTES = 512 * 1024
 
 /**
  * Entry signatures checked in one task on a page. Each check copies the entry's signed bytes and
@@ -1125,8 +1117,9 @@ export class Envelope {
       }
     }
     // The hard cap counts the edits, not a snapshot's chunks: a big doc's snapshot alone may be
-    // hundreds of chunks (the directory of 20,000 patients: ≈ 370), and counting them would fold
-    // it again after every edit past the cap (each fold uploading the whole doc again).
+    // many chunks (the directory of 20,000 patients: ≈ 50; hundreds with smaller chunks), and
+    // counting them would fold it again after every edit past the cap (each fold uploading the
+    // whole doc again).
     if (count - chunkCount > this.compactAlwaysAfterEntries) return true
     const snapshot = Math.max(largest, chunks)
     return total - snapshot >= snapshot
