@@ -16,7 +16,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { envelopeSlices, envelopeStateSlices } from '../../../shared/src/envelope/envelope-slices'
+import { envelopeStateSlices } from '../../../shared/src/envelope/envelope-slices'
 import { MessageType } from '../../../shared/src/protocol/constants'
 import { readSyncMessage, type SyncMessage } from '../../../shared/src/protocol/sync-message'
 import { FrameError } from './frame-error'
@@ -84,26 +84,22 @@ export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array
 export const RELAY_FRAME_BYTES = 64 * 1024
 
 /**
- * The answer to a device's step 1, as frames. A device that lacks more than RELAY_FRAME_BYTES of a
- * room gets it as updates of about RELAY_FRAME_BYTES of entries, in causal order, then a step 2
+ * The answer to a device's step 1, as frames. A device that holds nothing of a room bigger than
+ * RELAY_FRAME_BYTES (a new device joining the main room of 20,000 patients: 22–31 MB) gets the
+ * room's state as updates of about RELAY_FRAME_BYTES of entries, in causal order, then a step 2
  * with the last of it: a browser receives one WebSocket message of 22 MB as one task of ≈0.4 s of
  * native time on the page (assembling the message), where each of these is a few milliseconds
  * (issue 17). The device is synced at the step 2, as with one frame, since frames are handled in
- * order. A device that holds nothing (a new device joining the main room of 20,000 patients:
- * 22–31 MB) gets slices cut from the room's own structs; one that holds part of it (a new device
- * that wrote to the main room before it had synced, then opened a socket again: in issue 17's
- * CPU profile a step 2 of megabytes, ≈ 0.2–0.25 s of native time then 75 ms of its first slice)
- * gets the update it lacks cut the same way. Anything within a frame: one step 2, as y-protocols
- * writes it.
+ * order. Anything else: one step 2, as y-protocols writes it — and must be: a device's delivery
+ * check (client/src/sync/rooms/delivery-check.ts) sends a step 1 of its own state vector and judges
+ * the relay's copy of its entries from the one step 2 that answers it; cut into frames, the entries
+ * before the last frame would look missing, and the device would ask again and again (issue 17,
+ * eighth pass: a seeding device never settled, and its relay was lost).
  */
 export function encodeSyncStep2Frames(doc: Y.Doc, stateVector: Uint8Array, frameBytes = RELAY_FRAME_BYTES): Uint8Array[] {
-  if (Y.decodeStateVector(stateVector).size === 0) return step2Frames(envelopeStateSlices(doc, frameBytes))
-  const update = Y.encodeStateAsUpdate(doc, stateVector)
-  return step2Frames(update.byteLength <= frameBytes ? [update] : [...envelopeSlices(update, frameBytes)])
-}
-
-/** Updates for all slices but the last, which is the step 2 (one slice: the whole answer). */
-function step2Frames(slices: readonly Uint8Array[]): Uint8Array[] {
+  if (Y.decodeStateVector(stateVector).size > 0) return [encodeSyncStep2(doc, stateVector)]
+  // One slice when the room is small: the whole state, the step 2 y-protocols would write.
+  const slices = envelopeStateSlices(doc, frameBytes)
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MessageType.Sync)
   encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
