@@ -90,7 +90,11 @@ export const RELAY_FRAME_BYTES = 64 * 1024
  * with the last of it: a browser receives one WebSocket message of 22 MB as one task of ≈0.4 s of
  * native time on the page (assembling the message), where each of these is a few milliseconds
  * (issue 17). The device is synced at the step 2, as with one frame, since frames are handled in
- * order. Anything else: one step 2, as y-protocols writes it.
+ * order. Anything else: one step 2, as y-protocols writes it — and must be: a device's delivery
+ * check (client/src/sync/rooms/delivery-check.ts) sends a step 1 of its own state vector and judges
+ * the relay's copy of its entries from the one step 2 that answers it; cut into frames, the entries
+ * before the last frame would look missing, and the device would ask again and again (issue 17,
+ * eighth pass: a seeding device never settled, and its relay was lost).
  */
 export function encodeSyncStep2Frames(doc: Y.Doc, stateVector: Uint8Array, frameBytes = RELAY_FRAME_BYTES): Uint8Array[] {
   if (Y.decodeStateVector(stateVector).size > 0) return [encodeSyncStep2(doc, stateVector)]

@@ -264,6 +264,31 @@ describe('Envelope', () => {
     it('folds past the hard cap whatever the weights, so opening a doc stays bounded', async () => {
       expect(await bigDocThenSmallEdits(30, { compactAfterEntries: 8, compactAlwaysAfterEntries: 20 })).toBeLessThan(20)
     })
+
+    it("counts a snapshot's chunks out of the hard cap: a few edits after a snapshot of many chunks fold nothing", async () => {
+      // Without it, a doc whose snapshot alone is more chunks than the cap (the directory of a big
+      // practice: hundreds) would be folded again, and uploaded whole again, after every edit.
+      const { keys } = await newSpace()
+      const doc = new Y.Doc()
+      const envelope = new Envelope(doc, keys, ROOM, { batchDelayMs: 1, compactDelayMs: 1, compactAfterEntries: 4, compactAlwaysAfterEntries: 10, snapshotChunkBytes: 2 * 1024 })
+      const directory = await envelope.openDoc('directory')
+      for (let batch = 0; batch < 5; batch++) {
+        directory.transact(() => {
+          for (let i = 0; i < 100; i++) directory.getMap('patients').set(`p${batch}-${i}`, `Patient numéro ${batch}-${i}, 12 rue des Lilas`)
+        })
+        await envelope.flush()
+      }
+      await envelope.compact('directory')
+      await envelope.settle()
+      const chunks = envelope.entries.length
+      expect(chunks).toBeGreaterThan(10)
+      for (let i = 0; i < 3; i++) {
+        directory.getMap('patients').set(`late-${i}`, 'Patient arrivé après')
+        await envelope.flush()
+      }
+      await envelope.settle()
+      expect(envelope.entries.length).toBe(chunks + 3)
+    })
   })
 
   it('survives two devices compacting the same doc at once', async () => {

@@ -34,8 +34,8 @@
  * constant factor of the edits themselves. The snapshot's weight is its largest entry, or the sum
  * of its entries of a chunk's size (at least a quarter of `snapshotChunkBytes`: every chunk but the
  * last is near the full size) when that is more — an edit that big (an import) counts as snapshot,
- * which only delays the next compaction. `compactAlwaysAfterEntries` caps the entry count
- * anyway, so opening a doc never decrypts an unbounded number of entries. Inner docs and the
+ * which only delays the next compaction. `compactAlwaysAfterEntries` caps the count of the other
+ * entries (the edits) anyway, so opening a doc never decrypts an unbounded number of entries. Inner docs and the
  * envelope run with gc: deleted content, and the ciphertext of deleted entries, is dropped from
  * memory and from the encoded state, so a compaction (or an erasure) leaves no ciphertext of what
  * it removed in the next snapshot of the envelope (IndexedDB trim, relay storage compaction).
@@ -94,7 +94,7 @@ export interface EnvelopeOptions {
   batchDelayMs?: number
   /** Compact a doc once it has more entries than this, when they outweigh its largest entry. */
   compactAfterEntries?: number
-  /** Compact a doc once it has more entries than this, whatever their weight. */
+  /** Compact a doc once it has more entries than this besides its snapshot's chunks, whatever their weight. */
   compactAlwaysAfterEntries?: number
   /** Wait this long after the last change of a doc before compacting it. */
   compactDelayMs?: number
@@ -1104,15 +1104,23 @@ export class Envelope {
     const entries = this.index.get(blind)
     const count = entries?.size ?? 0
     if (count <= this.compactAfterEntries) return false
-    if (count > this.compactAlwaysAfterEntries) return true
     let total = 0
     let largest = 0
     let chunks = 0
+    let chunkCount = 0
     for (const entry of entries!) {
       total += entry.c.length
       largest = Math.max(largest, entry.c.length)
-      if (entry.c.length >= this.snapshotChunkBytes / 4) chunks += entry.c.length
+      if (entry.c.length >= this.snapshotChunkBytes / 4) {
+        chunks += entry.c.length
+        chunkCount++
+      }
     }
+    // The hard cap counts the edits, not a snapshot's chunks: a big doc's snapshot alone may be
+    // many chunks (the directory of 20,000 patients: ≈ 50; hundreds with smaller chunks), and
+    // counting them would fold it again after every edit past the cap (each fold uploading the
+    // whole doc again).
+    if (count - chunkCount > this.compactAlwaysAfterEntries) return true
     const snapshot = Math.max(largest, chunks)
     return total - snapshot >= snapshot
   }

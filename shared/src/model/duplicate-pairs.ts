@@ -108,9 +108,22 @@ export class DuplicatePairs {
     }
   }
 
-  /** Every pair, oldest kept (see the module comment for the order); the same array until one changes. */
-  pairs(): readonly DuplicatePair[] {
+  /** Birth dates whose pairs are still to be found (`findSome` or the next `pairs()` finds them). */
+  get pending(): number {
+    return this.stale.size
+  }
+
+  /**
+   * Finds the pairs of at most `dates` changed birth dates; true once none is left. What a caller
+   * holding every patient at once (an index just built: ≈ 10,000 dates at 20,000 patients, a
+   * task of 130–200 ms found in one go after a join) does a slice at a time, so that the first
+   * `pairs()` has only the latest changes to read.
+   */
+  findSome(dates: number): boolean {
+    let left = dates
     for (const date of this.stale) {
+      if (left-- <= 0) return false
+      this.stale.delete(date)
       const found = pairsOfBucket(this.buckets.get(date) ?? [])
       const held = this.pairsByDate.get(date) ?? NONE
       if (samePairs(found, held)) continue
@@ -118,7 +131,12 @@ export class DuplicatePairs {
       else this.pairsByDate.set(date, found)
       this.allStale = true
     }
-    this.stale.clear()
+    return true
+  }
+
+  /** Every pair, oldest kept (see the module comment for the order); the same array until one changes. */
+  pairs(): readonly DuplicatePair[] {
+    this.findSome(Infinity)
     if (this.allStale) {
       const dates = [...this.pairsByDate.keys()].sort()
       this.all = Object.freeze(dates.flatMap((date) => this.pairsByDate.get(date) ?? NONE))

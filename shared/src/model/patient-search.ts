@@ -29,6 +29,12 @@ import type { Patient } from './record-schemas'
 
 const NAME = DIRECTORY_MAPS.patients
 
+/** Birth dates whose duplicate pairs `build` finds per slice: a bucket is a handful of patients, 2,000 are ≈ 10 ms. */
+const DATES_PER_SLICE = 2_000
+
+/** Entries `build` sorts among themselves before merging them into the order (a few ms each time). */
+const MERGE_EVERY = 2_000
+
 /** Lower case, no accents, œ → oe, æ → ae, and anything but letters and digits as single spaces. */
 export function foldText(text: string): string {
   return text
@@ -284,18 +290,44 @@ export class PatientSearchIndex {
   /**
    * The index of a doc, attached, built `perSlice` patients at a time with `nextSlice()` awaited
    * in between: reading 20,000 records (validation, folded words) is most of a second on a tablet,
-   * which must not be one task. 250 records are ≈ 25 ms on a 2-core machine, twice that while it
-   * is busy (1,000 were a task of 190 ms during a join). A record changed meanwhile is read again
-   * at the next search, as after any change.
+   * which must not be one task. 100 records are ≈ 10 ms on a 2-core machine, up to four times that
+   * while it is busy (1,000 were a task of 190 ms during a join, 250 one of 110 ms in the eighth
+   * pass's profile). A record changed meanwhile is read again at the next search, as after any change.
    */
-  static async build(doc: Y.Doc, nextSlice: () => Promise<void>, perSlice = 250): Promise<PatientSearchIndex> {
+  static async build(doc: Y.Doc, nextSlice: () => Promise<void>, perSlice = 100): Promise<PatientSearchIndex> {
     const index = new PatientSearchIndex(doc, { readNow: false }).attach()
+    // The order and the duplicate pairs are made in the slices too: left to the first read, sorting
+    // 20,000 entries and grouping them by birth date were one task of ≈ 0.3–0.5 s when the patient
+    // list first read the directory after a join (issue 17, docs/performance.md « (10) », eighth
+    // pass). Each slice's entries are sorted and merged into the order; the pairs are kept from
+    // the first record read, as they are for a change, and found a few thousand dates per slice.
+    index.duplicates = new DuplicatePairs()
+    index.orderStale = false
     const ids = [...doc.getMap<unknown>(NAME).keys()]
+    // Merged into the order a few thousand at a time: a merge copies the whole order.
+    let added: SearchEntry[] = []
     for (let i = 0; i < ids.length; i += perSlice) {
       if (i > 0) await nextSlice()
-      for (const id of ids.slice(i, i + perSlice)) if (!index.dirty.has(id)) index.reread(id)
+      for (const id of ids.slice(i, i + perSlice)) {
+        if (index.dirty.has(id)) continue // read at the next refresh, as any change
+        const { after } = index.reread(id)
+        if (after) added.push(after)
+      }
+      if (added.length >= MERGE_EVERY || i + perSlice >= ids.length) {
+        index.ordered = mergeBySortKey(index.ordered, added.sort(bySortKey))
+        added = []
+      }
     }
+    while (!index.duplicates.findSome(DATES_PER_SLICE)) await nextSlice()
     return index
+  }
+
+  /**
+   * Nothing left for the next read to do over every patient: the order made, the duplicate pairs
+   * found, no change waiting (what `build` leaves; a changed record makes it false until read).
+   */
+  get settled(): boolean {
+    return !this.orderStale && this.dirty.size === 0 && this.duplicates !== null && this.duplicates.pending === 0
   }
 
   /** Follows the directory's changes (local and remote) from now on. Calling it twice is harmless. */
