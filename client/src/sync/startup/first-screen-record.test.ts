@@ -95,6 +95,41 @@ describe('FirstScreenStore', () => {
     cleanups.push(() => other.close())
     await expect(other.read()).rejects.toThrow()
   })
+
+  it('returns a read started ahead once, then reads again', async () => {
+    const { directory, months } = practice()
+    const kept = await store()
+    await kept.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
+    kept.readAhead()
+    // Written after the read ahead began: that read is what the next read() gives, the one after sees the change.
+    const later = buildFirstScreenRecord(directory, months, TODAY, NOW + 60_000)
+    const ahead = kept.read()
+    await kept.write(later)
+    expect((await ahead)?.week.builtAt).toBe(NOW)
+    expect((await kept.read())?.week.builtAt).toBe(NOW + 60_000)
+  })
+
+  it('surfaces a read ahead that fails in the read that takes it, and only there', async () => {
+    const { directory, months } = practice()
+    const written = await store()
+    await written.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
+    const other = new FirstScreenStore({
+      ...(written as unknown as { options: { idbName: string; spaceId: string } }).options,
+      key: await deriveDigestKey(randomId(16), randomBytes(32)),
+    })
+    cleanups.push(() => other.close())
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      other.readAhead()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      await expect(other.read()).rejects.toThrow()
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
 })
 
 describe('FirstScreenKeeper', () => {
