@@ -83,16 +83,21 @@ describe('FirstScreenStore', () => {
     expect(read?.directory.patients.map((p) => p.id)).toEqual(record.directory.patients.map((p) => p.id))
   })
 
-  it('refuses a record it cannot authenticate (another key)', async () => {
+  /** A record written, and a store of the same database with another practice's key. */
+  async function underAnotherKey(): Promise<FirstScreenStore> {
     const { directory, months } = practice()
     const written = await store()
     await written.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
     const other = new FirstScreenStore({
-      // The same database, read with another practice's key.
       ...(written as unknown as { options: { idbName: string; spaceId: string } }).options,
       key: await deriveDigestKey(randomId(16), randomBytes(32)),
     })
     cleanups.push(() => other.close())
+    return other
+  }
+
+  it('refuses a record it cannot authenticate (another key)', async () => {
+    const other = await underAnotherKey()
     await expect(other.read()).rejects.toThrow()
   })
 
@@ -110,14 +115,7 @@ describe('FirstScreenStore', () => {
   })
 
   it('surfaces a read ahead that fails in the read that takes it, and only there', async () => {
-    const { directory, months } = practice()
-    const written = await store()
-    await written.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
-    const other = new FirstScreenStore({
-      ...(written as unknown as { options: { idbName: string; spaceId: string } }).options,
-      key: await deriveDigestKey(randomId(16), randomBytes(32)),
-    })
-    cleanups.push(() => other.close())
+    const other = await underAnotherKey()
     const unhandled: unknown[] = []
     const onUnhandled = (reason: unknown) => unhandled.push(reason)
     process.on('unhandledRejection', onUnhandled)
