@@ -207,6 +207,16 @@ function firstScreenReadAhead(stored: StoredPractice, env: DeviceEnvironment): F
 
 async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise<{ space: Practice; role?: RoleWatch }> {
   const firstScreen = firstScreenReadAhead(given, env)
+  try {
+    return await openSpaceReadingAhead(given, env, firstScreen)
+  } catch (error) {
+    // Nothing opened: the record's database is let go (closing twice is harmless).
+    firstScreen?.close()
+    throw error
+  }
+}
+
+async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironment, firstScreen: FirstScreenStore | null): Promise<{ space: Practice; role?: RoleWatch }> {
   const rings = await epochRingsOf(given.spaceId, env)
   startMark('epoch-rings-read')
   await refreshEpochsBeforeOpening(given, env, rings)
@@ -325,8 +335,8 @@ export async function loadPractice(env: DeviceEnvironment = browserEnvironment):
   const registry = registryOf(env)
   const [kept] = await registry.all()
   if (!kept) return null
-  // A role the registry narrowed (or a narrowing a closed tab left halfway) is settled before anything opens.
   startMark('registry-read')
+  // A role the registry narrowed (or a narrowing a closed tab left halfway) is settled before anything opens.
   const stored = await settleRoleAtStart(kept, env)
   const { space, role } = await openSpace(stored, env)
   if (!stored.hasSynced) rememberFirstSync(space, stored.spaceId, registry)
