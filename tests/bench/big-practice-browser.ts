@@ -142,6 +142,14 @@ const INIT_SCRIPT = `
 })()
 `
 
+/** A reload's navigation timing (ms from navigation start) and each script's load, as `name ms` pairs. */
+const NAVIGATION_MARKS = `
+  const [n] = performance.getEntriesByType('navigation')
+  const at = (name, value) => name + ' ' + Math.round(value)
+  const steps = n ? [at('unload-end', n.unloadEventEnd), at('fetch', n.fetchStart), at('response-end', n.responseEnd), at('dom-interactive', n.domInteractive), at('dom-loaded', n.domContentLoadedEventEnd)] : []
+  const scripts = performance.getEntriesByType('resource').filter((r) => r.initiatorType === 'script' || r.name.endsWith('.js')).map((r) => at('script-loaded', r.responseEnd))
+  return steps.concat(scripts).join(', ')`
+
 /** The day's (or week's) grid shows `count` blocks, none without its patient. */
 const BLOCKS_SHOWN = WEEK_SHOWN
 
@@ -354,7 +362,11 @@ export async function measureDevice(browser: Browser, target: BigPracticeTarget,
     const coldShown = await inPage<number>(page, 'return window.__bench.shownAt', null)
     // The app's own marks (performance.mark 'tournee:…'): where the cold start's time went.
     const marks = await inPage<string>(page, "return performance.getEntriesByType('mark').filter((m) => m.name.startsWith('tournee:')).map((m) => m.name.slice(8) + ' ' + Math.round(m.startTime)).join(', ')", null)
-    if (process.env.BENCH_MARKS) console.error(`  ${label} cold marks: ${marks}; shown ${Math.round(coldShown)}`)
+    if (process.env.BENCH_MARKS) {
+      // The page's own start before the app's first mark: the old page's unload, the document, the scripts.
+      const navigation = await inPage<string>(page, NAVIGATION_MARKS, null)
+      console.error(`  ${label} cold marks: ${navigation}; ${marks}; shown ${Math.round(coldShown)}`)
+    }
     const coldQuiet = await quietAfter(page, coldShown, 60_000)
     const coldHeapFigures = await coldHeap.stop()
     await stopColdProfile?.(`${label}-cold`)

@@ -40,6 +40,8 @@ import { holdSessionSecrets } from './lock/at-rest'
 import { settleRoleAtStart } from './role-downgrade'
 import { checkRoleChange } from './role-change'
 import { RoleWatch } from './role-watch'
+import { FirstScreenStore } from '../startup/first-screen-record'
+import { startMark } from '../startup/start-marks'
 
 export type { PracticeRecord }
 
@@ -186,12 +188,46 @@ function checkRoleWhenRefused(space: Practice, role: RoleWatch): void {
   })
 }
 
+/** The rooms' IndexedDB prefix of a practice on this device (PracticeOptions.idbName). */
+function spaceIdbName(spaceId: string, env: DeviceEnvironment): string {
+  return `${env.idbPrefix}tournee-space-${spaceId}`
+}
+
+/**
+ * A cold start's first-screen record (startup/first-screen-record.ts), read from here on: the
+ * practice opens only after a round trip or two to the relay (key epochs, key grant), and the
+ * record's read, decryption and checks go on meanwhile. Null where the practice will not show one
+ * (a device that never synced, or without the setting).
+ */
+function firstScreenReadAhead(stored: StoredPractice, env: DeviceEnvironment): FirstScreenStore | null {
+  if (stored.hasSynced !== true || env.digest?.showOnColdStart !== true) return null
+  const store = new FirstScreenStore({ idbName: spaceIdbName(stored.spaceId, env), spaceId: stored.spaceId, key: stored.keys.digest })
+  store.readAhead()
+  return store
+}
+
 async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise<{ space: Practice; role?: RoleWatch }> {
+  const firstScreen = firstScreenReadAhead(given, env)
+  try {
+    return await openSpaceReadingAhead(given, env, firstScreen)
+  } catch (error) {
+    // Nothing opened: the record's database is let go (closing twice is harmless).
+    firstScreen?.close()
+    throw error
+  }
+}
+
+async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironment, firstScreen: FirstScreenStore | null): Promise<{ space: Practice; role?: RoleWatch }> {
   const rings = await epochRingsOf(given.spaceId, env)
+  startMark('epoch-rings-read')
   await refreshEpochsBeforeOpening(given, env, rings)
+  startMark('epochs-refreshed')
   const stored = await takeKeyGrant(given, env, rings)
+  startMark('key-grant-taken')
+  // A grant that brought another digest key: the record read ahead is not the practice's to show.
+  const ahead = firstScreen !== null && stored.keys.digest === firstScreen.key ? firstScreen : null
   const signers = new PracticeSigners(stored, env)
-  if (!stored.identity) return { space: await openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false)) }
+  if (!stored.identity) return { space: await openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false), ahead) }
   let opened: Practice | null = null
   // A registry that narrowed or widened this device's role: the app closes the practice and opens it again (role-change.ts).
   const role = new RoleWatch(() => checkRoleChange(stored.spaceId, env, rings))
@@ -203,7 +239,7 @@ async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise
   })
   // Entries that waited for a device the registry copy did not know are tried again once it does.
   signers.onLearned = retry
-  opened = await openSpaceWith(stored, env, rings, signers, refresh)
+  opened = await openSpaceWith(stored, env, rings, signers, refresh, ahead)
   checkRoleWhenRefused(opened, role)
   refreshEpochsWhenOnline(opened, () => {
     void signers.retryIfWaiting()
@@ -216,14 +252,21 @@ async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise
 }
 
 /** `fetchEpochs`: the practice's epoch refresher (key-epochs-sync.ts), asked when something of an epoch this device lacks turns up. */
-function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, signers: PracticeSigners, fetchEpochs: () => Promise<boolean>): Promise<Practice> {
+function openSpaceWith(
+  stored: StoredPractice,
+  env: DeviceEnvironment,
+  rings: EpochRings,
+  signers: PracticeSigners,
+  fetchEpochs: () => Promise<boolean>,
+  firstScreen: FirstScreenStore | null = null,
+): Promise<Practice> {
   const onError = env.room?.envelope?.onError
   return Practice.open({
     spaceId: stored.spaceId,
     relayUrl: stored.relayUrl,
     credential: stored.credential,
     keys: { ...spaceKeysOf(stored.spaceId, stored.keys), epochs: rings.practice, clinicalEpochs: rings.clinical },
-    idbName: `${env.idbPrefix}tournee-space-${stored.spaceId}`,
+    idbName: spaceIdbName(stored.spaceId, env),
     rooms: {
       ...env.room,
       // The device id names this device's changes in the entries' continuity headers (continuity.ts).
@@ -254,6 +297,7 @@ function openSpaceWith(stored: StoredPractice, env: DeviceEnvironment, rings: Ep
     // Digests and attachments are sealed under the newest epoch held, read under any (issue 19).
     digest: { key: stored.keys.digest, epochs: rings.digest, fetchEpochs, ...env.digest },
     ...(env.decoder ? { decoder: env.decoder() } : {}),
+    ...(firstScreen === null ? {} : { firstScreenStore: firstScreen }),
   })
 }
 
@@ -292,6 +336,7 @@ export async function loadPractice(env: DeviceEnvironment = browserEnvironment):
   const registry = registryOf(env)
   const [kept] = await registry.all()
   if (!kept) return null
+  startMark('registry-read')
   // A role the registry narrowed (or a narrowing a closed tab left halfway) is settled before anything opens.
   const stored = await settleRoleAtStart(kept, env)
   const { space, role } = await openSpace(stored, env)

@@ -79,6 +79,7 @@ import {
 } from '../../../../shared/src/digest/week-digest'
 import type { DigestExpectation, RelayClient } from '../relay/relay-client'
 import type { DigestHolder } from './digest-source'
+import { startMark as mark } from '../startup/start-marks'
 
 export const DIGEST_PUBLISH_INTERVAL_MS = 15 * 60_000
 export const DIGEST_CHECK_EVERY_MS = 2 * 60_000
@@ -461,11 +462,6 @@ export class DigestSync<T, S> {
     if (this.options.onError) this.options.onError(error)
     else console.warn(`Digest ${this.kind.name}:`, error instanceof Error ? `${error.name}: ${error.message}` : 'failed')
   }
-}
-
-/** A performance mark 'tournee:<step>' (no data in it), as startup/first-screen.ts's. */
-function mark(step: string): void {
-  globalThis.performance?.mark?.(`tournee:${step}`)
 }
 
 /**

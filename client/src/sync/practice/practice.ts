@@ -49,6 +49,7 @@ import type { DocLease, PracticeHandle } from './practice-handle'
 import { MainRoomWatch } from './main-room-watch'
 import { PracticeInspector } from './practice-inspector'
 import { wantedRooms } from './wanted-rooms'
+import { startMark } from '../startup/start-marks'
 
 export interface PracticeOptions {
   readonly spaceId: string
@@ -99,6 +100,12 @@ export interface PracticeOptions {
   readonly held?: boolean
   /** The held state's key opened from the passkey's wrap (device/lock/at-rest.ts); none: the one kept at rest. */
   readonly heldKey?: CryptoKey
+  /**
+   * The first-screen record's store, its read already started (FirstScreenStore.readAhead: the
+   * device reads it while it asks the relay for key epochs); used only with the digest key it was
+   * made with. None: the practice makes its own and reads the record as it opens.
+   */
+  readonly firstScreenStore?: FirstScreenStore
 }
 
 const GRACE_MS = 2 * 60_000
@@ -149,23 +156,22 @@ export class Practice {
 
   /** Opens the practice from this device's storage (works offline); connects unless told not to. */
   static async open(options: PracticeOptions): Promise<Practice> {
+    startMark('practice-opening')
     const practice = new Practice(options)
     // Read before anything else (a few kilobytes), so the first render already shows today.
     const recordShown = options.previouslySynced ? practice.firstScreenRecord?.show() : undefined
     if (options.attachments) await practice.startAttachments(options.attachments)
+    startMark('attachments-started')
     // Rooms a previous session wrote into and the relay has not acknowledged: loaded with the start.
     practice.inBackground(practice.unacknowledged.load().then(() => practice.scheduleReconcile()))
     practice.scheduleReconcile()
-    if (options.previouslySynced) {
-      await recordShown
-      practice.startupPlan.prefetchForColdStart()
-    }
+    if (options.previouslySynced) practice.startupPlan.prefetchForColdStart((await recordShown) === true)
     const loaded = Promise.all(practice.startup.map((room) => practice.pool.whenLoaded(room))).then(() => {
       if (!practice.closed) practice.startupPlan.begin()
     })
     if (options.awaitStartupRooms ?? true) await loaded
     else practice.inBackground(loaded)
-    globalThis.performance?.mark?.('tournee:practice-opened')
+    startMark('practice-opened')
     return practice
   }
 
@@ -254,10 +260,19 @@ export class Practice {
         online: () => this.online,
       },
     )
+    const given = options.firstScreenStore
+    const recordStore =
+      options.digest?.showOnColdStart !== true
+        ? null
+        : given?.key === options.digest.key
+          ? given
+          : new FirstScreenStore({ idbName: options.idbName, spaceId: options.spaceId, key: options.digest.key })
+    // A store read ahead that this practice does not use lets its database go.
+    if (given && given !== recordStore) given.close()
     this.firstScreenRecord =
-      options.digest?.showOnColdStart === true
+      recordStore !== null
         ? new FirstScreenKeeper({
-            store: new FirstScreenStore({ idbName: options.idbName, spaceId: options.spaceId, key: options.digest.key }),
+            store: recordStore,
             directoryHolder: this.digests.directoryHolder,
             weekHolder: this.digests.weekHolder,
             acquireDoc: (docId) => this.acquireDoc(docId, 'prefetch'),

@@ -22,6 +22,7 @@ import type { DirectoryDigestHolder, WeekDigestHolder } from '../digests/digest-
 import type { DocLease } from '../practice/practice-handle'
 import { buildFirstScreenRecord, type FirstScreenStore } from './first-screen-record'
 import { whenIdle } from './idle'
+import { startMark as mark } from './start-marks'
 
 export const FIRST_SCREEN_EVERY_MS = 5 * 60_000
 /** After a change of a doc it reads, the record is rewritten once nothing changed for this long. */
@@ -46,9 +47,6 @@ export interface FirstScreenKeeperDeps {
   readonly onError: (error: unknown) => void
 }
 
-function mark(step: string): void {
-  globalThis.performance?.mark?.(`tournee:${step}`)
-}
 
 /** The docs a record is built from, held open while the keeper runs, and watched. */
 interface HeldDocs {

@@ -83,17 +83,50 @@ describe('FirstScreenStore', () => {
     expect(read?.directory.patients.map((p) => p.id)).toEqual(record.directory.patients.map((p) => p.id))
   })
 
-  it('refuses a record it cannot authenticate (another key)', async () => {
+  /** A record written, and a store of the same database with another practice's key. */
+  async function underAnotherKey(): Promise<FirstScreenStore> {
     const { directory, months } = practice()
     const written = await store()
     await written.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
     const other = new FirstScreenStore({
-      // The same database, read with another practice's key.
       ...(written as unknown as { options: { idbName: string; spaceId: string } }).options,
       key: await deriveDigestKey(randomId(16), randomBytes(32)),
     })
     cleanups.push(() => other.close())
+    return other
+  }
+
+  it('refuses a record it cannot authenticate (another key)', async () => {
+    const other = await underAnotherKey()
     await expect(other.read()).rejects.toThrow()
+  })
+
+  it('returns a read started ahead once, then reads again', async () => {
+    const { directory, months } = practice()
+    const kept = await store()
+    await kept.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
+    kept.readAhead()
+    // Written after the read ahead began: that read is what the next read() gives, the one after sees the change.
+    const later = buildFirstScreenRecord(directory, months, TODAY, NOW + 60_000)
+    const ahead = kept.read()
+    await kept.write(later)
+    expect((await ahead)?.week.builtAt).toBe(NOW)
+    expect((await kept.read())?.week.builtAt).toBe(NOW + 60_000)
+  })
+
+  it('surfaces a read ahead that fails in the read that takes it, and only there', async () => {
+    const other = await underAnotherKey()
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      other.readAhead()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      await expect(other.read()).rejects.toThrow()
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
   })
 })
 

@@ -76,13 +76,40 @@ function isStoredRecord(value: unknown): value is StoredRecord {
 /** The record's row in this device's IndexedDB, encrypted with the digest key (header). */
 export class FirstScreenStore {
   private db: Promise<IDBDatabase> | null = null
+  /** A read started ahead (readAhead), which the next read() returns. */
+  private ahead: Promise<FirstScreenRecord | null> | null = null
 
   constructor(
     private readonly options: { readonly idbName: string; readonly spaceId: string; readonly key: CryptoKey },
   ) {}
 
-  /** The record kept here, or null: none yet, or one that no longer decrypts or decodes (then ignored). */
-  async read(): Promise<FirstScreenRecord | null> {
+  /** The key the record is sealed with (a store made ahead is used only with the practice's digest key). */
+  get key(): CryptoKey {
+    return this.options.key
+  }
+
+  /**
+   * Starts reading the record now, for the next read() — at a cold start the device reads it
+   * while it asks the relay for key epochs and grants (device.ts), a round trip or two that
+   * would otherwise come before it. Its failure surfaces in that read(), never unhandled.
+   */
+  readAhead(): void {
+    if (this.ahead !== null) return
+    this.ahead = this.readStored()
+    this.ahead.catch(() => undefined)
+  }
+
+  /**
+   * The record kept here, or null: none yet, or one that no longer decrypts or decodes (then
+   * ignored). A read started ahead is returned once; any later read reads again.
+   */
+  read(): Promise<FirstScreenRecord | null> {
+    const ahead = this.ahead
+    this.ahead = null
+    return ahead ?? this.readStored()
+  }
+
+  private async readStored(): Promise<FirstScreenRecord | null> {
     const db = await this.open()
     const stored: unknown = await requested(db.transaction(STORE).objectStore(STORE).get(KEY))
     if (!isStoredRecord(stored)) return null

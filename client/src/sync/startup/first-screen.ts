@@ -29,14 +29,7 @@ import type { PracticeDigests } from '../digests/practice-digests'
 import type { DocLease } from '../practice/practice-handle'
 import { isSettled, type RoomPhase } from '../rooms/room-lifecycle'
 import { afterNextPaint, whenIdle } from './idle'
-
-/**
- * A performance mark 'tournee:<step>' (no data in it): where a start's time went, in a browser
- * profile or the big-practice bench.
- */
-function mark(step: string): void {
-  globalThis.performance?.mark?.(`tournee:${step}`)
-}
+import { startMark as mark } from './start-marks'
 
 /** The longest a new device holds its main room back for the digest and this week's rooms. */
 export const MAIN_HOLD_MAX_MS = 5_000
@@ -192,11 +185,22 @@ export class PracticeStartup {
   /**
    * A device that synced here before opens with its data local: its cold start's directory digest
    * (step 4) travels while the start-up rooms load from IndexedDB (31 MB of rows for main at
-   * 20,000 patients), not after. A device whose data turns out erased fetches as a new one.
+   * 20,000 patients), not after — after the first screen's render when this device's record
+   * (first-screen-record.ts) was shown. A device whose data turns out erased fetches as a new one.
    */
-  prefetchForColdStart(): void {
+  prefetchForColdStart(recordShown: boolean): void {
     const { digests } = this.options
-    if (digests.showsOnColdStart && this.options.online()) void digests.fetchForColdStart()
+    if (!digests.showsOnColdStart || !this.options.online()) return
+    if (!recordShown) {
+      void digests.fetchForColdStart()
+      return
+    }
+    // This device's first-screen record shows today already: the relay's digest (decoded on this
+    // thread in slices, 20,000 patients) comes after that screen's render, which its slices would
+    // otherwise share the thread with. begin() fetches it in any case once the rooms have loaded.
+    void this.firstScreen.then(() => {
+      if (!this.host.isClosed() && this.options.online()) void digests.fetchForColdStart()
+    })
   }
 
   /** The start-up rooms have loaded: decide main's hold, and prepare this week in each month room. */
