@@ -27,6 +27,17 @@ async function practice(name: string): Promise<{ a: OpenPractice; env: ReturnTyp
   return { a, env }
 }
 
+/**
+ * A colleague's device, joined before the one it must learn: the administrator's device that pairs
+ * a new one keeps the entry it appended at once (practice-devices.ts), so only another device has
+ * something to learn from the registry.
+ */
+async function colleague(a: OpenPractice, env: ReturnType<typeof fixture.device>, name: string): Promise<ReturnType<typeof fixture.device>> {
+  const envC = fixture.device(name)
+  await fixture.track(joinWith(await pairingTicket(a.record.spaceId, env), envC))
+  return envC
+}
+
 describe('the practice’s signers on a device', () => {
   it('are kept at creation and at joining, and enforced from then on', async () => {
     const { a, env } = await practice('createur')
@@ -41,7 +52,8 @@ describe('the practice’s signers on a device', () => {
   })
 
   it('learn a device added since by reading the registry again, once per period however many ask', async () => {
-    const { a, env } = await practice('lecteur')
+    const { a, env: envA } = await practice('lecteur')
+    const env = await colleague(a, envA, 'collegue-lecteur')
     let reads = 0
     const counting: typeof fetch = (input, init) => {
       if (String(input).endsWith('/devices') && (init?.method ?? 'GET') === 'GET') reads++
@@ -56,7 +68,7 @@ describe('the practice’s signers on a device', () => {
     }
     const stored = (await new DeviceRegistry(env.idbPrefix).get(a.record.spaceId))!
     const signers = new PracticeSigners(stored, { idbPrefix: env.idbPrefix, fetchImpl: counting }, { monotonic: () => now, sleep })
-    const b = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, env), fixture.device('nouveau')))
+    const b = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, envA), fixture.device('nouveau')))
     // Ten entries of B arrive at once: one read of the registry for all of them.
     const keys = await Promise.all(Array.from({ length: 10 }, () => signers.keyOf(b.record.deviceId)))
     expect(keys.every((key) => key !== null)).toBe(true)
@@ -73,7 +85,8 @@ describe('the practice’s signers on a device', () => {
   })
 
   it('say « not known yet » rather than « unknown » while the registry cannot be read, and tell when they learn', async () => {
-    const { a, env } = await practice('coupure')
+    const { a, env: envA } = await practice('coupure')
+    const env = await colleague(a, envA, 'collegue-coupure')
     let up = false
     const flaky: typeof fetch = (input, init) => (up ? fixture.relay.fetchImpl(input, init) : Promise.reject(new TypeError('Failed to fetch')))
     const stored = (await new DeviceRegistry(env.idbPrefix).get(a.record.spaceId))!
@@ -81,7 +94,7 @@ describe('the practice’s signers on a device', () => {
     const signers = new PracticeSigners(stored, { idbPrefix: env.idbPrefix, fetchImpl: flaky }, { monotonic: () => now, sleep: async (ms) => void (now += ms) })
     let learnt = 0
     signers.onLearned = () => learnt++
-    const b = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, env), fixture.device('apres-coupure')))
+    const b = await fixture.track(joinWith(await pairingTicket(a.record.spaceId, envA), fixture.device('apres-coupure')))
     // The relay unreachable: no verdict on B's entries (they wait), not « signed by a stranger ».
     await expect(signers.keyOf(b.record.deviceId)).rejects.toThrow(SignersUnavailableError)
     expect(learnt).toBe(0)
