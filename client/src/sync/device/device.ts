@@ -226,6 +226,8 @@ async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironme
   startMark('key-grant-taken')
   // A grant that brought another digest key: the record read ahead is not the practice's to show.
   const ahead = firstScreen !== null && stored.keys.digest === firstScreen.key ? firstScreen : null
+  // Not the practice's to show: its database is let go now rather than when the page goes.
+  if (ahead === null) firstScreen?.close()
   const signers = new PracticeSigners(stored, env)
   if (!stored.identity) return { space: await openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false), ahead) }
   let opened: Practice | null = null
