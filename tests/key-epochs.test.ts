@@ -199,6 +199,9 @@ describe('key epochs on revocation, through a real relay', () => {
   it('a revocation whose rotation never went out (the relay lost right after it): the administrator publishes it when it comes back online', async () => {
     const [a, x] = await practiceOf(2, ['tablette-pins', 'perdu-pins'], [undefined, MEMBER]) as [Device, Device]
     const spaceId = a.p.record.spaceId
+    // Offline first: an online pass still running would publish the rotation as soon as the revocation lands.
+    a.p.space.disconnect()
+    await waitFor(() => expect(a.p.space.getSyncState().status).toBe('offline'))
     // The revocation alone, as revokePracticeDevice's first step leaves it if the relay went away then.
     const stored = (await new DeviceRegistry(a.env.idbPrefix).get(spaceId))!
     const relay = new RelayClient({ relayUrl: fixture.relay.url, spaceId, credential: stored.credential })
@@ -206,8 +209,6 @@ describe('key epochs on revocation, through a real relay', () => {
     const entry = await signStatement(nextStatement(state, stored.deviceId, testClock(), { op: 'revoke', target: x.p.record.deviceId }), stored.identity!.sign.privateKey)
     expect(await relay.postDeviceEntry(entry)).toBe('appended')
     expect((await relay.getKeyEpochs()).epochs).toEqual([])
-    a.p.space.disconnect()
-    await waitFor(() => expect(a.p.space.getSyncState().status).toBe('offline'))
     a.p.space.connect()
     await waitFor(async () => expect((await relay.getKeyEpochs()).epochs).toEqual([1]))
     await waitFor(async () => expect((await new DeviceRegistry(a.env.idbPrefix).heldEpochs(spaceId)).map((e) => e.epoch)).toEqual([1]))
