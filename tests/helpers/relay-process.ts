@@ -55,6 +55,11 @@ export interface RelayProcessOptions {
   root?: string
   /** Run the production build, relay/dist/main.js, with plain `node` (default: the source, with tsx). */
   compiled?: boolean
+  /**
+   * Options for node itself, before the script (and before tsx's loader): `--cpu-prof` and the
+   * like, which Node 20 refuses in NODE_OPTIONS.
+   */
+  nodeArgs?: string[]
 }
 
 export async function startRelayProcess(options: RelayProcessOptions = {}): Promise<RelayProcess> {
@@ -66,8 +71,8 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
 
   const launch = async (fixedPort: number): Promise<void> => {
     const root = options.root ?? repoRoot
-    const args = options.compiled ? ['--enable-source-maps', join(root, 'relay/dist/main.js')] : ['--import', 'tsx', join(root, 'relay/src/main.ts')]
-    const proc = spawn(process.execPath, args, {
+    const script = options.compiled ? ['--enable-source-maps', join(root, 'relay/dist/main.js')] : ['--import', 'tsx', join(root, 'relay/src/main.ts')]
+    const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), ...script], {
       cwd: root,
       env: {
         ...process.env,

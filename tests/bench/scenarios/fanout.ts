@@ -238,12 +238,16 @@ export const fanout: Scenario = {
     const servers = { postgres, redis }
     const started: RelayProcess[] = []
     // BENCH_RELAY_CPU_PROFILE_DIR=<dir>: each node writes a V8 CPU profile there as it stops
-    // (node --cpu-prof), to see where its CPU per update goes.
+    // (node --cpu-prof, given to node itself: Node 20 refuses it in NODE_OPTIONS), to see where its
+    // CPU per update goes. The profile is written at a clean exit only, so profiled nodes are
+    // stopped with SIGTERM (the relay's graceful close) and awaited, never killed.
     const profileDir = process.env.BENCH_RELAY_CPU_PROFILE_DIR
-    const profiling: Record<string, string> = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}
-    const startNodes = async (count: number, env: Record<string, string>, root?: string): Promise<RelayProcess[]> => {
-      const nodes = await Promise.all(Array.from({ length: count }, () => startRelayProcess({ env: { ...env, ...profiling }, ...(root ? { root } : {}) })))
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+    const startNodes = async (count: number, env: Record<string, string>, label: string, root?: string): Promise<RelayProcess[]> => {
+      const nodes = await Promise.all(Array.from({ length: count }, () => startRelayProcess({ env, nodeArgs, ...(root ? { root } : {}) })))
       started.push(...nodes)
+      // The profile's file name carries the pid: say which node each is.
+      if (profileDir) log(`  (m) profiling ${label}: ${nodes.map((node, n) => `node ${n + 1} pid ${node.pid}`).join(', ')} → ${profileDir}`)
       return nodes
     }
     const onPostgres = async (count: number, withRedis: boolean): Promise<Record<string, string>> => ({
@@ -254,11 +258,11 @@ export const fanout: Scenario = {
     const loadAtStart = loadavg()
     try {
       const setups: Setup[] = [
-        { id: 'sqlite', label: '1 node, SQLite', nodes: await startNodes(1, { TOURNEE_STORAGE: 'sqlite' }) },
-        { id: 'postgres', label: '1 node, PostgreSQL', nodes: await startNodes(1, await onPostgres(1, false)) },
-        { id: 'postgres-2', label: '2 nodes, PostgreSQL + Redis', nodes: await startNodes(2, await onPostgres(2, true)) },
-        { id: 'postgres-before', label: '1 node, PostgreSQL, before', nodes: await startNodes(1, await onPostgres(1, false), before.dir) },
-        { id: 'postgres-2-before', label: '2 nodes, PostgreSQL + Redis, before', nodes: await startNodes(2, await onPostgres(2, true), before.dir) },
+        { id: 'sqlite', label: '1 node, SQLite', nodes: await startNodes(1, { TOURNEE_STORAGE: 'sqlite' }, 'sqlite') },
+        { id: 'postgres', label: '1 node, PostgreSQL', nodes: await startNodes(1, await onPostgres(1, false), 'postgres') },
+        { id: 'postgres-2', label: '2 nodes, PostgreSQL + Redis', nodes: await startNodes(2, await onPostgres(2, true), 'postgres-2') },
+        { id: 'postgres-before', label: '1 node, PostgreSQL, before', nodes: await startNodes(1, await onPostgres(1, false), 'postgres-before', before.dir) },
+        { id: 'postgres-2-before', label: '2 nodes, PostgreSQL + Redis, before', nodes: await startNodes(2, await onPostgres(2, true), 'postgres-2-before', before.dir) },
       ]
       const measured = new Map<SetupId, Measured[]>(setups.map((s) => [s.id, []]))
       for (let r = 0; r < roundCount; r++) {
@@ -351,7 +355,11 @@ export const fanout: Scenario = {
         ),
       ]
     } finally {
-      for (const node of started) await node.dispose()
+      for (const node of started) {
+        // SIGTERM and its exit awaited: the node writes its .cpuprofile as it exits.
+        if (profileDir) await node.stop('SIGTERM')
+        await node.dispose()
+      }
       await redis.dispose()
       await postgres.stop()
       before.remove()
