@@ -45,7 +45,16 @@ interface Family {
   help: string
   kind: Kind
   series: Map<string, { labels: Labels; value: number }>
+  /** The series without labels, once it exists. */
+  unlabelled?: { labels: Labels; value: number }
   histogram?: HistogramState
+}
+
+const NO_LABELS: Labels = Object.freeze({})
+
+function hasAnyKey(labels: Labels): boolean {
+  for (const _ in labels) return true
+  return false
 }
 
 export class MetricsRegistry {
@@ -54,7 +63,7 @@ export class MetricsRegistry {
   counter(name: string, help: string): Metric {
     const family = this.register(name, help, 'counter')
     return {
-      inc: (labels = {}, by = 1) => {
+      inc: (labels = NO_LABELS, by = 1) => {
         if (by < 0) throw new RangeError(`counter ${name} cannot decrease`)
         this.add(family, labels, by)
       },
@@ -64,9 +73,9 @@ export class MetricsRegistry {
   gauge(name: string, help: string): Gauge {
     const family = this.register(name, help, 'gauge')
     return {
-      inc: (labels = {}, by = 1) => this.add(family, labels, by),
-      dec: (labels = {}, by = 1) => this.add(family, labels, -by),
-      set: (value, labels = {}) => {
+      inc: (labels = NO_LABELS, by = 1) => this.add(family, labels, by),
+      dec: (labels = NO_LABELS, by = 1) => this.add(family, labels, -by),
+      set: (value, labels = NO_LABELS) => {
         this.series(family, labels).value = value
       },
     }
@@ -95,7 +104,7 @@ export class MetricsRegistry {
   }
 
   /** Current value of one series, for tests and for the relay's own decisions. */
-  value(name: string, labels: Labels = {}): number {
+  value(name: string, labels: Labels = NO_LABELS): number {
     return this.families.get(name)?.series.get(seriesKey(labels))?.value ?? 0
   }
 
@@ -130,7 +139,12 @@ export class MetricsRegistry {
   }
 
   private series(family: Family, labels: Labels): { labels: Labels; value: number } {
-    const key = seriesKey(labels)
+    // Most series have no labels, and some are counted on every update: their key is not built each time.
+    if (labels === NO_LABELS || !hasAnyKey(labels)) return (family.unlabelled ??= this.entry(family, ''))
+    return this.entry(family, seriesKey(labels), labels)
+  }
+
+  private entry(family: Family, key: string, labels: Labels = NO_LABELS): { labels: Labels; value: number } {
     let entry = family.series.get(key)
     if (!entry) {
       entry = { labels: { ...labels }, value: 0 }
@@ -140,8 +154,13 @@ export class MetricsRegistry {
   }
 }
 
+/** One key per set of labels, whatever their order: names sorted, joined with separators no name or value of ours holds. */
 function seriesKey(labels: Labels): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)))
+  const names = Object.keys(labels)
+  if (names.length > 1) names.sort()
+  let key = ''
+  for (const name of names) key += `${name}\u0000${labels[name]}\u0001`
+  return key
 }
 
 function renderLabels(labels: Labels): string {
