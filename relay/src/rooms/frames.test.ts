@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MessageType } from '../../../shared/src/protocol/constants'
 import { FrameError } from './frame-error'
+import * as syncProtocol from 'y-protocols/sync'
 import { decodeFrame, encodeSyncStep1, encodeUpdate } from './frames'
 
 function bytes(...values: number[]): Uint8Array {
@@ -19,6 +20,17 @@ function awarenessUpdate(entries: [number, number, string][]): Uint8Array {
   }
   return encoding.toUint8Array(encoder)
 }
+
+describe('encodeUpdate', () => {
+  // Lengths around each varuint boundary (1, 2 and 3 bytes of length), and empty.
+  it.each([0, 1, 127, 128, 200, 16_383, 16_384, 70_000])('writes the bytes y-protocols writes for an update of %i bytes', (size) => {
+    const update = new Uint8Array(size).map((_, i) => (i * 31 + 7) & 0xff)
+    const expected = encoding.createEncoder()
+    encoding.writeVarUint(expected, MessageType.Sync)
+    syncProtocol.writeUpdate(expected, update)
+    expect(encodeUpdate(update)).toEqual(encoding.toUint8Array(expected))
+  })
+})
 
 describe('decodeFrame', () => {
   it('decodes what y-protocols encodes', () => {

@@ -107,11 +107,28 @@ export function encodeSyncStep2Frames(doc: Y.Doc, stateVector: Uint8Array, frame
   return [...slices.slice(0, -1).map(encodeUpdate), encoding.toUint8Array(encoder)]
 }
 
+/**
+ * The frame of a live change, written into one buffer of its exact length: a frame is encoded for
+ * every update the room forwards (every other node's row too), and lib0's encoder would grow its
+ * buffer and copy it once more into the result.
+ */
 export function encodeUpdate(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Sync)
-  syncProtocol.writeUpdate(encoder, update)
-  return encoding.toUint8Array(encoder)
+  const length = update.byteLength
+  let lengthBytes = 1
+  for (let rest = length >>> 7; rest > 0; rest >>>= 7) lengthBytes++
+  const frame = new Uint8Array(2 + lengthBytes + length)
+  // Both types are below 128: one byte each as varuints.
+  frame[0] = MessageType.Sync
+  frame[1] = syncProtocol.messageYjsUpdate
+  let at = 2
+  let rest = length
+  while (rest > 0x7f) {
+    frame[at++] = 0x80 | (rest & 0x7f)
+    rest >>>= 7
+  }
+  frame[at++] = rest
+  frame.set(update, at)
+  return frame
 }
 
 export function encodeAck(stateVector: Uint8Array): Uint8Array {
