@@ -1,6 +1,6 @@
 import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
-import { BusMessageError, decodeRoomNotice, decodeSpaceEvent, encodeRoomNotice, encodeSpaceEvent, type RoomNotice } from './bus-message'
+import { BusMessageError, decodeRoomNotice, decodeSpaceEvent, encodeRoomNotice, encodeSpaceEvent, isRoomNoticeFrom, type RoomNotice } from './bus-message'
 
 function raw(...parts: ((encoder: encoding.Encoder) => void)[]): Uint8Array {
   const encoder = encoding.createEncoder()
@@ -25,6 +25,29 @@ describe('room notices', () => {
     ['nothing', new Uint8Array()],
   ])('refuses %s with BusMessageError', (_what, bytes) => {
     expect(() => decodeRoomNotice(bytes)).toThrow(BusMessageError)
+  })
+})
+
+describe('a node\'s own notices', () => {
+  const utf8 = (text: string) => new TextEncoder().encode(text)
+  const node = 'bm9kZUEtMTIz' // 12 characters, as RedisBus's ids
+  it.each<RoomNotice>([
+    { kind: 'row', seq: 7, publishedAt: 1_767_225_600_000, node, row: new Uint8Array(300) },
+    { kind: 'head', seq: 2 ** 40, publishedAt: 0, node },
+    { kind: 'row', seq: 1, publishedAt: 127, node, row: new Uint8Array() },
+  ])('are told from the header of a $kind notice (seq $seq)', (notice) => {
+    const bytes = encodeRoomNotice(notice)
+    expect(isRoomNoticeFrom(bytes, utf8(node))).toBe(true)
+    expect(isRoomNoticeFrom(bytes, utf8('bm9kZUEtMTI0'))).toBe(false)
+    expect(isRoomNoticeFrom(bytes, utf8('bm9kZUEtMTI'))).toBe(false)
+    expect(isRoomNoticeFrom(bytes, utf8(`${node}4`))).toBe(false)
+  })
+
+  it('are not claimed from what is not a notice of this version, nor cut short', () => {
+    const bytes = encodeRoomNotice({ kind: 'head', seq: 5, publishedAt: 9, node })
+    expect(isRoomNoticeFrom(new Uint8Array([2, ...bytes.slice(1)]), utf8(node))).toBe(false)
+    expect(isRoomNoticeFrom(bytes.slice(0, -1), utf8(node))).toBe(false)
+    expect(isRoomNoticeFrom(new Uint8Array(), utf8(node))).toBe(false)
   })
 })
 

@@ -99,6 +99,28 @@ export function decodeRoomNotice(bytes: Uint8Array): RoomNotice {
   }
 }
 
+/**
+ * Whether a room notice was published by the node whose id is `nodeBytes` (its UTF-8), read from
+ * its header alone: a node hears every notice it published back from Redis, and drops them, so
+ * it need not decode the node id or build a notice for them. False for anything that does not
+ * read as a notice of this version: decodeRoomNotice then says what is wrong with it.
+ */
+export function isRoomNoticeFrom(bytes: Uint8Array, nodeBytes: Uint8Array): boolean {
+  if (bytes[0] !== BUS_VERSION) return false
+  let at = 2
+  // seq, then publishedAt: varuints, skipped to their last byte.
+  for (let varuints = 0; varuints < 2; varuints++) {
+    while (at < bytes.length && (bytes[at]! & 0x80) !== 0) at++
+    at++
+  }
+  // The node id: a varuint length (below 128 for any id of ours: one byte) and its bytes.
+  if (bytes[at] !== nodeBytes.length) return false
+  at++
+  if (at + nodeBytes.length > bytes.length) return false
+  for (let i = 0; i < nodeBytes.length; i++) if (bytes[at + i] !== nodeBytes[i]) return false
+  return true
+}
+
 export function encodeSpaceEvent(event: SpaceEvent): string {
   return JSON.stringify(event)
 }

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto'
 import { createClient } from 'redis'
 import { errorFields, type Logger } from '../log'
 import type { RelayMetrics } from '../metrics/relay-metrics'
-import { decodeRoomNotice, decodeSpaceEvent, encodeRoomNotice, encodeSpaceEvent, BUS_VERSION, type RoomNotice, type SpaceEvent } from './bus-message'
+import { decodeRoomNotice, decodeSpaceEvent, isRoomNoticeFrom, encodeRoomNotice, encodeSpaceEvent, BUS_VERSION, type RoomNotice, type SpaceEvent } from './bus-message'
 import type { BusState, FanoutBus, SpaceEventBody } from './fanout-bus'
 
 const SPACE_EVENTS_CHANNEL = 'tournee:space-events'
@@ -39,6 +39,8 @@ type Client = ReturnType<typeof createClient>
 
 export class RedisBus implements FanoutBus {
   readonly node = randomBytes(9).toString('base64url')
+  /** The node id as it is written in a notice: this node's own notices are dropped by it. */
+  private readonly nodeBytes = new TextEncoder().encode(this.node)
   private readonly publisher: Client
   private readonly subscriber: Client
   private readonly spaceListeners: ((event: SpaceEvent) => void)[] = []
@@ -112,9 +114,12 @@ export class RedisBus implements FanoutBus {
     await this.subscriber.subscribe(
       roomChannel(spaceId, roomId),
       (message: Buffer) => {
+        const bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength)
+        // Redis sends a node its own notices back: dropped on their header alone.
+        if (isRoomNoticeFrom(bytes, this.nodeBytes)) return
         let notice: RoomNotice
         try {
-          notice = decodeRoomNotice(new Uint8Array(message.buffer, message.byteOffset, message.byteLength))
+          notice = decodeRoomNotice(bytes)
         } catch (error) {
           this.deps.metrics.fanoutDropped.inc()
           this.deps.logger.warn('fanout_message_refused', { spaceId, roomId, ...errorFields(error) })
