@@ -28,11 +28,18 @@
  *
  * On a relay of several nodes (deps.bus, fanout/), other nodes write to the same room. After each
  * commit the room publishes a notice (the row itself when small, else its seq); a notice from
- * another node is applied and sent to every connection here. The doc still holds only stored rows
- * (a notice comes after its commit). What the room holds is tracked by seq (fanout/seq-gaps.ts):
- * a gap, a notice without its row, or the bus coming back after an outage makes it read the rows
- * after the last seq it holds from storage (`catchUp`), and a compaction reads them first, so it
- * never replaces a row its doc lacks.
+ * another node is sent to every connection here at once, and its row kept as *pending*: rows
+ * another node committed, in the order heard, not yet applied to the doc. They are applied all in
+ * one transaction (`settle`) whenever the doc is read — a device's step 1 or join, a device's
+ * update to check, the coalesced ACK to every connection, a catch-up read, a compaction — or when
+ * more than PENDING_MAX_ROWS / PENDING_MAX_BYTES wait: one Yjs transaction (and its cleanup) per
+ * few dozen rows instead of one per row is most of what applying cost a receiving node
+ * (docs/performance.md, « (17e) »). The doc still holds only stored rows (a notice comes after its
+ * commit, and pending rows are stored ones), and whatever reads it sees every row heard so far.
+ * What the room holds (doc and pending) is tracked by seq (fanout/seq-gaps.ts): a gap, a notice
+ * without its row, or the bus coming back after an outage makes it read the rows after the last
+ * seq it holds from storage (`catchUp`), and a compaction reads them first, so it never replaces a
+ * row its doc lacks.
  */
 import * as Y from 'yjs'
 import type { Limits } from '../../../shared/src/protocol/constants'
@@ -92,6 +99,13 @@ const GAP_GRACE_MS = 250
 const CATCH_UP_RETRY_MS = 1000
 /** Transaction origin of what another node committed: not any connection's. */
 const FROM_OTHER_NODE = Symbol('other node')
+/**
+ * Other nodes' rows wait, unapplied, at most this many, and this many bytes: past either, they are
+ * applied at once. Bounds the memory a room holds twice (rows that would be merged in the doc) and
+ * the one transaction's length; 64 rows is where batching stops paying (docs/performance.md, « (17e) »).
+ */
+const PENDING_MAX_ROWS = 64
+const PENDING_MAX_BYTES = 256 * 1024
 
 function verdictLabel(verdict: UpdateVerdict): UpdateVerdictLabel {
   if (verdict.kind === 'incomplete') return 'deferred'
@@ -100,7 +114,8 @@ function verdictLabel(verdict: UpdateVerdict): UpdateVerdictLabel {
 }
 
 export class Room {
-  readonly doc = new Y.Doc({ gc: true })
+  /** The envelope doc, without the pending rows: read it through `doc`. */
+  private readonly ydoc = new Y.Doc({ gc: true })
   private readonly peers = new Set<RoomPeer>()
   /**
    * Connections whose step 2 (the answer to the relay's step 1 at join: everything the device
@@ -122,6 +137,9 @@ export class Room {
   private gapTimer: ReturnType<typeof setTimeout> | null = null
   private retryTimer: ReturnType<typeof setTimeout> | null = null
   private catchingUp: Promise<void> | null = null
+  /** Rows other nodes committed, heard and forwarded, not yet in the doc (`settle` applies them). */
+  private pending: Uint8Array[] = []
+  private pendingBytes = 0
   private catchUpAgain = false
   private destroyed = false
 
@@ -135,10 +153,10 @@ export class Room {
   static async load(spaceId: string, roomId: string, deps: RoomDeps): Promise<Room> {
     const room = new Room(spaceId, roomId, deps)
     const stored = await deps.storage.loadUpdates(spaceId, roomId)
-    Y.transact(room.doc, () => {
+    Y.transact(room.ydoc, () => {
       for (const update of stored.updates) {
         try {
-          Y.applyUpdate(room.doc, update)
+          Y.applyUpdate(room.ydoc, update)
         } catch (error) {
           // A row that no longer decodes must not lock every device out of the space.
           deps.logger.error('storage_row_unreadable', { spaceId, roomId, ...errorFields(error) })
@@ -153,6 +171,16 @@ export class Room {
     room.lastSeq = stored.lastSeq
     room.gaps = new SeqGaps(stored.lastSeq)
     return room
+  }
+
+  /**
+   * The envelope doc, every row heard so far applied: each read applies the pending rows first, so
+   * no reader can see the doc without them (a step 1 that left one out would get it back in the
+   * device's step 2, and store it twice).
+   */
+  get doc(): Y.Doc {
+    this.settle()
+    return this.ydoc
   }
 
   get connectionCount(): number {
@@ -349,11 +377,29 @@ export class Room {
       return
     }
     if (notice.seq <= this.gaps.through) return
-    this.applyStored([notice.row])
+    // Forwarded now, applied with the next rows when the doc is read (the header comment).
     this.forward(null, notice.row)
+    this.pending.push(notice.row)
+    this.pendingBytes += notice.row.byteLength
+    this.counted([notice.row])
+    if (this.pending.length > PENDING_MAX_ROWS || this.pendingBytes > PENDING_MAX_BYTES) this.settle()
     this.scheduleAckToAll()
     this.gaps.note(notice.seq)
     this.scheduleGapCatchUp()
+  }
+
+  /** Rows heard from other nodes and not yet in the doc (tests; metrics). */
+  get pendingRowCount(): number {
+    return this.pending.length
+  }
+
+  /** Applies the pending rows, in the order heard, in one transaction (every read of `doc` does first). */
+  private settle(): void {
+    if (this.pending.length === 0) return
+    const rows = this.pending
+    this.pending = []
+    this.pendingBytes = 0
+    this.applyRows(rows)
   }
 
   /**
@@ -402,6 +448,7 @@ export class Room {
     const seen = this.gaps.highestSeen
     const stored = await this.deps.storage.loadUpdates(this.spaceId, this.roomId, this.gaps.through)
     if (this.destroyed) return
+    // The rows heard meanwhile were forwarded already: `before` (the doc, pending rows applied) holds them.
     const before = Y.encodeStateVector(this.doc)
     this.applyStored(stored.updates)
     this.gaps.caughtUp(Math.max(stored.lastSeq, seen))
@@ -414,12 +461,24 @@ export class Room {
 
   /** Applies committed rows (another node's), counting them for the compaction thresholds. */
   private applyStored(rows: readonly Uint8Array[]): void {
+    this.applyRows(rows)
+    this.counted(rows)
+  }
+
+  /** Counts rows stored by another node for the compaction thresholds. */
+  private counted(rows: readonly Uint8Array[]): void {
+    this.rows += rows.length
+    this.storedBytes += rows.reduce((sum, row) => sum + row.byteLength, 0)
+  }
+
+  /** Applies committed rows in one transaction; a row that does not decode is logged and skipped. */
+  private applyRows(rows: readonly Uint8Array[]): void {
     Y.transact(
-      this.doc,
+      this.ydoc,
       () => {
         for (const row of rows) {
           try {
-            Y.applyUpdate(this.doc, row, FROM_OTHER_NODE)
+            Y.applyUpdate(this.ydoc, row, FROM_OTHER_NODE)
           } catch (error) {
             this.deps.logger.error('storage_row_unreadable', { spaceId: this.spaceId, roomId: this.roomId, ...errorFields(error) })
           }
@@ -427,8 +486,6 @@ export class Room {
       },
       FROM_OTHER_NODE,
     )
-    this.rows += rows.length
-    this.storedBytes += rows.reduce((sum, row) => sum + row.byteLength, 0)
   }
 
   /** A gap waits a moment for the notice on its way (two nodes' notices cross), then storage is read. */
@@ -515,12 +572,15 @@ export class Room {
 
   destroy(): void {
     this.destroyed = true
+    // Stored rows all: nothing is lost with the doc.
+    this.pending = []
+    this.pendingBytes = 0
     if (this.ackAllTimer !== null) clearTimeout(this.ackAllTimer)
     this.ackAllTimer = null
     if (this.gapTimer !== null) clearTimeout(this.gapTimer)
     this.gapTimer = null
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
     this.retryTimer = null
-    this.doc.destroy()
+    this.ydoc.destroy()
   }
 }
