@@ -25,7 +25,8 @@
  * « Before »: the two PostgreSQL setups again on the relay at --baseline-ref (default main), in a
  * temporary worktree (tree-at-ref.ts), interleaved with the others.
  *
- * BENCH_RELAY_CPU_PROFILE_DIR=<dir> makes every node write a V8 CPU profile there when it stops.
+ * BENCH_RELAY_CPU_PROFILE_DIR=<dir> makes every node write a V8 CPU profile there when it stops
+ * (BENCH_RELAY_CPU_PROFILE_INTERVAL_US=<µs> samples more often than V8's 1 ms).
  *
  * What limits it: the machine has 2 cores shared by PostgreSQL, Redis, the nodes and this process;
  * the bench process's own CPU is reported apart, and the load average at start and end.
@@ -242,7 +243,10 @@ export const fanout: Scenario = {
     // CPU per update goes. The profile is written at a clean exit only, so profiled nodes are
     // stopped with SIGTERM (the relay's graceful close) and awaited, never killed.
     const profileDir = process.env.BENCH_RELAY_CPU_PROFILE_DIR
-    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+    // BENCH_RELAY_CPU_PROFILE_INTERVAL_US: V8's sampling interval (default 1000 µs: a few hundred
+    // samples of a receiving node's busy time per round, too few to tell its parts apart).
+    const intervalUs = process.env.BENCH_RELAY_CPU_PROFILE_INTERVAL_US
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...(intervalUs ? [`--cpu-prof-interval=${intervalUs}`] : [])] : []
     const startNodes = async (count: number, env: Record<string, string>, label: string, root?: string): Promise<RelayProcess[]> => {
       const nodes = await Promise.all(Array.from({ length: count }, () => startRelayProcess({ env, nodeArgs, ...(root ? { root } : {}) })))
       started.push(...nodes)
