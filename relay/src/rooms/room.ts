@@ -34,7 +34,8 @@
  * update to check, the coalesced ACK to every connection, a catch-up read, a compaction — or when
  * more than PENDING_MAX_ROWS / PENDING_MAX_BYTES wait: one Yjs transaction (and its cleanup) per
  * few dozen rows instead of one per row is most of what applying cost a receiving node
- * (docs/performance.md, « (17e) »). The doc still holds only stored rows (a notice comes after its
+ * (docs/performance.md, « (17e) »). Every notice schedules the ACK to every connection, which
+ * reads the doc, so no row stays pending longer than `ackAllAfterMs`. The doc still holds only stored rows (a notice comes after its
  * commit, and pending rows are stored ones), and whatever reads it sees every row heard so far.
  * What the room holds (doc and pending) is tracked by seq (fanout/seq-gaps.ts): a gap, a notice
  * without its row, or the bus coming back after an outage makes it read the rows after the last
