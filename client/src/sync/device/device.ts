@@ -30,6 +30,7 @@ import { makeWrappableIdentity, type DeviceIdentity } from '../../../../shared/s
 import { registerFirstDevice, revokeEndedLocums } from './practice-devices'
 import { epochRefresher, epochRingsOf, refreshKeyEpochsOf, type EpochRings } from './key-epochs-sync'
 import { receiveKeyGrant } from './key-grants-sync'
+import { registryReadOf, type RegistryRead } from './registry-read'
 import { KeyGrantError } from '../../../../shared/src/devices/key-grant'
 import { MissingEpochKeyError } from '../../../../shared/src/envelope/entry-cipher'
 import { keepPracticeChain, PracticeSigners } from './practice-signers'
@@ -125,11 +126,11 @@ const EPOCH_REFRESH_WAIT_MS = 3000
  * device offline through a rotation reads the new entries at once), and again each time it comes
  * back online; offline, or on a slow relay, the practice opens with the epochs it holds.
  */
-async function refreshEpochsBeforeOpening(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings): Promise<void> {
+async function refreshEpochsBeforeOpening(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, read: RegistryRead): Promise<void> {
   if (!stored.identity || env.connect === false) return
   let timer: ReturnType<typeof setTimeout> | undefined
   await Promise.race([
-    refreshKeyEpochsOf(stored, env, rings).catch((error: unknown) => console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')),
+    refreshKeyEpochsOf(stored, env, rings, read).catch((error: unknown) => console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')),
     new Promise((resolve) => (timer = setTimeout(resolve, EPOCH_REFRESH_WAIT_MS))),
   ])
   clearTimeout(timer)
@@ -149,9 +150,9 @@ function refreshEpochsWhenOnline(space: Practice, refresh: () => void): void {
  * An administrator's device coming online moves the practice past any locum whose replacement has
  * ended (practice-devices.ts, revokeEndedLocums: a revocation, then the key epoch the others move to).
  */
-async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: DeviceEnvironment): Promise<void> {
+async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: DeviceEnvironment, read: RegistryRead): Promise<void> {
   if (!stored.identity || (await registryOf(env).rootSecret(stored.spaceId)) === null) return
-  await revokeEndedLocums(stored.spaceId, env).catch((error: unknown) => console.warn('Could not revoke an ended locum', error instanceof Error ? error.name : 'error'))
+  await revokeEndedLocums(stored.spaceId, env, read).catch((error: unknown) => console.warn('Could not revoke an ended locum', error instanceof Error ? error.name : 'error'))
 }
 
 /**
@@ -160,12 +161,12 @@ async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: Dev
  * device that could not wrap its keys holds secrets its passkey can wrap. The record as it is after.
  * A grant that does not check is refused and reported, nothing kept; offline, the record as it was.
  */
-async function takeKeyGrant(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings): Promise<StoredPractice> {
+async function takeKeyGrant(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, read: RegistryRead): Promise<StoredPractice> {
   if (!stored.identity || env.connect === false) return stored
   let timer: ReturnType<typeof setTimeout> | undefined
   // As the epochs before opening: a slow relay does not hold the practice closed (the grant is taken when it comes back online).
   const received = await Promise.race([
-    receiveKeyGrant(stored, env, rings).catch((error: unknown) => {
+    receiveKeyGrant(stored, env, { rings, read }).catch((error: unknown) => {
       console.warn('Could not take the key grant', error instanceof KeyGrantError ? error.refusal : error instanceof Error ? error.name : 'error')
       return null
     }),
@@ -220,9 +221,12 @@ async function openSpace(given: StoredPractice, env: DeviceEnvironment): Promise
 async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironment, firstScreen: FirstScreenStore | null): Promise<{ space: Practice; role?: RoleWatch }> {
   const rings = await epochRingsOf(given.spaceId, env)
   startMark('epoch-rings-read')
-  await refreshEpochsBeforeOpening(given, env, rings)
+  // The registry, read when opening needs it (a seal to check, a grant to check) and by the first
+  // online pass, which follows at once: one read for both (registry-read.ts).
+  let opening: RegistryRead | null = registryReadOf(given, env)
+  await refreshEpochsBeforeOpening(given, env, rings, opening)
   startMark('epochs-refreshed')
-  const stored = await takeKeyGrant(given, env, rings)
+  const stored = await takeKeyGrant(given, env, rings, opening)
   startMark('key-grant-taken')
   // A grant that brought another digest key: the record read ahead is not the practice's to show.
   const ahead = firstScreen !== null && stored.keys.digest === firstScreen.key ? firstScreen : null
@@ -232,7 +236,7 @@ async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironme
   if (!stored.identity) return { space: await openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false), ahead) }
   let opened: Practice | null = null
   // A registry that narrowed or widened this device's role: the app closes the practice and opens it again (role-change.ts).
-  const role = new RoleWatch(() => checkRoleChange(stored.spaceId, env, rings))
+  const role = new RoleWatch((read) => checkRoleChange(stored.spaceId, env, rings, read))
   const retry = () => void opened?.retryUnapplied()
   // A new key epoch may follow a change of this device's role: read the registry then too.
   const refresh = epochRefresher(stored, env, rings, () => {
@@ -242,13 +246,20 @@ async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironme
   // Entries that waited for a device the registry copy did not know are tried again once it does.
   signers.onLearned = retry
   opened = await openSpaceWith(stored, env, rings, signers, refresh, ahead)
+  // Online already: no pass follows the opening (the next is a reconnect's, which reads for itself).
+  if (opened.getSyncState().status === ConnectionStatus.Online) opening = null
   checkRoleWhenRefused(opened, role)
   refreshEpochsWhenOnline(opened, () => {
+    // The online pass: one read of the registry, verified once, for each of its steps (the
+    // opening's, for the first pass); a step that changes the registry has the next one read it again.
+    const read = opening ?? registryReadOf(stored, env)
+    opening = null
     void signers.retryIfWaiting()
-    void revokeEndedLocumsIfAdministrator(stored, env).finally(refresh)
-    // One read of the registry for the role, narrowed or widened; a grant sent while this device
-    // was away is taken with it when one can help (role-change.ts).
-    void role.check()
+    // An administrator's: the locums whose end passed, then the entries a restored relay lacks and the key epoch due (epochRefresher).
+    void revokeEndedLocumsIfAdministrator(stored, env, read).finally(() => refresh(read))
+    // The role, narrowed or widened; a grant sent while this device was away is taken with it
+    // when one can help (role-change.ts).
+    void role.check(read)
   })
   return { space: opened, role }
 }

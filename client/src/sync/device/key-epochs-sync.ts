@@ -24,7 +24,7 @@
 import { GrowingEpochKeyring } from '../../../../shared/src/crypto/key-epochs'
 import { makeGrant, makeRotation, openEpochSeal, type OwnDevice } from '../../../../shared/src/devices/epoch-rotation'
 import { revocationsIn } from '../../../../shared/src/devices/key-epoch-entry'
-import { verifyRegistry, type RegistryState } from '../../../../shared/src/devices/registry-chain'
+import { emptyRegistry, verifyRegistry, type RegistryState } from '../../../../shared/src/devices/registry-chain'
 import { publicKeysOf } from '../../../../shared/src/devices/device-identity'
 import { DeviceStorageError } from '../errors'
 import { RelayClient } from '../relay/relay-client'
@@ -34,6 +34,7 @@ import { heldEpochOf } from './held-epoch-keys'
 import { readsClinicalRole } from './device-keys'
 import { epochsKeptFor, keepHeldEpochs, sealEpochAtRest } from './lock/at-rest'
 import { representRegistry } from './registry-repair'
+import { registryReadOf, type RegistryRead } from './registry-read'
 
 /** How many times a rotation is made again on a registry or epochs that moved under it. */
 const MAX_ATTEMPTS = 5
@@ -107,17 +108,22 @@ function ownOf(stored: Practice): OwnDevice {
  * Publishes the epoch the registry's revocations call for, if no administrator did, and checks
  * again until the newest published epoch answers every revocation the chain holds (another
  * administrator may have revoked meanwhile): the newest epoch this device published, or null when
- * there was nothing for it to do. This device keeps the keys it makes at once.
+ * there was nothing for it to do. This device keeps the keys it makes at once. `read`: the
+ * registry as the caller's pass read it (registry-read.ts), taken for the first attempt; a 409
+ * means it moved, and the next attempt reads it again.
  */
-export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, rings?: EpochRings): Promise<number | null> {
+export async function ensureKeyEpoch(spaceId: string, env: DeviceEnvironment, rings?: EpochRings, read?: RegistryRead): Promise<number | null> {
   const stored = await storedPractice(spaceId, env)
   const relay = relayOf(stored, env)
   const registry = registryOf(env)
+  const registryRead = read ?? registryReadOf(stored, env)
   let published: number | null = null
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const [entries, { epochs }] = await Promise.all([relay.getDeviceEntries(), relay.getKeyEpochs()])
-    if (entries.length === 0) return published
-    const state = await verifyRegistry(spaceId, entries)
+    // Every attempt after the first follows a 409 or a publication: the registry and the epochs are read again.
+    if (attempt > 0) registryRead.moved()
+    const [devices, { epochs }] = await Promise.all([registryRead.get(), relay.getKeyEpochs()])
+    if (devices === null) return published
+    const { state } = devices
     const due = revocationsIn(state)
     if (due === 0 || (epochs.at(-1) ?? 0) >= due) return published
     // This device made that epoch already, and the relay lost it (restored from a backup older
@@ -171,8 +177,11 @@ export async function refreshKeyEpochs(spaceId: string, env: DeviceEnvironment, 
   return refreshKeyEpochsOf(await storedPractice(spaceId, env), env, rings)
 }
 
-/** refreshKeyEpochs for a practice record in hand (one being created or joined is not stored yet). */
-export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvironment, rings?: EpochRings): Promise<number[]> {
+/**
+ * refreshKeyEpochs for a practice record in hand; `read`: the registry as the caller read it
+ * (registry-read.ts: its opening, its online pass), asked only when a seal is to be opened.
+ */
+export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvironment, rings?: EpochRings, read?: RegistryRead): Promise<number[]> {
   if (!stored.identity) throw new KeyEpochError('This device has no keys of its own: it was paired before devices had them')
   const { spaceId } = stored
   const registry = registryOf(env)
@@ -185,7 +194,8 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
   const held = await epochsKeptFor(spaceId, env)
   const missing = seals.filter((s) => !held.has(s.epoch))
   if (missing.length === 0) return []
-  const state: RegistryState = await verifyRegistry(spaceId, await relay.getDeviceEntries())
+  // The seals are checked against the registry: the one the caller read when it hands one over.
+  const state: RegistryState = read === undefined ? await verifyRegistry(spaceId, await relay.getDeviceEntries()) : ((await read.get())?.state ?? emptyRegistry(spaceId))
   const own = ownOf(stored as Practice)
   const ownAgree = (await publicKeysOf(stored.identity)).agree
   const opened: { held: HeldEpoch; secrets: EpochSecrets }[] = []
@@ -220,21 +230,26 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
  * again). A request during a refresh runs one more after it. Each request resolves once a run
  * that started after it has ended: true when that run reached the relay's epochs (so a digest of
  * an epoch still not held then is not one this device will be given), false when it could not.
+ * A request may hand over the registry its moment read (registry-read.ts: the online pass's); the
+ * run takes it, a run after the current one the latest request's, and without one each step that
+ * needs the registry reads it, once for the run.
  */
-export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, onAdded: () => void): () => Promise<boolean> {
+export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, onAdded: () => void): (read?: RegistryRead) => Promise<boolean> {
   let running: Promise<boolean> | null = null
   let again: Promise<boolean> | null = null
-  const runOnce = async (): Promise<boolean> => {
+  let againRead: RegistryRead | undefined
+  const runOnce = async (read: RegistryRead): Promise<boolean> => {
     // An administrator also finishes a rotation a revocation left undone (the relay unreachable
     // right after the revocation, say): any administrator coming online publishes it.
     if ((await registryOf(env).rootSecret(stored.spaceId)) !== null) {
       // A relay restored from an older backup: first the registry entries it lost, a revocation
-      // among them, then the epoch that revocation calls for, published again as it was.
-      await representRegistry(stored.spaceId, env).catch((error: unknown) => console.warn('Could not send the relay the registry entries it lacks', error instanceof Error ? error.name : 'error'))
-      await ensureKeyEpoch(stored.spaceId, env, rings).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
+      // among them, then the epoch that revocation calls for, published again as it was (what
+      // was sent back moved the registry: ensureKeyEpoch reads it again then, and only then).
+      await representRegistry(stored.spaceId, env, read).catch((error: unknown) => console.warn('Could not send the relay the registry entries it lacks', error instanceof Error ? error.name : 'error'))
+      await ensureKeyEpoch(stored.spaceId, env, rings, read).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
     }
     let reached = true
-    const added = await refreshKeyEpochsOf(stored, env, rings).catch((error: unknown) => {
+    const added = await refreshKeyEpochsOf(stored, env, rings, read).catch((error: unknown) => {
       console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')
       // A seal that does not open was still read from the relay: the relay was reached.
       reached = error instanceof KeyEpochError
@@ -243,27 +258,29 @@ export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, r
     if (added.length > 0) onAdded()
     return reached
   }
-  const start = (): Promise<boolean> => {
+  const start = (read: RegistryRead | undefined): Promise<boolean> => {
     // Reading this device's registry may fail too: that run reached nothing.
-    const run = runOnce()
+    const run = runOnce(read ?? registryReadOf(stored, env))
       .catch(() => false)
       .finally(() => {
-      running = null
-    })
+        running = null
+      })
     running = run
     return run
   }
-  return () => {
-    if (running === null) return start()
-    // One more run after the current one, shared by every request made meanwhile.
+  return (read?: RegistryRead) => {
+    if (running === null) return start(read)
+    // One more run after the current one, shared by every request made meanwhile, with the
+    // registry the latest of them handed over (none: read afresh, after what this run changed).
+    againRead = read
     again ??= running.then(
       () => {
         again = null
-        return start()
+        return start(againRead)
       },
       () => {
         again = null
-        return start()
+        return start(againRead)
       },
     )
     return again

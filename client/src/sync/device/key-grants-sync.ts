@@ -11,17 +11,18 @@
  *   receiveKeyGrant   every device, before its practice opens and, while open, with each role
  *                     check (role-change.ts: on reconnect, a new epoch, a 4403), when a grant can
  *                     help (grantCanHelp; no request otherwise): fetches the grant addressed to
- *                     it, checks it (key-grant.ts openKeyGrant, on the registry the role check
- *                     just verified when there is one; and that its practice tier is the one this
- *                     device already holds) and, when it gives something this device lacks (the
+ *                     it, checks it (key-grant.ts openKeyGrant, on the registry the opening or the
+ *                     online pass read and verified, registry-read.ts; and that its practice tier
+ *                     is the one this device already holds) and, when it gives something this device lacks (the
  *                     clinical tier, or raw secrets its passkey can wrap), keeps it
  *                     (lock/at-rest.ts keepGrantedKeys) — a widened role with its notice
  *
  * The re-grant flow for a device that cannot wrap (paired in an earlier session, not an
  * administrator: it kept only non-extractable keys): its Réglages says so and asks for
  * « Renvoyer les clés » from an administrator's device, which sends a grant for the role the
- * device has; the device takes it at its next opening or reconnect. The grant stays on the relay, so each
- * later session opens it again, in memory, and a passkey set up then wraps the secrets.
+ * device has; the device takes it at its next opening, or at a reconnect while its passkey is the
+ * lock (grantCanHelp). The grant stays on the relay, so each later session opens it again, in
+ * memory, and a passkey set up then wraps the secrets.
  */
 import { deriveTierSecrets, derivePracticeKeys } from '../../../../shared/src/crypto/space-keys'
 import { openEpochSeal } from '../../../../shared/src/devices/epoch-rotation'
@@ -34,7 +35,9 @@ import { deriveDeviceKeys, readsClinicalRole, type DeviceKeys } from './device-k
 import { heldEpochOf } from './held-epoch-keys'
 import { addToRings, relayOf, storedPractice, type EpochRings, type Practice } from './key-epochs-sync'
 import { keepGrantedKeys } from './lock/at-rest'
+import { LockStore } from './lock/lock-store'
 import { registryOf, type RoleNotice, type StoredPractice } from './registry'
+import type { RegistryRead } from './registry-read'
 import { noticeOf } from './role-notice'
 
 /** How many times a grant is made again on a registry or epochs that moved under it. */
@@ -116,43 +119,64 @@ export interface ReceivedGrant {
   readonly notice: RoleNotice | null
 }
 
-/** The registry this device just read from the relay and verified (practice-devices.ts readPracticeDevices). */
-export interface VerifiedRegistry {
-  readonly entries: readonly unknown[]
-  readonly state: RegistryState
+/** Where a grant is asked for: `rings`, the open practice's; `read`, the registry its moment read; `open`, while it is open. */
+export interface GrantRequest {
+  /** The open practice's rings, which take the granted epochs. */
+  readonly rings?: EpochRings | undefined
+  /**
+   * The registry as the caller's moment reads it (registry-read.ts: the opening's, the online
+   * pass's): what the grant is checked against, read only if a grant is there; once read, what
+   * tells whether a grant can widen this device's role.
+   */
+  readonly read?: RegistryRead | undefined
+  /**
+   * Asked while the practice is open (each role check: a reconnect, a new epoch, a 4403) rather
+   * than as it opens: secrets to wrap are then asked for only where a passkey is there to wrap
+   * them (grantCanHelp).
+   */
+  readonly open?: boolean
 }
 
 /**
- * Whether a grant can give this device anything, told without a request: a grant widens only a
- * device without the clinical tier (and, once the registry is read, only one it names with a role
- * that reads it), and gives raw secrets to wrap only to a device holding none — neither in memory
- * (this session's, or its passkey's) nor as an administrator's root secret. A praticien's device
- * opened in the session it joined, or unlocked by its passkey, has nothing to gain: most reconnects.
+ * Whether a grant can give this device anything, told without a request to the relay: a grant
+ * widens only a device without the clinical tier (and, once the registry is read, only one it
+ * names with a role that reads it), and gives raw secrets to wrap only to a device holding none —
+ * neither in memory (this session's, or its passkey's) nor as an administrator's root secret. A
+ * praticien's device opened in the session it joined, or unlocked by its passkey, has nothing to
+ * gain: most reconnects. While the practice is open (`open`), secrets to wrap help only a device
+ * whose lock is a passkey that wraps nothing yet (lock/device-lock.ts: Réglages then asks for
+ * « Renvoyer les clés »): without a lock, or with a PIN (which wraps nothing), every reconnect
+ * would ask for a grant that gives nothing to keep. As the practice opens, they are asked for
+ * whatever the lock: a passkey chosen right after is what wraps them.
  */
-export async function grantCanHelp(stored: StoredPractice, env: DeviceEnvironment, registry?: RegistryState): Promise<boolean> {
+export async function grantCanHelp(stored: StoredPractice, env: DeviceEnvironment, registry?: RegistryState, open = false): Promise<boolean> {
   if (stored.keys.clinical === null) {
     const own = registry?.devices.get(stored.deviceId)
     if (registry === undefined || (own !== undefined && own.revokedAt === null && readsClinicalRole(own.role))) return true
   }
-  return (env.unlocked?.get(stored.spaceId) ?? null) === null && (await registryOf(env).rootSecret(stored.spaceId)) === null
+  if ((env.unlocked?.get(stored.spaceId) ?? null) !== null || (await registryOf(env).rootSecret(stored.spaceId)) !== null) return false
+  if (!open) return true
+  // A lock record this version cannot read asks for nothing (the lock screen says what is wrong with it).
+  const lock = await new LockStore(env.idbPrefix).get(stored.spaceId).catch(() => null)
+  return lock?.method.kind === 'passkey'
 }
 
 /**
  * Fetches, checks and keeps the grant addressed to this device when it gives something this device
  * lacks; null when none can help (no request then: grantCanHelp), there is none, or it adds
- * nothing. KeyGrantError (named refusal) when it does not check: nothing is kept then. `rings`:
- * the open practice's, which take the granted epochs. `registry`: the registry just read and
- * verified, used in place of another read and another verification.
+ * nothing. KeyGrantError (named refusal) when it does not check: nothing is kept then.
  */
-export async function receiveKeyGrant(stored: StoredPractice, env: DeviceEnvironment, rings?: EpochRings, registry?: VerifiedRegistry): Promise<ReceivedGrant | null> {
+export async function receiveKeyGrant(stored: StoredPractice, env: DeviceEnvironment, request: GrantRequest = {}): Promise<ReceivedGrant | null> {
   if (!stored.identity) return null
-  if (!(await grantCanHelp(stored, env, registry?.state))) return null
+  const { rings, read, open = false } = request
+  if (!(await grantCanHelp(stored, env, read?.inHand()?.state, open))) return null
   const { spaceId } = stored
   const relay = relayOf(stored, env)
   const raw = await relay.getKeyGrant()
   if (raw === null) return null
   const memory = env.unlocked?.get(spaceId) ?? null
-  const entries = registry?.entries ?? (await relay.getDeviceEntries())
+  const registry = read === undefined ? undefined : await read.get()
+  const entries = read === undefined ? await relay.getDeviceEntries() : (registry?.entries ?? [])
   // A relay serving an older registry than this device verified (a role since taken back) is not believed.
   if ((await registryOf(env).chain(spaceId)).length > entries.length) throw new KeyGrantError(KeyGrantRefusal.Stale, 'the relay served an older device registry than this device holds')
   const ownAgree = (await publicKeysOf(stored.identity)).agree

@@ -32,6 +32,7 @@ import type { DeviceEnvironment, PairingGrant } from './device'
 import { registryOf, type StoredPractice } from './registry'
 import { ensureKeyEpoch, epochRingsOf, grantKeyEpochs, refreshKeyEpochs } from './key-epochs-sync'
 import { sendKeyGrant } from './key-grants-sync'
+import { registryReadOf, type RegistryRead } from './registry-read'
 
 /** How many times a change is rebuilt on a registry that moved under it before giving up. */
 const MAX_REBASES = 5
@@ -63,6 +64,12 @@ export interface PracticeDevices {
 export async function readPracticeDevices(spaceId: string, env: DeviceEnvironment): Promise<PracticeDevices | null> {
   const stored = await registryOf(env).get(spaceId)
   if (!stored) throw new DeviceStorageError(`This device is not paired with space ${spaceId}`)
+  return readPracticeDevicesOf(stored, env)
+}
+
+/** readPracticeDevices for a practice record in hand (one being created is not stored yet). */
+export async function readPracticeDevicesOf(stored: Pick<StoredPractice, 'spaceId' | 'relayUrl' | 'credential'>, env: DeviceEnvironment): Promise<PracticeDevices | null> {
+  const { spaceId } = stored
   const { entries, lastSeen } = await relayOf(stored, env).getDevices()
   if (entries.length === 0) return null
   const state = await verifyRegistry(spaceId, entries)
@@ -193,13 +200,19 @@ export async function changePracticeDevice(spaceId: string, deviceId: string, ch
  * (a registry entry, then a key epoch the others move to): from its end the relay refuses a locum
  * (accessEnded), and from here on no key epoch is sealed to it either — what it held, it keeps
  * reading; nothing written after. An administrator's device does it as it comes online
- * (key-epochs-sync.ts, epochRefresher). Resolves with the devices revoked.
+ * (device.ts, its online pass: `read` is the registry that pass read, registry-read.ts).
+ * Resolves with the devices revoked.
  */
-export async function revokeEndedLocums(spaceId: string, env: DeviceEnvironment): Promise<string[]> {
+export async function revokeEndedLocums(spaceId: string, env: DeviceEnvironment, read?: RegistryRead): Promise<string[]> {
   const stored = await storedPractice(spaceId, env)
   const now = (env.now ?? Date.now)()
-  const state = await verifyRegistry(spaceId, await relayOf(stored, env).getDeviceEntries())
+  const registryRead = read ?? registryReadOf(stored, env)
+  const state = (await registryRead.get())?.state
+  if (state === undefined) return []
   const ended = [...state.devices.values()].filter((device) => device.revokedAt === null && accessEnded(device, now)).map((device) => device.id)
+  if (ended.length === 0) return []
+  // Each revocation (and its rotation) reads the registry as it appends; what reads it after, again.
+  registryRead.moved()
   for (const deviceId of ended) await revokePracticeDevice(spaceId, deviceId, env)
   return ended
 }

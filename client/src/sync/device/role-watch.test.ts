@@ -1,9 +1,11 @@
 /**
  * RoleWatch: one read of the registry at a time, one more after it when asked meanwhile, a failed
- * read says nothing, and the narrowing found is told once and kept.
+ * read says nothing, the narrowing found is told once and kept, and a registry handed over (the
+ * online pass's read) is what the check takes.
  */
 import { describe, expect, it, vi } from 'vitest'
 import { DeviceRole } from '../../../../shared/src/devices/registry-chain'
+import { RegistryRead } from './registry-read'
 import type { RoleChange } from './role-change'
 import { RoleWatch } from './role-watch'
 
@@ -52,5 +54,27 @@ describe('RoleWatch', () => {
     pending.shift()!.resolve(NARROWED)
     await again
     expect(watch.get()).toEqual(NARROWED)
+  })
+
+  it('takes the registry a request hands over; the read after the one under way takes the latest request’s', async () => {
+    const { read, pending } = manualReads()
+    const watch = new RoleWatch(read)
+    const pass = new RegistryRead(async () => null)
+    const later = new RegistryRead(async () => null)
+    const first = watch.check(pass)
+    expect(read).toHaveBeenLastCalledWith(pass)
+    void watch.check(pass)
+    void watch.check(later)
+    pending.shift()!.resolve(null)
+    await first
+    await vi.waitFor(() => expect(read).toHaveBeenCalledTimes(2))
+    expect(read).toHaveBeenLastCalledWith(later)
+    pending.shift()!.resolve(null)
+    await watch.settled()
+    // A request without one (a 4403, a new epoch): the check reads for itself.
+    const own = watch.check()
+    expect(read).toHaveBeenLastCalledWith(undefined)
+    pending.shift()!.resolve(null)
+    await own
   })
 })

@@ -5,8 +5,11 @@
  * refuses a clinical room for the role (4403), when the practice comes online (the relay closes a
  * widened device's sockets, 4205, so that it does), and when a new key epoch arrives (a change to
  * secretary calls for one); one read of the registry at a time, a request meanwhile runs one more
- * after it. A read that fails (offline) says nothing: the next trigger reads again.
+ * after it. A read that fails (offline) says nothing: the next trigger reads again. The online
+ * pass hands over the registry it read for all its steps (registry-read.ts); the others ask for a
+ * read of their own.
  */
+import type { RegistryRead } from './registry-read'
 import type { RoleChange } from './role-change'
 
 export class RoleWatch {
@@ -14,8 +17,10 @@ export class RoleWatch {
   private readonly listeners = new Set<() => void>()
   private running: Promise<void> | null = null
   private again = false
+  /** The registry the latest request made during a read handed over: the read after it takes it (none: its own). */
+  private againRead: RegistryRead | undefined = undefined
 
-  constructor(private readonly read: () => Promise<RoleChange | null>) {}
+  constructor(private readonly read: (registry?: RegistryRead) => Promise<RoleChange | null>) {}
 
   /** The change found, or null while none was. */
   get(): RoleChange | null {
@@ -27,18 +32,24 @@ export class RoleWatch {
     return () => this.listeners.delete(listener)
   }
 
-  /** Reads the registry again (or once more after the read under way); resolves when the read under way ends. */
-  check(): Promise<void> {
+  /**
+   * Reads the registry again — or takes `registry`, read for the caller's moment — or once more
+   * after the read under way; resolves when the read under way ends.
+   */
+  check(registry?: RegistryRead): Promise<void> {
     if (this.change !== null) return Promise.resolve()
     if (this.running !== null) {
       this.again = true
+      this.againRead = registry
       return this.running
     }
-    this.running = this.readOnce().finally(() => {
+    this.running = this.readOnce(registry).finally(() => {
       this.running = null
       if (this.again) {
         this.again = false
-        void this.check()
+        const next = this.againRead
+        this.againRead = undefined
+        void this.check(next)
       }
     })
     return this.running
@@ -49,8 +60,8 @@ export class RoleWatch {
     while (this.running !== null) await this.running
   }
 
-  private async readOnce(): Promise<void> {
-    const found = await this.read().catch((error: unknown) => {
+  private async readOnce(registry: RegistryRead | undefined): Promise<void> {
+    const found = await this.read(registry).catch((error: unknown) => {
       console.warn('Could not read the device registry for this device’s role', error instanceof Error ? error.name : 'error')
       return null
     })
