@@ -35,6 +35,7 @@ import {
 } from '../../../shared/src/model'
 import { FORMAT_VERSION } from '../export/manifest'
 import { ArchiveImportError } from './archive-error'
+import { ArchiveStamps, type ArchiveStampsView } from './archive-stamps'
 import { archiveLines, archiveText, type ArchiveFiles } from './archive-unzip'
 import { readAuditEvent, readProvenance } from './fhir-history-records'
 import {
@@ -72,11 +73,10 @@ export interface ArchivePlan {
   readonly notes: ReadonlyArray<Planned<NoteFields> & { readonly patientId: string }>
   /** Openings of the clinical files (AuditEvent), oldest first per file; member ids are the archive's. */
   readonly accessLog: ReadonlyArray<{ readonly patientId: string; readonly entry: AccessEntry }>
-  /**
-   * Provenance entries (who made and changed appointments and notes): checked, counted, not
-   * written — an import stamps every record anew (docs/export.md says why).
-   */
+  /** Provenance entries (who made and changed appointments and notes) read. */
   readonly history: number
+  /** What they say, per record: written back as the records' stamps (archive-write.ts). */
+  readonly stamps: ArchiveStampsView
   readonly attachments: ReadonlyArray<{
     readonly archiveId: string
     readonly patientId: string
@@ -280,9 +280,11 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
   })
   // After the attachments: a Provenance may be about any appointment or note (DocumentReference).
   let history = 0
+  const stamps = new ArchiveStamps()
   for (const { value, where } of lines(files, 'fhir/Provenance.ndjson', false)) {
-    const target = readProvenance(value, where)
-    mustExist(target.type, target.id, where, 'target.0.reference')
+    const read = readProvenance(value, where)
+    mustExist(read.target.type, read.target.id, where, 'target.0.reference')
+    stamps.add(read, where)
     history++
   }
   return {
@@ -291,6 +293,7 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
     absences,
     accessLog,
     history,
+    stamps,
     sites,
     kinds,
     patients,

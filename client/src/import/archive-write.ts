@@ -1,9 +1,13 @@
 /**
  * Writes an `ArchivePlan` (archive-read.ts, everything already checked) into a practice through the
- * model's own functions, so every record gets fresh ids, stamps and its change-log entry like any
- * record made on this device. Order: settings, practitioners, sites, kinds, patients, ordonnances
- * and attachments, series (createSeries, then each occurrence made what the archive says: moved,
- * changed, cancelled, or removed when the archive no longer has it), the other appointments, notes.
+ * model's own functions, so every record gets a fresh id and its change-log entry like any record
+ * made on this device. Appointments and notes then get back the stamps the archive's Provenance
+ * gives them (who created the record and when, who changed it last and when; a member who was one
+ * of the archive's practitioners named by their new id, other members and devices keeping theirs);
+ * the other records, and those without a Provenance, keep the import's. Order: settings,
+ * practitioners, sites, kinds, patients, ordonnances and attachments, series (createSeries, then
+ * each occurrence made what the archive says: moved, changed, cancelled, or removed when the
+ * archive no longer has it), the other appointments, notes.
  *
  * The practice must be new: no patient, no series (but those an undone import left deleted). Its
  * setup practitioner and default kinds are taken as the archive's when the names match (a practice
@@ -13,9 +17,10 @@
  * The import is recorded in the practice's imports (import-batch.ts) as it goes — patients in the
  * transaction that creates them, appointments listed before they are written (their month doc is
  * another doc), each series as soon as it is made — so « Annuler cet import » (import-undo.ts)
- * removes what it created, from any device. Every write takes one instant (the import's): a record
- * whose `updatedAt` differs from its `createdAt` was then changed after the import, which is how
- * the undo tells what the practice has used since.
+ * removes what it created, from any device. Every write takes one instant (the import's), and an
+ * appointment whose stamps the archive gave back is listed with the `updatedAt` written: a record
+ * whose `updatedAt` is no longer the one the import wrote was changed after the import, which is
+ * how the undo tells what the practice has used since.
  */
 import type * as Y from 'yjs'
 import {
@@ -45,11 +50,14 @@ import {
   updateAppointmentKind,
   updatePractice,
   updatePractitioner,
+  AGENDA_MAPS,
+  PATIENT_FILE_MAPS,
   type Actor,
   type AppointmentFields,
   type AppointmentPatch,
   type Clock,
 } from '../../../shared/src/model'
+import { findRecord, restoreStamps, type RecordStamps } from '../../../shared/src/model/records'
 import { ArchiveImportError } from './archive-error'
 import type { ArchivePlan } from './archive-read'
 import { ImportRecord, listImportBatches } from './import-batch'
@@ -161,11 +169,29 @@ export async function writeArchive(
     if (done % 200 === 0 || done === total) onProgress?.({ done, total })
   }
   const openMonth = (month: string) => target.openDoc(agendaDocId(month))
-  /** An appointment listed in the import's record, then written. */
-  const addListed = async (fields: AppointmentFields): Promise<string> => {
+  // The archive's stamps, their member mapped (as for the access log below: a practitioner's new id).
+  const memberOf = (memberId: string) => ids.practitioners.get(memberId) ?? memberId
+  const stampsOf = (type: 'Appointment' | 'DocumentReference', archiveId: string): RecordStamps | undefined => {
+    const s = plan.stamps.of(type, archiveId)
+    if (!s) return undefined
+    return { ...s, createdBy: { ...s.createdBy, memberId: memberOf(s.createdBy.memberId) }, updatedBy: { ...s.updatedBy, memberId: memberOf(s.updatedBy.memberId) } }
+  }
+  const stampRecord = (doc: Y.Doc, collection: string, id: string, stamps: RecordStamps | undefined) => {
+    const made = stamps ? findRecord(doc, collection, id) : undefined
+    if (made) restoreStamps(doc, made, stamps!)
+  }
+  /** An appointment listed in the import's record (with the updatedAt it gets), then written with its stamps. */
+  const addListed = async (archiveId: string, fields: AppointmentFields): Promise<string> => {
     const ref = { month: monthOf(fields.start), id: newRecordId() }
-    record.listAppointment(ref)
-    return addAppointment(await openMonth(ref.month), fields, actor, clock, ref.id)
+    const stamps = stampsOf('Appointment', archiveId)
+    record.listAppointment(ref, stamps?.updatedAt)
+    const month = await openMonth(ref.month)
+    // One transaction: other devices never see the record with the import's stamps.
+    month.transact(() => {
+      addAppointment(month, fields, actor, clock, ref.id)
+      stampRecord(month, AGENDA_MAPS.appointments, ref.id, stamps)
+    })
+    return ref.id
   }
   const ids = {
     practitioners: new Map<string, string>(),
@@ -258,18 +284,27 @@ export async function writeArchive(
     const { seriesId, appointmentIds } = await createSeries(directory, openMonth, toModel(series.fields), series.rule, actor, clock)
     record.listSeries(seriesId)
     const starts = expandSeries(series.rule, series.fields.start)
-    appointmentIds.forEach((id, i) => record.listAppointment({ month: monthOf(starts[i]!), id }))
+    const occurrences = bySeries.get(series.archiveId) ?? []
+    // The archive's occurrence that each slot becomes (the first to claim it), for its stamps.
+    const slotOwner = new Map<number, string>()
+    for (const { archiveId, fields } of occurrences) if (fields.occurrence !== undefined && !slotOwner.has(fields.occurrence)) slotOwner.set(fields.occurrence, archiveId)
+    appointmentIds.forEach((id, i) => {
+      const owner = slotOwner.get(i + 1)
+      record.listAppointment({ month: monthOf(starts[i]!), id }, owner === undefined ? undefined : stampsOf('Appointment', owner)?.updatedAt)
+    })
     ids.series.set(series.archiveId, seriesId)
     const slots = new Map(appointmentIds.map((id, i) => [i + 1, id]))
-    for (const { archiveId, fields } of bySeries.get(series.archiveId) ?? []) {
+    for (const { archiveId, fields } of occurrences) {
       const wanted = toModel(fields)
       const id = fields.occurrence === undefined ? undefined : slots.get(fields.occurrence)
       if (id === undefined) {
         // A slot the rule does not make (or one taken twice): an appointment of the series on its own.
-        ids.appointments.set(archiveId, await addListed({ ...wanted, seriesId, occurrence: fields.occurrence }))
+        ids.appointments.set(archiveId, await addListed(archiveId, { ...wanted, seriesId, occurrence: fields.occurrence }))
       } else {
         slots.delete(fields.occurrence!)
         await editSeriesOccurrences(directory, openMonth, { id, seriesId }, 'this', fullPatch(wanted), actor, clock)
+        // Where the occurrence is now (moved to its month if the archive's is in another).
+        stampRecord(await openMonth(monthOf(wanted.start)), AGENDA_MAPS.appointments, id, stampsOf('Appointment', archiveId))
         ids.appointments.set(archiveId, id)
       }
       step()
@@ -286,21 +321,24 @@ export async function writeArchive(
       orphanSeries.set(fields.seriesId, seriesId)
     }
     const wanted = { ...toModel(fields), seriesId, occurrence: seriesId === undefined ? undefined : fields.occurrence }
-    ids.appointments.set(archiveId, await addListed(wanted))
+    ids.appointments.set(archiveId, await addListed(archiveId, wanted))
     step()
   }
 
   for (const { archiveId, patientId, fields } of plan.notes) {
     const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
-    ids.notes.set(archiveId, addNote(file, { ...fields, appointmentId: mapped(ids.appointments, fields.appointmentId) }, actor, clock))
+    file.transact(() => {
+      const id = addNote(file, { ...fields, appointmentId: mapped(ids.appointments, fields.appointmentId) }, actor, clock)
+      stampRecord(file, PATIENT_FILE_MAPS.notes, id, stampsOf('DocumentReference', archiveId))
+      ids.notes.set(archiveId, id)
+    })
     step()
   }
   // The files' access logs, as they were: an opening is a fact about the past, not a write of now.
   // A member who was one of the archive's practitioners is named by their new id.
   for (const { patientId, entry } of plan.accessLog) {
     const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
-    const memberId = ids.practitioners.get(entry.by.memberId) ?? entry.by.memberId
-    accessLogArray(file).push([{ ...entry, by: { ...entry.by, memberId } }])
+    accessLogArray(file).push([{ ...entry, by: { ...entry.by, memberId: memberOf(entry.by.memberId) } }])
   }
   record.finish()
   onProgress?.({ done: total, total })
