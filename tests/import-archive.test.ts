@@ -58,7 +58,7 @@ import { exportPractice } from '../client/src/export/export-practice'
 import type { ExportSource } from '../client/src/export/export-source'
 import { ArchiveImportError } from '../client/src/import/archive-error'
 import { readArchive } from '../client/src/import/archive-read'
-import { unzipArchive } from '../client/src/import/archive-unzip'
+import { unzipArchive, type ArchiveFiles } from '../client/src/import/archive-unzip'
 import { practiceIsNew, writeArchive, type ImportIds } from '../client/src/import/archive-write'
 import { getImportBatch } from '../client/src/import/import-batch'
 import { planUndo, undoImport } from '../client/src/import/import-undo'
@@ -460,7 +460,7 @@ describe('a bad archive imports nothing', () => {
     const bytes = await edited('fhir/Appointment.ndjson', (lines) => lines.map((line, i) => (i === 0 ? line.replace(/"participant":/, '"basedOn":[{"reference":"ServiceRequest/supprimee"}],"participant":') : line)))
     const plan = readArchive(unzipArchive(bytes), TEST_TODAY)
     expect(plan.droppedLinks).toBe(1)
-    expect(plan.appointments.every((a) => a.fields.prescriptionId !== 'supprimee')).toBe(true)
+    expect([...plan.records.appointments()].every((a) => a.fields.prescriptionId !== 'supprimee')).toBe(true)
   })
 
   it('refuses a Provenance without its device, or with a change before its creation, naming the line', async () => {
@@ -479,6 +479,27 @@ describe('a bad archive imports nothing', () => {
       }),
     )
     expect(swapped).toMatchObject({ problem: 'bad_field', where: { file: 'fhir/Provenance.ndjson', line: update, field: 'activity' } })
+  })
+
+  it('writes from a second read of the zip: the plan holds the setup and counts, and each file of records is read again as it is written', async () => {
+    const files = unzipArchive(await goodArchive())
+    const reads = new Map<string, number>()
+    const counting: ArchiveFiles = {
+      has: (path) => files.has(path),
+      get: (path) => files.get(path),
+      *textChunks(path) {
+        reads.set(path, (reads.get(path) ?? 0) + 1)
+        yield* files.textChunks(path)
+      },
+    }
+    const plan = readArchive(counting, TEST_TODAY)
+    const bulk = ['fhir/Patient.ndjson', 'fhir/ServiceRequest.ndjson', 'fhir/Appointment.ndjson', 'fhir/DocumentReference.ndjson', 'fhir/AuditEvent.ndjson', 'fhir/DocumentReference.pieces-jointes.ndjson']
+    const checked = new Map(bulk.map((path) => [path, reads.get(path) ?? 0]))
+    expect(plan.counts.appointments).toBeGreaterThan(500)
+    const target = await newPractice()
+    await writeArchive(plan, { directory: target.directory, openDoc: (id) => target.open(id), storeAttachment: (b) => target.storeBytes(b) }, actor, steppingClock(Date.UTC(2026, 11, 2)), { fileName: 'export.zip' })
+    for (const path of bulk) expect(reads.get(path), path).toBe(checked.get(path)! + 1)
+    expect(target.appointments()).toHaveLength(plan.counts.appointments)
   })
 
   it('refuses to import into a practice that already has patients', async () => {

@@ -5,9 +5,11 @@
  * gives them (who created the record and when, who changed it last and when; a member who was one
  * of the archive's practitioners named by their new id, other members and devices keeping theirs);
  * the other records, and those without a Provenance, keep the import's. Order: settings,
- * practitioners, sites, kinds, patients, ordonnances and attachments, series (createSeries, then
- * each occurrence made what the archive says: moved, changed, cancelled, or removed when the
- * archive no longer has it), the other appointments, notes.
+ * practitioners, sites, kinds, patients, ordonnances and attachments, series (createSeries), the
+ * appointments (a series' occurrence made what the archive says: moved, changed, cancelled; its
+ * slots the archive no longer has removed at the end), notes, access logs. The records by the
+ * thousand are read from the archive again as they are written (`plan.records`, the second pass),
+ * one at a time: only their new ids are kept, for the references that follow.
  *
  * The practice must be new: no patient, no series (but those an undone import left deleted). Its
  * setup practitioner and default kinds are taken as the archive's when the names match (a practice
@@ -150,7 +152,7 @@ export async function writeArchive(
   if (!practiceIsNew(directory)) {
     throw new ArchiveImportError('target_not_empty', 'ce cabinet a déjà des patients : une exportation se réimporte dans un cabinet neuf')
   }
-  if (plan.attachments.length > 0 && !target.storeAttachment) {
+  if (plan.counts.attachments > 0 && !target.storeAttachment) {
     throw new ArchiveImportError('missing_file', "cet appareil ne peut pas enregistrer de pièces jointes : rien n'a été importé")
   }
   // One instant for every write of the import (module comment).
@@ -158,11 +160,12 @@ export async function writeArchive(
   const clock: Clock = () => now
   const record = ImportRecord.start(
     directory,
-    { source: 'archive', fileName: options.fileName, planned: plan.patients.length + plan.appointments.length + plan.series.length },
+    { source: 'archive', fileName: options.fileName, planned: plan.counts.patients + plan.counts.appointments + plan.series.length },
     actor,
     clock,
   )
-  const total = plan.patients.length + plan.appointments.length + plan.prescriptions.length + plan.notes.length + plan.attachments.length
+  const { counts, records } = plan
+  const total = counts.patients + counts.appointments + counts.prescriptions + counts.notes + counts.attachments
   let done = 0
   const step = (n = 1) => {
     done += n
@@ -238,7 +241,7 @@ export async function writeArchive(
       ids.kinds.set(archiveId, addAppointmentKind(directory, { ...fields, practitionerIds }, actor, clock))
     }
   }
-  for (const { archiveId, fields } of plan.patients) {
+  for (const { archiveId, fields } of records.patients()) {
     directory.transact(() => {
       const id = addPatient(directory, fields, actor, clock)
       record.listPatient(id)
@@ -248,12 +251,12 @@ export async function writeArchive(
   }
 
   // The patient files' ordonnances and attachments (appointments and notes point at them).
-  for (const { archiveId, patientId, fields } of plan.prescriptions) {
+  for (const { archiveId, patientId, fields } of records.prescriptions()) {
     const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
     ids.prescriptions.set(archiveId, addPrescription(file, fields, actor, clock))
     step()
   }
-  for (const a of plan.attachments) {
+  for (const a of records.attachments()) {
     const { hash } = await target.storeAttachment!(a.bytes)
     const file = await target.openDoc(patientDocId(mapped(ids.patients, a.patientId)!))
     const input = { hash, name: a.name, mime: a.mime, size: a.bytes.length, prescriptionId: mapped(ids.prescriptions, a.prescriptionId) }
@@ -271,61 +274,51 @@ export async function writeArchive(
     occurrence: undefined,
   })
 
-  // Series: made by createSeries, then each occurrence made what the archive holds.
-  const orphanSeries = new Map<string, string>()
-  const bySeries = new Map<string, Array<(typeof plan.appointments)[number]>>()
-  for (const a of plan.appointments) {
-    if (a.fields.seriesId === undefined) continue
-    const list = bySeries.get(a.fields.seriesId) ?? []
-    list.push(a)
-    bySeries.set(a.fields.seriesId, list)
-  }
+  // Series: made by createSeries, then each occurrence, as the appointments file reaches it, made
+  // what the archive holds; a slot no occurrence of the archive took was deleted in the exported
+  // practice. A slot's stamps are listed when its occurrence is written (the undo is safe either
+  // way: an appointment whose listed updatedAt and own differ is kept, never wrongly removed).
+  const seriesSlots = new Map<string, { seriesId: string; starts: readonly string[]; free: Map<number, string> }>()
   for (const series of plan.series) {
     const { seriesId, appointmentIds } = await createSeries(directory, openMonth, toModel(series.fields), series.rule, actor, clock)
     record.listSeries(seriesId)
     const starts = expandSeries(series.rule, series.fields.start)
-    const occurrences = bySeries.get(series.archiveId) ?? []
-    // The archive's occurrence that each slot becomes (the first to claim it), for its stamps.
-    const slotOwner = new Map<number, string>()
-    for (const { archiveId, fields } of occurrences) if (fields.occurrence !== undefined && !slotOwner.has(fields.occurrence)) slotOwner.set(fields.occurrence, archiveId)
-    appointmentIds.forEach((id, i) => {
-      const owner = slotOwner.get(i + 1)
-      record.listAppointment({ month: monthOf(starts[i]!), id }, owner === undefined ? undefined : stampsOf('Appointment', owner)?.updatedAt)
-    })
+    appointmentIds.forEach((id, i) => record.listAppointment({ month: monthOf(starts[i]!), id }))
     ids.series.set(series.archiveId, seriesId)
-    const slots = new Map(appointmentIds.map((id, i) => [i + 1, id]))
-    for (const { archiveId, fields } of occurrences) {
-      const wanted = toModel(fields)
-      const id = fields.occurrence === undefined ? undefined : slots.get(fields.occurrence)
-      if (id === undefined) {
-        // A slot the rule does not make (or one taken twice): an appointment of the series on its own.
-        ids.appointments.set(archiveId, await addListed(archiveId, { ...wanted, seriesId, occurrence: fields.occurrence }))
-      } else {
-        slots.delete(fields.occurrence!)
-        await editSeriesOccurrences(directory, openMonth, { id, seriesId }, 'this', fullPatch(wanted), actor, clock)
-        // Where the occurrence is now (moved to its month if the archive's is in another).
-        stampRecord(await openMonth(monthOf(wanted.start)), AGENDA_MAPS.appointments, id, stampsOf('Appointment', archiveId))
-        ids.appointments.set(archiveId, id)
-      }
-      step()
-    }
-    // Slots the archive has no occurrence for were deleted in the exported practice.
-    for (const [occurrence, id] of slots) softDeleteAppointment(await openMonth(monthOf(starts[occurrence - 1]!)), id, actor, clock)
+    seriesSlots.set(series.archiveId, { seriesId, starts, free: new Map(appointmentIds.map((id, i) => [i + 1, id])) })
   }
-  for (const { archiveId, fields } of plan.appointments) {
-    if (fields.seriesId !== undefined && ids.series.has(fields.seriesId)) continue
-    // A series id with no series record in the archive: a fresh id, the same for all its occurrences.
-    let seriesId: string | undefined
-    if (fields.seriesId !== undefined) {
-      seriesId = orphanSeries.get(fields.seriesId) ?? newRecordId()
-      orphanSeries.set(fields.seriesId, seriesId)
+  const orphanSeries = new Map<string, string>()
+  for (const { archiveId, fields } of records.appointments()) {
+    const series = fields.seriesId === undefined ? undefined : seriesSlots.get(fields.seriesId)
+    const wanted = toModel(fields)
+    const slot = series === undefined || fields.occurrence === undefined ? undefined : series.free.get(fields.occurrence)
+    if (series !== undefined && slot !== undefined) {
+      series.free.delete(fields.occurrence!)
+      await editSeriesOccurrences(directory, openMonth, { id: slot, seriesId: series.seriesId }, 'this', fullPatch(wanted), actor, clock)
+      const stamps = stampsOf('Appointment', archiveId)
+      if (stamps) record.listWritten({ month: monthOf(series.starts[fields.occurrence! - 1]!), id: slot }, stamps.updatedAt)
+      // Where the occurrence is now (moved to its month if the archive's is in another).
+      stampRecord(await openMonth(monthOf(wanted.start)), AGENDA_MAPS.appointments, slot, stamps)
+      ids.appointments.set(archiveId, slot)
+    } else if (series !== undefined) {
+      // A slot the rule does not make (or one taken twice): an appointment of the series on its own.
+      ids.appointments.set(archiveId, await addListed(archiveId, { ...wanted, seriesId: series.seriesId, occurrence: fields.occurrence }))
+    } else {
+      // A series id with no series record in the archive: a fresh id, the same for all its occurrences.
+      let seriesId: string | undefined
+      if (fields.seriesId !== undefined) {
+        seriesId = orphanSeries.get(fields.seriesId) ?? newRecordId()
+        orphanSeries.set(fields.seriesId, seriesId)
+      }
+      ids.appointments.set(archiveId, await addListed(archiveId, { ...wanted, seriesId, occurrence: seriesId === undefined ? undefined : fields.occurrence }))
     }
-    const wanted = { ...toModel(fields), seriesId, occurrence: seriesId === undefined ? undefined : fields.occurrence }
-    ids.appointments.set(archiveId, await addListed(archiveId, wanted))
     step()
   }
+  for (const { starts, free } of seriesSlots.values()) {
+    for (const [occurrence, id] of free) softDeleteAppointment(await openMonth(monthOf(starts[occurrence - 1]!)), id, actor, clock)
+  }
 
-  for (const { archiveId, patientId, fields } of plan.notes) {
+  for (const { archiveId, patientId, fields } of records.notes()) {
     const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
     file.transact(() => {
       const id = addNote(file, { ...fields, appointmentId: mapped(ids.appointments, fields.appointmentId) }, actor, clock)
@@ -336,7 +329,7 @@ export async function writeArchive(
   }
   // The files' access logs, as they were: an opening is a fact about the past, not a write of now.
   // A member who was one of the archive's practitioners is named by their new id.
-  for (const { patientId, entry } of plan.accessLog) {
+  for (const { patientId, entry } of records.accessLog()) {
     const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
     accessLogArray(file).push([{ ...entry, by: { ...entry.by, memberId: memberOf(entry.by.memberId) } }])
   }

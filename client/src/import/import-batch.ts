@@ -186,6 +186,10 @@ export class ImportRecord {
     if (updatedAt === undefined) this.list('appointments', refText(ref))
     else this.list('appointments', refText(ref), `${refText(ref)}@${updatedAt}`)
   }
+  /** The updatedAt the import wrote on an appointment listed already (a series' occurrence, its stamps given back once written). */
+  listWritten(ref: AppointmentRef, updatedAt: number): void {
+    this.list('appointments', `${refText(ref)}@${updatedAt}`)
+  }
   listSeries(id: string): void {
     this.list('series', id)
   }
