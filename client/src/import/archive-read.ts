@@ -39,6 +39,7 @@ import {
 } from '../../../shared/src/model'
 import { FORMAT_VERSION } from '../export/manifest'
 import { ArchiveImportError } from './archive-error'
+import { ArchiveIndex } from './archive-index'
 import { ArchiveStamps, type ArchiveStampsView } from './archive-stamps'
 import { archiveLines, archiveText, type ArchiveFiles } from './archive-unzip'
 import { readAuditEvent, readProvenance } from './fhir-history-records'
@@ -173,26 +174,6 @@ const manifestShape = (value: unknown): { formatVersion: number; clinical: boole
     throw new ArchiveImportError('bad_field', 'liste des fichiers illisible', { file: 'manifest.json', field: 'output' })
   }
   return { formatVersion: m.formatVersion, clinical: m.clinical === true, exportedAt: String(m.exportedAt), output: m.output as Array<{ url: string; count: number }> }
-}
-
-/** Every archive id, by type: what the second pass needs of the first to resolve references. */
-class ArchiveIndex {
-  private readonly ids = new Map<string, Set<string>>()
-
-  claim(type: string, id: string, where: Where): void {
-    const set = this.ids.get(type) ?? new Set<string>()
-    if (set.has(id)) throw new ArchiveImportError('duplicate_id', `identifiant ${type}/${id} en double`, { ...where, field: 'id' })
-    set.add(id)
-    this.ids.set(type, set)
-  }
-
-  has(type: string, id: string): boolean {
-    return this.ids.get(type)?.has(id) === true
-  }
-
-  mustExist(type: string, id: string | undefined, where: Where, field: string): void {
-    if (id !== undefined && !this.has(type, id)) throw new ArchiveImportError('unknown_reference', `${type}/${id} n'est pas dans l'archive`, { ...where, field })
-  }
 }
 
 /**
@@ -388,7 +369,7 @@ export function readArchive(files: ArchiveFiles, today: string): ArchivePlan {
   }
   // After the attachments: a Provenance may be about any appointment or note (DocumentReference).
   let history = 0
-  const stamps = new ArchiveStamps()
+  const stamps = new ArchiveStamps(index)
   for (const { value, where } of lines(files, 'fhir/Provenance.ndjson', false)) {
     const read = readProvenance(value, where)
     index.mustExist(read.target.type, read.target.id, where, 'target.0.reference')
