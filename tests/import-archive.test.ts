@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
   addAbsence,
+  addAppointment,
   addAppointmentKind,
   addAttachment,
   addNote,
@@ -45,16 +46,19 @@ import {
   softDeleteAppointmentKind,
   toInstant,
   updateAppointment,
+  updateNote,
   updatePatient,
   updatePractice,
   updatePractitioner,
+  type Actor,
   type Appointment,
+  type RecordMeta,
 } from '../shared/src/model'
 import { exportPractice } from '../client/src/export/export-practice'
 import type { ExportSource } from '../client/src/export/export-source'
 import { ArchiveImportError } from '../client/src/import/archive-error'
 import { readArchive } from '../client/src/import/archive-read'
-import { unzipArchive } from '../client/src/import/archive-unzip'
+import { unzipArchive, type ArchiveFiles } from '../client/src/import/archive-unzip'
 import { practiceIsNew, writeArchive, type ImportIds } from '../client/src/import/archive-write'
 import { getImportBatch } from '../client/src/import/import-batch'
 import { planUndo, undoImport } from '../client/src/import/import-undo'
@@ -153,6 +157,41 @@ async function makePractice(seed: number): Promise<Docs> {
   recordFileOpening(file, { memberId: second!.id, deviceId: 'phone-2' }, clock)
   return practice
 }
+
+/**
+ * History by a second member on a second device (the second practitioner, on « phone-2 »), months
+ * after the practice was made: appointments and a note of theirs, records of the first member's
+ * they changed, and one of theirs the first member changed back.
+ */
+async function addHistory(practice: Docs): Promise<{ colleague: Actor }> {
+  const directory = practice.directory
+  const second = listPractitioners(directory, { includeInactive: true }).items.find((p) => p.active)!
+  const colleague = { memberId: second.id, deviceId: 'phone-2' }
+  const later = steppingClock(Date.UTC(2026, 6, 1, 8))
+  const months = [...practice.docs.keys()].filter((id) => id.startsWith('agenda/')).sort().slice(0, 3)
+  for (const docId of months) {
+    const doc = practice.docs.get(docId)!
+    const items = listAppointments(doc).items
+    for (const a of items.slice(0, 3)) updateAppointment(doc, a.id, { note: `revu (${a.id.slice(0, 4)})` }, colleague, later)
+    const made = addAppointment(doc, { ...pick(items[5]!), note: 'pris par téléphone' }, colleague, later)
+    updateAppointment(doc, made, { durationMin: 45 }, actor, later)
+    addAppointment(doc, { ...pick(items[6]!), title: 'Réunion', patientId: undefined, kindId: undefined }, colleague, later)
+  }
+  const patient = listPatients(directory).items[0]!
+  const file = await practice.open(patientDocId(patient.id))
+  const noteId = addNote(file, { date: '2026-07-01', kind: 'session', text: 'Séance par le collègue' }, colleague, later)
+  const theirs = listNotes(file).items.find((n) => n.createdBy.memberId === actor.memberId)!
+  updateNote(file, theirs.id, { date: '2027-03-23' }, colleague, later)
+  updateNote(file, noteId, { kind: 'assessment' }, actor, later)
+  return { colleague }
+}
+
+/** An appointment's slot, as input for another one beside it. */
+function pick(a: Appointment) {
+  return { start: a.start, timeZone: a.timeZone, durationMin: a.durationMin, practitionerId: a.practitionerId, patientId: a.patientId, kindId: a.kindId }
+}
+
+const stampsOf = (r: RecordMeta) => ({ createdAt: r.createdAt, createdBy: r.createdBy, updatedAt: r.updatedAt, updatedBy: r.updatedBy })
 
 async function exportBytes(practice: Docs): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
@@ -278,6 +317,70 @@ describe.each(SEEDS)('export → import into a new practice (seed %i)', (seed) =
     expect(listFileOpenings(await original.open(patientDocId(listPatients(from).items[0]!.id)))).toHaveLength(2)
   })
 
+  it("gives appointments and notes back the stamps of their Provenance — who made and changed them, when, from which device — a practitioner's named by their new id", async () => {
+    const original = await makePractice(seed)
+    const { colleague } = await addHistory(original)
+    const target = await newPractice()
+    const importedAt = Date.UTC(2026, 11, 2)
+    const ids = await importInto(target, await exportBytes(original))
+    const memberOf = (id: string) => ids.practitioners.get(id) ?? id
+    const mapped = (r: RecordMeta) => {
+      const s = stampsOf(r)
+      return { ...s, createdBy: { ...s.createdBy, memberId: memberOf(s.createdBy.memberId) }, updatedBy: { ...s.updatedBy, memberId: memberOf(s.updatedBy.memberId) } }
+    }
+
+    const appointments = original.appointments()
+    const imported = new Map(target.appointments().map((a) => [a.id, a]))
+    for (const a of appointments) expect(stampsOf(imported.get(ids.appointments.get(a.id)!)!), `appointment ${a.id}`).toEqual(mapped(a))
+    // The history is there to give back: two members on two devices, records changed since made.
+    const by = (who: Actor) => appointments.filter((a) => a.createdBy.deviceId === who.deviceId && a.createdBy.memberId === who.memberId)
+    expect(by(colleague).length).toBeGreaterThanOrEqual(6)
+    expect(by(actor).length).toBeGreaterThan(100)
+    expect(appointments.filter((a) => a.updatedBy.memberId === colleague.memberId && a.createdBy.memberId === actor.memberId).length).toBeGreaterThanOrEqual(9)
+    expect(appointments.filter((a) => a.createdBy.memberId === colleague.memberId && a.updatedBy.memberId === actor.memberId)).toHaveLength(3)
+    // The colleague is one of the archive's practitioners: a new id here; the other member keeps theirs.
+    expect(memberOf(colleague.memberId)).not.toBe(colleague.memberId)
+    expect(memberOf(actor.memberId)).toBe(actor.memberId)
+
+    let notes = 0
+    for (const patient of listPatients(original.directory, { includeArchived: true }).items) {
+      const before = listNotes(await original.open(patientDocId(patient.id))).items
+      const after = new Map(listNotes(await target.open(patientDocId(ids.patients.get(patient.id)!))).items.map((n) => [n.id, n]))
+      for (const n of before) expect(stampsOf(after.get(ids.notes.get(n.id)!)!), `note ${n.id}`).toEqual(mapped(n))
+      notes += before.filter((n) => n.updatedAt !== n.createdAt).length
+    }
+    expect(notes).toBe(2)
+
+    // Records without a Provenance (patients, series, ordonnances) keep the import's stamps.
+    for (const p of listPatients(target.directory, { includeArchived: true }).items) expect(stampsOf(p)).toEqual({ createdAt: importedAt, createdBy: actor, updatedAt: importedAt, updatedBy: actor })
+  })
+
+  it('is undone whole, records changed in the old practice included, but for a record changed since the import', async () => {
+    const original = await makePractice(seed)
+    await addHistory(original)
+    const target = await newPractice()
+    const ids = await importInto(target, await exportBytes(original))
+    const imported = target.appointments()
+    expect(imported.filter((a) => a.updatedAt !== a.createdAt).length).toBeGreaterThanOrEqual(12)
+    // Each appointment listed once; those whose stamps came back, with the updatedAt written.
+    const batch = getImportBatch(target.directory, ids.batchId)!
+    expect(new Set(batch.appointments.map((r) => r.id)).size).toBe(batch.appointments.length)
+    expect(batch.written.size).toBe(imported.length)
+
+    // A patient's appointment (not of a series) changed after the import, from another device.
+    const changed = imported.find((a) => a.seriesId === undefined && a.patientId !== undefined && a.updatedAt !== a.createdAt)!
+    const month = await target.open(agendaDocId(changed.start.slice(0, 7)))
+    updateAppointment(month, changed.id, { note: 'vu après import' }, { memberId: 'nouveau', deviceId: 'poste-2' }, steppingClock(Date.UTC(2026, 11, 2, 9)))
+    const plan = await undoImport({ directory: target.directory, openDoc: (id) => target.open(id) }, ids.batchId, actor, steppingClock(Date.UTC(2026, 11, 3)))
+    expect(plan.keep).toEqual([
+      { kind: 'appointment', id: changed.id, start: changed.start, name: expect.any(String), reason: 'edited' },
+      { kind: 'patient', id: changed.patientId, name: expect.any(String), reason: 'appointments' },
+    ])
+    expect(target.appointments().filter((a) => a.deletedAt === undefined).map((a) => a.id)).toEqual([changed.id])
+    expect(listPatients(target.directory).items.map((p) => p.id)).toEqual([changed.patientId])
+    expect(listSeries(target.directory).items).toEqual([])
+  })
+
   it('is undone by « Annuler cet import »: everything it created goes, the practice is new again, and the archive comes back in', async () => {
     const bytes = await exportBytes(await makePractice(seed))
     const target = await newPractice()
@@ -357,7 +460,46 @@ describe('a bad archive imports nothing', () => {
     const bytes = await edited('fhir/Appointment.ndjson', (lines) => lines.map((line, i) => (i === 0 ? line.replace(/"participant":/, '"basedOn":[{"reference":"ServiceRequest/supprimee"}],"participant":') : line)))
     const plan = readArchive(unzipArchive(bytes), TEST_TODAY)
     expect(plan.droppedLinks).toBe(1)
-    expect(plan.appointments.every((a) => a.fields.prescriptionId !== 'supprimee')).toBe(true)
+    expect([...plan.records.appointments()].every((a) => a.fields.prescriptionId !== 'supprimee')).toBe(true)
+  })
+
+  it('refuses a Provenance without its device, or with a change before its creation, naming the line', async () => {
+    const json = (line: string) => JSON.parse(line) as { activity: { coding: Array<{ code: string }> }; agent: unknown[] }
+    const noDevice = await refused(
+      await edited('fhir/Provenance.ndjson', (lines) => lines.map((line, i) => (i === 2 ? JSON.stringify({ ...json(line), agent: json(line).agent.slice(0, 1) }) : line))),
+    )
+    expect(noDevice).toMatchObject({ problem: 'bad_field', where: { file: 'fhir/Provenance.ndjson', line: 3, field: 'agent' } })
+    let update = -1
+    const swapped = await refused(
+      await edited('fhir/Provenance.ndjson', (lines) => {
+        update = lines.findIndex((line) => line !== '' && json(line).activity.coding[0]!.code === 'UPDATE')
+        const out = [...lines]
+        ;[out[update - 1], out[update]] = [lines[update]!, lines[update - 1]!]
+        return out
+      }),
+    )
+    expect(swapped).toMatchObject({ problem: 'bad_field', where: { file: 'fhir/Provenance.ndjson', line: update, field: 'activity' } })
+  })
+
+  it('writes from a second read of the zip: the plan holds the setup and counts, and each file of records is read again as it is written', async () => {
+    const files = unzipArchive(await goodArchive())
+    const reads = new Map<string, number>()
+    const counting: ArchiveFiles = {
+      has: (path) => files.has(path),
+      get: (path) => files.get(path),
+      *textChunks(path) {
+        reads.set(path, (reads.get(path) ?? 0) + 1)
+        yield* files.textChunks(path)
+      },
+    }
+    const plan = readArchive(counting, TEST_TODAY)
+    const bulk = ['fhir/Patient.ndjson', 'fhir/ServiceRequest.ndjson', 'fhir/Appointment.ndjson', 'fhir/DocumentReference.ndjson', 'fhir/AuditEvent.ndjson', 'fhir/DocumentReference.pieces-jointes.ndjson']
+    const checked = new Map(bulk.map((path) => [path, reads.get(path) ?? 0]))
+    expect(plan.counts.appointments).toBeGreaterThan(500)
+    const target = await newPractice()
+    await writeArchive(plan, { directory: target.directory, openDoc: (id) => target.open(id), storeAttachment: (b) => target.storeBytes(b) }, actor, steppingClock(Date.UTC(2026, 11, 2)), { fileName: 'export.zip' })
+    for (const path of bulk) expect(reads.get(path), path).toBe(checked.get(path)! + 1)
+    expect(target.appointments()).toHaveLength(plan.counts.appointments)
   })
 
   it('refuses to import into a practice that already has patients', async () => {

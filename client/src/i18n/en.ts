@@ -368,7 +368,7 @@ export const en: Dictionary = {
   'settings.import.count.absences': { one: '{count} absence', other: '{count} absences' },
   'settings.importArchive': 'Re-import an export',
   'settings.importArchive.hint':
-    "A Tournée « Export the practice » archive, into a new practice: practitioners, patients, agenda (series included), prescriptions, notes, assessments and attachments come back. The whole archive is checked before anything is written.",
+    "A Tournée « Export the practice » archive, into a new practice: practitioners, patients, agenda (series included), prescriptions, notes, assessments and attachments come back — appointments and notes with who created and last changed them, and when. The whole archive is checked before anything is written.",
   'settings.importArchive.notAdmin': 'For the practice administrators only: ask one of them to import.',
   'settings.importArchive.file': 'Export archive (.zip)',
   'settings.importArchive.reading': 'Reading and checking the archive…',

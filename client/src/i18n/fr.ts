@@ -418,7 +418,7 @@ export const fr = {
   'settings.import.count.absences': { one: '{count} absence', other: '{count} absences' },
   'settings.importArchive': 'Réimporter une exportation',
   'settings.importArchive.hint':
-    "Une archive « Exporter le cabinet » de Tournée, dans un cabinet neuf : praticiens, patients, agenda (séries comprises), ordonnances, notes, bilans et pièces jointes reviennent. Toute l'archive est vérifiée avant d'écrire quoi que ce soit.",
+    "Une archive « Exporter le cabinet » de Tournée, dans un cabinet neuf : praticiens, patients, agenda (séries comprises), ordonnances, notes, bilans et pièces jointes reviennent — les rendez-vous et les notes avec qui les a créés et modifiés en dernier, et quand. Toute l'archive est vérifiée avant d'écrire quoi que ce soit.",
   'settings.importArchive.notAdmin': "Réservé aux administrateurs du cabinet : demandez à l'un d'eux d'importer.",
   'settings.importArchive.file': "Archive d'exportation (.zip)",
   'settings.importArchive.reading': "Lecture et vérification de l'archive…",

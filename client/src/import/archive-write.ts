@@ -1,9 +1,15 @@
 /**
  * Writes an `ArchivePlan` (archive-read.ts, everything already checked) into a practice through the
- * model's own functions, so every record gets fresh ids, stamps and its change-log entry like any
- * record made on this device. Order: settings, practitioners, sites, kinds, patients, ordonnances
- * and attachments, series (createSeries, then each occurrence made what the archive says: moved,
- * changed, cancelled, or removed when the archive no longer has it), the other appointments, notes.
+ * model's own functions, so every record gets a fresh id and its change-log entry like any record
+ * made on this device. Appointments and notes then get back the stamps the archive's Provenance
+ * gives them (who created the record and when, who changed it last and when; a member who was one
+ * of the archive's practitioners named by their new id, other members and devices keeping theirs);
+ * the other records, and those without a Provenance, keep the import's. Order: settings,
+ * practitioners, sites, kinds, patients, ordonnances and attachments, series (createSeries), the
+ * appointments (a series' occurrence made what the archive says: moved, changed, cancelled; its
+ * slots the archive no longer has removed at the end), notes, access logs. The records by the
+ * thousand are read from the archive again as they are written (`plan.records`, the second pass),
+ * one at a time: only their new ids are kept, for the references that follow.
  *
  * The practice must be new: no patient, no series (but those an undone import left deleted). Its
  * setup practitioner and default kinds are taken as the archive's when the names match (a practice
@@ -13,9 +19,10 @@
  * The import is recorded in the practice's imports (import-batch.ts) as it goes — patients in the
  * transaction that creates them, appointments listed before they are written (their month doc is
  * another doc), each series as soon as it is made — so « Annuler cet import » (import-undo.ts)
- * removes what it created, from any device. Every write takes one instant (the import's): a record
- * whose `updatedAt` differs from its `createdAt` was then changed after the import, which is how
- * the undo tells what the practice has used since.
+ * removes what it created, from any device. Every write takes one instant (the import's), and an
+ * appointment whose stamps the archive gave back is listed with the `updatedAt` written: a record
+ * whose `updatedAt` is no longer the one the import wrote was changed after the import, which is
+ * how the undo tells what the practice has used since.
  */
 import type * as Y from 'yjs'
 import {
@@ -45,11 +52,14 @@ import {
   updateAppointmentKind,
   updatePractice,
   updatePractitioner,
+  AGENDA_MAPS,
+  PATIENT_FILE_MAPS,
   type Actor,
   type AppointmentFields,
   type AppointmentPatch,
   type Clock,
 } from '../../../shared/src/model'
+import { findRecord, restoreStamps, type RecordStamps } from '../../../shared/src/model/records'
 import { ArchiveImportError } from './archive-error'
 import type { ArchivePlan } from './archive-read'
 import { ImportRecord, listImportBatches } from './import-batch'
@@ -142,7 +152,7 @@ export async function writeArchive(
   if (!practiceIsNew(directory)) {
     throw new ArchiveImportError('target_not_empty', 'ce cabinet a déjà des patients : une exportation se réimporte dans un cabinet neuf')
   }
-  if (plan.attachments.length > 0 && !target.storeAttachment) {
+  if (plan.counts.attachments > 0 && !target.storeAttachment) {
     throw new ArchiveImportError('missing_file', "cet appareil ne peut pas enregistrer de pièces jointes : rien n'a été importé")
   }
   // One instant for every write of the import (module comment).
@@ -150,22 +160,41 @@ export async function writeArchive(
   const clock: Clock = () => now
   const record = ImportRecord.start(
     directory,
-    { source: 'archive', fileName: options.fileName, planned: plan.patients.length + plan.appointments.length + plan.series.length },
+    { source: 'archive', fileName: options.fileName, planned: plan.counts.patients + plan.counts.appointments + plan.series.length },
     actor,
     clock,
   )
-  const total = plan.patients.length + plan.appointments.length + plan.prescriptions.length + plan.notes.length + plan.attachments.length
+  const { counts, records } = plan
+  const total = counts.patients + counts.appointments + counts.prescriptions + counts.notes + counts.attachments
   let done = 0
   const step = (n = 1) => {
     done += n
     if (done % 200 === 0 || done === total) onProgress?.({ done, total })
   }
   const openMonth = (month: string) => target.openDoc(agendaDocId(month))
-  /** An appointment listed in the import's record, then written. */
-  const addListed = async (fields: AppointmentFields): Promise<string> => {
+  // The archive's stamps, their member mapped (as for the access log below: a practitioner's new id).
+  const memberOf = (memberId: string) => ids.practitioners.get(memberId) ?? memberId
+  const stampsOf = (type: 'Appointment' | 'DocumentReference', archiveId: string): RecordStamps | undefined => {
+    const s = plan.stamps.of(type, archiveId)
+    if (!s) return undefined
+    return { ...s, createdBy: { ...s.createdBy, memberId: memberOf(s.createdBy.memberId) }, updatedBy: { ...s.updatedBy, memberId: memberOf(s.updatedBy.memberId) } }
+  }
+  const stampRecord = (doc: Y.Doc, collection: string, id: string, stamps: RecordStamps | undefined) => {
+    const made = stamps ? findRecord(doc, collection, id) : undefined
+    if (made) restoreStamps(doc, made, stamps!)
+  }
+  /** An appointment listed in the import's record (with the updatedAt it gets), then written with its stamps. */
+  const addListed = async (archiveId: string, fields: AppointmentFields): Promise<string> => {
     const ref = { month: monthOf(fields.start), id: newRecordId() }
-    record.listAppointment(ref)
-    return addAppointment(await openMonth(ref.month), fields, actor, clock, ref.id)
+    const stamps = stampsOf('Appointment', archiveId)
+    record.listAppointment(ref, stamps?.updatedAt)
+    const month = await openMonth(ref.month)
+    // One transaction: other devices never see the record with the import's stamps.
+    month.transact(() => {
+      addAppointment(month, fields, actor, clock, ref.id)
+      stampRecord(month, AGENDA_MAPS.appointments, ref.id, stamps)
+    })
+    return ref.id
   }
   const ids = {
     practitioners: new Map<string, string>(),
@@ -212,7 +241,7 @@ export async function writeArchive(
       ids.kinds.set(archiveId, addAppointmentKind(directory, { ...fields, practitionerIds }, actor, clock))
     }
   }
-  for (const { archiveId, fields } of plan.patients) {
+  for (const { archiveId, fields } of records.patients()) {
     directory.transact(() => {
       const id = addPatient(directory, fields, actor, clock)
       record.listPatient(id)
@@ -222,12 +251,12 @@ export async function writeArchive(
   }
 
   // The patient files' ordonnances and attachments (appointments and notes point at them).
-  for (const { archiveId, patientId, fields } of plan.prescriptions) {
+  for (const { archiveId, patientId, fields } of records.prescriptions()) {
     const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
     ids.prescriptions.set(archiveId, addPrescription(file, fields, actor, clock))
     step()
   }
-  for (const a of plan.attachments) {
+  for (const a of records.attachments()) {
     const { hash } = await target.storeAttachment!(a.bytes)
     const file = await target.openDoc(patientDocId(mapped(ids.patients, a.patientId)!))
     const input = { hash, name: a.name, mime: a.mime, size: a.bytes.length, prescriptionId: mapped(ids.prescriptions, a.prescriptionId) }
@@ -245,62 +274,64 @@ export async function writeArchive(
     occurrence: undefined,
   })
 
-  // Series: made by createSeries, then each occurrence made what the archive holds.
-  const orphanSeries = new Map<string, string>()
-  const bySeries = new Map<string, Array<(typeof plan.appointments)[number]>>()
-  for (const a of plan.appointments) {
-    if (a.fields.seriesId === undefined) continue
-    const list = bySeries.get(a.fields.seriesId) ?? []
-    list.push(a)
-    bySeries.set(a.fields.seriesId, list)
-  }
+  // Series: made by createSeries, then each occurrence, as the appointments file reaches it, made
+  // what the archive holds; a slot no occurrence of the archive took was deleted in the exported
+  // practice. A slot's stamps are listed when its occurrence is written (the undo is safe either
+  // way: an appointment whose listed updatedAt and own differ is kept, never wrongly removed).
+  const seriesSlots = new Map<string, { seriesId: string; starts: readonly string[]; free: Map<number, string> }>()
   for (const series of plan.series) {
     const { seriesId, appointmentIds } = await createSeries(directory, openMonth, toModel(series.fields), series.rule, actor, clock)
     record.listSeries(seriesId)
     const starts = expandSeries(series.rule, series.fields.start)
     appointmentIds.forEach((id, i) => record.listAppointment({ month: monthOf(starts[i]!), id }))
     ids.series.set(series.archiveId, seriesId)
-    const slots = new Map(appointmentIds.map((id, i) => [i + 1, id]))
-    for (const { archiveId, fields } of bySeries.get(series.archiveId) ?? []) {
-      const wanted = toModel(fields)
-      const id = fields.occurrence === undefined ? undefined : slots.get(fields.occurrence)
-      if (id === undefined) {
-        // A slot the rule does not make (or one taken twice): an appointment of the series on its own.
-        ids.appointments.set(archiveId, await addListed({ ...wanted, seriesId, occurrence: fields.occurrence }))
-      } else {
-        slots.delete(fields.occurrence!)
-        await editSeriesOccurrences(directory, openMonth, { id, seriesId }, 'this', fullPatch(wanted), actor, clock)
-        ids.appointments.set(archiveId, id)
-      }
-      step()
-    }
-    // Slots the archive has no occurrence for were deleted in the exported practice.
-    for (const [occurrence, id] of slots) softDeleteAppointment(await openMonth(monthOf(starts[occurrence - 1]!)), id, actor, clock)
+    seriesSlots.set(series.archiveId, { seriesId, starts, free: new Map(appointmentIds.map((id, i) => [i + 1, id])) })
   }
-  for (const { archiveId, fields } of plan.appointments) {
-    if (fields.seriesId !== undefined && ids.series.has(fields.seriesId)) continue
-    // A series id with no series record in the archive: a fresh id, the same for all its occurrences.
-    let seriesId: string | undefined
-    if (fields.seriesId !== undefined) {
-      seriesId = orphanSeries.get(fields.seriesId) ?? newRecordId()
-      orphanSeries.set(fields.seriesId, seriesId)
+  const orphanSeries = new Map<string, string>()
+  for (const { archiveId, fields } of records.appointments()) {
+    const series = fields.seriesId === undefined ? undefined : seriesSlots.get(fields.seriesId)
+    const wanted = toModel(fields)
+    const slot = series === undefined || fields.occurrence === undefined ? undefined : series.free.get(fields.occurrence)
+    if (series !== undefined && slot !== undefined) {
+      series.free.delete(fields.occurrence!)
+      await editSeriesOccurrences(directory, openMonth, { id: slot, seriesId: series.seriesId }, 'this', fullPatch(wanted), actor, clock)
+      const stamps = stampsOf('Appointment', archiveId)
+      if (stamps) record.listWritten({ month: monthOf(series.starts[fields.occurrence! - 1]!), id: slot }, stamps.updatedAt)
+      // Where the occurrence is now (moved to its month if the archive's is in another).
+      stampRecord(await openMonth(monthOf(wanted.start)), AGENDA_MAPS.appointments, slot, stamps)
+      ids.appointments.set(archiveId, slot)
+    } else if (series !== undefined) {
+      // A slot the rule does not make (or one taken twice): an appointment of the series on its own.
+      ids.appointments.set(archiveId, await addListed(archiveId, { ...wanted, seriesId: series.seriesId, occurrence: fields.occurrence }))
+    } else {
+      // A series id with no series record in the archive: a fresh id, the same for all its occurrences.
+      let seriesId: string | undefined
+      if (fields.seriesId !== undefined) {
+        seriesId = orphanSeries.get(fields.seriesId) ?? newRecordId()
+        orphanSeries.set(fields.seriesId, seriesId)
+      }
+      ids.appointments.set(archiveId, await addListed(archiveId, { ...wanted, seriesId, occurrence: seriesId === undefined ? undefined : fields.occurrence }))
     }
-    const wanted = { ...toModel(fields), seriesId, occurrence: seriesId === undefined ? undefined : fields.occurrence }
-    ids.appointments.set(archiveId, await addListed(wanted))
     step()
   }
+  for (const { starts, free } of seriesSlots.values()) {
+    for (const [occurrence, id] of free) softDeleteAppointment(await openMonth(monthOf(starts[occurrence - 1]!)), id, actor, clock)
+  }
 
-  for (const { archiveId, patientId, fields } of plan.notes) {
+  for (const { archiveId, patientId, fields } of records.notes()) {
     const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
-    ids.notes.set(archiveId, addNote(file, { ...fields, appointmentId: mapped(ids.appointments, fields.appointmentId) }, actor, clock))
+    file.transact(() => {
+      const id = addNote(file, { ...fields, appointmentId: mapped(ids.appointments, fields.appointmentId) }, actor, clock)
+      stampRecord(file, PATIENT_FILE_MAPS.notes, id, stampsOf('DocumentReference', archiveId))
+      ids.notes.set(archiveId, id)
+    })
     step()
   }
   // The files' access logs, as they were: an opening is a fact about the past, not a write of now.
   // A member who was one of the archive's practitioners is named by their new id.
-  for (const { patientId, entry } of plan.accessLog) {
+  for (const { patientId, entry } of records.accessLog()) {
     const file = await target.openDoc(patientDocId(mapped(ids.patients, patientId)!))
-    const memberId = ids.practitioners.get(entry.by.memberId) ?? entry.by.memberId
-    accessLogArray(file).push([{ ...entry, by: { ...entry.by, memberId } }])
+    accessLogArray(file).push([{ ...entry, by: { ...entry.by, memberId: memberOf(entry.by.memberId) } }])
   }
   record.finish()
   onProgress?.({ done: total, total })

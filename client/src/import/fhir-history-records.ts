@@ -1,10 +1,12 @@
 /**
  * The archive's history read back (the inverse of client/src/export/fhir-history.ts):
- * each AuditEvent as an opening of a patient's file (access-log.ts), each Provenance as the
- * record it is about. Shapes are checked here; archive-read.ts checks the references.
+ * each AuditEvent as an opening of a patient's file (access-log.ts), each Provenance as who created
+ * or last changed an appointment or a note, and when (archive-stamps.ts gathers them). Shapes are
+ * checked here; archive-read.ts checks the references.
  */
 import { z } from 'zod'
-import { accessEntrySchema, type AccessEntry } from '../../../shared/src/model'
+import { accessEntrySchema, type AccessEntry, type Actor } from '../../../shared/src/model'
+import { actor as actorSchema } from '../../../shared/src/model/field-schemas'
 import { HISTORY_SYSTEMS } from '../export/fhir-history'
 import { fhirId, identifierShape, readShape, referenceOf, referenceShape } from './fhir-shapes'
 import { ArchiveImportError } from './archive-error'
@@ -55,12 +57,31 @@ const provenance = z.object({
   resourceType: z.literal('Provenance'),
   target: z.array(referenceShape).min(1),
   recorded: z.string(),
+  activity: z.object({ coding: z.array(z.object({ system: z.string().optional(), code: z.string().optional() })).min(1) }),
   agent: z.array(z.object({ who: byIdentifier })).min(1),
 })
 
-/** The record a Provenance is about (type and archive id), its shape and instant checked. */
-export function readProvenance(value: unknown, where: Where): { type: string; id: string } {
+/** What a Provenance says: the record it is about (type and archive id), what was done, when, by whom. */
+export interface ProvenanceRead {
+  readonly target: { readonly type: string; readonly id: string }
+  readonly activity: 'CREATE' | 'UPDATE'
+  readonly at: number
+  /** The member and device ids are the archive's (archive-write.ts maps the member). */
+  readonly by: Actor
+}
+
+/**
+ * One Provenance as the export writes it (client/src/export/fhir-history.ts): activity CREATE or
+ * UPDATE (v3-DataOperation), the member as the agent identified in `urn:tournee:member`, the device
+ * as the one identified in `urn:tournee:device`. Shape, activity, instant and both agents checked.
+ */
+export function readProvenance(value: unknown, where: Where): ProvenanceRead {
   const r = readShape(provenance, value, where)
-  instant(r.recorded, where, 'recorded')
-  return referenceOf(r.target[0]!.reference)
+  const at = instant(r.recorded, where, 'recorded')
+  const code = r.activity.coding.find((c) => c.system === HISTORY_SYSTEMS.dataOperation)?.code
+  if (code !== 'CREATE' && code !== 'UPDATE') throw new ArchiveImportError('bad_field', 'activité attendue : CREATE ou UPDATE', { ...where, field: 'activity.coding' })
+  const agent = (system: string) => r.agent.find((a) => a.who.identifier.system === system)?.who.identifier.value
+  const by = actorSchema.safeParse({ memberId: agent(HISTORY_SYSTEMS.member), deviceId: agent(HISTORY_SYSTEMS.device) })
+  if (!by.success) throw new ArchiveImportError('bad_field', 'membre ou appareil manquant', { ...where, field: 'agent' })
+  return { target: referenceOf(r.target[0]!.reference), activity: code, at, by: by.data }
 }

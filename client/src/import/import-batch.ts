@@ -13,7 +13,14 @@
  *       appointments?: Y.Array<string>,   'YYYY-MM/<id>': the month doc and id of each appointment
  *                                         (or block) created; listed *before* it is written, since
  *                                         the month doc is another doc: a listed id that never came
- *                                         is « already gone » to the undo, never a stray record
+ *                                         is « already gone » to the undo, never a stray record.
+ *                                         An appointment whose stamps an archive gave back is
+ *                                         followed, in the same push, by 'YYYY-MM/<id>@<updatedAt>':
+ *                                         the updatedAt the import wrote, which the undo compares
+ *                                         with (its createdAt is the old practice's, and so is its
+ *                                         updatedAt). Versions before it skip that entry (not a
+ *                                         ref); one list, not a second array, so that the entries
+ *                                         of a long import stay merged into few Yjs items
  *       series?: Y.Array<string>,         series created (directory), listed as each is made
  *       absences?: Y.Array<string>,       absences created (directory), same transaction
  *       events?: Y.Map<{ ref, hash }>,    .ics only: event key (UID, RECURRENCE-ID) → the appointment
@@ -47,6 +54,15 @@ export interface AppointmentRef {
 
 export const refText = (ref: AppointmentRef): string => `${ref.month}/${ref.id}`
 
+/** 'YYYY-MM/<id>@<updatedAt>' (module comment) → the id and the updatedAt the import wrote. */
+function parseWritten(value: unknown): { id: string; updatedAt: number } | undefined {
+  if (typeof value !== 'string') return undefined
+  const at = value.lastIndexOf('@')
+  const ref = at < 0 ? undefined : parseRef(value.slice(0, at))
+  const updatedAt = Number(value.slice(at + 1))
+  return ref && /^\d+$/.test(value.slice(at + 1)) && Number.isSafeInteger(updatedAt) ? { id: ref.id, updatedAt } : undefined
+}
+
 export function parseRef(value: unknown): AppointmentRef | undefined {
   if (typeof value !== 'string') return undefined
   const [month, id, ...rest] = value.split('/')
@@ -60,6 +76,11 @@ export type ImportBatch = {
   readonly planned: number
   readonly patients: readonly string[]
   readonly appointments: readonly AppointmentRef[]
+  /**
+   * Appointment id → the `updatedAt` the import wrote, for those whose stamps came from an
+   * archive; the others were written at the import's instant, their `createdAt`.
+   */
+  readonly written: ReadonlyMap<string, number>
   readonly series: readonly string[]
   readonly absences: readonly string[]
   readonly createdAt: number
@@ -93,6 +114,12 @@ function readBatch(id: string, record: Y.Map<unknown>): ImportBatch | undefined 
     appointments: listed(record.get('appointments'))
       .map(parseRef)
       .filter((r): r is AppointmentRef => r !== undefined),
+    written: new Map(
+      listed(record.get('appointments'))
+        .map(parseWritten)
+        .filter((w): w is { id: string; updatedAt: number } => w !== undefined)
+        .map((w) => [w.id, w.updatedAt]),
+    ),
     series: listed(record.get('series')).filter(isRecordId),
     absences: listed(record.get('absences')).filter(isRecordId),
     createdAt,
@@ -137,22 +164,31 @@ export class ImportRecord {
     return new ImportRecord(batchId, doc, record, actor, clock)
   }
 
-  private list(key: 'patients' | 'appointments' | 'series' | 'absences', value: string): void {
+  private list(key: 'patients' | 'appointments' | 'series' | 'absences', ...values: string[]): void {
     this.doc.transact(() => {
       let array = this.record.get(key)
       if (!(array instanceof Y.Array)) {
         array = new Y.Array<string>()
         this.record.set(key, array)
       }
-      ;(array as Y.Array<string>).push([value])
+      ;(array as Y.Array<string>).push(values)
     })
   }
 
   listPatient(id: string): void {
     this.list('patients', id)
   }
-  listAppointment(ref: AppointmentRef): void {
-    this.list('appointments', refText(ref))
+  /**
+   * `updatedAt`: the one the import writes when it is not the import's instant (stamps given back
+   * by an archive), listed with the appointment so that the undo compares with it.
+   */
+  listAppointment(ref: AppointmentRef, updatedAt?: number): void {
+    if (updatedAt === undefined) this.list('appointments', refText(ref))
+    else this.list('appointments', refText(ref), `${refText(ref)}@${updatedAt}`)
+  }
+  /** The updatedAt the import wrote on an appointment listed already (a series' occurrence, its stamps given back once written). */
+  listWritten(ref: AppointmentRef, updatedAt: number): void {
+    this.list('appointments', `${refText(ref)}@${updatedAt}`)
   }
   listSeries(id: string): void {
     this.list('series', id)

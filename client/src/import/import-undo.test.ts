@@ -24,6 +24,7 @@ import {
   updatePatient,
 } from '../../../shared/src/model'
 import type { PatientFields } from '../../../shared/src/model'
+import { findRecord, restoreStamps } from '../../../shared/src/model/records'
 import { alice, bob, PracticeReplica, steppingClock } from '../../../shared/src/model/test-support'
 import { getImportBatch, importPatients, ImportRecord, listImportBatches } from './import-batch'
 import { planUndo, undoImport } from './import-undo'
@@ -170,5 +171,65 @@ describe('undoImport of an import with appointments, series and absences', () =>
     expect(await live(practice, '2026-12')).toEqual([])
     expect(listSeries(practice.directory).items).toEqual([])
     expect(await planUndo(practice, made.batchId)).toMatchObject({ removeCount: 0, gone: 8 })
+  })
+})
+
+describe('undoImport of an archive import that gave appointments their stamps back', () => {
+  const importedAt = Date.UTC(2026, 11, 1, 9)
+  const carol = { memberId: 'member-carol', deviceId: 'device-carol' }
+  /** Made and changed in the old practice, by two members on two devices. */
+  const old = { createdAt: Date.UTC(2025, 0, 5, 8), createdBy: bob, updatedAt: Date.UTC(2025, 2, 1, 17), updatedBy: carol }
+
+  it('compares each with the updatedAt the import wrote: changed in the old practice, it goes; changed since the import, it stays', async () => {
+    const practice = new PracticeReplica()
+    const december = await practice.openDoc(agendaDocId('2026-12'))
+    const record = ImportRecord.start(practice.directory, { source: 'archive', fileName: 'export.zip', planned: 3 }, alice, () => importedAt)
+    const made: string[] = []
+    // The third had no Provenance in the archive: it keeps the import's stamps.
+    for (const [start, stamps] of [['2026-12-14T09:00', old], ['2026-12-15T09:00', old], ['2026-12-16T09:00', undefined]] as const) {
+      const ref = { month: '2026-12', id: newRecordId() }
+      record.listAppointment(ref, stamps?.updatedAt)
+      addAppointment(december, { ...SLOT, start, title: 'Groupe' }, alice, () => importedAt, ref.id)
+      if (stamps) restoreStamps(december, findRecord(december, 'appointments', ref.id)!, stamps)
+      made.push(ref.id)
+    }
+    record.finish()
+    const batch = getImportBatch(practice.directory, record.batchId)!
+    expect(batch.appointments.map((r) => r.id)).toEqual(made)
+    expect([...batch.written]).toEqual([[made[0], old.updatedAt], [made[1], old.updatedAt]])
+
+    updateAppointment(december, made[1]!, { note: 'Salle 2' }, alice, steppingClock(Date.UTC(2026, 11, 2)))
+    const plan = await undoImport(practice, record.batchId, alice, steppingClock(Date.UTC(2026, 11, 3)))
+    expect(plan.keep).toEqual([{ kind: 'appointment', id: made[1], start: '2026-12-15T09:00', name: 'Groupe', reason: 'edited' }])
+    expect(plan.remove.appointments.map((r) => r.id)).toEqual([made[0], made[2]])
+    expect((await live(practice, '2026-12')).map((a) => a.id)).toEqual([made[1]])
+  })
+
+  it('undoes an import recorded before stamps came back (no updatedAt listed) as before: compared with createdAt', async () => {
+    const practice = new PracticeReplica()
+    const { directory } = practice
+    const december = await practice.openDoc(agendaDocId('2026-12'))
+    const untouched = addAppointment(december, { ...SLOT, start: '2026-12-14T09:00', title: 'Groupe' }, alice, () => importedAt)
+    const edited = addAppointment(december, { ...SLOT, start: '2026-12-15T09:00', title: 'Groupe' }, alice, () => importedAt)
+    // The record exactly as the version before wrote it: refs only in `appointments`.
+    directory.transact(() => {
+      const record = new Y.Map<unknown>()
+      directory.getMap('imports').set('avant', record)
+      record.set('source', 'archive')
+      record.set('fileName', 'export.zip')
+      record.set('planned', 2)
+      record.set('patients', new Y.Array<string>())
+      const refs = new Y.Array<string>()
+      refs.push([`2026-12/${untouched}`, `2026-12/${edited}`])
+      record.set('appointments', refs)
+      record.set('finishedAt', importedAt)
+      for (const key of ['createdAt', 'updatedAt']) record.set(key, importedAt)
+      for (const key of ['createdBy', 'updatedBy']) record.set(key, alice)
+    })
+    expect(getImportBatch(directory, 'avant')?.written.size).toBe(0)
+    updateAppointment(december, edited, { note: 'Salle 2' }, bob, steppingClock(Date.UTC(2026, 11, 2)))
+    const plan = await undoImport(practice, 'avant', alice, steppingClock(Date.UTC(2026, 11, 3)))
+    expect(plan.keep).toEqual([{ kind: 'appointment', id: edited, start: '2026-12-15T09:00', name: 'Groupe', reason: 'edited' }])
+    expect(plan.remove.appointments.map((r) => r.id)).toEqual([untouched])
   })
 })

@@ -3,8 +3,9 @@
  * the import listed — patients, appointments and blocks, series, absences — and keeps, naming it,
  * what the practice has used since:
  *
- * - a record edited since (its `updatedAt` moved past its `createdAt`; an appointment moved to
- *   another month is found through `movedTo` and counts as edited);
+ * - a record edited since (its `updatedAt` is no longer the one the import wrote: its `createdAt`,
+ *   or for an appointment whose stamps an archive gave back, the one listed with it; an
+ *   appointment moved to another month is found through `movedTo` and counts as edited);
  * - a patient with an appointment the undo does not remove, or into whom a duplicate was merged;
  * - a series with an occurrence the undo keeps.
  *
@@ -35,7 +36,7 @@ import {
   type Clock,
 } from '../../../shared/src/model'
 import { collection, findRecord, markDeleted, writeChangedFields } from '../../../shared/src/model/records'
-import { getImportBatch, refText, type AppointmentRef } from './import-batch'
+import { getImportBatch, refText, type AppointmentRef, type ImportBatch } from './import-batch'
 import { ImportBatchError } from './import-batch'
 
 export interface UndoTarget {
@@ -89,7 +90,13 @@ export async function locateAppointment(target: UndoTarget, ref: AppointmentRef)
   return undefined
 }
 
-const edited = (r: { createdAt: number; updatedAt: number }) => r.updatedAt !== r.createdAt
+/**
+ * Whether a record changed since the import wrote it: its `updatedAt` is no longer the one the
+ * import wrote — listed in the import's record when the stamps came from an archive (the old
+ * practice's, so a record changed there is not « changed since »), else the import's instant,
+ * its `createdAt` (every other import, and archive imports made before stamps came back).
+ */
+const editedSince = (batch: ImportBatch) => (r: { id: string; createdAt: number; updatedAt: number }) => r.updatedAt !== (batch.written.get(r.id) ?? r.createdAt)
 
 /** Ids some record was merged into: deleting one of these would leave a redirect to a deleted patient. */
 function mergeTargets(directory: Y.Doc): Set<string> {
@@ -121,6 +128,7 @@ export async function planUndo(target: UndoTarget, batchId: string): Promise<Und
   const { directory } = target
   const batch = getImportBatch(directory, batchId)
   if (!batch) throw new ImportBatchError(`No import '${batchId}' in this practice: it may not have synced yet`)
+  const edited = editedSince(batch)
   const keep: KeptRecord[] = []
   let gone = 0
 

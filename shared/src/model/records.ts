@@ -186,6 +186,26 @@ export function writeChangedFields(
   return changes.length > 0
 }
 
+/** Who made a record and when, and who changed it last and when. */
+export type RecordStamps = Pick<RecordMeta, 'createdAt' | 'createdBy' | 'updatedAt' | 'updatedBy'>
+
+/**
+ * Gives a record the stamps it had in another practice: an archive's import
+ * (client/src/import/archive-write.ts) writes back who created and last changed an appointment or
+ * a note there, and when, from the archive's Provenance. For a record just inserted by the same
+ * writer: the change log keeps its `create` entry (the import made the record in this doc, at its
+ * instant, from its device); the stamps carry the record's own history. Not a field edit, so no
+ * change-log entry of its own.
+ */
+export function restoreStamps(doc: Y.Doc, record: Y.Map<unknown>, stamps: RecordStamps): void {
+  doc.transact(() => {
+    record.set('createdAt', stamps.createdAt)
+    record.set('createdBy', stamp(stamps.createdBy))
+    record.set('updatedAt', stamps.updatedAt)
+    record.set('updatedBy', stamp(stamps.updatedBy))
+  })
+}
+
 /** Soft delete: the record and its history stay; lists hide it unless asked. */
 export function markDeleted(doc: Y.Doc, record: Y.Map<unknown>, actor: Actor, clock: Clock): void {
   if (record.has('deletedAt')) return

@@ -16,7 +16,8 @@
  * JavaScript heap (`heapUsed`) and ArrayBuffer memory seen after each doc, above the figures
  * before; and the most compressed bytes the Blob spools held at once. The sizes run interleaved
  * within each run, so they share the machine's load. Then the first size's archive is read back
- * as « Réimporter une exportation » reads it (unzip, every line checked, the plan built).
+ * as « Réimporter une exportation » reads it (unzip, every line checked, the plan built; then
+ * every record read again, as the writes read them).
  * No floor: there is no other exporter to compare with; the archive's size is set beside the
  * plaintext states of the docs it reads.
  */
@@ -68,11 +69,13 @@ function fixtureSource(fixture: ExportFixture, directory: Y.Doc): ExportSource {
 }
 
 /**
- * « Réimporter une exportation », its reading part: the archive checked line by line into the
- * plan the writes take (archive-read.ts). Peak RSS above the RSS before (the archive's bytes
- * already in memory, as the app reads the File first), and the heap the plan holds once read.
+ * « Réimporter une exportation », its reading parts (archive-read.ts): the first pass, the archive
+ * checked line by line into the plan the writes take, then the second, every record read again
+ * from the zip as the writes read it (without the writes). Peak RSS above the RSS before each (the
+ * archive's bytes already in memory, as the app reads the File first), and the heap the plan holds
+ * once read — what stays while the writes run.
  */
-function measureImportRead(archive: Uint8Array, today: string): { ms: number; peakRssAbove: number; planHeap: number; appointments: number } {
+function measureImportRead(archive: Uint8Array, today: string): { ms: number; peakRssAbove: number; planHeap: number; appointments: number; againMs: number; againPeakRssAbove: number } {
   ;(globalThis as { gc?: () => void }).gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const rssBefore = sampleProcess(process.pid).rssBytes
@@ -82,7 +85,18 @@ function measureImportRead(archive: Uint8Array, today: string): { ms: number; pe
   const ms = performance.now() - started
   const peakRssAbove = peakRssBytes() - rssBefore
   ;(globalThis as { gc?: () => void }).gc?.()
-  return { ms, peakRssAbove, planHeap: process.memoryUsage().heapUsed - heapBefore, appointments: plan.appointments.length }
+  const planHeap = process.memoryUsage().heapUsed - heapBefore
+  const rssAgain = sampleProcess(process.pid).rssBytes
+  resetPeakRss()
+  const again = performance.now()
+  let records = 0
+  const { records: files } = plan
+  for (const read of [files.patients, files.prescriptions, files.attachments, files.appointments, files.notes, files.accessLog]) for (const _ of read()) records++
+  const againMs = performance.now() - again
+  const againPeakRssAbove = peakRssBytes() - rssAgain
+  const expected = Object.values(plan.counts).reduce((n, c) => n + c, 0)
+  if (records !== expected) throw new Error(`import read: the second pass read ${records} records, the first counted ${expected}`)
+  return { ms, peakRssAbove, planHeap, appointments: plan.counts.appointments, againMs, againPeakRssAbove }
 }
 
 /** The app's Blob spools, counting the bytes they hold at once (in Node a Blob's bytes are in the process). */
@@ -191,7 +205,10 @@ export const exportScenario: Scenario = {
       writeFileSync(join(fixtures[0]!.dir, 'export.zip'), archive)
       const reads = Array.from({ length: options.runs }, () => measureImportRead(archive, today))
       const fixture = fixtures[0]!
-      log(`  (export) import read of the ${PRACTITIONERS} × ${fixture.years} archive (${mib(archive.length)}): ${reads.map((r) => `${Math.round(r.ms)} ms, peak RSS +${mib(r.peakRssAbove)}, plan ${mib(r.planHeap)}`).join('; ')}`)
+      log(
+        `  (export) import read of the ${PRACTITIONERS} × ${fixture.years} archive (${mib(archive.length)}): ` +
+          reads.map((r) => `${Math.round(r.ms)} ms, peak RSS +${mib(r.peakRssAbove)}, plan ${mib(r.planHeap)}; read again ${Math.round(r.againMs)} ms, peak RSS +${mib(r.againPeakRssAbove)}`).join('; '),
+      )
       detail('import-read', { years: fixture.years, archive: archive.length, reads })
       const scenario = `export. « Réimporter une exportation » (reading and checking), the ${PRACTITIONERS} × ${fixture.years} archive (${reads[0]!.appointments} appointments)`
       const stat = `median of ${reads.length}`
@@ -199,6 +216,8 @@ export const exportScenario: Scenario = {
         { scenario, metric: 'time to read and check the archive', unit: 'ms', ours: median(reads.map((r) => r.ms)), floor: null, stat },
         { scenario, metric: 'peak RSS above the archive in memory', unit: 'bytes', ours: median(reads.map((r) => r.peakRssAbove)), floor: null, stat },
         { scenario, metric: 'JS heap the plan holds', unit: 'bytes', ours: median(reads.map((r) => r.planHeap)), floor: null, stat },
+        { scenario, metric: 'time to read every record again (second pass, no writes)', unit: 'ms', ours: median(reads.map((r) => r.againMs)), floor: null, stat },
+        { scenario, metric: 'peak RSS reading every record again', unit: 'bytes', ours: median(reads.map((r) => r.againPeakRssAbove)), floor: null, stat },
       )
     }
     for (const fixture of fixtures) {

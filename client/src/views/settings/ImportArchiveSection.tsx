@@ -22,7 +22,8 @@ type ImportState =
  * « Réimporter une exportation »: Tournée's own export archive (client/src/import/archive-*,
  * docs/export.md) into a new practice. The whole archive is read and checked first and shown as a
  * preview; nothing is written before « Importer » — and nothing at all when a line is wrong, the
- * error naming the file, the line and the field.
+ * error naming the file, the line and the field. The plan holds the counts and the archive's
+ * files: the records are read from the zip again as they are written.
  */
 export function ImportArchiveSection(props: { mayImport: boolean }) {
   const translator = useT()
@@ -66,7 +67,7 @@ export function ImportArchiveSection(props: { mayImport: boolean }) {
         clock,
         { fileName, onProgress: (progress) => setState({ stage: 'writing', progress }) },
       )
-      setState({ stage: 'done', patients: plan.patients.length, appointments: plan.appointments.length })
+      setState({ stage: 'done', patients: plan.counts.patients, appointments: plan.counts.appointments })
     } catch (error) {
       setState({ stage: 'failed', message: describe(error) })
     }
@@ -75,12 +76,12 @@ export function ImportArchiveSection(props: { mayImport: boolean }) {
   const counts = (plan: ArchivePlan) =>
     [
       ['settings.importArchive.count.practitioners', plan.practitioners.length],
-      ['settings.importArchive.count.patients', plan.patients.length],
-      ['settings.importArchive.count.appointments', plan.appointments.length],
+      ['settings.importArchive.count.patients', plan.counts.patients],
+      ['settings.importArchive.count.appointments', plan.counts.appointments],
       ['settings.importArchive.count.series', plan.series.length],
-      ['settings.importArchive.count.prescriptions', plan.prescriptions.length],
-      ['settings.importArchive.count.notes', plan.notes.length],
-      ['settings.importArchive.count.attachments', plan.attachments.length],
+      ['settings.importArchive.count.prescriptions', plan.counts.prescriptions],
+      ['settings.importArchive.count.notes', plan.counts.notes],
+      ['settings.importArchive.count.attachments', plan.counts.attachments],
     ] as const
   return (
     <section className="card" aria-labelledby={titleId}>

@@ -64,6 +64,7 @@ describe('import texts, in French', () => {
       planned: 0,
       patients: [],
       appointments: [],
+      written: new Map(),
       series: [],
       absences: [],
       createdAt: 0,
