@@ -14,6 +14,9 @@ import type { ExportSource } from './export-source'
 
 /** The source, and `release()` to let go of the directory once the export is over. */
 export async function practiceExportSource(handle: PracticeHandle): Promise<ExportSource & { release(): void }> {
+  // A month written to just before (an appointment saved, then « Exporter ») is listed in the
+  // background: wait for it, or the export would leave that month out.
+  await handle.roomsListed()
   const directoryLease = await handle.acquireDoc(DIRECTORY_DOC_ID, 'view')
   const directory = directoryLease.doc
   const months = [...directory.getMap<boolean>(ROOMS_INDEX_MAP).keys()]

@@ -45,6 +45,12 @@ export interface PracticeHandle {
   /** « Synchroniser maintenant »: push queued changes and reconnect every room now. */
   syncNow(): void
   /**
+   * Resolves once every room this device wrote to is listed in the directory's room index
+   * (room-index.ts), which a write updates in the background: what reads the index for the months
+   * the practice holds (the export) waits for it, so a change saved just before is not left out.
+   */
+  roomsListed(): Promise<void>
+  /**
    * What the directory's views read until the directory has synced (digests/digest-source.ts);
    * `beforeClear()` keeps what was shown while the views' index of the live doc builds, until
    * they `release()` it.

@@ -14,6 +14,7 @@ import { monthOfDay, weekOf } from '../../../../tests/helpers/calendar-oracle'
 import { TEST_TODAY, testClock } from '../../../../tests/helpers/test-clock'
 import { Practice, type PracticeOptions } from './practice'
 import { ROOMS_INDEX_MAP } from './room-index'
+import { practiceExportSource } from '../../export/practice-export-source'
 
 const opened: Practice[] = []
 afterEach(async () => {
@@ -204,6 +205,27 @@ describe('Practice: the rooms it holds', () => {
     expect(await practice.openDoc('agenda/2026-07')).toBe(doc)
   })
 
+  it('lists a room written to before an export reads the months, even while the relay has not answered', async () => {
+    // An export taken right after a save must hold what was saved: the months it reads come from
+    // the directory's room index, which a write updates in the background (room-index.ts).
+    const relay = await silentRelay()
+    try {
+      const practice = await open(await options('2026-06-15T10:00:00Z', { relayUrl: relay.url, connect: true }))
+      const handle = practice.handle()
+      const lease = await handle.acquireDoc('agenda/2026-07', 'view')
+      write(lease.doc, 'rdv')
+      const source = await practiceExportSource(handle)
+      try {
+        expect(source.months).toContain('2026-07')
+      } finally {
+        source.release()
+        lease.release()
+      }
+    } finally {
+      await relay.close()
+    }
+  })
+
   it('hands views a narrow handle: docs, sync state, digests, attachments — no rooms, no test hooks', async () => {
     const practice = await open(await options('2026-06-15T10:00:00Z'))
     const handle = practice.handle()
@@ -218,6 +240,7 @@ describe('Practice: the rooms it holds', () => {
         'getSyncState',
         'nextSlice',
         'readsClinical',
+        'roomsListed',
         'spaceId',
         'subscribe',
         'subscribeRooms',

@@ -151,6 +151,8 @@ export class Practice {
   private closed = false
   /** Rooms written into whose changes the relay has not acknowledged, kept across reloads. */
   private readonly unacknowledged: UnacknowledgedRooms
+  /** Room-index listings under way (listRoom): what an export waits for before reading the months. */
+  private readonly listing = new Set<Promise<void>>()
   /** What this device decrypted, kept apart from the envelopes (device/held-state.ts), or null. */
   private readonly held: HeldStore | null
 
@@ -320,6 +322,7 @@ export class Practice {
         return () => this.roomListeners.delete(listener)
       },
       syncNow: () => this.syncNow(),
+      roomsListed: () => this.roomsListed(),
       directoryDigest: this.digests.directoryHolder,
       weekDigest: this.digests.weekHolder,
       get attachments() {
@@ -501,6 +504,28 @@ export class Practice {
     return this.digests.publishWeek(source)
   }
 
+  /**
+   * Lists a room written to in the directory's room index, in the background (it may wait for the
+   * directory to open), and keeps the work in hand until done, so `roomsListed` can wait for it.
+   */
+  private listRoom(name: RoomName): void {
+    const listing = this.main.record(name)
+    this.listing.add(listing)
+    const done = () => void this.listing.delete(listing)
+    listing.then(done, done)
+    this.inBackground(listing)
+  }
+
+  /**
+   * Resolves once every room written to so far is listed in the room index (or its listing failed).
+   * A write reaches the envelope (and so `onLocalWrite`, which lists its room) only once encrypted,
+   * in batches: the flush pushes what is queued first.
+   */
+  async roomsListed(): Promise<void> {
+    await this.flush()
+    await Promise.allSettled([...this.listing])
+  }
+
   // --- attachments ---
 
   get attachments(): AttachmentSync | null {
@@ -622,7 +647,7 @@ export class Practice {
   private onLocalWrite(room: Room): void {
     this.unacknowledged.add(room.name)
     this.digests.wroteInto(room.name)
-    if (room.name !== MAIN_ROOM) this.inBackground(this.main.record(room.name))
+    if (room.name !== MAIN_ROOM) this.listRoom(room.name)
     this.scheduleReconcile()
   }
 
