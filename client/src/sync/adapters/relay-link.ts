@@ -63,6 +63,8 @@ export interface RelayLinkOptions {
   readonly WebSocketImpl?: typeof WebSocket
   /** Share the room's updates with the other tabs of this browser (BroadcastChannel). */
   readonly crossTab: boolean
+  /** Offer FRAMED_ANSWERS_SUBPROTOCOL (rooms/room.ts, RoomSettings.framedAnswers). */
+  readonly framedAnswers?: boolean
   readonly onEvent: (event: LinkEvent) => void
   /** Between two slices of a big update (the page given back); a zero timer if absent. */
   readonly nextSlice?: () => Promise<void>
@@ -108,8 +110,8 @@ export class RelayLink {
     this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
       // FRAMED_ANSWERS_SUBPROTOCOL: this device's delivery check reads an answer in frames
-      // (rooms/delivery-check.ts), so the relay may cut any big answer (issue 17).
-      protocols: [SUBPROTOCOL, FRAMED_ANSWERS_SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
+      // (rooms/delivery-check.ts), so the relay may cut any big answer (issue 17; off by default: room.ts).
+      protocols: [SUBPROTOCOL, ...(options.framedAnswers === true ? [FRAMED_ANSWERS_SUBPROTOCOL] : []), AUTH_SUBPROTOCOL_PREFIX + options.credential],
       disableBc: !options.crossTab,
       ...(options.WebSocketImpl ? { WebSocketPolyfill: options.WebSocketImpl } : {}),
     })
