@@ -300,14 +300,20 @@ export async function startRelay(config: RelayConfig, options: RelayOptions = {}
   /** An admitted sync socket: its connection, followed until it closes. */
   function accept(ws: WebSocket, admission: Extract<Admission, { kind: 'admitted' }>): void {
     metrics.upgradesAccepted.inc()
-    const { spaceId, roomId, deviceId, role, until } = admission
-    const connection = new SyncConnection(ws, spaceId, roomId, {
-      registry,
-      limits: config.limits,
-      logger,
-      metrics,
-      now: options.now,
-    })
+    const { spaceId, roomId, deviceId, role, until, framedAnswers } = admission
+    const connection = new SyncConnection(
+      ws,
+      spaceId,
+      roomId,
+      {
+        registry,
+        limits: config.limits,
+        logger,
+        metrics,
+        now: options.now,
+      },
+      framedAnswers,
+    )
     const owner = { deviceId, role, until }
     connections.set(connection, owner)
     if (deviceId !== null) activity.seen(spaceId, deviceId)

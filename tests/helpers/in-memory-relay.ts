@@ -210,7 +210,7 @@ export function startInMemoryRelay(options: { limits?: Partial<Limits>; allowedO
       }
       const relayEnd = new RelayEnd(this)
       this.relayEnd = relayEnd
-      new SyncConnection(relayEnd, admission.spaceId, admission.roomId, { registry, limits, logger, metrics, now: testClock })
+      new SyncConnection(relayEnd, admission.spaceId, admission.roomId, { registry, limits, logger, metrics, now: testClock }, admission.framedAnswers)
       this.onopen?.({ type: 'open' })
     }
   }

@@ -63,20 +63,21 @@ describe('constant-time comparison', () => {
 describe('subprotocol parsing', () => {
   const auth = `tournee-auth.${CREDENTIAL}`
   it.each([
-    ['version and credential', `tournee.1, ${auth}`, { versionOffered: true, credential: CREDENTIAL }],
-    ['no spaces', `tournee.1,${auth}`, { versionOffered: true, credential: CREDENTIAL }],
-    ['as an array of headers', ['tournee.1', auth], { versionOffered: true, credential: CREDENTIAL }],
-    ['credential only', auth, { versionOffered: false, credential: CREDENTIAL }],
-    ['version only', 'tournee.1', { versionOffered: true, credential: null }],
-    ['other version', `tournee.2, ${auth}`, { versionOffered: false, credential: CREDENTIAL }],
-    ['absent', undefined, { versionOffered: false, credential: null }],
-    ['empty', '', { versionOffered: false, credential: null }],
-    ['malformed credential', 'tournee.1, tournee-auth.short', { versionOffered: true, credential: null }],
-    ['empty credential', 'tournee.1, tournee-auth.', { versionOffered: true, credential: null }],
-    ['two different credentials', `tournee.1, ${auth}, tournee-auth.${OTHER_CREDENTIAL}`, { versionOffered: true, credential: null }],
-    ['the same credential twice', `tournee.1, ${auth}, ${auth}`, { versionOffered: true, credential: CREDENTIAL }],
-    ['prefix in another case', `tournee.1, TOURNEE-AUTH.${CREDENTIAL}`, { versionOffered: true, credential: null }],
-    ['a huge header', `tournee.1, ${'x'.repeat(2000)}`, { versionOffered: false, credential: null }],
+    ['version and credential', `tournee.1, ${auth}`, { versionOffered: true, credential: CREDENTIAL, framedAnswers: false }],
+    ['no spaces', `tournee.1,${auth}`, { versionOffered: true, credential: CREDENTIAL, framedAnswers: false }],
+    ['as an array of headers', ['tournee.1', auth], { versionOffered: true, credential: CREDENTIAL, framedAnswers: false }],
+    ['credential only', auth, { versionOffered: false, credential: CREDENTIAL, framedAnswers: false }],
+    ['version only', 'tournee.1', { versionOffered: true, credential: null, framedAnswers: false }],
+    ['other version', `tournee.2, ${auth}`, { versionOffered: false, credential: CREDENTIAL, framedAnswers: false }],
+    ['absent', undefined, { versionOffered: false, credential: null, framedAnswers: false }],
+    ['empty', '', { versionOffered: false, credential: null, framedAnswers: false }],
+    ['malformed credential', 'tournee.1, tournee-auth.short', { versionOffered: true, credential: null, framedAnswers: false }],
+    ['empty credential', 'tournee.1, tournee-auth.', { versionOffered: true, credential: null, framedAnswers: false }],
+    ['two different credentials', `tournee.1, ${auth}, tournee-auth.${OTHER_CREDENTIAL}`, { versionOffered: true, credential: null, framedAnswers: false }],
+    ['the same credential twice', `tournee.1, ${auth}, ${auth}`, { versionOffered: true, credential: CREDENTIAL, framedAnswers: false }],
+    ['prefix in another case', `tournee.1, TOURNEE-AUTH.${CREDENTIAL}`, { versionOffered: true, credential: null, framedAnswers: false }],
+    ['framed answers offered', `tournee.1, tournee-framed-answers, ${auth}`, { versionOffered: true, credential: CREDENTIAL, framedAnswers: true }],
+    ['a huge header', `tournee.1, ${'x'.repeat(2000)}`, { versionOffered: false, credential: null, framedAnswers: false }],
   ])('%s', (_label, header, expected) => {
     expect(parseSubprotocols(header)).toEqual(expected)
   })
@@ -199,13 +200,16 @@ describe('upgrade decision', () => {
       deviceId: null,
       role: DeviceRole.Practitioner,
       until: null,
+      framedAnswers: false,
     })
+    const framed = { ...good, 'sec-websocket-protocol': `tournee.1, tournee-framed-answers, tournee-auth.${CREDENTIAL}` }
+    expect(await decideUpgrade({ url: `/v1/sync/${SPACE}/${ROOM}`, headers: framed }, deps)).toMatchObject({ ok: true, framedAnswers: true })
   })
 
   it('in a space with a device registry, opens for an unrevoked device only, and names a revoked one', async () => {
     const offer = (credential: string) => ({ ...good, 'sec-websocket-protocol': `tournee.1, tournee-auth.${credential}` })
     const url = `/v1/sync/${REGISTERED_SPACE}/${ROOM}`
-    expect(await decideUpgrade({ url, headers: offer(DEVICE_CREDENTIAL) }, deps)).toEqual({ ok: true, spaceId: REGISTERED_SPACE, roomId: ROOM, deviceId: 'tabletteAAAA', role: DeviceRole.Practitioner, until: null })
+    expect(await decideUpgrade({ url, headers: offer(DEVICE_CREDENTIAL) }, deps)).toEqual({ ok: true, spaceId: REGISTERED_SPACE, roomId: ROOM, deviceId: 'tabletteAAAA', role: DeviceRole.Practitioner, until: null, framedAnswers: false })
     expect(await decideUpgrade({ url, headers: offer(REVOKED_CREDENTIAL) }, deps)).toMatchObject({ ok: false, status: 401, reason: 'revoked' })
     expect(await decideUpgrade({ url, headers: offer(CREDENTIAL) }, deps)).toMatchObject({ ok: false, status: 401, reason: 'credential' })
   })

@@ -7,7 +7,7 @@
  * Parsing never throws: the result says what was offered, and the upgrade decides the refusal.
  * The raw header must never be logged: it holds the credential.
  */
-import { AUTH_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from '../../../shared/src/protocol/constants'
+import { AUTH_SUBPROTOCOL_PREFIX, FRAMED_ANSWERS_SUBPROTOCOL, SUBPROTOCOL } from '../../../shared/src/protocol/constants'
 import { isCredential } from '../../../shared/src/protocol/ids'
 
 export interface OfferedSubprotocols {
@@ -15,6 +15,8 @@ export interface OfferedSubprotocols {
   versionOffered: boolean
   /** The well-formed credential, or null when none (or a malformed or ambiguous one) was offered. */
   credential: string | null
+  /** `tournee-framed-answers` was offered: any answer to a step 1 may come in frames (constants.ts). */
+  framedAnswers: boolean
 }
 
 /** Header values longer than this are not a device talking to us; refuse without parsing. */
@@ -22,7 +24,7 @@ const MAX_HEADER_LENGTH = 1024
 
 export function parseSubprotocols(header: string | string[] | undefined): OfferedSubprotocols {
   const raw = Array.isArray(header) ? header.join(',') : (header ?? '')
-  if (raw.length > MAX_HEADER_LENGTH) return { versionOffered: false, credential: null }
+  if (raw.length > MAX_HEADER_LENGTH) return { versionOffered: false, credential: null, framedAnswers: false }
   const tokens = raw
     .split(',')
     .map((token) => token.trim())
@@ -36,5 +38,6 @@ export function parseSubprotocols(header: string | string[] | undefined): Offere
   return {
     versionOffered: tokens.includes(SUBPROTOCOL),
     credential: only !== null && isCredential(only) ? only : null,
+    framedAnswers: tokens.includes(FRAMED_ANSWERS_SUBPROTOCOL),
   }
 }

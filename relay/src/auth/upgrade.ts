@@ -37,7 +37,7 @@ export interface UpgradeRequest {
 
 export type UpgradeDecision =
   /** `deviceId`: the registered device the credential belongs to; null for a space's shared credential. */
-  | { ok: true; spaceId: string; roomId: string; deviceId: string | null; role: DeviceRole; until: number | null }
+  | { ok: true; spaceId: string; roomId: string; deviceId: string | null; role: DeviceRole; until: number | null; framedAnswers: boolean }
   | { ok: false; status: number; reason: UpgradeRefusalReason; message: string; spaceId?: string }
 
 export interface UpgradeDeps {
@@ -85,5 +85,5 @@ export async function decideUpgrade(request: UpgradeRequest, deps: UpgradeDeps):
     if (access.reason === 'ended') return { ok: false, status: 401, reason: 'ended', spaceId, message: "This locum's access has ended" }
     return { ok: false, status: 401, reason: 'credential', spaceId, message: 'Wrong or missing credential' }
   }
-  return { ok: true, spaceId, roomId, deviceId: access.deviceId, role: access.role, until: access.until }
+  return { ok: true, spaceId, roomId, deviceId: access.deviceId, role: access.role, until: access.until, framedAnswers: offered.framedAnswers }
 }

@@ -25,7 +25,16 @@ export type Admission =
   | { readonly kind: 'refused'; readonly status: number; readonly reason: UpgradeRefusalReason; readonly message: string; readonly spaceId?: string }
   | { readonly kind: 'room-limit'; readonly spaceId: string; readonly roomId: string }
   | { readonly kind: 'role'; readonly spaceId: string; readonly roomId: string }
-  | { readonly kind: 'admitted'; readonly spaceId: string; readonly roomId: string; readonly deviceId: string | null; readonly role: DeviceRole; readonly until: number | null }
+  | {
+      readonly kind: 'admitted'
+      readonly spaceId: string
+      readonly roomId: string
+      readonly deviceId: string | null
+      readonly role: DeviceRole
+      readonly until: number | null
+      /** The device reads an answer to any step 1 in frames (FRAMED_ANSWERS_SUBPROTOCOL). */
+      readonly framedAnswers: boolean
+    }
 
 export interface AdmissionDeps {
   readonly storage: RelayStorage
@@ -44,5 +53,6 @@ export async function admitSyncSocket(request: UpgradeRequest, deps: AdmissionDe
   if (!mayOpenRoom(decision.role, decision.roomId)) return { kind: 'role', spaceId: decision.spaceId, roomId: decision.roomId }
   const admitted = await deps.storage.admitRoom(decision.spaceId, decision.roomId, deps.limits.maxRoomsPerSpace)
   if (admitted === 'limit') return { kind: 'room-limit', spaceId: decision.spaceId, roomId: decision.roomId }
-  return { kind: 'admitted', spaceId: decision.spaceId, roomId: decision.roomId, deviceId: decision.deviceId, role: decision.role, until: decision.until }
+  const { spaceId, roomId, deviceId, role, until, framedAnswers } = decision
+  return { kind: 'admitted', spaceId, roomId, deviceId, role, until, framedAnswers }
 }

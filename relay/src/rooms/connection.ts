@@ -71,6 +71,8 @@ export class SyncConnection implements RoomPeer {
     readonly spaceId: string,
     readonly roomId: string,
     private readonly deps: ConnectionDeps,
+    /** The device offered FRAMED_ANSWERS_SUBPROTOCOL (room.ts, RoomPeer). */
+    readonly framedAnswers = false,
   ) {
     this.now = deps.now ?? Date.now
     this.lastSentAt = this.now()

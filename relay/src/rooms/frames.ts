@@ -16,7 +16,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { envelopeStateSlices } from '../../../shared/src/envelope/envelope-slices'
+import { envelopeSlices, envelopeStateSlices } from '../../../shared/src/envelope/envelope-slices'
 import { MessageType } from '../../../shared/src/protocol/constants'
 import { readSyncMessage, type SyncMessage } from '../../../shared/src/protocol/sync-message'
 import { FrameError } from './frame-error'
@@ -90,16 +90,23 @@ export const RELAY_FRAME_BYTES = 64 * 1024
  * with the last of it: a browser receives one WebSocket message of 22 MB as one task of ≈0.4 s of
  * native time on the page (assembling the message), where each of these is a few milliseconds
  * (issue 17). The device is synced at the step 2, as with one frame, since frames are handled in
- * order. Anything else: one step 2, as y-protocols writes it — and must be: a device's delivery
- * check (client/src/sync/rooms/delivery-check.ts) sends a step 1 of its own state vector and judges
- * the relay's copy of its entries from the one step 2 that answers it; cut into frames, the entries
- * before the last frame would look missing, and the device would ask again and again (issue 17,
- * eighth pass: a seeding device never settled, and its relay was lost).
+ * order.
+ *
+ * A device that holds part of the room (`framedAnswers`: it offered FRAMED_ANSWERS_SUBPROTOCOL)
+ * gets what it lacks the same way: a device back after a while, or one whose join was cut, was
+ * sent megabytes as one message (a task of 243–293 ms in the eighth pass's profile). Its delivery
+ * check reads every sync frame up to the step 2 as the answer (client/src/sync/rooms/
+ * delivery-check.ts). To any other device, an answer to a state vector that is not empty is one
+ * step 2, as y-protocols writes it: the check of an older version judges that step 2 alone, and
+ * cut, the entries of the frames before it would look missing (issue 17, eighth pass: a seeding
+ * device asked again and again and never settled).
  */
-export function encodeSyncStep2Frames(doc: Y.Doc, stateVector: Uint8Array, frameBytes = RELAY_FRAME_BYTES): Uint8Array[] {
-  if (Y.decodeStateVector(stateVector).size > 0) return [encodeSyncStep2(doc, stateVector)]
-  // One slice when the room is small: the whole state, the step 2 y-protocols would write.
-  const slices = envelopeStateSlices(doc, frameBytes)
+export function encodeSyncStep2Frames(doc: Y.Doc, stateVector: Uint8Array, frameBytes = RELAY_FRAME_BYTES, framedAnswers = false): Uint8Array[] {
+  const empty = Y.decodeStateVector(stateVector).size === 0
+  if (!empty && !framedAnswers) return [encodeSyncStep2(doc, stateVector)]
+  // One slice when the answer is small: the step 2 y-protocols would write. What the device
+  // lacks is encoded, then cut (a decode of the answer: the relay's cost, once per such step 1).
+  const slices = empty ? envelopeStateSlices(doc, frameBytes) : [...envelopeSlices(Y.encodeStateAsUpdate(doc, stateVector), frameBytes)]
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MessageType.Sync)
   encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)

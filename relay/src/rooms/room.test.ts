@@ -254,6 +254,46 @@ describe('Room write path', () => {
     room.destroy()
   })
 
+  it('frames its answer to a device that holds part of a big room when the device reads framed answers, and only then', async () => {
+    const room = await loadRoom(gatedStorage().storage)
+    const writer = new RecordingPeer()
+    room.join(writer)
+    // Two writers: the device holds the first one's 2 entries; the second's 12 of 500 KB it lacks.
+    const held = new Y.Doc()
+    held.getArray('entries').push([testEntry('held-0', new Uint8Array(1_000)), testEntry('held-1', new Uint8Array(1_000))])
+    await room.handle(writer, { type: 'sync-step2', update: Y.encodeStateAsUpdate(held) })
+    const other = new Y.Doc()
+    other.getArray('entries').push(Array.from({ length: 12 }, (_, i) => testEntry(`lacked-${i}`, new Uint8Array(500_000).fill(i))))
+    await room.handle(writer, { type: 'sync-update', update: Y.encodeStateAsUpdate(other) })
+    const stateVector = Y.encodeStateVector(held)
+
+    // An older device: one step 2, its check judges it alone.
+    const older = new RecordingPeer()
+    room.join(older)
+    await room.handle(older, { type: 'sync-step1', stateVector })
+    expect(older.syncTypes).toEqual([1])
+    expect(older.updates[0]!.byteLength).toBeGreaterThan(6_000_000)
+
+    const framed = Object.assign(new RecordingPeer(), { framedAnswers: true })
+    room.join(framed)
+    await room.handle(framed, { type: 'sync-step1', stateVector })
+    // Updates first, the step 2 last, none of them megabytes; the ACK after the step 2.
+    expect(framed.syncTypes.length).toBeGreaterThanOrEqual(10)
+    expect(framed.syncTypes.slice(0, -1).every((type) => type === 2)).toBe(true)
+    expect(framed.syncTypes.at(-1)).toBe(1)
+    for (const update of framed.updates) expect(update.byteLength).toBeLessThan(600_000)
+    const copy = new Y.Doc()
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(held))
+    for (const update of framed.updates) Y.applyUpdate(copy, update)
+    expect(copy.store.pendingStructs).toBeNull()
+    expect(Y.encodeStateVector(copy)).toEqual(Y.encodeStateVector(room.doc))
+    expect(copy.getArray('entries').length).toBe(14)
+    // Nothing the device holds is sent again.
+    const sent = new Set(framed.updates.flatMap((update) => Y.decodeUpdate(update).structs.map((struct) => struct.id.client)))
+    expect(sent.has(held.clientID)).toBe(false)
+    room.destroy()
+  })
+
   it('a failed append leaves the update out of the doc, so no later ACK covers it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tournee-room-test-'))
     const real = new SqliteStorage({ dataDir: dir })

@@ -59,6 +59,11 @@ import type { SpaceSigners } from './entry-signatures'
 /** What a room needs of a connection: a way to send it a frame. */
 export interface RoomPeer {
   send(frame: Uint8Array): void
+  /**
+   * The device reads an answer to any step 1 as the frames up to its step 2 (constants.ts,
+   * FRAMED_ANSWERS_SUBPROTOCOL); otherwise only its answer to an empty state vector is framed.
+   */
+  readonly framedAnswers?: boolean
 }
 
 export interface RoomDeps {
@@ -213,7 +218,7 @@ export class Room {
         // Behind the queued appends: an update forwarded before this device joined is in the doc
         // by the time step 2 is encoded.
         await this.writes.run(() => {
-          for (const answer of encodeSyncStep2Frames(this.doc, frame.stateVector, this.deps.joinFrameBytes)) peer.send(answer)
+          for (const answer of encodeSyncStep2Frames(this.doc, frame.stateVector, this.deps.joinFrameBytes, peer.framedAnswers === true)) peer.send(answer)
           // What step 2 carried came from the doc, hence from storage: durable.
           peer.send(encodeAck(Y.encodeStateVector(this.doc)))
         })

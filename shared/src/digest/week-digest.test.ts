@@ -11,6 +11,7 @@ import {
   WEEK_DIGEST_FORMAT,
   WeekDigestFormatError,
   buildWeekDigest,
+  buildWeekDigestInSlices,
   decodeWeekDigest,
   encodeWeekDigest,
   weekDigestAppointments,
@@ -149,5 +150,61 @@ describe('week digest', () => {
     expect((error as Error).message).toContain('appointments.0.durationMin')
     expect((error as Error).message).not.toContain('Genou')
     await expect(decodeWeekDigest(await encodeDigestJson({ ...digest, from: digest.to, to: digest.from }))).rejects.toThrow(/\(to\)/)
+  })
+
+  /** A busy fortnight: `count` appointments a day apart in turn over the window's 14 days, in both months. */
+  function busyMonths(count: number): { nov: Y.Doc; dec: Y.Doc } {
+    const clock = steppingClock()
+    const nov = month('2026-11')
+    const dec = month('2026-12')
+    for (let i = 0; i < count; i++) {
+      const day = shiftDay('2026-11-23', i % 14)
+      const hour = String(8 + Math.floor(i / 14) % 10).padStart(2, '0')
+      addAppointment(day < '2026-12-01' ? nov : dec, { ...base, start: `${day}T${hour}:${i % 2 === 0 ? '00' : '30'}` }, alice, clock)
+    }
+    addAppointment(nov, { ...base, start: '2026-11-02T08:00' }, alice, clock) // out of the window: never validated
+    return { nov, dec }
+  }
+
+  it('is built in slices, the thread given back between them, equal to the one built in one go', async () => {
+    const { nov, dec } = busyMonths(120)
+    let turns = 0
+    const sliced = await buildWeekDigestInSlices([nov, dec], TODAY, 7, { nextSlice: async () => void turns++, perSlice: 10 })
+    expect(sliced).toEqual(buildWeekDigest([nov, dec], TODAY, 7))
+    expect(sliced.appointments).toHaveLength(120)
+    // 120 records of the window validated 10 a slice, in two docs: a turn between any two slices of a doc.
+    expect(turns).toBeGreaterThanOrEqual(10)
+  })
+
+  it('built in slices, never counts a change that landed between two of them', async () => {
+    const { nov, dec } = busyMonths(60)
+    let changed = false
+    const nextSlice = async () => {
+      if (changed) return
+      changed = true
+      addAppointment(dec, { ...base, start: '2026-12-05T17:00' }, alice, steppingClock())
+    }
+    const sliced = await buildWeekDigestInSlices([nov, dec], TODAY, 7, { nextSlice, perSlice: 10 })
+    expect(changed).toBe(true)
+    // Its state vectors are those before the change: the device holds more, and builds again.
+    expect(weekDigestCoversDocs(sliced, TODAY, [nov, dec])).toBe(false)
+    expect(weekDigestCoversDocs(buildWeekDigest([nov, dec], TODAY, 8), TODAY, [nov, dec])).toBe(true)
+  })
+
+  it('is read back in slices when given nextSlice, with the same result and the same refusals', async () => {
+    const { nov, dec } = busyMonths(120)
+    const digest = buildWeekDigest([nov, dec], TODAY, 3)
+    const bytes = await encodeWeekDigest(digest)
+    let turns = 0
+    const nextSlice = async () => void turns++
+    expect(await decodeWeekDigest(bytes, { nextSlice, rowsPerSlice: 25 })).toEqual(await decodeWeekDigest(bytes))
+    expect(turns).toBe(4) // 120 appointments, 25 a slice: 5 slices
+    const { stateVectors: _, ...plain } = digest
+    const broken = await encodeDigestJson({ ...plain, appointments: plain.appointments.map((a, i) => (i === 90 ? { ...a, start: 'Genou' } : a)) })
+    const inOneGo = await decodeWeekDigest(broken).catch((e: unknown) => e)
+    const inSlices = await decodeWeekDigest(broken, { nextSlice, rowsPerSlice: 25 }).catch((e: unknown) => e)
+    expect(inSlices).toBeInstanceOf(WeekDigestFormatError)
+    expect((inSlices as Error).message).toBe((inOneGo as Error).message)
+    expect((inSlices as Error).message).toContain('appointments.90.start')
   })
 })

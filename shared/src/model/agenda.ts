@@ -31,13 +31,14 @@ import {
   isDeleted,
   markDeleted,
   readAll,
+  readAllInSlices,
   readRecord,
   recordFields,
   requireRecord,
   unmarkDeleted,
   updateRecord,
 } from './records'
-import type { ListResult } from './records'
+import type { ListResult, ReadSlicing } from './records'
 import { applyPatch, validateAppointmentInput } from './validation'
 import type { AppointmentFields } from './validation'
 
@@ -209,8 +210,23 @@ export function compareAppointments(a: Appointment, b: Appointment): number {
  * that could have matched, not every malformed record of the month.
  */
 export function listAppointments(doc: Y.Doc, options: ListAppointmentsOptions = {}): ListResult<Appointment> {
-  const prefilter = appointmentPrefilter(options)
-  const result = readAll(doc, NAME, appointmentRecord, (a) => {
+  const result = readAll(doc, NAME, appointmentRecord, appointmentKeep(options), appointmentPrefilter(options))
+  result.items.sort(compareAppointments)
+  return result
+}
+
+/**
+ * listAppointments with the thread given back between slices of records validated (ReadSlicing):
+ * for a page reading weeks of a busy practice's agenda outside a render (the first-screen record).
+ */
+export async function listAppointmentsInSlices(doc: Y.Doc, options: ListAppointmentsOptions, slicing: ReadSlicing): Promise<ListResult<Appointment>> {
+  const result = await readAllInSlices(doc, NAME, appointmentRecord, appointmentKeep(options), appointmentPrefilter(options), slicing)
+  result.items.sort(compareAppointments)
+  return result
+}
+
+function appointmentKeep(options: ListAppointmentsOptions): (a: Appointment) => boolean {
+  return (a) => {
     const day = a.start.slice(0, 10)
     return (
       (options.includeDeleted || !isDeleted(a)) &&
@@ -220,9 +236,7 @@ export function listAppointments(doc: Y.Doc, options: ListAppointmentsOptions = 
       (options.practitionerId === undefined || a.practitionerId === options.practitionerId) &&
       (options.patientId === undefined || a.patientId === options.patientId)
     )
-  }, prefilter)
-  result.items.sort(compareAppointments)
-  return result
+  }
 }
 
 /** The local end of an appointment, on the wall clock ('2026-11-23T15:00'). */

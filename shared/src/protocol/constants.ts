@@ -40,6 +40,15 @@
 export const PROTOCOL_VERSION = 1 as const
 export const SUBPROTOCOL = `tournee.${PROTOCOL_VERSION}` as const
 export const AUTH_SUBPROTOCOL_PREFIX = 'tournee-auth.' as const
+/**
+ * Offered beside `tournee.1` by a device whose delivery check reads an answer to any step 1 as
+ * every sync frame up to its step 2 (client/src/sync/rooms/delivery-check.ts): to such a device
+ * the relay frames its answer to a state vector that is not empty too (relay/src/rooms/frames.ts).
+ * A device of an older version offers only `tournee.1`, and gets that answer as one step 2 — its
+ * check judges that step 2 alone, and would count the entries of earlier frames as missing. A
+ * capability, not a new version: the frames are the same, only how they are cut.
+ */
+export const FRAMED_ANSWERS_SUBPROTOCOL = 'tournee-framed-answers' as const
 
 export const MessageType = {
   Sync: 0,

@@ -29,11 +29,16 @@ import { median } from '../stats'
 export const DEFAULT_BASELINE_REF = '75f7b8f'
 
 /**
- * Both sides run this checkout's relay (only the app is built at the baseline ref): the baseline's
- * relay is given the framing of the relay before issue 17's seventh pass, which answered a new
- * device in frames of half a megabyte of entries (relay/src/rooms/frames.ts RELAY_FRAME_BYTES).
+ * Both sides run this checkout's relay (only the app is built at the baseline ref), so what the
+ * relay does differently since the baseline is given back to the baseline's side here. Until
+ * issue 17's tenth pass it gave it the framing before the seventh (frames of half a megabyte,
+ * TOURNEE_JOIN_FRAME_BYTES=524288): right for a baseline before 87677fc, not for main since, whose
+ * relay answers in frames of 64 KiB (relay/src/rooms/frames.ts RELAY_FRAME_BYTES) — the eighth
+ * pass's "before" sides had the old framing. The tenth pass's framing of an answer to a device
+ * that holds part of a room needs nothing here: the relay gives it only to an app that offers
+ * `tournee-framed-answers` (FRAMED_ANSWERS_SUBPROTOCOL), which a baseline before it does not.
  */
-const BASELINE_RELAY_ENV = { TOURNEE_JOIN_FRAME_BYTES: String(512 * 1024) }
+const BASELINE_RELAY_ENV: Record<string, string> = {}
 
 const QUICK_SIZE: BigPracticeSize = { practitioners: 1, patients: 2_000, months: 3, seed: BIG_PRACTICE.seed }
 

@@ -32,7 +32,7 @@ import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { applyInSlices, worthSlicing } from '../../../../shared/src/envelope/envelope-slices'
 import { CrossTabProvider } from './cross-tab-provider'
-import { AUTH_SUBPROTOCOL_PREFIX, MessageType, Paths, SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
+import { AUTH_SUBPROTOCOL_PREFIX, FRAMED_ANSWERS_SUBPROTOCOL, MessageType, Paths, SUBPROTOCOL } from '../../../../shared/src/protocol/constants'
 import { decodeRelayFrame, RelayFrameError, type RelayFrame } from '../relay/relay-frames'
 
 /** The y-websocket release this adapter was written and tested against. */
@@ -63,6 +63,8 @@ export interface RelayLinkOptions {
   readonly WebSocketImpl?: typeof WebSocket
   /** Share the room's updates with the other tabs of this browser (BroadcastChannel). */
   readonly crossTab: boolean
+  /** Offer FRAMED_ANSWERS_SUBPROTOCOL (rooms/room.ts, RoomSettings.framedAnswers). */
+  readonly framedAnswers?: boolean
   readonly onEvent: (event: LinkEvent) => void
   /** Between two slices of a big update (the page given back); a zero timer if absent. */
   readonly nextSlice?: () => Promise<void>
@@ -107,7 +109,9 @@ export class RelayLink {
     this.answerStep1 = options.answerStep1 ?? (() => null)
     this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
-      protocols: [SUBPROTOCOL, AUTH_SUBPROTOCOL_PREFIX + options.credential],
+      // FRAMED_ANSWERS_SUBPROTOCOL: this device's delivery check reads an answer in frames
+      // (rooms/delivery-check.ts), so the relay may cut any big answer (issue 17; off by default: room.ts).
+      protocols: [SUBPROTOCOL, ...(options.framedAnswers === true ? [FRAMED_ANSWERS_SUBPROTOCOL] : []), AUTH_SUBPROTOCOL_PREFIX + options.credential],
       disableBc: !options.crossTab,
       ...(options.WebSocketImpl ? { WebSocketPolyfill: options.WebSocketImpl } : {}),
     })

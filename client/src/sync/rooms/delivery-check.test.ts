@@ -10,6 +10,7 @@ import { testEntry } from '../../../../relay/src/test-support/test-entries'
 import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
 import { deriveSpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { Envelope, type EnvelopeEntry } from '../../../../shared/src/envelope/envelope'
+import { envelopeSlices } from '../../../../shared/src/envelope/envelope-slices'
 import { DeliveryCheck, freshClientId, overwritten, RESENT_ORIGIN } from './delivery-check'
 
 const LIMITS = { maxUpdateBytes: 256 * 1024 }
@@ -135,6 +136,30 @@ describe('DeliveryCheck', () => {
     expect(verdict.taken).toEqual([])
     expect(verdict.removed).toEqual([{ client, clock: 2, entry: written[0] }])
     expect(verdict.settled).toEqual(new Map([[client, 3]]))
+  })
+
+  it('reads an answer cut into frames up to its step 2 as the whole one, and a withheld frame leaves the writer pending', () => {
+    const { device, relay, acknowledged, client } = scene(2, 12)
+    takeNextClock(relay, client)
+    deviceStep2(device, relay)
+    const whole = DeliveryCheck.begin(device, envelope(device), acknowledged)!
+    const expected = whole.judge(answer(relay, whole))
+    expect(expected.taken.map((t) => t.clock)).toEqual([2])
+    // The relay's framing (relay/src/rooms/frames.ts): slices of about 100 bytes of entries, the last as the step 2.
+    const framed = DeliveryCheck.begin(device, envelope(device), acknowledged)!
+    const frames = [...envelopeSlices(answer(relay, framed), 100)]
+    expect(frames.length).toBeGreaterThanOrEqual(4)
+    for (const frame of frames.slice(0, -1)) framed.take(frame)
+    expect(framed.judge(frames.at(-1)!)).toEqual(expected)
+    // A relay that withholds one frame (any but the step 2): its entries look missing, not stored.
+    for (let skip = 0; skip < frames.length - 1; skip++) {
+      const withheld = DeliveryCheck.begin(device, envelope(device), acknowledged)!
+      const cut = [...envelopeSlices(answer(relay, withheld), 100)]
+      cut.slice(0, -1).forEach((frame, i) => i !== skip && withheld.take(frame))
+      const verdict = withheld.judge(cut.at(-1)!)
+      expect(verdict.missing, `frame ${skip} withheld`).toEqual([client])
+      expect(verdict.settled.get(client)!).toBeLessThan(expected.settled.get(client)!)
+    }
   })
 
   it('leaves a writer pending when the relay\'s answer lacks its entries (it did not store them)', () => {

@@ -22,8 +22,12 @@
  *
  * The relay answers every step 1 of a socket, in order (relay/src/rooms/room.ts), so the answer is
  * the first step 2 after the one that ended the handshake, and it follows the device's own step 2:
- * what the device sent in it is in the answer too, or was refused. The device compares the answer's
- * entries with its own, clock by clock, on `d` and every byte of `c`:
+ * what the device sent in it is in the answer too, or was refused. A relay may cut a big answer
+ * into sync updates followed by that step 2 (relay/src/rooms/frames.ts: this device offers
+ * FRAMED_ANSWERS_SUBPROTOCOL), so the answer is every sync frame from the check's step 1 to that
+ * step 2 (`take`, then `judge`); an update the relay forwarded meanwhile is in it too — something
+ * the relay holds, never a reason to count an entry as stored that the relay did not send. The
+ * device compares the answer's entries with its own, clock by clock, on `d` and every byte of `c`:
  *
  *   the same entry                 verified: acknowledged
  *   another entry                  taken: the device moves its envelope doc to a fresh client id and
@@ -103,6 +107,8 @@ export class DeliveryCheck {
   /** Entries of the held writers when the socket opened: the relay's first step 2 may delete some. */
   private readonly before: Map<number, Map<number, EnvelopeEntry>>
   private requested = false
+  /** The answer so far: what the relay's frames since request() hold at the held writers' clocks. */
+  private answer: RelayAnswer | null = null
 
   private constructor(
     private readonly doc: Y.Doc,
@@ -133,6 +139,7 @@ export class DeliveryCheck {
 
   /** The state vector of the check's step 1; what the device holds now is what is compared. */
   request(): Uint8Array {
+    this.answer = null
     const vector = Y.decodeStateVector(Y.encodeStateVector(this.doc))
     for (const [client, from] of this.holds) {
       this.upTo.set(client, vector.get(client) ?? from)
@@ -142,16 +149,30 @@ export class DeliveryCheck {
     return Y.encodeStateVector(vector)
   }
 
-  /** Compares the relay's answer with this device's entries (throws what Yjs throws on a bad update). */
-  judge(answer: Uint8Array): DeliveryVerdict {
-    const relay = relaySide(answer, this.holds)
+  /**
+   * A sync update from the relay while the answer is awaited: part of the answer (a big one comes
+   * in frames before its step 2). Taken before the device applies it, as the step 2 is.
+   */
+  take(update: Uint8Array): void {
+    this.answerSoFar().add(update)
+  }
+
+  /**
+   * The step 2 that ends the answer: the relay's answer, every frame of it, compared with this
+   * device's entries (throws what Yjs throws on a frame of it that is not an update).
+   */
+  judge(stepTwo: Uint8Array): DeliveryVerdict {
+    const answer = this.answerSoFar()
+    this.answer = null
+    answer.add(stepTwo)
+    const relay = answer.side()
     const settled = new Map<number, number>()
     const taken: TakenEntry[] = []
     const removed: TakenEntry[] = []
     const missing: number[] = []
     for (const [client, from] of this.holds) {
       const to = this.upTo.get(client) ?? from
-      const ours = new Map([...liveEntries(this.doc, this.entries, client, from, to), ...(this.before.get(client) ?? [])])
+      const ours = answer.ours.get(client) ?? new Map<number, EnvelopeEntry>()
       const theirs = relay.get(client) ?? new Map<number, RelaySide>()
       let end = to
       for (let clock = from; clock < to; clock++) {
@@ -172,6 +193,60 @@ export class DeliveryCheck {
     }
     this.requested = false
     return { settled, taken, removed, missing }
+  }
+
+  /**
+   * The answer being read; at its first frame, this device's entries of the held writers are
+   * taken as they are then (with those the socket opened with): a frame of the answer applied
+   * before its step 2 may delete some here, as the step 2 itself would.
+   */
+  private answerSoFar(): RelayAnswer {
+    if (this.answer === null) {
+      const ours = new Map<number, Map<number, EnvelopeEntry>>()
+      for (const [client, from] of this.holds) {
+        const to = this.upTo.get(client) ?? from
+        ours.set(client, new Map([...liveEntries(this.doc, this.entries, client, from, to), ...(this.before.get(client) ?? [])]))
+      }
+      this.answer = new RelayAnswer(this.holds, ours)
+    }
+    return this.answer
+  }
+}
+
+/**
+ * What the relay's answer holds at each clock of the held writers, read frame by frame. A frame
+ * that is not an update fails the whole answer (the error is thrown at the step 2): the writers
+ * stay held, as with a step 2 that does not decode.
+ */
+class RelayAnswer {
+  private readonly entries = new Map<number, Map<number, RelaySide>>()
+  /** Deleted clock ranges of the held writers: applied once every frame is in (a frame's delete set may name a later frame's structs). */
+  private readonly deleted: Array<readonly [client: number, clock: number, len: number]> = []
+  private failure: unknown = null
+
+  constructor(
+    private readonly holds: ReadonlyMap<number, number>,
+    /** This device's entries of each held writer, by clock. */
+    readonly ours: ReadonlyMap<number, ReadonlyMap<number, EnvelopeEntry>>,
+  ) {}
+
+  add(update: Uint8Array): void {
+    if (this.failure !== null) return
+    try {
+      readRelayFrame(update, this.holds, this.entries, this.deleted)
+    } catch (error) {
+      this.failure = error
+    }
+  }
+
+  side(): Map<number, Map<number, RelaySide>> {
+    if (this.failure !== null) throw this.failure
+    for (const [client, clock, len] of this.deleted) {
+      const map = this.entries.get(client)
+      if (!map) continue
+      for (let c = clock; c < clock + len; c++) if (map.has(c)) map.set(c, { kind: 'deleted' })
+    }
+    return this.entries
   }
 }
 
@@ -237,10 +312,14 @@ function liveEntries(doc: Y.Doc, entries: Y.Array<EnvelopeEntry>, client: number
   return found
 }
 
-/** What the relay's answer holds at each clock of the held writers. */
-function relaySide(answer: Uint8Array, holds: ReadonlyMap<number, number>): Map<number, Map<number, RelaySide>> {
-  const { structs, ds } = Y.decodeUpdate(answer)
-  const side = new Map<number, Map<number, RelaySide>>()
+/** One frame of the relay's answer, into what it holds at the held writers' clocks (and their deleted ranges). */
+function readRelayFrame(
+  update: Uint8Array,
+  holds: ReadonlyMap<number, number>,
+  side: Map<number, Map<number, RelaySide>>,
+  deleted: Array<readonly [number, number, number]>,
+): void {
+  const { structs, ds } = Y.decodeUpdate(update)
   const at = (client: number) => {
     let map = side.get(client)
     if (!map) side.set(client, (map = new Map()))
@@ -256,11 +335,9 @@ function relaySide(answer: Uint8Array, holds: ReadonlyMap<number, number>): Map<
     }
   }
   for (const [client, ranges] of ds.clients) {
-    const map = side.get(client)
-    if (!map) continue
-    for (const { clock, len } of ranges) for (let c = clock; c < clock + len; c++) if (map.has(c)) map.set(c, { kind: 'deleted' })
+    if (!holds.has(client)) continue
+    for (const { clock, len } of ranges) deleted.push([client, clock, len])
   }
-  return side
 }
 
 function sameEntry(mine: EnvelopeEntry, theirs: unknown): boolean {

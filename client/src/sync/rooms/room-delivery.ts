@@ -100,10 +100,13 @@ export class RoomDelivery {
    */
   frame(frame: RelayFrame, live: boolean): void {
     if (frame.type === 'sync-step2' && this.check?.awaitingAnswer) this.judge(frame.update)
-    // A clock can be taken online only while this device's entry at it is in flight: with nothing
-    // pending, a forwarded update is not decoded here (Yjs decodes it once, to apply it).
-    else if (frame.type === 'sync-update' && this.parts.progress.pending() > 0) this.forwarded(frame.update)
-    else if (frame.type === 'ack' && live) this.checkAgain(frame)
+    else if (frame.type === 'sync-update') {
+      // Until its step 2, the answer may come in frames (relay/src/rooms/frames.ts): each is part of it.
+      if (this.check?.awaitingAnswer) this.check.take(frame.update)
+      // A clock can be taken online only while this device's entry at it is in flight: with nothing
+      // pending, a forwarded update is not decoded here (Yjs decodes it once, to apply it).
+      if (this.parts.progress.pending() > 0) this.forwarded(frame.update)
+    } else if (frame.type === 'ack' && live) this.checkAgain(frame)
   }
 
   /**
@@ -174,7 +177,11 @@ export class RoomDelivery {
    * delete them (the relay would refuse it, delivery-check.ts) — recorded, and reported; `removed`
    * ones (deleted there, maybe by a colleague's compaction) are only written again.
    */
-  private writeAgain(taken: readonly TakenEntry[], removed: readonly TakenEntry[]): void {
+  private writeAgain(foundTaken: readonly TakenEntry[], removed: readonly TakenEntry[]): void {
+    // A frame of the check's answer is also read as a forwarded update: a clock found taken there
+    // is found again when the answer is judged, and written again only once.
+    const known = new Set(this.shadowedIds.map(([client, clock]) => `${client}:${clock}`))
+    const taken = foundTaken.filter(({ client, clock }) => !known.has(`${client}:${clock}`))
     if (taken.length + removed.length === 0) return
     const { doc, envelope } = this.parts
     if (taken.length > 0) {

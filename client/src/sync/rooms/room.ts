@@ -33,6 +33,13 @@ export interface RoomSettings {
   readonly WebSocketImpl?: typeof WebSocket
   /** Share changes between tabs of this browser through BroadcastChannel. */
   readonly crossTab?: boolean
+  /**
+   * Offer the relay FRAMED_ANSWERS_SUBPROTOCOL (default false): it then cuts its answer to any
+   * step 1 into frames, which the delivery check reads (delivery-check.ts). Off in the app until
+   * measured well: issue 17's tenth pass measured a task of ≈ 1 s after a join with it on
+   * (docs/performance.md), its cause not found yet.
+   */
+  readonly framedAnswers?: boolean
   /** After a failed local write, how often to try rewriting the local state (default 15 s). */
   readonly storageRetryMs?: number
   /** Writes the local rows off the page's thread (adapters/row-writer.ts); none: on this thread. */
@@ -213,6 +220,7 @@ export class Room {
         credential: this.config.credential,
         doc,
         crossTab: this.config.crossTab ?? false,
+        framedAnswers: this.config.framedAnswers ?? false,
         ...(this.config.WebSocketImpl ? { WebSocketImpl: this.config.WebSocketImpl } : {}),
         ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
         onEvent: (event) => this.onLink(event),

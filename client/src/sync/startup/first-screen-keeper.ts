@@ -18,6 +18,7 @@ import type * as Y from 'yjs'
 import { weekDigestWindow } from '../../../../shared/src/digest/week-digest'
 import { todayIn } from '../../../../shared/src/model/dates'
 import { DIRECTORY_DOC_ID } from '../../../../shared/src/model/doc-ids'
+import { yieldToMain } from '../decode/main-thread'
 import type { DirectoryDigestHolder, WeekDigestHolder } from '../digests/digest-source'
 import type { DocLease } from '../practice/practice-handle'
 import { buildFirstScreenRecord, type FirstScreenStore } from './first-screen-record'
@@ -43,6 +44,8 @@ export interface FirstScreenKeeperDeps {
   readonly everyMs?: number
   readonly settleMs?: number
   readonly minIntervalMs?: number
+  /** Between slices of the record's build (default yieldToMain: the page drawn, input handled). */
+  readonly nextSlice?: () => Promise<void>
   /** Without patient data: names and messages of errors only. */
   readonly onError: (error: unknown) => void
 }
@@ -169,7 +172,8 @@ export class FirstScreenKeeper {
     const today = todayIn(this.deps.timeZone, () => now)
     const [directory, ...weekDocs] = (await this.docsFor(today)) as [Y.Doc, ...Y.Doc[]]
     if (this.stopped) return
-    const record = buildFirstScreenRecord(directory, weekDocs, today, now)
+    const record = await buildFirstScreenRecord(directory, weekDocs, today, now, { nextSlice: this.deps.nextSlice ?? yieldToMain })
+    if (this.stopped) return
     await this.deps.store.write(record)
     mark('first-screen-record-written')
   }

@@ -15,7 +15,10 @@ import { alice, steppingClock } from '../../../../shared/src/model/test-support'
 import { DirectoryDigestHolder, WeekDigestHolder } from '../digests/digest-source'
 import type { DocLease } from '../practice/practice-handle'
 import { FirstScreenKeeper } from './first-screen-keeper'
-import { buildFirstScreenRecord, FirstScreenStore } from './first-screen-record'
+import { buildDirectoryDigest } from '../../../../shared/src/digest/directory-digest'
+import { buildWeekDigest, weekDigestCoversDocs } from '../../../../shared/src/digest/week-digest'
+import { getPatient } from '../../../../shared/src/model/patients'
+import { buildFirstScreenRecord, FirstScreenStore, type FirstScreenRecord } from './first-screen-record'
 
 /** Wednesday 25 November 2026: the window is Monday 23 November to Sunday 6 December (two months). */
 const TODAY = '2026-11-25'
@@ -46,7 +49,27 @@ function practice() {
   addAppointment(nov, { ...base, start: '2026-11-23T08:00', patientId: merged }, alice, clock)
   addAppointment(dec, { ...base, start: '2026-12-03T10:00', patientId: elsewhere }, alice, clock)
   addAppointment(nov, { ...base, start: '2026-11-20T10:00', patientId: absent }, alice, clock) // the week before: out
-  return { directory, months, ids: { kept, merged, elsewhere, absent } }
+  return { directory, months, practitionerId, ids: { kept, merged, elsewhere, absent } }
+}
+
+/** The practice, and 80 more appointments in the window, each naming a patient of its own. */
+function busyPractice() {
+  const made = practice()
+  const clock = steppingClock()
+  const { practitionerId } = made
+  const [nov, dec] = made.months as [Y.Doc, Y.Doc]
+  for (let i = 0; i < 80; i++) {
+    const patientId = addPatient(made.directory, { birthName: `Patient${i}`, firstNames: 'Test' }, alice, clock)
+    const day = i % 2 === 0 ? '2026-11-24' : '2026-12-02'
+    const start = `${day}T${String(8 + (i % 10)).padStart(2, '0')}:${String(Math.floor(i / 10) * 5).padStart(2, '0')}`
+    addAppointment(day < '2026-12-01' ? nov : dec, { durationMin: 30, practitionerId, start, patientId }, alice, clock)
+  }
+  return made
+}
+
+/** Built with the thread never given back (Node: nothing to draw). */
+function build(directory: Y.Doc, months: readonly Y.Doc[], today: string, now: number): Promise<FirstScreenRecord> {
+  return buildFirstScreenRecord(directory, months, today, now, { nextSlice: () => Promise.resolve() })
 }
 
 async function store(key?: CryptoKey): Promise<FirstScreenStore> {
@@ -57,9 +80,9 @@ async function store(key?: CryptoKey): Promise<FirstScreenStore> {
 }
 
 describe('buildFirstScreenRecord', () => {
-  it('holds the window of the week digest, and only the patients it names with those they were merged into', () => {
+  it('holds the window of the week digest, and only the patients it names with those they were merged into', async () => {
     const { directory, months, ids } = practice()
-    const record = buildFirstScreenRecord(directory, months, TODAY, NOW)
+    const record = await build(directory, months, TODAY, NOW)
     expect(record.week.from).toBe('2026-11-23')
     expect(record.week.to).toBe('2026-12-06')
     expect(record.week.appointments.map((a) => a.start)).toEqual(['2026-11-23T08:00', '2026-12-03T10:00'])
@@ -70,10 +93,58 @@ describe('buildFirstScreenRecord', () => {
   })
 })
 
+describe('buildFirstScreenRecord in slices', () => {
+  it('equals the record built in one go, and gives the thread back between slices of records read', async () => {
+    const { directory, months, ids } = busyPractice()
+    let turns = 0
+    const sliced = await buildFirstScreenRecord(directory, months, TODAY, NOW, { nextSlice: async () => void turns++, perSlice: 10 })
+    // In one go: the week digest as built in one task, and the patients it names read the same way.
+    const week = buildWeekDigest(months, TODAY, NOW)
+    const named = new Set(week.appointments.map((a) => a.patientId).filter((id) => id !== undefined))
+    named.add(ids.kept) // the merged-away patient's: followed
+    const patients = [...named].map((id) => getPatient(directory, id)!)
+    const whole = buildDirectoryDigest(directory, NOW, patients)
+    expect(sliced.week).toEqual(week)
+    expect(sliced.directory.stateVector).toEqual(whole.stateVector)
+    expect(new Map(sliced.directory.patients.map((p) => [p.id, p]))).toEqual(new Map(patients.map((p) => [p.id, p])))
+    expect({ ...sliced.directory, patients: [] }).toEqual({ ...whole, patients: [] })
+    // 82 appointments and 83 patients read, 10 a slice: the work is split, none of it is one task.
+    expect(turns).toBeGreaterThanOrEqual(14)
+  })
+
+  it('never claims a change that landed while it was read', async () => {
+    const { directory, months, practitionerId, ids } = busyPractice()
+    let changed = false
+    const nextSlice = async () => {
+      if (changed) return
+      changed = true
+      addPatient(directory, { birthName: 'Nouveau', firstNames: 'Arrivé' }, alice, steppingClock())
+      addAppointment(months[1]!, { durationMin: 30, practitionerId, start: '2026-12-05T17:00', patientId: ids.absent }, alice, steppingClock())
+    }
+    const record = await buildFirstScreenRecord(directory, months, TODAY, NOW, { nextSlice, perSlice: 10 })
+    expect(changed).toBe(true)
+    expect(weekDigestCoversDocs(record.week, TODAY, months)).toBe(false)
+    expect(Y.decodeStateVector(record.directory.stateVector)).not.toEqual(Y.decodeStateVector(Y.encodeStateVector(directory)))
+  })
+})
+
 describe('FirstScreenStore', () => {
+  it('checks the record it reads in slices, the thread given back between them', async () => {
+    const { directory, months } = busyPractice()
+    const record = await build(directory, months, TODAY, NOW)
+    const kept = await store()
+    await kept.write(record)
+    let turns = 0
+    const sliced = new FirstScreenStore({ ...(kept as unknown as { options: { idbName: string; spaceId: string; key: CryptoKey } }).options, nextSlice: async () => void turns++ })
+    cleanups.push(() => sliced.close())
+    const read = await sliced.read()
+    expect(read?.week).toEqual(record.week)
+    expect(turns).toBeGreaterThanOrEqual(1) // 82 appointments, 50 checked a slice
+  })
+
   it('reads back what it wrote, still partial', async () => {
     const { directory, months } = practice()
-    const record = buildFirstScreenRecord(directory, months, TODAY, NOW)
+    const record = await build(directory, months, TODAY, NOW)
     const kept = await store()
     expect(await kept.read()).toBeNull()
     await kept.write(record)
@@ -87,7 +158,7 @@ describe('FirstScreenStore', () => {
   async function underAnotherKey(): Promise<FirstScreenStore> {
     const { directory, months } = practice()
     const written = await store()
-    await written.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
+    await written.write(await build(directory, months, TODAY, NOW))
     const other = new FirstScreenStore({
       ...(written as unknown as { options: { idbName: string; spaceId: string } }).options,
       key: await deriveDigestKey(randomId(16), randomBytes(32)),
@@ -104,10 +175,10 @@ describe('FirstScreenStore', () => {
   it('returns a read started ahead once, then reads again', async () => {
     const { directory, months } = practice()
     const kept = await store()
-    await kept.write(buildFirstScreenRecord(directory, months, TODAY, NOW))
+    await kept.write(await build(directory, months, TODAY, NOW))
     kept.readAhead()
     // Written after the read ahead began: that read is what the next read() gives, the one after sees the change.
-    const later = buildFirstScreenRecord(directory, months, TODAY, NOW + 60_000)
+    const later = await build(directory, months, TODAY, NOW + 60_000)
     const ahead = kept.read()
     await kept.write(later)
     expect((await ahead)?.week.builtAt).toBe(NOW)
@@ -180,7 +251,7 @@ describe('FirstScreenKeeper', () => {
 
   it('shows nothing, and says why, when the record does not decrypt', async () => {
     const kept = await store()
-    await kept.write(buildFirstScreenRecord(practice().directory, practice().months, TODAY, NOW))
+    await kept.write(await build(practice().directory, practice().months, TODAY, NOW))
     const other = new FirstScreenStore({ ...(kept as unknown as { options: { idbName: string; spaceId: string } }).options, key: await deriveDigestKey(randomId(16), randomBytes(32)) })
     const errors: unknown[] = []
     const { made, weekHolder, directoryHolder } = keeper(other, new Map(), errors)
@@ -192,9 +263,9 @@ describe('FirstScreenKeeper', () => {
 })
 
 describe('the holders with two sources', () => {
-  it('keep the week built last, and a whole directory over a partial one', () => {
+  it('keep the week built last, and a whole directory over a partial one', async () => {
     const { directory, months } = practice()
-    const record = buildFirstScreenRecord(directory, months, TODAY, NOW)
+    const record = await build(directory, months, TODAY, NOW)
     const week = new WeekDigestHolder()
     week.set(record.week)
     week.set({ ...record.week, builtAt: NOW - 60_000 }) // the relay's, older: kept out

@@ -30,10 +30,12 @@ import {
   encodeDirectoryDigest,
   type DirectoryDigest,
 } from '../../../../shared/src/digest/directory-digest'
-import { buildWeekDigest, decodeWeekDigest, encodeWeekDigest, type WeekDigest } from '../../../../shared/src/digest/week-digest'
+import { buildWeekDigestInSlices, decodeWeekDigest, encodeWeekDigest, type WeekDigest } from '../../../../shared/src/digest/week-digest'
 import { getPatient } from '../../../../shared/src/model'
 import type { Patient } from '../../../../shared/src/model'
+import { RECORDS_PER_SLICE, type ReadSlicing } from '../../../../shared/src/model/records'
 import { committed, requested } from '../adapters/idb-promises'
+import { yieldToMain } from '../decode/main-thread'
 
 export interface FirstScreenRecord {
   readonly week: WeekDigest
@@ -46,20 +48,41 @@ const KEY = 'current'
 /** How many merges a patient id is followed through (merge-cycles.ts keeps chains short). */
 const MAX_REDIRECTS = 8
 
-/** What this device's docs say of the week digest's window, with the patients it names. */
-export function buildFirstScreenRecord(directory: Y.Doc, weekDocs: readonly Y.Doc[], today: string, now: number): FirstScreenRecord {
-  const week = buildWeekDigest(weekDocs, today, now)
+/**
+ * What this device's docs say of the week digest's window, with the patients it names. Built on
+ * the page, so in slices (`slicing`: yieldToMain between them): the window's appointments and the
+ * patients they name are each a record validated, two weeks of a busy practice one task of
+ * 124–247 ms after a join in the eighth pass's profile (issue 17). Each doc's state vector is taken
+ * before it is read, so the record never claims a change it may not hold (week-digest.ts,
+ * buildWeekDigestInSlices). Equal to a build in one go when the docs do not change meanwhile.
+ */
+export async function buildFirstScreenRecord(
+  directory: Y.Doc,
+  weekDocs: readonly Y.Doc[],
+  today: string,
+  now: number,
+  slicing: ReadSlicing,
+): Promise<FirstScreenRecord> {
+  const directoryState = Y.encodeStateVector(directory)
+  const week = await buildWeekDigestInSlices(weekDocs, today, now, slicing)
+  const perSlice = slicing.perSlice ?? RECORDS_PER_SLICE
   const patients = new Map<string, Patient>()
+  let read = 0
   for (const appointment of week.appointments) {
     let id: string | undefined = appointment.patientId
     for (let hop = 0; id !== undefined && !patients.has(id) && hop < MAX_REDIRECTS; hop++) {
+      if (read === perSlice) {
+        read = 0
+        await slicing.nextSlice()
+      }
+      read++
       const patient = getPatient(directory, id)
       if (!patient) break
       patients.set(id, patient)
       id = patient.mergedInto
     }
   }
-  return { week, directory: buildDirectoryDigest(directory, now, [...patients.values()]) }
+  return { week, directory: { ...buildDirectoryDigest(directory, now, [...patients.values()]), stateVector: directoryState } }
 }
 
 interface StoredRecord {
@@ -80,7 +103,13 @@ export class FirstScreenStore {
   private ahead: Promise<FirstScreenRecord | null> | null = null
 
   constructor(
-    private readonly options: { readonly idbName: string; readonly spaceId: string; readonly key: CryptoKey },
+    private readonly options: {
+      readonly idbName: string
+      readonly spaceId: string
+      readonly key: CryptoKey
+      /** Between slices of the record's checks when it is read (default yieldToMain). */
+      readonly nextSlice?: () => Promise<void>
+    },
   ) {}
 
   /** The key the record is sealed with (a store made ahead is used only with the practice's digest key). */
@@ -113,10 +142,12 @@ export class FirstScreenStore {
     const db = await this.open()
     const stored: unknown = await requested(db.transaction(STORE).objectStore(STORE).get(KEY))
     if (!isStoredRecord(stored)) return null
-    const { key, spaceId } = this.options
+    const { key, spaceId, nextSlice = yieldToMain } = this.options
+    // The checks in slices: a cold start reads the record while it waits for the relay (device.ts),
+    // and the week's appointments' checks were ≈ 150 ms of one task under load (issue 17).
     const [week, directory] = await Promise.all([
-      decryptDigest(key, spaceId, 'week', 0, stored.week).then(decodeWeekDigest),
-      decryptDigest(key, spaceId, 'directory', 0, stored.directory).then((plain) => decodeDirectoryDigest(plain)),
+      decryptDigest(key, spaceId, 'week', 0, stored.week).then((plain) => decodeWeekDigest(plain, { nextSlice })),
+      decryptDigest(key, spaceId, 'directory', 0, stored.directory).then((plain) => decodeDirectoryDigest(plain, { nextSlice })),
     ])
     return { week, directory: { ...directory, partial: true } }
   }
