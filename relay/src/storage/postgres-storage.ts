@@ -67,6 +67,7 @@ import {
   type StoredUpdates,
 } from './relay-storage'
 import { toBuffer, toBytes } from './stored-bytes'
+import { byteaAsBase64, bytesFromBase64 } from './postgres-bytea'
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database (TOURNEE_DATABASE_URL); never logged. */
@@ -297,11 +298,11 @@ export class PostgresStorage implements RelayStorage {
 
   loadUpdates(spaceId: string, roomId: string, afterSeq = 0): Promise<StoredUpdates> {
     return this.call(async () => {
-      const { rows } = await this.pool.query<{ seq: number; data: Buffer }>(
-        'SELECT seq, data FROM updates WHERE space_id = $1 AND room_id = $2 AND seq > $3 ORDER BY seq',
+      const { rows } = await this.pool.query<{ seq: number; data: string; data_length: number }>(
+        `SELECT seq, ${byteaAsBase64('data')} FROM updates WHERE space_id = $1 AND room_id = $2 AND seq > $3 ORDER BY seq`,
         [spaceId, roomId, afterSeq],
       )
-      return { updates: rows.map((row) => toBytes(row.data)), lastSeq: rows.at(-1)?.seq ?? 0 }
+      return { updates: rows.map((row) => bytesFromBase64(row.data, row.data_length)), lastSeq: rows.at(-1)?.seq ?? 0 }
     })
   }
 
@@ -398,8 +399,11 @@ export class PostgresStorage implements RelayStorage {
 
   getAttachment(spaceId: string, hash: string): Promise<Uint8Array | null> {
     return this.call(async () => {
-      const { rows } = await this.pool.query<{ data: Buffer }>('SELECT data FROM attachments WHERE space_id = $1 AND hash = $2', [spaceId, hash])
-      return rows[0] ? toBytes(rows[0].data) : null
+      const { rows } = await this.pool.query<{ data: string; data_length: number }>(
+        `SELECT ${byteaAsBase64('data')} FROM attachments WHERE space_id = $1 AND hash = $2`,
+        [spaceId, hash],
+      )
+      return rows[0] ? bytesFromBase64(rows[0].data, rows[0].data_length) : null
     })
   }
 
@@ -429,12 +433,12 @@ export class PostgresStorage implements RelayStorage {
 
   getDigest(spaceId: string, name: string): Promise<StoredDigest | null> {
     return this.call(async () => {
-      const { rows } = await this.pool.query<{ weight: number; version: number; data: Buffer }>(
-        'SELECT weight, version, data FROM digests WHERE space_id = $1 AND name = $2',
+      const { rows } = await this.pool.query<{ weight: number; version: number; data: string; data_length: number }>(
+        `SELECT weight, version, ${byteaAsBase64('data')} FROM digests WHERE space_id = $1 AND name = $2`,
         [spaceId, name],
       )
       const row = rows[0]
-      return row ? { weight: row.weight, version: row.version, data: toBytes(row.data) } : null
+      return row ? { weight: row.weight, version: row.version, data: bytesFromBase64(row.data, row.data_length) } : null
     })
   }
 
