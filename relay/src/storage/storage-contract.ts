@@ -265,6 +265,19 @@ export function storageContract(name: string, factory: StorageFactory): void {
       expect((await storage.getDigest(SPACE_A, 'empty'))?.data).toEqual(new Uint8Array(0))
     })
 
+    it('keeps rooms whose ids hold quotes and backslashes to their own rows', async () => {
+      // Ids come from the wire; a storage that puts them in its statements must escape them.
+      const storage = await open(await factory.createLocation())
+      await storage.createSpace(SPACE_A, HASH_1)
+      const rooms = ["room'quoted", 'room\\backslash', "x' OR 'x'='x"]
+      for (const [index, room] of rooms.entries()) {
+        await storage.admitRoom(SPACE_A, room, 10)
+        await storage.appendUpdate(SPACE_A, room, updateWith(`in ${index}`, index + 1))
+      }
+      for (const [index, room] of rooms.entries()) expect(contentOf((await storage.loadUpdates(SPACE_A, room)).updates)).toEqual([`in ${index}`])
+      expect((await storage.loadUpdates(SPACE_A, "x' OR 'y'='y")).updates).toEqual([])
+    })
+
     it('refuses an update for a space that was never created, and for a room not admitted', async () => {
       const storage = await open(await factory.createLocation())
       await expect(storage.appendUpdate(SPACE_A, ROOM, updateWith('x'))).rejects.toBeInstanceOf(UnknownSpaceError)
