@@ -4,7 +4,7 @@
  * `node --cpu-prof` sees where each storage's CPU goes, which the bench's relay process does not
  * show (issue 22, docs/performance.md « (17e) »).
  *
- *   npx tsx tests/bench/room-read-main.ts [--rooms=40] [--big-kib=2560] [--small=20] [--small-kib=16] [--passes=5]
+ *   npx tsx tests/bench/room-read-main.ts [--rooms=40] [--big-kib=2560] [--small=20] [--small-kib=16] [--passes=5] [--live-mib=0]
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx tests/bench/room-read-main.ts …
  *
  * Each room holds one big row (a compaction's snapshot) and small rows (entries written since),
@@ -12,6 +12,9 @@
  * reads every room once per storage and is timed in CPU (user + system of this process, which
  * is where the relay's share is: PostgreSQL's own CPU is in its server's processes) and wall time.
  * Prints one JSON line per storage with the median of the passes.
+ *
+ * `--live-mib=N` keeps about N MiB of small objects alive meanwhile, as a relay holds its loaded
+ * rooms' docs: what a read allocates then costs garbage collections that mark all of it.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -32,6 +35,7 @@ const BIG_BYTES = option('big-kib', 2560) * 1024
 const SMALL_ROWS = option('small', 20)
 const SMALL_BYTES = option('small-kib', 16) * 1024
 const PASSES = option('passes', 5)
+const LIVE_MIB = option('live-mib', 0)
 const SPACE = 'space-room-read'
 
 async function seed(storage: RelayStorage, rows: Uint8Array[][]): Promise<void> {
@@ -66,6 +70,12 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
+/** About `mib` MiB of live objects (≈64 bytes each: an object, its fields, its slot in the array). */
+function liveObjects(mib: number): unknown[] {
+  return Array.from({ length: Math.round((mib * 2 ** 20) / 64) }, (_, index) => ({ index, next: null, tag: index & 7 }))
+}
+
+const live = liveObjects(LIVE_MIB)
 const rows = Array.from({ length: ROOMS }, () => [randomBytes(BIG_BYTES), ...Array.from({ length: SMALL_ROWS }, () => randomBytes(SMALL_BYTES))].map((row) => new Uint8Array(row)))
 const server = await startPostgresServer()
 const dataDir = mkdtempSync(join(tmpdir(), 'tournee-room-read-'))
@@ -86,6 +96,8 @@ try {
         cpuMs: Math.round(median(figures.map((f) => f.cpuMs))),
         wallMs: Math.round(median(figures.map((f) => f.wallMs))),
         cpuRuns: figures.map((f) => Math.round(f.cpuMs)),
+        liveMib: LIVE_MIB,
+        live: live.length,
       }),
     )
   }

@@ -99,9 +99,11 @@ class BinaryCopyQuery implements pg.Submittable {
   handlePortalSuspended(): void {}
 
   handleCopyInResponse(connection: pg.Connection): void {
-    // Never asked for; end it so the connection is not left waiting for data.
+    // Never asked for; end it so the connection is not left waiting for data. (pg's Connection
+    // has sendCopyFail; its published types leave it out.)
     this.failure ??= new CopyFormatError('a COPY TO answered as a COPY FROM')
-    connection.sendCopyFail('not expected')
+    const copying = connection as pg.Connection & { sendCopyFail(message: string): void }
+    copying.sendCopyFail('not expected')
   }
 
   private settle(error: Error | null): void {
