@@ -23,6 +23,10 @@
  * in the table until VACUUM reuses their space (autovacuum does), and in the WAL and its archives
  * until they are recycled (docs/relay.md, « PostgreSQL », says what that means for backups).
  *
+ * Reads of bytes: a room's rows come through a binary COPY (postgres-copy-rows.ts), attachments
+ * and digests as base64 text (postgres-bytea.ts), never as node-postgres's hex `bytea`, whose
+ * strings and decode were most of a PostgreSQL relay's CPU during a fresh device's join.
+ *
  * When PostgreSQL is down or refuses connections, every call rejects (within the pool's connection
  * timeout): the room closes the device's socket with StorageFailure (4500) and never acknowledges
  * the update, which the device keeps and sends again.
@@ -67,6 +71,8 @@ import {
   type StoredUpdates,
 } from './relay-storage'
 import { toBuffer, toBytes } from './stored-bytes'
+import { byteaAsBase64, bytesFromBase64 } from './postgres-bytea'
+import { copyRoomRowsSql, copySeqRows } from './postgres-copy-rows'
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database (TOURNEE_DATABASE_URL); never logged. */
@@ -296,12 +302,11 @@ export class PostgresStorage implements RelayStorage {
   }
 
   loadUpdates(spaceId: string, roomId: string, afterSeq = 0): Promise<StoredUpdates> {
+    // COPY in binary, not a SELECT: a room's rows never become strings (postgres-copy-rows.ts).
     return this.call(async () => {
-      const { rows } = await this.pool.query<{ seq: number; data: Buffer }>(
-        'SELECT seq, data FROM updates WHERE space_id = $1 AND room_id = $2 AND seq > $3 ORDER BY seq',
-        [spaceId, roomId, afterSeq],
-      )
-      return { updates: rows.map((row) => toBytes(row.data)), lastSeq: rows.at(-1)?.seq ?? 0 }
+      const sql = copyRoomRowsSql(spaceId, roomId, afterSeq)
+      const rows = await withConnection(this.pool, 'reading a room', (client) => copySeqRows(client, sql))
+      return { updates: rows.map((row) => row.data), lastSeq: rows.at(-1)?.seq ?? 0 }
     })
   }
 
@@ -398,8 +403,11 @@ export class PostgresStorage implements RelayStorage {
 
   getAttachment(spaceId: string, hash: string): Promise<Uint8Array | null> {
     return this.call(async () => {
-      const { rows } = await this.pool.query<{ data: Buffer }>('SELECT data FROM attachments WHERE space_id = $1 AND hash = $2', [spaceId, hash])
-      return rows[0] ? toBytes(rows[0].data) : null
+      const { rows } = await this.pool.query<{ data: string; data_length: number }>(
+        `SELECT ${byteaAsBase64('data')} FROM attachments WHERE space_id = $1 AND hash = $2`,
+        [spaceId, hash],
+      )
+      return rows[0] ? bytesFromBase64(rows[0].data, rows[0].data_length) : null
     })
   }
 
@@ -429,12 +437,12 @@ export class PostgresStorage implements RelayStorage {
 
   getDigest(spaceId: string, name: string): Promise<StoredDigest | null> {
     return this.call(async () => {
-      const { rows } = await this.pool.query<{ weight: number; version: number; data: Buffer }>(
-        'SELECT weight, version, data FROM digests WHERE space_id = $1 AND name = $2',
+      const { rows } = await this.pool.query<{ weight: number; version: number; data: string; data_length: number }>(
+        `SELECT weight, version, ${byteaAsBase64('data')} FROM digests WHERE space_id = $1 AND name = $2`,
         [spaceId, name],
       )
       const row = rows[0]
-      return row ? { weight: row.weight, version: row.version, data: toBytes(row.data) } : null
+      return row ? { weight: row.weight, version: row.version, data: bytesFromBase64(row.data, row.data_length) } : null
     })
   }
 

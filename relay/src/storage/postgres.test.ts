@@ -214,6 +214,43 @@ describe('PostgresStorage specifics', () => {
     }
   })
 
+  it('fails a room read (a binary COPY) that the server cancels or whose connection it ends, and reads on the same pool after', async () => {
+    // The read is a COPY that pg's client drives through postgres-copy-rows.ts, not pg's Query:
+    // a server error (ErrorResponse, then ReadyForQuery) must leave its connection usable, and a
+    // lost connection must reject, named, without an uncaught error.
+    const uncaught = recordUncaught()
+    try {
+      const url = await freshDatabase(adminUrl, 'copy_read')
+      const name = new URL(url).pathname.slice(1)
+      // One connection: the read after a failed one runs on the connection it left, if it left one.
+      const node = await PostgresStorage.open({ url, poolSize: 1 })
+      await node.createSpace(SPACE, HASH)
+      await node.admitRoom(SPACE, ROOM, 10)
+      await node.appendUpdate(SPACE, ROOM, new Uint8Array([1, 2, 3]))
+      const holder = new pg.Client({ connectionString: url })
+      await holder.connect()
+      // The read in a box: an async function returning the promise itself would await it.
+      const readWhileLocked = async (end: (pid: number) => string): Promise<{ read: Promise<unknown> }> => {
+        await holder.query('BEGIN')
+        await holder.query('LOCK TABLE updates IN ACCESS EXCLUSIVE MODE')
+        const read = node.loadUpdates(SPACE, ROOM)
+        read.catch(() => undefined)
+        await adminQuery(adminUrl, end(await waitingBackend(name, holder)))
+        await holder.query('ROLLBACK')
+        return { read }
+      }
+      await expect((await readWhileLocked((pid) => `SELECT pg_cancel_backend(${pid})`)).read).rejects.toMatchObject({ code: '57014' })
+      expect(await node.loadUpdates(SPACE, ROOM)).toEqual({ updates: [new Uint8Array([1, 2, 3])], lastSeq: 1 })
+      await expect((await readWhileLocked((pid) => `SELECT pg_terminate_backend(${pid})`)).read).rejects.toBeInstanceOf(PostgresConnectionLostError)
+      expect(await node.loadUpdates(SPACE, ROOM)).toEqual({ updates: [new Uint8Array([1, 2, 3])], lastSeq: 1 })
+      expect(uncaught.errors).toEqual([])
+      await holder.end()
+      await node.close()
+    } finally {
+      uncaught.stop()
+    }
+  })
+
   it('survives its connection being ended in the middle of a transaction (a restart, an administrator): the append fails, the process lives on', async () => {
     // pg emits 'error' on a checked-out client whose server connection ends; with no listener
     // that ended the relay's process (issue 22: a node gone for good after PostgreSQL refused).
