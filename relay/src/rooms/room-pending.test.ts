@@ -7,10 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DefaultLimits, MessageType } from '../../../shared/src/protocol/constants'
+import { DefaultLimits } from '../../../shared/src/protocol/constants'
 import type { RoomNotice } from '../fanout/bus-message'
 import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
@@ -18,6 +17,7 @@ import { SqliteStorage } from '../storage/sqlite-storage'
 import { labelOf, testEntry, type TestEntry } from '../test-support/test-entries'
 import { SpaceSigners } from './entry-signatures'
 import { Room, type RoomPeer } from './room'
+import { RecordingPeer } from '../test-support/recording-peer'
 
 const SPACE = 'space-pending-test'
 const ROOM = 'roomOfThePendingTestRR'
@@ -25,31 +25,6 @@ const cleanups: (() => void)[] = []
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup()
 })
-
-/** A connection that keeps the updates (step 2s and live updates) and ACKs it is sent. */
-class RecordingPeer implements RoomPeer {
-  readonly updates: Uint8Array[] = []
-  readonly acks: Map<number, number>[] = []
-  readonly stepOnes: Uint8Array[] = []
-  send(frame: Uint8Array): void {
-    const decoder = decoding.createDecoder(frame)
-    const type = decoding.readVarUint(decoder)
-    if (type === MessageType.Ack) this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
-    else if (type === MessageType.Sync) {
-      const syncType = decoding.readVarUint(decoder)
-      const payload = decoding.readVarUint8Array(decoder)
-      if (syncType === 0) this.stepOnes.push(payload)
-      else this.updates.push(payload)
-    }
-  }
-
-  /** The labels of the entries in everything it was sent, in a doc of its own. */
-  labels(): string[] {
-    const doc = new Y.Doc()
-    for (const update of this.updates) Y.applyUpdate(doc, update)
-    return labelsIn(doc)
-  }
-}
 
 function labelsIn(doc: Y.Doc): string[] {
   return doc
@@ -128,7 +103,7 @@ describe("Room: another node's rows, pending", () => {
     expect(nodes.notices.map((n) => n.kind)).toEqual(['row', 'row', 'row', 'row', 'row'])
 
     for (const notice of nodes.notices) await nodes.receiving.receiveNotice(notice)
-    expect(reader.labels()).toEqual(labels(5))
+    expect(labelsIn(applied(reader.updates))).toEqual(labels(5))
     expect(nodes.receiving.pendingRowCount).toBe(5)
 
     // A device's step 1 (its delivery check): the answer holds every pending row.
@@ -136,7 +111,7 @@ describe("Room: another node's rows, pending", () => {
     nodes.receiving.join(checker)
     await nodes.receiving.handle(checker, { type: 'sync-step1', stateVector: Y.encodeStateVector(new Y.Doc()) })
     expect(nodes.receiving.pendingRowCount).toBe(0)
-    expect(checker.labels()).toEqual(labels(5))
+    expect(labelsIn(applied(checker.updates))).toEqual(labels(5))
   })
 
   it("says in a joining device's step 1 and ACK that it holds the pending rows, so the device does not send them back", async () => {
@@ -203,7 +178,7 @@ describe("Room: another node's rows, pending", () => {
     // the doc could not integrate without it), and the reader now has all four.
     expect(reader.updates).toHaveLength(4)
     expect(labelsIn(applied(reader.updates.slice(0, 3)))).toEqual([labels(4)[0], labels(4)[1]])
-    expect(reader.labels()).toEqual(labels(4))
+    expect(labelsIn(applied(reader.updates))).toEqual(labels(4))
     // The lost notice arriving late changes nothing.
     await nodes.receiving.receiveNotice(lost!)
     expect(reader.updates).toHaveLength(4)

@@ -6,10 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { DefaultLimits, MessageType, type Limits } from '../../../shared/src/protocol/constants'
+import { DefaultLimits, type Limits } from '../../../shared/src/protocol/constants'
 import { silentLogger } from '../log'
 import { createRelayMetrics } from '../metrics/relay-metrics'
 import type { RelayStorage } from '../storage/relay-storage'
@@ -17,7 +16,8 @@ import { delegatingStorage } from '../storage/delegating-storage'
 import { SqliteStorage } from '../storage/sqlite-storage'
 import { testEntry, type TestEntry } from '../test-support/test-entries'
 import { FrameError } from './frame-error'
-import { Room, type RoomPeer } from './room'
+import { Room } from './room'
+import { RecordingPeer } from '../test-support/recording-peer'
 import { SpaceSigners } from './entry-signatures'
 
 const SPACE = 'space-room-test'
@@ -27,27 +27,6 @@ afterEach(() => {
   vi.useRealTimers()
   for (const cleanup of cleanups.splice(0).reverse()) cleanup()
 })
-
-/** A connection that keeps every frame it is sent, decoded enough to tell updates from ACKs. */
-class RecordingPeer implements RoomPeer {
-  readonly updates: Uint8Array[] = []
-  /** The sync type of each update frame: 1 step 2, 2 update. */
-  readonly syncTypes: number[] = []
-  readonly acks: Map<number, number>[] = []
-  send(frame: Uint8Array): void {
-    const decoder = decoding.createDecoder(frame)
-    const type = decoding.readVarUint(decoder)
-    if (type === MessageType.Ack) this.acks.push(Y.decodeStateVector(decoding.readVarUint8Array(decoder)))
-    else if (type === MessageType.Sync) {
-      // Step 1 carries a state vector; step 2 and update carry an update.
-      const syncType = decoding.readVarUint(decoder)
-      if (syncType !== 0) {
-        this.syncTypes.push(syncType)
-        this.updates.push(decoding.readVarUint8Array(decoder))
-      }
-    }
-  }
-}
 
 /** SQLite storage whose appends wait, while `hold()` is in force, until `release()`. */
 function gatedStorage(): { storage: RelayStorage; real: SqliteStorage; hold(): void; release(): void; appendStarted(): Promise<void> } {
