@@ -27,11 +27,10 @@ import * as Y from 'yjs'
 import { exportPractice } from '../../../client/src/export/export-practice'
 import type { ExportSource } from '../../../client/src/export/export-source'
 import { blobSpool, type SpoolFactory } from '../../../client/src/export/spool'
-import { readArchive } from '../../../client/src/import/archive-read'
-import { unzipArchive } from '../../../client/src/import/archive-unzip'
 import { DIRECTORY_DOC_ID } from '../../../shared/src/model/doc-ids'
 import { exportFixture, readFixtureDoc, type ExportFixture } from '../export-fixture'
 import { localToday } from '../fixture'
+import { measureImportRead } from '../import-read'
 import { peakRssBytes, resetPeakRss, sampleProcess } from '../process-stats'
 import type { Row } from '../report'
 import type { BenchContext, Scenario } from '../scenario'
@@ -66,37 +65,6 @@ function fixtureSource(fixture: ExportFixture, directory: Y.Doc): ExportSource {
     },
     attachmentBytes: null,
   }
-}
-
-/**
- * « Réimporter une exportation », its reading parts (archive-read.ts): the first pass, the archive
- * checked line by line into the plan the writes take, then the second, every record read again
- * from the zip as the writes read it (without the writes). Peak RSS above the RSS before each (the
- * archive's bytes already in memory, as the app reads the File first), and the heap the plan holds
- * once read — what stays while the writes run.
- */
-function measureImportRead(archive: Uint8Array, today: string): { ms: number; peakRssAbove: number; planHeap: number; appointments: number; againMs: number; againPeakRssAbove: number } {
-  ;(globalThis as { gc?: () => void }).gc?.()
-  const heapBefore = process.memoryUsage().heapUsed
-  const rssBefore = sampleProcess(process.pid).rssBytes
-  resetPeakRss()
-  const started = performance.now()
-  const plan = readArchive(unzipArchive(archive), today)
-  const ms = performance.now() - started
-  const peakRssAbove = peakRssBytes() - rssBefore
-  ;(globalThis as { gc?: () => void }).gc?.()
-  const planHeap = process.memoryUsage().heapUsed - heapBefore
-  const rssAgain = sampleProcess(process.pid).rssBytes
-  resetPeakRss()
-  const again = performance.now()
-  let records = 0
-  const { records: files } = plan
-  for (const read of [files.patients, files.prescriptions, files.attachments, files.appointments, files.notes, files.accessLog]) for (const _ of read()) records++
-  const againMs = performance.now() - again
-  const againPeakRssAbove = peakRssBytes() - rssAgain
-  const expected = Object.values(plan.counts).reduce((n, c) => n + c, 0)
-  if (records !== expected) throw new Error(`import read: the second pass read ${records} records, the first counted ${expected}`)
-  return { ms, peakRssAbove, planHeap, appointments: plan.counts.appointments, againMs, againPeakRssAbove }
 }
 
 /** The app's Blob spools, counting the bytes they hold at once (in Node a Blob's bytes are in the process). */
