@@ -9,7 +9,7 @@
  * once.
  */
 import 'fake-indexeddb/auto'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { loadPractice, type DeviceEnvironment } from '../client/src/sync/device/device'
 import { sendKeyGrant } from '../client/src/sync/device/key-grants-sync'
 import { canWrapAtRest } from '../client/src/sync/device/lock/at-rest'
@@ -131,5 +131,39 @@ describe('an online pass', () => {
     await reopened.p.role!.settled()
     // One read: the seal of epoch 1 checked before the rooms open, and the first online pass's role check, on the same.
     expect(requests.count('GET /devices')).toBe(1)
+  })
+
+  it('of a practice closed while it runs stops there: nothing more asked of the relay, nothing warned', async () => {
+    const [admin] = (await practiceOf(fixture, ['tablette-passage', 'telephone-passage'], [undefined, MEMBER], PRACTICE)) as [Device, Device]
+    await waitFor(() => expect(admin.p.space.getSyncState().status).toBe(ConnectionStatus.Online))
+    await admin.p.role!.settled()
+    // The pass's registry read is held until the practice has closed.
+    const sent: string[] = []
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const given = admin.env.fetchImpl ?? fetch
+    admin.env.fetchImpl = async (input, init) => {
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+      const request = `${init?.method ?? 'GET'} /${url.pathname.split('/').at(-1)}`
+      sent.push(request)
+      if (request === 'GET /devices') await held
+      return given(input, init)
+    }
+    const warn = vi.spyOn(console, 'warn')
+    try {
+      await fixture.relay.restart()
+      await waitFor(() => expect(sent).toContain('GET /devices'))
+      await admin.p.space.destroy()
+      const atClose = sent.length
+      release()
+      await admin.p.role!.settled()
+      // Open, the pass would go on to the key epochs (ensureKeyEpoch, refreshKeyEpochsOf) at once.
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect(sent.slice(atClose)).toEqual([])
+      expect(warn.mock.calls.filter(([message]) => String(message).startsWith('Could not'))).toEqual([])
+    } finally {
+      warn.mockRestore()
+      release()
+    }
   })
 })

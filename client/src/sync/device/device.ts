@@ -150,9 +150,11 @@ function refreshEpochsWhenOnline(space: Practice, refresh: () => void): void {
  * An administrator's device coming online moves the practice past any locum whose replacement has
  * ended (practice-devices.ts, revokeEndedLocums: a revocation, then the key epoch the others move to).
  */
-async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: DeviceEnvironment, read: RegistryRead): Promise<void> {
+async function revokeEndedLocumsIfAdministrator(stored: StoredPractice, env: DeviceEnvironment, read: RegistryRead, isOpen: () => boolean): Promise<void> {
   if (!stored.identity || (await registryOf(env).rootSecret(stored.spaceId)) === null) return
-  await revokeEndedLocums(stored.spaceId, env, read).catch((error: unknown) => console.warn('Could not revoke an ended locum', error instanceof Error ? error.name : 'error'))
+  await revokeEndedLocums(stored.spaceId, env, read).catch((error: unknown) => {
+    if (isOpen()) console.warn('Could not revoke an ended locum', error instanceof Error ? error.name : 'error')
+  })
 }
 
 /**
@@ -239,10 +241,18 @@ async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironme
   const role = new RoleWatch((read) => checkRoleChange(stored.spaceId, env, rings, read))
   const retry = () => void opened?.retryUnapplied()
   // A new key epoch may follow a change of this device's role: read the registry then too.
-  const refresh = epochRefresher(stored, env, rings, () => {
-    retry()
-    void role.check()
-  })
+  // The online pass belongs to the open practice: once it is closed, a step under way stops (epochRefresher).
+  const isOpen = () => opened === null || !opened.isClosed
+  const refresh = epochRefresher(
+    stored,
+    env,
+    rings,
+    () => {
+      retry()
+      void role.check()
+    },
+    isOpen,
+  )
   // Entries that waited for a device the registry copy did not know are tried again once it does.
   signers.onLearned = retry
   opened = await openSpaceWith(stored, env, rings, signers, refresh, ahead)
@@ -256,7 +266,7 @@ async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironme
     opening = null
     void signers.retryIfWaiting()
     // An administrator's: the locums whose end passed, then the entries a restored relay lacks and the key epoch due (epochRefresher).
-    void revokeEndedLocumsIfAdministrator(stored, env, read).finally(() => refresh(read))
+    void revokeEndedLocumsIfAdministrator(stored, env, read, isOpen).finally(() => refresh(read))
     // The role, narrowed or widened; a grant sent while this device was away is taken with it
     // when one can help (role-change.ts).
     void role.check(read)

@@ -234,23 +234,37 @@ export async function refreshKeyEpochsOf(stored: StoredPractice, env: DeviceEnvi
  * run takes it, a run after the current one the latest request's, and without one each step that
  * needs the registry reads it, once for the run.
  */
-export function epochRefresher(stored: StoredPractice, env: DeviceEnvironment, rings: EpochRings, onAdded: () => void): (read?: RegistryRead) => Promise<boolean> {
+export function epochRefresher(
+  stored: StoredPractice,
+  env: DeviceEnvironment,
+  rings: EpochRings,
+  onAdded: () => void,
+  /** Whether the practice is still open: a run stops between steps once it closed, and says nothing of what failed after. */
+  isOpen: () => boolean = () => true,
+): (read?: RegistryRead) => Promise<boolean> {
   let running: Promise<boolean> | null = null
   let again: Promise<boolean> | null = null
   let againRead: RegistryRead | undefined
+  // A step failing after the practice closed is expected (its relay may be gone with it): not worth a warning.
+  const warn = (what: string) => (error: unknown) => {
+    if (isOpen()) console.warn(what, error instanceof Error ? error.name : 'error')
+  }
   const runOnce = async (read: RegistryRead): Promise<boolean> => {
+    if (!isOpen()) return false
     // An administrator also finishes a rotation a revocation left undone (the relay unreachable
     // right after the revocation, say): any administrator coming online publishes it.
     if ((await registryOf(env).rootSecret(stored.spaceId)) !== null) {
       // A relay restored from an older backup: first the registry entries it lost, a revocation
       // among them, then the epoch that revocation calls for, published again as it was (what
       // was sent back moved the registry: ensureKeyEpoch reads it again then, and only then).
-      await representRegistry(stored.spaceId, env, read).catch((error: unknown) => console.warn('Could not send the relay the registry entries it lacks', error instanceof Error ? error.name : 'error'))
-      await ensureKeyEpoch(stored.spaceId, env, rings, read).catch((error: unknown) => console.warn('Could not complete the key rotation', error instanceof Error ? error.name : 'error'))
+      await representRegistry(stored.spaceId, env, read).catch(warn('Could not send the relay the registry entries it lacks'))
+      if (!isOpen()) return false
+      await ensureKeyEpoch(stored.spaceId, env, rings, read).catch(warn('Could not complete the key rotation'))
     }
+    if (!isOpen()) return false
     let reached = true
     const added = await refreshKeyEpochsOf(stored, env, rings, read).catch((error: unknown) => {
-      console.warn('Could not fetch the key epochs', error instanceof Error ? error.name : 'error')
+      warn('Could not fetch the key epochs')(error)
       // A seal that does not open was still read from the relay: the relay was reached.
       reached = error instanceof KeyEpochError
       return []

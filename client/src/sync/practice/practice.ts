@@ -402,6 +402,11 @@ export class Practice {
     this.scheduleReconcile()
   }
 
+  /** Whether destroy() was called: work the practice started and that outlives it (an online pass) stops then. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
   /** Offline on purpose: every socket closes; everything keeps working from this device. */
   disconnect(): void {
     this.online = false
