@@ -237,12 +237,12 @@ async function openSpaceReadingAhead(given: StoredPractice, env: DeviceEnvironme
   const signers = new PracticeSigners(stored, env)
   if (!stored.identity) return { space: await openSpaceWith(stored, env, rings, signers, () => Promise.resolve(false), ahead) }
   let opened: Practice | null = null
+  // The online pass belongs to the open practice: once it is closed, a step under way stops (epochRefresher, RoleWatch).
+  const isOpen = () => opened === null || !opened.isClosed
   // A registry that narrowed or widened this device's role: the app closes the practice and opens it again (role-change.ts).
-  const role = new RoleWatch((read) => checkRoleChange(stored.spaceId, env, rings, read))
+  const role = new RoleWatch((read) => checkRoleChange(stored.spaceId, env, rings, read), isOpen)
   const retry = () => void opened?.retryUnapplied()
   // A new key epoch may follow a change of this device's role: read the registry then too.
-  // The online pass belongs to the open practice: once it is closed, a step under way stops (epochRefresher).
-  const isOpen = () => opened === null || !opened.isClosed
   const refresh = epochRefresher(
     stored,
     env,

@@ -77,4 +77,40 @@ describe('RoleWatch', () => {
     pending.shift()!.resolve(null)
     await own
   })
+
+  it('once its practice is closed: no warning for a read that fails, no change told, nothing read again', async () => {
+    const { read, pending } = manualReads()
+    let open = true
+    const watch = new RoleWatch(read, () => open)
+    const told = vi.fn()
+    watch.subscribe(told)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    try {
+      // A read under way and one asked for after it, when the practice closes.
+      const failing = watch.check()
+      void watch.check()
+      open = false
+      pending.shift()!.reject(Object.assign(new Error('offline'), { name: 'RelayError' }))
+      await failing
+      await watch.settled()
+      expect(warn).not.toHaveBeenCalled()
+      // The read asked for meanwhile is not made, nor any later one.
+      await watch.check()
+      expect(read).toHaveBeenCalledOnce()
+      expect(pending).toEqual([])
+    } finally {
+      warn.mockRestore()
+    }
+    // A narrowing that answers after the close is not told (the app would reopen a practice it let go).
+    const other = manualReads()
+    let otherOpen = true
+    const second = new RoleWatch(other.read, () => otherOpen)
+    second.subscribe(told)
+    const answering = second.check()
+    otherOpen = false
+    other.pending.shift()!.resolve(NARROWED)
+    await answering
+    expect(second.get()).toBeNull()
+    expect(told).not.toHaveBeenCalled()
+  })
 })

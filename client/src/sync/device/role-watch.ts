@@ -7,7 +7,9 @@
  * secretary calls for one); one read of the registry at a time, a request meanwhile runs one more
  * after it. A read that fails (offline) says nothing: the next trigger reads again. The online
  * pass hands over the registry it read for all its steps (registry-read.ts); the others ask for a
- * read of their own.
+ * read of their own. Once its practice is closed (`isOpen` false) the watch reads nothing more,
+ * says nothing of a read that fails, and tells nothing it finds: the app has let that practice go
+ * (a lock, a switch of practice), and a warning or a reopen for it would be noise or worse.
  */
 import type { RegistryRead } from './registry-read'
 import type { RoleChange } from './role-change'
@@ -20,7 +22,10 @@ export class RoleWatch {
   /** The registry the latest request made during a read handed over: the read after it takes it (none: its own). */
   private againRead: RegistryRead | undefined = undefined
 
-  constructor(private readonly read: (registry?: RegistryRead) => Promise<RoleChange | null>) {}
+  constructor(
+    private readonly read: (registry?: RegistryRead) => Promise<RoleChange | null>,
+    private readonly isOpen: () => boolean = () => true,
+  ) {}
 
   /** The change found, or null while none was. */
   get(): RoleChange | null {
@@ -37,7 +42,7 @@ export class RoleWatch {
    * after the read under way; resolves when the read under way ends.
    */
   check(registry?: RegistryRead): Promise<void> {
-    if (this.change !== null) return Promise.resolve()
+    if (this.change !== null || !this.isOpen()) return Promise.resolve()
     if (this.running !== null) {
       this.again = true
       this.againRead = registry
@@ -62,10 +67,10 @@ export class RoleWatch {
 
   private async readOnce(registry: RegistryRead | undefined): Promise<void> {
     const found = await this.read(registry).catch((error: unknown) => {
-      console.warn('Could not read the device registry for this device’s role', error instanceof Error ? error.name : 'error')
+      if (this.isOpen()) console.warn('Could not read the device registry for this device’s role', error instanceof Error ? error.name : 'error')
       return null
     })
-    if (found === null || this.change !== null) return
+    if (found === null || this.change !== null || !this.isOpen()) return
     this.change = found
     for (const listener of [...this.listeners]) listener()
   }
