@@ -310,7 +310,14 @@ export class PostgresStorage implements RelayStorage {
     })
   }
 
-  admitRoom(spaceId: string, roomId: string, maxRooms: number): Promise<AdmitRoomResult> {
+  async admitRoom(spaceId: string, roomId: string, maxRooms: number): Promise<AdmitRoomResult> {
+    // A room once admitted stays admitted (no room row is ever deleted, and the limit counts only
+    // new rooms): one statement answers it, without the space's lock. Nearly every socket is on a
+    // known room (a device's reconnect, a new device joining a practice's rooms), and the locked
+    // transaction below was four round trips (BEGIN, the lock, the look, COMMIT) that also queued
+    // behind every append of the space, which takes the same lock (tournee_append_update).
+    const known = await this.call(() => this.pool.query('SELECT 1 FROM rooms WHERE space_id = $1 AND room_id = $2', [spaceId, roomId]))
+    if (known.rowCount === 1) return 'admitted'
     // Under the space's lock: two devices opening new rooms at once cannot both pass the count.
     return this.transaction(async (client) => {
       if (!(await lockSpace(client, spaceId))) throw new UnknownSpaceError(spaceId)

@@ -106,6 +106,32 @@ describe('PostgresStorage specifics', () => {
     for (const n of nodes) await n.close()
   })
 
+  it('admits a known room without the space lock an append holds; a new room still waits for it', async () => {
+    const { url, nodes } = await twoNodes('admit_known')
+    const [node] = nodes
+    // Another session holds the space's row as an append does (tournee_append_update), in a transaction left open.
+    const holder = new pg.Client({ connectionString: url })
+    await holder.connect()
+    await holder.query('BEGIN')
+    await holder.query('SELECT 1 FROM spaces WHERE space_id = $1 FOR UPDATE', [SPACE])
+    try {
+      expect(await node!.admitRoom(SPACE, ROOM, 10)).toBe('admitted')
+      // The limit counts new rooms only: a known room is admitted even at it.
+      expect(await node!.admitRoom(SPACE, ROOM, 1)).toBe('admitted')
+      let settled = false
+      const fresh = node!.admitRoom(SPACE, 'roomNNNNNNNNNNNNNNNNNN', 10).finally(() => (settled = true))
+      await waitingBackend(new URL(url).pathname.slice(1), holder)
+      expect(settled).toBe(false)
+      await holder.query('COMMIT')
+      expect(await fresh).toBe('admitted')
+      expect(await nodes[1]!.admitRoom(SPACE, 'roomMMMMMMMMMMMMMMMMMM', 2)).toBe('limit')
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined)
+      await holder.end()
+      for (const n of nodes) await n.close()
+    }
+  })
+
   it('compacts atomically while another node appends: every row is either folded or kept', async () => {
     const { nodes } = await twoNodes('compact')
     for (let i = 0; i < 10; i++) await nodes[0]!.appendUpdate(SPACE, ROOM, new Uint8Array([i]))
