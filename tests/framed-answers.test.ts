@@ -135,8 +135,8 @@ describe('answers in frames to a device that holds part of a room (issue 17)', (
       ...base,
       WebSocketImpl: wiredWebSocket(wire),
       practice: { background: false },
-      // Off in the app for now (client/src/sync/rooms/room.ts, framedAnswers): on here.
-      room: { ...base.room, framedAnswers: true, envelope: { ...base.room?.envelope, onError: (error: Error) => errors.push(error.name) } },
+      // The app's default (client/src/sync/rooms/room.ts, framedAnswers): offered.
+      room: { ...base.room, envelope: { ...base.room?.envelope, onError: (error: Error) => errors.push(error.name) } },
     }
     alice = await createPractice({ relayUrl: relay.url, practiceName: 'Cabinet Relais', practitioner: { displayName: 'Alice', profession: 'kine' } }, aliceEnv)
     await addOne(alice, 'Avant')

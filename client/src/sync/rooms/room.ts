@@ -34,10 +34,10 @@ export interface RoomSettings {
   /** Share changes between tabs of this browser through BroadcastChannel. */
   readonly crossTab?: boolean
   /**
-   * Offer the relay FRAMED_ANSWERS_SUBPROTOCOL (default false): it then cuts its answer to any
-   * step 1 into frames, which the delivery check reads (delivery-check.ts). Off in the app until
-   * measured well: issue 17's tenth pass measured a task of ≈ 1 s after a join with it on
-   * (docs/performance.md), its cause not found yet.
+   * Offer the relay FRAMED_ANSWERS_SUBPROTOCOL (default true): it then cuts its answer to any
+   * step 1 into frames, which the delivery check reads (delivery-check.ts), and which the link
+   * applies paced (adapters/relay-link.ts, PACED_FRAME_BYTES). Off, the relay answers a device
+   * that holds part of a room with one step 2 (what an older app gets).
    */
   readonly framedAnswers?: boolean
   /** After a failed local write, how often to try rewriting the local state (default 15 s). */
@@ -220,7 +220,7 @@ export class Room {
         credential: this.config.credential,
         doc,
         crossTab: this.config.crossTab ?? false,
-        framedAnswers: this.config.framedAnswers ?? false,
+        framedAnswers: this.config.framedAnswers ?? true,
         ...(this.config.WebSocketImpl ? { WebSocketImpl: this.config.WebSocketImpl } : {}),
         ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
         onEvent: (event) => this.onLink(event),
