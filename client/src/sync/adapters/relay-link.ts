@@ -71,6 +71,8 @@ export interface RelayLinkOptions {
   readonly crossTab: boolean
   /** Offer FRAMED_ANSWERS_SUBPROTOCOL (rooms/room.ts, RoomSettings.framedAnswers). */
   readonly framedAnswers?: boolean
+  /** Bytes of sync frames applied before the page is given back (PACED_FRAME_BYTES; smaller in tests). */
+  readonly pacedFrameBytes?: number
   readonly onEvent: (event: LinkEvent) => void
   /** Between two slices of a big update (the page given back); a zero timer if absent. */
   readonly nextSlice?: () => Promise<void>
@@ -116,6 +118,7 @@ export class RelayLink {
   private backlog: Array<() => void> | null = null
   /** Bytes of sync frames from the relay applied since the page was last given back. */
   private unpacedBytes = 0
+  private readonly pacedFrameBytes: number
   private readonly openTimeoutMs: number
   private readonly answerStep1: (stateVector: Uint8Array) => Uint8Array | null
   private openTimer: ReturnType<typeof setTimeout> | null = null
@@ -124,6 +127,7 @@ export class RelayLink {
     this.onEvent = options.onEvent
     this.nextSlice = options.nextSlice ?? (() => new Promise((resolve) => setTimeout(resolve, 0)))
     this.openTimeoutMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS
+    this.pacedFrameBytes = options.pacedFrameBytes ?? PACED_FRAME_BYTES
     this.answerStep1 = options.answerStep1 ?? (() => null)
     this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
@@ -267,7 +271,7 @@ export class RelayLink {
       original?.(encoder, decoder, provider, emitSynced, messageType)
       if (emitSynced && (frame.type === 'sync-step2' || frame.type === 'sync-update')) {
         this.unpacedBytes += frame.update.byteLength
-        if (this.unpacedBytes >= PACED_FRAME_BYTES) void this.pause()
+        if (this.unpacedBytes >= this.pacedFrameBytes) void this.pause()
       }
     }
     // Auth (2) too: the relay never sends it, so decoding refuses it before y-websocket acts on it.

@@ -40,6 +40,8 @@ export interface RoomSettings {
    * that holds part of a room with one step 2 (what an older app gets).
    */
   readonly framedAnswers?: boolean
+  /** Bytes of the relay's sync frames applied between two turns of the page (relay-link.ts PACED_FRAME_BYTES; tests make it small). */
+  readonly pacedFrameBytes?: number
   /** After a failed local write, how often to try rewriting the local state (default 15 s). */
   readonly storageRetryMs?: number
   /** Writes the local rows off the page's thread (adapters/row-writer.ts); none: on this thread. */
@@ -221,6 +223,7 @@ export class Room {
         doc,
         crossTab: this.config.crossTab ?? false,
         framedAnswers: this.config.framedAnswers ?? true,
+        ...(this.config.pacedFrameBytes === undefined ? {} : { pacedFrameBytes: this.config.pacedFrameBytes }),
         ...(this.config.WebSocketImpl ? { WebSocketImpl: this.config.WebSocketImpl } : {}),
         ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
         onEvent: (event) => this.onLink(event),
