@@ -38,6 +38,7 @@ function wroteRedirect(directory: Y.Doc, transaction: Y.Transaction): boolean {
       // transactions, and reading every patient's redirect after each was seconds of the page's
       // thread (issue 17, docs/performance.md « (10) », eleventh pass).
       for (const key of keys) {
+        if (key === null) continue
         const record = patients.get(key)
         if (record instanceof Y.Map && record.get(MERGED_INTO) !== undefined) return true
       }
