@@ -21,8 +21,8 @@
  *     them (shared/src/envelope/envelope-slices.ts), where the provider would apply it in one task
  *     of about a second; frames arriving meanwhile wait their turn, and the handshake is synced
  *     once the last slice is in — what the provider does, a step 2 at a time;
- *   - the relay's answers in frames (relay/src/rooms/frames.ts: updates of about 64 KiB, then a
- *     step 2) are paced the same way: once PACED_FRAME_BYTES of sync frames were applied, the
+ *   - with framed answers offered, the relay's answers in frames (relay/src/rooms/frames.ts:
+ *     updates of about 64 KiB, then a step 2) are paced the same way: once PACED_FRAME_BYTES of sync frames were applied, the
  *     frames after them wait, in order, until the page was given back (`nextSlice`). A browser
  *     hands a socket's buffered messages to the page in one task (while the page was busy, dozens
  *     of frames pile up): applied as they came, their entries were read, checked and integrated
@@ -71,7 +71,11 @@ export interface RelayLinkOptions {
   readonly crossTab: boolean
   /** Offer FRAMED_ANSWERS_SUBPROTOCOL (rooms/room.ts, RoomSettings.framedAnswers). */
   readonly framedAnswers?: boolean
-  /** Bytes of sync frames applied before the page is given back (PACED_FRAME_BYTES; smaller in tests). */
+  /**
+   * Bytes of sync frames applied before the page is given back: PACED_FRAME_BYTES when the link
+   * offers framed answers, else no pacing (what main does: measured only with framed answers on,
+   * docs/performance.md « (10) », eleventh pass); smaller in tests.
+   */
   readonly pacedFrameBytes?: number
   readonly onEvent: (event: LinkEvent) => void
   /** Between two slices of a big update (the page given back); a zero timer if absent. */
@@ -127,7 +131,7 @@ export class RelayLink {
     this.onEvent = options.onEvent
     this.nextSlice = options.nextSlice ?? (() => new Promise((resolve) => setTimeout(resolve, 0)))
     this.openTimeoutMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS
-    this.pacedFrameBytes = options.pacedFrameBytes ?? PACED_FRAME_BYTES
+    this.pacedFrameBytes = options.pacedFrameBytes ?? (options.framedAnswers === true ? PACED_FRAME_BYTES : Number.POSITIVE_INFINITY)
     this.answerStep1 = options.answerStep1 ?? (() => null)
     this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
@@ -297,7 +301,7 @@ export class RelayLink {
       this.provider.disconnect()
     } finally {
       // Its last slice was applied in this task: what waited is handled once the page was given back.
-      if (this.backlog !== null && this.backlog.length > 0) await this.nextSlice().catch(() => undefined)
+      if (Number.isFinite(this.pacedFrameBytes) && this.backlog !== null && this.backlog.length > 0) await this.nextSlice().catch(() => undefined)
       this.unpacedBytes = 0
       this.release()
     }

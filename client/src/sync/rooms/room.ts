@@ -34,10 +34,12 @@ export interface RoomSettings {
   /** Share changes between tabs of this browser through BroadcastChannel. */
   readonly crossTab?: boolean
   /**
-   * Offer the relay FRAMED_ANSWERS_SUBPROTOCOL (default true): it then cuts its answer to any
+   * Offer the relay FRAMED_ANSWERS_SUBPROTOCOL (default false): it then cuts its answer to any
    * step 1 into frames, which the delivery check reads (delivery-check.ts), and which the link
-   * applies paced (adapters/relay-link.ts, PACED_FRAME_BYTES). Off, the relay answers a device
-   * that holds part of a room with one step 2 (what an older app gets).
+   * applies paced (adapters/relay-link.ts, PACED_FRAME_BYTES). Off in the app: with it on, issue
+   * 17's bench still measured tasks of 0.6–0.8 s after a join (a compaction and a fold of the
+   * directory, in one task each) and 60–79 tasks over 100 ms at the next cold start, against
+   * 0.2 s and 0–3 on main (docs/performance.md « (10) », eleventh pass).
    */
   readonly framedAnswers?: boolean
   /** Bytes of the relay's sync frames applied between two turns of the page (relay-link.ts PACED_FRAME_BYTES; tests make it small). */
@@ -222,7 +224,7 @@ export class Room {
         credential: this.config.credential,
         doc,
         crossTab: this.config.crossTab ?? false,
-        framedAnswers: this.config.framedAnswers ?? true,
+        framedAnswers: this.config.framedAnswers ?? false,
         ...(this.config.pacedFrameBytes === undefined ? {} : { pacedFrameBytes: this.config.pacedFrameBytes }),
         ...(this.config.WebSocketImpl ? { WebSocketImpl: this.config.WebSocketImpl } : {}),
         ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
