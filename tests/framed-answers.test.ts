@@ -135,8 +135,10 @@ describe('answers in frames to a device that holds part of a room (issue 17)', (
       ...base,
       WebSocketImpl: wiredWebSocket(wire),
       practice: { background: false },
-      // Off in the app for now (client/src/sync/rooms/room.ts, framedAnswers): on here.
-      room: { ...base.room, framedAnswers: true, envelope: { ...base.room?.envelope, onError: (error: Error) => errors.push(error.name) } },
+      // Off in the app (client/src/sync/rooms/room.ts, framedAnswers): on here. The link's pace
+      // (relay-link.ts PACED_FRAME_BYTES) made a frame of 4 KiB: every frame of an answer is applied
+      // in a turn of its own, the rest waiting in order, as a big answer is with framed answers on.
+      room: { ...base.room, framedAnswers: true, pacedFrameBytes: FRAME_BYTES, envelope: { ...base.room?.envelope, onError: (error: Error) => errors.push(error.name) } },
     }
     alice = await createPractice({ relayUrl: relay.url, practiceName: 'Cabinet Relais', practitioner: { displayName: 'Alice', profession: 'kine' } }, aliceEnv)
     await addOne(alice, 'Avant')

@@ -33,8 +33,15 @@ function wroteRedirect(directory: Y.Doc, transaction: Y.Transaction): boolean {
   const patients = directory.getMap<unknown>(PATIENTS)
   for (const [type, keys] of transaction.changed) {
     if ((type as unknown) === patients) {
-      // A whole record arriving at once (created, or replaced) may carry a redirect.
-      if (keys.size > 0) return true
+      // A whole record arriving at once (created, or replaced) may carry a redirect: only one that
+      // does counts. Not every record that arrives: a join's directory comes as hundreds of
+      // transactions, and reading every patient's redirect after each was seconds of the page's
+      // thread (issue 17, docs/performance.md « (10) », eleventh pass).
+      for (const key of keys) {
+        if (key === null) continue
+        const record = patients.get(key)
+        if (record instanceof Y.Map && record.get(MERGED_INTO) !== undefined) return true
+      }
     } else if (type instanceof Y.Map && type.parent === patients && keys.has(MERGED_INTO)) {
       return true
     }

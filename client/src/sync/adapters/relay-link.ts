@@ -20,7 +20,13 @@
  *     patients) is applied in slices of about half a megabyte of entries, the page given back between
  *     them (shared/src/envelope/envelope-slices.ts), where the provider would apply it in one task
  *     of about a second; frames arriving meanwhile wait their turn, and the handshake is synced
- *     once the last slice is in — what the provider does, a step 2 at a time.
+ *     once the last slice is in — what the provider does, a step 2 at a time;
+ *   - with framed answers offered, the relay's answers in frames (relay/src/rooms/frames.ts:
+ *     updates of about 64 KiB, then a step 2) are paced the same way: once PACED_FRAME_BYTES of sync frames were applied, the
+ *     frames after them wait, in order, until the page was given back (`nextSlice`). A browser
+ *     hands a socket's buffered messages to the page in one task (while the page was busy, dozens
+ *     of frames pile up): applied as they came, their entries were read, checked and integrated
+ *     in one task of about a second after a join (issue 17, docs/performance.md « (10) »).
  *
  * relay-link.test.ts checks each of these against a real socket, so an upgrade of y-websocket
  * that changes them fails there first.
@@ -65,6 +71,12 @@ export interface RelayLinkOptions {
   readonly crossTab: boolean
   /** Offer FRAMED_ANSWERS_SUBPROTOCOL (rooms/room.ts, RoomSettings.framedAnswers). */
   readonly framedAnswers?: boolean
+  /**
+   * Bytes of sync frames applied before the page is given back: PACED_FRAME_BYTES when the link
+   * offers framed answers, else no pacing (what main does: measured only with framed answers on,
+   * docs/performance.md « (10) », eleventh pass); smaller in tests.
+   */
+  readonly pacedFrameBytes?: number
   readonly onEvent: (event: LinkEvent) => void
   /** Between two slices of a big update (the page given back); a zero timer if absent. */
   readonly nextSlice?: () => Promise<void>
@@ -87,6 +99,13 @@ export interface RelayLinkOptions {
  */
 export const OPEN_TIMEOUT_MS = 10_000
 
+/**
+ * Bytes of sync frames from the relay applied in one go before the page is given back: about one
+ * frame of the relay's answer in frames (RELAY_FRAME_BYTES of entries, relay/src/rooms/frames.ts),
+ * a few milliseconds of work on the page. A live edit is far smaller: many pass before a pause.
+ */
+export const PACED_FRAME_BYTES = 64 * 1024
+
 type Handler = WebsocketProvider['messageHandlers'][number]
 
 export class RelayLink {
@@ -96,8 +115,14 @@ export class RelayLink {
   private destroyed = false
   /** Counts sockets: work begun for one socket (a sliced update's handshake) ends with it. */
   private socketGeneration = 0
-  /** While a big update is applied in slices: the relay's frames that came after it, in order. */
+  /**
+   * While a big update is applied in slices, or while the page is given back after a run of sync
+   * frames (PACED_FRAME_BYTES): the relay's frames that came after, in order.
+   */
   private backlog: Array<() => void> | null = null
+  /** Bytes of sync frames from the relay applied since the page was last given back. */
+  private unpacedBytes = 0
+  private readonly pacedFrameBytes: number
   private readonly openTimeoutMs: number
   private readonly answerStep1: (stateVector: Uint8Array) => Uint8Array | null
   private openTimer: ReturnType<typeof setTimeout> | null = null
@@ -106,6 +131,7 @@ export class RelayLink {
     this.onEvent = options.onEvent
     this.nextSlice = options.nextSlice ?? (() => new Promise((resolve) => setTimeout(resolve, 0)))
     this.openTimeoutMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS
+    this.pacedFrameBytes = options.pacedFrameBytes ?? (options.framedAnswers === true ? PACED_FRAME_BYTES : Number.POSITIVE_INFINITY)
     this.answerStep1 = options.answerStep1 ?? (() => null)
     this.provider = new CrossTabProvider(syncUrl(options.relayUrl), `${options.spaceId}/${options.roomId}`, options.doc, {
       connect: false,
@@ -247,6 +273,10 @@ export class RelayLink {
         return
       }
       original?.(encoder, decoder, provider, emitSynced, messageType)
+      if (emitSynced && (frame.type === 'sync-step2' || frame.type === 'sync-update')) {
+        this.unpacedBytes += frame.update.byteLength
+        if (this.unpacedBytes >= this.pacedFrameBytes) void this.pause()
+      }
     }
     // Auth (2) too: the relay never sends it, so decoding refuses it before y-websocket acts on it.
     for (const type of [MessageType.Sync, MessageType.Awareness, MessageType.Auth, MessageType.QueryAwareness]) handlers[type] = wrap(handlers[type])
@@ -270,17 +300,37 @@ export class RelayLink {
       this.onEvent({ kind: 'bad-frame', error: new RelayFrameError(`Undecodable update from the relay (${error instanceof Error ? error.message : 'unknown error'})`) })
       this.provider.disconnect()
     } finally {
-      const waiting = this.backlog ?? []
-      this.backlog = null
-      // A frame handled here may start another sliced update, which opens a backlog of its own:
-      // the rest wait in it, still in order.
-      for (let i = 0; i < waiting.length; i++) {
-        if (this.backlog !== null) {
-          ;(this.backlog as Array<() => void>).push(...waiting.slice(i))
-          break
-        }
-        waiting[i]!()
+      // Its last slice was applied in this task: what waited is handled once the page was given back.
+      if (Number.isFinite(this.pacedFrameBytes) && this.backlog !== null && this.backlog.length > 0) await this.nextSlice().catch(() => undefined)
+      this.unpacedBytes = 0
+      this.release()
+    }
+  }
+
+  /**
+   * After PACED_FRAME_BYTES of sync frames: the frames that come meanwhile (or that came in the
+   * same task, which a browser does with a socket's buffered messages) wait until the page was
+   * given back, then are handled in order, paced again as they go.
+   */
+  private async pause(): Promise<void> {
+    this.backlog = []
+    this.unpacedBytes = 0
+    await this.nextSlice().catch(() => undefined)
+    this.release()
+  }
+
+  /** The frames that waited, in order, until one of them opens a backlog again (a sliced update, a pause). */
+  private release(): void {
+    const waiting = this.backlog ?? []
+    this.backlog = null
+    // A frame handled here may start another sliced update or pause, which opens a backlog of its
+    // own: the rest wait in it, still in order.
+    for (let i = 0; i < waiting.length; i++) {
+      if (this.backlog !== null) {
+        ;(this.backlog as Array<() => void>).push(...waiting.slice(i))
+        break
       }
+      waiting[i]!()
     }
   }
 

@@ -63,7 +63,7 @@ export interface DeviceEnvironment {
   /** Connect at once (default true). */
   connect?: boolean
   /** Every room's settings (batching, backoff, storage retry) for tests and benchmarks. */
-  room?: Partial<Pick<RoomSettings, 'envelope' | 'reconnect' | 'storageRetryMs' | 'rowWriter' | 'framedAnswers'>>
+  room?: Partial<Pick<RoomSettings, 'envelope' | 'reconnect' | 'storageRetryMs' | 'rowWriter' | 'framedAnswers' | 'pacedFrameBytes'>>
   /** How the practice holds its rooms (background pass, grace period) for tests and benchmarks. */
   practice?: { background?: boolean; graceMs?: number; backgroundConcurrency?: number; awaitStartupRooms?: boolean; held?: boolean }
   /**

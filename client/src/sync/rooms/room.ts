@@ -35,11 +35,15 @@ export interface RoomSettings {
   readonly crossTab?: boolean
   /**
    * Offer the relay FRAMED_ANSWERS_SUBPROTOCOL (default false): it then cuts its answer to any
-   * step 1 into frames, which the delivery check reads (delivery-check.ts). Off in the app until
-   * measured well: issue 17's tenth pass measured a task of ≈ 1 s after a join with it on
-   * (docs/performance.md), its cause not found yet.
+   * step 1 into frames, which the delivery check reads (delivery-check.ts), and which the link
+   * applies paced (adapters/relay-link.ts, PACED_FRAME_BYTES). Off in the app: with it on, issue
+   * 17's bench still measured tasks of 0.6–0.8 s after a join (a compaction and a fold of the
+   * directory, in one task each) and 60–79 tasks over 100 ms at the next cold start, against
+   * 0.2 s and 0–3 on main (docs/performance.md « (10) », eleventh pass).
    */
   readonly framedAnswers?: boolean
+  /** Bytes of the relay's sync frames applied between two turns of the page (relay-link.ts PACED_FRAME_BYTES; tests make it small). */
+  readonly pacedFrameBytes?: number
   /** After a failed local write, how often to try rewriting the local state (default 15 s). */
   readonly storageRetryMs?: number
   /** Writes the local rows off the page's thread (adapters/row-writer.ts); none: on this thread. */
@@ -221,6 +225,7 @@ export class Room {
         doc,
         crossTab: this.config.crossTab ?? false,
         framedAnswers: this.config.framedAnswers ?? false,
+        ...(this.config.pacedFrameBytes === undefined ? {} : { pacedFrameBytes: this.config.pacedFrameBytes }),
         ...(this.config.WebSocketImpl ? { WebSocketImpl: this.config.WebSocketImpl } : {}),
         ...(decoder ? { nextSlice: () => decoder.nextSlice() } : {}),
         onEvent: (event) => this.onLink(event),
