@@ -375,9 +375,12 @@ async function hostilePeriod(seed: number, mix: Mix, gen: prng.PRNG, proxy: Host
   }
   console.log('seed', seed, JSON.stringify({ ...counts, proxy: hostile, restored: devices.map((d) => d.practice.space.getSyncState().restoredEntries), unreadable: devices.map((d) => d.practice.space.getSyncState().undecryptableEntries) }))
 
-  // The run did real work, and the relay did misbehave.
+  // The run did real work, and the relay did misbehave. Bounds a fair seed all but never misses:
+  // a step goes offline, reloads or compacts one time in four (17.5 of 70 on average); « more than
+  // 8 » failed seed 1034973383 (wire), which drew exactly 8 — 0.4 % of seeds draw 8 or fewer,
+  // 0.002 % draw 4 or fewer.
   expect(counts.edits).toBeGreaterThan(20)
-  expect(counts.offline + counts.reloads + counts.compactions).toBeGreaterThan(8)
+  expect(counts.offline + counts.reloads + counts.compactions).toBeGreaterThan(4)
   expect(hostile.forwarded).toBeGreaterThan(100)
   expect(hostile.dropped + hostile.reordered + hostile.replayed + hostile.cut + hostile.withheld + counts.wipes + counts.rollbacks).toBeGreaterThan(0)
   // Nothing here forges an entry: no device may count one it cannot decrypt — but for a flipped
