@@ -77,4 +77,12 @@ describe('Room whose socket never opened and whose probe is never answered', () 
     await vi.waitFor(() => expect(server.upgrades()).toBeGreaterThanOrEqual(3), { timeout: 5000 })
     expect(room.getState().phase.kind).toBe('syncing')
   })
+
+  it('says, while the probe is unanswered, that its next try waits for it, and how the socket closed', { timeout: 15_000 }, async () => {
+    const server = await silentServer()
+    const room = await openRoom(server.url, 60_000)
+    await vi.waitFor(() => expect(server.requests()).toBe(1), { timeout: 5000 })
+    // What a whenAcknowledged timeout prints: offline, no socket, and why no retry has come yet.
+    expect(room.describe()).toMatch(/^syncing \(offline\); socket none, synced false; next try after the probe; last close 1006;/)
+  })
 })
