@@ -62,8 +62,12 @@ const WIRE = (process.env.TOURNEE_HOSTILE_WIRE ?? 'drop,reorder,replay,cut,withh
  */
 const STRICT = process.env.TOURNEE_HOSTILE_STRICT !== '0'
 
-/** Seeds that once failed, replayed for ever (per mix). */
-const pinned: Record<'wire' | 'storage', number[]> = { wire: [2], storage: [2] }
+/**
+ * Seeds that once failed, replayed for ever (per mix). Storage 1199645374: a bit flipped in one of
+ * d2's note entries, held decrypted only by devices without the note's room loaded (d2 had reloaded
+ * since): nobody answered d0's repair request until the honest period opened the docs everywhere.
+ */
+const pinned: Record<'wire' | 'storage', number[]> = { wire: [2], storage: [2, 1199645374] }
 
 describe('randomized sync through a hostile relay (issue 18)', () => {
   const fromEnv = process.env.TOURNEE_SEED
@@ -285,6 +289,11 @@ async function hostilePeriod(seed: number, mix: Mix, gen: prng.PRNG, proxy: Host
     d.practice.space.connect()
     d.online = true
   }
+  // Every device holds the three docs open, as a person looking at them would (the background pass,
+  // which would load every room in the app, is off here). A corrupted entry is republished only by a
+  // device that has its room loaded and holds the good copy (shared/src/envelope/entry-repair.ts):
+  // that may be only its writer, reloaded since without opening the note again.
+  for (const d of devices) for (const id of [DIRECTORY_DOC_ID, agendaDocId(MONTH), patientDocId(filePatient)]) await d.practice.space.openDoc(id)
   const read = async (d: SimDevice) => {
     const out: Record<string, unknown> = {}
     const docs: Array<[string, Record<string, string>]> = [
@@ -366,9 +375,12 @@ async function hostilePeriod(seed: number, mix: Mix, gen: prng.PRNG, proxy: Host
   }
   console.log('seed', seed, JSON.stringify({ ...counts, proxy: hostile, restored: devices.map((d) => d.practice.space.getSyncState().restoredEntries), unreadable: devices.map((d) => d.practice.space.getSyncState().undecryptableEntries) }))
 
-  // The run did real work, and the relay did misbehave.
+  // The run did real work, and the relay did misbehave. Bounds a fair seed all but never misses:
+  // a step goes offline, reloads or compacts one time in four (17.5 of 70 on average); « more than
+  // 8 » failed seed 1034973383 (wire), which drew exactly 8 — 0.4 % of seeds draw 8 or fewer,
+  // 0.002 % draw 4 or fewer.
   expect(counts.edits).toBeGreaterThan(20)
-  expect(counts.offline + counts.reloads + counts.compactions).toBeGreaterThan(8)
+  expect(counts.offline + counts.reloads + counts.compactions).toBeGreaterThan(4)
   expect(hostile.forwarded).toBeGreaterThan(100)
   expect(hostile.dropped + hostile.reordered + hostile.replayed + hostile.cut + hostile.withheld + counts.wipes + counts.rollbacks).toBeGreaterThan(0)
   // Nothing here forges an entry: no device may count one it cannot decrypt — but for a flipped

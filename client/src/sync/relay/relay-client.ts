@@ -26,7 +26,19 @@ export interface RelayTarget {
   readonly spaceId: string
   readonly credential: string
   readonly fetchImpl?: typeof fetch
+  /** How long probeAccess waits for an answer before it calls the relay unreachable (PROBE_TIMEOUT_MS). */
+  readonly probeTimeoutMs?: number
 }
+
+/**
+ * A probe still unanswered after this long is given up as « unreachable ». A room whose socket
+ * never opened waits for its probe before it retries (rooms/room.ts): neither fetch nor the browser
+ * bounds that wait (a half-open connection on a tablet's 4G, a proxy or relay that lost the
+ * request), and a probe that never answered left the room « syncing (offline) » with no socket and
+ * no retry for good — its changes undelivered (client/src/sync/rooms/room-probe.test.ts). A relay
+ * answers it in milliseconds; 10 s, as for a socket's opening (adapters/relay-link.ts OPEN_TIMEOUT_MS).
+ */
+export const PROBE_TIMEOUT_MS = 10_000
 
 export type RelayAccess = { kind: 'ok' } | { kind: 'refused'; reason: RefusalReason } | { kind: 'unreachable' }
 /**
@@ -95,9 +107,9 @@ export class RelayClient {
   async probeAccess(): Promise<RelayAccess> {
     let response: Response
     try {
-      response = await this.send(this.spaceUrl(), { method: 'GET' })
+      response = await this.send(this.spaceUrl(), { method: 'GET', signal: AbortSignal.timeout(this.target.probeTimeoutMs ?? PROBE_TIMEOUT_MS) })
     } catch {
-      // No answer at all is the ordinary offline case, not an error to report.
+      // No answer at all (or none in time) is the ordinary offline case, not an error to report.
       return { kind: 'unreachable' }
     }
     if (response.status === 200 || response.status === 204) return { kind: 'ok' }

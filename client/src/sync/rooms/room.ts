@@ -155,6 +155,10 @@ export class Room {
   /** The current socket opened (a close before that is a failed attempt, maybe a refusal). */
   private socketOpened = false
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  /** Sockets that never opened being classified (classifyFailure): the retry waits for the probe. */
+  private probes = 0
+  /** The last socket's close code (null: closed by this side; undefined: none closed yet), for describe(). */
+  private lastCloseCode: number | null | undefined = undefined
   private readonly cleanups: Array<() => void> = []
 
   constructor(config: RoomConfig, hooks: RoomHooks) {
@@ -330,11 +334,17 @@ export class Room {
     }
   }
 
-  /** For a timeout's message: phase, socket, and which writers the relay lags behind. */
+  /**
+   * For a timeout's message: phase, socket, what the next attempt waits for, the last close, and
+   * which writers the relay lags behind. « next try none » while offline is a room that will not
+   * reconnect by itself: the one thing a stuck room's message must tell (issue 17).
+   */
   describe(): string {
     const phase = this.phase.kind === 'syncing' ? `syncing (${this.phase.link})` : this.phase.kind
     const exchange = this.lastExchangeAt === null ? 'never' : `${this.config.now() - this.lastExchangeAt} ms ago`
-    return `${phase}; ${this.link?.describe() ?? 'no link'}; last frame ${exchange}; behind: ${this.progress?.describeBacklog() || 'nothing'}`
+    const next = this.reconnectTimer !== null ? 'scheduled' : this.probes > 0 ? 'after the probe' : 'none'
+    const close = this.lastCloseCode === undefined ? 'none' : this.lastCloseCode === null ? 'by this device' : String(this.lastCloseCode)
+    return `${phase}; ${this.link?.describe() ?? 'no link'}; next try ${next}; last close ${close}; last frame ${exchange}; behind: ${this.progress?.describeBacklog() || 'nothing'}`
   }
 
   private readonly waiters = new Set<() => void>()
@@ -386,6 +396,7 @@ export class Room {
   }
 
   private onClosed(code: number | null): void {
+    this.lastCloseCode = code
     this.progress?.endConnection()
     this.delivery?.closed(code)
     const opened = this.socketOpened
@@ -403,7 +414,10 @@ export class Room {
 
   /** A socket that never opened: offline, or refused at the upgrade? Only HTTP can tell. */
   private async classifyFailure(): Promise<void> {
-    const access = await this.config.relay.probeAccess()
+    this.probes++
+    const access = await this.config.relay.probeAccess().finally(() => {
+      this.probes--
+    })
     if (this.mode !== 'connect' || !isLoaded(this.phase)) return
     if (access.kind === 'refused') this.refuse(access.reason)
     else this.scheduleReconnect()
