@@ -30,4 +30,20 @@ describe('ReconnectPolicy', () => {
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(2000)
     expect(Math.max(...delays)).toBeLessThanOrEqual(4000)
   })
+
+  it('keeps growing across connections the relay refused as malformed, though each synced first', () => {
+    const policy = new ReconnectPolicy({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0 })
+    const delays: number[] = []
+    for (let i = 0; i < 5; i++) {
+      // Each connection syncs (reset), then the relay closes it with 4400 (rejected).
+      policy.reset()
+      policy.rejected()
+      delays.push(policy.nextDelay())
+    }
+    expect(delays).toEqual([50, 100, 200, 400, 500])
+    // A connection that ends otherwise: the schedule starts over at its next sync.
+    policy.accepted()
+    policy.reset()
+    expect(policy.nextDelay()).toBe(50)
+  })
 })

@@ -18,6 +18,7 @@ import type { RoomName } from '../../../../shared/src/space/rooms'
 import { RelayLink, type LinkEvent } from '../adapters/relay-link'
 import type { RefusalReason } from '../errors'
 import type { RelayClient } from '../relay/relay-client'
+import { CloseCode } from '../../../../shared/src/protocol/constants'
 import { refusalOfClose } from './close-refusal'
 import { CLOSED, isLoaded, nextPhase, type RoomEvent, type RoomPhase } from './room-lifecycle'
 import { RoomProgress } from './room-progress'
@@ -277,6 +278,7 @@ export class Room {
   retry(): void {
     if (!isLoaded(this.phase) || this.link === null) return
     this.policy.reset()
+    this.policy.accepted()
     this.apply({ type: 'retry' })
     if (this.mode === 'connect' && this.phase.kind === 'syncing' && this.phase.link !== 'connecting' && this.phase.link !== 'exchanging') {
       this.clearReconnect()
@@ -407,6 +409,10 @@ export class Room {
     }
     const refusal = refusalOfClose(code)
     if (refusal !== null) return this.refuse(refusal)
+    // The relay refused what this device sent: it will again at the next connection, which
+    // syncs first — so that sync does not start the backoff over (reconnect-policy.ts).
+    if (opened && code === CloseCode.BadFrame.code) this.policy.rejected()
+    else if (opened) this.policy.accepted()
     this.apply({ type: 'link-lost' })
     if (opened) this.scheduleReconnect()
     else void this.classifyFailure()
