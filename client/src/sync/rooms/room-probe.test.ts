@@ -7,11 +7,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import WebSocket from 'ws'
-import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
-import { deriveSpaceKeys } from '../../../../shared/src/crypto/space-keys'
-import { RelayClient } from '../relay/relay-client'
-import { Room } from './room'
+import { openTestRoom } from './test-room'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -41,31 +37,8 @@ async function silentServer() {
   return { url: `http://127.0.0.1:${port}`, upgrades: () => upgrades, requests: () => requests }
 }
 
-async function openRoom(relayUrl: string, probeTimeoutMs: number) {
-  const spaceId = randomId()
-  const credential = randomId(32)
-  const keys = await deriveSpaceKeys(spaceId, randomBytes(32))
-  const room = new Room(
-    {
-      name: 'main',
-      locate: async () => ({ roomId: 'room-main', idbName: `probe-${randomId()}` }),
-      spaceId,
-      relayUrl,
-      credential,
-      keys,
-      relay: new RelayClient({ relayUrl, spaceId, credential, probeTimeoutMs }),
-      previouslySynced: false,
-      envelope: { batchDelayMs: 0 },
-      reconnect: { baseDelayMs: 10, maxDelayMs: 10 },
-      WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
-      now: Date.now,
-    },
-    { onChange: () => undefined, onLocalWrite: () => undefined },
-  )
-  cleanups.push(() => room.release())
-  await room.load()
-  room.setConnection('connect')
-  return room
+function openRoom(relayUrl: string, probeTimeoutMs: number) {
+  return openTestRoom(relayUrl, { reconnect: { baseDelayMs: 10, maxDelayMs: 10 }, probeTimeoutMs }, cleanups)
 }
 
 describe('Room whose socket never opened and whose probe is never answered', () => {

@@ -4,13 +4,10 @@
  * and opens no second socket — no reconnect loop for a device made secretary.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import WebSocket, { WebSocketServer } from 'ws'
-import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
-import { deriveSpaceKeys } from '../../../../shared/src/crypto/space-keys'
+import { WebSocketServer } from 'ws'
 import { CloseCode } from '../../../../shared/src/protocol/constants'
 import { RefusalReason } from '../errors'
-import { RelayClient } from '../relay/relay-client'
-import { Room } from './room'
+import { openTestRoom } from './test-room'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -30,31 +27,9 @@ async function closingServer(close: { code: number; reason: string }) {
   return { url: `http://127.0.0.1:${port}`, connections: () => connections }
 }
 
-async function openRoom(relayUrl: string) {
-  const spaceId = randomId()
-  const keys = await deriveSpaceKeys(spaceId, randomBytes(32))
-  const room = new Room(
-    {
-      name: 'main',
-      locate: async () => ({ roomId: 'room-main', idbName: `refusal-${randomId()}` }),
-      spaceId,
-      relayUrl,
-      credential: randomId(32),
-      keys,
-      relay: new RelayClient({ relayUrl, spaceId, credential: randomId(32) }),
-      previouslySynced: false,
-      envelope: { batchDelayMs: 0 },
-      // A backoff of zero: a room that retried would open a second socket at once.
-      reconnect: { baseDelayMs: 0, maxDelayMs: 0 },
-      WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
-      now: Date.now,
-    },
-    { onChange: () => undefined, onLocalWrite: () => undefined },
-  )
-  cleanups.push(() => room.release())
-  await room.load()
-  room.setConnection('connect')
-  return room
+function openRoom(relayUrl: string) {
+  // A backoff of zero: a room that retried would open a second socket at once.
+  return openTestRoom(relayUrl, { reconnect: { baseDelayMs: 0, maxDelayMs: 0 } }, cleanups)
 }
 
 describe('Room closed with 4403 (the relay’s role refusal)', () => {

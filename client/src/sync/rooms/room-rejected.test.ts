@@ -6,13 +6,10 @@
  */
 import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
-import WebSocket, { WebSocketServer } from 'ws'
+import { WebSocketServer } from 'ws'
 import * as Y from 'yjs'
-import { randomBytes, randomId } from '../../../../shared/src/crypto/base64url'
-import { deriveSpaceKeys } from '../../../../shared/src/crypto/space-keys'
 import { CloseCode } from '../../../../shared/src/protocol/constants'
-import { RelayClient } from '../relay/relay-client'
-import { Room } from './room'
+import { openTestRoom } from './test-room'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -48,35 +45,18 @@ async function refusingServer() {
 describe('Room whose every connection syncs and is then closed as malformed (4400)', () => {
   it('spaces its tries out: the sync before each refusal does not restart the backoff', { timeout: 15_000 }, async () => {
     const server = await refusingServer()
-    const spaceId = randomId()
-    const keys = await deriveSpaceKeys(spaceId, randomBytes(32))
     const synced: number[] = []
-    const room = new Room(
+    await openTestRoom(
+      server.url,
       {
-        name: 'main',
-        locate: async () => ({ roomId: 'room-main', idbName: `rejected-${randomId()}` }),
-        spaceId,
-        relayUrl: server.url,
-        credential: randomId(32),
-        keys,
-        relay: new RelayClient({ relayUrl: server.url, spaceId, credential: randomId(32) }),
-        previouslySynced: false,
-        envelope: { batchDelayMs: 0 },
         reconnect: { baseDelayMs: 40, maxDelayMs: 10_000 },
-        WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
-        now: Date.now,
-      },
-      {
-        onChange: () => {
+        onChange: (room) => {
           const at = room.getState().lastSyncedAt
-          if (at !== null && at !== undefined && synced.at(-1) !== at) synced.push(at)
+          if (at !== null && synced.at(-1) !== at) synced.push(at)
         },
-        onLocalWrite: () => undefined,
       },
+      cleanups,
     )
-    cleanups.push(() => room.release())
-    await room.load()
-    room.setConnection('connect')
     await new Promise((resolve) => setTimeout(resolve, 2000))
     // Each connection synced before its refusal.
     expect(synced.length).toBeGreaterThanOrEqual(2)
