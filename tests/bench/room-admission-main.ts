@@ -19,6 +19,7 @@ import { PostgresStorage } from '../../relay/src/storage/postgres-storage'
 import type { RelayStorage } from '../../relay/src/storage/relay-storage'
 import { SqliteStorage } from '../../relay/src/storage/sqlite-storage'
 import { freshDatabase, startPostgresServer } from '../helpers/postgres-server'
+import { median } from './stats'
 
 function option(name: string, fallback: number): number {
   const found = process.argv.find((arg) => arg.startsWith(`--${name}=`))
@@ -42,11 +43,6 @@ async function admitAll(storage: RelayStorage): Promise<PassFigures> {
   }
   const used = process.cpuUsage(cpu)
   return { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - start }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
 }
 
 const server = await startPostgresServer()
