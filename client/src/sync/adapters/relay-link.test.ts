@@ -56,12 +56,19 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
+interface LinkedOptions {
+  /** Between two slices, or two runs of paced frames: the page given back. */
+  readonly nextSlice?: () => Promise<void>
+  /** The fake relay's answer to a step 1, as frames (one step 2 when absent). */
+  readonly answer?: (stateVector: Uint8Array) => Uint8Array[]
+  /** Told of each event before it is recorded, with the link's doc as it is then. */
+  readonly onEvent?: (event: LinkEvent, doc: Y.Doc) => void
+  readonly framedAnswers?: boolean
+}
+
 async function linked(
   relayDoc = new Y.Doc(),
-  nextSlice?: () => Promise<void>,
-  answer?: (stateVector: Uint8Array) => Uint8Array[],
-  onEvent?: (event: LinkEvent, doc: Y.Doc) => void,
-  framedAnswers = false,
+  { nextSlice, answer, onEvent, framedAnswers = false }: LinkedOptions = {},
 ): Promise<{ relay: FakeRelay; link: RelayLink; doc: Y.Doc; events: LinkEvent[] }> {
   const relay = await fakeRelay(relayDoc, answer)
   const doc = new Y.Doc()
@@ -253,7 +260,7 @@ describe('RelayLink over y-websocket', () => {
       seenBetweenSlices.push(doc!.getArray('entries').length)
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
-    const setup = await linked(relayDoc, nextSlice)
+    const setup = await linked(relayDoc, { nextSlice })
     doc = setup.doc
     const { link, events } = setup
     link.connect()
@@ -277,7 +284,7 @@ describe('RelayLink over y-websocket', () => {
     for (let i = 0; i < 40; i++) relayDoc.getArray('entries').push([{ d: `r${i}`.padEnd(22, 'r'), c: new Uint8Array(100_000) }])
     let release: () => void = () => undefined
     const gate = new Promise<void>((resolve) => (release = resolve))
-    const { relay, link, doc, events } = await linked(relayDoc, () => gate)
+    const { relay, link, doc, events } = await linked(relayDoc, { nextSlice: () => gate })
     link.connect()
     await waitFor(() => expect(doc.getArray('entries').length).toBeGreaterThan(0))
     // The relay's ACK waits behind the slices; the socket closes before they are done.
@@ -308,15 +315,14 @@ describe('RelayLink over y-websocket', () => {
     }
     // When each sync frame is reported: how many entries the doc held then (the delivery check takes a frame before it is applied).
     const heldWhenReported: number[] = []
-    const setup = await linked(
-      relayDoc,
+    const setup = await linked(relayDoc, {
       nextSlice,
-      () => frames,
-      (event, at) => {
+      answer: () => frames,
+      onEvent: (event, at) => {
         if (event.kind === 'frame' && (event.frame.type === 'sync-update' || event.frame.type === 'sync-step2')) heldWhenReported.push(at.getArray('entries').length)
       },
-      true,
-    )
+      framedAnswers: true,
+    })
     doc = setup.doc
     const { link, events } = setup
     link.connect()
@@ -349,7 +355,7 @@ describe('RelayLink over y-websocket', () => {
     for (let i = 0; i < 40; i++) relayDoc.getArray('entries').push([{ d: `r${i}`.padEnd(22, 'r'), c: new Uint8Array(30_000).fill(i) }])
     const frames = encodeSyncStep2Frames(relayDoc, Y.encodeStateVector(new Y.Doc()), 64 * 1024, true)
     let turns = 0
-    const { link, doc, events } = await linked(relayDoc, async () => void turns++, () => frames)
+    const { link, doc, events } = await linked(relayDoc, { nextSlice: async () => void turns++, answer: () => frames })
     link.connect()
     await waitFor(() => expect(events.some((e) => e.kind === 'frame' && e.frame.type === 'ack')).toBe(true))
     expect(doc.getArray('entries').length).toBe(40)
